@@ -1,0 +1,137 @@
+"""Command line: wires the stages together and does nothing else.
+
+    python -m generator snapshot [--release 3.x.y]   take (and store) a snapshot
+    python -m generator diff OLD NEW [--format F]    graded API diff; OLD/NEW a release or `live`
+    python -m generator history SYMBOL               added / changed / deprecated / removed in
+    python -m generator drift-check                  live Keras against the pinned snapshot
+    python -m generator regenerate                   snapshot the installed Keras, report its diff
+    python -m generator bench                        print the speed figures
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from generator.store import DEFAULT_ROOT, SnapshotStore, StoreError
+
+LIVE = "live"
+FORMATS = ("terminal", "markdown", "json", "github")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    console = Console(stderr=True, highlight=False)
+    try:
+        return int(args.run(args) or 0)
+    except (StoreError, ValueError, LookupError) as error:
+        console.print(f"[bold red]error:[/] {error}")
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", type=Path, default=DEFAULT_ROOT, help="snapshot store folder")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    snapshot = commands.add_parser("snapshot", help="introspect Keras and store its snapshot")
+    snapshot.add_argument("--release", help="a Keras 3 release to install in isolation first")
+    snapshot.add_argument("--print-only", action="store_true", help="print the summary, store nothing")
+    snapshot.set_defaults(run=_snapshot)
+
+    diff = commands.add_parser("diff", help="graded diff of two snapshots")
+    diff.add_argument("old", help=f"a stored release or {LIVE!r}")
+    diff.add_argument("new", help=f"a stored release or {LIVE!r}")
+    diff.add_argument("--format", choices=FORMATS, default="terminal")
+    diff.add_argument("--symbol", help="only findings for this public path")
+    diff.set_defaults(run=_diff)
+
+    history = commands.add_parser("history", help="a symbol's history across stored releases")
+    history.add_argument("symbol", help="public path, e.g. keras.layers.Dense or layers.Dense")
+    history.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    history.set_defaults(run=_history)
+
+    drift = commands.add_parser("drift-check", help="fail when upstream moved from the store")
+    drift.add_argument("--against", help="stored release to compare with (default: the installed one)")
+    drift.add_argument("--allowlist", type=Path, default=None)
+    drift.add_argument("--format", choices=FORMATS, default="terminal")
+    drift.set_defaults(run=_drift_check)
+
+    regenerate = commands.add_parser("regenerate", help="snapshot installed Keras, report the diff")
+    regenerate.set_defaults(run=_regenerate)
+
+    bench = commands.add_parser("bench", help="print speed figures")
+    bench.set_defaults(run=_bench)
+    return parser
+
+
+def _live_snapshot():  # imported late: only these commands import Keras
+    from generator.introspect import take_snapshot
+
+    return take_snapshot()
+
+
+def _resolve(store: SnapshotStore, name: str):
+    return _live_snapshot() if name == LIVE else store.load(name)
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    store = SnapshotStore(args.store)
+    if args.release:
+        from generator.releases import snapshot_release
+
+        file = snapshot_release(args.release, store)
+        Console(stderr=True).print(f"stored {file}")
+        return 0
+    snapshot = _live_snapshot()
+    canonical = len(snapshot.canonical_symbols())
+    summary = f"Keras {snapshot.keras_version}: {len(snapshot.symbols)} public paths, {canonical} objects"
+    if not args.print_only:
+        summary += f" -> {store.save(snapshot)}"
+    Console(stderr=True).print(summary)
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from generator.diff import diff_snapshots
+    from generator.report import render
+
+    store = SnapshotStore(args.store)
+    old, new = _resolve(store, args.old), _resolve(store, args.new)
+    findings = diff_snapshots(old, new)
+    if args.symbol:
+        findings = [f for f in findings if f.path == args.symbol]
+    render(findings, old.keras_version, new.keras_version, args.format, sys.stdout)
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from generator.history import render_history, symbol_history
+
+    store = SnapshotStore(args.store)
+    symbol = args.symbol if args.symbol.startswith("keras.") else f"keras.{args.symbol}"
+    render_history(symbol_history(store, symbol), args.format, sys.stdout)
+    return 0
+
+
+def _drift_check(args: argparse.Namespace) -> int:
+    from generator.drift import run_drift_check
+
+    return run_drift_check(SnapshotStore(args.store), args.against, args.allowlist, args.format)
+
+
+def _regenerate(args: argparse.Namespace) -> int:
+    from generator.regenerate import regenerate
+
+    return regenerate(SnapshotStore(args.store))
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from generator.bench import run_benchmarks
+
+    return run_benchmarks(SnapshotStore(args.store))

@@ -1,0 +1,402 @@
+"""Stage 1: introspect the installed Keras into a `Snapshot`.
+
+This is the only module that imports Keras. It walks the public modules from `keras` down (never
+into `keras.src` or `keras.api`), identifies aliases through Keras's own export registry
+(`_api_export_path`, set by `keras_export`), and normalises everything that would otherwise
+depend on the active backend or the process: backend classes in a method resolution order,
+memory addresses in reprs, set and dict ordering.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import replace
+import importlib
+import inspect
+import re
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from generator.model import Member, MemberKind, Parameter, Signature, Snapshot, Symbol
+
+# Backend implementations live here; anything defined in them differs between backends.
+BACKEND_PACKAGES = ("jax", "torch", "tensorflow", "numpy", "openvino")
+_BACKEND_MODULE = re.compile(r"^keras\.src\.backend\.(%s)(\.|$)" % "|".join(BACKEND_PACKAGES))
+# Classes outside the backend packages that are chosen per backend at import time
+# (`keras/src/optimizers/optimizer.py` binds BackendOptimizer to a backend's optimizer).
+BACKEND_STAND_INS = frozenset({"keras.src.optimizers.optimizer.BackendOptimizer"})
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_DEPRECATED_WORD = re.compile(r"deprecat", re.IGNORECASE)
+_QUOTED_NAME = re.compile(r"`([A-Za-z_]\w*)")
+# Top-level attributes of `keras` that are implementation, not API.
+_PRIVATE_TOP_LEVEL = {"src", "api"}
+
+_PARAMETER_KINDS = {
+    inspect.Parameter.POSITIONAL_ONLY: "positional_only",
+    inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional_or_keyword",
+    inspect.Parameter.VAR_POSITIONAL: "var_positional",
+    inspect.Parameter.KEYWORD_ONLY: "keyword_only",
+    inspect.Parameter.VAR_KEYWORD: "var_keyword",
+}
+
+
+def take_snapshot() -> Snapshot:
+    """Introspect the Keras importable in this process (whichever backend is active)."""
+    keras = importlib.import_module("keras")
+    objects = dict(walk_public(keras))
+    return build_snapshot(_keras_version(keras), objects)
+
+
+def _keras_version(keras: types.ModuleType) -> str:
+    version = getattr(keras, "__version__", None)
+    if version is None:  # some early 3.0 releases only had keras.version()
+        version = keras.version()
+    return str(version)
+
+
+# --- walking ------------------------------------------------------------------------------------
+
+
+def walk_public(root: types.ModuleType, prefix: str = "keras") -> Iterator[tuple[str, Any]]:
+    """Yield (public path, object) for every public non-module attribute below `root`.
+
+    Keras exposes its API modules under their public names (`keras.layers` is the module
+    `keras.api.layers` in recent releases, `keras.layers` in early ones), so paths are built from
+    attribute names, never from `__name__`.
+    """
+    visited: set[int] = set()
+    stack: list[tuple[str, types.ModuleType]] = [(prefix, root)]
+    while stack:
+        path, module = stack.pop()
+        if id(module) in visited:
+            continue
+        visited.add(id(module))
+        for name in sorted(vars(module)):
+            if name.startswith("_") or (path == prefix and name in _PRIVATE_TOP_LEVEL):
+                continue
+            obj = vars(module)[name]
+            child = f"{path}.{name}"
+            if isinstance(obj, types.ModuleType):
+                if _is_public_keras_module(obj):
+                    stack.append((child, obj))
+                continue
+            yield child, obj
+
+
+def _is_public_keras_module(module: types.ModuleType) -> bool:
+    name = module.__name__
+    return (name == "keras" or name.startswith("keras.")) and not name.startswith("keras.src")
+
+
+# --- building the snapshot -----------------------------------------------------------------------
+
+
+def build_snapshot(keras_version: str, objects: dict[str, Any]) -> Snapshot:
+    groups = _alias_groups(objects)
+    public_names = {id(objects[paths[0]]): paths[0] for paths in groups}
+    namer = _Namer(public_names)
+    symbols: dict[str, Symbol] = {}
+    for paths in groups:
+        canonical, *aliases = paths
+        symbol = describe(canonical, objects[canonical], namer)
+        symbol = _with(symbol, aliases=tuple(sorted(aliases)))
+        symbols[canonical] = symbol
+        for alias in aliases:
+            symbols[alias] = _with(symbol, path=alias, alias_of=canonical, aliases=())
+    return Snapshot(keras_version=keras_version, symbols=dict(sorted(symbols.items())))
+
+
+def _with(symbol: Symbol, **changes: Any) -> Symbol:
+    return replace(symbol, **changes)
+
+
+def _alias_groups(objects: dict[str, Any]) -> list[list[str]]:
+    """Group public paths that name the same object; the canonical path comes first.
+
+    Only functions and classes are grouped: two constants that happen to be equal (`0`, `"x"`)
+    are not aliases of each other.
+    """
+    by_identity: dict[int, list[str]] = {}
+    singles: list[list[str]] = []
+    for path, obj in objects.items():
+        if inspect.isclass(obj) or callable(obj):
+            by_identity.setdefault(id(obj), []).append(path)
+        else:
+            singles.append([path])
+    groups = [_canonical_first(paths, objects[paths[0]]) for paths in by_identity.values()]
+    return sorted(groups + singles)
+
+
+def _canonical_first(paths: list[str], obj: Any) -> list[str]:
+    registered = _export_paths(obj)
+    # Keras's registry lists the canonical name first; fall back to the shortest path.
+    ranked = sorted(
+        paths,
+        key=lambda p: (registered.index(p) if p in registered else len(registered), p.count("."), p),
+    )
+    return ranked
+
+
+def _export_paths(obj: Any) -> list[str]:
+    # Read from the object's own namespace: a subclass must not inherit its parent's path.
+    own = vars(obj) if hasattr(obj, "__dict__") else {}
+    value = own.get("_api_export_path")
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return []
+
+
+class _Namer:
+    """Names classes and callables stably: by public path where exported, else by definition."""
+
+    def __init__(self, public_names: dict[int, str]) -> None:
+        self._public = public_names
+
+    def name(self, obj: Any) -> str:
+        if id(obj) in self._public:
+            return self._public[id(obj)]
+        return implementation_path(obj)
+
+    def is_public(self, obj: Any) -> bool:
+        return id(obj) in self._public
+
+
+def implementation_path(obj: Any) -> str:
+    target = obj if (inspect.isclass(obj) or inspect.isroutine(obj)) else type(obj)
+    module = getattr(target, "__module__", None) or "builtins"
+    qualname = getattr(target, "__qualname__", None) or getattr(target, "__name__", repr(target))
+    return f"{module}.{qualname}"
+
+
+def describe(path: str, obj: Any, namer: _Namer) -> Symbol:
+    if inspect.isclass(obj):
+        return _describe_class(path, obj, namer)
+    if callable(obj):
+        return Symbol(
+            path=path,
+            kind="function",
+            implementation=implementation_path(obj),
+            signature=signature_of(obj, namer),
+            doc=_doc(obj),
+            deprecated=_deprecation(path, obj),
+        )
+    return Symbol(
+        path=path,
+        kind="constant",
+        implementation=implementation_path(obj),
+        value=normalise_value(obj, namer),
+        deprecated=_deprecation(path, None),
+    )
+
+
+# --- classes -------------------------------------------------------------------------------------
+
+
+def _describe_class(path: str, cls: type, namer: _Namer) -> Symbol:
+    hidden = _backend_brought(cls)
+    kept_mro = [k for k in cls.__mro__[1:] if k not in hidden and k is not object]
+    return Symbol(
+        path=path,
+        kind="class",
+        implementation=implementation_path(cls),
+        signature=_constructor_signature(cls, hidden, namer),
+        doc=_doc(cls),
+        bases=tuple(namer.name(b) for b in _kept_bases(cls, hidden)),
+        mro=tuple(namer.name(k) for k in kept_mro),
+        members=tuple(_members(cls, hidden, namer)),
+        deprecated=_deprecation(path, cls),
+    )
+
+
+def _constructor_signature(cls: type, hidden: set[type], namer: _Namer) -> Signature | None:
+    """The signature of the first `__init__` not defined by a backend class.
+
+    Backend classes often define `__init__(self, *args, **kwargs)` and forward; the parameters a
+    user passes are those of the backend-independent class behind them.
+    """
+    for klass in cls.__mro__:
+        if klass in hidden or "__init__" not in vars(klass):
+            continue
+        if klass is object:
+            break
+        return signature_of(vars(klass)["__init__"], namer, drop_first=True)
+    return signature_of(cls, namer)
+
+
+def _is_backend_class(cls: type) -> bool:
+    module = getattr(cls, "__module__", "") or ""
+    return bool(_BACKEND_MODULE.match(module)) or implementation_path(cls) in BACKEND_STAND_INS
+
+
+def _backend_brought(cls: type) -> set[type]:
+    """Classes in `cls`'s MRO that are there only because of the active backend.
+
+    That is every class defined in a backend package, plus whatever foreign classes those bring
+    (`torch.nn.Module` under torch, TensorFlow's trackables under tensorflow). Keras's own
+    backend-independent classes that a backend class also derives from are kept.
+    """
+    backend = [k for k in cls.__mro__ if _is_backend_class(k)]
+    hidden = set(backend)
+    for k in backend:
+        hidden.update(b for b in k.__mro__ if not _is_keras_class(b) or _is_backend_class(b))
+    hidden.discard(object)
+    return hidden
+
+
+def _is_keras_class(cls: type) -> bool:
+    module = getattr(cls, "__module__", "") or ""
+    return module == "keras" or module.startswith("keras.")
+
+
+def _kept_bases(cls: type, hidden: set[type]) -> list[type]:
+    """Direct bases, with each backend base replaced by its own kept bases."""
+    result: list[type] = []
+    for base in cls.__bases__:
+        candidates = _kept_bases(base, hidden) if base in hidden else [base]
+        for candidate in candidates:
+            if candidate is not object and candidate not in result:
+                result.append(candidate)
+    return result
+
+
+def _members(cls: type, hidden: set[type], namer: _Namer) -> Iterator[Member]:
+    """Public members defined on `cls` or on a private class between it and its public ancestors.
+
+    Members of an exported ancestor are recorded on that ancestor (`Layer.add_weight` once, not on
+    all 175 layers), and members that only a backend class defines are left out.
+    """
+    search = [k for k in cls.__mro__ if k not in hidden and k is not object]
+    for name in sorted(dir(cls)):
+        if name.startswith("_"):
+            continue
+        owner = next((k for k in search if name in vars(k)), None)
+        if owner is None or not _is_keras_class(owner):
+            continue
+        if owner is not cls and namer.is_public(owner):
+            continue
+        member = _describe_member(name, vars(owner)[name], namer)
+        if member is not None:
+            yield member
+
+
+def _describe_member(name: str, raw: Any, namer: _Namer) -> Member | None:
+    kind: MemberKind
+    if isinstance(raw, staticmethod):
+        kind, function, drop_first = "staticmethod", raw.__func__, False
+    elif isinstance(raw, classmethod):
+        kind, function, drop_first = "classmethod", raw.__func__, True
+    elif isinstance(raw, property) or (hasattr(raw, "__get__") and hasattr(raw, "__set_name__")):
+        getter = getattr(raw, "fget", None) or getattr(raw, "func", None)
+        return Member(name=name, kind="property", doc=_doc(getter) if getter else _doc(raw))
+    elif inspect.isfunction(raw) or inspect.ismethoddescriptor(raw):
+        kind, function, drop_first = "method", raw, True
+    else:
+        return None  # plain class attributes are configuration, not API calls
+    signature = signature_of(function, namer, drop_first=drop_first)
+    return Member(
+        name=name,
+        kind=kind,
+        signature=signature,
+        doc=_doc(function),
+        deprecated=_warns_deprecation(function),
+    )
+
+
+# --- signatures and values -----------------------------------------------------------------------
+
+
+def signature_of(obj: Callable[..., Any], namer: _Namer, drop_first: bool = False) -> Signature | None:
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return None  # some builtins and C extensions carry no signature
+    params = list(sig.parameters.values())
+    if drop_first and params and params[0].kind in (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    ):
+        params = params[1:]
+    return Signature(
+        parameters=tuple(
+            Parameter(
+                name=p.name,
+                kind=_PARAMETER_KINDS[p.kind],  # type: ignore[arg-type]
+                default=None if p.default is p.empty else normalise_value(p.default, namer),
+                annotation=_annotation(p.annotation),
+            )
+            for p in params
+        ),
+        returns=_annotation(sig.return_annotation),
+    )
+
+
+def _annotation(annotation: Any) -> str | None:
+    if annotation is inspect.Parameter.empty:
+        return None
+    return _ADDRESS.sub("", inspect.formatannotation(annotation))
+
+
+def normalise_value(value: Any, namer: _Namer) -> str:
+    """A repr that is the same on every run and backend (no addresses, sorted collections)."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return repr(value)
+    if isinstance(value, tuple):
+        inner = ", ".join(normalise_value(v, namer) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(normalise_value(v, namer) for v in value) + "]"
+    if isinstance(value, (set, frozenset)):
+        items = sorted(normalise_value(v, namer) for v in value)
+        return "{" + ", ".join(items) + "}" if items else "set()"
+    if isinstance(value, dict):
+        items = sorted(f"{normalise_value(k, namer)}: {normalise_value(v, namer)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, enum.Enum):
+        return f"{type(value).__qualname__}.{value.name}"
+    if inspect.isclass(value) or inspect.isroutine(value):
+        return namer.name(value)
+    return _ADDRESS.sub("", repr(value))
+
+
+# --- docstrings and deprecation ------------------------------------------------------------------
+
+
+def _doc(obj: Any) -> str:
+    # The runtime __doc__, not the source text: Keras fills `{{...}}` placeholders at import.
+    raw = vars(obj).get("__doc__") if inspect.isclass(obj) else getattr(obj, "__doc__", None)
+    return inspect.cleandoc(raw) if isinstance(raw, str) else ""
+
+
+def _deprecation(path: str, obj: Any) -> str | None:
+    if ".legacy." in f"{path}.":
+        return "legacy module"
+    if obj is None:
+        return None
+    summary = _doc(obj).split("\n\n", 1)[0]
+    if _DEPRECATED_WORD.search(summary):
+        return "docstring says deprecated"
+    return _warns_deprecation(obj.__init__ if inspect.isclass(obj) else obj)
+
+
+def _warns_deprecation(function: Any) -> str | None:
+    """What calling `function` warns is deprecated, read from its compiled code.
+
+    Calling every public callable to watch for warnings is not possible; the code object holds the
+    `warn` call and its message, which is enough and costs no call. A warning that quotes a name
+    deprecates that argument, not the symbol.
+    """
+    function = inspect.unwrap(function) if callable(function) else function
+    code = getattr(function, "__code__", None)
+    if code is None or not ({"warn", "DeprecationWarning"} & set(code.co_names)):
+        return None
+    messages = [c for c in code.co_consts if isinstance(c, str) and _DEPRECATED_WORD.search(c)]
+    if not messages:
+        return None
+    # Keras quotes what it deprecates in backticks: "Argument `input_length` is deprecated."
+    named = sorted({found[0] for m in messages if (found := _QUOTED_NAME.findall(m))})
+    if named:
+        return "parameter deprecated: " + ", ".join(named)
+    return "warns on use: " + " ".join(messages[0].split())[:160]
