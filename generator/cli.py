@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from generator.releases import ReleaseError
 from generator.store import DEFAULT_ROOT, SnapshotStore, StoreError
 
 LIVE = "live"
@@ -25,10 +26,11 @@ FORMATS = ("terminal", "markdown", "json", "github")
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    console = Console(stderr=True, highlight=False)
+    # soft_wrap: an error stays one line, whatever the terminal width, so logs can be grepped.
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         return int(args.run(args) or 0)
-    except (StoreError, ValueError, LookupError) as error:
+    except (StoreError, ReleaseError, ValueError, LookupError) as error:
         console.print(f"[bold red]error:[/] {error}")
         return 2
 
@@ -42,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     snapshot = commands.add_parser("snapshot", help="introspect Keras and store its snapshot")
     snapshot.add_argument("--release", help="a Keras 3 release to install in isolation first")
     snapshot.add_argument("--print-only", action="store_true", help="print the summary, store nothing")
+    snapshot.add_argument("--expect-version", metavar="V",
+                          help="refuse to store unless the imported Keras is release V")
     snapshot.set_defaults(run=_snapshot)
 
     diff = commands.add_parser("diff", help="graded diff of two snapshots")
@@ -89,6 +93,14 @@ def _snapshot(args: argparse.Namespace) -> int:
         Console(stderr=True).print(f"stored {file}")
         return 0
     snapshot = _live_snapshot()
+    if args.expect_version and snapshot.keras_version != args.expect_version:
+        # `--release` runs this in a child whose PYTHONPATH should make release V shadow the
+        # venv's Keras; storing another release's API under V's name would corrupt the store.
+        found = getattr(sys.modules.get("keras"), "__file__", "?")
+        raise ValueError(
+            f"imported Keras {snapshot.keras_version} from {found}, expected {args.expect_version}; "
+            "nothing stored"
+        )
     canonical = len(snapshot.canonical_symbols())
     summary = f"Keras {snapshot.keras_version}: {len(snapshot.symbols)} public paths, {canonical} objects"
     if not args.print_only:

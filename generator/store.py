@@ -207,6 +207,7 @@ class SnapshotStore:
         self.root = Path(root)
         self._pool: dict[str, Any] | None = None
         self._decoded: dict[tuple[str, str], Symbol] = {}
+        self._indexes: dict[str, dict[str, str]] = {}
 
     # listing
 
@@ -234,6 +235,18 @@ class SnapshotStore:
 
     def index(self, version: str) -> dict[str, str]:
         """The path -> record hash map of one release (cheap: no records decoded)."""
+        if version not in self._indexes:
+            self._indexes[version] = self._read_index(version)
+        return self._indexes[version]
+
+    def symbol(self, version: str, path: str) -> Symbol | None:
+        """One symbol of one release, decoding only that record (and its alias target)."""
+        index = self.index(version)
+        if path not in index:
+            return None
+        return self._symbol(self.release_file(version), path, index[path], index)
+
+    def _read_index(self, version: str) -> dict[str, str]:
         file = self.release_file(version)
         if not file.exists():
             known = ", ".join(self.releases()) or "none"
@@ -290,6 +303,7 @@ class SnapshotStore:
         header = {"schema_version": SCHEMA_VERSION, "keras_version": snapshot.keras_version}
         atomic_write(file, dump_entries(header, "symbols", index))
         self._pool = pool
+        self._indexes[snapshot.keras_version] = index
         return file
 
     def _existing_pool(self) -> dict[str, Any]:

@@ -1,0 +1,38 @@
+# Every target builds .venv itself when it is missing or pyproject.toml changed.
+VENV    := .venv
+PYTHON  := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+# Snapshots are the same on every backend; jax imports fastest and quietly.
+export KERAS_BACKEND ?= jax
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: regenerate drift-check test bench snapshot snapshots venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[backends,toolkit,test]'
+	touch $(STAMP)
+
+## regenerate: snapshot the installed Keras into upstream_snapshots/ and print what changed
+regenerate: $(STAMP)
+	$(PYTHON) -m generator regenerate
+
+## drift-check: fail when installed Keras differs from the stored snapshot of the pinned release
+drift-check: $(STAMP)
+	$(PYTHON) -m generator drift-check
+
+## test: the whole test suite on real backends
+test: $(STAMP)
+	$(PYTHON) -m pytest -n 2
+
+## bench: print speed figures with what each is compared against
+bench: $(STAMP)
+	$(PYTHON) -m generator bench
+
+## snapshot VERSION=3.x.y: install that Keras release in isolation and store its snapshot
+snapshot: $(STAMP)
+	@test -n "$(VERSION)" || { echo "usage: make snapshot VERSION=3.x.y" >&2; exit 2; }
+	$(PYTHON) -m generator snapshot --release $(VERSION)

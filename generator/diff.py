@@ -1,0 +1,354 @@
+"""Stage 3: the graded API diff of two snapshots.
+
+Every difference becomes a `Finding` with a stable id (`kind:path[.member][:parameter]`) and a
+grade. Grades answer the maintainer's question "does code written against the old release still
+run?": breaking (it will not), possibly breaking (it may behave differently or warn), compatible
+(new surface only) and docs only.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from generator.model import POSITIONAL_KINDS, Member, Parameter, Signature, Snapshot, Symbol
+
+Grade = Literal["breaking", "possibly-breaking", "compatible", "docs-only"]
+GRADES: tuple[Grade, ...] = ("breaking", "possibly-breaking", "compatible", "docs-only")
+
+# Every kind of finding this module emits, with the grade it gets when no rule below refines it.
+KINDS: dict[str, Grade] = {
+    "symbol-added": "compatible",
+    "symbol-removed": "breaking",
+    "alias-added": "compatible",
+    "alias-removed": "breaking",
+    "alias-retargeted": "possibly-breaking",
+    "kind-changed": "breaking",
+    "implementation-moved": "compatible",
+    "value-changed": "possibly-breaking",
+    "signature-changed": "possibly-breaking",
+    "parameter-added": "compatible",
+    "parameter-removed": "breaking",
+    "parameter-renamed": "breaking",
+    "parameter-moved": "breaking",
+    "parameter-kind-changed": "possibly-breaking",
+    "default-added": "compatible",
+    "default-removed": "breaking",
+    "default-changed": "possibly-breaking",
+    "annotation-changed": "compatible",
+    "docstring-changed": "docs-only",
+    "bases-changed": "compatible",
+    "mro-changed": "compatible",
+    "method-added": "compatible",
+    "method-removed": "breaking",
+    "method-kind-changed": "breaking",
+    "deprecated": "possibly-breaking",
+    "undeprecated": "compatible",
+}
+
+# Passing by keyword keeps working when a parameter becomes positional-or-keyword, and so on.
+_KIND_CHANGE_GRADES: dict[tuple[str, str], Grade] = {
+    ("positional_or_keyword", "keyword_only"): "breaking",
+    ("positional_or_keyword", "positional_only"): "breaking",
+    ("keyword_only", "positional_only"): "breaking",
+    ("positional_only", "keyword_only"): "breaking",
+    ("positional_only", "positional_or_keyword"): "compatible",
+    ("keyword_only", "positional_or_keyword"): "compatible",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    grade: Grade
+    path: str
+    message: str
+    member: str | None = None
+    parameter: str | None = None
+    old: str | None = None
+    new: str | None = None
+    detail: str | None = None  # a unified diff, for docstring changes
+
+    @property
+    def target(self) -> str:
+        return f"{self.path}.{self.member}" if self.member else self.path
+
+    @property
+    def id(self) -> str:
+        suffix = f":{self.parameter}" if self.parameter else ""
+        return f"{self.kind}:{self.target}{suffix}"
+
+    def sort_key(self) -> tuple[int, str, str, str, str]:
+        return (GRADES.index(self.grade), self.path, self.member or "", self.kind, self.parameter or "")
+
+
+def finding(kind: str, path: str, message: str, grade: Grade | None = None, **fields: str | None) -> Finding:
+    return Finding(kind=kind, grade=grade or KINDS[kind], path=path, message=message, **fields)
+
+
+def diff_snapshots(old: Snapshot, new: Snapshot) -> list[Finding]:
+    """All findings between two snapshots, most severe first, in a stable order."""
+    found: list[Finding] = []
+    found += _paths_added_and_removed(old, new)
+    mro_changed = _classes_with_changed_mro(old, new)
+    for path, now in new.symbols.items():
+        before = old.symbols.get(path)
+        if before is None or before == now:
+            continue
+        if before.is_alias or now.is_alias:
+            found += _alias_change(before, now)
+        # Details once per object: on its canonical path, or on an alias whose target is new.
+        if not now.is_alias or now.alias_of not in old.symbols:
+            found += compare_symbols(before, now, old.keras_version, new.keras_version, mro_changed)
+    return sorted(found, key=Finding.sort_key)
+
+
+def _paths_added_and_removed(old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+    # An alias is "added" only when its object already had a public path; a new object's every
+    # path is a new symbol to users (`keras.ops.pinv` and `keras.ops.linalg.pinv` alike).
+    for path in sorted(new.symbols.keys() - old.symbols.keys()):
+        symbol = new.symbols[path]
+        if symbol.is_alias and symbol.alias_of in old.symbols:
+            yield finding("alias-added", path, f"new alias of `{symbol.alias_of}`", new=symbol.alias_of)
+        else:
+            also = f", also at `{symbol.alias_of}`" if symbol.is_alias else ""
+            yield finding("symbol-added", path, f"new {symbol.kind}{also}", new=symbol.kind)
+    for path in sorted(old.symbols.keys() - new.symbols.keys()):
+        symbol = old.symbols[path]
+        if symbol.is_alias and symbol.alias_of in new.symbols:
+            yield finding("alias-removed", path, f"alias of `{symbol.alias_of}` removed", old=symbol.alias_of)
+        else:
+            yield finding("symbol-removed", path, f"{symbol.kind} removed", old=symbol.kind)
+
+
+def _alias_change(before: Symbol, now: Symbol) -> Iterator[Finding]:
+    # Which path Keras calls canonical is bookkeeping; a different object behind the path is not.
+    if before.implementation != now.implementation:
+        yield finding(
+            "alias-retargeted",
+            now.path,
+            f"now refers to `{now.canonical_path}` ({now.implementation}), "
+            f"was `{before.canonical_path}` ({before.implementation})",
+            old=before.implementation,
+            new=now.implementation,
+        )
+
+
+def _classes_with_changed_mro(old: Snapshot, new: Snapshot) -> dict[str, set[str]]:
+    """Class path -> the entries that left or joined its method resolution order."""
+    changed: dict[str, set[str]] = {}
+    for path, now in new.symbols.items():
+        before = old.symbols.get(path)
+        if now.kind == "class" and before is not None and before.mro != now.mro:
+            changed[path] = set(before.mro) ^ set(now.mro)
+    return changed
+
+
+def compare_symbols(
+    before: Symbol, now: Symbol, old_version: str = "old", new_version: str = "new",
+    mro_changed: dict[str, set[str]] | None = None,
+) -> list[Finding]:
+    """Findings between two versions of the object at one public path."""
+    path = now.path
+    if before.kind != now.kind:
+        grade: Grade = "possibly-breaking" if {before.kind, now.kind} == {"function", "class"} else "breaking"
+        return [finding("kind-changed", path, f"was a {before.kind}, now a {now.kind}", grade,
+                        old=before.kind, new=now.kind)]
+    found: list[Finding] = []
+    if before.implementation != now.implementation and not (before.is_alias or now.is_alias):
+        found.append(finding("implementation-moved", path, f"now defined in `{now.implementation}`",
+                             old=before.implementation, new=now.implementation))
+    if before.value != now.value:
+        found.append(finding("value-changed", path, f"value `{before.value}` → `{now.value}`",
+                             old=before.value, new=now.value))
+    found += compare_signatures(path, None, before.signature, now.signature)
+    found += _deprecation_change(path, None, before.deprecated, now.deprecated)
+    found += _docstring_change(path, None, before.doc, now.doc, old_version, new_version)
+    found += _class_changes(before, now, mro_changed or {})
+    for member in _members_compared(path, before.members, now.members, old_version, new_version):
+        found.append(member)
+    return found
+
+
+def _class_changes(before: Symbol, now: Symbol, mro_changed: dict[str, set[str]]) -> Iterator[Finding]:
+    if before.bases != now.bases:
+        lost = set(before.bases) - set(now.bases)
+        yield finding(
+            "bases-changed", now.path,
+            f"bases ({', '.join(before.bases) or '-'}) → ({', '.join(now.bases) or '-'})",
+            "possibly-breaking" if lost else "compatible",
+            old=", ".join(before.bases), new=", ".join(now.bases),
+        )
+    elif before.mro != now.mro and not _explained_by_bases(before, now, mro_changed):
+        lost = set(before.mro) - set(now.mro)
+        yield finding(
+            "mro-changed", now.path,
+            "method resolution order changed" + (f"; no longer derives from {', '.join(sorted(lost))}" if lost else ""),
+            "possibly-breaking" if lost else "compatible",
+            old=", ".join(before.mro), new=", ".join(now.mro),
+        )
+
+
+def _explained_by_bases(before: Symbol, now: Symbol, mro_changed: dict[str, set[str]]) -> bool:
+    """Whether the MRO change follows from changes of the bases' own MROs.
+
+    Those are reported once, on the base, not again on each of its (say 175) subclasses.
+    """
+    from_bases = [mro_changed[b] for b in now.bases if b in mro_changed]
+    if not from_bases:
+        return False
+    return (set(before.mro) ^ set(now.mro)) <= set().union(*from_bases)
+
+
+def _members_compared(
+    path: str, before: tuple[Member, ...], now: tuple[Member, ...], old_version: str, new_version: str
+) -> Iterator[Finding]:
+    old_members = {m.name: m for m in before}
+    new_members = {m.name: m for m in now}
+    for name in sorted(new_members.keys() - old_members.keys()):
+        yield finding("method-added", path, f"new {new_members[name].kind} `{name}`", member=name,
+                      new=new_members[name].kind)
+    for name in sorted(old_members.keys() - new_members.keys()):
+        yield finding("method-removed", path, f"{old_members[name].kind} `{name}` removed", member=name,
+                      old=old_members[name].kind)
+    for name in sorted(old_members.keys() & new_members.keys()):
+        was, now_member = old_members[name], new_members[name]
+        if was == now_member:
+            continue
+        if was.kind != now_member.kind:
+            yield finding("method-kind-changed", path, f"`{name}` was a {was.kind}, now a {now_member.kind}",
+                          member=name, old=was.kind, new=now_member.kind)
+            continue
+        yield from compare_signatures(path, name, was.signature, now_member.signature)
+        yield from _deprecation_change(path, name, was.deprecated, now_member.deprecated)
+        yield from _docstring_change(path, name, was.doc, now_member.doc, old_version, new_version)
+
+
+def _deprecation_change(path: str, member: str | None, before: str | None, now: str | None) -> Iterator[Finding]:
+    if before == now:
+        return
+    if now is None:
+        yield finding("undeprecated", path, "no longer deprecated", member=member, old=before)
+    else:
+        yield finding("deprecated", path, f"deprecated ({now})", member=member, old=before, new=now)
+
+
+def _docstring_change(
+    path: str, member: str | None, before: str, now: str, old_version: str, new_version: str
+) -> Iterator[Finding]:
+    if before == now:
+        return
+    target = f"{path}.{member}" if member else path
+    lines = difflib.unified_diff(
+        before.splitlines(), now.splitlines(),
+        fromfile=f"{target} ({old_version})", tofile=f"{target} ({new_version})", lineterm="", n=2,
+    )
+    yield finding("docstring-changed", path, "docstring changed", member=member, detail="\n".join(lines))
+
+
+# --- signatures -------------------------------------------------------------------------------------
+
+
+def compare_signatures(
+    path: str, member: str | None, before: Signature | None, now: Signature | None
+) -> Iterator[Finding]:
+    if before == now:
+        return
+    if before is None or now is None:
+        yield finding("signature-changed", path,
+                      "signature no longer readable" if now is None else "signature now readable",
+                      member=member)
+        return
+    old_params = {p.name: p for p in before.parameters}
+    new_params = {p.name: p for p in now.parameters}
+    renamed = _renames(before, now)
+    for old_name, new_name in renamed.items():
+        was = old_params[old_name]
+        grade: Grade = "compatible" if was.kind == "positional_only" else "breaking"
+        yield finding("parameter-renamed", path, f"parameter `{old_name}` renamed to `{new_name}`", grade,
+                      member=member, parameter=new_name, old=old_name, new=new_name)
+    renamed_to = set(renamed.values())
+    for param in now.parameters:
+        if param.name not in old_params and param.name not in renamed_to:
+            yield _parameter_added(path, member, param)
+    for param in before.parameters:
+        if param.name not in new_params and param.name not in renamed:
+            yield finding("parameter-removed", path, f"parameter `{param.name}` removed",
+                          member=member, parameter=param.name, old=_describe(param))
+    for name, was in old_params.items():
+        if name in new_params:
+            yield from _parameter_changes(path, member, was, new_params[name])
+    yield from _positional_shifts(path, member, before, now, renamed)
+    if before.returns != now.returns:
+        yield finding("annotation-changed", path, f"return annotation `{before.returns}` → `{now.returns}`",
+                      member=member, parameter="return", old=before.returns, new=now.returns)
+
+
+def _renames(before: Signature, now: Signature) -> dict[str, str]:
+    """Old name -> new name for a parameter that vanished where a new one of its kind appeared."""
+    old_names = {p.name for p in before.parameters}
+    new_names = {p.name for p in now.parameters}
+    pairs: dict[str, str] = {}
+    for index, was in enumerate(before.parameters):
+        if was.name in new_names or index >= len(now.parameters):
+            continue
+        candidate = now.parameters[index]
+        if candidate.name not in old_names and candidate.kind == was.kind and candidate.default == was.default:
+            pairs[was.name] = candidate.name
+    return pairs
+
+
+def _parameter_added(path: str, member: str | None, param: Parameter) -> Finding:
+    if param.required:
+        return finding("parameter-added", path, f"new required parameter `{param.name}`", "breaking",
+                       member=member, parameter=param.name, new=_describe(param))
+    default = f", default `{param.default}`" if param.default is not None else ""
+    return finding("parameter-added", path, f"new optional parameter `{param.name}` ({_kind_words(param)}{default})",
+                   member=member, parameter=param.name, new=_describe(param))
+
+
+def _parameter_changes(path: str, member: str | None, was: Parameter, now: Parameter) -> Iterator[Finding]:
+    name = now.name
+    if was.kind != now.kind:
+        grade = _KIND_CHANGE_GRADES.get((was.kind, now.kind), "possibly-breaking")
+        yield finding("parameter-kind-changed", path,
+                      f"parameter `{name}` is now {_kind_words(now)} (was {_kind_words(was)})", grade,
+                      member=member, parameter=name, old=was.kind, new=now.kind)
+    if was.default != now.default:
+        if was.default is None:
+            yield finding("default-added", path, f"parameter `{name}` now optional, default `{now.default}`",
+                          member=member, parameter=name, new=now.default)
+        elif now.default is None:
+            yield finding("default-removed", path, f"parameter `{name}` now required (default `{was.default}` removed)",
+                          member=member, parameter=name, old=was.default)
+        else:
+            yield finding("default-changed", path, f"default of `{name}` changed `{was.default}` → `{now.default}`",
+                          member=member, parameter=name, old=was.default, new=now.default)
+    if was.annotation != now.annotation:
+        yield finding("annotation-changed", path,
+                      f"annotation of `{name}` `{was.annotation}` → `{now.annotation}`",
+                      member=member, parameter=name, old=was.annotation, new=now.annotation)
+
+
+def _positional_shifts(
+    path: str, member: str | None, before: Signature, now: Signature, renamed: dict[str, str]
+) -> Iterator[Finding]:
+    """A parameter callers could pass by position that now sits at another position."""
+    old_positions = {renamed.get(n, n): i for i, n in enumerate(before.positional_names())}
+    for index, name in enumerate(now.positional_names()):
+        was = old_positions.get(name)
+        if was is not None and was != index:
+            yield finding("parameter-moved", path,
+                          f"parameter `{name}` moved from position {was} to {index}; positional calls shift",
+                          member=member, parameter=name, old=str(was), new=str(index))
+
+
+def _kind_words(param: Parameter) -> str:
+    return param.kind.replace("_", "-")
+
+
+def _describe(param: Parameter) -> str:
+    text = f"{param.name} ({_kind_words(param)}"
+    return text + (f", default {param.default})" if param.default is not None else ")")

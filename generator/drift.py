@@ -1,0 +1,123 @@
+"""The drift check: is what we committed still in step with upstream Keras?
+
+Compares the live installed Keras with the stored snapshot of the pinned release (the `keras==`
+pin in pyproject.toml). Any finding fails the check unless the allowlist accepts it; an allowlist
+entry that has expired, or that matches nothing, fails it too, so the list never silently rots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from generator.diff import Finding, diff_snapshots
+from generator.model import Snapshot
+from generator.report import render, summary_line
+from generator.store import SnapshotStore, encode_snapshot
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = REPO_ROOT / "pyproject.toml"
+DEFAULT_ALLOWLIST = REPO_ROOT / "upstream_snapshots" / "allowlist.toml"
+_PIN = re.compile(r'"keras==(\d+\.\d+\.\d+)"')
+
+
+class AllowlistError(ValueError):
+    """The allowlist file is malformed; the message names the file and entry."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    kind: str
+    path: str  # the finding's target: a public path, or path.method for members
+    parameter: str | None
+    reason: str
+    expires: dt.date
+    where: str  # "allowlist.toml entry 3", for messages
+
+    def matches(self, finding: Finding) -> bool:
+        return (finding.kind, finding.target, finding.parameter) == (self.kind, self.path, self.parameter)
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    findings: tuple[Finding, ...]  # those not accepted
+    accepted: tuple[Finding, ...]
+    expired: tuple[Accepted, ...]
+    unused: tuple[Accepted, ...]
+    representation_differs: bool  # same API by every finding, different stored bytes
+
+    @property
+    def ok(self) -> bool:
+        return not (self.findings or self.expired or self.unused or self.representation_differs)
+
+
+def pinned_release(pyproject: Path = PYPROJECT) -> str:
+    match = _PIN.search(pyproject.read_text(encoding="utf-8"))
+    if match is None:
+        raise LookupError(f"{pyproject}: no \"keras==X.Y.Z\" pin found")
+    return match.group(1)
+
+
+def load_allowlist(file: Path) -> list[Accepted]:
+    if not file.exists():
+        return []
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise AllowlistError(f"{file}: {error}") from None
+    entries = []
+    for number, raw in enumerate(data.get("accept", []), start=1):
+        where = f"{file.name} entry {number}"
+        missing = [k for k in ("kind", "path", "reason", "expires") if k not in raw]
+        if missing:
+            raise AllowlistError(f"{file}: entry {number} lacks {', '.join(missing)}")
+        if not isinstance(raw["expires"], dt.date):
+            raise AllowlistError(f"{file}: entry {number}: expires must be a date like 2027-01-31")
+        entries.append(Accepted(kind=raw["kind"], path=raw["path"], parameter=raw.get("parameter"),
+                                reason=raw["reason"], expires=raw["expires"], where=where))
+    return entries
+
+
+def check(stored: Snapshot, live: Snapshot, allowlist: Sequence[Accepted], today: dt.date) -> DriftResult:
+    findings = diff_snapshots(stored, live)
+    accepted = [f for f in findings if any(a.matches(f) for a in allowlist)]
+    used = {id(a) for a in allowlist for f in accepted if a.matches(f)}
+    same_bytes = encode_snapshot(stored) == encode_snapshot(live)
+    return DriftResult(
+        findings=tuple(f for f in findings if f not in accepted),
+        accepted=tuple(accepted),
+        expired=tuple(a for a in allowlist if a.expires < today),
+        unused=tuple(a for a in allowlist if id(a) not in used),
+        representation_differs=not findings and not same_bytes,
+    )
+
+
+def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: Path | None, fmt: str) -> int:
+    from generator.introspect import take_snapshot  # the one place this module needs Keras
+
+    release = against or pinned_release()
+    stored = store.load(release)
+    live = take_snapshot()
+    result = check(stored, live, load_allowlist(allowlist_file or DEFAULT_ALLOWLIST), dt.date.today())
+    console = Console(stderr=True, highlight=False)
+    if result.findings:
+        render(list(result.findings), f"{release} (stored)", f"{live.keras_version} (installed)", fmt, sys.stdout)
+    for entry in result.expired:
+        console.print(f"[red]allowlist:[/] {entry.where} ({entry.kind} {entry.path}) expired on {entry.expires}: "
+                      f"review it, then renew or remove it")
+    for entry in result.unused:
+        console.print(f"[red]allowlist:[/] {entry.where} ({entry.kind} {entry.path}) matches no finding: remove it")
+    if result.representation_differs:
+        console.print("[red]drift:[/] the installed Keras gives the same API but different snapshot bytes; "
+                      f"retake it with `make snapshot VERSION={live.keras_version}` and commit")
+    verdict = "[green]in step[/]" if result.ok else "[bold red]out of step[/]"
+    console.print(f"drift check, installed Keras {live.keras_version} against stored {release}: {verdict} "
+                  f"({summary_line(result.findings)}; {len(result.accepted)} accepted by the allowlist)")
+    return 0 if result.ok else 1

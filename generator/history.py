@@ -1,0 +1,126 @@
+"""A symbol's life across every stored release: added in, changed in, deprecated in, removed in.
+
+Reads only the store. Unchanged records share one content hash, so walking 40 releases decodes a
+symbol only where its record actually changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TextIO
+
+from rich.console import Console
+
+from generator.diff import compare_symbols
+from generator.store import SnapshotStore
+
+
+@dataclass(frozen=True)
+class Event:
+    release: str
+    event: str  # "added", "changed", "deprecated", "undeprecated", "removed"
+    kinds: tuple[str, ...] = ()  # for "changed": the finding kinds, e.g. ("parameter-added",)
+    details: tuple[str, ...] = ()  # the findings' messages
+
+
+@dataclass(frozen=True)
+class SymbolHistory:
+    path: str
+    releases: tuple[str, ...]  # every stored release, oldest first
+    events: tuple[Event, ...] = field(default_factory=tuple)
+
+    def _first(self, event: str) -> str | None:
+        return next((e.release for e in self.events if e.event == event), None)
+
+    @property
+    def added_in(self) -> str | None:
+        return self._first("added")
+
+    @property
+    def deprecated_in(self) -> str | None:
+        return self._first("deprecated")
+
+    @property
+    def removed_in(self) -> str | None:
+        """The release that removed the symbol, if it is absent from the newest stored release."""
+        last = next((e for e in reversed(self.events) if e.event in ("added", "removed")), None)
+        return last.release if last is not None and last.event == "removed" else None
+
+    @property
+    def changed_in(self) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if e.event == "changed")
+
+
+def symbol_history(store: SnapshotStore, path: str) -> SymbolHistory:
+    releases = store.releases()
+    if not releases:
+        raise LookupError(f"the store {store.root} holds no snapshots")
+    events: list[Event] = []
+    previous_key: str | None = None
+    previous_release: str | None = None
+    for release in releases:
+        key = store.index(release).get(path)
+        if key is not None and previous_key is None:
+            events.append(Event(release, "added"))
+        elif key is None and previous_key is not None:
+            events.append(Event(release, "removed"))
+        elif key is not None and key != previous_key and previous_release is not None:
+            events += _changes(store, path, previous_release, release)
+        previous_key, previous_release = key, release
+    if not events:
+        raise LookupError(f"{path} is in no stored release ({releases[0]} … {releases[-1]})")
+    return SymbolHistory(path=path, releases=tuple(releases), events=tuple(events))
+
+
+def _changes(store: SnapshotStore, path: str, old: str, new: str) -> list[Event]:
+    before, now = store.symbol(old, path), store.symbol(new, path)
+    assert before is not None and now is not None
+    findings = compare_symbols(before, now, old, new)
+    # The symbol's own deprecation gets its own event: it is what "deprecated in" is read from.
+    own_deprecation = [f for f in findings if f.kind in ("deprecated", "undeprecated") and f.member is None]
+    events = [Event(new, f.kind, details=(f.message,)) for f in own_deprecation]
+    rest = [f for f in findings if f not in own_deprecation]
+    if rest:
+        kinds = tuple(sorted({f.kind for f in rest}))
+        details = tuple(f"{f.target}: {f.message}" for f in rest if f.kind != "docstring-changed")
+        events.append(Event(new, "changed", kinds=kinds, details=details))
+    return events
+
+
+def added_in_all(store: SnapshotStore) -> dict[str, str]:
+    """Public path -> first stored release that has it, for every path ever stored."""
+    first: dict[str, str] = {}
+    for release in store.releases():
+        for path in store.index(release):
+            first.setdefault(path, release)
+    return first
+
+
+def render_history(history: SymbolHistory, fmt: str, out: TextIO) -> None:
+    if fmt == "json":
+        document = {
+            "path": history.path,
+            "added_in": history.added_in,
+            "deprecated_in": history.deprecated_in,
+            "removed_in": history.removed_in,
+            "events": [asdict(e) for e in history.events],
+        }
+        json.dump(document, out, indent=1, sort_keys=True)
+        out.write("\n")
+        return
+    console = Console(file=out, width=None if out.isatty() else 120, highlight=False)
+    console.print(f"[bold]{history.path}[/] across {len(history.releases)} stored releases "
+                  f"({history.releases[0]} … {history.releases[-1]})")
+    console.print(f"  added in       {history.added_in or '-'}")
+    console.print(f"  deprecated in  {history.deprecated_in or '-'}")
+    console.print(f"  removed in     {history.removed_in or '-'}")
+    changed: Sequence[Event] = history.changed_in
+    console.print(f"  changed in     {', '.join(e.release for e in changed) or '-'}")
+    for event in history.events:
+        if event.event == "added":
+            continue
+        console.print(f"\n[bold]{event.release}[/] {event.event}" + (f": {', '.join(event.kinds)}" if event.kinds else ""))
+        for line in event.details:
+            console.print(f"  - {line}")

@@ -1,0 +1,134 @@
+"""Stage 4: render a change report for people (terminal, Markdown) and tools (JSON, GitHub)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from itertools import groupby
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from generator.diff import GRADES, Finding
+
+GRADE_TITLES = {
+    "breaking": "Breaking",
+    "possibly-breaking": "Possibly breaking",
+    "compatible": "Compatible",
+    "docs-only": "Docs only",
+}
+_GRADE_STYLES = {"breaking": "bold red", "possibly-breaking": "yellow", "compatible": "green", "docs-only": "dim"}
+_ANNOTATION_LEVELS = {"breaking": "error", "possibly-breaking": "warning", "compatible": "notice", "docs-only": "notice"}
+
+
+def summary_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = Counter(f.grade for f in findings)
+    return {grade: counts.get(grade, 0) for grade in GRADES}
+
+
+def summary_line(findings: Sequence[Finding]) -> str:
+    counts = summary_counts(findings)
+    parts = ", ".join(f"{counts[g]} {GRADE_TITLES[g].lower()}" for g in GRADES)
+    return f"{len(findings)} findings: {parts}"
+
+
+def render(findings: Sequence[Finding], old: str, new: str, fmt: str, out: TextIO) -> None:
+    renderers = {"terminal": render_terminal, "markdown": render_markdown, "json": render_json,
+                 "github": render_github}
+    renderers[fmt](findings, old, new, out)
+
+
+def render_terminal(findings: Sequence[Finding], old: str, new: str, out: TextIO) -> None:
+    console = Console(file=out, width=None if out.isatty() else 120, highlight=False, soft_wrap=False)
+    console.print(f"[bold]Keras {old} → {new}[/]: {summary_line(findings)}")
+    for grade, group in groupby(findings, key=lambda f: f.grade):
+        rows = list(group)
+        table = Table(title=f"{GRADE_TITLES[grade]} ({len(rows)})", title_style=_GRADE_STYLES[grade],
+                      title_justify="left", show_lines=False, expand=False)
+        table.add_column("symbol", overflow="fold")
+        table.add_column("change", overflow="fold")
+        table.add_column("kind", style="dim")
+        for f in rows:
+            table.add_row(f.target, f.message, f.kind)
+        console.print(table)
+
+
+def _module_of(path: str) -> str:
+    return path.rsplit(".", 1)[0]
+
+
+def render_markdown(findings: Sequence[Finding], old: str, new: str, out: TextIO) -> None:
+    """A release note a maintainer can act on: grade, then module, then symbol."""
+    out.write(f"# Keras {old} → {new}: API changes\n\n")
+    counts = summary_counts(findings)
+    out.write(f"**{len(findings)} findings**: " + ", ".join(
+        f"{counts[g]} {GRADE_TITLES[g].lower()}" for g in GRADES) + ".\n")
+    if not findings:
+        out.write("\nNo difference in the public API.\n")
+    for grade, grade_group in groupby(findings, key=lambda f: f.grade):
+        rows = list(grade_group)
+        out.write(f"\n## {GRADE_TITLES[grade]} ({len(rows)})\n")
+        if grade == "docs-only":
+            _markdown_docstrings(rows, out)
+            continue
+        for module, module_group in groupby(sorted(rows, key=lambda f: (_module_of(f.path), f.sort_key())),
+                                            key=lambda f: _module_of(f.path)):
+            out.write(f"\n### `{module}`\n\n")
+            for line in _markdown_bullets(list(module_group)):
+                out.write(f"- {line}\n")
+
+
+def _markdown_bullets(rows: Sequence[Finding]) -> list[str]:
+    """One bullet per finding, except that a symbol's positional shifts read as one bullet."""
+    bullets: list[str] = []
+    shifts: dict[str, list[Finding]] = {}
+    for f in rows:
+        if f.kind == "parameter-moved":
+            if f.target not in shifts:
+                bullets.append(f.target)  # placeholder, filled below in first-seen order
+            shifts.setdefault(f.target, []).append(f)
+        else:
+            bullets.append(f"`{f.target}`: {f.message}")
+    for target, moved in shifts.items():
+        moved.sort(key=lambda f: int(f.old or 0))
+        positions = ", ".join(f"`{f.parameter}` {f.old}→{f.new}" for f in moved)
+        bullets[bullets.index(target)] = (
+            f"`{target}`: {len(moved)} parameters change position ({positions}); positional calls shift")
+    return bullets
+
+
+def _markdown_docstrings(rows: Sequence[Finding], out: TextIO) -> None:
+    out.write("\n<details><summary>Docstring changes of " + str(len(rows)) + " symbols</summary>\n\n")
+    for f in rows:
+        out.write(f"#### `{f.target}`\n\n```diff\n{f.detail or ''}\n```\n\n")
+    out.write("</details>\n")
+
+
+def render_json(findings: Sequence[Finding], old: str, new: str, out: TextIO) -> None:
+    document = {
+        "old": old,
+        "new": new,
+        "summary": summary_counts(findings),
+        "findings": [{"id": f.id, **asdict(f)} for f in findings],
+    }
+    json.dump(document, out, indent=1, sort_keys=True, ensure_ascii=False)
+    out.write("\n")
+
+
+def _escape_annotation(text: str) -> str:
+    # GitHub's workflow-command syntax: %, CR and LF must be percent-encoded in the message.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def render_github(findings: Sequence[Finding], old: str, new: str, out: TextIO) -> None:
+    for f in findings:
+        if f.grade == "docs-only":
+            continue  # docstring churn would drown the annotations that matter
+        level = _ANNOTATION_LEVELS[f.grade]
+        title = _escape_annotation(f"{GRADE_TITLES[f.grade]}: {f.kind} (Keras {old} → {new})")
+        out.write(f"::{level} title={title.replace(',', '%2C').replace(':', '%3A')}::"
+                  f"{_escape_annotation(f'{f.target}: {f.message} [{f.id}]')}\n")
+    out.write(f"::notice title=Keras API diff::{_escape_annotation(summary_line(findings))}\n")

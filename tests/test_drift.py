@@ -1,0 +1,97 @@
+"""The drift check: in step on the pinned release, out of step (with a report) on any other,
+and an allowlist that cannot rot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from generator.drift import AllowlistError, check, load_allowlist, pinned_release
+from generator.model import Snapshot
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 24)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+
+
+def with_dense_default(snapshot: Snapshot, default: str) -> Snapshot:
+    dense = snapshot.symbols["keras.layers.Dense"]
+    params = tuple(replace(p, default=default) if p.name == "use_bias" else p for p in dense.signature.parameters)
+    symbols = {**snapshot.symbols, dense.path: replace(dense, signature=replace(dense.signature, parameters=params))}
+    return Snapshot(snapshot.keras_version, symbols)
+
+
+def write_allowlist(tmp_path: Path, body: str) -> Path:
+    file = tmp_path / "allowlist.toml"
+    file.write_text(body)
+    return file
+
+
+ACCEPT_DENSE = """
+[[accept]]
+kind = "default-changed"
+path = "keras.layers.Dense"
+parameter = "use_bias"
+reason = "upstream flipped it; our wrapper pins the old default"
+expires = {expires}
+"""
+
+
+def test_the_installed_keras_is_the_pinned_release_and_in_step():
+    result = run_cli("drift-check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"against stored {pinned_release()}: in step" in result.stderr
+
+
+def test_against_another_release_it_fails_with_a_readable_report():
+    result = run_cli("drift-check", "--against", "3.14.1", "--format", "markdown")
+    assert result.returncode == 1
+    assert result.stdout.startswith("# Keras 3.14.1 (stored) → 3.15.1 (installed): API changes")
+    assert "out of step" in result.stderr
+
+
+def test_an_accepted_finding_passes(pinned, tmp_path):
+    allowlist = load_allowlist(write_allowlist(tmp_path, ACCEPT_DENSE.format(expires="2027-01-31")))
+    result = check(pinned, with_dense_default(pinned, "False"), allowlist, TODAY)
+    assert result.ok and [f.id for f in result.accepted] == ["default-changed:keras.layers.Dense:use_bias"]
+
+
+def test_an_expired_entry_fails_even_when_it_matches(pinned, tmp_path):
+    allowlist = load_allowlist(write_allowlist(tmp_path, ACCEPT_DENSE.format(expires="2026-11-01")))
+    result = check(pinned, with_dense_default(pinned, "False"), allowlist, TODAY)
+    assert not result.ok and result.expired == tuple(allowlist)
+
+
+def test_an_entry_that_matches_nothing_fails(pinned, tmp_path):
+    allowlist = load_allowlist(write_allowlist(tmp_path, ACCEPT_DENSE.format(expires="2027-01-31")))
+    result = check(pinned, pinned, allowlist, TODAY)
+    assert not result.ok and result.unused == tuple(allowlist) and not result.findings
+
+
+def test_an_unaccepted_finding_fails(pinned):
+    result = check(pinned, with_dense_default(pinned, "False"), [], TODAY)
+    assert not result.ok and [f.id for f in result.findings] == ["default-changed:keras.layers.Dense:use_bias"]
+
+
+def test_a_malformed_allowlist_names_the_file_and_entry(tmp_path):
+    with pytest.raises(AllowlistError, match=r"allowlist\.toml: entry 1 lacks reason"):
+        load_allowlist(write_allowlist(tmp_path, '[[accept]]\nkind = "x"\npath = "y"\nexpires = 2027-01-01\n'))
+    with pytest.raises(AllowlistError, match="expires must be a date"):
+        load_allowlist(write_allowlist(tmp_path, ACCEPT_DENSE.format(expires='"soon"')))
+
+
+def test_the_cli_turns_bad_input_into_a_one_line_error():
+    result = run_cli("diff", "3.14.1", "3.99.0")
+    assert result.returncode == 2
+    assert "no stored snapshot of Keras 3.99.0" in result.stderr and "Traceback" not in result.stderr

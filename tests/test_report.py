@@ -1,0 +1,49 @@
+"""The four renderings of a change report, on a real release pair."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from generator.diff import diff_snapshots
+from generator.report import render
+
+
+@pytest.fixture(scope="module")
+def findings(store):
+    return diff_snapshots(store.load("3.14.1"), store.load("3.15.1"))
+
+
+def rendered(findings, fmt: str) -> str:
+    out = io.StringIO()
+    render(findings, "3.14.1", "3.15.1", fmt, out)
+    return out.getvalue()
+
+
+def test_json_carries_every_finding_with_its_id_and_a_consistent_summary(findings):
+    document = json.loads(rendered(findings, "json"))
+    assert [f["id"] for f in document["findings"]] == [f.id for f in findings]
+    assert sum(document["summary"].values()) == len(findings)
+
+
+def test_markdown_reads_as_a_release_note(findings):
+    text = rendered(findings, "markdown")
+    assert text.startswith("# Keras 3.14.1 → 3.15.1: API changes\n")
+    # The 3.15.0 notes announce sliding-window attention; its insertion shifts positional calls.
+    assert "`keras.layers.MultiHeadAttention`: 10 parameters change position" in text
+    assert "new optional parameter `sliding_window`" in text
+    assert text.index("## Breaking") < text.index("## Compatible") < text.index("## Docs only")
+
+
+def test_github_annotations_are_one_line_each_and_graded(findings):
+    lines = rendered(findings, "github").splitlines()
+    assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
+    breaking = sum(f.grade == "breaking" for f in findings)
+    assert sum(line.startswith("::error ") for line in lines) == breaking
+
+
+def test_terminal_report_names_the_releases_and_the_counts(findings):
+    text = rendered(findings, "terminal")
+    assert text.splitlines()[0].startswith(f"Keras 3.14.1 → 3.15.1: {len(findings)} findings")
