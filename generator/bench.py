@@ -63,7 +63,7 @@ def snapshot_timing(runs: int = 3) -> tuple[float, float]:
 
 
 def run_benchmarks(store: SnapshotStore) -> int:
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=110)
     releases = store.releases()
     newest, previous = releases[-1], releases[-2]
     with console.status("timing snapshot, load, diff and drift check…"):

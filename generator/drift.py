@@ -106,7 +106,7 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
     stored = store.load(release)
     live = take_snapshot()
     result = check(stored, live, load_allowlist(allowlist_file or DEFAULT_ALLOWLIST), dt.date.today())
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     if result.findings:
         render(list(result.findings), f"{release} (stored)", f"{live.keras_version} (installed)", fmt, sys.stdout)
     for entry in result.expired:

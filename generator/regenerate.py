@@ -17,23 +17,21 @@ from generator.store import SnapshotStore
 
 
 def regenerate(store: SnapshotStore) -> int:
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     live = take_snapshot()
     version = live.keras_version
-    # Compare with what the store held for this release if anything, else the release before it.
     if version in store.releases():
-        baseline, label = store.load(version), f"{version} (stored)"
-    else:
-        previous = store.previous_release(version)
-        baseline, label = (store.load(previous), previous) if previous else (None, None)
+        # The same release introspected again should give the same bytes; say so when it does not
+        # (a changed toolkit or a damaged file), then store the fresh one.
+        stored_changes = diff_snapshots(store.load(version), live)
+        if stored_changes:
+            console.print(f"[yellow]the stored snapshot of {version} differed from a fresh one:[/]")
+            render_terminal(stored_changes, f"{version} (stored)", f"{version} (fresh)", sys.stdout)
+    previous = store.previous_release(version)
     file = store.save(live)
     console.print(f"Keras {version}: {len(live.symbols)} public paths -> {file}")
-    if baseline is None:
+    if previous is None:
         console.print("no earlier stored release to compare with")
         return 0
-    findings = diff_snapshots(baseline, live)
-    if not findings and label and label.endswith("(stored)"):
-        console.print(f"snapshot of {version} unchanged")
-        return 0
-    render_terminal(findings, label or "", f"{version} (installed)", sys.stdout)
+    render_terminal(diff_snapshots(store.load(previous), live), previous, version, sys.stdout)
     return 0
