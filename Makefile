@@ -36,3 +36,8 @@ bench: $(STAMP)
 snapshot: $(STAMP)
 	@test -n "$(VERSION)" || { echo "usage: make snapshot VERSION=3.x.y" >&2; exit 2; }
 	$(PYTHON) -m generator snapshot --release $(VERSION)
+
+## snapshots: (re)take the snapshot of every known Keras 3 release (needs the package index once)
+snapshots: $(STAMP)
+	for v in $$($(PYTHON) -c "from generator.releases import KERAS_RELEASES; print(*KERAS_RELEASES)"); do \
+	  $(PYTHON) -m generator snapshot --release $$v || exit 1; done
