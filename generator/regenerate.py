@@ -12,6 +12,8 @@ from rich.console import Console
 
 from generator.diff import diff_snapshots
 from generator.introspect import take_snapshot
+from generator.package import package_files
+from generator.render import write_package
 from generator.report import render_terminal
 from generator.store import SnapshotStore
 
@@ -32,6 +34,9 @@ def regenerate(store: SnapshotStore) -> int:
     console.print(f"Keras {version}: {len(live.symbols)} public paths -> {file}")
     if previous is None:
         console.print("no earlier stored release to compare with")
-        return 0
-    render_terminal(diff_snapshots(store.load(previous), live), previous, version, sys.stdout)
+    else:
+        render_terminal(diff_snapshots(store.load(previous), live), previous, version, sys.stdout)
+    files, spec = package_files(store, version)
+    write_package(files, spec)
+    console.print(f"generated/keras3: {len(files)} modules from the snapshot of Keras {version}")
     return 0

@@ -1,0 +1,496 @@
+# HAND-WRITTEN runtime support for the generated keras3 wrappers. NOT GENERATED:
+# the wrapper generator never writes this file; edit it by hand, and keep it free of any
+# import of Keras at module level.
+"""Runtime support shared by every generated ``keras3`` wrapper.
+
+The generated wrapper modules (``op_add``, ``layer_dense``, ``loss_mean_squared_error`` ...)
+call into this module; nothing here is emitted by the generator.
+
+Design points:
+
+* **No eager Keras import.** ``import keras3._runtime`` imports only the standard library.
+  Keras (and with it a backend such as TensorFlow or JAX) is imported on first need.
+* **Backend switches replace the ``keras`` module.** ``keras.config.set_backend(name)``
+  deletes every ``keras*`` entry from :data:`sys.modules` and re-imports Keras, so a new
+  ``keras`` module object appears and every reference taken earlier goes stale.
+  :func:`keras` therefore always reads ``sys.modules["keras"]``, and :func:`upstream`
+  keeps a cache that is thrown away as soon as that module object changes identity.
+* **Hot path.** :func:`upstream` runs on every wrapper call. On a cache hit it costs two
+  dict subscripts and one identity comparison.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import FrameType, ModuleType
+from typing import Any, Final
+
+__all__ = [
+    "BACKENDS",
+    "OPTIONAL_BACKENDS",
+    "KerasVersionError",
+    "backend",
+    "call_or_instance",
+    "compose_layer",
+    "keras",
+    "upstream",
+    "use_backend",
+    "valid_backends",
+]
+
+# --------------------------------------------------------------------------------------
+# Backends
+# --------------------------------------------------------------------------------------
+
+#: The backends every Keras 3 release supports, in the order they are listed to users.
+BACKENDS: Final[tuple[str, ...]] = ("jax", "torch", "tensorflow", "numpy")
+
+#: Backends only some Keras releases support. Each is valid only when the installed Keras
+#: ships ``keras/src/backend/<name>/`` (OpenVINO arrived in Keras 3.8; its
+#: ``keras.config.set_backend`` accepts "openvino" from then on).
+OPTIONAL_BACKENDS: Final[tuple[str, ...]] = ("openvino",)
+
+#: For each backend, the modules it imports and the pip command that provides each one.
+#: The numpy backend imports jax (``keras/src/backend/numpy/nn.py`` and ``math.py``).
+_BACKEND_REQUIREMENTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "jax": (("jax", "pip install 'jax[cpu]'"),),
+    "torch": (("torch", "pip install torch"),),
+    "tensorflow": (("tensorflow", "pip install tensorflow-cpu (or tensorflow)"),),
+    "numpy": (("numpy", "pip install numpy"), ("jax", "pip install 'jax[cpu]'")),
+    "openvino": (("openvino", "pip install openvino"),),
+}
+
+# --------------------------------------------------------------------------------------
+# The current keras module and the resolution cache
+# --------------------------------------------------------------------------------------
+
+_modules: Final[dict[str, ModuleType]] = sys.modules
+_MISSING: Final[object] = object()
+# The default of a generated wrapper's parameter whose upstream default is not a Python literal:
+# such a parameter is handed on only when the caller gives it, so upstream's own default applies.
+MISSING: Final[Any] = _MISSING
+_lock: Final[threading.RLock] = threading.RLock()
+
+# The keras module the caches below were filled from; None until the first resolution.
+_owner: ModuleType | None = None
+# public path -> resolved object, valid only while sys.modules["keras"] is _owner.
+_objects: dict[str, Any] = {}
+# function path -> the keyword names it accepts (None: it takes **kwargs), same validity.
+_accepted: dict[str, frozenset[str] | None] = {}
+
+
+class KerasVersionError(AttributeError):
+    """The installed Keras lacks a public symbol a keras3 wrapper needs.
+
+    Subclasses :class:`AttributeError` because the failure *is* a missing attribute of
+    the ``keras`` module; ``hasattr``-style probing keeps working.
+    """
+
+    path: str
+    added_in: str | None
+    installed: str
+
+    def __init__(self, message: str, *, path: str, added_in: str | None, installed: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.added_in = added_in
+        self.installed = installed
+
+
+def _import_keras() -> ModuleType:
+    try:
+        return importlib.import_module("keras")
+    except ModuleNotFoundError as exc:
+        if exc.name != "keras":
+            raise
+        raise ModuleNotFoundError(
+            "keras3 needs Keras 3, which is not installed. Install it with: pip install keras",
+            name="keras",
+        ) from exc
+
+
+def keras() -> ModuleType:
+    """Return the *current* ``keras`` module, importing Keras on first use.
+
+    Always reads ``sys.modules["keras"]``: after ``keras.config.set_backend`` (or
+    :func:`use_backend`) that entry is a new module object and older references are stale.
+    """
+    module = _modules.get("keras")
+    if module is None:
+        module = _import_keras()
+    return module
+
+
+def upstream(path: str, added_in: str | None = None) -> Any:
+    """Resolve a public Keras path such as ``"keras.ops.add"`` on the current keras module.
+
+    Args:
+        path: dotted public path starting with ``"keras."`` (``"keras.layers.Dense"``,
+            ``"keras.ops.image.resize"``).
+        added_in: the Keras release that introduced the symbol, used only for the error
+            message when the installed Keras lacks it. The message names the calling
+            function as ``keras3.<name>`` when the caller lives in the ``keras3`` package.
+
+    Returns:
+        The object at ``path``. Results are cached until the ``keras`` module in
+        :data:`sys.modules` changes identity (a backend switch), then resolved afresh.
+
+    Raises:
+        KerasVersionError: the installed Keras has no such symbol.
+        ValueError: ``path`` does not start with ``"keras."``.
+    """
+    # Hot path: two dict subscripts and an identity check. A missing "keras" entry, a
+    # switched keras module or an uncached path all fall through to the slow path.
+    # (No keyword-only parameters here: in CPython 3.11 they add ~15 ns per call.)
+    try:
+        if _modules["keras"] is _owner:
+            return _objects[path]
+    except KeyError:
+        pass
+    return _resolve(path, added_in)
+
+
+def _current_caches() -> tuple[ModuleType, dict[str, Any], dict[str, frozenset[str] | None]]:
+    """Return the current keras module and caches, resetting them if keras changed."""
+    global _owner, _objects, _accepted
+    module = keras()
+    with _lock:
+        if module is not _owner:
+            # New dicts first, owner last: a concurrent hot-path reader that still sees the
+            # old owner at worst misses, it never reads another generation's objects.
+            _objects = {}
+            _accepted = {}
+            _owner = module
+        return module, _objects, _accepted
+
+
+def _resolve(path: str, added_in: str | None) -> Any:
+    parts = path.split(".")
+    if parts[0] != "keras" or len(parts) < 2 or not all(parts):
+        raise ValueError(f"upstream() takes a public path starting with 'keras.', got {path!r}")
+    module, objects, _ = _current_caches()
+    obj: Any = module
+    for depth, name in enumerate(parts[1:], start=2):
+        found = getattr(obj, name, _MISSING)
+        if found is _MISSING and isinstance(obj, ModuleType):
+            # A public submodule that is not (yet) an attribute of its parent package.
+            try:
+                found = importlib.import_module(".".join(parts[:depth]))
+            except ImportError:
+                found = _MISSING
+        if found is _MISSING:
+            raise _version_error(module, path, added_in)
+        obj = found
+    objects[path] = obj
+    return obj
+
+
+# --------------------------------------------------------------------------------------
+# Error messages
+# --------------------------------------------------------------------------------------
+
+
+def _installed_version(module: ModuleType) -> str:
+    version = getattr(module, "__version__", None)
+    if isinstance(version, str):
+        return version
+    try:
+        from importlib.metadata import version as dist_version
+
+        return dist_version("keras")
+    except ImportError:  # PackageNotFoundError included
+        return "unknown"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """Release numbers of a version string: ``"3.15.0.dev1"`` -> ``(3, 15, 0)``."""
+    key: list[int] = []
+    for part in version.split("."):
+        match = re.match(r"\d+", part)
+        if match is None:
+            break
+        key.append(int(match.group()))
+        if match.end() != len(part):
+            break
+    return tuple(key)
+
+
+def _calling_wrapper() -> str | None:
+    """Name of the nearest caller outside this module, when it is a keras3 function."""
+    frame: FrameType | None = inspect.currentframe()
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    if frame is None:
+        return None
+    module_name = frame.f_globals.get("__name__")
+    if not isinstance(module_name, str):
+        return None
+    if module_name != "keras3" and not module_name.startswith("keras3."):
+        return None
+    if frame.f_code.co_name.startswith("<"):
+        return None
+    return f"keras3.{frame.f_code.co_name}"
+
+
+def _version_error(module: ModuleType, path: str, added_in: str | None) -> KerasVersionError:
+    installed = _installed_version(module)
+    who = _calling_wrapper()
+    head = f"{who} needs {path}" if who else f"This call needs {path}"
+    if added_in is None:
+        message = f"{head}, which is missing from the installed Keras release ({installed})."
+    elif installed == "unknown" or _version_key(installed) < _version_key(added_in):
+        message = (
+            f"{head}, added in Keras {added_in}; the installed Keras is {installed}. "
+            f"Upgrade with: pip install 'keras>={added_in}'"
+        )
+    else:
+        message = (
+            f"{head}, added in Keras {added_in}, but the installed Keras {installed} does not "
+            "provide it (it may have been removed or renamed since)."
+        )
+    return KerasVersionError(message, path=path, added_in=added_in, installed=installed)
+
+
+# --------------------------------------------------------------------------------------
+# Backend selection
+# --------------------------------------------------------------------------------------
+
+
+def _keras_supports(backend_name: str) -> bool:
+    """Whether the installed Keras ships ``keras/src/backend/<name>``, without importing it."""
+    module = _modules.get("keras")
+    locations: Iterable[str] | None = None
+    if module is not None:
+        locations = getattr(module, "__path__", None)
+    if locations is None:
+        try:
+            spec = importlib.util.find_spec("keras")
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            return False
+        locations = spec.submodule_search_locations
+    if locations is None:
+        return False
+    return any(
+        (Path(location) / "src" / "backend" / backend_name / "__init__.py").is_file()
+        for location in locations
+    )
+
+
+def valid_backends() -> tuple[str, ...]:
+    """The backend names :func:`use_backend` accepts with the installed Keras."""
+    return BACKENDS + tuple(name for name in OPTIONAL_BACKENDS if _keras_supports(name))
+
+
+def _module_available(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _check_backend_installed(name: str) -> None:
+    for module_name, install in _BACKEND_REQUIREMENTS.get(name, ()):
+        if not _module_available(module_name):
+            raise ModuleNotFoundError(
+                f"The {name!r} Keras backend needs the {module_name!r} package, which is "
+                f"not installed. Install it with: {install}",
+                name=module_name,
+            )
+
+
+def backend() -> str:
+    """The name of the active Keras backend (imports Keras if it is not imported yet)."""
+    name: Any = keras().config.backend()
+    return str(name)
+
+
+def use_backend(name: str) -> None:
+    """Select the Keras backend, before or after Keras has been imported.
+
+    Before Keras is imported this sets ``KERAS_BACKEND`` and imports Keras. Afterwards it
+    calls ``keras.config.set_backend(name)``, which reloads Keras in-process: every Keras
+    object created earlier (layers, models, tensors) is unusable afterwards, and so is any
+    reference to the old ``keras`` module. :func:`keras` and :func:`upstream` follow the
+    switch. Selecting the backend that is already active does nothing.
+
+    Raises:
+        ValueError: ``name`` is not a backend the installed Keras supports.
+        ModuleNotFoundError: the backend's package is not installed (the message names the
+            pip requirement to install).
+    """
+    valid = valid_backends()
+    if name not in valid:
+        raise ValueError(
+            f"Unknown Keras backend {name!r}. Valid backends: {', '.join(map(repr, valid))}."
+        )
+    _check_backend_installed(name)
+    with _lock:
+        previous_env = os.environ.get("KERAS_BACKEND")
+        current = _modules.get("keras")
+        try:
+            if current is None:
+                os.environ["KERAS_BACKEND"] = name
+                module = _import_keras()
+            elif str(current.config.backend()) == name:
+                os.environ["KERAS_BACKEND"] = name
+                return
+            else:
+                _set_backend(current, name)
+                module = keras()
+        except BaseException:
+            # Leave the environment as it was so a later import picks the old backend.
+            if previous_env is None:
+                os.environ.pop("KERAS_BACKEND", None)
+            else:
+                os.environ["KERAS_BACKEND"] = previous_env
+            raise
+        active = str(module.config.backend())
+        if active != name:
+            raise RuntimeError(
+                f"Asked Keras for the {name!r} backend but it is running {active!r}."
+            )
+
+
+def _set_backend(current: ModuleType, name: str) -> None:
+    """``keras.config.set_backend(name)``, keeping keras3's own modules loaded.
+
+    ``set_backend`` deletes every ``sys.modules`` key that *starts with* ``"keras"``, which
+    includes ``keras3`` and ``keras3._runtime``. Left alone, the next ``import keras3``
+    would load a second copy of this package (fresh caches, a different
+    ``KerasVersionError`` class). The entries are put back once the reload is done.
+    """
+    ours = {
+        key: module
+        for key, module in _modules.items()
+        if key == "keras3" or key.startswith("keras3.")
+    }
+    try:
+        current.config.set_backend(name)
+    finally:
+        for key, module in ours.items():
+            _modules.setdefault(key, module)
+
+
+# --------------------------------------------------------------------------------------
+# Composition helpers used by the generated wrappers
+# --------------------------------------------------------------------------------------
+
+
+def compose_layer(object: Any, layer: Any) -> Any:
+    """The {keras3} composition rule for layer wrappers (``layer_dense(object, ...)``).
+
+    * ``object`` is ``None``: return ``layer`` itself (a configured, unbuilt layer).
+    * ``object`` is a ``keras.Sequential`` model: ``object.add(layer)``, return the model.
+    * otherwise: return ``layer(object)``, calling the layer on a tensor, a
+      ``KerasTensor`` or a list of tensors.
+
+    Raises:
+        TypeError: ``object`` is a Sequential model built before a backend switch.
+    """
+    if object is None:
+        return layer
+    module = keras()
+    if isinstance(object, module.Sequential):
+        object.add(layer)
+        return object
+    if _is_stale_sequential(object):
+        raise TypeError(
+            "This Sequential model was created before the Keras backend was switched and "
+            "cannot be used any more; build it again after use_backend()."
+        )
+    return layer(object)
+
+
+def _is_stale_sequential(obj: Any) -> bool:
+    return any(
+        cls.__name__ == "Sequential" and cls.__module__.startswith("keras.")
+        for cls in type(obj).__mro__
+    )
+
+
+def call_or_instance(
+    cls_path: str,
+    fn_path: str | None,
+    y_true: Any,
+    y_pred: Any,
+    kwargs: Mapping[str, Any],
+) -> Any:
+    """Losses and metrics that Keras offers both as a class and as a function.
+
+    ``loss_mean_squared_error()`` returns a configured loss object, while
+    ``loss_mean_squared_error(y_true, y_pred)`` computes the loss right away.
+
+    Args:
+        cls_path: public path of the class, e.g. ``"keras.losses.MeanSquaredError"``.
+        fn_path: public path of the function form, e.g.
+            ``"keras.losses.mean_squared_error"``, or ``None`` when there is none.
+        y_true, y_pred: the targets and predictions, or both ``None``.
+        kwargs: the keyword arguments the caller actually supplied (wrappers must leave
+            out arguments left at their defaults, so that class-only options such as
+            ``reduction`` or ``name`` only appear when the user asked for them).
+
+    Returns:
+        * ``y_true`` and ``y_pred`` both ``None``: ``Class(**kwargs)``, the configured
+          instance.
+        * both given, and ``fn_path`` names a function that accepts every key of
+          ``kwargs``: ``function(y_true, y_pred, **kwargs)`` (for losses, the unreduced
+          per-sample values).
+        * both given otherwise (no function, or a class-only option such as ``reduction``
+          was supplied): ``Class(**kwargs)(y_true, y_pred)``, which honours those options
+          (for losses, the reduced value; for metrics, the result after one update).
+
+    Raises:
+        TypeError: only one of ``y_true`` and ``y_pred`` was given.
+    """
+    if y_true is None and y_pred is None:
+        return upstream(cls_path)(**kwargs)
+    if y_true is None or y_pred is None:
+        missing = "y_true" if y_true is None else "y_pred"
+        raise TypeError(
+            f"Give both y_true and y_pred to compute the value, or neither to get a "
+            f"configured {cls_path.rsplit('.', 1)[-1]} object; {missing} is missing."
+        )
+    if fn_path is not None:
+        function = upstream(fn_path)
+        if _accepts_all(fn_path, function, kwargs):
+            return function(y_true, y_pred, **kwargs)
+    return upstream(cls_path)(**kwargs)(y_true, y_pred)
+
+
+def _accepts_all(fn_path: str, function: Any, kwargs: Mapping[str, Any]) -> bool:
+    if not kwargs:
+        return True
+    _, _, accepted = _current_caches()
+    if fn_path in accepted:
+        names = accepted[fn_path]
+    else:
+        names = accepted[fn_path] = _keyword_names(function)
+    return names is None or all(key in names for key in kwargs)
+
+
+def _keyword_names(function: Any) -> frozenset[str] | None:
+    """Keyword names ``function`` accepts after (y_true, y_pred); None if it takes **kwargs."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return frozenset()
+    names: set[str] = set()
+    for position, parameter in enumerate(signature.parameters.values()):
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            return None
+        if parameter.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.VAR_POSITIONAL):
+            continue
+        if position < 2:
+            continue  # y_true, y_pred
+        names.add(parameter.name)
+    return frozenset(names)

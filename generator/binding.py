@@ -1,0 +1,316 @@
+"""Stage 5: the binding model, a pure function of (snapshot, binding spec, naming spec, history).
+
+Decides for every public callable of the covered upstream modules whether it is wrapped (and in
+which shape, under which name, with which typed parameters) or skipped (and why). Rendering
+(`render.py`) only turns this model into text.
+"""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from generator.model import Parameter, Snapshot, Symbol
+from generator.naming import NamingSpec, load_naming_spec, wrapper_name
+
+SPEC_DIR = Path(__file__).resolve().parent / "spec"
+Shape = Literal["function", "constructor", "layer", "dual", "member"]
+
+# Layer classes that are not called on an input by composition: RNN cells go into an RNN layer.
+_NO_COMPOSITION_SUFFIXES = ("Cell", "Cells")
+
+
+class SpecError(ValueError):
+    """The binding spec is malformed or names something upstream lacks; the message says which."""
+
+
+@dataclass(frozen=True)
+class Family:
+    module: str  # generated module, e.g. "ops" -> keras3/ops.py
+    upstream: tuple[str, ...]
+    shape: str
+    include_submodules: bool = False
+
+    def covers(self, module_path: str) -> bool:
+        return module_path in self.upstream or (
+            self.include_submodules and any(module_path.startswith(u + ".") for u in self.upstream)
+        )
+
+
+@dataclass(frozen=True)
+class BindingSpec:
+    families: tuple[Family, ...]
+    skip: Mapping[str, str]  # path or "module.*" -> reason
+    bases: Mapping[str, str]  # keras3 name -> upstream path
+    hand_written: tuple[str, ...]
+    member_wrappers: Mapping[str, Mapping[str, Any]]
+    source: Path
+
+    def skip_reason(self, path: str) -> str | None:
+        if path in self.skip:
+            return self.skip[path]
+        parts = path.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            reason = self.skip.get(".".join(parts[:cut]) + ".*")
+            if reason is not None:
+                return reason
+        return None
+
+    def family_of(self, path: str) -> Family | None:
+        module = path.rsplit(".", 1)[0]
+        return next((f for f in self.families if f.covers(module)), None)
+
+
+def load_binding_spec(path: Path = SPEC_DIR / "binding.toml") -> BindingSpec:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"{path}: {error}") from None
+    families = []
+    for number, raw in enumerate(data.get("family", []), start=1):
+        missing = {"module", "upstream", "shape"} - raw.keys()
+        if missing:
+            raise SpecError(f"{path}: family {number} lacks {', '.join(sorted(missing))}")
+        if raw["shape"] not in ("function", "layer", "dual"):
+            raise SpecError(f"{path}: family {raw['module']}: unknown shape {raw['shape']!r}")
+        families.append(Family(raw["module"], tuple(raw["upstream"]), raw["shape"],
+                                bool(raw.get("include_submodules", False))))
+    return BindingSpec(
+        families=tuple(families),
+        skip=dict(data.get("skip", {})),
+        bases=dict(data.get("bases", {})),
+        hand_written=tuple(data.get("hand_written", ())),
+        member_wrappers=dict(data.get("member_wrappers", {})),
+        source=path,
+    )
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrapperParam:
+    name: str
+    kind: str  # the Python parameter kind in the wrapper's signature
+    annotation: str
+    default: str | None  # Python source of the default; None when required
+    forward: str  # how it is handed on: "positional", "keyword", "star", "starstar"
+    omit_when_missing: bool = False  # default not expressible: forwarded only when given
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    name: str
+    family: str
+    shape: Shape
+    upstream: str  # canonical public path of the wrapped object
+    params: tuple[WrapperParam, ...]
+    returns: str
+    added_in: str
+    summary: str
+    function: str | None = None  # dual shape: the function counterpart's path
+    member: str | None = None  # member shape: the class method called on `upstream`
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Binding:
+    keras_version: str
+    snapshot_digest: str
+    wrappers: tuple[Wrapper, ...]
+    skipped: Mapping[str, str]  # canonical path -> reason
+    bases: Mapping[str, str]
+    families: tuple[str, ...]
+    uncovered: tuple[str, ...] = field(default=())  # public callables no family covers
+
+    def by_family(self, family: str) -> list[Wrapper]:
+        return [w for w in self.wrappers if w.family == family]
+
+
+# --- building --------------------------------------------------------------------------------------
+
+
+def build_binding(
+    snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec, added_in: Mapping[str, str], digest: str
+) -> Binding:
+    _check_spec_names(snapshot, spec)
+    wrappers: list[Wrapper] = []
+    skipped: dict[str, str] = {}
+    uncovered: list[str] = []
+    by_name: dict[tuple[str, str], list[Symbol]] = {}
+    for symbol in snapshot.canonical_symbols():
+        if symbol.kind == "constant":
+            continue
+        reason = spec.skip_reason(symbol.path)
+        if reason is not None:
+            skipped[symbol.path] = reason
+            continue
+        family = spec.family_of(symbol.path)
+        if family is None:
+            uncovered.append(symbol.path)
+            continue
+        by_name.setdefault((family.module, wrapper_name(symbol.path, naming)), []).append(symbol)
+    for (module, name), symbols in sorted(by_name.items()):
+        family = next(f for f in spec.families if f.module == module)
+        wrappers.append(_wrapper(name, family, symbols, added_in, snapshot.keras_version))
+    wrappers += _member_wrappers(snapshot, spec, naming, added_in)
+    _check_unique_names(wrappers)
+    return Binding(
+        keras_version=snapshot.keras_version,
+        snapshot_digest=digest,
+        wrappers=tuple(sorted(wrappers, key=lambda w: (w.family, w.name))),
+        skipped=dict(sorted(skipped.items())),
+        bases=dict(sorted(spec.bases.items())),
+        families=tuple(f.module for f in spec.families),
+        uncovered=tuple(sorted(uncovered)),
+    )
+
+
+def _check_spec_names(snapshot: Snapshot, spec: BindingSpec) -> None:
+    """Every path the spec names must exist upstream: a typo would silently skip nothing."""
+    named = [p for p in spec.skip if not p.endswith(".*")] + list(spec.bases.values())
+    named += list(spec.member_wrappers)
+    missing = sorted(p for p in named if p not in snapshot.symbols)
+    if missing:
+        raise SpecError(f"{spec.source}: names symbols Keras {snapshot.keras_version} lacks: {', '.join(missing)}")
+
+
+def _check_unique_names(wrappers: Iterable[Wrapper]) -> None:
+    seen: dict[str, str] = {}
+    for w in wrappers:
+        if w.name in seen:
+            raise SpecError(f"wrapper name {w.name} given to both {seen[w.name]} and {w.upstream}; "
+                            "add a rename to generator/spec/naming.toml")
+        seen[w.name] = w.upstream
+
+
+def _wrapper(name: str, family: Family, symbols: list[Symbol], added_in: Mapping[str, str], version: str) -> Wrapper:
+    classes = [s for s in symbols if s.kind == "class"]
+    functions = [s for s in symbols if s.kind == "function"]
+    if len(symbols) == 2 and family.shape == "dual" and len(classes) == 1 and len(functions) == 1:
+        return _dual_wrapper(name, family, classes[0], functions[0], added_in, version)
+    if len(symbols) == 2 and len(classes) == 1 and len(functions) == 1:
+        # `keras.layers.Add` and `keras.layers.add`: the layer wrapper composes like the function.
+        wrapper = _wrapper(name, family, classes, added_in, version)
+        return replace(wrapper, function=functions[0].path)
+    if len(symbols) != 1:
+        raise SpecError(f"wrapper name {name} given to {', '.join(s.path for s in symbols)}; "
+                        "add a rename to generator/spec/naming.toml")
+    symbol = symbols[0]
+    if symbol.kind == "class" and family.shape == "layer" and _composes(symbol):
+        return _layer_wrapper(name, family, symbol, added_in, version)
+    if symbol.kind == "class" and family.shape == "dual":
+        return _dual_wrapper(name, family, symbol, None, added_in, version)
+    shape: Shape = "constructor" if symbol.kind == "class" else "function"
+    returns = _class_type(symbol.path) if symbol.kind == "class" else "Any"
+    params = tuple(_forwarded(p) for p in _parameters(symbol))
+    return Wrapper(name, family.module, shape, symbol.path, params, returns,
+                   added_in.get(symbol.path, version), _summary(symbol), aliases=symbol.aliases)
+
+
+def _composes(symbol: Symbol) -> bool:
+    return "keras.Layer" in symbol.mro and not symbol.path.endswith(_NO_COMPOSITION_SUFFIXES)
+
+
+def _layer_wrapper(name: str, family: Family, symbol: Symbol, added_in: Mapping[str, str], version: str) -> Wrapper:
+    # `object` comes first, so the layer's own parameters become keyword-only (Python allows no
+    # required parameter after an optional one); `layer_dense(x, units=4)` reads as in R.
+    params = [WrapperParam("object", "positional_only", "Any", "None", "none")]
+    params += [_forwarded(p, keyword_only=True) for p in _parameters(symbol)]
+    return Wrapper(name, family.module, "layer", symbol.path, tuple(params), "Any",
+                   added_in.get(symbol.path, version), _summary(symbol), aliases=symbol.aliases)
+
+
+def _dual_wrapper(name: str, family: Family, cls: Symbol, function: Symbol | None,
+                  added_in: Mapping[str, str], version: str) -> Wrapper:
+    params = [WrapperParam("y_true", "positional_or_keyword", "Any", "None", "none"),
+              WrapperParam("y_pred", "positional_or_keyword", "Any", "None", "none")]
+    own = [p for p in _parameters(cls) if p.name not in ("y_true", "y_pred")]
+    params += [_forwarded(p, keyword_only=True) for p in own]
+    return Wrapper(name, family.module, "dual", cls.path, tuple(params), "Any",
+                   added_in.get(cls.path, version), _summary(cls),
+                   function=function.path if function else None, aliases=cls.aliases)
+
+
+def _member_wrappers(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
+                     added_in: Mapping[str, str]) -> list[Wrapper]:
+    """Class methods exposed as functions, e.g. FeatureSpace.float_normalized -> feature_float_normalized."""
+    wrappers = []
+    for path, rule in sorted(spec.member_wrappers.items()):
+        symbol = snapshot.symbols[path]
+        for member in symbol.members:
+            if member.kind not in rule.get("kinds", ["classmethod", "staticmethod"]):
+                continue
+            if member.name in rule.get("exclude", []) or member.signature is None:
+                continue
+            params = tuple(_forwarded(p) for p in member.signature.parameters)
+            wrappers.append(Wrapper(f"{rule['prefix']}_{member.name}", rule["module"], "member", path, params, "Any",
+                                    added_in.get(path, snapshot.keras_version),
+                                    _first_line(member.doc), member=member.name))
+    return wrappers
+
+
+def _parameters(symbol: Symbol) -> tuple[Parameter, ...]:
+    return symbol.signature.parameters if symbol.signature else (
+        Parameter("args", "var_positional"), Parameter("kwargs", "var_keyword"))
+
+
+def _class_type(path: str) -> str:
+    return path  # annotations resolve under TYPE_CHECKING, where `keras` is imported
+
+
+# --- parameters and their types ---------------------------------------------------------------------
+
+
+def python_default(default: str) -> str | None:
+    """The default as Python source if it is a literal, else None (forwarded only when given)."""
+    try:
+        ast.literal_eval(default)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return default
+
+
+def infer_annotation(param: Parameter) -> str:
+    if param.kind in ("var_positional", "var_keyword"):
+        return "Any"
+    if param.default is None:
+        return "Any"
+    value = python_default(param.default)
+    if value is None:
+        return "Any"
+    literal = ast.literal_eval(value)
+    if literal is None:
+        return "Any | None"
+    if isinstance(literal, bool):
+        return "bool"
+    # Numeric and string defaults stay broad for now: Keras takes a tuple where an int default
+    # stands (`strides=1`) and a dtype object where a string does. Precise types need the
+    # docstring and spec rules of the typing milestone; until then a type must never reject
+    # what upstream accepts.
+    return "Any"
+
+
+def _forwarded(param: Parameter, keyword_only: bool = False) -> WrapperParam:
+    kind: str = param.kind
+    if keyword_only and kind in ("positional_only", "positional_or_keyword"):
+        kind = "keyword_only"
+    forward = {"positional_only": "positional", "positional_or_keyword": "positional",
+               "keyword_only": "keyword", "var_positional": "star", "var_keyword": "starstar"}[kind]
+    default = None if param.default is None else python_default(param.default)
+    omit = param.default is not None and default is None
+    return WrapperParam(param.name, kind, infer_annotation(param), "MISSING" if omit else default,
+                        forward, omit_when_missing=omit)
+
+
+def _summary(symbol: Symbol) -> str:
+    return _first_line(symbol.doc)
+
+
+def _first_line(doc: str) -> str:
+    first = doc.strip().split("\n\n", 1)[0].replace("\n", " ").strip()
+    return first or "See the upstream documentation."

@@ -1,0 +1,160 @@
+"""Stage 6: render the binding model into the `keras3` package, through jinja2 and ruff.
+
+`emit()` is pure: binding in, {relative path: text} out, byte-identical on every run. `write_package()`
+puts the result in place without ever leaving a half-written package: the new tree is built beside
+the old one and swapped in with renames; hand-written files are carried over untouched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import jinja2
+
+from generator.binding import Binding, BindingSpec, WrapperParam
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = REPO_ROOT / "templates"
+PACKAGE = REPO_ROOT / "generated" / "keras3"
+
+
+def _docstring_text(text: str) -> str:
+    # Upstream summaries may hold backslashes or triple quotes; neither may end our docstring.
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').rstrip('"').rstrip()
+
+
+def signature(params: list[WrapperParam]) -> str:
+    """A parameter list in Python source, with `/` and `*` where the parameter kinds need them."""
+    parts: list[str] = []
+    star = False
+    for index, p in enumerate(params):
+        if p.kind == "keyword_only" and not star:
+            parts.append("*")
+            star = True
+        if p.kind == "var_positional":
+            parts.append(f"*{p.name}: {p.annotation}")
+            star = True
+        elif p.kind == "var_keyword":
+            parts.append(f"**{p.name}: {p.annotation}")
+        else:
+            default = f" = {p.default}" if p.default is not None else ""
+            parts.append(f"{p.name}: {p.annotation}{default}")
+        last_positional_only = p.kind == "positional_only" and (
+            index + 1 == len(params) or params[index + 1].kind != "positional_only")
+        if last_positional_only:
+            parts.append("/")
+    return ", ".join(parts)
+
+
+def call_arguments(params: list[WrapperParam]) -> str:
+    """How a wrapper hands its parameters on: exactly as upstream's signature takes them."""
+    forms = {"positional": "{0}", "keyword": "{0}={0}", "star": "*{0}", "starstar": "**{0}"}
+    parts = [forms[p.forward].format(p.name) for p in params if p.forward in forms and not p.omit_when_missing]
+    omitted = [f"{p.name}={p.name}" for p in params if p.omit_when_missing]
+    if omitted:
+        parts.append(f"**_given({', '.join(omitted)})")
+    return ", ".join(parts)
+
+
+def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        undefined=jinja2.StrictUndefined,  # a misspelt field is an error, not an empty string
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.loopcontrols"],
+    )
+    env.filters["docstring"] = _docstring_text
+    env.filters["signature"] = signature
+    env.filters["call_arguments"] = call_arguments
+    return env
+
+
+def emit(binding: Binding, spec: BindingSpec, templates: Path = TEMPLATES) -> dict[str, str]:
+    """The unformatted text of every generated file, keyed by path inside the package."""
+    env = environment(templates)
+    files: dict[str, str] = {}
+    families = []
+    for family in spec.families:
+        wrappers = binding.by_family(family.module)
+        if not wrappers:
+            continue
+        shapes_used = {w.shape for w in wrappers}
+        needs_given = any(p.omit_when_missing for w in wrappers for p in w.params)
+        runtime_imports = sorted(
+            {"upstream"}
+            | ({"compose_layer"} if "layer" in shapes_used else set())
+            | ({"call_or_instance"} if "dual" in shapes_used else set())
+            | ({"MISSING"} if needs_given else set())
+        )
+        files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
+            binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
+            shapes_used=shapes_used, needs_given=needs_given, runtime_imports=runtime_imports,
+        )
+        families.append({"module": family.module, "names": [w.name for w in wrappers]})
+    files["__init__.py"] = env.get_template("__init__.py.j2").render(
+        binding=binding, families=families, bases=binding.bases)
+    return files
+
+
+def format_files(files: dict[str, str]) -> dict[str, str]:
+    """Format with ruff (fixed options, so the result does not depend on a config file)."""
+    with tempfile.TemporaryDirectory(prefix="keras3-format-") as folder:
+        root = Path(folder)
+        for name, text in files.items():
+            (root / name).write_text(text, encoding="utf-8")
+        options = ["--line-length", "100", "--target-version", "py311", "--no-cache"]
+        result = subprocess.run([sys.executable, "-m", "ruff", "format", *options, "--quiet", str(root)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"ruff could not format the generated code (a template error?):\n{result.stderr}")
+        return {name: (root / name).read_text(encoding="utf-8") for name in sorted(files)}
+
+
+def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACKAGE) -> None:
+    """Replace the package with `files` plus its hand-written files, all or nothing."""
+    _recover(package)
+    parent = package.parent
+    staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.new-", dir=parent))
+    try:
+        for name in spec.hand_written:
+            if (package / name).exists():
+                shutil.copy2(package / name, staging / name)
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        retired = parent / f".{package.name}.old"
+        if package.exists():
+            package.rename(retired)
+        staging.rename(package)
+        shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _recover(package: Path) -> None:
+    """Finish or undo a swap that a killed run left between its two renames."""
+    retired = package.parent / f".{package.name}.old"
+    if retired.exists():
+        if package.exists():
+            shutil.rmtree(retired)
+        else:
+            retired.rename(package)
+    for stale in package.parent.glob(f".{package.name}.new-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def differences(files: dict[str, str], spec: BindingSpec, package: Path = PACKAGE) -> list[str]:
+    """Generated files on disk that differ from `files` (or are missing or extra)."""
+    on_disk = {p.name for p in package.glob("*.py")} - set(spec.hand_written)
+    problems = [f"{name}: missing" for name in sorted(files.keys() - on_disk)]
+    problems += [f"{name}: not generated, not listed as hand-written" for name in sorted(on_disk - files.keys())]
+    problems += [f"{name}: differs from what regeneration emits"
+                 for name in sorted(files.keys() & on_disk)
+                 if (package / name).read_text(encoding="utf-8") != files[name]]
+    return problems
