@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator.model import Parameter, Snapshot, Symbol
-from generator.naming import NamingSpec, load_naming_spec, wrapper_name
+from generator.naming import NamingSpec, wrapper_name
+from generator.typing_rules import annotate
 
 SPEC_DIR = Path(__file__).resolve().parent / "spec"
 Shape = Literal["function", "constructor", "layer", "dual", "member"]
@@ -207,7 +208,7 @@ def _wrapper(name: str, family: Family, symbols: list[Symbol], added_in: Mapping
         return _dual_wrapper(name, family, symbol, None, added_in, version)
     shape: Shape = "constructor" if symbol.kind == "class" else "function"
     returns = _class_type(symbol.path) if symbol.kind == "class" else "Any"
-    params = tuple(_forwarded(p) for p in _parameters(symbol))
+    params = tuple(_forwarded(p, family.module) for p in _parameters(symbol))
     return Wrapper(name, family.module, shape, symbol.path, params, returns,
                    added_in.get(symbol.path, version), _summary(symbol), aliases=symbol.aliases)
 
@@ -220,7 +221,7 @@ def _layer_wrapper(name: str, family: Family, symbol: Symbol, added_in: Mapping[
     # `object` comes first, so the layer's own parameters become keyword-only (Python allows no
     # required parameter after an optional one); `layer_dense(x, units=4)` reads as in R.
     params = [WrapperParam("object", "positional_only", "Any", "None", "none")]
-    params += [_forwarded(p, keyword_only=True) for p in _parameters(symbol)]
+    params += [_forwarded(p, family.module, keyword_only=True) for p in _parameters(symbol)]
     return Wrapper(name, family.module, "layer", symbol.path, tuple(params), "Any",
                    added_in.get(symbol.path, version), _summary(symbol), aliases=symbol.aliases)
 
@@ -230,7 +231,7 @@ def _dual_wrapper(name: str, family: Family, cls: Symbol, function: Symbol | Non
     params = [WrapperParam("y_true", "positional_or_keyword", "Any", "None", "none"),
               WrapperParam("y_pred", "positional_or_keyword", "Any", "None", "none")]
     own = [p for p in _parameters(cls) if p.name not in ("y_true", "y_pred")]
-    params += [_forwarded(p, keyword_only=True) for p in own]
+    params += [_forwarded(p, family.module, keyword_only=True) for p in own]
     return Wrapper(name, family.module, "dual", cls.path, tuple(params), "Any",
                    added_in.get(cls.path, version), _summary(cls),
                    function=function.path if function else None, aliases=cls.aliases)
@@ -247,7 +248,7 @@ def _member_wrappers(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
                 continue
             if member.name in rule.get("exclude", []) or member.signature is None:
                 continue
-            params = tuple(_forwarded(p) for p in member.signature.parameters)
+            params = tuple(_forwarded(p, rule["module"]) for p in member.signature.parameters)
             wrappers.append(Wrapper(f"{rule['prefix']}_{member.name}", rule["module"], "member", path, params, "Any",
                                     added_in.get(path, snapshot.keras_version),
                                     _first_line(member.doc), member=member.name))
@@ -275,27 +276,7 @@ def python_default(default: str) -> str | None:
     return default
 
 
-def infer_annotation(param: Parameter) -> str:
-    if param.kind in ("var_positional", "var_keyword"):
-        return "Any"
-    if param.default is None:
-        return "Any"
-    value = python_default(param.default)
-    if value is None:
-        return "Any"
-    literal = ast.literal_eval(value)
-    if literal is None:
-        return "Any | None"
-    if isinstance(literal, bool):
-        return "bool"
-    # Numeric and string defaults stay broad for now: Keras takes a tuple where an int default
-    # stands (`strides=1`) and a dtype object where a string does. Precise types need the
-    # docstring and spec rules of the typing milestone; until then a type must never reject
-    # what upstream accepts.
-    return "Any"
-
-
-def _forwarded(param: Parameter, keyword_only: bool = False) -> WrapperParam:
+def _forwarded(param: Parameter, family: str, keyword_only: bool = False) -> WrapperParam:
     kind: str = param.kind
     if keyword_only and kind in ("positional_only", "positional_or_keyword"):
         kind = "keyword_only"
@@ -303,7 +284,8 @@ def _forwarded(param: Parameter, keyword_only: bool = False) -> WrapperParam:
                "keyword_only": "keyword", "var_positional": "star", "var_keyword": "starstar"}[kind]
     default = None if param.default is None else python_default(param.default)
     omit = param.default is not None and default is None
-    return WrapperParam(param.name, kind, infer_annotation(param), "MISSING" if omit else default,
+    annotation = "Any" if kind in ("var_positional", "var_keyword") else annotate(param.name, param.default, family)
+    return WrapperParam(param.name, kind, annotation, "MISSING" if omit else default,
                         forward, omit_when_missing=omit)
 
 

@@ -5,6 +5,8 @@
     python -m generator history SYMBOL               added / changed / deprecated / removed in
     python -m generator drift-check                  live Keras against the pinned snapshot
     python -m generator regenerate                   snapshot the installed Keras, report its diff
+    python -m generator coverage                     wrappers per family, skips, gaps
+    python -m generator typing-report                pyright strict, verifytypes, typed share
     python -m generator bench                        print the speed figures
 """
 
@@ -68,6 +70,14 @@ def _parser() -> argparse.ArgumentParser:
 
     regenerate = commands.add_parser("regenerate", help="snapshot installed Keras, report the diff")
     regenerate.set_defaults(run=_regenerate)
+
+    coverage = commands.add_parser("coverage", help="wrappers per family, skips and gaps")
+    coverage.add_argument("--release", help="stored release (default: the pinned one)")
+    coverage.set_defaults(run=_coverage)
+
+    typing_report = commands.add_parser("typing-report", help="pyright strict, verifytypes, typed share")
+    typing_report.add_argument("--release", help="stored release (default: the pinned one)")
+    typing_report.set_defaults(run=_typing_report)
 
     bench = commands.add_parser("bench", help="print speed figures")
     bench.set_defaults(run=_bench)
@@ -141,6 +151,26 @@ def _regenerate(args: argparse.Namespace) -> int:
     from generator.regenerate import regenerate
 
     return regenerate(SnapshotStore(args.store))
+
+
+def _binding(args: argparse.Namespace):
+    from generator.drift import pinned_release
+    from generator.package import build
+
+    binding, _ = build(SnapshotStore(args.store), args.release or pinned_release())
+    return binding
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from generator.reports import print_coverage
+
+    return print_coverage(_binding(args))
+
+
+def _typing_report(args: argparse.Namespace) -> int:
+    from generator.reports import print_typing_report
+
+    return print_typing_report(_binding(args))
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import jinja2
 
-from generator.binding import Binding, BindingSpec, WrapperParam
+from generator.binding import Binding, BindingSpec, Wrapper, WrapperParam
+from generator.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO_ROOT / "templates"
@@ -95,11 +96,34 @@ def emit(binding: Binding, spec: BindingSpec, templates: Path = TEMPLATES) -> di
         files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
             shapes_used=shapes_used, needs_given=needs_given, runtime_imports=runtime_imports,
+            annotation_imports=annotation_imports(wrappers),
         )
         families.append({"module": family.module, "names": [w.name for w in wrappers]})
     files["__init__.py"] = env.get_template("__init__.py.j2").render(
         binding=binding, families=families, bases=binding.bases)
     return files
+
+
+def annotation_imports(wrappers: list[Wrapper]) -> list[str]:
+    """The import lines (under TYPE_CHECKING) that a module's annotations need, and no more."""
+    used: set[str] = set()
+    for w in wrappers:
+        used |= used_names(w.returns)
+        for p in w.params:
+            used |= used_names(p.annotation)
+        if w.shape == "layer":
+            used.add("keras")  # the overloads name keras.Sequential and the layer class
+    lines = []
+    by_module: dict[str, list[str]] = {}
+    for name in sorted(used & TYPING_NAMES.keys()):
+        by_module.setdefault(TYPING_NAMES[name], []).append(name)
+    lines += [f"from {module} import {', '.join(names)}" for module, names in sorted(by_module.items())]
+    if "keras" in used:
+        lines.append("import keras")
+    types_used = sorted(used & TYPES_MODULE_NAMES)
+    if types_used:
+        lines.append(f"from keras3.types import {', '.join(types_used)}")
+    return lines
 
 
 def format_files(files: dict[str, str]) -> dict[str, str]:

@@ -5,8 +5,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from keras3.types import ActivationLike, Axis, TensorLike
 
 __all__ = [
     "activation_celu",
@@ -45,7 +49,7 @@ __all__ = [
 ]
 
 
-def activation_celu(x: Any, alpha: Any = 1.0) -> Any:
+def activation_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
     """Continuously Differentiable Exponential Linear Unit.
 
     Wraps `keras.activations.celu`, added in Keras 3.7.0.
@@ -53,7 +57,9 @@ def activation_celu(x: Any, alpha: Any = 1.0) -> Any:
     return upstream("keras.activations.celu", "3.7.0")(x, alpha)
 
 
-def activation_deserialize(config: Any, custom_objects: Any | None = None) -> Any:
+def activation_deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Any:
     """Return a Keras activation function via its config.
 
     Wraps `keras.activations.deserialize`, added in Keras 3.0.0.
@@ -61,7 +67,7 @@ def activation_deserialize(config: Any, custom_objects: Any | None = None) -> An
     return upstream("keras.activations.deserialize", "3.0.0")(config, custom_objects)
 
 
-def activation_elu(x: Any, alpha: Any = 1.0) -> Any:
+def activation_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
     """Exponential Linear Unit.
 
     Wraps `keras.activations.elu`, added in Keras 3.0.0.
@@ -69,7 +75,7 @@ def activation_elu(x: Any, alpha: Any = 1.0) -> Any:
     return upstream("keras.activations.elu", "3.0.0")(x, alpha)
 
 
-def activation_exponential(x: Any) -> Any:
+def activation_exponential(x: TensorLike) -> Any:
     """Exponential activation function.
 
     Wraps `keras.activations.exponential`, added in Keras 3.0.0.
@@ -77,7 +83,7 @@ def activation_exponential(x: Any) -> Any:
     return upstream("keras.activations.exponential", "3.0.0")(x)
 
 
-def activation_gelu(x: Any, approximate: bool = False) -> Any:
+def activation_gelu(x: TensorLike, approximate: bool = False) -> Any:
     """Gaussian error linear unit (GELU) activation function.
 
     Wraps `keras.activations.gelu`, added in Keras 3.0.0.
@@ -85,7 +91,7 @@ def activation_gelu(x: Any, approximate: bool = False) -> Any:
     return upstream("keras.activations.gelu", "3.0.0")(x, approximate)
 
 
-def activation_get(identifier: Any) -> Any:
+def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieve a Keras activation function via an identifier.
 
     Wraps `keras.activations.get`, added in Keras 3.0.0.
@@ -93,7 +99,7 @@ def activation_get(identifier: Any) -> Any:
     return upstream("keras.activations.get", "3.0.0")(identifier)
 
 
-def activation_glu(x: Any, axis: Any = -1) -> Any:
+def activation_glu(x: TensorLike, axis: Axis = -1) -> Any:
     """Gated Linear Unit (GLU) activation function.
 
     Wraps `keras.activations.glu`, added in Keras 3.7.0.
@@ -101,7 +107,7 @@ def activation_glu(x: Any, axis: Any = -1) -> Any:
     return upstream("keras.activations.glu", "3.7.0")(x, axis)
 
 
-def activation_hard_shrink(x: Any, threshold: Any = 0.5) -> Any:
+def activation_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
     """Hard Shrink activation function.
 
     Wraps `keras.activations.hard_shrink`, added in Keras 3.7.0.
@@ -109,7 +115,7 @@ def activation_hard_shrink(x: Any, threshold: Any = 0.5) -> Any:
     return upstream("keras.activations.hard_shrink", "3.7.0")(x, threshold)
 
 
-def activation_hard_sigmoid(x: Any) -> Any:
+def activation_hard_sigmoid(x: TensorLike) -> Any:
     """Hard sigmoid activation function.
 
     Wraps `keras.activations.hard_sigmoid`, added in Keras 3.0.0.
@@ -117,7 +123,7 @@ def activation_hard_sigmoid(x: Any) -> Any:
     return upstream("keras.activations.hard_sigmoid", "3.0.0")(x)
 
 
-def activation_hard_silu(x: Any) -> Any:
+def activation_hard_silu(x: TensorLike) -> Any:
     """Hard SiLU activation function, also known as Hard Swish.
 
     Wraps `keras.activations.hard_silu`, added in Keras 3.0.1.
@@ -125,7 +131,7 @@ def activation_hard_silu(x: Any) -> Any:
     return upstream("keras.activations.hard_silu", "3.0.1")(x)
 
 
-def activation_hard_tanh(x: Any) -> Any:
+def activation_hard_tanh(x: TensorLike) -> Any:
     """HardTanh activation function.
 
     Wraps `keras.activations.hard_tanh`, added in Keras 3.7.0.
@@ -133,7 +139,7 @@ def activation_hard_tanh(x: Any) -> Any:
     return upstream("keras.activations.hard_tanh", "3.7.0")(x)
 
 
-def activation_leaky_relu(x: Any, negative_slope: Any = 0.2) -> Any:
+def activation_leaky_relu(x: TensorLike, negative_slope: float | TensorLike = 0.2) -> Any:
     """Leaky relu activation function.
 
     Wraps `keras.activations.leaky_relu`, added in Keras 3.0.0.
@@ -141,7 +147,7 @@ def activation_leaky_relu(x: Any, negative_slope: Any = 0.2) -> Any:
     return upstream("keras.activations.leaky_relu", "3.0.0")(x, negative_slope)
 
 
-def activation_linear(x: Any) -> Any:
+def activation_linear(x: TensorLike) -> Any:
     """Linear activation function (pass-through).
 
     Wraps `keras.activations.linear`, added in Keras 3.0.0.
@@ -149,7 +155,7 @@ def activation_linear(x: Any) -> Any:
     return upstream("keras.activations.linear", "3.0.0")(x)
 
 
-def activation_log_sigmoid(x: Any) -> Any:
+def activation_log_sigmoid(x: TensorLike) -> Any:
     """Logarithm of the sigmoid activation function.
 
     Wraps `keras.activations.log_sigmoid`, added in Keras 3.7.0.
@@ -157,7 +163,7 @@ def activation_log_sigmoid(x: Any) -> Any:
     return upstream("keras.activations.log_sigmoid", "3.7.0")(x)
 
 
-def activation_log_softmax(x: Any, axis: Any = -1) -> Any:
+def activation_log_softmax(x: TensorLike, axis: Axis = -1) -> Any:
     """Log-Softmax activation function.
 
     Wraps `keras.activations.log_softmax`, added in Keras 3.0.0.
@@ -165,7 +171,7 @@ def activation_log_softmax(x: Any, axis: Any = -1) -> Any:
     return upstream("keras.activations.log_softmax", "3.0.0")(x, axis)
 
 
-def activation_mish(x: Any) -> Any:
+def activation_mish(x: TensorLike) -> Any:
     """Mish activation function.
 
     Wraps `keras.activations.mish`, added in Keras 3.0.0.
@@ -174,7 +180,10 @@ def activation_mish(x: Any) -> Any:
 
 
 def activation_relu(
-    x: Any, negative_slope: Any = 0.0, max_value: Any | None = None, threshold: Any = 0.0
+    x: TensorLike,
+    negative_slope: float | TensorLike = 0.0,
+    max_value: TensorLike | None = None,
+    threshold: TensorLike = 0.0,
 ) -> Any:
     """Applies the rectified linear unit activation function.
 
@@ -183,7 +192,7 @@ def activation_relu(
     return upstream("keras.activations.relu", "3.0.0")(x, negative_slope, max_value, threshold)
 
 
-def activation_relu6(x: Any) -> Any:
+def activation_relu6(x: TensorLike) -> Any:
     """Relu6 activation function.
 
     Wraps `keras.activations.relu6`, added in Keras 3.0.0.
@@ -191,7 +200,7 @@ def activation_relu6(x: Any) -> Any:
     return upstream("keras.activations.relu6", "3.0.0")(x)
 
 
-def activation_selu(x: Any) -> Any:
+def activation_selu(x: TensorLike) -> Any:
     """Scaled Exponential Linear Unit (SELU).
 
     Wraps `keras.activations.selu`, added in Keras 3.0.0.
@@ -199,7 +208,7 @@ def activation_selu(x: Any) -> Any:
     return upstream("keras.activations.selu", "3.0.0")(x)
 
 
-def activation_serialize(activation: Any) -> Any:
+def activation_serialize(activation: ActivationLike) -> Any:
     """See the upstream documentation.
 
     Wraps `keras.activations.serialize`, added in Keras 3.0.0.
@@ -207,7 +216,7 @@ def activation_serialize(activation: Any) -> Any:
     return upstream("keras.activations.serialize", "3.0.0")(activation)
 
 
-def activation_sigmoid(x: Any) -> Any:
+def activation_sigmoid(x: TensorLike) -> Any:
     """Sigmoid activation function.
 
     Wraps `keras.activations.sigmoid`, added in Keras 3.0.0.
@@ -215,7 +224,7 @@ def activation_sigmoid(x: Any) -> Any:
     return upstream("keras.activations.sigmoid", "3.0.0")(x)
 
 
-def activation_silu(x: Any) -> Any:
+def activation_silu(x: TensorLike) -> Any:
     """Swish (or Silu) activation function.
 
     Wraps `keras.activations.silu`, added in Keras 3.0.0.
@@ -223,7 +232,7 @@ def activation_silu(x: Any) -> Any:
     return upstream("keras.activations.silu", "3.0.0")(x)
 
 
-def activation_soft_shrink(x: Any, threshold: Any = 0.5) -> Any:
+def activation_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
     """Soft Shrink activation function.
 
     Wraps `keras.activations.soft_shrink`, added in Keras 3.7.0.
@@ -231,7 +240,7 @@ def activation_soft_shrink(x: Any, threshold: Any = 0.5) -> Any:
     return upstream("keras.activations.soft_shrink", "3.7.0")(x, threshold)
 
 
-def activation_softmax(x: Any, axis: Any = -1) -> Any:
+def activation_softmax(x: TensorLike, axis: Axis = -1) -> Any:
     """Softmax converts a vector of values to a probability distribution.
 
     Wraps `keras.activations.softmax`, added in Keras 3.0.0.
@@ -239,7 +248,7 @@ def activation_softmax(x: Any, axis: Any = -1) -> Any:
     return upstream("keras.activations.softmax", "3.0.0")(x, axis)
 
 
-def activation_softplus(x: Any) -> Any:
+def activation_softplus(x: TensorLike) -> Any:
     """Softplus activation function.
 
     Wraps `keras.activations.softplus`, added in Keras 3.0.0.
@@ -247,7 +256,7 @@ def activation_softplus(x: Any) -> Any:
     return upstream("keras.activations.softplus", "3.0.0")(x)
 
 
-def activation_softsign(x: Any) -> Any:
+def activation_softsign(x: TensorLike) -> Any:
     """Softsign activation function.
 
     Wraps `keras.activations.softsign`, added in Keras 3.0.0.
@@ -255,7 +264,7 @@ def activation_softsign(x: Any) -> Any:
     return upstream("keras.activations.softsign", "3.0.0")(x)
 
 
-def activation_sparse_plus(x: Any) -> Any:
+def activation_sparse_plus(x: TensorLike) -> Any:
     """SparsePlus activation function.
 
     Wraps `keras.activations.sparse_plus`, added in Keras 3.8.0.
@@ -263,7 +272,7 @@ def activation_sparse_plus(x: Any) -> Any:
     return upstream("keras.activations.sparse_plus", "3.8.0")(x)
 
 
-def activation_sparse_sigmoid(x: Any) -> Any:
+def activation_sparse_sigmoid(x: TensorLike) -> Any:
     """Sparse sigmoid activation function.
 
     Wraps `keras.activations.sparse_sigmoid`, added in Keras 3.10.0.
@@ -271,7 +280,7 @@ def activation_sparse_sigmoid(x: Any) -> Any:
     return upstream("keras.activations.sparse_sigmoid", "3.10.0")(x)
 
 
-def activation_sparsemax(x: Any, axis: Any = -1) -> Any:
+def activation_sparsemax(x: TensorLike, axis: Axis = -1) -> Any:
     """Sparsemax activation function.
 
     Wraps `keras.activations.sparsemax`, added in Keras 3.8.0.
@@ -279,7 +288,7 @@ def activation_sparsemax(x: Any, axis: Any = -1) -> Any:
     return upstream("keras.activations.sparsemax", "3.8.0")(x, axis)
 
 
-def activation_squareplus(x: Any, b: Any = 4) -> Any:
+def activation_squareplus(x: TensorLike, b: TensorLike = 4) -> Any:
     """Squareplus activation function.
 
     Wraps `keras.activations.squareplus`, added in Keras 3.7.0.
@@ -287,7 +296,7 @@ def activation_squareplus(x: Any, b: Any = 4) -> Any:
     return upstream("keras.activations.squareplus", "3.7.0")(x, b)
 
 
-def activation_tanh(x: Any) -> Any:
+def activation_tanh(x: TensorLike) -> Any:
     """Hyperbolic tangent activation function.
 
     Wraps `keras.activations.tanh`, added in Keras 3.0.0.
@@ -295,7 +304,7 @@ def activation_tanh(x: Any) -> Any:
     return upstream("keras.activations.tanh", "3.0.0")(x)
 
 
-def activation_tanh_shrink(x: Any) -> Any:
+def activation_tanh_shrink(x: TensorLike) -> Any:
     """Tanh shrink activation function.
 
     Wraps `keras.activations.tanh_shrink`, added in Keras 3.7.0.
@@ -303,7 +312,7 @@ def activation_tanh_shrink(x: Any) -> Any:
     return upstream("keras.activations.tanh_shrink", "3.7.0")(x)
 
 
-def activation_threshold(x: Any, threshold: Any, default_value: Any) -> Any:
+def activation_threshold(x: TensorLike, threshold: TensorLike, default_value: Any) -> Any:
     """Threshold activation function.
 
     Wraps `keras.activations.threshold`, added in Keras 3.8.0.

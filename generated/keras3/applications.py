@@ -5,8 +5,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
+
+if TYPE_CHECKING:
+    from typing import Literal
+    from keras3.types import ActivationLike, DataFormat, IntOrTuple, PathLike, ShapeLike, TensorLike
 
 __all__ = [
     "application_convnext_base",
@@ -87,13 +91,13 @@ __all__ = [
 def application_convnext_base(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "convnext_base",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "convnext_base",
 ) -> Any:
     """Instantiates the ConvNeXtBase architecture.
 
@@ -112,7 +116,7 @@ def application_convnext_base(
     )
 
 
-def application_convnext_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_convnext_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.convnext.decode_predictions`, added in Keras 3.0.0.
@@ -123,13 +127,13 @@ def application_convnext_decode_predictions(preds: Any, top: Any = 5) -> Any:
 def application_convnext_large(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "convnext_large",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "convnext_large",
 ) -> Any:
     """Instantiates the ConvNeXtLarge architecture.
 
@@ -148,7 +152,9 @@ def application_convnext_large(
     )
 
 
-def application_convnext_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_convnext_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """A placeholder method for backward compatibility.
 
     Wraps `keras.applications.convnext.preprocess_input`, added in Keras 3.0.0.
@@ -159,13 +165,13 @@ def application_convnext_preprocess_input(x: Any, data_format: Any | None = None
 def application_convnext_small(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "convnext_small",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "convnext_small",
 ) -> Any:
     """Instantiates the ConvNeXtSmall architecture.
 
@@ -187,13 +193,13 @@ def application_convnext_small(
 def application_convnext_tiny(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "convnext_tiny",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "convnext_tiny",
 ) -> Any:
     """Instantiates the ConvNeXtTiny architecture.
 
@@ -215,13 +221,13 @@ def application_convnext_tiny(
 def application_convnext_xlarge(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "convnext_xlarge",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "convnext_xlarge",
 ) -> Any:
     """Instantiates the ConvNeXtXLarge architecture.
 
@@ -242,13 +248,13 @@ def application_convnext_xlarge(
 
 def application_densenet121(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "densenet121",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "densenet121",
 ) -> Any:
     """Instantiates the Densenet121 architecture.
 
@@ -268,13 +274,13 @@ def application_densenet121(
 
 def application_densenet169(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "densenet169",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "densenet169",
 ) -> Any:
     """Instantiates the Densenet169 architecture.
 
@@ -294,13 +300,13 @@ def application_densenet169(
 
 def application_densenet201(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "densenet201",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "densenet201",
 ) -> Any:
     """Instantiates the Densenet201 architecture.
 
@@ -318,7 +324,7 @@ def application_densenet201(
     )
 
 
-def application_densenet_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_densenet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.densenet.decode_predictions`, added in Keras 3.0.0.
@@ -326,7 +332,9 @@ def application_densenet_decode_predictions(preds: Any, top: Any = 5) -> Any:
     return upstream("keras.applications.densenet.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_densenet_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_densenet_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.densenet.preprocess_input`, added in Keras 3.0.0.
@@ -336,13 +344,13 @@ def application_densenet_preprocess_input(x: Any, data_format: Any | None = None
 
 def application_efficientnet_b0(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "efficientnetb0",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "efficientnetb0",
 ) -> Any:
     """Instantiates the EfficientNetB0 architecture.
 
@@ -362,13 +370,13 @@ def application_efficientnet_b0(
 
 def application_efficientnet_b1(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "efficientnetb1",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "efficientnetb1",
 ) -> Any:
     """Instantiates the EfficientNetB1 architecture.
 
@@ -388,13 +396,13 @@ def application_efficientnet_b1(
 
 def application_efficientnet_b2(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "efficientnetb2",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "efficientnetb2",
 ) -> Any:
     """Instantiates the EfficientNetB2 architecture.
 
@@ -414,13 +422,13 @@ def application_efficientnet_b2(
 
 def application_efficientnet_b3(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "efficientnetb3",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "efficientnetb3",
 ) -> Any:
     """Instantiates the EfficientNetB3 architecture.
 
@@ -440,13 +448,13 @@ def application_efficientnet_b3(
 
 def application_efficientnet_b4(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "efficientnetb4",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "efficientnetb4",
 ) -> Any:
     """Instantiates the EfficientNetB4 architecture.
 
@@ -466,13 +474,13 @@ def application_efficientnet_b4(
 
 def application_efficientnet_b5(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "efficientnetb5",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "efficientnetb5",
 ) -> Any:
     """Instantiates the EfficientNetB5 architecture.
 
@@ -492,13 +500,13 @@ def application_efficientnet_b5(
 
 def application_efficientnet_b6(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "efficientnetb6",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "efficientnetb6",
 ) -> Any:
     """Instantiates the EfficientNetB6 architecture.
 
@@ -518,13 +526,13 @@ def application_efficientnet_b6(
 
 def application_efficientnet_b7(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "efficientnetb7",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "efficientnetb7",
 ) -> Any:
     """Instantiates the EfficientNetB7 architecture.
 
@@ -542,7 +550,7 @@ def application_efficientnet_b7(
     )
 
 
-def application_efficientnet_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_efficientnet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.efficientnet.decode_predictions`, added in Keras 3.0.0.
@@ -550,7 +558,9 @@ def application_efficientnet_decode_predictions(preds: Any, top: Any = 5) -> Any
     return upstream("keras.applications.efficientnet.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_efficientnet_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_efficientnet_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """A placeholder method for backward compatibility.
 
     Wraps `keras.applications.efficientnet.preprocess_input`, added in Keras 3.0.0.
@@ -558,7 +568,7 @@ def application_efficientnet_preprocess_input(x: Any, data_format: Any | None = 
     return upstream("keras.applications.efficientnet.preprocess_input", "3.0.0")(x, data_format)
 
 
-def application_efficientnet_v2_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_efficientnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.efficientnet_v2.decode_predictions`, added in Keras 3.0.0.
@@ -566,7 +576,9 @@ def application_efficientnet_v2_decode_predictions(preds: Any, top: Any = 5) -> 
     return upstream("keras.applications.efficientnet_v2.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_efficientnet_v2_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_efficientnet_v2_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """A placeholder method for backward compatibility.
 
     Wraps `keras.applications.efficientnet_v2.preprocess_input`, added in Keras 3.0.0.
@@ -576,14 +588,14 @@ def application_efficientnet_v2_preprocess_input(x: Any, data_format: Any | None
 
 def application_efficientnet_v2b0(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
     include_preprocessing: bool = True,
-    name: Any = "efficientnetv2-b0",
+    name: str = "efficientnetv2-b0",
 ) -> Any:
     """Instantiates the EfficientNetV2B0 architecture.
 
@@ -604,14 +616,14 @@ def application_efficientnet_v2b0(
 
 def application_efficientnet_v2b1(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
     include_preprocessing: bool = True,
-    name: Any = "efficientnetv2-b1",
+    name: str = "efficientnetv2-b1",
 ) -> Any:
     """Instantiates the EfficientNetV2B1 architecture.
 
@@ -632,14 +644,14 @@ def application_efficientnet_v2b1(
 
 def application_efficientnet_v2b2(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
     include_preprocessing: bool = True,
-    name: Any = "efficientnetv2-b2",
+    name: str = "efficientnetv2-b2",
 ) -> Any:
     """Instantiates the EfficientNetV2B2 architecture.
 
@@ -660,14 +672,14 @@ def application_efficientnet_v2b2(
 
 def application_efficientnet_v2b3(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
     include_preprocessing: bool = True,
-    name: Any = "efficientnetv2-b3",
+    name: str = "efficientnetv2-b3",
 ) -> Any:
     """Instantiates the EfficientNetV2B3 architecture.
 
@@ -688,14 +700,14 @@ def application_efficientnet_v2b3(
 
 def application_efficientnet_v2l(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
     include_preprocessing: bool = True,
-    name: Any = "efficientnetv2-l",
+    name: str = "efficientnetv2-l",
 ) -> Any:
     """Instantiates the EfficientNetV2L architecture.
 
@@ -716,14 +728,14 @@ def application_efficientnet_v2l(
 
 def application_efficientnet_v2m(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
     include_preprocessing: bool = True,
-    name: Any = "efficientnetv2-m",
+    name: str = "efficientnetv2-m",
 ) -> Any:
     """Instantiates the EfficientNetV2M architecture.
 
@@ -744,14 +756,14 @@ def application_efficientnet_v2m(
 
 def application_efficientnet_v2s(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
     include_preprocessing: bool = True,
-    name: Any = "efficientnetv2-s",
+    name: str = "efficientnetv2-s",
 ) -> Any:
     """Instantiates the EfficientNetV2S architecture.
 
@@ -770,7 +782,7 @@ def application_efficientnet_v2s(
     )
 
 
-def application_imagenet_utils_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_imagenet_utils_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.imagenet_utils.decode_predictions`, added in Keras 3.0.0.
@@ -779,7 +791,7 @@ def application_imagenet_utils_decode_predictions(preds: Any, top: Any = 5) -> A
 
 
 def application_imagenet_utils_preprocess_input(
-    x: Any, data_format: Any | None = None, mode: Any = "caffe"
+    x: TensorLike, data_format: DataFormat | None = None, mode: str = "caffe"
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -792,13 +804,13 @@ def application_imagenet_utils_preprocess_input(
 
 def application_inception_resnet_v2(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "inception_resnet_v2",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "inception_resnet_v2",
 ) -> Any:
     """Instantiates the Inception-ResNet v2 architecture.
 
@@ -816,7 +828,7 @@ def application_inception_resnet_v2(
     )
 
 
-def application_inception_resnet_v2_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_inception_resnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.inception_resnet_v2.decode_predictions`, added in Keras 3.0.0.
@@ -826,7 +838,9 @@ def application_inception_resnet_v2_decode_predictions(preds: Any, top: Any = 5)
     )
 
 
-def application_inception_resnet_v2_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_inception_resnet_v2_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.inception_resnet_v2.preprocess_input`, added in Keras 3.0.0.
@@ -838,13 +852,13 @@ def application_inception_resnet_v2_preprocess_input(x: Any, data_format: Any | 
 
 def application_inception_v3(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "inception_v3",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "inception_v3",
 ) -> Any:
     """Instantiates the Inception v3 architecture.
 
@@ -862,7 +876,7 @@ def application_inception_v3(
     )
 
 
-def application_inception_v3_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_inception_v3_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.inception_v3.decode_predictions`, added in Keras 3.0.0.
@@ -870,7 +884,9 @@ def application_inception_v3_decode_predictions(preds: Any, top: Any = 5) -> Any
     return upstream("keras.applications.inception_v3.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_inception_v3_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_inception_v3_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.inception_v3.preprocess_input`, added in Keras 3.0.0.
@@ -879,17 +895,17 @@ def application_inception_v3_preprocess_input(x: Any, data_format: Any | None = 
 
 
 def application_mobilenet(
-    input_shape: Any | None = None,
-    alpha: Any = 1.0,
-    depth_multiplier: Any = 1,
-    dropout: Any = 0.001,
+    input_shape: ShapeLike | None = None,
+    alpha: float | TensorLike = 1.0,
+    depth_multiplier: int = 1,
+    dropout: float | TensorLike = 0.001,
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any | None = None,
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str | None = None,
 ) -> Any:
     """Instantiates the MobileNet architecture.
 
@@ -910,7 +926,7 @@ def application_mobilenet(
     )
 
 
-def application_mobilenet_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_mobilenet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.mobilenet.decode_predictions`, added in Keras 3.0.0.
@@ -918,7 +934,9 @@ def application_mobilenet_decode_predictions(preds: Any, top: Any = 5) -> Any:
     return upstream("keras.applications.mobilenet.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_mobilenet_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_mobilenet_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.mobilenet.preprocess_input`, added in Keras 3.0.0.
@@ -927,15 +945,15 @@ def application_mobilenet_preprocess_input(x: Any, data_format: Any | None = Non
 
 
 def application_mobilenet_v2(
-    input_shape: Any | None = None,
-    alpha: Any = 1.0,
+    input_shape: ShapeLike | None = None,
+    alpha: float | TensorLike = 1.0,
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any | None = None,
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str | None = None,
 ) -> Any:
     """Instantiates the MobileNetV2 architecture.
 
@@ -954,7 +972,7 @@ def application_mobilenet_v2(
     )
 
 
-def application_mobilenet_v2_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_mobilenet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.mobilenet_v2.decode_predictions`, added in Keras 3.0.0.
@@ -962,7 +980,9 @@ def application_mobilenet_v2_decode_predictions(preds: Any, top: Any = 5) -> Any
     return upstream("keras.applications.mobilenet_v2.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_mobilenet_v2_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_mobilenet_v2_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.mobilenet_v2.preprocess_input`, added in Keras 3.0.0.
@@ -970,7 +990,7 @@ def application_mobilenet_v2_preprocess_input(x: Any, data_format: Any | None = 
     return upstream("keras.applications.mobilenet_v2.preprocess_input", "3.0.0")(x, data_format)
 
 
-def application_mobilenet_v3_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_mobilenet_v3_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.mobilenet_v3.decode_predictions`, added in Keras 3.0.0.
@@ -979,18 +999,18 @@ def application_mobilenet_v3_decode_predictions(preds: Any, top: Any = 5) -> Any
 
 
 def application_mobilenet_v3_large(
-    input_shape: Any | None = None,
-    alpha: Any = 1.0,
+    input_shape: ShapeLike | None = None,
+    alpha: float | TensorLike = 1.0,
     minimalistic: bool = False,
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    classes: Any = 1000,
-    pooling: Any | None = None,
-    dropout_rate: Any = 0.2,
-    classifier_activation: Any = "softmax",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    classes: int = 1000,
+    pooling: Literal["avg", "max"] | None = None,
+    dropout_rate: float | TensorLike = 0.2,
+    classifier_activation: ActivationLike = "softmax",
     include_preprocessing: bool = True,
-    name: Any = "MobileNetV3Large",
+    name: str = "MobileNetV3Large",
 ) -> Any:
     """Instantiates the MobileNetV3Large architecture.
 
@@ -1012,7 +1032,9 @@ def application_mobilenet_v3_large(
     )
 
 
-def application_mobilenet_v3_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_mobilenet_v3_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """A placeholder method for backward compatibility.
 
     Wraps `keras.applications.mobilenet_v3.preprocess_input`, added in Keras 3.0.0.
@@ -1021,18 +1043,18 @@ def application_mobilenet_v3_preprocess_input(x: Any, data_format: Any | None = 
 
 
 def application_mobilenet_v3_small(
-    input_shape: Any | None = None,
-    alpha: Any = 1.0,
+    input_shape: ShapeLike | None = None,
+    alpha: float | TensorLike = 1.0,
     minimalistic: bool = False,
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    classes: Any = 1000,
-    pooling: Any | None = None,
-    dropout_rate: Any = 0.2,
-    classifier_activation: Any = "softmax",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    classes: int = 1000,
+    pooling: Literal["avg", "max"] | None = None,
+    dropout_rate: float | TensorLike = 0.2,
+    classifier_activation: ActivationLike = "softmax",
     include_preprocessing: bool = True,
-    name: Any = "MobileNetV3Small",
+    name: str = "MobileNetV3Small",
 ) -> Any:
     """Instantiates the MobileNetV3Small architecture.
 
@@ -1054,7 +1076,7 @@ def application_mobilenet_v3_small(
     )
 
 
-def application_nasnet_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_nasnet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.nasnet.decode_predictions`, added in Keras 3.0.0.
@@ -1062,7 +1084,9 @@ def application_nasnet_decode_predictions(preds: Any, top: Any = 5) -> Any:
     return upstream("keras.applications.nasnet.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_nasnet_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_nasnet_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.nasnet.preprocess_input`, added in Keras 3.0.0.
@@ -1071,14 +1095,14 @@ def application_nasnet_preprocess_input(x: Any, data_format: Any | None = None) 
 
 
 def application_nasnetlarge(
-    input_shape: Any | None = None,
+    input_shape: ShapeLike | None = None,
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "nasnet_large",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "nasnet_large",
 ) -> Any:
     """Instantiates a NASNet model in ImageNet mode.
 
@@ -1097,14 +1121,14 @@ def application_nasnetlarge(
 
 
 def application_nasnetmobile(
-    input_shape: Any | None = None,
+    input_shape: ShapeLike | None = None,
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "nasnet_mobile",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "nasnet_mobile",
 ) -> Any:
     """Instantiates a Mobile NASNet model in ImageNet mode.
 
@@ -1124,13 +1148,13 @@ def application_nasnetmobile(
 
 def application_resnet101(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "resnet101",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "resnet101",
 ) -> Any:
     """Instantiates the ResNet101 architecture.
 
@@ -1150,13 +1174,13 @@ def application_resnet101(
 
 def application_resnet101_v2(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "resnet101v2",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "resnet101v2",
 ) -> Any:
     """Instantiates the ResNet101V2 architecture.
 
@@ -1176,13 +1200,13 @@ def application_resnet101_v2(
 
 def application_resnet152(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "resnet152",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "resnet152",
 ) -> Any:
     """Instantiates the ResNet152 architecture.
 
@@ -1202,13 +1226,13 @@ def application_resnet152(
 
 def application_resnet152_v2(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "resnet152v2",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "resnet152v2",
 ) -> Any:
     """Instantiates the ResNet152V2 architecture.
 
@@ -1228,13 +1252,13 @@ def application_resnet152_v2(
 
 def application_resnet50(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "resnet50",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "resnet50",
 ) -> Any:
     """Instantiates the ResNet50 architecture.
 
@@ -1252,7 +1276,7 @@ def application_resnet50(
     )
 
 
-def application_resnet50_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_resnet50_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.resnet50.decode_predictions`, added in Keras 3.0.0.
@@ -1260,7 +1284,9 @@ def application_resnet50_decode_predictions(preds: Any, top: Any = 5) -> Any:
     return upstream("keras.applications.resnet50.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_resnet50_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_resnet50_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.resnet50.preprocess_input`, added in Keras 3.0.0.
@@ -1270,13 +1296,13 @@ def application_resnet50_preprocess_input(x: Any, data_format: Any | None = None
 
 def application_resnet50_v2(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "resnet50v2",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "resnet50v2",
 ) -> Any:
     """Instantiates the ResNet50V2 architecture.
 
@@ -1294,7 +1320,7 @@ def application_resnet50_v2(
     )
 
 
-def application_resnet_v2_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_resnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.resnet_v2.decode_predictions`, added in Keras 3.0.0.
@@ -1302,7 +1328,9 @@ def application_resnet_v2_decode_predictions(preds: Any, top: Any = 5) -> Any:
     return upstream("keras.applications.resnet_v2.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_resnet_v2_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_resnet_v2_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.resnet_v2.preprocess_input`, added in Keras 3.0.0.
@@ -1312,13 +1340,13 @@ def application_resnet_v2_preprocess_input(x: Any, data_format: Any | None = Non
 
 def application_vgg16(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "vgg16",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "vgg16",
 ) -> Any:
     """Instantiates the VGG16 model.
 
@@ -1336,7 +1364,7 @@ def application_vgg16(
     )
 
 
-def application_vgg16_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_vgg16_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.vgg16.decode_predictions`, added in Keras 3.0.0.
@@ -1344,7 +1372,7 @@ def application_vgg16_decode_predictions(preds: Any, top: Any = 5) -> Any:
     return upstream("keras.applications.vgg16.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_vgg16_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_vgg16_preprocess_input(x: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.vgg16.preprocess_input`, added in Keras 3.0.0.
@@ -1354,13 +1382,13 @@ def application_vgg16_preprocess_input(x: Any, data_format: Any | None = None) -
 
 def application_vgg19(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "vgg19",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "vgg19",
 ) -> Any:
     """Instantiates the VGG19 model.
 
@@ -1378,7 +1406,7 @@ def application_vgg19(
     )
 
 
-def application_vgg19_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_vgg19_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.vgg19.decode_predictions`, added in Keras 3.0.0.
@@ -1386,7 +1414,7 @@ def application_vgg19_decode_predictions(preds: Any, top: Any = 5) -> Any:
     return upstream("keras.applications.vgg19.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_vgg19_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_vgg19_preprocess_input(x: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.vgg19.preprocess_input`, added in Keras 3.0.0.
@@ -1396,13 +1424,13 @@ def application_vgg19_preprocess_input(x: Any, data_format: Any | None = None) -
 
 def application_xception(
     include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any | None = None,
-    input_shape: Any | None = None,
-    pooling: Any | None = None,
-    classes: Any = 1000,
-    classifier_activation: Any = "softmax",
-    name: Any = "xception",
+    weights: str | PathLike = "imagenet",
+    input_tensor: TensorLike | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: Literal["avg", "max"] | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "xception",
 ) -> Any:
     """Instantiates the Xception architecture.
 
@@ -1420,7 +1448,7 @@ def application_xception(
     )
 
 
-def application_xception_decode_predictions(preds: Any, top: Any = 5) -> Any:
+def application_xception_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.xception.decode_predictions`, added in Keras 3.0.0.
@@ -1428,7 +1456,9 @@ def application_xception_decode_predictions(preds: Any, top: Any = 5) -> Any:
     return upstream("keras.applications.xception.decode_predictions", "3.0.0")(preds, top)
 
 
-def application_xception_preprocess_input(x: Any, data_format: Any | None = None) -> Any:
+def application_xception_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Wraps `keras.applications.xception.preprocess_input`, added in Keras 3.0.0.

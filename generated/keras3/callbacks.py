@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     import keras
+    from keras3.types import PathLike, TensorLike
 
 __all__ = [
     "callback_backup_and_restore",
@@ -30,7 +32,7 @@ __all__ = [
 
 def callback_backup_and_restore(
     backup_dir: Any,
-    save_freq: Any = "epoch",
+    save_freq: str = "epoch",
     double_checkpoint: bool = False,
     delete_checkpoint: bool = True,
 ) -> keras.callbacks.BackupAndRestore:
@@ -44,7 +46,7 @@ def callback_backup_and_restore(
 
 
 def callback_csv_logger(
-    filename: Any, separator: Any = ",", append: bool = False
+    filename: Any, separator: str = ",", append: bool = False
 ) -> keras.callbacks.CSVLogger:
     """Callback that streams epoch results to a CSV file.
 
@@ -54,14 +56,14 @@ def callback_csv_logger(
 
 
 def callback_early_stopping(
-    monitor: Any = "val_loss",
-    min_delta: Any = 0,
-    patience: Any = 0,
-    verbose: Any = 0,
-    mode: Any = "auto",
+    monitor: str = "val_loss",
+    min_delta: float | Sequence[float] | TensorLike = 0,
+    patience: int = 0,
+    verbose: int | str = 0,
+    mode: str = "auto",
     baseline: Any | None = None,
     restore_best_weights: bool = False,
-    start_from_epoch: Any = 0,
+    start_from_epoch: int | TensorLike = 0,
 ) -> keras.callbacks.EarlyStopping:
     """Stop training when a monitored metric has stopped improving.
 
@@ -104,7 +106,7 @@ def callback_lambda(
 
 
 def callback_learning_rate_scheduler(
-    schedule: Any, verbose: Any = 0
+    schedule: Any, verbose: int | str = 0
 ) -> keras.callbacks.LearningRateScheduler:
     """Learning rate scheduler.
 
@@ -114,13 +116,13 @@ def callback_learning_rate_scheduler(
 
 
 def callback_model_checkpoint(
-    filepath: Any,
-    monitor: Any = "val_loss",
-    verbose: Any = 0,
+    filepath: PathLike,
+    monitor: str = "val_loss",
+    verbose: int | str = 0,
     save_best_only: bool = False,
     save_weights_only: bool = False,
-    mode: Any = "auto",
-    save_freq: Any = "epoch",
+    mode: str = "auto",
+    save_freq: str = "epoch",
     initial_value_threshold: Any | None = None,
 ) -> keras.callbacks.ModelCheckpoint:
     """Callback to save the Keras model or model weights at some frequency.
@@ -140,14 +142,14 @@ def callback_model_checkpoint(
 
 
 def callback_orbax_checkpoint(
-    directory: Any,
-    monitor: Any = "val_loss",
-    verbose: Any = 0,
+    directory: PathLike,
+    monitor: str = "val_loss",
+    verbose: int | str = 0,
     save_best_only: bool = False,
-    mode: Any = "auto",
-    save_freq: Any = "epoch",
+    mode: str = "auto",
+    save_freq: str = "epoch",
     initial_value_threshold: Any | None = None,
-    max_to_keep: Any = 1,
+    max_to_keep: int | TensorLike = 1,
     save_on_background: bool = True,
     save_weights_only: bool = False,
 ) -> keras.callbacks.OrbaxCheckpoint:
@@ -178,14 +180,14 @@ def callback_progbar_logger() -> keras.callbacks.ProgbarLogger:
 
 
 def callback_reduce_lr_on_plateau(
-    monitor: Any = "val_loss",
-    factor: Any = 0.1,
-    patience: Any = 10,
-    verbose: Any = 0,
-    mode: Any = "auto",
-    min_delta: Any = 0.0001,
-    cooldown: Any = 0,
-    min_lr: Any = 0.0,
+    monitor: str = "val_loss",
+    factor: float | Sequence[float] | TensorLike = 0.1,
+    patience: int = 10,
+    verbose: int | str = 0,
+    mode: str = "auto",
+    min_delta: float | Sequence[float] | TensorLike = 0.0001,
+    cooldown: int | TensorLike = 0,
+    min_lr: float | TensorLike = 0.0,
     **kwargs: Any,
 ) -> keras.callbacks.ReduceLROnPlateau:
     """Reduce learning rate when a metric has stopped improving.
@@ -198,9 +200,9 @@ def callback_reduce_lr_on_plateau(
 
 
 def callback_remote_monitor(
-    root: Any = "http://localhost:9000",
-    path: Any = "/publish/epoch/end/",
-    field: Any = "data",
+    root: str = "http://localhost:9000",
+    path: PathLike = "/publish/epoch/end/",
+    field: str = "data",
     headers: Any | None = None,
     send_as_json: bool = False,
 ) -> keras.callbacks.RemoteMonitor:
@@ -222,14 +224,14 @@ def callback_swap_ema_weights(swap_on_epoch: bool = False) -> keras.callbacks.Sw
 
 
 def callback_tensorboard(
-    log_dir: Any = "logs",
-    histogram_freq: Any = 0,
+    log_dir: PathLike = "logs",
+    histogram_freq: int | TensorLike = 0,
     write_graph: bool = True,
     write_images: bool = False,
     write_steps_per_second: bool = False,
-    update_freq: Any = "epoch",
-    profile_batch: Any = 0,
-    embeddings_freq: Any = 0,
+    update_freq: str = "epoch",
+    profile_batch: int | TensorLike = 0,
+    embeddings_freq: int | TensorLike = 0,
     embeddings_metadata: Any | None = None,
 ) -> keras.callbacks.TensorBoard:
     """Enable visualizations for TensorBoard.

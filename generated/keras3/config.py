@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
+
+if TYPE_CHECKING:
+    from keras3.types import DataFormat
 
 __all__ = [
     "config_backend",
@@ -213,7 +216,7 @@ def config_set_floatx(value: Any) -> Any:
     return upstream("keras.config.set_floatx", "3.0.0")(value)
 
 
-def config_set_image_data_format(data_format: Any) -> Any:
+def config_set_image_data_format(data_format: DataFormat) -> Any:
     """Set the value of the image data format convention.
 
     Wraps `keras.config.set_image_data_format`, added in Keras 3.0.0.

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
     import keras
+    from keras3.types import Axis, TensorLike
 
 __all__ = [
     "constraint_deserialize",
@@ -22,7 +24,9 @@ __all__ = [
 ]
 
 
-def constraint_deserialize(config: Any, custom_objects: Any | None = None) -> Any:
+def constraint_deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Any:
     """Return a Keras constraint object via its config.
 
     Wraps `keras.constraints.deserialize`, added in Keras 3.0.0.
@@ -30,7 +34,7 @@ def constraint_deserialize(config: Any, custom_objects: Any | None = None) -> An
     return upstream("keras.constraints.deserialize", "3.0.0")(config, custom_objects)
 
 
-def constraint_get(identifier: Any) -> Any:
+def constraint_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieve a Keras constraint object via an identifier.
 
     Wraps `keras.constraints.get`, added in Keras 3.0.0.
@@ -38,7 +42,9 @@ def constraint_get(identifier: Any) -> Any:
     return upstream("keras.constraints.get", "3.0.0")(identifier)
 
 
-def constraint_maxnorm(max_value: Any = 2, axis: Any = 0) -> keras.constraints.MaxNorm:
+def constraint_maxnorm(
+    max_value: float | Sequence[float] | TensorLike = 2, axis: Axis = 0
+) -> keras.constraints.MaxNorm:
     """MaxNorm weight constraint.
 
     Wraps `keras.constraints.MaxNorm`, added in Keras 3.0.0.
@@ -47,7 +53,10 @@ def constraint_maxnorm(max_value: Any = 2, axis: Any = 0) -> keras.constraints.M
 
 
 def constraint_minmaxnorm(
-    min_value: Any = 0.0, max_value: Any = 1.0, rate: Any = 1.0, axis: Any = 0
+    min_value: float | Sequence[float] | TensorLike = 0.0,
+    max_value: float | Sequence[float] | TensorLike = 1.0,
+    rate: float | Sequence[float] | TensorLike = 1.0,
+    axis: Axis = 0,
 ) -> keras.constraints.MinMaxNorm:
     """MinMaxNorm weight constraint.
 
@@ -72,7 +81,7 @@ def constraint_serialize(constraint: Any) -> Any:
     return upstream("keras.constraints.serialize", "3.0.0")(constraint)
 
 
-def constraint_unitnorm(axis: Any = 0) -> keras.constraints.UnitNorm:
+def constraint_unitnorm(axis: Axis = 0) -> keras.constraints.UnitNorm:
     """Constrains the weights incident to each hidden unit to have unit norm.
 
     Wraps `keras.constraints.UnitNorm`, added in Keras 3.0.0.

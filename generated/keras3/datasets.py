@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
+
+if TYPE_CHECKING:
+    from keras3.types import PathLike, Seed, TensorLike
 
 __all__ = [
     "dataset_boston_housing",
@@ -24,7 +27,7 @@ __all__ = [
 
 
 def dataset_boston_housing(
-    path: Any = "boston_housing.npz", test_split: Any = 0.2, seed: Any = 113
+    path: PathLike = "boston_housing.npz", test_split: float | TensorLike = 0.2, seed: Seed = 113
 ) -> Any:
     """Loads the Boston Housing dataset.
 
@@ -34,10 +37,10 @@ def dataset_boston_housing(
 
 
 def dataset_california_housing(
-    version: Any = "large",
-    path: Any = "california_housing.npz",
-    test_split: Any = 0.2,
-    seed: Any = 113,
+    version: str = "large",
+    path: PathLike = "california_housing.npz",
+    test_split: float | TensorLike = 0.2,
+    seed: Seed = 113,
 ) -> Any:
     """Loads the California Housing dataset.
 
@@ -56,7 +59,7 @@ def dataset_cifar10() -> Any:
     return upstream("keras.datasets.cifar10.load_data", "3.0.0")()
 
 
-def dataset_cifar100(label_mode: Any = "fine") -> Any:
+def dataset_cifar100(label_mode: str = "fine") -> Any:
     """Loads the CIFAR100 dataset.
 
     Wraps `keras.datasets.cifar100.load_data`, added in Keras 3.0.0.
@@ -73,14 +76,14 @@ def dataset_fashion_mnist() -> Any:
 
 
 def dataset_imdb(
-    path: Any = "imdb.npz",
+    path: PathLike = "imdb.npz",
     num_words: Any | None = None,
-    skip_top: Any = 0,
-    maxlen: Any | None = None,
-    seed: Any = 113,
-    start_char: Any = 1,
-    oov_char: Any = 2,
-    index_from: Any = 3,
+    skip_top: int | TensorLike = 0,
+    maxlen: int | None = None,
+    seed: Seed = 113,
+    start_char: int | TensorLike = 1,
+    oov_char: int | TensorLike = 2,
+    index_from: int | TensorLike = 3,
     **kwargs: Any,
 ) -> Any:
     """Loads the [IMDB dataset](https://ai.stanford.edu/~amaas/data/sentiment/).
@@ -92,7 +95,7 @@ def dataset_imdb(
     )
 
 
-def dataset_imdb_word_index(path: Any = "imdb_word_index.json") -> Any:
+def dataset_imdb_word_index(path: PathLike = "imdb_word_index.json") -> Any:
     """Retrieves a dict mapping words to their index in the IMDB dataset.
 
     Wraps `keras.datasets.imdb.get_word_index`, added in Keras 3.0.0.
@@ -100,7 +103,7 @@ def dataset_imdb_word_index(path: Any = "imdb_word_index.json") -> Any:
     return upstream("keras.datasets.imdb.get_word_index", "3.0.0")(path)
 
 
-def dataset_mnist(path: Any = "mnist.npz") -> Any:
+def dataset_mnist(path: PathLike = "mnist.npz") -> Any:
     """Loads the MNIST dataset.
 
     Wraps `keras.datasets.mnist.load_data`, added in Keras 3.0.0.
@@ -109,15 +112,15 @@ def dataset_mnist(path: Any = "mnist.npz") -> Any:
 
 
 def dataset_reuters(
-    path: Any = "reuters.npz",
+    path: PathLike = "reuters.npz",
     num_words: Any | None = None,
-    skip_top: Any = 0,
-    maxlen: Any | None = None,
-    test_split: Any = 0.2,
-    seed: Any = 113,
-    start_char: Any = 1,
-    oov_char: Any = 2,
-    index_from: Any = 3,
+    skip_top: int | TensorLike = 0,
+    maxlen: int | None = None,
+    test_split: float | TensorLike = 0.2,
+    seed: Seed = 113,
+    start_char: int | TensorLike = 1,
+    oov_char: int | TensorLike = 2,
+    index_from: int | TensorLike = 3,
 ) -> Any:
     """Loads the Reuters newswire classification dataset.
 
@@ -136,7 +139,7 @@ def dataset_reuters_label_names() -> Any:
     return upstream("keras.datasets.reuters.get_label_names", "3.0.0")()
 
 
-def dataset_reuters_word_index(path: Any = "reuters_word_index.json") -> Any:
+def dataset_reuters_word_index(path: PathLike = "reuters_word_index.json") -> Any:
     """Retrieves a dict mapping words to their index in the Reuters dataset.
 
     Wraps `keras.datasets.reuters.get_word_index`, added in Keras 3.0.0.

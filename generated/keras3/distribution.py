@@ -10,6 +10,7 @@ from keras3._runtime import upstream
 
 if TYPE_CHECKING:
     import keras
+    from keras3.types import Axis, ShapeLike
 
 __all__ = [
     "distribution_data_parallel",
@@ -39,7 +40,7 @@ def distribution_data_parallel(
 
 
 def distribution_device_mesh(
-    shape: Any, axis_names: Any, devices: Any | None = None
+    shape: ShapeLike, axis_names: Any, devices: Any | None = None
 ) -> keras.distribution.DeviceMesh:
     """A cluster of computation devices for distributed computation.
 
@@ -130,7 +131,7 @@ def distribution_set(value: Any) -> Any:
 
 
 def distribution_tensor_layout(
-    axes: Any, device_mesh: Any | None = None
+    axes: Axis, device_mesh: Any | None = None
 ) -> keras.distribution.TensorLayout:
     """A layout to apply to a tensor.
 

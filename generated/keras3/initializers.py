@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     import keras
+    from keras3.types import Axis, Seed, TensorLike
 
 __all__ = [
     "initializer_constant",
@@ -34,7 +36,7 @@ __all__ = [
 ]
 
 
-def initializer_constant(value: Any = 0.0) -> keras.initializers.Constant:
+def initializer_constant(value: float | TensorLike = 0.0) -> keras.initializers.Constant:
     """Initializer that generates tensors with constant values.
 
     Wraps `keras.initializers.Constant`, added in Keras 3.0.0.
@@ -42,7 +44,9 @@ def initializer_constant(value: Any = 0.0) -> keras.initializers.Constant:
     return upstream("keras.initializers.Constant", "3.0.0")(value)
 
 
-def initializer_deserialize(config: Any, custom_objects: Any | None = None) -> Any:
+def initializer_deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Any:
     """Returns a Keras initializer object via its configuration.
 
     Wraps `keras.initializers.deserialize`, added in Keras 3.0.0.
@@ -50,7 +54,7 @@ def initializer_deserialize(config: Any, custom_objects: Any | None = None) -> A
     return upstream("keras.initializers.deserialize", "3.0.0")(config, custom_objects)
 
 
-def initializer_get(identifier: Any) -> Any:
+def initializer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieves a Keras initializer object via an identifier.
 
     Wraps `keras.initializers.get`, added in Keras 3.0.0.
@@ -59,7 +63,7 @@ def initializer_get(identifier: Any) -> Any:
 
 
 def initializer_glorot_normal(
-    seed: Any | None = None, input_axes: Any | None = None, output_axes: Any | None = None
+    seed: Seed | None = None, input_axes: Axis | None = None, output_axes: Axis | None = None
 ) -> keras.initializers.GlorotNormal:
     """The Glorot normal initializer, also called Xavier normal initializer.
 
@@ -69,7 +73,7 @@ def initializer_glorot_normal(
 
 
 def initializer_glorot_uniform(
-    seed: Any | None = None, input_axes: Any | None = None, output_axes: Any | None = None
+    seed: Seed | None = None, input_axes: Axis | None = None, output_axes: Axis | None = None
 ) -> keras.initializers.GlorotUniform:
     """The Glorot uniform initializer, also called Xavier uniform initializer.
 
@@ -79,7 +83,7 @@ def initializer_glorot_uniform(
 
 
 def initializer_he_normal(
-    seed: Any | None = None, input_axes: Any | None = None, output_axes: Any | None = None
+    seed: Seed | None = None, input_axes: Axis | None = None, output_axes: Axis | None = None
 ) -> keras.initializers.HeNormal:
     """He normal initializer.
 
@@ -89,7 +93,7 @@ def initializer_he_normal(
 
 
 def initializer_he_uniform(
-    seed: Any | None = None, input_axes: Any | None = None, output_axes: Any | None = None
+    seed: Seed | None = None, input_axes: Axis | None = None, output_axes: Axis | None = None
 ) -> keras.initializers.HeUniform:
     """He uniform variance scaling initializer.
 
@@ -98,7 +102,7 @@ def initializer_he_uniform(
     return upstream("keras.initializers.HeUniform", "3.0.0")(seed, input_axes, output_axes)
 
 
-def initializer_identity(gain: Any = 1.0) -> keras.initializers.Identity:
+def initializer_identity(gain: float | TensorLike = 1.0) -> keras.initializers.Identity:
     """Initializer that generates the identity matrix.
 
     Wraps `keras.initializers.Identity`, added in Keras 3.0.0.
@@ -107,7 +111,7 @@ def initializer_identity(gain: Any = 1.0) -> keras.initializers.Identity:
 
 
 def initializer_lecun_normal(
-    seed: Any | None = None, input_axes: Any | None = None, output_axes: Any | None = None
+    seed: Seed | None = None, input_axes: Axis | None = None, output_axes: Axis | None = None
 ) -> keras.initializers.LecunNormal:
     """Lecun normal initializer.
 
@@ -117,7 +121,7 @@ def initializer_lecun_normal(
 
 
 def initializer_lecun_uniform(
-    seed: Any | None = None, input_axes: Any | None = None, output_axes: Any | None = None
+    seed: Seed | None = None, input_axes: Axis | None = None, output_axes: Axis | None = None
 ) -> keras.initializers.LecunUniform:
     """Lecun uniform initializer.
 
@@ -135,7 +139,7 @@ def initializer_ones() -> keras.initializers.Ones:
 
 
 def initializer_orthogonal(
-    gain: Any = 1.0, seed: Any | None = None
+    gain: float | TensorLike = 1.0, seed: Seed | None = None
 ) -> keras.initializers.Orthogonal:
     """Initializer that generates an orthogonal matrix.
 
@@ -145,7 +149,7 @@ def initializer_orthogonal(
 
 
 def initializer_random_normal(
-    mean: Any = 0.0, stddev: Any = 0.05, seed: Any | None = None
+    mean: TensorLike = 0.0, stddev: float | TensorLike = 0.05, seed: Seed | None = None
 ) -> keras.initializers.RandomNormal:
     """Random normal initializer.
 
@@ -155,7 +159,7 @@ def initializer_random_normal(
 
 
 def initializer_random_uniform(
-    minval: Any = -0.05, maxval: Any = 0.05, seed: Any | None = None
+    minval: float | TensorLike = -0.05, maxval: float | TensorLike = 0.05, seed: Seed | None = None
 ) -> keras.initializers.RandomUniform:
     """Random uniform initializer.
 
@@ -173,7 +177,10 @@ def initializer_serialize(initializer: Any) -> Any:
 
 
 def initializer_stft(
-    side: Any = "real", window: Any = "hann", scaling: Any = "density", periodic: bool = False
+    side: str = "real",
+    window: str | TensorLike = "hann",
+    scaling: str = "density",
+    periodic: bool = False,
 ) -> keras.initializers.STFT:
     """Initializer of Conv kernels for Short-term Fourier Transformation (STFT).
 
@@ -183,7 +190,7 @@ def initializer_stft(
 
 
 def initializer_truncated_normal(
-    mean: Any = 0.0, stddev: Any = 0.05, seed: Any | None = None
+    mean: TensorLike = 0.0, stddev: float | TensorLike = 0.05, seed: Seed | None = None
 ) -> keras.initializers.TruncatedNormal:
     """Initializer that generates a truncated normal distribution.
 
@@ -193,12 +200,12 @@ def initializer_truncated_normal(
 
 
 def initializer_variance_scaling(
-    scale: Any = 1.0,
-    mode: Any = "fan_in",
-    distribution: Any = "truncated_normal",
-    seed: Any | None = None,
-    input_axes: Any | None = None,
-    output_axes: Any | None = None,
+    scale: float | TensorLike = 1.0,
+    mode: str = "fan_in",
+    distribution: str = "truncated_normal",
+    seed: Seed | None = None,
+    input_axes: Axis | None = None,
+    output_axes: Axis | None = None,
 ) -> keras.initializers.VarianceScaling:
     """Initializer that adapts its scale to the shape of its input tensors.
 

@@ -5,8 +5,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from keras3._runtime import call_or_instance, upstream
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from keras3.types import Axis, DTypeLike, Reduction, TensorLike
 
 __all__ = [
     "loss_binary_crossentropy",
@@ -42,11 +46,11 @@ def loss_binary_crossentropy(
     y_pred: Any = None,
     *,
     from_logits: bool = False,
-    label_smoothing: Any = 0.0,
-    axis: Any = -1,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "binary_crossentropy",
-    dtype: Any | None = None,
+    label_smoothing: float | Sequence[float] | TensorLike = 0.0,
+    axis: Axis = -1,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "binary_crossentropy",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the cross-entropy loss between true labels and predicted labels.
 
@@ -74,14 +78,14 @@ def loss_binary_focal_crossentropy(
     y_pred: Any = None,
     *,
     apply_class_balancing: bool = False,
-    alpha: Any = 0.25,
-    gamma: Any = 2.0,
+    alpha: float | TensorLike = 0.25,
+    gamma: float | TensorLike = 2.0,
     from_logits: bool = False,
-    label_smoothing: Any = 0.0,
-    axis: Any = -1,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "binary_focal_crossentropy",
-    dtype: Any | None = None,
+    label_smoothing: float | Sequence[float] | TensorLike = 0.0,
+    axis: Axis = -1,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "binary_focal_crossentropy",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes focal cross-entropy loss between true labels and predictions.
 
@@ -112,11 +116,11 @@ def loss_categorical_crossentropy(
     y_pred: Any = None,
     *,
     from_logits: bool = False,
-    label_smoothing: Any = 0.0,
-    axis: Any = -1,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "categorical_crossentropy",
-    dtype: Any | None = None,
+    label_smoothing: float | Sequence[float] | TensorLike = 0.0,
+    axis: Axis = -1,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "categorical_crossentropy",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the crossentropy loss between the labels and predictions.
 
@@ -143,14 +147,14 @@ def loss_categorical_focal_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    alpha: Any = 0.25,
-    gamma: Any = 2.0,
+    alpha: float | TensorLike = 0.25,
+    gamma: float | TensorLike = 2.0,
     from_logits: bool = False,
-    label_smoothing: Any = 0.0,
-    axis: Any = -1,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "categorical_focal_crossentropy",
-    dtype: Any | None = None,
+    label_smoothing: float | Sequence[float] | TensorLike = 0.0,
+    axis: Axis = -1,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "categorical_focal_crossentropy",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the alpha balanced focal crossentropy loss.
 
@@ -179,10 +183,10 @@ def loss_categorical_generalized_cross_entropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    q: Any = 0.5,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "categorical_generalized_cross_entropy",
-    dtype: Any | None = None,
+    q: float | TensorLike = 0.5,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "categorical_generalized_cross_entropy",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the Generalized Cross Entropy loss between `y_true` & `y_pred`.
 
@@ -202,9 +206,9 @@ def loss_categorical_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "categorical_hinge",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "categorical_hinge",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the categorical hinge loss between `y_true` & `y_pred`.
 
@@ -224,12 +228,12 @@ def loss_circle(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    gamma: Any = 80.0,
-    margin: Any = 0.4,
+    gamma: float | TensorLike = 80.0,
+    margin: float | TensorLike = 0.4,
     remove_diagonal: bool = True,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "circle",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "circle",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes Circle Loss between integer labels and L2-normalized embeddings.
 
@@ -256,10 +260,10 @@ def loss_cosine_similarity(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    axis: Any = -1,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "cosine_similarity",
-    dtype: Any | None = None,
+    axis: Axis = -1,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "cosine_similarity",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the cosine similarity between `y_true` & `y_pred`.
 
@@ -279,9 +283,9 @@ def loss_ctc(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "ctc",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "ctc",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """CTC (Connectionist Temporal Classification) loss.
 
@@ -297,7 +301,7 @@ def loss_ctc(
     )
 
 
-def loss_deserialize(name: Any, custom_objects: Any | None = None) -> Any:
+def loss_deserialize(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
     """Deserializes a serialized loss class/function instance.
 
     Wraps `keras.losses.deserialize`, added in Keras 3.0.0.
@@ -309,10 +313,10 @@ def loss_dice(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "dice",
-    axis: Any | None = None,
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "dice",
+    axis: Axis | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the Dice loss value between `y_true` and `y_pred`.
 
@@ -328,7 +332,7 @@ def loss_dice(
     )
 
 
-def loss_get(identifier: Any) -> Any:
+def loss_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieves a Keras loss as a `function`/`Loss` class instance.
 
     Wraps `keras.losses.get`, added in Keras 3.0.0.
@@ -340,9 +344,9 @@ def loss_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "hinge",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "hinge",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the hinge loss between `y_true` & `y_pred`.
 
@@ -362,10 +366,10 @@ def loss_huber(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    delta: Any = 1.0,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "huber_loss",
-    dtype: Any | None = None,
+    delta: float | TensorLike = 1.0,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "huber_loss",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the Huber loss between `y_true` & `y_pred`.
 
@@ -385,9 +389,9 @@ def loss_kl_divergence(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "kl_divergence",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "kl_divergence",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes Kullback-Leibler divergence loss between `y_true` & `y_pred`.
 
@@ -407,9 +411,9 @@ def loss_log_cosh(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "log_cosh",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "log_cosh",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the logarithm of the hyperbolic cosine of the prediction error.
 
@@ -429,9 +433,9 @@ def loss_mean_absolute_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "mean_absolute_error",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "mean_absolute_error",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the mean of absolute difference between labels and predictions.
 
@@ -451,9 +455,9 @@ def loss_mean_absolute_percentage_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "mean_absolute_percentage_error",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "mean_absolute_percentage_error",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the mean absolute percentage error between `y_true` & `y_pred`.
 
@@ -473,9 +477,9 @@ def loss_mean_squared_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "mean_squared_error",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "mean_squared_error",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the mean of squares of errors between labels and predictions.
 
@@ -495,9 +499,9 @@ def loss_mean_squared_logarithmic_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "mean_squared_logarithmic_error",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "mean_squared_logarithmic_error",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the mean squared logarithmic error between `y_true` & `y_pred`.
 
@@ -517,9 +521,9 @@ def loss_poisson(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "poisson",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "poisson",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the Poisson loss between `y_true` & `y_pred`.
 
@@ -548,11 +552,11 @@ def loss_sparse_categorical_crossentropy(
     y_pred: Any = None,
     *,
     from_logits: bool = False,
-    ignore_class: Any | None = None,
-    reduction: Any = "sum_over_batch_size",
-    axis: Any = -1,
-    name: Any = "sparse_categorical_crossentropy",
-    dtype: Any | None = None,
+    ignore_class: int | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    axis: Axis = -1,
+    name: str = "sparse_categorical_crossentropy",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the crossentropy loss between the labels and predictions.
 
@@ -579,9 +583,9 @@ def loss_squared_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "squared_hinge",
-    dtype: Any | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "squared_hinge",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the squared hinge loss between `y_true` & `y_pred`.
 
@@ -601,12 +605,12 @@ def loss_tversky(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    alpha: Any = 0.5,
-    beta: Any = 0.5,
-    reduction: Any = "sum_over_batch_size",
-    name: Any = "tversky",
-    axis: Any | None = None,
-    dtype: Any | None = None,
+    alpha: float | TensorLike = 0.5,
+    beta: float | TensorLike = 0.5,
+    reduction: Reduction = "sum_over_batch_size",
+    name: str = "tversky",
+    axis: Axis | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the Tversky loss value between `y_true` and `y_pred`.
 

@@ -5,8 +5,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from keras3._runtime import call_or_instance, upstream
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from keras3.types import Axis, DTypeLike, IntOrTuple, TensorLike
 
 __all__ = [
     "metric_accuracy",
@@ -63,7 +67,11 @@ __all__ = [
 
 
 def metric_accuracy(
-    y_true: Any = None, y_pred: Any = None, *, name: Any = "accuracy", dtype: Any | None = None
+    y_true: Any = None,
+    y_pred: Any = None,
+    *,
+    name: str = "accuracy",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Calculates how often predictions equal labels.
 
@@ -79,12 +87,12 @@ def metric_auc(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    num_thresholds: Any = 200,
-    curve: Any = "ROC",
-    summation_method: Any = "interpolation",
-    name: Any | None = None,
-    dtype: Any | None = None,
-    thresholds: Any | None = None,
+    num_thresholds: IntOrTuple = 200,
+    curve: str = "ROC",
+    summation_method: str = "interpolation",
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
+    thresholds: float | Sequence[float] | None = None,
     multi_label: bool = False,
     num_labels: Any | None = None,
     label_weights: Any | None = None,
@@ -119,9 +127,9 @@ def metric_binary_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "binary_accuracy",
-    dtype: Any | None = None,
-    threshold: Any = 0.5,
+    name: str = "binary_accuracy",
+    dtype: DTypeLike | None = None,
+    threshold: float | TensorLike = 0.5,
 ) -> Any:
     """Calculates how often predictions match binary labels.
 
@@ -141,10 +149,10 @@ def metric_binary_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "binary_crossentropy",
-    dtype: Any | None = None,
+    name: str = "binary_crossentropy",
+    dtype: DTypeLike | None = None,
     from_logits: bool = False,
-    label_smoothing: Any = 0,
+    label_smoothing: float | Sequence[float] | TensorLike = 0,
 ) -> Any:
     """Computes the crossentropy metric between the labels and predictions.
 
@@ -161,14 +169,14 @@ def metric_binary_crossentropy(
 
 
 def metric_binary_focal_crossentropy(
-    y_true: Any,
-    y_pred: Any,
+    y_true: TensorLike,
+    y_pred: TensorLike,
     apply_class_balancing: bool = False,
-    alpha: Any = 0.25,
-    gamma: Any = 2.0,
+    alpha: float | TensorLike = 0.25,
+    gamma: float | TensorLike = 2.0,
     from_logits: bool = False,
-    label_smoothing: Any = 0.0,
-    axis: Any = -1,
+    label_smoothing: float | Sequence[float] | TensorLike = 0.0,
+    axis: Axis = -1,
 ) -> Any:
     """Computes the binary focal crossentropy loss.
 
@@ -183,10 +191,10 @@ def metric_binary_iou(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    target_class_ids: Any = (0, 1),
-    threshold: Any = 0.5,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    target_class_ids: Sequence[Any] = (0, 1),
+    threshold: float | TensorLike = 0.5,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the Intersection-Over-Union metric for class 0 and/or 1.
 
@@ -206,8 +214,8 @@ def metric_categorical_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "categorical_accuracy",
-    dtype: Any | None = None,
+    name: str = "categorical_accuracy",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Calculates how often predictions match one-hot labels.
 
@@ -227,11 +235,11 @@ def metric_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "categorical_crossentropy",
-    dtype: Any | None = None,
+    name: str = "categorical_crossentropy",
+    dtype: DTypeLike | None = None,
     from_logits: bool = False,
-    label_smoothing: Any = 0,
-    axis: Any = -1,
+    label_smoothing: float | Sequence[float] | TensorLike = 0,
+    axis: Axis = -1,
 ) -> Any:
     """Computes the crossentropy metric between the labels and predictions.
 
@@ -254,13 +262,13 @@ def metric_categorical_crossentropy(
 
 
 def metric_categorical_focal_crossentropy(
-    y_true: Any,
-    y_pred: Any,
-    alpha: Any = 0.25,
-    gamma: Any = 2.0,
+    y_true: TensorLike,
+    y_pred: TensorLike,
+    alpha: float | TensorLike = 0.25,
+    gamma: float | TensorLike = 2.0,
     from_logits: bool = False,
-    label_smoothing: Any = 0.0,
-    axis: Any = -1,
+    label_smoothing: float | Sequence[float] | TensorLike = 0.0,
+    axis: Axis = -1,
 ) -> Any:
     """Computes the categorical focal crossentropy loss.
 
@@ -275,8 +283,8 @@ def metric_categorical_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "categorical_hinge",
-    dtype: Any | None = None,
+    name: str = "categorical_hinge",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the categorical hinge metric between `y_true` and `y_pred`.
 
@@ -296,9 +304,9 @@ def metric_concordance_correlation(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "concordance_correlation",
-    dtype: Any | None = None,
-    axis: Any = -1,
+    name: str = "concordance_correlation",
+    dtype: DTypeLike | None = None,
+    axis: Axis = -1,
 ) -> Any:
     """Calculates the Concordance Correlation Coefficient (CCC).
 
@@ -318,9 +326,9 @@ def metric_cosine_similarity(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "cosine_similarity",
-    dtype: Any | None = None,
-    axis: Any = -1,
+    name: str = "cosine_similarity",
+    dtype: DTypeLike | None = None,
+    axis: Axis = -1,
 ) -> Any:
     """Computes the cosine similarity between the labels and predictions.
 
@@ -336,7 +344,9 @@ def metric_cosine_similarity(
     )
 
 
-def metric_deserialize(config: Any, custom_objects: Any | None = None) -> Any:
+def metric_deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Any:
     """Deserializes a serialized metric class/function instance.
 
     Wraps `keras.metrics.deserialize`, added in Keras 3.0.0.
@@ -350,8 +360,8 @@ def metric_f1_score(
     *,
     average: Any | None = None,
     threshold: Any | None = None,
-    name: Any = "f1_score",
-    dtype: Any | None = None,
+    name: str = "f1_score",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes F-1 Score.
 
@@ -371,9 +381,9 @@ def metric_false_negatives(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    thresholds: Any | None = None,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    thresholds: float | Sequence[float] | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Calculates the number of false negatives.
 
@@ -393,9 +403,9 @@ def metric_false_positives(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    thresholds: Any | None = None,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    thresholds: float | Sequence[float] | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Calculates the number of false positives.
 
@@ -416,10 +426,10 @@ def metric_fbeta_score(
     y_pred: Any = None,
     *,
     average: Any | None = None,
-    beta: Any = 1.0,
+    beta: float | TensorLike = 1.0,
     threshold: Any | None = None,
-    name: Any = "fbeta_score",
-    dtype: Any | None = None,
+    name: str = "fbeta_score",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes F-Beta score.
 
@@ -435,7 +445,7 @@ def metric_fbeta_score(
     )
 
 
-def metric_get(identifier: Any) -> Any:
+def metric_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieves a Keras metric as a `function`/`Metric` class instance.
 
     Wraps `keras.metrics.get`, added in Keras 3.0.0.
@@ -444,7 +454,7 @@ def metric_get(identifier: Any) -> Any:
 
 
 def metric_hinge(
-    y_true: Any = None, y_pred: Any = None, *, name: Any = "hinge", dtype: Any | None = None
+    y_true: Any = None, y_pred: Any = None, *, name: str = "hinge", dtype: DTypeLike | None = None
 ) -> Any:
     """Computes the hinge metric between `y_true` and `y_pred`.
 
@@ -460,14 +470,14 @@ def metric_iou(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    num_classes: Any,
+    num_classes: int,
     target_class_ids: Any,
-    name: Any | None = None,
-    dtype: Any | None = None,
-    ignore_class: Any | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
+    ignore_class: int | None = None,
     sparse_y_true: bool = True,
     sparse_y_pred: bool = True,
-    axis: Any = -1,
+    axis: Axis = -1,
 ) -> Any:
     """Computes the Intersection-Over-Union metric for specific target classes.
 
@@ -493,7 +503,11 @@ def metric_iou(
 
 
 def metric_kl_divergence(
-    y_true: Any = None, y_pred: Any = None, *, name: Any = "kl_divergence", dtype: Any | None = None
+    y_true: Any = None,
+    y_pred: Any = None,
+    *,
+    name: str = "kl_divergence",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes Kullback-Leibler divergence metric between `y_true` and `y_pred`.
 
@@ -510,7 +524,7 @@ def metric_kl_divergence(
 
 
 def metric_log_cosh_error(
-    y_true: Any = None, y_pred: Any = None, *, name: Any = "logcosh", dtype: Any | None = None
+    y_true: Any = None, y_pred: Any = None, *, name: str = "logcosh", dtype: DTypeLike | None = None
 ) -> Any:
     """Computes the logarithm of the hyperbolic cosine of the prediction error.
 
@@ -523,7 +537,7 @@ def metric_log_cosh_error(
 
 
 def metric_mean(
-    y_true: Any = None, y_pred: Any = None, *, name: Any = "mean", dtype: Any | None = None
+    y_true: Any = None, y_pred: Any = None, *, name: str = "mean", dtype: DTypeLike | None = None
 ) -> Any:
     """Compute the (weighted) mean of the given values.
 
@@ -539,8 +553,8 @@ def metric_mean_absolute_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "mean_absolute_error",
-    dtype: Any | None = None,
+    name: str = "mean_absolute_error",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the mean absolute error between the labels and predictions.
 
@@ -560,8 +574,8 @@ def metric_mean_absolute_percentage_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "mean_absolute_percentage_error",
-    dtype: Any | None = None,
+    name: str = "mean_absolute_percentage_error",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes mean absolute percentage error between `y_true` and `y_pred`.
 
@@ -581,13 +595,13 @@ def metric_mean_iou(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    num_classes: Any,
-    name: Any | None = None,
-    dtype: Any | None = None,
-    ignore_class: Any | None = None,
+    num_classes: int,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
+    ignore_class: int | None = None,
     sparse_y_true: bool = True,
     sparse_y_pred: bool = True,
-    axis: Any = -1,
+    axis: Axis = -1,
 ) -> Any:
     """Computes the mean Intersection-Over-Union metric.
 
@@ -615,8 +629,8 @@ def metric_mean_squared_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "mean_squared_error",
-    dtype: Any | None = None,
+    name: str = "mean_squared_error",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the mean squared error between `y_true` and `y_pred`.
 
@@ -636,8 +650,8 @@ def metric_mean_squared_logarithmic_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "mean_squared_logarithmic_error",
-    dtype: Any | None = None,
+    name: str = "mean_squared_logarithmic_error",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes mean squared logarithmic error between `y_true` and `y_pred`.
 
@@ -658,8 +672,8 @@ def metric_mean_wrapper(
     y_pred: Any = None,
     *,
     fn: Any,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
     **kwargs: Any,
 ) -> Any:
     """Wrap a stateless metric function with the `Mean` metric.
@@ -680,13 +694,13 @@ def metric_one_hot_iou(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    num_classes: Any,
+    num_classes: int,
     target_class_ids: Any,
-    name: Any | None = None,
-    dtype: Any | None = None,
-    ignore_class: Any | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
+    ignore_class: int | None = None,
     sparse_y_pred: bool = False,
-    axis: Any = -1,
+    axis: Axis = -1,
 ) -> Any:
     """Computes the Intersection-Over-Union metric for one-hot encoded labels.
 
@@ -714,12 +728,12 @@ def metric_one_hot_mean_iou(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    num_classes: Any,
-    name: Any | None = None,
-    dtype: Any | None = None,
-    ignore_class: Any | None = None,
+    num_classes: int,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
+    ignore_class: int | None = None,
     sparse_y_pred: bool = False,
-    axis: Any = -1,
+    axis: Axis = -1,
 ) -> Any:
     """Computes mean Intersection-Over-Union metric for one-hot encoded labels.
 
@@ -746,9 +760,9 @@ def metric_pearson_correlation(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "pearson_correlation",
-    dtype: Any | None = None,
-    axis: Any = -1,
+    name: str = "pearson_correlation",
+    dtype: DTypeLike | None = None,
+    axis: Axis = -1,
 ) -> Any:
     """Calculates the Pearson Correlation Coefficient (PCC).
 
@@ -765,7 +779,7 @@ def metric_pearson_correlation(
 
 
 def metric_poisson(
-    y_true: Any = None, y_pred: Any = None, *, name: Any = "poisson", dtype: Any | None = None
+    y_true: Any = None, y_pred: Any = None, *, name: str = "poisson", dtype: DTypeLike | None = None
 ) -> Any:
     """Computes the Poisson metric between `y_true` and `y_pred`.
 
@@ -785,11 +799,11 @@ def metric_precision(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    thresholds: Any | None = None,
-    top_k: Any | None = None,
-    class_id: Any | None = None,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    thresholds: float | Sequence[float] | None = None,
+    top_k: IntOrTuple | None = None,
+    class_id: int | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the precision of the predictions with respect to the labels.
 
@@ -810,10 +824,10 @@ def metric_precision_at_recall(
     y_pred: Any = None,
     *,
     recall: Any,
-    num_thresholds: Any = 200,
-    class_id: Any | None = None,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    num_thresholds: IntOrTuple = 200,
+    class_id: int | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes best precision where recall is >= specified value.
 
@@ -835,10 +849,10 @@ def metric_r2_score(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    class_aggregation: Any = "uniform_average",
-    num_regressors: Any = 0,
-    name: Any = "r2_score",
-    dtype: Any | None = None,
+    class_aggregation: str = "uniform_average",
+    num_regressors: int | TensorLike = 0,
+    name: str = "r2_score",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes R2 score.
 
@@ -863,11 +877,11 @@ def metric_recall(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    thresholds: Any | None = None,
-    top_k: Any | None = None,
-    class_id: Any | None = None,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    thresholds: float | Sequence[float] | None = None,
+    top_k: IntOrTuple | None = None,
+    class_id: int | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the recall of the predictions with respect to the labels.
 
@@ -888,10 +902,10 @@ def metric_recall_at_precision(
     y_pred: Any = None,
     *,
     precision: Any,
-    num_thresholds: Any = 200,
-    class_id: Any | None = None,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    num_thresholds: IntOrTuple = 200,
+    class_id: int | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes best recall where precision is >= specified value.
 
@@ -917,8 +931,8 @@ def metric_root_mean_squared_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "root_mean_squared_error",
-    dtype: Any | None = None,
+    name: str = "root_mean_squared_error",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes root mean squared error metric between `y_true` and `y_pred`.
 
@@ -935,10 +949,10 @@ def metric_sensitivity_at_specificity(
     y_pred: Any = None,
     *,
     specificity: Any,
-    num_thresholds: Any = 200,
-    class_id: Any | None = None,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    num_thresholds: IntOrTuple = 200,
+    class_id: int | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes best sensitivity where specificity is >= specified value.
 
@@ -972,8 +986,8 @@ def metric_sparse_categorical_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "sparse_categorical_accuracy",
-    dtype: Any | None = None,
+    name: str = "sparse_categorical_accuracy",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Calculates how often predictions match integer labels.
 
@@ -993,11 +1007,11 @@ def metric_sparse_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: Any = "sparse_categorical_crossentropy",
-    dtype: Any | None = None,
+    name: str = "sparse_categorical_crossentropy",
+    dtype: DTypeLike | None = None,
     from_logits: bool = False,
-    ignore_class: Any | None = None,
-    axis: Any = -1,
+    ignore_class: int | None = None,
+    axis: Axis = -1,
 ) -> Any:
     """Computes the crossentropy metric between the labels and predictions.
 
@@ -1017,9 +1031,9 @@ def metric_sparse_top_k_categorical_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    k: Any = 5,
-    name: Any = "sparse_top_k_categorical_accuracy",
-    dtype: Any | None = None,
+    k: IntOrTuple = 5,
+    name: str = "sparse_top_k_categorical_accuracy",
+    dtype: DTypeLike | None = None,
     from_sorted_ids: bool = False,
 ) -> Any:
     """Computes how often integer targets are in the top `K` predictions.
@@ -1041,10 +1055,10 @@ def metric_specificity_at_sensitivity(
     y_pred: Any = None,
     *,
     sensitivity: Any,
-    num_thresholds: Any = 200,
-    class_id: Any | None = None,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    num_thresholds: IntOrTuple = 200,
+    class_id: int | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes best specificity where sensitivity is >= specified value.
 
@@ -1067,7 +1081,11 @@ def metric_specificity_at_sensitivity(
 
 
 def metric_squared_hinge(
-    y_true: Any = None, y_pred: Any = None, *, name: Any = "squared_hinge", dtype: Any | None = None
+    y_true: Any = None,
+    y_pred: Any = None,
+    *,
+    name: str = "squared_hinge",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes the hinge metric between `y_true` and `y_pred`.
 
@@ -1084,7 +1102,7 @@ def metric_squared_hinge(
 
 
 def metric_sum(
-    y_true: Any = None, y_pred: Any = None, *, name: Any = "sum", dtype: Any | None = None
+    y_true: Any = None, y_pred: Any = None, *, name: str = "sum", dtype: DTypeLike | None = None
 ) -> Any:
     """Compute the (weighted) sum of the given values.
 
@@ -1098,9 +1116,9 @@ def metric_top_k_categorical_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    k: Any = 5,
-    name: Any = "top_k_categorical_accuracy",
-    dtype: Any | None = None,
+    k: IntOrTuple = 5,
+    name: str = "top_k_categorical_accuracy",
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Computes how often targets are in the top `K` predictions.
 
@@ -1120,9 +1138,9 @@ def metric_true_negatives(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    thresholds: Any | None = None,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    thresholds: float | Sequence[float] | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Calculates the number of true negatives.
 
@@ -1142,9 +1160,9 @@ def metric_true_positives(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    thresholds: Any | None = None,
-    name: Any | None = None,
-    dtype: Any | None = None,
+    thresholds: float | Sequence[float] | None = None,
+    name: str | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Calculates the number of true positives.
 

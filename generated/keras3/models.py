@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     import keras
+    from keras3.types import PathLike
 
 __all__ = [
     "clone_model",
@@ -33,7 +35,7 @@ __all__ = [
 
 
 def clone_model(
-    model: Any,
+    model: keras.Model,
     input_tensors: Any | None = None,
     clone_function: Any | None = None,
     call_function: Any | None = None,
@@ -49,7 +51,7 @@ def clone_model(
     )
 
 
-def custom_object_scope(custom_objects: Any) -> keras.saving.CustomObjectScope:
+def custom_object_scope(custom_objects: Mapping[str, Any]) -> keras.saving.CustomObjectScope:
     """Exposes custom classes/functions to Keras deserialization internals.
 
     Wraps `keras.saving.CustomObjectScope`, added in Keras 3.0.0.
@@ -58,7 +60,10 @@ def custom_object_scope(custom_objects: Any) -> keras.saving.CustomObjectScope:
 
 
 def deserialize_keras_object(
-    config: Any, custom_objects: Any | None = None, safe_mode: bool = True, **kwargs: Any
+    config: Mapping[str, Any],
+    custom_objects: Mapping[str, Any] | None = None,
+    safe_mode: bool = True,
+    **kwargs: Any,
 ) -> Any:
     """Retrieve the object by deserializing the config dict.
 
@@ -69,7 +74,7 @@ def deserialize_keras_object(
     )
 
 
-def export_archive(format: Any = "saved_model", **kwargs: Any) -> keras.export.ExportArchive:
+def export_archive(format: str = "saved_model", **kwargs: Any) -> keras.export.ExportArchive:
     """ExportArchive is used to write SavedModel artifacts for inference.
 
     Wraps `keras.export.ExportArchive`, added in Keras 3.0.0.
@@ -94,7 +99,7 @@ def get_registered_name(obj: Any) -> Any:
 
 
 def get_registered_object(
-    name: Any, custom_objects: Any | None = None, module_objects: Any | None = None
+    name: str, custom_objects: Mapping[str, Any] | None = None, module_objects: Any | None = None
 ) -> Any:
     """Returns the class associated with `name` if it is registered with Keras.
 
@@ -105,7 +110,7 @@ def get_registered_object(
     )
 
 
-def keras_file_editor(filepath: Any) -> keras.saving.KerasFileEditor:
+def keras_file_editor(filepath: PathLike) -> keras.saving.KerasFileEditor:
     """Utility to inspect, edit, and resave Keras weights files.
 
     Wraps `keras.saving.KerasFileEditor`, added in Keras 3.6.0.
@@ -122,7 +127,7 @@ def keras_model(*args: Any, **kwargs: Any) -> keras.Model:
 
 
 def keras_model_sequential(
-    layers: Any | None = None, trainable: bool = True, name: Any | None = None
+    layers: Any | None = None, trainable: bool = True, name: str | None = None
 ) -> keras.Sequential:
     """`Sequential` groups a linear stack of layers into a `Model`.
 
@@ -132,7 +137,10 @@ def keras_model_sequential(
 
 
 def load_model(
-    filepath: Any, custom_objects: Any | None = None, compile: bool = True, safe_mode: bool = True
+    filepath: PathLike,
+    custom_objects: Mapping[str, Any] | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
 ) -> Any:
     """Loads a model saved via `model.save()` or from an Orbax checkpoint.
 
@@ -144,7 +152,7 @@ def load_model(
 
 
 def load_model_weights(
-    model: Any, filepath: Any, skip_mismatch: bool = False, **kwargs: Any
+    model: keras.Model, filepath: PathLike, skip_mismatch: bool = False, **kwargs: Any
 ) -> Any:
     """See the upstream documentation.
 
@@ -153,7 +161,7 @@ def load_model_weights(
     return upstream("keras.saving.load_weights", "3.2.0")(model, filepath, skip_mismatch, **kwargs)
 
 
-def model_from_json(json_string: Any, custom_objects: Any | None = None) -> Any:
+def model_from_json(json_string: Any, custom_objects: Mapping[str, Any] | None = None) -> Any:
     """Parses a JSON model configuration string and returns a model instance.
 
     Wraps `keras.models.model_from_json`, added in Keras 3.0.0.
@@ -161,7 +169,7 @@ def model_from_json(json_string: Any, custom_objects: Any | None = None) -> Any:
     return upstream("keras.models.model_from_json", "3.0.0")(json_string, custom_objects)
 
 
-def register_keras_serializable(package: Any = "Custom", name: Any | None = None) -> Any:
+def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
     """Registers an object with the Keras serialization framework.
 
     Wraps `keras.saving.register_keras_serializable`, added in Keras 3.0.0.
@@ -170,7 +178,11 @@ def register_keras_serializable(package: Any = "Custom", name: Any | None = None
 
 
 def save_model(
-    model: Any, filepath: Any, overwrite: bool = True, zipped: Any | None = None, **kwargs: Any
+    model: keras.Model,
+    filepath: PathLike,
+    overwrite: bool = True,
+    zipped: Any | None = None,
+    **kwargs: Any,
 ) -> Any:
     """Saves a model as a `.keras` file.
 
@@ -182,8 +194,8 @@ def save_model(
 
 
 def save_model_weights(
-    model: Any,
-    filepath: Any,
+    model: keras.Model,
+    filepath: PathLike,
     overwrite: bool = True,
     max_shard_size: Any | None = None,
     **kwargs: Any,

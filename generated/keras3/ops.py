@@ -5,8 +5,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from keras3.types import (
+        Axis,
+        DTypeLike,
+        DataFormat,
+        IntOrTuple,
+        Padding,
+        Reduction,
+        Seed,
+        ShapeLike,
+        TensorLike,
+    )
 
 __all__ = [
     "op_abs",
@@ -362,7 +376,7 @@ __all__ = [
 ]
 
 
-def op_abs(x: Any) -> Any:
+def op_abs(x: TensorLike) -> Any:
     """Shorthand for `keras.ops.absolute`.
 
     Wraps `keras.ops.abs`, added in Keras 3.0.0.
@@ -370,7 +384,9 @@ def op_abs(x: Any) -> Any:
     return upstream("keras.ops.abs", "3.0.0")(x)
 
 
-def op_adaptive_average_pool(inputs: Any, output_size: Any, data_format: Any | None = None) -> Any:
+def op_adaptive_average_pool(
+    inputs: TensorLike, output_size: IntOrTuple, data_format: DataFormat | None = None
+) -> Any:
     """Adaptive average pooling operation.
 
     Wraps `keras.ops.adaptive_average_pool`, added in Keras 3.13.0.
@@ -378,7 +394,9 @@ def op_adaptive_average_pool(inputs: Any, output_size: Any, data_format: Any | N
     return upstream("keras.ops.adaptive_average_pool", "3.13.0")(inputs, output_size, data_format)
 
 
-def op_adaptive_max_pool(inputs: Any, output_size: Any, data_format: Any | None = None) -> Any:
+def op_adaptive_max_pool(
+    inputs: TensorLike, output_size: IntOrTuple, data_format: DataFormat | None = None
+) -> Any:
     """Adaptive max pooling operation.
 
     Wraps `keras.ops.adaptive_max_pool`, added in Keras 3.13.0.
@@ -386,7 +404,7 @@ def op_adaptive_max_pool(inputs: Any, output_size: Any, data_format: Any | None 
     return upstream("keras.ops.adaptive_max_pool", "3.13.0")(inputs, output_size, data_format)
 
 
-def op_add(x1: Any, x2: Any) -> Any:
+def op_add(x1: TensorLike, x2: TensorLike) -> Any:
     """Add arguments element-wise.
 
     Wraps `keras.ops.add`, added in Keras 3.0.0.
@@ -394,7 +412,7 @@ def op_add(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.add", "3.0.0")(x1, x2)
 
 
-def op_all(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_all(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Test whether all array elements along a given axis evaluate to `True`.
 
     Wraps `keras.ops.all`, added in Keras 3.0.0.
@@ -403,7 +421,11 @@ def op_all(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
 
 
 def op_allclose(
-    x1: Any, x2: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False
+    x1: TensorLike,
+    x2: TensorLike,
+    rtol: float | TensorLike = 1e-05,
+    atol: float | TensorLike = 1e-08,
+    equal_nan: bool = False,
 ) -> Any:
     """Returns True if two arrays are element-wise equal within a tolerance.
 
@@ -412,7 +434,7 @@ def op_allclose(
     return upstream("keras.ops.allclose", "3.14.0")(x1, x2, rtol, atol, equal_nan)
 
 
-def op_amax(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_amax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the maximum of an array or maximum value along an axis.
 
     Wraps `keras.ops.amax`, added in Keras 3.0.0.
@@ -420,7 +442,7 @@ def op_amax(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.amax", "3.0.0")(x, axis, keepdims)
 
 
-def op_amin(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_amin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the minimum of an array or minimum value along an axis.
 
     Wraps `keras.ops.amin`, added in Keras 3.0.0.
@@ -428,7 +450,7 @@ def op_amin(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.amin", "3.0.0")(x, axis, keepdims)
 
 
-def op_angle(x: Any) -> Any:
+def op_angle(x: TensorLike) -> Any:
     """Element-wise angle of a complex tensor.
 
     Wraps `keras.ops.angle`, added in Keras 3.10.0.
@@ -436,7 +458,7 @@ def op_angle(x: Any) -> Any:
     return upstream("keras.ops.angle", "3.10.0")(x)
 
 
-def op_any(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_any(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Test whether any array element along a given axis evaluates to `True`.
 
     Wraps `keras.ops.any`, added in Keras 3.0.0.
@@ -444,7 +466,7 @@ def op_any(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.any", "3.0.0")(x, axis, keepdims)
 
 
-def op_append(x1: Any, x2: Any, axis: Any | None = None) -> Any:
+def op_append(x1: TensorLike, x2: TensorLike, axis: Axis | None = None) -> Any:
     """Append tensor `x2` to the end of tensor `x1`.
 
     Wraps `keras.ops.append`, added in Keras 3.0.0.
@@ -453,7 +475,10 @@ def op_append(x1: Any, x2: Any, axis: Any | None = None) -> Any:
 
 
 def op_arange(
-    start: Any, stop: Any | None = None, step: Any | None = None, dtype: Any | None = None
+    start: TensorLike,
+    stop: TensorLike | None = None,
+    step: TensorLike | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Return evenly spaced values within a given interval.
 
@@ -462,7 +487,7 @@ def op_arange(
     return upstream("keras.ops.arange", "3.0.0")(start, stop, step, dtype)
 
 
-def op_arccos(x: Any) -> Any:
+def op_arccos(x: TensorLike) -> Any:
     """Trigonometric inverse cosine, element-wise.
 
     Wraps `keras.ops.arccos`, added in Keras 3.0.0.
@@ -470,7 +495,7 @@ def op_arccos(x: Any) -> Any:
     return upstream("keras.ops.arccos", "3.0.0")(x)
 
 
-def op_arccosh(x: Any) -> Any:
+def op_arccosh(x: TensorLike) -> Any:
     """Inverse hyperbolic cosine, element-wise.
 
     Wraps `keras.ops.arccosh`, added in Keras 3.0.0.
@@ -478,7 +503,7 @@ def op_arccosh(x: Any) -> Any:
     return upstream("keras.ops.arccosh", "3.0.0")(x)
 
 
-def op_arcsin(x: Any) -> Any:
+def op_arcsin(x: TensorLike) -> Any:
     """Inverse sine, element-wise.
 
     Wraps `keras.ops.arcsin`, added in Keras 3.0.0.
@@ -486,7 +511,7 @@ def op_arcsin(x: Any) -> Any:
     return upstream("keras.ops.arcsin", "3.0.0")(x)
 
 
-def op_arcsinh(x: Any) -> Any:
+def op_arcsinh(x: TensorLike) -> Any:
     """Inverse hyperbolic sine, element-wise.
 
     Wraps `keras.ops.arcsinh`, added in Keras 3.0.0.
@@ -494,7 +519,7 @@ def op_arcsinh(x: Any) -> Any:
     return upstream("keras.ops.arcsinh", "3.0.0")(x)
 
 
-def op_arctan(x: Any) -> Any:
+def op_arctan(x: TensorLike) -> Any:
     """Trigonometric inverse tangent, element-wise.
 
     Wraps `keras.ops.arctan`, added in Keras 3.0.0.
@@ -502,7 +527,7 @@ def op_arctan(x: Any) -> Any:
     return upstream("keras.ops.arctan", "3.0.0")(x)
 
 
-def op_arctan2(x1: Any, x2: Any) -> Any:
+def op_arctan2(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise arc tangent of `x1/x2` choosing the quadrant correctly.
 
     Wraps `keras.ops.arctan2`, added in Keras 3.0.0.
@@ -510,7 +535,7 @@ def op_arctan2(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.arctan2", "3.0.0")(x1, x2)
 
 
-def op_arctanh(x: Any) -> Any:
+def op_arctanh(x: TensorLike) -> Any:
     """Inverse hyperbolic tangent, element-wise.
 
     Wraps `keras.ops.arctanh`, added in Keras 3.0.0.
@@ -518,7 +543,7 @@ def op_arctanh(x: Any) -> Any:
     return upstream("keras.ops.arctanh", "3.0.0")(x)
 
 
-def op_argmax(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_argmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the indices of the maximum values along an axis.
 
     Wraps `keras.ops.argmax`, added in Keras 3.0.0.
@@ -526,7 +551,7 @@ def op_argmax(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.argmax", "3.0.0")(x, axis, keepdims)
 
 
-def op_argmin(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_argmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the indices of the minimum values along an axis.
 
     Wraps `keras.ops.argmin`, added in Keras 3.0.0.
@@ -534,7 +559,7 @@ def op_argmin(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.argmin", "3.0.0")(x, axis, keepdims)
 
 
-def op_argpartition(x: Any, kth: Any, axis: Any = -1) -> Any:
+def op_argpartition(x: TensorLike, kth: Any, axis: Axis = -1) -> Any:
     """Performs an indirect partition along the given axis.
 
     Wraps `keras.ops.argpartition`, added in Keras 3.4.0.
@@ -542,7 +567,7 @@ def op_argpartition(x: Any, kth: Any, axis: Any = -1) -> Any:
     return upstream("keras.ops.argpartition", "3.4.0")(x, kth, axis)
 
 
-def op_argsort(x: Any, axis: Any = -1) -> Any:
+def op_argsort(x: TensorLike, axis: Axis = -1) -> Any:
     """Returns the indices that would sort a tensor.
 
     Wraps `keras.ops.argsort`, added in Keras 3.0.0.
@@ -550,7 +575,7 @@ def op_argsort(x: Any, axis: Any = -1) -> Any:
     return upstream("keras.ops.argsort", "3.0.0")(x, axis)
 
 
-def op_array(x: Any, dtype: Any | None = None) -> Any:
+def op_array(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Create a tensor.
 
     Wraps `keras.ops.array`, added in Keras 3.0.0.
@@ -558,7 +583,7 @@ def op_array(x: Any, dtype: Any | None = None) -> Any:
     return upstream("keras.ops.array", "3.0.0")(x, dtype)
 
 
-def op_array_split(x: Any, indices_or_sections: Any, axis: Any = 0) -> Any:
+def op_array_split(x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0) -> Any:
     """Splits an array into multiple sub-arrays (unevenly).
 
     Wraps `keras.ops.array_split`, added in Keras 3.13.0.
@@ -566,7 +591,7 @@ def op_array_split(x: Any, indices_or_sections: Any, axis: Any = 0) -> Any:
     return upstream("keras.ops.array_split", "3.13.0")(x, indices_or_sections, axis)
 
 
-def op_associative_scan(f: Any, elems: Any, reverse: bool = False, axis: Any = 0) -> Any:
+def op_associative_scan(f: Any, elems: Any, reverse: bool = False, axis: Axis = 0) -> Any:
     """Performs a scan with an associative binary operation, in parallel.
 
     Wraps `keras.ops.associative_scan`, added in Keras 3.5.0.
@@ -574,7 +599,7 @@ def op_associative_scan(f: Any, elems: Any, reverse: bool = False, axis: Any = 0
     return upstream("keras.ops.associative_scan", "3.5.0")(f, elems, reverse, axis)
 
 
-def op_average(x: Any, axis: Any | None = None, weights: Any | None = None) -> Any:
+def op_average(x: TensorLike, axis: Axis | None = None, weights: Any | None = None) -> Any:
     """Compute the weighted average along the specified axis.
 
     Wraps `keras.ops.average`, added in Keras 3.0.0.
@@ -583,11 +608,11 @@ def op_average(x: Any, axis: Any | None = None, weights: Any | None = None) -> A
 
 
 def op_average_pool(
-    inputs: Any,
-    pool_size: Any,
-    strides: Any | None = None,
-    padding: Any = "valid",
-    data_format: Any | None = None,
+    inputs: TensorLike,
+    pool_size: IntOrTuple,
+    strides: IntOrTuple | None = None,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Average pooling operation.
 
@@ -598,7 +623,7 @@ def op_average_pool(
     )
 
 
-def op_bartlett(x: Any) -> Any:
+def op_bartlett(x: TensorLike) -> Any:
     """Bartlett window function. The Bartlett window is a triangular window that rises then falls linearly.
 
     Wraps `keras.ops.bartlett`, added in Keras 3.10.0.
@@ -607,13 +632,13 @@ def op_bartlett(x: Any) -> Any:
 
 
 def op_batch_normalization(
-    x: Any,
-    mean: Any,
-    variance: Any,
-    axis: Any,
-    offset: Any | None = None,
-    scale: Any | None = None,
-    epsilon: Any = 0.001,
+    x: TensorLike,
+    mean: TensorLike,
+    variance: TensorLike,
+    axis: Axis,
+    offset: TensorLike | None = None,
+    scale: TensorLike | None = None,
+    epsilon: float | TensorLike = 0.001,
 ) -> Any:
     """Normalizes `x` by `mean` and `variance`.
 
@@ -624,7 +649,7 @@ def op_batch_normalization(
     )
 
 
-def op_binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> Any:
+def op_binary_crossentropy(target: TensorLike, output: Any, from_logits: bool = False) -> Any:
     """Computes binary cross-entropy loss between target and output tensor.
 
     Wraps `keras.ops.binary_crossentropy`, added in Keras 3.0.0.
@@ -633,7 +658,7 @@ def op_binary_crossentropy(target: Any, output: Any, from_logits: bool = False) 
 
 
 def op_bincount(
-    x: Any, weights: Any | None = None, minlength: Any = 0, sparse: bool = False
+    x: TensorLike, weights: Any | None = None, minlength: int | TensorLike = 0, sparse: bool = False
 ) -> Any:
     """Count the number of occurrences of each value in a tensor of integers.
 
@@ -642,7 +667,7 @@ def op_bincount(
     return upstream("keras.ops.bincount", "3.0.0")(x, weights, minlength, sparse)
 
 
-def op_bitwise_and(x: Any, y: Any) -> Any:
+def op_bitwise_and(x: TensorLike, y: TensorLike) -> Any:
     """Compute the bit-wise AND of two arrays element-wise.
 
     Wraps `keras.ops.bitwise_and`, added in Keras 3.6.0.
@@ -650,7 +675,7 @@ def op_bitwise_and(x: Any, y: Any) -> Any:
     return upstream("keras.ops.bitwise_and", "3.6.0")(x, y)
 
 
-def op_bitwise_invert(x: Any) -> Any:
+def op_bitwise_invert(x: TensorLike) -> Any:
     """Compute bit-wise inversion, or bit-wise NOT, element-wise.
 
     Wraps `keras.ops.bitwise_invert`, added in Keras 3.6.0.
@@ -658,7 +683,7 @@ def op_bitwise_invert(x: Any) -> Any:
     return upstream("keras.ops.bitwise_invert", "3.6.0")(x)
 
 
-def op_bitwise_left_shift(x: Any, y: Any) -> Any:
+def op_bitwise_left_shift(x: TensorLike, y: TensorLike) -> Any:
     """Shift the bits of an integer to the left.
 
     Wraps `keras.ops.bitwise_left_shift`, added in Keras 3.6.0.
@@ -666,7 +691,7 @@ def op_bitwise_left_shift(x: Any, y: Any) -> Any:
     return upstream("keras.ops.bitwise_left_shift", "3.6.0")(x, y)
 
 
-def op_bitwise_not(x: Any) -> Any:
+def op_bitwise_not(x: TensorLike) -> Any:
     """Compute bit-wise inversion, or bit-wise NOT, element-wise.
 
     Wraps `keras.ops.bitwise_not`, added in Keras 3.6.0.
@@ -674,7 +699,7 @@ def op_bitwise_not(x: Any) -> Any:
     return upstream("keras.ops.bitwise_not", "3.6.0")(x)
 
 
-def op_bitwise_or(x: Any, y: Any) -> Any:
+def op_bitwise_or(x: TensorLike, y: TensorLike) -> Any:
     """Compute the bit-wise OR of two arrays element-wise.
 
     Wraps `keras.ops.bitwise_or`, added in Keras 3.6.0.
@@ -682,7 +707,7 @@ def op_bitwise_or(x: Any, y: Any) -> Any:
     return upstream("keras.ops.bitwise_or", "3.6.0")(x, y)
 
 
-def op_bitwise_right_shift(x: Any, y: Any) -> Any:
+def op_bitwise_right_shift(x: TensorLike, y: TensorLike) -> Any:
     """Shift the bits of an integer to the right.
 
     Wraps `keras.ops.bitwise_right_shift`, added in Keras 3.6.0.
@@ -690,7 +715,7 @@ def op_bitwise_right_shift(x: Any, y: Any) -> Any:
     return upstream("keras.ops.bitwise_right_shift", "3.6.0")(x, y)
 
 
-def op_bitwise_xor(x: Any, y: Any) -> Any:
+def op_bitwise_xor(x: TensorLike, y: TensorLike) -> Any:
     """Compute the bit-wise XOR of two arrays element-wise.
 
     Wraps `keras.ops.bitwise_xor`, added in Keras 3.6.0.
@@ -698,7 +723,7 @@ def op_bitwise_xor(x: Any, y: Any) -> Any:
     return upstream("keras.ops.bitwise_xor", "3.6.0")(x, y)
 
 
-def op_blackman(x: Any) -> Any:
+def op_blackman(x: TensorLike) -> Any:
     """Blackman window function. The Blackman window is a taper formed by using a weighted cosine.
 
     Wraps `keras.ops.blackman`, added in Keras 3.10.0.
@@ -706,7 +731,7 @@ def op_blackman(x: Any) -> Any:
     return upstream("keras.ops.blackman", "3.10.0")(x)
 
 
-def op_broadcast_to(x: Any, shape: Any) -> Any:
+def op_broadcast_to(x: TensorLike, shape: ShapeLike) -> Any:
     """Broadcast a tensor to a new shape.
 
     Wraps `keras.ops.broadcast_to`, added in Keras 3.0.0.
@@ -714,7 +739,7 @@ def op_broadcast_to(x: Any, shape: Any) -> Any:
     return upstream("keras.ops.broadcast_to", "3.0.0")(x, shape)
 
 
-def op_cast(x: Any, dtype: Any) -> Any:
+def op_cast(x: TensorLike, dtype: DTypeLike) -> Any:
     """Cast a tensor to the desired dtype.
 
     Wraps `keras.ops.cast`, added in Keras 3.0.0.
@@ -723,7 +748,7 @@ def op_cast(x: Any, dtype: Any) -> Any:
 
 
 def op_categorical_crossentropy(
-    target: Any, output: Any, from_logits: bool = False, axis: Any = -1
+    target: TensorLike, output: Any, from_logits: bool = False, axis: Axis = -1
 ) -> Any:
     """Computes categorical cross-entropy loss between target and output tensor.
 
@@ -734,7 +759,7 @@ def op_categorical_crossentropy(
     )
 
 
-def op_cbrt(x: Any) -> Any:
+def op_cbrt(x: TensorLike) -> Any:
     """Computes the cube root of the input tensor, element-wise.
 
     Wraps `keras.ops.cbrt`, added in Keras 3.11.0.
@@ -742,7 +767,7 @@ def op_cbrt(x: Any) -> Any:
     return upstream("keras.ops.cbrt", "3.11.0")(x)
 
 
-def op_cdist(x: Any, y: Any) -> Any:
+def op_cdist(x: TensorLike, y: TensorLike) -> Any:
     """Computes pairwise distances between two collections of vectors.
 
     Wraps `keras.ops.cdist`, added in Keras 3.15.0.
@@ -750,7 +775,7 @@ def op_cdist(x: Any, y: Any) -> Any:
     return upstream("keras.ops.cdist", "3.15.0")(x, y)
 
 
-def op_ceil(x: Any) -> Any:
+def op_ceil(x: TensorLike) -> Any:
     """Return the ceiling of the input, element-wise.
 
     Wraps `keras.ops.ceil`, added in Keras 3.0.0.
@@ -758,7 +783,7 @@ def op_ceil(x: Any) -> Any:
     return upstream("keras.ops.ceil", "3.0.0")(x)
 
 
-def op_celu(x: Any, alpha: Any = 1.0) -> Any:
+def op_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
     """Continuously-differentiable exponential linear unit.
 
     Wraps `keras.ops.celu`, added in Keras 3.7.0.
@@ -766,7 +791,7 @@ def op_celu(x: Any, alpha: Any = 1.0) -> Any:
     return upstream("keras.ops.celu", "3.7.0")(x, alpha)
 
 
-def op_cholesky(x: Any, upper: bool = False) -> Any:
+def op_cholesky(x: TensorLike, upper: TensorLike = False) -> Any:
     """Computes the Cholesky decomposition of a positive semi-definite matrix.
 
     Wraps `keras.ops.cholesky`, added in Keras 3.0.5.
@@ -774,7 +799,7 @@ def op_cholesky(x: Any, upper: bool = False) -> Any:
     return upstream("keras.ops.cholesky", "3.0.5")(x, upper)
 
 
-def op_cholesky_inverse(x: Any, upper: bool = False) -> Any:
+def op_cholesky_inverse(x: TensorLike, upper: TensorLike = False) -> Any:
     """Computes the inverse of a symmetric positive-definite matrix.
 
     Wraps `keras.ops.cholesky_inverse`, added in Keras 3.12.0.
@@ -782,7 +807,7 @@ def op_cholesky_inverse(x: Any, upper: bool = False) -> Any:
     return upstream("keras.ops.cholesky_inverse", "3.12.0")(x, upper)
 
 
-def op_clip(x: Any, x_min: Any, x_max: Any) -> Any:
+def op_clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Any:
     """Clip (limit) the values in a tensor.
 
     Wraps `keras.ops.clip`, added in Keras 3.0.0.
@@ -790,7 +815,7 @@ def op_clip(x: Any, x_min: Any, x_max: Any) -> Any:
     return upstream("keras.ops.clip", "3.0.0")(x, x_min, x_max)
 
 
-def op_concatenate(xs: Any, axis: Any = 0) -> Any:
+def op_concatenate(xs: TensorLike, axis: Axis = 0) -> Any:
     """Join a sequence of tensors along an existing axis.
 
     Wraps `keras.ops.concatenate`, added in Keras 3.0.0.
@@ -806,7 +831,7 @@ def op_cond(pred: Any, true_fn: Any, false_fn: Any) -> Any:
     return upstream("keras.ops.cond", "3.0.0")(pred, true_fn, false_fn)
 
 
-def op_conj(x: Any) -> Any:
+def op_conj(x: TensorLike) -> Any:
     """Shorthand for `keras.ops.conjugate`.
 
     Wraps `keras.ops.conj`, added in Keras 3.0.0.
@@ -814,7 +839,7 @@ def op_conj(x: Any) -> Any:
     return upstream("keras.ops.conj", "3.0.0")(x)
 
 
-def op_conjugate(x: Any) -> Any:
+def op_conjugate(x: TensorLike) -> Any:
     """Returns the complex conjugate, element-wise.
 
     Wraps `keras.ops.conjugate`, added in Keras 3.0.0.
@@ -823,12 +848,12 @@ def op_conjugate(x: Any) -> Any:
 
 
 def op_conv(
-    inputs: Any,
-    kernel: Any,
-    strides: Any = 1,
-    padding: Any = "valid",
-    data_format: Any | None = None,
-    dilation_rate: Any = 1,
+    inputs: TensorLike,
+    kernel: TensorLike,
+    strides: IntOrTuple = 1,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
+    dilation_rate: IntOrTuple = 1,
 ) -> Any:
     """General N-D convolution.
 
@@ -840,13 +865,13 @@ def op_conv(
 
 
 def op_conv_transpose(
-    inputs: Any,
-    kernel: Any,
-    strides: Any = 1,
-    padding: Any = "valid",
-    output_padding: Any | None = None,
-    data_format: Any | None = None,
-    dilation_rate: Any = 1,
+    inputs: TensorLike,
+    kernel: TensorLike,
+    strides: IntOrTuple = 1,
+    padding: Padding = "valid",
+    output_padding: IntOrTuple | None = None,
+    data_format: DataFormat | None = None,
+    dilation_rate: IntOrTuple = 1,
 ) -> Any:
     """General N-D convolution transpose.
 
@@ -857,7 +882,7 @@ def op_conv_transpose(
     )
 
 
-def op_convert_to_numpy(x: Any) -> Any:
+def op_convert_to_numpy(x: TensorLike) -> Any:
     """Convert a tensor to a NumPy array.
 
     Wraps `keras.ops.convert_to_numpy`, added in Keras 3.0.0.
@@ -866,7 +891,10 @@ def op_convert_to_numpy(x: Any) -> Any:
 
 
 def op_convert_to_tensor(
-    x: Any, dtype: Any | None = None, sparse: Any | None = None, ragged: Any | None = None
+    x: TensorLike,
+    dtype: DTypeLike | None = None,
+    sparse: Any | None = None,
+    ragged: Any | None = None,
 ) -> Any:
     """Convert a NumPy array or Python array to a tensor.
 
@@ -875,7 +903,7 @@ def op_convert_to_tensor(
     return upstream("keras.ops.convert_to_tensor", "3.0.0")(x, dtype, sparse, ragged)
 
 
-def op_copy(x: Any) -> Any:
+def op_copy(x: TensorLike) -> Any:
     """Returns a copy of `x`.
 
     Wraps `keras.ops.copy`, added in Keras 3.0.0.
@@ -883,7 +911,7 @@ def op_copy(x: Any) -> Any:
     return upstream("keras.ops.copy", "3.0.0")(x)
 
 
-def op_corrcoef(x: Any) -> Any:
+def op_corrcoef(x: TensorLike) -> Any:
     """Compute the Pearson correlation coefficient matrix.
 
     Wraps `keras.ops.corrcoef`, added in Keras 3.11.0.
@@ -891,7 +919,7 @@ def op_corrcoef(x: Any) -> Any:
     return upstream("keras.ops.corrcoef", "3.11.0")(x)
 
 
-def op_correlate(x1: Any, x2: Any, mode: Any = "valid") -> Any:
+def op_correlate(x1: TensorLike, x2: TensorLike, mode: str = "valid") -> Any:
     """Compute the cross-correlation of two 1-dimensional tensors.
 
     Wraps `keras.ops.correlate`, added in Keras 3.2.0.
@@ -899,7 +927,7 @@ def op_correlate(x1: Any, x2: Any, mode: Any = "valid") -> Any:
     return upstream("keras.ops.correlate", "3.2.0")(x1, x2, mode)
 
 
-def op_cos(x: Any) -> Any:
+def op_cos(x: TensorLike) -> Any:
     """Cosine, element-wise.
 
     Wraps `keras.ops.cos`, added in Keras 3.0.0.
@@ -907,7 +935,7 @@ def op_cos(x: Any) -> Any:
     return upstream("keras.ops.cos", "3.0.0")(x)
 
 
-def op_cosh(x: Any) -> Any:
+def op_cosh(x: TensorLike) -> Any:
     """Hyperbolic cosine, element-wise.
 
     Wraps `keras.ops.cosh`, added in Keras 3.0.0.
@@ -915,7 +943,7 @@ def op_cosh(x: Any) -> Any:
     return upstream("keras.ops.cosh", "3.0.0")(x)
 
 
-def op_count_nonzero(x: Any, axis: Any | None = None) -> Any:
+def op_count_nonzero(x: TensorLike, axis: Axis | None = None) -> Any:
     """Counts the number of non-zero values in `x` along the given `axis`.
 
     Wraps `keras.ops.count_nonzero`, added in Keras 3.0.0.
@@ -924,7 +952,12 @@ def op_count_nonzero(x: Any, axis: Any | None = None) -> Any:
 
 
 def op_cross(
-    x1: Any, x2: Any, axisa: Any = -1, axisb: Any = -1, axisc: Any = -1, axis: Any | None = None
+    x1: TensorLike,
+    x2: TensorLike,
+    axisa: int | TensorLike = -1,
+    axisb: int | TensorLike = -1,
+    axisc: int | TensorLike = -1,
+    axis: Axis | None = None,
 ) -> Any:
     """Returns the cross product of two (arrays of) vectors.
 
@@ -934,13 +967,13 @@ def op_cross(
 
 
 def op_ctc_decode(
-    inputs: Any,
+    inputs: TensorLike,
     sequence_lengths: Any,
-    strategy: Any = "greedy",
-    beam_width: Any = 100,
-    top_paths: Any = 1,
+    strategy: str = "greedy",
+    beam_width: int | TensorLike = 100,
+    top_paths: int | TensorLike = 1,
     merge_repeated: bool = True,
-    mask_index: Any = 0,
+    mask_index: int | TensorLike = 0,
 ) -> Any:
     """Decodes the output of a CTC model.
 
@@ -952,7 +985,11 @@ def op_ctc_decode(
 
 
 def op_ctc_loss(
-    target: Any, output: Any, target_length: Any, output_length: Any, mask_index: Any = 0
+    target: TensorLike,
+    output: Any,
+    target_length: Any,
+    output_length: Any,
+    mask_index: int | TensorLike = 0,
 ) -> Any:
     """CTC (Connectionist Temporal Classification) loss.
 
@@ -963,7 +1000,7 @@ def op_ctc_loss(
     )
 
 
-def op_cumprod(x: Any, axis: Any | None = None, dtype: Any | None = None) -> Any:
+def op_cumprod(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
     """Return the cumulative product of elements along a given axis.
 
     Wraps `keras.ops.cumprod`, added in Keras 3.0.0.
@@ -971,7 +1008,7 @@ def op_cumprod(x: Any, axis: Any | None = None, dtype: Any | None = None) -> Any
     return upstream("keras.ops.cumprod", "3.0.0")(x, axis, dtype)
 
 
-def op_cumsum(x: Any, axis: Any | None = None, dtype: Any | None = None) -> Any:
+def op_cumsum(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
     """Returns the cumulative sum of elements along a given axis.
 
     Wraps `keras.ops.cumsum`, added in Keras 3.0.0.
@@ -987,7 +1024,7 @@ def op_custom_gradient(f: Any) -> Any:
     return upstream("keras.ops.custom_gradient", "3.1.0")(f)
 
 
-def op_deg2rad(x: Any) -> Any:
+def op_deg2rad(x: TensorLike) -> Any:
     """Convert angles from degrees to radians.
 
     Wraps `keras.ops.deg2rad`, added in Keras 3.11.0.
@@ -995,7 +1032,9 @@ def op_deg2rad(x: Any) -> Any:
     return upstream("keras.ops.deg2rad", "3.11.0")(x)
 
 
-def op_depth_to_space(x: Any, block_size: Any, data_format: Any = "channels_last") -> Any:
+def op_depth_to_space(
+    x: TensorLike, block_size: Any, data_format: DataFormat = "channels_last"
+) -> Any:
     """Rearranges data from depth into blocks of spatial data.
 
     Wraps `keras.ops.depth_to_space`, added in Keras 3.14.0.
@@ -1004,12 +1043,12 @@ def op_depth_to_space(x: Any, block_size: Any, data_format: Any = "channels_last
 
 
 def op_depthwise_conv(
-    inputs: Any,
-    kernel: Any,
-    strides: Any = 1,
-    padding: Any = "valid",
-    data_format: Any | None = None,
-    dilation_rate: Any = 1,
+    inputs: TensorLike,
+    kernel: TensorLike,
+    strides: IntOrTuple = 1,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
+    dilation_rate: IntOrTuple = 1,
 ) -> Any:
     """General N-D depthwise convolution.
 
@@ -1020,7 +1059,7 @@ def op_depthwise_conv(
     )
 
 
-def op_det(x: Any) -> Any:
+def op_det(x: TensorLike) -> Any:
     """Computes the determinant of a square tensor.
 
     Wraps `keras.ops.det`, added in Keras 3.0.5.
@@ -1028,7 +1067,7 @@ def op_det(x: Any) -> Any:
     return upstream("keras.ops.det", "3.0.5")(x)
 
 
-def op_diag(x: Any, k: Any = 0) -> Any:
+def op_diag(x: TensorLike, k: IntOrTuple = 0) -> Any:
     """Extract a diagonal or construct a diagonal array.
 
     Wraps `keras.ops.diag`, added in Keras 3.0.0.
@@ -1036,7 +1075,7 @@ def op_diag(x: Any, k: Any = 0) -> Any:
     return upstream("keras.ops.diag", "3.0.0")(x, k)
 
 
-def op_diagflat(x: Any, k: Any = 0) -> Any:
+def op_diagflat(x: TensorLike, k: IntOrTuple = 0) -> Any:
     """Create a two-dimensional array with the flattened input on    the k-th diagonal.
 
     Wraps `keras.ops.diagflat`, added in Keras 3.8.0.
@@ -1044,7 +1083,7 @@ def op_diagflat(x: Any, k: Any = 0) -> Any:
     return upstream("keras.ops.diagflat", "3.8.0")(x, k)
 
 
-def op_diagonal(x: Any, offset: Any = 0, axis1: Any = 0, axis2: Any = 1) -> Any:
+def op_diagonal(x: TensorLike, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis = 1) -> Any:
     """Return specified diagonals.
 
     Wraps `keras.ops.diagonal`, added in Keras 3.0.0.
@@ -1052,7 +1091,7 @@ def op_diagonal(x: Any, offset: Any = 0, axis1: Any = 0, axis2: Any = 1) -> Any:
     return upstream("keras.ops.diagonal", "3.0.0")(x, offset, axis1, axis2)
 
 
-def op_diff(a: Any, n: Any = 1, axis: Any = -1) -> Any:
+def op_diff(a: TensorLike, n: TensorLike = 1, axis: Axis = -1) -> Any:
     """Calculate the n-th discrete difference along the given axis.
 
     Wraps `keras.ops.diff`, added in Keras 3.0.0.
@@ -1060,7 +1099,7 @@ def op_diff(a: Any, n: Any = 1, axis: Any = -1) -> Any:
     return upstream("keras.ops.diff", "3.0.0")(a, n, axis)
 
 
-def op_digitize(x: Any, bins: Any) -> Any:
+def op_digitize(x: TensorLike, bins: Any) -> Any:
     """Returns the indices of the bins to which each value in `x` belongs.
 
     Wraps `keras.ops.digitize`, added in Keras 3.0.0.
@@ -1068,7 +1107,7 @@ def op_digitize(x: Any, bins: Any) -> Any:
     return upstream("keras.ops.digitize", "3.0.0")(x, bins)
 
 
-def op_divide(x1: Any, x2: Any) -> Any:
+def op_divide(x1: TensorLike, x2: TensorLike) -> Any:
     """Divide arguments element-wise.
 
     Wraps `keras.ops.divide`, added in Keras 3.0.0.
@@ -1076,7 +1115,7 @@ def op_divide(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.divide", "3.0.0")(x1, x2)
 
 
-def op_divide_no_nan(x1: Any, x2: Any) -> Any:
+def op_divide_no_nan(x1: TensorLike, x2: TensorLike) -> Any:
     """Safe element-wise division which returns 0 where the denominator is 0.
 
     Wraps `keras.ops.divide_no_nan`, added in Keras 3.0.5.
@@ -1084,7 +1123,7 @@ def op_divide_no_nan(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.divide_no_nan", "3.0.5")(x1, x2)
 
 
-def op_dot(x1: Any, x2: Any) -> Any:
+def op_dot(x1: TensorLike, x2: TensorLike) -> Any:
     """Dot product of two tensors.
 
     Wraps `keras.ops.dot`, added in Keras 3.0.0.
@@ -1093,12 +1132,12 @@ def op_dot(x1: Any, x2: Any) -> Any:
 
 
 def op_dot_product_attention(
-    query: Any,
-    key: Any,
-    value: Any,
-    bias: Any | None = None,
-    mask: Any | None = None,
-    scale: Any | None = None,
+    query: TensorLike,
+    key: TensorLike,
+    value: TensorLike,
+    bias: TensorLike | None = None,
+    mask: TensorLike | None = None,
+    scale: TensorLike | None = None,
     is_causal: bool = False,
     flash_attention: Any | None = None,
     attn_logits_soft_cap: Any | None = None,
@@ -1112,7 +1151,7 @@ def op_dot_product_attention(
     )
 
 
-def op_dsplit(x: Any, indices_or_sections: Any) -> Any:
+def op_dsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
     """Split an array into multiple sub-arrays depth-wise.
 
     Wraps `keras.ops.dsplit`, added in Keras 3.15.0.
@@ -1120,7 +1159,7 @@ def op_dsplit(x: Any, indices_or_sections: Any) -> Any:
     return upstream("keras.ops.dsplit", "3.15.0")(x, indices_or_sections)
 
 
-def op_dstack(xs: Any) -> Any:
+def op_dstack(xs: TensorLike) -> Any:
     """Stack tensors in sequence depth wise (along third axis).
 
     Wraps `keras.ops.dstack`, added in Keras 3.14.0.
@@ -1128,7 +1167,7 @@ def op_dstack(xs: Any) -> Any:
     return upstream("keras.ops.dstack", "3.14.0")(xs)
 
 
-def op_dtype(x: Any) -> Any:
+def op_dtype(x: TensorLike) -> Any:
     """Return the dtype of the tensor input as a standardized string.
 
     Wraps `keras.ops.dtype`, added in Keras 3.4.0.
@@ -1136,7 +1175,7 @@ def op_dtype(x: Any) -> Any:
     return upstream("keras.ops.dtype", "3.4.0")(x)
 
 
-def op_eig(x: Any) -> Any:
+def op_eig(x: TensorLike) -> Any:
     """Computes the eigenvalues and eigenvectors of a square matrix.
 
     Wraps `keras.ops.eig`, added in Keras 3.0.5.
@@ -1144,7 +1183,7 @@ def op_eig(x: Any) -> Any:
     return upstream("keras.ops.eig", "3.0.5")(x)
 
 
-def op_eigh(x: Any) -> Any:
+def op_eigh(x: TensorLike) -> Any:
     """Computes the eigenvalues and eigenvectors of a complex Hermitian.
 
     Wraps `keras.ops.eigh`, added in Keras 3.3.0.
@@ -1160,7 +1199,7 @@ def op_einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Any:
     return upstream("keras.ops.einsum", "3.0.0")(subscripts, *operands, **kwargs)
 
 
-def op_elu(x: Any, alpha: Any = 1.0) -> Any:
+def op_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
     """Exponential Linear Unit activation function.
 
     Wraps `keras.ops.elu`, added in Keras 3.0.0.
@@ -1168,7 +1207,7 @@ def op_elu(x: Any, alpha: Any = 1.0) -> Any:
     return upstream("keras.ops.elu", "3.0.0")(x, alpha)
 
 
-def op_empty(shape: Any, dtype: Any | None = None) -> Any:
+def op_empty(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
     """Return a tensor of given shape and type filled with uninitialized data.
 
     Wraps `keras.ops.empty`, added in Keras 3.0.0.
@@ -1176,7 +1215,7 @@ def op_empty(shape: Any, dtype: Any | None = None) -> Any:
     return upstream("keras.ops.empty", "3.0.0")(shape, dtype)
 
 
-def op_empty_like(x: Any, dtype: Any | None = None) -> Any:
+def op_empty_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return a new uninitialized tensor with the same shape and dtype as `x`.
 
     Wraps `keras.ops.empty_like`, added in Keras 3.13.0.
@@ -1184,7 +1223,7 @@ def op_empty_like(x: Any, dtype: Any | None = None) -> Any:
     return upstream("keras.ops.empty_like", "3.13.0")(x, dtype)
 
 
-def op_equal(x1: Any, x2: Any) -> Any:
+def op_equal(x1: TensorLike, x2: TensorLike) -> Any:
     """Returns `(x1 == x2)` element-wise.
 
     Wraps `keras.ops.equal`, added in Keras 3.0.0.
@@ -1192,7 +1231,7 @@ def op_equal(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.equal", "3.0.0")(x1, x2)
 
 
-def op_erf(x: Any) -> Any:
+def op_erf(x: TensorLike) -> Any:
     """Computes the error function of `x`, element-wise.
 
     Wraps `keras.ops.erf`, added in Keras 3.0.0.
@@ -1200,7 +1239,7 @@ def op_erf(x: Any) -> Any:
     return upstream("keras.ops.erf", "3.0.0")(x)
 
 
-def op_erfc(x: Any) -> Any:
+def op_erfc(x: TensorLike) -> Any:
     """Computes the complementary error function of `x`, element-wise.
 
     Wraps `keras.ops.erfc`, added in Keras 3.15.0.
@@ -1208,7 +1247,7 @@ def op_erfc(x: Any) -> Any:
     return upstream("keras.ops.erfc", "3.15.0")(x)
 
 
-def op_erfinv(x: Any) -> Any:
+def op_erfinv(x: TensorLike) -> Any:
     """Computes the inverse error function of `x`, element-wise.
 
     Wraps `keras.ops.erfinv`, added in Keras 3.0.5.
@@ -1216,7 +1255,7 @@ def op_erfinv(x: Any) -> Any:
     return upstream("keras.ops.erfinv", "3.0.5")(x)
 
 
-def op_exp(x: Any) -> Any:
+def op_exp(x: TensorLike) -> Any:
     """Calculate the exponential of all elements in the input tensor.
 
     Wraps `keras.ops.exp`, added in Keras 3.0.0.
@@ -1224,7 +1263,7 @@ def op_exp(x: Any) -> Any:
     return upstream("keras.ops.exp", "3.0.0")(x)
 
 
-def op_exp2(x: Any) -> Any:
+def op_exp2(x: TensorLike) -> Any:
     """Calculate the base-2 exponential of all elements in the input tensor.
 
     Wraps `keras.ops.exp2`, added in Keras 3.7.0.
@@ -1232,7 +1271,7 @@ def op_exp2(x: Any) -> Any:
     return upstream("keras.ops.exp2", "3.7.0")(x)
 
 
-def op_expand_dims(x: Any, axis: Any) -> Any:
+def op_expand_dims(x: TensorLike, axis: Axis) -> Any:
     """Expand the shape of a tensor.
 
     Wraps `keras.ops.expand_dims`, added in Keras 3.0.0.
@@ -1240,7 +1279,7 @@ def op_expand_dims(x: Any, axis: Any) -> Any:
     return upstream("keras.ops.expand_dims", "3.0.0")(x, axis)
 
 
-def op_expm1(x: Any) -> Any:
+def op_expm1(x: TensorLike) -> Any:
     """Calculate `exp(x) - 1` for all elements in the tensor.
 
     Wraps `keras.ops.expm1`, added in Keras 3.0.0.
@@ -1248,7 +1287,9 @@ def op_expm1(x: Any) -> Any:
     return upstream("keras.ops.expm1", "3.0.0")(x)
 
 
-def op_extract_sequences(x: Any, sequence_length: Any, sequence_stride: Any) -> Any:
+def op_extract_sequences(
+    x: TensorLike, sequence_length: IntOrTuple, sequence_stride: IntOrTuple
+) -> Any:
     """Expands the dimension of last axis into sequences of `sequence_length`.
 
     Wraps `keras.ops.extract_sequences`, added in Keras 3.0.0.
@@ -1256,7 +1297,7 @@ def op_extract_sequences(x: Any, sequence_length: Any, sequence_stride: Any) -> 
     return upstream("keras.ops.extract_sequences", "3.0.0")(x, sequence_length, sequence_stride)
 
 
-def op_eye(N: Any, M: Any | None = None, k: Any = 0, dtype: Any | None = None) -> Any:
+def op_eye(N: Any, M: Any | None = None, k: IntOrTuple = 0, dtype: DTypeLike | None = None) -> Any:
     """Return a 2-D tensor with ones on the diagonal and zeros elsewhere.
 
     Wraps `keras.ops.eye`, added in Keras 3.0.0.
@@ -1264,7 +1305,7 @@ def op_eye(N: Any, M: Any | None = None, k: Any = 0, dtype: Any | None = None) -
     return upstream("keras.ops.eye", "3.0.0")(N, M, k, dtype)
 
 
-def op_fabs(x: Any) -> Any:
+def op_fabs(x: TensorLike) -> Any:
     """Compute the absolute values element-wise.
 
     Wraps `keras.ops.fabs`, added in Keras 3.15.0.
@@ -1272,7 +1313,7 @@ def op_fabs(x: Any) -> Any:
     return upstream("keras.ops.fabs", "3.15.0")(x)
 
 
-def op_fft(x: Any) -> Any:
+def op_fft(x: TensorLike) -> Any:
     """Computes the Fast Fourier Transform along last axis of input.
 
     Wraps `keras.ops.fft`, added in Keras 3.0.0.
@@ -1280,7 +1321,7 @@ def op_fft(x: Any) -> Any:
     return upstream("keras.ops.fft", "3.0.0")(x)
 
 
-def op_fft2(x: Any) -> Any:
+def op_fft2(x: TensorLike) -> Any:
     """Computes the 2D Fast Fourier Transform along the last two axes of input.
 
     Wraps `keras.ops.fft2`, added in Keras 3.0.0.
@@ -1288,7 +1329,7 @@ def op_fft2(x: Any) -> Any:
     return upstream("keras.ops.fft2", "3.0.0")(x)
 
 
-def op_flip(x: Any, axis: Any | None = None) -> Any:
+def op_flip(x: TensorLike, axis: Axis | None = None) -> Any:
     """Reverse the order of elements in the tensor along the given axis.
 
     Wraps `keras.ops.flip`, added in Keras 3.0.0.
@@ -1296,7 +1337,7 @@ def op_flip(x: Any, axis: Any | None = None) -> Any:
     return upstream("keras.ops.flip", "3.0.0")(x, axis)
 
 
-def op_fliplr(x: Any) -> Any:
+def op_fliplr(x: TensorLike) -> Any:
     """Reverse the order of elements along axis 1 (left/right).
 
     Wraps `keras.ops.fliplr`, added in Keras 3.14.0.
@@ -1304,7 +1345,7 @@ def op_fliplr(x: Any) -> Any:
     return upstream("keras.ops.fliplr", "3.14.0")(x)
 
 
-def op_flipud(x: Any) -> Any:
+def op_flipud(x: TensorLike) -> Any:
     """Reverse the order of elements along axis 0 (up/down).
 
     Wraps `keras.ops.flipud`, added in Keras 3.14.0.
@@ -1312,7 +1353,7 @@ def op_flipud(x: Any) -> Any:
     return upstream("keras.ops.flipud", "3.14.0")(x)
 
 
-def op_floor(x: Any) -> Any:
+def op_floor(x: TensorLike) -> Any:
     """Return the floor of the input, element-wise.
 
     Wraps `keras.ops.floor`, added in Keras 3.0.0.
@@ -1320,7 +1361,7 @@ def op_floor(x: Any) -> Any:
     return upstream("keras.ops.floor", "3.0.0")(x)
 
 
-def op_floor_divide(x1: Any, x2: Any) -> Any:
+def op_floor_divide(x1: TensorLike, x2: TensorLike) -> Any:
     """Returns the largest integer smaller or equal to the division of inputs.
 
     Wraps `keras.ops.floor_divide`, added in Keras 3.0.0.
@@ -1328,7 +1369,7 @@ def op_floor_divide(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.floor_divide", "3.0.0")(x1, x2)
 
 
-def op_fmax(x1: Any, x2: Any) -> Any:
+def op_fmax(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise maximum of tensor elements, ignoring NaNs.
 
     Wraps `keras.ops.fmax`, added in Keras 3.15.0.
@@ -1336,7 +1377,7 @@ def op_fmax(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.fmax", "3.15.0")(x1, x2)
 
 
-def op_fmin(x1: Any, x2: Any) -> Any:
+def op_fmin(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise minimum of tensor elements, ignoring NaNs.
 
     Wraps `keras.ops.fmin`, added in Keras 3.15.0.
@@ -1344,7 +1385,7 @@ def op_fmin(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.fmin", "3.15.0")(x1, x2)
 
 
-def op_fmod(x1: Any, x2: Any) -> Any:
+def op_fmod(x1: TensorLike, x2: TensorLike) -> Any:
     """Returns the element-wise remainder of division with truncation.
 
     Wraps `keras.ops.fmod`, added in Keras 3.14.0.
@@ -1353,7 +1394,12 @@ def op_fmod(x1: Any, x2: Any) -> Any:
 
 
 def op_fold(
-    x: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+    x: TensorLike,
+    output_size: IntOrTuple,
+    kernel_size: IntOrTuple,
+    dilation: int | TensorLike = 1,
+    padding: Padding = 0,
+    stride: int | TensorLike = 1,
 ) -> Any:
     """Combines an array of sliding local blocks into a large containing tensor (reverses `unfold`).
 
@@ -1364,7 +1410,7 @@ def op_fold(
     )
 
 
-def op_fori_loop(lower: Any, upper: Any, body_fun: Any, init_val: Any) -> Any:
+def op_fori_loop(lower: TensorLike, upper: TensorLike, body_fun: Any, init_val: Any) -> Any:
     """For loop implementation.
 
     Wraps `keras.ops.fori_loop`, added in Keras 3.0.0.
@@ -1372,7 +1418,7 @@ def op_fori_loop(lower: Any, upper: Any, body_fun: Any, init_val: Any) -> Any:
     return upstream("keras.ops.fori_loop", "3.0.0")(lower, upper, body_fun, init_val)
 
 
-def op_full(shape: Any, fill_value: Any, dtype: Any | None = None) -> Any:
+def op_full(shape: ShapeLike, fill_value: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return a new tensor of given shape and type, filled with `fill_value`.
 
     Wraps `keras.ops.full`, added in Keras 3.0.0.
@@ -1380,7 +1426,7 @@ def op_full(shape: Any, fill_value: Any, dtype: Any | None = None) -> Any:
     return upstream("keras.ops.full", "3.0.0")(shape, fill_value, dtype)
 
 
-def op_full_like(x: Any, fill_value: Any, dtype: Any | None = None) -> Any:
+def op_full_like(x: TensorLike, fill_value: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return a full tensor with the same shape and type as the given tensor.
 
     Wraps `keras.ops.full_like`, added in Keras 3.0.0.
@@ -1388,7 +1434,7 @@ def op_full_like(x: Any, fill_value: Any, dtype: Any | None = None) -> Any:
     return upstream("keras.ops.full_like", "3.0.0")(x, fill_value, dtype)
 
 
-def op_gcd(x1: Any, x2: Any) -> Any:
+def op_gcd(x1: TensorLike, x2: TensorLike) -> Any:
     """Greatest common divisor of `x1` and `x2`, element-wise.
 
     Wraps `keras.ops.gcd`, added in Keras 3.12.0.
@@ -1396,7 +1442,7 @@ def op_gcd(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.gcd", "3.12.0")(x1, x2)
 
 
-def op_gelu(x: Any, approximate: bool = True) -> Any:
+def op_gelu(x: TensorLike, approximate: bool = True) -> Any:
     """Gaussian Error Linear Unit (GELU) activation function.
 
     Wraps `keras.ops.gelu`, added in Keras 3.0.0.
@@ -1405,12 +1451,12 @@ def op_gelu(x: Any, approximate: bool = True) -> Any:
 
 
 def op_geomspace(
-    start: Any,
-    stop: Any,
-    num: Any = 50,
+    start: TensorLike,
+    stop: TensorLike,
+    num: TensorLike = 50,
     endpoint: bool = True,
-    dtype: Any | None = None,
-    axis: Any = 0,
+    dtype: DTypeLike | None = None,
+    axis: Axis = 0,
 ) -> Any:
     """Returns numbers spaced evenly on a log scale (a geometric progression).
 
@@ -1419,7 +1465,7 @@ def op_geomspace(
     return upstream("keras.ops.geomspace", "3.14.0")(start, stop, num, endpoint, dtype, axis)
 
 
-def op_get_item(x: Any, key: Any) -> Any:
+def op_get_item(x: TensorLike, key: TensorLike) -> Any:
     """Return `x[key]`.
 
     Wraps `keras.ops.get_item`, added in Keras 3.0.0.
@@ -1427,7 +1473,7 @@ def op_get_item(x: Any, key: Any) -> Any:
     return upstream("keras.ops.get_item", "3.0.0")(x, key)
 
 
-def op_glu(x: Any, axis: Any = -1) -> Any:
+def op_glu(x: TensorLike, axis: Axis = -1) -> Any:
     """Gated Linear Unit (GLU) activation function.
 
     Wraps `keras.ops.glu`, added in Keras 3.7.0.
@@ -1435,7 +1481,7 @@ def op_glu(x: Any, axis: Any = -1) -> Any:
     return upstream("keras.ops.glu", "3.7.0")(x, axis)
 
 
-def op_greater(x1: Any, x2: Any) -> Any:
+def op_greater(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the truth value of `x1 > x2` element-wise.
 
     Wraps `keras.ops.greater`, added in Keras 3.0.0.
@@ -1443,7 +1489,7 @@ def op_greater(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.greater", "3.0.0")(x1, x2)
 
 
-def op_greater_equal(x1: Any, x2: Any) -> Any:
+def op_greater_equal(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the truth value of `x1 >= x2` element-wise.
 
     Wraps `keras.ops.greater_equal`, added in Keras 3.0.0.
@@ -1451,7 +1497,7 @@ def op_greater_equal(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.greater_equal", "3.0.0")(x1, x2)
 
 
-def op_hamming(x: Any) -> Any:
+def op_hamming(x: TensorLike) -> Any:
     """Hamming window function.
 
     Wraps `keras.ops.hamming`, added in Keras 3.10.0.
@@ -1459,7 +1505,7 @@ def op_hamming(x: Any) -> Any:
     return upstream("keras.ops.hamming", "3.10.0")(x)
 
 
-def op_hanning(x: Any) -> Any:
+def op_hanning(x: TensorLike) -> Any:
     """Hanning window function.
 
     Wraps `keras.ops.hanning`, added in Keras 3.11.0.
@@ -1467,7 +1513,7 @@ def op_hanning(x: Any) -> Any:
     return upstream("keras.ops.hanning", "3.11.0")(x)
 
 
-def op_hard_shrink(x: Any, threshold: Any = 0.5) -> Any:
+def op_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
     """Hard Shrink activation function.
 
     Wraps `keras.ops.hard_shrink`, added in Keras 3.7.0.
@@ -1475,7 +1521,7 @@ def op_hard_shrink(x: Any, threshold: Any = 0.5) -> Any:
     return upstream("keras.ops.hard_shrink", "3.7.0")(x, threshold)
 
 
-def op_hard_sigmoid(x: Any) -> Any:
+def op_hard_sigmoid(x: TensorLike) -> Any:
     """Hard sigmoid activation function.
 
     Wraps `keras.ops.hard_sigmoid`, added in Keras 3.0.0.
@@ -1483,7 +1529,7 @@ def op_hard_sigmoid(x: Any) -> Any:
     return upstream("keras.ops.hard_sigmoid", "3.0.0")(x)
 
 
-def op_hard_silu(x: Any) -> Any:
+def op_hard_silu(x: TensorLike) -> Any:
     """Hard SiLU activation function, also known as Hard Swish.
 
     Wraps `keras.ops.hard_silu`, added in Keras 3.0.1.
@@ -1491,7 +1537,7 @@ def op_hard_silu(x: Any) -> Any:
     return upstream("keras.ops.hard_silu", "3.0.1")(x)
 
 
-def op_hard_tanh(x: Any) -> Any:
+def op_hard_tanh(x: TensorLike) -> Any:
     """Applies the HardTanh function element-wise.
 
     Wraps `keras.ops.hard_tanh`, added in Keras 3.7.0.
@@ -1499,7 +1545,7 @@ def op_hard_tanh(x: Any) -> Any:
     return upstream("keras.ops.hard_tanh", "3.7.0")(x)
 
 
-def op_heaviside(x1: Any, x2: Any) -> Any:
+def op_heaviside(x1: TensorLike, x2: TensorLike) -> Any:
     """Heaviside step function.
 
     Wraps `keras.ops.heaviside`, added in Keras 3.11.0.
@@ -1507,7 +1553,7 @@ def op_heaviside(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.heaviside", "3.11.0")(x1, x2)
 
 
-def op_histogram(x: Any, bins: Any = 10, range: Any | None = None) -> Any:
+def op_histogram(x: TensorLike, bins: int | TensorLike = 10, range: Any | None = None) -> Any:
     """Computes a histogram of the data tensor `x`.
 
     Wraps `keras.ops.histogram`, added in Keras 3.6.0.
@@ -1515,7 +1561,7 @@ def op_histogram(x: Any, bins: Any = 10, range: Any | None = None) -> Any:
     return upstream("keras.ops.histogram", "3.6.0")(x, bins, range)
 
 
-def op_hsplit(x: Any, indices_or_sections: Any) -> Any:
+def op_hsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
     """Split an array into multiple sub-arrays horizontally (column-wise).
 
     Wraps `keras.ops.hsplit`, added in Keras 3.14.0.
@@ -1523,7 +1569,7 @@ def op_hsplit(x: Any, indices_or_sections: Any) -> Any:
     return upstream("keras.ops.hsplit", "3.14.0")(x, indices_or_sections)
 
 
-def op_hstack(xs: Any) -> Any:
+def op_hstack(xs: TensorLike) -> Any:
     """Stack tensors in sequence horizontally (column wise).
 
     Wraps `keras.ops.hstack`, added in Keras 3.0.0.
@@ -1531,7 +1577,7 @@ def op_hstack(xs: Any) -> Any:
     return upstream("keras.ops.hstack", "3.0.0")(xs)
 
 
-def op_hypot(x1: Any, x2: Any) -> Any:
+def op_hypot(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise hypotenuse of right triangles with legs `x1` and `x2`.
 
     Wraps `keras.ops.hypot`, added in Keras 3.12.0.
@@ -1539,7 +1585,7 @@ def op_hypot(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.hypot", "3.12.0")(x1, x2)
 
 
-def op_i0(x: Any) -> Any:
+def op_i0(x: TensorLike) -> Any:
     """Modified Bessel function of the first kind, order 0.
 
     Wraps `keras.ops.i0`, added in Keras 3.14.0.
@@ -1547,7 +1593,7 @@ def op_i0(x: Any) -> Any:
     return upstream("keras.ops.i0", "3.14.0")(x)
 
 
-def op_identity(n: Any, dtype: Any | None = None) -> Any:
+def op_identity(n: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return the identity tensor.
 
     Wraps `keras.ops.identity`, added in Keras 3.0.0.
@@ -1555,7 +1601,7 @@ def op_identity(n: Any, dtype: Any | None = None) -> Any:
     return upstream("keras.ops.identity", "3.0.0")(n, dtype)
 
 
-def op_ifft2(x: Any) -> Any:
+def op_ifft2(x: TensorLike) -> Any:
     """Computes the 2D Inverse Fast Fourier Transform along the last two axes of     input.
 
     Wraps `keras.ops.ifft2`, added in Keras 3.7.0.
@@ -1563,7 +1609,7 @@ def op_ifft2(x: Any) -> Any:
     return upstream("keras.ops.ifft2", "3.7.0")(x)
 
 
-def op_imag(x: Any) -> Any:
+def op_imag(x: TensorLike) -> Any:
     """Return the imaginary part of the complex argument.
 
     Wraps `keras.ops.imag`, added in Keras 3.0.0.
@@ -1572,12 +1618,12 @@ def op_imag(x: Any) -> Any:
 
 
 def op_image_affine_transform(
-    images: Any,
+    images: TensorLike,
     transform: Any,
-    interpolation: Any = "bilinear",
-    fill_mode: Any = "constant",
-    fill_value: Any = 0,
-    data_format: Any | None = None,
+    interpolation: str = "bilinear",
+    fill_mode: str = "constant",
+    fill_value: TensorLike = 0,
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Applies the given transform(s) to the image(s).
 
@@ -1589,14 +1635,14 @@ def op_image_affine_transform(
 
 
 def op_image_crop(
-    images: Any,
+    images: TensorLike,
     top_cropping: Any | None = None,
     left_cropping: Any | None = None,
     bottom_cropping: Any | None = None,
     right_cropping: Any | None = None,
     target_height: Any | None = None,
     target_width: Any | None = None,
-    data_format: Any | None = None,
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Crop `images` to a specified `height` and `width`.
 
@@ -1615,14 +1661,14 @@ def op_image_crop(
 
 
 def op_image_elastic_transform(
-    images: Any,
-    alpha: Any = 20.0,
-    sigma: Any = 5.0,
-    interpolation: Any = "bilinear",
-    fill_mode: Any = "reflect",
-    fill_value: Any = 0.0,
-    seed: Any | None = None,
-    data_format: Any | None = None,
+    images: TensorLike,
+    alpha: TensorLike = 20.0,
+    sigma: float | TensorLike = 5.0,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: TensorLike = 0.0,
+    seed: Seed | None = None,
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Applies elastic deformation to the image(s).
 
@@ -1634,12 +1680,12 @@ def op_image_elastic_transform(
 
 
 def op_image_extract_patches(
-    images: Any,
-    size: Any,
-    strides: Any | None = None,
-    dilation_rate: Any = 1,
-    padding: Any = "valid",
-    data_format: Any | None = None,
+    images: TensorLike,
+    size: IntOrTuple,
+    strides: IntOrTuple | None = None,
+    dilation_rate: IntOrTuple = 1,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Extracts patches from the image(s) or volume(s).
 
@@ -1652,11 +1698,11 @@ def op_image_extract_patches(
 
 def op_image_extract_patches_3d(
     volumes: Any,
-    size: Any,
-    strides: Any | None = None,
-    dilation_rate: Any = 1,
-    padding: Any = "valid",
-    data_format: Any | None = None,
+    size: IntOrTuple,
+    strides: IntOrTuple | None = None,
+    dilation_rate: IntOrTuple = 1,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Extracts patches from the volume(s).
 
@@ -1668,7 +1714,10 @@ def op_image_extract_patches_3d(
 
 
 def op_image_gaussian_blur(
-    images: Any, kernel_size: Any = (3, 3), sigma: Any = (1.0, 1.0), data_format: Any | None = None
+    images: TensorLike,
+    kernel_size: IntOrTuple = (3, 3),
+    sigma: Sequence[Any] = (1.0, 1.0),
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Applies a Gaussian blur to the image(s).
 
@@ -1679,7 +1728,7 @@ def op_image_gaussian_blur(
     )
 
 
-def op_image_hsv_to_rgb(images: Any, data_format: Any | None = None) -> Any:
+def op_image_hsv_to_rgb(images: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Convert HSV images to RGB.
 
     Wraps `keras.ops.image.hsv_to_rgb`, added in Keras 3.4.0.
@@ -1688,7 +1737,11 @@ def op_image_hsv_to_rgb(images: Any, data_format: Any | None = None) -> Any:
 
 
 def op_image_map_coordinates(
-    inputs: Any, coordinates: Any, order: Any, fill_mode: Any = "constant", fill_value: Any = 0
+    inputs: TensorLike,
+    coordinates: Any,
+    order: Any,
+    fill_mode: str = "constant",
+    fill_value: TensorLike = 0,
 ) -> Any:
     """Map the input array to new coordinates by interpolation.
 
@@ -1700,14 +1753,14 @@ def op_image_map_coordinates(
 
 
 def op_image_pad(
-    images: Any,
+    images: TensorLike,
     top_padding: Any | None = None,
     left_padding: Any | None = None,
     bottom_padding: Any | None = None,
     right_padding: Any | None = None,
     target_height: Any | None = None,
     target_width: Any | None = None,
-    data_format: Any | None = None,
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Pad `images` with zeros to the specified `height` and `width`.
 
@@ -1726,12 +1779,12 @@ def op_image_pad(
 
 
 def op_image_perspective_transform(
-    images: Any,
+    images: TensorLike,
     start_points: Any,
     end_points: Any,
-    interpolation: Any = "bilinear",
-    fill_value: Any = 0,
-    data_format: Any | None = None,
+    interpolation: str = "bilinear",
+    fill_value: TensorLike = 0,
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Applies a perspective transformation to the image(s).
 
@@ -1743,15 +1796,15 @@ def op_image_perspective_transform(
 
 
 def op_image_resize(
-    images: Any,
-    size: Any,
-    interpolation: Any = "bilinear",
+    images: TensorLike,
+    size: IntOrTuple,
+    interpolation: str = "bilinear",
     antialias: bool = False,
     crop_to_aspect_ratio: bool = False,
     pad_to_aspect_ratio: bool = False,
-    fill_mode: Any = "constant",
-    fill_value: Any = 0.0,
-    data_format: Any | None = None,
+    fill_mode: str = "constant",
+    fill_value: TensorLike = 0.0,
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Resize images to size using the specified interpolation method.
 
@@ -1770,7 +1823,7 @@ def op_image_resize(
     )
 
 
-def op_image_rgb_to_grayscale(images: Any, data_format: Any | None = None) -> Any:
+def op_image_rgb_to_grayscale(images: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Convert RGB images to grayscale.
 
     Wraps `keras.ops.image.rgb_to_grayscale`, added in Keras 3.3.0.
@@ -1778,7 +1831,7 @@ def op_image_rgb_to_grayscale(images: Any, data_format: Any | None = None) -> An
     return upstream("keras.ops.image.rgb_to_grayscale", "3.3.0")(images, data_format)
 
 
-def op_image_rgb_to_hsv(images: Any, data_format: Any | None = None) -> Any:
+def op_image_rgb_to_hsv(images: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Convert RGB images to HSV.
 
     Wraps `keras.ops.image.rgb_to_hsv`, added in Keras 3.4.0.
@@ -1787,9 +1840,9 @@ def op_image_rgb_to_hsv(images: Any, data_format: Any | None = None) -> Any:
 
 
 def op_image_scale_and_translate(
-    images: Any,
-    output_shape: Any,
-    scale: Any,
+    images: TensorLike,
+    output_shape: ShapeLike,
+    scale: TensorLike,
     translation: Any,
     spatial_dims: Any,
     method: Any,
@@ -1804,7 +1857,7 @@ def op_image_scale_and_translate(
     )
 
 
-def op_image_sobel_edges(images: Any, data_format: Any | None = None) -> Any:
+def op_image_sobel_edges(images: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Computes Sobel edge detection on images.
 
     Wraps `keras.ops.image.sobel_edges`, added in Keras 3.15.0.
@@ -1815,12 +1868,12 @@ def op_image_sobel_edges(images: Any, data_format: Any | None = None) -> Any:
 def op_image_ssim(
     image1: Any,
     image2: Any,
-    max_val: Any = 1.0,
-    filter_size: Any = 11,
-    filter_sigma: Any = 1.5,
-    k1: Any = 0.01,
-    k2: Any = 0.03,
-    data_format: Any | None = None,
+    max_val: float | TensorLike = 1.0,
+    filter_size: int | TensorLike = 11,
+    filter_sigma: float | TensorLike = 1.5,
+    k1: float | TensorLike = 0.01,
+    k2: float | TensorLike = 0.03,
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Computes the Structural Similarity Index (SSIM) between two images.
 
@@ -1831,7 +1884,7 @@ def op_image_ssim(
     )
 
 
-def op_in_top_k(targets: Any, predictions: Any, k: Any) -> Any:
+def op_in_top_k(targets: TensorLike, predictions: Any, k: IntOrTuple) -> Any:
     """Checks if the targets are in the top-k predictions.
 
     Wraps `keras.ops.in_top_k`, added in Keras 3.0.0.
@@ -1839,7 +1892,7 @@ def op_in_top_k(targets: Any, predictions: Any, k: Any) -> Any:
     return upstream("keras.ops.in_top_k", "3.0.0")(targets, predictions, k)
 
 
-def op_inner(x1: Any, x2: Any) -> Any:
+def op_inner(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the inner product of two tensors.
 
     Wraps `keras.ops.inner`, added in Keras 3.7.0.
@@ -1847,7 +1900,7 @@ def op_inner(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.inner", "3.7.0")(x1, x2)
 
 
-def op_inv(x: Any) -> Any:
+def op_inv(x: TensorLike) -> Any:
     """Computes the inverse of a square tensor.
 
     Wraps `keras.ops.inv`, added in Keras 3.0.5.
@@ -1855,7 +1908,7 @@ def op_inv(x: Any) -> Any:
     return upstream("keras.ops.inv", "3.0.5")(x)
 
 
-def op_irfft(x: Any, fft_length: Any | None = None) -> Any:
+def op_irfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Any:
     """Inverse real-valued Fast Fourier transform along the last axis.
 
     Wraps `keras.ops.irfft`, added in Keras 3.0.0.
@@ -1863,7 +1916,7 @@ def op_irfft(x: Any, fft_length: Any | None = None) -> Any:
     return upstream("keras.ops.irfft", "3.0.0")(x, fft_length)
 
 
-def op_is_tensor(x: Any) -> Any:
+def op_is_tensor(x: TensorLike) -> Any:
     """Check whether the given object is a tensor.
 
     Wraps `keras.ops.is_tensor`, added in Keras 3.0.0.
@@ -1872,7 +1925,11 @@ def op_is_tensor(x: Any) -> Any:
 
 
 def op_isclose(
-    x1: Any, x2: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False
+    x1: TensorLike,
+    x2: TensorLike,
+    rtol: float | TensorLike = 1e-05,
+    atol: float | TensorLike = 1e-08,
+    equal_nan: bool = False,
 ) -> Any:
     """Return whether two tensors are element-wise almost equal.
 
@@ -1881,7 +1938,7 @@ def op_isclose(
     return upstream("keras.ops.isclose", "3.0.0")(x1, x2, rtol, atol, equal_nan)
 
 
-def op_isfinite(x: Any) -> Any:
+def op_isfinite(x: TensorLike) -> Any:
     """Return whether a tensor is finite, element-wise.
 
     Wraps `keras.ops.isfinite`, added in Keras 3.0.0.
@@ -1889,7 +1946,9 @@ def op_isfinite(x: Any) -> Any:
     return upstream("keras.ops.isfinite", "3.0.0")(x)
 
 
-def op_isin(x1: Any, x2: Any, assume_unique: bool = False, invert: bool = False) -> Any:
+def op_isin(
+    x1: TensorLike, x2: TensorLike, assume_unique: bool = False, invert: bool = False
+) -> Any:
     """Test whether each element of `x1` is present in `x2`.
 
     Wraps `keras.ops.isin`, added in Keras 3.12.0.
@@ -1897,7 +1956,7 @@ def op_isin(x1: Any, x2: Any, assume_unique: bool = False, invert: bool = False)
     return upstream("keras.ops.isin", "3.12.0")(x1, x2, assume_unique, invert)
 
 
-def op_isinf(x: Any) -> Any:
+def op_isinf(x: TensorLike) -> Any:
     """Test element-wise for positive or negative infinity.
 
     Wraps `keras.ops.isinf`, added in Keras 3.0.0.
@@ -1905,7 +1964,7 @@ def op_isinf(x: Any) -> Any:
     return upstream("keras.ops.isinf", "3.0.0")(x)
 
 
-def op_isnan(x: Any) -> Any:
+def op_isnan(x: TensorLike) -> Any:
     """Test element-wise for NaN and return result as a boolean tensor.
 
     Wraps `keras.ops.isnan`, added in Keras 3.0.0.
@@ -1913,7 +1972,7 @@ def op_isnan(x: Any) -> Any:
     return upstream("keras.ops.isnan", "3.0.0")(x)
 
 
-def op_isneginf(x: Any) -> Any:
+def op_isneginf(x: TensorLike) -> Any:
     """Test element-wise for negative infinity.
 
     Wraps `keras.ops.isneginf`, added in Keras 3.12.0.
@@ -1921,7 +1980,7 @@ def op_isneginf(x: Any) -> Any:
     return upstream("keras.ops.isneginf", "3.12.0")(x)
 
 
-def op_isposinf(x: Any) -> Any:
+def op_isposinf(x: TensorLike) -> Any:
     """Test element-wise for positive infinity.
 
     Wraps `keras.ops.isposinf`, added in Keras 3.12.0.
@@ -1929,7 +1988,7 @@ def op_isposinf(x: Any) -> Any:
     return upstream("keras.ops.isposinf", "3.12.0")(x)
 
 
-def op_isreal(x: Any) -> Any:
+def op_isreal(x: TensorLike) -> Any:
     """Test element-wise for real numbers.
 
     Wraps `keras.ops.isreal`, added in Keras 3.12.0.
@@ -1938,12 +1997,12 @@ def op_isreal(x: Any) -> Any:
 
 
 def op_istft(
-    x: Any,
-    sequence_length: Any,
-    sequence_stride: Any,
-    fft_length: Any,
+    x: TensorLike,
+    sequence_length: IntOrTuple,
+    sequence_stride: IntOrTuple,
+    fft_length: IntOrTuple,
     length: Any | None = None,
-    window: Any = "hann",
+    window: str | TensorLike = "hann",
     center: bool = True,
 ) -> Any:
     """Inverse Short-Time Fourier Transform along the last axis of the input.
@@ -1963,7 +2022,7 @@ def op_jvp(fun: Any, primals: Any, tangents: Any, has_aux: bool = False) -> Any:
     return upstream("keras.ops.jvp", "3.12.0")(fun, primals, tangents, has_aux)
 
 
-def op_kaiser(x: Any, beta: Any) -> Any:
+def op_kaiser(x: TensorLike, beta: TensorLike) -> Any:
     """Kaiser window function.
 
     Wraps `keras.ops.kaiser`, added in Keras 3.11.0.
@@ -1971,7 +2030,7 @@ def op_kaiser(x: Any, beta: Any) -> Any:
     return upstream("keras.ops.kaiser", "3.11.0")(x, beta)
 
 
-def op_kron(x1: Any, x2: Any) -> Any:
+def op_kron(x1: TensorLike, x2: TensorLike) -> Any:
     """Kronecker product of `x1` and `x2`.
 
     Wraps `keras.ops.kron`, added in Keras 3.12.0.
@@ -1980,10 +2039,10 @@ def op_kron(x1: Any, x2: Any) -> Any:
 
 
 def op_layer_normalization(
-    x: Any,
-    gamma: Any | None = None,
-    beta: Any | None = None,
-    axis: Any = -1,
+    x: TensorLike,
+    gamma: TensorLike | None = None,
+    beta: TensorLike | None = None,
+    axis: Axis = -1,
     epsilon: Any | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -1996,7 +2055,7 @@ def op_layer_normalization(
     )
 
 
-def op_lcm(x1: Any, x2: Any) -> Any:
+def op_lcm(x1: TensorLike, x2: TensorLike) -> Any:
     """Least common multiple of `x1` and `x2`, element-wise.
 
     Wraps `keras.ops.lcm`, added in Keras 3.12.0.
@@ -2004,7 +2063,7 @@ def op_lcm(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.lcm", "3.12.0")(x1, x2)
 
 
-def op_ldexp(x1: Any, x2: Any) -> Any:
+def op_ldexp(x1: TensorLike, x2: TensorLike) -> Any:
     """Multiply `x1` by 2 raised to the power of `x2`, element-wise.
 
     Wraps `keras.ops.ldexp`, added in Keras 3.13.0.
@@ -2012,7 +2071,7 @@ def op_ldexp(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.ldexp", "3.13.0")(x1, x2)
 
 
-def op_leaky_relu(x: Any, negative_slope: Any = 0.2) -> Any:
+def op_leaky_relu(x: TensorLike, negative_slope: float | TensorLike = 0.2) -> Any:
     """Leaky version of a Rectified Linear Unit activation function.
 
     Wraps `keras.ops.leaky_relu`, added in Keras 3.0.0.
@@ -2020,7 +2079,7 @@ def op_leaky_relu(x: Any, negative_slope: Any = 0.2) -> Any:
     return upstream("keras.ops.leaky_relu", "3.0.0")(x, negative_slope)
 
 
-def op_left_shift(x: Any, y: Any) -> Any:
+def op_left_shift(x: TensorLike, y: TensorLike) -> Any:
     """Shift the bits of an integer to the left.
 
     Wraps `keras.ops.left_shift`, added in Keras 3.6.0.
@@ -2028,7 +2087,7 @@ def op_left_shift(x: Any, y: Any) -> Any:
     return upstream("keras.ops.left_shift", "3.6.0")(x, y)
 
 
-def op_less(x1: Any, x2: Any) -> Any:
+def op_less(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the truth value of `x1 < x2` element-wise.
 
     Wraps `keras.ops.less`, added in Keras 3.0.0.
@@ -2036,7 +2095,7 @@ def op_less(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.less", "3.0.0")(x1, x2)
 
 
-def op_less_equal(x1: Any, x2: Any) -> Any:
+def op_less_equal(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the truth value of `x1 <= x2` element-wise.
 
     Wraps `keras.ops.less_equal`, added in Keras 3.0.0.
@@ -2045,13 +2104,13 @@ def op_less_equal(x1: Any, x2: Any) -> Any:
 
 
 def op_linspace(
-    start: Any,
-    stop: Any,
-    num: Any = 50,
+    start: TensorLike,
+    stop: TensorLike,
+    num: TensorLike = 50,
     endpoint: bool = True,
     retstep: bool = False,
-    dtype: Any | None = None,
-    axis: Any = 0,
+    dtype: DTypeLike | None = None,
+    axis: Axis = 0,
 ) -> Any:
     """Return evenly spaced numbers over a specified interval.
 
@@ -2060,7 +2119,7 @@ def op_linspace(
     return upstream("keras.ops.linspace", "3.0.0")(start, stop, num, endpoint, retstep, dtype, axis)
 
 
-def op_log(x: Any) -> Any:
+def op_log(x: TensorLike) -> Any:
     """Natural logarithm, element-wise.
 
     Wraps `keras.ops.log`, added in Keras 3.0.0.
@@ -2068,7 +2127,7 @@ def op_log(x: Any) -> Any:
     return upstream("keras.ops.log", "3.0.0")(x)
 
 
-def op_log10(x: Any) -> Any:
+def op_log10(x: TensorLike) -> Any:
     """Return the base 10 logarithm of the input tensor, element-wise.
 
     Wraps `keras.ops.log10`, added in Keras 3.0.0.
@@ -2076,7 +2135,7 @@ def op_log10(x: Any) -> Any:
     return upstream("keras.ops.log10", "3.0.0")(x)
 
 
-def op_log1p(x: Any) -> Any:
+def op_log1p(x: TensorLike) -> Any:
     """Returns the natural logarithm of one plus the `x`, element-wise.
 
     Wraps `keras.ops.log1p`, added in Keras 3.0.0.
@@ -2084,7 +2143,7 @@ def op_log1p(x: Any) -> Any:
     return upstream("keras.ops.log1p", "3.0.0")(x)
 
 
-def op_log2(x: Any) -> Any:
+def op_log2(x: TensorLike) -> Any:
     """Base-2 logarithm of `x`, element-wise.
 
     Wraps `keras.ops.log2`, added in Keras 3.0.0.
@@ -2092,7 +2151,7 @@ def op_log2(x: Any) -> Any:
     return upstream("keras.ops.log2", "3.0.0")(x)
 
 
-def op_log_sigmoid(x: Any) -> Any:
+def op_log_sigmoid(x: TensorLike) -> Any:
     """Logarithm of the sigmoid activation function.
 
     Wraps `keras.ops.log_sigmoid`, added in Keras 3.0.0.
@@ -2100,7 +2159,7 @@ def op_log_sigmoid(x: Any) -> Any:
     return upstream("keras.ops.log_sigmoid", "3.0.0")(x)
 
 
-def op_log_softmax(x: Any, axis: Any = -1) -> Any:
+def op_log_softmax(x: TensorLike, axis: Axis = -1) -> Any:
     """Log-softmax activation function.
 
     Wraps `keras.ops.log_softmax`, added in Keras 3.0.0.
@@ -2108,7 +2167,7 @@ def op_log_softmax(x: Any, axis: Any = -1) -> Any:
     return upstream("keras.ops.log_softmax", "3.0.0")(x, axis)
 
 
-def op_logaddexp(x1: Any, x2: Any) -> Any:
+def op_logaddexp(x1: TensorLike, x2: TensorLike) -> Any:
     """Logarithm of the sum of exponentiations of the inputs.
 
     Wraps `keras.ops.logaddexp`, added in Keras 3.0.0.
@@ -2116,7 +2175,7 @@ def op_logaddexp(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.logaddexp", "3.0.0")(x1, x2)
 
 
-def op_logaddexp2(x1: Any, x2: Any) -> Any:
+def op_logaddexp2(x1: TensorLike, x2: TensorLike) -> Any:
     """Base-2 logarithm of the sum of exponentiations of the inputs.
 
     Wraps `keras.ops.logaddexp2`, added in Keras 3.12.0.
@@ -2124,7 +2183,7 @@ def op_logaddexp2(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.logaddexp2", "3.12.0")(x1, x2)
 
 
-def op_logdet(x: Any) -> Any:
+def op_logdet(x: TensorLike) -> Any:
     """Computes log of the determinant of a hermitian positive definite matrix.
 
     Wraps `keras.ops.logdet`, added in Keras 3.6.0.
@@ -2132,7 +2191,7 @@ def op_logdet(x: Any) -> Any:
     return upstream("keras.ops.logdet", "3.6.0")(x)
 
 
-def op_logical_and(x1: Any, x2: Any) -> Any:
+def op_logical_and(x1: TensorLike, x2: TensorLike) -> Any:
     """Computes the element-wise logical AND of the given input tensors.
 
     Wraps `keras.ops.logical_and`, added in Keras 3.0.0.
@@ -2140,7 +2199,7 @@ def op_logical_and(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.logical_and", "3.0.0")(x1, x2)
 
 
-def op_logical_not(x: Any) -> Any:
+def op_logical_not(x: TensorLike) -> Any:
     """Computes the element-wise NOT of the given input tensor.
 
     Wraps `keras.ops.logical_not`, added in Keras 3.0.0.
@@ -2148,7 +2207,7 @@ def op_logical_not(x: Any) -> Any:
     return upstream("keras.ops.logical_not", "3.0.0")(x)
 
 
-def op_logical_or(x1: Any, x2: Any) -> Any:
+def op_logical_or(x1: TensorLike, x2: TensorLike) -> Any:
     """Computes the element-wise logical OR of the given input tensors.
 
     Wraps `keras.ops.logical_or`, added in Keras 3.0.0.
@@ -2156,7 +2215,7 @@ def op_logical_or(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.logical_or", "3.0.0")(x1, x2)
 
 
-def op_logical_xor(x1: Any, x2: Any) -> Any:
+def op_logical_xor(x1: TensorLike, x2: TensorLike) -> Any:
     """Compute the truth value of `x1 XOR x2`, element-wise.
 
     Wraps `keras.ops.logical_xor`, added in Keras 3.0.0.
@@ -2165,13 +2224,13 @@ def op_logical_xor(x1: Any, x2: Any) -> Any:
 
 
 def op_logspace(
-    start: Any,
-    stop: Any,
-    num: Any = 50,
+    start: TensorLike,
+    stop: TensorLike,
+    num: TensorLike = 50,
     endpoint: bool = True,
-    base: Any = 10,
-    dtype: Any | None = None,
-    axis: Any = 0,
+    base: int | TensorLike = 10,
+    dtype: DTypeLike | None = None,
+    axis: Axis = 0,
 ) -> Any:
     """Returns numbers spaced evenly on a log scale.
 
@@ -2180,7 +2239,7 @@ def op_logspace(
     return upstream("keras.ops.logspace", "3.0.0")(start, stop, num, endpoint, base, dtype, axis)
 
 
-def op_logsumexp(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_logsumexp(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Computes the logarithm of sum of exponentials of elements in a tensor.
 
     Wraps `keras.ops.logsumexp`, added in Keras 3.0.0.
@@ -2188,7 +2247,7 @@ def op_logsumexp(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any
     return upstream("keras.ops.logsumexp", "3.0.0")(x, axis, keepdims)
 
 
-def op_lstsq(a: Any, b: Any, rcond: Any | None = None) -> Any:
+def op_lstsq(a: TensorLike, b: TensorLike, rcond: Any | None = None) -> Any:
     """Return the least-squares solution to a linear matrix equation.
 
     Wraps `keras.ops.lstsq`, added in Keras 3.4.0.
@@ -2196,7 +2255,7 @@ def op_lstsq(a: Any, b: Any, rcond: Any | None = None) -> Any:
     return upstream("keras.ops.lstsq", "3.4.0")(a, b, rcond)
 
 
-def op_lu_factor(x: Any) -> Any:
+def op_lu_factor(x: TensorLike) -> Any:
     """Computes the lower-upper decomposition of a square matrix.
 
     Wraps `keras.ops.lu_factor`, added in Keras 3.0.5.
@@ -2204,7 +2263,7 @@ def op_lu_factor(x: Any) -> Any:
     return upstream("keras.ops.lu_factor", "3.0.5")(x)
 
 
-def op_map(f: Any, xs: Any) -> Any:
+def op_map(f: Any, xs: TensorLike) -> Any:
     """Map a function over leading array axes.
 
     Wraps `keras.ops.map`, added in Keras 3.4.0.
@@ -2212,7 +2271,7 @@ def op_map(f: Any, xs: Any) -> Any:
     return upstream("keras.ops.map", "3.4.0")(f, xs)
 
 
-def op_matmul(x1: Any, x2: Any) -> Any:
+def op_matmul(x1: TensorLike, x2: TensorLike) -> Any:
     """Matrix product of two tensors.
 
     Wraps `keras.ops.matmul`, added in Keras 3.0.0.
@@ -2220,7 +2279,7 @@ def op_matmul(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.matmul", "3.0.0")(x1, x2)
 
 
-def op_matrix_rank(x: Any, tol: Any | None = None) -> Any:
+def op_matrix_rank(x: TensorLike, tol: Any | None = None) -> Any:
     """Return the matrix rank of one or more matrices using SVD.
 
     Wraps `keras.ops.matrix_rank`, added in Keras 3.15.0.
@@ -2229,7 +2288,7 @@ def op_matrix_rank(x: Any, tol: Any | None = None) -> Any:
 
 
 def op_max(
-    x: Any, axis: Any | None = None, keepdims: bool = False, initial: Any | None = None
+    x: TensorLike, axis: Axis | None = None, keepdims: bool = False, initial: Any | None = None
 ) -> Any:
     """Return the maximum of a tensor or maximum along an axis.
 
@@ -2239,11 +2298,11 @@ def op_max(
 
 
 def op_max_pool(
-    inputs: Any,
-    pool_size: Any,
-    strides: Any | None = None,
-    padding: Any = "valid",
-    data_format: Any | None = None,
+    inputs: TensorLike,
+    pool_size: IntOrTuple,
+    strides: IntOrTuple | None = None,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
 ) -> Any:
     """Max pooling operation.
 
@@ -2252,7 +2311,7 @@ def op_max_pool(
     return upstream("keras.ops.max_pool", "3.0.0")(inputs, pool_size, strides, padding, data_format)
 
 
-def op_maximum(x1: Any, x2: Any) -> Any:
+def op_maximum(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise maximum of `x1` and `x2`.
 
     Wraps `keras.ops.maximum`, added in Keras 3.0.0.
@@ -2260,7 +2319,7 @@ def op_maximum(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.maximum", "3.0.0")(x1, x2)
 
 
-def op_mean(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_mean(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the arithmetic mean along the specified axes.
 
     Wraps `keras.ops.mean`, added in Keras 3.0.0.
@@ -2268,7 +2327,7 @@ def op_mean(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.mean", "3.0.0")(x, axis, keepdims)
 
 
-def op_median(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_median(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the median along the specified axis.
 
     Wraps `keras.ops.median`, added in Keras 3.0.0.
@@ -2276,7 +2335,7 @@ def op_median(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.median", "3.0.0")(x, axis, keepdims)
 
 
-def op_meshgrid(*x: Any, indexing: Any = "xy") -> Any:
+def op_meshgrid(*x: Any, indexing: str = "xy") -> Any:
     """Creates grids of coordinates from coordinate vectors.
 
     Wraps `keras.ops.meshgrid`, added in Keras 3.0.0.
@@ -2285,7 +2344,7 @@ def op_meshgrid(*x: Any, indexing: Any = "xy") -> Any:
 
 
 def op_min(
-    x: Any, axis: Any | None = None, keepdims: bool = False, initial: Any | None = None
+    x: TensorLike, axis: Axis | None = None, keepdims: bool = False, initial: Any | None = None
 ) -> Any:
     """Return the minimum of a tensor or minimum along an axis.
 
@@ -2294,7 +2353,7 @@ def op_min(
     return upstream("keras.ops.min", "3.0.0")(x, axis, keepdims, initial)
 
 
-def op_minimum(x1: Any, x2: Any) -> Any:
+def op_minimum(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise minimum of `x1` and `x2`.
 
     Wraps `keras.ops.minimum`, added in Keras 3.0.0.
@@ -2302,7 +2361,7 @@ def op_minimum(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.minimum", "3.0.0")(x1, x2)
 
 
-def op_mod(x1: Any, x2: Any) -> Any:
+def op_mod(x1: TensorLike, x2: TensorLike) -> Any:
     """Returns the element-wise remainder of division.
 
     Wraps `keras.ops.mod`, added in Keras 3.0.0.
@@ -2310,7 +2369,9 @@ def op_mod(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.mod", "3.0.0")(x1, x2)
 
 
-def op_moments(x: Any, axes: Any, keepdims: bool = False, synchronized: bool = False) -> Any:
+def op_moments(
+    x: TensorLike, axes: Axis, keepdims: bool = False, synchronized: bool = False
+) -> Any:
     """Calculates the mean and variance of `x`.
 
     Wraps `keras.ops.moments`, added in Keras 3.0.0.
@@ -2318,7 +2379,7 @@ def op_moments(x: Any, axes: Any, keepdims: bool = False, synchronized: bool = F
     return upstream("keras.ops.moments", "3.0.0")(x, axes, keepdims, synchronized)
 
 
-def op_moveaxis(x: Any, source: Any, destination: Any) -> Any:
+def op_moveaxis(x: TensorLike, source: Axis, destination: Axis) -> Any:
     """Move axes of a tensor to new positions.
 
     Wraps `keras.ops.moveaxis`, added in Keras 3.0.0.
@@ -2327,10 +2388,10 @@ def op_moveaxis(x: Any, source: Any, destination: Any) -> Any:
 
 
 def op_multi_hot(
-    inputs: Any,
-    num_classes: Any | None = None,
-    axis: Any = -1,
-    dtype: Any | None = None,
+    inputs: TensorLike,
+    num_classes: int | None = None,
+    axis: Axis = -1,
+    dtype: DTypeLike | None = None,
     sparse: bool = False,
     **kwargs: Any,
 ) -> Any:
@@ -2343,7 +2404,7 @@ def op_multi_hot(
     )
 
 
-def op_multiply(x1: Any, x2: Any) -> Any:
+def op_multiply(x1: TensorLike, x2: TensorLike) -> Any:
     """Multiply arguments element-wise.
 
     Wraps `keras.ops.multiply`, added in Keras 3.0.0.
@@ -2352,7 +2413,10 @@ def op_multiply(x1: Any, x2: Any) -> Any:
 
 
 def op_nan_to_num(
-    x: Any, nan: Any = 0.0, posinf: Any | None = None, neginf: Any | None = None
+    x: TensorLike,
+    nan: float | TensorLike = 0.0,
+    posinf: Any | None = None,
+    neginf: Any | None = None,
 ) -> Any:
     """Replace NaN with zero and infinity with large finite numbers.
 
@@ -2361,7 +2425,7 @@ def op_nan_to_num(
     return upstream("keras.ops.nan_to_num", "3.0.0")(x, nan, posinf, neginf)
 
 
-def op_nanargmax(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_nanargmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the indices of the maximum values along an axis, ignoring NaNs.
 
     Wraps `keras.ops.nanargmax`, added in Keras 3.14.0.
@@ -2369,7 +2433,7 @@ def op_nanargmax(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any
     return upstream("keras.ops.nanargmax", "3.14.0")(x, axis, keepdims)
 
 
-def op_nanargmin(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_nanargmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the indices of the minimum values along an axis, ignoring NaNs.
 
     Wraps `keras.ops.nanargmin`, added in Keras 3.14.0.
@@ -2377,7 +2441,7 @@ def op_nanargmin(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any
     return upstream("keras.ops.nanargmin", "3.14.0")(x, axis, keepdims)
 
 
-def op_nancumprod(x: Any, axis: Any | None = None, dtype: Any | None = None) -> Any:
+def op_nancumprod(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
     """Returns the cumulative product of elements along a given axis, treating NaNs as one.
 
     Wraps `keras.ops.nancumprod`, added in Keras 3.14.0.
@@ -2385,7 +2449,7 @@ def op_nancumprod(x: Any, axis: Any | None = None, dtype: Any | None = None) -> 
     return upstream("keras.ops.nancumprod", "3.14.0")(x, axis, dtype)
 
 
-def op_nancumsum(x: Any, axis: Any | None = None, dtype: Any | None = None) -> Any:
+def op_nancumsum(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
     """Returns the cumulative sum of elements along a given axis, treating NaNs as zero.
 
     Wraps `keras.ops.nancumsum`, added in Keras 3.14.0.
@@ -2393,7 +2457,7 @@ def op_nancumsum(x: Any, axis: Any | None = None, dtype: Any | None = None) -> A
     return upstream("keras.ops.nancumsum", "3.14.0")(x, axis, dtype)
 
 
-def op_nanmax(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_nanmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Maximum of a tensor over the given axes, ignoring NaNs.
 
     Wraps `keras.ops.nanmax`, added in Keras 3.14.0.
@@ -2401,7 +2465,7 @@ def op_nanmax(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.nanmax", "3.14.0")(x, axis, keepdims)
 
 
-def op_nanmean(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_nanmean(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Mean of a tensor over the given axes, ignoring NaNs.
 
     Wraps `keras.ops.nanmean`, added in Keras 3.14.0.
@@ -2409,7 +2473,7 @@ def op_nanmean(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.nanmean", "3.14.0")(x, axis, keepdims)
 
 
-def op_nanmedian(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_nanmedian(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Median of a tensor over the given axes, ignoring NaNs.
 
     Wraps `keras.ops.nanmedian`, added in Keras 3.14.0.
@@ -2417,7 +2481,7 @@ def op_nanmedian(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any
     return upstream("keras.ops.nanmedian", "3.14.0")(x, axis, keepdims)
 
 
-def op_nanmin(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_nanmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Minimum of a tensor over the given axes, ignoring NaNs.
 
     Wraps `keras.ops.nanmin`, added in Keras 3.14.0.
@@ -2426,7 +2490,11 @@ def op_nanmin(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
 
 
 def op_nanpercentile(
-    x: Any, q: Any, axis: Any | None = None, method: Any = "linear", keepdims: bool = False
+    x: TensorLike,
+    q: TensorLike,
+    axis: Axis | None = None,
+    method: str = "linear",
+    keepdims: bool = False,
 ) -> Any:
     """Compute the q-th percentile(s) of the data along the specified axis, while ignoring NaNs.
 
@@ -2435,7 +2503,7 @@ def op_nanpercentile(
     return upstream("keras.ops.nanpercentile", "3.15.0")(x, q, axis, method, keepdims)
 
 
-def op_nanprod(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_nanprod(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Product of a tensor over the given axes, ignoring NaNs.
 
     Wraps `keras.ops.nanprod`, added in Keras 3.14.0.
@@ -2444,7 +2512,11 @@ def op_nanprod(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
 
 
 def op_nanquantile(
-    x: Any, q: Any, axis: Any | None = None, method: Any = "linear", keepdims: bool = False
+    x: TensorLike,
+    q: TensorLike,
+    axis: Axis | None = None,
+    method: str = "linear",
+    keepdims: bool = False,
 ) -> Any:
     """Compute the q-th quantile(s) of the data along the specified axis, while ignoring NaNs.
 
@@ -2453,7 +2525,7 @@ def op_nanquantile(
     return upstream("keras.ops.nanquantile", "3.14.0")(x, q, axis, method, keepdims)
 
 
-def op_nanstd(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_nanstd(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the standard deviation along the specified axes, ignoring NaNs.
 
     Wraps `keras.ops.nanstd`, added in Keras 3.14.0.
@@ -2461,7 +2533,7 @@ def op_nanstd(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.nanstd", "3.14.0")(x, axis, keepdims)
 
 
-def op_nansum(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_nansum(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Sum of a tensor over the given axes, ignoring NaNs.
 
     Wraps `keras.ops.nansum`, added in Keras 3.14.0.
@@ -2469,7 +2541,7 @@ def op_nansum(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.nansum", "3.14.0")(x, axis, keepdims)
 
 
-def op_nanvar(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_nanvar(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the variance along the specified axes, ignoring NaNs.
 
     Wraps `keras.ops.nanvar`, added in Keras 3.14.0.
@@ -2477,7 +2549,7 @@ def op_nanvar(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.nanvar", "3.14.0")(x, axis, keepdims)
 
 
-def op_ndim(x: Any) -> Any:
+def op_ndim(x: TensorLike) -> Any:
     """Return the number of dimensions of a tensor.
 
     Wraps `keras.ops.ndim`, added in Keras 3.0.0.
@@ -2485,7 +2557,7 @@ def op_ndim(x: Any) -> Any:
     return upstream("keras.ops.ndim", "3.0.0")(x)
 
 
-def op_negative(x: Any) -> Any:
+def op_negative(x: TensorLike) -> Any:
     """Numerical negative, element-wise.
 
     Wraps `keras.ops.negative`, added in Keras 3.0.0.
@@ -2493,7 +2565,7 @@ def op_negative(x: Any) -> Any:
     return upstream("keras.ops.negative", "3.0.0")(x)
 
 
-def op_nextafter(x1: Any, x2: Any) -> Any:
+def op_nextafter(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the next representable floating-point value after `x1` towards `x2`.
 
     Wraps `keras.ops.nextafter`, added in Keras 3.14.0.
@@ -2501,7 +2573,7 @@ def op_nextafter(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.nextafter", "3.14.0")(x1, x2)
 
 
-def op_nonzero(x: Any) -> Any:
+def op_nonzero(x: TensorLike) -> Any:
     """Return the indices of the elements that are non-zero.
 
     Wraps `keras.ops.nonzero`, added in Keras 3.0.0.
@@ -2509,7 +2581,9 @@ def op_nonzero(x: Any) -> Any:
     return upstream("keras.ops.nonzero", "3.0.0")(x)
 
 
-def op_norm(x: Any, ord: Any | None = None, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_norm(
+    x: TensorLike, ord: Any | None = None, axis: Axis | None = None, keepdims: bool = False
+) -> Any:
     """Matrix or vector norm.
 
     Wraps `keras.ops.norm`, added in Keras 3.0.5.
@@ -2517,7 +2591,9 @@ def op_norm(x: Any, ord: Any | None = None, axis: Any | None = None, keepdims: b
     return upstream("keras.ops.norm", "3.0.5")(x, ord, axis, keepdims)
 
 
-def op_normalize(x: Any, axis: Any = -1, order: Any = 2, epsilon: Any | None = None) -> Any:
+def op_normalize(
+    x: TensorLike, axis: Axis = -1, order: int | TensorLike = 2, epsilon: Any | None = None
+) -> Any:
     """Normalizes `x` over the specified axis.
 
     Wraps `keras.ops.normalize`, added in Keras 3.0.5.
@@ -2525,7 +2601,7 @@ def op_normalize(x: Any, axis: Any = -1, order: Any = 2, epsilon: Any | None = N
     return upstream("keras.ops.normalize", "3.0.5")(x, axis, order, epsilon)
 
 
-def op_not_equal(x1: Any, x2: Any) -> Any:
+def op_not_equal(x1: TensorLike, x2: TensorLike) -> Any:
     """Return `(x1 != x2)` element-wise.
 
     Wraps `keras.ops.not_equal`, added in Keras 3.0.0.
@@ -2534,7 +2610,11 @@ def op_not_equal(x1: Any, x2: Any) -> Any:
 
 
 def op_one_hot(
-    x: Any, num_classes: Any, axis: Any = -1, dtype: Any | None = None, sparse: bool = False
+    x: TensorLike,
+    num_classes: int,
+    axis: Axis = -1,
+    dtype: DTypeLike | None = None,
+    sparse: bool = False,
 ) -> Any:
     """Converts integer tensor `x` into a one-hot tensor.
 
@@ -2543,7 +2623,7 @@ def op_one_hot(
     return upstream("keras.ops.one_hot", "3.0.0")(x, num_classes, axis, dtype, sparse)
 
 
-def op_ones(shape: Any, dtype: Any | None = None) -> Any:
+def op_ones(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
     """Return a new tensor of given shape and type, filled with ones.
 
     Wraps `keras.ops.ones`, added in Keras 3.0.0.
@@ -2551,7 +2631,7 @@ def op_ones(shape: Any, dtype: Any | None = None) -> Any:
     return upstream("keras.ops.ones", "3.0.0")(shape, dtype)
 
 
-def op_ones_like(x: Any, dtype: Any | None = None) -> Any:
+def op_ones_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return a tensor of ones with the same shape and type of `x`.
 
     Wraps `keras.ops.ones_like`, added in Keras 3.0.0.
@@ -2559,7 +2639,7 @@ def op_ones_like(x: Any, dtype: Any | None = None) -> Any:
     return upstream("keras.ops.ones_like", "3.0.0")(x, dtype)
 
 
-def op_outer(x1: Any, x2: Any) -> Any:
+def op_outer(x1: TensorLike, x2: TensorLike) -> Any:
     """Compute the outer product of two vectors.
 
     Wraps `keras.ops.outer`, added in Keras 3.0.0.
@@ -2568,7 +2648,7 @@ def op_outer(x1: Any, x2: Any) -> Any:
 
 
 def op_pad(
-    x: Any, pad_width: Any, mode: Any = "constant", constant_values: Any | None = None
+    x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: Any | None = None
 ) -> Any:
     """Pad a tensor.
 
@@ -2578,7 +2658,11 @@ def op_pad(
 
 
 def op_percentile(
-    x: Any, q: Any, axis: Any | None = None, method: Any = "linear", keepdims: bool = False
+    x: TensorLike,
+    q: TensorLike,
+    axis: Axis | None = None,
+    method: str = "linear",
+    keepdims: bool = False,
 ) -> Any:
     """Compute the q-th percentile(s) of the data along the specified axis.
 
@@ -2587,7 +2671,7 @@ def op_percentile(
     return upstream("keras.ops.percentile", "3.15.0")(x, q, axis, method, keepdims)
 
 
-def op_pinv(x: Any, rcond: Any | None = None) -> Any:
+def op_pinv(x: TensorLike, rcond: Any | None = None) -> Any:
     """Compute the (Moore-Penrose) pseudoinverse of a matrix.
 
     Wraps `keras.ops.pinv`, added in Keras 3.15.0.
@@ -2603,7 +2687,7 @@ def op_polar(abs_: Any, angle: Any) -> Any:
     return upstream("keras.ops.polar", "3.9.0")(abs_, angle)
 
 
-def op_power(x1: Any, x2: Any) -> Any:
+def op_power(x1: TensorLike, x2: TensorLike) -> Any:
     """First tensor elements raised to powers from second tensor, element-wise.
 
     Wraps `keras.ops.power`, added in Keras 3.0.0.
@@ -2612,7 +2696,7 @@ def op_power(x1: Any, x2: Any) -> Any:
 
 
 def op_prod(
-    x: Any, axis: Any | None = None, keepdims: bool = False, dtype: Any | None = None
+    x: TensorLike, axis: Axis | None = None, keepdims: bool = False, dtype: DTypeLike | None = None
 ) -> Any:
     """Return the product of tensor elements over a given axis.
 
@@ -2621,7 +2705,7 @@ def op_prod(
     return upstream("keras.ops.prod", "3.0.0")(x, axis, keepdims, dtype)
 
 
-def op_psnr(x1: Any, x2: Any, max_val: Any) -> Any:
+def op_psnr(x1: TensorLike, x2: TensorLike, max_val: Any) -> Any:
     """Peak Signal-to-Noise Ratio (PSNR) function.
 
     Wraps `keras.ops.psnr`, added in Keras 3.3.3.
@@ -2629,7 +2713,7 @@ def op_psnr(x1: Any, x2: Any, max_val: Any) -> Any:
     return upstream("keras.ops.psnr", "3.3.3")(x1, x2, max_val)
 
 
-def op_ptp(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_ptp(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Return the peak-to-peak (max - min) value of tensor elements over a given axis.
 
     Wraps `keras.ops.ptp`, added in Keras 3.14.0.
@@ -2637,7 +2721,7 @@ def op_ptp(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.ptp", "3.14.0")(x, axis, keepdims)
 
 
-def op_qr(x: Any, mode: Any = "reduced") -> Any:
+def op_qr(x: TensorLike, mode: str = "reduced") -> Any:
     """Computes the QR decomposition of a tensor.
 
     Wraps `keras.ops.qr`, added in Keras 3.0.0.
@@ -2646,7 +2730,11 @@ def op_qr(x: Any, mode: Any = "reduced") -> Any:
 
 
 def op_quantile(
-    x: Any, q: Any, axis: Any | None = None, method: Any = "linear", keepdims: bool = False
+    x: TensorLike,
+    q: TensorLike,
+    axis: Axis | None = None,
+    method: str = "linear",
+    keepdims: bool = False,
 ) -> Any:
     """Compute the q-th quantile(s) of the data along the specified axis.
 
@@ -2655,7 +2743,7 @@ def op_quantile(
     return upstream("keras.ops.quantile", "3.0.0")(x, q, axis, method, keepdims)
 
 
-def op_rad2deg(x: Any) -> Any:
+def op_rad2deg(x: TensorLike) -> Any:
     """Convert angles from radians to degrees.
 
     Wraps `keras.ops.rad2deg`, added in Keras 3.14.0.
@@ -2663,7 +2751,7 @@ def op_rad2deg(x: Any) -> Any:
     return upstream("keras.ops.rad2deg", "3.14.0")(x)
 
 
-def op_ravel(x: Any) -> Any:
+def op_ravel(x: TensorLike) -> Any:
     """Return a contiguous flattened tensor.
 
     Wraps `keras.ops.ravel`, added in Keras 3.0.0.
@@ -2671,7 +2759,7 @@ def op_ravel(x: Any) -> Any:
     return upstream("keras.ops.ravel", "3.0.0")(x)
 
 
-def op_real(x: Any) -> Any:
+def op_real(x: TensorLike) -> Any:
     """Return the real part of the complex argument.
 
     Wraps `keras.ops.real`, added in Keras 3.0.0.
@@ -2679,7 +2767,7 @@ def op_real(x: Any) -> Any:
     return upstream("keras.ops.real", "3.0.0")(x)
 
 
-def op_rearrange(tensor: Any, pattern: Any, **axes_lengths: Any) -> Any:
+def op_rearrange(tensor: TensorLike, pattern: Any, **axes_lengths: Any) -> Any:
     """Rearranges the axes of a Keras tensor according to a specified pattern, einops-style.
 
     Wraps `keras.ops.rearrange`, added in Keras 3.9.0.
@@ -2687,7 +2775,7 @@ def op_rearrange(tensor: Any, pattern: Any, **axes_lengths: Any) -> Any:
     return upstream("keras.ops.rearrange", "3.9.0")(tensor, pattern, **axes_lengths)
 
 
-def op_reciprocal(x: Any) -> Any:
+def op_reciprocal(x: TensorLike) -> Any:
     """Return the reciprocal of the argument, element-wise.
 
     Wraps `keras.ops.reciprocal`, added in Keras 3.0.0.
@@ -2695,7 +2783,7 @@ def op_reciprocal(x: Any) -> Any:
     return upstream("keras.ops.reciprocal", "3.0.0")(x)
 
 
-def op_relu(x: Any) -> Any:
+def op_relu(x: TensorLike) -> Any:
     """Rectified linear unit activation function.
 
     Wraps `keras.ops.relu`, added in Keras 3.0.0.
@@ -2703,7 +2791,7 @@ def op_relu(x: Any) -> Any:
     return upstream("keras.ops.relu", "3.0.0")(x)
 
 
-def op_relu6(x: Any) -> Any:
+def op_relu6(x: TensorLike) -> Any:
     """Rectified linear unit activation function with upper bound of 6.
 
     Wraps `keras.ops.relu6`, added in Keras 3.0.0.
@@ -2711,7 +2799,7 @@ def op_relu6(x: Any) -> Any:
     return upstream("keras.ops.relu6", "3.0.0")(x)
 
 
-def op_repeat(x: Any, repeats: Any, axis: Any | None = None) -> Any:
+def op_repeat(x: TensorLike, repeats: Any, axis: Axis | None = None) -> Any:
     """Repeat each element of a tensor after themselves.
 
     Wraps `keras.ops.repeat`, added in Keras 3.0.0.
@@ -2719,7 +2807,7 @@ def op_repeat(x: Any, repeats: Any, axis: Any | None = None) -> Any:
     return upstream("keras.ops.repeat", "3.0.0")(x, repeats, axis)
 
 
-def op_reshape(x: Any, newshape: Any) -> Any:
+def op_reshape(x: TensorLike, newshape: ShapeLike) -> Any:
     """Gives a new shape to a tensor without changing its data.
 
     Wraps `keras.ops.reshape`, added in Keras 3.0.0.
@@ -2727,7 +2815,7 @@ def op_reshape(x: Any, newshape: Any) -> Any:
     return upstream("keras.ops.reshape", "3.0.0")(x, newshape)
 
 
-def op_rfft(x: Any, fft_length: Any | None = None) -> Any:
+def op_rfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Any:
     """Real-valued Fast Fourier Transform along the last axis of the input.
 
     Wraps `keras.ops.rfft`, added in Keras 3.0.0.
@@ -2735,7 +2823,7 @@ def op_rfft(x: Any, fft_length: Any | None = None) -> Any:
     return upstream("keras.ops.rfft", "3.0.0")(x, fft_length)
 
 
-def op_right_shift(x: Any, y: Any) -> Any:
+def op_right_shift(x: TensorLike, y: TensorLike) -> Any:
     """Shift the bits of an integer to the right.
 
     Wraps `keras.ops.right_shift`, added in Keras 3.6.0.
@@ -2744,7 +2832,7 @@ def op_right_shift(x: Any, y: Any) -> Any:
 
 
 def op_rms_normalization(
-    x: Any, scale: Any | None = None, axis: Any = -1, epsilon: Any | None = None
+    x: TensorLike, scale: TensorLike | None = None, axis: Axis = -1, epsilon: Any | None = None
 ) -> Any:
     """Performs Root Mean Square (RMS) normalization on `x`.
 
@@ -2753,7 +2841,7 @@ def op_rms_normalization(
     return upstream("keras.ops.rms_normalization", "3.9.0")(x, scale, axis, epsilon)
 
 
-def op_roll(x: Any, shift: Any, axis: Any | None = None) -> Any:
+def op_roll(x: TensorLike, shift: Any, axis: Axis | None = None) -> Any:
     """Roll tensor elements along a given axis.
 
     Wraps `keras.ops.roll`, added in Keras 3.0.0.
@@ -2761,7 +2849,7 @@ def op_roll(x: Any, shift: Any, axis: Any | None = None) -> Any:
     return upstream("keras.ops.roll", "3.0.0")(x, shift, axis)
 
 
-def op_rot90(array: Any, k: Any = 1, axes: Any = (0, 1)) -> Any:
+def op_rot90(array: Any, k: IntOrTuple = 1, axes: Axis = (0, 1)) -> Any:
     """Rotate an array by 90 degrees in the plane specified by axes.
 
     Wraps `keras.ops.rot90`, added in Keras 3.9.0.
@@ -2769,7 +2857,7 @@ def op_rot90(array: Any, k: Any = 1, axes: Any = (0, 1)) -> Any:
     return upstream("keras.ops.rot90", "3.9.0")(array, k, axes)
 
 
-def op_round(x: Any, decimals: Any = 0) -> Any:
+def op_round(x: TensorLike, decimals: int | TensorLike = 0) -> Any:
     """Evenly round to the given number of decimals.
 
     Wraps `keras.ops.round`, added in Keras 3.0.0.
@@ -2777,7 +2865,7 @@ def op_round(x: Any, decimals: Any = 0) -> Any:
     return upstream("keras.ops.round", "3.0.0")(x, decimals)
 
 
-def op_rsqrt(x: Any) -> Any:
+def op_rsqrt(x: TensorLike) -> Any:
     """Computes reciprocal of square root of x element-wise.
 
     Wraps `keras.ops.rsqrt`, added in Keras 3.0.0.
@@ -2785,7 +2873,7 @@ def op_rsqrt(x: Any) -> Any:
     return upstream("keras.ops.rsqrt", "3.0.0")(x)
 
 
-def op_saturate_cast(x: Any, dtype: Any) -> Any:
+def op_saturate_cast(x: TensorLike, dtype: DTypeLike) -> Any:
     """Performs a safe saturating cast to the desired dtype.
 
     Wraps `keras.ops.saturate_cast`, added in Keras 3.6.0.
@@ -2796,10 +2884,10 @@ def op_saturate_cast(x: Any, dtype: Any) -> Any:
 def op_scan(
     f: Any,
     init: Any,
-    xs: Any | None = None,
+    xs: TensorLike | None = None,
     length: Any | None = None,
     reverse: bool = False,
-    unroll: Any = 1,
+    unroll: int | TensorLike = 1,
 ) -> Any:
     """Scan a function over leading array axes while carrying along state.
 
@@ -2808,7 +2896,7 @@ def op_scan(
     return upstream("keras.ops.scan", "3.4.0")(f, init, xs, length, reverse, unroll)
 
 
-def op_scatter(indices: Any, values: Any, shape: Any) -> Any:
+def op_scatter(indices: TensorLike, values: TensorLike, shape: ShapeLike) -> Any:
     """Returns a tensor of shape `shape` where `indices` are set to `values`.
 
     Wraps `keras.ops.scatter`, added in Keras 3.0.0.
@@ -2816,7 +2904,9 @@ def op_scatter(indices: Any, values: Any, shape: Any) -> Any:
     return upstream("keras.ops.scatter", "3.0.0")(indices, values, shape)
 
 
-def op_scatter_update(inputs: Any, indices: Any, updates: Any, reduction: Any | None = None) -> Any:
+def op_scatter_update(
+    inputs: TensorLike, indices: TensorLike, updates: TensorLike, reduction: Reduction | None = None
+) -> Any:
     """Update inputs via updates at scattered (sparse) indices.
 
     Wraps `keras.ops.scatter_update`, added in Keras 3.0.0.
@@ -2824,7 +2914,7 @@ def op_scatter_update(inputs: Any, indices: Any, updates: Any, reduction: Any | 
     return upstream("keras.ops.scatter_update", "3.0.0")(inputs, indices, updates, reduction)
 
 
-def op_searchsorted(sorted_sequence: Any, values: Any, side: Any = "left") -> Any:
+def op_searchsorted(sorted_sequence: Any, values: TensorLike, side: str = "left") -> Any:
     """Perform a binary search, returning indices for insertion of `values` into `sorted_sequence` that maintain the sorting order.
 
     Wraps `keras.ops.searchsorted`, added in Keras 3.5.0.
@@ -2833,7 +2923,7 @@ def op_searchsorted(sorted_sequence: Any, values: Any, side: Any = "left") -> An
 
 
 def op_segment_max(
-    data: Any, segment_ids: Any, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
 ) -> Any:
     """Computes the max of segments in a tensor.
 
@@ -2843,7 +2933,7 @@ def op_segment_max(
 
 
 def op_segment_min(
-    data: Any, segment_ids: Any, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
 ) -> Any:
     """Computes the min of segments in a tensor.
 
@@ -2853,7 +2943,7 @@ def op_segment_min(
 
 
 def op_segment_prod(
-    data: Any, segment_ids: Any, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
 ) -> Any:
     """Computes the product of segments in a tensor.
 
@@ -2863,7 +2953,7 @@ def op_segment_prod(
 
 
 def op_segment_sum(
-    data: Any, segment_ids: Any, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
 ) -> Any:
     """Computes the sum of segments in a tensor.
 
@@ -2872,7 +2962,7 @@ def op_segment_sum(
     return upstream("keras.ops.segment_sum", "3.0.0")(data, segment_ids, num_segments, sorted)
 
 
-def op_select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
+def op_select(condlist: TensorLike, choicelist: TensorLike, default: int | TensorLike = 0) -> Any:
     """Return elements from `choicelist`, based on conditions in `condlist`.
 
     Wraps `keras.ops.select`, added in Keras 3.3.0.
@@ -2880,7 +2970,7 @@ def op_select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
     return upstream("keras.ops.select", "3.3.0")(condlist, choicelist, default)
 
 
-def op_selu(x: Any) -> Any:
+def op_selu(x: TensorLike) -> Any:
     """Scaled Exponential Linear Unit (SELU) activation function.
 
     Wraps `keras.ops.selu`, added in Keras 3.0.0.
@@ -2889,13 +2979,13 @@ def op_selu(x: Any) -> Any:
 
 
 def op_separable_conv(
-    inputs: Any,
+    inputs: TensorLike,
     depthwise_kernel: Any,
     pointwise_kernel: Any,
-    strides: Any = 1,
-    padding: Any = "valid",
-    data_format: Any | None = None,
-    dilation_rate: Any = 1,
+    strides: IntOrTuple = 1,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
+    dilation_rate: IntOrTuple = 1,
 ) -> Any:
     """General N-D separable convolution.
 
@@ -2906,7 +2996,7 @@ def op_separable_conv(
     )
 
 
-def op_shape(x: Any) -> Any:
+def op_shape(x: TensorLike) -> Any:
     """Gets the shape of the tensor input.
 
     Wraps `keras.ops.shape`, added in Keras 3.0.0.
@@ -2914,7 +3004,7 @@ def op_shape(x: Any) -> Any:
     return upstream("keras.ops.shape", "3.0.0")(x)
 
 
-def op_sigmoid(x: Any) -> Any:
+def op_sigmoid(x: TensorLike) -> Any:
     """Sigmoid activation function.
 
     Wraps `keras.ops.sigmoid`, added in Keras 3.0.0.
@@ -2922,7 +3012,7 @@ def op_sigmoid(x: Any) -> Any:
     return upstream("keras.ops.sigmoid", "3.0.0")(x)
 
 
-def op_sign(x: Any) -> Any:
+def op_sign(x: TensorLike) -> Any:
     """Returns a tensor with the signs of the elements of `x`.
 
     Wraps `keras.ops.sign`, added in Keras 3.0.0.
@@ -2930,7 +3020,7 @@ def op_sign(x: Any) -> Any:
     return upstream("keras.ops.sign", "3.0.0")(x)
 
 
-def op_signbit(x: Any) -> Any:
+def op_signbit(x: TensorLike) -> Any:
     """Return the sign bit of the elements of `x`.
 
     Wraps `keras.ops.signbit`, added in Keras 3.9.0.
@@ -2938,7 +3028,7 @@ def op_signbit(x: Any) -> Any:
     return upstream("keras.ops.signbit", "3.9.0")(x)
 
 
-def op_silu(x: Any) -> Any:
+def op_silu(x: TensorLike) -> Any:
     """Sigmoid Linear Unit (SiLU) activation function, also known as Swish.
 
     Wraps `keras.ops.silu`, added in Keras 3.0.0.
@@ -2946,7 +3036,7 @@ def op_silu(x: Any) -> Any:
     return upstream("keras.ops.silu", "3.0.0")(x)
 
 
-def op_sin(x: Any) -> Any:
+def op_sin(x: TensorLike) -> Any:
     """Trigonometric sine, element-wise.
 
     Wraps `keras.ops.sin`, added in Keras 3.0.0.
@@ -2954,7 +3044,7 @@ def op_sin(x: Any) -> Any:
     return upstream("keras.ops.sin", "3.0.0")(x)
 
 
-def op_sinc(x: Any) -> Any:
+def op_sinc(x: TensorLike) -> Any:
     """Return the normalized sinc function.
 
     Wraps `keras.ops.sinc`, added in Keras 3.14.0.
@@ -2962,7 +3052,7 @@ def op_sinc(x: Any) -> Any:
     return upstream("keras.ops.sinc", "3.14.0")(x)
 
 
-def op_sinh(x: Any) -> Any:
+def op_sinh(x: TensorLike) -> Any:
     """Hyperbolic sine, element-wise.
 
     Wraps `keras.ops.sinh`, added in Keras 3.0.0.
@@ -2970,7 +3060,7 @@ def op_sinh(x: Any) -> Any:
     return upstream("keras.ops.sinh", "3.0.0")(x)
 
 
-def op_size(x: Any) -> Any:
+def op_size(x: TensorLike) -> Any:
     """Return the number of elements in a tensor.
 
     Wraps `keras.ops.size`, added in Keras 3.0.0.
@@ -2978,7 +3068,7 @@ def op_size(x: Any) -> Any:
     return upstream("keras.ops.size", "3.0.0")(x)
 
 
-def op_slice(inputs: Any, start_indices: Any, shape: Any) -> Any:
+def op_slice(inputs: TensorLike, start_indices: Any, shape: ShapeLike) -> Any:
     """Return a slice of an input tensor.
 
     Wraps `keras.ops.slice`, added in Keras 3.0.0.
@@ -2986,7 +3076,7 @@ def op_slice(inputs: Any, start_indices: Any, shape: Any) -> Any:
     return upstream("keras.ops.slice", "3.0.0")(inputs, start_indices, shape)
 
 
-def op_slice_update(inputs: Any, start_indices: Any, updates: Any) -> Any:
+def op_slice_update(inputs: TensorLike, start_indices: Any, updates: TensorLike) -> Any:
     """Update an input by slicing in a tensor of updated values.
 
     Wraps `keras.ops.slice_update`, added in Keras 3.0.0.
@@ -2994,7 +3084,7 @@ def op_slice_update(inputs: Any, start_indices: Any, updates: Any) -> Any:
     return upstream("keras.ops.slice_update", "3.0.0")(inputs, start_indices, updates)
 
 
-def op_slogdet(x: Any) -> Any:
+def op_slogdet(x: TensorLike) -> Any:
     """Compute the sign and natural logarithm of the determinant of a matrix.
 
     Wraps `keras.ops.slogdet`, added in Keras 3.3.3.
@@ -3002,7 +3092,7 @@ def op_slogdet(x: Any) -> Any:
     return upstream("keras.ops.slogdet", "3.3.3")(x)
 
 
-def op_soft_shrink(x: Any, threshold: Any = 0.5) -> Any:
+def op_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
     """Soft Shrink activation function.
 
     Wraps `keras.ops.soft_shrink`, added in Keras 3.7.0.
@@ -3010,7 +3100,7 @@ def op_soft_shrink(x: Any, threshold: Any = 0.5) -> Any:
     return upstream("keras.ops.soft_shrink", "3.7.0")(x, threshold)
 
 
-def op_softmax(x: Any, axis: Any = -1) -> Any:
+def op_softmax(x: TensorLike, axis: Axis = -1) -> Any:
     """Softmax activation function.
 
     Wraps `keras.ops.softmax`, added in Keras 3.0.0.
@@ -3018,7 +3108,7 @@ def op_softmax(x: Any, axis: Any = -1) -> Any:
     return upstream("keras.ops.softmax", "3.0.0")(x, axis)
 
 
-def op_softplus(x: Any) -> Any:
+def op_softplus(x: TensorLike) -> Any:
     """Softplus activation function.
 
     Wraps `keras.ops.softplus`, added in Keras 3.0.0.
@@ -3026,7 +3116,7 @@ def op_softplus(x: Any) -> Any:
     return upstream("keras.ops.softplus", "3.0.0")(x)
 
 
-def op_softsign(x: Any) -> Any:
+def op_softsign(x: TensorLike) -> Any:
     """Softsign activation function.
 
     Wraps `keras.ops.softsign`, added in Keras 3.0.0.
@@ -3034,7 +3124,7 @@ def op_softsign(x: Any) -> Any:
     return upstream("keras.ops.softsign", "3.0.0")(x)
 
 
-def op_solve(a: Any, b: Any) -> Any:
+def op_solve(a: TensorLike, b: TensorLike) -> Any:
     """Solves a linear system of equations given by `a x = b`.
 
     Wraps `keras.ops.solve`, added in Keras 3.0.0.
@@ -3042,7 +3132,7 @@ def op_solve(a: Any, b: Any) -> Any:
     return upstream("keras.ops.solve", "3.0.0")(a, b)
 
 
-def op_solve_triangular(a: Any, b: Any, lower: bool = False) -> Any:
+def op_solve_triangular(a: TensorLike, b: TensorLike, lower: TensorLike = False) -> Any:
     """Solves a linear system of equations given by `a x = b`.
 
     Wraps `keras.ops.solve_triangular`, added in Keras 3.0.5.
@@ -3050,7 +3140,7 @@ def op_solve_triangular(a: Any, b: Any, lower: bool = False) -> Any:
     return upstream("keras.ops.solve_triangular", "3.0.5")(a, b, lower)
 
 
-def op_sort(x: Any, axis: Any = -1) -> Any:
+def op_sort(x: TensorLike, axis: Axis = -1) -> Any:
     """Sorts the elements of `x` along a given axis in ascending order.
 
     Wraps `keras.ops.sort`, added in Keras 3.0.0.
@@ -3058,7 +3148,9 @@ def op_sort(x: Any, axis: Any = -1) -> Any:
     return upstream("keras.ops.sort", "3.0.0")(x, axis)
 
 
-def op_space_to_depth(x: Any, block_size: Any, data_format: Any = "channels_last") -> Any:
+def op_space_to_depth(
+    x: TensorLike, block_size: Any, data_format: DataFormat = "channels_last"
+) -> Any:
     """Rearranges blocks of spatial data into depth.
 
     Wraps `keras.ops.space_to_depth`, added in Keras 3.14.0.
@@ -3067,7 +3159,7 @@ def op_space_to_depth(x: Any, block_size: Any, data_format: Any = "channels_last
 
 
 def op_sparse_categorical_crossentropy(
-    target: Any, output: Any, from_logits: bool = False, axis: Any = -1
+    target: TensorLike, output: Any, from_logits: bool = False, axis: Axis = -1
 ) -> Any:
     """Computes sparse categorical cross-entropy loss.
 
@@ -3078,7 +3170,7 @@ def op_sparse_categorical_crossentropy(
     )
 
 
-def op_sparse_plus(x: Any) -> Any:
+def op_sparse_plus(x: TensorLike) -> Any:
     """SparsePlus activation function.
 
     Wraps `keras.ops.sparse_plus`, added in Keras 3.8.0.
@@ -3086,7 +3178,7 @@ def op_sparse_plus(x: Any) -> Any:
     return upstream("keras.ops.sparse_plus", "3.8.0")(x)
 
 
-def op_sparse_sigmoid(x: Any) -> Any:
+def op_sparse_sigmoid(x: TensorLike) -> Any:
     """Sparse sigmoid activation function.
 
     Wraps `keras.ops.sparse_sigmoid`, added in Keras 3.10.0.
@@ -3094,7 +3186,7 @@ def op_sparse_sigmoid(x: Any) -> Any:
     return upstream("keras.ops.sparse_sigmoid", "3.10.0")(x)
 
 
-def op_sparsemax(x: Any, axis: Any = -1) -> Any:
+def op_sparsemax(x: TensorLike, axis: Axis = -1) -> Any:
     """Sparsemax activation function.
 
     Wraps `keras.ops.sparsemax`, added in Keras 3.8.0.
@@ -3102,7 +3194,7 @@ def op_sparsemax(x: Any, axis: Any = -1) -> Any:
     return upstream("keras.ops.sparsemax", "3.8.0")(x, axis)
 
 
-def op_split(x: Any, indices_or_sections: Any, axis: Any = 0) -> Any:
+def op_split(x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0) -> Any:
     """Split a tensor into chunks.
 
     Wraps `keras.ops.split`, added in Keras 3.0.0.
@@ -3110,7 +3202,7 @@ def op_split(x: Any, indices_or_sections: Any, axis: Any = 0) -> Any:
     return upstream("keras.ops.split", "3.0.0")(x, indices_or_sections, axis)
 
 
-def op_sqrt(x: Any) -> Any:
+def op_sqrt(x: TensorLike) -> Any:
     """Return the non-negative square root of a tensor, element-wise.
 
     Wraps `keras.ops.sqrt`, added in Keras 3.0.0.
@@ -3118,7 +3210,7 @@ def op_sqrt(x: Any) -> Any:
     return upstream("keras.ops.sqrt", "3.0.0")(x)
 
 
-def op_square(x: Any) -> Any:
+def op_square(x: TensorLike) -> Any:
     """Return the element-wise square of the input.
 
     Wraps `keras.ops.square`, added in Keras 3.0.0.
@@ -3126,7 +3218,7 @@ def op_square(x: Any) -> Any:
     return upstream("keras.ops.square", "3.0.0")(x)
 
 
-def op_squareplus(x: Any, b: Any = 4) -> Any:
+def op_squareplus(x: TensorLike, b: TensorLike = 4) -> Any:
     """Squareplus activation function.
 
     Wraps `keras.ops.squareplus`, added in Keras 3.7.0.
@@ -3134,7 +3226,7 @@ def op_squareplus(x: Any, b: Any = 4) -> Any:
     return upstream("keras.ops.squareplus", "3.7.0")(x, b)
 
 
-def op_squeeze(x: Any, axis: Any | None = None) -> Any:
+def op_squeeze(x: TensorLike, axis: Axis | None = None) -> Any:
     """Remove axes of length one from `x`.
 
     Wraps `keras.ops.squeeze`, added in Keras 3.0.0.
@@ -3142,7 +3234,7 @@ def op_squeeze(x: Any, axis: Any | None = None) -> Any:
     return upstream("keras.ops.squeeze", "3.0.0")(x, axis)
 
 
-def op_stack(x: Any, axis: Any = 0) -> Any:
+def op_stack(x: TensorLike, axis: Axis = 0) -> Any:
     """Join a sequence of tensors along a new axis.
 
     Wraps `keras.ops.stack`, added in Keras 3.0.0.
@@ -3150,7 +3242,7 @@ def op_stack(x: Any, axis: Any = 0) -> Any:
     return upstream("keras.ops.stack", "3.0.0")(x, axis)
 
 
-def op_std(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_std(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the standard deviation along the specified axis.
 
     Wraps `keras.ops.std`, added in Keras 3.0.0.
@@ -3159,11 +3251,11 @@ def op_std(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
 
 
 def op_stft(
-    x: Any,
-    sequence_length: Any,
-    sequence_stride: Any,
-    fft_length: Any,
-    window: Any = "hann",
+    x: TensorLike,
+    sequence_length: IntOrTuple,
+    sequence_stride: IntOrTuple,
+    fft_length: IntOrTuple,
+    window: str | TensorLike = "hann",
     center: bool = True,
 ) -> Any:
     """Short-Time Fourier Transform along the last axis of the input.
@@ -3183,7 +3275,7 @@ def op_stop_gradient(variable: Any) -> Any:
     return upstream("keras.ops.stop_gradient", "3.0.0")(variable)
 
 
-def op_subtract(x1: Any, x2: Any) -> Any:
+def op_subtract(x1: TensorLike, x2: TensorLike) -> Any:
     """Subtract arguments element-wise.
 
     Wraps `keras.ops.subtract`, added in Keras 3.0.0.
@@ -3191,7 +3283,7 @@ def op_subtract(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.subtract", "3.0.0")(x1, x2)
 
 
-def op_sum(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_sum(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Sum of a tensor over the given axes.
 
     Wraps `keras.ops.sum`, added in Keras 3.0.0.
@@ -3199,7 +3291,7 @@ def op_sum(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.sum", "3.0.0")(x, axis, keepdims)
 
 
-def op_svd(x: Any, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+def op_svd(x: TensorLike, full_matrices: bool = True, compute_uv: bool = True) -> Any:
     """Computes the singular value decomposition of a matrix.
 
     Wraps `keras.ops.svd`, added in Keras 3.0.5.
@@ -3207,7 +3299,7 @@ def op_svd(x: Any, full_matrices: bool = True, compute_uv: bool = True) -> Any:
     return upstream("keras.ops.svd", "3.0.5")(x, full_matrices, compute_uv)
 
 
-def op_swapaxes(x: Any, axis1: Any, axis2: Any) -> Any:
+def op_swapaxes(x: TensorLike, axis1: Axis, axis2: Axis) -> Any:
     """Interchange two axes of a tensor.
 
     Wraps `keras.ops.swapaxes`, added in Keras 3.0.0.
@@ -3223,7 +3315,7 @@ def op_switch(index: Any, branches: Any, *operands: Any) -> Any:
     return upstream("keras.ops.switch", "3.4.0")(index, branches, *operands)
 
 
-def op_take(x: Any, indices: Any, axis: Any | None = None) -> Any:
+def op_take(x: TensorLike, indices: TensorLike, axis: Axis | None = None) -> Any:
     """Take elements from a tensor along an axis.
 
     Wraps `keras.ops.take`, added in Keras 3.0.0.
@@ -3231,7 +3323,7 @@ def op_take(x: Any, indices: Any, axis: Any | None = None) -> Any:
     return upstream("keras.ops.take", "3.0.0")(x, indices, axis)
 
 
-def op_take_along_axis(x: Any, indices: Any, axis: Any | None = None) -> Any:
+def op_take_along_axis(x: TensorLike, indices: TensorLike, axis: Axis | None = None) -> Any:
     """Select values from `x` at the 1-D `indices` along the given axis.
 
     Wraps `keras.ops.take_along_axis`, added in Keras 3.0.0.
@@ -3239,7 +3331,7 @@ def op_take_along_axis(x: Any, indices: Any, axis: Any | None = None) -> Any:
     return upstream("keras.ops.take_along_axis", "3.0.0")(x, indices, axis)
 
 
-def op_tan(x: Any) -> Any:
+def op_tan(x: TensorLike) -> Any:
     """Compute tangent, element-wise.
 
     Wraps `keras.ops.tan`, added in Keras 3.0.0.
@@ -3247,7 +3339,7 @@ def op_tan(x: Any) -> Any:
     return upstream("keras.ops.tan", "3.0.0")(x)
 
 
-def op_tanh(x: Any) -> Any:
+def op_tanh(x: TensorLike) -> Any:
     """Hyperbolic tangent, element-wise.
 
     Wraps `keras.ops.tanh`, added in Keras 3.0.0.
@@ -3255,7 +3347,7 @@ def op_tanh(x: Any) -> Any:
     return upstream("keras.ops.tanh", "3.0.0")(x)
 
 
-def op_tanh_shrink(x: Any) -> Any:
+def op_tanh_shrink(x: TensorLike) -> Any:
     """Applies the tanh shrink function element-wise.
 
     Wraps `keras.ops.tanh_shrink`, added in Keras 3.7.0.
@@ -3263,7 +3355,7 @@ def op_tanh_shrink(x: Any) -> Any:
     return upstream("keras.ops.tanh_shrink", "3.7.0")(x)
 
 
-def op_tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
+def op_tensordot(x1: TensorLike, x2: TensorLike, axes: Axis = 2) -> Any:
     """Compute the tensor dot product along specified axes.
 
     Wraps `keras.ops.tensordot`, added in Keras 3.0.0.
@@ -3271,7 +3363,7 @@ def op_tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
     return upstream("keras.ops.tensordot", "3.0.0")(x1, x2, axes)
 
 
-def op_threshold(x: Any, threshold: Any, default_value: Any) -> Any:
+def op_threshold(x: TensorLike, threshold: TensorLike, default_value: Any) -> Any:
     """Threshold activation function.
 
     Wraps `keras.ops.threshold`, added in Keras 3.8.0.
@@ -3279,7 +3371,7 @@ def op_threshold(x: Any, threshold: Any, default_value: Any) -> Any:
     return upstream("keras.ops.threshold", "3.8.0")(x, threshold, default_value)
 
 
-def op_tile(x: Any, repeats: Any) -> Any:
+def op_tile(x: TensorLike, repeats: Any) -> Any:
     """Repeat `x` the number of times given by `repeats`.
 
     Wraps `keras.ops.tile`, added in Keras 3.0.0.
@@ -3287,7 +3379,7 @@ def op_tile(x: Any, repeats: Any) -> Any:
     return upstream("keras.ops.tile", "3.0.0")(x, repeats)
 
 
-def op_top_k(x: Any, k: Any, sorted: bool = True) -> Any:
+def op_top_k(x: TensorLike, k: IntOrTuple, sorted: bool = True) -> Any:
     """Finds the top-k values and their indices in a tensor.
 
     Wraps `keras.ops.top_k`, added in Keras 3.0.0.
@@ -3295,7 +3387,7 @@ def op_top_k(x: Any, k: Any, sorted: bool = True) -> Any:
     return upstream("keras.ops.top_k", "3.0.0")(x, k, sorted)
 
 
-def op_trace(x: Any, offset: Any = 0, axis1: Any = 0, axis2: Any = 1) -> Any:
+def op_trace(x: TensorLike, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis = 1) -> Any:
     """Return the sum along diagonals of the tensor.
 
     Wraps `keras.ops.trace`, added in Keras 3.0.0.
@@ -3303,7 +3395,7 @@ def op_trace(x: Any, offset: Any = 0, axis1: Any = 0, axis2: Any = 1) -> Any:
     return upstream("keras.ops.trace", "3.0.0")(x, offset, axis1, axis2)
 
 
-def op_transpose(x: Any, axes: Any | None = None) -> Any:
+def op_transpose(x: TensorLike, axes: Axis | None = None) -> Any:
     """Returns a tensor with `axes` transposed.
 
     Wraps `keras.ops.transpose`, added in Keras 3.0.0.
@@ -3311,7 +3403,9 @@ def op_transpose(x: Any, axes: Any | None = None) -> Any:
     return upstream("keras.ops.transpose", "3.0.0")(x, axes)
 
 
-def op_trapezoid(y: Any, x: Any | None = None, dx: Any = 1.0, axis: Any = -1) -> Any:
+def op_trapezoid(
+    y: TensorLike, x: TensorLike | None = None, dx: float | TensorLike = 1.0, axis: Axis = -1
+) -> Any:
     """Integrate along the given axis using the composite trapezoidal rule.
 
     Wraps `keras.ops.trapezoid`, added in Keras 3.12.0.
@@ -3319,7 +3413,7 @@ def op_trapezoid(y: Any, x: Any | None = None, dx: Any = 1.0, axis: Any = -1) ->
     return upstream("keras.ops.trapezoid", "3.12.0")(y, x, dx, axis)
 
 
-def op_tri(N: Any, M: Any | None = None, k: Any = 0, dtype: Any | None = None) -> Any:
+def op_tri(N: Any, M: Any | None = None, k: IntOrTuple = 0, dtype: DTypeLike | None = None) -> Any:
     """Return a tensor with ones at and below a diagonal and zeros elsewhere.
 
     Wraps `keras.ops.tri`, added in Keras 3.0.0.
@@ -3327,7 +3421,7 @@ def op_tri(N: Any, M: Any | None = None, k: Any = 0, dtype: Any | None = None) -
     return upstream("keras.ops.tri", "3.0.0")(N, M, k, dtype)
 
 
-def op_tril(x: Any, k: Any = 0) -> Any:
+def op_tril(x: TensorLike, k: IntOrTuple = 0) -> Any:
     """Return lower triangle of a tensor.
 
     Wraps `keras.ops.tril`, added in Keras 3.0.0.
@@ -3335,7 +3429,7 @@ def op_tril(x: Any, k: Any = 0) -> Any:
     return upstream("keras.ops.tril", "3.0.0")(x, k)
 
 
-def op_triu(x: Any, k: Any = 0) -> Any:
+def op_triu(x: TensorLike, k: IntOrTuple = 0) -> Any:
     """Return upper triangle of a tensor.
 
     Wraps `keras.ops.triu`, added in Keras 3.0.0.
@@ -3343,7 +3437,7 @@ def op_triu(x: Any, k: Any = 0) -> Any:
     return upstream("keras.ops.triu", "3.0.0")(x, k)
 
 
-def op_true_divide(x1: Any, x2: Any) -> Any:
+def op_true_divide(x1: TensorLike, x2: TensorLike) -> Any:
     """Alias for `keras.ops.divide`.
 
     Wraps `keras.ops.true_divide`, added in Keras 3.0.0.
@@ -3351,7 +3445,7 @@ def op_true_divide(x1: Any, x2: Any) -> Any:
     return upstream("keras.ops.true_divide", "3.0.0")(x1, x2)
 
 
-def op_trunc(x: Any) -> Any:
+def op_trunc(x: TensorLike) -> Any:
     """Return the truncated value of the input, element-wise.
 
     Wraps `keras.ops.trunc`, added in Keras 3.6.0.
@@ -3360,7 +3454,11 @@ def op_trunc(x: Any) -> Any:
 
 
 def op_unfold(
-    x: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+    x: TensorLike,
+    kernel_size: IntOrTuple,
+    dilation: int | TensorLike = 1,
+    padding: Padding = 0,
+    stride: int | TensorLike = 1,
 ) -> Any:
     """Extract sliding local blocks from a 4-D input (batched image).
 
@@ -3370,14 +3468,14 @@ def op_unfold(
 
 
 def op_unique(
-    x: Any,
+    x: TensorLike,
     sorted: bool = True,
     return_index: bool = False,
     return_inverse: bool = False,
     return_counts: bool = False,
-    axis: Any | None = None,
-    size: Any | None = None,
-    fill_value: Any | None = None,
+    axis: Axis | None = None,
+    size: IntOrTuple | None = None,
+    fill_value: TensorLike | None = None,
 ) -> Any:
     """Finds the unique elements of a tensor.
 
@@ -3388,7 +3486,7 @@ def op_unique(
     )
 
 
-def op_unravel_index(indices: Any, shape: Any) -> Any:
+def op_unravel_index(indices: TensorLike, shape: ShapeLike) -> Any:
     """Convert flat indices to coordinate arrays in a given array shape.
 
     Wraps `keras.ops.unravel_index`, added in Keras 3.8.0.
@@ -3396,7 +3494,7 @@ def op_unravel_index(indices: Any, shape: Any) -> Any:
     return upstream("keras.ops.unravel_index", "3.8.0")(indices, shape)
 
 
-def op_unstack(x: Any, num: Any | None = None, axis: Any = 0) -> Any:
+def op_unstack(x: TensorLike, num: TensorLike | None = None, axis: Axis = 0) -> Any:
     """Unpacks the given dimension of a rank-R tensor into rank-(R-1) tensors.
 
     Wraps `keras.ops.unstack`, added in Keras 3.0.0.
@@ -3404,7 +3502,7 @@ def op_unstack(x: Any, num: Any | None = None, axis: Any = 0) -> Any:
     return upstream("keras.ops.unstack", "3.0.0")(x, num, axis)
 
 
-def op_vander(x: Any, N: Any | None = None, increasing: bool = False) -> Any:
+def op_vander(x: TensorLike, N: Any | None = None, increasing: bool = False) -> Any:
     """Generate a Vandermonde matrix.
 
     Wraps `keras.ops.vander`, added in Keras 3.13.0.
@@ -3412,7 +3510,7 @@ def op_vander(x: Any, N: Any | None = None, increasing: bool = False) -> Any:
     return upstream("keras.ops.vander", "3.13.0")(x, N, increasing)
 
 
-def op_var(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
+def op_var(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the variance along the specified axes.
 
     Wraps `keras.ops.var`, added in Keras 3.0.0.
@@ -3420,7 +3518,7 @@ def op_var(x: Any, axis: Any | None = None, keepdims: bool = False) -> Any:
     return upstream("keras.ops.var", "3.0.0")(x, axis, keepdims)
 
 
-def op_vdot(x1: Any, x2: Any) -> Any:
+def op_vdot(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the dot product of two vectors.
 
     Wraps `keras.ops.vdot`, added in Keras 3.0.0.
@@ -3436,7 +3534,7 @@ def op_vectorize(pyfunc: Any, *, excluded: Any | None = None, signature: Any | N
     return upstream("keras.ops.vectorize", "3.3.0")(pyfunc, excluded=excluded, signature=signature)
 
 
-def op_vectorized_map(function: Any, elements: Any) -> Any:
+def op_vectorized_map(function: Any, elements: TensorLike) -> Any:
     """Parallel map of `function` on axis 0 of tensor(s) `elements`.
 
     Wraps `keras.ops.vectorized_map`, added in Keras 3.0.0.
@@ -3444,7 +3542,7 @@ def op_vectorized_map(function: Any, elements: Any) -> Any:
     return upstream("keras.ops.vectorized_map", "3.0.0")(function, elements)
 
 
-def op_view(x: Any, dtype: Any | None = None) -> Any:
+def op_view(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Create a new bitwise view of the same data with the specified dtype.
 
     Wraps `keras.ops.view`, added in Keras 3.12.0.
@@ -3452,7 +3550,7 @@ def op_view(x: Any, dtype: Any | None = None) -> Any:
     return upstream("keras.ops.view", "3.12.0")(x, dtype)
 
 
-def op_view_as_complex(x: Any) -> Any:
+def op_view_as_complex(x: TensorLike) -> Any:
     """Converts a real tensor with shape `(..., 2)` to a complex tensor, where the last dimension represents the real and imaginary components of a complex tensor.
 
     Wraps `keras.ops.view_as_complex`, added in Keras 3.10.0.
@@ -3460,7 +3558,7 @@ def op_view_as_complex(x: Any) -> Any:
     return upstream("keras.ops.view_as_complex", "3.10.0")(x)
 
 
-def op_view_as_real(x: Any) -> Any:
+def op_view_as_real(x: TensorLike) -> Any:
     """Converts a complex tensor to a real tensor with shape `(..., 2)`, where the last dimension represents the real and imaginary components.
 
     Wraps `keras.ops.view_as_real`, added in Keras 3.10.0.
@@ -3468,7 +3566,7 @@ def op_view_as_real(x: Any) -> Any:
     return upstream("keras.ops.view_as_real", "3.10.0")(x)
 
 
-def op_vsplit(x: Any, indices_or_sections: Any) -> Any:
+def op_vsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
     """Split an array into multiple sub-arrays vertically (row-wise).
 
     Wraps `keras.ops.vsplit`, added in Keras 3.14.0.
@@ -3476,7 +3574,7 @@ def op_vsplit(x: Any, indices_or_sections: Any) -> Any:
     return upstream("keras.ops.vsplit", "3.14.0")(x, indices_or_sections)
 
 
-def op_vstack(xs: Any) -> Any:
+def op_vstack(xs: TensorLike) -> Any:
     """Stack tensors in sequence vertically (row wise).
 
     Wraps `keras.ops.vstack`, added in Keras 3.0.0.
@@ -3484,7 +3582,9 @@ def op_vstack(xs: Any) -> Any:
     return upstream("keras.ops.vstack", "3.0.0")(xs)
 
 
-def op_where(condition: Any, x1: Any | None = None, x2: Any | None = None) -> Any:
+def op_where(
+    condition: TensorLike, x1: TensorLike | None = None, x2: TensorLike | None = None
+) -> Any:
     """Return elements chosen from `x1` or `x2` depending on `condition`.
 
     Wraps `keras.ops.where`, added in Keras 3.0.0.
@@ -3502,7 +3602,7 @@ def op_while_loop(
     return upstream("keras.ops.while_loop", "3.0.0")(cond, body, loop_vars, maximum_iterations)
 
 
-def op_zeros(shape: Any, dtype: Any | None = None) -> Any:
+def op_zeros(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
     """Return a new tensor of given shape and type, filled with zeros.
 
     Wraps `keras.ops.zeros`, added in Keras 3.0.0.
@@ -3510,7 +3610,7 @@ def op_zeros(shape: Any, dtype: Any | None = None) -> Any:
     return upstream("keras.ops.zeros", "3.0.0")(shape, dtype)
 
 
-def op_zeros_like(x: Any, dtype: Any | None = None) -> Any:
+def op_zeros_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return a tensor of zeros with the same shape and type as `x`.
 
     Wraps `keras.ops.zeros_like`, added in Keras 3.0.0.

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
     import keras
+    from keras3.types import LearningRateLike, TensorLike
 
 __all__ = [
     "learning_rate_schedule_cosine_decay",
@@ -44,12 +46,12 @@ __all__ = [
 
 
 def learning_rate_schedule_cosine_decay(
-    initial_learning_rate: Any,
-    decay_steps: Any,
-    alpha: Any = 0.0,
-    name: Any = "CosineDecay",
+    initial_learning_rate: LearningRateLike,
+    decay_steps: float | Sequence[float] | TensorLike,
+    alpha: float | TensorLike = 0.0,
+    name: str = "CosineDecay",
     warmup_target: Any | None = None,
-    warmup_steps: Any = 0,
+    warmup_steps: int | TensorLike = 0,
 ) -> keras.optimizers.schedules.CosineDecay:
     """A `LearningRateSchedule` that uses a cosine decay with optional warmup.
 
@@ -61,12 +63,12 @@ def learning_rate_schedule_cosine_decay(
 
 
 def learning_rate_schedule_cosine_decay_restarts(
-    initial_learning_rate: Any,
+    initial_learning_rate: LearningRateLike,
     first_decay_steps: Any,
-    t_mul: Any = 2.0,
-    m_mul: Any = 1.0,
-    alpha: Any = 0.0,
-    name: Any = "SGDRDecay",
+    t_mul: float | TensorLike = 2.0,
+    m_mul: float | TensorLike = 1.0,
+    alpha: float | TensorLike = 0.0,
+    name: str = "SGDRDecay",
 ) -> keras.optimizers.schedules.CosineDecayRestarts:
     """A `LearningRateSchedule` that uses a cosine decay schedule with restarts.
 
@@ -77,7 +79,9 @@ def learning_rate_schedule_cosine_decay_restarts(
     )
 
 
-def learning_rate_schedule_deserialize(config: Any, custom_objects: Any | None = None) -> Any:
+def learning_rate_schedule_deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Any:
     """Instantiates a `LearningRateSchedule` object from a serialized form.
 
     Wraps `keras.optimizers.schedules.deserialize`, added in Keras 3.0.0.
@@ -86,11 +90,11 @@ def learning_rate_schedule_deserialize(config: Any, custom_objects: Any | None =
 
 
 def learning_rate_schedule_exponential_decay(
-    initial_learning_rate: Any,
-    decay_steps: Any,
-    decay_rate: Any,
+    initial_learning_rate: LearningRateLike,
+    decay_steps: float | Sequence[float] | TensorLike,
+    decay_rate: float | Sequence[float] | TensorLike,
     staircase: bool = False,
-    name: Any = "ExponentialDecay",
+    name: str = "ExponentialDecay",
 ) -> keras.optimizers.schedules.ExponentialDecay:
     """A `LearningRateSchedule` that uses an exponential decay schedule.
 
@@ -102,11 +106,11 @@ def learning_rate_schedule_exponential_decay(
 
 
 def learning_rate_schedule_inverse_time_decay(
-    initial_learning_rate: Any,
-    decay_steps: Any,
-    decay_rate: Any,
+    initial_learning_rate: LearningRateLike,
+    decay_steps: float | Sequence[float] | TensorLike,
+    decay_rate: float | Sequence[float] | TensorLike,
     staircase: bool = False,
-    name: Any = "InverseTimeDecay",
+    name: str = "InverseTimeDecay",
 ) -> keras.optimizers.schedules.InverseTimeDecay:
     """A `LearningRateSchedule` that uses an inverse time decay schedule.
 
@@ -118,7 +122,7 @@ def learning_rate_schedule_inverse_time_decay(
 
 
 def learning_rate_schedule_piecewise_constant_decay(
-    boundaries: Any, values: Any, name: Any = "PiecewiseConstant"
+    boundaries: Any, values: Any, name: str = "PiecewiseConstant"
 ) -> keras.optimizers.schedules.PiecewiseConstantDecay:
     """A `LearningRateSchedule` that uses a piecewise constant decay schedule.
 
@@ -130,12 +134,12 @@ def learning_rate_schedule_piecewise_constant_decay(
 
 
 def learning_rate_schedule_polynomial_decay(
-    initial_learning_rate: Any,
-    decay_steps: Any,
-    end_learning_rate: Any = 0.0001,
-    power: Any = 1.0,
+    initial_learning_rate: LearningRateLike,
+    decay_steps: float | Sequence[float] | TensorLike,
+    end_learning_rate: float | TensorLike = 0.0001,
+    power: float | Sequence[float] | TensorLike = 1.0,
     cycle: bool = False,
-    name: Any = "PolynomialDecay",
+    name: str = "PolynomialDecay",
 ) -> keras.optimizers.schedules.PolynomialDecay:
     """A `LearningRateSchedule` that uses a polynomial decay schedule.
 
@@ -155,19 +159,19 @@ def learning_rate_schedule_serialize(learning_rate_schedule: Any) -> Any:
 
 
 def optimizer_adadelta(
-    learning_rate: Any = 0.001,
-    rho: Any = 0.95,
-    epsilon: Any = 1e-07,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    learning_rate: LearningRateLike = 0.001,
+    rho: float | Sequence[float] | TensorLike = 0.95,
+    epsilon: float | Sequence[float] | TensorLike = 1e-07,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Adadelta:
     """Optimizer that implements the Adadelta algorithm.
@@ -193,22 +197,22 @@ def optimizer_adadelta(
 
 
 def optimizer_adafactor(
-    learning_rate: Any = 0.001,
-    beta_2_decay: Any = -0.8,
-    epsilon_1: Any = 1e-30,
-    epsilon_2: Any = 0.001,
-    clip_threshold: Any = 1.0,
+    learning_rate: LearningRateLike = 0.001,
+    beta_2_decay: float | TensorLike = -0.8,
+    epsilon_1: float | TensorLike = 1e-30,
+    epsilon_2: float | TensorLike = 0.001,
+    clip_threshold: float | TensorLike = 1.0,
     relative_step: bool = True,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Adafactor:
     """Optimizer that implements the Adafactor algorithm.
@@ -237,19 +241,19 @@ def optimizer_adafactor(
 
 
 def optimizer_adagrad(
-    learning_rate: Any = 0.001,
-    initial_accumulator_value: Any = 0.1,
-    epsilon: Any = 1e-07,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    learning_rate: LearningRateLike = 0.001,
+    initial_accumulator_value: float | Sequence[float] | TensorLike = 0.1,
+    epsilon: float | Sequence[float] | TensorLike = 1e-07,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Adagrad:
     """Optimizer that implements the Adagrad algorithm.
@@ -275,21 +279,21 @@ def optimizer_adagrad(
 
 
 def optimizer_adam(
-    learning_rate: Any = 0.001,
-    beta_1: Any = 0.9,
-    beta_2: Any = 0.999,
-    epsilon: Any = 1e-07,
+    learning_rate: LearningRateLike = 0.001,
+    beta_1: float | Sequence[float] | TensorLike = 0.9,
+    beta_2: float | Sequence[float] | TensorLike = 0.999,
+    epsilon: float | Sequence[float] | TensorLike = 1e-07,
     amsgrad: bool = False,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Adam:
     """Optimizer that implements the Adam algorithm.
@@ -317,21 +321,21 @@ def optimizer_adam(
 
 
 def optimizer_adam_w(
-    learning_rate: Any = 0.001,
-    weight_decay: Any = 0.004,
-    beta_1: Any = 0.9,
-    beta_2: Any = 0.999,
-    epsilon: Any = 1e-07,
+    learning_rate: LearningRateLike = 0.001,
+    weight_decay: float | Sequence[float] | TensorLike = 0.004,
+    beta_1: float | Sequence[float] | TensorLike = 0.9,
+    beta_2: float | Sequence[float] | TensorLike = 0.999,
+    epsilon: float | Sequence[float] | TensorLike = 1e-07,
     amsgrad: bool = False,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.AdamW:
     """Optimizer that implements the AdamW algorithm.
@@ -359,20 +363,20 @@ def optimizer_adam_w(
 
 
 def optimizer_adamax(
-    learning_rate: Any = 0.001,
-    beta_1: Any = 0.9,
-    beta_2: Any = 0.999,
-    epsilon: Any = 1e-07,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    learning_rate: LearningRateLike = 0.001,
+    beta_1: float | Sequence[float] | TensorLike = 0.9,
+    beta_2: float | Sequence[float] | TensorLike = 0.999,
+    epsilon: float | Sequence[float] | TensorLike = 1e-07,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Adamax:
     """Optimizer that implements the Adamax algorithm.
@@ -398,7 +402,9 @@ def optimizer_adamax(
     )
 
 
-def optimizer_deserialize(config: Any, custom_objects: Any | None = None) -> Any:
+def optimizer_deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Any:
     """Returns a Keras optimizer object via its configuration.
 
     Wraps `keras.optimizers.deserialize`, added in Keras 3.0.0.
@@ -407,23 +413,23 @@ def optimizer_deserialize(config: Any, custom_objects: Any | None = None) -> Any
 
 
 def optimizer_ftrl(
-    learning_rate: Any = 0.001,
-    learning_rate_power: Any = -0.5,
-    initial_accumulator_value: Any = 0.1,
-    l1_regularization_strength: Any = 0.0,
-    l2_regularization_strength: Any = 0.0,
-    l2_shrinkage_regularization_strength: Any = 0.0,
-    beta: Any = 0.0,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    learning_rate: LearningRateLike = 0.001,
+    learning_rate_power: float | TensorLike = -0.5,
+    initial_accumulator_value: float | Sequence[float] | TensorLike = 0.1,
+    l1_regularization_strength: float | TensorLike = 0.0,
+    l2_regularization_strength: float | TensorLike = 0.0,
+    l2_shrinkage_regularization_strength: float | TensorLike = 0.0,
+    beta: float | TensorLike = 0.0,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Ftrl:
     """Optimizer that implements the FTRL algorithm.
@@ -452,7 +458,7 @@ def optimizer_ftrl(
     )
 
 
-def optimizer_get(identifier: Any) -> Any:
+def optimizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieves a Keras Optimizer instance.
 
     Wraps `keras.optimizers.get`, added in Keras 3.0.0.
@@ -461,20 +467,20 @@ def optimizer_get(identifier: Any) -> Any:
 
 
 def optimizer_lamb(
-    learning_rate: Any = 0.001,
-    beta_1: Any = 0.9,
-    beta_2: Any = 0.999,
-    epsilon: Any = 1e-07,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    learning_rate: LearningRateLike = 0.001,
+    beta_1: float | Sequence[float] | TensorLike = 0.9,
+    beta_2: float | Sequence[float] | TensorLike = 0.999,
+    epsilon: float | Sequence[float] | TensorLike = 1e-07,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Lamb:
     """Optimizer that implements the Lamb algorithm.
@@ -501,19 +507,19 @@ def optimizer_lamb(
 
 
 def optimizer_lion(
-    learning_rate: Any = 0.001,
-    beta_1: Any = 0.9,
-    beta_2: Any = 0.99,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    learning_rate: LearningRateLike = 0.001,
+    beta_1: float | Sequence[float] | TensorLike = 0.9,
+    beta_2: float | Sequence[float] | TensorLike = 0.99,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Lion:
     """Optimizer that implements the Lion algorithm.
@@ -540,9 +546,9 @@ def optimizer_lion(
 
 def optimizer_loss_scale(
     inner_optimizer: Any,
-    initial_scale: Any = 32768.0,
-    dynamic_growth_steps: Any = 2000,
-    name: Any | None = None,
+    initial_scale: float | TensorLike = 32768.0,
+    dynamic_growth_steps: int | TensorLike = 2000,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.LossScaleOptimizer:
     """An optimizer that dynamically scales the loss to prevent underflow.
@@ -565,7 +571,9 @@ def optimizer_map(
 
 
 def optimizer_multi(
-    optimizer_map: Any, loss_scale_factor: Any | None = None, name: Any | None = None
+    optimizer_map: Any,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    name: str | None = None,
 ) -> keras.optimizers.MultiOptimizer:
     """An optimizer wrapper that delegates variables to different optimizers.
 
@@ -577,31 +585,31 @@ def optimizer_multi(
 
 
 def optimizer_muon(
-    learning_rate: Any = 0.001,
-    adam_beta_1: Any = 0.9,
-    adam_beta_2: Any = 0.999,
-    adam_weight_decay: Any = 0.004,
-    epsilon: Any = 1e-07,
-    weight_decay: Any = 0.004,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    learning_rate: LearningRateLike = 0.001,
+    adam_beta_1: float | TensorLike = 0.9,
+    adam_beta_2: float | TensorLike = 0.999,
+    adam_weight_decay: float | TensorLike = 0.004,
+    epsilon: float | Sequence[float] | TensorLike = 1e-07,
+    weight_decay: float | Sequence[float] | TensorLike = 0.004,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     exclude_layers: Any | None = None,
     exclude_embeddings: bool = True,
-    muon_a: Any = 3.4445,
-    muon_b: Any = -4.775,
-    muon_c: Any = 2.0315,
-    adam_lr_ratio: Any = 1,
-    momentum: Any = 0.95,
-    ns_steps: Any = 5,
+    muon_a: float | TensorLike = 3.4445,
+    muon_b: float | TensorLike = -4.775,
+    muon_c: float | TensorLike = 2.0315,
+    adam_lr_ratio: int | TensorLike = 1,
+    momentum: float | Sequence[float] | TensorLike = 0.95,
+    ns_steps: int | TensorLike = 5,
     nesterov: bool = True,
-    rms_rate: Any = 0.2,
+    rms_rate: float | TensorLike = 0.2,
     **kwargs: Any,
 ) -> keras.optimizers.Muon:
     """Optimizer that implements the Muon algorithm.
@@ -639,20 +647,20 @@ def optimizer_muon(
 
 
 def optimizer_nadam(
-    learning_rate: Any = 0.001,
-    beta_1: Any = 0.9,
-    beta_2: Any = 0.999,
-    epsilon: Any = 1e-07,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    learning_rate: LearningRateLike = 0.001,
+    beta_1: float | Sequence[float] | TensorLike = 0.9,
+    beta_2: float | Sequence[float] | TensorLike = 0.999,
+    epsilon: float | Sequence[float] | TensorLike = 1e-07,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Nadam:
     """Optimizer that implements the Nadam algorithm.
@@ -679,21 +687,21 @@ def optimizer_nadam(
 
 
 def optimizer_rmsprop(
-    learning_rate: Any = 0.001,
-    rho: Any = 0.9,
-    momentum: Any = 0.0,
-    epsilon: Any = 1e-07,
+    learning_rate: LearningRateLike = 0.001,
+    rho: float | Sequence[float] | TensorLike = 0.9,
+    momentum: float | Sequence[float] | TensorLike = 0.0,
+    epsilon: float | Sequence[float] | TensorLike = 1e-07,
     centered: bool = False,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.RMSprop:
     """Optimizer that implements the RMSprop algorithm.
@@ -721,21 +729,21 @@ def optimizer_rmsprop(
 
 
 def optimizer_schedule_free_adam_w(
-    learning_rate: Any = 0.0025,
-    beta_1: Any = 0.9,
-    beta_2: Any = 0.999,
-    epsilon: Any = 1e-08,
-    warmup_steps: Any = 0,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    learning_rate: LearningRateLike = 0.0025,
+    beta_1: float | Sequence[float] | TensorLike = 0.9,
+    beta_2: float | Sequence[float] | TensorLike = 0.999,
+    epsilon: float | Sequence[float] | TensorLike = 1e-08,
+    warmup_steps: int | TensorLike = 0,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.ScheduleFreeAdamW:
     """Optimizer that implements the Schedule-Free AdamW algorithm.
@@ -771,19 +779,19 @@ def optimizer_serialize(optimizer: Any) -> Any:
 
 
 def optimizer_sgd(
-    learning_rate: Any = 0.01,
-    momentum: Any = 0.0,
+    learning_rate: LearningRateLike = 0.01,
+    momentum: float | Sequence[float] | TensorLike = 0.0,
     nesterov: bool = False,
-    weight_decay: Any | None = None,
-    clipnorm: Any | None = None,
-    clipvalue: Any | None = None,
-    global_clipnorm: Any | None = None,
+    weight_decay: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipvalue: float | Sequence[float] | TensorLike | None = None,
+    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: Any = 0.99,
-    ema_overwrite_frequency: Any | None = None,
-    loss_scale_factor: Any | None = None,
-    gradient_accumulation_steps: Any | None = None,
-    name: Any | None = None,
+    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
+    ema_overwrite_frequency: int | None = None,
+    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    gradient_accumulation_steps: int | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.SGD:
     """Gradient descent (with momentum) optimizer.

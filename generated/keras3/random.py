@@ -10,6 +10,7 @@ from keras3._runtime import upstream
 
 if TYPE_CHECKING:
     import keras
+    from keras3.types import Axis, DTypeLike, Seed, ShapeLike, TensorLike
 
 __all__ = [
     "random_beta",
@@ -27,7 +28,11 @@ __all__ = [
 
 
 def random_beta(
-    shape: Any, alpha: Any, beta: Any, dtype: Any | None = None, seed: Any | None = None
+    shape: ShapeLike,
+    alpha: TensorLike,
+    beta: TensorLike,
+    dtype: DTypeLike | None = None,
+    seed: Seed | None = None,
 ) -> Any:
     """Draw samples from a Beta distribution.
 
@@ -37,7 +42,11 @@ def random_beta(
 
 
 def random_binomial(
-    shape: Any, counts: Any, probabilities: Any, dtype: Any | None = None, seed: Any | None = None
+    shape: ShapeLike,
+    counts: Any,
+    probabilities: Any,
+    dtype: DTypeLike | None = None,
+    seed: Seed | None = None,
 ) -> Any:
     """Draw samples from a Binomial distribution.
 
@@ -47,7 +56,7 @@ def random_binomial(
 
 
 def random_categorical(
-    logits: Any, num_samples: Any, dtype: Any = "int32", seed: Any | None = None
+    logits: TensorLike, num_samples: Any, dtype: DTypeLike = "int32", seed: Seed | None = None
 ) -> Any:
     """Draws samples from a categorical distribution.
 
@@ -57,7 +66,7 @@ def random_categorical(
 
 
 def random_dropout(
-    inputs: Any, rate: Any, noise_shape: Any | None = None, seed: Any | None = None
+    inputs: TensorLike, rate: Any, noise_shape: Any | None = None, seed: Seed | None = None
 ) -> Any:
     """See the upstream documentation.
 
@@ -66,7 +75,9 @@ def random_dropout(
     return upstream("keras.random.dropout", "3.0.0")(inputs, rate, noise_shape, seed)
 
 
-def random_gamma(shape: Any, alpha: Any, dtype: Any | None = None, seed: Any | None = None) -> Any:
+def random_gamma(
+    shape: ShapeLike, alpha: TensorLike, dtype: DTypeLike | None = None, seed: Seed | None = None
+) -> Any:
     """Draw random samples from the Gamma distribution.
 
     Wraps `keras.random.gamma`, added in Keras 3.0.0.
@@ -75,7 +86,11 @@ def random_gamma(shape: Any, alpha: Any, dtype: Any | None = None, seed: Any | N
 
 
 def random_integer(
-    shape: Any, minval: Any, maxval: Any, dtype: Any = "int32", seed: Any | None = None
+    shape: ShapeLike,
+    minval: TensorLike,
+    maxval: TensorLike,
+    dtype: DTypeLike = "int32",
+    seed: Seed | None = None,
 ) -> Any:
     """Draw random integers from a uniform distribution.
 
@@ -85,11 +100,11 @@ def random_integer(
 
 
 def random_normal(
-    shape: Any,
-    mean: Any = 0.0,
-    stddev: Any = 1.0,
-    dtype: Any | None = None,
-    seed: Any | None = None,
+    shape: ShapeLike,
+    mean: TensorLike = 0.0,
+    stddev: TensorLike = 1.0,
+    dtype: DTypeLike | None = None,
+    seed: Seed | None = None,
 ) -> Any:
     """Draw random samples from a normal (Gaussian) distribution.
 
@@ -99,7 +114,7 @@ def random_normal(
 
 
 def random_seed_generator(
-    seed: Any | None = None, name: Any | None = None, **kwargs: Any
+    seed: Seed | None = None, name: str | None = None, **kwargs: Any
 ) -> keras.random.SeedGenerator:
     """Generates variable seeds upon each call to a function generating random numbers.
 
@@ -108,7 +123,7 @@ def random_seed_generator(
     return upstream("keras.random.SeedGenerator", "3.0.0")(seed, name, **kwargs)
 
 
-def random_shuffle(x: Any, axis: Any = 0, seed: Any | None = None) -> Any:
+def random_shuffle(x: TensorLike, axis: Axis = 0, seed: Seed | None = None) -> Any:
     """Shuffle the elements of a tensor uniformly at random along an axis.
 
     Wraps `keras.random.shuffle`, added in Keras 3.0.0.
@@ -117,11 +132,11 @@ def random_shuffle(x: Any, axis: Any = 0, seed: Any | None = None) -> Any:
 
 
 def random_truncated_normal(
-    shape: Any,
-    mean: Any = 0.0,
-    stddev: Any = 1.0,
-    dtype: Any | None = None,
-    seed: Any | None = None,
+    shape: ShapeLike,
+    mean: TensorLike = 0.0,
+    stddev: TensorLike = 1.0,
+    dtype: DTypeLike | None = None,
+    seed: Seed | None = None,
 ) -> Any:
     """Draw samples from a truncated normal distribution.
 
@@ -131,11 +146,11 @@ def random_truncated_normal(
 
 
 def random_uniform(
-    shape: Any,
-    minval: Any = 0.0,
-    maxval: Any = 1.0,
-    dtype: Any | None = None,
-    seed: Any | None = None,
+    shape: ShapeLike,
+    minval: TensorLike = 0.0,
+    maxval: TensorLike = 1.0,
+    dtype: DTypeLike | None = None,
+    seed: Seed | None = None,
 ) -> Any:
     """Draw samples from a uniform distribution.
 

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
     import keras
+    from keras3.types import TensorLike
 
 __all__ = [
     "regularizer_deserialize",
@@ -22,7 +24,9 @@ __all__ = [
 ]
 
 
-def regularizer_deserialize(config: Any, custom_objects: Any | None = None) -> Any:
+def regularizer_deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Any:
     """Return a Keras regularizer object via its config.
 
     Wraps `keras.regularizers.deserialize`, added in Keras 3.0.0.
@@ -30,7 +34,7 @@ def regularizer_deserialize(config: Any, custom_objects: Any | None = None) -> A
     return upstream("keras.regularizers.deserialize", "3.0.0")(config, custom_objects)
 
 
-def regularizer_get(identifier: Any) -> Any:
+def regularizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieve a Keras regularizer object via an identifier.
 
     Wraps `keras.regularizers.get`, added in Keras 3.0.0.
@@ -38,7 +42,7 @@ def regularizer_get(identifier: Any) -> Any:
     return upstream("keras.regularizers.get", "3.0.0")(identifier)
 
 
-def regularizer_l1(l1: Any = 0.01) -> keras.regularizers.L1:
+def regularizer_l1(l1: float | Sequence[float] | TensorLike = 0.01) -> keras.regularizers.L1:
     """A regularizer that applies a L1 regularization penalty.
 
     Wraps `keras.regularizers.L1`, added in Keras 3.0.0.
@@ -46,7 +50,9 @@ def regularizer_l1(l1: Any = 0.01) -> keras.regularizers.L1:
     return upstream("keras.regularizers.L1", "3.0.0")(l1)
 
 
-def regularizer_l1_l2(l1: Any = 0.0, l2: Any = 0.0) -> keras.regularizers.L1L2:
+def regularizer_l1_l2(
+    l1: float | Sequence[float] | TensorLike = 0.0, l2: float | Sequence[float] | TensorLike = 0.0
+) -> keras.regularizers.L1L2:
     """A regularizer that applies both L1 and L2 regularization penalties.
 
     Wraps `keras.regularizers.L1L2`, added in Keras 3.0.0.
@@ -54,7 +60,7 @@ def regularizer_l1_l2(l1: Any = 0.0, l2: Any = 0.0) -> keras.regularizers.L1L2:
     return upstream("keras.regularizers.L1L2", "3.0.0")(l1, l2)
 
 
-def regularizer_l2(l2: Any = 0.01) -> keras.regularizers.L2:
+def regularizer_l2(l2: float | Sequence[float] | TensorLike = 0.01) -> keras.regularizers.L2:
     """A regularizer that applies a L2 regularization penalty.
 
     Wraps `keras.regularizers.L2`, added in Keras 3.0.0.
@@ -63,7 +69,7 @@ def regularizer_l2(l2: Any = 0.01) -> keras.regularizers.L2:
 
 
 def regularizer_orthogonal(
-    factor: Any = 0.01, mode: Any = "rows"
+    factor: float | Sequence[float] | TensorLike = 0.01, mode: str = "rows"
 ) -> keras.regularizers.OrthogonalRegularizer:
     """Regularizer that encourages input vectors to be orthogonal to each other.
 

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Literal
     import keras
+    from keras3.types import Axis, DTypeLike, DataFormat, IntOrTuple, PathLike, Seed, TensorLike
 
 __all__ = [
     "audio_dataset_from_directory",
@@ -51,20 +54,20 @@ __all__ = [
 
 
 def audio_dataset_from_directory(
-    directory: Any,
-    labels: Any = "inferred",
-    label_mode: Any = "int",
+    directory: PathLike,
+    labels: str = "inferred",
+    label_mode: str = "int",
     class_names: Any | None = None,
-    batch_size: Any = 32,
+    batch_size: int = 32,
     sampling_rate: Any | None = None,
     output_sequence_length: Any | None = None,
     ragged: bool = False,
     shuffle: bool = True,
-    seed: Any | None = None,
+    seed: Seed | None = None,
     validation_split: Any | None = None,
     subset: Any | None = None,
     follow_links: bool = False,
-    verbose: bool = True,
+    verbose: int | str = True,
 ) -> Any:
     """Generates a `tf.data.Dataset` from audio files in a directory.
 
@@ -89,18 +92,18 @@ def audio_dataset_from_directory(
 
 
 def bounding_box_affine_transform(
-    boxes: Any,
+    boxes: TensorLike,
     angle: Any,
     translate_x: Any,
     translate_y: Any,
     scale: Any,
     shear_x: Any,
     shear_y: Any,
-    height: Any,
-    width: Any,
+    height: int,
+    width: int,
     center_x: Any | None = None,
     center_y: Any | None = None,
-    bounding_box_format: Any = "xyxy",
+    bounding_box_format: str = "xyxy",
 ) -> Any:
     """Applies an affine transformation to the bounding boxes.
 
@@ -124,9 +127,9 @@ def bounding_box_affine_transform(
 
 def bounding_box_clip_to_image_size(
     bounding_boxes: Any,
-    height: Any | None = None,
-    width: Any | None = None,
-    bounding_box_format: Any = "xyxy",
+    height: int | None = None,
+    width: int | None = None,
+    bounding_box_format: str = "xyxy",
 ) -> Any:
     """Clips bounding boxes to be within the image dimensions. Args:     bounding_boxes: A dictionary with 'boxes' shape `(N, 4)` or         `(batch, N, 4)` and 'labels' shape `(N,)` or `(batch, N,)`.     height: Image height.     width: Image width.     bounding_box_format: The format of the input bounding boxes. Defaults to         `"xyxy"`.
 
@@ -154,7 +157,7 @@ def bounding_box_compute_iou(
     boxes2: Any,
     bounding_box_format: Any,
     use_masking: bool = False,
-    mask_val: Any = -1,
+    mask_val: int | TensorLike = -1,
     image_shape: Any | None = None,
 ) -> Any:
     """Computes a lookup table vector containing the ious for a given set boxes.
@@ -167,12 +170,12 @@ def bounding_box_compute_iou(
 
 
 def bounding_box_convert_format(
-    boxes: Any,
-    source: Any,
+    boxes: TensorLike,
+    source: Axis,
     target: Any,
-    height: Any | None = None,
-    width: Any | None = None,
-    dtype: Any = "float32",
+    height: int | None = None,
+    width: int | None = None,
+    dtype: DTypeLike = "float32",
 ) -> Any:
     """Converts bounding boxes between formats.
 
@@ -184,7 +187,12 @@ def bounding_box_convert_format(
 
 
 def bounding_box_crop(
-    boxes: Any, top: Any, left: Any, height: Any, width: Any, bounding_box_format: Any = "xyxy"
+    boxes: TensorLike,
+    top: IntOrTuple,
+    left: Any,
+    height: int,
+    width: int,
+    bounding_box_format: str = "xyxy",
 ) -> Any:
     """Crops bounding boxes based on the given offsets and dimensions.
 
@@ -200,8 +208,8 @@ def bounding_box_decode_deltas_to_boxes(
     boxes_delta: Any,
     anchor_format: Any,
     box_format: Any,
-    encoded_format: Any = "center_yxhw",
-    variance: Any | None = None,
+    encoded_format: str = "center_yxhw",
+    variance: TensorLike | None = None,
     image_shape: Any | None = None,
 ) -> Any:
     """Converts bounding boxes from delta format to the specified `box_format`.
@@ -215,11 +223,11 @@ def bounding_box_decode_deltas_to_boxes(
 
 def bounding_box_encode_box_to_deltas(
     anchors: Any,
-    boxes: Any,
+    boxes: TensorLike,
     anchor_format: Any,
     box_format: Any,
-    encoding_format: Any = "center_yxhw",
-    variance: Any | None = None,
+    encoding_format: str = "center_yxhw",
+    variance: TensorLike | None = None,
     image_shape: Any | None = None,
 ) -> Any:
     """Encodes bounding boxes relative to anchors as deltas.
@@ -232,12 +240,12 @@ def bounding_box_encode_box_to_deltas(
 
 
 def bounding_box_pad(
-    boxes: Any,
-    top: Any,
+    boxes: TensorLike,
+    top: IntOrTuple,
     left: Any,
-    height: Any | None = None,
-    width: Any | None = None,
-    bounding_box_format: Any = "xyxy",
+    height: int | None = None,
+    width: int | None = None,
+    bounding_box_format: str = "xyxy",
 ) -> Any:
     """Pads bounding boxes by adding top and left offsets.
 
@@ -265,16 +273,16 @@ def config(**kwargs: Any) -> keras.utils.Config:
 
 
 def get_file(
-    fname: Any | None = None,
-    origin: Any | None = None,
+    fname: PathLike | None = None,
+    origin: PathLike | None = None,
     untar: bool = False,
     md5_hash: Any | None = None,
     file_hash: Any | None = None,
-    cache_subdir: Any = "datasets",
-    hash_algorithm: Any = "auto",
+    cache_subdir: str = "datasets",
+    hash_algorithm: str = "auto",
     extract: bool = False,
-    archive_format: Any = "auto",
-    cache_dir: Any | None = None,
+    archive_format: str = "auto",
+    cache_dir: PathLike | None = None,
     force_download: bool = False,
 ) -> Any:
     """Downloads a file from a URL if it not already in the cache.
@@ -305,9 +313,9 @@ def get_source_inputs(tensor: Any) -> Any:
 
 
 def image_array_save(
-    path: Any,
-    x: Any,
-    data_format: Any | None = None,
+    path: PathLike,
+    x: TensorLike,
+    data_format: DataFormat | None = None,
     file_format: Any | None = None,
     scale: bool = True,
     **kwargs: Any,
@@ -322,24 +330,24 @@ def image_array_save(
 
 
 def image_dataset_from_directory(
-    directory: Any,
-    labels: Any = "inferred",
-    label_mode: Any = "int",
+    directory: PathLike,
+    labels: str = "inferred",
+    label_mode: str = "int",
     class_names: Any | None = None,
-    color_mode: Any = "rgb",
-    batch_size: Any = 32,
-    image_size: Any = (256, 256),
+    color_mode: str = "rgb",
+    batch_size: int = 32,
+    image_size: Sequence[Any] = (256, 256),
     shuffle: bool = True,
-    seed: Any | None = None,
+    seed: Seed | None = None,
     validation_split: Any | None = None,
     subset: Any | None = None,
-    interpolation: Any = "bilinear",
+    interpolation: str = "bilinear",
     follow_links: bool = False,
     crop_to_aspect_ratio: bool = False,
     pad_to_aspect_ratio: bool = False,
-    data_format: Any | None = None,
-    format: Any = "tf",
-    verbose: bool = True,
+    data_format: DataFormat | None = None,
+    format: str = "tf",
+    verbose: int | str = True,
 ) -> Any:
     """Generates a dataset from image files in a directory.
 
@@ -368,7 +376,10 @@ def image_dataset_from_directory(
 
 
 def image_from_array(
-    x: Any, data_format: Any | None = None, scale: bool = True, dtype: Any | None = None
+    x: TensorLike,
+    data_format: DataFormat | None = None,
+    scale: bool = True,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     """Converts a 3D NumPy array to a PIL Image instance.
 
@@ -378,10 +389,10 @@ def image_from_array(
 
 
 def image_load(
-    path: Any,
-    color_mode: Any = "rgb",
+    path: PathLike,
+    color_mode: str = "rgb",
     target_size: Any | None = None,
-    interpolation: Any = "nearest",
+    interpolation: str = "nearest",
     keep_aspect_ratio: bool = False,
 ) -> Any:
     """Loads an image into PIL format.
@@ -394,10 +405,10 @@ def image_load(
 
 
 def image_smart_resize(
-    x: Any,
-    size: Any,
-    interpolation: Any = "bilinear",
-    data_format: Any = "channels_last",
+    x: TensorLike,
+    size: IntOrTuple,
+    interpolation: str = "bilinear",
+    data_format: DataFormat = "channels_last",
     **kwargs: Any,
 ) -> Any:
     """Resize images to a target size without aspect ratio distortion.
@@ -409,7 +420,9 @@ def image_smart_resize(
     )
 
 
-def image_to_array(img: Any, data_format: Any | None = None, dtype: Any | None = None) -> Any:
+def image_to_array(
+    img: Any, data_format: DataFormat | None = None, dtype: DTypeLike | None = None
+) -> Any:
     """Converts a PIL Image instance to a NumPy array.
 
     Wraps `keras.utils.img_to_array`, added in Keras 3.0.0.
@@ -417,7 +430,7 @@ def image_to_array(img: Any, data_format: Any | None = None, dtype: Any | None =
     return upstream("keras.utils.img_to_array", "3.0.0")(img, data_format, dtype)
 
 
-def is_keras_tensor(x: Any) -> Any:
+def is_keras_tensor(x: TensorLike) -> Any:
     """Returns whether `x` is a Keras tensor.
 
     Wraps `keras.utils.is_keras_tensor`, added in Keras 3.0.0.
@@ -427,12 +440,12 @@ def is_keras_tensor(x: Any) -> Any:
 
 def layer_feature_space(
     features: Any,
-    output_mode: Any = "concat",
+    output_mode: str = "concat",
     crosses: Any | None = None,
-    crossing_dim: Any = 32,
-    hashing_dim: Any = 32,
-    num_discretization_bins: Any = 32,
-    name: Any | None = None,
+    crossing_dim: int | TensorLike = 32,
+    hashing_dim: int | TensorLike = 32,
+    num_discretization_bins: int | TensorLike = 32,
+    name: str | None = None,
 ) -> keras.utils.FeatureSpace:
     """One-stop utility for preprocessing and encoding structured data.
 
@@ -444,17 +457,17 @@ def layer_feature_space(
 
 
 def model_to_dot(
-    model: Any,
+    model: keras.Model,
     show_shapes: bool = False,
     show_dtype: bool = False,
     show_layer_names: bool = True,
-    rankdir: Any = "TB",
+    rankdir: str = "TB",
     expand_nested: bool = False,
-    dpi: Any = 200,
+    dpi: int | TensorLike = 200,
     subgraph: bool = False,
     show_layer_activations: bool = False,
     show_trainable: bool = False,
-    splines: Any = "ortho",
+    splines: str = "ortho",
     **kwargs: Any,
 ) -> Any:
     """Convert a Keras model to dot format.
@@ -477,7 +490,7 @@ def model_to_dot(
     )
 
 
-def normalize(x: Any, axis: Any = -1, order: Any = 2) -> Any:
+def normalize(x: TensorLike, axis: Axis = -1, order: int | TensorLike = 2) -> Any:
     """Normalizes an array.
 
     Wraps `keras.utils.normalize`, added in Keras 3.0.0.
@@ -485,7 +498,9 @@ def normalize(x: Any, axis: Any = -1, order: Any = 2) -> Any:
     return upstream("keras.utils.normalize", "3.0.0")(x, axis, order)
 
 
-def pack_x_y_sample_weight(x: Any, y: Any | None = None, sample_weight: Any | None = None) -> Any:
+def pack_x_y_sample_weight(
+    x: TensorLike, y: TensorLike | None = None, sample_weight: TensorLike | None = None
+) -> Any:
     """Packs user-provided data into a tuple.
 
     Wraps `keras.utils.pack_x_y_sample_weight`, added in Keras 3.0.0.
@@ -495,11 +510,11 @@ def pack_x_y_sample_weight(x: Any, y: Any | None = None, sample_weight: Any | No
 
 def pad_sequences(
     sequences: Any,
-    maxlen: Any | None = None,
-    dtype: Any = "int32",
-    padding: Any = "pre",
-    truncating: Any = "pre",
-    value: Any = 0.0,
+    maxlen: int | None = None,
+    dtype: DTypeLike = "int32",
+    padding: Literal["pre", "post"] = "pre",
+    truncating: Literal["pre", "post"] = "pre",
+    value: float | TensorLike = 0.0,
 ) -> Any:
     """Pads sequences to the same length.
 
@@ -511,17 +526,17 @@ def pad_sequences(
 
 
 def plot_model(
-    model: Any,
-    to_file: Any = "model.png",
+    model: keras.Model,
+    to_file: str = "model.png",
     show_shapes: bool = False,
     show_dtype: bool = False,
     show_layer_names: bool = False,
-    rankdir: Any = "TB",
+    rankdir: str = "TB",
     expand_nested: bool = False,
-    dpi: Any = 200,
+    dpi: int | TensorLike = 200,
     show_layer_activations: bool = False,
     show_trainable: bool = False,
-    splines: Any = "ortho",
+    splines: str = "ortho",
     **kwargs: Any,
 ) -> Any:
     """Converts a Keras model to dot format and save to a file.
@@ -546,12 +561,12 @@ def plot_model(
 
 def progbar(
     target: Any,
-    width: Any = 20,
-    verbose: Any = 1,
-    interval: Any = 0.05,
+    width: int = 20,
+    verbose: int | str = 1,
+    interval: float | TensorLike = 0.05,
     stateful_metrics: Any | None = None,
     stateless_metrics: Any | None = None,
-    unit_name: Any = "step",
+    unit_name: str = "step",
 ) -> keras.utils.Progbar:
     """Displays a progress bar.
 
@@ -562,7 +577,7 @@ def progbar(
     )
 
 
-def set_random_seed(seed: Any) -> Any:
+def set_random_seed(seed: Seed) -> Any:
     """Sets all random seeds (Python, NumPy, and backend framework, e.g. TF).
 
     Wraps `keras.utils.set_random_seed`, added in Keras 3.0.0.
@@ -575,7 +590,7 @@ def split_dataset(
     left_size: Any | None = None,
     right_size: Any | None = None,
     shuffle: bool = False,
-    seed: Any | None = None,
+    seed: Seed | None = None,
     preferred_backend: Any | None = None,
 ) -> Any:
     """Splits a dataset into a left half and a right half (e.g. train / test).
@@ -587,7 +602,7 @@ def split_dataset(
     )
 
 
-def standardize_dtype(dtype: Any) -> Any:
+def standardize_dtype(dtype: DTypeLike) -> Any:
     """See the upstream documentation.
 
     Wraps `keras.utils.standardize_dtype`, added in Keras 3.1.0.
@@ -596,19 +611,19 @@ def standardize_dtype(dtype: Any) -> Any:
 
 
 def text_dataset_from_directory(
-    directory: Any,
-    labels: Any = "inferred",
-    label_mode: Any = "int",
+    directory: PathLike,
+    labels: str = "inferred",
+    label_mode: str = "int",
     class_names: Any | None = None,
-    batch_size: Any = 32,
-    max_length: Any | None = None,
+    batch_size: int = 32,
+    max_length: int | None = None,
     shuffle: bool = True,
-    seed: Any | None = None,
+    seed: Seed | None = None,
     validation_split: Any | None = None,
     subset: Any | None = None,
     follow_links: bool = False,
-    format: Any = "tf",
-    verbose: bool = True,
+    format: str = "tf",
+    verbose: int | str = True,
 ) -> Any:
     """Generates a dataset from text files in a directory.
 
@@ -632,17 +647,17 @@ def text_dataset_from_directory(
 
 
 def timeseries_dataset_from_array(
-    data: Any,
-    targets: Any,
-    sequence_length: Any,
-    sequence_stride: Any = 1,
-    sampling_rate: Any = 1,
-    batch_size: Any = 128,
+    data: TensorLike,
+    targets: TensorLike,
+    sequence_length: IntOrTuple,
+    sequence_stride: IntOrTuple = 1,
+    sampling_rate: int | TensorLike = 1,
+    batch_size: int = 128,
     shuffle: bool = False,
-    seed: Any | None = None,
+    seed: Seed | None = None,
     start_index: Any | None = None,
     end_index: Any | None = None,
-    format: Any = "tf",
+    format: str = "tf",
 ) -> Any:
     """Creates a dataset of sliding windows over a timeseries provided as array.
 
@@ -663,7 +678,7 @@ def timeseries_dataset_from_array(
     )
 
 
-def to_categorical(x: Any, num_classes: Any | None = None) -> Any:
+def to_categorical(x: TensorLike, num_classes: int | None = None) -> Any:
     """Converts a class vector (integers) to binary class matrix.
 
     Wraps `keras.utils.to_categorical`, added in Keras 3.0.0.
@@ -671,7 +686,7 @@ def to_categorical(x: Any, num_classes: Any | None = None) -> Any:
     return upstream("keras.utils.to_categorical", "3.0.0")(x, num_classes)
 
 
-def unpack_x_y_sample_weight(data: Any) -> Any:
+def unpack_x_y_sample_weight(data: TensorLike) -> Any:
     """Unpacks user-provided data tuple.
 
     Wraps `keras.utils.unpack_x_y_sample_weight`, added in Keras 3.0.0.

@@ -1,0 +1,115 @@
+"""`python -m generator coverage` and `python -m generator typing-report`: the binding's figures.
+
+Coverage reads only the store and the spec. The typing report also runs pyright (strict mode on
+generated/keras3, and --verifytypes on an installed-style copy, since pyright does not follow an
+editable install there).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from generator.binding import Binding
+from generator.render import PACKAGE
+from generator.typing_rules import IMPRECISE
+
+REPO = Path(__file__).resolve().parent.parent
+PYRIGHT = Path(sys.executable).with_name("pyright")
+
+
+@dataclass(frozen=True)
+class TypingFigures:
+    parameters: int
+    precise: int
+    pyright_errors: int
+    exported: int
+    known: int
+
+    @property
+    def precise_share(self) -> float:
+        return self.precise / self.parameters if self.parameters else 1.0
+
+    @property
+    def known_share(self) -> float:
+        return self.known / self.exported if self.exported else 0.0
+
+
+def typed_parameters(binding: Binding) -> tuple[int, int]:
+    """(parameters, those typed more precisely than Any/object); the composition and
+    y_true/y_pred arguments and *args/**kwargs are not upstream's typed parameters."""
+    params = [p for w in binding.wrappers for p in w.params
+              if p.forward != "none" and p.kind not in ("var_positional", "var_keyword")]
+    return len(params), sum(p.annotation not in IMPRECISE for p in params)
+
+
+def pyright_strict_errors() -> tuple[int, list[str]]:
+    result = subprocess.run([str(PYRIGHT), "--outputjson"], cwd=REPO, capture_output=True, text=True)
+    report = json.loads(result.stdout)
+    errors = [f"{d['file']}:{d['range']['start']['line'] + 1}: {d['message'].splitlines()[0]}"
+              for d in report["generalDiagnostics"] if d["severity"] == "error"]
+    return report["summary"]["errorCount"], errors
+
+
+def verify_types() -> tuple[int, int]:
+    """(exported symbols, those with known types) from `pyright --verifytypes keras3`."""
+    with tempfile.TemporaryDirectory(prefix="keras3-verify-") as folder:
+        shutil.copytree(PACKAGE, Path(folder) / "keras3", ignore=shutil.ignore_patterns("__pycache__"))
+        env = {**os.environ, "PYTHONPATH": folder}
+        result = subprocess.run([str(PYRIGHT), "--verifytypes", "keras3", "--ignoreexternal", "--outputjson",
+                                 "--pythonpath", sys.executable], cwd=folder, env=env, capture_output=True, text=True)
+    completeness = json.loads(result.stdout)["typeCompleteness"]
+    return completeness["exportedSymbolCounts"]["withKnownType"] + completeness["exportedSymbolCounts"][
+        "withAmbiguousType"] + completeness["exportedSymbolCounts"]["withUnknownType"], completeness[
+        "exportedSymbolCounts"]["withKnownType"]
+
+
+def typing_figures(binding: Binding) -> TypingFigures:
+    parameters, precise = typed_parameters(binding)
+    errors, _ = pyright_strict_errors()
+    exported, known = verify_types()
+    return TypingFigures(parameters, precise, errors, exported, known)
+
+
+def print_typing_report(binding: Binding) -> int:
+    figures = typing_figures(binding)
+    console = Console(highlight=False, width=110)
+    table = Table(title=f"keras3 typing, from the snapshot of Keras {binding.keras_version}", title_justify="left")
+    for column in ("figure", "measured", "target"):
+        table.add_column(column)
+    table.add_row("pyright --strict errors on generated/keras3", str(figures.pyright_errors), "0")
+    table.add_row("pyright --verifytypes: exported symbols with known type",
+                  f"{figures.known}/{figures.exported} ({figures.known_share:.1%})", "100%")
+    table.add_row("parameters typed more precisely than Any/object",
+                  f"{figures.precise}/{figures.parameters} ({figures.precise_share:.1%})", "≥ 85%")
+    console.print(table)
+    ok = figures.pyright_errors == 0 and figures.known == figures.exported and figures.precise_share >= 0.85
+    return 0 if ok else 1
+
+
+def print_coverage(binding: Binding) -> int:
+    console = Console(highlight=False, width=110)
+    wrapped = Counter(w.family for w in binding.wrappers)
+    table = Table(title=f"keras3 coverage of Keras {binding.keras_version}", title_justify="left")
+    for column in ("family (keras3 module)", "wrappers"):
+        table.add_column(column)
+    for family in binding.families:
+        table.add_row(family, str(wrapped.get(family, 0)))
+    table.add_row("[bold]wrapped[/]", str(len(binding.wrappers)))
+    table.add_row("subclassing bases re-exported", str(len(binding.bases)))
+    table.add_row("skipped, each with its reason", str(len(binding.skipped)))
+    table.add_row("public callables neither wrapped nor skipped", str(len(binding.uncovered)))
+    console.print(table)
+    for path in binding.uncovered:
+        console.print(f"[red]not covered:[/] {path}")
+    return 0 if not binding.uncovered else 1

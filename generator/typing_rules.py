@@ -1,0 +1,102 @@
+"""Parameter types for the wrappers, from the rules in generator/spec/types.toml.
+
+A pure function of (parameter name, upstream default, family): rules are data, tried in order.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+RULES_FILE = Path(__file__).resolve().parent / "spec" / "types.toml"
+
+# Names an annotation may use, and where each comes from (for the generated module's imports).
+TYPES_MODULE_NAMES = frozenset({
+    "ActivationLike", "Axis", "BackendTensor", "ConstraintLike", "DTypeLike", "DataFormat",
+    "InitializerLike", "IntOrTuple", "LearningRateLike", "LossLike", "Name", "Padding", "PathLike",
+    "Reduction", "RegularizerLike", "Seed", "ShapeLike", "TensorLike",
+})
+TYPING_NAMES = {"Literal": "typing", "Callable": "collections.abc", "Mapping": "collections.abc",
+                "Sequence": "collections.abc"}
+_STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
+_IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z_0-9]*\b")
+IMPRECISE = frozenset({"Any", "Any | None", "object", "object | None"})
+
+
+class TypeRuleError(ValueError):
+    """types.toml is malformed; the message names the file and rule."""
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    names: frozenset[str]
+    suffixes: tuple[str, ...]
+    families: frozenset[str]
+    defaults: frozenset[str]
+    type: str
+
+    def matches(self, name: str, default_kind: str | None, family: str) -> bool:
+        if self.families and family not in self.families:
+            return False
+        if self.defaults and default_kind not in self.defaults:
+            return False
+        if self.names or self.suffixes:
+            return name in self.names or name.endswith(self.suffixes)
+        return True
+
+
+@cache
+def load_rules(path: Path = RULES_FILE) -> tuple[TypeRule, ...]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise TypeRuleError(f"{path}: {error}") from None
+    rules = []
+    for number, raw in enumerate(data.get("rule", []), start=1):
+        if "type" not in raw:
+            raise TypeRuleError(f"{path}: rule {number} has no type")
+        unknown = used_names(raw["type"]) - TYPES_MODULE_NAMES - TYPING_NAMES.keys() - _BUILTINS
+        if unknown:
+            raise TypeRuleError(f"{path}: rule {number} uses unknown names {sorted(unknown)}")
+        rules.append(TypeRule(frozenset(raw.get("names", ())), tuple(raw.get("suffixes", ())),
+                              frozenset(raw.get("families", ())), frozenset(raw.get("defaults", ())),
+                              raw["type"]))
+    return tuple(rules)
+
+
+# Besides keras3.types and typing: builtins, and `keras.…` names (one identifier per dotted part).
+_BUILTINS = frozenset({"Any", "None", "int", "float", "str", "bool", "bytes", "tuple", "list", "dict",
+                       "keras", "Model", "Layer"})
+
+
+def default_kind(default: str | None) -> str | None:
+    """"bool", "int", "float", "str", "tuple" or "None" for a literal default; None otherwise."""
+    if default is None:
+        return None
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError):
+        return None
+    for kind, types in (("None", type(None)), ("bool", bool), ("int", int), ("float", float), ("str", str),
+                        ("tuple", (tuple, list))):
+        if isinstance(value, types):
+            return kind
+    return None
+
+
+def annotate(name: str, default: str | None, family: str, rules: tuple[TypeRule, ...] | None = None) -> str:
+    kind = default_kind(default)
+    for rule in rules if rules is not None else load_rules():
+        if rule.matches(name, kind, family):
+            admits_none = "None" in used_names(rule.type)
+            return rule.type if (kind != "None" or admits_none) else f"{rule.type} | None"
+    return "Any | None" if kind == "None" else "Any"
+
+
+def used_names(annotation: str) -> set[str]:
+    """Identifiers an annotation refers to (`Literal['avg', 'max']` refers to Literal only)."""
+    return set(_IDENTIFIER.findall(_STRING.sub("", annotation)))

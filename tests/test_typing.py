@@ -1,0 +1,85 @@
+"""Types: strict pyright on the package, full type completeness, precise parameters, and a checker
+that actually helps a user (catches a wrong argument, knows what a layer wrapper returns)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generator.package import build
+from generator.reports import PYRIGHT, pyright_strict_errors, typed_parameters, verify_types
+from generator.typing_rules import TypeRuleError, annotate, default_kind, load_rules
+
+
+def test_pyright_strict_reports_no_error_on_the_package():
+    count, errors = pyright_strict_errors()
+    assert count == 0, "\n".join(errors[:20])
+
+
+def test_every_exported_symbol_has_a_known_type():
+    exported, known = verify_types()
+    assert exported > 800 and known == exported
+
+
+def test_at_least_85_percent_of_parameters_are_typed_more_precisely_than_any(store):
+    binding, _ = build(store, "3.15.1")
+    parameters, precise = typed_parameters(binding)
+    assert precise / parameters >= 0.85, f"{precise}/{parameters}"
+
+
+USER_CODE = """
+from keras3 import keras_model_sequential, layer_conv_2d, layer_dense, op_add
+
+model = keras_model_sequential()
+reveal_type(layer_dense(units=4))
+reveal_type(layer_dense(model, units=4))
+op_add(1, 2, padding_typo=1)
+layer_dense(units=4, use_bias="yes")
+layer_conv_2d(filters=2, kernel_size=3, data_format="channels_middle")
+op_add(1)
+"""
+
+
+@pytest.fixture(scope="module")
+def checked_user_code(tmp_path_factory) -> list[dict]:
+    folder = tmp_path_factory.mktemp("user")
+    (folder / "user.py").write_text(textwrap.dedent(USER_CODE))
+    result = subprocess.run([str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, "user.py"],
+                            cwd=folder, capture_output=True, text=True)
+    return json.loads(result.stdout)["generalDiagnostics"]
+
+
+def messages_on(diagnostics: list[dict], line: int) -> str:
+    return " ".join(d["message"] for d in diagnostics if d["range"]["start"]["line"] + 1 == line)
+
+
+def test_the_checker_knows_what_a_layer_wrapper_returns(checked_user_code):
+    assert '"Dense"' in messages_on(checked_user_code, 5)
+    assert '"Sequential"' in messages_on(checked_user_code, 6)
+
+
+def test_the_checker_catches_wrong_arguments(checked_user_code):
+    assert "padding_typo" in messages_on(checked_user_code, 7)
+    assert "use_bias" in messages_on(checked_user_code, 8)
+    assert "channels_middle" in messages_on(checked_user_code, 9)  # a Literal catches a typo
+    assert "x2" in messages_on(checked_user_code, 10)
+
+
+def test_rules_take_names_before_defaults_and_admit_none_defaults():
+    assert annotate("kernel_initializer", "'glorot_uniform'", "layers") == "InitializerLike"
+    assert annotate("axis", "None", "ops") == "Axis | None"
+    assert annotate("something_new", "True", "layers") == "bool"
+    assert annotate("something_new", None, "layers") == "Any"
+    assert default_kind("(1, 1)") == "tuple" and default_kind("<object object>") is None
+
+
+def test_a_rule_naming_an_unknown_type_is_refused(tmp_path):
+    rules = tmp_path / "types.toml"
+    rules.write_text('[[rule]]\nnames = ["x"]\ntype = "TensorLke"\n')
+    with pytest.raises(TypeRuleError, match=r"types\.toml: rule 1 uses unknown names \['TensorLke'\]"):
+        load_rules(Path(rules))
