@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from generator.model import Parameter, Snapshot, Symbol
 from generator.naming import NamingSpec, wrapper_name
+from generator.overrides import OVERRIDES_FILE, Override
 from generator.typing_rules import annotate
 
 SPEC_DIR = Path(__file__).resolve().parent / "spec"
@@ -116,6 +117,7 @@ class Wrapper:
     function: str | None = None  # dual shape: the function counterpart's path
     member: str | None = None  # member shape: the class method called on `upstream`
     aliases: tuple[str, ...] = ()
+    overridden: bool = False  # hand-written in keras3/overrides.py; the module re-exports it
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,8 @@ class Binding:
 
 
 def build_binding(
-    snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec, added_in: Mapping[str, str], digest: str
+    snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec, added_in: Mapping[str, str], digest: str,
+    overrides: Iterable[Override] = (),
 ) -> Binding:
     _check_spec_names(snapshot, spec)
     wrappers: list[Wrapper] = []
@@ -160,6 +163,7 @@ def build_binding(
         wrappers.append(_wrapper(name, family, symbols, added_in, snapshot.keras_version))
     wrappers += _member_wrappers(snapshot, spec, naming, added_in)
     _check_unique_names(wrappers)
+    wrappers = _apply_overrides(wrappers, overrides)
     return Binding(
         keras_version=snapshot.keras_version,
         snapshot_digest=digest,
@@ -178,6 +182,19 @@ def _check_spec_names(snapshot: Snapshot, spec: BindingSpec) -> None:
     missing = sorted(p for p in named if p not in snapshot.symbols)
     if missing:
         raise SpecError(f"{spec.source}: names symbols Keras {snapshot.keras_version} lacks: {', '.join(missing)}")
+
+
+def _apply_overrides(wrappers: list[Wrapper], overrides: Iterable[Override]) -> list[Wrapper]:
+    by_name = {w.name: w for w in wrappers}
+    for o in overrides:
+        wrapper = by_name.get(o.name)
+        if wrapper is None:
+            raise SpecError(f"{OVERRIDES_FILE}:{o.line}: override {o.name} replaces no generated wrapper")
+        if wrapper.upstream != o.upstream:
+            raise SpecError(f"{OVERRIDES_FILE}:{o.line}: override {o.name} says it wraps {o.upstream}, "
+                            f"but {o.name} wraps {wrapper.upstream}")
+        by_name[o.name] = replace(wrapper, overridden=True)
+    return list(by_name.values())
 
 
 def _check_unique_names(wrappers: Iterable[Wrapper]) -> None:

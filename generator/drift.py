@@ -17,8 +17,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from generator.diff import Finding, diff_snapshots
+from generator.diff import Finding, compare_symbols, diff_snapshots
 from generator.model import Snapshot
+from generator.overrides import Override, read_overrides
 from generator.report import render, summary_line
 from generator.store import SnapshotStore, encode_snapshot
 
@@ -117,14 +118,47 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
     if result.representation_differs:
         console.print("[red]drift:[/] the installed Keras gives the same API but different snapshot bytes; "
                       f"retake it with `make snapshot VERSION={live.keras_version}` and commit")
+    for stale in stale_overrides(store, release):
+        console.print(f"[red]override {stale.override.name}[/] ({stale.override.upstream}) is tethered to "
+                      f"{stale.override.tethered_to}{f' (Keras {stale.since})' if stale.since else ''}; upstream is now "
+                      f"{stale.current} (Keras {release}). Review it, then set tethered_to=\"{stale.current}\".")
+        if stale.findings:
+            render(list(stale.findings), stale.since or "tether", release, fmt, sys.stdout)
     generated = _generated_differences(store, release)
     for problem in generated:
         console.print(f"[red]generated/keras3/{problem}[/]; run `make regenerate` (never edit generated files)")
-    ok = result.ok and not generated
+    ok = result.ok and not generated and not stale_overrides(store, release)
     verdict = "[green]in step[/]" if ok else "[bold red]out of step[/]"
     console.print(f"drift check, installed Keras {live.keras_version} against stored {release}: {verdict} "
                   f"({summary_line(result.findings)}; {len(result.accepted)} accepted by the allowlist)")
     return 0 if ok else 1
+
+
+@dataclass(frozen=True)
+class StaleOverride:
+    override: Override
+    current: str | None  # the upstream record hash now (None: the symbol is gone)
+    since: str | None  # the newest stored release whose record matches the tether
+    findings: tuple[Finding, ...]  # the upstream symbol's changes since then
+
+
+def stale_overrides(store: SnapshotStore, release: str,
+                    overrides: Sequence[Override] | None = None) -> list[StaleOverride]:
+    """Overrides whose upstream symbol changed since the snapshot they were tethered to."""
+    stale = []
+    for override in read_overrides() if overrides is None else overrides:
+        current = store.index(release).get(override.upstream)
+        if current == override.tethered_to:
+            continue
+        since = next((r for r in reversed(store.releases())
+                      if store.index(r).get(override.upstream) == override.tethered_to), None)
+        findings: tuple[Finding, ...] = ()
+        before = store.symbol(since, override.upstream) if since else None
+        now = store.symbol(release, override.upstream)
+        if before is not None and now is not None:
+            findings = tuple(compare_symbols(before, now, since or "", release))
+        stale.append(StaleOverride(override, current, since, findings))
+    return stale
 
 
 def _generated_differences(store: SnapshotStore, release: str) -> list[str]:

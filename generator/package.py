@@ -11,6 +11,7 @@ import hashlib
 from generator.binding import Binding, BindingSpec, build_binding, load_binding_spec
 from generator.history import added_in_all
 from generator.naming import load_naming_spec
+from generator.overrides import read_overrides
 from generator.render import emit, format_files
 from generator.store import SnapshotStore
 
@@ -22,7 +23,7 @@ def snapshot_digest(store: SnapshotStore, version: str) -> str:
 def build(store: SnapshotStore, version: str) -> tuple[Binding, BindingSpec]:
     spec = load_binding_spec()
     binding = build_binding(store.load(version), spec, load_naming_spec(), added_in_all(store),
-                            snapshot_digest(store, version))
+                            snapshot_digest(store, version), read_overrides())
     return binding, spec
 
 

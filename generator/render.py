@@ -85,8 +85,9 @@ def emit(binding: Binding, spec: BindingSpec, templates: Path = TEMPLATES) -> di
         wrappers = binding.by_family(family.module)
         if not wrappers:
             continue
-        shapes_used = {w.shape for w in wrappers}
-        needs_given = any(p.omit_when_missing for w in wrappers for p in w.params)
+        generated = [w for w in wrappers if not w.overridden]
+        shapes_used = {w.shape for w in generated}
+        needs_given = any(p.omit_when_missing for w in generated for p in w.params)
         runtime_imports = sorted(
             {"upstream"}
             | ({"compose_layer"} if "layer" in shapes_used else set())
@@ -96,7 +97,8 @@ def emit(binding: Binding, spec: BindingSpec, templates: Path = TEMPLATES) -> di
         files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
             shapes_used=shapes_used, needs_given=needs_given, runtime_imports=runtime_imports,
-            annotation_imports=annotation_imports(wrappers),
+            annotation_imports=annotation_imports(generated), generated=generated,
+            overridden=[w.name for w in wrappers if w.overridden],
         )
         families.append({"module": family.module, "names": [w.name for w in wrappers]})
     files["__init__.py"] = env.get_template("__init__.py.j2").render(

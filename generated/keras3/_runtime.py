@@ -28,19 +28,21 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 __all__ = [
     "BACKENDS",
     "OPTIONAL_BACKENDS",
     "KerasVersionError",
+    "MISSING",
     "backend",
     "call_or_instance",
     "compose_layer",
     "keras",
+    "override",
     "upstream",
     "use_backend",
     "valid_backends",
@@ -384,6 +386,23 @@ def _set_backend(current: ModuleType, name: str) -> None:
 # --------------------------------------------------------------------------------------
 # Composition helpers used by the generated wrappers
 # --------------------------------------------------------------------------------------
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def override(*, upstream: str, tethered_to: str) -> Callable[[_F], _F]:
+    """Mark a hand-written wrapper in keras3/overrides.py.
+
+    Changes nothing at run time; the generator reads the decorator's arguments (with libcst) to
+    re-export the function instead of generating it, and the drift check compares `tethered_to`
+    with the upstream symbol's current record hash.
+    """
+
+    def mark(function: _F) -> _F:
+        return function
+
+    return mark
 
 
 def compose_layer(object: Any, layer: Any) -> Any:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 from keras3._runtime import upstream
+from keras3.overrides import (
+    keras_model_sequential as keras_model_sequential,
+)  # hand-written, see keras3/overrides.py
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -124,16 +127,6 @@ def keras_model(*args: Any, **kwargs: Any) -> keras.Model:
     Wraps `keras.Model`, added in Keras 3.0.0.
     """
     return upstream("keras.Model", "3.0.0")(*args, **kwargs)
-
-
-def keras_model_sequential(
-    layers: Any | None = None, trainable: bool = True, name: str | None = None
-) -> keras.Sequential:
-    """`Sequential` groups a linear stack of layers into a `Model`.
-
-    Wraps `keras.Sequential`, added in Keras 3.0.0.
-    """
-    return upstream("keras.Sequential", "3.0.0")(layers, trainable, name)
 
 
 def load_model(
