@@ -32,7 +32,7 @@ __all__ = [
 
 def callback_backup_and_restore(
     backup_dir: Any,
-    save_freq: str = "epoch",
+    save_freq: int | str = "epoch",
     double_checkpoint: bool = False,
     delete_checkpoint: bool = True,
 ) -> keras.callbacks.BackupAndRestore:
@@ -122,7 +122,7 @@ def callback_model_checkpoint(
     save_best_only: bool = False,
     save_weights_only: bool = False,
     mode: str = "auto",
-    save_freq: str = "epoch",
+    save_freq: int | str = "epoch",
     initial_value_threshold: Any | None = None,
 ) -> keras.callbacks.ModelCheckpoint:
     """Callback to save the Keras model or model weights at some frequency.
@@ -147,7 +147,7 @@ def callback_orbax_checkpoint(
     verbose: int | str = 0,
     save_best_only: bool = False,
     mode: str = "auto",
-    save_freq: str = "epoch",
+    save_freq: int | str = "epoch",
     initial_value_threshold: Any | None = None,
     max_to_keep: int | TensorLike = 1,
     save_on_background: bool = True,
@@ -229,7 +229,7 @@ def callback_tensorboard(
     write_graph: bool = True,
     write_images: bool = False,
     write_steps_per_second: bool = False,
-    update_freq: str = "epoch",
+    update_freq: int | str = "epoch",
     profile_batch: int | TensorLike = 0,
     embeddings_freq: int | TensorLike = 0,
     embeddings_metadata: Any | None = None,

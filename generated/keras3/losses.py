@@ -48,7 +48,7 @@ def loss_binary_crossentropy(
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0.0,
     axis: Axis = -1,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "binary_crossentropy",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -83,7 +83,7 @@ def loss_binary_focal_crossentropy(
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0.0,
     axis: Axis = -1,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "binary_focal_crossentropy",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -118,7 +118,7 @@ def loss_categorical_crossentropy(
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0.0,
     axis: Axis = -1,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "categorical_crossentropy",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -152,7 +152,7 @@ def loss_categorical_focal_crossentropy(
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0.0,
     axis: Axis = -1,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "categorical_focal_crossentropy",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -184,7 +184,7 @@ def loss_categorical_generalized_cross_entropy(
     y_pred: Any = None,
     *,
     q: float | TensorLike = 0.5,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "categorical_generalized_cross_entropy",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -206,7 +206,7 @@ def loss_categorical_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "categorical_hinge",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -231,7 +231,7 @@ def loss_circle(
     gamma: float | TensorLike = 80.0,
     margin: float | TensorLike = 0.4,
     remove_diagonal: bool = True,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "circle",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -261,7 +261,7 @@ def loss_cosine_similarity(
     y_pred: Any = None,
     *,
     axis: Axis = -1,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "cosine_similarity",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -283,7 +283,7 @@ def loss_ctc(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "ctc",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -313,7 +313,7 @@ def loss_dice(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "dice",
     axis: Axis | None = None,
     dtype: DTypeLike | None = None,
@@ -344,7 +344,7 @@ def loss_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "hinge",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -367,7 +367,7 @@ def loss_huber(
     y_pred: Any = None,
     *,
     delta: float | TensorLike = 1.0,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "huber_loss",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -389,7 +389,7 @@ def loss_kl_divergence(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "kl_divergence",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -411,7 +411,7 @@ def loss_log_cosh(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "log_cosh",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -433,7 +433,7 @@ def loss_mean_absolute_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "mean_absolute_error",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -455,7 +455,7 @@ def loss_mean_absolute_percentage_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "mean_absolute_percentage_error",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -477,7 +477,7 @@ def loss_mean_squared_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "mean_squared_error",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -499,7 +499,7 @@ def loss_mean_squared_logarithmic_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "mean_squared_logarithmic_error",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -521,7 +521,7 @@ def loss_poisson(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "poisson",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -553,7 +553,7 @@ def loss_sparse_categorical_crossentropy(
     *,
     from_logits: bool = False,
     ignore_class: int | None = None,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     axis: Axis = -1,
     name: str = "sparse_categorical_crossentropy",
     dtype: DTypeLike | None = None,
@@ -583,7 +583,7 @@ def loss_squared_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "squared_hinge",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -607,7 +607,7 @@ def loss_tversky(
     *,
     alpha: float | TensorLike = 0.5,
     beta: float | TensorLike = 0.5,
-    reduction: Reduction = "sum_over_batch_size",
+    reduction: Reduction | None = "sum_over_batch_size",
     name: str = "tversky",
     axis: Axis | None = None,
     dtype: DTypeLike | None = None,

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
         DataFormat,
         IntOrTuple,
         Padding,
-        Reduction,
         Seed,
         ShapeLike,
         TensorLike,
@@ -2905,7 +2904,7 @@ def op_scatter(indices: TensorLike, values: TensorLike, shape: ShapeLike) -> Any
 
 
 def op_scatter_update(
-    inputs: TensorLike, indices: TensorLike, updates: TensorLike, reduction: Reduction | None = None
+    inputs: TensorLike, indices: TensorLike, updates: TensorLike, reduction: Any | None = None
 ) -> Any:
     """Update inputs via updates at scattered (sparse) indices.
 

@@ -49,8 +49,8 @@ class BackendDType(Protocol):
 #: A shape: a tuple of dimensions, `None` for an unknown one.
 ShapeLike: TypeAlias = "Sequence[int | None] | int"
 
-#: One axis or several.
-Axis: TypeAlias = "int | Sequence[int]"
+#: One axis or several, or None (all axes, or "no axis" where Keras takes that).
+Axis: TypeAlias = "int | Sequence[int] | None"
 
 #: An int, or one int per spatial dimension (kernel sizes, strides, dilation rates...).
 IntOrTuple: TypeAlias = "int | Sequence[int]"
