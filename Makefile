@@ -24,9 +24,11 @@ regenerate: $(STAMP)
 drift-check: $(STAMP)
 	$(PYTHON) -m generator drift-check
 
-## test: the whole test suite on real backends
+## test: the whole test suite on real backends; tests/backends once per backend (the matrix)
 test: $(STAMP)
-	$(PYTHON) -m pytest -n 2
+	$(PYTHON) -m pytest -n 2 --ignore=tests/backends
+	for b in jax torch tensorflow numpy; do \
+	  KERAS_BACKEND=$$b $(PYTHON) -m pytest -n 2 tests/backends -p no:cacheprovider || exit 1; done
 
 ## bench: print speed figures with what each is compared against
 bench: $(STAMP)
