@@ -89,7 +89,8 @@ def emit(binding: Binding, spec: BindingSpec, templates: Path = TEMPLATES) -> di
         shapes_used = {w.shape for w in generated}
         needs_given = any(p.omit_when_missing for w in generated for p in w.params)
         runtime_imports = sorted(
-            {"upstream"}
+            ({"bind"} if shapes_used & {"function", "constructor"} else set())
+            | ({"upstream"} if shapes_used & {"layer", "dual", "member"} else set())
             | ({"compose_layer"} if "layer" in shapes_used else set())
             | ({"call_or_instance"} if "dual" in shapes_used else set())
             | ({"MISSING"} if needs_given else set())

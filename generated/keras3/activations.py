@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -54,7 +54,10 @@ def activation_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
 
     Wraps `keras.activations.celu`, added in Keras 3.7.0.
     """
-    return upstream("keras.activations.celu", "3.7.0")(x, alpha)
+    return _activation_celu(x, alpha)
+
+
+_activation_celu = bind(globals(), "_activation_celu", "keras.activations.celu", "3.7.0")
 
 
 def activation_deserialize(
@@ -64,7 +67,12 @@ def activation_deserialize(
 
     Wraps `keras.activations.deserialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.deserialize", "3.0.0")(config, custom_objects)
+    return _activation_deserialize(config, custom_objects)
+
+
+_activation_deserialize = bind(
+    globals(), "_activation_deserialize", "keras.activations.deserialize", "3.0.0"
+)
 
 
 def activation_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
@@ -72,7 +80,10 @@ def activation_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
 
     Wraps `keras.activations.elu`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.elu", "3.0.0")(x, alpha)
+    return _activation_elu(x, alpha)
+
+
+_activation_elu = bind(globals(), "_activation_elu", "keras.activations.elu", "3.0.0")
 
 
 def activation_exponential(x: TensorLike) -> Any:
@@ -80,7 +91,12 @@ def activation_exponential(x: TensorLike) -> Any:
 
     Wraps `keras.activations.exponential`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.exponential", "3.0.0")(x)
+    return _activation_exponential(x)
+
+
+_activation_exponential = bind(
+    globals(), "_activation_exponential", "keras.activations.exponential", "3.0.0"
+)
 
 
 def activation_gelu(x: TensorLike, approximate: bool = False) -> Any:
@@ -88,7 +104,10 @@ def activation_gelu(x: TensorLike, approximate: bool = False) -> Any:
 
     Wraps `keras.activations.gelu`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.gelu", "3.0.0")(x, approximate)
+    return _activation_gelu(x, approximate)
+
+
+_activation_gelu = bind(globals(), "_activation_gelu", "keras.activations.gelu", "3.0.0")
 
 
 def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
@@ -96,7 +115,10 @@ def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> 
 
     Wraps `keras.activations.get`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.get", "3.0.0")(identifier)
+    return _activation_get(identifier)
+
+
+_activation_get = bind(globals(), "_activation_get", "keras.activations.get", "3.0.0")
 
 
 def activation_glu(x: TensorLike, axis: Axis = -1) -> Any:
@@ -104,7 +126,10 @@ def activation_glu(x: TensorLike, axis: Axis = -1) -> Any:
 
     Wraps `keras.activations.glu`, added in Keras 3.7.0.
     """
-    return upstream("keras.activations.glu", "3.7.0")(x, axis)
+    return _activation_glu(x, axis)
+
+
+_activation_glu = bind(globals(), "_activation_glu", "keras.activations.glu", "3.7.0")
 
 
 def activation_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
@@ -112,7 +137,12 @@ def activation_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
 
     Wraps `keras.activations.hard_shrink`, added in Keras 3.7.0.
     """
-    return upstream("keras.activations.hard_shrink", "3.7.0")(x, threshold)
+    return _activation_hard_shrink(x, threshold)
+
+
+_activation_hard_shrink = bind(
+    globals(), "_activation_hard_shrink", "keras.activations.hard_shrink", "3.7.0"
+)
 
 
 def activation_hard_sigmoid(x: TensorLike) -> Any:
@@ -120,7 +150,12 @@ def activation_hard_sigmoid(x: TensorLike) -> Any:
 
     Wraps `keras.activations.hard_sigmoid`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.hard_sigmoid", "3.0.0")(x)
+    return _activation_hard_sigmoid(x)
+
+
+_activation_hard_sigmoid = bind(
+    globals(), "_activation_hard_sigmoid", "keras.activations.hard_sigmoid", "3.0.0"
+)
 
 
 def activation_hard_silu(x: TensorLike) -> Any:
@@ -128,7 +163,12 @@ def activation_hard_silu(x: TensorLike) -> Any:
 
     Wraps `keras.activations.hard_silu`, added in Keras 3.0.1.
     """
-    return upstream("keras.activations.hard_silu", "3.0.1")(x)
+    return _activation_hard_silu(x)
+
+
+_activation_hard_silu = bind(
+    globals(), "_activation_hard_silu", "keras.activations.hard_silu", "3.0.1"
+)
 
 
 def activation_hard_tanh(x: TensorLike) -> Any:
@@ -136,7 +176,12 @@ def activation_hard_tanh(x: TensorLike) -> Any:
 
     Wraps `keras.activations.hard_tanh`, added in Keras 3.7.0.
     """
-    return upstream("keras.activations.hard_tanh", "3.7.0")(x)
+    return _activation_hard_tanh(x)
+
+
+_activation_hard_tanh = bind(
+    globals(), "_activation_hard_tanh", "keras.activations.hard_tanh", "3.7.0"
+)
 
 
 def activation_leaky_relu(x: TensorLike, negative_slope: float | TensorLike = 0.2) -> Any:
@@ -144,7 +189,12 @@ def activation_leaky_relu(x: TensorLike, negative_slope: float | TensorLike = 0.
 
     Wraps `keras.activations.leaky_relu`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.leaky_relu", "3.0.0")(x, negative_slope)
+    return _activation_leaky_relu(x, negative_slope)
+
+
+_activation_leaky_relu = bind(
+    globals(), "_activation_leaky_relu", "keras.activations.leaky_relu", "3.0.0"
+)
 
 
 def activation_linear(x: TensorLike) -> Any:
@@ -152,7 +202,10 @@ def activation_linear(x: TensorLike) -> Any:
 
     Wraps `keras.activations.linear`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.linear", "3.0.0")(x)
+    return _activation_linear(x)
+
+
+_activation_linear = bind(globals(), "_activation_linear", "keras.activations.linear", "3.0.0")
 
 
 def activation_log_sigmoid(x: TensorLike) -> Any:
@@ -160,7 +213,12 @@ def activation_log_sigmoid(x: TensorLike) -> Any:
 
     Wraps `keras.activations.log_sigmoid`, added in Keras 3.7.0.
     """
-    return upstream("keras.activations.log_sigmoid", "3.7.0")(x)
+    return _activation_log_sigmoid(x)
+
+
+_activation_log_sigmoid = bind(
+    globals(), "_activation_log_sigmoid", "keras.activations.log_sigmoid", "3.7.0"
+)
 
 
 def activation_log_softmax(x: TensorLike, axis: Axis = -1) -> Any:
@@ -168,7 +226,12 @@ def activation_log_softmax(x: TensorLike, axis: Axis = -1) -> Any:
 
     Wraps `keras.activations.log_softmax`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.log_softmax", "3.0.0")(x, axis)
+    return _activation_log_softmax(x, axis)
+
+
+_activation_log_softmax = bind(
+    globals(), "_activation_log_softmax", "keras.activations.log_softmax", "3.0.0"
+)
 
 
 def activation_mish(x: TensorLike) -> Any:
@@ -176,7 +239,10 @@ def activation_mish(x: TensorLike) -> Any:
 
     Wraps `keras.activations.mish`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.mish", "3.0.0")(x)
+    return _activation_mish(x)
+
+
+_activation_mish = bind(globals(), "_activation_mish", "keras.activations.mish", "3.0.0")
 
 
 def activation_relu(
@@ -189,7 +255,10 @@ def activation_relu(
 
     Wraps `keras.activations.relu`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.relu", "3.0.0")(x, negative_slope, max_value, threshold)
+    return _activation_relu(x, negative_slope, max_value, threshold)
+
+
+_activation_relu = bind(globals(), "_activation_relu", "keras.activations.relu", "3.0.0")
 
 
 def activation_relu6(x: TensorLike) -> Any:
@@ -197,7 +266,10 @@ def activation_relu6(x: TensorLike) -> Any:
 
     Wraps `keras.activations.relu6`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.relu6", "3.0.0")(x)
+    return _activation_relu6(x)
+
+
+_activation_relu6 = bind(globals(), "_activation_relu6", "keras.activations.relu6", "3.0.0")
 
 
 def activation_selu(x: TensorLike) -> Any:
@@ -205,7 +277,10 @@ def activation_selu(x: TensorLike) -> Any:
 
     Wraps `keras.activations.selu`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.selu", "3.0.0")(x)
+    return _activation_selu(x)
+
+
+_activation_selu = bind(globals(), "_activation_selu", "keras.activations.selu", "3.0.0")
 
 
 def activation_serialize(activation: ActivationLike) -> Any:
@@ -213,7 +288,12 @@ def activation_serialize(activation: ActivationLike) -> Any:
 
     Wraps `keras.activations.serialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.serialize", "3.0.0")(activation)
+    return _activation_serialize(activation)
+
+
+_activation_serialize = bind(
+    globals(), "_activation_serialize", "keras.activations.serialize", "3.0.0"
+)
 
 
 def activation_sigmoid(x: TensorLike) -> Any:
@@ -221,7 +301,10 @@ def activation_sigmoid(x: TensorLike) -> Any:
 
     Wraps `keras.activations.sigmoid`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.sigmoid", "3.0.0")(x)
+    return _activation_sigmoid(x)
+
+
+_activation_sigmoid = bind(globals(), "_activation_sigmoid", "keras.activations.sigmoid", "3.0.0")
 
 
 def activation_silu(x: TensorLike) -> Any:
@@ -229,7 +312,10 @@ def activation_silu(x: TensorLike) -> Any:
 
     Wraps `keras.activations.silu`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.silu", "3.0.0")(x)
+    return _activation_silu(x)
+
+
+_activation_silu = bind(globals(), "_activation_silu", "keras.activations.silu", "3.0.0")
 
 
 def activation_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
@@ -237,7 +323,12 @@ def activation_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
 
     Wraps `keras.activations.soft_shrink`, added in Keras 3.7.0.
     """
-    return upstream("keras.activations.soft_shrink", "3.7.0")(x, threshold)
+    return _activation_soft_shrink(x, threshold)
+
+
+_activation_soft_shrink = bind(
+    globals(), "_activation_soft_shrink", "keras.activations.soft_shrink", "3.7.0"
+)
 
 
 def activation_softmax(x: TensorLike, axis: Axis = -1) -> Any:
@@ -245,7 +336,10 @@ def activation_softmax(x: TensorLike, axis: Axis = -1) -> Any:
 
     Wraps `keras.activations.softmax`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.softmax", "3.0.0")(x, axis)
+    return _activation_softmax(x, axis)
+
+
+_activation_softmax = bind(globals(), "_activation_softmax", "keras.activations.softmax", "3.0.0")
 
 
 def activation_softplus(x: TensorLike) -> Any:
@@ -253,7 +347,12 @@ def activation_softplus(x: TensorLike) -> Any:
 
     Wraps `keras.activations.softplus`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.softplus", "3.0.0")(x)
+    return _activation_softplus(x)
+
+
+_activation_softplus = bind(
+    globals(), "_activation_softplus", "keras.activations.softplus", "3.0.0"
+)
 
 
 def activation_softsign(x: TensorLike) -> Any:
@@ -261,7 +360,12 @@ def activation_softsign(x: TensorLike) -> Any:
 
     Wraps `keras.activations.softsign`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.softsign", "3.0.0")(x)
+    return _activation_softsign(x)
+
+
+_activation_softsign = bind(
+    globals(), "_activation_softsign", "keras.activations.softsign", "3.0.0"
+)
 
 
 def activation_sparse_plus(x: TensorLike) -> Any:
@@ -269,7 +373,12 @@ def activation_sparse_plus(x: TensorLike) -> Any:
 
     Wraps `keras.activations.sparse_plus`, added in Keras 3.8.0.
     """
-    return upstream("keras.activations.sparse_plus", "3.8.0")(x)
+    return _activation_sparse_plus(x)
+
+
+_activation_sparse_plus = bind(
+    globals(), "_activation_sparse_plus", "keras.activations.sparse_plus", "3.8.0"
+)
 
 
 def activation_sparse_sigmoid(x: TensorLike) -> Any:
@@ -277,7 +386,12 @@ def activation_sparse_sigmoid(x: TensorLike) -> Any:
 
     Wraps `keras.activations.sparse_sigmoid`, added in Keras 3.10.0.
     """
-    return upstream("keras.activations.sparse_sigmoid", "3.10.0")(x)
+    return _activation_sparse_sigmoid(x)
+
+
+_activation_sparse_sigmoid = bind(
+    globals(), "_activation_sparse_sigmoid", "keras.activations.sparse_sigmoid", "3.10.0"
+)
 
 
 def activation_sparsemax(x: TensorLike, axis: Axis = -1) -> Any:
@@ -285,7 +399,12 @@ def activation_sparsemax(x: TensorLike, axis: Axis = -1) -> Any:
 
     Wraps `keras.activations.sparsemax`, added in Keras 3.8.0.
     """
-    return upstream("keras.activations.sparsemax", "3.8.0")(x, axis)
+    return _activation_sparsemax(x, axis)
+
+
+_activation_sparsemax = bind(
+    globals(), "_activation_sparsemax", "keras.activations.sparsemax", "3.8.0"
+)
 
 
 def activation_squareplus(x: TensorLike, b: TensorLike = 4) -> Any:
@@ -293,7 +412,12 @@ def activation_squareplus(x: TensorLike, b: TensorLike = 4) -> Any:
 
     Wraps `keras.activations.squareplus`, added in Keras 3.7.0.
     """
-    return upstream("keras.activations.squareplus", "3.7.0")(x, b)
+    return _activation_squareplus(x, b)
+
+
+_activation_squareplus = bind(
+    globals(), "_activation_squareplus", "keras.activations.squareplus", "3.7.0"
+)
 
 
 def activation_tanh(x: TensorLike) -> Any:
@@ -301,7 +425,10 @@ def activation_tanh(x: TensorLike) -> Any:
 
     Wraps `keras.activations.tanh`, added in Keras 3.0.0.
     """
-    return upstream("keras.activations.tanh", "3.0.0")(x)
+    return _activation_tanh(x)
+
+
+_activation_tanh = bind(globals(), "_activation_tanh", "keras.activations.tanh", "3.0.0")
 
 
 def activation_tanh_shrink(x: TensorLike) -> Any:
@@ -309,7 +436,12 @@ def activation_tanh_shrink(x: TensorLike) -> Any:
 
     Wraps `keras.activations.tanh_shrink`, added in Keras 3.7.0.
     """
-    return upstream("keras.activations.tanh_shrink", "3.7.0")(x)
+    return _activation_tanh_shrink(x)
+
+
+_activation_tanh_shrink = bind(
+    globals(), "_activation_tanh_shrink", "keras.activations.tanh_shrink", "3.7.0"
+)
 
 
 def activation_threshold(x: TensorLike, threshold: TensorLike, default_value: Any) -> Any:
@@ -317,4 +449,9 @@ def activation_threshold(x: TensorLike, threshold: TensorLike, default_value: An
 
     Wraps `keras.activations.threshold`, added in Keras 3.8.0.
     """
-    return upstream("keras.activations.threshold", "3.8.0")(x, threshold, default_value)
+    return _activation_threshold(x, threshold, default_value)
+
+
+_activation_threshold = bind(
+    globals(), "_activation_threshold", "keras.activations.threshold", "3.8.0"
+)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -103,7 +103,7 @@ def application_convnext_base(
 
     Wraps `keras.applications.convnext.ConvNeXtBase`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.convnext.ConvNeXtBase", "3.0.0")(
+    return _application_convnext_base(
         include_top,
         include_preprocessing,
         weights,
@@ -116,12 +116,25 @@ def application_convnext_base(
     )
 
 
+_application_convnext_base = bind(
+    globals(), "_application_convnext_base", "keras.applications.convnext.ConvNeXtBase", "3.0.0"
+)
+
+
 def application_convnext_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.convnext.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.convnext.decode_predictions", "3.0.0")(preds, top)
+    return _application_convnext_decode_predictions(preds, top)
+
+
+_application_convnext_decode_predictions = bind(
+    globals(),
+    "_application_convnext_decode_predictions",
+    "keras.applications.convnext.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_convnext_large(
@@ -139,7 +152,7 @@ def application_convnext_large(
 
     Wraps `keras.applications.convnext.ConvNeXtLarge`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.convnext.ConvNeXtLarge", "3.0.0")(
+    return _application_convnext_large(
         include_top,
         include_preprocessing,
         weights,
@@ -152,6 +165,11 @@ def application_convnext_large(
     )
 
 
+_application_convnext_large = bind(
+    globals(), "_application_convnext_large", "keras.applications.convnext.ConvNeXtLarge", "3.0.0"
+)
+
+
 def application_convnext_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
 ) -> Any:
@@ -159,7 +177,15 @@ def application_convnext_preprocess_input(
 
     Wraps `keras.applications.convnext.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.convnext.preprocess_input", "3.0.0")(x, data_format)
+    return _application_convnext_preprocess_input(x, data_format)
+
+
+_application_convnext_preprocess_input = bind(
+    globals(),
+    "_application_convnext_preprocess_input",
+    "keras.applications.convnext.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_convnext_small(
@@ -177,7 +203,7 @@ def application_convnext_small(
 
     Wraps `keras.applications.convnext.ConvNeXtSmall`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.convnext.ConvNeXtSmall", "3.0.0")(
+    return _application_convnext_small(
         include_top,
         include_preprocessing,
         weights,
@@ -188,6 +214,11 @@ def application_convnext_small(
         classifier_activation,
         name,
     )
+
+
+_application_convnext_small = bind(
+    globals(), "_application_convnext_small", "keras.applications.convnext.ConvNeXtSmall", "3.0.0"
+)
 
 
 def application_convnext_tiny(
@@ -205,7 +236,7 @@ def application_convnext_tiny(
 
     Wraps `keras.applications.convnext.ConvNeXtTiny`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.convnext.ConvNeXtTiny", "3.0.0")(
+    return _application_convnext_tiny(
         include_top,
         include_preprocessing,
         weights,
@@ -216,6 +247,11 @@ def application_convnext_tiny(
         classifier_activation,
         name,
     )
+
+
+_application_convnext_tiny = bind(
+    globals(), "_application_convnext_tiny", "keras.applications.convnext.ConvNeXtTiny", "3.0.0"
+)
 
 
 def application_convnext_xlarge(
@@ -233,7 +269,7 @@ def application_convnext_xlarge(
 
     Wraps `keras.applications.convnext.ConvNeXtXLarge`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.convnext.ConvNeXtXLarge", "3.0.0")(
+    return _application_convnext_xlarge(
         include_top,
         include_preprocessing,
         weights,
@@ -244,6 +280,11 @@ def application_convnext_xlarge(
         classifier_activation,
         name,
     )
+
+
+_application_convnext_xlarge = bind(
+    globals(), "_application_convnext_xlarge", "keras.applications.convnext.ConvNeXtXLarge", "3.0.0"
+)
 
 
 def application_densenet121(
@@ -260,7 +301,7 @@ def application_densenet121(
 
     Wraps `keras.applications.densenet.DenseNet121`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.densenet.DenseNet121", "3.0.0")(
+    return _application_densenet121(
         include_top,
         weights,
         input_tensor,
@@ -270,6 +311,11 @@ def application_densenet121(
         classifier_activation,
         name,
     )
+
+
+_application_densenet121 = bind(
+    globals(), "_application_densenet121", "keras.applications.densenet.DenseNet121", "3.0.0"
+)
 
 
 def application_densenet169(
@@ -286,7 +332,7 @@ def application_densenet169(
 
     Wraps `keras.applications.densenet.DenseNet169`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.densenet.DenseNet169", "3.0.0")(
+    return _application_densenet169(
         include_top,
         weights,
         input_tensor,
@@ -296,6 +342,11 @@ def application_densenet169(
         classifier_activation,
         name,
     )
+
+
+_application_densenet169 = bind(
+    globals(), "_application_densenet169", "keras.applications.densenet.DenseNet169", "3.0.0"
+)
 
 
 def application_densenet201(
@@ -312,7 +363,7 @@ def application_densenet201(
 
     Wraps `keras.applications.densenet.DenseNet201`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.densenet.DenseNet201", "3.0.0")(
+    return _application_densenet201(
         include_top,
         weights,
         input_tensor,
@@ -324,12 +375,25 @@ def application_densenet201(
     )
 
 
+_application_densenet201 = bind(
+    globals(), "_application_densenet201", "keras.applications.densenet.DenseNet201", "3.0.0"
+)
+
+
 def application_densenet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.densenet.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.densenet.decode_predictions", "3.0.0")(preds, top)
+    return _application_densenet_decode_predictions(preds, top)
+
+
+_application_densenet_decode_predictions = bind(
+    globals(),
+    "_application_densenet_decode_predictions",
+    "keras.applications.densenet.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_densenet_preprocess_input(
@@ -339,7 +403,15 @@ def application_densenet_preprocess_input(
 
     Wraps `keras.applications.densenet.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.densenet.preprocess_input", "3.0.0")(x, data_format)
+    return _application_densenet_preprocess_input(x, data_format)
+
+
+_application_densenet_preprocess_input = bind(
+    globals(),
+    "_application_densenet_preprocess_input",
+    "keras.applications.densenet.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_efficientnet_b0(
@@ -356,7 +428,7 @@ def application_efficientnet_b0(
 
     Wraps `keras.applications.efficientnet.EfficientNetB0`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet.EfficientNetB0", "3.0.0")(
+    return _application_efficientnet_b0(
         include_top,
         weights,
         input_tensor,
@@ -366,6 +438,14 @@ def application_efficientnet_b0(
         classifier_activation,
         name,
     )
+
+
+_application_efficientnet_b0 = bind(
+    globals(),
+    "_application_efficientnet_b0",
+    "keras.applications.efficientnet.EfficientNetB0",
+    "3.0.0",
+)
 
 
 def application_efficientnet_b1(
@@ -382,7 +462,7 @@ def application_efficientnet_b1(
 
     Wraps `keras.applications.efficientnet.EfficientNetB1`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet.EfficientNetB1", "3.0.0")(
+    return _application_efficientnet_b1(
         include_top,
         weights,
         input_tensor,
@@ -392,6 +472,14 @@ def application_efficientnet_b1(
         classifier_activation,
         name,
     )
+
+
+_application_efficientnet_b1 = bind(
+    globals(),
+    "_application_efficientnet_b1",
+    "keras.applications.efficientnet.EfficientNetB1",
+    "3.0.0",
+)
 
 
 def application_efficientnet_b2(
@@ -408,7 +496,7 @@ def application_efficientnet_b2(
 
     Wraps `keras.applications.efficientnet.EfficientNetB2`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet.EfficientNetB2", "3.0.0")(
+    return _application_efficientnet_b2(
         include_top,
         weights,
         input_tensor,
@@ -418,6 +506,14 @@ def application_efficientnet_b2(
         classifier_activation,
         name,
     )
+
+
+_application_efficientnet_b2 = bind(
+    globals(),
+    "_application_efficientnet_b2",
+    "keras.applications.efficientnet.EfficientNetB2",
+    "3.0.0",
+)
 
 
 def application_efficientnet_b3(
@@ -434,7 +530,7 @@ def application_efficientnet_b3(
 
     Wraps `keras.applications.efficientnet.EfficientNetB3`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet.EfficientNetB3", "3.0.0")(
+    return _application_efficientnet_b3(
         include_top,
         weights,
         input_tensor,
@@ -444,6 +540,14 @@ def application_efficientnet_b3(
         classifier_activation,
         name,
     )
+
+
+_application_efficientnet_b3 = bind(
+    globals(),
+    "_application_efficientnet_b3",
+    "keras.applications.efficientnet.EfficientNetB3",
+    "3.0.0",
+)
 
 
 def application_efficientnet_b4(
@@ -460,7 +564,7 @@ def application_efficientnet_b4(
 
     Wraps `keras.applications.efficientnet.EfficientNetB4`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet.EfficientNetB4", "3.0.0")(
+    return _application_efficientnet_b4(
         include_top,
         weights,
         input_tensor,
@@ -470,6 +574,14 @@ def application_efficientnet_b4(
         classifier_activation,
         name,
     )
+
+
+_application_efficientnet_b4 = bind(
+    globals(),
+    "_application_efficientnet_b4",
+    "keras.applications.efficientnet.EfficientNetB4",
+    "3.0.0",
+)
 
 
 def application_efficientnet_b5(
@@ -486,7 +598,7 @@ def application_efficientnet_b5(
 
     Wraps `keras.applications.efficientnet.EfficientNetB5`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet.EfficientNetB5", "3.0.0")(
+    return _application_efficientnet_b5(
         include_top,
         weights,
         input_tensor,
@@ -496,6 +608,14 @@ def application_efficientnet_b5(
         classifier_activation,
         name,
     )
+
+
+_application_efficientnet_b5 = bind(
+    globals(),
+    "_application_efficientnet_b5",
+    "keras.applications.efficientnet.EfficientNetB5",
+    "3.0.0",
+)
 
 
 def application_efficientnet_b6(
@@ -512,7 +632,7 @@ def application_efficientnet_b6(
 
     Wraps `keras.applications.efficientnet.EfficientNetB6`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet.EfficientNetB6", "3.0.0")(
+    return _application_efficientnet_b6(
         include_top,
         weights,
         input_tensor,
@@ -522,6 +642,14 @@ def application_efficientnet_b6(
         classifier_activation,
         name,
     )
+
+
+_application_efficientnet_b6 = bind(
+    globals(),
+    "_application_efficientnet_b6",
+    "keras.applications.efficientnet.EfficientNetB6",
+    "3.0.0",
+)
 
 
 def application_efficientnet_b7(
@@ -538,7 +666,7 @@ def application_efficientnet_b7(
 
     Wraps `keras.applications.efficientnet.EfficientNetB7`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet.EfficientNetB7", "3.0.0")(
+    return _application_efficientnet_b7(
         include_top,
         weights,
         input_tensor,
@@ -550,12 +678,28 @@ def application_efficientnet_b7(
     )
 
 
+_application_efficientnet_b7 = bind(
+    globals(),
+    "_application_efficientnet_b7",
+    "keras.applications.efficientnet.EfficientNetB7",
+    "3.0.0",
+)
+
+
 def application_efficientnet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.efficientnet.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet.decode_predictions", "3.0.0")(preds, top)
+    return _application_efficientnet_decode_predictions(preds, top)
+
+
+_application_efficientnet_decode_predictions = bind(
+    globals(),
+    "_application_efficientnet_decode_predictions",
+    "keras.applications.efficientnet.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_efficientnet_preprocess_input(
@@ -565,7 +709,15 @@ def application_efficientnet_preprocess_input(
 
     Wraps `keras.applications.efficientnet.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet.preprocess_input", "3.0.0")(x, data_format)
+    return _application_efficientnet_preprocess_input(x, data_format)
+
+
+_application_efficientnet_preprocess_input = bind(
+    globals(),
+    "_application_efficientnet_preprocess_input",
+    "keras.applications.efficientnet.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_efficientnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
@@ -573,7 +725,15 @@ def application_efficientnet_v2_decode_predictions(preds: Any, top: IntOrTuple =
 
     Wraps `keras.applications.efficientnet_v2.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet_v2.decode_predictions", "3.0.0")(preds, top)
+    return _application_efficientnet_v2_decode_predictions(preds, top)
+
+
+_application_efficientnet_v2_decode_predictions = bind(
+    globals(),
+    "_application_efficientnet_v2_decode_predictions",
+    "keras.applications.efficientnet_v2.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_efficientnet_v2_preprocess_input(
@@ -583,7 +743,15 @@ def application_efficientnet_v2_preprocess_input(
 
     Wraps `keras.applications.efficientnet_v2.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet_v2.preprocess_input", "3.0.0")(x, data_format)
+    return _application_efficientnet_v2_preprocess_input(x, data_format)
+
+
+_application_efficientnet_v2_preprocess_input = bind(
+    globals(),
+    "_application_efficientnet_v2_preprocess_input",
+    "keras.applications.efficientnet_v2.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_efficientnet_v2b0(
@@ -601,7 +769,7 @@ def application_efficientnet_v2b0(
 
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2B0`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet_v2.EfficientNetV2B0", "3.0.0")(
+    return _application_efficientnet_v2b0(
         include_top,
         weights,
         input_tensor,
@@ -612,6 +780,14 @@ def application_efficientnet_v2b0(
         include_preprocessing,
         name,
     )
+
+
+_application_efficientnet_v2b0 = bind(
+    globals(),
+    "_application_efficientnet_v2b0",
+    "keras.applications.efficientnet_v2.EfficientNetV2B0",
+    "3.0.0",
+)
 
 
 def application_efficientnet_v2b1(
@@ -629,7 +805,7 @@ def application_efficientnet_v2b1(
 
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2B1`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet_v2.EfficientNetV2B1", "3.0.0")(
+    return _application_efficientnet_v2b1(
         include_top,
         weights,
         input_tensor,
@@ -640,6 +816,14 @@ def application_efficientnet_v2b1(
         include_preprocessing,
         name,
     )
+
+
+_application_efficientnet_v2b1 = bind(
+    globals(),
+    "_application_efficientnet_v2b1",
+    "keras.applications.efficientnet_v2.EfficientNetV2B1",
+    "3.0.0",
+)
 
 
 def application_efficientnet_v2b2(
@@ -657,7 +841,7 @@ def application_efficientnet_v2b2(
 
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2B2`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet_v2.EfficientNetV2B2", "3.0.0")(
+    return _application_efficientnet_v2b2(
         include_top,
         weights,
         input_tensor,
@@ -668,6 +852,14 @@ def application_efficientnet_v2b2(
         include_preprocessing,
         name,
     )
+
+
+_application_efficientnet_v2b2 = bind(
+    globals(),
+    "_application_efficientnet_v2b2",
+    "keras.applications.efficientnet_v2.EfficientNetV2B2",
+    "3.0.0",
+)
 
 
 def application_efficientnet_v2b3(
@@ -685,7 +877,7 @@ def application_efficientnet_v2b3(
 
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2B3`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet_v2.EfficientNetV2B3", "3.0.0")(
+    return _application_efficientnet_v2b3(
         include_top,
         weights,
         input_tensor,
@@ -696,6 +888,14 @@ def application_efficientnet_v2b3(
         include_preprocessing,
         name,
     )
+
+
+_application_efficientnet_v2b3 = bind(
+    globals(),
+    "_application_efficientnet_v2b3",
+    "keras.applications.efficientnet_v2.EfficientNetV2B3",
+    "3.0.0",
+)
 
 
 def application_efficientnet_v2l(
@@ -713,7 +913,7 @@ def application_efficientnet_v2l(
 
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2L`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet_v2.EfficientNetV2L", "3.0.0")(
+    return _application_efficientnet_v2l(
         include_top,
         weights,
         input_tensor,
@@ -724,6 +924,14 @@ def application_efficientnet_v2l(
         include_preprocessing,
         name,
     )
+
+
+_application_efficientnet_v2l = bind(
+    globals(),
+    "_application_efficientnet_v2l",
+    "keras.applications.efficientnet_v2.EfficientNetV2L",
+    "3.0.0",
+)
 
 
 def application_efficientnet_v2m(
@@ -741,7 +949,7 @@ def application_efficientnet_v2m(
 
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2M`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet_v2.EfficientNetV2M", "3.0.0")(
+    return _application_efficientnet_v2m(
         include_top,
         weights,
         input_tensor,
@@ -752,6 +960,14 @@ def application_efficientnet_v2m(
         include_preprocessing,
         name,
     )
+
+
+_application_efficientnet_v2m = bind(
+    globals(),
+    "_application_efficientnet_v2m",
+    "keras.applications.efficientnet_v2.EfficientNetV2M",
+    "3.0.0",
+)
 
 
 def application_efficientnet_v2s(
@@ -769,7 +985,7 @@ def application_efficientnet_v2s(
 
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2S`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.efficientnet_v2.EfficientNetV2S", "3.0.0")(
+    return _application_efficientnet_v2s(
         include_top,
         weights,
         input_tensor,
@@ -782,12 +998,28 @@ def application_efficientnet_v2s(
     )
 
 
+_application_efficientnet_v2s = bind(
+    globals(),
+    "_application_efficientnet_v2s",
+    "keras.applications.efficientnet_v2.EfficientNetV2S",
+    "3.0.0",
+)
+
+
 def application_imagenet_utils_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.imagenet_utils.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.imagenet_utils.decode_predictions", "3.0.0")(preds, top)
+    return _application_imagenet_utils_decode_predictions(preds, top)
+
+
+_application_imagenet_utils_decode_predictions = bind(
+    globals(),
+    "_application_imagenet_utils_decode_predictions",
+    "keras.applications.imagenet_utils.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_imagenet_utils_preprocess_input(
@@ -797,9 +1029,15 @@ def application_imagenet_utils_preprocess_input(
 
     Wraps `keras.applications.imagenet_utils.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.imagenet_utils.preprocess_input", "3.0.0")(
-        x, data_format, mode
-    )
+    return _application_imagenet_utils_preprocess_input(x, data_format, mode)
+
+
+_application_imagenet_utils_preprocess_input = bind(
+    globals(),
+    "_application_imagenet_utils_preprocess_input",
+    "keras.applications.imagenet_utils.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_inception_resnet_v2(
@@ -816,7 +1054,7 @@ def application_inception_resnet_v2(
 
     Wraps `keras.applications.inception_resnet_v2.InceptionResNetV2`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.inception_resnet_v2.InceptionResNetV2", "3.0.0")(
+    return _application_inception_resnet_v2(
         include_top,
         weights,
         input_tensor,
@@ -828,14 +1066,28 @@ def application_inception_resnet_v2(
     )
 
 
+_application_inception_resnet_v2 = bind(
+    globals(),
+    "_application_inception_resnet_v2",
+    "keras.applications.inception_resnet_v2.InceptionResNetV2",
+    "3.0.0",
+)
+
+
 def application_inception_resnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.inception_resnet_v2.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.inception_resnet_v2.decode_predictions", "3.0.0")(
-        preds, top
-    )
+    return _application_inception_resnet_v2_decode_predictions(preds, top)
+
+
+_application_inception_resnet_v2_decode_predictions = bind(
+    globals(),
+    "_application_inception_resnet_v2_decode_predictions",
+    "keras.applications.inception_resnet_v2.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_inception_resnet_v2_preprocess_input(
@@ -845,9 +1097,15 @@ def application_inception_resnet_v2_preprocess_input(
 
     Wraps `keras.applications.inception_resnet_v2.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.inception_resnet_v2.preprocess_input", "3.0.0")(
-        x, data_format
-    )
+    return _application_inception_resnet_v2_preprocess_input(x, data_format)
+
+
+_application_inception_resnet_v2_preprocess_input = bind(
+    globals(),
+    "_application_inception_resnet_v2_preprocess_input",
+    "keras.applications.inception_resnet_v2.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_inception_v3(
@@ -864,7 +1122,7 @@ def application_inception_v3(
 
     Wraps `keras.applications.inception_v3.InceptionV3`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.inception_v3.InceptionV3", "3.0.0")(
+    return _application_inception_v3(
         include_top,
         weights,
         input_tensor,
@@ -876,12 +1134,25 @@ def application_inception_v3(
     )
 
 
+_application_inception_v3 = bind(
+    globals(), "_application_inception_v3", "keras.applications.inception_v3.InceptionV3", "3.0.0"
+)
+
+
 def application_inception_v3_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.inception_v3.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.inception_v3.decode_predictions", "3.0.0")(preds, top)
+    return _application_inception_v3_decode_predictions(preds, top)
+
+
+_application_inception_v3_decode_predictions = bind(
+    globals(),
+    "_application_inception_v3_decode_predictions",
+    "keras.applications.inception_v3.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_inception_v3_preprocess_input(
@@ -891,7 +1162,15 @@ def application_inception_v3_preprocess_input(
 
     Wraps `keras.applications.inception_v3.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.inception_v3.preprocess_input", "3.0.0")(x, data_format)
+    return _application_inception_v3_preprocess_input(x, data_format)
+
+
+_application_inception_v3_preprocess_input = bind(
+    globals(),
+    "_application_inception_v3_preprocess_input",
+    "keras.applications.inception_v3.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_mobilenet(
@@ -911,7 +1190,7 @@ def application_mobilenet(
 
     Wraps `keras.applications.mobilenet.MobileNet`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.mobilenet.MobileNet", "3.0.0")(
+    return _application_mobilenet(
         input_shape,
         alpha,
         depth_multiplier,
@@ -926,12 +1205,25 @@ def application_mobilenet(
     )
 
 
+_application_mobilenet = bind(
+    globals(), "_application_mobilenet", "keras.applications.mobilenet.MobileNet", "3.0.0"
+)
+
+
 def application_mobilenet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.mobilenet.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.mobilenet.decode_predictions", "3.0.0")(preds, top)
+    return _application_mobilenet_decode_predictions(preds, top)
+
+
+_application_mobilenet_decode_predictions = bind(
+    globals(),
+    "_application_mobilenet_decode_predictions",
+    "keras.applications.mobilenet.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_mobilenet_preprocess_input(
@@ -941,7 +1233,15 @@ def application_mobilenet_preprocess_input(
 
     Wraps `keras.applications.mobilenet.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.mobilenet.preprocess_input", "3.0.0")(x, data_format)
+    return _application_mobilenet_preprocess_input(x, data_format)
+
+
+_application_mobilenet_preprocess_input = bind(
+    globals(),
+    "_application_mobilenet_preprocess_input",
+    "keras.applications.mobilenet.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_mobilenet_v2(
@@ -959,7 +1259,7 @@ def application_mobilenet_v2(
 
     Wraps `keras.applications.mobilenet_v2.MobileNetV2`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.mobilenet_v2.MobileNetV2", "3.0.0")(
+    return _application_mobilenet_v2(
         input_shape,
         alpha,
         include_top,
@@ -972,12 +1272,25 @@ def application_mobilenet_v2(
     )
 
 
+_application_mobilenet_v2 = bind(
+    globals(), "_application_mobilenet_v2", "keras.applications.mobilenet_v2.MobileNetV2", "3.0.0"
+)
+
+
 def application_mobilenet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.mobilenet_v2.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.mobilenet_v2.decode_predictions", "3.0.0")(preds, top)
+    return _application_mobilenet_v2_decode_predictions(preds, top)
+
+
+_application_mobilenet_v2_decode_predictions = bind(
+    globals(),
+    "_application_mobilenet_v2_decode_predictions",
+    "keras.applications.mobilenet_v2.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_mobilenet_v2_preprocess_input(
@@ -987,7 +1300,15 @@ def application_mobilenet_v2_preprocess_input(
 
     Wraps `keras.applications.mobilenet_v2.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.mobilenet_v2.preprocess_input", "3.0.0")(x, data_format)
+    return _application_mobilenet_v2_preprocess_input(x, data_format)
+
+
+_application_mobilenet_v2_preprocess_input = bind(
+    globals(),
+    "_application_mobilenet_v2_preprocess_input",
+    "keras.applications.mobilenet_v2.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_mobilenet_v3_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
@@ -995,7 +1316,15 @@ def application_mobilenet_v3_decode_predictions(preds: Any, top: IntOrTuple = 5)
 
     Wraps `keras.applications.mobilenet_v3.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.mobilenet_v3.decode_predictions", "3.0.0")(preds, top)
+    return _application_mobilenet_v3_decode_predictions(preds, top)
+
+
+_application_mobilenet_v3_decode_predictions = bind(
+    globals(),
+    "_application_mobilenet_v3_decode_predictions",
+    "keras.applications.mobilenet_v3.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_mobilenet_v3_large(
@@ -1016,7 +1345,7 @@ def application_mobilenet_v3_large(
 
     Wraps `keras.applications.MobileNetV3Large`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.MobileNetV3Large", "3.0.0")(
+    return _application_mobilenet_v3_large(
         input_shape,
         alpha,
         minimalistic,
@@ -1032,6 +1361,11 @@ def application_mobilenet_v3_large(
     )
 
 
+_application_mobilenet_v3_large = bind(
+    globals(), "_application_mobilenet_v3_large", "keras.applications.MobileNetV3Large", "3.0.0"
+)
+
+
 def application_mobilenet_v3_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
 ) -> Any:
@@ -1039,7 +1373,15 @@ def application_mobilenet_v3_preprocess_input(
 
     Wraps `keras.applications.mobilenet_v3.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.mobilenet_v3.preprocess_input", "3.0.0")(x, data_format)
+    return _application_mobilenet_v3_preprocess_input(x, data_format)
+
+
+_application_mobilenet_v3_preprocess_input = bind(
+    globals(),
+    "_application_mobilenet_v3_preprocess_input",
+    "keras.applications.mobilenet_v3.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_mobilenet_v3_small(
@@ -1060,7 +1402,7 @@ def application_mobilenet_v3_small(
 
     Wraps `keras.applications.MobileNetV3Small`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.MobileNetV3Small", "3.0.0")(
+    return _application_mobilenet_v3_small(
         input_shape,
         alpha,
         minimalistic,
@@ -1076,12 +1418,25 @@ def application_mobilenet_v3_small(
     )
 
 
+_application_mobilenet_v3_small = bind(
+    globals(), "_application_mobilenet_v3_small", "keras.applications.MobileNetV3Small", "3.0.0"
+)
+
+
 def application_nasnet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.nasnet.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.nasnet.decode_predictions", "3.0.0")(preds, top)
+    return _application_nasnet_decode_predictions(preds, top)
+
+
+_application_nasnet_decode_predictions = bind(
+    globals(),
+    "_application_nasnet_decode_predictions",
+    "keras.applications.nasnet.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_nasnet_preprocess_input(
@@ -1091,7 +1446,15 @@ def application_nasnet_preprocess_input(
 
     Wraps `keras.applications.nasnet.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.nasnet.preprocess_input", "3.0.0")(x, data_format)
+    return _application_nasnet_preprocess_input(x, data_format)
+
+
+_application_nasnet_preprocess_input = bind(
+    globals(),
+    "_application_nasnet_preprocess_input",
+    "keras.applications.nasnet.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_nasnetlarge(
@@ -1108,7 +1471,7 @@ def application_nasnetlarge(
 
     Wraps `keras.applications.nasnet.NASNetLarge`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.nasnet.NASNetLarge", "3.0.0")(
+    return _application_nasnetlarge(
         input_shape,
         include_top,
         weights,
@@ -1118,6 +1481,11 @@ def application_nasnetlarge(
         classifier_activation,
         name,
     )
+
+
+_application_nasnetlarge = bind(
+    globals(), "_application_nasnetlarge", "keras.applications.nasnet.NASNetLarge", "3.0.0"
+)
 
 
 def application_nasnetmobile(
@@ -1134,7 +1502,7 @@ def application_nasnetmobile(
 
     Wraps `keras.applications.nasnet.NASNetMobile`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.nasnet.NASNetMobile", "3.0.0")(
+    return _application_nasnetmobile(
         input_shape,
         include_top,
         weights,
@@ -1144,6 +1512,11 @@ def application_nasnetmobile(
         classifier_activation,
         name,
     )
+
+
+_application_nasnetmobile = bind(
+    globals(), "_application_nasnetmobile", "keras.applications.nasnet.NASNetMobile", "3.0.0"
+)
 
 
 def application_resnet101(
@@ -1160,7 +1533,7 @@ def application_resnet101(
 
     Wraps `keras.applications.resnet.ResNet101`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.resnet.ResNet101", "3.0.0")(
+    return _application_resnet101(
         include_top,
         weights,
         input_tensor,
@@ -1170,6 +1543,11 @@ def application_resnet101(
         classifier_activation,
         name,
     )
+
+
+_application_resnet101 = bind(
+    globals(), "_application_resnet101", "keras.applications.resnet.ResNet101", "3.0.0"
+)
 
 
 def application_resnet101_v2(
@@ -1186,7 +1564,7 @@ def application_resnet101_v2(
 
     Wraps `keras.applications.ResNet101V2`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.ResNet101V2", "3.0.0")(
+    return _application_resnet101_v2(
         include_top,
         weights,
         input_tensor,
@@ -1196,6 +1574,11 @@ def application_resnet101_v2(
         classifier_activation,
         name,
     )
+
+
+_application_resnet101_v2 = bind(
+    globals(), "_application_resnet101_v2", "keras.applications.ResNet101V2", "3.0.0"
+)
 
 
 def application_resnet152(
@@ -1212,7 +1595,7 @@ def application_resnet152(
 
     Wraps `keras.applications.resnet.ResNet152`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.resnet.ResNet152", "3.0.0")(
+    return _application_resnet152(
         include_top,
         weights,
         input_tensor,
@@ -1222,6 +1605,11 @@ def application_resnet152(
         classifier_activation,
         name,
     )
+
+
+_application_resnet152 = bind(
+    globals(), "_application_resnet152", "keras.applications.resnet.ResNet152", "3.0.0"
+)
 
 
 def application_resnet152_v2(
@@ -1238,7 +1626,7 @@ def application_resnet152_v2(
 
     Wraps `keras.applications.ResNet152V2`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.ResNet152V2", "3.0.0")(
+    return _application_resnet152_v2(
         include_top,
         weights,
         input_tensor,
@@ -1248,6 +1636,11 @@ def application_resnet152_v2(
         classifier_activation,
         name,
     )
+
+
+_application_resnet152_v2 = bind(
+    globals(), "_application_resnet152_v2", "keras.applications.ResNet152V2", "3.0.0"
+)
 
 
 def application_resnet50(
@@ -1264,7 +1657,7 @@ def application_resnet50(
 
     Wraps `keras.applications.resnet50.ResNet50`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.resnet50.ResNet50", "3.0.0")(
+    return _application_resnet50(
         include_top,
         weights,
         input_tensor,
@@ -1276,12 +1669,25 @@ def application_resnet50(
     )
 
 
+_application_resnet50 = bind(
+    globals(), "_application_resnet50", "keras.applications.resnet50.ResNet50", "3.0.0"
+)
+
+
 def application_resnet50_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.resnet50.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.resnet50.decode_predictions", "3.0.0")(preds, top)
+    return _application_resnet50_decode_predictions(preds, top)
+
+
+_application_resnet50_decode_predictions = bind(
+    globals(),
+    "_application_resnet50_decode_predictions",
+    "keras.applications.resnet50.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_resnet50_preprocess_input(
@@ -1291,7 +1697,15 @@ def application_resnet50_preprocess_input(
 
     Wraps `keras.applications.resnet50.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.resnet50.preprocess_input", "3.0.0")(x, data_format)
+    return _application_resnet50_preprocess_input(x, data_format)
+
+
+_application_resnet50_preprocess_input = bind(
+    globals(),
+    "_application_resnet50_preprocess_input",
+    "keras.applications.resnet50.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_resnet50_v2(
@@ -1308,7 +1722,7 @@ def application_resnet50_v2(
 
     Wraps `keras.applications.ResNet50V2`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.ResNet50V2", "3.0.0")(
+    return _application_resnet50_v2(
         include_top,
         weights,
         input_tensor,
@@ -1320,12 +1734,25 @@ def application_resnet50_v2(
     )
 
 
+_application_resnet50_v2 = bind(
+    globals(), "_application_resnet50_v2", "keras.applications.ResNet50V2", "3.0.0"
+)
+
+
 def application_resnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.resnet_v2.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.resnet_v2.decode_predictions", "3.0.0")(preds, top)
+    return _application_resnet_v2_decode_predictions(preds, top)
+
+
+_application_resnet_v2_decode_predictions = bind(
+    globals(),
+    "_application_resnet_v2_decode_predictions",
+    "keras.applications.resnet_v2.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_resnet_v2_preprocess_input(
@@ -1335,7 +1762,15 @@ def application_resnet_v2_preprocess_input(
 
     Wraps `keras.applications.resnet_v2.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.resnet_v2.preprocess_input", "3.0.0")(x, data_format)
+    return _application_resnet_v2_preprocess_input(x, data_format)
+
+
+_application_resnet_v2_preprocess_input = bind(
+    globals(),
+    "_application_resnet_v2_preprocess_input",
+    "keras.applications.resnet_v2.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_vgg16(
@@ -1352,7 +1787,7 @@ def application_vgg16(
 
     Wraps `keras.applications.vgg16.VGG16`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.vgg16.VGG16", "3.0.0")(
+    return _application_vgg16(
         include_top,
         weights,
         input_tensor,
@@ -1364,12 +1799,25 @@ def application_vgg16(
     )
 
 
+_application_vgg16 = bind(
+    globals(), "_application_vgg16", "keras.applications.vgg16.VGG16", "3.0.0"
+)
+
+
 def application_vgg16_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.vgg16.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.vgg16.decode_predictions", "3.0.0")(preds, top)
+    return _application_vgg16_decode_predictions(preds, top)
+
+
+_application_vgg16_decode_predictions = bind(
+    globals(),
+    "_application_vgg16_decode_predictions",
+    "keras.applications.vgg16.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_vgg16_preprocess_input(x: TensorLike, data_format: DataFormat | None = None) -> Any:
@@ -1377,7 +1825,15 @@ def application_vgg16_preprocess_input(x: TensorLike, data_format: DataFormat | 
 
     Wraps `keras.applications.vgg16.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.vgg16.preprocess_input", "3.0.0")(x, data_format)
+    return _application_vgg16_preprocess_input(x, data_format)
+
+
+_application_vgg16_preprocess_input = bind(
+    globals(),
+    "_application_vgg16_preprocess_input",
+    "keras.applications.vgg16.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_vgg19(
@@ -1394,7 +1850,7 @@ def application_vgg19(
 
     Wraps `keras.applications.vgg19.VGG19`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.vgg19.VGG19", "3.0.0")(
+    return _application_vgg19(
         include_top,
         weights,
         input_tensor,
@@ -1406,12 +1862,25 @@ def application_vgg19(
     )
 
 
+_application_vgg19 = bind(
+    globals(), "_application_vgg19", "keras.applications.vgg19.VGG19", "3.0.0"
+)
+
+
 def application_vgg19_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.vgg19.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.vgg19.decode_predictions", "3.0.0")(preds, top)
+    return _application_vgg19_decode_predictions(preds, top)
+
+
+_application_vgg19_decode_predictions = bind(
+    globals(),
+    "_application_vgg19_decode_predictions",
+    "keras.applications.vgg19.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_vgg19_preprocess_input(x: TensorLike, data_format: DataFormat | None = None) -> Any:
@@ -1419,7 +1888,15 @@ def application_vgg19_preprocess_input(x: TensorLike, data_format: DataFormat | 
 
     Wraps `keras.applications.vgg19.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.vgg19.preprocess_input", "3.0.0")(x, data_format)
+    return _application_vgg19_preprocess_input(x, data_format)
+
+
+_application_vgg19_preprocess_input = bind(
+    globals(),
+    "_application_vgg19_preprocess_input",
+    "keras.applications.vgg19.preprocess_input",
+    "3.0.0",
+)
 
 
 def application_xception(
@@ -1436,7 +1913,7 @@ def application_xception(
 
     Wraps `keras.applications.xception.Xception`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.xception.Xception", "3.0.0")(
+    return _application_xception(
         include_top,
         weights,
         input_tensor,
@@ -1448,12 +1925,25 @@ def application_xception(
     )
 
 
+_application_xception = bind(
+    globals(), "_application_xception", "keras.applications.xception.Xception", "3.0.0"
+)
+
+
 def application_xception_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
     Wraps `keras.applications.xception.decode_predictions`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.xception.decode_predictions", "3.0.0")(preds, top)
+    return _application_xception_decode_predictions(preds, top)
+
+
+_application_xception_decode_predictions = bind(
+    globals(),
+    "_application_xception_decode_predictions",
+    "keras.applications.xception.decode_predictions",
+    "3.0.0",
+)
 
 
 def application_xception_preprocess_input(
@@ -1463,4 +1953,12 @@ def application_xception_preprocess_input(
 
     Wraps `keras.applications.xception.preprocess_input`, added in Keras 3.0.0.
     """
-    return upstream("keras.applications.xception.preprocess_input", "3.0.0")(x, data_format)
+    return _application_xception_preprocess_input(x, data_format)
+
+
+_application_xception_preprocess_input = bind(
+    globals(),
+    "_application_xception_preprocess_input",
+    "keras.applications.xception.preprocess_input",
+    "3.0.0",
+)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -40,9 +40,12 @@ def callback_backup_and_restore(
 
     Wraps `keras.callbacks.BackupAndRestore`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.BackupAndRestore", "3.0.0")(
-        backup_dir, save_freq, double_checkpoint, delete_checkpoint
-    )
+    return _callback_backup_and_restore(backup_dir, save_freq, double_checkpoint, delete_checkpoint)
+
+
+_callback_backup_and_restore = bind(
+    globals(), "_callback_backup_and_restore", "keras.callbacks.BackupAndRestore", "3.0.0"
+)
 
 
 def callback_csv_logger(
@@ -52,7 +55,10 @@ def callback_csv_logger(
 
     Wraps `keras.callbacks.CSVLogger`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.CSVLogger", "3.0.0")(filename, separator, append)
+    return _callback_csv_logger(filename, separator, append)
+
+
+_callback_csv_logger = bind(globals(), "_callback_csv_logger", "keras.callbacks.CSVLogger", "3.0.0")
 
 
 def callback_early_stopping(
@@ -69,7 +75,7 @@ def callback_early_stopping(
 
     Wraps `keras.callbacks.EarlyStopping`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.EarlyStopping", "3.0.0")(
+    return _callback_early_stopping(
         monitor,
         min_delta,
         patience,
@@ -79,6 +85,11 @@ def callback_early_stopping(
         restore_best_weights,
         start_from_epoch,
     )
+
+
+_callback_early_stopping = bind(
+    globals(), "_callback_early_stopping", "keras.callbacks.EarlyStopping", "3.0.0"
+)
 
 
 def callback_lambda(
@@ -94,7 +105,7 @@ def callback_lambda(
 
     Wraps `keras.callbacks.LambdaCallback`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.LambdaCallback", "3.0.0")(
+    return _callback_lambda(
         on_epoch_begin,
         on_epoch_end,
         on_train_begin,
@@ -105,6 +116,9 @@ def callback_lambda(
     )
 
 
+_callback_lambda = bind(globals(), "_callback_lambda", "keras.callbacks.LambdaCallback", "3.0.0")
+
+
 def callback_learning_rate_scheduler(
     schedule: Any, verbose: int | str = 0
 ) -> keras.callbacks.LearningRateScheduler:
@@ -112,7 +126,12 @@ def callback_learning_rate_scheduler(
 
     Wraps `keras.callbacks.LearningRateScheduler`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.LearningRateScheduler", "3.0.0")(schedule, verbose)
+    return _callback_learning_rate_scheduler(schedule, verbose)
+
+
+_callback_learning_rate_scheduler = bind(
+    globals(), "_callback_learning_rate_scheduler", "keras.callbacks.LearningRateScheduler", "3.0.0"
+)
 
 
 def callback_model_checkpoint(
@@ -129,7 +148,7 @@ def callback_model_checkpoint(
 
     Wraps `keras.callbacks.ModelCheckpoint`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.ModelCheckpoint", "3.0.0")(
+    return _callback_model_checkpoint(
         filepath,
         monitor,
         verbose,
@@ -139,6 +158,11 @@ def callback_model_checkpoint(
         save_freq,
         initial_value_threshold,
     )
+
+
+_callback_model_checkpoint = bind(
+    globals(), "_callback_model_checkpoint", "keras.callbacks.ModelCheckpoint", "3.0.0"
+)
 
 
 def callback_orbax_checkpoint(
@@ -157,7 +181,7 @@ def callback_orbax_checkpoint(
 
     Wraps `keras.callbacks.OrbaxCheckpoint`, added in Keras 3.14.0.
     """
-    return upstream("keras.callbacks.OrbaxCheckpoint", "3.14.0")(
+    return _callback_orbax_checkpoint(
         directory,
         monitor,
         verbose,
@@ -171,12 +195,22 @@ def callback_orbax_checkpoint(
     )
 
 
+_callback_orbax_checkpoint = bind(
+    globals(), "_callback_orbax_checkpoint", "keras.callbacks.OrbaxCheckpoint", "3.14.0"
+)
+
+
 def callback_progbar_logger() -> keras.callbacks.ProgbarLogger:
     """Callback that prints metrics to stdout.
 
     Wraps `keras.callbacks.ProgbarLogger`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.ProgbarLogger", "3.0.0")()
+    return _callback_progbar_logger()
+
+
+_callback_progbar_logger = bind(
+    globals(), "_callback_progbar_logger", "keras.callbacks.ProgbarLogger", "3.0.0"
+)
 
 
 def callback_reduce_lr_on_plateau(
@@ -194,9 +228,14 @@ def callback_reduce_lr_on_plateau(
 
     Wraps `keras.callbacks.ReduceLROnPlateau`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.ReduceLROnPlateau", "3.0.0")(
+    return _callback_reduce_lr_on_plateau(
         monitor, factor, patience, verbose, mode, min_delta, cooldown, min_lr, **kwargs
     )
+
+
+_callback_reduce_lr_on_plateau = bind(
+    globals(), "_callback_reduce_lr_on_plateau", "keras.callbacks.ReduceLROnPlateau", "3.0.0"
+)
 
 
 def callback_remote_monitor(
@@ -210,9 +249,12 @@ def callback_remote_monitor(
 
     Wraps `keras.callbacks.RemoteMonitor`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.RemoteMonitor", "3.0.0")(
-        root, path, field, headers, send_as_json
-    )
+    return _callback_remote_monitor(root, path, field, headers, send_as_json)
+
+
+_callback_remote_monitor = bind(
+    globals(), "_callback_remote_monitor", "keras.callbacks.RemoteMonitor", "3.0.0"
+)
 
 
 def callback_swap_ema_weights(swap_on_epoch: bool = False) -> keras.callbacks.SwapEMAWeights:
@@ -220,7 +262,12 @@ def callback_swap_ema_weights(swap_on_epoch: bool = False) -> keras.callbacks.Sw
 
     Wraps `keras.callbacks.SwapEMAWeights`, added in Keras 3.0.3.
     """
-    return upstream("keras.callbacks.SwapEMAWeights", "3.0.3")(swap_on_epoch)
+    return _callback_swap_ema_weights(swap_on_epoch)
+
+
+_callback_swap_ema_weights = bind(
+    globals(), "_callback_swap_ema_weights", "keras.callbacks.SwapEMAWeights", "3.0.3"
+)
 
 
 def callback_tensorboard(
@@ -238,7 +285,7 @@ def callback_tensorboard(
 
     Wraps `keras.callbacks.TensorBoard`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.TensorBoard", "3.0.0")(
+    return _callback_tensorboard(
         log_dir,
         histogram_freq,
         write_graph,
@@ -251,9 +298,19 @@ def callback_tensorboard(
     )
 
 
+_callback_tensorboard = bind(
+    globals(), "_callback_tensorboard", "keras.callbacks.TensorBoard", "3.0.0"
+)
+
+
 def callback_terminate_on_nan(raise_error: bool = False) -> keras.callbacks.TerminateOnNaN:
     """Callback that terminates training when a NaN loss is encountered.
 
     Wraps `keras.callbacks.TerminateOnNaN`, added in Keras 3.0.0.
     """
-    return upstream("keras.callbacks.TerminateOnNaN", "3.0.0")(raise_error)
+    return _callback_terminate_on_nan(raise_error)
+
+
+_callback_terminate_on_nan = bind(
+    globals(), "_callback_terminate_on_nan", "keras.callbacks.TerminateOnNaN", "3.0.0"
+)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from keras3.types import DataFormat
@@ -45,7 +45,10 @@ def config_backend() -> Any:
 
     Wraps `keras.config.backend`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.backend", "3.0.0")()
+    return _config_backend()
+
+
+_config_backend = bind(globals(), "_config_backend", "keras.config.backend", "3.0.0")
 
 
 def config_disable_flash_attention() -> Any:
@@ -53,7 +56,12 @@ def config_disable_flash_attention() -> Any:
 
     Wraps `keras.config.disable_flash_attention`, added in Keras 3.7.0.
     """
-    return upstream("keras.config.disable_flash_attention", "3.7.0")()
+    return _config_disable_flash_attention()
+
+
+_config_disable_flash_attention = bind(
+    globals(), "_config_disable_flash_attention", "keras.config.disable_flash_attention", "3.7.0"
+)
 
 
 def config_disable_interactive_logging() -> Any:
@@ -61,7 +69,15 @@ def config_disable_interactive_logging() -> Any:
 
     Wraps `keras.config.disable_interactive_logging`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.disable_interactive_logging", "3.0.0")()
+    return _config_disable_interactive_logging()
+
+
+_config_disable_interactive_logging = bind(
+    globals(),
+    "_config_disable_interactive_logging",
+    "keras.config.disable_interactive_logging",
+    "3.0.0",
+)
 
 
 def config_disable_traceback_filtering() -> Any:
@@ -69,7 +85,15 @@ def config_disable_traceback_filtering() -> Any:
 
     Wraps `keras.config.disable_traceback_filtering`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.disable_traceback_filtering", "3.0.0")()
+    return _config_disable_traceback_filtering()
+
+
+_config_disable_traceback_filtering = bind(
+    globals(),
+    "_config_disable_traceback_filtering",
+    "keras.config.disable_traceback_filtering",
+    "3.0.0",
+)
 
 
 def config_dtype_policy() -> Any:
@@ -77,7 +101,10 @@ def config_dtype_policy() -> Any:
 
     Wraps `keras.config.dtype_policy`, added in Keras 3.0.5.
     """
-    return upstream("keras.config.dtype_policy", "3.0.5")()
+    return _config_dtype_policy()
+
+
+_config_dtype_policy = bind(globals(), "_config_dtype_policy", "keras.config.dtype_policy", "3.0.5")
 
 
 def config_enable_flash_attention() -> Any:
@@ -85,7 +112,12 @@ def config_enable_flash_attention() -> Any:
 
     Wraps `keras.config.enable_flash_attention`, added in Keras 3.7.0.
     """
-    return upstream("keras.config.enable_flash_attention", "3.7.0")()
+    return _config_enable_flash_attention()
+
+
+_config_enable_flash_attention = bind(
+    globals(), "_config_enable_flash_attention", "keras.config.enable_flash_attention", "3.7.0"
+)
 
 
 def config_enable_interactive_logging() -> Any:
@@ -93,7 +125,15 @@ def config_enable_interactive_logging() -> Any:
 
     Wraps `keras.config.enable_interactive_logging`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.enable_interactive_logging", "3.0.0")()
+    return _config_enable_interactive_logging()
+
+
+_config_enable_interactive_logging = bind(
+    globals(),
+    "_config_enable_interactive_logging",
+    "keras.config.enable_interactive_logging",
+    "3.0.0",
+)
 
 
 def config_enable_traceback_filtering() -> Any:
@@ -101,7 +141,15 @@ def config_enable_traceback_filtering() -> Any:
 
     Wraps `keras.config.enable_traceback_filtering`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.enable_traceback_filtering", "3.0.0")()
+    return _config_enable_traceback_filtering()
+
+
+_config_enable_traceback_filtering = bind(
+    globals(),
+    "_config_enable_traceback_filtering",
+    "keras.config.enable_traceback_filtering",
+    "3.0.0",
+)
 
 
 def config_enable_unsafe_deserialization() -> Any:
@@ -109,7 +157,15 @@ def config_enable_unsafe_deserialization() -> Any:
 
     Wraps `keras.config.enable_unsafe_deserialization`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.enable_unsafe_deserialization", "3.0.0")()
+    return _config_enable_unsafe_deserialization()
+
+
+_config_enable_unsafe_deserialization = bind(
+    globals(),
+    "_config_enable_unsafe_deserialization",
+    "keras.config.enable_unsafe_deserialization",
+    "3.0.0",
+)
 
 
 def config_epsilon() -> Any:
@@ -117,7 +173,10 @@ def config_epsilon() -> Any:
 
     Wraps `keras.config.epsilon`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.epsilon", "3.0.0")()
+    return _config_epsilon()
+
+
+_config_epsilon = bind(globals(), "_config_epsilon", "keras.config.epsilon", "3.0.0")
 
 
 def config_floatx() -> Any:
@@ -125,7 +184,10 @@ def config_floatx() -> Any:
 
     Wraps `keras.config.floatx`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.floatx", "3.0.0")()
+    return _config_floatx()
+
+
+_config_floatx = bind(globals(), "_config_floatx", "keras.config.floatx", "3.0.0")
 
 
 def config_image_data_format() -> Any:
@@ -133,7 +195,12 @@ def config_image_data_format() -> Any:
 
     Wraps `keras.config.image_data_format`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.image_data_format", "3.0.0")()
+    return _config_image_data_format()
+
+
+_config_image_data_format = bind(
+    globals(), "_config_image_data_format", "keras.config.image_data_format", "3.0.0"
+)
 
 
 def config_is_flash_attention_enabled() -> Any:
@@ -141,7 +208,15 @@ def config_is_flash_attention_enabled() -> Any:
 
     Wraps `keras.config.is_flash_attention_enabled`, added in Keras 3.7.0.
     """
-    return upstream("keras.config.is_flash_attention_enabled", "3.7.0")()
+    return _config_is_flash_attention_enabled()
+
+
+_config_is_flash_attention_enabled = bind(
+    globals(),
+    "_config_is_flash_attention_enabled",
+    "keras.config.is_flash_attention_enabled",
+    "3.7.0",
+)
 
 
 def config_is_interactive_logging_enabled() -> Any:
@@ -149,7 +224,15 @@ def config_is_interactive_logging_enabled() -> Any:
 
     Wraps `keras.config.is_interactive_logging_enabled`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.is_interactive_logging_enabled", "3.0.0")()
+    return _config_is_interactive_logging_enabled()
+
+
+_config_is_interactive_logging_enabled = bind(
+    globals(),
+    "_config_is_interactive_logging_enabled",
+    "keras.config.is_interactive_logging_enabled",
+    "3.0.0",
+)
 
 
 def config_is_nnx_enabled() -> Any:
@@ -157,7 +240,12 @@ def config_is_nnx_enabled() -> Any:
 
     Wraps `keras.config.is_nnx_enabled`, added in Keras 3.11.0.
     """
-    return upstream("keras.config.is_nnx_enabled", "3.11.0")()
+    return _config_is_nnx_enabled()
+
+
+_config_is_nnx_enabled = bind(
+    globals(), "_config_is_nnx_enabled", "keras.config.is_nnx_enabled", "3.11.0"
+)
 
 
 def config_is_traceback_filtering_enabled() -> Any:
@@ -165,7 +253,15 @@ def config_is_traceback_filtering_enabled() -> Any:
 
     Wraps `keras.config.is_traceback_filtering_enabled`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.is_traceback_filtering_enabled", "3.0.0")()
+    return _config_is_traceback_filtering_enabled()
+
+
+_config_is_traceback_filtering_enabled = bind(
+    globals(),
+    "_config_is_traceback_filtering_enabled",
+    "keras.config.is_traceback_filtering_enabled",
+    "3.0.0",
+)
 
 
 def config_max_epochs() -> Any:
@@ -173,7 +269,10 @@ def config_max_epochs() -> Any:
 
     Wraps `keras.config.max_epochs`, added in Keras 3.10.0.
     """
-    return upstream("keras.config.max_epochs", "3.10.0")()
+    return _config_max_epochs()
+
+
+_config_max_epochs = bind(globals(), "_config_max_epochs", "keras.config.max_epochs", "3.10.0")
 
 
 def config_max_steps_per_epoch() -> Any:
@@ -181,7 +280,12 @@ def config_max_steps_per_epoch() -> Any:
 
     Wraps `keras.config.max_steps_per_epoch`, added in Keras 3.10.0.
     """
-    return upstream("keras.config.max_steps_per_epoch", "3.10.0")()
+    return _config_max_steps_per_epoch()
+
+
+_config_max_steps_per_epoch = bind(
+    globals(), "_config_max_steps_per_epoch", "keras.config.max_steps_per_epoch", "3.10.0"
+)
 
 
 def config_set_backend(backend: Any) -> Any:
@@ -189,7 +293,10 @@ def config_set_backend(backend: Any) -> Any:
 
     Wraps `keras.config.set_backend`, added in Keras 3.1.0.
     """
-    return upstream("keras.config.set_backend", "3.1.0")(backend)
+    return _config_set_backend(backend)
+
+
+_config_set_backend = bind(globals(), "_config_set_backend", "keras.config.set_backend", "3.1.0")
 
 
 def config_set_dtype_policy(policy: Any) -> Any:
@@ -197,7 +304,12 @@ def config_set_dtype_policy(policy: Any) -> Any:
 
     Wraps `keras.config.set_dtype_policy`, added in Keras 3.0.5.
     """
-    return upstream("keras.config.set_dtype_policy", "3.0.5")(policy)
+    return _config_set_dtype_policy(policy)
+
+
+_config_set_dtype_policy = bind(
+    globals(), "_config_set_dtype_policy", "keras.config.set_dtype_policy", "3.0.5"
+)
 
 
 def config_set_epsilon(value: Any) -> Any:
@@ -205,7 +317,10 @@ def config_set_epsilon(value: Any) -> Any:
 
     Wraps `keras.config.set_epsilon`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.set_epsilon", "3.0.0")(value)
+    return _config_set_epsilon(value)
+
+
+_config_set_epsilon = bind(globals(), "_config_set_epsilon", "keras.config.set_epsilon", "3.0.0")
 
 
 def config_set_floatx(value: Any) -> Any:
@@ -213,7 +328,10 @@ def config_set_floatx(value: Any) -> Any:
 
     Wraps `keras.config.set_floatx`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.set_floatx", "3.0.0")(value)
+    return _config_set_floatx(value)
+
+
+_config_set_floatx = bind(globals(), "_config_set_floatx", "keras.config.set_floatx", "3.0.0")
 
 
 def config_set_image_data_format(data_format: DataFormat) -> Any:
@@ -221,7 +339,12 @@ def config_set_image_data_format(data_format: DataFormat) -> Any:
 
     Wraps `keras.config.set_image_data_format`, added in Keras 3.0.0.
     """
-    return upstream("keras.config.set_image_data_format", "3.0.0")(data_format)
+    return _config_set_image_data_format(data_format)
+
+
+_config_set_image_data_format = bind(
+    globals(), "_config_set_image_data_format", "keras.config.set_image_data_format", "3.0.0"
+)
 
 
 def config_set_max_epochs(max_epochs: Any) -> Any:
@@ -229,7 +352,12 @@ def config_set_max_epochs(max_epochs: Any) -> Any:
 
     Wraps `keras.config.set_max_epochs`, added in Keras 3.10.0.
     """
-    return upstream("keras.config.set_max_epochs", "3.10.0")(max_epochs)
+    return _config_set_max_epochs(max_epochs)
+
+
+_config_set_max_epochs = bind(
+    globals(), "_config_set_max_epochs", "keras.config.set_max_epochs", "3.10.0"
+)
 
 
 def config_set_max_steps_per_epoch(max_steps_per_epoch: Any) -> Any:
@@ -237,4 +365,9 @@ def config_set_max_steps_per_epoch(max_steps_per_epoch: Any) -> Any:
 
     Wraps `keras.config.set_max_steps_per_epoch`, added in Keras 3.10.0.
     """
-    return upstream("keras.config.set_max_steps_per_epoch", "3.10.0")(max_steps_per_epoch)
+    return _config_set_max_steps_per_epoch(max_steps_per_epoch)
+
+
+_config_set_max_steps_per_epoch = bind(
+    globals(), "_config_set_max_steps_per_epoch", "keras.config.set_max_steps_per_epoch", "3.10.0"
+)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +31,12 @@ def constraint_deserialize(
 
     Wraps `keras.constraints.deserialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.constraints.deserialize", "3.0.0")(config, custom_objects)
+    return _constraint_deserialize(config, custom_objects)
+
+
+_constraint_deserialize = bind(
+    globals(), "_constraint_deserialize", "keras.constraints.deserialize", "3.0.0"
+)
 
 
 def constraint_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
@@ -39,7 +44,10 @@ def constraint_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> 
 
     Wraps `keras.constraints.get`, added in Keras 3.0.0.
     """
-    return upstream("keras.constraints.get", "3.0.0")(identifier)
+    return _constraint_get(identifier)
+
+
+_constraint_get = bind(globals(), "_constraint_get", "keras.constraints.get", "3.0.0")
 
 
 def constraint_maxnorm(
@@ -49,7 +57,10 @@ def constraint_maxnorm(
 
     Wraps `keras.constraints.MaxNorm`, added in Keras 3.0.0.
     """
-    return upstream("keras.constraints.MaxNorm", "3.0.0")(max_value, axis)
+    return _constraint_maxnorm(max_value, axis)
+
+
+_constraint_maxnorm = bind(globals(), "_constraint_maxnorm", "keras.constraints.MaxNorm", "3.0.0")
 
 
 def constraint_minmaxnorm(
@@ -62,7 +73,12 @@ def constraint_minmaxnorm(
 
     Wraps `keras.constraints.MinMaxNorm`, added in Keras 3.0.0.
     """
-    return upstream("keras.constraints.MinMaxNorm", "3.0.0")(min_value, max_value, rate, axis)
+    return _constraint_minmaxnorm(min_value, max_value, rate, axis)
+
+
+_constraint_minmaxnorm = bind(
+    globals(), "_constraint_minmaxnorm", "keras.constraints.MinMaxNorm", "3.0.0"
+)
 
 
 def constraint_nonneg() -> keras.constraints.NonNeg:
@@ -70,7 +86,10 @@ def constraint_nonneg() -> keras.constraints.NonNeg:
 
     Wraps `keras.constraints.NonNeg`, added in Keras 3.0.0.
     """
-    return upstream("keras.constraints.NonNeg", "3.0.0")()
+    return _constraint_nonneg()
+
+
+_constraint_nonneg = bind(globals(), "_constraint_nonneg", "keras.constraints.NonNeg", "3.0.0")
 
 
 def constraint_serialize(constraint: Any) -> Any:
@@ -78,7 +97,12 @@ def constraint_serialize(constraint: Any) -> Any:
 
     Wraps `keras.constraints.serialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.constraints.serialize", "3.0.0")(constraint)
+    return _constraint_serialize(constraint)
+
+
+_constraint_serialize = bind(
+    globals(), "_constraint_serialize", "keras.constraints.serialize", "3.0.0"
+)
 
 
 def constraint_unitnorm(axis: Axis = 0) -> keras.constraints.UnitNorm:
@@ -86,4 +110,9 @@ def constraint_unitnorm(axis: Axis = 0) -> keras.constraints.UnitNorm:
 
     Wraps `keras.constraints.UnitNorm`, added in Keras 3.0.0.
     """
-    return upstream("keras.constraints.UnitNorm", "3.0.0")(axis)
+    return _constraint_unitnorm(axis)
+
+
+_constraint_unitnorm = bind(
+    globals(), "_constraint_unitnorm", "keras.constraints.UnitNorm", "3.0.0"
+)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from keras3.types import PathLike, Seed, TensorLike
@@ -33,7 +33,12 @@ def dataset_boston_housing(
 
     Wraps `keras.datasets.boston_housing.load_data`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.boston_housing.load_data", "3.0.0")(path, test_split, seed)
+    return _dataset_boston_housing(path, test_split, seed)
+
+
+_dataset_boston_housing = bind(
+    globals(), "_dataset_boston_housing", "keras.datasets.boston_housing.load_data", "3.0.0"
+)
 
 
 def dataset_california_housing(
@@ -46,9 +51,12 @@ def dataset_california_housing(
 
     Wraps `keras.datasets.california_housing.load_data`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.california_housing.load_data", "3.0.0")(
-        version, path, test_split, seed
-    )
+    return _dataset_california_housing(version, path, test_split, seed)
+
+
+_dataset_california_housing = bind(
+    globals(), "_dataset_california_housing", "keras.datasets.california_housing.load_data", "3.0.0"
+)
 
 
 def dataset_cifar10() -> Any:
@@ -56,7 +64,10 @@ def dataset_cifar10() -> Any:
 
     Wraps `keras.datasets.cifar10.load_data`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.cifar10.load_data", "3.0.0")()
+    return _dataset_cifar10()
+
+
+_dataset_cifar10 = bind(globals(), "_dataset_cifar10", "keras.datasets.cifar10.load_data", "3.0.0")
 
 
 def dataset_cifar100(label_mode: str = "fine") -> Any:
@@ -64,7 +75,12 @@ def dataset_cifar100(label_mode: str = "fine") -> Any:
 
     Wraps `keras.datasets.cifar100.load_data`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.cifar100.load_data", "3.0.0")(label_mode)
+    return _dataset_cifar100(label_mode)
+
+
+_dataset_cifar100 = bind(
+    globals(), "_dataset_cifar100", "keras.datasets.cifar100.load_data", "3.0.0"
+)
 
 
 def dataset_fashion_mnist() -> Any:
@@ -72,7 +88,12 @@ def dataset_fashion_mnist() -> Any:
 
     Wraps `keras.datasets.fashion_mnist.load_data`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.fashion_mnist.load_data", "3.0.0")()
+    return _dataset_fashion_mnist()
+
+
+_dataset_fashion_mnist = bind(
+    globals(), "_dataset_fashion_mnist", "keras.datasets.fashion_mnist.load_data", "3.0.0"
+)
 
 
 def dataset_imdb(
@@ -90,9 +111,12 @@ def dataset_imdb(
 
     Wraps `keras.datasets.imdb.load_data`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.imdb.load_data", "3.0.0")(
+    return _dataset_imdb(
         path, num_words, skip_top, maxlen, seed, start_char, oov_char, index_from, **kwargs
     )
+
+
+_dataset_imdb = bind(globals(), "_dataset_imdb", "keras.datasets.imdb.load_data", "3.0.0")
 
 
 def dataset_imdb_word_index(path: PathLike = "imdb_word_index.json") -> Any:
@@ -100,7 +124,12 @@ def dataset_imdb_word_index(path: PathLike = "imdb_word_index.json") -> Any:
 
     Wraps `keras.datasets.imdb.get_word_index`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.imdb.get_word_index", "3.0.0")(path)
+    return _dataset_imdb_word_index(path)
+
+
+_dataset_imdb_word_index = bind(
+    globals(), "_dataset_imdb_word_index", "keras.datasets.imdb.get_word_index", "3.0.0"
+)
 
 
 def dataset_mnist(path: PathLike = "mnist.npz") -> Any:
@@ -108,7 +137,10 @@ def dataset_mnist(path: PathLike = "mnist.npz") -> Any:
 
     Wraps `keras.datasets.mnist.load_data`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.mnist.load_data", "3.0.0")(path)
+    return _dataset_mnist(path)
+
+
+_dataset_mnist = bind(globals(), "_dataset_mnist", "keras.datasets.mnist.load_data", "3.0.0")
 
 
 def dataset_reuters(
@@ -126,9 +158,12 @@ def dataset_reuters(
 
     Wraps `keras.datasets.reuters.load_data`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.reuters.load_data", "3.0.0")(
+    return _dataset_reuters(
         path, num_words, skip_top, maxlen, test_split, seed, start_char, oov_char, index_from
     )
+
+
+_dataset_reuters = bind(globals(), "_dataset_reuters", "keras.datasets.reuters.load_data", "3.0.0")
 
 
 def dataset_reuters_label_names() -> Any:
@@ -136,7 +171,12 @@ def dataset_reuters_label_names() -> Any:
 
     Wraps `keras.datasets.reuters.get_label_names`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.reuters.get_label_names", "3.0.0")()
+    return _dataset_reuters_label_names()
+
+
+_dataset_reuters_label_names = bind(
+    globals(), "_dataset_reuters_label_names", "keras.datasets.reuters.get_label_names", "3.0.0"
+)
 
 
 def dataset_reuters_word_index(path: PathLike = "reuters_word_index.json") -> Any:
@@ -144,4 +184,9 @@ def dataset_reuters_word_index(path: PathLike = "reuters_word_index.json") -> An
 
     Wraps `keras.datasets.reuters.get_word_index`, added in Keras 3.0.0.
     """
-    return upstream("keras.datasets.reuters.get_word_index", "3.0.0")(path)
+    return _dataset_reuters_word_index(path)
+
+
+_dataset_reuters_word_index = bind(
+    globals(), "_dataset_reuters_word_index", "keras.datasets.reuters.get_word_index", "3.0.0"
+)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     import keras
@@ -34,9 +34,12 @@ def distribution_data_parallel(
 
     Wraps `keras.distribution.DataParallel`, added in Keras 3.0.0.
     """
-    return upstream("keras.distribution.DataParallel", "3.0.0")(
-        device_mesh, devices, auto_shard_dataset
-    )
+    return _distribution_data_parallel(device_mesh, devices, auto_shard_dataset)
+
+
+_distribution_data_parallel = bind(
+    globals(), "_distribution_data_parallel", "keras.distribution.DataParallel", "3.0.0"
+)
 
 
 def distribution_device_mesh(
@@ -46,7 +49,12 @@ def distribution_device_mesh(
 
     Wraps `keras.distribution.DeviceMesh`, added in Keras 3.0.0.
     """
-    return upstream("keras.distribution.DeviceMesh", "3.0.0")(shape, axis_names, devices)
+    return _distribution_device_mesh(shape, axis_names, devices)
+
+
+_distribution_device_mesh = bind(
+    globals(), "_distribution_device_mesh", "keras.distribution.DeviceMesh", "3.0.0"
+)
 
 
 def distribution_distribute_tensor(tensor: Any, layout: Any) -> Any:
@@ -54,7 +62,12 @@ def distribution_distribute_tensor(tensor: Any, layout: Any) -> Any:
 
     Wraps `keras.distribution.distribute_tensor`, added in Keras 3.0.0.
     """
-    return upstream("keras.distribution.distribute_tensor", "3.0.0")(tensor, layout)
+    return _distribution_distribute_tensor(tensor, layout)
+
+
+_distribution_distribute_tensor = bind(
+    globals(), "_distribution_distribute_tensor", "keras.distribution.distribute_tensor", "3.0.0"
+)
 
 
 def distribution_get() -> Any:
@@ -62,7 +75,10 @@ def distribution_get() -> Any:
 
     Wraps `keras.distribution.distribution`, added in Keras 3.0.0.
     """
-    return upstream("keras.distribution.distribution", "3.0.0")()
+    return _distribution_get()
+
+
+_distribution_get = bind(globals(), "_distribution_get", "keras.distribution.distribution", "3.0.0")
 
 
 def distribution_get_device_count(device_type: Any | None = None) -> Any:
@@ -70,7 +86,12 @@ def distribution_get_device_count(device_type: Any | None = None) -> Any:
 
     Wraps `keras.distribution.get_device_count`, added in Keras 3.13.0.
     """
-    return upstream("keras.distribution.get_device_count", "3.13.0")(device_type)
+    return _distribution_get_device_count(device_type)
+
+
+_distribution_get_device_count = bind(
+    globals(), "_distribution_get_device_count", "keras.distribution.get_device_count", "3.13.0"
+)
 
 
 def distribution_initialize(
@@ -82,9 +103,12 @@ def distribution_initialize(
 
     Wraps `keras.distribution.initialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.distribution.initialize", "3.0.0")(
-        job_addresses, num_processes, process_id
-    )
+    return _distribution_initialize(job_addresses, num_processes, process_id)
+
+
+_distribution_initialize = bind(
+    globals(), "_distribution_initialize", "keras.distribution.initialize", "3.0.0"
+)
 
 
 def distribution_layout_map(device_mesh: Any) -> keras.distribution.LayoutMap:
@@ -92,7 +116,12 @@ def distribution_layout_map(device_mesh: Any) -> keras.distribution.LayoutMap:
 
     Wraps `keras.distribution.LayoutMap`, added in Keras 3.0.0.
     """
-    return upstream("keras.distribution.LayoutMap", "3.0.0")(device_mesh)
+    return _distribution_layout_map(device_mesh)
+
+
+_distribution_layout_map = bind(
+    globals(), "_distribution_layout_map", "keras.distribution.LayoutMap", "3.0.0"
+)
 
 
 def distribution_list_devices(device_type: Any | None = None) -> Any:
@@ -100,7 +129,12 @@ def distribution_list_devices(device_type: Any | None = None) -> Any:
 
     Wraps `keras.distribution.list_devices`, added in Keras 3.0.0.
     """
-    return upstream("keras.distribution.list_devices", "3.0.0")(device_type)
+    return _distribution_list_devices(device_type)
+
+
+_distribution_list_devices = bind(
+    globals(), "_distribution_list_devices", "keras.distribution.list_devices", "3.0.0"
+)
 
 
 def distribution_model_parallel(
@@ -114,7 +148,7 @@ def distribution_model_parallel(
 
     Wraps `keras.distribution.ModelParallel`, added in Keras 3.0.0.
     """
-    return upstream("keras.distribution.ModelParallel", "3.0.0")(
+    return _distribution_model_parallel(
         layout_map=layout_map,
         batch_dim_name=batch_dim_name,
         auto_shard_dataset=auto_shard_dataset,
@@ -122,12 +156,22 @@ def distribution_model_parallel(
     )
 
 
+_distribution_model_parallel = bind(
+    globals(), "_distribution_model_parallel", "keras.distribution.ModelParallel", "3.0.0"
+)
+
+
 def distribution_set(value: Any) -> Any:
     """Set the distribution as the global distribution setting.
 
     Wraps `keras.distribution.set_distribution`, added in Keras 3.0.0.
     """
-    return upstream("keras.distribution.set_distribution", "3.0.0")(value)
+    return _distribution_set(value)
+
+
+_distribution_set = bind(
+    globals(), "_distribution_set", "keras.distribution.set_distribution", "3.0.0"
+)
 
 
 def distribution_tensor_layout(
@@ -137,4 +181,9 @@ def distribution_tensor_layout(
 
     Wraps `keras.distribution.TensorLayout`, added in Keras 3.0.0.
     """
-    return upstream("keras.distribution.TensorLayout", "3.0.0")(axes, device_mesh)
+    return _distribution_tensor_layout(axes, device_mesh)
+
+
+_distribution_tensor_layout = bind(
+    globals(), "_distribution_tensor_layout", "keras.distribution.TensorLayout", "3.0.0"
+)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -41,7 +41,12 @@ def initializer_constant(value: float | TensorLike = 0.0) -> keras.initializers.
 
     Wraps `keras.initializers.Constant`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.Constant", "3.0.0")(value)
+    return _initializer_constant(value)
+
+
+_initializer_constant = bind(
+    globals(), "_initializer_constant", "keras.initializers.Constant", "3.0.0"
+)
 
 
 def initializer_deserialize(
@@ -51,7 +56,12 @@ def initializer_deserialize(
 
     Wraps `keras.initializers.deserialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.deserialize", "3.0.0")(config, custom_objects)
+    return _initializer_deserialize(config, custom_objects)
+
+
+_initializer_deserialize = bind(
+    globals(), "_initializer_deserialize", "keras.initializers.deserialize", "3.0.0"
+)
 
 
 def initializer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
@@ -59,7 +69,10 @@ def initializer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) ->
 
     Wraps `keras.initializers.get`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.get", "3.0.0")(identifier)
+    return _initializer_get(identifier)
+
+
+_initializer_get = bind(globals(), "_initializer_get", "keras.initializers.get", "3.0.0")
 
 
 def initializer_glorot_normal(
@@ -69,7 +82,12 @@ def initializer_glorot_normal(
 
     Wraps `keras.initializers.GlorotNormal`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.GlorotNormal", "3.0.0")(seed, input_axes, output_axes)
+    return _initializer_glorot_normal(seed, input_axes, output_axes)
+
+
+_initializer_glorot_normal = bind(
+    globals(), "_initializer_glorot_normal", "keras.initializers.GlorotNormal", "3.0.0"
+)
 
 
 def initializer_glorot_uniform(
@@ -79,7 +97,12 @@ def initializer_glorot_uniform(
 
     Wraps `keras.initializers.GlorotUniform`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.GlorotUniform", "3.0.0")(seed, input_axes, output_axes)
+    return _initializer_glorot_uniform(seed, input_axes, output_axes)
+
+
+_initializer_glorot_uniform = bind(
+    globals(), "_initializer_glorot_uniform", "keras.initializers.GlorotUniform", "3.0.0"
+)
 
 
 def initializer_he_normal(
@@ -89,7 +112,12 @@ def initializer_he_normal(
 
     Wraps `keras.initializers.HeNormal`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.HeNormal", "3.0.0")(seed, input_axes, output_axes)
+    return _initializer_he_normal(seed, input_axes, output_axes)
+
+
+_initializer_he_normal = bind(
+    globals(), "_initializer_he_normal", "keras.initializers.HeNormal", "3.0.0"
+)
 
 
 def initializer_he_uniform(
@@ -99,7 +127,12 @@ def initializer_he_uniform(
 
     Wraps `keras.initializers.HeUniform`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.HeUniform", "3.0.0")(seed, input_axes, output_axes)
+    return _initializer_he_uniform(seed, input_axes, output_axes)
+
+
+_initializer_he_uniform = bind(
+    globals(), "_initializer_he_uniform", "keras.initializers.HeUniform", "3.0.0"
+)
 
 
 def initializer_identity(gain: float | TensorLike = 1.0) -> keras.initializers.Identity:
@@ -107,7 +140,12 @@ def initializer_identity(gain: float | TensorLike = 1.0) -> keras.initializers.I
 
     Wraps `keras.initializers.Identity`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.Identity", "3.0.0")(gain)
+    return _initializer_identity(gain)
+
+
+_initializer_identity = bind(
+    globals(), "_initializer_identity", "keras.initializers.Identity", "3.0.0"
+)
 
 
 def initializer_lecun_normal(
@@ -117,7 +155,12 @@ def initializer_lecun_normal(
 
     Wraps `keras.initializers.LecunNormal`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.LecunNormal", "3.0.0")(seed, input_axes, output_axes)
+    return _initializer_lecun_normal(seed, input_axes, output_axes)
+
+
+_initializer_lecun_normal = bind(
+    globals(), "_initializer_lecun_normal", "keras.initializers.LecunNormal", "3.0.0"
+)
 
 
 def initializer_lecun_uniform(
@@ -127,7 +170,12 @@ def initializer_lecun_uniform(
 
     Wraps `keras.initializers.LecunUniform`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.LecunUniform", "3.0.0")(seed, input_axes, output_axes)
+    return _initializer_lecun_uniform(seed, input_axes, output_axes)
+
+
+_initializer_lecun_uniform = bind(
+    globals(), "_initializer_lecun_uniform", "keras.initializers.LecunUniform", "3.0.0"
+)
 
 
 def initializer_ones() -> keras.initializers.Ones:
@@ -135,7 +183,10 @@ def initializer_ones() -> keras.initializers.Ones:
 
     Wraps `keras.initializers.Ones`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.Ones", "3.0.0")()
+    return _initializer_ones()
+
+
+_initializer_ones = bind(globals(), "_initializer_ones", "keras.initializers.Ones", "3.0.0")
 
 
 def initializer_orthogonal(
@@ -145,7 +196,12 @@ def initializer_orthogonal(
 
     Wraps `keras.initializers.Orthogonal`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.Orthogonal", "3.0.0")(gain, seed)
+    return _initializer_orthogonal(gain, seed)
+
+
+_initializer_orthogonal = bind(
+    globals(), "_initializer_orthogonal", "keras.initializers.Orthogonal", "3.0.0"
+)
 
 
 def initializer_random_normal(
@@ -155,7 +211,12 @@ def initializer_random_normal(
 
     Wraps `keras.initializers.RandomNormal`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.RandomNormal", "3.0.0")(mean, stddev, seed)
+    return _initializer_random_normal(mean, stddev, seed)
+
+
+_initializer_random_normal = bind(
+    globals(), "_initializer_random_normal", "keras.initializers.RandomNormal", "3.0.0"
+)
 
 
 def initializer_random_uniform(
@@ -165,7 +226,12 @@ def initializer_random_uniform(
 
     Wraps `keras.initializers.RandomUniform`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.RandomUniform", "3.0.0")(minval, maxval, seed)
+    return _initializer_random_uniform(minval, maxval, seed)
+
+
+_initializer_random_uniform = bind(
+    globals(), "_initializer_random_uniform", "keras.initializers.RandomUniform", "3.0.0"
+)
 
 
 def initializer_serialize(initializer: Any) -> Any:
@@ -173,7 +239,12 @@ def initializer_serialize(initializer: Any) -> Any:
 
     Wraps `keras.initializers.serialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.serialize", "3.0.0")(initializer)
+    return _initializer_serialize(initializer)
+
+
+_initializer_serialize = bind(
+    globals(), "_initializer_serialize", "keras.initializers.serialize", "3.0.0"
+)
 
 
 def initializer_stft(
@@ -186,7 +257,10 @@ def initializer_stft(
 
     Wraps `keras.initializers.STFT`, added in Keras 3.7.0.
     """
-    return upstream("keras.initializers.STFT", "3.7.0")(side, window, scaling, periodic)
+    return _initializer_stft(side, window, scaling, periodic)
+
+
+_initializer_stft = bind(globals(), "_initializer_stft", "keras.initializers.STFT", "3.7.0")
 
 
 def initializer_truncated_normal(
@@ -196,7 +270,12 @@ def initializer_truncated_normal(
 
     Wraps `keras.initializers.TruncatedNormal`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.TruncatedNormal", "3.0.0")(mean, stddev, seed)
+    return _initializer_truncated_normal(mean, stddev, seed)
+
+
+_initializer_truncated_normal = bind(
+    globals(), "_initializer_truncated_normal", "keras.initializers.TruncatedNormal", "3.0.0"
+)
 
 
 def initializer_variance_scaling(
@@ -211,9 +290,12 @@ def initializer_variance_scaling(
 
     Wraps `keras.initializers.VarianceScaling`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.VarianceScaling", "3.0.0")(
-        scale, mode, distribution, seed, input_axes, output_axes
-    )
+    return _initializer_variance_scaling(scale, mode, distribution, seed, input_axes, output_axes)
+
+
+_initializer_variance_scaling = bind(
+    globals(), "_initializer_variance_scaling", "keras.initializers.VarianceScaling", "3.0.0"
+)
 
 
 def initializer_zeros() -> keras.initializers.Zeros:
@@ -221,4 +303,7 @@ def initializer_zeros() -> keras.initializers.Zeros:
 
     Wraps `keras.initializers.Zeros`, added in Keras 3.0.0.
     """
-    return upstream("keras.initializers.Zeros", "3.0.0")()
+    return _initializer_zeros()
+
+
+_initializer_zeros = bind(globals(), "_initializer_zeros", "keras.initializers.Zeros", "3.0.0")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
-from keras3._runtime import compose_layer, upstream
+from keras3._runtime import bind, compose_layer, upstream
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -309,9 +309,12 @@ def keras_input(
 
     Wraps `keras.layers.Input`, added in Keras 3.0.0.
     """
-    return upstream("keras.layers.Input", "3.0.0")(
+    return _keras_input(
         shape, batch_size, dtype, sparse, ragged, batch_shape, name, tensor, optional
     )
+
+
+_keras_input = bind(globals(), "_keras_input", "keras.layers.Input", "3.0.0")
 
 
 @overload
@@ -3339,7 +3342,10 @@ def layer_deserialize(
 
     Wraps `keras.layers.deserialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.layers.deserialize", "3.0.0")(config, custom_objects)
+    return _layer_deserialize(config, custom_objects)
+
+
+_layer_deserialize = bind(globals(), "_layer_deserialize", "keras.layers.deserialize", "3.0.0")
 
 
 @overload
@@ -7602,7 +7608,10 @@ def layer_serialize(layer: keras.Layer) -> Any:
 
     Wraps `keras.layers.serialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.layers.serialize", "3.0.0")(layer)
+    return _layer_serialize(layer)
+
+
+_layer_serialize = bind(globals(), "_layer_serialize", "keras.layers.serialize", "3.0.0")
 
 
 @overload
@@ -8740,7 +8749,7 @@ def rnn_cell_gru(
 
     Wraps `keras.layers.GRUCell`, added in Keras 3.0.0.
     """
-    return upstream("keras.layers.GRUCell", "3.0.0")(
+    return _rnn_cell_gru(
         units,
         activation,
         recurrent_activation,
@@ -8760,6 +8769,9 @@ def rnn_cell_gru(
         seed,
         **kwargs,
     )
+
+
+_rnn_cell_gru = bind(globals(), "_rnn_cell_gru", "keras.layers.GRUCell", "3.0.0")
 
 
 def rnn_cell_lstm(
@@ -8786,7 +8798,7 @@ def rnn_cell_lstm(
 
     Wraps `keras.layers.LSTMCell`, added in Keras 3.0.0.
     """
-    return upstream("keras.layers.LSTMCell", "3.0.0")(
+    return _rnn_cell_lstm(
         units,
         activation,
         recurrent_activation,
@@ -8806,6 +8818,9 @@ def rnn_cell_lstm(
         seed,
         **kwargs,
     )
+
+
+_rnn_cell_lstm = bind(globals(), "_rnn_cell_lstm", "keras.layers.LSTMCell", "3.0.0")
 
 
 def rnn_cell_simple(
@@ -8830,7 +8845,7 @@ def rnn_cell_simple(
 
     Wraps `keras.layers.SimpleRNNCell`, added in Keras 3.0.0.
     """
-    return upstream("keras.layers.SimpleRNNCell", "3.0.0")(
+    return _rnn_cell_simple(
         units,
         activation,
         use_bias,
@@ -8850,9 +8865,15 @@ def rnn_cell_simple(
     )
 
 
+_rnn_cell_simple = bind(globals(), "_rnn_cell_simple", "keras.layers.SimpleRNNCell", "3.0.0")
+
+
 def rnn_cells_stack(cells: Any, **kwargs: Any) -> keras.layers.StackedRNNCells:
     """Wrapper allowing a stack of RNN cells to behave as a single cell.
 
     Wraps `keras.layers.StackedRNNCells`, added in Keras 3.0.0.
     """
-    return upstream("keras.layers.StackedRNNCells", "3.0.0")(cells, **kwargs)
+    return _rnn_cells_stack(cells, **kwargs)
+
+
+_rnn_cells_stack = bind(globals(), "_rnn_cells_stack", "keras.layers.StackedRNNCells", "3.0.0")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import call_or_instance, upstream
+from keras3._runtime import bind, call_or_instance, upstream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -306,7 +306,10 @@ def loss_deserialize(name: str, custom_objects: Mapping[str, Any] | None = None)
 
     Wraps `keras.losses.deserialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.losses.deserialize", "3.0.0")(name, custom_objects)
+    return _loss_deserialize(name, custom_objects)
+
+
+_loss_deserialize = bind(globals(), "_loss_deserialize", "keras.losses.deserialize", "3.0.0")
 
 
 def loss_dice(
@@ -337,7 +340,10 @@ def loss_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
 
     Wraps `keras.losses.get`, added in Keras 3.0.0.
     """
-    return upstream("keras.losses.get", "3.0.0")(identifier)
+    return _loss_get(identifier)
+
+
+_loss_get = bind(globals(), "_loss_get", "keras.losses.get", "3.0.0")
 
 
 def loss_hinge(
@@ -544,7 +550,10 @@ def loss_serialize(loss: Any) -> Any:
 
     Wraps `keras.losses.serialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.losses.serialize", "3.0.0")(loss)
+    return _loss_serialize(loss)
+
+
+_loss_serialize = bind(globals(), "_loss_serialize", "keras.losses.serialize", "3.0.0")
 
 
 def loss_sparse_categorical_crossentropy(

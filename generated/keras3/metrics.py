@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import call_or_instance, upstream
+from keras3._runtime import bind, call_or_instance, upstream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -182,9 +182,17 @@ def metric_binary_focal_crossentropy(
 
     Wraps `keras.metrics.binary_focal_crossentropy`, added in Keras 3.0.0.
     """
-    return upstream("keras.metrics.binary_focal_crossentropy", "3.0.0")(
+    return _metric_binary_focal_crossentropy(
         y_true, y_pred, apply_class_balancing, alpha, gamma, from_logits, label_smoothing, axis
     )
+
+
+_metric_binary_focal_crossentropy = bind(
+    globals(),
+    "_metric_binary_focal_crossentropy",
+    "keras.metrics.binary_focal_crossentropy",
+    "3.0.0",
+)
 
 
 def metric_binary_iou(
@@ -274,9 +282,17 @@ def metric_categorical_focal_crossentropy(
 
     Wraps `keras.metrics.categorical_focal_crossentropy`, added in Keras 3.0.0.
     """
-    return upstream("keras.metrics.categorical_focal_crossentropy", "3.0.0")(
+    return _metric_categorical_focal_crossentropy(
         y_true, y_pred, alpha, gamma, from_logits, label_smoothing, axis
     )
+
+
+_metric_categorical_focal_crossentropy = bind(
+    globals(),
+    "_metric_categorical_focal_crossentropy",
+    "keras.metrics.categorical_focal_crossentropy",
+    "3.0.0",
+)
 
 
 def metric_categorical_hinge(
@@ -351,7 +367,10 @@ def metric_deserialize(
 
     Wraps `keras.metrics.deserialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.metrics.deserialize", "3.0.0")(config, custom_objects)
+    return _metric_deserialize(config, custom_objects)
+
+
+_metric_deserialize = bind(globals(), "_metric_deserialize", "keras.metrics.deserialize", "3.0.0")
 
 
 def metric_f1_score(
@@ -450,7 +469,10 @@ def metric_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
 
     Wraps `keras.metrics.get`, added in Keras 3.0.0.
     """
-    return upstream("keras.metrics.get", "3.0.0")(identifier)
+    return _metric_get(identifier)
+
+
+_metric_get = bind(globals(), "_metric_get", "keras.metrics.get", "3.0.0")
 
 
 def metric_hinge(
@@ -979,7 +1001,10 @@ def metric_serialize(metric: Any) -> Any:
 
     Wraps `keras.metrics.serialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.metrics.serialize", "3.0.0")(metric)
+    return _metric_serialize(metric)
+
+
+_metric_serialize = bind(globals(), "_metric_serialize", "keras.metrics.serialize", "3.0.0")
 
 
 def metric_sparse_categorical_accuracy(

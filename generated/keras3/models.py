@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 from keras3.overrides import (
     keras_model_sequential as keras_model_sequential,
 )  # hand-written, see keras3/overrides.py
@@ -49,9 +49,10 @@ def clone_model(
 
     Wraps `keras.models.clone_model`, added in Keras 3.0.0.
     """
-    return upstream("keras.models.clone_model", "3.0.0")(
-        model, input_tensors, clone_function, call_function, recursive, **kwargs
-    )
+    return _clone_model(model, input_tensors, clone_function, call_function, recursive, **kwargs)
+
+
+_clone_model = bind(globals(), "_clone_model", "keras.models.clone_model", "3.0.0")
 
 
 def custom_object_scope(custom_objects: Mapping[str, Any]) -> keras.saving.CustomObjectScope:
@@ -59,7 +60,12 @@ def custom_object_scope(custom_objects: Mapping[str, Any]) -> keras.saving.Custo
 
     Wraps `keras.saving.CustomObjectScope`, added in Keras 3.0.0.
     """
-    return upstream("keras.saving.CustomObjectScope", "3.0.0")(custom_objects)
+    return _custom_object_scope(custom_objects)
+
+
+_custom_object_scope = bind(
+    globals(), "_custom_object_scope", "keras.saving.CustomObjectScope", "3.0.0"
+)
 
 
 def deserialize_keras_object(
@@ -72,9 +78,12 @@ def deserialize_keras_object(
 
     Wraps `keras.saving.deserialize_keras_object`, added in Keras 3.0.0.
     """
-    return upstream("keras.saving.deserialize_keras_object", "3.0.0")(
-        config, custom_objects, safe_mode, **kwargs
-    )
+    return _deserialize_keras_object(config, custom_objects, safe_mode, **kwargs)
+
+
+_deserialize_keras_object = bind(
+    globals(), "_deserialize_keras_object", "keras.saving.deserialize_keras_object", "3.0.0"
+)
 
 
 def export_archive(format: str = "saved_model", **kwargs: Any) -> keras.export.ExportArchive:
@@ -82,7 +91,10 @@ def export_archive(format: str = "saved_model", **kwargs: Any) -> keras.export.E
 
     Wraps `keras.export.ExportArchive`, added in Keras 3.0.0.
     """
-    return upstream("keras.export.ExportArchive", "3.0.0")(format, **kwargs)
+    return _export_archive(format, **kwargs)
+
+
+_export_archive = bind(globals(), "_export_archive", "keras.export.ExportArchive", "3.0.0")
 
 
 def get_custom_objects() -> Any:
@@ -90,7 +102,12 @@ def get_custom_objects() -> Any:
 
     Wraps `keras.saving.get_custom_objects`, added in Keras 3.0.0.
     """
-    return upstream("keras.saving.get_custom_objects", "3.0.0")()
+    return _get_custom_objects()
+
+
+_get_custom_objects = bind(
+    globals(), "_get_custom_objects", "keras.saving.get_custom_objects", "3.0.0"
+)
 
 
 def get_registered_name(obj: Any) -> Any:
@@ -98,7 +115,12 @@ def get_registered_name(obj: Any) -> Any:
 
     Wraps `keras.saving.get_registered_name`, added in Keras 3.0.0.
     """
-    return upstream("keras.saving.get_registered_name", "3.0.0")(obj)
+    return _get_registered_name(obj)
+
+
+_get_registered_name = bind(
+    globals(), "_get_registered_name", "keras.saving.get_registered_name", "3.0.0"
+)
 
 
 def get_registered_object(
@@ -108,9 +130,12 @@ def get_registered_object(
 
     Wraps `keras.saving.get_registered_object`, added in Keras 3.0.0.
     """
-    return upstream("keras.saving.get_registered_object", "3.0.0")(
-        name, custom_objects, module_objects
-    )
+    return _get_registered_object(name, custom_objects, module_objects)
+
+
+_get_registered_object = bind(
+    globals(), "_get_registered_object", "keras.saving.get_registered_object", "3.0.0"
+)
 
 
 def keras_file_editor(filepath: PathLike) -> keras.saving.KerasFileEditor:
@@ -118,7 +143,10 @@ def keras_file_editor(filepath: PathLike) -> keras.saving.KerasFileEditor:
 
     Wraps `keras.saving.KerasFileEditor`, added in Keras 3.6.0.
     """
-    return upstream("keras.saving.KerasFileEditor", "3.6.0")(filepath)
+    return _keras_file_editor(filepath)
+
+
+_keras_file_editor = bind(globals(), "_keras_file_editor", "keras.saving.KerasFileEditor", "3.6.0")
 
 
 def keras_model(*args: Any, **kwargs: Any) -> keras.Model:
@@ -126,7 +154,10 @@ def keras_model(*args: Any, **kwargs: Any) -> keras.Model:
 
     Wraps `keras.Model`, added in Keras 3.0.0.
     """
-    return upstream("keras.Model", "3.0.0")(*args, **kwargs)
+    return _keras_model(*args, **kwargs)
+
+
+_keras_model = bind(globals(), "_keras_model", "keras.Model", "3.0.0")
 
 
 def load_model(
@@ -139,9 +170,10 @@ def load_model(
 
     Wraps `keras.saving.load_model`, added in Keras 3.0.0.
     """
-    return upstream("keras.saving.load_model", "3.0.0")(
-        filepath, custom_objects, compile, safe_mode
-    )
+    return _load_model(filepath, custom_objects, compile, safe_mode)
+
+
+_load_model = bind(globals(), "_load_model", "keras.saving.load_model", "3.0.0")
 
 
 def load_model_weights(
@@ -151,7 +183,10 @@ def load_model_weights(
 
     Wraps `keras.saving.load_weights`, added in Keras 3.2.0.
     """
-    return upstream("keras.saving.load_weights", "3.2.0")(model, filepath, skip_mismatch, **kwargs)
+    return _load_model_weights(model, filepath, skip_mismatch, **kwargs)
+
+
+_load_model_weights = bind(globals(), "_load_model_weights", "keras.saving.load_weights", "3.2.0")
 
 
 def model_from_json(json_string: Any, custom_objects: Mapping[str, Any] | None = None) -> Any:
@@ -159,7 +194,10 @@ def model_from_json(json_string: Any, custom_objects: Mapping[str, Any] | None =
 
     Wraps `keras.models.model_from_json`, added in Keras 3.0.0.
     """
-    return upstream("keras.models.model_from_json", "3.0.0")(json_string, custom_objects)
+    return _model_from_json(json_string, custom_objects)
+
+
+_model_from_json = bind(globals(), "_model_from_json", "keras.models.model_from_json", "3.0.0")
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
@@ -167,7 +205,12 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
 
     Wraps `keras.saving.register_keras_serializable`, added in Keras 3.0.0.
     """
-    return upstream("keras.saving.register_keras_serializable", "3.0.0")(package, name)
+    return _register_keras_serializable(package, name)
+
+
+_register_keras_serializable = bind(
+    globals(), "_register_keras_serializable", "keras.saving.register_keras_serializable", "3.0.0"
+)
 
 
 def save_model(
@@ -181,9 +224,10 @@ def save_model(
 
     Wraps `keras.saving.save_model`, added in Keras 3.0.0.
     """
-    return upstream("keras.saving.save_model", "3.0.0")(
-        model, filepath, overwrite, zipped, **kwargs
-    )
+    return _save_model(model, filepath, overwrite, zipped, **kwargs)
+
+
+_save_model = bind(globals(), "_save_model", "keras.saving.save_model", "3.0.0")
 
 
 def save_model_weights(
@@ -197,9 +241,10 @@ def save_model_weights(
 
     Wraps `keras.saving.save_weights`, added in Keras 3.2.0.
     """
-    return upstream("keras.saving.save_weights", "3.2.0")(
-        model, filepath, overwrite, max_shard_size, **kwargs
-    )
+    return _save_model_weights(model, filepath, overwrite, max_shard_size, **kwargs)
+
+
+_save_model_weights = bind(globals(), "_save_model_weights", "keras.saving.save_weights", "3.2.0")
 
 
 def serialize_keras_object(obj: Any) -> Any:
@@ -207,4 +252,9 @@ def serialize_keras_object(obj: Any) -> Any:
 
     Wraps `keras.saving.serialize_keras_object`, added in Keras 3.0.0.
     """
-    return upstream("keras.saving.serialize_keras_object", "3.0.0")(obj)
+    return _serialize_keras_object(obj)
+
+
+_serialize_keras_object = bind(
+    globals(), "_serialize_keras_object", "keras.saving.serialize_keras_object", "3.0.0"
+)

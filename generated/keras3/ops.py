@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -380,7 +380,10 @@ def op_abs(x: TensorLike) -> Any:
 
     Wraps `keras.ops.abs`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.abs", "3.0.0")(x)
+    return _op_abs(x)
+
+
+_op_abs = bind(globals(), "_op_abs", "keras.ops.abs", "3.0.0")
 
 
 def op_adaptive_average_pool(
@@ -390,7 +393,12 @@ def op_adaptive_average_pool(
 
     Wraps `keras.ops.adaptive_average_pool`, added in Keras 3.13.0.
     """
-    return upstream("keras.ops.adaptive_average_pool", "3.13.0")(inputs, output_size, data_format)
+    return _op_adaptive_average_pool(inputs, output_size, data_format)
+
+
+_op_adaptive_average_pool = bind(
+    globals(), "_op_adaptive_average_pool", "keras.ops.adaptive_average_pool", "3.13.0"
+)
 
 
 def op_adaptive_max_pool(
@@ -400,7 +408,12 @@ def op_adaptive_max_pool(
 
     Wraps `keras.ops.adaptive_max_pool`, added in Keras 3.13.0.
     """
-    return upstream("keras.ops.adaptive_max_pool", "3.13.0")(inputs, output_size, data_format)
+    return _op_adaptive_max_pool(inputs, output_size, data_format)
+
+
+_op_adaptive_max_pool = bind(
+    globals(), "_op_adaptive_max_pool", "keras.ops.adaptive_max_pool", "3.13.0"
+)
 
 
 def op_add(x1: TensorLike, x2: TensorLike) -> Any:
@@ -408,7 +421,10 @@ def op_add(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.add`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.add", "3.0.0")(x1, x2)
+    return _op_add(x1, x2)
+
+
+_op_add = bind(globals(), "_op_add", "keras.ops.add", "3.0.0")
 
 
 def op_all(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -416,7 +432,10 @@ def op_all(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> A
 
     Wraps `keras.ops.all`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.all", "3.0.0")(x, axis, keepdims)
+    return _op_all(x, axis, keepdims)
+
+
+_op_all = bind(globals(), "_op_all", "keras.ops.all", "3.0.0")
 
 
 def op_allclose(
@@ -430,7 +449,10 @@ def op_allclose(
 
     Wraps `keras.ops.allclose`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.allclose", "3.14.0")(x1, x2, rtol, atol, equal_nan)
+    return _op_allclose(x1, x2, rtol, atol, equal_nan)
+
+
+_op_allclose = bind(globals(), "_op_allclose", "keras.ops.allclose", "3.14.0")
 
 
 def op_amax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -438,7 +460,10 @@ def op_amax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> 
 
     Wraps `keras.ops.amax`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.amax", "3.0.0")(x, axis, keepdims)
+    return _op_amax(x, axis, keepdims)
+
+
+_op_amax = bind(globals(), "_op_amax", "keras.ops.amax", "3.0.0")
 
 
 def op_amin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -446,7 +471,10 @@ def op_amin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> 
 
     Wraps `keras.ops.amin`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.amin", "3.0.0")(x, axis, keepdims)
+    return _op_amin(x, axis, keepdims)
+
+
+_op_amin = bind(globals(), "_op_amin", "keras.ops.amin", "3.0.0")
 
 
 def op_angle(x: TensorLike) -> Any:
@@ -454,7 +482,10 @@ def op_angle(x: TensorLike) -> Any:
 
     Wraps `keras.ops.angle`, added in Keras 3.10.0.
     """
-    return upstream("keras.ops.angle", "3.10.0")(x)
+    return _op_angle(x)
+
+
+_op_angle = bind(globals(), "_op_angle", "keras.ops.angle", "3.10.0")
 
 
 def op_any(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -462,7 +493,10 @@ def op_any(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> A
 
     Wraps `keras.ops.any`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.any", "3.0.0")(x, axis, keepdims)
+    return _op_any(x, axis, keepdims)
+
+
+_op_any = bind(globals(), "_op_any", "keras.ops.any", "3.0.0")
 
 
 def op_append(x1: TensorLike, x2: TensorLike, axis: Axis | None = None) -> Any:
@@ -470,7 +504,10 @@ def op_append(x1: TensorLike, x2: TensorLike, axis: Axis | None = None) -> Any:
 
     Wraps `keras.ops.append`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.append", "3.0.0")(x1, x2, axis)
+    return _op_append(x1, x2, axis)
+
+
+_op_append = bind(globals(), "_op_append", "keras.ops.append", "3.0.0")
 
 
 def op_arange(
@@ -483,7 +520,10 @@ def op_arange(
 
     Wraps `keras.ops.arange`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.arange", "3.0.0")(start, stop, step, dtype)
+    return _op_arange(start, stop, step, dtype)
+
+
+_op_arange = bind(globals(), "_op_arange", "keras.ops.arange", "3.0.0")
 
 
 def op_arccos(x: TensorLike) -> Any:
@@ -491,7 +531,10 @@ def op_arccos(x: TensorLike) -> Any:
 
     Wraps `keras.ops.arccos`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.arccos", "3.0.0")(x)
+    return _op_arccos(x)
+
+
+_op_arccos = bind(globals(), "_op_arccos", "keras.ops.arccos", "3.0.0")
 
 
 def op_arccosh(x: TensorLike) -> Any:
@@ -499,7 +542,10 @@ def op_arccosh(x: TensorLike) -> Any:
 
     Wraps `keras.ops.arccosh`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.arccosh", "3.0.0")(x)
+    return _op_arccosh(x)
+
+
+_op_arccosh = bind(globals(), "_op_arccosh", "keras.ops.arccosh", "3.0.0")
 
 
 def op_arcsin(x: TensorLike) -> Any:
@@ -507,7 +553,10 @@ def op_arcsin(x: TensorLike) -> Any:
 
     Wraps `keras.ops.arcsin`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.arcsin", "3.0.0")(x)
+    return _op_arcsin(x)
+
+
+_op_arcsin = bind(globals(), "_op_arcsin", "keras.ops.arcsin", "3.0.0")
 
 
 def op_arcsinh(x: TensorLike) -> Any:
@@ -515,7 +564,10 @@ def op_arcsinh(x: TensorLike) -> Any:
 
     Wraps `keras.ops.arcsinh`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.arcsinh", "3.0.0")(x)
+    return _op_arcsinh(x)
+
+
+_op_arcsinh = bind(globals(), "_op_arcsinh", "keras.ops.arcsinh", "3.0.0")
 
 
 def op_arctan(x: TensorLike) -> Any:
@@ -523,7 +575,10 @@ def op_arctan(x: TensorLike) -> Any:
 
     Wraps `keras.ops.arctan`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.arctan", "3.0.0")(x)
+    return _op_arctan(x)
+
+
+_op_arctan = bind(globals(), "_op_arctan", "keras.ops.arctan", "3.0.0")
 
 
 def op_arctan2(x1: TensorLike, x2: TensorLike) -> Any:
@@ -531,7 +586,10 @@ def op_arctan2(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.arctan2`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.arctan2", "3.0.0")(x1, x2)
+    return _op_arctan2(x1, x2)
+
+
+_op_arctan2 = bind(globals(), "_op_arctan2", "keras.ops.arctan2", "3.0.0")
 
 
 def op_arctanh(x: TensorLike) -> Any:
@@ -539,7 +597,10 @@ def op_arctanh(x: TensorLike) -> Any:
 
     Wraps `keras.ops.arctanh`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.arctanh", "3.0.0")(x)
+    return _op_arctanh(x)
+
+
+_op_arctanh = bind(globals(), "_op_arctanh", "keras.ops.arctanh", "3.0.0")
 
 
 def op_argmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -547,7 +608,10 @@ def op_argmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
 
     Wraps `keras.ops.argmax`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.argmax", "3.0.0")(x, axis, keepdims)
+    return _op_argmax(x, axis, keepdims)
+
+
+_op_argmax = bind(globals(), "_op_argmax", "keras.ops.argmax", "3.0.0")
 
 
 def op_argmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -555,7 +619,10 @@ def op_argmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
 
     Wraps `keras.ops.argmin`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.argmin", "3.0.0")(x, axis, keepdims)
+    return _op_argmin(x, axis, keepdims)
+
+
+_op_argmin = bind(globals(), "_op_argmin", "keras.ops.argmin", "3.0.0")
 
 
 def op_argpartition(x: TensorLike, kth: Any, axis: Axis = -1) -> Any:
@@ -563,7 +630,10 @@ def op_argpartition(x: TensorLike, kth: Any, axis: Axis = -1) -> Any:
 
     Wraps `keras.ops.argpartition`, added in Keras 3.4.0.
     """
-    return upstream("keras.ops.argpartition", "3.4.0")(x, kth, axis)
+    return _op_argpartition(x, kth, axis)
+
+
+_op_argpartition = bind(globals(), "_op_argpartition", "keras.ops.argpartition", "3.4.0")
 
 
 def op_argsort(x: TensorLike, axis: Axis = -1) -> Any:
@@ -571,7 +641,10 @@ def op_argsort(x: TensorLike, axis: Axis = -1) -> Any:
 
     Wraps `keras.ops.argsort`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.argsort", "3.0.0")(x, axis)
+    return _op_argsort(x, axis)
+
+
+_op_argsort = bind(globals(), "_op_argsort", "keras.ops.argsort", "3.0.0")
 
 
 def op_array(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
@@ -579,7 +652,10 @@ def op_array(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
 
     Wraps `keras.ops.array`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.array", "3.0.0")(x, dtype)
+    return _op_array(x, dtype)
+
+
+_op_array = bind(globals(), "_op_array", "keras.ops.array", "3.0.0")
 
 
 def op_array_split(x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0) -> Any:
@@ -587,7 +663,10 @@ def op_array_split(x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 
 
     Wraps `keras.ops.array_split`, added in Keras 3.13.0.
     """
-    return upstream("keras.ops.array_split", "3.13.0")(x, indices_or_sections, axis)
+    return _op_array_split(x, indices_or_sections, axis)
+
+
+_op_array_split = bind(globals(), "_op_array_split", "keras.ops.array_split", "3.13.0")
 
 
 def op_associative_scan(f: Any, elems: Any, reverse: bool = False, axis: Axis = 0) -> Any:
@@ -595,7 +674,12 @@ def op_associative_scan(f: Any, elems: Any, reverse: bool = False, axis: Axis = 
 
     Wraps `keras.ops.associative_scan`, added in Keras 3.5.0.
     """
-    return upstream("keras.ops.associative_scan", "3.5.0")(f, elems, reverse, axis)
+    return _op_associative_scan(f, elems, reverse, axis)
+
+
+_op_associative_scan = bind(
+    globals(), "_op_associative_scan", "keras.ops.associative_scan", "3.5.0"
+)
 
 
 def op_average(x: TensorLike, axis: Axis | None = None, weights: Any | None = None) -> Any:
@@ -603,7 +687,10 @@ def op_average(x: TensorLike, axis: Axis | None = None, weights: Any | None = No
 
     Wraps `keras.ops.average`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.average", "3.0.0")(x, axis, weights)
+    return _op_average(x, axis, weights)
+
+
+_op_average = bind(globals(), "_op_average", "keras.ops.average", "3.0.0")
 
 
 def op_average_pool(
@@ -617,9 +704,10 @@ def op_average_pool(
 
     Wraps `keras.ops.average_pool`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.average_pool", "3.0.0")(
-        inputs, pool_size, strides, padding, data_format
-    )
+    return _op_average_pool(inputs, pool_size, strides, padding, data_format)
+
+
+_op_average_pool = bind(globals(), "_op_average_pool", "keras.ops.average_pool", "3.0.0")
 
 
 def op_bartlett(x: TensorLike) -> Any:
@@ -627,7 +715,10 @@ def op_bartlett(x: TensorLike) -> Any:
 
     Wraps `keras.ops.bartlett`, added in Keras 3.10.0.
     """
-    return upstream("keras.ops.bartlett", "3.10.0")(x)
+    return _op_bartlett(x)
+
+
+_op_bartlett = bind(globals(), "_op_bartlett", "keras.ops.bartlett", "3.10.0")
 
 
 def op_batch_normalization(
@@ -643,9 +734,12 @@ def op_batch_normalization(
 
     Wraps `keras.ops.batch_normalization`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.batch_normalization", "3.0.0")(
-        x, mean, variance, axis, offset, scale, epsilon
-    )
+    return _op_batch_normalization(x, mean, variance, axis, offset, scale, epsilon)
+
+
+_op_batch_normalization = bind(
+    globals(), "_op_batch_normalization", "keras.ops.batch_normalization", "3.0.0"
+)
 
 
 def op_binary_crossentropy(target: TensorLike, output: Any, from_logits: bool = False) -> Any:
@@ -653,7 +747,12 @@ def op_binary_crossentropy(target: TensorLike, output: Any, from_logits: bool = 
 
     Wraps `keras.ops.binary_crossentropy`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.binary_crossentropy", "3.0.0")(target, output, from_logits)
+    return _op_binary_crossentropy(target, output, from_logits)
+
+
+_op_binary_crossentropy = bind(
+    globals(), "_op_binary_crossentropy", "keras.ops.binary_crossentropy", "3.0.0"
+)
 
 
 def op_bincount(
@@ -663,7 +762,10 @@ def op_bincount(
 
     Wraps `keras.ops.bincount`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.bincount", "3.0.0")(x, weights, minlength, sparse)
+    return _op_bincount(x, weights, minlength, sparse)
+
+
+_op_bincount = bind(globals(), "_op_bincount", "keras.ops.bincount", "3.0.0")
 
 
 def op_bitwise_and(x: TensorLike, y: TensorLike) -> Any:
@@ -671,7 +773,10 @@ def op_bitwise_and(x: TensorLike, y: TensorLike) -> Any:
 
     Wraps `keras.ops.bitwise_and`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.bitwise_and", "3.6.0")(x, y)
+    return _op_bitwise_and(x, y)
+
+
+_op_bitwise_and = bind(globals(), "_op_bitwise_and", "keras.ops.bitwise_and", "3.6.0")
 
 
 def op_bitwise_invert(x: TensorLike) -> Any:
@@ -679,7 +784,10 @@ def op_bitwise_invert(x: TensorLike) -> Any:
 
     Wraps `keras.ops.bitwise_invert`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.bitwise_invert", "3.6.0")(x)
+    return _op_bitwise_invert(x)
+
+
+_op_bitwise_invert = bind(globals(), "_op_bitwise_invert", "keras.ops.bitwise_invert", "3.6.0")
 
 
 def op_bitwise_left_shift(x: TensorLike, y: TensorLike) -> Any:
@@ -687,7 +795,12 @@ def op_bitwise_left_shift(x: TensorLike, y: TensorLike) -> Any:
 
     Wraps `keras.ops.bitwise_left_shift`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.bitwise_left_shift", "3.6.0")(x, y)
+    return _op_bitwise_left_shift(x, y)
+
+
+_op_bitwise_left_shift = bind(
+    globals(), "_op_bitwise_left_shift", "keras.ops.bitwise_left_shift", "3.6.0"
+)
 
 
 def op_bitwise_not(x: TensorLike) -> Any:
@@ -695,7 +808,10 @@ def op_bitwise_not(x: TensorLike) -> Any:
 
     Wraps `keras.ops.bitwise_not`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.bitwise_not", "3.6.0")(x)
+    return _op_bitwise_not(x)
+
+
+_op_bitwise_not = bind(globals(), "_op_bitwise_not", "keras.ops.bitwise_not", "3.6.0")
 
 
 def op_bitwise_or(x: TensorLike, y: TensorLike) -> Any:
@@ -703,7 +819,10 @@ def op_bitwise_or(x: TensorLike, y: TensorLike) -> Any:
 
     Wraps `keras.ops.bitwise_or`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.bitwise_or", "3.6.0")(x, y)
+    return _op_bitwise_or(x, y)
+
+
+_op_bitwise_or = bind(globals(), "_op_bitwise_or", "keras.ops.bitwise_or", "3.6.0")
 
 
 def op_bitwise_right_shift(x: TensorLike, y: TensorLike) -> Any:
@@ -711,7 +830,12 @@ def op_bitwise_right_shift(x: TensorLike, y: TensorLike) -> Any:
 
     Wraps `keras.ops.bitwise_right_shift`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.bitwise_right_shift", "3.6.0")(x, y)
+    return _op_bitwise_right_shift(x, y)
+
+
+_op_bitwise_right_shift = bind(
+    globals(), "_op_bitwise_right_shift", "keras.ops.bitwise_right_shift", "3.6.0"
+)
 
 
 def op_bitwise_xor(x: TensorLike, y: TensorLike) -> Any:
@@ -719,7 +843,10 @@ def op_bitwise_xor(x: TensorLike, y: TensorLike) -> Any:
 
     Wraps `keras.ops.bitwise_xor`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.bitwise_xor", "3.6.0")(x, y)
+    return _op_bitwise_xor(x, y)
+
+
+_op_bitwise_xor = bind(globals(), "_op_bitwise_xor", "keras.ops.bitwise_xor", "3.6.0")
 
 
 def op_blackman(x: TensorLike) -> Any:
@@ -727,7 +854,10 @@ def op_blackman(x: TensorLike) -> Any:
 
     Wraps `keras.ops.blackman`, added in Keras 3.10.0.
     """
-    return upstream("keras.ops.blackman", "3.10.0")(x)
+    return _op_blackman(x)
+
+
+_op_blackman = bind(globals(), "_op_blackman", "keras.ops.blackman", "3.10.0")
 
 
 def op_broadcast_to(x: TensorLike, shape: ShapeLike) -> Any:
@@ -735,7 +865,10 @@ def op_broadcast_to(x: TensorLike, shape: ShapeLike) -> Any:
 
     Wraps `keras.ops.broadcast_to`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.broadcast_to", "3.0.0")(x, shape)
+    return _op_broadcast_to(x, shape)
+
+
+_op_broadcast_to = bind(globals(), "_op_broadcast_to", "keras.ops.broadcast_to", "3.0.0")
 
 
 def op_cast(x: TensorLike, dtype: DTypeLike) -> Any:
@@ -743,7 +876,10 @@ def op_cast(x: TensorLike, dtype: DTypeLike) -> Any:
 
     Wraps `keras.ops.cast`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.cast", "3.0.0")(x, dtype)
+    return _op_cast(x, dtype)
+
+
+_op_cast = bind(globals(), "_op_cast", "keras.ops.cast", "3.0.0")
 
 
 def op_categorical_crossentropy(
@@ -753,9 +889,12 @@ def op_categorical_crossentropy(
 
     Wraps `keras.ops.categorical_crossentropy`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.categorical_crossentropy", "3.0.0")(
-        target, output, from_logits, axis
-    )
+    return _op_categorical_crossentropy(target, output, from_logits, axis)
+
+
+_op_categorical_crossentropy = bind(
+    globals(), "_op_categorical_crossentropy", "keras.ops.categorical_crossentropy", "3.0.0"
+)
 
 
 def op_cbrt(x: TensorLike) -> Any:
@@ -763,7 +902,10 @@ def op_cbrt(x: TensorLike) -> Any:
 
     Wraps `keras.ops.cbrt`, added in Keras 3.11.0.
     """
-    return upstream("keras.ops.cbrt", "3.11.0")(x)
+    return _op_cbrt(x)
+
+
+_op_cbrt = bind(globals(), "_op_cbrt", "keras.ops.cbrt", "3.11.0")
 
 
 def op_cdist(x: TensorLike, y: TensorLike) -> Any:
@@ -771,7 +913,10 @@ def op_cdist(x: TensorLike, y: TensorLike) -> Any:
 
     Wraps `keras.ops.cdist`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.cdist", "3.15.0")(x, y)
+    return _op_cdist(x, y)
+
+
+_op_cdist = bind(globals(), "_op_cdist", "keras.ops.cdist", "3.15.0")
 
 
 def op_ceil(x: TensorLike) -> Any:
@@ -779,7 +924,10 @@ def op_ceil(x: TensorLike) -> Any:
 
     Wraps `keras.ops.ceil`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.ceil", "3.0.0")(x)
+    return _op_ceil(x)
+
+
+_op_ceil = bind(globals(), "_op_ceil", "keras.ops.ceil", "3.0.0")
 
 
 def op_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
@@ -787,7 +935,10 @@ def op_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
 
     Wraps `keras.ops.celu`, added in Keras 3.7.0.
     """
-    return upstream("keras.ops.celu", "3.7.0")(x, alpha)
+    return _op_celu(x, alpha)
+
+
+_op_celu = bind(globals(), "_op_celu", "keras.ops.celu", "3.7.0")
 
 
 def op_cholesky(x: TensorLike, upper: TensorLike = False) -> Any:
@@ -795,7 +946,10 @@ def op_cholesky(x: TensorLike, upper: TensorLike = False) -> Any:
 
     Wraps `keras.ops.cholesky`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.cholesky", "3.0.5")(x, upper)
+    return _op_cholesky(x, upper)
+
+
+_op_cholesky = bind(globals(), "_op_cholesky", "keras.ops.cholesky", "3.0.5")
 
 
 def op_cholesky_inverse(x: TensorLike, upper: TensorLike = False) -> Any:
@@ -803,7 +957,12 @@ def op_cholesky_inverse(x: TensorLike, upper: TensorLike = False) -> Any:
 
     Wraps `keras.ops.cholesky_inverse`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.cholesky_inverse", "3.12.0")(x, upper)
+    return _op_cholesky_inverse(x, upper)
+
+
+_op_cholesky_inverse = bind(
+    globals(), "_op_cholesky_inverse", "keras.ops.cholesky_inverse", "3.12.0"
+)
 
 
 def op_clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Any:
@@ -811,7 +970,10 @@ def op_clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Any:
 
     Wraps `keras.ops.clip`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.clip", "3.0.0")(x, x_min, x_max)
+    return _op_clip(x, x_min, x_max)
+
+
+_op_clip = bind(globals(), "_op_clip", "keras.ops.clip", "3.0.0")
 
 
 def op_concatenate(xs: TensorLike, axis: Axis = 0) -> Any:
@@ -819,7 +981,10 @@ def op_concatenate(xs: TensorLike, axis: Axis = 0) -> Any:
 
     Wraps `keras.ops.concatenate`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.concatenate", "3.0.0")(xs, axis)
+    return _op_concatenate(xs, axis)
+
+
+_op_concatenate = bind(globals(), "_op_concatenate", "keras.ops.concatenate", "3.0.0")
 
 
 def op_cond(pred: Any, true_fn: Any, false_fn: Any) -> Any:
@@ -827,7 +992,10 @@ def op_cond(pred: Any, true_fn: Any, false_fn: Any) -> Any:
 
     Wraps `keras.ops.cond`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.cond", "3.0.0")(pred, true_fn, false_fn)
+    return _op_cond(pred, true_fn, false_fn)
+
+
+_op_cond = bind(globals(), "_op_cond", "keras.ops.cond", "3.0.0")
 
 
 def op_conj(x: TensorLike) -> Any:
@@ -835,7 +1003,10 @@ def op_conj(x: TensorLike) -> Any:
 
     Wraps `keras.ops.conj`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.conj", "3.0.0")(x)
+    return _op_conj(x)
+
+
+_op_conj = bind(globals(), "_op_conj", "keras.ops.conj", "3.0.0")
 
 
 def op_conjugate(x: TensorLike) -> Any:
@@ -843,7 +1014,10 @@ def op_conjugate(x: TensorLike) -> Any:
 
     Wraps `keras.ops.conjugate`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.conjugate", "3.0.0")(x)
+    return _op_conjugate(x)
+
+
+_op_conjugate = bind(globals(), "_op_conjugate", "keras.ops.conjugate", "3.0.0")
 
 
 def op_conv(
@@ -858,9 +1032,10 @@ def op_conv(
 
     Wraps `keras.ops.conv`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.conv", "3.0.0")(
-        inputs, kernel, strides, padding, data_format, dilation_rate
-    )
+    return _op_conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+
+
+_op_conv = bind(globals(), "_op_conv", "keras.ops.conv", "3.0.0")
 
 
 def op_conv_transpose(
@@ -876,9 +1051,12 @@ def op_conv_transpose(
 
     Wraps `keras.ops.conv_transpose`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.conv_transpose", "3.0.0")(
+    return _op_conv_transpose(
         inputs, kernel, strides, padding, output_padding, data_format, dilation_rate
     )
+
+
+_op_conv_transpose = bind(globals(), "_op_conv_transpose", "keras.ops.conv_transpose", "3.0.0")
 
 
 def op_convert_to_numpy(x: TensorLike) -> Any:
@@ -886,7 +1064,12 @@ def op_convert_to_numpy(x: TensorLike) -> Any:
 
     Wraps `keras.ops.convert_to_numpy`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.convert_to_numpy", "3.0.0")(x)
+    return _op_convert_to_numpy(x)
+
+
+_op_convert_to_numpy = bind(
+    globals(), "_op_convert_to_numpy", "keras.ops.convert_to_numpy", "3.0.0"
+)
 
 
 def op_convert_to_tensor(
@@ -899,7 +1082,12 @@ def op_convert_to_tensor(
 
     Wraps `keras.ops.convert_to_tensor`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.convert_to_tensor", "3.0.0")(x, dtype, sparse, ragged)
+    return _op_convert_to_tensor(x, dtype, sparse, ragged)
+
+
+_op_convert_to_tensor = bind(
+    globals(), "_op_convert_to_tensor", "keras.ops.convert_to_tensor", "3.0.0"
+)
 
 
 def op_copy(x: TensorLike) -> Any:
@@ -907,7 +1095,10 @@ def op_copy(x: TensorLike) -> Any:
 
     Wraps `keras.ops.copy`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.copy", "3.0.0")(x)
+    return _op_copy(x)
+
+
+_op_copy = bind(globals(), "_op_copy", "keras.ops.copy", "3.0.0")
 
 
 def op_corrcoef(x: TensorLike) -> Any:
@@ -915,7 +1106,10 @@ def op_corrcoef(x: TensorLike) -> Any:
 
     Wraps `keras.ops.corrcoef`, added in Keras 3.11.0.
     """
-    return upstream("keras.ops.corrcoef", "3.11.0")(x)
+    return _op_corrcoef(x)
+
+
+_op_corrcoef = bind(globals(), "_op_corrcoef", "keras.ops.corrcoef", "3.11.0")
 
 
 def op_correlate(x1: TensorLike, x2: TensorLike, mode: str = "valid") -> Any:
@@ -923,7 +1117,10 @@ def op_correlate(x1: TensorLike, x2: TensorLike, mode: str = "valid") -> Any:
 
     Wraps `keras.ops.correlate`, added in Keras 3.2.0.
     """
-    return upstream("keras.ops.correlate", "3.2.0")(x1, x2, mode)
+    return _op_correlate(x1, x2, mode)
+
+
+_op_correlate = bind(globals(), "_op_correlate", "keras.ops.correlate", "3.2.0")
 
 
 def op_cos(x: TensorLike) -> Any:
@@ -931,7 +1128,10 @@ def op_cos(x: TensorLike) -> Any:
 
     Wraps `keras.ops.cos`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.cos", "3.0.0")(x)
+    return _op_cos(x)
+
+
+_op_cos = bind(globals(), "_op_cos", "keras.ops.cos", "3.0.0")
 
 
 def op_cosh(x: TensorLike) -> Any:
@@ -939,7 +1139,10 @@ def op_cosh(x: TensorLike) -> Any:
 
     Wraps `keras.ops.cosh`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.cosh", "3.0.0")(x)
+    return _op_cosh(x)
+
+
+_op_cosh = bind(globals(), "_op_cosh", "keras.ops.cosh", "3.0.0")
 
 
 def op_count_nonzero(x: TensorLike, axis: Axis | None = None) -> Any:
@@ -947,7 +1150,10 @@ def op_count_nonzero(x: TensorLike, axis: Axis | None = None) -> Any:
 
     Wraps `keras.ops.count_nonzero`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.count_nonzero", "3.0.0")(x, axis)
+    return _op_count_nonzero(x, axis)
+
+
+_op_count_nonzero = bind(globals(), "_op_count_nonzero", "keras.ops.count_nonzero", "3.0.0")
 
 
 def op_cross(
@@ -962,7 +1168,10 @@ def op_cross(
 
     Wraps `keras.ops.cross`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.cross", "3.0.0")(x1, x2, axisa, axisb, axisc, axis)
+    return _op_cross(x1, x2, axisa, axisb, axisc, axis)
+
+
+_op_cross = bind(globals(), "_op_cross", "keras.ops.cross", "3.0.0")
 
 
 def op_ctc_decode(
@@ -978,9 +1187,12 @@ def op_ctc_decode(
 
     Wraps `keras.ops.ctc_decode`, added in Keras 3.3.0.
     """
-    return upstream("keras.ops.ctc_decode", "3.3.0")(
+    return _op_ctc_decode(
         inputs, sequence_lengths, strategy, beam_width, top_paths, merge_repeated, mask_index
     )
+
+
+_op_ctc_decode = bind(globals(), "_op_ctc_decode", "keras.ops.ctc_decode", "3.3.0")
 
 
 def op_ctc_loss(
@@ -994,9 +1206,10 @@ def op_ctc_loss(
 
     Wraps `keras.ops.ctc_loss`, added in Keras 3.0.2.
     """
-    return upstream("keras.ops.ctc_loss", "3.0.2")(
-        target, output, target_length, output_length, mask_index
-    )
+    return _op_ctc_loss(target, output, target_length, output_length, mask_index)
+
+
+_op_ctc_loss = bind(globals(), "_op_ctc_loss", "keras.ops.ctc_loss", "3.0.2")
 
 
 def op_cumprod(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
@@ -1004,7 +1217,10 @@ def op_cumprod(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None 
 
     Wraps `keras.ops.cumprod`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.cumprod", "3.0.0")(x, axis, dtype)
+    return _op_cumprod(x, axis, dtype)
+
+
+_op_cumprod = bind(globals(), "_op_cumprod", "keras.ops.cumprod", "3.0.0")
 
 
 def op_cumsum(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
@@ -1012,7 +1228,10 @@ def op_cumsum(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None =
 
     Wraps `keras.ops.cumsum`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.cumsum", "3.0.0")(x, axis, dtype)
+    return _op_cumsum(x, axis, dtype)
+
+
+_op_cumsum = bind(globals(), "_op_cumsum", "keras.ops.cumsum", "3.0.0")
 
 
 def op_custom_gradient(f: Any) -> Any:
@@ -1020,7 +1239,10 @@ def op_custom_gradient(f: Any) -> Any:
 
     Wraps `keras.ops.custom_gradient`, added in Keras 3.1.0.
     """
-    return upstream("keras.ops.custom_gradient", "3.1.0")(f)
+    return _op_custom_gradient(f)
+
+
+_op_custom_gradient = bind(globals(), "_op_custom_gradient", "keras.ops.custom_gradient", "3.1.0")
 
 
 def op_deg2rad(x: TensorLike) -> Any:
@@ -1028,7 +1250,10 @@ def op_deg2rad(x: TensorLike) -> Any:
 
     Wraps `keras.ops.deg2rad`, added in Keras 3.11.0.
     """
-    return upstream("keras.ops.deg2rad", "3.11.0")(x)
+    return _op_deg2rad(x)
+
+
+_op_deg2rad = bind(globals(), "_op_deg2rad", "keras.ops.deg2rad", "3.11.0")
 
 
 def op_depth_to_space(
@@ -1038,7 +1263,10 @@ def op_depth_to_space(
 
     Wraps `keras.ops.depth_to_space`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.depth_to_space", "3.14.0")(x, block_size, data_format)
+    return _op_depth_to_space(x, block_size, data_format)
+
+
+_op_depth_to_space = bind(globals(), "_op_depth_to_space", "keras.ops.depth_to_space", "3.14.0")
 
 
 def op_depthwise_conv(
@@ -1053,9 +1281,10 @@ def op_depthwise_conv(
 
     Wraps `keras.ops.depthwise_conv`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.depthwise_conv", "3.0.0")(
-        inputs, kernel, strides, padding, data_format, dilation_rate
-    )
+    return _op_depthwise_conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+
+
+_op_depthwise_conv = bind(globals(), "_op_depthwise_conv", "keras.ops.depthwise_conv", "3.0.0")
 
 
 def op_det(x: TensorLike) -> Any:
@@ -1063,7 +1292,10 @@ def op_det(x: TensorLike) -> Any:
 
     Wraps `keras.ops.det`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.det", "3.0.5")(x)
+    return _op_det(x)
+
+
+_op_det = bind(globals(), "_op_det", "keras.ops.det", "3.0.5")
 
 
 def op_diag(x: TensorLike, k: IntOrTuple = 0) -> Any:
@@ -1071,7 +1303,10 @@ def op_diag(x: TensorLike, k: IntOrTuple = 0) -> Any:
 
     Wraps `keras.ops.diag`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.diag", "3.0.0")(x, k)
+    return _op_diag(x, k)
+
+
+_op_diag = bind(globals(), "_op_diag", "keras.ops.diag", "3.0.0")
 
 
 def op_diagflat(x: TensorLike, k: IntOrTuple = 0) -> Any:
@@ -1079,7 +1314,10 @@ def op_diagflat(x: TensorLike, k: IntOrTuple = 0) -> Any:
 
     Wraps `keras.ops.diagflat`, added in Keras 3.8.0.
     """
-    return upstream("keras.ops.diagflat", "3.8.0")(x, k)
+    return _op_diagflat(x, k)
+
+
+_op_diagflat = bind(globals(), "_op_diagflat", "keras.ops.diagflat", "3.8.0")
 
 
 def op_diagonal(x: TensorLike, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis = 1) -> Any:
@@ -1087,7 +1325,10 @@ def op_diagonal(x: TensorLike, offset: TensorLike = 0, axis1: Axis = 0, axis2: A
 
     Wraps `keras.ops.diagonal`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.diagonal", "3.0.0")(x, offset, axis1, axis2)
+    return _op_diagonal(x, offset, axis1, axis2)
+
+
+_op_diagonal = bind(globals(), "_op_diagonal", "keras.ops.diagonal", "3.0.0")
 
 
 def op_diff(a: TensorLike, n: TensorLike = 1, axis: Axis = -1) -> Any:
@@ -1095,7 +1336,10 @@ def op_diff(a: TensorLike, n: TensorLike = 1, axis: Axis = -1) -> Any:
 
     Wraps `keras.ops.diff`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.diff", "3.0.0")(a, n, axis)
+    return _op_diff(a, n, axis)
+
+
+_op_diff = bind(globals(), "_op_diff", "keras.ops.diff", "3.0.0")
 
 
 def op_digitize(x: TensorLike, bins: Any) -> Any:
@@ -1103,7 +1347,10 @@ def op_digitize(x: TensorLike, bins: Any) -> Any:
 
     Wraps `keras.ops.digitize`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.digitize", "3.0.0")(x, bins)
+    return _op_digitize(x, bins)
+
+
+_op_digitize = bind(globals(), "_op_digitize", "keras.ops.digitize", "3.0.0")
 
 
 def op_divide(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1111,7 +1358,10 @@ def op_divide(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.divide`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.divide", "3.0.0")(x1, x2)
+    return _op_divide(x1, x2)
+
+
+_op_divide = bind(globals(), "_op_divide", "keras.ops.divide", "3.0.0")
 
 
 def op_divide_no_nan(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1119,7 +1369,10 @@ def op_divide_no_nan(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.divide_no_nan`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.divide_no_nan", "3.0.5")(x1, x2)
+    return _op_divide_no_nan(x1, x2)
+
+
+_op_divide_no_nan = bind(globals(), "_op_divide_no_nan", "keras.ops.divide_no_nan", "3.0.5")
 
 
 def op_dot(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1127,7 +1380,10 @@ def op_dot(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.dot`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.dot", "3.0.0")(x1, x2)
+    return _op_dot(x1, x2)
+
+
+_op_dot = bind(globals(), "_op_dot", "keras.ops.dot", "3.0.0")
 
 
 def op_dot_product_attention(
@@ -1145,9 +1401,14 @@ def op_dot_product_attention(
 
     Wraps `keras.ops.dot_product_attention`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.dot_product_attention", "3.6.0")(
+    return _op_dot_product_attention(
         query, key, value, bias, mask, scale, is_causal, flash_attention, attn_logits_soft_cap
     )
+
+
+_op_dot_product_attention = bind(
+    globals(), "_op_dot_product_attention", "keras.ops.dot_product_attention", "3.6.0"
+)
 
 
 def op_dsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
@@ -1155,7 +1416,10 @@ def op_dsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
 
     Wraps `keras.ops.dsplit`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.dsplit", "3.15.0")(x, indices_or_sections)
+    return _op_dsplit(x, indices_or_sections)
+
+
+_op_dsplit = bind(globals(), "_op_dsplit", "keras.ops.dsplit", "3.15.0")
 
 
 def op_dstack(xs: TensorLike) -> Any:
@@ -1163,7 +1427,10 @@ def op_dstack(xs: TensorLike) -> Any:
 
     Wraps `keras.ops.dstack`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.dstack", "3.14.0")(xs)
+    return _op_dstack(xs)
+
+
+_op_dstack = bind(globals(), "_op_dstack", "keras.ops.dstack", "3.14.0")
 
 
 def op_dtype(x: TensorLike) -> Any:
@@ -1171,7 +1438,10 @@ def op_dtype(x: TensorLike) -> Any:
 
     Wraps `keras.ops.dtype`, added in Keras 3.4.0.
     """
-    return upstream("keras.ops.dtype", "3.4.0")(x)
+    return _op_dtype(x)
+
+
+_op_dtype = bind(globals(), "_op_dtype", "keras.ops.dtype", "3.4.0")
 
 
 def op_eig(x: TensorLike) -> Any:
@@ -1179,7 +1449,10 @@ def op_eig(x: TensorLike) -> Any:
 
     Wraps `keras.ops.eig`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.eig", "3.0.5")(x)
+    return _op_eig(x)
+
+
+_op_eig = bind(globals(), "_op_eig", "keras.ops.eig", "3.0.5")
 
 
 def op_eigh(x: TensorLike) -> Any:
@@ -1187,7 +1460,10 @@ def op_eigh(x: TensorLike) -> Any:
 
     Wraps `keras.ops.eigh`, added in Keras 3.3.0.
     """
-    return upstream("keras.ops.eigh", "3.3.0")(x)
+    return _op_eigh(x)
+
+
+_op_eigh = bind(globals(), "_op_eigh", "keras.ops.eigh", "3.3.0")
 
 
 def op_einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Any:
@@ -1195,7 +1471,10 @@ def op_einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Any:
 
     Wraps `keras.ops.einsum`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.einsum", "3.0.0")(subscripts, *operands, **kwargs)
+    return _op_einsum(subscripts, *operands, **kwargs)
+
+
+_op_einsum = bind(globals(), "_op_einsum", "keras.ops.einsum", "3.0.0")
 
 
 def op_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
@@ -1203,7 +1482,10 @@ def op_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
 
     Wraps `keras.ops.elu`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.elu", "3.0.0")(x, alpha)
+    return _op_elu(x, alpha)
+
+
+_op_elu = bind(globals(), "_op_elu", "keras.ops.elu", "3.0.0")
 
 
 def op_empty(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
@@ -1211,7 +1493,10 @@ def op_empty(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
 
     Wraps `keras.ops.empty`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.empty", "3.0.0")(shape, dtype)
+    return _op_empty(shape, dtype)
+
+
+_op_empty = bind(globals(), "_op_empty", "keras.ops.empty", "3.0.0")
 
 
 def op_empty_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
@@ -1219,7 +1504,10 @@ def op_empty_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
 
     Wraps `keras.ops.empty_like`, added in Keras 3.13.0.
     """
-    return upstream("keras.ops.empty_like", "3.13.0")(x, dtype)
+    return _op_empty_like(x, dtype)
+
+
+_op_empty_like = bind(globals(), "_op_empty_like", "keras.ops.empty_like", "3.13.0")
 
 
 def op_equal(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1227,7 +1515,10 @@ def op_equal(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.equal`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.equal", "3.0.0")(x1, x2)
+    return _op_equal(x1, x2)
+
+
+_op_equal = bind(globals(), "_op_equal", "keras.ops.equal", "3.0.0")
 
 
 def op_erf(x: TensorLike) -> Any:
@@ -1235,7 +1526,10 @@ def op_erf(x: TensorLike) -> Any:
 
     Wraps `keras.ops.erf`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.erf", "3.0.0")(x)
+    return _op_erf(x)
+
+
+_op_erf = bind(globals(), "_op_erf", "keras.ops.erf", "3.0.0")
 
 
 def op_erfc(x: TensorLike) -> Any:
@@ -1243,7 +1537,10 @@ def op_erfc(x: TensorLike) -> Any:
 
     Wraps `keras.ops.erfc`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.erfc", "3.15.0")(x)
+    return _op_erfc(x)
+
+
+_op_erfc = bind(globals(), "_op_erfc", "keras.ops.erfc", "3.15.0")
 
 
 def op_erfinv(x: TensorLike) -> Any:
@@ -1251,7 +1548,10 @@ def op_erfinv(x: TensorLike) -> Any:
 
     Wraps `keras.ops.erfinv`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.erfinv", "3.0.5")(x)
+    return _op_erfinv(x)
+
+
+_op_erfinv = bind(globals(), "_op_erfinv", "keras.ops.erfinv", "3.0.5")
 
 
 def op_exp(x: TensorLike) -> Any:
@@ -1259,7 +1559,10 @@ def op_exp(x: TensorLike) -> Any:
 
     Wraps `keras.ops.exp`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.exp", "3.0.0")(x)
+    return _op_exp(x)
+
+
+_op_exp = bind(globals(), "_op_exp", "keras.ops.exp", "3.0.0")
 
 
 def op_exp2(x: TensorLike) -> Any:
@@ -1267,7 +1570,10 @@ def op_exp2(x: TensorLike) -> Any:
 
     Wraps `keras.ops.exp2`, added in Keras 3.7.0.
     """
-    return upstream("keras.ops.exp2", "3.7.0")(x)
+    return _op_exp2(x)
+
+
+_op_exp2 = bind(globals(), "_op_exp2", "keras.ops.exp2", "3.7.0")
 
 
 def op_expand_dims(x: TensorLike, axis: Axis) -> Any:
@@ -1275,7 +1581,10 @@ def op_expand_dims(x: TensorLike, axis: Axis) -> Any:
 
     Wraps `keras.ops.expand_dims`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.expand_dims", "3.0.0")(x, axis)
+    return _op_expand_dims(x, axis)
+
+
+_op_expand_dims = bind(globals(), "_op_expand_dims", "keras.ops.expand_dims", "3.0.0")
 
 
 def op_expm1(x: TensorLike) -> Any:
@@ -1283,7 +1592,10 @@ def op_expm1(x: TensorLike) -> Any:
 
     Wraps `keras.ops.expm1`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.expm1", "3.0.0")(x)
+    return _op_expm1(x)
+
+
+_op_expm1 = bind(globals(), "_op_expm1", "keras.ops.expm1", "3.0.0")
 
 
 def op_extract_sequences(
@@ -1293,7 +1605,12 @@ def op_extract_sequences(
 
     Wraps `keras.ops.extract_sequences`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.extract_sequences", "3.0.0")(x, sequence_length, sequence_stride)
+    return _op_extract_sequences(x, sequence_length, sequence_stride)
+
+
+_op_extract_sequences = bind(
+    globals(), "_op_extract_sequences", "keras.ops.extract_sequences", "3.0.0"
+)
 
 
 def op_eye(N: Any, M: Any | None = None, k: IntOrTuple = 0, dtype: DTypeLike | None = None) -> Any:
@@ -1301,7 +1618,10 @@ def op_eye(N: Any, M: Any | None = None, k: IntOrTuple = 0, dtype: DTypeLike | N
 
     Wraps `keras.ops.eye`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.eye", "3.0.0")(N, M, k, dtype)
+    return _op_eye(N, M, k, dtype)
+
+
+_op_eye = bind(globals(), "_op_eye", "keras.ops.eye", "3.0.0")
 
 
 def op_fabs(x: TensorLike) -> Any:
@@ -1309,7 +1629,10 @@ def op_fabs(x: TensorLike) -> Any:
 
     Wraps `keras.ops.fabs`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.fabs", "3.15.0")(x)
+    return _op_fabs(x)
+
+
+_op_fabs = bind(globals(), "_op_fabs", "keras.ops.fabs", "3.15.0")
 
 
 def op_fft(x: TensorLike) -> Any:
@@ -1317,7 +1640,10 @@ def op_fft(x: TensorLike) -> Any:
 
     Wraps `keras.ops.fft`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.fft", "3.0.0")(x)
+    return _op_fft(x)
+
+
+_op_fft = bind(globals(), "_op_fft", "keras.ops.fft", "3.0.0")
 
 
 def op_fft2(x: TensorLike) -> Any:
@@ -1325,7 +1651,10 @@ def op_fft2(x: TensorLike) -> Any:
 
     Wraps `keras.ops.fft2`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.fft2", "3.0.0")(x)
+    return _op_fft2(x)
+
+
+_op_fft2 = bind(globals(), "_op_fft2", "keras.ops.fft2", "3.0.0")
 
 
 def op_flip(x: TensorLike, axis: Axis | None = None) -> Any:
@@ -1333,7 +1662,10 @@ def op_flip(x: TensorLike, axis: Axis | None = None) -> Any:
 
     Wraps `keras.ops.flip`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.flip", "3.0.0")(x, axis)
+    return _op_flip(x, axis)
+
+
+_op_flip = bind(globals(), "_op_flip", "keras.ops.flip", "3.0.0")
 
 
 def op_fliplr(x: TensorLike) -> Any:
@@ -1341,7 +1673,10 @@ def op_fliplr(x: TensorLike) -> Any:
 
     Wraps `keras.ops.fliplr`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.fliplr", "3.14.0")(x)
+    return _op_fliplr(x)
+
+
+_op_fliplr = bind(globals(), "_op_fliplr", "keras.ops.fliplr", "3.14.0")
 
 
 def op_flipud(x: TensorLike) -> Any:
@@ -1349,7 +1684,10 @@ def op_flipud(x: TensorLike) -> Any:
 
     Wraps `keras.ops.flipud`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.flipud", "3.14.0")(x)
+    return _op_flipud(x)
+
+
+_op_flipud = bind(globals(), "_op_flipud", "keras.ops.flipud", "3.14.0")
 
 
 def op_floor(x: TensorLike) -> Any:
@@ -1357,7 +1695,10 @@ def op_floor(x: TensorLike) -> Any:
 
     Wraps `keras.ops.floor`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.floor", "3.0.0")(x)
+    return _op_floor(x)
+
+
+_op_floor = bind(globals(), "_op_floor", "keras.ops.floor", "3.0.0")
 
 
 def op_floor_divide(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1365,7 +1706,10 @@ def op_floor_divide(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.floor_divide`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.floor_divide", "3.0.0")(x1, x2)
+    return _op_floor_divide(x1, x2)
+
+
+_op_floor_divide = bind(globals(), "_op_floor_divide", "keras.ops.floor_divide", "3.0.0")
 
 
 def op_fmax(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1373,7 +1717,10 @@ def op_fmax(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.fmax`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.fmax", "3.15.0")(x1, x2)
+    return _op_fmax(x1, x2)
+
+
+_op_fmax = bind(globals(), "_op_fmax", "keras.ops.fmax", "3.15.0")
 
 
 def op_fmin(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1381,7 +1728,10 @@ def op_fmin(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.fmin`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.fmin", "3.15.0")(x1, x2)
+    return _op_fmin(x1, x2)
+
+
+_op_fmin = bind(globals(), "_op_fmin", "keras.ops.fmin", "3.15.0")
 
 
 def op_fmod(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1389,7 +1739,10 @@ def op_fmod(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.fmod`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.fmod", "3.14.0")(x1, x2)
+    return _op_fmod(x1, x2)
+
+
+_op_fmod = bind(globals(), "_op_fmod", "keras.ops.fmod", "3.14.0")
 
 
 def op_fold(
@@ -1404,9 +1757,10 @@ def op_fold(
 
     Wraps `keras.ops.fold`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.fold", "3.14.0")(
-        x, output_size, kernel_size, dilation, padding, stride
-    )
+    return _op_fold(x, output_size, kernel_size, dilation, padding, stride)
+
+
+_op_fold = bind(globals(), "_op_fold", "keras.ops.fold", "3.14.0")
 
 
 def op_fori_loop(lower: TensorLike, upper: TensorLike, body_fun: Any, init_val: Any) -> Any:
@@ -1414,7 +1768,10 @@ def op_fori_loop(lower: TensorLike, upper: TensorLike, body_fun: Any, init_val: 
 
     Wraps `keras.ops.fori_loop`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.fori_loop", "3.0.0")(lower, upper, body_fun, init_val)
+    return _op_fori_loop(lower, upper, body_fun, init_val)
+
+
+_op_fori_loop = bind(globals(), "_op_fori_loop", "keras.ops.fori_loop", "3.0.0")
 
 
 def op_full(shape: ShapeLike, fill_value: TensorLike, dtype: DTypeLike | None = None) -> Any:
@@ -1422,7 +1779,10 @@ def op_full(shape: ShapeLike, fill_value: TensorLike, dtype: DTypeLike | None = 
 
     Wraps `keras.ops.full`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.full", "3.0.0")(shape, fill_value, dtype)
+    return _op_full(shape, fill_value, dtype)
+
+
+_op_full = bind(globals(), "_op_full", "keras.ops.full", "3.0.0")
 
 
 def op_full_like(x: TensorLike, fill_value: TensorLike, dtype: DTypeLike | None = None) -> Any:
@@ -1430,7 +1790,10 @@ def op_full_like(x: TensorLike, fill_value: TensorLike, dtype: DTypeLike | None 
 
     Wraps `keras.ops.full_like`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.full_like", "3.0.0")(x, fill_value, dtype)
+    return _op_full_like(x, fill_value, dtype)
+
+
+_op_full_like = bind(globals(), "_op_full_like", "keras.ops.full_like", "3.0.0")
 
 
 def op_gcd(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1438,7 +1801,10 @@ def op_gcd(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.gcd`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.gcd", "3.12.0")(x1, x2)
+    return _op_gcd(x1, x2)
+
+
+_op_gcd = bind(globals(), "_op_gcd", "keras.ops.gcd", "3.12.0")
 
 
 def op_gelu(x: TensorLike, approximate: bool = True) -> Any:
@@ -1446,7 +1812,10 @@ def op_gelu(x: TensorLike, approximate: bool = True) -> Any:
 
     Wraps `keras.ops.gelu`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.gelu", "3.0.0")(x, approximate)
+    return _op_gelu(x, approximate)
+
+
+_op_gelu = bind(globals(), "_op_gelu", "keras.ops.gelu", "3.0.0")
 
 
 def op_geomspace(
@@ -1461,7 +1830,10 @@ def op_geomspace(
 
     Wraps `keras.ops.geomspace`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.geomspace", "3.14.0")(start, stop, num, endpoint, dtype, axis)
+    return _op_geomspace(start, stop, num, endpoint, dtype, axis)
+
+
+_op_geomspace = bind(globals(), "_op_geomspace", "keras.ops.geomspace", "3.14.0")
 
 
 def op_get_item(x: TensorLike, key: TensorLike) -> Any:
@@ -1469,7 +1841,10 @@ def op_get_item(x: TensorLike, key: TensorLike) -> Any:
 
     Wraps `keras.ops.get_item`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.get_item", "3.0.0")(x, key)
+    return _op_get_item(x, key)
+
+
+_op_get_item = bind(globals(), "_op_get_item", "keras.ops.get_item", "3.0.0")
 
 
 def op_glu(x: TensorLike, axis: Axis = -1) -> Any:
@@ -1477,7 +1852,10 @@ def op_glu(x: TensorLike, axis: Axis = -1) -> Any:
 
     Wraps `keras.ops.glu`, added in Keras 3.7.0.
     """
-    return upstream("keras.ops.glu", "3.7.0")(x, axis)
+    return _op_glu(x, axis)
+
+
+_op_glu = bind(globals(), "_op_glu", "keras.ops.glu", "3.7.0")
 
 
 def op_greater(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1485,7 +1863,10 @@ def op_greater(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.greater`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.greater", "3.0.0")(x1, x2)
+    return _op_greater(x1, x2)
+
+
+_op_greater = bind(globals(), "_op_greater", "keras.ops.greater", "3.0.0")
 
 
 def op_greater_equal(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1493,7 +1874,10 @@ def op_greater_equal(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.greater_equal`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.greater_equal", "3.0.0")(x1, x2)
+    return _op_greater_equal(x1, x2)
+
+
+_op_greater_equal = bind(globals(), "_op_greater_equal", "keras.ops.greater_equal", "3.0.0")
 
 
 def op_hamming(x: TensorLike) -> Any:
@@ -1501,7 +1885,10 @@ def op_hamming(x: TensorLike) -> Any:
 
     Wraps `keras.ops.hamming`, added in Keras 3.10.0.
     """
-    return upstream("keras.ops.hamming", "3.10.0")(x)
+    return _op_hamming(x)
+
+
+_op_hamming = bind(globals(), "_op_hamming", "keras.ops.hamming", "3.10.0")
 
 
 def op_hanning(x: TensorLike) -> Any:
@@ -1509,7 +1896,10 @@ def op_hanning(x: TensorLike) -> Any:
 
     Wraps `keras.ops.hanning`, added in Keras 3.11.0.
     """
-    return upstream("keras.ops.hanning", "3.11.0")(x)
+    return _op_hanning(x)
+
+
+_op_hanning = bind(globals(), "_op_hanning", "keras.ops.hanning", "3.11.0")
 
 
 def op_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
@@ -1517,7 +1907,10 @@ def op_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
 
     Wraps `keras.ops.hard_shrink`, added in Keras 3.7.0.
     """
-    return upstream("keras.ops.hard_shrink", "3.7.0")(x, threshold)
+    return _op_hard_shrink(x, threshold)
+
+
+_op_hard_shrink = bind(globals(), "_op_hard_shrink", "keras.ops.hard_shrink", "3.7.0")
 
 
 def op_hard_sigmoid(x: TensorLike) -> Any:
@@ -1525,7 +1918,10 @@ def op_hard_sigmoid(x: TensorLike) -> Any:
 
     Wraps `keras.ops.hard_sigmoid`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.hard_sigmoid", "3.0.0")(x)
+    return _op_hard_sigmoid(x)
+
+
+_op_hard_sigmoid = bind(globals(), "_op_hard_sigmoid", "keras.ops.hard_sigmoid", "3.0.0")
 
 
 def op_hard_silu(x: TensorLike) -> Any:
@@ -1533,7 +1929,10 @@ def op_hard_silu(x: TensorLike) -> Any:
 
     Wraps `keras.ops.hard_silu`, added in Keras 3.0.1.
     """
-    return upstream("keras.ops.hard_silu", "3.0.1")(x)
+    return _op_hard_silu(x)
+
+
+_op_hard_silu = bind(globals(), "_op_hard_silu", "keras.ops.hard_silu", "3.0.1")
 
 
 def op_hard_tanh(x: TensorLike) -> Any:
@@ -1541,7 +1940,10 @@ def op_hard_tanh(x: TensorLike) -> Any:
 
     Wraps `keras.ops.hard_tanh`, added in Keras 3.7.0.
     """
-    return upstream("keras.ops.hard_tanh", "3.7.0")(x)
+    return _op_hard_tanh(x)
+
+
+_op_hard_tanh = bind(globals(), "_op_hard_tanh", "keras.ops.hard_tanh", "3.7.0")
 
 
 def op_heaviside(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1549,7 +1951,10 @@ def op_heaviside(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.heaviside`, added in Keras 3.11.0.
     """
-    return upstream("keras.ops.heaviside", "3.11.0")(x1, x2)
+    return _op_heaviside(x1, x2)
+
+
+_op_heaviside = bind(globals(), "_op_heaviside", "keras.ops.heaviside", "3.11.0")
 
 
 def op_histogram(x: TensorLike, bins: int | TensorLike = 10, range: Any | None = None) -> Any:
@@ -1557,7 +1962,10 @@ def op_histogram(x: TensorLike, bins: int | TensorLike = 10, range: Any | None =
 
     Wraps `keras.ops.histogram`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.histogram", "3.6.0")(x, bins, range)
+    return _op_histogram(x, bins, range)
+
+
+_op_histogram = bind(globals(), "_op_histogram", "keras.ops.histogram", "3.6.0")
 
 
 def op_hsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
@@ -1565,7 +1973,10 @@ def op_hsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
 
     Wraps `keras.ops.hsplit`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.hsplit", "3.14.0")(x, indices_or_sections)
+    return _op_hsplit(x, indices_or_sections)
+
+
+_op_hsplit = bind(globals(), "_op_hsplit", "keras.ops.hsplit", "3.14.0")
 
 
 def op_hstack(xs: TensorLike) -> Any:
@@ -1573,7 +1984,10 @@ def op_hstack(xs: TensorLike) -> Any:
 
     Wraps `keras.ops.hstack`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.hstack", "3.0.0")(xs)
+    return _op_hstack(xs)
+
+
+_op_hstack = bind(globals(), "_op_hstack", "keras.ops.hstack", "3.0.0")
 
 
 def op_hypot(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1581,7 +1995,10 @@ def op_hypot(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.hypot`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.hypot", "3.12.0")(x1, x2)
+    return _op_hypot(x1, x2)
+
+
+_op_hypot = bind(globals(), "_op_hypot", "keras.ops.hypot", "3.12.0")
 
 
 def op_i0(x: TensorLike) -> Any:
@@ -1589,7 +2006,10 @@ def op_i0(x: TensorLike) -> Any:
 
     Wraps `keras.ops.i0`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.i0", "3.14.0")(x)
+    return _op_i0(x)
+
+
+_op_i0 = bind(globals(), "_op_i0", "keras.ops.i0", "3.14.0")
 
 
 def op_identity(n: TensorLike, dtype: DTypeLike | None = None) -> Any:
@@ -1597,7 +2017,10 @@ def op_identity(n: TensorLike, dtype: DTypeLike | None = None) -> Any:
 
     Wraps `keras.ops.identity`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.identity", "3.0.0")(n, dtype)
+    return _op_identity(n, dtype)
+
+
+_op_identity = bind(globals(), "_op_identity", "keras.ops.identity", "3.0.0")
 
 
 def op_ifft2(x: TensorLike) -> Any:
@@ -1605,7 +2028,10 @@ def op_ifft2(x: TensorLike) -> Any:
 
     Wraps `keras.ops.ifft2`, added in Keras 3.7.0.
     """
-    return upstream("keras.ops.ifft2", "3.7.0")(x)
+    return _op_ifft2(x)
+
+
+_op_ifft2 = bind(globals(), "_op_ifft2", "keras.ops.ifft2", "3.7.0")
 
 
 def op_imag(x: TensorLike) -> Any:
@@ -1613,7 +2039,10 @@ def op_imag(x: TensorLike) -> Any:
 
     Wraps `keras.ops.imag`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.imag", "3.0.0")(x)
+    return _op_imag(x)
+
+
+_op_imag = bind(globals(), "_op_imag", "keras.ops.imag", "3.0.0")
 
 
 def op_image_affine_transform(
@@ -1628,9 +2057,14 @@ def op_image_affine_transform(
 
     Wraps `keras.ops.image.affine_transform`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.image.affine_transform", "3.0.0")(
+    return _op_image_affine_transform(
         images, transform, interpolation, fill_mode, fill_value, data_format
     )
+
+
+_op_image_affine_transform = bind(
+    globals(), "_op_image_affine_transform", "keras.ops.image.affine_transform", "3.0.0"
+)
 
 
 def op_image_crop(
@@ -1647,7 +2081,7 @@ def op_image_crop(
 
     Wraps `keras.ops.image.crop_images`, added in Keras 3.1.0.
     """
-    return upstream("keras.ops.image.crop_images", "3.1.0")(
+    return _op_image_crop(
         images,
         top_cropping,
         left_cropping,
@@ -1657,6 +2091,9 @@ def op_image_crop(
         target_width,
         data_format,
     )
+
+
+_op_image_crop = bind(globals(), "_op_image_crop", "keras.ops.image.crop_images", "3.1.0")
 
 
 def op_image_elastic_transform(
@@ -1673,9 +2110,14 @@ def op_image_elastic_transform(
 
     Wraps `keras.ops.image.elastic_transform`, added in Keras 3.10.0.
     """
-    return upstream("keras.ops.image.elastic_transform", "3.10.0")(
+    return _op_image_elastic_transform(
         images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format
     )
+
+
+_op_image_elastic_transform = bind(
+    globals(), "_op_image_elastic_transform", "keras.ops.image.elastic_transform", "3.10.0"
+)
 
 
 def op_image_extract_patches(
@@ -1690,9 +2132,12 @@ def op_image_extract_patches(
 
     Wraps `keras.ops.image.extract_patches`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.image.extract_patches", "3.0.0")(
-        images, size, strides, dilation_rate, padding, data_format
-    )
+    return _op_image_extract_patches(images, size, strides, dilation_rate, padding, data_format)
+
+
+_op_image_extract_patches = bind(
+    globals(), "_op_image_extract_patches", "keras.ops.image.extract_patches", "3.0.0"
+)
 
 
 def op_image_extract_patches_3d(
@@ -1707,9 +2152,12 @@ def op_image_extract_patches_3d(
 
     Wraps `keras.ops.image.extract_patches_3d`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.image.extract_patches_3d", "3.12.0")(
-        volumes, size, strides, dilation_rate, padding, data_format
-    )
+    return _op_image_extract_patches_3d(volumes, size, strides, dilation_rate, padding, data_format)
+
+
+_op_image_extract_patches_3d = bind(
+    globals(), "_op_image_extract_patches_3d", "keras.ops.image.extract_patches_3d", "3.12.0"
+)
 
 
 def op_image_gaussian_blur(
@@ -1722,9 +2170,12 @@ def op_image_gaussian_blur(
 
     Wraps `keras.ops.image.gaussian_blur`, added in Keras 3.9.0.
     """
-    return upstream("keras.ops.image.gaussian_blur", "3.9.0")(
-        images, kernel_size, sigma, data_format
-    )
+    return _op_image_gaussian_blur(images, kernel_size, sigma, data_format)
+
+
+_op_image_gaussian_blur = bind(
+    globals(), "_op_image_gaussian_blur", "keras.ops.image.gaussian_blur", "3.9.0"
+)
 
 
 def op_image_hsv_to_rgb(images: TensorLike, data_format: DataFormat | None = None) -> Any:
@@ -1732,7 +2183,12 @@ def op_image_hsv_to_rgb(images: TensorLike, data_format: DataFormat | None = Non
 
     Wraps `keras.ops.image.hsv_to_rgb`, added in Keras 3.4.0.
     """
-    return upstream("keras.ops.image.hsv_to_rgb", "3.4.0")(images, data_format)
+    return _op_image_hsv_to_rgb(images, data_format)
+
+
+_op_image_hsv_to_rgb = bind(
+    globals(), "_op_image_hsv_to_rgb", "keras.ops.image.hsv_to_rgb", "3.4.0"
+)
 
 
 def op_image_map_coordinates(
@@ -1746,9 +2202,12 @@ def op_image_map_coordinates(
 
     Wraps `keras.ops.image.map_coordinates`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.image.map_coordinates", "3.0.0")(
-        inputs, coordinates, order, fill_mode, fill_value
-    )
+    return _op_image_map_coordinates(inputs, coordinates, order, fill_mode, fill_value)
+
+
+_op_image_map_coordinates = bind(
+    globals(), "_op_image_map_coordinates", "keras.ops.image.map_coordinates", "3.0.0"
+)
 
 
 def op_image_pad(
@@ -1765,7 +2224,7 @@ def op_image_pad(
 
     Wraps `keras.ops.image.pad_images`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.image.pad_images", "3.0.0")(
+    return _op_image_pad(
         images,
         top_padding,
         left_padding,
@@ -1775,6 +2234,9 @@ def op_image_pad(
         target_width,
         data_format,
     )
+
+
+_op_image_pad = bind(globals(), "_op_image_pad", "keras.ops.image.pad_images", "3.0.0")
 
 
 def op_image_perspective_transform(
@@ -1789,9 +2251,14 @@ def op_image_perspective_transform(
 
     Wraps `keras.ops.image.perspective_transform`, added in Keras 3.9.0.
     """
-    return upstream("keras.ops.image.perspective_transform", "3.9.0")(
+    return _op_image_perspective_transform(
         images, start_points, end_points, interpolation, fill_value, data_format
     )
+
+
+_op_image_perspective_transform = bind(
+    globals(), "_op_image_perspective_transform", "keras.ops.image.perspective_transform", "3.9.0"
+)
 
 
 def op_image_resize(
@@ -1809,7 +2276,7 @@ def op_image_resize(
 
     Wraps `keras.ops.image.resize`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.image.resize", "3.0.0")(
+    return _op_image_resize(
         images,
         size,
         interpolation,
@@ -1822,12 +2289,20 @@ def op_image_resize(
     )
 
 
+_op_image_resize = bind(globals(), "_op_image_resize", "keras.ops.image.resize", "3.0.0")
+
+
 def op_image_rgb_to_grayscale(images: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Convert RGB images to grayscale.
 
     Wraps `keras.ops.image.rgb_to_grayscale`, added in Keras 3.3.0.
     """
-    return upstream("keras.ops.image.rgb_to_grayscale", "3.3.0")(images, data_format)
+    return _op_image_rgb_to_grayscale(images, data_format)
+
+
+_op_image_rgb_to_grayscale = bind(
+    globals(), "_op_image_rgb_to_grayscale", "keras.ops.image.rgb_to_grayscale", "3.3.0"
+)
 
 
 def op_image_rgb_to_hsv(images: TensorLike, data_format: DataFormat | None = None) -> Any:
@@ -1835,7 +2310,12 @@ def op_image_rgb_to_hsv(images: TensorLike, data_format: DataFormat | None = Non
 
     Wraps `keras.ops.image.rgb_to_hsv`, added in Keras 3.4.0.
     """
-    return upstream("keras.ops.image.rgb_to_hsv", "3.4.0")(images, data_format)
+    return _op_image_rgb_to_hsv(images, data_format)
+
+
+_op_image_rgb_to_hsv = bind(
+    globals(), "_op_image_rgb_to_hsv", "keras.ops.image.rgb_to_hsv", "3.4.0"
+)
 
 
 def op_image_scale_and_translate(
@@ -1851,9 +2331,14 @@ def op_image_scale_and_translate(
 
     Wraps `keras.ops.image.scale_and_translate`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.image.scale_and_translate", "3.12.0")(
+    return _op_image_scale_and_translate(
         images, output_shape, scale, translation, spatial_dims, method, antialias
     )
+
+
+_op_image_scale_and_translate = bind(
+    globals(), "_op_image_scale_and_translate", "keras.ops.image.scale_and_translate", "3.12.0"
+)
 
 
 def op_image_sobel_edges(images: TensorLike, data_format: DataFormat | None = None) -> Any:
@@ -1861,7 +2346,12 @@ def op_image_sobel_edges(images: TensorLike, data_format: DataFormat | None = No
 
     Wraps `keras.ops.image.sobel_edges`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.image.sobel_edges", "3.15.0")(images, data_format)
+    return _op_image_sobel_edges(images, data_format)
+
+
+_op_image_sobel_edges = bind(
+    globals(), "_op_image_sobel_edges", "keras.ops.image.sobel_edges", "3.15.0"
+)
 
 
 def op_image_ssim(
@@ -1878,9 +2368,10 @@ def op_image_ssim(
 
     Wraps `keras.ops.image.ssim`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.image.ssim", "3.15.0")(
-        image1, image2, max_val, filter_size, filter_sigma, k1, k2, data_format
-    )
+    return _op_image_ssim(image1, image2, max_val, filter_size, filter_sigma, k1, k2, data_format)
+
+
+_op_image_ssim = bind(globals(), "_op_image_ssim", "keras.ops.image.ssim", "3.15.0")
 
 
 def op_in_top_k(targets: TensorLike, predictions: Any, k: IntOrTuple) -> Any:
@@ -1888,7 +2379,10 @@ def op_in_top_k(targets: TensorLike, predictions: Any, k: IntOrTuple) -> Any:
 
     Wraps `keras.ops.in_top_k`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.in_top_k", "3.0.0")(targets, predictions, k)
+    return _op_in_top_k(targets, predictions, k)
+
+
+_op_in_top_k = bind(globals(), "_op_in_top_k", "keras.ops.in_top_k", "3.0.0")
 
 
 def op_inner(x1: TensorLike, x2: TensorLike) -> Any:
@@ -1896,7 +2390,10 @@ def op_inner(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.inner`, added in Keras 3.7.0.
     """
-    return upstream("keras.ops.inner", "3.7.0")(x1, x2)
+    return _op_inner(x1, x2)
+
+
+_op_inner = bind(globals(), "_op_inner", "keras.ops.inner", "3.7.0")
 
 
 def op_inv(x: TensorLike) -> Any:
@@ -1904,7 +2401,10 @@ def op_inv(x: TensorLike) -> Any:
 
     Wraps `keras.ops.inv`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.inv", "3.0.5")(x)
+    return _op_inv(x)
+
+
+_op_inv = bind(globals(), "_op_inv", "keras.ops.inv", "3.0.5")
 
 
 def op_irfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Any:
@@ -1912,7 +2412,10 @@ def op_irfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Any:
 
     Wraps `keras.ops.irfft`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.irfft", "3.0.0")(x, fft_length)
+    return _op_irfft(x, fft_length)
+
+
+_op_irfft = bind(globals(), "_op_irfft", "keras.ops.irfft", "3.0.0")
 
 
 def op_is_tensor(x: TensorLike) -> Any:
@@ -1920,7 +2423,10 @@ def op_is_tensor(x: TensorLike) -> Any:
 
     Wraps `keras.ops.is_tensor`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.is_tensor", "3.0.0")(x)
+    return _op_is_tensor(x)
+
+
+_op_is_tensor = bind(globals(), "_op_is_tensor", "keras.ops.is_tensor", "3.0.0")
 
 
 def op_isclose(
@@ -1934,7 +2440,10 @@ def op_isclose(
 
     Wraps `keras.ops.isclose`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.isclose", "3.0.0")(x1, x2, rtol, atol, equal_nan)
+    return _op_isclose(x1, x2, rtol, atol, equal_nan)
+
+
+_op_isclose = bind(globals(), "_op_isclose", "keras.ops.isclose", "3.0.0")
 
 
 def op_isfinite(x: TensorLike) -> Any:
@@ -1942,7 +2451,10 @@ def op_isfinite(x: TensorLike) -> Any:
 
     Wraps `keras.ops.isfinite`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.isfinite", "3.0.0")(x)
+    return _op_isfinite(x)
+
+
+_op_isfinite = bind(globals(), "_op_isfinite", "keras.ops.isfinite", "3.0.0")
 
 
 def op_isin(
@@ -1952,7 +2464,10 @@ def op_isin(
 
     Wraps `keras.ops.isin`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.isin", "3.12.0")(x1, x2, assume_unique, invert)
+    return _op_isin(x1, x2, assume_unique, invert)
+
+
+_op_isin = bind(globals(), "_op_isin", "keras.ops.isin", "3.12.0")
 
 
 def op_isinf(x: TensorLike) -> Any:
@@ -1960,7 +2475,10 @@ def op_isinf(x: TensorLike) -> Any:
 
     Wraps `keras.ops.isinf`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.isinf", "3.0.0")(x)
+    return _op_isinf(x)
+
+
+_op_isinf = bind(globals(), "_op_isinf", "keras.ops.isinf", "3.0.0")
 
 
 def op_isnan(x: TensorLike) -> Any:
@@ -1968,7 +2486,10 @@ def op_isnan(x: TensorLike) -> Any:
 
     Wraps `keras.ops.isnan`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.isnan", "3.0.0")(x)
+    return _op_isnan(x)
+
+
+_op_isnan = bind(globals(), "_op_isnan", "keras.ops.isnan", "3.0.0")
 
 
 def op_isneginf(x: TensorLike) -> Any:
@@ -1976,7 +2497,10 @@ def op_isneginf(x: TensorLike) -> Any:
 
     Wraps `keras.ops.isneginf`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.isneginf", "3.12.0")(x)
+    return _op_isneginf(x)
+
+
+_op_isneginf = bind(globals(), "_op_isneginf", "keras.ops.isneginf", "3.12.0")
 
 
 def op_isposinf(x: TensorLike) -> Any:
@@ -1984,7 +2508,10 @@ def op_isposinf(x: TensorLike) -> Any:
 
     Wraps `keras.ops.isposinf`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.isposinf", "3.12.0")(x)
+    return _op_isposinf(x)
+
+
+_op_isposinf = bind(globals(), "_op_isposinf", "keras.ops.isposinf", "3.12.0")
 
 
 def op_isreal(x: TensorLike) -> Any:
@@ -1992,7 +2519,10 @@ def op_isreal(x: TensorLike) -> Any:
 
     Wraps `keras.ops.isreal`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.isreal", "3.12.0")(x)
+    return _op_isreal(x)
+
+
+_op_isreal = bind(globals(), "_op_isreal", "keras.ops.isreal", "3.12.0")
 
 
 def op_istft(
@@ -2008,9 +2538,10 @@ def op_istft(
 
     Wraps `keras.ops.istft`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.istft", "3.0.0")(
-        x, sequence_length, sequence_stride, fft_length, length, window, center
-    )
+    return _op_istft(x, sequence_length, sequence_stride, fft_length, length, window, center)
+
+
+_op_istft = bind(globals(), "_op_istft", "keras.ops.istft", "3.0.0")
 
 
 def op_jvp(fun: Any, primals: Any, tangents: Any, has_aux: bool = False) -> Any:
@@ -2018,7 +2549,10 @@ def op_jvp(fun: Any, primals: Any, tangents: Any, has_aux: bool = False) -> Any:
 
     Wraps `keras.ops.jvp`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.jvp", "3.12.0")(fun, primals, tangents, has_aux)
+    return _op_jvp(fun, primals, tangents, has_aux)
+
+
+_op_jvp = bind(globals(), "_op_jvp", "keras.ops.jvp", "3.12.0")
 
 
 def op_kaiser(x: TensorLike, beta: TensorLike) -> Any:
@@ -2026,7 +2560,10 @@ def op_kaiser(x: TensorLike, beta: TensorLike) -> Any:
 
     Wraps `keras.ops.kaiser`, added in Keras 3.11.0.
     """
-    return upstream("keras.ops.kaiser", "3.11.0")(x, beta)
+    return _op_kaiser(x, beta)
+
+
+_op_kaiser = bind(globals(), "_op_kaiser", "keras.ops.kaiser", "3.11.0")
 
 
 def op_kron(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2034,7 +2571,10 @@ def op_kron(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.kron`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.kron", "3.12.0")(x1, x2)
+    return _op_kron(x1, x2)
+
+
+_op_kron = bind(globals(), "_op_kron", "keras.ops.kron", "3.12.0")
 
 
 def op_layer_normalization(
@@ -2049,9 +2589,12 @@ def op_layer_normalization(
 
     Wraps `keras.ops.layer_normalization`, added in Keras 3.11.0.
     """
-    return upstream("keras.ops.layer_normalization", "3.11.0")(
-        x, gamma, beta, axis, epsilon, **kwargs
-    )
+    return _op_layer_normalization(x, gamma, beta, axis, epsilon, **kwargs)
+
+
+_op_layer_normalization = bind(
+    globals(), "_op_layer_normalization", "keras.ops.layer_normalization", "3.11.0"
+)
 
 
 def op_lcm(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2059,7 +2602,10 @@ def op_lcm(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.lcm`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.lcm", "3.12.0")(x1, x2)
+    return _op_lcm(x1, x2)
+
+
+_op_lcm = bind(globals(), "_op_lcm", "keras.ops.lcm", "3.12.0")
 
 
 def op_ldexp(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2067,7 +2613,10 @@ def op_ldexp(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.ldexp`, added in Keras 3.13.0.
     """
-    return upstream("keras.ops.ldexp", "3.13.0")(x1, x2)
+    return _op_ldexp(x1, x2)
+
+
+_op_ldexp = bind(globals(), "_op_ldexp", "keras.ops.ldexp", "3.13.0")
 
 
 def op_leaky_relu(x: TensorLike, negative_slope: float | TensorLike = 0.2) -> Any:
@@ -2075,7 +2624,10 @@ def op_leaky_relu(x: TensorLike, negative_slope: float | TensorLike = 0.2) -> An
 
     Wraps `keras.ops.leaky_relu`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.leaky_relu", "3.0.0")(x, negative_slope)
+    return _op_leaky_relu(x, negative_slope)
+
+
+_op_leaky_relu = bind(globals(), "_op_leaky_relu", "keras.ops.leaky_relu", "3.0.0")
 
 
 def op_left_shift(x: TensorLike, y: TensorLike) -> Any:
@@ -2083,7 +2635,10 @@ def op_left_shift(x: TensorLike, y: TensorLike) -> Any:
 
     Wraps `keras.ops.left_shift`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.left_shift", "3.6.0")(x, y)
+    return _op_left_shift(x, y)
+
+
+_op_left_shift = bind(globals(), "_op_left_shift", "keras.ops.left_shift", "3.6.0")
 
 
 def op_less(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2091,7 +2646,10 @@ def op_less(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.less`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.less", "3.0.0")(x1, x2)
+    return _op_less(x1, x2)
+
+
+_op_less = bind(globals(), "_op_less", "keras.ops.less", "3.0.0")
 
 
 def op_less_equal(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2099,7 +2657,10 @@ def op_less_equal(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.less_equal`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.less_equal", "3.0.0")(x1, x2)
+    return _op_less_equal(x1, x2)
+
+
+_op_less_equal = bind(globals(), "_op_less_equal", "keras.ops.less_equal", "3.0.0")
 
 
 def op_linspace(
@@ -2115,7 +2676,10 @@ def op_linspace(
 
     Wraps `keras.ops.linspace`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.linspace", "3.0.0")(start, stop, num, endpoint, retstep, dtype, axis)
+    return _op_linspace(start, stop, num, endpoint, retstep, dtype, axis)
+
+
+_op_linspace = bind(globals(), "_op_linspace", "keras.ops.linspace", "3.0.0")
 
 
 def op_log(x: TensorLike) -> Any:
@@ -2123,7 +2687,10 @@ def op_log(x: TensorLike) -> Any:
 
     Wraps `keras.ops.log`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.log", "3.0.0")(x)
+    return _op_log(x)
+
+
+_op_log = bind(globals(), "_op_log", "keras.ops.log", "3.0.0")
 
 
 def op_log10(x: TensorLike) -> Any:
@@ -2131,7 +2698,10 @@ def op_log10(x: TensorLike) -> Any:
 
     Wraps `keras.ops.log10`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.log10", "3.0.0")(x)
+    return _op_log10(x)
+
+
+_op_log10 = bind(globals(), "_op_log10", "keras.ops.log10", "3.0.0")
 
 
 def op_log1p(x: TensorLike) -> Any:
@@ -2139,7 +2709,10 @@ def op_log1p(x: TensorLike) -> Any:
 
     Wraps `keras.ops.log1p`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.log1p", "3.0.0")(x)
+    return _op_log1p(x)
+
+
+_op_log1p = bind(globals(), "_op_log1p", "keras.ops.log1p", "3.0.0")
 
 
 def op_log2(x: TensorLike) -> Any:
@@ -2147,7 +2720,10 @@ def op_log2(x: TensorLike) -> Any:
 
     Wraps `keras.ops.log2`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.log2", "3.0.0")(x)
+    return _op_log2(x)
+
+
+_op_log2 = bind(globals(), "_op_log2", "keras.ops.log2", "3.0.0")
 
 
 def op_log_sigmoid(x: TensorLike) -> Any:
@@ -2155,7 +2731,10 @@ def op_log_sigmoid(x: TensorLike) -> Any:
 
     Wraps `keras.ops.log_sigmoid`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.log_sigmoid", "3.0.0")(x)
+    return _op_log_sigmoid(x)
+
+
+_op_log_sigmoid = bind(globals(), "_op_log_sigmoid", "keras.ops.log_sigmoid", "3.0.0")
 
 
 def op_log_softmax(x: TensorLike, axis: Axis = -1) -> Any:
@@ -2163,7 +2742,10 @@ def op_log_softmax(x: TensorLike, axis: Axis = -1) -> Any:
 
     Wraps `keras.ops.log_softmax`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.log_softmax", "3.0.0")(x, axis)
+    return _op_log_softmax(x, axis)
+
+
+_op_log_softmax = bind(globals(), "_op_log_softmax", "keras.ops.log_softmax", "3.0.0")
 
 
 def op_logaddexp(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2171,7 +2753,10 @@ def op_logaddexp(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.logaddexp`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.logaddexp", "3.0.0")(x1, x2)
+    return _op_logaddexp(x1, x2)
+
+
+_op_logaddexp = bind(globals(), "_op_logaddexp", "keras.ops.logaddexp", "3.0.0")
 
 
 def op_logaddexp2(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2179,7 +2764,10 @@ def op_logaddexp2(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.logaddexp2`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.logaddexp2", "3.12.0")(x1, x2)
+    return _op_logaddexp2(x1, x2)
+
+
+_op_logaddexp2 = bind(globals(), "_op_logaddexp2", "keras.ops.logaddexp2", "3.12.0")
 
 
 def op_logdet(x: TensorLike) -> Any:
@@ -2187,7 +2775,10 @@ def op_logdet(x: TensorLike) -> Any:
 
     Wraps `keras.ops.logdet`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.logdet", "3.6.0")(x)
+    return _op_logdet(x)
+
+
+_op_logdet = bind(globals(), "_op_logdet", "keras.ops.logdet", "3.6.0")
 
 
 def op_logical_and(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2195,7 +2786,10 @@ def op_logical_and(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.logical_and`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.logical_and", "3.0.0")(x1, x2)
+    return _op_logical_and(x1, x2)
+
+
+_op_logical_and = bind(globals(), "_op_logical_and", "keras.ops.logical_and", "3.0.0")
 
 
 def op_logical_not(x: TensorLike) -> Any:
@@ -2203,7 +2797,10 @@ def op_logical_not(x: TensorLike) -> Any:
 
     Wraps `keras.ops.logical_not`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.logical_not", "3.0.0")(x)
+    return _op_logical_not(x)
+
+
+_op_logical_not = bind(globals(), "_op_logical_not", "keras.ops.logical_not", "3.0.0")
 
 
 def op_logical_or(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2211,7 +2808,10 @@ def op_logical_or(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.logical_or`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.logical_or", "3.0.0")(x1, x2)
+    return _op_logical_or(x1, x2)
+
+
+_op_logical_or = bind(globals(), "_op_logical_or", "keras.ops.logical_or", "3.0.0")
 
 
 def op_logical_xor(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2219,7 +2819,10 @@ def op_logical_xor(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.logical_xor`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.logical_xor", "3.0.0")(x1, x2)
+    return _op_logical_xor(x1, x2)
+
+
+_op_logical_xor = bind(globals(), "_op_logical_xor", "keras.ops.logical_xor", "3.0.0")
 
 
 def op_logspace(
@@ -2235,7 +2838,10 @@ def op_logspace(
 
     Wraps `keras.ops.logspace`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.logspace", "3.0.0")(start, stop, num, endpoint, base, dtype, axis)
+    return _op_logspace(start, stop, num, endpoint, base, dtype, axis)
+
+
+_op_logspace = bind(globals(), "_op_logspace", "keras.ops.logspace", "3.0.0")
 
 
 def op_logsumexp(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2243,7 +2849,10 @@ def op_logsumexp(x: TensorLike, axis: Axis | None = None, keepdims: bool = False
 
     Wraps `keras.ops.logsumexp`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.logsumexp", "3.0.0")(x, axis, keepdims)
+    return _op_logsumexp(x, axis, keepdims)
+
+
+_op_logsumexp = bind(globals(), "_op_logsumexp", "keras.ops.logsumexp", "3.0.0")
 
 
 def op_lstsq(a: TensorLike, b: TensorLike, rcond: Any | None = None) -> Any:
@@ -2251,7 +2860,10 @@ def op_lstsq(a: TensorLike, b: TensorLike, rcond: Any | None = None) -> Any:
 
     Wraps `keras.ops.lstsq`, added in Keras 3.4.0.
     """
-    return upstream("keras.ops.lstsq", "3.4.0")(a, b, rcond)
+    return _op_lstsq(a, b, rcond)
+
+
+_op_lstsq = bind(globals(), "_op_lstsq", "keras.ops.lstsq", "3.4.0")
 
 
 def op_lu_factor(x: TensorLike) -> Any:
@@ -2259,7 +2871,10 @@ def op_lu_factor(x: TensorLike) -> Any:
 
     Wraps `keras.ops.lu_factor`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.lu_factor", "3.0.5")(x)
+    return _op_lu_factor(x)
+
+
+_op_lu_factor = bind(globals(), "_op_lu_factor", "keras.ops.lu_factor", "3.0.5")
 
 
 def op_map(f: Any, xs: TensorLike) -> Any:
@@ -2267,7 +2882,10 @@ def op_map(f: Any, xs: TensorLike) -> Any:
 
     Wraps `keras.ops.map`, added in Keras 3.4.0.
     """
-    return upstream("keras.ops.map", "3.4.0")(f, xs)
+    return _op_map(f, xs)
+
+
+_op_map = bind(globals(), "_op_map", "keras.ops.map", "3.4.0")
 
 
 def op_matmul(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2275,7 +2893,10 @@ def op_matmul(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.matmul`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.matmul", "3.0.0")(x1, x2)
+    return _op_matmul(x1, x2)
+
+
+_op_matmul = bind(globals(), "_op_matmul", "keras.ops.matmul", "3.0.0")
 
 
 def op_matrix_rank(x: TensorLike, tol: Any | None = None) -> Any:
@@ -2283,7 +2904,10 @@ def op_matrix_rank(x: TensorLike, tol: Any | None = None) -> Any:
 
     Wraps `keras.ops.matrix_rank`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.matrix_rank", "3.15.0")(x, tol)
+    return _op_matrix_rank(x, tol)
+
+
+_op_matrix_rank = bind(globals(), "_op_matrix_rank", "keras.ops.matrix_rank", "3.15.0")
 
 
 def op_max(
@@ -2293,7 +2917,10 @@ def op_max(
 
     Wraps `keras.ops.max`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.max", "3.0.0")(x, axis, keepdims, initial)
+    return _op_max(x, axis, keepdims, initial)
+
+
+_op_max = bind(globals(), "_op_max", "keras.ops.max", "3.0.0")
 
 
 def op_max_pool(
@@ -2307,7 +2934,10 @@ def op_max_pool(
 
     Wraps `keras.ops.max_pool`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.max_pool", "3.0.0")(inputs, pool_size, strides, padding, data_format)
+    return _op_max_pool(inputs, pool_size, strides, padding, data_format)
+
+
+_op_max_pool = bind(globals(), "_op_max_pool", "keras.ops.max_pool", "3.0.0")
 
 
 def op_maximum(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2315,7 +2945,10 @@ def op_maximum(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.maximum`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.maximum", "3.0.0")(x1, x2)
+    return _op_maximum(x1, x2)
+
+
+_op_maximum = bind(globals(), "_op_maximum", "keras.ops.maximum", "3.0.0")
 
 
 def op_mean(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2323,7 +2956,10 @@ def op_mean(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> 
 
     Wraps `keras.ops.mean`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.mean", "3.0.0")(x, axis, keepdims)
+    return _op_mean(x, axis, keepdims)
+
+
+_op_mean = bind(globals(), "_op_mean", "keras.ops.mean", "3.0.0")
 
 
 def op_median(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2331,7 +2967,10 @@ def op_median(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
 
     Wraps `keras.ops.median`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.median", "3.0.0")(x, axis, keepdims)
+    return _op_median(x, axis, keepdims)
+
+
+_op_median = bind(globals(), "_op_median", "keras.ops.median", "3.0.0")
 
 
 def op_meshgrid(*x: Any, indexing: str = "xy") -> Any:
@@ -2339,7 +2978,10 @@ def op_meshgrid(*x: Any, indexing: str = "xy") -> Any:
 
     Wraps `keras.ops.meshgrid`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.meshgrid", "3.0.0")(*x, indexing=indexing)
+    return _op_meshgrid(*x, indexing=indexing)
+
+
+_op_meshgrid = bind(globals(), "_op_meshgrid", "keras.ops.meshgrid", "3.0.0")
 
 
 def op_min(
@@ -2349,7 +2991,10 @@ def op_min(
 
     Wraps `keras.ops.min`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.min", "3.0.0")(x, axis, keepdims, initial)
+    return _op_min(x, axis, keepdims, initial)
+
+
+_op_min = bind(globals(), "_op_min", "keras.ops.min", "3.0.0")
 
 
 def op_minimum(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2357,7 +3002,10 @@ def op_minimum(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.minimum`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.minimum", "3.0.0")(x1, x2)
+    return _op_minimum(x1, x2)
+
+
+_op_minimum = bind(globals(), "_op_minimum", "keras.ops.minimum", "3.0.0")
 
 
 def op_mod(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2365,7 +3013,10 @@ def op_mod(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.mod`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.mod", "3.0.0")(x1, x2)
+    return _op_mod(x1, x2)
+
+
+_op_mod = bind(globals(), "_op_mod", "keras.ops.mod", "3.0.0")
 
 
 def op_moments(
@@ -2375,7 +3026,10 @@ def op_moments(
 
     Wraps `keras.ops.moments`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.moments", "3.0.0")(x, axes, keepdims, synchronized)
+    return _op_moments(x, axes, keepdims, synchronized)
+
+
+_op_moments = bind(globals(), "_op_moments", "keras.ops.moments", "3.0.0")
 
 
 def op_moveaxis(x: TensorLike, source: Axis, destination: Axis) -> Any:
@@ -2383,7 +3037,10 @@ def op_moveaxis(x: TensorLike, source: Axis, destination: Axis) -> Any:
 
     Wraps `keras.ops.moveaxis`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.moveaxis", "3.0.0")(x, source, destination)
+    return _op_moveaxis(x, source, destination)
+
+
+_op_moveaxis = bind(globals(), "_op_moveaxis", "keras.ops.moveaxis", "3.0.0")
 
 
 def op_multi_hot(
@@ -2398,9 +3055,10 @@ def op_multi_hot(
 
     Wraps `keras.ops.multi_hot`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.multi_hot", "3.0.0")(
-        inputs, num_classes, axis, dtype, sparse, **kwargs
-    )
+    return _op_multi_hot(inputs, num_classes, axis, dtype, sparse, **kwargs)
+
+
+_op_multi_hot = bind(globals(), "_op_multi_hot", "keras.ops.multi_hot", "3.0.0")
 
 
 def op_multiply(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2408,7 +3066,10 @@ def op_multiply(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.multiply`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.multiply", "3.0.0")(x1, x2)
+    return _op_multiply(x1, x2)
+
+
+_op_multiply = bind(globals(), "_op_multiply", "keras.ops.multiply", "3.0.0")
 
 
 def op_nan_to_num(
@@ -2421,7 +3082,10 @@ def op_nan_to_num(
 
     Wraps `keras.ops.nan_to_num`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.nan_to_num", "3.0.0")(x, nan, posinf, neginf)
+    return _op_nan_to_num(x, nan, posinf, neginf)
+
+
+_op_nan_to_num = bind(globals(), "_op_nan_to_num", "keras.ops.nan_to_num", "3.0.0")
 
 
 def op_nanargmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2429,7 +3093,10 @@ def op_nanargmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False
 
     Wraps `keras.ops.nanargmax`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nanargmax", "3.14.0")(x, axis, keepdims)
+    return _op_nanargmax(x, axis, keepdims)
+
+
+_op_nanargmax = bind(globals(), "_op_nanargmax", "keras.ops.nanargmax", "3.14.0")
 
 
 def op_nanargmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2437,7 +3104,10 @@ def op_nanargmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False
 
     Wraps `keras.ops.nanargmin`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nanargmin", "3.14.0")(x, axis, keepdims)
+    return _op_nanargmin(x, axis, keepdims)
+
+
+_op_nanargmin = bind(globals(), "_op_nanargmin", "keras.ops.nanargmin", "3.14.0")
 
 
 def op_nancumprod(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
@@ -2445,7 +3115,10 @@ def op_nancumprod(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | No
 
     Wraps `keras.ops.nancumprod`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nancumprod", "3.14.0")(x, axis, dtype)
+    return _op_nancumprod(x, axis, dtype)
+
+
+_op_nancumprod = bind(globals(), "_op_nancumprod", "keras.ops.nancumprod", "3.14.0")
 
 
 def op_nancumsum(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
@@ -2453,7 +3126,10 @@ def op_nancumsum(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | Non
 
     Wraps `keras.ops.nancumsum`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nancumsum", "3.14.0")(x, axis, dtype)
+    return _op_nancumsum(x, axis, dtype)
+
+
+_op_nancumsum = bind(globals(), "_op_nancumsum", "keras.ops.nancumsum", "3.14.0")
 
 
 def op_nanmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2461,7 +3137,10 @@ def op_nanmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
 
     Wraps `keras.ops.nanmax`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nanmax", "3.14.0")(x, axis, keepdims)
+    return _op_nanmax(x, axis, keepdims)
+
+
+_op_nanmax = bind(globals(), "_op_nanmax", "keras.ops.nanmax", "3.14.0")
 
 
 def op_nanmean(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2469,7 +3148,10 @@ def op_nanmean(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) 
 
     Wraps `keras.ops.nanmean`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nanmean", "3.14.0")(x, axis, keepdims)
+    return _op_nanmean(x, axis, keepdims)
+
+
+_op_nanmean = bind(globals(), "_op_nanmean", "keras.ops.nanmean", "3.14.0")
 
 
 def op_nanmedian(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2477,7 +3159,10 @@ def op_nanmedian(x: TensorLike, axis: Axis | None = None, keepdims: bool = False
 
     Wraps `keras.ops.nanmedian`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nanmedian", "3.14.0")(x, axis, keepdims)
+    return _op_nanmedian(x, axis, keepdims)
+
+
+_op_nanmedian = bind(globals(), "_op_nanmedian", "keras.ops.nanmedian", "3.14.0")
 
 
 def op_nanmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2485,7 +3170,10 @@ def op_nanmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
 
     Wraps `keras.ops.nanmin`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nanmin", "3.14.0")(x, axis, keepdims)
+    return _op_nanmin(x, axis, keepdims)
+
+
+_op_nanmin = bind(globals(), "_op_nanmin", "keras.ops.nanmin", "3.14.0")
 
 
 def op_nanpercentile(
@@ -2499,7 +3187,10 @@ def op_nanpercentile(
 
     Wraps `keras.ops.nanpercentile`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.nanpercentile", "3.15.0")(x, q, axis, method, keepdims)
+    return _op_nanpercentile(x, q, axis, method, keepdims)
+
+
+_op_nanpercentile = bind(globals(), "_op_nanpercentile", "keras.ops.nanpercentile", "3.15.0")
 
 
 def op_nanprod(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2507,7 +3198,10 @@ def op_nanprod(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) 
 
     Wraps `keras.ops.nanprod`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nanprod", "3.14.0")(x, axis, keepdims)
+    return _op_nanprod(x, axis, keepdims)
+
+
+_op_nanprod = bind(globals(), "_op_nanprod", "keras.ops.nanprod", "3.14.0")
 
 
 def op_nanquantile(
@@ -2521,7 +3215,10 @@ def op_nanquantile(
 
     Wraps `keras.ops.nanquantile`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nanquantile", "3.14.0")(x, q, axis, method, keepdims)
+    return _op_nanquantile(x, q, axis, method, keepdims)
+
+
+_op_nanquantile = bind(globals(), "_op_nanquantile", "keras.ops.nanquantile", "3.14.0")
 
 
 def op_nanstd(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2529,7 +3226,10 @@ def op_nanstd(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
 
     Wraps `keras.ops.nanstd`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nanstd", "3.14.0")(x, axis, keepdims)
+    return _op_nanstd(x, axis, keepdims)
+
+
+_op_nanstd = bind(globals(), "_op_nanstd", "keras.ops.nanstd", "3.14.0")
 
 
 def op_nansum(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2537,7 +3237,10 @@ def op_nansum(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
 
     Wraps `keras.ops.nansum`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nansum", "3.14.0")(x, axis, keepdims)
+    return _op_nansum(x, axis, keepdims)
+
+
+_op_nansum = bind(globals(), "_op_nansum", "keras.ops.nansum", "3.14.0")
 
 
 def op_nanvar(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2545,7 +3248,10 @@ def op_nanvar(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
 
     Wraps `keras.ops.nanvar`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nanvar", "3.14.0")(x, axis, keepdims)
+    return _op_nanvar(x, axis, keepdims)
+
+
+_op_nanvar = bind(globals(), "_op_nanvar", "keras.ops.nanvar", "3.14.0")
 
 
 def op_ndim(x: TensorLike) -> Any:
@@ -2553,7 +3259,10 @@ def op_ndim(x: TensorLike) -> Any:
 
     Wraps `keras.ops.ndim`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.ndim", "3.0.0")(x)
+    return _op_ndim(x)
+
+
+_op_ndim = bind(globals(), "_op_ndim", "keras.ops.ndim", "3.0.0")
 
 
 def op_negative(x: TensorLike) -> Any:
@@ -2561,7 +3270,10 @@ def op_negative(x: TensorLike) -> Any:
 
     Wraps `keras.ops.negative`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.negative", "3.0.0")(x)
+    return _op_negative(x)
+
+
+_op_negative = bind(globals(), "_op_negative", "keras.ops.negative", "3.0.0")
 
 
 def op_nextafter(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2569,7 +3281,10 @@ def op_nextafter(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.nextafter`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.nextafter", "3.14.0")(x1, x2)
+    return _op_nextafter(x1, x2)
+
+
+_op_nextafter = bind(globals(), "_op_nextafter", "keras.ops.nextafter", "3.14.0")
 
 
 def op_nonzero(x: TensorLike) -> Any:
@@ -2577,7 +3292,10 @@ def op_nonzero(x: TensorLike) -> Any:
 
     Wraps `keras.ops.nonzero`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.nonzero", "3.0.0")(x)
+    return _op_nonzero(x)
+
+
+_op_nonzero = bind(globals(), "_op_nonzero", "keras.ops.nonzero", "3.0.0")
 
 
 def op_norm(
@@ -2587,7 +3305,10 @@ def op_norm(
 
     Wraps `keras.ops.norm`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.norm", "3.0.5")(x, ord, axis, keepdims)
+    return _op_norm(x, ord, axis, keepdims)
+
+
+_op_norm = bind(globals(), "_op_norm", "keras.ops.norm", "3.0.5")
 
 
 def op_normalize(
@@ -2597,7 +3318,10 @@ def op_normalize(
 
     Wraps `keras.ops.normalize`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.normalize", "3.0.5")(x, axis, order, epsilon)
+    return _op_normalize(x, axis, order, epsilon)
+
+
+_op_normalize = bind(globals(), "_op_normalize", "keras.ops.normalize", "3.0.5")
 
 
 def op_not_equal(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2605,7 +3329,10 @@ def op_not_equal(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.not_equal`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.not_equal", "3.0.0")(x1, x2)
+    return _op_not_equal(x1, x2)
+
+
+_op_not_equal = bind(globals(), "_op_not_equal", "keras.ops.not_equal", "3.0.0")
 
 
 def op_one_hot(
@@ -2619,7 +3346,10 @@ def op_one_hot(
 
     Wraps `keras.ops.one_hot`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.one_hot", "3.0.0")(x, num_classes, axis, dtype, sparse)
+    return _op_one_hot(x, num_classes, axis, dtype, sparse)
+
+
+_op_one_hot = bind(globals(), "_op_one_hot", "keras.ops.one_hot", "3.0.0")
 
 
 def op_ones(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
@@ -2627,7 +3357,10 @@ def op_ones(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
 
     Wraps `keras.ops.ones`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.ones", "3.0.0")(shape, dtype)
+    return _op_ones(shape, dtype)
+
+
+_op_ones = bind(globals(), "_op_ones", "keras.ops.ones", "3.0.0")
 
 
 def op_ones_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
@@ -2635,7 +3368,10 @@ def op_ones_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
 
     Wraps `keras.ops.ones_like`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.ones_like", "3.0.0")(x, dtype)
+    return _op_ones_like(x, dtype)
+
+
+_op_ones_like = bind(globals(), "_op_ones_like", "keras.ops.ones_like", "3.0.0")
 
 
 def op_outer(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2643,7 +3379,10 @@ def op_outer(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.outer`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.outer", "3.0.0")(x1, x2)
+    return _op_outer(x1, x2)
+
+
+_op_outer = bind(globals(), "_op_outer", "keras.ops.outer", "3.0.0")
 
 
 def op_pad(
@@ -2653,7 +3392,10 @@ def op_pad(
 
     Wraps `keras.ops.pad`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.pad", "3.0.0")(x, pad_width, mode, constant_values)
+    return _op_pad(x, pad_width, mode, constant_values)
+
+
+_op_pad = bind(globals(), "_op_pad", "keras.ops.pad", "3.0.0")
 
 
 def op_percentile(
@@ -2667,7 +3409,10 @@ def op_percentile(
 
     Wraps `keras.ops.percentile`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.percentile", "3.15.0")(x, q, axis, method, keepdims)
+    return _op_percentile(x, q, axis, method, keepdims)
+
+
+_op_percentile = bind(globals(), "_op_percentile", "keras.ops.percentile", "3.15.0")
 
 
 def op_pinv(x: TensorLike, rcond: Any | None = None) -> Any:
@@ -2675,7 +3420,10 @@ def op_pinv(x: TensorLike, rcond: Any | None = None) -> Any:
 
     Wraps `keras.ops.pinv`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.pinv", "3.15.0")(x, rcond)
+    return _op_pinv(x, rcond)
+
+
+_op_pinv = bind(globals(), "_op_pinv", "keras.ops.pinv", "3.15.0")
 
 
 def op_polar(abs_: Any, angle: Any) -> Any:
@@ -2683,7 +3431,10 @@ def op_polar(abs_: Any, angle: Any) -> Any:
 
     Wraps `keras.ops.polar`, added in Keras 3.9.0.
     """
-    return upstream("keras.ops.polar", "3.9.0")(abs_, angle)
+    return _op_polar(abs_, angle)
+
+
+_op_polar = bind(globals(), "_op_polar", "keras.ops.polar", "3.9.0")
 
 
 def op_power(x1: TensorLike, x2: TensorLike) -> Any:
@@ -2691,7 +3442,10 @@ def op_power(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.power`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.power", "3.0.0")(x1, x2)
+    return _op_power(x1, x2)
+
+
+_op_power = bind(globals(), "_op_power", "keras.ops.power", "3.0.0")
 
 
 def op_prod(
@@ -2701,7 +3455,10 @@ def op_prod(
 
     Wraps `keras.ops.prod`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.prod", "3.0.0")(x, axis, keepdims, dtype)
+    return _op_prod(x, axis, keepdims, dtype)
+
+
+_op_prod = bind(globals(), "_op_prod", "keras.ops.prod", "3.0.0")
 
 
 def op_psnr(x1: TensorLike, x2: TensorLike, max_val: Any) -> Any:
@@ -2709,7 +3466,10 @@ def op_psnr(x1: TensorLike, x2: TensorLike, max_val: Any) -> Any:
 
     Wraps `keras.ops.psnr`, added in Keras 3.3.3.
     """
-    return upstream("keras.ops.psnr", "3.3.3")(x1, x2, max_val)
+    return _op_psnr(x1, x2, max_val)
+
+
+_op_psnr = bind(globals(), "_op_psnr", "keras.ops.psnr", "3.3.3")
 
 
 def op_ptp(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -2717,7 +3477,10 @@ def op_ptp(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> A
 
     Wraps `keras.ops.ptp`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.ptp", "3.14.0")(x, axis, keepdims)
+    return _op_ptp(x, axis, keepdims)
+
+
+_op_ptp = bind(globals(), "_op_ptp", "keras.ops.ptp", "3.14.0")
 
 
 def op_qr(x: TensorLike, mode: str = "reduced") -> Any:
@@ -2725,7 +3488,10 @@ def op_qr(x: TensorLike, mode: str = "reduced") -> Any:
 
     Wraps `keras.ops.qr`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.qr", "3.0.0")(x, mode)
+    return _op_qr(x, mode)
+
+
+_op_qr = bind(globals(), "_op_qr", "keras.ops.qr", "3.0.0")
 
 
 def op_quantile(
@@ -2739,7 +3505,10 @@ def op_quantile(
 
     Wraps `keras.ops.quantile`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.quantile", "3.0.0")(x, q, axis, method, keepdims)
+    return _op_quantile(x, q, axis, method, keepdims)
+
+
+_op_quantile = bind(globals(), "_op_quantile", "keras.ops.quantile", "3.0.0")
 
 
 def op_rad2deg(x: TensorLike) -> Any:
@@ -2747,7 +3516,10 @@ def op_rad2deg(x: TensorLike) -> Any:
 
     Wraps `keras.ops.rad2deg`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.rad2deg", "3.14.0")(x)
+    return _op_rad2deg(x)
+
+
+_op_rad2deg = bind(globals(), "_op_rad2deg", "keras.ops.rad2deg", "3.14.0")
 
 
 def op_ravel(x: TensorLike) -> Any:
@@ -2755,7 +3527,10 @@ def op_ravel(x: TensorLike) -> Any:
 
     Wraps `keras.ops.ravel`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.ravel", "3.0.0")(x)
+    return _op_ravel(x)
+
+
+_op_ravel = bind(globals(), "_op_ravel", "keras.ops.ravel", "3.0.0")
 
 
 def op_real(x: TensorLike) -> Any:
@@ -2763,7 +3538,10 @@ def op_real(x: TensorLike) -> Any:
 
     Wraps `keras.ops.real`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.real", "3.0.0")(x)
+    return _op_real(x)
+
+
+_op_real = bind(globals(), "_op_real", "keras.ops.real", "3.0.0")
 
 
 def op_rearrange(tensor: TensorLike, pattern: Any, **axes_lengths: Any) -> Any:
@@ -2771,7 +3549,10 @@ def op_rearrange(tensor: TensorLike, pattern: Any, **axes_lengths: Any) -> Any:
 
     Wraps `keras.ops.rearrange`, added in Keras 3.9.0.
     """
-    return upstream("keras.ops.rearrange", "3.9.0")(tensor, pattern, **axes_lengths)
+    return _op_rearrange(tensor, pattern, **axes_lengths)
+
+
+_op_rearrange = bind(globals(), "_op_rearrange", "keras.ops.rearrange", "3.9.0")
 
 
 def op_reciprocal(x: TensorLike) -> Any:
@@ -2779,7 +3560,10 @@ def op_reciprocal(x: TensorLike) -> Any:
 
     Wraps `keras.ops.reciprocal`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.reciprocal", "3.0.0")(x)
+    return _op_reciprocal(x)
+
+
+_op_reciprocal = bind(globals(), "_op_reciprocal", "keras.ops.reciprocal", "3.0.0")
 
 
 def op_relu(x: TensorLike) -> Any:
@@ -2787,7 +3571,10 @@ def op_relu(x: TensorLike) -> Any:
 
     Wraps `keras.ops.relu`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.relu", "3.0.0")(x)
+    return _op_relu(x)
+
+
+_op_relu = bind(globals(), "_op_relu", "keras.ops.relu", "3.0.0")
 
 
 def op_relu6(x: TensorLike) -> Any:
@@ -2795,7 +3582,10 @@ def op_relu6(x: TensorLike) -> Any:
 
     Wraps `keras.ops.relu6`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.relu6", "3.0.0")(x)
+    return _op_relu6(x)
+
+
+_op_relu6 = bind(globals(), "_op_relu6", "keras.ops.relu6", "3.0.0")
 
 
 def op_repeat(x: TensorLike, repeats: Any, axis: Axis | None = None) -> Any:
@@ -2803,7 +3593,10 @@ def op_repeat(x: TensorLike, repeats: Any, axis: Axis | None = None) -> Any:
 
     Wraps `keras.ops.repeat`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.repeat", "3.0.0")(x, repeats, axis)
+    return _op_repeat(x, repeats, axis)
+
+
+_op_repeat = bind(globals(), "_op_repeat", "keras.ops.repeat", "3.0.0")
 
 
 def op_reshape(x: TensorLike, newshape: ShapeLike) -> Any:
@@ -2811,7 +3604,10 @@ def op_reshape(x: TensorLike, newshape: ShapeLike) -> Any:
 
     Wraps `keras.ops.reshape`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.reshape", "3.0.0")(x, newshape)
+    return _op_reshape(x, newshape)
+
+
+_op_reshape = bind(globals(), "_op_reshape", "keras.ops.reshape", "3.0.0")
 
 
 def op_rfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Any:
@@ -2819,7 +3615,10 @@ def op_rfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Any:
 
     Wraps `keras.ops.rfft`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.rfft", "3.0.0")(x, fft_length)
+    return _op_rfft(x, fft_length)
+
+
+_op_rfft = bind(globals(), "_op_rfft", "keras.ops.rfft", "3.0.0")
 
 
 def op_right_shift(x: TensorLike, y: TensorLike) -> Any:
@@ -2827,7 +3626,10 @@ def op_right_shift(x: TensorLike, y: TensorLike) -> Any:
 
     Wraps `keras.ops.right_shift`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.right_shift", "3.6.0")(x, y)
+    return _op_right_shift(x, y)
+
+
+_op_right_shift = bind(globals(), "_op_right_shift", "keras.ops.right_shift", "3.6.0")
 
 
 def op_rms_normalization(
@@ -2837,7 +3639,12 @@ def op_rms_normalization(
 
     Wraps `keras.ops.rms_normalization`, added in Keras 3.9.0.
     """
-    return upstream("keras.ops.rms_normalization", "3.9.0")(x, scale, axis, epsilon)
+    return _op_rms_normalization(x, scale, axis, epsilon)
+
+
+_op_rms_normalization = bind(
+    globals(), "_op_rms_normalization", "keras.ops.rms_normalization", "3.9.0"
+)
 
 
 def op_roll(x: TensorLike, shift: Any, axis: Axis | None = None) -> Any:
@@ -2845,7 +3652,10 @@ def op_roll(x: TensorLike, shift: Any, axis: Axis | None = None) -> Any:
 
     Wraps `keras.ops.roll`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.roll", "3.0.0")(x, shift, axis)
+    return _op_roll(x, shift, axis)
+
+
+_op_roll = bind(globals(), "_op_roll", "keras.ops.roll", "3.0.0")
 
 
 def op_rot90(array: Any, k: IntOrTuple = 1, axes: Axis = (0, 1)) -> Any:
@@ -2853,7 +3663,10 @@ def op_rot90(array: Any, k: IntOrTuple = 1, axes: Axis = (0, 1)) -> Any:
 
     Wraps `keras.ops.rot90`, added in Keras 3.9.0.
     """
-    return upstream("keras.ops.rot90", "3.9.0")(array, k, axes)
+    return _op_rot90(array, k, axes)
+
+
+_op_rot90 = bind(globals(), "_op_rot90", "keras.ops.rot90", "3.9.0")
 
 
 def op_round(x: TensorLike, decimals: int | TensorLike = 0) -> Any:
@@ -2861,7 +3674,10 @@ def op_round(x: TensorLike, decimals: int | TensorLike = 0) -> Any:
 
     Wraps `keras.ops.round`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.round", "3.0.0")(x, decimals)
+    return _op_round(x, decimals)
+
+
+_op_round = bind(globals(), "_op_round", "keras.ops.round", "3.0.0")
 
 
 def op_rsqrt(x: TensorLike) -> Any:
@@ -2869,7 +3685,10 @@ def op_rsqrt(x: TensorLike) -> Any:
 
     Wraps `keras.ops.rsqrt`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.rsqrt", "3.0.0")(x)
+    return _op_rsqrt(x)
+
+
+_op_rsqrt = bind(globals(), "_op_rsqrt", "keras.ops.rsqrt", "3.0.0")
 
 
 def op_saturate_cast(x: TensorLike, dtype: DTypeLike) -> Any:
@@ -2877,7 +3696,10 @@ def op_saturate_cast(x: TensorLike, dtype: DTypeLike) -> Any:
 
     Wraps `keras.ops.saturate_cast`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.saturate_cast", "3.6.0")(x, dtype)
+    return _op_saturate_cast(x, dtype)
+
+
+_op_saturate_cast = bind(globals(), "_op_saturate_cast", "keras.ops.saturate_cast", "3.6.0")
 
 
 def op_scan(
@@ -2892,7 +3714,10 @@ def op_scan(
 
     Wraps `keras.ops.scan`, added in Keras 3.4.0.
     """
-    return upstream("keras.ops.scan", "3.4.0")(f, init, xs, length, reverse, unroll)
+    return _op_scan(f, init, xs, length, reverse, unroll)
+
+
+_op_scan = bind(globals(), "_op_scan", "keras.ops.scan", "3.4.0")
 
 
 def op_scatter(indices: TensorLike, values: TensorLike, shape: ShapeLike) -> Any:
@@ -2900,7 +3725,10 @@ def op_scatter(indices: TensorLike, values: TensorLike, shape: ShapeLike) -> Any
 
     Wraps `keras.ops.scatter`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.scatter", "3.0.0")(indices, values, shape)
+    return _op_scatter(indices, values, shape)
+
+
+_op_scatter = bind(globals(), "_op_scatter", "keras.ops.scatter", "3.0.0")
 
 
 def op_scatter_update(
@@ -2910,7 +3738,10 @@ def op_scatter_update(
 
     Wraps `keras.ops.scatter_update`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.scatter_update", "3.0.0")(inputs, indices, updates, reduction)
+    return _op_scatter_update(inputs, indices, updates, reduction)
+
+
+_op_scatter_update = bind(globals(), "_op_scatter_update", "keras.ops.scatter_update", "3.0.0")
 
 
 def op_searchsorted(sorted_sequence: Any, values: TensorLike, side: str = "left") -> Any:
@@ -2918,7 +3749,10 @@ def op_searchsorted(sorted_sequence: Any, values: TensorLike, side: str = "left"
 
     Wraps `keras.ops.searchsorted`, added in Keras 3.5.0.
     """
-    return upstream("keras.ops.searchsorted", "3.5.0")(sorted_sequence, values, side)
+    return _op_searchsorted(sorted_sequence, values, side)
+
+
+_op_searchsorted = bind(globals(), "_op_searchsorted", "keras.ops.searchsorted", "3.5.0")
 
 
 def op_segment_max(
@@ -2928,7 +3762,10 @@ def op_segment_max(
 
     Wraps `keras.ops.segment_max`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.segment_max", "3.0.0")(data, segment_ids, num_segments, sorted)
+    return _op_segment_max(data, segment_ids, num_segments, sorted)
+
+
+_op_segment_max = bind(globals(), "_op_segment_max", "keras.ops.segment_max", "3.0.0")
 
 
 def op_segment_min(
@@ -2938,7 +3775,10 @@ def op_segment_min(
 
     Wraps `keras.ops.segment_min`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.segment_min", "3.15.0")(data, segment_ids, num_segments, sorted)
+    return _op_segment_min(data, segment_ids, num_segments, sorted)
+
+
+_op_segment_min = bind(globals(), "_op_segment_min", "keras.ops.segment_min", "3.15.0")
 
 
 def op_segment_prod(
@@ -2948,7 +3788,10 @@ def op_segment_prod(
 
     Wraps `keras.ops.segment_prod`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.segment_prod", "3.15.0")(data, segment_ids, num_segments, sorted)
+    return _op_segment_prod(data, segment_ids, num_segments, sorted)
+
+
+_op_segment_prod = bind(globals(), "_op_segment_prod", "keras.ops.segment_prod", "3.15.0")
 
 
 def op_segment_sum(
@@ -2958,7 +3801,10 @@ def op_segment_sum(
 
     Wraps `keras.ops.segment_sum`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.segment_sum", "3.0.0")(data, segment_ids, num_segments, sorted)
+    return _op_segment_sum(data, segment_ids, num_segments, sorted)
+
+
+_op_segment_sum = bind(globals(), "_op_segment_sum", "keras.ops.segment_sum", "3.0.0")
 
 
 def op_select(condlist: TensorLike, choicelist: TensorLike, default: int | TensorLike = 0) -> Any:
@@ -2966,7 +3812,10 @@ def op_select(condlist: TensorLike, choicelist: TensorLike, default: int | Tenso
 
     Wraps `keras.ops.select`, added in Keras 3.3.0.
     """
-    return upstream("keras.ops.select", "3.3.0")(condlist, choicelist, default)
+    return _op_select(condlist, choicelist, default)
+
+
+_op_select = bind(globals(), "_op_select", "keras.ops.select", "3.3.0")
 
 
 def op_selu(x: TensorLike) -> Any:
@@ -2974,7 +3823,10 @@ def op_selu(x: TensorLike) -> Any:
 
     Wraps `keras.ops.selu`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.selu", "3.0.0")(x)
+    return _op_selu(x)
+
+
+_op_selu = bind(globals(), "_op_selu", "keras.ops.selu", "3.0.0")
 
 
 def op_separable_conv(
@@ -2990,9 +3842,12 @@ def op_separable_conv(
 
     Wraps `keras.ops.separable_conv`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.separable_conv", "3.0.0")(
+    return _op_separable_conv(
         inputs, depthwise_kernel, pointwise_kernel, strides, padding, data_format, dilation_rate
     )
+
+
+_op_separable_conv = bind(globals(), "_op_separable_conv", "keras.ops.separable_conv", "3.0.0")
 
 
 def op_shape(x: TensorLike) -> Any:
@@ -3000,7 +3855,10 @@ def op_shape(x: TensorLike) -> Any:
 
     Wraps `keras.ops.shape`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.shape", "3.0.0")(x)
+    return _op_shape(x)
+
+
+_op_shape = bind(globals(), "_op_shape", "keras.ops.shape", "3.0.0")
 
 
 def op_sigmoid(x: TensorLike) -> Any:
@@ -3008,7 +3866,10 @@ def op_sigmoid(x: TensorLike) -> Any:
 
     Wraps `keras.ops.sigmoid`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.sigmoid", "3.0.0")(x)
+    return _op_sigmoid(x)
+
+
+_op_sigmoid = bind(globals(), "_op_sigmoid", "keras.ops.sigmoid", "3.0.0")
 
 
 def op_sign(x: TensorLike) -> Any:
@@ -3016,7 +3877,10 @@ def op_sign(x: TensorLike) -> Any:
 
     Wraps `keras.ops.sign`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.sign", "3.0.0")(x)
+    return _op_sign(x)
+
+
+_op_sign = bind(globals(), "_op_sign", "keras.ops.sign", "3.0.0")
 
 
 def op_signbit(x: TensorLike) -> Any:
@@ -3024,7 +3888,10 @@ def op_signbit(x: TensorLike) -> Any:
 
     Wraps `keras.ops.signbit`, added in Keras 3.9.0.
     """
-    return upstream("keras.ops.signbit", "3.9.0")(x)
+    return _op_signbit(x)
+
+
+_op_signbit = bind(globals(), "_op_signbit", "keras.ops.signbit", "3.9.0")
 
 
 def op_silu(x: TensorLike) -> Any:
@@ -3032,7 +3899,10 @@ def op_silu(x: TensorLike) -> Any:
 
     Wraps `keras.ops.silu`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.silu", "3.0.0")(x)
+    return _op_silu(x)
+
+
+_op_silu = bind(globals(), "_op_silu", "keras.ops.silu", "3.0.0")
 
 
 def op_sin(x: TensorLike) -> Any:
@@ -3040,7 +3910,10 @@ def op_sin(x: TensorLike) -> Any:
 
     Wraps `keras.ops.sin`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.sin", "3.0.0")(x)
+    return _op_sin(x)
+
+
+_op_sin = bind(globals(), "_op_sin", "keras.ops.sin", "3.0.0")
 
 
 def op_sinc(x: TensorLike) -> Any:
@@ -3048,7 +3921,10 @@ def op_sinc(x: TensorLike) -> Any:
 
     Wraps `keras.ops.sinc`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.sinc", "3.14.0")(x)
+    return _op_sinc(x)
+
+
+_op_sinc = bind(globals(), "_op_sinc", "keras.ops.sinc", "3.14.0")
 
 
 def op_sinh(x: TensorLike) -> Any:
@@ -3056,7 +3932,10 @@ def op_sinh(x: TensorLike) -> Any:
 
     Wraps `keras.ops.sinh`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.sinh", "3.0.0")(x)
+    return _op_sinh(x)
+
+
+_op_sinh = bind(globals(), "_op_sinh", "keras.ops.sinh", "3.0.0")
 
 
 def op_size(x: TensorLike) -> Any:
@@ -3064,7 +3943,10 @@ def op_size(x: TensorLike) -> Any:
 
     Wraps `keras.ops.size`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.size", "3.0.0")(x)
+    return _op_size(x)
+
+
+_op_size = bind(globals(), "_op_size", "keras.ops.size", "3.0.0")
 
 
 def op_slice(inputs: TensorLike, start_indices: Any, shape: ShapeLike) -> Any:
@@ -3072,7 +3954,10 @@ def op_slice(inputs: TensorLike, start_indices: Any, shape: ShapeLike) -> Any:
 
     Wraps `keras.ops.slice`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.slice", "3.0.0")(inputs, start_indices, shape)
+    return _op_slice(inputs, start_indices, shape)
+
+
+_op_slice = bind(globals(), "_op_slice", "keras.ops.slice", "3.0.0")
 
 
 def op_slice_update(inputs: TensorLike, start_indices: Any, updates: TensorLike) -> Any:
@@ -3080,7 +3965,10 @@ def op_slice_update(inputs: TensorLike, start_indices: Any, updates: TensorLike)
 
     Wraps `keras.ops.slice_update`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.slice_update", "3.0.0")(inputs, start_indices, updates)
+    return _op_slice_update(inputs, start_indices, updates)
+
+
+_op_slice_update = bind(globals(), "_op_slice_update", "keras.ops.slice_update", "3.0.0")
 
 
 def op_slogdet(x: TensorLike) -> Any:
@@ -3088,7 +3976,10 @@ def op_slogdet(x: TensorLike) -> Any:
 
     Wraps `keras.ops.slogdet`, added in Keras 3.3.3.
     """
-    return upstream("keras.ops.slogdet", "3.3.3")(x)
+    return _op_slogdet(x)
+
+
+_op_slogdet = bind(globals(), "_op_slogdet", "keras.ops.slogdet", "3.3.3")
 
 
 def op_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
@@ -3096,7 +3987,10 @@ def op_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
 
     Wraps `keras.ops.soft_shrink`, added in Keras 3.7.0.
     """
-    return upstream("keras.ops.soft_shrink", "3.7.0")(x, threshold)
+    return _op_soft_shrink(x, threshold)
+
+
+_op_soft_shrink = bind(globals(), "_op_soft_shrink", "keras.ops.soft_shrink", "3.7.0")
 
 
 def op_softmax(x: TensorLike, axis: Axis = -1) -> Any:
@@ -3104,7 +3998,10 @@ def op_softmax(x: TensorLike, axis: Axis = -1) -> Any:
 
     Wraps `keras.ops.softmax`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.softmax", "3.0.0")(x, axis)
+    return _op_softmax(x, axis)
+
+
+_op_softmax = bind(globals(), "_op_softmax", "keras.ops.softmax", "3.0.0")
 
 
 def op_softplus(x: TensorLike) -> Any:
@@ -3112,7 +4009,10 @@ def op_softplus(x: TensorLike) -> Any:
 
     Wraps `keras.ops.softplus`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.softplus", "3.0.0")(x)
+    return _op_softplus(x)
+
+
+_op_softplus = bind(globals(), "_op_softplus", "keras.ops.softplus", "3.0.0")
 
 
 def op_softsign(x: TensorLike) -> Any:
@@ -3120,7 +4020,10 @@ def op_softsign(x: TensorLike) -> Any:
 
     Wraps `keras.ops.softsign`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.softsign", "3.0.0")(x)
+    return _op_softsign(x)
+
+
+_op_softsign = bind(globals(), "_op_softsign", "keras.ops.softsign", "3.0.0")
 
 
 def op_solve(a: TensorLike, b: TensorLike) -> Any:
@@ -3128,7 +4031,10 @@ def op_solve(a: TensorLike, b: TensorLike) -> Any:
 
     Wraps `keras.ops.solve`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.solve", "3.0.0")(a, b)
+    return _op_solve(a, b)
+
+
+_op_solve = bind(globals(), "_op_solve", "keras.ops.solve", "3.0.0")
 
 
 def op_solve_triangular(a: TensorLike, b: TensorLike, lower: TensorLike = False) -> Any:
@@ -3136,7 +4042,12 @@ def op_solve_triangular(a: TensorLike, b: TensorLike, lower: TensorLike = False)
 
     Wraps `keras.ops.solve_triangular`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.solve_triangular", "3.0.5")(a, b, lower)
+    return _op_solve_triangular(a, b, lower)
+
+
+_op_solve_triangular = bind(
+    globals(), "_op_solve_triangular", "keras.ops.solve_triangular", "3.0.5"
+)
 
 
 def op_sort(x: TensorLike, axis: Axis = -1) -> Any:
@@ -3144,7 +4055,10 @@ def op_sort(x: TensorLike, axis: Axis = -1) -> Any:
 
     Wraps `keras.ops.sort`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.sort", "3.0.0")(x, axis)
+    return _op_sort(x, axis)
+
+
+_op_sort = bind(globals(), "_op_sort", "keras.ops.sort", "3.0.0")
 
 
 def op_space_to_depth(
@@ -3154,7 +4068,10 @@ def op_space_to_depth(
 
     Wraps `keras.ops.space_to_depth`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.space_to_depth", "3.14.0")(x, block_size, data_format)
+    return _op_space_to_depth(x, block_size, data_format)
+
+
+_op_space_to_depth = bind(globals(), "_op_space_to_depth", "keras.ops.space_to_depth", "3.14.0")
 
 
 def op_sparse_categorical_crossentropy(
@@ -3164,9 +4081,15 @@ def op_sparse_categorical_crossentropy(
 
     Wraps `keras.ops.sparse_categorical_crossentropy`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.sparse_categorical_crossentropy", "3.0.0")(
-        target, output, from_logits, axis
-    )
+    return _op_sparse_categorical_crossentropy(target, output, from_logits, axis)
+
+
+_op_sparse_categorical_crossentropy = bind(
+    globals(),
+    "_op_sparse_categorical_crossentropy",
+    "keras.ops.sparse_categorical_crossentropy",
+    "3.0.0",
+)
 
 
 def op_sparse_plus(x: TensorLike) -> Any:
@@ -3174,7 +4097,10 @@ def op_sparse_plus(x: TensorLike) -> Any:
 
     Wraps `keras.ops.sparse_plus`, added in Keras 3.8.0.
     """
-    return upstream("keras.ops.sparse_plus", "3.8.0")(x)
+    return _op_sparse_plus(x)
+
+
+_op_sparse_plus = bind(globals(), "_op_sparse_plus", "keras.ops.sparse_plus", "3.8.0")
 
 
 def op_sparse_sigmoid(x: TensorLike) -> Any:
@@ -3182,7 +4108,10 @@ def op_sparse_sigmoid(x: TensorLike) -> Any:
 
     Wraps `keras.ops.sparse_sigmoid`, added in Keras 3.10.0.
     """
-    return upstream("keras.ops.sparse_sigmoid", "3.10.0")(x)
+    return _op_sparse_sigmoid(x)
+
+
+_op_sparse_sigmoid = bind(globals(), "_op_sparse_sigmoid", "keras.ops.sparse_sigmoid", "3.10.0")
 
 
 def op_sparsemax(x: TensorLike, axis: Axis = -1) -> Any:
@@ -3190,7 +4119,10 @@ def op_sparsemax(x: TensorLike, axis: Axis = -1) -> Any:
 
     Wraps `keras.ops.sparsemax`, added in Keras 3.8.0.
     """
-    return upstream("keras.ops.sparsemax", "3.8.0")(x, axis)
+    return _op_sparsemax(x, axis)
+
+
+_op_sparsemax = bind(globals(), "_op_sparsemax", "keras.ops.sparsemax", "3.8.0")
 
 
 def op_split(x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0) -> Any:
@@ -3198,7 +4130,10 @@ def op_split(x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0) -> 
 
     Wraps `keras.ops.split`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.split", "3.0.0")(x, indices_or_sections, axis)
+    return _op_split(x, indices_or_sections, axis)
+
+
+_op_split = bind(globals(), "_op_split", "keras.ops.split", "3.0.0")
 
 
 def op_sqrt(x: TensorLike) -> Any:
@@ -3206,7 +4141,10 @@ def op_sqrt(x: TensorLike) -> Any:
 
     Wraps `keras.ops.sqrt`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.sqrt", "3.0.0")(x)
+    return _op_sqrt(x)
+
+
+_op_sqrt = bind(globals(), "_op_sqrt", "keras.ops.sqrt", "3.0.0")
 
 
 def op_square(x: TensorLike) -> Any:
@@ -3214,7 +4152,10 @@ def op_square(x: TensorLike) -> Any:
 
     Wraps `keras.ops.square`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.square", "3.0.0")(x)
+    return _op_square(x)
+
+
+_op_square = bind(globals(), "_op_square", "keras.ops.square", "3.0.0")
 
 
 def op_squareplus(x: TensorLike, b: TensorLike = 4) -> Any:
@@ -3222,7 +4163,10 @@ def op_squareplus(x: TensorLike, b: TensorLike = 4) -> Any:
 
     Wraps `keras.ops.squareplus`, added in Keras 3.7.0.
     """
-    return upstream("keras.ops.squareplus", "3.7.0")(x, b)
+    return _op_squareplus(x, b)
+
+
+_op_squareplus = bind(globals(), "_op_squareplus", "keras.ops.squareplus", "3.7.0")
 
 
 def op_squeeze(x: TensorLike, axis: Axis | None = None) -> Any:
@@ -3230,7 +4174,10 @@ def op_squeeze(x: TensorLike, axis: Axis | None = None) -> Any:
 
     Wraps `keras.ops.squeeze`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.squeeze", "3.0.0")(x, axis)
+    return _op_squeeze(x, axis)
+
+
+_op_squeeze = bind(globals(), "_op_squeeze", "keras.ops.squeeze", "3.0.0")
 
 
 def op_stack(x: TensorLike, axis: Axis = 0) -> Any:
@@ -3238,7 +4185,10 @@ def op_stack(x: TensorLike, axis: Axis = 0) -> Any:
 
     Wraps `keras.ops.stack`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.stack", "3.0.0")(x, axis)
+    return _op_stack(x, axis)
+
+
+_op_stack = bind(globals(), "_op_stack", "keras.ops.stack", "3.0.0")
 
 
 def op_std(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -3246,7 +4196,10 @@ def op_std(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> A
 
     Wraps `keras.ops.std`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.std", "3.0.0")(x, axis, keepdims)
+    return _op_std(x, axis, keepdims)
+
+
+_op_std = bind(globals(), "_op_std", "keras.ops.std", "3.0.0")
 
 
 def op_stft(
@@ -3261,9 +4214,10 @@ def op_stft(
 
     Wraps `keras.ops.stft`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.stft", "3.0.0")(
-        x, sequence_length, sequence_stride, fft_length, window, center
-    )
+    return _op_stft(x, sequence_length, sequence_stride, fft_length, window, center)
+
+
+_op_stft = bind(globals(), "_op_stft", "keras.ops.stft", "3.0.0")
 
 
 def op_stop_gradient(variable: Any) -> Any:
@@ -3271,7 +4225,10 @@ def op_stop_gradient(variable: Any) -> Any:
 
     Wraps `keras.ops.stop_gradient`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.stop_gradient", "3.0.0")(variable)
+    return _op_stop_gradient(variable)
+
+
+_op_stop_gradient = bind(globals(), "_op_stop_gradient", "keras.ops.stop_gradient", "3.0.0")
 
 
 def op_subtract(x1: TensorLike, x2: TensorLike) -> Any:
@@ -3279,7 +4236,10 @@ def op_subtract(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.subtract`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.subtract", "3.0.0")(x1, x2)
+    return _op_subtract(x1, x2)
+
+
+_op_subtract = bind(globals(), "_op_subtract", "keras.ops.subtract", "3.0.0")
 
 
 def op_sum(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -3287,7 +4247,10 @@ def op_sum(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> A
 
     Wraps `keras.ops.sum`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.sum", "3.0.0")(x, axis, keepdims)
+    return _op_sum(x, axis, keepdims)
+
+
+_op_sum = bind(globals(), "_op_sum", "keras.ops.sum", "3.0.0")
 
 
 def op_svd(x: TensorLike, full_matrices: bool = True, compute_uv: bool = True) -> Any:
@@ -3295,7 +4258,10 @@ def op_svd(x: TensorLike, full_matrices: bool = True, compute_uv: bool = True) -
 
     Wraps `keras.ops.svd`, added in Keras 3.0.5.
     """
-    return upstream("keras.ops.svd", "3.0.5")(x, full_matrices, compute_uv)
+    return _op_svd(x, full_matrices, compute_uv)
+
+
+_op_svd = bind(globals(), "_op_svd", "keras.ops.svd", "3.0.5")
 
 
 def op_swapaxes(x: TensorLike, axis1: Axis, axis2: Axis) -> Any:
@@ -3303,7 +4269,10 @@ def op_swapaxes(x: TensorLike, axis1: Axis, axis2: Axis) -> Any:
 
     Wraps `keras.ops.swapaxes`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.swapaxes", "3.0.0")(x, axis1, axis2)
+    return _op_swapaxes(x, axis1, axis2)
+
+
+_op_swapaxes = bind(globals(), "_op_swapaxes", "keras.ops.swapaxes", "3.0.0")
 
 
 def op_switch(index: Any, branches: Any, *operands: Any) -> Any:
@@ -3311,7 +4280,10 @@ def op_switch(index: Any, branches: Any, *operands: Any) -> Any:
 
     Wraps `keras.ops.switch`, added in Keras 3.4.0.
     """
-    return upstream("keras.ops.switch", "3.4.0")(index, branches, *operands)
+    return _op_switch(index, branches, *operands)
+
+
+_op_switch = bind(globals(), "_op_switch", "keras.ops.switch", "3.4.0")
 
 
 def op_take(x: TensorLike, indices: TensorLike, axis: Axis | None = None) -> Any:
@@ -3319,7 +4291,10 @@ def op_take(x: TensorLike, indices: TensorLike, axis: Axis | None = None) -> Any
 
     Wraps `keras.ops.take`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.take", "3.0.0")(x, indices, axis)
+    return _op_take(x, indices, axis)
+
+
+_op_take = bind(globals(), "_op_take", "keras.ops.take", "3.0.0")
 
 
 def op_take_along_axis(x: TensorLike, indices: TensorLike, axis: Axis | None = None) -> Any:
@@ -3327,7 +4302,10 @@ def op_take_along_axis(x: TensorLike, indices: TensorLike, axis: Axis | None = N
 
     Wraps `keras.ops.take_along_axis`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.take_along_axis", "3.0.0")(x, indices, axis)
+    return _op_take_along_axis(x, indices, axis)
+
+
+_op_take_along_axis = bind(globals(), "_op_take_along_axis", "keras.ops.take_along_axis", "3.0.0")
 
 
 def op_tan(x: TensorLike) -> Any:
@@ -3335,7 +4313,10 @@ def op_tan(x: TensorLike) -> Any:
 
     Wraps `keras.ops.tan`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.tan", "3.0.0")(x)
+    return _op_tan(x)
+
+
+_op_tan = bind(globals(), "_op_tan", "keras.ops.tan", "3.0.0")
 
 
 def op_tanh(x: TensorLike) -> Any:
@@ -3343,7 +4324,10 @@ def op_tanh(x: TensorLike) -> Any:
 
     Wraps `keras.ops.tanh`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.tanh", "3.0.0")(x)
+    return _op_tanh(x)
+
+
+_op_tanh = bind(globals(), "_op_tanh", "keras.ops.tanh", "3.0.0")
 
 
 def op_tanh_shrink(x: TensorLike) -> Any:
@@ -3351,7 +4335,10 @@ def op_tanh_shrink(x: TensorLike) -> Any:
 
     Wraps `keras.ops.tanh_shrink`, added in Keras 3.7.0.
     """
-    return upstream("keras.ops.tanh_shrink", "3.7.0")(x)
+    return _op_tanh_shrink(x)
+
+
+_op_tanh_shrink = bind(globals(), "_op_tanh_shrink", "keras.ops.tanh_shrink", "3.7.0")
 
 
 def op_tensordot(x1: TensorLike, x2: TensorLike, axes: Axis = 2) -> Any:
@@ -3359,7 +4346,10 @@ def op_tensordot(x1: TensorLike, x2: TensorLike, axes: Axis = 2) -> Any:
 
     Wraps `keras.ops.tensordot`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.tensordot", "3.0.0")(x1, x2, axes)
+    return _op_tensordot(x1, x2, axes)
+
+
+_op_tensordot = bind(globals(), "_op_tensordot", "keras.ops.tensordot", "3.0.0")
 
 
 def op_threshold(x: TensorLike, threshold: TensorLike, default_value: Any) -> Any:
@@ -3367,7 +4357,10 @@ def op_threshold(x: TensorLike, threshold: TensorLike, default_value: Any) -> An
 
     Wraps `keras.ops.threshold`, added in Keras 3.8.0.
     """
-    return upstream("keras.ops.threshold", "3.8.0")(x, threshold, default_value)
+    return _op_threshold(x, threshold, default_value)
+
+
+_op_threshold = bind(globals(), "_op_threshold", "keras.ops.threshold", "3.8.0")
 
 
 def op_tile(x: TensorLike, repeats: Any) -> Any:
@@ -3375,7 +4368,10 @@ def op_tile(x: TensorLike, repeats: Any) -> Any:
 
     Wraps `keras.ops.tile`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.tile", "3.0.0")(x, repeats)
+    return _op_tile(x, repeats)
+
+
+_op_tile = bind(globals(), "_op_tile", "keras.ops.tile", "3.0.0")
 
 
 def op_top_k(x: TensorLike, k: IntOrTuple, sorted: bool = True) -> Any:
@@ -3383,7 +4379,10 @@ def op_top_k(x: TensorLike, k: IntOrTuple, sorted: bool = True) -> Any:
 
     Wraps `keras.ops.top_k`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.top_k", "3.0.0")(x, k, sorted)
+    return _op_top_k(x, k, sorted)
+
+
+_op_top_k = bind(globals(), "_op_top_k", "keras.ops.top_k", "3.0.0")
 
 
 def op_trace(x: TensorLike, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis = 1) -> Any:
@@ -3391,7 +4390,10 @@ def op_trace(x: TensorLike, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis
 
     Wraps `keras.ops.trace`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.trace", "3.0.0")(x, offset, axis1, axis2)
+    return _op_trace(x, offset, axis1, axis2)
+
+
+_op_trace = bind(globals(), "_op_trace", "keras.ops.trace", "3.0.0")
 
 
 def op_transpose(x: TensorLike, axes: Axis | None = None) -> Any:
@@ -3399,7 +4401,10 @@ def op_transpose(x: TensorLike, axes: Axis | None = None) -> Any:
 
     Wraps `keras.ops.transpose`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.transpose", "3.0.0")(x, axes)
+    return _op_transpose(x, axes)
+
+
+_op_transpose = bind(globals(), "_op_transpose", "keras.ops.transpose", "3.0.0")
 
 
 def op_trapezoid(
@@ -3409,7 +4414,10 @@ def op_trapezoid(
 
     Wraps `keras.ops.trapezoid`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.trapezoid", "3.12.0")(y, x, dx, axis)
+    return _op_trapezoid(y, x, dx, axis)
+
+
+_op_trapezoid = bind(globals(), "_op_trapezoid", "keras.ops.trapezoid", "3.12.0")
 
 
 def op_tri(N: Any, M: Any | None = None, k: IntOrTuple = 0, dtype: DTypeLike | None = None) -> Any:
@@ -3417,7 +4425,10 @@ def op_tri(N: Any, M: Any | None = None, k: IntOrTuple = 0, dtype: DTypeLike | N
 
     Wraps `keras.ops.tri`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.tri", "3.0.0")(N, M, k, dtype)
+    return _op_tri(N, M, k, dtype)
+
+
+_op_tri = bind(globals(), "_op_tri", "keras.ops.tri", "3.0.0")
 
 
 def op_tril(x: TensorLike, k: IntOrTuple = 0) -> Any:
@@ -3425,7 +4436,10 @@ def op_tril(x: TensorLike, k: IntOrTuple = 0) -> Any:
 
     Wraps `keras.ops.tril`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.tril", "3.0.0")(x, k)
+    return _op_tril(x, k)
+
+
+_op_tril = bind(globals(), "_op_tril", "keras.ops.tril", "3.0.0")
 
 
 def op_triu(x: TensorLike, k: IntOrTuple = 0) -> Any:
@@ -3433,7 +4447,10 @@ def op_triu(x: TensorLike, k: IntOrTuple = 0) -> Any:
 
     Wraps `keras.ops.triu`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.triu", "3.0.0")(x, k)
+    return _op_triu(x, k)
+
+
+_op_triu = bind(globals(), "_op_triu", "keras.ops.triu", "3.0.0")
 
 
 def op_true_divide(x1: TensorLike, x2: TensorLike) -> Any:
@@ -3441,7 +4458,10 @@ def op_true_divide(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.true_divide`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.true_divide", "3.0.0")(x1, x2)
+    return _op_true_divide(x1, x2)
+
+
+_op_true_divide = bind(globals(), "_op_true_divide", "keras.ops.true_divide", "3.0.0")
 
 
 def op_trunc(x: TensorLike) -> Any:
@@ -3449,7 +4469,10 @@ def op_trunc(x: TensorLike) -> Any:
 
     Wraps `keras.ops.trunc`, added in Keras 3.6.0.
     """
-    return upstream("keras.ops.trunc", "3.6.0")(x)
+    return _op_trunc(x)
+
+
+_op_trunc = bind(globals(), "_op_trunc", "keras.ops.trunc", "3.6.0")
 
 
 def op_unfold(
@@ -3463,7 +4486,10 @@ def op_unfold(
 
     Wraps `keras.ops.unfold`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.unfold", "3.12.0")(x, kernel_size, dilation, padding, stride)
+    return _op_unfold(x, kernel_size, dilation, padding, stride)
+
+
+_op_unfold = bind(globals(), "_op_unfold", "keras.ops.unfold", "3.12.0")
 
 
 def op_unique(
@@ -3480,9 +4506,12 @@ def op_unique(
 
     Wraps `keras.ops.unique`, added in Keras 3.15.0.
     """
-    return upstream("keras.ops.unique", "3.15.0")(
+    return _op_unique(
         x, sorted, return_index, return_inverse, return_counts, axis, size, fill_value
     )
+
+
+_op_unique = bind(globals(), "_op_unique", "keras.ops.unique", "3.15.0")
 
 
 def op_unravel_index(indices: TensorLike, shape: ShapeLike) -> Any:
@@ -3490,7 +4519,10 @@ def op_unravel_index(indices: TensorLike, shape: ShapeLike) -> Any:
 
     Wraps `keras.ops.unravel_index`, added in Keras 3.8.0.
     """
-    return upstream("keras.ops.unravel_index", "3.8.0")(indices, shape)
+    return _op_unravel_index(indices, shape)
+
+
+_op_unravel_index = bind(globals(), "_op_unravel_index", "keras.ops.unravel_index", "3.8.0")
 
 
 def op_unstack(x: TensorLike, num: TensorLike | None = None, axis: Axis = 0) -> Any:
@@ -3498,7 +4530,10 @@ def op_unstack(x: TensorLike, num: TensorLike | None = None, axis: Axis = 0) -> 
 
     Wraps `keras.ops.unstack`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.unstack", "3.0.0")(x, num, axis)
+    return _op_unstack(x, num, axis)
+
+
+_op_unstack = bind(globals(), "_op_unstack", "keras.ops.unstack", "3.0.0")
 
 
 def op_vander(x: TensorLike, N: Any | None = None, increasing: bool = False) -> Any:
@@ -3506,7 +4541,10 @@ def op_vander(x: TensorLike, N: Any | None = None, increasing: bool = False) -> 
 
     Wraps `keras.ops.vander`, added in Keras 3.13.0.
     """
-    return upstream("keras.ops.vander", "3.13.0")(x, N, increasing)
+    return _op_vander(x, N, increasing)
+
+
+_op_vander = bind(globals(), "_op_vander", "keras.ops.vander", "3.13.0")
 
 
 def op_var(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -3514,7 +4552,10 @@ def op_var(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> A
 
     Wraps `keras.ops.var`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.var", "3.0.0")(x, axis, keepdims)
+    return _op_var(x, axis, keepdims)
+
+
+_op_var = bind(globals(), "_op_var", "keras.ops.var", "3.0.0")
 
 
 def op_vdot(x1: TensorLike, x2: TensorLike) -> Any:
@@ -3522,7 +4563,10 @@ def op_vdot(x1: TensorLike, x2: TensorLike) -> Any:
 
     Wraps `keras.ops.vdot`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.vdot", "3.0.0")(x1, x2)
+    return _op_vdot(x1, x2)
+
+
+_op_vdot = bind(globals(), "_op_vdot", "keras.ops.vdot", "3.0.0")
 
 
 def op_vectorize(pyfunc: Any, *, excluded: Any | None = None, signature: Any | None = None) -> Any:
@@ -3530,7 +4574,10 @@ def op_vectorize(pyfunc: Any, *, excluded: Any | None = None, signature: Any | N
 
     Wraps `keras.ops.vectorize`, added in Keras 3.3.0.
     """
-    return upstream("keras.ops.vectorize", "3.3.0")(pyfunc, excluded=excluded, signature=signature)
+    return _op_vectorize(pyfunc, excluded=excluded, signature=signature)
+
+
+_op_vectorize = bind(globals(), "_op_vectorize", "keras.ops.vectorize", "3.3.0")
 
 
 def op_vectorized_map(function: Any, elements: TensorLike) -> Any:
@@ -3538,7 +4585,10 @@ def op_vectorized_map(function: Any, elements: TensorLike) -> Any:
 
     Wraps `keras.ops.vectorized_map`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.vectorized_map", "3.0.0")(function, elements)
+    return _op_vectorized_map(function, elements)
+
+
+_op_vectorized_map = bind(globals(), "_op_vectorized_map", "keras.ops.vectorized_map", "3.0.0")
 
 
 def op_view(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
@@ -3546,7 +4596,10 @@ def op_view(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
 
     Wraps `keras.ops.view`, added in Keras 3.12.0.
     """
-    return upstream("keras.ops.view", "3.12.0")(x, dtype)
+    return _op_view(x, dtype)
+
+
+_op_view = bind(globals(), "_op_view", "keras.ops.view", "3.12.0")
 
 
 def op_view_as_complex(x: TensorLike) -> Any:
@@ -3554,7 +4607,10 @@ def op_view_as_complex(x: TensorLike) -> Any:
 
     Wraps `keras.ops.view_as_complex`, added in Keras 3.10.0.
     """
-    return upstream("keras.ops.view_as_complex", "3.10.0")(x)
+    return _op_view_as_complex(x)
+
+
+_op_view_as_complex = bind(globals(), "_op_view_as_complex", "keras.ops.view_as_complex", "3.10.0")
 
 
 def op_view_as_real(x: TensorLike) -> Any:
@@ -3562,7 +4618,10 @@ def op_view_as_real(x: TensorLike) -> Any:
 
     Wraps `keras.ops.view_as_real`, added in Keras 3.10.0.
     """
-    return upstream("keras.ops.view_as_real", "3.10.0")(x)
+    return _op_view_as_real(x)
+
+
+_op_view_as_real = bind(globals(), "_op_view_as_real", "keras.ops.view_as_real", "3.10.0")
 
 
 def op_vsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
@@ -3570,7 +4629,10 @@ def op_vsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
 
     Wraps `keras.ops.vsplit`, added in Keras 3.14.0.
     """
-    return upstream("keras.ops.vsplit", "3.14.0")(x, indices_or_sections)
+    return _op_vsplit(x, indices_or_sections)
+
+
+_op_vsplit = bind(globals(), "_op_vsplit", "keras.ops.vsplit", "3.14.0")
 
 
 def op_vstack(xs: TensorLike) -> Any:
@@ -3578,7 +4640,10 @@ def op_vstack(xs: TensorLike) -> Any:
 
     Wraps `keras.ops.vstack`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.vstack", "3.0.0")(xs)
+    return _op_vstack(xs)
+
+
+_op_vstack = bind(globals(), "_op_vstack", "keras.ops.vstack", "3.0.0")
 
 
 def op_where(
@@ -3588,7 +4653,10 @@ def op_where(
 
     Wraps `keras.ops.where`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.where", "3.0.0")(condition, x1, x2)
+    return _op_where(condition, x1, x2)
+
+
+_op_where = bind(globals(), "_op_where", "keras.ops.where", "3.0.0")
 
 
 def op_while_loop(
@@ -3598,7 +4666,10 @@ def op_while_loop(
 
     Wraps `keras.ops.while_loop`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.while_loop", "3.0.0")(cond, body, loop_vars, maximum_iterations)
+    return _op_while_loop(cond, body, loop_vars, maximum_iterations)
+
+
+_op_while_loop = bind(globals(), "_op_while_loop", "keras.ops.while_loop", "3.0.0")
 
 
 def op_zeros(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
@@ -3606,7 +4677,10 @@ def op_zeros(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
 
     Wraps `keras.ops.zeros`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.zeros", "3.0.0")(shape, dtype)
+    return _op_zeros(shape, dtype)
+
+
+_op_zeros = bind(globals(), "_op_zeros", "keras.ops.zeros", "3.0.0")
 
 
 def op_zeros_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
@@ -3614,4 +4688,7 @@ def op_zeros_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
 
     Wraps `keras.ops.zeros_like`, added in Keras 3.0.0.
     """
-    return upstream("keras.ops.zeros_like", "3.0.0")(x, dtype)
+    return _op_zeros_like(x, dtype)
+
+
+_op_zeros_like = bind(globals(), "_op_zeros_like", "keras.ops.zeros_like", "3.0.0")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -57,9 +57,17 @@ def learning_rate_schedule_cosine_decay(
 
     Wraps `keras.optimizers.schedules.CosineDecay`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.schedules.CosineDecay", "3.0.0")(
+    return _learning_rate_schedule_cosine_decay(
         initial_learning_rate, decay_steps, alpha, name, warmup_target, warmup_steps
     )
+
+
+_learning_rate_schedule_cosine_decay = bind(
+    globals(),
+    "_learning_rate_schedule_cosine_decay",
+    "keras.optimizers.schedules.CosineDecay",
+    "3.0.0",
+)
 
 
 def learning_rate_schedule_cosine_decay_restarts(
@@ -74,9 +82,17 @@ def learning_rate_schedule_cosine_decay_restarts(
 
     Wraps `keras.optimizers.schedules.CosineDecayRestarts`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.schedules.CosineDecayRestarts", "3.0.0")(
+    return _learning_rate_schedule_cosine_decay_restarts(
         initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha, name
     )
+
+
+_learning_rate_schedule_cosine_decay_restarts = bind(
+    globals(),
+    "_learning_rate_schedule_cosine_decay_restarts",
+    "keras.optimizers.schedules.CosineDecayRestarts",
+    "3.0.0",
+)
 
 
 def learning_rate_schedule_deserialize(
@@ -86,7 +102,15 @@ def learning_rate_schedule_deserialize(
 
     Wraps `keras.optimizers.schedules.deserialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.schedules.deserialize", "3.0.0")(config, custom_objects)
+    return _learning_rate_schedule_deserialize(config, custom_objects)
+
+
+_learning_rate_schedule_deserialize = bind(
+    globals(),
+    "_learning_rate_schedule_deserialize",
+    "keras.optimizers.schedules.deserialize",
+    "3.0.0",
+)
 
 
 def learning_rate_schedule_exponential_decay(
@@ -100,9 +124,17 @@ def learning_rate_schedule_exponential_decay(
 
     Wraps `keras.optimizers.schedules.ExponentialDecay`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.schedules.ExponentialDecay", "3.0.0")(
+    return _learning_rate_schedule_exponential_decay(
         initial_learning_rate, decay_steps, decay_rate, staircase, name
     )
+
+
+_learning_rate_schedule_exponential_decay = bind(
+    globals(),
+    "_learning_rate_schedule_exponential_decay",
+    "keras.optimizers.schedules.ExponentialDecay",
+    "3.0.0",
+)
 
 
 def learning_rate_schedule_inverse_time_decay(
@@ -116,9 +148,17 @@ def learning_rate_schedule_inverse_time_decay(
 
     Wraps `keras.optimizers.schedules.InverseTimeDecay`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.schedules.InverseTimeDecay", "3.0.0")(
+    return _learning_rate_schedule_inverse_time_decay(
         initial_learning_rate, decay_steps, decay_rate, staircase, name
     )
+
+
+_learning_rate_schedule_inverse_time_decay = bind(
+    globals(),
+    "_learning_rate_schedule_inverse_time_decay",
+    "keras.optimizers.schedules.InverseTimeDecay",
+    "3.0.0",
+)
 
 
 def learning_rate_schedule_piecewise_constant_decay(
@@ -128,9 +168,15 @@ def learning_rate_schedule_piecewise_constant_decay(
 
     Wraps `keras.optimizers.schedules.PiecewiseConstantDecay`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.schedules.PiecewiseConstantDecay", "3.0.0")(
-        boundaries, values, name
-    )
+    return _learning_rate_schedule_piecewise_constant_decay(boundaries, values, name)
+
+
+_learning_rate_schedule_piecewise_constant_decay = bind(
+    globals(),
+    "_learning_rate_schedule_piecewise_constant_decay",
+    "keras.optimizers.schedules.PiecewiseConstantDecay",
+    "3.0.0",
+)
 
 
 def learning_rate_schedule_polynomial_decay(
@@ -145,9 +191,17 @@ def learning_rate_schedule_polynomial_decay(
 
     Wraps `keras.optimizers.schedules.PolynomialDecay`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.schedules.PolynomialDecay", "3.0.0")(
+    return _learning_rate_schedule_polynomial_decay(
         initial_learning_rate, decay_steps, end_learning_rate, power, cycle, name
     )
+
+
+_learning_rate_schedule_polynomial_decay = bind(
+    globals(),
+    "_learning_rate_schedule_polynomial_decay",
+    "keras.optimizers.schedules.PolynomialDecay",
+    "3.0.0",
+)
 
 
 def learning_rate_schedule_serialize(learning_rate_schedule: Any) -> Any:
@@ -155,7 +209,12 @@ def learning_rate_schedule_serialize(learning_rate_schedule: Any) -> Any:
 
     Wraps `keras.optimizers.schedules.serialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.schedules.serialize", "3.0.0")(learning_rate_schedule)
+    return _learning_rate_schedule_serialize(learning_rate_schedule)
+
+
+_learning_rate_schedule_serialize = bind(
+    globals(), "_learning_rate_schedule_serialize", "keras.optimizers.schedules.serialize", "3.0.0"
+)
 
 
 def optimizer_adadelta(
@@ -178,7 +237,7 @@ def optimizer_adadelta(
 
     Wraps `keras.optimizers.Adadelta`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.Adadelta", "3.0.0")(
+    return _optimizer_adadelta(
         learning_rate,
         rho,
         epsilon,
@@ -194,6 +253,9 @@ def optimizer_adadelta(
         name,
         **kwargs,
     )
+
+
+_optimizer_adadelta = bind(globals(), "_optimizer_adadelta", "keras.optimizers.Adadelta", "3.0.0")
 
 
 def optimizer_adafactor(
@@ -219,7 +281,7 @@ def optimizer_adafactor(
 
     Wraps `keras.optimizers.Adafactor`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.Adafactor", "3.0.0")(
+    return _optimizer_adafactor(
         learning_rate,
         beta_2_decay,
         epsilon_1,
@@ -238,6 +300,11 @@ def optimizer_adafactor(
         name,
         **kwargs,
     )
+
+
+_optimizer_adafactor = bind(
+    globals(), "_optimizer_adafactor", "keras.optimizers.Adafactor", "3.0.0"
+)
 
 
 def optimizer_adagrad(
@@ -260,7 +327,7 @@ def optimizer_adagrad(
 
     Wraps `keras.optimizers.Adagrad`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.Adagrad", "3.0.0")(
+    return _optimizer_adagrad(
         learning_rate,
         initial_accumulator_value,
         epsilon,
@@ -276,6 +343,9 @@ def optimizer_adagrad(
         name,
         **kwargs,
     )
+
+
+_optimizer_adagrad = bind(globals(), "_optimizer_adagrad", "keras.optimizers.Adagrad", "3.0.0")
 
 
 def optimizer_adam(
@@ -300,7 +370,7 @@ def optimizer_adam(
 
     Wraps `keras.optimizers.Adam`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.Adam", "3.0.0")(
+    return _optimizer_adam(
         learning_rate,
         beta_1,
         beta_2,
@@ -318,6 +388,9 @@ def optimizer_adam(
         name,
         **kwargs,
     )
+
+
+_optimizer_adam = bind(globals(), "_optimizer_adam", "keras.optimizers.Adam", "3.0.0")
 
 
 def optimizer_adam_w(
@@ -342,7 +415,7 @@ def optimizer_adam_w(
 
     Wraps `keras.optimizers.AdamW`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.AdamW", "3.0.0")(
+    return _optimizer_adam_w(
         learning_rate,
         weight_decay,
         beta_1,
@@ -360,6 +433,9 @@ def optimizer_adam_w(
         name,
         **kwargs,
     )
+
+
+_optimizer_adam_w = bind(globals(), "_optimizer_adam_w", "keras.optimizers.AdamW", "3.0.0")
 
 
 def optimizer_adamax(
@@ -383,7 +459,7 @@ def optimizer_adamax(
 
     Wraps `keras.optimizers.Adamax`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.Adamax", "3.0.0")(
+    return _optimizer_adamax(
         learning_rate,
         beta_1,
         beta_2,
@@ -402,6 +478,9 @@ def optimizer_adamax(
     )
 
 
+_optimizer_adamax = bind(globals(), "_optimizer_adamax", "keras.optimizers.Adamax", "3.0.0")
+
+
 def optimizer_deserialize(
     config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
 ) -> Any:
@@ -409,7 +488,12 @@ def optimizer_deserialize(
 
     Wraps `keras.optimizers.deserialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.deserialize", "3.0.0")(config, custom_objects)
+    return _optimizer_deserialize(config, custom_objects)
+
+
+_optimizer_deserialize = bind(
+    globals(), "_optimizer_deserialize", "keras.optimizers.deserialize", "3.0.0"
+)
 
 
 def optimizer_ftrl(
@@ -436,7 +520,7 @@ def optimizer_ftrl(
 
     Wraps `keras.optimizers.Ftrl`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.Ftrl", "3.0.0")(
+    return _optimizer_ftrl(
         learning_rate,
         learning_rate_power,
         initial_accumulator_value,
@@ -458,12 +542,18 @@ def optimizer_ftrl(
     )
 
 
+_optimizer_ftrl = bind(globals(), "_optimizer_ftrl", "keras.optimizers.Ftrl", "3.0.0")
+
+
 def optimizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieves a Keras Optimizer instance.
 
     Wraps `keras.optimizers.get`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.get", "3.0.0")(identifier)
+    return _optimizer_get(identifier)
+
+
+_optimizer_get = bind(globals(), "_optimizer_get", "keras.optimizers.get", "3.0.0")
 
 
 def optimizer_lamb(
@@ -487,7 +577,7 @@ def optimizer_lamb(
 
     Wraps `keras.optimizers.Lamb`, added in Keras 3.5.0.
     """
-    return upstream("keras.optimizers.Lamb", "3.5.0")(
+    return _optimizer_lamb(
         learning_rate,
         beta_1,
         beta_2,
@@ -504,6 +594,9 @@ def optimizer_lamb(
         name,
         **kwargs,
     )
+
+
+_optimizer_lamb = bind(globals(), "_optimizer_lamb", "keras.optimizers.Lamb", "3.5.0")
 
 
 def optimizer_lion(
@@ -526,7 +619,7 @@ def optimizer_lion(
 
     Wraps `keras.optimizers.Lion`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.Lion", "3.0.0")(
+    return _optimizer_lion(
         learning_rate,
         beta_1,
         beta_2,
@@ -544,6 +637,9 @@ def optimizer_lion(
     )
 
 
+_optimizer_lion = bind(globals(), "_optimizer_lion", "keras.optimizers.Lion", "3.0.0")
+
+
 def optimizer_loss_scale(
     inner_optimizer: Any,
     initial_scale: float | TensorLike = 32768.0,
@@ -555,9 +651,14 @@ def optimizer_loss_scale(
 
     Wraps `keras.optimizers.LossScaleOptimizer`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.LossScaleOptimizer", "3.0.0")(
+    return _optimizer_loss_scale(
         inner_optimizer, initial_scale, dynamic_growth_steps, name, **kwargs
     )
+
+
+_optimizer_loss_scale = bind(
+    globals(), "_optimizer_loss_scale", "keras.optimizers.LossScaleOptimizer", "3.0.0"
+)
 
 
 def optimizer_map(
@@ -567,7 +668,10 @@ def optimizer_map(
 
     Wraps `keras.optimizers.OptimizerMap`, added in Keras 3.15.0.
     """
-    return upstream("keras.optimizers.OptimizerMap", "3.15.0")(default_optimizer, optimizer_map)
+    return _optimizer_map(default_optimizer, optimizer_map)
+
+
+_optimizer_map = bind(globals(), "_optimizer_map", "keras.optimizers.OptimizerMap", "3.15.0")
 
 
 def optimizer_multi(
@@ -579,9 +683,10 @@ def optimizer_multi(
 
     Wraps `keras.optimizers.MultiOptimizer`, added in Keras 3.15.0.
     """
-    return upstream("keras.optimizers.MultiOptimizer", "3.15.0")(
-        optimizer_map, loss_scale_factor, name
-    )
+    return _optimizer_multi(optimizer_map, loss_scale_factor, name)
+
+
+_optimizer_multi = bind(globals(), "_optimizer_multi", "keras.optimizers.MultiOptimizer", "3.15.0")
 
 
 def optimizer_muon(
@@ -616,7 +721,7 @@ def optimizer_muon(
 
     Wraps `keras.optimizers.Muon`, added in Keras 3.10.0.
     """
-    return upstream("keras.optimizers.Muon", "3.10.0")(
+    return _optimizer_muon(
         learning_rate,
         adam_beta_1,
         adam_beta_2,
@@ -646,6 +751,9 @@ def optimizer_muon(
     )
 
 
+_optimizer_muon = bind(globals(), "_optimizer_muon", "keras.optimizers.Muon", "3.10.0")
+
+
 def optimizer_nadam(
     learning_rate: LearningRateLike = 0.001,
     beta_1: float | Sequence[float] | TensorLike = 0.9,
@@ -667,7 +775,7 @@ def optimizer_nadam(
 
     Wraps `keras.optimizers.Nadam`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.Nadam", "3.0.0")(
+    return _optimizer_nadam(
         learning_rate,
         beta_1,
         beta_2,
@@ -684,6 +792,9 @@ def optimizer_nadam(
         name,
         **kwargs,
     )
+
+
+_optimizer_nadam = bind(globals(), "_optimizer_nadam", "keras.optimizers.Nadam", "3.0.0")
 
 
 def optimizer_rmsprop(
@@ -708,7 +819,7 @@ def optimizer_rmsprop(
 
     Wraps `keras.optimizers.RMSprop`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.RMSprop", "3.0.0")(
+    return _optimizer_rmsprop(
         learning_rate,
         rho,
         momentum,
@@ -726,6 +837,9 @@ def optimizer_rmsprop(
         name,
         **kwargs,
     )
+
+
+_optimizer_rmsprop = bind(globals(), "_optimizer_rmsprop", "keras.optimizers.RMSprop", "3.0.0")
 
 
 def optimizer_schedule_free_adam_w(
@@ -750,7 +864,7 @@ def optimizer_schedule_free_adam_w(
 
     Wraps `keras.optimizers.ScheduleFreeAdamW`, added in Keras 3.14.0.
     """
-    return upstream("keras.optimizers.ScheduleFreeAdamW", "3.14.0")(
+    return _optimizer_schedule_free_adam_w(
         learning_rate,
         beta_1,
         beta_2,
@@ -770,12 +884,22 @@ def optimizer_schedule_free_adam_w(
     )
 
 
+_optimizer_schedule_free_adam_w = bind(
+    globals(), "_optimizer_schedule_free_adam_w", "keras.optimizers.ScheduleFreeAdamW", "3.14.0"
+)
+
+
 def optimizer_serialize(optimizer: Any) -> Any:
     """Returns the optimizer configuration as a Python dict.
 
     Wraps `keras.optimizers.serialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.serialize", "3.0.0")(optimizer)
+    return _optimizer_serialize(optimizer)
+
+
+_optimizer_serialize = bind(
+    globals(), "_optimizer_serialize", "keras.optimizers.serialize", "3.0.0"
+)
 
 
 def optimizer_sgd(
@@ -798,7 +922,7 @@ def optimizer_sgd(
 
     Wraps `keras.optimizers.SGD`, added in Keras 3.0.0.
     """
-    return upstream("keras.optimizers.SGD", "3.0.0")(
+    return _optimizer_sgd(
         learning_rate,
         momentum,
         nesterov,
@@ -814,3 +938,6 @@ def optimizer_sgd(
         name,
         **kwargs,
     )
+
+
+_optimizer_sgd = bind(globals(), "_optimizer_sgd", "keras.optimizers.SGD", "3.0.0")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     import keras
@@ -38,7 +38,10 @@ def random_beta(
 
     Wraps `keras.random.beta`, added in Keras 3.1.0.
     """
-    return upstream("keras.random.beta", "3.1.0")(shape, alpha, beta, dtype, seed)
+    return _random_beta(shape, alpha, beta, dtype, seed)
+
+
+_random_beta = bind(globals(), "_random_beta", "keras.random.beta", "3.1.0")
 
 
 def random_binomial(
@@ -52,7 +55,10 @@ def random_binomial(
 
     Wraps `keras.random.binomial`, added in Keras 3.1.0.
     """
-    return upstream("keras.random.binomial", "3.1.0")(shape, counts, probabilities, dtype, seed)
+    return _random_binomial(shape, counts, probabilities, dtype, seed)
+
+
+_random_binomial = bind(globals(), "_random_binomial", "keras.random.binomial", "3.1.0")
 
 
 def random_categorical(
@@ -62,7 +68,10 @@ def random_categorical(
 
     Wraps `keras.random.categorical`, added in Keras 3.0.0.
     """
-    return upstream("keras.random.categorical", "3.0.0")(logits, num_samples, dtype, seed)
+    return _random_categorical(logits, num_samples, dtype, seed)
+
+
+_random_categorical = bind(globals(), "_random_categorical", "keras.random.categorical", "3.0.0")
 
 
 def random_dropout(
@@ -72,7 +81,10 @@ def random_dropout(
 
     Wraps `keras.random.dropout`, added in Keras 3.0.0.
     """
-    return upstream("keras.random.dropout", "3.0.0")(inputs, rate, noise_shape, seed)
+    return _random_dropout(inputs, rate, noise_shape, seed)
+
+
+_random_dropout = bind(globals(), "_random_dropout", "keras.random.dropout", "3.0.0")
 
 
 def random_gamma(
@@ -82,7 +94,10 @@ def random_gamma(
 
     Wraps `keras.random.gamma`, added in Keras 3.0.0.
     """
-    return upstream("keras.random.gamma", "3.0.0")(shape, alpha, dtype, seed)
+    return _random_gamma(shape, alpha, dtype, seed)
+
+
+_random_gamma = bind(globals(), "_random_gamma", "keras.random.gamma", "3.0.0")
 
 
 def random_integer(
@@ -96,7 +111,10 @@ def random_integer(
 
     Wraps `keras.random.randint`, added in Keras 3.0.0.
     """
-    return upstream("keras.random.randint", "3.0.0")(shape, minval, maxval, dtype, seed)
+    return _random_integer(shape, minval, maxval, dtype, seed)
+
+
+_random_integer = bind(globals(), "_random_integer", "keras.random.randint", "3.0.0")
 
 
 def random_normal(
@@ -110,7 +128,10 @@ def random_normal(
 
     Wraps `keras.random.normal`, added in Keras 3.0.0.
     """
-    return upstream("keras.random.normal", "3.0.0")(shape, mean, stddev, dtype, seed)
+    return _random_normal(shape, mean, stddev, dtype, seed)
+
+
+_random_normal = bind(globals(), "_random_normal", "keras.random.normal", "3.0.0")
 
 
 def random_seed_generator(
@@ -120,7 +141,12 @@ def random_seed_generator(
 
     Wraps `keras.random.SeedGenerator`, added in Keras 3.0.0.
     """
-    return upstream("keras.random.SeedGenerator", "3.0.0")(seed, name, **kwargs)
+    return _random_seed_generator(seed, name, **kwargs)
+
+
+_random_seed_generator = bind(
+    globals(), "_random_seed_generator", "keras.random.SeedGenerator", "3.0.0"
+)
 
 
 def random_shuffle(x: TensorLike, axis: Axis = 0, seed: Seed | None = None) -> Any:
@@ -128,7 +154,10 @@ def random_shuffle(x: TensorLike, axis: Axis = 0, seed: Seed | None = None) -> A
 
     Wraps `keras.random.shuffle`, added in Keras 3.0.0.
     """
-    return upstream("keras.random.shuffle", "3.0.0")(x, axis, seed)
+    return _random_shuffle(x, axis, seed)
+
+
+_random_shuffle = bind(globals(), "_random_shuffle", "keras.random.shuffle", "3.0.0")
 
 
 def random_truncated_normal(
@@ -142,7 +171,12 @@ def random_truncated_normal(
 
     Wraps `keras.random.truncated_normal`, added in Keras 3.0.0.
     """
-    return upstream("keras.random.truncated_normal", "3.0.0")(shape, mean, stddev, dtype, seed)
+    return _random_truncated_normal(shape, mean, stddev, dtype, seed)
+
+
+_random_truncated_normal = bind(
+    globals(), "_random_truncated_normal", "keras.random.truncated_normal", "3.0.0"
+)
 
 
 def random_uniform(
@@ -156,4 +190,7 @@ def random_uniform(
 
     Wraps `keras.random.uniform`, added in Keras 3.0.0.
     """
-    return upstream("keras.random.uniform", "3.0.0")(shape, minval, maxval, dtype, seed)
+    return _random_uniform(shape, minval, maxval, dtype, seed)
+
+
+_random_uniform = bind(globals(), "_random_uniform", "keras.random.uniform", "3.0.0")

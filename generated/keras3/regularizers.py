@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +31,12 @@ def regularizer_deserialize(
 
     Wraps `keras.regularizers.deserialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.regularizers.deserialize", "3.0.0")(config, custom_objects)
+    return _regularizer_deserialize(config, custom_objects)
+
+
+_regularizer_deserialize = bind(
+    globals(), "_regularizer_deserialize", "keras.regularizers.deserialize", "3.0.0"
+)
 
 
 def regularizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
@@ -39,7 +44,10 @@ def regularizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) ->
 
     Wraps `keras.regularizers.get`, added in Keras 3.0.0.
     """
-    return upstream("keras.regularizers.get", "3.0.0")(identifier)
+    return _regularizer_get(identifier)
+
+
+_regularizer_get = bind(globals(), "_regularizer_get", "keras.regularizers.get", "3.0.0")
 
 
 def regularizer_l1(l1: float | Sequence[float] | TensorLike = 0.01) -> keras.regularizers.L1:
@@ -47,7 +55,10 @@ def regularizer_l1(l1: float | Sequence[float] | TensorLike = 0.01) -> keras.reg
 
     Wraps `keras.regularizers.L1`, added in Keras 3.0.0.
     """
-    return upstream("keras.regularizers.L1", "3.0.0")(l1)
+    return _regularizer_l1(l1)
+
+
+_regularizer_l1 = bind(globals(), "_regularizer_l1", "keras.regularizers.L1", "3.0.0")
 
 
 def regularizer_l1_l2(
@@ -57,7 +68,10 @@ def regularizer_l1_l2(
 
     Wraps `keras.regularizers.L1L2`, added in Keras 3.0.0.
     """
-    return upstream("keras.regularizers.L1L2", "3.0.0")(l1, l2)
+    return _regularizer_l1_l2(l1, l2)
+
+
+_regularizer_l1_l2 = bind(globals(), "_regularizer_l1_l2", "keras.regularizers.L1L2", "3.0.0")
 
 
 def regularizer_l2(l2: float | Sequence[float] | TensorLike = 0.01) -> keras.regularizers.L2:
@@ -65,7 +79,10 @@ def regularizer_l2(l2: float | Sequence[float] | TensorLike = 0.01) -> keras.reg
 
     Wraps `keras.regularizers.L2`, added in Keras 3.0.0.
     """
-    return upstream("keras.regularizers.L2", "3.0.0")(l2)
+    return _regularizer_l2(l2)
+
+
+_regularizer_l2 = bind(globals(), "_regularizer_l2", "keras.regularizers.L2", "3.0.0")
 
 
 def regularizer_orthogonal(
@@ -75,7 +92,12 @@ def regularizer_orthogonal(
 
     Wraps `keras.regularizers.OrthogonalRegularizer`, added in Keras 3.0.0.
     """
-    return upstream("keras.regularizers.OrthogonalRegularizer", "3.0.0")(factor, mode)
+    return _regularizer_orthogonal(factor, mode)
+
+
+_regularizer_orthogonal = bind(
+    globals(), "_regularizer_orthogonal", "keras.regularizers.OrthogonalRegularizer", "3.0.0"
+)
 
 
 def regularizer_serialize(regularizer: Any) -> Any:
@@ -83,4 +105,9 @@ def regularizer_serialize(regularizer: Any) -> Any:
 
     Wraps `keras.regularizers.serialize`, added in Keras 3.0.0.
     """
-    return upstream("keras.regularizers.serialize", "3.0.0")(regularizer)
+    return _regularizer_serialize(regularizer)
+
+
+_regularizer_serialize = bind(
+    globals(), "_regularizer_serialize", "keras.regularizers.serialize", "3.0.0"
+)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import upstream
+from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -73,7 +73,7 @@ def audio_dataset_from_directory(
 
     Wraps `keras.utils.audio_dataset_from_directory`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.audio_dataset_from_directory", "3.0.0")(
+    return _audio_dataset_from_directory(
         directory,
         labels,
         label_mode,
@@ -89,6 +89,11 @@ def audio_dataset_from_directory(
         follow_links,
         verbose,
     )
+
+
+_audio_dataset_from_directory = bind(
+    globals(), "_audio_dataset_from_directory", "keras.utils.audio_dataset_from_directory", "3.0.0"
+)
 
 
 def bounding_box_affine_transform(
@@ -109,7 +114,7 @@ def bounding_box_affine_transform(
 
     Wraps `keras.utils.bounding_boxes.affine_transform`, added in Keras 3.7.0.
     """
-    return upstream("keras.utils.bounding_boxes.affine_transform", "3.7.0")(
+    return _bounding_box_affine_transform(
         boxes,
         angle,
         translate_x,
@@ -125,6 +130,14 @@ def bounding_box_affine_transform(
     )
 
 
+_bounding_box_affine_transform = bind(
+    globals(),
+    "_bounding_box_affine_transform",
+    "keras.utils.bounding_boxes.affine_transform",
+    "3.7.0",
+)
+
+
 def bounding_box_clip_to_image_size(
     bounding_boxes: Any,
     height: int | None = None,
@@ -135,9 +148,15 @@ def bounding_box_clip_to_image_size(
 
     Wraps `keras.utils.bounding_boxes.clip_to_image_size`, added in Keras 3.7.0.
     """
-    return upstream("keras.utils.bounding_boxes.clip_to_image_size", "3.7.0")(
-        bounding_boxes, height, width, bounding_box_format
-    )
+    return _bounding_box_clip_to_image_size(bounding_boxes, height, width, bounding_box_format)
+
+
+_bounding_box_clip_to_image_size = bind(
+    globals(),
+    "_bounding_box_clip_to_image_size",
+    "keras.utils.bounding_boxes.clip_to_image_size",
+    "3.7.0",
+)
 
 
 def bounding_box_compute_ciou(
@@ -147,9 +166,12 @@ def bounding_box_compute_ciou(
 
     Wraps `keras.utils.bounding_boxes.compute_ciou`, added in Keras 3.8.0.
     """
-    return upstream("keras.utils.bounding_boxes.compute_ciou", "3.8.0")(
-        boxes1, boxes2, bounding_box_format, image_shape
-    )
+    return _bounding_box_compute_ciou(boxes1, boxes2, bounding_box_format, image_shape)
+
+
+_bounding_box_compute_ciou = bind(
+    globals(), "_bounding_box_compute_ciou", "keras.utils.bounding_boxes.compute_ciou", "3.8.0"
+)
 
 
 def bounding_box_compute_iou(
@@ -164,9 +186,14 @@ def bounding_box_compute_iou(
 
     Wraps `keras.utils.bounding_boxes.compute_iou`, added in Keras 3.8.0.
     """
-    return upstream("keras.utils.bounding_boxes.compute_iou", "3.8.0")(
+    return _bounding_box_compute_iou(
         boxes1, boxes2, bounding_box_format, use_masking, mask_val, image_shape
     )
+
+
+_bounding_box_compute_iou = bind(
+    globals(), "_bounding_box_compute_iou", "keras.utils.bounding_boxes.compute_iou", "3.8.0"
+)
 
 
 def bounding_box_convert_format(
@@ -181,9 +208,12 @@ def bounding_box_convert_format(
 
     Wraps `keras.utils.bounding_boxes.convert_format`, added in Keras 3.7.0.
     """
-    return upstream("keras.utils.bounding_boxes.convert_format", "3.7.0")(
-        boxes, source, target, height, width, dtype
-    )
+    return _bounding_box_convert_format(boxes, source, target, height, width, dtype)
+
+
+_bounding_box_convert_format = bind(
+    globals(), "_bounding_box_convert_format", "keras.utils.bounding_boxes.convert_format", "3.7.0"
+)
 
 
 def bounding_box_crop(
@@ -198,9 +228,12 @@ def bounding_box_crop(
 
     Wraps `keras.utils.bounding_boxes.crop`, added in Keras 3.7.0.
     """
-    return upstream("keras.utils.bounding_boxes.crop", "3.7.0")(
-        boxes, top, left, height, width, bounding_box_format
-    )
+    return _bounding_box_crop(boxes, top, left, height, width, bounding_box_format)
+
+
+_bounding_box_crop = bind(
+    globals(), "_bounding_box_crop", "keras.utils.bounding_boxes.crop", "3.7.0"
+)
 
 
 def bounding_box_decode_deltas_to_boxes(
@@ -216,9 +249,17 @@ def bounding_box_decode_deltas_to_boxes(
 
     Wraps `keras.utils.bounding_boxes.decode_deltas_to_boxes`, added in Keras 3.8.0.
     """
-    return upstream("keras.utils.bounding_boxes.decode_deltas_to_boxes", "3.8.0")(
+    return _bounding_box_decode_deltas_to_boxes(
         anchors, boxes_delta, anchor_format, box_format, encoded_format, variance, image_shape
     )
+
+
+_bounding_box_decode_deltas_to_boxes = bind(
+    globals(),
+    "_bounding_box_decode_deltas_to_boxes",
+    "keras.utils.bounding_boxes.decode_deltas_to_boxes",
+    "3.8.0",
+)
 
 
 def bounding_box_encode_box_to_deltas(
@@ -234,9 +275,17 @@ def bounding_box_encode_box_to_deltas(
 
     Wraps `keras.utils.bounding_boxes.encode_box_to_deltas`, added in Keras 3.8.0.
     """
-    return upstream("keras.utils.bounding_boxes.encode_box_to_deltas", "3.8.0")(
+    return _bounding_box_encode_box_to_deltas(
         anchors, boxes, anchor_format, box_format, encoding_format, variance, image_shape
     )
+
+
+_bounding_box_encode_box_to_deltas = bind(
+    globals(),
+    "_bounding_box_encode_box_to_deltas",
+    "keras.utils.bounding_boxes.encode_box_to_deltas",
+    "3.8.0",
+)
 
 
 def bounding_box_pad(
@@ -251,9 +300,10 @@ def bounding_box_pad(
 
     Wraps `keras.utils.bounding_boxes.pad`, added in Keras 3.7.0.
     """
-    return upstream("keras.utils.bounding_boxes.pad", "3.7.0")(
-        boxes, top, left, height, width, bounding_box_format
-    )
+    return _bounding_box_pad(boxes, top, left, height, width, bounding_box_format)
+
+
+_bounding_box_pad = bind(globals(), "_bounding_box_pad", "keras.utils.bounding_boxes.pad", "3.7.0")
 
 
 def clear_session(free_memory: bool = True) -> Any:
@@ -261,7 +311,10 @@ def clear_session(free_memory: bool = True) -> Any:
 
     Wraps `keras.utils.clear_session`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.clear_session", "3.0.0")(free_memory)
+    return _clear_session(free_memory)
+
+
+_clear_session = bind(globals(), "_clear_session", "keras.utils.clear_session", "3.0.0")
 
 
 def config(**kwargs: Any) -> keras.utils.Config:
@@ -269,7 +322,10 @@ def config(**kwargs: Any) -> keras.utils.Config:
 
     Wraps `keras.utils.Config`, added in Keras 3.6.0.
     """
-    return upstream("keras.utils.Config", "3.6.0")(**kwargs)
+    return _config(**kwargs)
+
+
+_config = bind(globals(), "_config", "keras.utils.Config", "3.6.0")
 
 
 def get_file(
@@ -289,7 +345,7 @@ def get_file(
 
     Wraps `keras.utils.get_file`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.get_file", "3.0.0")(
+    return _get_file(
         fname,
         origin,
         untar,
@@ -304,12 +360,18 @@ def get_file(
     )
 
 
+_get_file = bind(globals(), "_get_file", "keras.utils.get_file", "3.0.0")
+
+
 def get_source_inputs(tensor: Any) -> Any:
     """Returns the list of input tensors necessary to compute `tensor`.
 
     Wraps `keras.utils.get_source_inputs`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.get_source_inputs", "3.0.0")(tensor)
+    return _get_source_inputs(tensor)
+
+
+_get_source_inputs = bind(globals(), "_get_source_inputs", "keras.utils.get_source_inputs", "3.0.0")
 
 
 def image_array_save(
@@ -324,9 +386,10 @@ def image_array_save(
 
     Wraps `keras.utils.save_img`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.save_img", "3.0.0")(
-        path, x, data_format, file_format, scale, **kwargs
-    )
+    return _image_array_save(path, x, data_format, file_format, scale, **kwargs)
+
+
+_image_array_save = bind(globals(), "_image_array_save", "keras.utils.save_img", "3.0.0")
 
 
 def image_dataset_from_directory(
@@ -353,7 +416,7 @@ def image_dataset_from_directory(
 
     Wraps `keras.utils.image_dataset_from_directory`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.image_dataset_from_directory", "3.0.0")(
+    return _image_dataset_from_directory(
         directory,
         labels,
         label_mode,
@@ -375,6 +438,11 @@ def image_dataset_from_directory(
     )
 
 
+_image_dataset_from_directory = bind(
+    globals(), "_image_dataset_from_directory", "keras.utils.image_dataset_from_directory", "3.0.0"
+)
+
+
 def image_from_array(
     x: TensorLike,
     data_format: DataFormat | None = None,
@@ -385,7 +453,10 @@ def image_from_array(
 
     Wraps `keras.utils.array_to_img`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.array_to_img", "3.0.0")(x, data_format, scale, dtype)
+    return _image_from_array(x, data_format, scale, dtype)
+
+
+_image_from_array = bind(globals(), "_image_from_array", "keras.utils.array_to_img", "3.0.0")
 
 
 def image_load(
@@ -399,9 +470,10 @@ def image_load(
 
     Wraps `keras.utils.load_img`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.load_img", "3.0.0")(
-        path, color_mode, target_size, interpolation, keep_aspect_ratio
-    )
+    return _image_load(path, color_mode, target_size, interpolation, keep_aspect_ratio)
+
+
+_image_load = bind(globals(), "_image_load", "keras.utils.load_img", "3.0.0")
 
 
 def image_smart_resize(
@@ -415,9 +487,12 @@ def image_smart_resize(
 
     Wraps `keras.preprocessing.image.smart_resize`, added in Keras 3.0.0.
     """
-    return upstream("keras.preprocessing.image.smart_resize", "3.0.0")(
-        x, size, interpolation, data_format, **kwargs
-    )
+    return _image_smart_resize(x, size, interpolation, data_format, **kwargs)
+
+
+_image_smart_resize = bind(
+    globals(), "_image_smart_resize", "keras.preprocessing.image.smart_resize", "3.0.0"
+)
 
 
 def image_to_array(
@@ -427,7 +502,10 @@ def image_to_array(
 
     Wraps `keras.utils.img_to_array`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.img_to_array", "3.0.0")(img, data_format, dtype)
+    return _image_to_array(img, data_format, dtype)
+
+
+_image_to_array = bind(globals(), "_image_to_array", "keras.utils.img_to_array", "3.0.0")
 
 
 def is_keras_tensor(x: TensorLike) -> Any:
@@ -435,7 +513,10 @@ def is_keras_tensor(x: TensorLike) -> Any:
 
     Wraps `keras.utils.is_keras_tensor`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.is_keras_tensor", "3.0.0")(x)
+    return _is_keras_tensor(x)
+
+
+_is_keras_tensor = bind(globals(), "_is_keras_tensor", "keras.utils.is_keras_tensor", "3.0.0")
 
 
 def layer_feature_space(
@@ -451,9 +532,12 @@ def layer_feature_space(
 
     Wraps `keras.utils.FeatureSpace`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.FeatureSpace", "3.0.0")(
+    return _layer_feature_space(
         features, output_mode, crosses, crossing_dim, hashing_dim, num_discretization_bins, name
     )
+
+
+_layer_feature_space = bind(globals(), "_layer_feature_space", "keras.utils.FeatureSpace", "3.0.0")
 
 
 def model_to_dot(
@@ -474,7 +558,7 @@ def model_to_dot(
 
     Wraps `keras.utils.model_to_dot`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.model_to_dot", "3.0.0")(
+    return _model_to_dot(
         model,
         show_shapes,
         show_dtype,
@@ -490,12 +574,18 @@ def model_to_dot(
     )
 
 
+_model_to_dot = bind(globals(), "_model_to_dot", "keras.utils.model_to_dot", "3.0.0")
+
+
 def normalize(x: TensorLike, axis: Axis = -1, order: int | TensorLike = 2) -> Any:
     """Normalizes an array.
 
     Wraps `keras.utils.normalize`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.normalize", "3.0.0")(x, axis, order)
+    return _normalize(x, axis, order)
+
+
+_normalize = bind(globals(), "_normalize", "keras.utils.normalize", "3.0.0")
 
 
 def pack_x_y_sample_weight(
@@ -505,7 +595,12 @@ def pack_x_y_sample_weight(
 
     Wraps `keras.utils.pack_x_y_sample_weight`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.pack_x_y_sample_weight", "3.0.0")(x, y, sample_weight)
+    return _pack_x_y_sample_weight(x, y, sample_weight)
+
+
+_pack_x_y_sample_weight = bind(
+    globals(), "_pack_x_y_sample_weight", "keras.utils.pack_x_y_sample_weight", "3.0.0"
+)
 
 
 def pad_sequences(
@@ -520,9 +615,10 @@ def pad_sequences(
 
     Wraps `keras.utils.pad_sequences`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.pad_sequences", "3.0.0")(
-        sequences, maxlen, dtype, padding, truncating, value
-    )
+    return _pad_sequences(sequences, maxlen, dtype, padding, truncating, value)
+
+
+_pad_sequences = bind(globals(), "_pad_sequences", "keras.utils.pad_sequences", "3.0.0")
 
 
 def plot_model(
@@ -543,7 +639,7 @@ def plot_model(
 
     Wraps `keras.utils.plot_model`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.plot_model", "3.0.0")(
+    return _plot_model(
         model,
         to_file,
         show_shapes,
@@ -559,6 +655,9 @@ def plot_model(
     )
 
 
+_plot_model = bind(globals(), "_plot_model", "keras.utils.plot_model", "3.0.0")
+
+
 def progbar(
     target: Any,
     width: int = 20,
@@ -572,9 +671,12 @@ def progbar(
 
     Wraps `keras.utils.Progbar`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.Progbar", "3.0.0")(
+    return _progbar(
         target, width, verbose, interval, stateful_metrics, stateless_metrics, unit_name
     )
+
+
+_progbar = bind(globals(), "_progbar", "keras.utils.Progbar", "3.0.0")
 
 
 def set_random_seed(seed: Seed) -> Any:
@@ -582,7 +684,10 @@ def set_random_seed(seed: Seed) -> Any:
 
     Wraps `keras.utils.set_random_seed`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.set_random_seed", "3.0.0")(seed)
+    return _set_random_seed(seed)
+
+
+_set_random_seed = bind(globals(), "_set_random_seed", "keras.utils.set_random_seed", "3.0.0")
 
 
 def split_dataset(
@@ -597,9 +702,10 @@ def split_dataset(
 
     Wraps `keras.utils.split_dataset`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.split_dataset", "3.0.0")(
-        dataset, left_size, right_size, shuffle, seed, preferred_backend
-    )
+    return _split_dataset(dataset, left_size, right_size, shuffle, seed, preferred_backend)
+
+
+_split_dataset = bind(globals(), "_split_dataset", "keras.utils.split_dataset", "3.0.0")
 
 
 def standardize_dtype(dtype: DTypeLike) -> Any:
@@ -607,7 +713,10 @@ def standardize_dtype(dtype: DTypeLike) -> Any:
 
     Wraps `keras.utils.standardize_dtype`, added in Keras 3.1.0.
     """
-    return upstream("keras.utils.standardize_dtype", "3.1.0")(dtype)
+    return _standardize_dtype(dtype)
+
+
+_standardize_dtype = bind(globals(), "_standardize_dtype", "keras.utils.standardize_dtype", "3.1.0")
 
 
 def text_dataset_from_directory(
@@ -629,7 +738,7 @@ def text_dataset_from_directory(
 
     Wraps `keras.utils.text_dataset_from_directory`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.text_dataset_from_directory", "3.0.0")(
+    return _text_dataset_from_directory(
         directory,
         labels,
         label_mode,
@@ -644,6 +753,11 @@ def text_dataset_from_directory(
         format,
         verbose,
     )
+
+
+_text_dataset_from_directory = bind(
+    globals(), "_text_dataset_from_directory", "keras.utils.text_dataset_from_directory", "3.0.0"
+)
 
 
 def timeseries_dataset_from_array(
@@ -663,7 +777,7 @@ def timeseries_dataset_from_array(
 
     Wraps `keras.utils.timeseries_dataset_from_array`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.timeseries_dataset_from_array", "3.0.0")(
+    return _timeseries_dataset_from_array(
         data,
         targets,
         sequence_length,
@@ -678,12 +792,23 @@ def timeseries_dataset_from_array(
     )
 
 
+_timeseries_dataset_from_array = bind(
+    globals(),
+    "_timeseries_dataset_from_array",
+    "keras.utils.timeseries_dataset_from_array",
+    "3.0.0",
+)
+
+
 def to_categorical(x: TensorLike, num_classes: int | None = None) -> Any:
     """Converts a class vector (integers) to binary class matrix.
 
     Wraps `keras.utils.to_categorical`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.to_categorical", "3.0.0")(x, num_classes)
+    return _to_categorical(x, num_classes)
+
+
+_to_categorical = bind(globals(), "_to_categorical", "keras.utils.to_categorical", "3.0.0")
 
 
 def unpack_x_y_sample_weight(data: TensorLike) -> Any:
@@ -691,4 +816,9 @@ def unpack_x_y_sample_weight(data: TensorLike) -> Any:
 
     Wraps `keras.utils.unpack_x_y_sample_weight`, added in Keras 3.0.0.
     """
-    return upstream("keras.utils.unpack_x_y_sample_weight", "3.0.0")(data)
+    return _unpack_x_y_sample_weight(data)
+
+
+_unpack_x_y_sample_weight = bind(
+    globals(), "_unpack_x_y_sample_weight", "keras.utils.unpack_x_y_sample_weight", "3.0.0"
+)
