@@ -1,7 +1,8 @@
-"""From a stored snapshot to the formatted text of the `keras3` package: spec -> binding -> render.
+"""From a snapshot to the formatted text of the `keras3` package: spec -> binding -> render.
 
-Pure given the store, the spec files and the templates; `regenerate` writes the result and the
-drift check compares it with what is committed.
+Pure given the snapshot, the store's history, the spec files, the overrides and the templates;
+`regenerate` writes the result and the drift check compares it with what is committed. A snapshot
+not yet stored (a fresh introspection) renders exactly as it will once stored.
 """
 
 from __future__ import annotations
@@ -10,23 +11,37 @@ import hashlib
 
 from generator.binding import Binding, BindingSpec, build_binding, load_binding_spec
 from generator.history import added_in_all
+from generator.model import Snapshot
 from generator.naming import load_naming_spec
 from generator.overrides import read_overrides
 from generator.render import emit, format_files
-from generator.store import SnapshotStore
+from generator.store import SnapshotStore, encode_snapshot, index_text
 
 
-def snapshot_digest(store: SnapshotStore, version: str) -> str:
-    return hashlib.sha256(store.release_file(version).read_bytes()).hexdigest()
+def snapshot_digest(snapshot: Snapshot) -> str:
+    """sha256 of the release file this snapshot is (or will be) stored as."""
+    index, _ = encode_snapshot(snapshot)
+    return hashlib.sha256(index_text(snapshot.keras_version, index).encode("utf-8")).hexdigest()
 
 
-def build(store: SnapshotStore, version: str) -> tuple[Binding, BindingSpec]:
+def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, BindingSpec]:
     spec = load_binding_spec()
-    binding = build_binding(store.load(version), spec, load_naming_spec(), added_in_all(store),
-                            snapshot_digest(store, version), read_overrides())
+    added_in = added_in_all(store)
+    for path in snapshot.symbols:  # a release not stored yet adds what it introduces
+        added_in.setdefault(path, snapshot.keras_version)
+    binding = build_binding(snapshot, spec, load_naming_spec(), added_in, snapshot_digest(snapshot),
+                            read_overrides())
     return binding, spec
 
 
+def build(store: SnapshotStore, version: str) -> tuple[Binding, BindingSpec]:
+    return build_for(store.load(version), store)
+
+
 def package_files(store: SnapshotStore, version: str) -> tuple[dict[str, str], BindingSpec]:
-    binding, spec = build(store, version)
+    return files_for(store.load(version), store)
+
+
+def files_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[dict[str, str], BindingSpec]:
+    binding, spec = build_for(snapshot, store)
     return format_files(emit(binding, spec)), spec

@@ -1,42 +1,76 @@
-"""`make regenerate`: snapshot the installed Keras, store it, and report what upstream changed.
+"""`make regenerate`: snapshot the installed Keras, report what changed, store it, re-emit keras3.
 
-The wrapper and docs stages join this flow in later issues; the order stays snapshot -> store ->
-diff -> render, each stage a pure function of what the one before produced.
+Order matters for "nothing half-written, nothing lost": everything is computed in memory first
+(snapshot, change report, binding, rendered and formatted package), so a bad spec, a template
+error or a damaged store stops the run before any file is touched. Then the snapshot is stored
+(each file atomically) and the package swapped in whole (render.write_package).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 
 from rich.console import Console
 
 from generator.diff import diff_snapshots
-from generator.introspect import take_snapshot
-from generator.package import package_files
-from generator.render import write_package
+from generator.model import Snapshot, version_key
+from generator.package import files_for
+from generator.render import PACKAGE, write_package
 from generator.report import render_terminal
 from generator.store import SnapshotStore
 
+_HEADER_RELEASE = re.compile(r"upstream_snapshots/keras-(\d+\.\d+\.\d+)\.json")
 
-def regenerate(store: SnapshotStore) -> int:
+
+def generated_release(package_init: str) -> str | None:
+    """The Keras release the committed package was generated from, read from its header."""
+    match = _HEADER_RELEASE.search(package_init)
+    return match.group(1) if match else None
+
+
+def baseline_release(store: SnapshotStore, version: str) -> str | None:
+    """What to report changes against: the release the current package was generated for (after
+    a pin bump that is the one users had), else the stored release before `version`."""
+    init = PACKAGE / "__init__.py"
+    current = generated_release(init.read_text(encoding="utf-8")) if init.exists() else None
+    if current and current != version and current in store.releases():
+        return current
+    return store.previous_release(version)
+
+
+def check_supported(store: SnapshotStore, version: str) -> None:
+    releases = store.releases()
+    if releases and version_key(version) < version_key(releases[0]):
+        raise ValueError(f"the installed Keras {version} is older than the oldest stored release "
+                         f"{releases[0]}; keras3 binds Keras 3 (install keras>={releases[0]})")
+
+
+def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
+    if live is None:
+        from generator.introspect import take_snapshot  # the one import of Keras in this flow
+
+        live = take_snapshot()
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    live = take_snapshot()
     version = live.keras_version
-    if version in store.releases():
-        # The same release introspected again should give the same bytes; say so when it does not
-        # (a changed toolkit or a damaged file), then store the fresh one.
-        stored_changes = diff_snapshots(store.load(version), live)
-        if stored_changes:
-            console.print(f"[yellow]the stored snapshot of {version} differed from a fresh one:[/]")
-            render_terminal(stored_changes, f"{version} (stored)", f"{version} (fresh)", sys.stdout)
-    previous = store.previous_release(version)
-    file = store.save(live)
-    console.print(f"Keras {version}: {len(live.symbols)} public paths -> {file}")
-    if previous is None:
-        console.print("no earlier stored release to compare with")
+    check_supported(store, version)
+
+    # 1. Everything in memory.
+    restated = diff_snapshots(store.load(version), live) if version in store.releases() else []
+    baseline = baseline_release(store, version)
+    changes = diff_snapshots(store.load(baseline), live) if baseline else None
+    files, spec = files_for(live, store)
+
+    # 2. Report, then write.
+    if restated:
+        console.print(f"[yellow]the stored snapshot of {version} differed from a fresh one:[/]")
+        render_terminal(restated, f"{version} (stored)", f"{version} (fresh)", sys.stdout)
+    if changes is not None and baseline is not None:
+        render_terminal(changes, baseline, version, sys.stdout)
     else:
-        render_terminal(diff_snapshots(store.load(previous), live), previous, version, sys.stdout)
-    files, spec = package_files(store, version)
+        console.print("no earlier stored release to compare with")
+    file = store.save(live)
     write_package(files, spec)
-    console.print(f"generated/keras3: {len(files)} modules from the snapshot of Keras {version}")
+    console.print(f"Keras {version}: {len(live.symbols)} public paths -> {file}; "
+                  f"generated/keras3: {len(files)} modules")
     return 0

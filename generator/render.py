@@ -7,6 +7,9 @@ the old one and swapped in with renames; hand-written files are carried over unt
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import os
 import shutil
 import subprocess
 import sys
@@ -76,8 +79,21 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     return env
 
 
+class RenderError(ValueError):
+    """A template failed; the message names the template (and line, when jinja2 knows it)."""
+
+
 def emit(binding: Binding, spec: BindingSpec, templates: Path = TEMPLATES) -> dict[str, str]:
     """The unformatted text of every generated file, keyed by path inside the package."""
+    try:
+        return _emit(binding, spec, templates)
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderError(f"{templates / (error.name or '?')}:{error.lineno}: {error.message}") from None
+    except jinja2.TemplateError as error:
+        raise RenderError(f"{templates}: rendering failed: {error.message or error!r}") from None
+
+
+def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str]:
     env = environment(templates)
     files: dict[str, str] = {}
     families = []
@@ -139,7 +155,7 @@ def format_files(files: dict[str, str]) -> dict[str, str]:
         result = subprocess.run([sys.executable, "-m", "ruff", "format", *options, "--quiet", str(root)],
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError(f"ruff could not format the generated code (a template error?):\n{result.stderr}")
+            raise RenderError(f"ruff could not format the generated code (a template error?):\n{result.stderr}")
         return {name: (root / name).read_text(encoding="utf-8") for name in sorted(files)}
 
 
@@ -154,14 +170,36 @@ def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACK
                 shutil.copy2(package / name, staging / name)
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
-        retired = parent / f".{package.name}.old"
-        if package.exists():
+        staging.chmod(0o755)  # mkdtemp makes 0700; the package is an ordinary folder
+        if not package.exists():
+            staging.rename(package)
+        elif exchange_directories(staging, package):
+            shutil.rmtree(staging)  # now holds the old package
+        else:
+            retired = parent / f".{package.name}.old"
             package.rename(retired)
-        staging.rename(package)
-        shutil.rmtree(retired, ignore_errors=True)
+            staging.rename(package)  # a kill between these two renames is undone by _recover
+            shutil.rmtree(retired, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def exchange_directories(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2 with RENAME_EXCHANGE).
+
+    Returns False where the kernel, libc or file system does not support it.
+    """
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(error, f"cannot swap {a} and {b}: {os.strerror(error)}")
 
 
 def _recover(package: Path) -> None:

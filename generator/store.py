@@ -294,14 +294,14 @@ class SnapshotStore:
     def save(self, snapshot: Snapshot) -> Path:
         """Store one release; the pool keeps exactly what the stored releases refer to."""
         index, new_entries = encode_snapshot(snapshot)
+        text = index_text(snapshot.keras_version, index)
         file = self.release_file(snapshot.keras_version)
         others = [r for r in self.releases() if r != snapshot.keras_version]
         pool = self._reachable({**self._existing_pool(), **new_entries}, [index, *map(self.index, others)])
         self.root.mkdir(parents=True, exist_ok=True)
         # Pool first: a crash between the two writes leaves unused entries, never missing ones.
         atomic_write(self.root / POOL_FILE, dump_entries({"schema_version": SCHEMA_VERSION}, "entries", pool))
-        header = {"schema_version": SCHEMA_VERSION, "keras_version": snapshot.keras_version}
-        atomic_write(file, dump_entries(header, "symbols", index))
+        atomic_write(file, text)
         self._pool = pool
         self._indexes[snapshot.keras_version] = index
         return file
@@ -321,8 +321,12 @@ class SnapshotStore:
     def dump(self, version: str) -> str:
         """The exact text of a stored release file as this toolkit writes it (load -> dump)."""
         index, _ = encode_snapshot(self.load(version))
-        header = {"schema_version": SCHEMA_VERSION, "keras_version": version}
-        return dump_entries(header, "symbols", index)
+        return index_text(version, index)
+
+
+def index_text(version: str, index: Mapping[str, str]) -> str:
+    """The text of a release file: what `save` writes, and what generated code's header hashes."""
+    return dump_entries({"schema_version": SCHEMA_VERSION, "keras_version": version}, "symbols", index)
 
 
 def _doc_refs(record: Any) -> Iterable[str]:

@@ -16,7 +16,7 @@ from generator.render import PACKAGE, write_package
 
 def test_the_committed_overrides_are_tethered_to_the_pinned_snapshot(store):
     overrides = read_overrides()
-    assert [o.name for o in overrides] == ["keras_model_sequential"]
+    assert [o.name for o in overrides] == ["keras_model_sequential", "layer_multi_head_attention"]
     assert stale_overrides(store, "3.15.1") == []
 
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 from keras3._runtime import bind, compose_layer, upstream
+from keras3.overrides import (
+    layer_multi_head_attention as layer_multi_head_attention,
+)  # hand-written, see keras3/overrides.py
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -5491,133 +5494,6 @@ def layer_mix_up(
     """
     layer = upstream("keras.layers.MixUp", "3.8.0")(
         alpha=alpha, data_format=data_format, seed=seed, **kwargs
-    )
-    return compose_layer(object, layer)
-
-
-@overload
-def layer_multi_head_attention(
-    object: None = None,
-    /,
-    *,
-    num_heads: int,
-    key_dim: int,
-    value_dim: int | None = None,
-    dropout: float | Sequence[float] | TensorLike = 0.0,
-    use_bias: bool = True,
-    output_shape: ShapeLike | None = None,
-    attention_axes: Any | None = None,
-    sliding_window: Any | None = None,
-    flash_attention: Any | None = None,
-    kernel_initializer: InitializerLike = "glorot_uniform",
-    bias_initializer: InitializerLike = "zeros",
-    kernel_regularizer: RegularizerLike | None = None,
-    bias_regularizer: RegularizerLike | None = None,
-    activity_regularizer: RegularizerLike | None = None,
-    kernel_constraint: ConstraintLike | None = None,
-    bias_constraint: ConstraintLike | None = None,
-    use_gate: bool = False,
-    seed: Seed | None = None,
-    **kwargs: Any,
-) -> keras.layers.MultiHeadAttention: ...
-@overload
-def layer_multi_head_attention(
-    object: keras.Sequential,
-    /,
-    *,
-    num_heads: int,
-    key_dim: int,
-    value_dim: int | None = None,
-    dropout: float | Sequence[float] | TensorLike = 0.0,
-    use_bias: bool = True,
-    output_shape: ShapeLike | None = None,
-    attention_axes: Any | None = None,
-    sliding_window: Any | None = None,
-    flash_attention: Any | None = None,
-    kernel_initializer: InitializerLike = "glorot_uniform",
-    bias_initializer: InitializerLike = "zeros",
-    kernel_regularizer: RegularizerLike | None = None,
-    bias_regularizer: RegularizerLike | None = None,
-    activity_regularizer: RegularizerLike | None = None,
-    kernel_constraint: ConstraintLike | None = None,
-    bias_constraint: ConstraintLike | None = None,
-    use_gate: bool = False,
-    seed: Seed | None = None,
-    **kwargs: Any,
-) -> keras.Sequential: ...
-@overload
-def layer_multi_head_attention(
-    object: Any,
-    /,
-    *,
-    num_heads: int,
-    key_dim: int,
-    value_dim: int | None = None,
-    dropout: float | Sequence[float] | TensorLike = 0.0,
-    use_bias: bool = True,
-    output_shape: ShapeLike | None = None,
-    attention_axes: Any | None = None,
-    sliding_window: Any | None = None,
-    flash_attention: Any | None = None,
-    kernel_initializer: InitializerLike = "glorot_uniform",
-    bias_initializer: InitializerLike = "zeros",
-    kernel_regularizer: RegularizerLike | None = None,
-    bias_regularizer: RegularizerLike | None = None,
-    activity_regularizer: RegularizerLike | None = None,
-    kernel_constraint: ConstraintLike | None = None,
-    bias_constraint: ConstraintLike | None = None,
-    use_gate: bool = False,
-    seed: Seed | None = None,
-    **kwargs: Any,
-) -> Any: ...
-def layer_multi_head_attention(
-    object: Any = None,
-    /,
-    *,
-    num_heads: int,
-    key_dim: int,
-    value_dim: int | None = None,
-    dropout: float | Sequence[float] | TensorLike = 0.0,
-    use_bias: bool = True,
-    output_shape: ShapeLike | None = None,
-    attention_axes: Any | None = None,
-    sliding_window: Any | None = None,
-    flash_attention: Any | None = None,
-    kernel_initializer: InitializerLike = "glorot_uniform",
-    bias_initializer: InitializerLike = "zeros",
-    kernel_regularizer: RegularizerLike | None = None,
-    bias_regularizer: RegularizerLike | None = None,
-    activity_regularizer: RegularizerLike | None = None,
-    kernel_constraint: ConstraintLike | None = None,
-    bias_constraint: ConstraintLike | None = None,
-    use_gate: bool = False,
-    seed: Seed | None = None,
-    **kwargs: Any,
-) -> Any:
-    """MultiHeadAttention layer.
-
-    Wraps `keras.layers.MultiHeadAttention`, added in Keras 3.0.0.
-    """
-    layer = upstream("keras.layers.MultiHeadAttention", "3.0.0")(
-        num_heads=num_heads,
-        key_dim=key_dim,
-        value_dim=value_dim,
-        dropout=dropout,
-        use_bias=use_bias,
-        output_shape=output_shape,
-        attention_axes=attention_axes,
-        sliding_window=sliding_window,
-        flash_attention=flash_attention,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        use_gate=use_gate,
-        seed=seed,
-        **kwargs,
     )
     return compose_layer(object, layer)
 

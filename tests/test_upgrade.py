@@ -1,0 +1,189 @@
+"""The maintainer's upgrade path, replayed on real releases in a copy of the repository:
+from the package as generated for Keras 3.14.1 (overrides tethered there) to the installed 3.15.1.
+Also: SIGKILL at random points never leaves a mixed tree, and bad inputs leave it untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.store import SnapshotStore
+
+REPO = Path(__file__).resolve().parent.parent
+OLD, NEW = "3.14.1", "3.15.1"
+COPIED = ("generator", "templates", "generated/keras3", "upstream_snapshots", "pyproject.toml")
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file below `folder` (caches excluded)."""
+    return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in sorted(folder.rglob("*")) if f.is_file() and "__pycache__" not in f.parts}
+
+
+def run(repo: Path, *args: str, **kwargs) -> subprocess.Popen | subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(repo), "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, *args]
+    if kwargs.pop("background", False):
+        return subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+
+
+GENERATE_OLD = f"""
+from generator.package import package_files
+from generator.render import write_package
+from generator.store import SnapshotStore
+files, spec = package_files(SnapshotStore(), "{OLD}")
+write_package(files, spec)
+"""
+
+
+def make_old_repository(target: Path) -> Path:
+    """A copy of the repository as it was while Keras 3.14.1 was the pinned release."""
+    for part in COPIED:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / part)
+    store = SnapshotStore(target / "upstream_snapshots")
+    store.release_file(NEW).unlink()
+    store.save(store.load("3.15.0"))  # rewrites the pool without what only 3.15.1 used
+    overrides = target / "generated/keras3/overrides.py"
+    text = overrides.read_text()
+    for override_path in ("keras.Sequential", "keras.layers.MultiHeadAttention"):
+        text = text.replace(store.index("3.15.0")[override_path], store.index(OLD)[override_path])
+    overrides.write_text(text)
+    result = run(target, "-c", GENERATE_OLD)
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+@pytest.fixture(scope="module")
+def old_repository(tmp_path_factory) -> Path:
+    return make_old_repository(tmp_path_factory.mktemp("old") / "repo")
+
+
+@pytest.fixture(scope="module")
+def upgraded(old_repository: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, dict[str, str]]:
+    repo = tmp_path_factory.mktemp("upgraded") / "repo"
+    shutil.copytree(old_repository, repo)
+    overrides_before = tree(repo / "generated/keras3")["overrides.py"]
+    result = run(repo, "-m", "generator", "regenerate")
+    return repo, result, {"overrides.py": overrides_before}
+
+
+def test_regenerate_prints_the_change_report_since_the_old_release(upgraded):
+    _, result, _ = upgraded
+    assert result.returncode == 0, result.stderr
+    assert f"Keras {OLD} → {NEW}" in result.stdout
+    assert "sliding_window" in result.stdout  # announced in the 3.15.0 release notes
+
+
+def test_regenerate_writes_the_new_snapshot_and_exactly_the_committed_tree(upgraded):
+    repo, _, before = upgraded
+    assert tree(repo / "upstream_snapshots") == tree(REPO / "upstream_snapshots")
+    produced, committed = tree(repo / "generated/keras3"), tree(REPO / "generated/keras3")
+    assert produced.pop("overrides.py") == before["overrides.py"]  # overrides are never touched
+    committed.pop("overrides.py")
+    assert produced == committed
+
+
+def test_the_drift_check_then_reports_each_override_whose_upstream_moved(upgraded, store):
+    repo, _, _ = upgraded
+    result = run(repo, "-m", "generator", "drift-check")
+    assert result.returncode == 1
+    overrides = {"keras_model_sequential": "keras.Sequential",
+                 "layer_multi_head_attention": "keras.layers.MultiHeadAttention"}
+    for name, path in overrides.items():
+        moved = store.index(OLD)[path] != store.index(NEW)[path]
+        assert (f"override {name} ({path}) is tethered to" in result.stderr) == moved
+    assert "sliding_window" in result.stdout  # the MultiHeadAttention diff since the tether
+
+
+def test_regenerate_is_idempotent(upgraded):
+    repo, _, _ = upgraded
+    before = tree(repo)
+    assert run(repo, "-m", "generator", "regenerate").returncode == 0
+    assert tree(repo) == before
+
+
+def test_sigkill_at_random_points_leaves_the_old_tree_or_the_new_never_a_mix(old_repository, upgraded, tmp_path):
+    old_package = tree(old_repository / "generated/keras3")
+    new_package = tree(upgraded[0] / "generated/keras3")
+    releases = SnapshotStore(old_repository / "upstream_snapshots").releases()
+    start = time.perf_counter()
+    run(old_repository, "-c", "import generator.regenerate")  # warm the bytecode caches
+    rng = random.Random(2026)
+    seen = set()
+    for attempt in range(8):
+        repo = tmp_path / f"kill-{attempt}"
+        shutil.copytree(old_repository, repo)
+        process = run(repo, "-m", "generator", "regenerate", background=True)
+        time.sleep(rng.uniform(0.5, 5.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        package = tree(repo / "generated/keras3")
+        assert package in (old_package, new_package), f"attempt {attempt}: a mixed package"
+        seen.add("old" if package == old_package else "new")
+        store = SnapshotStore(repo / "upstream_snapshots")
+        for release in releases:  # nothing stored before is lost or damaged
+            store.load(release)
+        assert not list((repo / "generated").glob(".keras3.*")) or package in (old_package, new_package)
+    assert time.perf_counter() - start < 600
+    assert seen  # the attempts landed somewhere; which side is chance
+
+
+def broken(old_repository: Path, tmp_path: Path, name: str) -> Path:
+    repo = tmp_path / name
+    shutil.copytree(old_repository, repo)
+    return repo
+
+
+@pytest.mark.parametrize("case", ["damaged-snapshot", "spec-names-missing-symbol", "template-error"])
+def test_bad_input_gets_a_clear_error_and_leaves_the_tree_untouched(old_repository, tmp_path, case):
+    repo = broken(old_repository, tmp_path, case)
+    if case == "damaged-snapshot":
+        file = repo / "upstream_snapshots/keras-3.15.0.json"
+        file.write_text(file.read_text()[:-300])
+        expected = "keras-3.15.0.json: line"
+    elif case == "spec-names-missing-symbol":
+        spec = repo / "generator/spec/binding.toml"
+        spec.write_text(spec.read_text().replace("[skip]\n", '[skip]\n"keras.layers.Densse" = "typo"\n'))
+        expected = "names symbols Keras 3.15.1 lacks: keras.layers.Densse"
+    else:
+        template = repo / "templates/_wrappers.j2"
+        template.write_text(template.read_text().replace("{{ w.name }}(", "{{ w.nmae }}(", 1))
+        expected = "rendering failed"
+    before = tree(repo)
+    result = run(repo, "-m", "generator", "regenerate")
+    assert result.returncode == 2 and expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree(repo) == before
+
+
+def test_an_unknown_release_is_refused_without_touching_the_store(old_repository, tmp_path):
+    repo = broken(old_repository, tmp_path, "unknown-release")
+    before = tree(repo)
+    result = run(repo, "-m", "generator", "snapshot", "--release", "3.99.0")
+    assert result.returncode == 2 and "3.99.0" in result.stderr and "Traceback" not in result.stderr
+    assert tree(repo) == before
+
+
+def test_a_keras_older_than_the_oldest_stored_release_is_refused(old_repository, tmp_path):
+    repo = broken(old_repository, tmp_path, "too-old")
+    before = tree(repo)
+    script = ("from generator.model import Snapshot\nfrom generator.regenerate import regenerate\n"
+              "from generator.store import SnapshotStore\nregenerate(SnapshotStore(), Snapshot('2.15.0', {}))")
+    result = run(repo, "-c", script)
+    assert result.returncode != 0 and "older than the oldest stored release 3.0.0" in result.stderr
+    assert tree(repo) == before
