@@ -8,15 +8,16 @@ which shape, under which name, with which typed parameters) or skipped (and why)
 from __future__ import annotations
 
 import ast
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from generator.docstrings import DocPatch, DocPatchError, ParsedDoc, apply_patches, parse_docstring
 from generator.model import Parameter, Snapshot, Symbol
 from generator.naming import NamingSpec, wrapper_name
 from generator.overrides import OVERRIDES_FILE, Override
+from generator.tomlfiles import read_toml
 from generator.typing_rules import annotate
 
 SPEC_DIR = Path(__file__).resolve().parent / "spec"
@@ -68,10 +69,7 @@ class BindingSpec:
 
 
 def load_binding_spec(path: Path = SPEC_DIR / "binding.toml") -> BindingSpec:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise SpecError(f"{path}: {error}") from None
+    data = read_toml(path, SpecError)
     families = []
     for number, raw in enumerate(data.get("family", []), start=1):
         missing = {"module", "upstream", "shape"} - raw.keys()
@@ -118,6 +116,8 @@ class Wrapper:
     member: str | None = None  # member shape: the class method called on `upstream`
     aliases: tuple[str, ...] = ()
     overridden: bool = False  # hand-written in keras3/overrides.py; the module re-exports it
+    doc: ParsedDoc = ParsedDoc()  # the upstream docstring, patched and parsed
+    changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (release, finding kinds) since added
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class Binding:
 
 def build_binding(
     snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec, added_in: Mapping[str, str], digest: str,
-    overrides: Iterable[Override] = (),
+    overrides: Iterable[Override] = (), docs: DocSources | None = None,
 ) -> Binding:
     _check_spec_names(snapshot, spec)
     wrappers: list[Wrapper] = []
@@ -164,6 +164,8 @@ def build_binding(
     wrappers += _member_wrappers(snapshot, spec, naming, added_in)
     _check_unique_names(wrappers)
     wrappers = _apply_overrides(wrappers, overrides)
+    if docs is not None:
+        wrappers = [_documented(w, snapshot, docs) for w in wrappers]
     return Binding(
         keras_version=snapshot.keras_version,
         snapshot_digest=digest,
@@ -182,6 +184,30 @@ def _check_spec_names(snapshot: Snapshot, spec: BindingSpec) -> None:
     missing = sorted(p for p in named if p not in snapshot.symbols)
     if missing:
         raise SpecError(f"{spec.source}: names symbols Keras {snapshot.keras_version} lacks: {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class DocSources:
+    """What a wrapper's docstring is built from besides the snapshot."""
+
+    patches: Mapping[str, DocPatch]
+    changes: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]]  # history.notable_changes
+    strict_patches: bool  # the pinned release: a patch that no longer applies is an error
+
+
+def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources) -> Wrapper:
+    symbol = snapshot.symbols[wrapper.upstream]
+    key = wrapper.upstream
+    text = symbol.doc
+    if wrapper.member is not None:
+        member = symbol.member(wrapper.member)
+        text, key = (member.doc if member else ""), f"{wrapper.upstream}.{wrapper.member}"
+    try:
+        text = apply_patches(text, docs.patches.get(key))
+    except DocPatchError:
+        if docs.strict_patches:
+            raise
+    return replace(wrapper, doc=parse_docstring(text), changes=docs.changes.get(wrapper.upstream, ()))
 
 
 def _apply_overrides(wrappers: list[Wrapper], overrides: Iterable[Override]) -> list[Wrapper]:

@@ -5,6 +5,7 @@
     python -m generator history SYMBOL               added / changed / deprecated / removed in
     python -m generator drift-check                  live Keras against the pinned snapshot
     python -m generator regenerate                   snapshot the installed Keras, report its diff
+    python -m generator doc-report                   docstring word coverage, upstream doc mistakes
     python -m generator coverage                     wrappers per family, skips, gaps
     python -m generator typing-report                pyright strict, verifytypes, typed share
     python -m generator bench                        print the speed figures
@@ -70,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
 
     regenerate = commands.add_parser("regenerate", help="snapshot installed Keras, report the diff")
     regenerate.set_defaults(run=_regenerate)
+
+    doc_report = commands.add_parser("doc-report", help="docstring word coverage and upstream doc mistakes")
+    doc_report.add_argument("--release", help="stored release (default: the pinned one)")
+    doc_report.set_defaults(run=_doc_report)
 
     coverage = commands.add_parser("coverage", help="wrappers per family, skips and gaps")
     coverage.add_argument("--release", help="stored release (default: the pinned one)")
@@ -159,6 +164,15 @@ def _binding(args: argparse.Namespace):
 
     binding, _ = build(SnapshotStore(args.store), args.release or pinned_release())
     return binding
+
+
+def _doc_report(args: argparse.Namespace) -> int:
+    from generator.docstrings import doc_report, format_doc_report, load_doc_patches
+    from generator.drift import pinned_release
+
+    report = doc_report(SnapshotStore(args.store).load(args.release or pinned_release()), load_doc_patches())
+    sys.stdout.write(format_doc_report(report))
+    return 0 if report.ok else 1
 
 
 def _coverage(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.model import POSITIONAL_KINDS, Member, Parameter, Signature, Snapshot, Symbol
+from generator.model import Member, Parameter, Signature, Snapshot, Symbol
 
 Grade = Literal["breaking", "possibly-breaking", "compatible", "docs-only"]
 GRADES: tuple[Grade, ...] = ("breaking", "possibly-breaking", "compatible", "docs-only")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from generator.model import Snapshot
 from generator.overrides import Override, read_overrides
 from generator.report import render, summary_line
 from generator.store import SnapshotStore, encode_snapshot
+from generator.tomlfiles import read_toml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = REPO_ROOT / "pyproject.toml"
@@ -69,10 +69,7 @@ def pinned_release(pyproject: Path = PYPROJECT) -> str:
 def load_allowlist(file: Path) -> list[Accepted]:
     if not file.exists():
         return []
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise AllowlistError(f"{file}: {error}") from None
+    data = read_toml(file, AllowlistError)
     entries = []
     for number, raw in enumerate(data.get("accept", []), start=1):
         where = f"{file.name} entry {number}"

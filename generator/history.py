@@ -14,7 +14,8 @@ from typing import TextIO
 from rich.console import Console
 
 from generator.diff import compare_symbols
-from generator.store import SnapshotStore
+from generator.model import Snapshot, version_key
+from generator.store import SnapshotStore, encode_snapshot
 
 
 @dataclass(frozen=True)
@@ -124,3 +125,31 @@ def render_history(history: SymbolHistory, fmt: str, out: TextIO) -> None:
         console.print(f"\n[bold]{event.release}[/] {event.event}" + (f": {', '.join(event.kinds)}" if event.kinds else ""))
         for line in event.details:
             console.print(f"  - {line}")
+
+
+# Findings that do not change how a wrapper is called; left out of a wrapper's "changed in" note.
+_NOT_NOTABLE = frozenset({"docstring-changed", "implementation-moved", "mro-changed", "annotation-changed"})
+
+
+def notable_changes(store: SnapshotStore, snapshot: Snapshot) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Public path -> ((release, finding kinds), ...) for every change that alters how the symbol
+    itself is called (its methods aside), across the stored releases before `snapshot` and `snapshot` itself (stored or not)."""
+    target = version_key(snapshot.keras_version)
+    earlier = [r for r in store.releases() if version_key(r) < target]
+    own_index, _ = encode_snapshot(snapshot)
+    steps = [(r, store.index(r)) for r in earlier] + [(snapshot.keras_version, own_index)]
+    found: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for (old_release, old_index), (new_release, new_index) in zip(steps, steps[1:]):
+        for path, key in new_index.items():
+            previous = old_index.get(path)
+            if previous is None or previous == key:
+                continue
+            before = store.symbol(old_release, path)
+            now = snapshot.symbols[path] if new_release == snapshot.keras_version else store.symbol(new_release, path)
+            if before is None or now is None or before.is_alias or now.is_alias:
+                continue
+            findings = compare_symbols(before, now, old_release, new_release)
+            kinds = sorted({f.kind for f in findings if f.member is None} - _NOT_NOTABLE)
+            if kinds:
+                found.setdefault(path, []).append((new_release, tuple(kinds)))
+    return {path: tuple(changes) for path, changes in found.items()}

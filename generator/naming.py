@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import keyword
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.model import Snapshot, Symbol
+from generator.tomlfiles import read_toml
 
 DEFAULT_SPEC = Path(__file__).resolve().parent / "spec" / "naming.toml"
 
@@ -74,12 +74,7 @@ class NamingSpec:
 
 
 def load_naming_spec(path: Path = DEFAULT_SPEC) -> NamingSpec:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NamingError(f"{path}: no such naming spec") from None
-    except tomllib.TOMLDecodeError as error:
-        raise NamingError(f"{path}: {error}") from None
+    data = read_toml(path, NamingError)
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         # A misspelt table would silently drop its rules; refuse it instead.

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 
-from generator.binding import Binding, BindingSpec, build_binding, load_binding_spec
-from generator.history import added_in_all
+from generator.binding import Binding, BindingSpec, DocSources, build_binding, load_binding_spec
+from generator.docstrings import load_doc_patches
+from generator.drift import pinned_release
+from generator.history import added_in_all, notable_changes
 from generator.model import Snapshot
 from generator.naming import load_naming_spec
 from generator.overrides import read_overrides
@@ -29,8 +31,10 @@ def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, Bindin
     added_in = added_in_all(store)
     for path in snapshot.symbols:  # a release not stored yet adds what it introduces
         added_in.setdefault(path, snapshot.keras_version)
+    docs = DocSources(patches=load_doc_patches(), changes=notable_changes(store, snapshot),
+                      strict_patches=snapshot.keras_version == pinned_release())
     binding = build_binding(snapshot, spec, load_naming_spec(), added_in, snapshot_digest(snapshot),
-                            read_overrides())
+                            read_overrides(), docs)
     return binding, spec
 
 

@@ -31,6 +31,58 @@ def _docstring_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').rstrip('"').rstrip()
 
 
+_COMPOSITION = ("What the layer is composed with: None returns the layer; a Sequential model gets "
+                "the layer added and is returned; a tensor (or a list of tensors) is passed through the "
+                "layer and the output returned.")
+_SHAPE_RETURNS = {
+    "layer": "The layer when `object` is None; the model when `object` is a Sequential model; "
+             "otherwise the layer's output.",
+    "dual": "The computed value when `y_true` and `y_pred` are given; otherwise the configured object.",
+}
+_OWN_ARGS = {"y_true": "Ground truth values; with `y_pred`, the value is computed.",
+             "y_pred": "Predicted values; with `y_true`, the value is computed."}
+
+
+def _indented(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line if line.strip() else "" for line in text.strip("\n").splitlines())
+
+
+def wrapper_docstring(w: Wrapper) -> str:
+    """The Google-style docstring of a wrapper: upstream's words, our types, its history."""
+    doc = w.doc
+    described = {a.name: a.description for a in doc.args}
+    parts = [doc.summary or w.summary]
+    if doc.description:
+        parts.append(doc.description)
+    args = []
+    for p in w.params:
+        text = _COMPOSITION if (w.shape == "layer" and p.name == "object") else (
+            described.get(p.name) or _OWN_ARGS.get(p.name, ""))
+        star = "*" if p.kind == "var_positional" else "**" if p.kind == "var_keyword" else ""
+        head = f"{star}{p.name} ({p.annotation})" if not star else f"{star}{p.name}"
+        body = text.strip().splitlines() or [""]
+        args.append(f"{head}: {body[0]}".rstrip() + ("\n" + _indented("\n".join(body[1:]), 4) if len(body) > 1 else ""))
+    if args:
+        parts.append("Args:\n" + "\n".join(_indented(a, 4) for a in args))
+    returns = _SHAPE_RETURNS.get(w.shape) or doc.returns
+    if returns:
+        parts.append("Returns:\n" + _indented(returns, 4))
+    if doc.raises:
+        parts.append("Raises:\n" + "\n".join(_indented(f"{r.name}: {r.description}", 4) for r in doc.raises))
+    for title, body in (("Call arguments", "\n".join(f"{a.name}: {a.description}" for a in doc.call_args)),
+                        ("Input shape", doc.input_shape), ("Output shape", doc.output_shape),
+                        ("References", doc.references), ("Notes", doc.notes), *doc.other):
+        if body:
+            parts.append(f"{title}:\n" + _indented(body, 4))
+    history = f"Added in Keras {w.added_in}."
+    if w.changes:
+        history += " Changed in " + "; ".join(f"{release} ({', '.join(kinds)})" for release, kinds in w.changes) + "."
+    target = f"{w.upstream}.{w.member}" if w.member else w.upstream
+    parts.append(f"{history}\nWraps `{target}`.")
+    return _docstring_text("\n\n".join(parts))
+
+
 def signature(params: list[WrapperParam]) -> str:
     """A parameter list in Python source, with `/` and `*` where the parameter kinds need them."""
     parts: list[str] = []
@@ -74,6 +126,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
         extensions=["jinja2.ext.loopcontrols"],
     )
     env.filters["docstring"] = _docstring_text
+    env.filters["wrapper_docstring"] = wrapper_docstring
     env.filters["signature"] = signature
     env.filters["call_arguments"] = call_arguments
     return env

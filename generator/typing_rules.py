@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import ast
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from generator.tomlfiles import read_toml
 
 RULES_FILE = Path(__file__).resolve().parent / "spec" / "types.toml"
 
@@ -51,10 +52,7 @@ class TypeRule:
 
 @cache
 def load_rules(path: Path = RULES_FILE) -> tuple[TypeRule, ...]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise TypeRuleError(f"{path}: {error}") from None
+    data = read_toml(path, TypeRuleError)
     rules = []
     for number, raw in enumerate(data.get("rule", []), start=1):
         if "type" not in raw:

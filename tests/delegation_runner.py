@@ -19,6 +19,7 @@ import functools
 import inspect
 import json
 import os
+import random
 import re
 import sys
 import time
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests import op_samples  # noqa: E402
+from tests import op_samples
 
 # --------------------------------------------------------------------------------------
 # Comparing results
@@ -46,7 +47,7 @@ def _is_array(value: Any) -> bool:
 def _dtype_name(keras: Any, value: Any) -> str:
     try:
         return str(keras.backend.standardize_dtype(value.dtype))
-    except Exception:  # a dtype Keras does not standardize: the backend's own name
+    except (ValueError, TypeError, AttributeError):  # not a Keras dtype: the backend's name
         return str(value.dtype)
 
 
@@ -136,6 +137,20 @@ def _upstream_kwargs(function: Any, wrapper_params: list[op_samples.Param], kwar
     return renamed
 
 
+def reset_global_generators(backend: str) -> None:
+    """Reseed the global generators an op may draw from despite an explicit seed.
+
+    What ``keras.utils.set_random_seed`` does, less its ``tf.random.set_seed``: that one
+    imports TensorFlow (seconds) in every backend's process, and no op draws from it.
+    """
+    random.seed(op_samples.GLOBAL_SEED)
+    np.random.seed(op_samples.GLOBAL_SEED)
+    if backend == "torch":
+        import torch
+
+        torch.manual_seed(op_samples.GLOBAL_SEED)
+
+
 def check_op(keras: Any, name: str, wrapper: Any, path: str, params: list[op_samples.Param]) -> str:
     backend = keras.config.backend()
     to_tensor = keras.ops.convert_to_tensor
@@ -147,6 +162,7 @@ def check_op(keras: Any, name: str, wrapper: Any, path: str, params: list[op_sam
         return f"error-both: {path} cannot be resolved on keras: {_error(exc)}"
 
     def run(function: Any, upstream: bool) -> Any:
+        reset_global_generators(backend)
         args, kwargs = op_samples.build_call(name, params, to_tensor)
         if upstream:
             kwargs = _upstream_kwargs(function, params, kwargs)
@@ -180,7 +196,6 @@ def check_op(keras: Any, name: str, wrapper: Any, path: str, params: list[op_sam
     if name in op_samples.SHAPE_AND_DTYPE_ONLY:
         got, want = _shape_and_dtype(keras, got), _shape_and_dtype(keras, want)
     problem = compare(keras, got, want)
-    del backend
     return "ok" if problem is None else f"mismatch: {problem}"
 
 
@@ -228,40 +243,53 @@ def check_ops(keras: Any) -> dict[str, str]:
 
 
 def train(backend: str) -> dict[str, Any]:
-    """Fit a Sequential and a functional model built with keras3 calls only."""
+    """Fit a Sequential and a functional model built with keras3 calls only.
+
+    Seeded through the initializers (``keras3.set_random_seed`` would be the other way, but
+    ``keras.utils.set_random_seed`` imports TensorFlow on every backend); no shuffling.
+    On the numpy backend ``fit`` raises NotImplementedError, which is recorded.
+    """
     from keras3 import (
+        initializer_glorot_uniform,
         keras_input,
         keras_model,
         keras_model_sequential,
         layer_dense,
         loss_mean_squared_error,
         optimizer_adam,
-        set_random_seed,
     )
 
-    set_random_seed(1234)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 4)).astype("float32")
     y = (x @ np.array([[1.0], [-2.0], [0.5], [3.0]], dtype="float32") + 0.25).astype("float32")
 
+    def dense(object: Any, units: int, seed: int, activation: str | None = None) -> Any:
+        return layer_dense(
+            object,
+            units=units,
+            activation=activation,
+            kernel_initializer=initializer_glorot_uniform(seed=seed),
+        )
+
     sequential = keras_model_sequential()
-    sequential = layer_dense(sequential, units=8, activation="relu")
-    sequential = layer_dense(sequential, units=1)
+    sequential = dense(sequential, 8, seed=1, activation="relu")
+    sequential = dense(sequential, 1, seed=2)
 
     inputs = keras_input(shape=(4,))
-    hidden = layer_dense(inputs, units=8, activation="tanh")
-    outputs = layer_dense(hidden, units=1)
+    outputs = dense(dense(inputs, 8, seed=3, activation="tanh"), 1, seed=4)
     functional = keras_model(inputs=inputs, outputs=outputs)
 
     result: dict[str, Any] = {}
     for label, model in (("sequential", sequential), ("functional", functional)):
         model.compile(optimizer=optimizer_adam(learning_rate=0.05), loss=loss_mean_squared_error())
+        entry: dict[str, Any] = {"model_class": type(model).__name__}
         try:
             history = model.fit(x, y, epochs=5, batch_size=16, verbose=0, shuffle=False)
         except NotImplementedError as exc:
-            result[label] = {"fit_error": _error(exc)}
-            continue
-        result[label] = {"loss": [float(v) for v in history.history["loss"]]}
+            entry["fit_error"] = _error(exc)
+        else:
+            entry["loss"] = [float(v) for v in history.history["loss"]]
+        result[label] = entry
     del backend
     return result
 
@@ -272,16 +300,15 @@ def train(backend: str) -> dict[str, Any]:
 
 
 def switch() -> dict[str, Any]:
-    """Same wrapper function objects, called after each switch jax -> torch -> tf -> numpy."""
+    """Same wrapper function objects, called after each switch jax -> torch -> tf -> numpy.
+
+    Starts with Keras not imported (no KERAS_BACKEND): the first use_backend imports it.
+    """
     import keras3
     from keras3 import layer_dense, op_add, op_image_resize
 
-    expected_type = {
-        "jax": "jaxlib",
-        "torch": "torch",
-        "tensorflow": "tensorflow",
-        "numpy": "numpy",
-    }
+    originals = (op_add, op_image_resize, layer_dense)
+    expected_type = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow", "numpy": "numpy"}
     out: dict[str, Any] = {}
     for backend in ("jax", "torch", "tensorflow", "numpy"):
         keras3.use_backend(backend)
@@ -289,19 +316,25 @@ def switch() -> dict[str, Any]:
         total = op_add(np.ones((2, 3), "float32"), np.full((2, 3), 2.0, "float32"))
         resized = op_image_resize(np.ones((1, 4, 4, 3), "float32"), (2, 2))
         layer = layer_dense(units=2)
-        dense_out = layer(np.ones((1, 3), "float32"))
+        dense_out = layer_dense(np.ones((1, 3), "float32"), units=2)
         out[backend] = {
             "active": keras3.backend(),
-            "add_type": f"{type(total).__module__}.{type(total).__qualname__}",
+            "same_objects": (keras3.op_add, keras3.op_image_resize, keras3.layer_dense)
+            == originals,
+            "add_type": _type_name(total),
             "add_value": np.asarray(keras.ops.convert_to_numpy(total)).tolist(),
-            "resize_type": f"{type(resized).__module__}.{type(resized).__qualname__}",
+            "resize_type": _type_name(resized),
             "resize_shape": list(resized.shape),
-            "layer_module": type(layer).__module__,
             "layer_is_current_dense": isinstance(layer, keras.layers.Dense),
-            "dense_out_type": f"{type(dense_out).__module__}.{type(dense_out).__qualname__}",
+            "dense_out_type": _type_name(dense_out),
+            "dense_out_shape": list(dense_out.shape),
             "expected_type_prefix": expected_type[backend],
         }
     return out
+
+
+def _type_name(value: Any) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
 
 
 def main() -> None:

@@ -52,7 +52,21 @@ __all__ = [
 def activation_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
     """Continuously Differentiable Exponential Linear Unit.
 
-    Wraps `keras.activations.celu`, added in Keras 3.7.0.
+    The CeLU activation function is defined as:
+
+    `celu(x) = alpha * (exp(x / alpha) - 1) for x < 0`,`celu(x) = x for x >= 0`.
+
+    where `alpha` is a scaling parameter that controls the activation's shape.
+
+    Args:
+        x (TensorLike): Input tensor.
+        alpha (TensorLike): The α value for the CeLU formulation. Defaults to `1.0`.
+
+    References:
+        - [Barron, J. T., 2017](https://arxiv.org/abs/1704.07483)
+
+    Added in Keras 3.7.0.
+    Wraps `keras.activations.celu`.
     """
     return _activation_celu(x, alpha)
 
@@ -65,7 +79,12 @@ def activation_deserialize(
 ) -> Any:
     """Return a Keras activation function via its config.
 
-    Wraps `keras.activations.deserialize`, added in Keras 3.0.0.
+    Args:
+        config (Mapping[str, Any]):
+        custom_objects (Mapping[str, Any] | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.deserialize`.
     """
     return _activation_deserialize(config, custom_objects)
 
@@ -78,7 +97,29 @@ _activation_deserialize = bind(
 def activation_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
     """Exponential Linear Unit.
 
-    Wraps `keras.activations.elu`, added in Keras 3.0.0.
+    The exponential linear unit (ELU) with `alpha > 0` is defined as:
+
+    - `x` if `x > 0`
+    - alpha * `exp(x) - 1` if `x < 0`
+
+    ELUs have negative values which pushes the mean of the activations
+    closer to zero.
+
+    Mean activations that are closer to zero enable faster learning as they
+    bring the gradient closer to the natural gradient.
+    ELUs saturate to a negative value when the argument gets smaller.
+    Saturation means a small derivative which decreases the variation
+    and the information that is propagated to the next layer.
+
+    Args:
+        x (TensorLike): Input tensor.
+        alpha (TensorLike): A scalar, slope of positive section. Defaults to `1.0`.
+
+    References:
+        - [Clevert et al., 2016](https://arxiv.org/abs/1511.07289)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.elu`.
     """
     return _activation_elu(x, alpha)
 
@@ -89,7 +130,11 @@ _activation_elu = bind(globals(), "_activation_elu", "keras.activations.elu", "3
 def activation_exponential(x: TensorLike) -> Any:
     """Exponential activation function.
 
-    Wraps `keras.activations.exponential`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.exponential`.
     """
     return _activation_exponential(x)
 
@@ -102,7 +147,23 @@ _activation_exponential = bind(
 def activation_gelu(x: TensorLike, approximate: bool = False) -> Any:
     """Gaussian error linear unit (GELU) activation function.
 
-    Wraps `keras.activations.gelu`, added in Keras 3.0.0.
+    The Gaussian error linear unit (GELU) is defined as:
+
+    `gelu(x) = x * P(X <= x)` where `P(X) ~ N(0, 1)`,
+    i.e. `gelu(x) = 0.5 * x * (1 + erf(x / sqrt(2)))`.
+
+    GELU weights inputs by their value, rather than gating
+    inputs by their sign as in ReLU.
+
+    Args:
+        x (TensorLike): Input tensor.
+        approximate (bool): A `bool`, whether to enable approximation.
+
+    References:
+        - [Hendrycks et al., 2016](https://arxiv.org/abs/1606.08415)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.gelu`.
     """
     return _activation_gelu(x, approximate)
 
@@ -113,7 +174,11 @@ _activation_gelu = bind(globals(), "_activation_gelu", "keras.activations.gelu",
 def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieve a Keras activation function via an identifier.
 
-    Wraps `keras.activations.get`, added in Keras 3.0.0.
+    Args:
+        identifier (str | Mapping[str, Any] | Callable[..., Any]):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.get`.
     """
     return _activation_get(identifier)
 
@@ -124,7 +189,21 @@ _activation_get = bind(globals(), "_activation_get", "keras.activations.get", "3
 def activation_glu(x: TensorLike, axis: Axis = -1) -> Any:
     """Gated Linear Unit (GLU) activation function.
 
-    Wraps `keras.activations.glu`, added in Keras 3.7.0.
+    The GLU activation function is defined as:
+
+    `glu(x) = a * sigmoid(b)`,
+
+    where `x` is split into two equal parts `a` and `b` along the given axis.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): The axis along which to split the input tensor. Defaults to `-1`.
+
+    References:
+        - [Dauphin et al., 2017](https://arxiv.org/abs/1612.08083)
+
+    Added in Keras 3.7.0.
+    Wraps `keras.activations.glu`.
     """
     return _activation_glu(x, axis)
 
@@ -135,7 +214,17 @@ _activation_glu = bind(globals(), "_activation_glu", "keras.activations.glu", "3
 def activation_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
     """Hard Shrink activation function.
 
-    Wraps `keras.activations.hard_shrink`, added in Keras 3.7.0.
+    It is defined as:
+
+    `hard_shrink(x) = x` if `|x| > threshold`,
+    `hard_shrink(x) = 0` otherwise.
+
+    Args:
+        x (TensorLike): Input tensor.
+        threshold (TensorLike): Threshold value. Defaults to 0.5.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.activations.hard_shrink`.
     """
     return _activation_hard_shrink(x, threshold)
 
@@ -148,7 +237,23 @@ _activation_hard_shrink = bind(
 def activation_hard_sigmoid(x: TensorLike) -> Any:
     """Hard sigmoid activation function.
 
-    Wraps `keras.activations.hard_sigmoid`, added in Keras 3.0.0.
+    The hard sigmoid activation is defined as:
+
+    - `0` if `if x <= -3`
+    - `1` if `x >= 3`
+    - `(x/6) + 0.5` if `-3 < x < 3`
+
+    It's a faster, piecewise linear approximation
+    of the sigmoid activation.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    References:
+        - [Wikipedia "Hard sigmoid"](https://en.wikipedia.org/wiki/Hard_sigmoid)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.hard_sigmoid`.
     """
     return _activation_hard_sigmoid(x)
 
@@ -161,7 +266,22 @@ _activation_hard_sigmoid = bind(
 def activation_hard_silu(x: TensorLike) -> Any:
     """Hard SiLU activation function, also known as Hard Swish.
 
-    Wraps `keras.activations.hard_silu`, added in Keras 3.0.1.
+    It is defined as:
+
+    - `0` if `if x < -3`
+    - `x` if `x > 3`
+    - `x * (x + 3) / 6` if `-3 <= x <= 3`
+
+    It's a faster, piecewise linear approximation of the silu activation.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    References:
+        - [A Howard, 2019](https://arxiv.org/abs/1905.02244)
+
+    Added in Keras 3.0.1.
+    Wraps `keras.activations.hard_silu`.
     """
     return _activation_hard_silu(x)
 
@@ -174,7 +294,16 @@ _activation_hard_silu = bind(
 def activation_hard_tanh(x: TensorLike) -> Any:
     """HardTanh activation function.
 
-    Wraps `keras.activations.hard_tanh`, added in Keras 3.7.0.
+    It is defined as:
+    `hard_tanh(x) = -1 for x < -1`,
+    `hard_tanh(x) = x for -1 <= x <= 1`,
+    `hard_tanh(x) = 1 for x > 1`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.activations.hard_tanh`.
     """
     return _activation_hard_tanh(x)
 
@@ -187,7 +316,13 @@ _activation_hard_tanh = bind(
 def activation_leaky_relu(x: TensorLike, negative_slope: float | TensorLike = 0.2) -> Any:
     """Leaky relu activation function.
 
-    Wraps `keras.activations.leaky_relu`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        negative_slope (float | TensorLike): A `float` that controls the slope
+            for values lower than the threshold.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.leaky_relu`.
     """
     return _activation_leaky_relu(x, negative_slope)
 
@@ -200,7 +335,14 @@ _activation_leaky_relu = bind(
 def activation_linear(x: TensorLike) -> Any:
     """Linear activation function (pass-through).
 
-    Wraps `keras.activations.linear`, added in Keras 3.0.0.
+    A "linear" activation is an identity function:
+    it returns the input, unmodified.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.linear`.
     """
     return _activation_linear(x)
 
@@ -211,7 +353,13 @@ _activation_linear = bind(globals(), "_activation_linear", "keras.activations.li
 def activation_log_sigmoid(x: TensorLike) -> Any:
     """Logarithm of the sigmoid activation function.
 
-    Wraps `keras.activations.log_sigmoid`, added in Keras 3.7.0.
+    It is defined as `f(x) = log(1 / (1 + exp(-x)))`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.activations.log_sigmoid`.
     """
     return _activation_log_sigmoid(x)
 
@@ -224,7 +372,16 @@ _activation_log_sigmoid = bind(
 def activation_log_softmax(x: TensorLike, axis: Axis = -1) -> Any:
     """Log-Softmax activation function.
 
-    Wraps `keras.activations.log_softmax`, added in Keras 3.0.0.
+    Each input vector is handled independently.
+    The `axis` argument sets which axis of the input the function
+    is applied along.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): Integer, axis along which the softmax is applied.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.log_softmax`.
     """
     return _activation_log_softmax(x, axis)
 
@@ -237,7 +394,22 @@ _activation_log_softmax = bind(
 def activation_mish(x: TensorLike) -> Any:
     """Mish activation function.
 
-    Wraps `keras.activations.mish`, added in Keras 3.0.0.
+    It is defined as:
+
+    `mish(x) = x * tanh(softplus(x))`
+
+    where `softplus` is defined as:
+
+    `softplus(x) = log(exp(x) + 1)`
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    References:
+        - [Misra, 2019](https://arxiv.org/abs/1908.08681)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.mish`.
     """
     return _activation_mish(x)
 
@@ -253,7 +425,27 @@ def activation_relu(
 ) -> Any:
     """Applies the rectified linear unit activation function.
 
-    Wraps `keras.activations.relu`, added in Keras 3.0.0.
+    With default values, this returns the standard ReLU activation:
+    `max(x, 0)`, the element-wise maximum of 0 and the input tensor.
+
+    Modifying default parameters allows you to use non-zero thresholds,
+    change the max value of the activation,
+    and to use a non-zero multiple of the input for values below the threshold.
+
+    Args:
+        x (TensorLike): Input tensor.
+        negative_slope (float | TensorLike): A `float` that controls the slope
+            for values lower than the threshold.
+        max_value (TensorLike | None): A `float` that sets the saturation threshold (the largest
+            value the function will return).
+        threshold (TensorLike): A `float` giving the threshold value of the activation
+            function below which values will be damped or set to zero.
+
+    Returns:
+        A tensor with the same shape and dtype as input `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.relu`.
     """
     return _activation_relu(x, negative_slope, max_value, threshold)
 
@@ -264,7 +456,13 @@ _activation_relu = bind(globals(), "_activation_relu", "keras.activations.relu",
 def activation_relu6(x: TensorLike) -> Any:
     """Relu6 activation function.
 
-    Wraps `keras.activations.relu6`, added in Keras 3.0.0.
+    It's the ReLU function, but truncated to a maximum value of 6.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.relu6`.
     """
     return _activation_relu6(x)
 
@@ -275,7 +473,39 @@ _activation_relu6 = bind(globals(), "_activation_relu6", "keras.activations.relu
 def activation_selu(x: TensorLike) -> Any:
     """Scaled Exponential Linear Unit (SELU).
 
-    Wraps `keras.activations.selu`, added in Keras 3.0.0.
+    The Scaled Exponential Linear Unit (SELU) activation function is defined as:
+
+    - `scale * x` if `x > 0`
+    - `scale * alpha * (exp(x) - 1)` if `x < 0`
+
+    where `alpha` and `scale` are pre-defined constants
+    (`alpha=1.67326324` and `scale=1.05070098`).
+
+    Basically, the SELU activation function multiplies `scale` (> 1) with the
+    output of the `keras.activations.elu` function to ensure a slope larger
+    than one for positive inputs.
+
+    The values of `alpha` and `scale` are
+    chosen so that the mean and variance of the inputs are preserved
+    between two consecutive layers as long as the weights are initialized
+    correctly (see `keras.initializers.LecunNormal` initializer)
+    and the number of input units is "large enough"
+    (see reference paper for more information).
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    References:
+        - [Klambauer et al., 2017](https://arxiv.org/abs/1706.02515)
+
+    Notes:
+        - To be used together with the
+            `keras.initializers.LecunNormal` initializer.
+        - To be used together with the dropout variant
+            `keras.layers.AlphaDropout` (rather than regular dropout).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.selu`.
     """
     return _activation_selu(x)
 
@@ -286,7 +516,11 @@ _activation_selu = bind(globals(), "_activation_selu", "keras.activations.selu",
 def activation_serialize(activation: ActivationLike) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.activations.serialize`, added in Keras 3.0.0.
+    Args:
+        activation (ActivationLike):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.serialize`.
     """
     return _activation_serialize(activation)
 
@@ -299,7 +533,21 @@ _activation_serialize = bind(
 def activation_sigmoid(x: TensorLike) -> Any:
     """Sigmoid activation function.
 
-    Wraps `keras.activations.sigmoid`, added in Keras 3.0.0.
+    It is defined as: `sigmoid(x) = 1 / (1 + exp(-x))`.
+
+    For small values (<-5),
+    `sigmoid` returns a value close to zero, and for large values (>5)
+    the result of the function gets close to 1.
+
+    Sigmoid is equivalent to a 2-element softmax, where the second element is
+    assumed to be zero. The sigmoid function always returns a value between
+    0 and 1.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.sigmoid`.
     """
     return _activation_sigmoid(x)
 
@@ -310,7 +558,20 @@ _activation_sigmoid = bind(globals(), "_activation_sigmoid", "keras.activations.
 def activation_silu(x: TensorLike) -> Any:
     """Swish (or Silu) activation function.
 
-    Wraps `keras.activations.silu`, added in Keras 3.0.0.
+    It is defined as: `swish(x) = x * sigmoid(x)`.
+
+    The Swish (or Silu) activation function is a smooth,
+    non-monotonic function that is unbounded above and
+    bounded below.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    References:
+        - [Ramachandran et al., 2017](https://arxiv.org/abs/1710.05941)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.silu`.
     """
     return _activation_silu(x)
 
@@ -321,7 +582,18 @@ _activation_silu = bind(globals(), "_activation_silu", "keras.activations.silu",
 def activation_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
     """Soft Shrink activation function.
 
-    Wraps `keras.activations.soft_shrink`, added in Keras 3.7.0.
+    It is defined as:
+
+    `soft_shrink(x) = x - threshold` if `x > threshold`,
+    `soft_shrink(x) = x + threshold` if `x < -threshold`,
+    `soft_shrink(x) = 0` otherwise.
+
+    Args:
+        x (TensorLike): Input tensor.
+        threshold (TensorLike): Threshold value. Defaults to 0.5.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.activations.soft_shrink`.
     """
     return _activation_soft_shrink(x, threshold)
 
@@ -334,7 +606,27 @@ _activation_soft_shrink = bind(
 def activation_softmax(x: TensorLike, axis: Axis = -1) -> Any:
     """Softmax converts a vector of values to a probability distribution.
 
-    Wraps `keras.activations.softmax`, added in Keras 3.0.0.
+    The elements of the output vector are in range `[0, 1]` and sum to 1.
+
+    Each input vector is handled independently.
+    The `axis` argument sets which axis of the input the function
+    is applied along.
+
+    Softmax is often used as the activation for the last
+    layer of a classification network because the result could be interpreted as
+    a probability distribution.
+
+    The softmax of each vector x is computed as
+    `exp(x) / sum(exp(x))`.
+
+    The input values in are the log-odds of the resulting probability.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): Integer, axis along which the softmax is applied.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.softmax`.
     """
     return _activation_softmax(x, axis)
 
@@ -345,7 +637,13 @@ _activation_softmax = bind(globals(), "_activation_softmax", "keras.activations.
 def activation_softplus(x: TensorLike) -> Any:
     """Softplus activation function.
 
-    Wraps `keras.activations.softplus`, added in Keras 3.0.0.
+    It is defined as: `softplus(x) = log(exp(x) + 1)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.softplus`.
     """
     return _activation_softplus(x)
 
@@ -358,7 +656,13 @@ _activation_softplus = bind(
 def activation_softsign(x: TensorLike) -> Any:
     """Softsign activation function.
 
-    Wraps `keras.activations.softsign`, added in Keras 3.0.0.
+    Softsign is defined as: `softsign(x) = x / (abs(x) + 1)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.softsign`.
     """
     return _activation_softsign(x)
 
@@ -371,7 +675,17 @@ _activation_softsign = bind(
 def activation_sparse_plus(x: TensorLike) -> Any:
     """SparsePlus activation function.
 
-    Wraps `keras.activations.sparse_plus`, added in Keras 3.8.0.
+    SparsePlus is defined as:
+
+    `sparse_plus(x) = 0` for `x <= -1`.
+    `sparse_plus(x) = (1/4) * (x + 1)^2` for `-1 < x < 1`.
+    `sparse_plus(x) = x` for `x >= 1`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.activations.sparse_plus`.
     """
     return _activation_sparse_plus(x)
 
@@ -384,7 +698,20 @@ _activation_sparse_plus = bind(
 def activation_sparse_sigmoid(x: TensorLike) -> Any:
     """Sparse sigmoid activation function.
 
-    Wraps `keras.activations.sparse_sigmoid`, added in Keras 3.10.0.
+    It is defined as
+
+    `f(x) = 0` for `x <= -1`,
+    `f(x) = 0.5 * (x + 1)` for `-1 < x < 1`,
+    `f(x) = 1` for `x >= 1`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    References:
+        - [M. Blondel, A. F. T. Martins, V. Niculae, 2019](https://arxiv.org/pdf/1901.02324)
+
+    Added in Keras 3.10.0.
+    Wraps `keras.activations.sparse_sigmoid`.
     """
     return _activation_sparse_sigmoid(x)
 
@@ -397,7 +724,24 @@ _activation_sparse_sigmoid = bind(
 def activation_sparsemax(x: TensorLike, axis: Axis = -1) -> Any:
     """Sparsemax activation function.
 
-    Wraps `keras.activations.sparsemax`, added in Keras 3.8.0.
+    For each batch `i`, and class `j`,
+    sparsemax activation function is defined as:
+
+    `sparsemax(x)[i, j] = max(x[i, j] - τ(x[i, :]), 0).`
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): `int`, axis along which the sparsemax operation is applied.
+
+    Returns:
+        A tensor, output of sparsemax transformation. Has the same type and
+        shape as `x`.
+
+    References:
+        - [Martins et.al., 2016](https://arxiv.org/abs/1602.02068)
+
+    Added in Keras 3.8.0.
+    Wraps `keras.activations.sparsemax`.
     """
     return _activation_sparsemax(x, axis)
 
@@ -410,7 +754,21 @@ _activation_sparsemax = bind(
 def activation_squareplus(x: TensorLike, b: TensorLike = 4) -> Any:
     """Squareplus activation function.
 
-    Wraps `keras.activations.squareplus`, added in Keras 3.7.0.
+    The Squareplus activation function is defined as:
+
+    `f(x) = (x + sqrt(x^2 + b)) / 2`
+
+    Where `b` is a smoothness parameter.
+
+    Args:
+        x (TensorLike): Input tensor.
+        b (TensorLike): Smoothness parameter. Defaults to 4.
+
+    References:
+        - [Ramachandran et al., 2021](https://arxiv.org/abs/2112.11687)
+
+    Added in Keras 3.7.0.
+    Wraps `keras.activations.squareplus`.
     """
     return _activation_squareplus(x, b)
 
@@ -423,7 +781,15 @@ _activation_squareplus = bind(
 def activation_tanh(x: TensorLike) -> Any:
     """Hyperbolic tangent activation function.
 
-    Wraps `keras.activations.tanh`, added in Keras 3.0.0.
+    It is defined as:
+    `tanh(x) = sinh(x) / cosh(x)`, i.e.
+    `tanh(x) = ((exp(x) - exp(-x)) / (exp(x) + exp(-x)))`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.activations.tanh`.
     """
     return _activation_tanh(x)
 
@@ -434,7 +800,15 @@ _activation_tanh = bind(globals(), "_activation_tanh", "keras.activations.tanh",
 def activation_tanh_shrink(x: TensorLike) -> Any:
     """Tanh shrink activation function.
 
-    Wraps `keras.activations.tanh_shrink`, added in Keras 3.7.0.
+    It is defined as:
+
+    `f(x) = x - tanh(x)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.activations.tanh_shrink`.
     """
     return _activation_tanh_shrink(x)
 
@@ -447,7 +821,18 @@ _activation_tanh_shrink = bind(
 def activation_threshold(x: TensorLike, threshold: TensorLike, default_value: Any) -> Any:
     """Threshold activation function.
 
-    Wraps `keras.activations.threshold`, added in Keras 3.8.0.
+    It is defined as:
+
+    `threshold(x) = x` if `x > threshold`,
+    `threshold(x) = default_value` otherwise.
+
+    Args:
+        x (TensorLike): Input tensor.
+        threshold (TensorLike): The value that decides when to retain or replace x.
+        default_value (Any): Value to assign when `x <= threshold`.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.activations.threshold`.
     """
     return _activation_threshold(x, threshold, default_value)
 

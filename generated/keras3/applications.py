@@ -101,7 +101,75 @@ def application_convnext_base(
 ) -> Any:
     """Instantiates the ConvNeXtBase architecture.
 
-    Wraps `keras.applications.convnext.ConvNeXtBase`, added in Keras 3.0.0.
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    The `base`, `large`, and `xlarge` models were first pre-trained on the
+    ImageNet-21k dataset and then fine-tuned on the ImageNet-1k dataset. The
+    pre-trained parameters of the models were assembled from the
+    [official repository](https://github.com/facebookresearch/ConvNeXt). To get a
+    sense of how these parameters were converted to Keras compatible parameters,
+    please refer to
+    [this repository](https://github.com/sayakpaul/keras-convnext-conversion).
+
+    When calling the `summary()` method after instantiating a ConvNeXt model,
+    prefer setting the `expand_nested` argument `summary()` to `True` to better
+    investigate the instantiated model.
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        include_preprocessing (bool):
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
+            file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+            the 4D tensor output of the last convolutional layer.
+            - `avg` means that global average pooling
+            will be applied to the output of the
+            last convolutional layer, and thus
+            the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+            be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [A ConvNet for the 2020s](https://arxiv.org/abs/2201.03545)
+        (CVPR 2022)
+
+    Notes:
+        Each Keras Application expects a specific kind of input preprocessing.
+        For ConvNeXt, preprocessing is included in the model using a `Normalization`
+        layer.  ConvNeXt models expect their inputs to be float or uint8 tensors of
+        pixels with values in the [0-255] range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved, parameter-removed).
+    Wraps `keras.applications.convnext.ConvNeXtBase`.
     """
     return _application_convnext_base(
         include_top,
@@ -124,7 +192,21 @@ _application_convnext_base = bind(
 def application_convnext_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.convnext.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.convnext.decode_predictions`.
     """
     return _application_convnext_decode_predictions(preds, top)
 
@@ -150,7 +232,75 @@ def application_convnext_large(
 ) -> Any:
     """Instantiates the ConvNeXtLarge architecture.
 
-    Wraps `keras.applications.convnext.ConvNeXtLarge`, added in Keras 3.0.0.
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    The `base`, `large`, and `xlarge` models were first pre-trained on the
+    ImageNet-21k dataset and then fine-tuned on the ImageNet-1k dataset. The
+    pre-trained parameters of the models were assembled from the
+    [official repository](https://github.com/facebookresearch/ConvNeXt). To get a
+    sense of how these parameters were converted to Keras compatible parameters,
+    please refer to
+    [this repository](https://github.com/sayakpaul/keras-convnext-conversion).
+
+    When calling the `summary()` method after instantiating a ConvNeXt model,
+    prefer setting the `expand_nested` argument `summary()` to `True` to better
+    investigate the instantiated model.
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        include_preprocessing (bool):
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
+            file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+            the 4D tensor output of the last convolutional layer.
+            - `avg` means that global average pooling
+            will be applied to the output of the
+            last convolutional layer, and thus
+            the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+            be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [A ConvNet for the 2020s](https://arxiv.org/abs/2201.03545)
+        (CVPR 2022)
+
+    Notes:
+        Each Keras Application expects a specific kind of input preprocessing.
+        For ConvNeXt, preprocessing is included in the model using a `Normalization`
+        layer.  ConvNeXt models expect their inputs to be float or uint8 tensors of
+        pixels with values in the [0-255] range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved, parameter-removed).
+    Wraps `keras.applications.convnext.ConvNeXtLarge`.
     """
     return _application_convnext_large(
         include_top,
@@ -175,7 +325,23 @@ def application_convnext_preprocess_input(
 ) -> Any:
     """A placeholder method for backward compatibility.
 
-    Wraps `keras.applications.convnext.preprocess_input`, added in Keras 3.0.0.
+    The preprocessing logic has been included in the convnext model
+    implementation. Users are no longer required to call this method to
+    normalize the input data. This method does nothing and only kept as a
+    placeholder to align the API surface between old and new version of model.
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a tensor.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. Defaults to
+            None, in which case the global setting
+            `keras.backend.image_data_format()` is used
+            (unless you changed it, it defaults to `"channels_last"`).{mode}
+
+    Returns:
+        Unchanged `numpy.array` or tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.convnext.preprocess_input`.
     """
     return _application_convnext_preprocess_input(x, data_format)
 
@@ -201,7 +367,75 @@ def application_convnext_small(
 ) -> Any:
     """Instantiates the ConvNeXtSmall architecture.
 
-    Wraps `keras.applications.convnext.ConvNeXtSmall`, added in Keras 3.0.0.
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    The `base`, `large`, and `xlarge` models were first pre-trained on the
+    ImageNet-21k dataset and then fine-tuned on the ImageNet-1k dataset. The
+    pre-trained parameters of the models were assembled from the
+    [official repository](https://github.com/facebookresearch/ConvNeXt). To get a
+    sense of how these parameters were converted to Keras compatible parameters,
+    please refer to
+    [this repository](https://github.com/sayakpaul/keras-convnext-conversion).
+
+    When calling the `summary()` method after instantiating a ConvNeXt model,
+    prefer setting the `expand_nested` argument `summary()` to `True` to better
+    investigate the instantiated model.
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        include_preprocessing (bool):
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
+            file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+            the 4D tensor output of the last convolutional layer.
+            - `avg` means that global average pooling
+            will be applied to the output of the
+            last convolutional layer, and thus
+            the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+            be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [A ConvNet for the 2020s](https://arxiv.org/abs/2201.03545)
+        (CVPR 2022)
+
+    Notes:
+        Each Keras Application expects a specific kind of input preprocessing.
+        For ConvNeXt, preprocessing is included in the model using a `Normalization`
+        layer.  ConvNeXt models expect their inputs to be float or uint8 tensors of
+        pixels with values in the [0-255] range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved, parameter-removed).
+    Wraps `keras.applications.convnext.ConvNeXtSmall`.
     """
     return _application_convnext_small(
         include_top,
@@ -234,7 +468,75 @@ def application_convnext_tiny(
 ) -> Any:
     """Instantiates the ConvNeXtTiny architecture.
 
-    Wraps `keras.applications.convnext.ConvNeXtTiny`, added in Keras 3.0.0.
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    The `base`, `large`, and `xlarge` models were first pre-trained on the
+    ImageNet-21k dataset and then fine-tuned on the ImageNet-1k dataset. The
+    pre-trained parameters of the models were assembled from the
+    [official repository](https://github.com/facebookresearch/ConvNeXt). To get a
+    sense of how these parameters were converted to Keras compatible parameters,
+    please refer to
+    [this repository](https://github.com/sayakpaul/keras-convnext-conversion).
+
+    When calling the `summary()` method after instantiating a ConvNeXt model,
+    prefer setting the `expand_nested` argument `summary()` to `True` to better
+    investigate the instantiated model.
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        include_preprocessing (bool):
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
+            file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+            the 4D tensor output of the last convolutional layer.
+            - `avg` means that global average pooling
+            will be applied to the output of the
+            last convolutional layer, and thus
+            the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+            be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [A ConvNet for the 2020s](https://arxiv.org/abs/2201.03545)
+        (CVPR 2022)
+
+    Notes:
+        Each Keras Application expects a specific kind of input preprocessing.
+        For ConvNeXt, preprocessing is included in the model using a `Normalization`
+        layer.  ConvNeXt models expect their inputs to be float or uint8 tensors of
+        pixels with values in the [0-255] range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved, parameter-removed).
+    Wraps `keras.applications.convnext.ConvNeXtTiny`.
     """
     return _application_convnext_tiny(
         include_top,
@@ -267,7 +569,75 @@ def application_convnext_xlarge(
 ) -> Any:
     """Instantiates the ConvNeXtXLarge architecture.
 
-    Wraps `keras.applications.convnext.ConvNeXtXLarge`, added in Keras 3.0.0.
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    The `base`, `large`, and `xlarge` models were first pre-trained on the
+    ImageNet-21k dataset and then fine-tuned on the ImageNet-1k dataset. The
+    pre-trained parameters of the models were assembled from the
+    [official repository](https://github.com/facebookresearch/ConvNeXt). To get a
+    sense of how these parameters were converted to Keras compatible parameters,
+    please refer to
+    [this repository](https://github.com/sayakpaul/keras-convnext-conversion).
+
+    When calling the `summary()` method after instantiating a ConvNeXt model,
+    prefer setting the `expand_nested` argument `summary()` to `True` to better
+    investigate the instantiated model.
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        include_preprocessing (bool):
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
+            file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+            the 4D tensor output of the last convolutional layer.
+            - `avg` means that global average pooling
+            will be applied to the output of the
+            last convolutional layer, and thus
+            the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+            be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [A ConvNet for the 2020s](https://arxiv.org/abs/2201.03545)
+        (CVPR 2022)
+
+    Notes:
+        Each Keras Application expects a specific kind of input preprocessing.
+        For ConvNeXt, preprocessing is included in the model using a `Normalization`
+        layer.  ConvNeXt models expect their inputs to be float or uint8 tensors of
+        pixels with values in the [0-255] range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved, parameter-removed).
+    Wraps `keras.applications.convnext.ConvNeXtXLarge`.
     """
     return _application_convnext_xlarge(
         include_top,
@@ -299,7 +669,63 @@ def application_densenet121(
 ) -> Any:
     """Instantiates the Densenet121 architecture.
 
-    Wraps `keras.applications.densenet.DenseNet121`, added in Keras 3.0.0.
+    Optionally loads weights pre-trained on ImageNet.
+    Note that the data format convention used by the model is
+    the one specified in your Keras config at `~/.keras/keras.json`.
+
+    Args:
+        include_top (bool): whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            input_tensor: optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_tensor (TensorLike | None):
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified
+            if `include_top` is False (otherwise the input shape
+            has to be `(224, 224, 3)` (with `'channels_last'` data format)
+            or `(3, 224, 224)` (with `'channels_first'` data format).
+            It should have exactly 3 inputs channels,
+            and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000.
+        classifier_activation (ActivationLike): A `str` or callable.
+            The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits
+            of the "top" layer. When loading pretrained weights,
+            `classifier_activation` can only be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Keras model instance.
+
+    References:
+        - [Densely Connected Convolutional Networks](
+            https://arxiv.org/abs/1608.06993) (CVPR 2017)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For DenseNet, call `keras.applications.densenet.preprocess_input`
+        on your inputs before passing them to the model.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.densenet.DenseNet121`.
     """
     return _application_densenet121(
         include_top,
@@ -330,7 +756,63 @@ def application_densenet169(
 ) -> Any:
     """Instantiates the Densenet169 architecture.
 
-    Wraps `keras.applications.densenet.DenseNet169`, added in Keras 3.0.0.
+    Optionally loads weights pre-trained on ImageNet.
+    Note that the data format convention used by the model is
+    the one specified in your Keras config at `~/.keras/keras.json`.
+
+    Args:
+        include_top (bool): whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            input_tensor: optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_tensor (TensorLike | None):
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified
+            if `include_top` is False (otherwise the input shape
+            has to be `(224, 224, 3)` (with `'channels_last'` data format)
+            or `(3, 224, 224)` (with `'channels_first'` data format).
+            It should have exactly 3 inputs channels,
+            and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000.
+        classifier_activation (ActivationLike): A `str` or callable.
+            The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits
+            of the "top" layer. When loading pretrained weights,
+            `classifier_activation` can only be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Keras model instance.
+
+    References:
+        - [Densely Connected Convolutional Networks](
+            https://arxiv.org/abs/1608.06993) (CVPR 2017)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For DenseNet, call `keras.applications.densenet.preprocess_input`
+        on your inputs before passing them to the model.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.densenet.DenseNet169`.
     """
     return _application_densenet169(
         include_top,
@@ -361,7 +843,63 @@ def application_densenet201(
 ) -> Any:
     """Instantiates the Densenet201 architecture.
 
-    Wraps `keras.applications.densenet.DenseNet201`, added in Keras 3.0.0.
+    Optionally loads weights pre-trained on ImageNet.
+    Note that the data format convention used by the model is
+    the one specified in your Keras config at `~/.keras/keras.json`.
+
+    Args:
+        include_top (bool): whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            input_tensor: optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_tensor (TensorLike | None):
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified
+            if `include_top` is False (otherwise the input shape
+            has to be `(224, 224, 3)` (with `'channels_last'` data format)
+            or `(3, 224, 224)` (with `'channels_first'` data format).
+            It should have exactly 3 inputs channels,
+            and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000.
+        classifier_activation (ActivationLike): A `str` or callable.
+            The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits
+            of the "top" layer. When loading pretrained weights,
+            `classifier_activation` can only be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Keras model instance.
+
+    References:
+        - [Densely Connected Convolutional Networks](
+            https://arxiv.org/abs/1608.06993) (CVPR 2017)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For DenseNet, call `keras.applications.densenet.preprocess_input`
+        on your inputs before passing them to the model.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.densenet.DenseNet201`.
     """
     return _application_densenet201(
         include_top,
@@ -383,7 +921,21 @@ _application_densenet201 = bind(
 def application_densenet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.densenet.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.densenet.decode_predictions`.
     """
     return _application_densenet_decode_predictions(preds, top)
 
@@ -401,7 +953,41 @@ def application_densenet_preprocess_input(
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.densenet.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The input pixels values are scaled between 0 and 1 and each channel is
+        normalized with respect to the ImageNet dataset.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.densenet.preprocess_input`.
     """
     return _application_densenet_preprocess_input(x, data_format)
 
@@ -426,7 +1012,70 @@ def application_efficientnet_b0(
 ) -> Any:
     """Instantiates the EfficientNetB0 architecture.
 
-    Wraps `keras.applications.efficientnet.EfficientNetB0`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to `None`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is True, and
+            if no `weights` argument is specified. 1000 is how many
+            ImageNet classes there are. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `'softmax'`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks](
+            https://arxiv.org/abs/1905.11946) (ICML 2019)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNet, input preprocessing is included as part of the model
+        (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet.preprocess_input` is actually a
+        pass-through function. EfficientNet models expect their inputs to be float
+        tensors of pixels with values in the `[0-255]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
+    Wraps `keras.applications.efficientnet.EfficientNetB0`.
     """
     return _application_efficientnet_b0(
         include_top,
@@ -460,7 +1109,70 @@ def application_efficientnet_b1(
 ) -> Any:
     """Instantiates the EfficientNetB1 architecture.
 
-    Wraps `keras.applications.efficientnet.EfficientNetB1`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to `None`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is True, and
+            if no `weights` argument is specified. 1000 is how many
+            ImageNet classes there are. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `'softmax'`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks](
+            https://arxiv.org/abs/1905.11946) (ICML 2019)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNet, input preprocessing is included as part of the model
+        (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet.preprocess_input` is actually a
+        pass-through function. EfficientNet models expect their inputs to be float
+        tensors of pixels with values in the `[0-255]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
+    Wraps `keras.applications.efficientnet.EfficientNetB1`.
     """
     return _application_efficientnet_b1(
         include_top,
@@ -494,7 +1206,70 @@ def application_efficientnet_b2(
 ) -> Any:
     """Instantiates the EfficientNetB2 architecture.
 
-    Wraps `keras.applications.efficientnet.EfficientNetB2`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to `None`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is True, and
+            if no `weights` argument is specified. 1000 is how many
+            ImageNet classes there are. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `'softmax'`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks](
+            https://arxiv.org/abs/1905.11946) (ICML 2019)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNet, input preprocessing is included as part of the model
+        (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet.preprocess_input` is actually a
+        pass-through function. EfficientNet models expect their inputs to be float
+        tensors of pixels with values in the `[0-255]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
+    Wraps `keras.applications.efficientnet.EfficientNetB2`.
     """
     return _application_efficientnet_b2(
         include_top,
@@ -528,7 +1303,70 @@ def application_efficientnet_b3(
 ) -> Any:
     """Instantiates the EfficientNetB3 architecture.
 
-    Wraps `keras.applications.efficientnet.EfficientNetB3`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to `None`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is True, and
+            if no `weights` argument is specified. 1000 is how many
+            ImageNet classes there are. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `'softmax'`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks](
+            https://arxiv.org/abs/1905.11946) (ICML 2019)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNet, input preprocessing is included as part of the model
+        (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet.preprocess_input` is actually a
+        pass-through function. EfficientNet models expect their inputs to be float
+        tensors of pixels with values in the `[0-255]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
+    Wraps `keras.applications.efficientnet.EfficientNetB3`.
     """
     return _application_efficientnet_b3(
         include_top,
@@ -562,7 +1400,70 @@ def application_efficientnet_b4(
 ) -> Any:
     """Instantiates the EfficientNetB4 architecture.
 
-    Wraps `keras.applications.efficientnet.EfficientNetB4`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to `None`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is True, and
+            if no `weights` argument is specified. 1000 is how many
+            ImageNet classes there are. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `'softmax'`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks](
+            https://arxiv.org/abs/1905.11946) (ICML 2019)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNet, input preprocessing is included as part of the model
+        (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet.preprocess_input` is actually a
+        pass-through function. EfficientNet models expect their inputs to be float
+        tensors of pixels with values in the `[0-255]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
+    Wraps `keras.applications.efficientnet.EfficientNetB4`.
     """
     return _application_efficientnet_b4(
         include_top,
@@ -596,7 +1497,70 @@ def application_efficientnet_b5(
 ) -> Any:
     """Instantiates the EfficientNetB5 architecture.
 
-    Wraps `keras.applications.efficientnet.EfficientNetB5`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to `None`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is True, and
+            if no `weights` argument is specified. 1000 is how many
+            ImageNet classes there are. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `'softmax'`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks](
+            https://arxiv.org/abs/1905.11946) (ICML 2019)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNet, input preprocessing is included as part of the model
+        (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet.preprocess_input` is actually a
+        pass-through function. EfficientNet models expect their inputs to be float
+        tensors of pixels with values in the `[0-255]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
+    Wraps `keras.applications.efficientnet.EfficientNetB5`.
     """
     return _application_efficientnet_b5(
         include_top,
@@ -630,7 +1594,70 @@ def application_efficientnet_b6(
 ) -> Any:
     """Instantiates the EfficientNetB6 architecture.
 
-    Wraps `keras.applications.efficientnet.EfficientNetB6`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to `None`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is True, and
+            if no `weights` argument is specified. 1000 is how many
+            ImageNet classes there are. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `'softmax'`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks](
+            https://arxiv.org/abs/1905.11946) (ICML 2019)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNet, input preprocessing is included as part of the model
+        (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet.preprocess_input` is actually a
+        pass-through function. EfficientNet models expect their inputs to be float
+        tensors of pixels with values in the `[0-255]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
+    Wraps `keras.applications.efficientnet.EfficientNetB6`.
     """
     return _application_efficientnet_b6(
         include_top,
@@ -664,7 +1691,70 @@ def application_efficientnet_b7(
 ) -> Any:
     """Instantiates the EfficientNetB7 architecture.
 
-    Wraps `keras.applications.efficientnet.EfficientNetB7`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to `None`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is True, and
+            if no `weights` argument is specified. 1000 is how many
+            ImageNet classes there are. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `'softmax'`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks](
+            https://arxiv.org/abs/1905.11946) (ICML 2019)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNet, input preprocessing is included as part of the model
+        (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet.preprocess_input` is actually a
+        pass-through function. EfficientNet models expect their inputs to be float
+        tensors of pixels with values in the `[0-255]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
+    Wraps `keras.applications.efficientnet.EfficientNetB7`.
     """
     return _application_efficientnet_b7(
         include_top,
@@ -689,7 +1779,21 @@ _application_efficientnet_b7 = bind(
 def application_efficientnet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.efficientnet.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.efficientnet.decode_predictions`.
     """
     return _application_efficientnet_decode_predictions(preds, top)
 
@@ -707,7 +1811,23 @@ def application_efficientnet_preprocess_input(
 ) -> Any:
     """A placeholder method for backward compatibility.
 
-    Wraps `keras.applications.efficientnet.preprocess_input`, added in Keras 3.0.0.
+    The preprocessing logic has been included in the efficientnet model
+    implementation. Users are no longer required to call this method to
+    normalize the input data. This method does nothing and only kept as a
+    placeholder to align the API surface between old and new version of model.
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a tensor.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. `None`
+            means the global setting `keras.backend.image_data_format()`
+            is used (unless you changed it, it uses `"channels_last"`).
+            Defaults to `None`.
+
+    Returns:
+        Unchanged `numpy.array` or tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.efficientnet.preprocess_input`.
     """
     return _application_efficientnet_preprocess_input(x, data_format)
 
@@ -723,7 +1843,21 @@ _application_efficientnet_preprocess_input = bind(
 def application_efficientnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.efficientnet_v2.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.efficientnet_v2.decode_predictions`.
     """
     return _application_efficientnet_v2_decode_predictions(preds, top)
 
@@ -741,7 +1875,23 @@ def application_efficientnet_v2_preprocess_input(
 ) -> Any:
     """A placeholder method for backward compatibility.
 
-    Wraps `keras.applications.efficientnet_v2.preprocess_input`, added in Keras 3.0.0.
+    The preprocessing logic has been included in the EfficientNetV2 model
+    implementation. Users are no longer required to call this method to
+    normalize the input data. This method does nothing and only kept as a
+    placeholder to align the API surface between old and new version of model.
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a tensor.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. Defaults to
+            None, in which case the global setting
+            `keras.backend.image_data_format()` is used
+            (unless you changed it, it defaults to "channels_last").{mode}
+
+    Returns:
+        Unchanged `numpy.array` or tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.efficientnet_v2.preprocess_input`.
     """
     return _application_efficientnet_v2_preprocess_input(x, data_format)
 
@@ -767,7 +1917,74 @@ def application_efficientnet_v2b0(
 ) -> Any:
     """Instantiates the EfficientNetV2B0 architecture.
 
-    Wraps `keras.applications.efficientnet_v2.EfficientNetV2B0`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Boolean, whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `"avg"` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `"max"` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A string or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        include_preprocessing (bool):
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNetV2: Smaller Models and Faster Training](
+            https://arxiv.org/abs/2104.00298) (ICML 2021)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNetV2, by default input preprocessing is included as a part of
+        the model (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet_v2.preprocess_input` is actually a
+        pass-through function. In this use case, EfficientNetV2 models expect their
+        inputs to be float tensors of pixels with values in the `[0, 255]` range.
+        At the same time, preprocessing as a part of the model (i.e. `Rescaling`
+        layer) can be disabled by setting `include_preprocessing` argument to `False`.
+        With preprocessing disabled EfficientNetV2 models expect their inputs to be
+        float tensors of pixels with values in the `[-1, 1]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.efficientnet_v2.EfficientNetV2B0`.
     """
     return _application_efficientnet_v2b0(
         include_top,
@@ -803,7 +2020,74 @@ def application_efficientnet_v2b1(
 ) -> Any:
     """Instantiates the EfficientNetV2B1 architecture.
 
-    Wraps `keras.applications.efficientnet_v2.EfficientNetV2B1`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Boolean, whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `"avg"` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `"max"` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A string or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        include_preprocessing (bool):
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNetV2: Smaller Models and Faster Training](
+            https://arxiv.org/abs/2104.00298) (ICML 2021)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNetV2, by default input preprocessing is included as a part of
+        the model (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet_v2.preprocess_input` is actually a
+        pass-through function. In this use case, EfficientNetV2 models expect their
+        inputs to be float tensors of pixels with values in the `[0, 255]` range.
+        At the same time, preprocessing as a part of the model (i.e. `Rescaling`
+        layer) can be disabled by setting `include_preprocessing` argument to `False`.
+        With preprocessing disabled EfficientNetV2 models expect their inputs to be
+        float tensors of pixels with values in the `[-1, 1]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.efficientnet_v2.EfficientNetV2B1`.
     """
     return _application_efficientnet_v2b1(
         include_top,
@@ -839,7 +2123,74 @@ def application_efficientnet_v2b2(
 ) -> Any:
     """Instantiates the EfficientNetV2B2 architecture.
 
-    Wraps `keras.applications.efficientnet_v2.EfficientNetV2B2`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Boolean, whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `"avg"` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `"max"` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A string or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        include_preprocessing (bool):
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNetV2: Smaller Models and Faster Training](
+            https://arxiv.org/abs/2104.00298) (ICML 2021)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNetV2, by default input preprocessing is included as a part of
+        the model (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet_v2.preprocess_input` is actually a
+        pass-through function. In this use case, EfficientNetV2 models expect their
+        inputs to be float tensors of pixels with values in the `[0, 255]` range.
+        At the same time, preprocessing as a part of the model (i.e. `Rescaling`
+        layer) can be disabled by setting `include_preprocessing` argument to `False`.
+        With preprocessing disabled EfficientNetV2 models expect their inputs to be
+        float tensors of pixels with values in the `[-1, 1]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.efficientnet_v2.EfficientNetV2B2`.
     """
     return _application_efficientnet_v2b2(
         include_top,
@@ -875,7 +2226,74 @@ def application_efficientnet_v2b3(
 ) -> Any:
     """Instantiates the EfficientNetV2B3 architecture.
 
-    Wraps `keras.applications.efficientnet_v2.EfficientNetV2B3`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Boolean, whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `"avg"` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `"max"` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A string or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        include_preprocessing (bool):
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNetV2: Smaller Models and Faster Training](
+            https://arxiv.org/abs/2104.00298) (ICML 2021)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNetV2, by default input preprocessing is included as a part of
+        the model (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet_v2.preprocess_input` is actually a
+        pass-through function. In this use case, EfficientNetV2 models expect their
+        inputs to be float tensors of pixels with values in the `[0, 255]` range.
+        At the same time, preprocessing as a part of the model (i.e. `Rescaling`
+        layer) can be disabled by setting `include_preprocessing` argument to `False`.
+        With preprocessing disabled EfficientNetV2 models expect their inputs to be
+        float tensors of pixels with values in the `[-1, 1]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.efficientnet_v2.EfficientNetV2B3`.
     """
     return _application_efficientnet_v2b3(
         include_top,
@@ -911,7 +2329,74 @@ def application_efficientnet_v2l(
 ) -> Any:
     """Instantiates the EfficientNetV2L architecture.
 
-    Wraps `keras.applications.efficientnet_v2.EfficientNetV2L`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Boolean, whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `"avg"` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `"max"` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A string or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        include_preprocessing (bool):
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNetV2: Smaller Models and Faster Training](
+            https://arxiv.org/abs/2104.00298) (ICML 2021)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNetV2, by default input preprocessing is included as a part of
+        the model (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet_v2.preprocess_input` is actually a
+        pass-through function. In this use case, EfficientNetV2 models expect their
+        inputs to be float tensors of pixels with values in the `[0, 255]` range.
+        At the same time, preprocessing as a part of the model (i.e. `Rescaling`
+        layer) can be disabled by setting `include_preprocessing` argument to `False`.
+        With preprocessing disabled EfficientNetV2 models expect their inputs to be
+        float tensors of pixels with values in the `[-1, 1]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.efficientnet_v2.EfficientNetV2L`.
     """
     return _application_efficientnet_v2l(
         include_top,
@@ -947,7 +2432,74 @@ def application_efficientnet_v2m(
 ) -> Any:
     """Instantiates the EfficientNetV2M architecture.
 
-    Wraps `keras.applications.efficientnet_v2.EfficientNetV2M`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Boolean, whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `"avg"` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `"max"` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A string or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        include_preprocessing (bool):
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNetV2: Smaller Models and Faster Training](
+            https://arxiv.org/abs/2104.00298) (ICML 2021)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNetV2, by default input preprocessing is included as a part of
+        the model (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet_v2.preprocess_input` is actually a
+        pass-through function. In this use case, EfficientNetV2 models expect their
+        inputs to be float tensors of pixels with values in the `[0, 255]` range.
+        At the same time, preprocessing as a part of the model (i.e. `Rescaling`
+        layer) can be disabled by setting `include_preprocessing` argument to `False`.
+        With preprocessing disabled EfficientNetV2 models expect their inputs to be
+        float tensors of pixels with values in the `[-1, 1]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.efficientnet_v2.EfficientNetV2M`.
     """
     return _application_efficientnet_v2m(
         include_top,
@@ -983,7 +2535,74 @@ def application_efficientnet_v2s(
 ) -> Any:
     """Instantiates the EfficientNetV2S architecture.
 
-    Wraps `keras.applications.efficientnet_v2.EfficientNetV2S`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Boolean, whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is `False`.
+            It should have exactly 3 inputs channels.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`. Defaults to None.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional layer.
+            - `"avg"` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a 2D tensor.
+            - `"max"` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000 (number of
+            ImageNet classes).
+        classifier_activation (ActivationLike): A string or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            Defaults to `"softmax"`.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        include_preprocessing (bool):
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [EfficientNetV2: Smaller Models and Faster Training](
+            https://arxiv.org/abs/2104.00298) (ICML 2021)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For EfficientNetV2, by default input preprocessing is included as a part of
+        the model (as a `Rescaling` layer), and thus
+        `keras.applications.efficientnet_v2.preprocess_input` is actually a
+        pass-through function. In this use case, EfficientNetV2 models expect their
+        inputs to be float tensors of pixels with values in the `[0, 255]` range.
+        At the same time, preprocessing as a part of the model (i.e. `Rescaling`
+        layer) can be disabled by setting `include_preprocessing` argument to `False`.
+        With preprocessing disabled EfficientNetV2 models expect their inputs to be
+        float tensors of pixels with values in the `[-1, 1]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.efficientnet_v2.EfficientNetV2S`.
     """
     return _application_efficientnet_v2s(
         include_top,
@@ -1009,7 +2628,21 @@ _application_efficientnet_v2s = bind(
 def application_imagenet_utils_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.imagenet_utils.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.imagenet_utils.decode_predictions`.
     """
     return _application_imagenet_utils_decode_predictions(preds, top)
 
@@ -1027,7 +2660,50 @@ def application_imagenet_utils_preprocess_input(
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.imagenet_utils.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+        mode (str): One of "caffe", "tf" or "torch".
+            - caffe: will convert the images from RGB to BGR,
+                then will zero-center each color channel with
+                respect to the ImageNet dataset,
+                without scaling.
+            - tf: will scale pixels between -1 and 1,
+                sample-wise.
+            - torch: will scale pixels between 0 and 1 and then
+                will normalize each channel with respect to the
+                ImageNet dataset.
+            Defaults to `"caffe"`.
+
+              Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+    Raises:
+        ValueError: In case of unknown `mode` or `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.imagenet_utils.preprocess_input`.
     """
     return _application_imagenet_utils_preprocess_input(x, data_format, mode)
 
@@ -1052,7 +2728,72 @@ def application_inception_resnet_v2(
 ) -> Any:
     """Instantiates the Inception-ResNet v2 architecture.
 
-    Wraps `keras.applications.inception_resnet_v2.InceptionResNetV2`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+      https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+      https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+        input_tensor (TensorLike | None): optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified
+            if `include_top` is `False` (otherwise the input shape
+            has to be `(299, 299, 3)`
+            (with `'channels_last'` data format)
+            or `(3, 299, 299)` (with `'channels_first'` data format).
+            It should have exactly 3 inputs channels,
+            and width and height should be no smaller than 75.
+            E.g. `(150, 150, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the last convolutional block.
+            - `'avg'` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a 2D tensor.
+            - `'max'` means that global max pooling will be applied.
+        classes (int): optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`,
+            and if no `weights` argument is specified.
+        classifier_activation (ActivationLike): A `str` or callable.
+            The activation function to use on the "top" layer.
+            Ignored unless `include_top=True`.
+            Set `classifier_activation=None` to return the logits
+            of the "top" layer. When loading pretrained weights,
+            `classifier_activation` can only be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [Inception-v4, Inception-ResNet and the Impact of
+           Residual Connections on Learning](https://arxiv.org/abs/1602.07261)
+          (AAAI 2017)
+
+    Notes:
+        each Keras Application expects a specific kind of
+        input preprocessing. For InceptionResNetV2, call
+        `keras.applications.inception_resnet_v2.preprocess_input`
+        on your inputs before passing them to the model.
+        `inception_resnet_v2.preprocess_input`
+        will scale input pixels between -1 and 1.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.inception_resnet_v2.InceptionResNetV2`.
     """
     return _application_inception_resnet_v2(
         include_top,
@@ -1077,7 +2818,21 @@ _application_inception_resnet_v2 = bind(
 def application_inception_resnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.inception_resnet_v2.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.inception_resnet_v2.decode_predictions`.
     """
     return _application_inception_resnet_v2_decode_predictions(preds, top)
 
@@ -1095,7 +2850,40 @@ def application_inception_resnet_v2_preprocess_input(
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.inception_resnet_v2.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The inputs pixel values are scaled between -1 and 1, sample-wise.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.inception_resnet_v2.preprocess_input`.
     """
     return _application_inception_resnet_v2_preprocess_input(x, data_format)
 
@@ -1120,7 +2908,72 @@ def application_inception_v3(
 ) -> Any:
     """Instantiates the Inception v3 architecture.
 
-    Wraps `keras.applications.inception_v3.InceptionV3`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+      https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+      https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): Boolean, whether to include the fully-connected
+            layer at the top, as the last layer of the network.
+            Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization),
+            `imagenet` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+            Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of `layers.Input()`)
+            to use as image input for the model. `input_tensor` is useful for
+            sharing inputs between multiple different networks.
+            Defaults to `None`.
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False (otherwise the input shape
+            has to be `(299, 299, 3)` (with `channels_last` data format)
+            or `(3, 299, 299)` (with `channels_first` data format).
+            It should have exactly 3 inputs channels,
+            and width and height should be no smaller than 75.
+            E.g. `(150, 150, 3)` would be one valid value.
+            `input_shape` will be ignored if the `input_tensor` is provided.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` (default) means that the output of the model will be
+                the 4D tensor output of the last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will be applied.
+        classes (int): optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to 1000.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function
+            to use on the "top" layer. Ignored unless `include_top=True`.
+            Set `classifier_activation=None` to return the logits of the "top"
+            layer. When loading pretrained weights, `classifier_activation`
+            can only be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [Rethinking the Inception Architecture for Computer Vision](
+            http://arxiv.org/abs/1512.00567) (CVPR 2016)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For `InceptionV3`, call
+        `keras.applications.inception_v3.preprocess_input` on your inputs
+        before passing them to the model.
+        `inception_v3.preprocess_input` will scale input pixels between -1 and 1.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.inception_v3.InceptionV3`.
     """
     return _application_inception_v3(
         include_top,
@@ -1142,7 +2995,21 @@ _application_inception_v3 = bind(
 def application_inception_v3_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.inception_v3.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.inception_v3.decode_predictions`.
     """
     return _application_inception_v3_decode_predictions(preds, top)
 
@@ -1160,7 +3027,40 @@ def application_inception_v3_preprocess_input(
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.inception_v3.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The inputs pixel values are scaled between -1 and 1, sample-wise.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.inception_v3.preprocess_input`.
     """
     return _application_inception_v3_preprocess_input(x, data_format)
 
@@ -1188,7 +3088,82 @@ def application_mobilenet(
 ) -> Any:
     """Instantiates the MobileNet architecture.
 
-    Wraps `keras.applications.mobilenet.MobileNet`, added in Keras 3.0.0.
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified if `include_top`
+            is `False` (otherwise the input shape has to be `(224, 224, 3)`
+            (with `"channels_last"` data format) or `(3, 224, 224)`
+            (with `"channels_first"` data format).
+            It should have exactly 3 inputs channels, and width and
+            height should be no smaller than 32. E.g. `(200, 200, 3)` would
+            be one valid value. Defaults to `None`.
+            `input_shape` will be ignored if the `input_tensor` is provided.
+        alpha (float | TensorLike): Controls the width of the network. This is known as the width
+            multiplier in the MobileNet paper.
+            - If `alpha < 1.0`, proportionally decreases the number
+                of filters in each layer.
+            - If `alpha > 1.0`, proportionally increases the number
+                of filters in each layer.
+            - If `alpha == 1`, default number of filters from the paper
+                are used at each layer. Defaults to `1.0`.
+        depth_multiplier (int): Depth multiplier for depthwise convolution.
+            This is called the resolution multiplier in the MobileNet paper.
+            Defaults to `1.0`.
+        dropout (float | TensorLike): Dropout rate. Defaults to `0.001`.
+        include_top (bool): Boolean, whether to include the fully-connected layer
+            at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization), `"imagenet"`
+            (pre-training on ImageNet), or the path to the weights file
+            to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of `layers.Input()`)
+            to use as image input for the model. `input_tensor` is useful
+            for sharing inputs between multiple different networks.
+            Defaults to `None`.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+            is `False`.
+            - `None` (default) means that the output of the model will be
+                the 4D tensor output of the last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will be applied.
+        classes (int): Optional number of classes to classify images into,
+            only to be specified if `include_top` is `True`, and if
+            no `weights` argument is specified. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function
+            to use on the "top" layer. Ignored unless `include_top=True`.
+            Set `classifier_activation=None` to return the logits of the "top"
+            layer. When loading pretrained weights, `classifier_activation`
+            can only be `None` or `"softmax"`.
+        name (str | None): String, the name of the model.
+
+    Returns:
+        A model instance.
+
+    References:
+        - [MobileNets: Efficient Convolutional Neural Networks
+           for Mobile Vision Applications](
+            https://arxiv.org/abs/1704.04861)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For MobileNet, call `keras.applications.mobilenet.preprocess_input`
+        on your inputs before passing them to the model.
+        `mobilenet.preprocess_input` will scale input pixels between -1 and 1.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.mobilenet.MobileNet`.
     """
     return _application_mobilenet(
         input_shape,
@@ -1213,7 +3188,21 @@ _application_mobilenet = bind(
 def application_mobilenet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.mobilenet.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.mobilenet.decode_predictions`.
     """
     return _application_mobilenet_decode_predictions(preds, top)
 
@@ -1231,7 +3220,40 @@ def application_mobilenet_preprocess_input(
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.mobilenet.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The inputs pixel values are scaled between -1 and 1, sample-wise.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.mobilenet.preprocess_input`.
     """
     return _application_mobilenet_preprocess_input(x, data_format)
 
@@ -1257,7 +3279,86 @@ def application_mobilenet_v2(
 ) -> Any:
     """Instantiates the MobileNetV2 architecture.
 
-    Wraps `keras.applications.mobilenet_v2.MobileNetV2`, added in Keras 3.0.0.
+    MobileNetV2 is very similar to the original MobileNet,
+    except that it uses inverted residual blocks with
+    bottlenecking features. It has a drastically lower
+    parameter count than the original MobileNet.
+    MobileNets support any input size greater
+    than 32 x 32, with larger image sizes
+    offering better performance.
+
+    This function returns a Keras image classification model,
+    optionally loaded with weights pre-trained on ImageNet.
+
+    For image classification use cases, see
+    [this page for detailed examples](
+      https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+      https://keras.io/guides/transfer_learning/).
+
+    Args:
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified if `include_top`
+            is `False` (otherwise the input shape has to be `(224, 224, 3)`
+            (with `"channels_last"` data format) or `(3, 224, 224)`
+            (with `"channels_first"` data format).
+            It should have exactly 3 inputs channels, and width and
+            height should be no smaller than 32. E.g. `(200, 200, 3)` would
+            be one valid value. Defaults to `None`.
+            `input_shape` will be ignored if the `input_tensor` is provided.
+        alpha (float | TensorLike): Controls the width of the network. This is known as the width
+            multiplier in the MobileNet paper.
+            - If `alpha < 1.0`, proportionally decreases the number
+                of filters in each layer.
+            - If `alpha > 1.0`, proportionally increases the number
+                of filters in each layer.
+            - If `alpha == 1`, default number of filters from the paper
+                are used at each layer. Defaults to `1.0`.
+        include_top (bool): Boolean, whether to include the fully-connected layer
+            at the top of the network. Defaults to `True`.
+        weights (str | PathLike): One of `None` (random initialization), `"imagenet"`
+            (pre-training on ImageNet), or the path to the weights file
+            to be loaded. Defaults to `"imagenet"`.
+        input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of `layers.Input()`)
+            to use as image input for the model. `input_tensor` is useful
+            for sharing inputs between multiple different networks.
+            Defaults to `None`.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+            is `False`.
+            - `None` (default) means that the output of the model will be
+                the 4D tensor output of the last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will be applied.
+        classes (int): Optional number of classes to classify images into,
+            only to be specified if `include_top` is `True`, and if
+            no `weights` argument is specified. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function
+            to use on the "top" layer. Ignored unless `include_top=True`.
+            Set `classifier_activation=None` to return the logits of the "top"
+            layer. When loading pretrained weights, `classifier_activation`
+            can only be `None` or `"softmax"`.
+        name (str | None): String, the name of the model.
+
+    Returns:
+        A model instance.
+
+    References:
+        - [MobileNetV2: Inverted Residuals and Linear Bottlenecks](
+            https://arxiv.org/abs/1801.04381) (CVPR 2018)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For MobileNetV2, call
+        `keras.applications.mobilenet_v2.preprocess_input`
+        on your inputs before passing them to the model.
+        `mobilenet_v2.preprocess_input` will scale input pixels between -1 and 1.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.mobilenet_v2.MobileNetV2`.
     """
     return _application_mobilenet_v2(
         input_shape,
@@ -1280,7 +3381,21 @@ _application_mobilenet_v2 = bind(
 def application_mobilenet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.mobilenet_v2.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.mobilenet_v2.decode_predictions`.
     """
     return _application_mobilenet_v2_decode_predictions(preds, top)
 
@@ -1298,7 +3413,40 @@ def application_mobilenet_v2_preprocess_input(
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.mobilenet_v2.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The inputs pixel values are scaled between -1 and 1, sample-wise.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.mobilenet_v2.preprocess_input`.
     """
     return _application_mobilenet_v2_preprocess_input(x, data_format)
 
@@ -1314,7 +3462,21 @@ _application_mobilenet_v2_preprocess_input = bind(
 def application_mobilenet_v3_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.mobilenet_v3.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.mobilenet_v3.decode_predictions`.
     """
     return _application_mobilenet_v3_decode_predictions(preds, top)
 
@@ -1343,7 +3505,116 @@ def application_mobilenet_v3_large(
 ) -> Any:
     """Instantiates the MobileNetV3Large architecture.
 
-    Wraps `keras.applications.MobileNetV3Large`, added in Keras 3.0.0.
+    The following table describes the performance of MobileNets v3:
+    ------------------------------------------------------------------------
+    MACs stands for Multiply Adds
+
+    |Classification Checkpoint|MACs(M)|Parameters(M)|Top1 Accuracy|Pixel1 CPU(ms)|
+    |---|---|---|---|---|
+    | mobilenet_v3_large_1.0_224              | 217 | 5.4 |   75.6   |   51.2  |
+    | mobilenet_v3_large_0.75_224             | 155 | 4.0 |   73.3   |   39.8  |
+    | mobilenet_v3_large_minimalistic_1.0_224 | 209 | 3.9 |   72.3   |   44.1  |
+    | mobilenet_v3_small_1.0_224              | 66  | 2.9 |   68.1   |   15.8  |
+    | mobilenet_v3_small_0.75_224             | 44  | 2.4 |   65.4   |   12.8  |
+    | mobilenet_v3_small_minimalistic_1.0_224 | 65  | 2.0 |   61.9   |   12.2  |
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        input_shape (ShapeLike | None): Optional shape tuple, to be specified if you would
+            like to use a model with an input image resolution that is not
+            `(224, 224, 3)`.
+            It should have exactly 3 inputs channels.
+            You can also omit this option if you would like
+            to infer input_shape from an input_tensor.
+            If you choose to include both input_tensor and input_shape then
+            input_shape will be used if they match, if the shapes
+            do not match then we will throw an error.
+            E.g. `(160, 160, 3)` would be one valid value.
+        alpha (float | TensorLike): controls the width of the network. This is known as the
+            depth multiplier in the MobileNetV3 paper, but the name is kept for
+            consistency with MobileNetV1 in Keras.
+            When `weights` is `imagenet`, `alpha` can be one of `0.75` or `1.0`
+            for non-minimalistic models, and `1.0` for minimalistic models.
+            - If `alpha < 1.0`, proportionally decreases the number
+                of filters in each layer.
+            - If `alpha > 1.0`, proportionally increases the number
+                of filters in each layer.
+            - If `alpha == 1`, default number of filters from the paper
+                are used at each layer.
+        minimalistic (bool): In addition to large and small models this module also
+            contains so-called minimalistic models, these models have the same
+            per-layer dimensions characteristic as MobilenetV3 however, they don't
+            utilize any of the advanced blocks (squeeze-and-excite units,
+            hard-swish, and 5x5 convolutions).
+            While these models are less efficient on CPU, they
+            are much more performant on GPU/DSP.
+        include_top (bool): Boolean, whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): String, one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+        input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
+            `layers.Input()`)
+            to use as image input for the model.
+        classes (int): Integer, optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified.
+        pooling (Literal['avg', 'max'] | None): String, optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model
+                will be the 4D tensor output of the
+                last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a
+                2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        dropout_rate (float | TensorLike): fraction of the input units to drop on the last layer.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        include_preprocessing (bool): Boolean, whether to include the preprocessing
+            layer (`Rescaling`) at the bottom of the network. Defaults to `True`.
+        name (str): String, the name of the model.
+
+    Returns:
+        A model instance.
+
+    Call arguments:
+        inputs: A floating point `numpy.array` or backend-native tensor,
+        4D with 3 color channels, with values in the range `[0, 255]`
+        if `include_preprocessing` is `True` and in the range `[-1, 1]`
+        otherwise.
+
+    References:
+        - [Searching for MobileNetV3](
+            https://arxiv.org/pdf/1905.02244.pdf) (ICCV 2019)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For MobileNetV3, by default input preprocessing is included as a part of the
+        model (as a `Rescaling` layer), and thus
+        `keras.applications.mobilenet_v3.preprocess_input` is actually a
+        pass-through function. In this use case, MobileNetV3 models expect their
+        inputs to be float tensors of pixels with values in the `[0-255]` range.
+        At the same time, preprocessing as a part of the model (i.e. `Rescaling`
+        layer) can be disabled by setting `include_preprocessing` argument to `False`.
+        With preprocessing disabled MobileNetV3 models expect their inputs to be float
+        tensors of pixels with values in the `[-1, 1]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.MobileNetV3Large`.
     """
     return _application_mobilenet_v3_large(
         input_shape,
@@ -1371,7 +3642,24 @@ def application_mobilenet_v3_preprocess_input(
 ) -> Any:
     """A placeholder method for backward compatibility.
 
-    Wraps `keras.applications.mobilenet_v3.preprocess_input`, added in Keras 3.0.0.
+    The preprocessing logic has been included in the mobilenet_v3 model
+    implementation. Users are no longer required to call this method to
+    normalize the input data. This method does nothing and only kept as a
+    placeholder to align the API surface between old and new version of model.
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a tensor.
+        data_format (DataFormat | None): Optional data format of the image tensor/array.
+            `None` means the global setting
+            `keras.config.image_data_format()` is used
+            (unless you changed it, it uses `"channels_last"`).
+            Defaults to `None`.
+
+    Returns:
+        Unchanged `numpy.array` or tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.mobilenet_v3.preprocess_input`.
     """
     return _application_mobilenet_v3_preprocess_input(x, data_format)
 
@@ -1400,7 +3688,116 @@ def application_mobilenet_v3_small(
 ) -> Any:
     """Instantiates the MobileNetV3Small architecture.
 
-    Wraps `keras.applications.MobileNetV3Small`, added in Keras 3.0.0.
+    The following table describes the performance of MobileNets v3:
+    ------------------------------------------------------------------------
+    MACs stands for Multiply Adds
+
+    |Classification Checkpoint|MACs(M)|Parameters(M)|Top1 Accuracy|Pixel1 CPU(ms)|
+    |---|---|---|---|---|
+    | mobilenet_v3_large_1.0_224              | 217 | 5.4 |   75.6   |   51.2  |
+    | mobilenet_v3_large_0.75_224             | 155 | 4.0 |   73.3   |   39.8  |
+    | mobilenet_v3_large_minimalistic_1.0_224 | 209 | 3.9 |   72.3   |   44.1  |
+    | mobilenet_v3_small_1.0_224              | 66  | 2.9 |   68.1   |   15.8  |
+    | mobilenet_v3_small_0.75_224             | 44  | 2.4 |   65.4   |   12.8  |
+    | mobilenet_v3_small_minimalistic_1.0_224 | 65  | 2.0 |   61.9   |   12.2  |
+
+    For image classification use cases, see
+    [this page for detailed examples](
+    https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+    https://keras.io/guides/transfer_learning/).
+
+    Args:
+        input_shape (ShapeLike | None): Optional shape tuple, to be specified if you would
+            like to use a model with an input image resolution that is not
+            `(224, 224, 3)`.
+            It should have exactly 3 inputs channels.
+            You can also omit this option if you would like
+            to infer input_shape from an input_tensor.
+            If you choose to include both input_tensor and input_shape then
+            input_shape will be used if they match, if the shapes
+            do not match then we will throw an error.
+            E.g. `(160, 160, 3)` would be one valid value.
+        alpha (float | TensorLike): controls the width of the network. This is known as the
+            depth multiplier in the MobileNetV3 paper, but the name is kept for
+            consistency with MobileNetV1 in Keras.
+            When `weights` is `imagenet`, `alpha` can be one of `0.75` or `1.0`
+            for non-minimalistic models, and `1.0` for minimalistic models.
+            - If `alpha < 1.0`, proportionally decreases the number
+                of filters in each layer.
+            - If `alpha > 1.0`, proportionally increases the number
+                of filters in each layer.
+            - If `alpha == 1`, default number of filters from the paper
+                are used at each layer.
+        minimalistic (bool): In addition to large and small models this module also
+            contains so-called minimalistic models, these models have the same
+            per-layer dimensions characteristic as MobilenetV3 however, they don't
+            utilize any of the advanced blocks (squeeze-and-excite units,
+            hard-swish, and 5x5 convolutions).
+            While these models are less efficient on CPU, they
+            are much more performant on GPU/DSP.
+        include_top (bool): Boolean, whether to include the fully-connected
+            layer at the top of the network. Defaults to `True`.
+        weights (str | PathLike): String, one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+        input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
+            `layers.Input()`)
+            to use as image input for the model.
+        classes (int): Integer, optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified.
+        pooling (Literal['avg', 'max'] | None): String, optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model
+                will be the 4D tensor output of the
+                last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a
+                2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        dropout_rate (float | TensorLike): fraction of the input units to drop on the last layer.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+            on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        include_preprocessing (bool): Boolean, whether to include the preprocessing
+            layer (`Rescaling`) at the bottom of the network. Defaults to `True`.
+        name (str): String, the name of the model.
+
+    Returns:
+        A model instance.
+
+    Call arguments:
+        inputs: A floating point `numpy.array` or backend-native tensor,
+        4D with 3 color channels, with values in the range `[0, 255]`
+        if `include_preprocessing` is `True` and in the range `[-1, 1]`
+        otherwise.
+
+    References:
+        - [Searching for MobileNetV3](
+            https://arxiv.org/pdf/1905.02244.pdf) (ICCV 2019)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For MobileNetV3, by default input preprocessing is included as a part of the
+        model (as a `Rescaling` layer), and thus
+        `keras.applications.mobilenet_v3.preprocess_input` is actually a
+        pass-through function. In this use case, MobileNetV3 models expect their
+        inputs to be float tensors of pixels with values in the `[0-255]` range.
+        At the same time, preprocessing as a part of the model (i.e. `Rescaling`
+        layer) can be disabled by setting `include_preprocessing` argument to `False`.
+        With preprocessing disabled MobileNetV3 models expect their inputs to be float
+        tensors of pixels with values in the `[-1, 1]` range.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.MobileNetV3Small`.
     """
     return _application_mobilenet_v3_small(
         input_shape,
@@ -1426,7 +3823,21 @@ _application_mobilenet_v3_small = bind(
 def application_nasnet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.nasnet.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.nasnet.decode_predictions`.
     """
     return _application_nasnet_decode_predictions(preds, top)
 
@@ -1444,7 +3855,40 @@ def application_nasnet_preprocess_input(
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.nasnet.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The inputs pixel values are scaled between -1 and 1, sample-wise.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.nasnet.preprocess_input`.
     """
     return _application_nasnet_preprocess_input(x, data_format)
 
@@ -1469,7 +3913,61 @@ def application_nasnetlarge(
 ) -> Any:
     """Instantiates a NASNet model in ImageNet mode.
 
-    Wraps `keras.applications.nasnet.NASNetLarge`, added in Keras 3.0.0.
+    Optionally loads weights pre-trained on ImageNet.
+    Note that the data format convention used by the model is
+    the one specified in your Keras config at `~/.keras/keras.json`.
+
+    Args:
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False (otherwise the input shape
+            has to be `(331, 331, 3)` for NASNetLarge.
+            It should have exactly 3 inputs channels,
+            and width and height should be no smaller than 32.
+            E.g. `(224, 224, 3)` would be one valid value.
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): `None` (random initialization) or
+            `imagenet` (ImageNet weights).  For loading `imagenet` weights,
+            `input_shape` should be (331, 331, 3)
+        input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
+            `layers.Input()`)
+            to use as image input for the model.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model
+                will be the 4D tensor output of the
+                last convolutional layer.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a
+                2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top"
+            layer.  When loading pretrained weights, `classifier_activation`
+            can only be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Keras model instance.
+
+    References:
+        - [Learning Transferable Architectures for Scalable Image Recognition](
+            https://arxiv.org/abs/1707.07012) (CVPR 2018)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For NASNet, call `keras.applications.nasnet.preprocess_input` on your
+        inputs before passing them to the model.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.nasnet.NASNetLarge`.
     """
     return _application_nasnetlarge(
         input_shape,
@@ -1500,7 +3998,61 @@ def application_nasnetmobile(
 ) -> Any:
     """Instantiates a Mobile NASNet model in ImageNet mode.
 
-    Wraps `keras.applications.nasnet.NASNetMobile`, added in Keras 3.0.0.
+    Optionally loads weights pre-trained on ImageNet.
+    Note that the data format convention used by the model is
+    the one specified in your Keras config at `~/.keras/keras.json`.
+
+    Args:
+        input_shape (ShapeLike | None): Optional shape tuple, only to be specified
+            if `include_top` is False (otherwise the input shape
+            has to be `(224, 224, 3)` for NASNetMobile
+            It should have exactly 3 inputs channels,
+            and width and height should be no smaller than 32.
+            E.g. `(224, 224, 3)` would be one valid value.
+        include_top (bool): Whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): `None` (random initialization) or
+            `imagenet` (ImageNet weights). For loading `imagenet` weights,
+            `input_shape` should be (224, 224, 3)
+        input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
+            `layers.Input()`)
+            to use as image input for the model.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model
+                will be the 4D tensor output of the
+                last convolutional layer.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional layer, and thus
+                the output of the model will be a
+                2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): Optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top"
+            layer.  When loading pretrained weights, `classifier_activation` can
+            only be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Keras model instance.
+
+    References:
+        - [Learning Transferable Architectures for Scalable Image Recognition](
+            https://arxiv.org/abs/1707.07012) (CVPR 2018)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For NASNet, call `keras.applications.nasnet.preprocess_input` on your
+        inputs before passing them to the model.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.nasnet.NASNetMobile`.
     """
     return _application_nasnetmobile(
         input_shape,
@@ -1531,7 +4083,61 @@ def application_resnet101(
 ) -> Any:
     """Instantiates the ResNet101 architecture.
 
-    Wraps `keras.applications.resnet.ResNet101`, added in Keras 3.0.0.
+    For image classification use cases, see [this page for detailed examples](
+        https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+        https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet), or the path to the weights
+            file to be loaded.
+        input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified if `include_top`
+            is `False` (otherwise the input shape has to be `(224, 224, 3)`
+            (with `"channels_last"` data format) or `(3, 224, 224)`
+            (with `"channels_first"` data format). It should have exactly 3
+            inputs channels, and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+            is `False`.
+            - `None` means that the output of the model will be the 4D tensor
+                    output of the last convolutional block.
+            - `avg` means that global average pooling will be applied to the output
+                    of the last convolutional block, and thus the output of the
+                    model will be a 2D tensor.
+            - `max` means that global max pooling will be applied.
+        classes (int): optional number of classes to classify images into, only to be
+            specified if `include_top` is `True`, and if no `weights` argument is
+            specified. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Model instance.
+
+    References:
+        - [Deep Residual Learning for Image Recognition](
+            https://arxiv.org/abs/1512.03385) (CVPR 2015)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For ResNet, call `keras.applications.resnet.preprocess_input` on your
+        inputs before passing them to the model. `resnet.preprocess_input` will convert
+        the input images from RGB to BGR, then will zero-center each color channel with
+        respect to the ImageNet dataset, without scaling.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.resnet.ResNet101`.
     """
     return _application_resnet101(
         include_top,
@@ -1562,7 +4168,60 @@ def application_resnet101_v2(
 ) -> Any:
     """Instantiates the ResNet101V2 architecture.
 
-    Wraps `keras.applications.ResNet101V2`, added in Keras 3.0.0.
+    For image classification use cases, see [this page for detailed examples](
+        https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+        https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet), or the path to the weights
+            file to be loaded.
+        input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified if `include_top`
+            is `False` (otherwise the input shape has to be `(224, 224, 3)`
+            (with `"channels_last"` data format) or `(3, 224, 224)`
+            (with `"channels_first"` data format). It should have exactly 3
+            inputs channels, and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+            is `False`.
+            - `None` means that the output of the model will be the 4D tensor
+                    output of the last convolutional block.
+            - `avg` means that global average pooling will be applied to the output
+                    of the last convolutional block, and thus the output of the
+                    model will be a 2D tensor.
+            - `max` means that global max pooling will be applied.
+        classes (int): optional number of classes to classify images into, only to be
+            specified if `include_top` is `True`, and if no `weights` argument is
+            specified.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Model instance.
+
+    References:
+        - [Identity Mappings in Deep Residual Networks](
+            https://arxiv.org/abs/1603.05027) (CVPR 2016)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For ResNet, call `keras.applications.resnet_v2.preprocess_input` on your
+        inputs before passing them to the model. `resnet_v2.preprocess_input` will
+        scale input pixels between -1 and 1.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.ResNet101V2`.
     """
     return _application_resnet101_v2(
         include_top,
@@ -1593,7 +4252,61 @@ def application_resnet152(
 ) -> Any:
     """Instantiates the ResNet152 architecture.
 
-    Wraps `keras.applications.resnet.ResNet152`, added in Keras 3.0.0.
+    For image classification use cases, see [this page for detailed examples](
+        https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+        https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet), or the path to the weights
+            file to be loaded.
+        input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified if `include_top`
+            is `False` (otherwise the input shape has to be `(224, 224, 3)`
+            (with `"channels_last"` data format) or `(3, 224, 224)`
+            (with `"channels_first"` data format). It should have exactly 3
+            inputs channels, and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+            is `False`.
+            - `None` means that the output of the model will be the 4D tensor
+                    output of the last convolutional block.
+            - `avg` means that global average pooling will be applied to the output
+                    of the last convolutional block, and thus the output of the
+                    model will be a 2D tensor.
+            - `max` means that global max pooling will be applied.
+        classes (int): optional number of classes to classify images into, only to be
+            specified if `include_top` is `True`, and if no `weights` argument is
+            specified. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Model instance.
+
+    References:
+        - [Deep Residual Learning for Image Recognition](
+            https://arxiv.org/abs/1512.03385) (CVPR 2015)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For ResNet, call `keras.applications.resnet.preprocess_input` on your
+        inputs before passing them to the model. `resnet.preprocess_input` will convert
+        the input images from RGB to BGR, then will zero-center each color channel with
+        respect to the ImageNet dataset, without scaling.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.resnet.ResNet152`.
     """
     return _application_resnet152(
         include_top,
@@ -1624,7 +4337,60 @@ def application_resnet152_v2(
 ) -> Any:
     """Instantiates the ResNet152V2 architecture.
 
-    Wraps `keras.applications.ResNet152V2`, added in Keras 3.0.0.
+    For image classification use cases, see [this page for detailed examples](
+        https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+        https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet), or the path to the weights
+            file to be loaded.
+        input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified if `include_top`
+            is `False` (otherwise the input shape has to be `(224, 224, 3)`
+            (with `"channels_last"` data format) or `(3, 224, 224)`
+            (with `"channels_first"` data format). It should have exactly 3
+            inputs channels, and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+            is `False`.
+            - `None` means that the output of the model will be the 4D tensor
+                    output of the last convolutional block.
+            - `avg` means that global average pooling will be applied to the output
+                    of the last convolutional block, and thus the output of the
+                    model will be a 2D tensor.
+            - `max` means that global max pooling will be applied.
+        classes (int): optional number of classes to classify images into, only to be
+            specified if `include_top` is `True`, and if no `weights` argument is
+            specified.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Model instance.
+
+    References:
+        - [Identity Mappings in Deep Residual Networks](
+            https://arxiv.org/abs/1603.05027) (CVPR 2016)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For ResNet, call `keras.applications.resnet_v2.preprocess_input` on your
+        inputs before passing them to the model. `resnet_v2.preprocess_input` will
+        scale input pixels between -1 and 1.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.ResNet152V2`.
     """
     return _application_resnet152_v2(
         include_top,
@@ -1655,7 +4421,61 @@ def application_resnet50(
 ) -> Any:
     """Instantiates the ResNet50 architecture.
 
-    Wraps `keras.applications.resnet50.ResNet50`, added in Keras 3.0.0.
+    For image classification use cases, see [this page for detailed examples](
+        https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+        https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet), or the path to the weights
+            file to be loaded.
+        input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified if `include_top`
+            is `False` (otherwise the input shape has to be `(224, 224, 3)`
+            (with `"channels_last"` data format) or `(3, 224, 224)`
+            (with `"channels_first"` data format). It should have exactly 3
+            inputs channels, and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+            is `False`.
+            - `None` means that the output of the model will be the 4D tensor
+                    output of the last convolutional block.
+            - `avg` means that global average pooling will be applied to the output
+                    of the last convolutional block, and thus the output of the
+                    model will be a 2D tensor.
+            - `max` means that global max pooling will be applied.
+        classes (int): optional number of classes to classify images into, only to be
+            specified if `include_top` is `True`, and if no `weights` argument is
+            specified. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Model instance.
+
+    References:
+        - [Deep Residual Learning for Image Recognition](
+            https://arxiv.org/abs/1512.03385) (CVPR 2015)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For ResNet, call `keras.applications.resnet.preprocess_input` on your
+        inputs before passing them to the model. `resnet.preprocess_input` will convert
+        the input images from RGB to BGR, then will zero-center each color channel with
+        respect to the ImageNet dataset, without scaling.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.resnet50.ResNet50`.
     """
     return _application_resnet50(
         include_top,
@@ -1677,7 +4497,21 @@ _application_resnet50 = bind(
 def application_resnet50_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.resnet50.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.resnet50.decode_predictions`.
     """
     return _application_resnet50_decode_predictions(preds, top)
 
@@ -1695,7 +4529,41 @@ def application_resnet50_preprocess_input(
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.resnet50.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The images are converted from RGB to BGR, then each color channel is
+        zero-centered with respect to the ImageNet dataset, without scaling.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.resnet50.preprocess_input`.
     """
     return _application_resnet50_preprocess_input(x, data_format)
 
@@ -1720,7 +4588,60 @@ def application_resnet50_v2(
 ) -> Any:
     """Instantiates the ResNet50V2 architecture.
 
-    Wraps `keras.applications.ResNet50V2`, added in Keras 3.0.0.
+    For image classification use cases, see [this page for detailed examples](
+        https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+        https://keras.io/guides/transfer_learning/).
+
+    Args:
+        include_top (bool): whether to include the fully-connected
+            layer at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet), or the path to the weights
+            file to be loaded.
+        input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified if `include_top`
+            is `False` (otherwise the input shape has to be `(224, 224, 3)`
+            (with `"channels_last"` data format) or `(3, 224, 224)`
+            (with `"channels_first"` data format). It should have exactly 3
+            inputs channels, and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+            is `False`.
+            - `None` means that the output of the model will be the 4D tensor
+                    output of the last convolutional block.
+            - `avg` means that global average pooling will be applied to the output
+                    of the last convolutional block, and thus the output of the
+                    model will be a 2D tensor.
+            - `max` means that global max pooling will be applied.
+        classes (int): optional number of classes to classify images into, only to be
+            specified if `include_top` is `True`, and if no `weights` argument is
+            specified.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top" layer.
+            When loading pretrained weights, `classifier_activation` can only
+            be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A Model instance.
+
+    References:
+        - [Identity Mappings in Deep Residual Networks](
+            https://arxiv.org/abs/1603.05027) (CVPR 2016)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For ResNet, call `keras.applications.resnet_v2.preprocess_input` on your
+        inputs before passing them to the model. `resnet_v2.preprocess_input` will
+        scale input pixels between -1 and 1.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.ResNet50V2`.
     """
     return _application_resnet50_v2(
         include_top,
@@ -1742,7 +4663,21 @@ _application_resnet50_v2 = bind(
 def application_resnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.resnet_v2.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.resnet_v2.decode_predictions`.
     """
     return _application_resnet_v2_decode_predictions(preds, top)
 
@@ -1760,7 +4695,40 @@ def application_resnet_v2_preprocess_input(
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.resnet_v2.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The inputs pixel values are scaled between -1 and 1, sample-wise.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.resnet_v2.preprocess_input`.
     """
     return _application_resnet_v2_preprocess_input(x, data_format)
 
@@ -1785,7 +4753,71 @@ def application_vgg16(
 ) -> Any:
     """Instantiates the VGG16 model.
 
-    Wraps `keras.applications.vgg16.VGG16`, added in Keras 3.0.0.
+    For image classification use cases, see
+    [this page for detailed examples](
+      https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+      https://keras.io/guides/transfer_learning/).
+
+    The default input size for this model is 224x224.
+
+    Args:
+        include_top (bool): whether to include the 3 fully-connected
+            layers at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+        input_tensor (TensorLike | None): optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified
+            if `include_top` is `False` (otherwise the input shape
+            has to be `(224, 224, 3)`
+            (with `channels_last` data format) or
+            `(3, 224, 224)` (with `"channels_first"` data format).
+            It should have exactly 3 input channels,
+            and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top"
+            layer.  When loading pretrained weights, `classifier_activation`
+            can only be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A `Model` instance.
+
+    References:
+        - [Very Deep Convolutional Networks for Large-Scale Image Recognition](
+        https://arxiv.org/abs/1409.1556) (ICLR 2015)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For VGG16, call `keras.applications.vgg16.preprocess_input` on your
+        inputs before passing them to the model.
+        `vgg16.preprocess_input` will convert the input images from RGB to BGR,
+        then will zero-center each color channel with respect to the ImageNet
+        dataset, without scaling.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.vgg16.VGG16`.
     """
     return _application_vgg16(
         include_top,
@@ -1807,7 +4839,21 @@ _application_vgg16 = bind(
 def application_vgg16_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.vgg16.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.vgg16.decode_predictions`.
     """
     return _application_vgg16_decode_predictions(preds, top)
 
@@ -1823,7 +4869,41 @@ _application_vgg16_decode_predictions = bind(
 def application_vgg16_preprocess_input(x: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.vgg16.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The images are converted from RGB to BGR, then each color channel is
+        zero-centered with respect to the ImageNet dataset, without scaling.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.vgg16.preprocess_input`.
     """
     return _application_vgg16_preprocess_input(x, data_format)
 
@@ -1848,7 +4928,71 @@ def application_vgg19(
 ) -> Any:
     """Instantiates the VGG19 model.
 
-    Wraps `keras.applications.vgg19.VGG19`, added in Keras 3.0.0.
+    For image classification use cases, see
+    [this page for detailed examples](
+      https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+      https://keras.io/guides/transfer_learning/).
+
+    The default input size for this model is 224x224.
+
+    Args:
+        include_top (bool): whether to include the 3 fully-connected
+            layers at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+        input_tensor (TensorLike | None): optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified
+            if `include_top` is `False` (otherwise the input shape
+            has to be `(224, 224, 3)`
+            (with `channels_last` data format) or
+            `(3, 224, 224)` (with `"channels_first"` data format).
+            It should have exactly 3 input channels,
+            and width and height should be no smaller than 32.
+            E.g. `(200, 200, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top"
+            layer.  When loading pretrained weights, `classifier_activation` can
+            only be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [Very Deep Convolutional Networks for Large-Scale Image Recognition](
+        https://arxiv.org/abs/1409.1556) (ICLR 2015)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For VGG19, call `keras.applications.vgg19.preprocess_input` on your
+        inputs before passing them to the model.
+        `vgg19.preprocess_input` will convert the input images from RGB to BGR,
+        then will zero-center each color channel with respect to the ImageNet
+        dataset, without scaling.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.vgg19.VGG19`.
     """
     return _application_vgg19(
         include_top,
@@ -1870,7 +5014,21 @@ _application_vgg19 = bind(
 def application_vgg19_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.vgg19.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.vgg19.decode_predictions`.
     """
     return _application_vgg19_decode_predictions(preds, top)
 
@@ -1886,7 +5044,41 @@ _application_vgg19_decode_predictions = bind(
 def application_vgg19_preprocess_input(x: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.vgg19.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The images are converted from RGB to BGR, then each color channel is
+        zero-centered with respect to the ImageNet dataset, without scaling.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.vgg19.preprocess_input`.
     """
     return _application_vgg19_preprocess_input(x, data_format)
 
@@ -1911,7 +5103,67 @@ def application_xception(
 ) -> Any:
     """Instantiates the Xception architecture.
 
-    Wraps `keras.applications.xception.Xception`, added in Keras 3.0.0.
+    For image classification use cases, see
+    [this page for detailed examples](
+      https://keras.io/api/applications/#usage-examples-for-image-classification-models).
+
+    For transfer learning use cases, make sure to read the
+    [guide to transfer learning & fine-tuning](
+      https://keras.io/guides/transfer_learning/).
+
+    The default input image size for this model is 299x299.
+
+    Args:
+        include_top (bool): whether to include the 3 fully-connected
+            layers at the top of the network.
+        weights (str | PathLike): one of `None` (random initialization),
+            `"imagenet"` (pre-training on ImageNet),
+            or the path to the weights file to be loaded.
+        input_tensor (TensorLike | None): optional Keras tensor
+            (i.e. output of `layers.Input()`)
+            to use as image input for the model.
+        input_shape (ShapeLike | None): optional shape tuple, only to be specified
+            if `include_top` is `False` (otherwise the input shape
+            has to be `(299, 299, 3)`.
+            It should have exactly 3 inputs channels,
+            and width and height should be no smaller than 71.
+            E.g. `(150, 150, 3)` would be one valid value.
+        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+            when `include_top` is `False`.
+            - `None` means that the output of the model will be
+                the 4D tensor output of the
+                last convolutional block.
+            - `avg` means that global average pooling
+                will be applied to the output of the
+                last convolutional block, and thus
+                the output of the model will be a 2D tensor.
+            - `max` means that global max pooling will
+                be applied.
+        classes (int): optional number of classes to classify images
+            into, only to be specified if `include_top` is `True`, and
+            if no `weights` argument is specified. Defaults to `1000`.
+        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+            use on the "top" layer. Ignored unless `include_top=True`. Set
+            `classifier_activation=None` to return the logits of the "top"
+            layer.  When loading pretrained weights, `classifier_activation` can
+            only be `None` or `"softmax"`.
+        name (str): The name of the model (string).
+
+    Returns:
+        A model instance.
+
+    References:
+        - [Xception: Deep Learning with Depthwise Separable Convolutions](
+            https://arxiv.org/abs/1610.02357) (CVPR 2017)
+
+    Notes:
+        each Keras Application expects a specific kind of input preprocessing.
+        For Xception, call `keras.applications.xception.preprocess_input`
+        on your inputs before passing them to the model.
+        `xception.preprocess_input` will scale input pixels between -1 and 1.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.applications.xception.Xception`.
     """
     return _application_xception(
         include_top,
@@ -1933,7 +5185,21 @@ _application_xception = bind(
 def application_xception_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
     """Decodes the prediction of an ImageNet model.
 
-    Wraps `keras.applications.xception.decode_predictions`, added in Keras 3.0.0.
+    Args:
+        preds (Any): NumPy array encoding a batch of predictions.
+        top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
+
+    Returns:
+        A list of lists of top class prediction tuples
+        `(class_name, class_description, score)`.
+        One list of tuples per sample in batch input.
+
+    Raises:
+        ValueError: In case of invalid shape of the `pred` array
+        (must be 2D).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.xception.decode_predictions`.
     """
     return _application_xception_decode_predictions(preds, top)
 
@@ -1951,7 +5217,40 @@ def application_xception_preprocess_input(
 ) -> Any:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
-    Wraps `keras.applications.xception.preprocess_input`, added in Keras 3.0.0.
+    Usage example with `applications.MobileNet`:
+
+    ```python
+    i = keras.layers.Input([None, None, 3], dtype="uint8")
+    x = ops.cast(i, "float32")
+    x = keras.applications.mobilenet.preprocess_input(x)
+    core = keras.applications.MobileNet()
+    x = core(x)
+    model = keras.Model(inputs=[i], outputs=[x])
+    result = model(image)
+    ```
+
+    Args:
+        x (TensorLike): A floating point `numpy.array` or a backend-native tensor,
+                3D or 4D with 3 color
+                channels, with values in the range [0, 255].
+                The preprocessed data are written over the input data
+            if the data types are compatible. To avoid this
+            behaviour, `numpy.copy(x)` can be used.
+        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+            the global setting `keras.backend.image_data_format()` is used
+            (unless you changed it, it uses "channels_last").
+            Defaults to `None`.
+
+    Returns:
+        Preprocessed array with type `float32`.
+
+        The inputs pixel values are scaled between -1 and 1, sample-wise.
+
+    Raises:
+        ValueError: In case of unknown `data_format` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.applications.xception.preprocess_input`.
     """
     return _application_xception_preprocess_input(x, data_format)
 

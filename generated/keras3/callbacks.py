@@ -38,7 +38,51 @@ def callback_backup_and_restore(
 ) -> keras.callbacks.BackupAndRestore:
     """Callback to back up and restore the training state.
 
-    Wraps `keras.callbacks.BackupAndRestore`, added in Keras 3.0.0.
+    `BackupAndRestore` callback is intended to recover training from an
+    interruption that has happened in the middle of a `Model.fit` execution, by
+    backing up the training states in a temporary checkpoint file, at the end of
+    each epoch. Each backup overwrites the previously written checkpoint file,
+    so at any given time there is at most one such checkpoint file for
+    backup/restoring purpose.
+
+    If training restarts before completion, the training state (which includes
+    the `Model` weights and epoch number) is restored to the most recently saved
+    state at the beginning of a new `Model.fit` run. At the completion of a
+    `Model.fit` run, the temporary checkpoint file is deleted.
+
+    Note that the user is responsible to bring jobs back after the interruption.
+    This callback is important for the backup and restore mechanism for fault
+    tolerance purpose, and the model to be restored from a previous checkpoint
+    is expected to be the same as the one used to back up. If user changes
+    arguments passed to compile or fit, the checkpoint saved for fault tolerance
+    can become invalid.
+
+    Args:
+        backup_dir (Any): String, path of directory where to store the data
+            needed to restore the model. The directory
+            cannot be reused elsewhere to store other files, e.g. by the
+            `BackupAndRestore` callback of another training run,
+            or by another callback (e.g. `ModelCheckpoint`)
+            of the same training run.
+        save_freq (int | str): `"epoch"`, integer, or `False`. When set to `"epoch"`
+            the callback saves the checkpoint at the end of each epoch.
+            When set to an integer, the callback saves the checkpoint every
+            `save_freq` batches. Set `save_freq=False` only if using
+            preemption checkpointing (i.e. with `save_before_preemption=True`).
+        double_checkpoint (bool): Boolean. If enabled, `BackupAndRestore` callback
+            will save 2 last training states (current and previous). After
+            interruption if current state can't be loaded due to IO error
+            (e.g. file corrupted) it will try to restore previous one. Such
+            behaviour will consume twice more space on disk, but increase fault
+            tolerance. Defaults to `False`.
+        delete_checkpoint (bool): Boolean. This `BackupAndRestore`
+            callback works by saving a checkpoint to back up the training state.
+            If `delete_checkpoint=True`, the checkpoint will be deleted after
+            training is finished. Use `False` if you'd like to keep the checkpoint
+            for future usage. Defaults to `True`.
+
+    Added in Keras 3.0.0. Changed in 3.7.0 (parameter-added, parameter-moved).
+    Wraps `keras.callbacks.BackupAndRestore`.
     """
     return _callback_backup_and_restore(backup_dir, save_freq, double_checkpoint, delete_checkpoint)
 
@@ -53,7 +97,17 @@ def callback_csv_logger(
 ) -> keras.callbacks.CSVLogger:
     """Callback that streams epoch results to a CSV file.
 
-    Wraps `keras.callbacks.CSVLogger`, added in Keras 3.0.0.
+    Supports all values that can be represented as a string,
+    including 1D iterables such as `np.ndarray`.
+
+    Args:
+        filename (Any): Filename of the CSV file, e.g. `'run/log.csv'`.
+        separator (str): String used to separate elements in the CSV file.
+        append (bool): Boolean. True: append if file exists (useful for continuing
+            training). False: overwrite existing file.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.callbacks.CSVLogger`.
     """
     return _callback_csv_logger(filename, separator, append)
 
@@ -73,7 +127,47 @@ def callback_early_stopping(
 ) -> keras.callbacks.EarlyStopping:
     """Stop training when a monitored metric has stopped improving.
 
-    Wraps `keras.callbacks.EarlyStopping`, added in Keras 3.0.0.
+    Assuming the goal of a training is to minimize the loss. With this, the
+    metric to be monitored would be `'loss'`, and mode would be `'min'`. A
+    `model.fit()` training loop will check at end of every epoch whether
+    the loss is no longer decreasing, considering the `min_delta` and
+    `patience` if applicable. Once it's found no longer decreasing,
+    `model.stop_training` is marked True and the training terminates.
+
+    The quantity to be monitored needs to be available in `logs` dict.
+    To make it so, pass the loss or metrics at `model.compile()`.
+
+    Args:
+        monitor (str): Quantity to be monitored. Defaults to `"val_loss"`.
+        min_delta (float | Sequence[float] | TensorLike): Minimum change in the monitored quantity to qualify as an
+            improvement, i.e. an absolute change of less than min_delta, will
+            count as no improvement. Defaults to `0`.
+        patience (int): Number of epochs with no improvement after which training will
+            be stopped. Defaults to `0`.
+        verbose (int | str): Verbosity mode, 0 or 1. Mode 0 is silent, and mode 1 displays
+            messages when the callback takes an action. Defaults to `0`.
+        mode (str): One of `{"auto", "min", "max"}`. In `min` mode, training will stop
+            when the quantity monitored has stopped decreasing; in `"max"` mode
+            it will stop when the quantity monitored has stopped increasing; in
+            `"auto"` mode, the direction is automatically inferred from the name
+            of the monitored quantity. Defaults to `"auto"`.
+        baseline (Any | None): Baseline value for the monitored quantity. If not `None`,
+            training will stop if the model doesn't show improvement over the
+            baseline. Defaults to `None`.
+        restore_best_weights (bool): Whether to restore model weights from the epoch
+            with the best value of the monitored quantity. If `False`, the model
+            weights obtained at the last step of training are used. An epoch
+            will be restored regardless of the performance relative to the
+            `baseline`. If no epoch improves on `baseline`, training will run
+            for `patience` epochs and restore weights from the best epoch in
+            that set. Defaults to `False`.
+        start_from_epoch (int | TensorLike): Number of epochs to wait before starting to monitor
+            improvement. This allows for a warm-up period in which no
+            improvement is expected and thus training will not be stopped.
+            Defaults to `0`.
+
+    Added in Keras 3.0.0. Changed in 3.11.0 (bases-changed).
+    Wraps `keras.callbacks.EarlyStopping`.
     """
     return _callback_early_stopping(
         monitor,
@@ -103,7 +197,33 @@ def callback_lambda(
 ) -> keras.callbacks.LambdaCallback:
     """Callback for creating simple, custom callbacks on-the-fly.
 
-    Wraps `keras.callbacks.LambdaCallback`, added in Keras 3.0.0.
+    This callback is constructed with anonymous functions that will be called
+    at the appropriate time (during `Model.{fit | evaluate | predict}`).
+    Note that the callbacks expects positional arguments, as:
+
+    - `on_epoch_begin` and `on_epoch_end` expect two positional arguments:
+      `epoch`, `logs`
+    - `on_train_begin` and `on_train_end` expect one positional argument:
+      `logs`
+    - `on_train_batch_begin` and `on_train_batch_end` expect a positional
+      argument `batch` and a keyword argument `logs`
+    - See `Callback` class definition for the full list of functions and their
+      expected arguments.
+
+    Args:
+        on_epoch_begin (Any | None): called at the beginning of every epoch.
+        on_epoch_end (Any | None): called at the end of every epoch.
+        on_train_begin (Any | None): called at the beginning of model training.
+        on_train_end (Any | None): called at the end of model training.
+        on_train_batch_begin (Any | None): called at the beginning of every train batch.
+        on_train_batch_end (Any | None): called at the end of every train batch.
+        **kwargs: Any function in `Callback` that you want to override by
+            passing `function_name=function`. For example,
+            `LambdaCallback(.., on_train_end=train_end_fn)`. The custom function
+            needs to have same arguments as the ones defined in `Callback`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.callbacks.LambdaCallback`.
     """
     return _callback_lambda(
         on_epoch_begin,
@@ -124,7 +244,19 @@ def callback_learning_rate_scheduler(
 ) -> keras.callbacks.LearningRateScheduler:
     """Learning rate scheduler.
 
-    Wraps `keras.callbacks.LearningRateScheduler`, added in Keras 3.0.0.
+    At the beginning of every epoch, this callback gets the updated learning
+    rate value from `schedule` function provided at `__init__`, with the current
+    epoch and current learning rate, and applies the updated learning rate on
+    the optimizer.
+
+    Args:
+        schedule (Any): A function that takes an epoch index (integer, indexed from 0)
+            and current learning rate (float) as inputs and returns a new
+            learning rate as output (float).
+        verbose (int | str): Integer. 0: quiet, 1: log update messages.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.callbacks.LearningRateScheduler`.
     """
     return _callback_learning_rate_scheduler(schedule, verbose)
 
@@ -146,7 +278,79 @@ def callback_model_checkpoint(
 ) -> keras.callbacks.ModelCheckpoint:
     """Callback to save the Keras model or model weights at some frequency.
 
-    Wraps `keras.callbacks.ModelCheckpoint`, added in Keras 3.0.0.
+    `ModelCheckpoint` callback is used in conjunction with training using
+    `model.fit()` to save a model or weights (in a checkpoint file) at some
+    interval, so the model or weights can be loaded later to continue the
+    training from the state saved.
+
+    A few options this callback provides include:
+
+    - Whether to only keep the model that has achieved the "best performance" so
+      far, or whether to save the model at the end of every epoch regardless of
+      performance.
+    - Definition of "best"; which quantity to monitor and whether it should be
+      maximized or minimized.
+    - The frequency it should save at. Currently, the callback supports saving
+      at the end of every epoch, or after a fixed number of training batches.
+    - Whether only weights are saved, or the whole model is saved.
+
+    Args:
+        filepath (PathLike): string or `PathLike`, path to save the model file.
+            `filepath` can contain named formatting options,
+            which will be filled the value of `epoch` and keys in `logs`
+            (passed in `on_epoch_end`).
+            The `filepath` name needs to end with `".weights.h5"` when
+            `save_weights_only=True` or should end with `".keras"` or `".h5"`
+            when checkpoint saving the whole model (default).
+            For example:
+            if `filepath` is `"{epoch:02d}-{val_loss:.2f}.keras"` or
+            "{epoch:02d}-{val_loss:.2f}.weights.h5"`, then the model
+            checkpoints will be saved with the epoch number and the validation
+            loss in the filename. The directory of the filepath
+            should not be reused by any other callbacks to avoid conflicts.
+        monitor (str): The metric name to monitor. Typically the metrics are set by
+            the `Model.compile` method. Note:
+            * Prefix the name with `"val_"` to monitor validation metrics.
+            * Use `"loss"` or `"val_loss"` to monitor the model's total loss.
+            * If you specify metrics as strings, like `"accuracy"`, pass the
+                same string (with or without the `"val_"` prefix).
+            * If you pass `metrics.Metric` objects, `monitor` should be set to
+                `metric.name`
+            * If you're not sure about the metric names you can check the
+                contents of the `history.history` dictionary returned by
+                `history = model.fit()`
+            * Multi-output models set additional prefixes on the metric names.
+        verbose (int | str): Verbosity mode, 0 or 1. Mode 0 is silent, and mode 1
+            displays messages when the callback takes an action.
+        save_best_only (bool): if `save_best_only=True`, it only saves when the model
+            is considered the "best" and the latest best model according to the
+            quantity monitored will not be overwritten. If `filepath` doesn't
+            contain formatting options like `{epoch}` then `filepath` will be
+            overwritten by each new better model.
+        save_weights_only (bool): if `True`, then only the model's weights will be
+            saved (`model.save_weights(filepath)`), else the full model is
+            saved (`model.save(filepath)`).
+        mode (str): one of {`"auto"`, `"min"`, `"max"`}. If `save_best_only=True`, the
+            decision to overwrite the current save file is made based on either
+            the maximization or the minimization of the monitored quantity.
+            For `val_acc`, this should be `"max"`, for `val_loss` this should be
+            `"min"`, etc. In `"auto"` mode, the direction is automatically
+            inferred from the name of the monitored quantity.
+        save_freq (int | str): `"epoch"` or integer. When using `"epoch"`, the callback
+            saves the model after each epoch. When using integer, the callback
+            saves the model at end of this many batches. If the `Model` is
+            compiled with `steps_per_execution=N`, then the saving criteria will
+            be checked every Nth batch. Note that if the saving isn't aligned to
+            epochs, the monitored metric may potentially be less reliable (it
+            could reflect as little as 1 batch, since the metrics get reset
+            every epoch). Defaults to `"epoch"`.
+        initial_value_threshold (Any | None): Floating point initial "best" value of the
+            metric to be monitored. Only applies if `save_best_value=True`. Only
+            overwrites the model weights already saved if the performance of
+            current model is better than this value.
+
+    Added in Keras 3.0.0. Changed in 3.11.0 (bases-changed).
+    Wraps `keras.callbacks.ModelCheckpoint`.
     """
     return _callback_model_checkpoint(
         filepath,
@@ -179,7 +383,32 @@ def callback_orbax_checkpoint(
 ) -> keras.callbacks.OrbaxCheckpoint:
     """Callback to save and load model state using Orbax with a similar API to ModelCheckpoint.
 
-    Wraps `keras.callbacks.OrbaxCheckpoint`, added in Keras 3.14.0.
+    This callback saves the model's weights and optimizer state asynchronously
+    using Orbax, allowing training to continue without blocking for I/O.
+
+    **Multi-host Support**: When running in a multi-host distributed training
+    environment with JAX backend, this callback automatically coordinates
+    checkpointing across all hosts to ensure consistency and proper
+    synchronization. Multi-host checkpointing is only supported on JAX.
+
+    Args:
+        directory (PathLike): path to the directory where to save the checkpoints.
+        monitor (str): The metric name to monitor (e.g., 'val_loss').
+        verbose (int | str): Verbosity mode, 0 or 1.
+        save_best_only (bool): if `save_best_only=True`, it only saves when the model
+            is considered the "best" based on the monitored quantity.
+        mode (str): one of {'auto', 'min', 'max'}. Used with `save_best_only`.
+        save_freq (int | str): `'epoch'` or integer. Frequency to save checkpoints.
+        initial_value_threshold (Any | None): Floating point initial "best" value for the
+            monitor, used with `save_best_only`.
+        max_to_keep (int | TensorLike): Integer, maximum number of recent checkpoints to keep.
+            If None, keeps all. Defaults to 1.
+        save_on_background (bool): Boolean, whether to save asynchronously in the
+            background. Defaults to True.
+        save_weights_only (bool):
+
+    Added in Keras 3.14.0.
+    Wraps `keras.callbacks.OrbaxCheckpoint`.
     """
     return _callback_orbax_checkpoint(
         directory,
@@ -203,7 +432,11 @@ _callback_orbax_checkpoint = bind(
 def callback_progbar_logger() -> keras.callbacks.ProgbarLogger:
     """Callback that prints metrics to stdout.
 
-    Wraps `keras.callbacks.ProgbarLogger`, added in Keras 3.0.0.
+    Raises:
+        ValueError: In case of invalid `count_mode`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.callbacks.ProgbarLogger`.
     """
     return _callback_progbar_logger()
 
@@ -226,7 +459,33 @@ def callback_reduce_lr_on_plateau(
 ) -> keras.callbacks.ReduceLROnPlateau:
     """Reduce learning rate when a metric has stopped improving.
 
-    Wraps `keras.callbacks.ReduceLROnPlateau`, added in Keras 3.0.0.
+    Models often benefit from reducing the learning rate by a factor
+    of 2-10 once learning stagnates. This callback monitors a
+    quantity and if no improvement is seen for a 'patience' number
+    of epochs, the learning rate is reduced.
+
+    Args:
+        monitor (str): String. Quantity to be monitored.
+        factor (float | Sequence[float] | TensorLike): Float. Factor by which the learning rate will be reduced.
+            `new_lr = lr * factor`.
+        patience (int): Integer. Number of epochs with no improvement after which
+            learning rate will be reduced.
+        verbose (int | str): Integer. 0: quiet, 1: update messages.
+        mode (str): String. One of `{'auto', 'min', 'max'}`. In `'min'` mode,
+            the learning rate will be reduced when the
+            quantity monitored has stopped decreasing; in `'max'` mode it will
+            be reduced when the quantity monitored has stopped increasing; in
+            `'auto'` mode, the direction is automatically inferred from the name
+            of the monitored quantity.
+        min_delta (float | Sequence[float] | TensorLike): Float. Threshold for measuring the new optimum, to only focus
+            on significant changes.
+        cooldown (int | TensorLike): Integer. Number of epochs to wait before resuming normal
+            operation after the learning rate has been reduced.
+        min_lr (float | TensorLike): Float. Lower bound on the learning rate.
+        **kwargs:
+
+    Added in Keras 3.0.0. Changed in 3.0.1 (default-changed); 3.11.0 (bases-changed).
+    Wraps `keras.callbacks.ReduceLROnPlateau`.
     """
     return _callback_reduce_lr_on_plateau(
         monitor, factor, patience, verbose, mode, min_delta, cooldown, min_lr, **kwargs
@@ -247,7 +506,26 @@ def callback_remote_monitor(
 ) -> keras.callbacks.RemoteMonitor:
     """Callback used to stream events to a server.
 
-    Wraps `keras.callbacks.RemoteMonitor`, added in Keras 3.0.0.
+    Requires the `requests` library.
+    Events are sent to `root + '/publish/epoch/end/'` by default. Calls are
+    HTTP POST, with a `data` argument which is a
+    JSON-encoded dictionary of event data.
+    If `send_as_json=True`, the content type of the request will be
+    `"application/json"`.
+    Otherwise the serialized JSON will be sent within a form.
+
+    Args:
+        root (str): String; root url of the target server.
+        path (PathLike): String; path relative to `root` to which the events will be sent.
+        field (str): String; JSON field under which the data will be stored.
+            The field is used only if the payload is sent within a form
+            (i.e. when `send_as_json=False`).
+        headers (Any | None): Dictionary; optional custom HTTP headers.
+        send_as_json (bool): Boolean; whether the request should be
+            sent as `"application/json"`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.callbacks.RemoteMonitor`.
     """
     return _callback_remote_monitor(root, path, field, headers, send_as_json)
 
@@ -260,7 +538,26 @@ _callback_remote_monitor = bind(
 def callback_swap_ema_weights(swap_on_epoch: bool = False) -> keras.callbacks.SwapEMAWeights:
     """Swaps model weights and EMA weights before and after evaluation.
 
-    Wraps `keras.callbacks.SwapEMAWeights`, added in Keras 3.0.3.
+    This callbacks replaces the model's weight values with the values of
+    the optimizer's EMA weights (the exponential moving average of the past
+    model weights values, implementing "Polyak averaging") before model
+    evaluation, and restores the previous weights after evaluation.
+
+    The `SwapEMAWeights` callback is to be used in conjunction with
+    an optimizer that sets `use_ema=True`.
+
+    Note that the weights are swapped in-place in order to save memory.
+    The behavior is undefined if you modify the EMA weights
+    or model weights in other callbacks.
+
+    Args:
+        swap_on_epoch (bool): whether to perform swapping at `on_epoch_begin()`
+            and `on_epoch_end()`. This is useful if you want to use
+            EMA weights for other callbacks such as `ModelCheckpoint`.
+            Defaults to `False`.
+
+    Added in Keras 3.0.3.
+    Wraps `keras.callbacks.SwapEMAWeights`.
     """
     return _callback_swap_ema_weights(swap_on_epoch)
 
@@ -283,7 +580,77 @@ def callback_tensorboard(
 ) -> keras.callbacks.TensorBoard:
     """Enable visualizations for TensorBoard.
 
-    Wraps `keras.callbacks.TensorBoard`, added in Keras 3.0.0.
+    TensorBoard is a visualization tool provided with TensorFlow. A TensorFlow
+    installation is required to use this callback.
+
+    This callback logs events for TensorBoard, including:
+
+    * Metrics summary plots
+    * Training graph visualization
+    * Weight histograms
+    * Sampled profiling
+
+    When used in `model.evaluate()` or regular validation
+    in addition to epoch summaries, there will be a summary that records
+    evaluation metrics vs `model.optimizer.iterations` written. The metric names
+    will be prepended with `evaluation`, with `model.optimizer.iterations` being
+    the step in the visualized TensorBoard.
+
+    If you have installed TensorFlow with pip, you should be able
+    to launch TensorBoard from the command line:
+
+    ```
+    tensorboard --logdir=path_to_your_logs
+    ```
+
+    You can find more information about TensorBoard
+    [here](https://www.tensorflow.org/get_started/summaries_and_tensorboard).
+
+    Args:
+        log_dir (PathLike): the path of the directory where to save the log files to be
+            parsed by TensorBoard. e.g.,
+            `log_dir = os.path.join(working_dir, 'logs')`.
+            This directory should not be reused by any other callbacks.
+        histogram_freq (int | TensorLike): frequency (in epochs) at which to compute
+            weight histograms for the layers of the model. If set to 0,
+            histograms won't be computed. Validation data (or split) must be
+            specified for histogram visualizations.
+        write_graph (bool): (Not supported at this time)
+            Whether to visualize the graph in TensorBoard.
+            Note that the log file can become quite large
+            when `write_graph` is set to `True`.
+        write_images (bool): whether to write model weights to visualize as image in
+            TensorBoard.
+        write_steps_per_second (bool): whether to log the training steps per second
+            into TensorBoard. This supports both epoch and batch frequency
+            logging.
+        update_freq (int | str): `"batch"` or `"epoch"` or integer. When using `"epoch"`,
+            writes the losses and metrics to TensorBoard after every epoch.
+            If using an integer, let's say `1000`, all metrics and losses
+            (including custom ones added by `Model.compile`) will be logged to
+            TensorBoard every 1000 batches. `"batch"` is a synonym for 1,
+            meaning that they will be written every batch.
+            Note however that writing too frequently to TensorBoard can slow
+            down your training, especially when used with distribution
+            strategies as it will incur additional synchronization overhead.
+            Batch-level summary writing is also available via `train_step`
+            override. Please see
+            [TensorBoard Scalars tutorial](
+                https://www.tensorflow.org/tensorboard/scalars_and_keras#batch-level_logging)
+            for more details.
+        profile_batch (int | TensorLike): Profile the batch(es) to sample compute characteristics.
+            profile_batch must be a non-negative integer or a tuple of integers.
+            A pair of positive integers signify a range of batches to profile.
+            By default, profiling is disabled.
+        embeddings_freq (int | TensorLike): frequency (in epochs) at which embedding layers will be
+            visualized. If set to 0, embeddings won't be visualized.
+        embeddings_metadata (Any | None): Dictionary which maps embedding layer names to the
+            filename of a file in which to save metadata for the embedding layer.
+            In case the same metadata file is to be
+            used for all embedding layers, a single filename can be passed.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.callbacks.TensorBoard`.
     """
     return _callback_tensorboard(
         log_dir,
@@ -306,7 +673,25 @@ _callback_tensorboard = bind(
 def callback_terminate_on_nan(raise_error: bool = False) -> keras.callbacks.TerminateOnNaN:
     """Callback that terminates training when a NaN loss is encountered.
 
-    Wraps `keras.callbacks.TerminateOnNaN`, added in Keras 3.0.0.
+    This callback monitors the loss value during training
+    and terminates training when a NaN or Inf loss is detected.
+    By default, training is stopped gracefully
+    by setting `model.stop_training = True`, which triggers all callback cleanup
+    methods including `on_train_end()`.
+
+    Alternatively, you can use `raise_error=True` to immediately raise a
+    RuntimeError when NaN/Inf is detected. This raise_error termination
+    prevents `on_train_end()` from being called on other callbacks, which
+    is useful for preserving backup states or preventing unintended cleanup
+    when training fails.
+
+    Args:
+        raise_error (bool): Boolean, default False. If False, uses graceful stop via
+            `model.stop_training = True`. If True, immediately raises
+            RuntimeError on NaN/Inf loss, bypassing callback cleanup methods.
+
+    Added in Keras 3.0.0. Changed in 3.13.0 (parameter-added).
+    Wraps `keras.callbacks.TerminateOnNaN`.
     """
     return _callback_terminate_on_nan(raise_error)
 

@@ -43,7 +43,12 @@ __all__ = [
 def config_backend() -> Any:
     """Publicly accessible method for determining the current backend.
 
-    Wraps `keras.config.backend`, added in Keras 3.0.0.
+    Returns:
+        String, the name of the backend Keras is currently using. One of
+            `"tensorflow"`, `"torch"`, or `"jax"`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.backend`.
     """
     return _config_backend()
 
@@ -54,7 +59,15 @@ _config_backend = bind(globals(), "_config_backend", "keras.config.backend", "3.
 def config_disable_flash_attention() -> Any:
     """Disable flash attention.
 
-    Wraps `keras.config.disable_flash_attention`, added in Keras 3.7.0.
+    Flash attention offers performance optimization for attention layers,
+    making it especially useful for large language models (LLMs) that
+    benefit from faster and more memory-efficient attention computations.
+
+    Once disabled, supported layers like `MultiHeadAttention` will not
+    use flash attention for faster computations.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.config.disable_flash_attention`.
     """
     return _config_disable_flash_attention()
 
@@ -67,7 +80,12 @@ _config_disable_flash_attention = bind(
 def config_disable_interactive_logging() -> Any:
     """Turn off interactive logging.
 
-    Wraps `keras.config.disable_interactive_logging`, added in Keras 3.0.0.
+    When interactive logging is disabled, Keras sends logs to `absl.logging`.
+    This is the best option when using Keras in a non-interactive
+    way, such as running a training or inference job on a server.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.disable_interactive_logging`.
     """
     return _config_disable_interactive_logging()
 
@@ -83,7 +101,22 @@ _config_disable_interactive_logging = bind(
 def config_disable_traceback_filtering() -> Any:
     """Turn off traceback filtering.
 
-    Wraps `keras.config.disable_traceback_filtering`, added in Keras 3.0.0.
+    Raw Keras tracebacks (also known as stack traces)
+    involve many internal frames, which can be
+    challenging to read through, while not being actionable for end users.
+    By default, Keras filters internal frames in most exceptions that it
+    raises, to keep traceback short, readable, and focused on what's
+    actionable for you (your own code).
+
+    See also `keras.config.enable_traceback_filtering()` and
+    `keras.config.is_traceback_filtering_enabled()`.
+
+    If you have previously disabled traceback filtering via
+    `keras.config.disable_traceback_filtering()`, you can re-enable it via
+    `keras.config.enable_traceback_filtering()`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.disable_traceback_filtering`.
     """
     return _config_disable_traceback_filtering()
 
@@ -99,7 +132,8 @@ _config_disable_traceback_filtering = bind(
 def config_dtype_policy() -> Any:
     """Returns the current default dtype policy object.
 
-    Wraps `keras.config.dtype_policy`, added in Keras 3.0.5.
+    Added in Keras 3.0.5.
+    Wraps `keras.config.dtype_policy`.
     """
     return _config_dtype_policy()
 
@@ -110,7 +144,20 @@ _config_dtype_policy = bind(globals(), "_config_dtype_policy", "keras.config.dty
 def config_enable_flash_attention() -> Any:
     """Enable flash attention.
 
-    Wraps `keras.config.enable_flash_attention`, added in Keras 3.7.0.
+    Flash attention offers performance optimization for attention layers,
+    making it especially useful for large language models (LLMs) that
+    benefit from faster and more memory-efficient attention computations.
+
+    Once enabled, supported layers like `MultiHeadAttention` will **attempt** to
+    use flash attention for faster computations. By default, this feature is
+    enabled.
+
+    Note that enabling flash attention does not guarantee it will always be
+    used. Typically, the inputs must be in `float16` or `bfloat16` dtype, and
+    input layout requirements may vary depending on the backend.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.config.enable_flash_attention`.
     """
     return _config_enable_flash_attention()
 
@@ -123,7 +170,12 @@ _config_enable_flash_attention = bind(
 def config_enable_interactive_logging() -> Any:
     """Turn on interactive logging.
 
-    Wraps `keras.config.enable_interactive_logging`, added in Keras 3.0.0.
+    When interactive logging is enabled, Keras displays logs via stdout.
+    This provides the best experience when using Keras in an interactive
+    environment such as a shell or a notebook.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.enable_interactive_logging`.
     """
     return _config_enable_interactive_logging()
 
@@ -139,7 +191,22 @@ _config_enable_interactive_logging = bind(
 def config_enable_traceback_filtering() -> Any:
     """Turn on traceback filtering.
 
-    Wraps `keras.config.enable_traceback_filtering`, added in Keras 3.0.0.
+    Raw Keras tracebacks (also known as stack traces)
+    involve many internal frames, which can be
+    challenging to read through, while not being actionable for end users.
+    By default, Keras filters internal frames in most exceptions that it
+    raises, to keep traceback short, readable, and focused on what's
+    actionable for you (your own code).
+
+    See also `keras.config.disable_traceback_filtering()` and
+    `keras.config.is_traceback_filtering_enabled()`.
+
+    If you have previously disabled traceback filtering via
+    `keras.config.disable_traceback_filtering()`, you can re-enable it via
+    `keras.config.enable_traceback_filtering()`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.enable_traceback_filtering`.
     """
     return _config_enable_traceback_filtering()
 
@@ -155,7 +222,8 @@ _config_enable_traceback_filtering = bind(
 def config_enable_unsafe_deserialization() -> Any:
     """Disables safe mode globally, allowing deserialization of lambdas.
 
-    Wraps `keras.config.enable_unsafe_deserialization`, added in Keras 3.0.0.
+    Added in Keras 3.0.0.
+    Wraps `keras.config.enable_unsafe_deserialization`.
     """
     return _config_enable_unsafe_deserialization()
 
@@ -171,7 +239,11 @@ _config_enable_unsafe_deserialization = bind(
 def config_epsilon() -> Any:
     """Return the value of the fuzz factor used in numeric expressions.
 
-    Wraps `keras.config.epsilon`, added in Keras 3.0.0.
+    Returns:
+        A float.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.epsilon`.
     """
     return _config_epsilon()
 
@@ -182,7 +254,13 @@ _config_epsilon = bind(globals(), "_config_epsilon", "keras.config.epsilon", "3.
 def config_floatx() -> Any:
     """Return the default float type, as a string.
 
-    Wraps `keras.config.floatx`, added in Keras 3.0.0.
+    E.g. `'bfloat16'`, `'float16'`, `'float32'`, `'float64'`.
+
+    Returns:
+        String, the current default float type.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.floatx`.
     """
     return _config_floatx()
 
@@ -193,7 +271,11 @@ _config_floatx = bind(globals(), "_config_floatx", "keras.config.floatx", "3.0.0
 def config_image_data_format() -> Any:
     """Return the default image data format convention.
 
-    Wraps `keras.config.image_data_format`, added in Keras 3.0.0.
+    Returns:
+        A string, either `'channels_first'` or `'channels_last'`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.image_data_format`.
     """
     return _config_image_data_format()
 
@@ -206,7 +288,21 @@ _config_image_data_format = bind(
 def config_is_flash_attention_enabled() -> Any:
     """Checks whether flash attention is globally enabled in Keras.
 
-    Wraps `keras.config.is_flash_attention_enabled`, added in Keras 3.7.0.
+    Flash attention is a performance-optimized method for computing attention
+    in large models, such as transformers, allowing for faster and more
+    memory-efficient operations. This function checks the global Keras
+    configuration to determine if flash attention is enabled for compatible
+    layers (e.g., `MultiHeadAttention`).
+
+    Note that enabling flash attention does not guarantee it will always be
+    used. Typically, the inputs must be in `float16` or `bfloat16` dtype, and
+    input layout requirements may vary depending on the backend.
+
+    Returns:
+        `False` if disabled; otherwise, it indicates that it is enabled.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.config.is_flash_attention_enabled`.
     """
     return _config_is_flash_attention_enabled()
 
@@ -222,7 +318,16 @@ _config_is_flash_attention_enabled = bind(
 def config_is_interactive_logging_enabled() -> Any:
     """Check if interactive logging is enabled.
 
-    Wraps `keras.config.is_interactive_logging_enabled`, added in Keras 3.0.0.
+    To switch between writing logs to stdout and `absl.logging`, you may use
+    `keras.config.enable_interactive_logging()` and
+    `keras.config.disable_interactive_logging()`.
+
+    Returns:
+        Boolean, `True` if interactive logging is enabled,
+        and `False` otherwise.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.is_interactive_logging_enabled`.
     """
     return _config_is_interactive_logging_enabled()
 
@@ -238,7 +343,12 @@ _config_is_interactive_logging_enabled = bind(
 def config_is_nnx_enabled() -> Any:
     """Checks whether NNX specific features are enabled for the JAX backend.
 
-    Wraps `keras.config.is_nnx_enabled`, added in Keras 3.11.0.
+    Returns:
+        bool: `True` if NNX backend features are enabled, `False` otherwise.
+        Defaults to `False`.
+
+    Added in Keras 3.11.0.
+    Wraps `keras.config.is_nnx_enabled`.
     """
     return _config_is_nnx_enabled()
 
@@ -251,7 +361,26 @@ _config_is_nnx_enabled = bind(
 def config_is_traceback_filtering_enabled() -> Any:
     """Check if traceback filtering is enabled.
 
-    Wraps `keras.config.is_traceback_filtering_enabled`, added in Keras 3.0.0.
+    Raw Keras tracebacks (also known as stack traces)
+    involve many internal frames, which can be
+    challenging to read through, while not being actionable for end users.
+    By default, Keras filters internal frames in most exceptions that it
+    raises, to keep traceback short, readable, and focused on what's
+    actionable for you (your own code).
+
+    See also `keras.config.enable_traceback_filtering()` and
+    `keras.config.disable_traceback_filtering()`.
+
+    If you have previously disabled traceback filtering via
+    `keras.config.disable_traceback_filtering()`, you can re-enable it via
+    `keras.config.enable_traceback_filtering()`.
+
+    Returns:
+        Boolean, `True` if traceback filtering is enabled,
+        and `False` otherwise.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.is_traceback_filtering_enabled`.
     """
     return _config_is_traceback_filtering_enabled()
 
@@ -267,7 +396,16 @@ _config_is_traceback_filtering_enabled = bind(
 def config_max_epochs() -> Any:
     """Get the maximum number of epochs for any call to fit.
 
-    Wraps `keras.config.max_epochs`, added in Keras 3.10.0.
+    Retrieves the limit on the number of epochs set by
+    `keras.config.set_max_epochs` or the `KERAS_MAX_EPOCHS` environment
+    variable.
+
+    Returns:
+        The integer limit on the number of epochs or `None`, if no limit has
+        been set.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.config.max_epochs`.
     """
     return _config_max_epochs()
 
@@ -278,7 +416,12 @@ _config_max_epochs = bind(globals(), "_config_max_epochs", "keras.config.max_epo
 def config_max_steps_per_epoch() -> Any:
     """Get the maximum number of steps for any call to fit/evaluate/predict.
 
-    Wraps `keras.config.max_steps_per_epoch`, added in Keras 3.10.0.
+    Retrieves the limit on the number of epochs set by
+    `keras.config.set_max_steps_per_epoch` or the `KERAS_MAX_STEPS_PER_EPOCH`
+    environment variable.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.config.max_steps_per_epoch`.
     """
     return _config_max_steps_per_epoch()
 
@@ -291,7 +434,11 @@ _config_max_steps_per_epoch = bind(
 def config_set_backend(backend: Any) -> Any:
     """Reload the backend (and the Keras package).
 
-    Wraps `keras.config.set_backend`, added in Keras 3.1.0.
+    Args:
+        backend (Any):
+
+    Added in Keras 3.1.0.
+    Wraps `keras.config.set_backend`.
     """
     return _config_set_backend(backend)
 
@@ -302,7 +449,11 @@ _config_set_backend = bind(globals(), "_config_set_backend", "keras.config.set_b
 def config_set_dtype_policy(policy: Any) -> Any:
     """Sets the default dtype policy globally.
 
-    Wraps `keras.config.set_dtype_policy`, added in Keras 3.0.5.
+    Args:
+        policy (Any):
+
+    Added in Keras 3.0.5.
+    Wraps `keras.config.set_dtype_policy`.
     """
     return _config_set_dtype_policy(policy)
 
@@ -315,7 +466,11 @@ _config_set_dtype_policy = bind(
 def config_set_epsilon(value: Any) -> Any:
     """Set the value of the fuzz factor used in numeric expressions.
 
-    Wraps `keras.config.set_epsilon`, added in Keras 3.0.0.
+    Args:
+        value (Any): float. New value of epsilon.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.set_epsilon`.
     """
     return _config_set_epsilon(value)
 
@@ -326,7 +481,21 @@ _config_set_epsilon = bind(globals(), "_config_set_epsilon", "keras.config.set_e
 def config_set_floatx(value: Any) -> Any:
     """Set the default float dtype.
 
-    Wraps `keras.config.set_floatx`, added in Keras 3.0.0.
+    Args:
+        value (Any): String; `'bfloat16'`, `'float16'`, `'float32'`, or `'float64'`.
+
+    Raises:
+        ValueError: In case of invalid value.
+
+    Notes:
+        It is not recommended to set this to `"float16"` for training,
+        as this will likely cause numeric stability issues.
+        Instead, mixed precision, which leverages
+        a mix of `float16` and `float32`. It can be configured by calling
+        `keras.mixed_precision.set_dtype_policy('mixed_float16')`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.set_floatx`.
     """
     return _config_set_floatx(value)
 
@@ -337,7 +506,11 @@ _config_set_floatx = bind(globals(), "_config_set_floatx", "keras.config.set_flo
 def config_set_image_data_format(data_format: DataFormat) -> Any:
     """Set the value of the image data format convention.
 
-    Wraps `keras.config.set_image_data_format`, added in Keras 3.0.0.
+    Args:
+        data_format (DataFormat): string. `'channels_first'` or `'channels_last'`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.config.set_image_data_format`.
     """
     return _config_set_image_data_format(data_format)
 
@@ -350,7 +523,16 @@ _config_set_image_data_format = bind(
 def config_set_max_epochs(max_epochs: Any) -> Any:
     """Limit the maximum number of epochs for any call to fit.
 
-    Wraps `keras.config.set_max_epochs`, added in Keras 3.10.0.
+    This will cap the number of epochs for any training run using `model.fit()`.
+    This is purely for debugging, and can also be set via the `KERAS_MAX_EPOCHS`
+    environment variable to quickly run a script without modifying its source.
+
+    Args:
+        max_epochs (Any): The integer limit on the number of epochs or `None`. If
+            `None`, no limit is applied.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.config.set_max_epochs`.
     """
     return _config_set_max_epochs(max_epochs)
 
@@ -363,7 +545,17 @@ _config_set_max_epochs = bind(
 def config_set_max_steps_per_epoch(max_steps_per_epoch: Any) -> Any:
     """Limit the maximum number of steps for any call to fit/evaluate/predict.
 
-    Wraps `keras.config.set_max_steps_per_epoch`, added in Keras 3.10.0.
+    This will cap the number of steps for single epoch of a call to `fit()`,
+    `evaluate()`, or `predict()`. This is purely for debugging, and can also be
+    set via the `KERAS_MAX_STEPS_PER_EPOCH` environment variable to quickly run
+    a scrip without modifying its source.
+
+    Args:
+        max_steps_per_epoch (Any): The integer limit on the number of epochs or `None`. If
+            `None`, no limit is applied.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.config.set_max_steps_per_epoch`.
     """
     return _config_set_max_steps_per_epoch(max_steps_per_epoch)
 

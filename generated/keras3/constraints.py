@@ -29,7 +29,12 @@ def constraint_deserialize(
 ) -> Any:
     """Return a Keras constraint object via its config.
 
-    Wraps `keras.constraints.deserialize`, added in Keras 3.0.0.
+    Args:
+        config (Mapping[str, Any]):
+        custom_objects (Mapping[str, Any] | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.constraints.deserialize`.
     """
     return _constraint_deserialize(config, custom_objects)
 
@@ -42,7 +47,11 @@ _constraint_deserialize = bind(
 def constraint_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieve a Keras constraint object via an identifier.
 
-    Wraps `keras.constraints.get`, added in Keras 3.0.0.
+    Args:
+        identifier (str | Mapping[str, Any] | Callable[..., Any]):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.constraints.get`.
     """
     return _constraint_get(identifier)
 
@@ -55,7 +64,27 @@ def constraint_maxnorm(
 ) -> keras.constraints.MaxNorm:
     """MaxNorm weight constraint.
 
-    Wraps `keras.constraints.MaxNorm`, added in Keras 3.0.0.
+    Constrains the weights incident to each hidden unit
+    to have a norm less than or equal to a desired value.
+
+    Also available via the shortcut function `keras.constraints.max_norm`.
+
+    Args:
+        max_value (float | Sequence[float] | TensorLike): the maximum norm value for the incoming weights.
+        axis (Axis): integer, axis along which to calculate weight norms.
+            For instance, in a `Dense` layer the weight matrix
+            has shape `(input_dim, output_dim)`,
+            set `axis` to `0` to constrain each weight vector
+            of length `(input_dim,)`.
+            In a `Conv2D` layer with `data_format="channels_last"`,
+            the weight tensor has shape
+            `(rows, cols, input_depth, output_depth)`,
+            set `axis` to `[0, 1, 2]`
+            to constrain the weights of each filter tensor of size
+            `(rows, cols, input_depth)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.constraints.MaxNorm`.
     """
     return _constraint_maxnorm(max_value, axis)
 
@@ -71,7 +100,33 @@ def constraint_minmaxnorm(
 ) -> keras.constraints.MinMaxNorm:
     """MinMaxNorm weight constraint.
 
-    Wraps `keras.constraints.MinMaxNorm`, added in Keras 3.0.0.
+    Constrains the weights incident to each hidden unit
+    to have the norm between a lower bound and an upper bound.
+
+    Args:
+        min_value (float | Sequence[float] | TensorLike): the minimum norm for the incoming weights.
+        max_value (float | Sequence[float] | TensorLike): the maximum norm for the incoming weights.
+        rate (float | Sequence[float] | TensorLike): rate for enforcing the constraint: weights will be
+            rescaled to yield
+            `(1 - rate) * norm + rate * norm.clip(min_value, max_value)`.
+            Effectively, this means that rate=1.0 stands for strict
+            enforcement of the constraint, while rate<1.0 means that
+            weights will be rescaled at each step to slowly move
+            towards a value inside the desired interval.
+        axis (Axis): integer, axis along which to calculate weight norms.
+            For instance, in a `Dense` layer the weight matrix
+            has shape `(input_dim, output_dim)`,
+            set `axis` to `0` to constrain each weight vector
+            of length `(input_dim,)`.
+            In a `Conv2D` layer with `data_format="channels_last"`,
+            the weight tensor has shape
+            `(rows, cols, input_depth, output_depth)`,
+            set `axis` to `[0, 1, 2]`
+            to constrain the weights of each filter tensor of size
+            `(rows, cols, input_depth)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.constraints.MinMaxNorm`.
     """
     return _constraint_minmaxnorm(min_value, max_value, rate, axis)
 
@@ -84,7 +139,8 @@ _constraint_minmaxnorm = bind(
 def constraint_nonneg() -> keras.constraints.NonNeg:
     """Constrains the weights to be non-negative.
 
-    Wraps `keras.constraints.NonNeg`, added in Keras 3.0.0.
+    Added in Keras 3.0.0.
+    Wraps `keras.constraints.NonNeg`.
     """
     return _constraint_nonneg()
 
@@ -95,7 +151,11 @@ _constraint_nonneg = bind(globals(), "_constraint_nonneg", "keras.constraints.No
 def constraint_serialize(constraint: Any) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.constraints.serialize`, added in Keras 3.0.0.
+    Args:
+        constraint (Any):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.constraints.serialize`.
     """
     return _constraint_serialize(constraint)
 
@@ -108,7 +168,21 @@ _constraint_serialize = bind(
 def constraint_unitnorm(axis: Axis = 0) -> keras.constraints.UnitNorm:
     """Constrains the weights incident to each hidden unit to have unit norm.
 
-    Wraps `keras.constraints.UnitNorm`, added in Keras 3.0.0.
+    Args:
+        axis (Axis): integer, axis along which to calculate weight norms.
+            For instance, in a `Dense` layer the weight matrix
+            has shape `(input_dim, output_dim)`,
+            set `axis` to `0` to constrain each weight vector
+            of length `(input_dim,)`.
+            In a `Conv2D` layer with `data_format="channels_last"`,
+            the weight tensor has shape
+            `(rows, cols, input_depth, output_depth)`,
+            set `axis` to `[0, 1, 2]`
+            to constrain the weights of each filter tensor of size
+            `(rows, cols, input_depth)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.constraints.UnitNorm`.
     """
     return _constraint_unitnorm(axis)
 

@@ -31,7 +31,42 @@ def dataset_boston_housing(
 ) -> Any:
     """Loads the Boston Housing dataset.
 
-    Wraps `keras.datasets.boston_housing.load_data`, added in Keras 3.0.0.
+    This is a dataset taken from the StatLib library which is maintained at
+    Carnegie Mellon University.
+
+    **WARNING:** This dataset has an ethical problem: the authors of this
+    dataset included a variable, "B", that may appear to assume that racial
+    self-segregation influences house prices. As such, we strongly discourage
+    the use of this dataset, unless in the context of illustrating ethical
+    issues in data science and machine learning.
+
+    Samples contain 13 attributes of houses at different locations around the
+    Boston suburbs in the late 1970s. Targets are the median values of
+    the houses at a location (in k$).
+
+    The attributes themselves are defined in the
+    [StatLib website](http://lib.stat.cmu.edu/datasets/boston).
+
+    **x_train, x_test**: NumPy arrays with shape `(num_samples, 13)`
+        containing either the training samples (for x_train),
+        or test samples (for y_train).
+
+    **y_train, y_test**: NumPy arrays of shape `(num_samples,)` containing the
+        target scalars. The targets are float scalars typically between 10 and
+        50 that represent the home prices in k$.
+
+    Args:
+        path (PathLike): path where to cache the dataset locally
+            (relative to `~/.keras/datasets`).
+        test_split (float | TensorLike): fraction of the data to reserve as test set.
+        seed (Seed): Random seed for shuffling the data
+            before computing the test split.
+
+    Returns:
+        Tuple of NumPy arrays: `(x_train, y_train), (x_test, y_test)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.boston_housing.load_data`.
     """
     return _dataset_boston_housing(path, test_split, seed)
 
@@ -49,7 +84,63 @@ def dataset_california_housing(
 ) -> Any:
     """Loads the California Housing dataset.
 
-    Wraps `keras.datasets.california_housing.load_data`, added in Keras 3.0.0.
+    This dataset was obtained from the [StatLib repository](
+    https://www.dcc.fc.up.pt/~ltorgo/Regression/cal_housing.html).
+
+    It's a continuous regression dataset with 20,640 samples with
+    8 features each.
+
+    The target variable is a scalar: the median house value
+    for California districts, in dollars.
+
+    The 8 input features are the following:
+
+    - MedInc: median income in block group
+    - HouseAge: median house age in block group
+    - AveRooms: average number of rooms per household
+    - AveBedrms: average number of bedrooms per household
+    - Population: block group population
+    - AveOccup: average number of household members
+    - Latitude: block group latitude
+    - Longitude: block group longitude
+
+    This dataset was derived from the 1990 U.S. census, using one row
+    per census block group. A block group is the smallest geographical
+    unit for which the U.S. Census Bureau publishes sample data
+    (a block group typically has a population of 600 to 3,000 people).
+
+    A household is a group of people residing within a home.
+    Since the average number of rooms and bedrooms in this dataset are
+    provided per household, these columns may take surprisingly large
+    values for block groups with few households and many empty houses,
+    such as vacation resorts.
+
+    **`x_train`, `x_test`**: numpy arrays with shape `(num_samples, 8)`
+      containing either the training samples (for `x_train`),
+      or test samples (for `y_train`).
+
+    **`y_train`, `y_test`**: numpy arrays of shape `(num_samples,)`
+        containing the target scalars. The targets are float scalars
+        typically between 25,000 and 500,000 that represent
+        the home prices in dollars.
+
+    Args:
+        version (str): `"small"` or `"large"`. The small version
+            contains 600 samples, the large version contains
+            20,640 samples. The purpose of the small version is
+            to serve as an approximate replacement for the
+            deprecated `boston_housing` dataset.
+        path (PathLike): path where to cache the dataset locally
+            (relative to `~/.keras/datasets`).
+        test_split (float | TensorLike): fraction of the data to reserve as test set.
+        seed (Seed): Random seed for shuffling the data
+            before computing the test split.
+
+    Returns:
+        Tuple of Numpy arrays: `(x_train, y_train), (x_test, y_test)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.california_housing.load_data`.
     """
     return _dataset_california_housing(version, path, test_split, seed)
 
@@ -62,7 +153,44 @@ _dataset_california_housing = bind(
 def dataset_cifar10() -> Any:
     """Loads the CIFAR10 dataset.
 
-    Wraps `keras.datasets.cifar10.load_data`, added in Keras 3.0.0.
+    This is a dataset of 50,000 32x32 color training images and 10,000 test
+    images, labeled over 10 categories. See more info at the
+    [CIFAR homepage](https://www.cs.toronto.edu/~kriz/cifar.html).
+
+    The classes are:
+
+    | Label | Description |
+    |:-----:|-------------|
+    |   0   | airplane    |
+    |   1   | automobile  |
+    |   2   | bird        |
+    |   3   | cat         |
+    |   4   | deer        |
+    |   5   | dog         |
+    |   6   | frog        |
+    |   7   | horse       |
+    |   8   | ship        |
+    |   9   | truck       |
+
+    **`x_train`**: `uint8` NumPy array of grayscale image data with shapes
+      `(50000, 32, 32, 3)`, containing the training data. Pixel values range
+      from 0 to 255.
+
+    **`y_train`**: `uint8` NumPy array of labels (integers in range 0-9)
+      with shape `(50000, 1)` for the training data.
+
+    **`x_test`**: `uint8` NumPy array of grayscale image data with shapes
+      `(10000, 32, 32, 3)`, containing the test data. Pixel values range
+      from 0 to 255.
+
+    **`y_test`**: `uint8` NumPy array of labels (integers in range 0-9)
+      with shape `(10000, 1)` for the test data.
+
+    Returns:
+        Tuple of NumPy arrays: `(x_train, y_train), (x_test, y_test)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.cifar10.load_data`.
     """
     return _dataset_cifar10()
 
@@ -73,7 +201,36 @@ _dataset_cifar10 = bind(globals(), "_dataset_cifar10", "keras.datasets.cifar10.l
 def dataset_cifar100(label_mode: str = "fine") -> Any:
     """Loads the CIFAR100 dataset.
 
-    Wraps `keras.datasets.cifar100.load_data`, added in Keras 3.0.0.
+    This is a dataset of 50,000 32x32 color training images and
+    10,000 test images, labeled over 100 fine-grained classes that are
+    grouped into 20 coarse-grained classes. See more info at the
+    [CIFAR homepage](https://www.cs.toronto.edu/~kriz/cifar.html).
+
+    **`x_train`**: `uint8` NumPy array of grayscale image data with shapes
+      `(50000, 32, 32, 3)`, containing the training data. Pixel values range
+      from 0 to 255.
+
+    **`y_train`**: `uint8` NumPy array of labels (integers in range 0-99)
+      with shape `(50000, 1)` for the training data.
+
+    **`x_test`**: `uint8` NumPy array of grayscale image data with shapes
+      `(10000, 32, 32, 3)`, containing the test data. Pixel values range
+      from 0 to 255.
+
+    **`y_test`**: `uint8` NumPy array of labels (integers in range 0-99)
+      with shape `(10000, 1)` for the test data.
+
+    Args:
+        label_mode (str): one of `"fine"`, `"coarse"`.
+            If it is `"fine"`, the category labels
+            are the fine-grained labels, and if it is `"coarse"`,
+            the output labels are the coarse-grained superclasses.
+
+    Returns:
+        Tuple of NumPy arrays: `(x_train, y_train), (x_test, y_test)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.cifar100.load_data`.
     """
     return _dataset_cifar100(label_mode)
 
@@ -86,7 +243,42 @@ _dataset_cifar100 = bind(
 def dataset_fashion_mnist() -> Any:
     """Loads the Fashion-MNIST dataset.
 
-    Wraps `keras.datasets.fashion_mnist.load_data`, added in Keras 3.0.0.
+    This is a dataset of 60,000 28x28 grayscale images of 10 fashion categories,
+    along with a test set of 10,000 images. This dataset can be used as
+    a drop-in replacement for MNIST.
+
+    The classes are:
+
+    | Label | Description |
+    |:-----:|-------------|
+    |   0   | T-shirt/top |
+    |   1   | Trouser     |
+    |   2   | Pullover    |
+    |   3   | Dress       |
+    |   4   | Coat        |
+    |   5   | Sandal      |
+    |   6   | Shirt       |
+    |   7   | Sneaker     |
+    |   8   | Bag         |
+    |   9   | Ankle boot  |
+
+    Returns:
+        Tuple of NumPy arrays: `(x_train, y_train), (x_test, y_test)`.
+
+        **`x_train`**: `uint8` NumPy array of grayscale image data with shapes
+          `(60000, 28, 28)`, containing the training data.
+
+        **`y_train`**: `uint8` NumPy array of labels (integers in range 0-9)
+          with shape `(60000,)` for the training data.
+
+        **`x_test`**: `uint8` NumPy array of grayscale image data with shapes
+          (10000, 28, 28), containing the test data.
+
+        **`y_test`**: `uint8` NumPy array of labels (integers in range 0-9)
+          with shape `(10000,)` for the test data.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.fashion_mnist.load_data`.
     """
     return _dataset_fashion_mnist()
 
@@ -109,7 +301,59 @@ def dataset_imdb(
 ) -> Any:
     """Loads the [IMDB dataset](https://ai.stanford.edu/~amaas/data/sentiment/).
 
-    Wraps `keras.datasets.imdb.load_data`, added in Keras 3.0.0.
+    This is a dataset of 25,000 movies reviews from IMDB, labeled by sentiment
+    (positive/negative). Reviews have been preprocessed, and each review is
+    encoded as a list of word indexes (integers).
+    For convenience, words are indexed by overall frequency in the dataset,
+    so that for instance the integer "3" encodes the 3rd most frequent word in
+    the data. This allows for quick filtering operations such as:
+    "only consider the top 10,000 most
+    common words, but eliminate the top 20 most common words".
+
+    As a convention, "0" does not stand for a specific word, but instead is used
+    to encode the pad token.
+
+    **`x_train`, `x_test`**: lists of sequences, which are lists of indexes
+      (integers). If the num_words argument was specific, the maximum
+      possible index value is `num_words - 1`. If the `maxlen` argument was
+      specified, the largest possible sequence length is `maxlen`.
+
+    **`y_train`, `y_test`**: lists of integer labels (1 or 0).
+
+    **Note**: The 'out of vocabulary' character is only used for
+    words that were present in the training set but are not included
+    because they're not making the `num_words` cut here.
+    Words that were not seen in the training set but are in the test set
+    have simply been skipped.
+
+    Args:
+        path (PathLike): where to cache the data (relative to `~/.keras/dataset`).
+        num_words (Any | None): integer or None. Words are
+            ranked by how often they occur (in the training set) and only
+            the `num_words` most frequent words are kept. Any less frequent word
+            will appear as `oov_char` value in the sequence data. If None,
+            all words are kept. Defaults to `None`.
+        skip_top (int | TensorLike): skip the top N most frequently occurring words
+            (which may not be informative). These words will appear as
+            `oov_char` value in the dataset. When 0, no words are
+            skipped. Defaults to `0`.
+        maxlen (int | None): int or None. Maximum sequence length.
+            Any longer sequence will be truncated. None, means no truncation.
+            Defaults to `None`.
+        seed (Seed): int. Seed for reproducible data shuffling.
+        start_char (int | TensorLike): int. The start of a sequence will be marked with this
+            character. 0 is usually the padding character. Defaults to `1`.
+        oov_char (int | TensorLike): int. The out-of-vocabulary character.
+            Words that were cut out because of the `num_words` or
+            `skip_top` limits will be replaced with this character.
+        index_from (int | TensorLike): int. Index actual words with this index and higher.
+        **kwargs:
+
+    Returns:
+        Tuple of Numpy arrays: `(x_train, y_train), (x_test, y_test)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.imdb.load_data`.
     """
     return _dataset_imdb(
         path, num_words, skip_top, maxlen, seed, start_char, oov_char, index_from, **kwargs
@@ -122,7 +366,15 @@ _dataset_imdb = bind(globals(), "_dataset_imdb", "keras.datasets.imdb.load_data"
 def dataset_imdb_word_index(path: PathLike = "imdb_word_index.json") -> Any:
     """Retrieves a dict mapping words to their index in the IMDB dataset.
 
-    Wraps `keras.datasets.imdb.get_word_index`, added in Keras 3.0.0.
+    Args:
+        path (PathLike): where to cache the data (relative to `~/.keras/dataset`).
+
+    Returns:
+        The word index dictionary. Keys are word strings, values are their
+        index.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.imdb.get_word_index`.
     """
     return _dataset_imdb_word_index(path)
 
@@ -135,7 +387,34 @@ _dataset_imdb_word_index = bind(
 def dataset_mnist(path: PathLike = "mnist.npz") -> Any:
     """Loads the MNIST dataset.
 
-    Wraps `keras.datasets.mnist.load_data`, added in Keras 3.0.0.
+    This is a dataset of 60,000 28x28 grayscale images of the 10 digits,
+    along with a test set of 10,000 images.
+    More info can be found at the
+    [MNIST homepage](http://yann.lecun.com/exdb/mnist/).
+
+    **`x_train`**: `uint8` NumPy array of grayscale image data with shapes
+      `(60000, 28, 28)`, containing the training data. Pixel values range
+      from 0 to 255.
+
+    **`y_train`**: `uint8` NumPy array of digit labels (integers in range 0-9)
+      with shape `(60000,)` for the training data.
+
+    **`x_test`**: `uint8` NumPy array of grayscale image data with shapes
+      `(10000, 28, 28)`, containing the test data. Pixel values range
+      from 0 to 255.
+
+    **`y_test`**: `uint8` NumPy array of digit labels (integers in range 0-9)
+      with shape `(10000,)` for the test data.
+
+    Args:
+        path (PathLike): path where to cache the dataset locally
+            (relative to `~/.keras/datasets`).
+
+    Returns:
+        Tuple of NumPy arrays: `(x_train, y_train), (x_test, y_test)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.mnist.load_data`.
     """
     return _dataset_mnist(path)
 
@@ -156,7 +435,67 @@ def dataset_reuters(
 ) -> Any:
     """Loads the Reuters newswire classification dataset.
 
-    Wraps `keras.datasets.reuters.load_data`, added in Keras 3.0.0.
+    This is a dataset of 11,228 newswires from Reuters, labeled over 46 topics.
+
+    This was originally generated by parsing and preprocessing the classic
+    Reuters-21578 dataset, but the preprocessing code is no longer packaged
+    with Keras. See this
+    [GitHub discussion](https://github.com/keras-team/keras/issues/12072)
+    for more info.
+
+    Each newswire is encoded as a list of word indexes (integers).
+    For convenience, words are indexed by overall frequency in the dataset,
+    so that for instance the integer "3" encodes the 3rd most frequent word in
+    the data. This allows for quick filtering operations such as:
+    "only consider the top 10,000 most
+    common words, but eliminate the top 20 most common words".
+
+    As a convention, "0" does not stand for a specific word, but instead is used
+    to encode any unknown word.
+
+    **`x_train`, `x_test`**: lists of sequences, which are lists of indexes
+      (integers). If the num_words argument was specific, the maximum
+      possible index value is `num_words - 1`. If the `maxlen` argument was
+      specified, the largest possible sequence length is `maxlen`.
+
+    **`y_train`, `y_test`**: lists of integer labels (1 or 0).
+
+    **Note**: The 'out of vocabulary' character is only used for
+    words that were present in the training set but are not included
+    because they're not making the `num_words` cut here.
+    Words that were not seen in the training set but are in the test set
+    have simply been skipped.
+
+    Args:
+        path (PathLike): where to cache the data (relative to `~/.keras/dataset`).
+        num_words (Any | None): integer or None. Words are
+            ranked by how often they occur (in the training set) and only
+            the `num_words` most frequent words are kept. Any less frequent word
+            will appear as `oov_char` value in the sequence data. If None,
+            all words are kept. Defaults to `None`.
+        skip_top (int | TensorLike): skip the top N most frequently occurring words
+            (which may not be informative). These words will appear as
+            `oov_char` value in the dataset. 0 means no words are
+            skipped. Defaults to `0`.
+        maxlen (int | None): int or None. Maximum sequence length.
+            Any longer sequence will be truncated. None means no truncation.
+            Defaults to `None`.
+        test_split (float | TensorLike): Float between `0.` and `1.`. Fraction of the dataset to be
+            used as test data. `0.2` means that 20% of the dataset is used as
+            test data. Defaults to `0.2`.
+        seed (Seed): int. Seed for reproducible data shuffling.
+        start_char (int | TensorLike): int. The start of a sequence will be marked with this
+            character. 0 is usually the padding character. Defaults to `1`.
+        oov_char (int | TensorLike): int. The out-of-vocabulary character.
+            Words that were cut out because of the `num_words` or
+            `skip_top` limits will be replaced with this character.
+        index_from (int | TensorLike): int. Index actual words with this index and higher.
+
+    Returns:
+        Tuple of Numpy arrays: `(x_train, y_train), (x_test, y_test)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.reuters.load_data`.
     """
     return _dataset_reuters(
         path, num_words, skip_top, maxlen, test_split, seed, start_char, oov_char, index_from
@@ -169,7 +508,11 @@ _dataset_reuters = bind(globals(), "_dataset_reuters", "keras.datasets.reuters.l
 def dataset_reuters_label_names() -> Any:
     """Returns labels as a list of strings with indices matching training data.
 
-    Wraps `keras.datasets.reuters.get_label_names`, added in Keras 3.0.0.
+    References:
+        - [Reuters Dataset](https://martin-thoma.com/nlp-reuters/)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.reuters.get_label_names`.
     """
     return _dataset_reuters_label_names()
 
@@ -182,7 +525,22 @@ _dataset_reuters_label_names = bind(
 def dataset_reuters_word_index(path: PathLike = "reuters_word_index.json") -> Any:
     """Retrieves a dict mapping words to their index in the Reuters dataset.
 
-    Wraps `keras.datasets.reuters.get_word_index`, added in Keras 3.0.0.
+    Actual word indices starts from 3, with 3 indices reserved for:
+    0 (padding), 1 (start), 2 (oov).
+
+    E.g. word index of 'the' is 1, but the in the actual training data, the
+    index of 'the' will be 1 + 3 = 4. Vice versa, to translate word indices in
+    training data back to words using this mapping, indices need to subtract 3.
+
+    Args:
+        path (PathLike): where to cache the data (relative to `~/.keras/dataset`).
+
+    Returns:
+        The word index dictionary. Keys are word strings, values are their
+        index.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.datasets.reuters.get_word_index`.
     """
     return _dataset_reuters_word_index(path)
 

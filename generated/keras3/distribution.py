@@ -32,7 +32,30 @@ def distribution_data_parallel(
 ) -> keras.distribution.DataParallel:
     """Distribution for data parallelism.
 
-    Wraps `keras.distribution.DataParallel`, added in Keras 3.0.0.
+    You can choose to create this instance by either specifying
+    the `device_mesh` or `devices` arguments (but not both).
+
+    The `device_mesh` argument is expected to be a `DeviceMesh` instance,
+    and is expected to be 1D only. In case that the mesh has multiple axes,
+    then the first axis will be treated as the data parallel dimension
+    (and a warning will be raised).
+
+    When a list of `devices` are provided, they will be used to construct a
+    1D mesh.
+
+    When both `mesh` and `devices` are absent, then `list_devices()`
+    will be used to detect any available devices and create a 1D mesh from
+    them.
+
+    Args:
+        device_mesh (Any | None): Optional `DeviceMesh` instance.
+        devices (Any | None): Optional list of devices.
+        auto_shard_dataset (bool): Automatically shard the dataset amongst
+            processes in a multi-process setting. Set to `False` if the dataset
+            is already sharded across hosts.  Defaults to `True`.
+
+    Added in Keras 3.0.0. Changed in 3.5.0 (parameter-added).
+    Wraps `keras.distribution.DataParallel`.
     """
     return _distribution_data_parallel(device_mesh, devices, auto_shard_dataset)
 
@@ -47,7 +70,26 @@ def distribution_device_mesh(
 ) -> keras.distribution.DeviceMesh:
     """A cluster of computation devices for distributed computation.
 
-    Wraps `keras.distribution.DeviceMesh`, added in Keras 3.0.0.
+    This API is aligned with `jax.sharding.Mesh`, which represents the
+    computation devices in the global context.
+
+    See more details in [jax.sharding.Mesh](
+        https://jax.readthedocs.io/en/latest/jax.sharding.html#jax.sharding.Mesh).
+
+    Args:
+        shape (ShapeLike): tuple of list of integers. The shape of the overall
+            `DeviceMesh`, e.g. `(8,)` for a data parallel only distribution,
+            or `(4, 2)` for a model+data parallel distribution.
+        axis_names (Any): List of string. The logical name of the each axis for
+            the `DeviceMesh`. The length of the `axis_names` should match to
+            the rank of the `shape`. The `axis_names` will be used to
+            match/create the `TensorLayout` when distribute the data and
+            variables.
+        devices (Any | None): Optional list of devices. Defaults to all the available
+            devices locally from `keras.distribution.list_devices()`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.distribution.DeviceMesh`.
     """
     return _distribution_device_mesh(shape, axis_names, devices)
 
@@ -60,7 +102,15 @@ _distribution_device_mesh = bind(
 def distribution_distribute_tensor(tensor: Any, layout: Any) -> Any:
     """Change the layout of a Tensor value in the jit function execution.
 
-    Wraps `keras.distribution.distribute_tensor`, added in Keras 3.0.0.
+    Args:
+        tensor (Any): a Tensor to change the layout.
+        layout (Any): `TensorLayout` to be applied on the value.
+
+    Returns:
+        a new value with the specified tensor layout.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.distribution.distribute_tensor`.
     """
     return _distribution_distribute_tensor(tensor, layout)
 
@@ -73,7 +123,8 @@ _distribution_distribute_tensor = bind(
 def distribution_get() -> Any:
     """Retrieve the current distribution from global context.
 
-    Wraps `keras.distribution.distribution`, added in Keras 3.0.0.
+    Added in Keras 3.0.0.
+    Wraps `keras.distribution.distribution`.
     """
     return _distribution_get()
 
@@ -84,7 +135,20 @@ _distribution_get = bind(globals(), "_distribution_get", "keras.distribution.dis
 def distribution_get_device_count(device_type: Any | None = None) -> Any:
     """Returns the number of available devices based on the device type.
 
-    Wraps `keras.distribution.get_device_count`, added in Keras 3.13.0.
+    When `device_type` is not provided, the count of devices of the default type
+    is returned. This function nevers counts a mix of device types, for instance
+    GPUs and CPUs.
+
+    Args:
+        device_type (Any | None): string, one of `"cpu"`, `"gpu"` or `"tpu"`. Defaults to
+            `"gpu"` or `"tpu"` if available when `device_type` is not provided.
+            Otherwise returns the `"cpu"` devices.
+
+    Returns:
+        int: The total number of devices for the specified type.
+
+    Added in Keras 3.13.0.
+    Wraps `keras.distribution.get_device_count`.
     """
     return _distribution_get_device_count(device_type)
 
@@ -101,7 +165,35 @@ def distribution_initialize(
 ) -> Any:
     """Initialize the distribution system for multi-host/process setting.
 
-    Wraps `keras.distribution.initialize`, added in Keras 3.0.0.
+    Calling `initialize` will prepare the backend for execution on multi-host
+    GPU or TPUs. It should be called before any computations.
+
+    Note that the parameters can also be injected via environment variables,
+    which can be better controlled by the launch script at startup time.
+    For certain backend that also rely on the environment variables to
+    configure, Keras will properly forward them.
+
+    Args:
+        job_addresses (Any | None): string. Comma separated IP addresses for all the jobs
+            that will form the whole computation cluster. Note that for JAX
+            backend, only the address for job 0 (coodinator) is needed. For
+            certain runtime like cloud TPU, this value can be `None`, and the
+            backend will figure it out with the TPU environment variables. You
+            can also config this value via environment variable
+            `KERAS_DISTRIBUTION_JOB_ADDRESSES`.
+        num_processes (Any | None): int. The number of worker/processes that will form the
+            whole computation cluster. For certain runtime like cloud TPU, this
+            value can be `None`, and the backend will figure it out with the TPU
+            environment variables. You can also configure this value via
+            environment variable `KERAS_DISTRIBUTION_NUM_PROCESSES`.
+        process_id (Any | None): int. The ID number of the current worker/process. The value
+            should be ranged from `0` to `num_processes - 1`. `0` will indicate
+            the current worker/process is the master/coordinate job. You can
+            also configure this value via environment variable
+            `KERAS_DISTRIBUTION_PROCESS_ID`.
+
+    Added in Keras 3.0.0. Changed in 3.1.0 (parameter-renamed).
+    Wraps `keras.distribution.initialize`.
     """
     return _distribution_initialize(job_addresses, num_processes, process_id)
 
@@ -114,7 +206,43 @@ _distribution_initialize = bind(
 def distribution_layout_map(device_mesh: Any) -> keras.distribution.LayoutMap:
     """A dict-like object that maps string to `TensorLayout` instances.
 
-    Wraps `keras.distribution.LayoutMap`, added in Keras 3.0.0.
+    `LayoutMap` uses a string as key and a `TensorLayout` as value. There is a
+    behavior difference between a normal Python dict and this class. The string
+    key will be treated as a regex when retrieving the value. See the docstring
+    of `get` for more details.
+
+    See below for a usage example. You can define the naming schema
+    of the `TensorLayout`, and then retrieve the corresponding
+    `TensorLayout` instance.
+
+    In the normal case, the key to query is usually the `variable.path`, which
+    is the identifier of the variable.
+
+    As shortcut, tuple or list of axis names are also allowed when inserting
+    as value, and will be converted to `TensorLayout`.
+
+    ```python
+    layout_map = LayoutMap(device_mesh)
+    layout_map['.*dense.*kernel'] = (None, 'model')
+    layout_map['.*dense.*bias'] = ('model',)
+    layout_map['.*conv2d.*kernel'] = (None, None, None, 'model')
+    layout_map['.*conv2d.*bias'] = ('model',)
+
+    layout_1 = layout_map['dense_1.kernel']             # layout_1 == layout_2d
+    layout_2 = layout_map['dense_1.bias']               # layout_2 == layout_1d
+    layout_3 = layout_map['dense_2.kernel']             # layout_3 == layout_2d
+    layout_4 = layout_map['dense_2.bias']               # layout_4 == layout_1d
+    layout_5 = layout_map['my_model/conv2d_123/kernel'] # layout_5 == layout_4d
+    layout_6 = layout_map['my_model/conv2d_123/bias']   # layout_6 == layout_1d
+    layout_7 = layout_map['my_model/conv3d_1/kernel']   # layout_7 == None
+    layout_8 = layout_map['my_model/conv3d_1/bias']     # layout_8 == None
+    ```
+
+    Args:
+        device_mesh (Any): `keras.distribution.DeviceMesh` instance.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (default-removed).
+    Wraps `keras.distribution.LayoutMap`.
     """
     return _distribution_layout_map(device_mesh)
 
@@ -127,7 +255,25 @@ _distribution_layout_map = bind(
 def distribution_list_devices(device_type: Any | None = None) -> Any:
     """Return all the available devices based on the device type.
 
-    Wraps `keras.distribution.list_devices`, added in Keras 3.0.0.
+    When `device_type` is not provided, devices of the default type are
+    returned. This function nevers return a mix of device types, for instance
+    GPUs and CPUs.
+
+    Args:
+        device_type (Any | None): string, one of `"cpu"`, `"gpu"` or `"tpu"`. Defaults to
+            `"gpu"` or `"tpu"` if available when `device_type` is not provided.
+            Otherwise returns the `"cpu"` devices.
+
+    Returns:
+        List of string, the devices that are available for distributed
+        computation. Each device is formatted as "device_type:id", for instance
+        "gpu:1" or "cpu:0".
+
+    Notes:
+        in a distributed setting, global devices are returned.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.distribution.list_devices`.
     """
     return _distribution_list_devices(device_type)
 
@@ -146,7 +292,31 @@ def distribution_model_parallel(
 ) -> keras.distribution.ModelParallel:
     """Distribution that shards model variables.
 
-    Wraps `keras.distribution.ModelParallel`, added in Keras 3.0.0.
+    Compare to `DataParallel` which replicates the variables across all devices,
+    `ModelParallel` allows you to shard variables in addition to the input data.
+
+    To construct a `ModelParallel` distribution, you need to provide a
+    `DeviceMesh` and a `LayoutMap`.
+
+    1. `DeviceMesh` contains physical device information. The axis names in
+        the mesh will be used to map the variable and data layout.
+    2. `LayoutMap` contains the mapping between variable paths to their
+        corresponding `TensorLayout`.
+
+    Args:
+        layout_map (Any | None): `LayoutMap` instance which map the variable path to the
+            corresponding tensor layout.
+        batch_dim_name (Any | None): Optional string, the axis name in the device mesh
+            (of the `layout_map` object)
+            that will be used to distribute data. If unspecified, the
+            first axis from the device mesh will be used.
+        auto_shard_dataset (bool): Automatically shard the dataset amongst
+            processes in a multi-process setting. Set to `False` if the dataset
+            is already sharded across hosts.  Defaults to `True`.
+        **kwargs:
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (default-added, parameter-added, parameter-kind-changed, parameter-removed); 3.11.0 (parameter-added).
+    Wraps `keras.distribution.ModelParallel`.
     """
     return _distribution_model_parallel(
         layout_map=layout_map,
@@ -164,7 +334,11 @@ _distribution_model_parallel = bind(
 def distribution_set(value: Any) -> Any:
     """Set the distribution as the global distribution setting.
 
-    Wraps `keras.distribution.set_distribution`, added in Keras 3.0.0.
+    Args:
+        value (Any): a `Distribution` instance.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.distribution.set_distribution`.
     """
     return _distribution_set(value)
 
@@ -179,7 +353,21 @@ def distribution_tensor_layout(
 ) -> keras.distribution.TensorLayout:
     """A layout to apply to a tensor.
 
-    Wraps `keras.distribution.TensorLayout`, added in Keras 3.0.0.
+    This API is aligned with `jax.sharding.NamedSharding`.
+
+    See more details in [jax.sharding.NamedSharding](
+        https://jax.readthedocs.io/en/latest/jax.sharding.html#jax.sharding.NamedSharding).
+
+    Args:
+        axes (Axis): tuple of strings that should map to the `axis_names` in
+            a `DeviceMesh`. For any dimensions that doesn't need any sharding,
+            A `None` can be used a placeholder.
+        device_mesh (Any | None): Optional `DeviceMesh` that will be used to create
+            the layout. The actual mapping of tensor to physical device
+            is not known until the mesh is specified.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.distribution.TensorLayout`.
     """
     return _distribution_tensor_layout(axes, device_mesh)
 

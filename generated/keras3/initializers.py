@@ -39,7 +39,15 @@ __all__ = [
 def initializer_constant(value: float | TensorLike = 0.0) -> keras.initializers.Constant:
     """Initializer that generates tensors with constant values.
 
-    Wraps `keras.initializers.Constant`, added in Keras 3.0.0.
+    Only scalar values are allowed.
+    The constant value provided must be convertible to the dtype requested
+    when calling the initializer.
+
+    Args:
+        value (float | TensorLike): A Python scalar.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.initializers.Constant`.
     """
     return _initializer_constant(value)
 
@@ -54,7 +62,12 @@ def initializer_deserialize(
 ) -> Any:
     """Returns a Keras initializer object via its configuration.
 
-    Wraps `keras.initializers.deserialize`, added in Keras 3.0.0.
+    Args:
+        config (Mapping[str, Any]):
+        custom_objects (Mapping[str, Any] | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.initializers.deserialize`.
     """
     return _initializer_deserialize(config, custom_objects)
 
@@ -67,7 +80,52 @@ _initializer_deserialize = bind(
 def initializer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieves a Keras initializer object via an identifier.
 
-    Wraps `keras.initializers.get`, added in Keras 3.0.0.
+    The `identifier` may be the string name of a initializers function or class
+    (case-sensitively).
+
+    >>> identifier = 'Ones'
+    >>> keras.initializers.get(identifier)
+    <...keras.initializers.initializers.Ones...>
+
+    You can also specify `config` of the initializer to this function by passing
+    dict containing `class_name` and `config` as an identifier. Also note that
+    the `class_name` must map to a `Initializer` class.
+
+    >>> cfg = {'class_name': 'Ones', 'config': {}}
+    >>> keras.initializers.get(cfg)
+    <...keras.initializers.initializers.Ones...>
+
+    In the case that the `identifier` is a class, this method will return a new
+    instance of the class by its constructor.
+
+    You may also pass a callable function with a signature that includes `shape`
+    and `dtype=None` as an identifier.
+
+    >>> fn = lambda shape, dtype=None: ops.ones(shape, dtype)
+    >>> keras.initializers.get(fn)
+    <function <lambda> at ...>
+
+    Alternatively, you can pass a backend tensor or numpy array as the
+    `identifier` to define the initializer values directly. Note that when
+    calling the initializer, the specified `shape` argument must be the same as
+    the shape of the tensor.
+
+    >>> tensor = ops.ones(shape=(5, 5))
+    >>> keras.initializers.get(tensor)
+    <function get.<locals>.initialize_fn at ...>
+
+    Args:
+        identifier (str | Mapping[str, Any] | Callable[..., Any]): A string, dict, callable function, or tensor specifying
+            the initializer. If a string, it should be the name of an
+            initializer. If a dict, it should contain the configuration of an
+            initializer. Callable functions or predefined tensors are also
+            accepted.
+
+    Returns:
+        Initializer instance base on the input identifier.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.initializers.get`.
     """
     return _initializer_get(identifier)
 
@@ -80,7 +138,28 @@ def initializer_glorot_normal(
 ) -> keras.initializers.GlorotNormal:
     """The Glorot normal initializer, also called Xavier normal initializer.
 
-    Wraps `keras.initializers.GlorotNormal`, added in Keras 3.0.0.
+    Draws samples from a truncated normal distribution centered on 0 with
+    `stddev = sqrt(2 / (fan_in + fan_out))` where `fan_in` is the number of
+    input units in the weight tensor and `fan_out` is the number of output units
+    in the weight tensor.
+
+    Args:
+        seed (Seed | None): A Python integer or instance of
+            `keras.backend.SeedGenerator`.
+            Used to make the behavior of the initializer
+            deterministic. Note that an initializer seeded with an integer
+            or `None` (unseeded) will produce the same random values
+            across multiple calls. To get different random values
+            across multiple calls, use as seed an instance
+            of `keras.backend.SeedGenerator`.
+        input_axes (Axis | None):
+        output_axes (Axis | None):
+
+    References:
+        - [Glorot et al., 2010](http://proceedings.mlr.press/v9/glorot10a.html)
+
+    Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
+    Wraps `keras.initializers.GlorotNormal`.
     """
     return _initializer_glorot_normal(seed, input_axes, output_axes)
 
@@ -95,7 +174,27 @@ def initializer_glorot_uniform(
 ) -> keras.initializers.GlorotUniform:
     """The Glorot uniform initializer, also called Xavier uniform initializer.
 
-    Wraps `keras.initializers.GlorotUniform`, added in Keras 3.0.0.
+    Draws samples from a uniform distribution within `[-limit, limit]`, where
+    `limit = sqrt(6 / (fan_in + fan_out))` (`fan_in` is the number of input
+    units in the weight tensor and `fan_out` is the number of output units).
+
+    Args:
+        seed (Seed | None): A Python integer or instance of
+            `keras.backend.SeedGenerator`.
+            Used to make the behavior of the initializer
+            deterministic. Note that an initializer seeded with an integer
+            or `None` (unseeded) will produce the same random values
+            across multiple calls. To get different random values
+            across multiple calls, use as seed an instance
+            of `keras.backend.SeedGenerator`.
+        input_axes (Axis | None):
+        output_axes (Axis | None):
+
+    References:
+        - [Glorot et al., 2010](http://proceedings.mlr.press/v9/glorot10a.html)
+
+    Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
+    Wraps `keras.initializers.GlorotUniform`.
     """
     return _initializer_glorot_uniform(seed, input_axes, output_axes)
 
@@ -110,7 +209,27 @@ def initializer_he_normal(
 ) -> keras.initializers.HeNormal:
     """He normal initializer.
 
-    Wraps `keras.initializers.HeNormal`, added in Keras 3.0.0.
+    It draws samples from a truncated normal distribution centered on 0 with
+    `stddev = sqrt(2 / fan_in)` where `fan_in` is the number of input units in
+    the weight tensor.
+
+    Args:
+        seed (Seed | None): A Python integer or instance of
+            `keras.backend.SeedGenerator`.
+            Used to make the behavior of the initializer
+            deterministic. Note that an initializer seeded with an integer
+            or `None` (unseeded) will produce the same random values
+            across multiple calls. To get different random values
+            across multiple calls, use as seed an instance
+            of `keras.backend.SeedGenerator`.
+        input_axes (Axis | None):
+        output_axes (Axis | None):
+
+    References:
+        - [He et al., 2015](https://arxiv.org/abs/1502.01852)
+
+    Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
+    Wraps `keras.initializers.HeNormal`.
     """
     return _initializer_he_normal(seed, input_axes, output_axes)
 
@@ -125,7 +244,27 @@ def initializer_he_uniform(
 ) -> keras.initializers.HeUniform:
     """He uniform variance scaling initializer.
 
-    Wraps `keras.initializers.HeUniform`, added in Keras 3.0.0.
+    Draws samples from a uniform distribution within `[-limit, limit]`, where
+    `limit = sqrt(6 / fan_in)` (`fan_in` is the number of input units in the
+    weight tensor).
+
+    Args:
+        seed (Seed | None): A Python integer or instance of
+            `keras.backend.SeedGenerator`.
+            Used to make the behavior of the initializer
+            deterministic. Note that an initializer seeded with an integer
+            or `None` (unseeded) will produce the same random values
+            across multiple calls. To get different random values
+            across multiple calls, use as seed an instance
+            of `keras.backend.SeedGenerator`.
+        input_axes (Axis | None):
+        output_axes (Axis | None):
+
+    References:
+        - [He et al., 2015](https://arxiv.org/abs/1502.01852)
+
+    Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
+    Wraps `keras.initializers.HeUniform`.
     """
     return _initializer_he_uniform(seed, input_axes, output_axes)
 
@@ -138,7 +277,13 @@ _initializer_he_uniform = bind(
 def initializer_identity(gain: float | TensorLike = 1.0) -> keras.initializers.Identity:
     """Initializer that generates the identity matrix.
 
-    Wraps `keras.initializers.Identity`, added in Keras 3.0.0.
+    Only usable for generating 2D matrices.
+
+    Args:
+        gain (float | TensorLike): Multiplicative factor to apply to the identity matrix.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.initializers.Identity`.
     """
     return _initializer_identity(gain)
 
@@ -153,7 +298,31 @@ def initializer_lecun_normal(
 ) -> keras.initializers.LecunNormal:
     """Lecun normal initializer.
 
-    Wraps `keras.initializers.LecunNormal`, added in Keras 3.0.0.
+    Initializers allow you to pre-specify an initialization strategy, encoded in
+    the Initializer object, without knowing the shape and dtype of the variable
+    being initialized.
+
+    Draws samples from a truncated normal distribution centered on 0 with
+    `stddev = sqrt(1 / fan_in)` where `fan_in` is the number of input units in
+    the weight tensor.
+
+    Args:
+        seed (Seed | None): A Python integer or instance of
+            `keras.backend.SeedGenerator`.
+            Used to make the behavior of the initializer
+            deterministic. Note that an initializer seeded with an integer
+            or `None` (unseeded) will produce the same random values
+            across multiple calls. To get different random values
+            across multiple calls, use as seed an instance
+            of `keras.backend.SeedGenerator`.
+        input_axes (Axis | None):
+        output_axes (Axis | None):
+
+    References:
+        - [Klambauer et al., 2017](https://arxiv.org/abs/1706.02515)
+
+    Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
+    Wraps `keras.initializers.LecunNormal`.
     """
     return _initializer_lecun_normal(seed, input_axes, output_axes)
 
@@ -168,7 +337,27 @@ def initializer_lecun_uniform(
 ) -> keras.initializers.LecunUniform:
     """Lecun uniform initializer.
 
-    Wraps `keras.initializers.LecunUniform`, added in Keras 3.0.0.
+    Draws samples from a uniform distribution within `[-limit, limit]`, where
+    `limit = sqrt(3 / fan_in)` (`fan_in` is the number of input units in the
+    weight tensor).
+
+    Args:
+        seed (Seed | None): A Python integer or instance of
+            `keras.backend.SeedGenerator`.
+            Used to make the behavior of the initializer
+            deterministic. Note that an initializer seeded with an integer
+            or `None` (unseeded) will produce the same random values
+            across multiple calls. To get different random values
+            across multiple calls, use as seed an instance
+            of `keras.backend.SeedGenerator`.
+        input_axes (Axis | None):
+        output_axes (Axis | None):
+
+    References:
+        - [Klambauer et al., 2017](https://arxiv.org/abs/1706.02515)
+
+    Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
+    Wraps `keras.initializers.LecunUniform`.
     """
     return _initializer_lecun_uniform(seed, input_axes, output_axes)
 
@@ -181,7 +370,10 @@ _initializer_lecun_uniform = bind(
 def initializer_ones() -> keras.initializers.Ones:
     """Initializer that generates tensors initialized to 1.
 
-    Wraps `keras.initializers.Ones`, added in Keras 3.0.0.
+    Also available via the shortcut function `ones`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.initializers.Ones`.
     """
     return _initializer_ones()
 
@@ -194,7 +386,27 @@ def initializer_orthogonal(
 ) -> keras.initializers.Orthogonal:
     """Initializer that generates an orthogonal matrix.
 
-    Wraps `keras.initializers.Orthogonal`, added in Keras 3.0.0.
+    If the shape of the tensor to initialize is two-dimensional, it is
+    initialized with an orthogonal matrix obtained from the QR decomposition of
+    a matrix of random numbers drawn from a normal distribution. If the matrix
+    has fewer rows than columns then the output will have orthogonal rows.
+    Otherwise, the output will have orthogonal columns.
+
+    If the shape of the tensor to initialize is more than two-dimensional,
+    a matrix of shape `(shape[0] * ... * shape[n - 2], shape[n - 1])`
+    is initialized, where `n` is the length of the shape vector.
+    The matrix is subsequently reshaped to give a tensor of the desired shape.
+
+    Args:
+        gain (float | TensorLike): Multiplicative factor to apply to the orthogonal matrix.
+        seed (Seed | None): A Python integer. Used to make the behavior of the initializer
+            deterministic.
+
+    References:
+        - [Saxe et al., 2014](https://openreview.net/forum?id=_wzZwKpTDF_9C)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.initializers.Orthogonal`.
     """
     return _initializer_orthogonal(gain, seed)
 
@@ -209,7 +421,24 @@ def initializer_random_normal(
 ) -> keras.initializers.RandomNormal:
     """Random normal initializer.
 
-    Wraps `keras.initializers.RandomNormal`, added in Keras 3.0.0.
+    Draws samples from a normal distribution for given parameters.
+
+    Args:
+        mean (TensorLike): A python scalar or a scalar keras tensor. Mean of the random
+            values to generate.
+        stddev (float | TensorLike): A python scalar or a scalar keras tensor. Standard deviation of
+            the random values to generate.
+        seed (Seed | None): A Python integer or instance of
+            `keras.backend.SeedGenerator`.
+            Used to make the behavior of the initializer
+            deterministic. Note that an initializer seeded with an integer
+            or `None` (unseeded) will produce the same random values
+            across multiple calls. To get different random values
+            across multiple calls, use as seed an instance
+            of `keras.backend.SeedGenerator`.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
+    Wraps `keras.initializers.RandomNormal`.
     """
     return _initializer_random_normal(mean, stddev, seed)
 
@@ -224,7 +453,24 @@ def initializer_random_uniform(
 ) -> keras.initializers.RandomUniform:
     """Random uniform initializer.
 
-    Wraps `keras.initializers.RandomUniform`, added in Keras 3.0.0.
+    Draws samples from a uniform distribution for given parameters.
+
+    Args:
+        minval (float | TensorLike): A python scalar or a scalar keras tensor. Lower bound of the
+            range of random values to generate (inclusive).
+        maxval (float | TensorLike): A python scalar or a scalar keras tensor. Upper bound of the
+            range of random values to generate (exclusive).
+        seed (Seed | None): A Python integer or instance of
+            `keras.backend.SeedGenerator`.
+            Used to make the behavior of the initializer
+            deterministic. Note that an initializer seeded with an integer
+            or `None` (unseeded) will produce the same random values
+            across multiple calls. To get different random values
+            across multiple calls, use as seed an instance
+            of `keras.backend.SeedGenerator`.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
+    Wraps `keras.initializers.RandomUniform`.
     """
     return _initializer_random_uniform(minval, maxval, seed)
 
@@ -237,7 +483,11 @@ _initializer_random_uniform = bind(
 def initializer_serialize(initializer: Any) -> Any:
     """Returns the initializer configuration as a Python dict.
 
-    Wraps `keras.initializers.serialize`, added in Keras 3.0.0.
+    Args:
+        initializer (Any):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.initializers.serialize`.
     """
     return _initializer_serialize(initializer)
 
@@ -255,7 +505,32 @@ def initializer_stft(
 ) -> keras.initializers.STFT:
     """Initializer of Conv kernels for Short-term Fourier Transformation (STFT).
 
-    Wraps `keras.initializers.STFT`, added in Keras 3.7.0.
+    Since the formula involves complex numbers, this class compute either the
+    real or the imaginary components of the final output.
+
+    Additionally, this initializer supports windowing functions across the time
+    dimension as commonly used in STFT. Windowing functions from the module
+    `scipy.signal.windows` are supported, including the common `hann` and
+    `hamming` windowing functions. This layer supports periodic windows and
+    scaling-based normalization.
+
+    This is primarily intended for use in the `STFTSpectrogram` layer.
+
+    Args:
+        side (str): String, `"real"` or `"imag"` deciding if the kernel will compute
+            the real side or the imaginary side of the output. Defaults to
+            `"real"`.
+        window (str | TensorLike): String for the name of the windowing function in the
+            `scipy.signal.windows` module, or array_like for the window values,
+            or `None` for no windowing.
+        scaling (str): String, `"density"` or `"spectrum"` for scaling of the window
+            for normalization, either L2 or L1 normalization.
+            `None` for no scaling.
+        periodic (bool): Boolean, if True, the window function will be treated as
+            periodic. Defaults to `False`.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.initializers.STFT`.
     """
     return _initializer_stft(side, window, scaling, periodic)
 
@@ -268,7 +543,27 @@ def initializer_truncated_normal(
 ) -> keras.initializers.TruncatedNormal:
     """Initializer that generates a truncated normal distribution.
 
-    Wraps `keras.initializers.TruncatedNormal`, added in Keras 3.0.0.
+    The values generated are similar to values from a
+    `RandomNormal` initializer, except that values more
+    than two standard deviations from the mean are
+    discarded and re-drawn.
+
+    Args:
+        mean (TensorLike): A python scalar or a scalar keras tensor. Mean of the random
+            values to generate.
+        stddev (float | TensorLike): A python scalar or a scalar keras tensor. Standard deviation of
+            the random values to generate.
+        seed (Seed | None): A Python integer or instance of
+            `keras.backend.SeedGenerator`.
+            Used to make the behavior of the initializer
+            deterministic. Note that an initializer seeded with an integer
+            or `None` (unseeded) will produce the same random values
+            across multiple calls. To get different random values
+            across multiple calls, use as seed an instance
+            of `keras.backend.SeedGenerator`.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
+    Wraps `keras.initializers.TruncatedNormal`.
     """
     return _initializer_truncated_normal(mean, stddev, seed)
 
@@ -288,7 +583,38 @@ def initializer_variance_scaling(
 ) -> keras.initializers.VarianceScaling:
     """Initializer that adapts its scale to the shape of its input tensors.
 
-    Wraps `keras.initializers.VarianceScaling`, added in Keras 3.0.0.
+    With `distribution="truncated_normal" or "untruncated_normal"`, samples are
+    drawn from a truncated/untruncated normal distribution with a mean of zero
+    and a standard deviation (after truncation, if used) `stddev = sqrt(scale /
+    n)`, where `n` is:
+
+    - number of input units in the weight tensor, if `mode="fan_in"`
+    - number of output units, if `mode="fan_out"`
+    - average of the numbers of input and output units, if `mode="fan_avg"`
+
+    With `distribution="uniform"`, samples are drawn from a uniform distribution
+    within `[-limit, limit]`, where `limit = sqrt(3 * scale / n)`.
+
+    Args:
+        scale (float | TensorLike): Scaling factor (positive float).
+        mode (str): One of `"fan_in"`, `"fan_out"`, `"fan_avg"`.
+        distribution (str): Random distribution to use.
+            One of `"truncated_normal"`, `"untruncated_normal"`, or `"uniform"`.
+        seed (Seed | None): A Python integer or instance of
+            `keras.backend.SeedGenerator`.
+            Used to make the behavior of the initializer
+            deterministic. Note that an initializer seeded with an integer
+            or `None` (unseeded) will produce the same random values
+            across multiple calls. To get different random values
+            across multiple calls, use as seed an instance
+            of `keras.backend.SeedGenerator`.
+        input_axes (Axis | None): Optional list of integers. The axes of the input tensor
+            that should be considered for computing the fan-in.
+        output_axes (Axis | None): Optional list of integers. The axes of the output tensor
+            that should be considered for computing the fan-out.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed); 3.15.0 (parameter-added).
+    Wraps `keras.initializers.VarianceScaling`.
     """
     return _initializer_variance_scaling(scale, mode, distribution, seed, input_axes, output_axes)
 
@@ -301,7 +627,8 @@ _initializer_variance_scaling = bind(
 def initializer_zeros() -> keras.initializers.Zeros:
     """Initializer that generates tensors initialized to 0.
 
-    Wraps `keras.initializers.Zeros`, added in Keras 3.0.0.
+    Added in Keras 3.0.0.
+    Wraps `keras.initializers.Zeros`.
     """
     return _initializer_zeros()
 

@@ -191,7 +191,13 @@ __all__ = [
 def feature_cross(feature_names: Any, crossing_dim: Any, output_mode: str = "one_hot") -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.FeatureSpace.cross`, added in Keras 3.0.0.
+    Args:
+        feature_names (Any):
+        crossing_dim (Any):
+        output_mode (str):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace.cross`.
     """
     return upstream("keras.utils.FeatureSpace", "3.0.0").cross(
         feature_names, crossing_dim, output_mode
@@ -201,7 +207,13 @@ def feature_cross(feature_names: Any, crossing_dim: Any, output_mode: str = "one
 def feature_feature(dtype: DTypeLike, preprocessor: Any, output_mode: Any) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.FeatureSpace.feature`, added in Keras 3.0.0.
+    Args:
+        dtype (DTypeLike):
+        preprocessor (Any):
+        output_mode (Any):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace.feature`.
     """
     return upstream("keras.utils.FeatureSpace", "3.0.0").feature(dtype, preprocessor, output_mode)
 
@@ -209,7 +221,11 @@ def feature_feature(dtype: DTypeLike, preprocessor: Any, output_mode: Any) -> An
 def feature_float(name: str | None = None) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.FeatureSpace.float`, added in Keras 3.0.0.
+    Args:
+        name (str | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace.float`.
     """
     return upstream("keras.utils.FeatureSpace", "3.0.0").float(name)
 
@@ -222,7 +238,14 @@ def feature_float_discretized(
 ) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.FeatureSpace.float_discretized`, added in Keras 3.0.0.
+    Args:
+        num_bins (int):
+        bin_boundaries (Any | None):
+        output_mode (str):
+        name (str | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace.float_discretized`.
     """
     return upstream("keras.utils.FeatureSpace", "3.0.0").float_discretized(
         num_bins, bin_boundaries, output_mode, name
@@ -232,7 +255,11 @@ def feature_float_discretized(
 def feature_float_normalized(name: str | None = None) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.FeatureSpace.float_normalized`, added in Keras 3.0.0.
+    Args:
+        name (str | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace.float_normalized`.
     """
     return upstream("keras.utils.FeatureSpace", "3.0.0").float_normalized(name)
 
@@ -242,7 +269,13 @@ def feature_float_rescaled(
 ) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.FeatureSpace.float_rescaled`, added in Keras 3.0.0.
+    Args:
+        scale (float | TensorLike):
+        offset (float | TensorLike):
+        name (str | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace.float_rescaled`.
     """
     return upstream("keras.utils.FeatureSpace", "3.0.0").float_rescaled(scale, offset, name)
 
@@ -255,7 +288,14 @@ def feature_integer_categorical(
 ) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.FeatureSpace.integer_categorical`, added in Keras 3.0.0.
+    Args:
+        max_tokens (int | None):
+        num_oov_indices (int):
+        output_mode (str):
+        name (str | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace.integer_categorical`.
     """
     return upstream("keras.utils.FeatureSpace", "3.0.0").integer_categorical(
         max_tokens, num_oov_indices, output_mode, name
@@ -267,7 +307,13 @@ def feature_integer_hashed(
 ) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.FeatureSpace.integer_hashed`, added in Keras 3.0.0.
+    Args:
+        num_bins (int):
+        output_mode (str):
+        name (str | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace.integer_hashed`.
     """
     return upstream("keras.utils.FeatureSpace", "3.0.0").integer_hashed(num_bins, output_mode, name)
 
@@ -280,7 +326,14 @@ def feature_string_categorical(
 ) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.FeatureSpace.string_categorical`, added in Keras 3.0.0.
+    Args:
+        max_tokens (int | None):
+        num_oov_indices (int):
+        output_mode (str):
+        name (str | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace.string_categorical`.
     """
     return upstream("keras.utils.FeatureSpace", "3.0.0").string_categorical(
         max_tokens, num_oov_indices, output_mode, name
@@ -292,7 +345,13 @@ def feature_string_hashed(
 ) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.FeatureSpace.string_hashed`, added in Keras 3.0.0.
+    Args:
+        num_bins (int):
+        output_mode (str):
+        name (str | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace.string_hashed`.
     """
     return upstream("keras.utils.FeatureSpace", "3.0.0").string_hashed(num_bins, output_mode, name)
 
@@ -310,7 +369,50 @@ def keras_input(
 ) -> Any:
     """Used to instantiate a Keras tensor.
 
-    Wraps `keras.layers.Input`, added in Keras 3.0.0.
+    A Keras tensor is a symbolic tensor-like object, which we augment with
+    certain attributes that allow us to build a Keras model just by knowing the
+    inputs and outputs of the model.
+
+    For instance, if `a`, `b` and `c` are Keras tensors,
+    it becomes possible to do:
+    `model = Model(input=[a, b], output=c)`
+
+    Args:
+        shape (ShapeLike | None): A shape tuple (tuple of integers or `None` objects),
+            not including the batch size.
+            For instance, `shape=(32,)` indicates that the expected input
+            will be batches of 32-dimensional vectors. Elements of this tuple
+            can be `None`; `None` elements represent dimensions where the shape
+            is not known and may vary (e.g. sequence length).
+        batch_size (int | None): Optional static batch size (integer).
+        dtype (DTypeLike | None): The data type expected by the input, as a string
+            (e.g. `"float32"`, `"int32"`...)
+        sparse (Any | None): A boolean specifying whether the expected input will be sparse
+            tensors. Note that, if `sparse` is `False`, sparse tensors can still
+            be passed into the input - they will be densified with a default
+            value of 0. This feature is only supported with the TensorFlow and
+            the JAX backends. Defaults to `False`.
+        ragged (Any | None): A boolean specifying whether the expected input will be ragged
+            tensors. Note that, if `ragged` is `False`, ragged tensors can still
+            be passed into the input - they will be densified with a default
+            value of 0. This feature is only supported with the TensorFlow
+            backend. Defaults to `False`.
+        batch_shape (ShapeLike | None): Optional shape tuple (tuple of integers or `None` objects),
+            including the batch size.
+        name (str | None): Optional name string for the layer.
+            Should be unique in a model (do not reuse the same name twice).
+            It will be autogenerated if it isn't provided.
+        tensor (Any | None): Optional existing tensor to wrap into the `Input` layer.
+            If set, the layer will use this tensor rather
+            than creating a new placeholder tensor.
+        optional (bool): Boolean, whether the input is optional or not.
+            An optional input can accept `None` values.
+
+    Returns:
+        A Keras tensor.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.9.0 (parameter-added, parameter-moved).
+    Wraps `keras.layers.Input`.
     """
     return _keras_input(
         shape, batch_size, dtype, sparse, ragged, batch_shape, name, tensor, optional
@@ -333,7 +435,17 @@ def layer_activation(object: Any, /, *, activation: ActivationLike, **kwargs: An
 def layer_activation(object: Any = None, /, *, activation: ActivationLike, **kwargs: Any) -> Any:
     """Applies an activation function to an output.
 
-    Wraps `keras.layers.Activation`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        activation (ActivationLike): Activation function. It could be a callable, or the name of
+            an activation from the `keras.activations` namespace.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Activation`.
     """
     layer = upstream("keras.layers.Activation", "3.0.0")(activation=activation, **kwargs)
     return compose_layer(object, layer)
@@ -356,7 +468,23 @@ def layer_activation_elu(
 ) -> Any:
     """Applies an Exponential Linear Unit function to an output.
 
-    Wraps `keras.layers.ELU`, added in Keras 3.0.0.
+    Formula:
+
+    ```
+    f(x) = alpha * (exp(x) - 1.) for x < 0
+    f(x) = x for x >= 0
+    ```
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        alpha (float | TensorLike): float, slope of negative section. Defaults to `1.0`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.ELU`.
     """
     layer = upstream("keras.layers.ELU", "3.0.0")(alpha=alpha, **kwargs)
     return compose_layer(object, layer)
@@ -391,7 +519,26 @@ def layer_activation_leaky_relu(
 ) -> Any:
     """Leaky version of a Rectified Linear Unit activation layer.
 
-    Wraps `keras.layers.LeakyReLU`, added in Keras 3.0.0.
+    This layer allows a small gradient when the unit is not active.
+
+    Formula:
+
+    ``` python
+    f(x) = alpha * x if x < 0
+    f(x) = x if x >= 0
+    ```
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        negative_slope (float | Sequence[float] | TensorLike): Float >= 0.0. Negative slope coefficient.
+            Defaults to `0.3`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.LeakyReLU`.
     """
     layer = upstream("keras.layers.LeakyReLU", "3.0.0")(negative_slope=negative_slope, **kwargs)
     return compose_layer(object, layer)
@@ -442,7 +589,31 @@ def layer_activation_parametric_relu(
 ) -> Any:
     """Parametric Rectified Linear Unit activation layer.
 
-    Wraps `keras.layers.PReLU`, added in Keras 3.0.0.
+    Formula:
+    ``` python
+    f(x) = alpha * x for x < 0
+    f(x) = x for x >= 0
+    ```
+    where `alpha` is a learned array with the same shape as x.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        alpha_initializer (InitializerLike): Initializer function for the weights.
+        alpha_regularizer (RegularizerLike | None): Regularizer for the weights.
+        alpha_constraint (ConstraintLike | None): Constraint for the weights.
+        shared_axes (Any | None): The axes along which to share learnable parameters for the
+            activation function. For example, if the incoming feature maps are
+            from a 2D convolution with output shape
+            `(batch, height, width, channels)`, and you wish to share parameters
+            across space so that each filter only has one set of parameters,
+            set `shared_axes=[1, 2]`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.PReLU`.
     """
     layer = upstream("keras.layers.PReLU", "3.0.0")(
         alpha_initializer=alpha_initializer,
@@ -495,7 +666,29 @@ def layer_activation_relu(
 ) -> Any:
     """Rectified Linear Unit activation function layer.
 
-    Wraps `keras.layers.ReLU`, added in Keras 3.0.0.
+    Formula:
+    ``` python
+    f(x) = max(x,0)
+    f(x) = max_value if x >= max_value
+    f(x) = x if threshold <= x < max_value
+    f(x) = negative_slope * (x - threshold) otherwise
+    ```
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        max_value (float | Sequence[float] | TensorLike | None): Float >= 0. Maximum activation value. `None` means
+            unlimited. Defaults to `None`.
+        negative_slope (float | Sequence[float] | TensorLike): Float >= 0. Negative slope coefficient.
+            Defaults to `0.0`.
+        threshold (float | TensorLike): Float >= 0. Threshold value for thresholded activation.
+            Defaults to `0.0`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.ReLU`.
     """
     layer = upstream("keras.layers.ReLU", "3.0.0")(
         max_value=max_value, negative_slope=negative_slope, threshold=threshold, **kwargs
@@ -516,7 +709,30 @@ def layer_activation_softmax(object: Any, /, *, axis: Axis = -1, **kwargs: Any) 
 def layer_activation_softmax(object: Any = None, /, *, axis: Axis = -1, **kwargs: Any) -> Any:
     """Softmax activation layer.
 
-    Wraps `keras.layers.Softmax`, added in Keras 3.0.0.
+    Formula:
+    ``` python
+    exp_x = exp(x - max(x))
+    f(x) = exp_x / sum(exp_x)
+    ```
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        axis (Axis): Integer, or list of Integers, axis along which the softmax
+            normalization is applied.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: The inputs (logits) to the softmax layer.
+        mask: A boolean mask that is broadcastable to `inputs`. The mask
+        specifies 1 to keep and 0 to mask. Each dimension of the mask
+        must either be 1 or match the corresponding dimension of
+        `inputs`; it must not be larger. Defaults to `None`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Softmax`.
     """
     layer = upstream("keras.layers.Softmax", "3.0.0")(axis=axis, **kwargs)
     return compose_layer(object, layer)
@@ -559,7 +775,25 @@ def layer_activity_regularization(
 ) -> Any:
     """Layer that applies an update to the cost function based input activity.
 
-    Wraps `keras.layers.ActivityRegularization`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        l1 (float | Sequence[float] | TensorLike): L1 regularization factor (positive float).
+        l2 (float | Sequence[float] | TensorLike): L2 regularization factor (positive float).
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        Arbitrary. Use the keyword argument `input_shape`
+        (tuple of integers, does not include the samples axis)
+        when using this layer as the first layer in a model.
+
+    Output shape:
+        Same shape as input.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.ActivityRegularization`.
     """
     layer = upstream("keras.layers.ActivityRegularization", "3.0.0")(l1=l1, l2=l2, **kwargs)
     return compose_layer(object, layer)
@@ -597,7 +831,40 @@ def layer_adaptive_average_pooling_1d(
 ) -> Any:
     """Adaptive average pooling operation for 1D temporal or spatial data.
 
-    Wraps `keras.layers.AdaptiveAveragePooling1D`, added in Keras 3.13.0.
+    This layer applies an adaptive average pooling operation, which pools the
+    input such that the output has a target length specified by `output_size`,
+    regardless of the input length. The kernel size and stride are automatically
+    computed to achieve the target output size.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        output_size (IntOrTuple): Integer specifying the target output length.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, length, channels)`.
+            `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, length)`.
+            Defaults to the value found in your Keras config file at
+            `~/.keras/keras.json`. If never set, `"channels_last"` is used.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`: 3D tensor
+            `(batch_size, length, channels)`
+        - If `data_format="channels_first"`: 3D tensor
+            `(batch_size, channels, length)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            `(batch_size, output_length, channels)`
+        - If `data_format="channels_first"`:
+            `(batch_size, channels, output_length)`
+
+    Added in Keras 3.13.0.
+    Wraps `keras.layers.AdaptiveAveragePooling1D`.
     """
     layer = upstream("keras.layers.AdaptiveAveragePooling1D", "3.13.0")(
         output_size=output_size, data_format=data_format, **kwargs
@@ -637,7 +904,42 @@ def layer_adaptive_average_pooling_2d(
 ) -> Any:
     """Adaptive average pooling operation for 2D spatial data.
 
-    Wraps `keras.layers.AdaptiveAveragePooling2D`, added in Keras 3.13.0.
+    This layer applies an adaptive average pooling operation, which pools the
+    input such that the output has a target spatial size specified by
+    `output_size`, regardless of the input spatial size. The kernel size
+    and stride are automatically computed to achieve the target output size.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        output_size (IntOrTuple): Integer or tuple of 2 integers specifying the
+            target output size.
+            If an integer, the same value is used for both height and width.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`.
+            `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`.
+            Defaults to the value found in your Keras config file at
+            `~/.keras/keras.json`. If never set, `"channels_last"` is used.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`: 4D tensor
+            `(batch_size, height, width, channels)`
+        - If `data_format="channels_first"`: 4D tensor
+            `(batch_size, channels, height, width)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            `(batch_size, output_height, output_width, channels)`
+        - If `data_format="channels_first"`:
+            `(batch_size, channels, output_height, output_width)`
+
+    Added in Keras 3.13.0.
+    Wraps `keras.layers.AdaptiveAveragePooling2D`.
     """
     layer = upstream("keras.layers.AdaptiveAveragePooling2D", "3.13.0")(
         output_size=output_size, data_format=data_format, **kwargs
@@ -677,7 +979,42 @@ def layer_adaptive_average_pooling_3d(
 ) -> Any:
     """Adaptive average pooling operation for 3D volumetric data.
 
-    Wraps `keras.layers.AdaptiveAveragePooling3D`, added in Keras 3.13.0.
+    This layer applies an adaptive average pooling operation, which pools the
+    input such that the output has a target spatial size specified by
+    `output_size`, regardless of the input spatial size. The kernel size
+    and stride are automatically computed to achieve the target output size.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        output_size (IntOrTuple): Integer or tuple of 3 integers specifying the
+            target output size.
+            If an integer, the same value is used for depth, height, and width.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, depth, height, width, channels)`.
+            `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, depth, height, width)`.
+            Defaults to the value found in your Keras config file at
+            `~/.keras/keras.json`. If never set, `"channels_last"` is used.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`: 5D tensor
+            `(batch_size, depth, height, width, channels)`
+        - If `data_format="channels_first"`: 5D tensor
+            `(batch_size, channels, depth, height, width)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            `(batch_size, output_depth, output_height, output_width, channels)`
+        - If `data_format="channels_first"`:
+            `(batch_size, channels, output_depth, output_height, output_width)`
+
+    Added in Keras 3.13.0.
+    Wraps `keras.layers.AdaptiveAveragePooling3D`.
     """
     layer = upstream("keras.layers.AdaptiveAveragePooling3D", "3.13.0")(
         output_size=output_size, data_format=data_format, **kwargs
@@ -717,7 +1054,40 @@ def layer_adaptive_max_pooling_1d(
 ) -> Any:
     """Adaptive max pooling operation for 1D temporal or spatial data.
 
-    Wraps `keras.layers.AdaptiveMaxPooling1D`, added in Keras 3.13.0.
+    This layer applies an adaptive max pooling operation, which pools the
+    input such that the output has a target length specified by `output_size`,
+    regardless of the input length. The kernel size and stride are automatically
+    computed to achieve the target output size.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        output_size (IntOrTuple): Integer specifying the target output length.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, length, channels)`.
+            `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, length)`.
+            Defaults to the value found in your Keras config file at
+            `~/.keras/keras.json`. If never set, `"channels_last"` is used.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`: 3D tensor
+            `(batch_size, length, channels)`
+        - If `data_format="channels_first"`: 3D tensor
+            `(batch_size, channels, length)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            `(batch_size, output_length, channels)`
+        - If `data_format="channels_first"`:
+            `(batch_size, channels, output_length)`
+
+    Added in Keras 3.13.0.
+    Wraps `keras.layers.AdaptiveMaxPooling1D`.
     """
     layer = upstream("keras.layers.AdaptiveMaxPooling1D", "3.13.0")(
         output_size=output_size, data_format=data_format, **kwargs
@@ -757,7 +1127,42 @@ def layer_adaptive_max_pooling_2d(
 ) -> Any:
     """Adaptive max pooling operation for 2D spatial data.
 
-    Wraps `keras.layers.AdaptiveMaxPooling2D`, added in Keras 3.13.0.
+    This layer applies an adaptive max pooling operation, which pools the
+    input such that the output has a target spatial size specified by
+    `output_size`, regardless of the input spatial size. The kernel size
+    and stride are automatically computed to achieve the target output size.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        output_size (IntOrTuple): Integer or tuple of 2 integers specifying the
+            target output size.
+            If an integer, the same value is used for both height and width.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`.
+            `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`.
+            Defaults to the value found in your Keras config file at
+            `~/.keras/keras.json`. If never set, `"channels_last"` is used.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`: 4D tensor
+            `(batch_size, height, width, channels)`
+        - If `data_format="channels_first"`: 4D tensor
+            `(batch_size, channels, height, width)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            `(batch_size, output_height, output_width, channels)`
+        - If `data_format="channels_first"`:
+            `(batch_size, channels, output_height, output_width)`
+
+    Added in Keras 3.13.0.
+    Wraps `keras.layers.AdaptiveMaxPooling2D`.
     """
     layer = upstream("keras.layers.AdaptiveMaxPooling2D", "3.13.0")(
         output_size=output_size, data_format=data_format, **kwargs
@@ -797,7 +1202,42 @@ def layer_adaptive_max_pooling_3d(
 ) -> Any:
     """Adaptive max pooling operation for 3D volumetric data.
 
-    Wraps `keras.layers.AdaptiveMaxPooling3D`, added in Keras 3.13.0.
+    This layer applies an adaptive max pooling operation, which pools the
+    input such that the output has a target spatial size specified by
+    `output_size`, regardless of the input spatial size. The kernel size
+    and stride are automatically computed to achieve the target output size.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        output_size (IntOrTuple): Integer or tuple of 3 integers specifying the
+            target output size.
+            If an integer, the same value is used for depth, height, and width.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, depth, height, width, channels)`.
+            `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, depth, height, width)`.
+            Defaults to the value found in your Keras config file at
+            `~/.keras/keras.json`. If never set, `"channels_last"` is used.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`: 5D tensor
+            `(batch_size, depth, height, width, channels)`
+        - If `data_format="channels_first"`: 5D tensor
+            `(batch_size, channels, depth, height, width)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            `(batch_size, output_depth, output_height, output_width, channels)`
+        - If `data_format="channels_first"`:
+            `(batch_size, channels, output_depth, output_height, output_width)`
+
+    Added in Keras 3.13.0.
+    Wraps `keras.layers.AdaptiveMaxPooling3D`.
     """
     layer = upstream("keras.layers.AdaptiveMaxPooling3D", "3.13.0")(
         output_size=output_size, data_format=data_format, **kwargs
@@ -814,7 +1254,18 @@ def layer_add(object: Any, /, **kwargs: Any) -> Any: ...
 def layer_add(object: Any = None, /, **kwargs: Any) -> Any:
     """Performs elementwise addition operation.
 
-    Wraps `keras.layers.Add`, added in Keras 3.0.0.
+    It takes as input a list of tensors, all of the same shape,
+    and returns a single tensor (also of the same shape).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Add`.
     """
     layer = upstream("keras.layers.Add", "3.0.0")(**kwargs)
     return compose_layer(object, layer)
@@ -857,7 +1308,62 @@ def layer_additive_attention(
 ) -> Any:
     """Additive attention layer, a.k.a. Bahdanau-style attention.
 
-    Wraps `keras.layers.AdditiveAttention`, added in Keras 3.0.0.
+    Inputs are a list with 2 or 3 elements:
+    1. A `query` tensor of shape `(batch_size, Tq, dim)`.
+    2. A `value` tensor of shape `(batch_size, Tv, dim)`.
+    3. A optional `key` tensor of shape `(batch_size, Tv, dim)`. If none
+        supplied, `value` will be used as `key`.
+
+    The calculation follows the steps:
+    1. Calculate attention scores using `query` and `key` with shape
+        `(batch_size, Tq, Tv)` as a non-linear sum
+        `scores = reduce_sum(tanh(query + key), axis=-1)`.
+    2. Use scores to calculate a softmax distribution with shape
+        `(batch_size, Tq, Tv)`.
+    3. Use the softmax distribution to create a linear combination of `value`
+        with shape `(batch_size, Tq, dim)`.
+
+    Output:
+        Attention outputs of shape `(batch_size, Tq, dim)`.
+        (Optional) Attention scores after masking and softmax with shape
+            `(batch_size, Tq, Tv)`.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        use_scale (bool): If `True`, will create a scalar variable to scale the
+            attention scores.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
+            attention scores. Defaults to `0.0`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: List of the following tensors:
+        - `query`: Query tensor of shape `(batch_size, Tq, dim)`.
+        - `value`: Value tensor of shape `(batch_size, Tv, dim)`.
+        - `key`: Optional key tensor of shape `(batch_size, Tv, dim)`. If
+            not given, will use `value` for both `key` and `value`, which is
+            the most common case.
+        mask: List of the following tensors:
+        - `query_mask`: A boolean mask tensor of shape `(batch_size, Tq)`.
+            If given, the output will be zero at the positions where
+            `mask==False`.
+        - `value_mask`: A boolean mask tensor of shape `(batch_size, Tv)`.
+            If given, will apply the mask such that values at positions
+             where `mask==False` do not contribute to the result.
+        return_attention_scores: bool, it `True`, returns the attention scores
+        (after masking and softmax) as an additional output argument.
+        training: Python boolean indicating whether the layer should behave in
+        training mode (adding dropout) or in inference mode (no dropout).
+        use_causal_mask: Boolean. Set to `True` for decoder self-attention. Adds
+        a mask such that position `i` cannot attend to positions `j > i`.
+        This prevents the flow of information from the future towards the
+        past. Defaults to `False`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.AdditiveAttention`.
     """
     layer = upstream("keras.layers.AdditiveAttention", "3.0.0")(
         use_scale=use_scale, dropout=dropout, **kwargs
@@ -906,7 +1412,36 @@ def layer_alpha_dropout(
 ) -> Any:
     """Applies Alpha Dropout to the input.
 
-    Wraps `keras.layers.AlphaDropout`, added in Keras 3.0.2.
+    Alpha Dropout is a `Dropout` that keeps mean and variance of inputs
+    to their original values, in order to ensure the self-normalizing property
+    even after this dropout.
+    Alpha Dropout fits well to Scaled Exponential Linear Units (SELU) by
+    randomly setting activations to the negative saturation value.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        rate (float | Sequence[float] | TensorLike): Float between 0 and 1. The multiplicative noise will have
+            standard deviation `sqrt(rate / (1 - rate))`.
+        noise_shape (Any | None): 1D integer tensor representing the shape of the
+            binary alpha dropout mask that will be multiplied with the input.
+            For instance, if your inputs have shape
+            `(batch_size, timesteps, features)` and
+            you want the alpha dropout mask to be the same for all timesteps,
+            you can use `noise_shape=(batch_size, 1, features)`.
+        seed (Seed | None): A Python integer to use as random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: Input tensor (of any rank).
+        training: Python boolean indicating whether the layer should behave in
+        training mode (adding alpha dropout) or in inference mode
+        (doing nothing).
+
+    Added in Keras 3.0.2.
+    Wraps `keras.layers.AlphaDropout`.
     """
     layer = upstream("keras.layers.AlphaDropout", "3.0.2")(
         rate=rate, noise_shape=noise_shape, seed=seed, **kwargs
@@ -959,7 +1494,66 @@ def layer_attention(
 ) -> Any:
     """Dot-product attention layer, a.k.a. Luong-style attention.
 
-    Wraps `keras.layers.Attention`, added in Keras 3.0.0.
+    Inputs are a list with 2 or 3 elements:
+    1. A `query` tensor of shape `(batch_size, Tq, dim)`.
+    2. A `value` tensor of shape `(batch_size, Tv, dim)`.
+    3. A optional `key` tensor of shape `(batch_size, Tv, dim)`. If none
+        supplied, `value` will be used as a `key`.
+
+    The calculation follows the steps:
+    1. Calculate attention scores using `query` and `key` with shape
+        `(batch_size, Tq, Tv)`.
+    2. Use scores to calculate a softmax distribution with shape
+        `(batch_size, Tq, Tv)`.
+    3. Use the softmax distribution to create a linear combination of `value`
+        with shape `(batch_size, Tq, dim)`.
+
+    Output:
+        Attention outputs of shape `(batch_size, Tq, dim)`.
+        (Optional) Attention scores after masking and softmax with shape
+            `(batch_size, Tq, Tv)`.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        use_scale (bool): If `True`, will create a scalar variable to scale the
+            attention scores.
+        score_mode (str): Function to use to compute attention scores, one of
+            `{"dot", "concat"}`. `"dot"` refers to the dot product between the
+            query and key vectors. `"concat"` refers to the hyperbolic tangent
+            of the concatenation of the `query` and `key` vectors.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
+            attention scores. Defaults to `0.0`.
+        seed (Seed | None): A Python integer to use as random seed in case of `dropout`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: List of the following tensors:
+        - `query`: Query tensor of shape `(batch_size, Tq, dim)`.
+        - `value`: Value tensor of shape `(batch_size, Tv, dim)`.
+        - `key`: Optional key tensor of shape `(batch_size, Tv, dim)`. If
+            not given, will use `value` for both `key` and `value`, which is
+            the most common case.
+        mask: List of the following tensors:
+        - `query_mask`: A boolean mask tensor of shape `(batch_size, Tq)`.
+            If given, the output will be zero at the positions where
+            `mask==False`.
+        - `value_mask`: A boolean mask tensor of shape `(batch_size, Tv)`.
+            If given, will apply the mask such that values at positions
+             where `mask==False` do not contribute to the result.
+        return_attention_scores: bool, it `True`, returns the attention scores
+        (after masking and softmax) as an additional output argument.
+        training: Python boolean indicating whether the layer should behave in
+        training mode (adding dropout) or in inference mode (no dropout).
+        use_causal_mask: Boolean. Set to `True` for decoder self-attention. Adds
+        a mask such that position `i` cannot attend to positions `j > i`.
+        This prevents the flow of information from the future towards the
+        past. Defaults to `False`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Attention`.
     """
     layer = upstream("keras.layers.Attention", "3.0.0")(
         use_scale=use_scale, score_mode=score_mode, dropout=dropout, seed=seed, **kwargs
@@ -1032,7 +1626,49 @@ def layer_aug_mix(
 ) -> Any:
     """Performs the AugMix data augmentation technique.
 
-    Wraps `keras.layers.AugMix`, added in Keras 3.9.0.
+    AugMix aims to produce images with variety while preserving the image
+    semantics and local statistics. During the augmentation process,
+    the same augmentation is applied across all images in the batch
+    in num_chains different ways, with each chain consisting of
+    chain_depth augmentations.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        value_range (float | Sequence[float]): the range of values the incoming images will have.
+            Represented as a two number tuple written (low, high).
+            This is typically either `(0, 1)` or `(0, 255)` depending
+            on how your preprocessing pipeline is set up.
+        num_chains (int | TensorLike): an integer representing the number of different chains to
+            be mixed, defaults to 3.
+        chain_depth (int | TensorLike): an integer representing the maximum number of
+            transformations to be applied in each chain. The actual number
+            of transformations in each chain will be sampled randomly
+            from the range `[0, `chain_depth`]`. Defaults to 3.
+        factor (float | Sequence[float] | TensorLike): The strength of the augmentation as a normalized value
+            between 0 and 1. Default is 0.3.
+        alpha (float | TensorLike): a float value used as the probability coefficients for the
+            Beta and Dirichlet distributions, defaults to 1.0.
+        all_ops (bool): Use all operations (including random_brightness,
+            random_color_degeneration, random_contrast and random_sharpness).
+            Default is True.
+        interpolation (str): The interpolation method to use for resizing operations.
+            Options include `"nearest"`, `"bilinear"`. Default is `"bilinear"`.
+        seed (Seed | None): Integer. Used to create a random seed.
+        data_format (DataFormat | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    References:
+        - [AugMix paper](https://arxiv.org/pdf/1912.02781)
+        - [Official Code](https://github.com/google-research/augmix)
+
+    Added in Keras 3.9.0.
+    Wraps `keras.layers.AugMix`.
     """
     layer = upstream("keras.layers.AugMix", "3.9.0")(
         value_range=value_range,
@@ -1066,7 +1702,30 @@ def layer_auto_contrast(
 ) -> Any:
     """Performs the auto-contrast operation on an image.
 
-    Wraps `keras.layers.AutoContrast`, added in Keras 3.6.0.
+    Auto contrast stretches the values of an image across the entire available
+    `value_range`. This makes differences between pixels more obvious. An
+    example of this is if an image only has values `[0, 1]` out of the range
+    `[0, 255]`, auto contrast will change the `1` values to be `255`.
+
+    This layer is active at both training and inference time.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        value_range (float | Sequence[float]): Range of values the incoming images will have.
+            Represented as a two number tuple written `(low, high)`.
+            This is typically either `(0, 1)` or `(0, 255)` depending
+            on how your preprocessing pipeline is set up.
+            Defaults to `(0, 255)`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.layers.AutoContrast`.
     """
     layer = upstream("keras.layers.AutoContrast", "3.6.0")(value_range=value_range, **kwargs)
     return compose_layer(object, layer)
@@ -1081,7 +1740,18 @@ def layer_average(object: Any, /, **kwargs: Any) -> Any: ...
 def layer_average(object: Any = None, /, **kwargs: Any) -> Any:
     """Averages a list of inputs element-wise..
 
-    Wraps `keras.layers.Average`, added in Keras 3.0.0.
+    It takes as input a list of tensors, all of the same shape,
+    and returns a single tensor (also of the same shape).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Average`.
     """
     layer = upstream("keras.layers.Average", "3.0.0")(**kwargs)
     return compose_layer(object, layer)
@@ -1136,7 +1806,50 @@ def layer_average_pooling_1d(
 ) -> Any:
     """Average pooling for temporal data.
 
-    Wraps `keras.layers.AveragePooling1D`, added in Keras 3.0.0.
+    Downsamples the input representation by taking the average value over the
+    window defined by `pool_size`. The window is shifted by `strides`.  The
+    resulting output when using "valid" padding option has a shape of:
+    `output_shape = (input_shape - pool_size + 1) / strides)`
+
+    The resulting output shape when using the "same" padding option is:
+    `output_shape = input_shape / strides`
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        pool_size (IntOrTuple): int, size of the max pooling window.
+        strides (IntOrTuple | None): int or None. Specifies how much the pooling window moves
+            for each pooling step. If None, it will default to `pool_size`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input such that output has the same
+            height/width dimension as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        name (str | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            3D tensor with shape `(batch_size, steps, features)`.
+        - If `data_format="channels_first"`:
+            3D tensor with shape `(batch_size, features, steps)`.
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            3D tensor with shape `(batch_size, downsampled_steps, features)`.
+        - If `data_format="channels_first"`:
+            3D tensor with shape `(batch_size, features, downsampled_steps)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.AveragePooling1D`.
     """
     layer = upstream("keras.layers.AveragePooling1D", "3.0.0")(
         pool_size=pool_size,
@@ -1198,7 +1911,61 @@ def layer_average_pooling_2d(
 ) -> Any:
     """Average pooling operation for 2D spatial data.
 
-    Wraps `keras.layers.AveragePooling2D`, added in Keras 3.0.0.
+    Downsamples the input along its spatial dimensions (height and width)
+    by taking the average value over an input window
+    (of size defined by `pool_size`) for each channel of the input.
+    The window is shifted by `strides` along each dimension.
+
+    The resulting output when using the `"valid"` padding option has a spatial
+    shape (number of rows or columns) of:
+    `output_shape = math.floor((input_shape - pool_size) / strides) + 1`
+    (when `input_shape >= pool_size`)
+
+    The resulting output shape when using the `"same"` padding option is:
+    `output_shape = input_shape`
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        pool_size (IntOrTuple): int or tuple of 2 integers, factors by which to downscale
+            (dim1, dim2). If only one integer is specified, the same
+            window length will be used for all dimensions.
+        strides (IntOrTuple | None): int or tuple of 2 integers, or None. Strides values. If None,
+            it will default to `pool_size`. If only one int is specified, the
+            same stride size will be used for all dimensions.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input such that output has the same
+            height/width dimension as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        name (str | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            4D tensor with shape `(batch_size, height, width, channels)`.
+        - If `data_format="channels_first"`:
+            4D tensor with shape `(batch_size, channels, height, width)`.
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            4D tensor with shape
+            `(batch_size, pooled_height, pooled_width, channels)`.
+        - If `data_format="channels_first"`:
+            4D tensor with shape
+            `(batch_size, channels, pooled_height, pooled_width)`.
+
+    Added in Keras 3.0.0. Changed in 3.0.5 (default-changed).
+    Wraps `keras.layers.AveragePooling2D`.
     """
     layer = upstream("keras.layers.AveragePooling2D", "3.0.0")(
         pool_size=pool_size,
@@ -1260,7 +2027,56 @@ def layer_average_pooling_3d(
 ) -> Any:
     """Average pooling operation for 3D data (spatial or spatio-temporal).
 
-    Wraps `keras.layers.AveragePooling3D`, added in Keras 3.0.0.
+    Downsamples the input along its spatial dimensions (depth, height, and
+    width) by taking the average value over an input window (of size defined by
+    `pool_size`) for each channel of the input. The window is shifted by
+    `strides` along each dimension.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        pool_size (IntOrTuple): int or tuple of 3 integers, factors by which to downscale
+            (dim1, dim2, dim3). If only one integer is specified, the same
+            window length will be used for all dimensions.
+        strides (IntOrTuple | None): int or tuple of 3 integers, or None. Strides values. If None,
+            it will default to `pool_size`. If only one int is specified, the
+            same stride size will be used for all dimensions.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input such that output has the same
+            height/width dimension as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape
+            `(batch, spatial_dim1, spatial_dim2, spatial_dim3, channels)` while
+            `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, spatial_dim1, spatial_dim2, spatial_dim3)`.
+            It defaults to the `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json`. If you never set it, then it
+            will be `"channels_last"`.
+        name (str | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            5D tensor with shape:
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+        - If `data_format="channels_first"`:
+            5D tensor with shape:
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            5D tensor with shape:
+            `(batch_size, pooled_dim1, pooled_dim2, pooled_dim3, channels)`
+        - If `data_format="channels_first"`:
+            5D tensor with shape:
+            `(batch_size, channels, pooled_dim1, pooled_dim2, pooled_dim3)`
+
+    Added in Keras 3.0.0. Changed in 3.0.5 (default-changed).
+    Wraps `keras.layers.AveragePooling3D`.
     """
     layer = upstream("keras.layers.AveragePooling3D", "3.0.0")(
         pool_size=pool_size,
@@ -1370,7 +2186,135 @@ def layer_batch_normalization(
 ) -> Any:
     """Layer that normalizes its inputs.
 
-    Wraps `keras.layers.BatchNormalization`, added in Keras 3.0.0.
+    Batch normalization applies a transformation that maintains the mean output
+    close to 0 and the output standard deviation close to 1.
+
+    Importantly, batch normalization works differently during training and
+    during inference.
+
+    **During training** (i.e. when using `fit()` or when calling the layer/model
+    with the argument `training=True`), the layer normalizes its output using
+    the mean and standard deviation of the current batch of inputs. That is to
+    say, for each channel being normalized, the layer returns
+    `gamma * (batch - mean(batch)) / sqrt(var(batch) + epsilon) + beta`, where:
+
+    - `epsilon` is small constant (configurable as part of the constructor
+    arguments)
+    - `gamma` is a learned scaling factor (initialized as 1), which
+    can be disabled by passing `scale=False` to the constructor.
+    - `beta` is a learned offset factor (initialized as 0), which
+    can be disabled by passing `center=False` to the constructor.
+
+    **During inference** (i.e. when using `evaluate()` or `predict()` or when
+    calling the layer/model with the argument `training=False` (which is the
+    default), the layer normalizes its output using a moving average of the
+    mean and standard deviation of the batches it has seen during training. That
+    is to say, it returns
+    `gamma * (batch - self.moving_mean) / sqrt(self.moving_var+epsilon) + beta`.
+
+    `self.moving_mean` and `self.moving_var` are non-trainable variables that
+    are updated each time the layer in called in training mode, as such:
+
+    - `moving_mean = moving_mean * momentum + mean(batch) * (1 - momentum)`
+    - `moving_var = moving_var * momentum + var(batch) * (1 - momentum)`
+
+    As such, the layer will only normalize its inputs during inference
+    *after having been trained on data that has similar statistics as the
+    inference data*.
+
+    **About setting `layer.trainable = False` on a `BatchNormalization` layer:**
+
+    The meaning of setting `layer.trainable = False` is to freeze the layer,
+    i.e. its internal state will not change during training:
+    its trainable weights will not be updated
+    during `fit()` or `train_on_batch()`, and its state updates will not be run.
+
+    Usually, this does not necessarily mean that the layer is run in inference
+    mode (which is normally controlled by the `training` argument that can
+    be passed when calling a layer). "Frozen state" and "inference mode"
+    are two separate concepts.
+
+    However, in the case of the `BatchNormalization` layer, **setting
+    `trainable = False` on the layer means that the layer will be
+    subsequently run in inference mode** (meaning that it will use
+    the moving mean and the moving variance to normalize the current batch,
+    rather than using the mean and variance of the current batch).
+
+    Note that:
+
+    - Setting `trainable` on an model containing other layers will recursively
+        set the `trainable` value of all inner layers.
+    - If the value of the `trainable` attribute is changed after calling
+        `compile()` on a model, the new value doesn't take effect for this model
+        until `compile()` is called again.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        axis (Axis): Integer, the axis that should be normalized
+            (typically the features axis). For instance, after a `Conv2D` layer
+            with `data_format="channels_first"`, use `axis=1`.
+        momentum (float | Sequence[float] | TensorLike): Momentum for the moving average.
+        epsilon (float | Sequence[float] | TensorLike): Small float added to variance to avoid dividing by zero.
+        center (bool): If `True`, add offset of `beta` to normalized tensor.
+            If `False`, `beta` is ignored.
+        scale (bool): If `True`, multiply by `gamma`. If `False`, `gamma` is not used.
+            When the next layer is linear this can be disabled
+            since the scaling will be done by the next layer.
+        beta_initializer (InitializerLike): Initializer for the beta weight.
+        gamma_initializer (InitializerLike): Initializer for the gamma weight.
+        moving_mean_initializer (InitializerLike): Initializer for the moving mean.
+        moving_variance_initializer (InitializerLike): Initializer for the moving variance.
+        beta_regularizer (RegularizerLike | None): Optional regularizer for the beta weight.
+        gamma_regularizer (RegularizerLike | None): Optional regularizer for the gamma weight.
+        beta_constraint (ConstraintLike | None): Optional constraint for the beta weight.
+        gamma_constraint (ConstraintLike | None): Optional constraint for the gamma weight.
+        renorm (bool): Whether to use
+            [Batch Renormalization](https://arxiv.org/abs/1702.03275). This
+            adds extra variables during training. The inference is the same
+            for either value of this parameter.
+        renorm_clipping (Any | None): Dictionary, valid only if `renorm = True`.
+            Maps optional keys `"rmax"`, `"rmin"`, `"dmax"` to floats used to
+            clip the renorm correction. The correction `(r, d)` is used as
+            `corrected_value = normalized_value * r + d`, with `r` clipped to
+            `[rmin, rmax]`, and `d` to `[-dmax, dmax]`. Missing `rmax`, `rmin`,
+            `dmax` are set to `inf`, `0`, `inf`, respectively.
+        renorm_momentum (float | TensorLike): Momentum used to update the moving means and standard
+            deviations with renorm. Valid only if `renorm= True`. Unlike
+            `momentum`, this affects training and should be neither too small
+            (which would add noise) nor too large (which would give stale
+            estimates). Note that `momentum` is still applied to get the means
+            and variances for inference.
+        synchronized (bool): Only applicable with the TensorFlow backend.
+            If `True`, synchronizes the global batch statistics (mean and
+            variance) for the layer across all devices at each training step
+            in a distributed training strategy.
+            If `False`, each replica uses its own local batch statistics.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: Input tensor (of any rank).
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode.
+        - `training=True`: The layer will normalize its inputs using
+        the mean and variance of the current batch of inputs.
+        - `training=False`: The layer will normalize its inputs using
+        the mean and variance of its moving statistics, learned during
+        training.
+        mask: Binary tensor of shape broadcastable to `inputs` tensor, with
+        `True` values indicating the positions for which mean and variance
+        should be computed. Masked elements of the current inputs are not
+        taken into account for mean and variance computation during
+        training. Any prior unmasked element values will be taken into
+        account until their momentum expires.
+
+    References:
+        - [Ioffe and Szegedy, 2015](https://arxiv.org/abs/1502.03167).
+
+    Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
+    Wraps `keras.layers.BatchNormalization`.
     """
     layer = upstream("keras.layers.BatchNormalization", "3.0.0")(
         axis=axis,
@@ -1440,7 +2384,60 @@ def layer_bidirectional(
 ) -> Any:
     """Bidirectional wrapper for RNNs.
 
-    Wraps `keras.layers.Bidirectional`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        layer (keras.Layer): `keras.layers.RNN` instance, such as
+            `keras.layers.LSTM` or `keras.layers.GRU`.
+            It could also be a `keras.layers.Layer` instance
+            that meets the following criteria:
+            1. Be a sequence-processing layer (accepts 3D+ inputs).
+            2. Have a `go_backwards`, `return_sequences` and `return_state`
+            attribute (with the same semantics as for the `RNN` class).
+            3. Have an `input_spec` attribute.
+            4. Implement serialization via `get_config()` and `from_config()`.
+            Note that the recommended way to create new RNN layers is to write a
+            custom RNN cell and use it with `keras.layers.RNN`, instead of
+            subclassing `keras.layers.Layer` directly.
+            When `return_sequences` is `True`, the output of the masked
+            timestep will be zero regardless of the layer's original
+            `zero_output_for_mask` value.
+        merge_mode (str): Mode by which outputs of the forward and backward RNNs
+            will be combined. One of `{"sum", "mul", "concat", "ave", None}`.
+            If `None`, the outputs will not be combined,
+            they will be returned as a list. Defaults to `"concat"`.
+        weights (Any | None):
+        backward_layer (Any | None): Optional `keras.layers.RNN`,
+            or `keras.layers.Layer` instance to be used to handle
+            backwards input processing.
+            If `backward_layer` is not provided, the layer instance passed
+            as the `layer` argument will be used to generate the backward layer
+            automatically.
+            Note that the provided `backward_layer` layer should have properties
+            matching those of the `layer` argument, in particular
+            it should have the same values for `stateful`, `return_states`,
+            `return_sequences`, etc. In addition, `backward_layer`
+            and `layer` should have different `go_backwards` argument values.
+            A `ValueError` will be raised if these requirements are not met.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        : The call arguments for this layer are the same as those of the
+        wrapped RNN layer. Beware that when passing the `initial_state`
+        argument during the call of this layer, the first half in the
+        list of elements in the `initial_state` list will be passed to
+        the forward RNN call and the last half in the list of elements
+        will be passed to the backward RNN call.
+
+    Notes:
+        instantiating a `Bidirectional` layer from an existing RNN layer
+        instance will not reuse the weights state of the RNN layer instance -- the
+        `Bidirectional` layer will have freshly initialized weights.
+
+    Added in Keras 3.0.0. Changed in 3.3.3 (bases-changed).
+    Wraps `keras.layers.Bidirectional`.
     """
     layer = upstream("keras.layers.Bidirectional", "3.0.0")(
         layer=layer, merge_mode=merge_mode, weights=weights, backward_layer=backward_layer, **kwargs
@@ -1489,7 +2486,55 @@ def layer_category_encoding(
 ) -> Any:
     """A preprocessing layer which encodes integer features.
 
-    Wraps `keras.layers.CategoryEncoding`, added in Keras 3.0.0.
+    This layer provides options for condensing data into a categorical encoding
+    when the total number of tokens are known in advance. It accepts integer
+    values as inputs, and it outputs a dense or sparse representation of those
+    inputs. For integer inputs where the total number of tokens is not known,
+    use `keras.layers.IntegerLookup` instead.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        num_tokens (int | None): The total number of tokens the layer should support. All
+            inputs to the layer must integers in the range `0 <= value <
+            num_tokens`, or an error will be thrown.
+        output_mode (str): Specification for the output of the layer.
+            Values can be `"one_hot"`, `"multi_hot"` or `"count"`,
+            configuring the layer as follows:
+                - `"one_hot"`: Encodes each individual element in the input
+                    into an array of `num_tokens` size, containing a 1 at the
+                    element index. If the last dimension is size 1, will encode
+                    on that dimension. If the last dimension is not size 1,
+                    will append a new dimension for the encoded output.
+                - `"multi_hot"`: Encodes each sample in the input into a single
+                    array of `num_tokens` size, containing a 1 for each
+                    vocabulary term present in the sample. Treats the last
+                    dimension as the sample dimension, if input shape is
+                    `(..., sample_length)`, output shape will be
+                    `(..., num_tokens)`.
+                - `"count"`: Like `"multi_hot"`, but the int array contains a
+                    count of the number of times the token at that index
+                    appeared in the sample.
+            For all output modes, currently only output up to rank 2 is
+            supported.
+            Defaults to `"multi_hot"`.
+        sparse (bool): Whether to return a sparse tensor; for backends that support
+            sparse tensors.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: A 1D or 2D tensor of integer inputs.
+        count_weights: A tensor in the same shape as `inputs` indicating the
+        weight for each sample value when summing up in `count` mode.
+        Not used in `"multi_hot"` or `"one_hot"` modes.
+
+    Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added); 3.12.0 (bases-changed).
+    Wraps `keras.layers.CategoryEncoding`.
     """
     layer = upstream("keras.layers.CategoryEncoding", "3.0.0")(
         num_tokens=num_tokens, output_mode=output_mode, sparse=sparse, **kwargs
@@ -1532,7 +2577,49 @@ def layer_center_crop(
 ) -> Any:
     """A preprocessing layer which crops images.
 
-    Wraps `keras.layers.CenterCrop`, added in Keras 3.0.0.
+    This layers crops the central portion of the images to a target size. If an
+    image is smaller than the target size, it will be resized and cropped
+    so as to return the largest possible window in the image that matches
+    the target aspect ratio.
+
+    Input pixel values can be of any range (e.g. `[0., 1.)` or `[0, 255]`).
+
+    If the input height/width is even and the target height/width is odd (or
+    inversely), the input image is left-padded by 1 pixel.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        height (int): Integer, the height of the output shape.
+        width (int): Integer, the width of the output shape.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format,
+        or `(..., channels, height, width)`, in `"channels_first"` format.
+
+    Output shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., target_height, target_width, channels)`,
+        or `(..., channels, target_height, target_width)`,
+        in `"channels_first"` format.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
+    Wraps `keras.layers.CenterCrop`.
     """
     layer = upstream("keras.layers.CenterCrop", "3.0.0")(
         height=height, width=width, data_format=data_format, **kwargs
@@ -1553,7 +2640,20 @@ def layer_concatenate(object: Any, /, *, axis: Axis = -1, **kwargs: Any) -> Any:
 def layer_concatenate(object: Any = None, /, *, axis: Axis = -1, **kwargs: Any) -> Any:
     """Concatenates a list of inputs.
 
-    Wraps `keras.layers.Concatenate`, added in Keras 3.0.0.
+    It takes as input a list of tensors, all of the same shape except
+    for the concatenation axis, and returns a single tensor that is the
+    concatenation of all inputs.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        axis (Axis): Axis along which to concatenate.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Concatenate`.
     """
     layer = upstream("keras.layers.Concatenate", "3.0.0")(axis=axis, **kwargs)
     return compose_layer(object, layer)
@@ -1604,7 +2704,53 @@ def layer_contrast_limited_adaptive_histogram_equalization(
 ) -> Any:
     """Contrast Limited Adaptive Histogram Equalization (CLAHE) layer.
 
-    Wraps `keras.layers.ContrastLimitedAdaptiveHistogramEqualization`, added in Keras 3.14.0.
+    CLAHE is a variant of Adaptive Histogram Equalization (AHE) which takes care
+    of over-amplification of the contrast. It operates on small regions in the
+    image, called tiles, rather than the entire image. The neighboring tiles are
+    then combined using bilinear interpolation to remove the artificial
+    boundaries. This algorithm can be applied to improve the contrast of an
+    image.
+
+    **Note:** This layer computes histograms using `self.backend.nn.one_hot`,
+    which can be highly memory-intensive. For large batch sizes or
+    high-resolution images, it may lead to high memory consumption or
+    out-of-memory errors.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        value_range (float | Sequence[float]): Optional list/tuple of 2 floats specifying the lower
+            and upper limits of the input data values. Defaults to `(0, 255)`.
+        clip_limit (float | TensorLike): Float. Limits the noise amplification in near-constant
+            regions. Defaults to 4.0.
+        tile_grid_size (Sequence[Any]): Tuple of 2 integers `(height, width)`.
+            Specifies the number of tiles to divide the image into.
+            Defaults to `(8, 8)`.
+        data_format (DataFormat | None): String, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format,
+        or `(..., channels, height, width)`, in `"channels_first"` format.
+
+    Output shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`,
+        or `(..., channels, height, width)`,
+        in `"channels_first"` format.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.layers.ContrastLimitedAdaptiveHistogramEqualization`.
     """
     layer = upstream("keras.layers.ContrastLimitedAdaptiveHistogramEqualization", "3.14.0")(
         value_range=value_range,
@@ -1709,7 +2855,83 @@ def layer_conv_1d(
 ) -> Any:
     """1D convolution layer (e.g. temporal convolution).
 
-    Wraps `keras.layers.Conv1D`, added in Keras 3.0.0.
+    This layer creates a convolution kernel that is convolved with the layer
+    input over a single spatial (or temporal) dimension to produce a tensor of
+    outputs. If `use_bias` is True, a bias vector is created and added to the
+    outputs. Finally, if `activation` is not `None`, it is applied to the
+    outputs as well.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimension of the output space (the number of filters
+            in the convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 1 integer, specifying the size of the
+            convolution window.
+        strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
+            of the convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, `"valid"`, `"same"` or `"causal"`(case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input. When `padding="same"` and
+            `strides=1`, the output has the same size as the input.
+            `"causal"` results in causal(dilated) convolutions, e.g. `output[t]`
+            does not depend on`input[t+1:]`. Useful when modeling temporal data
+            where the model should not violate the temporal order.
+            See [WaveNet: A Generative Model for Raw Audio, section2.1](
+            https://arxiv.org/abs/1609.03499).
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        dilation_rate (IntOrTuple): int or tuple/list of 1 integers, specifying the dilation
+            rate to use for dilated convolution.
+        groups (int): A positive int specifying the number of groups in which the
+            input is split along the channel axis. Each group is convolved
+            separately with `filters // groups` filters. The output is the
+            concatenation of all the `groups` results along the channel axis.
+            Input channels and `filters` must both be divisible by `groups`.
+        activation (ActivationLike | None): Activation function. If `None`, no activation is applied.
+        use_bias (bool): bool, if `True`, bias will be added to the output.
+        kernel_initializer (InitializerLike): Initializer for the convolution kernel. If `None`,
+            the default initializer (`"glorot_uniform"`) will be used.
+        bias_initializer (InitializerLike): Initializer for the bias vector. If `None`, the
+            default initializer (`"zeros"`) will be used.
+        kernel_regularizer (RegularizerLike | None): Optional regularizer for the convolution kernel.
+        bias_regularizer (RegularizerLike | None): Optional regularizer for the bias vector.
+        activity_regularizer (RegularizerLike | None): Optional regularizer function for the output.
+        kernel_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            kernel after being updated by an `Optimizer` (e.g. used to implement
+            norm constraints or value constraints for layer weights). The
+            function must take as input the unprojected variable and must return
+            the projected variable (which must have the same shape). Constraints
+            are not safe to use when doing asynchronous distributed training.
+        bias_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            bias after being updated by an `Optimizer`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Raises:
+        ValueError: when both `strides > 1` and `dilation_rate > 1`.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            A 3D tensor with shape: `(batch_shape, steps, channels)`
+        - If `data_format="channels_first"`:
+            A 3D tensor with shape: `(batch_shape, channels, steps)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            A 3D tensor with shape: `(batch_shape, new_steps, filters)`
+        - If `data_format="channels_first"`:
+            A 3D tensor with shape: `(batch_shape, filters, new_steps)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Conv1D`.
     """
     layer = upstream("keras.layers.Conv1D", "3.0.0")(
         filters=filters,
@@ -1826,7 +3048,86 @@ def layer_conv_1d_transpose(
 ) -> Any:
     """1D transposed convolution layer.
 
-    Wraps `keras.layers.Conv1DTranspose`, added in Keras 3.0.0.
+    The need for transposed convolutions generally arise from the desire to use
+    a transformation going in the opposite direction of a normal convolution,
+    i.e., from something that has the shape of the output of some convolution
+    to something that has the shape of its input while maintaining a
+    connectivity pattern that is compatible with said convolution.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimension of the output space (the number of filters
+            in the transpose convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 1 integer, specifying the size of the
+            transposed convolution window.
+        strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
+            of the transposed convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input such that output has the same
+            height/width dimension as the input.
+        output_padding (IntOrTuple | None): An integer tuple/list of 1 integer specifying the
+            amount of padding along the time dimension of the output tensor.
+            The amount of output padding must be lower than the stride.
+            If set to `None` (default), the output shape is inferred.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        dilation_rate (IntOrTuple): An integer tuple/list of 1 integer, specifying
+            the dilation rate to use for dilated convolution.
+            Currently, specifying a `dilation_rate` value != 1 is
+            incompatible with specifying a stride value != 1.
+            Also dilation rate larger than 1 is not currently supported.
+        activation (ActivationLike | None): Activation function. If `None`, no activation is applied.
+        use_bias (bool): bool, if `True`, bias will be added to the output.
+        kernel_initializer (InitializerLike): Initializer for the convolution kernel. If `None`,
+            the default initializer (`"glorot_uniform"`) will be used.
+        bias_initializer (InitializerLike): Initializer for the bias vector. If `None`, the
+            default initializer (`"zeros"`) will be used.
+        kernel_regularizer (RegularizerLike | None): Optional regularizer for the convolution kernel.
+        bias_regularizer (RegularizerLike | None): Optional regularizer for the bias vector.
+        activity_regularizer (RegularizerLike | None): Optional regularizer function for the output.
+        kernel_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            kernel after being updated by an `Optimizer` (e.g. used to implement
+            norm constraints or value constraints for layer weights). The
+            function must take as input the unprojected variable and must return
+            the projected variable (which must have the same shape). Constraints
+            are not safe to use when doing asynchronous distributed training.
+        bias_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            bias after being updated by an `Optimizer`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Raises:
+        ValueError: when both `strides > 1` and `dilation_rate > 1`.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            A 3D tensor with shape: `(batch_shape, steps, channels)`
+        - If `data_format="channels_first"`:
+            A 3D tensor with shape: `(batch_shape, channels, steps)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            A 3D tensor with shape: `(batch_shape, new_steps, filters)`
+        - If `data_format="channels_first"`:
+            A 3D tensor with shape: `(batch_shape, filters, new_steps)`
+
+    References:
+        - [A guide to convolution arithmetic for deep learning](
+            https://arxiv.org/abs/1603.07285v1)
+        - [Deconvolutional Networks](
+            https://www.matthewzeiler.com/mattzeiler/deconvolutionalnetworks.pdf)
+
+    Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added, parameter-moved).
+    Wraps `keras.layers.Conv1DTranspose`.
     """
     layer = upstream("keras.layers.Conv1DTranspose", "3.0.0")(
         filters=filters,
@@ -1943,7 +3244,89 @@ def layer_conv_2d(
 ) -> Any:
     """2D convolution layer.
 
-    Wraps `keras.layers.Conv2D`, added in Keras 3.0.0.
+    This layer creates a convolution kernel that is convolved with the layer
+    input over a 2D spatial (or temporal) dimension (height and width) to
+    produce a tensor of outputs. If `use_bias` is True, a bias vector is created
+    and added to the outputs. Finally, if `activation` is not `None`, it is
+    applied to the outputs as well.
+
+    Note on numerical precision: While in general Keras operation execution
+    results are identical across backends up to 1e-7 precision in float32,
+    `Conv2D` operations may show larger variations. Due to the large
+    number of element-wise multiplications and additions in convolution
+    operations, especially with large inputs or kernel sizes, accumulated
+    floating-point differences can exceed this 1e-7 threshold. These variations
+    are particularly noticeable when using different backends (e.g., TensorFlow
+    vs JAX) or different hardware.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimension of the output space (the number of filters
+            in the convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 2 integer, specifying the size of the
+            convolution window.
+        strides (IntOrTuple): int or tuple/list of 2 integer, specifying the stride length
+            of the convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input. When `padding="same"` and
+            `strides=1`, the output has the same size as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape
+            `(batch_size, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch_size, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        dilation_rate (IntOrTuple): int or tuple/list of 2 integers, specifying the dilation
+            rate to use for dilated convolution.
+        groups (int): A positive int specifying the number of groups in which the
+            input is split along the channel axis. Each group is convolved
+            separately with `filters // groups` filters. The output is the
+            concatenation of all the `groups` results along the channel axis.
+            Input channels and `filters` must both be divisible by `groups`.
+        activation (ActivationLike | None): Activation function. If `None`, no activation is applied.
+        use_bias (bool): bool, if `True`, bias will be added to the output.
+        kernel_initializer (InitializerLike): Initializer for the convolution kernel. If `None`,
+            the default initializer (`"glorot_uniform"`) will be used.
+        bias_initializer (InitializerLike): Initializer for the bias vector. If `None`, the
+            default initializer (`"zeros"`) will be used.
+        kernel_regularizer (RegularizerLike | None): Optional regularizer for the convolution kernel.
+        bias_regularizer (RegularizerLike | None): Optional regularizer for the bias vector.
+        activity_regularizer (RegularizerLike | None): Optional regularizer function for the output.
+        kernel_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            kernel after being updated by an `Optimizer` (e.g. used to implement
+            norm constraints or value constraints for layer weights). The
+            function must take as input the unprojected variable and must return
+            the projected variable (which must have the same shape). Constraints
+            are not safe to use when doing asynchronous distributed training.
+        bias_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            bias after being updated by an `Optimizer`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Raises:
+        ValueError: when both `strides > 1` and `dilation_rate > 1`.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            A 4D tensor with shape: `(batch_size, height, width, channels)`
+        - If `data_format="channels_first"`:
+            A 4D tensor with shape: `(batch_size, channels, height, width)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            A 4D tensor with shape: `(batch_size, new_height, new_width, filters)`
+        - If `data_format="channels_first"`:
+            A 4D tensor with shape: `(batch_size, filters, new_height, new_width)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Conv2D`.
     """
     layer = upstream("keras.layers.Conv2D", "3.0.0")(
         filters=filters,
@@ -2060,7 +3443,94 @@ def layer_conv_2d_transpose(
 ) -> Any:
     """2D transposed convolution layer.
 
-    Wraps `keras.layers.Conv2DTranspose`, added in Keras 3.0.0.
+    The need for transposed convolutions generally arise from the desire to use
+    a transformation going in the opposite direction of a normal convolution,
+    i.e., from something that has the shape of the output of some convolution
+    to something that has the shape of its input while maintaining a
+    connectivity pattern that is compatible with said convolution.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimension of the output space (the number of filters
+            in the transposed convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 1 integer, specifying the size of the
+            transposed convolution window.
+        strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
+            of the transposed convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input. When `padding="same"` and
+            `strides=1`, the output has the same size as the input.
+        output_padding (IntOrTuple | None): An integer or tuple/list of 2 integers,
+            specifying the amount of padding along the height and width
+            of the output tensor.
+            Can be a single integer to specify the same value for all
+            spatial dimensions.
+            The amount of output padding along a given dimension must be
+            lower than the stride along that same dimension.
+            If set to `None` (default), the output shape is inferred.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape
+            `(batch_size, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch_size, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        dilation_rate (IntOrTuple): An integer or tuple/list of 2 integers,
+            specifying the dilation rate for
+            all spatial dimensions for dilated convolution.
+            Specifying different dilation rates
+            for different dimensions is not supported.
+            Currently, specifying any `dilation_rate` value != 1 is
+            incompatible with specifying any stride value != 1.
+        activation (ActivationLike | None): Activation function. If `None`, no activation is applied.
+        use_bias (bool): bool, if `True`, bias will be added to the output.
+        kernel_initializer (InitializerLike): Initializer for the convolution kernel. If `None`,
+            the default initializer (`"glorot_uniform"`) will be used.
+        bias_initializer (InitializerLike): Initializer for the bias vector. If `None`, the
+            default initializer (`"zeros"`) will be used.
+        kernel_regularizer (RegularizerLike | None): Optional regularizer for the convolution kernel.
+        bias_regularizer (RegularizerLike | None): Optional regularizer for the bias vector.
+        activity_regularizer (RegularizerLike | None): Optional regularizer function for the output.
+        kernel_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            kernel after being updated by an `Optimizer` (e.g. used to implement
+            norm constraints or value constraints for layer weights). The
+            function must take as input the unprojected variable and must return
+            the projected variable (which must have the same shape). Constraints
+            are not safe to use when doing asynchronous distributed training.
+        bias_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            bias after being updated by an `Optimizer`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Raises:
+        ValueError: when both `strides > 1` and `dilation_rate > 1`.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            A 4D tensor with shape: `(batch_size, height, width, channels)`
+        - If `data_format="channels_first"`:
+            A 4D tensor with shape: `(batch_size, channels, height, width)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            A 4D tensor with shape: `(batch_size, new_height, new_width, filters)`
+        - If `data_format="channels_first"`:
+            A 4D tensor with shape: `(batch_size, filters, new_height, new_width)`
+
+    References:
+        - [A guide to convolution arithmetic for deep learning](
+            https://arxiv.org/abs/1603.07285v1)
+        - [Deconvolutional Networks](
+            https://www.matthewzeiler.com/mattzeiler/deconvolutionalnetworks.pdf)
+
+    Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added, parameter-moved).
+    Wraps `keras.layers.Conv2DTranspose`.
     """
     layer = upstream("keras.layers.Conv2DTranspose", "3.0.0")(
         filters=filters,
@@ -2177,7 +3647,86 @@ def layer_conv_3d(
 ) -> Any:
     """3D convolution layer.
 
-    Wraps `keras.layers.Conv3D`, added in Keras 3.0.0.
+    This layer creates a convolution kernel that is convolved with the layer
+    input over a 3D spatial (or temporal) dimension (width,height and depth) to
+    produce a tensor of outputs. If `use_bias` is True, a bias vector is created
+    and added to the outputs. Finally, if `activation` is not `None`, it is
+    applied to the outputs as well.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimension of the output space (the number of filters
+            in the convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 3 integer, specifying the size of the
+            convolution window.
+        strides (IntOrTuple): int or tuple/list of 3 integer, specifying the stride length
+            of the convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input. When `padding="same"` and
+            `strides=1`, the output has the same size as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`.
+            It defaults to the `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json`. If you never set it, then it
+            will be `"channels_last"`.
+        dilation_rate (IntOrTuple): int or tuple/list of 3 integers, specifying the dilation
+            rate to use for dilated convolution.
+        groups (int): A positive int specifying the number of groups in which the
+            input is split along the channel axis. Each group is convolved
+            separately with `filters // groups` filters. The output is the
+            concatenation of all the `groups` results along the channel axis.
+            Input channels and `filters` must both be divisible by `groups`.
+        activation (ActivationLike | None): Activation function. If `None`, no activation is applied.
+        use_bias (bool): bool, if `True`, bias will be added to the output.
+        kernel_initializer (InitializerLike): Initializer for the convolution kernel. If `None`,
+            the default initializer (`"glorot_uniform"`) will be used.
+        bias_initializer (InitializerLike): Initializer for the bias vector. If `None`, the
+            default initializer (`"zeros"`) will be used.
+        kernel_regularizer (RegularizerLike | None): Optional regularizer for the convolution kernel.
+        bias_regularizer (RegularizerLike | None): Optional regularizer for the bias vector.
+        activity_regularizer (RegularizerLike | None): Optional regularizer function for the output.
+        kernel_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            kernel after being updated by an `Optimizer` (e.g. used to implement
+            norm constraints or value constraints for layer weights). The
+            function must take as input the unprojected variable and must return
+            the projected variable (which must have the same shape). Constraints
+            are not safe to use when doing asynchronous distributed training.
+        bias_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            bias after being updated by an `Optimizer`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Raises:
+        ValueError: when both `strides > 1` and `dilation_rate > 1`.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            5D tensor with shape:
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+        - If `data_format="channels_first"`:
+            5D tensor with shape:
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            5D tensor with shape:
+            `(batch_size, new_spatial_dim1, new_spatial_dim2, new_spatial_dim3,
+            filters)`
+        - If `data_format="channels_first"`:
+            5D tensor with shape:
+            `(batch_size, filters, new_spatial_dim1, new_spatial_dim2,
+            new_spatial_dim3)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Conv3D`.
     """
     layer = upstream("keras.layers.Conv3D", "3.0.0")(
         filters=filters,
@@ -2294,7 +3843,99 @@ def layer_conv_3d_transpose(
 ) -> Any:
     """3D transposed convolution layer.
 
-    Wraps `keras.layers.Conv3DTranspose`, added in Keras 3.0.0.
+    The need for transposed convolutions generally arise from the desire to use
+    a transformation going in the opposite direction of a normal convolution,
+    i.e., from something that has the shape of the output of some convolution
+    to something that has the shape of its input while maintaining a
+    connectivity pattern that is compatible with said convolution.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimension of the output space (the number of filters
+            in the transposed convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 1 integer, specifying the size of the
+            transposed convolution window.
+        strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
+            of the transposed convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input. When `padding="same"` and
+            `strides=1`, the output has the same size as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`.
+            It defaults to the `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json`. If you never set it, then it
+            will be `"channels_last"`.
+        output_padding (IntOrTuple | None): An integer or tuple/list of 3 integers,
+            specifying the amount of padding along the depth, height, and
+            width.
+            Can be a single integer to specify the same value for all
+            spatial dimensions.
+            The amount of output padding along a given dimension must be
+            lower than the stride along that same dimension.
+            If set to `None` (default), the output shape is inferred.
+        dilation_rate (IntOrTuple): an integer or tuple/list of 3 integers, specifying
+            the dilation rate to use for dilated convolution.
+            Can be a single integer to specify the same value for
+            all spatial dimensions.
+            Currently, specifying any `dilation_rate` value != 1 is
+            incompatible with specifying any stride value != 1.
+        activation (ActivationLike | None): Activation function. If `None`, no activation is applied.
+        use_bias (bool): bool, if `True`, bias will be added to the output.
+        kernel_initializer (InitializerLike): Initializer for the convolution kernel. If `None`,
+            the default initializer (`"glorot_uniform"`) will be used.
+        bias_initializer (InitializerLike): Initializer for the bias vector. If `None`, the
+            default initializer (`"zeros"`) will be used.
+        kernel_regularizer (RegularizerLike | None): Optional regularizer for the convolution kernel.
+        bias_regularizer (RegularizerLike | None): Optional regularizer for the bias vector.
+        activity_regularizer (RegularizerLike | None): Optional regularizer function for the output.
+        kernel_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            kernel after being updated by an `Optimizer` (e.g. used to implement
+            norm constraints or value constraints for layer weights). The
+            function must take as input the unprojected variable and must return
+            the projected variable (which must have the same shape). Constraints
+            are not safe to use when doing asynchronous distributed training.
+        bias_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            bias after being updated by an `Optimizer`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Raises:
+        ValueError: when both `strides > 1` and `dilation_rate > 1`.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            5D tensor with shape:
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+        - If `data_format="channels_first"`:
+            5D tensor with shape:
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            5D tensor with shape:
+            `(batch_size, new_spatial_dim1, new_spatial_dim2, new_spatial_dim3,
+            filters)`
+        - If `data_format="channels_first"`:
+            5D tensor with shape:
+            `(batch_size, filters, new_spatial_dim1, new_spatial_dim2,
+            new_spatial_dim3)`
+
+    References:
+        - [A guide to convolution arithmetic for deep learning](
+            https://arxiv.org/abs/1603.07285v1)
+        - [Deconvolutional Networks](
+            https://www.matthewzeiler.com/mattzeiler/deconvolutionalnetworks.pdf)
+
+    Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added, parameter-moved).
+    Wraps `keras.layers.Conv3DTranspose`.
     """
     layer = upstream("keras.layers.Conv3DTranspose", "3.0.0")(
         filters=filters,
@@ -2455,7 +4096,116 @@ def layer_conv_lstm_1d(
 ) -> Any:
     """1D Convolutional LSTM.
 
-    Wraps `keras.layers.ConvLSTM1D`, added in Keras 3.0.0.
+    Similar to an LSTM layer, but the input transformations
+    and recurrent transformations are both convolutional.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimension of the output space (the number of filters
+            in the convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 1 integer, specifying the size of
+            the convolution window.
+        strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
+            of the convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input such that output has the
+            same height/width dimension as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        dilation_rate (IntOrTuple): int or tuple/list of 1 integers, specifying the dilation
+            rate to use for dilated convolution.
+        activation (ActivationLike): Activation function to use. By default hyperbolic tangent
+            activation function is applied (`tanh(x)`).
+        recurrent_activation (ActivationLike): Activation function to use for the recurrent step.
+        use_bias (bool): Boolean, whether the layer uses a bias vector.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
+            used for the linear transformation of the inputs.
+        recurrent_initializer (InitializerLike): Initializer for the `recurrent_kernel` weights
+            matrix, used for the linear transformation of the recurrent state.
+        bias_initializer (InitializerLike): Initializer for the bias vector.
+        unit_forget_bias (bool): Boolean. If `True`, add 1 to the bias of
+            the forget gate at initialization.
+            Use in combination with `bias_initializer="zeros"`.
+            This is recommended in [Jozefowicz et al., 2015](
+            http://www.jmlr.org/proceedings/papers/v37/jozefowicz15.pdf)
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to the `kernel` weights
+            matrix.
+        recurrent_regularizer (RegularizerLike | None): Regularizer function applied to the
+            `recurrent_kernel` weights matrix.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+        activity_regularizer (RegularizerLike | None): Regularizer function applied to.
+        kernel_constraint (ConstraintLike | None): Constraint function applied to the `kernel` weights
+            matrix.
+        recurrent_constraint (ConstraintLike | None): Constraint function applied to the
+            `recurrent_kernel` weights matrix.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
+            linear transformation of the inputs.
+        recurrent_dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop
+            for the linear transformation of the recurrent state.
+        seed (Seed | None): Random seed for dropout.
+        return_sequences (bool): Boolean. Whether to return the last output
+            in the output sequence, or the full sequence. Default: `False`.
+        return_state (bool): Boolean. Whether to return the last state in addition
+            to the output. Default: `False`.
+        go_backwards (bool): Boolean (default: `False`).
+            If `True`, process the input sequence backwards and return the
+            reversed sequence.
+        stateful (bool): Boolean (default False). If `True`, the last state
+            for each sample at index i in a batch will be used as initial
+            state for the sample of index i in the following batch.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: A 4D tensor.
+        initial_state: List of initial state tensors to be passed to the first
+        call of the cell.
+        mask: Binary tensor of shape `(samples, timesteps)` indicating whether a
+        given timestep should be masked.
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode.
+        This is only relevant if `dropout` or `recurrent_dropout` are set.
+
+    Input shape:
+        - If `data_format="channels_first"`:
+            4D tensor with shape: `(samples, time, channels, rows)`
+        - If `data_format="channels_last"`:
+            4D tensor with shape: `(samples, time, rows, channels)`
+
+    Output shape:
+        - If `return_state`: a list of tensors. The first tensor is the output.
+            The remaining tensors are the last states,
+            each 3D tensor with shape: `(samples, filters, new_rows)` if
+            `data_format='channels_first'`
+            or shape: `(samples, new_rows, filters)` if
+            `data_format='channels_last'`.
+            `rows` values might have changed due to padding.
+        - If `return_sequences`: 4D tensor with shape: `(samples, timesteps,
+            filters, new_rows)` if data_format='channels_first'
+            or shape: `(samples, timesteps, new_rows, filters)` if
+            `data_format='channels_last'`.
+        - Else, 3D tensor with shape: `(samples, filters, new_rows)` if
+            `data_format='channels_first'`
+            or shape: `(samples, new_rows, filters)` if
+            `data_format='channels_last'`.
+
+    References:
+        - [Shi et al., 2015](http://arxiv.org/abs/1506.04214v1)
+            (the current implementation does not include the feedback loop on the
+            cells output).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.ConvLSTM1D`.
     """
     layer = upstream("keras.layers.ConvLSTM1D", "3.0.0")(
         filters=filters,
@@ -2627,7 +4377,116 @@ def layer_conv_lstm_2d(
 ) -> Any:
     """2D Convolutional LSTM.
 
-    Wraps `keras.layers.ConvLSTM2D`, added in Keras 3.0.0.
+    Similar to an LSTM layer, but the input transformations
+    and recurrent transformations are both convolutional.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimension of the output space (the number of filters
+            in the convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 2 integers, specifying the size of the
+            convolution window.
+        strides (IntOrTuple): int or tuple/list of 2 integers, specifying the stride length
+            of the convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input such that output has the same
+            height/width dimension as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        dilation_rate (IntOrTuple): int or tuple/list of 2 integers, specifying the dilation
+            rate to use for dilated convolution.
+        activation (ActivationLike): Activation function to use. By default hyperbolic tangent
+            activation function is applied (`tanh(x)`).
+        recurrent_activation (ActivationLike): Activation function to use for the recurrent step.
+        use_bias (bool): Boolean, whether the layer uses a bias vector.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
+            used for the linear transformation of the inputs.
+        recurrent_initializer (InitializerLike): Initializer for the `recurrent_kernel` weights
+            matrix, used for the linear transformation of the recurrent state.
+        bias_initializer (InitializerLike): Initializer for the bias vector.
+        unit_forget_bias (bool): Boolean. If `True`, add 1 to the bias of the forget
+            gate at initialization.
+            Use in combination with `bias_initializer="zeros"`.
+            This is recommended in [Jozefowicz et al., 2015](
+            http://www.jmlr.org/proceedings/papers/v37/jozefowicz15.pdf)
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to the `kernel` weights
+            matrix.
+        recurrent_regularizer (RegularizerLike | None): Regularizer function applied to the
+            `recurrent_kernel` weights matrix.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+        activity_regularizer (RegularizerLike | None): Regularizer function applied to.
+        kernel_constraint (ConstraintLike | None): Constraint function applied to the `kernel` weights
+            matrix.
+        recurrent_constraint (ConstraintLike | None): Constraint function applied to the
+            `recurrent_kernel` weights matrix.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
+            linear transformation of the inputs.
+        recurrent_dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop
+            for the linear transformation of the recurrent state.
+        seed (Seed | None): Random seed for dropout.
+        return_sequences (bool): Boolean. Whether to return the last output
+            in the output sequence, or the full sequence. Default: `False`.
+        return_state (bool): Boolean. Whether to return the last state in addition
+            to the output. Default: `False`.
+        go_backwards (bool): Boolean (default: `False`).
+            If `True`, process the input sequence backwards and return the
+            reversed sequence.
+        stateful (bool): Boolean (default False). If `True`, the last state
+            for each sample at index i in a batch will be used as initial
+            state for the sample of index i in the following batch.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: A 5D tensor.
+        mask: Binary tensor of shape `(samples, timesteps)` indicating whether a
+        given timestep should be masked.
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode.
+        This is only relevant if `dropout` or `recurrent_dropout` are set.
+        initial_state: List of initial state tensors to be passed to the first
+        call of the cell.
+
+    Input shape:
+        - If `data_format='channels_first'`:
+            5D tensor with shape: `(samples, time, channels, rows, cols)`
+        - If `data_format='channels_last'`:
+            5D tensor with shape: `(samples, time, rows, cols, channels)`
+
+    Output shape:
+        - If `return_state`: a list of tensors. The first tensor is the output.
+            The remaining tensors are the last states,
+            each 4D tensor with shape: `(samples, filters, new_rows, new_cols)` if
+            `data_format='channels_first'`
+            or shape: `(samples, new_rows, new_cols, filters)` if
+            `data_format='channels_last'`. `rows` and `cols` values might have
+            changed due to padding.
+        - If `return_sequences`: 5D tensor with shape: `(samples, timesteps,
+            filters, new_rows, new_cols)` if data_format='channels_first'
+            or shape: `(samples, timesteps, new_rows, new_cols, filters)` if
+            `data_format='channels_last'`.
+        - Else, 4D tensor with shape: `(samples, filters, new_rows, new_cols)` if
+            `data_format='channels_first'`
+            or shape: `(samples, new_rows, new_cols, filters)` if
+            `data_format='channels_last'`.
+
+    References:
+        - [Shi et al., 2015](http://arxiv.org/abs/1506.04214v1)
+            (the current implementation does not include the feedback loop on the
+            cells output).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.ConvLSTM2D`.
     """
     layer = upstream("keras.layers.ConvLSTM2D", "3.0.0")(
         filters=filters,
@@ -2799,7 +4658,115 @@ def layer_conv_lstm_3d(
 ) -> Any:
     """3D Convolutional LSTM.
 
-    Wraps `keras.layers.ConvLSTM3D`, added in Keras 3.0.0.
+    Similar to an LSTM layer, but the input transformations
+    and recurrent transformations are both convolutional.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimension of the output space (the number of filters
+            in the convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 3 integers, specifying the size of the
+            convolution window.
+        strides (IntOrTuple): int or tuple/list of 3 integers, specifying the stride length
+            of the convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input such that output has the same
+            height/width dimension as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        dilation_rate (IntOrTuple): int or tuple/list of 3 integers, specifying the dilation
+            rate to use for dilated convolution.
+        activation (ActivationLike): Activation function to use. By default hyperbolic tangent
+            activation function is applied (`tanh(x)`).
+        recurrent_activation (ActivationLike): Activation function to use for the recurrent step.
+        use_bias (bool): Boolean, whether the layer uses a bias vector.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
+            used for the linear transformation of the inputs.
+        recurrent_initializer (InitializerLike): Initializer for the `recurrent_kernel` weights
+            matrix, used for the linear transformation of the recurrent state.
+        bias_initializer (InitializerLike): Initializer for the bias vector.
+        unit_forget_bias (bool): Boolean. If `True`, add 1 to the bias of the forget
+            gate at initialization.
+            Use in combination with `bias_initializer="zeros"`.
+            This is recommended in [Jozefowicz et al., 2015](
+            http://www.jmlr.org/proceedings/papers/v37/jozefowicz15.pdf)
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to the `kernel` weights
+            matrix.
+        recurrent_regularizer (RegularizerLike | None): Regularizer function applied to the
+            `recurrent_kernel` weights matrix.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+        activity_regularizer (RegularizerLike | None): Regularizer function applied to.
+        kernel_constraint (ConstraintLike | None): Constraint function applied to the `kernel` weights
+            matrix.
+        recurrent_constraint (ConstraintLike | None): Constraint function applied to the
+            `recurrent_kernel` weights matrix.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
+            linear transformation of the inputs.
+        recurrent_dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop
+            for the linear transformation of the recurrent state.
+        seed (Seed | None): Random seed for dropout.
+        return_sequences (bool): Boolean. Whether to return the last output
+            in the output sequence, or the full sequence. Default: `False`.
+        return_state (bool): Boolean. Whether to return the last state in addition
+            to the output. Default: `False`.
+        go_backwards (bool): Boolean (default: `False`).
+            If `True`, process the input sequence backwards and return the
+            reversed sequence.
+        stateful (bool): Boolean (default False). If `True`, the last state
+            for each sample at index i in a batch will be used as initial
+            state for the sample of index i in the following batch.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: A 6D tensor.
+        mask: Binary tensor of shape `(samples, timesteps)` indicating whether a
+        given timestep should be masked.
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode.
+        This is only relevant if `dropout` or `recurrent_dropout` are set.
+        initial_state: List of initial state tensors to be passed to the first
+        call of the cell.
+
+    Input shape:
+        - If `data_format='channels_first'`:
+            5D tensor with shape: `(samples, time, channels, *spatial_dims)`
+        - If `data_format='channels_last'`:
+            5D tensor with shape: `(samples, time, *spatial_dims, channels)`
+
+    Output shape:
+        - If `return_state`: a list of tensors. The first tensor is the output.
+            The remaining tensors are the last states,
+            each 4D tensor with shape: `(samples, filters, *spatial_dims)` if
+            `data_format='channels_first'`
+            or shape: `(samples, *spatial_dims, filters)` if
+            `data_format='channels_last'`.
+        - If `return_sequences`: 5D tensor with shape: `(samples, timesteps,
+            filters, *spatial_dims)` if data_format='channels_first'
+            or shape: `(samples, timesteps, *spatial_dims, filters)` if
+            `data_format='channels_last'`.
+        - Else, 4D tensor with shape: `(samples, filters, *spatial_dims)` if
+            `data_format='channels_first'`
+            or shape: `(samples, *spatial_dims, filters)` if
+            `data_format='channels_last'`.
+
+    References:
+        - [Shi et al., 2015](http://arxiv.org/abs/1506.04214v1)
+            (the current implementation does not include the feedback loop on the
+            cells output).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.ConvLSTM3D`.
     """
     layer = upstream("keras.layers.ConvLSTM3D", "3.0.0")(
         filters=filters,
@@ -2867,7 +4834,29 @@ def layer_cropping_1d(
 ) -> Any:
     """Cropping layer for 1D input (e.g. temporal sequence).
 
-    Wraps `keras.layers.Cropping1D`, added in Keras 3.0.0.
+    It crops along the time dimension (axis 1).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        cropping (int | Sequence[int] | Sequence[Sequence[int]]): Int, or tuple of int (length 2), or dictionary.
+            - If int: how many units should be trimmed off at the beginning and
+              end of the cropping dimension (axis 1).
+            - If tuple of 2 ints: how many units should be trimmed off at the
+              beginning and end of the cropping dimension
+              (`(left_crop, right_crop)`).
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D tensor with shape `(batch_size, axis_to_crop, features)`
+
+    Output shape:
+        3D tensor with shape `(batch_size, cropped_axis, features)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Cropping1D`.
     """
     layer = upstream("keras.layers.Cropping1D", "3.0.0")(cropping=cropping, **kwargs)
     return compose_layer(object, layer)
@@ -2910,7 +4899,48 @@ def layer_cropping_2d(
 ) -> Any:
     """Cropping layer for 2D input (e.g. picture).
 
-    Wraps `keras.layers.Cropping2D`, added in Keras 3.0.0.
+    It crops along spatial dimensions, i.e. height and width.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        cropping (int | Sequence[int] | Sequence[Sequence[int]]): Int, or tuple of 2 ints, or tuple of 2 tuples of 2 ints.
+            - If int: the same symmetric cropping is applied to height and
+              width.
+            - If tuple of 2 ints: interpreted as two different symmetric
+              cropping values for height and width:
+              `(symmetric_height_crop, symmetric_width_crop)`.
+            - If tuple of 2 tuples of 2 ints: interpreted as
+              `((top_crop, bottom_crop), (left_crop, right_crop))`.
+        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+            `"channels_first"`. The ordering of the dimensions in the inputs.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch_size, height, width, channels)` while `"channels_first"`
+            corresponds to inputs with shape
+            `(batch_size, channels, height, width)`.
+            When unspecified, uses `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json` (if exists). Defaults to
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        4D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+          `(batch_size, height, width, channels)`
+        - If `data_format` is `"channels_first"`:
+          `(batch_size, channels, height, width)`
+
+    Output shape:
+        4D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+          `(batch_size, cropped_height, cropped_width, channels)`
+        - If `data_format` is `"channels_first"`:
+          `(batch_size, channels, cropped_height, cropped_width)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Cropping2D`.
     """
     layer = upstream("keras.layers.Cropping2D", "3.0.0")(
         cropping=cropping, data_format=data_format, **kwargs
@@ -2955,7 +4985,51 @@ def layer_cropping_3d(
 ) -> Any:
     """Cropping layer for 3D data (e.g. spatial or spatio-temporal).
 
-    Wraps `keras.layers.Cropping3D`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        cropping (int | Sequence[int] | Sequence[Sequence[int]]): Int, or tuple of 3 ints, or tuple of 3 tuples of 2 ints.
+            - If int: the same symmetric cropping is applied to depth, height,
+              and width.
+            - If tuple of 3 ints: interpreted as three different symmetric
+              cropping values for depth, height, and width:
+              `(symmetric_dim1_crop, symmetric_dim2_crop, symmetric_dim3_crop)`.
+            - If tuple of 3 tuples of 2 ints: interpreted as
+              `((left_dim1_crop, right_dim1_crop), (left_dim2_crop,
+              right_dim2_crop), (left_dim3_crop, right_dim3_crop))`.
+        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+            `"channels_first"`. The ordering of the dimensions in the inputs.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`.
+            When unspecified, uses `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json` (if exists). Defaults to
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        5D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+          `(batch_size, first_axis_to_crop, second_axis_to_crop,
+          third_axis_to_crop, channels)`
+        - If `data_format` is `"channels_first"`:
+          `(batch_size, channels, first_axis_to_crop, second_axis_to_crop,
+          third_axis_to_crop)`
+
+    Output shape:
+        5D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+          `(batch_size, first_cropped_axis, second_cropped_axis,
+          third_cropped_axis, channels)`
+        - If `data_format` is `"channels_first"`:
+          `(batch_size, channels, first_cropped_axis, second_cropped_axis,
+          third_cropped_axis)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Cropping3D`.
     """
     layer = upstream("keras.layers.Cropping3D", "3.0.0")(
         cropping=cropping, data_format=data_format, **kwargs
@@ -3004,7 +5078,35 @@ def layer_cut_mix(
 ) -> Any:
     """CutMix data augmentation technique.
 
-    Wraps `keras.layers.CutMix`, added in Keras 3.9.0.
+    CutMix is a data augmentation method where patches are cut and pasted
+    between two images in the dataset, while the labels are also mixed
+    proportionally to the area of the patches.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): A single float or a tuple of two floats between 0 and 1.
+            If a tuple of numbers is passed, a `factor` is sampled
+            between the two values.
+            If a single float is passed, a value between 0 and the passed
+            float is sampled. These values define the range from which the
+            mixing weight is sampled. A higher factor increases the variability
+            in patch sizes, leading to more diverse and larger mixed patches.
+            Defaults to 1.
+        seed (Seed | None): Integer. Used to create a random seed.
+        data_format (DataFormat | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    References:
+        - [CutMix paper]( https://arxiv.org/abs/1905.04899).
+
+    Added in Keras 3.9.0.
+    Wraps `keras.layers.CutMix`.
     """
     layer = upstream("keras.layers.CutMix", "3.9.0")(
         factor=factor, seed=seed, data_format=data_format, **kwargs
@@ -3093,7 +5195,74 @@ def layer_dense(
 ) -> Any:
     """Just your regular densely-connected NN layer.
 
-    Wraps `keras.layers.Dense`, added in Keras 3.0.0.
+    `Dense` implements the operation:
+    `output = activation(dot(input, kernel) + bias)`
+    where `activation` is the element-wise activation function
+    passed as the `activation` argument, `kernel` is a weights matrix
+    created by the layer, and `bias` is a bias vector created by the layer
+    (only applicable if `use_bias` is `True`). When this layer is
+    followed by a `BatchNormalization` layer, it is recommended to set
+    `use_bias=False` as `BatchNormalization` has its own bias term.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        units (int): Positive integer, dimensionality of the output space.
+        activation (ActivationLike | None): Activation function to use.
+            If you don't specify anything, no activation is applied
+            (ie. "linear" activation: `a(x) = x`).
+        use_bias (bool): Boolean, whether the layer uses a bias vector.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix.
+        bias_initializer (InitializerLike): Initializer for the bias vector.
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to
+            the `kernel` weights matrix.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+        activity_regularizer (RegularizerLike | None): Regularizer function applied to
+            the output of the layer (its "activation").
+        kernel_constraint (ConstraintLike | None): Constraint function applied to
+            the `kernel` weights matrix.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+        lora_rank (Any | None): Optional integer. If set, the layer's forward pass
+            will implement LoRA (Low-Rank Adaptation)
+            with the provided rank. LoRA sets the layer's kernel
+            to non-trainable and replaces it with a delta over the
+            original kernel, obtained via multiplying two lower-rank
+            trainable matrices. This can be useful to reduce the
+            computation cost of fine-tuning large dense layers.
+            You can also enable LoRA on an existing
+            `Dense` layer by calling `layer.enable_lora(rank)`.
+        lora_alpha (Any | None): Optional integer. If set, this parameter scales the
+            low-rank adaptation delta (computed as the product of two lower-rank
+            trainable matrices) during the forward pass. The delta is scaled by
+            `lora_alpha / lora_rank`, allowing you to fine-tune the strength of
+            the LoRA adjustment independently of `lora_rank`.
+        quantization_config (Any | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        N-D tensor with shape: `(batch_size, ..., input_dim)`.
+        The most common situation would be
+        a 2D input with shape `(batch_size, input_dim)`.
+
+    Output shape:
+        N-D tensor with shape: `(batch_size, ..., units)`.
+        For instance, for a 2D input with shape `(batch_size, input_dim)`,
+        the output would have shape `(batch_size, units)`.
+
+    Notes:
+        If the input to the layer has a rank greater than 2, `Dense`
+        computes the dot product between the `inputs` and the `kernel` along the
+        last axis of the `inputs` and axis 0 of the `kernel` (using `tf.tensordot`).
+        For example, if input has dimensions `(batch_size, d0, d1)`, then we create
+        a `kernel` with shape `(d1, units)`, and the `kernel` operates along axis 2
+        of the `input`, on every sub-tensor of shape `(1, 1, d1)` (there are
+        `batch_size * d0` such sub-tensors). The output in this case will have
+        shape `(batch_size, d0, units)`.
+
+    Added in Keras 3.0.0. Changed in 3.0.3 (parameter-added); 3.10.0 (parameter-added); 3.13.0 (parameter-added).
+    Wraps `keras.layers.Dense`.
     """
     layer = upstream("keras.layers.Dense", "3.0.0")(
         units=units,
@@ -3203,7 +5372,90 @@ def layer_depthwise_conv_1d(
 ) -> Any:
     """1D depthwise convolution layer.
 
-    Wraps `keras.layers.DepthwiseConv1D`, added in Keras 3.0.0.
+    Depthwise convolution is a type of convolution in which each input channel
+    is convolved with a different kernel (called a depthwise kernel). You can
+    understand depthwise convolution as the first step in a depthwise separable
+    convolution.
+
+    It is implemented via the following steps:
+
+    - Split the input into individual channels.
+    - Convolve each channel with an individual depthwise kernel with
+      `depth_multiplier` output channels.
+    - Concatenate the convolved outputs along the channels axis.
+
+    Unlike a regular 1D convolution, depthwise convolution does not mix
+    information across different input channels.
+
+    The `depth_multiplier` argument determines how many filters are applied to
+    one input channel. As such, it controls the amount of output channels that
+    are generated per input channel in the depthwise step.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        kernel_size (IntOrTuple): int or tuple/list of 1 integer, specifying the size of the
+            depthwise convolution window.
+        strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
+            of the convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input. When `padding="same"` and
+            `strides=1`, the output has the same size as the input.
+        depth_multiplier (int): The number of depthwise convolution output channels
+            for each input channel. The total number of depthwise convolution
+            output channels will be equal to `input_channel * depth_multiplier`.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        dilation_rate (IntOrTuple): int or tuple/list of 1 integers, specifying the dilation
+            rate to use for dilated convolution.
+        activation (ActivationLike | None): Activation function. If `None`, no activation is applied.
+        use_bias (bool): bool, if `True`, bias will be added to the output.
+        depthwise_initializer (InitializerLike): Initializer for the convolution kernel.
+            If `None`, the default initializer (`"glorot_uniform"`)
+            will be used.
+        bias_initializer (InitializerLike): Initializer for the bias vector. If `None`, the
+            default initializer (`"zeros"`) will be used.
+        depthwise_regularizer (RegularizerLike | None): Optional regularizer for the convolution kernel.
+        bias_regularizer (RegularizerLike | None): Optional regularizer for the bias vector.
+        activity_regularizer (RegularizerLike | None): Optional regularizer function for the output.
+        depthwise_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            kernel after being updated by an `Optimizer` (e.g. used to implement
+            norm constraints or value constraints for layer weights). The
+            function must take as input the unprojected variable and must return
+            the projected variable (which must have the same shape). Constraints
+            are not safe to use when doing asynchronous distributed training.
+        bias_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            bias after being updated by an `Optimizer`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Raises:
+        ValueError: when both `strides > 1` and `dilation_rate > 1`.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            A 3D tensor with shape: `(batch_shape, steps, channels)`
+        - If `data_format="channels_first"`:
+            A 3D tensor with shape: `(batch_shape, channels, steps)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            A 3D tensor with shape:
+            `(batch_shape, new_steps, channels * depth_multiplier)`
+        - If `data_format="channels_first"`:
+            A 3D tensor with shape:
+            `(batch_shape, channels * depth_multiplier, new_steps)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.DepthwiseConv1D`.
     """
     layer = upstream("keras.layers.DepthwiseConv1D", "3.0.0")(
         kernel_size=kernel_size,
@@ -3315,7 +5567,91 @@ def layer_depthwise_conv_2d(
 ) -> Any:
     """2D depthwise convolution layer.
 
-    Wraps `keras.layers.DepthwiseConv2D`, added in Keras 3.0.0.
+    Depthwise convolution is a type of convolution in which each input channel
+    is convolved with a different kernel (called a depthwise kernel). You can
+    understand depthwise convolution as the first step in a depthwise separable
+    convolution.
+
+    It is implemented via the following steps:
+
+    - Split the input into individual channels.
+    - Convolve each channel with an individual depthwise kernel with
+      `depth_multiplier` output channels.
+    - Concatenate the convolved outputs along the channels axis.
+
+    Unlike a regular 2D convolution, depthwise convolution does not mix
+    information across different input channels.
+
+    The `depth_multiplier` argument determines how many filters are applied to
+    one input channel. As such, it controls the amount of output channels that
+    are generated per input channel in the depthwise step.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        kernel_size (IntOrTuple): int or tuple/list of 2 integer, specifying the size of the
+            depthwise convolution window.
+        strides (IntOrTuple): int or tuple/list of 2 integer, specifying the stride length
+            of the depthwise convolution. `strides > 1` is incompatible with
+            `dilation_rate > 1`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input. When `padding="same"` and
+            `strides=1`, the output has the same size as the input.
+        depth_multiplier (int): The number of depthwise convolution output channels
+            for each input channel. The total number of depthwise convolution
+            output channels will be equal to `input_channel * depth_multiplier`.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file
+            at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        dilation_rate (IntOrTuple): int or tuple/list of 2 integers, specifying the dilation
+            rate to use for dilated convolution.
+        activation (ActivationLike | None): Activation function. If `None`, no activation is applied.
+        use_bias (bool): bool, if `True`, bias will be added to the output.
+        depthwise_initializer (InitializerLike): Initializer for the convolution kernel.
+            If `None`, the default initializer (`"glorot_uniform"`)
+            will be used.
+        bias_initializer (InitializerLike): Initializer for the bias vector. If `None`, the
+            default initializer (`"zeros"`) will be used.
+        depthwise_regularizer (RegularizerLike | None): Optional regularizer for the convolution kernel.
+        bias_regularizer (RegularizerLike | None): Optional regularizer for the bias vector.
+        activity_regularizer (RegularizerLike | None): Optional regularizer function for the output.
+        depthwise_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            kernel after being updated by an `Optimizer` (e.g. used to implement
+            norm constraints or value constraints for layer weights). The
+            function must take as input the unprojected variable and must return
+            the projected variable (which must have the same shape). Constraints
+            are not safe to use when doing asynchronous distributed training.
+        bias_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            bias after being updated by an `Optimizer`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Raises:
+        ValueError: when both `strides > 1` and `dilation_rate > 1`.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            A 4D tensor with shape: `(batch_size, height, width, channels)`
+        - If `data_format="channels_first"`:
+            A 4D tensor with shape: `(batch_size, channels, height, width)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            A 4D tensor with shape:
+            `(batch_size, new_height, new_width, channels * depth_multiplier)`
+        - If `data_format="channels_first"`:
+            A 4D tensor with shape:
+            `(batch_size, channels * depth_multiplier, new_height, new_width)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.DepthwiseConv2D`.
     """
     layer = upstream("keras.layers.DepthwiseConv2D", "3.0.0")(
         kernel_size=kernel_size,
@@ -3343,7 +5679,17 @@ def layer_deserialize(
 ) -> Any:
     """Returns a Keras layer object via its configuration.
 
-    Wraps `keras.layers.deserialize`, added in Keras 3.0.0.
+    Args:
+        config (Mapping[str, Any]): A python dict containing a serialized layer configuration.
+        custom_objects (Mapping[str, Any] | None): Optional dictionary mapping names (strings) to custom
+            objects (classes and functions) to be considered during
+            deserialization.
+
+    Returns:
+        A Keras layer instance.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.deserialize`.
     """
     return _layer_deserialize(config, custom_objects)
 
@@ -3404,7 +5750,69 @@ def layer_discretization(
 ) -> Any:
     """A preprocessing layer which buckets continuous features by ranges.
 
-    Wraps `keras.layers.Discretization`, added in Keras 3.0.0.
+    This layer will place each element of its input data into one of several
+    contiguous ranges and output an integer index indicating which range each
+    element was placed in.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        bin_boundaries (Any | None): A list of bin boundaries.
+            The leftmost and rightmost bins
+            will always extend to `-inf` and `inf`,
+            so `bin_boundaries=[0., 1., 2.]`
+            generates bins `(-inf, 0.)`, `[0., 1.)`, `[1., 2.)`,
+            and `[2., +inf)`.
+            If this option is set, `adapt()` should not be called.
+        num_bins (int | None): The integer number of bins to compute.
+            If this option is set, `bin_boundaries` should not be set and
+            `adapt()` should be called to learn the bin boundaries.
+        epsilon (float | Sequence[float] | TensorLike): Error tolerance, typically a small fraction
+            close to zero (e.g. 0.01). Higher values of epsilon increase
+            the quantile approximation, and hence result in more
+            unequal buckets, but could improve performance
+            and resource consumption.
+        output_mode (str): Specification for the output of the layer.
+            Values can be `"int"`, `"one_hot"`, `"multi_hot"`, or
+            `"count"` configuring the layer as follows:
+            - `"int"`: Return the discretized bin indices directly.
+            - `"one_hot"`: Encodes each individual element in the
+                input into an array the same size as `num_bins`,
+                containing a 1 at the input's bin
+                index. If the last dimension is size 1, will encode on that
+                dimension.  If the last dimension is not size 1,
+                will append a new dimension for the encoded output.
+            - `"multi_hot"`: Encodes each sample in the input into a
+                single array the same size as `num_bins`,
+                containing a 1 for each bin index
+                index present in the sample.
+                Treats the last dimension as the sample
+                dimension, if input shape is `(..., sample_length)`,
+                output shape will be `(..., num_tokens)`.
+            - `"count"`: As `"multi_hot"`, but the int array contains
+                a count of the number of times the bin index appeared
+                in the sample.
+            Defaults to `"int"`.
+        sparse (bool): Boolean. Only applicable to `"one_hot"`, `"multi_hot"`,
+            and `"count"` output modes. Only supported with TensorFlow
+            backend. If `True`, returns a `SparseTensor` instead of
+            a dense `Tensor`. Defaults to `False`.
+        dtype (DTypeLike | None):
+        name (str | None):
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        Any array of dimension 2 or higher.
+
+    Output shape:
+        Same as input shape.
+
+    Added in Keras 3.0.0. Changed in 3.12.0 (bases-changed).
+    Wraps `keras.layers.Discretization`.
     """
     layer = upstream("keras.layers.Discretization", "3.0.0")(
         bin_boundaries=bin_boundaries,
@@ -3431,7 +5839,36 @@ def layer_dot(object: Any, /, *, axes: Axis, normalize: bool = False, **kwargs: 
 def layer_dot(object: Any = None, /, *, axes: Axis, normalize: bool = False, **kwargs: Any) -> Any:
     """Computes element-wise dot product of two tensors.
 
-    Wraps `keras.layers.Dot`, added in Keras 3.0.0.
+    It takes a list of inputs of size 2, and the axes
+    corresponding to each input along with the dot product
+    is to be performed.
+
+    Let's say `x` and `y` are the two input tensors with shapes
+    `(2, 3, 5)` and `(2, 10, 3)`. The batch dimension should be
+    of same size for both the inputs, and `axes` should correspond
+    to the dimensions that have the same size in the corresponding
+    inputs. e.g. with `axes=(1, 2)`, the dot product of `x`, and `y`
+    will result in a tensor with shape `(2, 5, 10)`
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        axes (Axis): Integer or tuple of integers, axis or axes along which to
+            take the dot product. If a tuple, should be two integers
+            corresponding to the desired axis from the first input and the
+            desired axis from the second input, respectively. Note that the
+            size of the two selected axes must match, and that
+            axis `0` (the batch axis) cannot be included.
+        normalize (bool): Whether to L2-normalize samples along the dot product axis
+            before taking the dot product. If set to `True`, then
+            the output of the dot product is the cosine proximity
+            between the two samples.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Dot`.
     """
     layer = upstream("keras.layers.Dot", "3.0.0")(axes=axes, normalize=normalize, **kwargs)
     return compose_layer(object, layer)
@@ -3478,7 +5915,43 @@ def layer_dropout(
 ) -> Any:
     """Applies dropout to the input.
 
-    Wraps `keras.layers.Dropout`, added in Keras 3.0.0.
+    The `Dropout` layer randomly sets input units to 0 with a frequency of
+    `rate` at each step during training time, which helps prevent overfitting.
+    Inputs not set to 0 are scaled up by `1 / (1 - rate)` such that the sum over
+    all inputs is unchanged.
+
+    Note that the `Dropout` layer only applies when `training` is set to `True`
+    in `call()`, such that no values are dropped during inference.
+    When using `model.fit`, `training` will be appropriately set to `True`
+    automatically. In other contexts, you can set the argument explicitly
+    to `True` when calling the layer.
+
+    (This is in contrast to setting `trainable=False` for a `Dropout` layer.
+    `trainable` does not affect the layer's behavior, as `Dropout` does
+    not have any variables/weights that can be frozen during training.)
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        rate (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the input units to drop.
+        noise_shape (Any | None): 1D integer tensor representing the shape of the
+            binary dropout mask that will be multiplied with the input.
+            For instance, if your inputs have shape
+            `(batch_size, timesteps, features)` and
+            you want the dropout mask to be the same for all timesteps,
+            you can use `noise_shape=(batch_size, 1, features)`.
+        seed (Seed | None): A Python integer to use as random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: Input tensor (of any rank).
+        training: Python boolean indicating whether the layer should behave in
+        training mode (adding dropout) or in inference mode (doing nothing).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Dropout`.
     """
     layer = upstream("keras.layers.Dropout", "3.0.0")(
         rate=rate, noise_shape=noise_shape, seed=seed, **kwargs
@@ -3571,7 +6044,59 @@ def layer_einsum_dense(
 ) -> Any:
     """A layer that uses `einsum` as the backing computation.
 
-    Wraps `keras.layers.EinsumDense`, added in Keras 3.0.0.
+    This layer can perform einsum calculations of arbitrary dimensionality.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        equation (Any): An equation describing the einsum to perform.
+            This equation must be a valid einsum string of the form
+            `ab,bc->ac`, `...ab,bc->...ac`, or
+            `ab...,bc->ac...` where 'ab', 'bc', and 'ac' can be any valid einsum
+            axis expression sequence.
+        output_shape (ShapeLike): The expected shape of the output tensor
+            (excluding the batch dimension and any dimensions
+            represented by ellipses). You can specify `None` for any dimension
+            that is unknown or can be inferred from the input shape.
+        activation (ActivationLike | None): Activation function to use. If you don't specify anything,
+            no activation is applied
+            (that is, a "linear" activation: `a(x) = x`).
+        bias_axes (Any | None): A string containing the output dimension(s)
+            to apply a bias to. Each character in the `bias_axes` string
+            should correspond to a character in the output portion
+            of the `equation` string.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix.
+        bias_initializer (InitializerLike): Initializer for the bias vector.
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to the `kernel` weights
+            matrix.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+        kernel_constraint (ConstraintLike | None): Constraint function applied to the `kernel` weights
+            matrix.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+        lora_rank (Any | None): Optional integer. If set, the layer's forward pass
+            will implement LoRA (Low-Rank Adaptation)
+            with the provided rank. LoRA sets the layer's kernel
+            to non-trainable and replaces it with a delta over the
+            original kernel, obtained via multiplying two lower-rank
+            trainable matrices
+            (the factorization happens on the last dimension).
+            This can be useful to reduce the
+            computation cost of fine-tuning large dense layers.
+            You can also enable LoRA on an existing
+            `EinsumDense` layer by calling `layer.enable_lora(rank)`.
+        lora_alpha (Any | None): Optional integer. If set, this parameter scales the
+            low-rank adaptation delta (computed as the product of two lower-rank
+            trainable matrices) during the forward pass. The delta is scaled by
+            `lora_alpha / lora_rank`, allowing you to fine-tune the strength of
+            the LoRA adjustment independently of `lora_rank`.
+        gptq_unpacked_column_size (Any | None):
+        quantization_config (Any | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0. Changed in 3.0.3 (parameter-added); 3.10.0 (parameter-added); 3.12.0 (parameter-added); 3.13.0 (parameter-added).
+    Wraps `keras.layers.EinsumDense`.
     """
     layer = upstream("keras.layers.EinsumDense", "3.0.0")(
         equation=equation,
@@ -3662,7 +6187,61 @@ def layer_embedding(
 ) -> Any:
     """Turns nonnegative integers (indexes) into dense vectors of fixed size.
 
-    Wraps `keras.layers.Embedding`, added in Keras 3.0.0.
+    e.g. `[[4], [20]] -> [[0.25, 0.1], [0.6, -0.2]]`
+
+    This layer can only be used on nonnegative integer inputs of a fixed range.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        input_dim (int): Integer. Size of the vocabulary,
+            i.e. maximum integer index + 1.
+        output_dim (int): Integer. Dimension of the dense embedding.
+        embeddings_initializer (InitializerLike): Initializer for the `embeddings`
+            matrix (see `keras.initializers`).
+        embeddings_regularizer (RegularizerLike | None): Regularizer function applied to
+            the `embeddings` matrix (see `keras.regularizers`).
+        embeddings_constraint (ConstraintLike | None): Constraint function applied to
+            the `embeddings` matrix (see `keras.constraints`).
+        mask_zero (bool): Boolean, whether or not the input value 0 is a special
+            "padding" value that should be masked out.
+            This is useful when using recurrent layers which
+            may take variable length input. If this is `True`,
+            then all subsequent layers in the model need
+            to support masking or an exception will be raised.
+            If `mask_zero` is set to `True`, as a consequence,
+            index 0 cannot be used in the vocabulary (`input_dim` should
+            equal size of vocabulary + 1).
+        weights (Any | None): Optional floating-point matrix of size
+            `(input_dim, output_dim)`. The initial embeddings values
+            to use.
+        lora_rank (Any | None): Optional integer. If set, the layer's forward pass
+            will implement LoRA (Low-Rank Adaptation)
+            with the provided rank. LoRA sets the layer's embeddings
+            matrix to non-trainable and replaces it with a delta over the
+            original matrix, obtained via multiplying two lower-rank
+            trainable matrices. This can be useful to reduce the
+            computation cost of fine-tuning large embedding layers.
+            You can also enable LoRA on an existing
+            `Embedding` layer by calling `layer.enable_lora(rank)`.
+        lora_alpha (Any | None): Optional integer. If set, this parameter scales the
+            low-rank adaptation delta (computed as the product of two lower-rank
+            trainable matrices) during the forward pass. The delta is scaled by
+            `lora_alpha / lora_rank`, allowing you to fine-tune the strength of
+            the LoRA adjustment independently of `lora_rank`.
+        quantization_config (Any | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        2D tensor with shape: `(batch_size, input_length)`.
+
+    Output shape:
+        3D tensor with shape: `(batch_size, input_length, output_dim)`.
+
+    Added in Keras 3.0.0. Changed in 3.0.3 (parameter-added); 3.2.0 (deprecated); 3.3.0 (parameter-added, parameter-moved); 3.10.0 (parameter-added); 3.13.0 (parameter-added).
+    Wraps `keras.layers.Embedding`.
     """
     layer = upstream("keras.layers.Embedding", "3.0.0")(
         input_dim=input_dim,
@@ -3721,7 +6300,47 @@ def layer_equalization(
 ) -> Any:
     """Preprocessing layer for histogram equalization on image channels.
 
-    Wraps `keras.layers.Equalization`, added in Keras 3.8.0.
+    Histogram equalization is a technique to adjust image intensities to
+    enhance contrast by effectively spreading out the most frequent
+    intensity values. This layer applies equalization on a channel-wise
+    basis, which can improve the visibility of details in images.
+
+    This layer works with both grayscale and color images, performing
+    equalization independently on each color channel. At inference time,
+    the equalization is consistently applied.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        value_range (float | Sequence[float]): Optional list/tuple of 2 floats specifying the lower
+            and upper limits of the input data values. Defaults to `[0, 255]`.
+            If the input image has been scaled, use the appropriate range
+            (e.g., `[0.0, 1.0]`). The equalization will be scaled to this
+            range, and output values will be clipped accordingly.
+        bins (int | TensorLike): Integer specifying the number of histogram bins to use for
+            equalization. Defaults to 256, which is suitable for 8-bit images.
+            Larger values can provide more granular intensity redistribution.
+        data_format (DataFormat | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format,
+        or `(..., channels, height, width)`, in `"channels_first"` format.
+
+    Output shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., target_height, target_width, channels)`,
+        or `(..., channels, target_height, target_width)`,
+        in `"channels_first"` format.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.Equalization`.
     """
     layer = upstream("keras.layers.Equalization", "3.8.0")(
         value_range=value_range, bins=bins, data_format=data_format, **kwargs
@@ -3746,7 +6365,27 @@ def layer_flatten(
 ) -> Any:
     """Flattens the input. Does not affect the batch size.
 
-    Wraps `keras.layers.Flatten`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+            `"channels_first"`. The ordering of the dimensions in the inputs.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, ..., channels)` while `"channels_first"` corresponds to
+            inputs with shape `(batch, channels, ...)`.
+            When unspecified, uses `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json` (if exists). Defaults to
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Notes:
+        If inputs are shaped `(batch,)` without a feature axis, then
+        flattening adds an extra channel dimension and output shape is `(batch, 1)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Flatten`.
     """
     layer = upstream("keras.layers.Flatten", "3.0.0")(data_format=data_format, **kwargs)
     return compose_layer(object, layer)
@@ -3793,7 +6432,99 @@ def layer_flax_module_wrapper(
 ) -> Any:
     """Keras Layer that wraps a [Flax](https://flax.readthedocs.io) module.
 
-    Wraps `keras.layers.FlaxLayer`, added in Keras 3.2.0.
+    This layer enables the use of Flax components in the form of
+    [`flax.linen.Module`](
+        https://flax.readthedocs.io/en/latest/api_reference/flax.linen/module.html)
+    instances within Keras when using JAX as the backend for Keras.
+
+    The module method to use for the forward pass can be specified via the
+    `method` argument and is `__call__` by default. This method must take the
+    following arguments with these exact names:
+
+    - `self` if the method is bound to the module, which is the case for the
+        default of `__call__`, and `module` otherwise to pass the module.
+    - `inputs`: the inputs to the model, a JAX array or a `PyTree` of arrays.
+    - `training` *(optional)*: an argument specifying if we're in training mode
+        or inference mode, `True` is passed in training mode.
+
+    `FlaxLayer` handles the non-trainable state of your model and required RNGs
+    automatically. Note that the `mutable` parameter of
+    [`flax.linen.Module.apply()`](
+        https://flax.readthedocs.io/en/latest/api_reference/flax.linen/module.html#flax.linen.apply)
+    is set to `DenyList(["params"])`, therefore making the assumption that all
+    the variables outside of the "params" collection are non-trainable weights.
+
+    This example shows how to create a `FlaxLayer` from a Flax `Module` with
+    the default `__call__` method and no training argument:
+
+    ```python
+    class MyFlaxModule(flax.linen.Module):
+        @flax.linen.compact
+        def __call__(self, inputs):
+            x = inputs
+            x = flax.linen.Conv(features=32, kernel_size=(3, 3))(x)
+            x = flax.linen.relu(x)
+            x = flax.linen.avg_pool(x, window_shape=(2, 2), strides=(2, 2))
+            x = x.reshape((x.shape[0], -1))  # flatten
+            x = flax.linen.Dense(features=200)(x)
+            x = flax.linen.relu(x)
+            x = flax.linen.Dense(features=10)(x)
+            x = flax.linen.softmax(x)
+            return x
+
+    flax_module = MyFlaxModule()
+    keras_layer = FlaxLayer(flax_module)
+    ```
+
+    This example shows how to wrap the module method to conform to the required
+    signature. This allows having multiple input arguments and a training
+    argument that has a different name and values. This additionally shows how
+    to use a function that is not bound to the module.
+
+    ```python
+    class MyFlaxModule(flax.linen.Module):
+        @flax.linen.compact
+        def forward(self, input1, input2, deterministic):
+            ...
+            return outputs
+
+    def my_flax_module_wrapper(module, inputs, training):
+        input1, input2 = inputs
+        return module.forward(input1, input2, not training)
+
+    flax_module = MyFlaxModule()
+    keras_layer = FlaxLayer(
+        module=flax_module,
+        method=my_flax_module_wrapper,
+    )
+    ```
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        module (Any): An instance of `flax.linen.Module` or subclass.
+        method (Any | None): The method to call the model. This is generally a method in the
+            `Module`. If not provided, the `__call__` method is used. `method`
+            can also be a function not defined in the `Module`, in which case it
+            must take the `Module` as the first argument. It is used for both
+            `Module.init` and `Module.apply`. Details are documented in the
+            `method` argument of [`flax.linen.Module.apply()`](
+              https://flax.readthedocs.io/en/latest/api_reference/flax.linen/module.html#flax.linen.apply).
+        variables (Any | None): A `dict` containing all the variables of the module in the
+            same format as what is returned by [`flax.linen.Module.init()`](
+              https://flax.readthedocs.io/en/latest/api_reference/flax.linen/module.html#flax.linen.init).
+            It should contain a "params" key and, if applicable, other keys for
+            collections of variables for non-trainable state. This allows
+            passing trained parameters and learned non-trainable state or
+            controlling the initialization. If `None` is passed, the module's
+            `init` function is called at build time to initialize the variables
+            of the model.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.2.0.
+    Wraps `keras.layers.FlaxLayer`.
     """
     layer = upstream("keras.layers.FlaxLayer", "3.2.0")(
         module=module, method=method, variables=variables, **kwargs
@@ -3838,7 +6569,26 @@ def layer_gaussian_dropout(
 ) -> Any:
     """Apply multiplicative 1-centered Gaussian noise.
 
-    Wraps `keras.layers.GaussianDropout`, added in Keras 3.0.0.
+    As it is a regularization layer, it is only active at training time.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        rate (float | Sequence[float] | TensorLike): Float, drop probability (as with `Dropout`).
+            The multiplicative noise will have
+            standard deviation `sqrt(rate / (1 - rate))`.
+        seed (Seed | None): Integer, optional random seed to enable deterministic behavior.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: Input tensor (of any rank).
+        training: Python boolean indicating whether the layer should behave in
+        training mode (adding dropout) or in inference mode (doing nothing).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.GaussianDropout`.
     """
     layer = upstream("keras.layers.GaussianDropout", "3.0.0")(rate=rate, seed=seed, **kwargs)
     return compose_layer(object, layer)
@@ -3861,7 +6611,29 @@ def layer_gaussian_noise(
 ) -> Any:
     """Apply additive zero-centered Gaussian noise.
 
-    Wraps `keras.layers.GaussianNoise`, added in Keras 3.0.0.
+    This is useful to mitigate overfitting
+    (you could see it as a form of random data augmentation).
+    Gaussian Noise (GS) is a natural choice as corruption process
+    for real valued inputs.
+
+    As it is a regularization layer, it is only active at training time.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        stddev (Any): Float, standard deviation of the noise distribution.
+        seed (Seed | None): Integer, optional random seed to enable deterministic behavior.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: Input tensor (of any rank).
+        training: Python boolean indicating whether the layer should behave in
+        training mode (adding noise) or in inference mode (doing nothing).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.GaussianNoise`.
     """
     layer = upstream("keras.layers.GaussianNoise", "3.0.0")(stddev=stddev, seed=seed, **kwargs)
     return compose_layer(object, layer)
@@ -3899,7 +6671,49 @@ def layer_global_average_pooling_1d(
 ) -> Any:
     """Global average pooling operation for temporal data.
 
-    Wraps `keras.layers.GlobalAveragePooling1D`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        keepdims (bool): A boolean, whether to keep the temporal dimension or not.
+            If `keepdims` is `False` (default), the rank of the tensor is
+            reduced for spatial dimensions. If `keepdims` is `True`, the
+            temporal dimension are retained with length 1.
+            The behavior is the same as for `tf.reduce_mean` or `np.mean`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: A 3D tensor.
+        mask: Binary tensor of shape `(batch_size, steps)` indicating whether
+        a given step should be masked (excluded from the average).
+
+    Input shape:
+        - If `data_format='channels_last'`:
+            3D tensor with shape:
+            `(batch_size, steps, features)`
+        - If `data_format='channels_first'`:
+            3D tensor with shape:
+            `(batch_size, features, steps)`
+
+    Output shape:
+        - If `keepdims=False`:
+            2D tensor with shape `(batch_size, features)`.
+        - If `keepdims=True`:
+            - If `data_format="channels_last"`:
+                3D tensor with shape `(batch_size, 1, features)`
+            - If `data_format="channels_first"`:
+                3D tensor with shape `(batch_size, features, 1)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.GlobalAveragePooling1D`.
     """
     layer = upstream("keras.layers.GlobalAveragePooling1D", "3.0.0")(
         data_format=data_format, keepdims=keepdims, **kwargs
@@ -3939,7 +6753,45 @@ def layer_global_average_pooling_2d(
 ) -> Any:
     """Global average pooling operation for 2D data.
 
-    Wraps `keras.layers.GlobalAveragePooling2D`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, height, weight)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        keepdims (bool): A boolean, whether to keep the temporal dimension or not.
+            If `keepdims` is `False` (default), the rank of the tensor is
+            reduced for spatial dimensions. If `keepdims` is `True`, the
+            spatial dimension are retained with length 1.
+            The behavior is the same as for `tf.reduce_mean` or `np.mean`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format='channels_last'`:
+            4D tensor with shape:
+            `(batch_size, height, width, channels)`
+        - If `data_format='channels_first'`:
+            4D tensor with shape:
+            `(batch_size, channels, height, width)`
+
+    Output shape:
+        - If `keepdims=False`:
+            2D tensor with shape `(batch_size, channels)`.
+        - If `keepdims=True`:
+            - If `data_format="channels_last"`:
+                4D tensor with shape `(batch_size, 1, 1, channels)`
+            - If `data_format="channels_first"`:
+                4D tensor with shape `(batch_size, channels, 1, 1)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.GlobalAveragePooling2D`.
     """
     layer = upstream("keras.layers.GlobalAveragePooling2D", "3.0.0")(
         data_format=data_format, keepdims=keepdims, **kwargs
@@ -3979,7 +6831,46 @@ def layer_global_average_pooling_3d(
 ) -> Any:
     """Global average pooling operation for 3D data.
 
-    Wraps `keras.layers.GlobalAveragePooling3D`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape
+            `(batch, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, spatial_dim1, spatial_dim2, spatial_dim3)`.
+            It defaults to the `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json`. If you never set it, then it
+            will be `"channels_last"`.
+        keepdims (bool): A boolean, whether to keep the temporal dimension or not.
+            If `keepdims` is `False` (default), the rank of the tensor is
+            reduced for spatial dimensions. If `keepdims` is `True`, the
+            spatial dimension are retained with length 1.
+            The behavior is the same as for `tf.reduce_mean` or `np.mean`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format='channels_last'`:
+            5D tensor with shape:
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+        - If `data_format='channels_first'`:
+            5D tensor with shape:
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`
+
+    Output shape:
+        - If `keepdims=False`:
+            2D tensor with shape `(batch_size, channels)`.
+        - If `keepdims=True`:
+            - If `data_format="channels_last"`:
+                5D tensor with shape `(batch_size, 1, 1, 1, channels)`
+            - If `data_format="channels_first"`:
+                5D tensor with shape `(batch_size, channels, 1, 1, 1)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.GlobalAveragePooling3D`.
     """
     layer = upstream("keras.layers.GlobalAveragePooling3D", "3.0.0")(
         data_format=data_format, keepdims=keepdims, **kwargs
@@ -4019,7 +6910,44 @@ def layer_global_max_pooling_1d(
 ) -> Any:
     """Global max pooling operation for temporal data.
 
-    Wraps `keras.layers.GlobalMaxPooling1D`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        keepdims (bool): A boolean, whether to keep the temporal dimension or not.
+            If `keepdims` is `False` (default), the rank of the tensor is
+            reduced for spatial dimensions. If `keepdims` is `True`, the
+            temporal dimension are retained with length 1.
+            The behavior is the same as for `tf.reduce_mean` or `np.mean`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format='channels_last'`:
+            3D tensor with shape:
+            `(batch_size, steps, features)`
+        - If `data_format='channels_first'`:
+            3D tensor with shape:
+            `(batch_size, features, steps)`
+
+    Output shape:
+        - If `keepdims=False`:
+            2D tensor with shape `(batch_size, features)`.
+        - If `keepdims=True`:
+            - If `data_format="channels_last"`:
+                3D tensor with shape `(batch_size, 1, features)`
+            - If `data_format="channels_first"`:
+                3D tensor with shape `(batch_size, features, 1)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.GlobalMaxPooling1D`.
     """
     layer = upstream("keras.layers.GlobalMaxPooling1D", "3.0.0")(
         data_format=data_format, keepdims=keepdims, **kwargs
@@ -4059,7 +6987,45 @@ def layer_global_max_pooling_2d(
 ) -> Any:
     """Global max pooling operation for 2D data.
 
-    Wraps `keras.layers.GlobalMaxPooling2D`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, height, weight)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        keepdims (bool): A boolean, whether to keep the temporal dimension or not.
+            If `keepdims` is `False` (default), the rank of the tensor is
+            reduced for spatial dimensions. If `keepdims` is `True`, the
+            spatial dimension are retained with length 1.
+            The behavior is the same as for `tf.reduce_mean` or `np.mean`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format='channels_last'`:
+            4D tensor with shape:
+            `(batch_size, height, width, channels)`
+        - If `data_format='channels_first'`:
+            4D tensor with shape:
+            `(batch_size, channels, height, width)`
+
+    Output shape:
+        - If `keepdims=False`:
+            2D tensor with shape `(batch_size, channels)`.
+        - If `keepdims=True`:
+            - If `data_format="channels_last"`:
+                4D tensor with shape `(batch_size, 1, 1, channels)`
+            - If `data_format="channels_first"`:
+                4D tensor with shape `(batch_size, channels, 1, 1)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.GlobalMaxPooling2D`.
     """
     layer = upstream("keras.layers.GlobalMaxPooling2D", "3.0.0")(
         data_format=data_format, keepdims=keepdims, **kwargs
@@ -4099,7 +7065,46 @@ def layer_global_max_pooling_3d(
 ) -> Any:
     """Global max pooling operation for 3D data.
 
-    Wraps `keras.layers.GlobalMaxPooling3D`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape
+            `(batch, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, spatial_dim1, spatial_dim2, spatial_dim3)`.
+            It defaults to the `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json`. If you never set it, then it
+            will be `"channels_last"`.
+        keepdims (bool): A boolean, whether to keep the temporal dimension or not.
+            If `keepdims` is `False` (default), the rank of the tensor is
+            reduced for spatial dimensions. If `keepdims` is `True`, the
+            spatial dimension are retained with length 1.
+            The behavior is the same as for `tf.reduce_mean` or `np.mean`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format='channels_last'`:
+            5D tensor with shape:
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+        - If `data_format='channels_first'`:
+            5D tensor with shape:
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`
+
+    Output shape:
+        - If `keepdims=False`:
+            2D tensor with shape `(batch_size, channels)`.
+        - If `keepdims=True`:
+            - If `data_format="channels_last"`:
+                5D tensor with shape `(batch_size, 1, 1, 1, channels)`
+            - If `data_format="channels_first"`:
+                5D tensor with shape `(batch_size, channels, 1, 1, 1)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.GlobalMaxPooling3D`.
     """
     layer = upstream("keras.layers.GlobalMaxPooling3D", "3.0.0")(
         data_format=data_format, keepdims=keepdims, **kwargs
@@ -4180,7 +7185,62 @@ def layer_group_normalization(
 ) -> Any:
     """Group normalization layer.
 
-    Wraps `keras.layers.GroupNormalization`, added in Keras 3.0.0.
+    Group Normalization divides the channels into groups and computes
+    within each group the mean and variance for normalization.
+    Empirically, its accuracy is more stable than batch norm in a wide
+    range of small batch sizes, if learning rate is adjusted linearly
+    with batch sizes.
+
+    Relation to Layer Normalization:
+    If the number of groups is set to 1, then this operation becomes nearly
+    identical to Layer Normalization (see Layer Normalization docs for details).
+
+    Relation to Instance Normalization:
+    If the number of groups is set to the input dimension (number of groups is
+    equal to number of channels), then this operation becomes identical to
+    Instance Normalization. You can achieve this via `groups=-1`.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        groups (int): Integer, the number of groups for Group Normalization. Can be in
+            the range `[1, N]` where N is the input dimension. The input
+            dimension must be divisible by the number of groups.
+            Defaults to 32.
+        axis (Axis): Integer or List/Tuple. The axis or axes to normalize across.
+            Typically, this is the features axis/axes. The left-out axes are
+            typically the batch axis/axes. -1 is the last dimension in the
+            input. Defaults to `-1`.
+        epsilon (float | Sequence[float] | TensorLike): Small float added to variance to avoid dividing by zero.
+            Defaults to 1e-3.
+        center (bool): If `True`, add offset of `beta` to normalized tensor.
+            If `False`, `beta` is ignored. Defaults to `True`.
+        scale (bool): If `True`, multiply by `gamma`. If `False`, `gamma` is not used.
+            When the next layer is linear (also e.g. `relu`), this can be
+            disabled since the scaling will be done by the next layer.
+            Defaults to `True`.
+        beta_initializer (InitializerLike): Initializer for the beta weight. Defaults to zeros.
+        gamma_initializer (InitializerLike): Initializer for the gamma weight. Defaults to ones.
+        beta_regularizer (RegularizerLike | None): Optional regularizer for the beta weight. None by
+            default.
+        gamma_regularizer (RegularizerLike | None): Optional regularizer for the gamma weight. None by
+            default.
+        beta_constraint (ConstraintLike | None): Optional constraint for the beta weight.
+            None by default.
+        gamma_constraint (ConstraintLike | None): Optional constraint for the gamma weight. None by
+            default.  Input shape: Arbitrary. Use the keyword argument
+            `input_shape` (tuple of integers, does not include the samples
+            axis) when using this layer as the first layer in a model.
+            Output shape: Same shape as input.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    References:
+        - [Yuxin Wu & Kaiming He, 2018](https://arxiv.org/abs/1803.08494)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.GroupNormalization`.
     """
     layer = upstream("keras.layers.GroupNormalization", "3.0.0")(
         groups=groups,
@@ -4292,7 +7352,87 @@ def layer_group_query_attention(
 ) -> Any:
     """Grouped Query Attention layer.
 
-    Wraps `keras.layers.GroupQueryAttention`, added in Keras 3.0.0.
+    This is an implementation of grouped-query attention introduced by
+    [Ainslie et al., 2023](https://arxiv.org/abs/2305.13245). Here
+    `num_key_value_heads` denotes number of groups, setting
+    `num_key_value_heads` to 1 is equivalent to multi-query attention, and
+    when `num_key_value_heads` is equal to `num_query_heads` it is equivalent
+    to multi-head attention.
+
+    This layer first projects `query`, `key`, and `value` tensors. Then, `key`
+    and `value` are repeated to match the number of heads of `query`.
+
+    Then, the `query` is scaled and dot-producted with `key` tensors. These are
+    softmaxed to obtain attention probabilities. The value tensors are then
+    interpolated by these probabilities and concatenated back to a single
+    tensor.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        head_dim (Any): Size of each attention head.
+        num_query_heads (Any): Number of query attention heads.
+        num_key_value_heads (Any): Number of key and value attention heads.
+        dropout (float | Sequence[float] | TensorLike): Dropout probability.
+        use_bias (bool): Boolean, whether the dense layers use bias vectors/matrices.
+        sliding_window (Any | None): Optional positive integer. If set, restricts each
+            query position to attend only to key positions within
+            `sliding_window - 1` of itself (a symmetric band). Composes
+            naturally with `use_causal_mask=True` to give the causal
+            sliding window used by Mistral, Llama-3 long-context, and
+            Phi-3. Defaults to `None` (full attention).
+        flash_attention (Any | None): If `None`, the layer attempts to use flash
+            attention for faster and more memory-efficient attention
+            computations when possible. This behavior can be configured using
+            `keras.config.enable_flash_attention()` or
+            `keras.config.disable_flash_attention()`.
+        kernel_initializer (InitializerLike): Initializer for dense layer kernels.
+        bias_initializer (InitializerLike): Initializer for dense layer biases.
+        kernel_regularizer (RegularizerLike | None): Regularizer for dense layer kernels.
+        bias_regularizer (RegularizerLike | None): Regularizer for dense layer biases.
+        activity_regularizer (RegularizerLike | None): Regularizer for dense layer activity.
+        kernel_constraint (ConstraintLike | None): Constraint for dense layer kernels.
+        bias_constraint (ConstraintLike | None): Constraint for dense layer kernels.
+        use_gate (bool): Boolean, whether to apply a gated attention mechanism.
+            When True, an additional gating branch is added based on the
+            (Gated Attention for Large Language Models)[https://arxiv.org/abs/2505.06708].
+            It applies a sigmoid-activated linear projection to the query
+            which then gates the attention output. This helps improve training
+            stability and eliminates "attention sinks".
+        seed (Seed | None): Optional integer to seed the dropout layer.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        query: Query tensor of shape `(batch_dim, target_seq_len, feature_dim)`,
+        where `batch_dim` is batch size, `target_seq_len` is the length of
+        target sequence, and `feature_dim` is dimension of feature.
+        value: Value tensor of shape `(batch_dim, source_seq_len, feature_dim)`,
+        where `batch_dim` is batch size, `source_seq_len` is the length of
+        source sequence, and `feature_dim` is dimension of feature.
+        key: Optional key tensor of shape
+        `(batch_dim, source_seq_len, feature_dim)`. If not given, will use
+        `value` for both `key` and `value`, which is most common case.
+        attention_mask: A boolean mask of shape
+        `(batch_dim, target_seq_len, source_seq_len)`, that prevents
+        attention to certain positions. The boolean mask specifies which
+        query elements can attend to which key elements, where 1 indicates
+        attention and 0 indicates no attention. Broadcasting can happen for
+        the missing batch dimensions and the head dimension.
+        return_attention_scores: A boolean to indicate whether the output
+        should be `(attention_output, attention_scores)` if `True`, or
+        `attention_output` if `False`. Defaults to `False`.
+        training: Python boolean indicating whether the layer should behave in
+        training mode (adding dropout) or in inference mode (no dropout).
+        Will go with either using the training mode of the parent
+        layer/model or `False` (inference) if there is no parent layer.
+        use_causal_mask: A boolean to indicate whether to apply a causal mask to
+        prevent tokens from attending to future tokens (e.g., used in a
+        decoder Transformer).
+
+    Added in Keras 3.0.0. Changed in 3.7.0 (parameter-added, parameter-moved); 3.14.0 (parameter-added, parameter-moved); 3.15.0 (parameter-added, parameter-moved).
+    Wraps `keras.layers.GroupQueryAttention`.
     """
     layer = upstream("keras.layers.GroupQueryAttention", "3.0.0")(
         head_dim=head_dim,
@@ -4441,7 +7581,132 @@ def layer_gru(
 ) -> Any:
     """Gated Recurrent Unit - Cho et al. 2014.
 
-    Wraps `keras.layers.GRU`, added in Keras 3.0.0.
+    Based on available runtime hardware and constraints, this layer
+    will choose different implementations (cuDNN-based or backend-native)
+    to maximize the performance. If a GPU is available and all
+    the arguments to the layer meet the requirement of the cuDNN kernel
+    (see below for details), the layer will use a fast cuDNN implementation
+    when using the TensorFlow backend.
+
+    The requirements to use the cuDNN implementation are:
+
+    1. `activation` == `tanh`
+    2. `recurrent_activation` == `sigmoid`
+    3. `recurrent_dropout` == 0
+    4. `unroll` is `False`
+    5. `use_bias` is `True`
+    6. `reset_after` is `True`
+    7. Inputs, if use masking, are strictly right-padded.
+    8. Eager execution is enabled in the outermost context.
+
+    There are two variants of the GRU implementation. The default one is based
+    on [v3](https://arxiv.org/abs/1406.1078v3) and has reset gate applied to
+    hidden state before matrix multiplication. The other one is based on
+    [original](https://arxiv.org/abs/1406.1078v1) and has the order reversed.
+
+    The second variant is compatible with CuDNNGRU (GPU-only) and allows
+    inference on CPU. Thus it has separate biases for `kernel` and
+    `recurrent_kernel`. To use this variant, set `reset_after=True` and
+    `recurrent_activation='sigmoid'`.
+
+    For example:
+
+    >>> inputs = np.random.random((32, 10, 8))
+    >>> gru = keras.layers.GRU(4)
+    >>> output = gru(inputs)
+    >>> output.shape
+    (32, 4)
+    >>> gru = keras.layers.GRU(4, return_sequences=True, return_state=True)
+    >>> whole_sequence_output, final_state = gru(inputs)
+    >>> whole_sequence_output.shape
+    (32, 10, 4)
+    >>> final_state.shape
+    (32, 4)
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        units (int): Positive integer, dimensionality of the output space.
+        activation (ActivationLike): Activation function to use.
+            Default: hyperbolic tangent (`tanh`).
+            If you pass `None`, no activation is applied
+            (ie. "linear" activation: `a(x) = x`).
+        recurrent_activation (ActivationLike): Activation function to use
+            for the recurrent step.
+            Default: sigmoid (`sigmoid`).
+            If you pass `None`, no activation is applied
+            (ie. "linear" activation: `a(x) = x`).
+        use_bias (bool): Boolean, (default `True`), whether the layer
+            should use a bias vector.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
+            used for the linear transformation of the inputs. Default:
+            `"glorot_uniform"`.
+        recurrent_initializer (InitializerLike): Initializer for the `recurrent_kernel`
+            weights matrix, used for the linear transformation of the recurrent
+            state. Default: `"orthogonal"`.
+        bias_initializer (InitializerLike): Initializer for the bias vector. Default: `"zeros"`.
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_regularizer (RegularizerLike | None): Regularizer function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+            Default: `None`.
+        activity_regularizer (RegularizerLike | None): Regularizer function applied to the output of the
+            layer (its "activation"). Default: `None`.
+        kernel_constraint (ConstraintLike | None): Constraint function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_constraint (ConstraintLike | None): Constraint function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+            Default: `None`.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
+            linear transformation of the inputs. Default: 0.
+        recurrent_dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop
+            for the linear transformation of the recurrent state. Default: 0.
+        seed (Seed | None): Random seed for dropout.
+        return_sequences (bool): Boolean. Whether to return the last output
+            in the output sequence, or the full sequence. Default: `False`.
+        return_state (bool): Boolean. Whether to return the last state in addition
+            to the output. Default: `False`.
+        go_backwards (bool): Boolean (default `False`).
+            If `True`, process the input sequence backwards and return the
+            reversed sequence.
+        stateful (bool): Boolean (default: `False`). If `True`, the last state
+            for each sample at index i in a batch will be used as initial
+            state for the sample of index i in the following batch.
+        unroll (bool): Boolean (default: `False`).
+            If `True`, the network will be unrolled,
+            else a symbolic loop will be used.
+            Unrolling can speed-up a RNN,
+            although it tends to be more memory-intensive.
+            Unrolling is only suitable for short sequences.
+        reset_after (bool): GRU convention (whether to apply reset gate after or
+            before matrix multiplication). `False` is `"before"`,
+            `True` is `"after"` (default and cuDNN compatible).
+        use_cudnn (str): Whether to use a cuDNN-backed implementation. `"auto"` will
+            attempt to use cuDNN when feasible, and will fallback to the
+            default implementation if not.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: A 3D tensor, with shape `(batch, timesteps, feature)`.
+        mask: Binary tensor of shape `(samples, timesteps)` indicating whether
+        a given timestep should be masked  (optional).
+        An individual `True` entry indicates that the corresponding timestep
+        should be utilized, while a `False` entry indicates that the
+        corresponding timestep should be ignored. Defaults to `None`.
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode. This argument is passed to the
+        cell when calling it. This is only relevant if `dropout` or
+        `recurrent_dropout` is used  (optional). Defaults to `None`.
+        initial_state: List of initial state tensors to be passed to the first
+        call of the cell (optional, `None` causes creation
+        of zero-filled initial state tensors). Defaults to `None`.
+
+    Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added).
+    Wraps `keras.layers.GRU`.
     """
     layer = upstream("keras.layers.GRU", "3.0.0")(
         units=units,
@@ -4522,7 +7787,46 @@ def layer_hashed_crossing(
 ) -> Any:
     """A preprocessing layer which crosses features using the "hashing trick".
 
-    Wraps `keras.layers.HashedCrossing`, added in Keras 3.0.0.
+    This layer performs crosses of categorical features using the "hashing
+    trick". Conceptually, the transformation can be thought of as:
+    `hash(concatenate(features)) % num_bins`.
+
+    This layer currently only performs crosses of scalar inputs and batches of
+    scalar inputs. Valid input shapes are `(batch_size, 1)`, `(batch_size,)` and
+    `()`.
+
+    **Note:** This layer wraps `tf.keras.layers.HashedCrossing`. It cannot
+    be used as part of the compiled computation graph of a model with
+    any backend other than TensorFlow.
+    It can however be used with any backend when running eagerly.
+    It can also always be used as part of an input preprocessing pipeline
+    with any backend (outside the model itself), which is how we recommend
+    to use this layer.
+
+    **Note:** This layer is safe to use inside a `tf.data` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        num_bins (int): Number of hash bins.
+        output_mode (str): Specification for the output of the layer. Values can be
+            `"int"`, or `"one_hot"` configuring the layer as follows:
+            - `"int"`: Return the integer bin indices directly.
+            - `"one_hot"`: Encodes each individual element in the input into an
+                array the same size as `num_bins`, containing a 1 at the input's
+                bin index. Defaults to `"int"`.
+        sparse (bool): Boolean. Only applicable to `"one_hot"` mode and only valid
+            when using the TensorFlow backend. If `True`, returns
+            a `SparseTensor` instead of a dense `Tensor`. Defaults to `False`.
+        name (str | None):
+        dtype (DTypeLike | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.HashedCrossing`.
     """
     layer = upstream("keras.layers.HashedCrossing", "3.0.0")(
         num_bins=num_bins, output_mode=output_mode, sparse=sparse, name=name, dtype=dtype, **kwargs
@@ -4579,7 +7883,133 @@ def layer_hashing(
 ) -> Any:
     """A preprocessing layer which hashes and bins categorical features.
 
-    Wraps `keras.layers.Hashing`, added in Keras 3.0.0.
+    This layer transforms categorical inputs to hashed output. It element-wise
+    converts a ints or strings to ints in a fixed range. The stable hash
+    function uses `tensorflow::ops::Fingerprint` to produce the same output
+    consistently across all platforms.
+
+    This layer uses [FarmHash64](https://github.com/google/farmhash) by default,
+    which provides a consistent hashed output across different platforms and is
+    stable across invocations, regardless of device and context, by mixing the
+    input bits thoroughly.
+
+    If you want to obfuscate the hashed output, you can also pass a random
+    `salt` argument in the constructor. In that case, the layer will use the
+    [SipHash64](https://github.com/google/highwayhash) hash function, with
+    the `salt` value serving as additional input to the hash function.
+
+    **Note:** This layer internally uses TensorFlow. It cannot
+    be used as part of the compiled computation graph of a model with
+    any backend other than TensorFlow.
+    It can however be used with any backend when running eagerly.
+    It can also always be used as part of an input preprocessing pipeline
+    with any backend (outside the model itself), which is how we recommend
+    to use this layer.
+
+    **Note:** This layer is safe to use inside a `tf.data` pipeline
+    (independently of which backend you're using).
+
+    **Example (FarmHash64)**
+
+    >>> layer = keras.layers.Hashing(num_bins=3)
+    >>> inp = [['A'], ['B'], ['C'], ['D'], ['E']]
+    >>> layer(inp)
+    array([[1],
+            [0],
+            [1],
+            [1],
+            [2]])>
+
+    **Example (FarmHash64) with a mask value**
+
+    >>> layer = keras.layers.Hashing(num_bins=3, mask_value='')
+    >>> inp = [['A'], ['B'], [''], ['C'], ['D']]
+    >>> layer(inp)
+    array([[1],
+            [1],
+            [0],
+            [2],
+            [2]])
+
+    **Example (SipHash64)**
+
+    >>> layer = keras.layers.Hashing(num_bins=3, salt=[133, 137])
+    >>> inp = [['A'], ['B'], ['C'], ['D'], ['E']]
+    >>> layer(inp)
+    array([[1],
+            [2],
+            [1],
+            [0],
+            [2]])
+
+    **Example (Siphash64 with a single integer, same as `salt=[133, 133]`)**
+
+    >>> layer = keras.layers.Hashing(num_bins=3, salt=133)
+    >>> inp = [['A'], ['B'], ['C'], ['D'], ['E']]
+    >>> layer(inp)
+    array([[0],
+            [0],
+            [2],
+            [1],
+            [0]])
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        num_bins (int): Number of hash bins. Note that this includes the `mask_value`
+            bin, so the effective number of bins is `(num_bins - 1)`
+            if `mask_value` is set.
+        mask_value (Any | None): A value that represents masked inputs, which are mapped to
+            index 0. `None` means no mask term will be added and the
+            hashing will start at index 0. Defaults to `None`.
+        salt (Any | None): A single unsigned integer or None.
+            If passed, the hash function used will be SipHash64,
+            with these values used as an additional input
+            (known as a "salt" in cryptography).
+            These should be non-zero. If `None`, uses the FarmHash64 hash
+            function. It also supports tuple/list of 2 unsigned
+            integer numbers, see reference paper for details.
+            Defaults to `None`.
+        output_mode (str): Specification for the output of the layer. Values can be
+            `"int"`, `"one_hot"`, `"multi_hot"`, or
+            `"count"` configuring the layer as follows:
+            - `"int"`: Return the integer bin indices directly.
+            - `"one_hot"`: Encodes each individual element in the input into an
+                array the same size as `num_bins`, containing a 1
+                at the input's bin index. If the last dimension is size 1,
+                will encode on that dimension.
+                If the last dimension is not size 1, will append a new
+                dimension for the encoded output.
+            - `"multi_hot"`: Encodes each sample in the input into a
+                single array the same size as `num_bins`,
+                containing a 1 for each bin index
+                index present in the sample. Treats the last dimension
+                as the sample dimension, if input shape is
+                `(..., sample_length)`, output shape will be
+                `(..., num_tokens)`.
+            - `"count"`: As `"multi_hot"`, but the int array contains a count of
+                the number of times the bin index appeared in the sample.
+            Defaults to `"int"`.
+        sparse (bool): Boolean. Only applicable to `"one_hot"`, `"multi_hot"`,
+            and `"count"` output modes. Only supported with TensorFlow
+            backend. If `True`, returns a `SparseTensor` instead of
+            a dense `Tensor`. Defaults to `False`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        A single string, a list of strings, or an `int32` or `int64` tensor
+        of shape `(batch_size, ...,)`.
+
+    Output shape:
+        An `int32` tensor of shape `(batch_size, ...)`.
+
+    References:
+        - [SipHash with salt](https://www.131002.net/siphash/siphash.pdf)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Hashing`.
     """
     layer = upstream("keras.layers.Hashing", "3.0.0")(
         num_bins=num_bins,
@@ -4601,7 +8031,18 @@ def layer_identity(object: Any, /, **kwargs: Any) -> Any: ...
 def layer_identity(object: Any = None, /, **kwargs: Any) -> Any:
     """Identity layer.
 
-    Wraps `keras.layers.Identity`, added in Keras 3.0.0.
+    This layer should be used as a placeholder when no operation is to be
+    performed. The layer just returns its `inputs` argument as output.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Identity`.
     """
     layer = upstream("keras.layers.Identity", "3.0.0")(**kwargs)
     return compose_layer(object, layer)
@@ -4692,7 +8133,148 @@ def layer_integer_lookup(
 ) -> Any:
     """A preprocessing layer that maps integers to (possibly encoded) indices.
 
-    Wraps `keras.layers.IntegerLookup`, added in Keras 3.0.0.
+    This layer maps a set of arbitrary integer input tokens into indexed integer
+    output via a table-based vocabulary lookup. The layer's output indices will
+    be contiguously arranged up to the maximum vocab size, even if the input
+    tokens are non-continguous or unbounded. The layer supports multiple options
+    for encoding the output via `output_mode`, and has optional support for
+    out-of-vocabulary (OOV) tokens and masking.
+
+    The vocabulary for the layer must be either supplied on construction or
+    learned via `adapt()`. During `adapt()`, the layer will analyze a data set,
+    determine the frequency of individual integer tokens, and create a
+    vocabulary from them. If the vocabulary is capped in size, the most frequent
+    tokens will be used to create the vocabulary and all others will be treated
+    as OOV.
+
+    There are two possible output modes for the layer.  When `output_mode` is
+    `"int"`, input integers are converted to their index in the vocabulary (an
+    integer).  When `output_mode` is `"multi_hot"`, `"count"`, or `"tf_idf"`,
+    input integers are encoded into an array where each dimension corresponds to
+    an element in the vocabulary.
+
+    The vocabulary can optionally contain a mask token as well as an OOV token
+    (which can optionally occupy multiple indices in the vocabulary, as set
+    by `num_oov_indices`).
+    The position of these tokens in the vocabulary is fixed. When `output_mode`
+    is `"int"`, the vocabulary will begin with the mask token at index 0,
+    followed by OOV indices, followed by the rest of the vocabulary. When
+    `output_mode` is `"multi_hot"`, `"count"`, or `"tf_idf"` the vocabulary will
+    begin with OOV indices and instances of the mask token will be dropped.
+
+    **Note:** This layer uses TensorFlow internally. It cannot
+    be used as part of the compiled computation graph of a model with
+    any backend other than TensorFlow.
+    It can however be used with any backend when running eagerly.
+    It can also always be used as part of an input preprocessing pipeline
+    with any backend (outside the model itself), which is how we recommend
+    to use this layer.
+
+    **Note:** This layer is safe to use inside a `tf.data` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        max_tokens (int | None): Maximum size of the vocabulary for this layer. This should
+            only be specified when adapting the vocabulary or when setting
+            `pad_to_max_tokens=True`. If None, there is no cap on the size of
+            the vocabulary. Note that this size includes the OOV
+            and mask tokens. Defaults to `None`.
+        num_oov_indices (int): The number of out-of-vocabulary tokens to use.
+            If this value is more than 1, OOV inputs are hashed or modulated
+            to determine their OOV value (see `oov_method`).
+            If this value is 0, OOV inputs will cause an error when calling
+            the layer. Defaults to `1`.
+        mask_token (Any | None): An integer token that represents masked inputs. When
+            `output_mode` is `"int"`, the token is included in vocabulary
+            and mapped to index 0. In other output modes,
+            the token will not appear in the vocabulary and instances
+            of the mask token in the input will be dropped.
+            If set to None, no mask term will be added. Defaults to `None`.
+        oov_token (int | TensorLike): Only used when `invert` is `True`. The token to return
+            for OOV indices. Defaults to `-1`.
+        vocabulary (Any | None): Optional. Either an array of integers or a string path to a
+            text file. If passing an array, can pass a tuple, list,
+            1D NumPy array, or 1D tensor containing the integer vocbulary terms.
+            If passing a file path, the file should contain one line per term
+            in the vocabulary. If this argument is set,
+            there is no need to `adapt()` the layer.
+        vocabulary_dtype (str): The dtype of the vocabulary terms.
+            Only `vocabulary_dtype='int64'` is supported at this time.
+            Defaults to `"int64"`.
+        idf_weights (Any | None): Only valid when `output_mode` is `"tf_idf"`.
+            A tuple, list, 1D NumPy array, or 1D tensor or the same length
+            as the vocabulary, containing the floating point inverse document
+            frequency weights, which will be multiplied by per sample term
+            counts for the final TF-IDF weight.
+            If the `vocabulary` argument is set, and `output_mode` is
+            `"tf_idf"`, this argument must be supplied.
+        invert (bool): Only valid when `output_mode` is `"int"`.
+            If `True`, this layer will map indices to vocabulary items
+            instead of mapping vocabulary items to indices.
+            Defaults to `False`.
+        output_mode (str): Specification for the output of the layer. Values can be
+            `"int"`, `"one_hot"`, `"multi_hot"`, `"count"`, or `"tf_idf"`
+            configuring the layer as follows:
+            - `"int"`: Return the vocabulary indices of the input tokens.
+            - `"one_hot"`: Encodes each individual element in the input into an
+                array the same size as the vocabulary,
+                containing a 1 at the element index. If the last dimension
+                is size 1, will encode on that dimension.
+                If the last dimension is not size 1, will append a new
+                dimension for the encoded output.
+            - `"multi_hot"`: Encodes each sample in the input into a single
+                array the same size as the vocabulary,
+                containing a 1 for each vocabulary term present in the sample.
+                Treats the last dimension as the sample dimension,
+                if input shape is `(..., sample_length)`,
+                output shape will be `(..., num_tokens)`.
+            - `"count"`: As `"multi_hot"`, but the int array contains
+                a count of the number of times the token at that index
+                appeared in the sample.
+            - `"tf_idf"`: As `"multi_hot"`, but the TF-IDF algorithm is
+                applied to find the value in each token slot.
+            For `"int"` output, the output shape matches the input shape.
+            For `"one_hot"` output, the output shape is
+            `input_shape + (vocabulary_size,)`, where `input_shape` may
+            have arbitrary rank. For other output modes (`"multi_hot"`,
+            `"count"`, `"tf_idf"`), the output shape is `(batch_size,
+            vocabulary_size)`. Defaults to `"int"`.
+        sparse (bool): Boolean. Only applicable to `"multi_hot"`, `"count"`, and
+            `"tf_idf"` output modes. Only supported with TensorFlow
+            backend. If `True`, returns a `SparseTensor`
+            instead of a dense `Tensor`. Defaults to `False`.
+        pad_to_max_tokens (bool): Only applicable when `output_mode` is `"multi_hot"`,
+            `"count"`, or `"tf_idf"`. If `True`, the output will have
+            its feature axis padded to `max_tokens` even if the number
+            of unique tokens in the vocabulary is less than `max_tokens`,
+            resulting in a tensor of shape `(batch_size, max_tokens)`
+            regardless of vocabulary size. Defaults to `False`.
+        oov_method (str): Only relevant when `num_oov_indices > 1`. Controls how OOV
+            tokens are assigned to OOV buckets.
+            - `"floormod"` (default): uses `token % num_oov_indices`.
+              Preserves backwards compatibility but can produce severe bucket
+              imbalance when input IDs share a common factor with
+              `num_oov_indices` (e.g. all-even IDs with an even bucket count).
+            - `"farmhash"`: applies FarmHash64. Distributes OOV tokens
+            uniformly regardless of the arithmetic structure of the input IDs.
+            This parameter is ignored for string inputs, which always use
+            FarmHash64.
+        salt (Any | None): Only valid when `oov_method="farmhash"`. If passed, the hash
+            function used for OOV bucket assignment will be SipHash64,
+            with these values used as an additional input (known as a
+            "salt" in cryptography).
+            Can be a tuple or list of 2 integers, or a single integer
+            (which is used for both key components). If `None` (default),
+            FarmHash64 is used. Defaults to `None`.
+        name (str | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
+    Wraps `keras.layers.IntegerLookup`.
     """
     layer = upstream("keras.layers.IntegerLookup", "3.0.0")(
         max_tokens=max_tokens,
@@ -4767,7 +8349,208 @@ def layer_jax_model_wrapper(
 ) -> Any:
     """Keras Layer that wraps a JAX model.
 
-    Wraps `keras.layers.JaxLayer`, added in Keras 3.2.0.
+    This layer enables the use of JAX components within Keras when using JAX as
+    the backend for Keras.
+
+    ## Model function
+
+    This layer accepts JAX models in the form of a function, `call_fn`, which
+    must take the following arguments with these exact names:
+
+    - `params`: trainable parameters of the model.
+    - `state` (*optional*): non-trainable state of the model. Can be omitted if
+        the model has no non-trainable state.
+    - `rng` (*optional*): a `jax.random.PRNGKey` instance. Can be omitted if the
+        model does not need RNGs, neither during training nor during inference.
+    - `inputs`: inputs to the model, a JAX array or a `PyTree` of arrays.
+    - `training` (*optional*): an argument specifying if we're in training mode
+        or inference mode, `True` is passed in training mode. Can be omitted if
+        the model behaves the same in training mode and inference mode.
+
+    The `inputs` argument is mandatory. Inputs to the model must be provided via
+    a single argument. If the JAX model takes multiple inputs as separate
+    arguments, they must be combined into a single structure, for instance in a
+    `tuple` or a `dict`.
+
+    ## Model weights initialization
+
+    The initialization of the `params` and `state` of the model can be handled
+    by this layer, in which case the `init_fn` argument must be provided. This
+    allows the model to be initialized dynamically with the right shape.
+    Alternatively, and if the shape is known, the `params` argument and
+    optionally the `state` argument can be used to create an already initialized
+    model.
+
+    The `init_fn` function, if provided, must take the following arguments with
+    these exact names:
+
+    - `rng`: a `jax.random.PRNGKey` instance.
+    - `inputs`: a JAX array or a `PyTree` of arrays with placeholder values to
+        provide the shape of the inputs.
+    - `training` (*optional*): an argument specifying if we're in training mode
+        or inference mode. `True` is always passed to `init_fn`. Can be omitted
+        regardless of whether `call_fn` has a `training` argument.
+
+    ## Models with non-trainable state
+
+    For JAX models that have non-trainable state:
+
+    - `call_fn` must have a `state` argument
+    - `call_fn` must return a `tuple` containing the outputs of the model and
+        the new non-trainable state of the model
+    - `init_fn` must return a `tuple` containing the initial trainable params of
+        the model and the initial non-trainable state of the model.
+
+    This code shows a possible combination of `call_fn` and `init_fn` signatures
+    for a model with non-trainable state. In this example, the model has a
+    `training` argument and an `rng` argument in `call_fn`.
+
+    ```python
+    def stateful_call(params, state, rng, inputs, training):
+        outputs = ...
+        new_state = ...
+        return outputs, new_state
+
+    def stateful_init(rng, inputs):
+        initial_params = ...
+        initial_state = ...
+        return initial_params, initial_state
+    ```
+
+    ## Models without non-trainable state
+
+    For JAX models with no non-trainable state:
+
+    - `call_fn` must not have a `state` argument
+    - `call_fn` must return only the outputs of the model
+    - `init_fn` must return only the initial trainable params of the model.
+
+    This code shows a possible combination of `call_fn` and `init_fn` signatures
+    for a model without non-trainable state. In this example, the model does not
+    have a `training` argument and does not have an `rng` argument in `call_fn`.
+
+    ```python
+    def stateless_call(params, inputs):
+        outputs = ...
+        return outputs
+
+    def stateless_init(rng, inputs):
+        initial_params = ...
+        return initial_params
+    ```
+
+    ## Conforming to the required signature
+
+    If a model has a different signature than the one required by `JaxLayer`,
+    one can easily write a wrapper method to adapt the arguments. This example
+    shows a model that has multiple inputs as separate arguments, expects
+    multiple RNGs in a `dict`, and has a `deterministic` argument with the
+    opposite meaning of `training`. To conform, the inputs are combined in a
+    single structure using a `tuple`, the RNG is split and used the populate the
+    expected `dict`, and the Boolean flag is negated:
+
+    ```python
+    def my_model_fn(params, rngs, input1, input2, deterministic):
+        ...
+        if not deterministic:
+            dropout_rng = rngs["dropout"]
+            keep = jax.random.bernoulli(dropout_rng, dropout_rate, x.shape)
+            x = jax.numpy.where(keep, x / dropout_rate, 0)
+            ...
+        ...
+        return outputs
+
+    def my_model_wrapper_fn(params, rng, inputs, training):
+        input1, input2 = inputs
+        rng1, rng2 = jax.random.split(rng)
+        rngs = {"dropout": rng1, "preprocessing": rng2}
+        deterministic = not training
+        return my_model_fn(params, rngs, input1, input2, deterministic)
+
+    keras_layer = JaxLayer(my_model_wrapper_fn, params=initial_params)
+    ```
+
+    ## Usage with Haiku modules
+
+    `JaxLayer` enables the use of [Haiku](https://dm-haiku.readthedocs.io)
+    components in the form of
+    [`haiku.Module`](https://dm-haiku.readthedocs.io/en/latest/api.html#module).
+    This is achieved by transforming the module per the Haiku pattern and then
+    passing `module.apply` in the `call_fn` parameter and `module.init` in the
+    `init_fn` parameter if needed.
+
+    If the model has non-trainable state, it should be transformed with
+    [`haiku.transform_with_state`](
+      https://dm-haiku.readthedocs.io/en/latest/api.html#haiku.transform_with_state).
+    If the model has no non-trainable state, it should be transformed with
+    [`haiku.transform`](
+      https://dm-haiku.readthedocs.io/en/latest/api.html#haiku.transform).
+    Additionally, and optionally, if the module does not use RNGs in "apply", it
+    can be transformed with
+    [`haiku.without_apply_rng`](
+      https://dm-haiku.readthedocs.io/en/latest/api.html#without-apply-rng).
+
+    The following example shows how to create a `JaxLayer` from a Haiku module
+    that uses random number generators via `hk.next_rng_key()` and takes a
+    training positional argument:
+
+    ```python
+    class MyHaikuModule(hk.Module):
+        def __call__(self, x, training):
+            x = hk.Conv2D(32, (3, 3))(x)
+            x = jax.nn.relu(x)
+            x = hk.AvgPool((1, 2, 2, 1), (1, 2, 2, 1), "VALID")(x)
+            x = hk.Flatten()(x)
+            x = hk.Linear(200)(x)
+            if training:
+                x = hk.dropout(rng=hk.next_rng_key(), rate=0.3, x=x)
+            x = jax.nn.relu(x)
+            x = hk.Linear(10)(x)
+            x = jax.nn.softmax(x)
+            return x
+
+    def my_haiku_module_fn(inputs, training):
+        module = MyHaikuModule()
+        return module(inputs, training)
+
+    transformed_module = hk.transform(my_haiku_module_fn)
+
+    keras_layer = JaxLayer(
+        call_fn=transformed_module.apply,
+        init_fn=transformed_module.init,
+    )
+    ```
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        call_fn (Any): The function to call the model. See description above for the
+            list of arguments it takes and the outputs it returns.
+        init_fn (Any | None): the function to call to initialize the model. See description
+            above for the list of arguments it takes and the outputs it returns.
+            If `None`, then `params` and/or `state` must be provided.
+        params (Any | None): A `PyTree` containing all the model trainable parameters. This
+            allows passing trained parameters or controlling the initialization.
+            If both `params` and `state` are `None`, `init_fn` is called at
+            build time to initialize the trainable parameters of the model.
+        state (Any | None): A `PyTree` containing all the model non-trainable state. This
+            allows passing learned state or controlling the initialization. If
+            both `params` and `state` are `None`, and `call_fn` takes a `state`
+            argument, then `init_fn` is called at build time to initialize the
+            non-trainable state of the model.
+        seed (Seed | None): Seed for random number generator. Optional.
+        native_serialization_platforms (Any | None): Sequence of platforms ('cpu', 'cuda',
+            'rocm', 'tpu') to compile for when using `jax2tf.convert` with
+            native serialization. This is only used when the Keras backend is
+            `tensorflow`. If `None`, the function is compiled for the
+            default backend. If multiple platforms are specified, the exported
+            module will be device-polymorphic.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.2.0. Changed in 3.14.0 (parameter-added).
+    Wraps `keras.layers.JaxLayer`.
     """
     layer = upstream("keras.layers.JaxLayer", "3.2.0")(
         call_fn=call_fn,
@@ -4826,7 +8609,51 @@ def layer_lambda(
 ) -> Any:
     """Wraps arbitrary expressions as a `Layer` object.
 
-    Wraps `keras.layers.Lambda`, added in Keras 3.0.0.
+    The `Lambda` layer exists so that arbitrary expressions can be used
+    as a `Layer` when constructing Sequential
+    and Functional API models. `Lambda` layers are best suited for simple
+    operations or quick experimentation. For more advanced use cases,
+    prefer writing new subclasses of `Layer`.
+
+    WARNING: `Lambda` layers have (de)serialization limitations!
+
+    The main reason to subclass `Layer` instead of using a
+    `Lambda` layer is saving and inspecting a model. `Lambda` layers
+    are saved by serializing the Python bytecode, which is fundamentally
+    non-portable and potentially unsafe.
+    They should only be loaded in the same environment where
+    they were saved. Subclassed layers can be saved in a more portable way
+    by overriding their `get_config()` method. Models that rely on
+    subclassed Layers are also often easier to visualize and reason about.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        function (Any): The function to be evaluated. Takes input tensor as first
+            argument.
+        output_shape (ShapeLike | None): Expected output shape from function. This argument
+            can usually be inferred if not explicitly provided.
+            Can be a tuple or function. If a tuple, it only specifies
+            the first dimension onward; sample dimension is assumed
+            either the same as the input:
+            `output_shape = (input_shape[0], ) + output_shape` or,
+            the input is `None` and the sample dimension is also `None`:
+            `output_shape = (None, ) + output_shape`.
+            If a function, it specifies the
+            entire shape as a function of the input shape:
+            `output_shape = f(input_shape)`.
+        mask (Any | None): Either None (indicating no masking) or a callable with the same
+            signature as the `compute_mask` layer method, or a tensor
+            that will be returned as output mask regardless
+            of what the input is.
+        arguments (Any | None): Optional dictionary of keyword arguments to be passed to the
+            function.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Lambda`.
     """
     layer = upstream("keras.layers.Lambda", "3.0.0")(
         function=function, output_shape=output_shape, mask=mask, arguments=arguments, **kwargs
@@ -4903,7 +8730,99 @@ def layer_layer_normalization(
 ) -> Any:
     """Layer normalization layer (Ba et al., 2016).
 
-    Wraps `keras.layers.LayerNormalization`, added in Keras 3.0.0.
+    Normalize the activations of the previous layer for each given example in a
+    batch independently, rather than across a batch like Batch Normalization.
+    i.e. applies a transformation that maintains the mean activation within each
+    example close to 0 and the activation standard deviation close to 1.
+
+    If `scale` or `center` are enabled, the layer will scale the normalized
+    outputs by broadcasting them with a trainable variable `gamma`, and center
+    the outputs by broadcasting with a trainable variable `beta`. `gamma` will
+    default to a ones tensor and `beta` will default to a zeros tensor, so that
+    centering and scaling are no-ops before training has begun.
+
+    So, with scaling and centering enabled the normalization equations
+    are as follows:
+
+    Let the intermediate activations for a mini-batch to be the `inputs`.
+
+    For each sample `x_i` in `inputs` with `k` features, we compute the mean and
+    variance of the sample:
+
+    ```python
+    mean_i = sum(x_i[j] for j in range(k)) / k
+    var_i = sum((x_i[j] - mean_i) ** 2 for j in range(k)) / k
+    ```
+
+    and then compute a normalized `x_i_normalized`, including a small factor
+    `epsilon` for numerical stability.
+
+    ```python
+    x_i_normalized = (x_i - mean_i) / sqrt(var_i + epsilon)
+    ```
+
+    And finally `x_i_normalized ` is linearly transformed by `gamma` and `beta`,
+    which are learned parameters:
+
+    ```python
+    output_i = x_i_normalized * gamma + beta
+    ```
+
+    `gamma` and `beta` will span the axes of `inputs` specified in `axis`, and
+    this part of the inputs' shape must be fully defined.
+
+    For example:
+
+    >>> layer = keras.layers.LayerNormalization(axis=[1, 2, 3])
+    >>> layer.build([5, 20, 30, 40])
+    >>> print(layer.beta.shape)
+    (20, 30, 40)
+    >>> print(layer.gamma.shape)
+    (20, 30, 40)
+
+    Note that other implementations of layer normalization may choose to define
+    `gamma` and `beta` over a separate set of axes from the axes being
+    normalized across. For example, Group Normalization
+    ([Wu et al. 2018](https://arxiv.org/abs/1803.08494)) with group size of 1
+    corresponds to a Layer Normalization that normalizes across height, width,
+    and channel and has `gamma` and `beta` span only the channel dimension.
+    So, this Layer Normalization implementation will not match a Group
+    Normalization layer with group size set to 1.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        axis (Axis): Integer or List/Tuple. The axis or axes to normalize across.
+            Typically, this is the features axis/axes. The left-out axes are
+            typically the batch axis/axes. `-1` is the last dimension in the
+            input. Defaults to `-1`.
+        epsilon (float | Sequence[float] | TensorLike): Small float added to variance to avoid dividing by zero.
+            Defaults to 1e-3.
+        center (bool): If True, add offset of `beta` to normalized tensor. If False,
+            `beta` is ignored. Defaults to `True`.
+        scale (bool): If True, multiply by `gamma`. If False, `gamma` is not used.
+            When the next layer is linear (also e.g. `nn.relu`), this can be
+            disabled since the scaling will be done by the next layer.
+            Defaults to `True`.
+        beta_initializer (InitializerLike): Initializer for the beta weight. Defaults to zeros.
+        gamma_initializer (InitializerLike): Initializer for the gamma weight. Defaults to ones.
+        beta_regularizer (RegularizerLike | None): Optional regularizer for the beta weight.
+            None by default.
+        gamma_regularizer (RegularizerLike | None): Optional regularizer for the gamma weight.
+            None by default.
+        beta_constraint (ConstraintLike | None): Optional constraint for the beta weight.
+            None by default.
+        gamma_constraint (ConstraintLike | None): Optional constraint for the gamma weight.
+            None by default.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    References:
+        - [Lei Ba et al., 2016](https://arxiv.org/abs/1607.06450).
+
+    Added in Keras 3.0.0. Changed in 3.11.0 (deprecated, parameter-moved, parameter-removed).
+    Wraps `keras.layers.LayerNormalization`.
     """
     layer = upstream("keras.layers.LayerNormalization", "3.0.0")(
         axis=axis,
@@ -5046,7 +8965,125 @@ def layer_lstm(
 ) -> Any:
     """Long Short-Term Memory layer - Hochreiter 1997.
 
-    Wraps `keras.layers.LSTM`, added in Keras 3.0.0.
+    Based on available runtime hardware and constraints, this layer
+    will choose different implementations (cuDNN-based or backend-native)
+    to maximize the performance. If a GPU is available and all
+    the arguments to the layer meet the requirement of the cuDNN kernel
+    (see below for details), the layer will use a fast cuDNN implementation
+    when using the TensorFlow backend.
+    The requirements to use the cuDNN implementation are:
+
+    1. `activation` == `tanh`
+    2. `recurrent_activation` == `sigmoid`
+    3. `recurrent_dropout` == 0
+    4. `unroll` is `False`
+    5. `use_bias` is `True`
+    6. Inputs, if use masking, are strictly right-padded.
+    7. Eager execution is enabled in the outermost context.
+
+    For example:
+
+    >>> inputs = np.random.random((32, 10, 8))
+    >>> lstm = keras.layers.LSTM(4)
+    >>> output = lstm(inputs)
+    >>> output.shape
+    (32, 4)
+    >>> lstm = keras.layers.LSTM(
+    ...     4, return_sequences=True, return_state=True)
+    >>> whole_seq_output, final_memory_state, final_carry_state = lstm(inputs)
+    >>> whole_seq_output.shape
+    (32, 10, 4)
+    >>> final_memory_state.shape
+    (32, 4)
+    >>> final_carry_state.shape
+    (32, 4)
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        units (int): Positive integer, dimensionality of the output space.
+        activation (ActivationLike): Activation function to use.
+            Default: hyperbolic tangent (`tanh`).
+            If you pass `None`, no activation is applied
+            (ie. "linear" activation: `a(x) = x`).
+        recurrent_activation (ActivationLike): Activation function to use
+            for the recurrent step.
+            Default: sigmoid (`sigmoid`).
+            If you pass `None`, no activation is applied
+            (ie. "linear" activation: `a(x) = x`).
+        use_bias (bool): Boolean, (default `True`), whether the layer
+            should use a bias vector.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
+            used for the linear transformation of the inputs. Default:
+            `"glorot_uniform"`.
+        recurrent_initializer (InitializerLike): Initializer for the `recurrent_kernel`
+            weights matrix, used for the linear transformation of the recurrent
+            state. Default: `"orthogonal"`.
+        bias_initializer (InitializerLike): Initializer for the bias vector. Default: `"zeros"`.
+        unit_forget_bias (bool): Boolean (default `True`). If `True`,
+            add 1 to the bias of the forget gate at initialization.
+            Setting it to `True` will also force `bias_initializer="zeros"`.
+            This is recommended in [Jozefowicz et al.](
+            https://github.com/mlresearch/v37/blob/gh-pages/jozefowicz15.pdf)
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_regularizer (RegularizerLike | None): Regularizer function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+            Default: `None`.
+        activity_regularizer (RegularizerLike | None): Regularizer function applied to the output of the
+            layer (its "activation"). Default: `None`.
+        kernel_constraint (ConstraintLike | None): Constraint function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_constraint (ConstraintLike | None): Constraint function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+            Default: `None`.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
+            linear transformation of the inputs. Default: 0.
+        recurrent_dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop
+            for the linear transformation of the recurrent state. Default: 0.
+        seed (Seed | None): Random seed for dropout.
+        return_sequences (bool): Boolean. Whether to return the last output
+            in the output sequence, or the full sequence. Default: `False`.
+        return_state (bool): Boolean. Whether to return the last state in addition
+            to the output. Default: `False`.
+        go_backwards (bool): Boolean (default: `False`).
+            If `True`, process the input sequence backwards and return the
+            reversed sequence.
+        stateful (bool): Boolean (default: `False`). If `True`, the last state
+            for each sample at index i in a batch will be used as initial
+            state for the sample of index i in the following batch.
+        unroll (bool): Boolean (default False).
+            If `True`, the network will be unrolled,
+            else a symbolic loop will be used.
+            Unrolling can speed-up a RNN,
+            although it tends to be more memory-intensive.
+            Unrolling is only suitable for short sequences.
+        use_cudnn (str): Whether to use a cuDNN-backed implementation. `"auto"` will
+            attempt to use cuDNN when feasible, and will fallback to the
+            default implementation if not.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: A 3D tensor, with shape `(batch, timesteps, feature)`.
+        mask: Binary tensor of shape `(samples, timesteps)` indicating whether
+        a given timestep should be masked  (optional).
+        An individual `True` entry indicates that the corresponding timestep
+        should be utilized, while a `False` entry indicates that the
+        corresponding timestep should be ignored. Defaults to `None`.
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode. This argument is passed to the
+        cell when calling it. This is only relevant if `dropout` or
+        `recurrent_dropout` is used  (optional). Defaults to `None`.
+        initial_state: List of initial state tensors to be passed to the first
+        call of the cell (optional, `None` causes creation
+        of zero-filled initial state tensors). Defaults to `None`.
+
+    Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added).
+    Wraps `keras.layers.LSTM`.
     """
     layer = upstream("keras.layers.LSTM", "3.0.0")(
         units=units,
@@ -5095,7 +9132,29 @@ def layer_masking(
 ) -> Any:
     """Masks a sequence by using a mask value to skip timesteps.
 
-    Wraps `keras.layers.Masking`, added in Keras 3.0.0.
+    For each timestep in the input tensor (dimension #1 in the tensor),
+    if all values in the input tensor at that timestep
+    are equal to `mask_value`, then the timestep will be masked (skipped)
+    in all downstream layers (as long as they support masking).
+
+    If any downstream layer does not support masking yet receives such
+    an input mask, an exception will be raised.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        mask_value (float | TensorLike):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Notes:
+        in the Keras masking convention, a masked timestep is denoted by
+        a mask value of `False`, while a non-masked (i.e. usable) timestep
+        is denoted by a mask value of `True`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Masking`.
     """
     layer = upstream("keras.layers.Masking", "3.0.0")(mask_value=mask_value, **kwargs)
     return compose_layer(object, layer)
@@ -5123,7 +9182,20 @@ def layer_max_num_bounding_boxes(
 ) -> Any:
     """Ensure the maximum number of bounding boxes.
 
-    Wraps `keras.layers.MaxNumBoundingBoxes`, added in Keras 3.7.0.
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        max_number (Any): Desired output number of bounding boxes.
+        fill_value (int | TensorLike):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.layers.MaxNumBoundingBoxes`.
     """
     layer = upstream("keras.layers.MaxNumBoundingBoxes", "3.7.0")(
         max_number=max_number, fill_value=fill_value, **kwargs
@@ -5180,7 +9252,51 @@ def layer_max_pooling_1d(
 ) -> Any:
     """Max pooling operation for 1D temporal data.
 
-    Wraps `keras.layers.MaxPooling1D`, added in Keras 3.0.0.
+    Downsamples the input representation by taking the maximum value over a
+    spatial window of size `pool_size`. The window is shifted by `strides`.
+
+    The resulting output when using the `"valid"` padding option has a shape of:
+    `output_shape = (input_shape - pool_size + 1) / strides)`.
+
+    The resulting output shape when using the `"same"` padding option is:
+    `output_shape = input_shape / strides`
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        pool_size (IntOrTuple): int, size of the max pooling window.
+        strides (IntOrTuple | None): int or None. Specifies how much the pooling window moves
+            for each pooling step. If None, it will default to `pool_size`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input such that output has the same
+            height/width dimension as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        name (str | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            3D tensor with shape `(batch_size, steps, features)`.
+        - If `data_format="channels_first"`:
+            3D tensor with shape `(batch_size, features, steps)`.
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            3D tensor with shape `(batch_size, downsampled_steps, features)`.
+        - If `data_format="channels_first"`:
+            3D tensor with shape `(batch_size, features, downsampled_steps)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.MaxPooling1D`.
     """
     layer = upstream("keras.layers.MaxPooling1D", "3.0.0")(
         pool_size=pool_size,
@@ -5242,7 +9358,61 @@ def layer_max_pooling_2d(
 ) -> Any:
     """Max pooling operation for 2D spatial data.
 
-    Wraps `keras.layers.MaxPooling2D`, added in Keras 3.0.0.
+    Downsamples the input along its spatial dimensions (height and width)
+    by taking the maximum value over an input window
+    (of size defined by `pool_size`) for each channel of the input.
+    The window is shifted by `strides` along each dimension.
+
+    The resulting output when using the `"valid"` padding option has a spatial
+    shape (number of rows or columns) of:
+    `output_shape = math.floor((input_shape - pool_size) / strides) + 1`
+    (when `input_shape >= pool_size`)
+
+    The resulting output shape when using the `"same"` padding option is:
+    `output_shape = math.floor((input_shape - 1) / strides) + 1`
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        pool_size (IntOrTuple): int or tuple of 2 integers, factors by which to downscale
+            (dim1, dim2). If only one integer is specified, the same
+            window length will be used for all dimensions.
+        strides (IntOrTuple | None): int or tuple of 2 integers, or None. Strides values. If None,
+            it will default to `pool_size`. If only one int is specified, the
+            same stride size will be used for all dimensions.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input such that output has the same
+            height/width dimension as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        name (str | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            4D tensor with shape `(batch_size, height, width, channels)`.
+        - If `data_format="channels_first"`:
+            4D tensor with shape `(batch_size, channels, height, width)`.
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            4D tensor with shape
+            `(batch_size, pooled_height, pooled_width, channels)`.
+        - If `data_format="channels_first"`:
+            4D tensor with shape
+            `(batch_size, channels, pooled_height, pooled_width)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.MaxPooling2D`.
     """
     layer = upstream("keras.layers.MaxPooling2D", "3.0.0")(
         pool_size=pool_size,
@@ -5304,7 +9474,56 @@ def layer_max_pooling_3d(
 ) -> Any:
     """Max pooling operation for 3D data (spatial or spatio-temporal).
 
-    Wraps `keras.layers.MaxPooling3D`, added in Keras 3.0.0.
+    Downsamples the input along its spatial dimensions (depth, height, and
+    width) by taking the maximum value over an input window (of size defined by
+    `pool_size`) for each channel of the input. The window is shifted by
+    `strides` along each dimension.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        pool_size (IntOrTuple): int or tuple of 3 integers, factors by which to downscale
+            (dim1, dim2, dim3). If only one integer is specified, the same
+            window length will be used for all dimensions.
+        strides (IntOrTuple | None): int or tuple of 3 integers, or None. Strides values. If None,
+            it will default to `pool_size`. If only one int is specified, the
+            same stride size will be used for all dimensions.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input such that output has the same
+            height/width dimension as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape
+            `(batch, spatial_dim1, spatial_dim2, spatial_dim3, channels)` while
+            `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, spatial_dim1, spatial_dim2, spatial_dim3)`.
+            It defaults to the `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json`. If you never set it, then it
+            will be `"channels_last"`.
+        name (str | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            5D tensor with shape:
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+        - If `data_format="channels_first"`:
+            5D tensor with shape:
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            5D tensor with shape:
+            `(batch_size, pooled_dim1, pooled_dim2, pooled_dim3, channels)`
+        - If `data_format="channels_first"`:
+            5D tensor with shape:
+            `(batch_size, channels, pooled_dim1, pooled_dim2, pooled_dim3)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.MaxPooling3D`.
     """
     layer = upstream("keras.layers.MaxPooling3D", "3.0.0")(
         pool_size=pool_size,
@@ -5326,7 +9545,18 @@ def layer_maximum(object: Any, /, **kwargs: Any) -> Any: ...
 def layer_maximum(object: Any = None, /, **kwargs: Any) -> Any:
     """Computes element-wise maximum on a list of inputs.
 
-    Wraps `keras.layers.Maximum`, added in Keras 3.0.0.
+    It takes as input a list of tensors, all of the same shape,
+    and returns a single tensor (also of the same shape).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Maximum`.
     """
     layer = upstream("keras.layers.Maximum", "3.0.0")(**kwargs)
     return compose_layer(object, layer)
@@ -5413,7 +9643,65 @@ def layer_mel_spectrogram(
 ) -> Any:
     """A preprocessing layer to convert raw audio signals to Mel spectrograms.
 
-    Wraps `keras.layers.MelSpectrogram`, added in Keras 3.1.0.
+    This layer takes `float32`/`float64` single or batched audio signal as
+    inputs and computes the Mel spectrogram using Short-Time Fourier Transform
+    and Mel scaling. The input should be a 1D (unbatched) or 2D (batched) tensor
+    representing audio signals. The output will be a 2D or 3D tensor
+    representing Mel spectrograms.
+
+    A spectrogram is an image-like representation that shows the frequency
+    spectrum of a signal over time. It uses x-axis to represent time, y-axis to
+    represent frequency, and each pixel to represent intensity.
+    Mel spectrograms are a special type of spectrogram that use the mel scale,
+    which approximates how humans perceive sound. They are commonly used in
+    speech and music processing tasks like speech recognition, speaker
+    identification, and music genre classification.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        fft_length (IntOrTuple): Integer, size of the FFT window.
+        sequence_stride (IntOrTuple): Integer, number of samples between successive STFT
+            columns.
+        sequence_length (IntOrTuple | None): Integer, size of the window used for applying
+            `window` to each audio frame. If `None`, defaults to `fft_length`.
+        window (str | TensorLike): String, name of the window function to use. Available values
+            are `"hann"` and `"hamming"`. If `window` is a tensor, it will be
+            used directly as the window and its length must be
+            `sequence_length`. If `window` is `None`, no windowing is
+            used. Defaults to `"hann"`.
+        sampling_rate (int | TensorLike): Integer, sample rate of the input signal.
+        num_mel_bins (int | TensorLike): Integer, number of mel bins to generate.
+        min_freq (float | TensorLike): Float, minimum frequency of the mel bins.
+        max_freq (Any | None): Float, maximum frequency of the mel bins.
+            If `None`, defaults to `sampling_rate / 2`.
+        power_to_db (bool): If True, convert the power spectrogram to decibels.
+        top_db (float | TensorLike): Float, minimum negative cut-off `max(10 * log10(S)) - top_db`.
+        mag_exp (float | TensorLike): Float, exponent for the magnitude spectrogram.
+            1 for magnitude, 2 for power, etc. Default is 2.
+        min_power (float | TensorLike): Float, minimum value for power and `ref_power`.
+        ref_power (float | TensorLike): Float, the power is scaled relative to it
+            `10 * log10(S / ref_power)`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        1D (unbatched) or 2D (batched) tensor with shape:`(..., samples)`.
+
+    Output shape:
+        2D (unbatched) or 3D (batched) tensor with
+        shape:`(..., num_mel_bins, time)`.
+
+    References:
+        - [Spectrogram](https://en.wikipedia.org/wiki/Spectrogram),
+        - [Mel scale](https://en.wikipedia.org/wiki/Mel_scale).
+
+    Added in Keras 3.1.0. Changed in 3.12.0 (bases-changed).
+    Wraps `keras.layers.MelSpectrogram`.
     """
     layer = upstream("keras.layers.MelSpectrogram", "3.1.0")(
         fft_length=fft_length,
@@ -5443,7 +9731,18 @@ def layer_minimum(object: Any, /, **kwargs: Any) -> Any: ...
 def layer_minimum(object: Any = None, /, **kwargs: Any) -> Any:
     """Computes elementwise minimum on a list of inputs.
 
-    Wraps `keras.layers.Minimum`, added in Keras 3.0.0.
+    It takes as input a list of tensors, all of the same shape,
+    and returns a single tensor (also of the same shape).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Minimum`.
     """
     layer = upstream("keras.layers.Minimum", "3.0.0")(**kwargs)
     return compose_layer(object, layer)
@@ -5490,7 +9789,28 @@ def layer_mix_up(
 ) -> Any:
     """MixUp implements the MixUp data augmentation technique.
 
-    Wraps `keras.layers.MixUp`, added in Keras 3.8.0.
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        alpha (float | TensorLike): Float between 0 and 1. Controls the blending strength.
+            Smaller values mean less mixing, while larger values allow
+            for more  blending between images. Defaults to 0.2,
+            recommended for ImageNet1k classification.
+        data_format (DataFormat | None):
+        seed (Seed | None): Integer. Used to create a random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    References:
+        - [MixUp paper](https://arxiv.org/abs/1710.09412).
+        - [MixUp for Object Detection paper](https://arxiv.org/pdf/1902.04103).
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.MixUp`.
     """
     layer = upstream("keras.layers.MixUp", "3.8.0")(
         alpha=alpha, data_format=data_format, seed=seed, **kwargs
@@ -5507,7 +9827,18 @@ def layer_multiply(object: Any, /, **kwargs: Any) -> Any: ...
 def layer_multiply(object: Any = None, /, **kwargs: Any) -> Any:
     """Performs elementwise multiplication.
 
-    Wraps `keras.layers.Multiply`, added in Keras 3.0.0.
+    It takes as input a list of tensors, all of the same shape,
+    and returns a single tensor (also of the same shape).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Multiply`.
     """
     layer = upstream("keras.layers.Multiply", "3.0.0")(**kwargs)
     return compose_layer(object, layer)
@@ -5558,7 +9889,53 @@ def layer_normalization(
 ) -> Any:
     """A preprocessing layer that normalizes continuous features.
 
-    Wraps `keras.layers.Normalization`, added in Keras 3.0.0.
+    This layer will shift and scale inputs into a distribution centered around
+    0 with standard deviation 1. It accomplishes this by precomputing the mean
+    and variance of the data, and calling `(input - mean) / sqrt(var)` at
+    runtime.
+
+    The mean and variance values for the layer must be either supplied on
+    construction or learned via `adapt()`. `adapt()` will compute the mean and
+    variance of the data and store them as the layer's weights. `adapt()` should
+    be called before `fit()`, `evaluate()`, or `predict()`.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        axis (Axis): Integer, tuple of integers, or None. The axis or axes that should
+            have a separate mean and variance for each index in the shape.
+            For example, if shape is `(None, 5)` and `axis=1`, the layer will
+            track 5 separate mean and variance values for the last axis.
+            If `axis` is set to `None`, the layer will normalize
+            all elements in the input by a scalar mean and variance.
+            When `-1`, the last axis of the input is assumed to be a
+            feature dimension and is normalized per index.
+            Note that in the specific case of batched scalar inputs where
+            the only axis is the batch axis, the default will normalize
+            each index in the batch separately.
+            In this case, consider passing `axis=None`. Defaults to `-1`.
+        mean (TensorLike | None): The mean value(s) to use during normalization. The passed value(s)
+            will be broadcast to the shape of the kept axes above;
+            if the value(s) cannot be broadcast, an error will be raised when
+            this layer's `build()` method is called.
+            `mean` and `variance` must be specified together.
+        variance (TensorLike | None): The variance value(s) to use during normalization. The passed
+            value(s) will be broadcast to the shape of the kept axes above;
+            if the value(s) cannot be broadcast, an error will be raised when
+            this layer's `build()` method is called.
+            `mean` and `variance` must be specified together.
+        invert (bool): If `True`, this layer will apply the inverse transformation
+            to its inputs: it would turn a normalized input back into its
+            original form.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (bases-changed); 3.12.0 (bases-changed).
+    Wraps `keras.layers.Normalization`.
     """
     layer = upstream("keras.layers.Normalization", "3.0.0")(
         axis=axis, mean=mean, variance=variance, invert=invert, **kwargs
@@ -5579,7 +9956,28 @@ def layer_permute(object: Any, /, *, dims: ShapeLike, **kwargs: Any) -> Any: ...
 def layer_permute(object: Any = None, /, *, dims: ShapeLike, **kwargs: Any) -> Any:
     """Permutes the dimensions of the input according to a given pattern.
 
-    Wraps `keras.layers.Permute`, added in Keras 3.0.0.
+    Useful e.g. connecting RNNs and convnets.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        dims (ShapeLike): Tuple of integers. Permutation pattern does not include the
+            batch dimension. Indexing starts at 1.
+            For instance, `(1, 3, 2)` permutes the second and third dimensions
+            of the input.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        Arbitrary.
+
+    Output shape:
+        Same as the input shape, but with the dimensions re-ordered according
+        to the specified pattern.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Permute`.
     """
     layer = upstream("keras.layers.Permute", "3.0.0")(dims=dims, **kwargs)
     return compose_layer(object, layer)
@@ -5598,7 +9996,30 @@ def layer_pipeline(object: Any, /, *, layers: Any, name: str | None = None) -> A
 def layer_pipeline(object: Any = None, /, *, layers: Any, name: str | None = None) -> Any:
     """Applies a series of layers to an input.
 
-    Wraps `keras.layers.Pipeline`, added in Keras 3.6.0.
+    This class is useful to build a preprocessing pipeline,
+    in particular an image data augmentation pipeline.
+    Compared to a `Sequential` model, `Pipeline` features
+    a few important differences:
+
+    - It's not a `Model`, just a plain layer.
+    - When the layers in the pipeline are compatible
+        with `tf.data`, the pipeline will also
+        remain `tf.data` compatible. That is to say,
+        the pipeline will not attempt to convert
+        its inputs to backend-native tensors
+        when in a tf.data context (unlike a `Sequential`
+        model).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        layers (Any):
+        name (str | None):
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.layers.Pipeline`.
     """
     layer = upstream("keras.layers.Pipeline", "3.6.0")(layers=layers, name=name)
     return compose_layer(object, layer)
@@ -5657,7 +10078,36 @@ def layer_rand_augment(
 ) -> Any:
     """RandAugment performs the Rand Augment operation on input images.
 
-    Wraps `keras.layers.RandAugment`, added in Keras 3.8.0.
+    This layer can be thought of as an all-in-one image augmentation layer. The
+    policy implemented by this layer has been benchmarked extensively and is
+    effective on a wide variety of datasets.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        value_range (float | Sequence[float]): The range of values the input image can take.
+            Default is `(0, 255)`. Typically, this would be `(0, 1)`
+            for normalized images or `(0, 255)` for raw images.
+        num_ops (int | TensorLike): The number of augmentation operations to apply sequentially
+            to each image. Default is 2.
+        factor (float | Sequence[float] | TensorLike): The strength of the augmentation as a normalized value
+            between 0 and 1. Default is 0.5.
+        interpolation (str): The interpolation method to use for resizing operations.
+            Options include `nearest`, `bilinear`. Default is `bilinear`.
+        seed (Seed | None): Integer. Used to create a random seed.
+        data_format (DataFormat | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    References:
+        - [RandAugment](https://arxiv.org/abs/1909.13719)
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.RandAugment`.
     """
     layer = upstream("keras.layers.RandAugment", "3.8.0")(
         value_range=value_range,
@@ -5712,7 +10162,47 @@ def layer_random_brightness(
 ) -> Any:
     """A preprocessing layer which randomly adjusts brightness during training.
 
-    Wraps `keras.layers.RandomBrightness`, added in Keras 3.0.0.
+    This layer will randomly increase/reduce the brightness for the input RGB
+    images. At inference time, the output will be identical to the input.
+    Call the layer with `training=True` to adjust the brightness of the input.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Inputs: 3D (HWC) or 4D (NHWC) tensor, with float or int dtype. Input pixel
+        values can be of any range (e.g. `[0., 1.)` or `[0, 255]`)
+
+    Output: 3D (HWC) or 4D (NHWC) tensor with brightness adjusted based on the
+        `factor`. By default, the layer will output floats.
+        The output value will be clipped to the range `[0, 255]`,
+        the valid range of RGB colors, and
+        rescaled based on the `value_range` if needed.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): Float or a list/tuple of 2 floats between -1.0 and 1.0. The
+            factor is used to determine the lower bound and upper bound of the
+            brightness adjustment. A float value will be chosen randomly between
+            the limits. When -1.0 is chosen, the output image will be black, and
+            when 1.0 is chosen, the image will be fully white.
+            When only one float is provided, eg, 0.2,
+            then -0.2 will be used for lower bound and 0.2
+            will be used for upper bound.
+        value_range (float | Sequence[float]): Optional list/tuple of 2 floats
+            for the lower and upper limit
+            of the values of the input data.
+            To make no change, use `[0.0, 1.0]`, e.g., if the image input
+            has been scaled before this layer. Defaults to `[0.0, 255.0]`.
+            The brightness adjustment will be scaled to this range, and the
+            output values will be clipped to this range.
+        seed (Seed | None): optional integer, for fixed RNG behavior.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
+    Wraps `keras.layers.RandomBrightness`.
     """
     layer = upstream("keras.layers.RandomBrightness", "3.0.0")(
         factor=factor, value_range=value_range, seed=seed, **kwargs
@@ -5765,7 +10255,36 @@ def layer_random_color_degeneration(
 ) -> Any:
     """Randomly performs the color degeneration operation on given images.
 
-    Wraps `keras.layers.RandomColorDegeneration`, added in Keras 3.8.0.
+    The sharpness operation first converts an image to gray scale, then back to
+    color. It then takes a weighted average between original image and the
+    degenerated image. This makes colors appear more dull.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): A tuple of two floats or a single float.
+            `factor` controls the extent to which the
+            image sharpness is impacted. `factor=0.0` makes this layer perform a
+            no-op operation, while a value of 1.0 uses the degenerated result
+            entirely. Values between 0 and 1 result in linear interpolation
+            between the original image and the sharpened image.
+            Values should be between `0.0` and `1.0`. If a tuple is used, a
+            `factor` is sampled between the two values for every image
+            augmented. If a single float is used, a value between `0.0` and the
+            passed float is sampled. In order to ensure the value is always the
+            same, please pass a tuple with two identical floats: `(0.5, 0.5)`.
+        value_range (float | Sequence[float]):
+        data_format (DataFormat | None):
+        seed (Seed | None): Integer. Used to create a random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.RandomColorDegeneration`.
     """
     layer = upstream("keras.layers.RandomColorDegeneration", "3.8.0")(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
@@ -5828,9 +10347,61 @@ def layer_random_color_jitter(
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> Any:
-    """RandomColorJitter class randomly apply brightness, contrast, saturation     and hue image processing operation sequentially and randomly on the     input.
+    """RandomColorJitter class randomly apply brightness, contrast, saturation and hue image processing operation sequentially and randomly on the input.
 
-    Wraps `keras.layers.RandomColorJitter`, added in Keras 3.8.0.
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        value_range (float | Sequence[float]): the range of values the incoming images will have.
+            Represented as a two number tuple written [low, high].
+            This is typically either `[0, 1]` or `[0, 255]` depending
+            on how your preprocessing pipeline is set up.
+        brightness_factor (Any | None): Float or a list/tuple of 2 floats between -1.0
+            and 1.0. The factor is used to determine the lower bound and
+            upper bound of the brightness adjustment. A float value will
+            be chosen randomly between the limits. When -1.0 is chosen,
+            the output image will be black, and when 1.0 is chosen, the
+            image will be fully white. When only one float is provided,
+            eg, 0.2, then -0.2 will be used for lower bound and 0.2 will
+            be used for upper bound.
+        contrast_factor (Any | None): a positive float represented as fraction of value,
+            or a tuple of size 2 representing lower and upper bound. When
+            represented as a single float, lower = upper. The contrast
+            factor will be randomly picked between `[1.0 - lower, 1.0 +
+            upper]`. For any pixel x in the channel, the output will be
+            `(x - mean) * factor + mean` where `mean` is the mean value
+            of the channel.
+        saturation_factor (Any | None): A tuple of two floats or a single float. `factor`
+            controls the extent to which the image saturation is impacted.
+            `factor=0.5` makes this layer perform a no-op operation.
+            `factor=0.0` makes the image fully grayscale. `factor=1.0`
+            makes the image fully saturated. Values should be between
+            `0.0` and `1.0`. If a tuple is used, a `factor` is sampled
+            between the two values for every image augmented. If a single
+            float is used, a value between `0.0` and the passed float is
+            sampled. To ensure the value is always the same, pass a tuple
+            with two identical floats: `(0.5, 0.5)`.
+        hue_factor (Any | None): A single float or a tuple of two floats. `factor`
+            controls the extent to which the image hue is impacted.
+            `factor=0.0` makes this layer perform a no-op operation,
+            while a value of `1.0` performs the most aggressive contrast
+            adjustment available. If a tuple is used, a `factor` is
+            sampled between the two values for every image augmented.
+            If a single float is used, a value between `0.0` and the
+            passed float is sampled. In order to ensure the value is
+            always the same, please pass a tuple with two identical
+            floats: `(0.5, 0.5)`.
+        seed (Seed | None): Integer. Used to create a random seed.
+        data_format (DataFormat | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.RandomColorJitter`.
     """
     layer = upstream("keras.layers.RandomColorJitter", "3.8.0")(
         value_range=value_range,
@@ -5886,7 +10457,50 @@ def layer_random_contrast(
 ) -> Any:
     """A preprocessing layer which randomly adjusts contrast during training.
 
-    Wraps `keras.layers.RandomContrast`, added in Keras 3.0.0.
+    This layer will randomly adjust the contrast of an image or images
+    by a random factor. Contrast is adjusted independently
+    for each channel of each image during training.
+
+    For each channel, this layer computes the mean of the image pixels in the
+    channel and then adjusts each component `x` of each pixel to
+    `(x - mean) * contrast_factor + mean`.
+
+    Input pixel values can be of any range (e.g. `[0., 1.)` or `[0, 255]`) and
+    in integer or floating point dtype.
+    By default, the layer will output floats.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): a positive float represented as fraction of value, or a tuple of
+            size 2 representing lower and upper bound.
+            When represented as a single float, lower = upper.
+            The contrast factor will be randomly picked between
+            `[1.0 - lower, 1.0 + upper]`. For any pixel x in the channel,
+            the output will be `(x - mean) * factor + mean`
+            where `mean` is the mean value of the channel.
+        value_range (float | Sequence[float]): the range of values the incoming images will have.
+            Represented as a two-number tuple written `[low, high]`. This is
+            typically either `[0, 1]` or `[0, 255]` depending on how your
+            preprocessing pipeline is set up.
+        seed (Seed | None): Integer. Used to create a random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format.
+
+    Output shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed); 3.8.0 (parameter-added, parameter-moved).
+    Wraps `keras.layers.RandomContrast`.
     """
     layer = upstream("keras.layers.RandomContrast", "3.0.0")(
         factor=factor, value_range=value_range, seed=seed, **kwargs
@@ -5943,7 +10557,45 @@ def layer_random_crop(
 ) -> Any:
     """A preprocessing layer which randomly crops images during training.
 
-    Wraps `keras.layers.RandomCrop`, added in Keras 3.0.0.
+    During training, this layer will randomly choose a location to crop images
+    down to a target size. The layer will crop all the images in the same batch
+    to the same cropping location.
+
+    At inference time, and during training if an input image is smaller than the
+    target size, the input will be resized and cropped so as to return the
+    largest possible window in the image that matches the target aspect ratio.
+    If you need to apply random cropping at inference time, set `training` to
+    True when calling the layer.
+
+    Input pixel values can be of any range (e.g. `[0., 1.)` or `[0, 255]`) and
+    of integer or floating point dtype. By default, the layer will output
+    floats.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        height (int): Integer, the height of the output shape.
+        width (int): Integer, the width of the output shape.
+        seed (Seed | None): Integer. Used to create a random seed.
+        data_format (DataFormat | None):
+        name (str | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format.
+
+    Output shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., target_height, target_width, channels)`.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
+    Wraps `keras.layers.RandomCrop`.
     """
     layer = upstream("keras.layers.RandomCrop", "3.0.0")(
         height=height, width=width, seed=seed, data_format=data_format, name=name, **kwargs
@@ -6012,7 +10664,67 @@ def layer_random_elastic_transform(
 ) -> Any:
     """A preprocessing layer that applies random elastic transformations.
 
-    Wraps `keras.layers.RandomElasticTransform`, added in Keras 3.10.0.
+    This layer distorts input images by applying elastic deformations,
+    simulating a physically realistic transformation. The magnitude of the
+    distortion is controlled by the `scale` parameter, while the `factor`
+    determines the probability of applying the transformation.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): A single float or a tuple of two floats.
+            `factor` controls the probability of applying the transformation.
+            - `factor=0.0` ensures no erasing is applied.
+            - `factor=1.0` means erasing is always applied.
+            - If a tuple `(min, max)` is provided, a probability value
+              is sampled between `min` and `max` for each image.
+            - If a single float is provided, a probability is sampled
+              between `0.0` and the given float.
+            Default is 1.0.
+        scale (float | TensorLike): A float or a tuple of two floats defining the magnitude of
+            the distortion applied.
+            - If a tuple `(min, max)` is provided, a random scale value is
+              sampled within this range.
+            - If a single float is provided, a random scale value is sampled
+              between `0.0` and the given float.
+            Default is 1.0.
+        interpolation (str): Interpolation mode. Supported values: `"nearest"`,
+            `"bilinear"`.
+        fill_mode (str): Points outside the boundaries of the input are filled
+            according to the given mode. Available methods are `"constant"`,
+            `"nearest"`, `"wrap"` and `"reflect"`. Defaults to `"constant"`.
+            - `"reflect"`: `(d c b a | a b c d | d c b a)`
+                The input is extended by reflecting about the edge of the last
+                pixel.
+            - `"constant"`: `(k k k k | a b c d | k k k k)`
+                The input is extended by filling all values beyond
+                the edge with the same constant value k specified by
+                `fill_value`.
+            - `"wrap"`: `(a b c d | a b c d | a b c d)`
+                The input is extended by wrapping around to the opposite edge.
+            - `"nearest"`: `(a a a a | a b c d | d d d d)`
+                The input is extended by the nearest pixel.
+            Note that when using torch backend, `"reflect"` is redirected to
+            `"mirror"` `(c d c b | a b c d | c b a b)` because torch does not
+            support `"reflect"`.
+            Note that torch backend does not support `"wrap"`.
+        fill_value (float | TensorLike): a float represents the value to be filled outside the
+            boundaries when `fill_mode="constant"`.
+        value_range (float | Sequence[float]): the range of values the incoming images will have.
+            Represented as a two-number tuple written `[low, high]`. This is
+            typically either `[0, 1]` or `[0, 255]` depending on how your
+            preprocessing pipeline is set up.
+        seed (Seed | None): Integer. Used to create a random seed.
+        data_format (DataFormat | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.layers.RandomElasticTransform`.
     """
     layer = upstream("keras.layers.RandomElasticTransform", "3.10.0")(
         factor=factor,
@@ -6081,7 +10793,47 @@ def layer_random_erasing(
 ) -> Any:
     """Random Erasing data augmentation technique.
 
-    Wraps `keras.layers.RandomErasing`, added in Keras 3.9.0.
+    Random Erasing is a data augmentation method where random patches of
+    an image are erased (replaced by a constant value or noise)
+    during training to improve generalization.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): A single float or a tuple of two floats.
+            `factor` controls the probability of applying the transformation.
+            - `factor=0.0` ensures no erasing is applied.
+            - `factor=1.0` means erasing is always applied.
+            - If a tuple `(min, max)` is provided, a probability value
+              is sampled between `min` and `max` for each image.
+            - If a single float is provided, a probability is sampled
+              between `0.0` and the given float.
+            Default is 1.0.
+        scale (Sequence[Any]): A tuple of two floats representing the aspect ratio range of
+            the erased patch. This defines the width-to-height ratio of
+            the patch to be erased. It can help control the rw shape of
+            the erased region. Default is (0.02, 0.33).
+        fill_value (Any | None): A value to fill the erased region with. This can be set to
+            a constant value or `None` to sample a random value
+            from a normal distribution. Default is `None`.
+        value_range (float | Sequence[float]): the range of values the incoming images will have.
+            Represented as a two-number tuple written `[low, high]`. This is
+            typically either `[0, 1]` or `[0, 255]` depending on how your
+            preprocessing pipeline is set up.
+        seed (Seed | None): Integer. Used to create a random seed.
+        data_format (DataFormat | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    References:
+        - [Random Erasing paper](https://arxiv.org/abs/1708.04896).
+
+    Added in Keras 3.9.0.
+    Wraps `keras.layers.RandomErasing`.
     """
     layer = upstream("keras.layers.RandomErasing", "3.9.0")(
         factor=factor,
@@ -6136,7 +10888,39 @@ def layer_random_flip(
 ) -> Any:
     """A preprocessing layer which randomly flips images during training.
 
-    Wraps `keras.layers.RandomFlip`, added in Keras 3.0.0.
+    This layer will flip the images horizontally and or vertically based on the
+    `mode` attribute. During inference time, the output will be identical to
+    input. Call the layer with `training=True` to flip the input.
+    Input pixel values can be of any range (e.g. `[0., 1.)` or `[0, 255]`) and
+    of integer or floating point dtype.
+    By default, the layer will output floats.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        mode (str): String indicating which flip mode to use. Can be `"horizontal"`,
+            `"vertical"`, or `"horizontal_and_vertical"`. `"horizontal"` is a
+            left-right flip and `"vertical"` is a top-bottom flip. Defaults to
+            `"horizontal_and_vertical"`
+        seed (Seed | None): Integer. Used to create a random seed.
+        data_format (DataFormat | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format.
+
+    Output shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed, parameter-added).
+    Wraps `keras.layers.RandomFlip`.
     """
     layer = upstream("keras.layers.RandomFlip", "3.0.0")(
         mode=mode, seed=seed, data_format=data_format, **kwargs
@@ -6197,7 +10981,41 @@ def layer_random_gaussian_blur(
 ) -> Any:
     """Applies random Gaussian blur to images for data augmentation.
 
-    Wraps `keras.layers.RandomGaussianBlur`, added in Keras 3.9.0.
+    This layer performs a Gaussian blur operation on input images with a
+    randomly selected degree of blurring, controlled by the `factor` and
+    `sigma` arguments.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): A single float or a tuple of two floats.
+            `factor` controls the extent to which the image hue is impacted.
+            `factor=0.0` makes this layer perform a no-op operation,
+            while a value of `1.0` performs the most aggressive
+            blurring available. If a tuple is used, a `factor` is
+            sampled between the two values for every image augmented. If a
+            single float is used, a value between `0.0` and the passed float is
+            sampled. Default is 1.0.
+        kernel_size (IntOrTuple): Integer. Size of the Gaussian kernel used for blurring.
+            Must be an odd integer. Default is 3.
+        sigma (float | TensorLike): Float or tuple of two floats. Standard deviation of the Gaussian
+            kernel. Controls the intensity of the blur. If a tuple is provided,
+            a value is sampled between the two for each image. Default is 1.0.
+        value_range (float | Sequence[float]): the range of values the incoming images will have.
+            Represented as a two-number tuple written `[low, high]`. This is
+            typically either `[0, 1]` or `[0, 255]` depending on how your
+            preprocessing pipeline is set up.
+        data_format (DataFormat | None):
+        seed (Seed | None): Integer. Used to create a random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.9.0.
+    Wraps `keras.layers.RandomGaussianBlur`.
     """
     layer = upstream("keras.layers.RandomGaussianBlur", "3.9.0")(
         factor=factor,
@@ -6252,7 +11070,49 @@ def layer_random_grayscale(
 ) -> Any:
     """Preprocessing layer for random conversion of RGB images to grayscale.
 
-    Wraps `keras.layers.RandomGrayscale`, added in Keras 3.8.0.
+    This layer randomly converts input images to grayscale with a specified
+    factor. When applied, it maintains the original number of channels
+    but sets all channels to the same grayscale value. This can be useful
+    for data augmentation and training models to be robust to color
+    variations.
+
+    The conversion preserves the perceived luminance of the original color
+    image using standard RGB to grayscale conversion coefficients. Images
+    that are not selected for conversion remain unchanged.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): Float between 0 and 1, specifying the factor of
+            converting each image to grayscale. Defaults to 0.5. A value of
+            1.0 means all images will be converted, while 0.0 means no images
+            will be converted.
+        data_format (DataFormat | None): String, one of `"channels_last"` (default) or
+            `"channels_first"`. The ordering of the dimensions in the inputs.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)` while `"channels_first"`
+            corresponds to inputs with shape
+            `(batch, channels, height, width)`.
+        seed (Seed | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format,
+        or `(..., channels, height, width)`, in `"channels_first"` format.
+
+    Output shape:
+        Same as input shape. The output maintains the same number of channels
+        as the input, even for grayscale-converted images where all channels
+        will have the same value.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.RandomGrayscale`.
     """
     layer = upstream("keras.layers.RandomGrayscale", "3.8.0")(
         factor=factor, data_format=data_format, seed=seed, **kwargs
@@ -6305,7 +11165,39 @@ def layer_random_hue(
 ) -> Any:
     """Randomly adjusts the hue on given images.
 
-    Wraps `keras.layers.RandomHue`, added in Keras 3.8.0.
+    This layer will randomly increase/reduce the hue for the input RGB
+    images.
+
+    The image hue is adjusted by converting the image(s) to HSV and rotating the
+    hue channel (H) by delta. The image is then converted back to RGB.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): A single float or a tuple of two floats.
+            `factor` controls the extent to which the
+            image hue is impacted. `factor=0.0` makes this layer perform a
+            no-op operation, while a value of `1.0` performs the most aggressive
+            contrast adjustment available. If a tuple is used, a `factor` is
+            sampled between the two values for every image augmented. If a
+            single float is used, a value between `0.0` and the passed float is
+            sampled. In order to ensure the value is always the same, please
+            pass a tuple with two identical floats: `(0.5, 0.5)`.
+        value_range (float | Sequence[float]): the range of values the incoming images will have.
+            Represented as a two-number tuple written `[low, high]`. This is
+            typically either `[0, 1]` or `[0, 255]` depending on how your
+            preprocessing pipeline is set up.
+        data_format (DataFormat | None):
+        seed (Seed | None): Integer. Used to create a random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.RandomHue`.
     """
     layer = upstream("keras.layers.RandomHue", "3.8.0")(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
@@ -6358,7 +11250,37 @@ def layer_random_invert(
 ) -> Any:
     """Preprocessing layer for random inversion of image colors.
 
-    Wraps `keras.layers.RandomInvert`, added in Keras 3.9.0.
+    This layer randomly inverts the colors of input images with a specified
+    probability range. When applied, each image has a chance of having its
+    colors inverted, where the pixel values are transformed to their
+    complementary values. Images that are not selected for inversion
+    remain unchanged.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): A single float or a tuple of two floats.
+            `factor` controls the probability of inverting the image colors.
+            If a tuple is provided, the value is sampled between the two values
+            for each image, where `factor[0]` is the minimum and `factor[1]` is
+            the maximum probability. If a single float is provided, a value
+            between `0.0` and the provided float is sampled.
+            Defaults to `(0, 1)`.
+        value_range (float | Sequence[float]): a tuple or a list of two elements. The first value
+            represents the lower bound for values in passed images, the second
+            represents the upper bound. Images passed to the layer should have
+            values within `value_range`. Defaults to `(0, 255)`.
+        seed (Seed | None): Integer. Used to create a random seed.
+        data_format (DataFormat | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.9.0.
+    Wraps `keras.layers.RandomInvert`.
     """
     layer = upstream("keras.layers.RandomInvert", "3.9.0")(
         factor=factor, value_range=value_range, seed=seed, data_format=data_format, **kwargs
@@ -6419,7 +11341,41 @@ def layer_random_perspective(
 ) -> Any:
     """A preprocessing layer that applies random perspective transformations.
 
-    Wraps `keras.layers.RandomPerspective`, added in Keras 3.9.0.
+    This layer distorts the perspective of input images by shifting their
+    corner points, simulating a 3D-like transformation. The amount of distortion
+    is controlled by the `factor` and `scale` parameters.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): A float or a tuple of two floats.
+            Represents the probability of applying the perspective
+            transformation to each image in the batch.
+            - `factor=0.0` ensures no transformation is applied.
+            - `factor=1.0` means the transformation is always applied.
+            - If a tuple `(min, max)` is provided, a probability is randomly
+              sampled between `min` and `max` for each image.
+            - If a single float is given, the probability is sampled between
+              `0.0` and the provided float.
+            Default is 1.0.
+        scale (float | TensorLike): A float defining the relative amount of perspective shift.
+            Determines how much the image corners are displaced, affecting
+            the intensity of the perspective effect.
+        interpolation (str): Interpolation mode. Supported values: `"nearest"`,
+            `"bilinear"`.
+        fill_value (float | TensorLike): a float represents the value to be filled outside the
+            boundaries when `fill_mode="constant"`.
+        seed (Seed | None): Integer. Used to create a random seed.
+        data_format (DataFormat | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.9.0.
+    Wraps `keras.layers.RandomPerspective`.
     """
     layer = upstream("keras.layers.RandomPerspective", "3.9.0")(
         factor=factor,
@@ -6478,7 +11434,30 @@ def layer_random_posterization(
 ) -> Any:
     """Reduces the number of bits for each color channel.
 
-    Wraps `keras.layers.RandomPosterization`, added in Keras 3.8.0.
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): integer, the number of bits to keep for each channel. Must be a
+            value between 1-8.
+        value_range (float | Sequence[float]): a tuple or a list of two elements. The first value
+            represents the lower bound for values in passed images, the second
+            represents the upper bound. Images passed to the layer should have
+            values within `value_range`. Defaults to `(0, 255)`.
+        data_format (DataFormat | None):
+        seed (Seed | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    References:
+        - [AutoAugment: Learning Augmentation Policies from Data](https://arxiv.org/abs/1805.09501)
+        - [RandAugment: Practical automated data augmentation with a reduced search space](https://arxiv.org/abs/1909.13719)
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.RandomPosterization`.
     """
     layer = upstream("keras.layers.RandomPosterization", "3.8.0")(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
@@ -6539,7 +11518,77 @@ def layer_random_rotation(
 ) -> Any:
     """A preprocessing layer which randomly rotates images during training.
 
-    Wraps `keras.layers.RandomRotation`, added in Keras 3.0.0.
+    This layer will apply random rotations to each image, filling empty space
+    according to `fill_mode`.
+
+    By default, random rotations are only applied during training.
+    At inference time, the layer does nothing. If you need to apply random
+    rotations at inference time, pass `training=True` when calling the layer.
+
+    Input pixel values can be of any range (e.g. `[0., 1.)` or `[0, 255]`) and
+    of integer or floating point dtype.
+    By default, the layer will output floats.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): a float represented as fraction of 2 Pi, or a tuple of size 2
+            representing lower and upper bound for rotating clockwise and
+            counter-clockwise. A positive values means rotating
+            counter clock-wise,
+            while a negative value means clock-wise.
+            When represented as a single
+            float, this value is used for both the upper and lower bound.
+            For instance, `factor=(-0.2, 0.3)`
+            results in an output rotation by a random
+            amount in the range `[-20% * 360, 30% * 360]`.
+            `factor=0.2` results in an
+            output rotating by a random amount
+            in the range `[-20% * 360, 20% * 360]`.
+        fill_mode (str): Points outside the boundaries of the input are filled
+            according to the given mode
+            (one of `{"constant", "reflect", "wrap", "nearest"}`).
+            - *reflect*: `(d c b a | a b c d | d c b a)`
+                The input is extended by reflecting about
+                the edge of the last pixel.
+            - *constant*: `(k k k k | a b c d | k k k k)`
+                The input is extended by
+                filling all values beyond the edge with
+                the same constant value k = 0.
+            - *wrap*: `(a b c d | a b c d | a b c d)` The input is extended by
+                wrapping around to the opposite edge.
+            - *nearest*: `(a a a a | a b c d | d d d d)`
+                The input is extended by the nearest pixel.
+        interpolation (str): Interpolation mode. Supported values: `"nearest"`,
+            `"bilinear"`.
+        seed (Seed | None): Integer. Used to create a random seed.
+        fill_value (float | TensorLike): a float represents the value to be filled outside
+            the boundaries when `fill_mode="constant"`.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format
+
+    Output shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed, parameter-moved, parameter-removed).
+    Wraps `keras.layers.RandomRotation`.
     """
     layer = upstream("keras.layers.RandomRotation", "3.0.0")(
         factor=factor,
@@ -6598,7 +11647,37 @@ def layer_random_saturation(
 ) -> Any:
     """Randomly adjusts the saturation on given images.
 
-    Wraps `keras.layers.RandomSaturation`, added in Keras 3.8.0.
+    This layer will randomly increase/reduce the saturation for the input RGB
+    images.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): A tuple of two floats or a single float.
+            `factor` controls the extent to which the image saturation
+            is impacted. `factor=0.5` makes this layer perform a no-op
+            operation. `factor=0.0` makes the image fully grayscale.
+            `factor=1.0` makes the image fully saturated. Values should
+            be between `0.0` and `1.0`. If a tuple is used, a `factor`
+            is sampled between the two values for every image augmented.
+            If a single float is used, a value between `0.0` and the passed
+            float is sampled. To ensure the value is always the same,
+            pass a tuple with two identical floats: `(0.5, 0.5)`.
+        value_range (float | Sequence[float]): the range of values the incoming images will have.
+            Represented as a two-number tuple written `[low, high]`. This is
+            typically either `[0, 1]` or `[0, 255]` depending on how your
+            preprocessing pipeline is set up.
+        data_format (DataFormat | None):
+        seed (Seed | None): Integer. Used to create a random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.RandomSaturation`.
     """
     layer = upstream("keras.layers.RandomSaturation", "3.8.0")(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
@@ -6651,7 +11730,38 @@ def layer_random_sharpness(
 ) -> Any:
     """Randomly performs the sharpness operation on given images.
 
-    Wraps `keras.layers.RandomSharpness`, added in Keras 3.8.0.
+    The sharpness operation first performs a blur, then blends between the
+    original image and the processed image. This operation adjusts the clarity
+    of the edges in an image, ranging from blurred to enhanced sharpness.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        factor (float | Sequence[float] | TensorLike): A tuple of two floats or a single float.
+            `factor` controls the extent to which the image sharpness
+            is impacted. `factor=0.0` results in a fully blurred image,
+            `factor=0.5` applies no operation (preserving the original image),
+            and `factor=1.0` enhances the sharpness beyond the original. Values
+            should be between `0.0` and `1.0`. If a tuple is used, a `factor`
+            is sampled between the two values for every image augmented.
+            If a single float is used, a value between `0.0` and the passed
+            float is sampled. To ensure the value is always the same,
+            pass a tuple with two identical floats: `(0.5, 0.5)`.
+        value_range (float | Sequence[float]): the range of values the incoming images will have.
+            Represented as a two-number tuple written `[low, high]`. This is
+            typically either `[0, 1]` or `[0, 255]` depending on how your
+            preprocessing pipeline is set up.
+        data_format (DataFormat | None):
+        seed (Seed | None): Integer. Used to create a random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.RandomSharpness`.
     """
     layer = upstream("keras.layers.RandomSharpness", "3.8.0")(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
@@ -6714,9 +11824,61 @@ def layer_random_shear(
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> Any:
-    """A preprocessing layer that randomly applies shear transformations to     images.
+    """A preprocessing layer that randomly applies shear transformations to images.
 
-    Wraps `keras.layers.RandomShear`, added in Keras 3.8.0.
+    This layer shears the input images along the x-axis and/or y-axis by a
+    randomly selected factor within the specified range. The shear
+    transformation is applied to each image independently in a batch. Empty
+    regions created during the transformation are filled according to the
+    `fill_mode` and `fill_value` parameters.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        x_factor (float | TensorLike): A tuple of two floats. For each augmented image, a value
+            is sampled from the provided range. If a float is passed, the
+            range is interpreted as `(0, x_factor)`. Values represent a
+            percentage of the image to shear over. For example, 0.3 shears
+            pixels up to 30% of the way across the image. All provided values
+            should be positive.
+        y_factor (float | TensorLike): A tuple of two floats. For each augmented image, a value
+            is sampled from the provided range. If a float is passed, the
+            range is interpreted as `(0, y_factor)`. Values represent a
+            percentage of the image to shear over. For example, 0.3 shears
+            pixels up to 30% of the way across the image. All provided values
+            should be positive.
+        interpolation (str): Interpolation mode. Supported values: `"nearest"`,
+            `"bilinear"`.
+        fill_mode (str): Points outside the boundaries of the input are filled
+            according to the given mode. Available methods are `"constant"`,
+            `"nearest"`, `"wrap"` and `"reflect"`. Defaults to `"constant"`.
+            - `"reflect"`: `(d c b a | a b c d | d c b a)`
+                The input is extended by reflecting about the edge of the
+                last pixel.
+            - `"constant"`: `(k k k k | a b c d | k k k k)`
+                The input is extended by filling all values beyond the edge
+                with the same constant value `k` specified by `fill_value`.
+            - `"wrap"`: `(a b c d | a b c d | a b c d)`
+                The input is extended by wrapping around to the opposite edge.
+            - `"nearest"`: `(a a a a | a b c d | d d d d)`
+                The input is extended by the nearest pixel.
+            Note that when using torch backend, `"reflect"` is redirected to
+            `"mirror"` `(c d c b | a b c d | c b a b)` because torch does
+            not support `"reflect"`.
+            Note that torch backend does not support `"wrap"`.
+        fill_value (float | TensorLike): A float representing the value to be filled outside the
+            boundaries when `fill_mode="constant"`.
+        data_format (DataFormat | None):
+        seed (Seed | None): Integer. Used to create a random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.layers.RandomShear`.
     """
     layer = upstream("keras.layers.RandomShear", "3.8.0")(
         x_factor=x_factor,
@@ -6788,7 +11950,84 @@ def layer_random_translation(
 ) -> Any:
     """A preprocessing layer which randomly translates images during training.
 
-    Wraps `keras.layers.RandomTranslation`, added in Keras 3.0.0.
+    This layer will apply random translations to each image during training,
+    filling empty space according to `fill_mode`.
+
+    Input pixel values can be of any range (e.g. `[0., 1.)` or `[0, 255]`) and
+    of integer or floating point dtype. By default, the layer will output
+    floats.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        height_factor (Any): a float represented as fraction of value, or a tuple of
+            size 2 representing lower and upper bound for shifting vertically. A
+            negative value means shifting image up, while a positive value means
+            shifting image down. When represented as a single positive float,
+            this value is used for both the upper and lower bound. For instance,
+            `height_factor=(-0.2, 0.3)` results in an output shifted by a random
+            amount in the range `[-20%, +30%]`. `height_factor=0.2` results in
+            an output height shifted by a random amount in the range
+            `[-20%, +20%]`.
+        width_factor (Any): a float represented as fraction of value, or a tuple of
+            size 2 representing lower and upper bound for shifting horizontally.
+            A negative value means shifting image left, while a positive value
+            means shifting image right. When represented as a single positive
+            float, this value is used for both the upper and lower bound. For
+            instance, `width_factor=(-0.2, 0.3)` results in an output shifted
+            left by 20%, and shifted right by 30%. `width_factor=0.2` results
+            in an output height shifted left or right by 20%.
+        fill_mode (str): Points outside the boundaries of the input are filled
+            according to the given mode. Available methods are `"constant"`,
+            `"nearest"`, `"wrap"` and `"reflect"`. Defaults to `"constant"`.
+            - `"reflect"`: `(d c b a | a b c d | d c b a)`
+                The input is extended by reflecting about the edge of the last
+                pixel.
+            - `"constant"`: `(k k k k | a b c d | k k k k)`
+                The input is extended by filling all values beyond
+                the edge with the same constant value k specified by
+                `fill_value`.
+            - `"wrap"`: `(a b c d | a b c d | a b c d)`
+                The input is extended by wrapping around to the opposite edge.
+            - `"nearest"`: `(a a a a | a b c d | d d d d)`
+                The input is extended by the nearest pixel.
+            Note that when using torch backend, `"reflect"` is redirected to
+            `"mirror"` `(c d c b | a b c d | c b a b)` because torch does not
+            support `"reflect"`.
+            Note that torch backend does not support `"wrap"`.
+        interpolation (str): Interpolation mode. Supported values: `"nearest"`,
+            `"bilinear"`.
+        seed (Seed | None): Integer. Used to create a random seed.
+        fill_value (float | TensorLike): a float represents the value to be filled outside the
+            boundaries when `fill_mode="constant"`.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format,
+        or `(..., channels, height, width)`, in `"channels_first"` format.
+
+    Output shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., target_height, target_width, channels)`,
+        or `(..., channels, target_height, target_width)`,
+        in `"channels_first"` format.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
+    Wraps `keras.layers.RandomTranslation`.
     """
     layer = upstream("keras.layers.RandomTranslation", "3.0.0")(
         height_factor=height_factor,
@@ -6860,7 +12099,84 @@ def layer_random_zoom(
 ) -> Any:
     """A preprocessing layer which randomly zooms images during training.
 
-    Wraps `keras.layers.RandomZoom`, added in Keras 3.0.0.
+    This layer will randomly zoom in or out on each axis of an image
+    independently, filling empty space according to `fill_mode`.
+
+    Input pixel values can be of any range (e.g. `[0., 1.)` or `[0, 255]`) and
+    of integer or floating point dtype.
+    By default, the layer will output floats.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        height_factor (Any): a float represented as fraction of value, or a tuple of
+            size 2 representing lower and upper bound for zooming vertically.
+            When represented as a single float, this value is used for both the
+            upper and lower bound. A positive value means zooming out, while a
+            negative value means zooming in. For instance,
+            `height_factor=(0.2, 0.3)` result in an output zoomed out by a
+            random amount in the range `[+20%, +30%]`.
+            `height_factor=(-0.3, -0.2)` result in an output zoomed in by a
+            random amount in the range `[+20%, +30%]`.
+        width_factor (Any | None): a float represented as fraction of value, or a tuple of
+            size 2 representing lower and upper bound for zooming horizontally.
+            When represented as a single float, this value is used for both the
+            upper and lower bound. For instance, `width_factor=(0.2, 0.3)`
+            result in an output zooming out between 20% to 30%.
+            `width_factor=(-0.3, -0.2)` result in an output zooming in between
+            20% to 30%. `None` means i.e., zooming vertical and horizontal
+            directions by preserving the aspect ratio. Defaults to `None`.
+        fill_mode (str): Points outside the boundaries of the input are filled
+            according to the given mode. Available methods are `"constant"`,
+            `"nearest"`, `"wrap"` and `"reflect"`. Defaults to `"reflect"`.
+            - `"reflect"`: `(d c b a | a b c d | d c b a)`
+                The input is extended by reflecting about the edge of the last
+                pixel.
+            - `"constant"`: `(k k k k | a b c d | k k k k)`
+                The input is extended by filling all values beyond
+                the edge with the same constant value k specified by
+                `fill_value`.
+            - `"wrap"`: `(a b c d | a b c d | a b c d)`
+                The input is extended by wrapping around to the opposite edge.
+            - `"nearest"`: `(a a a a | a b c d | d d d d)`
+                The input is extended by the nearest pixel.
+            Note that when using torch backend, `"reflect"` is redirected to
+            `"mirror"` `(c d c b | a b c d | c b a b)` because torch does not
+            support `"reflect"`.
+            Note that torch backend does not support `"wrap"`.
+        interpolation (str): Interpolation mode. Supported values: `"nearest"`,
+            `"bilinear"`.
+        seed (Seed | None): Integer. Used to create a random seed.
+        fill_value (float | TensorLike): a float that represents the value to be filled outside
+            the boundaries when `fill_mode="constant"`.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format,
+        or `(..., channels, height, width)`, in `"channels_first"` format.
+
+    Output shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., target_height, target_width, channels)`,
+        or `(..., channels, target_height, target_width)`,
+        in `"channels_first"` format.
+
+    Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
+    Wraps `keras.layers.RandomZoom`.
     """
     layer = upstream("keras.layers.RandomZoom", "3.0.0")(
         height_factor=height_factor,
@@ -6888,7 +12204,22 @@ def layer_repeat_vector(object: Any, /, *, n: Any, **kwargs: Any) -> Any: ...
 def layer_repeat_vector(object: Any = None, /, *, n: Any, **kwargs: Any) -> Any:
     """Repeats the input n times.
 
-    Wraps `keras.layers.RepeatVector`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        n (Any): Integer, repetition factor.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        2D tensor with shape `(batch_size, features)`.
+
+    Output shape:
+        3D tensor with shape `(batch_size, n, features)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.RepeatVector`.
     """
     layer = upstream("keras.layers.RepeatVector", "3.0.0")(n=n, **kwargs)
     return compose_layer(object, layer)
@@ -6911,7 +12242,35 @@ def layer_rescaling(
 ) -> Any:
     """A preprocessing layer which rescales input values to a new range.
 
-    Wraps `keras.layers.Rescaling`, added in Keras 3.0.0.
+    This layer rescales every value of an input (often an image) by multiplying
+    by `scale` and adding `offset`.
+
+    For instance:
+
+    1. To rescale an input in the `[0, 255]` range
+    to be in the `[0, 1]` range, you would pass `scale=1./255`.
+
+    2. To rescale an input in the `[0, 255]` range to be in the `[-1, 1]` range,
+    you would pass `scale=1./127.5, offset=-1`.
+
+    The rescaling is applied both during training and inference. Inputs can be
+    of integer or floating point dtype, and by default the layer will output
+    floats.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        scale (Any): Float, the scale to apply to the inputs.
+        offset (float | TensorLike): Float, the offset to apply to the inputs.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0. Changed in 3.12.0 (bases-changed).
+    Wraps `keras.layers.Rescaling`.
     """
     layer = upstream("keras.layers.Rescaling", "3.0.0")(scale=scale, offset=offset, **kwargs)
     return compose_layer(object, layer)
@@ -6930,7 +12289,25 @@ def layer_reshape(object: Any, /, *, target_shape: ShapeLike, **kwargs: Any) -> 
 def layer_reshape(object: Any = None, /, *, target_shape: ShapeLike, **kwargs: Any) -> Any:
     """Layer that reshapes inputs into the given shape.
 
-    Wraps `keras.layers.Reshape`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        target_shape (ShapeLike): Target shape. Tuple of integers, does not include the
+            samples dimension (batch size). One element of the `target_shape`
+            can be -1 in which case the missing value is inferred from the
+            size of the array and remaining dimensions.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        Arbitrary, but required to be compatible with `target_shape`.
+
+    Output shape:
+        `(batch_size, *target_shape)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Reshape`.
     """
     layer = upstream("keras.layers.Reshape", "3.0.0")(target_shape=target_shape, **kwargs)
     return compose_layer(object, layer)
@@ -7001,7 +12378,64 @@ def layer_resizing(
 ) -> Any:
     """A preprocessing layer which resizes images.
 
-    Wraps `keras.layers.Resizing`, added in Keras 3.0.0.
+    This layer resizes an image input to a target height and width. The input
+    should be a 4D (batched) or 3D (unbatched) tensor in `"channels_last"`
+    format. Input pixel values can be of any range
+    (e.g. `[0., 1.)` or `[0, 255]`).
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        height (int): Integer, the height of the output shape.
+        width (int): Integer, the width of the output shape.
+        interpolation (str): String, the interpolation method.
+            Supports `"bilinear"`, `"nearest"`, `"bicubic"`,
+            `"lanczos3"`, `"lanczos5"`. Defaults to `"bilinear"`.
+        crop_to_aspect_ratio (bool): If `True`, resize the images without aspect
+            ratio distortion. When the original aspect ratio differs
+            from the target aspect ratio, the output image will be
+            cropped so as to return the
+            largest possible window in the image (of size `(height, width)`)
+            that matches the target aspect ratio. By default
+            (`crop_to_aspect_ratio=False`), aspect ratio may not be preserved.
+        pad_to_aspect_ratio (bool): If `True`, pad the images without aspect
+            ratio distortion. When the original aspect ratio differs
+            from the target aspect ratio, the output image will be
+            evenly padded on the short side.
+        fill_mode (str): When using `pad_to_aspect_ratio=True`, padded areas
+            are filled according to the given mode. Only `"constant"` is
+            supported at this time
+            (fill with constant value, equal to `fill_value`).
+        fill_value (float | TensorLike): Float. Padding value to use when `pad_to_aspect_ratio=True`.
+        antialias (bool):
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json`. If you never set it, then it will be
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., height, width, channels)`, in `"channels_last"` format,
+        or `(..., channels, height, width)`, in `"channels_first"` format.
+
+    Output shape:
+        3D (unbatched) or 4D (batched) tensor with shape:
+        `(..., target_height, target_width, channels)`,
+        or `(..., channels, target_height, target_width)`,
+        in `"channels_first"` format.
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.6.0 (bases-changed); 3.9.0 (parameter-added, parameter-moved).
+    Wraps `keras.layers.Resizing`.
     """
     layer = upstream("keras.layers.Resizing", "3.0.0")(
         height=height,
@@ -7083,7 +12517,56 @@ def layer_reversible_embedding(
 ) -> Any:
     """An embedding layer which can project backwards to the input dim.
 
-    Wraps `keras.layers.ReversibleEmbedding`, added in Keras 3.12.0.
+    This layer is an extension of `keras.layers.Embedding` for language models.
+    This layer can be called "in reverse" with `reverse=True`, in which case the
+    layer will linearly project from `output_dim` back to `input_dim`.
+
+    By default, the reverse projection will use the transpose of the
+    `embeddings` weights to project to `input_dim` (weights are "tied"). If
+    `tie_weights=False`, the model will use a separate, trainable variable for
+    reverse projection.
+
+    This layer has no bias terms.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        input_dim (int): Integer. Size of the vocabulary,
+            i.e. maximum integer index + 1.
+        output_dim (int): Integer. Dimension of the dense embedding.
+        tie_weights (bool): Boolean, whether or not the matrix for embedding and
+            the matrix for the `reverse` projection should share the same
+            weights.
+        embeddings_initializer (InitializerLike): Initializer for the `embeddings`
+            matrix (see `keras.initializers`).
+        embeddings_regularizer (RegularizerLike | None): Regularizer function applied to
+            the `embeddings` matrix (see `keras.regularizers`).
+        embeddings_constraint (ConstraintLike | None): Constraint function applied to
+            the `embeddings` matrix (see `keras.constraints`).
+        mask_zero (bool): Boolean, whether or not the input value 0 is a special
+            "padding" value that should be masked out.
+        reverse_dtype (Any | None): The dtype for the reverse projection computation.
+            Defaults to the `compute_dtype` of the layer.
+        logit_soft_cap (Any | None): If `logit_soft_cap` is set and `reverse=True`, the
+            output logits will be scaled by
+            `tanh(logits / logit_soft_cap) * logit_soft_cap`. This narrows the
+            range of output logits and can improve training.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: The tensor inputs to the layer.
+        reverse: Boolean. If `True` the layer will perform a linear projection
+        from `output_dim` to `input_dim`, instead of a normal embedding
+        call. Default to `False`.
+
+    References:
+        - [Vaswani et al., 2017](https://arxiv.org/abs/1706.03762)
+        - [Press and Wolf, 2016](https://arxiv.org/abs/1608.05859)
+
+    Added in Keras 3.12.0.
+    Wraps `keras.layers.ReversibleEmbedding`.
     """
     layer = upstream("keras.layers.ReversibleEmbedding", "3.12.0")(
         input_dim=input_dim,
@@ -7137,7 +12620,47 @@ def layer_rms_normalization(
 ) -> Any:
     """Root Mean Square (RMS) Normalization layer.
 
-    Wraps `keras.layers.RMSNormalization`, added in Keras 3.9.0.
+    This layer normalizes the input tensor based on its RMS value.
+
+    The Keras layer performs the operation as described in
+    [Root Mean Square Layer Normalization](https://arxiv.org/pdf/1910.07467)
+    by Biao Zhang et al.
+
+
+    If `scale` is enabled, the layer will scale the normalized outputs via
+    a learnable scaling factor.
+
+    So, with scaling enabled, the normalization equations
+    are as follows:
+
+    Let the intermediate activations for a mini-batch to be the `inputs`.
+
+    ```python
+    rms_normalization(x) = x * rsqrt(mean(square(x))) * scale
+    ```
+
+    For example:
+
+    >>> layer = keras.layers.RMSNormalization()
+    >>> layer.build([5, 20, 30, 10])
+    >>> print(layer.scale.shape)
+    (10,)
+    >>> layer(np.random.rand(1, 10)).numpy()
+    array([[0.35098287, 1.0495652 , 1.4645109 , 1.2944688 , 0.31124955,
+            1.2768592 , 1.184331  , 0.17474432, 0.49955517, 1.2428929 ]],
+        dtype=float32)
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        axis (Axis): int. The axis on which to perform the normalization.
+        epsilon (float | Sequence[float] | TensorLike): float. A small number to add to avoid division by zero.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.9.0.
+    Wraps `keras.layers.RMSNormalization`.
     """
     layer = upstream("keras.layers.RMSNormalization", "3.9.0")(axis=axis, epsilon=epsilon, **kwargs)
     return compose_layer(object, layer)
@@ -7200,7 +12723,125 @@ def layer_rnn(
 ) -> Any:
     """Base class for recurrent layers.
 
-    Wraps `keras.layers.RNN`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        cell (Any): A RNN cell instance or a list of RNN cell instances.
+            A RNN cell is a class that has:
+            - A `call(input_at_t, states_at_t)` method, returning
+            `(output_at_t, states_at_t_plus_1)`. The call method of the
+            cell can also take the optional argument `constants`, see
+            section "Note on passing external constants" below.
+            - A `state_size` attribute. This can be a single integer
+            (single state) in which case it is the size of the recurrent
+            state. This can also be a list/tuple of integers
+            (one size per state).
+            - A `output_size` attribute, a single integer.
+            - A `get_initial_state(batch_size=None)`
+            method that creates a tensor meant to be fed to `call()` as the
+            initial state, if the user didn't specify any initial state
+            via other means. The returned initial state should have
+            shape `(batch_size, cell.state_size)`.
+            The cell might choose to create a tensor full of zeros,
+            or other values based on the cell's implementation.
+            `inputs` is the input tensor to the RNN layer, with shape
+            `(batch_size, timesteps, features)`.
+            If this method is not implemented
+            by the cell, the RNN layer will create a zero filled tensor
+            with shape `(batch_size, cell.state_size)`.
+            In the case that `cell` is a list of RNN cell instances, the cells
+            will be stacked on top of each other in the RNN, resulting in an
+            efficient stacked RNN.
+        return_sequences (bool): Boolean (default `False`). Whether to return the last
+            output in the output sequence, or the full sequence.
+        return_state (bool): Boolean (default `False`).
+            Whether to return the last state in addition to the output.
+        go_backwards (bool): Boolean (default `False`).
+            If `True`, process the input sequence backwards and return the
+            reversed sequence.
+        stateful (bool): Boolean (default `False`). If True, the last state
+            for each sample at index `i` in a batch will be used as initial
+            state for the sample of index `i` in the following batch.
+        unroll (bool): Boolean (default `False`).
+            If True, the network will be unrolled, else a symbolic loop will be
+            used. Unrolling can speed-up a RNN, although it tends to be more
+            memory-intensive. Unrolling is only suitable for short sequences.
+        zero_output_for_mask (bool): Boolean (default `False`).
+            Whether the output should use zeros for the masked timesteps.
+            Note that this field is only used when `return_sequences`
+            is `True` and `mask` is provided.
+            It can useful if you want to reuse the raw output sequence of
+            the RNN without interference from the masked timesteps, e.g.,
+            merging bidirectional RNNs.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        sequences: A 3-D tensor with shape `(batch_size, timesteps, features)`.
+        initial_state: List of initial state tensors to be passed to the first
+        call of the cell.
+        mask: Binary tensor of shape `[batch_size, timesteps]`
+        indicating whether a given timestep should be masked.
+        An individual `True` entry indicates that the corresponding
+        timestep should be utilized, while a `False` entry indicates
+        that the corresponding timestep should be ignored.
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode. This argument is passed
+        to the cell when calling it.
+        This is for use with cells that use dropout.
+
+    Output shape:
+        - If `return_state`: a list of tensors. The first tensor is
+        the output. The remaining tensors are the last states,
+        each with shape `(batch_size, state_size)`, where `state_size` could
+        be a high dimension tensor shape.
+        - If `return_sequences`: 3D tensor with shape
+        `(batch_size, timesteps, output_size)`.
+
+        Masking:
+
+        This layer supports masking for input data with a variable number
+        of timesteps. To introduce masks to your data,
+        use a `keras.layers.Embedding` layer with the `mask_zero` parameter
+        set to `True`.
+
+        Note on using statefulness in RNNs:
+
+        You can set RNN layers to be 'stateful', which means that the states
+        computed for the samples in one batch will be reused as initial states
+        for the samples in the next batch. This assumes a one-to-one mapping
+        between samples in different successive batches.
+
+        To enable statefulness:
+
+        - Specify `stateful=True` in the layer constructor.
+        - Specify a fixed batch size for your model, by passing
+            `batch_size=...` to the `Input` layer(s) of your model.
+            Remember to also specify the same `batch_size=...` when
+            calling `fit()`, or otherwise use a generator-like
+            data source like a `keras.utils.PyDataset` or a
+            `tf.data.Dataset`.
+        - Specify `shuffle=False` when calling `fit()`, since your
+            batches are expected to be temporally ordered.
+
+        To reset the states of your model, call `.reset_state()` on either
+        a specific layer, or on your entire model.
+
+        Note on specifying the initial state of RNNs:
+
+        You can specify the initial state of RNN layers symbolically by
+        calling them with the keyword argument `initial_state`. The value of
+        `initial_state` should be a tensor or list of tensors representing
+        the initial state of the RNN layer.
+
+        You can specify the initial state of RNN layers numerically by
+        calling `reset_state()` with the keyword argument `states`. The value of
+        `states` should be a numpy array or list of numpy arrays representing
+        the initial state of the RNN layer.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.RNN`.
     """
     layer = upstream("keras.layers.RNN", "3.0.0")(
         cell=cell,
@@ -7320,7 +12961,83 @@ def layer_separable_conv_1d(
 ) -> Any:
     """1D separable convolution layer.
 
-    Wraps `keras.layers.SeparableConv1D`, added in Keras 3.0.0.
+    This layer performs a depthwise convolution that acts separately on
+    channels, followed by a pointwise convolution that mixes channels.
+    If `use_bias` is True and a bias initializer is provided,
+    it adds a bias vector to the output. It then optionally applies an
+    activation function to produce the final output.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimensionality of the output space (i.e. the number
+            of filters in the pointwise convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 1 integers, specifying the size of the
+            depthwise convolution window.
+        strides (IntOrTuple): int or tuple/list of 1 integers, specifying the stride length
+            of the depthwise convolution. If only one int is specified, the same
+            stride size will be used for all dimensions. `strides > 1` is
+            incompatible with `dilation_rate > 1`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input. When `padding="same"` and
+            `strides=1`, the output has the same size as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, steps, features)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, features, steps)`. It defaults to the `image_data_format`
+            value found in your Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        dilation_rate (IntOrTuple): int or tuple/list of 1 integers, specifying the dilation
+            rate to use for dilated convolution. If only one int is specified,
+            the same dilation rate will be used for all dimensions.
+        depth_multiplier (int): The number of depthwise convolution output channels
+            for each input channel. The total number of depthwise convolution
+            output channels will be equal to `input_channel * depth_multiplier`.
+        activation (ActivationLike | None): Activation function. If `None`, no activation is applied.
+        use_bias (bool): bool, if `True`, bias will be added to the output.
+        depthwise_initializer (InitializerLike): An initializer for the depthwise convolution
+            kernel. If None, then the default initializer (`"glorot_uniform"`)
+            will be used.
+        pointwise_initializer (InitializerLike): An initializer for the pointwise convolution
+            kernel. If None, then the default initializer (`"glorot_uniform"`)
+            will be used.
+        bias_initializer (InitializerLike): An initializer for the bias vector. If None, the
+            default initializer ('"zeros"') will be used.
+        depthwise_regularizer (RegularizerLike | None): Optional regularizer for the depthwise
+            convolution kernel.
+        pointwise_regularizer (RegularizerLike | None): Optional regularizer for the pointwise
+            convolution kernel.
+        bias_regularizer (RegularizerLike | None): Optional regularizer for the bias vector.
+        activity_regularizer (RegularizerLike | None): Optional regularizer function for the output.
+        depthwise_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            depthwise kernel after being updated by an `Optimizer` (e.g. used
+            for norm constraints or value constraints for layer weights). The
+            function must take as input the unprojected variable and must return
+            the projected variable (which must have the same shape).
+        pointwise_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            pointwise kernel after being updated by an `Optimizer`.
+        bias_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            bias after being updated by an `Optimizer`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            A 3D tensor with shape: `(batch_shape, steps, channels)`
+        - If `data_format="channels_first"`:
+            A 3D tensor with shape: `(batch_shape, channels, steps)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            A 3D tensor with shape: `(batch_shape, new_steps, filters)`
+        - If `data_format="channels_first"`:
+            A 3D tensor with shape: `(batch_shape, filters, new_steps)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.SeparableConv1D`.
     """
     layer = upstream("keras.layers.SeparableConv1D", "3.0.0")(
         filters=filters,
@@ -7452,7 +13169,84 @@ def layer_separable_conv_2d(
 ) -> Any:
     """2D separable convolution layer.
 
-    Wraps `keras.layers.SeparableConv2D`, added in Keras 3.0.0.
+    This layer performs a depthwise convolution that acts separately on
+    channels, followed by a pointwise convolution that mixes channels.
+    If `use_bias` is True and a bias initializer is provided,
+    it adds a bias vector to the output. It then optionally applies an
+    activation function to produce the final output.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filters (int): int, the dimensionality of the output space (i.e. the number
+            of filters in the pointwise convolution).
+        kernel_size (IntOrTuple): int or tuple/list of 2 integers, specifying the size of the
+            depthwise convolution window.
+        strides (IntOrTuple): int or tuple/list of 2 integers, specifying the stride length
+            of the depthwise convolution. If only one int is specified, the same
+            stride size will be used for all dimensions. `strides > 1` is
+            incompatible with `dilation_rate > 1`.
+        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+            `"valid"` means no padding. `"same"` results in padding evenly to
+            the left/right or up/down of the input. When `padding="same"` and
+            `strides=1`, the output has the same size as the input.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, width)`. It defaults to the
+            `image_data_format` value found in your Keras config file
+            at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        dilation_rate (IntOrTuple): int or tuple/list of 2 integers, specifying the dilation
+            rate to use for dilated convolution. If only one int is specified,
+            the same dilation rate will be used for all dimensions.
+        depth_multiplier (int): The number of depthwise convolution output channels
+            for each input channel. The total number of depthwise convolution
+            output channels will be equal to `input_channel * depth_multiplier`.
+        activation (ActivationLike | None): Activation function. If `None`, no activation is applied.
+        use_bias (bool): bool, if `True`, bias will be added to the output.
+        depthwise_initializer (InitializerLike): An initializer for the depthwise convolution
+            kernel. If None, then the default initializer (`"glorot_uniform"`)
+            will be used.
+        pointwise_initializer (InitializerLike): An initializer for the pointwise convolution
+            kernel. If None, then the default initializer (`"glorot_uniform"`)
+            will be used.
+        bias_initializer (InitializerLike): An initializer for the bias vector. If None, the
+            default initializer ('"zeros"') will be used.
+        depthwise_regularizer (RegularizerLike | None): Optional regularizer for the depthwise
+            convolution kernel.
+        pointwise_regularizer (RegularizerLike | None): Optional regularizer for the pointwise
+            convolution kernel.
+        bias_regularizer (RegularizerLike | None): Optional regularizer for the bias vector.
+        activity_regularizer (RegularizerLike | None): Optional regularizer function for the output.
+        depthwise_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            depthwise kernel after being updated by an `Optimizer` (e.g. used
+            for norm constraints or value constraints for layer weights). The
+            function must take as input the unprojected variable and must return
+            the projected variable (which must have the same shape).
+        pointwise_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            pointwise kernel after being updated by an `Optimizer`.
+        bias_constraint (ConstraintLike | None): Optional projection function to be applied to the
+            bias after being updated by an `Optimizer`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        - If `data_format="channels_last"`:
+            A 4D tensor with shape: `(batch_size, height, width, channels)`
+        - If `data_format="channels_first"`:
+            A 4D tensor with shape: `(batch_size, channels, height, width)`
+
+    Output shape:
+        - If `data_format="channels_last"`:
+            A 4D tensor with shape: `(batch_size, new_height, new_width, filters)`
+        - If `data_format="channels_first"`:
+            A 4D tensor with shape: `(batch_size, filters, new_height, new_width)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.SeparableConv2D`.
     """
     layer = upstream("keras.layers.SeparableConv2D", "3.0.0")(
         filters=filters,
@@ -7482,7 +13276,14 @@ def layer_separable_conv_2d(
 def layer_serialize(layer: keras.Layer) -> Any:
     """Returns the layer configuration as a Python dict.
 
-    Wraps `keras.layers.serialize`, added in Keras 3.0.0.
+    Args:
+        layer (keras.Layer): A `keras.layers.Layer` instance to serialize.
+
+    Returns:
+        Python dict which contains the configuration of the layer.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.serialize`.
     """
     return _layer_serialize(layer)
 
@@ -7603,7 +13404,80 @@ def layer_simple_rnn(
 ) -> Any:
     """Fully-connected RNN where the output is to be fed back as the new input.
 
-    Wraps `keras.layers.SimpleRNN`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        units (int): Positive integer, dimensionality of the output space.
+        activation (ActivationLike): Activation function to use.
+            Default: hyperbolic tangent (`tanh`).
+            If you pass None, no activation is applied
+            (ie. "linear" activation: `a(x) = x`).
+        use_bias (bool): Boolean, (default `True`), whether the layer uses
+            a bias vector.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
+            used for the linear transformation of the inputs. Default:
+            `"glorot_uniform"`.
+        recurrent_initializer (InitializerLike): Initializer for the `recurrent_kernel`
+            weights matrix, used for the linear transformation of the recurrent
+            state.  Default: `"orthogonal"`.
+        bias_initializer (InitializerLike): Initializer for the bias vector. Default: `"zeros"`.
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_regularizer (RegularizerLike | None): Regularizer function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+            Default: `None`.
+        activity_regularizer (RegularizerLike | None): Regularizer function applied to the output of the
+            layer (its "activation"). Default: `None`.
+        kernel_constraint (ConstraintLike | None): Constraint function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_constraint (ConstraintLike | None): Constraint function applied to the
+            `recurrent_kernel` weights matrix.  Default: `None`.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+            Default: `None`.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1.
+            Fraction of the units to drop for the linear transformation
+            of the inputs. Default: 0.
+        recurrent_dropout (float | Sequence[float] | TensorLike): Float between 0 and 1.
+            Fraction of the units to drop for the linear transformation of the
+            recurrent state. Default: 0.
+        return_sequences (bool): Boolean. Whether to return the last output
+            in the output sequence, or the full sequence. Default: `False`.
+        return_state (bool): Boolean. Whether to return the last state
+            in addition to the output. Default: `False`.
+        go_backwards (bool): Boolean (default: `False`).
+            If `True`, process the input sequence backwards and return the
+            reversed sequence.
+        stateful (bool): Boolean (default: `False`). If `True`, the last state
+            for each sample at index i in a batch will be used as the
+            initial state for the sample of index i in the following batch.
+        unroll (bool): Boolean (default: `False`).
+            If `True`, the network will be unrolled,
+            else a symbolic loop will be used.
+            Unrolling can speed-up an RNN,
+            although it tends to be more memory-intensive.
+            Unrolling is only suitable for short sequences.
+        seed (Seed | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        sequence: A 3D tensor, with shape `[batch, timesteps, feature]`.
+        mask: Binary tensor of shape `[batch, timesteps]` indicating whether
+        a given timestep should be masked. An individual `True` entry
+        indicates that the corresponding timestep should be utilized,
+        while a `False` entry indicates that the corresponding timestep
+        should be ignored.
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode.
+        This argument is passed to the cell when calling it.
+        This is only relevant if `dropout` or `recurrent_dropout` is used.
+        initial_state: List of initial state tensors to be passed to the first
+        call of the cell.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.SimpleRNN`.
     """
     layer = upstream("keras.layers.SimpleRNN", "3.0.0")(
         units=units,
@@ -7677,7 +13551,41 @@ def layer_solarization(
 ) -> Any:
     """Applies `(max_value - pixel + min_value)` for each pixel in the image.
 
-    Wraps `keras.layers.Solarization`, added in Keras 3.6.0.
+    When created without `threshold` parameter, the layer performs solarization
+    to all values. When created with specified `threshold` the layer only
+    augments pixels that are above the `threshold` value.
+
+    **Note:** This layer is safe to use inside a `tf.data` or `grain` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        addition_factor (float | TensorLike): (Optional)  A tuple of two floats or a single float,
+            between 0 and 1.
+            For each augmented image a value is
+            sampled from the provided range. If a float is passed, the range is
+            interpreted as `(0, addition_factor)`. If specified, this value
+            (times the value range of input images, e.g. 255), is
+            added to each pixel before solarization and thresholding.
+            Defaults to 0.0.
+        threshold_factor (float | TensorLike): (Optional)  A tuple of two floats or a single float.
+            For each augmented image a value is
+            sampled from the provided range. If a float is passed, the range is
+            interpreted as `(0, threshold_factor)`. If specified, only pixel
+            values above this threshold will be solarized.
+        value_range (float | Sequence[float]): a tuple or a list of two elements. The first value
+            represents the lower bound for values in input images, the second
+            represents the upper bound. Images passed to the layer should have
+            values within `value_range`. Typical values to pass
+            are `(0, 255)` (RGB image) or `(0., 1.)` (scaled image).
+        seed (Seed | None): Integer. Used to create a random seed.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.layers.Solarization`.
     """
     layer = upstream("keras.layers.Solarization", "3.6.0")(
         addition_factor=addition_factor,
@@ -7730,7 +13638,41 @@ def layer_spatial_dropout_1d(
 ) -> Any:
     """Spatial 1D version of Dropout.
 
-    Wraps `keras.layers.SpatialDropout1D`, added in Keras 3.0.0.
+    This layer performs the same function as Dropout, however, it drops
+    entire 1D feature maps instead of individual elements. If adjacent frames
+    within feature maps are strongly correlated (as is normally the case in
+    early convolution layers) then regular dropout will not regularize the
+    activations and will otherwise just result in an effective learning rate
+    decrease. In this case, `SpatialDropout1D` will help promote independence
+    between feature maps and should be used instead.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        rate (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the input units to drop.
+        seed (Seed | None):
+        name (str | None):
+        dtype (DTypeLike | None):
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: A 3D tensor.
+        training: Python boolean indicating whether the layer
+        should behave in training mode (applying dropout)
+        or in inference mode (pass-through).
+
+    Input shape:
+        3D tensor with shape: `(samples, timesteps, channels)`
+
+    Output shape:
+        Same as input.
+
+    References:
+        - [Tompson et al., 2014](https://arxiv.org/abs/1411.4280)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.SpatialDropout1D`.
     """
     layer = upstream("keras.layers.SpatialDropout1D", "3.0.0")(
         rate=rate, seed=seed, name=name, dtype=dtype
@@ -7783,7 +13725,50 @@ def layer_spatial_dropout_2d(
 ) -> Any:
     """Spatial 2D version of Dropout.
 
-    Wraps `keras.layers.SpatialDropout2D`, added in Keras 3.0.0.
+    This version performs the same function as Dropout, however, it drops
+    entire 2D feature maps instead of individual elements. If adjacent pixels
+    within feature maps are strongly correlated (as is normally the case in
+    early convolution layers) then regular dropout will not regularize the
+    activations and will otherwise just result in an effective learning rate
+    decrease. In this case, `SpatialDropout2D` will help promote independence
+    between feature maps and should be used instead.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        rate (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the input units to drop.
+        data_format (DataFormat | None): `"channels_first"` or `"channels_last"`.
+            In `"channels_first"` mode, the channels dimension (the depth)
+            is at index 1, in `"channels_last"` mode is it at index 3.
+            It defaults to the `image_data_format` value found in your
+            Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        seed (Seed | None):
+        name (str | None):
+        dtype (DTypeLike | None):
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: A 4D tensor.
+        training: Python boolean indicating whether the layer
+        should behave in training mode (applying dropout)
+        or in inference mode (pass-through).
+
+    Input shape:
+        4D tensor with shape: `(samples, channels, rows, cols)` if
+            data_format='channels_first'
+        or 4D tensor with shape: `(samples, rows, cols, channels)` if
+            data_format='channels_last'.
+
+    Output shape:
+        Same as input.
+
+    References:
+        - [Tompson et al., 2014](https://arxiv.org/abs/1411.4280)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.SpatialDropout2D`.
     """
     layer = upstream("keras.layers.SpatialDropout2D", "3.0.0")(
         rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
@@ -7836,7 +13821,50 @@ def layer_spatial_dropout_3d(
 ) -> Any:
     """Spatial 3D version of Dropout.
 
-    Wraps `keras.layers.SpatialDropout3D`, added in Keras 3.0.0.
+    This version performs the same function as Dropout, however, it drops
+    entire 3D feature maps instead of individual elements. If adjacent voxels
+    within feature maps are strongly correlated (as is normally the case in
+    early convolution layers) then regular dropout will not regularize the
+    activations and will otherwise just result in an effective learning rate
+    decrease. In this case, SpatialDropout3D will help promote independence
+    between feature maps and should be used instead.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        rate (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the input units to drop.
+        data_format (DataFormat | None): `"channels_first"` or `"channels_last"`.
+            In `"channels_first"` mode, the channels dimension (the depth)
+            is at index 1, in `"channels_last"` mode is it at index 4.
+            It defaults to the `image_data_format` value found in your
+            Keras config file at `~/.keras/keras.json`.
+            If you never set it, then it will be `"channels_last"`.
+        seed (Seed | None):
+        name (str | None):
+        dtype (DTypeLike | None):
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: A 5D tensor.
+        training: Python boolean indicating whether the layer
+        should behave in training mode (applying dropout)
+        or in inference mode (pass-through).
+
+    Input shape:
+        5D tensor with shape: `(samples, channels, dim1, dim2, dim3)` if
+            data_format='channels_first'
+        or 5D tensor with shape: `(samples, dim1, dim2, dim3, channels)` if
+            data_format='channels_last'.
+
+    Output shape:
+        Same as input.
+
+    References:
+        - [Tompson et al., 2014](https://arxiv.org/abs/1411.4280)
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.SpatialDropout3D`.
     """
     layer = upstream("keras.layers.SpatialDropout3D", "3.0.0")(
         rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
@@ -7876,7 +13904,25 @@ def layer_spectral_normalization(
 ) -> Any:
     """Performs spectral normalization on the weights of a target layer.
 
-    Wraps `keras.layers.SpectralNormalization`, added in Keras 3.0.0.
+    This wrapper controls the Lipschitz constant of the weights of a layer by
+    constraining their spectral norm, which can stabilize the training of GANs.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        layer (keras.Layer): A `keras.layers.Layer` instance that
+            has either a `kernel` (e.g. `Conv2D`, `Dense`...)
+            or an `embeddings` attribute (`Embedding` layer).
+        power_iterations (int | TensorLike): int, the number of iterations during normalization.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    References:
+        - [Spectral Normalization for GAN](https://arxiv.org/abs/1802.05957).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.SpectralNormalization`.
     """
     layer = upstream("keras.layers.SpectralNormalization", "3.0.0")(
         layer=layer, power_iterations=power_iterations, **kwargs
@@ -7953,7 +13999,81 @@ def layer_stft_spectrogram(
 ) -> Any:
     """Layer to compute the Short-Time Fourier Transform (STFT) on a 1D signal.
 
-    Wraps `keras.layers.STFTSpectrogram`, added in Keras 3.7.0.
+    A layer that computes Spectrograms of the input signal to produce
+    a spectrogram. This layers utilizes Short-Time Fourier Transform (STFT) by
+    The layer computes Spectrograms based on STFT by utilizing convolution
+    kernels, which allows parallelization on GPUs and trainable kernels for
+    fine-tuning support. This layer allows different modes of output
+    (e.g., log-scaled magnitude, phase, power spectral density, etc.) and
+    provides flexibility in windowing, padding, and scaling options for the
+    STFT calculation.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        mode (str): String, the output type of the spectrogram. Can be one of
+            `"log"`, `"magnitude`", `"psd"`, `"real`", `"imag`", `"angle`",
+            `"stft`". Defaults to `"log`".
+        frame_length (IntOrTuple): Integer, The length of each frame (window) for STFT in
+            samples. Defaults to 256.
+        frame_step (IntOrTuple | None): Integer, the step size (hop length) between
+            consecutive frames. If not provided, defaults to half the
+            frame_length. Defaults to `frame_length // 2`.
+        fft_length (IntOrTuple | None): Integer, the size of frequency bins used in the Fast-Fourier
+            Transform (FFT) to apply to each frame. Should be greater than or
+            equal to `frame_length`.  Recommended to be a power of two. Defaults
+            to the smallest power of two that is greater than or equal
+            to `frame_length`.
+        window (str | TensorLike): (String or array_like), the windowing function to apply to each
+            frame. Can be `"hann`" (default), `"hamming`", or a custom window
+            provided as an array_like.
+        periodic (bool): Boolean, if True, the window function will be treated as
+            periodic. Defaults to `False`.
+        scaling (str): String, type of scaling applied to the window. Can be
+            `"density`", `"spectrum`", or None. Default is `"density`".
+        padding (Padding): String, padding strategy. Can be `"valid`" or `"same`".
+            Defaults to `"valid"`.
+        expand_dims (bool): Boolean, if True, will expand the output into spectrograms
+            into two dimensions to be compatible with image models.
+            Defaults to `False`.
+        data_format (DataFormat | None): String, either `"channels_last"` or `"channels_first"`.
+            The ordering of the dimensions in the inputs. `"channels_last"`
+            corresponds to inputs with shape `(batch, height, width, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch, channels, height, weight)`. Defaults to `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Raises:
+        ValueError: If an invalid value is provided for `"mode`", `"scaling`",
+        `"padding`", or other input arguments.
+        TypeError: If the input data type is not one of `"float16`",
+        `"float32`", or `"float64`".
+
+    Input shape:
+        A 3D tensor of shape `(batch_size, time_length, input_channels)`, if
+        `data_format=="channels_last"`, and of shape
+        `(batch_size, input_channels, time_length)` if
+        `data_format=="channels_first"`, where `time_length` is the length of
+        the input signal, and `input_channels` is the number of input channels.
+        The same kernels are applied to each channel independently.
+
+    Output shape:
+        If `data_format=="channels_first" and not expand_dims`, a 3D tensor:
+            `(batch_size, input_channels * freq_channels, new_time_length)`
+        If `data_format=="channels_last" and not expand_dims`, a 3D tensor:
+            `(batch_size, new_time_length, input_channels * freq_channels)`
+        If `data_format=="channels_first" and expand_dims`, a 4D tensor:
+            `(batch_size, input_channels, new_time_length, freq_channels)`
+        If `data_format=="channels_last" and expand_dims`, a 4D tensor:
+            `(batch_size, new_time_length, freq_channels, input_channels)`
+
+        where `new_time_length` depends on the padding, and `freq_channels` is
+        the number of FFT bins `(fft_length // 2 + 1)`.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.layers.STFTSpectrogram`.
     """
     layer = upstream("keras.layers.STFTSpectrogram", "3.7.0")(
         mode=mode,
@@ -8052,7 +14172,133 @@ def layer_string_lookup(
 ) -> Any:
     """A preprocessing layer that maps strings to (possibly encoded) indices.
 
-    Wraps `keras.layers.StringLookup`, added in Keras 3.0.0.
+    This layer translates a set of arbitrary strings into integer output via a
+    table-based vocabulary lookup. This layer will perform no splitting or
+    transformation of input strings. For a layer that can split and tokenize
+    natural language, see the `keras.layers.TextVectorization` layer.
+
+    The vocabulary for the layer must be either supplied on construction or
+    learned via `adapt()`. During `adapt()`, the layer will analyze a data set,
+    determine the frequency of individual strings tokens, and create a
+    vocabulary from them. If the vocabulary is capped in size, the most frequent
+    tokens will be used to create the vocabulary and all others will be treated
+    as out-of-vocabulary (OOV).
+
+    There are two possible output modes for the layer. When `output_mode` is
+    `"int"`, input strings are converted to their index in the vocabulary (an
+    integer).
+    When `output_mode` is `"multi_hot"`, `"count"`, or `"tf_idf"`, input strings
+    are encoded into an array where each dimension corresponds to an element in
+    the vocabulary.
+
+    The vocabulary can optionally contain a mask token as well as an OOV token
+    (which can optionally occupy multiple indices in the vocabulary, as set
+    by `num_oov_indices`).
+    The position of these tokens in the vocabulary is fixed. When `output_mode`
+    is `"int"`, the vocabulary will begin with the mask token (if set), followed
+    by OOV indices, followed by the rest of the vocabulary. When `output_mode`
+    is `"multi_hot"`, `"count"`, or `"tf_idf"` the vocabulary will begin with
+    OOV indices and instances of the mask token will be dropped.
+
+    **Note:** This layer uses TensorFlow internally. It cannot
+    be used as part of the compiled computation graph of a model with
+    any backend other than TensorFlow.
+    It can however be used with any backend when running eagerly.
+    It can also always be used as part of an input preprocessing pipeline
+    with any backend (outside the model itself), which is how we recommend
+    using this layer.
+
+    **Note:** This layer is safe to use inside a `tf.data` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        max_tokens (int | None): Maximum size of the vocabulary for this layer. This should
+            only be specified when adapting the vocabulary or when setting
+            `pad_to_max_tokens=True`. If None, there is no cap on the size of
+            the vocabulary. Note that this size includes the OOV
+            and mask tokens. Defaults to `None`.
+        num_oov_indices (int): The number of out-of-vocabulary tokens to use.
+            If this value is more than 1, OOV inputs are modulated to
+            determine their OOV value.
+            If this value is 0, OOV inputs will cause an error when calling
+            the layer. Defaults to `1`.
+        mask_token (Any | None): A token that represents masked inputs. When `output_mode` is
+            `"int"`, the token is included in the vocabulary and mapped to index
+            0.
+            In other output modes, the token will not appear in the vocabulary
+            and instances of the mask token in the input will be dropped.
+            If set to `None`, no mask term will be added. Defaults to `None`.
+        oov_token (str): Only used when `invert` is True. The token to return for OOV
+            indices. Defaults to `"[UNK]"`.
+        vocabulary (Any | None): Optional. Either an array of strings or a string path to a
+            text file. If passing an array, you can pass a tuple, list, 1D NumPy
+            array, or 1D tensor containing the string vocabulary terms.
+            If passing a file path, the file should contain one line per term in
+            the vocabulary. If this argument is set, there is no need to
+            `adapt()` the layer.
+        idf_weights (Any | None): Only valid when `output_mode` is `"tf_idf"`.
+            A tuple, list, 1D NumPy array, or 1D tensor or the same length
+            as the vocabulary, containing the floating point inverse document
+            frequency weights, which will be multiplied by per sample term
+            counts for the final TF-IDF weight.
+            If the `vocabulary` argument is set and `output_mode` is `"tf_idf"`,
+            this argument must be supplied.
+        invert (bool): Only valid when `output_mode` is `"int"`.
+            If `True`, this layer will map indices to vocabulary items
+            instead of mapping vocabulary items to indices.
+            Defaults to `False`.
+        output_mode (str): Specification for the output of the layer. Values can be
+            `"int"`, `"one_hot"`, `"multi_hot"`, `"count"`, or `"tf_idf"`
+            configuring the layer as follows:
+            - `"int"`: Return the vocabulary indices of the input tokens.
+            - `"one_hot"`: Encodes each individual element in the input into an
+                array the same size as the vocabulary,
+                containing a 1 at the element index. If the last dimension
+                is size 1, will encode on that dimension.
+                If the last dimension is not size 1, will append a new
+                dimension for the encoded output.
+            - `"multi_hot"`: Encodes each sample in the input into a single
+                array the same size as the vocabulary containing a 1 for each
+                vocabulary term present in the sample.
+                Treats the last dimension as the sample dimension, if the input
+                shape is `(..., sample_length)`, the output shape will be
+                `(..., num_tokens)`.
+            - `"count"`: As `"multi_hot"`, but the int array contains
+                a count of the number of times the token at that index
+                appeared in the sample.
+            - `"tf_idf"`: As `"multi_hot"`, but the TF-IDF algorithm is
+                applied to find the value in each token slot.
+            For `"int"` output, any shape of input and output is supported.
+            For all other output modes, currently only output up to rank 2
+            is supported. Defaults to `"int"`.
+        pad_to_max_tokens (bool): Only applicable when `output_mode` is `"multi_hot"`,
+            `"count"`, or `"tf_idf"`. If `True`, the output will have
+            its feature axis padded to `max_tokens` even if the number
+            of unique tokens in the vocabulary is less than `max_tokens`,
+            resulting in a tensor of shape `(batch_size, max_tokens)`
+            regardless of vocabulary size. Defaults to `False`.
+        sparse (bool): Boolean. Only applicable to `"multi_hot"`, `"count"`, and
+            `"tf_idf"` output modes. Only supported with TensorFlow
+            backend. If `True`, returns a `SparseTensor`
+            instead of a dense `Tensor`. Defaults to `False`.
+        encoding (str): Optional. The text encoding to use to interpret the input
+            strings. Defaults to `"utf-8"`.
+        name (str | None):
+        salt (Any | None): Only valid when `num_oov_indices > 1`. If passed, the hash
+            function used for OOV bucket assignment will be SipHash64,
+            with these values used as an additional input (known as a
+            "salt" in cryptography).
+            Can be a tuple or list of 2 integers, or a single integer
+            (which is used for both key components). If `None` (default),
+            FarmHash64 is used. Defaults to `None`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
+    Wraps `keras.layers.StringLookup`.
     """
     layer = upstream("keras.layers.StringLookup", "3.0.0")(
         max_tokens=max_tokens,
@@ -8082,7 +14328,19 @@ def layer_subtract(object: Any, /, **kwargs: Any) -> Any: ...
 def layer_subtract(object: Any = None, /, **kwargs: Any) -> Any:
     """Performs elementwise subtraction.
 
-    Wraps `keras.layers.Subtract`, added in Keras 3.0.0.
+    It takes as input a list of tensors of size 2 both of the
+    same shape, and returns a single tensor (inputs[0] - inputs[1])
+    of same shape.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Subtract`.
     """
     layer = upstream("keras.layers.Subtract", "3.0.0")(**kwargs)
     return compose_layer(object, layer)
@@ -8169,7 +14427,160 @@ def layer_text_vectorization(
 ) -> Any:
     """A preprocessing layer which maps text features to integer sequences.
 
-    Wraps `keras.layers.TextVectorization`, added in Keras 3.0.0.
+    This layer has basic options for managing text in a Keras model. It
+    transforms a batch of strings (one example = one string) into either a list
+    of token indices (one example = 1D tensor of integer token indices) or a
+    dense representation (one example = 1D tensor of float values representing
+    data about the example's tokens). This layer is meant to handle natural
+    language inputs. To handle simple string inputs (categorical strings or
+    pre-tokenized strings) see `kers_core.layers.StringLookup`.
+
+    The vocabulary for the layer must be either supplied on construction or
+    learned via `adapt()`. When this layer is adapted, it will analyze the
+    dataset, determine the frequency of individual string values, and create a
+    vocabulary from them. This vocabulary can have unlimited size or be capped,
+    depending on the configuration options for this layer; if there are more
+    unique values in the input than the maximum vocabulary size, the most
+    frequent terms will be used to create the vocabulary.
+
+    The processing of each example contains the following steps:
+
+    1. Standardize each example (usually lowercasing + punctuation stripping)
+    2. Split each example into substrings (usually words)
+    3. Recombine substrings into tokens (usually ngrams)
+    4. Index tokens (associate a unique int value with each token)
+    5. Transform each example using this index, either into a vector of ints or
+       a dense float vector.
+
+    Some notes on passing callables to customize splitting and normalization for
+    this layer:
+
+    1. Any callable can be passed to this Layer, but if you want to serialize
+       this object you should only pass functions that are registered Keras
+       serializables (see `keras.saving.register_keras_serializable`
+       for more details).
+    2. When using a custom callable for `standardize`, the data received
+       by the callable depends on the active Keras backend. With the
+       TensorFlow backend, the callable receives a `tf.Tensor` of dtype
+       `string`, so it should use `tf.strings` operations. With any other
+       backend (JAX, NumPy, PyTorch, OpenVINO) the callable receives a
+       NumPy array of unicode strings, so it should use `np.char` /
+       `np.strings` operations (or any vectorized string logic of your
+       choice). The callable should return data of the same shape as the
+       input.
+    3. When using a custom callable for `split`, the data received by the
+       callable will have the 1st dimension squeezed out - instead of
+       `[["string to split"], ["another string to split"]]`, the Callable will
+       see `["string to split", "another string to split"]`.
+       The callable should return a `tf.Tensor` of dtype `string`
+       with the first dimension containing the split tokens -
+       in this example, we should see something like `[["string", "to",
+       "split"], ["another", "string", "to", "split"]]`.
+
+    **Note:** This layer uses TensorFlow internally. It cannot
+    be used as part of the compiled computation graph of a model with
+    any backend other than TensorFlow.
+    It can however be used with any backend when running eagerly.
+    It can also always be used as part of an input preprocessing pipeline
+    with any backend (outside the model itself), which is how we recommend
+    to use this layer.
+
+    **Note:** This layer is safe to use inside a `tf.data` pipeline
+    (independently of which backend you're using).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        max_tokens (int | None): Maximum size of the vocabulary for this layer. This should
+            only be specified when adapting a vocabulary or when setting
+            `pad_to_max_tokens=True`. Note that this vocabulary
+            contains 1 OOV token, so the effective number of tokens is
+            `(max_tokens - 1 - (1 if output_mode == "int" else 0))`.
+        standardize (str): Optional specification for standardization to apply to the
+            input text. Values can be:
+            - `None`: No standardization.
+            - `"lower_and_strip_punctuation"`: Text will be lowercased and all
+                punctuation removed.
+            - `"lower"`: Text will be lowercased.
+            - `"strip_punctuation"`: All punctuation will be removed.
+            - Callable: Inputs will passed to the callable function,
+                which should be standardized and returned.
+        split (str): Optional specification for splitting the input text.
+            Values can be:
+            - `None`: No splitting.
+            - `"whitespace"`: Split on whitespace.
+            - `"character"`: Split on each unicode character.
+            - Callable: Standardized inputs will passed to the callable
+                function, which should be split and returned.
+        ngrams (Any | None): Optional specification for ngrams to create from the
+            possibly-split input text. Values can be `None`, an integer
+            or tuple of integers; passing an integer will create ngrams
+            up to that integer, and passing a tuple of integers will
+            create ngrams for the specified values in the tuple.
+            Passing `None` means that no ngrams will be created.
+        output_mode (str): Optional specification for the output of the layer.
+            Values can be `"int"`, `"multi_hot"`, `"count"` or `"tf_idf"`,
+            configuring the layer as follows:
+            - `"int"`: Outputs integer indices, one integer index per split
+                string token. When `output_mode == "int"`,
+                0 is reserved for masked locations;
+                this reduces the vocab size to `max_tokens - 2`
+                instead of `max_tokens - 1`.
+            - `"multi_hot"`: Outputs a single int array per batch, of either
+                vocab_size or max_tokens size, containing 1s in all elements
+                where the token mapped to that index exists at least
+                once in the batch item.
+            - `"count"`: Like `"multi_hot"`, but the int array contains
+                a count of the number of times the token at that index
+                appeared in the batch item.
+            - `"tf_idf"`: Like `"multi_hot"`, but the TF-IDF algorithm
+                is applied to find the value in each token slot.
+            For `"int"` output, any shape of input and output is supported.
+            For all other output modes, currently only rank 1 inputs
+            (and rank 2 outputs after splitting) are supported.
+        output_sequence_length (Any | None): Only valid in INT mode. If set, the output will
+            have its time dimension padded or truncated to exactly
+            `output_sequence_length` values, resulting in a tensor of shape
+            `(batch_size, output_sequence_length)` regardless of how many tokens
+            resulted from the splitting step. Defaults to `None`. If `ragged`
+            is `True` then `output_sequence_length` may still truncate the
+            output.
+        pad_to_max_tokens (bool): Only valid in  `"multi_hot"`, `"count"`,
+            and `"tf_idf"` modes. If `True`, the output will have
+            its feature axis padded to `max_tokens` even if the number
+            of unique tokens in the vocabulary is less than `max_tokens`,
+            resulting in a tensor of shape `(batch_size, max_tokens)`
+            regardless of vocabulary size. Defaults to `False`.
+        vocabulary (Any | None): Optional. Either an array of strings or a string path to a
+            text file. If passing an array, can pass a tuple, list,
+            1D NumPy array, or 1D tensor containing the string vocabulary terms.
+            If passing a file path, the file should contain one line per term
+            in the vocabulary. If this argument is set,
+            there is no need to `adapt()` the layer.
+        idf_weights (Any | None): Only valid when `output_mode` is `"tf_idf"`. A tuple, list,
+            1D NumPy array, or 1D tensor of the same length as the vocabulary,
+            containing the floating point inverse document frequency weights,
+            which will be multiplied by per sample term counts for
+            the final `tf_idf` weight. If the `vocabulary` argument is set,
+            and `output_mode` is `"tf_idf"`, this argument must be supplied.
+        sparse (bool): Boolean. Only applicable to `"multi_hot"`, `"count"`, and
+            `"tf_idf"` output modes. Only supported with TensorFlow
+            backend. If `True`, returns a `SparseTensor`
+            instead of a dense `Tensor`. Defaults to `False`.
+        ragged (bool): Boolean. Only applicable to `"int"` output mode.
+            Only supported with TensorFlow backend.
+            If `True`, returns a `RaggedTensor` instead of a dense `Tensor`,
+            where each sequence may have a different length
+            after string splitting. Defaults to `False`.
+        encoding (str): Optional. The text encoding to use to interpret the input
+            strings. Defaults to `"utf-8"`.
+        name (str | None):
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.TextVectorization`.
     """
     layer = upstream("keras.layers.TextVectorization", "3.0.0")(
         max_tokens=max_tokens,
@@ -8239,7 +14650,24 @@ def layer_tfsm(
 ) -> Any:
     """Reload a Keras model/layer that was saved via SavedModel / ExportArchive.
 
-    Wraps `keras.layers.TFSMLayer`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        filepath (PathLike): `str` or `pathlib.Path` object. The path to the SavedModel.
+        call_endpoint (str): Name of the endpoint to use as the `call()` method
+            of the reloaded layer. If the SavedModel was created
+            via `model.export()`,
+            then the default endpoint name is `'serve'`. In other cases
+            it may be named `'serving_default'`.
+        call_training_endpoint (Any | None):
+        trainable (bool):
+        name (str | None):
+        dtype (DTypeLike | None):
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.TFSMLayer`.
     """
     layer = upstream("keras.layers.TFSMLayer", "3.0.0")(
         filepath=filepath,
@@ -8265,7 +14693,45 @@ def layer_time_distributed(object: Any, /, *, layer: keras.Layer, **kwargs: Any)
 def layer_time_distributed(object: Any = None, /, *, layer: keras.Layer, **kwargs: Any) -> Any:
     """This wrapper allows to apply a layer to every temporal slice of an input.
 
-    Wraps `keras.layers.TimeDistributed`, added in Keras 3.0.0.
+    Every input should be at least 3D, and the dimension of index one of the
+    first input will be considered to be the temporal dimension.
+
+    Consider a batch of 32 video samples, where each sample is a 128x128 RGB
+    image with `channels_last` data format, across 10 timesteps.
+    The batch input shape is `(32, 10, 128, 128, 3)`.
+
+    You can then use `TimeDistributed` to apply the same `Conv2D` layer to each
+    of the 10 timesteps, independently:
+
+    >>> inputs = layers.Input(shape=(10, 128, 128, 3), batch_size=32)
+    >>> conv_2d_layer = layers.Conv2D(64, (3, 3))
+    >>> outputs = layers.TimeDistributed(conv_2d_layer)(inputs)
+    >>> outputs.shape
+    (32, 10, 126, 126, 64)
+
+    Because `TimeDistributed` applies the same instance of `Conv2D` to each of
+    the timestamps, the same set of weights are used at each timestamp.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        layer (keras.Layer): a `keras.layers.Layer` instance.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        inputs: Input tensor of shape (batch, time, ...) or nested tensors,
+        and each of which has shape (batch, time, ...).
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode. This argument is passed to the
+        wrapped layer (only if the layer supports this argument).
+        mask: Binary tensor of shape `(samples, timesteps)` indicating whether
+        a given timestep should be masked. This argument is passed to the
+        wrapped layer (only if the layer supports this argument).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.TimeDistributed`.
     """
     layer = upstream("keras.layers.TimeDistributed", "3.0.0")(layer=layer, **kwargs)
     return compose_layer(object, layer)
@@ -8312,7 +14778,29 @@ def layer_torch_module_wrapper(
 ) -> Any:
     """Torch module wrapper layer.
 
-    Wraps `keras.layers.TorchModuleWrapper`, added in Keras 3.0.0.
+    `TorchModuleWrapper` is a wrapper class that can turn any
+    `torch.nn.Module` into a Keras layer, in particular by making its
+    parameters trackable by Keras.
+
+    `TorchModuleWrapper` is only compatible with the PyTorch backend and
+    cannot be used with the TensorFlow or JAX backends.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        module (Any): `torch.nn.Module` instance. If it's a `LazyModule`
+            instance, then its parameters must be initialized before
+            passing the instance to `TorchModuleWrapper` (e.g. by calling
+            it once).
+        name (str | None): The name of the layer (string).
+        output_shape (ShapeLike | None): The shape of the output of this layer. It helps Keras
+            perform automatic shape inference.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0. Changed in 3.10.0 (parameter-added).
+    Wraps `keras.layers.TorchModuleWrapper`.
     """
     layer = upstream("keras.layers.TorchModuleWrapper", "3.0.0")(
         module=module, name=name, output_shape=output_shape, **kwargs
@@ -8333,7 +14821,22 @@ def layer_unit_normalization(object: Any, /, *, axis: Axis = -1, **kwargs: Any) 
 def layer_unit_normalization(object: Any = None, /, *, axis: Axis = -1, **kwargs: Any) -> Any:
     """Unit normalization layer.
 
-    Wraps `keras.layers.UnitNormalization`, added in Keras 3.0.0.
+    Normalize a batch of inputs so that each input in the batch has a L2 norm
+    equal to 1 (across the axes specified in `axis`).
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        axis (Axis): Integer or list/tuple. The axis or axes to normalize across.
+            Typically, this is the features axis or axes. The left-out axes are
+            typically the batch axis or axes. `-1` is the last dimension
+            in the input. Defaults to `-1`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.UnitNormalization`.
     """
     layer = upstream("keras.layers.UnitNormalization", "3.0.0")(axis=axis, **kwargs)
     return compose_layer(object, layer)
@@ -8352,7 +14855,24 @@ def layer_upsampling_1d(object: Any, /, *, size: IntOrTuple = 2, **kwargs: Any) 
 def layer_upsampling_1d(object: Any = None, /, *, size: IntOrTuple = 2, **kwargs: Any) -> Any:
     """Upsampling layer for 1D inputs.
 
-    Wraps `keras.layers.UpSampling1D`, added in Keras 3.0.0.
+    Repeats each temporal step `size` times along the time axis.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        size (IntOrTuple): Integer. Upsampling factor.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D tensor with shape: `(batch_size, steps, features)`.
+
+    Output shape:
+        3D tensor with shape: `(batch_size, upsampled_steps, features)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.UpSampling1D`.
     """
     layer = upstream("keras.layers.UpSampling1D", "3.0.0")(size=size, **kwargs)
     return compose_layer(object, layer)
@@ -8399,7 +14919,48 @@ def layer_upsampling_2d(
 ) -> Any:
     """Upsampling layer for 2D inputs.
 
-    Wraps `keras.layers.UpSampling2D`, added in Keras 3.0.0.
+    The implementation uses interpolative resizing, given the resize method
+    (specified by the `interpolation` argument). Use `interpolation=nearest`
+    to repeat the rows and columns of the data.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        size (IntOrTuple): Int, or tuple of 2 integers.
+            The upsampling factors for rows and columns.
+        data_format (DataFormat | None): A string,
+            one of `"channels_last"` (default) or `"channels_first"`.
+            The ordering of the dimensions in the inputs.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch_size, height, width, channels)` while `"channels_first"`
+            corresponds to inputs with shape
+            `(batch_size, channels, height, width)`.
+            When unspecified, uses
+            `image_data_format` value found in your Keras config file at
+            `~/.keras/keras.json` (if exists) else `"channels_last"`.
+            Defaults to `"channels_last"`.
+        interpolation (str): A string, one of `"bicubic"`, `"bilinear"`, `"lanczos3"`,
+            `"lanczos5"`, `"nearest"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        4D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+            `(batch_size, rows, cols, channels)`
+        - If `data_format` is `"channels_first"`:
+            `(batch_size, channels, rows, cols)`
+
+    Output shape:
+        4D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+            `(batch_size, upsampled_rows, upsampled_cols, channels)`
+        - If `data_format` is `"channels_first"`:
+            `(batch_size, channels, upsampled_rows, upsampled_cols)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.UpSampling2D`.
     """
     layer = upstream("keras.layers.UpSampling2D", "3.0.0")(
         size=size, data_format=data_format, interpolation=interpolation, **kwargs
@@ -8444,7 +15005,47 @@ def layer_upsampling_3d(
 ) -> Any:
     """Upsampling layer for 3D inputs.
 
-    Wraps `keras.layers.UpSampling3D`, added in Keras 3.0.0.
+    Repeats the 1st, 2nd and 3rd dimensions
+    of the data by `size[0]`, `size[1]` and `size[2]` respectively.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        size (IntOrTuple): Int, or tuple of 3 integers.
+            The upsampling factors for dim1, dim2 and dim3.
+        data_format (DataFormat | None): A string,
+            one of `"channels_last"` (default) or `"channels_first"`.
+            The ordering of the dimensions in the inputs.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`.
+            When unspecified, uses
+            `image_data_format` value found in your Keras config file at
+             `~/.keras/keras.json` (if exists) else `"channels_last"`.
+            Defaults to `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        5D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+            `(batch_size, dim1, dim2, dim3, channels)`
+        - If `data_format` is `"channels_first"`:
+            `(batch_size, channels, dim1, dim2, dim3)`
+
+    Output shape:
+        5D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+            `(batch_size, upsampled_dim1, upsampled_dim2, upsampled_dim3,
+            channels)`
+        - If `data_format` is `"channels_first"`:
+            `(batch_size, channels, upsampled_dim1, upsampled_dim2,
+            upsampled_dim3)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.UpSampling3D`.
     """
     layer = upstream("keras.layers.UpSampling3D", "3.0.0")(
         size=size, data_format=data_format, **kwargs
@@ -8465,7 +15066,20 @@ def layer_wrapper(object: Any, /, *, layer: keras.Layer, **kwargs: Any) -> Any: 
 def layer_wrapper(object: Any = None, /, *, layer: keras.Layer, **kwargs: Any) -> Any:
     """Abstract wrapper base class.
 
-    Wraps `keras.layers.Wrapper`, added in Keras 3.0.0.
+    Wrappers take another layer and augment it in various ways.
+    Do not use this class as a layer, it is only an abstract base class.
+    Two usable wrappers are the `TimeDistributed` and `Bidirectional` layers.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        layer (keras.Layer): The layer to be wrapped.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.Wrapper`.
     """
     layer = upstream("keras.layers.Wrapper", "3.0.0")(layer=layer, **kwargs)
     return compose_layer(object, layer)
@@ -8503,7 +15117,43 @@ def layer_zero_padding_1d(
 ) -> Any:
     """Zero-padding layer for 1D input (e.g. temporal sequence).
 
-    Wraps `keras.layers.ZeroPadding1D`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        padding (Padding): Int, or tuple of int (length 2), or dictionary.
+            - If int: how many zeros to add at the beginning and end of
+              the padding dimension (axis 1).
+            - If tuple of 2 ints: how many zeros to add at the beginning and the
+              end of the padding dimension (`(left_pad, right_pad)`).
+        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+            `"channels_first"`. The ordering of the dimensions in the inputs.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch_size, axis_to_pad, channels)` while `"channels_first"`
+            corresponds to inputs with shape
+            `(batch_size, channels, axis_to_pad)`.
+            When unspecified, uses `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json` (if exists). Defaults to
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        3D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+          `(batch_size, axis_to_pad, features)`
+        - If `data_format` is `"channels_first"`:
+          `(batch_size, features, axis_to_pad)`
+
+    Output shape:
+        3D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+          `(batch_size, padded_axis, features)`
+        - If `data_format` is `"channels_first"`:
+          `(batch_size, features, padded_axis)`
+
+    Added in Keras 3.0.0. Changed in 3.5.0 (parameter-added).
+    Wraps `keras.layers.ZeroPadding1D`.
     """
     layer = upstream("keras.layers.ZeroPadding1D", "3.0.0")(
         padding=padding, data_format=data_format, **kwargs
@@ -8548,7 +15198,48 @@ def layer_zero_padding_2d(
 ) -> Any:
     """Zero-padding layer for 2D input (e.g. picture).
 
-    Wraps `keras.layers.ZeroPadding2D`, added in Keras 3.0.0.
+    This layer can add rows and columns of zeros at the top, bottom, left and
+    right side of an image tensor.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        padding (Padding): Int, or tuple of 2 ints, or tuple of 2 tuples of 2 ints.
+            - If int: the same symmetric padding is applied to height and width.
+            - If tuple of 2 ints: interpreted as two different symmetric padding
+              values for height and width:
+              `(symmetric_height_pad, symmetric_width_pad)`.
+            - If tuple of 2 tuples of 2 ints: interpreted as
+             `((top_pad, bottom_pad), (left_pad, right_pad))`.
+        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+            `"channels_first"`. The ordering of the dimensions in the inputs.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch_size, height, width, channels)` while `"channels_first"`
+            corresponds to inputs with shape
+            `(batch_size, channels, height, width)`.
+            When unspecified, uses `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json` (if exists). Defaults to
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        4D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+          `(batch_size, height, width, channels)`
+        - If `data_format` is `"channels_first"`:
+          `(batch_size, channels, height, width)`
+
+    Output shape:
+        4D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+          `(batch_size, padded_height, padded_width, channels)`
+        - If `data_format` is `"channels_first"`:
+          `(batch_size, channels, padded_height, padded_width)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.ZeroPadding2D`.
     """
     layer = upstream("keras.layers.ZeroPadding2D", "3.0.0")(
         padding=padding, data_format=data_format, **kwargs
@@ -8593,7 +15284,51 @@ def layer_zero_padding_3d(
 ) -> Any:
     """Zero-padding layer for 3D data (spatial or spatio-temporal).
 
-    Wraps `keras.layers.ZeroPadding3D`, added in Keras 3.0.0.
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        padding (Padding): Int, or tuple of 3 ints, or tuple of 3 tuples of 2 ints.
+            - If int: the same symmetric padding is applied to depth, height,
+              and width.
+            - If tuple of 3 ints: interpreted as three different symmetric
+              padding values for depth, height, and width:
+              `(symmetric_dim1_pad, symmetric_dim2_pad, symmetric_dim3_pad)`.
+            - If tuple of 3 tuples of 2 ints: interpreted as
+              `((left_dim1_pad, right_dim1_pad), (left_dim2_pad,
+              right_dim2_pad), (left_dim3_pad, right_dim3_pad))`.
+        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+            `"channels_first"`. The ordering of the dimensions in the inputs.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
+            while `"channels_first"` corresponds to inputs with shape
+            `(batch_size, channels, spatial_dim1, spatial_dim2, spatial_dim3)`.
+            When unspecified, uses `image_data_format` value found in your Keras
+            config file at `~/.keras/keras.json` (if exists). Defaults to
+            `"channels_last"`.
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Input shape:
+        5D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+          `(batch_size, first_axis_to_pad, second_axis_to_pad,
+          third_axis_to_pad, depth)`
+        - If `data_format` is `"channels_first"`:
+          `(batch_size, depth, first_axis_to_pad, second_axis_to_pad,
+          third_axis_to_pad)`
+
+    Output shape:
+        5D tensor with shape:
+        - If `data_format` is `"channels_last"`:
+          `(batch_size, first_padded_axis, second_padded_axis,
+          third_axis_to_pad, depth)`
+        - If `data_format` is `"channels_first"`:
+          `(batch_size, depth, first_padded_axis, second_padded_axis,
+          third_axis_to_pad)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.ZeroPadding3D`.
     """
     layer = upstream("keras.layers.ZeroPadding3D", "3.0.0")(
         padding=padding, data_format=data_format, **kwargs
@@ -8623,7 +15358,58 @@ def rnn_cell_gru(
 ) -> keras.layers.GRUCell:
     """Cell class for the GRU layer.
 
-    Wraps `keras.layers.GRUCell`, added in Keras 3.0.0.
+    This class processes one step within the whole time sequence input, whereas
+    `keras.layer.GRU` processes the whole sequence.
+
+    Args:
+        units (int): Positive integer, dimensionality of the output space.
+        activation (ActivationLike): Activation function to use. Default: hyperbolic tangent
+            (`tanh`). If you pass None, no activation is applied
+            (ie. "linear" activation: `a(x) = x`).
+        recurrent_activation (ActivationLike): Activation function to use for the recurrent step.
+            Default: sigmoid (`sigmoid`). If you pass `None`, no activation is
+            applied (ie. "linear" activation: `a(x) = x`).
+        use_bias (bool): Boolean, (default `True`), whether the layer
+            should use a bias vector.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
+            used for the linear transformation of the inputs. Default:
+            `"glorot_uniform"`.
+        recurrent_initializer (InitializerLike): Initializer for the `recurrent_kernel`
+            weights matrix, used for the linear transformation
+            of the recurrent state. Default: `"orthogonal"`.
+        bias_initializer (InitializerLike): Initializer for the bias vector. Default: `"zeros"`.
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_regularizer (RegularizerLike | None): Regularizer function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+            Default: `None`.
+        kernel_constraint (ConstraintLike | None): Constraint function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_constraint (ConstraintLike | None): Constraint function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+            Default: `None`.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
+            linear transformation of the inputs. Default: 0.
+        recurrent_dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop
+            for the linear transformation of the recurrent state. Default: 0.
+        reset_after (bool): GRU convention (whether to apply reset gate after or
+            before matrix multiplication). False = "before",
+            True = "after" (default and cuDNN compatible).
+        seed (Seed | None): Random seed for dropout.
+        **kwargs:
+
+    Call arguments:
+        inputs: A 2D tensor, with shape `(batch, features)`.
+        states: A 2D tensor with shape `(batch, units)`, which is the state
+        from the previous time step.
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode. Only relevant when `dropout` or
+        `recurrent_dropout` is used.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.GRUCell`.
     """
     return _rnn_cell_gru(
         units,
@@ -8672,7 +15458,60 @@ def rnn_cell_lstm(
 ) -> keras.layers.LSTMCell:
     """Cell class for the LSTM layer.
 
-    Wraps `keras.layers.LSTMCell`, added in Keras 3.0.0.
+    This class processes one step within the whole time sequence input, whereas
+    `keras.layer.LSTM` processes the whole sequence.
+
+    Args:
+        units (int): Positive integer, dimensionality of the output space.
+        activation (ActivationLike): Activation function to use. Default: hyperbolic tangent
+            (`tanh`). If you pass None, no activation is applied
+            (ie. "linear" activation: `a(x) = x`).
+        recurrent_activation (ActivationLike): Activation function to use for the recurrent step.
+            Default: sigmoid (`sigmoid`). If you pass `None`, no activation is
+            applied (ie. "linear" activation: `a(x) = x`).
+        use_bias (bool): Boolean, (default `True`), whether the layer
+            should use a bias vector.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
+            used for the linear transformation of the inputs. Default:
+            `"glorot_uniform"`.
+        recurrent_initializer (InitializerLike): Initializer for the `recurrent_kernel`
+            weights matrix, used for the linear transformation
+            of the recurrent state. Default: `"orthogonal"`.
+        bias_initializer (InitializerLike): Initializer for the bias vector. Default: `"zeros"`.
+        unit_forget_bias (bool): Boolean (default `True`). If `True`,
+            add 1 to the bias of the forget gate at initialization.
+            Setting it to `True` will also force `bias_initializer="zeros"`.
+            This is recommended in [Jozefowicz et al.](
+            https://github.com/mlresearch/v37/blob/gh-pages/jozefowicz15.pdf)
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_regularizer (RegularizerLike | None): Regularizer function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+            Default: `None`.
+        kernel_constraint (ConstraintLike | None): Constraint function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_constraint (ConstraintLike | None): Constraint function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+            Default: `None`.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
+            linear transformation of the inputs. Default: 0.
+        recurrent_dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop
+            for the linear transformation of the recurrent state. Default: 0.
+        seed (Seed | None): Random seed for dropout.
+        **kwargs:
+
+    Call arguments:
+        inputs: A 2D tensor, with shape `(batch, features)`.
+        states: A 2D tensor with shape `(batch, units)`, which is the state
+        from the previous time step.
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode. Only relevant when `dropout` or
+        `recurrent_dropout` is used.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.LSTMCell`.
     """
     return _rnn_cell_lstm(
         units,
@@ -8719,7 +15558,53 @@ def rnn_cell_simple(
 ) -> keras.layers.SimpleRNNCell:
     """Cell class for SimpleRNN.
 
-    Wraps `keras.layers.SimpleRNNCell`, added in Keras 3.0.0.
+    This class processes one step within the whole time sequence input, whereas
+    `keras.layer.SimpleRNN` processes the whole sequence.
+
+    Args:
+        units (int): Positive integer, dimensionality of the output space.
+        activation (ActivationLike): Activation function to use.
+            Default: hyperbolic tangent (`tanh`).
+            If you pass `None`, no activation is applied
+            (ie. "linear" activation: `a(x) = x`).
+        use_bias (bool): Boolean, (default `True`), whether the layer
+            should use a bias vector.
+        kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
+            used for the linear transformation of the inputs. Default:
+            `"glorot_uniform"`.
+        recurrent_initializer (InitializerLike): Initializer for the `recurrent_kernel`
+            weights matrix, used for the linear transformation
+            of the recurrent state. Default: `"orthogonal"`.
+        bias_initializer (InitializerLike): Initializer for the bias vector. Default: `"zeros"`.
+        kernel_regularizer (RegularizerLike | None): Regularizer function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_regularizer (RegularizerLike | None): Regularizer function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_regularizer (RegularizerLike | None): Regularizer function applied to the bias vector.
+            Default: `None`.
+        kernel_constraint (ConstraintLike | None): Constraint function applied to the `kernel` weights
+            matrix. Default: `None`.
+        recurrent_constraint (ConstraintLike | None): Constraint function applied to the
+            `recurrent_kernel` weights matrix. Default: `None`.
+        bias_constraint (ConstraintLike | None): Constraint function applied to the bias vector.
+            Default: `None`.
+        dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
+            linear transformation of the inputs. Default: 0.
+        recurrent_dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop
+            for the linear transformation of the recurrent state. Default: 0.
+        seed (Seed | None): Random seed for dropout.
+        **kwargs:
+
+    Call arguments:
+        sequence: A 2D tensor, with shape `(batch, features)`.
+        states: A 2D tensor with shape `(batch, units)`, which is the state
+        from the previous time step.
+        training: Python boolean indicating whether the layer should behave in
+        training mode or in inference mode. Only relevant when `dropout` or
+        `recurrent_dropout` is used.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.SimpleRNNCell`.
     """
     return _rnn_cell_simple(
         units,
@@ -8747,7 +15632,14 @@ _rnn_cell_simple = bind(globals(), "_rnn_cell_simple", "keras.layers.SimpleRNNCe
 def rnn_cells_stack(cells: Any, **kwargs: Any) -> keras.layers.StackedRNNCells:
     """Wrapper allowing a stack of RNN cells to behave as a single cell.
 
-    Wraps `keras.layers.StackedRNNCells`, added in Keras 3.0.0.
+    Used to implement efficient stacked RNNs.
+
+    Args:
+        cells (Any): List of RNN cell instances.
+        **kwargs:
+
+    Added in Keras 3.0.0.
+    Wraps `keras.layers.StackedRNNCells`.
     """
     return _rnn_cells_stack(cells, **kwargs)
 

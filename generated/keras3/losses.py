@@ -54,7 +54,49 @@ def loss_binary_crossentropy(
 ) -> Any:
     """Computes the cross-entropy loss between true labels and predicted labels.
 
-    Wraps `keras.losses.BinaryCrossentropy`, added in Keras 3.0.0.
+    Use this cross-entropy loss for binary (0 or 1) classification applications.
+    The loss function requires the following inputs:
+
+    - `y_true` (true label): This is either 0 or 1.
+    - `y_pred` (predicted value): This is the model's prediction, i.e, a single
+        floating-point value which either represents a
+        [logit](https://en.wikipedia.org/wiki/Logit), (i.e, value in [-inf, inf]
+        when `from_logits=True`) or a probability (i.e, value in [0., 1.] when
+        `from_logits=False`).
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        from_logits (bool): Whether to interpret `y_pred` as a tensor of
+            [logit](https://en.wikipedia.org/wiki/Logit) values. By default, we
+            assume that `y_pred` is probabilities (i.e., values in [0, 1]).
+        label_smoothing (float | Sequence[float] | TensorLike): Float in range [0, 1]. When 0, no smoothing occurs.
+            When > 0, we compute the loss between the predicted labels
+            and a smoothed version of the true labels, where the smoothing
+            squeezes the labels towards 0.5. Larger values of
+            `label_smoothing` correspond to heavier smoothing.
+        axis (Axis): The axis along which to compute crossentropy (the features axis).
+            Defaults to `-1`.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.BinaryCrossentropy`.
     """
     upstream("keras.losses.BinaryCrossentropy", "3.0.0")
     return call_or_instance(
@@ -89,7 +131,67 @@ def loss_binary_focal_crossentropy(
 ) -> Any:
     """Computes focal cross-entropy loss between true labels and predictions.
 
-    Wraps `keras.losses.BinaryFocalCrossentropy`, added in Keras 3.0.0.
+    Binary cross-entropy loss is often used for binary (0 or 1) classification
+    tasks. The loss function requires the following inputs:
+
+    - `y_true` (true label): This is either 0 or 1.
+    - `y_pred` (predicted value): This is the model's prediction, i.e, a single
+        floating-point value which either represents a
+        [logit](https://en.wikipedia.org/wiki/Logit), (i.e, value in [-inf, inf]
+        when `from_logits=True`) or a probability (i.e, value in `[0., 1.]` when
+        `from_logits=False`).
+
+    According to [Lin et al., 2018](https://arxiv.org/pdf/1708.02002.pdf), it
+    helps to apply a "focal factor" to down-weight easy examples and focus more
+    on hard examples. By default, the focal tensor is computed as follows:
+
+    `focal_factor = (1 - output) ** gamma` for class 1
+    `focal_factor = output ** gamma` for class 0
+    where `gamma` is a focusing parameter. When `gamma=0`, this function is
+    equivalent to the binary crossentropy loss.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        apply_class_balancing (bool): A bool, whether to apply weight balancing on the
+            binary classes 0 and 1.
+        alpha (float | TensorLike): A weight balancing factor for class 1, default is `0.25` as
+            mentioned in reference [Lin et al., 2018](
+            https://arxiv.org/pdf/1708.02002.pdf).  The weight for class 0 is
+            `1.0 - alpha`.
+        gamma (float | TensorLike): A focusing parameter used to compute the focal factor, default is
+            `2.0` as mentioned in the reference
+            [Lin et al., 2018](https://arxiv.org/pdf/1708.02002.pdf).
+        from_logits (bool): Whether to interpret `y_pred` as a tensor of
+            [logit](https://en.wikipedia.org/wiki/Logit) values. By default, we
+            assume that `y_pred` are probabilities (i.e., values in `[0, 1]`).
+        label_smoothing (float | Sequence[float] | TensorLike): Float in `[0, 1]`. When `0`, no smoothing occurs.
+            When > `0`, we compute the loss between the predicted labels
+            and a smoothed version of the true labels, where the smoothing
+            squeezes the labels towards `0.5`.
+            Larger values of `label_smoothing` correspond to heavier smoothing.
+        axis (Axis): The axis along which to compute crossentropy (the features axis).
+            Defaults to `-1`.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.BinaryFocalCrossentropy`.
     """
     upstream("keras.losses.BinaryFocalCrossentropy", "3.0.0")
     return call_or_instance(
@@ -124,7 +226,44 @@ def loss_categorical_crossentropy(
 ) -> Any:
     """Computes the crossentropy loss between the labels and predictions.
 
-    Wraps `keras.losses.CategoricalCrossentropy`, added in Keras 3.0.0.
+    Use this crossentropy loss function when there are two or more label
+    classes. We expect labels to be provided in a `one_hot` representation. If
+    you want to provide labels as integers, please use
+    `SparseCategoricalCrossentropy` loss. There should be `num_classes` floating
+    point values per feature, i.e., the shape of both `y_pred` and `y_true` are
+    `[batch_size, num_classes]`.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        from_logits (bool): Whether `y_pred` is expected to be a logits tensor. By
+            default, we assume that `y_pred` encodes a probability distribution.
+        label_smoothing (float | Sequence[float] | TensorLike): Float in [0, 1]. When > 0, label values are smoothed,
+            meaning the confidence on label values are relaxed. For example, if
+            `0.1`, use `0.1 / num_classes` for non-target labels and
+            `0.9 + 0.1 / num_classes` for target labels.
+        axis (Axis): The axis along which to compute crossentropy (the features
+            axis). Defaults to `-1`.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.CategoricalCrossentropy`.
     """
     upstream("keras.losses.CategoricalCrossentropy", "3.0.0")
     return call_or_instance(
@@ -158,7 +297,85 @@ def loss_categorical_focal_crossentropy(
 ) -> Any:
     """Computes the alpha balanced focal crossentropy loss.
 
-    Wraps `keras.losses.CategoricalFocalCrossentropy`, added in Keras 3.0.0.
+    Use this crossentropy loss function when there are two or more label
+    classes and if you want to handle class imbalance without using
+    `class_weights`. We expect labels to be provided in a `one_hot`
+    representation.
+
+    According to [Lin et al., 2018](https://arxiv.org/pdf/1708.02002.pdf), it
+    helps to apply a focal factor to down-weight easy examples and focus more on
+    hard examples. The general formula for the focal loss (FL)
+    is as follows:
+
+    `FL(p_t) = (1 - p_t) ** gamma * log(p_t)`
+
+    where `p_t` is defined as follows:
+    `p_t = output if y_true == 1, else 1 - output`
+
+    `(1 - p_t) ** gamma` is the `modulating_factor`, where `gamma` is a focusing
+    parameter. When `gamma` = 0, there is no focal effect on the cross entropy.
+    `gamma` reduces the importance given to simple examples in a smooth manner.
+
+    The authors use alpha-balanced variant of focal loss (FL) in the paper:
+    `FL(p_t) = -alpha * (1 - p_t) ** gamma * log(p_t)`
+
+    where `alpha` is the weight factor for the classes. If `alpha` = 1, the
+    loss won't be able to handle class imbalance properly as all
+    classes will have the same weight. This can be a constant or a list of
+    constants. If alpha is a list, it must have the same length as the number
+    of classes.
+
+    The formula above can be generalized to:
+    `FL(p_t) = alpha * (1 - p_t) ** gamma * CrossEntropy(y_true, y_pred)`
+
+    where minus comes from `CrossEntropy(y_true, y_pred)` (CE).
+
+    Extending this to multi-class case is straightforward:
+    `FL(p_t) = alpha * (1 - p_t) ** gamma * CategoricalCE(y_true, y_pred)`
+
+    In the snippet below, there is `num_classes` floating pointing values per
+    example. The shape of both `y_pred` and `y_true` are
+    `(batch_size, num_classes)`.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        alpha (float | TensorLike): A weight balancing factor for all classes, default is `0.25` as
+            mentioned in the reference. It can be a list of floats or a scalar.
+            In the multi-class case, alpha may be set by inverse class
+            frequency by using `compute_class_weight` from `sklearn.utils`.
+        gamma (float | TensorLike): A focusing parameter, default is `2.0` as mentioned in the
+            reference. It helps to gradually reduce the importance given to
+            simple (easy) examples in a smooth manner.
+        from_logits (bool): Whether `output` is expected to be a logits tensor. By
+            default, we consider that `output` encodes a probability
+            distribution.
+        label_smoothing (float | Sequence[float] | TensorLike): Float in [0, 1]. When > 0, label values are smoothed,
+            meaning the confidence on label values are relaxed. For example, if
+            `0.1`, use `0.1 / num_classes` for non-target labels and
+            `0.9 + 0.1 / num_classes` for target labels.
+        axis (Axis): The axis along which to compute crossentropy (the features
+            axis). Defaults to `-1`.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.CategoricalFocalCrossentropy`.
     """
     upstream("keras.losses.CategoricalFocalCrossentropy", "3.0.0")
     return call_or_instance(
@@ -190,7 +407,53 @@ def loss_categorical_generalized_cross_entropy(
 ) -> Any:
     """Computes the Generalized Cross Entropy loss between `y_true` & `y_pred`.
 
-    Wraps `keras.losses.CategoricalGeneralizedCrossEntropy`, added in Keras 3.10.0.
+    Generalized Cross Entropy (GCE) is a noise-robust loss function
+    that provides better robustness against noisy labels than
+    standard cross entropy.
+    It generalizes both cross entropy and mean absolute error through
+    the parameter q, where values closer to 1 make the loss more robust
+    to noisy labels.
+
+    Formula:
+    ```python
+    loss = (1 - p**q) / q
+    ```
+    where `p` is the predicted probability for the true class and `q`
+    is the noise parameter.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        q (float | TensorLike): Float in range `(0, 1)`. It is the noise parameter.
+            Controls the behavior of the loss:
+             - As `q` approaches 0: Behaves more like cross entropy
+             - As `q` approaches 1: Behaves more like mean absolute error
+            Defaults to `0.5`
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    References:
+        - [Zhang, Sabuncu, 2018](https://arxiv.org/abs/1805.07836)
+          ("Generalized Cross Entropy Loss for Training
+            Deep Neural Networks with Noisy Labels")
+
+    Added in Keras 3.10.0.
+    Wraps `keras.losses.CategoricalGeneralizedCrossEntropy`.
     """
     upstream("keras.losses.CategoricalGeneralizedCrossEntropy", "3.10.0")
     return call_or_instance(
@@ -212,7 +475,37 @@ def loss_categorical_hinge(
 ) -> Any:
     """Computes the categorical hinge loss between `y_true` & `y_pred`.
 
-    Wraps `keras.losses.CategoricalHinge`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = maximum(neg - pos + 1, 0)
+    ```
+
+    where `neg=maximum((1-y_true)*y_pred)` and `pos=sum(y_true*y_pred)`
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.CategoricalHinge`.
     """
     upstream("keras.losses.CategoricalHinge", "3.0.0")
     return call_or_instance(
@@ -237,7 +530,49 @@ def loss_circle(
 ) -> Any:
     """Computes Circle Loss between integer labels and L2-normalized embeddings.
 
-    Wraps `keras.losses.Circle`, added in Keras 3.7.0.
+    This is a metric learning loss designed to minimize within-class distance
+    and maximize between-class distance in a flexible manner by dynamically
+    adjusting the penalty strength based on optimization status of each
+    similarity score.
+
+    To use Circle Loss effectively, the model should output embeddings without
+    an activation function (such as a `Dense` layer with `activation=None`)
+    followed by UnitNormalization layer to ensure unit-norm embeddings.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        gamma (float | TensorLike): Scaling factor that determines the largest scale of each
+            similarity score. Defaults to `80`.
+        margin (float | TensorLike): The relaxation factor, below this distance, negatives are
+            up weighted and positives are down weighted. Similarly, above this
+            distance negatives are down weighted and positive are up weighted.
+                Defaults to `0.4`.
+        remove_diagonal (bool): Boolean, whether to remove self-similarities from the
+            positive mask. Defaults to `True`.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    References:
+        - [Yifan Sun et al., 2020](https://arxiv.org/abs/2002.10857)
+
+    Added in Keras 3.7.0.
+    Wraps `keras.losses.Circle`.
     """
     upstream("keras.losses.Circle", "3.7.0")
     return call_or_instance(
@@ -267,7 +602,44 @@ def loss_cosine_similarity(
 ) -> Any:
     """Computes the cosine similarity between `y_true` & `y_pred`.
 
-    Wraps `keras.losses.CosineSimilarity`, added in Keras 3.0.0.
+    Note that it is a number between -1 and 1. When it is a negative number
+    between -1 and 0, 0 indicates orthogonality and values closer to -1
+    indicate greater similarity. This makes it usable as a loss function in a
+    setting where you try to maximize the proximity between predictions and
+    targets. If either `y_true` or `y_pred` is a zero vector, cosine similarity
+    will be 0 regardless of the proximity between predictions and targets.
+
+    Formula:
+
+    ```python
+    loss = -sum(l2_norm(y_true) * l2_norm(y_pred))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        axis (Axis): The axis along which the cosine similarity is computed
+            (the features axis). Defaults to `-1`.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.CosineSimilarity`.
     """
     upstream("keras.losses.CosineSimilarity", "3.0.0")
     return call_or_instance(
@@ -289,7 +661,29 @@ def loss_ctc(
 ) -> Any:
     """CTC (Connectionist Temporal Classification) loss.
 
-    Wraps `keras.losses.CTC`, added in Keras 3.0.2.
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.2. Changed in 3.3.3 (default-changed); 3.4.0 (parameter-added).
+    Wraps `keras.losses.CTC`.
     """
     upstream("keras.losses.CTC", "3.0.2")
     return call_or_instance(
@@ -304,7 +698,17 @@ def loss_ctc(
 def loss_deserialize(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
     """Deserializes a serialized loss class/function instance.
 
-    Wraps `keras.losses.deserialize`, added in Keras 3.0.0.
+    Args:
+        name (str): Loss configuration.
+        custom_objects (Mapping[str, Any] | None): Optional dictionary mapping names (strings) to custom
+            objects (classes and functions) to be considered during
+            deserialization.
+
+    Returns:
+        A Keras `Loss` instance or a loss function.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.losses.deserialize`.
     """
     return _loss_deserialize(name, custom_objects)
 
@@ -323,7 +727,36 @@ def loss_dice(
 ) -> Any:
     """Computes the Dice loss value between `y_true` and `y_pred`.
 
-    Wraps `keras.losses.Dice`, added in Keras 3.2.0.
+    Formula:
+    ```python
+    loss = 1 - (2 * sum(y_true * y_pred)) / (sum(y_true) + sum(y_pred))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        axis (Axis | None): Tuple for which dimensions the loss is calculated. Defaults to
+            `None`.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.2.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.Dice`.
     """
     upstream("keras.losses.Dice", "3.2.0")
     return call_or_instance(
@@ -338,7 +771,35 @@ def loss_dice(
 def loss_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieves a Keras loss as a `function`/`Loss` class instance.
 
-    Wraps `keras.losses.get`, added in Keras 3.0.0.
+    The `identifier` may be the string name of a loss function or `Loss` class.
+
+    >>> loss = losses.get("categorical_crossentropy")
+    >>> type(loss)
+    <class 'function'>
+    >>> loss = losses.get("CategoricalCrossentropy")
+    >>> type(loss)
+    <class '...CategoricalCrossentropy'>
+
+    You can also specify `config` of the loss to this function by passing dict
+    containing `class_name` and `config` as an identifier. Also note that the
+    `class_name` must map to a `Loss` class
+
+    >>> identifier = {"class_name": "CategoricalCrossentropy",
+    ...               "config": {"from_logits": True}}
+    >>> loss = losses.get(identifier)
+    >>> type(loss)
+    <class '...CategoricalCrossentropy'>
+
+    Args:
+        identifier (str | Mapping[str, Any] | Callable[..., Any]): A loss identifier. One of None or string name of a loss
+            function/class or loss configuration dictionary or a loss function
+            or a loss class instance.
+
+    Returns:
+        A Keras loss as a `function`/ `Loss` class instance.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.losses.get`.
     """
     return _loss_get(identifier)
 
@@ -356,7 +817,38 @@ def loss_hinge(
 ) -> Any:
     """Computes the hinge loss between `y_true` & `y_pred`.
 
-    Wraps `keras.losses.Hinge`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = maximum(1 - y_true * y_pred, 0)
+    ```
+
+    `y_true` values are expected to be -1 or 1. If binary (0 or 1) labels are
+    provided we will convert them to -1 or 1.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.Hinge`.
     """
     upstream("keras.losses.Hinge", "3.0.0")
     return call_or_instance(
@@ -379,7 +871,44 @@ def loss_huber(
 ) -> Any:
     """Computes the Huber loss between `y_true` & `y_pred`.
 
-    Wraps `keras.losses.Huber`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    for x in error:
+        if abs(x) <= delta:
+            loss.append(0.5 * x^2)
+        elif abs(x) > delta:
+            loss.append(delta * abs(x) - 0.5 * delta^2)
+
+    loss = mean(loss, axis=-1)
+    ```
+    See: [Huber loss](https://en.wikipedia.org/wiki/Huber_loss).
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        delta (float | TensorLike): A float, the point where the Huber loss function changes from a
+            quadratic to linear.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.Huber`.
     """
     upstream("keras.losses.Huber", "3.0.0")
     return call_or_instance(
@@ -401,7 +930,39 @@ def loss_kl_divergence(
 ) -> Any:
     """Computes Kullback-Leibler divergence loss between `y_true` & `y_pred`.
 
-    Wraps `keras.losses.KLDivergence`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = y_true * log(y_true / y_pred)
+    ```
+
+    `y_true` and `y_pred` are expected to be probability
+    distributions, with values between 0 and 1. They will get
+    clipped to the `[0, 1]` range.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.KLDivergence`.
     """
     upstream("keras.losses.KLDivergence", "3.0.0")
     return call_or_instance(
@@ -423,7 +984,37 @@ def loss_log_cosh(
 ) -> Any:
     """Computes the logarithm of the hyperbolic cosine of the prediction error.
 
-    Wraps `keras.losses.LogCosh`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    error = y_pred - y_true
+    logcosh = mean(log((exp(error) + exp(-error))/2), axis=-1)`
+    ```
+    where x is the error `y_pred - y_true`.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.LogCosh`.
     """
     upstream("keras.losses.LogCosh", "3.0.0")
     return call_or_instance(
@@ -445,7 +1036,35 @@ def loss_mean_absolute_error(
 ) -> Any:
     """Computes the mean of absolute difference between labels and predictions.
 
-    Wraps `keras.losses.MeanAbsoluteError`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = mean(abs(y_true - y_pred))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.MeanAbsoluteError`.
     """
     upstream("keras.losses.MeanAbsoluteError", "3.0.0")
     return call_or_instance(
@@ -467,7 +1086,35 @@ def loss_mean_absolute_percentage_error(
 ) -> Any:
     """Computes the mean absolute percentage error between `y_true` & `y_pred`.
 
-    Wraps `keras.losses.MeanAbsolutePercentageError`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = 100 * mean(abs((y_true - y_pred) / y_true))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.MeanAbsolutePercentageError`.
     """
     upstream("keras.losses.MeanAbsolutePercentageError", "3.0.0")
     return call_or_instance(
@@ -489,7 +1136,35 @@ def loss_mean_squared_error(
 ) -> Any:
     """Computes the mean of squares of errors between labels and predictions.
 
-    Wraps `keras.losses.MeanSquaredError`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = mean(square(y_true - y_pred))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.MeanSquaredError`.
     """
     upstream("keras.losses.MeanSquaredError", "3.0.0")
     return call_or_instance(
@@ -511,7 +1186,35 @@ def loss_mean_squared_logarithmic_error(
 ) -> Any:
     """Computes the mean squared logarithmic error between `y_true` & `y_pred`.
 
-    Wraps `keras.losses.MeanSquaredLogarithmicError`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = mean(square(log(y_true + 1) - log(y_pred + 1)))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.MeanSquaredLogarithmicError`.
     """
     upstream("keras.losses.MeanSquaredLogarithmicError", "3.0.0")
     return call_or_instance(
@@ -533,7 +1236,35 @@ def loss_poisson(
 ) -> Any:
     """Computes the Poisson loss between `y_true` & `y_pred`.
 
-    Wraps `keras.losses.Poisson`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = y_pred - y_true * log(y_pred)
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.Poisson`.
     """
     upstream("keras.losses.Poisson", "3.0.0")
     return call_or_instance(
@@ -548,7 +1279,14 @@ def loss_poisson(
 def loss_serialize(loss: Any) -> Any:
     """Serializes loss function or `Loss` instance.
 
-    Wraps `keras.losses.serialize`, added in Keras 3.0.0.
+    Args:
+        loss (Any): A Keras `Loss` instance or a loss function.
+
+    Returns:
+        Loss configuration dictionary.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.losses.serialize`.
     """
     return _loss_serialize(loss)
 
@@ -569,7 +1307,46 @@ def loss_sparse_categorical_crossentropy(
 ) -> Any:
     """Computes the crossentropy loss between the labels and predictions.
 
-    Wraps `keras.losses.SparseCategoricalCrossentropy`, added in Keras 3.0.0.
+    Use this crossentropy loss function when there are two or more label
+    classes.  We expect labels to be provided as integers. If you want to
+    provide labels using `one-hot` representation, please use
+    `CategoricalCrossentropy` loss.  There should be `# classes` floating point
+    values per feature for `y_pred` and a single floating point value per
+    feature for `y_true`.
+
+    In the snippet below, there is a single floating point value per example for
+    `y_true` and `num_classes` floating pointing values per example for
+    `y_pred`. The shape of `y_true` is `[batch_size]` and the shape of `y_pred`
+    is `[batch_size, num_classes]`.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        from_logits (bool): Whether `y_pred` is expected to be a logits tensor. By
+            default, we assume that `y_pred` encodes a probability distribution.
+        ignore_class (int | None):
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        axis (Axis): The axis along which to compute crossentropy (the features
+            axis). Defaults to `-1`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.10.0 (parameter-added, parameter-moved).
+    Wraps `keras.losses.SparseCategoricalCrossentropy`.
     """
     upstream("keras.losses.SparseCategoricalCrossentropy", "3.0.0")
     return call_or_instance(
@@ -598,7 +1375,38 @@ def loss_squared_hinge(
 ) -> Any:
     """Computes the squared hinge loss between `y_true` & `y_pred`.
 
-    Wraps `keras.losses.SquaredHinge`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = square(maximum(1 - y_true * y_pred, 0))
+    ```
+
+    `y_true` values are expected to be -1 or 1. If binary (0 or 1) labels are
+    provided we will convert them to -1 or 1.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.losses.SquaredHinge`.
     """
     upstream("keras.losses.SquaredHinge", "3.0.0")
     return call_or_instance(
@@ -623,7 +1431,43 @@ def loss_tversky(
 ) -> Any:
     """Computes the Tversky loss value between `y_true` and `y_pred`.
 
-    Wraps `keras.losses.Tversky`, added in Keras 3.3.0.
+    This loss function is weighted by the alpha and beta coefficients
+    that penalize false positives and false negatives.
+
+    With `alpha=0.5` and `beta=0.5`, the loss value becomes equivalent to
+    Dice Loss.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        alpha (float | TensorLike): The coefficient controlling incidence of false positives.
+            Defaults to `0.5`.
+        beta (float | TensorLike): The coefficient controlling incidence of false negatives.
+            Defaults to `0.5`.
+        reduction (Reduction | None): Type of reduction to apply to the loss. In almost all cases
+            this should be `"sum_over_batch_size"`. Supported options are
+            `"sum"`, `"sum_over_batch_size"`, `"mean"`,
+            `"mean_with_sample_weight"` or `None`. `"sum"` sums the loss,
+            `"sum_over_batch_size"` and `"mean"` sum the loss and divide by the
+            sample size, and `"mean_with_sample_weight"` sums the loss and
+            divides by the sum of the sample weights. `"none"` and `None`
+            perform no aggregation. Defaults to `"sum_over_batch_size"`.
+        name (str): Optional name for the loss instance.
+        axis (Axis | None):
+        dtype (DTypeLike | None): The dtype of the loss's computations. Defaults to `None`, which
+            means using `keras.backend.floatx()`. `keras.backend.floatx()` is a
+            `"float32"` unless set to different value
+            (via `keras.backend.set_floatx()`). If a `keras.DTypePolicy` is
+            provided, then the `compute_dtype` will be utilized.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    References:
+        - [Salehi et al., 2017](https://arxiv.org/abs/1706.05721)
+
+    Added in Keras 3.3.0. Changed in 3.4.0 (parameter-added); 3.8.0 (parameter-added, parameter-moved).
+    Wraps `keras.losses.Tversky`.
     """
     upstream("keras.losses.Tversky", "3.3.0")
     return call_or_instance(

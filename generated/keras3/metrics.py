@@ -75,7 +75,25 @@ def metric_accuracy(
 ) -> Any:
     """Calculates how often predictions equal labels.
 
-    Wraps `keras.metrics.Accuracy`, added in Keras 3.0.0.
+    This metric creates two local variables, `total` and `count` that are used
+    to compute the frequency with which `y_pred` matches `y_true`. This
+    frequency is ultimately returned as `binary accuracy`: an idempotent
+    operation that simply divides `total` by `count`.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.Accuracy`.
     """
     upstream("keras.metrics.Accuracy", "3.0.0")
     return call_or_instance(
@@ -100,7 +118,97 @@ def metric_auc(
 ) -> Any:
     """Approximates the AUC (Area under the curve) of the ROC or PR curves.
 
-    Wraps `keras.metrics.AUC`, added in Keras 3.0.0.
+    The AUC (Area under the curve) of the ROC (Receiver operating
+    characteristic; default) or PR (Precision Recall) curves are quality
+    measures of binary classifiers. Unlike the accuracy, and like cross-entropy
+    losses, ROC-AUC and PR-AUC evaluate all the operational points of a model.
+
+    This class approximates AUCs using a Riemann sum. During the metric
+    accumulation phrase, predictions are accumulated within predefined buckets
+    by value. The AUC is then computed by interpolating per-bucket averages.
+    These buckets define the evaluated operational points.
+
+    This metric creates four local variables, `true_positives`,
+    `true_negatives`, `false_positives` and `false_negatives` that are used to
+    compute the AUC.  To discretize the AUC curve, a linearly spaced set of
+    thresholds is used to compute pairs of recall and precision values. The area
+    under the ROC-curve is therefore computed using the height of the recall
+    values by the false positive rate, while the area under the PR-curve is the
+    computed using the height of the precision values by the recall.
+
+    This value is ultimately returned as `auc`, an idempotent operation that
+    computes the area under a discretized curve of precision versus recall
+    values (computed using the aforementioned variables). The `num_thresholds`
+    variable controls the degree of discretization with larger numbers of
+    thresholds more closely approximating the true AUC. The quality of the
+    approximation may vary dramatically depending on `num_thresholds`. The
+    `thresholds` parameter can be used to manually specify thresholds which
+    split the predictions more evenly.
+
+    For a best approximation of the real AUC, `predictions` should be
+    distributed approximately uniformly in the range `[0, 1]` (if
+    `from_logits=False`). The quality of the AUC approximation may be poor if
+    this is not the case. Setting `summation_method` to 'minoring' or 'majoring'
+    can help quantify the error in the approximation by providing lower or upper
+    bound estimate of the AUC.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        num_thresholds (IntOrTuple): (Optional) The number of thresholds to
+            use when discretizing the roc curve. Values must be > 1.
+            Defaults to `200`.
+        curve (str): (Optional) Specifies the name of the curve to be computed,
+            `'ROC'` (default) or `'PR'` for the Precision-Recall-curve.
+        summation_method (str): (Optional) Specifies the [Riemann summation method](
+            https://en.wikipedia.org/wiki/Riemann_sum) used.
+            'interpolation' (default) applies mid-point summation scheme for
+            `ROC`.  For PR-AUC, interpolates (true/false) positives but not
+            the ratio that is precision (see Davis & Goadrich 2006 for
+            details); 'minoring' applies left summation for increasing
+            intervals and right summation for decreasing intervals; 'majoring'
+            does the opposite.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        thresholds (float | Sequence[float] | None): (Optional) A list of floating point values to use as the
+            thresholds for discretizing the curve. If set, the `num_thresholds`
+            parameter is ignored. Values should be in `[0, 1]`. Endpoint
+            thresholds equal to {`-epsilon`, `1+epsilon`} for a small positive
+            epsilon value will be automatically included with these to correctly
+            handle predictions equal to exactly 0 or 1.
+        multi_label (bool): boolean indicating whether multilabel data should be
+            treated as such, wherein AUC is computed separately for each label
+            and then averaged across labels, or (when `False`) if the data
+            should be flattened into a single label before AUC computation. In
+            the latter case, when multilabel data is passed to AUC, each
+            label-prediction pair is treated as an individual data point. Should
+            be set to `False` for multi-class data.
+        num_labels (Any | None): (Optional) The number of labels, used when `multi_label` is
+            True. If `num_labels` is not specified, then state variables get
+            created on the first call to `update_state`.
+        label_weights (Any | None): (Optional) list, array, or tensor of non-negative weights
+            used to compute AUCs for multilabel data. When `multi_label` is
+            True, the weights are applied to the individual label AUCs when they
+            are averaged to produce the multi-label AUC. When it's False, they
+            are used to weight the individual label predictions in computing the
+            confusion matrix on the flattened data. Note that this is unlike
+            `class_weights` in that `class_weights` weights the example
+            depending on the value of its label, whereas `label_weights` depends
+            only on the index of that label before flattening; therefore
+            `label_weights` should not be used for multi-class data.
+        from_logits (bool): boolean indicating whether the predictions (`y_pred` in
+            `update_state`) are probabilities or sigmoid logits. As a rule of thumb,
+            when using a keras loss, the `from_logits` constructor argument of the
+            loss should match the AUC `from_logits` constructor argument.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.AUC`.
     """
     upstream("keras.metrics.AUC", "3.0.0")
     return call_or_instance(
@@ -133,7 +241,27 @@ def metric_binary_accuracy(
 ) -> Any:
     """Calculates how often predictions match binary labels.
 
-    Wraps `keras.metrics.BinaryAccuracy`, added in Keras 3.0.0.
+    This metric creates two local variables, `total` and `count` that are used
+    to compute the frequency with which `y_pred` matches `y_true`. This
+    frequency is ultimately returned as `binary accuracy`: an idempotent
+    operation that simply divides `total` by `count`.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        threshold (float | TensorLike): (Optional) Float representing the threshold for deciding
+            whether prediction values are 1 or 0.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.BinaryAccuracy`.
     """
     upstream("keras.metrics.BinaryAccuracy", "3.0.0")
     return call_or_instance(
@@ -156,7 +284,28 @@ def metric_binary_crossentropy(
 ) -> Any:
     """Computes the crossentropy metric between the labels and predictions.
 
-    Wraps `keras.metrics.BinaryCrossentropy`, added in Keras 3.0.0.
+    This is the crossentropy metric class to be used when there are only two
+    label classes (0 and 1).
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        from_logits (bool): (Optional) Whether output is expected
+            to be a logits tensor. By default, we consider
+            that output encodes a probability distribution.
+        label_smoothing (float | Sequence[float] | TensorLike): (Optional) Float in `[0, 1]`.
+            When > 0, label values are smoothed,
+            meaning the confidence on label values are relaxed.
+            e.g. `label_smoothing=0.2` means that we will use
+            a value of 0.1 for label "0" and 0.9 for label "1".
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.BinaryCrossentropy`.
     """
     upstream("keras.metrics.BinaryCrossentropy", "3.0.0")
     return call_or_instance(
@@ -180,7 +329,45 @@ def metric_binary_focal_crossentropy(
 ) -> Any:
     """Computes the binary focal crossentropy loss.
 
-    Wraps `keras.metrics.binary_focal_crossentropy`, added in Keras 3.0.0.
+    According to [Lin et al., 2018](https://arxiv.org/pdf/1708.02002.pdf), it
+    helps to apply a focal factor to down-weight easy examples and focus more on
+    hard examples. By default, the focal tensor is computed as follows:
+
+    `focal_factor = (1 - output) ** gamma` for class 1
+    `focal_factor = output ** gamma` for class 0
+    where `gamma` is a focusing parameter. When `gamma` = 0, there is no focal
+    effect on the binary crossentropy loss.
+
+    If `apply_class_balancing == True`, this function also takes into account a
+    weight balancing factor for the binary classes 0 and 1 as follows:
+
+    `weight = alpha` for class 1 (`target == 1`)
+    `weight = 1 - alpha` for class 0
+    where `alpha` is a float in the range of `[0, 1]`.
+
+    Args:
+        y_true (TensorLike): Ground truth values, of shape `(batch_size, d0, .. dN)`.
+        y_pred (TensorLike): The predicted values, of shape `(batch_size, d0, .. dN)`.
+        apply_class_balancing (bool): A bool, whether to apply weight balancing on the
+            binary classes 0 and 1.
+        alpha (float | TensorLike): A weight balancing factor for class 1, default is `0.25` as
+            mentioned in the reference. The weight for class 0 is `1.0 - alpha`.
+        gamma (float | TensorLike): A focusing parameter, default is `2.0` as mentioned in the
+            reference.
+        from_logits (bool): Whether `y_pred` is expected to be a logits tensor. By
+            default, we assume that `y_pred` encodes a probability distribution.
+        label_smoothing (float | Sequence[float] | TensorLike): Float in `[0, 1]`. If > `0` then smooth the labels by
+            squeezing them towards 0.5, that is,
+            using `1. - 0.5 * label_smoothing` for the target class
+            and `0.5 * label_smoothing` for the non-target class.
+        axis (Axis): The axis along which the mean is computed. Defaults to `-1`.
+
+    Returns:
+        Binary focal crossentropy loss value
+        with shape = `[batch_size, d0, .. dN-1]`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.binary_focal_crossentropy`.
     """
     return _metric_binary_focal_crossentropy(
         y_true, y_pred, apply_class_balancing, alpha, gamma, from_logits, label_smoothing, axis
@@ -206,7 +393,51 @@ def metric_binary_iou(
 ) -> Any:
     """Computes the Intersection-Over-Union metric for class 0 and/or 1.
 
-    Wraps `keras.metrics.BinaryIoU`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    iou = true_positives / (true_positives + false_positives + false_negatives)
+    ```
+    Intersection-Over-Union is a common evaluation metric for semantic image
+    segmentation.
+
+    To compute IoUs, the predictions are accumulated in a confusion matrix,
+    weighted by `sample_weight` and the metric is then calculated from it.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    This class can be used to compute IoUs for a binary classification task
+    where the predictions are provided as logits. First a `threshold` is applied
+    to the predicted values such that those that are below the `threshold` are
+    converted to class 0 and those that are above the `threshold` are converted
+    to class 1.
+
+    IoUs for classes 0 and 1 are then computed, the mean of IoUs for the classes
+    that are specified by `target_class_ids` is returned.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        target_class_ids (Sequence[Any]): A tuple or list of target class ids for which the
+            metric is returned. Options are `[0]`, `[1]`, or `[0, 1]`. With
+            `[0]` (or `[1]`), the IoU metric for class 0 (or class 1,
+            respectively) is returned. With `[0, 1]`, the mean of IoUs for the
+            two classes is returned.
+        threshold (float | TensorLike): A threshold that applies to the prediction logits to convert
+            them to either predicted class 0 if the logit is below `threshold`
+            or predicted class 1 if the logit is above `threshold`.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Notes:
+        with `threshold=0`, this metric has the same behavior as `IoU`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.BinaryIoU`.
     """
     upstream("keras.metrics.BinaryIoU", "3.0.0")
     return call_or_instance(
@@ -227,7 +458,32 @@ def metric_categorical_accuracy(
 ) -> Any:
     """Calculates how often predictions match one-hot labels.
 
-    Wraps `keras.metrics.CategoricalAccuracy`, added in Keras 3.0.0.
+    You can provide logits of classes as `y_pred`, since argmax of
+    logits and probabilities are same.
+
+    This metric creates two local variables, `total` and `count` that are used
+    to compute the frequency with which `y_pred` matches `y_true`. This
+    frequency is ultimately returned as `categorical accuracy`: an idempotent
+    operation that simply divides `total` by `count`.
+
+    `y_pred` and `y_true` should be passed in as vectors of probabilities,
+    rather than as labels. If necessary, use `ops.one_hot` to expand `y_true` as
+    a vector.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.CategoricalAccuracy`.
     """
     upstream("keras.metrics.CategoricalAccuracy", "3.0.0")
     return call_or_instance(
@@ -251,7 +507,32 @@ def metric_categorical_crossentropy(
 ) -> Any:
     """Computes the crossentropy metric between the labels and predictions.
 
-    Wraps `keras.metrics.CategoricalCrossentropy`, added in Keras 3.0.0.
+    This is the crossentropy metric class to be used when there are multiple
+    label classes (2 or more). It assumes that labels are one-hot encoded,
+    e.g., when labels values are `[2, 0, 1]`, then
+    `y_true` is `[[0, 0, 1], [1, 0, 0], [0, 1, 0]]`.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        from_logits (bool): (Optional) Whether output is expected to be
+            a logits tensor. By default, we consider that output
+            encodes a probability distribution.
+        label_smoothing (float | Sequence[float] | TensorLike): (Optional) Float in `[0, 1]`.
+            When > 0, label values are smoothed, meaning the confidence
+            on label values are relaxed. e.g. `label_smoothing=0.2` means
+            that we will use a value of 0.1 for label
+            "0" and 0.9 for label "1".
+        axis (Axis): (Optional) Defaults to `-1`.
+            The dimension along which entropy is computed.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.CategoricalCrossentropy`.
     """
     upstream("keras.metrics.CategoricalCrossentropy", "3.0.0")
     return call_or_instance(
@@ -280,7 +561,31 @@ def metric_categorical_focal_crossentropy(
 ) -> Any:
     """Computes the categorical focal crossentropy loss.
 
-    Wraps `keras.metrics.categorical_focal_crossentropy`, added in Keras 3.0.0.
+    Args:
+        y_true (TensorLike): Tensor of one-hot true targets.
+        y_pred (TensorLike): Tensor of predicted targets.
+        alpha (float | TensorLike): A weight balancing factor for all classes, default is `0.25` as
+            mentioned in the reference. It can be a list of floats or a scalar.
+            In the multi-class case, alpha may be set by inverse class
+            frequency by using `compute_class_weight` from `sklearn.utils`.
+        gamma (float | TensorLike): A focusing parameter, default is `2.0` as mentioned in the
+            reference. It helps to gradually reduce the importance given to
+            simple examples in a smooth manner. When `gamma` = 0, there is
+            no focal effect on the categorical crossentropy.
+        from_logits (bool): Whether `y_pred` is expected to be a logits tensor. By
+            default, we assume that `y_pred` encodes a probability
+            distribution.
+        label_smoothing (float | Sequence[float] | TensorLike): Float in [0, 1]. If > `0` then smooth the labels. For
+            example, if `0.1`, use `0.1 / num_classes` for non-target labels
+            and `0.9 + 0.1 / num_classes` for target labels.
+        axis (Axis): Defaults to `-1`. The dimension along which the entropy is
+            computed.
+
+    Returns:
+        Categorical focal crossentropy loss value.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.categorical_focal_crossentropy`.
     """
     return _metric_categorical_focal_crossentropy(
         y_true, y_pred, alpha, gamma, from_logits, label_smoothing, axis
@@ -304,7 +609,17 @@ def metric_categorical_hinge(
 ) -> Any:
     """Computes the categorical hinge metric between `y_true` and `y_pred`.
 
-    Wraps `keras.metrics.CategoricalHinge`, added in Keras 3.0.0.
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.CategoricalHinge`.
     """
     upstream("keras.metrics.CategoricalHinge", "3.0.0")
     return call_or_instance(
@@ -326,7 +641,29 @@ def metric_concordance_correlation(
 ) -> Any:
     """Calculates the Concordance Correlation Coefficient (CCC).
 
-    Wraps `keras.metrics.ConcordanceCorrelation`, added in Keras 3.7.0.
+    CCC evaluates the agreement between true values (`y_true`) and predicted
+    values (`y_pred`) by considering both precision and accuracy. The
+    coefficient ranges from -1 to 1, where a value of 1 indicates perfect
+    agreement.
+
+    This metric is useful in regression tasks where it is important to assess
+    how well the predictions match the true values, taking into account both
+    their correlation and proximity to the 45-degree line of perfect
+    concordance.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        axis (Axis): (Optional) integer or tuple of integers of the axis/axes along
+            which to compute the metric. Defaults to `-1`.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.metrics.ConcordanceCorrelation`.
     """
     upstream("keras.metrics.ConcordanceCorrelation", "3.7.0")
     return call_or_instance(
@@ -348,7 +685,28 @@ def metric_cosine_similarity(
 ) -> Any:
     """Computes the cosine similarity between the labels and predictions.
 
-    Wraps `keras.metrics.CosineSimilarity`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = sum(l2_norm(y_true) * l2_norm(y_pred))
+    ```
+    See: [Cosine Similarity](https://en.wikipedia.org/wiki/Cosine_similarity).
+    This metric keeps the average cosine similarity between `predictions` and
+    `labels` over a stream of data.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        axis (Axis): (Optional) Defaults to `-1`. The dimension along which the cosine
+            similarity is computed.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.CosineSimilarity`.
     """
     upstream("keras.metrics.CosineSimilarity", "3.0.0")
     return call_or_instance(
@@ -365,7 +723,17 @@ def metric_deserialize(
 ) -> Any:
     """Deserializes a serialized metric class/function instance.
 
-    Wraps `keras.metrics.deserialize`, added in Keras 3.0.0.
+    Args:
+        config (Mapping[str, Any]): Metric configuration.
+        custom_objects (Mapping[str, Any] | None): Optional dictionary mapping names (strings)
+            to custom objects (classes and functions) to be
+            considered during deserialization.
+
+    Returns:
+        A Keras `Metric` instance or a metric function.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.deserialize`.
     """
     return _metric_deserialize(config, custom_objects)
 
@@ -384,7 +752,44 @@ def metric_f1_score(
 ) -> Any:
     """Computes F-1 Score.
 
-    Wraps `keras.metrics.F1Score`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    f1_score = 2 * (precision * recall) / (precision + recall)
+    ```
+    This is the harmonic mean of precision and recall.
+    Its output range is `[0, 1]`. It works for both multi-class
+    and multi-label classification.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        average (Any | None): Type of averaging to be performed on data.
+            Acceptable values are `None`, `"micro"`, `"macro"`
+            and `"weighted"`. Defaults to `None`.
+            If `None`, no averaging is performed and `result()` will return
+            the score for each class.
+            If `"micro"`, compute metrics globally by counting the total
+            true positives, false negatives and false positives.
+            If `"macro"`, compute metrics for each label,
+            and return their unweighted mean.
+            This does not take label imbalance into account.
+            If `"weighted"`, compute metrics for each label,
+            and return their average weighted by support
+            (the number of true instances for each label).
+            This alters `"macro"` to account for label imbalance.
+            It can result in an score that is not between precision and recall.
+        threshold (Any | None): Elements of `y_pred` greater than `threshold` are
+            converted to be 1, and the rest 0. If `threshold` is
+            `None`, the argmax of `y_pred` is converted to 1, and the rest to 0.
+        name (str): Optional. String name of the metric instance.
+        dtype (DTypeLike | None): Optional. Data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.F1Score`.
     """
     upstream("keras.metrics.F1Score", "3.0.0")
     return call_or_instance(
@@ -406,7 +811,31 @@ def metric_false_negatives(
 ) -> Any:
     """Calculates the number of false negatives.
 
-    Wraps `keras.metrics.FalseNegatives`, added in Keras 3.0.0.
+    If `sample_weight` is given, calculates the sum of the weights of
+    false negatives. This metric creates one local variable, `accumulator`
+    that is used to keep track of the number of false negatives.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        thresholds (float | Sequence[float] | None): (Optional) Defaults to `0.5`. A float value, or a Python
+            list/tuple of float threshold values in `[0, 1]`. A threshold is
+            compared with prediction values to determine the truth value of
+            predictions (i.e., above the threshold is `True`, below is `False`).
+            If used with a loss function that sets `from_logits=True` (i.e. no
+            sigmoid applied to predictions), `thresholds` should be set to 0.
+            One metric value is generated for each threshold value.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.FalseNegatives`.
     """
     upstream("keras.metrics.FalseNegatives", "3.0.0")
     return call_or_instance(
@@ -428,7 +857,31 @@ def metric_false_positives(
 ) -> Any:
     """Calculates the number of false positives.
 
-    Wraps `keras.metrics.FalsePositives`, added in Keras 3.0.0.
+    If `sample_weight` is given, calculates the sum of the weights of
+    false positives. This metric creates one local variable, `accumulator`
+    that is used to keep track of the number of false positives.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        thresholds (float | Sequence[float] | None): (Optional) Defaults to `0.5`. A float value, or a Python
+            list/tuple of float threshold values in `[0, 1]`. A threshold is
+            compared with prediction values to determine the truth value of
+            predictions (i.e., above the threshold is `True`, below is `False`).
+            If used with a loss function that sets `from_logits=True` (i.e. no
+            sigmoid applied to predictions), `thresholds` should be set to 0.
+            One metric value is generated for each threshold value.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.FalsePositives`.
     """
     upstream("keras.metrics.FalsePositives", "3.0.0")
     return call_or_instance(
@@ -452,7 +905,49 @@ def metric_fbeta_score(
 ) -> Any:
     """Computes F-Beta score.
 
-    Wraps `keras.metrics.FBetaScore`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    b2 = beta ** 2
+    f_beta_score = (1 + b2) * (precision * recall) / (precision * b2 + recall)
+    ```
+    This is the weighted harmonic mean of precision and recall.
+    Its output range is `[0, 1]`. It works for both multi-class
+    and multi-label classification.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        average (Any | None): Type of averaging to be performed across per-class results
+            in the multi-class case.
+            Acceptable values are `None`, `"micro"`, `"macro"` and
+            `"weighted"`. Defaults to `None`.
+            If `None`, no averaging is performed and `result()` will return
+            the score for each class.
+            If `"micro"`, compute metrics globally by counting the total
+            true positives, false negatives and false positives.
+            If `"macro"`, compute metrics for each label,
+            and return their unweighted mean.
+            This does not take label imbalance into account.
+            If `"weighted"`, compute metrics for each label,
+            and return their average weighted by support
+            (the number of true instances for each label).
+            This alters `"macro"` to account for label imbalance.
+            It can result in an score that is not between precision and recall.
+        beta (float | TensorLike): Determines the weight of given to recall
+            in the harmonic mean between precision and recall (see pseudocode
+            equation above). Defaults to `1`.
+        threshold (Any | None): Elements of `y_pred` greater than `threshold` are
+            converted to be 1, and the rest 0. If `threshold` is
+            `None`, the argmax of `y_pred` is converted to 1, and the rest to 0.
+        name (str): Optional. String name of the metric instance.
+        dtype (DTypeLike | None): Optional. Data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.FBetaScore`.
     """
     upstream("keras.metrics.FBetaScore", "3.0.0")
     return call_or_instance(
@@ -467,7 +962,35 @@ def metric_fbeta_score(
 def metric_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieves a Keras metric as a `function`/`Metric` class instance.
 
-    Wraps `keras.metrics.get`, added in Keras 3.0.0.
+    The `identifier` may be the string name of a metric function or class.
+
+    >>> metric = metrics.get("categorical_crossentropy")
+    >>> type(metric)
+    <class 'function'>
+    >>> metric = metrics.get("CategoricalCrossentropy")
+    >>> type(metric)
+    <class '...metrics.CategoricalCrossentropy'>
+
+    You can also specify `config` of the metric to this function by passing dict
+    containing `class_name` and `config` as an identifier. Also note that the
+    `class_name` must map to a `Metric` class
+
+    >>> identifier = {"class_name": "CategoricalCrossentropy",
+    ...               "config": {"from_logits": True}}
+    >>> metric = metrics.get(identifier)
+    >>> type(metric)
+    <class '...metrics.CategoricalCrossentropy'>
+
+    Args:
+        identifier (str | Mapping[str, Any] | Callable[..., Any]): A metric identifier. One of None or string name of a metric
+            function/class or metric configuration dictionary or a metric
+            function or a metric class instance
+
+    Returns:
+        A Keras metric as a `function`/ `Metric` class instance.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.get`.
     """
     return _metric_get(identifier)
 
@@ -480,7 +1003,20 @@ def metric_hinge(
 ) -> Any:
     """Computes the hinge metric between `y_true` and `y_pred`.
 
-    Wraps `keras.metrics.Hinge`, added in Keras 3.0.0.
+    `y_true` values are expected to be -1 or 1. If binary (0 or 1) labels are
+    provided we will convert them to -1 or 1.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.Hinge`.
     """
     upstream("keras.metrics.Hinge", "3.0.0")
     return call_or_instance(
@@ -503,7 +1039,53 @@ def metric_iou(
 ) -> Any:
     """Computes the Intersection-Over-Union metric for specific target classes.
 
-    Wraps `keras.metrics.IoU`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    iou = true_positives / (true_positives + false_positives + false_negatives)
+    ```
+    Intersection-Over-Union is a common evaluation metric for semantic image
+    segmentation.
+
+    To compute IoUs, the predictions are accumulated in a confusion matrix,
+    weighted by `sample_weight` and the metric is then calculated from it.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Note, this class first computes IoUs for all individual classes, then
+    returns the mean of IoUs for the classes that are specified by
+    `target_class_ids`. If `target_class_ids` has only one id value, the IoU of
+    that specific class is returned.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        num_classes (int): The possible number of labels the prediction task can have.
+        target_class_ids (Any): A tuple or list of target class ids for which the
+            metric is returned. To compute IoU for a specific class, a list
+            (or tuple) of a single id value should be provided.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        ignore_class (int | None): Optional integer. The ID of a class to be ignored during
+            metric computation. This is useful, for example, in segmentation
+            problems featuring a "void" class (commonly -1 or 255) in
+            segmentation maps. By default (`ignore_class=None`), all classes are
+              considered.
+        sparse_y_true (bool): Whether labels are encoded using integers or
+            dense floating point vectors. If `False`, the `argmax` function
+            is used to determine each sample's most likely associated label.
+        sparse_y_pred (bool): Whether predictions are encoded using integers or
+            dense floating point vectors. If `False`, the `argmax` function
+            is used to determine each sample's most likely associated label.
+        axis (Axis): (Optional) -1 is the dimension containing the logits.
+            Defaults to `-1`.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.IoU`.
     """
     upstream("keras.metrics.IoU", "3.0.0")
     return call_or_instance(
@@ -533,7 +1115,27 @@ def metric_kl_divergence(
 ) -> Any:
     """Computes Kullback-Leibler divergence metric between `y_true` and `y_pred`.
 
-    Wraps `keras.metrics.KLDivergence`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    metric = y_true * log(y_true / y_pred)
+    ```
+
+    `y_true` and `y_pred` are expected to be probability
+    distributions, with values between 0 and 1. They will get
+    clipped to the `[0, 1]` range.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.KLDivergence`.
     """
     upstream("keras.metrics.KLDivergence", "3.0.0")
     return call_or_instance(
@@ -550,7 +1152,24 @@ def metric_log_cosh_error(
 ) -> Any:
     """Computes the logarithm of the hyperbolic cosine of the prediction error.
 
-    Wraps `keras.metrics.LogCoshError`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    error = y_pred - y_true
+    logcosh = mean(log((exp(error) + exp(-error))/2), axis=-1)
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.LogCoshError`.
     """
     upstream("keras.metrics.LogCoshError", "3.0.0")
     return call_or_instance(
@@ -563,7 +1182,23 @@ def metric_mean(
 ) -> Any:
     """Compute the (weighted) mean of the given values.
 
-    Wraps `keras.metrics.Mean`, added in Keras 3.0.0.
+    For example, if values is `[1, 3, 5, 7]` then the mean is 4.
+    If `sample_weight` was specified as `[1, 1, 0, 0]` then the mean would be 2.
+
+    This metric creates two variables, `total` and `count`.
+    The mean value returned is simply `total` divided by `count`.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.Mean`.
     """
     upstream("keras.metrics.Mean", "3.0.0")
     return call_or_instance(
@@ -580,7 +1215,23 @@ def metric_mean_absolute_error(
 ) -> Any:
     """Computes the mean absolute error between the labels and predictions.
 
-    Wraps `keras.metrics.MeanAbsoluteError`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = mean(abs(y_true - y_pred))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.MeanAbsoluteError`.
     """
     upstream("keras.metrics.MeanAbsoluteError", "3.0.0")
     return call_or_instance(
@@ -601,7 +1252,23 @@ def metric_mean_absolute_percentage_error(
 ) -> Any:
     """Computes mean absolute percentage error between `y_true` and `y_pred`.
 
-    Wraps `keras.metrics.MeanAbsolutePercentageError`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = 100 * mean(abs((y_true - y_pred) / y_true))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.MeanAbsolutePercentageError`.
     """
     upstream("keras.metrics.MeanAbsolutePercentageError", "3.0.0")
     return call_or_instance(
@@ -627,7 +1294,49 @@ def metric_mean_iou(
 ) -> Any:
     """Computes the mean Intersection-Over-Union metric.
 
-    Wraps `keras.metrics.MeanIoU`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    iou = true_positives / (true_positives + false_positives + false_negatives)
+    ```
+    Intersection-Over-Union is a common evaluation metric for semantic image
+    segmentation.
+
+    To compute IoUs, the predictions are accumulated in a confusion matrix,
+    weighted by `sample_weight` and the metric is then calculated from it.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Note that this class first computes IoUs for all individual classes, then
+    returns the mean of these values.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        num_classes (int): The possible number of labels the prediction task can have.
+            This value must be provided, since a confusion matrix of dimension =
+            [num_classes, num_classes] will be allocated.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        ignore_class (int | None): Optional integer. The ID of a class to be ignored during
+            metric computation. This is useful, for example, in segmentation
+            problems featuring a "void" class (commonly -1 or 255) in
+            segmentation maps. By default (`ignore_class=None`), all classes are
+            considered.
+        sparse_y_true (bool): Whether labels are encoded using integers or
+            dense floating point vectors. If `False`, the `argmax` function
+            is used to determine each sample's most likely associated label.
+        sparse_y_pred (bool): Whether predictions are encoded using integers or
+            dense floating point vectors. If `False`, the `argmax` function
+            is used to determine each sample's most likely associated label.
+        axis (Axis): (Optional) The dimension containing the logits. Defaults to `-1`.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.MeanIoU`.
     """
     upstream("keras.metrics.MeanIoU", "3.0.0")
     return call_or_instance(
@@ -656,7 +1365,23 @@ def metric_mean_squared_error(
 ) -> Any:
     """Computes the mean squared error between `y_true` and `y_pred`.
 
-    Wraps `keras.metrics.MeanSquaredError`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = mean(square(y_true - y_pred))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.MeanSquaredError`.
     """
     upstream("keras.metrics.MeanSquaredError", "3.0.0")
     return call_or_instance(
@@ -677,7 +1402,23 @@ def metric_mean_squared_logarithmic_error(
 ) -> Any:
     """Computes mean squared logarithmic error between `y_true` and `y_pred`.
 
-    Wraps `keras.metrics.MeanSquaredLogarithmicError`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = mean(square(log(y_true + 1) - log(y_pred + 1)))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.MeanSquaredLogarithmicError`.
     """
     upstream("keras.metrics.MeanSquaredLogarithmicError", "3.0.0")
     return call_or_instance(
@@ -700,7 +1441,34 @@ def metric_mean_wrapper(
 ) -> Any:
     """Wrap a stateless metric function with the `Mean` metric.
 
-    Wraps `keras.metrics.MeanMetricWrapper`, added in Keras 3.0.0.
+    You could use this class to quickly build a mean metric from a function. The
+    function needs to have the signature `fn(y_true, y_pred)` and return a
+    per-sample loss array. `MeanMetricWrapper.result()` will return
+    the average metric value across all samples seen so far.
+
+    For example:
+
+    ```python
+    def mse(y_true, y_pred):
+        return (y_true - y_pred) ** 2
+
+    mse_metric = MeanMetricWrapper(fn=mse)
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        fn (Any): The metric function to wrap, with signature
+            `fn(y_true, y_pred, **kwargs)`.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        **kwargs:
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.MeanMetricWrapper`.
     """
     upstream("keras.metrics.MeanMetricWrapper", "3.0.0")
     return call_or_instance(
@@ -726,7 +1494,58 @@ def metric_one_hot_iou(
 ) -> Any:
     """Computes the Intersection-Over-Union metric for one-hot encoded labels.
 
-    Wraps `keras.metrics.OneHotIoU`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    iou = true_positives / (true_positives + false_positives + false_negatives)
+    ```
+    Intersection-Over-Union is a common evaluation metric for semantic image
+    segmentation.
+
+    To compute IoUs, the predictions are accumulated in a confusion matrix,
+    weighted by `sample_weight` and the metric is then calculated from it.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    This class can be used to compute IoU for multi-class classification tasks
+    where the labels are one-hot encoded (the last axis should have one
+    dimension per class). Note that the predictions should also have the same
+    shape. To compute the IoU, first the labels and predictions are converted
+    back into integer format by taking the argmax over the class axis. Then the
+    same computation steps as for the base `IoU` class apply.
+
+    Note, if there is only one channel in the labels and predictions, this class
+    is the same as class `IoU`. In this case, use `IoU` instead.
+
+    Also, make sure that `num_classes` is equal to the number of classes in the
+    data, to avoid a "labels out of bound" error when the confusion matrix is
+    computed.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        num_classes (int): The possible number of labels the prediction task can have.
+        target_class_ids (Any): A tuple or list of target class ids for which the
+            metric is returned. To compute IoU for a specific class, a list
+            (or tuple) of a single id value should be provided.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        ignore_class (int | None): Optional integer. The ID of a class to be ignored during
+            metric computation. This is useful, for example, in segmentation
+            problems featuring a "void" class (commonly -1 or 255) in
+            segmentation maps. By default (`ignore_class=None`), all classes are
+            considered.
+        sparse_y_pred (bool): Whether predictions are encoded using integers or
+            dense floating point vectors. If `False`, the `argmax` function
+            is used to determine each sample's most likely associated label.
+        axis (Axis): (Optional) The dimension containing the logits. Defaults to `-1`.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.OneHotIoU`.
     """
     upstream("keras.metrics.OneHotIoU", "3.0.0")
     return call_or_instance(
@@ -759,7 +1578,57 @@ def metric_one_hot_mean_iou(
 ) -> Any:
     """Computes mean Intersection-Over-Union metric for one-hot encoded labels.
 
-    Wraps `keras.metrics.OneHotMeanIoU`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    iou = true_positives / (true_positives + false_positives + false_negatives)
+    ```
+    Intersection-Over-Union is a common evaluation metric for semantic image
+    segmentation.
+
+    To compute IoUs, the predictions are accumulated in a confusion matrix,
+    weighted by `sample_weight` and the metric is then calculated from it.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    This class can be used to compute the mean IoU for multi-class
+    classification tasks where the labels are one-hot encoded (the last axis
+    should have one dimension per class). Note that the predictions should also
+    have the same shape. To compute the mean IoU, first the labels and
+    predictions are converted back into integer format by taking the argmax over
+    the class axis. Then the same computation steps as for the base `MeanIoU`
+    class apply.
+
+    Note, if there is only one channel in the labels and predictions, this class
+    is the same as class `MeanIoU`. In this case, use `MeanIoU` instead.
+
+    Also, make sure that `num_classes` is equal to the number of classes in the
+    data, to avoid a "labels out of bound" error when the confusion matrix is
+    computed.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        num_classes (int): The possible number of labels the prediction task can have.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        ignore_class (int | None): Optional integer. The ID of a class to be ignored during
+            metric computation. This is useful, for example, in segmentation
+            problems featuring a "void" class (commonly -1 or 255) in
+            segmentation maps. By default (`ignore_class=None`), all classes are
+            considered.
+        sparse_y_pred (bool): Whether predictions are encoded using natural numbers or
+            probability distribution vectors. If `False`, the `argmax`
+            function will be used to determine each sample's most likely
+            associated label.
+        axis (Axis): (Optional) The dimension containing the logits. Defaults to `-1`.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.OneHotMeanIoU`.
     """
     upstream("keras.metrics.OneHotMeanIoU", "3.0.0")
     return call_or_instance(
@@ -788,7 +1657,28 @@ def metric_pearson_correlation(
 ) -> Any:
     """Calculates the Pearson Correlation Coefficient (PCC).
 
-    Wraps `keras.metrics.PearsonCorrelation`, added in Keras 3.7.0.
+    PCC measures the linear relationship between the true values (`y_true`) and
+    the predicted values (`y_pred`). The coefficient ranges from -1 to 1, where
+    a value of 1 implies a perfect positive linear correlation, 0 indicates no
+    linear correlation, and -1 indicates a perfect negative linear correlation.
+
+    This metric is widely used in regression tasks where the strength of the
+    linear relationship between predictions and true labels is an
+    important evaluation criterion.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        axis (Axis): (Optional) integer or tuple of integers of the axis/axes along
+            which to compute the metric. Defaults to `-1`.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.metrics.PearsonCorrelation`.
     """
     upstream("keras.metrics.PearsonCorrelation", "3.7.0")
     return call_or_instance(
@@ -805,7 +1695,23 @@ def metric_poisson(
 ) -> Any:
     """Computes the Poisson metric between `y_true` and `y_pred`.
 
-    Wraps `keras.metrics.Poisson`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    metric = y_pred - y_true * log(y_pred)
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.Poisson`.
     """
     upstream("keras.metrics.Poisson", "3.0.0")
     return call_or_instance(
@@ -829,7 +1735,49 @@ def metric_precision(
 ) -> Any:
     """Computes the precision of the predictions with respect to the labels.
 
-    Wraps `keras.metrics.Precision`, added in Keras 3.0.0.
+    The metric creates two local variables, `true_positives` and
+    `false_positives` that are used to compute the precision. This value is
+    ultimately returned as `precision`, an idempotent operation that simply
+    divides `true_positives` by the sum of `true_positives` and
+    `false_positives`.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    If `top_k` is set, we'll calculate precision as how often on average a class
+    among the top-k classes with the highest predicted values of a batch entry
+    is correct and can be found in the label for that entry.
+
+    If `class_id` is specified, we calculate precision by considering only the
+    entries in the batch for which `class_id` is above the threshold and/or in
+    the top-k highest predictions, and computing the fraction of them for which
+    `class_id` is indeed a correct label.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        thresholds (float | Sequence[float] | None): (Optional) A float value, or a Python list/tuple of float
+            threshold values in `[0, 1]`. A threshold is compared with
+            prediction values to determine the truth value of predictions (i.e.,
+            above the threshold is `True`, below is `False`). If used with a
+            loss function that sets `from_logits=True` (i.e. no sigmoid applied
+            to predictions), `thresholds` should be set to 0. One metric value
+            is generated for each threshold value. If neither `thresholds` nor
+            `top_k` are set, the default is to calculate precision with
+            `thresholds=0.5`.
+        top_k (IntOrTuple | None): (Optional) Unset by default. An int value specifying the top-k
+            predictions to consider when calculating precision.
+        class_id (int | None): (Optional) Integer class ID for which we want binary metrics.
+            This must be in the half-open interval `[0, num_classes)`, where
+            `num_classes` is the last dimension of predictions.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.Precision`.
     """
     upstream("keras.metrics.Precision", "3.0.0")
     return call_or_instance(
@@ -853,7 +1801,36 @@ def metric_precision_at_recall(
 ) -> Any:
     """Computes best precision where recall is >= specified value.
 
-    Wraps `keras.metrics.PrecisionAtRecall`, added in Keras 3.0.0.
+    This metric creates four local variables, `true_positives`,
+    `true_negatives`, `false_positives` and `false_negatives` that are used to
+    compute the precision at the given recall. The threshold for the given
+    recall value is computed and used to evaluate the corresponding precision.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    If `class_id` is specified, we calculate precision by considering only the
+    entries in the batch for which `class_id` is above the threshold
+    predictions, and computing the fraction of them for which `class_id` is
+    indeed a correct label.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        recall (Any): A scalar value in range `[0, 1]`.
+        num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds to
+            use for matching the given recall.
+        class_id (int | None): (Optional) Integer class ID for which we want binary metrics.
+            This must be in the half-open interval `[0, num_classes)`, where
+            `num_classes` is the last dimension of predictions.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.PrecisionAtRecall`.
     """
     upstream("keras.metrics.PrecisionAtRecall", "3.0.0")
     return call_or_instance(
@@ -878,7 +1855,50 @@ def metric_r2_score(
 ) -> Any:
     """Computes R2 score.
 
-    Wraps `keras.metrics.R2Score`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    sum_squares_residuals = sum((y_true - y_pred) ** 2)
+    sum_squares = sum((y_true - mean(y_true)) ** 2)
+    R2 = 1 - sum_squares_residuals / sum_squares
+    ```
+
+    This is also called the
+    [coefficient of determination](
+    https://en.wikipedia.org/wiki/Coefficient_of_determination).
+
+    It indicates how close the fitted regression line
+    is to ground-truth data.
+
+    - The highest score possible is 1.0. It indicates that the predictors
+        perfectly accounts for variation in the target.
+    - A score of 0.0 indicates that the predictors do not
+        account for variation in the target.
+    - It can also be negative if the model is worse than random.
+
+    This metric can also compute the "Adjusted R2" score.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        class_aggregation (str): Specifies how to aggregate scores corresponding to
+            different output classes (or target dimensions),
+            i.e. different dimensions on the last axis of the predictions.
+            Equivalent to `multioutput` argument in Scikit-Learn.
+            Should be one of
+            `None` (no aggregation), `"uniform_average"`,
+            `"variance_weighted_average"`.
+        num_regressors (int | TensorLike): Number of independent regressors used
+            ("Adjusted R2" score). 0 is the standard R2 score.
+            Defaults to `0`.
+        name (str): Optional. string name of the metric instance.
+        dtype (DTypeLike | None): Optional. data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.R2Score`.
     """
     upstream("keras.metrics.R2Score", "3.0.0")
     return call_or_instance(
@@ -907,7 +1927,47 @@ def metric_recall(
 ) -> Any:
     """Computes the recall of the predictions with respect to the labels.
 
-    Wraps `keras.metrics.Recall`, added in Keras 3.0.0.
+    This metric creates two local variables, `true_positives` and
+    `false_negatives`, that are used to compute the recall. This value is
+    ultimately returned as `recall`, an idempotent operation that simply divides
+    `true_positives` by the sum of `true_positives` and `false_negatives`.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    If `top_k` is set, recall will be computed as how often on average a class
+    among the labels of a batch entry is in the top-k predictions.
+
+    If `class_id` is specified, we calculate recall by considering only the
+    entries in the batch for which `class_id` is in the label, and computing the
+    fraction of them for which `class_id` is above the threshold and/or in the
+    top-k predictions.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        thresholds (float | Sequence[float] | None): (Optional) A float value, or a Python list/tuple of float
+            threshold values in `[0, 1]`. A threshold is compared with
+            prediction values to determine the truth value of predictions (i.e.,
+            above the threshold is `True`, below is `False`). If used with a
+            loss function that sets `from_logits=True` (i.e. no sigmoid
+            applied to predictions), `thresholds` should be set to 0.
+            One metric value is generated for each threshold value.
+            If neither `thresholds` nor `top_k` are set,
+            the default is to calculate recall with `thresholds=0.5`.
+        top_k (IntOrTuple | None): (Optional) Unset by default. An int value specifying the top-k
+            predictions to consider when calculating recall.
+        class_id (int | None): (Optional) Integer class ID for which we want binary metrics.
+            This must be in the half-open interval `[0, num_classes)`, where
+            `num_classes` is the last dimension of predictions.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.Recall`.
     """
     upstream("keras.metrics.Recall", "3.0.0")
     return call_or_instance(
@@ -931,7 +1991,39 @@ def metric_recall_at_precision(
 ) -> Any:
     """Computes best recall where precision is >= specified value.
 
-    Wraps `keras.metrics.RecallAtPrecision`, added in Keras 3.0.0.
+    For a given score-label-distribution the required precision might not
+    be achievable, in this case 0.0 is returned as recall.
+
+    This metric creates four local variables, `true_positives`,
+    `true_negatives`, `false_positives` and `false_negatives` that are used to
+    compute the recall at the given precision. The threshold for the given
+    precision value is computed and used to evaluate the corresponding recall.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    If `class_id` is specified, we calculate precision by considering only the
+    entries in the batch for which `class_id` is above the threshold
+    predictions, and computing the fraction of them for which `class_id` is
+    indeed a correct label.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        precision (Any): A scalar value in range `[0, 1]`.
+        num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds
+            to use for matching the given precision.
+        class_id (int | None): (Optional) Integer class ID for which we want binary metrics.
+            This must be in the half-open interval `[0, num_classes)`, where
+            `num_classes` is the last dimension of predictions.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.RecallAtPrecision`.
     """
     upstream("keras.metrics.RecallAtPrecision", "3.0.0")
     return call_or_instance(
@@ -958,7 +2050,23 @@ def metric_root_mean_squared_error(
 ) -> Any:
     """Computes root mean squared error metric between `y_true` and `y_pred`.
 
-    Wraps `keras.metrics.RootMeanSquaredError`, added in Keras 3.0.0.
+    Formula:
+
+    ```python
+    loss = sqrt(mean((y_pred - y_true) ** 2))
+    ```
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.RootMeanSquaredError`.
     """
     upstream("keras.metrics.RootMeanSquaredError", "3.0.0")
     return call_or_instance(
@@ -978,7 +2086,45 @@ def metric_sensitivity_at_specificity(
 ) -> Any:
     """Computes best sensitivity where specificity is >= specified value.
 
-    Wraps `keras.metrics.SensitivityAtSpecificity`, added in Keras 3.0.0.
+    `Sensitivity` measures the proportion of actual positives that are correctly
+    identified as such `(tp / (tp + fn))`.
+    `Specificity` measures the proportion of actual negatives that are correctly
+    identified as such `(tn / (tn + fp))`.
+
+    This metric creates four local variables, `true_positives`,
+    `true_negatives`, `false_positives` and `false_negatives` that are used to
+    compute the sensitivity at the given specificity. The threshold for the
+    given specificity value is computed and used to evaluate the corresponding
+    sensitivity.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    If `class_id` is specified, we calculate precision by considering only the
+    entries in the batch for which `class_id` is above the threshold
+    predictions, and computing the fraction of them for which `class_id` is
+    indeed a correct label.
+
+    For additional information about specificity and sensitivity, see
+    [the following](https://en.wikipedia.org/wiki/Sensitivity_and_specificity).
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        specificity (Any): A scalar value in range `[0, 1]`.
+        num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds to
+            use for matching the given specificity.
+        class_id (int | None): (Optional) Integer class ID for which we want binary metrics.
+            This must be in the half-open interval `[0, num_classes)`, where
+            `num_classes` is the last dimension of predictions.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.SensitivityAtSpecificity`.
     """
     upstream("keras.metrics.SensitivityAtSpecificity", "3.0.0")
     return call_or_instance(
@@ -999,7 +2145,14 @@ def metric_sensitivity_at_specificity(
 def metric_serialize(metric: Any) -> Any:
     """Serializes metric function or `Metric` instance.
 
-    Wraps `keras.metrics.serialize`, added in Keras 3.0.0.
+    Args:
+        metric (Any): A Keras `Metric` instance or a metric function.
+
+    Returns:
+        Metric configuration dictionary.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.serialize`.
     """
     return _metric_serialize(metric)
 
@@ -1016,7 +2169,32 @@ def metric_sparse_categorical_accuracy(
 ) -> Any:
     """Calculates how often predictions match integer labels.
 
-    Wraps `keras.metrics.SparseCategoricalAccuracy`, added in Keras 3.0.0.
+    ```python
+    acc = np.dot(sample_weight, np.equal(y_true, np.argmax(y_pred, axis=1))
+    ```
+
+    You can provide logits of classes as `y_pred`, since argmax of
+    logits and probabilities are same.
+
+    This metric creates two local variables, `total` and `count` that are used
+    to compute the frequency with which `y_pred` matches `y_true`. This
+    frequency is ultimately returned as `sparse categorical accuracy`: an
+    idempotent operation that simply divides `total` by `count`.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.SparseCategoricalAccuracy`.
     """
     upstream("keras.metrics.SparseCategoricalAccuracy", "3.0.0")
     return call_or_instance(
@@ -1040,7 +2218,32 @@ def metric_sparse_categorical_crossentropy(
 ) -> Any:
     """Computes the crossentropy metric between the labels and predictions.
 
-    Wraps `keras.metrics.SparseCategoricalCrossentropy`, added in Keras 3.0.0.
+    Use this crossentropy metric when there are two or more label classes.
+    It expects labels to be provided as integers. If you want to provide labels
+    that are one-hot encoded, please use the `CategoricalCrossentropy`
+    metric instead.
+
+    There should be `num_classes` floating point values per feature for `y_pred`
+    and a single floating point value per feature for `y_true`.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        from_logits (bool): (Optional) Whether output is expected
+            to be a logits tensor. By default, we consider that output
+            encodes a probability distribution.
+        ignore_class (int | None): (Optional) Integer.
+            Class to ignore. If `None`, no class is ignored.
+        axis (Axis): (Optional) Defaults to `-1`.
+            The dimension along which entropy is computed.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
+    Wraps `keras.metrics.SparseCategoricalCrossentropy`.
     """
     upstream("keras.metrics.SparseCategoricalCrossentropy", "3.0.0")
     return call_or_instance(
@@ -1063,7 +2266,41 @@ def metric_sparse_top_k_categorical_accuracy(
 ) -> Any:
     """Computes how often integer targets are in the top `K` predictions.
 
-    Wraps `keras.metrics.SparseTopKCategoricalAccuracy`, added in Keras 3.0.0.
+    By default, the arguments expected by `update_state()` are:
+    - `y_true`: a tensor of shape `(batch_size)` representing indices of true
+        categories.
+    - `y_pred`: a tensor of shape `(batch_size, num_categories)` containing the
+        scores for each sample for all possible categories.
+
+    With `from_sorted_ids=True`, the arguments expected by `update_state` are:
+    - `y_true`: a tensor of shape `(batch_size)` representing indices or IDs of
+        true categories.
+    - `y_pred`: a tensor of shape `(batch_size, N)` containing the indices or
+        IDs of the top `N` categories sorted in order from highest score to
+        lowest score. `N` must be greater or equal to `k`.
+
+    The `from_sorted_ids=True` option can be more efficient when the set of
+    categories is very large and the model has an optimized way to retrieve the
+    top ones either without scoring or without maintaining the scores for all
+    the possible categories.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        k (IntOrTuple): (Optional) Number of top elements to look at for computing accuracy.
+            Defaults to `5`.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+        from_sorted_ids (bool): (Optional) When `False`, the default, the tensor passed
+            in `y_pred` contains the unsorted scores of all possible categories.
+            When `True`, `y_pred` contains a the indices or IDs for the top
+            categories.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0. Changed in 3.7.0 (parameter-added).
+    Wraps `keras.metrics.SparseTopKCategoricalAccuracy`.
     """
     upstream("keras.metrics.SparseTopKCategoricalAccuracy", "3.0.0")
     return call_or_instance(
@@ -1087,7 +2324,45 @@ def metric_specificity_at_sensitivity(
 ) -> Any:
     """Computes best specificity where sensitivity is >= specified value.
 
-    Wraps `keras.metrics.SpecificityAtSensitivity`, added in Keras 3.0.0.
+    `Sensitivity` measures the proportion of actual positives that are correctly
+    identified as such `(tp / (tp + fn))`.
+    `Specificity` measures the proportion of actual negatives that are correctly
+    identified as such `(tn / (tn + fp))`.
+
+    This metric creates four local variables, `true_positives`,
+    `true_negatives`, `false_positives` and `false_negatives` that are used to
+    compute the specificity at the given sensitivity. The threshold for the
+    given sensitivity value is computed and used to evaluate the corresponding
+    specificity.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    If `class_id` is specified, we calculate precision by considering only the
+    entries in the batch for which `class_id` is above the threshold
+    predictions, and computing the fraction of them for which `class_id` is
+    indeed a correct label.
+
+    For additional information about specificity and sensitivity, see
+    [the following](https://en.wikipedia.org/wiki/Sensitivity_and_specificity).
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        sensitivity (Any): A scalar value in range `[0, 1]`.
+        num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds to
+            use for matching the given sensitivity.
+        class_id (int | None): (Optional) Integer class ID for which we want binary metrics.
+            This must be in the half-open interval `[0, num_classes)`, where
+            `num_classes` is the last dimension of predictions.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.SpecificityAtSensitivity`.
     """
     upstream("keras.metrics.SpecificityAtSensitivity", "3.0.0")
     return call_or_instance(
@@ -1114,7 +2389,20 @@ def metric_squared_hinge(
 ) -> Any:
     """Computes the hinge metric between `y_true` and `y_pred`.
 
-    Wraps `keras.metrics.SquaredHinge`, added in Keras 3.0.0.
+    `y_true` values are expected to be -1 or 1. If binary (0 or 1) labels are
+    provided we will convert them to -1 or 1.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.SquaredHinge`.
     """
     upstream("keras.metrics.SquaredHinge", "3.0.0")
     return call_or_instance(
@@ -1131,7 +2419,23 @@ def metric_sum(
 ) -> Any:
     """Compute the (weighted) sum of the given values.
 
-    Wraps `keras.metrics.Sum`, added in Keras 3.0.0.
+    For example, if `values` is `[1, 3, 5, 7]` then their sum is 16.
+    If `sample_weight` was specified as `[1, 1, 0, 0]` then the sum would be 4.
+
+    This metric creates one variable, `total`.
+    This is ultimately returned as the sum value.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.Sum`.
     """
     upstream("keras.metrics.Sum", "3.0.0")
     return call_or_instance("keras.metrics.Sum", None, y_true, y_pred, dict(name=name, dtype=dtype))
@@ -1147,7 +2451,19 @@ def metric_top_k_categorical_accuracy(
 ) -> Any:
     """Computes how often targets are in the top `K` predictions.
 
-    Wraps `keras.metrics.TopKCategoricalAccuracy`, added in Keras 3.0.0.
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        k (IntOrTuple): (Optional) Number of top elements to look at for computing accuracy.
+            Defaults to `5`.
+        name (str): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.TopKCategoricalAccuracy`.
     """
     upstream("keras.metrics.TopKCategoricalAccuracy", "3.0.0")
     return call_or_instance(
@@ -1169,7 +2485,31 @@ def metric_true_negatives(
 ) -> Any:
     """Calculates the number of true negatives.
 
-    Wraps `keras.metrics.TrueNegatives`, added in Keras 3.0.0.
+    If `sample_weight` is given, calculates the sum of the weights of
+    true negatives. This metric creates one local variable, `accumulator`
+    that is used to keep track of the number of true negatives.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        thresholds (float | Sequence[float] | None): (Optional) Defaults to `0.5`. A float value, or a Python
+            list/tuple of float threshold values in `[0, 1]`. A threshold is
+            compared with prediction values to determine the truth value of
+            predictions (i.e., above the threshold is `True`, below is `False`).
+            If used with a loss function that sets `from_logits=True` (i.e. no
+            sigmoid applied to predictions), `thresholds` should be set to 0.
+            One metric value is generated for each threshold value.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.TrueNegatives`.
     """
     upstream("keras.metrics.TrueNegatives", "3.0.0")
     return call_or_instance(
@@ -1191,7 +2531,31 @@ def metric_true_positives(
 ) -> Any:
     """Calculates the number of true positives.
 
-    Wraps `keras.metrics.TruePositives`, added in Keras 3.0.0.
+    If `sample_weight` is given, calculates the sum of the weights of
+    true positives. This metric creates one local variable, `true_positives`
+    that is used to keep track of the number of true positives.
+
+    If `sample_weight` is `None`, weights default to 1.
+    Use `sample_weight` of 0 to mask values.
+
+    Args:
+        y_true (Any): Ground truth values; with `y_pred`, the value is computed.
+        y_pred (Any): Predicted values; with `y_true`, the value is computed.
+        thresholds (float | Sequence[float] | None): (Optional) Defaults to `0.5`. A float value, or a Python
+            list/tuple of float threshold values in `[0, 1]`. A threshold is
+            compared with prediction values to determine the truth value of
+            predictions (i.e., above the threshold is `True`, below is `False`).
+            If used with a loss function that sets `from_logits=True` (i.e. no
+            sigmoid applied to predictions), `thresholds` should be set to 0.
+            One metric value is generated for each threshold value.
+        name (str | None): (Optional) string name of the metric instance.
+        dtype (DTypeLike | None): (Optional) data type of the metric result.
+
+    Returns:
+        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.metrics.TruePositives`.
     """
     upstream("keras.metrics.TruePositives", "3.0.0")
     return call_or_instance(

@@ -47,7 +47,63 @@ def clone_model(
 ) -> Any:
     """Clone a Functional or Sequential `Model` instance.
 
-    Wraps `keras.models.clone_model`, added in Keras 3.0.0.
+    Model cloning is similar to calling a model on new inputs,
+    except that it creates new layers (and thus new weights) instead
+    of sharing the weights of the existing layers.
+
+    Note that
+    `clone_model` will not preserve the uniqueness of shared objects within the
+    model (e.g. a single variable attached to two distinct layers will be
+    restored as two separate variables).
+
+    Args:
+        model (keras.Model): Instance of `Model`
+            (could be a Functional model or a Sequential model).
+        input_tensors (Any | None): optional list of input tensors or InputLayer objects
+            to build the model upon. If not provided,
+            new `Input` objects will be created.
+        clone_function (Any | None): Callable with signature `fn(layer)`
+            to be used to clone each layer in the target
+            model (except `Input` instances). It takes as argument the
+            layer instance to be cloned, and returns the corresponding layer
+            instance to be used in the model copy. If unspecified, this callable
+            defaults to the following serialization/deserialization function:
+            `lambda layer: layer.__class__.from_config(layer.get_config())`.
+            By passing a custom callable, you can customize your copy of the
+            model, e.g. by wrapping certain layers of interest (you might want
+            to replace all `LSTM` instances with equivalent
+            `Bidirectional(LSTM(...))` instances, for example).
+            Defaults to `None`.
+        call_function (Any | None): Callable with signature
+            `fn(layer, *args, **kwargs)` to be used to call each
+            cloned layer and a set of inputs. It takes the layer instance,
+            the call arguments and keyword arguments, and returns the
+            call outputs. If unspecified, this callable defaults to
+            the regular `__call__()` method:
+            `def fn(layer, *args, **kwargs): return layer(*args, **kwargs)`.
+            By passing a custom callable, you can insert new layers before or
+            after a given layer. Note: this argument can only be used with
+            Functional models.
+        recursive (bool): Boolean. Whether to recursively clone any Sequential
+            or Functional models encountered in the original
+            Sequential/Functional model. If `False`,
+            then inner models are cloned by calling `clone_function()`.
+            If `True`, then inner models are cloned by calling `clone_model()`
+            with the same `clone_function`, `call_function`, and `recursive`
+            arguments. Note that in this case, `call_function`
+            will not be propagated to any Sequential model
+            (since it is not applicable to Sequential models).
+        **kwargs:
+
+    Returns:
+        An instance of `Model` reproducing the behavior
+        of the original model, on top of new inputs tensors,
+        using newly instantiated weights. The cloned model may behave
+        differently from the original model if a custom `clone_function`
+        or `call_function` modifies a layer or layer call.
+
+    Added in Keras 3.0.0. Changed in 3.3.3 (parameter-added).
+    Wraps `keras.models.clone_model`.
     """
     return _clone_model(model, input_tensors, clone_function, call_function, recursive, **kwargs)
 
@@ -58,7 +114,17 @@ _clone_model = bind(globals(), "_clone_model", "keras.models.clone_model", "3.0.
 def custom_object_scope(custom_objects: Mapping[str, Any]) -> keras.saving.CustomObjectScope:
     """Exposes custom classes/functions to Keras deserialization internals.
 
-    Wraps `keras.saving.CustomObjectScope`, added in Keras 3.0.0.
+    Under a scope `with custom_object_scope(objects_dict)`, Keras methods such
+    as `keras.models.load_model()` or
+    `keras.models.model_from_config()` will be able to deserialize any
+    custom object referenced by a saved config (e.g. a custom layer or metric).
+
+    Args:
+        custom_objects (Mapping[str, Any]): Dictionary of `{str: object}` pairs,
+            where the `str` key is the object name.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.saving.CustomObjectScope`.
     """
     return _custom_object_scope(custom_objects)
 
@@ -76,7 +142,106 @@ def deserialize_keras_object(
 ) -> Any:
     """Retrieve the object by deserializing the config dict.
 
-    Wraps `keras.saving.deserialize_keras_object`, added in Keras 3.0.0.
+    The config dict is a Python dictionary that consists of a set of key-value
+    pairs, and represents a Keras object, such as an `Optimizer`, `Layer`,
+    `Metrics`, etc. The saving and loading library uses the following keys to
+    record information of a Keras object:
+
+    - `class_name`: String. This is the name of the class,
+      as exactly defined in the source
+      code, such as "LossesContainer".
+    - `config`: Dict. Library-defined or user-defined key-value pairs that store
+      the configuration of the object, as obtained by `object.get_config()`.
+    - `module`: String. The path of the python module. Built-in Keras classes
+      expect to have prefix `keras`.
+    - `registered_name`: String. The key the class is registered under via
+      `keras.saving.register_keras_serializable(package, name)` API. The
+      key has the format of '{package}>{name}', where `package` and `name` are
+      the arguments passed to `register_keras_serializable()`. If `name` is not
+      provided, it uses the class name. If `registered_name` successfully
+      resolves to a class (that was registered), the `class_name` and `config`
+      values in the dict will not be used. `registered_name` is only used for
+      non-built-in classes.
+
+    For example, the following dictionary represents the built-in Adam optimizer
+    with the relevant config:
+
+    ```python
+    dict_structure = {
+        "class_name": "Adam",
+        "config": {
+            "amsgrad": false,
+            "beta_1": 0.8999999761581421,
+            "beta_2": 0.9990000128746033,
+            "decay": 0.0,
+            "epsilon": 1e-07,
+            "learning_rate": 0.0010000000474974513,
+            "name": "Adam"
+        },
+        "module": "keras.optimizers",
+        "registered_name": None
+    }
+    # Returns an `Adam` instance identical to the original one.
+    deserialize_keras_object(dict_structure)
+    ```
+
+    If the class does not have an exported Keras namespace, the library tracks
+    it by its `module` and `class_name`. For example:
+
+    ```python
+    dict_structure = {
+      "class_name": "MetricsList",
+      "config": {
+          ...
+      },
+      "module": "keras.trainers.compile_utils",
+      "registered_name": "MetricsList"
+    }
+
+    # Returns a `MetricsList` instance identical to the original one.
+    deserialize_keras_object(dict_structure)
+    ```
+
+    And the following dictionary represents a user-customized `MeanSquaredError`
+    loss:
+
+    ```python
+    @keras.saving.register_keras_serializable(package='my_package')
+    class ModifiedMeanSquaredError(keras.losses.MeanSquaredError):
+      ...
+
+    dict_structure = {
+        "class_name": "ModifiedMeanSquaredError",
+        "config": {
+            "fn": "mean_squared_error",
+            "name": "mean_squared_error",
+            "reduction": "auto"
+        },
+        "registered_name": "my_package>ModifiedMeanSquaredError"
+    }
+    # Returns the `ModifiedMeanSquaredError` object
+    deserialize_keras_object(dict_structure)
+    ```
+
+    Args:
+        config (Mapping[str, Any]): Python dict describing the object.
+        custom_objects (Mapping[str, Any] | None): Python dict containing a mapping between custom
+            object names the corresponding classes or functions.
+        safe_mode (bool): Boolean, defaults to False. If True, disables unsafe
+            lambda deserialization.
+
+            Note that safe_mode is designed to protect against code
+            serialized within the Keras model file being loaded. It does
+            not provide isolation from the local Python environment and
+            does not guard against modifications made outside of the
+            serialized file.
+        **kwargs:
+
+    Returns:
+        The object described by the `config` dictionary.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.saving.deserialize_keras_object`.
     """
     return _deserialize_keras_object(config, custom_objects, safe_mode, **kwargs)
 
@@ -89,7 +254,23 @@ _deserialize_keras_object = bind(
 def export_archive(format: str = "saved_model", **kwargs: Any) -> keras.export.ExportArchive:
     """ExportArchive is used to write SavedModel artifacts for inference.
 
-    Wraps `keras.export.ExportArchive`, added in Keras 3.0.0.
+    If you have a Keras model or layer that you want to export as SavedModel for
+    serving (e.g. via TensorFlow-Serving), you can use `ExportArchive`
+    to configure the different serving endpoints you need to make available,
+    as well as their signatures. Simply instantiate an `ExportArchive`,
+    use `track()` to register the layer(s) or model(s) to be used,
+    then use the `add_endpoint()` method to register a new serving endpoint.
+    When done, use the `write_out()` method to save the artifact.
+
+    The resulting artifact is a SavedModel and can be reloaded via
+    `tf.saved_model.load`.
+
+    Args:
+        format (str):
+        **kwargs:
+
+    Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
+    Wraps `keras.export.ExportArchive`.
     """
     return _export_archive(format, **kwargs)
 
@@ -100,7 +281,15 @@ _export_archive = bind(globals(), "_export_archive", "keras.export.ExportArchive
 def get_custom_objects() -> Any:
     """Retrieves a live reference to the global dictionary of custom objects.
 
-    Wraps `keras.saving.get_custom_objects`, added in Keras 3.0.0.
+    Custom objects set using `custom_object_scope()` are not added to the
+    global dictionary of custom objects, and will not appear in the returned
+    dictionary.
+
+    Returns:
+        Global dictionary mapping registered class names to classes.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.saving.get_custom_objects`.
     """
     return _get_custom_objects()
 
@@ -113,7 +302,19 @@ _get_custom_objects = bind(
 def get_registered_name(obj: Any) -> Any:
     """Returns the name registered to an object within the Keras framework.
 
-    Wraps `keras.saving.get_registered_name`, added in Keras 3.0.0.
+    This function is part of the Keras serialization and deserialization
+    framework. It maps objects to the string names associated with those objects
+    for serialization/deserialization.
+
+    Args:
+        obj (Any): The object to look up.
+
+    Returns:
+        The name associated with the object, or the default Python name if the
+            object is not registered.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.saving.get_registered_name`.
     """
     return _get_registered_name(obj)
 
@@ -128,7 +329,24 @@ def get_registered_object(
 ) -> Any:
     """Returns the class associated with `name` if it is registered with Keras.
 
-    Wraps `keras.saving.get_registered_object`, added in Keras 3.0.0.
+    This function is part of the Keras serialization and deserialization
+    framework. It maps strings to the objects associated with them for
+    serialization/deserialization.
+
+    Args:
+        name (str): The name to look up.
+        custom_objects (Mapping[str, Any] | None): A dictionary of custom objects to look the name up in.
+            Generally, custom_objects is provided by the user.
+        module_objects (Any | None): A dictionary of custom objects to look the name up in.
+            Generally, module_objects is provided by midlevel library
+            implementers.
+
+    Returns:
+        An instantiable class associated with `name`, or `None` if no such class
+            exists.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.saving.get_registered_object`.
     """
     return _get_registered_object(name, custom_objects, module_objects)
 
@@ -141,7 +359,15 @@ _get_registered_object = bind(
 def keras_file_editor(filepath: PathLike) -> keras.saving.KerasFileEditor:
     """Utility to inspect, edit, and resave Keras weights files.
 
-    Wraps `keras.saving.KerasFileEditor`, added in Keras 3.6.0.
+    You will find this class useful when adapting
+    an old saved weights file after having made
+    architecture changes to a model.
+
+    Args:
+        filepath (PathLike): The path to a local file to inspect and edit.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.saving.KerasFileEditor`.
     """
     return _keras_file_editor(filepath)
 
@@ -152,7 +378,35 @@ _keras_file_editor = bind(globals(), "_keras_file_editor", "keras.saving.KerasFi
 def keras_model(*args: Any, **kwargs: Any) -> keras.Model:
     """A model grouping layers into an object with training/inference features.
 
-    Wraps `keras.Model`, added in Keras 3.0.0.
+    There are three ways to instantiate a `Model`:
+
+    ## With the "Functional API"
+
+    You start from `Input`,
+    you chain layer calls to specify the model's forward pass,
+    and finally, you create your model from inputs and outputs:
+
+    ```python
+    inputs = keras.Input(shape=(37,))
+    x = keras.layers.Dense(32, activation="relu")(inputs)
+    outputs = keras.layers.Dense(5, activation="softmax")(x)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    ```
+
+    A new Functional API model can also be created by using the
+    intermediate tensors. This enables you to quickly extract sub-components
+    of the model.
+
+    Args:
+        *args:
+        **kwargs:
+
+    Notes:
+        Only dicts, lists, and tuples of input tensors are supported. Nested
+        inputs are not supported (e.g. lists of list or dicts of dict).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.Model`.
     """
     return _keras_model(*args, **kwargs)
 
@@ -168,7 +422,25 @@ def load_model(
 ) -> Any:
     """Loads a model saved via `model.save()` or from an Orbax checkpoint.
 
-    Wraps `keras.saving.load_model`, added in Keras 3.0.0.
+    Args:
+        filepath (PathLike): `str` or `pathlib.Path` object, path to the saved model file
+            or Orbax checkpoint directory.
+        custom_objects (Mapping[str, Any] | None): Optional dictionary mapping names
+            (strings) to custom classes or functions to be
+            considered during deserialization.
+        compile (bool): Boolean, whether to compile the model after loading.
+        safe_mode (bool): Boolean, whether to disallow unsafe `lambda` deserialization.
+            When `safe_mode=False`, loading an object has the potential to
+            trigger arbitrary code execution. This argument is only
+            applicable to the Keras v3 model format. Defaults to `True`.
+
+    Returns:
+        A Keras model instance. If the original model was compiled,
+        and the argument `compile=True` is set, then the returned model
+        will be compiled. Otherwise, the model will be left uncompiled.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.saving.load_model`.
     """
     return _load_model(filepath, custom_objects, compile, safe_mode)
 
@@ -181,7 +453,14 @@ def load_model_weights(
 ) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.saving.load_weights`, added in Keras 3.2.0.
+    Args:
+        model (keras.Model):
+        filepath (PathLike):
+        skip_mismatch (bool):
+        **kwargs:
+
+    Added in Keras 3.2.0.
+    Wraps `keras.saving.load_weights`.
     """
     return _load_model_weights(model, filepath, skip_mismatch, **kwargs)
 
@@ -192,7 +471,17 @@ _load_model_weights = bind(globals(), "_load_model_weights", "keras.saving.load_
 def model_from_json(json_string: Any, custom_objects: Mapping[str, Any] | None = None) -> Any:
     """Parses a JSON model configuration string and returns a model instance.
 
-    Wraps `keras.models.model_from_json`, added in Keras 3.0.0.
+    Args:
+        json_string (Any): JSON string encoding a model configuration.
+        custom_objects (Mapping[str, Any] | None): Optional dictionary mapping names
+            (strings) to custom classes or functions to be
+            considered during deserialization.
+
+    Returns:
+        A Keras model instance (uncompiled).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.models.model_from_json`.
     """
     return _model_from_json(json_string, custom_objects)
 
@@ -203,7 +492,31 @@ _model_from_json = bind(globals(), "_model_from_json", "keras.models.model_from_
 def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
     """Registers an object with the Keras serialization framework.
 
-    Wraps `keras.saving.register_keras_serializable`, added in Keras 3.0.0.
+    This decorator injects the decorated class or function into the Keras custom
+    object dictionary, so that it can be serialized and deserialized without
+    needing an entry in the user-provided custom object dict. It also injects a
+    function that Keras will call to get the object's serializable string key.
+
+    Note that to be serialized and deserialized, classes must implement the
+    `get_config()` method. Functions do not have this requirement.
+
+    The object will be registered under the key `'package>name'` where `name`,
+    defaults to the object name if not passed.
+
+    Args:
+        package (str): The package that this class belongs to. This is used for the
+            `key` (which is `"package>name"`) to identify the class. Note that
+            this is the first argument passed into the decorator.
+        name (str | None): The name to serialize this class under in this package. If not
+            provided or `None`, the class' name will be used (note that this is
+            the case when the decorator is used with only one argument, which
+            becomes the `package`).
+
+    Returns:
+        A decorator that registers the decorated class with the passed names.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.saving.register_keras_serializable`.
     """
     return _register_keras_serializable(package, name)
 
@@ -222,7 +535,18 @@ def save_model(
 ) -> Any:
     """Saves a model as a `.keras` file.
 
-    Wraps `keras.saving.save_model`, added in Keras 3.0.0.
+    Args:
+        model (keras.Model): Keras model instance to be saved.
+        filepath (PathLike): `str` or `pathlib.Path` object. Path where to save the model.
+        overwrite (bool): Whether we should overwrite any existing model at the target
+            location, or instead ask the user via an interactive prompt.
+        zipped (Any | None): Whether to save the model as a zipped `.keras`
+            archive (default when saving locally), or as an unzipped directory
+            (default when saving on the Hugging Face Hub).
+        **kwargs:
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.5.0 (default-changed).
+    Wraps `keras.saving.save_model`.
     """
     return _save_model(model, filepath, overwrite, zipped, **kwargs)
 
@@ -239,7 +563,15 @@ def save_model_weights(
 ) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.saving.save_weights`, added in Keras 3.2.0.
+    Args:
+        model (keras.Model):
+        filepath (PathLike):
+        overwrite (bool):
+        max_shard_size (Any | None):
+        **kwargs:
+
+    Added in Keras 3.2.0. Changed in 3.10.0 (parameter-added).
+    Wraps `keras.saving.save_weights`.
     """
     return _save_model_weights(model, filepath, overwrite, max_shard_size, **kwargs)
 
@@ -250,7 +582,20 @@ _save_model_weights = bind(globals(), "_save_model_weights", "keras.saving.save_
 def serialize_keras_object(obj: Any) -> Any:
     """Retrieve the config dict by serializing the Keras object.
 
-    Wraps `keras.saving.serialize_keras_object`, added in Keras 3.0.0.
+    `serialize_keras_object()` serializes a Keras object to a python dictionary
+    that represents the object, and is a reciprocal function of
+    `deserialize_keras_object()`. See `deserialize_keras_object()` for more
+    information about the config format.
+
+    Args:
+        obj (Any): the Keras object to serialize.
+
+    Returns:
+        A python dict that represents the object. The python dict can be
+        deserialized via `deserialize_keras_object()`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.saving.serialize_keras_object`.
     """
     return _serialize_keras_object(obj)
 

@@ -378,7 +378,11 @@ __all__ = [
 def op_abs(x: TensorLike) -> Any:
     """Shorthand for `keras.ops.absolute`.
 
-    Wraps `keras.ops.abs`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.abs`.
     """
     return _op_abs(x)
 
@@ -391,7 +395,31 @@ def op_adaptive_average_pool(
 ) -> Any:
     """Adaptive average pooling operation.
 
-    Wraps `keras.ops.adaptive_average_pool`, added in Keras 3.13.0.
+    Applies an adaptive average pooling operation that automatically
+    computes the kernel size and stride to pool the input to the
+    specified `output_size`. This operation is useful when you want a
+    fixed output size regardless of input size, commonly used in models
+    like ResNet for global feature extraction.
+
+    Args:
+        inputs (TensorLike): Tensor of rank 4. Input tensor of shape:
+            - If `data_format="channels_last"`:
+                `(batch_size, height, width, channels)`.
+            - If `data_format="channels_first"`:
+                `(batch_size, channels, height, width)`.
+        output_size (IntOrTuple): Integer or tuple/list of 2 integers, specifying the target
+            output spatial dimensions `(output_height, output_width)`. If a
+            single
+            integer is provided, the same value is used for both dimensions.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            Defaults to the value found in your Keras config file at
+            `~/.keras/keras.json`. If never set, defaults to `"channels_last"`.
+
+    Returns:
+        A tensor of rank 4 representing the adaptive average pooled result.
+
+    Added in Keras 3.13.0.
+    Wraps `keras.ops.adaptive_average_pool`.
     """
     return _op_adaptive_average_pool(inputs, output_size, data_format)
 
@@ -406,7 +434,31 @@ def op_adaptive_max_pool(
 ) -> Any:
     """Adaptive max pooling operation.
 
-    Wraps `keras.ops.adaptive_max_pool`, added in Keras 3.13.0.
+    Applies an adaptive max pooling operation that automatically computes the
+    kernel size and stride to pool the input to the specified `output_size`.
+    This operation is useful when you want a fixed output size regardless of
+    input size, commonly used in models like ResNet for global feature
+    extraction.
+
+    Args:
+        inputs (TensorLike): Tensor of rank 4. Input tensor of shape:
+            - If `data_format="channels_last"`:
+                `(batch_size, height, width, channels)`.
+            - If `data_format="channels_first"`:
+                `(batch_size, channels, height, width)`.
+        output_size (IntOrTuple): Integer or tuple/list of 2 integers, specifying the target
+            output spatial dimensions `(output_height, output_width)`. If a
+            single
+            integer is provided, the same value is used for both dimensions.
+        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+            Defaults to the value found in your Keras config file at
+            `~/.keras/keras.json`. If never set, defaults to `"channels_last"`.
+
+    Returns:
+        A tensor of rank 4 representing the adaptive max pooled result.
+
+    Added in Keras 3.13.0.
+    Wraps `keras.ops.adaptive_max_pool`.
     """
     return _op_adaptive_max_pool(inputs, output_size, data_format)
 
@@ -419,7 +471,15 @@ _op_adaptive_max_pool = bind(
 def op_add(x1: TensorLike, x2: TensorLike) -> Any:
     """Add arguments element-wise.
 
-    Wraps `keras.ops.add`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        The tensor containing the element-wise sum of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.add`.
     """
     return _op_add(x1, x2)
 
@@ -430,7 +490,22 @@ _op_add = bind(globals(), "_op_add", "keras.ops.add", "3.0.0")
 def op_all(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Test whether all array elements along a given axis evaluate to `True`.
 
-    Wraps `keras.ops.all`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): An integer or tuple of integers that represent the axis along
+            which a logical AND reduction is performed. The default
+            (`axis=None`) is to perform a logical AND over all the dimensions
+            of the input array. `axis` may be negative, in which case it counts
+            for the last to the first axis.
+        keepdims (bool): If `True`, axes which are reduced are left in the result as
+            dimensions with size one. With this option, the result will
+            broadcast correctly against the input array. Defaults to `False`.
+
+    Returns:
+        The tensor containing the logical AND reduction over the `axis`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.all`.
     """
     return _op_all(x, axis, keepdims)
 
@@ -447,7 +522,25 @@ def op_allclose(
 ) -> Any:
     """Returns True if two arrays are element-wise equal within a tolerance.
 
-    Wraps `keras.ops.allclose`, added in Keras 3.14.0.
+    The tolerance values are positive, typically very small numbers.  The
+    relative difference (`rtol * abs(b)`) and the absolute difference
+    `atol` are added together to compare against the absolute difference
+    between `a` and `b`.
+
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+        rtol (float | TensorLike): The relative tolerance parameter (see Notes).
+        atol (float | TensorLike): The absolute tolerance parameter (see Notes).
+        equal_nan (bool): Whether to compare NaN's as equal.  If True, NaN's in
+            `a` will be considered equal to NaN's in `b` in the output array.
+
+    Returns:
+        True if the two arrays are equal within the given tolerance;
+        False otherwise.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.allclose`.
     """
     return _op_allclose(x1, x2, rtol, atol, equal_nan)
 
@@ -458,7 +551,23 @@ _op_allclose = bind(globals(), "_op_allclose", "keras.ops.allclose", "3.14.0")
 def op_amax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the maximum of an array or maximum value along an axis.
 
-    Wraps `keras.ops.amax`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis along which to compute the maximum.
+            By default (`axis=None`), find the maximum value in all the
+            dimensions of the input array.
+        keepdims (bool): If `True`, axes which are reduced are left in the result as
+            dimensions that are broadcast to the size of the original
+            input tensor. Defaults to `False`.
+
+    Returns:
+        An array with the maximum value. If `axis=None`, the result is a scalar
+        value representing the maximum element in the entire array. If `axis` is
+        given, the result is an array with the maximum values along
+        the specified axis.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.amax`.
     """
     return _op_amax(x, axis, keepdims)
 
@@ -469,7 +578,23 @@ _op_amax = bind(globals(), "_op_amax", "keras.ops.amax", "3.0.0")
 def op_amin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the minimum of an array or minimum value along an axis.
 
-    Wraps `keras.ops.amin`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis along which to compute the minimum.
+            By default (`axis=None`), find the minimum value in all the
+            dimensions of the input array.
+        keepdims (bool): If `True`, axes which are reduced are left in the result as
+            dimensions that are broadcast to the size of the original
+            input tensor. Defaults to `False`.
+
+    Returns:
+        An array with the minimum value. If `axis=None`, the result is a scalar
+        value representing the minimum element in the entire array. If `axis` is
+        given, the result is an array with the minimum values along
+        the specified axis.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.amin`.
     """
     return _op_amin(x, axis, keepdims)
 
@@ -480,7 +605,15 @@ _op_amin = bind(globals(), "_op_amin", "keras.ops.amin", "3.0.0")
 def op_angle(x: TensorLike) -> Any:
     """Element-wise angle of a complex tensor.
 
-    Wraps `keras.ops.angle`, added in Keras 3.10.0.
+    Args:
+        x (TensorLike): Input tensor. Can be real or complex.
+
+    Returns:
+        Output tensor of same shape as x. containing the angle of each element
+        (in radians).
+
+    Added in Keras 3.10.0.
+    Wraps `keras.ops.angle`.
     """
     return _op_angle(x)
 
@@ -491,7 +624,22 @@ _op_angle = bind(globals(), "_op_angle", "keras.ops.angle", "3.10.0")
 def op_any(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Test whether any array element along a given axis evaluates to `True`.
 
-    Wraps `keras.ops.any`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): An integer or tuple of integers that represent the axis along
+            which a logical OR reduction is performed. The default
+            (`axis=None`) is to perform a logical OR over all the dimensions
+            of the input array. `axis` may be negative, in which case it counts
+            for the last to the first axis.
+        keepdims (bool): If `True`, axes which are reduced are left in the result as
+            dimensions with size one. With this option, the result will
+            broadcast correctly against the input array. Defaults to `False`.
+
+    Returns:
+        The tensor containing the logical OR reduction over the `axis`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.any`.
     """
     return _op_any(x, axis, keepdims)
 
@@ -502,7 +650,17 @@ _op_any = bind(globals(), "_op_any", "keras.ops.any", "3.0.0")
 def op_append(x1: TensorLike, x2: TensorLike, axis: Axis | None = None) -> Any:
     """Append tensor `x2` to the end of tensor `x1`.
 
-    Wraps `keras.ops.append`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+        axis (Axis | None): Axis along which tensor `x2` is appended to tensor `x1`.
+            If `None`, both tensors are flattened before use.
+
+    Returns:
+        A tensor with the values of `x2` appended to `x1`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.append`.
     """
     return _op_append(x1, x2, axis)
 
@@ -518,7 +676,37 @@ def op_arange(
 ) -> Any:
     """Return evenly spaced values within a given interval.
 
-    Wraps `keras.ops.arange`, added in Keras 3.0.0.
+    `arange` can be called with a varying number of positional arguments:
+    * `arange(stop)`: Values are generated within the half-open interval
+        `[0, stop)` (in other words, the interval including start but excluding
+        stop).
+    * `arange(start, stop)`: Values are generated within the half-open interval
+        `[start, stop)`.
+    * `arange(start, stop, step)`: Values are generated within the half-open
+        interval `[start, stop)`, with spacing between values given by step.
+
+    Args:
+        start (TensorLike): Integer or real, representing the start of the interval. The
+            interval includes this value.
+        stop (TensorLike | None): Integer or real, representing the end of the interval. The
+            interval does not include this value, except in some cases where
+            `step` is not an integer and floating point round-off affects the
+            length of `out`. Defaults to `None`.
+        step (TensorLike | None): Integer or real, represent the spacing between values. For any
+            output `out`, this is the distance between two adjacent values,
+            `out[i+1] - out[i]`. The default step size is 1. If `step` is
+            specified as a position argument, `start` must also be given.
+        dtype (DTypeLike | None): The type of the output array. If `dtype` is not given, infer the
+            data type from the other input arguments.
+
+    Returns:
+        Tensor of evenly spaced values.
+        For floating point arguments, the length of the result is
+        `ceil((stop - start)/step)`. Because of floating point overflow, this
+        rule may result in the last element of out being greater than stop.
+
+    Added in Keras 3.0.0. Changed in 3.12.0 (default-changed).
+    Wraps `keras.ops.arange`.
     """
     return _op_arange(start, stop, step, dtype)
 
@@ -529,7 +717,17 @@ _op_arange = bind(globals(), "_op_arange", "keras.ops.arange", "3.0.0")
 def op_arccos(x: TensorLike) -> Any:
     """Trigonometric inverse cosine, element-wise.
 
-    Wraps `keras.ops.arccos`, added in Keras 3.0.0.
+    The inverse of `cos` so that, if `y = cos(x)`, then `x = arccos(y)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Tensor of the angle of the ray intersecting the unit circle at the given
+        x-coordinate in radians `[0, pi]`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.arccos`.
     """
     return _op_arccos(x)
 
@@ -540,7 +738,14 @@ _op_arccos = bind(globals(), "_op_arccos", "keras.ops.arccos", "3.0.0")
 def op_arccosh(x: TensorLike) -> Any:
     """Inverse hyperbolic cosine, element-wise.
 
-    Wraps `keras.ops.arccosh`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as x.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.arccosh`.
     """
     return _op_arccosh(x)
 
@@ -551,7 +756,15 @@ _op_arccosh = bind(globals(), "_op_arccosh", "keras.ops.arccosh", "3.0.0")
 def op_arcsin(x: TensorLike) -> Any:
     """Inverse sine, element-wise.
 
-    Wraps `keras.ops.arcsin`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Tensor of the inverse sine of each element in `x`, in radians and in
+        the closed interval `[-pi/2, pi/2]`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.arcsin`.
     """
     return _op_arcsin(x)
 
@@ -562,7 +775,14 @@ _op_arcsin = bind(globals(), "_op_arcsin", "keras.ops.arcsin", "3.0.0")
 def op_arcsinh(x: TensorLike) -> Any:
     """Inverse hyperbolic sine, element-wise.
 
-    Wraps `keras.ops.arcsinh`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.arcsinh`.
     """
     return _op_arcsinh(x)
 
@@ -573,7 +793,15 @@ _op_arcsinh = bind(globals(), "_op_arcsinh", "keras.ops.arcsinh", "3.0.0")
 def op_arctan(x: TensorLike) -> Any:
     """Trigonometric inverse tangent, element-wise.
 
-    Wraps `keras.ops.arctan`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Tensor of the inverse tangent of each element in `x`, in the interval
+        `[-pi/2, pi/2]`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.arctan`.
     """
     return _op_arctan(x)
 
@@ -584,7 +812,23 @@ _op_arctan = bind(globals(), "_op_arctan", "keras.ops.arctan", "3.0.0")
 def op_arctan2(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise arc tangent of `x1/x2` choosing the quadrant correctly.
 
-    Wraps `keras.ops.arctan2`, added in Keras 3.0.0.
+    The quadrant (i.e., branch) is chosen so that `arctan2(x1, x2)` is the
+    signed angle in radians between the ray ending at the origin and passing
+    through the point `(1, 0)`, and the ray ending at the origin and passing
+    through the point `(x2, x1)`. (Note the role reversal: the "y-coordinate"
+    is the first function parameter, the "x-coordinate" is the second.) By IEEE
+    convention, this function is defined for `x2 = +/-0` and for either or both
+    of `x1` and `x2` `= +/-inf`.
+
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Tensor of angles in radians, in the range `[-pi, pi]`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.arctan2`.
     """
     return _op_arctan2(x1, x2)
 
@@ -595,7 +839,14 @@ _op_arctan2 = bind(globals(), "_op_arctan2", "keras.ops.arctan2", "3.0.0")
 def op_arctanh(x: TensorLike) -> Any:
     """Inverse hyperbolic tangent, element-wise.
 
-    Wraps `keras.ops.arctanh`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.arctanh`.
     """
     return _op_arctanh(x)
 
@@ -606,7 +857,19 @@ _op_arctanh = bind(globals(), "_op_arctanh", "keras.ops.arctanh", "3.0.0")
 def op_argmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the indices of the maximum values along an axis.
 
-    Wraps `keras.ops.argmax`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): By default, the index is into the flattened tensor, otherwise
+            along the specified axis.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one. Defaults to `False`.
+
+    Returns:
+        Tensor of indices. It has the same shape as `x`, with the dimension
+        along `axis` removed.
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
+    Wraps `keras.ops.argmax`.
     """
     return _op_argmax(x, axis, keepdims)
 
@@ -617,7 +880,19 @@ _op_argmax = bind(globals(), "_op_argmax", "keras.ops.argmax", "3.0.0")
 def op_argmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the indices of the minimum values along an axis.
 
-    Wraps `keras.ops.argmin`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): By default, the index is into the flattened tensor, otherwise
+            along the specified axis.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one. Defaults to `False`.
+
+    Returns:
+        Tensor of indices. It has the same shape as `x`, with the dimension
+        along `axis` removed.
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
+    Wraps `keras.ops.argmin`.
     """
     return _op_argmin(x, axis, keepdims)
 
@@ -628,7 +903,26 @@ _op_argmin = bind(globals(), "_op_argmin", "keras.ops.argmin", "3.0.0")
 def op_argpartition(x: TensorLike, kth: Any, axis: Axis = -1) -> Any:
     """Performs an indirect partition along the given axis.
 
-    Wraps `keras.ops.argpartition`, added in Keras 3.4.0.
+    It returns an array
+    of indices of the same shape as `x` that index data along the given axis
+    in partitioned order.
+
+    Args:
+        x (TensorLike): Array to sort.
+        kth (Any): Element index to partition by.
+            The k-th element will be in its final sorted position and all
+            smaller elements will be moved before it and all larger elements
+            behind it. The order of all elements in the partitions is undefined.
+            If provided with a sequence of k-th it will partition all of them
+            into their sorted position at once.
+        axis (Axis): Axis along which to sort. The default is -1 (the last axis).
+            If `None`, the flattened array is used.
+
+    Returns:
+        Array of indices that partition `x` along the specified `axis`.
+
+    Added in Keras 3.4.0.
+    Wraps `keras.ops.argpartition`.
     """
     return _op_argpartition(x, kth, axis)
 
@@ -639,7 +933,16 @@ _op_argpartition = bind(globals(), "_op_argpartition", "keras.ops.argpartition",
 def op_argsort(x: TensorLike, axis: Axis = -1) -> Any:
     """Returns the indices that would sort a tensor.
 
-    Wraps `keras.ops.argsort`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): Axis along which to sort. Defaults to `-1` (the last axis). If
+            `None`, the flattened tensor is used.
+
+    Returns:
+        Tensor of indices that sort `x` along the specified `axis`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.argsort`.
     """
     return _op_argsort(x, axis)
 
@@ -650,7 +953,15 @@ _op_argsort = bind(globals(), "_op_argsort", "keras.ops.argsort", "3.0.0")
 def op_array(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Create a tensor.
 
-    Wraps `keras.ops.array`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        dtype (DTypeLike | None): The desired data-type for the tensor.
+
+    Returns:
+        A tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.array`.
     """
     return _op_array(x, dtype)
 
@@ -661,7 +972,24 @@ _op_array = bind(globals(), "_op_array", "keras.ops.array", "3.0.0")
 def op_array_split(x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0) -> Any:
     """Splits an array into multiple sub-arrays (unevenly).
 
-    Wraps `keras.ops.array_split`, added in Keras 3.13.0.
+    This is similar to `keras.ops.split`, but it allows for
+    unequal splits. `indices_or_sections` must be an integer
+    that indicates the total number of sub-arrays to create.
+    If the tensor cannot be divided evenly, the first `remainder`
+    splits will have size `quotient + 1`, and the rest will
+    have size `quotient`.
+
+    Args:
+        x (TensorLike): Input tensor.
+        indices_or_sections (IntOrTuple): An integer indicating the number of
+            sub-arrays to create.
+        axis (Axis): The axis along which to split. Defaults to 0.
+
+    Returns:
+        A list of sub-tensors.
+
+    Added in Keras 3.13.0.
+    Wraps `keras.ops.array_split`.
     """
     return _op_array_split(x, indices_or_sections, axis)
 
@@ -672,7 +1000,44 @@ _op_array_split = bind(globals(), "_op_array_split", "keras.ops.array_split", "3
 def op_associative_scan(f: Any, elems: Any, reverse: bool = False, axis: Axis = 0) -> Any:
     """Performs a scan with an associative binary operation, in parallel.
 
-    Wraps `keras.ops.associative_scan`, added in Keras 3.5.0.
+    This operation his similar to `scan`, with the key difference that
+    `associative_scan` is a parallel implementation with
+    potentially significant performance benefits, especially when jit compiled.
+    The catch is that it can only be used when `f` is a binary associative
+    operation (i.e. it must verify `f(a, f(b, c)) == f(f(a, b), c)`).
+
+    For an introduction to associative scans, refer to this paper:
+    Blelloch, Guy E. 1990.
+    [Prefix Sums and Their Applications](
+        https://www.cs.cmu.edu/~guyb/papers/Ble93.pdf).
+
+    Args:
+        f (Any): A Python callable implementing an associative binary operation with
+            signature `r = f(a, b)`. Function `f` must be associative, i.e.,
+            it must satisfy the equation
+            `f(a, f(b, c)) == f(f(a, b), c)`.
+            The inputs and result are (possibly nested Python tree structures
+            of) array(s) matching `elems`. Each array has a dimension in place
+            of the `axis` dimension. `f` should be applied elementwise over
+            the `axis` dimension.
+            The result `r` has the same shape (and structure) as the
+            two inputs `a` and `b`.
+        elems (Any): A (possibly nested Python tree structure of) array(s), each with
+            an `axis` dimension of size `num_elems`.
+        reverse (bool): A boolean stating if the scan should be reversed with respect
+            to the `axis` dimension.
+        axis (Axis): an integer identifying the axis over which the scan should occur.
+
+    Returns:
+        A (possibly nested Python tree structure of) array(s) of the same shape
+        and structure as `elems`, in which the `k`'th element of `axis` is
+        the result of recursively applying `f` to combine the first `k`
+        elements of `elems` along `axis`. For example, given
+        `elems = [a, b, c, ...]`, the result would be
+        `[a, f(a, b), f(f(a, b), c), ...]`.
+
+    Added in Keras 3.5.0.
+    Wraps `keras.ops.associative_scan`.
     """
     return _op_associative_scan(f, elems, reverse, axis)
 
@@ -685,7 +1050,26 @@ _op_associative_scan = bind(
 def op_average(x: TensorLike, axis: Axis | None = None, weights: Any | None = None) -> Any:
     """Compute the weighted average along the specified axis.
 
-    Wraps `keras.ops.average`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Integer along which to average `x`. The default, `axis=None`,
+            will average over all of the elements of the input tensor. If axis
+            is negative it counts from the last to the first axis.
+        weights (Any | None): Tensor of weights associated with the values in `x`. Each
+            value in `x` contributes to the average according to its
+            associated weight. The weights array can either be 1-D (in which
+            case its length must be the size of a along the given axis) or of
+            the same shape as `x`. If `weights=None` (default), then all data
+            in `x` are assumed to have a weight equal to one.
+
+            The 1-D calculation is: `avg = sum(a * weights) / sum(weights)`.
+            The only constraint on weights is that `sum(weights)` must not be 0.
+
+    Returns:
+        Return the average along the specified axis.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.average`.
     """
     return _op_average(x, axis, weights)
 
@@ -702,7 +1086,38 @@ def op_average_pool(
 ) -> Any:
     """Average pooling operation.
 
-    Wraps `keras.ops.average_pool`, added in Keras 3.0.0.
+    Args:
+        inputs (TensorLike): Tensor of rank N+2. `inputs` has shape
+            `(batch_size,) + inputs_spatial_shape + (num_channels,)` if
+            `data_format="channels_last"`, or
+            `(batch_size, num_channels) + inputs_spatial_shape` if
+            `data_format="channels_first"`. Pooling happens over the spatial
+            dimensions only.
+        pool_size (IntOrTuple): int or tuple/list of integers of size
+            `len(inputs_spatial_shape)`, specifying the size of the pooling
+            window for each spatial dimension of the input tensor. If
+            `pool_size` is int, then every spatial dimension shares the same
+            `pool_size`.
+        strides (IntOrTuple | None): int or tuple/list of integers of size
+            `len(inputs_spatial_shape)`. The stride of the sliding window for
+            each spatial dimension of the input tensor. If `strides` is int,
+            then every spatial dimension shares the same `strides`.
+        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+            padding is applied, and `"same"` results in padding evenly to the
+            left/right or up/down of the input such that output has the
+            same height/width dimension as the input when `strides=1`.
+        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+            `data_format` determines the ordering of the dimensions in the
+            inputs. If `data_format="channels_last"`, `inputs` is of shape
+            `(batch_size, ..., channels)` while if
+            `data_format="channels_first"`, `inputs` is of shape
+            `(batch_size, channels, ...)`.
+
+    Returns:
+        A tensor of rank N+2, the result of the average pooling operation.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.average_pool`.
     """
     return _op_average_pool(inputs, pool_size, strides, padding, data_format)
 
@@ -713,7 +1128,14 @@ _op_average_pool = bind(globals(), "_op_average_pool", "keras.ops.average_pool",
 def op_bartlett(x: TensorLike) -> Any:
     """Bartlett window function. The Bartlett window is a triangular window that rises then falls linearly.
 
-    Wraps `keras.ops.bartlett`, added in Keras 3.10.0.
+    Args:
+        x (TensorLike): Scalar or 1D Tensor. Window length.
+
+    Returns:
+        A 1D tensor containing the Bartlett window values.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.ops.bartlett`.
     """
     return _op_bartlett(x)
 
@@ -732,7 +1154,30 @@ def op_batch_normalization(
 ) -> Any:
     """Normalizes `x` by `mean` and `variance`.
 
-    Wraps `keras.ops.batch_normalization`, added in Keras 3.0.0.
+    This op is typically used by the batch normalization step in a neural
+    network. It normalizes the input tensor along the given axis.
+
+    Args:
+        x (TensorLike): Input tensor.
+        mean (TensorLike): A mean vector of the same length as the `axis` dimension of the
+            input thensor.
+        variance (TensorLike): A variance vector of the same length as the `axis` dimension
+            of the input tensor.
+        axis (Axis): Integer, the axis that should be normalized.
+        offset (TensorLike | None): An offset vector of the same length as the `axis` dimension of
+            the input tensor. If not `None`, `offset` is added to the normalized
+            tensor. Defaults to `None`.
+        scale (TensorLike | None): A scale vector of the same length as the `axis` dimension of the
+            input tensor. If not `None`, the normalized tensor is multiplied by
+            `scale`. Defaults to `None`.
+        epsilon (float | TensorLike): Small float added to variance to avoid dividing by zero.
+            Defaults to 1e-3.
+
+    Returns:
+        The normalized tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.batch_normalization`.
     """
     return _op_batch_normalization(x, mean, variance, axis, offset, scale, epsilon)
 
@@ -745,7 +1190,29 @@ _op_batch_normalization = bind(
 def op_binary_crossentropy(target: TensorLike, output: Any, from_logits: bool = False) -> Any:
     """Computes binary cross-entropy loss between target and output tensor.
 
-    Wraps `keras.ops.binary_crossentropy`, added in Keras 3.0.0.
+    The binary cross-entropy loss is commonly used in binary
+    classification tasks where each input sample belongs to one
+    of the two classes. It measures the dissimilarity between the
+    target and output probabilities or logits.
+
+    Args:
+        target (TensorLike): The target tensor representing the true binary labels.
+            Its shape should match the shape of the `output` tensor.
+        output (Any): The output tensor representing the predicted probabilities
+            or logits. Its shape should match the shape of the
+            `target` tensor.
+        from_logits (bool): (optional) Whether `output` is a tensor of logits or
+            probabilities.
+            Set it to `True` if `output` represents logits; otherwise,
+            set it to `False` if `output` represents probabilities.
+            Defaults to `False`.
+
+    Returns:
+        Integer tensor: The computed binary cross-entropy loss between
+        `target` and `output`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.binary_crossentropy`.
     """
     return _op_binary_crossentropy(target, output, from_logits)
 
@@ -760,7 +1227,29 @@ def op_bincount(
 ) -> Any:
     """Count the number of occurrences of each value in a tensor of integers.
 
-    Wraps `keras.ops.bincount`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+            It must be of dimension 1, and it must only contain non-negative
+            integer(s).
+        weights (Any | None): Weight tensor.
+            It must have the same length as `x`. The default value is `None`.
+            If specified, `x` is weighted by it, i.e. if `n = x[i]`,
+            `out[n] += weight[i]` instead of the default behavior `out[n] += 1`.
+        minlength (int | TensorLike): An integer.
+            The default value is 0. If specified, there will be at least
+            this number of bins in the output tensor. If greater than
+            `max(x) + 1`, each value of the output at an index higher than
+            `max(x)` is set to 0.
+        sparse (bool): Whether to return a sparse tensor; for backends that support
+            sparse tensors.
+
+    Returns:
+        1D tensor where each element gives the number of occurrence(s) of its
+        index value in x. Its length is the maximum between `max(x) + 1` and
+        minlength.
+
+    Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added).
+    Wraps `keras.ops.bincount`.
     """
     return _op_bincount(x, weights, minlength, sparse)
 
@@ -771,7 +1260,19 @@ _op_bincount = bind(globals(), "_op_bincount", "keras.ops.bincount", "3.0.0")
 def op_bitwise_and(x: TensorLike, y: TensorLike) -> Any:
     """Compute the bit-wise AND of two arrays element-wise.
 
-    Wraps `keras.ops.bitwise_and`, added in Keras 3.6.0.
+    Computes the bit-wise AND of the underlying binary representation of the
+    integers in the input arrays. This ufunc implements the C/Python operator
+    `&`.
+
+    Args:
+        x (TensorLike): Input integer tensor.
+        y (TensorLike): Input integer tensor.
+
+    Returns:
+        Result tensor.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.bitwise_and`.
     """
     return _op_bitwise_and(x, y)
 
@@ -782,7 +1283,18 @@ _op_bitwise_and = bind(globals(), "_op_bitwise_and", "keras.ops.bitwise_and", "3
 def op_bitwise_invert(x: TensorLike) -> Any:
     """Compute bit-wise inversion, or bit-wise NOT, element-wise.
 
-    Wraps `keras.ops.bitwise_invert`, added in Keras 3.6.0.
+    Computes the bit-wise NOT of the underlying binary representation of the
+    integers in the input arrays. This ufunc implements the C/Python operator
+    `~`.
+
+    Args:
+        x (TensorLike): Input integer tensor.
+
+    Returns:
+        Result tensor.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.bitwise_invert`.
     """
     return _op_bitwise_invert(x)
 
@@ -793,7 +1305,19 @@ _op_bitwise_invert = bind(globals(), "_op_bitwise_invert", "keras.ops.bitwise_in
 def op_bitwise_left_shift(x: TensorLike, y: TensorLike) -> Any:
     """Shift the bits of an integer to the left.
 
-    Wraps `keras.ops.bitwise_left_shift`, added in Keras 3.6.0.
+    Bits are shifted to the left by appending `y` 0s at the right of `x`.
+    Since the internal representation of numbers is in binary format, this
+    operation is equivalent to multiplying `x` by `2**y`.
+
+    Args:
+        x (TensorLike): Input integer tensor.
+        y (TensorLike): Input integer tensor.
+
+    Returns:
+        Result tensor.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.bitwise_left_shift`.
     """
     return _op_bitwise_left_shift(x, y)
 
@@ -806,7 +1330,18 @@ _op_bitwise_left_shift = bind(
 def op_bitwise_not(x: TensorLike) -> Any:
     """Compute bit-wise inversion, or bit-wise NOT, element-wise.
 
-    Wraps `keras.ops.bitwise_not`, added in Keras 3.6.0.
+    Computes the bit-wise NOT of the underlying binary representation of the
+    integers in the input arrays. This ufunc implements the C/Python operator
+    `~`.
+
+    Args:
+        x (TensorLike): Input integer tensor.
+
+    Returns:
+        Result tensor.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.bitwise_not`.
     """
     return _op_bitwise_not(x)
 
@@ -817,7 +1352,19 @@ _op_bitwise_not = bind(globals(), "_op_bitwise_not", "keras.ops.bitwise_not", "3
 def op_bitwise_or(x: TensorLike, y: TensorLike) -> Any:
     """Compute the bit-wise OR of two arrays element-wise.
 
-    Wraps `keras.ops.bitwise_or`, added in Keras 3.6.0.
+    Computes the bit-wise OR of the underlying binary representation of the
+    integers in the input arrays. This ufunc implements the C/Python operator
+    `|`.
+
+    Args:
+        x (TensorLike): Input integer tensor.
+        y (TensorLike): Input integer tensor.
+
+    Returns:
+        Result tensor.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.bitwise_or`.
     """
     return _op_bitwise_or(x, y)
 
@@ -828,7 +1375,19 @@ _op_bitwise_or = bind(globals(), "_op_bitwise_or", "keras.ops.bitwise_or", "3.6.
 def op_bitwise_right_shift(x: TensorLike, y: TensorLike) -> Any:
     """Shift the bits of an integer to the right.
 
-    Wraps `keras.ops.bitwise_right_shift`, added in Keras 3.6.0.
+    Bits are shifted to the right `y`. Because the internal representation of
+    numbers is in binary format, this operation is equivalent to dividing `x` by
+    `2**y`.
+
+    Args:
+        x (TensorLike): Input integer tensor.
+        y (TensorLike): Input integer tensor.
+
+    Returns:
+        Result tensor.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.bitwise_right_shift`.
     """
     return _op_bitwise_right_shift(x, y)
 
@@ -841,7 +1400,19 @@ _op_bitwise_right_shift = bind(
 def op_bitwise_xor(x: TensorLike, y: TensorLike) -> Any:
     """Compute the bit-wise XOR of two arrays element-wise.
 
-    Wraps `keras.ops.bitwise_xor`, added in Keras 3.6.0.
+    Computes the bit-wise XOR of the underlying binary representation of the
+    integers in the input arrays. This ufunc implements the C/Python operator
+    `^`.
+
+    Args:
+        x (TensorLike): Input integer tensor.
+        y (TensorLike): Input integer tensor.
+
+    Returns:
+        Result tensor.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.bitwise_xor`.
     """
     return _op_bitwise_xor(x, y)
 
@@ -852,7 +1423,14 @@ _op_bitwise_xor = bind(globals(), "_op_bitwise_xor", "keras.ops.bitwise_xor", "3
 def op_blackman(x: TensorLike) -> Any:
     """Blackman window function. The Blackman window is a taper formed by using a weighted cosine.
 
-    Wraps `keras.ops.blackman`, added in Keras 3.10.0.
+    Args:
+        x (TensorLike): Scalar or 1D tensor. Window length.
+
+    Returns:
+        A 1D tensor containing the Blackman window values.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.ops.blackman`.
     """
     return _op_blackman(x)
 
@@ -863,7 +1441,16 @@ _op_blackman = bind(globals(), "_op_blackman", "keras.ops.blackman", "3.10.0")
 def op_broadcast_to(x: TensorLike, shape: ShapeLike) -> Any:
     """Broadcast a tensor to a new shape.
 
-    Wraps `keras.ops.broadcast_to`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): The tensor to broadcast.
+        shape (ShapeLike): The shape of the desired tensor. A single integer `i` is
+            interpreted as `(i,)`.
+
+    Returns:
+        A tensor with the desired shape.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.broadcast_to`.
     """
     return _op_broadcast_to(x, shape)
 
@@ -874,7 +1461,15 @@ _op_broadcast_to = bind(globals(), "_op_broadcast_to", "keras.ops.broadcast_to",
 def op_cast(x: TensorLike, dtype: DTypeLike) -> Any:
     """Cast a tensor to the desired dtype.
 
-    Wraps `keras.ops.cast`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): A tensor or variable.
+        dtype (DTypeLike): The target type.
+
+    Returns:
+        A tensor of the specified `dtype`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.cast`.
     """
     return _op_cast(x, dtype)
 
@@ -887,7 +1482,34 @@ def op_categorical_crossentropy(
 ) -> Any:
     """Computes categorical cross-entropy loss between target and output tensor.
 
-    Wraps `keras.ops.categorical_crossentropy`, added in Keras 3.0.0.
+    The categorical cross-entropy loss is commonly used in multi-class
+    classification tasks where each input sample can belong to one of
+    multiple classes. It measures the dissimilarity
+    between the target and output probabilities or logits.
+
+    Args:
+        target (TensorLike): The target tensor representing the true categorical labels.
+            Its shape should match the shape of the `output` tensor
+            except for the last dimension.
+        output (Any): The output tensor representing the predicted probabilities
+            or logits. Its shape should match the shape of the `target`
+            tensor except for the last dimension.
+        from_logits (bool): (optional) Whether `output` is a tensor of logits or
+            probabilities.
+            Set it to `True` if `output` represents logits; otherwise,
+            set it to `False` if `output` represents probabilities.
+            Defaults to `False`.
+        axis (Axis): (optional) The axis along which the categorical cross-entropy
+            is computed.
+            Defaults to `-1`, which corresponds to the last dimension of
+            the tensors.
+
+    Returns:
+        Integer tensor: The computed categorical cross-entropy loss between
+        `target` and `output`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.categorical_crossentropy`.
     """
     return _op_categorical_crossentropy(target, output, from_logits, axis)
 
@@ -900,7 +1522,17 @@ _op_categorical_crossentropy = bind(
 def op_cbrt(x: TensorLike) -> Any:
     """Computes the cube root of the input tensor, element-wise.
 
-    Wraps `keras.ops.cbrt`, added in Keras 3.11.0.
+    This operation returns the real-valued cube root of `x`, handling
+    negative numbers properly in the real domain.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor containing the cube root of each element in `x`.
+
+    Added in Keras 3.11.0.
+    Wraps `keras.ops.cbrt`.
     """
     return _op_cbrt(x)
 
@@ -911,7 +1543,18 @@ _op_cbrt = bind(globals(), "_op_cbrt", "keras.ops.cbrt", "3.11.0")
 def op_cdist(x: TensorLike, y: TensorLike) -> Any:
     """Computes pairwise distances between two collections of vectors.
 
-    Wraps `keras.ops.cdist`, added in Keras 3.15.0.
+    This function computes the Euclidean distance between each pair of the two
+    collections of inputs.
+
+    Args:
+        x (TensorLike): Tensor of shape `(..., m, d)`.
+        y (TensorLike): Tensor of shape `(..., n, d)`.
+
+    Returns:
+        A tensor of shape `(..., m, n)` with the pairwise distances.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.cdist`.
     """
     return _op_cdist(x, y)
 
@@ -922,7 +1565,17 @@ _op_cdist = bind(globals(), "_op_cdist", "keras.ops.cdist", "3.15.0")
 def op_ceil(x: TensorLike) -> Any:
     """Return the ceiling of the input, element-wise.
 
-    Wraps `keras.ops.ceil`, added in Keras 3.0.0.
+    The ceil of the scalar `x` is the smallest integer `i`, such that
+    `i >= x`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        The ceiling of each element in `x`, with float dtype.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.ceil`.
     """
     return _op_ceil(x)
 
@@ -933,7 +1586,19 @@ _op_ceil = bind(globals(), "_op_ceil", "keras.ops.ceil", "3.0.0")
 def op_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
     """Continuously-differentiable exponential linear unit.
 
-    Wraps `keras.ops.celu`, added in Keras 3.7.0.
+    It is defined as:
+
+    `f(x) =  alpha * (exp(x / alpha) - 1) for x < 0`, `f(x) = x for x >= 0`.
+
+    Args:
+        x (TensorLike): Input tensor.
+        alpha (TensorLike): the α value for the CELU formulation. Defaults to `1.0`.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.ops.celu`.
     """
     return _op_celu(x, alpha)
 
@@ -944,7 +1609,16 @@ _op_celu = bind(globals(), "_op_celu", "keras.ops.celu", "3.7.0")
 def op_cholesky(x: TensorLike, upper: TensorLike = False) -> Any:
     """Computes the Cholesky decomposition of a positive semi-definite matrix.
 
-    Wraps `keras.ops.cholesky`, added in Keras 3.0.5.
+    Args:
+        x (TensorLike): Input tensor of shape `(..., M, M)`.
+        upper (TensorLike): (bool) If True, returns the upper-triangular Cholesky factor.
+            If False (default), returns the lower-triangular Cholesky factor.
+
+    Returns:
+        A tensor of shape `(..., M, M)` representing the Cholesky factor of `x`.
+
+    Added in Keras 3.0.5. Changed in 3.12.0 (parameter-added).
+    Wraps `keras.ops.cholesky`.
     """
     return _op_cholesky(x, upper)
 
@@ -955,7 +1629,19 @@ _op_cholesky = bind(globals(), "_op_cholesky", "keras.ops.cholesky", "3.0.5")
 def op_cholesky_inverse(x: TensorLike, upper: TensorLike = False) -> Any:
     """Computes the inverse of a symmetric positive-definite matrix.
 
-    Wraps `keras.ops.cholesky_inverse`, added in Keras 3.12.0.
+    Args:
+        x (TensorLike): Input tensor of shape `(..., M, M)`.
+        upper (TensorLike): (bool) Determines whether to use the upper- or lower-triangular
+            factor for the internal computation. Defaults to False.
+
+    Returns:
+        A tensor of shape `(..., M, M)` representing the inverse of `x`.
+
+    Raises:
+        ValueError: If `x` is not a symmetric positive-definite matrix.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.cholesky_inverse`.
     """
     return _op_cholesky_inverse(x, upper)
 
@@ -968,7 +1654,20 @@ _op_cholesky_inverse = bind(
 def op_clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Any:
     """Clip (limit) the values in a tensor.
 
-    Wraps `keras.ops.clip`, added in Keras 3.0.0.
+    Given an interval, values outside the interval are clipped to the
+    interval edges. For example, if an interval of `[0, 1]` is specified,
+    values smaller than 0 become 0, and values larger than 1 become 1.
+
+    Args:
+        x (TensorLike): Input tensor.
+        x_min (TensorLike): Minimum value.
+        x_max (TensorLike): Maximum value.
+
+    Returns:
+        The clipped tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.clip`.
     """
     return _op_clip(x, x_min, x_max)
 
@@ -979,7 +1678,15 @@ _op_clip = bind(globals(), "_op_clip", "keras.ops.clip", "3.0.0")
 def op_concatenate(xs: TensorLike, axis: Axis = 0) -> Any:
     """Join a sequence of tensors along an existing axis.
 
-    Wraps `keras.ops.concatenate`, added in Keras 3.0.0.
+    Args:
+        xs (TensorLike): The sequence of tensors to concatenate.
+        axis (Axis): The axis along which the tensors will be joined. Defaults to `0`.
+
+    Returns:
+        The concatenated tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.concatenate`.
     """
     return _op_concatenate(xs, axis)
 
@@ -990,7 +1697,16 @@ _op_concatenate = bind(globals(), "_op_concatenate", "keras.ops.concatenate", "3
 def op_cond(pred: Any, true_fn: Any, false_fn: Any) -> Any:
     """Conditionally applies `true_fn` or `false_fn`.
 
-    Wraps `keras.ops.cond`, added in Keras 3.0.0.
+    Args:
+        pred (Any): Boolean scalar type
+        true_fn (Any): Callable returning the output for the `pred == True` case.
+        false_fn (Any): Callable returning the output for the `pred == False` case.
+
+    Returns:
+        The output of either `true_fn` or `false_fn` depending on pred.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.cond`.
     """
     return _op_cond(pred, true_fn, false_fn)
 
@@ -1001,7 +1717,11 @@ _op_cond = bind(globals(), "_op_cond", "keras.ops.cond", "3.0.0")
 def op_conj(x: TensorLike) -> Any:
     """Shorthand for `keras.ops.conjugate`.
 
-    Wraps `keras.ops.conj`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.conj`.
     """
     return _op_conj(x)
 
@@ -1012,7 +1732,19 @@ _op_conj = bind(globals(), "_op_conj", "keras.ops.conj", "3.0.0")
 def op_conjugate(x: TensorLike) -> Any:
     """Returns the complex conjugate, element-wise.
 
-    Wraps `keras.ops.conjugate`, added in Keras 3.0.0.
+    The complex conjugate of a complex number is obtained by changing the sign
+    of its imaginary part.
+
+    `keras.ops.conj` is a shorthand for this function.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        The complex conjugate of each element in `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.conjugate`.
     """
     return _op_conjugate(x)
 
@@ -1030,7 +1762,42 @@ def op_conv(
 ) -> Any:
     """General N-D convolution.
 
-    Wraps `keras.ops.conv`, added in Keras 3.0.0.
+    This ops supports 1D, 2D and 3D convolution.
+
+    Args:
+        inputs (TensorLike): Tensor of rank N+2. `inputs` has shape
+            `(batch_size,) + inputs_spatial_shape + (num_channels,)` if
+            `data_format="channels_last"`, or
+            `(batch_size, num_channels) + inputs_spatial_shape` if
+            `data_format="channels_first"`.
+        kernel (TensorLike): Tensor of rank N+2. `kernel` has shape
+            `(kernel_spatial_shape, num_input_channels, num_output_channels)`.
+            `num_input_channels` should match the number of channels in
+            `inputs`.
+        strides (IntOrTuple): int or int tuple/list of `len(inputs_spatial_shape)`,
+            specifying the strides of the convolution along each spatial
+            dimension. If `strides` is int, then every spatial dimension shares
+            the same `strides`.
+        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+            padding is applied, and `"same"` results in padding evenly to the
+            left/right or up/down of the input such that output has the
+            same height/width dimension as the input when `strides=1`.
+        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+            `data_format` determines the ordering of the dimensions in the
+            inputs. If `data_format="channels_last"`, `inputs` is of shape
+            `(batch_size, ..., channels)` while if
+            `data_format="channels_first"`, `inputs` is of shape
+            `(batch_size, channels, ...)`.
+        dilation_rate (IntOrTuple): int or int tuple/list of `len(inputs_spatial_shape)`,
+            specifying the dilation rate to use for dilated convolution. If
+            `dilation_rate` is int, then every spatial dimension shares
+            the same `dilation_rate`.
+
+    Returns:
+        A tensor of rank N+2, the result of the conv operation.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.conv`.
     """
     return _op_conv(inputs, kernel, strides, padding, data_format, dilation_rate)
 
@@ -1049,7 +1816,49 @@ def op_conv_transpose(
 ) -> Any:
     """General N-D convolution transpose.
 
-    Wraps `keras.ops.conv_transpose`, added in Keras 3.0.0.
+    Also known as de-convolution. This ops supports 1D, 2D and 3D convolution.
+
+    Args:
+        inputs (TensorLike): Tensor of rank N+2. `inputs` has shape
+            `(batch_size,) + inputs_spatial_shape + (num_channels,)` if
+            `data_format="channels_last"`, or
+            `(batch_size, num_channels) + inputs_spatial_shape` if
+            `data_format="channels_first"`.
+        kernel (TensorLike): Tensor of rank N+2. `kernel` has shape
+            [kernel_spatial_shape, num_output_channels, num_input_channels],
+            `num_input_channels` should match the number of channels in
+            `inputs`.
+        strides (IntOrTuple): int or int tuple/list of `len(inputs_spatial_shape)`,
+            specifying the strides of the convolution along each spatial
+            dimension. If `strides` is int, then every spatial dimension shares
+            the same `strides`.
+        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+            padding is applied, and `"same"` results in padding evenly to the
+            left/right or up/down of the input such that output has the
+            same height/width dimension as the input when `strides=1`.
+        output_padding (IntOrTuple | None): int or int tuple/list of `len(inputs_spatial_shape)`,
+            specifying the amount of padding along the height and width of
+            the output tensor. Can be a single integer to specify the same
+            value for all spatial dimensions. The amount of output padding
+            along a given dimension must be lower than the stride along that
+            same dimension. If set to `None` (default), the output shape is
+            inferred.
+        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+            `data_format` determines the ordering of the dimensions in the
+            inputs. If `data_format="channels_last"`, `inputs` is of shape
+            `(batch_size, ..., channels)` while if
+            `data_format="channels_first"`, `inputs` is of shape
+            `(batch_size, channels, ...)`.
+        dilation_rate (IntOrTuple): int or int tuple/list of `len(inputs_spatial_shape)`,
+            specifying the dilation rate to use for dilated convolution. If
+            `dilation_rate` is int, then every spatial dimension shares
+            the same `dilation_rate`.
+
+    Returns:
+        A tensor of rank N+2, the result of the conv operation.
+
+    Added in Keras 3.0.0. Changed in 3.11.0 (default-added).
+    Wraps `keras.ops.conv_transpose`.
     """
     return _op_conv_transpose(
         inputs, kernel, strides, padding, output_padding, data_format, dilation_rate
@@ -1062,7 +1871,14 @@ _op_conv_transpose = bind(globals(), "_op_conv_transpose", "keras.ops.conv_trans
 def op_convert_to_numpy(x: TensorLike) -> Any:
     """Convert a tensor to a NumPy array.
 
-    Wraps `keras.ops.convert_to_numpy`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): A tensor.
+
+    Returns:
+        A NumPy array.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.convert_to_numpy`.
     """
     return _op_convert_to_numpy(x)
 
@@ -1080,7 +1896,24 @@ def op_convert_to_tensor(
 ) -> Any:
     """Convert a NumPy array or Python array to a tensor.
 
-    Wraps `keras.ops.convert_to_tensor`, added in Keras 3.0.0.
+    Native tensors for the current backend or left unchanged unless the `dtype`,
+    `sparse` or `ragged` arguments are set.
+
+    Args:
+        x (TensorLike): A NumPy array, Python array (can be nested) or a backend tensor.
+        dtype (DTypeLike | None): The target type. If `None`, the type of `x` is used.
+        sparse (Any | None): Whether to keep sparse tensors. `False` will cause sparse
+            tensors to be densified. The default value of `None` means that
+            sparse tensors are kept only if the backend supports them.
+        ragged (Any | None): Whether to keep ragged tensors. `False` will cause ragged
+            tensors to be densified. The default value of `None` means that
+            ragged tensors are kept only if the backend supports them.
+
+    Returns:
+        A backend tensor of the specified `dtype` and sparseness.
+
+    Added in Keras 3.0.0. Changed in 3.9.0 (parameter-added).
+    Wraps `keras.ops.convert_to_tensor`.
     """
     return _op_convert_to_tensor(x, dtype, sparse, ragged)
 
@@ -1093,7 +1926,14 @@ _op_convert_to_tensor = bind(
 def op_copy(x: TensorLike) -> Any:
     """Returns a copy of `x`.
 
-    Wraps `keras.ops.copy`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A copy of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.copy`.
     """
     return _op_copy(x)
 
@@ -1104,7 +1944,15 @@ _op_copy = bind(globals(), "_op_copy", "keras.ops.copy", "3.0.0")
 def op_corrcoef(x: TensorLike) -> Any:
     """Compute the Pearson correlation coefficient matrix.
 
-    Wraps `keras.ops.corrcoef`, added in Keras 3.11.0.
+    Args:
+        x (TensorLike): A 2D tensor of shape `(N, D)`, where N is the number of variables
+            and D is the number of observations.
+
+    Returns:
+        A tensor of shape `(N, N)` representing the correlation matrix.
+
+    Added in Keras 3.11.0.
+    Wraps `keras.ops.corrcoef`.
     """
     return _op_corrcoef(x)
 
@@ -1115,7 +1963,30 @@ _op_corrcoef = bind(globals(), "_op_corrcoef", "keras.ops.corrcoef", "3.11.0")
 def op_correlate(x1: TensorLike, x2: TensorLike, mode: str = "valid") -> Any:
     """Compute the cross-correlation of two 1-dimensional tensors.
 
-    Wraps `keras.ops.correlate`, added in Keras 3.2.0.
+    Args:
+        x1 (TensorLike): First 1-dimensional input tensor of length M.
+        x2 (TensorLike): Second 1-dimensional input tensor of length N.
+        mode (str): Either `valid`, `same` or `full`.
+            By default the mode is set to `valid`, which returns
+            an output of length max(M, N) - min(M, N) + 1.
+            `same` returns an output of length max(M, N).
+            `full` mode returns the convolution at each point of
+            overlap, with an output length of N+M-1
+
+    Returns:
+        Output tensor, cross-correlation of `x1` and `x2`.
+
+    Notes:
+        Complex-valued inputs are currently not fully supported on the
+        TensorFlow and PyTorch backends. When complex tensors are passed,
+        they are cast to floating-point types and the imaginary component
+        is discarded.
+
+        This behavior is documented for clarity and may change in the
+        future. See discussion in issue #21617.
+
+    Added in Keras 3.2.0.
+    Wraps `keras.ops.correlate`.
     """
     return _op_correlate(x1, x2, mode)
 
@@ -1126,7 +1997,14 @@ _op_correlate = bind(globals(), "_op_correlate", "keras.ops.correlate", "3.2.0")
 def op_cos(x: TensorLike) -> Any:
     """Cosine, element-wise.
 
-    Wraps `keras.ops.cos`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        The corresponding cosine values.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.cos`.
     """
     return _op_cos(x)
 
@@ -1137,7 +2015,14 @@ _op_cos = bind(globals(), "_op_cos", "keras.ops.cos", "3.0.0")
 def op_cosh(x: TensorLike) -> Any:
     """Hyperbolic cosine, element-wise.
 
-    Wraps `keras.ops.cosh`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.cosh`.
     """
     return _op_cosh(x)
 
@@ -1148,7 +2033,18 @@ _op_cosh = bind(globals(), "_op_cosh", "keras.ops.cosh", "3.0.0")
 def op_count_nonzero(x: TensorLike, axis: Axis | None = None) -> Any:
     """Counts the number of non-zero values in `x` along the given `axis`.
 
-    Wraps `keras.ops.count_nonzero`, added in Keras 3.0.0.
+    If no axis is specified then all non-zeros in the tensor are counted.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or tuple of axes along which to count the number of
+            non-zeros. Defaults to `None`.
+
+    Returns:
+        int or tensor of ints.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.count_nonzero`.
     """
     return _op_count_nonzero(x, axis)
 
@@ -1166,7 +2062,39 @@ def op_cross(
 ) -> Any:
     """Returns the cross product of two (arrays of) vectors.
 
-    Wraps `keras.ops.cross`, added in Keras 3.0.0.
+    The cross product of `x1` and `x2` in R^3 is a vector
+    perpendicular to both `x1` and `x2`. If `x1` and `x2` are arrays of
+    vectors, the vectors are defined by the last axis of `x1` and `x2`
+    by default, and these axes can have dimensions 2 or 3.
+
+    Where the dimension of either `x1` or `x2` is 2, the third component of
+    the input vector is assumed to be zero and the cross product calculated
+    accordingly.
+
+    In cases where both input vectors have dimension 2, the z-component of
+    the cross product is returned.
+
+    Args:
+        x1 (TensorLike): Components of the first vector(s).
+        x2 (TensorLike): Components of the second vector(s).
+        axisa (int | TensorLike): Axis of `x1` that defines the vector(s). Defaults to `-1`.
+        axisb (int | TensorLike): Axis of `x2` that defines the vector(s). Defaults to `-1`.
+        axisc (int | TensorLike): Axis of the result containing the cross product vector(s).
+            Ignored if both input vectors have dimension 2, as the return is
+            scalar. By default, the last axis.
+        axis (Axis | None): If defined, the axis of `x1`, `x2` and the result that
+            defines the vector(s) and cross product(s). Overrides `axisa`,
+            `axisb` and `axisc`.
+
+    Returns:
+        Vector cross product(s).
+
+    Notes:
+        Torch backend does not support two dimensional vectors, or the
+        arguments `axisa`, `axisb` and `axisc`. Use `axis` instead.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.cross`.
     """
     return _op_cross(x1, x2, axisa, axisb, axisc, axis)
 
@@ -1185,7 +2113,38 @@ def op_ctc_decode(
 ) -> Any:
     """Decodes the output of a CTC model.
 
-    Wraps `keras.ops.ctc_decode`, added in Keras 3.3.0.
+    Args:
+        inputs (TensorLike): A tensor of shape `(batch_size, max_length, num_classes)`
+            containing the logits (the output of the model).
+            They should *not* be normalized via softmax.
+        sequence_lengths (Any): A tensor of shape `(batch_size,)` containing the
+            sequence lengths for the batch.
+        strategy (str): A string for the decoding strategy. Supported values are
+            `"greedy"` and `"beam_search"`.
+        beam_width (int | TensorLike): An integer scalar beam width used in beam search.
+            Defaults to 100.
+        top_paths (int | TensorLike): An integer scalar, the number of top paths to return.
+            Defaults to 1.
+        merge_repeated (bool): A boolean scalar, whether to merge repeated
+            labels in the output. Defaults to `True`.
+        mask_index (int | TensorLike): An integer scalar, the index of the mask character in
+            the vocabulary. Defaults to `0`.
+
+    Returns:
+        A tuple containing:
+        - The tensor representing the list of decoded sequences. If
+            `strategy="greedy"`, the shape is `(1, batch_size, max_length)`. If
+            `strategy="beam_search"`, the shape is
+            `(top_paths, batch_size, max_length)`. Note that: `-1` indicates the
+            blank label.
+        - If `strategy="greedy"`, a tensor of shape `(batch_size, 1)`
+            representing the negative of the sum of the probability logits for
+            each sequence. If `strategy="beam_seatch"`, a tensor of shape
+            `(batch_size, top_paths)` representing the log probability for each
+            sequence.
+
+    Added in Keras 3.3.0. Changed in 3.3.3 (default-added); 3.4.0 (default-changed).
+    Wraps `keras.ops.ctc_decode`.
     """
     return _op_ctc_decode(
         inputs, sequence_lengths, strategy, beam_width, top_paths, merge_repeated, mask_index
@@ -1204,7 +2163,20 @@ def op_ctc_loss(
 ) -> Any:
     """CTC (Connectionist Temporal Classification) loss.
 
-    Wraps `keras.ops.ctc_loss`, added in Keras 3.0.2.
+    Args:
+        target (TensorLike): A tensor of shape `(batch_size, max_length)` containing
+            the true labels in integer format.
+        output (Any): A tensor of shape `(batch_size, max_length, num_classes)`
+            containing logits (the output of your model).
+        target_length (Any): A tensor of shape `(batch_size,)` containing the
+            true label lengths.
+        output_length (Any): A tensor of shape `(batch_size,)` containing the
+            output lengths.
+        mask_index (int | TensorLike): The index of the mask character in the vocabulary.
+            Defaults to `0`.
+
+    Added in Keras 3.0.2.
+    Wraps `keras.ops.ctc_loss`.
     """
     return _op_ctc_loss(target, output, target_length, output_length, mask_index)
 
@@ -1215,7 +2187,17 @@ _op_ctc_loss = bind(globals(), "_op_ctc_loss", "keras.ops.ctc_loss", "3.0.2")
 def op_cumprod(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
     """Return the cumulative product of elements along a given axis.
 
-    Wraps `keras.ops.cumprod`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis along which the cumulative product is computed.
+            By default the input is flattened.
+        dtype (DTypeLike | None): dtype of returned tensor. Defaults to x.dtype.
+
+    Returns:
+        Output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.cumprod`.
     """
     return _op_cumprod(x, axis, dtype)
 
@@ -1226,7 +2208,17 @@ _op_cumprod = bind(globals(), "_op_cumprod", "keras.ops.cumprod", "3.0.0")
 def op_cumsum(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
     """Returns the cumulative sum of elements along a given axis.
 
-    Wraps `keras.ops.cumsum`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis along which the cumulative sum is computed.
+            By default the input is flattened.
+        dtype (DTypeLike | None): dtype of returned tensor. Defaults to x.dtype.
+
+    Returns:
+        Output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.cumsum`.
     """
     return _op_cumsum(x, axis, dtype)
 
@@ -1237,7 +2229,32 @@ _op_cumsum = bind(globals(), "_op_cumsum", "keras.ops.cumsum", "3.0.0")
 def op_custom_gradient(f: Any) -> Any:
     """Decorator to define a function with a custom gradient.
 
-    Wraps `keras.ops.custom_gradient`, added in Keras 3.1.0.
+    This decorator allows fine grained control over the gradients of a sequence
+    for operations. This may be useful for multiple reasons, including providing
+    a more efficient or numerically stable gradient for a sequence of
+    operations.
+
+    Args:
+        f (Any): Function `f(*args)` that returns a tuple
+            `(output, grad_fn)`, where:
+            - `args` is a sequence of (nested structures of) tensor inputs to
+                the function.
+            - `output` is a (nested structure of) tensor outputs of applying
+                operations in `forward_fn` to `args`.
+            - `grad_fn` is a function with the signature `grad_fn(*args,
+                upstream)` which returns a tuple of tensors the same size as
+                (flattened) `args`: the derivatives of tensors in `output` with
+                respect to the tensors in `args`. `upstream` is a tensor or
+                sequence of tensors holding the initial value gradients for each
+                tensor in `output`.
+
+    Returns:
+        A function `h(*args)` which returns the same value as
+        `f(*args)[0]` and whose gradient is determined by
+        `f(*args)[1]`.
+
+    Added in Keras 3.1.0.
+    Wraps `keras.ops.custom_gradient`.
     """
     return _op_custom_gradient(f)
 
@@ -1248,7 +2265,17 @@ _op_custom_gradient = bind(globals(), "_op_custom_gradient", "keras.ops.custom_g
 def op_deg2rad(x: TensorLike) -> Any:
     """Convert angles from degrees to radians.
 
-    Wraps `keras.ops.deg2rad`, added in Keras 3.11.0.
+    The conversion is defined as:
+    `rad = deg * (π / 180)`
+
+    Args:
+        x (TensorLike): Input tensor of angles in degrees.
+
+    Returns:
+        A tensor containing angles converted to radians.
+
+    Added in Keras 3.11.0.
+    Wraps `keras.ops.deg2rad`.
     """
     return _op_deg2rad(x)
 
@@ -1261,7 +2288,38 @@ def op_depth_to_space(
 ) -> Any:
     """Rearranges data from depth into blocks of spatial data.
 
-    Wraps `keras.ops.depth_to_space`, added in Keras 3.14.0.
+    This operation is useful for resizing the activations between convolutions
+    (but keeping all data), e.g., instead of pooling. It is also useful for
+    training purely convolutional models.
+
+    Also known as pixel shuffle, this operation rearranges elements in a tensor
+    of shape `(N, H, W, C * r^2)` to `(N, H * r, W * r, C)` where `r` is the
+    `block_size` for `data_format="channels_last"`, or from
+    `(N, C * r^2, H, W)` to `(N, C, H * r, W * r)` for
+    `data_format="channels_first"`.
+
+    This is the reverse transformation of `space_to_depth`.
+
+    Args:
+        x (TensorLike): Input tensor. Must be 4D.
+        block_size (Any): An integer specifying the size of the spatial block.
+            The depth (number of channels) must be divisible by
+            `block_size ** 2`.
+        data_format (DataFormat): A string specifying the data format of the input tensor.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)` while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            Defaults to `"channels_last"`.
+
+    Returns:
+        A tensor with the same dtype as `x`, with shape
+        `(N, H * block_size, W * block_size, C // block_size ** 2)` for
+        `data_format="channels_last"` or
+        `(N, C // block_size ** 2, H * block_size, W * block_size)` for
+        `data_format="channels_first"`.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.depth_to_space`.
     """
     return _op_depth_to_space(x, block_size, data_format)
 
@@ -1279,7 +2337,42 @@ def op_depthwise_conv(
 ) -> Any:
     """General N-D depthwise convolution.
 
-    Wraps `keras.ops.depthwise_conv`, added in Keras 3.0.0.
+    This ops supports 1D and 2D depthwise convolution.
+
+    Args:
+        inputs (TensorLike): Tensor of rank N+2. `inputs` has shape
+            `(batch_size,) + inputs_spatial_shape + (num_channels,)` if
+            `data_format="channels_last"`, or
+            `(batch_size, num_channels) + inputs_spatial_shape` if
+            `data_format="channels_first"`.
+        kernel (TensorLike): Tensor of rank N+2. `kernel` has shape
+            [kernel_spatial_shape, num_input_channels, num_channels_multiplier],
+            `num_input_channels` should match the number of channels in
+            `inputs`.
+        strides (IntOrTuple): int or int tuple/list of `len(inputs_spatial_shape)`,
+            specifying the strides of the convolution along each spatial
+            dimension. If `strides` is int, then every spatial dimension shares
+            the same `strides`.
+        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+            padding is applied, and `"same"` results in padding evenly to the
+            left/right or up/down of the input such that output has the
+            same height/width dimension as the input when `strides=1`.
+        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+            `data_format` determines the ordering of the dimensions in the
+            inputs. If `data_format="channels_last"`, `inputs` is of shape
+            `(batch_size, ..., channels)` while if
+            `data_format="channels_first"`, `inputs` is of shape
+            `(batch_size, channels, ...)`.
+        dilation_rate (IntOrTuple): int or int tuple/list of `len(inputs_spatial_shape)`,
+            specifying the dilation rate to use for dilated convolution. If
+            `dilation_rate` is int, then every spatial dimension shares
+            the same `dilation_rate`.
+
+    Returns:
+        A tensor of rank N+2, the result of the depthwise conv operation.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.depthwise_conv`.
     """
     return _op_depthwise_conv(inputs, kernel, strides, padding, data_format, dilation_rate)
 
@@ -1290,7 +2383,14 @@ _op_depthwise_conv = bind(globals(), "_op_depthwise_conv", "keras.ops.depthwise_
 def op_det(x: TensorLike) -> Any:
     """Computes the determinant of a square tensor.
 
-    Wraps `keras.ops.det`, added in Keras 3.0.5.
+    Args:
+        x (TensorLike): Input tensor of shape `(..., M, M)`.
+
+    Returns:
+        A tensor of shape `(...,)` representing the determinant of `x`.
+
+    Added in Keras 3.0.5.
+    Wraps `keras.ops.det`.
     """
     return _op_det(x)
 
@@ -1301,7 +2401,18 @@ _op_det = bind(globals(), "_op_det", "keras.ops.det", "3.0.5")
 def op_diag(x: TensorLike, k: IntOrTuple = 0) -> Any:
     """Extract a diagonal or construct a diagonal array.
 
-    Wraps `keras.ops.diag`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor. If `x` is 2-D, returns the k-th diagonal of `x`.
+            If `x` is 1-D, return a 2-D tensor with `x` on the k-th diagonal.
+        k (IntOrTuple): The diagonal to consider. Defaults to `0`. Use `k > 0` for diagonals
+            above the main diagonal, and `k < 0` for diagonals below
+            the main diagonal.
+
+    Returns:
+        The extracted diagonal or constructed diagonal tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.diag`.
     """
     return _op_diag(x, k)
 
@@ -1310,9 +2421,21 @@ _op_diag = bind(globals(), "_op_diag", "keras.ops.diag", "3.0.0")
 
 
 def op_diagflat(x: TensorLike, k: IntOrTuple = 0) -> Any:
-    """Create a two-dimensional array with the flattened input on    the k-th diagonal.
+    """Create a two-dimensional array with the flattened input on
 
-    Wraps `keras.ops.diagflat`, added in Keras 3.8.0.
+    the k-th diagonal.
+
+    Args:
+        x (TensorLike): Input tensor to be flattened and placed on the diagonal.
+        k (IntOrTuple): The diagonal to place the flattened input. Defaults to `0`.
+            Use `k > 0` for diagonals above the main diagonal,
+            and `k < 0` for diagonals below the main diagonal.
+
+    Returns:
+        A 2-D tensor with the flattened input on the specified diagonal.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.ops.diagflat`.
     """
     return _op_diagflat(x, k)
 
@@ -1323,7 +2446,31 @@ _op_diagflat = bind(globals(), "_op_diagflat", "keras.ops.diagflat", "3.8.0")
 def op_diagonal(x: TensorLike, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis = 1) -> Any:
     """Return specified diagonals.
 
-    Wraps `keras.ops.diagonal`, added in Keras 3.0.0.
+    If `x` is 2-D, returns the diagonal of `x` with the given offset, i.e., the
+    collection of elements of the form `x[i, i+offset]`.
+
+    If `x` has more than two dimensions, the axes specified by `axis1`
+    and `axis2` are used to determine the 2-D sub-array whose diagonal
+    is returned.
+
+    The shape of the resulting array can be determined by removing `axis1`
+    and `axis2` and appending an index to the right equal to the size of
+    the resulting diagonals.
+
+    Args:
+        x (TensorLike): Input tensor.
+        offset (TensorLike): Offset of the diagonal from the main diagonal.
+            Can be positive or negative. Defaults to `0`.(main diagonal).
+        axis1 (Axis): Axis to be used as the first axis of the 2-D sub-arrays.
+            Defaults to `0`.(first axis).
+        axis2 (Axis): Axis to be used as the second axis of the 2-D sub-arrays.
+            Defaults to `1` (second axis).
+
+    Returns:
+        Tensor of diagonals.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.diagonal`.
     """
     return _op_diagonal(x, offset, axis1, axis2)
 
@@ -1334,7 +2481,21 @@ _op_diagonal = bind(globals(), "_op_diagonal", "keras.ops.diagonal", "3.0.0")
 def op_diff(a: TensorLike, n: TensorLike = 1, axis: Axis = -1) -> Any:
     """Calculate the n-th discrete difference along the given axis.
 
-    Wraps `keras.ops.diff`, added in Keras 3.0.0.
+    The first difference is given by `out[i] = a[i+1] - a[i]` along
+    the given axis, higher differences are calculated by using `diff`
+    recursively.
+
+    Args:
+        a (TensorLike): Input tensor.
+        n (TensorLike): The number of times values are differenced. Defaults to `1`.
+        axis (Axis): Axis to compute discrete difference(s) along.
+            Defaults to `-1`.(last axis).
+
+    Returns:
+        Tensor of diagonals.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.diff`.
     """
     return _op_diff(a, n, axis)
 
@@ -1345,7 +2506,16 @@ _op_diff = bind(globals(), "_op_diff", "keras.ops.diff", "3.0.0")
 def op_digitize(x: TensorLike, bins: Any) -> Any:
     """Returns the indices of the bins to which each value in `x` belongs.
 
-    Wraps `keras.ops.digitize`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input array to be binned.
+        bins (Any): Array of bins. It has to be one-dimensional and monotonically
+            increasing.
+
+    Returns:
+        Output array of indices, of same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.digitize`.
     """
     return _op_digitize(x, bins)
 
@@ -1356,7 +2526,17 @@ _op_digitize = bind(globals(), "_op_digitize", "keras.ops.digitize", "3.0.0")
 def op_divide(x1: TensorLike, x2: TensorLike) -> Any:
     """Divide arguments element-wise.
 
-    Wraps `keras.ops.divide`, added in Keras 3.0.0.
+    `keras.ops.true_divide` is an alias for this function.
+
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor, the quotient `x1/x2`, element-wise.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.divide`.
     """
     return _op_divide(x1, x2)
 
@@ -1367,7 +2547,15 @@ _op_divide = bind(globals(), "_op_divide", "keras.ops.divide", "3.0.0")
 def op_divide_no_nan(x1: TensorLike, x2: TensorLike) -> Any:
     """Safe element-wise division which returns 0 where the denominator is 0.
 
-    Wraps `keras.ops.divide_no_nan`, added in Keras 3.0.5.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        The quotient `x1/x2`, element-wise, with zero where x2 is zero.
+
+    Added in Keras 3.0.5.
+    Wraps `keras.ops.divide_no_nan`.
     """
     return _op_divide_no_nan(x1, x2)
 
@@ -1378,7 +2566,28 @@ _op_divide_no_nan = bind(globals(), "_op_divide_no_nan", "keras.ops.divide_no_na
 def op_dot(x1: TensorLike, x2: TensorLike) -> Any:
     """Dot product of two tensors.
 
-    Wraps `keras.ops.dot`, added in Keras 3.0.0.
+    - If both `x1` and `x2` are 1-D tensors, it is inner product of vectors
+      (without complex conjugation).
+    - If both `x1` and `x2` are 2-D tensors, it is matrix multiplication.
+    - If either `x1` or `x2` is 0-D (scalar), it is equivalent to `x1 * x2`.
+    - If `x1` is an N-D tensor and `x2` is a 1-D tensor, it is a sum product
+      over the last axis of `x1` and `x2`.
+    - If `x1` is an N-D tensor and `x2` is an M-D tensor (where `M>=2`),
+      it is a sum product over the last axis of `x1` and the second-to-last
+      axis of `x2`: `dot(x1, x2)[i,j,k,m] = sum(a[i,j,:] * b[k,:,m])`.
+
+    Args:
+        x1 (TensorLike): First argument.
+        x2 (TensorLike): Second argument.
+
+    Returns:
+        Dot product of `x1` and `x2`.
+
+    Notes:
+        Torch backend does not accept 0-D tensors as arguments.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.dot`.
     """
     return _op_dot(x1, x2)
 
@@ -1399,7 +2608,50 @@ def op_dot_product_attention(
 ) -> Any:
     """Scaled dot product attention function.
 
-    Wraps `keras.ops.dot_product_attention`, added in Keras 3.6.0.
+    Computes the attention function on Q (`query`), K (`key`), and V(`value`):
+    `attention(Q, K, V) = softmax(Q * K / sqrt(d)) * V`. If we define `logits`
+    as the output of `Q * K` and the `probs` as the output of `softmax`.
+
+    Throughout this function, we utilize the following notation to represent the
+    shape of array:
+    - B: batch size
+    - S: length of the key/value
+    - T: length of the query
+    - N: number of attention heads
+    - H: dimensions of each attention head
+    - K: number of key/value heads
+    - G: number of groups, which equals to `N // K`
+
+    Args:
+        query (TensorLike): The query array with the shape of `(B, T, N, H)`.
+        key (TensorLike): The key array with the shape of `(B, S, K, H)`. When `K` equals
+            `N`, multi-headed attention (MHA) is performed. Otherwise, grouped
+            query attention (GQA) is performed if `N` is a multiple of `K`. and
+            multi-query attention (MQA) is performed if `K==1` (a special case
+            of GQA).
+        value (TensorLike): The value array with the same shape of `key`.
+        bias (TensorLike | None): Optional bias array to be added to logits. The shape must be
+            broadcastable to `(B, N, T, S)`.
+        mask (TensorLike | None): Optional mask array used to filter out logits. It is a boolean
+            mask where `True` indicates the element should take part in
+            attention. For an additive mask, users should pass it to bias. The
+            shape must be broadcastable to `(B, N, T, S)`.
+        scale (TensorLike | None): Optional scale for the logits. If `None`, the scale will be set
+            to `1.0 / sqrt(H)`.
+        is_causal (bool): Whether to apply causal mask.
+        flash_attention (Any | None): Whether to use flash attention. If `None`, it will
+            attempt to use flash attention if the required conditions are met.
+            Typically, the inputs must be in float16 and bfloat16 dtype and the
+            input layout requirements may vary depending on the backend.
+        attn_logits_soft_cap (Any | None): The value limit for maximum value of the
+            attention logits before the softmax function is applied. This is
+            only supported in JAX TPU backend. Defaults to None.
+
+    Returns:
+        An array of the attention output with the same shape of `query`.
+
+    Added in Keras 3.6.0. Changed in 3.7.0 (parameter-added); 3.10.0 (parameter-added).
+    Wraps `keras.ops.dot_product_attention`.
     """
     return _op_dot_product_attention(
         query, key, value, bias, mask, scale, is_causal, flash_attention, attn_logits_soft_cap
@@ -1414,7 +2666,18 @@ _op_dot_product_attention = bind(
 def op_dsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
     """Split an array into multiple sub-arrays depth-wise.
 
-    Wraps `keras.ops.dsplit`, added in Keras 3.15.0.
+    Args:
+        x (TensorLike): Input tensor.
+        indices_or_sections (IntOrTuple): If an integer, N, the tensor will be split into N
+            equal sections along axis 2. If a 1-D array of sorted integers,
+            the entries indicate indices at which the tensor will be split
+            along axis 2.
+
+    Returns:
+        A list of sub-arrays.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.dsplit`.
     """
     return _op_dsplit(x, indices_or_sections)
 
@@ -1425,7 +2688,18 @@ _op_dsplit = bind(globals(), "_op_dsplit", "keras.ops.dsplit", "3.15.0")
 def op_dstack(xs: TensorLike) -> Any:
     """Stack tensors in sequence depth wise (along third axis).
 
-    Wraps `keras.ops.dstack`, added in Keras 3.14.0.
+    This is equivalent to concatenation along the third axis after 2-D tensors
+    of shape `(M, N)` have been reshaped to `(M, N, 1)` and 1-D tensors of shape
+    `(N,)` have been reshaped to `(1, N, 1)`.
+
+    Args:
+        xs (TensorLike): Sequence of tensors.
+
+    Returns:
+        The tensor formed by stacking the given tensors.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.dstack`.
     """
     return _op_dstack(xs)
 
@@ -1436,7 +2710,18 @@ _op_dstack = bind(globals(), "_op_dstack", "keras.ops.dstack", "3.14.0")
 def op_dtype(x: TensorLike) -> Any:
     """Return the dtype of the tensor input as a standardized string.
 
-    Wraps `keras.ops.dtype`, added in Keras 3.4.0.
+    Note that due to the standardization, the dtype will not compare equal
+    to the backend-specific version of the dtype.
+
+    Args:
+        x (TensorLike): A tensor. This function will try to access the `dtype` attribute of
+            the input tensor.
+
+    Returns:
+        A string indicating the dtype of the input tensor, e.g. `"float32"`.
+
+    Added in Keras 3.4.0.
+    Wraps `keras.ops.dtype`.
     """
     return _op_dtype(x)
 
@@ -1447,7 +2732,15 @@ _op_dtype = bind(globals(), "_op_dtype", "keras.ops.dtype", "3.4.0")
 def op_eig(x: TensorLike) -> Any:
     """Computes the eigenvalues and eigenvectors of a square matrix.
 
-    Wraps `keras.ops.eig`, added in Keras 3.0.5.
+    Args:
+        x (TensorLike): Input tensor of shape `(..., M, M)`.
+
+    Returns:
+        A tuple of two tensors: a tensor of shape `(..., M)` containing
+        eigenvalues and a tensor of shape `(..., M, M)` containing eigenvectors.
+
+    Added in Keras 3.0.5.
+    Wraps `keras.ops.eig`.
     """
     return _op_eig(x)
 
@@ -1458,7 +2751,15 @@ _op_eig = bind(globals(), "_op_eig", "keras.ops.eig", "3.0.5")
 def op_eigh(x: TensorLike) -> Any:
     """Computes the eigenvalues and eigenvectors of a complex Hermitian.
 
-    Wraps `keras.ops.eigh`, added in Keras 3.3.0.
+    Args:
+        x (TensorLike): Input tensor of shape `(..., M, M)`.
+
+    Returns:
+        A tuple of two tensors: a tensor of shape `(..., M)` containing
+        eigenvalues and a tensor of shape `(..., M, M)` containing eigenvectors.
+
+    Added in Keras 3.3.0.
+    Wraps `keras.ops.eigh`.
     """
     return _op_eigh(x)
 
@@ -1469,7 +2770,20 @@ _op_eigh = bind(globals(), "_op_eigh", "keras.ops.eigh", "3.3.0")
 def op_einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Any:
     """Evaluates the Einstein summation convention on the operands.
 
-    Wraps `keras.ops.einsum`, added in Keras 3.0.0.
+    Args:
+        subscripts (Any): Specifies the subscripts for summation as comma separated
+            list of subscript labels. An implicit (classical Einstein
+            summation) calculation is performed unless the explicit indicator
+            `->` is included as well as subscript labels of the precise
+            output form.
+        *operands: The operands to compute the Einstein sum of.
+        **kwargs:
+
+    Returns:
+        The calculation based on the Einstein summation convention.
+
+    Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added).
+    Wraps `keras.ops.einsum`.
     """
     return _op_einsum(subscripts, *operands, **kwargs)
 
@@ -1480,7 +2794,19 @@ _op_einsum = bind(globals(), "_op_einsum", "keras.ops.einsum", "3.0.0")
 def op_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
     """Exponential Linear Unit activation function.
 
-    Wraps `keras.ops.elu`, added in Keras 3.0.0.
+    It is defined as:
+
+    `f(x) =  alpha * (exp(x) - 1.) for x < 0`, `f(x) = x for x >= 0`.
+
+    Args:
+        x (TensorLike): Input tensor.
+        alpha (TensorLike): A scalar, slope of positive section. Defaults to `1.0`.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.elu`.
     """
     return _op_elu(x, alpha)
 
@@ -1491,7 +2817,15 @@ _op_elu = bind(globals(), "_op_elu", "keras.ops.elu", "3.0.0")
 def op_empty(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
     """Return a tensor of given shape and type filled with uninitialized data.
 
-    Wraps `keras.ops.empty`, added in Keras 3.0.0.
+    Args:
+        shape (ShapeLike): Shape of the empty tensor.
+        dtype (DTypeLike | None): Desired data type of the empty tensor.
+
+    Returns:
+        The empty tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.empty`.
     """
     return _op_empty(shape, dtype)
 
@@ -1502,7 +2836,15 @@ _op_empty = bind(globals(), "_op_empty", "keras.ops.empty", "3.0.0")
 def op_empty_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return a new uninitialized tensor with the same shape and dtype as `x`.
 
-    Wraps `keras.ops.empty_like`, added in Keras 3.13.0.
+    Args:
+        x (TensorLike): Input tensor to mimic shape and dtype.
+        dtype (DTypeLike | None): Optional data type. If None, uses `x.dtype`.
+
+    Returns:
+        A tensor with the same shape and dtype as `x`, with arbitrary contents.
+
+    Added in Keras 3.13.0.
+    Wraps `keras.ops.empty_like`.
     """
     return _op_empty_like(x, dtype)
 
@@ -1513,7 +2855,15 @@ _op_empty_like = bind(globals(), "_op_empty_like", "keras.ops.empty_like", "3.13
 def op_equal(x1: TensorLike, x2: TensorLike) -> Any:
     """Returns `(x1 == x2)` element-wise.
 
-    Wraps `keras.ops.equal`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): Tensor to compare.
+        x2 (TensorLike): Tensor to compare.
+
+    Returns:
+        Output tensor, element-wise comparison of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.equal`.
     """
     return _op_equal(x1, x2)
 
@@ -1524,7 +2874,14 @@ _op_equal = bind(globals(), "_op_equal", "keras.ops.equal", "3.0.0")
 def op_erf(x: TensorLike) -> Any:
     """Computes the error function of `x`, element-wise.
 
-    Wraps `keras.ops.erf`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same dtype as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.erf`.
     """
     return _op_erf(x)
 
@@ -1535,7 +2892,14 @@ _op_erf = bind(globals(), "_op_erf", "keras.ops.erf", "3.0.0")
 def op_erfc(x: TensorLike) -> Any:
     """Computes the complementary error function of `x`, element-wise.
 
-    Wraps `keras.ops.erfc`, added in Keras 3.15.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same dtype as `x`.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.erfc`.
     """
     return _op_erfc(x)
 
@@ -1546,7 +2910,14 @@ _op_erfc = bind(globals(), "_op_erfc", "keras.ops.erfc", "3.15.0")
 def op_erfinv(x: TensorLike) -> Any:
     """Computes the inverse error function of `x`, element-wise.
 
-    Wraps `keras.ops.erfinv`, added in Keras 3.0.5.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same dtype as `x`.
+
+    Added in Keras 3.0.5.
+    Wraps `keras.ops.erfinv`.
     """
     return _op_erfinv(x)
 
@@ -1557,7 +2928,14 @@ _op_erfinv = bind(globals(), "_op_erfinv", "keras.ops.erfinv", "3.0.5")
 def op_exp(x: TensorLike) -> Any:
     """Calculate the exponential of all elements in the input tensor.
 
-    Wraps `keras.ops.exp`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise exponential of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.exp`.
     """
     return _op_exp(x)
 
@@ -1568,7 +2946,14 @@ _op_exp = bind(globals(), "_op_exp", "keras.ops.exp", "3.0.0")
 def op_exp2(x: TensorLike) -> Any:
     """Calculate the base-2 exponential of all elements in the input tensor.
 
-    Wraps `keras.ops.exp2`, added in Keras 3.7.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise base-2 exponential of `x`.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.ops.exp2`.
     """
     return _op_exp2(x)
 
@@ -1579,7 +2964,18 @@ _op_exp2 = bind(globals(), "_op_exp2", "keras.ops.exp2", "3.7.0")
 def op_expand_dims(x: TensorLike, axis: Axis) -> Any:
     """Expand the shape of a tensor.
 
-    Wraps `keras.ops.expand_dims`, added in Keras 3.0.0.
+    Insert a new axis at the `axis` position in the expanded tensor shape.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): Position in the expanded axes where the new axis
+            (or axes) is placed.
+
+    Returns:
+        Output tensor with the number of dimensions increased.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.expand_dims`.
     """
     return _op_expand_dims(x, axis)
 
@@ -1590,7 +2986,14 @@ _op_expand_dims = bind(globals(), "_op_expand_dims", "keras.ops.expand_dims", "3
 def op_expm1(x: TensorLike) -> Any:
     """Calculate `exp(x) - 1` for all elements in the tensor.
 
-    Wraps `keras.ops.expm1`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input values.
+
+    Returns:
+        Output tensor, element-wise exponential minus one.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.expm1`.
     """
     return _op_expm1(x)
 
@@ -1603,7 +3006,25 @@ def op_extract_sequences(
 ) -> Any:
     """Expands the dimension of last axis into sequences of `sequence_length`.
 
-    Wraps `keras.ops.extract_sequences`, added in Keras 3.0.0.
+    Slides a window of size `sequence_length` over the last axis of the input
+    with a stride of `sequence_stride`, replacing the last axis with
+    `[num_sequences, sequence_length]` sequences.
+
+    If the dimension along the last axis is N, the number of sequences can be
+    computed by:
+
+    `num_sequences = 1 + (N - sequence_length) // sequence_stride`
+
+    Args:
+        x (TensorLike): Input tensor.
+        sequence_length (IntOrTuple): An integer representing the sequences length.
+        sequence_stride (IntOrTuple): An integer representing the sequences hop size.
+
+    Returns:
+        A tensor of sequences with shape [..., num_sequences, sequence_length].
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.extract_sequences`.
     """
     return _op_extract_sequences(x, sequence_length, sequence_stride)
 
@@ -1616,7 +3037,19 @@ _op_extract_sequences = bind(
 def op_eye(N: Any, M: Any | None = None, k: IntOrTuple = 0, dtype: DTypeLike | None = None) -> Any:
     """Return a 2-D tensor with ones on the diagonal and zeros elsewhere.
 
-    Wraps `keras.ops.eye`, added in Keras 3.0.0.
+    Args:
+        N (Any): Number of rows in the output.
+        M (Any | None): Number of columns in the output. If `None`, defaults to `N`.
+        k (IntOrTuple): Index of the diagonal: 0 (the default) refers to the main
+            diagonal, a positive value refers to an upper diagonal,
+            and a negative value to a lower diagonal.
+        dtype (DTypeLike | None): Data type of the returned tensor.
+
+    Returns:
+        Tensor with ones on the k-th diagonal and zeros elsewhere.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.eye`.
     """
     return _op_eye(N, M, k, dtype)
 
@@ -1627,7 +3060,18 @@ _op_eye = bind(globals(), "_op_eye", "keras.ops.eye", "3.0.0")
 def op_fabs(x: TensorLike) -> Any:
     """Compute the absolute values element-wise.
 
-    Wraps `keras.ops.fabs`, added in Keras 3.15.0.
+    Integer or boolean inputs are automatically promoted to the
+    default floating-point type.
+    Complex values are not supported.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        An array containing the absolute value of each element in `x`.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.fabs`.
     """
     return _op_fabs(x)
 
@@ -1638,7 +3082,16 @@ _op_fabs = bind(globals(), "_op_fabs", "keras.ops.fabs", "3.15.0")
 def op_fft(x: TensorLike) -> Any:
     """Computes the Fast Fourier Transform along last axis of input.
 
-    Wraps `keras.ops.fft`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Tuple of the real and imaginary parts of the input tensor. Both
+            tensors in the tuple should be of floating type.
+
+    Returns:
+        A tuple containing two tensors - the real and imaginary parts of the
+        output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.fft`.
     """
     return _op_fft(x)
 
@@ -1649,7 +3102,16 @@ _op_fft = bind(globals(), "_op_fft", "keras.ops.fft", "3.0.0")
 def op_fft2(x: TensorLike) -> Any:
     """Computes the 2D Fast Fourier Transform along the last two axes of input.
 
-    Wraps `keras.ops.fft2`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Tuple of the real and imaginary parts of the input tensor. Both
+            tensors in the tuple should be of floating type.
+
+    Returns:
+        A tuple containing two tensors - the real and imaginary parts of the
+        output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.fft2`.
     """
     return _op_fft2(x)
 
@@ -1660,7 +3122,18 @@ _op_fft2 = bind(globals(), "_op_fft2", "keras.ops.fft2", "3.0.0")
 def op_flip(x: TensorLike, axis: Axis | None = None) -> Any:
     """Reverse the order of elements in the tensor along the given axis.
 
-    Wraps `keras.ops.flip`, added in Keras 3.0.0.
+    The shape of the tensor is preserved, but the elements are reordered.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which to flip the tensor. The default,
+            `axis=None`, will flip over all of the axes of the input tensor.
+
+    Returns:
+        Output tensor with entries of `axis` reversed.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.flip`.
     """
     return _op_flip(x, axis)
 
@@ -1671,7 +3144,18 @@ _op_flip = bind(globals(), "_op_flip", "keras.ops.flip", "3.0.0")
 def op_fliplr(x: TensorLike) -> Any:
     """Reverse the order of elements along axis 1 (left/right).
 
-    Wraps `keras.ops.fliplr`, added in Keras 3.14.0.
+    For a 2-D tensor, this flips the entries in each row in the
+    left/right direction. Columns are preserved, but appear in a
+    different order than before.
+
+    Args:
+        x (TensorLike): Input tensor, must be at least 2-D.
+
+    Returns:
+        Output tensor with columns reversed.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.fliplr`.
     """
     return _op_fliplr(x)
 
@@ -1682,7 +3166,18 @@ _op_fliplr = bind(globals(), "_op_fliplr", "keras.ops.fliplr", "3.14.0")
 def op_flipud(x: TensorLike) -> Any:
     """Reverse the order of elements along axis 0 (up/down).
 
-    Wraps `keras.ops.flipud`, added in Keras 3.14.0.
+    For a 2-D tensor, this flips the entries in each column in the
+    up/down direction. Rows are preserved, but appear in a different
+    order than before.
+
+    Args:
+        x (TensorLike): Input tensor, must be at least 1-D.
+
+    Returns:
+        Output tensor with rows reversed.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.flipud`.
     """
     return _op_flipud(x)
 
@@ -1693,7 +3188,16 @@ _op_flipud = bind(globals(), "_op_flipud", "keras.ops.flipud", "3.14.0")
 def op_floor(x: TensorLike) -> Any:
     """Return the floor of the input, element-wise.
 
-    Wraps `keras.ops.floor`, added in Keras 3.0.0.
+    The floor of the scalar `x` is the largest integer `i`, such that `i <= x`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise floor of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.floor`.
     """
     return _op_floor(x)
 
@@ -1704,7 +3208,15 @@ _op_floor = bind(globals(), "_op_floor", "keras.ops.floor", "3.0.0")
 def op_floor_divide(x1: TensorLike, x2: TensorLike) -> Any:
     """Returns the largest integer smaller or equal to the division of inputs.
 
-    Wraps `keras.ops.floor_divide`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): Numerator.
+        x2 (TensorLike): Denominator.
+
+    Returns:
+        Output tensor, `y = floor(x1/x2)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.floor_divide`.
     """
     return _op_floor_divide(x1, x2)
 
@@ -1715,7 +3227,19 @@ _op_floor_divide = bind(globals(), "_op_floor_divide", "keras.ops.floor_divide",
 def op_fmax(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise maximum of tensor elements, ignoring NaNs.
 
-    Wraps `keras.ops.fmax`, added in Keras 3.15.0.
+    Compare two tensors element-wise and return the maximum. If one of the
+    elements being compared is a NaN, the non-NaN element is returned.
+    If both elements are NaNs, the NaN is returned.
+
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor, element-wise maximum of `x1` and `x2`.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.fmax`.
     """
     return _op_fmax(x1, x2)
 
@@ -1726,7 +3250,19 @@ _op_fmax = bind(globals(), "_op_fmax", "keras.ops.fmax", "3.15.0")
 def op_fmin(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise minimum of tensor elements, ignoring NaNs.
 
-    Wraps `keras.ops.fmin`, added in Keras 3.15.0.
+    Compare two tensors element-wise and return the minimum. If one of the
+    elements being compared is a NaN, the non-NaN element is returned.
+    If both elements are NaNs, the NaN is returned.
+
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor, element-wise minimum of `x1` and `x2`.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.fmin`.
     """
     return _op_fmin(x1, x2)
 
@@ -1737,7 +3273,20 @@ _op_fmin = bind(globals(), "_op_fmin", "keras.ops.fmin", "3.15.0")
 def op_fmod(x1: TensorLike, x2: TensorLike) -> Any:
     """Returns the element-wise remainder of division with truncation.
 
-    Wraps `keras.ops.fmod`, added in Keras 3.14.0.
+    Computes the remainder complementary to the `floor_divide` function,
+    equivalent to the C library function ``fmod``. The result has the same
+    sign as the dividend ``x1``. This is different from `keras.ops.mod`
+    which has the same sign as the divisor ``x2``.
+
+    Args:
+        x1 (TensorLike): First tensor, the dividend.
+        x2 (TensorLike): Second tensor, the divisor.
+
+    Returns:
+        Output tensor, element-wise remainder with truncation.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.fmod`.
     """
     return _op_fmod(x1, x2)
 
@@ -1755,7 +3304,30 @@ def op_fold(
 ) -> Any:
     """Combines an array of sliding local blocks into a large containing tensor (reverses `unfold`).
 
-    Wraps `keras.ops.fold`, added in Keras 3.14.0.
+    This operation is known as **col2im** when used with convolution.
+    It takes a 3-D tensor of flattened patches and reconstructs a 4-D
+    image tensor by summing overlapping patches.
+
+    Args:
+        x (TensorLike): A 3-D tensor of shape `(N, C * kH * kW, L)` where `L` is
+            the total number of blocks.
+        output_size (IntOrTuple): int or tuple of two ints `(oH, oW)`, the spatial
+            shape of the output tensor.
+        kernel_size (IntOrTuple): int or tuple of two ints, the size of the sliding
+            window `(kH, kW)`.  If a single int is given, it is used
+            for both dimensions.
+        dilation (int | TensorLike): int or tuple of two ints, the spacing between kernel
+            points. Default: 1.
+        padding (Padding): int or tuple of two ints, the amount of zero-padding
+            that was applied to the input of `unfold`. Default: 0.
+        stride (int | TensorLike): int or tuple of two ints, the step size of the sliding
+            window. Default: 1.
+
+    Returns:
+        A 4-D tensor of shape `(N, C, oH, oW)`.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.fold`.
     """
     return _op_fold(x, output_size, kernel_size, dilation, padding, stride)
 
@@ -1766,7 +3338,19 @@ _op_fold = bind(globals(), "_op_fold", "keras.ops.fold", "3.14.0")
 def op_fori_loop(lower: TensorLike, upper: TensorLike, body_fun: Any, init_val: Any) -> Any:
     """For loop implementation.
 
-    Wraps `keras.ops.fori_loop`, added in Keras 3.0.0.
+    Args:
+        lower (TensorLike): The initial value of the loop variable.
+        upper (TensorLike): The upper bound of the loop variable.
+        body_fun (Any): A callable that represents the loop body. Must take two
+            arguments: the loop variable and the loop state. The loop state
+            should be updated and returned by this function.
+        init_val (Any): The initial value of the loop state.
+
+    Returns:
+        The final state after the loop.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.fori_loop`.
     """
     return _op_fori_loop(lower, upper, body_fun, init_val)
 
@@ -1777,7 +3361,16 @@ _op_fori_loop = bind(globals(), "_op_fori_loop", "keras.ops.fori_loop", "3.0.0")
 def op_full(shape: ShapeLike, fill_value: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return a new tensor of given shape and type, filled with `fill_value`.
 
-    Wraps `keras.ops.full`, added in Keras 3.0.0.
+    Args:
+        shape (ShapeLike): Shape of the new tensor.
+        fill_value (TensorLike): Fill value.
+        dtype (DTypeLike | None): Desired data type of the tensor.
+
+    Returns:
+        Output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.full`.
     """
     return _op_full(shape, fill_value, dtype)
 
@@ -1788,7 +3381,16 @@ _op_full = bind(globals(), "_op_full", "keras.ops.full", "3.0.0")
 def op_full_like(x: TensorLike, fill_value: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return a full tensor with the same shape and type as the given tensor.
 
-    Wraps `keras.ops.full_like`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        fill_value (TensorLike): Fill value.
+        dtype (DTypeLike | None): Overrides data type of the result.
+
+    Returns:
+        Tensor of `fill_value` with the same shape and type as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.full_like`.
     """
     return _op_full_like(x, fill_value, dtype)
 
@@ -1799,7 +3401,15 @@ _op_full_like = bind(globals(), "_op_full_like", "keras.ops.full_like", "3.0.0")
 def op_gcd(x1: TensorLike, x2: TensorLike) -> Any:
     """Greatest common divisor of `x1` and `x2`, element-wise.
 
-    Wraps `keras.ops.gcd`, added in Keras 3.12.0.
+    Args:
+        x1 (TensorLike): First input tensor (integer type).
+        x2 (TensorLike): Second input tensor (integer type).
+
+    Returns:
+        Output tensor, element-wise greatest common divisor of `x1` and `x2`.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.gcd`.
     """
     return _op_gcd(x1, x2)
 
@@ -1810,7 +3420,22 @@ _op_gcd = bind(globals(), "_op_gcd", "keras.ops.gcd", "3.12.0")
 def op_gelu(x: TensorLike, approximate: bool = True) -> Any:
     """Gaussian Error Linear Unit (GELU) activation function.
 
-    Wraps `keras.ops.gelu`, added in Keras 3.0.0.
+    If `approximate` is `True`, it is defined as:
+    `f(x) = 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))`
+
+    Or if `approximate` is `False`, it is defined as:
+    `f(x) = x * P(X <= x) = 0.5 * x * (1 + erf(x / sqrt(2)))`,
+    where `P(X) ~ N(0, 1)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+        approximate (bool): Approximate version of GELU activation. Defaults to `True`.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.gelu`.
     """
     return _op_gelu(x, approximate)
 
@@ -1828,7 +3453,31 @@ def op_geomspace(
 ) -> Any:
     """Returns numbers spaced evenly on a log scale (a geometric progression).
 
-    Wraps `keras.ops.geomspace`, added in Keras 3.14.0.
+    This is similar to `logspace`, but with endpoints specified directly
+    instead of as logarithms. Each output sample is a constant multiple of
+    the previous.
+
+    Args:
+        start (TensorLike): The starting value of the sequence.
+        stop (TensorLike): The final value of the sequence, unless `endpoint` is `False`.
+            In that case, `num + 1` values are spaced over the interval in
+            log-space, of which all but the last (a sequence of length `num`)
+            are returned.
+        num (TensorLike): Number of samples to generate. Defaults to `50`.
+        endpoint (bool): If `True`, `stop` is the last sample. Otherwise, it is not
+            included. Defaults to `True`.
+        dtype (DTypeLike | None): The type of the output tensor.
+        axis (Axis): The axis in the result to store the samples. Relevant only
+            if start or stop are array-like.
+
+    Returns:
+        A tensor of `num` samples, evenly spaced on a log scale.
+
+    Notes:
+        Torch backend does not support `axis` argument.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.geomspace`.
     """
     return _op_geomspace(start, stop, num, endpoint, dtype, axis)
 
@@ -1839,7 +3488,12 @@ _op_geomspace = bind(globals(), "_op_geomspace", "keras.ops.geomspace", "3.14.0"
 def op_get_item(x: TensorLike, key: TensorLike) -> Any:
     """Return `x[key]`.
 
-    Wraps `keras.ops.get_item`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike):
+        key (TensorLike):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.get_item`.
     """
     return _op_get_item(x, key)
 
@@ -1850,7 +3504,20 @@ _op_get_item = bind(globals(), "_op_get_item", "keras.ops.get_item", "3.0.0")
 def op_glu(x: TensorLike, axis: Axis = -1) -> Any:
     """Gated Linear Unit (GLU) activation function.
 
-    Wraps `keras.ops.glu`, added in Keras 3.7.0.
+    It is defined as:
+
+    `f(x) = a * sigmoid(b)`
+    where `x` is split into `a` and `b` along the given axis.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): The axis along which to split the input tensor. Defaults to `-1`.
+
+    Returns:
+        A tensor with the same shape as half of the input.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.ops.glu`.
     """
     return _op_glu(x, axis)
 
@@ -1861,7 +3528,15 @@ _op_glu = bind(globals(), "_op_glu", "keras.ops.glu", "3.7.0")
 def op_greater(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the truth value of `x1 > x2` element-wise.
 
-    Wraps `keras.ops.greater`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor, element-wise comparison of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.greater`.
     """
     return _op_greater(x1, x2)
 
@@ -1872,7 +3547,15 @@ _op_greater = bind(globals(), "_op_greater", "keras.ops.greater", "3.0.0")
 def op_greater_equal(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the truth value of `x1 >= x2` element-wise.
 
-    Wraps `keras.ops.greater_equal`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor, element-wise comparison of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.greater_equal`.
     """
     return _op_greater_equal(x1, x2)
 
@@ -1883,7 +3566,17 @@ _op_greater_equal = bind(globals(), "_op_greater_equal", "keras.ops.greater_equa
 def op_hamming(x: TensorLike) -> Any:
     """Hamming window function.
 
-    Wraps `keras.ops.hamming`, added in Keras 3.10.0.
+    The Hamming window is defined as:
+    `w[n] = 0.54 - 0.46 * cos(2 * pi * n / (N - 1))` for `0 <= n <= N - 1`.
+
+    Args:
+        x (TensorLike): Scalar or 1D Tensor. The window length.
+
+    Returns:
+        A 1D tensor containing the Hamming window values.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.ops.hamming`.
     """
     return _op_hamming(x)
 
@@ -1894,7 +3587,17 @@ _op_hamming = bind(globals(), "_op_hamming", "keras.ops.hamming", "3.10.0")
 def op_hanning(x: TensorLike) -> Any:
     """Hanning window function.
 
-    Wraps `keras.ops.hanning`, added in Keras 3.11.0.
+    The Hanning window is defined as:
+    `w[n] = 0.5 - 0.5 * cos(2 * pi * n / (N - 1))` for `0 <= n <= N - 1`.
+
+    Args:
+        x (TensorLike): Scalar or 1D Tensor. The window length.
+
+    Returns:
+        A 1D tensor containing the Hanning window values.
+
+    Added in Keras 3.11.0.
+    Wraps `keras.ops.hanning`.
     """
     return _op_hanning(x)
 
@@ -1905,7 +3608,20 @@ _op_hanning = bind(globals(), "_op_hanning", "keras.ops.hanning", "3.11.0")
 def op_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
     """Hard Shrink activation function.
 
-    Wraps `keras.ops.hard_shrink`, added in Keras 3.7.0.
+    The Hard Shrink function is a thresholding operation defined as:
+
+    `f(x) = x` if `|x| > threshold`,
+    `f(x) = 0` otherwise.
+
+    Args:
+        x (TensorLike): Input tensor.
+        threshold (TensorLike): Threshold value. Defaults to 0.5.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.ops.hard_shrink`.
     """
     return _op_hard_shrink(x, threshold)
 
@@ -1916,7 +3632,18 @@ _op_hard_shrink = bind(globals(), "_op_hard_shrink", "keras.ops.hard_shrink", "3
 def op_hard_sigmoid(x: TensorLike) -> Any:
     """Hard sigmoid activation function.
 
-    Wraps `keras.ops.hard_sigmoid`, added in Keras 3.0.0.
+    It is defined as:
+
+    `0 if x < -2.5`, `1 if x > 2.5`, `(0.2 * x) + 0.5 if -2.5 <= x <= 2.5`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.hard_sigmoid`.
     """
     return _op_hard_sigmoid(x)
 
@@ -1927,7 +3654,22 @@ _op_hard_sigmoid = bind(globals(), "_op_hard_sigmoid", "keras.ops.hard_sigmoid",
 def op_hard_silu(x: TensorLike) -> Any:
     """Hard SiLU activation function, also known as Hard Swish.
 
-    Wraps `keras.ops.hard_silu`, added in Keras 3.0.1.
+    It is defined as:
+
+    - `0` if `if x < -3`
+    - `x` if `x > 3`
+    - `x * (x + 3) / 6` if `-3 <= x <= 3`
+
+    It's a faster, piecewise linear approximation of the silu activation.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.1.
+    Wraps `keras.ops.hard_silu`.
     """
     return _op_hard_silu(x)
 
@@ -1938,7 +3680,19 @@ _op_hard_silu = bind(globals(), "_op_hard_silu", "keras.ops.hard_silu", "3.0.1")
 def op_hard_tanh(x: TensorLike) -> Any:
     """Applies the HardTanh function element-wise.
 
-    Wraps `keras.ops.hard_tanh`, added in Keras 3.7.0.
+    It is defined as:
+
+    `f(x) = -1 for x < -1`, `f(x) = x for -1 <= x <= 1`, `f(x) = 1 for x > 1`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as `x`
+        where values are clamped between -1 and 1.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.ops.hard_tanh`.
     """
     return _op_hard_tanh(x)
 
@@ -1949,7 +3703,18 @@ _op_hard_tanh = bind(globals(), "_op_hard_tanh", "keras.ops.hard_tanh", "3.7.0")
 def op_heaviside(x1: TensorLike, x2: TensorLike) -> Any:
     """Heaviside step function.
 
-    Wraps `keras.ops.heaviside`, added in Keras 3.11.0.
+    The Heaviside step function is defined as:
+    `heaviside(x1, x2) = 0 if x1 < 0, 1 if x1 > 0, x2 if x1 == 0`
+
+    Args:
+        x1 (TensorLike): A tensor input.
+        x2 (TensorLike): A scalar or tensor, the value to return when `x1 == 0`.
+
+    Returns:
+        A tensor with a shape determined by broadcasting `x1` and `x2`.
+
+    Added in Keras 3.11.0.
+    Wraps `keras.ops.heaviside`.
     """
     return _op_heaviside(x1, x2)
 
@@ -1960,7 +3725,20 @@ _op_heaviside = bind(globals(), "_op_heaviside", "keras.ops.heaviside", "3.11.0"
 def op_histogram(x: TensorLike, bins: int | TensorLike = 10, range: Any | None = None) -> Any:
     """Computes a histogram of the data tensor `x`.
 
-    Wraps `keras.ops.histogram`, added in Keras 3.6.0.
+    Args:
+        x (TensorLike): Input tensor.
+        bins (int | TensorLike): An integer representing the number of histogram bins.
+            Defaults to 10.
+        range (Any | None): A tuple representing the lower and upper range of the bins.
+            If not specified, it will use the min and max of `x`.
+
+    Returns:
+        A tuple containing:
+        - A tensor representing the counts of elements in each bin.
+        - A tensor representing the bin edges.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.histogram`.
     """
     return _op_histogram(x, bins, range)
 
@@ -1971,7 +3749,18 @@ _op_histogram = bind(globals(), "_op_histogram", "keras.ops.histogram", "3.6.0")
 def op_hsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
     """Split an array into multiple sub-arrays horizontally (column-wise).
 
-    Wraps `keras.ops.hsplit`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        indices_or_sections (IntOrTuple): If an integer, N, the tensor will be split into N
+            equal sections along axis 1 (if ndim >= 2) or axis 0 (if ndim == 1).
+            If a 1-D array of sorted integers, the entries indicate indices at
+            which the tensor will be split along the axis.
+
+    Returns:
+        A list of sub-arrays.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.hsplit`.
     """
     return _op_hsplit(x, indices_or_sections)
 
@@ -1982,7 +3771,17 @@ _op_hsplit = bind(globals(), "_op_hsplit", "keras.ops.hsplit", "3.14.0")
 def op_hstack(xs: TensorLike) -> Any:
     """Stack tensors in sequence horizontally (column wise).
 
-    Wraps `keras.ops.hstack`, added in Keras 3.0.0.
+    This is equivalent to concatenation along the first axis for 1-D tensors,
+    and along the second axis for all other tensors.
+
+    Args:
+        xs (TensorLike): Sequence of tensors.
+
+    Returns:
+        The tensor formed by stacking the given tensors.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.hstack`.
     """
     return _op_hstack(xs)
 
@@ -1993,7 +3792,18 @@ _op_hstack = bind(globals(), "_op_hstack", "keras.ops.hstack", "3.0.0")
 def op_hypot(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise hypotenuse of right triangles with legs `x1` and `x2`.
 
-    Wraps `keras.ops.hypot`, added in Keras 3.12.0.
+    This is equivalent to computing `sqrt(x1**2 + x2**2)` element-wise,
+    with shape determined by broadcasting.
+
+    Args:
+        x1 (TensorLike): A tensor, representing the first leg of the right triangle.
+        x2 (TensorLike): A tensor, representing the second leg of the right triangle.
+
+    Returns:
+        A tensor with a shape determined by broadcasting `x1` and `x2`.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.hypot`.
     """
     return _op_hypot(x1, x2)
 
@@ -2004,7 +3814,15 @@ _op_hypot = bind(globals(), "_op_hypot", "keras.ops.hypot", "3.12.0")
 def op_i0(x: TensorLike) -> Any:
     """Modified Bessel function of the first kind, order 0.
 
-    Wraps `keras.ops.i0`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise modified Bessel function of the
+        first kind, order 0 of `x`.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.i0`.
     """
     return _op_i0(x)
 
@@ -2015,7 +3833,18 @@ _op_i0 = bind(globals(), "_op_i0", "keras.ops.i0", "3.14.0")
 def op_identity(n: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return the identity tensor.
 
-    Wraps `keras.ops.identity`, added in Keras 3.0.0.
+    The identity tensor is a square tensor with ones on the main diagonal and
+    zeros elsewhere.
+
+    Args:
+        n (TensorLike): Number of rows (and columns) in the `n x n` output tensor.
+        dtype (DTypeLike | None): Data type of the output tensor.
+
+    Returns:
+        The identity tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.identity`.
     """
     return _op_identity(n, dtype)
 
@@ -2024,9 +3853,20 @@ _op_identity = bind(globals(), "_op_identity", "keras.ops.identity", "3.0.0")
 
 
 def op_ifft2(x: TensorLike) -> Any:
-    """Computes the 2D Inverse Fast Fourier Transform along the last two axes of     input.
+    """Computes the 2D Inverse Fast Fourier Transform along the last two axes of
 
-    Wraps `keras.ops.ifft2`, added in Keras 3.7.0.
+    input.
+
+    Args:
+        x (TensorLike): Tuple of the real and imaginary parts of the input tensor. Both
+            tensors in the tuple should be of floating type.
+
+    Returns:
+        A tuple containing two tensors - the real and imaginary parts of the
+        output.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.ops.ifft2`.
     """
     return _op_ifft2(x)
 
@@ -2037,7 +3877,14 @@ _op_ifft2 = bind(globals(), "_op_ifft2", "keras.ops.ifft2", "3.7.0")
 def op_imag(x: TensorLike) -> Any:
     """Return the imaginary part of the complex argument.
 
-    Wraps `keras.ops.imag`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        The imaginary component of the complex argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.imag`.
     """
     return _op_imag(x)
 
@@ -2055,7 +3902,49 @@ def op_image_affine_transform(
 ) -> Any:
     """Applies the given transform(s) to the image(s).
 
-    Wraps `keras.ops.image.affine_transform`, added in Keras 3.0.0.
+    Args:
+        images (TensorLike): Input image or batch of images. Must be 3D or 4D.
+        transform (Any): Projective transform matrix/matrices. A vector of length 8 or
+            tensor of size N x 8. If one row of transform is
+            `[a0, a1, a2, b0, b1, b2, c0, c1]`, then it maps the output point
+            `(x, y)` to a transformed input point
+            `(x', y') = ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)`,
+            where `k = c0 x + c1 y + 1`. The transform is inverted compared to
+            the transform mapping input points to output points. Note that
+            gradients are not backpropagated into transformation parameters.
+            Note that `c0` and `c1` are only effective when using TensorFlow
+            backend and will be considered as `0` when using other backends.
+        interpolation (str): Interpolation method. Available methods are `"nearest"`,
+            and `"bilinear"`. Defaults to `"bilinear"`.
+        fill_mode (str): Points outside the boundaries of the input are filled
+            according to the given mode. Available methods are `"constant"`,
+            `"nearest"`, `"wrap"` and `"reflect"`. Defaults to `"constant"`.
+            - `"reflect"`: `(d c b a | a b c d | d c b a)`
+                The input is extended by reflecting about the edge of the last
+                pixel.
+            - `"constant"`: `(k k k k | a b c d | k k k k)`
+                The input is extended by filling all values beyond
+                the edge with the same constant value k specified by
+                `fill_value`.
+            - `"wrap"`: `(a b c d | a b c d | a b c d)`
+                The input is extended by wrapping around to the opposite edge.
+            - `"nearest"`: `(a a a a | a b c d | d d d d)`
+                The input is extended by the nearest pixel.
+        fill_value (TensorLike): Value used for points outside the boundaries of the input if
+            `fill_mode="constant"`. Defaults to `0`.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        Applied affine transform image or batch of images.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (default-changed, parameter-renamed).
+    Wraps `keras.ops.image.affine_transform`.
     """
     return _op_image_affine_transform(
         images, transform, interpolation, fill_mode, fill_value, data_format
@@ -2079,7 +3968,27 @@ def op_image_crop(
 ) -> Any:
     """Crop `images` to a specified `height` and `width`.
 
-    Wraps `keras.ops.image.crop_images`, added in Keras 3.1.0.
+    Args:
+        images (TensorLike): Input image or batch of images. Must be 3D or 4D.
+        top_cropping (Any | None): Number of columns to crop from the top.
+        left_cropping (Any | None): Number of columns to crop from the left.
+        bottom_cropping (Any | None): Number of columns to crop from the bottom.
+        right_cropping (Any | None): Number of columns to crop from the right.
+        target_height (Any | None): Height of the output images.
+        target_width (Any | None): Width of the output images.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        Cropped image or batch of images.
+
+    Added in Keras 3.1.0. Changed in 3.4.0 (parameter-added, parameter-moved).
+    Wraps `keras.ops.image.crop_images`.
     """
     return _op_image_crop(
         images,
@@ -2108,7 +4017,43 @@ def op_image_elastic_transform(
 ) -> Any:
     """Applies elastic deformation to the image(s).
 
-    Wraps `keras.ops.image.elastic_transform`, added in Keras 3.10.0.
+    Args:
+        images (TensorLike): Input image or batch of images. Must be 3D or 4D.
+        alpha (TensorLike): Scaling factor that controls the intensity of the deformation.
+        sigma (float | TensorLike): Standard deviation of the Gaussian filter used for
+            smoothing the displacement fields.
+        interpolation (str): Interpolation method. Available methods are `"nearest"`,
+            and `"bilinear"`. Defaults to `"bilinear"`.
+        fill_mode (str): Points outside the boundaries of the input are filled
+            according to the given mode. Available methods are `"constant"`,
+            `"nearest"`, `"wrap"` and `"reflect"`. Defaults to `"constant"`.
+            - `"reflect"`: `(d c b a | a b c d | d c b a)`
+                The input is extended by reflecting about the edge of the last
+                pixel.
+            - `"constant"`: `(k k k k | a b c d | k k k k)`
+                The input is extended by filling all values beyond
+                the edge with the same constant value k specified by
+                `fill_value`.
+            - `"wrap"`: `(a b c d | a b c d | a b c d)`
+                The input is extended by wrapping around to the opposite edge.
+            - `"nearest"`: `(a a a a | a b c d | d d d d)`
+                The input is extended by the nearest pixel.
+        fill_value (TensorLike): Value used for points outside the boundaries of the input if
+            `fill_mode="constant"`. Defaults to `0`.
+        seed (Seed | None):
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        Transformed image or batch of images with elastic deformation.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.ops.image.elastic_transform`.
     """
     return _op_image_elastic_transform(
         images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format
@@ -2130,7 +4075,34 @@ def op_image_extract_patches(
 ) -> Any:
     """Extracts patches from the image(s) or volume(s).
 
-    Wraps `keras.ops.image.extract_patches`, added in Keras 3.0.0.
+    This function supports both 2D and 3D patch extraction based on the
+    `size` argument length, similar to how `keras.ops.conv` handles
+    different dimensions.
+
+    Args:
+        images (TensorLike): Input image/volume or batch of images/volumes.
+            For 2D patches: 3D `(H, W, C)` or 4D `(N, H, W, C)`.
+            For 3D patches: 4D `(D, H, W, C)` or 5D `(N, D, H, W, C)`.
+        size (IntOrTuple): Patch size as int or tuple.
+            Length 2 tuple `(patch_height, patch_width)` or int for 2D patches.
+            Length 3 tuple `(patch_depth, patch_height, patch_width)` for
+            3D patches.
+        strides (IntOrTuple | None): Strides for patch extraction. If not specified, defaults
+            to `size` (non-overlapping patches).
+        dilation_rate (IntOrTuple): Dilation rate for patch extraction. Note that
+            `dilation_rate > 1` is not supported with `strides > 1`.
+        padding (Padding): The type of padding algorithm to use: `"same"` or `"valid"`.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            If not specified, defaults to `keras.config.image_data_format`.
+
+    Returns:
+        Extracted patches with shape depending on input and `size`:
+        - 2D patches: 3D (unbatched) or 4D (batched)
+        - 3D patches: 4D (unbatched) or 5D (batched)
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (default-changed, parameter-renamed).
+    Wraps `keras.ops.image.extract_patches`.
     """
     return _op_image_extract_patches(images, size, strides, dilation_rate, padding, data_format)
 
@@ -2150,7 +4122,29 @@ def op_image_extract_patches_3d(
 ) -> Any:
     """Extracts patches from the volume(s).
 
-    Wraps `keras.ops.image.extract_patches_3d`, added in Keras 3.12.0.
+    Args:
+        volumes (Any): Input volume or batch of volumes. Must be 4D or 5D.
+        size (IntOrTuple): Patch size int or tuple (patch_depth, patch_height, patch_width)
+        strides (IntOrTuple | None): strides along depth, height, and width. If not specified, or
+            if `None`, it defaults to the same value as `size`.
+        dilation_rate (IntOrTuple): This is the input stride, specifying how far two
+            consecutive patch samples are in the input. Note that using
+            `dilation_rate > 1` is not supported in conjunction with
+            `strides > 1` on the TensorFlow backend.
+        padding (Padding): The type of padding algorithm to use: `"same"` or `"valid"`.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, depth, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape
+            `(batch, channels, depth, height, width)`. If not specified,
+             the value will default to `keras.config.image_data_format()`.
+
+    Returns:
+        Extracted patches 4D (if not batched) or 5D (if batched)
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.image.extract_patches_3d`.
     """
     return _op_image_extract_patches_3d(volumes, size, strides, dilation_rate, padding, data_format)
 
@@ -2168,7 +4162,25 @@ def op_image_gaussian_blur(
 ) -> Any:
     """Applies a Gaussian blur to the image(s).
 
-    Wraps `keras.ops.image.gaussian_blur`, added in Keras 3.9.0.
+    Args:
+        images (TensorLike): Input image or batch of images. Must be 3D or 4D.
+        kernel_size (IntOrTuple): A tuple of two integers, specifying the height and width
+            of the Gaussian kernel.
+        sigma (Sequence[Any]): A tuple of two floats, specifying the standard deviation of
+            the Gaussian kernel along height and width.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        Blurred image or batch of images.
+
+    Added in Keras 3.9.0.
+    Wraps `keras.ops.image.gaussian_blur`.
     """
     return _op_image_gaussian_blur(images, kernel_size, sigma, data_format)
 
@@ -2181,7 +4193,24 @@ _op_image_gaussian_blur = bind(
 def op_image_hsv_to_rgb(images: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Convert HSV images to RGB.
 
-    Wraps `keras.ops.image.hsv_to_rgb`, added in Keras 3.4.0.
+    `images` must be of float dtype, and the output is only well defined if the
+    values in `images` are in `[0, 1]`.
+
+    Args:
+        images (TensorLike): Input image or batch of images. Must be 3D or 4D.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        RGB image or batch of RGB images.
+
+    Added in Keras 3.4.0.
+    Wraps `keras.ops.image.hsv_to_rgb`.
     """
     return _op_image_hsv_to_rgb(images, data_format)
 
@@ -2200,7 +4229,41 @@ def op_image_map_coordinates(
 ) -> Any:
     """Map the input array to new coordinates by interpolation.
 
-    Wraps `keras.ops.image.map_coordinates`, added in Keras 3.0.0.
+    Note that interpolation near boundaries differs from the scipy function,
+    because we fixed an outstanding bug
+    [scipy/issues/2640](https://github.com/scipy/scipy/issues/2640).
+
+    Args:
+        inputs (TensorLike): The input array.
+        coordinates (Any): The coordinates at which inputs is evaluated.
+        order (Any): The order of the spline interpolation. The order must be `0` or
+            `1`. `0` indicates the nearest neighbor and `1` indicates the linear
+            interpolation.
+        fill_mode (str): Points outside the boundaries of the inputs are filled
+            according to the given mode. Available methods are `"constant"`,
+            `"nearest"`, `"wrap"` and `"mirror"` and `"reflect"`. Defaults to
+            `"constant"`.
+            - `"constant"`: `(k k k k | a b c d | k k k k)`
+                The inputs is extended by filling all values beyond
+                the edge with the same constant value k specified by
+                `fill_value`.
+            - `"nearest"`: `(a a a a | a b c d | d d d d)`
+                The inputs is extended by the nearest pixel.
+            - `"wrap"`: `(a b c d | a b c d | a b c d)`
+                The inputs is extended by wrapping around to the opposite edge.
+            - `"mirror"`: `(c d c b | a b c d | c b a b)`
+                The inputs is extended by mirroring about the edge.
+            - `"reflect"`: `(d c b a | a b c d | d c b a)`
+                The inputs is extended by reflecting about the edge of the last
+                pixel.
+        fill_value (TensorLike): Value used for points outside the boundaries of the inputs
+            if `fill_mode="constant"`. Defaults to `0`.
+
+    Returns:
+        Output input or batch of inputs.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-renamed).
+    Wraps `keras.ops.image.map_coordinates`.
     """
     return _op_image_map_coordinates(inputs, coordinates, order, fill_mode, fill_value)
 
@@ -2222,7 +4285,27 @@ def op_image_pad(
 ) -> Any:
     """Pad `images` with zeros to the specified `height` and `width`.
 
-    Wraps `keras.ops.image.pad_images`, added in Keras 3.0.0.
+    Args:
+        images (TensorLike): Input image or batch of images. Must be 3D or 4D.
+        top_padding (Any | None): Number of rows of zeros to add on top.
+        left_padding (Any | None): Number of columns of zeros to add on the left.
+        bottom_padding (Any | None): Number of rows of zeros to add at the bottom.
+        right_padding (Any | None): Number of columns of zeros to add on the right.
+        target_height (Any | None): Height of output images.
+        target_width (Any | None): Width of output images.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        Padded image or batch of images.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved).
+    Wraps `keras.ops.image.pad_images`.
     """
     return _op_image_pad(
         images,
@@ -2249,7 +4332,31 @@ def op_image_perspective_transform(
 ) -> Any:
     """Applies a perspective transformation to the image(s).
 
-    Wraps `keras.ops.image.perspective_transform`, added in Keras 3.9.0.
+    Args:
+        images (TensorLike): Input image or batch of images. Must be 3D or 4D.
+        start_points (Any): A tensor of shape `(N, 4, 2)` or `(4, 2)`,
+            representing the source points in the original image
+            that define the transformation.
+        end_points (Any): A tensor of shape `(N, 4, 2)` or `(4, 2)`,
+            representing the target points in the output image
+            after transformation.
+        interpolation (str): Interpolation method. Available methods are `"nearest"`,
+            and `"bilinear"`. Defaults to `"bilinear"`.
+        fill_value (TensorLike): Value used for points outside the boundaries of the input if
+            extrapolation is needed. Defaults to `0`.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        Applied perspective transform image or batch of images.
+
+    Added in Keras 3.9.0.
+    Wraps `keras.ops.image.perspective_transform`.
     """
     return _op_image_perspective_transform(
         images, start_points, end_points, interpolation, fill_value, data_format
@@ -2274,7 +4381,42 @@ def op_image_resize(
 ) -> Any:
     """Resize images to size using the specified interpolation method.
 
-    Wraps `keras.ops.image.resize`, added in Keras 3.0.0.
+    Args:
+        images (TensorLike): Input image or batch of images. Must be 3D or 4D.
+        size (IntOrTuple): Size of output image in `(height, width)` format.
+        interpolation (str): Interpolation method. Available methods are `"nearest"`,
+            `"bilinear"`, and `"bicubic"`. Defaults to `"bilinear"`.
+        antialias (bool): Whether to use an antialiasing filter when downsampling an
+            image. Defaults to `False`.
+        crop_to_aspect_ratio (bool): If `True`, resize the images without aspect
+            ratio distortion. When the original aspect ratio differs
+            from the target aspect ratio, the output image will be
+            cropped so as to return the
+            largest possible window in the image (of size `(height, width)`)
+            that matches the target aspect ratio. By default
+            (`crop_to_aspect_ratio=False`), aspect ratio may not be preserved.
+        pad_to_aspect_ratio (bool): If `True`, pad the images without aspect
+            ratio distortion. When the original aspect ratio differs
+            from the target aspect ratio, the output image will be
+            evenly padded on the short side.
+        fill_mode (str): When using `pad_to_aspect_ratio=True`, padded areas
+            are filled according to the given mode. Only `"constant"` is
+            supported at this time
+            (fill with constant value, equal to `fill_value`).
+        fill_value (TensorLike): Float. Padding value to use when `pad_to_aspect_ratio=True`.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        Resized image or batch of images.
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.4.0 (default-changed, parameter-renamed).
+    Wraps `keras.ops.image.resize`.
     """
     return _op_image_resize(
         images,
@@ -2295,7 +4437,24 @@ _op_image_resize = bind(globals(), "_op_image_resize", "keras.ops.image.resize",
 def op_image_rgb_to_grayscale(images: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Convert RGB images to grayscale.
 
-    Wraps `keras.ops.image.rgb_to_grayscale`, added in Keras 3.3.0.
+    This function converts RGB images to grayscale images. It supports both
+    3D and 4D tensors.
+
+    Args:
+        images (TensorLike): Input image or batch of images. Must be 3D or 4D.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        Grayscale image or batch of grayscale images.
+
+    Added in Keras 3.3.0. Changed in 3.4.0 (default-changed, parameter-renamed).
+    Wraps `keras.ops.image.rgb_to_grayscale`.
     """
     return _op_image_rgb_to_grayscale(images, data_format)
 
@@ -2308,7 +4467,27 @@ _op_image_rgb_to_grayscale = bind(
 def op_image_rgb_to_hsv(images: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Convert RGB images to HSV.
 
-    Wraps `keras.ops.image.rgb_to_hsv`, added in Keras 3.4.0.
+    `images` must be of float dtype, and the output is only well defined if the
+    values in `images` are in `[0, 1]`.
+
+    All HSV values are in `[0, 1]`. A hue of `0` corresponds to pure red, `1/3`
+    is pure green, and `2/3` is pure blue.
+
+    Args:
+        images (TensorLike): Input image or batch of images. Must be 3D or 4D.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        HSV image or batch of HSV images.
+
+    Added in Keras 3.4.0.
+    Wraps `keras.ops.image.rgb_to_hsv`.
     """
     return _op_image_rgb_to_hsv(images, data_format)
 
@@ -2329,7 +4508,53 @@ def op_image_scale_and_translate(
 ) -> Any:
     """Apply a scale and translation to the images.
 
-    Wraps `keras.ops.image.scale_and_translate`, added in Keras 3.12.0.
+    Generates a new image of `output_shape` by resampling from the input image
+    using the sampling method corresponding to method. For 2D images, this
+    operation transforms a location in the input images, (x, y), to a location
+    in the output image according to:
+
+    `(x * scale[1] + translation[1], y * scale[0] + translation[0])`.
+
+    (Note the inverse warp is used to generate the sample locations.) Assumes
+    half-centered pixels, i.e the pixel at integer location row, col has
+    coordinates y, x = row + 0.5, col + 0.5, and similarly for other input image
+    dimensions.
+
+    If an output location(pixel) maps to an input sample location that is
+    outside the input boundaries then the value for the output location will be
+    set to zero.
+
+    The `method` argument expects one of the following resize methods:
+
+    - `"linear"`, `"bilinear"`, `"trilinear"`, `"triangle"`: Linear
+        interpolation. If `antialias` is True, uses a triangular filter when
+        downsampling.
+    - `"cubic"`, `"bicubic"`, `"tricubic"`: Cubic interpolation, using the Keys
+        cubic kernel.
+    - `"lanczos3"`: Lanczos resampling, using a kernel of radius 3.
+    - `"lanczos5"`: Lanczos resampling, using a kernel of radius 5.
+
+    Args:
+        images (TensorLike): The input array.
+        output_shape (ShapeLike): The output shape, as a sequence of integers with length
+            equal to the number of dimensions of image.
+        scale (TensorLike): A [K] array with the same number of dimensions as `images`,
+            containing the scale to apply in each dimension.
+        translation (Any): A [K] array with the same number of dimensions as `images`,
+            containing the translation to apply in each dimension.
+        spatial_dims (Any): A length K tuple specifying the spatial dimensions that
+            the passed `scale` and `translation` should be applied to.
+        method (Any): A string specifying the resizing method to use. Available
+            methods are `"linear"`, `"bilinear"`, `"trilinear"`, `"triangle"`,
+            `"cubic"`, `"bicubic"`, `"tricubic"`, `"lanczos3"` and `"lanczos5"`.
+        antialias (bool): Whether an antialiasing filter should be applied when
+            downsampling. Has no effect when upsampling. Defaults to `True`.
+
+    Returns:
+        The scale and translated images.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.image.scale_and_translate`.
     """
     return _op_image_scale_and_translate(
         images, output_shape, scale, translation, spatial_dims, method, antialias
@@ -2344,7 +4569,29 @@ _op_image_scale_and_translate = bind(
 def op_image_sobel_edges(images: TensorLike, data_format: DataFormat | None = None) -> Any:
     """Computes Sobel edge detection on images.
 
-    Wraps `keras.ops.image.sobel_edges`, added in Keras 3.15.0.
+    The Sobel operator computes the gradient of the image intensity at each
+    pixel, giving the direction of the largest increase from light to dark
+    and the rate of change in that direction.
+
+    Args:
+        images (TensorLike): Input tensor of shape `(batch, height, width, channels)` if
+            `data_format="channels_last"`, or
+            `(batch, channels, height, width)` if
+            `data_format="channels_first"`.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        A tensor containing the Sobel edges. For `data_format="channels_last"`,
+        the output shape is `(batch, height, width, channels, 2)` where the
+        last dimension contains `[dy, dx]` representing the vertical and
+        horizontal gradients. For `data_format="channels_first"`, the output
+        shape is `(batch, channels, height, width, 2)`.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.image.sobel_edges`.
     """
     return _op_image_sobel_edges(images, data_format)
 
@@ -2366,7 +4613,44 @@ def op_image_ssim(
 ) -> Any:
     """Computes the Structural Similarity Index (SSIM) between two images.
 
-    Wraps `keras.ops.image.ssim`, added in Keras 3.15.0.
+    The SSIM index is a method for measuring the similarity between two images.
+    It is based on the comparison of luminance, contrast, and structure
+    between the images. The resulting SSIM index is a value between -1 and 1,
+    where 1 indicates identical images.
+
+    This implementation is based on the original SSIM paper:
+    Wang, Z., Bovik, A. C., Sheikh, H. R., & Simoncelli, E. P. (2004).
+    "Image quality assessment: from error visibility to structural similarity."
+    IEEE Transactions on Image Processing.
+
+    Args:
+        image1 (Any): First image or batch of images. Must be 3D or 4D.
+        image2 (Any): Second image or batch of images. Must have the same shape
+            as `image1`.
+        max_val (float | TensorLike): The maximum possible pixel value of the images. Defaults to
+            `1.0` (for normalized images). Use `255.0` for images with pixel
+            values in `[0, 255]`.
+        filter_size (int | TensorLike): Size of the Gaussian filter used for computing SSIM.
+            Defaults to `11`. Must be an odd integer >= 1.
+        filter_sigma (float | TensorLike): Standard deviation of the Gaussian filter. Defaults to
+            `1.5`.
+        k1 (float | TensorLike): First stabilization constant. Defaults to `0.01`.
+        k2 (float | TensorLike): Second stabilization constant. Defaults to `0.03`.
+        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+            It can be either `"channels_last"` or `"channels_first"`.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)`, while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            If not specified, the value will default to
+            `keras.config.image_data_format`.
+
+    Returns:
+        A tensor of SSIM values. For batched inputs, returns a 1D tensor
+        with one SSIM value per image pair. For unbatched inputs, returns
+        a scalar tensor.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.image.ssim`.
     """
     return _op_image_ssim(image1, image2, max_val, filter_size, filter_sigma, k1, k2, data_format)
 
@@ -2377,7 +4661,17 @@ _op_image_ssim = bind(globals(), "_op_image_ssim", "keras.ops.image.ssim", "3.15
 def op_in_top_k(targets: TensorLike, predictions: Any, k: IntOrTuple) -> Any:
     """Checks if the targets are in the top-k predictions.
 
-    Wraps `keras.ops.in_top_k`, added in Keras 3.0.0.
+    Args:
+        targets (TensorLike): A tensor of true labels.
+        predictions (Any): A tensor of predicted labels.
+        k (IntOrTuple): An integer representing the number of predictions to consider.
+
+    Returns:
+        A boolean tensor of the same shape as `targets`, where each element
+        indicates whether the corresponding target is in the top-k predictions.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.in_top_k`.
     """
     return _op_in_top_k(targets, predictions, k)
 
@@ -2388,7 +4682,26 @@ _op_in_top_k = bind(globals(), "_op_in_top_k", "keras.ops.in_top_k", "3.0.0")
 def op_inner(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the inner product of two tensors.
 
-    Wraps `keras.ops.inner`, added in Keras 3.7.0.
+    Ordinary inner product of vectors for 1-D tensors
+    (without complex conjugation), in higher dimensions
+    a sum product over the last axes.
+
+    Multidimensional arrays are treated as vectors by flattening
+    all but their last axes. The resulting dot product is performed
+    over their last axes.
+
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor. The last dimension of `x1` and `x2`
+            must match.
+
+    Returns:
+        Output tensor. The shape of the output is determined by
+        broadcasting the shapes of `x1` and `x2` after removing
+        their last axes.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.ops.inner`.
     """
     return _op_inner(x1, x2)
 
@@ -2399,7 +4712,14 @@ _op_inner = bind(globals(), "_op_inner", "keras.ops.inner", "3.7.0")
 def op_inv(x: TensorLike) -> Any:
     """Computes the inverse of a square tensor.
 
-    Wraps `keras.ops.inv`, added in Keras 3.0.5.
+    Args:
+        x (TensorLike): Input tensor of shape `(..., M, M)`.
+
+    Returns:
+        A tensor of shape `(..., M, M)` representing the inverse of `x`.
+
+    Added in Keras 3.0.5.
+    Wraps `keras.ops.inv`.
     """
     return _op_inv(x)
 
@@ -2410,7 +4730,33 @@ _op_inv = bind(globals(), "_op_inv", "keras.ops.inv", "3.0.5")
 def op_irfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Any:
     """Inverse real-valued Fast Fourier transform along the last axis.
 
-    Wraps `keras.ops.irfft`, added in Keras 3.0.0.
+    Computes the inverse 1D Discrete Fourier Transform of a real-valued signal
+    over the inner-most dimension of input.
+
+    The inner-most dimension of the input is assumed to be the result of RFFT:
+    the `fft_length / 2 + 1` unique components of the DFT of a real-valued
+    signal. If `fft_length` is not provided, it is computed from the size of the
+    inner-most dimension of the input `(fft_length = 2 * (inner - 1))`. If the
+    FFT length used to compute is odd, it should be provided since it cannot
+    be inferred properly.
+
+    Along the axis IRFFT is computed on, if `fft_length / 2 + 1` is smaller than
+    the corresponding dimension of the input, the dimension is cropped. If it is
+    larger, the dimension is padded with zeros.
+
+    Args:
+        x (TensorLike): Tuple of the real and imaginary parts of the input tensor. Both
+            tensors in the tuple should be of floating type.
+        fft_length (IntOrTuple | None): An integer representing the number of the fft length. If not
+            specified, it is inferred from the length of the last axis of `x`.
+            Defaults to `None`.
+
+    Returns:
+        A tensor containing the inverse real-valued Fast Fourier Transform
+        along the last axis of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.irfft`.
     """
     return _op_irfft(x, fft_length)
 
@@ -2421,7 +4767,18 @@ _op_irfft = bind(globals(), "_op_irfft", "keras.ops.irfft", "3.0.0")
 def op_is_tensor(x: TensorLike) -> Any:
     """Check whether the given object is a tensor.
 
-    Wraps `keras.ops.is_tensor`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): A variable.
+
+    Returns:
+        `True` if `x` is a tensor, otherwise `False`.
+
+    Notes:
+        This checks for backend specific tensors so passing a TensorFlow
+        tensor would return `False` if your backend is PyTorch or JAX.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.is_tensor`.
     """
     return _op_is_tensor(x)
 
@@ -2438,7 +4795,18 @@ def op_isclose(
 ) -> Any:
     """Return whether two tensors are element-wise almost equal.
 
-    Wraps `keras.ops.isclose`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+        rtol (float | TensorLike): Relative tolerance.
+        atol (float | TensorLike): Absolute tolerance.
+        equal_nan (bool): If `True`, element-wise NaNs are considered equal.
+
+    Returns:
+        Output boolean tensor.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
+    Wraps `keras.ops.isclose`.
     """
     return _op_isclose(x1, x2, rtol, atol, equal_nan)
 
@@ -2449,7 +4817,18 @@ _op_isclose = bind(globals(), "_op_isclose", "keras.ops.isclose", "3.0.0")
 def op_isfinite(x: TensorLike) -> Any:
     """Return whether a tensor is finite, element-wise.
 
-    Wraps `keras.ops.isfinite`, added in Keras 3.0.0.
+    Real values are finite when they are not NaN, not positive infinity, and
+    not negative infinity. Complex values are finite when both their real
+    and imaginary parts are finite.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output boolean tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.isfinite`.
     """
     return _op_isfinite(x)
 
@@ -2462,7 +4841,29 @@ def op_isin(
 ) -> Any:
     """Test whether each element of `x1` is present in `x2`.
 
-    Wraps `keras.ops.isin`, added in Keras 3.12.0.
+    This operation performs element-wise checks to determine if each value
+    in `x1` is contained within `x2`. The result is a boolean tensor with
+    the same shape as `x1`, where each entry is `True` if the corresponding
+    element in `x1` is in `x2`, and `False` otherwise.
+
+    Args:
+        x1 (TensorLike): Input tensor or array-like structure to test.
+        x2 (TensorLike): Values against which each element of `x1` is tested.
+            Can be a tensor, list, or scalar.
+        assume_unique (bool): Boolean (default: False).
+            If True, assumes both `x1` and `x2` contain only unique elements.
+            This can speed up the computation. If False, duplicates will be
+            handled correctly but may impact performance.
+        invert (bool): A boolean (default: False).
+            If True, inverts the result. Entries will be `True`
+            where `x1` elements are not in `x2`.
+
+    Returns:
+        A boolean tensor of the same shape as `x1` indicating element-wise
+        membership in `x2`.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.isin`.
     """
     return _op_isin(x1, x2, assume_unique, invert)
 
@@ -2473,7 +4874,14 @@ _op_isin = bind(globals(), "_op_isin", "keras.ops.isin", "3.12.0")
 def op_isinf(x: TensorLike) -> Any:
     """Test element-wise for positive or negative infinity.
 
-    Wraps `keras.ops.isinf`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output boolean tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.isinf`.
     """
     return _op_isinf(x)
 
@@ -2484,7 +4892,14 @@ _op_isinf = bind(globals(), "_op_isinf", "keras.ops.isinf", "3.0.0")
 def op_isnan(x: TensorLike) -> Any:
     """Test element-wise for NaN and return result as a boolean tensor.
 
-    Wraps `keras.ops.isnan`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output boolean tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.isnan`.
     """
     return _op_isnan(x)
 
@@ -2495,7 +4910,14 @@ _op_isnan = bind(globals(), "_op_isnan", "keras.ops.isnan", "3.0.0")
 def op_isneginf(x: TensorLike) -> Any:
     """Test element-wise for negative infinity.
 
-    Wraps `keras.ops.isneginf`, added in Keras 3.12.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output boolean tensor.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.isneginf`.
     """
     return _op_isneginf(x)
 
@@ -2506,7 +4928,14 @@ _op_isneginf = bind(globals(), "_op_isneginf", "keras.ops.isneginf", "3.12.0")
 def op_isposinf(x: TensorLike) -> Any:
     """Test element-wise for positive infinity.
 
-    Wraps `keras.ops.isposinf`, added in Keras 3.12.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output boolean tensor.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.isposinf`.
     """
     return _op_isposinf(x)
 
@@ -2517,7 +4946,14 @@ _op_isposinf = bind(globals(), "_op_isposinf", "keras.ops.isposinf", "3.12.0")
 def op_isreal(x: TensorLike) -> Any:
     """Test element-wise for real numbers.
 
-    Wraps `keras.ops.isreal`, added in Keras 3.12.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output boolean tensor.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.isreal`.
     """
     return _op_isreal(x)
 
@@ -2536,7 +4972,33 @@ def op_istft(
 ) -> Any:
     """Inverse Short-Time Fourier Transform along the last axis of the input.
 
-    Wraps `keras.ops.istft`, added in Keras 3.0.0.
+    To reconstruct an original waveform, the parameters should be the same in
+    `stft`.
+
+    Args:
+        x (TensorLike): Tuple of the real and imaginary parts of the input tensor. Both
+            tensors in the tuple should be of floating type.
+        sequence_length (IntOrTuple): An integer representing the sequence length.
+        sequence_stride (IntOrTuple): An integer representing the sequence hop size.
+        fft_length (IntOrTuple): An integer representing the size of the FFT that produced
+            `stft`. Should be of type `int32`.
+        length (Any | None): An integer representing the output is clipped to exactly length.
+            If not specified, no padding or clipping take place. Defaults to
+            `None`.
+        window (str | TensorLike): A string, a tensor of the window or `None`. If `window` is a
+            string, available values are `"hann"` and `"hamming"`. If `window`
+            is a tensor, it will be used directly as the window and its length
+            must be `sequence_length`. If `window` is `None`, no windowing is
+            used. Defaults to `"hann"`.
+        center (bool): Whether `x` was padded on both sides so that the t-th sequence
+            is centered at time `t * sequence_stride`. Defaults to `True`.
+
+    Returns:
+        A tensor containing the inverse Short-Time Fourier Transform along the
+        last axis of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.istft`.
     """
     return _op_istft(x, sequence_length, sequence_stride, fft_length, length, window, center)
 
@@ -2545,9 +5007,38 @@ _op_istft = bind(globals(), "_op_istft", "keras.ops.istft", "3.0.0")
 
 
 def op_jvp(fun: Any, primals: Any, tangents: Any, has_aux: bool = False) -> Any:
-    """Computes a (forward-mode) Jacobian-vector product of `fun`. Args:     fun: Function to be differentiated. Its arguments should be arrays,         scalars, or standard Python containers of arrays or scalars. It         should return an array, scalar, or standard Python container of         arrays or scalars.     primals: The primal values at which the Jacobian of `fun` should be             evaluated. Should be either a tuple or a list of arguments,             and its length should be equal to the number of positional             parameters of `fun`.     tangents: The tangent vector for which the Jacobian-vector product             should be evaluated. Should be either a tuple or a list of             tangents, with the same tree structure and array shapes as             `primals`.     has_aux: Optional, bool. Indicates whether `fun` returns a pair where             the first element is considered the output of the mathematical             function to be differentiated and the second element is             auxiliary data. Default is False.
+    """Computes a (forward-mode) Jacobian-vector product of `fun`.
 
-    Wraps `keras.ops.jvp`, added in Keras 3.12.0.
+    Args:
+        fun (Any): Function to be differentiated. Its arguments should be arrays,
+            scalars, or standard Python containers of arrays or scalars. It
+            should return an array, scalar, or standard Python container of
+            arrays or scalars.
+        primals (Any): The primal values at which the Jacobian of `fun` should be
+            evaluated. Should be either a tuple or a list of arguments,
+            and its length should be equal to the number of positional
+            parameters of `fun`.
+        tangents (Any): The tangent vector for which the Jacobian-vector product
+            should be evaluated. Should be either a tuple or a list of
+            tangents, with the same tree structure and array shapes as
+            `primals`.
+        has_aux (bool): Optional, bool. Indicates whether `fun` returns a pair where
+            the first element is considered the output of the mathematical
+            function to be differentiated and the second element is
+            auxiliary data. Default is False.
+
+    Returns:
+        If `has_aux` is False, returns a (`primals_out`, `tangents_out`) pair,
+        where `primals_out` is `fun(*primals)`, and `tangents_out` is the
+        Jacobian-vector product of `fun` evaluated at `primals` with
+        `tangents`. The `tangents_out` value has the same Python tree
+        structure and shapes as `primals_out`.
+
+        If `has_aux` is True, returns a (`primals_out`, `tangents_out`, `aux`)
+        tuple where `aux` is the auxiliary data returned by `fun`.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.jvp`.
     """
     return _op_jvp(fun, primals, tangents, has_aux)
 
@@ -2558,7 +5049,19 @@ _op_jvp = bind(globals(), "_op_jvp", "keras.ops.jvp", "3.12.0")
 def op_kaiser(x: TensorLike, beta: TensorLike) -> Any:
     """Kaiser window function.
 
-    Wraps `keras.ops.kaiser`, added in Keras 3.11.0.
+    The Kaiser window is defined as:
+    `w[n] = I0(beta * sqrt(1 - (2n / (N - 1) - 1)^2)) / I0(beta)`
+    where I0 is the modified zeroth-order Bessel function of the first kind.
+
+    Args:
+        x (TensorLike): Scalar or 1D Tensor. The window length.
+        beta (TensorLike): Float. Shape parameter for the Kaiser window.
+
+    Returns:
+        A 1D tensor containing the Kaiser window values.
+
+    Added in Keras 3.11.0.
+    Wraps `keras.ops.kaiser`.
     """
     return _op_kaiser(x, beta)
 
@@ -2569,7 +5072,19 @@ _op_kaiser = bind(globals(), "_op_kaiser", "keras.ops.kaiser", "3.11.0")
 def op_kron(x1: TensorLike, x2: TensorLike) -> Any:
     """Kronecker product of `x1` and `x2`.
 
-    Wraps `keras.ops.kron`, added in Keras 3.12.0.
+    Computes the Kronecker product of two input tensors. If `x1` has shape
+    `(a0, a1, ..., an)` and `x2` has shape `(b0, b1, ..., bn)`, then the
+    output will have shape `(a0*b0, a1*b1, ..., an*bn)`.
+
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        A tensor representing the Kronecker product of `x1` and `x2`.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.kron`.
     """
     return _op_kron(x1, x2)
 
@@ -2587,7 +5102,26 @@ def op_layer_normalization(
 ) -> Any:
     """Layer normalization layer (Ba et al., 2016).
 
-    Wraps `keras.ops.layer_normalization`, added in Keras 3.11.0.
+    Normalize the activations of the previous layer for each given example in a
+    batch independently, rather than across a batch like Batch Normalization.
+    i.e. applies a transformation that maintains the mean activation within each
+    example close to 0 and the activation standard deviation close to 1.
+
+    Args:
+        x (TensorLike): Input tensor.
+        gamma (TensorLike | None): Optional scaling factor for the normalization.
+        beta (TensorLike | None): Optional add offset for the normalized tensor.
+        axis (Axis): The axis or axes along which to perform normalization. Default to
+            `-1`.
+        epsilon (Any | None): A lower bound value for the norm.
+            Defaults to `backend.epsilon()`.
+        **kwargs:
+
+    Returns:
+        The normalized array.
+
+    Added in Keras 3.11.0.
+    Wraps `keras.ops.layer_normalization`.
     """
     return _op_layer_normalization(x, gamma, beta, axis, epsilon, **kwargs)
 
@@ -2600,7 +5134,15 @@ _op_layer_normalization = bind(
 def op_lcm(x1: TensorLike, x2: TensorLike) -> Any:
     """Least common multiple of `x1` and `x2`, element-wise.
 
-    Wraps `keras.ops.lcm`, added in Keras 3.12.0.
+    Args:
+        x1 (TensorLike): First input tensor (integer type).
+        x2 (TensorLike): Second input tensor (integer type).
+
+    Returns:
+        Output tensor, element-wise least common multiple of `x1` and `x2`.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.lcm`.
     """
     return _op_lcm(x1, x2)
 
@@ -2611,7 +5153,18 @@ _op_lcm = bind(globals(), "_op_lcm", "keras.ops.lcm", "3.12.0")
 def op_ldexp(x1: TensorLike, x2: TensorLike) -> Any:
     """Multiply `x1` by 2 raised to the power of `x2`, element-wise.
 
-    Wraps `keras.ops.ldexp`, added in Keras 3.13.0.
+    This function computes:
+        ldexp(x1, x2) = x1 * 2**x2
+
+    Args:
+        x1 (TensorLike): Float input tensor.
+        x2 (TensorLike): Integer exponent tensor.
+
+    Returns:
+        Output tensor
+
+    Added in Keras 3.13.0.
+    Wraps `keras.ops.ldexp`.
     """
     return _op_ldexp(x1, x2)
 
@@ -2622,7 +5175,20 @@ _op_ldexp = bind(globals(), "_op_ldexp", "keras.ops.ldexp", "3.13.0")
 def op_leaky_relu(x: TensorLike, negative_slope: float | TensorLike = 0.2) -> Any:
     """Leaky version of a Rectified Linear Unit activation function.
 
-    Wraps `keras.ops.leaky_relu`, added in Keras 3.0.0.
+    It allows a small gradient when the unit is not active, it is defined as:
+
+    `f(x) = alpha * x for x < 0` or `f(x) = x for x >= 0`.
+
+    Args:
+        x (TensorLike): Input tensor.
+        negative_slope (float | TensorLike): Slope of the activation function at x < 0.
+            Defaults to `0.2`.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.leaky_relu`.
     """
     return _op_leaky_relu(x, negative_slope)
 
@@ -2633,7 +5199,19 @@ _op_leaky_relu = bind(globals(), "_op_leaky_relu", "keras.ops.leaky_relu", "3.0.
 def op_left_shift(x: TensorLike, y: TensorLike) -> Any:
     """Shift the bits of an integer to the left.
 
-    Wraps `keras.ops.left_shift`, added in Keras 3.6.0.
+    Bits are shifted to the left by appending `y` 0s at the right of `x`.
+    Since the internal representation of numbers is in binary format, this
+    operation is equivalent to multiplying `x` by `2**y`.
+
+    Args:
+        x (TensorLike): Input integer tensor.
+        y (TensorLike): Input integer tensor.
+
+    Returns:
+        Result tensor.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.left_shift`.
     """
     return _op_left_shift(x, y)
 
@@ -2644,7 +5222,15 @@ _op_left_shift = bind(globals(), "_op_left_shift", "keras.ops.left_shift", "3.6.
 def op_less(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the truth value of `x1 < x2` element-wise.
 
-    Wraps `keras.ops.less`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor, element-wise comparison of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.less`.
     """
     return _op_less(x1, x2)
 
@@ -2655,7 +5241,15 @@ _op_less = bind(globals(), "_op_less", "keras.ops.less", "3.0.0")
 def op_less_equal(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the truth value of `x1 <= x2` element-wise.
 
-    Wraps `keras.ops.less_equal`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor, element-wise comparison of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.less_equal`.
     """
     return _op_less_equal(x1, x2)
 
@@ -2674,7 +5268,36 @@ def op_linspace(
 ) -> Any:
     """Return evenly spaced numbers over a specified interval.
 
-    Wraps `keras.ops.linspace`, added in Keras 3.0.0.
+    Returns `num` evenly spaced samples, calculated over the interval
+    `[start, stop]`.
+
+    The endpoint of the interval can optionally be excluded.
+
+    Args:
+        start (TensorLike): The starting value of the sequence.
+        stop (TensorLike): The end value of the sequence, unless `endpoint` is set to
+            `False`. In that case, the sequence consists of all but the last
+            of `num + 1` evenly spaced samples, so that `stop` is excluded.
+            Note that the step size changes when `endpoint` is `False`.
+        num (TensorLike): Number of samples to generate. Defaults to `50`. Must be
+            non-negative.
+        endpoint (bool): If `True`, `stop` is the last sample. Otherwise, it is
+            not included. Defaults to `True`.
+        retstep (bool): If `True`, return `(samples, step)`, where `step` is the
+            spacing between samples.
+        dtype (DTypeLike | None): The type of the output tensor.
+        axis (Axis): The axis in the result to store the samples. Relevant only if
+            start or stop are array-like. Defaults to `0`.
+
+    Returns:
+        A tensor of evenly spaced numbers.
+        If `retstep` is `True`, returns `(samples, step)`
+
+    Notes:
+        Torch backend does not support `axis` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.linspace`.
     """
     return _op_linspace(start, stop, num, endpoint, retstep, dtype, axis)
 
@@ -2685,7 +5308,14 @@ _op_linspace = bind(globals(), "_op_linspace", "keras.ops.linspace", "3.0.0")
 def op_log(x: TensorLike) -> Any:
     """Natural logarithm, element-wise.
 
-    Wraps `keras.ops.log`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise natural logarithm of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.log`.
     """
     return _op_log(x)
 
@@ -2696,7 +5326,14 @@ _op_log = bind(globals(), "_op_log", "keras.ops.log", "3.0.0")
 def op_log10(x: TensorLike) -> Any:
     """Return the base 10 logarithm of the input tensor, element-wise.
 
-    Wraps `keras.ops.log10`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise base 10 logarithm of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.log10`.
     """
     return _op_log10(x)
 
@@ -2707,7 +5344,16 @@ _op_log10 = bind(globals(), "_op_log10", "keras.ops.log10", "3.0.0")
 def op_log1p(x: TensorLike) -> Any:
     """Returns the natural logarithm of one plus the `x`, element-wise.
 
-    Wraps `keras.ops.log1p`, added in Keras 3.0.0.
+    Calculates `log(1 + x)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise natural logarithm of `1 + x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.log1p`.
     """
     return _op_log1p(x)
 
@@ -2718,7 +5364,14 @@ _op_log1p = bind(globals(), "_op_log1p", "keras.ops.log1p", "3.0.0")
 def op_log2(x: TensorLike) -> Any:
     """Base-2 logarithm of `x`, element-wise.
 
-    Wraps `keras.ops.log2`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise base-2 logarithm of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.log2`.
     """
     return _op_log2(x)
 
@@ -2729,7 +5382,16 @@ _op_log2 = bind(globals(), "_op_log2", "keras.ops.log2", "3.0.0")
 def op_log_sigmoid(x: TensorLike) -> Any:
     """Logarithm of the sigmoid activation function.
 
-    Wraps `keras.ops.log_sigmoid`, added in Keras 3.0.0.
+    It is defined as `f(x) = log(1 / (1 + exp(-x)))`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.log_sigmoid`.
     """
     return _op_log_sigmoid(x)
 
@@ -2740,7 +5402,19 @@ _op_log_sigmoid = bind(globals(), "_op_log_sigmoid", "keras.ops.log_sigmoid", "3
 def op_log_softmax(x: TensorLike, axis: Axis = -1) -> Any:
     """Log-softmax activation function.
 
-    Wraps `keras.ops.log_softmax`, added in Keras 3.0.0.
+    It is defined as:
+    `f(x) = x - max(x) - log(sum(exp(x - max(x))))`
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): Integer, axis along which the log-softmax is applied.
+            Defaults to `-1`.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.log_softmax`.
     """
     return _op_log_softmax(x, axis)
 
@@ -2751,7 +5425,18 @@ _op_log_softmax = bind(globals(), "_op_log_softmax", "keras.ops.log_softmax", "3
 def op_logaddexp(x1: TensorLike, x2: TensorLike) -> Any:
     """Logarithm of the sum of exponentiations of the inputs.
 
-    Wraps `keras.ops.logaddexp`, added in Keras 3.0.0.
+    Calculates `log(exp(x1) + exp(x2))`.
+
+    Args:
+        x1 (TensorLike): Input tensor.
+        x2 (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise logarithm of the sum of exponentiations
+        of the inputs.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.logaddexp`.
     """
     return _op_logaddexp(x1, x2)
 
@@ -2762,7 +5447,17 @@ _op_logaddexp = bind(globals(), "_op_logaddexp", "keras.ops.logaddexp", "3.0.0")
 def op_logaddexp2(x1: TensorLike, x2: TensorLike) -> Any:
     """Base-2 logarithm of the sum of exponentiations of the inputs.
 
-    Wraps `keras.ops.logaddexp2`, added in Keras 3.12.0.
+    Calculates `log2(2**x1 + 2**x2)`.
+
+    Args:
+        x1 (TensorLike): Input tensor.
+        x2 (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise log base 2 of the sum of 2**x1 and 2**x2.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.logaddexp2`.
     """
     return _op_logaddexp2(x1, x2)
 
@@ -2773,7 +5468,14 @@ _op_logaddexp2 = bind(globals(), "_op_logaddexp2", "keras.ops.logaddexp2", "3.12
 def op_logdet(x: TensorLike) -> Any:
     """Computes log of the determinant of a hermitian positive definite matrix.
 
-    Wraps `keras.ops.logdet`, added in Keras 3.6.0.
+    Args:
+        x (TensorLike): Input matrix. It must 2D and square.
+
+    Returns:
+        The natural log of the determinant of matrix.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.logdet`.
     """
     return _op_logdet(x)
 
@@ -2784,7 +5486,17 @@ _op_logdet = bind(globals(), "_op_logdet", "keras.ops.logdet", "3.6.0")
 def op_logical_and(x1: TensorLike, x2: TensorLike) -> Any:
     """Computes the element-wise logical AND of the given input tensors.
 
-    Wraps `keras.ops.logical_and`, added in Keras 3.0.0.
+    Zeros are treated as `False` and non-zeros are treated as `True`.
+
+    Args:
+        x1 (TensorLike): Input tensor.
+        x2 (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise logical AND of the inputs.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.logical_and`.
     """
     return _op_logical_and(x1, x2)
 
@@ -2795,7 +5507,16 @@ _op_logical_and = bind(globals(), "_op_logical_and", "keras.ops.logical_and", "3
 def op_logical_not(x: TensorLike) -> Any:
     """Computes the element-wise NOT of the given input tensor.
 
-    Wraps `keras.ops.logical_not`, added in Keras 3.0.0.
+    Zeros are treated as `False` and non-zeros are treated as `True`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise logical NOT of the input.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.logical_not`.
     """
     return _op_logical_not(x)
 
@@ -2806,7 +5527,17 @@ _op_logical_not = bind(globals(), "_op_logical_not", "keras.ops.logical_not", "3
 def op_logical_or(x1: TensorLike, x2: TensorLike) -> Any:
     """Computes the element-wise logical OR of the given input tensors.
 
-    Wraps `keras.ops.logical_or`, added in Keras 3.0.0.
+    Zeros are treated as `False` and non-zeros are treated as `True`.
+
+    Args:
+        x1 (TensorLike): Input tensor.
+        x2 (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise logical OR of the inputs.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.logical_or`.
     """
     return _op_logical_or(x1, x2)
 
@@ -2817,7 +5548,15 @@ _op_logical_or = bind(globals(), "_op_logical_or", "keras.ops.logical_or", "3.0.
 def op_logical_xor(x1: TensorLike, x2: TensorLike) -> Any:
     """Compute the truth value of `x1 XOR x2`, element-wise.
 
-    Wraps `keras.ops.logical_xor`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output boolean tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.logical_xor`.
     """
     return _op_logical_xor(x1, x2)
 
@@ -2836,7 +5575,31 @@ def op_logspace(
 ) -> Any:
     """Returns numbers spaced evenly on a log scale.
 
-    Wraps `keras.ops.logspace`, added in Keras 3.0.0.
+    In linear space, the sequence starts at `base ** start` and ends with
+    `base ** stop` (see `endpoint` below).
+
+    Args:
+        start (TensorLike): The starting value of the sequence.
+        stop (TensorLike): The final value of the sequence, unless `endpoint` is `False`.
+            In that case, `num + 1` values are spaced over the interval in
+            log-space, of which all but the last (a sequence of length `num`)
+            are returned.
+        num (TensorLike): Number of samples to generate. Defaults to `50`.
+        endpoint (bool): If `True`, `stop` is the last sample. Otherwise, it is not
+            included. Defaults to `True`.
+        base (int | TensorLike): The base of the log space. Defaults to `10`.
+        dtype (DTypeLike | None): The type of the output tensor.
+        axis (Axis): The axis in the result to store the samples. Relevant only
+            if start or stop are array-like.
+
+    Returns:
+        A tensor of evenly spaced samples on a log scale.
+
+    Notes:
+        Torch backend does not support `axis` argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.logspace`.
     """
     return _op_logspace(start, stop, num, endpoint, base, dtype, axis)
 
@@ -2847,7 +5610,20 @@ _op_logspace = bind(globals(), "_op_logspace", "keras.ops.logspace", "3.0.0")
 def op_logsumexp(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Computes the logarithm of sum of exponentials of elements in a tensor.
 
-    Wraps `keras.ops.logsumexp`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): An integer or a tuple of integers specifying the axis/axes
+            along which to compute the sum. If `None`, the sum is computed
+            over all elements. Defaults to `None`.
+        keepdims (bool): A boolean indicating whether to keep the dimensions of
+            the input tensor when computing the sum. Defaults to `False`.
+
+    Returns:
+        A tensor containing the logarithm of the sum of exponentials of
+        elements in `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.logsumexp`.
     """
     return _op_logsumexp(x, axis, keepdims)
 
@@ -2858,7 +5634,43 @@ _op_logsumexp = bind(globals(), "_op_logsumexp", "keras.ops.logsumexp", "3.0.0")
 def op_lstsq(a: TensorLike, b: TensorLike, rcond: Any | None = None) -> Any:
     """Return the least-squares solution to a linear matrix equation.
 
-    Wraps `keras.ops.lstsq`, added in Keras 3.4.0.
+    Computes the vector x that approximately solves the equation
+    `a @ x = b`. The equation may be under-, well-, or over-determined
+    (i.e., the number of linearly independent rows of a can be less than,
+    equal to, or greater than its number of linearly independent columns).
+    If a is square and of full rank, then `x` (but for round-off error)
+    is the exact solution of the equation. Else, `x` minimizes the
+    L2 norm of `b - a * x`.
+
+    If there are multiple minimizing solutions,
+    the one with the smallest L2 norm  is returned.
+
+    **NOTE:** The output differs from `numpy.linalg.lstsq`.
+    NumPy returns a tuple with four elements, the first of which
+    being the least-squares solutions and the others
+    being essentially never used.
+    Keras only returns the first value. This is done both
+    to ensure consistency across backends (which cannot be achieved
+    for the other values) and to simplify the API.
+
+    Args:
+        a (TensorLike): "Coefficient" matrix of shape `(M, N)`.
+        b (TensorLike): Ordinate or "dependent variable" values,
+            of shape `(M,)` or `(M, K)`.
+            If `b` is two-dimensional, the least-squares solution
+            is calculated for each of the K columns of `b`.
+        rcond (Any | None): Cut-off ratio for small singular values of `a`.
+            For the purposes of rank determination,
+            singular values are treated as zero if they are
+            smaller than rcond times the largest
+            singular value of `a`.
+
+    Returns:
+        Tensor with shape `(N,)` or `(N, K)` containing
+        the least-squares solutions.
+
+    Added in Keras 3.4.0.
+    Wraps `keras.ops.lstsq`.
     """
     return _op_lstsq(a, b, rcond)
 
@@ -2869,7 +5681,16 @@ _op_lstsq = bind(globals(), "_op_lstsq", "keras.ops.lstsq", "3.4.0")
 def op_lu_factor(x: TensorLike) -> Any:
     """Computes the lower-upper decomposition of a square matrix.
 
-    Wraps `keras.ops.lu_factor`, added in Keras 3.0.5.
+    Args:
+        x (TensorLike): A tensor of shape `(..., M, M)`.
+
+    Returns:
+        A tuple of two tensors: a tensor of shape `(..., M, M)` containing the
+        lower and upper triangular matrices and a tensor of shape `(..., M)`
+        containing the pivots.
+
+    Added in Keras 3.0.5.
+    Wraps `keras.ops.lu_factor`.
     """
     return _op_lu_factor(x)
 
@@ -2880,7 +5701,29 @@ _op_lu_factor = bind(globals(), "_op_lu_factor", "keras.ops.lu_factor", "3.0.5")
 def op_map(f: Any, xs: TensorLike) -> Any:
     """Map a function over leading array axes.
 
-    Wraps `keras.ops.map`, added in Keras 3.4.0.
+    Like Python’s builtin map, except inputs and outputs are in the form of
+    stacked arrays. Consider using the `vectorized_map()` transform instead,
+    unless you need to apply a function element by element for reduced memory
+    usage or heterogeneous computation with other control flow primitives.
+
+    When `xs` is an array type, the semantics of `map()` are given by this
+    Python implementation:
+
+    ```python
+    def map(f, xs):
+        return np.stack([f(x) for x in xs])
+    ```
+
+    Args:
+        f (Any): Callable defines the function to apply element-wise over the first
+            axis or axes of `xs`.
+        xs (TensorLike): Values over which to map along the leading axis.
+
+    Returns:
+        Mapped values.
+
+    Added in Keras 3.4.0.
+    Wraps `keras.ops.map`.
     """
     return _op_map(f, xs)
 
@@ -2891,7 +5734,24 @@ _op_map = bind(globals(), "_op_map", "keras.ops.map", "3.4.0")
 def op_matmul(x1: TensorLike, x2: TensorLike) -> Any:
     """Matrix product of two tensors.
 
-    Wraps `keras.ops.matmul`, added in Keras 3.0.0.
+    - If both tensors are 1-dimensional, the dot product (scalar) is returned.
+    - If either tensor is N-D, N > 2, it is treated as a stack of matrices
+      residing in the last two indexes and broadcast accordingly.
+    - If the first tensor is 1-D, it is promoted to a matrix by prepending
+      a 1 to its dimensions. After matrix multiplication the prepended
+      1 is removed.
+    - If the second tensor is 1-D, it is promoted to a matrix by appending a 1
+      to its dimensions. After matrix multiplication the appended 1 is removed.
+
+    Args:
+        x1 (TensorLike): First tensor.
+        x2 (TensorLike): Second tensor.
+
+    Returns:
+        Output tensor, matrix product of the inputs.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.matmul`.
     """
     return _op_matmul(x1, x2)
 
@@ -2902,7 +5762,21 @@ _op_matmul = bind(globals(), "_op_matmul", "keras.ops.matmul", "3.0.0")
 def op_matrix_rank(x: TensorLike, tol: Any | None = None) -> Any:
     """Return the matrix rank of one or more matrices using SVD.
 
-    Wraps `keras.ops.matrix_rank`, added in Keras 3.15.0.
+    The rank is the number of singular values that exceed `tol`. If `tol`
+    is `None`, each backend uses its own default threshold derived from
+    the largest singular value and the matrix dimensions.
+
+    Args:
+        x (TensorLike): Input tensor of shape `(..., M, N)`.
+        tol (Any | None): Absolute threshold below which singular values are treated
+            as zero. If `None` (default), the backend's default is used.
+
+    Returns:
+        An integer tensor of shape `(...,)` with the rank of each matrix
+        in the batch.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.matrix_rank`.
     """
     return _op_matrix_rank(x, tol)
 
@@ -2915,7 +5789,19 @@ def op_max(
 ) -> Any:
     """Return the maximum of a tensor or maximum along an axis.
 
-    Wraps `keras.ops.max`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which to operate. By default, flattened input
+            is used.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one. Defaults to `False`.
+        initial (Any | None): The minimum value of an output element. Defaults to `None`.
+
+    Returns:
+        Maximum of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.max`.
     """
     return _op_max(x, axis, keepdims, initial)
 
@@ -2932,7 +5818,38 @@ def op_max_pool(
 ) -> Any:
     """Max pooling operation.
 
-    Wraps `keras.ops.max_pool`, added in Keras 3.0.0.
+    Args:
+        inputs (TensorLike): Tensor of rank N+2. `inputs` has shape
+            `(batch_size,) + inputs_spatial_shape + (num_channels,)` if
+            `data_format="channels_last"`, or
+            `(batch_size, num_channels) + inputs_spatial_shape` if
+            `data_format="channels_first"`. Pooling happens over the spatial
+            dimensions only.
+        pool_size (IntOrTuple): int or tuple/list of integers of size
+            `len(inputs_spatial_shape)`, specifying the size of the pooling
+            window for each spatial dimension of the input tensor. If
+            `pool_size` is int, then every spatial dimension shares the same
+            `pool_size`.
+        strides (IntOrTuple | None): int or tuple/list of integers of size
+            `len(inputs_spatial_shape)`. The stride of the sliding window for
+            each spatial dimension of the input tensor. If `strides` is int,
+            then every spatial dimension shares the same `strides`.
+        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+            padding is applied, and `"same"` results in padding evenly to the
+            left/right or up/down of the input such that output has the
+            same height/width dimension as the input when `strides=1`.
+        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+            `data_format` determines the ordering of the dimensions in the
+            inputs. If `data_format="channels_last"`, `inputs` is of shape
+            `(batch_size, ..., channels)` while if
+            `data_format="channels_first"`, `inputs` is of shape
+            `(batch_size, channels, ...)`.
+
+    Returns:
+        A tensor of rank N+2, the result of the max pooling operation.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.max_pool`.
     """
     return _op_max_pool(inputs, pool_size, strides, padding, data_format)
 
@@ -2943,7 +5860,15 @@ _op_max_pool = bind(globals(), "_op_max_pool", "keras.ops.max_pool", "3.0.0")
 def op_maximum(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise maximum of `x1` and `x2`.
 
-    Wraps `keras.ops.maximum`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First tensor.
+        x2 (TensorLike): Second tensor.
+
+    Returns:
+        Output tensor, element-wise maximum of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.maximum`.
     """
     return _op_maximum(x1, x2)
 
@@ -2954,7 +5879,18 @@ _op_maximum = bind(globals(), "_op_maximum", "keras.ops.maximum", "3.0.0")
 def op_mean(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the arithmetic mean along the specified axes.
 
-    Wraps `keras.ops.mean`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the means are computed. The default
+            is to compute the mean of the flattened tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one.
+
+    Returns:
+        Output tensor containing the mean values.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.mean`.
     """
     return _op_mean(x, axis, keepdims)
 
@@ -2965,7 +5901,19 @@ _op_mean = bind(globals(), "_op_mean", "keras.ops.mean", "3.0.0")
 def op_median(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the median along the specified axis.
 
-    Wraps `keras.ops.median`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the medians are computed. Defaults to
+            `axis=None` which is to compute the median(s) along a flattened
+            version of the array.
+        keepdims (bool): If this is set to `True`, the axes which are reduce
+            are left in the result as dimensions with size one.
+
+    Returns:
+        The output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.median`.
     """
     return _op_median(x, axis, keepdims)
 
@@ -2976,7 +5924,21 @@ _op_median = bind(globals(), "_op_median", "keras.ops.median", "3.0.0")
 def op_meshgrid(*x: Any, indexing: str = "xy") -> Any:
     """Creates grids of coordinates from coordinate vectors.
 
-    Wraps `keras.ops.meshgrid`, added in Keras 3.0.0.
+    Given `N` 1-D tensors `T0, T1, ..., TN-1` as inputs with corresponding
+    lengths `S0, S1, ..., SN-1`, this creates an `N` N-dimensional tensors
+    `G0, G1, ..., GN-1` each with shape `(S0, ..., SN-1)` where the output
+    `Gi` is constructed by expanding `Ti` to the result shape.
+
+    Args:
+        *x: 1-D tensors representing the coordinates of a grid.
+        indexing (str): `"xy"` or `"ij"`. "xy" is cartesian; `"ij"` is matrix
+            indexing of output. Defaults to `"xy"`.
+
+    Returns:
+        Sequence of N tensors.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.meshgrid`.
     """
     return _op_meshgrid(*x, indexing=indexing)
 
@@ -2989,7 +5951,19 @@ def op_min(
 ) -> Any:
     """Return the minimum of a tensor or minimum along an axis.
 
-    Wraps `keras.ops.min`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which to operate. By default, flattened input
+            is used.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one. Defaults to `False`.
+        initial (Any | None): The maximum value of an output element. Defaults to `None`.
+
+    Returns:
+        Minimum of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.min`.
     """
     return _op_min(x, axis, keepdims, initial)
 
@@ -3000,7 +5974,15 @@ _op_min = bind(globals(), "_op_min", "keras.ops.min", "3.0.0")
 def op_minimum(x1: TensorLike, x2: TensorLike) -> Any:
     """Element-wise minimum of `x1` and `x2`.
 
-    Wraps `keras.ops.minimum`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First tensor.
+        x2 (TensorLike): Second tensor.
+
+    Returns:
+        Output tensor, element-wise minimum of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.minimum`.
     """
     return _op_minimum(x1, x2)
 
@@ -3011,7 +5993,15 @@ _op_minimum = bind(globals(), "_op_minimum", "keras.ops.minimum", "3.0.0")
 def op_mod(x1: TensorLike, x2: TensorLike) -> Any:
     """Returns the element-wise remainder of division.
 
-    Wraps `keras.ops.mod`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First tensor.
+        x2 (TensorLike): Second tensor.
+
+    Returns:
+        Output tensor, element-wise remainder of division.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.mod`.
     """
     return _op_mod(x1, x2)
 
@@ -3024,7 +6014,26 @@ def op_moments(
 ) -> Any:
     """Calculates the mean and variance of `x`.
 
-    Wraps `keras.ops.moments`, added in Keras 3.0.0.
+    The mean and variance are calculated by aggregating the contents of `x`
+    across `axes`. If `x` is 1-D and `axes = [0]` this is just the mean and
+    variance of a vector.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axes (Axis): A list of axes which to compute mean and variance.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one.
+        synchronized (bool): Only applicable with the TensorFlow backend.
+            If `True`, synchronizes the global batch statistics (mean and
+            variance) across all devices at each training step in a
+            distributed training strategy. If `False`, each replica uses its own
+            local batch statistics.
+
+    Returns:
+        A tuple containing two tensors - mean and variance.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.moments`.
     """
     return _op_moments(x, axes, keepdims, synchronized)
 
@@ -3035,7 +6044,19 @@ _op_moments = bind(globals(), "_op_moments", "keras.ops.moments", "3.0.0")
 def op_moveaxis(x: TensorLike, source: Axis, destination: Axis) -> Any:
     """Move axes of a tensor to new positions.
 
-    Wraps `keras.ops.moveaxis`, added in Keras 3.0.0.
+    Other axes remain in their original order.
+
+    Args:
+        x (TensorLike): Tensor whose axes should be reordered.
+        source (Axis): Original positions of the axes to move. These must be unique.
+        destination (Axis): Destinations positions for each of the original axes.
+            These must also be unique.
+
+    Returns:
+        Tensor with moved axes.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.moveaxis`.
     """
     return _op_moveaxis(x, source, destination)
 
@@ -3053,7 +6074,25 @@ def op_multi_hot(
 ) -> Any:
     """Encodes integer labels as multi-hot vectors.
 
-    Wraps `keras.ops.multi_hot`, added in Keras 3.0.0.
+    This function encodes integer labels as multi-hot vectors, where each label
+    is mapped to a binary value in the resulting vector.
+
+    Args:
+        inputs (TensorLike): Tensor of integer labels to be converted to multi-hot vectors.
+        num_classes (int | None): Integer, the total number of unique classes.
+        axis (Axis): (optional) Axis along which the multi-hot encoding should be
+            added. Defaults to `-1`, which corresponds to the last dimension.
+        dtype (DTypeLike | None): (optional) The data type of the resulting tensor. Default
+            is backend's float type.
+        sparse (bool): Whether to return a sparse tensor; for backends that support
+            sparse tensors.
+        **kwargs:
+
+    Returns:
+        Tensor: The multi-hot encoded tensor.
+
+    Added in Keras 3.0.0. Changed in 3.0.2 (parameter-added, parameter-removed); 3.2.0 (parameter-added).
+    Wraps `keras.ops.multi_hot`.
     """
     return _op_multi_hot(inputs, num_classes, axis, dtype, sparse, **kwargs)
 
@@ -3064,7 +6103,15 @@ _op_multi_hot = bind(globals(), "_op_multi_hot", "keras.ops.multi_hot", "3.0.0")
 def op_multiply(x1: TensorLike, x2: TensorLike) -> Any:
     """Multiply arguments element-wise.
 
-    Wraps `keras.ops.multiply`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor, element-wise product of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.multiply`.
     """
     return _op_multiply(x1, x2)
 
@@ -3080,7 +6127,19 @@ def op_nan_to_num(
 ) -> Any:
     """Replace NaN with zero and infinity with large finite numbers.
 
-    Wraps `keras.ops.nan_to_num`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input data.
+        nan (float | TensorLike): Optional float or int. Value to replace `NaN` entries with.
+        posinf (Any | None): Optional float or int.
+            Value to replace positive infinity with.
+        neginf (Any | None): Optional float or int.
+            Value to replace negative infinity with.
+
+    Returns:
+        `x`, with non-finite values replaced.
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
+    Wraps `keras.ops.nan_to_num`.
     """
     return _op_nan_to_num(x, nan, posinf, neginf)
 
@@ -3091,7 +6150,19 @@ _op_nan_to_num = bind(globals(), "_op_nan_to_num", "keras.ops.nan_to_num", "3.0.
 def op_nanargmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the indices of the maximum values along an axis, ignoring NaNs.
 
-    Wraps `keras.ops.nanargmax`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): By default, the index is into the flattened tensor, otherwise
+            along the specified axis.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one. Defaults to `False`.
+
+    Returns:
+        Tensor of indices. It has the same shape as `x`, with the dimension
+        along `axis` removed. NaN values are ignored when computing the maximum.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nanargmax`.
     """
     return _op_nanargmax(x, axis, keepdims)
 
@@ -3102,7 +6173,19 @@ _op_nanargmax = bind(globals(), "_op_nanargmax", "keras.ops.nanargmax", "3.14.0"
 def op_nanargmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Returns the indices of the minimum values along an axis, ignoring NaNs.
 
-    Wraps `keras.ops.nanargmin`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): By default, the index is into the flattened tensor, otherwise
+            along the specified axis.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one. Defaults to `False`.
+
+    Returns:
+        Tensor of indices. It has the same shape as `x`, with the dimension
+        along `axis` removed. NaN values are ignored when computing the minimum.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nanargmin`.
     """
     return _op_nanargmin(x, axis, keepdims)
 
@@ -3113,7 +6196,17 @@ _op_nanargmin = bind(globals(), "_op_nanargmin", "keras.ops.nanargmin", "3.14.0"
 def op_nancumprod(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
     """Returns the cumulative product of elements along a given axis, treating NaNs as one.
 
-    Wraps `keras.ops.nancumprod`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis along which the cumulative product is computed.
+            By default the input is flattened.
+        dtype (DTypeLike | None): dtype of returned tensor. Defaults to x.dtype.
+
+    Returns:
+        Output tensor.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nancumprod`.
     """
     return _op_nancumprod(x, axis, dtype)
 
@@ -3124,7 +6217,17 @@ _op_nancumprod = bind(globals(), "_op_nancumprod", "keras.ops.nancumprod", "3.14
 def op_nancumsum(x: TensorLike, axis: Axis | None = None, dtype: DTypeLike | None = None) -> Any:
     """Returns the cumulative sum of elements along a given axis, treating NaNs as zero.
 
-    Wraps `keras.ops.nancumsum`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis along which the cumulative sum is computed.
+            By default the input is flattened.
+        dtype (DTypeLike | None): dtype of returned tensor. Defaults to x.dtype.
+
+    Returns:
+        Output tensor.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nancumsum`.
     """
     return _op_nancumsum(x, axis, dtype)
 
@@ -3135,7 +6238,20 @@ _op_nancumsum = bind(globals(), "_op_nancumsum", "keras.ops.nancumsum", "3.14.0"
 def op_nanmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Maximum of a tensor over the given axes, ignoring NaNs.
 
-    Wraps `keras.ops.nanmax`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the maximum is computed.
+            The default is to compute the maximum of the flattened tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one. Defaults
+            to `False`.
+
+    Returns:
+        Output tensor containing the maximum, with NaN values ignored. If all
+        values along a reduced axis are NaN, the result is NaN.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nanmax`.
     """
     return _op_nanmax(x, axis, keepdims)
 
@@ -3146,7 +6262,20 @@ _op_nanmax = bind(globals(), "_op_nanmax", "keras.ops.nanmax", "3.14.0")
 def op_nanmean(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Mean of a tensor over the given axes, ignoring NaNs.
 
-    Wraps `keras.ops.nanmean`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the mean is computed.
+            The default is to compute the mean of the flattened tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one. Defaults
+            to `False`.
+
+    Returns:
+        Output tensor containing the mean, with NaN values ignored.
+        If all values along a reduced axis are NaN, the result is NaN.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nanmean`.
     """
     return _op_nanmean(x, axis, keepdims)
 
@@ -3157,7 +6286,22 @@ _op_nanmean = bind(globals(), "_op_nanmean", "keras.ops.nanmean", "3.14.0")
 def op_nanmedian(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Median of a tensor over the given axes, ignoring NaNs.
 
-    Wraps `keras.ops.nanmedian`, added in Keras 3.14.0.
+    This function computes the median along the specified axis or axes,
+    skipping any NaN values. If all values along a reduced axis are NaN,
+    the result is NaN.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the median is computed.
+            If None (default), the median of the flattened tensor is returned.
+        keepdims (bool): If True, the reduced axes are retained as dimensions
+            with size one. Defaults to False.
+
+    Returns:
+        Tensor with the median values, ignoring NaNs.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nanmedian`.
     """
     return _op_nanmedian(x, axis, keepdims)
 
@@ -3168,7 +6312,19 @@ _op_nanmedian = bind(globals(), "_op_nanmedian", "keras.ops.nanmedian", "3.14.0"
 def op_nanmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Minimum of a tensor over the given axes, ignoring NaNs.
 
-    Wraps `keras.ops.nanmin`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the minimum is computed.
+            The default is to compute the minimum of the flattened tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one.
+
+    Returns:
+        Output tensor containing the minimum, with NaN values ignored. If all
+        values along a reduced axis are NaN, the result is NaN.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nanmin`.
     """
     return _op_nanmin(x, axis, keepdims)
 
@@ -3185,7 +6341,28 @@ def op_nanpercentile(
 ) -> Any:
     """Compute the q-th percentile(s) of the data along the specified axis, while ignoring NaNs.
 
-    Wraps `keras.ops.nanpercentile`, added in Keras 3.15.0.
+    Args:
+        x (TensorLike): Input tensor.
+        q (TensorLike): Percentile or sequence of percentiles to compute.
+            Values must be between 0 and 100 inclusive.
+        axis (Axis | None): Axis or axes along which the percentiles are computed.
+        method (str): A string specifies the method to use for estimating the
+            percentile. Available methods are `"linear"`, `"lower"`, `"higher"`,
+            `"midpoint"`, and `"nearest"`. Defaults to `"linear"`.
+            If the desired percentile lies between two data points `i < j`:
+            - `"linear"`: `i + (j - i) * fraction`, where fraction is the
+                fractional part of the index surrounded by `i` and `j`.
+            - `"lower"`: `i`.
+            - `"higher"`: `j`.
+            - `"midpoint"`: `(i + j) / 2`
+            - `"nearest"`: `i` or `j`, whichever is nearest.
+        keepdims (bool): If True, reduced axes are kept with size 1.
+
+    Returns:
+        The percentile(s) ignoring NaNs.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.nanpercentile`.
     """
     return _op_nanpercentile(x, q, axis, method, keepdims)
 
@@ -3196,7 +6373,18 @@ _op_nanpercentile = bind(globals(), "_op_nanpercentile", "keras.ops.nanpercentil
 def op_nanprod(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Product of a tensor over the given axes, ignoring NaNs.
 
-    Wraps `keras.ops.nanprod`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the product is computed. The default is
+            to compute the product of the flattened tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one.
+
+    Returns:
+        Output tensor containing the product, with NaN values ignored.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nanprod`.
     """
     return _op_nanprod(x, axis, keepdims)
 
@@ -3213,7 +6401,31 @@ def op_nanquantile(
 ) -> Any:
     """Compute the q-th quantile(s) of the data along the specified axis, while ignoring NaNs.
 
-    Wraps `keras.ops.nanquantile`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        q (TensorLike): Probability or sequence of probabilities for the quantiles to
+            compute. Values must be between 0 and 1 inclusive.
+        axis (Axis | None): Axis or axes along which the quantiles are computed. Defaults to
+            `axis=None` which is to compute the quantile(s) along a flattened
+            version of the array.
+        method (str): A string specifies the method to use for estimating the
+            quantile. Available methods are `"linear"`, `"lower"`, `"higher"`,
+            `"midpoint"`, and `"nearest"`. Defaults to `"linear"`.
+            If the desired quantile lies between two data points `i < j`:
+            - `"linear"`: `i + (j - i) * fraction`, where fraction is the
+                fractional part of the index surrounded by `i` and `j`.
+            - `"lower"`: `i`.
+            - `"higher"`: `j`.
+            - `"midpoint"`: `(i + j) / 2`
+            - `"nearest"`: `i` or `j`, whichever is nearest.
+        keepdims (bool): If this is set to `True`, the axes which are reduced
+            are left in the result as dimensions with size one.
+
+    Returns:
+        The quantile(s) ignoring NaNs.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nanquantile`.
     """
     return _op_nanquantile(x, q, axis, method, keepdims)
 
@@ -3224,7 +6436,18 @@ _op_nanquantile = bind(globals(), "_op_nanquantile", "keras.ops.nanquantile", "3
 def op_nanstd(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the standard deviation along the specified axes, ignoring NaNs.
 
-    Wraps `keras.ops.nanstd`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the standard deviation is computed.
+            The default is to compute the std of the flattened tensor.
+        keepdims (bool): If `True`, the axes which are reduced are left
+            in the result as dimensions with size one. Defaults to `False`.
+
+    Returns:
+        Output tensor containing the standard deviation ignoring NaNs.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nanstd`.
     """
     return _op_nanstd(x, axis, keepdims)
 
@@ -3235,7 +6458,18 @@ _op_nanstd = bind(globals(), "_op_nanstd", "keras.ops.nanstd", "3.14.0")
 def op_nansum(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Sum of a tensor over the given axes, ignoring NaNs.
 
-    Wraps `keras.ops.nansum`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the sum is computed. The default is to
+            compute the sum of the flattened tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one.
+
+    Returns:
+        Output tensor containing the sum, with NaN values ignored.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nansum`.
     """
     return _op_nansum(x, axis, keepdims)
 
@@ -3246,7 +6480,18 @@ _op_nansum = bind(globals(), "_op_nansum", "keras.ops.nansum", "3.14.0")
 def op_nanvar(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the variance along the specified axes, ignoring NaNs.
 
-    Wraps `keras.ops.nanvar`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the variance is computed. The default
+            is to compute the variance of the flattened tensor.
+        keepdims (bool): If `True`, the axes which are reduced are left
+            in the result as dimensions with size one. Defaults to `False`.
+
+    Returns:
+        Output tensor containing the variance ignoring NaNs.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nanvar`.
     """
     return _op_nanvar(x, axis, keepdims)
 
@@ -3257,7 +6502,14 @@ _op_nanvar = bind(globals(), "_op_nanvar", "keras.ops.nanvar", "3.14.0")
 def op_ndim(x: TensorLike) -> Any:
     """Return the number of dimensions of a tensor.
 
-    Wraps `keras.ops.ndim`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        The number of dimensions in `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.ndim`.
     """
     return _op_ndim(x)
 
@@ -3268,7 +6520,14 @@ _op_ndim = bind(globals(), "_op_ndim", "keras.ops.ndim", "3.0.0")
 def op_negative(x: TensorLike) -> Any:
     """Numerical negative, element-wise.
 
-    Wraps `keras.ops.negative`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, `y = -x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.negative`.
     """
     return _op_negative(x)
 
@@ -3279,7 +6538,20 @@ _op_negative = bind(globals(), "_op_negative", "keras.ops.negative", "3.0.0")
 def op_nextafter(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the next representable floating-point value after `x1` towards `x2`.
 
-    Wraps `keras.ops.nextafter`, added in Keras 3.14.0.
+    This function computes the next floating-point value
+    following `x1` in the direction of `x2`, element-wise.
+
+    Args:
+        x1 (TensorLike): Input tensor whose values will be moved to the next
+            representable floating-point value.
+        x2 (TensorLike): Input tensor indicating the direction toward which
+            `x1` is moved.
+
+    Returns:
+        Output tensor
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.nextafter`.
     """
     return _op_nextafter(x1, x2)
 
@@ -3290,7 +6562,14 @@ _op_nextafter = bind(globals(), "_op_nextafter", "keras.ops.nextafter", "3.14.0"
 def op_nonzero(x: TensorLike) -> Any:
     """Return the indices of the elements that are non-zero.
 
-    Wraps `keras.ops.nonzero`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Indices of elements that are non-zero.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.nonzero`.
     """
     return _op_nonzero(x)
 
@@ -3303,7 +6582,54 @@ def op_norm(
 ) -> Any:
     """Matrix or vector norm.
 
-    Wraps `keras.ops.norm`, added in Keras 3.0.5.
+    This function is able to return one of eight different matrix norms, or one
+    of an infinite number of vector norms (described below), depending on the
+    value of the `ord` parameter.
+
+    Args:
+        x (TensorLike): Input tensor.
+        ord (Any | None): Order of the norm (see table under Notes). The default is `None`.
+        axis (Axis | None): If `axis` is an integer, it specifies the axis of `x` along which
+            to compute the vector norms. If `axis` is a 2-tuple, it specifies
+            the axes that hold 2-D matrices, and the matrix norms of these
+            matrices are computed.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one.
+
+    Returns:
+        Norm of the matrix or vector(s).
+
+    Notes:
+        For values of `ord < 1`, the result is, strictly speaking, not a
+        mathematical 'norm', but it may still be useful for various numerical
+        purposes. The following norms can be calculated:
+        - For matrices:
+            - `ord=None`: Frobenius norm
+            - `ord="fro"`: Frobenius norm
+            - `ord="nuc"`: nuclear norm
+            - `ord=np.inf`: `max(sum(abs(x), axis=1))`
+            - `ord=-np.inf`: `min(sum(abs(x), axis=1))`
+            - `ord=0`: not supported
+            - `ord=1`: `max(sum(abs(x), axis=0))`
+            - `ord=-1`: `min(sum(abs(x), axis=0))`
+            - `ord=2`: 2-norm (largest sing. value)
+            - `ord=-2`: smallest singular value
+            - other: not supported
+        - For vectors:
+            - `ord=None`: 2-norm
+            - `ord="fro"`: not supported
+            - `ord="nuc"`: not supported
+            - `ord=np.inf`: `max(abs(x))`
+            - `ord=-np.inf`: `min(abs(x))`
+            - `ord=0`: `sum(x != 0)`
+            - `ord=1`: as below
+            - `ord=-1`: as below
+            - `ord=2`: as below
+            - `ord=-2`: as below
+            - other: `sum(abs(x)**ord)**(1./ord)`
+
+    Added in Keras 3.0.5.
+    Wraps `keras.ops.norm`.
     """
     return _op_norm(x, ord, axis, keepdims)
 
@@ -3316,7 +6642,22 @@ def op_normalize(
 ) -> Any:
     """Normalizes `x` over the specified axis.
 
-    Wraps `keras.ops.normalize`, added in Keras 3.0.5.
+    It is defined as: `normalize(x) = x / max(norm(x), epsilon)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): The axis or axes along which to perform normalization.
+            Default to -1.
+        order (int | TensorLike): The exponent value in the norm formulation.
+            Defaults to 2.
+        epsilon (Any | None): A lower bound value for the norm.
+            Defaults to `backend.epsilon()`.
+
+    Returns:
+        The normalized array.
+
+    Added in Keras 3.0.5. Changed in 3.6.0 (parameter-added).
+    Wraps `keras.ops.normalize`.
     """
     return _op_normalize(x, axis, order, epsilon)
 
@@ -3327,7 +6668,15 @@ _op_normalize = bind(globals(), "_op_normalize", "keras.ops.normalize", "3.0.5")
 def op_not_equal(x1: TensorLike, x2: TensorLike) -> Any:
     """Return `(x1 != x2)` element-wise.
 
-    Wraps `keras.ops.not_equal`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor, element-wise comparison of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.not_equal`.
     """
     return _op_not_equal(x1, x2)
 
@@ -3344,7 +6693,30 @@ def op_one_hot(
 ) -> Any:
     """Converts integer tensor `x` into a one-hot tensor.
 
-    Wraps `keras.ops.one_hot`, added in Keras 3.0.0.
+    The one-hot encoding is a representation where each integer value is
+    converted into a binary vector with a length equal to `num_classes`,
+    and the index corresponding to the integer value is marked as 1, while
+    all other indices are marked as 0.
+
+    Args:
+        x (TensorLike): Integer tensor to be encoded. The shape can be
+            arbitrary, but the dtype should be integer.
+        num_classes (int): Number of classes for the one-hot encoding.
+        axis (Axis): Axis along which the encoding is performed.
+            `-1` represents the last axis. Defaults to `-1`.
+        dtype (DTypeLike | None): (Optional) Data type of the output tensor. If not
+            provided, it defaults to the default data type of the backend.
+        sparse (bool): Whether to return a sparse tensor; for backends that support
+            sparse tensors.
+
+    Returns:
+        Integer tensor: One-hot encoded tensor with the same shape as `x`
+        except for the specified `axis` dimension, which will have
+        a length of `num_classes`. The dtype of the output tensor
+        is determined by `dtype` or the default data type of the backend.
+
+    Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added).
+    Wraps `keras.ops.one_hot`.
     """
     return _op_one_hot(x, num_classes, axis, dtype, sparse)
 
@@ -3355,7 +6727,15 @@ _op_one_hot = bind(globals(), "_op_one_hot", "keras.ops.one_hot", "3.0.0")
 def op_ones(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
     """Return a new tensor of given shape and type, filled with ones.
 
-    Wraps `keras.ops.ones`, added in Keras 3.0.0.
+    Args:
+        shape (ShapeLike): Shape of the new tensor.
+        dtype (DTypeLike | None): Desired data type of the tensor.
+
+    Returns:
+        Tensor of ones with the given shape and dtype.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.ones`.
     """
     return _op_ones(shape, dtype)
 
@@ -3366,7 +6746,15 @@ _op_ones = bind(globals(), "_op_ones", "keras.ops.ones", "3.0.0")
 def op_ones_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return a tensor of ones with the same shape and type of `x`.
 
-    Wraps `keras.ops.ones_like`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        dtype (DTypeLike | None): Overrides the data type of the result.
+
+    Returns:
+        A tensor of ones with the same shape and type as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.ones_like`.
     """
     return _op_ones_like(x, dtype)
 
@@ -3377,7 +6765,21 @@ _op_ones_like = bind(globals(), "_op_ones_like", "keras.ops.ones_like", "3.0.0")
 def op_outer(x1: TensorLike, x2: TensorLike) -> Any:
     """Compute the outer product of two vectors.
 
-    Wraps `keras.ops.outer`, added in Keras 3.0.0.
+    Given two vectors `x1` and `x2`, the outer product is:
+
+    ```
+    out[i, j] = x1[i] * x2[j]
+    ```
+
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Outer product of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.outer`.
     """
     return _op_outer(x1, x2)
 
@@ -3390,7 +6792,36 @@ def op_pad(
 ) -> Any:
     """Pad a tensor.
 
-    Wraps `keras.ops.pad`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Tensor to pad.
+        pad_width (Any): Number of values padded to the edges of each axis.
+            `((before_1, after_1), ...(before_N, after_N))` unique pad
+            widths for each axis.
+            `((before, after),)` yields same before and after pad for
+            each axis.
+            `(pad,)` or `int` is a shortcut for `before = after = pad`
+            width for all axes.
+        mode (str): One of `"constant"`, `"edge"`, `"linear_ramp"`,
+            `"maximum"`, `"mean"`, `"median"`, `"minimum"`,
+            `"reflect"`, `"symmetric"`, `"wrap"`, `"empty"`,
+            `"circular"`. Defaults to `"constant"`.
+        constant_values (Any | None): value to pad with if `mode == "constant"`.
+            Defaults to `0`. A `ValueError` is raised if not None and
+            `mode != "constant"`.
+
+    Returns:
+        Padded tensor.
+
+    Notes:
+        Torch backend only supports modes `"constant"`, `"reflect"`,
+        `"symmetric"` and `"circular"`.
+        Only Torch backend supports `"circular"` mode.
+
+        Tensorflow backend only supports modes `"constant"`, `"reflect"`
+        and `"symmetric"`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.pad`.
     """
     return _op_pad(x, pad_width, mode, constant_values)
 
@@ -3407,7 +6838,31 @@ def op_percentile(
 ) -> Any:
     """Compute the q-th percentile(s) of the data along the specified axis.
 
-    Wraps `keras.ops.percentile`, added in Keras 3.15.0.
+    Args:
+        x (TensorLike): Input tensor.
+        q (TensorLike): Percentile or sequence of percentiles to compute.
+            Values must be between 0 and 100 inclusive.
+        axis (Axis | None): Axis or axes along which the percentiles are computed.
+        method (str): A string specifies the method to use for estimating the
+            percentile. Available methods are `"linear"`, `"lower"`, `"higher"`,
+            `"midpoint"`, and `"nearest"`. Defaults to `"linear"`.
+            If the desired percentile lies between two data points `i < j`:
+            - `"linear"`: `i + (j - i) * fraction`, where fraction is the
+                fractional part of the index surrounded by `i` and `j`.
+            - `"lower"`: `i`.
+            - `"higher"`: `j`.
+            - `"midpoint"`: `(i + j) / 2`
+            - `"nearest"`: `i` or `j`, whichever is nearest.
+        keepdims (bool): If True, reduced axes are kept with size 1.
+
+    Returns:
+        The percentile(s). If `q` is a single percentile and `axis=None`, then
+        the result is a scalar. If multiple percentile levels are given, the
+        first axis of the result corresponds to the percentiles. The other axes
+        are the axes that remain after the reduction of `x`.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.percentile`.
     """
     return _op_percentile(x, q, axis, method, keepdims)
 
@@ -3418,7 +6873,23 @@ _op_percentile = bind(globals(), "_op_percentile", "keras.ops.percentile", "3.15
 def op_pinv(x: TensorLike, rcond: Any | None = None) -> Any:
     """Compute the (Moore-Penrose) pseudoinverse of a matrix.
 
-    Wraps `keras.ops.pinv`, added in Keras 3.15.0.
+    The pseudoinverse is computed via the singular value decomposition
+    (SVD). Singular values smaller than `rcond` times the largest
+    singular value (per matrix, in the batched case) are treated as zero.
+
+    Args:
+        x (TensorLike): Input tensor of shape `(..., M, N)`.
+        rcond (Any | None): Cutoff ratio for small singular values. Singular values
+            less than or equal to `rcond * largest_singular_value` are
+            set to zero. If `None` (default), the backend's own default
+            is used.
+
+    Returns:
+        A tensor of shape `(..., N, M)` containing the pseudoinverse
+        of each matrix in `x`.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.pinv`.
     """
     return _op_pinv(x, rcond)
 
@@ -3429,7 +6900,25 @@ _op_pinv = bind(globals(), "_op_pinv", "keras.ops.pinv", "3.15.0")
 def op_polar(abs_: Any, angle: Any) -> Any:
     """Constructs a complex tensor whose elements are Cartesian coordinates corresponding to the polar coordinates with absolute value `abs` and angle `angle`.
 
-    Wraps `keras.ops.polar`, added in Keras 3.9.0.
+    The operation is numerically equivalent to `torch.polar()`.
+    It is not equivalent to `scipy.lingalg.polar()` which performs
+    Singular Value Decomposition.
+
+    Given the magnitude (`abs_`) and angle (`angle`), this function computes the
+    corresponding complex number in the form of `real + imaginary * 1j`, where:
+    - `real = abs_ * cos(angle)`
+    - `imaginary = abs_ * sin(angle)`
+
+    Args:
+        abs_ (Any): The magnitude (absolute value) of the complex number.
+        angle (Any): The angle (in radians) of the complex number.
+
+    Returns:
+        A complex number (or array of complex numbers) with the same shape as
+        `abs_` and `angle`.
+
+    Added in Keras 3.9.0.
+    Wraps `keras.ops.polar`.
     """
     return _op_polar(abs_, angle)
 
@@ -3440,7 +6929,15 @@ _op_polar = bind(globals(), "_op_polar", "keras.ops.polar", "3.9.0")
 def op_power(x1: TensorLike, x2: TensorLike) -> Any:
     """First tensor elements raised to powers from second tensor, element-wise.
 
-    Wraps `keras.ops.power`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): The bases.
+        x2 (TensorLike): The exponents.
+
+    Returns:
+        Output tensor, the bases in `x1` raised to the exponents in `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.power`.
     """
     return _op_power(x1, x2)
 
@@ -3453,7 +6950,20 @@ def op_prod(
 ) -> Any:
     """Return the product of tensor elements over a given axis.
 
-    Wraps `keras.ops.prod`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which a product is performed. The default,
+            `axis=None`, will compute the product of all elements
+            in the input tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduce
+            are left in the result as dimensions with size one.
+        dtype (DTypeLike | None): Data type of the returned tensor.
+
+    Returns:
+        Product of elements of `x` over the given axis or axes.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.prod`.
     """
     return _op_prod(x, axis, keepdims, dtype)
 
@@ -3464,7 +6974,22 @@ _op_prod = bind(globals(), "_op_prod", "keras.ops.prod", "3.0.0")
 def op_psnr(x1: TensorLike, x2: TensorLike, max_val: Any) -> Any:
     """Peak Signal-to-Noise Ratio (PSNR) function.
 
-    Wraps `keras.ops.psnr`, added in Keras 3.3.3.
+    This function computes the Peak Signal-to-Noise Ratio between two signals,
+    `x1` and `x2`. PSNR is a measure of the quality of a reconstructed signal.
+    The higher the PSNR, the closer the reconstructed signal is to the original
+    signal. Note that it can become negative when the signal power is
+    smaller that the noise power.
+
+    Args:
+        x1 (TensorLike): The first input signal.
+        x2 (TensorLike): The second input signal. Must have the same shape as `x1`.
+        max_val (Any): The maximum possible value in the signals.
+
+    Returns:
+        float: The PSNR value between `x1` and `x2`.
+
+    Added in Keras 3.3.3.
+    Wraps `keras.ops.psnr`.
     """
     return _op_psnr(x1, x2, max_val)
 
@@ -3475,7 +7000,23 @@ _op_psnr = bind(globals(), "_op_psnr", "keras.ops.psnr", "3.3.3")
 def op_ptp(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Return the peak-to-peak (max - min) value of tensor elements over a given axis.
 
-    Wraps `keras.ops.ptp`, added in Keras 3.14.0.
+    The peak-to-peak value is defined as the difference between the
+    maximum and minimum values along the specified axis.
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the peak-to-peak value is computed.
+            The default, `axis=None`, will compute the peak-to-peak value
+            over all elements in the input tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduced
+            are left in the result as dimensions with size one.
+
+    Returns:
+        A tensor containing the peak-to-peak values of `x` over the
+        given axis or axes.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.ptp`.
     """
     return _op_ptp(x, axis, keepdims)
 
@@ -3486,7 +7027,19 @@ _op_ptp = bind(globals(), "_op_ptp", "keras.ops.ptp", "3.14.0")
 def op_qr(x: TensorLike, mode: str = "reduced") -> Any:
     """Computes the QR decomposition of a tensor.
 
-    Wraps `keras.ops.qr`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor of shape `(..., M, N)`.
+        mode (str): A string specifying the mode of the QR decomposition.
+            - 'reduced': Returns the reduced QR decomposition. (default)
+            - 'complete': Returns the complete QR decomposition.
+
+    Returns:
+        A tuple containing two tensors. The first tensor of shape `(..., M, K)`
+        is the orthogonal matrix `q` and the second tensor of shape
+        `(..., K, N)` is the upper triangular matrix `r`, where `K = min(M, N)`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.qr`.
     """
     return _op_qr(x, mode)
 
@@ -3503,7 +7056,34 @@ def op_quantile(
 ) -> Any:
     """Compute the q-th quantile(s) of the data along the specified axis.
 
-    Wraps `keras.ops.quantile`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        q (TensorLike): Probability or sequence of probabilities for the quantiles to
+            compute. Values must be between 0 and 1 inclusive.
+        axis (Axis | None): Axis or axes along which the quantiles are computed. Defaults to
+            `axis=None` which is to compute the quantile(s) along a flattened
+            version of the array.
+        method (str): A string specifies the method to use for estimating the
+            quantile. Available methods are `"linear"`, `"lower"`, `"higher"`,
+            `"midpoint"`, and `"nearest"`. Defaults to `"linear"`.
+            If the desired quantile lies between two data points `i < j`:
+            - `"linear"`: `i + (j - i) * fraction`, where fraction is the
+                fractional part of the index surrounded by `i` and `j`.
+            - `"lower"`: `i`.
+            - `"higher"`: `j`.
+            - `"midpoint"`: `(i + j) / 2`
+            - `"nearest"`: `i` or `j`, whichever is nearest.
+        keepdims (bool): If this is set to `True`, the axes which are reduce
+            are left in the result as dimensions with size one.
+
+    Returns:
+        The quantile(s). If `q` is a single probability and `axis=None`, then
+        the result is a scalar. If multiple probabilities levels are given,
+        first axis of the result corresponds to the quantiles. The other axes
+        are the axes that remain after the reduction of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.quantile`.
     """
     return _op_quantile(x, q, axis, method, keepdims)
 
@@ -3514,7 +7094,17 @@ _op_quantile = bind(globals(), "_op_quantile", "keras.ops.quantile", "3.0.0")
 def op_rad2deg(x: TensorLike) -> Any:
     """Convert angles from radians to degrees.
 
-    Wraps `keras.ops.rad2deg`, added in Keras 3.14.0.
+    The conversion is defined as:
+    `deg = rad * (180 / π)`
+
+    Args:
+        x (TensorLike): Input tensor of angles in radians.
+
+    Returns:
+        A tensor containing angles converted to degrees.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.rad2deg`.
     """
     return _op_rad2deg(x)
 
@@ -3525,7 +7115,16 @@ _op_rad2deg = bind(globals(), "_op_rad2deg", "keras.ops.rad2deg", "3.14.0")
 def op_ravel(x: TensorLike) -> Any:
     """Return a contiguous flattened tensor.
 
-    Wraps `keras.ops.ravel`, added in Keras 3.0.0.
+    A 1-D tensor, containing the elements of the input, is returned.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.ravel`.
     """
     return _op_ravel(x)
 
@@ -3536,7 +7135,14 @@ _op_ravel = bind(globals(), "_op_ravel", "keras.ops.ravel", "3.0.0")
 def op_real(x: TensorLike) -> Any:
     """Return the real part of the complex argument.
 
-    Wraps `keras.ops.real`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        The real component of the complex argument.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.real`.
     """
     return _op_real(x)
 
@@ -3547,7 +7153,55 @@ _op_real = bind(globals(), "_op_real", "keras.ops.real", "3.0.0")
 def op_rearrange(tensor: TensorLike, pattern: Any, **axes_lengths: Any) -> Any:
     """Rearranges the axes of a Keras tensor according to a specified pattern, einops-style.
 
-    Wraps `keras.ops.rearrange`, added in Keras 3.9.0.
+    Follows the logic of:
+
+    1. If decomposition is needed, reshape to match decomposed dimensions.
+    2. Permute known and inferred axes to match the form of the output.
+    3. Reshape to match the desired output shape.
+
+
+    Example Usage:
+
+    ```
+    >>> import numpy as np
+    >>> from keras.ops import rearrange
+    >>> images = np.random.rand(32, 30, 40, 3) # BHWC format
+
+    # Reordering to BCHW
+    >>> rearrange(images, 'b h w c -> b c h w').shape
+    TensorShape([32, 3, 30, 40])
+
+    # "Merge" along first axis - concat images from a batch
+    >>> rearrange(images, 'b h w c -> (b h) w c').shape
+    TensorShape([960, 40, 3])
+
+    # "Merge" along second axis - concat images horizontally
+    >>> rearrange(images, 'b h w c -> h (b w) c').shape
+    TensorShape([30, 1280, 3])
+
+    # Flatten images into a CHW vector
+    >>> rearrange(images, 'b h w c -> b (c h w)').shape
+    TensorShape([32, 3600])
+
+    # Decompose H and W axes into 4 smaller patches
+    >>> rearrange(images, 'b (h1 h) (w1 w) c -> (b h1 w1) h w c', h1=2, w1=2).shape
+    TensorShape([128, 15, 20, 3])
+
+    # Space-to-depth decomposition of input axes
+    >>> rearrange(images, 'b (h h1) (w w1) c -> b h w (c h1 w1)', h1=2, w1=2).shape
+    TensorShape([32, 15, 20, 12])
+    ```
+
+    Args:
+        tensor (TensorLike): Input Keras tensor.
+        pattern (Any): String describing the rearrangement in einops notation.
+        **axes_lengths:
+
+    Returns:
+        Tensor: A Keras tensor with rearranged axes.
+
+    Added in Keras 3.9.0.
+    Wraps `keras.ops.rearrange`.
     """
     return _op_rearrange(tensor, pattern, **axes_lengths)
 
@@ -3558,7 +7212,16 @@ _op_rearrange = bind(globals(), "_op_rearrange", "keras.ops.rearrange", "3.9.0")
 def op_reciprocal(x: TensorLike) -> Any:
     """Return the reciprocal of the argument, element-wise.
 
-    Wraps `keras.ops.reciprocal`, added in Keras 3.0.0.
+    Calculates `1/x`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, element-wise reciprocal of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.reciprocal`.
     """
     return _op_reciprocal(x)
 
@@ -3569,7 +7232,16 @@ _op_reciprocal = bind(globals(), "_op_reciprocal", "keras.ops.reciprocal", "3.0.
 def op_relu(x: TensorLike) -> Any:
     """Rectified linear unit activation function.
 
-    Wraps `keras.ops.relu`, added in Keras 3.0.0.
+    It is defined as `f(x) = max(0, x)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.relu`.
     """
     return _op_relu(x)
 
@@ -3580,7 +7252,16 @@ _op_relu = bind(globals(), "_op_relu", "keras.ops.relu", "3.0.0")
 def op_relu6(x: TensorLike) -> Any:
     """Rectified linear unit activation function with upper bound of 6.
 
-    Wraps `keras.ops.relu6`, added in Keras 3.0.0.
+    It is defined as `f(x) = np.clip(x, 0, 6)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.relu6`.
     """
     return _op_relu6(x)
 
@@ -3591,7 +7272,17 @@ _op_relu6 = bind(globals(), "_op_relu6", "keras.ops.relu6", "3.0.0")
 def op_repeat(x: TensorLike, repeats: Any, axis: Axis | None = None) -> Any:
     """Repeat each element of a tensor after themselves.
 
-    Wraps `keras.ops.repeat`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        repeats (Any): The number of repetitions for each element.
+        axis (Axis | None): The axis along which to repeat values. By default, use
+            the flattened input array, and return a flat output array.
+
+    Returns:
+        Output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.repeat`.
     """
     return _op_repeat(x, repeats, axis)
 
@@ -3602,7 +7293,17 @@ _op_repeat = bind(globals(), "_op_repeat", "keras.ops.repeat", "3.0.0")
 def op_reshape(x: TensorLike, newshape: ShapeLike) -> Any:
     """Gives a new shape to a tensor without changing its data.
 
-    Wraps `keras.ops.reshape`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        newshape (ShapeLike): The new shape should be compatible with the original shape.
+            One shape dimension can be -1 in which case the value is
+            inferred from the length of the array and remaining dimensions.
+
+    Returns:
+        The reshaped tensor.
+
+    Added in Keras 3.0.0. Changed in 3.0.5 (parameter-renamed).
+    Wraps `keras.ops.reshape`.
     """
     return _op_reshape(x, newshape)
 
@@ -3613,7 +7314,30 @@ _op_reshape = bind(globals(), "_op_reshape", "keras.ops.reshape", "3.0.0")
 def op_rfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Any:
     """Real-valued Fast Fourier Transform along the last axis of the input.
 
-    Wraps `keras.ops.rfft`, added in Keras 3.0.0.
+    Computes the 1D Discrete Fourier Transform of a real-valued signal over the
+    inner-most dimension of input.
+
+    Since the Discrete Fourier Transform of a real-valued signal is
+    Hermitian-symmetric, RFFT only returns the `fft_length / 2 + 1` unique
+    components of the FFT: the zero-frequency term, followed by the
+    `fft_length / 2` positive-frequency terms.
+
+    Along the axis RFFT is computed on, if `fft_length` is smaller than the
+    corresponding dimension of the input, the dimension is cropped. If it is
+    larger, the dimension is padded with zeros.
+
+    Args:
+        x (TensorLike): Input tensor.
+        fft_length (IntOrTuple | None): An integer representing the number of the fft length. If not
+            specified, it is inferred from the length of the last axis of `x`.
+            Defaults to `None`.
+
+    Returns:
+        A tuple containing two tensors - the real and imaginary parts of the
+        output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.rfft`.
     """
     return _op_rfft(x, fft_length)
 
@@ -3624,7 +7348,19 @@ _op_rfft = bind(globals(), "_op_rfft", "keras.ops.rfft", "3.0.0")
 def op_right_shift(x: TensorLike, y: TensorLike) -> Any:
     """Shift the bits of an integer to the right.
 
-    Wraps `keras.ops.right_shift`, added in Keras 3.6.0.
+    Bits are shifted to the right `y`. Because the internal representation of
+    numbers is in binary format, this operation is equivalent to dividing `x` by
+    `2**y`.
+
+    Args:
+        x (TensorLike): Input integer tensor.
+        y (TensorLike): Input integer tensor.
+
+    Returns:
+        Result tensor.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.right_shift`.
     """
     return _op_right_shift(x, y)
 
@@ -3637,7 +7373,27 @@ def op_rms_normalization(
 ) -> Any:
     """Performs Root Mean Square (RMS) normalization on `x`.
 
-    Wraps `keras.ops.rms_normalization`, added in Keras 3.9.0.
+    The Keras operation implements the operation as described in
+    [Root Mean Square Layer Normalization](https://arxiv.org/pdf/1910.07467)
+    by Biao Zhang et al.
+
+    The operation is different from LayerNormalization with RMS scaling.
+
+    It is defined as `rms_normalization(x) = x * rsqrt(mean(square(x))) * scale`
+
+    Args:
+        x (TensorLike): Input tensor.
+        scale (TensorLike | None): Optional scaling factor for the normalization.
+        axis (Axis): The axis or axes along which to perform normalization. Defaults
+            to `-1`.
+        epsilon (Any | None): A lower bound value for the norm. Defaults to
+            `backend.epsilon()`.
+
+    Returns:
+        The normalized array.
+
+    Added in Keras 3.9.0. Changed in 3.11.0 (default-changed).
+    Wraps `keras.ops.rms_normalization`.
     """
     return _op_rms_normalization(x, scale, axis, epsilon)
 
@@ -3650,7 +7406,20 @@ _op_rms_normalization = bind(
 def op_roll(x: TensorLike, shift: Any, axis: Axis | None = None) -> Any:
     """Roll tensor elements along a given axis.
 
-    Wraps `keras.ops.roll`, added in Keras 3.0.0.
+    Elements that roll beyond the last position are re-introduced at the first.
+
+    Args:
+        x (TensorLike): Input tensor.
+        shift (Any): The number of places by which elements are shifted.
+        axis (Axis | None): The axis along which elements are shifted. By default, the
+            array is flattened before shifting, after which the original
+            shape is restored.
+
+    Returns:
+        Output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.roll`.
     """
     return _op_roll(x, shift, axis)
 
@@ -3661,7 +7430,21 @@ _op_roll = bind(globals(), "_op_roll", "keras.ops.roll", "3.0.0")
 def op_rot90(array: Any, k: IntOrTuple = 1, axes: Axis = (0, 1)) -> Any:
     """Rotate an array by 90 degrees in the plane specified by axes.
 
-    Wraps `keras.ops.rot90`, added in Keras 3.9.0.
+    This function rotates an array counterclockwise
+    by 90 degrees `k` times in the plane specified by `axes`.
+    Supports arrays of two or more dimensions.
+
+    Args:
+        array (Any): Input array to rotate.
+        k (IntOrTuple): Number of times the array is rotated by 90 degrees.
+        axes (Axis): A tuple of two integers specifying the
+            plane of rotation (defaults to `(0, 1)`).
+
+    Returns:
+        Rotated array.
+
+    Added in Keras 3.9.0.
+    Wraps `keras.ops.rot90`.
     """
     return _op_rot90(array, k, axes)
 
@@ -3672,7 +7455,15 @@ _op_rot90 = bind(globals(), "_op_rot90", "keras.ops.rot90", "3.9.0")
 def op_round(x: TensorLike, decimals: int | TensorLike = 0) -> Any:
     """Evenly round to the given number of decimals.
 
-    Wraps `keras.ops.round`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        decimals (int | TensorLike): Number of decimal places to round to. Defaults to `0`.
+
+    Returns:
+        Output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.round`.
     """
     return _op_round(x, decimals)
 
@@ -3683,7 +7474,14 @@ _op_round = bind(globals(), "_op_round", "keras.ops.round", "3.0.0")
 def op_rsqrt(x: TensorLike) -> Any:
     """Computes reciprocal of square root of x element-wise.
 
-    Wraps `keras.ops.rsqrt`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): input tensor
+
+    Returns:
+        A tensor with the same dtype as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.rsqrt`.
     """
     return _op_rsqrt(x)
 
@@ -3694,7 +7492,21 @@ _op_rsqrt = bind(globals(), "_op_rsqrt", "keras.ops.rsqrt", "3.0.0")
 def op_saturate_cast(x: TensorLike, dtype: DTypeLike) -> Any:
     """Performs a safe saturating cast to the desired dtype.
 
-    Wraps `keras.ops.saturate_cast`, added in Keras 3.6.0.
+    Saturating cast prevents data type overflow when casting to `dtype` with
+    smaller values range. E.g.
+    `ops.cast(ops.cast([-1, 256], "float32"), "uint8")` returns `[255, 0]`,
+    but `ops.saturate_cast(ops.cast([-1, 256], "float32"), "uint8")` returns
+    `[0, 255]`.
+
+    Args:
+        x (TensorLike): A tensor or variable.
+        dtype (DTypeLike): The target type.
+
+    Returns:
+        A safely casted tensor of the specified `dtype`.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.saturate_cast`.
     """
     return _op_saturate_cast(x, dtype)
 
@@ -3712,7 +7524,63 @@ def op_scan(
 ) -> Any:
     """Scan a function over leading array axes while carrying along state.
 
-    Wraps `keras.ops.scan`, added in Keras 3.4.0.
+    When the type of `xs` is an array type or `None`, and the type of `ys` is an
+    array type, the semantics of `scan()` are given roughly by this Python
+    implementation:
+
+    ```python
+    def scan(f, init, xs, length=None):
+        if xs is None:
+            xs = [None] * length
+        carry = init
+        ys = []
+        for x in xs:
+            carry, y = f(carry, x)
+            ys.append(y)
+        return carry, np.stack(ys)
+    ```
+
+    The loop-carried value `carry` (`init`) must hold a fixed shape and dtype
+    across all iterations.
+
+    In TensorFlow, `y` must match `carry` in shape and dtype. This is not
+    required in other backends.
+
+    Args:
+        f (Any): Callable defines the logic for each loop iteration. This accepts two
+            arguments where the first is a value of the loop carry and the
+            second is a slice of `xs` along its leading axis.
+            This callable returns a pair where the first represents a new value
+            for the loop carry and the second represents a slice of the output.
+        init (Any): The initial loop carry value. This can be a scalar, tensor, or any
+            nested structure. It must match the structure of the first element
+            returned by `f`.
+        xs (TensorLike | None): Optional value to scan along its leading axis. This can be a tensor
+            or any nested structure. If `xs` is not provided, you must specify
+            `length` to define the number of loop iterations.
+            Defaults to `None`.
+        length (Any | None): Optional integer specifying the number of loop iterations.
+            If `length` is not provided, it defaults to the sizes of leading
+            axis of the arrays in `xs`. Defaults to `None`.
+        reverse (bool): Optional boolean specifying whether to run the scan iteration
+            forward or in reverse, equivalent to reversing the leading axes of
+            the arrays in both `xs` and in `ys`.
+        unroll (int | TensorLike): Optional positive integer or boolean specifying how many scan
+            iterations to unroll within a single iteration of a loop. If an
+            integer is provided, it determines how many unrolled loop iterations
+            to run within a single rolled iteration of the loop. If a boolean is
+            provided, it will determine if the loop is completely unrolled
+            (`unroll=True`) or left completely unrolled (`unroll=False`).
+            Note that unrolling is only supported by JAX and TensorFlow
+            backends.
+
+    Returns:
+        A pair where the first element represents the final loop carry value and
+        the second element represents the stacked outputs of `f` when scanned
+        over the leading axis of the inputs.
+
+    Added in Keras 3.4.0.
+    Wraps `keras.ops.scan`.
     """
     return _op_scan(f, init, xs, length, reverse, unroll)
 
@@ -3723,7 +7591,22 @@ _op_scan = bind(globals(), "_op_scan", "keras.ops.scan", "3.4.0")
 def op_scatter(indices: TensorLike, values: TensorLike, shape: ShapeLike) -> Any:
     """Returns a tensor of shape `shape` where `indices` are set to `values`.
 
-    Wraps `keras.ops.scatter`, added in Keras 3.0.0.
+    At a high level, this operation does `zeros[indices] = updates` and
+    returns the output. It is equivalent to:
+
+    ```python
+    zeros = keras.ops.zeros(shape)
+    output = keras.ops.scatter_update(zeros, indices, values)
+    ```
+
+    Args:
+        indices (TensorLike): A tensor or list/tuple specifying
+            indices for the values in `values`.
+        values (TensorLike): A tensor, the values to be set at `indices`.
+        shape (ShapeLike): Shape of the output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.scatter`.
     """
     return _op_scatter(indices, values, shape)
 
@@ -3736,7 +7619,58 @@ def op_scatter_update(
 ) -> Any:
     """Update inputs via updates at scattered (sparse) indices.
 
-    Wraps `keras.ops.scatter_update`, added in Keras 3.0.0.
+    At a high level, this operation does `inputs[indices] = updates`.
+    Assume `inputs` is a tensor of shape `(D0, D1, ..., Dn)`, there are 2 main
+    usages of `scatter_update`.
+
+    1. `indices` is a 2D tensor of shape `(num_updates, n)`, where `num_updates`
+        is the number of updates to perform, and `updates` is a 1D tensor of
+        shape `(num_updates,)`. For example, if `inputs` is `zeros((4, 4, 4))`,
+        and we want to update `inputs[1, 2, 3]` and `inputs[0, 1, 3]` as 1, then
+        we can use:
+
+    ```python
+    inputs = np.zeros((4, 4, 4))
+    indices = [[1, 2, 3], [0, 1, 3]]
+    updates = np.array([1., 1.])
+    inputs = keras.ops.scatter_update(inputs, indices, updates)
+    ```
+
+    2 `indices` is a 2D tensor of shape `(num_updates, k)`, where `num_updates`
+        is the number of updates to perform, and `k` (`k < n`) is the size of
+        each index in `indices`. `updates` is a `n - k`-D tensor of shape
+        `(num_updates, inputs.shape[k:])`. For example, if
+        `inputs = np.zeros((4, 4, 4))`, and we want to update `inputs[1, 2, :]`
+        and `inputs[2, 3, :]` as `[1, 1, 1, 1]`, then `indices` would have shape
+        `(num_updates, 2)` (`k = 2`), and `updates` would have shape
+        `(num_updates, 4)` (`inputs.shape[2:] = 4`). See the code below:
+
+    ```python
+    inputs = np.zeros((4, 4, 4))
+    indices = [[1, 2], [2, 3]]
+    updates = np.array([[1., 1., 1, 1,], [1., 1., 1, 1,])
+    inputs = keras.ops.scatter_update(inputs, indices, updates)
+    ```
+
+    Args:
+        inputs (TensorLike): A tensor, the tensor to be updated.
+        indices (TensorLike): A tensor or list/tuple of shape `(N, inputs.ndim)`, specifying
+            indices to update. `N` is the number of indices to update, must be
+            equal to the first dimension of `updates`.
+        updates (TensorLike): A tensor, the new values to be put to `inputs` at `indices`.
+        reduction (Any | None): A string specifying the reduction operation to apply when
+            multiple updates target the same index. Supported values are:
+            `None` (default): Updates replace existing values (last write wins).
+            `"add"`: Updates are added to existing values.
+            `"max"`: The maximum of updates and existing values is kept.
+            `"min"`: The minimum of updates and existing values is kept.
+            `"mul"`: Updates are multiplied with existing values.
+
+    Returns:
+        A tensor, has the same shape and dtype as `inputs`.
+
+    Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
+    Wraps `keras.ops.scatter_update`.
     """
     return _op_scatter_update(inputs, indices, updates, reduction)
 
@@ -3747,7 +7681,18 @@ _op_scatter_update = bind(globals(), "_op_scatter_update", "keras.ops.scatter_up
 def op_searchsorted(sorted_sequence: Any, values: TensorLike, side: str = "left") -> Any:
     """Perform a binary search, returning indices for insertion of `values` into `sorted_sequence` that maintain the sorting order.
 
-    Wraps `keras.ops.searchsorted`, added in Keras 3.5.0.
+    Args:
+        sorted_sequence (Any): 1-D input tensor, sorted along the innermost
+            dimension.
+        values (TensorLike): N-D tensor of query insertion values.
+        side (str): 'left' or 'right', specifying the direction in which to insert
+            for the equality case (tie-breaker).
+
+    Returns:
+        Tensor of insertion indices of same shape as `values`.
+
+    Added in Keras 3.5.0.
+    Wraps `keras.ops.searchsorted`.
     """
     return _op_searchsorted(sorted_sequence, values, side)
 
@@ -3760,7 +7705,22 @@ def op_segment_max(
 ) -> Any:
     """Computes the max of segments in a tensor.
 
-    Wraps `keras.ops.segment_max`, added in Keras 3.0.0.
+    Args:
+        data (TensorLike): Input tensor.
+        segment_ids (TensorLike): A N-D tensor containing segment indices for each
+            element in `data`. data.shape[:len(segment_ids.shape)] should match.
+        num_segments (Any | None): An integer representing the total number of
+            segments. If not specified, it is inferred from the maximum
+            value in `segment_ids`.
+        sorted (bool): A boolean indicating whether `segment_ids` is sorted.
+            Defaults to `False`.
+
+    Returns:
+        A tensor containing the max of segments, where each element
+        represents the max of the corresponding segment in `data`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.segment_max`.
     """
     return _op_segment_max(data, segment_ids, num_segments, sorted)
 
@@ -3773,7 +7733,22 @@ def op_segment_min(
 ) -> Any:
     """Computes the min of segments in a tensor.
 
-    Wraps `keras.ops.segment_min`, added in Keras 3.15.0.
+    Args:
+        data (TensorLike): Input tensor.
+        segment_ids (TensorLike): A N-D tensor containing segment indices for each
+            element in `data`. data.shape[:len(segment_ids.shape)] should match.
+        num_segments (Any | None): An integer representing the total number of
+            segments. If not specified, it is inferred from the maximum
+            value in `segment_ids`.
+        sorted (bool): A boolean indicating whether `segment_ids` is sorted.
+            Defaults to `False`.
+
+    Returns:
+        A tensor containing the min of segments, where each element
+        represents the min of the corresponding segment in `data`.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.segment_min`.
     """
     return _op_segment_min(data, segment_ids, num_segments, sorted)
 
@@ -3786,7 +7761,23 @@ def op_segment_prod(
 ) -> Any:
     """Computes the product of segments in a tensor.
 
-    Wraps `keras.ops.segment_prod`, added in Keras 3.15.0.
+    Args:
+        data (TensorLike): Input tensor.
+        segment_ids (TensorLike): A 1-D tensor containing segment indices for each
+            element in `data`. `data.shape[0]` should match
+            `segment_ids.shape[0]`.
+        num_segments (Any | None): An integer representing the total number of
+            segments. If not specified, it is inferred from the maximum
+            value in `segment_ids`.
+        sorted (bool): A boolean indicating whether `segment_ids` is sorted.
+            Defaults to `False`.
+
+    Returns:
+        A tensor containing the product of segments, where each element
+        represents the product of the corresponding segment in `data`.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.segment_prod`.
     """
     return _op_segment_prod(data, segment_ids, num_segments, sorted)
 
@@ -3799,7 +7790,23 @@ def op_segment_sum(
 ) -> Any:
     """Computes the sum of segments in a tensor.
 
-    Wraps `keras.ops.segment_sum`, added in Keras 3.0.0.
+    Args:
+        data (TensorLike): Input tensor.
+        segment_ids (TensorLike): A N-D tensor containing segment indices for each
+            element in `data`. Num dims for segment ids should be strictly
+            smaller or equal to number of dims in data.
+        num_segments (Any | None): An integer representing the total number of
+            segments. If not specified, it is inferred from the maximum
+            value in `segment_ids`.
+        sorted (bool): A boolean indicating whether `segment_ids` is sorted.
+            Defaults to `False`.
+
+    Returns:
+        A tensor containing the sum of segments, where each element
+        represents the sum of the corresponding segment in `data`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.segment_sum`.
     """
     return _op_segment_sum(data, segment_ids, num_segments, sorted)
 
@@ -3810,7 +7817,26 @@ _op_segment_sum = bind(globals(), "_op_segment_sum", "keras.ops.segment_sum", "3
 def op_select(condlist: TensorLike, choicelist: TensorLike, default: int | TensorLike = 0) -> Any:
     """Return elements from `choicelist`, based on conditions in `condlist`.
 
-    Wraps `keras.ops.select`, added in Keras 3.3.0.
+    Args:
+        condlist (TensorLike): List of boolean tensors.
+            The list of conditions which determine from which array
+            in choicelist the output elements are taken.
+            When multiple conditions are satisfied,
+            the first one encountered in condlist is used.
+        choicelist (TensorLike): List of tensors.
+            The list of tensors from which the output elements are taken.
+            This list has to be of the same length as `condlist`.
+        default (int | TensorLike): Optional scalar value.
+            The element inserted in the output
+            when all conditions evaluate to `False`.
+
+    Returns:
+        Tensor where the output at position `m` is the `m`-th element
+        of the tensor in `choicelist` where the `m`-th element of the
+        corresponding tensor in `condlist` is `True`.
+
+    Added in Keras 3.3.0.
+    Wraps `keras.ops.select`.
     """
     return _op_select(condlist, choicelist, default)
 
@@ -3821,7 +7847,19 @@ _op_select = bind(globals(), "_op_select", "keras.ops.select", "3.3.0")
 def op_selu(x: TensorLike) -> Any:
     """Scaled Exponential Linear Unit (SELU) activation function.
 
-    Wraps `keras.ops.selu`, added in Keras 3.0.0.
+    It is defined as:
+
+    `f(x) =  scale * alpha * (exp(x) - 1.) for x < 0`,
+    `f(x) = scale * x for x >= 0`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.selu`.
     """
     return _op_selu(x)
 
@@ -3840,7 +7878,46 @@ def op_separable_conv(
 ) -> Any:
     """General N-D separable convolution.
 
-    Wraps `keras.ops.separable_conv`, added in Keras 3.0.0.
+    This ops supports 1D and 2D separable convolution. `separable_conv` is
+    a depthwise conv followed by a pointwise conv.
+
+    Args:
+        inputs (TensorLike): Tensor of rank N+2. `inputs` has shape
+            `(batch_size,) + inputs_spatial_shape + (num_channels,)` if
+            `data_format="channels_last"`, or
+            `(batch_size, num_channels) + inputs_spatial_shape` if
+            `data_format="channels_first"`.
+        depthwise_kernel (Any): Tensor of rank N+2. `depthwise_kernel` has shape
+            [kernel_spatial_shape, num_input_channels, num_channels_multiplier],
+            `num_input_channels` should match the number of channels in
+            `inputs`.
+        pointwise_kernel (Any): Tensor of rank N+2. `pointwise_kernel` has shape
+            `(*ones_like(kernel_spatial_shape),
+            num_input_channels * num_channels_multiplier, num_output_channels)`.
+        strides (IntOrTuple): int or int tuple/list of `len(inputs_spatial_shape)`,
+            specifying the strides of the convolution along each spatial
+            dimension. If `strides` is int, then every spatial dimension shares
+            the same `strides`.
+        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+            padding is applied, and `"same"` results in padding evenly to the
+            left/right or up/down of the input such that output has the
+            same height/width dimension as the input when `strides=1`.
+        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+            `data_format` determines the ordering of the dimensions in the
+            inputs. If `data_format="channels_last"`, `inputs` is of shape
+            `(batch_size, ..., channels)` while if
+            `data_format="channels_first"`, `inputs` is of shape
+            `(batch_size, channels, ...)`.
+        dilation_rate (IntOrTuple): int or int tuple/list of `len(inputs_spatial_shape)`,
+            specifying the dilation rate to use for dilated convolution. If
+            `dilation_rate` is int, then every spatial dimension shares
+            the same `dilation_rate`.
+
+    Returns:
+        A tensor of rank N+2, the result of the depthwise conv operation.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.separable_conv`.
     """
     return _op_separable_conv(
         inputs, depthwise_kernel, pointwise_kernel, strides, padding, data_format, dilation_rate
@@ -3853,7 +7930,21 @@ _op_separable_conv = bind(globals(), "_op_separable_conv", "keras.ops.separable_
 def op_shape(x: TensorLike) -> Any:
     """Gets the shape of the tensor input.
 
-    Wraps `keras.ops.shape`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): A tensor. This function will try to access the `shape` attribute of
+            the input tensor.
+
+    Returns:
+        A tuple of integers or None values, indicating the shape of the input
+            tensor.
+
+    Notes:
+        On the TensorFlow backend, when `x` is a `tf.Tensor` with dynamic
+        shape, dimensions which are dynamic in the context of a compiled function
+        will have a `tf.Tensor` value instead of a static integer value.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.shape`.
     """
     return _op_shape(x)
 
@@ -3864,7 +7955,16 @@ _op_shape = bind(globals(), "_op_shape", "keras.ops.shape", "3.0.0")
 def op_sigmoid(x: TensorLike) -> Any:
     """Sigmoid activation function.
 
-    Wraps `keras.ops.sigmoid`, added in Keras 3.0.0.
+    It is defined as `f(x) = 1 / (1 + exp(-x))`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.sigmoid`.
     """
     return _op_sigmoid(x)
 
@@ -3875,7 +7975,14 @@ _op_sigmoid = bind(globals(), "_op_sigmoid", "keras.ops.sigmoid", "3.0.0")
 def op_sign(x: TensorLike) -> Any:
     """Returns a tensor with the signs of the elements of `x`.
 
-    Wraps `keras.ops.sign`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.sign`.
     """
     return _op_sign(x)
 
@@ -3886,7 +7993,17 @@ _op_sign = bind(globals(), "_op_sign", "keras.ops.sign", "3.0.0")
 def op_signbit(x: TensorLike) -> Any:
     """Return the sign bit of the elements of `x`.
 
-    Wraps `keras.ops.signbit`, added in Keras 3.9.0.
+    The output boolean tensor contains `True` where the sign of `x` is negative,
+    and `False` otherwise.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output boolean tensor of same shape as `x`.
+
+    Added in Keras 3.9.0.
+    Wraps `keras.ops.signbit`.
     """
     return _op_signbit(x)
 
@@ -3897,7 +8014,17 @@ _op_signbit = bind(globals(), "_op_signbit", "keras.ops.signbit", "3.9.0")
 def op_silu(x: TensorLike) -> Any:
     """Sigmoid Linear Unit (SiLU) activation function, also known as Swish.
 
-    Wraps `keras.ops.silu`, added in Keras 3.0.0.
+    The SiLU activation function is computed by the sigmoid function multiplied
+    by its input. It is defined as `f(x) = x * sigmoid(x)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.silu`.
     """
     return _op_silu(x)
 
@@ -3908,7 +8035,14 @@ _op_silu = bind(globals(), "_op_silu", "keras.ops.silu", "3.0.0")
 def op_sin(x: TensorLike) -> Any:
     """Trigonometric sine, element-wise.
 
-    Wraps `keras.ops.sin`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.sin`.
     """
     return _op_sin(x)
 
@@ -3919,7 +8053,18 @@ _op_sin = bind(globals(), "_op_sin", "keras.ops.sin", "3.0.0")
 def op_sinc(x: TensorLike) -> Any:
     """Return the normalized sinc function.
 
-    Wraps `keras.ops.sinc`, added in Keras 3.14.0.
+    The sinc function is equal to `sin(pi*x) / (pi*x)` for any argument
+    `x != 0`, and `sinc(0)` takes the limit value 1, making `sinc` not
+    just everywhere continuous but also infinitely differentiable.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as `x`.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.sinc`.
     """
     return _op_sinc(x)
 
@@ -3930,7 +8075,14 @@ _op_sinc = bind(globals(), "_op_sinc", "keras.ops.sinc", "3.14.0")
 def op_sinh(x: TensorLike) -> Any:
     """Hyperbolic sine, element-wise.
 
-    Wraps `keras.ops.sinh`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.sinh`.
     """
     return _op_sinh(x)
 
@@ -3941,7 +8093,14 @@ _op_sinh = bind(globals(), "_op_sinh", "keras.ops.sinh", "3.0.0")
 def op_size(x: TensorLike) -> Any:
     """Return the number of elements in a tensor.
 
-    Wraps `keras.ops.size`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Number of elements in `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.size`.
     """
     return _op_size(x)
 
@@ -3952,7 +8111,30 @@ _op_size = bind(globals(), "_op_size", "keras.ops.size", "3.0.0")
 def op_slice(inputs: TensorLike, start_indices: Any, shape: ShapeLike) -> Any:
     """Return a slice of an input tensor.
 
-    Wraps `keras.ops.slice`, added in Keras 3.0.0.
+    At a high level, this operation is an explicit replacement for array slicing
+    e.g. `inputs[start_indices: start_indices + shape]`.
+    Unlike slicing via brackets, this operation will accept tensor start
+    indices on all backends, which is useful when indices dynamically computed
+    via other tensor operations.
+
+    ```python
+    inputs = np.zeros((5, 5))
+    start_indices = np.array([3, 3])
+    shape = np.array([2, 2])
+    inputs = keras.ops.slice(inputs, start_indices, shape)
+    ```
+
+    Args:
+        inputs (TensorLike): A tensor, the tensor to be updated.
+        start_indices (Any): A list/tuple of shape `(inputs.ndim,)`, specifying
+            the starting indices for updating.
+        shape (ShapeLike): The full shape of the returned slice.
+
+    Returns:
+        A tensor, has the same shape and dtype as `inputs`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.slice`.
     """
     return _op_slice(inputs, start_indices, shape)
 
@@ -3963,7 +8145,35 @@ _op_slice = bind(globals(), "_op_slice", "keras.ops.slice", "3.0.0")
 def op_slice_update(inputs: TensorLike, start_indices: Any, updates: TensorLike) -> Any:
     """Update an input by slicing in a tensor of updated values.
 
-    Wraps `keras.ops.slice_update`, added in Keras 3.0.0.
+    At a high level, this operation does
+    `inputs[start_indices: start_indices + updates.shape] = updates`.
+    Assume inputs is a tensor of shape `(D0, D1, ..., Dn)`,
+    `start_indices` must be a list/tuple of n integers, specifying the starting
+    indices. `updates` must have the same rank as `inputs`, and the size of each
+    dim must not exceed `Di - start_indices[i]`. For example, if we have 2D
+    inputs `inputs = np.zeros((5, 5))`, and we want to update the intersection
+    of last 2 rows and last 2 columns as 1, i.e.,
+    `inputs[3:, 3:] = np.ones((2, 2))`, then we can use the code below:
+
+    ```python
+    inputs = np.zeros((5, 5))
+    start_indices = [3, 3]
+    updates = np.ones((2, 2))
+    inputs = keras.ops.slice_update(inputs, start_indices, updates)
+    ```
+
+    Args:
+        inputs (TensorLike): A tensor, the tensor to be updated.
+        start_indices (Any): A list/tuple of shape `(inputs.ndim,)`, specifying
+            the starting indices for updating.
+        updates (TensorLike): A tensor, the new values to be put to `inputs` at `indices`.
+            `updates` must have the same rank as `inputs`.
+
+    Returns:
+        A tensor, has the same shape and dtype as `inputs`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.slice_update`.
     """
     return _op_slice_update(inputs, start_indices, updates)
 
@@ -3974,7 +8184,18 @@ _op_slice_update = bind(globals(), "_op_slice_update", "keras.ops.slice_update",
 def op_slogdet(x: TensorLike) -> Any:
     """Compute the sign and natural logarithm of the determinant of a matrix.
 
-    Wraps `keras.ops.slogdet`, added in Keras 3.3.3.
+    Args:
+        x (TensorLike): Input matrix. It must 2D and square.
+
+    Returns:
+        A tuple `(sign, logabsdet)`. `sign` is a number representing
+        the sign of the determinant. For a real matrix, this is 1, 0, or -1.
+        For a complex matrix, this is a complex number with absolute value 1
+        (i.e., it is on the unit circle), or else 0.
+        `logabsdet` is the natural log of the absolute value of the determinant.
+
+    Added in Keras 3.3.3.
+    Wraps `keras.ops.slogdet`.
     """
     return _op_slogdet(x)
 
@@ -3985,7 +8206,21 @@ _op_slogdet = bind(globals(), "_op_slogdet", "keras.ops.slogdet", "3.3.3")
 def op_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
     """Soft Shrink activation function.
 
-    Wraps `keras.ops.soft_shrink`, added in Keras 3.7.0.
+    It is defined as
+
+    `f(x) = x - threshold` if `x > threshold`,
+    `f(x) = x + threshold` if `x < -threshold`,
+    `f(x) = 0` otherwise.
+
+    Args:
+        x (TensorLike): Input tensor.
+        threshold (TensorLike): Threshold value. Defaults to 0.5.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.ops.soft_shrink`.
     """
     return _op_soft_shrink(x, threshold)
 
@@ -3996,7 +8231,24 @@ _op_soft_shrink = bind(globals(), "_op_soft_shrink", "keras.ops.soft_shrink", "3
 def op_softmax(x: TensorLike, axis: Axis = -1) -> Any:
     """Softmax activation function.
 
-    Wraps `keras.ops.softmax`, added in Keras 3.0.0.
+    The elements of the output vector lie within the range `(0, 1)`, and their
+    total sum is exactly 1 (excluding the floating point rounding error).
+
+    Each vector is processed independently. The `axis` argument specifies the
+    axis along which the function is applied within the input.
+
+    It is defined as:
+    `f(x) = exp(x) / sum(exp(x))`
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): Integer, axis along which the softmax is applied.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.softmax`.
     """
     return _op_softmax(x, axis)
 
@@ -4007,7 +8259,17 @@ _op_softmax = bind(globals(), "_op_softmax", "keras.ops.softmax", "3.0.0")
 def op_softplus(x: TensorLike) -> Any:
     """Softplus activation function.
 
-    Wraps `keras.ops.softplus`, added in Keras 3.0.0.
+    It is defined as `f(x) = log(exp(x) + 1)`, where `log` is the natural
+    logarithm and `exp` is the exponential function.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.softplus`.
     """
     return _op_softplus(x)
 
@@ -4018,7 +8280,16 @@ _op_softplus = bind(globals(), "_op_softplus", "keras.ops.softplus", "3.0.0")
 def op_softsign(x: TensorLike) -> Any:
     """Softsign activation function.
 
-    Wraps `keras.ops.softsign`, added in Keras 3.0.0.
+    It is defined as `f(x) = x / (abs(x) + 1)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.softsign`.
     """
     return _op_softsign(x)
 
@@ -4029,7 +8300,17 @@ _op_softsign = bind(globals(), "_op_softsign", "keras.ops.softsign", "3.0.0")
 def op_solve(a: TensorLike, b: TensorLike) -> Any:
     """Solves a linear system of equations given by `a x = b`.
 
-    Wraps `keras.ops.solve`, added in Keras 3.0.0.
+    Args:
+        a (TensorLike): A tensor of shape `(..., M, M)` representing the coefficients matrix.
+        b (TensorLike): A tensor of shape `(..., M)` or `(..., M, N)` representing the
+            right-hand side or "dependent variable" matrix.
+
+    Returns:
+        A tensor of shape `(..., M)` or `(..., M, N)` representing the solution
+        of the linear system. Returned shape is identical to `b`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.solve`.
     """
     return _op_solve(a, b)
 
@@ -4040,7 +8321,18 @@ _op_solve = bind(globals(), "_op_solve", "keras.ops.solve", "3.0.0")
 def op_solve_triangular(a: TensorLike, b: TensorLike, lower: TensorLike = False) -> Any:
     """Solves a linear system of equations given by `a x = b`.
 
-    Wraps `keras.ops.solve_triangular`, added in Keras 3.0.5.
+    Args:
+        a (TensorLike): A tensor of shape `(..., M, M)` representing the coefficients matrix.
+        b (TensorLike): A tensor of shape `(..., M)` or `(..., M, N)` representing the
+            right-hand side or "dependent variable" matrix.
+        lower (TensorLike):
+
+    Returns:
+        A tensor of shape `(..., M)` or `(..., M, N)` representing the solution
+        of the linear system. Returned shape is identical to `b`.
+
+    Added in Keras 3.0.5.
+    Wraps `keras.ops.solve_triangular`.
     """
     return _op_solve_triangular(a, b, lower)
 
@@ -4053,7 +8345,16 @@ _op_solve_triangular = bind(
 def op_sort(x: TensorLike, axis: Axis = -1) -> Any:
     """Sorts the elements of `x` along a given axis in ascending order.
 
-    Wraps `keras.ops.sort`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): Axis along which to sort. If `None`, the tensor is flattened
+            before sorting. Defaults to `-1`; the last axis.
+
+    Returns:
+        Sorted tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.sort`.
     """
     return _op_sort(x, axis)
 
@@ -4066,7 +8367,38 @@ def op_space_to_depth(
 ) -> Any:
     """Rearranges blocks of spatial data into depth.
 
-    Wraps `keras.ops.space_to_depth`, added in Keras 3.14.0.
+    This operation is useful for resizing the activations between convolutions
+    (but keeping all data). It is also useful for training purely convolutional
+    models.
+
+    This operation rearranges elements in a tensor of shape
+    `(N, H * block_size, W * block_size, C)` to a tensor of shape
+    `(N, H, W, C * block_size ** 2)` (for `data_format="channels_last"`)
+    or `(N, C, H * block_size, W * block_size)` to
+    `(N, C * block_size ** 2, H, W)` (for `data_format="channels_first"`).
+
+    This is the reverse transformation of `depth_to_space`.
+
+    Args:
+        x (TensorLike): Input tensor. Must be 4D.
+        block_size (Any): An integer specifying the size of the spatial block.
+            The height and width of the input must be divisible by
+            `block_size`.
+        data_format (DataFormat): A string specifying the data format of the input tensor.
+            `"channels_last"` corresponds to inputs with shape
+            `(batch, height, width, channels)` while `"channels_first"`
+            corresponds to inputs with shape `(batch, channels, height, width)`.
+            Defaults to `"channels_last"`.
+
+    Returns:
+        A tensor with the same dtype as `x`, with shape
+        `(N, H // block_size, W // block_size, C * block_size ** 2)` for
+        `data_format="channels_last"` or
+        `(N, C * block_size ** 2, H // block_size, W // block_size)` for
+        `data_format="channels_first"`.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.space_to_depth`.
     """
     return _op_space_to_depth(x, block_size, data_format)
 
@@ -4079,7 +8411,35 @@ def op_sparse_categorical_crossentropy(
 ) -> Any:
     """Computes sparse categorical cross-entropy loss.
 
-    Wraps `keras.ops.sparse_categorical_crossentropy`, added in Keras 3.0.0.
+    The sparse categorical cross-entropy loss is similar to categorical
+    cross-entropy, but it is used when the target tensor contains integer
+    class labels instead of one-hot encoded vectors. It measures the
+    dissimilarity between the target and output probabilities or logits.
+
+    Args:
+        target (TensorLike): The target tensor representing the true class labels as
+            integers. Its shape should match the shape of the `output`
+            tensor except for the last dimension.
+        output (Any): The output tensor representing the predicted probabilities
+            or logits.
+            Its shape should match the shape of the `target` tensor except
+            for the last dimension.
+        from_logits (bool): (optional) Whether `output` is a tensor of logits
+            or probabilities.
+            Set it to `True` if `output` represents logits; otherwise,
+            set it to `False` if `output` represents probabilities.
+            Defaults to `False`.
+        axis (Axis): (optional) The axis along which the sparse categorical
+            cross-entropy is computed.
+            Defaults to `-1`, which corresponds to the last dimension
+            of the tensors.
+
+    Returns:
+        Integer tensor: The computed sparse categorical cross-entropy
+        loss between `target` and `output`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.sparse_categorical_crossentropy`.
     """
     return _op_sparse_categorical_crossentropy(target, output, from_logits, axis)
 
@@ -4095,7 +8455,20 @@ _op_sparse_categorical_crossentropy = bind(
 def op_sparse_plus(x: TensorLike) -> Any:
     """SparsePlus activation function.
 
-    Wraps `keras.ops.sparse_plus`, added in Keras 3.8.0.
+    It is defined as
+
+    `f(x) = 0` for `x <= -1`.
+    `f(x) = (1/4) * (x + 1)^2` for `-1 < x < 1`.
+    `f(x) = x` for `x >= 1`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.ops.sparse_plus`.
     """
     return _op_sparse_plus(x)
 
@@ -4106,7 +8479,20 @@ _op_sparse_plus = bind(globals(), "_op_sparse_plus", "keras.ops.sparse_plus", "3
 def op_sparse_sigmoid(x: TensorLike) -> Any:
     """Sparse sigmoid activation function.
 
-    Wraps `keras.ops.sparse_sigmoid`, added in Keras 3.10.0.
+    It is defined as
+
+    `f(x) = 0` for `x <= -1`,
+    `f(x) = 0.5 * (x + 1)` for `-1 < x < 1`,
+    `f(x) = 1` for `x >= 1`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.ops.sparse_sigmoid`.
     """
     return _op_sparse_sigmoid(x)
 
@@ -4117,7 +8503,21 @@ _op_sparse_sigmoid = bind(globals(), "_op_sparse_sigmoid", "keras.ops.sparse_sig
 def op_sparsemax(x: TensorLike, axis: Axis = -1) -> Any:
     """Sparsemax activation function.
 
-    Wraps `keras.ops.sparsemax`, added in Keras 3.8.0.
+    For each batch `i`, and class `j`,
+    sparsemax activation function is defined as:
+
+    `sparsemax(x)[i, j] = max(x[i, j] - τ(x[i, :]), 0).`
+
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis): `int`, axis along which the sparsemax operation is applied.
+
+    Returns:
+        A tensor, output of sparsemax transformation. Has the same type and
+        shape as `x`.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.ops.sparsemax`.
     """
     return _op_sparsemax(x, axis)
 
@@ -4128,7 +8528,23 @@ _op_sparsemax = bind(globals(), "_op_sparsemax", "keras.ops.sparsemax", "3.8.0")
 def op_split(x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0) -> Any:
     """Split a tensor into chunks.
 
-    Wraps `keras.ops.split`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        indices_or_sections (IntOrTuple): If an integer, N, the tensor will be split into N
+            equal sections along `axis`. If a 1-D array of sorted integers,
+            the entries indicate indices at which the tensor will be split
+            along `axis`.
+        axis (Axis): Axis along which to split. Defaults to `0`.
+
+    Returns:
+        A list of tensors.
+
+    Notes:
+        A split does not have to result in equal division when using
+        Torch backend.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.split`.
     """
     return _op_split(x, indices_or_sections, axis)
 
@@ -4139,7 +8555,14 @@ _op_split = bind(globals(), "_op_split", "keras.ops.split", "3.0.0")
 def op_sqrt(x: TensorLike) -> Any:
     """Return the non-negative square root of a tensor, element-wise.
 
-    Wraps `keras.ops.sqrt`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, the non-negative square root of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.sqrt`.
     """
     return _op_sqrt(x)
 
@@ -4150,7 +8573,14 @@ _op_sqrt = bind(globals(), "_op_sqrt", "keras.ops.sqrt", "3.0.0")
 def op_square(x: TensorLike) -> Any:
     """Return the element-wise square of the input.
 
-    Wraps `keras.ops.square`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor, the square of `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.square`.
     """
     return _op_square(x)
 
@@ -4161,7 +8591,19 @@ _op_square = bind(globals(), "_op_square", "keras.ops.square", "3.0.0")
 def op_squareplus(x: TensorLike, b: TensorLike = 4) -> Any:
     """Squareplus activation function.
 
-    Wraps `keras.ops.squareplus`, added in Keras 3.7.0.
+    The Squareplus activation function is defined as:
+
+    `f(x) = (x + sqrt(x^2 + b)) / 2`
+
+    Args:
+        x (TensorLike): Input tensor.
+        b (TensorLike): Smoothness parameter. Defaults to 4.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.ops.squareplus`.
     """
     return _op_squareplus(x, b)
 
@@ -4172,7 +8614,16 @@ _op_squareplus = bind(globals(), "_op_squareplus", "keras.ops.squareplus", "3.7.
 def op_squeeze(x: TensorLike, axis: Axis | None = None) -> Any:
     """Remove axes of length one from `x`.
 
-    Wraps `keras.ops.squeeze`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Select a subset of the entries of length one in the shape.
+
+    Returns:
+        The input tensor with all or a subset of the dimensions of
+        length 1 removed.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.squeeze`.
     """
     return _op_squeeze(x, axis)
 
@@ -4183,7 +8634,18 @@ _op_squeeze = bind(globals(), "_op_squeeze", "keras.ops.squeeze", "3.0.0")
 def op_stack(x: TensorLike, axis: Axis = 0) -> Any:
     """Join a sequence of tensors along a new axis.
 
-    Wraps `keras.ops.stack`, added in Keras 3.0.0.
+    The `axis` parameter specifies the index of the new axis in the
+    dimensions of the result.
+
+    Args:
+        x (TensorLike): A sequence of tensors.
+        axis (Axis): Axis along which to stack. Defaults to `0`.
+
+    Returns:
+        The stacked tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.stack`.
     """
     return _op_stack(x, axis)
 
@@ -4194,7 +8656,19 @@ _op_stack = bind(globals(), "_op_stack", "keras.ops.stack", "3.0.0")
 def op_std(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the standard deviation along the specified axis.
 
-    Wraps `keras.ops.std`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis along which to compute standard deviation.
+            Default is to compute the standard deviation of the
+            flattened tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one.
+
+    Returns:
+        Output tensor containing the standard deviation values.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.std`.
     """
     return _op_std(x, axis, keepdims)
 
@@ -4212,7 +8686,31 @@ def op_stft(
 ) -> Any:
     """Short-Time Fourier Transform along the last axis of the input.
 
-    Wraps `keras.ops.stft`, added in Keras 3.0.0.
+    The STFT computes the Fourier transform of short overlapping windows of the
+    input. This giving frequency components of the signal as they change over
+    time.
+
+    Args:
+        x (TensorLike): Input tensor.
+        sequence_length (IntOrTuple): An integer representing the sequence length.
+        sequence_stride (IntOrTuple): An integer representing the sequence hop size.
+        fft_length (IntOrTuple): An integer representing the size of the FFT to apply. If not
+            specified, uses the smallest power of 2 enclosing `sequence_length`.
+        window (str | TensorLike): A string, a tensor of the window or `None`. If `window` is a
+            string, available values are `"hann"` and `"hamming"`. If `window`
+            is a tensor, it will be used directly as the window and its length
+            must be `sequence_length`. If `window` is `None`, no windowing is
+            used. Defaults to `"hann"`.
+        center (bool): Whether to pad `x` on both sides so that the t-th sequence is
+            centered at time `t * sequence_stride`. Otherwise, the t-th sequence
+            begins at time `t * sequence_stride`. Defaults to `True`.
+
+    Returns:
+        A tuple containing two tensors - the real and imaginary parts of the
+        STFT output.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.stft`.
     """
     return _op_stft(x, sequence_length, sequence_stride, fft_length, window, center)
 
@@ -4223,7 +8721,15 @@ _op_stft = bind(globals(), "_op_stft", "keras.ops.stft", "3.0.0")
 def op_stop_gradient(variable: Any) -> Any:
     """Stops gradient computation.
 
-    Wraps `keras.ops.stop_gradient`, added in Keras 3.0.0.
+    Args:
+        variable (Any): A tensor variable for which the gradient
+            computation is to be disabled.
+
+    Returns:
+        The variable with gradient computation disabled.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.stop_gradient`.
     """
     return _op_stop_gradient(variable)
 
@@ -4234,7 +8740,15 @@ _op_stop_gradient = bind(globals(), "_op_stop_gradient", "keras.ops.stop_gradien
 def op_subtract(x1: TensorLike, x2: TensorLike) -> Any:
     """Subtract arguments element-wise.
 
-    Wraps `keras.ops.subtract`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First input tensor.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor, element-wise difference of `x1` and `x2`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.subtract`.
     """
     return _op_subtract(x1, x2)
 
@@ -4245,7 +8759,18 @@ _op_subtract = bind(globals(), "_op_subtract", "keras.ops.subtract", "3.0.0")
 def op_sum(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Sum of a tensor over the given axes.
 
-    Wraps `keras.ops.sum`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the sum is computed. The default is to
+            compute the sum of the flattened tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one.
+
+    Returns:
+        Output tensor containing the sum.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.sum`.
     """
     return _op_sum(x, axis, keepdims)
 
@@ -4256,7 +8781,19 @@ _op_sum = bind(globals(), "_op_sum", "keras.ops.sum", "3.0.0")
 def op_svd(x: TensorLike, full_matrices: bool = True, compute_uv: bool = True) -> Any:
     """Computes the singular value decomposition of a matrix.
 
-    Wraps `keras.ops.svd`, added in Keras 3.0.5.
+    Args:
+        x (TensorLike): Input tensor of shape `(..., M, N)`.
+        full_matrices (bool):
+        compute_uv (bool):
+
+    Returns:
+        A tuple of three tensors: a tensor of shape `(..., M, M)` containing the
+        left singular vectors, a tensor of shape `(..., M, N)` containing the
+        singular values and a tensor of shape `(..., N, N)` containing the
+        right singular vectors.
+
+    Added in Keras 3.0.5.
+    Wraps `keras.ops.svd`.
     """
     return _op_svd(x, full_matrices, compute_uv)
 
@@ -4267,7 +8804,16 @@ _op_svd = bind(globals(), "_op_svd", "keras.ops.svd", "3.0.5")
 def op_swapaxes(x: TensorLike, axis1: Axis, axis2: Axis) -> Any:
     """Interchange two axes of a tensor.
 
-    Wraps `keras.ops.swapaxes`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis1 (Axis): First axis.
+        axis2 (Axis): Second axis.
+
+    Returns:
+        A tensor with the axes swapped.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.swapaxes`.
     """
     return _op_swapaxes(x, axis1, axis2)
 
@@ -4278,7 +8824,27 @@ _op_swapaxes = bind(globals(), "_op_swapaxes", "keras.ops.swapaxes", "3.0.0")
 def op_switch(index: Any, branches: Any, *operands: Any) -> Any:
     """Apply exactly one of the `branches` given by `index`.
 
-    Wraps `keras.ops.switch`, added in Keras 3.4.0.
+    If `index` is out of bounds, it is clamped to within bounds.
+
+    The semantics of `switch` are given roughly by this Python implementation:
+
+    ```python
+    def switch(index, branches, *operands):
+        index = clamp(0, index, len(branches) - 1)
+        return branches[index](*operands)
+    ```
+
+    Args:
+        index (Any): An integer scalar indicating which branch function to apply.
+        branches (Any): A sequence of functions to be applied based on `index`.
+        *operands: Inputs to whichever branch is applied.
+
+    Returns:
+        The outputs of `branch(*operands)` for the branch that was selected
+        based on `index`.
+
+    Added in Keras 3.4.0.
+    Wraps `keras.ops.switch`.
     """
     return _op_switch(index, branches, *operands)
 
@@ -4289,7 +8855,17 @@ _op_switch = bind(globals(), "_op_switch", "keras.ops.switch", "3.4.0")
 def op_take(x: TensorLike, indices: TensorLike, axis: Axis | None = None) -> Any:
     """Take elements from a tensor along an axis.
 
-    Wraps `keras.ops.take`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Source tensor.
+        indices (TensorLike): The indices of the values to extract.
+        axis (Axis | None): The axis over which to select values. By default, the
+            flattened input tensor is used.
+
+    Returns:
+        The corresponding tensor of values.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.take`.
     """
     return _op_take(x, indices, axis)
 
@@ -4300,7 +8876,17 @@ _op_take = bind(globals(), "_op_take", "keras.ops.take", "3.0.0")
 def op_take_along_axis(x: TensorLike, indices: TensorLike, axis: Axis | None = None) -> Any:
     """Select values from `x` at the 1-D `indices` along the given axis.
 
-    Wraps `keras.ops.take_along_axis`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Source tensor.
+        indices (TensorLike): The indices of the values to extract.
+        axis (Axis | None): The axis over which to select values. By default, the flattened
+            input tensor is used.
+
+    Returns:
+        The corresponding tensor of values.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.take_along_axis`.
     """
     return _op_take_along_axis(x, indices, axis)
 
@@ -4311,7 +8897,14 @@ _op_take_along_axis = bind(globals(), "_op_take_along_axis", "keras.ops.take_alo
 def op_tan(x: TensorLike) -> Any:
     """Compute tangent, element-wise.
 
-    Wraps `keras.ops.tan`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.tan`.
     """
     return _op_tan(x)
 
@@ -4322,7 +8915,14 @@ _op_tan = bind(globals(), "_op_tan", "keras.ops.tan", "3.0.0")
 def op_tanh(x: TensorLike) -> Any:
     """Hyperbolic tangent, element-wise.
 
-    Wraps `keras.ops.tanh`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of same shape as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.tanh`.
     """
     return _op_tanh(x)
 
@@ -4333,7 +8933,19 @@ _op_tanh = bind(globals(), "_op_tanh", "keras.ops.tanh", "3.0.0")
 def op_tanh_shrink(x: TensorLike) -> Any:
     """Applies the tanh shrink function element-wise.
 
-    Wraps `keras.ops.tanh_shrink`, added in Keras 3.7.0.
+    It is defined as:
+
+    `f(x) = x - tanh(x)`.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        Output tensor of the same shape as `x`, where each element is
+        transformed according to the tanh shrink operation.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.ops.tanh_shrink`.
     """
     return _op_tanh_shrink(x)
 
@@ -4344,7 +8956,21 @@ _op_tanh_shrink = bind(globals(), "_op_tanh_shrink", "keras.ops.tanh_shrink", "3
 def op_tensordot(x1: TensorLike, x2: TensorLike, axes: Axis = 2) -> Any:
     """Compute the tensor dot product along specified axes.
 
-    Wraps `keras.ops.tensordot`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike): First tensor.
+        x2 (TensorLike): Second tensor.
+        axes (Axis): - If an integer, N, sum over the last N axes of `x1` and the
+              first N axes of `x2` in order. The sizes of the corresponding
+              axes must match.
+            - Or, a list of axes to be summed over, first sequence applying
+              to `x1`, second to `x2`. Both sequences must be of the
+              same length.
+
+    Returns:
+        The tensor dot product of the inputs.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.tensordot`.
     """
     return _op_tensordot(x1, x2, axes)
 
@@ -4355,7 +8981,20 @@ _op_tensordot = bind(globals(), "_op_tensordot", "keras.ops.tensordot", "3.0.0")
 def op_threshold(x: TensorLike, threshold: TensorLike, default_value: Any) -> Any:
     """Threshold activation function.
 
-    Wraps `keras.ops.threshold`, added in Keras 3.8.0.
+    The function thresholds the input `x` as follows:
+    `f(x) = x` if `x > threshold`,
+    `f(x) = default_value` otherwise.
+
+    Args:
+        x (TensorLike): Input tensor.
+        threshold (TensorLike): The value that decides when to retain or replace x.
+        default_value (Any): Value to assign when `x <= threshold`.
+
+    Returns:
+        A tensor with the same shape as `x`.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.ops.threshold`.
     """
     return _op_threshold(x, threshold, default_value)
 
@@ -4366,7 +9005,23 @@ _op_threshold = bind(globals(), "_op_threshold", "keras.ops.threshold", "3.8.0")
 def op_tile(x: TensorLike, repeats: Any) -> Any:
     """Repeat `x` the number of times given by `repeats`.
 
-    Wraps `keras.ops.tile`, added in Keras 3.0.0.
+    If `repeats` has length `d`, the result will have dimension of
+    `max(d, x.ndim)`.
+
+    If `x.ndim < d`, `x` is promoted to be d-dimensional by prepending
+    new axes.
+
+    If `x.ndim > d`, `repeats` is promoted to `x.ndim` by prepending 1's to it.
+
+    Args:
+        x (TensorLike): Input tensor.
+        repeats (Any): The number of repetitions of `x` along each axis.
+
+    Returns:
+        The tiled output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.tile`.
     """
     return _op_tile(x, repeats)
 
@@ -4377,7 +9032,19 @@ _op_tile = bind(globals(), "_op_tile", "keras.ops.tile", "3.0.0")
 def op_top_k(x: TensorLike, k: IntOrTuple, sorted: bool = True) -> Any:
     """Finds the top-k values and their indices in a tensor.
 
-    Wraps `keras.ops.top_k`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        k (IntOrTuple): An integer representing the number of top elements to retrieve.
+        sorted (bool): A boolean indicating whether to sort the output in
+            descending order. Defaults to `True`.
+
+    Returns:
+        A tuple containing two tensors. The first tensor contains the
+        top-k values, and the second tensor contains the indices of the
+        top-k values in the input tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.top_k`.
     """
     return _op_top_k(x, k, sorted)
 
@@ -4388,7 +9055,32 @@ _op_top_k = bind(globals(), "_op_top_k", "keras.ops.top_k", "3.0.0")
 def op_trace(x: TensorLike, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis = 1) -> Any:
     """Return the sum along diagonals of the tensor.
 
-    Wraps `keras.ops.trace`, added in Keras 3.0.0.
+    If `x` is 2-D, the sum along its diagonal with the given offset is
+    returned, i.e., the sum of elements `x[i, i+offset]` for all `i`.
+
+    If a has more than two dimensions, then the axes specified by `axis1`
+    and `axis2` are used to determine the 2-D sub-arrays whose traces are
+    returned.
+
+    The shape of the resulting tensor is the same as that of `x` with `axis1`
+    and `axis2` removed.
+
+    Args:
+        x (TensorLike): Input tensor.
+        offset (TensorLike): Offset of the diagonal from the main diagonal. Can be
+            both positive and negative. Defaults to `0`.
+        axis1 (Axis): Axis to be used as the first axis of the 2-D sub-arrays.
+            Defaults to `0`.(first axis).
+        axis2 (Axis): Axis to be used as the second axis of the 2-D sub-arrays.
+            Defaults to `1` (second axis).
+
+    Returns:
+        If `x` is 2-D, the sum of the diagonal is returned. If `x` has
+        larger dimensions, then a tensor of sums along diagonals is
+        returned.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.trace`.
     """
     return _op_trace(x, offset, axis1, axis2)
 
@@ -4399,7 +9091,16 @@ _op_trace = bind(globals(), "_op_trace", "keras.ops.trace", "3.0.0")
 def op_transpose(x: TensorLike, axes: Axis | None = None) -> Any:
     """Returns a tensor with `axes` transposed.
 
-    Wraps `keras.ops.transpose`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axes (Axis | None): Sequence of integers. Permutation of the dimensions of `x`.
+            By default, the order of the axes are reversed.
+
+    Returns:
+        `x` with its axes permuted.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.transpose`.
     """
     return _op_transpose(x, axes)
 
@@ -4412,7 +9113,18 @@ def op_trapezoid(
 ) -> Any:
     """Integrate along the given axis using the composite trapezoidal rule.
 
-    Wraps `keras.ops.trapezoid`, added in Keras 3.12.0.
+    Args:
+        y (TensorLike): Input tensor.
+        x (TensorLike | None): Optional tensor specifying sample points corresponding to `y`.
+            If `None`, spacing is assumed to be `dx`.
+        dx (float | TensorLike): Spacing between sample points when `x` is `None`.
+        axis (Axis): Axis along which to integrate. Default is the last axis.
+
+    Returns:
+        The approximate integral of `y` along the given axis.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.trapezoid`.
     """
     return _op_trapezoid(y, x, dx, axis)
 
@@ -4423,7 +9135,20 @@ _op_trapezoid = bind(globals(), "_op_trapezoid", "keras.ops.trapezoid", "3.12.0"
 def op_tri(N: Any, M: Any | None = None, k: IntOrTuple = 0, dtype: DTypeLike | None = None) -> Any:
     """Return a tensor with ones at and below a diagonal and zeros elsewhere.
 
-    Wraps `keras.ops.tri`, added in Keras 3.0.0.
+    Args:
+        N (Any): Number of rows in the tensor.
+        M (Any | None): Number of columns in the tensor.
+        k (IntOrTuple): The sub-diagonal at and below which the array is filled.
+            `k = 0` is the main diagonal, while `k < 0` is below it, and
+            `k > 0` is above. The default is 0.
+        dtype (DTypeLike | None): Data type of the returned tensor. The default is "float32".
+
+    Returns:
+        Tensor with its lower triangle filled with ones and zeros elsewhere.
+        `T[i, j] == 1` for `j <= i + k`, 0 otherwise.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.tri`.
     """
     return _op_tri(N, M, k, dtype)
 
@@ -4434,7 +9159,19 @@ _op_tri = bind(globals(), "_op_tri", "keras.ops.tri", "3.0.0")
 def op_tril(x: TensorLike, k: IntOrTuple = 0) -> Any:
     """Return lower triangle of a tensor.
 
-    Wraps `keras.ops.tril`, added in Keras 3.0.0.
+    For tensors with `ndim` exceeding 2, `tril` will apply to the
+    final two axes.
+
+    Args:
+        x (TensorLike): Input tensor.
+        k (IntOrTuple): Diagonal above which to zero elements. Defaults to `0`. the
+            main diagonal. `k < 0` is below it, and `k > 0` is above it.
+
+    Returns:
+        Lower triangle of `x`, of same shape and data type as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.tril`.
     """
     return _op_tril(x, k)
 
@@ -4445,7 +9182,19 @@ _op_tril = bind(globals(), "_op_tril", "keras.ops.tril", "3.0.0")
 def op_triu(x: TensorLike, k: IntOrTuple = 0) -> Any:
     """Return upper triangle of a tensor.
 
-    Wraps `keras.ops.triu`, added in Keras 3.0.0.
+    For tensors with `ndim` exceeding 2, `triu` will apply to the
+    final two axes.
+
+    Args:
+        x (TensorLike): Input tensor.
+        k (IntOrTuple): Diagonal below which to zero elements. Defaults to `0`. the
+            main diagonal. `k < 0` is below it, and `k > 0` is above it.
+
+    Returns:
+        Upper triangle of `x`, of same shape and data type as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.triu`.
     """
     return _op_triu(x, k)
 
@@ -4456,7 +9205,12 @@ _op_triu = bind(globals(), "_op_triu", "keras.ops.triu", "3.0.0")
 def op_true_divide(x1: TensorLike, x2: TensorLike) -> Any:
     """Alias for `keras.ops.divide`.
 
-    Wraps `keras.ops.true_divide`, added in Keras 3.0.0.
+    Args:
+        x1 (TensorLike):
+        x2 (TensorLike):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.true_divide`.
     """
     return _op_true_divide(x1, x2)
 
@@ -4467,7 +9221,18 @@ _op_true_divide = bind(globals(), "_op_true_divide", "keras.ops.true_divide", "3
 def op_trunc(x: TensorLike) -> Any:
     """Return the truncated value of the input, element-wise.
 
-    Wraps `keras.ops.trunc`, added in Keras 3.6.0.
+    The truncated value of the scalar `x` is the nearest integer `i` which is
+    closer to zero than `x` is. In short, the fractional part of the signed
+    number `x` is discarded.
+
+    Args:
+        x (TensorLike): Input tensor.
+
+    Returns:
+        The truncated value of each element in `x`.
+
+    Added in Keras 3.6.0.
+    Wraps `keras.ops.trunc`.
     """
     return _op_trunc(x)
 
@@ -4484,7 +9249,30 @@ def op_unfold(
 ) -> Any:
     """Extract sliding local blocks from a 4-D input (batched image).
 
-    Wraps `keras.ops.unfold`, added in Keras 3.12.0.
+    This operation is known as **im2col** when used with convolution.
+    It rearranges the image into overlapping or non-overlapping patches
+    and returns a tensor whose *depth* (last axis) contains the flattened
+    patches.
+
+    Args:
+        x (TensorLike): A 4-D tensor of shape `(N, C, H, W)` (**channels-first** format).
+        kernel_size (IntOrTuple): int or tuple of two ints, the size of the sliding window
+            `(kH, kW)`.  If a single int is given, it is used for both
+            dimensions.
+        dilation (int | TensorLike): int or tuple of two ints, the spacing between kernel points
+            (a.k.a. **dilation** or **atrous** convolution). Default: 1.
+        padding (Padding): int or tuple of two ints, the amount of zero-padding to apply
+            to both spatial dimensions. Default: 0.
+        stride (int | TensorLike): int or tuple of two ints, the step size of the sliding window.
+            Default: 1.
+
+    Returns:
+        A 3-D tensor of shape `(N, C * kH * kW, L)` where
+        `L = num_patches_H * num_patches_W` is the total number of patches
+        extracted.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.unfold`.
     """
     return _op_unfold(x, kernel_size, dilation, padding, stride)
 
@@ -4504,7 +9292,44 @@ def op_unique(
 ) -> Any:
     """Finds the unique elements of a tensor.
 
-    Wraps `keras.ops.unique`, added in Keras 3.15.0.
+    This function returns the unique elements of an array, optionally sorted.
+    When `size` is provided, the output shape is fixed, making it compatible
+    with JIT compilation (e.g., JAX, TensorFlow Graph Mode).
+
+    Args:
+        x (TensorLike): Input tensor.
+        sorted (bool): Whether to sort the unique elements in ascending order.
+            Defaults to `True`.
+        return_index (bool): If `True`, also return the indices of the first
+            occurrence of each unique element in `x`. Defaults to `False`.
+        return_inverse (bool): If `True`, also return the indices of the unique tensor
+            (for the specified axis, if provided) that can be used to
+            reconstruct `x`. Defaults to `False`.
+        return_counts (bool): If `True`, also return the number of times each
+            unique item appears in `x`. Defaults to `False`.
+        axis (Axis | None): The axis to operate on. If `None`, `x` will be flattened.
+            If an integer, the subarrays indexed by the given axis will be
+            treated as the elements. Defaults to `None`.
+        size (IntOrTuple | None): Optional integer. If provided, the output will always have this
+            fixed size. If the number of unique elements is less than `size`,
+            the output will be padded with `fill_value`. If greater, the
+            output will be truncated.
+        fill_value (TensorLike | None): The value used to pad the output when `size` is specified
+            and there are fewer unique elements than `size`. Defaults to `0`.
+
+    Returns:
+        A tensor or a tuple of tensors.
+        - `unique_values`: The unique values. Shape is `(size,)` if `size` is
+          provided and `axis=None`.
+        - `unique_index` (optional): The indices of the first occurrence of each
+          unique element in `x`. Only provided if `return_index` is `True`.
+        - `unique_inverse` (optional): The indices to reconstruct the original
+          array. Only provided if `return_inverse` is `True`.
+        - `unique_counts` (optional): The number of occurrences of each unique
+          value. Only provided if `return_counts` is `True`.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.ops.unique`.
     """
     return _op_unique(
         x, sorted, return_index, return_inverse, return_counts, axis, size, fill_value
@@ -4517,7 +9342,15 @@ _op_unique = bind(globals(), "_op_unique", "keras.ops.unique", "3.15.0")
 def op_unravel_index(indices: TensorLike, shape: ShapeLike) -> Any:
     """Convert flat indices to coordinate arrays in a given array shape.
 
-    Wraps `keras.ops.unravel_index`, added in Keras 3.8.0.
+    Args:
+        indices (TensorLike): An integer or array of integers representing flat indices.
+        shape (ShapeLike): The shape of the array to unravel into.
+
+    Returns:
+        Tuple of arrays for each dimension with unraveled indices.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.ops.unravel_index`.
     """
     return _op_unravel_index(indices, shape)
 
@@ -4528,7 +9361,17 @@ _op_unravel_index = bind(globals(), "_op_unravel_index", "keras.ops.unravel_inde
 def op_unstack(x: TensorLike, num: TensorLike | None = None, axis: Axis = 0) -> Any:
     """Unpacks the given dimension of a rank-R tensor into rank-(R-1) tensors.
 
-    Wraps `keras.ops.unstack`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): The input tensor.
+        num (TensorLike | None): The length of the dimension axis. Automatically inferred
+            if `None`.
+        axis (Axis): The axis along which to unpack.
+
+    Returns:
+        A list of tensors unpacked along the given axis.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.unstack`.
     """
     return _op_unstack(x, num, axis)
 
@@ -4539,7 +9382,16 @@ _op_unstack = bind(globals(), "_op_unstack", "keras.ops.unstack", "3.0.0")
 def op_vander(x: TensorLike, N: Any | None = None, increasing: bool = False) -> Any:
     """Generate a Vandermonde matrix.
 
-    Wraps `keras.ops.vander`, added in Keras 3.13.0.
+    Args:
+        x (TensorLike): 1D input tensor.
+        N (Any | None): Number of columns. If `None`, `N` = `len(x)`.
+        increasing (bool): Order of powers. If True, powers increase left to right.
+
+    Returns:
+        Output tensor, Vandermonde matrix of shape `(len(x), N)`.
+
+    Added in Keras 3.13.0.
+    Wraps `keras.ops.vander`.
     """
     return _op_vander(x, N, increasing)
 
@@ -4550,7 +9402,18 @@ _op_vander = bind(globals(), "_op_vander", "keras.ops.vander", "3.13.0")
 def op_var(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
     """Compute the variance along the specified axes.
 
-    Wraps `keras.ops.var`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        axis (Axis | None): Axis or axes along which the variance is computed. The default
+            is to compute the variance of the flattened tensor.
+        keepdims (bool): If this is set to `True`, the axes which are reduced are left
+            in the result as dimensions with size one.
+
+    Returns:
+        Output tensor containing the variance.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.var`.
     """
     return _op_var(x, axis, keepdims)
 
@@ -4561,7 +9424,21 @@ _op_var = bind(globals(), "_op_var", "keras.ops.var", "3.0.0")
 def op_vdot(x1: TensorLike, x2: TensorLike) -> Any:
     """Return the dot product of two vectors.
 
-    Wraps `keras.ops.vdot`, added in Keras 3.0.0.
+    If the first argument is complex, the complex conjugate of the first
+    argument is used for the calculation of the dot product.
+
+    Multidimensional tensors are flattened before the dot product is taken.
+
+    Args:
+        x1 (TensorLike): First input tensor. If complex, its complex conjugate is taken
+            before calculation of the dot product.
+        x2 (TensorLike): Second input tensor.
+
+    Returns:
+        Output tensor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.vdot`.
     """
     return _op_vdot(x1, x2)
 
@@ -4572,7 +9449,26 @@ _op_vdot = bind(globals(), "_op_vdot", "keras.ops.vdot", "3.0.0")
 def op_vectorize(pyfunc: Any, *, excluded: Any | None = None, signature: Any | None = None) -> Any:
     """Turn a function into a vectorized function.
 
-    Wraps `keras.ops.vectorize`, added in Keras 3.3.0.
+    Args:
+        pyfunc (Any): Callable of a single tensor argument.
+        excluded (Any | None): Optional set of integers representing
+            positional arguments for which the function
+            will not be vectorized.
+            These will be passed directly to `pyfunc` unmodified.
+        signature (Any | None): Optional generalized universal function signature,
+            e.g., `"(m,n),(n)->(m)"` for vectorized
+            matrix-vector multiplication. If provided,
+            `pyfunc` will be called with (and expected to return)
+            arrays with shapes given by the size of corresponding
+            core dimensions. By default, `pyfunc` is assumed
+            to take scalars tensors as input and output.
+
+    Returns:
+        A new function that applies `pyfunc` to every element
+        of its input along axis 0 (the batch axis).
+
+    Added in Keras 3.3.0.
+    Wraps `keras.ops.vectorize`.
     """
     return _op_vectorize(pyfunc, excluded=excluded, signature=signature)
 
@@ -4583,7 +9479,38 @@ _op_vectorize = bind(globals(), "_op_vectorize", "keras.ops.vectorize", "3.3.0")
 def op_vectorized_map(function: Any, elements: TensorLike) -> Any:
     """Parallel map of `function` on axis 0 of tensor(s) `elements`.
 
-    Wraps `keras.ops.vectorized_map`, added in Keras 3.0.0.
+    Schematically, `vectorized_map` implements the following,
+    in the case of a single tensor input `elements`:
+
+    ```python
+    def vectorized_map(function, elements):
+        outputs = []
+        for e in elements:
+            outputs.append(function(e))
+        return np.stack(outputs)
+    ```
+
+    In the case of an iterable of tensors `elements`,
+    it implements the following:
+
+    ```python
+    def vectorized_map(function, elements):
+        batch_size = elements[0].shape[0]
+        outputs = []
+        for index in range(batch_size):
+            outputs.append(function([e[index] for e in elements]))
+        return np.stack(outputs)
+    ```
+
+    In this case, `function` is expected to take as input
+    a single list of tensor arguments.
+
+    Args:
+        function (Any):
+        elements (TensorLike):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.vectorized_map`.
     """
     return _op_vectorized_map(function, elements)
 
@@ -4594,7 +9521,16 @@ _op_vectorized_map = bind(globals(), "_op_vectorized_map", "keras.ops.vectorized
 def op_view(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Create a new bitwise view of the same data with the specified dtype.
 
-    Wraps `keras.ops.view`, added in Keras 3.12.0.
+    Args:
+        x (TensorLike): Input tensor.
+        dtype (DTypeLike | None): Data-type descriptor of the returned view,
+            e.g., float32 or int16.
+
+    Returns:
+        View of a tensor with data type dtype.
+
+    Added in Keras 3.12.0.
+    Wraps `keras.ops.view`.
     """
     return _op_view(x, dtype)
 
@@ -4605,7 +9541,14 @@ _op_view = bind(globals(), "_op_view", "keras.ops.view", "3.12.0")
 def op_view_as_complex(x: TensorLike) -> Any:
     """Converts a real tensor with shape `(..., 2)` to a complex tensor, where the last dimension represents the real and imaginary components of a complex tensor.
 
-    Wraps `keras.ops.view_as_complex`, added in Keras 3.10.0.
+    Args:
+        x (TensorLike): A real tensor with last dimension of size 2.
+
+    Returns:
+        A complex tensor with shape `x.shape[:-1]`.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.ops.view_as_complex`.
     """
     return _op_view_as_complex(x)
 
@@ -4616,7 +9559,15 @@ _op_view_as_complex = bind(globals(), "_op_view_as_complex", "keras.ops.view_as_
 def op_view_as_real(x: TensorLike) -> Any:
     """Converts a complex tensor to a real tensor with shape `(..., 2)`, where the last dimension represents the real and imaginary components.
 
-    Wraps `keras.ops.view_as_real`, added in Keras 3.10.0.
+    Args:
+        x (TensorLike): A complex tensor.
+
+    Returns:
+        A real tensor where the last dimension contains the
+        real and imaginary parts.
+
+    Added in Keras 3.10.0.
+    Wraps `keras.ops.view_as_real`.
     """
     return _op_view_as_real(x)
 
@@ -4627,7 +9578,18 @@ _op_view_as_real = bind(globals(), "_op_view_as_real", "keras.ops.view_as_real",
 def op_vsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> Any:
     """Split an array into multiple sub-arrays vertically (row-wise).
 
-    Wraps `keras.ops.vsplit`, added in Keras 3.14.0.
+    Args:
+        x (TensorLike): Input tensor.
+        indices_or_sections (IntOrTuple): If an integer, N, the tensor will be split into N
+            equal sections along axis 0. If a 1-D array of sorted integers,
+            the entries indicate indices at which the tensor will be split
+            along axis 0.
+
+    Returns:
+        A list of sub-arrays.
+
+    Added in Keras 3.14.0.
+    Wraps `keras.ops.vsplit`.
     """
     return _op_vsplit(x, indices_or_sections)
 
@@ -4638,7 +9600,14 @@ _op_vsplit = bind(globals(), "_op_vsplit", "keras.ops.vsplit", "3.14.0")
 def op_vstack(xs: TensorLike) -> Any:
     """Stack tensors in sequence vertically (row wise).
 
-    Wraps `keras.ops.vstack`, added in Keras 3.0.0.
+    Args:
+        xs (TensorLike): Sequence of tensors.
+
+    Returns:
+        Tensor formed by stacking the given tensors.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.vstack`.
     """
     return _op_vstack(xs)
 
@@ -4651,7 +9620,17 @@ def op_where(
 ) -> Any:
     """Return elements chosen from `x1` or `x2` depending on `condition`.
 
-    Wraps `keras.ops.where`, added in Keras 3.0.0.
+    Args:
+        condition (TensorLike): Where `True`, yield `x1`, otherwise yield `x2`.
+        x1 (TensorLike | None): Values from which to choose when `condition` is `True`.
+        x2 (TensorLike | None): Values from which to choose when `condition` is `False`.
+
+    Returns:
+        A tensor with elements from `x1` where `condition` is `True`, and
+        elements from `x2` where `condition` is `False`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.where`.
     """
     return _op_where(condition, x1, x2)
 
@@ -4664,7 +9643,27 @@ def op_while_loop(
 ) -> Any:
     """While loop implementation.
 
-    Wraps `keras.ops.while_loop`, added in Keras 3.0.0.
+    Args:
+        cond (Any): A callable that represents the termination condition of the loop.
+            Must accept a `loop_vars` like structure as an argument. If
+            `loop_vars` is a tuple or list, each element of `loop_vars` will be
+            passed positionally to the callable.
+        body (Any): A callable that represents the loop body. Must accept a
+            `loop_vars` like structure as an argument, and return update value
+            with the same structure. If `loop_vars` is a tuple or list, each
+            element of `loop_vars` will be passed positionally to the callable.
+        loop_vars (Any): An arbitrary nested structure of tensor state to persist
+            across loop iterations.
+        maximum_iterations (Any | None): Optional maximum number of iterations of the while
+            loop to run. If provided, the `cond` output is AND-ed with an
+            additional condition ensuring the number of iterations executed is
+            no greater than `maximum_iterations`.
+
+    Returns:
+        A list/tuple of tensors, has the same shape and dtype as `inputs`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.while_loop`.
     """
     return _op_while_loop(cond, body, loop_vars, maximum_iterations)
 
@@ -4675,7 +9674,15 @@ _op_while_loop = bind(globals(), "_op_while_loop", "keras.ops.while_loop", "3.0.
 def op_zeros(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
     """Return a new tensor of given shape and type, filled with zeros.
 
-    Wraps `keras.ops.zeros`, added in Keras 3.0.0.
+    Args:
+        shape (ShapeLike): Shape of the new tensor.
+        dtype (DTypeLike | None): Desired data type of the tensor.
+
+    Returns:
+        Tensor of zeros with the given shape and dtype.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.zeros`.
     """
     return _op_zeros(shape, dtype)
 
@@ -4686,7 +9693,15 @@ _op_zeros = bind(globals(), "_op_zeros", "keras.ops.zeros", "3.0.0")
 def op_zeros_like(x: TensorLike, dtype: DTypeLike | None = None) -> Any:
     """Return a tensor of zeros with the same shape and type as `x`.
 
-    Wraps `keras.ops.zeros_like`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input tensor.
+        dtype (DTypeLike | None): Overrides the data type of the result.
+
+    Returns:
+        A tensor of zeros with the same shape and type as `x`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.ops.zeros_like`.
     """
     return _op_zeros_like(x, dtype)
 

@@ -55,7 +55,102 @@ def learning_rate_schedule_cosine_decay(
 ) -> keras.optimizers.schedules.CosineDecay:
     """A `LearningRateSchedule` that uses a cosine decay with optional warmup.
 
-    Wraps `keras.optimizers.schedules.CosineDecay`, added in Keras 3.0.0.
+    See [Loshchilov & Hutter, ICLR2016](https://arxiv.org/abs/1608.03983),
+    SGDR: Stochastic Gradient Descent with Warm Restarts.
+
+    For the idea of a linear warmup of our learning rate,
+    see [Goyal et al.](https://arxiv.org/pdf/1706.02677.pdf).
+
+    When we begin training a model, we often want an initial increase in our
+    learning rate followed by a decay. If `warmup_target` is an int, this
+    schedule applies a linear increase per optimizer step to our learning rate
+    from `initial_learning_rate` to `warmup_target` for a duration of
+    `warmup_steps`. Afterwards, it applies a cosine decay function taking our
+    learning rate from `warmup_target` to `warmup_target * alpha` for a
+    duration of `decay_steps`. If `warmup_target` is None we skip warmup and
+    our decay will take our learning rate from `initial_learning_rate` to
+    `initial_learning_rate * alpha`.
+    It requires a `step` value to  compute the learning rate. You can
+    just pass a backend variable that you increment at each training step.
+
+    The schedule is a 1-arg callable that produces a warmup followed by a
+    decayed learning rate when passed the current optimizer step. This can be
+    useful for changing the learning rate value across different invocations of
+    optimizer functions.
+
+    Our warmup is computed as:
+
+    ```python
+    def warmup_learning_rate(step):
+        completed_fraction = step / warmup_steps
+        total_delta = target_warmup - initial_learning_rate
+        return completed_fraction * total_delta
+    ```
+
+    And our decay is computed as:
+
+    ```python
+    if warmup_target is None:
+        initial_decay_lr = initial_learning_rate
+    else:
+        initial_decay_lr = warmup_target
+
+    def decayed_learning_rate(step):
+        step = min(step, decay_steps)
+        cosine_decay = 0.5 * (1 + cos(pi * step / decay_steps))
+        decayed = (1 - alpha) * cosine_decay + alpha
+        return initial_decay_lr * decayed
+    ```
+
+    Example usage without warmup:
+
+    ```python
+    decay_steps = 1000
+    initial_learning_rate = 0.1
+    lr_decayed_fn = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate, decay_steps)
+    ```
+
+    Example usage with warmup:
+
+    ```python
+    decay_steps = 1000
+    initial_learning_rate = 0
+    warmup_steps = 1000
+    target_learning_rate = 0.1
+    lr_warmup_decayed_fn = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate, decay_steps, warmup_target=target_learning_rate,
+        warmup_steps=warmup_steps
+    )
+    ```
+
+    You can pass this schedule directly into a `keras.optimizers.Optimizer`
+    as the learning rate. The learning rate schedule is also serializable and
+    deserializable using `keras.optimizers.schedules.serialize` and
+    `keras.optimizers.schedules.deserialize`.
+
+    Args:
+        initial_learning_rate (LearningRateLike): A Python float. The initial learning rate.
+        decay_steps (float | Sequence[float] | TensorLike): A Python int. Number of steps to decay over.
+        alpha (float | TensorLike): A Python float. Minimum learning rate value for decay as a
+            fraction of `warmup_target` or, if `warmup_target` is None,
+            `initial_learning_rate`.
+        name (str): String. Optional name of the operation.  Defaults to
+            `"CosineDecay"`.
+        warmup_target (Any | None): A Python float. The target learning rate for our
+            warmup phase. Will cast to the `initial_learning_rate` datatype.
+            Setting to `None` will skip warmup and begins decay phase from
+            `initial_learning_rate`. Otherwise scheduler will warmup from
+            `initial_learning_rate` to `warmup_target`.
+        warmup_steps (int | TensorLike): A Python int. Number of steps to warmup over.
+
+    Returns:
+        A 1-arg callable learning rate schedule that takes the current optimizer
+        step and outputs the decayed learning rate, a scalar tensor of the
+        same type as `initial_learning_rate`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.schedules.CosineDecay`.
     """
     return _learning_rate_schedule_cosine_decay(
         initial_learning_rate, decay_steps, alpha, name, warmup_target, warmup_steps
@@ -80,7 +175,43 @@ def learning_rate_schedule_cosine_decay_restarts(
 ) -> keras.optimizers.schedules.CosineDecayRestarts:
     """A `LearningRateSchedule` that uses a cosine decay schedule with restarts.
 
-    Wraps `keras.optimizers.schedules.CosineDecayRestarts`, added in Keras 3.0.0.
+    See [Loshchilov & Hutter, ICLR2016](https://arxiv.org/abs/1608.03983),
+    SGDR: Stochastic Gradient Descent with Warm Restarts.
+
+    When training a model, it is often useful to lower the learning rate as
+    the training progresses. This schedule applies a cosine decay function with
+    restarts to an optimizer step, given a provided initial learning rate.
+    It requires a `step` value to compute the decayed learning rate. You can
+    just pass a backend variable that you increment at each training step.
+
+    The schedule is a 1-arg callable that produces a decayed learning
+    rate when passed the current optimizer step. This can be useful for changing
+    the learning rate value across different invocations of optimizer functions.
+
+    The learning rate multiplier first decays
+    from 1 to `alpha` for `first_decay_steps` steps. Then, a warm
+    restart is performed. Each new warm restart runs for `t_mul` times more
+    steps and with `m_mul` times initial learning rate as the new learning rate.
+
+    Args:
+        initial_learning_rate (LearningRateLike): A Python float. The initial learning rate.
+        first_decay_steps (Any): A Python integer. Number of steps to decay over.
+        t_mul (float | TensorLike): A Python float. Used to derive the number of iterations in
+            the i-th period.
+        m_mul (float | TensorLike): A Python float. Used to derive the initial learning rate of
+            the i-th period.
+        alpha (float | TensorLike): A Python float. Minimum learning rate value as a fraction of
+            the `initial_learning_rate`.
+        name (str): String. Optional name of the operation. Defaults to
+            `"SGDRDecay"`.
+
+    Returns:
+        A 1-arg callable learning rate schedule that takes the current optimizer
+        step and outputs the decayed learning rate, a scalar tensor of the
+        same type as `initial_learning_rate`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.schedules.CosineDecayRestarts`.
     """
     return _learning_rate_schedule_cosine_decay_restarts(
         initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha, name
@@ -100,7 +231,17 @@ def learning_rate_schedule_deserialize(
 ) -> Any:
     """Instantiates a `LearningRateSchedule` object from a serialized form.
 
-    Wraps `keras.optimizers.schedules.deserialize`, added in Keras 3.0.0.
+    Args:
+        config (Mapping[str, Any]): The serialized form of the `LearningRateSchedule`. Dictionary of
+            the form {'class_name': str, 'config': dict}.
+        custom_objects (Mapping[str, Any] | None): A dictionary mapping class names (or function names) of
+            custom (non-Keras) objects to class/functions.
+
+    Returns:
+        A `LearningRateSchedule` object.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.schedules.deserialize`.
     """
     return _learning_rate_schedule_deserialize(config, custom_objects)
 
@@ -122,7 +263,44 @@ def learning_rate_schedule_exponential_decay(
 ) -> keras.optimizers.schedules.ExponentialDecay:
     """A `LearningRateSchedule` that uses an exponential decay schedule.
 
-    Wraps `keras.optimizers.schedules.ExponentialDecay`, added in Keras 3.0.0.
+    When training a model, it is often useful to lower the learning rate as
+    the training progresses. This schedule applies an exponential decay function
+    to an optimizer step, given a provided initial learning rate.
+
+    The schedule is a 1-arg callable that produces a decayed learning
+    rate when passed the current optimizer step. This can be useful for changing
+    the learning rate value across different invocations of optimizer functions.
+    It is computed as:
+
+    ```python
+    def decayed_learning_rate(step):
+        return initial_learning_rate * decay_rate ^ (step / decay_steps)
+    ```
+
+    If the argument `staircase` is `True`, then `step / decay_steps` is
+    an integer division and the decayed learning rate follows a
+    staircase function.
+
+    You can pass this schedule directly into a `keras.optimizers.Optimizer`
+    as the learning rate.
+
+    Args:
+        initial_learning_rate (LearningRateLike): A Python float. The initial learning rate.
+        decay_steps (float | Sequence[float] | TensorLike): A Python integer. Must be positive. See the decay
+            computation above.
+        decay_rate (float | Sequence[float] | TensorLike): A Python float. The decay rate.
+        staircase (bool): Boolean.  If `True` decay the learning rate at discrete
+            intervals.
+        name (str): String.  Optional name of the operation.  Defaults to
+            `"ExponentialDecay`".
+
+    Returns:
+        A 1-arg callable learning rate schedule that takes the current optimizer
+        step and outputs the decayed learning rate, a scalar tensor of the
+        same type as `initial_learning_rate`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.schedules.ExponentialDecay`.
     """
     return _learning_rate_schedule_exponential_decay(
         initial_learning_rate, decay_steps, decay_rate, staircase, name
@@ -146,7 +324,49 @@ def learning_rate_schedule_inverse_time_decay(
 ) -> keras.optimizers.schedules.InverseTimeDecay:
     """A `LearningRateSchedule` that uses an inverse time decay schedule.
 
-    Wraps `keras.optimizers.schedules.InverseTimeDecay`, added in Keras 3.0.0.
+    When training a model, it is often useful to lower the learning rate as
+    the training progresses. This schedule applies the inverse decay function
+    to an optimizer step, given a provided initial learning rate.
+    It requires a `step` value to compute the decayed learning rate. You can
+    just pass a backend variable that you increment at each training step.
+
+    The schedule is a 1-arg callable that produces a decayed learning
+    rate when passed the current optimizer step. This can be useful for changing
+    the learning rate value across different invocations of optimizer functions.
+    It is computed as:
+
+    ```python
+    def decayed_learning_rate(step):
+        return initial_learning_rate / (1 + decay_rate * step / decay_step)
+    ```
+
+    or, if `staircase` is `True`, as:
+
+    ```python
+    def decayed_learning_rate(step):
+        return initial_learning_rate /
+               (1 + decay_rate * floor(step / decay_step))
+    ```
+
+    You can pass this schedule directly into a `keras.optimizers.Optimizer`
+    as the learning rate.
+
+    Args:
+        initial_learning_rate (LearningRateLike): A Python float. The initial learning rate.
+        decay_steps (float | Sequence[float] | TensorLike): How often to apply decay.
+        decay_rate (float | Sequence[float] | TensorLike): A Python number.  The decay rate.
+        staircase (bool): Whether to apply decay in a discrete staircase, as o
+            pposed to continuous, fashion.
+        name (str): String.  Optional name of the operation.  Defaults to
+            `"InverseTimeDecay"`.
+
+    Returns:
+        A 1-arg callable learning rate schedule that takes the current optimizer
+        step and outputs the decayed learning rate, a scalar tensor of the
+        same type as `initial_learning_rate`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.schedules.InverseTimeDecay`.
     """
     return _learning_rate_schedule_inverse_time_decay(
         initial_learning_rate, decay_steps, decay_rate, staircase, name
@@ -166,7 +386,37 @@ def learning_rate_schedule_piecewise_constant_decay(
 ) -> keras.optimizers.schedules.PiecewiseConstantDecay:
     """A `LearningRateSchedule` that uses a piecewise constant decay schedule.
 
-    Wraps `keras.optimizers.schedules.PiecewiseConstantDecay`, added in Keras 3.0.0.
+    The function returns a 1-arg callable to compute the piecewise constant
+    when passed the current optimizer step. This can be useful for changing the
+    learning rate value across different invocations of optimizer functions.
+
+    Args:
+        boundaries (Any): A list of Python numbers with strictly increasing
+            entries, and with all elements having the same type as the
+            optimizer step.
+        values (Any): A list of Python numbers that specifies the values for the
+            intervals defined by `boundaries`. It should have one more
+            element than `boundaries`, and all elements should have the same
+            type.
+        name (str): A string. Optional name of the operation. Defaults to
+            `"PiecewiseConstant"`.
+
+    Returns:
+        A 1-arg callable learning rate schedule that takes the current optimizer
+        step and outputs the decayed learning rate, a scalar tensor of the
+        same type as the boundary tensors.
+
+        The output of the 1-arg function that takes the `step`
+        is `values[0]` when `step <= boundaries[0]`,
+        `values[1]` when `step > boundaries[0]` and `step <= boundaries[1]`,
+        ..., and `values[-1]` when `step > boundaries[-1]`.
+
+    Raises:
+        ValueError: if the number of elements in the `boundaries` and `values`
+        lists do not match.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.schedules.PiecewiseConstantDecay`.
     """
     return _learning_rate_schedule_piecewise_constant_decay(boundaries, values, name)
 
@@ -189,7 +439,61 @@ def learning_rate_schedule_polynomial_decay(
 ) -> keras.optimizers.schedules.PolynomialDecay:
     """A `LearningRateSchedule` that uses a polynomial decay schedule.
 
-    Wraps `keras.optimizers.schedules.PolynomialDecay`, added in Keras 3.0.0.
+    It is commonly observed that a monotonically decreasing learning rate, whose
+    degree of change is carefully chosen, results in a better performing model.
+    This schedule applies a polynomial decay function to an optimizer step,
+    given a provided `initial_learning_rate`, to reach an `end_learning_rate`
+    in the given `decay_steps`.
+
+    It requires a `step` value to compute the decayed learning rate. You
+    can just pass a backend variable that you increment at each training
+    step.
+
+    The schedule is a 1-arg callable that produces a decayed learning rate
+    when passed the current optimizer step. This can be useful for changing the
+    learning rate value across different invocations of optimizer functions.
+    It is computed as:
+
+    ```python
+    def decayed_learning_rate(step):
+        step = min(step, decay_steps)
+        return ((initial_learning_rate - end_learning_rate) *
+                (1 - step / decay_steps) ^ (power)
+               ) + end_learning_rate
+    ```
+
+    If `cycle` is True then a multiple of `decay_steps` is used, the first one
+    that is bigger than `step`.
+
+    ```python
+    def decayed_learning_rate(step):
+        decay_steps = decay_steps * ceil(step / decay_steps)
+        return ((initial_learning_rate - end_learning_rate) *
+                (1 - step / decay_steps) ^ (power)
+               ) + end_learning_rate
+    ```
+
+    You can pass this schedule directly into a `keras.optimizers.Optimizer`
+    as the learning rate.
+
+    Args:
+        initial_learning_rate (LearningRateLike): A Python float. The initial learning rate.
+        decay_steps (float | Sequence[float] | TensorLike): A Python integer. Must be positive. See the decay
+            computation above.
+        end_learning_rate (float | TensorLike): A Python float. The minimal end learning rate.
+        power (float | Sequence[float] | TensorLike): A Python float. The power of the polynomial. Defaults to
+            `1.0`.
+        cycle (bool): A boolean, whether it should cycle beyond decay_steps.
+        name (str): String.  Optional name of the operation. Defaults to
+            `"PolynomialDecay"`.
+
+    Returns:
+        A 1-arg callable learning rate schedule that takes the current optimizer
+        step and outputs the decayed learning rate, a scalar tensor of the
+        same type as `initial_learning_rate`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.schedules.PolynomialDecay`.
     """
     return _learning_rate_schedule_polynomial_decay(
         initial_learning_rate, decay_steps, end_learning_rate, power, cycle, name
@@ -207,7 +511,14 @@ _learning_rate_schedule_polynomial_decay = bind(
 def learning_rate_schedule_serialize(learning_rate_schedule: Any) -> Any:
     """Serializes a `LearningRateSchedule` into a JSON-compatible dict.
 
-    Wraps `keras.optimizers.schedules.serialize`, added in Keras 3.0.0.
+    Args:
+        learning_rate_schedule (Any): The `LearningRateSchedule` object to serialize.
+
+    Returns:
+        A JSON-serializable dict representing the object's config.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.schedules.serialize`.
     """
     return _learning_rate_schedule_serialize(learning_rate_schedule)
 
@@ -235,7 +546,85 @@ def optimizer_adadelta(
 ) -> keras.optimizers.Adadelta:
     """Optimizer that implements the Adadelta algorithm.
 
-    Wraps `keras.optimizers.Adadelta`, added in Keras 3.0.0.
+    Adadelta optimization is a stochastic gradient descent method that is based
+    on adaptive learning rate per dimension to address two drawbacks:
+
+    - The continual decay of learning rates throughout training.
+    - The need for a manually selected global learning rate.
+
+    Adadelta is a more robust extension of Adagrad that adapts learning rates
+    based on a moving window of gradient updates, instead of accumulating all
+    past gradients. This way, Adadelta continues learning even when many updates
+    have been done. Compared to Adagrad, in the original version of Adadelta you
+    don't have to set an initial learning rate. In this version, the initial
+    learning rate can be set, as in most other Keras optimizers.
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`. Note that `Adadelta`
+            tends to benefit from higher initial learning rate values compared
+            to other optimizers. To match the exact form in the original paper,
+            use 1.0.
+        rho (float | Sequence[float] | TensorLike): A floating point value. The decay rate. Defaults to `0.95`.
+        epsilon (float | Sequence[float] | TensorLike): Small floating point value for maintaining numerical stability.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    References:
+        - [Zeiler, 2012](http://arxiv.org/abs/1212.5701)
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.Adadelta`.
     """
     return _optimizer_adadelta(
         learning_rate,
@@ -279,7 +668,87 @@ def optimizer_adafactor(
 ) -> keras.optimizers.Adafactor:
     """Optimizer that implements the Adafactor algorithm.
 
-    Wraps `keras.optimizers.Adafactor`, added in Keras 3.0.0.
+    Adafactor is commonly used in NLP tasks, and has the advantage
+    of taking less memory because it only saves partial information of previous
+    gradients.
+
+    The default argument setup is based on the original paper (see reference).
+    When gradients are of dimension > 2, Adafactor optimizer will delete the
+    last 2 dimensions separately in its accumulator variables.
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`.
+        beta_2_decay (float | TensorLike): float, defaults to -0.8. The decay rate of `beta_2`.
+        epsilon_1 (float | TensorLike): float, defaults to 1e-30. A small offset to keep denominator
+            away from 0.
+        epsilon_2 (float | TensorLike): float, defaults to 1e-3. A small offset to avoid learning
+            rate becoming too small by time.
+        clip_threshold (float | TensorLike): float, defaults to 1.0. Clipping threshold. This is a
+            part of Adafactor algorithm, independent from `clipnorm`,
+            `clipvalue`, and `global_clipnorm`.
+        relative_step (bool): bool, defaults to `True`. If `learning_rate` is a
+            constant and `relative_step=True`, learning rate will be adjusted
+            based on current iterations. This is a default learning rate decay
+            in Adafactor.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    References:
+        - [Shazeer, Noam et al., 2018](https://arxiv.org/abs/1804.04235).
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.Adafactor`.
     """
     return _optimizer_adafactor(
         learning_rate,
@@ -325,7 +794,79 @@ def optimizer_adagrad(
 ) -> keras.optimizers.Adagrad:
     """Optimizer that implements the Adagrad algorithm.
 
-    Wraps `keras.optimizers.Adagrad`, added in Keras 3.0.0.
+    Adagrad is an optimizer with parameter-specific learning rates,
+    which are adapted relative to how frequently a parameter gets
+    updated during training. The more updates a parameter receives,
+    the smaller the updates.
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`. Note that `Adagrad`
+            tends to benefit from higher initial learning rate values compared
+            to other optimizers. To match the exact form in the original paper,
+            use `1.0`.
+        initial_accumulator_value (float | Sequence[float] | TensorLike): Floating point value. Starting value for the
+            accumulators (per-parameter momentum values). Must be non-negative.
+        epsilon (float | Sequence[float] | TensorLike): Small floating point value for maintaining numerical stability.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    References:
+        - [Duchi et al., 2011](
+            http://www.jmlr.org/papers/volume12/duchi11a/duchi11a.pdf).
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.Adagrad`.
     """
     return _optimizer_adagrad(
         learning_rate,
@@ -368,7 +909,89 @@ def optimizer_adam(
 ) -> keras.optimizers.Adam:
     """Optimizer that implements the Adam algorithm.
 
-    Wraps `keras.optimizers.Adam`, added in Keras 3.0.0.
+    Adam optimization is a stochastic gradient descent method that is based on
+    adaptive estimation of first-order and second-order moments.
+
+    According to
+    [Kingma et al., 2014](http://arxiv.org/abs/1412.6980),
+    the method is "*computationally
+    efficient, has little memory requirement, invariant to diagonal rescaling of
+    gradients, and is well suited for problems that are large in terms of
+    data/parameters*".
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`.
+        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 1st moment estimates. Defaults to
+            `0.9`.
+        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 2nd moment estimates. Defaults to
+            `0.999`.
+        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability. This epsilon is
+            "epsilon hat" in the Kingma and Ba paper (in the formula just before
+            Section 2.1), not the epsilon in Algorithm 1 of the paper. Defaults
+            to `1e-7`.
+        amsgrad (bool): Boolean. Whether to apply AMSGrad variant of this algorithm
+            from the paper "On the Convergence of Adam and beyond". Defaults
+            to `False`.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.Adam`.
     """
     return _optimizer_adam(
         learning_rate,
@@ -413,7 +1036,98 @@ def optimizer_adam_w(
 ) -> keras.optimizers.AdamW:
     """Optimizer that implements the AdamW algorithm.
 
-    Wraps `keras.optimizers.AdamW`, added in Keras 3.0.0.
+    AdamW optimization is a stochastic gradient descent method that is based on
+    adaptive estimation of first-order and second-order moments with an added
+    method to decay weights per the techniques discussed in the paper,
+    'Decoupled Weight Decay Regularization' by
+    [Loshchilov, Hutter et al., 2019](https://arxiv.org/abs/1711.05101).
+
+    According to
+    [Kingma et al., 2014](http://arxiv.org/abs/1412.6980),
+    the underlying Adam method is "*computationally
+    efficient, has little memory requirement, invariant to diagonal rescaling of
+    gradients, and is well suited for problems that are large in terms of
+    data/parameters*".
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`.
+        weight_decay (float | Sequence[float] | TensorLike): Float. If set, weight decay is applied.
+        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 1st moment estimates.
+            Defaults to `0.9`.
+        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 2nd moment estimates.
+            Defaults to `0.999`.
+        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability. This epsilon is
+            "epsilon hat" in the Kingma and Ba paper (in the formula just
+            before Section 2.1), not the epsilon in Algorithm 1 of the paper.
+            Defaults to 1e-7.
+        amsgrad (bool): Boolean. Whether to apply AMSGrad variant of this algorithm
+            from the paper "On the Convergence of Adam and beyond".
+            Defaults to `False`.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    References:
+        - [Loshchilov et al., 2019](https://arxiv.org/abs/1711.05101)
+        - [Kingma et al., 2014](http://arxiv.org/abs/1412.6980) for `adam`
+        - [Reddi et al., 2018](
+            https://openreview.net/pdf?id=ryQu7f-RZ) for `amsgrad`.
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.AdamW`.
     """
     return _optimizer_adam_w(
         learning_rate,
@@ -457,7 +1171,99 @@ def optimizer_adamax(
 ) -> keras.optimizers.Adamax:
     """Optimizer that implements the Adamax algorithm.
 
-    Wraps `keras.optimizers.Adamax`, added in Keras 3.0.0.
+    Adamax, a variant of Adam based on the infinity norm, is a first-order
+    gradient-based optimization method. Due to its capability of adjusting the
+    learning rate based on data characteristics, it is suited to learn
+    time-variant process, e.g., speech data with dynamically changed noise
+    conditions. Default parameters follow those provided in the paper (see
+    references below).
+
+    Initialization:
+
+    ```python
+    m = 0  # Initialize initial 1st moment vector
+    u = 0  # Initialize the exponentially weighted infinity norm
+    t = 0  # Initialize timestep
+    ```
+
+    The update rule for parameter `w` with gradient `g` is described at the end
+    of section 7.1 of the paper (see the reference section):
+
+    ```python
+    t += 1
+    m = beta1 * m + (1 - beta) * g
+    u = max(beta2 * u, abs(g))
+    current_lr = learning_rate / (1 - beta1 ** t)
+    w = w - current_lr * m / (u + epsilon)
+    ```
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`.
+        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor. The exponential decay
+            rate for the 1st moment estimates.
+        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor. The exponential decay
+            rate for the exponentially weighted infinity norm.
+        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability.
+            name: String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None):
+        **kwargs:
+
+    References:
+        - [Kingma et al., 2014](http://arxiv.org/abs/1412.6980)
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.Adamax`.
     """
     return _optimizer_adamax(
         learning_rate,
@@ -486,7 +1292,17 @@ def optimizer_deserialize(
 ) -> Any:
     """Returns a Keras optimizer object via its configuration.
 
-    Wraps `keras.optimizers.deserialize`, added in Keras 3.0.0.
+    Args:
+        config (Mapping[str, Any]): Optimizer configuration dictionary.
+        custom_objects (Mapping[str, Any] | None): Optional dictionary mapping names (strings) to custom
+            objects (classes and functions) to be considered during
+            deserialization.
+
+    Returns:
+        A Keras Optimizer instance.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.deserialize`.
     """
     return _optimizer_deserialize(config, custom_objects)
 
@@ -518,7 +1334,123 @@ def optimizer_ftrl(
 ) -> keras.optimizers.Ftrl:
     """Optimizer that implements the FTRL algorithm.
 
-    Wraps `keras.optimizers.Ftrl`, added in Keras 3.0.0.
+    "Follow The Regularized Leader" (FTRL) is an optimization algorithm
+    developed at Google for click-through rate prediction in the early 2010s. It
+    is most suitable for shallow models with large and sparse feature spaces.
+    The algorithm is described by
+    [McMahan et al., 2013](https://research.google.com/pubs/archive/41159.pdf).
+    The Keras version has support for both online L2 regularization
+    (the L2 regularization described in the paper
+    above) and shrinkage-type L2 regularization
+    (which is the addition of an L2 penalty to the loss function).
+
+    Initialization:
+
+    ```python
+    n = 0
+    sigma = 0
+    z = 0
+    ```
+
+    Update rule for one variable `w`:
+
+    ```python
+    prev_n = n
+    n = n + g ** 2
+    sigma = (n ** -lr_power - prev_n ** -lr_power) / lr
+    z = z + g - sigma * w
+    if abs(z) < lambda_1:
+      w = 0
+    else:
+      w = (sgn(z) * lambda_1 - z) / ((beta + sqrt(n)) / alpha + lambda_2)
+    ```
+
+    Notation:
+
+    - `lr` is the learning rate
+    - `g` is the gradient for the variable
+    - `lambda_1` is the L1 regularization strength
+    - `lambda_2` is the L2 regularization strength
+    - `lr_power` is the power to scale n.
+
+    Check the documentation for the `l2_shrinkage_regularization_strength`
+    parameter for more details when shrinkage is enabled, in which case gradient
+    is replaced with a gradient with shrinkage.
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`.
+        learning_rate_power (float | TensorLike): A float value, must be less or equal to zero.
+            Controls how the learning rate decreases during training. Use zero
+            for a fixed learning rate.
+        initial_accumulator_value (float | Sequence[float] | TensorLike): The starting value for accumulators. Only
+            zero or positive values are allowed.
+        l1_regularization_strength (float | TensorLike): A float value, must be greater than or equal
+            to zero. Defaults to `0.0`.
+        l2_regularization_strength (float | TensorLike): A float value, must be greater than or equal
+            to zero. Defaults to `0.0`.
+        l2_shrinkage_regularization_strength (float | TensorLike): A float value, must be greater
+            than or equal to zero. This differs from L2 above in that the L2
+            above is a stabilization penalty, whereas this L2 shrinkage is a
+            magnitude penalty. When input is sparse shrinkage will only happen
+            on the active weights.
+        beta (float | TensorLike): A float value, representing the beta value from the paper.
+            Defaults to `0.0`.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.Ftrl`.
     """
     return _optimizer_ftrl(
         learning_rate,
@@ -548,7 +1480,17 @@ _optimizer_ftrl = bind(globals(), "_optimizer_ftrl", "keras.optimizers.Ftrl", "3
 def optimizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieves a Keras Optimizer instance.
 
-    Wraps `keras.optimizers.get`, added in Keras 3.0.0.
+    Args:
+        identifier (str | Mapping[str, Any] | Callable[..., Any]): Optimizer identifier, one of:
+            - String: name of an optimizer
+            - Dictionary: configuration dictionary.
+            - Keras Optimizer instance (it will be returned unchanged).
+
+    Returns:
+        A Keras Optimizer instance.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.get`.
     """
     return _optimizer_get(identifier)
 
@@ -575,7 +1517,84 @@ def optimizer_lamb(
 ) -> keras.optimizers.Lamb:
     """Optimizer that implements the Lamb algorithm.
 
-    Wraps `keras.optimizers.Lamb`, added in Keras 3.5.0.
+    Lamb is a stochastic gradient descent method that
+    uses layer-wise adaptive moments to adjusts the
+    learning rate for each parameter based on the ratio of the
+    norm of the weight to the norm of the gradient
+    This helps to stabilize the training process and improves convergence
+    especially for large batch sizes.
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`.
+        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 1st moment estimates. Defaults to
+            `0.9`.
+        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 2nd moment estimates. Defaults to
+            `0.999`.
+        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability.
+            Defaults to `1e-7`.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    References:
+        - [Yang et al.](https://arxiv.org/pdf/1904.00962)
+
+    Added in Keras 3.5.0. Changed in 3.15.0 (default-changed).
+    Wraps `keras.optimizers.Lamb`.
     """
     return _optimizer_lamb(
         learning_rate,
@@ -617,7 +1636,88 @@ def optimizer_lion(
 ) -> keras.optimizers.Lion:
     """Optimizer that implements the Lion algorithm.
 
-    Wraps `keras.optimizers.Lion`, added in Keras 3.0.0.
+    The Lion optimizer is a stochastic-gradient-descent method that uses the
+    sign operator to control the magnitude of the update, unlike other adaptive
+    optimizers such as Adam that rely on second-order moments. This makes
+    Lion more memory-efficient as it only keeps track of the momentum. According
+    to the authors (see reference), its performance gain over Adam grows with
+    the batch size. Because the update of Lion is produced through the sign
+    operation, resulting in a larger norm, a suitable learning rate for Lion is
+    typically 3-10x smaller than that for AdamW. The weight decay for Lion
+    should in turn be 3-10x larger than that for AdamW to maintain a
+    similar strength (lr * wd).
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`.
+        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            rate to combine the current gradient and the 1st moment estimate.
+            Defaults to `0.9`.
+        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 1st moment estimate. Defaults to
+            `0.99`.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    References:
+        - [Chen et al., 2023](http://arxiv.org/abs/2302.06675)
+        - [Authors' implementation](
+            http://github.com/google/automl/tree/master/lion)
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.Lion`.
     """
     return _optimizer_lion(
         learning_rate,
@@ -649,7 +1749,37 @@ def optimizer_loss_scale(
 ) -> keras.optimizers.LossScaleOptimizer:
     """An optimizer that dynamically scales the loss to prevent underflow.
 
-    Wraps `keras.optimizers.LossScaleOptimizer`, added in Keras 3.0.0.
+    Loss scaling is a technique to prevent numeric underflow in intermediate
+    gradients when float16 is used. To prevent underflow, the loss is multiplied
+    (or "scaled") by a certain factor called the "loss scale", which causes
+    intermediate gradients to be scaled by the loss scale as well. The final
+    gradients are divided (or "unscaled") by the loss scale to bring them back
+    to their original value.
+
+    `LossScaleOptimizer` wraps another optimizer and applies dynamic loss
+    scaling to it. This loss scale is dynamically updated over time as follows:
+    - On any train step, if a nonfinite gradient is encountered, the loss scale
+      is halved, and the train step is skipped.
+    - If `dynamic_growth_steps` have occurred since the last time the loss scale
+      was updated, and no nonfinite gradients have occurred, the loss scale
+      is doubled.
+
+    Args:
+        inner_optimizer (Any): The `keras.optimizers.Optimizer` instance to wrap.
+        initial_scale (float | TensorLike): Float. The initial loss scale. This scale will be updated
+            during training. It is recommended for this to be a very high
+            number, because a loss scale that is too high gets lowered far more
+            quickly than a loss scale that is too low gets raised.
+        dynamic_growth_steps (int | TensorLike): Int. How often to update the scale upwards. After
+            every `dynamic_growth_steps` steps with finite gradients, the
+            loss scale is doubled.
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    Added in Keras 3.0.0. Changed in 3.12.0 (parameter-added).
+    Wraps `keras.optimizers.LossScaleOptimizer`.
     """
     return _optimizer_loss_scale(
         inner_optimizer, initial_scale, dynamic_growth_steps, name, **kwargs
@@ -666,7 +1796,13 @@ def optimizer_map(
 ) -> keras.optimizers.OptimizerMap:
     """A class mapping variables to optimizers.
 
-    Wraps `keras.optimizers.OptimizerMap`, added in Keras 3.15.0.
+    Args:
+        default_optimizer (Any): Default Keras `Optimizer`
+            for any unmapped variables.
+        optimizer_map (Any | None):
+
+    Added in Keras 3.15.0.
+    Wraps `keras.optimizers.OptimizerMap`.
     """
     return _optimizer_map(default_optimizer, optimizer_map)
 
@@ -681,7 +1817,19 @@ def optimizer_multi(
 ) -> keras.optimizers.MultiOptimizer:
     """An optimizer wrapper that delegates variables to different optimizers.
 
-    Wraps `keras.optimizers.MultiOptimizer`, added in Keras 3.15.0.
+    Initialize the object with an OptimizerMap instance or a callable
+    function that returns an optimizer for a given variable.
+
+    Args:
+        optimizer_map (Any):
+        loss_scale_factor (float | Sequence[float] | TensorLike | None):
+        name (str | None):
+
+    Notes:
+        Optimizer-specific callbacks are not supported yet.
+
+    Added in Keras 3.15.0.
+    Wraps `keras.optimizers.MultiOptimizer`.
     """
     return _optimizer_multi(optimizer_map, loss_scale_factor, name)
 
@@ -719,7 +1867,89 @@ def optimizer_muon(
 ) -> keras.optimizers.Muon:
     """Optimizer that implements the Muon algorithm.
 
-    Wraps `keras.optimizers.Muon`, added in Keras 3.10.0.
+    Note that this optimizer should not be used in the following layers:
+
+    1. Embedding layer
+    2. Final output fully connected layer
+    3. Any {0,1}-D variables
+
+    These should all be optimized using AdamW.
+
+    The Muon optimizer can use both the Muon update step or the
+    AdamW update step based on the following:
+
+    - For any variable that isn't 2D, the AdamW step
+        will be used. This is not configurable.
+    - If the argument `exclude_embeddings` (defaults to `True`) is set
+    to `True`, the AdamW step will be used.
+    - For any variablewith a name that matches an expression
+        listed in the argument `exclude_layers` (a list), the
+        AdamW step will be used.
+    - Any other variable uses the Muon step.
+
+    Typically, you only need to pass the name of your densely-connected
+    output layer to `exclude_layers`, e.g.
+    `exclude_layers=["output_dense"]`.
+
+    Args:
+        learning_rate (LearningRateLike): A float,
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`.
+        adam_beta_1 (float | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use.
+            The exponential decay rate for the 1st moment estimates. Defaults to
+            `0.9`.
+        adam_beta_2 (float | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use.
+            The exponential decay rate for the 2nd moment estimates. Defaults to
+            `0.999`.
+        adam_weight_decay (float | TensorLike): Float. If set, weight decay is applied when using
+            the Adam optimizer.
+        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability. This is
+            "epsilon hat" in the Kingma and Ba paper
+            (in the formula just before Section 2.1),
+            not the epsilon in Algorithm 1 of the paper.
+            It be used at Adamw.Defaults to `1e-7`.
+        weight_decay (float | Sequence[float] | TensorLike):
+        clipnorm (float | Sequence[float] | TensorLike | None):
+        clipvalue (float | Sequence[float] | TensorLike | None):
+        global_clipnorm (float | Sequence[float] | TensorLike | None):
+        use_ema (bool):
+        ema_momentum (float | Sequence[float] | TensorLike):
+        ema_overwrite_frequency (int | None):
+        loss_scale_factor (float | Sequence[float] | TensorLike | None):
+        gradient_accumulation_steps (int | None):
+        name (str | None):
+        exclude_layers (Any | None): List of strings, keywords of layer names to exclude.
+            All layers with keywords in their path will use adamw.
+        exclude_embeddings (bool): Boolean value
+            If True, embedding layers will use adamw.
+        muon_a (float | TensorLike): Float, parameter a of the muon algorithm.
+            It is recommended to use the default value
+        muon_b (float | TensorLike): Float, parameter b of the muon algorithm.
+            It is recommended to use the default value
+        muon_c (float | TensorLike): Float, parameter c of the muon algorithm.
+            It is recommended to use the default value
+        adam_lr_ratio (int | TensorLike): Float, the ratio of the learning rate when
+            using Adam to the main learning rate.
+            It is recommended to set it to 1
+        momentum (float | Sequence[float] | TensorLike): Float, momentum used by internal SGD.
+        ns_steps (int | TensorLike): Integer, number of Newton-Schulz iterations to run.
+        nesterov (bool): Boolean, whether to use Nesterov-style momentum
+            {{base_optimizer_keyword_args}}
+        rms_rate (float | TensorLike): Float. A parameter from https://arxiv.org/abs/2502.16982
+            that can enhance the stability of Muon, allowing it to use the
+            same learning rate and weight decay as Adam. Defaults to `0.2`.
+            Set to `None` to disable this feature.
+        **kwargs:
+
+    References:
+        - [Original implementation](https://github.com/KellerJordan/Muon)
+        - [Liu et al, 2025](https://arxiv.org/abs/2502.16982)
+
+    Added in Keras 3.10.0. Changed in 3.13.0 (default-changed, parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.Muon`.
     """
     return _optimizer_muon(
         learning_rate,
@@ -773,7 +2003,82 @@ def optimizer_nadam(
 ) -> keras.optimizers.Nadam:
     """Optimizer that implements the Nadam algorithm.
 
-    Wraps `keras.optimizers.Nadam`, added in Keras 3.0.0.
+    Much like Adam is essentially RMSprop with momentum, Nadam is Adam with
+    Nesterov momentum.
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`.
+        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 1st moment estimates.
+            Defaults to `0.9`.
+        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 2nd moment estimates. Defaults to
+            `0.999`.
+        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability. This epsilon is
+            "epsilon hat" in the Kingma and Ba paper (in the formula just before
+            Section 2.1), not the epsilon in Algorithm 1 of the paper.
+            Defaults to `1e-7`.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    References:
+        - [Dozat, 2015](http://cs229.stanford.edu/proj2015/054_report.pdf).
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.Nadam`.
     """
     return _optimizer_nadam(
         learning_rate,
@@ -817,7 +2122,89 @@ def optimizer_rmsprop(
 ) -> keras.optimizers.RMSprop:
     """Optimizer that implements the RMSprop algorithm.
 
-    Wraps `keras.optimizers.RMSprop`, added in Keras 3.0.0.
+    The gist of RMSprop is to:
+
+    - Maintain a moving (discounted) average of the square of gradients
+    - Divide the gradient by the root of this average
+
+    This implementation of RMSprop uses plain momentum, not Nesterov momentum.
+
+    The centered version additionally maintains a moving average of the
+    gradients, and uses that average to estimate the variance.
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.001`.
+        rho (float | Sequence[float] | TensorLike): float, defaults to 0.9. Discounting factor for the old gradients.
+        momentum (float | Sequence[float] | TensorLike): float, defaults to 0.0. If not 0.0., the optimizer tracks the
+            momentum value, with a decay rate equals to `1 - momentum`.
+        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability. This epsilon is
+            "epsilon hat" in the Kingma and Ba paper (in the formula just before
+            Section 2.1), not the epsilon in Algorithm 1 of the paper. Defaults
+            to 1e-7.
+        centered (bool): Boolean. If `True`, gradients are normalized by the estimated
+            variance of the gradient; if False, by the uncentered second moment.
+            Setting this to `True` may help with training, but is slightly more
+            expensive in terms of computation and memory. Defaults to `False`.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    References:
+        - [Hinton, 2012](
+            http://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf)
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (default-changed, parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.RMSprop`.
     """
     return _optimizer_rmsprop(
         learning_rate,
@@ -862,7 +2249,94 @@ def optimizer_schedule_free_adam_w(
 ) -> keras.optimizers.ScheduleFreeAdamW:
     """Optimizer that implements the Schedule-Free AdamW algorithm.
 
-    Wraps `keras.optimizers.ScheduleFreeAdamW`, added in Keras 3.14.0.
+    Schedule-Free learning is a method that avoids the need for a learning rate
+    schedule by maintaining a combination of interpolation and averaging.
+    This approach eliminates the requirement to specify stopping time in advance
+    and typically matches or outperforms cosine and linear decay schedules.
+
+    The optimizer maintains two sets of variables internally:
+    - `momentum`: The sequence where gradient updates are applied
+    - `x`: The averaged sequence used for evaluation
+
+    During training, the model parameters are set to an interpolation between
+    `momentum` and `x`.
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.0025`.
+        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 1st moment estimates and controls
+            the interpolation between `momentum` and `x`. Defaults to `0.9`.
+        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+            that takes no arguments and returns the actual value to use. The
+            exponential decay rate for the 2nd moment estimates.
+            Defaults to `0.999`.
+        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability.
+            Defaults to `1e-8`.
+        warmup_steps (int | TensorLike): Number of warmup steps for learning rate warmup.
+            During warmup, the learning rate linearly increases from 0 to the
+            specified learning rate. Defaults to `0`.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    References:
+        - [Defazio et al., 2024](https://arxiv.org/abs/2405.15682)
+        - [Schedule-Free repository](
+            https://github.com/facebookresearch/schedule_free)
+
+    Added in Keras 3.14.0. Changed in 3.15.0 (default-changed).
+    Wraps `keras.optimizers.ScheduleFreeAdamW`.
     """
     return _optimizer_schedule_free_adam_w(
         learning_rate,
@@ -892,7 +2366,14 @@ _optimizer_schedule_free_adam_w = bind(
 def optimizer_serialize(optimizer: Any) -> Any:
     """Returns the optimizer configuration as a Python dict.
 
-    Wraps `keras.optimizers.serialize`, added in Keras 3.0.0.
+    Args:
+        optimizer (Any): An `Optimizer` instance to serialize.
+
+    Returns:
+        Python dict which contains the configuration of the optimizer.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.optimizers.serialize`.
     """
     return _optimizer_serialize(optimizer)
 
@@ -920,7 +2401,89 @@ def optimizer_sgd(
 ) -> keras.optimizers.SGD:
     """Gradient descent (with momentum) optimizer.
 
-    Wraps `keras.optimizers.SGD`, added in Keras 3.0.0.
+    Update rule for parameter `w` with gradient `g` when `momentum` is 0:
+
+    ```python
+    w = w - learning_rate * g
+    ```
+
+    Update rule when `momentum` is larger than 0:
+
+    ```python
+    velocity = momentum * velocity - learning_rate * g
+    w = w + velocity
+    ```
+
+    When `nesterov=True`, this rule becomes:
+
+    ```python
+    velocity = momentum * velocity - learning_rate * g
+    w = w + momentum * velocity - learning_rate * g
+    ```
+
+    Args:
+        learning_rate (LearningRateLike): A float, a
+            `keras.optimizers.schedules.LearningRateSchedule` instance, or
+            a callable that takes no arguments and returns the actual value to
+            use. The learning rate. Defaults to `0.01`.
+        momentum (float | Sequence[float] | TensorLike): float hyperparameter >= 0 that accelerates gradient descent in
+            the relevant direction and dampens oscillations. 0 is vanilla
+            gradient descent. Defaults to `0.0`.
+        nesterov (bool): boolean. Whether to apply Nesterov momentum.
+            Defaults to `False`.
+        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+            clipped so that its norm is no higher than this value.
+        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+            no higher than this value.
+        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+            so that their global norm is no higher than this value.
+        use_ema (bool): Boolean, defaults to `False`.
+            If `True`, exponential moving average
+            (EMA) is applied. EMA consists of computing an exponential moving
+            average of the weights of the model (as the weight values change
+            after each training batch), and periodically overwriting the
+            weights with their moving average.
+        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+            This is the momentum to use when computing
+            the EMA of the model's weights:
+            `new_average = ema_momentum * old_average + (1 - ema_momentum) *
+            current_variable_value`.
+        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+            `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
+            we overwrite the model variable by its moving average.
+            If None, the optimizer
+            does not overwrite model variables in the middle of training,
+            and you need to explicitly overwrite the variables
+            at the end of training by calling
+            `optimizer.finalize_variable_values()` (which updates the model
+            variables in-place). When using the built-in `fit()` training loop,
+            this happens automatically after the last epoch,
+            and you don't need to do anything.
+        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+            be multiplied the loss before computing gradients, and the inverse
+            of the scale factor will be multiplied by the gradients before
+            updating variables. Useful for preventing underflow during
+            mixed precision training. Alternately,
+            `keras.optimizers.LossScaleOptimizer` will
+            automatically set a loss scale factor.
+        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+            variables will not be updated at every step; instead they will be
+            updated every `gradient_accumulation_steps` steps, using the average
+            value of the gradients since the last update. This is known as
+            "gradient accumulation". This can be useful
+            when your batch size is very small, in order to reduce gradient
+            noise at each update step. EMA frequency will look at "accumulated"
+            iterations value (optimizer steps // gradient_accumulation_steps).
+            Learning rate schedules will look at "real" iterations value
+            (optimizer steps).
+        name (str | None): String. The name to use
+            for momentum accumulator weights created by
+            the optimizer.
+        **kwargs:
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
+    Wraps `keras.optimizers.SGD`.
     """
     return _optimizer_sgd(
         learning_rate,

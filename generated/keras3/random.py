@@ -36,7 +36,35 @@ def random_beta(
 ) -> Any:
     """Draw samples from a Beta distribution.
 
-    Wraps `keras.random.beta`, added in Keras 3.1.0.
+    The values are drawn from a Beta distribution parametrized
+    by alpha and beta.
+
+    Args:
+        shape (ShapeLike): The shape of the random values to generate.
+        alpha (TensorLike): Float or an array of floats representing the first
+            parameter alpha. Must be broadcastable with `beta` and `shape`.
+        beta (TensorLike): Float or an array of floats representing the second
+            parameter beta. Must be broadcastable with `alpha` and `shape`.
+        dtype (DTypeLike | None): Optional dtype of the tensor. Only floating point types are
+            supported. If not specified, `keras.config.floatx()` is used,
+            which defaults to `float32` unless you configured it otherwise (via
+            `keras.config.set_floatx(float_dtype)`).
+        seed (Seed | None): Optional Python integer or instance of
+            `keras.random.SeedGenerator`.
+             By default, the `seed` argument is `None`, and an internal global
+             `keras.random.SeedGenerator` is used. The `seed` argument can be
+             used to ensure deterministic (repeatable) random number generation.
+             Note that passing an integer as the `seed` value will produce the
+             same random values for each call. To generate different random
+             values for repeated calls, an instance of
+             `keras.random.SeedGenerator` must be provided as the `seed` value.
+             Remark concerning the JAX backend: When tracing functions with the
+             JAX backend the global `keras.random.SeedGenerator` is not
+             supported. Therefore, during tracing the default value seed=None
+             will produce an error, and a `seed` argument must be provided.
+
+    Added in Keras 3.1.0.
+    Wraps `keras.random.beta`.
     """
     return _random_beta(shape, alpha, beta, dtype, seed)
 
@@ -53,7 +81,36 @@ def random_binomial(
 ) -> Any:
     """Draw samples from a Binomial distribution.
 
-    Wraps `keras.random.binomial`, added in Keras 3.1.0.
+    The values are drawn from a Binomial distribution with
+    specified trial count and probability of success.
+
+    Args:
+        shape (ShapeLike): The shape of the random values to generate.
+        counts (Any): A number or array of numbers representing the
+            number of trials. It must be broadcastable with `probabilities`.
+        probabilities (Any): A float or array of floats representing the
+            probability of success of an individual event.
+            It must be broadcastable with `counts`.
+        dtype (DTypeLike | None): Optional dtype of the tensor. Only floating point types are
+            supported. If not specified, `keras.config.floatx()` is used,
+            which defaults to `float32` unless you configured it otherwise (via
+            `keras.config.set_floatx(float_dtype)`).
+        seed (Seed | None): Optional Python integer or instance of
+            `keras.random.SeedGenerator`.
+             By default, the `seed` argument is `None`, and an internal global
+             `keras.random.SeedGenerator` is used. The `seed` argument can be
+             used to ensure deterministic (repeatable) random number generation.
+             Note that passing an integer as the `seed` value will produce the
+             same random values for each call. To generate different random
+             values for repeated calls, an instance of
+             `keras.random.SeedGenerator` must be provided as the `seed` value.
+             Remark concerning the JAX backend: When tracing functions with the
+             JAX backend the global `keras.random.SeedGenerator` is not
+             supported. Therefore, during tracing the default value seed=None
+             will produce an error, and a `seed` argument must be provided.
+
+    Added in Keras 3.1.0.
+    Wraps `keras.random.binomial`.
     """
     return _random_binomial(shape, counts, probabilities, dtype, seed)
 
@@ -66,7 +123,43 @@ def random_categorical(
 ) -> Any:
     """Draws samples from a categorical distribution.
 
-    Wraps `keras.random.categorical`, added in Keras 3.0.0.
+    This function takes as input `logits`, a 2-D input tensor with shape
+    (batch_size, num_classes). Each row of the input represents a categorical
+    distribution, with each column index containing the log-probability for a
+    given class.
+
+    The function will output a 2-D tensor with shape (batch_size, num_samples),
+    where each row contains samples from the corresponding row in `logits`.
+    Each column index contains an independent samples drawn from the input
+    distribution.
+
+    Args:
+        logits (TensorLike): 2-D Tensor with shape (batch_size, num_classes). Each row
+            should define a categorical distribution with the unnormalized
+            log-probabilities for all classes.
+        num_samples (Any): Int, the number of independent samples to draw for each
+            row of the input. This will be the second dimension of the output
+            tensor's shape.
+        dtype (DTypeLike): Optional dtype of the output tensor.
+        seed (Seed | None): Optional Python integer or instance of
+            `keras.random.SeedGenerator`.
+             By default, the `seed` argument is `None`, and an internal global
+             `keras.random.SeedGenerator` is used. The `seed` argument can be
+             used to ensure deterministic (repeatable) random number generation.
+             Note that passing an integer as the `seed` value will produce the
+             same random values for each call. To generate different random
+             values for repeated calls, an instance of
+             `keras.random.SeedGenerator` must be provided as the `seed` value.
+             Remark concerning the JAX backend: When tracing functions with the
+             JAX backend the global `keras.random.SeedGenerator` is not
+             supported. Therefore, during tracing the default value seed=None
+             will produce an error, and a `seed` argument must be provided.
+
+    Returns:
+        A 2-D tensor with (batch_size, num_samples).
+
+    Added in Keras 3.0.0.
+    Wraps `keras.random.categorical`.
     """
     return _random_categorical(logits, num_samples, dtype, seed)
 
@@ -79,7 +172,14 @@ def random_dropout(
 ) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.random.dropout`, added in Keras 3.0.0.
+    Args:
+        inputs (TensorLike):
+        rate (Any):
+        noise_shape (Any | None):
+        seed (Seed | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.random.dropout`.
     """
     return _random_dropout(inputs, rate, noise_shape, seed)
 
@@ -92,7 +192,29 @@ def random_gamma(
 ) -> Any:
     """Draw random samples from the Gamma distribution.
 
-    Wraps `keras.random.gamma`, added in Keras 3.0.0.
+    Args:
+        shape (ShapeLike): The shape of the random values to generate.
+        alpha (TensorLike): Float, the parameter of the distribution.
+        dtype (DTypeLike | None): Optional dtype of the tensor. Only floating point types are
+            supported. If not specified, `keras.config.floatx()` is used,
+            which defaults to `float32` unless you configured it otherwise (via
+            `keras.config.set_floatx(float_dtype)`).
+        seed (Seed | None): Optional Python integer or instance of
+            `keras.random.SeedGenerator`.
+             By default, the `seed` argument is `None`, and an internal global
+             `keras.random.SeedGenerator` is used. The `seed` argument can be
+             used to ensure deterministic (repeatable) random number generation.
+             Note that passing an integer as the `seed` value will produce the
+             same random values for each call. To generate different random
+             values for repeated calls, an instance of
+             `keras.random.SeedGenerator` must be provided as the `seed` value.
+             Remark concerning the JAX backend: When tracing functions with the
+             JAX backend the global `keras.random.SeedGenerator` is not
+             supported. Therefore, during tracing the default value seed=None
+             will produce an error, and a `seed` argument must be provided.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.random.gamma`.
     """
     return _random_gamma(shape, alpha, dtype, seed)
 
@@ -109,7 +231,38 @@ def random_integer(
 ) -> Any:
     """Draw random integers from a uniform distribution.
 
-    Wraps `keras.random.randint`, added in Keras 3.0.0.
+    The generated values follow a uniform distribution in the range
+    `[minval, maxval)`. The lower bound `minval` is included in the range,
+    while the upper bound `maxval` is excluded.
+
+    `dtype` must be an integer type.
+
+    Args:
+        shape (ShapeLike): The shape of the random values to generate.
+        minval (TensorLike): Float, defaults to 0. Lower bound of the range of
+            random values to generate (inclusive).
+        maxval (TensorLike): Float, defaults to 1. Upper bound of the range of
+            random values to generate (exclusive).
+        dtype (DTypeLike): Optional dtype of the tensor. Only integer types are
+            supported. If not specified, `keras.config.floatx()` is used,
+            which defaults to `float32` unless you configured it otherwise (via
+            `keras.config.set_floatx(float_dtype)`)
+        seed (Seed | None): Optional Python integer or instance of
+            `keras.random.SeedGenerator`.
+             By default, the `seed` argument is `None`, and an internal global
+             `keras.random.SeedGenerator` is used. The `seed` argument can be
+             used to ensure deterministic (repeatable) random number generation.
+             Note that passing an integer as the `seed` value will produce the
+             same random values for each call. To generate different random
+             values for repeated calls, an instance of
+             `keras.random.SeedGenerator` must be provided as the `seed` value.
+             Remark concerning the JAX backend: When tracing functions with the
+             JAX backend the global `keras.random.SeedGenerator` is not
+             supported. Therefore, during tracing the default value seed=None
+             will produce an error, and a `seed` argument must be provided.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.random.randint`.
     """
     return _random_integer(shape, minval, maxval, dtype, seed)
 
@@ -126,7 +279,31 @@ def random_normal(
 ) -> Any:
     """Draw random samples from a normal (Gaussian) distribution.
 
-    Wraps `keras.random.normal`, added in Keras 3.0.0.
+    Args:
+        shape (ShapeLike): The shape of the random values to generate.
+        mean (TensorLike): Float, defaults to 0. Mean of the random values to generate.
+        stddev (TensorLike): Float, defaults to 1. Standard deviation of the random values
+            to generate.
+        dtype (DTypeLike | None): Optional dtype of the tensor. Only floating point types are
+            supported. If not specified, `keras.config.floatx()` is used,
+            which defaults to `float32` unless you configured it otherwise (via
+            `keras.config.set_floatx(float_dtype)`).
+        seed (Seed | None): Optional Python integer or instance of
+            `keras.random.SeedGenerator`.
+             By default, the `seed` argument is `None`, and an internal global
+             `keras.random.SeedGenerator` is used. The `seed` argument can be
+             used to ensure deterministic (repeatable) random number generation.
+             Note that passing an integer as the `seed` value will produce the
+             same random values for each call. To generate different random
+             values for repeated calls, an instance of
+             `keras.random.SeedGenerator` must be provided as the `seed` value.
+             Remark concerning the JAX backend: When tracing functions with the
+             JAX backend the global `keras.random.SeedGenerator` is not
+             supported. Therefore, during tracing the default value `seed=None`
+             will produce an error, and a `seed` argument must be provided.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.random.normal`.
     """
     return _random_normal(shape, mean, stddev, dtype, seed)
 
@@ -139,7 +316,31 @@ def random_seed_generator(
 ) -> keras.random.SeedGenerator:
     """Generates variable seeds upon each call to a function generating random numbers.
 
-    Wraps `keras.random.SeedGenerator`, added in Keras 3.0.0.
+    In Keras, all random number generators (such as
+    `keras.random.normal()`) are stateless, meaning that if you pass an
+    integer seed to them (such as `seed=42`), they will return the same
+    values for repeated calls. To get different values for each
+    call, a `SeedGenerator` providing the state of the random generator
+    has to be used.
+
+    Note that all the random number generators have a default seed of None,
+    which implies that an internal global SeedGenerator is used.
+    If you need to decouple the RNG from the global state you can provide
+    a local `StateGenerator` with either a deterministic or random initial
+    state.
+
+    Remark concerning the JAX backend: Note that the use of a local
+    `StateGenerator` as seed argument is required for JIT compilation of
+    RNG with the JAX backend, because the use of global state is not
+    supported.
+
+    Args:
+        seed (Seed | None):
+        name (str | None):
+        **kwargs:
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
+    Wraps `keras.random.SeedGenerator`.
     """
     return _random_seed_generator(seed, name, **kwargs)
 
@@ -152,7 +353,26 @@ _random_seed_generator = bind(
 def random_shuffle(x: TensorLike, axis: Axis = 0, seed: Seed | None = None) -> Any:
     """Shuffle the elements of a tensor uniformly at random along an axis.
 
-    Wraps `keras.random.shuffle`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): The tensor to be shuffled.
+        axis (Axis): An integer specifying the axis along which to shuffle. Defaults to
+            `0`.
+        seed (Seed | None): Optional Python integer or instance of
+            `keras.random.SeedGenerator`.
+             By default, the `seed` argument is `None`, and an internal global
+             `keras.random.SeedGenerator` is used. The `seed` argument can be
+             used to ensure deterministic (repeatable) random number generation.
+             Note that passing an integer as the `seed` value will produce the
+             same random values for each call. To generate different random
+             values for repeated calls, an instance of
+             `keras.random.SeedGenerator` must be provided as the `seed` value.
+             Remark concerning the JAX backend: When tracing functions with the
+             JAX backend the global `keras.random.SeedGenerator` is not
+             supported. Therefore, during tracing the default value seed=None
+             will produce an error, and a `seed` argument must be provided.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.random.shuffle`.
     """
     return _random_shuffle(x, axis, seed)
 
@@ -169,7 +389,35 @@ def random_truncated_normal(
 ) -> Any:
     """Draw samples from a truncated normal distribution.
 
-    Wraps `keras.random.truncated_normal`, added in Keras 3.0.0.
+    The values are drawn from a normal distribution with specified mean and
+    standard deviation, discarding and re-drawing any samples that are more
+    than two standard deviations from the mean.
+
+    Args:
+        shape (ShapeLike): The shape of the random values to generate.
+        mean (TensorLike): Float, defaults to 0. Mean of the random values to generate.
+        stddev (TensorLike): Float, defaults to 1. Standard deviation of the random values
+            to generate.
+        dtype (DTypeLike | None): Optional dtype of the tensor. Only floating point types are
+            supported. If not specified, `keras.config.floatx()` is used,
+            which defaults to `float32` unless you configured it otherwise (via
+            `keras.config.set_floatx(float_dtype)`)
+        seed (Seed | None): Optional Python integer or instance of
+            `keras.random.SeedGenerator`.
+             By default, the `seed` argument is `None`, and an internal global
+             `keras.random.SeedGenerator` is used. The `seed` argument can be
+             used to ensure deterministic (repeatable) random number generation.
+             Note that passing an integer as the `seed` value will produce the
+             same random values for each call. To generate different random
+             values for repeated calls, an instance of
+             `keras.random.SeedGenerator` must be provided as the `seed` value.
+             Remark concerning the JAX backend: When tracing functions with the
+             JAX backend the global `keras.random.SeedGenerator` is not
+             supported. Therefore, during tracing the default value seed=None
+             will produce an error, and a `seed` argument must be provided.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.random.truncated_normal`.
     """
     return _random_truncated_normal(shape, mean, stddev, dtype, seed)
 
@@ -188,7 +436,38 @@ def random_uniform(
 ) -> Any:
     """Draw samples from a uniform distribution.
 
-    Wraps `keras.random.uniform`, added in Keras 3.0.0.
+    The generated values follow a uniform distribution in the range
+    `[minval, maxval)`. The lower bound `minval` is included in the range,
+    while the upper bound `maxval` is excluded.
+
+    `dtype` must be a floating point type, the default range is `[0, 1)`.
+
+    Args:
+        shape (ShapeLike): The shape of the random values to generate.
+        minval (TensorLike): Float, defaults to 0. Lower bound of the range of
+            random values to generate (inclusive).
+        maxval (TensorLike): Float, defaults to 1. Upper bound of the range of
+            random values to generate (exclusive).
+        dtype (DTypeLike | None): Optional dtype of the tensor. Only floating point types are
+            supported. If not specified, `keras.config.floatx()` is used,
+            which defaults to `float32` unless you configured it otherwise (via
+            `keras.config.set_floatx(float_dtype)`)
+        seed (Seed | None): Optional Python integer or instance of
+            `keras.random.SeedGenerator`.
+             By default, the `seed` argument is `None`, and an internal global
+             `keras.random.SeedGenerator` is used. The `seed` argument can be
+             used to ensure deterministic (repeatable) random number generation.
+             Note that passing an integer as the `seed` value will produce the
+             same random values for each call. To generate different random
+             values for repeated calls, an instance of
+             `keras.random.SeedGenerator` must be provided as the `seed` value.
+             Remark concerning the JAX backend: When tracing functions with the
+             JAX backend the global `keras.random.SeedGenerator` is not
+             supported. Therefore, during tracing the default value seed=None
+             will produce an error, and a `seed` argument must be provided.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.random.uniform`.
     """
     return _random_uniform(shape, minval, maxval, dtype, seed)
 

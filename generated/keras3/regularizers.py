@@ -29,7 +29,12 @@ def regularizer_deserialize(
 ) -> Any:
     """Return a Keras regularizer object via its config.
 
-    Wraps `keras.regularizers.deserialize`, added in Keras 3.0.0.
+    Args:
+        config (Mapping[str, Any]):
+        custom_objects (Mapping[str, Any] | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.regularizers.deserialize`.
     """
     return _regularizer_deserialize(config, custom_objects)
 
@@ -42,7 +47,11 @@ _regularizer_deserialize = bind(
 def regularizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
     """Retrieve a Keras regularizer object via an identifier.
 
-    Wraps `keras.regularizers.get`, added in Keras 3.0.0.
+    Args:
+        identifier (str | Mapping[str, Any] | Callable[..., Any]):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.regularizers.get`.
     """
     return _regularizer_get(identifier)
 
@@ -53,7 +62,20 @@ _regularizer_get = bind(globals(), "_regularizer_get", "keras.regularizers.get",
 def regularizer_l1(l1: float | Sequence[float] | TensorLike = 0.01) -> keras.regularizers.L1:
     """A regularizer that applies a L1 regularization penalty.
 
-    Wraps `keras.regularizers.L1`, added in Keras 3.0.0.
+    The L1 regularization penalty is computed as:
+    `loss = l1 * reduce_sum(abs(x))`
+
+    L1 may be passed to a layer as a string identifier:
+
+    >>> dense = Dense(3, kernel_regularizer='l1')
+
+    In this case, the default value used is `l1=0.01`.
+
+    Args:
+        l1 (float | Sequence[float] | TensorLike): float, L1 regularization factor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.regularizers.L1`.
     """
     return _regularizer_l1(l1)
 
@@ -66,7 +88,24 @@ def regularizer_l1_l2(
 ) -> keras.regularizers.L1L2:
     """A regularizer that applies both L1 and L2 regularization penalties.
 
-    Wraps `keras.regularizers.L1L2`, added in Keras 3.0.0.
+    The L1 regularization penalty is computed as:
+    `loss = l1 * reduce_sum(abs(x))`
+
+    The L2 regularization penalty is computed as
+    `loss = l2 * reduce_sum(square(x))`
+
+    L1L2 may be passed to a layer as a string identifier:
+
+    >>> dense = Dense(3, kernel_regularizer='l1_l2')
+
+    In this case, the default values used are `l1=0.01` and `l2=0.01`.
+
+    Args:
+        l1 (float | Sequence[float] | TensorLike): float, L1 regularization factor.
+        l2 (float | Sequence[float] | TensorLike): float, L2 regularization factor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.regularizers.L1L2`.
     """
     return _regularizer_l1_l2(l1, l2)
 
@@ -77,7 +116,20 @@ _regularizer_l1_l2 = bind(globals(), "_regularizer_l1_l2", "keras.regularizers.L
 def regularizer_l2(l2: float | Sequence[float] | TensorLike = 0.01) -> keras.regularizers.L2:
     """A regularizer that applies a L2 regularization penalty.
 
-    Wraps `keras.regularizers.L2`, added in Keras 3.0.0.
+    The L2 regularization penalty is computed as:
+    `loss = l2 * reduce_sum(square(x))`
+
+    L2 may be passed to a layer as a string identifier:
+
+    >>> dense = Dense(3, kernel_regularizer='l2')
+
+    In this case, the default value used is `l2=0.01`.
+
+    Args:
+        l2 (float | Sequence[float] | TensorLike): float, L2 regularization factor.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.regularizers.L2`.
     """
     return _regularizer_l2(l2)
 
@@ -90,7 +142,24 @@ def regularizer_orthogonal(
 ) -> keras.regularizers.OrthogonalRegularizer:
     """Regularizer that encourages input vectors to be orthogonal to each other.
 
-    Wraps `keras.regularizers.OrthogonalRegularizer`, added in Keras 3.0.0.
+    It can be applied to either the rows of a matrix (`mode="rows"`) or its
+    columns (`mode="columns"`). When applied to a `Dense` kernel of shape
+    `(input_dim, units)`, rows mode will seek to make the feature vectors
+    (i.e. the basis of the output space) orthogonal to each other.
+
+    Args:
+        factor (float | Sequence[float] | TensorLike): Float. The regularization factor. The regularization penalty
+            will be proportional to `factor` times the mean of the dot products
+            between the L2-normalized rows (if `mode="rows"`, or columns if
+            `mode="columns"`) of the inputs, excluding the product of each
+            row/column with itself.  Defaults to `0.01`.
+        mode (str): String, one of `{"rows", "columns"}`. Defaults to `"rows"`. In
+            rows mode, the regularization effect seeks to make the rows of the
+            input orthogonal to each other. In columns mode, it seeks to make
+            the columns of the input orthogonal to each other.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.regularizers.OrthogonalRegularizer`.
     """
     return _regularizer_orthogonal(factor, mode)
 
@@ -103,7 +172,11 @@ _regularizer_orthogonal = bind(
 def regularizer_serialize(regularizer: Any) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.regularizers.serialize`, added in Keras 3.0.0.
+    Args:
+        regularizer (Any):
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-renamed).
+    Wraps `keras.regularizers.serialize`.
     """
     return _regularizer_serialize(regularizer)
 

@@ -71,7 +71,96 @@ def audio_dataset_from_directory(
 ) -> Any:
     """Generates a `tf.data.Dataset` from audio files in a directory.
 
-    Wraps `keras.utils.audio_dataset_from_directory`, added in Keras 3.0.0.
+    If your directory structure is:
+
+    ```
+    main_directory/
+    ...class_a/
+    ......a_audio_1.wav
+    ......a_audio_2.wav
+    ...class_b/
+    ......b_audio_1.wav
+    ......b_audio_2.wav
+    ```
+
+    Then calling `audio_dataset_from_directory(main_directory,
+    labels='inferred')`
+    will return a `tf.data.Dataset` that yields batches of audio files from
+    the subdirectories `class_a` and `class_b`, together with labels
+    0 and 1 (0 corresponding to `class_a` and 1 corresponding to `class_b`).
+
+    Only `.wav` files are supported at this time.
+
+    Args:
+        directory (PathLike): Directory where the data is located.
+            If `labels` is `"inferred"`, it should contain subdirectories,
+            each containing audio files for a class. Otherwise, the directory
+            structure is ignored.
+        labels (str): Either "inferred" (labels are generated from the directory
+            structure), `None` (no labels), or a list/tuple of integer labels
+            of the same size as the number of audio files found in
+            the directory. Labels should be sorted according to the
+            alphanumeric order of the audio file paths
+            (obtained via `os.walk(directory)` in Python).
+        label_mode (str): String describing the encoding of `labels`. Options are:
+            - `"int"`: means that the labels are encoded as integers (e.g. for
+              `sparse_categorical_crossentropy` loss).
+            - `"categorical"` means that the labels are encoded as a categorical
+              vector (e.g. for `categorical_crossentropy` loss)
+            - `"binary"` means that the labels (there can be only 2)
+              are encoded as `float32` scalars with values 0
+              or 1 (e.g. for `binary_crossentropy`).
+            - `None` (no labels).
+        class_names (Any | None): Only valid if "labels" is `"inferred"`.
+            This is the explicit list of class names
+            (must match names of subdirectories). Used to control the order
+            of the classes (otherwise alphanumerical order is used).
+        batch_size (int): Size of the batches of data. Default: 32. If `None`,
+            the data will not be batched
+            (the dataset will yield individual samples).
+        sampling_rate (Any | None): Audio sampling rate (in samples per second).
+        output_sequence_length (Any | None): Maximum length of an audio sequence. Audio files
+            longer than this will be truncated to `output_sequence_length`.
+            If set to `None`, then all sequences in the same batch will
+            be padded to the
+            length of the longest sequence in the batch.
+        ragged (bool): Whether to return a Ragged dataset (where each sequence has its
+            own length). Defaults to `False`.
+        shuffle (bool): Whether to shuffle the data.
+            If set to `False`, sorts the data in alphanumeric order.
+            Defaults to `True`.
+        seed (Seed | None): Optional random seed for shuffling and transformations.
+        validation_split (Any | None): Optional float between 0 and 1, fraction of data to
+            reserve for validation.
+        subset (Any | None): Subset of the data to return. One of `"training"`,
+            `"validation"` or `"both"`. Only used if `validation_split` is set.
+        follow_links (bool): Whether to visits subdirectories pointed to by symlinks.
+            Defaults to `False`.
+        verbose (int | str): Whether to display number information on classes and
+            number of files found. Defaults to `True`.
+
+    Returns:
+        A `tf.data.Dataset` object.
+
+        - If `label_mode` is `None`, it yields `string` tensors of shape
+          `(batch_size,)`, containing the contents of a batch of audio files.
+        - Otherwise, it yields a tuple `(audio, labels)`, where `audio`
+          has shape `(batch_size, sequence_length, num_channels)` and `labels`
+          follows the format described
+          below.
+
+        Rules regarding labels format:
+
+        - if `label_mode` is `int`, the labels are an `int32` tensor of shape
+          `(batch_size,)`.
+        - if `label_mode` is `binary`, the labels are a `float32` tensor of
+          1s and 0s of shape `(batch_size, 1)`.
+        - if `label_mode` is `categorical`, the labels are a `float32` tensor
+          of shape `(batch_size, num_classes)`, representing a one-hot
+          encoding of the class index.
+
+    Added in Keras 3.0.0. Changed in 3.1.0 (parameter-added).
+    Wraps `keras.utils.audio_dataset_from_directory`.
     """
     return _audio_dataset_from_directory(
         directory,
@@ -112,7 +201,31 @@ def bounding_box_affine_transform(
 ) -> Any:
     """Applies an affine transformation to the bounding boxes.
 
-    Wraps `keras.utils.bounding_boxes.affine_transform`, added in Keras 3.7.0.
+    The `height` and `width` parameters are used to normalize the
+    translation and scaling factors.
+
+    Args:
+        boxes (TensorLike): The bounding boxes to transform, a tensor/array of shape
+            `(N, 4)` or `(batch_size, N, 4)`.
+        angle (Any): Rotation angle in degrees.
+        translate_x (Any): Horizontal translation fraction.
+        translate_y (Any): Vertical translation fraction.
+        scale (Any): Scaling factor.
+        shear_x (Any): Shear angle in x-direction (degrees).
+        shear_y (Any): Shear angle in y-direction (degrees).
+        height (int): Height of the image/data.
+        width (int): Width of the image/data.
+        center_x (Any | None): x-coordinate of the transformation center (fraction).
+        center_y (Any | None): y-coordinate of the transformation center (fraction).
+        bounding_box_format (str): The format of the input bounding boxes. Defaults to
+            `"xyxy"`.
+
+    Returns:
+        The transformed bounding boxes, a tensor/array with the same shape
+        as the input `boxes`.
+
+    Added in Keras 3.7.0. Changed in 3.8.0 (parameter-renamed).
+    Wraps `keras.utils.bounding_boxes.affine_transform`.
     """
     return _bounding_box_affine_transform(
         boxes,
@@ -144,9 +257,21 @@ def bounding_box_clip_to_image_size(
     width: int | None = None,
     bounding_box_format: str = "xyxy",
 ) -> Any:
-    """Clips bounding boxes to be within the image dimensions. Args:     bounding_boxes: A dictionary with 'boxes' shape `(N, 4)` or         `(batch, N, 4)` and 'labels' shape `(N,)` or `(batch, N,)`.     height: Image height.     width: Image width.     bounding_box_format: The format of the input bounding boxes. Defaults to         `"xyxy"`.
+    """Clips bounding boxes to be within the image dimensions.
 
-    Wraps `keras.utils.bounding_boxes.clip_to_image_size`, added in Keras 3.7.0.
+    Args:
+        bounding_boxes (Any): A dictionary with 'boxes' shape `(N, 4)` or
+            `(batch, N, 4)` and 'labels' shape `(N,)` or `(batch, N,)`.
+        height (int | None): Image height.
+        width (int | None): Image width.
+        bounding_box_format (str): The format of the input bounding boxes. Defaults to
+            `"xyxy"`.
+
+    Returns:
+        Clipped bounding boxes.
+
+    Added in Keras 3.7.0. Changed in 3.8.0 (parameter-renamed).
+    Wraps `keras.utils.bounding_boxes.clip_to_image_size`.
     """
     return _bounding_box_clip_to_image_size(bounding_boxes, height, width, bounding_box_format)
 
@@ -164,7 +289,30 @@ def bounding_box_compute_ciou(
 ) -> Any:
     """Computes the Complete IoU (CIoU) between two bounding boxes or between two batches of bounding boxes.
 
-    Wraps `keras.utils.bounding_boxes.compute_ciou`, added in Keras 3.8.0.
+    CIoU loss is an extension of GIoU loss, which further improves the IoU
+    optimization for object detection. CIoU loss not only penalizes the
+    bounding box coordinates but also considers the aspect ratio and center
+    distance of the boxes. The length of the last dimension should be 4 to
+    represent the bounding boxes.
+
+    Args:
+        boxes1 (Any): (tensor) tensor representing the first bounding box with
+            shape (..., 4).
+        boxes2 (Any): (tensor) tensor representing the second bounding box with
+            shape (..., 4).
+        bounding_box_format (Any): a case-insensitive string (for example, "xyxy").
+            Each bounding box is defined by these 4 values. For detailed
+            information on the supported formats, see the [KerasCV bounding box
+            documentation](https://keras.io/api/keras_cv/bounding_box/formats/).
+        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+            When using relative bounding box format for `box_format` the
+            `image_shape` is used for normalization.
+
+    Returns:
+        tensor: The CIoU distance between the two bounding boxes.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.utils.bounding_boxes.compute_ciou`.
     """
     return _bounding_box_compute_ciou(boxes1, boxes2, bounding_box_format, image_shape)
 
@@ -184,7 +332,42 @@ def bounding_box_compute_iou(
 ) -> Any:
     """Computes a lookup table vector containing the ious for a given set boxes.
 
-    Wraps `keras.utils.bounding_boxes.compute_iou`, added in Keras 3.8.0.
+    The lookup vector is to be indexed by [`boxes1_index`,`boxes2_index`] if
+    boxes are unbatched and by [`batch`, `boxes1_index`,`boxes2_index`] if the
+    boxes are batched.
+
+    The users can pass `boxes1` and `boxes2` to be different ranks. For example:
+    1) `boxes1`: [batch_size, M, 4], `boxes2`: [batch_size, N, 4] -> return
+        [batch_size, M, N].
+    2) `boxes1`: [batch_size, M, 4], `boxes2`: [N, 4] -> return
+        [batch_size, M, N]
+    3) `boxes1`: [M, 4], `boxes2`: [batch_size, N, 4] -> return
+        [batch_size, M, N]
+    4) `boxes1`: [M, 4], `boxes2`: [N, 4] -> return [M, N]
+
+    Args:
+        boxes1 (Any): a list of bounding boxes in 'corners' format. Can be batched or
+            unbatched.
+        boxes2 (Any): a list of bounding boxes in 'corners' format. Can be batched or
+            unbatched.
+        bounding_box_format (Any): a case-insensitive string which is one of `"xyxy"`,
+            `"rel_xyxy"`, `"xyWH"`, `"center_xyWH"`, `"yxyx"`, `"rel_yxyx"`.
+            For detailed information on the supported format, see the
+        use_masking (bool): whether masking will be applied. This will mask all
+            `boxes1` or `boxes2` that have values less than 0 in all its 4
+            dimensions. Default to `False`.
+        mask_val (int | TensorLike): int to mask those returned IOUs if the masking is True,
+            defaults to -1.
+        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+            When using relative bounding box format for `box_format` the
+            `image_shape` is used for normalization.
+
+    Returns:
+        iou_lookup_table: a vector containing the pairwise ious of boxes1 and
+            boxes2.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.utils.bounding_boxes.compute_iou`.
     """
     return _bounding_box_compute_iou(
         boxes1, boxes2, bounding_box_format, use_masking, mask_val, image_shape
@@ -206,7 +389,33 @@ def bounding_box_convert_format(
 ) -> Any:
     """Converts bounding boxes between formats.
 
-    Wraps `keras.utils.bounding_boxes.convert_format`, added in Keras 3.7.0.
+    Supported formats (case-insensitive):
+    `"xyxy"`: [left, top, right, bottom]
+    `"yxyx"`: [top, left, bottom, right]
+    `"xywh"`: [left, top, width, height]
+    `"center_xywh"`: [center_x, center_y, width, height]
+    `"center_yxhw"`: [center_y, center_x, height, width]
+    `"rel_xyxy"`, `"rel_yxyx"`, `"rel_xywh"`, `"rel_center_xywh"`:  Relative
+        versions of the above formats, where coordinates are normalized
+        to the range [0, 1] based on the image `height` and `width`.
+
+    Args:
+        boxes (TensorLike): Bounding boxes tensor/array or dictionary of `boxes` and
+            `labels`.
+        source (Axis): Source format string.
+        target (Any): Target format string.
+        height (int | None): Image height (required for relative target format).
+        width (int | None): Image width (required for relative target format).
+        dtype (DTypeLike): Data type for conversion (optional).
+
+    Returns:
+        Converted boxes.
+
+    Raises:
+        ValueError: For invalid formats, shapes, or missing dimensions.
+
+    Added in Keras 3.7.0.
+    Wraps `keras.utils.bounding_boxes.convert_format`.
     """
     return _bounding_box_convert_format(boxes, source, target, height, width, dtype)
 
@@ -226,7 +435,26 @@ def bounding_box_crop(
 ) -> Any:
     """Crops bounding boxes based on the given offsets and dimensions.
 
-    Wraps `keras.utils.bounding_boxes.crop`, added in Keras 3.7.0.
+    This function crops bounding boxes to a specified region defined by
+    `top`, `left`, `height`, and `width`. The boxes are first converted to
+    `xyxy` format, cropped, and then returned.
+
+    Args:
+        boxes (TensorLike): The bounding boxes to crop.  A NumPy array or tensor of shape
+            `(N, 4)` or `(batch_size, N, 4)`.
+        top (IntOrTuple): The vertical offset of the top-left corner of the cropping region.
+        left (Any): The horizontal offset of the top-left corner of the cropping
+            region.
+        height (int): The height of the cropping region. Defaults to `None`.
+        width (int): The width of the cropping region. Defaults to `None`.
+        bounding_box_format (str): The format of the input bounding boxes. Defaults to
+            `"xyxy"`.
+
+    Returns:
+        The cropped bounding boxes.
+
+    Added in Keras 3.7.0. Changed in 3.8.0 (parameter-renamed).
+    Wraps `keras.utils.bounding_boxes.crop`.
     """
     return _bounding_box_crop(boxes, top, left, height, width, bounding_box_format)
 
@@ -247,7 +475,45 @@ def bounding_box_decode_deltas_to_boxes(
 ) -> Any:
     """Converts bounding boxes from delta format to the specified `box_format`.
 
-    Wraps `keras.utils.bounding_boxes.decode_deltas_to_boxes`, added in Keras 3.8.0.
+    This function decodes bounding box deltas relative to anchors to obtain the
+    final bounding box coordinates. The boxes are encoded in a specific
+    `encoded_format` (center_yxhw by default) during the decoding process.
+    This allows flexibility in how the deltas are applied to the anchors.
+
+    Args:
+        anchors (Any): Can be `Tensors` or `Dict[Tensors]` where keys are level
+                indices and values are corresponding anchor boxes.
+                The shape of the array/tensor should be `(N, 4)` where N is the
+                number of anchors.
+            boxes_delta Can be `Tensors` or `Dict[Tensors]` Bounding box deltas
+                must have the same type and structure as `anchors`.  The
+                shape of the array/tensor can be `(N, 4)` or `(B, N, 4)` where N is
+                the number of boxes.
+        boxes_delta (Any):
+        anchor_format (Any): str. The format of the input `anchors`.
+            (e.g., `"xyxy"`, `"xywh"`, etc.)
+        box_format (Any): str. The desired format for the output boxes.
+            (e.g., `"xyxy"`, `"xywh"`, etc.)
+        encoded_format (str): str. Raw output format from regression head. Defaults
+            to `"center_yxhw"`.
+        variance (TensorLike | None): `List[floats]`. A 4-element array/tensor representing
+            variance factors to scale the box deltas. If provided, the deltas
+            are multiplied by the variance before being applied to the anchors.
+            Defaults to None.
+        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+            When using relative bounding box format for `box_format` the
+            `image_shape` is used for normalization.
+
+    Returns:
+        Decoded box coordinates. The return type matches the `box_format`.
+
+    Raises:
+        ValueError: If `variance` is not None and its length is not 4.
+        ValueError: If `encoded_format` is not `"center_xywh"` or
+        `"center_yxhw"`.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.utils.bounding_boxes.decode_deltas_to_boxes`.
     """
     return _bounding_box_decode_deltas_to_boxes(
         anchors, boxes_delta, anchor_format, box_format, encoded_format, variance, image_shape
@@ -273,7 +539,41 @@ def bounding_box_encode_box_to_deltas(
 ) -> Any:
     """Encodes bounding boxes relative to anchors as deltas.
 
-    Wraps `keras.utils.bounding_boxes.encode_box_to_deltas`, added in Keras 3.8.0.
+    This function calculates the deltas that represent the difference between
+    bounding boxes and provided anchors. Deltas encode the offsets and scaling
+    factors to apply to anchors to obtain the target boxes.
+
+    Boxes and anchors are first converted to the specified `encoding_format`
+    (defaulting to `center_yxhw`) for consistent delta representation.
+
+    Args:
+        anchors (Any): `Tensors`. Anchor boxes with shape of `(N, 4)` where N is the
+            number of anchors.
+        boxes (TensorLike): `Tensors` Bounding boxes to encode. Boxes can be of shape
+            `(B, N, 4)` or `(N, 4)`.
+        anchor_format (Any): str. The format of the input `anchors`
+            (e.g., "xyxy", "xywh", etc.).
+        box_format (Any): str. The format of the input `boxes`
+            (e.g., "xyxy", "xywh", etc.).
+        encoding_format (str): str. The intermediate format to which boxes and anchors
+            are converted before delta calculation. Defaults to "center_yxhw".
+        variance (TensorLike | None): `List[float]`. A 4-element array/tensor representing variance
+            factors to scale the box deltas. If provided, the calculated deltas
+            are divided by the variance. Defaults to None.
+        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+            When using relative bounding box format for `box_format` the
+            `image_shape` is used for normalization.
+
+    Returns:
+        Encoded box deltas. The return type matches the `encode_format`.
+
+    Raises:
+        ValueError: If `variance` is not None and its length is not 4.
+        ValueError: If `encoding_format` is not `"center_xywh"` or
+        `"center_yxhw"`.
+
+    Added in Keras 3.8.0.
+    Wraps `keras.utils.bounding_boxes.encode_box_to_deltas`.
     """
     return _bounding_box_encode_box_to_deltas(
         anchors, boxes, anchor_format, box_format, encoding_format, variance, image_shape
@@ -298,7 +598,24 @@ def bounding_box_pad(
 ) -> Any:
     """Pads bounding boxes by adding top and left offsets.
 
-    Wraps `keras.utils.bounding_boxes.pad`, added in Keras 3.7.0.
+    This function adds padding to the bounding boxes by increasing the 'top'
+    and 'left' coordinates by the specified amounts. The method assume the
+    input bounding_box_format is `xyxy`.
+
+    Args:
+        boxes (TensorLike): Bounding boxes to pad. Shape `(N, 4)` or `(batch, N, 4)`.
+        top (IntOrTuple): Vertical padding to add.
+        left (Any): Horizontal padding to add.
+        height (int | None): Image height. Defaults to None.
+        width (int | None): Image width. Defaults to None.
+        bounding_box_format (str): The format of the input bounding boxes. Defaults to
+            `"xyxy"`.
+
+    Returns:
+        Padded bounding boxes in the original format.
+
+    Added in Keras 3.7.0. Changed in 3.8.0 (parameter-added, parameter-removed).
+    Wraps `keras.utils.bounding_boxes.pad`.
     """
     return _bounding_box_pad(boxes, top, left, height, width, bounding_box_format)
 
@@ -309,7 +626,53 @@ _bounding_box_pad = bind(globals(), "_bounding_box_pad", "keras.utils.bounding_b
 def clear_session(free_memory: bool = True) -> Any:
     """Resets all state generated by Keras.
 
-    Wraps `keras.utils.clear_session`, added in Keras 3.0.0.
+    Keras manages a global state, which it uses to implement the Functional
+    model-building API and to uniquify autogenerated layer names.
+
+    If you are creating many models in a loop, this global state will consume
+    an increasing amount of memory over time, and you may want to clear it.
+    Calling `clear_session()` releases the global state: this helps avoid
+    clutter from old models and layers, especially when memory is limited.
+
+    Example 1: calling `clear_session()` when creating models in a loop
+
+    ```python
+    for _ in range(100):
+      # Without `clear_session()`, each iteration of this loop will
+      # slightly increase the size of the global state managed by Keras
+      model = keras.Sequential([
+          keras.layers.Dense(10) for _ in range(10)])
+
+    for _ in range(100):
+      # With `clear_session()` called at the beginning,
+      # Keras starts with a blank state at each iteration
+      # and memory consumption is constant over time.
+      keras.backend.clear_session()
+      model = keras.Sequential([
+          keras.layers.Dense(10) for _ in range(10)])
+    ```
+
+    Example 2: resetting the layer name generation counter
+
+    >>> layers = [keras.layers.Dense(10) for _ in range(10)]
+    >>> new_layer = keras.layers.Dense(10)
+    >>> print(new_layer.name)
+    dense_10
+    >>> keras.backend.clear_session()
+    >>> new_layer = keras.layers.Dense(10)
+    >>> print(new_layer.name)
+    dense
+
+    Args:
+        free_memory (bool): Whether to call Python garbage collection.
+            It's usually a good practice to call it to make sure
+            memory used by deleted objects is immediately freed.
+            However, it may take a few seconds to execute, so
+            when using `clear_session()` in a short loop,
+            you may want to skip it.
+
+    Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
+    Wraps `keras.utils.clear_session`.
     """
     return _clear_session(free_memory)
 
@@ -320,7 +683,18 @@ _clear_session = bind(globals(), "_clear_session", "keras.utils.clear_session", 
 def config(**kwargs: Any) -> keras.utils.Config:
     """A Config is a dict-like container for named values.
 
-    Wraps `keras.utils.Config`, added in Keras 3.6.0.
+    It offers a few advantages over a plain dict:
+
+    - Setting and retrieving values via attribute setting / getting.
+    - Ability to freeze the config to ensure no accidental config modifications
+        occur past a certain point in your program.
+    - Easy serialization of the whole config as JSON.
+
+    Args:
+        **kwargs:
+
+    Added in Keras 3.6.0.
+    Wraps `keras.utils.Config`.
     """
     return _config(**kwargs)
 
@@ -343,7 +717,63 @@ def get_file(
 ) -> Any:
     """Downloads a file from a URL if it not already in the cache.
 
-    Wraps `keras.utils.get_file`, added in Keras 3.0.0.
+    By default the file at the url `origin` is downloaded to the
+    cache_dir `~/.keras`, placed in the cache_subdir `datasets`,
+    and given the filename `fname`. The final location of a file
+    `example.txt` would therefore be `~/.keras/datasets/example.txt`.
+    Files in `.tar`, `.tar.gz`, `.tar.bz`, and `.zip` formats can
+    also be extracted.
+
+    Passing a hash will verify the file after download. The command line
+    programs `shasum` and `sha256sum` can compute the hash.
+
+    **⚠️ Warning on malicious downloads ⚠️**
+
+    Downloading something from the Internet carries a risk.
+    NEVER download a file/archive if you do not trust the source.
+    We recommend that you specify the `file_hash` argument
+    (if the hash of the source file is known) to make sure that the file you
+    are getting is the one you expect.
+
+    Args:
+        fname (PathLike | None): If the target is a single file, this is your desired
+            local name for the file.
+            If `None`, the name of the file at `origin` will be used.
+            If downloading and extracting a directory archive,
+            the provided `fname` will be used as extraction directory
+            name (only if it doesn't have an extension).
+        origin (PathLike | None): Original URL of the file.
+        untar (bool): Deprecated in favor of `extract` argument.
+            Boolean, whether the file is a tar archive that should
+            be extracted.
+        md5_hash (Any | None): Deprecated in favor of `file_hash` argument.
+            md5 hash of the file for file integrity verification.
+        file_hash (Any | None): The expected hash string of the file after download.
+            The sha256 and md5 hash algorithms are both supported.
+        cache_subdir (str): Subdirectory under the Keras cache dir where the file is
+            saved. If an absolute path, e.g. `"/path/to/folder"` is
+            specified, the file will be saved at that location.
+        hash_algorithm (str): Select the hash algorithm to verify the file.
+            options are `"md5'`, `"sha256'`, and `"auto'`.
+            The default 'auto' detects the hash algorithm in use.
+        extract (bool): If `True`, extracts the archive. Only applicable to compressed
+            archive files like tar or zip.
+        archive_format (str): Archive format to try for extracting the file.
+            Options are `"auto'`, `"tar'`, `"zip'`, and `None`.
+            `"tar"` includes tar, tar.gz, and tar.bz files.
+            The default `"auto"` corresponds to `["tar", "zip"]`.
+            None or an empty list will return no matches found.
+        cache_dir (PathLike | None): Location to store cached files, when None it
+            defaults ether `$KERAS_HOME` if the `KERAS_HOME` environment
+            variable is set or `~/.keras/`.
+        force_download (bool): If `True`, the file will always be re-downloaded
+            regardless of the cache state.
+
+    Returns:
+        Path to the downloaded file.
+
+    Added in Keras 3.0.0. Changed in 3.0.1 (parameter-added).
+    Wraps `keras.utils.get_file`.
     """
     return _get_file(
         fname,
@@ -366,7 +796,17 @@ _get_file = bind(globals(), "_get_file", "keras.utils.get_file", "3.0.0")
 def get_source_inputs(tensor: Any) -> Any:
     """Returns the list of input tensors necessary to compute `tensor`.
 
-    Wraps `keras.utils.get_source_inputs`, added in Keras 3.0.0.
+    Output will always be a list of tensors
+    (potentially with 1 element).
+
+    Args:
+        tensor (Any): The tensor to start from.
+
+    Returns:
+        List of input tensors.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.get_source_inputs`.
     """
     return _get_source_inputs(tensor)
 
@@ -384,7 +824,19 @@ def image_array_save(
 ) -> Any:
     """Saves an image stored as a NumPy array to a path or file object.
 
-    Wraps `keras.utils.save_img`, added in Keras 3.0.0.
+    Args:
+        path (PathLike): Path or file object.
+        x (TensorLike): NumPy array.
+        data_format (DataFormat | None): Image data format, either `"channels_first"` or
+            `"channels_last"`.
+        file_format (Any | None): Optional file format override. If omitted, the format to
+            use is determined from the filename extension. If a file object was
+            used instead of a filename, this parameter should always be used.
+        scale (bool): Whether to rescale image values to be within `[0, 255]`.
+        **kwargs:
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.save_img`.
     """
     return _image_array_save(path, x, data_format, file_format, scale, **kwargs)
 
@@ -414,7 +866,140 @@ def image_dataset_from_directory(
 ) -> Any:
     """Generates a dataset from image files in a directory.
 
-    Wraps `keras.utils.image_dataset_from_directory`, added in Keras 3.0.0.
+    If your directory structure is:
+
+    ```
+    main_directory/
+    ...class_a/
+    ......a_image_1.jpg
+    ......a_image_2.jpg
+    ...class_b/
+    ......b_image_1.jpg
+    ......b_image_2.jpg
+    ```
+
+    Then calling `image_dataset_from_directory(main_directory,
+    labels='inferred')` will return a dataset that yields batches of
+    images from the subdirectories `class_a` and `class_b`, together with labels
+    0 and 1 (0 corresponding to `class_a` and 1 corresponding to `class_b`).
+
+    Supported image formats: `.jpeg`, `.jpg`, `.png`, `.bmp`, `.gif`.
+    Animated gifs are truncated to the first frame.
+
+    By default, this function will return a `tf.data.Dataset` object. You can
+    set `format="grain"` to return a `grain.IterDataset` object instead, which
+    removes the TensorFlow dependency.
+
+    Args:
+        directory (PathLike): Directory where the data is located.
+            If `labels` is `"inferred"`, it should contain
+            subdirectories, each containing images for a class.
+            Otherwise, the directory structure is ignored.
+        labels (str): Either `"inferred"`
+            (labels are generated from the directory structure),
+            `None` (no labels),
+            or a list/tuple of integer labels of the same size as the number of
+            image files found in the directory. Labels should be sorted
+            according to the alphanumeric order of the image file paths
+            (obtained via `os.walk(directory)` in Python).
+        label_mode (str): String describing the encoding of `labels`. Options are:
+            - `"int"`: means that the labels are encoded as integers
+                (e.g. for `sparse_categorical_crossentropy` loss).
+            - `"categorical"` means that the labels are
+                encoded as a categorical vector
+                (e.g. for `categorical_crossentropy` loss).
+            - `"binary"` means that the labels (there can be only 2)
+                are encoded as `float32` scalars with values 0 or 1
+                (e.g. for `binary_crossentropy`).
+            - `None` (no labels).
+        class_names (Any | None): Only valid if `labels` is `"inferred"`.
+            This is the explicit list of class names
+            (must match names of subdirectories). Used to control the order
+            of the classes (otherwise alphanumerical order is used).
+        color_mode (str): One of `"grayscale"`, `"rgb"`, `"rgba"`.
+            Whether the images will be converted to
+            have 1, 3, or 4 channels. Defaults to `"rgb"`.
+        batch_size (int): Size of the batches of data. Defaults to 32.
+            If `None`, the data will not be batched
+            (the dataset will yield individual samples).
+        image_size (Sequence[Any]): Size to resize images to after they are read from disk,
+            specified as `(height, width)`.
+            Since the pipeline processes batches of images that must all have
+            the same size, this must be provided. Defaults to `(256, 256)`.
+        shuffle (bool): Whether to shuffle the data. Defaults to `True`.
+            If set to `False`, sorts the data in alphanumeric order.
+        seed (Seed | None): Optional random seed for shuffling and transformations.
+        validation_split (Any | None): Optional float between 0 and 1,
+            fraction of data to reserve for validation.
+        subset (Any | None): Subset of the data to return.
+            One of `"training"`, `"validation"`, or `"both"`.
+            Only used if `validation_split` is set.
+            When `subset="both"`, the utility returns a tuple of two datasets
+            (the training and validation datasets respectively).
+        interpolation (str): String, the interpolation method used when
+            resizing images.
+            Supports `"bilinear"`, `"nearest"`, `"bicubic"`, `"area"`,
+            `"lanczos3"`, `"lanczos5"`, `"gaussian"`, `"mitchellcubic"`.
+            Defaults to `"bilinear"`.
+        follow_links (bool): Whether to visit subdirectories pointed to by symlinks.
+            Defaults to `False`.
+        crop_to_aspect_ratio (bool): If `True`, resize the images without aspect
+            ratio distortion. When the original aspect ratio differs from the
+            target aspect ratio, the output image will be cropped so as to
+            return the largest possible window in the image
+            (of size `image_size`) that matches the target aspect ratio. By
+            default (`crop_to_aspect_ratio=False`), aspect ratio may not be
+            preserved.
+        pad_to_aspect_ratio (bool): If `True`, resize the images without aspect
+            ratio distortion. When the original aspect ratio differs from the
+            target aspect ratio, the output image will be padded so as to
+            return the largest possible window in the image
+            (of size `image_size`) that matches the target aspect ratio. By
+            default (`pad_to_aspect_ratio=False`), aspect ratio may not be
+            preserved.
+        data_format (DataFormat | None): If None uses keras.config.image_data_format()
+            otherwise either 'channel_last' or 'channel_first'.
+        format (str): The format of the return object. Defaults to `"tf"`. Available
+            options are:
+            - `"tf"`: returns a `tf.data.Dataset` object. Requires
+                TensorFlow to be installed.
+            - `"grain"`: returns a `grain.IterDataset` object. Requires
+                Grain to be installed.
+        verbose (int | str): Whether to display number information on classes and
+            number of files found. Defaults to `True`.
+
+    Returns:
+        A `tf.data.Dataset` (`format="tf"`) or `grain.IterDataset`
+        (`format="grain"`) object.
+
+        - If `label_mode` is `None`, it yields `float32` tensors of shape
+            `(batch_size, image_size[0], image_size[1], num_channels)`,
+            encoding images (see below for rules regarding `num_channels`).
+        - Otherwise, it yields a tuple `(images, labels)`, where `images` has
+            shape `(batch_size, image_size[0], image_size[1], num_channels)`,
+            and `labels` follows the format described below.
+
+        Rules regarding labels format:
+
+        - if `label_mode` is `"int"`, the labels are an `int32` tensor of shape
+            `(batch_size,)`.
+        - if `label_mode` is `"binary"`, the labels are a `float32` tensor of
+            1s and 0s of shape `(batch_size, 1)`.
+        - if `label_mode` is `"categorical"`, the labels are a `float32` tensor
+            of shape `(batch_size, num_classes)`, representing a one-hot
+            encoding of the class index.
+
+        Rules regarding number of channels in the yielded images:
+
+        - if `color_mode` is `"grayscale"`,
+            there's 1 channel in the image tensors.
+        - if `color_mode` is `"rgb"`,
+            there are 3 channels in the image tensors.
+        - if `color_mode` is `"rgba"`,
+            there are 4 channels in the image tensors.
+
+    Added in Keras 3.0.0. Changed in 3.1.0 (parameter-added, parameter-moved); 3.12.0 (parameter-added, parameter-moved).
+    Wraps `keras.utils.image_dataset_from_directory`.
     """
     return _image_dataset_from_directory(
         directory,
@@ -451,7 +1036,23 @@ def image_from_array(
 ) -> Any:
     """Converts a 3D NumPy array to a PIL Image instance.
 
-    Wraps `keras.utils.array_to_img`, added in Keras 3.0.0.
+    Args:
+        x (TensorLike): Input data, in any form that can be converted to a NumPy array.
+        data_format (DataFormat | None): Image data format, can be either `"channels_first"` or
+            `"channels_last"`. Defaults to `None`, in which case the global
+            setting `keras.backend.image_data_format()` is used (unless you
+            changed it, it defaults to `"channels_last"`).
+        scale (bool): Whether to rescale the image such that minimum and maximum values
+            are 0 and 255 respectively. Defaults to `True`.
+        dtype (DTypeLike | None): Dtype to use. `None` means the global setting
+            `keras.backend.floatx()` is used (unless you changed it, it
+            defaults to `"float32"`). Defaults to `None`.
+
+    Returns:
+        A PIL Image instance.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.array_to_img`.
     """
     return _image_from_array(x, data_format, scale, dtype)
 
@@ -468,7 +1069,28 @@ def image_load(
 ) -> Any:
     """Loads an image into PIL format.
 
-    Wraps `keras.utils.load_img`, added in Keras 3.0.0.
+    Args:
+        path (PathLike): Path to image file.
+        color_mode (str): One of `"grayscale"`, `"rgb"`, `"rgba"`. Default: `"rgb"`.
+            The desired image format.
+        target_size (Any | None): Either `None` (default to original size) or tuple of ints
+            `(img_height, img_width)`.
+        interpolation (str): Interpolation method used to resample the image if the
+            target size is different from that of the loaded image. Supported
+            methods are `"nearest"`, `"bilinear"`, and `"bicubic"`.
+            If PIL version 1.1.3 or newer is installed, `"lanczos"`
+            is also supported. If PIL version 3.4.0 or newer is installed,
+            `"box"` and `"hamming"` are also
+            supported. By default, `"nearest"` is used.
+        keep_aspect_ratio (bool): Boolean, whether to resize images to a target
+            size without aspect ratio distortion. The image is cropped in
+            the center with target aspect ratio before resizing.
+
+    Returns:
+        A PIL Image instance.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.load_img`.
     """
     return _image_load(path, color_mode, target_size, interpolation, keep_aspect_ratio)
 
@@ -485,7 +1107,67 @@ def image_smart_resize(
 ) -> Any:
     """Resize images to a target size without aspect ratio distortion.
 
-    Wraps `keras.preprocessing.image.smart_resize`, added in Keras 3.0.0.
+    Image datasets typically yield images that have each a different
+    size. However, these images need to be batched before they can be
+    processed by Keras layers. To be batched, images need to share the same
+    height and width.
+
+    You could simply do, in TF (or JAX equivalent):
+
+    ```python
+    size = (200, 200)
+    ds = ds.map(lambda img: resize(img, size))
+    ```
+
+    However, if you do this, you distort the aspect ratio of your images, since
+    in general they do not all have the same aspect ratio as `size`. This is
+    fine in many cases, but not always (e.g. for image generation models
+    this can be a problem).
+
+    Note that passing the argument `preserve_aspect_ratio=True` to `resize`
+    will preserve the aspect ratio, but at the cost of no longer respecting the
+    provided target size.
+
+    This calls for:
+
+    ```python
+    size = (200, 200)
+    ds = ds.map(lambda img: smart_resize(img, size))
+    ```
+
+    Your output images will actually be `(200, 200)`, and will not be distorted.
+    Instead, the parts of the image that do not fit within the target size
+    get cropped out.
+
+    The resizing process is:
+
+    1. Take the largest centered crop of the image that has the same aspect
+    ratio as the target size. For instance, if `size=(200, 200)` and the input
+    image has size `(340, 500)`, we take a crop of `(340, 340)` centered along
+    the width.
+    2. Resize the cropped image to the target size. In the example above,
+    we resize the `(340, 340)` crop to `(200, 200)`.
+
+    Args:
+        x (TensorLike): Input image or batch of images (as a tensor or NumPy array).
+            Must be in format `(height, width, channels)`
+            or `(batch_size, height, width, channels)`.
+        size (IntOrTuple): Tuple of `(height, width)` integer. Target size.
+        interpolation (str): String, interpolation to use for resizing.
+            Supports `"bilinear"`, `"nearest"`, `"bicubic"`,
+            `"lanczos3"`, `"lanczos5"`.
+            Defaults to `"bilinear"`.
+        data_format (DataFormat): `"channels_last"` or `"channels_first"`.
+        **kwargs:
+
+    Returns:
+        Array with shape `(size[0], size[1], channels)`.
+        If the input image was a NumPy array, the output is a NumPy array,
+        and if it was a backend-native tensor,
+        the output is a backend-native tensor.
+
+    Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-removed).
+    Wraps `keras.preprocessing.image.smart_resize`.
     """
     return _image_smart_resize(x, size, interpolation, data_format, **kwargs)
 
@@ -500,7 +1182,21 @@ def image_to_array(
 ) -> Any:
     """Converts a PIL Image instance to a NumPy array.
 
-    Wraps `keras.utils.img_to_array`, added in Keras 3.0.0.
+    Args:
+        img (Any): Input PIL Image instance.
+        data_format (DataFormat | None): Image data format, can be either `"channels_first"` or
+            `"channels_last"`. Defaults to `None`, in which case the global
+            setting `keras.backend.image_data_format()` is used (unless you
+            changed it, it defaults to `"channels_last"`).
+        dtype (DTypeLike | None): Dtype to use. `None` means the global setting
+            `keras.backend.floatx()` is used (unless you changed it, it
+            defaults to `"float32"`).
+
+    Returns:
+        A 3D NumPy array.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.img_to_array`.
     """
     return _image_to_array(img, data_format, dtype)
 
@@ -511,7 +1207,18 @@ _image_to_array = bind(globals(), "_image_to_array", "keras.utils.img_to_array",
 def is_keras_tensor(x: TensorLike) -> Any:
     """Returns whether `x` is a Keras tensor.
 
-    Wraps `keras.utils.is_keras_tensor`, added in Keras 3.0.0.
+    A "Keras tensor" is a *symbolic tensor*, such as a tensor
+    that was created via `Input()`. A "symbolic tensor"
+    can be understood as a placeholder -- it does not
+    contain any actual numerical data, only a shape and dtype.
+    It can be used for building Functional models, but it
+    cannot be used in actual computations.
+
+    Args:
+        x (TensorLike):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.is_keras_tensor`.
     """
     return _is_keras_tensor(x)
 
@@ -530,7 +1237,73 @@ def layer_feature_space(
 ) -> keras.utils.FeatureSpace:
     """One-stop utility for preprocessing and encoding structured data.
 
-    Wraps `keras.utils.FeatureSpace`, added in Keras 3.0.0.
+    **Available feature types:**
+
+    Note that all features can be referred to by their string name,
+    e.g. `"integer_categorical"`. When using the string name, the default
+    argument values are used.
+
+    ```python
+    # Plain float values.
+    FeatureSpace.float(name=None)
+
+    # Float values to be preprocessed via featurewise standardization
+    # (i.e. via a `keras.layers.Normalization` layer).
+    FeatureSpace.float_normalized(name=None)
+
+    # Float values to be preprocessed via linear rescaling
+    # (i.e. via a `keras.layers.Rescaling` layer).
+    FeatureSpace.float_rescaled(scale=1., offset=0., name=None)
+
+    # Float values to be discretized. By default, the discrete
+    # representation will then be one-hot encoded.
+    FeatureSpace.float_discretized(
+        num_bins, bin_boundaries=None, output_mode="one_hot", name=None)
+
+    # Integer values to be indexed. By default, the discrete
+    # representation will then be one-hot encoded.
+    FeatureSpace.integer_categorical(
+        max_tokens=None, num_oov_indices=1, output_mode="one_hot", name=None)
+
+    # String values to be indexed. By default, the discrete
+    # representation will then be one-hot encoded.
+    FeatureSpace.string_categorical(
+        max_tokens=None, num_oov_indices=1, output_mode="one_hot", name=None)
+
+    # Integer values to be hashed into a fixed number of bins.
+    # By default, the discrete representation will then be one-hot encoded.
+    FeatureSpace.integer_hashed(num_bins, output_mode="one_hot", name=None)
+
+    # String values to be hashed into a fixed number of bins.
+    # By default, the discrete representation will then be one-hot encoded.
+    FeatureSpace.string_hashed(num_bins, output_mode="one_hot", name=None)
+    ```
+
+    Args:
+        features (Any): Dict mapping the names of your features to their
+            type specification, e.g. `{"my_feature": "integer_categorical"}`
+            or `{"my_feature": FeatureSpace.integer_categorical()}`.
+            For a complete list of all supported types, see
+            "Available feature types" paragraph below.
+        output_mode (str): One of `"concat"` or `"dict"`. In concat mode, all
+            features get concatenated together into a single vector.
+            In dict mode, the FeatureSpace returns a dict of individually
+            encoded features (with the same keys as the input dict keys).
+        crosses (Any | None): List of features to be crossed together, e.g.
+            `crosses=[("feature_1", "feature_2")]`. The features will be
+            "crossed" by hashing their combined value into
+            a fixed-length vector.
+        crossing_dim (int | TensorLike): Default vector size for hashing crossed features.
+            Defaults to `32`.
+        hashing_dim (int | TensorLike): Default vector size for hashing features of type
+            `"integer_hashed"` and `"string_hashed"`. Defaults to `32`.
+        num_discretization_bins (int | TensorLike): Default number of bins to be used for
+            discretizing features of type `"float_discretized"`.
+            Defaults to `32`.
+        name (str | None):
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.FeatureSpace`.
     """
     return _layer_feature_space(
         features, output_mode, crosses, crossing_dim, hashing_dim, num_discretization_bins, name
@@ -556,7 +1329,33 @@ def model_to_dot(
 ) -> Any:
     """Convert a Keras model to dot format.
 
-    Wraps `keras.utils.model_to_dot`, added in Keras 3.0.0.
+    Args:
+        model (keras.Model): A Keras model instance.
+        show_shapes (bool): whether to display shape information.
+        show_dtype (bool): whether to display layer dtypes.
+        show_layer_names (bool): whether to display layer names.
+        rankdir (str): `rankdir` argument passed to PyDot,
+            a string specifying the format of the plot: `"TB"`
+            creates a vertical plot; `"LR"` creates a horizontal plot.
+        expand_nested (bool): whether to expand nested Functional models
+            into clusters.
+        dpi (int | TensorLike): Image resolution in dots per inch.
+        subgraph (bool): whether to return a `pydot.Cluster` instance.
+        show_layer_activations (bool): Display layer activations (only for layers that
+            have an `activation` property).
+        show_trainable (bool): whether to display if a layer is trainable.
+        splines (str): Controls how edges are drawn. Defaults to `"ortho"`
+            (right-angle lines). Other options include `"curved"`,
+            `"polyline"`, `"spline"`, and `"line"`.
+        **kwargs:
+
+    Returns:
+        A `pydot.Dot` instance representing the Keras model or
+        a `pydot.Cluster` instance representing nested model if
+        `subgraph=True`.
+
+    Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
+    Wraps `keras.utils.model_to_dot`.
     """
     return _model_to_dot(
         model,
@@ -580,7 +1379,19 @@ _model_to_dot = bind(globals(), "_model_to_dot", "keras.utils.model_to_dot", "3.
 def normalize(x: TensorLike, axis: Axis = -1, order: int | TensorLike = 2) -> Any:
     """Normalizes an array.
 
-    Wraps `keras.utils.normalize`, added in Keras 3.0.0.
+    If the input is a NumPy array, a NumPy array will be returned.
+    If it's a backend tensor, a backend tensor will be returned.
+
+    Args:
+        x (TensorLike): Array to normalize.
+        axis (Axis): axis along which to normalize.
+        order (int | TensorLike): Normalization order (e.g. `order=2` for L2 norm).
+
+    Returns:
+        A normalized copy of the array.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.normalize`.
     """
     return _normalize(x, axis, order)
 
@@ -593,7 +1404,19 @@ def pack_x_y_sample_weight(
 ) -> Any:
     """Packs user-provided data into a tuple.
 
-    Wraps `keras.utils.pack_x_y_sample_weight`, added in Keras 3.0.0.
+    This is a convenience utility for packing data into the tuple formats
+    that `Model.fit()` uses.
+
+    Args:
+        x (TensorLike): Features to pass to `Model`.
+        y (TensorLike | None): Ground-truth targets to pass to `Model`.
+        sample_weight (TensorLike | None): Sample weight for each element.
+
+    Returns:
+        Tuple in the format used in `Model.fit()`.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.pack_x_y_sample_weight`.
     """
     return _pack_x_y_sample_weight(x, y, sample_weight)
 
@@ -613,7 +1436,63 @@ def pad_sequences(
 ) -> Any:
     """Pads sequences to the same length.
 
-    Wraps `keras.utils.pad_sequences`, added in Keras 3.0.0.
+    This function transforms a list (of length `num_samples`)
+    of sequences (lists of integers)
+    into a 2D NumPy array of shape `(num_samples, num_timesteps)`.
+    `num_timesteps` is either the `maxlen` argument if provided,
+    or the length of the longest sequence in the list.
+
+    Sequences that are shorter than `num_timesteps`
+    are padded with `value` until they are `num_timesteps` long.
+
+    Sequences longer than `num_timesteps` are truncated
+    so that they fit the desired length.
+
+    The position where padding or truncation happens is determined by
+    the arguments `padding` and `truncating`, respectively.
+    Pre-padding or removing values from the beginning of the sequence is the
+    default.
+
+    >>> sequence = [[1], [2, 3], [4, 5, 6]]
+    >>> keras.utils.pad_sequences(sequence)
+    array([[0, 0, 1],
+           [0, 2, 3],
+           [4, 5, 6]], dtype=int32)
+
+    >>> keras.utils.pad_sequences(sequence, value=-1)
+    array([[-1, -1,  1],
+           [-1,  2,  3],
+           [ 4,  5,  6]], dtype=int32)
+
+    >>> keras.utils.pad_sequences(sequence, padding='post')
+    array([[1, 0, 0],
+           [2, 3, 0],
+           [4, 5, 6]], dtype=int32)
+
+    >>> keras.utils.pad_sequences(sequence, maxlen=2)
+    array([[0, 1],
+           [2, 3],
+           [5, 6]], dtype=int32)
+
+    Args:
+        sequences (Any): List of sequences (each sequence is a list of integers).
+        maxlen (int | None): Optional Int, maximum length of all sequences. If not provided,
+            sequences will be padded to the length of the longest individual
+            sequence.
+        dtype (DTypeLike): (Optional, defaults to `"int32"`). Type of the output sequences.
+            To pad sequences with variable length strings, you can use `object`.
+        padding (Literal['pre', 'post']): String, "pre" or "post" (optional, defaults to `"pre"`):
+            pad either before or after each sequence.
+        truncating (Literal['pre', 'post']): String, "pre" or "post" (optional, defaults to `"pre"`):
+            remove values from sequences larger than
+            `maxlen`, either at the beginning or at the end of the sequences.
+        value (float | TensorLike): Float or String, padding value. (Optional, defaults to `0.`)
+
+    Returns:
+        NumPy array with shape `(len(sequences), maxlen)`
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.pad_sequences`.
     """
     return _pad_sequences(sequences, maxlen, dtype, padding, truncating, value)
 
@@ -637,7 +1516,32 @@ def plot_model(
 ) -> Any:
     """Converts a Keras model to dot format and save to a file.
 
-    Wraps `keras.utils.plot_model`, added in Keras 3.0.0.
+    Args:
+        model (keras.Model): A Keras model instance
+        to_file (str): File name of the plot image.
+        show_shapes (bool): whether to display shape information.
+        show_dtype (bool): whether to display layer dtypes.
+        show_layer_names (bool): whether to display layer names.
+        rankdir (str): `rankdir` argument passed to PyDot,
+            a string specifying the format of the plot: `"TB"`
+            creates a vertical plot; `"LR"` creates a horizontal plot.
+        expand_nested (bool): whether to expand nested Functional models
+            into clusters.
+        dpi (int | TensorLike): Image resolution in dots per inch.
+        show_layer_activations (bool): Display layer activations (only for layers that
+            have an `activation` property).
+        show_trainable (bool): whether to display if a layer is trainable.
+        splines (str): Controls how edges are drawn. Defaults to `"ortho"`
+            (right-angle lines). Other options include `"curved"`,
+            `"polyline"`, `"spline"`, and `"line"`.
+        **kwargs:
+
+    Returns:
+        A Jupyter notebook Image object if Jupyter is installed.
+        This enables in-line display of the model plots in notebooks.
+
+    Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
+    Wraps `keras.utils.plot_model`.
     """
     return _plot_model(
         model,
@@ -669,7 +1573,26 @@ def progbar(
 ) -> keras.utils.Progbar:
     """Displays a progress bar.
 
-    Wraps `keras.utils.Progbar`, added in Keras 3.0.0.
+    If neither of `stateful_metrics` and `stateless_metrics` is provided, all
+    metrics are assumed to be stateless (averaged by the progress bar before
+    display).
+
+    Args:
+        target (Any): Total number of steps expected, None if unknown.
+        width (int): Progress bar width on screen.
+        verbose (int | str): Verbosity mode, 0 (silent), 1 (verbose), 2 (semi-verbose)
+        interval (float | TensorLike): Minimum visual progress update interval (in seconds).
+        stateful_metrics (Any | None): Iterable of string names of metrics that should *not*
+            be averaged over time. Metrics in this list will be displayed as-is.
+            If provided, do not provide `stateless_metrics`.
+        stateless_metrics (Any | None): Iterable of string names of metrics that *should* be
+            averaged over time. Metrics in this list will be averaged by the
+            progbar before display. If provided, do not provide
+            `stateful_metrics`.
+        unit_name (str): Display name for step counts (usually "step" or "sample").
+
+    Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added, parameter-moved).
+    Wraps `keras.utils.Progbar`.
     """
     return _progbar(
         target, width, verbose, interval, stateful_metrics, stateless_metrics, unit_name
@@ -682,7 +1605,41 @@ _progbar = bind(globals(), "_progbar", "keras.utils.Progbar", "3.0.0")
 def set_random_seed(seed: Seed) -> Any:
     """Sets all random seeds (Python, NumPy, and backend framework, e.g. TF).
 
-    Wraps `keras.utils.set_random_seed`, added in Keras 3.0.0.
+    You can use this utility to make almost any Keras program fully
+    deterministic. Some limitations apply in cases where network communications
+    are involved (e.g. parameter server distribution), which creates additional
+    sources of randomness, or when certain non-deterministic cuDNN ops are
+    involved.
+
+    Calling this utility does the following:
+
+    ```python
+    import random
+    random.seed(seed)
+
+    import numpy as np
+    np.random.seed(seed)
+
+    import tensorflow as tf  # Only if TF is installed
+    tf.random.set_seed(seed)
+
+    import torch  # Only if the backend is 'torch'
+    torch.manual_seed(seed)
+    ```
+
+    Additionally, it resets the global Keras `SeedGenerator`, which is used by
+    `keras.random` functions when the `seed` is not provided.
+
+    Note that the TensorFlow seed is set even if you're not using TensorFlow
+    as your backend framework, since many workflows leverage `tf.data`
+    pipelines (which feature random shuffling). Likewise many workflows
+    might leverage NumPy APIs.
+
+    Args:
+        seed (Seed): Integer, the random seed to use.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.set_random_seed`.
     """
     return _set_random_seed(seed)
 
@@ -700,7 +1657,39 @@ def split_dataset(
 ) -> Any:
     """Splits a dataset into a left half and a right half (e.g. train / test).
 
-    Wraps `keras.utils.split_dataset`, added in Keras 3.0.0.
+    Args:
+        dataset (Any): A `tf.data.Dataset`, a `torch.utils.data.Dataset` object,
+            or a list/tuple of arrays with the same length.
+        left_size (Any | None): If float (in the range `[0, 1]`), it signifies
+            the fraction of the data to pack in the left dataset. If integer, it
+            signifies the number of samples to pack in the left dataset. If
+            `None`, defaults to the complement to `right_size`.
+            Defaults to `None`.
+        right_size (Any | None): If float (in the range `[0, 1]`), it signifies
+            the fraction of the data to pack in the right dataset.
+            If integer, it signifies the number of samples to pack
+            in the right dataset.
+            If `None`, defaults to the complement to `left_size`.
+            Defaults to `None`.
+        shuffle (bool): Boolean, whether to shuffle the data before splitting it.
+        seed (Seed | None): A random seed for shuffling.
+        preferred_backend (Any | None): String, specifying which backend
+            (e.g.; "tensorflow", "torch") to use. If `None`, the
+            backend is inferred from the type of `dataset` - if
+            `dataset` is a `tf.data.Dataset`, "tensorflow" backend
+            is used, if `dataset` is a `torch.utils.data.Dataset`,
+            "torch" backend is used, and if `dataset` is a list/tuple/np.array
+            the current Keras backend is used. Defaults to `None`.
+
+    Returns:
+        A tuple of two dataset objects, the left and right splits. The exact
+        type of the returned objects depends on the `preferred_backend`.
+        For example, with a "tensorflow" backend,
+        `tf.data.Dataset` objects are returned. With a "torch" backend,
+        `torch.utils.data.Dataset` objects are returned.
+
+    Added in Keras 3.0.0. Changed in 3.12.0 (parameter-added).
+    Wraps `keras.utils.split_dataset`.
     """
     return _split_dataset(dataset, left_size, right_size, shuffle, seed, preferred_backend)
 
@@ -711,7 +1700,11 @@ _split_dataset = bind(globals(), "_split_dataset", "keras.utils.split_dataset", 
 def standardize_dtype(dtype: DTypeLike) -> Any:
     """See the upstream documentation.
 
-    Wraps `keras.utils.standardize_dtype`, added in Keras 3.1.0.
+    Args:
+        dtype (DTypeLike):
+
+    Added in Keras 3.1.0.
+    Wraps `keras.utils.standardize_dtype`.
     """
     return _standardize_dtype(dtype)
 
@@ -736,7 +1729,113 @@ def text_dataset_from_directory(
 ) -> Any:
     """Generates a dataset from text files in a directory.
 
-    Wraps `keras.utils.text_dataset_from_directory`, added in Keras 3.0.0.
+    If your directory structure is:
+
+    ```
+    main_directory/
+    ...class_a/
+    ......a_text_1.txt
+    ......a_text_2.txt
+    ...class_b/
+    ......b_text_1.txt
+    ......b_text_2.txt
+    ```
+
+    Then calling `text_dataset_from_directory(main_directory,
+    labels='inferred')` will return a dataset that yields batches of
+    texts from the subdirectories `class_a` and `class_b`, together with labels
+    0 and 1 (0 corresponding to `class_a` and 1 corresponding to `class_b`).
+
+    Only `.txt` files are supported at this time.
+
+    By default, this function will return a `tf.data.Dataset` object. You can
+    set `format="grain"` to return a `grain.IterDataset` object instead, which
+    removes the TensorFlow dependency.
+
+    Args:
+        directory (PathLike): Directory where the data is located.
+            If `labels` is `"inferred"`, it should contain
+            subdirectories, each containing text files for a class.
+            Otherwise, the directory structure is ignored.
+        labels (str): Either `"inferred"`
+            (labels are generated from the directory structure),
+            `None` (no labels),
+            or a list/tuple of integer labels of the same size as the number of
+            text files found in the directory. Labels should be sorted according
+            to the alphanumeric order of the text file paths
+            (obtained via `os.walk(directory)` in Python).
+        label_mode (str): String describing the encoding of `labels`. Options are:
+            - `"int"`: means that the labels are encoded as integers
+                (e.g. for `sparse_categorical_crossentropy` loss).
+            - `"categorical"` means that the labels are
+                encoded as a categorical vector
+                (e.g. for `categorical_crossentropy` loss).
+            - `"binary"` means that the labels (there can be only 2)
+                are encoded as `float32` scalars with values 0 or 1
+                (e.g. for `binary_crossentropy`).
+            - `None` (no labels).
+        class_names (Any | None): Only valid if `"labels"` is `"inferred"`.
+            This is the explicit list of class names
+            (must match names of subdirectories). Used to control the order
+            of the classes (otherwise alphanumerical order is used).
+        batch_size (int): Size of the batches of data.
+            If `None`, the data will not be batched
+            (the dataset will yield individual samples).
+            Defaults to `32`.
+        max_length (int | None): Maximum size of a text string. Texts longer than this will
+            be truncated to `max_length`.
+        shuffle (bool): Whether to shuffle the data.
+            If set to `False`, sorts the data in alphanumeric order.
+            Defaults to `True`.
+        seed (Seed | None): Optional random seed for shuffling and transformations.
+        validation_split (Any | None): Optional float between 0 and 1,
+            fraction of data to reserve for validation.
+        subset (Any | None): Subset of the data to return.
+            One of `"training"`, `"validation"` or `"both"`.
+            Only used if `validation_split` is set.
+            When `subset="both"`, the utility returns a tuple of two datasets
+            (the training and validation datasets respectively).
+        follow_links (bool): Whether to visits subdirectories pointed to by symlinks.
+            Defaults to `False`.
+        format (str): The format of the return object. Defaults to `"tf"`. Available
+            options are:
+            - `"tf"`: returns a `tf.data.Dataset` object. Requires
+                TensorFlow to be installed.
+            - `"grain"`: returns a `grain.IterDataset` object. Requires
+                Grain to be installed.
+        verbose (int | str): Whether to display number information on classes and
+            number of files found. Defaults to `True`.
+
+    Returns:
+        A `tf.data.Dataset` (`format="tf"`) or `grain.IterDataset`
+        (`format="grain"`) object.
+
+        When `format="tf"`:
+        - If `label_mode` is `None`, it yields `string` tensors of shape
+            `(batch_size,)`, containing the contents of a batch of text files.
+        - Otherwise, it yields a tuple `(texts, labels)`, where `texts`
+            has shape `(batch_size,)` and `labels` follows the format described
+            below.
+
+        When `format="grain"`:
+        - If `label_mode` is `None`, it yields a list of Python strings containing
+            the contents of a batch of text files.
+        - Otherwise, it yields a tuple `(texts, labels)`, where `texts`
+            is a list of Python strings and `labels` follows the format described
+            below.
+
+        Rules regarding labels format:
+
+        - if `label_mode` is `int`, the labels are an `int32` tensor of shape
+            `(batch_size,)`.
+        - if `label_mode` is `binary`, the labels are a `float32` tensor of
+            1s and 0s of shape `(batch_size, 1)`.
+        - if `label_mode` is `categorical`, the labels are a `float32` tensor
+            of shape `(batch_size, num_classes)`, representing a one-hot
+            encoding of the class index.
+
+    Added in Keras 3.0.0. Changed in 3.1.0 (parameter-added); 3.12.0 (parameter-added, parameter-moved).
+    Wraps `keras.utils.text_dataset_from_directory`.
     """
     return _text_dataset_from_directory(
         directory,
@@ -775,7 +1874,123 @@ def timeseries_dataset_from_array(
 ) -> Any:
     """Creates a dataset of sliding windows over a timeseries provided as array.
 
-    Wraps `keras.utils.timeseries_dataset_from_array`, added in Keras 3.0.0.
+    This function takes in a sequence of data-points gathered at
+    equal intervals, along with time series parameters such as
+    length of the sequences/windows, spacing between two sequence/windows, etc.,
+    to produce batches of timeseries inputs and targets.
+
+    Args:
+        data (TensorLike): Numpy array or eager tensor
+            containing consecutive data points (timesteps).
+            Axis 0 is expected to be the time dimension.
+        targets (TensorLike): Targets corresponding to timesteps in `data`.
+            `targets[i]` should be the target
+            corresponding to the window that starts at index `i`
+            (see example 2 below).
+            Pass `None` if you don't have target data (in this case the dataset
+            will only yield the input data).
+        sequence_length (IntOrTuple): Length of the output sequences
+            (in number of timesteps).
+        sequence_stride (IntOrTuple): Period between successive output sequences.
+            For stride `s`, output samples would
+            start at index `data[i]`, `data[i + s]`, `data[i + 2 * s]`, etc.
+        sampling_rate (int | TensorLike): Period between successive individual timesteps
+            within sequences. For rate `r`, timesteps
+            `data[i], data[i + r], ... data[i + sequence_length]`
+            are used for creating a sample sequence.
+        batch_size (int): Number of timeseries samples in each batch
+            (except maybe the last one). If `None`, the data will not be batched
+            (the dataset will yield individual samples).
+        shuffle (bool): Whether to shuffle output samples,
+            or instead draw them in chronological order.
+        seed (Seed | None): Optional int; random seed for shuffling.
+        start_index (Any | None): Optional int; data points earlier (exclusive)
+            than `start_index` will not be used
+            in the output sequences. This is useful to reserve part of the
+            data for test or validation.
+        end_index (Any | None): Optional int; data points later (exclusive) than `end_index`
+            will not be used in the output sequences.
+            This is useful to reserve part of the data for test or validation.
+        format (str): Optional string; either `"tf"` (default) for a
+            `tf.data.Dataset`, or `"grain"` for a Grain dataset. Grain
+            datasets are framework-agnostic and work with JAX, PyTorch,
+            and NumPy backends without requiring TensorFlow.
+
+    Returns:
+        A dataset instance. If `format="tf"`, returns a `tf.data.Dataset`.
+        If `format="grain"`, returns a Grain `IterDataset` (or `MapDataset`
+        when `batch_size` is `None`).
+        If `targets` was passed, the dataset yields
+        tuple `(batch_of_sequences, batch_of_targets)`. If not, the dataset yields
+        only `batch_of_sequences`.
+
+        Example 1:
+
+        Consider indices `[0, 1, ... 98]`.
+        With `sequence_length=10,  sampling_rate=2, sequence_stride=3`,
+        `shuffle=False`, the dataset will yield batches of sequences
+        composed of the following indices:
+
+        ```
+        First sequence:  [0  2  4  6  8 10 12 14 16 18]
+        Second sequence: [3  5  7  9 11 13 15 17 19 21]
+        Third sequence:  [6  8 10 12 14 16 18 20 22 24]
+        ...
+        Last sequence:   [78 80 82 84 86 88 90 92 94 96]
+        ```
+
+        In this case the last 2 data points are discarded since no full sequence
+        can be generated to include them (the next sequence would have started
+        at index 81, and thus its last step would have gone over 98).
+
+        Example 2: Temporal regression.
+
+        Consider an array `data` of scalar values, of shape `(steps,)`.
+        To generate a dataset that uses the past 10
+        timesteps to predict the next timestep, you would use:
+
+        ```python
+        input_data = data[:-10]
+        targets = data[10:]
+        dataset = timeseries_dataset_from_array(
+            input_data, targets, sequence_length=10)
+        for batch in dataset:
+          inputs, targets = batch
+          assert np.array_equal(inputs[0], data[:10])  # First sequence: steps [0-9]
+          # Corresponding target: step 10
+          assert np.array_equal(targets[0], data[10])
+          break
+        ```
+
+        Example 3: Temporal regression for many-to-many architectures.
+
+        Consider two arrays of scalar values `X` and `Y`,
+        both of shape `(100,)`. The resulting dataset should consist samples with
+        20 timestamps each. The samples should not overlap.
+        To generate a dataset that uses the current timestamp
+        to predict the corresponding target timestep, you would use:
+
+        ```python
+        X = np.arange(100)
+        Y = X*2
+
+        sample_length = 20
+        input_dataset = timeseries_dataset_from_array(
+            X, None, sequence_length=sample_length, sequence_stride=sample_length)
+        target_dataset = timeseries_dataset_from_array(
+            Y, None, sequence_length=sample_length, sequence_stride=sample_length)
+
+        for batch in zip(input_dataset, target_dataset):
+            inputs, targets = batch
+            assert np.array_equal(inputs[0], X[:sample_length])
+
+            # second sample equals output timestamps 20-40
+            assert np.array_equal(targets[1], Y[sample_length:2*sample_length])
+            break
+        ```
+
+    Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
+    Wraps `keras.utils.timeseries_dataset_from_array`.
     """
     return _timeseries_dataset_from_array(
         data,
@@ -803,7 +2018,20 @@ _timeseries_dataset_from_array = bind(
 def to_categorical(x: TensorLike, num_classes: int | None = None) -> Any:
     """Converts a class vector (integers) to binary class matrix.
 
-    Wraps `keras.utils.to_categorical`, added in Keras 3.0.0.
+    E.g. for use with `categorical_crossentropy`.
+
+    Args:
+        x (TensorLike): Array-like with class values to be converted into a matrix
+            (integers from 0 to `num_classes - 1`).
+        num_classes (int | None): Total number of classes. If `None`, this would be inferred
+            as `max(x) + 1`. Defaults to `None`.
+
+    Returns:
+        A binary matrix representation of the input as a NumPy array. The class
+        axis is placed last.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.to_categorical`.
     """
     return _to_categorical(x, num_classes)
 
@@ -814,7 +2042,20 @@ _to_categorical = bind(globals(), "_to_categorical", "keras.utils.to_categorical
 def unpack_x_y_sample_weight(data: TensorLike) -> Any:
     """Unpacks user-provided data tuple.
 
-    Wraps `keras.utils.unpack_x_y_sample_weight`, added in Keras 3.0.0.
+    This is a convenience utility to be used when overriding
+    `Model.train_step`, `Model.test_step`, or `Model.predict_step`.
+    This utility makes it easy to support data of the form `(x,)`,
+    `(x, y)`, or `(x, y, sample_weight)`.
+
+    Args:
+        data (TensorLike): A tuple of the form `(x,)`, `(x, y)`, or `(x, y, sample_weight)`.
+
+    Returns:
+        The unpacked tuple, with `None`s for `y` and `sample_weight` if they are
+        not provided.
+
+    Added in Keras 3.0.0.
+    Wraps `keras.utils.unpack_x_y_sample_weight`.
     """
     return _unpack_x_y_sample_weight(data)
 
