@@ -158,9 +158,14 @@ def build_binding(
             uncovered.append(symbol.path)
             continue
         by_name.setdefault((family.module, wrapper_name(symbol.path, naming)), []).append(symbol)
+    alias_functions = _dual_alias_functions(snapshot, spec, naming)
     for (module, name), symbols in sorted(by_name.items()):
         family = next(f for f in spec.families if f.module == module)
-        wrappers.append(_wrapper(name, family, symbols, added_in, snapshot.keras_version))
+        wrapper = _wrapper(name, family, symbols, added_in, snapshot.keras_version)
+        if wrapper.shape == "dual" and wrapper.function is None:
+            # `keras.losses.mean_squared_error` is an alias of the keras.metrics function.
+            wrapper = replace(wrapper, function=alias_functions.get((module, name)))
+        wrappers.append(wrapper)
     wrappers += _member_wrappers(snapshot, spec, naming, added_in)
     _check_unique_names(wrappers)
     wrappers = _apply_overrides(wrappers, overrides)
@@ -175,6 +180,16 @@ def build_binding(
         families=tuple(f.module for f in spec.families),
         uncovered=tuple(sorted(uncovered)),
     )
+
+
+def _dual_alias_functions(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec) -> dict[tuple[str, str], str]:
+    """(family, wrapper name) -> a function alias in a dual family's module that bears that name."""
+    found: dict[tuple[str, str], str] = {}
+    for symbol in snapshot.symbols.values():
+        family = spec.family_of(symbol.path) if symbol.is_alias and symbol.kind == "function" else None
+        if family is not None and family.shape == "dual":
+            found.setdefault((family.module, wrapper_name(symbol.path, naming)), symbol.path)
+    return found
 
 
 def _check_spec_names(snapshot: Snapshot, spec: BindingSpec) -> None:
@@ -292,7 +307,8 @@ def _member_wrappers(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
             if member.name in rule.get("exclude", []) or member.signature is None:
                 continue
             params = tuple(_forwarded(p, rule["module"]) for p in member.signature.parameters)
-            wrappers.append(Wrapper(f"{rule['prefix']}_{member.name}", rule["module"], "member", path, params, "Any",
+            name = rule.get("renames", {}).get(member.name, member.name)
+            wrappers.append(Wrapper(f"{rule['prefix']}_{name}", rule["module"], "member", path, params, "Any",
                                     added_in.get(path, snapshot.keras_version),
                                     _first_line(member.doc), member=member.name))
     return wrappers

@@ -116,6 +116,14 @@ def call_arguments(params: list[WrapperParam]) -> str:
     return ", ".join(parts)
 
 
+def supplied_arguments(params: list[WrapperParam]) -> str:
+    """`supplied(("name", name, <default>), ...)` plus `**kwargs`: what a dual wrapper hands on."""
+    triples = [f'("{p.name}", {p.name}, {p.default if p.default is not None else "MISSING"})'
+               for p in params if p.kind not in ("var_positional", "var_keyword")]
+    star = next((f", **{p.name}" for p in params if p.kind == "var_keyword"), "")
+    return f"dict(supplied({', '.join(triples)}){star})"
+
+
 def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
@@ -129,6 +137,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.filters["wrapper_docstring"] = wrapper_docstring
     env.filters["signature"] = signature
     env.filters["call_arguments"] = call_arguments
+    env.filters["supplied_arguments"] = supplied_arguments
     return env
 
 
@@ -161,8 +170,8 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
             ({"bind"} if shapes_used & {"function", "constructor"} else set())
             | ({"upstream"} if shapes_used & {"layer", "dual", "member"} else set())
             | ({"compose_layer"} if "layer" in shapes_used else set())
-            | ({"call_or_instance"} if "dual" in shapes_used else set())
-            | ({"MISSING"} if needs_given else set())
+            | ({"call_or_instance", "supplied"} if "dual" in shapes_used else set())
+            | ({"MISSING"} if needs_given or _needs_missing(generated) else set())
         )
         files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
@@ -174,6 +183,12 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
     files["__init__.py"] = env.get_template("__init__.py.j2").render(
         binding=binding, families=families, bases=binding.bases)
     return files
+
+
+def _needs_missing(wrappers: list[Wrapper]) -> bool:
+    """A dual wrapper with a required own parameter marks it `MISSING` (always supplied)."""
+    return any(w.shape == "dual" and p.default is None and p.forward not in ("none",)
+               and p.kind not in ("var_positional", "var_keyword") for w in wrappers for p in w.params)
 
 
 def annotation_imports(wrappers: list[Wrapper]) -> list[str]:

@@ -418,7 +418,7 @@ if TYPE_CHECKING:
     )
     from keras3.layers import (
         feature_cross as feature_cross,
-        feature_feature as feature_feature,
+        feature_custom as feature_custom,
         feature_float as feature_float,
         feature_float_discretized as feature_float_discretized,
         feature_float_normalized as feature_float_normalized,
@@ -1334,7 +1334,7 @@ _FAMILY_OF: dict[str, str] = {
     "activation_tanh_shrink": "activations",
     "activation_threshold": "activations",
     "feature_cross": "layers",
-    "feature_feature": "layers",
+    "feature_custom": "layers",
     "feature_float": "layers",
     "feature_float_discretized": "layers",
     "feature_float_normalized": "layers",
@@ -2267,7 +2267,7 @@ __all__ = [
     "activation_tanh_shrink",
     "activation_threshold",
     "feature_cross",
-    "feature_feature",
+    "feature_custom",
     "feature_float",
     "feature_float_discretized",
     "feature_float_normalized",

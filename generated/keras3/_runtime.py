@@ -44,6 +44,7 @@ __all__ = [
     "compose_layer",
     "keras",
     "override",
+    "supplied",
     "upstream",
     "use_backend",
     "valid_backends",
@@ -473,6 +474,26 @@ def _is_stale_sequential(obj: Any) -> bool:
         cls.__name__ == "Sequential" and cls.__module__.startswith("keras.")
         for cls in type(obj).__mro__
     )
+
+
+def supplied(*arguments: tuple[str, Any, Any]) -> dict[str, Any]:
+    """The `(name, value, default)` arguments whose value differs from the default.
+
+    Dual wrappers hand `call_or_instance` only what the caller asked for, so that a class-only
+    option left at its default (`reduction`, `name`) does not turn the per-sample function form
+    down. A value that cannot be compared with its default (an array) counts as supplied.
+    """
+    given: dict[str, Any] = {}
+    for name, value, default in arguments:
+        if value is default:
+            continue
+        try:
+            if type(value) is type(default) and bool(value == default):
+                continue
+        except Exception:  # noqa: BLE001 - e.g. an array's ambiguous truth value
+            pass
+        given[name] = value
+    return given
 
 
 def call_or_instance(

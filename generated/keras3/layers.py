@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "feature_cross",
-    "feature_feature",
+    "feature_custom",
     "feature_float",
     "feature_float_discretized",
     "feature_float_normalized",
@@ -204,7 +204,7 @@ def feature_cross(feature_names: Any, crossing_dim: Any, output_mode: str = "one
     )
 
 
-def feature_feature(dtype: DTypeLike, preprocessor: Any, output_mode: Any) -> Any:
+def feature_custom(dtype: DTypeLike, preprocessor: Any, output_mode: Any) -> Any:
     """See the upstream documentation.
 
     Args:

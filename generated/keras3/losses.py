@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import bind, call_or_instance, upstream
+from keras3._runtime import bind, call_or_instance, supplied, upstream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -101,16 +101,18 @@ def loss_binary_crossentropy(
     upstream("keras.losses.BinaryCrossentropy", "3.0.0")
     return call_or_instance(
         "keras.losses.BinaryCrossentropy",
-        None,
+        "keras.losses.binary_crossentropy",
         y_true,
         y_pred,
         dict(
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
+            supplied(
+                ("from_logits", from_logits, False),
+                ("label_smoothing", label_smoothing, 0.0),
+                ("axis", axis, -1),
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "binary_crossentropy"),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -196,19 +198,21 @@ def loss_binary_focal_crossentropy(
     upstream("keras.losses.BinaryFocalCrossentropy", "3.0.0")
     return call_or_instance(
         "keras.losses.BinaryFocalCrossentropy",
-        None,
+        "keras.losses.binary_focal_crossentropy",
         y_true,
         y_pred,
         dict(
-            apply_class_balancing=apply_class_balancing,
-            alpha=alpha,
-            gamma=gamma,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
+            supplied(
+                ("apply_class_balancing", apply_class_balancing, False),
+                ("alpha", alpha, 0.25),
+                ("gamma", gamma, 2.0),
+                ("from_logits", from_logits, False),
+                ("label_smoothing", label_smoothing, 0.0),
+                ("axis", axis, -1),
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "binary_focal_crossentropy"),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -268,16 +272,18 @@ def loss_categorical_crossentropy(
     upstream("keras.losses.CategoricalCrossentropy", "3.0.0")
     return call_or_instance(
         "keras.losses.CategoricalCrossentropy",
-        None,
+        "keras.losses.categorical_crossentropy",
         y_true,
         y_pred,
         dict(
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
+            supplied(
+                ("from_logits", from_logits, False),
+                ("label_smoothing", label_smoothing, 0.0),
+                ("axis", axis, -1),
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "categorical_crossentropy"),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -380,18 +386,20 @@ def loss_categorical_focal_crossentropy(
     upstream("keras.losses.CategoricalFocalCrossentropy", "3.0.0")
     return call_or_instance(
         "keras.losses.CategoricalFocalCrossentropy",
-        None,
+        "keras.losses.categorical_focal_crossentropy",
         y_true,
         y_pred,
         dict(
-            alpha=alpha,
-            gamma=gamma,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
+            supplied(
+                ("alpha", alpha, 0.25),
+                ("gamma", gamma, 2.0),
+                ("from_logits", from_logits, False),
+                ("label_smoothing", label_smoothing, 0.0),
+                ("axis", axis, -1),
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "categorical_focal_crossentropy"),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -461,7 +469,14 @@ def loss_categorical_generalized_cross_entropy(
         "keras.losses.categorical_generalized_cross_entropy",
         y_true,
         y_pred,
-        dict(q=q, reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("q", q, 0.5),
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "categorical_generalized_cross_entropy"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -510,10 +525,16 @@ def loss_categorical_hinge(
     upstream("keras.losses.CategoricalHinge", "3.0.0")
     return call_or_instance(
         "keras.losses.CategoricalHinge",
-        None,
+        "keras.losses.categorical_hinge",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "categorical_hinge"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -581,12 +602,14 @@ def loss_circle(
         y_true,
         y_pred,
         dict(
-            gamma=gamma,
-            margin=margin,
-            remove_diagonal=remove_diagonal,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
+            supplied(
+                ("gamma", gamma, 80.0),
+                ("margin", margin, 0.4),
+                ("remove_diagonal", remove_diagonal, True),
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "circle"),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -647,7 +670,14 @@ def loss_cosine_similarity(
         "keras.losses.cosine_similarity",
         y_true,
         y_pred,
-        dict(axis=axis, reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("axis", axis, -1),
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "cosine_similarity"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -691,7 +721,13 @@ def loss_ctc(
         "keras.losses.ctc",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "ctc"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -764,7 +800,14 @@ def loss_dice(
         "keras.losses.dice",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, axis=axis, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "dice"),
+                ("axis", axis, None),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -853,10 +896,16 @@ def loss_hinge(
     upstream("keras.losses.Hinge", "3.0.0")
     return call_or_instance(
         "keras.losses.Hinge",
-        None,
+        "keras.losses.hinge",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "hinge"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -916,7 +965,14 @@ def loss_huber(
         "keras.losses.huber",
         y_true,
         y_pred,
-        dict(delta=delta, reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("delta", delta, 1.0),
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "huber_loss"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -967,10 +1023,16 @@ def loss_kl_divergence(
     upstream("keras.losses.KLDivergence", "3.0.0")
     return call_or_instance(
         "keras.losses.KLDivergence",
-        None,
+        "keras.losses.kl_divergence",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "kl_divergence"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -1022,7 +1084,13 @@ def loss_log_cosh(
         "keras.losses.log_cosh",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "log_cosh"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -1069,10 +1137,16 @@ def loss_mean_absolute_error(
     upstream("keras.losses.MeanAbsoluteError", "3.0.0")
     return call_or_instance(
         "keras.losses.MeanAbsoluteError",
-        None,
+        "keras.losses.mean_absolute_error",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "mean_absolute_error"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -1119,10 +1193,16 @@ def loss_mean_absolute_percentage_error(
     upstream("keras.losses.MeanAbsolutePercentageError", "3.0.0")
     return call_or_instance(
         "keras.losses.MeanAbsolutePercentageError",
-        None,
+        "keras.losses.mean_absolute_percentage_error",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "mean_absolute_percentage_error"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -1169,10 +1249,16 @@ def loss_mean_squared_error(
     upstream("keras.losses.MeanSquaredError", "3.0.0")
     return call_or_instance(
         "keras.losses.MeanSquaredError",
-        None,
+        "keras.losses.mean_squared_error",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "mean_squared_error"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -1219,10 +1305,16 @@ def loss_mean_squared_logarithmic_error(
     upstream("keras.losses.MeanSquaredLogarithmicError", "3.0.0")
     return call_or_instance(
         "keras.losses.MeanSquaredLogarithmicError",
-        None,
+        "keras.losses.mean_squared_logarithmic_error",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "mean_squared_logarithmic_error"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -1269,10 +1361,16 @@ def loss_poisson(
     upstream("keras.losses.Poisson", "3.0.0")
     return call_or_instance(
         "keras.losses.Poisson",
-        None,
+        "keras.losses.poisson",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "poisson"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -1351,16 +1449,18 @@ def loss_sparse_categorical_crossentropy(
     upstream("keras.losses.SparseCategoricalCrossentropy", "3.0.0")
     return call_or_instance(
         "keras.losses.SparseCategoricalCrossentropy",
-        None,
+        "keras.losses.sparse_categorical_crossentropy",
         y_true,
         y_pred,
         dict(
-            from_logits=from_logits,
-            ignore_class=ignore_class,
-            reduction=reduction,
-            axis=axis,
-            name=name,
-            dtype=dtype,
+            supplied(
+                ("from_logits", from_logits, False),
+                ("ignore_class", ignore_class, None),
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("axis", axis, -1),
+                ("name", name, "sparse_categorical_crossentropy"),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -1411,10 +1511,16 @@ def loss_squared_hinge(
     upstream("keras.losses.SquaredHinge", "3.0.0")
     return call_or_instance(
         "keras.losses.SquaredHinge",
-        None,
+        "keras.losses.squared_hinge",
         y_true,
         y_pred,
-        dict(reduction=reduction, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "squared_hinge"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -1475,5 +1581,14 @@ def loss_tversky(
         "keras.losses.tversky",
         y_true,
         y_pred,
-        dict(alpha=alpha, beta=beta, reduction=reduction, name=name, axis=axis, dtype=dtype),
+        dict(
+            supplied(
+                ("alpha", alpha, 0.5),
+                ("beta", beta, 0.5),
+                ("reduction", reduction, "sum_over_batch_size"),
+                ("name", name, "tversky"),
+                ("axis", axis, None),
+                ("dtype", dtype, None),
+            )
+        ),
     )

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import bind, call_or_instance, upstream
+from keras3._runtime import MISSING, bind, call_or_instance, supplied, upstream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -97,7 +97,11 @@ def metric_accuracy(
     """
     upstream("keras.metrics.Accuracy", "3.0.0")
     return call_or_instance(
-        "keras.metrics.Accuracy", None, y_true, y_pred, dict(name=name, dtype=dtype)
+        "keras.metrics.Accuracy",
+        None,
+        y_true,
+        y_pred,
+        dict(supplied(("name", name, "accuracy"), ("dtype", dtype, None))),
     )
 
 
@@ -217,16 +221,18 @@ def metric_auc(
         y_true,
         y_pred,
         dict(
-            num_thresholds=num_thresholds,
-            curve=curve,
-            summation_method=summation_method,
-            name=name,
-            dtype=dtype,
-            thresholds=thresholds,
-            multi_label=multi_label,
-            num_labels=num_labels,
-            label_weights=label_weights,
-            from_logits=from_logits,
+            supplied(
+                ("num_thresholds", num_thresholds, 200),
+                ("curve", curve, "ROC"),
+                ("summation_method", summation_method, "interpolation"),
+                ("name", name, None),
+                ("dtype", dtype, None),
+                ("thresholds", thresholds, None),
+                ("multi_label", multi_label, False),
+                ("num_labels", num_labels, None),
+                ("label_weights", label_weights, None),
+                ("from_logits", from_logits, False),
+            )
         ),
     )
 
@@ -269,7 +275,13 @@ def metric_binary_accuracy(
         "keras.metrics.binary_accuracy",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype, threshold=threshold),
+        dict(
+            supplied(
+                ("name", name, "binary_accuracy"),
+                ("dtype", dtype, None),
+                ("threshold", threshold, 0.5),
+            )
+        ),
     )
 
 
@@ -313,7 +325,14 @@ def metric_binary_crossentropy(
         "keras.metrics.binary_crossentropy",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing),
+        dict(
+            supplied(
+                ("name", name, "binary_crossentropy"),
+                ("dtype", dtype, None),
+                ("from_logits", from_logits, False),
+                ("label_smoothing", label_smoothing, 0),
+            )
+        ),
     )
 
 
@@ -445,7 +464,14 @@ def metric_binary_iou(
         None,
         y_true,
         y_pred,
-        dict(target_class_ids=target_class_ids, threshold=threshold, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("target_class_ids", target_class_ids, (0, 1)),
+                ("threshold", threshold, 0.5),
+                ("name", name, None),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -491,7 +517,7 @@ def metric_categorical_accuracy(
         "keras.metrics.categorical_accuracy",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype),
+        dict(supplied(("name", name, "categorical_accuracy"), ("dtype", dtype, None))),
     )
 
 
@@ -541,11 +567,13 @@ def metric_categorical_crossentropy(
         y_true,
         y_pred,
         dict(
-            name=name,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
+            supplied(
+                ("name", name, "categorical_crossentropy"),
+                ("dtype", dtype, None),
+                ("from_logits", from_logits, False),
+                ("label_smoothing", label_smoothing, 0),
+                ("axis", axis, -1),
+            )
         ),
     )
 
@@ -627,7 +655,7 @@ def metric_categorical_hinge(
         "keras.metrics.categorical_hinge",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype),
+        dict(supplied(("name", name, "categorical_hinge"), ("dtype", dtype, None))),
     )
 
 
@@ -671,7 +699,13 @@ def metric_concordance_correlation(
         "keras.metrics.concordance_correlation",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype, axis=axis),
+        dict(
+            supplied(
+                ("name", name, "concordance_correlation"),
+                ("dtype", dtype, None),
+                ("axis", axis, -1),
+            )
+        ),
     )
 
 
@@ -714,7 +748,11 @@ def metric_cosine_similarity(
         None,
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype, axis=axis),
+        dict(
+            supplied(
+                ("name", name, "cosine_similarity"), ("dtype", dtype, None), ("axis", axis, -1)
+            )
+        ),
     )
 
 
@@ -797,7 +835,14 @@ def metric_f1_score(
         None,
         y_true,
         y_pred,
-        dict(average=average, threshold=threshold, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("average", average, None),
+                ("threshold", threshold, None),
+                ("name", name, "f1_score"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -843,7 +888,9 @@ def metric_false_negatives(
         None,
         y_true,
         y_pred,
-        dict(thresholds=thresholds, name=name, dtype=dtype),
+        dict(
+            supplied(("thresholds", thresholds, None), ("name", name, None), ("dtype", dtype, None))
+        ),
     )
 
 
@@ -889,7 +936,9 @@ def metric_false_positives(
         None,
         y_true,
         y_pred,
-        dict(thresholds=thresholds, name=name, dtype=dtype),
+        dict(
+            supplied(("thresholds", thresholds, None), ("name", name, None), ("dtype", dtype, None))
+        ),
     )
 
 
@@ -955,7 +1004,15 @@ def metric_fbeta_score(
         None,
         y_true,
         y_pred,
-        dict(average=average, beta=beta, threshold=threshold, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("average", average, None),
+                ("beta", beta, 1.0),
+                ("threshold", threshold, None),
+                ("name", name, "fbeta_score"),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -1020,7 +1077,11 @@ def metric_hinge(
     """
     upstream("keras.metrics.Hinge", "3.0.0")
     return call_or_instance(
-        "keras.metrics.Hinge", "keras.metrics.hinge", y_true, y_pred, dict(name=name, dtype=dtype)
+        "keras.metrics.Hinge",
+        "keras.metrics.hinge",
+        y_true,
+        y_pred,
+        dict(supplied(("name", name, "hinge"), ("dtype", dtype, None))),
     )
 
 
@@ -1094,14 +1155,16 @@ def metric_iou(
         y_true,
         y_pred,
         dict(
-            num_classes=num_classes,
-            target_class_ids=target_class_ids,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=sparse_y_true,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
+            supplied(
+                ("num_classes", num_classes, MISSING),
+                ("target_class_ids", target_class_ids, MISSING),
+                ("name", name, None),
+                ("dtype", dtype, None),
+                ("ignore_class", ignore_class, None),
+                ("sparse_y_true", sparse_y_true, True),
+                ("sparse_y_pred", sparse_y_pred, True),
+                ("axis", axis, -1),
+            )
         ),
     )
 
@@ -1143,7 +1206,7 @@ def metric_kl_divergence(
         "keras.metrics.kl_divergence",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype),
+        dict(supplied(("name", name, "kl_divergence"), ("dtype", dtype, None))),
     )
 
 
@@ -1173,7 +1236,11 @@ def metric_log_cosh_error(
     """
     upstream("keras.metrics.LogCoshError", "3.0.0")
     return call_or_instance(
-        "keras.metrics.LogCoshError", None, y_true, y_pred, dict(name=name, dtype=dtype)
+        "keras.metrics.LogCoshError",
+        None,
+        y_true,
+        y_pred,
+        dict(supplied(("name", name, "logcosh"), ("dtype", dtype, None))),
     )
 
 
@@ -1202,7 +1269,11 @@ def metric_mean(
     """
     upstream("keras.metrics.Mean", "3.0.0")
     return call_or_instance(
-        "keras.metrics.Mean", None, y_true, y_pred, dict(name=name, dtype=dtype)
+        "keras.metrics.Mean",
+        None,
+        y_true,
+        y_pred,
+        dict(supplied(("name", name, "mean"), ("dtype", dtype, None))),
     )
 
 
@@ -1239,7 +1310,7 @@ def metric_mean_absolute_error(
         "keras.metrics.mean_absolute_error",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype),
+        dict(supplied(("name", name, "mean_absolute_error"), ("dtype", dtype, None))),
     )
 
 
@@ -1276,7 +1347,7 @@ def metric_mean_absolute_percentage_error(
         "keras.metrics.mean_absolute_percentage_error",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype),
+        dict(supplied(("name", name, "mean_absolute_percentage_error"), ("dtype", dtype, None))),
     )
 
 
@@ -1345,13 +1416,15 @@ def metric_mean_iou(
         y_true,
         y_pred,
         dict(
-            num_classes=num_classes,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=sparse_y_true,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
+            supplied(
+                ("num_classes", num_classes, MISSING),
+                ("name", name, None),
+                ("dtype", dtype, None),
+                ("ignore_class", ignore_class, None),
+                ("sparse_y_true", sparse_y_true, True),
+                ("sparse_y_pred", sparse_y_pred, True),
+                ("axis", axis, -1),
+            )
         ),
     )
 
@@ -1389,7 +1462,7 @@ def metric_mean_squared_error(
         "keras.metrics.mean_squared_error",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype),
+        dict(supplied(("name", name, "mean_squared_error"), ("dtype", dtype, None))),
     )
 
 
@@ -1426,7 +1499,7 @@ def metric_mean_squared_logarithmic_error(
         "keras.metrics.mean_squared_logarithmic_error",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype),
+        dict(supplied(("name", name, "mean_squared_logarithmic_error"), ("dtype", dtype, None))),
     )
 
 
@@ -1476,7 +1549,7 @@ def metric_mean_wrapper(
         None,
         y_true,
         y_pred,
-        dict(fn=fn, name=name, dtype=dtype, **kwargs),
+        dict(supplied(("fn", fn, MISSING), ("name", name, None), ("dtype", dtype, None)), **kwargs),
     )
 
 
@@ -1554,13 +1627,15 @@ def metric_one_hot_iou(
         y_true,
         y_pred,
         dict(
-            num_classes=num_classes,
-            target_class_ids=target_class_ids,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
+            supplied(
+                ("num_classes", num_classes, MISSING),
+                ("target_class_ids", target_class_ids, MISSING),
+                ("name", name, None),
+                ("dtype", dtype, None),
+                ("ignore_class", ignore_class, None),
+                ("sparse_y_pred", sparse_y_pred, False),
+                ("axis", axis, -1),
+            )
         ),
     )
 
@@ -1637,12 +1712,14 @@ def metric_one_hot_mean_iou(
         y_true,
         y_pred,
         dict(
-            num_classes=num_classes,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
+            supplied(
+                ("num_classes", num_classes, MISSING),
+                ("name", name, None),
+                ("dtype", dtype, None),
+                ("ignore_class", ignore_class, None),
+                ("sparse_y_pred", sparse_y_pred, False),
+                ("axis", axis, -1),
+            )
         ),
     )
 
@@ -1686,7 +1763,11 @@ def metric_pearson_correlation(
         "keras.metrics.pearson_correlation",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype, axis=axis),
+        dict(
+            supplied(
+                ("name", name, "pearson_correlation"), ("dtype", dtype, None), ("axis", axis, -1)
+            )
+        ),
     )
 
 
@@ -1719,7 +1800,7 @@ def metric_poisson(
         "keras.metrics.poisson",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype),
+        dict(supplied(("name", name, "poisson"), ("dtype", dtype, None))),
     )
 
 
@@ -1785,7 +1866,15 @@ def metric_precision(
         None,
         y_true,
         y_pred,
-        dict(thresholds=thresholds, top_k=top_k, class_id=class_id, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("thresholds", thresholds, None),
+                ("top_k", top_k, None),
+                ("class_id", class_id, None),
+                ("name", name, None),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -1839,7 +1928,13 @@ def metric_precision_at_recall(
         y_true,
         y_pred,
         dict(
-            recall=recall, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype
+            supplied(
+                ("recall", recall, MISSING),
+                ("num_thresholds", num_thresholds, 200),
+                ("class_id", class_id, None),
+                ("name", name, None),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -1907,10 +2002,12 @@ def metric_r2_score(
         y_true,
         y_pred,
         dict(
-            class_aggregation=class_aggregation,
-            num_regressors=num_regressors,
-            name=name,
-            dtype=dtype,
+            supplied(
+                ("class_aggregation", class_aggregation, "uniform_average"),
+                ("num_regressors", num_regressors, 0),
+                ("name", name, "r2_score"),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -1975,7 +2072,15 @@ def metric_recall(
         None,
         y_true,
         y_pred,
-        dict(thresholds=thresholds, top_k=top_k, class_id=class_id, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("thresholds", thresholds, None),
+                ("top_k", top_k, None),
+                ("class_id", class_id, None),
+                ("name", name, None),
+                ("dtype", dtype, None),
+            )
+        ),
     )
 
 
@@ -2032,11 +2137,13 @@ def metric_recall_at_precision(
         y_true,
         y_pred,
         dict(
-            precision=precision,
-            num_thresholds=num_thresholds,
-            class_id=class_id,
-            name=name,
-            dtype=dtype,
+            supplied(
+                ("precision", precision, MISSING),
+                ("num_thresholds", num_thresholds, 200),
+                ("class_id", class_id, None),
+                ("name", name, None),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -2070,7 +2177,11 @@ def metric_root_mean_squared_error(
     """
     upstream("keras.metrics.RootMeanSquaredError", "3.0.0")
     return call_or_instance(
-        "keras.metrics.RootMeanSquaredError", None, y_true, y_pred, dict(name=name, dtype=dtype)
+        "keras.metrics.RootMeanSquaredError",
+        None,
+        y_true,
+        y_pred,
+        dict(supplied(("name", name, "root_mean_squared_error"), ("dtype", dtype, None))),
     )
 
 
@@ -2133,11 +2244,13 @@ def metric_sensitivity_at_specificity(
         y_true,
         y_pred,
         dict(
-            specificity=specificity,
-            num_thresholds=num_thresholds,
-            class_id=class_id,
-            name=name,
-            dtype=dtype,
+            supplied(
+                ("specificity", specificity, MISSING),
+                ("num_thresholds", num_thresholds, 200),
+                ("class_id", class_id, None),
+                ("name", name, None),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -2202,7 +2315,7 @@ def metric_sparse_categorical_accuracy(
         "keras.metrics.sparse_categorical_accuracy",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype),
+        dict(supplied(("name", name, "sparse_categorical_accuracy"), ("dtype", dtype, None))),
     )
 
 
@@ -2251,7 +2364,15 @@ def metric_sparse_categorical_crossentropy(
         "keras.metrics.sparse_categorical_crossentropy",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype, from_logits=from_logits, ignore_class=ignore_class, axis=axis),
+        dict(
+            supplied(
+                ("name", name, "sparse_categorical_crossentropy"),
+                ("dtype", dtype, None),
+                ("from_logits", from_logits, False),
+                ("ignore_class", ignore_class, None),
+                ("axis", axis, -1),
+            )
+        ),
     )
 
 
@@ -2308,7 +2429,14 @@ def metric_sparse_top_k_categorical_accuracy(
         "keras.metrics.sparse_top_k_categorical_accuracy",
         y_true,
         y_pred,
-        dict(k=k, name=name, dtype=dtype, from_sorted_ids=from_sorted_ids),
+        dict(
+            supplied(
+                ("k", k, 5),
+                ("name", name, "sparse_top_k_categorical_accuracy"),
+                ("dtype", dtype, None),
+                ("from_sorted_ids", from_sorted_ids, False),
+            )
+        ),
     )
 
 
@@ -2371,11 +2499,13 @@ def metric_specificity_at_sensitivity(
         y_true,
         y_pred,
         dict(
-            sensitivity=sensitivity,
-            num_thresholds=num_thresholds,
-            class_id=class_id,
-            name=name,
-            dtype=dtype,
+            supplied(
+                ("sensitivity", sensitivity, MISSING),
+                ("num_thresholds", num_thresholds, 200),
+                ("class_id", class_id, None),
+                ("name", name, None),
+                ("dtype", dtype, None),
+            )
         ),
     )
 
@@ -2410,7 +2540,7 @@ def metric_squared_hinge(
         "keras.metrics.squared_hinge",
         y_true,
         y_pred,
-        dict(name=name, dtype=dtype),
+        dict(supplied(("name", name, "squared_hinge"), ("dtype", dtype, None))),
     )
 
 
@@ -2438,7 +2568,13 @@ def metric_sum(
     Wraps `keras.metrics.Sum`.
     """
     upstream("keras.metrics.Sum", "3.0.0")
-    return call_or_instance("keras.metrics.Sum", None, y_true, y_pred, dict(name=name, dtype=dtype))
+    return call_or_instance(
+        "keras.metrics.Sum",
+        None,
+        y_true,
+        y_pred,
+        dict(supplied(("name", name, "sum"), ("dtype", dtype, None))),
+    )
 
 
 def metric_top_k_categorical_accuracy(
@@ -2471,7 +2607,11 @@ def metric_top_k_categorical_accuracy(
         "keras.metrics.top_k_categorical_accuracy",
         y_true,
         y_pred,
-        dict(k=k, name=name, dtype=dtype),
+        dict(
+            supplied(
+                ("k", k, 5), ("name", name, "top_k_categorical_accuracy"), ("dtype", dtype, None)
+            )
+        ),
     )
 
 
@@ -2517,7 +2657,9 @@ def metric_true_negatives(
         None,
         y_true,
         y_pred,
-        dict(thresholds=thresholds, name=name, dtype=dtype),
+        dict(
+            supplied(("thresholds", thresholds, None), ("name", name, None), ("dtype", dtype, None))
+        ),
     )
 
 
@@ -2563,5 +2705,7 @@ def metric_true_positives(
         None,
         y_true,
         y_pred,
-        dict(thresholds=thresholds, name=name, dtype=dtype),
+        dict(
+            supplied(("thresholds", thresholds, None), ("name", name, None), ("dtype", dtype, None))
+        ),
     )

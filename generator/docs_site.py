@@ -1,0 +1,855 @@
+"""Stage 7: the documentation site, in two steps with a hard line between them.
+
+1. Sources (pure, committed). `emit_docs(store, version)` turns (snapshot, binding, history,
+   templates) into `generated/mkdocs.yml` and the Markdown pages under `generated/docs/`: a home
+   page, getting started, the guides (hand-written under `templates/docs/`), one reference page
+   per family, the subclassing bases and one changelog page per stored Keras release. The result
+   is byte-identical on every run, so it holds no executed output: every block whose output the
+   build adds carries a marker instead,
+
+       <!-- keras3:example keras.ops.add 0 -->      (an upstream example, until the closing
+       ```python ... ```                            `<!-- /keras3:example -->`: path and index
+       <!-- /keras3:example -->                     as `generator.examples.run_all` keys them)
+
+       ```python ... ```                            (a code block of a hand-written page,
+       <!-- keras3:output guides/models.md 2 -->    run at build time; its output goes here)
+
+2. Build (impure, an artefact). `build_site()` copies the sources into `.cache/docs-build/`,
+   replaces each upstream example with its keras3 translation and real output
+   (`generator.examples.run_all`, cached there by code and Keras release), runs the code of the
+   hand-written pages (each page in a fresh interpreter on jax, cached by code and release),
+   inserts the outputs and runs `mkdocs build --strict` into `site/`. Any mkdocs warning fails it.
+
+    python -m generator.docs_site --sources   write generated/docs and generated/mkdocs.yml
+    python -m generator.docs_site             build site/ from the committed sources
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.binding import Binding, BindingSpec, Wrapper, WrapperParam
+from generator.docstrings import (
+    RENDER_TITLES,
+    SECTION_TITLES,
+    Example,
+    ParsedDoc,
+    _render_chunks,
+    _render_entries,
+    _render_text,
+    parse_docstring,
+)
+from generator.model import Snapshot, Symbol, version_key
+from generator.store import SnapshotStore
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+GENERATED = REPO_ROOT / "generated"
+DOCS_TEMPLATES = REPO_ROOT / "templates" / "docs"
+BUILD_DIR = REPO_ROOT / ".cache" / "docs-build"
+SITE_DIR = REPO_ROOT / "site"
+CONFIG_NAME = "mkdocs.yml"
+DOCS_NAME = "docs"
+
+UPSTREAM_SEARCH = "https://keras.io/search.html?query={}"
+EXAMPLE_OPEN = re.compile(r"^<!-- keras3:example (?P<path>\S+) (?P<index>\d+) -->$", re.M)
+EXAMPLE_BLOCK = re.compile(
+    r"^<!-- keras3:example (?P<path>\S+) (?P<index>\d+) -->\n(?P<block>.*?)\n<!-- /keras3:example -->$",
+    re.M | re.S)
+OUTPUT_MARKER = re.compile(r"^<!-- keras3:output (?P<page>\S+) (?P<index>\d+) -->$", re.M)
+_FENCE = re.compile(r"^(?P<marker>`{3,})(?P<info>[^`\n]*)\n(?P<code>.*?)\n(?P=marker)[ \t]*$", re.M | re.S)
+_PYTHON_LANGUAGES = ("", "python", "py", "python3", "pycon")
+_GUIDE_PREFIX = re.compile(r"^\d+-")
+
+FAMILY_TITLES = {
+    "ops": "Operations", "random": "Random", "activations": "Activations", "layers": "Layers",
+    "losses": "Losses", "metrics": "Metrics", "optimizers": "Optimizers", "callbacks": "Callbacks",
+    "initializers": "Initializers", "constraints": "Constraints", "regularizers": "Regularizers",
+    "config": "Configuration", "models": "Models and saving", "distribution": "Distribution",
+    "applications": "Applications", "utils": "Utilities", "datasets": "Datasets",
+}
+_SHAPE_RETURNS = {
+    "layer": "the layer when `object` is None; the model when `object` is a Sequential model; "
+             "otherwise the layer's output.",
+    "dual": "the computed value when `y_true` and `y_pred` are given; otherwise the configured object.",
+}
+_SHAPE_NOTES = {
+    "layer": "`object` comes first and decides what you get back: nothing gives the layer; a "
+             "Sequential model gets the layer added and is returned; a tensor (or a list of tensors) "
+             "is passed through the layer and its output returned. The layer's own arguments are "
+             "keyword-only.",
+    "dual": "Given `y_true` and `y_pred` it computes the value; without them it returns the "
+            "configured object (for `compile()`).",
+}
+
+
+class DocsError(RuntimeError):
+    """The docs sources could not be emitted, or the site could not be built; the message says why."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1: sources
+
+
+def emit_docs(store: SnapshotStore, version: str) -> dict[str, str]:
+    """{path relative to generated/: text} of the docs sources for a stored Keras release."""
+    return docs_for(store.load(version), store)
+
+
+def docs_for(snapshot: Snapshot, store: SnapshotStore,
+             built: tuple[Binding, BindingSpec] | None = None,
+             templates: Path = DOCS_TEMPLATES) -> dict[str, str]:
+    """The docs sources for `snapshot`, which need not be stored yet (as in `make regenerate`)."""
+    from generator.package import build_for  # late: package imports render, render imports us not
+
+    binding, spec = built if built is not None else build_for(snapshot, store)
+    env = _environment(templates)
+    files: dict[str, str] = {}
+    version = snapshot.keras_version
+
+    families = []
+    for family in spec.families:
+        wrappers = binding.by_family(family.module)
+        if not wrappers:
+            continue
+        families.append({
+            "module": family.module,
+            "title": FAMILY_TITLES.get(family.module, family.module.capitalize()),
+            "upstream": family.upstream,
+            "shape": family.shape,
+            "count": len(wrappers),
+            "path": f"reference/{family.module}.md",
+        })
+        symbols = [_symbol_view(w, snapshot) for w in wrappers]
+        files[f"{DOCS_NAME}/reference/{family.module}.md"] = env.get_template("reference/family.md.j2").render(
+            family=families[-1], symbols=symbols, version=version, shape_note=_SHAPE_NOTES.get(family.shape, ""))
+    files[f"{DOCS_NAME}/reference/index.md"] = env.get_template("reference/index.md.j2").render(
+        families=families, version=version, binding=binding, total=len(binding.wrappers))
+    files[f"{DOCS_NAME}/reference/bases.md"] = env.get_template("reference/bases.md.j2").render(
+        bases=[_base_view(name, path, snapshot) for name, path in binding.bases.items()], version=version)
+
+    releases = _releases_up_to(store, snapshot)
+    changelog = [_changelog_view(store, snapshot, old, new) for old, new in zip([None, *releases], releases)]
+    for entry in changelog:
+        files[f"{DOCS_NAME}/changelog/{entry['release']}.md"] = entry["text"]
+    files[f"{DOCS_NAME}/changelog/index.md"] = env.get_template("changelog/index.md.j2").render(
+        releases=list(reversed(changelog)), version=version)
+
+    pages = _hand_written_pages(templates, env, {
+        "version": version, "families": families, "total": len(binding.wrappers)})
+    files.update({f"{DOCS_NAME}/{path}": text for path, text in pages.items()})
+    guides = [{"title": _page_title(text, path), "path": path}
+              for path, text in sorted(pages.items(), key=lambda item: _guide_order(templates, item[0]))
+              if path.startswith("guides/")]
+    files[CONFIG_NAME] = env.get_template("mkdocs.yml.j2").render(
+        version=version, families=families, guides=guides,
+        releases=[entry["release"] for entry in reversed(changelog)])
+    return dict(sorted(files.items()))
+
+
+def _environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["cell"] = table_cell
+    return env
+
+
+def table_cell(text: str) -> str:
+    """Text for one cell of a Markdown table: one line, pipes escaped."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+# --- one wrapper ------------------------------------------------------------------------------
+
+
+def _symbol_view(w: Wrapper, snapshot: Snapshot) -> dict[str, Any]:
+    symbol = snapshot.symbols.get(w.upstream)
+    key = f"{w.upstream}.{w.member}" if w.member else w.upstream
+    returns_text = _SHAPE_RETURNS.get(w.shape, "")
+    skip_returns = False
+    if not returns_text and w.shape == "constructor":
+        returns_text = f"a `{w.returns}` instance."
+    elif not returns_text and w.doc.returns:
+        returns_text, skip_returns = _render_text(w.doc.returns), True
+    return {
+        "name": w.name,
+        "wrapper": w,
+        "summary": _render_text(w.doc.summary or w.summary),
+        "signature": format_signature(w.name, w.params, w.returns),
+        "params": [_param_row(p, symbol, w) for p in w.params],
+        "returns": w.returns,
+        "returns_text": returns_text,
+        "doc": render_doc(w.doc, key, skip_summary=True, skip_returns=skip_returns),
+        "target": key,
+        "upstream_url": UPSTREAM_SEARCH.format(key),
+        "aliases": [a for a in w.aliases],
+        "changes": [{"release": release, "kinds": ", ".join(kinds)} for release, kinds in w.changes],
+        "deprecated": symbol.deprecated if symbol is not None else None,
+    }
+
+
+def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper) -> dict[str, str]:
+    star = "*" if p.kind == "var_positional" else "**" if p.kind == "var_keyword" else ""
+    if star:
+        default = ""
+    elif p.default is None:
+        default = "required"
+    elif p.omit_when_missing:
+        upstream = symbol.signature.parameter(p.name) if symbol and symbol.signature else None
+        default = f"upstream's `{upstream.default}`" if upstream and upstream.default else "upstream's"
+    else:
+        default = f"`{p.default}`"
+    if w.shape == "layer" and p.name == "object":
+        default = "`None`"
+    return {"name": f"`{star}{p.name}`", "type": f"`{p.annotation}`", "default": default}
+
+
+def signature_parts(params: Sequence[WrapperParam]) -> list[str]:
+    """The parameters of a signature as Python source, `/` and `*` where the kinds need them
+    (the same rule as generator.render.signature)."""
+    parts: list[str] = []
+    star = False
+    for index, p in enumerate(params):
+        if p.kind == "keyword_only" and not star:
+            parts.append("*")
+            star = True
+        if p.kind == "var_positional":
+            parts.append(f"*{p.name}: {p.annotation}")
+            star = True
+        elif p.kind == "var_keyword":
+            parts.append(f"**{p.name}: {p.annotation}")
+        else:
+            default = f" = {p.default}" if p.default is not None else ""
+            parts.append(f"{p.name}: {p.annotation}{default}")
+        if p.kind == "positional_only" and (index + 1 == len(params) or params[index + 1].kind != "positional_only"):
+            parts.append("/")
+    return parts
+
+
+def format_signature(name: str, params: Sequence[WrapperParam], returns: str, width: int = 88) -> str:
+    parts = signature_parts(params)
+    one_line = f"def {name}({', '.join(parts)}) -> {returns}"
+    if len(one_line) <= width:
+        return one_line
+    return f"def {name}(\n" + "".join(f"    {part},\n" for part in parts) + f") -> {returns}"
+
+
+# --- docstrings -------------------------------------------------------------------------------
+
+
+def example_blocks(examples: Iterable[Example]) -> list[tuple[int, Example]]:
+    """The runnable chunks of an examples section, numbered from 0: doctest runs and Python code
+    blocks, in order. The numbering is the `index` of `generator.examples.run_all`'s results."""
+    runnable = [c for c in examples
+                if c.kind == "doctest" or (c.kind == "code" and c.language.strip().lower() in _PYTHON_LANGUAGES)]
+    return list(enumerate(runnable))
+
+
+def render_doc(parsed: ParsedDoc, key: str, skip_summary: bool = False, skip_returns: bool = False) -> str:
+    """An upstream docstring as Markdown, section titles as upstream wrote them (`Args`,
+    `Example`, ...), sections in upstream's order, runnable examples marked for the build."""
+    parts: list[str] = []
+    if parsed.summary and not skip_summary:
+        parts.append(_render_text(parsed.summary))
+    if parsed.description:
+        parts.append(_render_text(parsed.description))
+    others = list(parsed.other)
+    done: set[str] = set()
+    order: list[tuple[str, str]] = []  # (key, upstream title)
+    for label in parsed.sections:
+        section_key = SECTION_TITLES.get(label, "other")
+        if section_key == "other":
+            continue
+        if section_key not in done:
+            done.add(section_key)
+            order.append((section_key, label))
+    for section_key, title in RENDER_TITLES.items():  # sections found under no label of their own
+        if section_key not in done:
+            order.append((section_key, title))
+    bodies: dict[str, Callable[[], str]] = {
+        "args": lambda: _render_entries(parsed.args),
+        "call_args": lambda: _render_entries(parsed.call_args),
+        "returns": lambda: "" if skip_returns else _render_text(parsed.returns),
+        "raises": lambda: _render_entries(parsed.raises),
+        "input_shape": lambda: _render_text(parsed.input_shape),
+        "output_shape": lambda: _render_text(parsed.output_shape),
+        "examples": lambda: _render_examples(parsed.examples, key),
+        "references": lambda: _render_text(parsed.references),
+        "notes": lambda: _render_text(parsed.notes),
+    }
+    for section_key, title in order:
+        body = bodies[section_key]()
+        if body.strip():
+            parts += [f"**{title}**", body]
+    for title, body in others:
+        rendered = _render_text(body)
+        if rendered.strip():
+            parts += [f"**{title}**", rendered]
+    return _absolute_links("\n\n".join(p for p in parts if p.strip()))
+
+
+def _render_examples(examples: Sequence[Example], key: str) -> str:
+    numbers = {id(chunk): index for index, chunk in example_blocks(examples)}
+    out: list[str] = []
+    for chunk in examples:
+        block = _render_chunks([chunk])
+        if id(chunk) in numbers:
+            block = (f"<!-- keras3:example {key} {numbers[id(chunk)]} -->\n{_pythonic(block)}\n"
+                     "<!-- /keras3:example -->")
+        out.append(block)
+    return "\n\n".join(out)
+
+
+def _pythonic(block: str) -> str:
+    """A fenced block marked as Python whatever its info string (`py`, `pycon`, none)."""
+    first, _, rest = block.partition("\n")
+    return re.sub(r"^(`{3,})[^\n]*", r"\1python", first) + "\n" + rest
+
+
+_LINK = re.compile(r"\]\((?P<target>/[^)\s]*)\)")
+
+
+def _absolute_links(markdown: str) -> str:
+    """Site-relative links in upstream prose point into keras.io, not into this site."""
+    out: list[str] = []
+    position = 0
+    for fence in _FENCE.finditer(markdown):
+        out.append(_LINK.sub(lambda m: f"](https://keras.io{m.group('target')})", markdown[position:fence.start()]))
+        out.append(fence.group(0))
+        position = fence.end()
+    out.append(_LINK.sub(lambda m: f"](https://keras.io{m.group('target')})", markdown[position:]))
+    return "".join(out)
+
+
+# --- bases ------------------------------------------------------------------------------------
+
+
+def _base_view(name: str, path: str, snapshot: Snapshot) -> dict[str, Any]:
+    symbol = snapshot.symbols[path]
+    parsed = parse_docstring(symbol.doc)
+    members = [{"name": m.name, "kind": m.kind, "summary": _first_sentence(m.doc)}
+               for m in symbol.members if not m.name.startswith("_")]
+    return {"name": name, "path": path, "summary": _render_text(parsed.summary),
+            "doc": render_doc(parsed, path, skip_summary=True), "members": members,
+            "upstream_url": UPSTREAM_SEARCH.format(path)}
+
+
+def _first_sentence(doc: str) -> str:
+    first = " ".join(doc.strip().split("\n\n", 1)[0].split())
+    return first
+
+
+# --- changelog --------------------------------------------------------------------------------
+
+
+def _releases_up_to(store: SnapshotStore, snapshot: Snapshot) -> list[str]:
+    target = version_key(snapshot.keras_version)
+    releases = [r for r in store.releases() if version_key(r) < target]
+    return [*releases, snapshot.keras_version]
+
+
+def _changelog_view(store: SnapshotStore, snapshot: Snapshot, old: str | None, new: str) -> dict[str, Any]:
+    from generator.diff import GRADES, diff_snapshots
+    from generator.report import GRADE_TITLES, render_markdown, summary_counts
+
+    new_snapshot = snapshot if new == snapshot.keras_version else store.load(new)
+    if old is None:
+        count = len(new_snapshot.canonical_symbols())
+        text = (f"# Keras {new}\n\nThe first stored release of Keras 3: {len(new_snapshot.symbols)} public "
+                f"paths naming {count} objects. Every later page lists what changed against the release "
+                "before it.\n")
+        return {"release": new, "old": None, "counts": {}, "text": text, "total": 0}
+    findings = diff_snapshots(store.load(old), new_snapshot)
+    out = io.StringIO()
+    render_markdown([f for f in findings if f.grade != "docs-only"], old, new, out)
+    text = out.getvalue()
+    counts = summary_counts(findings)
+    # The header counts every finding; the docs-only ones follow in a collapsed block of their own.
+    first, _, rest = text.partition("\n\n")
+    header = f"{first}\n\n**{len(findings)} findings**: " + ", ".join(
+        f"{counts[g]} {GRADE_TITLES[g].lower()}" for g in GRADES) + ".\n"
+    rest = rest.split("\n", 1)[1] if rest.startswith("**") else rest
+    text = header + rest.removeprefix("\nNo difference in the public API.\n")
+    if not findings:
+        text += "\nNo difference in the public API.\n"
+    docs_only = [f for f in findings if f.grade == "docs-only"]
+    if docs_only:
+        text += f"\n## {GRADE_TITLES['docs-only']} ({len(docs_only)})\n\n"
+        text += f'??? note "Docstring changes of {len(docs_only)} symbols"\n\n'
+        for f in docs_only:
+            detail = (f.detail or "").rstrip("\n")
+            text += f"    `{f.target}`\n\n" + _indent_block(_fenced(detail, "diff"), 4) + "\n\n"
+    return {"release": new, "old": old, "counts": counts, "text": _escape_html(text.rstrip("\n") + "\n"),
+            "total": len(findings)}
+
+
+def _fenced(code: str, language: str) -> str:
+    runs = [len(run) for run in re.findall(r"`{3,}", code)]
+    marker = "`" * max(3, max(runs, default=0) + 1)
+    return f"{marker}{language}\n{code}\n{marker}"
+
+
+def _indent_block(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line if line.strip() else "" for line in text.splitlines())
+
+
+_RAW_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _escape_html(markdown: str) -> str:
+    """`<...>` outside code (a repr in a finding's message) is text, not an HTML tag."""
+    out: list[str] = []
+    position = 0
+    for fence in _FENCE.finditer(markdown):
+        out.append(_escape_prose(markdown[position:fence.start()]))
+        out.append(fence.group(0))
+        position = fence.end()
+    out.append(_escape_prose(markdown[position:]))
+    return "".join(out)
+
+
+def _escape_prose(text: str) -> str:
+    # Inline code spans are left alone: Markdown shows their content literally.
+    pieces = re.split(r"(`+[^`\n]*?`+)", text)
+    return "".join(p if p.startswith("`") else _RAW_TAG.sub("&lt;", p) for p in pieces)
+
+
+# --- hand-written pages -----------------------------------------------------------------------
+
+
+def _hand_written_pages(templates: Path, env: jinja2.Environment, context: Mapping[str, Any]) -> dict[str, str]:
+    """Pages under templates/docs/ other than the generated kinds: `*.md` verbatim, `*.md.j2`
+    rendered with `context`; Python blocks get an output marker (`python no-run` ones do not)."""
+    pages: dict[str, str] = {}
+    for file in sorted(templates.rglob("*")):
+        relative = file.relative_to(templates).as_posix()
+        if not file.is_file() or relative.startswith(("reference/", "changelog/")) or relative == "mkdocs.yml.j2":
+            continue
+        if relative.endswith(".md.j2"):
+            text, relative = env.get_template(relative).render(**context), relative.removesuffix(".j2")
+        elif relative.endswith(".md"):
+            text = file.read_text(encoding="utf-8")
+        else:
+            continue
+        parts = relative.split("/")
+        parts[-1] = _GUIDE_PREFIX.sub("", parts[-1])
+        relative = "/".join(parts)
+        pages[relative] = mark_outputs(text, relative)
+    return pages
+
+
+def _guide_order(templates: Path, relative: str) -> str:
+    for file in (templates / "guides").glob("*.md*"):
+        if _GUIDE_PREFIX.sub("", file.name).removesuffix(".j2") == relative.removeprefix("guides/"):
+            return file.name
+    return relative
+
+
+def mark_outputs(text: str, page: str) -> str:
+    """Put an output marker after every runnable Python block of a hand-written page."""
+    out: list[str] = []
+    position = 0
+    index = 0
+    for fence in _FENCE.finditer(text):
+        info = fence.group("info").split()
+        out.append(text[position:fence.start()])
+        position = fence.end()
+        if info[:1] != ["python"]:
+            out.append(fence.group(0))
+            continue
+        if "no-run" in info[1:]:
+            rest = [word for word in info[1:] if word != "no-run"]
+            out.append(f"{fence.group('marker')}{' '.join(['python', *rest])}\n{fence.group('code')}\n{fence.group('marker')}")
+            continue
+        out.append(f"{fence.group(0)}\n<!-- keras3:output {page} {index} -->")
+        index += 1
+    out.append(text[position:])
+    return "".join(out)
+
+
+def runnable_blocks(text: str) -> list[str]:
+    """The code of a (marked) page's runnable blocks, in order: each block just before a marker."""
+    blocks: list[str] = []
+    for marker in OUTPUT_MARKER.finditer(text):
+        before = text[:marker.start()].rstrip("\n")
+        fence = None
+        for fence in _FENCE.finditer(before):
+            pass
+        if fence is None or fence.end() != len(before) or int(marker.group("index")) != len(blocks):
+            raise DocsError(f"{marker.group('page')}: output marker {marker.group('index')} follows no code block")
+        blocks.append(fence.group("code"))
+    return blocks
+
+
+def _page_title(text: str, path: str) -> str:
+    match = re.search(r"^# (.+)$", text, re.M)
+    return match.group(1).strip() if match else path
+
+
+# --- writing and comparing --------------------------------------------------------------------
+
+
+def write_docs(files: Mapping[str, str], root: Path = GENERATED) -> None:
+    """Replace generated/docs (whole, swapped in with renames) and generated/mkdocs.yml (atomically)."""
+    from generator.render import _recover, exchange_directories
+
+    docs = root / DOCS_NAME
+    _recover(docs)
+    staging = Path(tempfile.mkdtemp(prefix=f".{DOCS_NAME}.new-", dir=root))
+    try:
+        for name, text in files.items():
+            if not name.startswith(f"{DOCS_NAME}/"):
+                continue
+            target = staging / name.removeprefix(f"{DOCS_NAME}/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            folder.chmod(0o755)
+        if not docs.exists():
+            staging.rename(docs)
+        elif exchange_directories(staging, docs):
+            shutil.rmtree(staging)
+        else:
+            retired = root / f".{DOCS_NAME}.old"
+            docs.rename(retired)
+            staging.rename(docs)
+            shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if CONFIG_NAME in files:
+        handle, temporary = tempfile.mkstemp(prefix=f".{CONFIG_NAME}.", dir=root)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(files[CONFIG_NAME])
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, root / CONFIG_NAME)
+
+
+def docs_differences(files: Mapping[str, str], root: Path = GENERATED) -> list[str]:
+    """Docs sources on disk that differ from `files` (or are missing or extra), like render.differences."""
+    on_disk = {p.relative_to(root).as_posix() for p in (root / DOCS_NAME).rglob("*") if p.is_file()}
+    if (root / CONFIG_NAME).exists():
+        on_disk.add(CONFIG_NAME)
+    problems = [f"{name}: missing" for name in sorted(files.keys() - on_disk)]
+    problems += [f"{name}: not generated" for name in sorted(on_disk - files.keys())]
+    problems += [f"{name}: differs from what regeneration emits" for name in sorted(files.keys() & on_disk)
+                 if (root / name).read_text(encoding="utf-8") != files[name]]
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2: build
+
+
+@dataclass
+class BuildResult:
+    site: Path
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    examples: dict[str, int] = field(default_factory=dict)  # "run", "fallback" counts
+
+
+def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: Path = SITE_DIR,
+               store: SnapshotStore | None = None, run_examples: bool = True, jobs: int = 2,
+               log: Callable[[str], None] = lambda message: print(message, file=sys.stderr)) -> BuildResult:
+    """Build the site from the docs sources: outputs inserted, `mkdocs build --strict`, no warnings."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    config = (source / CONFIG_NAME).read_text(encoding="utf-8")
+    version_match = re.search(r"^  keras_version: (\S+)$", config, re.M)
+    if version_match is None or not (source / DOCS_NAME).is_dir():
+        raise DocsError(f"{source}: no docs sources (run `python -m generator.docs_site --sources`)")
+    version = version_match.group(1)
+    work = build_dir / "src"
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(source / DOCS_NAME, work / DOCS_NAME)
+    shutil.copy2(source / CONFIG_NAME, work / CONFIG_NAME)
+    pages = {p.relative_to(work / DOCS_NAME).as_posix(): p for p in sorted((work / DOCS_NAME).rglob("*.md"))}
+    texts = {name: path.read_text(encoding="utf-8") for name, path in pages.items()}
+    timings["copy"] = time.perf_counter() - started
+
+    mark = time.perf_counter()
+    results = _example_results(texts, version, store, build_dir, log) if run_examples else None
+    counts = {"run": 0, "fallback": 0}
+    for name, text in texts.items():
+        if "<!-- keras3:example " in text:
+            texts[name] = insert_examples(text, results, counts)
+    timings["examples"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    runnable = {name: runnable_blocks(text) for name, text in texts.items() if OUTPUT_MARKER.search(text)}
+    outputs = run_pages(runnable, version, build_dir / "outputs", jobs=jobs, log=log)
+    for name, page_outputs in outputs.items():
+        texts[name] = insert_outputs(texts[name], page_outputs)
+    timings["pages"] = time.perf_counter() - mark
+
+    for name, text in texts.items():
+        pages[name].write_text(text, encoding="utf-8")
+    mark = time.perf_counter()
+    warnings = run_mkdocs(work / CONFIG_NAME, site_dir)
+    timings["mkdocs"] = time.perf_counter() - mark
+    result = BuildResult(site_dir, time.perf_counter() - started, timings, warnings, counts)
+    if warnings:
+        raise DocsError("mkdocs build --strict warned:\n" + "\n".join(warnings))
+    return result
+
+
+# --- upstream examples ------------------------------------------------------------------------
+
+
+def _example_results(texts: Mapping[str, str], version: str, store: SnapshotStore | None,
+                     build_dir: Path, log: Callable[[str], None]) -> Mapping[str, Sequence[Any]] | None:
+    try:
+        from generator import examples  # written alongside; until it lands examples render unrun
+    except ImportError:
+        examples = None
+    run_all = getattr(examples, "run_all", None)
+    if run_all is None:
+        log("docs: generator.examples.run_all is not available; upstream examples are shown without output")
+        return None
+    from generator.package import build
+
+    store = store or SnapshotStore()
+    binding, _ = build(store, version)
+    cache = getattr(examples, "CACHE_DIR", build_dir / "examples")
+    return run_all(store.load(version), binding, cache)
+
+
+def _code_of(block: str) -> str:
+    """The code of a fenced example: doctest prompts removed and printed output dropped."""
+    match = _FENCE.match(block.strip())
+    code = match.group("code") if match else block
+    lines = code.splitlines()
+    if not any(line.lstrip().startswith(">>>") for line in lines):
+        return code
+    kept: list[str] = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith(">>>"):
+            kept.append(stripped[4:] if stripped.startswith(">>> ") else stripped[3:])
+        elif stripped.startswith("...") and kept:
+            kept.append(stripped[4:] if stripped.startswith("... ") else stripped[3:])
+        elif not stripped and kept and kept[-1]:
+            kept.append("")
+    return "\n".join(kept).strip("\n")
+
+
+def _same_code(a: str, b: str) -> bool:
+    return " ".join(_code_of(a).split()) == " ".join(_code_of(b).split())
+
+
+def insert_examples(text: str, results: Mapping[str, Sequence[Any]] | None, counts: dict[str, int]) -> str:
+    """Each marked upstream example becomes its keras3 translation with real output; one that was
+    not run (or failed) shows upstream's code without upstream's illustrative output."""
+
+    def replace(match: re.Match[str]) -> str:
+        path, index, block = match.group("path"), int(match.group("index")), match.group("block")
+        found = None
+        candidates = list(results.get(path, ())) if results else []
+        found = next((r for r in candidates if r.index == index and _same_code(r.original, block)), None)
+        if found is None:
+            found = next((r for r in candidates if _same_code(r.original, block)), None)
+        if found is not None and found.ok:
+            counts["run"] += 1
+            rendered = _fenced(found.translated.strip("\n"), "python")
+            output = scrub_output(found.output or "")
+            if output.strip():
+                rendered += "\n\n" + _fenced(output, 'text title="Output"')
+            return rendered
+        counts["fallback"] += 1
+        return _fenced(_code_of(block), "python")
+
+    return EXAMPLE_BLOCK.sub(replace, text)
+
+
+# --- hand-written pages' code -----------------------------------------------------------------
+
+RUNNER_VERSION = "1"
+_RUNNER = r'''
+import ast, contextlib, io, json, os, sys, traceback
+blocks = json.loads(sys.stdin.read())
+namespace = {"__name__": "__main__"}
+results = []
+for number, code in enumerate(blocks):
+    buffer = io.StringIO()
+    try:
+        tree = ast.parse(code)
+        last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        body = tree.body[:-1] if last is not None else tree.body
+        with contextlib.redirect_stdout(buffer):
+            exec(compile(ast.Module(body=body, type_ignores=[]), f"<block {number}>", "exec"), namespace)
+            if last is not None:
+                value = eval(compile(ast.Expression(last.value), f"<block {number}>", "eval"), namespace)
+                if value is not None:
+                    print(repr(value))
+    except BaseException:
+        results.append({"ok": False, "output": buffer.getvalue(), "error": traceback.format_exc()})
+        break
+    results.append({"ok": True, "output": buffer.getvalue()})
+sys.stdout.flush()
+with open(sys.argv[1], "w", encoding="utf-8") as stream:
+    json.dump(results, stream)
+'''
+
+
+def _page_key(page: str, blocks: Sequence[str], version: str) -> str:
+    digest = hashlib.sha256(json.dumps([RUNNER_VERSION, version, page, list(blocks)]).encode("utf-8"))
+    return digest.hexdigest()[:20]
+
+
+def run_pages(pages: Mapping[str, Sequence[str]], version: str, cache: Path, jobs: int = 2,
+              log: Callable[[str], None] = lambda message: None) -> dict[str, list[str]]:
+    """{page: output of each block}: every page's blocks run in order in one fresh interpreter on
+    jax (what a reader gets running the page top to bottom), cached by page, code and release."""
+    cache.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, list[str]] = {}
+    todo: list[tuple[str, Sequence[str], Path]] = []
+    for page, blocks in sorted(pages.items()):
+        file = cache / f"{page.replace('/', '__')}-{_page_key(page, blocks, version)}.json"
+        if file.exists():
+            outputs[page] = json.loads(file.read_text(encoding="utf-8"))
+        else:
+            todo.append((page, blocks, file))
+
+    def run(item: tuple[str, Sequence[str], Path]) -> tuple[str, list[str]]:
+        page, blocks, file = item
+        began = time.perf_counter()
+        result = _run_page(page, blocks)
+        file.write_text(json.dumps(result), encoding="utf-8")
+        log(f"docs: ran {page} ({len(blocks)} blocks, {time.perf_counter() - began:.1f} s)")
+        return page, result
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for page, result in pool.map(run, todo):
+            outputs[page] = result
+    return outputs
+
+
+def _run_page(page: str, blocks: Sequence[str]) -> list[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("XLA_", "KERAS_"))}
+    env.update({"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
+                "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu", "COLUMNS": "100",
+                "PYTHONPATH": os.pathsep.join([str(GENERATED), str(REPO_ROOT)])})
+    with tempfile.TemporaryDirectory(prefix="keras3-docs-run-") as folder:
+        report = Path(folder) / "results.json"
+        process = subprocess.run([sys.executable, "-c", _RUNNER, str(report)], input=json.dumps(list(blocks)),
+                                 capture_output=True, text=True, cwd=folder, env=env)
+        raw = report.read_text(encoding="utf-8") if report.exists() else ""
+    if process.returncode != 0 or not raw:
+        raise DocsError(f"{page}: the page's code could not run (exit {process.returncode}):\n"
+                        f"{process.stderr[-3000:]}")
+    results = json.loads(raw)
+    for number, result in enumerate(results):
+        if not result["ok"]:
+            raise DocsError(f"{page}: code block {number} failed:\n{blocks[number]}\n\n{result['error']}")
+    return [scrub_output(result["output"]) for result in results]
+
+
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def scrub_output(text: str) -> str:
+    """Printed output as shown: no colour codes, no memory addresses, no trailing blanks."""
+    text = _ANSI.sub("", text).replace("\r\n", "\n")
+    text = "\n".join(line.split("\r")[-1] for line in text.split("\n"))  # progress bars redraw
+    text = _ADDRESS.sub("0x…", text)
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
+
+
+def insert_outputs(text: str, outputs: Sequence[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        output = outputs[int(match.group("index"))]
+        return _fenced(output, 'text title="Output"') if output.strip() else ""
+
+    return OUTPUT_MARKER.sub(replace, text)
+
+
+# --- mkdocs -----------------------------------------------------------------------------------
+
+
+def run_mkdocs(config: Path, site_dir: Path) -> list[str]:
+    """`mkdocs build --strict`; the warnings it printed (a strict build that fails has some)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "--config-file", str(config),
+         "--site-dir", str(site_dir)],
+        capture_output=True, text=True, cwd=config.parent,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"})
+    log = result.stdout + result.stderr
+    warnings = [line for line in log.splitlines() if line.startswith(("WARNING", "ERROR")) or "Aborted" in line]
+    if result.returncode != 0 and not warnings:
+        warnings = [f"mkdocs exited {result.returncode}:", *log.splitlines()[-30:]]
+    return warnings
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line (wire `python -m generator docs [--sources]` to `main`)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m generator.docs_site", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sources", action="store_true", help="write generated/docs and generated/mkdocs.yml")
+    parser.add_argument("--check", action="store_true", help="fail when the committed sources differ")
+    parser.add_argument("--release", help="stored Keras release (default: the pinned one)")
+    parser.add_argument("--no-examples", action="store_true", help="build without running upstream examples")
+    args = parser.parse_args(argv)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    from generator.drift import pinned_release
+
+    store = SnapshotStore()
+    if args.sources or args.check:
+        began = time.perf_counter()
+        files = emit_docs(store, args.release or pinned_release())
+        elapsed = time.perf_counter() - began
+        if args.check:
+            problems = docs_differences(files)
+            for problem in problems:
+                print(f"generated/{problem}", file=sys.stderr)
+            return 1 if problems else 0
+        write_docs(files)
+        print(f"docs sources: {len(files)} files emitted in {elapsed:.1f} s -> generated/{DOCS_NAME}, "
+              f"generated/{CONFIG_NAME}", file=sys.stderr)
+        return 0
+    try:
+        result = build_site(store=store, run_examples=not args.no_examples)
+    except DocsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items())
+    print(f"docs: built {result.site} in {result.seconds:.1f} s ({parts}); upstream examples: "
+          f"{result.examples.get('run', 0)} with output, {result.examples.get('fallback', 0)} without; "
+          f"{len(result.warnings)} warnings", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
