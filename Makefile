@@ -7,13 +7,13 @@ export KERAS_BACKEND ?= jax
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: regenerate drift-check test bench snapshot snapshots venv
+.PHONY: regenerate drift-check docs test bench snapshot snapshots venv
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[backends,toolkit,test]'
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[backends,toolkit,test,docs]'
 	touch $(STAMP)
 
 ## regenerate: snapshot the installed Keras into upstream_snapshots/ and print what changed
@@ -23,6 +23,11 @@ regenerate: $(STAMP)
 ## drift-check: fail when installed Keras differs from the stored snapshot of the pinned release
 drift-check: $(STAMP)
 	$(PYTHON) -m generator drift-check
+
+## docs: build the site into site/ from generated/docs (examples and guides run, cached in .cache/);
+## mkdocs build --strict, so any warning fails it; prints the time taken
+docs: $(STAMP)
+	$(PYTHON) -m generator docs
 
 ## test: the whole test suite on real backends; tests/backends once per backend (the matrix)
 test: $(STAMP)

@@ -6,6 +6,7 @@
     python -m generator drift-check                  live Keras against the pinned snapshot
     python -m generator regenerate                   snapshot the installed Keras, report its diff
     python -m generator doc-report                   docstring word coverage, upstream doc mistakes
+    python -m generator docs [--sources|--check]     build the docs site (examples run, cached)
     python -m generator coverage                     wrappers per family, skips, gaps
     python -m generator typing-report                pyright strict, verifytypes, typed share
     python -m generator bench                        print the speed figures
@@ -75,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     doc_report = commands.add_parser("doc-report", help="docstring word coverage and upstream doc mistakes")
     doc_report.add_argument("--release", help="stored release (default: the pinned one)")
     doc_report.set_defaults(run=_doc_report)
+
+    docs = commands.add_parser("docs", help="build the docs site (or emit/check its sources)")
+    docs.add_argument("--sources", action="store_true", help="only emit generated/docs and mkdocs.yml")
+    docs.add_argument("--check", action="store_true", help="only check the committed sources")
+    docs.add_argument("--release", help="stored release (default: the pinned one)")
+    docs.add_argument("--no-examples", action="store_true", help="do not run examples and guides")
+    docs.set_defaults(run=_docs)
 
     coverage = commands.add_parser("coverage", help="wrappers per family, skips and gaps")
     coverage.add_argument("--release", help="stored release (default: the pinned one)")
@@ -173,6 +181,12 @@ def _doc_report(args: argparse.Namespace) -> int:
     report = doc_report(SnapshotStore(args.store).load(args.release or pinned_release()), load_doc_patches())
     sys.stdout.write(format_doc_report(report))
     return 0 if report.ok else 1
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from generator.docs_site import run
+
+    return run(args)
 
 
 def _coverage(args: argparse.Namespace) -> int:

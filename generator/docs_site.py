@@ -49,11 +49,15 @@ from generator.binding import Binding, BindingSpec, Wrapper, WrapperParam
 from generator.docstrings import (
     RENDER_TITLES,
     SECTION_TITLES,
+    DocPatch,
+    DocPatchError,
     Example,
     ParsedDoc,
-    _render_chunks,
-    _render_entries,
-    _render_text,
+    render_chunks,
+    render_entries,
+    render_text,
+    apply_patches,
+    load_doc_patches,
     parse_docstring,
 )
 from generator.model import Snapshot, Symbol, version_key
@@ -68,12 +72,12 @@ CONFIG_NAME = "mkdocs.yml"
 DOCS_NAME = "docs"
 
 UPSTREAM_SEARCH = "https://keras.io/search.html?query={}"
-EXAMPLE_OPEN = re.compile(r"^<!-- keras3:example (?P<path>\S+) (?P<index>\d+) -->$", re.M)
+EXAMPLE_OPEN = re.compile(r"^<!-- keras3:example (?P<path>\S+) (?P<index>\d+) -->$", re.MULTILINE)
 EXAMPLE_BLOCK = re.compile(
     r"^<!-- keras3:example (?P<path>\S+) (?P<index>\d+) -->\n(?P<block>.*?)\n<!-- /keras3:example -->$",
-    re.M | re.S)
-OUTPUT_MARKER = re.compile(r"^<!-- keras3:output (?P<page>\S+) (?P<index>\d+) -->$", re.M)
-_FENCE = re.compile(r"^(?P<marker>`{3,})(?P<info>[^`\n]*)\n(?P<code>.*?)\n(?P=marker)[ \t]*$", re.M | re.S)
+    re.MULTILINE | re.DOTALL)
+OUTPUT_MARKER = re.compile(r"^<!-- keras3:output (?P<page>\S+) (?P<index>\d+) -->$", re.MULTILINE)
+_FENCE = re.compile(r"^(?P<marker>`{3,})(?P<info>[^`\n]*)\n(?P<code>.*?)\n(?P=marker)[ \t]*$", re.MULTILINE | re.DOTALL)
 _PYTHON_LANGUAGES = ("", "python", "py", "python3", "pycon")
 _GUIDE_PREFIX = re.compile(r"^\d+-")
 
@@ -123,6 +127,7 @@ def docs_for(snapshot: Snapshot, store: SnapshotStore,
     files: dict[str, str] = {}
     version = snapshot.keras_version
 
+    overrides = read_hand_written() if any(w.overridden for w in binding.wrappers) else {}
     families = []
     for family in spec.families:
         wrappers = binding.by_family(family.module)
@@ -136,13 +141,14 @@ def docs_for(snapshot: Snapshot, store: SnapshotStore,
             "count": len(wrappers),
             "path": f"reference/{family.module}.md",
         })
-        symbols = [_symbol_view(w, snapshot) for w in wrappers]
+        symbols = [_symbol_view(w, snapshot, overrides) for w in wrappers]
         files[f"{DOCS_NAME}/reference/{family.module}.md"] = env.get_template("reference/family.md.j2").render(
             family=families[-1], symbols=symbols, version=version, shape_note=_SHAPE_NOTES.get(family.shape, ""))
     files[f"{DOCS_NAME}/reference/index.md"] = env.get_template("reference/index.md.j2").render(
         families=families, version=version, binding=binding, total=len(binding.wrappers))
     files[f"{DOCS_NAME}/reference/bases.md"] = env.get_template("reference/bases.md.j2").render(
-        bases=[_base_view(name, path, snapshot) for name, path in binding.bases.items()], version=version)
+        bases=[_base_view(name, path, snapshot, load_doc_patches()) for name, path in binding.bases.items()],
+        version=version)
 
     releases = _releases_up_to(store, snapshot)
     changelog = [_changelog_view(store, snapshot, old, new) for old, new in zip([None, *releases], releases)]
@@ -184,19 +190,21 @@ def table_cell(text: str) -> str:
 # --- one wrapper ------------------------------------------------------------------------------
 
 
-def _symbol_view(w: Wrapper, snapshot: Snapshot) -> dict[str, Any]:
+def _symbol_view(w: Wrapper, snapshot: Snapshot, overrides: Mapping[str, HandWritten]) -> dict[str, Any]:
     symbol = snapshot.symbols.get(w.upstream)
+    hand = overrides.get(w.name) if w.overridden else None
     key = f"{w.upstream}.{w.member}" if w.member else w.upstream
     returns_text = _SHAPE_RETURNS.get(w.shape, "")
     skip_returns = False
     if not returns_text and w.shape == "constructor":
         returns_text = f"a `{w.returns}` instance."
     elif not returns_text and w.doc.returns:
-        returns_text, skip_returns = _render_text(w.doc.returns), True
-    return {
+        returns_text, skip_returns = render_text(w.doc.returns), True
+    view = {
         "name": w.name,
         "wrapper": w,
-        "summary": _render_text(w.doc.summary or w.summary),
+        "summary": render_text(w.doc.summary or w.summary),
+        "own": "",
         "signature": format_signature(w.name, w.params, w.returns),
         "params": [_param_row(p, symbol, w) for p in w.params],
         "returns": w.returns,
@@ -208,6 +216,11 @@ def _symbol_view(w: Wrapper, snapshot: Snapshot) -> dict[str, Any]:
         "changes": [{"release": release, "kinds": ", ".join(kinds)} for release, kinds in w.changes],
         "deprecated": symbol.deprecated if symbol is not None else None,
     }
+    if hand is not None:  # hand-written: its own signature, and its own words before upstream's
+        view.update(signature=_format_parts(w.name, hand.parts, hand.returns), params=list(hand.rows),
+                    returns=hand.returns, own=hand.doc,
+                    returns_text="" if w.shape in _SHAPE_RETURNS else view["returns_text"])
+    return view
 
 
 def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper) -> dict[str, str]:
@@ -249,22 +262,86 @@ def signature_parts(params: Sequence[WrapperParam]) -> list[str]:
 
 
 def format_signature(name: str, params: Sequence[WrapperParam], returns: str, width: int = 88) -> str:
-    parts = signature_parts(params)
+    return _format_parts(name, signature_parts(params), returns, width)
+
+
+def _format_parts(name: str, parts: Sequence[str], returns: str, width: int = 88) -> str:
     one_line = f"def {name}({', '.join(parts)}) -> {returns}"
     if len(one_line) <= width:
         return one_line
     return f"def {name}(\n" + "".join(f"    {part},\n" for part in parts) + f") -> {returns}"
 
 
+# --- hand-written wrappers (generated/keras3/overrides.py) --------------------------------------
+
+
+@dataclass(frozen=True)
+class HandWritten:
+    """What the docs show of an override: read from its source with libcst, never imported."""
+
+    parts: tuple[str, ...]  # the signature's parameters as written (`/` and `*` included)
+    returns: str
+    rows: tuple[dict[str, str], ...]  # the parameters table
+    doc: str  # its docstring as Markdown, "Wraps ..." line left out (the section says it)
+
+
+def read_hand_written(file: Path | None = None) -> dict[str, HandWritten]:
+    import libcst as cst
+
+    from generator.overrides import OVERRIDES_FILE
+
+    file = file or OVERRIDES_FILE
+    if not file.exists():
+        return {}
+    module = cst.parse_module(file.read_text(encoding="utf-8"))
+    code = module.code_for_node
+    found: dict[str, HandWritten] = {}
+    for node in module.body:
+        if not isinstance(node, cst.FunctionDef):
+            continue
+        params = node.params
+        parts: list[str] = []
+        rows: list[dict[str, str]] = []
+
+        def add(param: cst.Param, star: str = "") -> None:
+            annotation = code(param.annotation.annotation) if param.annotation else "Any"
+            default = code(param.default) if param.default is not None else None
+            parts.append(f"{star}{param.name.value}: {annotation}" + (f" = {default}" if default else ""))
+            rows.append({"name": f"`{star}{param.name.value}`", "type": f"`{annotation}`",
+                         "default": "" if star else (f"`{default}`" if default else "required")})
+
+        for param in params.posonly_params:
+            add(param)
+        if params.posonly_params:
+            parts.append("/")
+        for param in params.params:
+            add(param)
+        if isinstance(params.star_arg, cst.Param):
+            add(params.star_arg, "*")
+        elif params.kwonly_params:
+            parts.append("*")
+        for param in params.kwonly_params:
+            add(param)
+        if isinstance(params.star_kwarg, cst.Param):
+            add(params.star_kwarg, "**")
+        docstring = node.get_docstring() or ""
+        docstring = re.sub(r"\n*Wraps `[^`]+`\.?\s*$", "", docstring)
+        parsed = parse_docstring(docstring)
+        doc = render_doc(parsed, node.name.value)
+        found[node.name.value] = HandWritten(tuple(parts), code(node.returns.annotation) if node.returns else "Any",
+                                             tuple(rows), doc)
+    return found
+
+
 # --- docstrings -------------------------------------------------------------------------------
 
 
 def example_blocks(examples: Iterable[Example]) -> list[tuple[int, Example]]:
-    """The runnable chunks of an examples section, numbered from 0: doctest runs and Python code
-    blocks, in order. The numbering is the `index` of `generator.examples.run_all`'s results."""
-    runnable = [c for c in examples
-                if c.kind == "doctest" or (c.kind == "code" and c.language.strip().lower() in _PYTHON_LANGUAGES)]
-    return list(enumerate(runnable))
+    """The runnable chunks of an examples section with their `index`: the chunk's position in
+    `ParsedDoc.examples`, text chunks counted (how `generator.examples.run_all` keys its
+    results). Runnable: doctest runs, and code blocks in Python or with no language."""
+    return [(index, c) for index, c in enumerate(examples)
+            if c.kind == "doctest" or (c.kind == "code" and c.language.strip().lower() in _PYTHON_LANGUAGES)]
 
 
 def render_doc(parsed: ParsedDoc, key: str, skip_summary: bool = False, skip_returns: bool = False) -> str:
@@ -272,9 +349,9 @@ def render_doc(parsed: ParsedDoc, key: str, skip_summary: bool = False, skip_ret
     `Example`, ...), sections in upstream's order, runnable examples marked for the build."""
     parts: list[str] = []
     if parsed.summary and not skip_summary:
-        parts.append(_render_text(parsed.summary))
+        parts.append(render_text(parsed.summary))
     if parsed.description:
-        parts.append(_render_text(parsed.description))
+        parts.append(render_text(parsed.description))
     others = list(parsed.other)
     done: set[str] = set()
     order: list[tuple[str, str]] = []  # (key, upstream title)
@@ -289,22 +366,22 @@ def render_doc(parsed: ParsedDoc, key: str, skip_summary: bool = False, skip_ret
         if section_key not in done:
             order.append((section_key, title))
     bodies: dict[str, Callable[[], str]] = {
-        "args": lambda: _render_entries(parsed.args),
-        "call_args": lambda: _render_entries(parsed.call_args),
-        "returns": lambda: "" if skip_returns else _render_text(parsed.returns),
-        "raises": lambda: _render_entries(parsed.raises),
-        "input_shape": lambda: _render_text(parsed.input_shape),
-        "output_shape": lambda: _render_text(parsed.output_shape),
+        "args": lambda: render_entries(parsed.args),
+        "call_args": lambda: render_entries(parsed.call_args),
+        "returns": lambda: "" if skip_returns else render_text(parsed.returns),
+        "raises": lambda: render_entries(parsed.raises),
+        "input_shape": lambda: render_text(parsed.input_shape),
+        "output_shape": lambda: render_text(parsed.output_shape),
         "examples": lambda: _render_examples(parsed.examples, key),
-        "references": lambda: _render_text(parsed.references),
-        "notes": lambda: _render_text(parsed.notes),
+        "references": lambda: render_text(parsed.references),
+        "notes": lambda: render_text(parsed.notes),
     }
     for section_key, title in order:
         body = bodies[section_key]()
         if body.strip():
             parts += [f"**{title}**", body]
     for title, body in others:
-        rendered = _render_text(body)
+        rendered = render_text(body)
         if rendered.strip():
             parts += [f"**{title}**", rendered]
     return _absolute_links("\n\n".join(p for p in parts if p.strip()))
@@ -314,7 +391,7 @@ def _render_examples(examples: Sequence[Example], key: str) -> str:
     numbers = {id(chunk): index for index, chunk in example_blocks(examples)}
     out: list[str] = []
     for chunk in examples:
-        block = _render_chunks([chunk])
+        block = render_chunks([chunk])
         if id(chunk) in numbers:
             block = (f"<!-- keras3:example {key} {numbers[id(chunk)]} -->\n{_pythonic(block)}\n"
                      "<!-- /keras3:example -->")
@@ -346,12 +423,15 @@ def _absolute_links(markdown: str) -> str:
 # --- bases ------------------------------------------------------------------------------------
 
 
-def _base_view(name: str, path: str, snapshot: Snapshot) -> dict[str, Any]:
+def _base_view(name: str, path: str, snapshot: Snapshot, patches: Mapping[str, DocPatch]) -> dict[str, Any]:
     symbol = snapshot.symbols[path]
-    parsed = parse_docstring(symbol.doc)
+    try:
+        parsed = parse_docstring(apply_patches(symbol.doc, patches.get(path)))
+    except DocPatchError:  # a patch written for another release: the docstring as upstream has it
+        parsed = parse_docstring(symbol.doc)
     members = [{"name": m.name, "kind": m.kind, "summary": _first_sentence(m.doc)}
                for m in symbol.members if not m.name.startswith("_")]
-    return {"name": name, "path": path, "summary": _render_text(parsed.summary),
+    return {"name": name, "path": path, "summary": render_text(parsed.summary),
             "doc": render_doc(parsed, path, skip_summary=True), "members": members,
             "upstream_url": UPSTREAM_SEARCH.format(path)}
 
@@ -505,8 +585,8 @@ def runnable_blocks(text: str) -> list[str]:
 
 
 def _page_title(text: str, path: str) -> str:
-    match = re.search(r"^# (.+)$", text, re.M)
-    return match.group(1).strip() if match else path
+    match = re.search(r"^# (.+)$", text, re.MULTILINE)
+    return match.group(1).replace("`", "").strip() if match else path  # nav titles are plain text
 
 
 # --- writing and comparing --------------------------------------------------------------------
@@ -570,17 +650,24 @@ class BuildResult:
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    examples: dict[str, int] = field(default_factory=dict)  # "run", "fallback" counts
+    # upstream examples: "run" (translated, with output), "unrun" (translated, no output: it did
+    # not run), "upstream" (upstream's code: not translated, or examples not available)
+    examples: dict[str, int] = field(default_factory=dict)
 
 
 def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: Path = SITE_DIR,
                store: SnapshotStore | None = None, run_examples: bool = True, jobs: int = 2,
+               cache_dir: Path = BUILD_DIR / "outputs",
                log: Callable[[str], None] = lambda message: print(message, file=sys.stderr)) -> BuildResult:
-    """Build the site from the docs sources: outputs inserted, `mkdocs build --strict`, no warnings."""
+    """Build the site from the docs sources: outputs inserted, `mkdocs build --strict`, no warnings.
+
+    `build_dir` holds the working copy of the sources (`src/`); `cache_dir` the outputs of the
+    hand-written pages' code (shared between builds; upstream examples use generator.examples'
+    own cache)."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
     config = (source / CONFIG_NAME).read_text(encoding="utf-8")
-    version_match = re.search(r"^  keras_version: (\S+)$", config, re.M)
+    version_match = re.search(r"^  keras_version: (\S+)$", config, re.MULTILINE)
     if version_match is None or not (source / DOCS_NAME).is_dir():
         raise DocsError(f"{source}: no docs sources (run `python -m generator.docs_site --sources`)")
     version = version_match.group(1)
@@ -595,7 +682,7 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
 
     mark = time.perf_counter()
     results = _example_results(texts, version, store, build_dir, log) if run_examples else None
-    counts = {"run": 0, "fallback": 0}
+    counts = {"run": 0, "unrun": 0, "upstream": 0}
     for name, text in texts.items():
         if "<!-- keras3:example " in text:
             texts[name] = insert_examples(text, results, counts)
@@ -603,7 +690,7 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
 
     mark = time.perf_counter()
     runnable = {name: runnable_blocks(text) for name, text in texts.items() if OUTPUT_MARKER.search(text)}
-    outputs = run_pages(runnable, version, build_dir / "outputs", jobs=jobs, log=log)
+    outputs = run_pages(runnable, version, cache_dir, jobs=jobs, log=log)
     for name, page_outputs in outputs.items():
         texts[name] = insert_outputs(texts[name], page_outputs)
     timings["pages"] = time.perf_counter() - mark
@@ -664,24 +751,25 @@ def _same_code(a: str, b: str) -> bool:
 
 
 def insert_examples(text: str, results: Mapping[str, Sequence[Any]] | None, counts: dict[str, int]) -> str:
-    """Each marked upstream example becomes its keras3 translation with real output; one that was
-    not run (or failed) shows upstream's code without upstream's illustrative output."""
+    """Each marked upstream example becomes its keras3 translation followed by the output it
+    printed. One that did not run (it needs a `model` from the surrounding prose, a download, ...)
+    shows its translation without output; one that did not translate (or with no results at all)
+    shows upstream's code, without upstream's illustrative doctest output."""
 
     def replace(match: re.Match[str]) -> str:
         path, index, block = match.group("path"), int(match.group("index")), match.group("block")
-        found = None
         candidates = list(results.get(path, ())) if results else []
         found = next((r for r in candidates if r.index == index and _same_code(r.original, block)), None)
         if found is None:
             found = next((r for r in candidates if _same_code(r.original, block)), None)
-        if found is not None and found.ok:
-            counts["run"] += 1
+        if found is not None and found.translated:
             rendered = _fenced(found.translated.strip("\n"), "python")
-            output = scrub_output(found.output or "")
+            output = scrub_output(found.output or "") if found.ok else ""
+            counts["run" if found.ok else "unrun"] = counts.get("run" if found.ok else "unrun", 0) + 1
             if output.strip():
                 rendered += "\n\n" + _fenced(output, 'text title="Output"')
             return rendered
-        counts["fallback"] += 1
+        counts["upstream"] = counts.get("upstream", 0) + 1
         return _fenced(_code_of(block), "python")
 
     return EXAMPLE_BLOCK.sub(replace, text)
@@ -731,6 +819,9 @@ def run_pages(pages: Mapping[str, Sequence[str]], version: str, cache: Path, job
     todo: list[tuple[str, Sequence[str], Path]] = []
     for page, blocks in sorted(pages.items()):
         file = cache / f"{page.replace('/', '__')}-{_page_key(page, blocks, version)}.json"
+        for stale in cache.glob(f"{page.replace('/', '__')}-*.json"):
+            if stale != file:
+                stale.unlink(missing_ok=True)  # an older version of the page
         if file.exists():
             outputs[page] = json.loads(file.read_text(encoding="utf-8"))
         else:
@@ -740,7 +831,9 @@ def run_pages(pages: Mapping[str, Sequence[str]], version: str, cache: Path, job
         page, blocks, file = item
         began = time.perf_counter()
         result = _run_page(page, blocks)
-        file.write_text(json.dumps(result), encoding="utf-8")
+        partial = file.with_name(f".{file.name}.{os.getpid()}")
+        partial.write_text(json.dumps(result), encoding="utf-8")
+        os.replace(partial, file)  # concurrent builds read whole files or none
         log(f"docs: ran {page} ({len(blocks)} blocks, {time.perf_counter() - began:.1f} s)")
         return page, result
 
@@ -756,9 +849,10 @@ def _run_page(page: str, blocks: Sequence[str]) -> list[str]:
                 "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu", "COLUMNS": "100",
                 "PYTHONPATH": os.pathsep.join([str(GENERATED), str(REPO_ROOT)])})
     with tempfile.TemporaryDirectory(prefix="keras3-docs-run-") as folder:
+        env["KERAS_HOME"] = str(Path(folder) / "keras_home")  # Keras's defaults, no user keras.json
         report = Path(folder) / "results.json"
         process = subprocess.run([sys.executable, "-c", _RUNNER, str(report)], input=json.dumps(list(blocks)),
-                                 capture_output=True, text=True, cwd=folder, env=env)
+                                 check=False, capture_output=True, text=True, cwd=folder, env=env)
         raw = report.read_text(encoding="utf-8") if report.exists() else ""
     if process.returncode != 0 or not raw:
         raise DocsError(f"{page}: the page's code could not run (exit {process.returncode}):\n"
@@ -798,7 +892,7 @@ def run_mkdocs(config: Path, site_dir: Path) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "--config-file", str(config),
          "--site-dir", str(site_dir)],
-        capture_output=True, text=True, cwd=config.parent,
+        check=False, capture_output=True, text=True, cwd=config.parent,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"})
     log = result.stdout + result.stderr
     warnings = [line for line in log.splitlines() if line.startswith(("WARNING", "ERROR")) or "Aborted" in line]
@@ -823,14 +917,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    """What `python -m generator docs [--sources] [--check]` runs (reads args.store when given)."""
     from generator.drift import pinned_release
+    from generator.store import DEFAULT_ROOT
 
-    store = SnapshotStore()
-    if args.sources or args.check:
+    store = SnapshotStore(getattr(args, "store", None) or DEFAULT_ROOT)
+    release = getattr(args, "release", None)
+    if getattr(args, "sources", False) or getattr(args, "check", False):
         began = time.perf_counter()
-        files = emit_docs(store, args.release or pinned_release())
+        files = emit_docs(store, release or pinned_release())
         elapsed = time.perf_counter() - began
-        if args.check:
+        if getattr(args, "check", False):
             problems = docs_differences(files)
             for problem in problems:
                 print(f"generated/{problem}", file=sys.stderr)
@@ -839,14 +936,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"docs sources: {len(files)} files emitted in {elapsed:.1f} s -> generated/{DOCS_NAME}, "
               f"generated/{CONFIG_NAME}", file=sys.stderr)
         return 0
+    stale = docs_differences(emit_docs(store, release or pinned_release()))
+    if stale:
+        print(f"docs: note: the committed sources differ from what the templates emit ({len(stale)} files, "
+              "e.g. " + stale[0] + "); building them as committed. `python -m generator.docs_site --sources` "
+              "re-emits them.", file=sys.stderr)
     try:
-        result = build_site(store=store, run_examples=not args.no_examples)
+        result = build_site(store=store, run_examples=not getattr(args, "no_examples", False))
     except DocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items())
     print(f"docs: built {result.site} in {result.seconds:.1f} s ({parts}); upstream examples: "
-          f"{result.examples.get('run', 0)} with output, {result.examples.get('fallback', 0)} without; "
+          f"{result.examples.get('run', 0)} in keras3 with output, {result.examples.get('unrun', 0)} in keras3 "
+          f"without (not run), {result.examples.get('upstream', 0)} as upstream wrote them; "
           f"{len(result.warnings)} warnings", file=sys.stderr)
     return 0
 

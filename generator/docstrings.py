@@ -658,9 +658,9 @@ def render_markdown(parsed: ParsedDoc, heading_level: int | None = None) -> str:
     """
     parts: list[str] = []
     if parsed.summary:
-        parts.append(_render_text(parsed.summary))
+        parts.append(render_text(parsed.summary))
     if parsed.description:
-        parts.append(_render_text(parsed.description))
+        parts.append(render_text(parsed.description))
 
     def section(title: str, body: str) -> None:
         if body.strip():
@@ -668,25 +668,25 @@ def render_markdown(parsed: ParsedDoc, heading_level: int | None = None) -> str:
             parts.extend([heading, body])
 
     title = partial(section_title, parsed)
-    section(title("args"), _render_entries(parsed.args))
-    section(title("call_args"), _render_entries(parsed.call_args))
-    section(title("returns"), _render_text(parsed.returns))
-    section(title("raises"), _render_entries(parsed.raises))
-    section(title("input_shape"), _render_text(parsed.input_shape))
-    section(title("output_shape"), _render_text(parsed.output_shape))
-    section(title("examples"), _render_chunks(parsed.examples))
-    section(title("references"), _render_text(parsed.references))
-    section(title("notes"), _render_text(parsed.notes))
+    section(title("args"), render_entries(parsed.args))
+    section(title("call_args"), render_entries(parsed.call_args))
+    section(title("returns"), render_text(parsed.returns))
+    section(title("raises"), render_entries(parsed.raises))
+    section(title("input_shape"), render_text(parsed.input_shape))
+    section(title("output_shape"), render_text(parsed.output_shape))
+    section(title("examples"), render_chunks(parsed.examples))
+    section(title("references"), render_text(parsed.references))
+    section(title("notes"), render_text(parsed.notes))
     for title, body in parsed.other:
-        section(title, _render_text(body))
+        section(title, render_text(body))
     return "\n\n".join(part for part in parts if part.strip()) + "\n"
 
 
-def _render_text(text: str) -> str:
-    return _render_chunks(split_chunks(text))
+def render_text(text: str) -> str:
+    return render_chunks(split_chunks(text))
 
 
-def _render_chunks(chunks: Iterable[Example]) -> str:
+def render_chunks(chunks: Iterable[Example]) -> str:
     out: list[str] = []
     for chunk in chunks:
         if chunk.kind == "text":
@@ -722,13 +722,13 @@ def _escape_line(line: str) -> str:
     return line
 
 
-def _render_entries(entries: Sequence[DocArg]) -> str:
+def render_entries(entries: Sequence[DocArg]) -> str:
     """`- `name`: description` items; a description's further lines are indented by four, the
     list-item continuation both CommonMark and Python-Markdown accept (fences included)."""
     paragraphs: list[str] = []
     items: list[str] = []
     for entry in entries:
-        body = _render_text(entry.description)
+        body = render_text(entry.description)
         if not entry.name:  # prose before the first entry: a paragraph of its own
             if items:
                 paragraphs.append("\n".join(items))

@@ -159,8 +159,10 @@ def stale_overrides(store: SnapshotStore, release: str,
 
 
 def _generated_differences(store: SnapshotStore, release: str) -> list[str]:
-    from generator.package import package_files
+    """generated/keras3 and the docs sources, against what regeneration emits now."""
+    from generator.docs_site import docs_differences
+    from generator.package import outputs_for
     from generator.render import differences
 
-    files, spec = package_files(store, release)
-    return differences(files, spec)
+    outputs = outputs_for(store.load(release), store)
+    return differences(outputs.package, outputs.spec) + [f"../{p}" for p in docs_differences(outputs.docs)]

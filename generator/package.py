@@ -8,6 +8,7 @@ not yet stored (a fresh introspection) renders exactly as it will once stored.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from generator.binding import Binding, BindingSpec, DocSources, build_binding, load_binding_spec
 from generator.docstrings import load_doc_patches
@@ -49,3 +50,19 @@ def package_files(store: SnapshotStore, version: str) -> tuple[dict[str, str], B
 def files_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[dict[str, str], BindingSpec]:
     binding, spec = build_for(snapshot, store)
     return format_files(emit(binding, spec)), spec
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Everything regeneration emits for one snapshot, computed before anything is written."""
+
+    package: dict[str, str]  # generated/keras3/<file>
+    docs: dict[str, str]  # generated/<docs sources>
+    spec: BindingSpec
+
+
+def outputs_for(snapshot: Snapshot, store: SnapshotStore) -> Outputs:
+    from generator.docs_site import docs_for  # the docs stage reads the same binding
+
+    binding, spec = build_for(snapshot, store)
+    return Outputs(format_files(emit(binding, spec)), docs_for(snapshot, store, built=(binding, spec)), spec)

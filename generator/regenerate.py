@@ -1,7 +1,7 @@
 """`make regenerate`: snapshot the installed Keras, report what changed, store it, re-emit keras3.
 
 Order matters for "nothing half-written, nothing lost": everything is computed in memory first
-(snapshot, change report, binding, rendered and formatted package), so a bad spec, a template
+(snapshot, change report, binding, rendered and formatted package, docs sources), so a bad spec, a template
 error or a damaged store stops the run before any file is touched. Then the snapshot is stored
 (each file atomically) and the package swapped in whole (render.write_package).
 """
@@ -15,7 +15,8 @@ from rich.console import Console
 
 from generator.diff import diff_snapshots
 from generator.model import Snapshot, version_key
-from generator.package import files_for
+from generator.docs_site import write_docs
+from generator.package import outputs_for
 from generator.render import PACKAGE, write_package
 from generator.report import render_terminal
 from generator.store import SnapshotStore
@@ -59,7 +60,7 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
     restated = diff_snapshots(store.load(version), live) if version in store.releases() else []
     baseline = baseline_release(store, version)
     changes = diff_snapshots(store.load(baseline), live) if baseline else None
-    files, spec = files_for(live, store)
+    outputs = outputs_for(live, store)
 
     # 2. Report, then write.
     if restated:
@@ -70,7 +71,8 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
     else:
         console.print("no earlier stored release to compare with")
     file = store.save(live)
-    write_package(files, spec)
+    write_package(outputs.package, outputs.spec)
+    write_docs(outputs.docs)
     console.print(f"Keras {version}: {len(live.symbols)} public paths -> {file}; "
-                  f"generated/keras3: {len(files)} modules")
+                  f"generated/keras3: {len(outputs.package)} modules; generated docs: {len(outputs.docs)} files")
     return 0

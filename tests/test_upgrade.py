@@ -20,7 +20,8 @@ from generator.store import SnapshotStore
 
 REPO = Path(__file__).resolve().parent.parent
 OLD, NEW = "3.14.1", "3.15.1"
-COPIED = ("generator", "templates", "generated/keras3", "upstream_snapshots", "pyproject.toml")
+COPIED = ("generator", "templates", "generated/keras3", "generated/docs", "generated/mkdocs.yml",
+          "upstream_snapshots", "pyproject.toml")
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -38,11 +39,14 @@ def run(repo: Path, *args: str, **kwargs) -> subprocess.Popen | subprocess.Compl
 
 
 GENERATE_OLD = f"""
-from generator.package import package_files
+from generator.docs_site import write_docs
+from generator.package import outputs_for
 from generator.render import write_package
 from generator.store import SnapshotStore
-files, spec = package_files(SnapshotStore(), "{OLD}")
-write_package(files, spec)
+store = SnapshotStore()
+outputs = outputs_for(store.load("{OLD}"), store)
+write_package(outputs.package, outputs.spec)
+write_docs(outputs.docs)
 """
 
 
@@ -96,6 +100,8 @@ def test_regenerate_writes_the_new_snapshot_and_exactly_the_committed_tree(upgra
     assert produced.pop("overrides.py") == before["overrides.py"]  # overrides are never touched
     committed.pop("overrides.py")
     assert produced == committed
+    assert tree(repo / "generated/docs") == tree(REPO / "generated/docs")
+    assert (repo / "generated/mkdocs.yml").read_bytes() == (REPO / "generated/mkdocs.yml").read_bytes()
 
 
 def test_the_drift_check_then_reports_each_override_whose_upstream_moved(upgraded, store):

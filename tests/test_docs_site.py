@@ -1,0 +1,217 @@
+"""The docs site: committed sources are what `emit_docs` produces (the drift check of the docs),
+every family has its page and every wrapper its section, and the site builds with
+`mkdocs build --strict` (outputs of examples and guides inserted, no warning).
+
+The build runs once per test session and is shared with tests/test_browser.py (under pytest-xdist
+the first worker to need it builds it, under a file lock; the others wait and reuse it).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import namedtuple
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from generator import docs_site
+from generator.drift import pinned_release
+from generator.package import build
+from generator.store import SnapshotStore
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------------------------
+# The shared build
+
+
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "docs-site"
+
+
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """(site folder, build result as a dict): the committed sources built once per session."""
+    folder = shared_folder(tmp_path_factory)
+    folder.mkdir(parents=True, exist_ok=True)
+    result_file = folder / "result.json"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result_file.exists():
+            try:
+                result = docs_site.build_site(build_dir=folder / "build", site_dir=folder / "site",
+                                              log=lambda message: print(message, file=sys.stderr))
+                record = {**asdict(result), "site": str(result.site), "error": None}
+            except docs_site.DocsError as error:
+                record = {"error": str(error)}
+            result_file.write_text(json.dumps(record), encoding="utf-8")
+    record = json.loads(result_file.read_text(encoding="utf-8"))
+    if record["error"]:
+        pytest.fail(f"the docs site did not build:\n{record['error']}")
+    return folder / "site", record
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    return built_site(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def sources(store: SnapshotStore) -> dict[str, str]:
+    return docs_site.emit_docs(store, pinned_release())
+
+
+@pytest.fixture(scope="session")
+def binding(store: SnapshotStore):
+    return build(store, pinned_release())[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+
+
+def test_committed_docs_sources_are_what_emit_docs_produces(sources):
+    problems = docs_site.docs_differences(sources)
+    assert not problems, ("generated/docs or generated/mkdocs.yml is out of step with the templates "
+                          "and the snapshot; run `python -m generator.docs_site --sources` (make "
+                          "regenerate):\n" + "\n".join(problems))
+
+
+def _digest(files: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def test_sources_are_byte_identical_across_runs_and_hash_seeds(store, sources):
+    assert docs_site.emit_docs(store, pinned_release()) == sources
+    script = ("import hashlib, json; from generator.docs_site import emit_docs; "
+              "from generator.store import SnapshotStore; from generator.drift import pinned_release; "
+              "files = emit_docs(SnapshotStore(), pinned_release()); "
+              "print(hashlib.sha256(json.dumps(files, sort_keys=True).encode('utf-8')).hexdigest())")
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == _digest(sources)
+
+
+def test_sources_hold_markers_not_outputs(sources):
+    pages = {name: text for name, text in sources.items() if name.endswith(".md")}
+    assert not any('title="Output"' in text for text in pages.values())
+    assert "<!-- keras3:example keras.ops.add 0 -->" in pages["docs/reference/ops.md"]
+    assert "<!-- keras3:output getting-started.md 0 -->" in pages["docs/getting-started.md"]
+    # Every example marker is closed, and every output marker follows a code block.
+    for name, text in pages.items():
+        assert len(docs_site.EXAMPLE_OPEN.findall(text)) == len(docs_site.EXAMPLE_BLOCK.findall(text)), name
+        docs_site.runnable_blocks(text)
+
+
+def test_every_family_has_a_page_and_every_wrapper_a_section(sources, binding):
+    config = sources["mkdocs.yml"]
+    for family in binding.families:
+        wrappers = binding.by_family(family)
+        if not wrappers:
+            continue
+        page = sources.get(f"docs/reference/{family}.md")
+        assert page is not None, f"no reference page for {family}"
+        assert f"reference/{family}.md" in config, f"{family} is not in the nav"
+        headings = re.findall(r"^## `(\w+)` \{ #(\w+) \}$", page, re.MULTILINE)
+        assert [name for name, _ in headings] == [w.name for w in wrappers]
+        assert all(name == anchor for name, anchor in headings)
+    bases = sources["docs/reference/bases.md"]
+    for name in binding.bases:
+        assert f"## `{name}` {{ #{name} }}" in bases
+
+
+def test_a_section_has_signature_types_returns_docs_and_history(sources):
+    layers = sources["docs/reference/layers.md"]
+    section = layers.split("## `layer_dense` { #layer_dense }", 1)[1].split("\n## ", 1)[0]
+    assert "```python\ndef layer_dense(\n    object: Any = None,\n    /,\n    *,\n    units: int," in section
+    assert "| `activation` | `ActivationLike \\| None` | `None` |" in section  # `|` escaped in tables
+    assert "**Returns** `Any`: the layer when `object` is None" in section
+    assert "**Args**" in section and "**Input shape**" in section  # upstream's own section titles
+    assert "*Added in Keras 3.0.0.* Changed in [3.0.3](../changelog/3.0.3.md) (parameter-added)" in section
+    assert "(https://keras.io/search.html?query=keras.layers.Dense)" in section
+
+
+def test_every_release_has_a_changelog_page_with_breaking_changes_first(store, sources):
+    releases = store.releases()
+    for release in releases:
+        assert f"docs/changelog/{release}.md" in sources
+    page = sources["docs/changelog/3.15.0.md"]
+    assert page.startswith("# Keras 3.14.1 → 3.15.0: API changes")
+    grades = re.findall(r"^## (Breaking|Possibly breaking|Compatible|Docs only) \(\d+\)$", page, re.MULTILINE)
+    assert grades == ["Breaking", "Possibly breaking", "Compatible", "Docs only"]
+    assert sources["mkdocs.yml"].index('"3.15.1"') < sources["mkdocs.yml"].index('"3.0.0"')  # newest first
+
+
+def test_hand_written_pages_mark_their_runnable_blocks():
+    text = "# T\n\n```python\nx = 1\n```\n\n```python no-run\nconnect()\n```\n\n```sh\nls\n```\n\n```python\nx\n```\n"
+    marked = docs_site.mark_outputs(text, "guides/t.md")
+    assert docs_site.runnable_blocks(marked) == ["x = 1", "x"]
+    assert "```python\nconnect()\n```" in marked and "no-run" not in marked
+    assert docs_site.insert_outputs(marked, ["", "1"]).count('```text title="Output"\n1\n```') == 1
+
+
+def test_examples_are_replaced_by_their_translation_and_output():
+    Result = namedtuple("Result", "index original translated output ok reason")
+    block = "```python\n>>> keras.ops.add(1, 2)\n3\n```"
+    text = f"<!-- keras3:example keras.ops.add 0 -->\n{block}\n<!-- /keras3:example -->\n"
+    counts: dict[str, int] = {}
+    original = ">>> keras.ops.add(1, 2)\n3"
+    ran = docs_site.insert_examples(text, {"keras.ops.add": [
+        Result(0, original, "op_add(1, 2)", "Array(3, dtype=int32)", True, None)]}, counts)
+    assert ran == '```python\nop_add(1, 2)\n```\n\n```text title="Output"\nArray(3, dtype=int32)\n```\n'
+    # Translated but failed to run: the translation, no output.
+    failed = Result(0, original, "op_add(1, 2)", None, False, "NameError: name 'model' is not defined")
+    assert docs_site.insert_examples(text, {"keras.ops.add": [failed]}, counts) == "```python\nop_add(1, 2)\n```\n"
+    # No translation (or no results): upstream's code, without upstream's illustrative output.
+    assert docs_site.insert_examples(text, None, counts) == "```python\nkeras.ops.add(1, 2)\n```\n"
+    assert counts == {"run": 1, "unrun": 1, "upstream": 1}
+
+
+def test_write_docs_replaces_the_whole_tree(tmp_path, sources):
+    docs_site.write_docs(sources, tmp_path)
+    assert docs_site.docs_differences(sources, tmp_path) == []
+    (tmp_path / "docs" / "stale.md").write_text("old", encoding="utf-8")
+    (tmp_path / "docs" / "index.md").write_text("edited", encoding="utf-8")
+    assert docs_site.docs_differences(sources, tmp_path) == [
+        "docs/stale.md: not generated", "docs/index.md: differs from what regeneration emits"]
+    docs_site.write_docs(sources, tmp_path)
+    assert docs_site.docs_differences(sources, tmp_path) == []
+    assert not list(tmp_path.glob(".docs.*"))
+
+
+# --------------------------------------------------------------------------------------------
+# The build
+
+
+def test_site_builds_with_strict_and_no_warning(site):
+    folder, result = site
+    print(f"docs build: {result['seconds']:.1f} s {result['timings']}, examples {result['examples']}")
+    assert result["warnings"] == []
+    for page in ("index.html", "getting-started/index.html", "reference/ops/index.html",
+                 "reference/bases/index.html", "changelog/3.15.1/index.html", "guides/distribution/index.html"):
+        assert (folder / page).is_file(), page
+
+
+def test_guides_show_their_outputs(site):
+    folder, _ = site
+    page = (folder / "getting-started" / "index.html").read_text(encoding="utf-8")
+    assert page.count('<span class="filename">Output</span>') >= 4
+    assert "<!-- keras3:" not in page
+    assert "Total params" in page  # model.summary() really ran
+
+
+def test_search_index_holds_every_wrapper_section(site, binding):
+    folder, _ = site
+    index = json.loads((folder / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = {doc["location"] for doc in index["docs"]}
+    missing = [w.name for w in binding.wrappers if f"reference/{w.family}/#{w.name}" not in locations]
+    assert not missing, f"not in the search index: {missing[:10]}"
