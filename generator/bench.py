@@ -197,6 +197,14 @@ def regenerate_timing(store: SnapshotStore, runs: int = 3) -> tuple[float, list[
     return seconds, sorted(path for path in changed if before.get(path) != after.get(path))
 
 
+def docs_timing() -> tuple[float, float]:
+    """(first `python -m generator docs` as found, a second one with every cache warm)."""
+    build = [sys.executable, "-m", "generator", "docs"]
+    first = _timed(lambda: subprocess.run(build, env=_env(), cwd=REPO, capture_output=True, check=True))
+    warm = _timed(lambda: subprocess.run(build, env=_env(), cwd=REPO, capture_output=True, check=True))
+    return first, warm
+
+
 class _Rows:
     """The table's rows; a row with a target also records whether the measurement met it."""
 
@@ -263,6 +271,8 @@ def run_benchmarks(store: SnapshotStore) -> int:
         regenerate_s, regenerate_changed = regenerate_timing(store)
     with console.status("timing backend switches…"):
         switch_s = switch_timing()
+    with console.status("timing make docs (examples and guides run once, then cached)…"):
+        docs_first_s, docs_warm_s = docs_timing()
 
     table = Table(title="keras3 toolkit benchmarks", title_justify="left")
     for column in ("figure", "measured", "target", "met", "compared with"):
@@ -297,6 +307,9 @@ def run_benchmarks(store: SnapshotStore) -> int:
     rows.add("use_backend, jax → torch", f"{ours:.2f} s", "-",
              f"keras.config.set_backend alone {theirs:.2f} s (×{ours / theirs:.2f});\n"
              "median of 3 new processes, torch imported first")
+    rows.add("make docs, warm example cache", f"{docs_warm_s:.1f} s", "< 90 s",
+             f"first build in this run {docs_first_s:.0f} s (cold: every example and guide runs)",
+             docs_warm_s < 90)
     rows.add(f"store on disk ({len(releases)} releases)", f"{size / 2**20:.1f} MiB", "< 25 MiB", "-",
              size / 2**20 < 25)
     console.print(table)
