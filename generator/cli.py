@@ -7,6 +7,7 @@
     python -m generator regenerate                   snapshot the installed Keras, report its diff
     python -m generator doc-report                   docstring word coverage, upstream doc mistakes
     python -m generator docs [--sources|--check]     build the docs site (examples run, cached)
+    python -m generator example-report               upstream examples translated into keras3 and run
     python -m generator coverage                     wrappers per family, skips, gaps
     python -m generator typing-report                pyright strict, verifytypes, typed share
     python -m generator bench                        print the speed figures
@@ -83,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("--release", help="stored release (default: the pinned one)")
     docs.add_argument("--no-examples", action="store_true", help="do not run examples and guides")
     docs.set_defaults(run=_docs)
+
+    example_report = commands.add_parser("example-report", help="upstream examples translated and run")
+    example_report.set_defaults(run=_example_report)
 
     coverage = commands.add_parser("coverage", help="wrappers per family, skips and gaps")
     coverage.add_argument("--release", help="stored release (default: the pinned one)")
@@ -187,6 +191,12 @@ def _docs(args: argparse.Namespace) -> int:
     from generator.docs_site import run
 
     return run(args)
+
+
+def _example_report(args: argparse.Namespace) -> int:
+    from generator.examples import main as examples_main
+
+    return int(examples_main([]) or 0)
 
 
 def _coverage(args: argparse.Namespace) -> int:

@@ -2,41 +2,52 @@
 
 Keras docstrings illustrate with upstream calls (`keras.ops.add(a, b)`, `keras.layers.Dense(4)(x)`);
 the keras3 docs show the same examples in the binding's API (`op_add(a, b)`, `layer_dense(x,
-units=4)`), each with the output it really prints. Four stages, each a pure function of its inputs
-except the runner:
+units=4)`), each with the output it really prints. An example is one doctest run or code block of
+a docstring's examples section, keyed by (public path, index in `ParsedDoc.examples`).
 
-* **translate** (libcst, codemod style: small visitors/transformers with one purpose each):
-  `_Bindings` collects what the snippet binds and imports, `_Resolver` turns a name or dotted
-  chain into a public Keras path (through the snippet's imports, names imported by an earlier
-  chunk of the same docstring, or the names upstream examples take for granted: `keras`, `ops`,
-  `layers`, `np`, a bare `Dense`), `_CallRewriter` maps paths to wrappers and rewrites the calls
-  in each wrapper shape, `_ImportRewriter` drops the Keras imports nobody uses any more and adds
-  the keras3 (and implied) imports. What has no wrapper (`keras.tree.flatten`, `model.fit`) stays
-  as it is and runs with the real Keras.
-* **run** in a worker process (two by default) that imports Keras once: fresh namespace per
-  docstring (its chunks share it, as on a page), jax backend, fixed seed, global Keras state reset
-  between docstrings, stdout captured plus the repr of each top-level expression (as a REPL shows
-  it), a time limit per chunk, no network (examples that download are reported, not run), and
-  output scrubbed of memory addresses, timings and temporary paths so it is byte-stable. A crash or
-  hang kills only its worker, which is restarted.
-* **cache** on disk by sha256 of (translated chunks, Keras release, backend, runner version): an
-  unchanged example does not run again.
-* **report**: how many upstream examples translate and run, and why the others do not.
+* **translate** (libcst, codemod style: small visitors and transformers, one purpose each):
+  `_Bindings` collects a snippet's imports, `_References` its variable reads, `_Resolver` turns a
+  name or dotted chain into a public Keras path (through the snippet's imports, those of earlier
+  chunks of the same docstring, or the names upstream examples take for granted: `keras`, `ops`,
+  `layers`, a bare `Dense`), `_CallRewriter` maps paths to wrappers and rewrites calls in each
+  wrapper shape, `_TensorNumpyRewriter` makes `tensor.numpy()` backend-neutral, `_ImportRewriter`
+  drops the Keras imports nothing reads any more and adds keras3's (and `np`, `os`, ... when the
+  example takes them for granted). What has no wrapper (`keras.tree.flatten`, `model.fit`) stays
+  and runs with the real Keras. A translation is complete when every call that has a wrapper was
+  rewritten; otherwise `Translation.reason` says why.
+* **run** (`ExampleRunner`): worker processes (two) that import Keras once and run one docstring
+  at a time in a fresh namespace (its chunks share it, as on a page), jax backend, seed
+  `SEED`, Keras' global state reset in between; stdout plus the repr of each top-level expression
+  (as a REPL shows it); a statement upstream shows raising (`# raises ...`) may raise; a time
+  limit per chunk; no network (examples that download are reported, not run) and a private
+  `/tmp`; output scrubbed of addresses, timings and temporary paths so it is byte-stable. A crash
+  or hang costs only its chunk: the worker is killed and restarted.
+* **cache** on disk: runs by sha256 of (the docstring's translated chunks, Keras release, backend,
+  `RUNNER_VERSION`), translations by (chunks, translation table, this module's source). An
+  unchanged example neither translates nor runs again.
+* **report**: how many upstream examples translate and run; a failing one is run again as upstream
+  wrote it, so each reason says whose it is (upstream's, the docs environment's, or ours).
 
-Per-example data lives in `[examples."<public path>"]` of `spec/docs.toml`: `skip` (a reason: the
-example is listed, not run) for examples that cannot run in a docs build.
+Per-example data is in `spec/docs.toml`: `[examples."<public path>"] skip = "reason"` (listed,
+not run) and `[[examples.fixture]]` (code that defines what fragments assume, such as a compiled
+`model` or `x_train`; it runs before the examples that need it and is shown as their setup).
+
+    python -m generator.examples [--workers N] [--limit N]    the report for the pinned release
 """
 
 from __future__ import annotations
 
+import ast
 import builtins
+import fnmatch
+import functools
 import hashlib
 import io
 import json
-import keyword
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import symtable
@@ -47,9 +58,9 @@ import time
 import tokenize
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import libcst as cst
 
@@ -66,7 +77,7 @@ GRACE = 10.0
 STARTUP_LIMIT = 120.0
 WORKERS = 2
 # Bump when the runner or the scrubbing changes what a run records: old cache entries then miss.
-RUNNER_VERSION = "1"
+RUNNER_VERSION = "2"
 CACHE_DIR = REPO / ".cache" / "examples"
 # The issue's target: the share of upstream examples that translate and run.
 TARGET = 0.90
@@ -102,6 +113,8 @@ class TranslationTable:
     leaves: Mapping[str, tuple[str, ...]]  # last component -> public paths ending in it
     module_leaves: Mapping[str, tuple[str, ...]]  # last component -> public modules ending in it
     canonical: Mapping[str, str]  # public path -> canonical path
+    families: frozenset[str]  # keras3 submodules (`keras3.config`): a wrapper of that name is
+    # reached through its family module, since `from keras3 import config` may give the module
     downloads: Mapping[str, str]  # wrapper name -> why calling it downloads
     imagenet: frozenset[str]  # wrapper names whose `weights` default to a download
 
@@ -171,13 +184,60 @@ class TranslationTable:
             leaves={k: tuple(sorted(v)) for k, v in sorted(leaves.items())},
             module_leaves={k: tuple(sorted(v)) for k, v in sorted(module_leaves.items())},
             canonical={p: s.canonical_path for p, s in sorted(symbols.items())},
+            families=frozenset(binding.families),
             downloads=dict(sorted(downloads.items())),
             imagenet=frozenset(imagenet),
         )
 
-    @property
-    def wrapper_names(self) -> frozenset[str]:
-        return frozenset(t.wrapper.name for t in self.targets.values())
+    @functools.cached_property
+    def paths_of(self) -> Mapping[str, tuple[str, ...]]:
+        """Canonical path -> every public path of that object."""
+        paths: dict[str, list[str]] = {}
+        for path, canonical in self.canonical.items():
+            paths.setdefault(canonical, []).append(path)
+        return {k: tuple(v) for k, v in paths.items()}
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """What translation depends on, hashed: with the translator's own source, it keys the
+        translation cache."""
+        summary = {
+            "keras": self.keras_version,
+            "symbols": sorted(self.canonical.items()),
+            "targets": {p: [t.wrapper.name, t.wrapper.shape, t.wrapper.family, t.form,
+                            [(q.name, q.kind) for q in t.wrapper.params],
+                            list(t.signature.positional_names()) if t.signature else None]
+                        for p, t in self.targets.items()},
+            "bases": dict(self.bases), "families": sorted(self.families),
+            "downloads": dict(self.downloads), "imagenet": sorted(self.imagenet),
+        }
+        return hashlib.sha256(json.dumps(summary, sort_keys=True).encode("utf-8")).hexdigest()
+
+    def exists(self, path: str) -> bool:
+        """Is `path` public, or an attribute of something public (`keras.layers.Dense.from_config`)?"""
+        parts = path.split(".")
+        prefixes = (".".join(parts[:n]) for n in range(len(parts), 0, -1))
+        return path in self.modules or any(prefix in self.symbols for prefix in prefixes)
+
+    def repair(self, path: str) -> str | None:
+        """The public path meant by a Keras path that does not exist (`keras.backend.Variable`,
+        `keras.image.crop_images`: upstream examples name old or misspelt modules), when its last
+        name settles it: one public object, or the one nearest the path written."""
+        if self.exists(path) or path.split(".")[0] != "keras":
+            return None
+        candidates = self.leaves.get(path.rsplit(".", 1)[-1], ())
+        if not candidates:
+            return None
+        parts = path.split(".")
+
+        def shared(other: str) -> int:
+            return next((i for i, (a, b) in enumerate(zip(parts, other.split("."))) if a != b),
+                        min(len(parts), other.count(".") + 1))
+
+        best = max(shared(c) for c in candidates)
+        near = [c for c in candidates if shared(c) == best]
+        canonical = {self.canonical[c] for c in near}
+        return min(near, key=lambda c: (c.count("."), c)) if len(canonical) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,11 +252,19 @@ def doctest_source(text: str) -> str:
     """The code of a doctest chunk: prompts stripped, upstream's printed output dropped.
 
     A line without a prompt is output, unless the statement before it is still open (an
-    unclosed bracket): upstream sometimes forgets the `...` of a continuation line.
+    unclosed bracket): upstream sometimes forgets the `...` of a continuation line. A statement
+    whose output is a traceback gets a `# raises <Error>` comment: the runner expects it to raise.
     """
     code: list[str] = []
     statement: list[str] = []
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        if statement and code and line.startswith("Traceback (most recent call last)"):
+            error = next((m.group(1) for later in lines[number + 1:]
+                          if (m := re.match(r"^([A-Za-z_][\w.]*(?:Error|Exception)):", later))), "an error")
+            code[-1] = f"{code[-1]}  # raises {error.rsplit('.', 1)[-1]}"
+            statement = []
+            continue
         if _PROMPT.match(line):
             statement = [line[4:]]
             code.append(line[4:])
@@ -245,6 +313,7 @@ class Translation:
     reason: str | None = None
     mapped: tuple[str, ...] = ()  # upstream paths rewritten to wrappers, in order of first use
     unmapped: tuple[str, ...] = ()  # upstream paths left as they are (no wrapper)
+    notes: tuple[str, ...] = ()  # what the translation read differently from the text
 
     @property
     def ok(self) -> bool:
@@ -263,6 +332,7 @@ class Context:
 
 _IMPLIED_IMPORTS = {
     "np": "import numpy as np",
+    "numpy": "import numpy",
     "tf": "import tensorflow as tf",
     **{module: f"import {module}" for module in ("os", "json", "math", "tempfile", "shutil", "time")},
 }
@@ -333,11 +403,16 @@ def _names(source: str) -> tuple[set[str], set[str]]:
 _BUILTINS = frozenset(dir(builtins))
 
 
-class _Positions(cst.CSTVisitor):
-    """Name nodes that are not references: attribute names, keywords, definitions, imports."""
+class _References(cst.CSTVisitor):
+    """Name nodes that are references (not attribute names, keywords, definitions or imports).
+
+    A parent is visited before its children, so the positions that are not references are known
+    by the time their Name is visited: one pass."""
 
     def __init__(self) -> None:
         self.other: set[int] = set()
+        self.ids: set[int] = set()
+        self.names: set[str] = set()
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False
@@ -361,28 +436,17 @@ class _Positions(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.other.add(id(node.name))
 
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self.other:
+            self.ids.add(id(node))
+            self.names.add(node.value)
+
 
 def _references(module: cst.Module) -> tuple[set[int], set[str]]:
     """(ids of the Name nodes that are references, the names they hold)."""
-    positions = _Positions()
-    module.visit(positions)
-    ids: set[int] = set()
-    names: set[str] = set()
-
-    class Names(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> bool:
-            return False
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-            return False
-
-        def visit_Name(self, node: cst.Name) -> None:
-            if id(node) not in positions.other:
-                ids.add(id(node))
-                names.add(node.value)
-
-    module.visit(Names())
-    return ids, names
+    visitor = _References()
+    module.visit(visitor)
+    return visitor.ids, visitor.names
 
 
 class _Resolver:
@@ -398,6 +462,7 @@ class _Resolver:
         self.context = context
         self.page_modules = _page_modules(table, page)
         self.implied: dict[str, str] = {}  # root names resolved without an import in this snippet
+        self.repairs: dict[str, str] = {}  # paths that do not exist -> the public path read instead
 
     def root(self, name: str) -> str | None:
         if name in self.imports:
@@ -417,6 +482,8 @@ class _Resolver:
     def _implied(self, name: str) -> str | None:
         if name == "keras":
             return "keras"
+        if name in _IMPLIED_IMPORTS:  # `numpy` is NumPy, not `keras.ops.numpy`
+            return None
         if f"keras.{name}" in self.table.modules:
             return f"keras.{name}"
         modules = self.table.module_leaves.get(name, ())
@@ -451,14 +518,24 @@ class _Resolver:
         root = self.root(node.value)
         if root is None:
             return None
-        return ".".join([root, *chain])
+        path = ".".join([root, *chain])
+        if path.startswith("keras.src."):  # `from keras.src import ops`: the public path, if any
+            public = "keras." + path.removeprefix("keras.src.")
+            if public in self.table.symbols or public in self.table.modules:
+                return public
+        repaired = self.table.repair(path)
+        if repaired is not None:
+            self.repairs[path] = repaired
+            return repaired
+        return path
 
 
 def _page_modules(table: TranslationTable, page: str | None) -> set[str]:
+    """The modules the page's object lives in, under any of its public paths."""
     if page is None:
         return set()
     canonical = table.canonical.get(page, page)
-    paths = [page, canonical] + [p for p, c in table.canonical.items() if c == canonical]
+    paths = [page, canonical, *table.paths_of.get(canonical, ())]
     return {p.rsplit(".", 1)[0] for p in paths}
 
 
@@ -469,10 +546,36 @@ class _Findings:
     reasons: list[str] = field(default_factory=list)
     wrappers: set[str] = field(default_factory=set)  # keras3 names used bare
     qualified: set[str] = field(default_factory=set)  # keras3 names used as keras3.<name>
+    modules: set[str] = field(default_factory=set)  # keras3 family modules used as keras3.<family>
+    notes: list[str] = field(default_factory=list)
 
     def note(self, items: list[str], value: str) -> None:
         if value not in items:
             items.append(value)
+
+
+class _Keras3Names:
+    """How the translated code names a keras3 object, recording the import each needs."""
+
+    def __init__(self, table: TranslationTable, taken: set[str], findings: _Findings) -> None:
+        self.table = table
+        self.taken = taken  # names the snippet binds: a wrapper of that name is used qualified
+        self.findings = findings
+
+    def wrapper(self, target: Target) -> cst.BaseExpression:
+        name = target.wrapper.name
+        if name in self.table.families:  # `from keras3 import config` may give the module
+            self.findings.modules.add(target.wrapper.family)
+            family = cst.Attribute(value=cst.Name("keras3"), attr=cst.Name(target.wrapper.family))
+            return cst.Attribute(value=family, attr=cst.Name(name))
+        if name in self.taken:
+            return self.qualified(name)
+        self.findings.wrappers.add(name)
+        return cst.Name(name)
+
+    def qualified(self, name: str) -> cst.BaseExpression:
+        self.findings.qualified.add(name)
+        return cst.Attribute(value=cst.Name("keras3"), attr=cst.Name(name))
 
 
 class _CallRewriter(cst.CSTTransformer):
@@ -480,11 +583,11 @@ class _CallRewriter(cst.CSTTransformer):
     subclassing bases -> `keras3.<Base>`; functions passed as values -> their wrapper."""
 
     def __init__(self, table: TranslationTable, resolver: _Resolver, loads: set[int],
-                 taken: set[str], findings: _Findings) -> None:
+                 names: _Keras3Names, findings: _Findings) -> None:
         self.table = table
         self.resolver = resolver
         self.loads = loads
-        self.taken = taken  # names the snippet binds: a wrapper of that name is used qualified
+        self.names = names
         self.findings = findings
         self.funcs: set[int] = set()
         self.inner: set[int] = set()  # Name/Attribute nodes that are part of a longer chain
@@ -517,7 +620,7 @@ class _CallRewriter(cst.CSTTransformer):
             base = self.table.bases.get(path)
             if base is not None:
                 self.findings.note(self.findings.mapped, path)
-                return updated.with_changes(func=self._qualified(base))
+                return updated.with_changes(func=self.names.qualified(base))
             self.findings.note(self.findings.unmapped, path)
             return updated
         args, reason = _arguments(target, path, updated.args)
@@ -525,7 +628,7 @@ class _CallRewriter(cst.CSTTransformer):
             self.findings.note(self.findings.reasons, reason)
             return updated
         self.findings.note(self.findings.mapped, path)
-        call = updated.with_changes(func=self._wrapper(target.wrapper.name), args=args)
+        call = updated.with_changes(func=self.names.wrapper(target), args=args)
         if target.wrapper.shape == "layer" and target.form == "upstream":
             self.layers.add(id(call))
         return call
@@ -559,67 +662,73 @@ class _CallRewriter(cst.CSTTransformer):
         base = self.table.bases.get(path)
         if base is not None:
             self.findings.note(self.findings.mapped, path)
-            return self._qualified(base)
+            return self.names.qualified(base)
         target = self.table.targets.get(path)
         if target is not None and target.wrapper.shape in ("function", "member"):
             self.findings.note(self.findings.mapped, path)
-            return self._wrapper(target.wrapper.name)
+            return self.names.wrapper(target)
         if path in self.table.symbols:
             self.findings.note(self.findings.unmapped, path)
         return updated
 
-    def _wrapper(self, name: str) -> cst.BaseExpression:
-        if name in self.taken:
-            return self._qualified(name)
-        self.findings.wrappers.add(name)
-        return cst.Name(name)
 
-    def _qualified(self, name: str) -> cst.BaseExpression:
-        self.findings.qualified.add(name)
-        return cst.Attribute(value=cst.Name("keras3"), attr=cst.Name(name))
+class _TensorNumpyRewriter(cst.CSTTransformer):
+    """`tensor.numpy()` (a TensorFlow and torch tensor method, which jax arrays lack) ->
+    `op_convert_to_numpy(tensor)`, which converts a tensor of any backend."""
+
+    NOTE = "tensor.numpy() is read as keras.ops.convert_to_numpy(tensor), which every backend supports"
+
+    def __init__(self, table: TranslationTable, resolver: _Resolver, loads: set[int],
+                 names: _Keras3Names, findings: _Findings) -> None:
+        self.target = table.targets.get("keras.ops.convert_to_numpy")
+        self.resolver = resolver
+        self.loads = loads
+        self.names = names
+        self.findings = findings
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        func = updated.func
+        if (self.target is None or updated.args or not isinstance(func, cst.Attribute)
+                or func.attr.value != "numpy" or self.resolver.path(func.value, self.loads) is not None):
+            return updated
+        self.findings.note(self.findings.notes, self.NOTE)
+        return cst.Call(func=self.names.wrapper(self.target), args=[cst.Arg(func.value)])
 
 
 def _arguments(target: Target, path: str, args: Sequence[cst.Arg]) -> tuple[Sequence[cst.Arg], str | None]:
-    """The call's arguments as the wrapper takes them, or a reason it cannot take them."""
+    """The call's arguments as the wrapper takes them, or a reason it cannot take them.
+
+    Function and constructor wrappers take upstream's parameters as upstream does. A layer or a
+    loss/metric class takes its own parameters by keyword only, so positional arguments get the
+    names of the upstream signature; their function forms keep the leading arguments the wrapper
+    takes by position (`layers.add([a, b])`: the inputs; `losses.huber(y_true, y_pred)`)."""
     wrapper = target.wrapper
     if target.form == "member" or wrapper.shape in ("function", "constructor"):
         return args, None
-    positional = [a for a in args if a.keyword is None and not a.star]
     if any(a.star == "*" for a in args):
         return args, f"{path} is called with *args: cannot name them for {wrapper.name}"
-    keep = 0  # leading positional arguments the wrapper takes by position
-    if wrapper.shape == "dual":
-        keep = 2 if target.form == "function" else 0
-    elif wrapper.shape == "layer":
-        keep = 1 if target.form == "function" else 0  # `layers.add([a, b])`: the inputs are `object`
-    names = target.signature.positional_names() if target.signature else ()
-    if target.form == "function" and wrapper.shape == "layer":
-        names = names[1:]
-        positional = positional[keep:]
-    elif target.form == "function":
-        names = names[2:]
-        positional = positional[keep:]
+    by_position = 0 if target.form == "upstream" else (1 if wrapper.shape == "layer" else 2)
+    positional = [a for a in args if a.keyword is None and not a.star][by_position:]
+    names = (target.signature.positional_names() if target.signature else ())[by_position:]
     if len(positional) > len(names):
-        return args, f"{path} takes {len(names)} positional arguments that {wrapper.name} can name, got {len(positional)}"
+        return args, (f"{path} takes {len(names)} positional arguments that {wrapper.name} can name, "
+                      f"got {len(positional)}")
     accepted = {p.name for p in wrapper.params}
     takes_any = any(p.kind == "var_keyword" for p in wrapper.params)
     upstream_names = {p.name for p in target.signature.parameters} if target.signature else set()
-    upstream_any = target.signature is None or any(p.kind == "var_keyword" for p in target.signature.parameters)
+    upstream_any = target.signature is None or any(
+        p.kind == "var_keyword" for p in target.signature.parameters)
     renamed: dict[int, str] = {id(a): n for a, n in zip(positional, names)}
-    given = [renamed.get(id(a)) or (a.keyword.value if a.keyword else None) for a in args]
-    for name in given:
+    for arg in args:
+        name = renamed.get(id(arg)) or (arg.keyword.value if arg.keyword else None)
         if name is not None and name not in accepted and not takes_any:
             if name in upstream_names or upstream_any:
                 return args, f"{wrapper.name} has no parameter {name!r} ({path} has)"
             return args, f"upstream bug: {path} has no parameter {name!r}"
-    out: list[cst.Arg] = []
-    for arg in args:
-        name = renamed.get(id(arg))
-        if name is not None:
-            arg = arg.with_changes(keyword=cst.Name(name), equal=cst.AssignEqual(
-                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))
-        out.append(arg)
-    return out, None
+    none = cst.SimpleWhitespace("")
+    tight = cst.AssignEqual(whitespace_before=none, whitespace_after=none)
+    return [arg.with_changes(keyword=cst.Name(renamed[id(arg)]), equal=tight) if id(arg) in renamed else arg
+            for arg in args], None
 
 
 class _ImportRewriter(cst.CSTTransformer):
@@ -712,19 +821,20 @@ def _translate(code: str, table: TranslationTable, page: str | None, context: Co
     try:
         module = cst.parse_module(source.strip("\n") + "\n")
     except cst.ParserSyntaxError as error:
-        message = str(error).strip().splitlines()
-        where = f" (line {error.raw_line})" if error.raw_line else ""
-        return Translation(None, f"upstream example is not valid Python{where}: {message[0] if message else error}"), set(), {}
+        return Translation(None, _syntax_reason(source, error)), set(), {}
     bindings = _Bindings()
     module.visit(bindings)
     bound, free = _names(module.code)
     loads, _ = _references(module)
-    tensorflow = bindings.other_imports.get("tf") == "tensorflow" or ("tf" in free and "tf" not in context.bound)
+    tensorflow = (bindings.other_imports.get("tf") == "tensorflow"
+                  or ("tf" in free and "tf" not in context.bound))
     resolver = _Resolver(table, bindings.keras_imports, bound - set(bindings.keras_imports), free, context,
                          page, tensorflow)
     findings = _Findings()
-    taken = bound | set(context.bound)
-    rewritten = module.visit(_CallRewriter(table, resolver, loads, taken, findings))
+    names = _Keras3Names(table, bound | set(context.bound), findings)
+    rewritten = module.visit(_CallRewriter(table, resolver, loads, names, findings))
+    loads, _ = _references(rewritten)
+    rewritten = rewritten.visit(_TensorNumpyRewriter(table, resolver, loads, names, findings))
 
     # Which Keras-bound names are still read, and which read names nothing binds any more.
     _, read = _references(rewritten)
@@ -737,14 +847,30 @@ def _translate(code: str, table: TranslationTable, page: str | None, context: Co
     for name, path in sorted(resolver.implied.items()):
         if name in read and name not in own and name not in bound:
             added.append(_import_line(name, path))
-    if findings.qualified and "keras3" not in bound:
+    if findings.qualified and not findings.modules and "keras3" not in bound:
         added.append("import keras3")
+    added += [f"import keras3.{module}" for module in sorted(findings.modules)]
     if findings.wrappers:
         added.append(f"from keras3 import {', '.join(sorted(findings.wrappers))}")
     rewritten = rewritten.visit(_ImportRewriter(unused, added))
     reason = "; ".join(findings.reasons) or None
-    translation = Translation(rewritten.code.rstrip("\n"), reason, tuple(findings.mapped), tuple(findings.unmapped))
+    notes = [f"upstream names {old}, which Keras {table.keras_version} lacks: read as {new}"
+             for old, new in sorted(resolver.repairs.items())]
+    notes += findings.notes
+    translation = Translation(rewritten.code.rstrip("\n"), reason, tuple(findings.mapped),
+                              tuple(findings.unmapped), tuple(notes))
     return translation, bound, dict(bindings.keras_imports)
+
+
+def _syntax_reason(source: str, error: cst.ParserSyntaxError) -> str:
+    """Why the example is not Python, in Python's words where it has some."""
+    try:
+        compile(source, "<example>", "exec", flags=ast.PyCF_ONLY_AST)
+    except SyntaxError as problem:
+        line = (problem.text or "").strip()
+        return (f"upstream example is not valid Python (line {problem.lineno}: {line!r}): {problem.msg}"
+                if line else f"upstream example is not valid Python (line {problem.lineno}): {problem.msg}")
+    return f"upstream example is not valid Python (line {error.raw_line}): {error.message}"
 
 
 def translate_chunks(chunks: Sequence[str], table: TranslationTable, page: str | None = None
@@ -759,3 +885,876 @@ def translate_chunks(chunks: Sequence[str], table: TranslationTable, page: str |
         bound |= names
         imports.update(keras_imports)
     return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Examples that would download
+
+
+def download_reason(code: str, table: TranslationTable | None = None) -> str | None:
+    """Why running `code` would fetch something from the network, or None.
+
+    With the table, wrappers are known by name (data sets, `get_file`, `decode_predictions`,
+    application models whose `weights` default to ImageNet weights); without it, upstream names
+    are recognised by shape. Whatever slips through meets the worker's network block instead.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = _callee(node.func)
+        leaf = callee.rsplit(".", 1)[-1]
+        weights = next((k.value for k in node.keywords if k.arg == "weights"), None)
+        if isinstance(weights, ast.Constant) and weights.value == "imagenet":
+            return f"{NEEDS_DOWNLOAD}: {callee}(weights='imagenet') fetches pretrained weights"
+        if table is not None and leaf in table.downloads:
+            return f"{NEEDS_DOWNLOAD}: {table.downloads[leaf]}"
+        if table is not None and leaf in table.imagenet and weights is None:
+            return f"{NEEDS_DOWNLOAD}: {leaf}() fetches pretrained ImageNet weights by default"
+        if ".datasets." in f".{callee}" and leaf in ("load_data", "get_word_index", "get_label_names"):
+            return f"{NEEDS_DOWNLOAD}: {callee} fetches its data set"
+        if leaf in ("get_file", "decode_predictions", "from_preset"):
+            return f"{NEEDS_DOWNLOAD}: {callee} fetches a file"
+    return None
+
+
+def _callee(node: ast.expr) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+@dataclass(frozen=True)
+class Run:
+    output: str
+    ok: bool
+    error: str | None = None
+
+
+_ADDRESS = re.compile(r"\b(at|id=|object at) 0x[0-9a-fA-F]+")
+_HEX_ID = re.compile(r"0x[0-9a-fA-F]{8,}")
+# a progress bar's elapsed time and time per step (`1/1 ━━━━ 0s 45ms/step - loss: 0.14`)
+_TIMING = re.compile(r" +\d+(?:\.\d+)?(?:ms|us|µs|s)(?:/step|/sample)?(?= |$)")
+_ETA = re.compile(r" +ETA: \S+")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_TMP_NAME = re.compile(r"(/tmp|<tmp>)/tmp[\w-]{6,}")
+# Python ids printed in decimal at the start of a line (`  139978357967952: TensorSpec(...)`, the
+# captures TensorFlow lists for an exported function)
+_DECIMAL_ID = re.compile(r"^(\s*)\d{12,}(?=: )", re.MULTILINE)
+
+
+def scrub(text: str, paths: Iterable[tuple[str, str]] = ()) -> str:
+    """Output without what changes from run to run: memory addresses (` at 0x7f…` -> ` at 0x…`),
+    progress-bar timings, temporary paths, terminal escapes and trailing spaces."""
+    text = _ANSI.sub("", text).replace("\r\n", "\n")
+    # a progress bar rewritten in place (`\r`) shows its last state
+    text = "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+    for old, new in paths:
+        if old:
+            text = text.replace(old, new)
+    text = _TMP_NAME.sub(r"\1/tmp…", text)
+    text = _ADDRESS.sub(lambda m: f"{m.group(1)} 0x…", text)
+    text = _HEX_ID.sub("0x…", text)
+    text = _DECIMAL_ID.sub(r"\1…", text)
+    lines = []
+    for line in text.split("\n"):
+        if "/step" in line or "━" in line or "ETA" in line:
+            line = _TIMING.sub("", _ETA.sub("", line))
+        lines.append(line.rstrip())
+    return "\n".join(lines).strip("\n")
+
+
+# A comment that says the statement raises (`# raises TypeError`, `# This will raise an error.`).
+_EXPECTS_ERROR = re.compile(r"#[^\n]*\braises?\b", re.IGNORECASE)
+
+
+class _Timeout(BaseException):
+    """Raised in the worker when an example overruns its time limit (not an Exception, so an
+    example's `except Exception` cannot swallow it)."""
+
+
+def _worker_main() -> None:  # pragma: no cover - runs in the worker process
+    """The worker: imports Keras once, then runs the sessions it reads from stdin, one JSON
+    line each, and writes one JSON line per chunk to its (private) protocol pipe."""
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 1)  # C-level writes (XLA, TensorFlow) must not reach the protocol
+    os.dup2(null, 2)
+    _block_network()
+    home = os.environ["KERAS3_EXAMPLES_HOME"]
+    os.chdir(home)
+    state = _State()
+    protocol.write(json.dumps({"ready": os.getpid()}) + "\n")
+    for line in sys.stdin:
+        job = json.loads(line)
+        workdir = tempfile.mkdtemp(dir=home, prefix="run")
+        os.chdir(workdir)
+        state.reset(job["seed"])
+        namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        os.mkdir(os.path.join(workdir, "tmp"))
+        paths = [(workdir + "/tmp", "/tmp"), (workdir + "/", ""), (workdir, "."), (home, "<tmp>")]
+        for code in job["chunks"]:
+            run = _execute(code, namespace, job["limit"], paths, workdir + "/tmp")
+            protocol.write(json.dumps(asdict(run)) + "\n")
+        os.chdir(home)
+        shutil.rmtree(workdir, ignore_errors=True)
+        protocol.write(json.dumps({"done": True}) + "\n")
+
+
+def _block_network() -> None:  # pragma: no cover - runs in the worker process
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> Any:
+        raise OSError(_NETWORK_BLOCKED)
+
+    socket.socket.connect = refuse  # type: ignore[method-assign]
+    socket.socket.connect_ex = refuse  # type: ignore[method-assign]
+    socket.create_connection = refuse  # type: ignore[assignment]
+    socket.getaddrinfo = refuse  # type: ignore[assignment]
+
+
+class _State:  # pragma: no cover - runs in the worker process
+    """Keras and process state an example may change, captured once and restored before each
+    docstring's examples, so that no example sees another's settings."""
+
+    def __init__(self) -> None:
+        import warnings
+
+        import keras
+        import numpy as np
+
+        self.keras = keras
+        self.np = np
+        self.warnings = warnings
+        keras.ops.add(1, 1)  # initialise the backend now, not in the first example
+        config = keras.config
+        self.config = {
+            "floatx": config.floatx(), "epsilon": config.epsilon(),
+            "image_data_format": config.image_data_format(),
+            "dtype_policy": config.dtype_policy().name,
+            "interactive": config.is_interactive_logging_enabled(),
+            "traceback": config.is_traceback_filtering_enabled(),
+            "max_epochs": config.max_epochs(), "max_steps": config.max_steps_per_epoch(),
+        }
+        self.printoptions = np.get_printoptions()
+        self.environ = dict(os.environ)
+        self.filters = list(warnings.filters)
+        self.path = list(sys.path)
+        from keras.src.saving import object_registration
+
+        self.registry = object_registration
+        self.custom = dict(object_registration.GLOBAL_CUSTOM_OBJECTS)
+        self.names = dict(object_registration.GLOBAL_CUSTOM_NAMES)
+        self.resets = 0
+        keras.utils.set_random_seed(SEED)  # imports TensorFlow (to seed it) once, here
+
+    def reset(self, seed: int) -> None:
+        keras, config, saved = self.keras, self.keras.config, self.config
+        self.resets += 1
+        # A full garbage collection costs ~0.1 s; every docstring would pay it for nothing.
+        keras.utils.clear_session(free_memory=self.resets % 32 == 0)
+        config.set_floatx(saved["floatx"])
+        config.set_epsilon(saved["epsilon"])
+        config.set_image_data_format(saved["image_data_format"])
+        config.set_dtype_policy(saved["dtype_policy"])
+        (config.enable_interactive_logging if saved["interactive"] else config.disable_interactive_logging)()
+        (config.enable_traceback_filtering if saved["traceback"] else config.disable_traceback_filtering)()
+        config.set_max_epochs(saved["max_epochs"])
+        config.set_max_steps_per_epoch(saved["max_steps"])
+        self.np.set_printoptions(**self.printoptions)
+        os.environ.clear()
+        os.environ.update(self.environ)
+        self.warnings.filters[:] = self.filters
+        sys.path[:] = self.path
+        for registry, saved_registry in ((self.registry.GLOBAL_CUSTOM_OBJECTS, self.custom),
+                                         (self.registry.GLOBAL_CUSTOM_NAMES, self.names)):
+            registry.clear()
+            registry.update(saved_registry)
+        keras.utils.set_random_seed(seed)
+
+
+def _execute(code: str, namespace: dict[str, Any], limit: float, paths: Sequence[tuple[str, str]],
+             tmp: str = "/tmp") -> Run:  # pragma: no cover - runs in the worker
+    """Run one chunk as a REPL would: statement by statement, showing the repr of each
+    top-level expression's value; stop at the first exception.
+
+    Paths the example writes under `/tmp/...` go to `tmp` instead (its session's own directory,
+    removed afterwards; the output still says `/tmp`): one run cannot leave files for the next.
+    """
+    out = io.StringIO()
+    try:
+        tree = _PrivateTmp(tmp).visit(ast.parse(code))
+    except SyntaxError as error:
+        return Run("", False, f"SyntaxError: {error.msg} (line {error.lineno})")
+
+    def display(value: object) -> None:
+        if value is not None:
+            out.write(repr(value) + "\n")
+
+    def overrun(signum: int, frame: object) -> None:
+        raise _Timeout()
+
+    saved = sys.stdout, sys.displayhook, signal.signal(signal.SIGALRM, overrun)
+    sys.stdout, sys.displayhook = out, display
+    error: str | None = None
+    lines = code.splitlines()
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        for statement in tree.body:
+            if isinstance(statement, ast.Expr):
+                compiled = compile(ast.Interactive(body=[statement]), "<example>", "single")
+            else:
+                compiled = compile(ast.Module(body=[statement], type_ignores=[]), "<example>", "exec")
+            source = "\n".join(lines[statement.lineno - 1:statement.end_lineno or statement.lineno])
+            try:
+                exec(compiled, namespace)  # noqa: S102 - running examples is the point
+            except Exception as problem:
+                if not _EXPECTS_ERROR.search(source):
+                    raise
+                # upstream shows this statement raising: so does the page, as a REPL would
+                out.write(f"Traceback (most recent call last):\n  ...\n{_describe(problem)}\n")
+    except _Timeout:
+        error = f"timed out after {limit:g} s"
+    except BaseException as problem:  # noqa: BLE001 - an example may raise anything, SystemExit too
+        error = _describe(problem)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.stdout, sys.displayhook = saved[0], saved[1]
+        signal.signal(signal.SIGALRM, saved[2])
+    if error is not None:
+        error = scrub(error, paths)
+    return Run(scrub(out.getvalue(), paths), error is None, error)
+
+
+class _PrivateTmp(ast.NodeTransformer):
+    """String constants naming `/tmp` or a path under it -> the same path under `tmp`."""
+
+    def __init__(self, tmp: str) -> None:
+        self.tmp = tmp
+
+    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+        value = node.value
+        if isinstance(value, str) and (value == "/tmp" or value.startswith("/tmp/")):
+            return ast.copy_location(ast.Constant(self.tmp + value[4:]), node)
+        return node
+
+
+def _describe(problem: BaseException) -> str:
+    seen: BaseException | None = problem
+    while seen is not None:
+        if _NETWORK_BLOCKED in str(seen):
+            return f"{NEEDS_DOWNLOAD}: the example reached for the network"
+        seen = seen.__cause__ or seen.__context__
+    lines = str(problem).strip().splitlines()
+    message = next((line.strip() for line in lines if line.strip()), "")
+    if len(message) > 300:
+        message = message[:297] + "..."
+    return f"{type(problem).__name__}: {message}" if message else type(problem).__name__
+
+
+class _Worker:
+    """One worker process, restarted after a crash or a kill."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.process: subprocess.Popen[bytes] | None = None
+        self.buffer = b""
+
+    def _start(self) -> None:
+        env = dict(os.environ)
+        env.update({
+            "KERAS_BACKEND": BACKEND, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
+            "COLUMNS": "100", "LINES": "50", "TERM": "dumb", "NO_COLOR": "1", "JAX_PLATFORMS": "cpu",
+            "CUDA_VISIBLE_DEVICES": "-1", "TF_ENABLE_ONEDNN_OPTS": "0", "TMPDIR": str(self.home),
+            "KERAS3_EXAMPLES_HOME": str(self.home), "MPLBACKEND": "Agg",
+            # one thread per worker: the workers share the cores, and results do not depend on them
+            "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+            "OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+            "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])]),
+        })
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from generator.examples import _worker_main; _worker_main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self.home, env=env, start_new_session=True,
+        )
+        self.buffer = b""
+        if self._line(STARTUP_LIMIT) is None:
+            self.stop()
+            raise RuntimeError("the example worker did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            for stream in (self.process.stdin, self.process.stdout):
+                if stream is not None:
+                    stream.close()
+        self.process = None
+
+    def _line(self, limit: float) -> dict[str, Any] | None:
+        """The next message, or None when the worker died or did not answer within `limit`."""
+        assert self.process is not None and self.process.stdout is not None
+        deadline = time.monotonic() + limit
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                return None
+            data = os.read(fd, 1 << 16)
+            if not data:  # the worker is gone: let it be reaped, so that its exit code is known
+                try:
+                    self.process.wait(timeout=GRACE)
+                except subprocess.TimeoutExpired:
+                    pass
+                return None
+            self.buffer += data
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return json.loads(line)
+
+    def session(self, chunks: Sequence[str], limit: float, seed: int) -> list[Run]:
+        runs: list[Run] = []
+        while len(runs) < len(chunks):
+            if self.process is None or self.process.poll() is not None:
+                self.stop()
+                self._start()
+            assert self.process is not None and self.process.stdin is not None
+            rest = list(chunks[len(runs):])
+            try:
+                job = {"chunks": rest, "limit": limit, "seed": seed}
+                self.process.stdin.write((json.dumps(job) + "\n").encode())
+                self.process.stdin.flush()
+            except BrokenPipeError:
+                self.stop()
+                continue
+            for _ in rest:
+                message = self._line(limit + GRACE)
+                if message is None:
+                    code = self.process.poll()
+                    self.stop()
+                    runs.append(Run("", False, f"timed out after {limit:g} s (worker killed)" if code is None
+                                    else f"the example crashed its worker (exit code {code})"))
+                    break  # the rest run in a fresh worker, without this chunk's names
+                runs.append(Run(**message))
+            else:
+                if self._line(GRACE) is None:  # the end-of-session mark
+                    self.stop()
+        return runs
+
+
+class ExampleRunner:
+    """A small pool of worker processes that run example sessions (the chunks of one docstring,
+    sharing one namespace). Use as a context manager; workers start on first use."""
+
+    def __init__(self, workers: int = WORKERS, limit: float = TIME_LIMIT, seed: int = SEED) -> None:
+        self.limit = limit
+        self.seed = seed
+        self._home = Path(tempfile.mkdtemp(prefix="keras3-examples-"))
+        self._workers = [_Worker(self._home) for _ in range(max(1, workers))]
+        self.sessions_run = 0  # how many sessions were executed (a cache hit runs none)
+        self.durations: list[tuple[float, Sequence[str]]] = []  # (seconds, chunks) per session run
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+        shutil.rmtree(self._home, ignore_errors=True)
+
+    def run(self, chunks: Sequence[str]) -> list[Run]:
+        return self.run_sessions([chunks])[0]
+
+    def run_sessions(self, sessions: Sequence[Sequence[str]]) -> list[list[Run]]:
+        results: list[list[Run] | None] = [None] * len(sessions)
+        # longest first, so that a slow docstring does not start last
+        order = sorted(range(len(sessions)), key=lambda i: -sum(len(c) for c in sessions[i]))
+        lock = threading.Lock()
+
+        def drain(worker: _Worker) -> None:
+            while True:
+                with lock:
+                    if not order:
+                        return
+                    index = order.pop(0)
+                started = time.monotonic()
+                results[index] = worker.session(sessions[index], self.limit, self.seed)
+                with lock:
+                    self.sessions_run += 1
+                    self.durations.append((time.monotonic() - started, sessions[index]))
+
+        active = self._workers[:max(1, min(len(self._workers), len(sessions)))]
+        threads = [threading.Thread(target=drain, args=(w,), daemon=True) for w in active]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [r if r is not None else [] for r in results]
+
+
+def run_example(code: str, *, runner: ExampleRunner | None = None,
+                table: TranslationTable | None = None) -> Run:
+    """Run one (translated) example in a fresh namespace on the jax backend, with the fixed seed.
+
+    An example that would download is not run: its Run says `needs download` and why.
+    """
+    reason = download_reason(code, table)
+    if reason is not None:
+        return Run("", False, reason)
+    if runner is not None:
+        return runner.run([code])[0]
+    with ExampleRunner(workers=1) as own:
+        return own.run([code])[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-example data: [examples] in spec/docs.toml
+
+
+@dataclass(frozen=True)
+class ExampleSpec:
+    path: str
+    skip: str | None = None  # why the examples of this docstring are listed, not run
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """Code that defines names upstream examples use without defining them (`model`, `x_train`).
+    It runs, unshown, before a docstring's examples that need one of those names."""
+
+    defines: tuple[str, ...]
+    code: str
+    pages: tuple[str, ...] = ()  # fnmatch patterns of the public paths it serves; () for all
+
+    def serves(self, page: str) -> bool:
+        return not self.pages or any(fnmatch.fnmatchcase(page, pattern) for pattern in self.pages)
+
+
+@dataclass(frozen=True)
+class ExampleData:
+    specs: Mapping[str, ExampleSpec] = field(default_factory=dict)
+    fixtures: tuple[Fixture, ...] = ()
+
+
+def load_example_data(path: Path = DOCS_SPEC) -> ExampleData:
+    """`[examples."<public path>"]` entries and `[[examples.fixture]]` tables of spec/docs.toml."""
+    if not path.exists():
+        return ExampleData()
+    data = dict(read_toml(path, ExampleSpecError).get("examples", {}))
+    fixtures: list[Fixture] = []
+    for number, raw in enumerate(data.pop("fixture", []), start=1):
+        where = f"{path}: [[examples.fixture]] {number}"
+        if not isinstance(raw, dict) or not {"defines", "code"} <= set(raw) <= {"defines", "code", "pages"}:
+            raise ExampleSpecError(f"{where} needs `defines` (names) and `code`, and may have `pages`")
+        defines, code, pages = raw["defines"], raw["code"], raw.get("pages", [])
+        if not (isinstance(defines, list) and defines and all(isinstance(d, str) for d in defines)
+                and isinstance(code, str) and isinstance(pages, list)
+                and all(isinstance(g, str) for g in pages)):
+            raise ExampleSpecError(f"{where}: `defines` and `pages` must list names, `code` must be Python")
+        missing = sorted(set(defines) - _names(code)[0])
+        if missing:
+            raise ExampleSpecError(f"{where}: its code does not define {', '.join(missing)}")
+        fixtures.append(Fixture(tuple(defines), code.strip("\n"), tuple(pages)))
+    specs: dict[str, ExampleSpec] = {}
+    for symbol, raw in sorted(data.items()):
+        where = f"{path}: [examples.\"{symbol}\"]"
+        if not isinstance(raw, dict):
+            raise ExampleSpecError(f"{where} is not a table")
+        unknown = sorted(set(raw) - {"skip"})
+        if unknown:
+            raise ExampleSpecError(f"{where} has unknown keys {unknown}")
+        skip = raw.get("skip")
+        if skip is not None and (not isinstance(skip, str) or not skip.strip()):
+            raise ExampleSpecError(f"{where}: skip must be a reason")
+        specs[symbol] = ExampleSpec(symbol, skip)
+    return ExampleData(specs, tuple(fixtures))
+
+
+def _setup(codes: Sequence[str], fixtures: Sequence[Fixture]) -> tuple[str | None, list[bool]]:
+    """The fixture code a docstring's runnable chunks need, and which chunks need it."""
+    defined: set[str] = set()
+    used: list[Fixture] = []
+    needs: list[bool] = []
+    for code in codes:
+        bound, free = _names(code)
+        free -= defined
+        wanted = [f for f in fixtures if free & set(f.defines)]
+        needs.append(bool(wanted))
+        used += [f for f in wanted if f not in used]
+        defined |= bound
+    used.sort(key=list(fixtures).index)
+    return ("\n".join(f.code for f in used) if used else None), needs
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole surface: translate, run (or reuse the cache), report
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    index: int  # position in the docstring's examples (`ParsedDoc.examples`, text chunks included)
+    original: str  # the upstream chunk as written (a doctest keeps its prompts and output)
+    translated: str | None  # in the binding's API; None when it does not parse
+    output: str | None  # what it printed and showed when run; None when not run
+    ok: bool  # translated and ran without error
+    reason: str | None  # why not ok
+    setup: str | None = None  # fixture code run before it (spec/docs.toml), for "assumes:"
+
+
+def example_pages(snapshot: Snapshot, binding: Binding) -> dict[str, tuple[Example, ...]]:
+    """Public path -> the examples of its docstring: every wrapper (a member wrapper as
+    `<class path>.<member>`), and the subclassing bases that no wrapper documents."""
+    from generator.docstrings import apply_patches, load_doc_patches, parse_docstring
+
+    pages: dict[str, tuple[Example, ...]] = {}
+    for w in binding.wrappers:
+        key = f"{w.upstream}.{w.member}" if w.member else w.upstream
+        pages[key] = w.doc.examples
+    patches = load_doc_patches()
+    for path in binding.bases.values():
+        if path not in pages and path in snapshot.symbols:
+            doc = apply_patches(snapshot.symbols[path].doc, patches.get(path))
+            pages[path] = parse_docstring(doc).examples
+    return {k: v for k, v in sorted(pages.items()) if any(e.kind != "text" for e in v)}
+
+
+def cache_key(chunks: Sequence[str], keras_version: str, backend: str = BACKEND) -> str:
+    payload = json.dumps({"chunks": list(chunks), "keras": keras_version, "backend": backend,
+                          "runner": RUNNER_VERSION, "seed": SEED, "limit": TIME_LIMIT}, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _cache_read(cache_dir: Path, key: str, count: int) -> list[Run] | None:
+    try:
+        data = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
+        runs = [Run(**item) for item in data["runs"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return runs if len(runs) == count else None
+
+
+def _cache_write(cache_dir: Path, key: str, page: str, runs: Sequence[Run]) -> None:
+    if any(r.error and (r.error.startswith("timed out") or "crashed its worker" in r.error) for r in runs):
+        return  # a machine-dependent failure: try again next time
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / f"{key}.json"
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"page": page, "runs": [asdict(r) for r in runs]}, indent=1) + "\n",
+                         encoding="utf-8")
+    os.replace(temporary, target)
+
+
+_TRANSLATOR = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # this module's source
+
+
+def _translated(chunks: Sequence[str], table: TranslationTable, page: str,
+                cache_dir: Path) -> list[Translation]:
+    """`translate_chunks`, cached on disk by (chunks, page, table, translator source)."""
+    payload = json.dumps([_TRANSLATOR, table.digest, page, list(chunks)])
+    key = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    target = cache_dir / "translations" / f"{key}.json"
+    try:
+        items = json.loads(target.read_text(encoding="utf-8"))
+        return [Translation(item["code"], item["reason"], tuple(item["mapped"]), tuple(item["unmapped"]),
+                            tuple(item["notes"])) for item in items]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    translations = translate_chunks(chunks, table, page=page)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps([asdict(t) for t in translations]) + "\n", encoding="utf-8")
+    os.replace(temporary, target)
+    return translations
+
+
+@dataclass
+class _Session:
+    """What runs for one docstring: the fixture code (if any), then its runnable chunks."""
+
+    page: str
+    setup: str | None
+    chunks: list[str]
+    key: str = ""
+    runs: list[Run] | None = None
+
+    @property
+    def code(self) -> list[str]:
+        return ([self.setup] if self.setup else []) + self.chunks
+
+    def chunk_runs(self) -> list[Run]:
+        """The runs of the chunks (the fixture's run left out; when it failed, every chunk says so)."""
+        runs = list(self.runs or [])
+        if self.setup and runs:
+            first = runs.pop(0)
+            if not first.ok:
+                return [Run("", False, f"the fixture code failed: {first.error}") for _ in self.chunks]
+        return runs
+
+
+def _execute_sessions(sessions: Sequence[_Session], keras_version: str, cache_dir: Path,
+                      runner: ExampleRunner | None, workers: int) -> None:
+    """Fill in each session's runs, from the cache or by running what it lacks."""
+    pending: list[_Session] = []
+    for session in sessions:
+        session.key = cache_key(session.code, keras_version)
+        session.runs = _cache_read(cache_dir, session.key, len(session.code)) if session.chunks else []
+        if session.runs is None:
+            pending.append(session)
+    if not pending:
+        return
+    active = runner or ExampleRunner(workers=workers)
+    try:
+        outcomes = active.run_sessions([s.code for s in pending])
+    finally:
+        if runner is None:
+            active.close()
+    for session, runs in zip(pending, outcomes):
+        session.runs = runs
+        _cache_write(cache_dir, session.key, session.page, runs)
+
+
+def run_all(snapshot: Snapshot, binding: Binding, cache_dir: Path = CACHE_DIR, *,
+            runner: ExampleRunner | None = None, workers: int = WORKERS,
+            data: ExampleData | None = None, paths: Iterable[str] | None = None,
+            ) -> dict[str, list[ExampleResult]]:
+    """Every upstream example of the binding's API (or of the public `paths` given), translated
+    and run (or taken from the cache), keyed by public path, in docstring order. Deterministic:
+    the same inputs give the same result.
+
+    An example that fails is run once more as upstream wrote it (made self-contained the same
+    way): the reason then says whether upstream's own example fails too.
+    """
+    table = TranslationTable.from_binding(binding, snapshot)
+    plain = replace(table, targets={}, bases={})  # resolves and imports, maps nothing
+    data = load_example_data() if data is None else data
+    plans: list[tuple[str, list[tuple[int, Example, Translation, str | None]], _Session, list[bool]]] = []
+    pages = example_pages(snapshot, binding)
+    if paths is not None:
+        wanted = set(paths)
+        pages = {k: v for k, v in pages.items() if k in wanted}
+    for page, examples in pages.items():
+        chunks = [(i, e) for i, e in enumerate(examples) if e.kind != "text"]
+        translations = _translated([e.text for _, e in chunks], table, page, cache_dir)
+        skip = data.specs[page].skip if page in data.specs else None
+        rows: list[tuple[int, Example, Translation, str | None]] = []
+        for (index, example), translation in zip(chunks, translations):
+            why: str | None = None
+            if translation.code is None:
+                why = translation.reason
+            elif skip is not None:
+                why = f"not run: {skip}"
+            else:
+                why = download_reason(translation.code, table)
+            rows.append((index, example, translation, why))
+        codes = [t.code for _, _, t, why in rows if why is None and t.code is not None]
+        fixtures = [f for f in data.fixtures if f.serves(page)]
+        setup, needs = _setup(codes, fixtures)
+        plans.append((page, rows, _Session(page, setup, codes), needs))
+    _execute_sessions([p[2] for p in plans], snapshot.keras_version, cache_dir, runner, workers)
+
+    # Failures: does the upstream example fail as well?
+    checks: dict[str, _Session] = {}
+    for page, rows, session, _ in plans:
+        if any(not r.ok for r in session.chunk_runs()):
+            originals = [e.text for _, e, _, why in rows if why is None]
+            upstream = [t.code or "" for t in _translated(originals, plain, page, cache_dir)]
+            fixtures = [f for f in data.fixtures if f.serves(page)]
+            checks[page] = _Session(page, _setup(upstream, fixtures)[0], upstream)
+    _execute_sessions(list(checks.values()), snapshot.keras_version, cache_dir, runner, workers)
+
+    results: dict[str, list[ExampleResult]] = {}
+    for page, rows, session, needs in plans:
+        runs = iter(session.chunk_runs())
+        upstream_runs = iter(checks[page].chunk_runs()) if page in checks else iter(())
+        flags = iter(needs)
+        items: list[ExampleResult] = []
+        for index, example, translation, why in rows:
+            run = next(runs, None) if why is None else None
+            upstream_run = next(upstream_runs, None) if why is None else None
+            needs_setup = next(flags, False) if why is None else False
+            reason = why or translation.reason
+            if reason is None and (run is None or not run.ok):
+                reason = _run_reason(run, upstream_run)
+            items.append(ExampleResult(index, example.text, translation.code,
+                                       run.output if run is not None else None, reason is None, reason,
+                                       session.setup if needs_setup else None))
+        results[page] = items
+    return results
+
+
+def _run_reason(run: Run | None, upstream: Run | None) -> str:
+    error = (run.error if run is not None else None) or "not run"
+    if upstream is None:
+        return error
+    if not upstream.ok:
+        same = upstream.error == error
+        return f"upstream example fails too: {error}" if same else (
+            f"{error} (the upstream example fails too: {upstream.error})")
+    return f"{error} (the upstream example runs: a translation bug)"
+
+
+Blame = Literal["upstream", "environment", "ours"]
+
+# Why an example does not translate and run: (title, stage, whose, pattern over the reason).
+# "upstream": the example as upstream wrote it is broken (it fails the same way, or is not Python);
+# "environment": it cannot run in a docs build (network, another process, another backend switch);
+# "ours": the translator, the binding or the runner is at fault.
+_CATEGORIES: tuple[tuple[str, str, Blame, re.Pattern[str]], ...] = (
+    ("upstream example is not valid Python", "translate", "upstream",
+     re.compile(r"^upstream example is not valid Python")),
+    ("upstream passes an argument the API lacks", "translate", "upstream", re.compile(r"^upstream bug:")),
+    ("a call its wrapper cannot take", "translate", "ours",
+     re.compile(r" has no parameter | is called with \*args| positional arguments that ")),
+    ("needs download", "run", "environment", re.compile(r"^needs download")),
+    ("not run (spec/docs.toml [examples])", "run", "environment", re.compile(r"^not run: ")),
+    ("timed out", "run", "ours", re.compile(r"^timed out")),
+    ("the fixture code failed", "run", "ours", re.compile(r"^the fixture code failed")),
+    ("fails only translated: a translation bug", "run", "ours", re.compile(r"the upstream example runs")),
+    ("needs a package the docs environment lacks", "run", "environment",
+     re.compile(r"upstream example fails too.*(ModuleNotFoundError|TBNotInstalledError)")),
+    ("a fragment: uses names it never defines (upstream fails too)", "run", "upstream",
+     re.compile(r"upstream example fails too.*NameError: name '"
+                r"|NameError: name '.*upstream example fails too")),
+    ("upstream example fails too (on jax)", "run", "upstream", re.compile(r"upstream example fails too")),
+)
+
+
+def reason_category(reason: str) -> tuple[str, str, Blame]:
+    """(title, stage, whose fault) of a failure reason."""
+    for title, stage, blame, pattern in _CATEGORIES:
+        if pattern.search(reason):
+            return title, stage, blame
+    return "fails (not checked against upstream)", "run", "ours"
+
+
+@dataclass(frozen=True)
+class ExampleReport:
+    total: int
+    translated: int
+    ran_ok: int
+    failures: tuple[tuple[str, int, str], ...]  # (public path, example index, reason)
+
+    @property
+    def share(self) -> float:
+        """Upstream examples that translate and run, of all of them."""
+        return self.ran_ok / self.total if self.total else 1.0
+
+    def blamed(self, whose: Blame) -> int:
+        return sum(reason_category(reason)[2] == whose for _, _, reason in self.failures)
+
+    @property
+    def runnable(self) -> int:
+        """Examples not disqualified by upstream (broken as written) or the environment."""
+        return self.total - self.blamed("upstream") - self.blamed("environment")
+
+    @property
+    def runnable_share(self) -> float:
+        """Of the examples upstream did not break, the share that translate and run."""
+        return self.ran_ok / self.runnable if self.runnable else 1.0
+
+    @property
+    def ok(self) -> bool:
+        return self.share >= TARGET
+
+    def __iter__(self) -> Any:  # unpacks as (total, translated, ran_ok, failures)
+        return iter((self.total, self.translated, self.ran_ok, list(self.failures)))
+
+
+def example_report(results: Mapping[str, Sequence[ExampleResult]]) -> ExampleReport:
+    total = translated = ran_ok = 0
+    failures: list[tuple[str, int, str]] = []
+    for path, items in sorted(results.items()):
+        for item in items:
+            total += 1
+            failed = item.translated is None or (
+                item.reason is not None and reason_category(item.reason)[1] == "translate")
+            translated += not failed
+            ran_ok += item.ok
+            if not item.ok:
+                failures.append((path, item.index, item.reason or "failed"))
+    return ExampleReport(total, translated, ran_ok, tuple(failures))
+
+
+def format_example_report(report: ExampleReport, limit: int | None = None) -> str:
+    def pct(n: int, of: int | None = None) -> str:
+        of = report.total if of is None else of
+        return f"{100 * n / of:.1f}%" if of else "n/a"
+
+    verdict = "meets" if report.ok else "misses"
+    upstream, environment, ours = (report.blamed(w) for w in ("upstream", "environment", "ours"))
+    lines = [
+        f"Upstream examples (Keras docstrings of the binding's API): {report.total}",
+        f"  translated to the binding's API: {report.translated} ({pct(report.translated)})",
+        f"  translated and ran: {report.ran_ok} ({pct(report.ran_ok)}); {verdict} the {TARGET:.0%} target",
+        f"  broken upstream (not Python, or failing as upstream wrote it): {upstream}",
+        f"  cannot run in a docs build (network, spec/docs.toml): {environment}",
+        f"  the binding's or translator's fault: {ours}",
+        (f"  translated and ran, of the {report.runnable} examples upstream did not break: "
+         f"{pct(report.ran_ok, report.runnable)}"),
+    ]
+    if report.failures:
+        counts = Counter(reason_category(reason)[0] for _, _, reason in report.failures)
+        lines += ["", "Why the others do not:"]
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        lines += [f"  {count:4d}  {title}" for title, count in ordered]
+        lines += ["", "Examples that do not translate and run:"]
+        shown = report.failures if limit is None else report.failures[:limit]
+        lines += [f"  {path} [{index}]: {reason}" for path, index, reason in shown]
+        if limit is not None and len(report.failures) > limit:
+            lines.append(f"  ... and {len(report.failures) - limit} more")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line: python -m generator.examples
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Translate and run every upstream example of a stored release; print the report.
+    Exit status 0 when nothing fails through the binding's, translator's or runner's fault."""
+    import argparse
+
+    from generator.drift import pinned_release
+    from generator.package import build
+    from generator.store import SnapshotStore
+
+    parser = argparse.ArgumentParser(prog="python -m generator.examples", description=main.__doc__)
+    parser.add_argument("--release", help="a stored Keras release (default: the pinned one)")
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help="worker processes (default: %(default)s)")
+    parser.add_argument("--cache", type=Path, default=CACHE_DIR,
+                        help="cache directory (default: %(default)s)")
+    parser.add_argument("--limit", type=int, default=None, help="list at most this many failures")
+    args = parser.parse_args(argv)
+    store = SnapshotStore()
+    version = args.release or pinned_release()
+    binding, _ = build(store, version)
+    started = time.perf_counter()
+    with ExampleRunner(workers=args.workers) as runner:
+        results = run_all(store.load(version), binding, args.cache, runner=runner)
+    report = example_report(results)
+    print(format_example_report(report, args.limit))
+    print(f"\n{time.perf_counter() - started:.1f} s; {runner.sessions_run} docstrings run, "
+          f"the rest from {args.cache}", file=sys.stderr)
+    return 0 if report.blamed("ours") == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -174,14 +174,6 @@ SECTION_BLOCKS = """
 """
 
 
-def _examples_run() -> bool:
-    try:
-        from generator import examples
-    except ImportError:
-        return False
-    return hasattr(examples, "run_all")
-
-
 def test_reference_page_shows_its_examples(server, browser, tmp_path):
     browser.open(f"{server}/reference/ops/#op_add")
     blocks = browser.evaluate(SECTION_BLOCKS % json.dumps("op_add"))
@@ -194,7 +186,6 @@ def test_reference_page_shows_its_examples(server, browser, tmp_path):
     assert (tmp_path / "op_add.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.skipif(not _examples_run(), reason="generator.examples.run_all is not available yet")
 def test_reference_examples_show_their_output(server, browser):
     browser.open(f"{server}/reference/ops/#op_add")
     blocks = browser.evaluate(SECTION_BLOCKS % json.dumps("op_add"))

@@ -26,7 +26,7 @@ __all__ = [
     "bounding_box_encode_box_to_deltas",
     "bounding_box_pad",
     "clear_session",
-    "config",
+    "config_container",
     "get_file",
     "get_source_inputs",
     "image_array_save",
@@ -680,7 +680,7 @@ def clear_session(free_memory: bool = True) -> Any:
 _clear_session = bind(globals(), "_clear_session", "keras.utils.clear_session", "3.0.0")
 
 
-def config(**kwargs: Any) -> keras.utils.Config:
+def config_container(**kwargs: Any) -> keras.utils.Config:
     """A Config is a dict-like container for named values.
 
     It offers a few advantages over a plain dict:
@@ -696,10 +696,10 @@ def config(**kwargs: Any) -> keras.utils.Config:
     Added in Keras 3.6.0.
     Wraps `keras.utils.Config`.
     """
-    return _config(**kwargs)
+    return _config_container(**kwargs)
 
 
-_config = bind(globals(), "_config", "keras.utils.Config", "3.6.0")
+_config_container = bind(globals(), "_config_container", "keras.utils.Config", "3.6.0")
 
 
 def get_file(
