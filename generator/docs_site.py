@@ -53,14 +53,15 @@ from generator.docstrings import (
     DocPatchError,
     Example,
     ParsedDoc,
-    render_chunks,
-    render_entries,
-    render_text,
     apply_patches,
     load_doc_patches,
     parse_docstring,
+    render_chunks,
+    render_entries,
+    render_text,
 )
 from generator.model import Snapshot, Symbol, version_key
+from generator.render import signature_parts
 from generator.store import SnapshotStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -237,28 +238,6 @@ def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper) -> dict[str, 
     if w.shape == "layer" and p.name == "object":
         default = "`None`"
     return {"name": f"`{star}{p.name}`", "type": f"`{p.annotation}`", "default": default}
-
-
-def signature_parts(params: Sequence[WrapperParam]) -> list[str]:
-    """The parameters of a signature as Python source, `/` and `*` where the kinds need them
-    (the same rule as generator.render.signature)."""
-    parts: list[str] = []
-    star = False
-    for index, p in enumerate(params):
-        if p.kind == "keyword_only" and not star:
-            parts.append("*")
-            star = True
-        if p.kind == "var_positional":
-            parts.append(f"*{p.name}: {p.annotation}")
-            star = True
-        elif p.kind == "var_keyword":
-            parts.append(f"**{p.name}: {p.annotation}")
-        else:
-            default = f" = {p.default}" if p.default is not None else ""
-            parts.append(f"{p.name}: {p.annotation}{default}")
-        if p.kind == "positional_only" and (index + 1 == len(params) or params[index + 1].kind != "positional_only"):
-            parts.append("/")
-    return parts
 
 
 def format_signature(name: str, params: Sequence[WrapperParam], returns: str, width: int = 88) -> str:

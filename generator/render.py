@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
@@ -83,8 +84,8 @@ def wrapper_docstring(w: Wrapper) -> str:
     return _docstring_text("\n\n".join(parts))
 
 
-def signature(params: list[WrapperParam]) -> str:
-    """A parameter list in Python source, with `/` and `*` where the parameter kinds need them."""
+def signature_parts(params: Sequence[WrapperParam]) -> list[str]:
+    """The parameters of a signature as Python source, `/` and `*` where the kinds need them."""
     parts: list[str] = []
     star = False
     for index, p in enumerate(params):
@@ -99,11 +100,14 @@ def signature(params: list[WrapperParam]) -> str:
         else:
             default = f" = {p.default}" if p.default is not None else ""
             parts.append(f"{p.name}: {p.annotation}{default}")
-        last_positional_only = p.kind == "positional_only" and (
-            index + 1 == len(params) or params[index + 1].kind != "positional_only")
-        if last_positional_only:
+        if p.kind == "positional_only" and (index + 1 == len(params) or params[index + 1].kind != "positional_only"):
             parts.append("/")
-    return ", ".join(parts)
+    return parts
+
+
+def signature(params: Sequence[WrapperParam]) -> str:
+    """A parameter list in Python source (the wrapper's `def` line)."""
+    return ", ".join(signature_parts(params))
 
 
 def call_arguments(params: list[WrapperParam]) -> str:
