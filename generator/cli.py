@@ -75,13 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     regenerate.set_defaults(run=_regenerate)
 
     doc_report = commands.add_parser("doc-report", help="docstring word coverage and upstream doc mistakes")
-    doc_report.add_argument("--release", help="stored release (default: the pinned one)")
+    _release_option(doc_report)
     doc_report.set_defaults(run=_doc_report)
 
     docs = commands.add_parser("docs", help="build the docs site (or emit/check its sources)")
     docs.add_argument("--sources", action="store_true", help="only emit generated/docs and mkdocs.yml")
     docs.add_argument("--check", action="store_true", help="only check the committed sources")
-    docs.add_argument("--release", help="stored release (default: the pinned one)")
+    _release_option(docs)
     docs.add_argument("--no-examples", action="store_true", help="do not run examples and guides")
     docs.set_defaults(run=_docs)
 
@@ -89,16 +89,20 @@ def _parser() -> argparse.ArgumentParser:
     example_report.set_defaults(run=_example_report)
 
     coverage = commands.add_parser("coverage", help="wrappers per family, skips and gaps")
-    coverage.add_argument("--release", help="stored release (default: the pinned one)")
+    _release_option(coverage)
     coverage.set_defaults(run=_coverage)
 
     typing_report = commands.add_parser("typing-report", help="pyright strict, verifytypes, typed share")
-    typing_report.add_argument("--release", help="stored release (default: the pinned one)")
+    _release_option(typing_report)
     typing_report.set_defaults(run=_typing_report)
 
     bench = commands.add_parser("bench", help="print speed figures")
     bench.set_defaults(run=_bench)
     return parser
+
+
+def _release_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--release", help="stored release (default: the pinned one)")
 
 
 def _live_snapshot():  # imported late: only these commands import Keras
