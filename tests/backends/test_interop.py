@@ -20,6 +20,7 @@ from keras3 import (
     op_convert_to_numpy,
     optimizer_adam,
     optimizer_sgd,
+    set_random_seed,
 )
 
 from .conftest import needs
@@ -47,9 +48,10 @@ def _np(x) -> np.ndarray:
 
 
 def _assert_loss_falls(history, factor: float = 0.2) -> None:
+    # The mean of the last three epochs: one noisy epoch (BatchNorm on batches of 16) must not decide.
     losses = history.history["loss"]
     assert all(np.isfinite(losses)), losses
-    assert losses[-1] < factor * losses[0], f"the loss did not fall: {losses}"
+    assert np.mean(losses[-3:]) < factor * losses[0], f"the loss did not fall: {losses}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,6 +209,7 @@ def test_flax_linen_module_trains_inside_a_sequential_model():
     import jax
 
     # Keras 3.15's FlaxLayer wraps flax.linen modules (keras/src/utils/jax_layer.py), not nnx.
+    set_random_seed(0)  # the module's initial variables and the shuffling of fit()
     module = _flax_mlp()
 
     model = keras_model_sequential(input_shape=(4,))
