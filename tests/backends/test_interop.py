@@ -43,6 +43,12 @@ def _data(n: int = 64) -> tuple[np.ndarray, np.ndarray]:
     return x, x @ W_TRUE + 0.5
 
 
+@pytest.fixture(autouse=True)
+def _seeded() -> None:
+    """Each test starts from the same initial weights and fit() shuffling (Python, NumPy, backend)."""
+    set_random_seed(0)
+
+
 def _np(x) -> np.ndarray:
     return np.asarray(op_convert_to_numpy(x))
 
@@ -209,7 +215,6 @@ def test_flax_linen_module_trains_inside_a_sequential_model():
     import jax
 
     # Keras 3.15's FlaxLayer wraps flax.linen modules (keras/src/utils/jax_layer.py), not nnx.
-    set_random_seed(0)  # the module's initial variables and the shuffling of fit()
     module = _flax_mlp()
 
     model = keras_model_sequential(input_shape=(4,))
