@@ -265,10 +265,11 @@ def _wrapper(name: str, family: Family, symbols: list[Symbol], added_in: Mapping
     if symbol.kind == "class" and family.shape == "dual":
         return _dual_wrapper(name, family, symbol, None, added_in, version)
     shape: Shape = "constructor" if symbol.kind == "class" else "function"
-    returns = _class_type(symbol.path) if symbol.kind == "class" else "Any"
+    # A class wrapper returns the real class; annotations resolve `keras` under TYPE_CHECKING.
+    returns = symbol.path if symbol.kind == "class" else "Any"
     params = tuple(_forwarded(p, family.module) for p in _parameters(symbol))
     return Wrapper(name, family.module, shape, symbol.path, params, returns,
-                   added_in.get(symbol.path, version), _summary(symbol), aliases=symbol.aliases)
+                   added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases)
 
 
 def _composes(symbol: Symbol) -> bool:
@@ -281,7 +282,7 @@ def _layer_wrapper(name: str, family: Family, symbol: Symbol, added_in: Mapping[
     params = [WrapperParam("object", "positional_only", "Any", "None", "none")]
     params += [_forwarded(p, family.module, keyword_only=True) for p in _parameters(symbol)]
     return Wrapper(name, family.module, "layer", symbol.path, tuple(params), "Any",
-                   added_in.get(symbol.path, version), _summary(symbol), aliases=symbol.aliases)
+                   added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases)
 
 
 def _dual_wrapper(name: str, family: Family, cls: Symbol, function: Symbol | None,
@@ -291,7 +292,7 @@ def _dual_wrapper(name: str, family: Family, cls: Symbol, function: Symbol | Non
     own = [p for p in _parameters(cls) if p.name not in ("y_true", "y_pred")]
     params += [_forwarded(p, family.module, keyword_only=True) for p in own]
     return Wrapper(name, family.module, "dual", cls.path, tuple(params), "Any",
-                   added_in.get(cls.path, version), _summary(cls),
+                   added_in.get(cls.path, version), _first_line(cls.doc),
                    function=function.path if function else None, aliases=cls.aliases)
 
 
@@ -319,9 +320,6 @@ def _parameters(symbol: Symbol) -> tuple[Parameter, ...]:
         Parameter("args", "var_positional"), Parameter("kwargs", "var_keyword"))
 
 
-def _class_type(path: str) -> str:
-    return path  # annotations resolve under TYPE_CHECKING, where `keras` is imported
-
 
 # --- parameters and their types ---------------------------------------------------------------------
 
@@ -347,9 +345,6 @@ def _forwarded(param: Parameter, family: str, keyword_only: bool = False) -> Wra
     return WrapperParam(param.name, kind, annotation, "MISSING" if omit else default,
                         forward, omit_when_missing=omit)
 
-
-def _summary(symbol: Symbol) -> str:
-    return _first_line(symbol.doc)
 
 
 def _first_line(doc: str) -> str:

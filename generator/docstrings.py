@@ -19,11 +19,11 @@ error, so patches cannot silently rot.
 from __future__ import annotations
 
 import re
-from functools import partial
 import textwrap
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal, cast
 

@@ -115,7 +115,8 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
     if result.representation_differs:
         console.print("[red]drift:[/] the installed Keras gives the same API but different snapshot bytes; "
                       f"retake it with `make snapshot VERSION={live.keras_version}` and commit")
-    for stale in stale_overrides(store, release):
+    stale_list = stale_overrides(store, release)
+    for stale in stale_list:
         console.print(f"[red]override {stale.override.name}[/] ({stale.override.upstream}) is tethered to "
                       f"{stale.override.tethered_to}{f' (Keras {stale.since})' if stale.since else ''}; upstream is now "
                       f"{stale.current} (Keras {release}). Review it, then set tethered_to=\"{stale.current}\".")
@@ -124,7 +125,7 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
     generated = _generated_differences(store, release)
     for problem in generated:
         console.print(f"[red]generated/keras3/{problem}[/]; run `make regenerate` (never edit generated files)")
-    ok = result.ok and not generated and not stale_overrides(store, release)
+    ok = result.ok and not generated and not stale_list
     verdict = "[green]in step[/]" if ok else "[bold red]out of step[/]"
     console.print(f"drift check, installed Keras {live.keras_version} against stored {release}: {verdict} "
                   f"({summary_line(result.findings)}; {len(result.accepted)} accepted by the allowlist)")

@@ -10,12 +10,12 @@ memory addresses in reprs, set and dict ordering.
 from __future__ import annotations
 
 import enum
-from dataclasses import replace
 import importlib
 import inspect
 import re
 import types
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from generator.model import Member, MemberKind, Parameter, Signature, Snapshot, Symbol
@@ -100,15 +100,12 @@ def build_snapshot(keras_version: str, objects: dict[str, Any]) -> Snapshot:
     for paths in groups:
         canonical, *aliases = paths
         symbol = describe(canonical, objects[canonical], namer)
-        symbol = _with(symbol, aliases=tuple(sorted(aliases)))
+        symbol = replace(symbol, aliases=tuple(sorted(aliases)))
         symbols[canonical] = symbol
         for alias in aliases:
-            symbols[alias] = _with(symbol, path=alias, alias_of=canonical, aliases=())
+            symbols[alias] = replace(symbol, path=alias, alias_of=canonical, aliases=())
     return Snapshot(keras_version=keras_version, symbols=dict(sorted(symbols.items())))
 
-
-def _with(symbol: Symbol, **changes: Any) -> Symbol:
-    return replace(symbol, **changes)
 
 
 def _alias_groups(objects: dict[str, Any]) -> list[list[str]]:

@@ -14,8 +14,8 @@ import sys
 from rich.console import Console
 
 from generator.diff import diff_snapshots
-from generator.model import Snapshot, version_key
 from generator.docs_site import write_docs
+from generator.model import Snapshot, version_key
 from generator.package import outputs_for
 from generator.render import PACKAGE, write_package
 from generator.report import render_terminal

@@ -29,10 +29,13 @@ def summary_counts(findings: Iterable[Finding]) -> dict[str, int]:
     return {grade: counts.get(grade, 0) for grade in GRADES}
 
 
-def summary_line(findings: Sequence[Finding]) -> str:
+def _grade_counts(findings: Sequence[Finding]) -> str:
     counts = summary_counts(findings)
-    parts = ", ".join(f"{counts[g]} {GRADE_TITLES[g].lower()}" for g in GRADES)
-    return f"{len(findings)} findings: {parts}"
+    return ", ".join(f"{counts[g]} {GRADE_TITLES[g].lower()}" for g in GRADES)
+
+
+def summary_line(findings: Sequence[Finding]) -> str:
+    return f"{len(findings)} findings: {_grade_counts(findings)}"
 
 
 def render(findings: Sequence[Finding], old: str, new: str, fmt: str, out: TextIO) -> None:
@@ -63,9 +66,7 @@ def _module_of(path: str) -> str:
 def render_markdown(findings: Sequence[Finding], old: str, new: str, out: TextIO) -> None:
     """A release note a maintainer can act on: grade, then module, then symbol."""
     out.write(f"# Keras {old} → {new}: API changes\n\n")
-    counts = summary_counts(findings)
-    out.write(f"**{len(findings)} findings**: " + ", ".join(
-        f"{counts[g]} {GRADE_TITLES[g].lower()}" for g in GRADES) + ".\n")
+    out.write(f"**{len(findings)} findings**: {_grade_counts(findings)}.\n")
     if not findings:
         out.write("\nNo difference in the public API.\n")
     for grade, grade_group in groupby(findings, key=lambda f: f.grade):

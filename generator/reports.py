@@ -68,10 +68,9 @@ def verify_types() -> tuple[int, int]:
         env = {**os.environ, "PYTHONPATH": folder}
         result = subprocess.run([str(PYRIGHT), "--verifytypes", "keras3", "--ignoreexternal", "--outputjson",
                                  "--pythonpath", sys.executable], cwd=folder, env=env, capture_output=True, text=True)
-    completeness = json.loads(result.stdout)["typeCompleteness"]
-    return completeness["exportedSymbolCounts"]["withKnownType"] + completeness["exportedSymbolCounts"][
-        "withAmbiguousType"] + completeness["exportedSymbolCounts"]["withUnknownType"], completeness[
-        "exportedSymbolCounts"]["withKnownType"]
+    counts = json.loads(result.stdout)["typeCompleteness"]["exportedSymbolCounts"]
+    exported = counts["withKnownType"] + counts["withAmbiguousType"] + counts["withUnknownType"]
+    return exported, counts["withKnownType"]
 
 
 def typing_figures(binding: Binding) -> TypingFigures:

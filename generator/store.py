@@ -20,8 +20,8 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import replace
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 

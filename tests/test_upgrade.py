@@ -127,10 +127,8 @@ def test_sigkill_at_random_points_leaves_the_old_tree_or_the_new_never_a_mix(old
     old_package = tree(old_repository / "generated/keras3")
     new_package = tree(upgraded[0] / "generated/keras3")
     releases = SnapshotStore(old_repository / "upstream_snapshots").releases()
-    start = time.perf_counter()
     run(old_repository, "-c", "import generator.regenerate")  # warm the bytecode caches
     rng = random.Random(2026)
-    seen = set()
     for attempt in range(8):
         repo = tmp_path / f"kill-{attempt}"
         shutil.copytree(old_repository, repo)
@@ -140,13 +138,9 @@ def test_sigkill_at_random_points_leaves_the_old_tree_or_the_new_never_a_mix(old
         process.wait()
         package = tree(repo / "generated/keras3")
         assert package in (old_package, new_package), f"attempt {attempt}: a mixed package"
-        seen.add("old" if package == old_package else "new")
         store = SnapshotStore(repo / "upstream_snapshots")
         for release in releases:  # nothing stored before is lost or damaged
             store.load(release)
-        assert not list((repo / "generated").glob(".keras3.*")) or package in (old_package, new_package)
-    assert time.perf_counter() - start < 600
-    assert seen  # the attempts landed somewhere; which side is chance
 
 
 def broken(old_repository: Path, tmp_path: Path, name: str) -> Path:
