@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator.docstrings import DocPatch, DocPatchError, ParsedDoc, apply_patches, parse_docstring
-from generator.model import Parameter, Snapshot, Symbol
+from generator.model import Member, Parameter, Snapshot, Symbol
 from generator.naming import NamingSpec, wrapper_name
 from generator.overrides import OVERRIDES_FILE, Override
 from generator.tomlfiles import read_toml
@@ -52,6 +52,9 @@ class BindingSpec:
     hand_written: tuple[str, ...]
     member_wrappers: Mapping[str, Mapping[str, Any]]
     source: Path
+    verbs: Mapping[str, Any] = field(default_factory=dict)  # [verbs]: module and name -> method
+    serialized_by_name: tuple[str, ...] = ()  # modules whose functions Keras saves by `__name__`
+    serialized_by_name_except: tuple[str, ...] = ()  # their lookup helpers (get, serialize, ...)
 
     def skip_reason(self, path: str) -> str | None:
         if path in self.skip:
@@ -86,6 +89,9 @@ def load_binding_spec(path: Path = SPEC_DIR / "binding.toml") -> BindingSpec:
         hand_written=tuple(data.get("hand_written", ())),
         member_wrappers=dict(data.get("member_wrappers", {})),
         source=path,
+        verbs=dict(data.get("verbs", {})),
+        serialized_by_name=tuple(data.get("serialized_by_name", ())),
+        serialized_by_name_except=tuple(data.get("serialized_by_name_except", ())),
     )
 
 
@@ -114,10 +120,22 @@ class Wrapper:
     summary: str
     function: str | None = None  # dual shape: the function counterpart's path
     member: str | None = None  # member shape: the class method called on `upstream`
+    # member shape: the method is called on the wrapper's first argument (a model verb such as
+    # `fit(model, x, y)`), not on the class
+    bound: bool = False
     aliases: tuple[str, ...] = ()
     overridden: bool = False  # hand-written in keras3/overrides.py; the module re-exports it
     doc: ParsedDoc = ParsedDoc()  # the upstream docstring, patched and parsed
     changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (release, finding kinds) since added
+    # The `__name__` of the upstream function this wrapper stands for, when Keras saves such a
+    # function by that name (a loss or metric given to compile(), an activation): the wrapper
+    # takes it, so a model saved with the wrapper reloads in plain Keras, logs under Keras's names.
+    serialized_name: str | None = None
+    # layer shape: a layer whose call takes several input tensors as separate arguments
+    # (MultiHeadAttention's query, value, key) gets them from `object` as a list; the first
+    # `required_inputs` of `inputs` must be given
+    inputs: tuple[str, ...] = ()
+    required_inputs: int = 0
 
 
 @dataclass(frozen=True)
@@ -167,6 +185,8 @@ def build_binding(
             wrapper = replace(wrapper, function=alias_functions.get((module, name)))
         wrappers.append(wrapper)
     wrappers += _member_wrappers(snapshot, spec, naming, added_in)
+    wrappers += _verb_wrappers(snapshot, spec, added_in)
+    wrappers = [_with_inputs(_serialized(w, snapshot, spec), snapshot) for w in wrappers]
     _check_unique_names(wrappers)
     wrappers = _apply_overrides(wrappers, overrides)
     if docs is not None:
@@ -192,10 +212,64 @@ def _dual_alias_functions(snapshot: Snapshot, spec: BindingSpec, naming: NamingS
     return found
 
 
+def _serialized(wrapper: Wrapper, snapshot: Snapshot, spec: BindingSpec) -> Wrapper:
+    """Give a wrapper over a function that Keras saves by name that function's `__name__`.
+
+    Keras serializes a plain function as its `__name__` and, on loading, looks that name up in
+    keras.losses, keras.metrics, keras.activations, ... (`serialization_lib.BUILTIN_MODULES`).
+    The name is the implementation's, as Keras's own `__name__` is.
+    """
+    path = wrapper.function if wrapper.shape == "dual" else wrapper.upstream
+    symbol = snapshot.symbols.get(path) if path else None
+    if symbol is None or symbol.kind != "function" or wrapper.shape not in ("dual", "function"):
+        return wrapper
+    module, name = path.rsplit(".", 1)
+    if module not in spec.serialized_by_name or name in spec.serialized_by_name_except:
+        return wrapper
+    return replace(wrapper, serialized_name=symbol.implementation.rsplit(".", 1)[1])
+
+
+def _call_member(snapshot: Snapshot, symbol: Symbol, name: str) -> Member | None:
+    """A layer's method, from the class or the nearest recorded ancestor that defines it."""
+    for owner in (symbol.path, *symbol.mro):
+        found = snapshot.symbols.get(owner)
+        member = found.member(name) if found is not None else None
+        if member is not None and member.signature is not None:
+            return member
+    return None
+
+
+def _with_inputs(wrapper: Wrapper, snapshot: Snapshot) -> Wrapper:
+    """The input tensors of a layer whose `call` takes two or more of them as separate arguments.
+
+    They are the call's leading required positional parameters, plus the optional ones after them
+    whose shape `build` receives (`key` for `build(query_shape, value_shape, key_shape=None)`).
+    """
+    if wrapper.shape != "layer":
+        return wrapper
+    symbol = snapshot.symbols[wrapper.upstream]
+    call = _call_member(snapshot, symbol, "call")
+    if call is None or call.signature is None:
+        return wrapper
+    positional = [p for p in call.signature.parameters if p.kind in ("positional_only", "positional_or_keyword")]
+    required = [p.name for p in positional if p.default is None]
+    if len(required) < 2 or [p.name for p in positional[:len(required)]] != required:
+        return wrapper
+    build = _call_member(snapshot, symbol, "build")
+    shapes = {p.name for p in build.signature.parameters} if build and build.signature else set()
+    inputs = list(required)
+    for p in positional[len(required):]:
+        if f"{p.name}_shape" not in shapes:
+            break
+        inputs.append(p.name)
+    return replace(wrapper, inputs=tuple(inputs), required_inputs=len(required))
+
+
 def _check_spec_names(snapshot: Snapshot, spec: BindingSpec) -> None:
     """Every path the spec names must exist upstream: a typo would silently skip nothing."""
     named = [p for p in spec.skip if not p.endswith(".*")] + list(spec.bases.values())
     named += list(spec.member_wrappers)
+    named += [_verb_owner(target) for target in spec.verbs.get("methods", {}).values()]
     missing = sorted(p for p in named if p not in snapshot.symbols)
     if missing:
         raise SpecError(f"{spec.source}: names symbols Keras {snapshot.keras_version} lacks: {', '.join(missing)}")
@@ -312,6 +386,37 @@ def _member_wrappers(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
             wrappers.append(Wrapper(f"{rule['prefix']}_{name}", rule["module"], "member", path, params, "Any",
                                     added_in.get(path, snapshot.keras_version),
                                     _first_line(member.doc), member=member.name))
+    return wrappers
+
+
+def _verb_owner(target: str) -> str:
+    """`keras.Model.fit` -> `keras.Model`: the class whose method a verb calls."""
+    return target.rsplit(".", 1)[0]
+
+
+def _verb_wrappers(snapshot: Snapshot, spec: BindingSpec, added_in: Mapping[str, str]) -> list[Wrapper]:
+    """The model verbs of {keras3}: `fit(model, x, y)` calls `model.fit(x=x, y=y)`.
+
+    Parameters and docs come from the snapshot's record of the method, so a verb follows upstream
+    release by release; the model comes first, as in R. Arguments go on by keyword, so a subclass
+    that overrides the method with more parameters in between still gets them right.
+    """
+    module = spec.verbs.get("module")
+    wrappers = []
+    for name, target in sorted(spec.verbs.get("methods", {}).items()):
+        owner_path, method = _verb_owner(target), target.rsplit(".", 1)[1]
+        owner = snapshot.symbols[owner_path]
+        member = owner.member(method)
+        if module is None or member is None:
+            raise SpecError(f"{spec.source}: verb {name}: {target} is not a recorded method "
+                            f"(Keras {snapshot.keras_version})" if module else
+                            f"{spec.source}: [verbs] lacks module")
+        receiver = WrapperParam("object", "positional_only", owner_path, None, "none")
+        own = tuple(replace(p, forward="keyword") if p.forward == "positional" else p
+                    for p in (_forwarded(q, module) for q in (member.signature.parameters if member.signature else ())))
+        wrappers.append(Wrapper(name, module, "member", owner_path, (receiver, *own), "Any",
+                                added_in.get(owner_path, snapshot.keras_version), _first_line(member.doc),
+                                member=method, bound=True))
     return wrappers
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         TensorLike,
     )
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "feature_cross",
     "feature_custom",
@@ -7453,7 +7454,7 @@ def layer_group_query_attention(
         seed=seed,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, inputs=("query", "value", "key"), required=2)
 
 
 @overload
