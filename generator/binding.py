@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from generator.docstrings import DocPatch, DocPatchError, ParsedDoc, apply_patches, parse_docstring
+from generator.docstrings import DocArg, DocPatch, DocPatchError, ParsedDoc, apply_patches, parse_docstring
 from generator.model import Member, Parameter, Snapshot, Symbol
 from generator.naming import NamingSpec, wrapper_name
 from generator.overrides import OVERRIDES_FILE, Override
@@ -53,6 +53,8 @@ class BindingSpec:
     member_wrappers: Mapping[str, Mapping[str, Any]]
     source: Path
     verbs: Mapping[str, Any] = field(default_factory=dict)  # [verbs]: module and name -> method
+    # [docs_from]: upstream callables with no docstring of their own, documented from what they call
+    docs_from: Mapping[str, Any] = field(default_factory=dict)
     serialized_by_name: tuple[str, ...] = ()  # modules whose functions Keras saves by `__name__`
     serialized_by_name_except: tuple[str, ...] = ()  # their lookup helpers (get, serialize, ...)
 
@@ -90,6 +92,7 @@ def load_binding_spec(path: Path = SPEC_DIR / "binding.toml") -> BindingSpec:
         member_wrappers=dict(data.get("member_wrappers", {})),
         source=path,
         verbs=dict(data.get("verbs", {})),
+        docs_from=dict(data.get("docs_from", {})),
         serialized_by_name=tuple(data.get("serialized_by_name", ())),
         serialized_by_name_except=tuple(data.get("serialized_by_name_except", ())),
     )
@@ -190,7 +193,7 @@ def build_binding(
     _check_unique_names(wrappers)
     wrappers = _apply_overrides(wrappers, overrides)
     if docs is not None:
-        wrappers = [_documented(w, snapshot, docs) for w in wrappers]
+        wrappers = [_documented(w, snapshot, docs, spec) for w in wrappers]
     return Binding(
         keras_version=snapshot.keras_version,
         snapshot_digest=digest,
@@ -284,19 +287,80 @@ class DocSources:
     strict_patches: bool  # the pinned release: a patch that no longer applies is an error
 
 
-def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources) -> Wrapper:
+def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources, spec: BindingSpec) -> Wrapper:
     symbol = snapshot.symbols[wrapper.upstream]
     key = wrapper.upstream
     text = symbol.doc
     if wrapper.member is not None:
         member = symbol.member(wrapper.member)
         text, key = (member.doc if member else ""), f"{wrapper.upstream}.{wrapper.member}"
+        if not text.strip():
+            text = _commented_call(symbol, wrapper.member)
     try:
         text = apply_patches(text, docs.patches.get(key))
     except DocPatchError:
         if docs.strict_patches:
             raise
-    return replace(wrapper, doc=parse_docstring(text), changes=docs.changes.get(wrapper.upstream, ()))
+    parsed = parse_docstring(text)
+    if key in spec.docs_from:
+        parsed = _borrowed(parsed, wrapper, snapshot, spec.docs_from[key], key, spec)
+    return replace(wrapper, doc=parsed, changes=docs.changes.get(wrapper.upstream, ()))
+
+
+def _doc_at(snapshot: Snapshot, path: str) -> str | None:
+    """The docstring of a public path or of `<class path>.<member>`; None when there is no such thing."""
+    if path in snapshot.symbols:
+        return snapshot.symbols[path].doc
+    owner, _, name = path.rpartition(".")
+    member = snapshot.symbols[owner].member(name) if owner in snapshot.symbols else None
+    return member.doc if member is not None else None
+
+
+def _commented_call(owner: Symbol, member: str) -> str:
+    """A member's summary from its owner's docstring, when that shows the call under a comment.
+
+    FeatureSpace documents its feature constructors only so: `# Float values to be preprocessed
+    via linear rescaling ...` above `FeatureSpace.float_rescaled(scale=1., offset=0., name=None)`.
+    """
+    lines = owner.doc.splitlines()
+    call = f"{owner.path.rsplit('.', 1)[1]}.{member}("
+    for index, line in enumerate(lines):
+        if line.strip().startswith(call):
+            comment: list[str] = []
+            for above in reversed(lines[:index]):
+                if not above.strip().startswith("#"):
+                    break
+                comment.insert(0, above.strip().lstrip("#").strip())
+            return " ".join(comment)
+    return ""
+
+
+def _borrowed(parsed: ParsedDoc, wrapper: Wrapper, snapshot: Snapshot, rule: Mapping[str, Any],
+              key: str, spec: BindingSpec) -> ParsedDoc:
+    """Fill a docstring from what the callable calls: `text` gives the whole text (no examples: they
+    are the other callable's), `args` each argument the text leaves out, `own` our words for the rest."""
+    if "text" in rule:
+        source = _doc_at(snapshot, rule["text"])
+        if source is None:
+            raise SpecError(f"{spec.source}: docs_from {key}: {rule['text']} has no docstring to borrow")
+        borrowed = parse_docstring(source)
+        parsed = replace(borrowed, summary=parsed.summary or borrowed.summary, examples=())
+    if "summary" in rule and not parsed.summary:
+        parsed = replace(parsed, summary=rule["summary"])
+    args = list(parsed.args)
+    described = {a.name for a in args if a.description.strip()}
+    pool: dict[str, str] = {}
+    for path in rule.get("args", ()):
+        source = _doc_at(snapshot, path)
+        if source is None:
+            raise SpecError(f"{spec.source}: docs_from {key}: {path} has no docstring to borrow")
+        for arg in parse_docstring(source).args:
+            pool.setdefault(arg.name, arg.description)
+    pool.update(rule.get("own", {}))
+    for p in wrapper.params:
+        if p.name not in described and p.name in pool:
+            args.append(DocArg(p.name, pool[p.name]))
+    return replace(parsed, args=tuple(args))
 
 
 def _apply_overrides(wrappers: list[Wrapper], overrides: Iterable[Override]) -> list[Wrapper]:

@@ -145,3 +145,39 @@ def test_multi_input_layer_given_a_list_calls_the_layer(name, options):
     assert tuple(wrapper([query, value, value], **options).shape) == (None, 4, 2)
     out = wrapper([np.ones((3, 4, 2), "float32"), np.ones((3, 6, 2), "float32")], **options)
     assert tuple(out.shape) == (3, 4, 2)
+
+
+# --- wrappers whose upstream has no docstring of its own ------------------------------------------
+
+
+def _undocumented_arguments(function) -> list[str]:
+    text = function.__doc__ or ""
+    args = text.split("Args:", 1)[1].split("\n\n", 1)[0] if "Args:" in text else ""
+    missing = []
+    for p in list(inspect.signature(function).parameters.values()):
+        if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+            continue
+        line = next((line for line in args.splitlines() if line.strip().startswith(f"{p.name} (")), "")
+        if not line.split("):", 1)[-1].strip():
+            missing.append(p.name)
+    return missing
+
+
+DOCUMENTED_FROM_ELSEWHERE = ["save_model_weights", "load_model_weights"] + sorted(
+    name for name in keras3.__all__ if name.startswith("feature_"))
+
+
+@pytest.mark.parametrize("name", DOCUMENTED_FROM_ELSEWHERE)
+def test_wrapper_over_an_undocumented_upstream_is_documented(name):
+    function = getattr(keras3, name)
+    assert not function.__doc__.startswith("See the upstream documentation"), name
+    assert _undocumented_arguments(function) == [], name
+
+
+def test_documented_from_what_they_call(pinned):
+    # save_model_weights takes Model.save_weights's words; feature_float_rescaled the Rescaling layer's.
+    method = pinned.symbols["keras.Model"].member("save_weights").doc
+    assert keras3.save_model_weights.__doc__.startswith(method.splitlines()[0])
+    assert "Float, the scale to apply to the inputs." in keras3.feature_float_rescaled.__doc__
+    assert keras3.feature_float_rescaled.__doc__.startswith(
+        "Float values to be preprocessed via linear rescaling (i.e. via a `keras.layers.Rescaling` layer).")

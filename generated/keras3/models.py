@@ -1073,12 +1073,37 @@ _load_model = bind(globals(), "_load_model", "keras.saving.load_model", "3.0.0")
 def load_model_weights(
     model: keras.Model, filepath: PathLike, skip_mismatch: bool = False, **kwargs: Any
 ) -> Any:
-    """See the upstream documentation.
+    """Load the weights from a single file or sharded files.
+
+    Weights are loaded based on the network's topology. This means the
+    architecture should be the same as when the weights were saved. Note
+    that layers that don't have weights are not taken into account in the
+    topological ordering, so adding or removing layers is fine as long as
+    they don't have weights.
+
+    **Partial weight loading**
+
+    If you have modified your model, for instance by adding a new layer
+    (with weights) or by changing the shape of the weights of a layer, you
+    can choose to ignore errors and continue loading by setting
+    `skip_mismatch=True`. In this case any layer with mismatching weights
+    will be skipped. A warning will be displayed for each skipped layer.
+
+    **Sharding**
+
+    When loading sharded weights, it is important to specify `filepath` that
+    ends with `*.weights.json` which is used as the configuration file.
+    Additionally, the sharded files `*_xxxxx.weights.h5` must be in the same
+    directory as the configuration file.
 
     Args:
-        model (keras.Model):
-        filepath (PathLike):
-        skip_mismatch (bool):
+        model (keras.Model): The model to load the weights into (its architecture must match the file).
+        filepath (PathLike): `str` or `pathlib.Path` object. Path where the weights
+            will be saved.  When sharding, the filepath must end in
+            `.weights.json`.
+        skip_mismatch (bool): Boolean, whether to skip loading of layers where
+            there is a mismatch in the number of weights, or a mismatch in
+            the shape of the weights.
         **kwargs:
 
     Added in Keras 3.2.0.
@@ -1331,13 +1356,32 @@ def save_model_weights(
     max_shard_size: Any | None = None,
     **kwargs: Any,
 ) -> Any:
-    """See the upstream documentation.
+    """Saves all weights to a single file or sharded files.
+
+    By default, the weights will be saved in a single `.weights.h5` file.
+    If sharding is enabled (`max_shard_size` is not `None`), the weights
+    will be saved in multiple files, each with a size at most
+    `max_shard_size` (in GB). Additionally, a configuration file
+    `.weights.json` will contain the metadata for the sharded files.
+
+    The saved sharded files contain:
+
+    - `*.weights.json`: The configuration file containing 'metadata' and
+        'weight_map'.
+    - `*_xxxxxx.weights.h5`: The sharded files containing only the
+        weights.
 
     Args:
-        model (keras.Model):
-        filepath (PathLike):
-        overwrite (bool):
-        max_shard_size (Any | None):
+        model (keras.Model): The model whose weights are saved.
+        filepath (PathLike): `str` or `pathlib.Path` object. Path where the weights
+            will be saved.  When sharding, the filepath must end in
+            `.weights.json`. If `.weights.h5` is provided, it will be
+            overridden.
+        overwrite (bool): Whether to overwrite any existing weights at the target
+            location or instead ask the user via an interactive prompt.
+        max_shard_size (Any | None): `int` or `float`. Maximum size in GB for each
+            sharded file. If `None`, no sharding will be done. Defaults to
+            `None`.
         **kwargs:
 
     Added in Keras 3.2.0. Changed in 3.10.0 (parameter-added).
