@@ -478,7 +478,8 @@ def _verb_wrappers(snapshot: Snapshot, spec: BindingSpec, added_in: Mapping[str,
         receiver = WrapperParam("object", "positional_only", owner_path, None, "none")
         own = tuple(replace(p, forward="keyword") if p.forward == "positional" else p
                     for p in (_forwarded(q, module) for q in (member.signature.parameters if member.signature else ())))
-        wrappers.append(Wrapper(name, module, "member", owner_path, (receiver, *own), "Any",
+        returns = spec.verbs.get("returns", {}).get(name, "Any")
+        wrappers.append(Wrapper(name, module, "member", owner_path, (receiver, *own), returns,
                                 added_in.get(owner_path, snapshot.keras_version), _first_line(member.doc),
                                 member=method, bound=True))
     return wrappers

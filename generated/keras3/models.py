@@ -154,7 +154,7 @@ def compile(
     steps_per_execution: int | TensorLike = 1,
     jit_compile: str = "auto",
     auto_scale_loss: bool = True,
-) -> Any:
+) -> None:
     """Configures the model for training.
 
     Args:
@@ -284,7 +284,7 @@ def compile(
     )
 
 
-def count_params(object: keras.Layer, /) -> Any:
+def count_params(object: keras.Layer, /) -> int:
     """Count the total number of scalars composing the weights.
 
     Args:
@@ -659,7 +659,7 @@ def fit(
     validation_steps: Any | None = None,
     validation_batch_size: Any | None = None,
     validation_freq: int | TensorLike = 1,
-) -> Any:
+) -> keras.callbacks.History:
     """Trains the model for a fixed number of epochs (dataset iterations).
 
     Unpacking behavior for iterator-like inputs:
@@ -887,7 +887,9 @@ _get_custom_objects = bind(
 )
 
 
-def get_layer(object: keras.Model, /, name: str | None = None, index: Any | None = None) -> Any:
+def get_layer(
+    object: keras.Model, /, name: str | None = None, index: Any | None = None
+) -> keras.Layer:
     """Retrieves a layer based on either its name (unique) or index.
 
     If `name` and `index` are both provided, `index` will take precedence.
@@ -965,7 +967,7 @@ _get_registered_object = bind(
 )
 
 
-def get_weights(object: keras.Layer, /) -> Any:
+def get_weights(object: keras.Layer, /) -> list[Any]:
     """Return the values of `layer.weights` as a list of NumPy arrays.
 
     Args:
@@ -1136,7 +1138,7 @@ def model_from_json(json_string: Any, custom_objects: Mapping[str, Any] | None =
 _model_from_json = bind(globals(), "_model_from_json", "keras.models.model_from_json", "3.0.0")
 
 
-def pop_layer(object: keras.Sequential, /, rebuild: bool = True) -> Any:
+def pop_layer(object: keras.Sequential, /, rebuild: bool = True) -> keras.Layer:
     """Removes the last layer in the model.
 
     Args:
@@ -1419,7 +1421,7 @@ _serialize_keras_object = bind(
 )
 
 
-def set_weights(object: keras.Layer, /, weights: Any) -> Any:
+def set_weights(object: keras.Layer, /, weights: Any) -> None:
     """Sets the values of `layer.weights` from a list of NumPy arrays.
 
     Args:
@@ -1442,7 +1444,7 @@ def summary(
     expand_nested: bool = False,
     show_trainable: bool = False,
     layer_range: Any | None = None,
-) -> Any:
+) -> None:
     """Prints a string summary of the network.
 
     Args:
