@@ -10,7 +10,6 @@ first use of one of its names, and Keras on the first call.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import TYPE_CHECKING, Any
 
@@ -1886,6 +1885,8 @@ def _no_attribute(name: str) -> str:
     message = f"module 'keras3' has no attribute {name!r}"
     if name.startswith("__"):
         return message  # a protocol probe (`__wrapped__`, ...), not a user's typo
+    import difflib  # only on this error path: `import keras3` stays light
+
     close = difflib.get_close_matches(name, __dir__(), n=3, cutoff=0.7)
     if not close:
         # `fit` for `keras3.fit`, `dense` for `layer_dense`: match on the part after the prefix too.
