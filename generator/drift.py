@@ -8,16 +8,17 @@ entry that has expired, or that matches nothing, fails it too, so the list never
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from rich.console import Console
 
 from generator.diff import Finding, compare_symbols, diff_snapshots
-from generator.model import Snapshot
+from generator.model import KERAS_DISTRIBUTIONS, Snapshot, version_key
 from generator.overrides import Override, read_overrides
 from generator.report import render, summary_line
 from generator.store import SnapshotStore, encode_snapshot
@@ -26,7 +27,6 @@ from generator.tomlfiles import read_toml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 DEFAULT_ALLOWLIST = REPO_ROOT / "upstream_snapshots" / "allowlist.toml"
-_PIN = re.compile(r'"keras==(\d+\.\d+\.\d+)"')
 
 
 class AllowlistError(ValueError):
@@ -60,10 +60,17 @@ class DriftResult:
 
 
 def pinned_release(pyproject: Path = PYPROJECT) -> str:
-    match = _PIN.search(pyproject.read_text(encoding="utf-8"))
-    if match is None:
-        raise LookupError(f"{pyproject}: no \"keras==X.Y.Z\" pin found")
-    return match.group(1)
+    """The Keras release the repo is pinned to: the `keras==V` (or `keras-nightly==V`) requirement
+    of pyproject.toml's `backends` extra, a PEP 440 version."""
+    data = read_toml(pyproject, ValueError)
+    extras = data.get("project", {}).get("optional-dependencies", {})
+    for line in extras.get("backends", []):
+        requirement = Requirement(line)
+        pins = [s.version for s in requirement.specifier if s.operator == "=="]
+        if canonicalize_name(requirement.name) in KERAS_DISTRIBUTIONS and len(pins) == 1:
+            version_key(pins[0])  # a clear error for a pin that is not a canonical release number
+            return pins[0]
+    raise LookupError(f'{pyproject}: no "keras==V" (or "keras-nightly==V") pin in the backends extra')
 
 
 def load_allowlist(file: Path) -> list[Accepted]:

@@ -21,7 +21,8 @@ from generator.render import PACKAGE, write_package
 from generator.report import render_terminal
 from generator.store import SnapshotStore
 
-_HEADER_RELEASE = re.compile(r"upstream_snapshots/keras-(\d+\.\d+\.\d+)\.json")
+# The header names the stored file, `keras-<PEP 440 version>.json` (see `store._RELEASE_FILE`).
+_HEADER_RELEASE = re.compile(r"upstream_snapshots/keras-(\d[0-9A-Za-z.!+_-]*)\.json")
 
 
 def generated_release(package_init: str) -> str | None:

@@ -37,7 +37,9 @@ from generator.model import (
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "upstream_snapshots"
 POOL_FILE = "pool.json"
-_RELEASE_FILE = re.compile(r"^keras-(\d+\.\d+\.\d+)\.json$")
+# `keras-<PEP 440 version>.json`: finals ("3.15.1") and keras-nightly builds ("3.16.0.dev2026102704",
+# "3.16.0rc1") alike; `releases()` keeps only names `version_key` accepts.
+_RELEASE_FILE = re.compile(r"^keras-(\d[0-9A-Za-z.!+_-]*)\.json$")
 
 
 class StoreError(Exception):
@@ -206,6 +208,9 @@ class SnapshotStore:
     def __init__(self, root: Path = DEFAULT_ROOT) -> None:
         self.root = Path(root)
         self._pool: dict[str, Any] | None = None
+        # Decoded canonical records, by (path, record hash): all such a record's decoding depends
+        # on (the pool is content-addressed). Alias records are not cached: `{"alias_of": T}` has
+        # one hash in every release, yet stands for whatever T is in the release being read.
         self._decoded: dict[tuple[str, str], Symbol] = {}
         self._indexes: dict[str, dict[str, str]] = {}
 
@@ -215,7 +220,7 @@ class SnapshotStore:
         if not self.root.is_dir():
             return []
         found = [m.group(1) for f in self.root.iterdir() if (m := _RELEASE_FILE.match(f.name))]
-        return sorted(found, key=version_key)
+        return sorted((v for v in found if _is_release_number(v)), key=version_key)
 
     def release_file(self, version: str) -> Path:
         version_key(version)  # rejects anything that is not a release number
@@ -271,9 +276,6 @@ class SnapshotStore:
             ) from None
 
     def _symbol(self, file: Path, path: str, key: str, index: Mapping[str, str]) -> Symbol:
-        cached = self._decoded.get((path, key))
-        if cached is not None:
-            return cached
         record = self._entry(file, path, key)
         try:
             if "alias_of" in record:
@@ -281,13 +283,14 @@ class SnapshotStore:
                 if target not in index:
                     raise StoreError(f"{file}: {path} is an alias of {target}, which is missing")
                 canonical = self._symbol(file, target, index[target], index)
-                symbol = replace(canonical, path=path, alias_of=target, aliases=())
-            else:
-                symbol = decode_symbol(path, record, lambda h: self._entry(file, path, h))
+                return replace(canonical, path=path, alias_of=target, aliases=())
+            cached = self._decoded.get((path, key))
+            if cached is None:
+                cached = decode_symbol(path, record, lambda h: self._entry(file, path, h))
+                self._decoded[(path, key)] = cached
+            return cached
         except (KeyError, TypeError, AttributeError) as error:
             raise StoreError(f"{file}: record of {path} ({key}) is malformed: {error!r}") from None
-        self._decoded[(path, key)] = symbol
-        return symbol
 
     # writing
 
@@ -322,6 +325,14 @@ class SnapshotStore:
         """The exact text of a stored release file as this toolkit writes it (load -> dump)."""
         index, _ = encode_snapshot(self.load(version))
         return index_text(version, index)
+
+
+def _is_release_number(version: str) -> bool:
+    try:
+        version_key(version)
+    except ValueError:
+        return False
+    return True
 
 
 def index_text(version: str, index: Mapping[str, str]) -> str:
