@@ -5,7 +5,9 @@ STAMP   := $(VENV)/.installed
 # Snapshots are the same on every backend; jax imports fastest and quietly.
 export KERAS_BACKEND ?= jax
 export TF_CPP_MIN_LOG_LEVEL ?= 3
-export PYTHONPATH := $(CURDIR)
+# The repo first, then what the caller had: a Keras installed in isolation (e.g. keras-nightly with
+# `pip install --no-deps --target DIR`, DIR on PYTHONPATH) stays the Keras every target sees.
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: regenerate drift-check docs test bench snapshot snapshots preview venv
 
