@@ -117,7 +117,6 @@ def test_switch_backends_in_one_process(tmp_path: Path) -> None:
         """
         import sys
         import numpy as np
-from packaging.version import Version
         import keras3._runtime as rt
         from keras3._runtime import use_backend, keras, upstream, backend, compose_layer
 
