@@ -203,15 +203,17 @@ def _resolve(path: str, added_in: str | None) -> Any:
 
 
 def _installed_version(module: ModuleType) -> str:
+    """The imported module's own version: `keras-nightly` provides `keras` without a `keras`
+    distribution, so the distribution metadata would name another (or no) Keras."""
     version = getattr(module, "__version__", None)
     if isinstance(version, str):
         return version
-    try:
-        from importlib.metadata import version as dist_version
-
-        return dist_version("keras")
-    except ImportError:  # PackageNotFoundError included
-        return "unknown"
+    version_function = getattr(module, "version", None)  # some early 3.0 releases only had this
+    if callable(version_function):
+        found = version_function()
+        if isinstance(found, str):
+            return found
+    return "unknown"
 
 
 def _version_key(version: str) -> tuple[int, ...]:
