@@ -107,7 +107,9 @@ def _release_option(command: argparse.ArgumentParser) -> None:
 
 def _live_snapshot():  # imported late: only these commands import Keras
     from generator.introspect import take_snapshot
+    from generator.preflight import check_keras_installation
 
+    check_keras_installation()  # Keras 3 with its backend's package, before importing it
     return take_snapshot()
 
 
@@ -135,7 +137,12 @@ def _snapshot(args: argparse.Namespace) -> int:
     canonical = len(snapshot.canonical_symbols())
     summary = f"Keras {snapshot.keras_version}: {len(snapshot.symbols)} public paths, {canonical} objects"
     if not args.print_only:
-        summary += f" -> {store.save(snapshot)}"
+        from generator.writephase import exclusive, remove_temporaries
+
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        with exclusive([store.root], console.print):  # one writer of the store at a time
+            remove_temporaries(store.root, ["pool.json", "keras-*.json"])
+            summary += f" -> {store.save(snapshot)}"
     Console(stderr=True).print(summary)
     return 0
 

@@ -233,19 +233,19 @@ def format_files(files: dict[str, str]) -> dict[str, str]:
 
 def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACKAGE) -> None:
     """Replace the package with `files` plus its hand-written files, all or nothing."""
+    from generator.writephase import check_package
+
     _recover(package)
+    check_package(package, spec.hand_written)  # they are copied, never recreated
     parent = package.parent
     staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.new-", dir=parent))
     try:
         for name in spec.hand_written:
-            if (package / name).exists():
-                shutil.copy2(package / name, staging / name)
+            shutil.copy2(package / name, staging / name)
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
         staging.chmod(0o755)  # mkdtemp makes 0700; the package is an ordinary folder
-        if not package.exists():
-            staging.rename(package)
-        elif exchange_directories(staging, package):
+        if exchange_directories(staging, package):
             shutil.rmtree(staging)  # now holds the old package
         else:
             retired = parent / f".{package.name}.old"
@@ -276,14 +276,9 @@ def exchange_directories(a: Path, b: Path) -> bool:
 
 def _recover(package: Path) -> None:
     """Finish or undo a swap that a killed run left between its two renames."""
-    retired = package.parent / f".{package.name}.old"
-    if retired.exists():
-        if package.exists():
-            shutil.rmtree(retired)
-        else:
-            retired.rename(package)
-    for stale in package.parent.glob(f".{package.name}.new-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    from generator.writephase import recover_folder
+
+    recover_folder(package)
 
 
 def differences(files: dict[str, str], spec: BindingSpec, package: Path = PACKAGE) -> list[str]:
