@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from generator.releases import ReleaseError
 from generator.store import DEFAULT_ROOT, SnapshotStore, StoreError
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except (StoreError, ReleaseError, ValueError, LookupError) as error:
-        console.print(f"[bold red]error:[/] {error}")
+        console.print(f"[bold red]error:[/] {escape(str(error))}")  # "[renames]" is text, not markup
         return 2
 
 
@@ -140,7 +141,8 @@ def _snapshot(args: argparse.Namespace) -> int:
         from generator.writephase import exclusive, remove_temporaries
 
         console = Console(stderr=True, highlight=False, soft_wrap=True)
-        with exclusive([store.root], console.print):  # one writer of the store at a time
+        # One writer of the store at a time.
+        with exclusive([store.root], lambda text: console.print(escape(text))):
             remove_temporaries(store.root, ["pool.json", "keras-*.json"])
             summary += f" -> {store.save(snapshot)}"
     Console(stderr=True).print(summary)

@@ -13,6 +13,7 @@ import re
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from generator.diff import diff_snapshots
 from generator.binding import load_binding_spec
@@ -51,14 +52,27 @@ def check_supported(store: SnapshotStore, version: str) -> None:
                          f"{releases[0]}; keras3 binds Keras 3 (install keras>={releases[0]})")
 
 
+def load_specs() -> None:
+    """Read every spec file and the overrides into their checked records (paths are checked later,
+    against the snapshot)."""
+    from generator.docstrings import load_doc_patches
+    from generator.examples import load_example_data
+    from generator.naming import load_naming_spec
+    from generator.overrides import read_overrides
+    from generator.typing_rules import load_rules
+
+    load_naming_spec(), load_rules(), load_doc_patches(), load_example_data(), read_overrides()
+
+
 def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     docs = GENERATED / DOCS_NAME
     # 0. One run at a time; what a killed run left is repaired before anything is read or computed.
-    with exclusive([store.root, PACKAGE.parent], console.print):
+    with exclusive([store.root, PACKAGE.parent], lambda text: console.print(escape(text))):
         for done in recover(store.root, PACKAGE, docs, CONFIG_NAME):
-            console.print(f"[yellow]recovery:[/] {done}")
+            console.print(f"[yellow]recovery:[/] {escape(done)}")
         check_package(PACKAGE, load_binding_spec().hand_written)
+        load_specs()  # a malformed spec file fails in a second, before Keras is imported
         if live is None:
             check_keras_installation()  # Keras 3 with its backend installed, before importing it
             from generator.introspect import take_snapshot  # the one import of Keras in this flow

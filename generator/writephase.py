@@ -61,6 +61,7 @@ def holder(folder: Path) -> str:
                 command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
             except OSError:
                 command = ""
+            command = command if len(command) <= 100 else command[:97] + "..."
             return f"process {pid}" + (f" ({command})" if command else "")
     return "another run"
 
