@@ -17,7 +17,7 @@ from generator.docstrings import DocPatch, DocPatchError, ParsedDoc, apply_patch
 from generator.model import Parameter, Snapshot, Symbol
 from generator.naming import NamingSpec, wrapper_name
 from generator.overrides import OVERRIDES_FILE, Override
-from generator.tomlfiles import read_toml
+from generator.tomlfiles import Kind, fields, read_toml
 from generator.typing_rules import annotate
 
 SPEC_DIR = Path(__file__).resolve().parent / "spec"
@@ -68,17 +68,33 @@ class BindingSpec:
         return next((f for f in self.families if f.covers(module)), None)
 
 
+_TOP_FIELDS: dict[str, Kind] = {"hand_written": "list[str]", "family": "list[table]", "bases": "table[str]",
+                                "skip": "table[str]", "member_wrappers": "table"}
+_FAMILY_FIELDS: dict[str, Kind] = {"module": "str", "upstream": "list[str]", "shape": "str",
+                                   "include_submodules": "bool"}
+_MEMBER_FIELDS: dict[str, Kind] = {"module": "str", "prefix": "str", "kinds": "list[str]",
+                                   "exclude": "list[str]", "renames": "table[str]"}
+SHAPES = ("function", "layer", "dual")
+
+
 def load_binding_spec(path: Path = SPEC_DIR / "binding.toml") -> BindingSpec:
-    data = read_toml(path, SpecError)
+    data = fields(read_toml(path, SpecError), path, "top level", _TOP_FIELDS, SpecError)
     families = []
     for number, raw in enumerate(data.get("family", []), start=1):
-        missing = {"module", "upstream", "shape"} - raw.keys()
-        if missing:
-            raise SpecError(f"{path}: family {number} lacks {', '.join(sorted(missing))}")
-        if raw["shape"] not in ("function", "layer", "dual"):
-            raise SpecError(f"{path}: family {raw['module']}: unknown shape {raw['shape']!r}")
+        where = f"family {number}" + (f" ({raw['module']})" if isinstance(raw.get("module"), str) else "")
+        fields(raw, path, where, _FAMILY_FIELDS, SpecError, required=("module", "upstream", "shape"))
+        if not raw["module"].isidentifier():
+            raise SpecError(f"{path}: {where}: field 'module' must name a Python module, got {raw['module']!r}")
+        if raw["shape"] not in SHAPES:
+            raise SpecError(f"{path}: {where}: field 'shape' is {raw['shape']!r}; one of {', '.join(SHAPES)}")
         families.append(Family(raw["module"], tuple(raw["upstream"]), raw["shape"],
                                 bool(raw.get("include_submodules", False))))
+    for name in data.get("hand_written", ()):
+        if Path(name).name != name or name in ("", ".", ".."):
+            raise SpecError(f"{path}: top level: field 'hand_written' lists {name!r}; "
+                            "a file name inside generated/keras3 is meant")
+    for symbol, rule in data.get("member_wrappers", {}).items():
+        fields(rule, path, f"member_wrappers.{symbol!r}", _MEMBER_FIELDS, SpecError, required=("module", "prefix"))
     return BindingSpec(
         families=tuple(families),
         skip=dict(data.get("skip", {})),

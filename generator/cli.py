@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from generator.releases import ReleaseError
 from generator.store import DEFAULT_ROOT, SnapshotStore, StoreError, atomic_write
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except (StoreError, ReleaseError, ValueError, LookupError) as error:
-        console.print(f"[bold red]error:[/] {error}")
+        console.print(f"[bold red]error:[/] {escape(str(error))}")  # "[renames]" is text, not markup
         return 2
 
 
@@ -116,7 +117,9 @@ def _release_option(command: argparse.ArgumentParser) -> None:
 
 def _live_snapshot():  # imported late: only these commands import Keras
     from generator.introspect import take_snapshot
+    from generator.preflight import check_keras_installation
 
+    check_keras_installation()  # Keras 3 with its backend's package, before importing it
     return take_snapshot()
 
 
@@ -144,7 +147,13 @@ def _snapshot(args: argparse.Namespace) -> int:
     canonical = len(snapshot.canonical_symbols())
     summary = f"Keras {snapshot.keras_version}: {len(snapshot.symbols)} public paths, {canonical} objects"
     if not args.print_only:
-        summary += f" -> {store.save(snapshot)}"
+        from generator.writephase import exclusive, remove_temporaries
+
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        # One writer of the store at a time.
+        with exclusive([store.root], lambda text: console.print(escape(text))):
+            remove_temporaries(store.root, ["pool.json", "keras-*.json"])
+            summary += f" -> {store.save(snapshot)}"
     Console(stderr=True).print(summary)
     return 0
 

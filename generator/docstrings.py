@@ -31,7 +31,7 @@ from docstring_parser import ParseError
 from docstring_parser.google import GoogleParser
 
 from generator.model import Signature, Snapshot
-from generator.tomlfiles import read_toml
+from generator.tomlfiles import fields, read_toml
 
 DOCS_SPEC = Path(__file__).resolve().parent / "spec" / "docs.toml"
 
@@ -757,7 +757,8 @@ def load_doc_patches(path: Path = DOCS_SPEC) -> dict[str, DocPatch]:
     """`[doc_patches."<path>"]` tables of `spec/docs.toml`; none when the file is absent."""
     if not path.exists():
         return {}
-    data = read_toml(path, DocPatchError)
+    data = fields(read_toml(path, DocPatchError), path, "top level",
+                  {"doc_patches": "table", "examples": "table"}, DocPatchError)
     patches: dict[str, DocPatch] = {}
     for symbol, raw in data.get("doc_patches", {}).items():
         patches[symbol] = _doc_patch(path, symbol, raw)
@@ -766,12 +767,8 @@ def load_doc_patches(path: Path = DOCS_SPEC) -> dict[str, DocPatch]:
 
 def _doc_patch(path: Path, symbol: str, raw: object) -> DocPatch:
     where = f"{path}: doc patch for {symbol}"
-    if not isinstance(raw, dict):
-        raise DocPatchError(f"{where} is not a table")
-    table = cast(dict[str, object], raw)
-    unknown = sorted(set(table) - {"reason", "replace"})
-    if unknown:
-        raise DocPatchError(f"{where} has unknown keys {unknown}")
+    table = cast(dict[str, object], fields(raw, path, f"doc patch for {symbol}",
+                                           {"reason": "str", "replace": "list"}, DocPatchError))
     reason = table.get("reason")
     if not isinstance(reason, str) or not reason.strip():
         raise DocPatchError(f"{where} has no reason")

@@ -22,11 +22,13 @@ from generator.model import KERAS_DISTRIBUTIONS, Snapshot, version_key
 from generator.overrides import Override, read_overrides
 from generator.report import render, summary_line
 from generator.store import SnapshotStore, encode_snapshot
-from generator.tomlfiles import read_toml
+from generator.tomlfiles import Kind, fields, read_toml
+from generator.writephase import MARKER, interrupted
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 DEFAULT_ALLOWLIST = REPO_ROOT / "upstream_snapshots" / "allowlist.toml"
+GENERATED = REPO_ROOT / "generated"
 
 
 class AllowlistError(ValueError):
@@ -73,18 +75,20 @@ def pinned_release(pyproject: Path = PYPROJECT) -> str:
     raise LookupError(f'{pyproject}: no "keras==V" (or "keras-nightly==V") pin in the backends extra')
 
 
+_ENTRY_FIELDS: dict[str, Kind] = {"kind": "str", "path": "str", "parameter": "str", "reason": "str", "expires": "date"}
+
+
 def load_allowlist(file: Path) -> list[Accepted]:
     if not file.exists():
         return []
-    data = read_toml(file, AllowlistError)
+    data = fields(read_toml(file, AllowlistError), file, "top level", {"accept": "list[table]"}, AllowlistError)
     entries = []
     for number, raw in enumerate(data.get("accept", []), start=1):
         where = f"{file.name} entry {number}"
         missing = [k for k in ("kind", "path", "reason", "expires") if k not in raw]
         if missing:
             raise AllowlistError(f"{file}: entry {number} lacks {', '.join(missing)}")
-        if not isinstance(raw["expires"], dt.date):
-            raise AllowlistError(f"{file}: entry {number}: expires must be a date like 2027-01-31")
+        fields(raw, file, f"entry {number}", _ENTRY_FIELDS, AllowlistError)
         entries.append(Accepted(kind=raw["kind"], path=raw["path"], parameter=raw.get("parameter"),
                                 reason=raw["reason"], expires=raw["expires"], where=where))
     return entries
@@ -106,9 +110,11 @@ def check(stored: Snapshot, live: Snapshot, allowlist: Sequence[Accepted], today
 
 def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: Path | None, fmt: str) -> int:
     from generator.introspect import take_snapshot  # the one place this module needs Keras
+    from generator.preflight import check_keras_installation
 
     release = against or pinned_release()
     stored = store.load(release)
+    check_keras_installation()
     live = take_snapshot()
     result = check(stored, live, load_allowlist(allowlist_file or DEFAULT_ALLOWLIST), dt.date.today())
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -130,6 +136,9 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
         if stale.findings:
             render(list(stale.findings), stale.since or "tether", release, fmt, sys.stdout)
     generated = _generated_differences(store, release)
+    if interrupted(GENERATED):
+        generated.insert(0, f"../{MARKER}: a regenerate run was interrupted between writing the package "
+                            "and the docs, which may be out of step")
     for problem in generated:
         console.print(f"[red]generated/keras3/{problem}[/]; run `make regenerate` (never edit generated files)")
     ok = result.ok and not generated and not stale_list

@@ -7,6 +7,7 @@ compares its tether with the upstream symbol's record hash in the pinned snapsho
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,8 +64,14 @@ class _OverrideCollector(m.MatcherDecoratableVisitor):
 def read_overrides(file: Path = OVERRIDES_FILE) -> tuple[Override, ...]:
     if not file.exists():
         return ()
+    text = file.read_text(encoding="utf-8")
     try:
-        module = cst.parse_module(file.read_text(encoding="utf-8"))
+        # Python's own parser first: libcst places some errors (an unterminated string) at line 1.
+        ast.parse(text, filename=str(file))
+        module = cst.parse_module(text)
+    except SyntaxError as error:
+        line = (error.text or "").strip()
+        raise OverrideError(f"{file}:{error.lineno}: {error.msg}" + (f": {line}" if line else "")) from None
     except cst.ParserSyntaxError as error:
         raise OverrideError(f"{file}:{error.raw_line}: {error.message}") from None
     collector = _OverrideCollector(file)

@@ -176,11 +176,9 @@ def encode_snapshot(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, Any]]
 # --- reading ----------------------------------------------------------------------------------------------
 
 
-def _read_json(file: Path) -> Any:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StoreError(f"{file}: no such snapshot file") from None
+def _read_json(file: Path, text: str | None = None) -> Any:
+    if text is None:
+        text = _read_text(file)
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
@@ -188,6 +186,41 @@ def _read_json(file: Path) -> Any:
             f"{file}: line {error.lineno}, column {error.colno}: {error.msg} "
             "(the file is damaged or truncated; restore it from git or retake the snapshot)"
         ) from None
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StoreError(f"{file}: no such snapshot file") from None
+    except UnicodeDecodeError as error:
+        raise StoreError(f"{file}: byte {error.start} is not UTF-8: the store is damaged; "
+                         "restore the file from git or retake the snapshot") from None
+
+
+def _verified_pool(file: Path) -> dict[str, Any]:
+    """The entries of `pool.json`, each checked against the content hash it is keyed by.
+
+    A record whose bytes no longer hash to its key was changed on disk (a flipped bit, a bad
+    merge, a hand edit), never by upstream: refusing it here keeps a damaged store from being
+    reported as an API change and baked into generated files. Lines as `dump_entries` writes
+    them (`"<hash>":<canonical JSON>`) are hashed as they stand, which is strict (any changed
+    byte fails) and cheap; an entry not found on such a line is re-encoded and hashed.
+    """
+    text = _read_text(file)
+    entries: dict[str, Any] = _check_header(file, _read_json(file, text), "entries")["entries"]
+    verified: dict[str, str] = {}  # key -> hash of its line's value text
+    for line in text.split("\n"):
+        if line.startswith('"') and line[17:19] == '":':
+            body = line[19:].removesuffix(",")
+            verified[line[1:17]] = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+    for key, value in entries.items():
+        found = verified.get(key) or content_hash(value)
+        if found != key:
+            raise StoreError(f"{file}: record {key} hashes to {found}: the store is damaged (its bytes "
+                             "changed on disk; this is not an upstream change); restore "
+                             f"{file.name} from git, nothing was written")
+    return entries
 
 
 def _check_header(file: Path, data: Any, body_key: str) -> dict[str, Any]:
@@ -234,8 +267,7 @@ class SnapshotStore:
 
     def pool(self) -> dict[str, Any]:
         if self._pool is None:
-            file = self.root / POOL_FILE
-            self._pool = _check_header(file, _read_json(file), "entries")["entries"]
+            self._pool = _verified_pool(self.root / POOL_FILE)
         return self._pool
 
     def index(self, version: str) -> dict[str, str]:
@@ -272,7 +304,8 @@ class SnapshotStore:
             return self.pool()[key]
         except KeyError:
             raise StoreError(
-                f"{file}: {path} refers to {key}, which {self.root / POOL_FILE} does not hold"
+                f"{file}: {path} refers to {key}, which {self.root / POOL_FILE} does not hold: "
+                "the store is damaged; restore both files from git"
             ) from None
 
     def _symbol(self, file: Path, path: str, key: str, index: Mapping[str, str]) -> Symbol:

@@ -121,13 +121,31 @@ def _import_keras() -> ModuleType:
         ) from exc
 
 
+def _loaded_keras() -> ModuleType | None:
+    """``sys.modules["keras"]`` once it is fully imported; None when Keras is not imported.
+
+    While one thread imports Keras (seconds), ``sys.modules["keras"]`` already holds the
+    half-initialised module: another thread reading it would find no ``keras.ops`` or
+    ``keras.config`` and report a missing symbol. ``importlib.import_module`` waits on the
+    import system's per-module lock until that import is done, so a half-built module is
+    handed to nobody (the importing thread itself gets it back at once, as Python does).
+    """
+    module = _modules.get("keras")
+    if module is None or module is _owner:
+        return module
+    if getattr(getattr(module, "__spec__", None), "_initializing", False):
+        return importlib.import_module("keras")
+    return module
+
+
 def keras() -> ModuleType:
     """Return the *current* ``keras`` module, importing Keras on first use.
 
     Always reads ``sys.modules["keras"]``: after ``keras.config.set_backend`` (or
     :func:`use_backend`) that entry is a new module object and older references are stale.
+    Thread-safe: a thread never sees the module of an import still under way in another.
     """
-    module = _modules.get("keras")
+    module = _loaded_keras()
     if module is None:
         module = _import_keras()
     return module
@@ -165,8 +183,10 @@ def upstream(path: str, added_in: str | None = None) -> Any:
 def _current_caches() -> tuple[ModuleType, dict[str, Any], dict[str, frozenset[str] | None]]:
     """Return the current keras module and caches, resetting them if keras changed."""
     global _owner, _objects, _accepted
-    module = keras()
+    # Under the lock: a use_backend() in another thread holds it for the whole switch, so no
+    # resolution reads the keras module while it is being replaced.
     with _lock:
+        module = keras()
         if module is not _owner:
             # New dicts first, owner last: a concurrent hot-path reader that still sees the
             # old owner at worst misses, it never reads another generation's objects.
@@ -342,7 +362,7 @@ def use_backend(name: str) -> None:
     _check_backend_installed(name)
     with _lock:
         previous_env = os.environ.get("KERAS_BACKEND")
-        current = _modules.get("keras")
+        current = _loaded_keras()  # waits for an import under way in another thread
         try:
             if current is None:
                 os.environ["KERAS_BACKEND"] = name
@@ -408,8 +428,8 @@ def bind(namespace: dict[str, Any], name: str, path: str, added_in: str | None =
     more (the 1% overhead budget of a 4 µs op is ~40 ns). `_op_add` starts as this stub, which
     resolves `keras.ops.add` through `upstream()` (raising KerasVersionError when the installed
     Keras lacks it) and rebinds the global to the real function. `use_backend()` puts the stubs
-    back, so every wrapper follows the new backend. (A direct `keras.config.set_backend()` asks,
-    as Keras does for its own modules, that modules holding Keras objects be imported afresh.)
+    back, so every wrapper follows the new backend; so does a direct `keras.config.set_backend()`
+    (seen by `_KerasImportWatch` when it imports Keras again).
     """
 
     def resolve_and_call(*args: Any, **kwargs: Any) -> Any:
@@ -424,9 +444,33 @@ def bind(namespace: dict[str, Any], name: str, path: str, added_in: str | None =
 
 
 def _unbind_all() -> None:
-    with _lock:
-        for namespace, name, stub in _BINDINGS:
-            namespace[name] = stub
+    # No lock: it also runs inside an import of keras (_KerasImportWatch), which may hold the
+    # import lock another thread waits for while it holds _lock. tuple() copies atomically.
+    for namespace, name, stub in tuple(_BINDINGS):
+        namespace[name] = stub
+
+
+class _KerasImportWatch:
+    """A meta path finder that finds nothing and only watches for ``keras`` being imported.
+
+    ``keras.config.set_backend()`` called directly (not through :func:`use_backend`) deletes
+    ``keras`` from :data:`sys.modules` and imports it again; without this, function
+    wrappers already bound would keep calling the old backend's functions. Seeing that import,
+    the watch puts every bound target back to its stub, so the next call resolves on the new
+    ``keras`` module, as after :func:`use_backend`. (Wrappers going through :func:`upstream`
+    follow by themselves: its cache is keyed by the ``keras`` module's identity.) Costs one
+    string comparison per first import of a module, nothing per wrapper call.
+    """
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == "keras":
+            _unbind_all()
+        return None
+
+
+if not any(isinstance(finder, _KerasImportWatch) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _KerasImportWatch())
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
