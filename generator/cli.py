@@ -1,7 +1,7 @@
 """Command line: wires the stages together and does nothing else.
 
     python -m generator snapshot [--release 3.x.y]   take (and store) a snapshot
-    python -m generator diff OLD NEW [--format F]    graded API diff; OLD/NEW a release or `live`
+    python -m generator diff OLD NEW [--format F]    graded API diff and its keras3 impact; OLD/NEW a release or `live`
     python -m generator history SYMBOL               added / changed / deprecated / removed in
     python -m generator drift-check                  live Keras against the pinned snapshot
     python -m generator regenerate                   snapshot the installed Keras, report its diff
@@ -142,14 +142,17 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from generator.diff import diff_snapshots
+    from generator.impact import binding_impact
     from generator.report import render
 
     store = SnapshotStore(args.store)
     old, new = _resolve(store, args.old), _resolve(store, args.new)
     findings = diff_snapshots(old, new)
+    impact = binding_impact(old, new)
     if args.symbol:
         findings = [f for f in findings if f.path == args.symbol]
-    render(findings, old.keras_version, new.keras_version, args.format, sys.stdout)
+        impact = [i for i in impact if args.symbol in (i.upstream, i.name)]
+    render(findings, old.keras_version, new.keras_version, args.format, sys.stdout, impact)
     return 0
 
 

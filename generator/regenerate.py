@@ -15,6 +15,7 @@ from rich.console import Console
 
 from generator.diff import diff_snapshots
 from generator.docs_site import write_docs
+from generator.impact import binding_impact
 from generator.model import Snapshot, version_key
 from generator.package import outputs_for
 from generator.render import PACKAGE, write_package
@@ -60,6 +61,7 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
     restated = diff_snapshots(store.load(version), live) if version in store.releases() else []
     baseline = baseline_release(store, version)
     changes = diff_snapshots(store.load(baseline), live) if baseline else None
+    impact = binding_impact(store.load(baseline), live) if baseline else None
     outputs = outputs_for(live, store)
 
     # 2. Report, then write.
@@ -67,7 +69,7 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
         console.print(f"[yellow]the stored snapshot of {version} differed from a fresh one:[/]")
         render_terminal(restated, f"{version} (stored)", f"{version} (fresh)", sys.stdout)
     if changes is not None and baseline is not None:
-        render_terminal(changes, baseline, version, sys.stdout)
+        render_terminal(changes, baseline, version, sys.stdout, impact)
     else:
         console.print("no earlier stored release to compare with")
     file = store.save(live)
