@@ -367,40 +367,37 @@ def _kept(name: str, family: Family, old: Published, snapshot: Snapshot,
         else:
             wrapper = _wrapper(name, family, list(old.source.symbols), added_in, old.release)
         return _deprecated(wrapper, deprecation, parse_docstring(was.doc) if docs is not None else ParsedDoc())
-    call, canonical, how = found
+    canonical, how = found
     target = by_path.get(canonical)
-    if target is not None:
+    if target is not None:  # delegate to the wrapper's target: typed like it, calling what it calls
         how = how or f"keras3 wraps {canonical} as {target.name} since Keras {dropped_in}"
         deprecation = Deprecation(f"{how}; use {target.name}", target.name, dropped_in)
-        upstream = call if target.upstream == canonical else target.upstream
-        wrapper = replace(target, name=name, family=family.module, upstream=upstream,
-                          added_in=added_in.get(upstream, target.added_in), overridden=False, aliases=())
+        wrapper = replace(target, name=name, family=family.module, overridden=False, aliases=())
         return _deprecated(wrapper, deprecation, target.doc)
     # The object lives on at a path keras3 does not wrap (a skip of the spec): delegate to it there.
     how = f"{how}, which keras3 does not wrap" if how else f"keras3 no longer wraps {canonical}"
     deprecation = Deprecation(f"{how}; use {canonical}", canonical, dropped_in)
-    wrapper = _wrapper(name, family, [snapshot.symbols[canonical]], added_in, version)
-    wrapper = replace(wrapper, upstream=call, added_in=added_in.get(call, wrapper.added_in), aliases=())
+    wrapper = replace(_wrapper(name, family, [snapshot.symbols[canonical]], added_in, version), aliases=())
     documented = _documented(wrapper, snapshot, docs).doc if docs is not None else ParsedDoc()
     return _deprecated(wrapper, deprecation, documented)
 
 
 def _now_at(was: Symbol, snapshot: Snapshot, same_object: Mapping[tuple[str, str], str],
-            dropped_in: str) -> tuple[str, str, str] | None:
-    """(path to call, its canonical path, what happened) for an object a published wrapper wrapped."""
+            dropped_in: str) -> tuple[str, str] | None:
+    """(canonical path, what happened) of the object a published wrapper wrapped, if it still exists."""
     if was.path in snapshot.symbols:
         now = snapshot.symbols[was.path]
         if now.is_alias:
-            return was.path, now.canonical_path, f"{was.path} is now an alias of {now.canonical_path}"
-        return was.path, was.path, ""  # the same path: the binding, not upstream, changed
+            return now.canonical_path, f"{was.path} is now an alias of {now.canonical_path}"
+        return was.path, ""  # the same path: the binding, not upstream, changed
     for alias in was.aliases:  # its other public paths (keras.AbsMaxQuantizer -> keras.quantizers.…)
         if alias in snapshot.symbols:
             canonical = snapshot.symbols[alias].canonical_path
-            return alias, canonical, f"{was.path} was removed in Keras {dropped_in}; the same object is {canonical}"
+            return canonical, f"{was.path} was removed in Keras {dropped_in}; the same object is {canonical}"
     # Renamed with the old name dropped: the object is still defined where it was.
     canonical = same_object.get((was.implementation, was.kind))
     if canonical is not None:
-        return canonical, canonical, f"{was.path} was renamed {canonical} in Keras {dropped_in}"
+        return canonical, f"{was.path} was renamed {canonical} in Keras {dropped_in}"
     return None
 
 

@@ -91,6 +91,7 @@ def test_regenerate_prints_the_change_report_since_the_old_release(upgraded):
     assert result.returncode == 0, result.stderr
     assert f"Keras {OLD} → {NEW}" in result.stdout
     assert "sliding_window" in result.stdout  # announced in the 3.15.0 release notes
+    assert "keras3 impact:" in result.stdout  # what it costs keras3's users, in wrapper names
 
 
 def test_regenerate_writes_the_new_snapshot_and_exactly_the_committed_tree(upgraded):
