@@ -34,7 +34,9 @@ from generator.package import build, build_for
 from generator.render import PACKAGE, emit, format_files, write_package
 from generator.report import IMPACT_TITLE, render
 from generator.store import SnapshotStore
-from tests.synthetic import function, made_alias, param, renamed, with_symbol, without
+from tests.synthetic import (
+    function, made_alias, method, param, renamed, with_symbol, with_version, without,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -103,6 +105,23 @@ def test_a_removed_upstream_keeps_its_wrapper_as_it_was_and_names_the_release(sc
         assert kept.deprecation.message == f"{path} was removed in Keras {version}"
     was = scenario.earlier.symbols[REMOVED_MADE_UP].signature.parameters
     assert [p.name for p in scenario.wrappers["op_frobnicate"].params] == [p.name for p in was]
+
+
+def test_a_removed_member_wrapper_is_kept_and_guarded_on_the_member(store, pinned, tmp_path):
+    """FeatureSpace's class methods are wrappers (feature_*): one that upstream drops stays, guarded."""
+    space = pinned.symbols["keras.utils.FeatureSpace"]
+    extra = method("frobnicate", param("name"), kind="classmethod", doc="Frobnicates.")
+    earlier = with_symbol(with_version(pinned, store.previous_release(pinned.keras_version)),
+                          replace(space, members=(*space.members, extra)))
+    history = SnapshotStore(tmp_path / "store")
+    history.save(earlier)
+    binding, spec = build_for(pinned, history)
+    kept = next(w for w in binding.wrappers if w.name == "feature_frobnicate")
+    assert (kept.shape, kept.member, kept.deprecation.removed_in) == ("member", "frobnicate", pinned.keras_version)
+    assert kept.deprecation.message == f"keras.utils.FeatureSpace.frobnicate was removed in Keras {pinned.keras_version}"
+    text = format_files(emit(binding, spec))["layers.py"]
+    assert (f'removed("feature_frobnicate", "keras.utils.FeatureSpace.frobnicate", "{earlier.keras_version}", '
+            f'"{pinned.keras_version}")') in text
 
 
 @pytest.fixture(scope="module")
