@@ -2,7 +2,7 @@
 
     python -m generator snapshot [--release V]       take (and store) a snapshot; V a PEP 440 version
     python -m generator preview [--release V]        the next Keras (newest keras-nightly) against the pin
-    python -m generator diff OLD NEW [--format F]    graded API diff; OLD/NEW a release or `live`
+    python -m generator diff OLD NEW [--format F]    graded API diff and its keras3 impact; OLD/NEW a release or `live`
     python -m generator history SYMBOL               added / changed / deprecated / removed in
     python -m generator drift-check                  live Keras against the pinned snapshot
     python -m generator regenerate                   snapshot the installed Keras, report its diff
@@ -173,14 +173,17 @@ def _preview(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from generator.diff import diff_snapshots
+    from generator.impact import binding_impact
     from generator.report import render
 
     store = SnapshotStore(args.store)
     old, new = _resolve(store, args.old), _resolve(store, args.new)
     findings = diff_snapshots(old, new)
+    impact = binding_impact(old, new)
     if args.symbol:
         findings = [f for f in findings if f.path == args.symbol]
-    render(findings, old.keras_version, new.keras_version, args.format, sys.stdout)
+        impact = [i for i in impact if args.symbol in (i.upstream, i.name)]
+    render(findings, old.keras_version, new.keras_version, args.format, sys.stdout, impact)
     return 0
 
 

@@ -14,6 +14,7 @@ from generator.binding import Binding, BindingSpec, DocSources, build_binding, l
 from generator.docstrings import load_doc_patches
 from generator.drift import pinned_release
 from generator.history import added_in_all, notable_changes
+from generator.impact import dropped_names
 from generator.model import Snapshot
 from generator.naming import load_naming_spec
 from generator.overrides import read_overrides
@@ -37,8 +38,10 @@ def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, Bindin
     check_spec_paths(added_in, spec, naming, patches)  # every path any stored release has
     docs = DocSources(patches=patches, changes=notable_changes(store, snapshot),
                       strict_patches=snapshot.keras_version == pinned_release())
+    # Names earlier releases' bindings published and this one no longer gives: kept, deprecated.
+    dropped = dropped_names(store, snapshot, spec, naming)
     binding = build_binding(snapshot, spec, naming, added_in, snapshot_digest(snapshot),
-                            read_overrides(), docs)
+                            read_overrides(), docs, dropped)
     return binding, spec
 
 

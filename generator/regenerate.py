@@ -18,6 +18,7 @@ from rich.markup import escape
 from generator.diff import diff_snapshots
 from generator.binding import load_binding_spec
 from generator.docs_site import CONFIG_NAME, DOCS_NAME, GENERATED, write_docs
+from generator.impact import binding_impact
 from generator.model import Snapshot, version_key
 from generator.package import outputs_for
 from generator.preflight import check_keras_installation
@@ -90,6 +91,7 @@ def _regenerate(store: SnapshotStore, live: Snapshot, console: Console) -> int:
     restated = diff_snapshots(store.load(version), live) if version in store.releases() else []
     baseline = baseline_release(store, version)
     changes = diff_snapshots(store.load(baseline), live) if baseline else None
+    impact = binding_impact(store.load(baseline), live) if baseline else None
     outputs = outputs_for(live, store)
 
     # 2. Report, then write. The marker stays if a kill cuts the writes short, so the package and
@@ -98,7 +100,7 @@ def _regenerate(store: SnapshotStore, live: Snapshot, console: Console) -> int:
         console.print(f"[yellow]the stored snapshot of {version} differed from a fresh one:[/]")
         render_terminal(restated, f"{version} (stored)", f"{version} (fresh)", sys.stdout)
     if changes is not None and baseline is not None:
-        render_terminal(changes, baseline, version, sys.stdout)
+        render_terminal(changes, baseline, version, sys.stdout, impact)
     else:
         console.print("no earlier stored release to compare with")
     with pending(GENERATED):

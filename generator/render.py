@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
 import shutil
 import subprocess
@@ -143,6 +144,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.filters["signature"] = signature
     env.filters["call_arguments"] = call_arguments
     env.filters["supplied_arguments"] = supplied_arguments
+    env.filters["python_string"] = lambda text: json.dumps(text, ensure_ascii=False)  # a valid str literal
     return env
 
 
@@ -184,6 +186,8 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
             | ({"compose_layer"} if "layer" in shapes_used else set())
             | ({"call_or_instance", "supplied"} if "dual" in shapes_used else set())
             | ({"MISSING"} if needs_given or _needs_missing(generated) else set())
+            | ({"deprecated"} if any(w.deprecation and not w.deprecation.removed_in for w in generated) else set())
+            | ({"removed"} if any(w.deprecation and w.deprecation.removed_in for w in generated) else set())
         )
         files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,

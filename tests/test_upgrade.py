@@ -104,6 +104,7 @@ def test_regenerate_prints_the_change_report_since_the_old_release(upgraded):
     store = SnapshotStore(REPO / "upstream_snapshots")
     expected = summary_line(diff_snapshots(store.load(OLD), store.load(NEW)))
     assert f"Keras {OLD} → {NEW}: {expected}" in result.stdout
+    assert "keras3 impact:" in result.stdout  # what it costs keras3's users, in wrapper names
 
 
 def test_regenerate_writes_the_new_snapshot_and_exactly_the_committed_tree(upgraded):

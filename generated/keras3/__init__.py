@@ -763,6 +763,8 @@ if TYPE_CHECKING:
         config_set_max_steps_per_epoch as config_set_max_steps_per_epoch,
     )
     from keras3.models import (
+        AbsMaxQuantizer as AbsMaxQuantizer,
+        QuantizedDTypePolicy as QuantizedDTypePolicy,
         clone_model as clone_model,
         custom_object_scope as custom_object_scope,
         deserialize_keras_object as deserialize_keras_object,
@@ -1661,6 +1663,8 @@ _FAMILY_OF: dict[str, str] = {
     "config_set_image_data_format": "config",
     "config_set_max_epochs": "config",
     "config_set_max_steps_per_epoch": "config",
+    "AbsMaxQuantizer": "models",
+    "QuantizedDTypePolicy": "models",
     "clone_model": "models",
     "custom_object_scope": "models",
     "deserialize_keras_object": "models",
@@ -2594,6 +2598,8 @@ __all__ = [
     "config_set_image_data_format",
     "config_set_max_epochs",
     "config_set_max_steps_per_epoch",
+    "AbsMaxQuantizer",
+    "QuantizedDTypePolicy",
     "clone_model",
     "custom_object_scope",
     "deserialize_keras_object",

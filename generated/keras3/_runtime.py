@@ -28,6 +28,7 @@ import os
 import re
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -42,8 +43,10 @@ __all__ = [
     "bind",
     "call_or_instance",
     "compose_layer",
+    "deprecated",
     "keras",
     "override",
+    "removed",
     "supplied",
     "upstream",
     "use_backend",
@@ -283,6 +286,46 @@ def _version_error(module: ModuleType, path: str, added_in: str | None) -> Keras
             "provide it (it may have been removed or renamed since)."
         )
     return KerasVersionError(message, path=path, added_in=added_in, installed=installed)
+
+
+# --------------------------------------------------------------------------------------
+# Published names kept after upstream moved on
+# --------------------------------------------------------------------------------------
+
+
+def deprecated(name: str, message: str) -> None:
+    """Warn that the keras3 wrapper ``name`` is deprecated, at the caller's line.
+
+    A wrapper name, once published, keeps working when upstream renames its symbol or makes
+    it an alias of another (``keras.ops.amax`` of ``keras.ops.max``); it delegates to the new
+    target and says which wrapper to use instead.
+    """
+    # stacklevel 3: past this function and the wrapper, to the line that called the wrapper.
+    warnings.warn(f"{name} is deprecated: {message}", DeprecationWarning, stacklevel=3)
+
+
+def removed(name: str, path: str, added_in: str, removed_in: str) -> None:
+    """Guard a keras3 wrapper whose upstream symbol a Keras release removed.
+
+    On a Keras that still has ``path`` the wrapper works and warns (``DeprecationWarning``);
+    on one that does not, this raises :class:`KerasVersionError` naming the release that
+    removed it.
+    """
+    try:
+        upstream(path, added_in)
+    except KerasVersionError as error:
+        installed = error.installed
+        if installed == "unknown" or _version_key(installed) >= _version_key(removed_in):
+            raise KerasVersionError(
+                f"keras3.{name} needs {path}, which Keras {removed_in} removed; the installed "
+                f"Keras is {installed}. It works with: pip install 'keras>={added_in},<{removed_in}'",
+                path=path, added_in=added_in, installed=installed,
+            ) from None
+        raise
+    warnings.warn(
+        f"{name} is deprecated: {path} was removed in Keras {removed_in}",
+        DeprecationWarning, stacklevel=3,
+    )
 
 
 # --------------------------------------------------------------------------------------
