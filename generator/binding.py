@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from generator.docstrings import DocPatch, DocPatchError, ParsedDoc, apply_patches, parse_docstring
+from generator.docstrings import DocArg, DocPatch, DocPatchError, ParsedDoc, apply_patches, parse_docstring
 from generator.model import Member, Parameter, Snapshot, Symbol
 from generator.naming import NamingSpec, wrapper_name
 from generator.overrides import OVERRIDES_FILE, Override
@@ -52,6 +52,11 @@ class BindingSpec:
     hand_written: tuple[str, ...]
     member_wrappers: Mapping[str, Mapping[str, Any]]
     source: Path
+    verbs: Mapping[str, Any] = field(default_factory=dict)  # [verbs]: module and name -> method
+    # [docs_from]: upstream callables with no docstring of their own, documented from what they call
+    docs_from: Mapping[str, Any] = field(default_factory=dict)
+    serialized_by_name: tuple[str, ...] = ()  # modules whose functions Keras saves by `__name__`
+    serialized_by_name_except: tuple[str, ...] = ()  # their lookup helpers (get, serialize, ...)
 
     def skip_reason(self, path: str) -> str | None:
         if path in self.skip:
@@ -69,7 +74,10 @@ class BindingSpec:
 
 
 _TOP_FIELDS: dict[str, Kind] = {"hand_written": "list[str]", "family": "list[table]", "bases": "table[str]",
-                                "skip": "table[str]", "member_wrappers": "table"}
+                                "skip": "table[str]", "member_wrappers": "table", "verbs": "table",
+                                "docs_from": "table", "serialized_by_name": "list[str]",
+                                "serialized_by_name_except": "list[str]"}
+_VERB_FIELDS: dict[str, Kind] = {"module": "str", "methods": "table[str]"}
 _FAMILY_FIELDS: dict[str, Kind] = {"module": "str", "upstream": "list[str]", "shape": "str",
                                    "include_submodules": "bool"}
 _MEMBER_FIELDS: dict[str, Kind] = {"module": "str", "prefix": "str", "kinds": "list[str]",
@@ -95,6 +103,8 @@ def load_binding_spec(path: Path = SPEC_DIR / "binding.toml") -> BindingSpec:
                             "a file name inside generated/keras3 is meant")
     for symbol, rule in data.get("member_wrappers", {}).items():
         fields(rule, path, f"member_wrappers.{symbol!r}", _MEMBER_FIELDS, SpecError, required=("module", "prefix"))
+    if "verbs" in data:
+        fields(data["verbs"], path, "verbs", _VERB_FIELDS, SpecError, required=("module", "methods"))
     return BindingSpec(
         families=tuple(families),
         skip=dict(data.get("skip", {})),
@@ -102,6 +112,10 @@ def load_binding_spec(path: Path = SPEC_DIR / "binding.toml") -> BindingSpec:
         hand_written=tuple(data.get("hand_written", ())),
         member_wrappers=dict(data.get("member_wrappers", {})),
         source=path,
+        verbs=dict(data.get("verbs", {})),
+        docs_from=dict(data.get("docs_from", {})),
+        serialized_by_name=tuple(data.get("serialized_by_name", ())),
+        serialized_by_name_except=tuple(data.get("serialized_by_name_except", ())),
     )
 
 
@@ -130,11 +144,23 @@ class Wrapper:
     summary: str
     function: str | None = None  # dual shape: the function counterpart's path
     member: str | None = None  # member shape: the class method called on `upstream`
+    # member shape: the method is called on the wrapper's first argument (a model verb such as
+    # `fit(model, x, y)`), not on the class
+    bound: bool = False
     aliases: tuple[str, ...] = ()
     overridden: bool = False  # hand-written in keras3/overrides.py; the module re-exports it
     doc: ParsedDoc = ParsedDoc()  # the upstream docstring, patched and parsed
     changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (release, finding kinds) since added
     deprecation: Deprecation | None = None  # a published name kept working after upstream moved on
+    # The `__name__` of the upstream function this wrapper stands for, when Keras saves such a
+    # function by that name (a loss or metric given to compile(), an activation): the wrapper
+    # takes it, so a model saved with the wrapper reloads in plain Keras, logs under Keras's names.
+    serialized_name: str | None = None
+    # layer shape: a layer whose call takes several input tensors as separate arguments
+    # (MultiHeadAttention's query, value, key) gets them from `object` as a list; the first
+    # `required_inputs` of `inputs` must be given
+    inputs: tuple[str, ...] = ()
+    required_inputs: int = 0
 
 
 @dataclass(frozen=True)
@@ -210,10 +236,12 @@ def build_binding(
             wrapper = replace(wrapper, function=alias_functions.get((module, name)))
         wrappers.append(wrapper)
     wrappers += _member_wrappers(snapshot, spec, naming, added_in)
+    wrappers += _verb_wrappers(snapshot, spec, added_in)
+    wrappers = [_with_inputs(_serialized(w, snapshot, spec), snapshot) for w in wrappers]
     _check_unique_names(wrappers)
     wrappers = _apply_overrides(wrappers, overrides)
     if docs is not None:
-        wrappers = [_documented(w, snapshot, docs) for w in wrappers]
+        wrappers = [_documented(w, snapshot, docs, spec) for w in wrappers]
     wrappers += _deprecated_wrappers(snapshot, spec, wrappers, dropped or {}, added_in, docs)
     return Binding(
         keras_version=snapshot.keras_version,
@@ -283,10 +311,64 @@ def _dual_alias_functions(snapshot: Snapshot, spec: BindingSpec, naming: NamingS
     return found
 
 
+def _serialized(wrapper: Wrapper, snapshot: Snapshot, spec: BindingSpec) -> Wrapper:
+    """Give a wrapper over a function that Keras saves by name that function's `__name__`.
+
+    Keras serializes a plain function as its `__name__` and, on loading, looks that name up in
+    keras.losses, keras.metrics, keras.activations, ... (`serialization_lib.BUILTIN_MODULES`).
+    The name is the implementation's, as Keras's own `__name__` is.
+    """
+    path = wrapper.function if wrapper.shape == "dual" else wrapper.upstream
+    symbol = snapshot.symbols.get(path) if path else None
+    if symbol is None or symbol.kind != "function" or wrapper.shape not in ("dual", "function"):
+        return wrapper
+    module, name = path.rsplit(".", 1)
+    if module not in spec.serialized_by_name or name in spec.serialized_by_name_except:
+        return wrapper
+    return replace(wrapper, serialized_name=symbol.implementation.rsplit(".", 1)[1])
+
+
+def _call_member(snapshot: Snapshot, symbol: Symbol, name: str) -> Member | None:
+    """A layer's method, from the class or the nearest recorded ancestor that defines it."""
+    for owner in (symbol.path, *symbol.mro):
+        found = snapshot.symbols.get(owner)
+        member = found.member(name) if found is not None else None
+        if member is not None and member.signature is not None:
+            return member
+    return None
+
+
+def _with_inputs(wrapper: Wrapper, snapshot: Snapshot) -> Wrapper:
+    """The input tensors of a layer whose `call` takes two or more of them as separate arguments.
+
+    They are the call's leading required positional parameters, plus the optional ones after them
+    whose shape `build` receives (`key` for `build(query_shape, value_shape, key_shape=None)`).
+    """
+    if wrapper.shape != "layer":
+        return wrapper
+    symbol = snapshot.symbols[wrapper.upstream]
+    call = _call_member(snapshot, symbol, "call")
+    if call is None or call.signature is None:
+        return wrapper
+    positional = [p for p in call.signature.parameters if p.kind in ("positional_only", "positional_or_keyword")]
+    required = [p.name for p in positional if p.default is None]
+    if len(required) < 2 or [p.name for p in positional[:len(required)]] != required:
+        return wrapper
+    build = _call_member(snapshot, symbol, "build")
+    shapes = {p.name for p in build.signature.parameters} if build and build.signature else set()
+    inputs = list(required)
+    for p in positional[len(required):]:
+        if f"{p.name}_shape" not in shapes:
+            break
+        inputs.append(p.name)
+    return replace(wrapper, inputs=tuple(inputs), required_inputs=len(required))
+
+
 def _check_spec_names(snapshot: Snapshot, spec: BindingSpec) -> None:
     """Every path the spec names must exist upstream: a typo would silently skip nothing."""
     named = [p for p in spec.skip if not p.endswith(".*")] + list(spec.bases.values())
     named += list(spec.member_wrappers)
+    named += [_verb_owner(target) for target in spec.verbs.get("methods", {}).values()]
     missing = sorted(p for p in named if p not in snapshot.symbols)
     if missing:
         raise SpecError(f"{spec.source}: names symbols Keras {snapshot.keras_version} lacks: {', '.join(missing)}")
@@ -301,19 +383,80 @@ class DocSources:
     strict_patches: bool  # the pinned release: a patch that no longer applies is an error
 
 
-def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources) -> Wrapper:
+def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources, spec: BindingSpec) -> Wrapper:
     symbol = snapshot.symbols[wrapper.upstream]
     key = wrapper.upstream
     text = symbol.doc
     if wrapper.member is not None:
         member = symbol.member(wrapper.member)
         text, key = (member.doc if member else ""), f"{wrapper.upstream}.{wrapper.member}"
+        if not text.strip():
+            text = _commented_call(symbol, wrapper.member)
     try:
         text = apply_patches(text, docs.patches.get(key))
     except DocPatchError:
         if docs.strict_patches:
             raise
-    return replace(wrapper, doc=parse_docstring(text), changes=docs.changes.get(wrapper.upstream, ()))
+    parsed = parse_docstring(text)
+    if key in spec.docs_from:
+        parsed = _borrowed(parsed, wrapper, snapshot, spec.docs_from[key], key, spec)
+    return replace(wrapper, doc=parsed, changes=docs.changes.get(wrapper.upstream, ()))
+
+
+def _doc_at(snapshot: Snapshot, path: str) -> str | None:
+    """The docstring of a public path or of `<class path>.<member>`; None when there is no such thing."""
+    if path in snapshot.symbols:
+        return snapshot.symbols[path].doc
+    owner, _, name = path.rpartition(".")
+    member = snapshot.symbols[owner].member(name) if owner in snapshot.symbols else None
+    return member.doc if member is not None else None
+
+
+def _commented_call(owner: Symbol, member: str) -> str:
+    """A member's summary from its owner's docstring, when that shows the call under a comment.
+
+    FeatureSpace documents its feature constructors only so: `# Float values to be preprocessed
+    via linear rescaling ...` above `FeatureSpace.float_rescaled(scale=1., offset=0., name=None)`.
+    """
+    lines = owner.doc.splitlines()
+    call = f"{owner.path.rsplit('.', 1)[1]}.{member}("
+    for index, line in enumerate(lines):
+        if line.strip().startswith(call):
+            comment: list[str] = []
+            for above in reversed(lines[:index]):
+                if not above.strip().startswith("#"):
+                    break
+                comment.insert(0, above.strip().lstrip("#").strip())
+            return " ".join(comment)
+    return ""
+
+
+def _borrowed(parsed: ParsedDoc, wrapper: Wrapper, snapshot: Snapshot, rule: Mapping[str, Any],
+              key: str, spec: BindingSpec) -> ParsedDoc:
+    """Fill a docstring from what the callable calls: `text` gives the whole text (no examples: they
+    are the other callable's), `args` each argument the text leaves out, `own` our words for the rest."""
+    if "text" in rule:
+        source = _doc_at(snapshot, rule["text"])
+        if source is None:
+            raise SpecError(f"{spec.source}: docs_from {key}: {rule['text']} has no docstring to borrow")
+        borrowed = parse_docstring(source)
+        parsed = replace(borrowed, summary=parsed.summary or borrowed.summary, examples=())
+    if "summary" in rule and not parsed.summary:
+        parsed = replace(parsed, summary=rule["summary"])
+    args = list(parsed.args)
+    described = {a.name for a in args if a.description.strip()}
+    pool: dict[str, str] = {}
+    for path in rule.get("args", ()):
+        source = _doc_at(snapshot, path)
+        if source is None:
+            raise SpecError(f"{spec.source}: docs_from {key}: {path} has no docstring to borrow")
+        for arg in parse_docstring(source).args:
+            pool.setdefault(arg.name, arg.description)
+    pool.update(rule.get("own", {}))
+    for p in wrapper.params:
+        if p.name not in described and p.name in pool:
+            args.append(DocArg(p.name, pool[p.name]))
+    return replace(parsed, args=tuple(args))
 
 
 def _apply_overrides(wrappers: list[Wrapper], overrides: Iterable[Override]) -> list[Wrapper]:
@@ -361,13 +504,13 @@ def _deprecated_wrappers(snapshot: Snapshot, spec: BindingSpec, live: list[Wrapp
         if family is None:
             raise SpecError(f"{spec.source}: family {old.source.module} is gone, but Keras {old.release}'s "
                             f"binding published {name} in it; keep the family or move the name")
-        kept.append(_kept(name, family, old, snapshot, by_path, same_object, added_in, docs))
+        kept.append(_kept(name, family, old, snapshot, by_path, same_object, added_in, docs, spec))
     return kept
 
 
 def _kept(name: str, family: Family, old: Published, snapshot: Snapshot,
           by_path: Mapping[str, Wrapper], same_object: Mapping[tuple[str, str], str],
-          added_in: Mapping[str, str], docs: DocSources | None) -> Wrapper:
+          added_in: Mapping[str, str], docs: DocSources | None, spec: BindingSpec) -> Wrapper:
     version, dropped_in = snapshot.keras_version, old.dropped_in
     found = None if old.source.member else next(
         (f for s in old.source.symbols if (f := _now_at(s, snapshot, same_object, dropped_in))), None)
@@ -394,7 +537,7 @@ def _kept(name: str, family: Family, old: Published, snapshot: Snapshot,
     how = f"{how}, which keras3 does not wrap" if how else f"keras3 no longer wraps {canonical}"
     deprecation = Deprecation(f"{how}; use {canonical}", canonical, dropped_in)
     wrapper = replace(_wrapper(name, family, [snapshot.symbols[canonical]], added_in, version), aliases=())
-    documented = _documented(wrapper, snapshot, docs).doc if docs is not None else ParsedDoc()
+    documented = _documented(wrapper, snapshot, docs, spec).doc if docs is not None else ParsedDoc()
     return _deprecated(wrapper, deprecation, documented)
 
 
@@ -499,6 +642,37 @@ def _member_wrapper(name: str, module: str, symbol: Symbol, member: Member, adde
     params = tuple(_forwarded(p, module) for p in member.signature.parameters)
     return Wrapper(name, module, "member", symbol.path, params, "Any", added_in.get(symbol.path, version),
                    _first_line(member.doc), member=member.name)
+
+
+def _verb_owner(target: str) -> str:
+    """`keras.Model.fit` -> `keras.Model`: the class whose method a verb calls."""
+    return target.rsplit(".", 1)[0]
+
+
+def _verb_wrappers(snapshot: Snapshot, spec: BindingSpec, added_in: Mapping[str, str]) -> list[Wrapper]:
+    """The model verbs of {keras3}: `fit(model, x, y)` calls `model.fit(x=x, y=y)`.
+
+    Parameters and docs come from the snapshot's record of the method, so a verb follows upstream
+    release by release; the model comes first, as in R. Arguments go on by keyword, so a subclass
+    that overrides the method with more parameters in between still gets them right.
+    """
+    module = spec.verbs.get("module")
+    wrappers = []
+    for name, target in sorted(spec.verbs.get("methods", {}).items()):
+        owner_path, method = _verb_owner(target), target.rsplit(".", 1)[1]
+        owner = snapshot.symbols[owner_path]
+        member = owner.member(method)
+        if module is None or member is None:
+            raise SpecError(f"{spec.source}: verb {name}: {target} is not a recorded method "
+                            f"(Keras {snapshot.keras_version})" if module else
+                            f"{spec.source}: [verbs] lacks module")
+        receiver = WrapperParam("object", "positional_only", owner_path, None, "none")
+        own = tuple(replace(p, forward="keyword") if p.forward == "positional" else p
+                    for p in (_forwarded(q, module) for q in (member.signature.parameters if member.signature else ())))
+        wrappers.append(Wrapper(name, module, "member", owner_path, (receiver, *own), "Any",
+                                added_in.get(owner_path, snapshot.keras_version), _first_line(member.doc),
+                                member=method, bound=True))
+    return wrappers
 
 
 def _parameters(symbol: Symbol) -> tuple[Parameter, ...]:

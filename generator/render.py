@@ -7,6 +7,7 @@ the old one and swapped in with renames; hand-written files are carried over unt
 
 from __future__ import annotations
 
+import builtins
 import ctypes
 import errno
 import json
@@ -51,6 +52,12 @@ def _indented(text: str, spaces: int) -> str:
     return "\n".join(pad + line if line.strip() else "" for line in text.strip("\n").splitlines())
 
 
+def _receiver(w: Wrapper) -> str:
+    """The first argument of a model verb: what its method is called on."""
+    kind = w.upstream.rsplit(".", 1)[1]
+    return f"The {'model' if kind in ('Model', 'Sequential') else 'layer or model'} whose `{w.member}()` is called."
+
+
 def wrapper_docstring(w: Wrapper) -> str:
     """The Google-style docstring of a wrapper: upstream's words, our types, its history."""
     doc = w.doc
@@ -61,6 +68,7 @@ def wrapper_docstring(w: Wrapper) -> str:
     args = []
     for p in w.params:
         text = _COMPOSITION if (w.shape == "layer" and p.name == "object") else (
+            _receiver(w) if (w.bound and p.name == "object") else
             described.get(p.name) or _OWN_ARGS.get(p.name, ""))
         star = "*" if p.kind == "var_positional" else "**" if p.kind == "var_keyword" else ""
         head = f"{star}{p.name} ({p.annotation})" if not star else f"{star}{p.name}"
@@ -173,6 +181,7 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
     env = environment(templates)
     files: dict[str, str] = {}
     families = []
+    shadowing = sorted(w.name for w in binding.wrappers if hasattr(builtins, w.name))
     for family in spec.families:
         wrappers = binding.by_family(family.module)
         if not wrappers:
@@ -182,7 +191,8 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
         needs_given = any(p.omit_when_missing for w in generated for p in w.params)
         runtime_imports = sorted(
             ({"bind"} if shapes_used & {"function", "constructor"} else set())
-            | ({"upstream"} if shapes_used & {"layer", "dual", "member"} else set())
+            | ({"upstream"} if shapes_used & {"layer", "dual"} or any(
+                w.shape == "member" and not w.bound for w in generated) else set())
             | ({"compose_layer"} if "layer" in shapes_used else set())
             | ({"call_or_instance", "supplied"} if "dual" in shapes_used else set())
             | ({"MISSING"} if needs_given or _needs_missing(generated) else set())
@@ -193,11 +203,11 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
             shapes_used=shapes_used, needs_given=needs_given, runtime_imports=runtime_imports,
             annotation_imports=annotation_imports(generated), generated=generated,
-            overridden=[w.name for w in wrappers if w.overridden],
+            overridden=[w.name for w in wrappers if w.overridden], shadowing=shadowing,
         )
         families.append({"module": family.module, "names": [w.name for w in wrappers]})
     files["__init__.py"] = env.get_template("__init__.py.j2").render(
-        binding=binding, families=families, bases=binding.bases)
+        binding=binding, families=families, bases=binding.bases, shadowing=shadowing)
     return files
 
 

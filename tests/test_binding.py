@@ -62,7 +62,7 @@ def test_a_spec_entry_naming_a_missing_symbol_is_an_error(store, tmp_path):
 def test_a_non_literal_default_is_handed_on_only_when_given():
     spec, naming = load_binding_spec(), load_naming_spec()
     op = function("keras.ops.mystery", param("x"), param("fill", default="<object object>"))
-    binding = build_binding(snapshot(PIN, op), replace(spec, skip={}, bases={}, member_wrappers={}), naming, {}, "0" * 64)
+    binding = build_binding(snapshot(PIN, op), replace(spec, skip={}, bases={}, member_wrappers={}, verbs={}), naming, {}, "0" * 64)
     (wrapper,) = binding.wrappers
     fill = wrapper.params[1]
     assert (fill.default, fill.omit_when_missing) == ("MISSING", True)

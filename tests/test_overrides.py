@@ -19,7 +19,8 @@ PIN = pinned_release()
 
 def test_the_committed_overrides_are_tethered_to_the_pinned_snapshot(store):
     overrides = read_overrides()
-    assert [o.name for o in overrides] == ["keras_model_sequential", "layer_multi_head_attention"]
+    assert [o.name for o in overrides] == ["freeze_weights", "keras_model_sequential", "layer_multi_head_attention",
+                                           "load_model_config", "save_model_config", "unfreeze_weights"]
     assert stale_overrides(store, PIN) == []
 
 

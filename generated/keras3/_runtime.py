@@ -29,10 +29,10 @@ import re
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 __all__ = [
     "BACKENDS",
@@ -47,6 +47,7 @@ __all__ = [
     "keras",
     "override",
     "removed",
+    "split_inputs",
     "supplied",
     "upstream",
     "use_backend",
@@ -533,7 +534,7 @@ def override(*, upstream: str, tethered_to: str) -> Callable[[_F], _F]:
     return mark
 
 
-def compose_layer(object: Any, layer: Any) -> Any:
+def compose_layer(object: Any, layer: Any, inputs: tuple[str, ...] = (), required: int = 0) -> Any:
     """The {keras3} composition rule for layer wrappers (``layer_dense(object, ...)``).
 
     * ``object`` is ``None``: return ``layer`` itself (a configured, unbuilt layer).
@@ -541,8 +542,13 @@ def compose_layer(object: Any, layer: Any) -> Any:
     * otherwise: return ``layer(object)``, calling the layer on a tensor, a
       ``KerasTensor`` or a list of tensors.
 
+    A layer whose call takes several input tensors as separate arguments (``inputs``, e.g.
+    ``("query", "value", "key")`` of which the first ``required`` must be given) takes them from
+    ``object`` as a list, and is called as ``layer(query, value)``.
+
     Raises:
-        TypeError: ``object`` is a Sequential model built before a backend switch.
+        TypeError: ``object`` is a Sequential model built before a backend switch, or is not
+            the list of inputs a multi-input layer takes.
     """
     if object is None:
         return layer
@@ -555,7 +561,41 @@ def compose_layer(object: Any, layer: Any) -> Any:
             "This Sequential model was created before the Keras backend was switched and "
             "cannot be used any more; build it again after use_backend()."
         )
+    if inputs:
+        return layer(*split_inputs(object, inputs, required))
     return layer(object)
+
+
+def _describe(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    kind = type(value).__name__
+    return f"{kind} of shape {tuple(shape)}" if shape is not None else kind
+
+
+def split_inputs(object: Any, inputs: tuple[str, ...], required: int) -> list[Any]:
+    """The input tensors of a multi-input layer, from the list its wrapper was given.
+
+    Checked here, at the binding's edge: unpacked by Keras, a single tensor fails deep inside
+    ("Iterating over a symbolic KerasTensor is not supported"), and a NumPy array is split along
+    its batch axis into query and value.
+
+    Raises:
+        TypeError: ``object`` is not a list or tuple of ``required`` to ``len(inputs)`` items; the
+            message names the wrapper and the forms it takes (``[query, value]`` or
+            ``[query, value, key]``).
+    """
+    items: list[Any] | None = list(cast("Sequence[Any]", object)) if isinstance(object, (list, tuple)) else None
+    if items is not None and required <= len(items) <= len(inputs):
+        return items
+    forms = " or ".join(f"[{', '.join(inputs[:n])}]" for n in range(required, len(inputs) + 1))
+    if items is not None:
+        count = len(items)
+        kind = "list" if isinstance(object, list) else "tuple"
+        got = f"a {kind} of {count} item{'' if count == 1 else 's'}"
+    else:
+        got = _describe(object)
+    who = _calling_wrapper() or "This layer"
+    raise TypeError(f"{who} takes its inputs as a list, {forms}; got {got}.")
 
 
 def _is_stale_sequential(obj: Any) -> bool:

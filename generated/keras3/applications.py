@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from typing import Literal
     from keras3.types import ActivationLike, DataFormat, IntOrTuple, PathLike, ShapeLike, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "application_convnext_base",
     "application_convnext_decode_predictions",

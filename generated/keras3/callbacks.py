@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import PathLike, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "callback_backup_and_restore",
     "callback_csv_logger",

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import Axis, ShapeLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "distribution_data_parallel",
     "distribution_device_mesh",

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import Axis, Seed, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "initializer_constant",
     "initializer_deserialize",

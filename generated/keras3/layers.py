@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         TensorLike,
     )
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "feature_cross",
     "feature_custom",
@@ -189,12 +190,13 @@ __all__ = [
 
 
 def feature_cross(feature_names: Any, crossing_dim: Any, output_mode: str = "one_hot") -> Any:
-    """See the upstream documentation.
+    """A cross of features: their combined values hashed into one vector, for `FeatureSpace(crosses=[...])`.
 
     Args:
-        feature_names (Any):
-        crossing_dim (Any):
-        output_mode (str):
+        feature_names (Any): The names of the features to cross, e.g. `("feature_1", "feature_2")`.
+        crossing_dim (Any): Default vector size for hashing crossed features.
+            Defaults to `32`.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.cross`.
@@ -205,12 +207,12 @@ def feature_cross(feature_names: Any, crossing_dim: Any, output_mode: str = "one
 
 
 def feature_custom(dtype: DTypeLike, preprocessor: Any, output_mode: Any) -> Any:
-    """See the upstream documentation.
+    """A custom feature: your own Keras preprocessing layer applied to one feature (adapted with the FeatureSpace).
 
     Args:
-        dtype (DTypeLike):
-        preprocessor (Any):
-        output_mode (Any):
+        dtype (DTypeLike): The dtype of the feature's raw values, e.g. `"string"` or `"float32"`.
+        preprocessor (Any): The Keras preprocessing layer applied to the feature, e.g. a `TextVectorization`.
+        output_mode (Any): How the preprocessed feature is encoded: `"float"`, `"int"`, `"one_hot"` or `"multi_hot"`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.feature`.
@@ -219,10 +221,10 @@ def feature_custom(dtype: DTypeLike, preprocessor: Any, output_mode: Any) -> Any
 
 
 def feature_float(name: str | None = None) -> Any:
-    """See the upstream documentation.
+    """Plain float values.
 
     Args:
-        name (str | None):
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.float`.
@@ -236,13 +238,21 @@ def feature_float_discretized(
     output_mode: str = "one_hot",
     name: str | None = None,
 ) -> Any:
-    """See the upstream documentation.
+    """Float values to be discretized. By default, the discrete representation will then be one-hot encoded.
 
     Args:
-        num_bins (int):
-        bin_boundaries (Any | None):
-        output_mode (str):
-        name (str | None):
+        num_bins (int): The integer number of bins to compute.
+            If this option is set, `bin_boundaries` should not be set and
+            `adapt()` should be called to learn the bin boundaries.
+        bin_boundaries (Any | None): A list of bin boundaries.
+            The leftmost and rightmost bins
+            will always extend to `-inf` and `inf`,
+            so `bin_boundaries=[0., 1., 2.]`
+            generates bins `(-inf, 0.)`, `[0., 1.)`, `[1., 2.)`,
+            and `[2., +inf)`.
+            If this option is set, `adapt()` should not be called.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.float_discretized`.
@@ -253,10 +263,10 @@ def feature_float_discretized(
 
 
 def feature_float_normalized(name: str | None = None) -> Any:
-    """See the upstream documentation.
+    """Float values to be preprocessed via featurewise standardization (i.e. via a `keras.layers.Normalization` layer).
 
     Args:
-        name (str | None):
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.float_normalized`.
@@ -267,12 +277,12 @@ def feature_float_normalized(name: str | None = None) -> Any:
 def feature_float_rescaled(
     scale: float | TensorLike = 1.0, offset: float | TensorLike = 0.0, name: str | None = None
 ) -> Any:
-    """See the upstream documentation.
+    """Float values to be preprocessed via linear rescaling (i.e. via a `keras.layers.Rescaling` layer).
 
     Args:
-        scale (float | TensorLike):
-        offset (float | TensorLike):
-        name (str | None):
+        scale (float | TensorLike): Float, the scale to apply to the inputs.
+        offset (float | TensorLike): Float, the offset to apply to the inputs.
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.float_rescaled`.
@@ -286,13 +296,21 @@ def feature_integer_categorical(
     output_mode: str = "one_hot",
     name: str | None = None,
 ) -> Any:
-    """See the upstream documentation.
+    """Integer values to be indexed. By default, the discrete representation will then be one-hot encoded.
 
     Args:
-        max_tokens (int | None):
-        num_oov_indices (int):
-        output_mode (str):
-        name (str | None):
+        max_tokens (int | None): Maximum size of the vocabulary for this layer. This should
+            only be specified when adapting the vocabulary or when setting
+            `pad_to_max_tokens=True`. If None, there is no cap on the size of
+            the vocabulary. Note that this size includes the OOV
+            and mask tokens. Defaults to `None`.
+        num_oov_indices (int): The number of out-of-vocabulary tokens to use.
+            If this value is more than 1, OOV inputs are hashed or modulated
+            to determine their OOV value (see `oov_method`).
+            If this value is 0, OOV inputs will cause an error when calling
+            the layer. Defaults to `1`.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.integer_categorical`.
@@ -305,12 +323,14 @@ def feature_integer_categorical(
 def feature_integer_hashed(
     num_bins: int, output_mode: str = "one_hot", name: str | None = None
 ) -> Any:
-    """See the upstream documentation.
+    """Integer values to be hashed into a fixed number of bins. By default, the discrete representation will then be one-hot encoded.
 
     Args:
-        num_bins (int):
-        output_mode (str):
-        name (str | None):
+        num_bins (int): Number of hash bins. Note that this includes the `mask_value`
+            bin, so the effective number of bins is `(num_bins - 1)`
+            if `mask_value` is set.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.integer_hashed`.
@@ -324,13 +344,21 @@ def feature_string_categorical(
     output_mode: str = "one_hot",
     name: str | None = None,
 ) -> Any:
-    """See the upstream documentation.
+    """String values to be indexed. By default, the discrete representation will then be one-hot encoded.
 
     Args:
-        max_tokens (int | None):
-        num_oov_indices (int):
-        output_mode (str):
-        name (str | None):
+        max_tokens (int | None): Maximum size of the vocabulary for this layer. This should
+            only be specified when adapting the vocabulary or when setting
+            `pad_to_max_tokens=True`. If None, there is no cap on the size of
+            the vocabulary. Note that this size includes the OOV
+            and mask tokens. Defaults to `None`.
+        num_oov_indices (int): The number of out-of-vocabulary tokens to use.
+            If this value is more than 1, OOV inputs are modulated to
+            determine their OOV value.
+            If this value is 0, OOV inputs will cause an error when calling
+            the layer. Defaults to `1`.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.string_categorical`.
@@ -343,12 +371,14 @@ def feature_string_categorical(
 def feature_string_hashed(
     num_bins: int, output_mode: str = "one_hot", name: str | None = None
 ) -> Any:
-    """See the upstream documentation.
+    """String values to be hashed into a fixed number of bins. By default, the discrete representation will then be one-hot encoded.
 
     Args:
-        num_bins (int):
-        output_mode (str):
-        name (str | None):
+        num_bins (int): Number of hash bins. Note that this includes the `mask_value`
+            bin, so the effective number of bins is `(num_bins - 1)`
+            if `mask_value` is set.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.string_hashed`.
@@ -7453,7 +7483,7 @@ def layer_group_query_attention(
         seed=seed,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, inputs=("query", "value", "key"), required=2)
 
 
 @overload

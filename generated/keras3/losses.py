@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from keras3.types import Axis, DTypeLike, Reduction, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "loss_binary_crossentropy",
     "loss_binary_focal_crossentropy",
@@ -117,6 +118,9 @@ def loss_binary_crossentropy(
     )
 
 
+loss_binary_crossentropy.__name__ = "binary_crossentropy"  # Keras saves it by this name
+
+
 def loss_binary_focal_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
@@ -217,6 +221,9 @@ def loss_binary_focal_crossentropy(
     )
 
 
+loss_binary_focal_crossentropy.__name__ = "binary_focal_crossentropy"  # Keras saves it by this name
+
+
 def loss_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
@@ -286,6 +293,9 @@ def loss_categorical_crossentropy(
             )
         ),
     )
+
+
+loss_categorical_crossentropy.__name__ = "categorical_crossentropy"  # Keras saves it by this name
 
 
 def loss_categorical_focal_crossentropy(
@@ -404,6 +414,11 @@ def loss_categorical_focal_crossentropy(
     )
 
 
+loss_categorical_focal_crossentropy.__name__ = (
+    "categorical_focal_crossentropy"  # Keras saves it by this name
+)
+
+
 def loss_categorical_generalized_cross_entropy(
     y_true: Any = None,
     y_pred: Any = None,
@@ -480,6 +495,11 @@ def loss_categorical_generalized_cross_entropy(
     )
 
 
+loss_categorical_generalized_cross_entropy.__name__ = (
+    "categorical_generalized_cross_entropy"  # Keras saves it by this name
+)
+
+
 def loss_categorical_hinge(
     y_true: Any = None,
     y_pred: Any = None,
@@ -536,6 +556,9 @@ def loss_categorical_hinge(
             )
         ),
     )
+
+
+loss_categorical_hinge.__name__ = "categorical_hinge"  # Keras saves it by this name
 
 
 def loss_circle(
@@ -614,6 +637,9 @@ def loss_circle(
     )
 
 
+loss_circle.__name__ = "circle"  # Keras saves it by this name
+
+
 def loss_cosine_similarity(
     y_true: Any = None,
     y_pred: Any = None,
@@ -681,6 +707,9 @@ def loss_cosine_similarity(
     )
 
 
+loss_cosine_similarity.__name__ = "cosine_similarity"  # Keras saves it by this name
+
+
 def loss_ctc(
     y_true: Any = None,
     y_pred: Any = None,
@@ -729,6 +758,9 @@ def loss_ctc(
             )
         ),
     )
+
+
+loss_ctc.__name__ = "ctc"  # Keras saves it by this name
 
 
 def loss_deserialize(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
@@ -809,6 +841,9 @@ def loss_dice(
             )
         ),
     )
+
+
+loss_dice.__name__ = "dice"  # Keras saves it by this name
 
 
 def loss_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
@@ -909,6 +944,9 @@ def loss_hinge(
     )
 
 
+loss_hinge.__name__ = "hinge"  # Keras saves it by this name
+
+
 def loss_huber(
     y_true: Any = None,
     y_pred: Any = None,
@@ -976,6 +1014,9 @@ def loss_huber(
     )
 
 
+loss_huber.__name__ = "huber"  # Keras saves it by this name
+
+
 def loss_kl_divergence(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1036,6 +1077,9 @@ def loss_kl_divergence(
     )
 
 
+loss_kl_divergence.__name__ = "kl_divergence"  # Keras saves it by this name
+
+
 def loss_log_cosh(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1094,6 +1138,9 @@ def loss_log_cosh(
     )
 
 
+loss_log_cosh.__name__ = "log_cosh"  # Keras saves it by this name
+
+
 def loss_mean_absolute_error(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1148,6 +1195,9 @@ def loss_mean_absolute_error(
             )
         ),
     )
+
+
+loss_mean_absolute_error.__name__ = "mean_absolute_error"  # Keras saves it by this name
 
 
 def loss_mean_absolute_percentage_error(
@@ -1206,6 +1256,11 @@ def loss_mean_absolute_percentage_error(
     )
 
 
+loss_mean_absolute_percentage_error.__name__ = (
+    "mean_absolute_percentage_error"  # Keras saves it by this name
+)
+
+
 def loss_mean_squared_error(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1260,6 +1315,9 @@ def loss_mean_squared_error(
             )
         ),
     )
+
+
+loss_mean_squared_error.__name__ = "mean_squared_error"  # Keras saves it by this name
 
 
 def loss_mean_squared_logarithmic_error(
@@ -1318,6 +1376,11 @@ def loss_mean_squared_logarithmic_error(
     )
 
 
+loss_mean_squared_logarithmic_error.__name__ = (
+    "mean_squared_logarithmic_error"  # Keras saves it by this name
+)
+
+
 def loss_poisson(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1372,6 +1435,9 @@ def loss_poisson(
             )
         ),
     )
+
+
+loss_poisson.__name__ = "poisson"  # Keras saves it by this name
 
 
 def loss_serialize(loss: Any) -> Any:
@@ -1465,6 +1531,11 @@ def loss_sparse_categorical_crossentropy(
     )
 
 
+loss_sparse_categorical_crossentropy.__name__ = (
+    "sparse_categorical_crossentropy"  # Keras saves it by this name
+)
+
+
 def loss_squared_hinge(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1522,6 +1593,9 @@ def loss_squared_hinge(
             )
         ),
     )
+
+
+loss_squared_hinge.__name__ = "squared_hinge"  # Keras saves it by this name
 
 
 def loss_tversky(
@@ -1592,3 +1666,6 @@ def loss_tversky(
             )
         ),
     )
+
+
+loss_tversky.__name__ = "tversky"  # Keras saves it by this name

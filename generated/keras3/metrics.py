@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from keras3.types import Axis, DTypeLike, IntOrTuple, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "metric_accuracy",
     "metric_auc",
@@ -285,6 +286,9 @@ def metric_binary_accuracy(
     )
 
 
+metric_binary_accuracy.__name__ = "binary_accuracy"  # Keras saves it by this name
+
+
 def metric_binary_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
@@ -334,6 +338,9 @@ def metric_binary_crossentropy(
             )
         ),
     )
+
+
+metric_binary_crossentropy.__name__ = "binary_crossentropy"  # Keras saves it by this name
 
 
 def metric_binary_focal_crossentropy(
@@ -398,6 +405,9 @@ _metric_binary_focal_crossentropy = bind(
     "_metric_binary_focal_crossentropy",
     "keras.metrics.binary_focal_crossentropy",
     "3.0.0",
+)
+metric_binary_focal_crossentropy.__name__ = (
+    "binary_focal_crossentropy"  # Keras saves it by this name
 )
 
 
@@ -521,6 +531,9 @@ def metric_categorical_accuracy(
     )
 
 
+metric_categorical_accuracy.__name__ = "categorical_accuracy"  # Keras saves it by this name
+
+
 def metric_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
@@ -578,6 +591,9 @@ def metric_categorical_crossentropy(
     )
 
 
+metric_categorical_crossentropy.__name__ = "categorical_crossentropy"  # Keras saves it by this name
+
+
 def metric_categorical_focal_crossentropy(
     y_true: TensorLike,
     y_pred: TensorLike,
@@ -626,6 +642,9 @@ _metric_categorical_focal_crossentropy = bind(
     "keras.metrics.categorical_focal_crossentropy",
     "3.0.0",
 )
+metric_categorical_focal_crossentropy.__name__ = (
+    "categorical_focal_crossentropy"  # Keras saves it by this name
+)
 
 
 def metric_categorical_hinge(
@@ -657,6 +676,9 @@ def metric_categorical_hinge(
         y_pred,
         dict(supplied(("name", name, "categorical_hinge"), ("dtype", dtype, None))),
     )
+
+
+metric_categorical_hinge.__name__ = "categorical_hinge"  # Keras saves it by this name
 
 
 def metric_concordance_correlation(
@@ -707,6 +729,9 @@ def metric_concordance_correlation(
             )
         ),
     )
+
+
+metric_concordance_correlation.__name__ = "concordance_correlation"  # Keras saves it by this name
 
 
 def metric_cosine_similarity(
@@ -1085,6 +1110,9 @@ def metric_hinge(
     )
 
 
+metric_hinge.__name__ = "hinge"  # Keras saves it by this name
+
+
 def metric_iou(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1210,6 +1238,9 @@ def metric_kl_divergence(
     )
 
 
+metric_kl_divergence.__name__ = "kl_divergence"  # Keras saves it by this name
+
+
 def metric_log_cosh_error(
     y_true: Any = None, y_pred: Any = None, *, name: str = "logcosh", dtype: DTypeLike | None = None
 ) -> Any:
@@ -1314,6 +1345,9 @@ def metric_mean_absolute_error(
     )
 
 
+metric_mean_absolute_error.__name__ = "mean_absolute_error"  # Keras saves it by this name
+
+
 def metric_mean_absolute_percentage_error(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1349,6 +1383,11 @@ def metric_mean_absolute_percentage_error(
         y_pred,
         dict(supplied(("name", name, "mean_absolute_percentage_error"), ("dtype", dtype, None))),
     )
+
+
+metric_mean_absolute_percentage_error.__name__ = (
+    "mean_absolute_percentage_error"  # Keras saves it by this name
+)
 
 
 def metric_mean_iou(
@@ -1466,6 +1505,9 @@ def metric_mean_squared_error(
     )
 
 
+metric_mean_squared_error.__name__ = "mean_squared_error"  # Keras saves it by this name
+
+
 def metric_mean_squared_logarithmic_error(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1501,6 +1543,11 @@ def metric_mean_squared_logarithmic_error(
         y_pred,
         dict(supplied(("name", name, "mean_squared_logarithmic_error"), ("dtype", dtype, None))),
     )
+
+
+metric_mean_squared_logarithmic_error.__name__ = (
+    "mean_squared_logarithmic_error"  # Keras saves it by this name
+)
 
 
 def metric_mean_wrapper(
@@ -1771,6 +1818,9 @@ def metric_pearson_correlation(
     )
 
 
+metric_pearson_correlation.__name__ = "pearson_correlation"  # Keras saves it by this name
+
+
 def metric_poisson(
     y_true: Any = None, y_pred: Any = None, *, name: str = "poisson", dtype: DTypeLike | None = None
 ) -> Any:
@@ -1802,6 +1852,9 @@ def metric_poisson(
         y_pred,
         dict(supplied(("name", name, "poisson"), ("dtype", dtype, None))),
     )
+
+
+metric_poisson.__name__ = "poisson"  # Keras saves it by this name
 
 
 def metric_precision(
@@ -2319,6 +2372,11 @@ def metric_sparse_categorical_accuracy(
     )
 
 
+metric_sparse_categorical_accuracy.__name__ = (
+    "sparse_categorical_accuracy"  # Keras saves it by this name
+)
+
+
 def metric_sparse_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
@@ -2374,6 +2432,11 @@ def metric_sparse_categorical_crossentropy(
             )
         ),
     )
+
+
+metric_sparse_categorical_crossentropy.__name__ = (
+    "sparse_categorical_crossentropy"  # Keras saves it by this name
+)
 
 
 def metric_sparse_top_k_categorical_accuracy(
@@ -2438,6 +2501,11 @@ def metric_sparse_top_k_categorical_accuracy(
             )
         ),
     )
+
+
+metric_sparse_top_k_categorical_accuracy.__name__ = (
+    "sparse_top_k_categorical_accuracy"  # Keras saves it by this name
+)
 
 
 def metric_specificity_at_sensitivity(
@@ -2544,6 +2612,9 @@ def metric_squared_hinge(
     )
 
 
+metric_squared_hinge.__name__ = "squared_hinge"  # Keras saves it by this name
+
+
 def metric_sum(
     y_true: Any = None, y_pred: Any = None, *, name: str = "sum", dtype: DTypeLike | None = None
 ) -> Any:
@@ -2613,6 +2684,11 @@ def metric_top_k_categorical_accuracy(
             )
         ),
     )
+
+
+metric_top_k_categorical_accuracy.__name__ = (
+    "top_k_categorical_accuracy"  # Keras saves it by this name
+)
 
 
 def metric_true_negatives(

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         TensorLike,
     )
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "op_abs",
     "op_adaptive_average_pool",

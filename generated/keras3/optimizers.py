@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import LearningRateLike, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "learning_rate_schedule_cosine_decay",
     "learning_rate_schedule_cosine_decay_restarts",

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import Axis, DTypeLike, Seed, ShapeLike, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "random_beta",
     "random_binomial",

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import Axis, DTypeLike, DataFormat, IntOrTuple, PathLike, Seed, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "audio_dataset_from_directory",
     "bounding_box_affine_transform",
