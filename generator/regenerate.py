@@ -15,7 +15,7 @@ from rich.console import Console
 
 from generator.diff import diff_snapshots
 from generator.docs_site import write_docs
-from generator.impact import binding_impact
+from generator.impact import binding_impact, lost_names
 from generator.model import Snapshot, version_key
 from generator.package import outputs_for
 from generator.render import PACKAGE, write_package
@@ -63,6 +63,8 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
     changes = diff_snapshots(store.load(baseline), live) if baseline else None
     impact = binding_impact(store.load(baseline), live) if baseline else None
     outputs = outputs_for(live, store)
+    init = PACKAGE / "__init__.py"
+    lost = lost_names(init.read_text(encoding="utf-8"), outputs.package["__init__.py"]) if init.exists() else []
 
     # 2. Report, then write.
     if restated:
@@ -72,6 +74,9 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
         render_terminal(changes, baseline, version, sys.stdout, impact)
     else:
         console.print("no earlier stored release to compare with")
+    if lost:
+        console.print(f"[bold red]keras3 impact: the spec no longer gives {len(lost)} published name(s), "
+                      f"which the package drops:[/] {', '.join(lost)} (a rename or skip in generator/spec?)")
     file = store.save(live)
     write_package(outputs.package, outputs.spec)
     write_docs(outputs.docs)
