@@ -17,6 +17,7 @@ Two things follow from that, both pure functions of snapshots and the spec:
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -149,3 +150,21 @@ def _signature(params: Sequence[WrapperParam]) -> Signature:
 
 def impact_counts(impact: Sequence[Impact]) -> Mapping[str, int]:
     return {grade: sum(i.grade == grade for i in impact) for grade in GRADES}
+
+
+def exported_names(package_init: str) -> frozenset[str]:
+    """The names a generated `keras3/__init__.py` exports (its `__all__`)."""
+    for node in ast.parse(package_init).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return frozenset(ast.literal_eval(node.value))
+    return frozenset()
+
+
+def lost_names(committed_init: str, new_init: str) -> list[str]:
+    """Names the committed package exports and the regenerated one would not.
+
+    Names upstream moves are kept (`dropped_names`); what can still go is a name the spec itself
+    stopped giving (a rename in naming.toml, a new skip): the current spec, applied to the store,
+    no longer gives it for any release. `regenerate` says so out loud rather than drop it quietly.
+    """
+    return sorted(exported_names(committed_init) - exported_names(new_init))

@@ -18,7 +18,7 @@ from rich.markup import escape
 from generator.diff import diff_snapshots
 from generator.binding import load_binding_spec
 from generator.docs_site import CONFIG_NAME, DOCS_NAME, GENERATED, write_docs
-from generator.impact import binding_impact
+from generator.impact import binding_impact, lost_names
 from generator.model import Snapshot, version_key
 from generator.package import outputs_for
 from generator.preflight import check_keras_installation
@@ -93,6 +93,8 @@ def _regenerate(store: SnapshotStore, live: Snapshot, console: Console) -> int:
     changes = diff_snapshots(store.load(baseline), live) if baseline else None
     impact = binding_impact(store.load(baseline), live) if baseline else None
     outputs = outputs_for(live, store)
+    init = PACKAGE / "__init__.py"
+    lost = lost_names(init.read_text(encoding="utf-8"), outputs.package["__init__.py"]) if init.exists() else []
 
     # 2. Report, then write. The marker stays if a kill cuts the writes short, so the package and
     # docs (two folders, swapped one after the other) are never out of step unnoticed.
@@ -103,6 +105,9 @@ def _regenerate(store: SnapshotStore, live: Snapshot, console: Console) -> int:
         render_terminal(changes, baseline, version, sys.stdout, impact)
     else:
         console.print("no earlier stored release to compare with")
+    if lost:
+        console.print(f"[bold red]keras3 impact: the spec no longer gives {len(lost)} published name(s), "
+                      f"which the package drops:[/] {', '.join(lost)} (a rename or skip in generator/spec?)")
     with pending(GENERATED):
         file = store.save(live)
         write_package(outputs.package, outputs.spec)

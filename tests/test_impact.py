@@ -27,7 +27,7 @@ import pytest
 
 from generator.binding import load_binding_spec
 from generator.drift import pinned_release
-from generator.impact import binding_impact, dropped_names
+from generator.impact import binding_impact, dropped_names, lost_names
 from generator.model import version_key
 from generator.naming import load_naming_spec
 from generator.package import build, build_for
@@ -341,3 +341,11 @@ def test_diff_prints_the_impact_section_in_every_format(store):
     assert json.loads(result.stdout)["keras3_impact"]["names"] == [
         {"id": i.id, "kind": i.kind, "grade": i.grade, "name": i.name, "upstream": i.upstream,
          "message": i.message, "replacement": i.replacement} for i in expected]
+
+
+def test_regenerate_names_what_a_spec_change_would_drop():
+    """A name the spec itself stops giving is not upstream's doing, so not kept: regenerate says so."""
+    committed = (PACKAGE / "__init__.py").read_text(encoding="utf-8")
+    renamed_text = committed.replace('"op_add",', '"op_plus",')
+    assert lost_names(committed, renamed_text) == ["op_add"]
+    assert lost_names(committed, committed) == []

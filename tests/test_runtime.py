@@ -68,13 +68,10 @@ def run_python(code: str, tmp_path: Path, timeout: float = 120) -> str:
 def test_import_does_not_import_keras(tmp_path: Path) -> None:
     out = run_python(
         """
-        import sys, time
-        start = time.perf_counter()
+        import sys
         import keras3._runtime as rt
-        elapsed = time.perf_counter() - start
         heavy = {"keras", "jax", "torch", "tensorflow"}
         assert not heavy & {m.split(".")[0] for m in sys.modules}, sorted(sys.modules)
-        assert elapsed < 0.1, elapsed
 
         # Asking which backends exist and rejecting a bad one must not import Keras either.
         assert rt.valid_backends()[:4] == ("jax", "torch", "tensorflow", "numpy")
@@ -85,7 +82,7 @@ def test_import_does_not_import_keras(tmp_path: Path) -> None:
         else:
             raise AssertionError("no ValueError")
         assert "keras" not in sys.modules
-        print("ok", round(elapsed * 1000, 1), "ms")
+        print("ok")  # the import's time is a figure of `make bench`, never a verdict here
         """,
         tmp_path,
     )
