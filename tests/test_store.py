@@ -135,15 +135,17 @@ def test_development_builds_are_stored_ordered_and_named_like_finals(copy):
     """keras-nightly builds ("3.16.0.dev2026102704", "3.16.0rc1") go through the store like finals:
     a dev build sorts before the rc and the final of its release, after every earlier final."""
     base = copy.load(PIN)
-    nightly = f"{version_key(PIN).major}.{version_key(PIN).minor + 1}.0"
-    builds = [f"{nightly}.dev2026102704", f"{nightly}rc1", f"{PIN}.post1"]
+    pin = version_key(PIN)
+    post = f"{pin.base_version}.post1"  # after the pin, a final or a development build of it
+    nightly = f"{pin.major}.{pin.minor + 1}.0"
+    builds = [f"{nightly}.dev2026102704", f"{nightly}rc1", post]
     for build in builds:
         copy.save(Snapshot(build, dict(base.symbols)))
     reopened = SnapshotStore(copy.root)
     releases = reopened.releases()
-    assert releases[-3:] == [f"{PIN}.post1", f"{nightly}.dev2026102704", f"{nightly}rc1"]
+    assert releases[-3:] == [post, f"{nightly}.dev2026102704", f"{nightly}rc1"]
     assert {f"keras-{b}.json" for b in builds} <= {f.name for f in copy.root.iterdir()}
-    assert reopened.previous_release(f"{nightly}.dev2026102704") == f"{PIN}.post1"
+    assert reopened.previous_release(f"{nightly}.dev2026102704") == post
     assert reopened.load(f"{nightly}rc1").symbols == base.symbols
     assert reopened.dump(f"{nightly}.dev2026102704") == reopened.release_file(f"{nightly}.dev2026102704").read_text()
 
