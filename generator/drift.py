@@ -161,11 +161,12 @@ def stale_overrides(store: SnapshotStore, release: str,
     """Overrides whose upstream symbol changed since the snapshot they were tethered to."""
     stale = []
     for override in read_overrides() if overrides is None else overrides:
-        current = store.index(release).get(override.upstream)
+        # Identities, not raw record hashes: an override of an alias path must see its target move.
+        current = store.identity(release, override.upstream)
         if current == override.tethered_to:
             continue
         since = next((r for r in reversed(store.releases())
-                      if store.index(r).get(override.upstream) == override.tethered_to), None)
+                      if store.identity(r, override.upstream) == override.tethered_to), None)
         findings: tuple[Finding, ...] = ()
         before = store.symbol(since, override.upstream) if since else None
         now = store.symbol(release, override.upstream)

@@ -2,7 +2,8 @@
 
 An override is a top-level function decorated `@override(upstream="keras.X", tethered_to="<hash>")`.
 The binding re-exports it in place of the generated wrapper of the same name; the drift check
-compares its tether with the upstream symbol's record hash in the pinned snapshot.
+compares its tether with the upstream symbol's identity in the pinned snapshot (its record hash; for an alias
+path, that of the alias and its target).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class OverrideError(ValueError):
 class Override:
     name: str  # the keras3 wrapper name it replaces
     upstream: str  # the public path it wraps
-    tethered_to: str  # the record hash of `upstream` it was written against
+    tethered_to: str  # the identity (SnapshotStore.identity) of `upstream` it was written against
     line: int
 
 

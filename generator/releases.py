@@ -3,12 +3,12 @@
 Each release is installed once, with `pip install --no-deps --target`, into its own folder under
 `.cache/keras-releases/keras-<version>/`. Releases are PEP 440 versions: a final ("3.15.1") comes
 from the `keras` distribution, a development or release-candidate build of the next release
-("3.16.0.dev2026102704") from `keras-nightly`; both install the same `keras` module. Only what the running venv cannot provide goes there too
-(e.g. `dm-tree`, which Keras 3.0 needed), so the large backends (jax, TensorFlow, torch) are shared
-rather than downloaded forty times. A snapshot is then taken in a child process whose `PYTHONPATH`
-puts that folder first, so the old `keras` shadows the venv's; the child is the ordinary
-`python -m generator snapshot` with `--expect-version`, so it refuses to store anything if the
-shadowing did not work.
+("3.16.0.dev2026102704") from `keras-nightly`; both install the same `keras` module. Only what the
+running venv cannot provide goes there too (e.g. `dm-tree`, which Keras 3.0 needed), so the large
+backends (jax, TensorFlow, torch) are shared rather than downloaded forty times. A snapshot is then
+taken in a child process whose `PYTHONPATH` puts that folder first, so the old `keras` shadows the
+venv's; the child is the ordinary `python -m generator snapshot` with `--expect-version`, so it
+refuses to store anything if the shadowing did not work.
 
 This module never imports Keras itself: `introspect` stays the only module that does, and the
 parent process stays free to snapshot many releases one after the other.

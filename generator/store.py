@@ -283,6 +283,21 @@ class SnapshotStore:
             return None
         return self._symbol(self.release_file(version), path, index[path], index)
 
+    def identity(self, version: str, path: str) -> str | None:
+        """What a path's decoded symbol depends on, as one hash: its record hash for a canonical
+        symbol; for an alias, the target and the target's identity. Compare these, never raw
+        record hashes, to tell whether a path changed: an alias record (`{"alias_of": T}`) has one
+        hash in every release while T changes under it."""
+        index = self.index(version)
+        key = index.get(path)
+        if key is None:
+            return None
+        record = self._entry(self.release_file(version), path, key)
+        if not isinstance(record, dict) or "alias_of" not in record:
+            return key
+        target = record["alias_of"]
+        return content_hash({"alias_of": target, "target": self.identity(version, target)})
+
     def _read_index(self, version: str) -> dict[str, str]:
         file = self.release_file(version)
         if not file.exists():

@@ -138,15 +138,17 @@ def test_development_builds_are_stored_ordered_and_named_like_finals(copy):
     """keras-nightly builds ("3.16.0.dev2026102704", "3.16.0rc1") go through the store like finals:
     a dev build sorts before the rc and the final of its release, after every earlier final."""
     base = copy.load(PIN)
-    nightly = f"{version_key(PIN).major}.{version_key(PIN).minor + 1}.0"
-    builds = [f"{nightly}.dev2026102704", f"{nightly}rc1", f"{PIN}.post1"]
+    pin = version_key(PIN)
+    post = f"{pin.base_version}.post1"  # after the pin, a final or a development build of it
+    nightly = f"{pin.major}.{pin.minor + 1}.0"
+    builds = [f"{nightly}.dev2026102704", f"{nightly}rc1", post]
     for build in builds:
         copy.save(Snapshot(build, dict(base.symbols)))
     reopened = SnapshotStore(copy.root)
     releases = reopened.releases()
-    assert releases[-3:] == [f"{PIN}.post1", f"{nightly}.dev2026102704", f"{nightly}rc1"]
+    assert releases[-3:] == [post, f"{nightly}.dev2026102704", f"{nightly}rc1"]
     assert {f"keras-{b}.json" for b in builds} <= {f.name for f in copy.root.iterdir()}
-    assert reopened.previous_release(f"{nightly}.dev2026102704") == f"{PIN}.post1"
+    assert reopened.previous_release(f"{nightly}.dev2026102704") == post
     assert reopened.load(f"{nightly}rc1").symbols == base.symbols
     assert reopened.dump(f"{nightly}.dev2026102704") == reopened.release_file(f"{nightly}.dev2026102704").read_text()
 
@@ -214,3 +216,34 @@ def test_a_load_in_a_new_process_equals_the_load_after_every_other_release(store
         result = subprocess.run([sys.executable, "-c", code, str(store.root), probe], env=env, cwd=REPO,
                                 capture_output=True, text=True, check=True)
         assert result.stdout.strip() == _digest(shared.load(probe)), probe
+
+
+def test_an_alias_identity_moves_with_its_target_while_its_record_hash_does_not(store):
+    """Found in the store: an alias path whose record hash is the same in two releases while its
+    target's record changed. Its identity (what comparisons must use) differs; a canonical path's
+    identity is its record hash."""
+    releases = store.releases()
+    moved = next((old, new, path) for old, new in zip(releases, releases[1:])
+                 for path, key in store.index(new).items()
+                 if store.index(old).get(path) == key and "alias_of" in store.pool()[key]
+                 and store.symbol(old, path) != store.symbol(new, path))
+    old, new, path = moved
+    assert store.identity(old, path) != store.identity(new, path)
+    canonical = store.symbol(new, path).alias_of
+    assert store.identity(new, canonical) == store.index(new)[canonical]
+    assert store.identity(new, "keras.no_such_path") is None
+
+
+def test_an_override_of_an_alias_path_goes_stale_when_its_target_moves(store):
+    from generator.drift import stale_overrides
+    from generator.overrides import Override
+
+    releases = store.releases()
+    old, new, path = next((old, new, path) for old, new in zip(releases, releases[1:])
+                          for path, key in store.index(new).items()
+                          if store.index(old).get(path) == key and "alias_of" in store.pool()[key]
+                          and store.identity(old, path) != store.identity(new, path))
+    tether = Override("op_x", path, store.identity(old, path), 1)
+    (stale,) = stale_overrides(store, new, [tether])
+    assert stale.current == store.identity(new, path) and stale.since is not None
+    assert stale_overrides(store, new, [Override("op_x", path, store.identity(new, path), 1)]) == []

@@ -49,12 +49,13 @@ def test_install_refuses_what_is_no_keras_3_release(tmp_path, bad):
 def test_the_pin_is_read_from_either_distribution(tmp_path):
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     pin = pinned_release()
-    assert f'"keras=={pin}"' in text
-    nightly = tmp_path / "pyproject.toml"
-    nightly.write_text(text.replace(f'"keras=={pin}"', f'"keras-nightly=={NIGHTLY}"'), encoding="utf-8")
-    assert pinned_release(nightly) == NIGHTLY
+    line = next(f'"{d}=={pin}"' for d in ("keras", "keras-nightly") if f'"{d}=={pin}"' in text)
+    for other, version in (("keras-nightly", NIGHTLY), ("keras", "3.99.1")):
+        swapped = tmp_path / f"{other}.toml"
+        swapped.write_text(text.replace(line, f'"{other}=={version}"'), encoding="utf-8")
+        assert pinned_release(swapped) == version
     missing = tmp_path / "none.toml"
-    missing.write_text(text.replace(f'"keras=={pin}"', '"keras>=3"'), encoding="utf-8")
+    missing.write_text(text.replace(line, '"keras>=3"'), encoding="utf-8")
     with pytest.raises(LookupError, match="none.toml"):
         pinned_release(missing)
 
