@@ -15,8 +15,8 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
-from generator.diff import diff_snapshots
 from generator.binding import load_binding_spec
+from generator.diff import diff_snapshots
 from generator.docs_site import CONFIG_NAME, DOCS_NAME, GENERATED, write_docs
 from generator.impact import binding_impact, lost_names
 from generator.model import Snapshot, version_key

@@ -24,6 +24,7 @@ import jinja2
 
 from generator.binding import Binding, BindingSpec, Wrapper, WrapperParam
 from generator.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
+from generator.writephase import check_package, recover_folder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO_ROOT / "templates"
@@ -267,8 +268,6 @@ def _unformattable(files: dict[str, str], ruff_says: str) -> str:
 
 def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACKAGE) -> None:
     """Replace the package with `files` plus its hand-written files, all or nothing."""
-    from generator.writephase import check_package
-
     _recover(package)
     check_package(package, spec.hand_written)  # they are copied, never recreated
     parent = package.parent
@@ -310,8 +309,6 @@ def exchange_directories(a: Path, b: Path) -> bool:
 
 def _recover(package: Path) -> None:
     """Finish or undo a swap that a killed run left between its two renames."""
-    from generator.writephase import recover_folder
-
     recover_folder(package)
 
 

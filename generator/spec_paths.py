@@ -38,6 +38,13 @@ def check_spec_paths(known: Iterable[str], spec: BindingSpec, naming: NamingSpec
     for path in naming.renames:
         if path not in paths:
             raise SpecError(f"{naming.source}: [renames] {path!r}: no stored Keras release has this path")
+    named_modules = [("[prefixes]", m) for m in naming.prefixes] + [("[qualify]", m) for m in naming.qualify]
+    named_modules += [(f"group {n}: module", g.module) for n, g in enumerate(naming.groups, start=1)]
+    named_modules += [("keep_case", m) for m in sorted(naming.keep_case)]
+    named_modules += [("class_function_pairs", m) for m in sorted(naming.class_function_pairs)]
+    for entry, module in named_modules:
+        if module.removesuffix(".*") not in modules:
+            raise SpecError(f"{naming.source}: {entry} {module!r}: no stored Keras release has this module")
     for path in patches:
         if path not in paths and path.rsplit(".", 1)[0] not in paths:
             raise SpecError(f"{docs_file}: [doc_patches.{path!r}]: no stored Keras release has this path "

@@ -54,7 +54,12 @@ def canonical_json(value: Any) -> str:
 
 
 def content_hash(value: Any) -> str:
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()[:16]
+    return content_hash_of_text(canonical_json(value))
+
+
+def content_hash_of_text(text: str) -> str:
+    """The content hash of a value given as its canonical JSON text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def dump_entries(header: Mapping[str, Any], key: str, entries: Mapping[str, Any]) -> str:
@@ -211,9 +216,9 @@ def _verified_pool(file: Path) -> dict[str, Any]:
     entries: dict[str, Any] = _check_header(file, _read_json(file, text), "entries")["entries"]
     verified: dict[str, str] = {}  # key -> hash of its line's value text
     for line in text.split("\n"):
-        if line.startswith('"') and line[17:19] == '":':
-            body = line[19:].removesuffix(",")
-            verified[line[1:17]] = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+        head, colon, body = line.partition('":')
+        if line.startswith('"') and colon:
+            verified[head[1:]] = content_hash_of_text(body.removesuffix(","))
     for key, value in entries.items():
         found = verified.get(key) or content_hash(value)
         if found != key:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
 import random
 import shutil
@@ -177,7 +176,7 @@ def test_a_docs_template_error_names_the_template_and_line(repo):
 
 def test_a_missing_backend_package_is_one_error_before_keras_is_imported(repo):
     # openvino is a Keras 3 backend this venv does not install.
-    assert subprocess.run([sys.executable, "-c", "import openvino"], capture_output=True).returncode != 0
+    assert subprocess.run([sys.executable, "-c", "import openvino"], capture_output=True, check=False).returncode
     before = tree(repo)
     for command in ("regenerate", "snapshot", "drift-check"):
         one_error(cli(repo, command, KERAS_BACKEND="openvino"), "'openvino'", "pip install openvino")

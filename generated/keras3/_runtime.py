@@ -508,9 +508,8 @@ class _KerasImportWatch:
 
     @staticmethod
     def find_spec(fullname: str, path: Any = None, target: Any = None) -> None:
-        if fullname == "keras":
+        if fullname == "keras":  # found by the ordinary finders: this one only watches
             _unbind_all()
-        return None
 
 
 if not any(isinstance(finder, _KerasImportWatch) for finder in sys.meta_path):
