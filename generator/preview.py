@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TextIO
 
 from generator.diff import diff_snapshots
-from generator.model import Snapshot, version_key
+from generator.impact import binding_impact
+from generator.model import version_key
 from generator.releases import DEFAULT_CACHE, ReleaseError, take_release
 from generator.report import render
 from generator.store import SnapshotStore
@@ -55,19 +56,7 @@ def preview(store: SnapshotStore, baseline: str, version: str | None, fmt: str, 
         old, new = copy.load(baseline), copy.load(version)
     print(f"Keras {version}: snapshot taken under the {run.backend} backend in {run.seconds:.0f} s "
           f"(a temporary store; {store.root.name}/ untouched)", file=sys.stderr)
-    render(diff_snapshots(old, new), baseline, version, fmt, out)
-    impact = keras3_impact(old, new, store, fmt)
-    if impact:
-        out.write("\n" + impact)
+    # The report ends with its "keras3 impact" section: what the release costs keras3's users.
+    render(diff_snapshots(old, new), baseline, version, fmt, out, binding_impact(old, new))
     return 0
 
-
-def keras3_impact(old: Snapshot, new: Snapshot, store: SnapshotStore, fmt: str) -> str | None:
-    """The "keras3 impact" section of the preview: published wrapper names removed, renamed or
-    changed between `old` and `new`, for users, breaking first.
-
-    The hook for the change report's impact section (built beside this module): return its text
-    in `fmt` here. None (the section is left out) until it exists.
-    """
-    del old, new, store, fmt
-    return None

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from generator.drift import pinned_release
-from generator.preview import keras3_impact
 
 REPO = Path(__file__).resolve().parent.parent
 NIGHTLY = "3.16.0.dev2026102704"  # upstream's 3.16.0 development build on the package index
@@ -49,6 +48,9 @@ def test_preview_reports_the_nightly_against_the_pin(preview, store):
     # reported unless the pin already has it (a pin moved to this nightly or later).
     new_name = "keras.layers.GroupedQueryAttention"
     assert (new_name in text) is (new_name not in store.index(pinned_release()))
+    # ... and what that costs keras3's users: the renamed wrapper, graded in the impact section.
+    impact = text.partition("keras3 impact")[2]
+    assert ("layer_group_query_attention" in impact) is (new_name not in store.index(pinned_release()))
     assert f"Keras {NIGHTLY}: snapshot taken" in result.stderr and "untouched" in result.stderr
 
 
@@ -56,8 +58,3 @@ def test_preview_leaves_the_tree_as_it_was(preview):
     _, _, before, after = preview
     assert after == before
 
-
-def test_no_change_no_impact_section(store):
-    """The impact hook (`keras3_impact`) adds nothing when no wrapper name changes."""
-    old = store.load(pinned_release())
-    assert keras3_impact(old, old, store, "markdown") in (None, "")
