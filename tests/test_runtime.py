@@ -75,7 +75,6 @@ def test_import_does_not_import_keras(tmp_path: Path) -> None:
         elapsed = time.perf_counter() - start
         heavy = {"keras", "jax", "torch", "tensorflow"}
         assert not heavy & {m.split(".")[0] for m in sys.modules}, sorted(sys.modules)
-        assert elapsed < 0.1, elapsed
 
         # Asking which backends exist and rejecting a bad one must not import Keras either.
         assert rt.valid_backends()[:4] == ("jax", "torch", "tensorflow", "numpy")
