@@ -424,7 +424,41 @@ def signature_of(obj: Callable[..., Any], namer: _Namer, drop_first: bool = Fals
             for p in params
         ),
         returns=_annotation(sig.return_annotation),
+        accepts=_kwargs_read(obj, next((p.name for p in params if p.kind is p.VAR_KEYWORD), None)),
     )
+
+
+def _kwargs_read(obj: Any, kwargs: str | None) -> tuple[str, ...]:
+    """The names the source of `obj` reads out of its `**kwargs` mapping.
+
+    `"num_tokens" in kwargs`, `kwargs.pop("rms_scaling", ...)`, `kwargs.get("x")`, `kwargs["x"]`:
+    how Keras keeps accepting a parameter it took out of the signature.
+    """
+    if kwargs is None:
+        return ()
+    function = inspect.unwrap(obj) if inspect.isroutine(obj) else getattr(obj, "__init__", None)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return ()
+
+    def is_kwargs(node: ast.AST) -> bool:
+        return isinstance(node, ast.Name) and node.id == kwargs
+
+    def text(node: ast.AST) -> str | None:
+        return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+    names: set[str | None] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            if is_kwargs(node.comparators[0]):
+                names.add(text(node.left))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and is_kwargs(node.func.value)
+              and node.func.attr in ("pop", "get") and node.args):
+            names.add(text(node.args[0]))
+        elif isinstance(node, ast.Subscript) and is_kwargs(node.value):
+            names.add(text(node.slice))
+    return tuple(sorted(n for n in names if n and n.isidentifier()))
 
 
 def _annotation(annotation: Any) -> str | None:

@@ -39,6 +39,9 @@ class Parameter:
 class Signature:
     parameters: tuple[Parameter, ...] = ()
     returns: str | None = None
+    # Names the code takes out of its **kwargs (`kwargs.pop("num_tokens")`), sorted: arguments
+    # still accepted although the signature does not list them (often a former parameter).
+    accepts: tuple[str, ...] = ()
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
