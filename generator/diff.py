@@ -9,7 +9,7 @@ run?": breaking (it will not), possibly breaking (it may behave differently or w
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -110,7 +110,7 @@ def diff_snapshots(old: Snapshot, new: Snapshot) -> list[Finding]:
             continue
         retargeted: list[Finding] = []
         if before.is_alias or now.is_alias:
-            retargeted = list(_alias_change(before, now))
+            retargeted = list(alias_change(before, now))
             found += retargeted
         # Details once per object: on its canonical path, or on an alias whose target is new.
         if not now.is_alias or now.alias_of not in old.symbols:
@@ -120,6 +120,22 @@ def diff_snapshots(old: Snapshot, new: Snapshot) -> list[Finding]:
             found += compare_signatures(now.path, None, before.signature, now.signature,
                                         _deprecated_parameters(now.deprecated))
     return sorted(found, key=Finding.sort_key)
+
+
+def findings_for(findings: Iterable[Finding], target: str, old: Snapshot, new: Snapshot) -> list[Finding]:
+    """The findings about one public path, an alias path (whose object's findings sit on its
+    canonical path) or a member target (`keras.Layer.add_weight`, `keras.layers.Layer.add_weight`)."""
+    wanted = {target}
+    for snapshot in (old, new):
+        symbol = snapshot.symbols.get(target)
+        if symbol is not None:
+            wanted.add(symbol.canonical_path)
+            continue
+        owner, _, member = target.rpartition(".")
+        symbol = snapshot.symbols.get(owner)
+        if symbol is not None:
+            wanted.add(f"{symbol.canonical_path}.{member}")
+    return [f for f in findings if f.path in wanted or f.target in wanted]
 
 
 def _paths_added_and_removed(old: Snapshot, new: Snapshot) -> Iterator[Finding]:
@@ -160,7 +176,7 @@ def _former_name(old: Snapshot, symbol: Symbol) -> str | None:
     return None
 
 
-def _alias_change(before: Symbol, now: Symbol) -> Iterator[Finding]:
+def alias_change(before: Symbol, now: Symbol) -> Iterator[Finding]:
     # Which path Keras calls canonical is bookkeeping; a different object behind the path is not.
     if before.implementation != now.implementation:
         yield finding(
@@ -253,23 +269,23 @@ def _members_compared(
     old_members = {m.name: m for m in before.members}
     new_members = {m.name: m for m in now.members}
     for name in sorted(new_members.keys() - old_members.keys()):
-        inherited = _inherited(before, name, lookups[0]) if lookups else None
+        inherited = inherited_member(before, name, lookups[0]) if lookups else None
         if inherited is not None:  # an override of what the class already had from a base
-            yield from _member_changes(path, name, inherited, new_members[name], None)
+            yield from member_changes(path, name, inherited, new_members[name], None)
         else:
             yield _member_added(path, new_members[name])
     for name in sorted(old_members.keys() - new_members.keys()):
-        inherited = _inherited(now, name, lookups[1]) if lookups else None
+        inherited = inherited_member(now, name, lookups[1]) if lookups else None
         if inherited is not None:  # moved to a base class: still there, compared with the base's
-            yield from _member_changes(path, name, old_members[name], inherited, None)
+            yield from member_changes(path, name, old_members[name], inherited, None)
         else:
             yield _member_removed(path, old_members[name])
     for name in sorted(old_members.keys() & new_members.keys()):
         if old_members[name] != new_members[name]:
-            yield from _member_changes(path, name, old_members[name], new_members[name], (old_version, new_version))
+            yield from member_changes(path, name, old_members[name], new_members[name], (old_version, new_version))
 
 
-def _inherited(symbol: Symbol, name: str, lookup: Lookup) -> Member | None:
+def inherited_member(symbol: Symbol, name: str, lookup: Lookup) -> Member | None:
     """The member `name` that `symbol` (a class) gets from the first public class of its MRO."""
     for ancestor in symbol.mro:
         base = lookup(ancestor)
@@ -297,7 +313,7 @@ def _member_removed(path: str, member: Member) -> Finding:
 _READABLE = frozenset({"property", "attribute"})
 
 
-def _member_changes(
+def member_changes(
     path: str, name: str, was: Member, now: Member, versions: tuple[str, str] | None
 ) -> Iterator[Finding]:
     """Changes of one member; `versions` None when one side is inherited (its docstring belongs to
