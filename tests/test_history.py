@@ -99,3 +99,19 @@ def test_member_and_alias_queries_on_the_real_store(store):
         assert [(e.release, e.kinds) for e in seen.changed_in] == [(e.release, e.kinds) for e in target.changed_in]
     # multi_hot's parameter `num_tokens` became `num_classes` in 3.0.2; the alias path shows it.
     assert symbol_history(store, "keras.ops.nn.multi_hot").changed_in
+
+
+def test_the_command_line_takes_member_targets_and_alias_paths(store, capsys):
+    from generator.cli import main
+
+    first, last = store.releases()[0], store.releases()[-1]
+    assert main(["--store", str(store.root), "history", "keras.Layer.add_weight"]) == 0
+    assert "member of      keras.Layer" in capsys.readouterr().out
+    assert main(["--store", str(store.root), "history", "keras.ops.nn.multi_hot"]) == 0
+    assert "alias of       keras.ops.multi_hot" in capsys.readouterr().out
+    assert main(["--store", str(store.root), "diff", first, last, "--format", "json",
+                 "--symbol", "keras.layers.Layer"]) == 0
+    by_alias = capsys.readouterr().out
+    assert main(["--store", str(store.root), "diff", first, last, "--format", "json",
+                 "--symbol", "keras.Layer"]) == 0
+    assert by_alias == capsys.readouterr().out and '"keras.Layer"' in by_alias
