@@ -320,7 +320,7 @@ def member_changes(
     the base, where a change is reported)."""
     if was.kind != now.kind:
         grade: Grade | None = "compatible" if {was.kind, now.kind} <= _READABLE else None
-        yield finding("method-kind-changed", path, f"`{name}` was a {was.kind}, now a {now.kind}", grade,
+        yield finding("method-kind-changed", path, f"`{name}` was {_a(was.kind)}, now {_a(now.kind)}", grade,
                       member=name, old=was.kind, new=now.kind)
         return
     signature = list(compare_signatures(path, name, was.signature, now.signature,
@@ -330,6 +330,10 @@ def member_changes(
                                    {f.parameter for f in signature if f.kind == "parameter-deprecated"})
     if versions is not None:
         yield from _docstring_change(path, name, was.doc, now.doc, *versions)
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 def _deprecated_parameters(deprecated: str | None) -> frozenset[str]:
@@ -388,9 +392,10 @@ def compare_signatures(
         # A decorator without functools.wraps hides the parameters behind (*args, **kwargs): one
         # finding says so, not one "parameter removed" per hidden parameter.
         unreadable = now is None or _opaque(now)
+        readable = f"signature now readable: `{_spelled(now)}`" + (" (was `(*args, **kwargs)`)" if before else "")
         yield finding("signature-changed", path,
                       "signature no longer readable" + (" (now `(*args, **kwargs)`)" if now is not None else "")
-                      if unreadable else "signature now readable",
+                      if unreadable else readable,
                       # Calls that worked through (*args, **kwargs) named what the code accepted.
                       None if unreadable else "compatible",
                       member=member, old=_spelled(before), new=_spelled(now))
