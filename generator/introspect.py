@@ -202,7 +202,7 @@ def _describe_class(path: str, cls: type, namer: _Namer) -> Symbol:
     if face is None:
         kept_mro = [k for k in cls.__mro__[1:] if k not in hidden and k is not object]
         bases = tuple(namer.name(b) for b in _kept_bases(cls, hidden))
-        doc = _doc(cls)
+        doc = _class_doc(cls, hidden, namer)
     else:
         # A class chosen per backend and published under one name (`keras.Variable`,
         # `keras.name_scope`): describe it as the backend-independent class it stands for, derived
@@ -210,7 +210,7 @@ def _describe_class(path: str, cls: type, namer: _Namer) -> Symbol:
         after = [k for k in face.__mro__[1:] if k not in hidden and k is not object]
         kept_mro = [face, *after]
         bases = (_defined_path(face),)
-        doc = _doc(face)
+        doc = _class_doc(cls, hidden, namer)
     return Symbol(
         path=path,
         kind="class",
@@ -222,6 +222,21 @@ def _describe_class(path: str, cls: type, namer: _Namer) -> Symbol:
         members=tuple(_members(cls, hidden, namer)),
         deprecated=_deprecation(path, cls),
     )
+
+
+def _class_doc(cls: type, hidden: set[type], namer: _Namer) -> str:
+    """The class's docstring, or, like its members, that of a private class between it and its
+    public ancestors (what `help()` shows for `class Variable(BackendVariable): pass`). Backend
+    classes are skipped, so every backend gives the same text."""
+    for klass in cls.__mro__:
+        if klass in hidden or klass is object:
+            continue
+        if klass is not cls and (namer.is_public(klass) or not _is_keras_class(klass)):
+            break
+        doc = _doc(klass)
+        if doc:
+            return doc
+    return ""
 
 
 def _face(cls: type, hidden: set[type]) -> type | None:
