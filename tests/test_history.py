@@ -115,3 +115,11 @@ def test_the_command_line_takes_member_targets_and_alias_paths(store, capsys):
     assert main(["--store", str(store.root), "diff", first, last, "--format", "json",
                  "--symbol", "keras.Layer"]) == 0
     assert by_alias == capsys.readouterr().out and '"keras.Layer"' in by_alias
+
+
+def test_layer_normalization_is_not_deprecated_for_deprecating_one_argument(store):
+    # 3.11.0 took `rms_scaling` out of the signature and warns when it is passed through **kwargs.
+    history = symbol_history(store, "keras.layers.LayerNormalization")
+    assert history.deprecated_in is None
+    changed = {e.release: e.kinds for e in history.changed_in}
+    assert "parameter-deprecated" in changed["3.11.0"] and "parameter-removed" not in changed["3.11.0"]
