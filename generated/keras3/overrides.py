@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     LayerRef = Union[keras.Layer, str, int]
 
 
-@override(upstream="keras.Sequential", tethered_to="1ef9ef13d1c3949f")
+@override(upstream="keras.Sequential", tethered_to="8b1af6ee3c63b67a")
 def keras_model_sequential(
     layers: Sequence[keras.Layer] | None = None,
     trainable: bool = True,
@@ -66,7 +66,7 @@ def keras_model_sequential(
     return upstream("keras.Sequential", "3.0.0")(stack or None, trainable, name)
 
 
-@override(upstream="keras.layers.MultiHeadAttention", tethered_to="c065babc8e211d4f")
+@override(upstream="keras.layers.MultiHeadAttention", tethered_to="56f08786e799b7ad")
 def layer_multi_head_attention(
     inputs: Sequence[TensorLike] | None = None,
     /,
