@@ -9,13 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from packaging.version import InvalidVersion, Version
+
 SCHEMA_VERSION = 1
 
 SymbolKind = Literal["function", "class", "constant"]
 ParameterKind = Literal[
     "positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"
 ]
-MemberKind = Literal["method", "staticmethod", "classmethod", "property"]
+# "attribute": a public class attribute or an instance attribute that `__init__` assigns; name only.
+MemberKind = Literal["method", "staticmethod", "classmethod", "property", "attribute"]
 
 # Parameters that can be passed by position, in the order Python binds them.
 POSITIONAL_KINDS: tuple[ParameterKind, ...] = ("positional_only", "positional_or_keyword")
@@ -38,6 +41,9 @@ class Parameter:
 class Signature:
     parameters: tuple[Parameter, ...] = ()
     returns: str | None = None
+    # Names the code takes out of its **kwargs (`kwargs.pop("num_tokens")`), sorted: arguments
+    # still accepted although the signature does not list them (often a former parameter).
+    accepts: tuple[str, ...] = ()
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -48,7 +54,7 @@ class Signature:
 
 @dataclass(frozen=True)
 class Member:
-    """A public method, static method, class method or property of a tracked class."""
+    """A public method, static method, class method, property or attribute of a tracked class."""
 
     name: str
     kind: MemberKind
@@ -108,9 +114,24 @@ class Snapshot:
         return [s for s in self.symbols.values() if not s.is_alias]
 
 
-def version_key(version: str) -> tuple[int, ...]:
-    """Sort key for Keras release strings such as "3.10.0" (numeric, not lexical)."""
+# The distributions that provide the `keras` module: finals come as `keras`, development builds
+# of the next release (before it ships) as `keras-nightly`. Which one did is read from the module.
+KERAS_DISTRIBUTIONS = ("keras", "keras-nightly")
+
+
+def version_key(version: str) -> Version:
+    """Sort key for Keras release strings, in PEP 440 order.
+
+    "3.10.0" sorts after "3.9.2" (numeric, not lexical) and a development or release-candidate
+    build of `keras-nightly` ("3.16.0.dev2026102704", "3.16.0rc1") before its final "3.16.0".
+    Only the canonical spelling is accepted, since the string also names the stored file
+    (`keras-<version>.json`): two spellings of one version would be two files.
+    """
     try:
-        return tuple(int(part) for part in version.split("."))
-    except ValueError:
-        raise ValueError(f"not a Keras release number: {version!r} (expected e.g. 3.15.1)") from None
+        parsed = Version(version)
+    except InvalidVersion:
+        raise ValueError(f"not a Keras release number: {version!r} (expected a PEP 440 version such as "
+                         "3.15.1 or 3.16.0.dev2026102704)") from None
+    if str(parsed) != version:
+        raise ValueError(f"not a canonical Keras release number: {version!r} (write it {str(parsed)!r})")
+    return parsed

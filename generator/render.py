@@ -10,11 +10,13 @@ from __future__ import annotations
 import builtins
 import ctypes
 import errno
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import jinja2
 
 from generator.binding import Binding, BindingSpec, Wrapper, WrapperParam
 from generator.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
+from generator.writephase import check_package, recover_folder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO_ROOT / "templates"
@@ -150,6 +153,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.filters["signature"] = signature
     env.filters["call_arguments"] = call_arguments
     env.filters["supplied_arguments"] = supplied_arguments
+    env.filters["python_string"] = lambda text: json.dumps(text, ensure_ascii=False)  # a valid str literal
     return env
 
 
@@ -161,10 +165,17 @@ def emit(binding: Binding, spec: BindingSpec, templates: Path = TEMPLATES) -> di
     """The unformatted text of every generated file, keyed by path inside the package."""
     try:
         return _emit(binding, spec, templates)
-    except jinja2.TemplateSyntaxError as error:
-        raise RenderError(f"{templates / (error.name or '?')}:{error.lineno}: {error.message}") from None
     except jinja2.TemplateError as error:
-        raise RenderError(f"{templates}: rendering failed: {error.message or error!r}") from None
+        raise template_error(error, templates) from None
+
+
+def template_error(error: jinja2.TemplateError, templates: Path) -> RenderError:
+    """A one-line error naming the template file and line (jinja2 puts template lines in the traceback)."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return RenderError(f"{templates / (error.name or '?')}:{error.lineno}: {error.message}")
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else str(templates)
+    return RenderError(f"{where}: rendering failed: {error.message or error!r}")
 
 
 def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str]:
@@ -186,6 +197,8 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
             | ({"compose_layer"} if "layer" in shapes_used else set())
             | ({"call_or_instance", "supplied"} if "dual" in shapes_used else set())
             | ({"MISSING"} if needs_given or _needs_missing(generated) else set())
+            | ({"deprecated"} if any(w.deprecation and not w.deprecation.removed_in for w in generated) else set())
+            | ({"removed"} if any(w.deprecation and w.deprecation.removed_in for w in generated) else set())
         )
         files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
@@ -237,25 +250,35 @@ def format_files(files: dict[str, str]) -> dict[str, str]:
         result = subprocess.run([sys.executable, "-m", "ruff", "format", *options, "--quiet", str(root)],
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            raise RenderError(f"ruff could not format the generated code (a template error?):\n{result.stderr}")
+            raise RenderError(_unformattable(files, (result.stderr or result.stdout).strip()))
         return {name: (root / name).read_text(encoding="utf-8") for name in sorted(files)}
+
+
+def _unformattable(files: dict[str, str], ruff_says: str) -> str:
+    """Which generated file is not Python, where, and the spec rule or template likely behind it."""
+    for name, text in sorted(files.items()):
+        try:
+            compile(text, name, "exec")
+        except SyntaxError as error:
+            line = (error.text or "").strip()
+            return (f"generated {name}:{error.lineno}: {error.msg}: {line[:160]} (a type in "
+                    "generator/spec/types.toml or a template in templates/ made this line)")
+    return f"ruff could not format the generated code: {ruff_says or 'it gave no reason'}"
 
 
 def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACKAGE) -> None:
     """Replace the package with `files` plus its hand-written files, all or nothing."""
     _recover(package)
+    check_package(package, spec.hand_written)  # they are copied, never recreated
     parent = package.parent
     staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.new-", dir=parent))
     try:
         for name in spec.hand_written:
-            if (package / name).exists():
-                shutil.copy2(package / name, staging / name)
+            shutil.copy2(package / name, staging / name)
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
         staging.chmod(0o755)  # mkdtemp makes 0700; the package is an ordinary folder
-        if not package.exists():
-            staging.rename(package)
-        elif exchange_directories(staging, package):
+        if exchange_directories(staging, package):
             shutil.rmtree(staging)  # now holds the old package
         else:
             retired = parent / f".{package.name}.old"
@@ -286,14 +309,7 @@ def exchange_directories(a: Path, b: Path) -> bool:
 
 def _recover(package: Path) -> None:
     """Finish or undo a swap that a killed run left between its two renames."""
-    retired = package.parent / f".{package.name}.old"
-    if retired.exists():
-        if package.exists():
-            shutil.rmtree(retired)
-        else:
-            retired.rename(package)
-    for stale in package.parent.glob(f".{package.name}.new-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    recover_folder(package)
 
 
 def differences(files: dict[str, str], spec: BindingSpec, package: Path = PACKAGE) -> list[str]:

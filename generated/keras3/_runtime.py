@@ -28,6 +28,7 @@ import os
 import re
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -42,9 +43,11 @@ __all__ = [
     "bind",
     "call_or_instance",
     "compose_layer",
-    "split_inputs",
+    "deprecated",
     "keras",
     "override",
+    "removed",
+    "split_inputs",
     "supplied",
     "upstream",
     "use_backend",
@@ -122,13 +125,31 @@ def _import_keras() -> ModuleType:
         ) from exc
 
 
+def _loaded_keras() -> ModuleType | None:
+    """``sys.modules["keras"]`` once it is fully imported; None when Keras is not imported.
+
+    While one thread imports Keras (seconds), ``sys.modules["keras"]`` already holds the
+    half-initialised module: another thread reading it would find no ``keras.ops`` or
+    ``keras.config`` and report a missing symbol. ``importlib.import_module`` waits on the
+    import system's per-module lock until that import is done, so a half-built module is
+    handed to nobody (the importing thread itself gets it back at once, as Python does).
+    """
+    module = _modules.get("keras")
+    if module is None or module is _owner:
+        return module
+    if getattr(getattr(module, "__spec__", None), "_initializing", False):
+        return importlib.import_module("keras")
+    return module
+
+
 def keras() -> ModuleType:
     """Return the *current* ``keras`` module, importing Keras on first use.
 
     Always reads ``sys.modules["keras"]``: after ``keras.config.set_backend`` (or
     :func:`use_backend`) that entry is a new module object and older references are stale.
+    Thread-safe: a thread never sees the module of an import still under way in another.
     """
-    module = _modules.get("keras")
+    module = _loaded_keras()
     if module is None:
         module = _import_keras()
     return module
@@ -166,8 +187,10 @@ def upstream(path: str, added_in: str | None = None) -> Any:
 def _current_caches() -> tuple[ModuleType, dict[str, Any], dict[str, frozenset[str] | None]]:
     """Return the current keras module and caches, resetting them if keras changed."""
     global _owner, _objects, _accepted
-    module = keras()
+    # Under the lock: a use_backend() in another thread holds it for the whole switch, so no
+    # resolution reads the keras module while it is being replaced.
     with _lock:
+        module = keras()
         if module is not _owner:
             # New dicts first, owner last: a concurrent hot-path reader that still sees the
             # old owner at worst misses, it never reads another generation's objects.
@@ -204,15 +227,17 @@ def _resolve(path: str, added_in: str | None) -> Any:
 
 
 def _installed_version(module: ModuleType) -> str:
+    """The imported module's own version: `keras-nightly` provides `keras` without a `keras`
+    distribution, so the distribution metadata would name another (or no) Keras."""
     version = getattr(module, "__version__", None)
     if isinstance(version, str):
         return version
-    try:
-        from importlib.metadata import version as dist_version
-
-        return dist_version("keras")
-    except ImportError:  # PackageNotFoundError included
-        return "unknown"
+    version_function = getattr(module, "version", None)  # some early 3.0 releases only had this
+    if callable(version_function):
+        found = version_function()
+        if isinstance(found, str):
+            return found
+    return "unknown"
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -262,6 +287,46 @@ def _version_error(module: ModuleType, path: str, added_in: str | None) -> Keras
             "provide it (it may have been removed or renamed since)."
         )
     return KerasVersionError(message, path=path, added_in=added_in, installed=installed)
+
+
+# --------------------------------------------------------------------------------------
+# Published names kept after upstream moved on
+# --------------------------------------------------------------------------------------
+
+
+def deprecated(name: str, message: str) -> None:
+    """Warn that the keras3 wrapper ``name`` is deprecated, at the caller's line.
+
+    A wrapper name, once published, keeps working when upstream renames its symbol or makes
+    it an alias of another (``keras.ops.amax`` of ``keras.ops.max``); it delegates to the new
+    target and says which wrapper to use instead.
+    """
+    # stacklevel 3: past this function and the wrapper, to the line that called the wrapper.
+    warnings.warn(f"{name} is deprecated: {message}", DeprecationWarning, stacklevel=3)
+
+
+def removed(name: str, path: str, added_in: str, removed_in: str) -> None:
+    """Guard a keras3 wrapper whose upstream symbol a Keras release removed.
+
+    On a Keras that still has ``path`` the wrapper works and warns (``DeprecationWarning``);
+    on one that does not, this raises :class:`KerasVersionError` naming the release that
+    removed it.
+    """
+    try:
+        upstream(path, added_in)
+    except KerasVersionError as error:
+        installed = error.installed
+        if installed == "unknown" or _version_key(installed) >= _version_key(removed_in):
+            raise KerasVersionError(
+                f"keras3.{name} needs {path}, which Keras {removed_in} removed; the installed "
+                f"Keras is {installed}. It works with: pip install 'keras>={added_in},<{removed_in}'",
+                path=path, added_in=added_in, installed=installed,
+            ) from None
+        raise
+    warnings.warn(
+        f"{name} is deprecated: {path} was removed in Keras {removed_in}",
+        DeprecationWarning, stacklevel=3,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -341,7 +406,7 @@ def use_backend(name: str) -> None:
     _check_backend_installed(name)
     with _lock:
         previous_env = os.environ.get("KERAS_BACKEND")
-        current = _modules.get("keras")
+        current = _loaded_keras()  # waits for an import under way in another thread
         try:
             if current is None:
                 os.environ["KERAS_BACKEND"] = name
@@ -407,8 +472,8 @@ def bind(namespace: dict[str, Any], name: str, path: str, added_in: str | None =
     more (the 1% overhead budget of a 4 µs op is ~40 ns). `_op_add` starts as this stub, which
     resolves `keras.ops.add` through `upstream()` (raising KerasVersionError when the installed
     Keras lacks it) and rebinds the global to the real function. `use_backend()` puts the stubs
-    back, so every wrapper follows the new backend. (A direct `keras.config.set_backend()` asks,
-    as Keras does for its own modules, that modules holding Keras objects be imported afresh.)
+    back, so every wrapper follows the new backend; so does a direct `keras.config.set_backend()`
+    (seen by `_KerasImportWatch` when it imports Keras again).
     """
 
     def resolve_and_call(*args: Any, **kwargs: Any) -> Any:
@@ -423,9 +488,32 @@ def bind(namespace: dict[str, Any], name: str, path: str, added_in: str | None =
 
 
 def _unbind_all() -> None:
-    with _lock:
-        for namespace, name, stub in _BINDINGS:
-            namespace[name] = stub
+    # No lock: it also runs inside an import of keras (_KerasImportWatch), which may hold the
+    # import lock another thread waits for while it holds _lock. tuple() copies atomically.
+    for namespace, name, stub in tuple(_BINDINGS):
+        namespace[name] = stub
+
+
+class _KerasImportWatch:
+    """A meta path finder that finds nothing and only watches for ``keras`` being imported.
+
+    ``keras.config.set_backend()`` called directly (not through :func:`use_backend`) deletes
+    ``keras`` from :data:`sys.modules` and imports it again; without this, function
+    wrappers already bound would keep calling the old backend's functions. Seeing that import,
+    the watch puts every bound target back to its stub, so the next call resolves on the new
+    ``keras`` module, as after :func:`use_backend`. (Wrappers going through :func:`upstream`
+    follow by themselves: its cache is keyed by the ``keras`` module's identity.) Costs one
+    string comparison per first import of a module, nothing per wrapper call.
+    """
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == "keras":  # found by the ordinary finders: this one only watches
+            _unbind_all()
+
+
+if not any(isinstance(finder, _KerasImportWatch) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _KerasImportWatch())
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
