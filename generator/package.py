@@ -18,6 +18,7 @@ from generator.model import Snapshot
 from generator.naming import load_naming_spec
 from generator.overrides import read_overrides
 from generator.render import emit, format_files
+from generator.signature_history import signature_histories, wrapped_signatures
 from generator.store import SnapshotStore, encode_snapshot, index_text
 
 
@@ -35,7 +36,7 @@ def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, Bindin
     docs = DocSources(patches=load_doc_patches(), changes=notable_changes(store, snapshot),
                       strict_patches=snapshot.keras_version == pinned_release())
     binding = build_binding(snapshot, spec, load_naming_spec(), added_in, snapshot_digest(snapshot),
-                            read_overrides(), docs)
+                            read_overrides(), docs, signature_histories(store, snapshot, wrapped_signatures(snapshot)))
     return binding, spec
 
 

@@ -90,7 +90,7 @@ def metric_accuracy(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Accuracy` object. With both: `Accuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Accuracy`.
@@ -209,7 +209,7 @@ def metric_auc(
             loss should match the AUC `from_logits` constructor argument.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `AUC` object. With both: `AUC(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.AUC`.
@@ -241,8 +241,8 @@ def metric_binary_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "binary_accuracy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     threshold: float | TensorLike = 0.5,
 ) -> Any:
     """Calculates how often predictions match binary labels.
@@ -264,7 +264,7 @@ def metric_binary_accuracy(
             whether prediction values are 1 or 0.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `BinaryAccuracy` object. With both: `keras.metrics.binary_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `BinaryAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.BinaryAccuracy`.
@@ -277,9 +277,7 @@ def metric_binary_accuracy(
         y_pred,
         dict(
             supplied(
-                ("name", name, "binary_accuracy"),
-                ("dtype", dtype, None),
-                ("threshold", threshold, 0.5),
+                ("name", name, MISSING), ("dtype", dtype, MISSING), ("threshold", threshold, 0.5)
             )
         ),
     )
@@ -289,8 +287,8 @@ def metric_binary_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "binary_crossentropy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0,
 ) -> Any:
@@ -314,7 +312,7 @@ def metric_binary_crossentropy(
             a value of 0.1 for label "0" and 0.9 for label "1".
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `BinaryCrossentropy` object. With both: `keras.metrics.binary_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `BinaryCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.BinaryCrossentropy`.
@@ -327,8 +325,8 @@ def metric_binary_crossentropy(
         y_pred,
         dict(
             supplied(
-                ("name", name, "binary_crossentropy"),
-                ("dtype", dtype, None),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
                 ("from_logits", from_logits, False),
                 ("label_smoothing", label_smoothing, 0),
             )
@@ -450,7 +448,7 @@ def metric_binary_iou(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `BinaryIoU` object. With both: `BinaryIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Notes:
         with `threshold=0`, this metric has the same behavior as `IoU`.
@@ -479,8 +477,8 @@ def metric_categorical_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "categorical_accuracy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Calculates how often predictions match one-hot labels.
 
@@ -506,7 +504,7 @@ def metric_categorical_accuracy(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CategoricalAccuracy` object. With both: `keras.metrics.categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CategoricalAccuracy`.
@@ -517,7 +515,7 @@ def metric_categorical_accuracy(
         "keras.metrics.categorical_accuracy",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "categorical_accuracy"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -525,8 +523,8 @@ def metric_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "categorical_crossentropy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0,
     axis: Axis = -1,
@@ -555,7 +553,7 @@ def metric_categorical_crossentropy(
             The dimension along which entropy is computed.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CategoricalCrossentropy` object. With both: `keras.metrics.categorical_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CategoricalCrossentropy`.
@@ -568,8 +566,8 @@ def metric_categorical_crossentropy(
         y_pred,
         dict(
             supplied(
-                ("name", name, "categorical_crossentropy"),
-                ("dtype", dtype, None),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
                 ("from_logits", from_logits, False),
                 ("label_smoothing", label_smoothing, 0),
                 ("axis", axis, -1),
@@ -632,8 +630,8 @@ def metric_categorical_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "categorical_hinge",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the categorical hinge metric between `y_true` and `y_pred`.
 
@@ -644,7 +642,7 @@ def metric_categorical_hinge(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CategoricalHinge` object. With both: `keras.metrics.categorical_hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalHinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CategoricalHinge`.
@@ -655,7 +653,7 @@ def metric_categorical_hinge(
         "keras.metrics.categorical_hinge",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "categorical_hinge"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -663,8 +661,8 @@ def metric_concordance_correlation(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "concordance_correlation",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     axis: Axis = -1,
 ) -> Any:
     """Calculates the Concordance Correlation Coefficient (CCC).
@@ -688,7 +686,7 @@ def metric_concordance_correlation(
             which to compute the metric. Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `ConcordanceCorrelation` object. With both: `keras.metrics.concordance_correlation(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `ConcordanceCorrelation(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.7.0.
     Wraps `keras.metrics.ConcordanceCorrelation`.
@@ -699,13 +697,7 @@ def metric_concordance_correlation(
         "keras.metrics.concordance_correlation",
         y_true,
         y_pred,
-        dict(
-            supplied(
-                ("name", name, "concordance_correlation"),
-                ("dtype", dtype, None),
-                ("axis", axis, -1),
-            )
-        ),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING), ("axis", axis, -1))),
     )
 
 
@@ -737,7 +729,7 @@ def metric_cosine_similarity(
             similarity is computed.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CosineSimilarity` object. With both: `CosineSimilarity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CosineSimilarity`.
@@ -824,7 +816,7 @@ def metric_f1_score(
         dtype (DTypeLike | None): Optional. Data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `F1Score` object. With both: `F1Score(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.F1Score`.
@@ -877,7 +869,7 @@ def metric_false_negatives(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `FalseNegatives` object. With both: `FalseNegatives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.FalseNegatives`.
@@ -925,7 +917,7 @@ def metric_false_positives(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `FalsePositives` object. With both: `FalsePositives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.FalsePositives`.
@@ -993,7 +985,7 @@ def metric_fbeta_score(
         dtype (DTypeLike | None): Optional. Data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `FBetaScore` object. With both: `FBetaScore(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.FBetaScore`.
@@ -1056,7 +1048,11 @@ _metric_get = bind(globals(), "_metric_get", "keras.metrics.get", "3.0.0")
 
 
 def metric_hinge(
-    y_true: Any = None, y_pred: Any = None, *, name: str = "hinge", dtype: DTypeLike | None = None
+    y_true: Any = None,
+    y_pred: Any = None,
+    *,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the hinge metric between `y_true` and `y_pred`.
 
@@ -1070,7 +1066,7 @@ def metric_hinge(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Hinge` object. With both: `keras.metrics.hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Hinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Hinge`.
@@ -1081,7 +1077,7 @@ def metric_hinge(
         "keras.metrics.hinge",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "hinge"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1143,7 +1139,7 @@ def metric_iou(
             Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `IoU` object. With both: `IoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.IoU`.
@@ -1173,8 +1169,8 @@ def metric_kl_divergence(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "kl_divergence",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes Kullback-Leibler divergence metric between `y_true` and `y_pred`.
 
@@ -1195,7 +1191,7 @@ def metric_kl_divergence(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `KLDivergence` object. With both: `keras.metrics.kl_divergence(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `KLDivergence(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.KLDivergence`.
@@ -1206,7 +1202,7 @@ def metric_kl_divergence(
         "keras.metrics.kl_divergence",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "kl_divergence"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1229,7 +1225,7 @@ def metric_log_cosh_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `LogCoshError` object. With both: `LogCoshError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.LogCoshError`.
@@ -1262,7 +1258,7 @@ def metric_mean(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Mean` object. With both: `Mean(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Mean`.
@@ -1281,8 +1277,8 @@ def metric_mean_absolute_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "mean_absolute_error",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the mean absolute error between the labels and predictions.
 
@@ -1299,7 +1295,7 @@ def metric_mean_absolute_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanAbsoluteError` object. With both: `keras.metrics.mean_absolute_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanAbsoluteError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanAbsoluteError`.
@@ -1310,7 +1306,7 @@ def metric_mean_absolute_error(
         "keras.metrics.mean_absolute_error",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "mean_absolute_error"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1318,8 +1314,8 @@ def metric_mean_absolute_percentage_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "mean_absolute_percentage_error",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes mean absolute percentage error between `y_true` and `y_pred`.
 
@@ -1336,7 +1332,7 @@ def metric_mean_absolute_percentage_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanAbsolutePercentageError` object. With both: `keras.metrics.mean_absolute_percentage_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanAbsolutePercentageError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanAbsolutePercentageError`.
@@ -1347,7 +1343,7 @@ def metric_mean_absolute_percentage_error(
         "keras.metrics.mean_absolute_percentage_error",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "mean_absolute_percentage_error"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1404,7 +1400,7 @@ def metric_mean_iou(
         axis (Axis): (Optional) The dimension containing the logits. Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanIoU` object. With both: `MeanIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanIoU`.
@@ -1433,8 +1429,8 @@ def metric_mean_squared_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "mean_squared_error",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the mean squared error between `y_true` and `y_pred`.
 
@@ -1451,7 +1447,7 @@ def metric_mean_squared_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanSquaredError` object. With both: `keras.metrics.mean_squared_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanSquaredError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanSquaredError`.
@@ -1462,7 +1458,7 @@ def metric_mean_squared_error(
         "keras.metrics.mean_squared_error",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "mean_squared_error"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1470,8 +1466,8 @@ def metric_mean_squared_logarithmic_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "mean_squared_logarithmic_error",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes mean squared logarithmic error between `y_true` and `y_pred`.
 
@@ -1488,7 +1484,7 @@ def metric_mean_squared_logarithmic_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanSquaredLogarithmicError` object. With both: `keras.metrics.mean_squared_logarithmic_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanSquaredLogarithmicError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanSquaredLogarithmicError`.
@@ -1499,7 +1495,7 @@ def metric_mean_squared_logarithmic_error(
         "keras.metrics.mean_squared_logarithmic_error",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "mean_squared_logarithmic_error"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1538,7 +1534,7 @@ def metric_mean_wrapper(
         **kwargs:
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanMetricWrapper` object. With both: `MeanMetricWrapper(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanMetricWrapper`.
@@ -1615,7 +1611,7 @@ def metric_one_hot_iou(
         axis (Axis): (Optional) The dimension containing the logits. Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `OneHotIoU` object. With both: `OneHotIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.OneHotIoU`.
@@ -1700,7 +1696,7 @@ def metric_one_hot_mean_iou(
         axis (Axis): (Optional) The dimension containing the logits. Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `OneHotMeanIoU` object. With both: `OneHotMeanIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.OneHotMeanIoU`.
@@ -1728,8 +1724,8 @@ def metric_pearson_correlation(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "pearson_correlation",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     axis: Axis = -1,
 ) -> Any:
     """Calculates the Pearson Correlation Coefficient (PCC).
@@ -1752,7 +1748,7 @@ def metric_pearson_correlation(
             which to compute the metric. Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `PearsonCorrelation` object. With both: `keras.metrics.pearson_correlation(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `PearsonCorrelation(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.7.0.
     Wraps `keras.metrics.PearsonCorrelation`.
@@ -1763,16 +1759,16 @@ def metric_pearson_correlation(
         "keras.metrics.pearson_correlation",
         y_true,
         y_pred,
-        dict(
-            supplied(
-                ("name", name, "pearson_correlation"), ("dtype", dtype, None), ("axis", axis, -1)
-            )
-        ),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING), ("axis", axis, -1))),
     )
 
 
 def metric_poisson(
-    y_true: Any = None, y_pred: Any = None, *, name: str = "poisson", dtype: DTypeLike | None = None
+    y_true: Any = None,
+    y_pred: Any = None,
+    *,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the Poisson metric between `y_true` and `y_pred`.
 
@@ -1789,7 +1785,7 @@ def metric_poisson(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Poisson` object. With both: `keras.metrics.poisson(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Poisson(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Poisson`.
@@ -1800,7 +1796,7 @@ def metric_poisson(
         "keras.metrics.poisson",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "poisson"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1855,7 +1851,7 @@ def metric_precision(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Precision` object. With both: `Precision(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Precision`.
@@ -1916,7 +1912,7 @@ def metric_precision_at_recall(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `PrecisionAtRecall` object. With both: `PrecisionAtRecall(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.PrecisionAtRecall`.
@@ -1990,7 +1986,7 @@ def metric_r2_score(
         dtype (DTypeLike | None): Optional. data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `R2Score` object. With both: `R2Score(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.R2Score`.
@@ -2061,7 +2057,7 @@ def metric_recall(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Recall` object. With both: `Recall(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Recall`.
@@ -2125,7 +2121,7 @@ def metric_recall_at_precision(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `RecallAtPrecision` object. With both: `RecallAtPrecision(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.RecallAtPrecision`.
@@ -2170,7 +2166,7 @@ def metric_root_mean_squared_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `RootMeanSquaredError` object. With both: `RootMeanSquaredError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.RootMeanSquaredError`.
@@ -2232,7 +2228,7 @@ def metric_sensitivity_at_specificity(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SensitivityAtSpecificity` object. With both: `SensitivityAtSpecificity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SensitivityAtSpecificity`.
@@ -2277,8 +2273,8 @@ def metric_sparse_categorical_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "sparse_categorical_accuracy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Calculates how often predictions match integer labels.
 
@@ -2304,7 +2300,7 @@ def metric_sparse_categorical_accuracy(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SparseCategoricalAccuracy` object. With both: `keras.metrics.sparse_categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseCategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SparseCategoricalAccuracy`.
@@ -2315,7 +2311,7 @@ def metric_sparse_categorical_accuracy(
         "keras.metrics.sparse_categorical_accuracy",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "sparse_categorical_accuracy"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -2323,8 +2319,8 @@ def metric_sparse_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "sparse_categorical_crossentropy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     from_logits: bool = False,
     ignore_class: int | None = None,
     axis: Axis = -1,
@@ -2353,7 +2349,7 @@ def metric_sparse_categorical_crossentropy(
             The dimension along which entropy is computed.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SparseCategoricalCrossentropy` object. With both: `keras.metrics.sparse_categorical_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseCategoricalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
     Wraps `keras.metrics.SparseCategoricalCrossentropy`.
@@ -2366,13 +2362,14 @@ def metric_sparse_categorical_crossentropy(
         y_pred,
         dict(
             supplied(
-                ("name", name, "sparse_categorical_crossentropy"),
-                ("dtype", dtype, None),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
                 ("from_logits", from_logits, False),
                 ("ignore_class", ignore_class, None),
                 ("axis", axis, -1),
             )
         ),
+        {"ignore_class": "3.14.0"},
     )
 
 
@@ -2381,8 +2378,8 @@ def metric_sparse_top_k_categorical_accuracy(
     y_pred: Any = None,
     *,
     k: IntOrTuple = 5,
-    name: str = "sparse_top_k_categorical_accuracy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     from_sorted_ids: bool = False,
 ) -> Any:
     """Computes how often integer targets are in the top `K` predictions.
@@ -2418,7 +2415,7 @@ def metric_sparse_top_k_categorical_accuracy(
             categories.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SparseTopKCategoricalAccuracy` object. With both: `keras.metrics.sparse_top_k_categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseTopKCategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.7.0 (parameter-added).
     Wraps `keras.metrics.SparseTopKCategoricalAccuracy`.
@@ -2432,11 +2429,12 @@ def metric_sparse_top_k_categorical_accuracy(
         dict(
             supplied(
                 ("k", k, 5),
-                ("name", name, "sparse_top_k_categorical_accuracy"),
-                ("dtype", dtype, None),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
                 ("from_sorted_ids", from_sorted_ids, False),
             )
         ),
+        {"from_sorted_ids": "3.7.0"},
     )
 
 
@@ -2487,7 +2485,7 @@ def metric_specificity_at_sensitivity(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SpecificityAtSensitivity` object. With both: `SpecificityAtSensitivity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SpecificityAtSensitivity`.
@@ -2514,8 +2512,8 @@ def metric_squared_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "squared_hinge",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the hinge metric between `y_true` and `y_pred`.
 
@@ -2529,7 +2527,7 @@ def metric_squared_hinge(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SquaredHinge` object. With both: `keras.metrics.squared_hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SquaredHinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SquaredHinge`.
@@ -2540,7 +2538,7 @@ def metric_squared_hinge(
         "keras.metrics.squared_hinge",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "squared_hinge"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -2562,7 +2560,7 @@ def metric_sum(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Sum` object. With both: `Sum(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Sum`.
@@ -2582,8 +2580,8 @@ def metric_top_k_categorical_accuracy(
     y_pred: Any = None,
     *,
     k: IntOrTuple = 5,
-    name: str = "top_k_categorical_accuracy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes how often targets are in the top `K` predictions.
 
@@ -2596,7 +2594,7 @@ def metric_top_k_categorical_accuracy(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `TopKCategoricalAccuracy` object. With both: `keras.metrics.top_k_categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `TopKCategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.TopKCategoricalAccuracy`.
@@ -2607,11 +2605,7 @@ def metric_top_k_categorical_accuracy(
         "keras.metrics.top_k_categorical_accuracy",
         y_true,
         y_pred,
-        dict(
-            supplied(
-                ("k", k, 5), ("name", name, "top_k_categorical_accuracy"), ("dtype", dtype, None)
-            )
-        ),
+        dict(supplied(("k", k, 5), ("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -2646,7 +2640,7 @@ def metric_true_negatives(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `TrueNegatives` object. With both: `TrueNegatives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.TrueNegatives`.
@@ -2694,7 +2688,7 @@ def metric_true_positives(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `TruePositives` object. With both: `TruePositives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.TruePositives`.
