@@ -126,9 +126,9 @@ class Wrapper:
     # older Keras the wrapper hands on only what the caller gave (see `bind` in _runtime.py).
     since: str | None = None
     # layer shape: the parameters of the layer's `call` the wrapper routes to the call (keyword-only),
-    # and how many leading tensor inputs `call` requires (a list `object` is spread over them).
+    # and the leading tensor inputs `call` requires (a list `object` is spread over two or more).
     call_params: tuple[WrapperParam, ...] = ()
-    call_inputs: int = 1
+    call_inputs: tuple[str, ...] = ("inputs",)
     class_only: tuple[str, ...] = ()  # dual shape: parameters of the class its function form lacks
 
 
@@ -329,7 +329,7 @@ def _routed(wrapper: Wrapper, snapshot: Snapshot) -> Wrapper:
     inputs = [p for p in signature.parameters if p.required and p.kind in ("positional_only", "positional_or_keyword")]
     routed = tuple(_forwarded(p, wrapper.family, keyword_only=True) for p in signature.parameters
                    if not p.required and p.kind not in ("var_positional", "var_keyword") and p.name not in own)
-    return replace(wrapper, call_params=routed, call_inputs=max(1, len(inputs)))
+    return replace(wrapper, call_params=routed, call_inputs=tuple(p.name for p in inputs) or ("inputs",))
 
 
 def _class_only(wrapper: Wrapper, snapshot: Snapshot) -> Wrapper:

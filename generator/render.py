@@ -45,6 +45,15 @@ _OWN_ARGS = {"y_true": "Ground truth values; with `y_pred`, the value is compute
 _CALL_ARG = "Goes to the layer's call (needs a tensor `object`)."
 
 
+def _composition(w: Wrapper) -> str:
+    if len(w.call_inputs) < 2:
+        return _COMPOSITION
+    names = ", ".join(w.call_inputs)
+    return (_COMPOSITION.replace("a tensor (or a list of tensors) is passed through the layer",
+                                 f"a list or tuple of tensors [{names}, ...] is spread over the layer's "
+                                 "call inputs"))
+
+
 def dual_returns(w: Wrapper) -> str:
     """Which form computes, and what shape comes back: one rule for every dual wrapper."""
     cls = w.upstream.rsplit(".", 1)[-1]
@@ -80,7 +89,7 @@ def wrapper_docstring(w: Wrapper) -> str:
         if p.name in routed:
             text = f"{_CALL_ARG} {call_described.get(p.name, '')}".strip()
         else:
-            text = _COMPOSITION if (w.shape == "layer" and p.name == "object") else (
+            text = _composition(w) if (w.shape == "layer" and p.name == "object") else (
                 described.get(p.name) or _OWN_ARGS.get(p.name, ""))
         star = "*" if p.kind == "var_positional" else "**" if p.kind == "var_keyword" else ""
         head = f"{star}{p.name} ({p.annotation})" if not star else f"{star}{p.name}"
@@ -177,8 +186,8 @@ def composition_arguments(w: Wrapper) -> str:
     tensors `call` takes, the call parameters newer than the layer."""
     parts = [supplied_arguments(list(w.call_params), wrap=False)] if w.call_params else ["None"]
     newer = _newer(w.call_params)
-    if w.call_inputs > 1 or newer != "{}":
-        parts.append(str(w.call_inputs))
+    if len(w.call_inputs) > 1 or newer != "{}":
+        parts.append(str(len(w.call_inputs)))
     if newer != "{}":
         parts.append(newer)
     return "" if parts == ["None"] else ", " + ", ".join(parts)

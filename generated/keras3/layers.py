@@ -7861,7 +7861,7 @@ def layer_group_query_attention(
     tensor.
 
     Args:
-        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a list or tuple of tensors [query, value, ...] is spread over the layer's call inputs and the output returned.
         head_dim (Any): Size of each attention head.
         num_query_heads (Any): Number of query attention heads.
         num_key_value_heads (Any): Number of key and value attention heads.
@@ -10601,7 +10601,7 @@ def layer_multi_head_attention(
     a linear projection and return.
 
     Args:
-        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a list or tuple of tensors [query, value, ...] is spread over the layer's call inputs and the output returned.
         num_heads (int): Number of attention heads.
         key_dim (int): Size of each attention head for query and key.
         value_dim (int | None): Size of each attention head for value.
