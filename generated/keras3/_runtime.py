@@ -499,6 +499,7 @@ def _adapter(
     defaults = {p.name: p.default for p in parameters if p.default is not p.empty}
     fixed = {p.name for p in parameters if p.kind is p.POSITIONAL_ONLY}
     missing = {parameter: release for parameter, release in newer.items() if _older_than(release)}
+    needed = _required_by(target)
 
     def adapted(*args: Any, **kwargs: Any) -> Any:
         given = dict(zip(positional, args))
@@ -513,12 +514,24 @@ def _adapter(
                 raise _parameter_error(wrapper_name, path, parameter, missing[parameter])
             if parameter in fixed or (extra and parameter in positional):
                 lead.append(value)
-            elif not unchanged and parameter not in missing:
+            elif (not unchanged or parameter in needed) and parameter not in missing:
                 handed[parameter] = value
         return target(*lead, *extra, **handed)
 
     adapted.__name__ = name
     return adapted
+
+
+def _required_by(target: Any) -> frozenset[str]:
+    """Parameters the installed ``target`` requires (an older release may require one that has a
+    default now, e.g. ``conv_transpose``'s ``strides``): the wrapper's default is handed on."""
+    try:
+        parameters = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(
+        p.name for p in parameters if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    )
 
 
 def missing_argument(wrapper: str, parameter: str) -> TypeError:
