@@ -153,8 +153,12 @@ def test_every_loss_follows_the_same_rule():
 def test_a_metric_computes_per_sample_unless_an_object_option_is_given():
     yt = np.array([[1.0], [0.0], [1.0], [0.0]], "float32")
     yp = np.array([[0.9], [0.2], [0.3], [0.1]], "float32")
-    assert to_numpy(metric_binary_accuracy(yt, yp)).tolist() == [1.0, 1.0, 0.0, 1.0]
+    per_sample = to_numpy(metric_binary_accuracy(yt, yp))
+    np.testing.assert_array_equal(per_sample, to_numpy(keras.metrics.binary_accuracy(yt, yp)))
+    assert per_sample.ravel().tolist() == [1.0, 1.0, 0.0, 1.0]
     assert float(to_numpy(metric_binary_accuracy(yt, yp, name="acc"))) == pytest.approx(0.75)
     assert shape(metric_mean_squared_error(yt, yp)) == (4,)
     assert shape(metric_mean_squared_error(yt, yp, dtype="float32")) == ()
+    # The class's own default name, given: still the object's computation.
+    assert shape(metric_mean_squared_error(yt, yp, name="mean_squared_error")) == ()
     assert isinstance(metric_binary_accuracy(name="acc"), keras.metrics.BinaryAccuracy)
