@@ -5,9 +5,11 @@ STAMP   := $(VENV)/.installed
 # Snapshots are the same on every backend; jax imports fastest and quietly.
 export KERAS_BACKEND ?= jax
 export TF_CPP_MIN_LOG_LEVEL ?= 3
-export PYTHONPATH := $(CURDIR)
+# The repo first, then what the caller had: a Keras installed in isolation (e.g. keras-nightly with
+# `pip install --no-deps --target DIR`, DIR on PYTHONPATH) stays the Keras every target sees.
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: regenerate drift-check docs test bench snapshot snapshots venv
+.PHONY: regenerate drift-check docs test bench snapshot snapshots preview venv
 
 venv: $(STAMP)
 
@@ -39,12 +41,19 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PYTHON) -m generator bench
 
-## snapshot VERSION=3.x.y: install that Keras release in isolation and store its snapshot
+## snapshot VERSION=V: install that Keras release in isolation and store its snapshot; V is a PEP 440
+## version: a final (3.15.1, from `keras`) or a development build (3.16.0.dev2026102704, `keras-nightly`)
 snapshot: $(STAMP)
-	@test -n "$(VERSION)" || { echo "usage: make snapshot VERSION=3.x.y" >&2; exit 2; }
+	@test -n "$(VERSION)" || { echo "usage: make snapshot VERSION=3.x.y (or 3.x.y.devN)" >&2; exit 2; }
 	$(PYTHON) -m generator snapshot --release $(VERSION)
 
 ## snapshots: (re)take the snapshot of every known Keras 3 release (needs the package index once)
 snapshots: $(STAMP)
 	for v in $$($(PYTHON) -c "from generator.releases import KERAS_RELEASES; print(*KERAS_RELEASES)"); do \
 	  $(PYTHON) -m generator snapshot --release $$v || exit 1; done
+
+## preview [VERSION=V] [FORMAT=markdown] [OUTPUT=file]: the newest keras-nightly (or V), installed in
+## isolation and snapshotted into a temporary store, reported against the pinned release; the tree
+## (upstream_snapshots/, generated/) is not touched
+preview: $(STAMP)
+	$(PYTHON) -m generator preview $(if $(VERSION),--release $(VERSION)) $(if $(FORMAT),--format $(FORMAT)) $(if $(OUTPUT),--output $(OUTPUT))

@@ -15,12 +15,12 @@ from typing import Any, Literal
 
 from packaging.version import Version
 
-from generator.docstrings import DocPatch, DocPatchError, ParsedDoc, apply_patches, parse_docstring
-from generator.model import Parameter, Snapshot, Symbol
+from generator.docstrings import DocArg, DocPatch, DocPatchError, ParsedDoc, apply_patches, parse_docstring
+from generator.model import Member, Parameter, Snapshot, Symbol
 from generator.naming import NamingSpec, wrapper_name
 from generator.overrides import OVERRIDES_FILE, Override
 from generator.signature_history import SignatureHistory, call_signature
-from generator.tomlfiles import read_toml
+from generator.tomlfiles import Kind, fields, read_toml
 from generator.typing_rules import annotate
 
 SPEC_DIR = Path(__file__).resolve().parent / "spec"
@@ -55,6 +55,11 @@ class BindingSpec:
     hand_written: tuple[str, ...]
     member_wrappers: Mapping[str, Mapping[str, Any]]
     source: Path
+    verbs: Mapping[str, Any] = field(default_factory=dict)  # [verbs]: module and name -> method
+    # [docs_from]: upstream callables with no docstring of their own, documented from what they call
+    docs_from: Mapping[str, Any] = field(default_factory=dict)
+    serialized_by_name: tuple[str, ...] = ()  # modules whose functions Keras saves by `__name__`
+    serialized_by_name_except: tuple[str, ...] = ()  # their lookup helpers (get, serialize, ...)
 
     def skip_reason(self, path: str) -> str | None:
         if path in self.skip:
@@ -71,17 +76,38 @@ class BindingSpec:
         return next((f for f in self.families if f.covers(module)), None)
 
 
+_TOP_FIELDS: dict[str, Kind] = {"hand_written": "list[str]", "family": "list[table]", "bases": "table[str]",
+                                "skip": "table[str]", "member_wrappers": "table", "verbs": "table",
+                                "docs_from": "table", "serialized_by_name": "list[str]",
+                                "serialized_by_name_except": "list[str]"}
+_VERB_FIELDS: dict[str, Kind] = {"module": "str", "methods": "table[str]"}
+_FAMILY_FIELDS: dict[str, Kind] = {"module": "str", "upstream": "list[str]", "shape": "str",
+                                   "include_submodules": "bool"}
+_MEMBER_FIELDS: dict[str, Kind] = {"module": "str", "prefix": "str", "kinds": "list[str]",
+                                   "exclude": "list[str]", "renames": "table[str]"}
+SHAPES = ("function", "layer", "dual")
+
+
 def load_binding_spec(path: Path = SPEC_DIR / "binding.toml") -> BindingSpec:
-    data = read_toml(path, SpecError)
+    data = fields(read_toml(path, SpecError), path, "top level", _TOP_FIELDS, SpecError)
     families = []
     for number, raw in enumerate(data.get("family", []), start=1):
-        missing = {"module", "upstream", "shape"} - raw.keys()
-        if missing:
-            raise SpecError(f"{path}: family {number} lacks {', '.join(sorted(missing))}")
-        if raw["shape"] not in ("function", "layer", "dual"):
-            raise SpecError(f"{path}: family {raw['module']}: unknown shape {raw['shape']!r}")
+        where = f"family {number}" + (f" ({raw['module']})" if isinstance(raw.get("module"), str) else "")
+        fields(raw, path, where, _FAMILY_FIELDS, SpecError, required=("module", "upstream", "shape"))
+        if not raw["module"].isidentifier():
+            raise SpecError(f"{path}: {where}: field 'module' must name a Python module, got {raw['module']!r}")
+        if raw["shape"] not in SHAPES:
+            raise SpecError(f"{path}: {where}: field 'shape' is {raw['shape']!r}; one of {', '.join(SHAPES)}")
         families.append(Family(raw["module"], tuple(raw["upstream"]), raw["shape"],
                                 bool(raw.get("include_submodules", False))))
+    for name in data.get("hand_written", ()):
+        if Path(name).name != name or name in ("", ".", ".."):
+            raise SpecError(f"{path}: top level: field 'hand_written' lists {name!r}; "
+                            "a file name inside generated/keras3 is meant")
+    for symbol, rule in data.get("member_wrappers", {}).items():
+        fields(rule, path, f"member_wrappers.{symbol!r}", _MEMBER_FIELDS, SpecError, required=("module", "prefix"))
+    if "verbs" in data:
+        fields(data["verbs"], path, "verbs", _VERB_FIELDS, SpecError, required=("module", "methods"))
     return BindingSpec(
         families=tuple(families),
         skip=dict(data.get("skip", {})),
@@ -89,6 +115,10 @@ def load_binding_spec(path: Path = SPEC_DIR / "binding.toml") -> BindingSpec:
         hand_written=tuple(data.get("hand_written", ())),
         member_wrappers=dict(data.get("member_wrappers", {})),
         source=path,
+        verbs=dict(data.get("verbs", {})),
+        docs_from=dict(data.get("docs_from", {})),
+        serialized_by_name=tuple(data.get("serialized_by_name", ())),
+        serialized_by_name_except=tuple(data.get("serialized_by_name_except", ())),
     )
 
 
@@ -118,18 +148,64 @@ class Wrapper:
     summary: str
     function: str | None = None  # dual shape: the function counterpart's path
     member: str | None = None  # member shape: the class method called on `upstream`
+    # member shape: the method is called on the wrapper's first argument (a model verb such as
+    # `fit(model, x, y)`), not on the class
+    bound: bool = False
     aliases: tuple[str, ...] = ()
     overridden: bool = False  # hand-written in keras3/overrides.py; the module re-exports it
     doc: ParsedDoc = ParsedDoc()  # the upstream docstring, patched and parsed
     changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (release, finding kinds) since added
+    deprecation: Deprecation | None = None  # a published name kept working after upstream moved on
+    # The `__name__` of the upstream function this wrapper stands for, when Keras saves such a
+    # function by that name (a loss or metric given to compile(), an activation): the wrapper
+    # takes it, so a model saved with the wrapper reloads in plain Keras, logs under Keras's names.
+    serialized_name: str | None = None
+    # layer shape: a layer whose call takes several input tensors as separate arguments
+    # (MultiHeadAttention's query, value, key) gets them from `object` as a list; the first
+    # `required_inputs` of `inputs` must be given
+    inputs: tuple[str, ...] = ()
+    required_inputs: int = 0
     # The release since which the signature is as generated, when later than `added_in`: on an
     # older Keras the wrapper hands on only what the caller gave (see `bind` in _runtime.py).
     since: str | None = None
-    # layer shape: the parameters of the layer's `call` the wrapper routes to the call (keyword-only),
-    # and the leading tensor inputs `call` requires (a list `object` is spread over two or more).
+    # layer shape: the parameters of the layer's `call` the wrapper routes to the call (keyword-only).
     call_params: tuple[WrapperParam, ...] = ()
-    call_inputs: tuple[str, ...] = ("inputs",)
     class_only: tuple[str, ...] = ()  # dual shape: parameters of the class its function form lacks
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """Why a published wrapper name no longer arises from the snapshot, and what to use instead.
+
+    The wrapper is still emitted (typed like what it now delegates to) and warns with
+    `DeprecationWarning`; when its upstream is gone altogether (`removed_in`), it works on a Keras
+    that still has it and raises KerasVersionError naming `removed_in` on one that does not.
+    """
+
+    message: str  # "keras.ops.amax is now an alias of keras.ops.max; use op_max"
+    replacement: str | None  # the wrapper to use instead (or, when keras3 wraps none, a public path)
+    dropped_in: str  # the first release whose binding no longer gives the name
+    removed_in: str | None = None  # set when the upstream object is gone
+
+
+@dataclass(frozen=True)
+class NameSource:
+    """What a wrapper name wraps in one release: the canonical symbols it is built from (a class
+    and a function of one module may share a wrapper), or one member of a class."""
+
+    name: str
+    module: str  # the family's generated module
+    symbols: tuple[Symbol, ...]
+    member: str | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """A wrapper name an earlier release's binding gave, with what it wrapped when it last arose."""
+
+    source: NameSource
+    release: str  # the last release whose binding gave it
+    dropped_in: str  # the first release after that one whose binding does not
 
 
 @dataclass(frozen=True)
@@ -152,25 +228,16 @@ class Binding:
 def build_binding(
     snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec, added_in: Mapping[str, str], digest: str,
     overrides: Iterable[Override] = (), docs: DocSources | None = None,
+    dropped: Mapping[str, Published] | None = None, check_spec: bool = True,
     histories: Mapping[tuple[str, str | None], SignatureHistory] | None = None,
 ) -> Binding:
-    _check_spec_names(snapshot, spec)
+    """The binding of `snapshot`. `dropped` holds the names earlier releases' bindings gave that
+    this snapshot no longer gives (`impact.dropped_names`): each is kept as a deprecated wrapper.
+    `check_spec=False` binds a release older than the spec (which may name later symbols)."""
+    if check_spec:
+        _check_spec_names(snapshot, spec)
+    by_name, skipped, uncovered = _classify(snapshot, spec, naming)
     wrappers: list[Wrapper] = []
-    skipped: dict[str, str] = {}
-    uncovered: list[str] = []
-    by_name: dict[tuple[str, str], list[Symbol]] = {}
-    for symbol in snapshot.canonical_symbols():
-        if symbol.kind == "constant":
-            continue
-        reason = spec.skip_reason(symbol.path)
-        if reason is not None:
-            skipped[symbol.path] = reason
-            continue
-        family = spec.family_of(symbol.path)
-        if family is None:
-            uncovered.append(symbol.path)
-            continue
-        by_name.setdefault((family.module, wrapper_name(symbol.path, naming)), []).append(symbol)
     alias_functions = _dual_alias_functions(snapshot, spec, naming)
     for (module, name), symbols in sorted(by_name.items()):
         family = next(f for f in spec.families if f.module == module)
@@ -180,11 +247,14 @@ def build_binding(
             wrapper = replace(wrapper, function=alias_functions.get((module, name)))
         wrappers.append(wrapper)
     wrappers += _member_wrappers(snapshot, spec, naming, added_in)
+    wrappers += _verb_wrappers(snapshot, spec, added_in)
+    wrappers = [_with_inputs(_serialized(w, snapshot, spec), snapshot) for w in wrappers]
     wrappers = [_versioned(_routed(_class_only(w, snapshot), snapshot), histories or {}) for w in wrappers]
     _check_unique_names(wrappers)
     wrappers = _apply_overrides(wrappers, overrides)
     if docs is not None:
-        wrappers = [_documented(w, snapshot, docs) for w in wrappers]
+        wrappers = [_documented(w, snapshot, docs, spec) for w in wrappers]
+    wrappers += _deprecated_wrappers(snapshot, spec, wrappers, dropped or {}, added_in, docs)
     return Binding(
         keras_version=snapshot.keras_version,
         snapshot_digest=digest,
@@ -194,6 +264,53 @@ def build_binding(
         families=tuple(f.module for f in spec.families),
         uncovered=tuple(sorted(uncovered)),
     )
+
+
+def _classify(
+    snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec, memo: dict[str, tuple[str, str]] | None = None,
+) -> tuple[dict[tuple[str, str], list[Symbol]], dict[str, str], list[str]]:
+    """(family module, wrapper name) -> its canonical symbols; skipped path -> reason; uncovered paths.
+
+    `memo` (path -> ("skip", reason) | ("uncovered", "") | (module, name)) may be shared between
+    releases: the outcome depends only on the path and the spec.
+    """
+    memo = {} if memo is None else memo
+    by_name: dict[tuple[str, str], list[Symbol]] = {}
+    skipped: dict[str, str] = {}
+    uncovered: list[str] = []
+    for symbol in snapshot.canonical_symbols():
+        if symbol.kind == "constant":
+            continue
+        outcome = memo.get(symbol.path)
+        if outcome is None:
+            outcome = memo[symbol.path] = _outcome(symbol.path, spec, naming)
+        if outcome[0] == "skip":
+            skipped[symbol.path] = outcome[1]
+        elif outcome[0] == "uncovered":
+            uncovered.append(symbol.path)
+        else:
+            by_name.setdefault(outcome, []).append(symbol)
+    return by_name, skipped, uncovered
+
+
+def _outcome(path: str, spec: BindingSpec, naming: NamingSpec) -> tuple[str, str]:
+    reason = spec.skip_reason(path)
+    if reason is not None:
+        return "skip", reason
+    family = spec.family_of(path)
+    return ("uncovered", "") if family is None else (family.module, wrapper_name(path, naming))
+
+
+def wrapper_sources(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
+                    memo: dict[str, tuple[str, str]] | None = None) -> dict[str, NameSource]:
+    """Wrapper name -> what it wraps, for every name the binding of `snapshot` gives (deprecated
+    ones aside). Cheap (no parameters typed, no docs), and tolerant of a release older than the
+    spec: the spec's checks are for the release being generated, not for the names of the past."""
+    by_name, _, _ = _classify(snapshot, spec, naming, memo)
+    sources = {name: NameSource(name, module, tuple(symbols)) for (module, name), symbols in by_name.items()}
+    for name, module, symbol, member in _member_sources(snapshot, spec):
+        sources.setdefault(name, NameSource(name, module, (symbol,), member.name))
+    return sources
 
 
 def _dual_alias_functions(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec) -> dict[tuple[str, str], str]:
@@ -206,10 +323,64 @@ def _dual_alias_functions(snapshot: Snapshot, spec: BindingSpec, naming: NamingS
     return found
 
 
+def _serialized(wrapper: Wrapper, snapshot: Snapshot, spec: BindingSpec) -> Wrapper:
+    """Give a wrapper over a function that Keras saves by name that function's `__name__`.
+
+    Keras serializes a plain function as its `__name__` and, on loading, looks that name up in
+    keras.losses, keras.metrics, keras.activations, ... (`serialization_lib.BUILTIN_MODULES`).
+    The name is the implementation's, as Keras's own `__name__` is.
+    """
+    path = wrapper.function if wrapper.shape == "dual" else wrapper.upstream
+    symbol = snapshot.symbols.get(path) if path else None
+    if symbol is None or symbol.kind != "function" or wrapper.shape not in ("dual", "function"):
+        return wrapper
+    module, name = path.rsplit(".", 1)
+    if module not in spec.serialized_by_name or name in spec.serialized_by_name_except:
+        return wrapper
+    return replace(wrapper, serialized_name=symbol.implementation.rsplit(".", 1)[1])
+
+
+def _call_member(snapshot: Snapshot, symbol: Symbol, name: str) -> Member | None:
+    """A layer's method, from the class or the nearest recorded ancestor that defines it."""
+    for owner in (symbol.path, *symbol.mro):
+        found = snapshot.symbols.get(owner)
+        member = found.member(name) if found is not None else None
+        if member is not None and member.signature is not None:
+            return member
+    return None
+
+
+def _with_inputs(wrapper: Wrapper, snapshot: Snapshot) -> Wrapper:
+    """The input tensors of a layer whose `call` takes two or more of them as separate arguments.
+
+    They are the call's leading required positional parameters, plus the optional ones after them
+    whose shape `build` receives (`key` for `build(query_shape, value_shape, key_shape=None)`).
+    """
+    if wrapper.shape != "layer":
+        return wrapper
+    symbol = snapshot.symbols[wrapper.upstream]
+    call = _call_member(snapshot, symbol, "call")
+    if call is None or call.signature is None:
+        return wrapper
+    positional = [p for p in call.signature.parameters if p.kind in ("positional_only", "positional_or_keyword")]
+    required = [p.name for p in positional if p.default is None]
+    if len(required) < 2 or [p.name for p in positional[:len(required)]] != required:
+        return wrapper
+    build = _call_member(snapshot, symbol, "build")
+    shapes = {p.name for p in build.signature.parameters} if build and build.signature else set()
+    inputs = list(required)
+    for p in positional[len(required):]:
+        if f"{p.name}_shape" not in shapes:
+            break
+        inputs.append(p.name)
+    return replace(wrapper, inputs=tuple(inputs), required_inputs=len(required))
+
+
 def _check_spec_names(snapshot: Snapshot, spec: BindingSpec) -> None:
     """Every path the spec names must exist upstream: a typo would silently skip nothing."""
     named = [p for p in spec.skip if not p.endswith(".*")] + list(spec.bases.values())
     named += list(spec.member_wrappers)
+    named += [_verb_owner(target) for target in spec.verbs.get("methods", {}).values()]
     missing = sorted(p for p in named if p not in snapshot.symbols)
     if missing:
         raise SpecError(f"{spec.source}: names symbols Keras {snapshot.keras_version} lacks: {', '.join(missing)}")
@@ -224,19 +395,80 @@ class DocSources:
     strict_patches: bool  # the pinned release: a patch that no longer applies is an error
 
 
-def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources) -> Wrapper:
+def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources, spec: BindingSpec) -> Wrapper:
     symbol = snapshot.symbols[wrapper.upstream]
     key = wrapper.upstream
     text = symbol.doc
     if wrapper.member is not None:
         member = symbol.member(wrapper.member)
         text, key = (member.doc if member else ""), f"{wrapper.upstream}.{wrapper.member}"
+        if not text.strip():
+            text = _commented_call(symbol, wrapper.member)
     try:
         text = apply_patches(text, docs.patches.get(key))
     except DocPatchError:
         if docs.strict_patches:
             raise
-    return replace(wrapper, doc=parse_docstring(text), changes=docs.changes.get(wrapper.upstream, ()))
+    parsed = parse_docstring(text)
+    if key in spec.docs_from:
+        parsed = _borrowed(parsed, wrapper, snapshot, spec.docs_from[key], key, spec)
+    return replace(wrapper, doc=parsed, changes=docs.changes.get(wrapper.upstream, ()))
+
+
+def _doc_at(snapshot: Snapshot, path: str) -> str | None:
+    """The docstring of a public path or of `<class path>.<member>`; None when there is no such thing."""
+    if path in snapshot.symbols:
+        return snapshot.symbols[path].doc
+    owner, _, name = path.rpartition(".")
+    member = snapshot.symbols[owner].member(name) if owner in snapshot.symbols else None
+    return member.doc if member is not None else None
+
+
+def _commented_call(owner: Symbol, member: str) -> str:
+    """A member's summary from its owner's docstring, when that shows the call under a comment.
+
+    FeatureSpace documents its feature constructors only so: `# Float values to be preprocessed
+    via linear rescaling ...` above `FeatureSpace.float_rescaled(scale=1., offset=0., name=None)`.
+    """
+    lines = owner.doc.splitlines()
+    call = f"{owner.path.rsplit('.', 1)[1]}.{member}("
+    for index, line in enumerate(lines):
+        if line.strip().startswith(call):
+            comment: list[str] = []
+            for above in reversed(lines[:index]):
+                if not above.strip().startswith("#"):
+                    break
+                comment.insert(0, above.strip().lstrip("#").strip())
+            return " ".join(comment)
+    return ""
+
+
+def _borrowed(parsed: ParsedDoc, wrapper: Wrapper, snapshot: Snapshot, rule: Mapping[str, Any],
+              key: str, spec: BindingSpec) -> ParsedDoc:
+    """Fill a docstring from what the callable calls: `text` gives the whole text (no examples: they
+    are the other callable's), `args` each argument the text leaves out, `own` our words for the rest."""
+    if "text" in rule:
+        source = _doc_at(snapshot, rule["text"])
+        if source is None:
+            raise SpecError(f"{spec.source}: docs_from {key}: {rule['text']} has no docstring to borrow")
+        borrowed = parse_docstring(source)
+        parsed = replace(borrowed, summary=parsed.summary or borrowed.summary, examples=())
+    if "summary" in rule and not parsed.summary:
+        parsed = replace(parsed, summary=rule["summary"])
+    args = list(parsed.args)
+    described = {a.name for a in args if a.description.strip()}
+    pool: dict[str, str] = {}
+    for path in rule.get("args", ()):
+        source = _doc_at(snapshot, path)
+        if source is None:
+            raise SpecError(f"{spec.source}: docs_from {key}: {path} has no docstring to borrow")
+        for arg in parse_docstring(source).args:
+            pool.setdefault(arg.name, arg.description)
+    pool.update(rule.get("own", {}))
+    for p in wrapper.params:
+        if p.name not in described and p.name in pool:
+            args.append(DocArg(p.name, pool[p.name]))
+    return replace(parsed, args=tuple(args))
 
 
 def _apply_overrides(wrappers: list[Wrapper], overrides: Iterable[Override]) -> list[Wrapper]:
@@ -259,6 +491,90 @@ def _check_unique_names(wrappers: Iterable[Wrapper]) -> None:
             raise SpecError(f"wrapper name {w.name} given to both {seen[w.name]} and {w.upstream}; "
                             "add a rename to generator/spec/naming.toml")
         seen[w.name] = w.upstream
+
+
+# --- published names kept working -------------------------------------------------------------------
+
+
+def _deprecated_wrappers(snapshot: Snapshot, spec: BindingSpec, live: list[Wrapper],
+                         dropped: Mapping[str, Published], added_in: Mapping[str, str],
+                         docs: DocSources | None) -> list[Wrapper]:
+    """A deprecated wrapper for every published name the snapshot's binding no longer gives."""
+    names = {w.name for w in live}
+    by_path: dict[str, Wrapper] = {}  # public path -> the live wrapper of that object
+    for w in live:
+        if w.shape != "member":
+            by_path.setdefault(w.upstream, w)
+            if w.function:
+                by_path.setdefault(w.function, w)
+    same_object = {(s.implementation, s.kind): s.path for s in snapshot.canonical_symbols()}
+    kept = []
+    for name, old in sorted(dropped.items()):
+        if name in names:
+            continue  # it arises again (a rename reverted): nothing to keep
+        family = next((f for f in spec.families if f.module == old.source.module), None)
+        if family is None:
+            raise SpecError(f"{spec.source}: family {old.source.module} is gone, but Keras {old.release}'s "
+                            f"binding published {name} in it; keep the family or move the name")
+        kept.append(_kept(name, family, old, snapshot, by_path, same_object, added_in, docs, spec))
+    return kept
+
+
+def _kept(name: str, family: Family, old: Published, snapshot: Snapshot,
+          by_path: Mapping[str, Wrapper], same_object: Mapping[tuple[str, str], str],
+          added_in: Mapping[str, str], docs: DocSources | None, spec: BindingSpec) -> Wrapper:
+    version, dropped_in = snapshot.keras_version, old.dropped_in
+    found = None if old.source.member else next(
+        (f for s in old.source.symbols if (f := _now_at(s, snapshot, same_object, dropped_in))), None)
+    if found is None:  # the upstream object is gone: the wrapper stays as it was, guarded
+        was = old.source.symbols[0]
+        target = was.path if old.source.member is None else f"{was.path}.{old.source.member}"
+        deprecation = Deprecation(f"{target} was removed in Keras {dropped_in}", None, dropped_in,
+                                  removed_in=dropped_in)
+        if old.source.member is not None:
+            member = was.member(old.source.member)
+            assert member is not None
+            wrapper = _member_wrapper(name, family.module, was, member, added_in, old.release)
+        else:
+            wrapper = _wrapper(name, family, list(old.source.symbols), added_in, old.release)
+        return _deprecated(wrapper, deprecation, parse_docstring(was.doc) if docs is not None else ParsedDoc())
+    canonical, how = found
+    target = by_path.get(canonical)
+    if target is not None:  # delegate to the wrapper's target: typed like it, calling what it calls
+        how = how or f"keras3 wraps {canonical} as {target.name} since Keras {dropped_in}"
+        deprecation = Deprecation(f"{how}; use {target.name}", target.name, dropped_in)
+        wrapper = replace(target, name=name, family=family.module, overridden=False, aliases=())
+        return _deprecated(wrapper, deprecation, target.doc)
+    # The object lives on at a path keras3 does not wrap (a skip of the spec): delegate to it there.
+    how = f"{how}, which keras3 does not wrap" if how else f"keras3 no longer wraps {canonical}"
+    deprecation = Deprecation(f"{how}; use {canonical}", canonical, dropped_in)
+    wrapper = replace(_wrapper(name, family, [snapshot.symbols[canonical]], added_in, version), aliases=())
+    documented = _documented(wrapper, snapshot, docs, spec).doc if docs is not None else ParsedDoc()
+    return _deprecated(wrapper, deprecation, documented)
+
+
+def _now_at(was: Symbol, snapshot: Snapshot, same_object: Mapping[tuple[str, str], str],
+            dropped_in: str) -> tuple[str, str] | None:
+    """(canonical path, what happened) of the object a published wrapper wrapped, if it still exists."""
+    if was.path in snapshot.symbols:
+        now = snapshot.symbols[was.path]
+        if now.is_alias:
+            return now.canonical_path, f"{was.path} is now an alias of {now.canonical_path}"
+        return was.path, ""  # the same path: the binding, not upstream, changed
+    for alias in was.aliases:  # its other public paths (keras.AbsMaxQuantizer -> keras.quantizers.…)
+        if alias in snapshot.symbols:
+            canonical = snapshot.symbols[alias].canonical_path
+            return canonical, f"{was.path} was removed in Keras {dropped_in}; the same object is {canonical}"
+    # Renamed with the old name dropped: the object is still defined where it was.
+    canonical = same_object.get((was.implementation, was.kind))
+    if canonical is not None:
+        return canonical, f"{was.path} was renamed {canonical} in Keras {dropped_in}"
+    return None
+
+
+def _deprecated(wrapper: Wrapper, deprecation: Deprecation, doc: ParsedDoc) -> Wrapper:
+    note = f"Deprecated: {deprecation.message}."
+    return replace(wrapper, deprecation=deprecation, summary=note, doc=replace(doc, summary=note), changes=())
 
 
 def _wrapper(name: str, family: Family, symbols: list[Symbol], added_in: Mapping[str, str], version: str) -> Wrapper:
@@ -325,11 +641,12 @@ def _routed(wrapper: Wrapper, snapshot: Snapshot) -> Wrapper:
     signature = call_signature(snapshot.symbols, snapshot.symbols[wrapper.upstream])
     if signature is None:
         return wrapper
-    own = {p.name for p in wrapper.params} | {"object"}
-    inputs = [p for p in signature.parameters if p.required and p.kind in ("positional_only", "positional_or_keyword")]
+    # The tensors `object` stands for: a multi-input layer's `inputs` (see _with_inputs), else
+    # the call's leading required parameters.
+    own = {p.name for p in wrapper.params} | {"object"} | set(wrapper.inputs)
     routed = tuple(_forwarded(p, wrapper.family, keyword_only=True) for p in signature.parameters
                    if not p.required and p.kind not in ("var_positional", "var_keyword") and p.name not in own)
-    return replace(wrapper, call_params=routed, call_inputs=tuple(p.name for p in inputs) or ("inputs",))
+    return replace(wrapper, call_params=routed)
 
 
 def _class_only(wrapper: Wrapper, snapshot: Snapshot) -> Wrapper:
@@ -382,18 +699,66 @@ def _member_wrappers(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
                      added_in: Mapping[str, str]) -> list[Wrapper]:
     """Class methods exposed as functions, e.g. FeatureSpace.float_normalized -> feature_float_normalized."""
     wrappers = []
+
+
+def _member_sources(snapshot: Snapshot, spec: BindingSpec) -> list[tuple[str, str, Symbol, Member]]:
+    """(name, module, class, member) of every member wrapper; a class the release lacks gives none."""
+    found = []
     for path, rule in sorted(spec.member_wrappers.items()):
-        symbol = snapshot.symbols[path]
-        for member in symbol.members:
+        symbol = snapshot.symbols.get(path)
+        for member in symbol.members if symbol is not None else ():
             if member.kind not in rule.get("kinds", ["classmethod", "staticmethod"]):
                 continue
             if member.name in rule.get("exclude", []) or member.signature is None:
                 continue
-            params = tuple(_forwarded(p, rule["module"]) for p in member.signature.parameters)
             name = rule.get("renames", {}).get(member.name, member.name)
-            wrappers.append(Wrapper(f"{rule['prefix']}_{name}", rule["module"], "member", path, params, "Any",
-                                    added_in.get(path, snapshot.keras_version),
-                                    _first_line(member.doc), member=member.name))
+            found.append((f"{rule['prefix']}_{name}", rule["module"], symbol, member))
+    return found
+
+
+def _member_wrappers(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
+                     added_in: Mapping[str, str]) -> list[Wrapper]:
+    """Class methods exposed as functions, e.g. FeatureSpace.float_normalized -> feature_float_normalized."""
+    return [_member_wrapper(name, module, symbol, member, added_in, snapshot.keras_version)
+            for name, module, symbol, member in _member_sources(snapshot, spec)]
+
+
+def _member_wrapper(name: str, module: str, symbol: Symbol, member: Member, added_in: Mapping[str, str],
+                    version: str) -> Wrapper:
+    assert member.signature is not None  # _member_sources keeps only readable ones
+    params = tuple(_forwarded(p, module) for p in member.signature.parameters)
+    return Wrapper(name, module, "member", symbol.path, params, "Any", added_in.get(symbol.path, version),
+                   _first_line(member.doc), member=member.name)
+
+
+def _verb_owner(target: str) -> str:
+    """`keras.Model.fit` -> `keras.Model`: the class whose method a verb calls."""
+    return target.rsplit(".", 1)[0]
+
+
+def _verb_wrappers(snapshot: Snapshot, spec: BindingSpec, added_in: Mapping[str, str]) -> list[Wrapper]:
+    """The model verbs of {keras3}: `fit(model, x, y)` calls `model.fit(x=x, y=y)`.
+
+    Parameters and docs come from the snapshot's record of the method, so a verb follows upstream
+    release by release; the model comes first, as in R. Arguments go on by keyword, so a subclass
+    that overrides the method with more parameters in between still gets them right.
+    """
+    module = spec.verbs.get("module")
+    wrappers = []
+    for name, target in sorted(spec.verbs.get("methods", {}).items()):
+        owner_path, method = _verb_owner(target), target.rsplit(".", 1)[1]
+        owner = snapshot.symbols[owner_path]
+        member = owner.member(method)
+        if module is None or member is None:
+            raise SpecError(f"{spec.source}: verb {name}: {target} is not a recorded method "
+                            f"(Keras {snapshot.keras_version})" if module else
+                            f"{spec.source}: [verbs] lacks module")
+        receiver = WrapperParam("object", "positional_only", owner_path, None, "none")
+        own = tuple(replace(p, forward="keyword") if p.forward == "positional" else p
+                    for p in (_forwarded(q, module) for q in (member.signature.parameters if member.signature else ())))
+        wrappers.append(Wrapper(name, module, "member", owner_path, (receiver, *own), "Any",
+                                added_in.get(owner_path, snapshot.keras_version), _first_line(member.doc),
+                                member=method, bound=True))
     return wrappers
 
 

@@ -1,7 +1,8 @@
 """Command line: wires the stages together and does nothing else.
 
-    python -m generator snapshot [--release 3.x.y]   take (and store) a snapshot
-    python -m generator diff OLD NEW [--format F]    graded API diff; OLD/NEW a release or `live`
+    python -m generator snapshot [--release V]       take (and store) a snapshot; V a PEP 440 version
+    python -m generator preview [--release V]        the next Keras (newest keras-nightly) against the pin
+    python -m generator diff OLD NEW [--format F]    graded API diff and its keras3 impact; OLD/NEW a release or `live`
     python -m generator history SYMBOL               added / changed / deprecated / removed in
     python -m generator drift-check                  live Keras against the pinned snapshot
     python -m generator regenerate                   snapshot the installed Keras, report its diff
@@ -16,13 +17,15 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from generator.releases import ReleaseError
-from generator.store import DEFAULT_ROOT, SnapshotStore, StoreError
+from generator.store import DEFAULT_ROOT, SnapshotStore, StoreError, atomic_write
 
 LIVE = "live"
 FORMATS = ("terminal", "markdown", "json", "github")
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except (StoreError, ReleaseError, ValueError, LookupError) as error:
-        console.print(f"[bold red]error:[/] {error}")
+        console.print(f"[bold red]error:[/] {escape(str(error))}")  # "[renames]" is text, not markup
         return 2
 
 
@@ -52,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--expect-version", metavar="V",
                           help="refuse to store unless the imported Keras is release V")
     snapshot.set_defaults(run=_snapshot)
+
+    preview = commands.add_parser("preview", help="snapshot the newest keras-nightly in a temporary "
+                                  "store and report it against the pinned release")
+    preview.add_argument("--release", help="a keras-nightly (or any Keras) version instead of the newest nightly")
+    preview.add_argument("--format", choices=FORMATS, default="terminal")
+    preview.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    preview.set_defaults(run=_preview)
 
     diff = commands.add_parser("diff", help="graded diff of two snapshots")
     diff.add_argument("old", help=f"a stored release or {LIVE!r}")
@@ -107,7 +117,9 @@ def _release_option(command: argparse.ArgumentParser) -> None:
 
 def _live_snapshot():  # imported late: only these commands import Keras
     from generator.introspect import take_snapshot
+    from generator.preflight import check_keras_installation
 
+    check_keras_installation()  # Keras 3 with its backend's package, before importing it
     return take_snapshot()
 
 
@@ -135,21 +147,43 @@ def _snapshot(args: argparse.Namespace) -> int:
     canonical = len(snapshot.canonical_symbols())
     summary = f"Keras {snapshot.keras_version}: {len(snapshot.symbols)} public paths, {canonical} objects"
     if not args.print_only:
-        summary += f" -> {store.save(snapshot)}"
+        from generator.writephase import exclusive, remove_temporaries
+
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        # One writer of the store at a time.
+        with exclusive([store.root], lambda text: console.print(escape(text))):
+            remove_temporaries(store.root, ["pool.json", "keras-*.json"])
+            summary += f" -> {store.save(snapshot)}"
     Console(stderr=True).print(summary)
     return 0
 
 
+def _preview(args: argparse.Namespace) -> int:
+    from generator.drift import pinned_release
+    from generator.preview import preview
+
+    store = SnapshotStore(args.store)
+    if args.output is None:
+        return preview(store, pinned_release(), args.release, args.format, sys.stdout)
+    out = io.StringIO()  # the file is written whole, and only when the preview succeeded
+    status = preview(store, pinned_release(), args.release, args.format, out)
+    atomic_write(args.output, out.getvalue())
+    return status
+
+
 def _diff(args: argparse.Namespace) -> int:
     from generator.diff import diff_snapshots
+    from generator.impact import binding_impact
     from generator.report import render
 
     store = SnapshotStore(args.store)
     old, new = _resolve(store, args.old), _resolve(store, args.new)
     findings = diff_snapshots(old, new)
+    impact = binding_impact(old, new)
     if args.symbol:
         findings = [f for f in findings if f.path == args.symbol]
-    render(findings, old.keras_version, new.keras_version, args.format, sys.stdout)
+        impact = [i for i in impact if args.symbol in (i.upstream, i.name)]
+    render(findings, old.keras_version, new.keras_version, args.format, sys.stdout, impact)
     return 0
 
 
@@ -186,7 +220,10 @@ def _doc_report(args: argparse.Namespace) -> int:
     from generator.docstrings import doc_report, format_doc_report, load_doc_patches
     from generator.drift import pinned_release
 
-    report = doc_report(SnapshotStore(args.store).load(args.release or pinned_release()), load_doc_patches())
+    pin = pinned_release()
+    release = args.release or pin
+    # Patches are written against the pinned release; another release lists those that miss.
+    report = doc_report(SnapshotStore(args.store).load(release), load_doc_patches(), strict=release == pin)
     sys.stdout.write(format_doc_report(report))
     return 0 if report.ok else 1
 

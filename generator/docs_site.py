@@ -121,6 +121,16 @@ def docs_for(snapshot: Snapshot, store: SnapshotStore,
              built: tuple[Binding, BindingSpec] | None = None,
              templates: Path = DOCS_TEMPLATES) -> dict[str, str]:
     """The docs sources for `snapshot`, which need not be stored yet (as in `make regenerate`)."""
+    from generator.render import template_error
+
+    try:
+        return _docs_for(snapshot, store, built, templates)
+    except jinja2.TemplateError as error:  # one line naming the template, not a traceback
+        raise template_error(error, templates) from None
+
+
+def _docs_for(snapshot: Snapshot, store: SnapshotStore, built: tuple[Binding, BindingSpec] | None,
+              templates: Path) -> dict[str, str]:
     from generator.package import build_for  # late: package imports render, render imports us not
 
     binding, spec = built if built is not None else build_for(snapshot, store)

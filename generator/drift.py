@@ -8,25 +8,27 @@ entry that has expired, or that matches nothing, fails it too, so the list never
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from rich.console import Console
 
 from generator.diff import Finding, compare_symbols, diff_snapshots
-from generator.model import Snapshot
+from generator.model import KERAS_DISTRIBUTIONS, Snapshot, version_key
 from generator.overrides import Override, read_overrides
 from generator.report import render, summary_line
 from generator.store import SnapshotStore, encode_snapshot
-from generator.tomlfiles import read_toml
+from generator.tomlfiles import Kind, fields, read_toml
+from generator.writephase import MARKER, interrupted
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 DEFAULT_ALLOWLIST = REPO_ROOT / "upstream_snapshots" / "allowlist.toml"
-_PIN = re.compile(r'"keras==(\d+\.\d+\.\d+)"')
+GENERATED = REPO_ROOT / "generated"
 
 
 class AllowlistError(ValueError):
@@ -60,24 +62,33 @@ class DriftResult:
 
 
 def pinned_release(pyproject: Path = PYPROJECT) -> str:
-    match = _PIN.search(pyproject.read_text(encoding="utf-8"))
-    if match is None:
-        raise LookupError(f"{pyproject}: no \"keras==X.Y.Z\" pin found")
-    return match.group(1)
+    """The Keras release the repo is pinned to: the `keras==V` (or `keras-nightly==V`) requirement
+    of pyproject.toml's `backends` extra, a PEP 440 version."""
+    data = read_toml(pyproject, ValueError)
+    extras = data.get("project", {}).get("optional-dependencies", {})
+    for line in extras.get("backends", []):
+        requirement = Requirement(line)
+        pins = [s.version for s in requirement.specifier if s.operator == "=="]
+        if canonicalize_name(requirement.name) in KERAS_DISTRIBUTIONS and len(pins) == 1:
+            version_key(pins[0])  # a clear error for a pin that is not a canonical release number
+            return pins[0]
+    raise LookupError(f'{pyproject}: no "keras==V" (or "keras-nightly==V") pin in the backends extra')
+
+
+_ENTRY_FIELDS: dict[str, Kind] = {"kind": "str", "path": "str", "parameter": "str", "reason": "str", "expires": "date"}
 
 
 def load_allowlist(file: Path) -> list[Accepted]:
     if not file.exists():
         return []
-    data = read_toml(file, AllowlistError)
+    data = fields(read_toml(file, AllowlistError), file, "top level", {"accept": "list[table]"}, AllowlistError)
     entries = []
     for number, raw in enumerate(data.get("accept", []), start=1):
         where = f"{file.name} entry {number}"
         missing = [k for k in ("kind", "path", "reason", "expires") if k not in raw]
         if missing:
             raise AllowlistError(f"{file}: entry {number} lacks {', '.join(missing)}")
-        if not isinstance(raw["expires"], dt.date):
-            raise AllowlistError(f"{file}: entry {number}: expires must be a date like 2027-01-31")
+        fields(raw, file, f"entry {number}", _ENTRY_FIELDS, AllowlistError)
         entries.append(Accepted(kind=raw["kind"], path=raw["path"], parameter=raw.get("parameter"),
                                 reason=raw["reason"], expires=raw["expires"], where=where))
     return entries
@@ -99,9 +110,11 @@ def check(stored: Snapshot, live: Snapshot, allowlist: Sequence[Accepted], today
 
 def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: Path | None, fmt: str) -> int:
     from generator.introspect import take_snapshot  # the one place this module needs Keras
+    from generator.preflight import check_keras_installation
 
     release = against or pinned_release()
     stored = store.load(release)
+    check_keras_installation()
     live = take_snapshot()
     result = check(stored, live, load_allowlist(allowlist_file or DEFAULT_ALLOWLIST), dt.date.today())
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -123,6 +136,9 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
         if stale.findings:
             render(list(stale.findings), stale.since or "tether", release, fmt, sys.stdout)
     generated = _generated_differences(store, release)
+    if interrupted(GENERATED):
+        generated.insert(0, f"../{MARKER}: a regenerate run was interrupted between writing the package "
+                            "and the docs, which may be out of step")
     for problem in generated:
         console.print(f"[red]generated/keras3/{problem}[/]; run `make regenerate` (never edit generated files)")
     ok = result.ok and not generated and not stale_list
@@ -145,11 +161,12 @@ def stale_overrides(store: SnapshotStore, release: str,
     """Overrides whose upstream symbol changed since the snapshot they were tethered to."""
     stale = []
     for override in read_overrides() if overrides is None else overrides:
-        current = store.index(release).get(override.upstream)
+        # Identities, not raw record hashes: an override of an alias path must see its target move.
+        current = store.identity(release, override.upstream)
         if current == override.tethered_to:
             continue
         since = next((r for r in reversed(store.releases())
-                      if store.index(r).get(override.upstream) == override.tethered_to), None)
+                      if store.identity(r, override.upstream) == override.tethered_to), None)
         findings: tuple[Finding, ...] = ()
         before = store.symbol(since, override.upstream) if since else None
         now = store.symbol(release, override.upstream)

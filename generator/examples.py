@@ -134,6 +134,8 @@ class TranslationTable:
         # Canonical paths first, aliases after: a path claimed twice keeps its canonical owner.
         claims: list[tuple[int, str, Target]] = []
         for w in binding.wrappers:
+            if w.deprecation is not None:
+                continue  # a kept name is never what an example translates to
             if w.shape == "member":
                 claims.append((0, f"{w.upstream}.{w.member}", Target(w, "member", None)))
                 continue
@@ -1425,6 +1427,8 @@ def example_pages(snapshot: Snapshot, binding: Binding) -> dict[str, tuple[Examp
 
     pages: dict[str, tuple[Example, ...]] = {}
     for w in binding.wrappers:
+        if w.deprecation is not None:
+            continue  # documented under the wrapper it delegates to
         key = f"{w.upstream}.{w.member}" if w.member else w.upstream
         pages[key] = w.doc.examples
     patches = load_doc_patches()

@@ -18,16 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from generator.model import Snapshot, Symbol
-from generator.tomlfiles import read_toml
+from generator.tomlfiles import Kind, fields, read_toml
 
 DEFAULT_SPEC = Path(__file__).resolve().parent / "spec" / "naming.toml"
 
 # A prefix is empty or lower snake_case; checked at load so a typo in the TOML fails early.
 _PREFIX = re.compile(r"^(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)*)?$")
-_KNOWN_KEYS = {
-    "keep_case", "class_function_pairs", "prefixes", "qualify", "renames", "protect", "group",
-    "fixup",
+_TOP_FIELDS: dict[str, Kind] = {
+    "keep_case": "list[str]", "class_function_pairs": "list[str]", "prefixes": "table[str]",
+    "qualify": "table", "renames": "table[str]", "protect": "table[str]", "group": "list[table]",
+    "fixup": "list[table]",
 }
+_GROUP_FIELDS: dict[str, Kind] = {"module": "str", "prefix": "str", "members": "list[str]", "suffix": "str",
+                                  "implementation": "str"}
+_FIXUP_FIELDS: dict[str, Kind] = {"pattern": "str", "replace": "str", "why": "str"}
 
 
 class NamingError(ValueError):
@@ -74,12 +78,8 @@ class NamingSpec:
 
 
 def load_naming_spec(path: Path = DEFAULT_SPEC) -> NamingSpec:
-    data = read_toml(path, NamingError)
-    unknown = sorted(set(data) - _KNOWN_KEYS)
-    if unknown:
-        # A misspelt table would silently drop its rules; refuse it instead.
-        raise NamingError(f"{path}: unknown key(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(sorted(_KNOWN_KEYS))}")
+    # A misspelt table would silently drop its rules: unknown fields are refused.
+    data = fields(read_toml(path, NamingError), path, "top level", _TOP_FIELDS, NamingError)
 
     prefixes = _string_table(data, "prefixes", path)
     for module, prefix in prefixes.items():
@@ -120,8 +120,7 @@ def _string_list(value: Any, where: str) -> list[str]:
 
 def _fixup(raw: Mapping[str, Any], number: int, path: Path) -> tuple[re.Pattern[str], str]:
     where = f"{path}: fixup {number}"
-    if not isinstance(raw.get("pattern"), str) or not isinstance(raw.get("replace"), str):
-        raise NamingError(f"{where} needs string fields pattern and replace")
+    fields(raw, path, f"fixup {number}", _FIXUP_FIELDS, NamingError, required=("pattern", "replace"))
     try:
         return re.compile(raw["pattern"]), raw["replace"]
     except re.error as error:
@@ -130,8 +129,7 @@ def _fixup(raw: Mapping[str, Any], number: int, path: Path) -> tuple[re.Pattern[
 
 def _group(raw: Mapping[str, Any], number: int, path: Path) -> NameGroup:
     where = f"{path}: group {number}"
-    if not isinstance(raw.get("module"), str) or not isinstance(raw.get("prefix"), str):
-        raise NamingError(f"{where} needs string fields module and prefix")
+    fields(raw, path, f"group {number}", _GROUP_FIELDS, NamingError, required=("module", "prefix"))
     if "members" not in raw and "suffix" not in raw:
         raise NamingError(f"{where} needs members or suffix, else it claims nothing")
     if not _PREFIX.match(raw["prefix"]):

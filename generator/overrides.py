@@ -2,11 +2,13 @@
 
 An override is a top-level function decorated `@override(upstream="keras.X", tethered_to="<hash>")`.
 The binding re-exports it in place of the generated wrapper of the same name; the drift check
-compares its tether with the upstream symbol's record hash in the pinned snapshot.
+compares its tether with the upstream symbol's identity in the pinned snapshot (its record hash; for an alias
+path, that of the alias and its target).
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,7 @@ class OverrideError(ValueError):
 class Override:
     name: str  # the keras3 wrapper name it replaces
     upstream: str  # the public path it wraps
-    tethered_to: str  # the record hash of `upstream` it was written against
+    tethered_to: str  # the identity (SnapshotStore.identity) of `upstream` it was written against
     line: int
 
 
@@ -63,8 +65,14 @@ class _OverrideCollector(m.MatcherDecoratableVisitor):
 def read_overrides(file: Path = OVERRIDES_FILE) -> tuple[Override, ...]:
     if not file.exists():
         return ()
+    text = file.read_text(encoding="utf-8")
     try:
-        module = cst.parse_module(file.read_text(encoding="utf-8"))
+        # Python's own parser first: libcst places some errors (an unterminated string) at line 1.
+        ast.parse(text, filename=str(file))
+        module = cst.parse_module(text)
+    except SyntaxError as error:
+        line = (error.text or "").strip()
+        raise OverrideError(f"{file}:{error.lineno}: {error.msg}" + (f": {line}" if line else "")) from None
     except cst.ParserSyntaxError as error:
         raise OverrideError(f"{file}:{error.raw_line}: {error.message}") from None
     collector = _OverrideCollector(file)

@@ -14,11 +14,13 @@ from generator.binding import Binding, BindingSpec, DocSources, build_binding, l
 from generator.docstrings import load_doc_patches
 from generator.drift import pinned_release
 from generator.history import added_in_all, notable_changes
+from generator.impact import dropped_names
 from generator.model import Snapshot
 from generator.naming import load_naming_spec
 from generator.overrides import read_overrides
 from generator.render import emit, format_files
 from generator.signature_history import signature_histories, wrapped_signatures
+from generator.spec_paths import check_spec_paths
 from generator.store import SnapshotStore, encode_snapshot, index_text
 
 
@@ -33,10 +35,15 @@ def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, Bindin
     added_in = added_in_all(store)
     for path in snapshot.symbols:  # a release not stored yet adds what it introduces
         added_in.setdefault(path, snapshot.keras_version)
-    docs = DocSources(patches=load_doc_patches(), changes=notable_changes(store, snapshot),
+    naming, patches = load_naming_spec(), load_doc_patches()
+    check_spec_paths(added_in, spec, naming, patches)  # every path any stored release has
+    docs = DocSources(patches=patches, changes=notable_changes(store, snapshot),
                       strict_patches=snapshot.keras_version == pinned_release())
-    binding = build_binding(snapshot, spec, load_naming_spec(), added_in, snapshot_digest(snapshot),
-                            read_overrides(), docs, signature_histories(store, snapshot, wrapped_signatures(snapshot)))
+    # Names earlier releases' bindings published and this one no longer gives: kept, deprecated.
+    dropped = dropped_names(store, snapshot, spec, naming)
+    histories = signature_histories(store, snapshot, wrapped_signatures(snapshot))
+    binding = build_binding(snapshot, spec, naming, added_in, snapshot_digest(snapshot),
+                            read_overrides(), docs, dropped, histories)
     return binding, spec
 
 

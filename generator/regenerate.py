@@ -1,6 +1,7 @@
 """`make regenerate`: snapshot the installed Keras, report what changed, store it, re-emit keras3.
 
-Order matters for "nothing half-written, nothing lost": everything is computed in memory first
+Order matters for "nothing half-written, nothing lost": the run takes the lock and repairs what a
+killed run left (generator/writephase.py) before anything else; then everything is computed in memory
 (snapshot, change report, binding, rendered and formatted package, docs sources), so a bad spec, a template
 error or a damaged store stops the run before any file is touched. Then the snapshot is stored
 (each file atomically) and the package swapped in whole (render.write_package).
@@ -12,16 +13,22 @@ import re
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
+from generator.binding import load_binding_spec
 from generator.diff import diff_snapshots
-from generator.docs_site import write_docs
+from generator.docs_site import CONFIG_NAME, DOCS_NAME, GENERATED, write_docs
+from generator.impact import binding_impact, lost_names
 from generator.model import Snapshot, version_key
 from generator.package import outputs_for
+from generator.preflight import check_keras_installation
 from generator.render import PACKAGE, write_package
 from generator.report import render_terminal
 from generator.store import SnapshotStore
+from generator.writephase import check_package, exclusive, pending, recover
 
-_HEADER_RELEASE = re.compile(r"upstream_snapshots/keras-(\d+\.\d+\.\d+)\.json")
+# The header names the stored file, `keras-<PEP 440 version>.json` (see `store._RELEASE_FILE`).
+_HEADER_RELEASE = re.compile(r"upstream_snapshots/keras-(\d[0-9A-Za-z.!+_-]*)\.json")
 
 
 def generated_release(package_init: str) -> str | None:
@@ -47,12 +54,36 @@ def check_supported(store: SnapshotStore, version: str) -> None:
                          f"{releases[0]}; keras3 binds Keras 3 (install keras>={releases[0]})")
 
 
-def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
-    if live is None:
-        from generator.introspect import take_snapshot  # the one import of Keras in this flow
+def load_specs() -> None:
+    """Read every spec file and the overrides into their checked records (paths are checked later,
+    against the snapshot)."""
+    from generator.docstrings import load_doc_patches
+    from generator.examples import load_example_data
+    from generator.naming import load_naming_spec
+    from generator.overrides import read_overrides
+    from generator.typing_rules import load_rules
 
-        live = take_snapshot()
+    load_naming_spec(), load_rules(), load_doc_patches(), load_example_data(), read_overrides()
+
+
+def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
+    docs = GENERATED / DOCS_NAME
+    # 0. One run at a time; what a killed run left is repaired before anything is read or computed.
+    with exclusive([store.root, PACKAGE.parent], lambda text: console.print(escape(text))):
+        for done in recover(store.root, PACKAGE, docs, CONFIG_NAME):
+            console.print(f"[yellow]recovery:[/] {escape(done)}")
+        check_package(PACKAGE, load_binding_spec().hand_written)
+        load_specs()  # a malformed spec file fails in a second, before Keras is imported
+        if live is None:
+            check_keras_installation()  # Keras 3 with its backend installed, before importing it
+            from generator.introspect import take_snapshot  # the one import of Keras in this flow
+
+            live = take_snapshot()
+        return _regenerate(store, live, console)
+
+
+def _regenerate(store: SnapshotStore, live: Snapshot, console: Console) -> int:
     version = live.keras_version
     check_supported(store, version)
 
@@ -60,19 +91,27 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
     restated = diff_snapshots(store.load(version), live) if version in store.releases() else []
     baseline = baseline_release(store, version)
     changes = diff_snapshots(store.load(baseline), live) if baseline else None
+    impact = binding_impact(store.load(baseline), live) if baseline else None
     outputs = outputs_for(live, store)
+    init = PACKAGE / "__init__.py"
+    lost = lost_names(init.read_text(encoding="utf-8"), outputs.package["__init__.py"]) if init.exists() else []
 
-    # 2. Report, then write.
+    # 2. Report, then write. The marker stays if a kill cuts the writes short, so the package and
+    # docs (two folders, swapped one after the other) are never out of step unnoticed.
     if restated:
         console.print(f"[yellow]the stored snapshot of {version} differed from a fresh one:[/]")
         render_terminal(restated, f"{version} (stored)", f"{version} (fresh)", sys.stdout)
     if changes is not None and baseline is not None:
-        render_terminal(changes, baseline, version, sys.stdout)
+        render_terminal(changes, baseline, version, sys.stdout, impact)
     else:
         console.print("no earlier stored release to compare with")
-    file = store.save(live)
-    write_package(outputs.package, outputs.spec)
-    write_docs(outputs.docs)
+    if lost:
+        console.print(f"[bold red]keras3 impact: the spec no longer gives {len(lost)} published name(s), "
+                      f"which the package drops:[/] {', '.join(lost)} (a rename or skip in generator/spec?)")
+    with pending(GENERATED):
+        file = store.save(live)
+        write_package(outputs.package, outputs.spec)
+        write_docs(outputs.docs)
     console.print(f"Keras {version}: {len(live.symbols)} public paths -> {file}; "
                   f"generated/keras3: {len(outputs.package)} modules; generated docs: {len(outputs.docs)} files")
     return 0

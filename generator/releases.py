@@ -1,12 +1,14 @@
 """Snapshot any Keras 3 release in isolation, next to the Keras installed in this venv.
 
 Each release is installed once, with `pip install --no-deps --target`, into its own folder under
-`.cache/keras-releases/keras-<version>/`. Only what the running venv cannot provide goes there too
-(e.g. `dm-tree`, which Keras 3.0 needed), so the large backends (jax, TensorFlow, torch) are shared
-rather than downloaded forty times. A snapshot is then taken in a child process whose `PYTHONPATH`
-puts that folder first, so the old `keras` shadows the venv's; the child is the ordinary
-`python -m generator snapshot` with `--expect-version`, so it refuses to store anything if the
-shadowing did not work.
+`.cache/keras-releases/keras-<version>/`. Releases are PEP 440 versions: a final ("3.15.1") comes
+from the `keras` distribution, a development or release-candidate build of the next release
+("3.16.0.dev2026102704") from `keras-nightly`; both install the same `keras` module. Only what the
+running venv cannot provide goes there too (e.g. `dm-tree`, which Keras 3.0 needed), so the large
+backends (jax, TensorFlow, torch) are shared rather than downloaded forty times. A snapshot is then
+taken in a child process whose `PYTHONPATH` puts that folder first, so the old `keras` shadows the
+venv's; the child is the ordinary `python -m generator snapshot` with `--expect-version`, so it
+refuses to store anything if the shadowing did not work.
 
 This module never imports Keras itself: `introspect` stays the only module that does, and the
 parent process stays free to snapshot many releases one after the other.
@@ -31,7 +33,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from generator.model import version_key
+from generator.model import KERAS_DISTRIBUTIONS, version_key
 from generator.store import SnapshotStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +85,20 @@ class ExtraPin:
 EXTRA_PINS: tuple[ExtraPin, ...] = ()
 
 
+def distributions_for(version: str) -> tuple[str, ...]:
+    """The distributions that may provide Keras `version`, in the order pip is asked for them.
+
+    Upstream publishes finals (and post releases) as `keras` and development builds of the next
+    release as `keras-nightly`; a release candidate has come as either, so both are tried.
+    """
+    parsed = version_key(version)
+    if parsed.is_devrelease:
+        return ("keras-nightly",)
+    if parsed.is_prerelease:
+        return ("keras-nightly", "keras")
+    return ("keras",)
+
+
 def pins_for(version: str) -> list[str]:
     """The extra requirements installed next to Keras `version` (see `EXTRA_PINS`)."""
     return [p.requirement for p in EXTRA_PINS if p.releases.contains(version, prereleases=True)]
@@ -108,11 +124,11 @@ def install_release(version: str, cache_root: Path = DEFAULT_CACHE) -> Path:
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     os.chmod(staging, 0o755)  # mkdtemp makes 0700; the cache is an ordinary folder
     try:
-        _pip_install(version, staging, [f"keras=={version}"])
+        distribution = _pip_install_keras(version, staging)
         if pins:  # before resolving, so requirements that the pins satisfy are not installed again
             _pip_install(version, staging, pins)
-        _install_missing_requirements(version, staging)
-        _stamp_path(staging).write_text(_stamp_text(version, pins), encoding="utf-8")
+        _install_missing_requirements(version, staging, distribution)
+        _stamp_path(staging).write_text(_stamp_text(version, pins, distribution), encoding="utf-8")
         if target.exists():  # an outdated install (different pins); replace it whole
             shutil.rmtree(target)
         staging.rename(target)
@@ -122,28 +138,45 @@ def install_release(version: str, cache_root: Path = DEFAULT_CACHE) -> Path:
     return target
 
 
+def _pip_install_keras(version: str, folder: Path) -> str:
+    """Install Keras `version` from the first distribution that has it; return that one's name."""
+    candidates = distributions_for(version)
+    for distribution in candidates:
+        try:
+            _pip_install(version, folder, [f"{distribution}=={version}"])
+        except _NotOnIndex:
+            continue
+        return distribution
+    raise ReleaseError(f"Keras {version} is not on the package index (looked for "
+                       + " and ".join(f"{d}=={version}" for d in candidates) + ")")
+
+
 def _check_release_number(version: str) -> None:
-    key = version_key(version)  # ValueError for anything that is not a release number
-    if len(key) != 3 or key[0] < 3:  # a later major is left for the package index to answer
-        raise ReleaseError(f"{version!r} is not a Keras 3 release (expected e.g. 3.15.1)")
+    parsed = version_key(version)  # ValueError for anything that is not a PEP 440 version
+    # A later major is left for the package index to answer; a local version is no upstream build.
+    if len(parsed.release) != 3 or parsed.major < 3 or parsed.local is not None:
+        raise ReleaseError(f"{version!r} is not a Keras 3 release (expected e.g. 3.15.1 or "
+                           "3.16.0.dev2026102704)")
 
 
 def _is_complete(target: Path, version: str, pins: list[str]) -> bool:
     stamp = _stamp_path(target)
-    return (
-        (target / "keras").is_dir()
-        and (target / f"keras-{version}.dist-info").is_dir()
-        and stamp.is_file()
-        and stamp.read_text(encoding="utf-8") == _stamp_text(version, pins)
-    )
+    if not ((target / "keras").is_dir() and stamp.is_file()):
+        return False
+    text = stamp.read_text(encoding="utf-8")
+    for distribution in distributions_for(version):
+        installed = _distribution_in(target, distribution)
+        if installed is not None and installed.version == version:
+            return text == _stamp_text(version, pins, distribution)
+    return False
 
 
 def _stamp_path(target: Path) -> Path:
     return target / _STAMP
 
 
-def _stamp_text(version: str, pins: list[str]) -> str:
-    return json.dumps({"keras": version, "pins": pins}, sort_keys=True) + "\n"
+def _stamp_text(version: str, pins: list[str], distribution: str) -> str:
+    return json.dumps({"keras": version, "distribution": distribution, "pins": pins}, sort_keys=True) + "\n"
 
 
 def _remove_leftovers(target: Path) -> None:
@@ -162,8 +195,8 @@ def _pip_install(version: str, folder: Path, requirements: Sequence[str]) -> Non
         return
     wanted = " ".join(requirements)
     if "No matching distribution found" in result.stderr:
-        if f"keras=={version}" in requirements:
-            raise ReleaseError(f"Keras {version} is not on the package index")
+        if any(r.split("==")[0] in KERAS_DISTRIBUTIONS for r in requirements):
+            raise _NotOnIndex(f"{wanted} is not on the package index")
         raise ReleaseError(f"Keras {version} needs {wanted}, which is not on the package index")
     raise ReleaseError(
         f"pip could not install {wanted} for Keras {version} (exit {result.returncode}):\n"
@@ -171,7 +204,11 @@ def _pip_install(version: str, folder: Path, requirements: Sequence[str]) -> Non
     )
 
 
-def _install_missing_requirements(version: str, folder: Path) -> None:
+class _NotOnIndex(ReleaseError):
+    """pip found no such Keras distribution and version; the next candidate may have it."""
+
+
+def _install_missing_requirements(version: str, folder: Path, distribution: str = "keras") -> None:
     """Install, without their dependencies, the requirements the venv cannot satisfy.
 
     Starts from Keras's own `Requires-Dist` and follows those of each package installed here, so
@@ -179,7 +216,7 @@ def _install_missing_requirements(version: str, folder: Path) -> None:
     satisfied by whichever distribution the child will import: the one in `folder` if there is
     one (it shadows the venv's), else the venv's.
     """
-    pending: list[Requirement] = list(_requirements(_distribution_in(folder, "keras")))
+    pending: list[Requirement] = list(_requirements(_distribution_in(folder, distribution)))
     done: set[str] = set()
     while pending:
         requirement = pending.pop(0)

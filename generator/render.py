@@ -7,13 +7,16 @@ the old one and swapped in with renames; hand-written files are carried over unt
 
 from __future__ import annotations
 
+import builtins
 import ctypes
 import errno
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +25,7 @@ import jinja2
 
 from generator.binding import Binding, BindingSpec, Wrapper, WrapperParam
 from generator.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
+from generator.writephase import check_package, recover_folder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO_ROOT / "templates"
@@ -46,12 +50,11 @@ _CALL_ARG = "Goes to the layer's call (needs a tensor `object`)."
 
 
 def _composition(w: Wrapper) -> str:
-    if len(w.call_inputs) < 2:
+    if not w.inputs:
         return _COMPOSITION
-    names = ", ".join(w.call_inputs)
-    return (_COMPOSITION.replace("a tensor (or a list of tensors) is passed through the layer",
-                                 f"a list or tuple of tensors [{names}, ...] is spread over the layer's "
-                                 "call inputs"))
+    forms = " or ".join(f"[{', '.join(w.inputs[:n])}]" for n in range(w.required_inputs, len(w.inputs) + 1))
+    return _COMPOSITION.replace("a tensor (or a list of tensors) is passed through the layer",
+                                f"a list of tensors, {forms}, is passed to the layer's call")
 
 
 def dual_returns(w: Wrapper) -> str:
@@ -75,6 +78,12 @@ def _indented(text: str, spaces: int) -> str:
     return "\n".join(pad + line if line.strip() else "" for line in text.strip("\n").splitlines())
 
 
+def _receiver(w: Wrapper) -> str:
+    """The first argument of a model verb: what its method is called on."""
+    kind = w.upstream.rsplit(".", 1)[1]
+    return f"The {'model' if kind in ('Model', 'Sequential') else 'layer or model'} whose `{w.member}()` is called."
+
+
 def wrapper_docstring(w: Wrapper) -> str:
     """The Google-style docstring of a wrapper: upstream's words, our types, its history."""
     doc = w.doc
@@ -90,6 +99,7 @@ def wrapper_docstring(w: Wrapper) -> str:
             text = f"{_CALL_ARG} {call_described.get(p.name, '')}".strip()
         else:
             text = _composition(w) if (w.shape == "layer" and p.name == "object") else (
+                _receiver(w) if (w.bound and p.name == "object") else
                 described.get(p.name) or _OWN_ARGS.get(p.name, ""))
         star = "*" if p.kind == "var_positional" else "**" if p.kind == "var_keyword" else ""
         head = f"{star}{p.name} ({p.annotation})" if not star else f"{star}{p.name}"
@@ -182,15 +192,17 @@ def bind_extras(w: Wrapper) -> str:
 
 
 def composition_arguments(w: Wrapper) -> str:
-    """What `compose_layer` gets past `object` and the layer: the call arguments given, how many
-    tensors `call` takes, the call parameters newer than the layer."""
-    parts = [supplied_arguments(list(w.call_params), wrap=False)] if w.call_params else ["None"]
+    """What `compose_layer` gets past `object` and the layer: the call arguments given, the inputs
+    a list `object` is spread over (multi-input layers), the call parameters newer than the layer."""
+    parts = []
+    if w.call_params:
+        parts.append(f"call={supplied_arguments(list(w.call_params), wrap=False)}")
+    if w.inputs:
+        parts.append(f"inputs={w.inputs}, required={w.required_inputs}")
     newer = _newer(w.call_params)
-    if len(w.call_inputs) > 1 or newer != "{}":
-        parts.append(str(len(w.call_inputs)))
     if newer != "{}":
-        parts.append(newer)
-    return "" if parts == ["None"] else ", " + ", ".join(parts)
+        parts.append(f"newer={newer}")
+    return "".join(f", {part}" for part in parts)
 
 
 def keyword_only(params: Sequence[WrapperParam]) -> list[WrapperParam]:
@@ -242,6 +254,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.filters["signature"] = signature
     env.filters["call_arguments"] = call_arguments
     env.filters["supplied_arguments"] = supplied_arguments
+    env.filters["python_string"] = lambda text: json.dumps(text, ensure_ascii=False)  # a valid str literal
     env.filters["bind_extras"] = bind_extras
     env.filters["composition_arguments"] = composition_arguments
     env.filters["keyword_only"] = keyword_only
@@ -260,16 +273,24 @@ def emit(binding: Binding, spec: BindingSpec, templates: Path = TEMPLATES) -> di
     """The unformatted text of every generated file, keyed by path inside the package."""
     try:
         return _emit(binding, spec, templates)
-    except jinja2.TemplateSyntaxError as error:
-        raise RenderError(f"{templates / (error.name or '?')}:{error.lineno}: {error.message}") from None
     except jinja2.TemplateError as error:
-        raise RenderError(f"{templates}: rendering failed: {error.message or error!r}") from None
+        raise template_error(error, templates) from None
+
+
+def template_error(error: jinja2.TemplateError, templates: Path) -> RenderError:
+    """A one-line error naming the template file and line (jinja2 puts template lines in the traceback)."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return RenderError(f"{templates / (error.name or '?')}:{error.lineno}: {error.message}")
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else str(templates)
+    return RenderError(f"{where}: rendering failed: {error.message or error!r}")
 
 
 def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str]:
     env = environment(templates)
     files: dict[str, str] = {}
     families = []
+    shadowing = sorted(w.name for w in binding.wrappers if hasattr(builtins, w.name))
     for family in spec.families:
         wrappers = binding.by_family(family.module)
         if not wrappers:
@@ -280,23 +301,26 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
         layers = [w for w in generated if w.shape == "layer"]
         runtime_imports = sorted(
             ({"bind"} if shapes_used & {"function", "constructor", "layer"} else set())
-            | ({"upstream"} if shapes_used & {"dual", "member"} else set())
+            | ({"upstream"} if shapes_used & {"dual"} or any(
+                w.shape == "member" and not w.bound for w in generated) else set())
             | ({"compose_layer"} if layers else set())
             | ({"supplied"} if any(w.call_params for w in layers) else set())
             | ({"missing_argument", "MISSING"} if any(_required(w.params[1:]) for w in layers) else set())
             | ({"call_or_instance", "supplied"} if "dual" in shapes_used else set())
             | ({"MISSING"} if needs_given or _needs_missing(generated)
                or any(p.default == "MISSING" for w in generated for p in (*w.params, *w.call_params)) else set())
+            | ({"deprecated"} if any(w.deprecation and not w.deprecation.removed_in for w in generated) else set())
+            | ({"removed"} if any(w.deprecation and w.deprecation.removed_in for w in generated) else set())
         )
         files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
             shapes_used=shapes_used, needs_given=needs_given, runtime_imports=runtime_imports,
             annotation_imports=annotation_imports(generated), generated=generated,
-            overridden=[w.name for w in wrappers if w.overridden],
+            overridden=[w.name for w in wrappers if w.overridden], shadowing=shadowing,
         )
         families.append({"module": family.module, "names": [w.name for w in wrappers]})
     files["__init__.py"] = env.get_template("__init__.py.j2").render(
-        binding=binding, families=families, bases=binding.bases)
+        binding=binding, families=families, bases=binding.bases, shadowing=shadowing)
     return files
 
 
@@ -342,25 +366,35 @@ def format_files(files: dict[str, str]) -> dict[str, str]:
         result = subprocess.run([sys.executable, "-m", "ruff", "format", *options, "--quiet", str(root)],
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            raise RenderError(f"ruff could not format the generated code (a template error?):\n{result.stderr}")
+            raise RenderError(_unformattable(files, (result.stderr or result.stdout).strip()))
         return {name: (root / name).read_text(encoding="utf-8") for name in sorted(files)}
+
+
+def _unformattable(files: dict[str, str], ruff_says: str) -> str:
+    """Which generated file is not Python, where, and the spec rule or template likely behind it."""
+    for name, text in sorted(files.items()):
+        try:
+            compile(text, name, "exec")
+        except SyntaxError as error:
+            line = (error.text or "").strip()
+            return (f"generated {name}:{error.lineno}: {error.msg}: {line[:160]} (a type in "
+                    "generator/spec/types.toml or a template in templates/ made this line)")
+    return f"ruff could not format the generated code: {ruff_says or 'it gave no reason'}"
 
 
 def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACKAGE) -> None:
     """Replace the package with `files` plus its hand-written files, all or nothing."""
     _recover(package)
+    check_package(package, spec.hand_written)  # they are copied, never recreated
     parent = package.parent
     staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.new-", dir=parent))
     try:
         for name in spec.hand_written:
-            if (package / name).exists():
-                shutil.copy2(package / name, staging / name)
+            shutil.copy2(package / name, staging / name)
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
         staging.chmod(0o755)  # mkdtemp makes 0700; the package is an ordinary folder
-        if not package.exists():
-            staging.rename(package)
-        elif exchange_directories(staging, package):
+        if exchange_directories(staging, package):
             shutil.rmtree(staging)  # now holds the old package
         else:
             retired = parent / f".{package.name}.old"
@@ -391,14 +425,7 @@ def exchange_directories(a: Path, b: Path) -> bool:
 
 def _recover(package: Path) -> None:
     """Finish or undo a swap that a killed run left between its two renames."""
-    retired = package.parent / f".{package.name}.old"
-    if retired.exists():
-        if package.exists():
-            shutil.rmtree(retired)
-        else:
-            retired.rename(package)
-    for stale in package.parent.glob(f".{package.name}.new-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    recover_folder(package)
 
 
 def differences(files: dict[str, str], spec: BindingSpec, package: Path = PACKAGE) -> list[str]:

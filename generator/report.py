@@ -7,12 +7,17 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from itertools import groupby
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.table import Table
 
 from generator.diff import GRADES, Finding
+
+if TYPE_CHECKING:
+    from generator.impact import Impact
+
+IMPACT_TITLE = "keras3 impact"
 
 GRADE_TITLES = {
     "breaking": "Breaking",
@@ -38,13 +43,22 @@ def summary_line(findings: Sequence[Finding]) -> str:
     return f"{len(findings)} findings: {_grade_counts(findings)}"
 
 
-def render(findings: Sequence[Finding], old: str, new: str, fmt: str, out: TextIO) -> None:
+def render(findings: Sequence[Finding], old: str, new: str, fmt: str, out: TextIO,
+           impact: Sequence[Impact] | None = None) -> None:
+    """The change report; with `impact`, it ends with the section "keras3 impact"."""
     renderers = {"terminal": render_terminal, "markdown": render_markdown, "json": render_json,
                  "github": render_github}
-    renderers[fmt](findings, old, new, out)
+    renderers[fmt](findings, old, new, out, impact)
 
 
-def render_terminal(findings: Sequence[Finding], old: str, new: str, out: TextIO) -> None:
+def impact_line(impact: Sequence[Impact]) -> str:
+    counts = Counter(i.grade for i in impact)
+    grades = ", ".join(f"{counts.get(g, 0)} {GRADE_TITLES[g].lower()}" for g in GRADES if g != "docs-only")
+    return f"{len(impact)} wrapper names: {grades}"
+
+
+def render_terminal(findings: Sequence[Finding], old: str, new: str, out: TextIO,
+                    impact: Sequence[Impact] | None = None) -> None:
     console = Console(file=out, width=None if out.isatty() else 120, highlight=False, soft_wrap=False)
     console.print(f"[bold]Keras {old} → {new}[/]: {summary_line(findings)}")
     for grade, group in groupby(findings, key=lambda f: f.grade):
@@ -57,16 +71,35 @@ def render_terminal(findings: Sequence[Finding], old: str, new: str, out: TextIO
         for f in rows:
             table.add_row(f.target, f.message, f.kind)
         console.print(table)
+    if impact is not None:
+        _terminal_impact(console, impact)
+
+
+def _terminal_impact(console: Console, impact: Sequence[Impact]) -> None:
+    console.print(f"[bold]{IMPACT_TITLE}[/]: {impact_line(impact)}")
+    for grade, group in groupby(impact, key=lambda i: i.grade):
+        rows = list(group)
+        table = Table(title=f"{IMPACT_TITLE}: {GRADE_TITLES[grade]} ({len(rows)})", title_style=_GRADE_STYLES[grade],
+                      title_justify="left", show_lines=False, expand=False)
+        table.add_column("wrapper", overflow="fold")
+        table.add_column("change", overflow="fold")
+        table.add_column("kind", style="dim")
+        for i in rows:
+            table.add_row(i.name, i.message, i.kind)
+        console.print(table)
 
 
 def _module_of(path: str) -> str:
     return path.rsplit(".", 1)[0]
 
 
-def render_markdown(findings: Sequence[Finding], old: str, new: str, out: TextIO) -> None:
+def render_markdown(findings: Sequence[Finding], old: str, new: str, out: TextIO,
+                    impact: Sequence[Impact] | None = None) -> None:
     """A release note a maintainer can act on: grade, then module, then symbol."""
     out.write(f"# Keras {old} → {new}: API changes\n\n")
     out.write(f"**{len(findings)} findings**: {_grade_counts(findings)}.\n")
+    if impact is not None:
+        out.write(f"\n**{IMPACT_TITLE}**: {impact_line(impact)} (section at the end).\n")
     if not findings:
         out.write("\nNo difference in the public API.\n")
     for grade, grade_group in groupby(findings, key=lambda f: f.grade):
@@ -80,6 +113,20 @@ def render_markdown(findings: Sequence[Finding], old: str, new: str, out: TextIO
             out.write(f"\n### `{module}`\n\n")
             for line in _markdown_bullets(list(module_group)):
                 out.write(f"- {line}\n")
+    if impact is not None:
+        _markdown_impact(impact, out)
+
+
+def _markdown_impact(impact: Sequence[Impact], out: TextIO) -> None:
+    """keras3's users' view: wrapper names removed, renamed or changed, breaking first."""
+    out.write(f"\n## {IMPACT_TITLE} ({len(impact)})\n\n")
+    out.write(f"{impact_line(impact)}. A removed or renamed wrapper name is kept, deprecated "
+              "(it warns with `DeprecationWarning`), and graded breaking for keras3's users.\n")
+    for grade, group in groupby(impact, key=lambda i: i.grade):
+        rows = list(group)
+        out.write(f"\n### {IMPACT_TITLE}: {GRADE_TITLES[grade]} ({len(rows)})\n\n")
+        for i in rows:
+            out.write(f"- `{i.name}` ({i.kind}): {i.message}\n")
 
 
 def _markdown_bullets(rows: Sequence[Finding]) -> list[str]:
@@ -108,13 +155,19 @@ def _markdown_docstrings(rows: Sequence[Finding], out: TextIO) -> None:
     out.write("</details>\n")
 
 
-def render_json(findings: Sequence[Finding], old: str, new: str, out: TextIO) -> None:
-    document = {
+def render_json(findings: Sequence[Finding], old: str, new: str, out: TextIO,
+                impact: Sequence[Impact] | None = None) -> None:
+    document: dict[str, object] = {
         "old": old,
         "new": new,
         "summary": summary_counts(findings),
         "findings": [{"id": f.id, **asdict(f)} for f in findings],
     }
+    if impact is not None:
+        document["keras3_impact"] = {
+            "summary": {grade: sum(i.grade == grade for i in impact) for grade in GRADES},
+            "names": [{"id": i.id, **asdict(i)} for i in impact],
+        }
     json.dump(document, out, indent=1, sort_keys=True, ensure_ascii=False)
     out.write("\n")
 
@@ -124,12 +177,25 @@ def _escape_annotation(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def render_github(findings: Sequence[Finding], old: str, new: str, out: TextIO) -> None:
+def render_github(findings: Sequence[Finding], old: str, new: str, out: TextIO,
+                  impact: Sequence[Impact] | None = None) -> None:
     for f in findings:
         if f.grade == "docs-only":
             continue  # docstring churn would drown the annotations that matter
         level = _ANNOTATION_LEVELS[f.grade]
         title = _escape_annotation(f"{GRADE_TITLES[f.grade]}: {f.kind} (Keras {old} → {new})")
-        out.write(f"::{level} title={title.replace(',', '%2C').replace(':', '%3A')}::"
+        out.write(f"::{level} title={_title(title)}::"
                   f"{_escape_annotation(f'{f.target}: {f.message} [{f.id}]')}\n")
     out.write(f"::notice title=Keras API diff::{_escape_annotation(summary_line(findings))}\n")
+    if impact is None:
+        return
+    for i in impact:
+        level = _ANNOTATION_LEVELS[i.grade]
+        title = _escape_annotation(f"{IMPACT_TITLE}: {i.kind} {GRADE_TITLES[i.grade].lower()} (Keras {old} → {new})")
+        out.write(f"::{level} title={_title(title)}::{_escape_annotation(f'{i.name}: {i.message} [{i.id}]')}\n")
+    out.write(f"::notice title={_title(IMPACT_TITLE)}::{_escape_annotation(impact_line(impact))}\n")
+
+
+def _title(text: str) -> str:
+    # In a workflow command's properties, commas and colons must be percent-encoded too.
+    return text.replace(",", "%2C").replace(":", "%3A")

@@ -37,7 +37,9 @@ from generator.model import (
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "upstream_snapshots"
 POOL_FILE = "pool.json"
-_RELEASE_FILE = re.compile(r"^keras-(\d+\.\d+\.\d+)\.json$")
+# `keras-<PEP 440 version>.json`: finals ("3.15.1") and keras-nightly builds ("3.16.0.dev2026102704",
+# "3.16.0rc1") alike; `releases()` keeps only names `version_key` accepts.
+_RELEASE_FILE = re.compile(r"^keras-(\d[0-9A-Za-z.!+_-]*)\.json$")
 
 
 class StoreError(Exception):
@@ -52,7 +54,12 @@ def canonical_json(value: Any) -> str:
 
 
 def content_hash(value: Any) -> str:
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()[:16]
+    return content_hash_of_text(canonical_json(value))
+
+
+def content_hash_of_text(text: str) -> str:
+    """The content hash of a value given as its canonical JSON text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def dump_entries(header: Mapping[str, Any], key: str, entries: Mapping[str, Any]) -> str:
@@ -174,11 +181,9 @@ def encode_snapshot(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, Any]]
 # --- reading ----------------------------------------------------------------------------------------------
 
 
-def _read_json(file: Path) -> Any:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StoreError(f"{file}: no such snapshot file") from None
+def _read_json(file: Path, text: str | None = None) -> Any:
+    if text is None:
+        text = _read_text(file)
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
@@ -186,6 +191,41 @@ def _read_json(file: Path) -> Any:
             f"{file}: line {error.lineno}, column {error.colno}: {error.msg} "
             "(the file is damaged or truncated; restore it from git or retake the snapshot)"
         ) from None
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StoreError(f"{file}: no such snapshot file") from None
+    except UnicodeDecodeError as error:
+        raise StoreError(f"{file}: byte {error.start} is not UTF-8: the store is damaged; "
+                         "restore the file from git or retake the snapshot") from None
+
+
+def _verified_pool(file: Path) -> dict[str, Any]:
+    """The entries of `pool.json`, each checked against the content hash it is keyed by.
+
+    A record whose bytes no longer hash to its key was changed on disk (a flipped bit, a bad
+    merge, a hand edit), never by upstream: refusing it here keeps a damaged store from being
+    reported as an API change and baked into generated files. Lines as `dump_entries` writes
+    them (`"<hash>":<canonical JSON>`) are hashed as they stand, which is strict (any changed
+    byte fails) and cheap; an entry not found on such a line is re-encoded and hashed.
+    """
+    text = _read_text(file)
+    entries: dict[str, Any] = _check_header(file, _read_json(file, text), "entries")["entries"]
+    verified: dict[str, str] = {}  # key -> hash of its line's value text
+    for line in text.split("\n"):
+        head, colon, body = line.partition('":')
+        if line.startswith('"') and colon:
+            verified[head[1:]] = content_hash_of_text(body.removesuffix(","))
+    for key, value in entries.items():
+        found = verified.get(key) or content_hash(value)
+        if found != key:
+            raise StoreError(f"{file}: record {key} hashes to {found}: the store is damaged (its bytes "
+                             "changed on disk; this is not an upstream change); restore "
+                             f"{file.name} from git, nothing was written")
+    return entries
 
 
 def _check_header(file: Path, data: Any, body_key: str) -> dict[str, Any]:
@@ -206,6 +246,9 @@ class SnapshotStore:
     def __init__(self, root: Path = DEFAULT_ROOT) -> None:
         self.root = Path(root)
         self._pool: dict[str, Any] | None = None
+        # Decoded canonical records, by (path, record hash): all such a record's decoding depends
+        # on (the pool is content-addressed). Alias records are not cached: `{"alias_of": T}` has
+        # one hash in every release, yet stands for whatever T is in the release being read.
         self._decoded: dict[tuple[str, str], Symbol] = {}
         self._indexes: dict[str, dict[str, str]] = {}
 
@@ -215,7 +258,7 @@ class SnapshotStore:
         if not self.root.is_dir():
             return []
         found = [m.group(1) for f in self.root.iterdir() if (m := _RELEASE_FILE.match(f.name))]
-        return sorted(found, key=version_key)
+        return sorted((v for v in found if _is_release_number(v)), key=version_key)
 
     def release_file(self, version: str) -> Path:
         version_key(version)  # rejects anything that is not a release number
@@ -229,8 +272,7 @@ class SnapshotStore:
 
     def pool(self) -> dict[str, Any]:
         if self._pool is None:
-            file = self.root / POOL_FILE
-            self._pool = _check_header(file, _read_json(file), "entries")["entries"]
+            self._pool = _verified_pool(self.root / POOL_FILE)
         return self._pool
 
     def index(self, version: str) -> dict[str, str]:
@@ -245,6 +287,21 @@ class SnapshotStore:
         if path not in index:
             return None
         return self._symbol(self.release_file(version), path, index[path], index)
+
+    def identity(self, version: str, path: str) -> str | None:
+        """What a path's decoded symbol depends on, as one hash: its record hash for a canonical
+        symbol; for an alias, the target and the target's identity. Compare these, never raw
+        record hashes, to tell whether a path changed: an alias record (`{"alias_of": T}`) has one
+        hash in every release while T changes under it."""
+        index = self.index(version)
+        key = index.get(path)
+        if key is None:
+            return None
+        record = self._entry(self.release_file(version), path, key)
+        if not isinstance(record, dict) or "alias_of" not in record:
+            return key
+        target = record["alias_of"]
+        return content_hash({"alias_of": target, "target": self.identity(version, target)})
 
     def _read_index(self, version: str) -> dict[str, str]:
         file = self.release_file(version)
@@ -267,13 +324,11 @@ class SnapshotStore:
             return self.pool()[key]
         except KeyError:
             raise StoreError(
-                f"{file}: {path} refers to {key}, which {self.root / POOL_FILE} does not hold"
+                f"{file}: {path} refers to {key}, which {self.root / POOL_FILE} does not hold: "
+                "the store is damaged; restore both files from git"
             ) from None
 
     def _symbol(self, file: Path, path: str, key: str, index: Mapping[str, str]) -> Symbol:
-        cached = self._decoded.get((path, key))
-        if cached is not None:
-            return cached
         record = self._entry(file, path, key)
         try:
             if "alias_of" in record:
@@ -281,13 +336,14 @@ class SnapshotStore:
                 if target not in index:
                     raise StoreError(f"{file}: {path} is an alias of {target}, which is missing")
                 canonical = self._symbol(file, target, index[target], index)
-                symbol = replace(canonical, path=path, alias_of=target, aliases=())
-            else:
-                symbol = decode_symbol(path, record, lambda h: self._entry(file, path, h))
+                return replace(canonical, path=path, alias_of=target, aliases=())
+            cached = self._decoded.get((path, key))
+            if cached is None:
+                cached = decode_symbol(path, record, lambda h: self._entry(file, path, h))
+                self._decoded[(path, key)] = cached
+            return cached
         except (KeyError, TypeError, AttributeError) as error:
             raise StoreError(f"{file}: record of {path} ({key}) is malformed: {error!r}") from None
-        self._decoded[(path, key)] = symbol
-        return symbol
 
     # writing
 
@@ -322,6 +378,14 @@ class SnapshotStore:
         """The exact text of a stored release file as this toolkit writes it (load -> dump)."""
         index, _ = encode_snapshot(self.load(version))
         return index_text(version, index)
+
+
+def _is_release_number(version: str) -> bool:
+    try:
+        version_key(version)
+    except ValueError:
+        return False
+    return True
 
 
 def index_text(version: str, index: Mapping[str, str]) -> str:

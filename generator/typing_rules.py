@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from generator.tomlfiles import read_toml
+from generator.tomlfiles import Kind, fields, read_toml
 
 RULES_FILE = Path(__file__).resolve().parent / "spec" / "types.toml"
 
@@ -52,11 +52,11 @@ class TypeRule:
 
 @cache
 def load_rules(path: Path = RULES_FILE) -> tuple[TypeRule, ...]:
-    data = read_toml(path, TypeRuleError)
+    data = fields(read_toml(path, TypeRuleError), path, "top level", {"rule": "list[table]"}, TypeRuleError)
     rules = []
     for number, raw in enumerate(data.get("rule", []), start=1):
-        if "type" not in raw:
-            raise TypeRuleError(f"{path}: rule {number} has no type")
+        fields(raw, path, f"rule {number}", _RULE_FIELDS, TypeRuleError, required=("type",))
+        _check_expression(raw["type"], f"{path}: rule {number}: field 'type'")
         unknown = used_names(raw["type"]) - TYPES_MODULE_NAMES - TYPING_NAMES.keys() - _BUILTINS
         if unknown:
             raise TypeRuleError(f"{path}: rule {number} uses unknown names {sorted(unknown)}")
@@ -64,6 +64,18 @@ def load_rules(path: Path = RULES_FILE) -> tuple[TypeRule, ...]:
                               frozenset(raw.get("families", ())), frozenset(raw.get("defaults", ())),
                               raw["type"]))
     return tuple(rules)
+
+
+_RULE_FIELDS: dict[str, Kind] = {"names": "list[str]", "suffixes": "list[str]", "families": "list[str]",
+                                 "defaults": "list[str]", "type": "str"}
+
+
+def _check_expression(annotation: str, where: str) -> None:
+    """A type must be a Python expression: it is pasted into every signature that matches."""
+    try:
+        ast.parse(annotation.strip() or "<empty>", mode="eval")
+    except SyntaxError as error:
+        raise TypeRuleError(f"{where} {annotation!r} is not a Python type expression: {error.msg}") from None
 
 
 # Besides keras3.types and typing: builtins, and `keras.…` names (one identifier per dotted part).

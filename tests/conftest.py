@@ -1,13 +1,14 @@
-"""Shared fixtures: the real snapshot store of this repository."""
+"""Shared fixtures: the real snapshot store of this repository, the pin, the installed Keras."""
 
 from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
 
 import pytest
 
 from generator.drift import pinned_release
-import os
-from pathlib import Path
-
 from generator.store import DEFAULT_ROOT, SnapshotStore
 
 
@@ -20,3 +21,12 @@ def store() -> SnapshotStore:
 def pinned(store: SnapshotStore):
     """The stored snapshot of the Keras release pyproject.toml pins."""
     return store.load(pinned_release())
+
+
+@pytest.fixture(scope="session")
+def installed_keras() -> str:
+    """The version of the Keras this interpreter imports (a PEP 440 version), whichever
+    distribution provided it: `keras`, or `keras-nightly` first on PYTHONPATH."""
+    keras = importlib.import_module("keras")
+    version = getattr(keras, "__version__", None)
+    return str(version if version is not None else keras.version())

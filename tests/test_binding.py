@@ -3,6 +3,7 @@ generated package that is exactly what regeneration emits."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -10,12 +11,15 @@ from pathlib import Path
 import pytest
 
 from generator.binding import SpecError, build_binding, load_binding_spec
+from generator.drift import pinned_release
 from generator.introspect import take_snapshot
 from generator.model import Snapshot
 from generator.naming import load_naming_spec
 from generator.package import build, package_files
 from generator.render import PACKAGE, differences, emit, format_files
 from tests.synthetic import function, param, snapshot
+
+PIN = pinned_release()  # the Keras release pyproject.toml pins
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +39,7 @@ def test_every_public_callable_of_the_installed_keras_is_wrapped_or_skipped(live
 
 
 def test_the_names_the_issue_promises_exist(store):
-    binding, _ = build(store, "3.15.1")
+    binding, _ = build(store, PIN)
     names = {w.name for w in binding.wrappers}
     for name in ("op_add", "op_image_resize", "layer_dense", "layer_feature_space", "random_normal",
                  "random_seed_generator", "random_integer", "loss_binary_crossentropy", "keras_model",
@@ -51,36 +55,36 @@ def test_a_spec_entry_naming_a_missing_symbol_is_an_error(store, tmp_path):
     spec_file = tmp_path / "binding.toml"
     text = (Path(load_binding_spec().source)).read_text()
     spec_file.write_text(text.replace('[skip]\n', '[skip]\n"keras.layers.NoSuchLayer" = "typo"\n'))
-    with pytest.raises(SpecError, match=r"binding\.toml: names symbols Keras 3\.15\.1 lacks: keras\.layers\.NoSuchLayer"):
-        build_binding(store.load("3.15.1"), load_binding_spec(spec_file), load_naming_spec(), {}, "0" * 64)
+    with pytest.raises(SpecError, match=r"binding\.toml: names symbols Keras " + re.escape(PIN) + r" lacks: keras\.layers\.NoSuchLayer"):
+        build_binding(store.load(PIN), load_binding_spec(spec_file), load_naming_spec(), {}, "0" * 64)
 
 
 def test_a_non_literal_default_is_handed_on_only_when_given():
     spec, naming = load_binding_spec(), load_naming_spec()
     op = function("keras.ops.mystery", param("x"), param("fill", default="<object object>"))
-    binding = build_binding(snapshot("3.15.1", op), replace(spec, skip={}, bases={}, member_wrappers={}), naming, {}, "0" * 64)
+    binding = build_binding(snapshot(PIN, op), replace(spec, skip={}, bases={}, member_wrappers={}, verbs={}), naming, {}, "0" * 64)
     (wrapper,) = binding.wrappers
     fill = wrapper.params[1]
     assert (fill.default, fill.omit_when_missing) == ("MISSING", True)
     text = format_files(emit(binding, spec))["ops.py"]
     assert "def op_mystery(x: TensorLike, fill: Any = MISSING) -> Any:" in text
     assert "return _op_mystery(x, **_given(fill=fill))" in text
-    assert '_op_mystery = bind(globals(), "_op_mystery", "keras.ops.mystery", "3.15.1")' in text
+    assert f'_op_mystery = bind(globals(), "_op_mystery", "keras.ops.mystery", "{PIN}")' in text
 
 
 def test_emitted_code_is_byte_identical_between_runs(store):
-    first, _ = package_files(store, "3.15.1")
-    second, _ = package_files(store, "3.15.1")
+    first, _ = package_files(store, PIN)
+    second, _ = package_files(store, PIN)
     assert first == second
 
 
 def test_the_committed_package_is_what_regeneration_emits(store):
-    files, spec = package_files(store, "3.15.1")
+    files, spec = package_files(store, PIN)
     assert differences(files, spec) == []
 
 
 def test_a_hand_edit_to_a_generated_file_is_caught(store, tmp_path):
-    files, spec = package_files(store, "3.15.1")
+    files, spec = package_files(store, PIN)
     copy = tmp_path / "keras3"
     shutil.copytree(PACKAGE, copy)
     ops = copy / "ops.py"

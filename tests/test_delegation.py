@@ -39,6 +39,9 @@ import numpy as np
 import pytest
 
 from tests import op_samples
+from generator.drift import pinned_release
+
+PIN = pinned_release()  # the Keras release pyproject.toml pins
 
 BACKENDS = ("jax", "torch", "tensorflow", "numpy")
 RUNNER = Path(__file__).with_name("delegation_runner.py")
@@ -187,7 +190,7 @@ def test_every_op_wrapper_names_what_it_wraps_as_the_generator_does() -> None:
     from generator.package import build
     from generator.store import SnapshotStore
 
-    binding, _ = build(SnapshotStore(), "3.15.1")
+    binding, _ = build(SnapshotStore(), PIN)
     expected = {w.name: w.upstream for w in binding.wrappers if w.family == "ops"}
     documented = {}
     for name in OP_NAMES:

@@ -15,8 +15,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def take(tmp_path: Path, backend: str, seed: str) -> dict[str, bytes]:
     store = tmp_path / f"{backend}-{seed}"
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))  # add, never hide
     env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONHASHSEED": seed, "TF_CPP_MIN_LOG_LEVEL": "3",
-           "PYTHONPATH": str(REPO)}
+           "PYTHONPATH": path}
     subprocess.run([sys.executable, "-m", "generator", "--store", str(store), "snapshot"],
                    check=True, env=env, cwd=REPO, capture_output=True)
     return {f.name: f.read_bytes() for f in sorted(store.iterdir())}

@@ -1,4 +1,4 @@
-"""The Keras-aware docstring model, on real docstrings of the stored 3.15.1 snapshot."""
+"""The Keras-aware docstring model, on real docstrings of the stored snapshot of the pinned release."""
 
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ from generator.docstrings import (
     split_chunks,
     word_coverage,
 )
+from generator.drift import pinned_release
 from generator.model import Snapshot
 from generator.store import SnapshotStore
 
-RELEASE = "3.15.1"
+RELEASE = pinned_release()
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.drift import pinned_release
 from generator.naming import (
     NamingError,
     camel_to_snake,
@@ -17,6 +18,8 @@ from generator.naming import (
     wrapper_name,
 )
 
+PIN = pinned_release()  # the Keras release pyproject.toml pins
+
 
 @pytest.fixture(scope="module")
 def spec():
@@ -25,7 +28,7 @@ def spec():
 
 @pytest.fixture(scope="module")
 def snapshot(store):
-    return store.load("3.15.1")
+    return store.load(PIN)
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +179,7 @@ def test_a_module_without_a_prefix_is_not_named(spec):
         wrapper_name("keras.tree.flatten", spec)
 
 
-# --- the table of the stored 3.15.1 snapshot ------------------------------------------------------
+# --- the table of the stored snapshot of the pin ------------------------------------------------------
 
 
 def test_the_table_names_every_covered_callable_with_a_usable_python_name(table, snapshot, spec):

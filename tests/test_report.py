@@ -9,24 +9,30 @@ import pytest
 
 from generator.diff import diff_snapshots
 from generator.report import render
+from tests.release_notes import EXPECTED
+
+# The release pair whose notes announce sliding-window attention on MultiHeadAttention.
+(SWA,) = [e for e in EXPECTED if (e.kind, e.path, e.parameter)
+          == ("parameter-added", "keras.layers.MultiHeadAttention", "sliding_window")]
+OLD, NEW = SWA.old, SWA.new
 
 
 @pytest.fixture(scope="module")
 def findings(store):
-    return diff_snapshots(store.load("3.14.1"), store.load("3.15.1"))
+    return diff_snapshots(store.load(OLD), store.load(NEW))
 
 
-def store_3151_positional(path: str) -> list[str]:
+def stored_positional(path: str) -> list[str]:
     from generator.store import SnapshotStore
 
-    signature = SnapshotStore().load("3.15.1").symbols[path].signature
+    signature = SnapshotStore().load(NEW).symbols[path].signature
     assert signature is not None
     return list(signature.positional_names())
 
 
 def rendered(findings, fmt: str) -> str:
     out = io.StringIO()
-    render(findings, "3.14.1", "3.15.1", fmt, out)
+    render(findings, OLD, NEW, fmt, out)
     return out.getvalue()
 
 
@@ -38,9 +44,9 @@ def test_json_carries_every_finding_with_its_id_and_a_consistent_summary(finding
 
 def test_markdown_reads_as_a_release_note(findings):
     text = rendered(findings, "markdown")
-    assert text.startswith("# Keras 3.14.1 → 3.15.1: API changes\n")
-    # The 3.15.0 notes announce sliding-window attention; its insertion shifts positional calls.
-    positional = store_3151_positional("keras.layers.MultiHeadAttention")
+    assert text.startswith(f"# Keras {OLD} → {NEW}: API changes\n")
+    # The notes announce sliding-window attention; its insertion shifts positional calls.
+    positional = stored_positional("keras.layers.MultiHeadAttention")
     shifted = len(positional) - positional.index("sliding_window") - 1  # those after the insertion
     assert f"`keras.layers.MultiHeadAttention`: {shifted} parameters change position" in text
     assert "new optional parameter `sliding_window`" in text
@@ -56,4 +62,4 @@ def test_github_annotations_are_one_line_each_and_graded(findings):
 
 def test_terminal_report_names_the_releases_and_the_counts(findings):
     text = rendered(findings, "terminal")
-    assert text.splitlines()[0].startswith(f"Keras 3.14.1 → 3.15.1: {len(findings)} findings")
+    assert text.splitlines()[0].startswith(f"Keras {OLD} → {NEW}: {len(findings)} findings")

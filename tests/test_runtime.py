@@ -8,7 +8,6 @@ the Makefile).
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import os
 import subprocess
@@ -23,6 +22,7 @@ import pytest
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np
+from packaging.version import Version
 from keras3._runtime import (
     BACKENDS,
     KerasVersionError,
@@ -36,11 +36,10 @@ from keras3._runtime import (
 )
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
-
-
-KERAS_VERSION = importlib.metadata.version("keras")
+def keras_version() -> str:
+    """The imported module's version: `keras-nightly` provides `keras` without a `keras`
+    distribution, so the distribution's metadata is not asked."""
+    return str(getattr(keras(), "__version__", None) or keras().version())
 
 
 def run_python(code: str, tmp_path: Path, timeout: float = 120) -> str:
@@ -69,13 +68,10 @@ def run_python(code: str, tmp_path: Path, timeout: float = 120) -> str:
 def test_import_does_not_import_keras(tmp_path: Path) -> None:
     out = run_python(
         """
-        import sys, time
-        start = time.perf_counter()
+        import sys
         import keras3._runtime as rt
-        elapsed = time.perf_counter() - start
         heavy = {"keras", "jax", "torch", "tensorflow"}
         assert not heavy & {m.split(".")[0] for m in sys.modules}, sorted(sys.modules)
-        assert elapsed < 0.1, elapsed
 
         # Asking which backends exist and rejecting a bad one must not import Keras either.
         assert rt.valid_backends()[:4] == ("jax", "torch", "tensorflow", "numpy")
@@ -86,7 +82,7 @@ def test_import_does_not_import_keras(tmp_path: Path) -> None:
         else:
             raise AssertionError("no ValueError")
         assert "keras" not in sys.modules
-        print("ok", round(elapsed * 1000, 1), "ms")
+        print("ok")  # the import's time is a figure of `make bench`, never a verdict here
         """,
         tmp_path,
     )
@@ -237,7 +233,7 @@ def test_openvino_is_valid_only_where_keras_ships_it() -> None:
         (Path(p) / "src" / "backend" / "openvino").is_dir() for p in spec.submodule_search_locations
     )
     assert ("openvino" in valid_backends()) is ships
-    assert ships is (_version_key(KERAS_VERSION) >= (3, 8))
+    assert ships is (Version(keras_version()).release >= (3, 8))
 
 
 @pytest.mark.skipif(
@@ -266,7 +262,7 @@ def test_upstream_resolves_public_paths_and_caches() -> None:
 
 
 def test_keras_version_error_names_the_release() -> None:
-    installed = KERAS_VERSION
+    installed = keras_version()
     with pytest.raises(KerasVersionError) as info:
         upstream("keras.ops.no_such_op", "99.0.0")
     assert isinstance(info.value, AttributeError)
@@ -299,7 +295,7 @@ def test_keras_version_error_names_the_keras3_wrapper() -> None:
         namespace["op_no_such_op"](1)
     assert str(info.value) == (
         f"keras3.op_no_such_op needs keras.ops.no_such_op, added in Keras 99.1.0; the "
-        f"installed Keras is {KERAS_VERSION}. Upgrade with: pip install 'keras>=99.1.0'"
+        f"installed Keras is {keras_version()}. Upgrade with: pip install 'keras>=99.1.0'"
     )
 
 

@@ -10,7 +10,10 @@ import re
 import pytest
 
 from generator.package import build
+from generator.drift import pinned_release
 from tests.typecheck import rejections
+
+PIN = pinned_release()  # the Keras release pyproject.toml pins
 
 _PROMPT = re.compile(r"^\s*(>>>|\.\.\.) ?")
 
@@ -57,8 +60,8 @@ def usages(store):
 
 def documented_usages(store):
     """(wrapper name, family, upstream path, {parameter: literal value}) for every documented call."""
-    binding, _ = build(store, "3.15.1")
-    snapshot = store.load("3.15.1")
+    binding, _ = build(store, PIN)
+    snapshot = store.load(PIN)
     by_path = {}
     for w in binding.wrappers:
         for path in (w.upstream, *w.aliases, *([w.function] if w.function else [])):

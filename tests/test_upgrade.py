@@ -1,5 +1,6 @@
 """The maintainer's upgrade path, replayed on real releases in a copy of the repository:
-from the package as generated for Keras 3.14.1 (overrides tethered there) to the installed 3.15.1.
+from the package as generated for the stored release before the pin (overrides tethered there) to
+the installed, pinned release.
 Also: SIGKILL at random points never leaves a mixed tree, and bad inputs leave it untouched."""
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ from pathlib import Path
 
 import pytest
 
+from generator.diff import diff_snapshots
+from generator.drift import pinned_release
+from generator.report import summary_line
 from generator.store import SnapshotStore
 
 REPO = Path(__file__).resolve().parent.parent
-OLD, NEW = "3.14.1", "3.15.1"
+NEW = pinned_release()
+OLD = SnapshotStore(REPO / "upstream_snapshots").previous_release(NEW)
+OVERRIDDEN = {"keras_model_sequential": "keras.Sequential"}
 COPIED = ("generator", "templates", "generated/keras3", "generated/docs", "generated/mkdocs.yml",
           "upstream_snapshots", "pyproject.toml")
 
@@ -31,7 +37,10 @@ def tree(folder: Path) -> dict[str, str]:
 
 
 def run(repo: Path, *args: str, **kwargs) -> subprocess.Popen | subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(repo), "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    # The copy first (its `generator`), then whatever the caller's PYTHONPATH puts before the venv
+    # (e.g. a Keras installed in isolation): the Keras under test is the installed one.
+    path = os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
     command = [sys.executable, *args]
     if kwargs.pop("background", False):
         return subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -51,7 +60,7 @@ write_docs(outputs.docs)
 
 
 def make_old_repository(target: Path) -> Path:
-    """A copy of the repository as it was while Keras 3.14.1 was the pinned release."""
+    """A copy of the repository as it was while `OLD` was the pinned release."""
     for part in COPIED:
         source = REPO / part
         if source.is_dir():
@@ -60,12 +69,13 @@ def make_old_repository(target: Path) -> Path:
             (target / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / part)
     store = SnapshotStore(target / "upstream_snapshots")
+    tethers = dict(store.index(NEW))  # the committed overrides are tethered to the pinned release
     store.release_file(NEW).unlink()
-    store.save(store.load("3.15.0"))  # rewrites the pool without what only 3.15.1 used
+    store.save(store.load(OLD))  # rewrites the pool without what only NEW used
     overrides = target / "generated/keras3/overrides.py"
     text = overrides.read_text()
-    for override_path in ("keras.Sequential", "keras.layers.MultiHeadAttention"):
-        text = text.replace(store.index("3.15.0")[override_path], store.index(OLD)[override_path])
+    for override_path in OVERRIDDEN.values():
+        text = text.replace(tethers[override_path], store.index(OLD)[override_path])
     overrides.write_text(text)
     result = run(target, "-c", GENERATE_OLD)
     assert result.returncode == 0, result.stderr
@@ -90,7 +100,10 @@ def test_regenerate_prints_the_change_report_since_the_old_release(upgraded):
     _, result, _ = upgraded
     assert result.returncode == 0, result.stderr
     assert f"Keras {OLD} → {NEW}" in result.stdout
-    assert "sliding_window" in result.stdout  # announced in the 3.15.0 release notes
+    store = SnapshotStore(REPO / "upstream_snapshots")
+    expected = summary_line(diff_snapshots(store.load(OLD), store.load(NEW)))
+    assert f"Keras {OLD} → {NEW}: {expected}" in result.stdout
+    assert "keras3 impact:" in result.stdout  # what it costs keras3's users, in wrapper names
 
 
 def test_regenerate_writes_the_new_snapshot_and_exactly_the_committed_tree(upgraded):
@@ -107,12 +120,13 @@ def test_regenerate_writes_the_new_snapshot_and_exactly_the_committed_tree(upgra
 def test_the_drift_check_then_reports_each_override_whose_upstream_moved(upgraded, store):
     repo, _, _ = upgraded
     result = run(repo, "-m", "generator", "drift-check")
-    assert result.returncode == 1
-    overrides = {"keras_model_sequential": "keras.Sequential"}
-    for name, path in overrides.items():
-        moved = store.index(OLD)[path] != store.index(NEW)[path]
-        assert (f"override {name} ({path}) is tethered to" in result.stderr) == moved
-    assert "keras.Sequential" in result.stdout  # the Sequential diff since the tether
+    moved = {name: path for name, path in OVERRIDDEN.items() if store.index(OLD)[path] != store.index(NEW)[path]}
+    assert result.returncode == (1 if moved else 0), result.stderr
+    for name, path in OVERRIDDEN.items():
+        assert (f"override {name} ({path}) is tethered to" in result.stderr) == (name in moved)
+    for name, path in moved.items():  # each with its upstream diff since the tether
+        findings = diff_snapshots(store.load(OLD), store.load(NEW))
+        assert any(f.path == path for f in findings) and path in result.stdout, name
 
 
 def test_regenerate_is_idempotent(upgraded):
@@ -152,13 +166,13 @@ def broken(old_repository: Path, tmp_path: Path, name: str) -> Path:
 def test_bad_input_gets_a_clear_error_and_leaves_the_tree_untouched(old_repository, tmp_path, case):
     repo = broken(old_repository, tmp_path, case)
     if case == "damaged-snapshot":
-        file = repo / "upstream_snapshots/keras-3.15.0.json"
+        file = repo / f"upstream_snapshots/keras-{OLD}.json"
         file.write_text(file.read_text()[:-300])
-        expected = "keras-3.15.0.json: line"
+        expected = f"keras-{OLD}.json: line"
     elif case == "spec-names-missing-symbol":
         spec = repo / "generator/spec/binding.toml"
         spec.write_text(spec.read_text().replace("[skip]\n", '[skip]\n"keras.layers.Densse" = "typo"\n'))
-        expected = "names symbols Keras 3.15.1 lacks: keras.layers.Densse"
+        expected = f"names symbols Keras {NEW} lacks: keras.layers.Densse"
     else:
         template = repo / "templates/_wrappers.j2"
         template.write_text(template.read_text().replace("{{ w.name }}(", "{{ w.nmae }}(", 1))
@@ -184,5 +198,6 @@ def test_a_keras_older_than_the_oldest_stored_release_is_refused(old_repository,
     script = ("from generator.model import Snapshot\nfrom generator.regenerate import regenerate\n"
               "from generator.store import SnapshotStore\nregenerate(SnapshotStore(), Snapshot('2.15.0', {}))")
     result = run(repo, "-c", script)
-    assert result.returncode != 0 and "older than the oldest stored release 3.0.0" in result.stderr
+    oldest = SnapshotStore(repo / "upstream_snapshots").releases()[0]
+    assert result.returncode != 0 and f"older than the oldest stored release {oldest}" in result.stderr
     assert tree(repo) == before

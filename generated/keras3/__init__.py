@@ -10,6 +10,7 @@ first use of one of its names, and Keras on the first call.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from typing import TYPE_CHECKING, Any
 
@@ -763,23 +764,44 @@ if TYPE_CHECKING:
         config_set_max_steps_per_epoch as config_set_max_steps_per_epoch,
     )
     from keras3.models import (
+        AbsMaxQuantizer as AbsMaxQuantizer,
+        QuantizedDTypePolicy as QuantizedDTypePolicy,
         clone_model as clone_model,
+        compile as compile,
+        count_params as count_params,
         custom_object_scope as custom_object_scope,
         deserialize_keras_object as deserialize_keras_object,
+        evaluate as evaluate,
         export_archive as export_archive,
+        export_savedmodel as export_savedmodel,
+        fit as fit,
+        freeze_weights as freeze_weights,
         get_custom_objects as get_custom_objects,
+        get_layer as get_layer,
         get_registered_name as get_registered_name,
         get_registered_object as get_registered_object,
+        get_weights as get_weights,
         keras_file_editor as keras_file_editor,
         keras_model as keras_model,
         keras_model_sequential as keras_model_sequential,
         load_model as load_model,
+        load_model_config as load_model_config,
         load_model_weights as load_model_weights,
         model_from_json as model_from_json,
+        pop_layer as pop_layer,
+        predict as predict,
+        predict_on_batch as predict_on_batch,
+        quantize_weights as quantize_weights,
         register_keras_serializable as register_keras_serializable,
         save_model as save_model,
+        save_model_config as save_model_config,
         save_model_weights as save_model_weights,
         serialize_keras_object as serialize_keras_object,
+        set_weights as set_weights,
+        summary as summary,
+        test_on_batch as test_on_batch,
+        train_on_batch as train_on_batch,
+        unfreeze_weights as unfreeze_weights,
     )
     from keras3.distribution import (
         distribution_data_parallel as distribution_data_parallel,
@@ -1661,23 +1683,44 @@ _FAMILY_OF: dict[str, str] = {
     "config_set_image_data_format": "config",
     "config_set_max_epochs": "config",
     "config_set_max_steps_per_epoch": "config",
+    "AbsMaxQuantizer": "models",
+    "QuantizedDTypePolicy": "models",
     "clone_model": "models",
+    "compile": "models",
+    "count_params": "models",
     "custom_object_scope": "models",
     "deserialize_keras_object": "models",
+    "evaluate": "models",
     "export_archive": "models",
+    "export_savedmodel": "models",
+    "fit": "models",
+    "freeze_weights": "models",
     "get_custom_objects": "models",
+    "get_layer": "models",
     "get_registered_name": "models",
     "get_registered_object": "models",
+    "get_weights": "models",
     "keras_file_editor": "models",
     "keras_model": "models",
     "keras_model_sequential": "models",
     "load_model": "models",
+    "load_model_config": "models",
     "load_model_weights": "models",
     "model_from_json": "models",
+    "pop_layer": "models",
+    "predict": "models",
+    "predict_on_batch": "models",
+    "quantize_weights": "models",
     "register_keras_serializable": "models",
     "save_model": "models",
+    "save_model_config": "models",
     "save_model_weights": "models",
     "serialize_keras_object": "models",
+    "set_weights": "models",
+    "summary": "models",
+    "test_on_batch": "models",
+    "train_on_batch": "models",
+    "unfreeze_weights": "models",
     "distribution_data_parallel": "distribution",
     "distribution_device_mesh": "distribution",
     "distribution_distribute_tensor": "distribution",
@@ -1843,13 +1886,34 @@ def __getattr__(name: str) -> Any:
         from keras3._runtime import upstream
 
         return upstream(_BASES[name])
-    raise AttributeError(f"module 'keras3' has no attribute {name!r}")
+    raise AttributeError(_no_attribute(name), name=name)
+
+
+def _no_attribute(name: str) -> str:
+    """The message for an unknown name, with the nearest keras3 names (a typo, an R or Keras habit)."""
+    message = f"module 'keras3' has no attribute {name!r}"
+    if name.startswith("__"):
+        return message  # a protocol probe (`__wrapped__`, ...), not a user's typo
+    close = difflib.get_close_matches(name, __dir__(), n=3, cutoff=0.7)
+    if not close:
+        # `fit` for `keras3.fit`, `dense` for `layer_dense`: match on the part after the prefix too.
+        close = [known for known in __dir__() if known.split("_", 1)[-1] == name][:3]
+    if close:
+        message += f"; did you mean {' or '.join(map(repr, close))}?"
+    return message
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted(
+        [
+            *__all__,
+            "compile",
+        ]
+    )
 
 
+# Every public name, but those that shadow a Python builtin (`compile`): reach them as
+# `keras3.compile` or import them by name.
 __all__ = [
     "KerasVersionError",
     "backend",
@@ -2594,23 +2658,43 @@ __all__ = [
     "config_set_image_data_format",
     "config_set_max_epochs",
     "config_set_max_steps_per_epoch",
+    "AbsMaxQuantizer",
+    "QuantizedDTypePolicy",
     "clone_model",
+    "count_params",
     "custom_object_scope",
     "deserialize_keras_object",
+    "evaluate",
     "export_archive",
+    "export_savedmodel",
+    "fit",
+    "freeze_weights",
     "get_custom_objects",
+    "get_layer",
     "get_registered_name",
     "get_registered_object",
+    "get_weights",
     "keras_file_editor",
     "keras_model",
     "keras_model_sequential",
     "load_model",
+    "load_model_config",
     "load_model_weights",
     "model_from_json",
+    "pop_layer",
+    "predict",
+    "predict_on_batch",
+    "quantize_weights",
     "register_keras_serializable",
     "save_model",
+    "save_model_config",
     "save_model_weights",
     "serialize_keras_object",
+    "set_weights",
+    "summary",
+    "test_on_batch",
+    "train_on_batch",
+    "unfreeze_weights",
     "distribution_data_parallel",
     "distribution_device_mesh",
     "distribution_distribute_tensor",

@@ -28,10 +28,11 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 __all__ = [
     "BACKENDS",
@@ -42,9 +43,12 @@ __all__ = [
     "bind",
     "call_or_instance",
     "compose_layer",
+    "deprecated",
     "keras",
     "missing_argument",
     "override",
+    "removed",
+    "split_inputs",
     "supplied",
     "upstream",
     "use_backend",
@@ -132,13 +136,31 @@ def _import_keras() -> ModuleType:
         ) from exc
 
 
+def _loaded_keras() -> ModuleType | None:
+    """``sys.modules["keras"]`` once it is fully imported; None when Keras is not imported.
+
+    While one thread imports Keras (seconds), ``sys.modules["keras"]`` already holds the
+    half-initialised module: another thread reading it would find no ``keras.ops`` or
+    ``keras.config`` and report a missing symbol. ``importlib.import_module`` waits on the
+    import system's per-module lock until that import is done, so a half-built module is
+    handed to nobody (the importing thread itself gets it back at once, as Python does).
+    """
+    module = _modules.get("keras")
+    if module is None or module is _owner:
+        return module
+    if getattr(getattr(module, "__spec__", None), "_initializing", False):
+        return importlib.import_module("keras")
+    return module
+
+
 def keras() -> ModuleType:
     """Return the *current* ``keras`` module, importing Keras on first use.
 
     Always reads ``sys.modules["keras"]``: after ``keras.config.set_backend`` (or
     :func:`use_backend`) that entry is a new module object and older references are stale.
+    Thread-safe: a thread never sees the module of an import still under way in another.
     """
-    module = _modules.get("keras")
+    module = _loaded_keras()
     if module is None:
         module = _import_keras()
     return module
@@ -176,8 +198,10 @@ def upstream(path: str, added_in: str | None = None) -> Any:
 def _current_caches() -> tuple[ModuleType, dict[str, Any], dict[str, frozenset[str] | None]]:
     """Return the current keras module and caches, resetting them if keras changed."""
     global _owner, _objects, _accepted
-    module = keras()
+    # Under the lock: a use_backend() in another thread holds it for the whole switch, so no
+    # resolution reads the keras module while it is being replaced.
     with _lock:
+        module = keras()
         if module is not _owner:
             # New dicts first, owner last: a concurrent hot-path reader that still sees the
             # old owner at worst misses, it never reads another generation's objects.
@@ -214,15 +238,17 @@ def _resolve(path: str, added_in: str | None) -> Any:
 
 
 def _installed_version(module: ModuleType) -> str:
+    """The imported module's own version: `keras-nightly` provides `keras` without a `keras`
+    distribution, so the distribution metadata would name another (or no) Keras."""
     version = getattr(module, "__version__", None)
     if isinstance(version, str):
         return version
-    try:
-        from importlib.metadata import version as dist_version
-
-        return dist_version("keras")
-    except ImportError:  # PackageNotFoundError included
-        return "unknown"
+    version_function = getattr(module, "version", None)  # some early 3.0 releases only had this
+    if callable(version_function):
+        found = version_function()
+        if isinstance(found, str):
+            return found
+    return "unknown"
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -289,6 +315,46 @@ def _parameter_error(wrapper: str, path: str, parameter: str, added_in: str) -> 
 def _older_than(release: str) -> bool:
     """Whether the installed Keras is older than ``release`` (release numbers compared)."""
     return _version_key(_installed_version(keras())) < _version_key(release)
+
+
+# --------------------------------------------------------------------------------------
+# Published names kept after upstream moved on
+# --------------------------------------------------------------------------------------
+
+
+def deprecated(name: str, message: str) -> None:
+    """Warn that the keras3 wrapper ``name`` is deprecated, at the caller's line.
+
+    A wrapper name, once published, keeps working when upstream renames its symbol or makes
+    it an alias of another (``keras.ops.amax`` of ``keras.ops.max``); it delegates to the new
+    target and says which wrapper to use instead.
+    """
+    # stacklevel 3: past this function and the wrapper, to the line that called the wrapper.
+    warnings.warn(f"{name} is deprecated: {message}", DeprecationWarning, stacklevel=3)
+
+
+def removed(name: str, path: str, added_in: str, removed_in: str) -> None:
+    """Guard a keras3 wrapper whose upstream symbol a Keras release removed.
+
+    On a Keras that still has ``path`` the wrapper works and warns (``DeprecationWarning``);
+    on one that does not, this raises :class:`KerasVersionError` naming the release that
+    removed it.
+    """
+    try:
+        upstream(path, added_in)
+    except KerasVersionError as error:
+        installed = error.installed
+        if installed == "unknown" or _version_key(installed) >= _version_key(removed_in):
+            raise KerasVersionError(
+                f"keras3.{name} needs {path}, which Keras {removed_in} removed; the installed "
+                f"Keras is {installed}. It works with: pip install 'keras>={added_in},<{removed_in}'",
+                path=path, added_in=added_in, installed=installed,
+            ) from None
+        raise
+    warnings.warn(
+        f"{name} is deprecated: {path} was removed in Keras {removed_in}",
+        DeprecationWarning, stacklevel=3,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -368,7 +434,7 @@ def use_backend(name: str) -> None:
     _check_backend_installed(name)
     with _lock:
         previous_env = os.environ.get("KERAS_BACKEND")
-        current = _modules.get("keras")
+        current = _loaded_keras()  # waits for an import under way in another thread
         try:
             if current is None:
                 os.environ["KERAS_BACKEND"] = name
@@ -442,8 +508,8 @@ def bind(
     more (the 1% overhead budget of a 4 µs op is ~40 ns). `_op_add` starts as this stub, which
     resolves `keras.ops.add` through `upstream()` (raising KerasVersionError when the installed
     Keras lacks it) and rebinds the global to the real function. `use_backend()` puts the stubs
-    back, so every wrapper follows the new backend. (A direct `keras.config.set_backend()` asks,
-    as Keras does for its own modules, that modules holding Keras objects be imported afresh.)
+    back, so every wrapper follows the new backend; so does a direct `keras.config.set_backend()`
+    (seen by `_KerasImportWatch` when it imports Keras again).
 
     `since` is the release from which upstream's signature is the one the wrapper was generated
     for (None: unchanged since the symbol was added). On an older Keras the global is bound to
@@ -540,9 +606,32 @@ def missing_argument(wrapper: str, parameter: str) -> TypeError:
 
 
 def _unbind_all() -> None:
-    with _lock:
-        for namespace, name, stub in _BINDINGS:
-            namespace[name] = stub
+    # No lock: it also runs inside an import of keras (_KerasImportWatch), which may hold the
+    # import lock another thread waits for while it holds _lock. tuple() copies atomically.
+    for namespace, name, stub in tuple(_BINDINGS):
+        namespace[name] = stub
+
+
+class _KerasImportWatch:
+    """A meta path finder that finds nothing and only watches for ``keras`` being imported.
+
+    ``keras.config.set_backend()`` called directly (not through :func:`use_backend`) deletes
+    ``keras`` from :data:`sys.modules` and imports it again; without this, function
+    wrappers already bound would keep calling the old backend's functions. Seeing that import,
+    the watch puts every bound target back to its stub, so the next call resolves on the new
+    ``keras`` module, as after :func:`use_backend`. (Wrappers going through :func:`upstream`
+    follow by themselves: its cache is keyed by the ``keras`` module's identity.) Costs one
+    string comparison per first import of a module, nothing per wrapper call.
+    """
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == "keras":  # found by the ordinary finders: this one only watches
+            _unbind_all()
+
+
+if not any(isinstance(finder, _KerasImportWatch) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _KerasImportWatch())
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -566,7 +655,8 @@ def compose_layer(
     object: Any,
     layer: Any,
     call: Mapping[str, Any] | None = None,
-    inputs: int = 1,
+    inputs: tuple[str, ...] = (),
+    required: int = 0,
     newer: Mapping[str, str] | None = None,
 ) -> Any:
     """The {keras3} composition rule for layer wrappers (``layer_dense(object, ...)``).
@@ -574,8 +664,11 @@ def compose_layer(
     * ``object`` is ``None``: return ``layer`` itself (a configured, unbuilt layer).
     * ``object`` is a ``keras.Sequential`` model: ``object.add(layer)``, return the model.
     * otherwise: return ``layer(object, **call)``, calling the layer on a tensor, a
-      ``KerasTensor`` or a list of tensors. When the layer's ``call`` takes ``inputs`` > 1
-      tensors (``MultiHeadAttention``: query, value), a list or tuple is spread over them.
+      ``KerasTensor`` or a list of tensors.
+
+    A layer whose call takes several input tensors as separate arguments (``inputs``, e.g.
+    ``("query", "value", "key")`` of which the first ``required`` must be given) takes them from
+    ``object`` as a list, and is called as ``layer(query, value, **call)``.
 
     Args:
         call: the call arguments the caller gave (``training``, ``mask``, ``use_causal_mask``,
@@ -584,8 +677,8 @@ def compose_layer(
             lacks raises KerasVersionError.
 
     Raises:
-        TypeError: call arguments without a tensor; a Sequential model built before a
-            backend switch; a multi-input layer given one tensor.
+        TypeError: call arguments without a tensor; ``object`` is a Sequential model built
+            before a backend switch, or is not the list of inputs a multi-input layer takes.
     """
     if call and (object is None or _is_sequential(object)):
         names = ", ".join(map(repr, call))
@@ -613,28 +706,45 @@ def compose_layer(
                 wrapper = (_calling_wrapper() or "keras3.layer").removeprefix("keras3.")
                 path = f"keras.layers.{type(layer).__name__}.call"
                 raise _parameter_error(wrapper, path, parameter, release)
-    if inputs > 1:
-        if not isinstance(object, (list, tuple)):
-            raise TypeError(
-                f"{_calling_wrapper() or 'keras3'}: {type(layer).__name__} is called on "
-                f"{inputs} or more tensors: give `object` as a list [{', '.join(_call_inputs(layer, inputs))}, ...]; "
-                f"got {type(object).__name__}"
-            )
-        return layer(*object, **call) if call else layer(*object)
-    return layer(object, **call) if call else layer(object)
-
-
-def _call_inputs(layer: Any, count: int) -> list[str]:
-    try:
-        names = list(inspect.signature(layer.call).parameters)
-    except (TypeError, ValueError):
-        names = []
-    return names[:count] if len(names) >= count else [f"x{i}" for i in range(1, count + 1)]
+    tensors = split_inputs(object, inputs, required) if inputs else [object]
+    return layer(*tensors, **call) if call else layer(*tensors)
 
 
 def _is_sequential(obj: Any) -> bool:
     module = _modules.get("keras")
     return (module is not None and isinstance(obj, module.Sequential)) or _is_stale_sequential(obj)
+
+
+def _describe(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    kind = type(value).__name__
+    return f"{kind} of shape {tuple(shape)}" if shape is not None else kind
+
+
+def split_inputs(object: Any, inputs: tuple[str, ...], required: int) -> list[Any]:
+    """The input tensors of a multi-input layer, from the list its wrapper was given.
+
+    Checked here, at the binding's edge: unpacked by Keras, a single tensor fails deep inside
+    ("Iterating over a symbolic KerasTensor is not supported"), and a NumPy array is split along
+    its batch axis into query and value.
+
+    Raises:
+        TypeError: ``object`` is not a list or tuple of ``required`` to ``len(inputs)`` items; the
+            message names the wrapper and the forms it takes (``[query, value]`` or
+            ``[query, value, key]``).
+    """
+    items: list[Any] | None = list(cast("Sequence[Any]", object)) if isinstance(object, (list, tuple)) else None
+    if items is not None and required <= len(items) <= len(inputs):
+        return items
+    forms = " or ".join(f"[{', '.join(inputs[:n])}]" for n in range(required, len(inputs) + 1))
+    if items is not None:
+        count = len(items)
+        kind = "list" if isinstance(object, list) else "tuple"
+        got = f"a {kind} of {count} item{'' if count == 1 else 's'}"
+    else:
+        got = _describe(object)
+    who = _calling_wrapper() or "This layer"
+    raise TypeError(f"{who} takes its inputs as a list, {forms}; got {got}.")
 
 
 def _is_stale_sequential(obj: Any) -> bool:

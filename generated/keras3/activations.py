@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from keras3.types import ActivationLike, Axis, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "activation_celu",
     "activation_deserialize",
@@ -72,6 +73,7 @@ def activation_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
 
 
 _activation_celu = bind(globals(), "_activation_celu", "keras.activations.celu", "3.7.0")
+activation_celu.__name__ = "celu"  # Keras saves it by this name
 
 
 def activation_deserialize(
@@ -125,6 +127,7 @@ def activation_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
 
 
 _activation_elu = bind(globals(), "_activation_elu", "keras.activations.elu", "3.0.0")
+activation_elu.__name__ = "elu"  # Keras saves it by this name
 
 
 def activation_exponential(x: TensorLike) -> Any:
@@ -142,6 +145,7 @@ def activation_exponential(x: TensorLike) -> Any:
 _activation_exponential = bind(
     globals(), "_activation_exponential", "keras.activations.exponential", "3.0.0"
 )
+activation_exponential.__name__ = "exponential"  # Keras saves it by this name
 
 
 def activation_gelu(x: TensorLike, approximate: bool = False) -> Any:
@@ -169,6 +173,7 @@ def activation_gelu(x: TensorLike, approximate: bool = False) -> Any:
 
 
 _activation_gelu = bind(globals(), "_activation_gelu", "keras.activations.gelu", "3.0.0")
+activation_gelu.__name__ = "gelu"  # Keras saves it by this name
 
 
 def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
@@ -209,6 +214,7 @@ def activation_glu(x: TensorLike, axis: Axis = -1) -> Any:
 
 
 _activation_glu = bind(globals(), "_activation_glu", "keras.activations.glu", "3.7.0")
+activation_glu.__name__ = "glu"  # Keras saves it by this name
 
 
 def activation_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
@@ -232,6 +238,7 @@ def activation_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
 _activation_hard_shrink = bind(
     globals(), "_activation_hard_shrink", "keras.activations.hard_shrink", "3.7.0"
 )
+activation_hard_shrink.__name__ = "hard_shrink"  # Keras saves it by this name
 
 
 def activation_hard_sigmoid(x: TensorLike) -> Any:
@@ -261,6 +268,7 @@ def activation_hard_sigmoid(x: TensorLike) -> Any:
 _activation_hard_sigmoid = bind(
     globals(), "_activation_hard_sigmoid", "keras.activations.hard_sigmoid", "3.0.0"
 )
+activation_hard_sigmoid.__name__ = "hard_sigmoid"  # Keras saves it by this name
 
 
 def activation_hard_silu(x: TensorLike) -> Any:
@@ -289,6 +297,7 @@ def activation_hard_silu(x: TensorLike) -> Any:
 _activation_hard_silu = bind(
     globals(), "_activation_hard_silu", "keras.activations.hard_silu", "3.0.1"
 )
+activation_hard_silu.__name__ = "hard_silu"  # Keras saves it by this name
 
 
 def activation_hard_tanh(x: TensorLike) -> Any:
@@ -311,6 +320,7 @@ def activation_hard_tanh(x: TensorLike) -> Any:
 _activation_hard_tanh = bind(
     globals(), "_activation_hard_tanh", "keras.activations.hard_tanh", "3.7.0"
 )
+activation_hard_tanh.__name__ = "hard_tanh"  # Keras saves it by this name
 
 
 def activation_leaky_relu(x: TensorLike, negative_slope: float | TensorLike = 0.2) -> Any:
@@ -330,6 +340,7 @@ def activation_leaky_relu(x: TensorLike, negative_slope: float | TensorLike = 0.
 _activation_leaky_relu = bind(
     globals(), "_activation_leaky_relu", "keras.activations.leaky_relu", "3.0.0"
 )
+activation_leaky_relu.__name__ = "leaky_relu"  # Keras saves it by this name
 
 
 def activation_linear(x: TensorLike) -> Any:
@@ -348,6 +359,7 @@ def activation_linear(x: TensorLike) -> Any:
 
 
 _activation_linear = bind(globals(), "_activation_linear", "keras.activations.linear", "3.0.0")
+activation_linear.__name__ = "linear"  # Keras saves it by this name
 
 
 def activation_log_sigmoid(x: TensorLike) -> Any:
@@ -367,6 +379,7 @@ def activation_log_sigmoid(x: TensorLike) -> Any:
 _activation_log_sigmoid = bind(
     globals(), "_activation_log_sigmoid", "keras.activations.log_sigmoid", "3.7.0"
 )
+activation_log_sigmoid.__name__ = "log_sigmoid"  # Keras saves it by this name
 
 
 def activation_log_softmax(x: TensorLike, axis: Axis = -1) -> Any:
@@ -389,6 +402,7 @@ def activation_log_softmax(x: TensorLike, axis: Axis = -1) -> Any:
 _activation_log_softmax = bind(
     globals(), "_activation_log_softmax", "keras.activations.log_softmax", "3.0.0"
 )
+activation_log_softmax.__name__ = "log_softmax"  # Keras saves it by this name
 
 
 def activation_mish(x: TensorLike) -> Any:
@@ -415,6 +429,7 @@ def activation_mish(x: TensorLike) -> Any:
 
 
 _activation_mish = bind(globals(), "_activation_mish", "keras.activations.mish", "3.0.0")
+activation_mish.__name__ = "mish"  # Keras saves it by this name
 
 
 def activation_relu(
@@ -451,6 +466,7 @@ def activation_relu(
 
 
 _activation_relu = bind(globals(), "_activation_relu", "keras.activations.relu", "3.0.0")
+activation_relu.__name__ = "relu"  # Keras saves it by this name
 
 
 def activation_relu6(x: TensorLike) -> Any:
@@ -468,6 +484,7 @@ def activation_relu6(x: TensorLike) -> Any:
 
 
 _activation_relu6 = bind(globals(), "_activation_relu6", "keras.activations.relu6", "3.0.0")
+activation_relu6.__name__ = "relu6"  # Keras saves it by this name
 
 
 def activation_selu(x: TensorLike) -> Any:
@@ -511,6 +528,7 @@ def activation_selu(x: TensorLike) -> Any:
 
 
 _activation_selu = bind(globals(), "_activation_selu", "keras.activations.selu", "3.0.0")
+activation_selu.__name__ = "selu"  # Keras saves it by this name
 
 
 def activation_serialize(activation: ActivationLike) -> Any:
@@ -553,6 +571,7 @@ def activation_sigmoid(x: TensorLike) -> Any:
 
 
 _activation_sigmoid = bind(globals(), "_activation_sigmoid", "keras.activations.sigmoid", "3.0.0")
+activation_sigmoid.__name__ = "sigmoid"  # Keras saves it by this name
 
 
 def activation_silu(x: TensorLike) -> Any:
@@ -577,6 +596,7 @@ def activation_silu(x: TensorLike) -> Any:
 
 
 _activation_silu = bind(globals(), "_activation_silu", "keras.activations.silu", "3.0.0")
+activation_silu.__name__ = "silu"  # Keras saves it by this name
 
 
 def activation_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
@@ -601,6 +621,7 @@ def activation_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Any:
 _activation_soft_shrink = bind(
     globals(), "_activation_soft_shrink", "keras.activations.soft_shrink", "3.7.0"
 )
+activation_soft_shrink.__name__ = "soft_shrink"  # Keras saves it by this name
 
 
 def activation_softmax(x: TensorLike, axis: Axis = -1) -> Any:
@@ -632,6 +653,7 @@ def activation_softmax(x: TensorLike, axis: Axis = -1) -> Any:
 
 
 _activation_softmax = bind(globals(), "_activation_softmax", "keras.activations.softmax", "3.0.0")
+activation_softmax.__name__ = "softmax"  # Keras saves it by this name
 
 
 def activation_softplus(x: TensorLike) -> Any:
@@ -651,6 +673,7 @@ def activation_softplus(x: TensorLike) -> Any:
 _activation_softplus = bind(
     globals(), "_activation_softplus", "keras.activations.softplus", "3.0.0"
 )
+activation_softplus.__name__ = "softplus"  # Keras saves it by this name
 
 
 def activation_softsign(x: TensorLike) -> Any:
@@ -670,6 +693,7 @@ def activation_softsign(x: TensorLike) -> Any:
 _activation_softsign = bind(
     globals(), "_activation_softsign", "keras.activations.softsign", "3.0.0"
 )
+activation_softsign.__name__ = "softsign"  # Keras saves it by this name
 
 
 def activation_sparse_plus(x: TensorLike) -> Any:
@@ -693,6 +717,7 @@ def activation_sparse_plus(x: TensorLike) -> Any:
 _activation_sparse_plus = bind(
     globals(), "_activation_sparse_plus", "keras.activations.sparse_plus", "3.8.0"
 )
+activation_sparse_plus.__name__ = "sparse_plus"  # Keras saves it by this name
 
 
 def activation_sparse_sigmoid(x: TensorLike) -> Any:
@@ -719,6 +744,7 @@ def activation_sparse_sigmoid(x: TensorLike) -> Any:
 _activation_sparse_sigmoid = bind(
     globals(), "_activation_sparse_sigmoid", "keras.activations.sparse_sigmoid", "3.10.0"
 )
+activation_sparse_sigmoid.__name__ = "sparse_sigmoid"  # Keras saves it by this name
 
 
 def activation_sparsemax(x: TensorLike, axis: Axis = -1) -> Any:
@@ -749,6 +775,7 @@ def activation_sparsemax(x: TensorLike, axis: Axis = -1) -> Any:
 _activation_sparsemax = bind(
     globals(), "_activation_sparsemax", "keras.activations.sparsemax", "3.8.0"
 )
+activation_sparsemax.__name__ = "sparsemax"  # Keras saves it by this name
 
 
 def activation_squareplus(x: TensorLike, b: TensorLike = 4) -> Any:
@@ -776,6 +803,7 @@ def activation_squareplus(x: TensorLike, b: TensorLike = 4) -> Any:
 _activation_squareplus = bind(
     globals(), "_activation_squareplus", "keras.activations.squareplus", "3.7.0"
 )
+activation_squareplus.__name__ = "squareplus"  # Keras saves it by this name
 
 
 def activation_tanh(x: TensorLike) -> Any:
@@ -795,6 +823,7 @@ def activation_tanh(x: TensorLike) -> Any:
 
 
 _activation_tanh = bind(globals(), "_activation_tanh", "keras.activations.tanh", "3.0.0")
+activation_tanh.__name__ = "tanh"  # Keras saves it by this name
 
 
 def activation_tanh_shrink(x: TensorLike) -> Any:
@@ -816,6 +845,7 @@ def activation_tanh_shrink(x: TensorLike) -> Any:
 _activation_tanh_shrink = bind(
     globals(), "_activation_tanh_shrink", "keras.activations.tanh_shrink", "3.7.0"
 )
+activation_tanh_shrink.__name__ = "tanh_shrink"  # Keras saves it by this name
 
 
 def activation_threshold(x: TensorLike, threshold: TensorLike, default_value: Any) -> Any:
@@ -840,3 +870,4 @@ def activation_threshold(x: TensorLike, threshold: TensorLike, default_value: An
 _activation_threshold = bind(
     globals(), "_activation_threshold", "keras.activations.threshold", "3.8.0"
 )
+activation_threshold.__name__ = "threshold"  # Keras saves it by this name

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import PathLike, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "callback_backup_and_restore",
     "callback_csv_logger",
@@ -88,18 +89,7 @@ def callback_backup_and_restore(
 
 
 _callback_backup_and_restore = bind(
-    globals(),
-    "_callback_backup_and_restore",
-    "keras.callbacks.BackupAndRestore",
-    "3.0.0",
-    "3.7.0",
-    {"double_checkpoint": "3.7.0"},
-    (
-        "backup_dir",
-        "save_freq",
-        "double_checkpoint",
-        "delete_checkpoint",
-    ),
+    globals(), "_callback_backup_and_restore", "keras.callbacks.BackupAndRestore", "3.0.0"
 )
 
 
@@ -504,22 +494,7 @@ def callback_reduce_lr_on_plateau(
 
 
 _callback_reduce_lr_on_plateau = bind(
-    globals(),
-    "_callback_reduce_lr_on_plateau",
-    "keras.callbacks.ReduceLROnPlateau",
-    "3.0.0",
-    "3.0.1",
-    {},
-    (
-        "monitor",
-        "factor",
-        "patience",
-        "verbose",
-        "mode",
-        "min_delta",
-        "cooldown",
-        "min_lr",
-    ),
+    globals(), "_callback_reduce_lr_on_plateau", "keras.callbacks.ReduceLROnPlateau", "3.0.0"
 )
 
 
@@ -723,11 +698,5 @@ def callback_terminate_on_nan(raise_error: bool = False) -> keras.callbacks.Term
 
 
 _callback_terminate_on_nan = bind(
-    globals(),
-    "_callback_terminate_on_nan",
-    "keras.callbacks.TerminateOnNaN",
-    "3.0.0",
-    "3.13.0",
-    {"raise_error": "3.13.0"},
-    ("raise_error",),
+    globals(), "_callback_terminate_on_nan", "keras.callbacks.TerminateOnNaN", "3.0.0"
 )

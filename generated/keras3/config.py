@@ -11,6 +11,7 @@ from keras3._runtime import bind
 if TYPE_CHECKING:
     from keras3.types import DataFormat
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "config_backend",
     "config_disable_flash_attention",

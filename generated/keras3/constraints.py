@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import Axis, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "constraint_deserialize",
     "constraint_get",

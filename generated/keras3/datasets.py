@@ -11,6 +11,7 @@ from keras3._runtime import bind
 if TYPE_CHECKING:
     from keras3.types import PathLike, Seed, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "dataset_boston_housing",
     "dataset_california_housing",

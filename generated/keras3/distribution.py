@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import Axis, ShapeLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "distribution_data_parallel",
     "distribution_device_mesh",
@@ -61,17 +62,7 @@ def distribution_data_parallel(
 
 
 _distribution_data_parallel = bind(
-    globals(),
-    "_distribution_data_parallel",
-    "keras.distribution.DataParallel",
-    "3.0.0",
-    "3.5.0",
-    {"auto_shard_dataset": "3.5.0"},
-    (
-        "device_mesh",
-        "devices",
-        "auto_shard_dataset",
-    ),
+    globals(), "_distribution_data_parallel", "keras.distribution.DataParallel", "3.0.0"
 )
 
 
@@ -209,17 +200,7 @@ def distribution_initialize(
 
 
 _distribution_initialize = bind(
-    globals(),
-    "_distribution_initialize",
-    "keras.distribution.initialize",
-    "3.0.0",
-    "3.1.0",
-    {"process_id": "3.1.0"},
-    (
-        "job_addresses",
-        "num_processes",
-        "process_id",
-    ),
+    globals(), "_distribution_initialize", "keras.distribution.initialize", "3.0.0"
 )
 
 
@@ -268,13 +249,7 @@ def distribution_layout_map(device_mesh: Any) -> keras.distribution.LayoutMap:
 
 
 _distribution_layout_map = bind(
-    globals(),
-    "_distribution_layout_map",
-    "keras.distribution.LayoutMap",
-    "3.0.0",
-    "3.4.0",
-    {},
-    ("device_mesh",),
+    globals(), "_distribution_layout_map", "keras.distribution.LayoutMap", "3.0.0"
 )
 
 
@@ -353,13 +328,7 @@ def distribution_model_parallel(
 
 
 _distribution_model_parallel = bind(
-    globals(),
-    "_distribution_model_parallel",
-    "keras.distribution.ModelParallel",
-    "3.0.0",
-    "3.11.0",
-    {"auto_shard_dataset": "3.11.0", "kwargs": "3.4.0"},
-    (),
+    globals(), "_distribution_model_parallel", "keras.distribution.ModelParallel", "3.0.0"
 )
 
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import Axis, Seed, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "initializer_constant",
     "initializer_deserialize",
@@ -165,17 +166,7 @@ def initializer_glorot_normal(
 
 
 _initializer_glorot_normal = bind(
-    globals(),
-    "_initializer_glorot_normal",
-    "keras.initializers.GlorotNormal",
-    "3.0.0",
-    "3.15.0",
-    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
-    (
-        "seed",
-        "input_axes",
-        "output_axes",
-    ),
+    globals(), "_initializer_glorot_normal", "keras.initializers.GlorotNormal", "3.0.0"
 )
 
 
@@ -210,17 +201,7 @@ def initializer_glorot_uniform(
 
 
 _initializer_glorot_uniform = bind(
-    globals(),
-    "_initializer_glorot_uniform",
-    "keras.initializers.GlorotUniform",
-    "3.0.0",
-    "3.15.0",
-    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
-    (
-        "seed",
-        "input_axes",
-        "output_axes",
-    ),
+    globals(), "_initializer_glorot_uniform", "keras.initializers.GlorotUniform", "3.0.0"
 )
 
 
@@ -255,17 +236,7 @@ def initializer_he_normal(
 
 
 _initializer_he_normal = bind(
-    globals(),
-    "_initializer_he_normal",
-    "keras.initializers.HeNormal",
-    "3.0.0",
-    "3.15.0",
-    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
-    (
-        "seed",
-        "input_axes",
-        "output_axes",
-    ),
+    globals(), "_initializer_he_normal", "keras.initializers.HeNormal", "3.0.0"
 )
 
 
@@ -300,17 +271,7 @@ def initializer_he_uniform(
 
 
 _initializer_he_uniform = bind(
-    globals(),
-    "_initializer_he_uniform",
-    "keras.initializers.HeUniform",
-    "3.0.0",
-    "3.15.0",
-    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
-    (
-        "seed",
-        "input_axes",
-        "output_axes",
-    ),
+    globals(), "_initializer_he_uniform", "keras.initializers.HeUniform", "3.0.0"
 )
 
 
@@ -368,17 +329,7 @@ def initializer_lecun_normal(
 
 
 _initializer_lecun_normal = bind(
-    globals(),
-    "_initializer_lecun_normal",
-    "keras.initializers.LecunNormal",
-    "3.0.0",
-    "3.15.0",
-    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
-    (
-        "seed",
-        "input_axes",
-        "output_axes",
-    ),
+    globals(), "_initializer_lecun_normal", "keras.initializers.LecunNormal", "3.0.0"
 )
 
 
@@ -413,17 +364,7 @@ def initializer_lecun_uniform(
 
 
 _initializer_lecun_uniform = bind(
-    globals(),
-    "_initializer_lecun_uniform",
-    "keras.initializers.LecunUniform",
-    "3.0.0",
-    "3.15.0",
-    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
-    (
-        "seed",
-        "input_axes",
-        "output_axes",
-    ),
+    globals(), "_initializer_lecun_uniform", "keras.initializers.LecunUniform", "3.0.0"
 )
 
 
@@ -680,20 +621,7 @@ def initializer_variance_scaling(
 
 
 _initializer_variance_scaling = bind(
-    globals(),
-    "_initializer_variance_scaling",
-    "keras.initializers.VarianceScaling",
-    "3.0.0",
-    "3.15.0",
-    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
-    (
-        "scale",
-        "mode",
-        "distribution",
-        "seed",
-        "input_axes",
-        "output_axes",
-    ),
+    globals(), "_initializer_variance_scaling", "keras.initializers.VarianceScaling", "3.0.0"
 )
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         TensorLike,
     )
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "feature_cross",
     "feature_custom",
@@ -186,12 +187,13 @@ __all__ = [
 
 
 def feature_cross(feature_names: Any, crossing_dim: Any, output_mode: str = "one_hot") -> Any:
-    """See the upstream documentation.
+    """A cross of features: their combined values hashed into one vector, for `FeatureSpace(crosses=[...])`.
 
     Args:
-        feature_names (Any):
-        crossing_dim (Any):
-        output_mode (str):
+        feature_names (Any): The names of the features to cross, e.g. `("feature_1", "feature_2")`.
+        crossing_dim (Any): Default vector size for hashing crossed features.
+            Defaults to `32`.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.cross`.
@@ -202,12 +204,12 @@ def feature_cross(feature_names: Any, crossing_dim: Any, output_mode: str = "one
 
 
 def feature_custom(dtype: DTypeLike, preprocessor: Any, output_mode: Any) -> Any:
-    """See the upstream documentation.
+    """A custom feature: your own Keras preprocessing layer applied to one feature (adapted with the FeatureSpace).
 
     Args:
-        dtype (DTypeLike):
-        preprocessor (Any):
-        output_mode (Any):
+        dtype (DTypeLike): The dtype of the feature's raw values, e.g. `"string"` or `"float32"`.
+        preprocessor (Any): The Keras preprocessing layer applied to the feature, e.g. a `TextVectorization`.
+        output_mode (Any): How the preprocessed feature is encoded: `"float"`, `"int"`, `"one_hot"` or `"multi_hot"`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.feature`.
@@ -216,10 +218,10 @@ def feature_custom(dtype: DTypeLike, preprocessor: Any, output_mode: Any) -> Any
 
 
 def feature_float(name: str | None = None) -> Any:
-    """See the upstream documentation.
+    """Plain float values.
 
     Args:
-        name (str | None):
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.float`.
@@ -233,13 +235,21 @@ def feature_float_discretized(
     output_mode: str = "one_hot",
     name: str | None = None,
 ) -> Any:
-    """See the upstream documentation.
+    """Float values to be discretized. By default, the discrete representation will then be one-hot encoded.
 
     Args:
-        num_bins (int):
-        bin_boundaries (Any | None):
-        output_mode (str):
-        name (str | None):
+        num_bins (int): The integer number of bins to compute.
+            If this option is set, `bin_boundaries` should not be set and
+            `adapt()` should be called to learn the bin boundaries.
+        bin_boundaries (Any | None): A list of bin boundaries.
+            The leftmost and rightmost bins
+            will always extend to `-inf` and `inf`,
+            so `bin_boundaries=[0., 1., 2.]`
+            generates bins `(-inf, 0.)`, `[0., 1.)`, `[1., 2.)`,
+            and `[2., +inf)`.
+            If this option is set, `adapt()` should not be called.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.float_discretized`.
@@ -250,10 +260,10 @@ def feature_float_discretized(
 
 
 def feature_float_normalized(name: str | None = None) -> Any:
-    """See the upstream documentation.
+    """Float values to be preprocessed via featurewise standardization (i.e. via a `keras.layers.Normalization` layer).
 
     Args:
-        name (str | None):
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.float_normalized`.
@@ -264,12 +274,12 @@ def feature_float_normalized(name: str | None = None) -> Any:
 def feature_float_rescaled(
     scale: float | TensorLike = 1.0, offset: float | TensorLike = 0.0, name: str | None = None
 ) -> Any:
-    """See the upstream documentation.
+    """Float values to be preprocessed via linear rescaling (i.e. via a `keras.layers.Rescaling` layer).
 
     Args:
-        scale (float | TensorLike):
-        offset (float | TensorLike):
-        name (str | None):
+        scale (float | TensorLike): Float, the scale to apply to the inputs.
+        offset (float | TensorLike): Float, the offset to apply to the inputs.
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.float_rescaled`.
@@ -283,13 +293,21 @@ def feature_integer_categorical(
     output_mode: str = "one_hot",
     name: str | None = None,
 ) -> Any:
-    """See the upstream documentation.
+    """Integer values to be indexed. By default, the discrete representation will then be one-hot encoded.
 
     Args:
-        max_tokens (int | None):
-        num_oov_indices (int):
-        output_mode (str):
-        name (str | None):
+        max_tokens (int | None): Maximum size of the vocabulary for this layer. This should
+            only be specified when adapting the vocabulary or when setting
+            `pad_to_max_tokens=True`. If None, there is no cap on the size of
+            the vocabulary. Note that this size includes the OOV
+            and mask tokens. Defaults to `None`.
+        num_oov_indices (int): The number of out-of-vocabulary tokens to use.
+            If this value is more than 1, OOV inputs are hashed or modulated
+            to determine their OOV value (see `oov_method`).
+            If this value is 0, OOV inputs will cause an error when calling
+            the layer. Defaults to `1`.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.integer_categorical`.
@@ -302,12 +320,14 @@ def feature_integer_categorical(
 def feature_integer_hashed(
     num_bins: int, output_mode: str = "one_hot", name: str | None = None
 ) -> Any:
-    """See the upstream documentation.
+    """Integer values to be hashed into a fixed number of bins. By default, the discrete representation will then be one-hot encoded.
 
     Args:
-        num_bins (int):
-        output_mode (str):
-        name (str | None):
+        num_bins (int): Number of hash bins. Note that this includes the `mask_value`
+            bin, so the effective number of bins is `(num_bins - 1)`
+            if `mask_value` is set.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.integer_hashed`.
@@ -321,13 +341,21 @@ def feature_string_categorical(
     output_mode: str = "one_hot",
     name: str | None = None,
 ) -> Any:
-    """See the upstream documentation.
+    """String values to be indexed. By default, the discrete representation will then be one-hot encoded.
 
     Args:
-        max_tokens (int | None):
-        num_oov_indices (int):
-        output_mode (str):
-        name (str | None):
+        max_tokens (int | None): Maximum size of the vocabulary for this layer. This should
+            only be specified when adapting the vocabulary or when setting
+            `pad_to_max_tokens=True`. If None, there is no cap on the size of
+            the vocabulary. Note that this size includes the OOV
+            and mask tokens. Defaults to `None`.
+        num_oov_indices (int): The number of out-of-vocabulary tokens to use.
+            If this value is more than 1, OOV inputs are modulated to
+            determine their OOV value.
+            If this value is 0, OOV inputs will cause an error when calling
+            the layer. Defaults to `1`.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.string_categorical`.
@@ -340,12 +368,14 @@ def feature_string_categorical(
 def feature_string_hashed(
     num_bins: int, output_mode: str = "one_hot", name: str | None = None
 ) -> Any:
-    """See the upstream documentation.
+    """String values to be hashed into a fixed number of bins. By default, the discrete representation will then be one-hot encoded.
 
     Args:
-        num_bins (int):
-        output_mode (str):
-        name (str | None):
+        num_bins (int): Number of hash bins. Note that this includes the `mask_value`
+            bin, so the effective number of bins is `(num_bins - 1)`
+            if `mask_value` is set.
+        output_mode (str): How the feature is encoded: `"one_hot"` (the default) or `"int"` (the integer index, e.g. to feed an Embedding).
+        name (str | None): The feature's name; by default the key it is given under in `features`.
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace.string_hashed`.
@@ -416,25 +446,7 @@ def keras_input(
     )
 
 
-_keras_input = bind(
-    globals(),
-    "_keras_input",
-    "keras.layers.Input",
-    "3.0.0",
-    "3.9.0",
-    {"ragged": "3.9.0", "optional": "3.4.0"},
-    (
-        "shape",
-        "batch_size",
-        "dtype",
-        "sparse",
-        "ragged",
-        "batch_shape",
-        "name",
-        "tensor",
-        "optional",
-    ),
-)
+_keras_input = bind(globals(), "_keras_input", "keras.layers.Input", "3.0.0")
 
 
 @overload
@@ -764,7 +776,7 @@ def layer_activation_softmax(
     Wraps `keras.layers.Softmax`.
     """
     layer = _layer_activation_softmax(axis=axis, **kwargs)
-    return compose_layer(object, layer, supplied(("mask", mask, None)))
+    return compose_layer(object, layer, call=supplied(("mask", mask, None)))
 
 
 _layer_activation_softmax = bind(
@@ -1454,7 +1466,7 @@ def layer_additive_attention(
     return compose_layer(
         object,
         layer,
-        supplied(
+        call=supplied(
             ("mask", mask, None),
             ("training", training, False),
             ("return_attention_scores", return_attention_scores, False),
@@ -1544,7 +1556,7 @@ def layer_alpha_dropout(
     if rate is MISSING:
         raise missing_argument("layer_alpha_dropout", "rate")
     layer = _layer_alpha_dropout(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_alpha_dropout = bind(globals(), "_layer_alpha_dropout", "keras.layers.AlphaDropout", "3.0.2")
@@ -1669,7 +1681,7 @@ def layer_attention(
     return compose_layer(
         object,
         layer,
-        supplied(
+        call=supplied(
             ("mask", mask, None),
             ("training", training, False),
             ("return_attention_scores", return_attention_scores, False),
@@ -1804,7 +1816,7 @@ def layer_aug_mix(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_aug_mix = bind(globals(), "_layer_aug_mix", "keras.layers.AugMix", "3.9.0")
@@ -1864,7 +1876,7 @@ def layer_auto_contrast(
     Wraps `keras.layers.AutoContrast`.
     """
     layer = _layer_auto_contrast(value_range=value_range, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_auto_contrast = bind(globals(), "_layer_auto_contrast", "keras.layers.AutoContrast", "3.6.0")
@@ -2124,13 +2136,7 @@ def layer_average_pooling_2d(
 
 
 _layer_average_pooling_2d = bind(
-    globals(),
-    "_layer_average_pooling_2d",
-    "keras.layers.AveragePooling2D",
-    "3.0.0",
-    "3.0.5",
-    {},
-    (),
+    globals(), "_layer_average_pooling_2d", "keras.layers.AveragePooling2D", "3.0.0"
 )
 
 
@@ -2245,13 +2251,7 @@ def layer_average_pooling_3d(
 
 
 _layer_average_pooling_3d = bind(
-    globals(),
-    "_layer_average_pooling_3d",
-    "keras.layers.AveragePooling3D",
-    "3.0.0",
-    "3.0.5",
-    {},
-    (),
+    globals(), "_layer_average_pooling_3d", "keras.layers.AveragePooling3D", "3.0.0"
 )
 
 
@@ -2506,18 +2506,12 @@ def layer_batch_normalization(
         **kwargs,
     )
     return compose_layer(
-        object, layer, supplied(("training", training, None), ("mask", mask, None))
+        object, layer, call=supplied(("training", training, None), ("mask", mask, None))
     )
 
 
 _layer_batch_normalization = bind(
-    globals(),
-    "_layer_batch_normalization",
-    "keras.layers.BatchNormalization",
-    "3.0.0",
-    "3.14.0",
-    {"renorm": "3.14.0", "renorm_clipping": "3.14.0", "renorm_momentum": "3.14.0"},
-    (),
+    globals(), "_layer_batch_normalization", "keras.layers.BatchNormalization", "3.0.0"
 )
 
 
@@ -2637,7 +2631,7 @@ def layer_bidirectional(
     return compose_layer(
         object,
         layer,
-        supplied(
+        call=supplied(
             ("initial_state", initial_state, None),
             ("mask", mask, None),
             ("training", training, None),
@@ -2745,23 +2739,11 @@ def layer_category_encoding(
     layer = _layer_category_encoding(
         num_tokens=num_tokens, output_mode=output_mode, sparse=sparse, **kwargs
     )
-    return compose_layer(
-        object,
-        layer,
-        supplied(("count_weights", count_weights, None)),
-        1,
-        {"count_weights": "3.1.0"},
-    )
+    return compose_layer(object, layer, call=supplied(("count_weights", count_weights, None)))
 
 
 _layer_category_encoding = bind(
-    globals(),
-    "_layer_category_encoding",
-    "keras.layers.CategoryEncoding",
-    "3.0.0",
-    "3.2.0",
-    {"sparse": "3.2.0"},
-    (),
+    globals(), "_layer_category_encoding", "keras.layers.CategoryEncoding", "3.0.0"
 )
 
 
@@ -2857,7 +2839,7 @@ def layer_center_crop(
     if width is MISSING:
         raise missing_argument("layer_center_crop", "width")
     layer = _layer_center_crop(height=height, width=width, data_format=data_format, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_center_crop = bind(globals(), "_layer_center_crop", "keras.layers.CenterCrop", "3.0.0")
@@ -3000,7 +2982,7 @@ def layer_contrast_limited_adaptive_histogram_equalization(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_contrast_limited_adaptive_histogram_equalization = bind(
@@ -3406,13 +3388,7 @@ def layer_conv_1d_transpose(
 
 
 _layer_conv_1d_transpose = bind(
-    globals(),
-    "_layer_conv_1d_transpose",
-    "keras.layers.Conv1DTranspose",
-    "3.0.0",
-    "3.11.0",
-    {"output_padding": "3.11.0"},
-    (),
+    globals(), "_layer_conv_1d_transpose", "keras.layers.Conv1DTranspose", "3.0.0"
 )
 
 
@@ -3825,13 +3801,7 @@ def layer_conv_2d_transpose(
 
 
 _layer_conv_2d_transpose = bind(
-    globals(),
-    "_layer_conv_2d_transpose",
-    "keras.layers.Conv2DTranspose",
-    "3.0.0",
-    "3.11.0",
-    {"output_padding": "3.11.0"},
-    (),
+    globals(), "_layer_conv_2d_transpose", "keras.layers.Conv2DTranspose", "3.0.0"
 )
 
 
@@ -4246,13 +4216,7 @@ def layer_conv_3d_transpose(
 
 
 _layer_conv_3d_transpose = bind(
-    globals(),
-    "_layer_conv_3d_transpose",
-    "keras.layers.Conv3DTranspose",
-    "3.0.0",
-    "3.11.0",
-    {"output_padding": "3.11.0"},
-    (),
+    globals(), "_layer_conv_3d_transpose", "keras.layers.Conv3DTranspose", "3.0.0"
 )
 
 
@@ -4546,7 +4510,7 @@ def layer_conv_lstm_1d(
     return compose_layer(
         object,
         layer,
-        supplied(
+        call=supplied(
             ("initial_state", initial_state, None),
             ("mask", mask, None),
             ("training", training, False),
@@ -4847,7 +4811,7 @@ def layer_conv_lstm_2d(
     return compose_layer(
         object,
         layer,
-        supplied(
+        call=supplied(
             ("initial_state", initial_state, None),
             ("mask", mask, None),
             ("training", training, False),
@@ -5147,7 +5111,7 @@ def layer_conv_lstm_3d(
     return compose_layer(
         object,
         layer,
-        supplied(
+        call=supplied(
             ("initial_state", initial_state, None),
             ("mask", mask, None),
             ("training", training, False),
@@ -5461,7 +5425,7 @@ def layer_cut_mix(
     Wraps `keras.layers.CutMix`.
     """
     layer = _layer_cut_mix(factor=factor, seed=seed, data_format=data_format, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_cut_mix = bind(globals(), "_layer_cut_mix", "keras.layers.CutMix", "3.9.0")
@@ -5637,18 +5601,10 @@ def layer_dense(
         quantization_config=quantization_config,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, None)))
+    return compose_layer(object, layer, call=supplied(("training", training, None)))
 
 
-_layer_dense = bind(
-    globals(),
-    "_layer_dense",
-    "keras.layers.Dense",
-    "3.0.0",
-    "3.13.0",
-    {"lora_rank": "3.0.3", "lora_alpha": "3.10.0", "quantization_config": "3.13.0"},
-    (),
-)
+_layer_dense = bind(globals(), "_layer_dense", "keras.layers.Dense", "3.0.0")
 
 
 @overload
@@ -6342,7 +6298,7 @@ def layer_dropout(
     if rate is MISSING:
         raise missing_argument("layer_dropout", "rate")
     layer = _layer_dropout(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_dropout = bind(globals(), "_layer_dropout", "keras.layers.Dropout", "3.0.0")
@@ -6510,23 +6466,10 @@ def layer_einsum_dense(
         quantization_config=quantization_config,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, None)))
+    return compose_layer(object, layer, call=supplied(("training", training, None)))
 
 
-_layer_einsum_dense = bind(
-    globals(),
-    "_layer_einsum_dense",
-    "keras.layers.EinsumDense",
-    "3.0.0",
-    "3.13.0",
-    {
-        "lora_rank": "3.0.3",
-        "lora_alpha": "3.10.0",
-        "gptq_unpacked_column_size": "3.12.0",
-        "quantization_config": "3.13.0",
-    },
-    (),
-)
+_layer_einsum_dense = bind(globals(), "_layer_einsum_dense", "keras.layers.EinsumDense", "3.0.0")
 
 
 @overload
@@ -6671,20 +6614,7 @@ def layer_embedding(
     return compose_layer(object, layer)
 
 
-_layer_embedding = bind(
-    globals(),
-    "_layer_embedding",
-    "keras.layers.Embedding",
-    "3.0.0",
-    "3.13.0",
-    {
-        "weights": "3.3.0",
-        "lora_rank": "3.0.3",
-        "lora_alpha": "3.10.0",
-        "quantization_config": "3.13.0",
-    },
-    (),
-)
+_layer_embedding = bind(globals(), "_layer_embedding", "keras.layers.Embedding", "3.0.0")
 
 
 @overload
@@ -6775,7 +6705,7 @@ def layer_equalization(
     layer = _layer_equalization(
         value_range=value_range, bins=bins, data_format=data_format, **kwargs
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_equalization = bind(globals(), "_layer_equalization", "keras.layers.Equalization", "3.8.0")
@@ -6965,7 +6895,7 @@ def layer_flax_module_wrapper(
     if module is MISSING:
         raise missing_argument("layer_flax_module_wrapper", "module")
     layer = _layer_flax_module_wrapper(module=module, method=method, variables=variables, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_flax_module_wrapper = bind(
@@ -7035,7 +6965,7 @@ def layer_gaussian_dropout(
     if rate is MISSING:
         raise missing_argument("layer_gaussian_dropout", "rate")
     layer = _layer_gaussian_dropout(rate=rate, seed=seed, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_gaussian_dropout = bind(
@@ -7093,7 +7023,7 @@ def layer_gaussian_noise(
     if stddev is MISSING:
         raise missing_argument("layer_gaussian_noise", "stddev")
     layer = _layer_gaussian_noise(stddev=stddev, seed=seed, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_gaussian_noise = bind(
@@ -7184,7 +7114,7 @@ def layer_global_average_pooling_1d(
     Wraps `keras.layers.GlobalAveragePooling1D`.
     """
     layer = _layer_global_average_pooling_1d(data_format=data_format, keepdims=keepdims, **kwargs)
-    return compose_layer(object, layer, supplied(("mask", mask, None)))
+    return compose_layer(object, layer, call=supplied(("mask", mask, None)))
 
 
 _layer_global_average_pooling_1d = bind(
@@ -7803,7 +7733,6 @@ def layer_group_query_attention(
     use_gate: bool = False,
     seed: Seed | None = None,
     *,
-    key: Any | None = None,
     query_mask: Any | None = None,
     value_mask: Any | None = None,
     key_mask: Any | None = None,
@@ -7833,7 +7762,6 @@ def layer_group_query_attention(
     use_gate: bool = False,
     seed: Seed | None = None,
     *,
-    key: Any | None = None,
     query_mask: Any | None = None,
     value_mask: Any | None = None,
     key_mask: Any | None = None,
@@ -7861,7 +7789,7 @@ def layer_group_query_attention(
     tensor.
 
     Args:
-        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a list or tuple of tensors [query, value, ...] is spread over the layer's call inputs and the output returned.
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a list of tensors, [query, value] or [query, value, key], is passed to the layer's call and the output returned.
         head_dim (Any): Size of each attention head.
         num_query_heads (Any): Number of query attention heads.
         num_key_value_heads (Any): Number of key and value attention heads.
@@ -7892,9 +7820,6 @@ def layer_group_query_attention(
             which then gates the attention output. This helps improve training
             stability and eliminates "attention sinks".
         seed (Seed | None): Optional integer to seed the dropout layer.
-        key (Any | None): Goes to the layer's call (needs a tensor `object`). Optional key tensor of shape
-            `(batch_dim, source_seq_len, feature_dim)`. If not given, will use
-            `value` for both `key` and `value`, which is most common case.
         query_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
         value_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
         key_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
@@ -7926,6 +7851,9 @@ def layer_group_query_attention(
         value: Value tensor of shape `(batch_dim, source_seq_len, feature_dim)`,
         where `batch_dim` is batch size, `source_seq_len` is the length of
         source sequence, and `feature_dim` is dimension of feature.
+        key: Optional key tensor of shape
+        `(batch_dim, source_seq_len, feature_dim)`. If not given, will use
+        `value` for both `key` and `value`, which is most common case.
 
     Added in Keras 3.0.0. Changed in 3.7.0 (parameter-added, parameter-moved); 3.14.0 (parameter-added, parameter-moved); 3.15.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.GroupQueryAttention`.
@@ -7958,8 +7886,7 @@ def layer_group_query_attention(
     return compose_layer(
         object,
         layer,
-        supplied(
-            ("key", key, None),
+        call=supplied(
             ("query_mask", query_mask, None),
             ("value_mask", value_mask, None),
             ("key_mask", key_mask, None),
@@ -7968,18 +7895,13 @@ def layer_group_query_attention(
             ("training", training, None),
             ("use_causal_mask", use_causal_mask, False),
         ),
-        2,
+        inputs=("query", "value", "key"),
+        required=2,
     )
 
 
 _layer_group_query_attention = bind(
-    globals(),
-    "_layer_group_query_attention",
-    "keras.layers.GroupQueryAttention",
-    "3.0.0",
-    "3.15.0",
-    {"sliding_window": "3.15.0", "flash_attention": "3.7.0", "use_gate": "3.14.0", "seed": "3.7.0"},
-    (),
+    globals(), "_layer_group_query_attention", "keras.layers.GroupQueryAttention", "3.0.0"
 )
 
 
@@ -8272,7 +8194,7 @@ def layer_gru(
     return compose_layer(
         object,
         layer,
-        supplied(
+        call=supplied(
             ("initial_state", initial_state, None),
             ("mask", mask, None),
             ("training", training, False),
@@ -8280,9 +8202,7 @@ def layer_gru(
     )
 
 
-_layer_gru = bind(
-    globals(), "_layer_gru", "keras.layers.GRU", "3.0.0", "3.2.0", {"use_cudnn": "3.2.0"}, ()
-)
+_layer_gru = bind(globals(), "_layer_gru", "keras.layers.GRU", "3.0.0")
 
 
 @overload
@@ -8850,13 +8770,7 @@ def layer_integer_lookup(
 
 
 _layer_integer_lookup = bind(
-    globals(),
-    "_layer_integer_lookup",
-    "keras.layers.IntegerLookup",
-    "3.0.0",
-    "3.14.0",
-    {"oov_method": "3.14.0", "salt": "3.14.0"},
-    (),
+    globals(), "_layer_integer_lookup", "keras.layers.IntegerLookup", "3.0.0"
 )
 
 
@@ -9129,17 +9043,11 @@ def layer_jax_model_wrapper(
         native_serialization_platforms=native_serialization_platforms,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_jax_model_wrapper = bind(
-    globals(),
-    "_layer_jax_model_wrapper",
-    "keras.layers.JaxLayer",
-    "3.2.0",
-    "3.14.0",
-    {"native_serialization_platforms": "3.14.0"},
-    (),
+    globals(), "_layer_jax_model_wrapper", "keras.layers.JaxLayer", "3.2.0"
 )
 
 
@@ -9241,7 +9149,7 @@ def layer_lambda(
     layer = _layer_lambda(
         function=function, output_shape=output_shape, mask=mask, arguments=arguments, **kwargs
     )
-    return compose_layer(object, layer, supplied(("training", training, None)))
+    return compose_layer(object, layer, call=supplied(("training", training, None)))
 
 
 _layer_lambda = bind(globals(), "_layer_lambda", "keras.layers.Lambda", "3.0.0")
@@ -9424,13 +9332,7 @@ def layer_layer_normalization(
 
 
 _layer_layer_normalization = bind(
-    globals(),
-    "_layer_layer_normalization",
-    "keras.layers.LayerNormalization",
-    "3.0.0",
-    "3.11.0",
-    {},
-    (),
+    globals(), "_layer_layer_normalization", "keras.layers.LayerNormalization", "3.0.0"
 )
 
 
@@ -9716,7 +9618,7 @@ def layer_lstm(
     return compose_layer(
         object,
         layer,
-        supplied(
+        call=supplied(
             ("initial_state", initial_state, None),
             ("mask", mask, None),
             ("training", training, False),
@@ -9724,9 +9626,7 @@ def layer_lstm(
     )
 
 
-_layer_lstm = bind(
-    globals(), "_layer_lstm", "keras.layers.LSTM", "3.0.0", "3.2.0", {"use_cudnn": "3.2.0"}, ()
-)
+_layer_lstm = bind(globals(), "_layer_lstm", "keras.layers.LSTM", "3.0.0")
 
 
 @overload
@@ -9823,7 +9723,7 @@ def layer_max_num_bounding_boxes(
     if max_number is MISSING:
         raise missing_argument("layer_max_num_bounding_boxes", "max_number")
     layer = _layer_max_num_bounding_boxes(max_number=max_number, fill_value=fill_value, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_max_num_bounding_boxes = bind(
@@ -10457,7 +10357,7 @@ def layer_mix_up(
     Wraps `keras.layers.MixUp`.
     """
     layer = _layer_mix_up(alpha=alpha, data_format=data_format, seed=seed, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_mix_up = bind(globals(), "_layer_mix_up", "keras.layers.MixUp", "3.8.0")
@@ -10535,7 +10435,6 @@ def layer_multi_head_attention(
     use_gate: bool = False,
     seed: Seed | None = None,
     *,
-    key: Any | None = None,
     query_mask: Any | None = None,
     value_mask: Any | None = None,
     key_mask: Any | None = None,
@@ -10567,7 +10466,6 @@ def layer_multi_head_attention(
     use_gate: bool = False,
     seed: Seed | None = None,
     *,
-    key: Any | None = None,
     query_mask: Any | None = None,
     value_mask: Any | None = None,
     key_mask: Any | None = None,
@@ -10601,7 +10499,7 @@ def layer_multi_head_attention(
     a linear projection and return.
 
     Args:
-        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a list or tuple of tensors [query, value, ...] is spread over the layer's call inputs and the output returned.
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a list of tensors, [query, value] or [query, value, key], is passed to the layer's call and the output returned.
         num_heads (int): Number of attention heads.
         key_dim (int): Size of each attention head for query and key.
         value_dim (int | None): Size of each attention head for value.
@@ -10637,9 +10535,6 @@ def layer_multi_head_attention(
             which then gates the attention output. This helps improve training
             stability and eliminates "attention sinks".
         seed (Seed | None): Optional integer to seed the dropout layer.
-        key (Any | None): Goes to the layer's call (needs a tensor `object`). Optional key tensor of shape `(B, S, dim)`. If not given, will
-            use `value` for both `key` and `value`, which is the most common
-            case.
         query_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
         value_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
         key_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
@@ -10668,6 +10563,9 @@ def layer_multi_head_attention(
         `T` is the target sequence length, and dim is the feature dimension.
         value: Value tensor of shape `(B, S, dim)`, where `B` is the batch size,
         `S` is the source sequence length, and dim is the feature dimension.
+        key: Optional key tensor of shape `(B, S, dim)`. If not given, will
+        use `value` for both `key` and `value`, which is the most common
+        case.
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.7.0 (parameter-added, parameter-moved); 3.14.0 (parameter-added, parameter-moved); 3.15.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.MultiHeadAttention`.
@@ -10700,8 +10598,7 @@ def layer_multi_head_attention(
     return compose_layer(
         object,
         layer,
-        supplied(
-            ("key", key, None),
+        call=supplied(
             ("query_mask", query_mask, None),
             ("value_mask", value_mask, None),
             ("key_mask", key_mask, None),
@@ -10710,18 +10607,13 @@ def layer_multi_head_attention(
             ("training", training, None),
             ("use_causal_mask", use_causal_mask, False),
         ),
-        2,
+        inputs=("query", "value", "key"),
+        required=2,
     )
 
 
 _layer_multi_head_attention = bind(
-    globals(),
-    "_layer_multi_head_attention",
-    "keras.layers.MultiHeadAttention",
-    "3.0.0",
-    "3.15.0",
-    {"sliding_window": "3.15.0", "flash_attention": "3.7.0", "use_gate": "3.14.0", "seed": "3.4.0"},
-    (),
+    globals(), "_layer_multi_head_attention", "keras.layers.MultiHeadAttention", "3.0.0"
 )
 
 
@@ -10958,7 +10850,7 @@ def layer_pipeline(
         raise missing_argument("layer_pipeline", "layers")
     layer = _layer_pipeline(layers=layers, name=name)
     return compose_layer(
-        object, layer, supplied(("training", training, True), ("mask", mask, None))
+        object, layer, call=supplied(("training", training, True), ("mask", mask, None))
     )
 
 
@@ -11060,7 +10952,7 @@ def layer_rand_augment(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_rand_augment = bind(globals(), "_layer_rand_augment", "keras.layers.RandAugment", "3.8.0")
@@ -11154,7 +11046,7 @@ def layer_random_brightness(
     if factor is MISSING:
         raise missing_argument("layer_random_brightness", "factor")
     layer = _layer_random_brightness(factor=factor, value_range=value_range, seed=seed, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_brightness = bind(
@@ -11245,7 +11137,7 @@ def layer_random_color_degeneration(
     layer = _layer_random_color_degeneration(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_color_degeneration = bind(
@@ -11376,7 +11268,7 @@ def layer_random_color_jitter(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_color_jitter = bind(
@@ -11475,17 +11367,11 @@ def layer_random_contrast(
     if factor is MISSING:
         raise missing_argument("layer_random_contrast", "factor")
     layer = _layer_random_contrast(factor=factor, value_range=value_range, seed=seed, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_contrast = bind(
-    globals(),
-    "_layer_random_contrast",
-    "keras.layers.RandomContrast",
-    "3.0.0",
-    "3.8.0",
-    {"value_range": "3.8.0"},
-    (),
+    globals(), "_layer_random_contrast", "keras.layers.RandomContrast", "3.0.0"
 )
 
 
@@ -11587,7 +11473,7 @@ def layer_random_crop(
     layer = _layer_random_crop(
         height=height, width=width, seed=seed, data_format=data_format, name=name, **kwargs
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_crop = bind(globals(), "_layer_random_crop", "keras.layers.RandomCrop", "3.0.0")
@@ -11729,7 +11615,7 @@ def layer_random_elastic_transform(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_elastic_transform = bind(
@@ -11843,7 +11729,7 @@ def layer_random_erasing(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_erasing = bind(
@@ -11929,18 +11815,10 @@ def layer_random_flip(
     Wraps `keras.layers.RandomFlip`.
     """
     layer = _layer_random_flip(mode=mode, seed=seed, data_format=data_format, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
-_layer_random_flip = bind(
-    globals(),
-    "_layer_random_flip",
-    "keras.layers.RandomFlip",
-    "3.0.0",
-    "3.6.0",
-    {"data_format": "3.6.0"},
-    (),
-)
+_layer_random_flip = bind(globals(), "_layer_random_flip", "keras.layers.RandomFlip", "3.0.0")
 
 
 @overload
@@ -12043,7 +11921,7 @@ def layer_random_gaussian_blur(
         seed=seed,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_gaussian_blur = bind(
@@ -12139,7 +12017,7 @@ def layer_random_grayscale(
     Wraps `keras.layers.RandomGrayscale`.
     """
     layer = _layer_random_grayscale(factor=factor, data_format=data_format, seed=seed, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_grayscale = bind(
@@ -12233,7 +12111,7 @@ def layer_random_hue(
     layer = _layer_random_hue(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_hue = bind(globals(), "_layer_random_hue", "keras.layers.RandomHue", "3.8.0")
@@ -12321,7 +12199,7 @@ def layer_random_invert(
     layer = _layer_random_invert(
         factor=factor, value_range=value_range, seed=seed, data_format=data_format, **kwargs
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_invert = bind(globals(), "_layer_random_invert", "keras.layers.RandomInvert", "3.9.0")
@@ -12427,7 +12305,7 @@ def layer_random_perspective(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_perspective = bind(
@@ -12512,7 +12390,7 @@ def layer_random_posterization(
     layer = _layer_random_posterization(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_posterization = bind(
@@ -12658,11 +12536,11 @@ def layer_random_rotation(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_rotation = bind(
-    globals(), "_layer_random_rotation", "keras.layers.RandomRotation", "3.0.0", "3.6.0", {}, ()
+    globals(), "_layer_random_rotation", "keras.layers.RandomRotation", "3.0.0"
 )
 
 
@@ -12750,7 +12628,7 @@ def layer_random_saturation(
     layer = _layer_random_saturation(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_saturation = bind(
@@ -12843,7 +12721,7 @@ def layer_random_sharpness(
     layer = _layer_random_sharpness(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_sharpness = bind(
@@ -12974,7 +12852,7 @@ def layer_random_shear(
         seed=seed,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_shear = bind(globals(), "_layer_random_shear", "keras.layers.RandomShear", "3.8.0")
@@ -13132,7 +13010,7 @@ def layer_random_translation(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_translation = bind(
@@ -13290,7 +13168,7 @@ def layer_random_zoom(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_random_zoom = bind(globals(), "_layer_random_zoom", "keras.layers.RandomZoom", "3.0.0")
@@ -13573,23 +13451,10 @@ def layer_resizing(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
-_layer_resizing = bind(
-    globals(),
-    "_layer_resizing",
-    "keras.layers.Resizing",
-    "3.0.0",
-    "3.9.0",
-    {
-        "pad_to_aspect_ratio": "3.3.0",
-        "fill_mode": "3.3.0",
-        "fill_value": "3.3.0",
-        "antialias": "3.9.0",
-    },
-    (),
-)
+_layer_resizing = bind(globals(), "_layer_resizing", "keras.layers.Resizing", "3.0.0")
 
 
 @overload
@@ -13725,7 +13590,7 @@ def layer_reversible_embedding(
         logit_soft_cap=logit_soft_cap,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("reverse", reverse, False)))
+    return compose_layer(object, layer, call=supplied(("reverse", reverse, False)))
 
 
 _layer_reversible_embedding = bind(
@@ -14015,7 +13880,7 @@ def layer_rnn(
     return compose_layer(
         object,
         layer,
-        supplied(
+        call=supplied(
             ("initial_state", initial_state, None),
             ("mask", mask, None),
             ("training", training, False),
@@ -14695,7 +14560,7 @@ def layer_simple_rnn(
     return compose_layer(
         object,
         layer,
-        supplied(
+        call=supplied(
             ("initial_state", initial_state, None),
             ("mask", mask, None),
             ("training", training, False),
@@ -14796,7 +14661,7 @@ def layer_solarization(
         seed=seed,
         **kwargs,
     )
-    return compose_layer(object, layer, supplied(("training", training, True)))
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
 _layer_solarization = bind(globals(), "_layer_solarization", "keras.layers.Solarization", "3.6.0")
@@ -14883,7 +14748,7 @@ def layer_spatial_dropout_1d(
     if rate is MISSING:
         raise missing_argument("layer_spatial_dropout_1d", "rate")
     layer = _layer_spatial_dropout_1d(rate=rate, seed=seed, name=name, dtype=dtype)
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_spatial_dropout_1d = bind(
@@ -14987,7 +14852,7 @@ def layer_spatial_dropout_2d(
     layer = _layer_spatial_dropout_2d(
         rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
     )
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_spatial_dropout_2d = bind(
@@ -15091,7 +14956,7 @@ def layer_spatial_dropout_3d(
     layer = _layer_spatial_dropout_3d(
         rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
     )
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_spatial_dropout_3d = bind(
@@ -15161,7 +15026,7 @@ def layer_spectral_normalization(
     if layer is MISSING:
         raise missing_argument("layer_spectral_normalization", "layer")
     layer = _layer_spectral_normalization(layer=layer, power_iterations=power_iterations, **kwargs)
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_spectral_normalization = bind(
@@ -15557,15 +15422,7 @@ def layer_string_lookup(
     return compose_layer(object, layer)
 
 
-_layer_string_lookup = bind(
-    globals(),
-    "_layer_string_lookup",
-    "keras.layers.StringLookup",
-    "3.0.0",
-    "3.14.0",
-    {"salt": "3.14.0"},
-    (),
-)
+_layer_string_lookup = bind(globals(), "_layer_string_lookup", "keras.layers.StringLookup", "3.0.0")
 
 
 @overload
@@ -15935,7 +15792,7 @@ def layer_tfsm(
         name=name,
         dtype=dtype,
     )
-    return compose_layer(object, layer, supplied(("training", training, False)))
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
 _layer_tfsm = bind(globals(), "_layer_tfsm", "keras.layers.TFSMLayer", "3.0.0")
@@ -16014,7 +15871,7 @@ def layer_time_distributed(
         raise missing_argument("layer_time_distributed", "layer")
     layer = _layer_time_distributed(layer=layer, **kwargs)
     return compose_layer(
-        object, layer, supplied(("training", training, None), ("mask", mask, None))
+        object, layer, call=supplied(("training", training, None), ("mask", mask, None))
     )
 
 
@@ -16095,17 +15952,11 @@ def layer_torch_module_wrapper(
     layer = _layer_torch_module_wrapper(
         module=module, name=name, output_shape=output_shape, **kwargs
     )
-    return compose_layer(object, layer, supplied(("training", training, None)))
+    return compose_layer(object, layer, call=supplied(("training", training, None)))
 
 
 _layer_torch_module_wrapper = bind(
-    globals(),
-    "_layer_torch_module_wrapper",
-    "keras.layers.TorchModuleWrapper",
-    "3.0.0",
-    "3.10.0",
-    {"output_shape": "3.10.0"},
-    (),
+    globals(), "_layer_torch_module_wrapper", "keras.layers.TorchModuleWrapper", "3.0.0"
 )
 
 
@@ -16470,13 +16321,7 @@ def layer_zero_padding_1d(
 
 
 _layer_zero_padding_1d = bind(
-    globals(),
-    "_layer_zero_padding_1d",
-    "keras.layers.ZeroPadding1D",
-    "3.0.0",
-    "3.5.0",
-    {"data_format": "3.5.0"},
-    (),
+    globals(), "_layer_zero_padding_1d", "keras.layers.ZeroPadding1D", "3.0.0"
 )
 
 

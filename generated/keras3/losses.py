@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from keras3.types import Axis, DTypeLike, Reduction, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "loss_binary_crossentropy",
     "loss_binary_focal_crossentropy",
@@ -114,8 +115,10 @@ def loss_binary_crossentropy(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_binary_crossentropy.__name__ = "binary_crossentropy"  # Keras saves it by this name
 
 
 def loss_binary_focal_crossentropy(
@@ -215,8 +218,10 @@ def loss_binary_focal_crossentropy(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_binary_focal_crossentropy.__name__ = "binary_focal_crossentropy"  # Keras saves it by this name
 
 
 def loss_categorical_crossentropy(
@@ -287,8 +292,10 @@ def loss_categorical_crossentropy(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_categorical_crossentropy.__name__ = "categorical_crossentropy"  # Keras saves it by this name
 
 
 def loss_categorical_focal_crossentropy(
@@ -404,8 +411,12 @@ def loss_categorical_focal_crossentropy(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_categorical_focal_crossentropy.__name__ = (
+    "categorical_focal_crossentropy"  # Keras saves it by this name
+)
 
 
 def loss_categorical_generalized_cross_entropy(
@@ -484,6 +495,11 @@ def loss_categorical_generalized_cross_entropy(
     )
 
 
+loss_categorical_generalized_cross_entropy.__name__ = (
+    "categorical_generalized_cross_entropy"  # Keras saves it by this name
+)
+
+
 def loss_categorical_hinge(
     y_true: Any = None,
     y_pred: Any = None,
@@ -539,8 +555,10 @@ def loss_categorical_hinge(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_categorical_hinge.__name__ = "categorical_hinge"  # Keras saves it by this name
 
 
 def loss_circle(
@@ -619,6 +637,9 @@ def loss_circle(
     )
 
 
+loss_circle.__name__ = "circle"  # Keras saves it by this name
+
+
 def loss_cosine_similarity(
     y_true: Any = None,
     y_pred: Any = None,
@@ -683,8 +704,10 @@ def loss_cosine_similarity(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_cosine_similarity.__name__ = "cosine_similarity"  # Keras saves it by this name
 
 
 def loss_ctc(
@@ -734,8 +757,10 @@ def loss_ctc(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_ctc.__name__ = "ctc"  # Keras saves it by this name
 
 
 def loss_deserialize(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
@@ -815,8 +840,10 @@ def loss_dice(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"axis": "3.4.0", "dtype": "3.4.0"},
     )
+
+
+loss_dice.__name__ = "dice"  # Keras saves it by this name
 
 
 def loss_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
@@ -914,8 +941,10 @@ def loss_hinge(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_hinge.__name__ = "hinge"  # Keras saves it by this name
 
 
 def loss_huber(
@@ -982,8 +1011,10 @@ def loss_huber(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_huber.__name__ = "huber"  # Keras saves it by this name
 
 
 def loss_kl_divergence(
@@ -1043,8 +1074,10 @@ def loss_kl_divergence(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_kl_divergence.__name__ = "kl_divergence"  # Keras saves it by this name
 
 
 def loss_log_cosh(
@@ -1102,8 +1135,10 @@ def loss_log_cosh(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_log_cosh.__name__ = "log_cosh"  # Keras saves it by this name
 
 
 def loss_mean_absolute_error(
@@ -1159,8 +1194,10 @@ def loss_mean_absolute_error(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_mean_absolute_error.__name__ = "mean_absolute_error"  # Keras saves it by this name
 
 
 def loss_mean_absolute_percentage_error(
@@ -1216,8 +1253,12 @@ def loss_mean_absolute_percentage_error(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_mean_absolute_percentage_error.__name__ = (
+    "mean_absolute_percentage_error"  # Keras saves it by this name
+)
 
 
 def loss_mean_squared_error(
@@ -1273,8 +1314,10 @@ def loss_mean_squared_error(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_mean_squared_error.__name__ = "mean_squared_error"  # Keras saves it by this name
 
 
 def loss_mean_squared_logarithmic_error(
@@ -1330,8 +1373,12 @@ def loss_mean_squared_logarithmic_error(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_mean_squared_logarithmic_error.__name__ = (
+    "mean_squared_logarithmic_error"  # Keras saves it by this name
+)
 
 
 def loss_poisson(
@@ -1387,8 +1434,10 @@ def loss_poisson(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_poisson.__name__ = "poisson"  # Keras saves it by this name
 
 
 def loss_serialize(loss: Any) -> Any:
@@ -1479,8 +1528,12 @@ def loss_sparse_categorical_crossentropy(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"axis": "3.10.0", "dtype": "3.4.0"},
     )
+
+
+loss_sparse_categorical_crossentropy.__name__ = (
+    "sparse_categorical_crossentropy"  # Keras saves it by this name
+)
 
 
 def loss_squared_hinge(
@@ -1539,8 +1592,10 @@ def loss_squared_hinge(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"dtype": "3.4.0"},
     )
+
+
+loss_squared_hinge.__name__ = "squared_hinge"  # Keras saves it by this name
 
 
 def loss_tversky(
@@ -1610,5 +1665,7 @@ def loss_tversky(
                 ("dtype", dtype, MISSING),
             )
         ),
-        {"axis": "3.8.0", "dtype": "3.4.0"},
     )
+
+
+loss_tversky.__name__ = "tversky"  # Keras saves it by this name

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from keras3.types import Axis, DTypeLike, IntOrTuple, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "metric_accuracy",
     "metric_auc",
@@ -283,6 +284,9 @@ def metric_binary_accuracy(
     )
 
 
+metric_binary_accuracy.__name__ = "binary_accuracy"  # Keras saves it by this name
+
+
 def metric_binary_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
@@ -332,6 +336,9 @@ def metric_binary_crossentropy(
             )
         ),
     )
+
+
+metric_binary_crossentropy.__name__ = "binary_crossentropy"  # Keras saves it by this name
 
 
 def metric_binary_focal_crossentropy(
@@ -396,6 +403,9 @@ _metric_binary_focal_crossentropy = bind(
     "_metric_binary_focal_crossentropy",
     "keras.metrics.binary_focal_crossentropy",
     "3.0.0",
+)
+metric_binary_focal_crossentropy.__name__ = (
+    "binary_focal_crossentropy"  # Keras saves it by this name
 )
 
 
@@ -519,6 +529,9 @@ def metric_categorical_accuracy(
     )
 
 
+metric_categorical_accuracy.__name__ = "categorical_accuracy"  # Keras saves it by this name
+
+
 def metric_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
@@ -576,6 +589,9 @@ def metric_categorical_crossentropy(
     )
 
 
+metric_categorical_crossentropy.__name__ = "categorical_crossentropy"  # Keras saves it by this name
+
+
 def metric_categorical_focal_crossentropy(
     y_true: TensorLike,
     y_pred: TensorLike,
@@ -624,6 +640,9 @@ _metric_categorical_focal_crossentropy = bind(
     "keras.metrics.categorical_focal_crossentropy",
     "3.0.0",
 )
+metric_categorical_focal_crossentropy.__name__ = (
+    "categorical_focal_crossentropy"  # Keras saves it by this name
+)
 
 
 def metric_categorical_hinge(
@@ -655,6 +674,9 @@ def metric_categorical_hinge(
         y_pred,
         dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
+
+
+metric_categorical_hinge.__name__ = "categorical_hinge"  # Keras saves it by this name
 
 
 def metric_concordance_correlation(
@@ -699,6 +721,9 @@ def metric_concordance_correlation(
         y_pred,
         dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING), ("axis", axis, -1))),
     )
+
+
+metric_concordance_correlation.__name__ = "concordance_correlation"  # Keras saves it by this name
 
 
 def metric_cosine_similarity(
@@ -1081,6 +1106,9 @@ def metric_hinge(
     )
 
 
+metric_hinge.__name__ = "hinge"  # Keras saves it by this name
+
+
 def metric_iou(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1206,6 +1234,9 @@ def metric_kl_divergence(
     )
 
 
+metric_kl_divergence.__name__ = "kl_divergence"  # Keras saves it by this name
+
+
 def metric_log_cosh_error(
     y_true: Any = None, y_pred: Any = None, *, name: str = "logcosh", dtype: DTypeLike | None = None
 ) -> Any:
@@ -1310,6 +1341,9 @@ def metric_mean_absolute_error(
     )
 
 
+metric_mean_absolute_error.__name__ = "mean_absolute_error"  # Keras saves it by this name
+
+
 def metric_mean_absolute_percentage_error(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1345,6 +1379,11 @@ def metric_mean_absolute_percentage_error(
         y_pred,
         dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
+
+
+metric_mean_absolute_percentage_error.__name__ = (
+    "mean_absolute_percentage_error"  # Keras saves it by this name
+)
 
 
 def metric_mean_iou(
@@ -1462,6 +1501,9 @@ def metric_mean_squared_error(
     )
 
 
+metric_mean_squared_error.__name__ = "mean_squared_error"  # Keras saves it by this name
+
+
 def metric_mean_squared_logarithmic_error(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1497,6 +1539,11 @@ def metric_mean_squared_logarithmic_error(
         y_pred,
         dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
+
+
+metric_mean_squared_logarithmic_error.__name__ = (
+    "mean_squared_logarithmic_error"  # Keras saves it by this name
+)
 
 
 def metric_mean_wrapper(
@@ -1763,6 +1810,9 @@ def metric_pearson_correlation(
     )
 
 
+metric_pearson_correlation.__name__ = "pearson_correlation"  # Keras saves it by this name
+
+
 def metric_poisson(
     y_true: Any = None,
     y_pred: Any = None,
@@ -1798,6 +1848,9 @@ def metric_poisson(
         y_pred,
         dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
+
+
+metric_poisson.__name__ = "poisson"  # Keras saves it by this name
 
 
 def metric_precision(
@@ -2315,6 +2368,11 @@ def metric_sparse_categorical_accuracy(
     )
 
 
+metric_sparse_categorical_accuracy.__name__ = (
+    "sparse_categorical_accuracy"  # Keras saves it by this name
+)
+
+
 def metric_sparse_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
@@ -2369,8 +2427,12 @@ def metric_sparse_categorical_crossentropy(
                 ("axis", axis, -1),
             )
         ),
-        {"ignore_class": "3.14.0"},
     )
+
+
+metric_sparse_categorical_crossentropy.__name__ = (
+    "sparse_categorical_crossentropy"  # Keras saves it by this name
+)
 
 
 def metric_sparse_top_k_categorical_accuracy(
@@ -2434,8 +2496,12 @@ def metric_sparse_top_k_categorical_accuracy(
                 ("from_sorted_ids", from_sorted_ids, False),
             )
         ),
-        {"from_sorted_ids": "3.7.0"},
     )
+
+
+metric_sparse_top_k_categorical_accuracy.__name__ = (
+    "sparse_top_k_categorical_accuracy"  # Keras saves it by this name
+)
 
 
 def metric_specificity_at_sensitivity(
@@ -2542,6 +2608,9 @@ def metric_squared_hinge(
     )
 
 
+metric_squared_hinge.__name__ = "squared_hinge"  # Keras saves it by this name
+
+
 def metric_sum(
     y_true: Any = None, y_pred: Any = None, *, name: str = "sum", dtype: DTypeLike | None = None
 ) -> Any:
@@ -2607,6 +2676,11 @@ def metric_top_k_categorical_accuracy(
         y_pred,
         dict(supplied(("k", k, 5), ("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
+
+
+metric_top_k_categorical_accuracy.__name__ = (
+    "top_k_categorical_accuracy"  # Keras saves it by this name
+)
 
 
 def metric_true_negatives(

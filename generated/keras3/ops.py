@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         TensorLike,
     )
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "op_abs",
     "op_adaptive_average_pool",
@@ -711,20 +712,7 @@ def op_arange(
     return _op_arange(start, stop, step, dtype)
 
 
-_op_arange = bind(
-    globals(),
-    "_op_arange",
-    "keras.ops.arange",
-    "3.0.0",
-    "3.12.0",
-    {},
-    (
-        "start",
-        "stop",
-        "step",
-        "dtype",
-    ),
-)
+_op_arange = bind(globals(), "_op_arange", "keras.ops.arange", "3.0.0")
 
 
 def op_arccos(x: TensorLike) -> Any:
@@ -887,19 +875,7 @@ def op_argmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
     return _op_argmax(x, axis, keepdims)
 
 
-_op_argmax = bind(
-    globals(),
-    "_op_argmax",
-    "keras.ops.argmax",
-    "3.0.0",
-    "3.3.0",
-    {"keepdims": "3.3.0"},
-    (
-        "x",
-        "axis",
-        "keepdims",
-    ),
-)
+_op_argmax = bind(globals(), "_op_argmax", "keras.ops.argmax", "3.0.0")
 
 
 def op_argmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -922,19 +898,7 @@ def op_argmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
     return _op_argmin(x, axis, keepdims)
 
 
-_op_argmin = bind(
-    globals(),
-    "_op_argmin",
-    "keras.ops.argmin",
-    "3.0.0",
-    "3.3.0",
-    {"keepdims": "3.3.0"},
-    (
-        "x",
-        "axis",
-        "keepdims",
-    ),
-)
+_op_argmin = bind(globals(), "_op_argmin", "keras.ops.argmin", "3.0.0")
 
 
 def op_argpartition(x: TensorLike, kth: Any, axis: Axis = -1) -> Any:
@@ -1291,20 +1255,7 @@ def op_bincount(
     return _op_bincount(x, weights, minlength, sparse)
 
 
-_op_bincount = bind(
-    globals(),
-    "_op_bincount",
-    "keras.ops.bincount",
-    "3.0.0",
-    "3.2.0",
-    {"sparse": "3.2.0"},
-    (
-        "x",
-        "weights",
-        "minlength",
-        "sparse",
-    ),
-)
+_op_bincount = bind(globals(), "_op_bincount", "keras.ops.bincount", "3.0.0")
 
 
 def op_bitwise_and(x: TensorLike, y: TensorLike) -> Any:
@@ -1673,18 +1624,7 @@ def op_cholesky(x: TensorLike, upper: TensorLike = False) -> Any:
     return _op_cholesky(x, upper)
 
 
-_op_cholesky = bind(
-    globals(),
-    "_op_cholesky",
-    "keras.ops.cholesky",
-    "3.0.5",
-    "3.12.0",
-    {"upper": "3.12.0"},
-    (
-        "x",
-        "upper",
-    ),
-)
+_op_cholesky = bind(globals(), "_op_cholesky", "keras.ops.cholesky", "3.0.5")
 
 
 def op_cholesky_inverse(x: TensorLike, upper: TensorLike = False) -> Any:
@@ -1926,23 +1866,7 @@ def op_conv_transpose(
     )
 
 
-_op_conv_transpose = bind(
-    globals(),
-    "_op_conv_transpose",
-    "keras.ops.conv_transpose",
-    "3.0.0",
-    "3.11.0",
-    {},
-    (
-        "inputs",
-        "kernel",
-        "strides",
-        "padding",
-        "output_padding",
-        "data_format",
-        "dilation_rate",
-    ),
-)
+_op_conv_transpose = bind(globals(), "_op_conv_transpose", "keras.ops.conv_transpose", "3.0.0")
 
 
 def op_convert_to_numpy(x: TensorLike) -> Any:
@@ -1996,18 +1920,7 @@ def op_convert_to_tensor(
 
 
 _op_convert_to_tensor = bind(
-    globals(),
-    "_op_convert_to_tensor",
-    "keras.ops.convert_to_tensor",
-    "3.0.0",
-    "3.9.0",
-    {"ragged": "3.9.0"},
-    (
-        "x",
-        "dtype",
-        "sparse",
-        "ragged",
-    ),
+    globals(), "_op_convert_to_tensor", "keras.ops.convert_to_tensor", "3.0.0"
 )
 
 
@@ -2239,23 +2152,7 @@ def op_ctc_decode(
     )
 
 
-_op_ctc_decode = bind(
-    globals(),
-    "_op_ctc_decode",
-    "keras.ops.ctc_decode",
-    "3.3.0",
-    "3.4.0",
-    {},
-    (
-        "inputs",
-        "sequence_lengths",
-        "strategy",
-        "beam_width",
-        "top_paths",
-        "merge_repeated",
-        "mask_index",
-    ),
-)
+_op_ctc_decode = bind(globals(), "_op_ctc_decode", "keras.ops.ctc_decode", "3.3.0")
 
 
 def op_ctc_loss(
@@ -2763,23 +2660,7 @@ def op_dot_product_attention(
 
 
 _op_dot_product_attention = bind(
-    globals(),
-    "_op_dot_product_attention",
-    "keras.ops.dot_product_attention",
-    "3.6.0",
-    "3.10.0",
-    {"flash_attention": "3.7.0", "attn_logits_soft_cap": "3.10.0"},
-    (
-        "query",
-        "key",
-        "value",
-        "bias",
-        "mask",
-        "scale",
-        "is_causal",
-        "flash_attention",
-        "attn_logits_soft_cap",
-    ),
+    globals(), "_op_dot_product_attention", "keras.ops.dot_product_attention", "3.6.0"
 )
 
 
@@ -2908,15 +2789,7 @@ def op_einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Any:
     return _op_einsum(subscripts, *operands, **kwargs)
 
 
-_op_einsum = bind(
-    globals(),
-    "_op_einsum",
-    "keras.ops.einsum",
-    "3.0.0",
-    "3.11.0",
-    {"kwargs": "3.11.0"},
-    ("subscripts",),
-)
+_op_einsum = bind(globals(), "_op_einsum", "keras.ops.einsum", "3.0.0")
 
 
 def op_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
@@ -4080,20 +3953,7 @@ def op_image_affine_transform(
 
 
 _op_image_affine_transform = bind(
-    globals(),
-    "_op_image_affine_transform",
-    "keras.ops.image.affine_transform",
-    "3.0.0",
-    "3.4.0",
-    {"images": "3.4.0"},
-    (
-        "images",
-        "transform",
-        "interpolation",
-        "fill_mode",
-        "fill_value",
-        "data_format",
-    ),
+    globals(), "_op_image_affine_transform", "keras.ops.image.affine_transform", "3.0.0"
 )
 
 
@@ -4143,24 +4003,7 @@ def op_image_crop(
     )
 
 
-_op_image_crop = bind(
-    globals(),
-    "_op_image_crop",
-    "keras.ops.image.crop_images",
-    "3.1.0",
-    "3.4.0",
-    {"data_format": "3.4.0"},
-    (
-        "images",
-        "top_cropping",
-        "left_cropping",
-        "bottom_cropping",
-        "right_cropping",
-        "target_height",
-        "target_width",
-        "data_format",
-    ),
-)
+_op_image_crop = bind(globals(), "_op_image_crop", "keras.ops.image.crop_images", "3.1.0")
 
 
 def op_image_elastic_transform(
@@ -4266,20 +4109,7 @@ def op_image_extract_patches(
 
 
 _op_image_extract_patches = bind(
-    globals(),
-    "_op_image_extract_patches",
-    "keras.ops.image.extract_patches",
-    "3.0.0",
-    "3.4.0",
-    {"images": "3.4.0"},
-    (
-        "images",
-        "size",
-        "strides",
-        "dilation_rate",
-        "padding",
-        "data_format",
-    ),
+    globals(), "_op_image_extract_patches", "keras.ops.image.extract_patches", "3.0.0"
 )
 
 
@@ -4440,19 +4270,7 @@ def op_image_map_coordinates(
 
 
 _op_image_map_coordinates = bind(
-    globals(),
-    "_op_image_map_coordinates",
-    "keras.ops.image.map_coordinates",
-    "3.0.0",
-    "3.4.0",
-    {"inputs": "3.4.0"},
-    (
-        "inputs",
-        "coordinates",
-        "order",
-        "fill_mode",
-        "fill_value",
-    ),
+    globals(), "_op_image_map_coordinates", "keras.ops.image.map_coordinates", "3.0.0"
 )
 
 
@@ -4502,24 +4320,7 @@ def op_image_pad(
     )
 
 
-_op_image_pad = bind(
-    globals(),
-    "_op_image_pad",
-    "keras.ops.image.pad_images",
-    "3.0.0",
-    "3.4.0",
-    {"data_format": "3.4.0"},
-    (
-        "images",
-        "top_padding",
-        "left_padding",
-        "bottom_padding",
-        "right_padding",
-        "target_height",
-        "target_width",
-        "data_format",
-    ),
-)
+_op_image_pad = bind(globals(), "_op_image_pad", "keras.ops.image.pad_images", "3.0.0")
 
 
 def op_image_perspective_transform(
@@ -4631,31 +4432,7 @@ def op_image_resize(
     )
 
 
-_op_image_resize = bind(
-    globals(),
-    "_op_image_resize",
-    "keras.ops.image.resize",
-    "3.0.0",
-    "3.4.0",
-    {
-        "images": "3.4.0",
-        "crop_to_aspect_ratio": "3.3.0",
-        "pad_to_aspect_ratio": "3.3.0",
-        "fill_mode": "3.3.0",
-        "fill_value": "3.3.0",
-    },
-    (
-        "images",
-        "size",
-        "interpolation",
-        "antialias",
-        "crop_to_aspect_ratio",
-        "pad_to_aspect_ratio",
-        "fill_mode",
-        "fill_value",
-        "data_format",
-    ),
-)
+_op_image_resize = bind(globals(), "_op_image_resize", "keras.ops.image.resize", "3.0.0")
 
 
 def op_image_rgb_to_grayscale(images: TensorLike, data_format: DataFormat | None = None) -> Any:
@@ -4684,16 +4461,7 @@ def op_image_rgb_to_grayscale(images: TensorLike, data_format: DataFormat | None
 
 
 _op_image_rgb_to_grayscale = bind(
-    globals(),
-    "_op_image_rgb_to_grayscale",
-    "keras.ops.image.rgb_to_grayscale",
-    "3.3.0",
-    "3.4.0",
-    {"images": "3.4.0"},
-    (
-        "images",
-        "data_format",
-    ),
+    globals(), "_op_image_rgb_to_grayscale", "keras.ops.image.rgb_to_grayscale", "3.3.0"
 )
 
 
@@ -5044,21 +4812,7 @@ def op_isclose(
     return _op_isclose(x1, x2, rtol, atol, equal_nan)
 
 
-_op_isclose = bind(
-    globals(),
-    "_op_isclose",
-    "keras.ops.isclose",
-    "3.0.0",
-    "3.4.0",
-    {"rtol": "3.4.0", "atol": "3.4.0", "equal_nan": "3.4.0"},
-    (
-        "x1",
-        "x2",
-        "rtol",
-        "atol",
-        "equal_nan",
-    ),
-)
+_op_isclose = bind(globals(), "_op_isclose", "keras.ops.isclose", "3.0.0")
 
 
 def op_isfinite(x: TensorLike) -> Any:
@@ -6344,21 +6098,7 @@ def op_multi_hot(
     return _op_multi_hot(inputs, num_classes, axis, dtype, sparse, **kwargs)
 
 
-_op_multi_hot = bind(
-    globals(),
-    "_op_multi_hot",
-    "keras.ops.multi_hot",
-    "3.0.0",
-    "3.2.0",
-    {"num_classes": "3.0.2", "sparse": "3.2.0", "kwargs": "3.0.2"},
-    (
-        "inputs",
-        "num_classes",
-        "axis",
-        "dtype",
-        "sparse",
-    ),
-)
+_op_multi_hot = bind(globals(), "_op_multi_hot", "keras.ops.multi_hot", "3.0.0")
 
 
 def op_multiply(x1: TensorLike, x2: TensorLike) -> Any:
@@ -6405,20 +6145,7 @@ def op_nan_to_num(
     return _op_nan_to_num(x, nan, posinf, neginf)
 
 
-_op_nan_to_num = bind(
-    globals(),
-    "_op_nan_to_num",
-    "keras.ops.nan_to_num",
-    "3.0.0",
-    "3.3.0",
-    {"nan": "3.3.0", "posinf": "3.3.0", "neginf": "3.3.0"},
-    (
-        "x",
-        "nan",
-        "posinf",
-        "neginf",
-    ),
-)
+_op_nan_to_num = bind(globals(), "_op_nan_to_num", "keras.ops.nan_to_num", "3.0.0")
 
 
 def op_nanargmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -6936,20 +6663,7 @@ def op_normalize(
     return _op_normalize(x, axis, order, epsilon)
 
 
-_op_normalize = bind(
-    globals(),
-    "_op_normalize",
-    "keras.ops.normalize",
-    "3.0.5",
-    "3.6.0",
-    {"epsilon": "3.6.0"},
-    (
-        "x",
-        "axis",
-        "order",
-        "epsilon",
-    ),
-)
+_op_normalize = bind(globals(), "_op_normalize", "keras.ops.normalize", "3.0.5")
 
 
 def op_not_equal(x1: TensorLike, x2: TensorLike) -> Any:
@@ -7008,21 +6722,7 @@ def op_one_hot(
     return _op_one_hot(x, num_classes, axis, dtype, sparse)
 
 
-_op_one_hot = bind(
-    globals(),
-    "_op_one_hot",
-    "keras.ops.one_hot",
-    "3.0.0",
-    "3.2.0",
-    {"sparse": "3.2.0"},
-    (
-        "x",
-        "num_classes",
-        "axis",
-        "dtype",
-        "sparse",
-    ),
-)
+_op_one_hot = bind(globals(), "_op_one_hot", "keras.ops.one_hot", "3.0.0")
 
 
 def op_ones(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
@@ -7609,18 +7309,7 @@ def op_reshape(x: TensorLike, newshape: ShapeLike) -> Any:
     return _op_reshape(x, newshape)
 
 
-_op_reshape = bind(
-    globals(),
-    "_op_reshape",
-    "keras.ops.reshape",
-    "3.0.0",
-    "3.0.5",
-    {"newshape": "3.0.5"},
-    (
-        "x",
-        "newshape",
-    ),
-)
+_op_reshape = bind(globals(), "_op_reshape", "keras.ops.reshape", "3.0.0")
 
 
 def op_rfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Any:
@@ -7711,18 +7400,7 @@ def op_rms_normalization(
 
 
 _op_rms_normalization = bind(
-    globals(),
-    "_op_rms_normalization",
-    "keras.ops.rms_normalization",
-    "3.9.0",
-    "3.11.0",
-    {},
-    (
-        "x",
-        "scale",
-        "axis",
-        "epsilon",
-    ),
+    globals(), "_op_rms_normalization", "keras.ops.rms_normalization", "3.9.0"
 )
 
 
@@ -7998,20 +7676,7 @@ def op_scatter_update(
     return _op_scatter_update(inputs, indices, updates, reduction)
 
 
-_op_scatter_update = bind(
-    globals(),
-    "_op_scatter_update",
-    "keras.ops.scatter_update",
-    "3.0.0",
-    "3.14.0",
-    {"reduction": "3.14.0"},
-    (
-        "inputs",
-        "indices",
-        "updates",
-        "reduction",
-    ),
-)
+_op_scatter_update = bind(globals(), "_op_scatter_update", "keras.ops.scatter_update", "3.0.0")
 
 
 def op_searchsorted(sorted_sequence: Any, values: TensorLike, side: str = "left") -> Any:

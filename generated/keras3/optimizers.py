@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import LearningRateLike, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "learning_rate_schedule_cosine_decay",
     "learning_rate_schedule_cosine_decay_restarts",
@@ -644,29 +645,7 @@ def optimizer_adadelta(
     )
 
 
-_optimizer_adadelta = bind(
-    globals(),
-    "_optimizer_adadelta",
-    "keras.optimizers.Adadelta",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "rho",
-        "epsilon",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_adadelta = bind(globals(), "_optimizer_adadelta", "keras.optimizers.Adadelta", "3.0.0")
 
 
 def optimizer_adafactor(
@@ -794,30 +773,7 @@ def optimizer_adafactor(
 
 
 _optimizer_adafactor = bind(
-    globals(),
-    "_optimizer_adafactor",
-    "keras.optimizers.Adafactor",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "beta_2_decay",
-        "epsilon_1",
-        "epsilon_2",
-        "clip_threshold",
-        "relative_step",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
+    globals(), "_optimizer_adafactor", "keras.optimizers.Adafactor", "3.0.0"
 )
 
 
@@ -931,29 +887,7 @@ def optimizer_adagrad(
     )
 
 
-_optimizer_adagrad = bind(
-    globals(),
-    "_optimizer_adagrad",
-    "keras.optimizers.Adagrad",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "initial_accumulator_value",
-        "epsilon",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_adagrad = bind(globals(), "_optimizer_adagrad", "keras.optimizers.Adagrad", "3.0.0")
 
 
 def optimizer_adam(
@@ -1080,31 +1014,7 @@ def optimizer_adam(
     )
 
 
-_optimizer_adam = bind(
-    globals(),
-    "_optimizer_adam",
-    "keras.optimizers.Adam",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "beta_1",
-        "beta_2",
-        "epsilon",
-        "amsgrad",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_adam = bind(globals(), "_optimizer_adam", "keras.optimizers.Adam", "3.0.0")
 
 
 def optimizer_adam_w(
@@ -1240,31 +1150,7 @@ def optimizer_adam_w(
     )
 
 
-_optimizer_adam_w = bind(
-    globals(),
-    "_optimizer_adam_w",
-    "keras.optimizers.AdamW",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "weight_decay",
-        "beta_1",
-        "beta_2",
-        "epsilon",
-        "amsgrad",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_adam_w = bind(globals(), "_optimizer_adam_w", "keras.optimizers.AdamW", "3.0.0")
 
 
 def optimizer_adamax(
@@ -1399,30 +1285,7 @@ def optimizer_adamax(
     )
 
 
-_optimizer_adamax = bind(
-    globals(),
-    "_optimizer_adamax",
-    "keras.optimizers.Adamax",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "beta_1",
-        "beta_2",
-        "epsilon",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_adamax = bind(globals(), "_optimizer_adamax", "keras.optimizers.Adamax", "3.0.0")
 
 
 def optimizer_deserialize(
@@ -1612,33 +1475,7 @@ def optimizer_ftrl(
     )
 
 
-_optimizer_ftrl = bind(
-    globals(),
-    "_optimizer_ftrl",
-    "keras.optimizers.Ftrl",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "learning_rate_power",
-        "initial_accumulator_value",
-        "l1_regularization_strength",
-        "l2_regularization_strength",
-        "l2_shrinkage_regularization_strength",
-        "beta",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_ftrl = bind(globals(), "_optimizer_ftrl", "keras.optimizers.Ftrl", "3.0.0")
 
 
 def optimizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
@@ -1779,30 +1616,7 @@ def optimizer_lamb(
     )
 
 
-_optimizer_lamb = bind(
-    globals(),
-    "_optimizer_lamb",
-    "keras.optimizers.Lamb",
-    "3.5.0",
-    "3.15.0",
-    {},
-    (
-        "learning_rate",
-        "beta_1",
-        "beta_2",
-        "epsilon",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_lamb = bind(globals(), "_optimizer_lamb", "keras.optimizers.Lamb", "3.5.0")
 
 
 def optimizer_lion(
@@ -1924,29 +1738,7 @@ def optimizer_lion(
     )
 
 
-_optimizer_lion = bind(
-    globals(),
-    "_optimizer_lion",
-    "keras.optimizers.Lion",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "beta_1",
-        "beta_2",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_lion = bind(globals(), "_optimizer_lion", "keras.optimizers.Lion", "3.0.0")
 
 
 def optimizer_loss_scale(
@@ -1996,18 +1788,7 @@ def optimizer_loss_scale(
 
 
 _optimizer_loss_scale = bind(
-    globals(),
-    "_optimizer_loss_scale",
-    "keras.optimizers.LossScaleOptimizer",
-    "3.0.0",
-    "3.12.0",
-    {"name": "3.12.0"},
-    (
-        "inner_optimizer",
-        "initial_scale",
-        "dynamic_growth_steps",
-        "name",
-    ),
+    globals(), "_optimizer_loss_scale", "keras.optimizers.LossScaleOptimizer", "3.0.0"
 )
 
 
@@ -2201,41 +1982,7 @@ def optimizer_muon(
     )
 
 
-_optimizer_muon = bind(
-    globals(),
-    "_optimizer_muon",
-    "keras.optimizers.Muon",
-    "3.10.0",
-    "3.15.0",
-    {"adam_weight_decay": "3.13.0", "rms_rate": "3.13.0"},
-    (
-        "learning_rate",
-        "adam_beta_1",
-        "adam_beta_2",
-        "adam_weight_decay",
-        "epsilon",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-        "exclude_layers",
-        "exclude_embeddings",
-        "muon_a",
-        "muon_b",
-        "muon_c",
-        "adam_lr_ratio",
-        "momentum",
-        "ns_steps",
-        "nesterov",
-        "rms_rate",
-    ),
-)
+_optimizer_muon = bind(globals(), "_optimizer_muon", "keras.optimizers.Muon", "3.10.0")
 
 
 def optimizer_nadam(
@@ -2353,30 +2100,7 @@ def optimizer_nadam(
     )
 
 
-_optimizer_nadam = bind(
-    globals(),
-    "_optimizer_nadam",
-    "keras.optimizers.Nadam",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "beta_1",
-        "beta_2",
-        "epsilon",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_nadam = bind(globals(), "_optimizer_nadam", "keras.optimizers.Nadam", "3.0.0")
 
 
 def optimizer_rmsprop(
@@ -2503,31 +2227,7 @@ def optimizer_rmsprop(
     )
 
 
-_optimizer_rmsprop = bind(
-    globals(),
-    "_optimizer_rmsprop",
-    "keras.optimizers.RMSprop",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "rho",
-        "momentum",
-        "epsilon",
-        "centered",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_rmsprop = bind(globals(), "_optimizer_rmsprop", "keras.optimizers.RMSprop", "3.0.0")
 
 
 def optimizer_schedule_free_adam_w(
@@ -2660,29 +2360,7 @@ def optimizer_schedule_free_adam_w(
 
 
 _optimizer_schedule_free_adam_w = bind(
-    globals(),
-    "_optimizer_schedule_free_adam_w",
-    "keras.optimizers.ScheduleFreeAdamW",
-    "3.14.0",
-    "3.15.0",
-    {},
-    (
-        "learning_rate",
-        "beta_1",
-        "beta_2",
-        "epsilon",
-        "warmup_steps",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
+    globals(), "_optimizer_schedule_free_adam_w", "keras.optimizers.ScheduleFreeAdamW", "3.14.0"
 )
 
 
@@ -2826,26 +2504,4 @@ def optimizer_sgd(
     )
 
 
-_optimizer_sgd = bind(
-    globals(),
-    "_optimizer_sgd",
-    "keras.optimizers.SGD",
-    "3.0.0",
-    "3.15.0",
-    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
-    (
-        "learning_rate",
-        "momentum",
-        "nesterov",
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    ),
-)
+_optimizer_sgd = bind(globals(), "_optimizer_sgd", "keras.optimizers.SGD", "3.0.0")

@@ -9,15 +9,24 @@ tether, so a maintainer reviews the override and re-tethers it. Regeneration nev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from keras3._runtime import override, upstream
 
 if TYPE_CHECKING:
     import keras
 
-    from keras3.types import ShapeLike
+    from keras3.types import (
+        ShapeLike,
+    )
+
+    _L = TypeVar("_L", bound=keras.Layer)
+    # A layer of a model: itself, its name, or its 0-based index (negative counts from the end).
+    LayerRef = Union[keras.Layer, str, int]
 
 
 @override(upstream="keras.Sequential", tethered_to="1ef9ef13d1c3949f")
@@ -49,3 +58,126 @@ def keras_model_sequential(
         shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
         stack.insert(0, upstream("keras.Input")(shape=shape, batch_size=input_batch_size))
     return upstream("keras.Sequential", "3.0.0")(stack or None, trainable, name)
+
+
+@override(upstream="keras.Layer", tethered_to="e82e56ba4fa2fb2a")
+def freeze_weights(
+    object: _L,
+    /,
+    from_: LayerRef | None = None,
+    to: LayerRef | None = None,
+    *,
+    which: Callable[[keras.Layer], bool] | Sequence[LayerRef] | None = None,
+) -> _L:
+    """Freeze the weights of a model or layer, or of a range of its layers, as in {keras3}.
+
+    With no range, the whole `object` stops training (`object.trainable = False`). With `from_`
+    and/or `to`, the layers from `from_` to `to` (both included) are frozen and every other layer
+    is made trainable; with `which`, the layers it selects are frozen and the others made
+    trainable. Compile the model again afterwards: `trainable` is read when the model is compiled.
+
+    Args:
+        object: the model (or layer) to freeze.
+        from_: the first layer to freeze: the layer, its name, or its 0-based index (negative
+            counts from the end, so `from_=-5` freezes the last five layers). Default: the first.
+        to: the last layer to freeze, given the same way. Default: the last.
+        which: instead of a range, a function of a layer that returns True for the layers to
+            freeze, or a list of layers, names or indices.
+
+    Returns:
+        `object`, so that calls chain.
+
+    Sets `keras.Layer.trainable`.
+    """
+    _set_trainable(object, from_, to, which, False, "freeze_weights")
+    return object
+
+
+@override(upstream="keras.Layer", tethered_to="e82e56ba4fa2fb2a")
+def unfreeze_weights(
+    object: _L,
+    /,
+    from_: LayerRef | None = None,
+    to: LayerRef | None = None,
+    *,
+    which: Callable[[keras.Layer], bool] | Sequence[LayerRef] | None = None,
+) -> _L:
+    """Unfreeze the weights of a model or layer, or of a range of its layers, as in {keras3}.
+
+    With no range, the whole `object` trains again (`object.trainable = True`). With `from_`
+    and/or `to`, the layers from `from_` to `to` (both included) are made trainable and every
+    other layer is frozen; with `which`, the layers it selects. The usual fine-tuning step is
+    `freeze_weights(base)` then `unfreeze_weights(base, from_="block5_conv1")`. Compile again
+    afterwards.
+
+    Args:
+        object: the model (or layer) to unfreeze.
+        from_: the first layer to unfreeze: the layer, its name, or its 0-based index (negative
+            counts from the end). Default: the first.
+        to: the last layer to unfreeze, given the same way. Default: the last.
+        which: instead of a range, a function of a layer that returns True for the layers to
+            unfreeze, or a list of layers, names or indices.
+
+    Returns:
+        `object`, so that calls chain.
+
+    Sets `keras.Layer.trainable`.
+    """
+    _set_trainable(object, from_, to, which, True, "unfreeze_weights")
+    return object
+
+
+@override(upstream="keras.Model", tethered_to="cfa83b1b9ab4c38f")
+def save_model_config(
+    object: keras.Model, /, filepath: str | os.PathLike[str], overwrite: bool = False
+) -> None:
+    """Save a model's configuration (its architecture, no weights) as a JSON file.
+
+    The file holds `object.to_json()`; `load_model_config()` builds a new, untrained model from
+    it. The file is written to a temporary name and moved into place, so a failed write never
+    leaves half a file.
+
+    Args:
+        object: the model whose `to_json()` is saved.
+        filepath: where to write the JSON.
+        overwrite: replace an existing file (by default an existing file is an error, as in
+            {keras3}).
+
+    Raises:
+        FileExistsError: `filepath` exists and `overwrite` is False.
+
+    Writes `keras.Model.to_json`.
+    """
+    target = Path(filepath)
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
+    model: Any = object  # Keras's methods are unannotated
+    text: str = model.to_json()
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or None)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@override(upstream="keras.Model", tethered_to="cfa83b1b9ab4c38f")
+def load_model_config(
+    filepath: str | os.PathLike[str], custom_objects: dict[str, Any] | None = None
+) -> keras.Model:
+    """Build a new, untrained model from a JSON file written by `save_model_config()`.
+
+    Args:
+        filepath: the JSON file.
+        custom_objects: the custom classes and functions the configuration names, by name.
+
+    Returns:
+        The model (its weights freshly initialised).
+
+    Reads with `keras.models.model_from_json`.
+    """
+    text = Path(filepath).read_text(encoding="utf-8")
+    model: keras.Model = upstream("keras.models.model_from_json")(text, custom_objects)
+    return model

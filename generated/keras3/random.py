@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import Axis, DTypeLike, Seed, ShapeLike, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "random_beta",
     "random_binomial",
@@ -346,16 +347,7 @@ def random_seed_generator(
 
 
 _random_seed_generator = bind(
-    globals(),
-    "_random_seed_generator",
-    "keras.random.SeedGenerator",
-    "3.0.0",
-    "3.3.0",
-    {"name": "3.3.0"},
-    (
-        "seed",
-        "name",
-    ),
+    globals(), "_random_seed_generator", "keras.random.SeedGenerator", "3.0.0"
 )
 
 

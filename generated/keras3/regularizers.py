@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "regularizer_deserialize",
     "regularizer_get",
@@ -182,11 +183,5 @@ def regularizer_serialize(regularizer: Any) -> Any:
 
 
 _regularizer_serialize = bind(
-    globals(),
-    "_regularizer_serialize",
-    "keras.regularizers.serialize",
-    "3.0.0",
-    "3.4.0",
-    {"regularizer": "3.4.0"},
-    ("regularizer",),
+    globals(), "_regularizer_serialize", "keras.regularizers.serialize", "3.0.0"
 )

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import keras
     from keras3.types import Axis, DTypeLike, DataFormat, IntOrTuple, PathLike, Seed, TensorLike
 
+# A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
     "audio_dataset_from_directory",
     "bounding_box_affine_transform",
@@ -181,28 +182,7 @@ def audio_dataset_from_directory(
 
 
 _audio_dataset_from_directory = bind(
-    globals(),
-    "_audio_dataset_from_directory",
-    "keras.utils.audio_dataset_from_directory",
-    "3.0.0",
-    "3.1.0",
-    {"verbose": "3.1.0"},
-    (
-        "directory",
-        "labels",
-        "label_mode",
-        "class_names",
-        "batch_size",
-        "sampling_rate",
-        "output_sequence_length",
-        "ragged",
-        "shuffle",
-        "seed",
-        "validation_split",
-        "subset",
-        "follow_links",
-        "verbose",
-    ),
+    globals(), "_audio_dataset_from_directory", "keras.utils.audio_dataset_from_directory", "3.0.0"
 )
 
 
@@ -269,22 +249,6 @@ _bounding_box_affine_transform = bind(
     "_bounding_box_affine_transform",
     "keras.utils.bounding_boxes.affine_transform",
     "3.7.0",
-    "3.8.0",
-    {"bounding_box_format": "3.8.0"},
-    (
-        "boxes",
-        "angle",
-        "translate_x",
-        "translate_y",
-        "scale",
-        "shear_x",
-        "shear_y",
-        "height",
-        "width",
-        "center_x",
-        "center_y",
-        "bounding_box_format",
-    ),
 )
 
 
@@ -318,14 +282,6 @@ _bounding_box_clip_to_image_size = bind(
     "_bounding_box_clip_to_image_size",
     "keras.utils.bounding_boxes.clip_to_image_size",
     "3.7.0",
-    "3.8.0",
-    {"bounding_box_format": "3.8.0"},
-    (
-        "bounding_boxes",
-        "height",
-        "width",
-        "bounding_box_format",
-    ),
 )
 
 
@@ -505,20 +461,7 @@ def bounding_box_crop(
 
 
 _bounding_box_crop = bind(
-    globals(),
-    "_bounding_box_crop",
-    "keras.utils.bounding_boxes.crop",
-    "3.7.0",
-    "3.8.0",
-    {"bounding_box_format": "3.8.0"},
-    (
-        "boxes",
-        "top",
-        "left",
-        "height",
-        "width",
-        "bounding_box_format",
-    ),
+    globals(), "_bounding_box_crop", "keras.utils.bounding_boxes.crop", "3.7.0"
 )
 
 
@@ -678,22 +621,7 @@ def bounding_box_pad(
     return _bounding_box_pad(boxes, top, left, height, width, bounding_box_format)
 
 
-_bounding_box_pad = bind(
-    globals(),
-    "_bounding_box_pad",
-    "keras.utils.bounding_boxes.pad",
-    "3.7.0",
-    "3.8.0",
-    {"height": "3.8.0", "width": "3.8.0", "bounding_box_format": "3.8.0"},
-    (
-        "boxes",
-        "top",
-        "left",
-        "height",
-        "width",
-        "bounding_box_format",
-    ),
-)
+_bounding_box_pad = bind(globals(), "_bounding_box_pad", "keras.utils.bounding_boxes.pad", "3.7.0")
 
 
 def clear_session(free_memory: bool = True) -> Any:
@@ -750,15 +678,7 @@ def clear_session(free_memory: bool = True) -> Any:
     return _clear_session(free_memory)
 
 
-_clear_session = bind(
-    globals(),
-    "_clear_session",
-    "keras.utils.clear_session",
-    "3.0.0",
-    "3.3.0",
-    {"free_memory": "3.3.0"},
-    ("free_memory",),
-)
+_clear_session = bind(globals(), "_clear_session", "keras.utils.clear_session", "3.0.0")
 
 
 def config_container(**kwargs: Any) -> keras.utils.Config:
@@ -871,27 +791,7 @@ def get_file(
     )
 
 
-_get_file = bind(
-    globals(),
-    "_get_file",
-    "keras.utils.get_file",
-    "3.0.0",
-    "3.0.1",
-    {"force_download": "3.0.1"},
-    (
-        "fname",
-        "origin",
-        "untar",
-        "md5_hash",
-        "file_hash",
-        "cache_subdir",
-        "hash_algorithm",
-        "extract",
-        "archive_format",
-        "cache_dir",
-        "force_download",
-    ),
-)
+_get_file = bind(globals(), "_get_file", "keras.utils.get_file", "3.0.0")
 
 
 def get_source_inputs(tensor: Any) -> Any:
@@ -1125,32 +1025,7 @@ def image_dataset_from_directory(
 
 
 _image_dataset_from_directory = bind(
-    globals(),
-    "_image_dataset_from_directory",
-    "keras.utils.image_dataset_from_directory",
-    "3.0.0",
-    "3.12.0",
-    {"pad_to_aspect_ratio": "3.1.0", "format": "3.12.0", "verbose": "3.1.0"},
-    (
-        "directory",
-        "labels",
-        "label_mode",
-        "class_names",
-        "color_mode",
-        "batch_size",
-        "image_size",
-        "shuffle",
-        "seed",
-        "validation_split",
-        "subset",
-        "interpolation",
-        "follow_links",
-        "crop_to_aspect_ratio",
-        "pad_to_aspect_ratio",
-        "data_format",
-        "format",
-        "verbose",
-    ),
+    globals(), "_image_dataset_from_directory", "keras.utils.image_dataset_from_directory", "3.0.0"
 )
 
 
@@ -1299,18 +1174,7 @@ def image_smart_resize(
 
 
 _image_smart_resize = bind(
-    globals(),
-    "_image_smart_resize",
-    "keras.preprocessing.image.smart_resize",
-    "3.0.0",
-    "3.14.0",
-    {"kwargs": "3.14.0"},
-    (
-        "x",
-        "size",
-        "interpolation",
-        "data_format",
-    ),
+    globals(), "_image_smart_resize", "keras.preprocessing.image.smart_resize", "3.0.0"
 )
 
 
@@ -1510,27 +1374,7 @@ def model_to_dot(
     )
 
 
-_model_to_dot = bind(
-    globals(),
-    "_model_to_dot",
-    "keras.utils.model_to_dot",
-    "3.0.0",
-    "3.14.0",
-    {"splines": "3.14.0"},
-    (
-        "model",
-        "show_shapes",
-        "show_dtype",
-        "show_layer_names",
-        "rankdir",
-        "expand_nested",
-        "dpi",
-        "subgraph",
-        "show_layer_activations",
-        "show_trainable",
-        "splines",
-    ),
-)
+_model_to_dot = bind(globals(), "_model_to_dot", "keras.utils.model_to_dot", "3.0.0")
 
 
 def normalize(x: TensorLike, axis: Axis = -1, order: int | TensorLike = 2) -> Any:
@@ -1716,27 +1560,7 @@ def plot_model(
     )
 
 
-_plot_model = bind(
-    globals(),
-    "_plot_model",
-    "keras.utils.plot_model",
-    "3.0.0",
-    "3.14.0",
-    {"splines": "3.14.0"},
-    (
-        "model",
-        "to_file",
-        "show_shapes",
-        "show_dtype",
-        "show_layer_names",
-        "rankdir",
-        "expand_nested",
-        "dpi",
-        "show_layer_activations",
-        "show_trainable",
-        "splines",
-    ),
-)
+_plot_model = bind(globals(), "_plot_model", "keras.utils.plot_model", "3.0.0")
 
 
 def progbar(
@@ -1776,23 +1600,7 @@ def progbar(
     )
 
 
-_progbar = bind(
-    globals(),
-    "_progbar",
-    "keras.utils.Progbar",
-    "3.0.0",
-    "3.15.0",
-    {"stateless_metrics": "3.15.0"},
-    (
-        "target",
-        "width",
-        "verbose",
-        "interval",
-        "stateful_metrics",
-        "stateless_metrics",
-        "unit_name",
-    ),
-)
+_progbar = bind(globals(), "_progbar", "keras.utils.Progbar", "3.0.0")
 
 
 def set_random_seed(seed: Seed) -> Any:
@@ -1887,22 +1695,7 @@ def split_dataset(
     return _split_dataset(dataset, left_size, right_size, shuffle, seed, preferred_backend)
 
 
-_split_dataset = bind(
-    globals(),
-    "_split_dataset",
-    "keras.utils.split_dataset",
-    "3.0.0",
-    "3.12.0",
-    {"preferred_backend": "3.12.0"},
-    (
-        "dataset",
-        "left_size",
-        "right_size",
-        "shuffle",
-        "seed",
-        "preferred_backend",
-    ),
-)
+_split_dataset = bind(globals(), "_split_dataset", "keras.utils.split_dataset", "3.0.0")
 
 
 def standardize_dtype(dtype: DTypeLike) -> Any:
@@ -2063,27 +1856,7 @@ def text_dataset_from_directory(
 
 
 _text_dataset_from_directory = bind(
-    globals(),
-    "_text_dataset_from_directory",
-    "keras.utils.text_dataset_from_directory",
-    "3.0.0",
-    "3.12.0",
-    {"format": "3.12.0", "verbose": "3.1.0"},
-    (
-        "directory",
-        "labels",
-        "label_mode",
-        "class_names",
-        "batch_size",
-        "max_length",
-        "shuffle",
-        "seed",
-        "validation_split",
-        "subset",
-        "follow_links",
-        "format",
-        "verbose",
-    ),
+    globals(), "_text_dataset_from_directory", "keras.utils.text_dataset_from_directory", "3.0.0"
 )
 
 
@@ -2240,21 +2013,6 @@ _timeseries_dataset_from_array = bind(
     "_timeseries_dataset_from_array",
     "keras.utils.timeseries_dataset_from_array",
     "3.0.0",
-    "3.14.0",
-    {"format": "3.14.0"},
-    (
-        "data",
-        "targets",
-        "sequence_length",
-        "sequence_stride",
-        "sampling_rate",
-        "batch_size",
-        "shuffle",
-        "seed",
-        "start_index",
-        "end_index",
-        "format",
-    ),
 )
 
 
