@@ -65,6 +65,7 @@ def arguments(name: str, function: Any) -> tuple[list[Any], dict[str, Any]]:
                 kwargs[p.name] = built(spec[p.name])
         return args, kwargs
     overrides = wrapper_samples.OVERRIDES.get(name, {})
+    args = []
     kwargs = {}
     if "weights" in inspect.signature(function).parameters and name.startswith("application_"):
         # The default downloads pretrained weights (no network here). One model is built; the
@@ -73,14 +74,18 @@ def arguments(name: str, function: Any) -> tuple[list[Any], dict[str, Any]]:
         kwargs["weights"] = None if name == wrapper_samples.BUILT_APPLICATION else PROBE
     for p in required(function):
         if p.name in overrides:
-            kwargs[p.name] = built(overrides[p.name])
+            value = built(overrides[p.name])
         elif p.name in wrapper_samples.BY_NAME:
-            kwargs[p.name] = built(wrapper_samples.BY_NAME[p.name])
+            value = built(wrapper_samples.BY_NAME[p.name])
         else:
             raise KeyError(f"no sample for required parameter {p.name!r} of {name}")
+        if p.kind is p.POSITIONAL_ONLY:  # a model verb's `object`
+            args.append(value)
+        else:
+            kwargs[p.name] = value
     for key, value in overrides.items():
         kwargs.setdefault(key, built(value))
-    return [], kwargs
+    return args, kwargs
 
 
 def direct(function: Any, args: list[Any], kwargs: dict[str, Any]) -> None:

@@ -93,12 +93,23 @@ BY_NAME: dict[str, Any] = {
     "target": "yxyx",
     "top": 0,
     "left": 0,
+    "object": "model",  # the model verbs (fit, evaluate, get_weights, ...)
+    "weights": "model_weights",
+    "mode": "int8",
 }
 
 #: Per-wrapper samples where the name alone does not decide (parameter -> value). An optional
 #: parameter named here is one upstream needs in practice (it raises without it) and is given too.
 OVERRIDES: dict[str, dict[str, Any]] = {
     "activation_serialize": {"activation": "relu_function"},
+    "fit": {"x": F(8, 4), "y": F(8, 1), "verbose": 0},
+    "evaluate": {"x": F(8, 4), "y": F(8, 1), "verbose": 0},
+    "predict": {"x": F(8, 4), "verbose": 0},
+    "predict_on_batch": {"x": F(8, 4)},
+    "train_on_batch": {"x": F(8, 4), "y": F(8, 1)},
+    "test_on_batch": {"x": F(8, 4), "y": F(8, 1)},
+    "get_layer": {"index": 0},
+    "quantize_weights": {"mode": "int8"},
     "bounding_box_clip_to_image_size": {"bounding_boxes": {"boxes": lit([[0.0, 0.0, 1.0, 1.0]]),
                                                            "labels": lit([1], "int32")},
                                         "height": 4, "width": 4},
@@ -197,7 +208,15 @@ BUILT = {
     "sgd_config": lambda keras: keras.optimizers.serialize(keras.optimizers.SGD()),
     "dense_config": lambda keras: keras.layers.serialize(keras.layers.Dense(2)),
     "relu_function": lambda keras: keras.activations.relu,
+    "model": lambda keras: _model(keras),
+    "model_weights": lambda keras: _model(keras).get_weights(),
 }
+
+def _model(keras: Any) -> Any:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
 
 #: Wrappers not called, with the reason (network, files, global state, or an argument that is
 #: a whole other object to build: a model, a device mesh, a foreign module).
@@ -225,6 +244,9 @@ NOT_CALLED: dict[str, str] = {
     "load_model": "reads files",
     "load_model_weights": "reads files",
     "save_model": "writes files",
+    "save_model_config": "writes files",
+    "load_model_config": "reads files",
+    "export_savedmodel": "writes files (and needs tensorflow)",
     "save_model_weights": "writes files",
     "keras_file_editor": "reads files",
     "model_from_json": "needs a model's JSON",

@@ -60,6 +60,49 @@ def keras_model_sequential(
     return upstream("keras.Sequential", "3.0.0")(stack or None, trainable, name)
 
 
+# --- model verbs with behaviour of their own (the rest are generated: see [verbs] in binding.toml) ---
+
+
+def _layer_index(layers: Sequence[Any], ref: Any, role: str) -> int:
+    """The 0-based position of a layer given as itself, its name or its index (negative from the end)."""
+    if isinstance(ref, bool) or not isinstance(ref, (int, str)):
+        found = [i for i, layer in enumerate(layers) if layer is ref]
+        if found:
+            return found[0]
+        raise ValueError(f"{role}={ref!r} is not one of the model's layers")
+    if isinstance(ref, int):
+        if not -len(layers) <= ref < len(layers):
+            raise IndexError(f"{role}={ref} is out of range for a model of {len(layers)} layers")
+        return ref % len(layers)
+    names = [layer.name for layer in layers]
+    if ref not in names:
+        raise ValueError(f"{role}={ref!r}: no layer of that name; the layers are {names}")
+    return names.index(ref)
+
+
+def _set_trainable(
+    object: Any, from_: Any, to: Any, which: Any, trainable: bool, verb: str
+) -> None:
+    if which is not None and (from_ is not None or to is not None):
+        raise ValueError(f"{verb}() takes either `which` or `from_`/`to`, not both")
+    if which is None and from_ is None and to is None:
+        object.trainable = trainable
+        return
+    object.trainable = True  # some of its layers stay trainable: the model itself must be
+    layers: list[Any] = list(object.layers)
+    if which is not None:
+        if callable(which):
+            chosen = {i for i, layer in enumerate(layers) if which(layer)}
+        else:
+            chosen = {_layer_index(layers, ref, "which") for ref in which}
+    else:
+        start = 0 if from_ is None else _layer_index(layers, from_, "from_")
+        stop = len(layers) - 1 if to is None else _layer_index(layers, to, "to")
+        chosen = set(range(start, stop + 1))
+    for index, layer in enumerate(layers):
+        layer.trainable = trainable if index in chosen else not trainable
+
+
 @override(upstream="keras.Layer", tethered_to="e82e56ba4fa2fb2a")
 def freeze_weights(
     object: _L,

@@ -98,11 +98,6 @@ def test_call_arguments_without_a_tensor_are_refused_clearly(given):
         layer_dropout(target, 0.5, training=True)
 
 
-def test_a_multi_input_layer_given_one_tensor_names_the_form_it_wants():
-    with pytest.raises(TypeError, match=r"layer_multi_head_attention: .*list \[query, value"):
-        layer_multi_head_attention(X, num_heads=2, key_dim=2)
-
-
 # --- positional use -----------------------------------------------------------------------------
 
 
