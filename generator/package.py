@@ -43,7 +43,7 @@ def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, Bindin
     dropped = dropped_names(store, snapshot, spec, naming)
     histories = signature_histories(store, snapshot, wrapped_signatures(snapshot))
     binding = build_binding(snapshot, spec, naming, added_in, snapshot_digest(snapshot),
-                            read_overrides(), docs, dropped, histories)
+                            read_overrides(), docs, dropped, histories=histories)
     return binding, spec
 
 

@@ -446,7 +446,25 @@ def keras_input(
     )
 
 
-_keras_input = bind(globals(), "_keras_input", "keras.layers.Input", "3.0.0")
+_keras_input = bind(
+    globals(),
+    "_keras_input",
+    "keras.layers.Input",
+    "3.0.0",
+    "3.9.0",
+    {"ragged": "3.9.0", "optional": "3.4.0"},
+    (
+        "shape",
+        "batch_size",
+        "dtype",
+        "sparse",
+        "ragged",
+        "batch_shape",
+        "name",
+        "tensor",
+        "optional",
+    ),
+)
 
 
 @overload
@@ -2136,7 +2154,13 @@ def layer_average_pooling_2d(
 
 
 _layer_average_pooling_2d = bind(
-    globals(), "_layer_average_pooling_2d", "keras.layers.AveragePooling2D", "3.0.0"
+    globals(),
+    "_layer_average_pooling_2d",
+    "keras.layers.AveragePooling2D",
+    "3.0.0",
+    "3.0.5",
+    {},
+    (),
 )
 
 
@@ -2251,7 +2275,13 @@ def layer_average_pooling_3d(
 
 
 _layer_average_pooling_3d = bind(
-    globals(), "_layer_average_pooling_3d", "keras.layers.AveragePooling3D", "3.0.0"
+    globals(),
+    "_layer_average_pooling_3d",
+    "keras.layers.AveragePooling3D",
+    "3.0.0",
+    "3.0.5",
+    {},
+    (),
 )
 
 
@@ -2511,7 +2541,13 @@ def layer_batch_normalization(
 
 
 _layer_batch_normalization = bind(
-    globals(), "_layer_batch_normalization", "keras.layers.BatchNormalization", "3.0.0"
+    globals(),
+    "_layer_batch_normalization",
+    "keras.layers.BatchNormalization",
+    "3.0.0",
+    "3.14.0",
+    {"renorm": "3.14.0", "renorm_clipping": "3.14.0", "renorm_momentum": "3.14.0"},
+    (),
 )
 
 
@@ -2739,11 +2775,22 @@ def layer_category_encoding(
     layer = _layer_category_encoding(
         num_tokens=num_tokens, output_mode=output_mode, sparse=sparse, **kwargs
     )
-    return compose_layer(object, layer, call=supplied(("count_weights", count_weights, None)))
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(("count_weights", count_weights, None)),
+        newer={"count_weights": "3.1.0"},
+    )
 
 
 _layer_category_encoding = bind(
-    globals(), "_layer_category_encoding", "keras.layers.CategoryEncoding", "3.0.0"
+    globals(),
+    "_layer_category_encoding",
+    "keras.layers.CategoryEncoding",
+    "3.0.0",
+    "3.2.0",
+    {"sparse": "3.2.0"},
+    (),
 )
 
 
@@ -3388,7 +3435,13 @@ def layer_conv_1d_transpose(
 
 
 _layer_conv_1d_transpose = bind(
-    globals(), "_layer_conv_1d_transpose", "keras.layers.Conv1DTranspose", "3.0.0"
+    globals(),
+    "_layer_conv_1d_transpose",
+    "keras.layers.Conv1DTranspose",
+    "3.0.0",
+    "3.11.0",
+    {"output_padding": "3.11.0"},
+    (),
 )
 
 
@@ -3801,7 +3854,13 @@ def layer_conv_2d_transpose(
 
 
 _layer_conv_2d_transpose = bind(
-    globals(), "_layer_conv_2d_transpose", "keras.layers.Conv2DTranspose", "3.0.0"
+    globals(),
+    "_layer_conv_2d_transpose",
+    "keras.layers.Conv2DTranspose",
+    "3.0.0",
+    "3.11.0",
+    {"output_padding": "3.11.0"},
+    (),
 )
 
 
@@ -4216,7 +4275,13 @@ def layer_conv_3d_transpose(
 
 
 _layer_conv_3d_transpose = bind(
-    globals(), "_layer_conv_3d_transpose", "keras.layers.Conv3DTranspose", "3.0.0"
+    globals(),
+    "_layer_conv_3d_transpose",
+    "keras.layers.Conv3DTranspose",
+    "3.0.0",
+    "3.11.0",
+    {"output_padding": "3.11.0"},
+    (),
 )
 
 
@@ -5604,7 +5669,15 @@ def layer_dense(
     return compose_layer(object, layer, call=supplied(("training", training, None)))
 
 
-_layer_dense = bind(globals(), "_layer_dense", "keras.layers.Dense", "3.0.0")
+_layer_dense = bind(
+    globals(),
+    "_layer_dense",
+    "keras.layers.Dense",
+    "3.0.0",
+    "3.13.0",
+    {"lora_rank": "3.0.3", "lora_alpha": "3.10.0", "quantization_config": "3.13.0"},
+    (),
+)
 
 
 @overload
@@ -6469,7 +6542,20 @@ def layer_einsum_dense(
     return compose_layer(object, layer, call=supplied(("training", training, None)))
 
 
-_layer_einsum_dense = bind(globals(), "_layer_einsum_dense", "keras.layers.EinsumDense", "3.0.0")
+_layer_einsum_dense = bind(
+    globals(),
+    "_layer_einsum_dense",
+    "keras.layers.EinsumDense",
+    "3.0.0",
+    "3.13.0",
+    {
+        "lora_rank": "3.0.3",
+        "lora_alpha": "3.10.0",
+        "gptq_unpacked_column_size": "3.12.0",
+        "quantization_config": "3.13.0",
+    },
+    (),
+)
 
 
 @overload
@@ -6614,7 +6700,20 @@ def layer_embedding(
     return compose_layer(object, layer)
 
 
-_layer_embedding = bind(globals(), "_layer_embedding", "keras.layers.Embedding", "3.0.0")
+_layer_embedding = bind(
+    globals(),
+    "_layer_embedding",
+    "keras.layers.Embedding",
+    "3.0.0",
+    "3.13.0",
+    {
+        "weights": "3.3.0",
+        "lora_rank": "3.0.3",
+        "lora_alpha": "3.10.0",
+        "quantization_config": "3.13.0",
+    },
+    (),
+)
 
 
 @overload
@@ -7901,7 +8000,13 @@ def layer_group_query_attention(
 
 
 _layer_group_query_attention = bind(
-    globals(), "_layer_group_query_attention", "keras.layers.GroupQueryAttention", "3.0.0"
+    globals(),
+    "_layer_group_query_attention",
+    "keras.layers.GroupQueryAttention",
+    "3.0.0",
+    "3.15.0",
+    {"sliding_window": "3.15.0", "flash_attention": "3.7.0", "use_gate": "3.14.0", "seed": "3.7.0"},
+    (),
 )
 
 
@@ -8202,7 +8307,9 @@ def layer_gru(
     )
 
 
-_layer_gru = bind(globals(), "_layer_gru", "keras.layers.GRU", "3.0.0")
+_layer_gru = bind(
+    globals(), "_layer_gru", "keras.layers.GRU", "3.0.0", "3.2.0", {"use_cudnn": "3.2.0"}, ()
+)
 
 
 @overload
@@ -8770,7 +8877,13 @@ def layer_integer_lookup(
 
 
 _layer_integer_lookup = bind(
-    globals(), "_layer_integer_lookup", "keras.layers.IntegerLookup", "3.0.0"
+    globals(),
+    "_layer_integer_lookup",
+    "keras.layers.IntegerLookup",
+    "3.0.0",
+    "3.14.0",
+    {"oov_method": "3.14.0", "salt": "3.14.0"},
+    (),
 )
 
 
@@ -9047,7 +9160,13 @@ def layer_jax_model_wrapper(
 
 
 _layer_jax_model_wrapper = bind(
-    globals(), "_layer_jax_model_wrapper", "keras.layers.JaxLayer", "3.2.0"
+    globals(),
+    "_layer_jax_model_wrapper",
+    "keras.layers.JaxLayer",
+    "3.2.0",
+    "3.14.0",
+    {"native_serialization_platforms": "3.14.0"},
+    (),
 )
 
 
@@ -9332,7 +9451,13 @@ def layer_layer_normalization(
 
 
 _layer_layer_normalization = bind(
-    globals(), "_layer_layer_normalization", "keras.layers.LayerNormalization", "3.0.0"
+    globals(),
+    "_layer_layer_normalization",
+    "keras.layers.LayerNormalization",
+    "3.0.0",
+    "3.11.0",
+    {},
+    (),
 )
 
 
@@ -9626,7 +9751,9 @@ def layer_lstm(
     )
 
 
-_layer_lstm = bind(globals(), "_layer_lstm", "keras.layers.LSTM", "3.0.0")
+_layer_lstm = bind(
+    globals(), "_layer_lstm", "keras.layers.LSTM", "3.0.0", "3.2.0", {"use_cudnn": "3.2.0"}, ()
+)
 
 
 @overload
@@ -10613,7 +10740,13 @@ def layer_multi_head_attention(
 
 
 _layer_multi_head_attention = bind(
-    globals(), "_layer_multi_head_attention", "keras.layers.MultiHeadAttention", "3.0.0"
+    globals(),
+    "_layer_multi_head_attention",
+    "keras.layers.MultiHeadAttention",
+    "3.0.0",
+    "3.15.0",
+    {"sliding_window": "3.15.0", "flash_attention": "3.7.0", "use_gate": "3.14.0", "seed": "3.4.0"},
+    (),
 )
 
 
@@ -11371,7 +11504,13 @@ def layer_random_contrast(
 
 
 _layer_random_contrast = bind(
-    globals(), "_layer_random_contrast", "keras.layers.RandomContrast", "3.0.0"
+    globals(),
+    "_layer_random_contrast",
+    "keras.layers.RandomContrast",
+    "3.0.0",
+    "3.8.0",
+    {"value_range": "3.8.0"},
+    (),
 )
 
 
@@ -11818,7 +11957,15 @@ def layer_random_flip(
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
-_layer_random_flip = bind(globals(), "_layer_random_flip", "keras.layers.RandomFlip", "3.0.0")
+_layer_random_flip = bind(
+    globals(),
+    "_layer_random_flip",
+    "keras.layers.RandomFlip",
+    "3.0.0",
+    "3.6.0",
+    {"data_format": "3.6.0"},
+    (),
+)
 
 
 @overload
@@ -12540,7 +12687,7 @@ def layer_random_rotation(
 
 
 _layer_random_rotation = bind(
-    globals(), "_layer_random_rotation", "keras.layers.RandomRotation", "3.0.0"
+    globals(), "_layer_random_rotation", "keras.layers.RandomRotation", "3.0.0", "3.6.0", {}, ()
 )
 
 
@@ -13454,7 +13601,20 @@ def layer_resizing(
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
-_layer_resizing = bind(globals(), "_layer_resizing", "keras.layers.Resizing", "3.0.0")
+_layer_resizing = bind(
+    globals(),
+    "_layer_resizing",
+    "keras.layers.Resizing",
+    "3.0.0",
+    "3.9.0",
+    {
+        "pad_to_aspect_ratio": "3.3.0",
+        "fill_mode": "3.3.0",
+        "fill_value": "3.3.0",
+        "antialias": "3.9.0",
+    },
+    (),
+)
 
 
 @overload
@@ -15422,7 +15582,15 @@ def layer_string_lookup(
     return compose_layer(object, layer)
 
 
-_layer_string_lookup = bind(globals(), "_layer_string_lookup", "keras.layers.StringLookup", "3.0.0")
+_layer_string_lookup = bind(
+    globals(),
+    "_layer_string_lookup",
+    "keras.layers.StringLookup",
+    "3.0.0",
+    "3.14.0",
+    {"salt": "3.14.0"},
+    (),
+)
 
 
 @overload
@@ -15956,7 +16124,13 @@ def layer_torch_module_wrapper(
 
 
 _layer_torch_module_wrapper = bind(
-    globals(), "_layer_torch_module_wrapper", "keras.layers.TorchModuleWrapper", "3.0.0"
+    globals(),
+    "_layer_torch_module_wrapper",
+    "keras.layers.TorchModuleWrapper",
+    "3.0.0",
+    "3.10.0",
+    {"output_shape": "3.10.0"},
+    (),
 )
 
 
@@ -16321,7 +16495,13 @@ def layer_zero_padding_1d(
 
 
 _layer_zero_padding_1d = bind(
-    globals(), "_layer_zero_padding_1d", "keras.layers.ZeroPadding1D", "3.0.0"
+    globals(),
+    "_layer_zero_padding_1d",
+    "keras.layers.ZeroPadding1D",
+    "3.0.0",
+    "3.5.0",
+    {"data_format": "3.5.0"},
+    (),
 )
 
 

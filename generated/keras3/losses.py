@@ -115,6 +115,7 @@ def loss_binary_crossentropy(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -218,6 +219,7 @@ def loss_binary_focal_crossentropy(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -292,6 +294,7 @@ def loss_categorical_crossentropy(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -411,6 +414,7 @@ def loss_categorical_focal_crossentropy(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -555,6 +559,7 @@ def loss_categorical_hinge(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -704,6 +709,7 @@ def loss_cosine_similarity(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -757,6 +763,7 @@ def loss_ctc(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -840,6 +847,7 @@ def loss_dice(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"axis": "3.4.0", "dtype": "3.4.0"},
     )
 
 
@@ -941,6 +949,7 @@ def loss_hinge(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1011,6 +1020,7 @@ def loss_huber(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1074,6 +1084,7 @@ def loss_kl_divergence(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1135,6 +1146,7 @@ def loss_log_cosh(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1194,6 +1206,7 @@ def loss_mean_absolute_error(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1253,6 +1266,7 @@ def loss_mean_absolute_percentage_error(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1314,6 +1328,7 @@ def loss_mean_squared_error(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1373,6 +1388,7 @@ def loss_mean_squared_logarithmic_error(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1434,6 +1450,7 @@ def loss_poisson(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1528,6 +1545,7 @@ def loss_sparse_categorical_crossentropy(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"axis": "3.10.0", "dtype": "3.4.0"},
     )
 
 
@@ -1592,6 +1610,7 @@ def loss_squared_hinge(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1665,6 +1684,7 @@ def loss_tversky(
                 ("dtype", dtype, MISSING),
             )
         ),
+        {"axis": "3.8.0", "dtype": "3.4.0"},
     )
 
 

@@ -2427,6 +2427,7 @@ def metric_sparse_categorical_crossentropy(
                 ("axis", axis, -1),
             )
         ),
+        {"ignore_class": "3.14.0"},
     )
 
 
@@ -2496,6 +2497,7 @@ def metric_sparse_top_k_categorical_accuracy(
                 ("from_sorted_ids", from_sorted_ids, False),
             )
         ),
+        {"from_sorted_ids": "3.7.0"},
     )
 
 
