@@ -13,10 +13,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from packaging.version import Version
+
 from generator.docstrings import DocArg, DocPatch, DocPatchError, ParsedDoc, apply_patches, parse_docstring
 from generator.model import Member, Parameter, Snapshot, Symbol
 from generator.naming import NamingSpec, wrapper_name
 from generator.overrides import OVERRIDES_FILE, Override
+from generator.signature_history import SignatureHistory, call_signature
 from generator.tomlfiles import Kind, fields, read_toml
 from generator.typing_rules import annotate
 
@@ -132,7 +135,8 @@ class WrapperParam:
     annotation: str
     default: str | None  # Python source of the default; None when required
     forward: str  # how it is handed on: "positional", "keyword", "star", "starstar"
-    omit_when_missing: bool = False  # default not expressible: forwarded only when given
+    omit_when_missing: bool = False  # default not expressible, or given-ness matters: forwarded only when given
+    added_in: str | None = None  # the release that added it, when later than the wrapped symbol
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,12 @@ class Wrapper:
     # `required_inputs` of `inputs` must be given
     inputs: tuple[str, ...] = ()
     required_inputs: int = 0
+    # The release since which the signature is as generated, when later than `added_in`: on an
+    # older Keras the wrapper hands on only what the caller gave (see `bind` in _runtime.py).
+    since: str | None = None
+    # layer shape: the parameters of the layer's `call` the wrapper routes to the call (keyword-only).
+    call_params: tuple[WrapperParam, ...] = ()
+    class_only: tuple[str, ...] = ()  # dual shape: parameters of the class its function form lacks
 
 
 @dataclass(frozen=True)
@@ -222,6 +232,7 @@ def build_binding(
     snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec, added_in: Mapping[str, str], digest: str,
     overrides: Iterable[Override] = (), docs: DocSources | None = None,
     dropped: Mapping[str, Published] | None = None, check_spec: bool = True,
+    histories: Mapping[tuple[str, str | None], SignatureHistory] | None = None,
 ) -> Binding:
     """The binding of `snapshot`. `dropped` holds the names earlier releases' bindings gave that
     this snapshot no longer gives (`impact.dropped_names`): each is kept as a deprecated wrapper.
@@ -241,6 +252,7 @@ def build_binding(
     wrappers += _member_wrappers(snapshot, spec, naming, added_in)
     wrappers += _verb_wrappers(snapshot, spec, added_in)
     wrappers = [_with_inputs(_serialized(w, snapshot, spec), snapshot) for w in wrappers]
+    wrappers = [_versioned(_routed(_class_only(w, snapshot), snapshot), histories or {}) for w in wrappers]
     _check_unique_names(wrappers)
     wrappers = _apply_overrides(wrappers, overrides)
     if docs is not None:
@@ -598,10 +610,13 @@ def _composes(symbol: Symbol) -> bool:
 
 
 def _layer_wrapper(name: str, family: Family, symbol: Symbol, added_in: Mapping[str, str], version: str) -> Wrapper:
-    # `object` comes first, so the layer's own parameters become keyword-only (Python allows no
-    # required parameter after an optional one); `layer_dense(x, units=4)` reads as in R.
+    # `object` comes first, then the constructor's parameters in upstream's order, positional or
+    # keyword as in R and Keras (`layer_dense(x, 64)`); they are handed on by keyword. A required
+    # one follows an optional `object`: the overloads type it as required, the implementation
+    # checks it (see templates/_wrappers.j2).
     params = [WrapperParam("object", "positional_only", "Any", "None", "none")]
-    params += [_forwarded(p, family.module, keyword_only=True) for p in _parameters(symbol)]
+    params += [replace(p, forward="keyword") if p.forward == "positional" else p
+               for p in (_forwarded(p, family.module) for p in _parameters(symbol))]
     return Wrapper(name, family.module, "layer", symbol.path, tuple(params), "Any",
                    added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases)
 
@@ -615,6 +630,78 @@ def _dual_wrapper(name: str, family: Family, cls: Symbol, function: Symbol | Non
     return Wrapper(name, family.module, "dual", cls.path, tuple(params), "Any",
                    added_in.get(cls.path, version), _first_line(cls.doc),
                    function=function.path if function else None, aliases=cls.aliases)
+
+
+def _routed(wrapper: Wrapper, snapshot: Snapshot) -> Wrapper:
+    """A layer wrapper's call parameters, read from the `call` its class has or inherits.
+
+    The leading required parameters are the tensor inputs (`object`); the optional ones become
+    keyword-only parameters of the wrapper that go to the call. A name the constructor also takes
+    stays the constructor's (`layer_lambda(mask=...)`).
+    """
+    if wrapper.shape != "layer":
+        return wrapper
+    signature = call_signature(snapshot.symbols, snapshot.symbols[wrapper.upstream])
+    if signature is None:
+        return wrapper
+    # The tensors `object` stands for: a multi-input layer's `inputs` (see _with_inputs), else
+    # the call's leading required parameters.
+    own = {p.name for p in wrapper.params} | {"object"} | set(wrapper.inputs)
+    routed = tuple(_forwarded(p, wrapper.family, keyword_only=True) for p in signature.parameters
+                   if not p.required and p.kind not in ("var_positional", "var_keyword") and p.name not in own)
+    return replace(wrapper, call_params=routed)
+
+
+def _class_only(wrapper: Wrapper, snapshot: Snapshot) -> Wrapper:
+    """A dual wrapper's parameters that only its class takes (`reduction`, `name`, `dtype`).
+
+    Giving one asks for the configured object's computation, so it is handed on only when given
+    (default MISSING): whether it was given decides the form, never whether it equals a default.
+    """
+    if wrapper.shape != "dual":
+        return wrapper
+    function = snapshot.symbols.get(wrapper.function) if wrapper.function else None
+    if function is None or function.signature is None:
+        return wrapper
+    if any(p.kind == "var_keyword" for p in function.signature.parameters):
+        return wrapper
+    takes = {p.name for p in function.signature.parameters}
+    only = tuple(p.name for p in wrapper.params[2:] if p.name not in takes and p.kind not in ("var_positional", "var_keyword"))
+    params = tuple(replace(p, default="MISSING", omit_when_missing=True) if p.name in only else p for p in wrapper.params)
+    return replace(wrapper, params=params, class_only=only)
+
+
+def _later(release: str | None, than: str) -> str | None:
+    return release if release is not None and Version(release) > Version(than) else None
+
+
+def _versioned(wrapper: Wrapper, histories: Mapping[tuple[str, str | None], SignatureHistory]) -> Wrapper:
+    """Since when the wrapped signature stands, and which parameters are newer than the symbol."""
+    if wrapper.shape == "member":
+        return wrapper
+    own = histories.get((wrapper.upstream, None))
+    call = histories.get((wrapper.upstream, "call"))
+    since = _later(own.since, wrapper.added_in) if own else None
+
+    def dated(params: tuple[WrapperParam, ...], history: SignatureHistory | None) -> tuple[WrapperParam, ...]:
+        if history is None:
+            return params
+        return tuple(replace(p, added_in=_later(history.added.get(p.name), wrapper.added_in)) for p in params)
+
+    # Layer.__call__ takes `training` and `mask` for every layer (it hands them to `call` only when
+    # `call` declares them): never newer than the layer itself.
+    call_params = tuple(replace(p, added_in=None) if p.name in _EVERY_CALL_TAKES else p
+                        for p in dated(wrapper.call_params, call))
+    return replace(wrapper, since=since, params=dated(wrapper.params, own), call_params=call_params)
+
+
+_EVERY_CALL_TAKES = frozenset({"training", "mask"})
+
+
+def _member_wrappers(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
+                     added_in: Mapping[str, str]) -> list[Wrapper]:
+    """Class methods exposed as functions, e.g. FeatureSpace.float_normalized -> feature_float_normalized."""
+    wrappers = []
 
 
 def _member_sources(snapshot: Snapshot, spec: BindingSpec) -> list[tuple[str, str, Symbol, Member]]:

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -42,10 +43,34 @@ _COMPOSITION = ("What the layer is composed with: None returns the layer; a Sequ
 _SHAPE_RETURNS = {
     "layer": "The layer when `object` is None; the model when `object` is a Sequential model; "
              "otherwise the layer's output.",
-    "dual": "The computed value when `y_true` and `y_pred` are given; otherwise the configured object.",
 }
 _OWN_ARGS = {"y_true": "Ground truth values; with `y_pred`, the value is computed.",
              "y_pred": "Predicted values; with `y_true`, the value is computed."}
+_CALL_ARG = "Goes to the layer's call (needs a tensor `object`)."
+
+
+def _composition(w: Wrapper) -> str:
+    if not w.inputs:
+        return _COMPOSITION
+    forms = " or ".join(f"[{', '.join(w.inputs[:n])}]" for n in range(w.required_inputs, len(w.inputs) + 1))
+    return _COMPOSITION.replace("a tensor (or a list of tensors) is passed through the layer",
+                                f"a list of tensors, {forms}, is passed to the layer's call")
+
+
+def dual_returns(w: Wrapper) -> str:
+    """Which form computes, and what shape comes back: one rule for every dual wrapper."""
+    cls = w.upstream.rsplit(".", 1)[-1]
+    configured = f"Without `y_true` and `y_pred`: the configured `{cls}` object."
+    called = (f"`{cls}(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), "
+              "a metric's result after one update (a scalar)")
+    if w.function is None:
+        return f"{configured} With both: {called}."
+    only = ", ".join(f"`{name}`" for name in w.class_only)
+    which = only if len(w.class_only) == 1 else f"any of {only}"
+    when = (f" If {which} is given (whatever its value: it configures the object only), the "
+            f"configured object computes instead: {called}.") if only else ""
+    return (f"{configured} With both: `{w.function}(y_true, y_pred, ...)`, as Keras's function "
+            f"computes it (one value per sample for losses and most metrics).{when}")
 
 
 def _indented(text: str, spaces: int) -> str:
@@ -66,23 +91,29 @@ def wrapper_docstring(w: Wrapper) -> str:
     parts = [doc.summary or w.summary]
     if doc.description:
         parts.append(doc.description)
+    routed = {p.name for p in w.call_params}
+    call_described = {a.name: a.description for a in doc.call_args}
     args = []
-    for p in w.params:
-        text = _COMPOSITION if (w.shape == "layer" and p.name == "object") else (
-            _receiver(w) if (w.bound and p.name == "object") else
-            described.get(p.name) or _OWN_ARGS.get(p.name, ""))
+    for p in with_call(w.params, w.call_params):
+        if p.name in routed:
+            text = f"{_CALL_ARG} {call_described.get(p.name, '')}".strip()
+        else:
+            text = _composition(w) if (w.shape == "layer" and p.name == "object") else (
+                _receiver(w) if (w.bound and p.name == "object") else
+                described.get(p.name) or _OWN_ARGS.get(p.name, ""))
         star = "*" if p.kind == "var_positional" else "**" if p.kind == "var_keyword" else ""
         head = f"{star}{p.name} ({p.annotation})" if not star else f"{star}{p.name}"
         body = text.strip().splitlines() or [""]
         args.append(f"{head}: {body[0]}".rstrip() + ("\n" + _indented("\n".join(body[1:]), 4) if len(body) > 1 else ""))
     if args:
         parts.append("Args:\n" + "\n".join(_indented(a, 4) for a in args))
-    returns = _SHAPE_RETURNS.get(w.shape) or doc.returns
+    returns = dual_returns(w) if w.shape == "dual" else (_SHAPE_RETURNS.get(w.shape) or doc.returns)
     if returns:
         parts.append("Returns:\n" + _indented(returns, 4))
     if doc.raises:
         parts.append("Raises:\n" + "\n".join(_indented(f"{r.name}: {r.description}", 4) for r in doc.raises))
-    for title, body in (("Call arguments", "\n".join(f"{a.name}: {a.description}" for a in doc.call_args)),
+    call_args = "\n".join(f"{a.name}: {a.description}" for a in doc.call_args if a.name not in routed)
+    for title, body in (("Call arguments", call_args),
                         ("Input shape", doc.input_shape), ("Output shape", doc.output_shape),
                         ("References", doc.references), ("Notes", doc.notes), *doc.other):
         if body:
@@ -121,21 +152,91 @@ def signature(params: Sequence[WrapperParam]) -> str:
     return ", ".join(signature_parts(params))
 
 
+def _positional(params: Sequence[WrapperParam]) -> list[WrapperParam]:
+    """The parameters a wrapper hands on by position: those before the first one it leaves out
+    when not given (after a gap, position would put a value in the wrong place)."""
+    found: list[WrapperParam] = []
+    for p in params:
+        if p.forward != "positional" or p.omit_when_missing:
+            break
+        found.append(p)
+    return found
+
+
 def call_arguments(params: list[WrapperParam]) -> str:
-    """How a wrapper hands its parameters on: exactly as upstream's signature takes them."""
-    forms = {"positional": "{0}", "keyword": "{0}={0}", "star": "*{0}", "starstar": "**{0}"}
-    parts = [forms[p.forward].format(p.name) for p in params if p.forward in forms and not p.omit_when_missing]
+    """How a wrapper hands its parameters on: as upstream's signature takes them, by position up
+    to the first parameter handed on only when given, by keyword after it."""
+    positional = _positional(params)
+    forms = {"positional": "{0}={0}", "keyword": "{0}={0}", "star": "*{0}", "starstar": "**{0}"}
+    parts = [p.name for p in positional]
+    parts += [forms[p.forward].format(p.name) for p in params[len(positional):]
+              if p.forward in forms and not p.omit_when_missing]
     omitted = [f"{p.name}={p.name}" for p in params if p.omit_when_missing]
     if omitted:
         parts.append(f"**_given({', '.join(omitted)})")
     return ", ".join(parts)
 
 
-def supplied_arguments(params: list[WrapperParam]) -> str:
+def _newer(params: Sequence[WrapperParam]) -> str:
+    return "{" + ", ".join(f'"{p.name}": "{p.added_in}"' for p in params if p.added_in) + "}"
+
+
+def bind_extras(w: Wrapper) -> str:
+    """The arguments of `bind` past the symbol's own: since when the signature stands, which
+    parameters are newer than the symbol, which arguments go by position (see `_runtime.bind`)."""
+    if w.since is None:
+        return ""
+    own = list(w.params[1:] if w.shape == "layer" else w.params)
+    names = "".join(f'"{p.name}", ' for p in _positional(own))
+    return f', "{w.since}", {_newer(own)}, ({names})'
+
+
+def composition_arguments(w: Wrapper) -> str:
+    """What `compose_layer` gets past `object` and the layer: the call arguments given, the inputs
+    a list `object` is spread over (multi-input layers), the call parameters newer than the layer."""
+    parts = []
+    if w.call_params:
+        parts.append(f"call={supplied_arguments(list(w.call_params), wrap=False)}")
+    if w.inputs:
+        parts.append(f"inputs={w.inputs}, required={w.required_inputs}")
+    newer = _newer(w.call_params)
+    if newer != "{}":
+        parts.append(f"newer={newer}")
+    return "".join(f", {part}" for part in parts)
+
+
+def keyword_only(params: Sequence[WrapperParam]) -> list[WrapperParam]:
+    """The same parameters, those that could go by position made keyword-only."""
+    return [replace(p, kind="keyword_only") if p.kind in ("positional_only", "positional_or_keyword") else p
+            for p in params]
+
+
+def with_call(params: Sequence[WrapperParam], call: Sequence[WrapperParam]) -> list[WrapperParam]:
+    """A layer's constructor parameters with its call parameters added, keyword-only, before `**kwargs`."""
+    plain = [p for p in params if p.kind != "var_keyword"]
+    return plain + list(call) + [p for p in params if p.kind == "var_keyword"]
+
+
+def optional(params: Sequence[WrapperParam]) -> list[WrapperParam]:
+    """Required parameters given the default `MISSING`, for an implementation after an optional
+    `object` (the overloads keep them required; the body raises when one is missing)."""
+    return [replace(p, default="MISSING") if p.default is None and p.kind not in ("var_positional", "var_keyword")
+            else p for p in params]
+
+
+def signature_tail(params: Sequence[WrapperParam]) -> str:
+    """`, <parameters>` to follow a first parameter, or nothing."""
+    text = signature(params)
+    return f", {text}" if text else ""
+
+
+def supplied_arguments(params: list[WrapperParam], wrap: bool = True) -> str:
     """`supplied(("name", name, <default>), ...)` plus `**kwargs`: what a dual wrapper hands on."""
     triples = [f'("{p.name}", {p.name}, {p.default if p.default is not None else "MISSING"})'
                for p in params if p.kind not in ("var_positional", "var_keyword")]
     star = next((f", **{p.name}" for p in params if p.kind == "var_keyword"), "")
+    if not wrap and not star:
+        return f"supplied({', '.join(triples)})"
     return f"dict(supplied({', '.join(triples)}){star})"
 
 
@@ -154,6 +255,13 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.filters["call_arguments"] = call_arguments
     env.filters["supplied_arguments"] = supplied_arguments
     env.filters["python_string"] = lambda text: json.dumps(text, ensure_ascii=False)  # a valid str literal
+    env.filters["bind_extras"] = bind_extras
+    env.filters["composition_arguments"] = composition_arguments
+    env.filters["keyword_only"] = keyword_only
+    env.filters["with_call"] = with_call
+    env.filters["optional"] = optional
+    env.filters["signature_tail"] = signature_tail
+    env.filters["newer"] = _newer
     return env
 
 
@@ -189,14 +297,18 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
             continue
         generated = [w for w in wrappers if not w.overridden]
         shapes_used = {w.shape for w in generated}
-        needs_given = any(p.omit_when_missing for w in generated for p in w.params)
+        needs_given = any(p.omit_when_missing for w in generated if w.shape != "dual" for p in w.params)
+        layers = [w for w in generated if w.shape == "layer"]
         runtime_imports = sorted(
-            ({"bind"} if shapes_used & {"function", "constructor"} else set())
-            | ({"upstream"} if shapes_used & {"layer", "dual"} or any(
+            ({"bind"} if shapes_used & {"function", "constructor", "layer"} else set())
+            | ({"upstream"} if shapes_used & {"dual"} or any(
                 w.shape == "member" and not w.bound for w in generated) else set())
-            | ({"compose_layer"} if "layer" in shapes_used else set())
+            | ({"compose_layer"} if layers else set())
+            | ({"supplied"} if any(w.call_params for w in layers) else set())
+            | ({"missing_argument", "MISSING"} if any(_required(w.params[1:]) for w in layers) else set())
             | ({"call_or_instance", "supplied"} if "dual" in shapes_used else set())
-            | ({"MISSING"} if needs_given or _needs_missing(generated) else set())
+            | ({"MISSING"} if needs_given or _needs_missing(generated)
+               or any(p.default == "MISSING" for w in generated for p in (*w.params, *w.call_params)) else set())
             | ({"deprecated"} if any(w.deprecation and not w.deprecation.removed_in for w in generated) else set())
             | ({"removed"} if any(w.deprecation and w.deprecation.removed_in for w in generated) else set())
         )
@@ -212,6 +324,10 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
     return files
 
 
+def _required(params: Sequence[WrapperParam]) -> list[WrapperParam]:
+    return [p for p in params if p.default is None and p.kind not in ("var_positional", "var_keyword")]
+
+
 def _needs_missing(wrappers: list[Wrapper]) -> bool:
     """A dual wrapper with a required own parameter marks it `MISSING` (always supplied)."""
     return any(w.shape == "dual" and p.default is None and p.forward not in ("none",)
@@ -223,7 +339,7 @@ def annotation_imports(wrappers: list[Wrapper]) -> list[str]:
     used: set[str] = set()
     for w in wrappers:
         used |= used_names(w.returns)
-        for p in w.params:
+        for p in (*w.params, *w.call_params):
             used |= used_names(p.annotation)
         if w.shape == "layer":
             used.add("keras")  # the overloads name keras.Sequential and the layer class

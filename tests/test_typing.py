@@ -86,3 +86,31 @@ def test_a_rule_naming_an_unknown_type_is_refused(tmp_path):
     rules.write_text('[[rule]]\nnames = ["x"]\ntype = "TensorLke"\n')
     with pytest.raises(TypeRuleError, match=r"types\.toml: rule 1 uses unknown names \['TensorLke'\]"):
         load_rules(Path(rules))
+
+
+POSITIONAL_CODE = """
+import numpy as np
+from keras3 import keras_model_sequential, layer_conv_2d, layer_dense, layer_dropout, layer_lstm
+
+x = np.ones((2, 4), "float32")
+layer_dense(x, 64)
+layer_conv_2d(x, 32, 3)
+layer_dropout(x, 0.5, training=True)
+layer_lstm(x, 8)
+reveal_type(layer_dense(units=64))
+reveal_type(layer_dense(keras_model_sequential(), 64))
+layer_dense(x)
+layer_dense()
+"""
+
+
+def test_the_checker_accepts_positional_use_and_still_catches_a_missing_units(tmp_path):
+    (tmp_path / "user.py").write_text(textwrap.dedent(POSITIONAL_CODE))
+    result = subprocess.run([str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, "user.py"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    diagnostics = json.loads(result.stdout)["generalDiagnostics"]
+    errors = {d["range"]["start"]["line"] + 1 for d in diagnostics if d["severity"] == "error"}
+    assert not errors & set(range(6, 10)), [d["message"] for d in diagnostics if d["severity"] == "error"]
+    assert '"Dense"' in messages_on(diagnostics, 10)
+    assert '"Sequential"' in messages_on(diagnostics, 11)
+    assert errors == {12, 13}  # layer_dense without units, on a tensor and on its own

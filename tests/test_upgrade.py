@@ -25,8 +25,7 @@ from generator.store import SnapshotStore
 REPO = Path(__file__).resolve().parent.parent
 NEW = pinned_release()
 OLD = SnapshotStore(REPO / "upstream_snapshots").previous_release(NEW)
-OVERRIDDEN = {"keras_model_sequential": "keras.Sequential",
-              "layer_multi_head_attention": "keras.layers.MultiHeadAttention"}
+OVERRIDDEN = {"keras_model_sequential": "keras.Sequential"}
 COPIED = ("generator", "templates", "generated/keras3", "generated/docs", "generated/mkdocs.yml",
           "upstream_snapshots", "pyproject.toml")
 

@@ -45,6 +45,7 @@ __all__ = [
     "compose_layer",
     "deprecated",
     "keras",
+    "missing_argument",
     "override",
     "removed",
     "split_inputs",
@@ -105,12 +106,22 @@ class KerasVersionError(AttributeError):
     path: str
     added_in: str | None
     installed: str
+    parameter: str | None  # set when the symbol exists but lacks a parameter the caller gave
 
-    def __init__(self, message: str, *, path: str, added_in: str | None, installed: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        added_in: str | None,
+        installed: str,
+        parameter: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.path = path
         self.added_in = added_in
         self.installed = installed
+        self.parameter = parameter
 
 
 def _import_keras() -> ModuleType:
@@ -289,6 +300,23 @@ def _version_error(module: ModuleType, path: str, added_in: str | None) -> Keras
     return KerasVersionError(message, path=path, added_in=added_in, installed=installed)
 
 
+def _parameter_error(wrapper: str, path: str, parameter: str, added_in: str) -> KerasVersionError:
+    installed = _installed_version(keras())
+    message = (
+        f"keras3.{wrapper}: parameter {parameter!r} of {path} was added in Keras {added_in}; "
+        f"the installed Keras is {installed}. Leave it out, or upgrade with: "
+        f"pip install 'keras>={added_in}'"
+    )
+    return KerasVersionError(
+        message, path=path, added_in=added_in, installed=installed, parameter=parameter
+    )
+
+
+def _older_than(release: str) -> bool:
+    """Whether the installed Keras is older than ``release`` (release numbers compared)."""
+    return _version_key(_installed_version(keras())) < _version_key(release)
+
+
 # --------------------------------------------------------------------------------------
 # Published names kept after upstream moved on
 # --------------------------------------------------------------------------------------
@@ -465,8 +493,16 @@ def _set_backend(current: ModuleType, name: str) -> None:
 _BINDINGS: list[tuple[dict[str, Any], str, Callable[..., Any]]] = []
 
 
-def bind(namespace: dict[str, Any], name: str, path: str, added_in: str | None = None) -> Callable[..., Any]:
-    """A module-level target for a function wrapper, resolved on its first call.
+def bind(
+    namespace: dict[str, Any],
+    name: str,
+    path: str,
+    added_in: str | None = None,
+    since: str | None = None,
+    newer: Mapping[str, str] | None = None,
+    positional: tuple[str, ...] = (),
+) -> Callable[..., Any]:
+    """A module-level target for a wrapper, resolved on its first call.
 
     A generated `op_add` does `return _op_add(x1, x2)`: a global lookup and a call, nothing
     more (the 1% overhead budget of a 4 µs op is ~40 ns). `_op_add` starts as this stub, which
@@ -474,10 +510,20 @@ def bind(namespace: dict[str, Any], name: str, path: str, added_in: str | None =
     Keras lacks it) and rebinds the global to the real function. `use_backend()` puts the stubs
     back, so every wrapper follows the new backend; so does a direct `keras.config.set_backend()`
     (seen by `_KerasImportWatch` when it imports Keras again).
+
+    `since` is the release from which upstream's signature is the one the wrapper was generated
+    for (None: unchanged since the symbol was added). On an older Keras the global is bound to
+    an adapter instead (:func:`_adapter`): it hands on only the arguments the caller gave, by
+    keyword, and raises KerasVersionError for a given parameter that `newer` (parameter ->
+    release that added it) says the installed Keras lacks. `positional` names the arguments the
+    wrapper passes by position, in order. On the Keras the wrapper was generated for the
+    raw target is bound: the fast path costs nothing.
     """
 
     def resolve_and_call(*args: Any, **kwargs: Any) -> Any:
         target = upstream(path, added_in)
+        if since is not None and _older_than(since):
+            target = _adapter(target, namespace, name, path, newer or {}, positional)
         namespace[name] = target
         return target(*args, **kwargs)
 
@@ -485,6 +531,78 @@ def bind(namespace: dict[str, Any], name: str, path: str, added_in: str | None =
     with _lock:
         _BINDINGS.append((namespace, name, resolve_and_call))
     return resolve_and_call
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """Whether ``value`` is the wrapper's default (an array never is: it cannot be compared)."""
+    if value is default:
+        return True
+    if default is _MISSING or type(value) is not type(default):
+        return False
+    try:
+        return bool(value == default)
+    except Exception:  # noqa: BLE001 - e.g. an array's ambiguous truth value
+        return False
+
+
+def _adapter(
+    target: Any,
+    namespace: Mapping[str, Any],
+    name: str,
+    path: str,
+    newer: Mapping[str, str],
+    positional: tuple[str, ...],
+) -> Callable[..., Any]:
+    """``target`` called the way an older Keras takes it: only what the caller gave, by keyword.
+
+    The wrapper (``namespace[name]`` without the leading underscore) gives the defaults: an
+    argument equal to its default is left out, so the installed release's own default applies
+    and a parameter it does not know is never handed on. Positional-only arguments, and every
+    named argument when extra positional ones (``*args``) follow, keep their places.
+    """
+    wrapper_name = name.lstrip("_")
+    parameters = inspect.signature(namespace[wrapper_name]).parameters.values()
+    defaults = {p.name: p.default for p in parameters if p.default is not p.empty}
+    fixed = {p.name for p in parameters if p.kind is p.POSITIONAL_ONLY}
+    missing = {parameter: release for parameter, release in newer.items() if _older_than(release)}
+    needed = _required_by(target)
+
+    def adapted(*args: Any, **kwargs: Any) -> Any:
+        given = dict(zip(positional, args))
+        given.update(kwargs)
+        extra = args[len(positional) :]
+        lead: list[Any] = []
+        handed: dict[str, Any] = {}
+        for parameter, value in given.items():
+            default = defaults.get(parameter, _MISSING)
+            unchanged = _is_default(value, default)
+            if parameter in missing and not unchanged:
+                raise _parameter_error(wrapper_name, path, parameter, missing[parameter])
+            if parameter in fixed or (extra and parameter in positional):
+                lead.append(value)
+            elif (not unchanged or parameter in needed) and parameter not in missing:
+                handed[parameter] = value
+        return target(*lead, *extra, **handed)
+
+    adapted.__name__ = name
+    return adapted
+
+
+def _required_by(target: Any) -> frozenset[str]:
+    """Parameters the installed ``target`` requires (an older release may require one that has a
+    default now, e.g. ``conv_transpose``'s ``strides``): the wrapper's default is handed on."""
+    try:
+        parameters = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(
+        p.name for p in parameters if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    )
+
+
+def missing_argument(wrapper: str, parameter: str) -> TypeError:
+    """The error of a wrapper called without a required argument (one that follows `object`)."""
+    return TypeError(f"keras3.{wrapper}() missing required argument: {parameter!r}")
 
 
 def _unbind_all() -> None:
@@ -533,22 +651,43 @@ def override(*, upstream: str, tethered_to: str) -> Callable[[_F], _F]:
     return mark
 
 
-def compose_layer(object: Any, layer: Any, inputs: tuple[str, ...] = (), required: int = 0) -> Any:
+def compose_layer(
+    object: Any,
+    layer: Any,
+    call: Mapping[str, Any] | None = None,
+    inputs: tuple[str, ...] = (),
+    required: int = 0,
+    newer: Mapping[str, str] | None = None,
+) -> Any:
     """The {keras3} composition rule for layer wrappers (``layer_dense(object, ...)``).
 
     * ``object`` is ``None``: return ``layer`` itself (a configured, unbuilt layer).
     * ``object`` is a ``keras.Sequential`` model: ``object.add(layer)``, return the model.
-    * otherwise: return ``layer(object)``, calling the layer on a tensor, a
+    * otherwise: return ``layer(object, **call)``, calling the layer on a tensor, a
       ``KerasTensor`` or a list of tensors.
 
     A layer whose call takes several input tensors as separate arguments (``inputs``, e.g.
     ``("query", "value", "key")`` of which the first ``required`` must be given) takes them from
-    ``object`` as a list, and is called as ``layer(query, value)``.
+    ``object`` as a list, and is called as ``layer(query, value, **call)``.
+
+    Args:
+        call: the call arguments the caller gave (``training``, ``mask``, ``use_causal_mask``,
+            ...): they need a tensor to call the layer on.
+        newer: call parameter -> the release that added it; a given one the installed Keras
+            lacks raises KerasVersionError.
 
     Raises:
-        TypeError: ``object`` is a Sequential model built before a backend switch, or is not
-            the list of inputs a multi-input layer takes.
+        TypeError: call arguments without a tensor; ``object`` is a Sequential model built
+            before a backend switch, or is not the list of inputs a multi-input layer takes.
     """
+    if call and (object is None or _is_sequential(object)):
+        names = ", ".join(map(repr, call))
+        given = "None" if object is None else "a Sequential model"
+        raise TypeError(
+            f"{_calling_wrapper() or 'keras3'}: call argument(s) {names} go to the layer's "
+            f"call, which needs a tensor as `object`; `object` is {given}. Call the layer "
+            f"yourself instead: layer(x, {next(iter(call))}=...)"
+        )
     if object is None:
         return layer
     module = keras()
@@ -560,9 +699,20 @@ def compose_layer(object: Any, layer: Any, inputs: tuple[str, ...] = (), require
             "This Sequential model was created before the Keras backend was switched and "
             "cannot be used any more; build it again after use_backend()."
         )
-    if inputs:
-        return layer(*split_inputs(object, inputs, required))
-    return layer(object)
+    if newer and call:
+        for parameter in call:
+            release = newer.get(parameter)
+            if release is not None and _older_than(release):
+                wrapper = (_calling_wrapper() or "keras3.layer").removeprefix("keras3.")
+                path = f"keras.layers.{type(layer).__name__}.call"
+                raise _parameter_error(wrapper, path, parameter, release)
+    tensors = split_inputs(object, inputs, required) if inputs else [object]
+    return layer(*tensors, **call) if call else layer(*tensors)
+
+
+def _is_sequential(obj: Any) -> bool:
+    module = _modules.get("keras")
+    return (module is not None and isinstance(obj, module.Sequential)) or _is_stale_sequential(obj)
 
 
 def _describe(value: Any) -> str:
@@ -607,21 +757,12 @@ def _is_stale_sequential(obj: Any) -> bool:
 def supplied(*arguments: tuple[str, Any, Any]) -> dict[str, Any]:
     """The `(name, value, default)` arguments whose value differs from the default.
 
-    Dual wrappers hand `call_or_instance` only what the caller asked for, so that a class-only
-    option left at its default (`reduction`, `name`) does not turn the per-sample function form
-    down. A value that cannot be compared with its default (an array) counts as supplied.
+    Handing on a value equal to upstream's default changes nothing, so wrappers leave it out:
+    a Keras whose own default differs keeps its own, and one that lacks the parameter never
+    sees it. A value that cannot be compared with its default (an array) counts as given. A
+    parameter whose default is ``MISSING`` counts as given whenever the caller passed it.
     """
-    given: dict[str, Any] = {}
-    for name, value, default in arguments:
-        if value is default:
-            continue
-        try:
-            if type(value) is type(default) and bool(value == default):
-                continue
-        except Exception:  # noqa: BLE001 - e.g. an array's ambiguous truth value
-            pass
-        given[name] = value
-    return given
+    return {name: value for name, value, default in arguments if not _is_default(value, default)}
 
 
 def call_or_instance(
@@ -630,34 +771,43 @@ def call_or_instance(
     y_true: Any,
     y_pred: Any,
     kwargs: Mapping[str, Any],
+    newer: Mapping[str, str] | None = None,
 ) -> Any:
     """Losses and metrics that Keras offers both as a class and as a function.
 
     ``loss_mean_squared_error()`` returns a configured loss object, while
-    ``loss_mean_squared_error(y_true, y_pred)`` computes the loss right away.
+    ``loss_mean_squared_error(y_true, y_pred)`` computes the loss right away. One rule decides
+    the form, and it never looks at whether a value equals a default:
+
+    * neither ``y_true`` nor ``y_pred``: ``Class(**kwargs)``, the configured object.
+    * both, and the function form takes every given argument: ``function(y_true, y_pred,
+      **kwargs)``, as Keras's function computes it (losses and most metrics: one value per
+      sample).
+    * both, and no function form, or an argument only the class takes was given
+      (``reduction``, ``name``, ``dtype``: the generated wrappers default them to ``MISSING``
+      so that giving one, whatever its value, counts): ``Class(**kwargs)(y_true, y_pred)``
+      (a loss reduced by its ``reduction``, a scalar by default; a metric's result after one
+      update).
 
     Args:
         cls_path: public path of the class, e.g. ``"keras.losses.MeanSquaredError"``.
         fn_path: public path of the function form, e.g.
             ``"keras.losses.mean_squared_error"``, or ``None`` when there is none.
         y_true, y_pred: the targets and predictions, or both ``None``.
-        kwargs: the keyword arguments the caller actually supplied (wrappers must leave
-            out arguments left at their defaults, so that class-only options such as
-            ``reduction`` or ``name`` only appear when the user asked for them).
-
-    Returns:
-        * ``y_true`` and ``y_pred`` both ``None``: ``Class(**kwargs)``, the configured
-          instance.
-        * both given, and ``fn_path`` names a function that accepts every key of
-          ``kwargs``: ``function(y_true, y_pred, **kwargs)`` (for losses, the unreduced
-          per-sample values).
-        * both given otherwise (no function, or a class-only option such as ``reduction``
-          was supplied): ``Class(**kwargs)(y_true, y_pred)``, which honours those options
-          (for losses, the reduced value; for metrics, the result after one update).
+        kwargs: the keyword arguments the caller gave (see :func:`supplied`).
+        newer: parameter -> the release that added it to the class; a given one the
+            installed Keras lacks raises KerasVersionError.
 
     Raises:
         TypeError: only one of ``y_true`` and ``y_pred`` was given.
+        KerasVersionError: a given parameter is newer than the installed Keras.
     """
+    if newer and kwargs:
+        for parameter in kwargs:
+            release = newer.get(parameter)
+            if release is not None and _older_than(release):
+                wrapper = (_calling_wrapper() or "keras3.loss").removeprefix("keras3.")
+                raise _parameter_error(wrapper, cls_path, parameter, release)
     if y_true is None and y_pred is None:
         return upstream(cls_path)(**kwargs)
     if y_true is None or y_pred is None:

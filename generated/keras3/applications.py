@@ -186,7 +186,23 @@ def application_convnext_base(
 
 
 _application_convnext_base = bind(
-    globals(), "_application_convnext_base", "keras.applications.convnext.ConvNeXtBase", "3.0.0"
+    globals(),
+    "_application_convnext_base",
+    "keras.applications.convnext.ConvNeXtBase",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "include_preprocessing",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -317,7 +333,23 @@ def application_convnext_large(
 
 
 _application_convnext_large = bind(
-    globals(), "_application_convnext_large", "keras.applications.convnext.ConvNeXtLarge", "3.0.0"
+    globals(),
+    "_application_convnext_large",
+    "keras.applications.convnext.ConvNeXtLarge",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "include_preprocessing",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -452,7 +484,23 @@ def application_convnext_small(
 
 
 _application_convnext_small = bind(
-    globals(), "_application_convnext_small", "keras.applications.convnext.ConvNeXtSmall", "3.0.0"
+    globals(),
+    "_application_convnext_small",
+    "keras.applications.convnext.ConvNeXtSmall",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "include_preprocessing",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -553,7 +601,23 @@ def application_convnext_tiny(
 
 
 _application_convnext_tiny = bind(
-    globals(), "_application_convnext_tiny", "keras.applications.convnext.ConvNeXtTiny", "3.0.0"
+    globals(),
+    "_application_convnext_tiny",
+    "keras.applications.convnext.ConvNeXtTiny",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "include_preprocessing",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -654,7 +718,23 @@ def application_convnext_xlarge(
 
 
 _application_convnext_xlarge = bind(
-    globals(), "_application_convnext_xlarge", "keras.applications.convnext.ConvNeXtXLarge", "3.0.0"
+    globals(),
+    "_application_convnext_xlarge",
+    "keras.applications.convnext.ConvNeXtXLarge",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "include_preprocessing",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -741,7 +821,22 @@ def application_densenet121(
 
 
 _application_densenet121 = bind(
-    globals(), "_application_densenet121", "keras.applications.densenet.DenseNet121", "3.0.0"
+    globals(),
+    "_application_densenet121",
+    "keras.applications.densenet.DenseNet121",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -828,7 +923,22 @@ def application_densenet169(
 
 
 _application_densenet169 = bind(
-    globals(), "_application_densenet169", "keras.applications.densenet.DenseNet169", "3.0.0"
+    globals(),
+    "_application_densenet169",
+    "keras.applications.densenet.DenseNet169",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -915,7 +1025,22 @@ def application_densenet201(
 
 
 _application_densenet201 = bind(
-    globals(), "_application_densenet201", "keras.applications.densenet.DenseNet201", "3.0.0"
+    globals(),
+    "_application_densenet201",
+    "keras.applications.densenet.DenseNet201",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -1095,6 +1220,18 @@ _application_efficientnet_b0 = bind(
     "_application_efficientnet_b0",
     "keras.applications.efficientnet.EfficientNetB0",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -1192,6 +1329,18 @@ _application_efficientnet_b1 = bind(
     "_application_efficientnet_b1",
     "keras.applications.efficientnet.EfficientNetB1",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -1289,6 +1438,18 @@ _application_efficientnet_b2 = bind(
     "_application_efficientnet_b2",
     "keras.applications.efficientnet.EfficientNetB2",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -1386,6 +1547,18 @@ _application_efficientnet_b3 = bind(
     "_application_efficientnet_b3",
     "keras.applications.efficientnet.EfficientNetB3",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -1483,6 +1656,18 @@ _application_efficientnet_b4 = bind(
     "_application_efficientnet_b4",
     "keras.applications.efficientnet.EfficientNetB4",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -1580,6 +1765,18 @@ _application_efficientnet_b5 = bind(
     "_application_efficientnet_b5",
     "keras.applications.efficientnet.EfficientNetB5",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -1677,6 +1874,18 @@ _application_efficientnet_b6 = bind(
     "_application_efficientnet_b6",
     "keras.applications.efficientnet.EfficientNetB6",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -1774,6 +1983,18 @@ _application_efficientnet_b7 = bind(
     "_application_efficientnet_b7",
     "keras.applications.efficientnet.EfficientNetB7",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -2005,6 +2226,19 @@ _application_efficientnet_v2b0 = bind(
     "_application_efficientnet_v2b0",
     "keras.applications.efficientnet_v2.EfficientNetV2B0",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "include_preprocessing",
+        "name",
+    ),
 )
 
 
@@ -2108,6 +2342,19 @@ _application_efficientnet_v2b1 = bind(
     "_application_efficientnet_v2b1",
     "keras.applications.efficientnet_v2.EfficientNetV2B1",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "include_preprocessing",
+        "name",
+    ),
 )
 
 
@@ -2211,6 +2458,19 @@ _application_efficientnet_v2b2 = bind(
     "_application_efficientnet_v2b2",
     "keras.applications.efficientnet_v2.EfficientNetV2B2",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "include_preprocessing",
+        "name",
+    ),
 )
 
 
@@ -2314,6 +2574,19 @@ _application_efficientnet_v2b3 = bind(
     "_application_efficientnet_v2b3",
     "keras.applications.efficientnet_v2.EfficientNetV2B3",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "include_preprocessing",
+        "name",
+    ),
 )
 
 
@@ -2417,6 +2690,19 @@ _application_efficientnet_v2l = bind(
     "_application_efficientnet_v2l",
     "keras.applications.efficientnet_v2.EfficientNetV2L",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "include_preprocessing",
+        "name",
+    ),
 )
 
 
@@ -2520,6 +2806,19 @@ _application_efficientnet_v2m = bind(
     "_application_efficientnet_v2m",
     "keras.applications.efficientnet_v2.EfficientNetV2M",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "include_preprocessing",
+        "name",
+    ),
 )
 
 
@@ -2623,6 +2922,19 @@ _application_efficientnet_v2s = bind(
     "_application_efficientnet_v2s",
     "keras.applications.efficientnet_v2.EfficientNetV2S",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "include_preprocessing",
+        "name",
+    ),
 )
 
 
@@ -2813,6 +3125,18 @@ _application_inception_resnet_v2 = bind(
     "_application_inception_resnet_v2",
     "keras.applications.inception_resnet_v2.InceptionResNetV2",
     "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -2989,7 +3313,22 @@ def application_inception_v3(
 
 
 _application_inception_v3 = bind(
-    globals(), "_application_inception_v3", "keras.applications.inception_v3.InceptionV3", "3.0.0"
+    globals(),
+    "_application_inception_v3",
+    "keras.applications.inception_v3.InceptionV3",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -3182,7 +3521,25 @@ def application_mobilenet(
 
 
 _application_mobilenet = bind(
-    globals(), "_application_mobilenet", "keras.applications.mobilenet.MobileNet", "3.0.0"
+    globals(),
+    "_application_mobilenet",
+    "keras.applications.mobilenet.MobileNet",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "input_shape",
+        "alpha",
+        "depth_multiplier",
+        "dropout",
+        "include_top",
+        "weights",
+        "input_tensor",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -3375,7 +3732,23 @@ def application_mobilenet_v2(
 
 
 _application_mobilenet_v2 = bind(
-    globals(), "_application_mobilenet_v2", "keras.applications.mobilenet_v2.MobileNetV2", "3.0.0"
+    globals(),
+    "_application_mobilenet_v2",
+    "keras.applications.mobilenet_v2.MobileNetV2",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "input_shape",
+        "alpha",
+        "include_top",
+        "weights",
+        "input_tensor",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -3634,7 +4007,26 @@ def application_mobilenet_v3_large(
 
 
 _application_mobilenet_v3_large = bind(
-    globals(), "_application_mobilenet_v3_large", "keras.applications.MobileNetV3Large", "3.0.0"
+    globals(),
+    "_application_mobilenet_v3_large",
+    "keras.applications.MobileNetV3Large",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "input_shape",
+        "alpha",
+        "minimalistic",
+        "include_top",
+        "weights",
+        "input_tensor",
+        "classes",
+        "pooling",
+        "dropout_rate",
+        "classifier_activation",
+        "include_preprocessing",
+        "name",
+    ),
 )
 
 
@@ -3817,7 +4209,26 @@ def application_mobilenet_v3_small(
 
 
 _application_mobilenet_v3_small = bind(
-    globals(), "_application_mobilenet_v3_small", "keras.applications.MobileNetV3Small", "3.0.0"
+    globals(),
+    "_application_mobilenet_v3_small",
+    "keras.applications.MobileNetV3Small",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "input_shape",
+        "alpha",
+        "minimalistic",
+        "include_top",
+        "weights",
+        "input_tensor",
+        "classes",
+        "pooling",
+        "dropout_rate",
+        "classifier_activation",
+        "include_preprocessing",
+        "name",
+    ),
 )
 
 
@@ -3983,7 +4394,22 @@ def application_nasnetlarge(
 
 
 _application_nasnetlarge = bind(
-    globals(), "_application_nasnetlarge", "keras.applications.nasnet.NASNetLarge", "3.0.0"
+    globals(),
+    "_application_nasnetlarge",
+    "keras.applications.nasnet.NASNetLarge",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "input_shape",
+        "include_top",
+        "weights",
+        "input_tensor",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -4068,7 +4494,22 @@ def application_nasnetmobile(
 
 
 _application_nasnetmobile = bind(
-    globals(), "_application_nasnetmobile", "keras.applications.nasnet.NASNetMobile", "3.0.0"
+    globals(),
+    "_application_nasnetmobile",
+    "keras.applications.nasnet.NASNetMobile",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "input_shape",
+        "include_top",
+        "weights",
+        "input_tensor",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -4153,7 +4594,22 @@ def application_resnet101(
 
 
 _application_resnet101 = bind(
-    globals(), "_application_resnet101", "keras.applications.resnet.ResNet101", "3.0.0"
+    globals(),
+    "_application_resnet101",
+    "keras.applications.resnet.ResNet101",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -4237,7 +4693,22 @@ def application_resnet101_v2(
 
 
 _application_resnet101_v2 = bind(
-    globals(), "_application_resnet101_v2", "keras.applications.ResNet101V2", "3.0.0"
+    globals(),
+    "_application_resnet101_v2",
+    "keras.applications.ResNet101V2",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -4322,7 +4793,22 @@ def application_resnet152(
 
 
 _application_resnet152 = bind(
-    globals(), "_application_resnet152", "keras.applications.resnet.ResNet152", "3.0.0"
+    globals(),
+    "_application_resnet152",
+    "keras.applications.resnet.ResNet152",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -4406,7 +4892,22 @@ def application_resnet152_v2(
 
 
 _application_resnet152_v2 = bind(
-    globals(), "_application_resnet152_v2", "keras.applications.ResNet152V2", "3.0.0"
+    globals(),
+    "_application_resnet152_v2",
+    "keras.applications.ResNet152V2",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -4491,7 +4992,22 @@ def application_resnet50(
 
 
 _application_resnet50 = bind(
-    globals(), "_application_resnet50", "keras.applications.resnet50.ResNet50", "3.0.0"
+    globals(),
+    "_application_resnet50",
+    "keras.applications.resnet50.ResNet50",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -4657,7 +5173,22 @@ def application_resnet50_v2(
 
 
 _application_resnet50_v2 = bind(
-    globals(), "_application_resnet50_v2", "keras.applications.ResNet50V2", "3.0.0"
+    globals(),
+    "_application_resnet50_v2",
+    "keras.applications.ResNet50V2",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -4833,7 +5364,22 @@ def application_vgg16(
 
 
 _application_vgg16 = bind(
-    globals(), "_application_vgg16", "keras.applications.vgg16.VGG16", "3.0.0"
+    globals(),
+    "_application_vgg16",
+    "keras.applications.vgg16.VGG16",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -5008,7 +5554,22 @@ def application_vgg19(
 
 
 _application_vgg19 = bind(
-    globals(), "_application_vgg19", "keras.applications.vgg19.VGG19", "3.0.0"
+    globals(),
+    "_application_vgg19",
+    "keras.applications.vgg19.VGG19",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 
@@ -5179,7 +5740,22 @@ def application_xception(
 
 
 _application_xception = bind(
-    globals(), "_application_xception", "keras.applications.xception.Xception", "3.0.0"
+    globals(),
+    "_application_xception",
+    "keras.applications.xception.Xception",
+    "3.0.0",
+    "3.4.0",
+    {"name": "3.4.0"},
+    (
+        "include_top",
+        "weights",
+        "input_tensor",
+        "input_shape",
+        "pooling",
+        "classes",
+        "classifier_activation",
+        "name",
+    ),
 )
 
 

@@ -89,7 +89,18 @@ def callback_backup_and_restore(
 
 
 _callback_backup_and_restore = bind(
-    globals(), "_callback_backup_and_restore", "keras.callbacks.BackupAndRestore", "3.0.0"
+    globals(),
+    "_callback_backup_and_restore",
+    "keras.callbacks.BackupAndRestore",
+    "3.0.0",
+    "3.7.0",
+    {"double_checkpoint": "3.7.0"},
+    (
+        "backup_dir",
+        "save_freq",
+        "double_checkpoint",
+        "delete_checkpoint",
+    ),
 )
 
 
@@ -494,7 +505,22 @@ def callback_reduce_lr_on_plateau(
 
 
 _callback_reduce_lr_on_plateau = bind(
-    globals(), "_callback_reduce_lr_on_plateau", "keras.callbacks.ReduceLROnPlateau", "3.0.0"
+    globals(),
+    "_callback_reduce_lr_on_plateau",
+    "keras.callbacks.ReduceLROnPlateau",
+    "3.0.0",
+    "3.0.1",
+    {},
+    (
+        "monitor",
+        "factor",
+        "patience",
+        "verbose",
+        "mode",
+        "min_delta",
+        "cooldown",
+        "min_lr",
+    ),
 )
 
 
@@ -698,5 +724,11 @@ def callback_terminate_on_nan(raise_error: bool = False) -> keras.callbacks.Term
 
 
 _callback_terminate_on_nan = bind(
-    globals(), "_callback_terminate_on_nan", "keras.callbacks.TerminateOnNaN", "3.0.0"
+    globals(),
+    "_callback_terminate_on_nan",
+    "keras.callbacks.TerminateOnNaN",
+    "3.0.0",
+    "3.13.0",
+    {"raise_error": "3.13.0"},
+    ("raise_error",),
 )

@@ -62,7 +62,17 @@ def distribution_data_parallel(
 
 
 _distribution_data_parallel = bind(
-    globals(), "_distribution_data_parallel", "keras.distribution.DataParallel", "3.0.0"
+    globals(),
+    "_distribution_data_parallel",
+    "keras.distribution.DataParallel",
+    "3.0.0",
+    "3.5.0",
+    {"auto_shard_dataset": "3.5.0"},
+    (
+        "device_mesh",
+        "devices",
+        "auto_shard_dataset",
+    ),
 )
 
 
@@ -200,7 +210,17 @@ def distribution_initialize(
 
 
 _distribution_initialize = bind(
-    globals(), "_distribution_initialize", "keras.distribution.initialize", "3.0.0"
+    globals(),
+    "_distribution_initialize",
+    "keras.distribution.initialize",
+    "3.0.0",
+    "3.1.0",
+    {"process_id": "3.1.0"},
+    (
+        "job_addresses",
+        "num_processes",
+        "process_id",
+    ),
 )
 
 
@@ -249,7 +269,13 @@ def distribution_layout_map(device_mesh: Any) -> keras.distribution.LayoutMap:
 
 
 _distribution_layout_map = bind(
-    globals(), "_distribution_layout_map", "keras.distribution.LayoutMap", "3.0.0"
+    globals(),
+    "_distribution_layout_map",
+    "keras.distribution.LayoutMap",
+    "3.0.0",
+    "3.4.0",
+    {},
+    ("device_mesh",),
 )
 
 
@@ -328,7 +354,13 @@ def distribution_model_parallel(
 
 
 _distribution_model_parallel = bind(
-    globals(), "_distribution_model_parallel", "keras.distribution.ModelParallel", "3.0.0"
+    globals(),
+    "_distribution_model_parallel",
+    "keras.distribution.ModelParallel",
+    "3.0.0",
+    "3.11.0",
+    {"auto_shard_dataset": "3.11.0", "kwargs": "3.4.0"},
+    (),
 )
 
 

@@ -166,7 +166,17 @@ def initializer_glorot_normal(
 
 
 _initializer_glorot_normal = bind(
-    globals(), "_initializer_glorot_normal", "keras.initializers.GlorotNormal", "3.0.0"
+    globals(),
+    "_initializer_glorot_normal",
+    "keras.initializers.GlorotNormal",
+    "3.0.0",
+    "3.15.0",
+    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
+    (
+        "seed",
+        "input_axes",
+        "output_axes",
+    ),
 )
 
 
@@ -201,7 +211,17 @@ def initializer_glorot_uniform(
 
 
 _initializer_glorot_uniform = bind(
-    globals(), "_initializer_glorot_uniform", "keras.initializers.GlorotUniform", "3.0.0"
+    globals(),
+    "_initializer_glorot_uniform",
+    "keras.initializers.GlorotUniform",
+    "3.0.0",
+    "3.15.0",
+    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
+    (
+        "seed",
+        "input_axes",
+        "output_axes",
+    ),
 )
 
 
@@ -236,7 +256,17 @@ def initializer_he_normal(
 
 
 _initializer_he_normal = bind(
-    globals(), "_initializer_he_normal", "keras.initializers.HeNormal", "3.0.0"
+    globals(),
+    "_initializer_he_normal",
+    "keras.initializers.HeNormal",
+    "3.0.0",
+    "3.15.0",
+    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
+    (
+        "seed",
+        "input_axes",
+        "output_axes",
+    ),
 )
 
 
@@ -271,7 +301,17 @@ def initializer_he_uniform(
 
 
 _initializer_he_uniform = bind(
-    globals(), "_initializer_he_uniform", "keras.initializers.HeUniform", "3.0.0"
+    globals(),
+    "_initializer_he_uniform",
+    "keras.initializers.HeUniform",
+    "3.0.0",
+    "3.15.0",
+    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
+    (
+        "seed",
+        "input_axes",
+        "output_axes",
+    ),
 )
 
 
@@ -329,7 +369,17 @@ def initializer_lecun_normal(
 
 
 _initializer_lecun_normal = bind(
-    globals(), "_initializer_lecun_normal", "keras.initializers.LecunNormal", "3.0.0"
+    globals(),
+    "_initializer_lecun_normal",
+    "keras.initializers.LecunNormal",
+    "3.0.0",
+    "3.15.0",
+    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
+    (
+        "seed",
+        "input_axes",
+        "output_axes",
+    ),
 )
 
 
@@ -364,7 +414,17 @@ def initializer_lecun_uniform(
 
 
 _initializer_lecun_uniform = bind(
-    globals(), "_initializer_lecun_uniform", "keras.initializers.LecunUniform", "3.0.0"
+    globals(),
+    "_initializer_lecun_uniform",
+    "keras.initializers.LecunUniform",
+    "3.0.0",
+    "3.15.0",
+    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
+    (
+        "seed",
+        "input_axes",
+        "output_axes",
+    ),
 )
 
 
@@ -621,7 +681,20 @@ def initializer_variance_scaling(
 
 
 _initializer_variance_scaling = bind(
-    globals(), "_initializer_variance_scaling", "keras.initializers.VarianceScaling", "3.0.0"
+    globals(),
+    "_initializer_variance_scaling",
+    "keras.initializers.VarianceScaling",
+    "3.0.0",
+    "3.15.0",
+    {"input_axes": "3.15.0", "output_axes": "3.15.0"},
+    (
+        "scale",
+        "mode",
+        "distribution",
+        "seed",
+        "input_axes",
+        "output_axes",
+    ),
 )
 
 

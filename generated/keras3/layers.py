@@ -6,10 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
-from keras3._runtime import bind, compose_layer, upstream
-from keras3.overrides import (
-    layer_multi_head_attention as layer_multi_head_attention,
-)  # hand-written, see keras3/overrides.py
+from keras3._runtime import MISSING, bind, compose_layer, missing_argument, supplied, upstream
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -449,7 +446,25 @@ def keras_input(
     )
 
 
-_keras_input = bind(globals(), "_keras_input", "keras.layers.Input", "3.0.0")
+_keras_input = bind(
+    globals(),
+    "_keras_input",
+    "keras.layers.Input",
+    "3.0.0",
+    "3.9.0",
+    {"ragged": "3.9.0", "optional": "3.4.0"},
+    (
+        "shape",
+        "batch_size",
+        "dtype",
+        "sparse",
+        "ragged",
+        "batch_shape",
+        "name",
+        "tensor",
+        "optional",
+    ),
+)
 
 
 @overload
@@ -458,11 +473,13 @@ def layer_activation(
 ) -> keras.layers.Activation: ...
 @overload
 def layer_activation(
-    object: keras.Sequential, /, *, activation: ActivationLike, **kwargs: Any
+    object: keras.Sequential, /, activation: ActivationLike, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
-def layer_activation(object: Any, /, *, activation: ActivationLike, **kwargs: Any) -> Any: ...
-def layer_activation(object: Any = None, /, *, activation: ActivationLike, **kwargs: Any) -> Any:
+def layer_activation(object: Any, /, activation: ActivationLike, **kwargs: Any) -> Any: ...
+def layer_activation(
+    object: Any = None, /, activation: ActivationLike = MISSING, **kwargs: Any
+) -> Any:
     """Applies an activation function to an output.
 
     Args:
@@ -477,8 +494,13 @@ def layer_activation(object: Any = None, /, *, activation: ActivationLike, **kwa
     Added in Keras 3.0.0.
     Wraps `keras.layers.Activation`.
     """
-    layer = upstream("keras.layers.Activation", "3.0.0")(activation=activation, **kwargs)
+    if activation is MISSING:
+        raise missing_argument("layer_activation", "activation")
+    layer = _layer_activation(activation=activation, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_activation = bind(globals(), "_layer_activation", "keras.layers.Activation", "3.0.0")
 
 
 @overload
@@ -487,14 +509,12 @@ def layer_activation_elu(
 ) -> keras.layers.ELU: ...
 @overload
 def layer_activation_elu(
-    object: keras.Sequential, /, *, alpha: float | TensorLike = 1.0, **kwargs: Any
+    object: keras.Sequential, /, alpha: float | TensorLike = 1.0, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
+def layer_activation_elu(object: Any, /, alpha: float | TensorLike = 1.0, **kwargs: Any) -> Any: ...
 def layer_activation_elu(
-    object: Any, /, *, alpha: float | TensorLike = 1.0, **kwargs: Any
-) -> Any: ...
-def layer_activation_elu(
-    object: Any = None, /, *, alpha: float | TensorLike = 1.0, **kwargs: Any
+    object: Any = None, /, alpha: float | TensorLike = 1.0, **kwargs: Any
 ) -> Any:
     """Applies an Exponential Linear Unit function to an output.
 
@@ -516,8 +536,11 @@ def layer_activation_elu(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ELU`.
     """
-    layer = upstream("keras.layers.ELU", "3.0.0")(alpha=alpha, **kwargs)
+    layer = _layer_activation_elu(alpha=alpha, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_activation_elu = bind(globals(), "_layer_activation_elu", "keras.layers.ELU", "3.0.0")
 
 
 @overload
@@ -532,20 +555,15 @@ def layer_activation_leaky_relu(
 def layer_activation_leaky_relu(
     object: keras.Sequential,
     /,
-    *,
     negative_slope: float | Sequence[float] | TensorLike = 0.3,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_activation_leaky_relu(
-    object: Any, /, *, negative_slope: float | Sequence[float] | TensorLike = 0.3, **kwargs: Any
+    object: Any, /, negative_slope: float | Sequence[float] | TensorLike = 0.3, **kwargs: Any
 ) -> Any: ...
 def layer_activation_leaky_relu(
-    object: Any = None,
-    /,
-    *,
-    negative_slope: float | Sequence[float] | TensorLike = 0.3,
-    **kwargs: Any,
+    object: Any = None, /, negative_slope: float | Sequence[float] | TensorLike = 0.3, **kwargs: Any
 ) -> Any:
     """Leaky version of a Rectified Linear Unit activation layer.
 
@@ -570,8 +588,13 @@ def layer_activation_leaky_relu(
     Added in Keras 3.0.0.
     Wraps `keras.layers.LeakyReLU`.
     """
-    layer = upstream("keras.layers.LeakyReLU", "3.0.0")(negative_slope=negative_slope, **kwargs)
+    layer = _layer_activation_leaky_relu(negative_slope=negative_slope, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_activation_leaky_relu = bind(
+    globals(), "_layer_activation_leaky_relu", "keras.layers.LeakyReLU", "3.0.0"
+)
 
 
 @overload
@@ -589,7 +612,6 @@ def layer_activation_parametric_relu(
 def layer_activation_parametric_relu(
     object: keras.Sequential,
     /,
-    *,
     alpha_initializer: InitializerLike = "Zeros",
     alpha_regularizer: RegularizerLike | None = None,
     alpha_constraint: ConstraintLike | None = None,
@@ -600,7 +622,6 @@ def layer_activation_parametric_relu(
 def layer_activation_parametric_relu(
     object: Any,
     /,
-    *,
     alpha_initializer: InitializerLike = "Zeros",
     alpha_regularizer: RegularizerLike | None = None,
     alpha_constraint: ConstraintLike | None = None,
@@ -610,7 +631,6 @@ def layer_activation_parametric_relu(
 def layer_activation_parametric_relu(
     object: Any = None,
     /,
-    *,
     alpha_initializer: InitializerLike = "Zeros",
     alpha_regularizer: RegularizerLike | None = None,
     alpha_constraint: ConstraintLike | None = None,
@@ -645,7 +665,7 @@ def layer_activation_parametric_relu(
     Added in Keras 3.0.0.
     Wraps `keras.layers.PReLU`.
     """
-    layer = upstream("keras.layers.PReLU", "3.0.0")(
+    layer = _layer_activation_parametric_relu(
         alpha_initializer=alpha_initializer,
         alpha_regularizer=alpha_regularizer,
         alpha_constraint=alpha_constraint,
@@ -653,6 +673,11 @@ def layer_activation_parametric_relu(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_activation_parametric_relu = bind(
+    globals(), "_layer_activation_parametric_relu", "keras.layers.PReLU", "3.0.0"
+)
 
 
 @overload
@@ -669,7 +694,6 @@ def layer_activation_relu(
 def layer_activation_relu(
     object: keras.Sequential,
     /,
-    *,
     max_value: float | Sequence[float] | TensorLike | None = None,
     negative_slope: float | Sequence[float] | TensorLike = 0.0,
     threshold: float | TensorLike = 0.0,
@@ -679,7 +703,6 @@ def layer_activation_relu(
 def layer_activation_relu(
     object: Any,
     /,
-    *,
     max_value: float | Sequence[float] | TensorLike | None = None,
     negative_slope: float | Sequence[float] | TensorLike = 0.0,
     threshold: float | TensorLike = 0.0,
@@ -688,7 +711,6 @@ def layer_activation_relu(
 def layer_activation_relu(
     object: Any = None,
     /,
-    *,
     max_value: float | Sequence[float] | TensorLike | None = None,
     negative_slope: float | Sequence[float] | TensorLike = 0.0,
     threshold: float | TensorLike = 0.0,
@@ -720,10 +742,13 @@ def layer_activation_relu(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ReLU`.
     """
-    layer = upstream("keras.layers.ReLU", "3.0.0")(
+    layer = _layer_activation_relu(
         max_value=max_value, negative_slope=negative_slope, threshold=threshold, **kwargs
     )
     return compose_layer(object, layer)
+
+
+_layer_activation_relu = bind(globals(), "_layer_activation_relu", "keras.layers.ReLU", "3.0.0")
 
 
 @overload
@@ -732,11 +757,15 @@ def layer_activation_softmax(
 ) -> keras.layers.Softmax: ...
 @overload
 def layer_activation_softmax(
-    object: keras.Sequential, /, *, axis: Axis = -1, **kwargs: Any
+    object: keras.Sequential, /, axis: Axis = -1, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
-def layer_activation_softmax(object: Any, /, *, axis: Axis = -1, **kwargs: Any) -> Any: ...
-def layer_activation_softmax(object: Any = None, /, *, axis: Axis = -1, **kwargs: Any) -> Any:
+def layer_activation_softmax(
+    object: Any, /, axis: Axis = -1, *, mask: Any | None = None, **kwargs: Any
+) -> Any: ...
+def layer_activation_softmax(
+    object: Any = None, /, axis: Axis = -1, *, mask: Any | None = None, **kwargs: Any
+) -> Any:
     """Softmax activation layer.
 
     Formula:
@@ -749,6 +778,10 @@ def layer_activation_softmax(object: Any = None, /, *, axis: Axis = -1, **kwargs
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         axis (Axis): Integer, or list of Integers, axis along which the softmax
             normalization is applied.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). A boolean mask that is broadcastable to `inputs`. The mask
+            specifies 1 to keep and 0 to mask. Each dimension of the mask
+            must either be 1 or match the corresponding dimension of
+            `inputs`; it must not be larger. Defaults to `None`.
         **kwargs:
 
     Returns:
@@ -756,16 +789,17 @@ def layer_activation_softmax(object: Any = None, /, *, axis: Axis = -1, **kwargs
 
     Call arguments:
         inputs: The inputs (logits) to the softmax layer.
-        mask: A boolean mask that is broadcastable to `inputs`. The mask
-        specifies 1 to keep and 0 to mask. Each dimension of the mask
-        must either be 1 or match the corresponding dimension of
-        `inputs`; it must not be larger. Defaults to `None`.
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Softmax`.
     """
-    layer = upstream("keras.layers.Softmax", "3.0.0")(axis=axis, **kwargs)
-    return compose_layer(object, layer)
+    layer = _layer_activation_softmax(axis=axis, **kwargs)
+    return compose_layer(object, layer, call=supplied(("mask", mask, None)))
+
+
+_layer_activation_softmax = bind(
+    globals(), "_layer_activation_softmax", "keras.layers.Softmax", "3.0.0"
+)
 
 
 @overload
@@ -781,7 +815,6 @@ def layer_activity_regularization(
 def layer_activity_regularization(
     object: keras.Sequential,
     /,
-    *,
     l1: float | Sequence[float] | TensorLike = 0.0,
     l2: float | Sequence[float] | TensorLike = 0.0,
     **kwargs: Any,
@@ -790,7 +823,6 @@ def layer_activity_regularization(
 def layer_activity_regularization(
     object: Any,
     /,
-    *,
     l1: float | Sequence[float] | TensorLike = 0.0,
     l2: float | Sequence[float] | TensorLike = 0.0,
     **kwargs: Any,
@@ -798,7 +830,6 @@ def layer_activity_regularization(
 def layer_activity_regularization(
     object: Any = None,
     /,
-    *,
     l1: float | Sequence[float] | TensorLike = 0.0,
     l2: float | Sequence[float] | TensorLike = 0.0,
     **kwargs: Any,
@@ -825,8 +856,13 @@ def layer_activity_regularization(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ActivityRegularization`.
     """
-    layer = upstream("keras.layers.ActivityRegularization", "3.0.0")(l1=l1, l2=l2, **kwargs)
+    layer = _layer_activity_regularization(l1=l1, l2=l2, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_activity_regularization = bind(
+    globals(), "_layer_activity_regularization", "keras.layers.ActivityRegularization", "3.0.0"
+)
 
 
 @overload
@@ -842,20 +878,18 @@ def layer_adaptive_average_pooling_1d(
 def layer_adaptive_average_pooling_1d(
     object: keras.Sequential,
     /,
-    *,
     output_size: IntOrTuple,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_adaptive_average_pooling_1d(
-    object: Any, /, *, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
+    object: Any, /, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
 ) -> Any: ...
 def layer_adaptive_average_pooling_1d(
     object: Any = None,
     /,
-    *,
-    output_size: IntOrTuple,
+    output_size: IntOrTuple = MISSING,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -896,10 +930,20 @@ def layer_adaptive_average_pooling_1d(
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveAveragePooling1D`.
     """
-    layer = upstream("keras.layers.AdaptiveAveragePooling1D", "3.13.0")(
+    if output_size is MISSING:
+        raise missing_argument("layer_adaptive_average_pooling_1d", "output_size")
+    layer = _layer_adaptive_average_pooling_1d(
         output_size=output_size, data_format=data_format, **kwargs
     )
     return compose_layer(object, layer)
+
+
+_layer_adaptive_average_pooling_1d = bind(
+    globals(),
+    "_layer_adaptive_average_pooling_1d",
+    "keras.layers.AdaptiveAveragePooling1D",
+    "3.13.0",
+)
 
 
 @overload
@@ -915,20 +959,18 @@ def layer_adaptive_average_pooling_2d(
 def layer_adaptive_average_pooling_2d(
     object: keras.Sequential,
     /,
-    *,
     output_size: IntOrTuple,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_adaptive_average_pooling_2d(
-    object: Any, /, *, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
+    object: Any, /, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
 ) -> Any: ...
 def layer_adaptive_average_pooling_2d(
     object: Any = None,
     /,
-    *,
-    output_size: IntOrTuple,
+    output_size: IntOrTuple = MISSING,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -971,10 +1013,20 @@ def layer_adaptive_average_pooling_2d(
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveAveragePooling2D`.
     """
-    layer = upstream("keras.layers.AdaptiveAveragePooling2D", "3.13.0")(
+    if output_size is MISSING:
+        raise missing_argument("layer_adaptive_average_pooling_2d", "output_size")
+    layer = _layer_adaptive_average_pooling_2d(
         output_size=output_size, data_format=data_format, **kwargs
     )
     return compose_layer(object, layer)
+
+
+_layer_adaptive_average_pooling_2d = bind(
+    globals(),
+    "_layer_adaptive_average_pooling_2d",
+    "keras.layers.AdaptiveAveragePooling2D",
+    "3.13.0",
+)
 
 
 @overload
@@ -990,20 +1042,18 @@ def layer_adaptive_average_pooling_3d(
 def layer_adaptive_average_pooling_3d(
     object: keras.Sequential,
     /,
-    *,
     output_size: IntOrTuple,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_adaptive_average_pooling_3d(
-    object: Any, /, *, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
+    object: Any, /, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
 ) -> Any: ...
 def layer_adaptive_average_pooling_3d(
     object: Any = None,
     /,
-    *,
-    output_size: IntOrTuple,
+    output_size: IntOrTuple = MISSING,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -1046,10 +1096,20 @@ def layer_adaptive_average_pooling_3d(
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveAveragePooling3D`.
     """
-    layer = upstream("keras.layers.AdaptiveAveragePooling3D", "3.13.0")(
+    if output_size is MISSING:
+        raise missing_argument("layer_adaptive_average_pooling_3d", "output_size")
+    layer = _layer_adaptive_average_pooling_3d(
         output_size=output_size, data_format=data_format, **kwargs
     )
     return compose_layer(object, layer)
+
+
+_layer_adaptive_average_pooling_3d = bind(
+    globals(),
+    "_layer_adaptive_average_pooling_3d",
+    "keras.layers.AdaptiveAveragePooling3D",
+    "3.13.0",
+)
 
 
 @overload
@@ -1065,20 +1125,18 @@ def layer_adaptive_max_pooling_1d(
 def layer_adaptive_max_pooling_1d(
     object: keras.Sequential,
     /,
-    *,
     output_size: IntOrTuple,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_adaptive_max_pooling_1d(
-    object: Any, /, *, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
+    object: Any, /, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
 ) -> Any: ...
 def layer_adaptive_max_pooling_1d(
     object: Any = None,
     /,
-    *,
-    output_size: IntOrTuple,
+    output_size: IntOrTuple = MISSING,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -1119,10 +1177,17 @@ def layer_adaptive_max_pooling_1d(
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveMaxPooling1D`.
     """
-    layer = upstream("keras.layers.AdaptiveMaxPooling1D", "3.13.0")(
+    if output_size is MISSING:
+        raise missing_argument("layer_adaptive_max_pooling_1d", "output_size")
+    layer = _layer_adaptive_max_pooling_1d(
         output_size=output_size, data_format=data_format, **kwargs
     )
     return compose_layer(object, layer)
+
+
+_layer_adaptive_max_pooling_1d = bind(
+    globals(), "_layer_adaptive_max_pooling_1d", "keras.layers.AdaptiveMaxPooling1D", "3.13.0"
+)
 
 
 @overload
@@ -1138,20 +1203,18 @@ def layer_adaptive_max_pooling_2d(
 def layer_adaptive_max_pooling_2d(
     object: keras.Sequential,
     /,
-    *,
     output_size: IntOrTuple,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_adaptive_max_pooling_2d(
-    object: Any, /, *, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
+    object: Any, /, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
 ) -> Any: ...
 def layer_adaptive_max_pooling_2d(
     object: Any = None,
     /,
-    *,
-    output_size: IntOrTuple,
+    output_size: IntOrTuple = MISSING,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -1194,10 +1257,17 @@ def layer_adaptive_max_pooling_2d(
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveMaxPooling2D`.
     """
-    layer = upstream("keras.layers.AdaptiveMaxPooling2D", "3.13.0")(
+    if output_size is MISSING:
+        raise missing_argument("layer_adaptive_max_pooling_2d", "output_size")
+    layer = _layer_adaptive_max_pooling_2d(
         output_size=output_size, data_format=data_format, **kwargs
     )
     return compose_layer(object, layer)
+
+
+_layer_adaptive_max_pooling_2d = bind(
+    globals(), "_layer_adaptive_max_pooling_2d", "keras.layers.AdaptiveMaxPooling2D", "3.13.0"
+)
 
 
 @overload
@@ -1213,20 +1283,18 @@ def layer_adaptive_max_pooling_3d(
 def layer_adaptive_max_pooling_3d(
     object: keras.Sequential,
     /,
-    *,
     output_size: IntOrTuple,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_adaptive_max_pooling_3d(
-    object: Any, /, *, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
+    object: Any, /, output_size: IntOrTuple, data_format: DataFormat | None = None, **kwargs: Any
 ) -> Any: ...
 def layer_adaptive_max_pooling_3d(
     object: Any = None,
     /,
-    *,
-    output_size: IntOrTuple,
+    output_size: IntOrTuple = MISSING,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -1269,10 +1337,17 @@ def layer_adaptive_max_pooling_3d(
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveMaxPooling3D`.
     """
-    layer = upstream("keras.layers.AdaptiveMaxPooling3D", "3.13.0")(
+    if output_size is MISSING:
+        raise missing_argument("layer_adaptive_max_pooling_3d", "output_size")
+    layer = _layer_adaptive_max_pooling_3d(
         output_size=output_size, data_format=data_format, **kwargs
     )
     return compose_layer(object, layer)
+
+
+_layer_adaptive_max_pooling_3d = bind(
+    globals(), "_layer_adaptive_max_pooling_3d", "keras.layers.AdaptiveMaxPooling3D", "3.13.0"
+)
 
 
 @overload
@@ -1297,8 +1372,11 @@ def layer_add(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Add`.
     """
-    layer = upstream("keras.layers.Add", "3.0.0")(**kwargs)
+    layer = _layer_add(**kwargs)
     return compose_layer(object, layer)
+
+
+_layer_add = bind(globals(), "_layer_add", "keras.layers.Add", "3.0.0")
 
 
 @overload
@@ -1314,7 +1392,6 @@ def layer_additive_attention(
 def layer_additive_attention(
     object: keras.Sequential,
     /,
-    *,
     use_scale: bool = True,
     dropout: float | Sequence[float] | TensorLike = 0.0,
     **kwargs: Any,
@@ -1323,17 +1400,25 @@ def layer_additive_attention(
 def layer_additive_attention(
     object: Any,
     /,
-    *,
     use_scale: bool = True,
     dropout: float | Sequence[float] | TensorLike = 0.0,
+    *,
+    mask: Any | None = None,
+    training: bool = False,
+    return_attention_scores: bool = False,
+    use_causal_mask: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_additive_attention(
     object: Any = None,
     /,
-    *,
     use_scale: bool = True,
     dropout: float | Sequence[float] | TensorLike = 0.0,
+    *,
+    mask: Any | None = None,
+    training: bool = False,
+    return_attention_scores: bool = False,
+    use_causal_mask: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Additive attention layer, a.k.a. Bahdanau-style attention.
@@ -1364,6 +1449,21 @@ def layer_additive_attention(
             attention scores.
         dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
             attention scores. Defaults to `0.0`.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). List of the following tensors:
+            - `query_mask`: A boolean mask tensor of shape `(batch_size, Tq)`.
+                If given, the output will be zero at the positions where
+                `mask==False`.
+            - `value_mask`: A boolean mask tensor of shape `(batch_size, Tv)`.
+                If given, will apply the mask such that values at positions
+                 where `mask==False` do not contribute to the result.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode (adding dropout) or in inference mode (no dropout).
+        return_attention_scores (bool): Goes to the layer's call (needs a tensor `object`). bool, it `True`, returns the attention scores
+            (after masking and softmax) as an additional output argument.
+        use_causal_mask (bool): Goes to the layer's call (needs a tensor `object`). Boolean. Set to `True` for decoder self-attention. Adds
+            a mask such that position `i` cannot attend to positions `j > i`.
+            This prevents the flow of information from the future towards the
+            past. Defaults to `False`.
         **kwargs:
 
     Returns:
@@ -1376,29 +1476,26 @@ def layer_additive_attention(
         - `key`: Optional key tensor of shape `(batch_size, Tv, dim)`. If
             not given, will use `value` for both `key` and `value`, which is
             the most common case.
-        mask: List of the following tensors:
-        - `query_mask`: A boolean mask tensor of shape `(batch_size, Tq)`.
-            If given, the output will be zero at the positions where
-            `mask==False`.
-        - `value_mask`: A boolean mask tensor of shape `(batch_size, Tv)`.
-            If given, will apply the mask such that values at positions
-             where `mask==False` do not contribute to the result.
-        return_attention_scores: bool, it `True`, returns the attention scores
-        (after masking and softmax) as an additional output argument.
-        training: Python boolean indicating whether the layer should behave in
-        training mode (adding dropout) or in inference mode (no dropout).
-        use_causal_mask: Boolean. Set to `True` for decoder self-attention. Adds
-        a mask such that position `i` cannot attend to positions `j > i`.
-        This prevents the flow of information from the future towards the
-        past. Defaults to `False`.
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.AdditiveAttention`.
     """
-    layer = upstream("keras.layers.AdditiveAttention", "3.0.0")(
-        use_scale=use_scale, dropout=dropout, **kwargs
+    layer = _layer_additive_attention(use_scale=use_scale, dropout=dropout, **kwargs)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("mask", mask, None),
+            ("training", training, False),
+            ("return_attention_scores", return_attention_scores, False),
+            ("use_causal_mask", use_causal_mask, False),
+        ),
     )
-    return compose_layer(object, layer)
+
+
+_layer_additive_attention = bind(
+    globals(), "_layer_additive_attention", "keras.layers.AdditiveAttention", "3.0.0"
+)
 
 
 @overload
@@ -1415,7 +1512,6 @@ def layer_alpha_dropout(
 def layer_alpha_dropout(
     object: keras.Sequential,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     noise_shape: Any | None = None,
     seed: Seed | None = None,
@@ -1425,19 +1521,21 @@ def layer_alpha_dropout(
 def layer_alpha_dropout(
     object: Any,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     noise_shape: Any | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_alpha_dropout(
     object: Any = None,
     /,
-    *,
-    rate: float | Sequence[float] | TensorLike,
+    rate: float | Sequence[float] | TensorLike = MISSING,
     noise_shape: Any | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Applies Alpha Dropout to the input.
@@ -1459,6 +1557,9 @@ def layer_alpha_dropout(
             you want the alpha dropout mask to be the same for all timesteps,
             you can use `noise_shape=(batch_size, 1, features)`.
         seed (Seed | None): A Python integer to use as random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode (adding alpha dropout) or in inference mode
+            (doing nothing).
         **kwargs:
 
     Returns:
@@ -1466,17 +1567,17 @@ def layer_alpha_dropout(
 
     Call arguments:
         inputs: Input tensor (of any rank).
-        training: Python boolean indicating whether the layer should behave in
-        training mode (adding alpha dropout) or in inference mode
-        (doing nothing).
 
     Added in Keras 3.0.2.
     Wraps `keras.layers.AlphaDropout`.
     """
-    layer = upstream("keras.layers.AlphaDropout", "3.0.2")(
-        rate=rate, noise_shape=noise_shape, seed=seed, **kwargs
-    )
-    return compose_layer(object, layer)
+    if rate is MISSING:
+        raise missing_argument("layer_alpha_dropout", "rate")
+    layer = _layer_alpha_dropout(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_alpha_dropout = bind(globals(), "_layer_alpha_dropout", "keras.layers.AlphaDropout", "3.0.2")
 
 
 @overload
@@ -1494,7 +1595,6 @@ def layer_attention(
 def layer_attention(
     object: keras.Sequential,
     /,
-    *,
     use_scale: bool = False,
     score_mode: str = "dot",
     dropout: float | Sequence[float] | TensorLike = 0.0,
@@ -1505,21 +1605,29 @@ def layer_attention(
 def layer_attention(
     object: Any,
     /,
-    *,
     use_scale: bool = False,
     score_mode: str = "dot",
     dropout: float | Sequence[float] | TensorLike = 0.0,
     seed: Seed | None = None,
+    *,
+    mask: Any | None = None,
+    training: bool = False,
+    return_attention_scores: bool = False,
+    use_causal_mask: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_attention(
     object: Any = None,
     /,
-    *,
     use_scale: bool = False,
     score_mode: str = "dot",
     dropout: float | Sequence[float] | TensorLike = 0.0,
     seed: Seed | None = None,
+    *,
+    mask: Any | None = None,
+    training: bool = False,
+    return_attention_scores: bool = False,
+    use_causal_mask: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Dot-product attention layer, a.k.a. Luong-style attention.
@@ -1554,6 +1662,21 @@ def layer_attention(
         dropout (float | Sequence[float] | TensorLike): Float between 0 and 1. Fraction of the units to drop for the
             attention scores. Defaults to `0.0`.
         seed (Seed | None): A Python integer to use as random seed in case of `dropout`.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). List of the following tensors:
+            - `query_mask`: A boolean mask tensor of shape `(batch_size, Tq)`.
+                If given, the output will be zero at the positions where
+                `mask==False`.
+            - `value_mask`: A boolean mask tensor of shape `(batch_size, Tv)`.
+                If given, will apply the mask such that values at positions
+                 where `mask==False` do not contribute to the result.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode (adding dropout) or in inference mode (no dropout).
+        return_attention_scores (bool): Goes to the layer's call (needs a tensor `object`). bool, it `True`, returns the attention scores
+            (after masking and softmax) as an additional output argument.
+        use_causal_mask (bool): Goes to the layer's call (needs a tensor `object`). Boolean. Set to `True` for decoder self-attention. Adds
+            a mask such that position `i` cannot attend to positions `j > i`.
+            This prevents the flow of information from the future towards the
+            past. Defaults to `False`.
         **kwargs:
 
     Returns:
@@ -1566,29 +1689,26 @@ def layer_attention(
         - `key`: Optional key tensor of shape `(batch_size, Tv, dim)`. If
             not given, will use `value` for both `key` and `value`, which is
             the most common case.
-        mask: List of the following tensors:
-        - `query_mask`: A boolean mask tensor of shape `(batch_size, Tq)`.
-            If given, the output will be zero at the positions where
-            `mask==False`.
-        - `value_mask`: A boolean mask tensor of shape `(batch_size, Tv)`.
-            If given, will apply the mask such that values at positions
-             where `mask==False` do not contribute to the result.
-        return_attention_scores: bool, it `True`, returns the attention scores
-        (after masking and softmax) as an additional output argument.
-        training: Python boolean indicating whether the layer should behave in
-        training mode (adding dropout) or in inference mode (no dropout).
-        use_causal_mask: Boolean. Set to `True` for decoder self-attention. Adds
-        a mask such that position `i` cannot attend to positions `j > i`.
-        This prevents the flow of information from the future towards the
-        past. Defaults to `False`.
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Attention`.
     """
-    layer = upstream("keras.layers.Attention", "3.0.0")(
+    layer = _layer_attention(
         use_scale=use_scale, score_mode=score_mode, dropout=dropout, seed=seed, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("mask", mask, None),
+            ("training", training, False),
+            ("return_attention_scores", return_attention_scores, False),
+            ("use_causal_mask", use_causal_mask, False),
+        ),
+    )
+
+
+_layer_attention = bind(globals(), "_layer_attention", "keras.layers.Attention", "3.0.0")
 
 
 @overload
@@ -1611,7 +1731,6 @@ def layer_aug_mix(
 def layer_aug_mix(
     object: keras.Sequential,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     num_chains: int | TensorLike = 3,
     chain_depth: int | TensorLike = 3,
@@ -1627,7 +1746,6 @@ def layer_aug_mix(
 def layer_aug_mix(
     object: Any,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     num_chains: int | TensorLike = 3,
     chain_depth: int | TensorLike = 3,
@@ -1637,12 +1755,13 @@ def layer_aug_mix(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_aug_mix(
     object: Any = None,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     num_chains: int | TensorLike = 3,
     chain_depth: int | TensorLike = 3,
@@ -1652,6 +1771,8 @@ def layer_aug_mix(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Performs the AugMix data augmentation technique.
@@ -1688,6 +1809,7 @@ def layer_aug_mix(
             Options include `"nearest"`, `"bilinear"`. Default is `"bilinear"`.
         seed (Seed | None): Integer. Used to create a random seed.
         data_format (DataFormat | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -1700,7 +1822,7 @@ def layer_aug_mix(
     Added in Keras 3.9.0.
     Wraps `keras.layers.AugMix`.
     """
-    layer = upstream("keras.layers.AugMix", "3.9.0")(
+    layer = _layer_aug_mix(
         value_range=value_range,
         num_chains=num_chains,
         chain_depth=chain_depth,
@@ -1712,7 +1834,10 @@ def layer_aug_mix(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_aug_mix = bind(globals(), "_layer_aug_mix", "keras.layers.AugMix", "3.9.0")
 
 
 @overload
@@ -1721,14 +1846,24 @@ def layer_auto_contrast(
 ) -> keras.layers.AutoContrast: ...
 @overload
 def layer_auto_contrast(
-    object: keras.Sequential, /, *, value_range: float | Sequence[float] = (0, 255), **kwargs: Any
+    object: keras.Sequential, /, value_range: float | Sequence[float] = (0, 255), **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
 def layer_auto_contrast(
-    object: Any, /, *, value_range: float | Sequence[float] = (0, 255), **kwargs: Any
+    object: Any,
+    /,
+    value_range: float | Sequence[float] = (0, 255),
+    *,
+    training: bool = True,
+    **kwargs: Any,
 ) -> Any: ...
 def layer_auto_contrast(
-    object: Any = None, /, *, value_range: float | Sequence[float] = (0, 255), **kwargs: Any
+    object: Any = None,
+    /,
+    value_range: float | Sequence[float] = (0, 255),
+    *,
+    training: bool = True,
+    **kwargs: Any,
 ) -> Any:
     """Performs the auto-contrast operation on an image.
 
@@ -1749,6 +1884,7 @@ def layer_auto_contrast(
             This is typically either `(0, 1)` or `(0, 255)` depending
             on how your preprocessing pipeline is set up.
             Defaults to `(0, 255)`.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -1757,8 +1893,11 @@ def layer_auto_contrast(
     Added in Keras 3.6.0.
     Wraps `keras.layers.AutoContrast`.
     """
-    layer = upstream("keras.layers.AutoContrast", "3.6.0")(value_range=value_range, **kwargs)
-    return compose_layer(object, layer)
+    layer = _layer_auto_contrast(value_range=value_range, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_auto_contrast = bind(globals(), "_layer_auto_contrast", "keras.layers.AutoContrast", "3.6.0")
 
 
 @overload
@@ -1783,8 +1922,11 @@ def layer_average(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Average`.
     """
-    layer = upstream("keras.layers.Average", "3.0.0")(**kwargs)
+    layer = _layer_average(**kwargs)
     return compose_layer(object, layer)
+
+
+_layer_average = bind(globals(), "_layer_average", "keras.layers.Average", "3.0.0")
 
 
 @overload
@@ -1803,7 +1945,6 @@ def layer_average_pooling_1d(
 def layer_average_pooling_1d(
     object: keras.Sequential,
     /,
-    *,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -1815,7 +1956,6 @@ def layer_average_pooling_1d(
 def layer_average_pooling_1d(
     object: Any,
     /,
-    *,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -1826,8 +1966,7 @@ def layer_average_pooling_1d(
 def layer_average_pooling_1d(
     object: Any = None,
     /,
-    *,
-    pool_size: IntOrTuple,
+    pool_size: IntOrTuple = MISSING,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -1881,7 +2020,9 @@ def layer_average_pooling_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.AveragePooling1D`.
     """
-    layer = upstream("keras.layers.AveragePooling1D", "3.0.0")(
+    if pool_size is MISSING:
+        raise missing_argument("layer_average_pooling_1d", "pool_size")
+    layer = _layer_average_pooling_1d(
         pool_size=pool_size,
         strides=strides,
         padding=padding,
@@ -1890,6 +2031,11 @@ def layer_average_pooling_1d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_average_pooling_1d = bind(
+    globals(), "_layer_average_pooling_1d", "keras.layers.AveragePooling1D", "3.0.0"
+)
 
 
 @overload
@@ -1908,7 +2054,6 @@ def layer_average_pooling_2d(
 def layer_average_pooling_2d(
     object: keras.Sequential,
     /,
-    *,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -1920,7 +2065,6 @@ def layer_average_pooling_2d(
 def layer_average_pooling_2d(
     object: Any,
     /,
-    *,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -1931,8 +2075,7 @@ def layer_average_pooling_2d(
 def layer_average_pooling_2d(
     object: Any = None,
     /,
-    *,
-    pool_size: IntOrTuple,
+    pool_size: IntOrTuple = MISSING,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -1997,7 +2140,9 @@ def layer_average_pooling_2d(
     Added in Keras 3.0.0. Changed in 3.0.5 (default-changed).
     Wraps `keras.layers.AveragePooling2D`.
     """
-    layer = upstream("keras.layers.AveragePooling2D", "3.0.0")(
+    if pool_size is MISSING:
+        raise missing_argument("layer_average_pooling_2d", "pool_size")
+    layer = _layer_average_pooling_2d(
         pool_size=pool_size,
         strides=strides,
         padding=padding,
@@ -2006,6 +2151,17 @@ def layer_average_pooling_2d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_average_pooling_2d = bind(
+    globals(),
+    "_layer_average_pooling_2d",
+    "keras.layers.AveragePooling2D",
+    "3.0.0",
+    "3.0.5",
+    {},
+    (),
+)
 
 
 @overload
@@ -2024,7 +2180,6 @@ def layer_average_pooling_3d(
 def layer_average_pooling_3d(
     object: keras.Sequential,
     /,
-    *,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -2036,7 +2191,6 @@ def layer_average_pooling_3d(
 def layer_average_pooling_3d(
     object: Any,
     /,
-    *,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -2047,8 +2201,7 @@ def layer_average_pooling_3d(
 def layer_average_pooling_3d(
     object: Any = None,
     /,
-    *,
-    pool_size: IntOrTuple,
+    pool_size: IntOrTuple = MISSING,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -2108,7 +2261,9 @@ def layer_average_pooling_3d(
     Added in Keras 3.0.0. Changed in 3.0.5 (default-changed).
     Wraps `keras.layers.AveragePooling3D`.
     """
-    layer = upstream("keras.layers.AveragePooling3D", "3.0.0")(
+    if pool_size is MISSING:
+        raise missing_argument("layer_average_pooling_3d", "pool_size")
+    layer = _layer_average_pooling_3d(
         pool_size=pool_size,
         strides=strides,
         padding=padding,
@@ -2117,6 +2272,17 @@ def layer_average_pooling_3d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_average_pooling_3d = bind(
+    globals(),
+    "_layer_average_pooling_3d",
+    "keras.layers.AveragePooling3D",
+    "3.0.0",
+    "3.0.5",
+    {},
+    (),
+)
 
 
 @overload
@@ -2147,7 +2313,6 @@ def layer_batch_normalization(
 def layer_batch_normalization(
     object: keras.Sequential,
     /,
-    *,
     axis: Axis = -1,
     momentum: float | Sequence[float] | TensorLike = 0.99,
     epsilon: float | Sequence[float] | TensorLike = 0.001,
@@ -2171,7 +2336,6 @@ def layer_batch_normalization(
 def layer_batch_normalization(
     object: Any,
     /,
-    *,
     axis: Axis = -1,
     momentum: float | Sequence[float] | TensorLike = 0.99,
     epsilon: float | Sequence[float] | TensorLike = 0.001,
@@ -2189,12 +2353,14 @@ def layer_batch_normalization(
     renorm_clipping: Any | None = None,
     renorm_momentum: float | TensorLike = 0.99,
     synchronized: bool = False,
+    *,
+    training: bool | None = None,
+    mask: Any | None = None,
     **kwargs: Any,
 ) -> Any: ...
 def layer_batch_normalization(
     object: Any = None,
     /,
-    *,
     axis: Axis = -1,
     momentum: float | Sequence[float] | TensorLike = 0.99,
     epsilon: float | Sequence[float] | TensorLike = 0.001,
@@ -2212,6 +2378,9 @@ def layer_batch_normalization(
     renorm_clipping: Any | None = None,
     renorm_momentum: float | TensorLike = 0.99,
     synchronized: bool = False,
+    *,
+    training: bool | None = None,
+    mask: Any | None = None,
     **kwargs: Any,
 ) -> Any:
     """Layer that normalizes its inputs.
@@ -2319,6 +2488,19 @@ def layer_batch_normalization(
             variance) for the layer across all devices at each training step
             in a distributed training strategy.
             If `False`, each replica uses its own local batch statistics.
+        training (bool | None): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode or in inference mode.
+            - `training=True`: The layer will normalize its inputs using
+            the mean and variance of the current batch of inputs.
+            - `training=False`: The layer will normalize its inputs using
+            the mean and variance of its moving statistics, learned during
+            training.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). Binary tensor of shape broadcastable to `inputs` tensor, with
+            `True` values indicating the positions for which mean and variance
+            should be computed. Masked elements of the current inputs are not
+            taken into account for mean and variance computation during
+            training. Any prior unmasked element values will be taken into
+            account until their momentum expires.
         **kwargs:
 
     Returns:
@@ -2326,19 +2508,6 @@ def layer_batch_normalization(
 
     Call arguments:
         inputs: Input tensor (of any rank).
-        training: Python boolean indicating whether the layer should behave in
-        training mode or in inference mode.
-        - `training=True`: The layer will normalize its inputs using
-        the mean and variance of the current batch of inputs.
-        - `training=False`: The layer will normalize its inputs using
-        the mean and variance of its moving statistics, learned during
-        training.
-        mask: Binary tensor of shape broadcastable to `inputs` tensor, with
-        `True` values indicating the positions for which mean and variance
-        should be computed. Masked elements of the current inputs are not
-        taken into account for mean and variance computation during
-        training. Any prior unmasked element values will be taken into
-        account until their momentum expires.
 
     References:
         - [Ioffe and Szegedy, 2015](https://arxiv.org/abs/1502.03167).
@@ -2346,7 +2515,7 @@ def layer_batch_normalization(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.BatchNormalization`.
     """
-    layer = upstream("keras.layers.BatchNormalization", "3.0.0")(
+    layer = _layer_batch_normalization(
         axis=axis,
         momentum=momentum,
         epsilon=epsilon,
@@ -2366,7 +2535,20 @@ def layer_batch_normalization(
         synchronized=synchronized,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object, layer, call=supplied(("training", training, None), ("mask", mask, None))
+    )
+
+
+_layer_batch_normalization = bind(
+    globals(),
+    "_layer_batch_normalization",
+    "keras.layers.BatchNormalization",
+    "3.0.0",
+    "3.14.0",
+    {"renorm": "3.14.0", "renorm_clipping": "3.14.0", "renorm_momentum": "3.14.0"},
+    (),
+)
 
 
 @overload
@@ -2384,7 +2566,6 @@ def layer_bidirectional(
 def layer_bidirectional(
     object: keras.Sequential,
     /,
-    *,
     layer: keras.Layer,
     merge_mode: str = "concat",
     weights: Any | None = None,
@@ -2395,21 +2576,27 @@ def layer_bidirectional(
 def layer_bidirectional(
     object: Any,
     /,
-    *,
     layer: keras.Layer,
     merge_mode: str = "concat",
     weights: Any | None = None,
     backward_layer: Any | None = None,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool | None = None,
     **kwargs: Any,
 ) -> Any: ...
 def layer_bidirectional(
     object: Any = None,
     /,
-    *,
-    layer: keras.Layer,
+    layer: keras.Layer = MISSING,
     merge_mode: str = "concat",
     weights: Any | None = None,
     backward_layer: Any | None = None,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool | None = None,
     **kwargs: Any,
 ) -> Any:
     """Bidirectional wrapper for RNNs.
@@ -2448,6 +2635,9 @@ def layer_bidirectional(
             `return_sequences`, etc. In addition, `backward_layer`
             and `layer` should have different `go_backwards` argument values.
             A `ValueError` will be raised if these requirements are not met.
+        initial_state (Any | None): Goes to the layer's call (needs a tensor `object`).
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`).
+        training (bool | None): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -2469,10 +2659,25 @@ def layer_bidirectional(
     Added in Keras 3.0.0. Changed in 3.3.3 (bases-changed).
     Wraps `keras.layers.Bidirectional`.
     """
-    layer = upstream("keras.layers.Bidirectional", "3.0.0")(
+    if layer is MISSING:
+        raise missing_argument("layer_bidirectional", "layer")
+    layer = _layer_bidirectional(
         layer=layer, merge_mode=merge_mode, weights=weights, backward_layer=backward_layer, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("initial_state", initial_state, None),
+            ("mask", mask, None),
+            ("training", training, None),
+        ),
+    )
+
+
+_layer_bidirectional = bind(
+    globals(), "_layer_bidirectional", "keras.layers.Bidirectional", "3.0.0"
+)
 
 
 @overload
@@ -2489,7 +2694,6 @@ def layer_category_encoding(
 def layer_category_encoding(
     object: keras.Sequential,
     /,
-    *,
     num_tokens: int | None = None,
     output_mode: str = "multi_hot",
     sparse: bool = False,
@@ -2499,19 +2703,21 @@ def layer_category_encoding(
 def layer_category_encoding(
     object: Any,
     /,
-    *,
     num_tokens: int | None = None,
     output_mode: str = "multi_hot",
     sparse: bool = False,
+    *,
+    count_weights: Any | None = None,
     **kwargs: Any,
 ) -> Any: ...
 def layer_category_encoding(
     object: Any = None,
     /,
-    *,
     num_tokens: int | None = None,
     output_mode: str = "multi_hot",
     sparse: bool = False,
+    *,
+    count_weights: Any | None = None,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer which encodes integer features.
@@ -2552,6 +2758,9 @@ def layer_category_encoding(
             Defaults to `"multi_hot"`.
         sparse (bool): Whether to return a sparse tensor; for backends that support
             sparse tensors.
+        count_weights (Any | None): Goes to the layer's call (needs a tensor `object`). A tensor in the same shape as `inputs` indicating the
+            weight for each sample value when summing up in `count` mode.
+            Not used in `"multi_hot"` or `"one_hot"` modes.
         **kwargs:
 
     Returns:
@@ -2559,17 +2768,30 @@ def layer_category_encoding(
 
     Call arguments:
         inputs: A 1D or 2D tensor of integer inputs.
-        count_weights: A tensor in the same shape as `inputs` indicating the
-        weight for each sample value when summing up in `count` mode.
-        Not used in `"multi_hot"` or `"one_hot"` modes.
 
     Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added); 3.12.0 (bases-changed).
     Wraps `keras.layers.CategoryEncoding`.
     """
-    layer = upstream("keras.layers.CategoryEncoding", "3.0.0")(
+    layer = _layer_category_encoding(
         num_tokens=num_tokens, output_mode=output_mode, sparse=sparse, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(("count_weights", count_weights, None)),
+        newer={"count_weights": "3.1.0"},
+    )
+
+
+_layer_category_encoding = bind(
+    globals(),
+    "_layer_category_encoding",
+    "keras.layers.CategoryEncoding",
+    "3.0.0",
+    "3.2.0",
+    {"sparse": "3.2.0"},
+    (),
+)
 
 
 @overload
@@ -2586,7 +2808,6 @@ def layer_center_crop(
 def layer_center_crop(
     object: keras.Sequential,
     /,
-    *,
     height: int,
     width: int,
     data_format: DataFormat | None = None,
@@ -2594,15 +2815,23 @@ def layer_center_crop(
 ) -> keras.Sequential: ...
 @overload
 def layer_center_crop(
-    object: Any, /, *, height: int, width: int, data_format: DataFormat | None = None, **kwargs: Any
+    object: Any,
+    /,
+    height: int,
+    width: int,
+    data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
+    **kwargs: Any,
 ) -> Any: ...
 def layer_center_crop(
     object: Any = None,
     /,
-    *,
-    height: int,
-    width: int,
+    height: int = MISSING,
+    width: int = MISSING,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer which crops images.
@@ -2632,6 +2861,7 @@ def layer_center_crop(
             `image_data_format` value found in your Keras config file at
             `~/.keras/keras.json`. If you never set it, then it will be
             `"channels_last"`.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -2651,10 +2881,15 @@ def layer_center_crop(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.layers.CenterCrop`.
     """
-    layer = upstream("keras.layers.CenterCrop", "3.0.0")(
-        height=height, width=width, data_format=data_format, **kwargs
-    )
-    return compose_layer(object, layer)
+    if height is MISSING:
+        raise missing_argument("layer_center_crop", "height")
+    if width is MISSING:
+        raise missing_argument("layer_center_crop", "width")
+    layer = _layer_center_crop(height=height, width=width, data_format=data_format, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_center_crop = bind(globals(), "_layer_center_crop", "keras.layers.CenterCrop", "3.0.0")
 
 
 @overload
@@ -2663,11 +2898,11 @@ def layer_concatenate(
 ) -> keras.layers.Concatenate: ...
 @overload
 def layer_concatenate(
-    object: keras.Sequential, /, *, axis: Axis = -1, **kwargs: Any
+    object: keras.Sequential, /, axis: Axis = -1, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
-def layer_concatenate(object: Any, /, *, axis: Axis = -1, **kwargs: Any) -> Any: ...
-def layer_concatenate(object: Any = None, /, *, axis: Axis = -1, **kwargs: Any) -> Any:
+def layer_concatenate(object: Any, /, axis: Axis = -1, **kwargs: Any) -> Any: ...
+def layer_concatenate(object: Any = None, /, axis: Axis = -1, **kwargs: Any) -> Any:
     """Concatenates a list of inputs.
 
     It takes as input a list of tensors, all of the same shape except
@@ -2685,8 +2920,11 @@ def layer_concatenate(object: Any = None, /, *, axis: Axis = -1, **kwargs: Any) 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Concatenate`.
     """
-    layer = upstream("keras.layers.Concatenate", "3.0.0")(axis=axis, **kwargs)
+    layer = _layer_concatenate(axis=axis, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_concatenate = bind(globals(), "_layer_concatenate", "keras.layers.Concatenate", "3.0.0")
 
 
 @overload
@@ -2704,7 +2942,6 @@ def layer_contrast_limited_adaptive_histogram_equalization(
 def layer_contrast_limited_adaptive_histogram_equalization(
     object: keras.Sequential,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     clip_limit: float | TensorLike = 4.0,
     tile_grid_size: Sequence[Any] = (8, 8),
@@ -2715,21 +2952,23 @@ def layer_contrast_limited_adaptive_histogram_equalization(
 def layer_contrast_limited_adaptive_histogram_equalization(
     object: Any,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     clip_limit: float | TensorLike = 4.0,
     tile_grid_size: Sequence[Any] = (8, 8),
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_contrast_limited_adaptive_histogram_equalization(
     object: Any = None,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     clip_limit: float | TensorLike = 4.0,
     tile_grid_size: Sequence[Any] = (8, 8),
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Contrast Limited Adaptive Histogram Equalization (CLAHE) layer.
@@ -2763,6 +3002,7 @@ def layer_contrast_limited_adaptive_histogram_equalization(
             `image_data_format` value found in your Keras config file at
             `~/.keras/keras.json`. If you never set it, then it will be
             `"channels_last"`.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -2782,14 +3022,22 @@ def layer_contrast_limited_adaptive_histogram_equalization(
     Added in Keras 3.14.0.
     Wraps `keras.layers.ContrastLimitedAdaptiveHistogramEqualization`.
     """
-    layer = upstream("keras.layers.ContrastLimitedAdaptiveHistogramEqualization", "3.14.0")(
+    layer = _layer_contrast_limited_adaptive_histogram_equalization(
         value_range=value_range,
         clip_limit=clip_limit,
         tile_grid_size=tile_grid_size,
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_contrast_limited_adaptive_histogram_equalization = bind(
+    globals(),
+    "_layer_contrast_limited_adaptive_histogram_equalization",
+    "keras.layers.ContrastLimitedAdaptiveHistogramEqualization",
+    "3.14.0",
+)
 
 
 @overload
@@ -2819,7 +3067,6 @@ def layer_conv_1d(
 def layer_conv_1d(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -2842,7 +3089,6 @@ def layer_conv_1d(
 def layer_conv_1d(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -2864,9 +3110,8 @@ def layer_conv_1d(
 def layer_conv_1d(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -2963,7 +3208,11 @@ def layer_conv_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Conv1D`.
     """
-    layer = upstream("keras.layers.Conv1D", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_conv_1d", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_conv_1d", "kernel_size")
+    layer = _layer_conv_1d(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -2983,6 +3232,9 @@ def layer_conv_1d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_conv_1d = bind(globals(), "_layer_conv_1d", "keras.layers.Conv1D", "3.0.0")
 
 
 @overload
@@ -3012,7 +3264,6 @@ def layer_conv_1d_transpose(
 def layer_conv_1d_transpose(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -3035,7 +3286,6 @@ def layer_conv_1d_transpose(
 def layer_conv_1d_transpose(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -3057,9 +3307,8 @@ def layer_conv_1d_transpose(
 def layer_conv_1d_transpose(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
     padding: Padding = "valid",
     output_padding: IntOrTuple | None = None,
@@ -3159,7 +3408,11 @@ def layer_conv_1d_transpose(
     Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.Conv1DTranspose`.
     """
-    layer = upstream("keras.layers.Conv1DTranspose", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_conv_1d_transpose", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_conv_1d_transpose", "kernel_size")
+    layer = _layer_conv_1d_transpose(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -3179,6 +3432,17 @@ def layer_conv_1d_transpose(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_conv_1d_transpose = bind(
+    globals(),
+    "_layer_conv_1d_transpose",
+    "keras.layers.Conv1DTranspose",
+    "3.0.0",
+    "3.11.0",
+    {"output_padding": "3.11.0"},
+    (),
+)
 
 
 @overload
@@ -3208,7 +3472,6 @@ def layer_conv_2d(
 def layer_conv_2d(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
@@ -3231,7 +3494,6 @@ def layer_conv_2d(
 def layer_conv_2d(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
@@ -3253,9 +3515,8 @@ def layer_conv_2d(
 def layer_conv_2d(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1),
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -3358,7 +3619,11 @@ def layer_conv_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Conv2D`.
     """
-    layer = upstream("keras.layers.Conv2D", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_conv_2d", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_conv_2d", "kernel_size")
+    layer = _layer_conv_2d(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -3378,6 +3643,9 @@ def layer_conv_2d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_conv_2d = bind(globals(), "_layer_conv_2d", "keras.layers.Conv2D", "3.0.0")
 
 
 @overload
@@ -3407,7 +3675,6 @@ def layer_conv_2d_transpose(
 def layer_conv_2d_transpose(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
@@ -3430,7 +3697,6 @@ def layer_conv_2d_transpose(
 def layer_conv_2d_transpose(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
@@ -3452,9 +3718,8 @@ def layer_conv_2d_transpose(
 def layer_conv_2d_transpose(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1),
     padding: Padding = "valid",
     output_padding: IntOrTuple | None = None,
@@ -3562,7 +3827,11 @@ def layer_conv_2d_transpose(
     Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.Conv2DTranspose`.
     """
-    layer = upstream("keras.layers.Conv2DTranspose", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_conv_2d_transpose", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_conv_2d_transpose", "kernel_size")
+    layer = _layer_conv_2d_transpose(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -3582,6 +3851,17 @@ def layer_conv_2d_transpose(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_conv_2d_transpose = bind(
+    globals(),
+    "_layer_conv_2d_transpose",
+    "keras.layers.Conv2DTranspose",
+    "3.0.0",
+    "3.11.0",
+    {"output_padding": "3.11.0"},
+    (),
+)
 
 
 @overload
@@ -3611,7 +3891,6 @@ def layer_conv_3d(
 def layer_conv_3d(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
@@ -3634,7 +3913,6 @@ def layer_conv_3d(
 def layer_conv_3d(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
@@ -3656,9 +3934,8 @@ def layer_conv_3d(
 def layer_conv_3d(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1, 1),
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -3758,7 +4035,11 @@ def layer_conv_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Conv3D`.
     """
-    layer = upstream("keras.layers.Conv3D", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_conv_3d", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_conv_3d", "kernel_size")
+    layer = _layer_conv_3d(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -3778,6 +4059,9 @@ def layer_conv_3d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_conv_3d = bind(globals(), "_layer_conv_3d", "keras.layers.Conv3D", "3.0.0")
 
 
 @overload
@@ -3807,7 +4091,6 @@ def layer_conv_3d_transpose(
 def layer_conv_3d_transpose(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
@@ -3830,7 +4113,6 @@ def layer_conv_3d_transpose(
 def layer_conv_3d_transpose(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
@@ -3852,9 +4134,8 @@ def layer_conv_3d_transpose(
 def layer_conv_3d_transpose(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1, 1),
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -3967,7 +4248,11 @@ def layer_conv_3d_transpose(
     Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.Conv3DTranspose`.
     """
-    layer = upstream("keras.layers.Conv3DTranspose", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_conv_3d_transpose", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_conv_3d_transpose", "kernel_size")
+    layer = _layer_conv_3d_transpose(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -3987,6 +4272,17 @@ def layer_conv_3d_transpose(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_conv_3d_transpose = bind(
+    globals(),
+    "_layer_conv_3d_transpose",
+    "keras.layers.Conv3DTranspose",
+    "3.0.0",
+    "3.11.0",
+    {"output_padding": "3.11.0"},
+    (),
+)
 
 
 @overload
@@ -4027,7 +4323,6 @@ def layer_conv_lstm_1d(
 def layer_conv_lstm_1d(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -4061,7 +4356,6 @@ def layer_conv_lstm_1d(
 def layer_conv_lstm_1d(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -4089,14 +4383,17 @@ def layer_conv_lstm_1d(
     return_state: bool = False,
     go_backwards: bool = False,
     stateful: bool = False,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_conv_lstm_1d(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -4122,6 +4419,10 @@ def layer_conv_lstm_1d(
     return_state: bool = False,
     go_backwards: bool = False,
     stateful: bool = False,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """1D Convolutional LSTM.
@@ -4191,6 +4492,13 @@ def layer_conv_lstm_1d(
         stateful (bool): Boolean (default False). If `True`, the last state
             for each sample at index i in a batch will be used as initial
             state for the sample of index i in the following batch.
+        initial_state (Any | None): Goes to the layer's call (needs a tensor `object`). List of initial state tensors to be passed to the first
+            call of the cell.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). Binary tensor of shape `(samples, timesteps)` indicating whether a
+            given timestep should be masked.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode or in inference mode.
+            This is only relevant if `dropout` or `recurrent_dropout` are set.
         **kwargs:
 
     Returns:
@@ -4198,13 +4506,6 @@ def layer_conv_lstm_1d(
 
     Call arguments:
         inputs: A 4D tensor.
-        initial_state: List of initial state tensors to be passed to the first
-        call of the cell.
-        mask: Binary tensor of shape `(samples, timesteps)` indicating whether a
-        given timestep should be masked.
-        training: Python boolean indicating whether the layer should behave in
-        training mode or in inference mode.
-        This is only relevant if `dropout` or `recurrent_dropout` are set.
 
     Input shape:
         - If `data_format="channels_first"`:
@@ -4237,7 +4538,11 @@ def layer_conv_lstm_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ConvLSTM1D`.
     """
-    layer = upstream("keras.layers.ConvLSTM1D", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_conv_lstm_1d", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_conv_lstm_1d", "kernel_size")
+    layer = _layer_conv_lstm_1d(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -4267,7 +4572,18 @@ def layer_conv_lstm_1d(
         stateful=stateful,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("initial_state", initial_state, None),
+            ("mask", mask, None),
+            ("training", training, False),
+        ),
+    )
+
+
+_layer_conv_lstm_1d = bind(globals(), "_layer_conv_lstm_1d", "keras.layers.ConvLSTM1D", "3.0.0")
 
 
 @overload
@@ -4308,7 +4624,6 @@ def layer_conv_lstm_2d(
 def layer_conv_lstm_2d(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -4342,7 +4657,6 @@ def layer_conv_lstm_2d(
 def layer_conv_lstm_2d(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -4370,14 +4684,17 @@ def layer_conv_lstm_2d(
     return_state: bool = False,
     go_backwards: bool = False,
     stateful: bool = False,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_conv_lstm_2d(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -4403,6 +4720,10 @@ def layer_conv_lstm_2d(
     return_state: bool = False,
     go_backwards: bool = False,
     stateful: bool = False,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """2D Convolutional LSTM.
@@ -4472,6 +4793,13 @@ def layer_conv_lstm_2d(
         stateful (bool): Boolean (default False). If `True`, the last state
             for each sample at index i in a batch will be used as initial
             state for the sample of index i in the following batch.
+        initial_state (Any | None): Goes to the layer's call (needs a tensor `object`). List of initial state tensors to be passed to the first
+            call of the cell.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). Binary tensor of shape `(samples, timesteps)` indicating whether a
+            given timestep should be masked.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode or in inference mode.
+            This is only relevant if `dropout` or `recurrent_dropout` are set.
         **kwargs:
 
     Returns:
@@ -4479,13 +4807,6 @@ def layer_conv_lstm_2d(
 
     Call arguments:
         inputs: A 5D tensor.
-        mask: Binary tensor of shape `(samples, timesteps)` indicating whether a
-        given timestep should be masked.
-        training: Python boolean indicating whether the layer should behave in
-        training mode or in inference mode.
-        This is only relevant if `dropout` or `recurrent_dropout` are set.
-        initial_state: List of initial state tensors to be passed to the first
-        call of the cell.
 
     Input shape:
         - If `data_format='channels_first'`:
@@ -4518,7 +4839,11 @@ def layer_conv_lstm_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ConvLSTM2D`.
     """
-    layer = upstream("keras.layers.ConvLSTM2D", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_conv_lstm_2d", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_conv_lstm_2d", "kernel_size")
+    layer = _layer_conv_lstm_2d(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -4548,7 +4873,18 @@ def layer_conv_lstm_2d(
         stateful=stateful,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("initial_state", initial_state, None),
+            ("mask", mask, None),
+            ("training", training, False),
+        ),
+    )
+
+
+_layer_conv_lstm_2d = bind(globals(), "_layer_conv_lstm_2d", "keras.layers.ConvLSTM2D", "3.0.0")
 
 
 @overload
@@ -4589,7 +4925,6 @@ def layer_conv_lstm_3d(
 def layer_conv_lstm_3d(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -4623,7 +4958,6 @@ def layer_conv_lstm_3d(
 def layer_conv_lstm_3d(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -4651,14 +4985,17 @@ def layer_conv_lstm_3d(
     return_state: bool = False,
     go_backwards: bool = False,
     stateful: bool = False,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_conv_lstm_3d(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -4684,6 +5021,10 @@ def layer_conv_lstm_3d(
     return_state: bool = False,
     go_backwards: bool = False,
     stateful: bool = False,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """3D Convolutional LSTM.
@@ -4753,6 +5094,13 @@ def layer_conv_lstm_3d(
         stateful (bool): Boolean (default False). If `True`, the last state
             for each sample at index i in a batch will be used as initial
             state for the sample of index i in the following batch.
+        initial_state (Any | None): Goes to the layer's call (needs a tensor `object`). List of initial state tensors to be passed to the first
+            call of the cell.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). Binary tensor of shape `(samples, timesteps)` indicating whether a
+            given timestep should be masked.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode or in inference mode.
+            This is only relevant if `dropout` or `recurrent_dropout` are set.
         **kwargs:
 
     Returns:
@@ -4760,13 +5108,6 @@ def layer_conv_lstm_3d(
 
     Call arguments:
         inputs: A 6D tensor.
-        mask: Binary tensor of shape `(samples, timesteps)` indicating whether a
-        given timestep should be masked.
-        training: Python boolean indicating whether the layer should behave in
-        training mode or in inference mode.
-        This is only relevant if `dropout` or `recurrent_dropout` are set.
-        initial_state: List of initial state tensors to be passed to the first
-        call of the cell.
 
     Input shape:
         - If `data_format='channels_first'`:
@@ -4798,7 +5139,11 @@ def layer_conv_lstm_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ConvLSTM3D`.
     """
-    layer = upstream("keras.layers.ConvLSTM3D", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_conv_lstm_3d", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_conv_lstm_3d", "kernel_size")
+    layer = _layer_conv_lstm_3d(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -4828,7 +5173,18 @@ def layer_conv_lstm_3d(
         stateful=stateful,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("initial_state", initial_state, None),
+            ("mask", mask, None),
+            ("training", training, False),
+        ),
+    )
+
+
+_layer_conv_lstm_3d = bind(globals(), "_layer_conv_lstm_3d", "keras.layers.ConvLSTM3D", "3.0.0")
 
 
 @overload
@@ -4843,22 +5199,16 @@ def layer_cropping_1d(
 def layer_cropping_1d(
     object: keras.Sequential,
     /,
-    *,
     cropping: int | Sequence[int] | Sequence[Sequence[int]] = (1, 1),
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_cropping_1d(
-    object: Any,
-    /,
-    *,
-    cropping: int | Sequence[int] | Sequence[Sequence[int]] = (1, 1),
-    **kwargs: Any,
+    object: Any, /, cropping: int | Sequence[int] | Sequence[Sequence[int]] = (1, 1), **kwargs: Any
 ) -> Any: ...
 def layer_cropping_1d(
     object: Any = None,
     /,
-    *,
     cropping: int | Sequence[int] | Sequence[Sequence[int]] = (1, 1),
     **kwargs: Any,
 ) -> Any:
@@ -4888,8 +5238,11 @@ def layer_cropping_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Cropping1D`.
     """
-    layer = upstream("keras.layers.Cropping1D", "3.0.0")(cropping=cropping, **kwargs)
+    layer = _layer_cropping_1d(cropping=cropping, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_cropping_1d = bind(globals(), "_layer_cropping_1d", "keras.layers.Cropping1D", "3.0.0")
 
 
 @overload
@@ -4905,7 +5258,6 @@ def layer_cropping_2d(
 def layer_cropping_2d(
     object: keras.Sequential,
     /,
-    *,
     cropping: int | Sequence[int] | Sequence[Sequence[int]] = ((0, 0), (0, 0)),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -4914,7 +5266,6 @@ def layer_cropping_2d(
 def layer_cropping_2d(
     object: Any,
     /,
-    *,
     cropping: int | Sequence[int] | Sequence[Sequence[int]] = ((0, 0), (0, 0)),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -4922,7 +5273,6 @@ def layer_cropping_2d(
 def layer_cropping_2d(
     object: Any = None,
     /,
-    *,
     cropping: int | Sequence[int] | Sequence[Sequence[int]] = ((0, 0), (0, 0)),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -4972,10 +5322,11 @@ def layer_cropping_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Cropping2D`.
     """
-    layer = upstream("keras.layers.Cropping2D", "3.0.0")(
-        cropping=cropping, data_format=data_format, **kwargs
-    )
+    layer = _layer_cropping_2d(cropping=cropping, data_format=data_format, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_cropping_2d = bind(globals(), "_layer_cropping_2d", "keras.layers.Cropping2D", "3.0.0")
 
 
 @overload
@@ -4991,7 +5342,6 @@ def layer_cropping_3d(
 def layer_cropping_3d(
     object: keras.Sequential,
     /,
-    *,
     cropping: int | Sequence[int] | Sequence[Sequence[int]] = ((1, 1), (1, 1), (1, 1)),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -5000,7 +5350,6 @@ def layer_cropping_3d(
 def layer_cropping_3d(
     object: Any,
     /,
-    *,
     cropping: int | Sequence[int] | Sequence[Sequence[int]] = ((1, 1), (1, 1), (1, 1)),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -5008,7 +5357,6 @@ def layer_cropping_3d(
 def layer_cropping_3d(
     object: Any = None,
     /,
-    *,
     cropping: int | Sequence[int] | Sequence[Sequence[int]] = ((1, 1), (1, 1), (1, 1)),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -5061,10 +5409,11 @@ def layer_cropping_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Cropping3D`.
     """
-    layer = upstream("keras.layers.Cropping3D", "3.0.0")(
-        cropping=cropping, data_format=data_format, **kwargs
-    )
+    layer = _layer_cropping_3d(cropping=cropping, data_format=data_format, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_cropping_3d = bind(globals(), "_layer_cropping_3d", "keras.layers.Cropping3D", "3.0.0")
 
 
 @overload
@@ -5081,7 +5430,6 @@ def layer_cut_mix(
 def layer_cut_mix(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
@@ -5091,19 +5439,21 @@ def layer_cut_mix(
 def layer_cut_mix(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_cut_mix(
     object: Any = None,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """CutMix data augmentation technique.
@@ -5127,6 +5477,7 @@ def layer_cut_mix(
             Defaults to 1.
         seed (Seed | None): Integer. Used to create a random seed.
         data_format (DataFormat | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -5138,10 +5489,11 @@ def layer_cut_mix(
     Added in Keras 3.9.0.
     Wraps `keras.layers.CutMix`.
     """
-    layer = upstream("keras.layers.CutMix", "3.9.0")(
-        factor=factor, seed=seed, data_format=data_format, **kwargs
-    )
-    return compose_layer(object, layer)
+    layer = _layer_cut_mix(factor=factor, seed=seed, data_format=data_format, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_cut_mix = bind(globals(), "_layer_cut_mix", "keras.layers.CutMix", "3.9.0")
 
 
 @overload
@@ -5168,7 +5520,6 @@ def layer_dense(
 def layer_dense(
     object: keras.Sequential,
     /,
-    *,
     units: int,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -5188,7 +5539,6 @@ def layer_dense(
 def layer_dense(
     object: Any,
     /,
-    *,
     units: int,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -5202,13 +5552,14 @@ def layer_dense(
     lora_rank: Any | None = None,
     lora_alpha: Any | None = None,
     quantization_config: Any | None = None,
+    *,
+    training: bool | None = None,
     **kwargs: Any,
 ) -> Any: ...
 def layer_dense(
     object: Any = None,
     /,
-    *,
-    units: int,
+    units: int = MISSING,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
@@ -5221,6 +5572,8 @@ def layer_dense(
     lora_rank: Any | None = None,
     lora_alpha: Any | None = None,
     quantization_config: Any | None = None,
+    *,
+    training: bool | None = None,
     **kwargs: Any,
 ) -> Any:
     """Just your regular densely-connected NN layer.
@@ -5266,6 +5619,7 @@ def layer_dense(
             `lora_alpha / lora_rank`, allowing you to fine-tune the strength of
             the LoRA adjustment independently of `lora_rank`.
         quantization_config (Any | None):
+        training (bool | None): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -5294,7 +5648,9 @@ def layer_dense(
     Added in Keras 3.0.0. Changed in 3.0.3 (parameter-added); 3.10.0 (parameter-added); 3.13.0 (parameter-added).
     Wraps `keras.layers.Dense`.
     """
-    layer = upstream("keras.layers.Dense", "3.0.0")(
+    if units is MISSING:
+        raise missing_argument("layer_dense", "units")
+    layer = _layer_dense(
         units=units,
         activation=activation,
         use_bias=use_bias,
@@ -5310,7 +5666,18 @@ def layer_dense(
         quantization_config=quantization_config,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, None)))
+
+
+_layer_dense = bind(
+    globals(),
+    "_layer_dense",
+    "keras.layers.Dense",
+    "3.0.0",
+    "3.13.0",
+    {"lora_rank": "3.0.3", "lora_alpha": "3.10.0", "quantization_config": "3.13.0"},
+    (),
+)
 
 
 @overload
@@ -5339,7 +5706,6 @@ def layer_depthwise_conv_1d(
 def layer_depthwise_conv_1d(
     object: keras.Sequential,
     /,
-    *,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
     padding: Padding = "valid",
@@ -5361,7 +5727,6 @@ def layer_depthwise_conv_1d(
 def layer_depthwise_conv_1d(
     object: Any,
     /,
-    *,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
     padding: Padding = "valid",
@@ -5382,8 +5747,7 @@ def layer_depthwise_conv_1d(
 def layer_depthwise_conv_1d(
     object: Any = None,
     /,
-    *,
-    kernel_size: IntOrTuple,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
     padding: Padding = "valid",
     depth_multiplier: int = 1,
@@ -5487,7 +5851,9 @@ def layer_depthwise_conv_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.DepthwiseConv1D`.
     """
-    layer = upstream("keras.layers.DepthwiseConv1D", "3.0.0")(
+    if kernel_size is MISSING:
+        raise missing_argument("layer_depthwise_conv_1d", "kernel_size")
+    layer = _layer_depthwise_conv_1d(
         kernel_size=kernel_size,
         strides=strides,
         padding=padding,
@@ -5506,6 +5872,11 @@ def layer_depthwise_conv_1d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_depthwise_conv_1d = bind(
+    globals(), "_layer_depthwise_conv_1d", "keras.layers.DepthwiseConv1D", "3.0.0"
+)
 
 
 @overload
@@ -5534,7 +5905,6 @@ def layer_depthwise_conv_2d(
 def layer_depthwise_conv_2d(
     object: keras.Sequential,
     /,
-    *,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
     padding: Padding = "valid",
@@ -5556,7 +5926,6 @@ def layer_depthwise_conv_2d(
 def layer_depthwise_conv_2d(
     object: Any,
     /,
-    *,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
     padding: Padding = "valid",
@@ -5577,8 +5946,7 @@ def layer_depthwise_conv_2d(
 def layer_depthwise_conv_2d(
     object: Any = None,
     /,
-    *,
-    kernel_size: IntOrTuple,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1),
     padding: Padding = "valid",
     depth_multiplier: int = 1,
@@ -5683,7 +6051,9 @@ def layer_depthwise_conv_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.DepthwiseConv2D`.
     """
-    layer = upstream("keras.layers.DepthwiseConv2D", "3.0.0")(
+    if kernel_size is MISSING:
+        raise missing_argument("layer_depthwise_conv_2d", "kernel_size")
+    layer = _layer_depthwise_conv_2d(
         kernel_size=kernel_size,
         strides=strides,
         padding=padding,
@@ -5702,6 +6072,11 @@ def layer_depthwise_conv_2d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_depthwise_conv_2d = bind(
+    globals(), "_layer_depthwise_conv_2d", "keras.layers.DepthwiseConv2D", "3.0.0"
+)
 
 
 def layer_deserialize(
@@ -5744,7 +6119,6 @@ def layer_discretization(
 def layer_discretization(
     object: keras.Sequential,
     /,
-    *,
     bin_boundaries: Any | None = None,
     num_bins: int | None = None,
     epsilon: float | Sequence[float] | TensorLike = 0.01,
@@ -5757,7 +6131,6 @@ def layer_discretization(
 def layer_discretization(
     object: Any,
     /,
-    *,
     bin_boundaries: Any | None = None,
     num_bins: int | None = None,
     epsilon: float | Sequence[float] | TensorLike = 0.01,
@@ -5769,7 +6142,6 @@ def layer_discretization(
 def layer_discretization(
     object: Any = None,
     /,
-    *,
     bin_boundaries: Any | None = None,
     num_bins: int | None = None,
     epsilon: float | Sequence[float] | TensorLike = 0.01,
@@ -5844,7 +6216,7 @@ def layer_discretization(
     Added in Keras 3.0.0. Changed in 3.12.0 (bases-changed).
     Wraps `keras.layers.Discretization`.
     """
-    layer = upstream("keras.layers.Discretization", "3.0.0")(
+    layer = _layer_discretization(
         bin_boundaries=bin_boundaries,
         num_bins=num_bins,
         epsilon=epsilon,
@@ -5856,17 +6228,24 @@ def layer_discretization(
     return compose_layer(object, layer)
 
 
+_layer_discretization = bind(
+    globals(), "_layer_discretization", "keras.layers.Discretization", "3.0.0"
+)
+
+
 @overload
 def layer_dot(
     object: None = None, /, *, axes: Axis, normalize: bool = False, **kwargs: Any
 ) -> keras.layers.Dot: ...
 @overload
 def layer_dot(
-    object: keras.Sequential, /, *, axes: Axis, normalize: bool = False, **kwargs: Any
+    object: keras.Sequential, /, axes: Axis, normalize: bool = False, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
-def layer_dot(object: Any, /, *, axes: Axis, normalize: bool = False, **kwargs: Any) -> Any: ...
-def layer_dot(object: Any = None, /, *, axes: Axis, normalize: bool = False, **kwargs: Any) -> Any:
+def layer_dot(object: Any, /, axes: Axis, normalize: bool = False, **kwargs: Any) -> Any: ...
+def layer_dot(
+    object: Any = None, /, axes: Axis = MISSING, normalize: bool = False, **kwargs: Any
+) -> Any:
     """Computes element-wise dot product of two tensors.
 
     It takes a list of inputs of size 2, and the axes
@@ -5900,8 +6279,13 @@ def layer_dot(object: Any = None, /, *, axes: Axis, normalize: bool = False, **k
     Added in Keras 3.0.0.
     Wraps `keras.layers.Dot`.
     """
-    layer = upstream("keras.layers.Dot", "3.0.0")(axes=axes, normalize=normalize, **kwargs)
+    if axes is MISSING:
+        raise missing_argument("layer_dot", "axes")
+    layer = _layer_dot(axes=axes, normalize=normalize, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_dot = bind(globals(), "_layer_dot", "keras.layers.Dot", "3.0.0")
 
 
 @overload
@@ -5918,7 +6302,6 @@ def layer_dropout(
 def layer_dropout(
     object: keras.Sequential,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     noise_shape: Any | None = None,
     seed: Seed | None = None,
@@ -5928,19 +6311,21 @@ def layer_dropout(
 def layer_dropout(
     object: Any,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     noise_shape: Any | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_dropout(
     object: Any = None,
     /,
-    *,
-    rate: float | Sequence[float] | TensorLike,
+    rate: float | Sequence[float] | TensorLike = MISSING,
     noise_shape: Any | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Applies dropout to the input.
@@ -5970,6 +6355,8 @@ def layer_dropout(
             you want the dropout mask to be the same for all timesteps,
             you can use `noise_shape=(batch_size, 1, features)`.
         seed (Seed | None): A Python integer to use as random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode (adding dropout) or in inference mode (doing nothing).
         **kwargs:
 
     Returns:
@@ -5977,16 +6364,17 @@ def layer_dropout(
 
     Call arguments:
         inputs: Input tensor (of any rank).
-        training: Python boolean indicating whether the layer should behave in
-        training mode (adding dropout) or in inference mode (doing nothing).
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Dropout`.
     """
-    layer = upstream("keras.layers.Dropout", "3.0.0")(
-        rate=rate, noise_shape=noise_shape, seed=seed, **kwargs
-    )
-    return compose_layer(object, layer)
+    if rate is MISSING:
+        raise missing_argument("layer_dropout", "rate")
+    layer = _layer_dropout(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_dropout = bind(globals(), "_layer_dropout", "keras.layers.Dropout", "3.0.0")
 
 
 @overload
@@ -6014,7 +6402,6 @@ def layer_einsum_dense(
 def layer_einsum_dense(
     object: keras.Sequential,
     /,
-    *,
     equation: Any,
     output_shape: ShapeLike,
     activation: ActivationLike | None = None,
@@ -6035,7 +6422,6 @@ def layer_einsum_dense(
 def layer_einsum_dense(
     object: Any,
     /,
-    *,
     equation: Any,
     output_shape: ShapeLike,
     activation: ActivationLike | None = None,
@@ -6050,14 +6436,15 @@ def layer_einsum_dense(
     lora_alpha: Any | None = None,
     gptq_unpacked_column_size: Any | None = None,
     quantization_config: Any | None = None,
+    *,
+    training: bool | None = None,
     **kwargs: Any,
 ) -> Any: ...
 def layer_einsum_dense(
     object: Any = None,
     /,
-    *,
-    equation: Any,
-    output_shape: ShapeLike,
+    equation: Any = MISSING,
+    output_shape: ShapeLike = MISSING,
     activation: ActivationLike | None = None,
     bias_axes: Any | None = None,
     kernel_initializer: InitializerLike = "glorot_uniform",
@@ -6070,6 +6457,8 @@ def layer_einsum_dense(
     lora_alpha: Any | None = None,
     gptq_unpacked_column_size: Any | None = None,
     quantization_config: Any | None = None,
+    *,
+    training: bool | None = None,
     **kwargs: Any,
 ) -> Any:
     """A layer that uses `einsum` as the backing computation.
@@ -6120,6 +6509,7 @@ def layer_einsum_dense(
             the LoRA adjustment independently of `lora_rank`.
         gptq_unpacked_column_size (Any | None):
         quantization_config (Any | None):
+        training (bool | None): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -6128,7 +6518,11 @@ def layer_einsum_dense(
     Added in Keras 3.0.0. Changed in 3.0.3 (parameter-added); 3.10.0 (parameter-added); 3.12.0 (parameter-added); 3.13.0 (parameter-added).
     Wraps `keras.layers.EinsumDense`.
     """
-    layer = upstream("keras.layers.EinsumDense", "3.0.0")(
+    if equation is MISSING:
+        raise missing_argument("layer_einsum_dense", "equation")
+    if output_shape is MISSING:
+        raise missing_argument("layer_einsum_dense", "output_shape")
+    layer = _layer_einsum_dense(
         equation=equation,
         output_shape=output_shape,
         activation=activation,
@@ -6145,7 +6539,23 @@ def layer_einsum_dense(
         quantization_config=quantization_config,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, None)))
+
+
+_layer_einsum_dense = bind(
+    globals(),
+    "_layer_einsum_dense",
+    "keras.layers.EinsumDense",
+    "3.0.0",
+    "3.13.0",
+    {
+        "lora_rank": "3.0.3",
+        "lora_alpha": "3.10.0",
+        "gptq_unpacked_column_size": "3.12.0",
+        "quantization_config": "3.13.0",
+    },
+    (),
+)
 
 
 @overload
@@ -6169,7 +6579,6 @@ def layer_embedding(
 def layer_embedding(
     object: keras.Sequential,
     /,
-    *,
     input_dim: int,
     output_dim: int,
     embeddings_initializer: InitializerLike = "uniform",
@@ -6186,7 +6595,6 @@ def layer_embedding(
 def layer_embedding(
     object: Any,
     /,
-    *,
     input_dim: int,
     output_dim: int,
     embeddings_initializer: InitializerLike = "uniform",
@@ -6202,9 +6610,8 @@ def layer_embedding(
 def layer_embedding(
     object: Any = None,
     /,
-    *,
-    input_dim: int,
-    output_dim: int,
+    input_dim: int = MISSING,
+    output_dim: int = MISSING,
     embeddings_initializer: InitializerLike = "uniform",
     embeddings_regularizer: RegularizerLike | None = None,
     embeddings_constraint: ConstraintLike | None = None,
@@ -6273,7 +6680,11 @@ def layer_embedding(
     Added in Keras 3.0.0. Changed in 3.0.3 (parameter-added); 3.2.0 (parameter-deprecated); 3.3.0 (parameter-added, parameter-moved); 3.10.0 (parameter-added); 3.13.0 (parameter-added).
     Wraps `keras.layers.Embedding`.
     """
-    layer = upstream("keras.layers.Embedding", "3.0.0")(
+    if input_dim is MISSING:
+        raise missing_argument("layer_embedding", "input_dim")
+    if output_dim is MISSING:
+        raise missing_argument("layer_embedding", "output_dim")
+    layer = _layer_embedding(
         input_dim=input_dim,
         output_dim=output_dim,
         embeddings_initializer=embeddings_initializer,
@@ -6287,6 +6698,22 @@ def layer_embedding(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_embedding = bind(
+    globals(),
+    "_layer_embedding",
+    "keras.layers.Embedding",
+    "3.0.0",
+    "3.13.0",
+    {
+        "weights": "3.3.0",
+        "lora_rank": "3.0.3",
+        "lora_alpha": "3.10.0",
+        "quantization_config": "3.13.0",
+    },
+    (),
+)
 
 
 @overload
@@ -6303,7 +6730,6 @@ def layer_equalization(
 def layer_equalization(
     object: keras.Sequential,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     bins: int | TensorLike = 256,
     data_format: DataFormat | None = None,
@@ -6313,19 +6739,21 @@ def layer_equalization(
 def layer_equalization(
     object: Any,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     bins: int | TensorLike = 256,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_equalization(
     object: Any = None,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     bins: int | TensorLike = 256,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Preprocessing layer for histogram equalization on image channels.
@@ -6353,6 +6781,7 @@ def layer_equalization(
             equalization. Defaults to 256, which is suitable for 8-bit images.
             Larger values can provide more granular intensity redistribution.
         data_format (DataFormat | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -6372,10 +6801,13 @@ def layer_equalization(
     Added in Keras 3.8.0.
     Wraps `keras.layers.Equalization`.
     """
-    layer = upstream("keras.layers.Equalization", "3.8.0")(
+    layer = _layer_equalization(
         value_range=value_range, bins=bins, data_format=data_format, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_equalization = bind(globals(), "_layer_equalization", "keras.layers.Equalization", "3.8.0")
 
 
 @overload
@@ -6384,14 +6816,12 @@ def layer_flatten(
 ) -> keras.layers.Flatten: ...
 @overload
 def layer_flatten(
-    object: keras.Sequential, /, *, data_format: DataFormat | None = None, **kwargs: Any
+    object: keras.Sequential, /, data_format: DataFormat | None = None, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
+def layer_flatten(object: Any, /, data_format: DataFormat | None = None, **kwargs: Any) -> Any: ...
 def layer_flatten(
-    object: Any, /, *, data_format: DataFormat | None = None, **kwargs: Any
-) -> Any: ...
-def layer_flatten(
-    object: Any = None, /, *, data_format: DataFormat | None = None, **kwargs: Any
+    object: Any = None, /, data_format: DataFormat | None = None, **kwargs: Any
 ) -> Any:
     """Flattens the input. Does not affect the batch size.
 
@@ -6417,8 +6847,11 @@ def layer_flatten(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Flatten`.
     """
-    layer = upstream("keras.layers.Flatten", "3.0.0")(data_format=data_format, **kwargs)
+    layer = _layer_flatten(data_format=data_format, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_flatten = bind(globals(), "_layer_flatten", "keras.layers.Flatten", "3.0.0")
 
 
 @overload
@@ -6435,7 +6868,6 @@ def layer_flax_module_wrapper(
 def layer_flax_module_wrapper(
     object: keras.Sequential,
     /,
-    *,
     module: Any,
     method: Any | None = None,
     variables: Any | None = None,
@@ -6445,19 +6877,21 @@ def layer_flax_module_wrapper(
 def layer_flax_module_wrapper(
     object: Any,
     /,
-    *,
     module: Any,
     method: Any | None = None,
     variables: Any | None = None,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_flax_module_wrapper(
     object: Any = None,
     /,
-    *,
-    module: Any,
+    module: Any = MISSING,
     method: Any | None = None,
     variables: Any | None = None,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Keras Layer that wraps a [Flax](https://flax.readthedocs.io) module.
@@ -6548,6 +6982,7 @@ def layer_flax_module_wrapper(
             controlling the initialization. If `None` is passed, the module's
             `init` function is called at build time to initialize the variables
             of the model.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -6556,10 +6991,15 @@ def layer_flax_module_wrapper(
     Added in Keras 3.2.0.
     Wraps `keras.layers.FlaxLayer`.
     """
-    layer = upstream("keras.layers.FlaxLayer", "3.2.0")(
-        module=module, method=method, variables=variables, **kwargs
-    )
-    return compose_layer(object, layer)
+    if module is MISSING:
+        raise missing_argument("layer_flax_module_wrapper", "module")
+    layer = _layer_flax_module_wrapper(module=module, method=method, variables=variables, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_flax_module_wrapper = bind(
+    globals(), "_layer_flax_module_wrapper", "keras.layers.FlaxLayer", "3.2.0"
+)
 
 
 @overload
@@ -6575,7 +7015,6 @@ def layer_gaussian_dropout(
 def layer_gaussian_dropout(
     object: keras.Sequential,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     seed: Seed | None = None,
     **kwargs: Any,
@@ -6584,17 +7023,19 @@ def layer_gaussian_dropout(
 def layer_gaussian_dropout(
     object: Any,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     seed: Seed | None = None,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_gaussian_dropout(
     object: Any = None,
     /,
-    *,
-    rate: float | Sequence[float] | TensorLike,
+    rate: float | Sequence[float] | TensorLike = MISSING,
     seed: Seed | None = None,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Apply multiplicative 1-centered Gaussian noise.
@@ -6607,6 +7048,8 @@ def layer_gaussian_dropout(
             The multiplicative noise will have
             standard deviation `sqrt(rate / (1 - rate))`.
         seed (Seed | None): Integer, optional random seed to enable deterministic behavior.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode (adding dropout) or in inference mode (doing nothing).
         **kwargs:
 
     Returns:
@@ -6614,14 +7057,19 @@ def layer_gaussian_dropout(
 
     Call arguments:
         inputs: Input tensor (of any rank).
-        training: Python boolean indicating whether the layer should behave in
-        training mode (adding dropout) or in inference mode (doing nothing).
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.GaussianDropout`.
     """
-    layer = upstream("keras.layers.GaussianDropout", "3.0.0")(rate=rate, seed=seed, **kwargs)
-    return compose_layer(object, layer)
+    if rate is MISSING:
+        raise missing_argument("layer_gaussian_dropout", "rate")
+    layer = _layer_gaussian_dropout(rate=rate, seed=seed, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_gaussian_dropout = bind(
+    globals(), "_layer_gaussian_dropout", "keras.layers.GaussianDropout", "3.0.0"
+)
 
 
 @overload
@@ -6630,14 +7078,20 @@ def layer_gaussian_noise(
 ) -> keras.layers.GaussianNoise: ...
 @overload
 def layer_gaussian_noise(
-    object: keras.Sequential, /, *, stddev: Any, seed: Seed | None = None, **kwargs: Any
+    object: keras.Sequential, /, stddev: Any, seed: Seed | None = None, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
 def layer_gaussian_noise(
-    object: Any, /, *, stddev: Any, seed: Seed | None = None, **kwargs: Any
+    object: Any, /, stddev: Any, seed: Seed | None = None, *, training: bool = False, **kwargs: Any
 ) -> Any: ...
 def layer_gaussian_noise(
-    object: Any = None, /, *, stddev: Any, seed: Seed | None = None, **kwargs: Any
+    object: Any = None,
+    /,
+    stddev: Any = MISSING,
+    seed: Seed | None = None,
+    *,
+    training: bool = False,
+    **kwargs: Any,
 ) -> Any:
     """Apply additive zero-centered Gaussian noise.
 
@@ -6652,6 +7106,8 @@ def layer_gaussian_noise(
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         stddev (Any): Float, standard deviation of the noise distribution.
         seed (Seed | None): Integer, optional random seed to enable deterministic behavior.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode (adding noise) or in inference mode (doing nothing).
         **kwargs:
 
     Returns:
@@ -6659,14 +7115,19 @@ def layer_gaussian_noise(
 
     Call arguments:
         inputs: Input tensor (of any rank).
-        training: Python boolean indicating whether the layer should behave in
-        training mode (adding noise) or in inference mode (doing nothing).
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.GaussianNoise`.
     """
-    layer = upstream("keras.layers.GaussianNoise", "3.0.0")(stddev=stddev, seed=seed, **kwargs)
-    return compose_layer(object, layer)
+    if stddev is MISSING:
+        raise missing_argument("layer_gaussian_noise", "stddev")
+    layer = _layer_gaussian_noise(stddev=stddev, seed=seed, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_gaussian_noise = bind(
+    globals(), "_layer_gaussian_noise", "keras.layers.GaussianNoise", "3.0.0"
+)
 
 
 @overload
@@ -6682,21 +7143,27 @@ def layer_global_average_pooling_1d(
 def layer_global_average_pooling_1d(
     object: keras.Sequential,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_global_average_pooling_1d(
-    object: Any, /, *, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
+    object: Any,
+    /,
+    data_format: DataFormat | None = None,
+    keepdims: bool = False,
+    *,
+    mask: Any | None = None,
+    **kwargs: Any,
 ) -> Any: ...
 def layer_global_average_pooling_1d(
     object: Any = None,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
+    *,
+    mask: Any | None = None,
     **kwargs: Any,
 ) -> Any:
     """Global average pooling operation for temporal data.
@@ -6715,6 +7182,8 @@ def layer_global_average_pooling_1d(
             reduced for spatial dimensions. If `keepdims` is `True`, the
             temporal dimension are retained with length 1.
             The behavior is the same as for `tf.reduce_mean` or `np.mean`.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). Binary tensor of shape `(batch_size, steps)` indicating whether
+            a given step should be masked (excluded from the average).
         **kwargs:
 
     Returns:
@@ -6722,8 +7191,6 @@ def layer_global_average_pooling_1d(
 
     Call arguments:
         inputs: A 3D tensor.
-        mask: Binary tensor of shape `(batch_size, steps)` indicating whether
-        a given step should be masked (excluded from the average).
 
     Input shape:
         - If `data_format='channels_last'`:
@@ -6745,10 +7212,13 @@ def layer_global_average_pooling_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalAveragePooling1D`.
     """
-    layer = upstream("keras.layers.GlobalAveragePooling1D", "3.0.0")(
-        data_format=data_format, keepdims=keepdims, **kwargs
-    )
-    return compose_layer(object, layer)
+    layer = _layer_global_average_pooling_1d(data_format=data_format, keepdims=keepdims, **kwargs)
+    return compose_layer(object, layer, call=supplied(("mask", mask, None)))
+
+
+_layer_global_average_pooling_1d = bind(
+    globals(), "_layer_global_average_pooling_1d", "keras.layers.GlobalAveragePooling1D", "3.0.0"
+)
 
 
 @overload
@@ -6764,19 +7234,17 @@ def layer_global_average_pooling_2d(
 def layer_global_average_pooling_2d(
     object: keras.Sequential,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_global_average_pooling_2d(
-    object: Any, /, *, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
+    object: Any, /, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
 ) -> Any: ...
 def layer_global_average_pooling_2d(
     object: Any = None,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
@@ -6823,10 +7291,13 @@ def layer_global_average_pooling_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalAveragePooling2D`.
     """
-    layer = upstream("keras.layers.GlobalAveragePooling2D", "3.0.0")(
-        data_format=data_format, keepdims=keepdims, **kwargs
-    )
+    layer = _layer_global_average_pooling_2d(data_format=data_format, keepdims=keepdims, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_global_average_pooling_2d = bind(
+    globals(), "_layer_global_average_pooling_2d", "keras.layers.GlobalAveragePooling2D", "3.0.0"
+)
 
 
 @overload
@@ -6842,19 +7313,17 @@ def layer_global_average_pooling_3d(
 def layer_global_average_pooling_3d(
     object: keras.Sequential,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_global_average_pooling_3d(
-    object: Any, /, *, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
+    object: Any, /, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
 ) -> Any: ...
 def layer_global_average_pooling_3d(
     object: Any = None,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
@@ -6902,10 +7371,13 @@ def layer_global_average_pooling_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalAveragePooling3D`.
     """
-    layer = upstream("keras.layers.GlobalAveragePooling3D", "3.0.0")(
-        data_format=data_format, keepdims=keepdims, **kwargs
-    )
+    layer = _layer_global_average_pooling_3d(data_format=data_format, keepdims=keepdims, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_global_average_pooling_3d = bind(
+    globals(), "_layer_global_average_pooling_3d", "keras.layers.GlobalAveragePooling3D", "3.0.0"
+)
 
 
 @overload
@@ -6921,19 +7393,17 @@ def layer_global_max_pooling_1d(
 def layer_global_max_pooling_1d(
     object: keras.Sequential,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_global_max_pooling_1d(
-    object: Any, /, *, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
+    object: Any, /, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
 ) -> Any: ...
 def layer_global_max_pooling_1d(
     object: Any = None,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
@@ -6979,10 +7449,13 @@ def layer_global_max_pooling_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalMaxPooling1D`.
     """
-    layer = upstream("keras.layers.GlobalMaxPooling1D", "3.0.0")(
-        data_format=data_format, keepdims=keepdims, **kwargs
-    )
+    layer = _layer_global_max_pooling_1d(data_format=data_format, keepdims=keepdims, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_global_max_pooling_1d = bind(
+    globals(), "_layer_global_max_pooling_1d", "keras.layers.GlobalMaxPooling1D", "3.0.0"
+)
 
 
 @overload
@@ -6998,19 +7471,17 @@ def layer_global_max_pooling_2d(
 def layer_global_max_pooling_2d(
     object: keras.Sequential,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_global_max_pooling_2d(
-    object: Any, /, *, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
+    object: Any, /, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
 ) -> Any: ...
 def layer_global_max_pooling_2d(
     object: Any = None,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
@@ -7057,10 +7528,13 @@ def layer_global_max_pooling_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalMaxPooling2D`.
     """
-    layer = upstream("keras.layers.GlobalMaxPooling2D", "3.0.0")(
-        data_format=data_format, keepdims=keepdims, **kwargs
-    )
+    layer = _layer_global_max_pooling_2d(data_format=data_format, keepdims=keepdims, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_global_max_pooling_2d = bind(
+    globals(), "_layer_global_max_pooling_2d", "keras.layers.GlobalMaxPooling2D", "3.0.0"
+)
 
 
 @overload
@@ -7076,19 +7550,17 @@ def layer_global_max_pooling_3d(
 def layer_global_max_pooling_3d(
     object: keras.Sequential,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_global_max_pooling_3d(
-    object: Any, /, *, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
+    object: Any, /, data_format: DataFormat | None = None, keepdims: bool = False, **kwargs: Any
 ) -> Any: ...
 def layer_global_max_pooling_3d(
     object: Any = None,
     /,
-    *,
     data_format: DataFormat | None = None,
     keepdims: bool = False,
     **kwargs: Any,
@@ -7136,10 +7608,13 @@ def layer_global_max_pooling_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalMaxPooling3D`.
     """
-    layer = upstream("keras.layers.GlobalMaxPooling3D", "3.0.0")(
-        data_format=data_format, keepdims=keepdims, **kwargs
-    )
+    layer = _layer_global_max_pooling_3d(data_format=data_format, keepdims=keepdims, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_global_max_pooling_3d = bind(
+    globals(), "_layer_global_max_pooling_3d", "keras.layers.GlobalMaxPooling3D", "3.0.0"
+)
 
 
 @overload
@@ -7164,7 +7639,6 @@ def layer_group_normalization(
 def layer_group_normalization(
     object: keras.Sequential,
     /,
-    *,
     groups: int = 32,
     axis: Axis = -1,
     epsilon: float | Sequence[float] | TensorLike = 0.001,
@@ -7182,7 +7656,6 @@ def layer_group_normalization(
 def layer_group_normalization(
     object: Any,
     /,
-    *,
     groups: int = 32,
     axis: Axis = -1,
     epsilon: float | Sequence[float] | TensorLike = 0.001,
@@ -7199,7 +7672,6 @@ def layer_group_normalization(
 def layer_group_normalization(
     object: Any = None,
     /,
-    *,
     groups: int = 32,
     axis: Axis = -1,
     epsilon: float | Sequence[float] | TensorLike = 0.001,
@@ -7272,7 +7744,7 @@ def layer_group_normalization(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GroupNormalization`.
     """
-    layer = upstream("keras.layers.GroupNormalization", "3.0.0")(
+    layer = _layer_group_normalization(
         groups=groups,
         axis=axis,
         epsilon=epsilon,
@@ -7287,6 +7759,11 @@ def layer_group_normalization(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_group_normalization = bind(
+    globals(), "_layer_group_normalization", "keras.layers.GroupNormalization", "3.0.0"
+)
 
 
 @overload
@@ -7316,7 +7793,6 @@ def layer_group_query_attention(
 def layer_group_query_attention(
     object: keras.Sequential,
     /,
-    *,
     head_dim: Any,
     num_query_heads: Any,
     num_key_value_heads: Any,
@@ -7339,7 +7815,6 @@ def layer_group_query_attention(
 def layer_group_query_attention(
     object: Any,
     /,
-    *,
     head_dim: Any,
     num_query_heads: Any,
     num_key_value_heads: Any,
@@ -7356,15 +7831,22 @@ def layer_group_query_attention(
     bias_constraint: ConstraintLike | None = None,
     use_gate: bool = False,
     seed: Seed | None = None,
+    *,
+    query_mask: Any | None = None,
+    value_mask: Any | None = None,
+    key_mask: Any | None = None,
+    attention_mask: Any | None = None,
+    return_attention_scores: bool = False,
+    training: bool | None = None,
+    use_causal_mask: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_group_query_attention(
     object: Any = None,
     /,
-    *,
-    head_dim: Any,
-    num_query_heads: Any,
-    num_key_value_heads: Any,
+    head_dim: Any = MISSING,
+    num_query_heads: Any = MISSING,
+    num_key_value_heads: Any = MISSING,
     dropout: float | Sequence[float] | TensorLike = 0.0,
     use_bias: bool = True,
     sliding_window: Any | None = None,
@@ -7378,6 +7860,14 @@ def layer_group_query_attention(
     bias_constraint: ConstraintLike | None = None,
     use_gate: bool = False,
     seed: Seed | None = None,
+    *,
+    query_mask: Any | None = None,
+    value_mask: Any | None = None,
+    key_mask: Any | None = None,
+    attention_mask: Any | None = None,
+    return_attention_scores: bool = False,
+    training: bool | None = None,
+    use_causal_mask: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Grouped Query Attention layer.
@@ -7398,7 +7888,7 @@ def layer_group_query_attention(
     tensor.
 
     Args:
-        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a list of tensors, [query, value] or [query, value, key], is passed to the layer's call and the output returned.
         head_dim (Any): Size of each attention head.
         num_query_heads (Any): Number of query attention heads.
         num_key_value_heads (Any): Number of key and value attention heads.
@@ -7429,6 +7919,25 @@ def layer_group_query_attention(
             which then gates the attention output. This helps improve training
             stability and eliminates "attention sinks".
         seed (Seed | None): Optional integer to seed the dropout layer.
+        query_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
+        value_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
+        key_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
+        attention_mask (Any | None): Goes to the layer's call (needs a tensor `object`). A boolean mask of shape
+            `(batch_dim, target_seq_len, source_seq_len)`, that prevents
+            attention to certain positions. The boolean mask specifies which
+            query elements can attend to which key elements, where 1 indicates
+            attention and 0 indicates no attention. Broadcasting can happen for
+            the missing batch dimensions and the head dimension.
+        return_attention_scores (bool): Goes to the layer's call (needs a tensor `object`). A boolean to indicate whether the output
+            should be `(attention_output, attention_scores)` if `True`, or
+            `attention_output` if `False`. Defaults to `False`.
+        training (bool | None): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode (adding dropout) or in inference mode (no dropout).
+            Will go with either using the training mode of the parent
+            layer/model or `False` (inference) if there is no parent layer.
+        use_causal_mask (bool): Goes to the layer's call (needs a tensor `object`). A boolean to indicate whether to apply a causal mask to
+            prevent tokens from attending to future tokens (e.g., used in a
+            decoder Transformer).
         **kwargs:
 
     Returns:
@@ -7444,27 +7953,17 @@ def layer_group_query_attention(
         key: Optional key tensor of shape
         `(batch_dim, source_seq_len, feature_dim)`. If not given, will use
         `value` for both `key` and `value`, which is most common case.
-        attention_mask: A boolean mask of shape
-        `(batch_dim, target_seq_len, source_seq_len)`, that prevents
-        attention to certain positions. The boolean mask specifies which
-        query elements can attend to which key elements, where 1 indicates
-        attention and 0 indicates no attention. Broadcasting can happen for
-        the missing batch dimensions and the head dimension.
-        return_attention_scores: A boolean to indicate whether the output
-        should be `(attention_output, attention_scores)` if `True`, or
-        `attention_output` if `False`. Defaults to `False`.
-        training: Python boolean indicating whether the layer should behave in
-        training mode (adding dropout) or in inference mode (no dropout).
-        Will go with either using the training mode of the parent
-        layer/model or `False` (inference) if there is no parent layer.
-        use_causal_mask: A boolean to indicate whether to apply a causal mask to
-        prevent tokens from attending to future tokens (e.g., used in a
-        decoder Transformer).
 
     Added in Keras 3.0.0. Changed in 3.7.0 (parameter-added, parameter-moved); 3.14.0 (parameter-added, parameter-moved); 3.15.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.GroupQueryAttention`.
     """
-    layer = upstream("keras.layers.GroupQueryAttention", "3.0.0")(
+    if head_dim is MISSING:
+        raise missing_argument("layer_group_query_attention", "head_dim")
+    if num_query_heads is MISSING:
+        raise missing_argument("layer_group_query_attention", "num_query_heads")
+    if num_key_value_heads is MISSING:
+        raise missing_argument("layer_group_query_attention", "num_key_value_heads")
+    layer = _layer_group_query_attention(
         head_dim=head_dim,
         num_query_heads=num_query_heads,
         num_key_value_heads=num_key_value_heads,
@@ -7483,7 +7982,32 @@ def layer_group_query_attention(
         seed=seed,
         **kwargs,
     )
-    return compose_layer(object, layer, inputs=("query", "value", "key"), required=2)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("query_mask", query_mask, None),
+            ("value_mask", value_mask, None),
+            ("key_mask", key_mask, None),
+            ("attention_mask", attention_mask, None),
+            ("return_attention_scores", return_attention_scores, False),
+            ("training", training, None),
+            ("use_causal_mask", use_causal_mask, False),
+        ),
+        inputs=("query", "value", "key"),
+        required=2,
+    )
+
+
+_layer_group_query_attention = bind(
+    globals(),
+    "_layer_group_query_attention",
+    "keras.layers.GroupQueryAttention",
+    "3.0.0",
+    "3.15.0",
+    {"sliding_window": "3.15.0", "flash_attention": "3.7.0", "use_gate": "3.14.0", "seed": "3.7.0"},
+    (),
+)
 
 
 @overload
@@ -7521,7 +8045,6 @@ def layer_gru(
 def layer_gru(
     object: keras.Sequential,
     /,
-    *,
     units: int,
     activation: ActivationLike = "tanh",
     recurrent_activation: ActivationLike = "sigmoid",
@@ -7552,7 +8075,6 @@ def layer_gru(
 def layer_gru(
     object: Any,
     /,
-    *,
     units: int,
     activation: ActivationLike = "tanh",
     recurrent_activation: ActivationLike = "sigmoid",
@@ -7577,13 +8099,16 @@ def layer_gru(
     unroll: bool = False,
     reset_after: bool = True,
     use_cudnn: str = "auto",
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_gru(
     object: Any = None,
     /,
-    *,
-    units: int,
+    units: int = MISSING,
     activation: ActivationLike = "tanh",
     recurrent_activation: ActivationLike = "sigmoid",
     use_bias: bool = True,
@@ -7607,6 +8132,10 @@ def layer_gru(
     unroll: bool = False,
     reset_after: bool = True,
     use_cudnn: str = "auto",
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Gated Recurrent Unit - Cho et al. 2014.
@@ -7715,6 +8244,18 @@ def layer_gru(
         use_cudnn (str): Whether to use a cuDNN-backed implementation. `"auto"` will
             attempt to use cuDNN when feasible, and will fallback to the
             default implementation if not.
+        initial_state (Any | None): Goes to the layer's call (needs a tensor `object`). List of initial state tensors to be passed to the first
+            call of the cell (optional, `None` causes creation
+            of zero-filled initial state tensors). Defaults to `None`.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). Binary tensor of shape `(samples, timesteps)` indicating whether
+            a given timestep should be masked  (optional).
+            An individual `True` entry indicates that the corresponding timestep
+            should be utilized, while a `False` entry indicates that the
+            corresponding timestep should be ignored. Defaults to `None`.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode or in inference mode. This argument is passed to the
+            cell when calling it. This is only relevant if `dropout` or
+            `recurrent_dropout` is used  (optional). Defaults to `None`.
         **kwargs:
 
     Returns:
@@ -7722,23 +8263,13 @@ def layer_gru(
 
     Call arguments:
         inputs: A 3D tensor, with shape `(batch, timesteps, feature)`.
-        mask: Binary tensor of shape `(samples, timesteps)` indicating whether
-        a given timestep should be masked  (optional).
-        An individual `True` entry indicates that the corresponding timestep
-        should be utilized, while a `False` entry indicates that the
-        corresponding timestep should be ignored. Defaults to `None`.
-        training: Python boolean indicating whether the layer should behave in
-        training mode or in inference mode. This argument is passed to the
-        cell when calling it. This is only relevant if `dropout` or
-        `recurrent_dropout` is used  (optional). Defaults to `None`.
-        initial_state: List of initial state tensors to be passed to the first
-        call of the cell (optional, `None` causes creation
-        of zero-filled initial state tensors). Defaults to `None`.
 
     Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added).
     Wraps `keras.layers.GRU`.
     """
-    layer = upstream("keras.layers.GRU", "3.0.0")(
+    if units is MISSING:
+        raise missing_argument("layer_gru", "units")
+    layer = _layer_gru(
         units=units,
         activation=activation,
         recurrent_activation=recurrent_activation,
@@ -7765,7 +8296,20 @@ def layer_gru(
         use_cudnn=use_cudnn,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("initial_state", initial_state, None),
+            ("mask", mask, None),
+            ("training", training, False),
+        ),
+    )
+
+
+_layer_gru = bind(
+    globals(), "_layer_gru", "keras.layers.GRU", "3.0.0", "3.2.0", {"use_cudnn": "3.2.0"}, ()
+)
 
 
 @overload
@@ -7784,7 +8328,6 @@ def layer_hashed_crossing(
 def layer_hashed_crossing(
     object: keras.Sequential,
     /,
-    *,
     num_bins: int,
     output_mode: str = "int",
     sparse: bool = False,
@@ -7796,7 +8339,6 @@ def layer_hashed_crossing(
 def layer_hashed_crossing(
     object: Any,
     /,
-    *,
     num_bins: int,
     output_mode: str = "int",
     sparse: bool = False,
@@ -7807,8 +8349,7 @@ def layer_hashed_crossing(
 def layer_hashed_crossing(
     object: Any = None,
     /,
-    *,
-    num_bins: int,
+    num_bins: int = MISSING,
     output_mode: str = "int",
     sparse: bool = False,
     name: str | None = None,
@@ -7858,10 +8399,17 @@ def layer_hashed_crossing(
     Added in Keras 3.0.0.
     Wraps `keras.layers.HashedCrossing`.
     """
-    layer = upstream("keras.layers.HashedCrossing", "3.0.0")(
+    if num_bins is MISSING:
+        raise missing_argument("layer_hashed_crossing", "num_bins")
+    layer = _layer_hashed_crossing(
         num_bins=num_bins, output_mode=output_mode, sparse=sparse, name=name, dtype=dtype, **kwargs
     )
     return compose_layer(object, layer)
+
+
+_layer_hashed_crossing = bind(
+    globals(), "_layer_hashed_crossing", "keras.layers.HashedCrossing", "3.0.0"
+)
 
 
 @overload
@@ -7880,7 +8428,6 @@ def layer_hashing(
 def layer_hashing(
     object: keras.Sequential,
     /,
-    *,
     num_bins: int,
     mask_value: Any | None = None,
     salt: Any | None = None,
@@ -7892,7 +8439,6 @@ def layer_hashing(
 def layer_hashing(
     object: Any,
     /,
-    *,
     num_bins: int,
     mask_value: Any | None = None,
     salt: Any | None = None,
@@ -7903,8 +8449,7 @@ def layer_hashing(
 def layer_hashing(
     object: Any = None,
     /,
-    *,
-    num_bins: int,
+    num_bins: int = MISSING,
     mask_value: Any | None = None,
     salt: Any | None = None,
     output_mode: str = "int",
@@ -8041,7 +8586,9 @@ def layer_hashing(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Hashing`.
     """
-    layer = upstream("keras.layers.Hashing", "3.0.0")(
+    if num_bins is MISSING:
+        raise missing_argument("layer_hashing", "num_bins")
+    layer = _layer_hashing(
         num_bins=num_bins,
         mask_value=mask_value,
         salt=salt,
@@ -8050,6 +8597,9 @@ def layer_hashing(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_hashing = bind(globals(), "_layer_hashing", "keras.layers.Hashing", "3.0.0")
 
 
 @overload
@@ -8074,8 +8624,11 @@ def layer_identity(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Identity`.
     """
-    layer = upstream("keras.layers.Identity", "3.0.0")(**kwargs)
+    layer = _layer_identity(**kwargs)
     return compose_layer(object, layer)
+
+
+_layer_identity = bind(globals(), "_layer_identity", "keras.layers.Identity", "3.0.0")
 
 
 @overload
@@ -8103,7 +8656,6 @@ def layer_integer_lookup(
 def layer_integer_lookup(
     object: keras.Sequential,
     /,
-    *,
     max_tokens: int | None = None,
     num_oov_indices: int = 1,
     mask_token: Any | None = None,
@@ -8124,7 +8676,6 @@ def layer_integer_lookup(
 def layer_integer_lookup(
     object: Any,
     /,
-    *,
     max_tokens: int | None = None,
     num_oov_indices: int = 1,
     mask_token: Any | None = None,
@@ -8144,7 +8695,6 @@ def layer_integer_lookup(
 def layer_integer_lookup(
     object: Any = None,
     /,
-    *,
     max_tokens: int | None = None,
     num_oov_indices: int = 1,
     mask_token: Any | None = None,
@@ -8306,7 +8856,7 @@ def layer_integer_lookup(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.IntegerLookup`.
     """
-    layer = upstream("keras.layers.IntegerLookup", "3.0.0")(
+    layer = _layer_integer_lookup(
         max_tokens=max_tokens,
         num_oov_indices=num_oov_indices,
         mask_token=mask_token,
@@ -8326,6 +8876,17 @@ def layer_integer_lookup(
     return compose_layer(object, layer)
 
 
+_layer_integer_lookup = bind(
+    globals(),
+    "_layer_integer_lookup",
+    "keras.layers.IntegerLookup",
+    "3.0.0",
+    "3.14.0",
+    {"oov_method": "3.14.0", "salt": "3.14.0"},
+    (),
+)
+
+
 @overload
 def layer_jax_model_wrapper(
     object: None = None,
@@ -8343,7 +8904,6 @@ def layer_jax_model_wrapper(
 def layer_jax_model_wrapper(
     object: keras.Sequential,
     /,
-    *,
     call_fn: Any,
     init_fn: Any | None = None,
     params: Any | None = None,
@@ -8356,25 +8916,27 @@ def layer_jax_model_wrapper(
 def layer_jax_model_wrapper(
     object: Any,
     /,
-    *,
     call_fn: Any,
     init_fn: Any | None = None,
     params: Any | None = None,
     state: Any | None = None,
     seed: Seed | None = None,
     native_serialization_platforms: Any | None = None,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_jax_model_wrapper(
     object: Any = None,
     /,
-    *,
-    call_fn: Any,
+    call_fn: Any = MISSING,
     init_fn: Any | None = None,
     params: Any | None = None,
     state: Any | None = None,
     seed: Seed | None = None,
     native_serialization_platforms: Any | None = None,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Keras Layer that wraps a JAX model.
@@ -8574,6 +9136,7 @@ def layer_jax_model_wrapper(
             `tensorflow`. If `None`, the function is compiled for the
             default backend. If multiple platforms are specified, the exported
             module will be device-polymorphic.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -8582,7 +9145,9 @@ def layer_jax_model_wrapper(
     Added in Keras 3.2.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.layers.JaxLayer`.
     """
-    layer = upstream("keras.layers.JaxLayer", "3.2.0")(
+    if call_fn is MISSING:
+        raise missing_argument("layer_jax_model_wrapper", "call_fn")
+    layer = _layer_jax_model_wrapper(
         call_fn=call_fn,
         init_fn=init_fn,
         params=params,
@@ -8591,7 +9156,18 @@ def layer_jax_model_wrapper(
         native_serialization_platforms=native_serialization_platforms,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_jax_model_wrapper = bind(
+    globals(),
+    "_layer_jax_model_wrapper",
+    "keras.layers.JaxLayer",
+    "3.2.0",
+    "3.14.0",
+    {"native_serialization_platforms": "3.14.0"},
+    (),
+)
 
 
 @overload
@@ -8609,7 +9185,6 @@ def layer_lambda(
 def layer_lambda(
     object: keras.Sequential,
     /,
-    *,
     function: Any,
     output_shape: ShapeLike | None = None,
     mask: Any | None = None,
@@ -8620,21 +9195,23 @@ def layer_lambda(
 def layer_lambda(
     object: Any,
     /,
-    *,
     function: Any,
     output_shape: ShapeLike | None = None,
     mask: Any | None = None,
     arguments: Any | None = None,
+    *,
+    training: bool | None = None,
     **kwargs: Any,
 ) -> Any: ...
 def layer_lambda(
     object: Any = None,
     /,
-    *,
-    function: Any,
+    function: Any = MISSING,
     output_shape: ShapeLike | None = None,
     mask: Any | None = None,
     arguments: Any | None = None,
+    *,
+    training: bool | None = None,
     **kwargs: Any,
 ) -> Any:
     """Wraps arbitrary expressions as a `Layer` object.
@@ -8677,6 +9254,7 @@ def layer_lambda(
             of what the input is.
         arguments (Any | None): Optional dictionary of keyword arguments to be passed to the
             function.
+        training (bool | None): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -8685,10 +9263,15 @@ def layer_lambda(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Lambda`.
     """
-    layer = upstream("keras.layers.Lambda", "3.0.0")(
+    if function is MISSING:
+        raise missing_argument("layer_lambda", "function")
+    layer = _layer_lambda(
         function=function, output_shape=output_shape, mask=mask, arguments=arguments, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, None)))
+
+
+_layer_lambda = bind(globals(), "_layer_lambda", "keras.layers.Lambda", "3.0.0")
 
 
 @overload
@@ -8712,7 +9295,6 @@ def layer_layer_normalization(
 def layer_layer_normalization(
     object: keras.Sequential,
     /,
-    *,
     axis: Axis = -1,
     epsilon: float | Sequence[float] | TensorLike = 0.001,
     center: bool = True,
@@ -8729,7 +9311,6 @@ def layer_layer_normalization(
 def layer_layer_normalization(
     object: Any,
     /,
-    *,
     axis: Axis = -1,
     epsilon: float | Sequence[float] | TensorLike = 0.001,
     center: bool = True,
@@ -8745,7 +9326,6 @@ def layer_layer_normalization(
 def layer_layer_normalization(
     object: Any = None,
     /,
-    *,
     axis: Axis = -1,
     epsilon: float | Sequence[float] | TensorLike = 0.001,
     center: bool = True,
@@ -8854,7 +9434,7 @@ def layer_layer_normalization(
     Added in Keras 3.0.0. Changed in 3.11.0 (parameter-deprecated, parameter-moved).
     Wraps `keras.layers.LayerNormalization`.
     """
-    layer = upstream("keras.layers.LayerNormalization", "3.0.0")(
+    layer = _layer_layer_normalization(
         axis=axis,
         epsilon=epsilon,
         center=center,
@@ -8868,6 +9448,17 @@ def layer_layer_normalization(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_layer_normalization = bind(
+    globals(),
+    "_layer_layer_normalization",
+    "keras.layers.LayerNormalization",
+    "3.0.0",
+    "3.11.0",
+    {},
+    (),
+)
 
 
 @overload
@@ -8905,7 +9496,6 @@ def layer_lstm(
 def layer_lstm(
     object: keras.Sequential,
     /,
-    *,
     units: int,
     activation: ActivationLike = "tanh",
     recurrent_activation: ActivationLike = "sigmoid",
@@ -8936,7 +9526,6 @@ def layer_lstm(
 def layer_lstm(
     object: Any,
     /,
-    *,
     units: int,
     activation: ActivationLike = "tanh",
     recurrent_activation: ActivationLike = "sigmoid",
@@ -8961,13 +9550,16 @@ def layer_lstm(
     stateful: bool = False,
     unroll: bool = False,
     use_cudnn: str = "auto",
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_lstm(
     object: Any = None,
     /,
-    *,
-    units: int,
+    units: int = MISSING,
     activation: ActivationLike = "tanh",
     recurrent_activation: ActivationLike = "sigmoid",
     use_bias: bool = True,
@@ -8991,6 +9583,10 @@ def layer_lstm(
     stateful: bool = False,
     unroll: bool = False,
     use_cudnn: str = "auto",
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Long Short-Term Memory layer - Hochreiter 1997.
@@ -9092,6 +9688,18 @@ def layer_lstm(
         use_cudnn (str): Whether to use a cuDNN-backed implementation. `"auto"` will
             attempt to use cuDNN when feasible, and will fallback to the
             default implementation if not.
+        initial_state (Any | None): Goes to the layer's call (needs a tensor `object`). List of initial state tensors to be passed to the first
+            call of the cell (optional, `None` causes creation
+            of zero-filled initial state tensors). Defaults to `None`.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). Binary tensor of shape `(samples, timesteps)` indicating whether
+            a given timestep should be masked  (optional).
+            An individual `True` entry indicates that the corresponding timestep
+            should be utilized, while a `False` entry indicates that the
+            corresponding timestep should be ignored. Defaults to `None`.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode or in inference mode. This argument is passed to the
+            cell when calling it. This is only relevant if `dropout` or
+            `recurrent_dropout` is used  (optional). Defaults to `None`.
         **kwargs:
 
     Returns:
@@ -9099,23 +9707,13 @@ def layer_lstm(
 
     Call arguments:
         inputs: A 3D tensor, with shape `(batch, timesteps, feature)`.
-        mask: Binary tensor of shape `(samples, timesteps)` indicating whether
-        a given timestep should be masked  (optional).
-        An individual `True` entry indicates that the corresponding timestep
-        should be utilized, while a `False` entry indicates that the
-        corresponding timestep should be ignored. Defaults to `None`.
-        training: Python boolean indicating whether the layer should behave in
-        training mode or in inference mode. This argument is passed to the
-        cell when calling it. This is only relevant if `dropout` or
-        `recurrent_dropout` is used  (optional). Defaults to `None`.
-        initial_state: List of initial state tensors to be passed to the first
-        call of the cell (optional, `None` causes creation
-        of zero-filled initial state tensors). Defaults to `None`.
 
     Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added).
     Wraps `keras.layers.LSTM`.
     """
-    layer = upstream("keras.layers.LSTM", "3.0.0")(
+    if units is MISSING:
+        raise missing_argument("layer_lstm", "units")
+    layer = _layer_lstm(
         units=units,
         activation=activation,
         recurrent_activation=recurrent_activation,
@@ -9142,7 +9740,20 @@ def layer_lstm(
         use_cudnn=use_cudnn,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("initial_state", initial_state, None),
+            ("mask", mask, None),
+            ("training", training, False),
+        ),
+    )
+
+
+_layer_lstm = bind(
+    globals(), "_layer_lstm", "keras.layers.LSTM", "3.0.0", "3.2.0", {"use_cudnn": "3.2.0"}, ()
+)
 
 
 @overload
@@ -9151,14 +9762,12 @@ def layer_masking(
 ) -> keras.layers.Masking: ...
 @overload
 def layer_masking(
-    object: keras.Sequential, /, *, mask_value: float | TensorLike = 0.0, **kwargs: Any
+    object: keras.Sequential, /, mask_value: float | TensorLike = 0.0, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
+def layer_masking(object: Any, /, mask_value: float | TensorLike = 0.0, **kwargs: Any) -> Any: ...
 def layer_masking(
-    object: Any, /, *, mask_value: float | TensorLike = 0.0, **kwargs: Any
-) -> Any: ...
-def layer_masking(
-    object: Any = None, /, *, mask_value: float | TensorLike = 0.0, **kwargs: Any
+    object: Any = None, /, mask_value: float | TensorLike = 0.0, **kwargs: Any
 ) -> Any:
     """Masks a sequence by using a mask value to skip timesteps.
 
@@ -9186,8 +9795,11 @@ def layer_masking(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Masking`.
     """
-    layer = upstream("keras.layers.Masking", "3.0.0")(mask_value=mask_value, **kwargs)
+    layer = _layer_masking(mask_value=mask_value, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_masking = bind(globals(), "_layer_masking", "keras.layers.Masking", "3.0.0")
 
 
 @overload
@@ -9196,19 +9808,26 @@ def layer_max_num_bounding_boxes(
 ) -> keras.layers.MaxNumBoundingBoxes: ...
 @overload
 def layer_max_num_bounding_boxes(
-    object: keras.Sequential,
-    /,
-    *,
-    max_number: Any,
-    fill_value: int | TensorLike = -1,
-    **kwargs: Any,
+    object: keras.Sequential, /, max_number: Any, fill_value: int | TensorLike = -1, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
 def layer_max_num_bounding_boxes(
-    object: Any, /, *, max_number: Any, fill_value: int | TensorLike = -1, **kwargs: Any
+    object: Any,
+    /,
+    max_number: Any,
+    fill_value: int | TensorLike = -1,
+    *,
+    training: bool = True,
+    **kwargs: Any,
 ) -> Any: ...
 def layer_max_num_bounding_boxes(
-    object: Any = None, /, *, max_number: Any, fill_value: int | TensorLike = -1, **kwargs: Any
+    object: Any = None,
+    /,
+    max_number: Any = MISSING,
+    fill_value: int | TensorLike = -1,
+    *,
+    training: bool = True,
+    **kwargs: Any,
 ) -> Any:
     """Ensure the maximum number of bounding boxes.
 
@@ -9219,6 +9838,7 @@ def layer_max_num_bounding_boxes(
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         max_number (Any): Desired output number of bounding boxes.
         fill_value (int | TensorLike):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -9227,10 +9847,15 @@ def layer_max_num_bounding_boxes(
     Added in Keras 3.7.0.
     Wraps `keras.layers.MaxNumBoundingBoxes`.
     """
-    layer = upstream("keras.layers.MaxNumBoundingBoxes", "3.7.0")(
-        max_number=max_number, fill_value=fill_value, **kwargs
-    )
-    return compose_layer(object, layer)
+    if max_number is MISSING:
+        raise missing_argument("layer_max_num_bounding_boxes", "max_number")
+    layer = _layer_max_num_bounding_boxes(max_number=max_number, fill_value=fill_value, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_max_num_bounding_boxes = bind(
+    globals(), "_layer_max_num_bounding_boxes", "keras.layers.MaxNumBoundingBoxes", "3.7.0"
+)
 
 
 @overload
@@ -9249,7 +9874,6 @@ def layer_max_pooling_1d(
 def layer_max_pooling_1d(
     object: keras.Sequential,
     /,
-    *,
     pool_size: IntOrTuple = 2,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -9261,7 +9885,6 @@ def layer_max_pooling_1d(
 def layer_max_pooling_1d(
     object: Any,
     /,
-    *,
     pool_size: IntOrTuple = 2,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -9272,7 +9895,6 @@ def layer_max_pooling_1d(
 def layer_max_pooling_1d(
     object: Any = None,
     /,
-    *,
     pool_size: IntOrTuple = 2,
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -9328,7 +9950,7 @@ def layer_max_pooling_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.MaxPooling1D`.
     """
-    layer = upstream("keras.layers.MaxPooling1D", "3.0.0")(
+    layer = _layer_max_pooling_1d(
         pool_size=pool_size,
         strides=strides,
         padding=padding,
@@ -9337,6 +9959,11 @@ def layer_max_pooling_1d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_max_pooling_1d = bind(
+    globals(), "_layer_max_pooling_1d", "keras.layers.MaxPooling1D", "3.0.0"
+)
 
 
 @overload
@@ -9355,7 +9982,6 @@ def layer_max_pooling_2d(
 def layer_max_pooling_2d(
     object: keras.Sequential,
     /,
-    *,
     pool_size: IntOrTuple = (2, 2),
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -9367,7 +9993,6 @@ def layer_max_pooling_2d(
 def layer_max_pooling_2d(
     object: Any,
     /,
-    *,
     pool_size: IntOrTuple = (2, 2),
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -9378,7 +10003,6 @@ def layer_max_pooling_2d(
 def layer_max_pooling_2d(
     object: Any = None,
     /,
-    *,
     pool_size: IntOrTuple = (2, 2),
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -9444,7 +10068,7 @@ def layer_max_pooling_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.MaxPooling2D`.
     """
-    layer = upstream("keras.layers.MaxPooling2D", "3.0.0")(
+    layer = _layer_max_pooling_2d(
         pool_size=pool_size,
         strides=strides,
         padding=padding,
@@ -9453,6 +10077,11 @@ def layer_max_pooling_2d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_max_pooling_2d = bind(
+    globals(), "_layer_max_pooling_2d", "keras.layers.MaxPooling2D", "3.0.0"
+)
 
 
 @overload
@@ -9471,7 +10100,6 @@ def layer_max_pooling_3d(
 def layer_max_pooling_3d(
     object: keras.Sequential,
     /,
-    *,
     pool_size: IntOrTuple = (2, 2, 2),
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -9483,7 +10111,6 @@ def layer_max_pooling_3d(
 def layer_max_pooling_3d(
     object: Any,
     /,
-    *,
     pool_size: IntOrTuple = (2, 2, 2),
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -9494,7 +10121,6 @@ def layer_max_pooling_3d(
 def layer_max_pooling_3d(
     object: Any = None,
     /,
-    *,
     pool_size: IntOrTuple = (2, 2, 2),
     strides: IntOrTuple | None = None,
     padding: Padding = "valid",
@@ -9555,7 +10181,7 @@ def layer_max_pooling_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.MaxPooling3D`.
     """
-    layer = upstream("keras.layers.MaxPooling3D", "3.0.0")(
+    layer = _layer_max_pooling_3d(
         pool_size=pool_size,
         strides=strides,
         padding=padding,
@@ -9564,6 +10190,11 @@ def layer_max_pooling_3d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_max_pooling_3d = bind(
+    globals(), "_layer_max_pooling_3d", "keras.layers.MaxPooling3D", "3.0.0"
+)
 
 
 @overload
@@ -9588,8 +10219,11 @@ def layer_maximum(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Maximum`.
     """
-    layer = upstream("keras.layers.Maximum", "3.0.0")(**kwargs)
+    layer = _layer_maximum(**kwargs)
     return compose_layer(object, layer)
+
+
+_layer_maximum = bind(globals(), "_layer_maximum", "keras.layers.Maximum", "3.0.0")
 
 
 @overload
@@ -9616,7 +10250,6 @@ def layer_mel_spectrogram(
 def layer_mel_spectrogram(
     object: keras.Sequential,
     /,
-    *,
     fft_length: IntOrTuple = 2048,
     sequence_stride: IntOrTuple = 512,
     sequence_length: IntOrTuple | None = None,
@@ -9636,7 +10269,6 @@ def layer_mel_spectrogram(
 def layer_mel_spectrogram(
     object: Any,
     /,
-    *,
     fft_length: IntOrTuple = 2048,
     sequence_stride: IntOrTuple = 512,
     sequence_length: IntOrTuple | None = None,
@@ -9655,7 +10287,6 @@ def layer_mel_spectrogram(
 def layer_mel_spectrogram(
     object: Any = None,
     /,
-    *,
     fft_length: IntOrTuple = 2048,
     sequence_stride: IntOrTuple = 512,
     sequence_length: IntOrTuple | None = None,
@@ -9733,7 +10364,7 @@ def layer_mel_spectrogram(
     Added in Keras 3.1.0. Changed in 3.12.0 (bases-changed).
     Wraps `keras.layers.MelSpectrogram`.
     """
-    layer = upstream("keras.layers.MelSpectrogram", "3.1.0")(
+    layer = _layer_mel_spectrogram(
         fft_length=fft_length,
         sequence_stride=sequence_stride,
         sequence_length=sequence_length,
@@ -9750,6 +10381,11 @@ def layer_mel_spectrogram(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_mel_spectrogram = bind(
+    globals(), "_layer_mel_spectrogram", "keras.layers.MelSpectrogram", "3.1.0"
+)
 
 
 @overload
@@ -9774,8 +10410,11 @@ def layer_minimum(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Minimum`.
     """
-    layer = upstream("keras.layers.Minimum", "3.0.0")(**kwargs)
+    layer = _layer_minimum(**kwargs)
     return compose_layer(object, layer)
+
+
+_layer_minimum = bind(globals(), "_layer_minimum", "keras.layers.Minimum", "3.0.0")
 
 
 @overload
@@ -9792,7 +10431,6 @@ def layer_mix_up(
 def layer_mix_up(
     object: keras.Sequential,
     /,
-    *,
     alpha: float | TensorLike = 0.2,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
@@ -9802,19 +10440,21 @@ def layer_mix_up(
 def layer_mix_up(
     object: Any,
     /,
-    *,
     alpha: float | TensorLike = 0.2,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_mix_up(
     object: Any = None,
     /,
-    *,
     alpha: float | TensorLike = 0.2,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """MixUp implements the MixUp data augmentation technique.
@@ -9830,6 +10470,7 @@ def layer_mix_up(
             recommended for ImageNet1k classification.
         data_format (DataFormat | None):
         seed (Seed | None): Integer. Used to create a random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -9842,10 +10483,271 @@ def layer_mix_up(
     Added in Keras 3.8.0.
     Wraps `keras.layers.MixUp`.
     """
-    layer = upstream("keras.layers.MixUp", "3.8.0")(
-        alpha=alpha, data_format=data_format, seed=seed, **kwargs
+    layer = _layer_mix_up(alpha=alpha, data_format=data_format, seed=seed, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_mix_up = bind(globals(), "_layer_mix_up", "keras.layers.MixUp", "3.8.0")
+
+
+@overload
+def layer_multi_head_attention(
+    object: None = None,
+    /,
+    *,
+    num_heads: int,
+    key_dim: int,
+    value_dim: int | None = None,
+    dropout: float | Sequence[float] | TensorLike = 0.0,
+    use_bias: bool = True,
+    output_shape: ShapeLike | None = None,
+    attention_axes: Any | None = None,
+    sliding_window: Any | None = None,
+    flash_attention: Any | None = None,
+    kernel_initializer: InitializerLike = "glorot_uniform",
+    bias_initializer: InitializerLike = "zeros",
+    kernel_regularizer: RegularizerLike | None = None,
+    bias_regularizer: RegularizerLike | None = None,
+    activity_regularizer: RegularizerLike | None = None,
+    kernel_constraint: ConstraintLike | None = None,
+    bias_constraint: ConstraintLike | None = None,
+    use_gate: bool = False,
+    seed: Seed | None = None,
+    **kwargs: Any,
+) -> keras.layers.MultiHeadAttention: ...
+@overload
+def layer_multi_head_attention(
+    object: keras.Sequential,
+    /,
+    num_heads: int,
+    key_dim: int,
+    value_dim: int | None = None,
+    dropout: float | Sequence[float] | TensorLike = 0.0,
+    use_bias: bool = True,
+    output_shape: ShapeLike | None = None,
+    attention_axes: Any | None = None,
+    sliding_window: Any | None = None,
+    flash_attention: Any | None = None,
+    kernel_initializer: InitializerLike = "glorot_uniform",
+    bias_initializer: InitializerLike = "zeros",
+    kernel_regularizer: RegularizerLike | None = None,
+    bias_regularizer: RegularizerLike | None = None,
+    activity_regularizer: RegularizerLike | None = None,
+    kernel_constraint: ConstraintLike | None = None,
+    bias_constraint: ConstraintLike | None = None,
+    use_gate: bool = False,
+    seed: Seed | None = None,
+    **kwargs: Any,
+) -> keras.Sequential: ...
+@overload
+def layer_multi_head_attention(
+    object: Any,
+    /,
+    num_heads: int,
+    key_dim: int,
+    value_dim: int | None = None,
+    dropout: float | Sequence[float] | TensorLike = 0.0,
+    use_bias: bool = True,
+    output_shape: ShapeLike | None = None,
+    attention_axes: Any | None = None,
+    sliding_window: Any | None = None,
+    flash_attention: Any | None = None,
+    kernel_initializer: InitializerLike = "glorot_uniform",
+    bias_initializer: InitializerLike = "zeros",
+    kernel_regularizer: RegularizerLike | None = None,
+    bias_regularizer: RegularizerLike | None = None,
+    activity_regularizer: RegularizerLike | None = None,
+    kernel_constraint: ConstraintLike | None = None,
+    bias_constraint: ConstraintLike | None = None,
+    use_gate: bool = False,
+    seed: Seed | None = None,
+    *,
+    query_mask: Any | None = None,
+    value_mask: Any | None = None,
+    key_mask: Any | None = None,
+    attention_mask: Any | None = None,
+    return_attention_scores: bool = False,
+    training: bool | None = None,
+    use_causal_mask: bool = False,
+    **kwargs: Any,
+) -> Any: ...
+def layer_multi_head_attention(
+    object: Any = None,
+    /,
+    num_heads: int = MISSING,
+    key_dim: int = MISSING,
+    value_dim: int | None = None,
+    dropout: float | Sequence[float] | TensorLike = 0.0,
+    use_bias: bool = True,
+    output_shape: ShapeLike | None = None,
+    attention_axes: Any | None = None,
+    sliding_window: Any | None = None,
+    flash_attention: Any | None = None,
+    kernel_initializer: InitializerLike = "glorot_uniform",
+    bias_initializer: InitializerLike = "zeros",
+    kernel_regularizer: RegularizerLike | None = None,
+    bias_regularizer: RegularizerLike | None = None,
+    activity_regularizer: RegularizerLike | None = None,
+    kernel_constraint: ConstraintLike | None = None,
+    bias_constraint: ConstraintLike | None = None,
+    use_gate: bool = False,
+    seed: Seed | None = None,
+    *,
+    query_mask: Any | None = None,
+    value_mask: Any | None = None,
+    key_mask: Any | None = None,
+    attention_mask: Any | None = None,
+    return_attention_scores: bool = False,
+    training: bool | None = None,
+    use_causal_mask: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """MultiHeadAttention layer.
+
+    This is an implementation of multi-headed attention as described in the
+    paper "Attention is all you Need"
+    [Vaswani et al., 2017](https://arxiv.org/abs/1706.03762).
+    If `query`, `key,` `value` are the same, then
+    this is self-attention. Each timestep in `query` attends to the
+    corresponding sequence in `key`, and returns a fixed-width vector.
+
+    This layer first projects `query`, `key` and `value`. These are
+    (effectively) a list of tensors of length `num_attention_heads`, where the
+    corresponding shapes are `(batch_size, <query dimensions>, key_dim)`,
+    `(batch_size, <key/value dimensions>, key_dim)`,
+    `(batch_size, <key/value dimensions>, value_dim)`.
+
+    Then, the query and key tensors are dot-producted and scaled. These are
+    softmaxed to obtain attention probabilities. The value tensors are then
+    interpolated by these probabilities, then concatenated back to a single
+    tensor.
+
+    Finally, the result tensor with the last dimension as `value_dim` can take
+    a linear projection and return.
+
+    Args:
+        object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a list of tensors, [query, value] or [query, value, key], is passed to the layer's call and the output returned.
+        num_heads (int): Number of attention heads.
+        key_dim (int): Size of each attention head for query and key.
+        value_dim (int | None): Size of each attention head for value.
+        dropout (float | Sequence[float] | TensorLike): Dropout probability.
+        use_bias (bool): Boolean, whether the dense layers use bias vectors/matrices.
+        output_shape (ShapeLike | None): The expected shape of an output tensor, besides the batch
+            and sequence dims. If not specified, projects back to the query
+            feature dim (the query input's last dimension).
+        attention_axes (Any | None): axes over which the attention is applied. `None` means
+            attention over all axes, but batch, heads, and features.
+        sliding_window (Any | None): Optional positive integer. If set, restricts each
+            query position to attend only to key positions within
+            `sliding_window - 1` of itself (a symmetric band). Composes
+            naturally with `use_causal_mask=True` to give the causal
+            sliding window used by Mistral, Llama-3 long-context, and
+            Phi-3. Defaults to `None` (full attention).
+        flash_attention (Any | None): If `None`, the layer attempts to use flash
+            attention for faster and more memory-efficient attention
+            computations when possible. This behavior can be configured using
+            `keras.config.enable_flash_attention()` or
+            `keras.config.disable_flash_attention()`.
+        kernel_initializer (InitializerLike): Initializer for dense layer kernels.
+        bias_initializer (InitializerLike): Initializer for dense layer biases.
+        kernel_regularizer (RegularizerLike | None): Regularizer for dense layer kernels.
+        bias_regularizer (RegularizerLike | None): Regularizer for dense layer biases.
+        activity_regularizer (RegularizerLike | None): Regularizer for dense layer activity.
+        kernel_constraint (ConstraintLike | None): Constraint for dense layer kernels.
+        bias_constraint (ConstraintLike | None): Constraint for dense layer kernels.
+        use_gate (bool): Boolean, whether to apply a gated attention mechanism.
+            When True, an additional gating branch is added based on the
+            (Gated Attention for Large Language Models)[https://arxiv.org/abs/2505.06708].
+            It applies a sigmoid-activated linear projection to the query
+            which then gates the attention output. This helps improve training
+            stability and eliminates "attention sinks".
+        seed (Seed | None): Optional integer to seed the dropout layer.
+        query_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
+        value_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
+        key_mask (Any | None): Goes to the layer's call (needs a tensor `object`).
+        attention_mask (Any | None): Goes to the layer's call (needs a tensor `object`). a boolean mask of shape `(B, T, S)`, that prevents
+            attention to certain positions. The boolean mask specifies which
+            query elements can attend to which key elements, 1 indicates
+            attention and 0 indicates no attention. Broadcasting can happen for
+            the missing batch dimensions and the head dimension.
+        return_attention_scores (bool): Goes to the layer's call (needs a tensor `object`). A boolean to indicate whether the output should
+            be `(attention_output, attention_scores)` if `True`, or
+            `attention_output` if `False`. Defaults to `False`.
+        training (bool | None): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode (adding dropout) or in inference mode (no dropout).
+            Will go with either using the training mode of the parent
+            layer/model, or `False` (inference) if there is no parent layer.
+        use_causal_mask (bool): Goes to the layer's call (needs a tensor `object`). A boolean to indicate whether to apply a causal mask to
+            prevent tokens from attending to future tokens (e.g., used in a
+            decoder Transformer).
+        **kwargs:
+
+    Returns:
+        The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Call arguments:
+        query: Query tensor of shape `(B, T, dim)`, where `B` is the batch size,
+        `T` is the target sequence length, and dim is the feature dimension.
+        value: Value tensor of shape `(B, S, dim)`, where `B` is the batch size,
+        `S` is the source sequence length, and dim is the feature dimension.
+        key: Optional key tensor of shape `(B, S, dim)`. If not given, will
+        use `value` for both `key` and `value`, which is the most common
+        case.
+
+    Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.7.0 (parameter-added, parameter-moved); 3.14.0 (parameter-added, parameter-moved); 3.15.0 (parameter-added, parameter-moved).
+    Wraps `keras.layers.MultiHeadAttention`.
+    """
+    if num_heads is MISSING:
+        raise missing_argument("layer_multi_head_attention", "num_heads")
+    if key_dim is MISSING:
+        raise missing_argument("layer_multi_head_attention", "key_dim")
+    layer = _layer_multi_head_attention(
+        num_heads=num_heads,
+        key_dim=key_dim,
+        value_dim=value_dim,
+        dropout=dropout,
+        use_bias=use_bias,
+        output_shape=output_shape,
+        attention_axes=attention_axes,
+        sliding_window=sliding_window,
+        flash_attention=flash_attention,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        use_gate=use_gate,
+        seed=seed,
+        **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("query_mask", query_mask, None),
+            ("value_mask", value_mask, None),
+            ("key_mask", key_mask, None),
+            ("attention_mask", attention_mask, None),
+            ("return_attention_scores", return_attention_scores, False),
+            ("training", training, None),
+            ("use_causal_mask", use_causal_mask, False),
+        ),
+        inputs=("query", "value", "key"),
+        required=2,
+    )
+
+
+_layer_multi_head_attention = bind(
+    globals(),
+    "_layer_multi_head_attention",
+    "keras.layers.MultiHeadAttention",
+    "3.0.0",
+    "3.15.0",
+    {"sliding_window": "3.15.0", "flash_attention": "3.7.0", "use_gate": "3.14.0", "seed": "3.4.0"},
+    (),
+)
 
 
 @overload
@@ -9870,8 +10772,11 @@ def layer_multiply(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Multiply`.
     """
-    layer = upstream("keras.layers.Multiply", "3.0.0")(**kwargs)
+    layer = _layer_multiply(**kwargs)
     return compose_layer(object, layer)
+
+
+_layer_multiply = bind(globals(), "_layer_multiply", "keras.layers.Multiply", "3.0.0")
 
 
 @overload
@@ -9889,7 +10794,6 @@ def layer_normalization(
 def layer_normalization(
     object: keras.Sequential,
     /,
-    *,
     axis: Axis = -1,
     mean: TensorLike | None = None,
     variance: TensorLike | None = None,
@@ -9900,7 +10804,6 @@ def layer_normalization(
 def layer_normalization(
     object: Any,
     /,
-    *,
     axis: Axis = -1,
     mean: TensorLike | None = None,
     variance: TensorLike | None = None,
@@ -9910,7 +10813,6 @@ def layer_normalization(
 def layer_normalization(
     object: Any = None,
     /,
-    *,
     axis: Axis = -1,
     mean: TensorLike | None = None,
     variance: TensorLike | None = None,
@@ -9967,10 +10869,13 @@ def layer_normalization(
     Added in Keras 3.0.0. Changed in 3.4.0 (bases-changed); 3.12.0 (bases-changed).
     Wraps `keras.layers.Normalization`.
     """
-    layer = upstream("keras.layers.Normalization", "3.0.0")(
-        axis=axis, mean=mean, variance=variance, invert=invert, **kwargs
-    )
+    layer = _layer_normalization(axis=axis, mean=mean, variance=variance, invert=invert, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_normalization = bind(
+    globals(), "_layer_normalization", "keras.layers.Normalization", "3.0.0"
+)
 
 
 @overload
@@ -9979,11 +10884,11 @@ def layer_permute(
 ) -> keras.layers.Permute: ...
 @overload
 def layer_permute(
-    object: keras.Sequential, /, *, dims: ShapeLike, **kwargs: Any
+    object: keras.Sequential, /, dims: ShapeLike, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
-def layer_permute(object: Any, /, *, dims: ShapeLike, **kwargs: Any) -> Any: ...
-def layer_permute(object: Any = None, /, *, dims: ShapeLike, **kwargs: Any) -> Any:
+def layer_permute(object: Any, /, dims: ShapeLike, **kwargs: Any) -> Any: ...
+def layer_permute(object: Any = None, /, dims: ShapeLike = MISSING, **kwargs: Any) -> Any:
     """Permutes the dimensions of the input according to a given pattern.
 
     Useful e.g. connecting RNNs and convnets.
@@ -10009,8 +10914,13 @@ def layer_permute(object: Any = None, /, *, dims: ShapeLike, **kwargs: Any) -> A
     Added in Keras 3.0.0.
     Wraps `keras.layers.Permute`.
     """
-    layer = upstream("keras.layers.Permute", "3.0.0")(dims=dims, **kwargs)
+    if dims is MISSING:
+        raise missing_argument("layer_permute", "dims")
+    layer = _layer_permute(dims=dims, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_permute = bind(globals(), "_layer_permute", "keras.layers.Permute", "3.0.0")
 
 
 @overload
@@ -10019,11 +10929,27 @@ def layer_pipeline(
 ) -> keras.layers.Pipeline: ...
 @overload
 def layer_pipeline(
-    object: keras.Sequential, /, *, layers: Any, name: str | None = None
+    object: keras.Sequential, /, layers: Any, name: str | None = None
 ) -> keras.Sequential: ...
 @overload
-def layer_pipeline(object: Any, /, *, layers: Any, name: str | None = None) -> Any: ...
-def layer_pipeline(object: Any = None, /, *, layers: Any, name: str | None = None) -> Any:
+def layer_pipeline(
+    object: Any,
+    /,
+    layers: Any,
+    name: str | None = None,
+    *,
+    training: bool = True,
+    mask: Any | None = None,
+) -> Any: ...
+def layer_pipeline(
+    object: Any = None,
+    /,
+    layers: Any = MISSING,
+    name: str | None = None,
+    *,
+    training: bool = True,
+    mask: Any | None = None,
+) -> Any:
     """Applies a series of layers to an input.
 
     This class is useful to build a preprocessing pipeline,
@@ -10044,6 +10970,8 @@ def layer_pipeline(object: Any = None, /, *, layers: Any, name: str | None = Non
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         layers (Any):
         name (str | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`).
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
@@ -10051,8 +10979,15 @@ def layer_pipeline(object: Any = None, /, *, layers: Any, name: str | None = Non
     Added in Keras 3.6.0.
     Wraps `keras.layers.Pipeline`.
     """
-    layer = upstream("keras.layers.Pipeline", "3.6.0")(layers=layers, name=name)
-    return compose_layer(object, layer)
+    if layers is MISSING:
+        raise missing_argument("layer_pipeline", "layers")
+    layer = _layer_pipeline(layers=layers, name=name)
+    return compose_layer(
+        object, layer, call=supplied(("training", training, True), ("mask", mask, None))
+    )
+
+
+_layer_pipeline = bind(globals(), "_layer_pipeline", "keras.layers.Pipeline", "3.6.0")
 
 
 @overload
@@ -10072,7 +11007,6 @@ def layer_rand_augment(
 def layer_rand_augment(
     object: keras.Sequential,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     num_ops: int | TensorLike = 2,
     factor: float | Sequence[float] | TensorLike = 0.5,
@@ -10085,25 +11019,27 @@ def layer_rand_augment(
 def layer_rand_augment(
     object: Any,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     num_ops: int | TensorLike = 2,
     factor: float | Sequence[float] | TensorLike = 0.5,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_rand_augment(
     object: Any = None,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     num_ops: int | TensorLike = 2,
     factor: float | Sequence[float] | TensorLike = 0.5,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """RandAugment performs the Rand Augment operation on input images.
@@ -10128,6 +11064,7 @@ def layer_rand_augment(
             Options include `nearest`, `bilinear`. Default is `bilinear`.
         seed (Seed | None): Integer. Used to create a random seed.
         data_format (DataFormat | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -10139,7 +11076,7 @@ def layer_rand_augment(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandAugment`.
     """
-    layer = upstream("keras.layers.RandAugment", "3.8.0")(
+    layer = _layer_rand_augment(
         value_range=value_range,
         num_ops=num_ops,
         factor=factor,
@@ -10148,7 +11085,10 @@ def layer_rand_augment(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_rand_augment = bind(globals(), "_layer_rand_augment", "keras.layers.RandAugment", "3.8.0")
 
 
 @overload
@@ -10165,7 +11105,6 @@ def layer_random_brightness(
 def layer_random_brightness(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
@@ -10175,19 +11114,21 @@ def layer_random_brightness(
 def layer_random_brightness(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_brightness(
     object: Any = None,
     /,
-    *,
-    factor: float | Sequence[float] | TensorLike,
+    factor: float | Sequence[float] | TensorLike = MISSING,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer which randomly adjusts brightness during training.
@@ -10226,6 +11167,7 @@ def layer_random_brightness(
             The brightness adjustment will be scaled to this range, and the
             output values will be clipped to this range.
         seed (Seed | None): optional integer, for fixed RNG behavior.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -10234,10 +11176,15 @@ def layer_random_brightness(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.layers.RandomBrightness`.
     """
-    layer = upstream("keras.layers.RandomBrightness", "3.0.0")(
-        factor=factor, value_range=value_range, seed=seed, **kwargs
-    )
-    return compose_layer(object, layer)
+    if factor is MISSING:
+        raise missing_argument("layer_random_brightness", "factor")
+    layer = _layer_random_brightness(factor=factor, value_range=value_range, seed=seed, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_brightness = bind(
+    globals(), "_layer_random_brightness", "keras.layers.RandomBrightness", "3.0.0"
+)
 
 
 @overload
@@ -10255,7 +11202,6 @@ def layer_random_color_degeneration(
 def layer_random_color_degeneration(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
@@ -10266,21 +11212,23 @@ def layer_random_color_degeneration(
 def layer_random_color_degeneration(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_color_degeneration(
     object: Any = None,
     /,
-    *,
-    factor: float | Sequence[float] | TensorLike,
+    factor: float | Sequence[float] | TensorLike = MISSING,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Randomly performs the color degeneration operation on given images.
@@ -10308,6 +11256,7 @@ def layer_random_color_degeneration(
         value_range (float | Sequence[float]):
         data_format (DataFormat | None):
         seed (Seed | None): Integer. Used to create a random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -10316,10 +11265,17 @@ def layer_random_color_degeneration(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomColorDegeneration`.
     """
-    layer = upstream("keras.layers.RandomColorDegeneration", "3.8.0")(
+    if factor is MISSING:
+        raise missing_argument("layer_random_color_degeneration", "factor")
+    layer = _layer_random_color_degeneration(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_color_degeneration = bind(
+    globals(), "_layer_random_color_degeneration", "keras.layers.RandomColorDegeneration", "3.8.0"
+)
 
 
 @overload
@@ -10340,7 +11296,6 @@ def layer_random_color_jitter(
 def layer_random_color_jitter(
     object: keras.Sequential,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     brightness_factor: Any | None = None,
     contrast_factor: Any | None = None,
@@ -10354,7 +11309,6 @@ def layer_random_color_jitter(
 def layer_random_color_jitter(
     object: Any,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     brightness_factor: Any | None = None,
     contrast_factor: Any | None = None,
@@ -10362,12 +11316,13 @@ def layer_random_color_jitter(
     hue_factor: Any | None = None,
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_color_jitter(
     object: Any = None,
     /,
-    *,
     value_range: float | Sequence[float] = (0, 255),
     brightness_factor: Any | None = None,
     contrast_factor: Any | None = None,
@@ -10375,6 +11330,8 @@ def layer_random_color_jitter(
     hue_factor: Any | None = None,
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """RandomColorJitter class randomly apply brightness, contrast, saturation and hue image processing operation sequentially and randomly on the input.
@@ -10425,6 +11382,7 @@ def layer_random_color_jitter(
             floats: `(0.5, 0.5)`.
         seed (Seed | None): Integer. Used to create a random seed.
         data_format (DataFormat | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -10433,7 +11391,7 @@ def layer_random_color_jitter(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomColorJitter`.
     """
-    layer = upstream("keras.layers.RandomColorJitter", "3.8.0")(
+    layer = _layer_random_color_jitter(
         value_range=value_range,
         brightness_factor=brightness_factor,
         contrast_factor=contrast_factor,
@@ -10443,7 +11401,12 @@ def layer_random_color_jitter(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_color_jitter = bind(
+    globals(), "_layer_random_color_jitter", "keras.layers.RandomColorJitter", "3.8.0"
+)
 
 
 @overload
@@ -10460,7 +11423,6 @@ def layer_random_contrast(
 def layer_random_contrast(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
@@ -10470,19 +11432,21 @@ def layer_random_contrast(
 def layer_random_contrast(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_contrast(
     object: Any = None,
     /,
-    *,
-    factor: float | Sequence[float] | TensorLike,
+    factor: float | Sequence[float] | TensorLike = MISSING,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer which randomly adjusts contrast during training.
@@ -10516,6 +11480,7 @@ def layer_random_contrast(
             typically either `[0, 1]` or `[0, 255]` depending on how your
             preprocessing pipeline is set up.
         seed (Seed | None): Integer. Used to create a random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -10532,10 +11497,21 @@ def layer_random_contrast(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed); 3.8.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.RandomContrast`.
     """
-    layer = upstream("keras.layers.RandomContrast", "3.0.0")(
-        factor=factor, value_range=value_range, seed=seed, **kwargs
-    )
-    return compose_layer(object, layer)
+    if factor is MISSING:
+        raise missing_argument("layer_random_contrast", "factor")
+    layer = _layer_random_contrast(factor=factor, value_range=value_range, seed=seed, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_contrast = bind(
+    globals(),
+    "_layer_random_contrast",
+    "keras.layers.RandomContrast",
+    "3.0.0",
+    "3.8.0",
+    {"value_range": "3.8.0"},
+    (),
+)
 
 
 @overload
@@ -10554,7 +11530,6 @@ def layer_random_crop(
 def layer_random_crop(
     object: keras.Sequential,
     /,
-    *,
     height: int,
     width: int,
     seed: Seed | None = None,
@@ -10566,23 +11541,25 @@ def layer_random_crop(
 def layer_random_crop(
     object: Any,
     /,
-    *,
     height: int,
     width: int,
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
     name: str | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_crop(
     object: Any = None,
     /,
-    *,
-    height: int,
-    width: int,
+    height: int = MISSING,
+    width: int = MISSING,
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
     name: str | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer which randomly crops images during training.
@@ -10611,6 +11588,7 @@ def layer_random_crop(
         seed (Seed | None): Integer. Used to create a random seed.
         data_format (DataFormat | None):
         name (str | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -10627,10 +11605,17 @@ def layer_random_crop(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.layers.RandomCrop`.
     """
-    layer = upstream("keras.layers.RandomCrop", "3.0.0")(
+    if height is MISSING:
+        raise missing_argument("layer_random_crop", "height")
+    if width is MISSING:
+        raise missing_argument("layer_random_crop", "width")
+    layer = _layer_random_crop(
         height=height, width=width, seed=seed, data_format=data_format, name=name, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_crop = bind(globals(), "_layer_random_crop", "keras.layers.RandomCrop", "3.0.0")
 
 
 @overload
@@ -10652,7 +11637,6 @@ def layer_random_elastic_transform(
 def layer_random_elastic_transform(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     scale: float | TensorLike = 1.0,
     interpolation: str = "bilinear",
@@ -10667,7 +11651,6 @@ def layer_random_elastic_transform(
 def layer_random_elastic_transform(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     scale: float | TensorLike = 1.0,
     interpolation: str = "bilinear",
@@ -10676,12 +11659,13 @@ def layer_random_elastic_transform(
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_elastic_transform(
     object: Any = None,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     scale: float | TensorLike = 1.0,
     interpolation: str = "bilinear",
@@ -10690,6 +11674,8 @@ def layer_random_elastic_transform(
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer that applies random elastic transformations.
@@ -10748,6 +11734,7 @@ def layer_random_elastic_transform(
             preprocessing pipeline is set up.
         seed (Seed | None): Integer. Used to create a random seed.
         data_format (DataFormat | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -10756,7 +11743,7 @@ def layer_random_elastic_transform(
     Added in Keras 3.10.0.
     Wraps `keras.layers.RandomElasticTransform`.
     """
-    layer = upstream("keras.layers.RandomElasticTransform", "3.10.0")(
+    layer = _layer_random_elastic_transform(
         factor=factor,
         scale=scale,
         interpolation=interpolation,
@@ -10767,7 +11754,12 @@ def layer_random_elastic_transform(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_elastic_transform = bind(
+    globals(), "_layer_random_elastic_transform", "keras.layers.RandomElasticTransform", "3.10.0"
+)
 
 
 @overload
@@ -10787,7 +11779,6 @@ def layer_random_erasing(
 def layer_random_erasing(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     scale: Sequence[Any] = (0.02, 0.33),
     fill_value: Any | None = None,
@@ -10800,25 +11791,27 @@ def layer_random_erasing(
 def layer_random_erasing(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     scale: Sequence[Any] = (0.02, 0.33),
     fill_value: Any | None = None,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_erasing(
     object: Any = None,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     scale: Sequence[Any] = (0.02, 0.33),
     fill_value: Any | None = None,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Random Erasing data augmentation technique.
@@ -10854,6 +11847,7 @@ def layer_random_erasing(
             preprocessing pipeline is set up.
         seed (Seed | None): Integer. Used to create a random seed.
         data_format (DataFormat | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -10865,7 +11859,7 @@ def layer_random_erasing(
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomErasing`.
     """
-    layer = upstream("keras.layers.RandomErasing", "3.9.0")(
+    layer = _layer_random_erasing(
         factor=factor,
         scale=scale,
         fill_value=fill_value,
@@ -10874,7 +11868,12 @@ def layer_random_erasing(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_erasing = bind(
+    globals(), "_layer_random_erasing", "keras.layers.RandomErasing", "3.9.0"
+)
 
 
 @overload
@@ -10891,7 +11890,6 @@ def layer_random_flip(
 def layer_random_flip(
     object: keras.Sequential,
     /,
-    *,
     mode: str = "horizontal_and_vertical",
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
@@ -10901,19 +11899,21 @@ def layer_random_flip(
 def layer_random_flip(
     object: Any,
     /,
-    *,
     mode: str = "horizontal_and_vertical",
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_flip(
     object: Any = None,
     /,
-    *,
     mode: str = "horizontal_and_vertical",
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer which randomly flips images during training.
@@ -10936,6 +11936,7 @@ def layer_random_flip(
             `"horizontal_and_vertical"`
         seed (Seed | None): Integer. Used to create a random seed.
         data_format (DataFormat | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -10952,10 +11953,19 @@ def layer_random_flip(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed, parameter-added).
     Wraps `keras.layers.RandomFlip`.
     """
-    layer = upstream("keras.layers.RandomFlip", "3.0.0")(
-        mode=mode, seed=seed, data_format=data_format, **kwargs
-    )
-    return compose_layer(object, layer)
+    layer = _layer_random_flip(mode=mode, seed=seed, data_format=data_format, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_flip = bind(
+    globals(),
+    "_layer_random_flip",
+    "keras.layers.RandomFlip",
+    "3.0.0",
+    "3.6.0",
+    {"data_format": "3.6.0"},
+    (),
+)
 
 
 @overload
@@ -10975,7 +11985,6 @@ def layer_random_gaussian_blur(
 def layer_random_gaussian_blur(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     kernel_size: IntOrTuple = 3,
     sigma: float | TensorLike = 1.0,
@@ -10988,25 +11997,27 @@ def layer_random_gaussian_blur(
 def layer_random_gaussian_blur(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     kernel_size: IntOrTuple = 3,
     sigma: float | TensorLike = 1.0,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_gaussian_blur(
     object: Any = None,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     kernel_size: IntOrTuple = 3,
     sigma: float | TensorLike = 1.0,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Applies random Gaussian blur to images for data augmentation.
@@ -11039,6 +12050,7 @@ def layer_random_gaussian_blur(
             preprocessing pipeline is set up.
         data_format (DataFormat | None):
         seed (Seed | None): Integer. Used to create a random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -11047,7 +12059,7 @@ def layer_random_gaussian_blur(
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomGaussianBlur`.
     """
-    layer = upstream("keras.layers.RandomGaussianBlur", "3.9.0")(
+    layer = _layer_random_gaussian_blur(
         factor=factor,
         kernel_size=kernel_size,
         sigma=sigma,
@@ -11056,7 +12068,12 @@ def layer_random_gaussian_blur(
         seed=seed,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_gaussian_blur = bind(
+    globals(), "_layer_random_gaussian_blur", "keras.layers.RandomGaussianBlur", "3.9.0"
+)
 
 
 @overload
@@ -11073,7 +12090,6 @@ def layer_random_grayscale(
 def layer_random_grayscale(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 0.5,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
@@ -11083,19 +12099,21 @@ def layer_random_grayscale(
 def layer_random_grayscale(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 0.5,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_grayscale(
     object: Any = None,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 0.5,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Preprocessing layer for random conversion of RGB images to grayscale.
@@ -11126,6 +12144,7 @@ def layer_random_grayscale(
             corresponds to inputs with shape
             `(batch, channels, height, width)`.
         seed (Seed | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -11144,10 +12163,13 @@ def layer_random_grayscale(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomGrayscale`.
     """
-    layer = upstream("keras.layers.RandomGrayscale", "3.8.0")(
-        factor=factor, data_format=data_format, seed=seed, **kwargs
-    )
-    return compose_layer(object, layer)
+    layer = _layer_random_grayscale(factor=factor, data_format=data_format, seed=seed, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_grayscale = bind(
+    globals(), "_layer_random_grayscale", "keras.layers.RandomGrayscale", "3.8.0"
+)
 
 
 @overload
@@ -11165,7 +12187,6 @@ def layer_random_hue(
 def layer_random_hue(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
@@ -11176,21 +12197,23 @@ def layer_random_hue(
 def layer_random_hue(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_hue(
     object: Any = None,
     /,
-    *,
-    factor: float | Sequence[float] | TensorLike,
+    factor: float | Sequence[float] | TensorLike = MISSING,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Randomly adjusts the hue on given images.
@@ -11221,6 +12244,7 @@ def layer_random_hue(
             preprocessing pipeline is set up.
         data_format (DataFormat | None):
         seed (Seed | None): Integer. Used to create a random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -11229,10 +12253,15 @@ def layer_random_hue(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomHue`.
     """
-    layer = upstream("keras.layers.RandomHue", "3.8.0")(
+    if factor is MISSING:
+        raise missing_argument("layer_random_hue", "factor")
+    layer = _layer_random_hue(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_hue = bind(globals(), "_layer_random_hue", "keras.layers.RandomHue", "3.8.0")
 
 
 @overload
@@ -11250,7 +12279,6 @@ def layer_random_invert(
 def layer_random_invert(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
@@ -11261,21 +12289,23 @@ def layer_random_invert(
 def layer_random_invert(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_invert(
     object: Any = None,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Preprocessing layer for random inversion of image colors.
@@ -11304,6 +12334,7 @@ def layer_random_invert(
             values within `value_range`. Defaults to `(0, 255)`.
         seed (Seed | None): Integer. Used to create a random seed.
         data_format (DataFormat | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -11312,10 +12343,13 @@ def layer_random_invert(
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomInvert`.
     """
-    layer = upstream("keras.layers.RandomInvert", "3.9.0")(
+    layer = _layer_random_invert(
         factor=factor, value_range=value_range, seed=seed, data_format=data_format, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_invert = bind(globals(), "_layer_random_invert", "keras.layers.RandomInvert", "3.9.0")
 
 
 @overload
@@ -11335,7 +12369,6 @@ def layer_random_perspective(
 def layer_random_perspective(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     scale: float | TensorLike = 1.0,
     interpolation: str = "bilinear",
@@ -11348,25 +12381,27 @@ def layer_random_perspective(
 def layer_random_perspective(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     scale: float | TensorLike = 1.0,
     interpolation: str = "bilinear",
     fill_value: float | TensorLike = 0.0,
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_perspective(
     object: Any = None,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike = 1.0,
     scale: float | TensorLike = 1.0,
     interpolation: str = "bilinear",
     fill_value: float | TensorLike = 0.0,
     seed: Seed | None = None,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer that applies random perspective transformations.
@@ -11399,6 +12434,7 @@ def layer_random_perspective(
             boundaries when `fill_mode="constant"`.
         seed (Seed | None): Integer. Used to create a random seed.
         data_format (DataFormat | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -11407,7 +12443,7 @@ def layer_random_perspective(
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomPerspective`.
     """
-    layer = upstream("keras.layers.RandomPerspective", "3.9.0")(
+    layer = _layer_random_perspective(
         factor=factor,
         scale=scale,
         interpolation=interpolation,
@@ -11416,7 +12452,12 @@ def layer_random_perspective(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_perspective = bind(
+    globals(), "_layer_random_perspective", "keras.layers.RandomPerspective", "3.9.0"
+)
 
 
 @overload
@@ -11434,7 +12475,6 @@ def layer_random_posterization(
 def layer_random_posterization(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
@@ -11445,21 +12485,23 @@ def layer_random_posterization(
 def layer_random_posterization(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_posterization(
     object: Any = None,
     /,
-    *,
-    factor: float | Sequence[float] | TensorLike,
+    factor: float | Sequence[float] | TensorLike = MISSING,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Reduces the number of bits for each color channel.
@@ -11477,6 +12519,7 @@ def layer_random_posterization(
             values within `value_range`. Defaults to `(0, 255)`.
         data_format (DataFormat | None):
         seed (Seed | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -11489,10 +12532,17 @@ def layer_random_posterization(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomPosterization`.
     """
-    layer = upstream("keras.layers.RandomPosterization", "3.8.0")(
+    if factor is MISSING:
+        raise missing_argument("layer_random_posterization", "factor")
+    layer = _layer_random_posterization(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_posterization = bind(
+    globals(), "_layer_random_posterization", "keras.layers.RandomPosterization", "3.8.0"
+)
 
 
 @overload
@@ -11512,7 +12562,6 @@ def layer_random_rotation(
 def layer_random_rotation(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     fill_mode: str = "reflect",
     interpolation: str = "bilinear",
@@ -11525,25 +12574,27 @@ def layer_random_rotation(
 def layer_random_rotation(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     fill_mode: str = "reflect",
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: float | TensorLike = 0.0,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_rotation(
     object: Any = None,
     /,
-    *,
-    factor: float | Sequence[float] | TensorLike,
+    factor: float | Sequence[float] | TensorLike = MISSING,
     fill_mode: str = "reflect",
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: float | TensorLike = 0.0,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer which randomly rotates images during training.
@@ -11604,6 +12655,7 @@ def layer_random_rotation(
             `image_data_format` value found in your Keras config file at
             `~/.keras/keras.json`. If you never set it, then it will be
             `"channels_last"`.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -11620,7 +12672,9 @@ def layer_random_rotation(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed, parameter-moved, parameter-removed).
     Wraps `keras.layers.RandomRotation`.
     """
-    layer = upstream("keras.layers.RandomRotation", "3.0.0")(
+    if factor is MISSING:
+        raise missing_argument("layer_random_rotation", "factor")
+    layer = _layer_random_rotation(
         factor=factor,
         fill_mode=fill_mode,
         interpolation=interpolation,
@@ -11629,7 +12683,12 @@ def layer_random_rotation(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_rotation = bind(
+    globals(), "_layer_random_rotation", "keras.layers.RandomRotation", "3.0.0", "3.6.0", {}, ()
+)
 
 
 @overload
@@ -11647,7 +12706,6 @@ def layer_random_saturation(
 def layer_random_saturation(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
@@ -11658,21 +12716,23 @@ def layer_random_saturation(
 def layer_random_saturation(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_saturation(
     object: Any = None,
     /,
-    *,
-    factor: float | Sequence[float] | TensorLike,
+    factor: float | Sequence[float] | TensorLike = MISSING,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Randomly adjusts the saturation on given images.
@@ -11701,6 +12761,7 @@ def layer_random_saturation(
             preprocessing pipeline is set up.
         data_format (DataFormat | None):
         seed (Seed | None): Integer. Used to create a random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -11709,10 +12770,17 @@ def layer_random_saturation(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomSaturation`.
     """
-    layer = upstream("keras.layers.RandomSaturation", "3.8.0")(
+    if factor is MISSING:
+        raise missing_argument("layer_random_saturation", "factor")
+    layer = _layer_random_saturation(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_saturation = bind(
+    globals(), "_layer_random_saturation", "keras.layers.RandomSaturation", "3.8.0"
+)
 
 
 @overload
@@ -11730,7 +12798,6 @@ def layer_random_sharpness(
 def layer_random_sharpness(
     object: keras.Sequential,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
@@ -11741,21 +12808,23 @@ def layer_random_sharpness(
 def layer_random_sharpness(
     object: Any,
     /,
-    *,
     factor: float | Sequence[float] | TensorLike,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_sharpness(
     object: Any = None,
     /,
-    *,
-    factor: float | Sequence[float] | TensorLike,
+    factor: float | Sequence[float] | TensorLike = MISSING,
     value_range: float | Sequence[float] = (0, 255),
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Randomly performs the sharpness operation on given images.
@@ -11785,6 +12854,7 @@ def layer_random_sharpness(
             preprocessing pipeline is set up.
         data_format (DataFormat | None):
         seed (Seed | None): Integer. Used to create a random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -11793,10 +12863,17 @@ def layer_random_sharpness(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomSharpness`.
     """
-    layer = upstream("keras.layers.RandomSharpness", "3.8.0")(
+    if factor is MISSING:
+        raise missing_argument("layer_random_sharpness", "factor")
+    layer = _layer_random_sharpness(
         factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_sharpness = bind(
+    globals(), "_layer_random_sharpness", "keras.layers.RandomSharpness", "3.8.0"
+)
 
 
 @overload
@@ -11817,7 +12894,6 @@ def layer_random_shear(
 def layer_random_shear(
     object: keras.Sequential,
     /,
-    *,
     x_factor: float | TensorLike = 0.0,
     y_factor: float | TensorLike = 0.0,
     interpolation: str = "bilinear",
@@ -11831,7 +12907,6 @@ def layer_random_shear(
 def layer_random_shear(
     object: Any,
     /,
-    *,
     x_factor: float | TensorLike = 0.0,
     y_factor: float | TensorLike = 0.0,
     interpolation: str = "bilinear",
@@ -11839,12 +12914,13 @@ def layer_random_shear(
     fill_value: float | TensorLike = 0.0,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_shear(
     object: Any = None,
     /,
-    *,
     x_factor: float | TensorLike = 0.0,
     y_factor: float | TensorLike = 0.0,
     interpolation: str = "bilinear",
@@ -11852,6 +12928,8 @@ def layer_random_shear(
     fill_value: float | TensorLike = 0.0,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer that randomly applies shear transformations to images.
@@ -11902,6 +12980,7 @@ def layer_random_shear(
             boundaries when `fill_mode="constant"`.
         data_format (DataFormat | None):
         seed (Seed | None): Integer. Used to create a random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -11910,7 +12989,7 @@ def layer_random_shear(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomShear`.
     """
-    layer = upstream("keras.layers.RandomShear", "3.8.0")(
+    layer = _layer_random_shear(
         x_factor=x_factor,
         y_factor=y_factor,
         interpolation=interpolation,
@@ -11920,7 +12999,10 @@ def layer_random_shear(
         seed=seed,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_shear = bind(globals(), "_layer_random_shear", "keras.layers.RandomShear", "3.8.0")
 
 
 @overload
@@ -11941,7 +13023,6 @@ def layer_random_translation(
 def layer_random_translation(
     object: keras.Sequential,
     /,
-    *,
     height_factor: Any,
     width_factor: Any,
     fill_mode: str = "reflect",
@@ -11955,7 +13036,6 @@ def layer_random_translation(
 def layer_random_translation(
     object: Any,
     /,
-    *,
     height_factor: Any,
     width_factor: Any,
     fill_mode: str = "reflect",
@@ -11963,19 +13043,22 @@ def layer_random_translation(
     seed: Seed | None = None,
     fill_value: float | TensorLike = 0.0,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_translation(
     object: Any = None,
     /,
-    *,
-    height_factor: Any,
-    width_factor: Any,
+    height_factor: Any = MISSING,
+    width_factor: Any = MISSING,
     fill_mode: str = "reflect",
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: float | TensorLike = 0.0,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer which randomly translates images during training.
@@ -12040,6 +13123,7 @@ def layer_random_translation(
             `image_data_format` value found in your Keras config file at
             `~/.keras/keras.json`. If you never set it, then it will be
             `"channels_last"`.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -12059,7 +13143,11 @@ def layer_random_translation(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.layers.RandomTranslation`.
     """
-    layer = upstream("keras.layers.RandomTranslation", "3.0.0")(
+    if height_factor is MISSING:
+        raise missing_argument("layer_random_translation", "height_factor")
+    if width_factor is MISSING:
+        raise missing_argument("layer_random_translation", "width_factor")
+    layer = _layer_random_translation(
         height_factor=height_factor,
         width_factor=width_factor,
         fill_mode=fill_mode,
@@ -12069,7 +13157,12 @@ def layer_random_translation(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_translation = bind(
+    globals(), "_layer_random_translation", "keras.layers.RandomTranslation", "3.0.0"
+)
 
 
 @overload
@@ -12090,7 +13183,6 @@ def layer_random_zoom(
 def layer_random_zoom(
     object: keras.Sequential,
     /,
-    *,
     height_factor: Any,
     width_factor: Any | None = None,
     fill_mode: str = "reflect",
@@ -12104,7 +13196,6 @@ def layer_random_zoom(
 def layer_random_zoom(
     object: Any,
     /,
-    *,
     height_factor: Any,
     width_factor: Any | None = None,
     fill_mode: str = "reflect",
@@ -12112,19 +13203,22 @@ def layer_random_zoom(
     seed: Seed | None = None,
     fill_value: float | TensorLike = 0.0,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_random_zoom(
     object: Any = None,
     /,
-    *,
-    height_factor: Any,
+    height_factor: Any = MISSING,
     width_factor: Any | None = None,
     fill_mode: str = "reflect",
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: float | TensorLike = 0.0,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer which randomly zooms images during training.
@@ -12189,6 +13283,7 @@ def layer_random_zoom(
             `image_data_format` value found in your Keras config file at
             `~/.keras/keras.json`. If you never set it, then it will be
             `"channels_last"`.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -12208,7 +13303,9 @@ def layer_random_zoom(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.layers.RandomZoom`.
     """
-    layer = upstream("keras.layers.RandomZoom", "3.0.0")(
+    if height_factor is MISSING:
+        raise missing_argument("layer_random_zoom", "height_factor")
+    layer = _layer_random_zoom(
         height_factor=height_factor,
         width_factor=width_factor,
         fill_mode=fill_mode,
@@ -12218,7 +13315,10 @@ def layer_random_zoom(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_random_zoom = bind(globals(), "_layer_random_zoom", "keras.layers.RandomZoom", "3.0.0")
 
 
 @overload
@@ -12226,12 +13326,10 @@ def layer_repeat_vector(
     object: None = None, /, *, n: Any, **kwargs: Any
 ) -> keras.layers.RepeatVector: ...
 @overload
-def layer_repeat_vector(
-    object: keras.Sequential, /, *, n: Any, **kwargs: Any
-) -> keras.Sequential: ...
+def layer_repeat_vector(object: keras.Sequential, /, n: Any, **kwargs: Any) -> keras.Sequential: ...
 @overload
-def layer_repeat_vector(object: Any, /, *, n: Any, **kwargs: Any) -> Any: ...
-def layer_repeat_vector(object: Any = None, /, *, n: Any, **kwargs: Any) -> Any:
+def layer_repeat_vector(object: Any, /, n: Any, **kwargs: Any) -> Any: ...
+def layer_repeat_vector(object: Any = None, /, n: Any = MISSING, **kwargs: Any) -> Any:
     """Repeats the input n times.
 
     Args:
@@ -12251,8 +13349,13 @@ def layer_repeat_vector(object: Any = None, /, *, n: Any, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.RepeatVector`.
     """
-    layer = upstream("keras.layers.RepeatVector", "3.0.0")(n=n, **kwargs)
+    if n is MISSING:
+        raise missing_argument("layer_repeat_vector", "n")
+    layer = _layer_repeat_vector(n=n, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_repeat_vector = bind(globals(), "_layer_repeat_vector", "keras.layers.RepeatVector", "3.0.0")
 
 
 @overload
@@ -12261,14 +13364,14 @@ def layer_rescaling(
 ) -> keras.layers.Rescaling: ...
 @overload
 def layer_rescaling(
-    object: keras.Sequential, /, *, scale: Any, offset: float | TensorLike = 0.0, **kwargs: Any
+    object: keras.Sequential, /, scale: Any, offset: float | TensorLike = 0.0, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
 def layer_rescaling(
-    object: Any, /, *, scale: Any, offset: float | TensorLike = 0.0, **kwargs: Any
+    object: Any, /, scale: Any, offset: float | TensorLike = 0.0, **kwargs: Any
 ) -> Any: ...
 def layer_rescaling(
-    object: Any = None, /, *, scale: Any, offset: float | TensorLike = 0.0, **kwargs: Any
+    object: Any = None, /, scale: Any = MISSING, offset: float | TensorLike = 0.0, **kwargs: Any
 ) -> Any:
     """A preprocessing layer which rescales input values to a new range.
 
@@ -12302,8 +13405,13 @@ def layer_rescaling(
     Added in Keras 3.0.0. Changed in 3.12.0 (bases-changed).
     Wraps `keras.layers.Rescaling`.
     """
-    layer = upstream("keras.layers.Rescaling", "3.0.0")(scale=scale, offset=offset, **kwargs)
+    if scale is MISSING:
+        raise missing_argument("layer_rescaling", "scale")
+    layer = _layer_rescaling(scale=scale, offset=offset, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_rescaling = bind(globals(), "_layer_rescaling", "keras.layers.Rescaling", "3.0.0")
 
 
 @overload
@@ -12312,11 +13420,11 @@ def layer_reshape(
 ) -> keras.layers.Reshape: ...
 @overload
 def layer_reshape(
-    object: keras.Sequential, /, *, target_shape: ShapeLike, **kwargs: Any
+    object: keras.Sequential, /, target_shape: ShapeLike, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
-def layer_reshape(object: Any, /, *, target_shape: ShapeLike, **kwargs: Any) -> Any: ...
-def layer_reshape(object: Any = None, /, *, target_shape: ShapeLike, **kwargs: Any) -> Any:
+def layer_reshape(object: Any, /, target_shape: ShapeLike, **kwargs: Any) -> Any: ...
+def layer_reshape(object: Any = None, /, target_shape: ShapeLike = MISSING, **kwargs: Any) -> Any:
     """Layer that reshapes inputs into the given shape.
 
     Args:
@@ -12339,8 +13447,13 @@ def layer_reshape(object: Any = None, /, *, target_shape: ShapeLike, **kwargs: A
     Added in Keras 3.0.0.
     Wraps `keras.layers.Reshape`.
     """
-    layer = upstream("keras.layers.Reshape", "3.0.0")(target_shape=target_shape, **kwargs)
+    if target_shape is MISSING:
+        raise missing_argument("layer_reshape", "target_shape")
+    layer = _layer_reshape(target_shape=target_shape, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_reshape = bind(globals(), "_layer_reshape", "keras.layers.Reshape", "3.0.0")
 
 
 @overload
@@ -12363,7 +13476,6 @@ def layer_resizing(
 def layer_resizing(
     object: keras.Sequential,
     /,
-    *,
     height: int,
     width: int,
     interpolation: str = "bilinear",
@@ -12379,7 +13491,6 @@ def layer_resizing(
 def layer_resizing(
     object: Any,
     /,
-    *,
     height: int,
     width: int,
     interpolation: str = "bilinear",
@@ -12389,14 +13500,15 @@ def layer_resizing(
     fill_value: float | TensorLike = 0.0,
     antialias: bool = False,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_resizing(
     object: Any = None,
     /,
-    *,
-    height: int,
-    width: int,
+    height: int = MISSING,
+    width: int = MISSING,
     interpolation: str = "bilinear",
     crop_to_aspect_ratio: bool = False,
     pad_to_aspect_ratio: bool = False,
@@ -12404,6 +13516,8 @@ def layer_resizing(
     fill_value: float | TensorLike = 0.0,
     antialias: bool = False,
     data_format: DataFormat | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """A preprocessing layer which resizes images.
@@ -12448,6 +13562,7 @@ def layer_resizing(
             `image_data_format` value found in your Keras config file at
             `~/.keras/keras.json`. If you never set it, then it will be
             `"channels_last"`.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -12467,7 +13582,11 @@ def layer_resizing(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.6.0 (bases-changed); 3.9.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.Resizing`.
     """
-    layer = upstream("keras.layers.Resizing", "3.0.0")(
+    if height is MISSING:
+        raise missing_argument("layer_resizing", "height")
+    if width is MISSING:
+        raise missing_argument("layer_resizing", "width")
+    layer = _layer_resizing(
         height=height,
         width=width,
         interpolation=interpolation,
@@ -12479,7 +13598,23 @@ def layer_resizing(
         data_format=data_format,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_resizing = bind(
+    globals(),
+    "_layer_resizing",
+    "keras.layers.Resizing",
+    "3.0.0",
+    "3.9.0",
+    {
+        "pad_to_aspect_ratio": "3.3.0",
+        "fill_mode": "3.3.0",
+        "fill_value": "3.3.0",
+        "antialias": "3.9.0",
+    },
+    (),
+)
 
 
 @overload
@@ -12502,7 +13637,6 @@ def layer_reversible_embedding(
 def layer_reversible_embedding(
     object: keras.Sequential,
     /,
-    *,
     input_dim: int,
     output_dim: int,
     tie_weights: bool = True,
@@ -12518,7 +13652,6 @@ def layer_reversible_embedding(
 def layer_reversible_embedding(
     object: Any,
     /,
-    *,
     input_dim: int,
     output_dim: int,
     tie_weights: bool = True,
@@ -12528,14 +13661,15 @@ def layer_reversible_embedding(
     mask_zero: bool = False,
     reverse_dtype: Any | None = None,
     logit_soft_cap: Any | None = None,
+    *,
+    reverse: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_reversible_embedding(
     object: Any = None,
     /,
-    *,
-    input_dim: int,
-    output_dim: int,
+    input_dim: int = MISSING,
+    output_dim: int = MISSING,
     tie_weights: bool = True,
     embeddings_initializer: InitializerLike = "uniform",
     embeddings_regularizer: RegularizerLike | None = None,
@@ -12543,6 +13677,8 @@ def layer_reversible_embedding(
     mask_zero: bool = False,
     reverse_dtype: Any | None = None,
     logit_soft_cap: Any | None = None,
+    *,
+    reverse: bool = False,
     **kwargs: Any,
 ) -> Any:
     """An embedding layer which can project backwards to the input dim.
@@ -12580,6 +13716,9 @@ def layer_reversible_embedding(
             output logits will be scaled by
             `tanh(logits / logit_soft_cap) * logit_soft_cap`. This narrows the
             range of output logits and can improve training.
+        reverse (bool): Goes to the layer's call (needs a tensor `object`). Boolean. If `True` the layer will perform a linear projection
+            from `output_dim` to `input_dim`, instead of a normal embedding
+            call. Default to `False`.
         **kwargs:
 
     Returns:
@@ -12587,9 +13726,6 @@ def layer_reversible_embedding(
 
     Call arguments:
         inputs: The tensor inputs to the layer.
-        reverse: Boolean. If `True` the layer will perform a linear projection
-        from `output_dim` to `input_dim`, instead of a normal embedding
-        call. Default to `False`.
 
     References:
         - [Vaswani et al., 2017](https://arxiv.org/abs/1706.03762)
@@ -12598,7 +13734,11 @@ def layer_reversible_embedding(
     Added in Keras 3.12.0.
     Wraps `keras.layers.ReversibleEmbedding`.
     """
-    layer = upstream("keras.layers.ReversibleEmbedding", "3.12.0")(
+    if input_dim is MISSING:
+        raise missing_argument("layer_reversible_embedding", "input_dim")
+    if output_dim is MISSING:
+        raise missing_argument("layer_reversible_embedding", "output_dim")
+    layer = _layer_reversible_embedding(
         input_dim=input_dim,
         output_dim=output_dim,
         tie_weights=tie_weights,
@@ -12610,7 +13750,12 @@ def layer_reversible_embedding(
         logit_soft_cap=logit_soft_cap,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("reverse", reverse, False)))
+
+
+_layer_reversible_embedding = bind(
+    globals(), "_layer_reversible_embedding", "keras.layers.ReversibleEmbedding", "3.12.0"
+)
 
 
 @overload
@@ -12626,7 +13771,6 @@ def layer_rms_normalization(
 def layer_rms_normalization(
     object: keras.Sequential,
     /,
-    *,
     axis: Axis = -1,
     epsilon: float | Sequence[float] | TensorLike = 1e-06,
     **kwargs: Any,
@@ -12635,7 +13779,6 @@ def layer_rms_normalization(
 def layer_rms_normalization(
     object: Any,
     /,
-    *,
     axis: Axis = -1,
     epsilon: float | Sequence[float] | TensorLike = 1e-06,
     **kwargs: Any,
@@ -12643,7 +13786,6 @@ def layer_rms_normalization(
 def layer_rms_normalization(
     object: Any = None,
     /,
-    *,
     axis: Axis = -1,
     epsilon: float | Sequence[float] | TensorLike = 1e-06,
     **kwargs: Any,
@@ -12692,8 +13834,13 @@ def layer_rms_normalization(
     Added in Keras 3.9.0.
     Wraps `keras.layers.RMSNormalization`.
     """
-    layer = upstream("keras.layers.RMSNormalization", "3.9.0")(axis=axis, epsilon=epsilon, **kwargs)
+    layer = _layer_rms_normalization(axis=axis, epsilon=epsilon, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_rms_normalization = bind(
+    globals(), "_layer_rms_normalization", "keras.layers.RMSNormalization", "3.9.0"
+)
 
 
 @overload
@@ -12714,7 +13861,6 @@ def layer_rnn(
 def layer_rnn(
     object: keras.Sequential,
     /,
-    *,
     cell: Any,
     return_sequences: bool = False,
     return_state: bool = False,
@@ -12728,7 +13874,6 @@ def layer_rnn(
 def layer_rnn(
     object: Any,
     /,
-    *,
     cell: Any,
     return_sequences: bool = False,
     return_state: bool = False,
@@ -12736,19 +13881,26 @@ def layer_rnn(
     stateful: bool = False,
     unroll: bool = False,
     zero_output_for_mask: bool = False,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_rnn(
     object: Any = None,
     /,
-    *,
-    cell: Any,
+    cell: Any = MISSING,
     return_sequences: bool = False,
     return_state: bool = False,
     go_backwards: bool = False,
     stateful: bool = False,
     unroll: bool = False,
     zero_output_for_mask: bool = False,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Base class for recurrent layers.
@@ -12802,6 +13954,17 @@ def layer_rnn(
             It can useful if you want to reuse the raw output sequence of
             the RNN without interference from the masked timesteps, e.g.,
             merging bidirectional RNNs.
+        initial_state (Any | None): Goes to the layer's call (needs a tensor `object`). List of initial state tensors to be passed to the first
+            call of the cell.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). Binary tensor of shape `[batch_size, timesteps]`
+            indicating whether a given timestep should be masked.
+            An individual `True` entry indicates that the corresponding
+            timestep should be utilized, while a `False` entry indicates
+            that the corresponding timestep should be ignored.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode or in inference mode. This argument is passed
+            to the cell when calling it.
+            This is for use with cells that use dropout.
         **kwargs:
 
     Returns:
@@ -12809,17 +13972,6 @@ def layer_rnn(
 
     Call arguments:
         sequences: A 3-D tensor with shape `(batch_size, timesteps, features)`.
-        initial_state: List of initial state tensors to be passed to the first
-        call of the cell.
-        mask: Binary tensor of shape `[batch_size, timesteps]`
-        indicating whether a given timestep should be masked.
-        An individual `True` entry indicates that the corresponding
-        timestep should be utilized, while a `False` entry indicates
-        that the corresponding timestep should be ignored.
-        training: Python boolean indicating whether the layer should behave in
-        training mode or in inference mode. This argument is passed
-        to the cell when calling it.
-        This is for use with cells that use dropout.
 
     Output shape:
         - If `return_state`: a list of tensors. The first tensor is
@@ -12873,7 +14025,9 @@ def layer_rnn(
     Added in Keras 3.0.0.
     Wraps `keras.layers.RNN`.
     """
-    layer = upstream("keras.layers.RNN", "3.0.0")(
+    if cell is MISSING:
+        raise missing_argument("layer_rnn", "cell")
+    layer = _layer_rnn(
         cell=cell,
         return_sequences=return_sequences,
         return_state=return_state,
@@ -12883,7 +14037,18 @@ def layer_rnn(
         zero_output_for_mask=zero_output_for_mask,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("initial_state", initial_state, None),
+            ("mask", mask, None),
+            ("training", training, False),
+        ),
+    )
+
+
+_layer_rnn = bind(globals(), "_layer_rnn", "keras.layers.RNN", "3.0.0")
 
 
 @overload
@@ -12916,7 +14081,6 @@ def layer_separable_conv_1d(
 def layer_separable_conv_1d(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -12942,7 +14106,6 @@ def layer_separable_conv_1d(
 def layer_separable_conv_1d(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
@@ -12967,9 +14130,8 @@ def layer_separable_conv_1d(
 def layer_separable_conv_1d(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -13069,7 +14231,11 @@ def layer_separable_conv_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.SeparableConv1D`.
     """
-    layer = upstream("keras.layers.SeparableConv1D", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_separable_conv_1d", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_separable_conv_1d", "kernel_size")
+    layer = _layer_separable_conv_1d(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -13092,6 +14258,11 @@ def layer_separable_conv_1d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_separable_conv_1d = bind(
+    globals(), "_layer_separable_conv_1d", "keras.layers.SeparableConv1D", "3.0.0"
+)
 
 
 @overload
@@ -13124,7 +14295,6 @@ def layer_separable_conv_2d(
 def layer_separable_conv_2d(
     object: keras.Sequential,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
@@ -13150,7 +14320,6 @@ def layer_separable_conv_2d(
 def layer_separable_conv_2d(
     object: Any,
     /,
-    *,
     filters: int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
@@ -13175,9 +14344,8 @@ def layer_separable_conv_2d(
 def layer_separable_conv_2d(
     object: Any = None,
     /,
-    *,
-    filters: int,
-    kernel_size: IntOrTuple,
+    filters: int = MISSING,
+    kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1),
     padding: Padding = "valid",
     data_format: DataFormat | None = None,
@@ -13278,7 +14446,11 @@ def layer_separable_conv_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.SeparableConv2D`.
     """
-    layer = upstream("keras.layers.SeparableConv2D", "3.0.0")(
+    if filters is MISSING:
+        raise missing_argument("layer_separable_conv_2d", "filters")
+    if kernel_size is MISSING:
+        raise missing_argument("layer_separable_conv_2d", "kernel_size")
+    layer = _layer_separable_conv_2d(
         filters=filters,
         kernel_size=kernel_size,
         strides=strides,
@@ -13301,6 +14473,11 @@ def layer_separable_conv_2d(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_separable_conv_2d = bind(
+    globals(), "_layer_separable_conv_2d", "keras.layers.SeparableConv2D", "3.0.0"
+)
 
 
 def layer_serialize(layer: keras.Layer) -> Any:
@@ -13353,7 +14530,6 @@ def layer_simple_rnn(
 def layer_simple_rnn(
     object: keras.Sequential,
     /,
-    *,
     units: int,
     activation: ActivationLike = "tanh",
     use_bias: bool = True,
@@ -13381,7 +14557,6 @@ def layer_simple_rnn(
 def layer_simple_rnn(
     object: Any,
     /,
-    *,
     units: int,
     activation: ActivationLike = "tanh",
     use_bias: bool = True,
@@ -13403,13 +14578,16 @@ def layer_simple_rnn(
     stateful: bool = False,
     unroll: bool = False,
     seed: Seed | None = None,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any: ...
 def layer_simple_rnn(
     object: Any = None,
     /,
-    *,
-    units: int,
+    units: int = MISSING,
     activation: ActivationLike = "tanh",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
@@ -13430,6 +14608,10 @@ def layer_simple_rnn(
     stateful: bool = False,
     unroll: bool = False,
     seed: Seed | None = None,
+    *,
+    initial_state: Any | None = None,
+    mask: Any | None = None,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Fully-connected RNN where the output is to be fed back as the new input.
@@ -13487,6 +14669,17 @@ def layer_simple_rnn(
             although it tends to be more memory-intensive.
             Unrolling is only suitable for short sequences.
         seed (Seed | None):
+        initial_state (Any | None): Goes to the layer's call (needs a tensor `object`). List of initial state tensors to be passed to the first
+            call of the cell.
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). Binary tensor of shape `[batch, timesteps]` indicating whether
+            a given timestep should be masked. An individual `True` entry
+            indicates that the corresponding timestep should be utilized,
+            while a `False` entry indicates that the corresponding timestep
+            should be ignored.
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode or in inference mode.
+            This argument is passed to the cell when calling it.
+            This is only relevant if `dropout` or `recurrent_dropout` is used.
         **kwargs:
 
     Returns:
@@ -13494,22 +14687,13 @@ def layer_simple_rnn(
 
     Call arguments:
         sequence: A 3D tensor, with shape `[batch, timesteps, feature]`.
-        mask: Binary tensor of shape `[batch, timesteps]` indicating whether
-        a given timestep should be masked. An individual `True` entry
-        indicates that the corresponding timestep should be utilized,
-        while a `False` entry indicates that the corresponding timestep
-        should be ignored.
-        training: Python boolean indicating whether the layer should behave in
-        training mode or in inference mode.
-        This argument is passed to the cell when calling it.
-        This is only relevant if `dropout` or `recurrent_dropout` is used.
-        initial_state: List of initial state tensors to be passed to the first
-        call of the cell.
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.SimpleRNN`.
     """
-    layer = upstream("keras.layers.SimpleRNN", "3.0.0")(
+    if units is MISSING:
+        raise missing_argument("layer_simple_rnn", "units")
+    layer = _layer_simple_rnn(
         units=units,
         activation=activation,
         use_bias=use_bias,
@@ -13533,7 +14717,18 @@ def layer_simple_rnn(
         seed=seed,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(
+        object,
+        layer,
+        call=supplied(
+            ("initial_state", initial_state, None),
+            ("mask", mask, None),
+            ("training", training, False),
+        ),
+    )
+
+
+_layer_simple_rnn = bind(globals(), "_layer_simple_rnn", "keras.layers.SimpleRNN", "3.0.0")
 
 
 @overload
@@ -13551,7 +14746,6 @@ def layer_solarization(
 def layer_solarization(
     object: keras.Sequential,
     /,
-    *,
     addition_factor: float | TensorLike = 0.0,
     threshold_factor: float | TensorLike = 0.0,
     value_range: float | Sequence[float] = (0, 255),
@@ -13562,21 +14756,23 @@ def layer_solarization(
 def layer_solarization(
     object: Any,
     /,
-    *,
     addition_factor: float | TensorLike = 0.0,
     threshold_factor: float | TensorLike = 0.0,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any: ...
 def layer_solarization(
     object: Any = None,
     /,
-    *,
     addition_factor: float | TensorLike = 0.0,
     threshold_factor: float | TensorLike = 0.0,
     value_range: float | Sequence[float] = (0, 255),
     seed: Seed | None = None,
+    *,
+    training: bool = True,
     **kwargs: Any,
 ) -> Any:
     """Applies `(max_value - pixel + min_value)` for each pixel in the image.
@@ -13609,6 +14805,7 @@ def layer_solarization(
             values within `value_range`. Typical values to pass
             are `(0, 255)` (RGB image) or `(0., 1.)` (scaled image).
         seed (Seed | None): Integer. Used to create a random seed.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -13617,14 +14814,17 @@ def layer_solarization(
     Added in Keras 3.6.0.
     Wraps `keras.layers.Solarization`.
     """
-    layer = upstream("keras.layers.Solarization", "3.6.0")(
+    layer = _layer_solarization(
         addition_factor=addition_factor,
         threshold_factor=threshold_factor,
         value_range=value_range,
         seed=seed,
         **kwargs,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, True)))
+
+
+_layer_solarization = bind(globals(), "_layer_solarization", "keras.layers.Solarization", "3.6.0")
 
 
 @overload
@@ -13641,7 +14841,6 @@ def layer_spatial_dropout_1d(
 def layer_spatial_dropout_1d(
     object: keras.Sequential,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     seed: Seed | None = None,
     name: str | None = None,
@@ -13651,20 +14850,22 @@ def layer_spatial_dropout_1d(
 def layer_spatial_dropout_1d(
     object: Any,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
+    *,
+    training: bool = False,
 ) -> Any: ...
 def layer_spatial_dropout_1d(
     object: Any = None,
     /,
-    *,
-    rate: float | Sequence[float] | TensorLike,
+    rate: float | Sequence[float] | TensorLike = MISSING,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
+    *,
+    training: bool = False,
 ) -> Any:
     """Spatial 1D version of Dropout.
 
@@ -13682,15 +14883,15 @@ def layer_spatial_dropout_1d(
         seed (Seed | None):
         name (str | None):
         dtype (DTypeLike | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer
+            should behave in training mode (applying dropout)
+            or in inference mode (pass-through).
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
     Call arguments:
         inputs: A 3D tensor.
-        training: Python boolean indicating whether the layer
-        should behave in training mode (applying dropout)
-        or in inference mode (pass-through).
 
     Input shape:
         3D tensor with shape: `(samples, timesteps, channels)`
@@ -13704,10 +14905,15 @@ def layer_spatial_dropout_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.SpatialDropout1D`.
     """
-    layer = upstream("keras.layers.SpatialDropout1D", "3.0.0")(
-        rate=rate, seed=seed, name=name, dtype=dtype
-    )
-    return compose_layer(object, layer)
+    if rate is MISSING:
+        raise missing_argument("layer_spatial_dropout_1d", "rate")
+    layer = _layer_spatial_dropout_1d(rate=rate, seed=seed, name=name, dtype=dtype)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_spatial_dropout_1d = bind(
+    globals(), "_layer_spatial_dropout_1d", "keras.layers.SpatialDropout1D", "3.0.0"
+)
 
 
 @overload
@@ -13725,7 +14931,6 @@ def layer_spatial_dropout_2d(
 def layer_spatial_dropout_2d(
     object: keras.Sequential,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
@@ -13736,22 +14941,24 @@ def layer_spatial_dropout_2d(
 def layer_spatial_dropout_2d(
     object: Any,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
+    *,
+    training: bool = False,
 ) -> Any: ...
 def layer_spatial_dropout_2d(
     object: Any = None,
     /,
-    *,
-    rate: float | Sequence[float] | TensorLike,
+    rate: float | Sequence[float] | TensorLike = MISSING,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
+    *,
+    training: bool = False,
 ) -> Any:
     """Spatial 2D version of Dropout.
 
@@ -13775,15 +14982,15 @@ def layer_spatial_dropout_2d(
         seed (Seed | None):
         name (str | None):
         dtype (DTypeLike | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer
+            should behave in training mode (applying dropout)
+            or in inference mode (pass-through).
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
     Call arguments:
         inputs: A 4D tensor.
-        training: Python boolean indicating whether the layer
-        should behave in training mode (applying dropout)
-        or in inference mode (pass-through).
 
     Input shape:
         4D tensor with shape: `(samples, channels, rows, cols)` if
@@ -13800,10 +15007,17 @@ def layer_spatial_dropout_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.SpatialDropout2D`.
     """
-    layer = upstream("keras.layers.SpatialDropout2D", "3.0.0")(
+    if rate is MISSING:
+        raise missing_argument("layer_spatial_dropout_2d", "rate")
+    layer = _layer_spatial_dropout_2d(
         rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_spatial_dropout_2d = bind(
+    globals(), "_layer_spatial_dropout_2d", "keras.layers.SpatialDropout2D", "3.0.0"
+)
 
 
 @overload
@@ -13821,7 +15035,6 @@ def layer_spatial_dropout_3d(
 def layer_spatial_dropout_3d(
     object: keras.Sequential,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
@@ -13832,22 +15045,24 @@ def layer_spatial_dropout_3d(
 def layer_spatial_dropout_3d(
     object: Any,
     /,
-    *,
     rate: float | Sequence[float] | TensorLike,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
+    *,
+    training: bool = False,
 ) -> Any: ...
 def layer_spatial_dropout_3d(
     object: Any = None,
     /,
-    *,
-    rate: float | Sequence[float] | TensorLike,
+    rate: float | Sequence[float] | TensorLike = MISSING,
     data_format: DataFormat | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
+    *,
+    training: bool = False,
 ) -> Any:
     """Spatial 3D version of Dropout.
 
@@ -13871,15 +15086,15 @@ def layer_spatial_dropout_3d(
         seed (Seed | None):
         name (str | None):
         dtype (DTypeLike | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer
+            should behave in training mode (applying dropout)
+            or in inference mode (pass-through).
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
     Call arguments:
         inputs: A 5D tensor.
-        training: Python boolean indicating whether the layer
-        should behave in training mode (applying dropout)
-        or in inference mode (pass-through).
 
     Input shape:
         5D tensor with shape: `(samples, channels, dim1, dim2, dim3)` if
@@ -13896,10 +15111,17 @@ def layer_spatial_dropout_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.SpatialDropout3D`.
     """
-    layer = upstream("keras.layers.SpatialDropout3D", "3.0.0")(
+    if rate is MISSING:
+        raise missing_argument("layer_spatial_dropout_3d", "rate")
+    layer = _layer_spatial_dropout_3d(
         rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_spatial_dropout_3d = bind(
+    globals(), "_layer_spatial_dropout_3d", "keras.layers.SpatialDropout3D", "3.0.0"
+)
 
 
 @overload
@@ -13915,21 +15137,27 @@ def layer_spectral_normalization(
 def layer_spectral_normalization(
     object: keras.Sequential,
     /,
-    *,
     layer: keras.Layer,
     power_iterations: int | TensorLike = 1,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_spectral_normalization(
-    object: Any, /, *, layer: keras.Layer, power_iterations: int | TensorLike = 1, **kwargs: Any
+    object: Any,
+    /,
+    layer: keras.Layer,
+    power_iterations: int | TensorLike = 1,
+    *,
+    training: bool = False,
+    **kwargs: Any,
 ) -> Any: ...
 def layer_spectral_normalization(
     object: Any = None,
     /,
-    *,
-    layer: keras.Layer,
+    layer: keras.Layer = MISSING,
     power_iterations: int | TensorLike = 1,
+    *,
+    training: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Performs spectral normalization on the weights of a target layer.
@@ -13943,6 +15171,7 @@ def layer_spectral_normalization(
             has either a `kernel` (e.g. `Conv2D`, `Dense`...)
             or an `embeddings` attribute (`Embedding` layer).
         power_iterations (int | TensorLike): int, the number of iterations during normalization.
+        training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -13954,10 +15183,15 @@ def layer_spectral_normalization(
     Added in Keras 3.0.0.
     Wraps `keras.layers.SpectralNormalization`.
     """
-    layer = upstream("keras.layers.SpectralNormalization", "3.0.0")(
-        layer=layer, power_iterations=power_iterations, **kwargs
-    )
-    return compose_layer(object, layer)
+    if layer is MISSING:
+        raise missing_argument("layer_spectral_normalization", "layer")
+    layer = _layer_spectral_normalization(layer=layer, power_iterations=power_iterations, **kwargs)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_spectral_normalization = bind(
+    globals(), "_layer_spectral_normalization", "keras.layers.SpectralNormalization", "3.0.0"
+)
 
 
 @overload
@@ -13981,7 +15215,6 @@ def layer_stft_spectrogram(
 def layer_stft_spectrogram(
     object: keras.Sequential,
     /,
-    *,
     mode: str = "log",
     frame_length: IntOrTuple = 256,
     frame_step: IntOrTuple | None = None,
@@ -13998,7 +15231,6 @@ def layer_stft_spectrogram(
 def layer_stft_spectrogram(
     object: Any,
     /,
-    *,
     mode: str = "log",
     frame_length: IntOrTuple = 256,
     frame_step: IntOrTuple | None = None,
@@ -14014,7 +15246,6 @@ def layer_stft_spectrogram(
 def layer_stft_spectrogram(
     object: Any = None,
     /,
-    *,
     mode: str = "log",
     frame_length: IntOrTuple = 256,
     frame_step: IntOrTuple | None = None,
@@ -14105,7 +15336,7 @@ def layer_stft_spectrogram(
     Added in Keras 3.7.0.
     Wraps `keras.layers.STFTSpectrogram`.
     """
-    layer = upstream("keras.layers.STFTSpectrogram", "3.7.0")(
+    layer = _layer_stft_spectrogram(
         mode=mode,
         frame_length=frame_length,
         frame_step=frame_step,
@@ -14119,6 +15350,11 @@ def layer_stft_spectrogram(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_stft_spectrogram = bind(
+    globals(), "_layer_stft_spectrogram", "keras.layers.STFTSpectrogram", "3.7.0"
+)
 
 
 @overload
@@ -14145,7 +15381,6 @@ def layer_string_lookup(
 def layer_string_lookup(
     object: keras.Sequential,
     /,
-    *,
     max_tokens: int | None = None,
     num_oov_indices: int = 1,
     mask_token: Any | None = None,
@@ -14165,7 +15400,6 @@ def layer_string_lookup(
 def layer_string_lookup(
     object: Any,
     /,
-    *,
     max_tokens: int | None = None,
     num_oov_indices: int = 1,
     mask_token: Any | None = None,
@@ -14184,7 +15418,6 @@ def layer_string_lookup(
 def layer_string_lookup(
     object: Any = None,
     /,
-    *,
     max_tokens: int | None = None,
     num_oov_indices: int = 1,
     mask_token: Any | None = None,
@@ -14330,7 +15563,7 @@ def layer_string_lookup(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.layers.StringLookup`.
     """
-    layer = upstream("keras.layers.StringLookup", "3.0.0")(
+    layer = _layer_string_lookup(
         max_tokens=max_tokens,
         num_oov_indices=num_oov_indices,
         mask_token=mask_token,
@@ -14347,6 +15580,17 @@ def layer_string_lookup(
         **kwargs,
     )
     return compose_layer(object, layer)
+
+
+_layer_string_lookup = bind(
+    globals(),
+    "_layer_string_lookup",
+    "keras.layers.StringLookup",
+    "3.0.0",
+    "3.14.0",
+    {"salt": "3.14.0"},
+    (),
+)
 
 
 @overload
@@ -14372,8 +15616,11 @@ def layer_subtract(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Subtract`.
     """
-    layer = upstream("keras.layers.Subtract", "3.0.0")(**kwargs)
+    layer = _layer_subtract(**kwargs)
     return compose_layer(object, layer)
+
+
+_layer_subtract = bind(globals(), "_layer_subtract", "keras.layers.Subtract", "3.0.0")
 
 
 @overload
@@ -14400,7 +15647,6 @@ def layer_text_vectorization(
 def layer_text_vectorization(
     object: keras.Sequential,
     /,
-    *,
     max_tokens: int | None = None,
     standardize: str = "lower_and_strip_punctuation",
     split: str = "whitespace",
@@ -14420,7 +15666,6 @@ def layer_text_vectorization(
 def layer_text_vectorization(
     object: Any,
     /,
-    *,
     max_tokens: int | None = None,
     standardize: str = "lower_and_strip_punctuation",
     split: str = "whitespace",
@@ -14439,7 +15684,6 @@ def layer_text_vectorization(
 def layer_text_vectorization(
     object: Any = None,
     /,
-    *,
     max_tokens: int | None = None,
     standardize: str = "lower_and_strip_punctuation",
     split: str = "whitespace",
@@ -14612,7 +15856,7 @@ def layer_text_vectorization(
     Added in Keras 3.0.0.
     Wraps `keras.layers.TextVectorization`.
     """
-    layer = upstream("keras.layers.TextVectorization", "3.0.0")(
+    layer = _layer_text_vectorization(
         max_tokens=max_tokens,
         standardize=standardize,
         split=split,
@@ -14631,6 +15875,11 @@ def layer_text_vectorization(
     return compose_layer(object, layer)
 
 
+_layer_text_vectorization = bind(
+    globals(), "_layer_text_vectorization", "keras.layers.TextVectorization", "3.0.0"
+)
+
+
 @overload
 def layer_tfsm(
     object: None = None,
@@ -14647,7 +15896,6 @@ def layer_tfsm(
 def layer_tfsm(
     object: keras.Sequential,
     /,
-    *,
     filepath: PathLike,
     call_endpoint: str = "serve",
     call_training_endpoint: Any | None = None,
@@ -14659,24 +15907,26 @@ def layer_tfsm(
 def layer_tfsm(
     object: Any,
     /,
-    *,
     filepath: PathLike,
     call_endpoint: str = "serve",
     call_training_endpoint: Any | None = None,
     trainable: bool = True,
     name: str | None = None,
     dtype: DTypeLike | None = None,
+    *,
+    training: bool = False,
 ) -> Any: ...
 def layer_tfsm(
     object: Any = None,
     /,
-    *,
-    filepath: PathLike,
+    filepath: PathLike = MISSING,
     call_endpoint: str = "serve",
     call_training_endpoint: Any | None = None,
     trainable: bool = True,
     name: str | None = None,
     dtype: DTypeLike | None = None,
+    *,
+    training: bool = False,
 ) -> Any:
     """Reload a Keras model/layer that was saved via SavedModel / ExportArchive.
 
@@ -14692,6 +15942,7 @@ def layer_tfsm(
         trainable (bool):
         name (str | None):
         dtype (DTypeLike | None):
+        training (bool): Goes to the layer's call (needs a tensor `object`).
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
@@ -14699,7 +15950,9 @@ def layer_tfsm(
     Added in Keras 3.0.0.
     Wraps `keras.layers.TFSMLayer`.
     """
-    layer = upstream("keras.layers.TFSMLayer", "3.0.0")(
+    if filepath is MISSING:
+        raise missing_argument("layer_tfsm", "filepath")
+    layer = _layer_tfsm(
         filepath=filepath,
         call_endpoint=call_endpoint,
         call_training_endpoint=call_training_endpoint,
@@ -14707,7 +15960,10 @@ def layer_tfsm(
         name=name,
         dtype=dtype,
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, False)))
+
+
+_layer_tfsm = bind(globals(), "_layer_tfsm", "keras.layers.TFSMLayer", "3.0.0")
 
 
 @overload
@@ -14716,11 +15972,27 @@ def layer_time_distributed(
 ) -> keras.layers.TimeDistributed: ...
 @overload
 def layer_time_distributed(
-    object: keras.Sequential, /, *, layer: keras.Layer, **kwargs: Any
+    object: keras.Sequential, /, layer: keras.Layer, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
-def layer_time_distributed(object: Any, /, *, layer: keras.Layer, **kwargs: Any) -> Any: ...
-def layer_time_distributed(object: Any = None, /, *, layer: keras.Layer, **kwargs: Any) -> Any:
+def layer_time_distributed(
+    object: Any,
+    /,
+    layer: keras.Layer,
+    *,
+    training: bool | None = None,
+    mask: Any | None = None,
+    **kwargs: Any,
+) -> Any: ...
+def layer_time_distributed(
+    object: Any = None,
+    /,
+    layer: keras.Layer = MISSING,
+    *,
+    training: bool | None = None,
+    mask: Any | None = None,
+    **kwargs: Any,
+) -> Any:
     """This wrapper allows to apply a layer to every temporal slice of an input.
 
     Every input should be at least 3D, and the dimension of index one of the
@@ -14745,6 +16017,12 @@ def layer_time_distributed(object: Any = None, /, *, layer: keras.Layer, **kwarg
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         layer (keras.Layer): a `keras.layers.Layer` instance.
+        training (bool | None): Goes to the layer's call (needs a tensor `object`). Python boolean indicating whether the layer should behave in
+            training mode or in inference mode. This argument is passed to the
+            wrapped layer (only if the layer supports this argument).
+        mask (Any | None): Goes to the layer's call (needs a tensor `object`). Binary tensor of shape `(samples, timesteps)` indicating whether
+            a given timestep should be masked. This argument is passed to the
+            wrapped layer (only if the layer supports this argument).
         **kwargs:
 
     Returns:
@@ -14753,18 +16031,21 @@ def layer_time_distributed(object: Any = None, /, *, layer: keras.Layer, **kwarg
     Call arguments:
         inputs: Input tensor of shape (batch, time, ...) or nested tensors,
         and each of which has shape (batch, time, ...).
-        training: Python boolean indicating whether the layer should behave in
-        training mode or in inference mode. This argument is passed to the
-        wrapped layer (only if the layer supports this argument).
-        mask: Binary tensor of shape `(samples, timesteps)` indicating whether
-        a given timestep should be masked. This argument is passed to the
-        wrapped layer (only if the layer supports this argument).
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.TimeDistributed`.
     """
-    layer = upstream("keras.layers.TimeDistributed", "3.0.0")(layer=layer, **kwargs)
-    return compose_layer(object, layer)
+    if layer is MISSING:
+        raise missing_argument("layer_time_distributed", "layer")
+    layer = _layer_time_distributed(layer=layer, **kwargs)
+    return compose_layer(
+        object, layer, call=supplied(("training", training, None), ("mask", mask, None))
+    )
+
+
+_layer_time_distributed = bind(
+    globals(), "_layer_time_distributed", "keras.layers.TimeDistributed", "3.0.0"
+)
 
 
 @overload
@@ -14781,7 +16062,6 @@ def layer_torch_module_wrapper(
 def layer_torch_module_wrapper(
     object: keras.Sequential,
     /,
-    *,
     module: Any,
     name: str | None = None,
     output_shape: ShapeLike | None = None,
@@ -14791,19 +16071,21 @@ def layer_torch_module_wrapper(
 def layer_torch_module_wrapper(
     object: Any,
     /,
-    *,
     module: Any,
     name: str | None = None,
     output_shape: ShapeLike | None = None,
+    *,
+    training: bool | None = None,
     **kwargs: Any,
 ) -> Any: ...
 def layer_torch_module_wrapper(
     object: Any = None,
     /,
-    *,
-    module: Any,
+    module: Any = MISSING,
     name: str | None = None,
     output_shape: ShapeLike | None = None,
+    *,
+    training: bool | None = None,
     **kwargs: Any,
 ) -> Any:
     """Torch module wrapper layer.
@@ -14824,6 +16106,7 @@ def layer_torch_module_wrapper(
         name (str | None): The name of the layer (string).
         output_shape (ShapeLike | None): The shape of the output of this layer. It helps Keras
             perform automatic shape inference.
+        training (bool | None): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
     Returns:
@@ -14832,10 +16115,23 @@ def layer_torch_module_wrapper(
     Added in Keras 3.0.0. Changed in 3.10.0 (parameter-added).
     Wraps `keras.layers.TorchModuleWrapper`.
     """
-    layer = upstream("keras.layers.TorchModuleWrapper", "3.0.0")(
+    if module is MISSING:
+        raise missing_argument("layer_torch_module_wrapper", "module")
+    layer = _layer_torch_module_wrapper(
         module=module, name=name, output_shape=output_shape, **kwargs
     )
-    return compose_layer(object, layer)
+    return compose_layer(object, layer, call=supplied(("training", training, None)))
+
+
+_layer_torch_module_wrapper = bind(
+    globals(),
+    "_layer_torch_module_wrapper",
+    "keras.layers.TorchModuleWrapper",
+    "3.0.0",
+    "3.10.0",
+    {"output_shape": "3.10.0"},
+    (),
+)
 
 
 @overload
@@ -14844,11 +16140,11 @@ def layer_unit_normalization(
 ) -> keras.layers.UnitNormalization: ...
 @overload
 def layer_unit_normalization(
-    object: keras.Sequential, /, *, axis: Axis = -1, **kwargs: Any
+    object: keras.Sequential, /, axis: Axis = -1, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
-def layer_unit_normalization(object: Any, /, *, axis: Axis = -1, **kwargs: Any) -> Any: ...
-def layer_unit_normalization(object: Any = None, /, *, axis: Axis = -1, **kwargs: Any) -> Any:
+def layer_unit_normalization(object: Any, /, axis: Axis = -1, **kwargs: Any) -> Any: ...
+def layer_unit_normalization(object: Any = None, /, axis: Axis = -1, **kwargs: Any) -> Any:
     """Unit normalization layer.
 
     Normalize a batch of inputs so that each input in the batch has a L2 norm
@@ -14868,8 +16164,13 @@ def layer_unit_normalization(object: Any = None, /, *, axis: Axis = -1, **kwargs
     Added in Keras 3.0.0.
     Wraps `keras.layers.UnitNormalization`.
     """
-    layer = upstream("keras.layers.UnitNormalization", "3.0.0")(axis=axis, **kwargs)
+    layer = _layer_unit_normalization(axis=axis, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_unit_normalization = bind(
+    globals(), "_layer_unit_normalization", "keras.layers.UnitNormalization", "3.0.0"
+)
 
 
 @overload
@@ -14878,11 +16179,11 @@ def layer_upsampling_1d(
 ) -> keras.layers.UpSampling1D: ...
 @overload
 def layer_upsampling_1d(
-    object: keras.Sequential, /, *, size: IntOrTuple = 2, **kwargs: Any
+    object: keras.Sequential, /, size: IntOrTuple = 2, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
-def layer_upsampling_1d(object: Any, /, *, size: IntOrTuple = 2, **kwargs: Any) -> Any: ...
-def layer_upsampling_1d(object: Any = None, /, *, size: IntOrTuple = 2, **kwargs: Any) -> Any:
+def layer_upsampling_1d(object: Any, /, size: IntOrTuple = 2, **kwargs: Any) -> Any: ...
+def layer_upsampling_1d(object: Any = None, /, size: IntOrTuple = 2, **kwargs: Any) -> Any:
     """Upsampling layer for 1D inputs.
 
     Repeats each temporal step `size` times along the time axis.
@@ -14904,8 +16205,11 @@ def layer_upsampling_1d(object: Any = None, /, *, size: IntOrTuple = 2, **kwargs
     Added in Keras 3.0.0.
     Wraps `keras.layers.UpSampling1D`.
     """
-    layer = upstream("keras.layers.UpSampling1D", "3.0.0")(size=size, **kwargs)
+    layer = _layer_upsampling_1d(size=size, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_upsampling_1d = bind(globals(), "_layer_upsampling_1d", "keras.layers.UpSampling1D", "3.0.0")
 
 
 @overload
@@ -14922,7 +16226,6 @@ def layer_upsampling_2d(
 def layer_upsampling_2d(
     object: keras.Sequential,
     /,
-    *,
     size: IntOrTuple = (2, 2),
     data_format: DataFormat | None = None,
     interpolation: str = "nearest",
@@ -14932,7 +16235,6 @@ def layer_upsampling_2d(
 def layer_upsampling_2d(
     object: Any,
     /,
-    *,
     size: IntOrTuple = (2, 2),
     data_format: DataFormat | None = None,
     interpolation: str = "nearest",
@@ -14941,7 +16243,6 @@ def layer_upsampling_2d(
 def layer_upsampling_2d(
     object: Any = None,
     /,
-    *,
     size: IntOrTuple = (2, 2),
     data_format: DataFormat | None = None,
     interpolation: str = "nearest",
@@ -14992,10 +16293,13 @@ def layer_upsampling_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.UpSampling2D`.
     """
-    layer = upstream("keras.layers.UpSampling2D", "3.0.0")(
+    layer = _layer_upsampling_2d(
         size=size, data_format=data_format, interpolation=interpolation, **kwargs
     )
     return compose_layer(object, layer)
+
+
+_layer_upsampling_2d = bind(globals(), "_layer_upsampling_2d", "keras.layers.UpSampling2D", "3.0.0")
 
 
 @overload
@@ -15011,7 +16315,6 @@ def layer_upsampling_3d(
 def layer_upsampling_3d(
     object: keras.Sequential,
     /,
-    *,
     size: IntOrTuple = (2, 2, 2),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -15020,7 +16323,6 @@ def layer_upsampling_3d(
 def layer_upsampling_3d(
     object: Any,
     /,
-    *,
     size: IntOrTuple = (2, 2, 2),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -15028,7 +16330,6 @@ def layer_upsampling_3d(
 def layer_upsampling_3d(
     object: Any = None,
     /,
-    *,
     size: IntOrTuple = (2, 2, 2),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -15077,10 +16378,11 @@ def layer_upsampling_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.UpSampling3D`.
     """
-    layer = upstream("keras.layers.UpSampling3D", "3.0.0")(
-        size=size, data_format=data_format, **kwargs
-    )
+    layer = _layer_upsampling_3d(size=size, data_format=data_format, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_upsampling_3d = bind(globals(), "_layer_upsampling_3d", "keras.layers.UpSampling3D", "3.0.0")
 
 
 @overload
@@ -15089,11 +16391,11 @@ def layer_wrapper(
 ) -> keras.layers.Wrapper: ...
 @overload
 def layer_wrapper(
-    object: keras.Sequential, /, *, layer: keras.Layer, **kwargs: Any
+    object: keras.Sequential, /, layer: keras.Layer, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
-def layer_wrapper(object: Any, /, *, layer: keras.Layer, **kwargs: Any) -> Any: ...
-def layer_wrapper(object: Any = None, /, *, layer: keras.Layer, **kwargs: Any) -> Any:
+def layer_wrapper(object: Any, /, layer: keras.Layer, **kwargs: Any) -> Any: ...
+def layer_wrapper(object: Any = None, /, layer: keras.Layer = MISSING, **kwargs: Any) -> Any:
     """Abstract wrapper base class.
 
     Wrappers take another layer and augment it in various ways.
@@ -15111,8 +16413,13 @@ def layer_wrapper(object: Any = None, /, *, layer: keras.Layer, **kwargs: Any) -
     Added in Keras 3.0.0.
     Wraps `keras.layers.Wrapper`.
     """
-    layer = upstream("keras.layers.Wrapper", "3.0.0")(layer=layer, **kwargs)
+    if layer is MISSING:
+        raise missing_argument("layer_wrapper", "layer")
+    layer = _layer_wrapper(layer=layer, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_wrapper = bind(globals(), "_layer_wrapper", "keras.layers.Wrapper", "3.0.0")
 
 
 @overload
@@ -15128,19 +16435,17 @@ def layer_zero_padding_1d(
 def layer_zero_padding_1d(
     object: keras.Sequential,
     /,
-    *,
     padding: Padding = 1,
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_zero_padding_1d(
-    object: Any, /, *, padding: Padding = 1, data_format: DataFormat | None = None, **kwargs: Any
+    object: Any, /, padding: Padding = 1, data_format: DataFormat | None = None, **kwargs: Any
 ) -> Any: ...
 def layer_zero_padding_1d(
     object: Any = None,
     /,
-    *,
     padding: Padding = 1,
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -15185,10 +16490,19 @@ def layer_zero_padding_1d(
     Added in Keras 3.0.0. Changed in 3.5.0 (parameter-added).
     Wraps `keras.layers.ZeroPadding1D`.
     """
-    layer = upstream("keras.layers.ZeroPadding1D", "3.0.0")(
-        padding=padding, data_format=data_format, **kwargs
-    )
+    layer = _layer_zero_padding_1d(padding=padding, data_format=data_format, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_zero_padding_1d = bind(
+    globals(),
+    "_layer_zero_padding_1d",
+    "keras.layers.ZeroPadding1D",
+    "3.0.0",
+    "3.5.0",
+    {"data_format": "3.5.0"},
+    (),
+)
 
 
 @overload
@@ -15204,24 +16518,17 @@ def layer_zero_padding_2d(
 def layer_zero_padding_2d(
     object: keras.Sequential,
     /,
-    *,
     padding: Padding = (1, 1),
     data_format: DataFormat | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_zero_padding_2d(
-    object: Any,
-    /,
-    *,
-    padding: Padding = (1, 1),
-    data_format: DataFormat | None = None,
-    **kwargs: Any,
+    object: Any, /, padding: Padding = (1, 1), data_format: DataFormat | None = None, **kwargs: Any
 ) -> Any: ...
 def layer_zero_padding_2d(
     object: Any = None,
     /,
-    *,
     padding: Padding = (1, 1),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -15271,10 +16578,13 @@ def layer_zero_padding_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ZeroPadding2D`.
     """
-    layer = upstream("keras.layers.ZeroPadding2D", "3.0.0")(
-        padding=padding, data_format=data_format, **kwargs
-    )
+    layer = _layer_zero_padding_2d(padding=padding, data_format=data_format, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_zero_padding_2d = bind(
+    globals(), "_layer_zero_padding_2d", "keras.layers.ZeroPadding2D", "3.0.0"
+)
 
 
 @overload
@@ -15290,7 +16600,6 @@ def layer_zero_padding_3d(
 def layer_zero_padding_3d(
     object: keras.Sequential,
     /,
-    *,
     padding: Padding = ((1, 1), (1, 1), (1, 1)),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -15299,7 +16608,6 @@ def layer_zero_padding_3d(
 def layer_zero_padding_3d(
     object: Any,
     /,
-    *,
     padding: Padding = ((1, 1), (1, 1), (1, 1)),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -15307,7 +16615,6 @@ def layer_zero_padding_3d(
 def layer_zero_padding_3d(
     object: Any = None,
     /,
-    *,
     padding: Padding = ((1, 1), (1, 1), (1, 1)),
     data_format: DataFormat | None = None,
     **kwargs: Any,
@@ -15360,10 +16667,13 @@ def layer_zero_padding_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ZeroPadding3D`.
     """
-    layer = upstream("keras.layers.ZeroPadding3D", "3.0.0")(
-        padding=padding, data_format=data_format, **kwargs
-    )
+    layer = _layer_zero_padding_3d(padding=padding, data_format=data_format, **kwargs)
     return compose_layer(object, layer)
+
+
+_layer_zero_padding_3d = bind(
+    globals(), "_layer_zero_padding_3d", "keras.layers.ZeroPadding3D", "3.0.0"
+)
 
 
 def rnn_cell_gru(

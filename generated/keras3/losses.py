@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import bind, call_or_instance, supplied, upstream
+from keras3._runtime import MISSING, bind, call_or_instance, supplied, upstream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -49,9 +49,9 @@ def loss_binary_crossentropy(
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0.0,
     axis: Axis = -1,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "binary_crossentropy",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the cross-entropy loss between true labels and predicted labels.
 
@@ -94,7 +94,7 @@ def loss_binary_crossentropy(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `BinaryCrossentropy` object. With both: `keras.losses.binary_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `BinaryCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.BinaryCrossentropy`.
@@ -110,11 +110,12 @@ def loss_binary_crossentropy(
                 ("from_logits", from_logits, False),
                 ("label_smoothing", label_smoothing, 0.0),
                 ("axis", axis, -1),
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "binary_crossentropy"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -131,9 +132,9 @@ def loss_binary_focal_crossentropy(
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0.0,
     axis: Axis = -1,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "binary_focal_crossentropy",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes focal cross-entropy loss between true labels and predictions.
 
@@ -194,7 +195,7 @@ def loss_binary_focal_crossentropy(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `BinaryFocalCrossentropy` object. With both: `keras.losses.binary_focal_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `BinaryFocalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.BinaryFocalCrossentropy`.
@@ -213,11 +214,12 @@ def loss_binary_focal_crossentropy(
                 ("from_logits", from_logits, False),
                 ("label_smoothing", label_smoothing, 0.0),
                 ("axis", axis, -1),
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "binary_focal_crossentropy"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -231,9 +233,9 @@ def loss_categorical_crossentropy(
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0.0,
     axis: Axis = -1,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "categorical_crossentropy",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the crossentropy loss between the labels and predictions.
 
@@ -271,7 +273,7 @@ def loss_categorical_crossentropy(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CategoricalCrossentropy` object. With both: `keras.losses.categorical_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.CategoricalCrossentropy`.
@@ -287,11 +289,12 @@ def loss_categorical_crossentropy(
                 ("from_logits", from_logits, False),
                 ("label_smoothing", label_smoothing, 0.0),
                 ("axis", axis, -1),
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "categorical_crossentropy"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -307,9 +310,9 @@ def loss_categorical_focal_crossentropy(
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0.0,
     axis: Axis = -1,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "categorical_focal_crossentropy",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the alpha balanced focal crossentropy loss.
 
@@ -388,7 +391,7 @@ def loss_categorical_focal_crossentropy(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CategoricalFocalCrossentropy` object. With both: `keras.losses.categorical_focal_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalFocalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.CategoricalFocalCrossentropy`.
@@ -406,11 +409,12 @@ def loss_categorical_focal_crossentropy(
                 ("from_logits", from_logits, False),
                 ("label_smoothing", label_smoothing, 0.0),
                 ("axis", axis, -1),
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "categorical_focal_crossentropy"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -424,9 +428,9 @@ def loss_categorical_generalized_cross_entropy(
     y_pred: Any = None,
     *,
     q: float | TensorLike = 0.5,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "categorical_generalized_cross_entropy",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the Generalized Cross Entropy loss between `y_true` & `y_pred`.
 
@@ -468,7 +472,7 @@ def loss_categorical_generalized_cross_entropy(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CategoricalGeneralizedCrossEntropy` object. With both: `keras.losses.categorical_generalized_cross_entropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalGeneralizedCrossEntropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     References:
         - [Zhang, Sabuncu, 2018](https://arxiv.org/abs/1805.07836)
@@ -487,9 +491,9 @@ def loss_categorical_generalized_cross_entropy(
         dict(
             supplied(
                 ("q", q, 0.5),
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "categorical_generalized_cross_entropy"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
     )
@@ -504,9 +508,9 @@ def loss_categorical_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "categorical_hinge",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the categorical hinge loss between `y_true` & `y_pred`.
 
@@ -537,7 +541,7 @@ def loss_categorical_hinge(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CategoricalHinge` object. With both: `keras.losses.categorical_hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalHinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.CategoricalHinge`.
@@ -550,11 +554,12 @@ def loss_categorical_hinge(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "categorical_hinge"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -568,9 +573,9 @@ def loss_circle(
     gamma: float | TensorLike = 80.0,
     margin: float | TensorLike = 0.4,
     remove_diagonal: bool = True,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "circle",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes Circle Loss between integer labels and L2-normalized embeddings.
 
@@ -610,7 +615,7 @@ def loss_circle(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Circle` object. With both: `keras.losses.circle(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Circle(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     References:
         - [Yifan Sun et al., 2020](https://arxiv.org/abs/2002.10857)
@@ -629,9 +634,9 @@ def loss_circle(
                 ("gamma", gamma, 80.0),
                 ("margin", margin, 0.4),
                 ("remove_diagonal", remove_diagonal, True),
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "circle"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
     )
@@ -645,9 +650,9 @@ def loss_cosine_similarity(
     y_pred: Any = None,
     *,
     axis: Axis = -1,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "cosine_similarity",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the cosine similarity between `y_true` & `y_pred`.
 
@@ -685,7 +690,7 @@ def loss_cosine_similarity(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CosineSimilarity` object. With both: `keras.losses.cosine_similarity(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CosineSimilarity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.CosineSimilarity`.
@@ -699,11 +704,12 @@ def loss_cosine_similarity(
         dict(
             supplied(
                 ("axis", axis, -1),
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "cosine_similarity"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -714,9 +720,9 @@ def loss_ctc(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "ctc",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """CTC (Connectionist Temporal Classification) loss.
 
@@ -739,7 +745,7 @@ def loss_ctc(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CTC` object. With both: `keras.losses.ctc(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CTC(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.2. Changed in 3.3.3 (default-changed); 3.4.0 (parameter-added).
     Wraps `keras.losses.CTC`.
@@ -752,11 +758,12 @@ def loss_ctc(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "ctc"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -788,10 +795,10 @@ def loss_dice(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "dice",
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
     axis: Axis | None = None,
-    dtype: DTypeLike | None = None,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the Dice loss value between `y_true` and `y_pred`.
 
@@ -821,7 +828,7 @@ def loss_dice(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Dice` object. With both: `keras.losses.dice(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Dice(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.2.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.Dice`.
@@ -834,12 +841,13 @@ def loss_dice(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "dice"),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
                 ("axis", axis, None),
-                ("dtype", dtype, None),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"axis": "3.4.0", "dtype": "3.4.0"},
     )
 
 
@@ -889,9 +897,9 @@ def loss_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "hinge",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the hinge loss between `y_true` & `y_pred`.
 
@@ -923,7 +931,7 @@ def loss_hinge(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Hinge` object. With both: `keras.losses.hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Hinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.Hinge`.
@@ -936,11 +944,12 @@ def loss_hinge(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "hinge"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -952,9 +961,9 @@ def loss_huber(
     y_pred: Any = None,
     *,
     delta: float | TensorLike = 1.0,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "huber_loss",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the Huber loss between `y_true` & `y_pred`.
 
@@ -992,7 +1001,7 @@ def loss_huber(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Huber` object. With both: `keras.losses.huber(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Huber(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.Huber`.
@@ -1006,11 +1015,12 @@ def loss_huber(
         dict(
             supplied(
                 ("delta", delta, 1.0),
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "huber_loss"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1021,9 +1031,9 @@ def loss_kl_divergence(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "kl_divergence",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes Kullback-Leibler divergence loss between `y_true` & `y_pred`.
 
@@ -1056,7 +1066,7 @@ def loss_kl_divergence(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `KLDivergence` object. With both: `keras.losses.kl_divergence(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `KLDivergence(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.KLDivergence`.
@@ -1069,11 +1079,12 @@ def loss_kl_divergence(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "kl_divergence"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1084,9 +1095,9 @@ def loss_log_cosh(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "log_cosh",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the logarithm of the hyperbolic cosine of the prediction error.
 
@@ -1117,7 +1128,7 @@ def loss_log_cosh(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `LogCosh` object. With both: `keras.losses.log_cosh(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `LogCosh(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.LogCosh`.
@@ -1130,11 +1141,12 @@ def loss_log_cosh(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "log_cosh"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1145,9 +1157,9 @@ def loss_mean_absolute_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "mean_absolute_error",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the mean of absolute difference between labels and predictions.
 
@@ -1176,7 +1188,7 @@ def loss_mean_absolute_error(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanAbsoluteError` object. With both: `keras.losses.mean_absolute_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanAbsoluteError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.MeanAbsoluteError`.
@@ -1189,11 +1201,12 @@ def loss_mean_absolute_error(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "mean_absolute_error"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1204,9 +1217,9 @@ def loss_mean_absolute_percentage_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "mean_absolute_percentage_error",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the mean absolute percentage error between `y_true` & `y_pred`.
 
@@ -1235,7 +1248,7 @@ def loss_mean_absolute_percentage_error(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanAbsolutePercentageError` object. With both: `keras.losses.mean_absolute_percentage_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanAbsolutePercentageError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.MeanAbsolutePercentageError`.
@@ -1248,11 +1261,12 @@ def loss_mean_absolute_percentage_error(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "mean_absolute_percentage_error"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1265,9 +1279,9 @@ def loss_mean_squared_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "mean_squared_error",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the mean of squares of errors between labels and predictions.
 
@@ -1296,7 +1310,7 @@ def loss_mean_squared_error(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanSquaredError` object. With both: `keras.losses.mean_squared_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanSquaredError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.MeanSquaredError`.
@@ -1309,11 +1323,12 @@ def loss_mean_squared_error(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "mean_squared_error"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1324,9 +1339,9 @@ def loss_mean_squared_logarithmic_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "mean_squared_logarithmic_error",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the mean squared logarithmic error between `y_true` & `y_pred`.
 
@@ -1355,7 +1370,7 @@ def loss_mean_squared_logarithmic_error(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanSquaredLogarithmicError` object. With both: `keras.losses.mean_squared_logarithmic_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanSquaredLogarithmicError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.MeanSquaredLogarithmicError`.
@@ -1368,11 +1383,12 @@ def loss_mean_squared_logarithmic_error(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "mean_squared_logarithmic_error"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1385,9 +1401,9 @@ def loss_poisson(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "poisson",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the Poisson loss between `y_true` & `y_pred`.
 
@@ -1416,7 +1432,7 @@ def loss_poisson(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Poisson` object. With both: `keras.losses.poisson(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Poisson(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.Poisson`.
@@ -1429,11 +1445,12 @@ def loss_poisson(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "poisson"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1464,10 +1481,10 @@ def loss_sparse_categorical_crossentropy(
     *,
     from_logits: bool = False,
     ignore_class: int | None = None,
-    reduction: Reduction | None = "sum_over_batch_size",
+    reduction: Reduction | None = MISSING,
     axis: Axis = -1,
-    name: str = "sparse_categorical_crossentropy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the crossentropy loss between the labels and predictions.
 
@@ -1507,7 +1524,7 @@ def loss_sparse_categorical_crossentropy(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SparseCategoricalCrossentropy` object. With both: `keras.losses.sparse_categorical_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseCategoricalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.10.0 (parameter-added, parameter-moved).
     Wraps `keras.losses.SparseCategoricalCrossentropy`.
@@ -1522,12 +1539,13 @@ def loss_sparse_categorical_crossentropy(
             supplied(
                 ("from_logits", from_logits, False),
                 ("ignore_class", ignore_class, None),
-                ("reduction", reduction, "sum_over_batch_size"),
+                ("reduction", reduction, MISSING),
                 ("axis", axis, -1),
-                ("name", name, "sparse_categorical_crossentropy"),
-                ("dtype", dtype, None),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"axis": "3.10.0", "dtype": "3.4.0"},
     )
 
 
@@ -1540,9 +1558,9 @@ def loss_squared_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "squared_hinge",
-    dtype: DTypeLike | None = None,
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the squared hinge loss between `y_true` & `y_pred`.
 
@@ -1574,7 +1592,7 @@ def loss_squared_hinge(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SquaredHinge` object. With both: `keras.losses.squared_hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SquaredHinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.SquaredHinge`.
@@ -1587,11 +1605,12 @@ def loss_squared_hinge(
         y_pred,
         dict(
             supplied(
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "squared_hinge"),
-                ("dtype", dtype, None),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"dtype": "3.4.0"},
     )
 
 
@@ -1604,10 +1623,10 @@ def loss_tversky(
     *,
     alpha: float | TensorLike = 0.5,
     beta: float | TensorLike = 0.5,
-    reduction: Reduction | None = "sum_over_batch_size",
-    name: str = "tversky",
+    reduction: Reduction | None = MISSING,
+    name: str = MISSING,
     axis: Axis | None = None,
-    dtype: DTypeLike | None = None,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the Tversky loss value between `y_true` and `y_pred`.
 
@@ -1641,7 +1660,7 @@ def loss_tversky(
             provided, then the `compute_dtype` will be utilized.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Tversky` object. With both: `keras.losses.tversky(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Tversky(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     References:
         - [Salehi et al., 2017](https://arxiv.org/abs/1706.05721)
@@ -1659,12 +1678,13 @@ def loss_tversky(
             supplied(
                 ("alpha", alpha, 0.5),
                 ("beta", beta, 0.5),
-                ("reduction", reduction, "sum_over_batch_size"),
-                ("name", name, "tversky"),
+                ("reduction", reduction, MISSING),
+                ("name", name, MISSING),
                 ("axis", axis, None),
-                ("dtype", dtype, None),
+                ("dtype", dtype, MISSING),
             )
         ),
+        {"axis": "3.8.0", "dtype": "3.4.0"},
     )
 
 

@@ -91,7 +91,7 @@ def metric_accuracy(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Accuracy` object. With both: `Accuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Accuracy`.
@@ -210,7 +210,7 @@ def metric_auc(
             loss should match the AUC `from_logits` constructor argument.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `AUC` object. With both: `AUC(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.AUC`.
@@ -242,8 +242,8 @@ def metric_binary_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "binary_accuracy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     threshold: float | TensorLike = 0.5,
 ) -> Any:
     """Calculates how often predictions match binary labels.
@@ -265,7 +265,7 @@ def metric_binary_accuracy(
             whether prediction values are 1 or 0.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `BinaryAccuracy` object. With both: `keras.metrics.binary_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `BinaryAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.BinaryAccuracy`.
@@ -278,9 +278,7 @@ def metric_binary_accuracy(
         y_pred,
         dict(
             supplied(
-                ("name", name, "binary_accuracy"),
-                ("dtype", dtype, None),
-                ("threshold", threshold, 0.5),
+                ("name", name, MISSING), ("dtype", dtype, MISSING), ("threshold", threshold, 0.5)
             )
         ),
     )
@@ -293,8 +291,8 @@ def metric_binary_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "binary_crossentropy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0,
 ) -> Any:
@@ -318,7 +316,7 @@ def metric_binary_crossentropy(
             a value of 0.1 for label "0" and 0.9 for label "1".
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `BinaryCrossentropy` object. With both: `keras.metrics.binary_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `BinaryCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.BinaryCrossentropy`.
@@ -331,8 +329,8 @@ def metric_binary_crossentropy(
         y_pred,
         dict(
             supplied(
-                ("name", name, "binary_crossentropy"),
-                ("dtype", dtype, None),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
                 ("from_logits", from_logits, False),
                 ("label_smoothing", label_smoothing, 0),
             )
@@ -460,7 +458,7 @@ def metric_binary_iou(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `BinaryIoU` object. With both: `BinaryIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Notes:
         with `threshold=0`, this metric has the same behavior as `IoU`.
@@ -489,8 +487,8 @@ def metric_categorical_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "categorical_accuracy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Calculates how often predictions match one-hot labels.
 
@@ -516,7 +514,7 @@ def metric_categorical_accuracy(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CategoricalAccuracy` object. With both: `keras.metrics.categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CategoricalAccuracy`.
@@ -527,7 +525,7 @@ def metric_categorical_accuracy(
         "keras.metrics.categorical_accuracy",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "categorical_accuracy"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -538,8 +536,8 @@ def metric_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "categorical_crossentropy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     from_logits: bool = False,
     label_smoothing: float | Sequence[float] | TensorLike = 0,
     axis: Axis = -1,
@@ -568,7 +566,7 @@ def metric_categorical_crossentropy(
             The dimension along which entropy is computed.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CategoricalCrossentropy` object. With both: `keras.metrics.categorical_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CategoricalCrossentropy`.
@@ -581,8 +579,8 @@ def metric_categorical_crossentropy(
         y_pred,
         dict(
             supplied(
-                ("name", name, "categorical_crossentropy"),
-                ("dtype", dtype, None),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
                 ("from_logits", from_logits, False),
                 ("label_smoothing", label_smoothing, 0),
                 ("axis", axis, -1),
@@ -651,8 +649,8 @@ def metric_categorical_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "categorical_hinge",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the categorical hinge metric between `y_true` and `y_pred`.
 
@@ -663,7 +661,7 @@ def metric_categorical_hinge(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CategoricalHinge` object. With both: `keras.metrics.categorical_hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalHinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CategoricalHinge`.
@@ -674,7 +672,7 @@ def metric_categorical_hinge(
         "keras.metrics.categorical_hinge",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "categorical_hinge"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -685,8 +683,8 @@ def metric_concordance_correlation(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "concordance_correlation",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     axis: Axis = -1,
 ) -> Any:
     """Calculates the Concordance Correlation Coefficient (CCC).
@@ -710,7 +708,7 @@ def metric_concordance_correlation(
             which to compute the metric. Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `ConcordanceCorrelation` object. With both: `keras.metrics.concordance_correlation(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `ConcordanceCorrelation(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.7.0.
     Wraps `keras.metrics.ConcordanceCorrelation`.
@@ -721,13 +719,7 @@ def metric_concordance_correlation(
         "keras.metrics.concordance_correlation",
         y_true,
         y_pred,
-        dict(
-            supplied(
-                ("name", name, "concordance_correlation"),
-                ("dtype", dtype, None),
-                ("axis", axis, -1),
-            )
-        ),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING), ("axis", axis, -1))),
     )
 
 
@@ -762,7 +754,7 @@ def metric_cosine_similarity(
             similarity is computed.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `CosineSimilarity` object. With both: `CosineSimilarity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CosineSimilarity`.
@@ -849,7 +841,7 @@ def metric_f1_score(
         dtype (DTypeLike | None): Optional. Data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `F1Score` object. With both: `F1Score(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.F1Score`.
@@ -902,7 +894,7 @@ def metric_false_negatives(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `FalseNegatives` object. With both: `FalseNegatives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.FalseNegatives`.
@@ -950,7 +942,7 @@ def metric_false_positives(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `FalsePositives` object. With both: `FalsePositives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.FalsePositives`.
@@ -1018,7 +1010,7 @@ def metric_fbeta_score(
         dtype (DTypeLike | None): Optional. Data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `FBetaScore` object. With both: `FBetaScore(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.FBetaScore`.
@@ -1081,7 +1073,11 @@ _metric_get = bind(globals(), "_metric_get", "keras.metrics.get", "3.0.0")
 
 
 def metric_hinge(
-    y_true: Any = None, y_pred: Any = None, *, name: str = "hinge", dtype: DTypeLike | None = None
+    y_true: Any = None,
+    y_pred: Any = None,
+    *,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the hinge metric between `y_true` and `y_pred`.
 
@@ -1095,7 +1091,7 @@ def metric_hinge(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Hinge` object. With both: `keras.metrics.hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Hinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Hinge`.
@@ -1106,7 +1102,7 @@ def metric_hinge(
         "keras.metrics.hinge",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "hinge"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1171,7 +1167,7 @@ def metric_iou(
             Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `IoU` object. With both: `IoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.IoU`.
@@ -1201,8 +1197,8 @@ def metric_kl_divergence(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "kl_divergence",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes Kullback-Leibler divergence metric between `y_true` and `y_pred`.
 
@@ -1223,7 +1219,7 @@ def metric_kl_divergence(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `KLDivergence` object. With both: `keras.metrics.kl_divergence(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `KLDivergence(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.KLDivergence`.
@@ -1234,7 +1230,7 @@ def metric_kl_divergence(
         "keras.metrics.kl_divergence",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "kl_divergence"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1260,7 +1256,7 @@ def metric_log_cosh_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `LogCoshError` object. With both: `LogCoshError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.LogCoshError`.
@@ -1293,7 +1289,7 @@ def metric_mean(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Mean` object. With both: `Mean(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Mean`.
@@ -1312,8 +1308,8 @@ def metric_mean_absolute_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "mean_absolute_error",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the mean absolute error between the labels and predictions.
 
@@ -1330,7 +1326,7 @@ def metric_mean_absolute_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanAbsoluteError` object. With both: `keras.metrics.mean_absolute_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanAbsoluteError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanAbsoluteError`.
@@ -1341,7 +1337,7 @@ def metric_mean_absolute_error(
         "keras.metrics.mean_absolute_error",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "mean_absolute_error"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1352,8 +1348,8 @@ def metric_mean_absolute_percentage_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "mean_absolute_percentage_error",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes mean absolute percentage error between `y_true` and `y_pred`.
 
@@ -1370,7 +1366,7 @@ def metric_mean_absolute_percentage_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanAbsolutePercentageError` object. With both: `keras.metrics.mean_absolute_percentage_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanAbsolutePercentageError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanAbsolutePercentageError`.
@@ -1381,7 +1377,7 @@ def metric_mean_absolute_percentage_error(
         "keras.metrics.mean_absolute_percentage_error",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "mean_absolute_percentage_error"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1443,7 +1439,7 @@ def metric_mean_iou(
         axis (Axis): (Optional) The dimension containing the logits. Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanIoU` object. With both: `MeanIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanIoU`.
@@ -1472,8 +1468,8 @@ def metric_mean_squared_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "mean_squared_error",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the mean squared error between `y_true` and `y_pred`.
 
@@ -1490,7 +1486,7 @@ def metric_mean_squared_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanSquaredError` object. With both: `keras.metrics.mean_squared_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanSquaredError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanSquaredError`.
@@ -1501,7 +1497,7 @@ def metric_mean_squared_error(
         "keras.metrics.mean_squared_error",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "mean_squared_error"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1512,8 +1508,8 @@ def metric_mean_squared_logarithmic_error(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "mean_squared_logarithmic_error",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes mean squared logarithmic error between `y_true` and `y_pred`.
 
@@ -1530,7 +1526,7 @@ def metric_mean_squared_logarithmic_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanSquaredLogarithmicError` object. With both: `keras.metrics.mean_squared_logarithmic_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanSquaredLogarithmicError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanSquaredLogarithmicError`.
@@ -1541,7 +1537,7 @@ def metric_mean_squared_logarithmic_error(
         "keras.metrics.mean_squared_logarithmic_error",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "mean_squared_logarithmic_error"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1585,7 +1581,7 @@ def metric_mean_wrapper(
         **kwargs:
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `MeanMetricWrapper` object. With both: `MeanMetricWrapper(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanMetricWrapper`.
@@ -1662,7 +1658,7 @@ def metric_one_hot_iou(
         axis (Axis): (Optional) The dimension containing the logits. Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `OneHotIoU` object. With both: `OneHotIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.OneHotIoU`.
@@ -1747,7 +1743,7 @@ def metric_one_hot_mean_iou(
         axis (Axis): (Optional) The dimension containing the logits. Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `OneHotMeanIoU` object. With both: `OneHotMeanIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.OneHotMeanIoU`.
@@ -1775,8 +1771,8 @@ def metric_pearson_correlation(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "pearson_correlation",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     axis: Axis = -1,
 ) -> Any:
     """Calculates the Pearson Correlation Coefficient (PCC).
@@ -1799,7 +1795,7 @@ def metric_pearson_correlation(
             which to compute the metric. Defaults to `-1`.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `PearsonCorrelation` object. With both: `keras.metrics.pearson_correlation(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `PearsonCorrelation(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.7.0.
     Wraps `keras.metrics.PearsonCorrelation`.
@@ -1810,11 +1806,7 @@ def metric_pearson_correlation(
         "keras.metrics.pearson_correlation",
         y_true,
         y_pred,
-        dict(
-            supplied(
-                ("name", name, "pearson_correlation"), ("dtype", dtype, None), ("axis", axis, -1)
-            )
-        ),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING), ("axis", axis, -1))),
     )
 
 
@@ -1822,7 +1814,11 @@ metric_pearson_correlation.__name__ = "pearson_correlation"  # Keras saves it by
 
 
 def metric_poisson(
-    y_true: Any = None, y_pred: Any = None, *, name: str = "poisson", dtype: DTypeLike | None = None
+    y_true: Any = None,
+    y_pred: Any = None,
+    *,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the Poisson metric between `y_true` and `y_pred`.
 
@@ -1839,7 +1835,7 @@ def metric_poisson(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Poisson` object. With both: `keras.metrics.poisson(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Poisson(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Poisson`.
@@ -1850,7 +1846,7 @@ def metric_poisson(
         "keras.metrics.poisson",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "poisson"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -1908,7 +1904,7 @@ def metric_precision(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Precision` object. With both: `Precision(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Precision`.
@@ -1969,7 +1965,7 @@ def metric_precision_at_recall(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `PrecisionAtRecall` object. With both: `PrecisionAtRecall(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.PrecisionAtRecall`.
@@ -2043,7 +2039,7 @@ def metric_r2_score(
         dtype (DTypeLike | None): Optional. data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `R2Score` object. With both: `R2Score(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.R2Score`.
@@ -2114,7 +2110,7 @@ def metric_recall(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Recall` object. With both: `Recall(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Recall`.
@@ -2178,7 +2174,7 @@ def metric_recall_at_precision(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `RecallAtPrecision` object. With both: `RecallAtPrecision(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.RecallAtPrecision`.
@@ -2223,7 +2219,7 @@ def metric_root_mean_squared_error(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `RootMeanSquaredError` object. With both: `RootMeanSquaredError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.RootMeanSquaredError`.
@@ -2285,7 +2281,7 @@ def metric_sensitivity_at_specificity(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SensitivityAtSpecificity` object. With both: `SensitivityAtSpecificity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SensitivityAtSpecificity`.
@@ -2330,8 +2326,8 @@ def metric_sparse_categorical_accuracy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "sparse_categorical_accuracy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Calculates how often predictions match integer labels.
 
@@ -2357,7 +2353,7 @@ def metric_sparse_categorical_accuracy(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SparseCategoricalAccuracy` object. With both: `keras.metrics.sparse_categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseCategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SparseCategoricalAccuracy`.
@@ -2368,7 +2364,7 @@ def metric_sparse_categorical_accuracy(
         "keras.metrics.sparse_categorical_accuracy",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "sparse_categorical_accuracy"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -2381,8 +2377,8 @@ def metric_sparse_categorical_crossentropy(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "sparse_categorical_crossentropy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     from_logits: bool = False,
     ignore_class: int | None = None,
     axis: Axis = -1,
@@ -2411,7 +2407,7 @@ def metric_sparse_categorical_crossentropy(
             The dimension along which entropy is computed.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SparseCategoricalCrossentropy` object. With both: `keras.metrics.sparse_categorical_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseCategoricalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
     Wraps `keras.metrics.SparseCategoricalCrossentropy`.
@@ -2424,13 +2420,14 @@ def metric_sparse_categorical_crossentropy(
         y_pred,
         dict(
             supplied(
-                ("name", name, "sparse_categorical_crossentropy"),
-                ("dtype", dtype, None),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
                 ("from_logits", from_logits, False),
                 ("ignore_class", ignore_class, None),
                 ("axis", axis, -1),
             )
         ),
+        {"ignore_class": "3.14.0"},
     )
 
 
@@ -2444,8 +2441,8 @@ def metric_sparse_top_k_categorical_accuracy(
     y_pred: Any = None,
     *,
     k: IntOrTuple = 5,
-    name: str = "sparse_top_k_categorical_accuracy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
     from_sorted_ids: bool = False,
 ) -> Any:
     """Computes how often integer targets are in the top `K` predictions.
@@ -2481,7 +2478,7 @@ def metric_sparse_top_k_categorical_accuracy(
             categories.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SparseTopKCategoricalAccuracy` object. With both: `keras.metrics.sparse_top_k_categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseTopKCategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0. Changed in 3.7.0 (parameter-added).
     Wraps `keras.metrics.SparseTopKCategoricalAccuracy`.
@@ -2495,11 +2492,12 @@ def metric_sparse_top_k_categorical_accuracy(
         dict(
             supplied(
                 ("k", k, 5),
-                ("name", name, "sparse_top_k_categorical_accuracy"),
-                ("dtype", dtype, None),
+                ("name", name, MISSING),
+                ("dtype", dtype, MISSING),
                 ("from_sorted_ids", from_sorted_ids, False),
             )
         ),
+        {"from_sorted_ids": "3.7.0"},
     )
 
 
@@ -2555,7 +2553,7 @@ def metric_specificity_at_sensitivity(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SpecificityAtSensitivity` object. With both: `SpecificityAtSensitivity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SpecificityAtSensitivity`.
@@ -2582,8 +2580,8 @@ def metric_squared_hinge(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    name: str = "squared_hinge",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes the hinge metric between `y_true` and `y_pred`.
 
@@ -2597,7 +2595,7 @@ def metric_squared_hinge(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `SquaredHinge` object. With both: `keras.metrics.squared_hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SquaredHinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SquaredHinge`.
@@ -2608,7 +2606,7 @@ def metric_squared_hinge(
         "keras.metrics.squared_hinge",
         y_true,
         y_pred,
-        dict(supplied(("name", name, "squared_hinge"), ("dtype", dtype, None))),
+        dict(supplied(("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -2633,7 +2631,7 @@ def metric_sum(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `Sum` object. With both: `Sum(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Sum`.
@@ -2653,8 +2651,8 @@ def metric_top_k_categorical_accuracy(
     y_pred: Any = None,
     *,
     k: IntOrTuple = 5,
-    name: str = "top_k_categorical_accuracy",
-    dtype: DTypeLike | None = None,
+    name: str = MISSING,
+    dtype: DTypeLike | None = MISSING,
 ) -> Any:
     """Computes how often targets are in the top `K` predictions.
 
@@ -2667,7 +2665,7 @@ def metric_top_k_categorical_accuracy(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `TopKCategoricalAccuracy` object. With both: `keras.metrics.top_k_categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `TopKCategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.TopKCategoricalAccuracy`.
@@ -2678,11 +2676,7 @@ def metric_top_k_categorical_accuracy(
         "keras.metrics.top_k_categorical_accuracy",
         y_true,
         y_pred,
-        dict(
-            supplied(
-                ("k", k, 5), ("name", name, "top_k_categorical_accuracy"), ("dtype", dtype, None)
-            )
-        ),
+        dict(supplied(("k", k, 5), ("name", name, MISSING), ("dtype", dtype, MISSING))),
     )
 
 
@@ -2722,7 +2716,7 @@ def metric_true_negatives(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `TrueNegatives` object. With both: `TrueNegatives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.TrueNegatives`.
@@ -2770,7 +2764,7 @@ def metric_true_positives(
         dtype (DTypeLike | None): (Optional) data type of the metric result.
 
     Returns:
-        The computed value when `y_true` and `y_pred` are given; otherwise the configured object.
+        Without `y_true` and `y_pred`: the configured `TruePositives` object. With both: `TruePositives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.TruePositives`.

@@ -190,7 +190,21 @@ def clone_model(
     return _clone_model(model, input_tensors, clone_function, call_function, recursive, **kwargs)
 
 
-_clone_model = bind(globals(), "_clone_model", "keras.models.clone_model", "3.0.0")
+_clone_model = bind(
+    globals(),
+    "_clone_model",
+    "keras.models.clone_model",
+    "3.0.0",
+    "3.3.3",
+    {"call_function": "3.3.3", "recursive": "3.3.3", "kwargs": "3.3.3"},
+    (
+        "model",
+        "input_tensors",
+        "clone_function",
+        "call_function",
+        "recursive",
+    ),
+)
 
 
 def compile(
@@ -629,7 +643,15 @@ def export_archive(format: str = "saved_model", **kwargs: Any) -> keras.export.E
     return _export_archive(format, **kwargs)
 
 
-_export_archive = bind(globals(), "_export_archive", "keras.export.ExportArchive", "3.0.0")
+_export_archive = bind(
+    globals(),
+    "_export_archive",
+    "keras.export.ExportArchive",
+    "3.0.0",
+    "3.14.0",
+    {"format": "3.14.0", "kwargs": "3.14.0"},
+    ("format",),
+)
 
 
 def fit(
@@ -1300,7 +1322,20 @@ def save_model(
     return _save_model(model, filepath, overwrite, zipped, **kwargs)
 
 
-_save_model = bind(globals(), "_save_model", "keras.saving.save_model", "3.0.0")
+_save_model = bind(
+    globals(),
+    "_save_model",
+    "keras.saving.save_model",
+    "3.0.0",
+    "3.5.0",
+    {"zipped": "3.4.0"},
+    (
+        "model",
+        "filepath",
+        "overwrite",
+        "zipped",
+    ),
+)
 
 
 def save_model_weights(
@@ -1344,7 +1379,20 @@ def save_model_weights(
     return _save_model_weights(model, filepath, overwrite, max_shard_size, **kwargs)
 
 
-_save_model_weights = bind(globals(), "_save_model_weights", "keras.saving.save_weights", "3.2.0")
+_save_model_weights = bind(
+    globals(),
+    "_save_model_weights",
+    "keras.saving.save_weights",
+    "3.2.0",
+    "3.10.0",
+    {"max_shard_size": "3.10.0"},
+    (
+        "model",
+        "filepath",
+        "overwrite",
+        "max_shard_size",
+    ),
+)
 
 
 def serialize_keras_object(obj: Any) -> Any:

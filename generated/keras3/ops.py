@@ -712,7 +712,20 @@ def op_arange(
     return _op_arange(start, stop, step, dtype)
 
 
-_op_arange = bind(globals(), "_op_arange", "keras.ops.arange", "3.0.0")
+_op_arange = bind(
+    globals(),
+    "_op_arange",
+    "keras.ops.arange",
+    "3.0.0",
+    "3.12.0",
+    {},
+    (
+        "start",
+        "stop",
+        "step",
+        "dtype",
+    ),
+)
 
 
 def op_arccos(x: TensorLike) -> Any:
@@ -875,7 +888,19 @@ def op_argmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
     return _op_argmax(x, axis, keepdims)
 
 
-_op_argmax = bind(globals(), "_op_argmax", "keras.ops.argmax", "3.0.0")
+_op_argmax = bind(
+    globals(),
+    "_op_argmax",
+    "keras.ops.argmax",
+    "3.0.0",
+    "3.3.0",
+    {"keepdims": "3.3.0"},
+    (
+        "x",
+        "axis",
+        "keepdims",
+    ),
+)
 
 
 def op_argmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -898,7 +923,19 @@ def op_argmin(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -
     return _op_argmin(x, axis, keepdims)
 
 
-_op_argmin = bind(globals(), "_op_argmin", "keras.ops.argmin", "3.0.0")
+_op_argmin = bind(
+    globals(),
+    "_op_argmin",
+    "keras.ops.argmin",
+    "3.0.0",
+    "3.3.0",
+    {"keepdims": "3.3.0"},
+    (
+        "x",
+        "axis",
+        "keepdims",
+    ),
+)
 
 
 def op_argpartition(x: TensorLike, kth: Any, axis: Axis = -1) -> Any:
@@ -1255,7 +1292,20 @@ def op_bincount(
     return _op_bincount(x, weights, minlength, sparse)
 
 
-_op_bincount = bind(globals(), "_op_bincount", "keras.ops.bincount", "3.0.0")
+_op_bincount = bind(
+    globals(),
+    "_op_bincount",
+    "keras.ops.bincount",
+    "3.0.0",
+    "3.2.0",
+    {"sparse": "3.2.0"},
+    (
+        "x",
+        "weights",
+        "minlength",
+        "sparse",
+    ),
+)
 
 
 def op_bitwise_and(x: TensorLike, y: TensorLike) -> Any:
@@ -1624,7 +1674,18 @@ def op_cholesky(x: TensorLike, upper: TensorLike = False) -> Any:
     return _op_cholesky(x, upper)
 
 
-_op_cholesky = bind(globals(), "_op_cholesky", "keras.ops.cholesky", "3.0.5")
+_op_cholesky = bind(
+    globals(),
+    "_op_cholesky",
+    "keras.ops.cholesky",
+    "3.0.5",
+    "3.12.0",
+    {"upper": "3.12.0"},
+    (
+        "x",
+        "upper",
+    ),
+)
 
 
 def op_cholesky_inverse(x: TensorLike, upper: TensorLike = False) -> Any:
@@ -1866,7 +1927,23 @@ def op_conv_transpose(
     )
 
 
-_op_conv_transpose = bind(globals(), "_op_conv_transpose", "keras.ops.conv_transpose", "3.0.0")
+_op_conv_transpose = bind(
+    globals(),
+    "_op_conv_transpose",
+    "keras.ops.conv_transpose",
+    "3.0.0",
+    "3.11.0",
+    {},
+    (
+        "inputs",
+        "kernel",
+        "strides",
+        "padding",
+        "output_padding",
+        "data_format",
+        "dilation_rate",
+    ),
+)
 
 
 def op_convert_to_numpy(x: TensorLike) -> Any:
@@ -1920,7 +1997,18 @@ def op_convert_to_tensor(
 
 
 _op_convert_to_tensor = bind(
-    globals(), "_op_convert_to_tensor", "keras.ops.convert_to_tensor", "3.0.0"
+    globals(),
+    "_op_convert_to_tensor",
+    "keras.ops.convert_to_tensor",
+    "3.0.0",
+    "3.9.0",
+    {"ragged": "3.9.0"},
+    (
+        "x",
+        "dtype",
+        "sparse",
+        "ragged",
+    ),
 )
 
 
@@ -2152,7 +2240,23 @@ def op_ctc_decode(
     )
 
 
-_op_ctc_decode = bind(globals(), "_op_ctc_decode", "keras.ops.ctc_decode", "3.3.0")
+_op_ctc_decode = bind(
+    globals(),
+    "_op_ctc_decode",
+    "keras.ops.ctc_decode",
+    "3.3.0",
+    "3.4.0",
+    {},
+    (
+        "inputs",
+        "sequence_lengths",
+        "strategy",
+        "beam_width",
+        "top_paths",
+        "merge_repeated",
+        "mask_index",
+    ),
+)
 
 
 def op_ctc_loss(
@@ -2660,7 +2764,23 @@ def op_dot_product_attention(
 
 
 _op_dot_product_attention = bind(
-    globals(), "_op_dot_product_attention", "keras.ops.dot_product_attention", "3.6.0"
+    globals(),
+    "_op_dot_product_attention",
+    "keras.ops.dot_product_attention",
+    "3.6.0",
+    "3.10.0",
+    {"flash_attention": "3.7.0", "attn_logits_soft_cap": "3.10.0"},
+    (
+        "query",
+        "key",
+        "value",
+        "bias",
+        "mask",
+        "scale",
+        "is_causal",
+        "flash_attention",
+        "attn_logits_soft_cap",
+    ),
 )
 
 
@@ -2789,7 +2909,15 @@ def op_einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Any:
     return _op_einsum(subscripts, *operands, **kwargs)
 
 
-_op_einsum = bind(globals(), "_op_einsum", "keras.ops.einsum", "3.0.0")
+_op_einsum = bind(
+    globals(),
+    "_op_einsum",
+    "keras.ops.einsum",
+    "3.0.0",
+    "3.11.0",
+    {"kwargs": "3.11.0"},
+    ("subscripts",),
+)
 
 
 def op_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Any:
@@ -3953,7 +4081,20 @@ def op_image_affine_transform(
 
 
 _op_image_affine_transform = bind(
-    globals(), "_op_image_affine_transform", "keras.ops.image.affine_transform", "3.0.0"
+    globals(),
+    "_op_image_affine_transform",
+    "keras.ops.image.affine_transform",
+    "3.0.0",
+    "3.4.0",
+    {"images": "3.4.0"},
+    (
+        "images",
+        "transform",
+        "interpolation",
+        "fill_mode",
+        "fill_value",
+        "data_format",
+    ),
 )
 
 
@@ -4003,7 +4144,24 @@ def op_image_crop(
     )
 
 
-_op_image_crop = bind(globals(), "_op_image_crop", "keras.ops.image.crop_images", "3.1.0")
+_op_image_crop = bind(
+    globals(),
+    "_op_image_crop",
+    "keras.ops.image.crop_images",
+    "3.1.0",
+    "3.4.0",
+    {"data_format": "3.4.0"},
+    (
+        "images",
+        "top_cropping",
+        "left_cropping",
+        "bottom_cropping",
+        "right_cropping",
+        "target_height",
+        "target_width",
+        "data_format",
+    ),
+)
 
 
 def op_image_elastic_transform(
@@ -4109,7 +4267,20 @@ def op_image_extract_patches(
 
 
 _op_image_extract_patches = bind(
-    globals(), "_op_image_extract_patches", "keras.ops.image.extract_patches", "3.0.0"
+    globals(),
+    "_op_image_extract_patches",
+    "keras.ops.image.extract_patches",
+    "3.0.0",
+    "3.4.0",
+    {"images": "3.4.0"},
+    (
+        "images",
+        "size",
+        "strides",
+        "dilation_rate",
+        "padding",
+        "data_format",
+    ),
 )
 
 
@@ -4270,7 +4441,19 @@ def op_image_map_coordinates(
 
 
 _op_image_map_coordinates = bind(
-    globals(), "_op_image_map_coordinates", "keras.ops.image.map_coordinates", "3.0.0"
+    globals(),
+    "_op_image_map_coordinates",
+    "keras.ops.image.map_coordinates",
+    "3.0.0",
+    "3.4.0",
+    {"inputs": "3.4.0"},
+    (
+        "inputs",
+        "coordinates",
+        "order",
+        "fill_mode",
+        "fill_value",
+    ),
 )
 
 
@@ -4320,7 +4503,24 @@ def op_image_pad(
     )
 
 
-_op_image_pad = bind(globals(), "_op_image_pad", "keras.ops.image.pad_images", "3.0.0")
+_op_image_pad = bind(
+    globals(),
+    "_op_image_pad",
+    "keras.ops.image.pad_images",
+    "3.0.0",
+    "3.4.0",
+    {"data_format": "3.4.0"},
+    (
+        "images",
+        "top_padding",
+        "left_padding",
+        "bottom_padding",
+        "right_padding",
+        "target_height",
+        "target_width",
+        "data_format",
+    ),
+)
 
 
 def op_image_perspective_transform(
@@ -4432,7 +4632,31 @@ def op_image_resize(
     )
 
 
-_op_image_resize = bind(globals(), "_op_image_resize", "keras.ops.image.resize", "3.0.0")
+_op_image_resize = bind(
+    globals(),
+    "_op_image_resize",
+    "keras.ops.image.resize",
+    "3.0.0",
+    "3.4.0",
+    {
+        "images": "3.4.0",
+        "crop_to_aspect_ratio": "3.3.0",
+        "pad_to_aspect_ratio": "3.3.0",
+        "fill_mode": "3.3.0",
+        "fill_value": "3.3.0",
+    },
+    (
+        "images",
+        "size",
+        "interpolation",
+        "antialias",
+        "crop_to_aspect_ratio",
+        "pad_to_aspect_ratio",
+        "fill_mode",
+        "fill_value",
+        "data_format",
+    ),
+)
 
 
 def op_image_rgb_to_grayscale(images: TensorLike, data_format: DataFormat | None = None) -> Any:
@@ -4461,7 +4685,16 @@ def op_image_rgb_to_grayscale(images: TensorLike, data_format: DataFormat | None
 
 
 _op_image_rgb_to_grayscale = bind(
-    globals(), "_op_image_rgb_to_grayscale", "keras.ops.image.rgb_to_grayscale", "3.3.0"
+    globals(),
+    "_op_image_rgb_to_grayscale",
+    "keras.ops.image.rgb_to_grayscale",
+    "3.3.0",
+    "3.4.0",
+    {"images": "3.4.0"},
+    (
+        "images",
+        "data_format",
+    ),
 )
 
 
@@ -4812,7 +5045,21 @@ def op_isclose(
     return _op_isclose(x1, x2, rtol, atol, equal_nan)
 
 
-_op_isclose = bind(globals(), "_op_isclose", "keras.ops.isclose", "3.0.0")
+_op_isclose = bind(
+    globals(),
+    "_op_isclose",
+    "keras.ops.isclose",
+    "3.0.0",
+    "3.4.0",
+    {"rtol": "3.4.0", "atol": "3.4.0", "equal_nan": "3.4.0"},
+    (
+        "x1",
+        "x2",
+        "rtol",
+        "atol",
+        "equal_nan",
+    ),
+)
 
 
 def op_isfinite(x: TensorLike) -> Any:
@@ -6098,7 +6345,21 @@ def op_multi_hot(
     return _op_multi_hot(inputs, num_classes, axis, dtype, sparse, **kwargs)
 
 
-_op_multi_hot = bind(globals(), "_op_multi_hot", "keras.ops.multi_hot", "3.0.0")
+_op_multi_hot = bind(
+    globals(),
+    "_op_multi_hot",
+    "keras.ops.multi_hot",
+    "3.0.0",
+    "3.2.0",
+    {"num_classes": "3.0.2", "sparse": "3.2.0", "kwargs": "3.0.2"},
+    (
+        "inputs",
+        "num_classes",
+        "axis",
+        "dtype",
+        "sparse",
+    ),
+)
 
 
 def op_multiply(x1: TensorLike, x2: TensorLike) -> Any:
@@ -6145,7 +6406,20 @@ def op_nan_to_num(
     return _op_nan_to_num(x, nan, posinf, neginf)
 
 
-_op_nan_to_num = bind(globals(), "_op_nan_to_num", "keras.ops.nan_to_num", "3.0.0")
+_op_nan_to_num = bind(
+    globals(),
+    "_op_nan_to_num",
+    "keras.ops.nan_to_num",
+    "3.0.0",
+    "3.3.0",
+    {"nan": "3.3.0", "posinf": "3.3.0", "neginf": "3.3.0"},
+    (
+        "x",
+        "nan",
+        "posinf",
+        "neginf",
+    ),
+)
 
 
 def op_nanargmax(x: TensorLike, axis: Axis | None = None, keepdims: bool = False) -> Any:
@@ -6663,7 +6937,20 @@ def op_normalize(
     return _op_normalize(x, axis, order, epsilon)
 
 
-_op_normalize = bind(globals(), "_op_normalize", "keras.ops.normalize", "3.0.5")
+_op_normalize = bind(
+    globals(),
+    "_op_normalize",
+    "keras.ops.normalize",
+    "3.0.5",
+    "3.6.0",
+    {"epsilon": "3.6.0"},
+    (
+        "x",
+        "axis",
+        "order",
+        "epsilon",
+    ),
+)
 
 
 def op_not_equal(x1: TensorLike, x2: TensorLike) -> Any:
@@ -6722,7 +7009,21 @@ def op_one_hot(
     return _op_one_hot(x, num_classes, axis, dtype, sparse)
 
 
-_op_one_hot = bind(globals(), "_op_one_hot", "keras.ops.one_hot", "3.0.0")
+_op_one_hot = bind(
+    globals(),
+    "_op_one_hot",
+    "keras.ops.one_hot",
+    "3.0.0",
+    "3.2.0",
+    {"sparse": "3.2.0"},
+    (
+        "x",
+        "num_classes",
+        "axis",
+        "dtype",
+        "sparse",
+    ),
+)
 
 
 def op_ones(shape: ShapeLike, dtype: DTypeLike | None = None) -> Any:
@@ -7309,7 +7610,18 @@ def op_reshape(x: TensorLike, newshape: ShapeLike) -> Any:
     return _op_reshape(x, newshape)
 
 
-_op_reshape = bind(globals(), "_op_reshape", "keras.ops.reshape", "3.0.0")
+_op_reshape = bind(
+    globals(),
+    "_op_reshape",
+    "keras.ops.reshape",
+    "3.0.0",
+    "3.0.5",
+    {"newshape": "3.0.5"},
+    (
+        "x",
+        "newshape",
+    ),
+)
 
 
 def op_rfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Any:
@@ -7400,7 +7712,18 @@ def op_rms_normalization(
 
 
 _op_rms_normalization = bind(
-    globals(), "_op_rms_normalization", "keras.ops.rms_normalization", "3.9.0"
+    globals(),
+    "_op_rms_normalization",
+    "keras.ops.rms_normalization",
+    "3.9.0",
+    "3.11.0",
+    {},
+    (
+        "x",
+        "scale",
+        "axis",
+        "epsilon",
+    ),
 )
 
 
@@ -7676,7 +7999,20 @@ def op_scatter_update(
     return _op_scatter_update(inputs, indices, updates, reduction)
 
 
-_op_scatter_update = bind(globals(), "_op_scatter_update", "keras.ops.scatter_update", "3.0.0")
+_op_scatter_update = bind(
+    globals(),
+    "_op_scatter_update",
+    "keras.ops.scatter_update",
+    "3.0.0",
+    "3.14.0",
+    {"reduction": "3.14.0"},
+    (
+        "inputs",
+        "indices",
+        "updates",
+        "reduction",
+    ),
+)
 
 
 def op_searchsorted(sorted_sequence: Any, values: TensorLike, side: str = "left") -> Any:

@@ -645,7 +645,29 @@ def optimizer_adadelta(
     )
 
 
-_optimizer_adadelta = bind(globals(), "_optimizer_adadelta", "keras.optimizers.Adadelta", "3.0.0")
+_optimizer_adadelta = bind(
+    globals(),
+    "_optimizer_adadelta",
+    "keras.optimizers.Adadelta",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "rho",
+        "epsilon",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)
 
 
 def optimizer_adafactor(
@@ -773,7 +795,30 @@ def optimizer_adafactor(
 
 
 _optimizer_adafactor = bind(
-    globals(), "_optimizer_adafactor", "keras.optimizers.Adafactor", "3.0.0"
+    globals(),
+    "_optimizer_adafactor",
+    "keras.optimizers.Adafactor",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "beta_2_decay",
+        "epsilon_1",
+        "epsilon_2",
+        "clip_threshold",
+        "relative_step",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
 )
 
 
@@ -887,7 +932,29 @@ def optimizer_adagrad(
     )
 
 
-_optimizer_adagrad = bind(globals(), "_optimizer_adagrad", "keras.optimizers.Adagrad", "3.0.0")
+_optimizer_adagrad = bind(
+    globals(),
+    "_optimizer_adagrad",
+    "keras.optimizers.Adagrad",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "initial_accumulator_value",
+        "epsilon",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)
 
 
 def optimizer_adam(
@@ -1014,7 +1081,31 @@ def optimizer_adam(
     )
 
 
-_optimizer_adam = bind(globals(), "_optimizer_adam", "keras.optimizers.Adam", "3.0.0")
+_optimizer_adam = bind(
+    globals(),
+    "_optimizer_adam",
+    "keras.optimizers.Adam",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "beta_1",
+        "beta_2",
+        "epsilon",
+        "amsgrad",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)
 
 
 def optimizer_adam_w(
@@ -1150,7 +1241,31 @@ def optimizer_adam_w(
     )
 
 
-_optimizer_adam_w = bind(globals(), "_optimizer_adam_w", "keras.optimizers.AdamW", "3.0.0")
+_optimizer_adam_w = bind(
+    globals(),
+    "_optimizer_adam_w",
+    "keras.optimizers.AdamW",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "weight_decay",
+        "beta_1",
+        "beta_2",
+        "epsilon",
+        "amsgrad",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)
 
 
 def optimizer_adamax(
@@ -1285,7 +1400,30 @@ def optimizer_adamax(
     )
 
 
-_optimizer_adamax = bind(globals(), "_optimizer_adamax", "keras.optimizers.Adamax", "3.0.0")
+_optimizer_adamax = bind(
+    globals(),
+    "_optimizer_adamax",
+    "keras.optimizers.Adamax",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "beta_1",
+        "beta_2",
+        "epsilon",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)
 
 
 def optimizer_deserialize(
@@ -1475,7 +1613,33 @@ def optimizer_ftrl(
     )
 
 
-_optimizer_ftrl = bind(globals(), "_optimizer_ftrl", "keras.optimizers.Ftrl", "3.0.0")
+_optimizer_ftrl = bind(
+    globals(),
+    "_optimizer_ftrl",
+    "keras.optimizers.Ftrl",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "learning_rate_power",
+        "initial_accumulator_value",
+        "l1_regularization_strength",
+        "l2_regularization_strength",
+        "l2_shrinkage_regularization_strength",
+        "beta",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)
 
 
 def optimizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
@@ -1616,7 +1780,30 @@ def optimizer_lamb(
     )
 
 
-_optimizer_lamb = bind(globals(), "_optimizer_lamb", "keras.optimizers.Lamb", "3.5.0")
+_optimizer_lamb = bind(
+    globals(),
+    "_optimizer_lamb",
+    "keras.optimizers.Lamb",
+    "3.5.0",
+    "3.15.0",
+    {},
+    (
+        "learning_rate",
+        "beta_1",
+        "beta_2",
+        "epsilon",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)
 
 
 def optimizer_lion(
@@ -1738,7 +1925,29 @@ def optimizer_lion(
     )
 
 
-_optimizer_lion = bind(globals(), "_optimizer_lion", "keras.optimizers.Lion", "3.0.0")
+_optimizer_lion = bind(
+    globals(),
+    "_optimizer_lion",
+    "keras.optimizers.Lion",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "beta_1",
+        "beta_2",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)
 
 
 def optimizer_loss_scale(
@@ -1788,7 +1997,18 @@ def optimizer_loss_scale(
 
 
 _optimizer_loss_scale = bind(
-    globals(), "_optimizer_loss_scale", "keras.optimizers.LossScaleOptimizer", "3.0.0"
+    globals(),
+    "_optimizer_loss_scale",
+    "keras.optimizers.LossScaleOptimizer",
+    "3.0.0",
+    "3.12.0",
+    {"name": "3.12.0"},
+    (
+        "inner_optimizer",
+        "initial_scale",
+        "dynamic_growth_steps",
+        "name",
+    ),
 )
 
 
@@ -1982,7 +2202,41 @@ def optimizer_muon(
     )
 
 
-_optimizer_muon = bind(globals(), "_optimizer_muon", "keras.optimizers.Muon", "3.10.0")
+_optimizer_muon = bind(
+    globals(),
+    "_optimizer_muon",
+    "keras.optimizers.Muon",
+    "3.10.0",
+    "3.15.0",
+    {"adam_weight_decay": "3.13.0", "rms_rate": "3.13.0"},
+    (
+        "learning_rate",
+        "adam_beta_1",
+        "adam_beta_2",
+        "adam_weight_decay",
+        "epsilon",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+        "exclude_layers",
+        "exclude_embeddings",
+        "muon_a",
+        "muon_b",
+        "muon_c",
+        "adam_lr_ratio",
+        "momentum",
+        "ns_steps",
+        "nesterov",
+        "rms_rate",
+    ),
+)
 
 
 def optimizer_nadam(
@@ -2100,7 +2354,30 @@ def optimizer_nadam(
     )
 
 
-_optimizer_nadam = bind(globals(), "_optimizer_nadam", "keras.optimizers.Nadam", "3.0.0")
+_optimizer_nadam = bind(
+    globals(),
+    "_optimizer_nadam",
+    "keras.optimizers.Nadam",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "beta_1",
+        "beta_2",
+        "epsilon",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)
 
 
 def optimizer_rmsprop(
@@ -2227,7 +2504,31 @@ def optimizer_rmsprop(
     )
 
 
-_optimizer_rmsprop = bind(globals(), "_optimizer_rmsprop", "keras.optimizers.RMSprop", "3.0.0")
+_optimizer_rmsprop = bind(
+    globals(),
+    "_optimizer_rmsprop",
+    "keras.optimizers.RMSprop",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "rho",
+        "momentum",
+        "epsilon",
+        "centered",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)
 
 
 def optimizer_schedule_free_adam_w(
@@ -2360,7 +2661,29 @@ def optimizer_schedule_free_adam_w(
 
 
 _optimizer_schedule_free_adam_w = bind(
-    globals(), "_optimizer_schedule_free_adam_w", "keras.optimizers.ScheduleFreeAdamW", "3.14.0"
+    globals(),
+    "_optimizer_schedule_free_adam_w",
+    "keras.optimizers.ScheduleFreeAdamW",
+    "3.14.0",
+    "3.15.0",
+    {},
+    (
+        "learning_rate",
+        "beta_1",
+        "beta_2",
+        "epsilon",
+        "warmup_steps",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
 )
 
 
@@ -2504,4 +2827,26 @@ def optimizer_sgd(
     )
 
 
-_optimizer_sgd = bind(globals(), "_optimizer_sgd", "keras.optimizers.SGD", "3.0.0")
+_optimizer_sgd = bind(
+    globals(),
+    "_optimizer_sgd",
+    "keras.optimizers.SGD",
+    "3.0.0",
+    "3.15.0",
+    {"loss_scale_factor": "3.3.0", "gradient_accumulation_steps": "3.3.0"},
+    (
+        "learning_rate",
+        "momentum",
+        "nesterov",
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    ),
+)

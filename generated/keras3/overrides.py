@@ -15,19 +15,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
-from keras3._runtime import override, split_inputs, upstream
+from keras3._runtime import override, upstream
 
 if TYPE_CHECKING:
     import keras
 
     from keras3.types import (
-        Axis,
-        ConstraintLike,
-        InitializerLike,
-        RegularizerLike,
-        Seed,
         ShapeLike,
-        TensorLike,
     )
 
     _L = TypeVar("_L", bound=keras.Layer)
@@ -35,7 +29,7 @@ if TYPE_CHECKING:
     LayerRef = Union[keras.Layer, str, int]
 
 
-@override(upstream="keras.Sequential", tethered_to="8b1af6ee3c63b67a")
+@override(upstream="keras.Sequential", tethered_to="1ef9ef13d1c3949f")
 def keras_model_sequential(
     layers: Sequence[keras.Layer] | None = None,
     trainable: bool = True,
@@ -64,99 +58,6 @@ def keras_model_sequential(
         shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
         stack.insert(0, upstream("keras.Input")(shape=shape, batch_size=input_batch_size))
     return upstream("keras.Sequential", "3.0.0")(stack or None, trainable, name)
-
-
-@override(upstream="keras.layers.MultiHeadAttention", tethered_to="56f08786e799b7ad")
-def layer_multi_head_attention(
-    inputs: Sequence[TensorLike] | None = None,
-    /,
-    *,
-    num_heads: int,
-    key_dim: int,
-    value_dim: int | None = None,
-    dropout: float = 0.0,
-    use_bias: bool = True,
-    output_shape: ShapeLike | None = None,
-    attention_axes: Axis | None = None,
-    sliding_window: int | None = None,
-    flash_attention: bool | None = None,
-    kernel_initializer: InitializerLike = "glorot_uniform",
-    bias_initializer: InitializerLike = "zeros",
-    kernel_regularizer: RegularizerLike | None = None,
-    bias_regularizer: RegularizerLike | None = None,
-    activity_regularizer: RegularizerLike | None = None,
-    kernel_constraint: ConstraintLike | None = None,
-    bias_constraint: ConstraintLike | None = None,
-    use_gate: bool = False,
-    seed: Seed | None = None,
-    attention_mask: TensorLike | None = None,
-    return_attention_scores: bool = False,
-    **kwargs: Any,
-) -> Any:
-    """Multi-head attention, taking its inputs first as in the R package {keras3}.
-
-    `inputs` is `[query, value]` or `[query, value, key]`: with them, the layer is called and its
-    output returned (`(output, scores)` with `return_attention_scores=True`); without, the layer is
-    returned. The generic composition cannot do this: the layer's call takes query, value and key
-    as separate arguments, not one list.
-
-    Args:
-        inputs: `[query, value]` or `[query, value, key]` tensors, or None for the layer itself.
-        num_heads: number of attention heads.
-        key_dim: size of each attention head for query and key.
-        value_dim: size of each attention head for value.
-        dropout: dropout probability.
-        use_bias: whether the dense layers use bias vectors.
-        output_shape: the size of the output's last dimension(s); the query's by default.
-        attention_axes: axes over which attention is applied.
-        sliding_window: attend only to this many positions before each query (Keras 3.15+).
-        flash_attention: whether to use flash attention.
-        kernel_initializer: initializer for the dense kernels.
-        bias_initializer: initializer for the dense biases.
-        kernel_regularizer: regularizer for the dense kernels.
-        bias_regularizer: regularizer for the dense biases.
-        activity_regularizer: regularizer for the output.
-        kernel_constraint: constraint on the dense kernels.
-        bias_constraint: constraint on the dense biases.
-        use_gate: whether to gate the attention output (Keras 3.14+).
-        seed: seed for dropout.
-        attention_mask: a boolean mask of shape `(B, T, S)`, used when `inputs` are given.
-        return_attention_scores: also return the attention scores, when `inputs` are given.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
-
-    Wraps `keras.layers.MultiHeadAttention`.
-    """
-    layer = upstream("keras.layers.MultiHeadAttention", "3.0.0")(
-        num_heads=num_heads,
-        key_dim=key_dim,
-        value_dim=value_dim,
-        dropout=dropout,
-        use_bias=use_bias,
-        output_shape=output_shape,
-        attention_axes=attention_axes,
-        sliding_window=sliding_window,
-        flash_attention=flash_attention,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        use_gate=use_gate,
-        seed=seed,
-        **kwargs,
-    )
-    if inputs is None:
-        return layer
-    query, value, *key = split_inputs(inputs, ("query", "value", "key"), 2)
-    return layer(
-        query,
-        value,
-        key[0] if key else None,
-        attention_mask=attention_mask,
-        return_attention_scores=return_attention_scores,
-    )
 
 
 # --- model verbs with behaviour of their own (the rest are generated: see [verbs] in binding.toml) ---
@@ -202,7 +103,7 @@ def _set_trainable(
         layer.trainable = trainable if index in chosen else not trainable
 
 
-@override(upstream="keras.Layer", tethered_to="d74a0fd698cf97c2")
+@override(upstream="keras.Layer", tethered_to="e82e56ba4fa2fb2a")
 def freeze_weights(
     object: _L,
     /,
@@ -235,7 +136,7 @@ def freeze_weights(
     return object
 
 
-@override(upstream="keras.Layer", tethered_to="d74a0fd698cf97c2")
+@override(upstream="keras.Layer", tethered_to="e82e56ba4fa2fb2a")
 def unfreeze_weights(
     object: _L,
     /,
@@ -269,7 +170,7 @@ def unfreeze_weights(
     return object
 
 
-@override(upstream="keras.Model", tethered_to="270ef05faca7dd7c")
+@override(upstream="keras.Model", tethered_to="cfa83b1b9ab4c38f")
 def save_model_config(
     object: keras.Model, /, filepath: str | os.PathLike[str], overwrite: bool = False
 ) -> None:
@@ -305,7 +206,7 @@ def save_model_config(
         raise
 
 
-@override(upstream="keras.Model", tethered_to="270ef05faca7dd7c")
+@override(upstream="keras.Model", tethered_to="cfa83b1b9ab4c38f")
 def load_model_config(
     filepath: str | os.PathLike[str], custom_objects: dict[str, Any] | None = None
 ) -> keras.Model:

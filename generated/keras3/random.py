@@ -347,7 +347,16 @@ def random_seed_generator(
 
 
 _random_seed_generator = bind(
-    globals(), "_random_seed_generator", "keras.random.SeedGenerator", "3.0.0"
+    globals(),
+    "_random_seed_generator",
+    "keras.random.SeedGenerator",
+    "3.0.0",
+    "3.3.0",
+    {"name": "3.3.0"},
+    (
+        "seed",
+        "name",
+    ),
 )
 
 

@@ -183,5 +183,11 @@ def regularizer_serialize(regularizer: Any) -> Any:
 
 
 _regularizer_serialize = bind(
-    globals(), "_regularizer_serialize", "keras.regularizers.serialize", "3.0.0"
+    globals(),
+    "_regularizer_serialize",
+    "keras.regularizers.serialize",
+    "3.0.0",
+    "3.4.0",
+    {"regularizer": "3.4.0"},
+    ("regularizer",),
 )

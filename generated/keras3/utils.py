@@ -182,7 +182,28 @@ def audio_dataset_from_directory(
 
 
 _audio_dataset_from_directory = bind(
-    globals(), "_audio_dataset_from_directory", "keras.utils.audio_dataset_from_directory", "3.0.0"
+    globals(),
+    "_audio_dataset_from_directory",
+    "keras.utils.audio_dataset_from_directory",
+    "3.0.0",
+    "3.1.0",
+    {"verbose": "3.1.0"},
+    (
+        "directory",
+        "labels",
+        "label_mode",
+        "class_names",
+        "batch_size",
+        "sampling_rate",
+        "output_sequence_length",
+        "ragged",
+        "shuffle",
+        "seed",
+        "validation_split",
+        "subset",
+        "follow_links",
+        "verbose",
+    ),
 )
 
 
@@ -249,6 +270,22 @@ _bounding_box_affine_transform = bind(
     "_bounding_box_affine_transform",
     "keras.utils.bounding_boxes.affine_transform",
     "3.7.0",
+    "3.8.0",
+    {"bounding_box_format": "3.8.0"},
+    (
+        "boxes",
+        "angle",
+        "translate_x",
+        "translate_y",
+        "scale",
+        "shear_x",
+        "shear_y",
+        "height",
+        "width",
+        "center_x",
+        "center_y",
+        "bounding_box_format",
+    ),
 )
 
 
@@ -282,6 +319,14 @@ _bounding_box_clip_to_image_size = bind(
     "_bounding_box_clip_to_image_size",
     "keras.utils.bounding_boxes.clip_to_image_size",
     "3.7.0",
+    "3.8.0",
+    {"bounding_box_format": "3.8.0"},
+    (
+        "bounding_boxes",
+        "height",
+        "width",
+        "bounding_box_format",
+    ),
 )
 
 
@@ -461,7 +506,20 @@ def bounding_box_crop(
 
 
 _bounding_box_crop = bind(
-    globals(), "_bounding_box_crop", "keras.utils.bounding_boxes.crop", "3.7.0"
+    globals(),
+    "_bounding_box_crop",
+    "keras.utils.bounding_boxes.crop",
+    "3.7.0",
+    "3.8.0",
+    {"bounding_box_format": "3.8.0"},
+    (
+        "boxes",
+        "top",
+        "left",
+        "height",
+        "width",
+        "bounding_box_format",
+    ),
 )
 
 
@@ -621,7 +679,22 @@ def bounding_box_pad(
     return _bounding_box_pad(boxes, top, left, height, width, bounding_box_format)
 
 
-_bounding_box_pad = bind(globals(), "_bounding_box_pad", "keras.utils.bounding_boxes.pad", "3.7.0")
+_bounding_box_pad = bind(
+    globals(),
+    "_bounding_box_pad",
+    "keras.utils.bounding_boxes.pad",
+    "3.7.0",
+    "3.8.0",
+    {"height": "3.8.0", "width": "3.8.0", "bounding_box_format": "3.8.0"},
+    (
+        "boxes",
+        "top",
+        "left",
+        "height",
+        "width",
+        "bounding_box_format",
+    ),
+)
 
 
 def clear_session(free_memory: bool = True) -> Any:
@@ -678,7 +751,15 @@ def clear_session(free_memory: bool = True) -> Any:
     return _clear_session(free_memory)
 
 
-_clear_session = bind(globals(), "_clear_session", "keras.utils.clear_session", "3.0.0")
+_clear_session = bind(
+    globals(),
+    "_clear_session",
+    "keras.utils.clear_session",
+    "3.0.0",
+    "3.3.0",
+    {"free_memory": "3.3.0"},
+    ("free_memory",),
+)
 
 
 def config_container(**kwargs: Any) -> keras.utils.Config:
@@ -791,7 +872,27 @@ def get_file(
     )
 
 
-_get_file = bind(globals(), "_get_file", "keras.utils.get_file", "3.0.0")
+_get_file = bind(
+    globals(),
+    "_get_file",
+    "keras.utils.get_file",
+    "3.0.0",
+    "3.0.1",
+    {"force_download": "3.0.1"},
+    (
+        "fname",
+        "origin",
+        "untar",
+        "md5_hash",
+        "file_hash",
+        "cache_subdir",
+        "hash_algorithm",
+        "extract",
+        "archive_format",
+        "cache_dir",
+        "force_download",
+    ),
+)
 
 
 def get_source_inputs(tensor: Any) -> Any:
@@ -1025,7 +1126,32 @@ def image_dataset_from_directory(
 
 
 _image_dataset_from_directory = bind(
-    globals(), "_image_dataset_from_directory", "keras.utils.image_dataset_from_directory", "3.0.0"
+    globals(),
+    "_image_dataset_from_directory",
+    "keras.utils.image_dataset_from_directory",
+    "3.0.0",
+    "3.12.0",
+    {"pad_to_aspect_ratio": "3.1.0", "format": "3.12.0", "verbose": "3.1.0"},
+    (
+        "directory",
+        "labels",
+        "label_mode",
+        "class_names",
+        "color_mode",
+        "batch_size",
+        "image_size",
+        "shuffle",
+        "seed",
+        "validation_split",
+        "subset",
+        "interpolation",
+        "follow_links",
+        "crop_to_aspect_ratio",
+        "pad_to_aspect_ratio",
+        "data_format",
+        "format",
+        "verbose",
+    ),
 )
 
 
@@ -1174,7 +1300,18 @@ def image_smart_resize(
 
 
 _image_smart_resize = bind(
-    globals(), "_image_smart_resize", "keras.preprocessing.image.smart_resize", "3.0.0"
+    globals(),
+    "_image_smart_resize",
+    "keras.preprocessing.image.smart_resize",
+    "3.0.0",
+    "3.14.0",
+    {"kwargs": "3.14.0"},
+    (
+        "x",
+        "size",
+        "interpolation",
+        "data_format",
+    ),
 )
 
 
@@ -1374,7 +1511,27 @@ def model_to_dot(
     )
 
 
-_model_to_dot = bind(globals(), "_model_to_dot", "keras.utils.model_to_dot", "3.0.0")
+_model_to_dot = bind(
+    globals(),
+    "_model_to_dot",
+    "keras.utils.model_to_dot",
+    "3.0.0",
+    "3.14.0",
+    {"splines": "3.14.0"},
+    (
+        "model",
+        "show_shapes",
+        "show_dtype",
+        "show_layer_names",
+        "rankdir",
+        "expand_nested",
+        "dpi",
+        "subgraph",
+        "show_layer_activations",
+        "show_trainable",
+        "splines",
+    ),
+)
 
 
 def normalize(x: TensorLike, axis: Axis = -1, order: int | TensorLike = 2) -> Any:
@@ -1560,7 +1717,27 @@ def plot_model(
     )
 
 
-_plot_model = bind(globals(), "_plot_model", "keras.utils.plot_model", "3.0.0")
+_plot_model = bind(
+    globals(),
+    "_plot_model",
+    "keras.utils.plot_model",
+    "3.0.0",
+    "3.14.0",
+    {"splines": "3.14.0"},
+    (
+        "model",
+        "to_file",
+        "show_shapes",
+        "show_dtype",
+        "show_layer_names",
+        "rankdir",
+        "expand_nested",
+        "dpi",
+        "show_layer_activations",
+        "show_trainable",
+        "splines",
+    ),
+)
 
 
 def progbar(
@@ -1600,7 +1777,23 @@ def progbar(
     )
 
 
-_progbar = bind(globals(), "_progbar", "keras.utils.Progbar", "3.0.0")
+_progbar = bind(
+    globals(),
+    "_progbar",
+    "keras.utils.Progbar",
+    "3.0.0",
+    "3.15.0",
+    {"stateless_metrics": "3.15.0"},
+    (
+        "target",
+        "width",
+        "verbose",
+        "interval",
+        "stateful_metrics",
+        "stateless_metrics",
+        "unit_name",
+    ),
+)
 
 
 def set_random_seed(seed: Seed) -> Any:
@@ -1695,7 +1888,22 @@ def split_dataset(
     return _split_dataset(dataset, left_size, right_size, shuffle, seed, preferred_backend)
 
 
-_split_dataset = bind(globals(), "_split_dataset", "keras.utils.split_dataset", "3.0.0")
+_split_dataset = bind(
+    globals(),
+    "_split_dataset",
+    "keras.utils.split_dataset",
+    "3.0.0",
+    "3.12.0",
+    {"preferred_backend": "3.12.0"},
+    (
+        "dataset",
+        "left_size",
+        "right_size",
+        "shuffle",
+        "seed",
+        "preferred_backend",
+    ),
+)
 
 
 def standardize_dtype(dtype: DTypeLike) -> Any:
@@ -1856,7 +2064,27 @@ def text_dataset_from_directory(
 
 
 _text_dataset_from_directory = bind(
-    globals(), "_text_dataset_from_directory", "keras.utils.text_dataset_from_directory", "3.0.0"
+    globals(),
+    "_text_dataset_from_directory",
+    "keras.utils.text_dataset_from_directory",
+    "3.0.0",
+    "3.12.0",
+    {"format": "3.12.0", "verbose": "3.1.0"},
+    (
+        "directory",
+        "labels",
+        "label_mode",
+        "class_names",
+        "batch_size",
+        "max_length",
+        "shuffle",
+        "seed",
+        "validation_split",
+        "subset",
+        "follow_links",
+        "format",
+        "verbose",
+    ),
 )
 
 
@@ -2013,6 +2241,21 @@ _timeseries_dataset_from_array = bind(
     "_timeseries_dataset_from_array",
     "keras.utils.timeseries_dataset_from_array",
     "3.0.0",
+    "3.14.0",
+    {"format": "3.14.0"},
+    (
+        "data",
+        "targets",
+        "sequence_length",
+        "sequence_stride",
+        "sampling_rate",
+        "batch_size",
+        "shuffle",
+        "seed",
+        "start_index",
+        "end_index",
+        "format",
+    ),
 )
 
 
