@@ -186,8 +186,14 @@ def _doc_report(args: argparse.Namespace) -> int:
     from generator.docstrings import doc_report, format_doc_report, load_doc_patches
     from generator.drift import pinned_release
 
-    report = doc_report(SnapshotStore(args.store).load(args.release or pinned_release()), load_doc_patches())
+    from generator.docs_site import format_undocumented, undocumented_params
+    from generator.package import build
+
+    store = SnapshotStore(args.store)
+    release = args.release or pinned_release()
+    report = doc_report(store.load(release), load_doc_patches())
     sys.stdout.write(format_doc_report(report))
+    sys.stdout.write(format_undocumented(undocumented_params(build(store, release)[0]), limit=1000))
     return 0 if report.ok else 1
 
 

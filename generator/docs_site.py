@@ -39,7 +39,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +50,19 @@ from generator.docstrings import (
     RENDER_TITLES,
     SECTION_TITLES,
     DocPatch,
+    DocArg,
     DocPatchError,
     Example,
     ParsedDoc,
     apply_patches,
+    documented_names,
     load_doc_patches,
     parse_docstring,
+    prose_sentences,
     render_chunks,
     render_entries,
     render_text,
+    token_text,
 )
 from generator.model import Snapshot, Symbol, version_key
 from generator.render import signature_parts
@@ -101,6 +105,13 @@ _SHAPE_NOTES = {
              "keyword-only.",
     "dual": "Given `y_true` and `y_pred` it computes the value; without them it returns the "
             "configured object (for `compile()`).",
+}
+
+
+# How a wrapper that covers a class and its function form (`Wrapper.function`) takes the latter.
+_FUNCTION_NOTES = {
+    "dual": "the same wrapper, given `y_true` and `y_pred`",
+    "layer": "the same wrapper, given a list of tensors as `object`",
 }
 
 
@@ -210,7 +221,11 @@ def _symbol_view(w: Wrapper, snapshot: Snapshot, overrides: Mapping[str, HandWri
         "params": [_param_row(p, symbol, w) for p in w.params],
         "returns": w.returns,
         "returns_text": returns_text,
-        "doc": render_doc(w.doc, key, skip_summary=True, skip_returns=skip_returns),
+        "doc": render_doc(_merged_args(w), key, skip_summary=True, skip_returns=skip_returns),
+        "function": w.function if w.function and _has_text(w.function_doc) else None,
+        "function_doc": render_doc(_function_rest(w), w.function) if w.function else "",
+        "function_url": UPSTREAM_SEARCH.format(w.function) if w.function else "",
+        "function_note": _FUNCTION_NOTES.get(w.shape, "the same wrapper"),
         "target": key,
         "upstream_url": UPSTREAM_SEARCH.format(key),
         "aliases": [a for a in w.aliases],
@@ -222,6 +237,41 @@ def _symbol_view(w: Wrapper, snapshot: Snapshot, overrides: Mapping[str, HandWri
                     returns=hand.returns, own=hand.doc,
                     returns_text="" if w.shape in _SHAPE_RETURNS else view["returns_text"])
     return view
+
+
+def _has_text(doc: ParsedDoc) -> bool:
+    return doc != ParsedDoc()
+
+
+def _merged_args(w: Wrapper) -> ParsedDoc:
+    """The wrapper's docstring with the arguments it leaves undocumented added: those its
+    function form documents (a dual loss's `y_true`, `ignore_class`), then those another
+    upstream docstring documents (`Wrapper.borrowed_args`), each saying where it comes from."""
+    have = documented_names(w.doc)
+    extra = [DocArg(entry.name, _from(entry.description, w.function or ""))
+             for entry in w.function_doc.args if entry.name and not set(_names(entry.name)) <= have]
+    have |= {name for entry in extra for name in _names(entry.name)}
+    extra += [DocArg(name, _from(text, source)) for name, text, source in w.borrowed_args if name not in have]
+    return replace(w.doc, args=w.doc.args + tuple(extra)) if extra else w.doc
+
+
+def _names(entry_name: str) -> list[str]:
+    return [n.strip().lstrip("*") for n in entry_name.split(",") if n.strip()]
+
+
+def _from(description: str, source: str) -> str:
+    return f"{description.rstrip()}\n\n*(As documented for `{source}`.)*"
+
+
+def _function_rest(w: Wrapper) -> ParsedDoc:
+    """The function form's docstring minus the arguments the main Arguments already show with
+    the same words (so nothing upstream wrote is lost and nothing is said twice)."""
+    shown = {entry.name: " ".join(entry.description.split()) for entry in w.doc.args}
+    merged = documented_names(w.doc)
+    kept = tuple(entry for entry in w.function_doc.args
+                 if not entry.name or (set(_names(entry.name)) <= merged
+                                       and shown.get(entry.name) != " ".join(entry.description.split())))
+    return replace(w.function_doc, args=kept)
 
 
 def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper) -> dict[str, str]:
@@ -617,6 +667,163 @@ def docs_differences(files: Mapping[str, str], root: Path = GENERATED) -> list[s
     problems += [f"{name}: differs from what regeneration emits" for name in sorted(files.keys() & on_disk)
                  if (root / name).read_text(encoding="utf-8") != files[name]]
     return problems
+
+
+# --- lossless by sentence ---------------------------------------------------------------------
+
+_SECTION_HEAD = re.compile(r"^#{1,3} .*\{ #(?P<anchor>[\w.-]+) \}[ \t]*$", re.MULTILINE)
+
+
+def wrapper_sections(files: Mapping[str, str]) -> dict[str, str]:
+    """{anchor: Markdown of its section} over the docs sources: a section runs from its heading
+    (`## `name` { #name }`) to the next heading of its level or above, or the end of the page."""
+    sections: dict[str, str] = {}
+    for path, text in sorted(files.items()):
+        if not path.endswith(".md"):
+            continue
+        heads = list(_SECTION_HEAD.finditer(text))
+        for head, following in zip(heads, [*heads[1:], None]):
+            level = len(head.group(0)) - len(head.group(0).lstrip("#"))
+            end = len(text)
+            for later in heads[heads.index(head) + 1:]:
+                if len(later.group(0)) - len(later.group(0).lstrip("#")) <= level:
+                    end = later.start()
+                    break
+            sections.setdefault(head.group("anchor"), text[head.start():end])
+    return sections
+
+
+def covered_docstrings(binding: Binding, snapshot: Snapshot) -> list[tuple[str, str, str]]:
+    """(anchor of the section that shows it, upstream key, upstream docstring as patched) of
+    every docstring the site promises to carry: each wrapper's upstream symbol (or member), the
+    function form a wrapper also covers (dual losses and metrics, the layers' merge functions)
+    and the subclassing bases."""
+    patches = load_doc_patches()
+
+    def patched(key: str, text: str) -> str:
+        try:
+            return apply_patches(text, patches.get(key))
+        except DocPatchError:
+            return text
+
+    out: list[tuple[str, str, str]] = []
+    for w in binding.wrappers:
+        symbol = snapshot.symbols.get(w.upstream)
+        if symbol is None:
+            continue
+        if w.member:
+            member = symbol.member(w.member)
+            key, text = f"{w.upstream}.{w.member}", member.doc if member else ""
+        else:
+            key, text = w.upstream, symbol.doc
+        if text.strip():
+            out.append((w.name, key, patched(key, text)))
+        function = snapshot.symbols.get(w.function) if w.function else None
+        if function is not None and function.doc.strip():
+            out.append((w.name, function.path, patched(function.path, function.doc)))
+    for name, path in binding.bases.items():
+        symbol = snapshot.symbols.get(path)
+        if symbol is not None and symbol.doc.strip():
+            out.append((name, path, patched(path, symbol.doc)))
+    return out
+
+
+def undocumented_params(binding: Binding) -> list[tuple[str, str, str]]:
+    """(wrapper, upstream key, parameter) of every wrapper parameter that the docs leave without
+    a description: no upstream docstring documents it (its own, its function form's, its
+    `__init__`'s, a base's, or one `[arg_docs]` names). The parameters the wrapper itself adds
+    (`object` of a layer, `y_true`/`y_pred` of a dual) are explained by its shape and left out."""
+    own = {"layer": {"object"}, "dual": {"y_true", "y_pred"}}
+    out: list[tuple[str, str, str]] = []
+    for w in binding.wrappers:
+        if w.overridden:
+            continue  # hand-written: documented in overrides.py
+        documented = documented_names(_merged_args(w))
+        key = f"{w.upstream}.{w.member}" if w.member else w.upstream
+        for p in w.params:
+            if p.kind in ("var_positional", "var_keyword") or p.name in own.get(w.shape, set()):
+                continue
+            if p.name not in documented:
+                out.append((w.name, key, p.name))
+    return out
+
+
+def format_undocumented(items: Sequence[tuple[str, str, str]], limit: int = 15) -> str:
+    by_wrapper: dict[tuple[str, str], list[str]] = {}
+    for name, key, param in items:
+        by_wrapper.setdefault((name, key), []).append(param)
+    lines = [f"Wrapper parameters no upstream docstring documents: {len(items)} "
+             f"(in {len(by_wrapper)} wrappers)"]
+    lines += [f"  {name} ({key}): {', '.join(params)}" for (name, key), params in list(by_wrapper.items())[:limit]]
+    if len(by_wrapper) > limit:
+        lines.append(f"  ... and {len(by_wrapper) - limit} more wrappers")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class SentenceCoverage:
+    kept: int
+    total: int
+    missing: tuple[tuple[str, str, str], ...]  # (upstream key, anchor, sentence) not on the page
+    excused: tuple[tuple[str, str, str], ...]  # (upstream key, sentence, reason) listed in docs.toml
+
+    @property
+    def share(self) -> float:
+        return self.kept / self.total if self.total else 1.0
+
+
+def sentence_coverage(files: Mapping[str, str], binding: Binding, snapshot: Snapshot,
+                      exceptions: Mapping[tuple[str, str], str] | None = None) -> SentenceCoverage:
+    """How many prose sentences of the covered upstream docstrings are in the section of the
+    wrapper (or base) that shows them. `exceptions` ((key, sentence) -> reason, from
+    `[[lost_sentences]]` of spec/docs.toml) are counted as missing but listed with their reason."""
+    exceptions = load_lost_sentences() if exceptions is None else exceptions
+    # prose must be in the prose: code blocks (upstream's or translated examples) are left out
+    sections = {anchor: token_text(_FENCE.sub("", text)) for anchor, text in wrapper_sections(files).items()}
+    kept = total = 0
+    missing: list[tuple[str, str, str]] = []
+    excused: list[tuple[str, str, str]] = []
+    for anchor, key, doc in covered_docstrings(binding, snapshot):
+        page = sections.get(anchor, "")
+        for sentence in prose_sentences(doc):
+            total += 1
+            if f" {sentence} " in page:
+                kept += 1
+            elif (key, sentence) in exceptions:
+                excused.append((key, sentence, exceptions[key, sentence]))
+            else:
+                missing.append((key, anchor, sentence))
+    return SentenceCoverage(kept, total, tuple(missing), tuple(excused))
+
+
+def load_lost_sentences(path: Path | None = None) -> dict[tuple[str, str], str]:
+    """`[[lost_sentences]]` of spec/docs.toml: upstream sentences the site does not carry, each
+    with the reason (`path`, `sentence` as its words, `reason`)."""
+    from generator.docstrings import DOCS_SPEC
+    from generator.tomlfiles import read_toml
+
+    path = path or DOCS_SPEC
+    data = read_toml(path, DocsError) if path.exists() else {}
+    out: dict[tuple[str, str], str] = {}
+    for number, entry in enumerate(data.get("lost_sentences", [])):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry.get(k)
+                                                  for k in ("path", "sentence", "reason")):
+            raise DocsError(f"{path}: lost_sentences entry {number + 1} needs path, sentence and reason")
+        out[entry["path"], " ".join(entry["sentence"].split())] = entry["reason"]
+    return out
+
+
+def format_sentence_coverage(coverage: SentenceCoverage, limit: int | None = 40) -> str:
+    lines = [f"Upstream prose sentences on the page that shows them: {coverage.kept}/{coverage.total} "
+             f"= {coverage.share:.3%}"]
+    if coverage.excused:
+        lines.append(f"Not carried, with a reason (spec/docs.toml [[lost_sentences]]): {len(coverage.excused)}")
+        lines += [f"  {key}: {sentence!r}: {reason}" for key, sentence, reason in coverage.excused]
+    if coverage.missing:
+        lines.append(f"Missing without a reason: {len(coverage.missing)}")
+        shown = coverage.missing if limit is None else coverage.missing[:limit]
+        lines += [f"  {key} (section {anchor}): {sentence!r}" for key, anchor, sentence in shown]
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------

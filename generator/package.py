@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 
 from generator.binding import Binding, BindingSpec, DocSources, build_binding, load_binding_spec
-from generator.docstrings import load_doc_patches
+from generator.docstrings import load_arg_docs, load_doc_patches
 from generator.drift import pinned_release
 from generator.history import added_in_all, notable_changes
 from generator.model import Snapshot
@@ -33,7 +33,7 @@ def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, Bindin
     for path in snapshot.symbols:  # a release not stored yet adds what it introduces
         added_in.setdefault(path, snapshot.keras_version)
     docs = DocSources(patches=load_doc_patches(), changes=notable_changes(store, snapshot),
-                      strict_patches=snapshot.keras_version == pinned_release())
+                      strict_patches=snapshot.keras_version == pinned_release(), arg_docs=load_arg_docs())
     binding = build_binding(snapshot, spec, load_naming_spec(), added_in, snapshot_digest(snapshot),
                             read_overrides(), docs)
     return binding, spec

@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 from collections import namedtuple
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -138,6 +138,62 @@ def test_a_section_has_signature_types_returns_docs_and_history(sources):
     assert "**Args**" in section and "**Input shape**" in section  # upstream's own section titles
     assert "*Added in Keras 3.0.0.* Changed in [3.0.3](../changelog/3.0.3.md) (parameter-added)" in section
     assert "(https://keras.io/search.html?query=keras.layers.Dense)" in section
+
+
+def test_every_upstream_sentence_a_wrapper_covers_is_in_its_section(sources, binding, pinned):
+    """Lossless by sentence: the prose of every docstring a wrapper (or base) covers, code and
+    doctest output aside, is in that wrapper's section; the rest is listed in spec/docs.toml
+    `[[lost_sentences]]` with a reason."""
+    coverage = docs_site.sentence_coverage(sources, binding, pinned)
+    print("\n" + docs_site.format_sentence_coverage(coverage, limit=None))
+    assert coverage.total > 10_000
+    assert coverage.share >= 0.995
+    assert not coverage.missing, docs_site.format_sentence_coverage(coverage)
+
+
+def test_sentence_coverage_sees_a_dropped_function_form(sources, binding, pinned):
+    """The measure can fail: without the function form's part, its sentences are missing."""
+    sections = docs_site.wrapper_sections(sources)
+    dual = sections["loss_sparse_categorical_crossentropy"]
+    cut = dual.split("**As the function", 1)[0]
+    files = {"docs/one.md": cut}
+    one = replace(binding, wrappers=tuple(w for w in binding.wrappers
+                                          if w.name == "loss_sparse_categorical_crossentropy"), bases={})
+    coverage = docs_site.sentence_coverage(files, one, pinned, exceptions={})
+    lost = {sentence for key, _, sentence in coverage.missing}
+    assert "Computes the sparse categorical crossentropy loss" in lost
+    assert "Sparse categorical crossentropy loss value" in lost  # its Returns
+
+
+def test_a_dual_wrapper_shows_its_function_form(sources):
+    section = docs_site.wrapper_sections(sources)["loss_sparse_categorical_crossentropy"]
+    main, function = section.split("**As the function [`keras.losses.sparse_categorical_crossentropy`]", 1)
+    # the class's Args lack `ignore_class`: the function's description joins them, saying whence
+    assert "- `ignore_class`: Optional integer. The ID of a class to be ignored" in main
+    assert "*(As documented for `keras.losses.sparse_categorical_crossentropy`.)*" in main
+    assert "Computes the sparse categorical crossentropy loss." in function  # its own summary
+    assert "**Returns**\n\nSparse categorical crossentropy loss value." in function
+    assert "<!-- keras3:example keras.losses.sparse_categorical_crossentropy 0 -->" in function
+
+
+def test_merge_functions_are_documented_on_their_layer(sources, binding):
+    merges = [w for w in binding.wrappers if w.shape == "layer" and w.function]
+    assert {"keras.layers.multiply", "keras.layers.add", "keras.layers.concatenate"} <= {w.function for w in merges}
+    sections = docs_site.wrapper_sections(sources)
+    for w in merges:
+        assert f"**As the function [`{w.function}`]" in sections[w.name], w.name
+    assert "Functional interface to the `keras.layers.Multiply` layer." in sections["layer_multiply"]
+
+
+def test_arguments_documented_elsewhere_upstream_are_borrowed(sources, binding):
+    sections = docs_site.wrapper_sections(sources)
+    save = sections["save_model_weights"]
+    assert "- `filepath`:" in save and "*(As documented for `keras.Model.save_weights`.)*" in save
+    rescaled = sections["feature_float_rescaled"]
+    assert "- `scale`:" in rescaled and "`keras.layers.Rescaling`" in rescaled
+    left = docs_site.undocumented_params(binding)
+    assert ("save_model_weights", "keras.saving.save_weights", "filepath") not in left
+    assert ("save_model_weights", "keras.saving.save_weights", "model") in left  # keras3's own: listed
 
 
 def test_every_release_has_a_changelog_page_with_breaking_changes_first(store, sources):
