@@ -1003,6 +1003,7 @@ def _listed(title: str, paths: Sequence[str]) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z`(\[\"'*])")
 _ENTRY_HEAD = re.compile(r"^\s*[\w*]+(?:\s*,\s*[\w*]+)*\s*(?:\([^)]*\))?\s*:\s+")
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
+_LINK_TARGET = re.compile(r"\]\(\.\./[^)\s]*\)")  # the links the site adds (`](../layers/layer_dense.md)`)
 
 
 def prose_sentences(doc: str) -> list[str]:
@@ -1053,6 +1054,7 @@ def prose_sentences(doc: str) -> list[str]:
 def token_text(markdown: str) -> str:
     """Markdown as its words joined by single spaces, padded: `f" {sentence} " in token_text(page)`
     asks whether a sentence is on the page, markup aside."""
+    markdown = _LINK_TARGET.sub("]", markdown)  # a link's words are its text, not its address
     return " " + " ".join(_WORD.findall(markdown)) + " "
 
 

@@ -1274,7 +1274,9 @@ class ExampleRunner:
         self.sessions_run = 0  # how many sessions were executed (a cache hit runs none)
         self.durations: list[tuple[float, Sequence[str]]] = []  # (seconds, chunks) per session run
         self.retried = 0  # sessions run again alone after a time-out
-        self.progress: Callable[[int], None] | None = None  # called with 1 per session finished
+        # progress hooks (the docs build's bar): sessions about to run, then one call per session run
+        self.on_start: Callable[[int], None] | None = None
+        self.on_done: Callable[[], None] | None = None
 
     def __enter__(self) -> Self:
         return self
@@ -1307,6 +1309,8 @@ class ExampleRunner:
 
     def _run_parallel(self, sessions: Sequence[Sequence[str]], limit: float, parallel: int) -> list[list[Run]]:
         results: list[list[Run] | None] = [None] * len(sessions)
+        if self.on_start is not None and limit == self.limit:
+            self.on_start(len(sessions))
         # longest first, so that a slow docstring does not start last
         order = sorted(range(len(sessions)), key=lambda i: -sum(len(c) for c in sessions[i]))
         lock = threading.Lock()
@@ -1322,8 +1326,8 @@ class ExampleRunner:
                 with lock:
                     self.sessions_run += 1
                     self.durations.append((time.monotonic() - started, sessions[index]))
-                    if self.progress is not None and limit == self.limit:
-                        self.progress(1)
+                    if self.on_done is not None and limit == self.limit:
+                        self.on_done()
 
         active = self._workers[:max(1, min(parallel, len(self._workers), len(sessions)))]
         threads = [threading.Thread(target=drain, args=(w,), daemon=True) for w in active]
@@ -1564,13 +1568,14 @@ def _execute_sessions(sessions: Sequence[_Session], keras_version: str, cache_di
 def run_all(snapshot: Snapshot, binding: Binding, cache_dir: Path = CACHE_DIR, *,
             runner: ExampleRunner | None = None, workers: int = WORKERS,
             data: ExampleData | None = None, paths: Iterable[str] | None = None,
-            ) -> dict[str, list[ExampleResult]]:
+            check_upstream: bool = True) -> dict[str, list[ExampleResult]]:
     """Every upstream example of the binding's API (or of the public `paths` given), translated
     and run (or taken from the cache), keyed by public path, in docstring order. Deterministic:
     the same inputs give the same result.
 
     An example that fails is run once more as upstream wrote it (made self-contained the same
-    way): the reason then says whether upstream's own example fails too.
+    way): the reason then says whether upstream's own example fails too. The docs build, which
+    shows a failing example without output whoever's fault it is, skips that (`check_upstream`).
     """
     table = TranslationTable.from_binding(binding, snapshot)
     plain = replace(table, targets={}, bases={})  # resolves and imports, maps nothing
@@ -1603,7 +1608,7 @@ def run_all(snapshot: Snapshot, binding: Binding, cache_dir: Path = CACHE_DIR, *
     # Failures: does the upstream example fail as well?
     checks: dict[str, _Session] = {}
     for page, rows, session, _ in plans:
-        if any(not r.ok and not timed_out(r) for r in session.chunk_runs()):
+        if check_upstream and any(not r.ok and not timed_out(r) for r in session.chunk_runs()):
             originals = [e.text for _, e, _, why in rows if why is None]
             upstream = [t.code or "" for t in _translated(originals, plain, page, cache_dir)]
             fixtures = [f for f in data.fixtures if f.serves(page)]

@@ -104,7 +104,7 @@ def test_sources_are_byte_identical_across_runs_and_hash_seeds(store, sources):
 def test_sources_hold_markers_not_outputs(sources):
     pages = {name: text for name, text in sources.items() if name.endswith(".md")}
     assert not any('title="Output"' in text for text in pages.values())
-    assert "<!-- keras3:example keras.ops.add 0 -->" in pages["docs/reference/ops.md"]
+    assert "<!-- keras3:example keras.ops.add 0 -->" in pages["docs/reference/ops/op_add.md"]
     assert "<!-- keras3:output getting-started.md 0 -->" in pages["docs/getting-started.md"]
     # Every example marker is closed, and every output marker follows a code block.
     for name, text in pages.items():
@@ -112,32 +112,45 @@ def test_sources_hold_markers_not_outputs(sources):
         docs_site.runnable_blocks(text)
 
 
-def test_every_family_has_a_page_and_every_wrapper_a_section(sources, binding):
+def test_every_family_has_a_page_and_every_wrapper_a_page(sources, binding):
     config = sources["mkdocs.yml"]
     for family in binding.families:
         wrappers = binding.by_family(family)
         if not wrappers:
             continue
-        page = sources.get(f"docs/reference/{family}.md")
-        assert page is not None, f"no reference page for {family}"
-        assert f"reference/{family}.md" in config, f"{family} is not in the nav"
-        headings = re.findall(r"^## `(\w+)` \{ #(\w+) \}$", page, re.MULTILINE)
-        assert [name for name, _ in headings] == [w.name for w in wrappers]
-        assert all(name == anchor for name, anchor in headings)
+        index = sources.get(f"docs/reference/{family}/index.md")
+        assert index is not None, f"no reference page for {family}"
+        assert f"reference/{family}/index.md" in config, f"{family} is not in the nav"
+        listed = re.findall(r"^\| \[`(\w+)`\]\((\w+)\.md\) \|", index, re.MULTILINE)
+        assert [name for name, _ in listed] == [w.name for w in wrappers]
+        for w in wrappers:
+            page = sources[f"docs/reference/{family}/{w.name}.md"]
+            assert page.startswith(f"# `{w.name}` {{ #{w.name} }}\n"), w.name
     bases = sources["docs/reference/bases.md"]
     for name in binding.bases:
         assert f"## `{name}` {{ #{name} }}" in bases
 
 
-def test_a_section_has_signature_types_returns_docs_and_history(sources):
-    layers = sources["docs/reference/layers.md"]
-    section = layers.split("## `layer_dense` { #layer_dense }", 1)[1].split("\n## ", 1)[0]
-    assert "```python\ndef layer_dense(\n    object: Any = None,\n    /,\n    *,\n    units: int," in section
-    assert "| `activation` | `ActivationLike \\| None` | `None` |" in section  # `|` escaped in tables
-    assert "**Returns** `Any`: the layer when `object` is None" in section
-    assert "**Args**" in section and "**Input shape**" in section  # upstream's own section titles
-    assert "*Added in Keras 3.0.0.* Changed in [3.0.3](../changelog/3.0.3.md) (parameter-added)" in section
-    assert "(https://keras.io/search.html?query=keras.layers.Dense)" in section
+def test_a_page_has_signature_types_returns_docs_and_history(sources):
+    page = sources["docs/reference/layers/layer_dense.md"]
+    assert "```python\ndef layer_dense(\n    object: Any = None,\n    /,\n    *,\n    units: int," in page
+    # types of keras3.types link to their entry; `|` escaped in tables
+    assert "| `activation` | [`ActivationLike`](../types.md#ActivationLike) `\\| None` | `None` |" in page
+    assert "**Returns** `Any`: the layer when `object` is None" in page
+    assert "**Args**" in page and "**Input shape**" in page  # upstream's own section titles
+    assert "*Added in Keras 3.0.0.* Changed in [3.0.3](../../changelog/3.0.3.md) (parameter-added)" in page
+    assert "(https://keras.io/search.html?query=keras.layers.Dense)" in page
+    assert "## `ActivationLike` { #ActivationLike }" in sources["docs/reference/types.md"]
+
+
+def test_wrappers_link_to_the_wrappers_upstream_prose_names(sources):
+    # EinsumDense's docstring names `keras.layers.Dense`... in backticks: a link to its page
+    pages = {k: v for k, v in sources.items() if k.startswith("docs/reference/") and k.count("/") == 3}
+    linked = [k for k, v in pages.items() if "](../layers/layer_dense.md)" in v]
+    assert linked, "no page links to layer_dense"
+    for name, text in pages.items():  # every link the site adds leads to a page it emits
+        for target in re.findall(r"\]\(\.\./(\w+/\w+)\.md\)", text):
+            assert f"docs/reference/{target}.md" in sources, (name, target)
 
 
 def test_every_upstream_sentence_a_wrapper_covers_is_in_its_section(sources, binding, pinned):
@@ -253,6 +266,7 @@ def test_site_builds_with_strict_and_no_warning(site):
     print(f"docs build: {result['seconds']:.1f} s {result['timings']}, examples {result['examples']}")
     assert result["warnings"] == []
     for page in ("index.html", "getting-started/index.html", "reference/ops/index.html",
+                 "reference/ops/op_add/index.html", "reference/types/index.html",
                  "reference/bases/index.html", "changelog/3.15.1/index.html", "guides/distribution/index.html"):
         assert (folder / page).is_file(), page
 
@@ -269,5 +283,5 @@ def test_search_index_holds_every_wrapper_section(site, binding):
     folder, _ = site
     index = json.loads((folder / "search" / "search_index.json").read_text(encoding="utf-8"))
     locations = {doc["location"] for doc in index["docs"]}
-    missing = [w.name for w in binding.wrappers if f"reference/{w.family}/#{w.name}" not in locations]
+    missing = [w.name for w in binding.wrappers if f"reference/{w.family}/{w.name}/" not in locations]
     assert not missing, f"not in the search index: {missing[:10]}"
