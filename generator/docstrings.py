@@ -1003,7 +1003,9 @@ def _listed(title: str, paths: Sequence[str]) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z`(\[\"'*])")
 _ENTRY_HEAD = re.compile(r"^\s*[\w*]+(?:\s*,\s*[\w*]+)*\s*(?:\([^)]*\))?\s*:\s+")
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
-_LINK_TARGET = re.compile(r"\]\(\.\./[^)\s]*\)")  # the links the site adds (`](../layers/layer_dense.md)`)
+# A Markdown link's address (`[text](https://...)`, or `](../layers/layer_dense.md)` that the site
+# adds): a reader sees the text, so only the text counts, upstream's side and the page's alike.
+_LINK_TARGET = re.compile(r"\]\(\s*[^)\s]*\s*\)")
 
 
 def prose_sentences(doc: str) -> list[str]:
@@ -1043,10 +1045,10 @@ def prose_sentences(doc: str) -> list[str]:
         paragraphs[-1].append(stripped)
     sentences: list[str] = []
     for paragraph in paragraphs:
-        text = _PLACEHOLDER.sub(" ", " ".join(paragraph))
+        text = _LINK_TARGET.sub("]", _PLACEHOLDER.sub(" ", " ".join(paragraph)))
         for sentence in _SENTENCE_END.split(text):
             tokens = _WORD.findall(sentence)
-            if tokens:
+            if tokens and not (len(tokens) == 1 and tokens[0].isdigit()):  # `1.` of a list: no prose
                 sentences.append(" ".join(tokens))
     return sentences
 

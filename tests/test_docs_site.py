@@ -285,3 +285,12 @@ def test_search_index_holds_every_wrapper_section(site, binding):
     locations = {doc["location"] for doc in index["docs"]}
     missing = [w.name for w in binding.wrappers if f"reference/{w.family}/{w.name}/" not in locations]
     assert not missing, f"not in the search index: {missing[:10]}"
+
+
+def test_every_upstream_sentence_reaches_the_built_site(site, binding, pinned):
+    """The same measure over the HTML mkdocs built: what rendering did to the Markdown counts."""
+    folder, _ = site
+    coverage = docs_site.site_sentence_coverage(folder, binding, pinned)
+    print("\nbuilt site: " + docs_site.format_sentence_coverage(coverage, limit=None))
+    assert coverage.total > 10_000
+    assert coverage.share >= 0.995, docs_site.format_sentence_coverage(coverage)
