@@ -294,3 +294,25 @@ def test_every_upstream_sentence_reaches_the_built_site(site, binding, pinned):
     print("\nbuilt site: " + docs_site.format_sentence_coverage(coverage, limit=None))
     assert coverage.total > 10_000
     assert coverage.share >= 0.995, docs_site.format_sentence_coverage(coverage)
+
+
+def test_changelog_picture_is_drawn_from_the_store(store, sources):
+    """One column per stored release up to the pinned one: its public paths (a bar whose tooltip
+    says how many) and its findings per grade against the release before."""
+    svg = sources["docs/changelog/api-evolution.svg"]
+    assert "](api-evolution.svg)" in sources["docs/changelog/index.md"]
+    bars = re.findall(r'<rect class="symbols" data-release="([^"]+)"[^>]*><title>Keras \1: (\d+) public paths', svg)
+    releases = store.releases()
+    shown = releases[:releases.index(pinned_release()) + 1]
+    assert [release for release, _ in bars] == shown
+    for release, count in bars[-3:]:
+        assert int(count) == len(store.load(release).symbols)
+    # the findings drawn for a release, per grade, are those its changelog page counts
+    release = next(r for r in reversed(shown[1:]) if not sources[f"docs/changelog/{r}.md"].count("**0 findings**"))
+    header = sources[f"docs/changelog/{release}.md"].split("\n\n")[1]
+    stated = {title: count for count, title in re.findall(
+        r"(\d+) (breaking|possibly breaking|compatible|docs only)", header) if count != "0"}
+    drawn = {title: count for count, title in re.findall(
+        rf'<rect class="findings [^"]+" data-release="{re.escape(release)}"[^>]*><title>Keras [^:]+: (\d+) ([a-z ]+)</title>',
+        svg)}
+    assert stated and drawn == stated
