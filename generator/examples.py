@@ -1174,6 +1174,16 @@ class _Worker:
         self.home = home
         self.process: subprocess.Popen[bytes] | None = None
         self.buffer = b""
+        self.lock = threading.Lock()  # one user at a time: a warm-up start or a session
+
+    def warm_up(self) -> None:
+        """Start the process now (it imports Keras), so that it is ready when work comes."""
+        with self.lock:
+            if self.process is None:
+                try:
+                    self._start()
+                except RuntimeError:
+                    pass  # `session` starts it again and reports what goes wrong
 
     def _start(self) -> None:
         env = dict(os.environ)
@@ -1231,6 +1241,10 @@ class _Worker:
         return json.loads(line)
 
     def session(self, chunks: Sequence[str], limit: float, seed: int) -> list[Run]:
+        with self.lock:
+            return self._session(chunks, limit, seed)
+
+    def _session(self, chunks: Sequence[str], limit: float, seed: int) -> list[Run]:
         runs: list[Run] = []
         while len(runs) < len(chunks):
             if self.process is None or self.process.poll() is not None:
@@ -1281,12 +1295,19 @@ class ExampleRunner:
     def __enter__(self) -> Self:
         return self
 
+    def warm_up(self) -> None:
+        """Start the workers in the background (each imports Keras, some seconds of CPU), so that
+        they get ready while the caller does other work, e.g. translating the examples."""
+        for worker in self._workers:
+            threading.Thread(target=worker.warm_up, name="example-worker-start", daemon=True).start()
+
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
         for worker in self._workers:
-            worker.stop()
+            with worker.lock:  # a warm-up still starting finishes first, then is stopped
+                worker.stop()
         shutil.rmtree(self._home, ignore_errors=True)
 
     def run(self, chunks: Sequence[str]) -> list[Run]:
@@ -1585,6 +1606,7 @@ def run_all(snapshot: Snapshot, binding: Binding, cache_dir: Path = CACHE_DIR, *
     if paths is not None:
         wanted = set(paths)
         pages = {k: v for k, v in pages.items() if k in wanted}
+    warming = False
     for page, examples in pages.items():
         chunks = [(i, e) for i, e in enumerate(examples) if e.kind != "text"]
         translations = _translated([e.text for _, e in chunks], table, page, cache_dir)
@@ -1603,6 +1625,10 @@ def run_all(snapshot: Snapshot, binding: Binding, cache_dir: Path = CACHE_DIR, *
         fixtures = [f for f in data.fixtures if f.serves(page)]
         setup, needs = _setup(codes, fixtures)
         plans.append((page, rows, _Session(page, setup, codes), needs))
+        if runner is not None and not warming and codes and _cache_read(
+                cache_dir, cache_key(plans[-1][2].code, snapshot.keras_version), len(plans[-1][2].code)) is None:
+            warming = True  # something will run: the workers import Keras while the rest translates
+            runner.warm_up()
     _execute_sessions([p[2] for p in plans], snapshot.keras_version, cache_dir, runner, workers)
 
     # Failures: does the upstream example fail as well?
