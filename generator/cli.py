@@ -183,10 +183,9 @@ def _binding(args: argparse.Namespace):
 
 
 def _doc_report(args: argparse.Namespace) -> int:
+    from generator.docs_site import format_undocumented, undocumented_params
     from generator.docstrings import doc_report, format_doc_report, load_doc_patches
     from generator.drift import pinned_release
-
-    from generator.docs_site import format_undocumented, undocumented_params
     from generator.package import build
 
     store = SnapshotStore(args.store)

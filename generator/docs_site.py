@@ -2,8 +2,10 @@
 
 1. Sources (pure, committed). `emit_docs(store, version)` turns (snapshot, binding, history,
    templates) into `generated/mkdocs.yml` and the Markdown pages under `generated/docs/`: a home
-   page, getting started, the guides (hand-written under `templates/docs/`), one reference page
-   per family, the subclassing bases and one changelog page per stored Keras release. The result
+   page, getting started, the guides (hand-written under `templates/docs/`), a page per family
+   listing its wrappers and one page per wrapper (upstream prose naming a wrapped symbol links to
+   its page, parameter types to the `keras3.types` page), the subclassing bases, one changelog
+   page per stored Keras release and the API-evolution SVG on the changelog's index. The result
    is byte-identical on every run, so it holds no executed output: every block whose output the
    build adds carries a marker instead,
 
@@ -17,8 +19,10 @@
 2. Build (impure, an artefact). `build_site()` copies the sources into `.cache/docs-build/`,
    replaces each upstream example with its keras3 translation and real output
    (`generator.examples.run_all`, cached there by code and Keras release), runs the code of the
-   hand-written pages (each page in a fresh interpreter on jax, cached by code and release),
-   inserts the outputs and runs `mkdocs build --strict` into `site/`. Any mkdocs warning fails it.
+   hand-written pages (each page in a fresh interpreter on jax, cached by code and release, beside
+   the examples), inserts the outputs and runs `mkdocs build --strict` into `site/`, with a rich
+   progress bar; it reports each phase's wall time and the CPU time of all its processes. Any
+   mkdocs warning fails it.
 
     python -m generator.docs_site --sources   write generated/docs and generated/mkdocs.yml
     python -m generator.docs_site             build site/ from the committed sources
@@ -50,8 +54,8 @@ from generator.binding import Binding, BindingSpec, Wrapper, WrapperParam
 from generator.docstrings import (
     RENDER_TITLES,
     SECTION_TITLES,
-    DocPatch,
     DocArg,
+    DocPatch,
     DocPatchError,
     Example,
     ParsedDoc,
@@ -692,7 +696,7 @@ def evolution_chart(changelog: Sequence[Mapping[str, Any]], bar: int = 18, gap: 
 def _round_ticks(most: int) -> list[int]:
     step = 10 ** max(0, len(str(most)) - 1)
     if most // step < 3:
-        step //= 2 or 1
+        step = max(step // 2, 1)
     return list(range(0, most + 1, max(step, 1)))
 
 
@@ -931,8 +935,8 @@ def format_undocumented(items: Sequence[tuple[str, str, str]], limit: int = 15) 
     by_wrapper: dict[tuple[str, str], list[str]] = {}
     for name, key, param in items:
         by_wrapper.setdefault((name, key), []).append(param)
-    lines = [f"Wrapper parameters no upstream docstring documents: {len(items)} "
-             f"(in {len(by_wrapper)} wrappers)"]
+    lines = [(f"Wrapper parameters no upstream docstring documents: {len(items)} "
+              f"(in {len(by_wrapper)} wrappers)")]
     lines += [f"  {name} ({key}): {', '.join(params)}" for (name, key), params in list(by_wrapper.items())[:limit]]
     if len(by_wrapper) > limit:
         lines.append(f"  ... and {len(by_wrapper) - limit} more wrappers")
@@ -1033,8 +1037,8 @@ def load_lost_sentences(path: Path | None = None) -> dict[tuple[str, str], str]:
 
 
 def format_sentence_coverage(coverage: SentenceCoverage, limit: int | None = 40) -> str:
-    lines = [f"Upstream prose sentences on the page that shows them: {coverage.kept}/{coverage.total} "
-             f"= {coverage.share:.3%}"]
+    lines = [(f"Upstream prose sentences on the page that shows them: {coverage.kept}/{coverage.total} "
+              f"= {coverage.share:.3%}")]
     if coverage.excused:
         lines.append(f"Not carried, with a reason (spec/docs.toml [[lost_sentences]]): {len(coverage.excused)}")
         lines += [f"  {key}: {sentence!r}: {reason}" for key, sentence, reason in coverage.excused]

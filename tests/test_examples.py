@@ -367,14 +367,18 @@ def test_report_counts_and_blames():
 
 
 def test_whole_surface_translates_and_runs(surface):
-    """Every upstream example of the pinned release's binding API. Reuses .cache/examples."""
+    """Every upstream example of the pinned release's binding API. Reuses .cache/examples.
+
+    Its verdict does not depend on load: a chunk that times out beside other work runs again
+    alone with a generous limit, and a time-out is never the translator's fault."""
     snapshot, binding = surface
     started = time.perf_counter()
     with ExampleRunner() as runner:
         results = run_all(snapshot, binding, CACHE_DIR, runner=runner)
     seconds = time.perf_counter() - started
     report = example_report(results)
-    print(f"\nrun_all: {seconds:.1f} s, {runner.sessions_run} docstrings run (the rest from {CACHE_DIR})\n"
+    print(f"\nrun_all: {seconds:.1f} s, {runner.sessions_run} docstrings run (the rest from {CACHE_DIR}), "
+          f"{runner.retried} run again alone after a time-out\n"
           f"{format_example_report(report, limit=0)}")
     assert report.total >= 550
     assert report.translated / report.total >= 0.95
