@@ -219,14 +219,18 @@ def _binding(args: argparse.Namespace):
 
 
 def _doc_report(args: argparse.Namespace) -> int:
+    from generator.docs_site import format_undocumented, undocumented_params
     from generator.docstrings import doc_report, format_doc_report, load_doc_patches
     from generator.drift import pinned_release
+    from generator.package import build
 
+    store = SnapshotStore(args.store)
     pin = pinned_release()
     release = args.release or pin
     # Patches are written against the pinned release; another release lists those that miss.
-    report = doc_report(SnapshotStore(args.store).load(release), load_doc_patches(), strict=release == pin)
+    report = doc_report(store.load(release), load_doc_patches(), strict=release == pin)
     sys.stdout.write(format_doc_report(report))
+    sys.stdout.write(format_undocumented(undocumented_params(build(store, release)[0]), limit=1000))
     return 0 if report.ok else 1
 
 

@@ -2526,9 +2526,7 @@ _op_diag = bind(globals(), "_op_diag", "keras.ops.diag", "3.0.0")
 
 
 def op_diagflat(x: TensorLike, k: IntOrTuple = 0) -> Any:
-    """Create a two-dimensional array with the flattened input on
-
-    the k-th diagonal.
+    """Create a two-dimensional array with the flattened input on the k-th diagonal.
 
     Args:
         x (TensorLike): Input tensor to be flattened and placed on the diagonal.
@@ -3982,9 +3980,7 @@ _op_identity = bind(globals(), "_op_identity", "keras.ops.identity", "3.0.0")
 
 
 def op_ifft2(x: TensorLike) -> Any:
-    """Computes the 2D Inverse Fast Fourier Transform along the last two axes of
-
-    input.
+    """Computes the 2D Inverse Fast Fourier Transform along the last two axes of input.
 
     Args:
         x (TensorLike): Tuple of the real and imaginary parts of the input tensor. Both
