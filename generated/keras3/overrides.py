@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     LayerRef = Union[keras.Layer, str, int]
 
 
-@override(upstream="keras.Sequential", tethered_to="1ef9ef13d1c3949f")
+@override(upstream="keras.Sequential", tethered_to="8b1af6ee3c63b67a")
 def keras_model_sequential(
     layers: Sequence[keras.Layer] | None = None,
     trainable: bool = True,
@@ -103,7 +103,7 @@ def _set_trainable(
         layer.trainable = trainable if index in chosen else not trainable
 
 
-@override(upstream="keras.Layer", tethered_to="e82e56ba4fa2fb2a")
+@override(upstream="keras.Layer", tethered_to="d74a0fd698cf97c2")
 def freeze_weights(
     object: _L,
     /,
@@ -136,7 +136,7 @@ def freeze_weights(
     return object
 
 
-@override(upstream="keras.Layer", tethered_to="e82e56ba4fa2fb2a")
+@override(upstream="keras.Layer", tethered_to="d74a0fd698cf97c2")
 def unfreeze_weights(
     object: _L,
     /,
@@ -170,7 +170,7 @@ def unfreeze_weights(
     return object
 
 
-@override(upstream="keras.Model", tethered_to="cfa83b1b9ab4c38f")
+@override(upstream="keras.Model", tethered_to="270ef05faca7dd7c")
 def save_model_config(
     object: keras.Model, /, filepath: str | os.PathLike[str], overwrite: bool = False
 ) -> None:
@@ -206,7 +206,7 @@ def save_model_config(
         raise
 
 
-@override(upstream="keras.Model", tethered_to="cfa83b1b9ab4c38f")
+@override(upstream="keras.Model", tethered_to="270ef05faca7dd7c")
 def load_model_config(
     filepath: str | os.PathLike[str], custom_objects: dict[str, Any] | None = None
 ) -> keras.Model:
