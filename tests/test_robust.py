@@ -296,7 +296,7 @@ sys.exit(regenerate.regenerate(SnapshotStore()))
 def test_a_kill_between_the_package_and_docs_swaps_is_detected_then_repaired(repo, pristine):
     # A package and docs from before (as after a pin bump), then a run killed between the swaps.
     edit(repo / "generated/keras3/ops.py", "def op_add(", "def op_add_old(")
-    edit(repo / "generated/docs/reference/ops.md", "op_add", "op_add_old")
+    edit(repo / "generated/docs/reference/ops/op_add.md", "op_add", "op_add_old")
     killed = run(repo, "-c", KILL_BETWEEN_THE_SWAPS)
     assert killed.returncode == 9, killed.stderr
     assert (repo / "generated/keras3/ops.py").read_bytes() == (pristine / "generated/keras3/ops.py").read_bytes()
