@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from keras3._runtime import bind, deprecated
+from keras3._runtime import bind, call_member, deprecated
 from keras3.overrides import (
     freeze_weights as freeze_weights,
 )  # hand-written, see keras3/overrides.py
@@ -198,7 +198,7 @@ _clone_model = bind(
     "keras.models.clone_model",
     "3.0.0",
     "3.3.3",
-    {"call_function": "3.3.3", "recursive": "3.3.3", "kwargs": "3.3.3"},
+    {"call_function": "3.3.3", "recursive": "3.3.3"},
     (
         "model",
         "input_tensors",
@@ -651,7 +651,7 @@ _export_archive = bind(
     "keras.export.ExportArchive",
     "3.0.0",
     "3.14.0",
-    {"format": "3.14.0", "kwargs": "3.14.0"},
+    {"format": "3.14.0"},
     ("format",),
 )
 
@@ -710,8 +710,19 @@ def export_savedmodel(
     Wraps `keras.Model.export`.
     """
     receiver: Any = object  # Keras's methods are unannotated: the verb's own signature types them
-    return receiver.export(
-        filepath=filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs
+    return call_member(
+        globals(),
+        "_export_savedmodel",
+        receiver.export,
+        "keras.Model.export",
+        "3.9.0",
+        {"verbose": "3.6.0", "input_signature": "3.8.0"},
+        (),
+        filepath=filepath,
+        format=format,
+        verbose=verbose,
+        input_signature=input_signature,
+        **kwargs,
     )
 
 
@@ -1356,7 +1367,19 @@ def quantize_weights(
     Wraps `keras.Model.quantize`.
     """
     receiver: Any = object  # Keras's methods are unannotated: the verb's own signature types them
-    return receiver.quantize(mode=mode, config=config, filters=filters, **kwargs)
+    return call_member(
+        globals(),
+        "_quantize_weights",
+        receiver.quantize,
+        "keras.Model.quantize",
+        "3.13.0",
+        {"mode": "3.1.0", "config": "3.12.0", "filters": "3.13.0"},
+        (),
+        mode=mode,
+        config=config,
+        filters=filters,
+        **kwargs,
+    )
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
