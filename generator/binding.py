@@ -15,7 +15,14 @@ from typing import Any, Literal
 
 from packaging.version import Version
 
-from generator.docstrings import DocArg, DocPatch, DocPatchError, ParsedDoc, apply_patches, parse_docstring
+from generator.docstrings import (
+    DocArg,
+    DocPatch,
+    DocPatchError,
+    ParsedDoc,
+    apply_patches,
+    parse_docstring,
+)
 from generator.model import Member, Parameter, Snapshot, Symbol
 from generator.naming import NamingSpec, wrapper_name
 from generator.overrides import OVERRIDES_FILE, Override
@@ -692,12 +699,6 @@ def _versioned(wrapper: Wrapper, histories: Callable[[str, str | None], Signatur
 
 
 _EVERY_CALL_TAKES = frozenset({"training", "mask"})
-
-
-def _member_wrappers(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
-                     added_in: Mapping[str, str]) -> list[Wrapper]:
-    """Class methods exposed as functions, e.g. FeatureSpace.float_normalized -> feature_float_normalized."""
-    wrappers = []
 
 
 def _member_sources(snapshot: Snapshot, spec: BindingSpec) -> list[tuple[str, str, Symbol, Member]]:
