@@ -21,6 +21,7 @@ from generator.docstrings import (
     DocPatchError,
     ParsedDoc,
     apply_patches,
+    borrowed_arg_docs,
     parse_docstring,
 )
 from generator.model import Member, Parameter, Snapshot, Symbol
@@ -87,7 +88,7 @@ _TOP_FIELDS: dict[str, Kind] = {"hand_written": "list[str]", "family": "list[tab
                                 "skip": "table[str]", "member_wrappers": "table", "verbs": "table",
                                 "docs_from": "table", "serialized_by_name": "list[str]",
                                 "serialized_by_name_except": "list[str]"}
-_VERB_FIELDS: dict[str, Kind] = {"module": "str", "methods": "table[str]"}
+_VERB_FIELDS: dict[str, Kind] = {"module": "str", "methods": "table[str]", "returns": "table[str]"}
 _FAMILY_FIELDS: dict[str, Kind] = {"module": "str", "upstream": "list[str]", "shape": "str",
                                    "include_submodules": "bool"}
 _MEMBER_FIELDS: dict[str, Kind] = {"module": "str", "prefix": "str", "kinds": "list[str]",
@@ -115,6 +116,9 @@ def load_binding_spec(path: Path = SPEC_DIR / "binding.toml") -> BindingSpec:
         fields(rule, path, f"member_wrappers.{symbol!r}", _MEMBER_FIELDS, SpecError, required=("module", "prefix"))
     if "verbs" in data:
         fields(data["verbs"], path, "verbs", _VERB_FIELDS, SpecError, required=("module", "methods"))
+        stray = sorted(set(data["verbs"].get("returns", {})) - set(data["verbs"]["methods"]))
+        if stray:
+            raise SpecError(f"{path}: verbs.returns names no verb: {', '.join(stray)}")
     return BindingSpec(
         families=tuple(families),
         skip=dict(data.get("skip", {})),
@@ -161,6 +165,10 @@ class Wrapper:
     aliases: tuple[str, ...] = ()
     overridden: bool = False  # hand-written in keras3/overrides.py; the module re-exports it
     doc: ParsedDoc = ParsedDoc()  # the upstream docstring, patched and parsed
+    function_doc: ParsedDoc = ParsedDoc()  # the docstring of `function`, patched and parsed
+    # Parameters the docstrings above leave undocumented that another upstream docstring
+    # documents (`__init__`, a base in the MRO, `spec/docs.toml [arg_docs]`): (name, text, source).
+    borrowed_args: tuple[tuple[str, str, str], ...] = ()
     changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (release, finding kinds) since added
     deprecation: Deprecation | None = None  # a published name kept working after upstream moved on
     # The `__name__` of the upstream function this wrapper stands for, when Keras saves such a
@@ -401,6 +409,8 @@ class DocSources:
     patches: Mapping[str, DocPatch]
     changes: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]]  # history.notable_changes
     strict_patches: bool  # the pinned release: a patch that no longer applies is an error
+    # public path -> other upstream docstrings that document its parameters (spec/docs.toml)
+    arg_docs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources, spec: BindingSpec) -> Wrapper:
@@ -412,15 +422,25 @@ def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources, spec: Bi
         text, key = (member.doc if member else ""), f"{wrapper.upstream}.{wrapper.member}"
         if not text.strip():
             text = _commented_call(symbol, wrapper.member)
+    doc = parse_docstring(_patched(text, key, docs))
+    if key in spec.docs_from:
+        doc = _borrowed(doc, wrapper, snapshot, spec.docs_from[key], key, spec)
+    function = snapshot.symbols.get(wrapper.function) if wrapper.function else None
+    function_doc = parse_docstring(_patched(function.doc, function.path, docs)) if function else ParsedDoc()
+    borrowed = borrowed_arg_docs(
+        [p.name for p in wrapper.params if p.kind not in ("var_positional", "var_keyword")],
+        [doc, function_doc], _arg_doc_sources(wrapper, key, snapshot, docs))
+    return replace(wrapper, doc=doc, function_doc=function_doc, borrowed_args=borrowed,
+                   changes=docs.changes.get(wrapper.upstream, ()))
+
+
+def _patched(text: str, key: str, docs: DocSources) -> str:
     try:
-        text = apply_patches(text, docs.patches.get(key))
+        return apply_patches(text, docs.patches.get(key))
     except DocPatchError:
         if docs.strict_patches:
             raise
-    parsed = parse_docstring(text)
-    if key in spec.docs_from:
-        parsed = _borrowed(parsed, wrapper, snapshot, spec.docs_from[key], key, spec)
-    return replace(wrapper, doc=parsed, changes=docs.changes.get(wrapper.upstream, ()))
+        return text
 
 
 def _doc_at(snapshot: Snapshot, path: str) -> str | None:
@@ -477,6 +497,31 @@ def _borrowed(parsed: ParsedDoc, wrapper: Wrapper, snapshot: Snapshot, rule: Map
         if p.name not in described and p.name in pool:
             args.append(DocArg(p.name, pool[p.name]))
     return replace(parsed, args=tuple(args))
+
+
+def _arg_doc_sources(wrapper: Wrapper, key: str, snapshot: Snapshot,
+                     docs: DocSources) -> list[tuple[str, ParsedDoc]]:
+    """Where else upstream documents a wrapper's parameters, in the order asked: the spec's
+    `[arg_docs]`, the class's `__init__`, then each public base in the MRO (and its `__init__`),
+    the base a constructor forwards `**kwargs` to."""
+    found: list[tuple[str, ParsedDoc]] = []
+    paths = list(docs.arg_docs.get(key, ()))
+    symbol = snapshot.symbols[wrapper.upstream]
+    if wrapper.member is None and symbol.kind == "class":
+        paths += [f"{wrapper.upstream}.__init__"]
+        paths += [q for base in symbol.mro if base != wrapper.upstream and base in snapshot.symbols
+                  for q in (base, f"{base}.__init__")]
+    for path in dict.fromkeys(paths):
+        owner, _, name = path.rpartition(".")
+        if path in snapshot.symbols:
+            text = snapshot.symbols[path].doc
+        elif owner in snapshot.symbols and (member := snapshot.symbols[owner].member(name)) is not None:
+            text = member.doc
+        else:
+            continue
+        if text.strip():
+            found.append((path, parse_docstring(_patched(text, path, docs))))
+    return found
 
 
 def _apply_overrides(wrappers: list[Wrapper], overrides: Iterable[Override]) -> list[Wrapper]:
@@ -756,7 +801,8 @@ def _verb_wrappers(snapshot: Snapshot, spec: BindingSpec, added_in: Mapping[str,
         receiver = WrapperParam("object", "positional_only", owner_path, None, "none")
         own = tuple(replace(p, forward="keyword") if p.forward == "positional" else p
                     for p in (_forwarded(q, module) for q in (member.signature.parameters if member.signature else ())))
-        wrappers.append(Wrapper(name, module, "member", owner_path, (receiver, *own), "Any",
+        returns = spec.verbs.get("returns", {}).get(name, "Any")
+        wrappers.append(Wrapper(name, module, "member", owner_path, (receiver, *own), returns,
                                 added_in.get(owner_path, snapshot.keras_version), _first_line(member.doc),
                                 member=method, bound=True))
     return wrappers

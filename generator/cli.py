@@ -67,11 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old", help=f"a stored release or {LIVE!r}")
     diff.add_argument("new", help=f"a stored release or {LIVE!r}")
     diff.add_argument("--format", choices=FORMATS, default="terminal")
-    diff.add_argument("--symbol", help="only findings for this public path")
+    diff.add_argument("--symbol", help="only findings for this public path (an alias path or a member, "
+                      "e.g. keras.layers.Layer, keras.Layer.add_weight)")
     diff.set_defaults(run=_diff)
 
     history = commands.add_parser("history", help="a symbol's history across stored releases")
-    history.add_argument("symbol", help="public path, e.g. keras.layers.Dense or layers.Dense")
+    history.add_argument("symbol", help="public path, e.g. keras.layers.Dense or layers.Dense; an alias path "
+                         "or a member (keras.Layer.add_weight) too")
     history.add_argument("--format", choices=("terminal", "json"), default="terminal")
     history.set_defaults(run=_history)
 
@@ -172,7 +174,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from generator.diff import diff_snapshots
+    from generator.diff import diff_snapshots, findings_for
     from generator.impact import binding_impact
     from generator.report import render
 
@@ -181,7 +183,7 @@ def _diff(args: argparse.Namespace) -> int:
     findings = diff_snapshots(old, new)
     impact = binding_impact(old, new)
     if args.symbol:
-        findings = [f for f in findings if f.path == args.symbol]
+        findings = findings_for(findings, args.symbol, old, new)
         impact = [i for i in impact if args.symbol in (i.upstream, i.name)]
     render(findings, old.keras_version, new.keras_version, args.format, sys.stdout, impact)
     return 0
@@ -217,14 +219,18 @@ def _binding(args: argparse.Namespace):
 
 
 def _doc_report(args: argparse.Namespace) -> int:
+    from generator.docs_site import format_undocumented, undocumented_params
     from generator.docstrings import doc_report, format_doc_report, load_doc_patches
     from generator.drift import pinned_release
+    from generator.package import build
 
+    store = SnapshotStore(args.store)
     pin = pinned_release()
     release = args.release or pin
     # Patches are written against the pinned release; another release lists those that miss.
-    report = doc_report(SnapshotStore(args.store).load(release), load_doc_patches(), strict=release == pin)
+    report = doc_report(store.load(release), load_doc_patches(), strict=release == pin)
     sys.stdout.write(format_doc_report(report))
+    sys.stdout.write(format_undocumented(undocumented_params(build(store, release)[0]), limit=1000))
     return 0 if report.ok else 1
 
 

@@ -9,11 +9,11 @@ run?": breaking (it will not), possibly breaking (it may behave differently or w
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.model import Member, Parameter, Signature, Snapshot, Symbol
+from generator.model import POSITIONAL_KINDS, Member, Parameter, Signature, Snapshot, Symbol
 
 Grade = Literal["breaking", "possibly-breaking", "compatible", "docs-only"]
 GRADES: tuple[Grade, ...] = ("breaking", "possibly-breaking", "compatible", "docs-only")
@@ -22,6 +22,7 @@ GRADES: tuple[Grade, ...] = ("breaking", "possibly-breaking", "compatible", "doc
 KINDS: dict[str, Grade] = {
     "symbol-added": "compatible",
     "symbol-removed": "breaking",
+    "symbol-renamed": "compatible",
     "alias-added": "compatible",
     "alias-removed": "breaking",
     "alias-retargeted": "possibly-breaking",
@@ -31,6 +32,7 @@ KINDS: dict[str, Grade] = {
     "signature-changed": "possibly-breaking",
     "parameter-added": "compatible",
     "parameter-removed": "breaking",
+    "parameter-deprecated": "possibly-breaking",
     "parameter-renamed": "breaking",
     "parameter-moved": "breaking",
     "parameter-kind-changed": "possibly-breaking",
@@ -44,6 +46,8 @@ KINDS: dict[str, Grade] = {
     "method-added": "compatible",
     "method-removed": "breaking",
     "method-kind-changed": "breaking",
+    "attribute-added": "compatible",
+    "attribute-removed": "breaking",
     "deprecated": "possibly-breaking",
     "undeprecated": "compatible",
 }
@@ -84,6 +88,12 @@ class Finding:
         return (GRADES.index(self.grade), self.path, self.member or "", self.kind, self.parameter or "")
 
 
+# Public path -> its symbol in one snapshot; lets a class's inherited members be looked up.
+Lookup = Callable[[str], "Symbol | None"]
+# How introspection records a deprecation that names arguments rather than the symbol.
+PARAMETER_DEPRECATION = "parameter deprecated: "
+
+
 def finding(kind: str, path: str, message: str, grade: Grade | None = None, **fields: str | None) -> Finding:
     return Finding(kind=kind, grade=grade or KINDS[kind], path=path, message=message, **fields)
 
@@ -93,16 +103,39 @@ def diff_snapshots(old: Snapshot, new: Snapshot) -> list[Finding]:
     found: list[Finding] = []
     found += _paths_added_and_removed(old, new)
     mro_changed = _classes_with_changed_mro(old, new)
+    lookups = (old.symbols.get, new.symbols.get)
     for path, now in new.symbols.items():
         before = old.symbols.get(path)
         if before is None or before == now:
             continue
+        retargeted: list[Finding] = []
         if before.is_alias or now.is_alias:
-            found += _alias_change(before, now)
+            retargeted = list(alias_change(before, now))
+            found += retargeted
         # Details once per object: on its canonical path, or on an alias whose target is new.
         if not now.is_alias or now.alias_of not in old.symbols:
-            found += compare_symbols(before, now, old.keras_version, new.keras_version, mro_changed)
+            found += compare_symbols(before, now, old.keras_version, new.keras_version, mro_changed, lookups)
+        elif retargeted:
+            # The path now calls another (older) object: how a call through this path changes.
+            found += compare_signatures(now.path, None, before.signature, now.signature,
+                                        _deprecated_parameters(now.deprecated))
     return sorted(found, key=Finding.sort_key)
+
+
+def findings_for(findings: Iterable[Finding], target: str, old: Snapshot, new: Snapshot) -> list[Finding]:
+    """The findings about one public path, an alias path (whose object's findings sit on its
+    canonical path) or a member target (`keras.Layer.add_weight`, `keras.layers.Layer.add_weight`)."""
+    wanted = {target}
+    for snapshot in (old, new):
+        symbol = snapshot.symbols.get(target)
+        if symbol is not None:
+            wanted.add(symbol.canonical_path)
+            continue
+        owner, _, member = target.rpartition(".")
+        symbol = snapshot.symbols.get(owner)
+        if symbol is not None:
+            wanted.add(f"{symbol.canonical_path}.{member}")
+    return [f for f in findings if f.path in wanted or f.target in wanted]
 
 
 def _paths_added_and_removed(old: Snapshot, new: Snapshot) -> Iterator[Finding]:
@@ -110,8 +143,12 @@ def _paths_added_and_removed(old: Snapshot, new: Snapshot) -> Iterator[Finding]:
     # path is a new symbol to users (`keras.ops.pinv` and `keras.ops.linalg.pinv` alike).
     for path in sorted(new.symbols.keys() - old.symbols.keys()):
         symbol = new.symbols[path]
+        former = _former_name(old, symbol)
         if symbol.is_alias and symbol.alias_of in old.symbols:
             yield finding("alias-added", path, f"new alias of `{symbol.alias_of}`", new=symbol.alias_of)
+        elif former is not None:
+            yield finding("symbol-renamed", path,
+                          f"new name of `{former}`, which stays as an alias", old=former, new=path)
         else:
             also = f", also at `{symbol.alias_of}`" if symbol.is_alias else ""
             yield finding("symbol-added", path, f"new {symbol.kind}{also}", new=symbol.kind)
@@ -123,7 +160,23 @@ def _paths_added_and_removed(old: Snapshot, new: Snapshot) -> Iterator[Finding]:
             yield finding("symbol-removed", path, f"{symbol.kind} removed", old=symbol.kind)
 
 
-def _alias_change(before: Symbol, now: Symbol) -> Iterator[Finding]:
+def _former_name(old: Snapshot, symbol: Symbol) -> str | None:
+    """The old canonical path of the object that `symbol` (a new canonical path) now names.
+
+    Upstream renames by exporting the class under the new name first and the old name second
+    (`GroupedQueryAttention`, `GroupQueryAttention`): the old path becomes an alias of the new.
+    """
+    if symbol.is_alias:
+        return None
+    for path in symbol.aliases:
+        was = old.symbols.get(path)
+        if was is not None and not was.is_alias and was.kind == symbol.kind and (
+                was.implementation == symbol.implementation or was.signature == symbol.signature):
+            return path
+    return None
+
+
+def alias_change(before: Symbol, now: Symbol) -> Iterator[Finding]:
     # Which path Keras calls canonical is bookkeeping; a different object behind the path is not.
     if before.implementation != now.implementation:
         yield finding(
@@ -149,8 +202,14 @@ def _classes_with_changed_mro(old: Snapshot, new: Snapshot) -> dict[str, set[str
 def compare_symbols(
     before: Symbol, now: Symbol, old_version: str = "old", new_version: str = "new",
     mro_changed: dict[str, set[str]] | None = None,
+    lookups: tuple[Lookup, Lookup] | None = None,
 ) -> list[Finding]:
-    """Findings between two versions of the object at one public path."""
+    """Findings between two versions of the object at one public path.
+
+    `lookups` find other symbols of the old and the new release, so that a member a class now
+    inherits from a public base (or newly overrides) is compared with the base's; without them a
+    member that moved to a base reads as removed.
+    """
     path = now.path
     if before.kind != now.kind:
         grade: Grade = "possibly-breaking" if {before.kind, now.kind} == {"function", "class"} else "breaking"
@@ -163,12 +222,13 @@ def compare_symbols(
     if before.value != now.value:
         found.append(finding("value-changed", path, f"value `{before.value}` → `{now.value}`",
                              old=before.value, new=now.value))
-    found += compare_signatures(path, None, before.signature, now.signature)
-    found += _deprecation_change(path, None, before.deprecated, now.deprecated)
+    absorbed = _deprecated_parameters(now.deprecated)
+    found += compare_signatures(path, None, before.signature, now.signature, absorbed)
+    found += _deprecation_change(path, None, before.deprecated, now.deprecated,
+                                 {f.parameter for f in found if f.kind == "parameter-deprecated"})
     found += _docstring_change(path, None, before.doc, now.doc, old_version, new_version)
     found += _class_changes(before, now, mro_changed or {})
-    for member in _members_compared(path, before.members, now.members, old_version, new_version):
-        found.append(member)
+    found += _members_compared(before, now, old_version, new_version, lookups)
     return found
 
 
@@ -203,30 +263,100 @@ def _explained_by_bases(before: Symbol, now: Symbol, mro_changed: dict[str, set[
 
 
 def _members_compared(
-    path: str, before: tuple[Member, ...], now: tuple[Member, ...], old_version: str, new_version: str
+    before: Symbol, now: Symbol, old_version: str, new_version: str, lookups: tuple[Lookup, Lookup] | None
 ) -> Iterator[Finding]:
-    old_members = {m.name: m for m in before}
-    new_members = {m.name: m for m in now}
+    path = now.path
+    old_members = {m.name: m for m in before.members}
+    new_members = {m.name: m for m in now.members}
     for name in sorted(new_members.keys() - old_members.keys()):
-        yield finding("method-added", path, f"new {new_members[name].kind} `{name}`", member=name,
-                      new=new_members[name].kind)
+        inherited = inherited_member(before, name, lookups[0]) if lookups else None
+        if inherited is not None:  # an override of what the class already had from a base
+            yield from member_changes(path, name, inherited, new_members[name], None)
+        else:
+            yield _member_added(path, new_members[name])
     for name in sorted(old_members.keys() - new_members.keys()):
-        yield finding("method-removed", path, f"{old_members[name].kind} `{name}` removed", member=name,
-                      old=old_members[name].kind)
+        inherited = inherited_member(now, name, lookups[1]) if lookups else None
+        if inherited is not None:  # moved to a base class: still there, compared with the base's
+            yield from member_changes(path, name, old_members[name], inherited, None)
+        else:
+            yield _member_removed(path, old_members[name])
     for name in sorted(old_members.keys() & new_members.keys()):
-        was, now_member = old_members[name], new_members[name]
-        if was == now_member:
-            continue
-        if was.kind != now_member.kind:
-            yield finding("method-kind-changed", path, f"`{name}` was a {was.kind}, now a {now_member.kind}",
-                          member=name, old=was.kind, new=now_member.kind)
-            continue
-        yield from compare_signatures(path, name, was.signature, now_member.signature)
-        yield from _deprecation_change(path, name, was.deprecated, now_member.deprecated)
-        yield from _docstring_change(path, name, was.doc, now_member.doc, old_version, new_version)
+        if old_members[name] != new_members[name]:
+            yield from member_changes(path, name, old_members[name], new_members[name], (old_version, new_version))
 
 
-def _deprecation_change(path: str, member: str | None, before: str | None, now: str | None) -> Iterator[Finding]:
+def inherited_member(symbol: Symbol, name: str, lookup: Lookup) -> Member | None:
+    """The member `name` that `symbol` (a class) gets from the first public class of its MRO."""
+    for ancestor in symbol.mro:
+        base = lookup(ancestor)
+        found = base.member(name) if base is not None else None
+        if found is not None:
+            return found
+    return None
+
+
+def _member_added(path: str, member: Member) -> Finding:
+    if member.kind == "attribute":
+        return finding("attribute-added", path, f"new attribute `{member.name}`", member=member.name, new=member.kind)
+    return finding("method-added", path, f"new {member.kind} `{member.name}`", member=member.name, new=member.kind)
+
+
+def _member_removed(path: str, member: Member) -> Finding:
+    if member.kind == "attribute":
+        return finding("attribute-removed", path, f"attribute `{member.name}` removed (reading it now raises "
+                       "AttributeError)", member=member.name, old=member.kind)
+    return finding("method-removed", path, f"{member.kind} `{member.name}` removed", member=member.name,
+                   old=member.kind)
+
+
+# Reading `obj.name` works the same whether `name` is a property or a plain attribute.
+_READABLE = frozenset({"property", "attribute"})
+
+
+def member_changes(
+    path: str, name: str, was: Member, now: Member, versions: tuple[str, str] | None
+) -> Iterator[Finding]:
+    """Changes of one member; `versions` None when one side is inherited (its docstring belongs to
+    the base, where a change is reported)."""
+    if was.kind != now.kind:
+        grade: Grade | None = "compatible" if {was.kind, now.kind} <= _READABLE else None
+        yield finding("method-kind-changed", path, f"`{name}` was {_a(was.kind)}, now {_a(now.kind)}", grade,
+                      member=name, old=was.kind, new=now.kind)
+        return
+    signature = list(compare_signatures(path, name, was.signature, now.signature,
+                                        _deprecated_parameters(now.deprecated)))
+    yield from signature
+    yield from _deprecation_change(path, name, was.deprecated, now.deprecated,
+                                   {f.parameter for f in signature if f.kind == "parameter-deprecated"})
+    if versions is not None:
+        yield from _docstring_change(path, name, was.doc, now.doc, *versions)
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+
+def _deprecated_parameters(deprecated: str | None) -> frozenset[str]:
+    if deprecated is None or not deprecated.startswith(PARAMETER_DEPRECATION):
+        return frozenset()
+    return frozenset(n.strip() for n in deprecated[len(PARAMETER_DEPRECATION):].split(","))
+
+
+def _deprecation_change(
+    path: str, member: str | None, before: str | None, now: str | None, reported: set[str | None] = frozenset()
+) -> Iterator[Finding]:
+    """The symbol's own deprecation, or its arguments' (never read as the symbol's).
+
+    `reported`: parameters whose deprecation a signature finding already reports.
+    """
+    if before == now:
+        return
+    old_params, new_params = _deprecated_parameters(before), _deprecated_parameters(now)
+    for name in sorted(new_params - old_params - set(reported)):
+        yield finding("parameter-deprecated", path, f"passing `{name}` now warns that it is deprecated",
+                      member=member, parameter=name)
+    before = None if old_params else before
+    now = None if new_params else now
     if before == now:
         return
     if now is None:
@@ -252,14 +382,23 @@ def _docstring_change(
 
 
 def compare_signatures(
-    path: str, member: str | None, before: Signature | None, now: Signature | None
+    path: str, member: str | None, before: Signature | None, now: Signature | None,
+    deprecated: frozenset[str] = frozenset(),
 ) -> Iterator[Finding]:
+    """Findings between two signatures; `deprecated`: parameters the new code warns about."""
     if before == now:
         return
-    if before is None or now is None:
+    if before is None or now is None or _opaque(now) != _opaque(before):
+        # A decorator without functools.wraps hides the parameters behind (*args, **kwargs): one
+        # finding says so, not one "parameter removed" per hidden parameter.
+        unreadable = now is None or _opaque(now)
+        readable = f"signature now readable: `{_spelled(now)}`" + (" (was `(*args, **kwargs)`)" if before else "")
         yield finding("signature-changed", path,
-                      "signature no longer readable" if now is None else "signature now readable",
-                      member=member)
+                      "signature no longer readable" + (" (now `(*args, **kwargs)`)" if now is not None else "")
+                      if unreadable else readable,
+                      # Calls that worked through (*args, **kwargs) named what the code accepted.
+                      None if unreadable else "compatible",
+                      member=member, old=_spelled(before), new=_spelled(now))
         return
     old_params = {p.name: p for p in before.parameters}
     new_params = {p.name: p for p in now.parameters}
@@ -270,11 +409,22 @@ def compare_signatures(
         yield finding("parameter-renamed", path, f"parameter `{old_name}` renamed to `{new_name}`", grade,
                       member=member, parameter=new_name, old=old_name, new=new_name)
     renamed_to = set(renamed.values())
+    had_var_positional = any(p.kind == "var_positional" for p in before.parameters)
     for param in now.parameters:
         if param.name not in old_params and param.name not in renamed_to:
-            yield _parameter_added(path, member, param)
+            yield _parameter_added(path, member, param, had_var_positional)
+    takes_kwargs = any(p.kind == "var_keyword" for p in now.parameters)
     for param in before.parameters:
-        if param.name not in new_params and param.name not in renamed:
+        if param.name in new_params or param.name in renamed:
+            continue
+        if takes_kwargs and param.name in deprecated | set(now.accepts) and param.kind != "positional_only":
+            # Still accepted by keyword (the code reads it out of **kwargs); positional calls and
+            # code that inspects the signature see it gone, so: possibly breaking.
+            warns = " with a deprecation warning" if param.name in deprecated else ""
+            yield finding("parameter-deprecated", path,
+                          f"parameter `{param.name}` left the signature; still accepted through **kwargs{warns}",
+                          member=member, parameter=param.name, old=_describe(param))
+        else:
             yield finding("parameter-removed", path, f"parameter `{param.name}` removed",
                           member=member, parameter=param.name, old=_describe(param))
     for name, was in old_params.items():
@@ -300,7 +450,24 @@ def _renames(before: Signature, now: Signature) -> dict[str, str]:
     return pairs
 
 
-def _parameter_added(path: str, member: str | None, param: Parameter) -> Finding:
+def _opaque(signature: Signature) -> bool:
+    """Whether the signature says nothing: exactly `(*args, **kwargs)`."""
+    return sorted(p.kind for p in signature.parameters) == ["var_keyword", "var_positional"]
+
+
+def _spelled(signature: Signature | None) -> str | None:
+    if signature is None:
+        return None
+    stars = {"var_positional": "*", "var_keyword": "**"}
+    return "(" + ", ".join(stars.get(p.kind, "") + p.name for p in signature.parameters) + ")"
+
+
+def _parameter_added(path: str, member: str | None, param: Parameter, had_var_positional: bool = False) -> Finding:
+    if had_var_positional and param.kind in POSITIONAL_KINDS:
+        # f(a, *args) -> f(a, b=None, *args): f(1, 2, 3) now binds 2 to `b` instead of *args.
+        return finding("parameter-added", path,
+                       f"new positional parameter `{param.name}` before *args; extra positional arguments shift",
+                       "breaking", member=member, parameter=param.name, new=_describe(param))
     if param.required:
         return finding("parameter-added", path, f"new required parameter `{param.name}`", "breaking",
                        member=member, parameter=param.name, new=_describe(param))

@@ -2,8 +2,10 @@
 
 1. Sources (pure, committed). `emit_docs(store, version)` turns (snapshot, binding, history,
    templates) into `generated/mkdocs.yml` and the Markdown pages under `generated/docs/`: a home
-   page, getting started, the guides (hand-written under `templates/docs/`), one reference page
-   per family, the subclassing bases and one changelog page per stored Keras release. The result
+   page, getting started, the guides (hand-written under `templates/docs/`), a page per family
+   listing its wrappers and one page per wrapper (upstream prose naming a wrapped symbol links to
+   its page, parameter types to the `keras3.types` page), the subclassing bases, one changelog
+   page per stored Keras release and the API-evolution SVG on the changelog's index. The result
    is byte-identical on every run, so it holds no executed output: every block whose output the
    build adds carries a marker instead,
 
@@ -17,8 +19,10 @@
 2. Build (impure, an artefact). `build_site()` copies the sources into `.cache/docs-build/`,
    replaces each upstream example with its keras3 translation and real output
    (`generator.examples.run_all`, cached there by code and Keras release), runs the code of the
-   hand-written pages (each page in a fresh interpreter on jax, cached by code and release),
-   inserts the outputs and runs `mkdocs build --strict` into `site/`. Any mkdocs warning fails it.
+   hand-written pages (each page in a fresh interpreter on jax, cached by code and release, beside
+   the examples), inserts the outputs and runs `mkdocs build --strict` into `site/`, with a rich
+   progress bar; it reports each phase's wall time and the CPU time of all its processes. Any
+   mkdocs warning fails it.
 
     python -m generator.docs_site --sources   write generated/docs and generated/mkdocs.yml
     python -m generator.docs_site             build site/ from the committed sources
@@ -36,10 +40,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +54,20 @@ from generator.binding import Binding, BindingSpec, Wrapper, WrapperParam
 from generator.docstrings import (
     RENDER_TITLES,
     SECTION_TITLES,
+    DocArg,
     DocPatch,
     DocPatchError,
     Example,
     ParsedDoc,
     apply_patches,
+    documented_names,
     load_doc_patches,
     parse_docstring,
+    prose_sentences,
     render_chunks,
     render_entries,
     render_text,
+    token_text,
 )
 from generator.model import Snapshot, Symbol, version_key
 from generator.render import signature_parts
@@ -104,6 +113,13 @@ _SHAPE_NOTES = {
 }
 
 
+# How a wrapper that covers a class and its function form (`Wrapper.function`) takes the latter.
+_FUNCTION_NOTES = {
+    "dual": "the same wrapper, given `y_true` and `y_pred`",
+    "layer": "the same wrapper, given a list of tensors as `object`",
+}
+
+
 class DocsError(RuntimeError):
     """The docs sources could not be emitted, or the site could not be built; the message says why."""
 
@@ -139,6 +155,7 @@ def _docs_for(snapshot: Snapshot, store: SnapshotStore, built: tuple[Binding, Bi
     version = snapshot.keras_version
 
     overrides = read_hand_written() if any(w.overridden for w in binding.wrappers) else {}
+    links = LinkMap.of(binding, snapshot, type_names(TYPES_FILE))
     families = []
     for family in spec.families:
         wrappers = binding.by_family(family.module)
@@ -150,11 +167,17 @@ def _docs_for(snapshot: Snapshot, store: SnapshotStore, built: tuple[Binding, Bi
             "upstream": family.upstream,
             "shape": family.shape,
             "count": len(wrappers),
-            "path": f"reference/{family.module}.md",
+            "path": f"reference/{family.module}/index.md",
         })
-        symbols = [_symbol_view(w, snapshot, overrides) for w in wrappers]
-        files[f"{DOCS_NAME}/reference/{family.module}.md"] = env.get_template("reference/family.md.j2").render(
+        symbols = [_symbol_view(w, snapshot, overrides, links) for w in wrappers]
+        files[f"{DOCS_NAME}/reference/{family.module}/index.md"] = env.get_template("reference/family.md.j2").render(
             family=families[-1], symbols=symbols, version=version, shape_note=_SHAPE_NOTES.get(family.shape, ""))
+        for view in symbols:  # one page per wrapper: a link names the wrapper, not a 1 MB page
+            files[f"{DOCS_NAME}/reference/{family.module}/{view['name']}.md"] = env.get_template(
+                "reference/wrapper.md.j2").render(family=families[-1], s=view, version=version,
+                                                  shape_note=_SHAPE_NOTES.get(family.shape, ""))
+    files[f"{DOCS_NAME}/reference/types.md"] = env.get_template("reference/types.md.j2").render(
+        types=read_types(TYPES_FILE), version=version)
     files[f"{DOCS_NAME}/reference/index.md"] = env.get_template("reference/index.md.j2").render(
         families=families, version=version, binding=binding, total=len(binding.wrappers))
     files[f"{DOCS_NAME}/reference/bases.md"] = env.get_template("reference/bases.md.j2").render(
@@ -165,6 +188,8 @@ def _docs_for(snapshot: Snapshot, store: SnapshotStore, built: tuple[Binding, Bi
     changelog = [_changelog_view(store, snapshot, old, new) for old, new in zip([None, *releases], releases)]
     for entry in changelog:
         files[f"{DOCS_NAME}/changelog/{entry['release']}.md"] = entry["text"]
+    files[f"{DOCS_NAME}/changelog/{EVOLUTION_SVG}"] = env.get_template(f"changelog/{EVOLUTION_SVG}.j2").render(
+        chart=evolution_chart(changelog))
     files[f"{DOCS_NAME}/changelog/index.md"] = env.get_template("changelog/index.md.j2").render(
         releases=list(reversed(changelog)), version=version)
 
@@ -201,7 +226,9 @@ def table_cell(text: str) -> str:
 # --- one wrapper ------------------------------------------------------------------------------
 
 
-def _symbol_view(w: Wrapper, snapshot: Snapshot, overrides: Mapping[str, HandWritten]) -> dict[str, Any]:
+def _symbol_view(w: Wrapper, snapshot: Snapshot, overrides: Mapping[str, HandWritten],
+                 links: LinkMap | None = None) -> dict[str, Any]:
+    links = links or LinkMap({}, frozenset())
     symbol = snapshot.symbols.get(w.upstream)
     hand = overrides.get(w.name) if w.overridden else None
     key = f"{w.upstream}.{w.member}" if w.member else w.upstream
@@ -217,10 +244,15 @@ def _symbol_view(w: Wrapper, snapshot: Snapshot, overrides: Mapping[str, HandWri
         "summary": render_text(w.doc.summary or w.summary),
         "own": "",
         "signature": format_signature(w.name, w.params, w.returns),
-        "params": [_param_row(p, symbol, w) for p in w.params],
+        "params": [_param_row(p, symbol, w, links) for p in w.params],
         "returns": w.returns,
         "returns_text": returns_text,
-        "doc": render_doc(w.doc, key, skip_summary=True, skip_returns=skip_returns),
+        "doc": links.prose(render_doc(_merged_args(w), key, skip_summary=True, skip_returns=skip_returns),
+                           own=w.name),
+        "function": w.function if w.function and _has_text(w.function_doc) else None,
+        "function_doc": links.prose(render_doc(_function_rest(w), w.function), own=w.name) if w.function else "",
+        "function_url": UPSTREAM_SEARCH.format(w.function) if w.function else "",
+        "function_note": _FUNCTION_NOTES.get(w.shape, "the same wrapper"),
         "target": key,
         "upstream_url": UPSTREAM_SEARCH.format(key),
         "aliases": [a for a in w.aliases],
@@ -234,7 +266,42 @@ def _symbol_view(w: Wrapper, snapshot: Snapshot, overrides: Mapping[str, HandWri
     return view
 
 
-def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper) -> dict[str, str]:
+def _has_text(doc: ParsedDoc) -> bool:
+    return doc != ParsedDoc()
+
+
+def _merged_args(w: Wrapper) -> ParsedDoc:
+    """The wrapper's docstring with the arguments it leaves undocumented added: those its
+    function form documents (a dual loss's `y_true`, `ignore_class`), then those another
+    upstream docstring documents (`Wrapper.borrowed_args`), each saying where it comes from."""
+    have = documented_names(w.doc)
+    extra = [DocArg(entry.name, _from(entry.description, w.function or ""))
+             for entry in w.function_doc.args if entry.name and not set(_names(entry.name)) <= have]
+    have |= {name for entry in extra for name in _names(entry.name)}
+    extra += [DocArg(name, _from(text, source)) for name, text, source in w.borrowed_args if name not in have]
+    return replace(w.doc, args=w.doc.args + tuple(extra)) if extra else w.doc
+
+
+def _names(entry_name: str) -> list[str]:
+    return [n.strip().lstrip("*") for n in entry_name.split(",") if n.strip()]
+
+
+def _from(description: str, source: str) -> str:
+    return f"{description.rstrip()}\n\n*(As documented for `{source}`.)*"
+
+
+def _function_rest(w: Wrapper) -> ParsedDoc:
+    """The function form's docstring minus the arguments the main Arguments already show with
+    the same words (so nothing upstream wrote is lost and nothing is said twice)."""
+    shown = {entry.name: " ".join(entry.description.split()) for entry in w.doc.args}
+    merged = documented_names(w.doc)
+    kept = tuple(entry for entry in w.function_doc.args
+                 if not entry.name or (set(_names(entry.name)) <= merged
+                                       and shown.get(entry.name) != " ".join(entry.description.split())))
+    return replace(w.function_doc, args=kept)
+
+
+def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper, links: LinkMap) -> dict[str, str]:
     star = "*" if p.kind == "var_positional" else "**" if p.kind == "var_keyword" else ""
     if star:
         default = ""
@@ -247,7 +314,116 @@ def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper) -> dict[str, 
         default = f"`{p.default}`"
     if w.shape == "layer" and p.name == "object":
         default = "`None`"
-    return {"name": f"`{star}{p.name}`", "type": f"`{p.annotation}`", "default": default}
+    return {"name": f"`{star}{p.name}`", "type": links.annotation(p.annotation), "default": default}
+
+
+# --- links: wrappers to wrappers, types to keras3.types ----------------------------------------
+
+TYPES_FILE = GENERATED / "keras3" / "types.py"
+_CODE_SPAN = re.compile(r"(?<![`\[])`(?P<path>keras(?:\.\w+)+)(?:\(\))?`(?![`\]])")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass(frozen=True)
+class LinkMap:
+    """Where a name points in the site, as a path relative to a wrapper page
+    (`reference/<family>/<wrapper>.md`)."""
+
+    paths: Mapping[str, tuple[str, str]]  # public Keras path -> (wrapper or base name, link)
+    types: frozenset[str]  # names keras3.types defines
+
+    @classmethod
+    def of(cls, binding: Binding, snapshot: Snapshot, types: Iterable[str]) -> LinkMap:
+        paths: dict[str, tuple[str, str]] = {}
+        for name, path in binding.bases.items():
+            for public in (path, *(snapshot.symbols[path].aliases if path in snapshot.symbols else ())):
+                paths.setdefault(public, (name, f"../bases.md#{name}"))
+        for w in binding.wrappers:
+            if w.member:
+                continue
+            for upstream in filter(None, (w.upstream, w.function)):
+                symbol = snapshot.symbols.get(upstream)
+                for public in (upstream, *(symbol.aliases if symbol else ())):
+                    paths.setdefault(public, (w.name, f"../{w.family}/{w.name}.md"))
+        return cls(dict(sorted(paths.items())), frozenset(types))
+
+    def prose(self, markdown: str, own: str = "") -> str:
+        """`keras.layers.Dense` in upstream prose (outside code blocks) links to its wrapper's page."""
+        def link(match: re.Match[str]) -> str:
+            target = self.paths.get(match.group("path"))
+            if target is None or target[0] == own:
+                return match.group(0)
+            return f"[{match.group(0)}]({target[1]})"
+
+        out: list[str] = []
+        position = 0
+        for fence in _FENCE.finditer(markdown):
+            out.append(_CODE_SPAN.sub(link, markdown[position:fence.start()]))
+            out.append(fence.group(0))
+            position = fence.end()
+        out.append(_CODE_SPAN.sub(link, markdown[position:]))
+        return "".join(out)
+
+    def annotation(self, annotation: str) -> str:
+        """A parameter's type for the table: names of keras3.types link to their entry, the rest
+        stays code (`[`ActivationLike`](../types.md#ActivationLike)` | None``)."""
+        out: list[str] = []
+        rest = 0
+        for match in _IDENTIFIER.finditer(annotation):
+            name = match.group(0)
+            if name not in self.types:
+                continue
+            between = annotation[rest:match.start()]
+            if between.strip():
+                out.append(f"`{between.strip()}`")
+            out.append(f"[`{name}`](../types.md#{name})")
+            rest = match.end()
+        tail = annotation[rest:]
+        if tail.strip():
+            out.append(f"`{tail.strip()}`")
+        return " ".join(out)
+
+
+def type_names(file: Path) -> list[str]:
+    return [entry["name"] for entry in read_types(file)]
+
+
+def read_types(file: Path) -> list[dict[str, str]]:
+    """The public names of keras3.types (`__all__`) with their definition and the `#:` comment or
+    docstring that explains them, read from the source (never imported)."""
+    import ast
+
+    if not file.exists():
+        return []
+    source = file.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    public: list[str] = []
+    found: dict[str, dict[str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            public = [ast.literal_eval(e) for e in node.value.elts]  # type: ignore[attr-defined]
+            continue
+        name = (node.target.id if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                else node.name if isinstance(node, ast.ClassDef) else None)
+        if name is None:
+            continue
+        comment: list[str] = []
+        number = node.lineno - 2
+        while number >= 0 and lines[number].startswith("#:"):
+            comment.insert(0, lines[number][2:].strip())
+            number -= 1
+        if isinstance(node, ast.ClassDef):
+            definition = f"class {name}(" + ", ".join(ast.unparse(b) for b in node.bases) + ")"
+            text = ast.get_docstring(node) or ""
+        else:
+            value = node.value  # type: ignore[union-attr]
+            shown = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else (
+                ast.unparse(value) if value is not None else "")
+            definition = f"{name} = {shown}"
+            text = " ".join(comment)
+        found[name] = {"name": name, "definition": definition, "doc": " ".join(text.split())}
+    return [found[name] for name in sorted(public, key=str.lower) if name in found]
 
 
 def format_signature(name: str, params: Sequence[WrapperParam], returns: str, width: int = 88) -> str:
@@ -449,7 +625,8 @@ def _changelog_view(store: SnapshotStore, snapshot: Snapshot, old: str | None, n
         text = (f"# Keras {new}\n\nThe first stored release of Keras 3: {len(new_snapshot.symbols)} public "
                 f"paths naming {count} objects. Every later page lists what changed against the release "
                 "before it.\n")
-        return {"release": new, "old": None, "counts": {}, "text": text, "total": 0}
+        return {"release": new, "old": None, "counts": {}, "text": text, "total": 0,
+                "symbols": len(new_snapshot.symbols)}
     findings = diff_snapshots(store.load(old), new_snapshot)
     out = io.StringIO()
     render_markdown([f for f in findings if f.grade != "docs-only"], old, new, out)
@@ -471,7 +648,66 @@ def _changelog_view(store: SnapshotStore, snapshot: Snapshot, old: str | None, n
             detail = (f.detail or "").rstrip("\n")
             text += f"    `{f.target}`\n\n" + _indent_block(_fenced(detail, "diff"), 4) + "\n\n"
     return {"release": new, "old": old, "counts": counts, "text": _escape_html(text.rstrip("\n") + "\n"),
-            "total": len(findings)}
+            "total": len(findings), "symbols": len(new_snapshot.symbols)}
+
+
+EVOLUTION_SVG = "api-evolution.svg"
+# Grade colours of the picture (the report's order): red, amber, green, grey.
+GRADE_COLOURS = {"breaking": "#c62828", "possibly-breaking": "#ef8f00", "compatible": "#2e7d32",
+                 "docs-only": "#9e9e9e"}
+
+
+def evolution_chart(changelog: Sequence[Mapping[str, Any]], bar: int = 18, gap: int = 6) -> dict[str, Any]:
+    """The geometry of the API-evolution picture (drawn by templates/docs/changelog/api-evolution.svg.j2):
+    public paths per release on top, that release's findings per grade stacked below, one
+    column per stored release, oldest first. Pure numbers from the store, so the SVG is
+    byte-identical on every build."""
+    from generator.diff import GRADES
+    from generator.report import GRADE_TITLES
+
+    left, top, panel, middle, label = 64, 40, 150, 56, 60
+    rows = list(changelog)
+    width = left + len(rows) * (bar + gap) + 40  # room for the last rotated label
+    most_symbols = max((r["symbols"] for r in rows), default=1) or 1
+    most_findings = max((sum(r["counts"].get(g, 0) for g in GRADES) for r in rows), default=1) or 1
+    # a log scale for findings: the first releases changed hundreds of symbols, later ones a few
+    import math
+
+    def scaled(n: float) -> float:
+        return panel * math.log10(1 + n) / math.log10(1 + most_findings)
+
+    columns = []
+    base = top + panel + middle + panel
+    for index, r in enumerate(rows):
+        x = left + index * (bar + gap)
+        height = round(panel * r["symbols"] / most_symbols, 1)
+        stacks, total = [], 0
+        for grade in GRADES:
+            count = r["counts"].get(grade, 0)
+            if count:
+                y0, y1 = base - scaled(total), base - scaled(total + count)
+                stacks.append({"grade": grade, "title": GRADE_TITLES[grade], "count": count,
+                               "y": round(y1, 1), "height": round(y0 - y1, 1), "colour": GRADE_COLOURS[grade]})
+            total += count
+        columns.append({"release": r["release"], "x": x, "symbols": r["symbols"],
+                        "y": round(top + panel - height, 1), "height": height, "stacks": stacks,
+                        "breaking": r["counts"].get("breaking", 0)})
+    ticks = [n for n in (1, 10, 100, 1000, 10000) if n <= most_findings]
+    return {
+        "width": width, "height": base + label + 30, "left": left, "top": top, "panel": panel, "bar": bar,
+        "findings_top": top + panel + middle, "base": base, "columns": columns,
+        "most_symbols": most_symbols, "symbol_ticks": [{"value": v, "y": round(top + panel - panel * v / most_symbols, 1)}
+                                                       for v in _round_ticks(most_symbols)],
+        "finding_ticks": [{"value": v, "y": round(base - scaled(v), 1)} for v in ticks],
+        "legend": [{"title": GRADE_TITLES[g], "colour": GRADE_COLOURS[g]} for g in GRADES],
+    }
+
+
+def _round_ticks(most: int) -> list[int]:
+    step = 10 ** max(0, len(str(most)) - 1)
+    if most // step < 3:
+        step = max(step // 2, 1)
+    return list(range(0, most + 1, max(step, 1)))
 
 
 def _fenced(code: str, language: str) -> str:
@@ -629,6 +865,200 @@ def docs_differences(files: Mapping[str, str], root: Path = GENERATED) -> list[s
     return problems
 
 
+# --- lossless by sentence ---------------------------------------------------------------------
+
+_SECTION_HEAD = re.compile(r"^#{1,3} .*\{ #(?P<anchor>[\w.-]+) \}[ \t]*$", re.MULTILINE)
+
+
+def wrapper_sections(files: Mapping[str, str]) -> dict[str, str]:
+    """{anchor: Markdown of its section} over the docs sources: a section runs from its heading
+    (`## `name` { #name }`) to the next heading of its level or above, or the end of the page."""
+    sections: dict[str, str] = {}
+    for path, text in sorted(files.items()):
+        if not path.endswith(".md"):
+            continue
+        heads = list(_SECTION_HEAD.finditer(text))
+        levels = [len(h.group(0)) - len(h.group(0).lstrip("#")) for h in heads]
+        for number, head in enumerate(heads):
+            end = next((later.start() for later, level in zip(heads[number + 1:], levels[number + 1:])
+                        if level <= levels[number]), len(text))
+            sections.setdefault(head.group("anchor"), text[head.start():end])
+    return sections
+
+
+def covered_docstrings(binding: Binding, snapshot: Snapshot) -> list[tuple[str, str, str]]:
+    """(anchor of the section that shows it, upstream key, upstream docstring as patched) of
+    every docstring the site promises to carry: each wrapper's upstream symbol (or member), the
+    function form a wrapper also covers (dual losses and metrics, the layers' merge functions)
+    and the subclassing bases."""
+    patches = load_doc_patches()
+
+    def patched(key: str, text: str) -> str:
+        try:
+            return apply_patches(text, patches.get(key))
+        except DocPatchError:
+            return text
+
+    out: list[tuple[str, str, str]] = []
+    for w in binding.wrappers:
+        symbol = snapshot.symbols.get(w.upstream)
+        if symbol is None:
+            continue
+        if w.member:
+            member = symbol.member(w.member)
+            key, text = f"{w.upstream}.{w.member}", member.doc if member else ""
+        else:
+            key, text = w.upstream, symbol.doc
+        if text.strip():
+            out.append((w.name, key, patched(key, text)))
+        function = snapshot.symbols.get(w.function) if w.function else None
+        if function is not None and function.doc.strip():
+            out.append((w.name, function.path, patched(function.path, function.doc)))
+    for name, path in binding.bases.items():
+        symbol = snapshot.symbols.get(path)
+        if symbol is not None and symbol.doc.strip():
+            out.append((name, path, patched(path, symbol.doc)))
+    return out
+
+
+def undocumented_params(binding: Binding) -> list[tuple[str, str, str]]:
+    """(wrapper, upstream key, parameter) of every wrapper parameter that the docs leave without
+    a description: no upstream docstring documents it (its own, its function form's, its
+    `__init__`'s, a base's, or one `[arg_docs]` names). The parameters the wrapper itself adds
+    (`object` of a layer, `y_true`/`y_pred` of a dual) are explained by its shape and left out."""
+    own = {"layer": {"object"}, "dual": {"y_true", "y_pred"}}
+    out: list[tuple[str, str, str]] = []
+    for w in binding.wrappers:
+        if w.overridden:
+            continue  # hand-written: documented in overrides.py
+        documented = documented_names(_merged_args(w))
+        key = f"{w.upstream}.{w.member}" if w.member else w.upstream
+        for p in w.params:
+            if p.kind in ("var_positional", "var_keyword") or p.name in own.get(w.shape, set()):
+                continue
+            if p.name not in documented:
+                out.append((w.name, key, p.name))
+    return out
+
+
+def format_undocumented(items: Sequence[tuple[str, str, str]], limit: int = 15) -> str:
+    by_wrapper: dict[tuple[str, str], list[str]] = {}
+    for name, key, param in items:
+        by_wrapper.setdefault((name, key), []).append(param)
+    lines = [(f"Wrapper parameters no upstream docstring documents: {len(items)} "
+              f"(in {len(by_wrapper)} wrappers)")]
+    lines += [f"  {name} ({key}): {', '.join(params)}" for (name, key), params in list(by_wrapper.items())[:limit]]
+    if len(by_wrapper) > limit:
+        lines.append(f"  ... and {len(by_wrapper) - limit} more wrappers")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class SentenceCoverage:
+    kept: int
+    total: int
+    missing: tuple[tuple[str, str, str], ...]  # (upstream key, anchor, sentence) not on the page
+    excused: tuple[tuple[str, str, str], ...]  # (upstream key, sentence, reason) listed in docs.toml
+
+    @property
+    def share(self) -> float:
+        return self.kept / self.total if self.total else 1.0
+
+
+def sentence_coverage(files: Mapping[str, str], binding: Binding, snapshot: Snapshot,
+                      exceptions: Mapping[tuple[str, str], str] | None = None) -> SentenceCoverage:
+    """How many prose sentences of the covered upstream docstrings are in the section of the
+    wrapper (or base) that shows them. `exceptions` ((key, sentence) -> reason, from
+    `[[lost_sentences]]` of spec/docs.toml) are counted as missing but listed with their reason."""
+    exceptions = load_lost_sentences() if exceptions is None else exceptions
+    # prose must be in the prose: code blocks (upstream's or translated examples) are left out
+    sections = {anchor: token_text(_FENCE.sub("", text)) for anchor, text in wrapper_sections(files).items()}
+    kept = total = 0
+    missing: list[tuple[str, str, str]] = []
+    excused: list[tuple[str, str, str]] = []
+    for anchor, key, doc in covered_docstrings(binding, snapshot):
+        page = sections.get(anchor, "")
+        for sentence in prose_sentences(doc):
+            total += 1
+            if f" {sentence} " in page:
+                kept += 1
+            elif (key, sentence) in exceptions:
+                excused.append((key, sentence, exceptions[key, sentence]))
+            else:
+                missing.append((key, anchor, sentence))
+    return SentenceCoverage(kept, total, tuple(missing), tuple(excused))
+
+
+_PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def site_sentence_coverage(site: Path, binding: Binding, snapshot: Snapshot,
+                           exceptions: Mapping[tuple[str, str], str] | None = None) -> SentenceCoverage:
+    """`sentence_coverage` over the built HTML: each wrapper's page (`reference/<family>/<name>/`),
+    the bases' page; code blocks left out, tags stripped, entities decoded. What mkdocs made of
+    the Markdown, so a sentence lost to rendering (an unescaped `<tag>`, a swallowed line) counts."""
+    import html
+
+    exceptions = load_lost_sentences() if exceptions is None else exceptions
+    family = {w.name: w.family for w in binding.wrappers}
+    texts: dict[Path, str] = {}
+
+    def page_text(path: Path) -> str:
+        if path not in texts:
+            raw = path.read_text(encoding="utf-8") if path.exists() else ""
+            body = raw.split('<article', 1)[-1].split("</article>", 1)[0]
+            texts[path] = token_text(html.unescape(_TAG.sub(" ", _PRE.sub(" ", body))))
+        return texts[path]
+
+    kept = total = 0
+    missing: list[tuple[str, str, str]] = []
+    excused: list[tuple[str, str, str]] = []
+    for anchor, key, doc in covered_docstrings(binding, snapshot):
+        where = (site / "reference" / family[anchor] / anchor / "index.html" if anchor in family
+                 else site / "reference" / "bases" / "index.html")
+        page = page_text(where)
+        for sentence in prose_sentences(doc):
+            total += 1
+            if f" {sentence} " in page:
+                kept += 1
+            elif (key, sentence) in exceptions:
+                excused.append((key, sentence, exceptions[key, sentence]))
+            else:
+                missing.append((key, anchor, sentence))
+    return SentenceCoverage(kept, total, tuple(missing), tuple(excused))
+
+
+def load_lost_sentences(path: Path | None = None) -> dict[tuple[str, str], str]:
+    """`[[lost_sentences]]` of spec/docs.toml: upstream sentences the site does not carry, each
+    with the reason (`path`, `sentence` as its words, `reason`)."""
+    from generator.docstrings import DOCS_SPEC
+    from generator.tomlfiles import read_toml
+
+    path = path or DOCS_SPEC
+    data = read_toml(path, DocsError) if path.exists() else {}
+    out: dict[tuple[str, str], str] = {}
+    for number, entry in enumerate(data.get("lost_sentences", [])):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry.get(k)
+                                                  for k in ("path", "sentence", "reason")):
+            raise DocsError(f"{path}: lost_sentences entry {number + 1} needs path, sentence and reason")
+        out[entry["path"], " ".join(entry["sentence"].split())] = entry["reason"]
+    return out
+
+
+def format_sentence_coverage(coverage: SentenceCoverage, limit: int | None = 40) -> str:
+    lines = [(f"Upstream prose sentences on the page that shows them: {coverage.kept}/{coverage.total} "
+              f"= {coverage.share:.3%}")]
+    if coverage.excused:
+        lines.append(f"Not carried, with a reason (spec/docs.toml [[lost_sentences]]): {len(coverage.excused)}")
+        lines += [f"  {key}: {sentence!r}: {reason}" for key, sentence, reason in coverage.excused]
+    if coverage.missing:
+        lines.append(f"Missing without a reason: {len(coverage.missing)}")
+        shown = coverage.missing if limit is None else coverage.missing[:limit]
+        lines += [f"  {key} (section {anchor}): {sentence!r}" for key, anchor, sentence in shown]
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------------------------
 # Step 2: build
 
@@ -647,13 +1077,19 @@ class BuildResult:
 def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: Path = SITE_DIR,
                store: SnapshotStore | None = None, run_examples: bool = True, jobs: int = 2,
                cache_dir: Path = BUILD_DIR / "outputs",
-               log: Callable[[str], None] = lambda message: print(message, file=sys.stderr)) -> BuildResult:
+               log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+               progress: bool = False) -> BuildResult:
     """Build the site from the docs sources: outputs inserted, `mkdocs build --strict`, no warnings.
 
     `build_dir` holds the working copy of the sources (`src/`); `cache_dir` the outputs of the
     hand-written pages' code (shared between builds; upstream examples use generator.examples'
-    own cache)."""
+    own cache). The hand-written pages' code runs in a thread beside the upstream examples, so
+    neither phase's tail leaves a core idle; `progress` shows a rich progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     started = time.perf_counter()
+    cpu_before = _cpu_seconds()
     timings: dict[str, float] = {}
     config = (source / CONFIG_NAME).read_text(encoding="utf-8")
     version_match = re.search(r"^  keras_version: (\S+)$", config, re.MULTILINE)
@@ -669,51 +1105,90 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
     texts = {name: path.read_text(encoding="utf-8") for name, path in pages.items()}
     timings["copy"] = time.perf_counter() - started
 
-    mark = time.perf_counter()
-    results = _example_results(texts, version, store, build_dir, log) if run_examples else None
-    counts = {"run": 0, "unrun": 0, "upstream": 0}
-    for name, text in texts.items():
-        if "<!-- keras3:example " in text:
-            texts[name] = insert_examples(text, results, counts)
-    timings["examples"] = time.perf_counter() - mark
+    bar = Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), disable=not progress, transient=False)
+    if progress:
+        log = bar.console.print
+    with bar:
+        mark = time.perf_counter()
+        runnable = {name: runnable_blocks(text) for name, text in texts.items() if OUTPUT_MARKER.search(text)}
+        page_task = bar.add_task("guides' code", total=0)
+        page_outputs: dict[str, list[str]] = {}
+        page_error: list[BaseException] = []
 
-    mark = time.perf_counter()
-    runnable = {name: runnable_blocks(text) for name, text in texts.items() if OUTPUT_MARKER.search(text)}
-    outputs = run_pages(runnable, version, cache_dir, jobs=jobs, log=log)
-    for name, page_outputs in outputs.items():
-        texts[name] = insert_outputs(texts[name], page_outputs)
-    timings["pages"] = time.perf_counter() - mark
+        def run_guides() -> None:
+            try:
+                page_outputs.update(run_pages(
+                    runnable, version, cache_dir, jobs=jobs, log=log,
+                    on_start=lambda n: bar.update(page_task, total=n),
+                    on_done=lambda: bar.advance(page_task)))
+            except BaseException as error:  # noqa: BLE001 - re-raised in the building thread
+                page_error.append(error)
+            finally:
+                timings["pages"] = time.perf_counter() - mark
 
-    for name, text in texts.items():
-        pages[name].write_text(text, encoding="utf-8")
-    mark = time.perf_counter()
-    warnings = run_mkdocs(work / CONFIG_NAME, site_dir)
-    timings["mkdocs"] = time.perf_counter() - mark
+        guides = threading.Thread(target=run_guides, name="docs-pages", daemon=True)
+        guides.start()
+        example_task = bar.add_task("upstream examples", total=0)
+        results = None
+        if run_examples:
+            results = _example_results(texts, version, store, build_dir, log,
+                                       on_start=lambda n: bar.update(example_task, total=n),
+                                       on_done=lambda: bar.advance(example_task))
+        bar.update(example_task, total=bar.tasks[example_task].total or 1,
+                   completed=bar.tasks[example_task].total or 1)
+        counts = {"run": 0, "unrun": 0, "upstream": 0}
+        for name, text in texts.items():
+            if "<!-- keras3:example " in text:
+                texts[name] = insert_examples(text, results, counts)
+        timings["examples"] = time.perf_counter() - mark
+        guides.join()
+        bar.update(page_task, total=bar.tasks[page_task].total or 1, completed=bar.tasks[page_task].total or 1)
+        if page_error:
+            raise page_error[0]
+        for name, outputs in page_outputs.items():
+            texts[name] = insert_outputs(texts[name], outputs)
+
+        for name, text in texts.items():
+            pages[name].write_text(text, encoding="utf-8")
+        mark = time.perf_counter()
+        mkdocs_task = bar.add_task("mkdocs build", total=None)
+        warnings = run_mkdocs(work / CONFIG_NAME, site_dir)
+        bar.update(mkdocs_task, total=1, completed=1)
+        timings["mkdocs"] = time.perf_counter() - mark
+    timings["cpu"] = _cpu_seconds() - cpu_before  # every process of the build, on all cores
     result = BuildResult(site_dir, time.perf_counter() - started, timings, warnings, counts)
     if warnings:
         raise DocsError("mkdocs build --strict warned:\n" + "\n".join(warnings))
     return result
 
 
+def _cpu_seconds() -> float:
+    """User and system time of this process and of its children that have ended (the example
+    workers, the pages' interpreters, mkdocs): on a shared machine, the figure load does not change."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 # --- upstream examples ------------------------------------------------------------------------
 
 
 def _example_results(texts: Mapping[str, str], version: str, store: SnapshotStore | None,
-                     build_dir: Path, log: Callable[[str], None]) -> Mapping[str, Sequence[Any]] | None:
-    try:
-        from generator import examples  # written alongside; until it lands examples render unrun
-    except ImportError:
-        examples = None
-    run_all = getattr(examples, "run_all", None)
-    if run_all is None:
-        log("docs: generator.examples.run_all is not available; upstream examples are shown without output")
-        return None
+                     build_dir: Path, log: Callable[[str], None],
+                     on_start: Callable[[int], None] | None = None,
+                     on_done: Callable[[], None] | None = None) -> Mapping[str, Sequence[Any]] | None:
+    from generator import examples
     from generator.package import build
 
     store = store or SnapshotStore()
     binding, _ = build(store, version)
-    cache = getattr(examples, "CACHE_DIR", build_dir / "examples")
-    return run_all(store.load(version), binding, cache)
+    with examples.ExampleRunner() as runner:
+        runner.on_start, runner.on_done = on_start, on_done
+        # the page shows a failing example without output whoever is at fault: no upstream re-run
+        return examples.run_all(store.load(version), binding, examples.CACHE_DIR, runner=runner,
+                                check_upstream=False)
 
 
 def _code_of(block: str) -> str:
@@ -800,7 +1275,9 @@ def _page_key(page: str, blocks: Sequence[str], version: str) -> str:
 
 
 def run_pages(pages: Mapping[str, Sequence[str]], version: str, cache: Path, jobs: int = 2,
-              log: Callable[[str], None] = lambda message: None) -> dict[str, list[str]]:
+              log: Callable[[str], None] = lambda message: None,
+              on_start: Callable[[int], None] | None = None,
+              on_done: Callable[[], None] | None = None) -> dict[str, list[str]]:
     """{page: output of each block}: every page's blocks run in order in one fresh interpreter on
     jax (what a reader gets running the page top to bottom), cached by page, code and release."""
     cache.mkdir(parents=True, exist_ok=True)
@@ -824,8 +1301,12 @@ def run_pages(pages: Mapping[str, Sequence[str]], version: str, cache: Path, job
         partial.write_text(json.dumps(result), encoding="utf-8")
         os.replace(partial, file)  # concurrent builds read whole files or none
         log(f"docs: ran {page} ({len(blocks)} blocks, {time.perf_counter() - began:.1f} s)")
+        if on_done is not None:
+            on_done()
         return page, result
 
+    if on_start is not None:
+        on_start(len(todo))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for page, result in pool.map(run, todo):
             outputs[page] = result
@@ -836,7 +1317,8 @@ def _run_page(page: str, blocks: Sequence[str]) -> list[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("XLA_", "KERAS_"))}
     env.update({"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
                 "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu", "COLUMNS": "100",
-                "PYTHONPATH": os.pathsep.join([str(GENERATED), str(REPO_ROOT)])})
+                "PYTHONPATH": os.pathsep.join([str(GENERATED), str(REPO_ROOT),
+                                               *filter(None, [os.environ.get("PYTHONPATH")])])})
     with tempfile.TemporaryDirectory(prefix="keras3-docs-run-") as folder:
         env["KERAS_HOME"] = str(Path(folder) / "keras_home")  # Keras's defaults, no user keras.json
         report = Path(folder) / "results.json"
@@ -925,13 +1407,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"docs sources: {len(files)} files emitted in {elapsed:.1f} s -> generated/{DOCS_NAME}, "
               f"generated/{CONFIG_NAME}", file=sys.stderr)
         return 0
-    stale = docs_differences(emit_docs(store, release or pinned_release()))
-    if stale:
-        print(f"docs: note: the committed sources differ from what the templates emit ({len(stale)} files, "
-              "e.g. " + stale[0] + "); building them as committed. `python -m generator.docs_site --sources` "
-              "re-emits them.", file=sys.stderr)
     try:
-        result = build_site(store=store, run_examples=not getattr(args, "no_examples", False))
+        result = build_site(store=store, run_examples=not getattr(args, "no_examples", False),
+                            progress=True)
     except DocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

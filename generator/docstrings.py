@@ -600,7 +600,11 @@ def _take_summary(lines: list[str]) -> tuple[str, list[str]]:
     summary: list[str] = []
     i = 0
     while i < len(lines) and lines[i].strip():
-        if _FENCE_OPEN.match(lines[i]) or _DOCTEST.match(lines[i]) or lines[i].startswith(" "):
+        if _FENCE_OPEN.match(lines[i]) or _DOCTEST.match(lines[i]):
+            break
+        # An indented line after an unfinished sentence continues it (`ops.diagflat`: "... input
+        # on\n   the k-th diagonal."); after a finished one it starts an indented block.
+        if lines[i].startswith(" ") and (not summary or summary[-1].endswith((".", ":", "!", "?"))):
             break
         summary.append(lines[i].strip())
         i += 1
@@ -758,7 +762,8 @@ def load_doc_patches(path: Path = DOCS_SPEC) -> dict[str, DocPatch]:
     if not path.exists():
         return {}
     data = fields(read_toml(path, DocPatchError), path, "top level",
-                  {"doc_patches": "table", "examples": "table"}, DocPatchError)
+                  {"doc_patches": "table", "examples": "table", "arg_docs": "table",
+                   "lost_sentences": "list[table]"}, DocPatchError)
     patches: dict[str, DocPatch] = {}
     for symbol, raw in data.get("doc_patches", {}).items():
         patches[symbol] = _doc_patch(path, symbol, raw)
@@ -1005,3 +1010,106 @@ def format_doc_report(report: DocReport, limit: int = 15) -> str:
 
 def _listed(title: str, paths: Sequence[str]) -> str:
     return f"{title}: {len(paths)}" + (f" ({', '.join(paths)})" if paths else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentence coverage: is every sentence of upstream prose on the page?
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z`(\[\"'*])")
+_ENTRY_HEAD = re.compile(r"^\s*[\w*]+(?:\s*,\s*[\w*]+)*\s*(?:\([^)]*\))?\s*:\s+")
+_PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
+# A Markdown link's address (`[text](https://...)`, or `](../layers/layer_dense.md)` that the site
+# adds): a reader sees the text, so only the text counts, upstream's side and the page's alike.
+_LINK_TARGET = re.compile(r"\]\(\s*[^)\s]*\s*\)")
+
+
+def prose_sentences(doc: str) -> list[str]:
+    """The sentences of a docstring's prose, in order: fenced code, doctest runs (prompts and
+    the output printed after them) and section labels aside; each sentence as its words (\\w+)
+    joined by one space, so Markdown markup, escapes and line breaks do not count.
+
+    The split is deliberately independent of `parse_docstring`: a sentence lost by the parser
+    is still asked for."""
+    lines = _clean(doc)
+    mask = _fence_mask(lines)
+    paragraphs: list[list[str]] = [[]]
+    in_doctest = False
+    for line, fenced in zip(lines, mask):
+        stripped = line.strip()
+        if fenced or _FENCE_OPEN.match(line):
+            paragraphs.append([])
+            continue
+        if _DOCTEST.match(line):
+            in_doctest = True
+            continue
+        if in_doctest:  # continuation lines and printed output, up to the next blank line
+            if stripped:
+                continue
+            in_doctest = False
+        if not stripped:
+            paragraphs.append([])
+            continue
+        label = _LABEL.match(stripped)
+        if label and label.group("title") in SECTION_TITLES:  # structure, not prose
+            paragraphs.append([])
+            if label.group("inline"):
+                paragraphs[-1].append(label.group("inline"))
+            continue
+        if _ENTRY_HEAD.match(line) or _LIST_ITEM.match(stripped):  # an argument or list item starts
+            paragraphs.append([])
+        paragraphs[-1].append(stripped)
+    sentences: list[str] = []
+    for paragraph in paragraphs:
+        text = _LINK_TARGET.sub("]", _PLACEHOLDER.sub(" ", " ".join(paragraph)))
+        for sentence in _SENTENCE_END.split(text):
+            tokens = _WORD.findall(sentence)
+            if tokens and not (len(tokens) == 1 and tokens[0].isdigit()):  # `1.` of a list: no prose
+                sentences.append(" ".join(tokens))
+    return sentences
+
+
+def token_text(markdown: str) -> str:
+    """Markdown as its words joined by single spaces, padded: `f" {sentence} " in token_text(page)`
+    asks whether a sentence is on the page, markup aside."""
+    markdown = _LINK_TARGET.sub("]", markdown)  # a link's words are its text, not its address
+    return " " + " ".join(_WORD.findall(markdown)) + " "
+
+
+def documented_names(parsed: ParsedDoc) -> set[str]:
+    """The parameter names an Args or Call arguments section documents (`*args` as `args`)."""
+    return set(_documented_names(parsed.args)) | set(_documented_names(parsed.call_args))
+
+
+def borrowed_arg_docs(names: Iterable[str], own: Sequence[ParsedDoc],
+                      sources: Sequence[tuple[str, ParsedDoc]]) -> tuple[tuple[str, str, str], ...]:
+    """(name, description, source path) for each of `names` that no docstring in `own`
+    documents and a docstring in `sources` does (the first that does, in order)."""
+    have = set().union(*(documented_names(doc) for doc in own)) if own else set()
+    out: list[tuple[str, str, str]] = []
+    for name in names:
+        if name in have:
+            continue
+        for path, doc in sources:
+            entry = next((e for e in (*doc.args, *doc.call_args) if name in _documented_names([e])), None)
+            if entry is not None and entry.description.strip():
+                out.append((name, entry.description, path))
+                break
+    return tuple(out)
+
+
+def load_arg_docs(path: Path = DOCS_SPEC) -> dict[str, tuple[str, ...]]:
+    """`[arg_docs."<path>"]` of spec/docs.toml: other upstream docstrings (`from`, public paths or
+    `<class>.<member>`) that document the parameters of a symbol whose own docstring does not
+    (`keras.saving.save_weights` has none; `keras.Model.save_weights` documents the same
+    arguments), each with its `reason`."""
+    if not path.exists():
+        return {}
+    data = read_toml(path, DocPatchError)
+    out: dict[str, tuple[str, ...]] = {}
+    for symbol, raw in sorted(data.get("arg_docs", {}).items()):
+        sources = raw.get("from") if isinstance(raw, dict) else None
+        if (not isinstance(sources, list) or not sources or not all(isinstance(x, str) for x in sources)
+                or not isinstance(raw.get("reason"), str) or not raw["reason"].strip()):
+            raise DocPatchError(f"{path}: [arg_docs.\"{symbol}\"] needs `from` (a list of paths) and a `reason`")
+        out[symbol] = tuple(sources)
+    return out

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TextIO
 
 from rich.console import Console
 
-from generator.diff import compare_symbols
-from generator.model import Snapshot, version_key
+from generator.diff import Finding, Lookup, alias_change, compare_symbols, inherited_member, member_changes
+from generator.model import Member, Snapshot, Symbol, version_key
 from generator.store import SnapshotStore, encode_snapshot
 
 
@@ -28,9 +28,14 @@ class Event:
 
 @dataclass(frozen=True)
 class SymbolHistory:
-    path: str
+    path: str  # as asked: a public path, or a class's public path and a member (`keras.Layer.add_weight`)
     releases: tuple[str, ...]  # every stored release, oldest first
     events: tuple[Event, ...] = field(default_factory=tuple)
+    # For an alias path: the canonical path it names in the newest release that has it. The events
+    # are then the history of that object as seen through this path.
+    alias_of: str | None = None
+    # For a member target: the class path and the member name (`keras.Layer`, `add_weight`).
+    member_of: str | None = None
 
     def _first(self, event: str) -> str | None:
         return next((e.release for e in self.events if e.event == event), None)
@@ -55,39 +60,112 @@ class SymbolHistory:
 
 
 def symbol_history(store: SnapshotStore, path: str) -> SymbolHistory:
+    """The history of a public path (an alias path follows the object it names) or, when no
+    release has `path`, of a member of a class (`keras.Layer.add_weight`)."""
     releases = store.releases()
     if not releases:
         raise LookupError(f"the store {store.root} holds no snapshots")
+    if not any(path in store.index(r) for r in releases):
+        owner, _, member = path.rpartition(".")
+        if owner and any(owner in store.index(r) for r in releases):
+            return member_history(store, owner, member)
+        raise LookupError(f"{path} is in no stored release ({releases[0]} … {releases[-1]})")
     events: list[Event] = []
-    previous_key: str | None = None
+    previous_key: tuple[str, ...] | None = None
     previous_release: str | None = None
+    alias_of: str | None = None
     for release in releases:
-        key = store.index(release).get(path)
+        key = _record_key(store, release, path)
         if key is not None and previous_key is None:
             events.append(Event(release, "added"))
         elif key is None and previous_key is not None:
             events.append(Event(release, "removed"))
         elif key is not None and key != previous_key and previous_release is not None:
             events += _changes(store, path, previous_release, release)
+        if key is not None:
+            alias_of = key[1] or None
         previous_key, previous_release = key, release
-    if not events:
-        raise LookupError(f"{path} is in no stored release ({releases[0]} … {releases[-1]})")
-    return SymbolHistory(path=path, releases=tuple(releases), events=tuple(events))
+    return SymbolHistory(path=path, releases=tuple(releases), events=tuple(events), alias_of=alias_of)
+
+
+def _record_key(store: SnapshotStore, release: str, path: str) -> tuple[str, ...] | None:
+    """What the symbol at `path` is in `release`, as cheap hashes: (record, alias target, target's
+    record). An alias record only names its target, so the target's record decides whether the
+    object seen through the alias changed."""
+    index = store.index(release)
+    key = index.get(path)
+    if key is None:
+        return None
+    record = store.pool().get(key)
+    target = record.get("alias_of") if isinstance(record, dict) else None
+    if target is None:
+        return (key, "", "")
+    return (key, target, index.get(target, ""))
+
+
+def _lookups(store: SnapshotStore, old: str, new: str) -> tuple[Lookup, Lookup]:
+    return (lambda p: store.symbol(old, p)), (lambda p: store.symbol(new, p))
+
+
+def _symbol(store: SnapshotStore, release: str, path: str) -> Symbol | None:
+    """`store.symbol`, with an alias decoded from its target in this very release (the record of
+    an alias is the same in every release; its target's is not)."""
+    symbol = store.symbol(release, path)
+    if symbol is None or symbol.alias_of is None:
+        return symbol
+    target = store.symbol(release, symbol.alias_of)
+    return replace(target, path=path, alias_of=symbol.alias_of, aliases=()) if target is not None else symbol
 
 
 def _changes(store: SnapshotStore, path: str, old: str, new: str) -> list[Event]:
-    before, now = store.symbol(old, path), store.symbol(new, path)
+    before, now = _symbol(store, old, path), _symbol(store, new, path)
     assert before is not None and now is not None
-    findings = compare_symbols(before, now, old, new)
+    findings = list(alias_change(before, now)) + compare_symbols(before, now, old, new,
+                                                                lookups=_lookups(store, old, new))
     # The symbol's own deprecation gets its own event: it is what "deprecated in" is read from.
+    # A deprecated argument (kind "parameter-deprecated") is a change, not the symbol's deprecation.
     own_deprecation = [f for f in findings if f.kind in ("deprecated", "undeprecated") and f.member is None]
     events = [Event(new, f.kind, details=(f.message,)) for f in own_deprecation]
     rest = [f for f in findings if f not in own_deprecation]
     if rest:
-        kinds = tuple(sorted({f.kind for f in rest}))
-        details = tuple(f"{f.target}: {f.message}" for f in rest if f.kind != "docstring-changed")
-        events.append(Event(new, "changed", kinds=kinds, details=details))
+        events.append(_changed(new, rest))
     return events
+
+
+def _changed(release: str, findings: Sequence[Finding]) -> Event:
+    kinds = tuple(sorted({f.kind for f in findings}))
+    details = tuple(f"{f.target}: {f.message}" for f in findings if f.kind != "docstring-changed")
+    return Event(release, "changed", kinds=kinds, details=details)
+
+
+def member_history(store: SnapshotStore, owner: str, name: str) -> SymbolHistory:
+    """The history of member `name` of the class at `owner`, inherited members included (a method
+    that moved to a base class is still the class's method)."""
+    releases = store.releases()
+    events: list[Event] = []
+    previous: Member | None = None
+    previous_release: str | None = None
+    for release in releases:
+        symbol = _symbol(store, release, owner)
+        member = None
+        if symbol is not None:
+            member = symbol.member(name) or inherited_member(symbol, name, lambda p, r=release: store.symbol(r, p))
+        if member is not None and previous is None:
+            events.append(Event(release, "added"))
+        elif member is None and previous is not None:
+            events.append(Event(release, "removed"))
+        elif member is not None and previous is not None and member != previous:
+            assert previous_release is not None
+            findings = list(member_changes(owner, name, previous, member, (previous_release, release)))
+            own = [f for f in findings if f.kind in ("deprecated", "undeprecated") and f.parameter is None]
+            events += [Event(release, f.kind, details=(f.message,)) for f in own]
+            rest = [f for f in findings if f not in own]
+            if rest:
+                events.append(_changed(release, rest))
+        previous, previous_release = member, release
+    if not events:
+        raise LookupError(f"{owner} has no member {name!r} in any stored release ({releases[0]} … {releases[-1]})")
+    return SymbolHistory(path=f"{owner}.{name}", releases=tuple(releases), events=tuple(events), member_of=owner)
 
 
 def added_in_all(store: SnapshotStore) -> dict[str, str]:
@@ -106,6 +184,8 @@ def render_history(history: SymbolHistory, fmt: str, out: TextIO) -> None:
             "added_in": history.added_in,
             "deprecated_in": history.deprecated_in,
             "removed_in": history.removed_in,
+            "alias_of": history.alias_of,
+            "member_of": history.member_of,
             "events": [asdict(e) for e in history.events],
         }
         json.dump(document, out, indent=1, sort_keys=True)
@@ -114,6 +194,10 @@ def render_history(history: SymbolHistory, fmt: str, out: TextIO) -> None:
     console = Console(file=out, width=None if out.isatty() else 120, highlight=False)
     console.print(f"[bold]{history.path}[/] across {len(history.releases)} stored releases "
                   f"({history.releases[0]} … {history.releases[-1]})")
+    if history.alias_of is not None:
+        console.print(f"  alias of       {history.alias_of} (the history of the object it names)")
+    if history.member_of is not None:
+        console.print(f"  member of      {history.member_of}")
     console.print(f"  added in       {history.added_in or '-'}")
     console.print(f"  deprecated in  {history.deprecated_in or '-'}")
     console.print(f"  removed in     {history.removed_in or '-'}")

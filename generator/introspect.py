@@ -9,10 +9,12 @@ memory addresses in reprs, set and dict ordering.
 
 from __future__ import annotations
 
+import ast
 import enum
 import importlib
 import inspect
 import re
+import textwrap
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -31,6 +33,8 @@ _DEPRECATED_WORD = re.compile(r"deprecat", re.IGNORECASE)
 _QUOTED_NAME = re.compile(r"`([A-Za-z_]\w*)")
 # Top-level attributes of `keras` that are implementation, not API.
 _PRIVATE_TOP_LEVEL = {"src", "api"}
+# Where a Keras source file sits inside the package: ".../keras/src/backend/jax/core.py".
+_KERAS_SOURCE = re.compile(r"(?:^|[\\/])(keras[\\/]src(?:[\\/][^\\/]+)*?)(?:[\\/]__init__)?\.py$")
 
 _PARAMETER_KINDS = {
     inspect.Parameter.POSITIONAL_ONLY: "positional_only",
@@ -194,18 +198,80 @@ def describe(path: str, obj: Any, namer: _Namer) -> Symbol:
 
 def _describe_class(path: str, cls: type, namer: _Namer) -> Symbol:
     hidden = _backend_brought(cls)
-    kept_mro = [k for k in cls.__mro__[1:] if k not in hidden and k is not object]
+    face = _face(cls, hidden)
+    if face is None:
+        kept_mro = [k for k in cls.__mro__[1:] if k not in hidden and k is not object]
+        bases = tuple(namer.name(b) for b in _kept_bases(cls, hidden))
+        doc = _class_doc(cls, hidden, namer)
+    else:
+        # A class chosen per backend and published under one name (`keras.Variable`,
+        # `keras.name_scope`): describe it as the backend-independent class it stands for, derived
+        # from that class, whichever backend class (or that class itself) the active backend chose.
+        after = [k for k in face.__mro__[1:] if k not in hidden and k is not object]
+        kept_mro = [face, *after]
+        bases = (_defined_path(face),)
+        doc = _class_doc(cls, hidden, namer)
     return Symbol(
         path=path,
         kind="class",
         implementation=implementation_path(cls),
         signature=_constructor_signature(cls, hidden, namer),
-        doc=_doc(cls),
-        bases=tuple(namer.name(b) for b in _kept_bases(cls, hidden)),
-        mro=tuple(namer.name(k) for k in kept_mro),
+        doc=doc,
+        bases=bases,
+        mro=tuple(_defined_path(k) if k is face else namer.name(k) for k in kept_mro),
         members=tuple(_members(cls, hidden, namer)),
         deprecated=_deprecation(path, cls),
     )
+
+
+def _class_doc(cls: type, hidden: set[type], namer: _Namer) -> str:
+    """The class's docstring, or, like its members, that of a private class between it and its
+    public ancestors (what `help()` shows for `class Variable(BackendVariable): pass`). Backend
+    classes are skipped, so every backend gives the same text."""
+    for klass in cls.__mro__:
+        if klass in hidden or klass is object:
+            continue
+        if klass is not cls and (namer.is_public(klass) or not _is_keras_class(klass)):
+            break
+        doc = _doc(klass)
+        if doc:
+            return doc
+    return ""
+
+
+def _face(cls: type, hidden: set[type]) -> type | None:
+    """For a per-backend class published under a backend-independent name, the first class of its
+    MRO that no backend brought (its public face); None for an ordinary class.
+
+    Upstream marks such classes in two ways: a public class defined inside a backend package, or
+    a class relabelled with another `__module__` than the module that defines it (Keras 3.16 sets
+    `Variable.__module__ = "keras.src.backend"` on whichever backend's class it imported).
+    """
+    if cls not in hidden and defining_module(cls) == cls.__module__:
+        return None
+    return next((k for k in cls.__mro__ if k not in hidden and k is not object), None)
+
+
+def defining_module(cls: type) -> str:
+    """The module whose source defines `cls`, read from the code of the functions in its body.
+
+    `__module__` is only a label that upstream may rewrite; the code objects of the class's own
+    functions say where it really lives. A class without functions of its own keeps its label.
+    """
+    prefix = f"{cls.__qualname__}."
+    for value in vars(cls).values():
+        function = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
+        code = getattr(inspect.unwrap(function) if callable(function) else function, "__code__", None)
+        if code is None or not getattr(function, "__qualname__", "").startswith(prefix):
+            continue
+        found = _KERAS_SOURCE.search(code.co_filename)
+        if found:
+            return re.sub(r"[\\/]", ".", found.group(1))
+    return getattr(cls, "__module__", "") or ""
+
+
+def _defined_path(cls: type) -> str:
+    return f"{defining_module(cls)}.{cls.__qualname__}"
 
 
 def _constructor_signature(cls: type, hidden: set[type], namer: _Namer) -> Signature | None:
@@ -224,8 +290,8 @@ def _constructor_signature(cls: type, hidden: set[type], namer: _Namer) -> Signa
 
 
 def _is_backend_class(cls: type) -> bool:
-    module = getattr(cls, "__module__", "") or ""
-    return bool(_BACKEND_MODULE.match(module)) or implementation_path(cls) in BACKEND_STAND_INS
+    # Where the class is defined, not what its `__module__` says (see `defining_module`).
+    return bool(_BACKEND_MODULE.match(defining_module(cls))) or implementation_path(cls) in BACKEND_STAND_INS
 
 
 def _backend_brought(cls: type) -> set[type]:
@@ -263,9 +329,12 @@ def _members(cls: type, hidden: set[type], namer: _Namer) -> Iterator[Member]:
     """Public members defined on `cls` or on a private class between it and its public ancestors.
 
     Members of an exported ancestor are recorded on that ancestor (`Layer.add_weight` once, not on
-    all 175 layers), and members that only a backend class defines are left out.
+    all 175 layers), and members that only a backend class defines are left out. Besides methods
+    and properties: public class attributes, and the public instance attributes that an
+    `__init__` of the MRO assigns (`SparseCategoricalCrossentropy(...).from_logits`).
     """
     search = [k for k in cls.__mro__ if k not in hidden and k is not object]
+    found: dict[str, Member] = {}
     for name in sorted(dir(cls)):
         if name.startswith("_"):
             continue
@@ -274,12 +343,53 @@ def _members(cls: type, hidden: set[type], namer: _Namer) -> Iterator[Member]:
             continue
         if owner is not cls and namer.is_public(owner):
             continue
-        member = _describe_member(name, vars(owner)[name], namer)
-        if member is not None:
-            yield member
+        found[name] = _describe_member(name, vars(owner)[name], namer)
+    set_by = {}
+    for klass in reversed(search):  # the nearest `__init__` that assigns a name owns it
+        if _is_keras_class(klass):
+            set_by.update(dict.fromkeys(init_attributes(klass), klass))
+    for name, owner in set_by.items():
+        # A name the class body defines (a property with a setter, say) is described above; only
+        # kept classes count, so a backend class's own `loss` cannot hide the attribute.
+        defined = any(name in vars(k) for k in search)
+        if not defined and (owner is cls or not namer.is_public(owner)):
+            found[name] = Member(name=name, kind="attribute")
+    yield from (found[name] for name in sorted(found))
 
 
-def _describe_member(name: str, raw: Any, namer: _Namer) -> Member | None:
+def init_attributes(cls: type) -> tuple[str, ...]:
+    """Public names that `cls.__init__` assigns on `self` (`self.units = units`), read from source.
+
+    Instances are not built to find them (that would run backend code and need arguments); the
+    assignments in the source are the same on every backend. Nested functions and classes inside
+    `__init__` are not searched: their `self` is another object.
+    """
+    init = vars(cls).get("__init__")
+    if not inspect.isfunction(init):
+        return ()
+    init = inspect.unwrap(init)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
+    except (OSError, TypeError, SyntaxError):
+        return ()
+    function = tree.body[0] if tree.body else None
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not function.args.args:
+        return ()
+    me = function.args.args[0].arg
+    names: set[str] = set()
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+                and isinstance(node.value, ast.Name) and node.value.id == me and not node.attr.startswith("_")):
+            names.add(node.attr)
+        pending.extend(ast.iter_child_nodes(node))
+    return tuple(sorted(names))
+
+
+def _describe_member(name: str, raw: Any, namer: _Namer) -> Member:
     kind: MemberKind
     if isinstance(raw, staticmethod):
         kind, function, drop_first = "staticmethod", raw.__func__, False
@@ -291,7 +401,9 @@ def _describe_member(name: str, raw: Any, namer: _Namer) -> Member | None:
     elif inspect.isfunction(raw) or inspect.ismethoddescriptor(raw):
         kind, function, drop_first = "method", raw, True
     else:
-        return None  # plain class attributes are configuration, not API calls
+        # A plain class attribute (a constant, a nested class): its name is API, its value is
+        # configuration that may differ by backend, so only the name is kept.
+        return Member(name=name, kind="attribute")
     signature = signature_of(function, namer, drop_first=drop_first)
     return Member(
         name=name,
@@ -327,7 +439,41 @@ def signature_of(obj: Callable[..., Any], namer: _Namer, drop_first: bool = Fals
             for p in params
         ),
         returns=_annotation(sig.return_annotation),
+        accepts=_kwargs_read(obj, next((p.name for p in params if p.kind is p.VAR_KEYWORD), None)),
     )
+
+
+def _kwargs_read(obj: Any, kwargs: str | None) -> tuple[str, ...]:
+    """The names the source of `obj` reads out of its `**kwargs` mapping.
+
+    `"num_tokens" in kwargs`, `kwargs.pop("rms_scaling", ...)`, `kwargs.get("x")`, `kwargs["x"]`:
+    how Keras keeps accepting a parameter it took out of the signature.
+    """
+    if kwargs is None:
+        return ()
+    function = inspect.unwrap(obj) if inspect.isroutine(obj) else getattr(obj, "__init__", None)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return ()
+
+    def is_kwargs(node: ast.AST) -> bool:
+        return isinstance(node, ast.Name) and node.id == kwargs
+
+    def text(node: ast.AST) -> str | None:
+        return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+    names: set[str | None] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            if is_kwargs(node.comparators[0]):
+                names.add(text(node.left))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and is_kwargs(node.func.value)
+              and node.func.attr in ("pop", "get") and node.args):
+            names.add(text(node.args[0]))
+        elif isinstance(node, ast.Subscript) and is_kwargs(node.value):
+            names.add(text(node.slice))
+    return tuple(sorted(n for n in names if n and n.isidentifier()))
 
 
 def _annotation(annotation: Any) -> str | None:

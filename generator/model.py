@@ -17,7 +17,8 @@ SymbolKind = Literal["function", "class", "constant"]
 ParameterKind = Literal[
     "positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"
 ]
-MemberKind = Literal["method", "staticmethod", "classmethod", "property"]
+# "attribute": a public class attribute or an instance attribute that `__init__` assigns; name only.
+MemberKind = Literal["method", "staticmethod", "classmethod", "property", "attribute"]
 
 # Parameters that can be passed by position, in the order Python binds them.
 POSITIONAL_KINDS: tuple[ParameterKind, ...] = ("positional_only", "positional_or_keyword")
@@ -40,6 +41,9 @@ class Parameter:
 class Signature:
     parameters: tuple[Parameter, ...] = ()
     returns: str | None = None
+    # Names the code takes out of its **kwargs (`kwargs.pop("num_tokens")`), sorted: arguments
+    # still accepted although the signature does not list them (often a former parameter).
+    accepts: tuple[str, ...] = ()
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -50,7 +54,7 @@ class Signature:
 
 @dataclass(frozen=True)
 class Member:
-    """A public method, static method, class method or property of a tracked class."""
+    """A public method, static method, class method, property or attribute of a tracked class."""
 
     name: str
     kind: MemberKind

@@ -87,6 +87,8 @@ def _encode_signature(sig: Signature | None) -> Any:
     encoded: dict[str, Any] = {"parameters": params}
     if sig.returns is not None:
         encoded["returns"] = sig.returns
+    if sig.accepts:
+        encoded["accepts"] = list(sig.accepts)
     return encoded
 
 
@@ -104,6 +106,7 @@ def _decode_signature(value: Any) -> Signature | None:
             for p in value["parameters"]
         ),
         returns=value.get("returns"),
+        accepts=tuple(value.get("accepts", ())),
     )
 
 

@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from generator.drift import pinned_release
+from generator.store import SnapshotStore
 from tests.test_docs_site import built_site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -175,7 +177,7 @@ SECTION_BLOCKS = """
 
 
 def test_reference_page_shows_its_examples(server, browser, tmp_path):
-    browser.open(f"{server}/reference/ops/#op_add")
+    browser.open(f"{server}/reference/ops/op_add/")
     blocks = browser.evaluate(SECTION_BLOCKS % json.dumps("op_add"))
     code = [text for title, text in blocks if title != "Output"]
     assert code[0].startswith("def op_add(x1: TensorLike, x2: TensorLike) -> Any")
@@ -187,7 +189,7 @@ def test_reference_page_shows_its_examples(server, browser, tmp_path):
 
 
 def test_reference_examples_show_their_output(server, browser):
-    browser.open(f"{server}/reference/ops/#op_add")
+    browser.open(f"{server}/reference/ops/op_add/")
     blocks = browser.evaluate(SECTION_BLOCKS % json.dumps("op_add"))
     titles = [title for title, _ in blocks]
     assert "Output" in titles
@@ -203,7 +205,8 @@ def test_guide_shows_code_and_output(server, browser):
     assert blocks[1][0] == "Output" and "Total params" in blocks[1][1]
 
 
-@pytest.mark.parametrize("name, page", [("layer_dense", "reference/layers/"), ("op_add", "reference/ops/")])
+@pytest.mark.parametrize("name, page", [("layer_dense", "reference/layers/layer_dense/"),
+                                        ("op_add", "reference/ops/op_add/")])
 def test_search_box_finds_a_symbol(server, browser, name, page):
     browser.open(f"{server}/guides/models/")
     browser.evaluate("document.querySelector('.md-search__input').focus()")
@@ -211,7 +214,7 @@ def test_search_box_finds_a_symbol(server, browser, name, page):
     browser.wait_for("document.querySelectorAll('.md-search-result__item').length > 0")
     links = browser.evaluate(
         "Array.from(document.querySelectorAll('.md-search-result__item a')).map(a => a.getAttribute('href'))")
-    assert any(link.split("?")[0].endswith(page) and link.endswith(f"#{name}") for link in links), links
+    assert any(link.split("?")[0].split("#")[0].endswith(page) for link in links), links
 
 
 def test_search_link_with_a_query_opens_results(server, browser):
@@ -219,4 +222,33 @@ def test_search_link_with_a_query_opens_results(server, browser):
     browser.wait_for("document.querySelectorAll('.md-search-result__item').length > 0")
     links = browser.evaluate(
         "Array.from(document.querySelectorAll('.md-search-result__item a')).map(a => a.getAttribute('href'))")
-    assert any(link.endswith("#random_normal") for link in links), links
+    assert any(link.split("#")[0].split("?")[0].endswith("random_normal/") for link in links), links
+
+
+def test_a_wrapper_page_links_to_another_and_to_its_types(server, browser):
+    """One page per wrapper: a link names it; upstream prose that names another wrapped symbol
+    links to that wrapper's page, and a parameter's type links to keras3.types."""
+    browser.open(f"{server}/reference/layers/layer_spectral_normalization/")
+    assert browser.evaluate("document.querySelector('h1').id") == "layer_spectral_normalization"
+    href = browser.evaluate("Array.from(document.querySelectorAll('article a'))"
+                            ".map(a => a.href).find(h => h.endsWith('/reference/layers/layer_dense/'))")
+    assert href, "no link to layer_dense on the page"
+    browser.open(href)
+    assert browser.evaluate("document.querySelector('h1').id") == "layer_dense"
+    types = browser.evaluate("Array.from(document.querySelectorAll('table a')).map(a => a.href)")
+    assert any(t.endswith("/reference/types/#ActivationLike") for t in types), types
+
+
+def test_changelog_shows_the_api_evolution_picture(server, browser):
+    browser.open(f"{server}/changelog/")
+    size = browser.wait_for(
+        "(() => { const img = document.querySelector('img[src$=\"api-evolution.svg\"]');"
+        " return img && img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : null; })()")
+    assert size[0] > 300 and size[1] > 150
+    # drawn from the store: one bar of public paths per stored release, named by its tooltip
+    bars = browser.evaluate(
+        "(() => { const x = new XMLHttpRequest(); x.open('GET', 'api-evolution.svg', false); x.send();"
+        " const svg = new DOMParser().parseFromString(x.responseText, 'image/svg+xml');"
+        " return Array.from(svg.querySelectorAll('rect.symbols')).map(r => r.getAttribute('data-release')); })()")
+    releases = SnapshotStore().releases()
+    assert bars == releases[:releases.index(pinned_release()) + 1]

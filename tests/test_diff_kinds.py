@@ -10,7 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from generator.diff import KINDS, diff_snapshots
+from generator.diff import KINDS, diff_snapshots, findings_for
+from generator.model import Member, Signature
 from tests.synthetic import alias, function, klass, method, param, snapshot
 
 ADD = function("keras.ops.add", param("x1"), param("x2"))
@@ -18,6 +19,13 @@ DENSE = klass("keras.layers.Dense", param("units"), param("activation", default=
               param("use_bias", default="True"), param("kwargs", "var_keyword"))
 MODEL = klass("keras.Model", members=(method("fit", param("x", default="None"), param("epochs", default="1")),
                                       method("summary"), method("from_config", param("config"), kind="classmethod")))
+
+GQA = klass("keras.layers.GroupQueryAttention", param("head_dim"), param("num_query_heads"))
+GQA_RENAMED = replace(GQA, path="keras.layers.GroupedQueryAttention", aliases=(GQA.path,))
+LAYER_NORM = klass("keras.layers.LayerNormalization", param("axis", default="-1"),
+                   param("rms_scaling", default="False"), param("kwargs", "var_keyword"))
+LOSS = klass("keras.losses.SparseCategoricalCrossentropy", param("from_logits", default="False"),
+             members=(Member("from_logits", "attribute"), Member("ignore_class", "attribute")))
 
 CASES = [
     # (name, old symbols, new symbols, expected (kind, grade, target, parameter))
@@ -96,6 +104,19 @@ CASES = [
      ("value-changed", "possibly-breaking", "keras.ops.add", None)),
     ("implementation moved", [ADD], [replace(ADD, implementation="keras.src.ops.math.add")],
      ("implementation-moved", "compatible", "keras.ops.add", None)),
+    ("signature no longer readable", [ADD],
+     [function("keras.ops.add", param("args", "var_positional"), param("kwargs", "var_keyword"))],
+     ("signature-changed", "possibly-breaking", "keras.ops.add", None)),
+    ("class renamed, old name kept as an alias", [GQA], [GQA_RENAMED, alias(GQA_RENAMED, GQA.path)],
+     ("symbol-renamed", "compatible", GQA_RENAMED.path, None)),
+    ("parameter absorbed into **kwargs with a deprecation warning", [LAYER_NORM],
+     [replace(LAYER_NORM, signature=Signature((param("axis", default="-1"), param("kwargs", "var_keyword"))),
+              deprecated="parameter deprecated: rms_scaling")],
+     ("parameter-deprecated", "possibly-breaking", "keras.layers.LayerNormalization", "rms_scaling")),
+    ("instance attribute removed", [LOSS], [replace(LOSS, members=LOSS.members[1:])],
+     ("attribute-removed", "breaking", "keras.losses.SparseCategoricalCrossentropy.from_logits", None)),
+    ("instance attribute added", [LOSS], [replace(LOSS, members=LOSS.members + (Member("axis", "attribute"),))],
+     ("attribute-added", "compatible", "keras.losses.SparseCategoricalCrossentropy.axis", None)),
 ]
 
 
@@ -110,7 +131,7 @@ def test_each_change_kind_is_found_and_graded(name, old, new, expected):
 
 def test_every_kind_the_engine_knows_is_covered_by_a_case():
     covered = {c[3][0] for c in CASES}
-    assert set(KINDS) - covered <= {"signature-changed"}
+    assert set(KINDS) == covered
 
 
 def test_identical_snapshots_have_no_findings():
@@ -155,3 +176,111 @@ def test_a_subclass_mro_change_beyond_its_base_change_is_still_reported():
                         mro=("keras.Layer", "keras.Operation", "keras.src.Tracker", "keras.src.Mixin"))
     ids = {f.id for f in diff_snapshots(snapshot("1", layer_old, dense_old), snapshot("2", layer_new, dense_new))}
     assert ids == {"mro-changed:keras.Layer", "mro-changed:keras.layers.Dense"}
+
+
+# --- semantics a maintainer can trust (each one a false or missed finding seen on a real release) ---
+
+LAYER = klass("keras.Layer", members=(method("quantize", param("mode"), param("config", default="None")),
+                                      method("quantized_build", param("input_shape"), param("mode"),
+                                             param("config", default="None"))))
+DENSE_QUANTIZING = replace(DENSE, bases=("keras.Layer",), mro=("keras.Layer",), members=(
+    method("quantize", param("mode"), param("config", default="None")),
+    method("quantized_build", param("kernel_shape"), param("mode"), param("config", default="None"))))
+
+
+def test_a_method_that_moved_to_a_base_class_with_the_same_signature_is_no_finding():
+    old = snapshot("1", LAYER, DENSE_QUANTIZING)
+    new = snapshot("2", LAYER, replace(DENSE_QUANTIZING, members=()))
+    ids = {f.id for f in diff_snapshots(old, new)}
+    assert "method-removed:keras.layers.Dense.quantize" not in ids
+    assert "method-removed:keras.layers.Dense.quantized_build" not in ids
+
+
+def test_an_inherited_method_whose_parameter_was_renamed_is_reported_at_the_class():
+    old = snapshot("1", LAYER, DENSE_QUANTIZING)
+    new = snapshot("2", LAYER, replace(DENSE_QUANTIZING, members=()))
+    (renamed,) = [f for f in diff_snapshots(old, new) if f.kind == "parameter-renamed"]
+    assert (renamed.target, renamed.old, renamed.new, renamed.grade) == (
+        "keras.layers.Dense.quantized_build", "kernel_shape", "input_shape", "breaking")
+
+
+def test_a_new_override_with_the_base_signature_is_no_finding_and_a_different_one_is():
+    base = klass("keras.initializers.Initializer", members=(method("get_config"),))
+    identity = klass("keras.initializers.Identity", param("gain", default="1.0"),
+                     bases=(base.path,), mro=(base.path,))
+    same = replace(identity, members=(method("get_config"),))
+    narrower = replace(identity, members=(method("get_config", param("full")),))
+    assert diff_snapshots(snapshot("1", base, identity), snapshot("2", base, same)) == []
+    ids = {f.id for f in diff_snapshots(snapshot("1", base, identity), snapshot("2", base, narrower))}
+    assert ids == {"parameter-added:keras.initializers.Identity.get_config:full"}
+
+
+def test_a_parameter_absorbed_into_kwargs_is_not_removed_and_not_the_class_deprecation():
+    new = replace(LAYER_NORM, signature=Signature((param("axis", default="-1"), param("kwargs", "var_keyword"))),
+                  deprecated="parameter deprecated: rms_scaling")
+    kinds = {f.kind for f in diff_snapshots(snapshot("1", LAYER_NORM), snapshot("2", new))}
+    assert kinds == {"parameter-deprecated"}
+
+
+def test_a_parameter_the_code_still_reads_from_kwargs_is_deprecated_not_removed():
+    # ops.multi_hot in 3.0.2: num_tokens left the signature, `kwargs.pop("num_tokens")` keeps it working.
+    old = function("keras.ops.multi_hot", param("inputs"), param("num_tokens"), param("axis", default="-1"))
+    new = function("keras.ops.multi_hot", param("inputs"), param("num_classes", default="None"),
+                   param("axis", default="-1"), param("kwargs", "var_keyword"))
+    new = replace(new, signature=replace(new.signature, accepts=("num_tokens",)))
+    by_kind = {f.kind: f for f in diff_snapshots(snapshot("1", old), snapshot("2", new))}
+    assert "parameter-removed" not in by_kind
+    assert by_kind["parameter-deprecated"].parameter == "num_tokens"
+    assert by_kind["parameter-deprecated"].grade == "possibly-breaking"
+
+
+def test_a_parameter_gone_without_kwargs_to_take_it_is_still_removed():
+    new = replace(LAYER_NORM, signature=Signature((param("axis", default="-1"),)),
+                  deprecated="parameter deprecated: rms_scaling")
+    kinds = {f.kind for f in diff_snapshots(snapshot("1", LAYER_NORM), snapshot("2", new))}
+    assert "parameter-removed" in kinds
+
+
+def test_a_parameter_inserted_before_var_positional_is_breaking():
+    old = function("keras.ops.f", param("a"), param("args", "var_positional"))
+    new = function("keras.ops.f", param("a"), param("b", default="None"), param("args", "var_positional"))
+    (added,) = diff_snapshots(snapshot("1", old), snapshot("2", new))
+    assert (added.kind, added.parameter, added.grade) == ("parameter-added", "b", "breaking")
+
+
+def test_a_keyword_only_parameter_after_var_positional_stays_compatible():
+    old = function("keras.ops.f", param("a"), param("args", "var_positional"))
+    new = function("keras.ops.f", param("a"), param("args", "var_positional"), param("b", "keyword_only", "None"))
+    (added,) = diff_snapshots(snapshot("1", old), snapshot("2", new))
+    assert added.grade == "compatible"
+
+
+def test_a_retargeted_path_also_reports_the_signature_change_at_that_path():
+    amax = function("keras.ops.amax", param("x"), param("axis", default="None"))
+    maximum = function("keras.ops.max", param("x"), param("axis", default="None"), param("initial"))
+    old = snapshot("1", amax, maximum)
+    new = snapshot("2", maximum, alias(maximum, "keras.ops.amax"))
+    ids = {f.id: f.grade for f in diff_snapshots(old, new)}
+    assert ids == {"alias-retargeted:keras.ops.amax": "possibly-breaking",
+                   "parameter-added:keras.ops.amax:initial": "breaking"}
+
+
+def test_a_signature_hidden_by_a_wrapper_is_one_finding_not_one_per_parameter():
+    old = function("keras.ops.f", param("x"), param("axis", default="None"), param("keepdims", default="False"))
+    new = function("keras.ops.f", param("args", "var_positional"), param("kwargs", "var_keyword"))
+    (found,) = diff_snapshots(snapshot("1", old), snapshot("2", new))
+    assert (found.kind, found.message) == ("signature-changed", "signature no longer readable (now `(*args, **kwargs)`)")
+
+
+def test_findings_for_an_alias_path_and_a_member_target():
+    layer = klass("keras.Layer", members=(method("add_weight", param("shape", default="None")),))
+    grown = replace(layer, members=(method("add_weight", param("shape", default="None"),
+                                           param("dtype", default="None")),))
+    old = snapshot("1", layer, alias(layer, "keras.layers.Layer"))
+    new = snapshot("2", grown, alias(grown, "keras.layers.Layer"))
+    findings = diff_snapshots(old, new)
+    expected = ["parameter-added:keras.Layer.add_weight:dtype"]
+    assert [f.id for f in findings_for(findings, "keras.layers.Layer", old, new)] == expected
+    assert [f.id for f in findings_for(findings, "keras.Layer.add_weight", old, new)] == expected
+    assert [f.id for f in findings_for(findings, "keras.layers.Layer.add_weight", old, new)] == expected
+    assert findings_for(findings, "keras.Layer.call", old, new) == []

@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 from collections import namedtuple
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -106,7 +106,7 @@ def test_sources_are_byte_identical_across_runs_and_hash_seeds(store, sources):
 def test_sources_hold_markers_not_outputs(sources):
     pages = {name: text for name, text in sources.items() if name.endswith(".md")}
     assert not any('title="Output"' in text for text in pages.values())
-    assert "<!-- keras3:example keras.ops.add 0 -->" in pages["docs/reference/ops.md"]
+    assert "<!-- keras3:example keras.ops.add 0 -->" in pages["docs/reference/ops/op_add.md"]
     assert "<!-- keras3:output getting-started.md 0 -->" in pages["docs/getting-started.md"]
     # Every example marker is closed, and every output marker follows a code block.
     for name, text in pages.items():
@@ -114,32 +114,101 @@ def test_sources_hold_markers_not_outputs(sources):
         docs_site.runnable_blocks(text)
 
 
-def test_every_family_has_a_page_and_every_wrapper_a_section(sources, binding):
+def test_every_family_has_a_page_and_every_wrapper_a_page(sources, binding):
     config = sources["mkdocs.yml"]
     for family in binding.families:
         wrappers = binding.by_family(family)
         if not wrappers:
             continue
-        page = sources.get(f"docs/reference/{family}.md")
-        assert page is not None, f"no reference page for {family}"
-        assert f"reference/{family}.md" in config, f"{family} is not in the nav"
-        headings = re.findall(r"^## `(\w+)` \{ #(\w+) \}$", page, re.MULTILINE)
-        assert [name for name, _ in headings] == [w.name for w in wrappers]
-        assert all(name == anchor for name, anchor in headings)
+        index = sources.get(f"docs/reference/{family}/index.md")
+        assert index is not None, f"no reference page for {family}"
+        assert f"reference/{family}/index.md" in config, f"{family} is not in the nav"
+        listed = re.findall(r"^\| \[`(\w+)`\]\((\w+)\.md\) \|", index, re.MULTILINE)
+        assert [name for name, _ in listed] == [w.name for w in wrappers]
+        for w in wrappers:
+            page = sources[f"docs/reference/{family}/{w.name}.md"]
+            assert page.startswith(f"# `{w.name}` {{ #{w.name} }}\n"), w.name
     bases = sources["docs/reference/bases.md"]
     for name in binding.bases:
         assert f"## `{name}` {{ #{name} }}" in bases
 
 
-def test_a_section_has_signature_types_returns_docs_and_history(sources):
-    layers = sources["docs/reference/layers.md"]
-    section = layers.split("## `layer_dense` { #layer_dense }", 1)[1].split("\n## ", 1)[0]
-    assert "```python\ndef layer_dense(\n    object: Any = None,\n    /,\n    *,\n    units: int," in section
-    assert "| `activation` | `ActivationLike \\| None` | `None` |" in section  # `|` escaped in tables
-    assert "**Returns** `Any`: the layer when `object` is None" in section
-    assert "**Args**" in section and "**Input shape**" in section  # upstream's own section titles
-    assert "*Added in Keras 3.0.0.* Changed in [3.0.3](../changelog/3.0.3.md) (parameter-added)" in section
-    assert "(https://keras.io/search.html?query=keras.layers.Dense)" in section
+def test_a_page_has_signature_types_returns_docs_and_history(sources):
+    page = sources["docs/reference/layers/layer_dense.md"]
+    assert "```python\ndef layer_dense(\n    object: Any = None,\n    /,\n    *,\n    units: int," in page
+    # types of keras3.types link to their entry; `|` escaped in tables
+    assert "| `activation` | [`ActivationLike`](../types.md#ActivationLike) `\\| None` | `None` |" in page
+    assert "**Returns** `Any`: the layer when `object` is None" in page
+    assert "**Args**" in page and "**Input shape**" in page  # upstream's own section titles
+    assert "*Added in Keras 3.0.0.* Changed in [3.0.3](../../changelog/3.0.3.md) (parameter-added)" in page
+    assert "(https://keras.io/search.html?query=keras.layers.Dense)" in page
+    assert "## `ActivationLike` { #ActivationLike }" in sources["docs/reference/types.md"]
+
+
+def test_wrappers_link_to_the_wrappers_upstream_prose_names(sources):
+    # EinsumDense's docstring names `keras.layers.Dense`... in backticks: a link to its page
+    pages = {k: v for k, v in sources.items() if k.startswith("docs/reference/") and k.count("/") == 3}
+    linked = [k for k, v in pages.items() if "](../layers/layer_dense.md)" in v]
+    assert linked, "no page links to layer_dense"
+    for name, text in pages.items():  # every link the site adds leads to a page it emits
+        for target in re.findall(r"\]\(\.\./(\w+/\w+)\.md\)", text):
+            assert f"docs/reference/{target}.md" in sources, (name, target)
+
+
+def test_every_upstream_sentence_a_wrapper_covers_is_in_its_section(sources, binding, pinned):
+    """Lossless by sentence: the prose of every docstring a wrapper (or base) covers, code and
+    doctest output aside, is in that wrapper's section; the rest is listed in spec/docs.toml
+    `[[lost_sentences]]` with a reason."""
+    coverage = docs_site.sentence_coverage(sources, binding, pinned)
+    print("\n" + docs_site.format_sentence_coverage(coverage, limit=None))
+    assert coverage.total > 10_000
+    assert coverage.share >= 0.995
+    assert not coverage.missing, docs_site.format_sentence_coverage(coverage)
+
+
+def test_sentence_coverage_sees_a_dropped_function_form(sources, binding, pinned):
+    """The measure can fail: without the function form's part, its sentences are missing."""
+    sections = docs_site.wrapper_sections(sources)
+    dual = sections["loss_sparse_categorical_crossentropy"]
+    cut = dual.split("**As the function", 1)[0]
+    files = {"docs/one.md": cut}
+    one = replace(binding, wrappers=tuple(w for w in binding.wrappers
+                                          if w.name == "loss_sparse_categorical_crossentropy"), bases={})
+    coverage = docs_site.sentence_coverage(files, one, pinned, exceptions={})
+    lost = {sentence for key, _, sentence in coverage.missing}
+    assert "Computes the sparse categorical crossentropy loss" in lost
+    assert "Sparse categorical crossentropy loss value" in lost  # its Returns
+
+
+def test_a_dual_wrapper_shows_its_function_form(sources):
+    section = docs_site.wrapper_sections(sources)["loss_sparse_categorical_crossentropy"]
+    main, function = section.split("**As the function [`keras.losses.sparse_categorical_crossentropy`]", 1)
+    # the class's Args lack `ignore_class`: the function's description joins them, saying whence
+    assert "- `ignore_class`: Optional integer. The ID of a class to be ignored" in main
+    assert "*(As documented for `keras.losses.sparse_categorical_crossentropy`.)*" in main
+    assert "Computes the sparse categorical crossentropy loss." in function  # its own summary
+    assert "**Returns**\n\nSparse categorical crossentropy loss value." in function
+    assert "<!-- keras3:example keras.losses.sparse_categorical_crossentropy 0 -->" in function
+
+
+def test_merge_functions_are_documented_on_their_layer(sources, binding):
+    merges = [w for w in binding.wrappers if w.shape == "layer" and w.function]
+    assert {"keras.layers.multiply", "keras.layers.add", "keras.layers.concatenate"} <= {w.function for w in merges}
+    sections = docs_site.wrapper_sections(sources)
+    for w in merges:
+        assert f"**As the function [`{w.function}`]" in sections[w.name], w.name
+    assert "Functional interface to the `keras.layers.Multiply` layer." in sections["layer_multiply"]
+
+
+def test_arguments_documented_elsewhere_upstream_are_borrowed(sources, binding):
+    sections = docs_site.wrapper_sections(sources)
+    save = sections["save_model_weights"]
+    assert "- `filepath`:" in save and "*(As documented for `keras.Model.save_weights`.)*" in save
+    rescaled = sections["feature_float_rescaled"]
+    assert "- `scale`:" in rescaled and "`keras.layers.Rescaling`" in rescaled
+    left = docs_site.undocumented_params(binding)
+    assert ("save_model_weights", "keras.saving.save_weights", "filepath") not in left
+    assert ("save_model_weights", "keras.saving.save_weights", "model") in left  # keras3's own: listed
 
 
 def test_every_release_has_a_changelog_page_with_breaking_changes_first(store, sources):
@@ -202,6 +271,7 @@ def test_site_builds_with_strict_and_no_warning(site):
     print(f"docs build: {result['seconds']:.1f} s {result['timings']}, examples {result['examples']}")
     assert result["warnings"] == []
     for page in ("index.html", "getting-started/index.html", "reference/ops/index.html",
+                 "reference/ops/op_add/index.html", "reference/types/index.html",
                  "reference/bases/index.html", f"changelog/{pinned_release()}/index.html", "guides/distribution/index.html"):
         assert (folder / page).is_file(), page
 
@@ -218,5 +288,36 @@ def test_search_index_holds_every_wrapper_section(site, binding):
     folder, _ = site
     index = json.loads((folder / "search" / "search_index.json").read_text(encoding="utf-8"))
     locations = {doc["location"] for doc in index["docs"]}
-    missing = [w.name for w in binding.wrappers if f"reference/{w.family}/#{w.name}" not in locations]
+    missing = [w.name for w in binding.wrappers if f"reference/{w.family}/{w.name}/" not in locations]
     assert not missing, f"not in the search index: {missing[:10]}"
+
+
+def test_every_upstream_sentence_reaches_the_built_site(site, binding, pinned):
+    """The same measure over the HTML mkdocs built: what rendering did to the Markdown counts."""
+    folder, _ = site
+    coverage = docs_site.site_sentence_coverage(folder, binding, pinned)
+    print("\nbuilt site: " + docs_site.format_sentence_coverage(coverage, limit=None))
+    assert coverage.total > 10_000
+    assert coverage.share >= 0.995, docs_site.format_sentence_coverage(coverage)
+
+
+def test_changelog_picture_is_drawn_from_the_store(store, sources):
+    """One column per stored release up to the pinned one: its public paths (a bar whose tooltip
+    says how many) and its findings per grade against the release before."""
+    svg = sources["docs/changelog/api-evolution.svg"]
+    assert "](api-evolution.svg)" in sources["docs/changelog/index.md"]
+    bars = re.findall(r'<rect class="symbols" data-release="([^"]+)"[^>]*><title>Keras \1: (\d+) public paths', svg)
+    releases = store.releases()
+    shown = releases[:releases.index(pinned_release()) + 1]
+    assert [release for release, _ in bars] == shown
+    for release, count in bars[-3:]:
+        assert int(count) == len(store.load(release).symbols)
+    # the findings drawn for a release, per grade, are those its changelog page counts
+    release = next(r for r in reversed(shown[1:]) if not sources[f"docs/changelog/{r}.md"].count("**0 findings**"))
+    header = sources[f"docs/changelog/{release}.md"].split("\n\n")[1]
+    stated = {title: count for count, title in re.findall(
+        r"(\d+) (breaking|possibly breaking|compatible|docs only)", header) if count != "0"}
+    drawn = {title: count for count, title in re.findall(
+        rf'<rect class="findings [^"]+" data-release="{re.escape(release)}"[^>]*><title>Keras [^:]+: (\d+) ([a-z ]+)</title>',
+        svg)}
+    assert stated and drawn == stated

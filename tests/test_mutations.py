@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from generator.diff import diff_snapshots
+from generator.diff import diff_snapshots, inherited_member
 from generator.model import Member, Parameter, Signature, Snapshot, Symbol
 
 Expected = tuple[str, str, str, str | None]  # kind, grade, target, parameter
@@ -173,11 +173,44 @@ def add_method(s, rng, n):
     return put(s, replace(victim, members=members)), ("method-added", "compatible", f"{victim.path}.mutant_{n}", None)
 
 
+def own_members(s: Snapshot, symbol: Symbol, kinds: Callable[[str], bool]) -> list[Member]:
+    """Members of `symbol` that no public base class also has (removing one removes it for good)."""
+    return [m for m in symbol.members if kinds(m.kind) and inherited_member(symbol, m.name, s.symbols.get) is None]
+
+
 def remove_method(s, rng, n):
-    victim = pick(s, rng, lambda x: bool(x.members))
-    gone = rng.choice(victim.members)
+    victim = pick(s, rng, lambda x: bool(own_members(s, x, lambda k: k != "attribute")))
+    gone = rng.choice(own_members(s, victim, lambda k: k != "attribute"))
     members = tuple(m for m in victim.members if m is not gone)
     return put(s, replace(victim, members=members)), ("method-removed", "breaking", f"{victim.path}.{gone.name}", None)
+
+
+def remove_attribute(s, rng, n):
+    victim = pick(s, rng, lambda x: bool(own_members(s, x, lambda k: k == "attribute")))
+    gone = rng.choice(own_members(s, victim, lambda k: k == "attribute"))
+    members = tuple(m for m in victim.members if m is not gone)
+    return put(s, replace(victim, members=members)), (
+        "attribute-removed", "breaking", f"{victim.path}.{gone.name}", None)
+
+
+def move_method_to_base(s, rng, n):
+    """A method moved up to the class's public base with its signature unchanged: the class still
+    has it, so the only finding is the base's new method."""
+    def base_of(x: Symbol) -> Symbol | None:
+        return next((s.symbols[b] for b in x.mro if b in s.symbols), None)
+
+    def movable(x: Symbol) -> list[Member]:
+        base = base_of(x)
+        return [m for m in own_members(s, x, lambda k: k == "method")
+                if base is not None and not base.is_alias and base.member(m.name) is None]
+
+    victim = pick(s, rng, lambda x: x.kind == "class" and bool(movable(x)))
+    moved = rng.choice(movable(victim))
+    base = base_of(victim)
+    s = put(s, replace(base, members=tuple(sorted(base.members + (moved,), key=lambda m: m.name))))
+    victim = s.symbols[victim.path]
+    s = put(s, replace(victim, members=tuple(m for m in victim.members if m.name != moved.name)))
+    return s, ("method-added", "compatible", f"{base.path}.{moved.name}", None)
 
 
 def method_becomes_property(s, rng, n):
@@ -223,6 +256,7 @@ MUTATIONS: dict[str, Mutation] = {
                                       "possibly-breaking", lambda p: p.default is not None),
     "change_annotation": change_annotation, "change_docstring": change_docstring, "drop_base": drop_base,
     "grow_mro": grow_mro, "add_method": add_method, "remove_method": remove_method,
+    "remove_attribute": remove_attribute, "move_method_to_base": move_method_to_base,
     "method_becomes_property": method_becomes_property, "add_method_parameter": add_method_parameter,
     "deprecate": deprecate, "move_implementation": move_implementation,
 }
@@ -238,6 +272,8 @@ def test_every_mutation_of_a_kind_is_found_with_its_kind_and_grade(name, pinned)
         assert hits, f"{name} #{n}: expected {kind} on {target} ({parameter}); got {[f.id for f in findings]}"
         assert hits[0].grade == grade, f"{name} #{n}: {hits[0].id} graded {hits[0].grade}, expected {grade}"
         assert len({f.id for f in findings}) == len(findings), f"{name} #{n}: a finding is reported twice"
+        if name == "move_method_to_base":  # the subclass still has the method: nothing on it
+            assert [f.id for f in findings] == [f"method-added:{target}"], f"{name} #{n}: {findings}"
 
 
 def test_many_mutations_at_once_are_all_found(pinned):

@@ -23,9 +23,12 @@ def tracked_state() -> tuple[str, dict[str, str]]:
     """`git status --porcelain` and a hash of every file of the store and the generated tree."""
     status = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True,
                             check=True).stdout
-    files = {str(f.relative_to(REPO)): hashlib.sha256(f.read_bytes()).hexdigest()
-             for folder in ("upstream_snapshots", "generated") for f in sorted((REPO / folder).rglob("*"))
-             if f.is_file() and "__pycache__" not in f.parts}
+    # What git sees (tracked, or new and not ignored): a venv rebuild's generated/keras3.egg-info
+    # is not the preview's doing.
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "upstream_snapshots", "generated"],
+                            cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    files = {name: hashlib.sha256((REPO / name).read_bytes()).hexdigest() for name in sorted(listed)
+             if (REPO / name).is_file()}
     return status, files
 
 

@@ -64,6 +64,8 @@ def documented_usages(store):
     snapshot = store.load(PIN)
     by_path = {}
     for w in binding.wrappers:
+        if w.shape == "member":
+            continue  # a member wrapper (feature_*, a model verb) wraps a method, not `w.upstream` itself
         for path in (w.upstream, *w.aliases, *([w.function] if w.function else [])):
             by_path[path] = w
     found = []

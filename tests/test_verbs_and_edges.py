@@ -63,6 +63,14 @@ def test_generated_verb_takes_the_methods_parameters(name, pinned):
             assert line.split("):", 1)[1].strip(), f"{name}: {p.name} is not documented"
 
 
+def test_verbs_say_what_they_return():
+    returns = {name: inspect.signature(getattr(keras3, name)).return_annotation for name in VERBS}
+    assert returns["fit"] == "keras.callbacks.History"
+    assert returns["compile"] == returns["summary"] == returns["set_weights"] == "None"
+    assert returns["count_params"] == "int" and returns["get_layer"] == "keras.Layer"
+    assert returns["freeze_weights"] == "_L"  # hand-written: returns the object it was given
+
+
 def test_verbs_follow_r_names():
     for name in ("compile", "fit", "evaluate", "predict", "summary", "freeze_weights", "unfreeze_weights",
                  "get_weights", "set_weights", "pop_layer", "get_layer", "save_model_config",
