@@ -8,7 +8,7 @@ which shape, under which name, with which typed parameters) or skipped (and why)
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -244,7 +244,7 @@ def build_binding(
     snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec, added_in: Mapping[str, str], digest: str,
     overrides: Iterable[Override] = (), docs: DocSources | None = None,
     dropped: Mapping[str, Published] | None = None, check_spec: bool = True,
-    histories: Mapping[tuple[str, str | None], SignatureHistory] | None = None,
+    histories: Callable[[str, str | None], SignatureHistory | None] | None = None,
 ) -> Binding:
     """The binding of `snapshot`. `dropped` holds the names earlier releases' bindings gave that
     this snapshot no longer gives (`impact.dropped_names`): each is kept as a deprecated wrapper.
@@ -264,7 +264,8 @@ def build_binding(
     wrappers += _member_wrappers(snapshot, spec, naming, added_in)
     wrappers += _verb_wrappers(snapshot, spec, added_in)
     wrappers = [_with_inputs(_serialized(w, snapshot, spec), snapshot) for w in wrappers]
-    wrappers = [_versioned(_routed(_class_only(w, snapshot), snapshot), histories or {}) for w in wrappers]
+    wrappers = [_versioned(_routed(_class_only(w, snapshot), snapshot), histories or (lambda path, member: None))
+                for w in wrappers]
     _check_unique_names(wrappers)
     wrappers = _apply_overrides(wrappers, overrides)
     if docs is not None:
@@ -724,12 +725,10 @@ def _later(release: str | None, than: str) -> str | None:
     return release if release is not None and Version(release) > Version(than) else None
 
 
-def _versioned(wrapper: Wrapper, histories: Mapping[tuple[str, str | None], SignatureHistory]) -> Wrapper:
+def _versioned(wrapper: Wrapper, histories: Callable[[str, str | None], SignatureHistory | None]) -> Wrapper:
     """Since when the wrapped signature stands, and which parameters are newer than the symbol."""
-    if wrapper.shape == "member":
-        return wrapper
-    own = histories.get((wrapper.upstream, None))
-    call = histories.get((wrapper.upstream, "call"))
+    own = histories(wrapper.upstream, wrapper.member)
+    call = histories(wrapper.upstream, "call") if wrapper.shape == "layer" else None
     since = _later(own.since, wrapper.added_in) if own else None
 
     def dated(params: tuple[WrapperParam, ...], history: SignatureHistory | None) -> tuple[WrapperParam, ...]:

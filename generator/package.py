@@ -19,7 +19,7 @@ from generator.model import Snapshot
 from generator.naming import load_naming_spec
 from generator.overrides import read_overrides
 from generator.render import emit, format_files
-from generator.signature_history import signature_histories, wrapped_signatures
+from generator.signature_history import signature_histories
 from generator.spec_paths import check_spec_paths
 from generator.store import SnapshotStore, encode_snapshot, index_text
 
@@ -41,7 +41,7 @@ def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, Bindin
                       strict_patches=snapshot.keras_version == pinned_release(), arg_docs=load_arg_docs())
     # Names earlier releases' bindings published and this one no longer gives: kept, deprecated.
     dropped = dropped_names(store, snapshot, spec, naming)
-    histories = signature_histories(store, snapshot, wrapped_signatures(snapshot))
+    histories = signature_histories(store, snapshot)
     binding = build_binding(snapshot, spec, naming, added_in, snapshot_digest(snapshot),
                             read_overrides(), docs, dropped, histories=histories)
     return binding, spec

@@ -178,7 +178,8 @@ def call_arguments(params: list[WrapperParam]) -> str:
 
 
 def _newer(params: Sequence[WrapperParam]) -> str:
-    return "{" + ", ".join(f'"{p.name}": "{p.added_in}"' for p in params if p.added_in) + "}"
+    return "{" + ", ".join(f'"{p.name}": "{p.added_in}"' for p in params
+                           if p.added_in and p.kind not in ("var_positional", "var_keyword")) + "}"
 
 
 def bind_extras(w: Wrapper) -> str:
@@ -186,7 +187,7 @@ def bind_extras(w: Wrapper) -> str:
     parameters are newer than the symbol, which arguments go by position (see `_runtime.bind`)."""
     if w.since is None:
         return ""
-    own = list(w.params[1:] if w.shape == "layer" else w.params)
+    own = list(w.params[1:] if w.shape == "layer" or w.bound else w.params)
     names = "".join(f'"{p.name}", ' for p in _positional(own))
     return f', "{w.since}", {_newer(own)}, ({names})'
 
@@ -307,6 +308,7 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
             | ({"supplied"} if any(w.call_params for w in layers) else set())
             | ({"missing_argument", "MISSING"} if any(_required(w.params[1:]) for w in layers) else set())
             | ({"call_or_instance", "supplied"} if "dual" in shapes_used else set())
+            | ({"call_member"} if any(w.shape == "member" and w.since for w in generated) else set())
             | ({"MISSING"} if needs_given or _needs_missing(generated)
                or any(p.default == "MISSING" for w in generated for p in (*w.params, *w.call_params)) else set())
             | ({"deprecated"} if any(w.deprecation and not w.deprecation.removed_in for w in generated) else set())

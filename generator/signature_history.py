@@ -12,7 +12,7 @@ Two facts per wrapped signature make that possible, both read from the store onl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from packaging.version import Version
@@ -27,15 +27,16 @@ class SignatureHistory:
     added: Mapping[str, str]  # parameter -> the oldest release from which it exists without a break
 
 
-def call_signature(snapshot_symbols: Mapping[str, Symbol], symbol: Symbol) -> Signature | None:
-    """The signature of a layer's `call`, from the class or the nearest public ancestor defining it.
+def call_signature(snapshot_symbols: Mapping[str, Symbol], symbol: Symbol, name: str = "call") -> Signature | None:
+    """The signature of a class's method (a layer's `call`), from the class or the nearest public
+    ancestor defining it.
 
     Members of an exported ancestor are recorded on that ancestor only (`AdditiveAttention.call`
-    is `Attention.call`), so the MRO is walked in the same snapshot.
+    is `Attention.call`, `Sequential.fit` is `Model.fit`), so the MRO is walked in the same snapshot.
     """
     for owner in (symbol.path, *symbol.mro):
         found = snapshot_symbols.get(owner)
-        member = found.member("call") if found is not None else None
+        member = found.member(name) if found is not None else None
         if member is not None:
             return member.signature
     return None
@@ -53,16 +54,16 @@ def _signature_in(store: SnapshotStore, release: str, path: str, member: str | N
         return symbol.signature
     index = store.index(release)
     symbols = {p: s for p in (path, *symbol.mro) if p in index and (s := store.symbol(release, p)) is not None}
-    return call_signature(symbols, symbol)
+    return call_signature(symbols, symbol, member)
 
 
 def signature_history(store: SnapshotStore, snapshot: Snapshot, path: str, member: str | None = None) -> SignatureHistory | None:
-    """The history of `path`'s signature (or of its `call` when `member` is "call") up to `snapshot`.
+    """The history of `path`'s signature (or of its method `member`, e.g. "call") up to `snapshot`.
 
     None when the symbol has no signature in `snapshot`.
     """
     symbol = snapshot.symbols[path]
-    current = symbol.signature if member is None else call_signature(snapshot.symbols, symbol)
+    current = symbol.signature if member is None else call_signature(snapshot.symbols, symbol, member)
     if current is None:
         return None
     target = Version(snapshot.keras_version)
@@ -86,18 +87,14 @@ def signature_history(store: SnapshotStore, snapshot: Snapshot, path: str, membe
     return SignatureHistory(since=since, added=dict(sorted(added.items())))
 
 
-def signature_histories(store: SnapshotStore, snapshot: Snapshot, wanted: Iterable[tuple[str, str | None]]) -> dict[tuple[str, str | None], SignatureHistory]:
-    """`signature_history` for each (path, member) in `wanted` that has a signature."""
-    found: dict[tuple[str, str | None], SignatureHistory] = {}
-    for path, member in wanted:
-        history = signature_history(store, snapshot, path, member)
-        if history is not None:
-            found[(path, member)] = history
-    return found
+def signature_histories(store: SnapshotStore, snapshot: Snapshot) -> Callable[[str, str | None], SignatureHistory | None]:
+    """`signature_history` of (path, member), computed on first need and kept."""
+    found: dict[tuple[str, str | None], SignatureHistory | None] = {}
 
+    def history(path: str, member: str | None) -> SignatureHistory | None:
+        if (path, member) not in found:
+            found[(path, member)] = signature_history(store, snapshot, path, member) if path in snapshot.symbols else None
+        return found[(path, member)]
 
-def wrapped_signatures(snapshot: Snapshot) -> list[tuple[str, str | None]]:
-    """Every signature a wrapper may hand arguments to: each callable's own, and each layer's `call`."""
-    own = [(p, None) for p, s in snapshot.symbols.items() if not s.is_alias and s.kind in ("class", "function")]
-    calls = [(p, "call") for p, s in snapshot.symbols.items() if not s.is_alias and "keras.Layer" in s.mro]
-    return sorted(own + calls, key=lambda item: (item[0], item[1] or ""))
+    return history
+

@@ -12,26 +12,23 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
 from packaging.version import Version
 
 from generator.drift import pinned_release
+from generator.impact import supported_releases
 from generator.releases import install_release
 
 REPO = Path(__file__).resolve().parent.parent
 RUNNER = Path(__file__).with_name("release_runner.py")
 
 
-def admitted_floor(pyproject: Path = REPO / "pyproject.toml") -> str:
+def admitted_floor() -> str:
     """The oldest Keras the package admits: the `keras>=X` of [project] dependencies."""
-    dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
-    keras = next(Requirement(d) for d in dependencies if Requirement(d).name == "keras")
-    floors = [s.version for s in keras.specifier if s.operator == ">="]
-    assert floors, f"{pyproject}: the keras requirement {keras} names no oldest release"
+    floors = [s.version for s in supported_releases() if s.operator == ">="]
+    assert floors, "pyproject.toml: the keras requirement names no oldest release"
     return floors[0]
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from generator.package import build
 from generator.drift import pinned_release
+from generator.package import build
 from generator.signature_history import signature_history
 
 

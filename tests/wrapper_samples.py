@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.op_samples import F, I, lit
+from tests.op_samples import F, lit
 
 #: Value of a required parameter, by name.
 BY_NAME: dict[str, Any] = {

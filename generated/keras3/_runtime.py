@@ -41,6 +41,7 @@ __all__ = [
     "MISSING",
     "backend",
     "bind",
+    "call_member",
     "call_or_instance",
     "compose_layer",
     "deprecated",
@@ -598,6 +599,29 @@ def _required_by(target: Any) -> frozenset[str]:
     return frozenset(
         p.name for p in parameters if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     )
+
+
+def call_member(
+    namespace: Mapping[str, Any],
+    name: str,
+    target: Any,
+    path: str,
+    since: str,
+    newer: Mapping[str, str],
+    positional: tuple[str, ...],
+    /,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """A method wrapper's call (a model verb such as ``fit``, a ``FeatureSpace`` class method).
+
+    The method belongs to the object the caller gives, so nothing is bound ahead: on a Keras at
+    least as new as ``since`` the arguments go on as they are; on an older one through
+    :func:`_adapter`, as for :func:`bind` (``name`` is the wrapper's, with a leading underscore).
+    """
+    if not _older_than(since):
+        return target(*args, **kwargs)
+    return _adapter(target, namespace, name, path, newer, positional)(*args, **kwargs)
 
 
 def missing_argument(wrapper: str, parameter: str) -> TypeError:

@@ -359,7 +359,7 @@ _distribution_model_parallel = bind(
     "keras.distribution.ModelParallel",
     "3.0.0",
     "3.11.0",
-    {"auto_shard_dataset": "3.11.0", "kwargs": "3.4.0"},
+    {"auto_shard_dataset": "3.11.0"},
     (),
 )
 

@@ -196,7 +196,7 @@ _clone_model = bind(
     "keras.models.clone_model",
     "3.0.0",
     "3.3.3",
-    {"call_function": "3.3.3", "recursive": "3.3.3", "kwargs": "3.3.3"},
+    {"call_function": "3.3.3", "recursive": "3.3.3"},
     (
         "model",
         "input_tensors",
@@ -649,7 +649,7 @@ _export_archive = bind(
     "keras.export.ExportArchive",
     "3.0.0",
     "3.14.0",
-    {"format": "3.14.0", "kwargs": "3.14.0"},
+    {"format": "3.14.0"},
     ("format",),
 )
 

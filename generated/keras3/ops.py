@@ -2908,13 +2908,7 @@ def op_einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Any:
 
 
 _op_einsum = bind(
-    globals(),
-    "_op_einsum",
-    "keras.ops.einsum",
-    "3.0.0",
-    "3.11.0",
-    {"kwargs": "3.11.0"},
-    ("subscripts",),
+    globals(), "_op_einsum", "keras.ops.einsum", "3.0.0", "3.11.0", {}, ("subscripts",)
 )
 
 
@@ -6347,7 +6341,7 @@ _op_multi_hot = bind(
     "keras.ops.multi_hot",
     "3.0.0",
     "3.2.0",
-    {"num_classes": "3.0.2", "sparse": "3.2.0", "kwargs": "3.0.2"},
+    {"num_classes": "3.0.2", "sparse": "3.2.0"},
     (
         "inputs",
         "num_classes",

@@ -1305,7 +1305,7 @@ _image_smart_resize = bind(
     "keras.preprocessing.image.smart_resize",
     "3.0.0",
     "3.14.0",
-    {"kwargs": "3.14.0"},
+    {},
     (
         "x",
         "size",
