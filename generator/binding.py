@@ -18,7 +18,7 @@ from generator.model import Parameter, Snapshot, Symbol
 from generator.naming import NamingSpec, wrapper_name
 from generator.overrides import OVERRIDES_FILE, Override
 from generator.tomlfiles import read_toml
-from generator.typing_rules import annotate
+from generator.typing_rules import Overloads, admit_documented, annotate, dual_overloads, layer_overloads, return_type
 
 SPEC_DIR = Path(__file__).resolve().parent / "spec"
 Shape = Literal["function", "constructor", "layer", "dual", "member"]
@@ -118,6 +118,8 @@ class Wrapper:
     overridden: bool = False  # hand-written in keras3/overrides.py; the module re-exports it
     doc: ParsedDoc = ParsedDoc()  # the upstream docstring, patched and parsed
     changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (release, finding kinds) since added
+    symbolic_returns: str | None = None  # function shape: the return when given a KerasTensor
+    overloads: Overloads = ()  # layer and dual shapes: (composition argument type, return type)
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,11 @@ def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources) -> Wrapp
     except DocPatchError:
         if docs.strict_patches:
             raise
-    return replace(wrapper, doc=parse_docstring(text), changes=docs.changes.get(wrapper.upstream, ()))
+    doc = parse_docstring(text)
+    described = {a.name: a.description for a in doc.args}
+    params = tuple(replace(p, annotation=admit_documented(p.annotation, described[p.name]))
+                   if p.name in described and p.forward != "none" else p for p in wrapper.params)
+    return replace(wrapper, params=params, doc=doc, changes=docs.changes.get(wrapper.upstream, ()))
 
 
 def _apply_overrides(wrappers: list[Wrapper], overrides: Iterable[Override]) -> list[Wrapper]:
@@ -266,10 +272,13 @@ def _wrapper(name: str, family: Family, symbols: list[Symbol], added_in: Mapping
         return _dual_wrapper(name, family, symbol, None, added_in, version)
     shape: Shape = "constructor" if symbol.kind == "class" else "function"
     # A class wrapper returns the real class; annotations resolve `keras` under TYPE_CHECKING.
-    returns = symbol.path if symbol.kind == "class" else "Any"
+    returns = return_type(name, family.module, shape)
+    if symbol.kind == "class":
+        returns = replace(returns, type=symbol.path, symbolic=None)
     params = tuple(_forwarded(p, family.module) for p in _parameters(symbol))
-    return Wrapper(name, family.module, shape, symbol.path, params, returns,
-                   added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases)
+    return Wrapper(name, family.module, shape, symbol.path, params, returns.type,
+                   added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases,
+                   symbolic_returns=returns.symbolic)
 
 
 def _composes(symbol: Symbol) -> bool:
@@ -282,7 +291,8 @@ def _layer_wrapper(name: str, family: Family, symbol: Symbol, added_in: Mapping[
     params = [WrapperParam("object", "positional_only", "Any", "None", "none")]
     params += [_forwarded(p, family.module, keyword_only=True) for p in _parameters(symbol)]
     return Wrapper(name, family.module, "layer", symbol.path, tuple(params), "Any",
-                   added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases)
+                   added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases,
+                   overloads=layer_overloads(symbol.path, symbol.mro))
 
 
 def _dual_wrapper(name: str, family: Family, cls: Symbol, function: Symbol | None,
@@ -293,7 +303,8 @@ def _dual_wrapper(name: str, family: Family, cls: Symbol, function: Symbol | Non
     params += [_forwarded(p, family.module, keyword_only=True) for p in own]
     return Wrapper(name, family.module, "dual", cls.path, tuple(params), "Any",
                    added_in.get(cls.path, version), _first_line(cls.doc),
-                   function=function.path if function else None, aliases=cls.aliases)
+                   function=function.path if function else None, aliases=cls.aliases,
+                   overloads=dual_overloads(cls.path))
 
 
 def _member_wrappers(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
@@ -309,7 +320,8 @@ def _member_wrappers(snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,
                 continue
             params = tuple(_forwarded(p, rule["module"]) for p in member.signature.parameters)
             name = rule.get("renames", {}).get(member.name, member.name)
-            wrappers.append(Wrapper(f"{rule['prefix']}_{name}", rule["module"], "member", path, params, "Any",
+            returns = return_type(f"{rule['prefix']}_{name}", rule["module"], "member").type
+            wrappers.append(Wrapper(f"{rule['prefix']}_{name}", rule["module"], "member", path, params, returns,
                                     added_in.get(path, snapshot.keras_version),
                                     _first_line(member.doc), member=member.name))
     return wrappers

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -110,6 +111,19 @@ def signature(params: Sequence[WrapperParam]) -> str:
     return ", ".join(signature_parts(params))
 
 
+def symbolic_signature(w: Wrapper) -> str:
+    """The parameter list of a function wrapper's symbolic overload: its first required tensor
+    parameter typed `keras.KerasTensor` (returning `w.symbolic_returns`); "" when it has none."""
+    if w.symbolic_returns is None:
+        return ""
+    params = list(w.params)
+    for index, p in enumerate(params):
+        if p.default is None and p.kind not in ("var_positional", "var_keyword") and p.annotation == "TensorLike":
+            params[index] = replace(p, annotation="keras.KerasTensor")
+            return signature(params)
+    return ""
+
+
 def call_arguments(params: list[WrapperParam]) -> str:
     """How a wrapper hands its parameters on: exactly as upstream's signature takes them."""
     forms = {"positional": "{0}", "keyword": "{0}={0}", "star": "*{0}", "starstar": "**{0}"}
@@ -141,6 +155,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.filters["wrapper_docstring"] = wrapper_docstring
     env.filters["signature"] = signature
     env.filters["call_arguments"] = call_arguments
+    env.filters["symbolic_signature"] = symbolic_signature
     env.filters["supplied_arguments"] = supplied_arguments
     return env
 
@@ -180,6 +195,7 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
         files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
             shapes_used=shapes_used, needs_given=needs_given, runtime_imports=runtime_imports,
+            needs_overload=any(w.overloads or symbolic_signature(w) for w in generated),
             annotation_imports=annotation_imports(generated), generated=generated,
             overridden=[w.name for w in wrappers if w.overridden],
         )
@@ -202,8 +218,10 @@ def annotation_imports(wrappers: list[Wrapper]) -> list[str]:
         used |= used_names(w.returns)
         for p in w.params:
             used |= used_names(p.annotation)
-        if w.shape == "layer":
-            used.add("keras")  # the overloads name keras.Sequential and the layer class
+        for argument, returns in w.overloads:
+            used |= used_names(argument) | used_names(returns) | {"keras"}  # the class is keras.…
+        if symbolic_signature(w):
+            used |= used_names(w.symbolic_returns or "") | {"keras"}
     lines = []
     by_module: dict[str, list[str]] = {}
     for name in sorted(used & TYPING_NAMES.keys()):

@@ -63,11 +63,18 @@ def test_the_checker_knows_what_a_layer_wrapper_returns(checked_user_code):
     assert '"Sequential"' in messages_on(checked_user_code, 6)
 
 
+def errors_on(diagnostics: list[dict], line: int) -> str:
+    return " ".join(d["message"] for d in diagnostics
+                    if d["range"]["start"]["line"] + 1 == line and d["severity"] == "error")
+
+
 def test_the_checker_catches_wrong_arguments(checked_user_code):
-    assert "padding_typo" in messages_on(checked_user_code, 7)
-    assert "use_bias" in messages_on(checked_user_code, 8)
-    assert "channels_middle" in messages_on(checked_user_code, 9)  # a Literal catches a typo
-    assert "x2" in messages_on(checked_user_code, 10)
+    # An op has two overloads (a KerasTensor argument, any tensor): when both fail alike, pyright
+    # says that no overload matches and lists the argument types instead of naming the argument.
+    assert "padding_typo" in errors_on(checked_user_code, 7) or "Literal[2], Literal[1]" in errors_on(checked_user_code, 7)
+    assert "use_bias" in errors_on(checked_user_code, 8)
+    assert "channels_middle" in errors_on(checked_user_code, 9)  # a Literal catches a typo
+    assert "x2" in errors_on(checked_user_code, 10) or "(Literal[1])" in errors_on(checked_user_code, 10)
 
 
 def test_rules_take_names_before_defaults_and_admit_none_defaults():

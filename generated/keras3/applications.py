@@ -10,7 +10,18 @@ from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from typing import Literal
-    from keras3.types import ActivationLike, DataFormat, IntOrTuple, PathLike, ShapeLike, TensorLike
+    import keras
+    from keras3.types import (
+        ActivationLike,
+        DataFormat,
+        Float,
+        Int,
+        IntOrTuple,
+        PathLike,
+        ShapeLike,
+        Tensor,
+        TensorLike,
+    )
 
 __all__ = [
     "application_convnext_base",
@@ -91,14 +102,14 @@ __all__ = [
 def application_convnext_base(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_base",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ConvNeXtBase architecture.
 
     For image classification use cases, see
@@ -124,7 +135,7 @@ def application_convnext_base(
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
         include_preprocessing (bool):
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
             file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -143,11 +154,11 @@ def application_convnext_base(
             the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
             be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -189,7 +200,9 @@ _application_convnext_base = bind(
 )
 
 
-def application_convnext_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_convnext_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -222,14 +235,14 @@ _application_convnext_decode_predictions = bind(
 def application_convnext_large(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_large",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ConvNeXtLarge architecture.
 
     For image classification use cases, see
@@ -255,7 +268,7 @@ def application_convnext_large(
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
         include_preprocessing (bool):
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
             file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -274,11 +287,11 @@ def application_convnext_large(
             the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
             be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -322,7 +335,7 @@ _application_convnext_large = bind(
 
 def application_convnext_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """A placeholder method for backward compatibility.
 
     The preprocessing logic has been included in the convnext model
@@ -357,14 +370,14 @@ _application_convnext_preprocess_input = bind(
 def application_convnext_small(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_small",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ConvNeXtSmall architecture.
 
     For image classification use cases, see
@@ -390,7 +403,7 @@ def application_convnext_small(
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
         include_preprocessing (bool):
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
             file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -409,11 +422,11 @@ def application_convnext_small(
             the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
             be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -458,14 +471,14 @@ _application_convnext_small = bind(
 def application_convnext_tiny(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_tiny",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ConvNeXtTiny architecture.
 
     For image classification use cases, see
@@ -491,7 +504,7 @@ def application_convnext_tiny(
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
         include_preprocessing (bool):
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
             file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -510,11 +523,11 @@ def application_convnext_tiny(
             the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
             be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -559,14 +572,14 @@ _application_convnext_tiny = bind(
 def application_convnext_xlarge(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_xlarge",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ConvNeXtXLarge architecture.
 
     For image classification use cases, see
@@ -592,7 +605,7 @@ def application_convnext_xlarge(
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
         include_preprocessing (bool):
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
             file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -611,11 +624,11 @@ def application_convnext_xlarge(
             the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
             be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -659,14 +672,14 @@ _application_convnext_xlarge = bind(
 
 def application_densenet121(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "densenet121",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Densenet121 architecture.
 
     Optionally loads weights pre-trained on ImageNet.
@@ -676,7 +689,7 @@ def application_densenet121(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             input_tensor: optional Keras tensor
@@ -701,10 +714,10 @@ def application_densenet121(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000.
-        classifier_activation (ActivationLike): A `str` or callable.
+        classifier_activation (ActivationLike | None): A `str` or callable.
             The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits
@@ -746,14 +759,14 @@ _application_densenet121 = bind(
 
 def application_densenet169(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "densenet169",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Densenet169 architecture.
 
     Optionally loads weights pre-trained on ImageNet.
@@ -763,7 +776,7 @@ def application_densenet169(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             input_tensor: optional Keras tensor
@@ -788,10 +801,10 @@ def application_densenet169(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000.
-        classifier_activation (ActivationLike): A `str` or callable.
+        classifier_activation (ActivationLike | None): A `str` or callable.
             The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits
@@ -833,14 +846,14 @@ _application_densenet169 = bind(
 
 def application_densenet201(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "densenet201",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Densenet201 architecture.
 
     Optionally loads weights pre-trained on ImageNet.
@@ -850,7 +863,7 @@ def application_densenet201(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             input_tensor: optional Keras tensor
@@ -875,10 +888,10 @@ def application_densenet201(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000.
-        classifier_activation (ActivationLike): A `str` or callable.
+        classifier_activation (ActivationLike | None): A `str` or callable.
             The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits
@@ -918,7 +931,9 @@ _application_densenet201 = bind(
 )
 
 
-def application_densenet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_densenet_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -950,7 +965,7 @@ _application_densenet_decode_predictions = bind(
 
 def application_densenet_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -1002,14 +1017,14 @@ _application_densenet_preprocess_input = bind(
 
 def application_efficientnet_b0(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb0",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB0 architecture.
 
     This function returns a Keras image classification model,
@@ -1026,7 +1041,7 @@ def application_efficientnet_b0(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1047,11 +1062,11 @@ def application_efficientnet_b0(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1099,14 +1114,14 @@ _application_efficientnet_b0 = bind(
 
 def application_efficientnet_b1(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb1",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB1 architecture.
 
     This function returns a Keras image classification model,
@@ -1123,7 +1138,7 @@ def application_efficientnet_b1(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1144,11 +1159,11 @@ def application_efficientnet_b1(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1196,14 +1211,14 @@ _application_efficientnet_b1 = bind(
 
 def application_efficientnet_b2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB2 architecture.
 
     This function returns a Keras image classification model,
@@ -1220,7 +1235,7 @@ def application_efficientnet_b2(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1241,11 +1256,11 @@ def application_efficientnet_b2(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1293,14 +1308,14 @@ _application_efficientnet_b2 = bind(
 
 def application_efficientnet_b3(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb3",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB3 architecture.
 
     This function returns a Keras image classification model,
@@ -1317,7 +1332,7 @@ def application_efficientnet_b3(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1338,11 +1353,11 @@ def application_efficientnet_b3(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1390,14 +1405,14 @@ _application_efficientnet_b3 = bind(
 
 def application_efficientnet_b4(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb4",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB4 architecture.
 
     This function returns a Keras image classification model,
@@ -1414,7 +1429,7 @@ def application_efficientnet_b4(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1435,11 +1450,11 @@ def application_efficientnet_b4(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1487,14 +1502,14 @@ _application_efficientnet_b4 = bind(
 
 def application_efficientnet_b5(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb5",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB5 architecture.
 
     This function returns a Keras image classification model,
@@ -1511,7 +1526,7 @@ def application_efficientnet_b5(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1532,11 +1547,11 @@ def application_efficientnet_b5(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1584,14 +1599,14 @@ _application_efficientnet_b5 = bind(
 
 def application_efficientnet_b6(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb6",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB6 architecture.
 
     This function returns a Keras image classification model,
@@ -1608,7 +1623,7 @@ def application_efficientnet_b6(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1629,11 +1644,11 @@ def application_efficientnet_b6(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1681,14 +1696,14 @@ _application_efficientnet_b6 = bind(
 
 def application_efficientnet_b7(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb7",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB7 architecture.
 
     This function returns a Keras image classification model,
@@ -1705,7 +1720,7 @@ def application_efficientnet_b7(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1726,11 +1741,11 @@ def application_efficientnet_b7(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1776,7 +1791,9 @@ _application_efficientnet_b7 = bind(
 )
 
 
-def application_efficientnet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_efficientnet_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -1808,7 +1825,7 @@ _application_efficientnet_decode_predictions = bind(
 
 def application_efficientnet_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """A placeholder method for backward compatibility.
 
     The preprocessing logic has been included in the efficientnet model
@@ -1840,7 +1857,9 @@ _application_efficientnet_preprocess_input = bind(
 )
 
 
-def application_efficientnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_efficientnet_v2_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -1872,7 +1891,7 @@ _application_efficientnet_v2_decode_predictions = bind(
 
 def application_efficientnet_v2_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """A placeholder method for backward compatibility.
 
     The preprocessing logic has been included in the EfficientNetV2 model
@@ -1906,15 +1925,15 @@ _application_efficientnet_v2_preprocess_input = bind(
 
 def application_efficientnet_v2b0(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-b0",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2B0 architecture.
 
     This function returns a Keras image classification model,
@@ -1931,7 +1950,7 @@ def application_efficientnet_v2b0(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -1951,11 +1970,11 @@ def application_efficientnet_v2b0(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2009,15 +2028,15 @@ _application_efficientnet_v2b0 = bind(
 
 def application_efficientnet_v2b1(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-b1",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2B1 architecture.
 
     This function returns a Keras image classification model,
@@ -2034,7 +2053,7 @@ def application_efficientnet_v2b1(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2054,11 +2073,11 @@ def application_efficientnet_v2b1(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2112,15 +2131,15 @@ _application_efficientnet_v2b1 = bind(
 
 def application_efficientnet_v2b2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-b2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2B2 architecture.
 
     This function returns a Keras image classification model,
@@ -2137,7 +2156,7 @@ def application_efficientnet_v2b2(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2157,11 +2176,11 @@ def application_efficientnet_v2b2(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2215,15 +2234,15 @@ _application_efficientnet_v2b2 = bind(
 
 def application_efficientnet_v2b3(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-b3",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2B3 architecture.
 
     This function returns a Keras image classification model,
@@ -2240,7 +2259,7 @@ def application_efficientnet_v2b3(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2260,11 +2279,11 @@ def application_efficientnet_v2b3(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2318,15 +2337,15 @@ _application_efficientnet_v2b3 = bind(
 
 def application_efficientnet_v2l(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-l",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2L architecture.
 
     This function returns a Keras image classification model,
@@ -2343,7 +2362,7 @@ def application_efficientnet_v2l(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2363,11 +2382,11 @@ def application_efficientnet_v2l(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2421,15 +2440,15 @@ _application_efficientnet_v2l = bind(
 
 def application_efficientnet_v2m(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-m",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2M architecture.
 
     This function returns a Keras image classification model,
@@ -2446,7 +2465,7 @@ def application_efficientnet_v2m(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2466,11 +2485,11 @@ def application_efficientnet_v2m(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2524,15 +2543,15 @@ _application_efficientnet_v2m = bind(
 
 def application_efficientnet_v2s(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-s",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2S architecture.
 
     This function returns a Keras image classification model,
@@ -2549,7 +2568,7 @@ def application_efficientnet_v2s(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2569,11 +2588,11 @@ def application_efficientnet_v2s(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2625,7 +2644,9 @@ _application_efficientnet_v2s = bind(
 )
 
 
-def application_imagenet_utils_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_imagenet_utils_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -2656,8 +2677,8 @@ _application_imagenet_utils_decode_predictions = bind(
 
 
 def application_imagenet_utils_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None, mode: str = "caffe"
-) -> Any:
+    x: TensorLike, data_format: DataFormat | None = None, mode: str | None = "caffe"
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -2682,7 +2703,7 @@ def application_imagenet_utils_preprocess_input(
         data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
-        mode (str): One of "caffe", "tf" or "torch".
+        mode (str | None): One of "caffe", "tf" or "torch".
             - caffe: will convert the images from RGB to BGR,
                 then will zero-center each color channel with
                 respect to the ImageNet dataset,
@@ -2718,14 +2739,14 @@ _application_imagenet_utils_preprocess_input = bind(
 
 def application_inception_resnet_v2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "inception_resnet_v2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Inception-ResNet v2 architecture.
 
     This function returns a Keras image classification model,
@@ -2742,7 +2763,7 @@ def application_inception_resnet_v2(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor
@@ -2765,10 +2786,10 @@ def application_inception_resnet_v2(
                 last convolutional block, and thus
                 the output of the model will be a 2D tensor.
             - `'max'` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`,
             and if no `weights` argument is specified.
-        classifier_activation (ActivationLike): A `str` or callable.
+        classifier_activation (ActivationLike | None): A `str` or callable.
             The activation function to use on the "top" layer.
             Ignored unless `include_top=True`.
             Set `classifier_activation=None` to return the logits
@@ -2815,7 +2836,9 @@ _application_inception_resnet_v2 = bind(
 )
 
 
-def application_inception_resnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_inception_resnet_v2_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -2847,7 +2870,7 @@ _application_inception_resnet_v2_decode_predictions = bind(
 
 def application_inception_resnet_v2_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -2898,14 +2921,14 @@ _application_inception_resnet_v2_preprocess_input = bind(
 
 def application_inception_v3(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "inception_v3",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Inception v3 architecture.
 
     This function returns a Keras image classification model,
@@ -2923,7 +2946,7 @@ def application_inception_v3(
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top, as the last layer of the network.
             Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `imagenet` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -2948,10 +2971,10 @@ def application_inception_v3(
                 last convolutional block, and thus
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function
             to use on the "top" layer. Ignored unless `include_top=True`.
             Set `classifier_activation=None` to return the logits of the "top"
             layer. When loading pretrained weights, `classifier_activation`
@@ -2992,7 +3015,9 @@ _application_inception_v3 = bind(
 )
 
 
-def application_inception_v3_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_inception_v3_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -3024,7 +3049,7 @@ _application_inception_v3_decode_predictions = bind(
 
 def application_inception_v3_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -3075,17 +3100,17 @@ _application_inception_v3_preprocess_input = bind(
 
 def application_mobilenet(
     input_shape: ShapeLike | None = None,
-    alpha: float | TensorLike = 1.0,
-    depth_multiplier: int = 1,
-    dropout: float | TensorLike = 0.001,
+    alpha: Float | TensorLike = 1.0,
+    depth_multiplier: Int = 1,
+    dropout: Float | TensorLike = 0.001,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str | None = None,
-) -> Any:
+) -> keras.Model:
     """Instantiates the MobileNet architecture.
 
     This function returns a Keras image classification model,
@@ -3108,7 +3133,7 @@ def application_mobilenet(
             height should be no smaller than 32. E.g. `(200, 200, 3)` would
             be one valid value. Defaults to `None`.
             `input_shape` will be ignored if the `input_tensor` is provided.
-        alpha (float | TensorLike): Controls the width of the network. This is known as the width
+        alpha (Float | TensorLike): Controls the width of the network. This is known as the width
             multiplier in the MobileNet paper.
             - If `alpha < 1.0`, proportionally decreases the number
                 of filters in each layer.
@@ -3116,13 +3141,13 @@ def application_mobilenet(
                 of filters in each layer.
             - If `alpha == 1`, default number of filters from the paper
                 are used at each layer. Defaults to `1.0`.
-        depth_multiplier (int): Depth multiplier for depthwise convolution.
+        depth_multiplier (Int): Depth multiplier for depthwise convolution.
             This is called the resolution multiplier in the MobileNet paper.
             Defaults to `1.0`.
-        dropout (float | TensorLike): Dropout rate. Defaults to `0.001`.
+        dropout (Float | TensorLike): Dropout rate. Defaults to `0.001`.
         include_top (bool): Boolean, whether to include the fully-connected layer
             at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization), `"imagenet"`
+        weights (str | PathLike | None): One of `None` (random initialization), `"imagenet"`
             (pre-training on ImageNet), or the path to the weights file
             to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of `layers.Input()`)
@@ -3138,10 +3163,10 @@ def application_mobilenet(
                 last convolutional block, and thus
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): Optional number of classes to classify images into,
+        classes (Int): Optional number of classes to classify images into,
             only to be specified if `include_top` is `True`, and if
             no `weights` argument is specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function
             to use on the "top" layer. Ignored unless `include_top=True`.
             Set `classifier_activation=None` to return the logits of the "top"
             layer. When loading pretrained weights, `classifier_activation`
@@ -3185,7 +3210,9 @@ _application_mobilenet = bind(
 )
 
 
-def application_mobilenet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_mobilenet_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -3217,7 +3244,7 @@ _application_mobilenet_decode_predictions = bind(
 
 def application_mobilenet_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -3268,15 +3295,15 @@ _application_mobilenet_preprocess_input = bind(
 
 def application_mobilenet_v2(
     input_shape: ShapeLike | None = None,
-    alpha: float | TensorLike = 1.0,
+    alpha: Float | TensorLike = 1.0,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str | None = None,
-) -> Any:
+) -> keras.Model:
     """Instantiates the MobileNetV2 architecture.
 
     MobileNetV2 is very similar to the original MobileNet,
@@ -3307,7 +3334,7 @@ def application_mobilenet_v2(
             height should be no smaller than 32. E.g. `(200, 200, 3)` would
             be one valid value. Defaults to `None`.
             `input_shape` will be ignored if the `input_tensor` is provided.
-        alpha (float | TensorLike): Controls the width of the network. This is known as the width
+        alpha (Float | TensorLike): Controls the width of the network. This is known as the width
             multiplier in the MobileNet paper.
             - If `alpha < 1.0`, proportionally decreases the number
                 of filters in each layer.
@@ -3317,7 +3344,7 @@ def application_mobilenet_v2(
                 are used at each layer. Defaults to `1.0`.
         include_top (bool): Boolean, whether to include the fully-connected layer
             at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization), `"imagenet"`
+        weights (str | PathLike | None): One of `None` (random initialization), `"imagenet"`
             (pre-training on ImageNet), or the path to the weights file
             to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of `layers.Input()`)
@@ -3333,10 +3360,10 @@ def application_mobilenet_v2(
                 last convolutional block, and thus
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): Optional number of classes to classify images into,
+        classes (Int): Optional number of classes to classify images into,
             only to be specified if `include_top` is `True`, and if
             no `weights` argument is specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function
             to use on the "top" layer. Ignored unless `include_top=True`.
             Set `classifier_activation=None` to return the logits of the "top"
             layer. When loading pretrained weights, `classifier_activation`
@@ -3378,7 +3405,9 @@ _application_mobilenet_v2 = bind(
 )
 
 
-def application_mobilenet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_mobilenet_v2_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -3410,7 +3439,7 @@ _application_mobilenet_v2_decode_predictions = bind(
 
 def application_mobilenet_v2_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -3459,7 +3488,9 @@ _application_mobilenet_v2_preprocess_input = bind(
 )
 
 
-def application_mobilenet_v3_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_mobilenet_v3_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -3491,18 +3522,18 @@ _application_mobilenet_v3_decode_predictions = bind(
 
 def application_mobilenet_v3_large(
     input_shape: ShapeLike | None = None,
-    alpha: float | TensorLike = 1.0,
+    alpha: Float | TensorLike = 1.0,
     minimalistic: bool = False,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
-    classes: int = 1000,
+    classes: Int = 1000,
     pooling: Literal["avg", "max"] | None = None,
-    dropout_rate: float | TensorLike = 0.2,
-    classifier_activation: ActivationLike = "softmax",
+    dropout_rate: Float | TensorLike = 0.2,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "MobileNetV3Large",
-) -> Any:
+) -> keras.Model:
     """Instantiates the MobileNetV3Large architecture.
 
     The following table describes the performance of MobileNets v3:
@@ -3537,7 +3568,7 @@ def application_mobilenet_v3_large(
             input_shape will be used if they match, if the shapes
             do not match then we will throw an error.
             E.g. `(160, 160, 3)` would be one valid value.
-        alpha (float | TensorLike): controls the width of the network. This is known as the
+        alpha (Float | TensorLike): controls the width of the network. This is known as the
             depth multiplier in the MobileNetV3 paper, but the name is kept for
             consistency with MobileNetV1 in Keras.
             When `weights` is `imagenet`, `alpha` can be one of `0.75` or `1.0`
@@ -3557,13 +3588,13 @@ def application_mobilenet_v3_large(
             are much more performant on GPU/DSP.
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): String, one of `None` (random initialization),
+        weights (str | PathLike | None): String, one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
             `layers.Input()`)
             to use as image input for the model.
-        classes (int): Integer, optional number of classes to classify images
+        classes (Int): Integer, optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
         pooling (Literal['avg', 'max'] | None): String, optional pooling mode for feature extraction
@@ -3578,8 +3609,8 @@ def application_mobilenet_v3_large(
                 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        dropout_rate (float | TensorLike): fraction of the input units to drop on the last layer.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        dropout_rate (Float | TensorLike): fraction of the input units to drop on the last layer.
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -3639,7 +3670,7 @@ _application_mobilenet_v3_large = bind(
 
 def application_mobilenet_v3_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """A placeholder method for backward compatibility.
 
     The preprocessing logic has been included in the mobilenet_v3 model
@@ -3674,18 +3705,18 @@ _application_mobilenet_v3_preprocess_input = bind(
 
 def application_mobilenet_v3_small(
     input_shape: ShapeLike | None = None,
-    alpha: float | TensorLike = 1.0,
+    alpha: Float | TensorLike = 1.0,
     minimalistic: bool = False,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
-    classes: int = 1000,
+    classes: Int = 1000,
     pooling: Literal["avg", "max"] | None = None,
-    dropout_rate: float | TensorLike = 0.2,
-    classifier_activation: ActivationLike = "softmax",
+    dropout_rate: Float | TensorLike = 0.2,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "MobileNetV3Small",
-) -> Any:
+) -> keras.Model:
     """Instantiates the MobileNetV3Small architecture.
 
     The following table describes the performance of MobileNets v3:
@@ -3720,7 +3751,7 @@ def application_mobilenet_v3_small(
             input_shape will be used if they match, if the shapes
             do not match then we will throw an error.
             E.g. `(160, 160, 3)` would be one valid value.
-        alpha (float | TensorLike): controls the width of the network. This is known as the
+        alpha (Float | TensorLike): controls the width of the network. This is known as the
             depth multiplier in the MobileNetV3 paper, but the name is kept for
             consistency with MobileNetV1 in Keras.
             When `weights` is `imagenet`, `alpha` can be one of `0.75` or `1.0`
@@ -3740,13 +3771,13 @@ def application_mobilenet_v3_small(
             are much more performant on GPU/DSP.
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): String, one of `None` (random initialization),
+        weights (str | PathLike | None): String, one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
             `layers.Input()`)
             to use as image input for the model.
-        classes (int): Integer, optional number of classes to classify images
+        classes (Int): Integer, optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
         pooling (Literal['avg', 'max'] | None): String, optional pooling mode for feature extraction
@@ -3761,8 +3792,8 @@ def application_mobilenet_v3_small(
                 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        dropout_rate (float | TensorLike): fraction of the input units to drop on the last layer.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        dropout_rate (Float | TensorLike): fraction of the input units to drop on the last layer.
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -3820,7 +3851,9 @@ _application_mobilenet_v3_small = bind(
 )
 
 
-def application_nasnet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_nasnet_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -3852,7 +3885,7 @@ _application_nasnet_decode_predictions = bind(
 
 def application_nasnet_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -3904,13 +3937,13 @@ _application_nasnet_preprocess_input = bind(
 def application_nasnetlarge(
     input_shape: ShapeLike | None = None,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "nasnet_large",
-) -> Any:
+) -> keras.Model:
     """Instantiates a NASNet model in ImageNet mode.
 
     Optionally loads weights pre-trained on ImageNet.
@@ -3926,7 +3959,7 @@ def application_nasnetlarge(
             E.g. `(224, 224, 3)` would be one valid value.
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): `None` (random initialization) or
+        weights (str | PathLike | None): `None` (random initialization) or
             `imagenet` (ImageNet weights).  For loading `imagenet` weights,
             `input_shape` should be (331, 331, 3)
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
@@ -3944,10 +3977,10 @@ def application_nasnetlarge(
                 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top"
             layer.  When loading pretrained weights, `classifier_activation`
@@ -3989,13 +4022,13 @@ _application_nasnetlarge = bind(
 def application_nasnetmobile(
     input_shape: ShapeLike | None = None,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "nasnet_mobile",
-) -> Any:
+) -> keras.Model:
     """Instantiates a Mobile NASNet model in ImageNet mode.
 
     Optionally loads weights pre-trained on ImageNet.
@@ -4011,7 +4044,7 @@ def application_nasnetmobile(
             E.g. `(224, 224, 3)` would be one valid value.
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): `None` (random initialization) or
+        weights (str | PathLike | None): `None` (random initialization) or
             `imagenet` (ImageNet weights). For loading `imagenet` weights,
             `input_shape` should be (224, 224, 3)
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
@@ -4029,10 +4062,10 @@ def application_nasnetmobile(
                 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top"
             layer.  When loading pretrained weights, `classifier_activation` can
@@ -4073,14 +4106,14 @@ _application_nasnetmobile = bind(
 
 def application_resnet101(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet101",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet101 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4093,7 +4126,7 @@ def application_resnet101(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4112,10 +4145,10 @@ def application_resnet101(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4158,14 +4191,14 @@ _application_resnet101 = bind(
 
 def application_resnet101_v2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet101v2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet101V2 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4178,7 +4211,7 @@ def application_resnet101_v2(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4197,10 +4230,10 @@ def application_resnet101_v2(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4242,14 +4275,14 @@ _application_resnet101_v2 = bind(
 
 def application_resnet152(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet152",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet152 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4262,7 +4295,7 @@ def application_resnet152(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4281,10 +4314,10 @@ def application_resnet152(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4327,14 +4360,14 @@ _application_resnet152 = bind(
 
 def application_resnet152_v2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet152v2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet152V2 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4347,7 +4380,7 @@ def application_resnet152_v2(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4366,10 +4399,10 @@ def application_resnet152_v2(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4411,14 +4444,14 @@ _application_resnet152_v2 = bind(
 
 def application_resnet50(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet50",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet50 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4431,7 +4464,7 @@ def application_resnet50(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4450,10 +4483,10 @@ def application_resnet50(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4494,7 +4527,9 @@ _application_resnet50 = bind(
 )
 
 
-def application_resnet50_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_resnet50_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -4526,7 +4561,7 @@ _application_resnet50_decode_predictions = bind(
 
 def application_resnet50_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -4578,14 +4613,14 @@ _application_resnet50_preprocess_input = bind(
 
 def application_resnet50_v2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet50v2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet50V2 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4598,7 +4633,7 @@ def application_resnet50_v2(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4617,10 +4652,10 @@ def application_resnet50_v2(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4660,7 +4695,9 @@ _application_resnet50_v2 = bind(
 )
 
 
-def application_resnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_resnet_v2_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -4692,7 +4729,7 @@ _application_resnet_v2_decode_predictions = bind(
 
 def application_resnet_v2_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -4743,14 +4780,14 @@ _application_resnet_v2_preprocess_input = bind(
 
 def application_vgg16(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "vgg16",
-) -> Any:
+) -> keras.Model:
     """Instantiates the VGG16 model.
 
     For image classification use cases, see
@@ -4766,7 +4803,7 @@ def application_vgg16(
     Args:
         include_top (bool): whether to include the 3 fully-connected
             layers at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor
@@ -4791,10 +4828,10 @@ def application_vgg16(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top"
             layer.  When loading pretrained weights, `classifier_activation`
@@ -4836,7 +4873,9 @@ _application_vgg16 = bind(
 )
 
 
-def application_vgg16_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_vgg16_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -4866,7 +4905,9 @@ _application_vgg16_decode_predictions = bind(
 )
 
 
-def application_vgg16_preprocess_input(x: TensorLike, data_format: DataFormat | None = None) -> Any:
+def application_vgg16_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -4918,14 +4959,14 @@ _application_vgg16_preprocess_input = bind(
 
 def application_vgg19(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "vgg19",
-) -> Any:
+) -> keras.Model:
     """Instantiates the VGG19 model.
 
     For image classification use cases, see
@@ -4941,7 +4982,7 @@ def application_vgg19(
     Args:
         include_top (bool): whether to include the 3 fully-connected
             layers at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor
@@ -4966,10 +5007,10 @@ def application_vgg19(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top"
             layer.  When loading pretrained weights, `classifier_activation` can
@@ -5011,7 +5052,9 @@ _application_vgg19 = bind(
 )
 
 
-def application_vgg19_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_vgg19_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -5041,7 +5084,9 @@ _application_vgg19_decode_predictions = bind(
 )
 
 
-def application_vgg19_preprocess_input(x: TensorLike, data_format: DataFormat | None = None) -> Any:
+def application_vgg19_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -5093,14 +5138,14 @@ _application_vgg19_preprocess_input = bind(
 
 def application_xception(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "xception",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Xception architecture.
 
     For image classification use cases, see
@@ -5116,7 +5161,7 @@ def application_xception(
     Args:
         include_top (bool): whether to include the 3 fully-connected
             layers at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor
@@ -5139,10 +5184,10 @@ def application_xception(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top"
             layer.  When loading pretrained weights, `classifier_activation` can
@@ -5182,7 +5227,9 @@ _application_xception = bind(
 )
 
 
-def application_xception_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_xception_decode_predictions(
+    preds: Any, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
@@ -5214,7 +5261,7 @@ _application_xception_decode_predictions = bind(
 
 def application_xception_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:

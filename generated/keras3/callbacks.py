@@ -11,7 +11,7 @@ from keras3._runtime import bind
 if TYPE_CHECKING:
     from collections.abc import Sequence
     import keras
-    from keras3.types import PathLike, TensorLike
+    from keras3.types import Float, Int, PathLike, TensorLike
 
 __all__ = [
     "callback_backup_and_restore",
@@ -32,7 +32,7 @@ __all__ = [
 
 def callback_backup_and_restore(
     backup_dir: Any,
-    save_freq: int | str = "epoch",
+    save_freq: Int | str = "epoch",
     double_checkpoint: bool = False,
     delete_checkpoint: bool = True,
 ) -> keras.callbacks.BackupAndRestore:
@@ -64,7 +64,7 @@ def callback_backup_and_restore(
             `BackupAndRestore` callback of another training run,
             or by another callback (e.g. `ModelCheckpoint`)
             of the same training run.
-        save_freq (int | str): `"epoch"`, integer, or `False`. When set to `"epoch"`
+        save_freq (Int | str): `"epoch"`, integer, or `False`. When set to `"epoch"`
             the callback saves the checkpoint at the end of each epoch.
             When set to an integer, the callback saves the checkpoint every
             `save_freq` batches. Set `save_freq=False` only if using
@@ -117,13 +117,13 @@ _callback_csv_logger = bind(globals(), "_callback_csv_logger", "keras.callbacks.
 
 def callback_early_stopping(
     monitor: str = "val_loss",
-    min_delta: float | Sequence[float] | TensorLike = 0,
-    patience: int = 0,
-    verbose: int | str = 0,
+    min_delta: Float | Sequence[Float] | TensorLike = 0,
+    patience: Int = 0,
+    verbose: Int | str = 0,
     mode: str = "auto",
     baseline: Any | None = None,
     restore_best_weights: bool = False,
-    start_from_epoch: int | TensorLike = 0,
+    start_from_epoch: Int | TensorLike = 0,
 ) -> keras.callbacks.EarlyStopping:
     """Stop training when a monitored metric has stopped improving.
 
@@ -139,12 +139,12 @@ def callback_early_stopping(
 
     Args:
         monitor (str): Quantity to be monitored. Defaults to `"val_loss"`.
-        min_delta (float | Sequence[float] | TensorLike): Minimum change in the monitored quantity to qualify as an
+        min_delta (Float | Sequence[Float] | TensorLike): Minimum change in the monitored quantity to qualify as an
             improvement, i.e. an absolute change of less than min_delta, will
             count as no improvement. Defaults to `0`.
-        patience (int): Number of epochs with no improvement after which training will
+        patience (Int): Number of epochs with no improvement after which training will
             be stopped. Defaults to `0`.
-        verbose (int | str): Verbosity mode, 0 or 1. Mode 0 is silent, and mode 1 displays
+        verbose (Int | str): Verbosity mode, 0 or 1. Mode 0 is silent, and mode 1 displays
             messages when the callback takes an action. Defaults to `0`.
         mode (str): One of `{"auto", "min", "max"}`. In `min` mode, training will stop
             when the quantity monitored has stopped decreasing; in `"max"` mode
@@ -161,7 +161,7 @@ def callback_early_stopping(
             `baseline`. If no epoch improves on `baseline`, training will run
             for `patience` epochs and restore weights from the best epoch in
             that set. Defaults to `False`.
-        start_from_epoch (int | TensorLike): Number of epochs to wait before starting to monitor
+        start_from_epoch (Int | TensorLike): Number of epochs to wait before starting to monitor
             improvement. This allows for a warm-up period in which no
             improvement is expected and thus training will not be stopped.
             Defaults to `0`.
@@ -240,7 +240,7 @@ _callback_lambda = bind(globals(), "_callback_lambda", "keras.callbacks.LambdaCa
 
 
 def callback_learning_rate_scheduler(
-    schedule: Any, verbose: int | str = 0
+    schedule: Any, verbose: Int | str = 0
 ) -> keras.callbacks.LearningRateScheduler:
     """Learning rate scheduler.
 
@@ -253,7 +253,7 @@ def callback_learning_rate_scheduler(
         schedule (Any): A function that takes an epoch index (integer, indexed from 0)
             and current learning rate (float) as inputs and returns a new
             learning rate as output (float).
-        verbose (int | str): Integer. 0: quiet, 1: log update messages.
+        verbose (Int | str): Integer. 0: quiet, 1: log update messages.
 
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.LearningRateScheduler`.
@@ -269,11 +269,11 @@ _callback_learning_rate_scheduler = bind(
 def callback_model_checkpoint(
     filepath: PathLike,
     monitor: str = "val_loss",
-    verbose: int | str = 0,
+    verbose: Int | str = 0,
     save_best_only: bool = False,
     save_weights_only: bool = False,
     mode: str = "auto",
-    save_freq: int | str = "epoch",
+    save_freq: Int | str = "epoch",
     initial_value_threshold: Any | None = None,
 ) -> keras.callbacks.ModelCheckpoint:
     """Callback to save the Keras model or model weights at some frequency.
@@ -320,7 +320,7 @@ def callback_model_checkpoint(
                 contents of the `history.history` dictionary returned by
                 `history = model.fit()`
             * Multi-output models set additional prefixes on the metric names.
-        verbose (int | str): Verbosity mode, 0 or 1. Mode 0 is silent, and mode 1
+        verbose (Int | str): Verbosity mode, 0 or 1. Mode 0 is silent, and mode 1
             displays messages when the callback takes an action.
         save_best_only (bool): if `save_best_only=True`, it only saves when the model
             is considered the "best" and the latest best model according to the
@@ -336,7 +336,7 @@ def callback_model_checkpoint(
             For `val_acc`, this should be `"max"`, for `val_loss` this should be
             `"min"`, etc. In `"auto"` mode, the direction is automatically
             inferred from the name of the monitored quantity.
-        save_freq (int | str): `"epoch"` or integer. When using `"epoch"`, the callback
+        save_freq (Int | str): `"epoch"` or integer. When using `"epoch"`, the callback
             saves the model after each epoch. When using integer, the callback
             saves the model at end of this many batches. If the `Model` is
             compiled with `steps_per_execution=N`, then the saving criteria will
@@ -372,12 +372,12 @@ _callback_model_checkpoint = bind(
 def callback_orbax_checkpoint(
     directory: PathLike,
     monitor: str = "val_loss",
-    verbose: int | str = 0,
+    verbose: Int | str = 0,
     save_best_only: bool = False,
     mode: str = "auto",
-    save_freq: int | str = "epoch",
+    save_freq: Int | str = "epoch",
     initial_value_threshold: Any | None = None,
-    max_to_keep: int | TensorLike = 1,
+    max_to_keep: Int | TensorLike | None = 1,
     save_on_background: bool = True,
     save_weights_only: bool = False,
 ) -> keras.callbacks.OrbaxCheckpoint:
@@ -394,14 +394,14 @@ def callback_orbax_checkpoint(
     Args:
         directory (PathLike): path to the directory where to save the checkpoints.
         monitor (str): The metric name to monitor (e.g., 'val_loss').
-        verbose (int | str): Verbosity mode, 0 or 1.
+        verbose (Int | str): Verbosity mode, 0 or 1.
         save_best_only (bool): if `save_best_only=True`, it only saves when the model
             is considered the "best" based on the monitored quantity.
         mode (str): one of {'auto', 'min', 'max'}. Used with `save_best_only`.
-        save_freq (int | str): `'epoch'` or integer. Frequency to save checkpoints.
+        save_freq (Int | str): `'epoch'` or integer. Frequency to save checkpoints.
         initial_value_threshold (Any | None): Floating point initial "best" value for the
             monitor, used with `save_best_only`.
-        max_to_keep (int | TensorLike): Integer, maximum number of recent checkpoints to keep.
+        max_to_keep (Int | TensorLike | None): Integer, maximum number of recent checkpoints to keep.
             If None, keeps all. Defaults to 1.
         save_on_background (bool): Boolean, whether to save asynchronously in the
             background. Defaults to True.
@@ -448,13 +448,13 @@ _callback_progbar_logger = bind(
 
 def callback_reduce_lr_on_plateau(
     monitor: str = "val_loss",
-    factor: float | Sequence[float] | TensorLike = 0.1,
-    patience: int = 10,
-    verbose: int | str = 0,
+    factor: Float | Sequence[Float] | TensorLike = 0.1,
+    patience: Int = 10,
+    verbose: Int | str = 0,
     mode: str = "auto",
-    min_delta: float | Sequence[float] | TensorLike = 0.0001,
-    cooldown: int | TensorLike = 0,
-    min_lr: float | TensorLike = 0.0,
+    min_delta: Float | Sequence[Float] | TensorLike = 0.0001,
+    cooldown: Int | TensorLike = 0,
+    min_lr: Float | TensorLike = 0.0,
     **kwargs: Any,
 ) -> keras.callbacks.ReduceLROnPlateau:
     """Reduce learning rate when a metric has stopped improving.
@@ -466,22 +466,22 @@ def callback_reduce_lr_on_plateau(
 
     Args:
         monitor (str): String. Quantity to be monitored.
-        factor (float | Sequence[float] | TensorLike): Float. Factor by which the learning rate will be reduced.
+        factor (Float | Sequence[Float] | TensorLike): Float. Factor by which the learning rate will be reduced.
             `new_lr = lr * factor`.
-        patience (int): Integer. Number of epochs with no improvement after which
+        patience (Int): Integer. Number of epochs with no improvement after which
             learning rate will be reduced.
-        verbose (int | str): Integer. 0: quiet, 1: update messages.
+        verbose (Int | str): Integer. 0: quiet, 1: update messages.
         mode (str): String. One of `{'auto', 'min', 'max'}`. In `'min'` mode,
             the learning rate will be reduced when the
             quantity monitored has stopped decreasing; in `'max'` mode it will
             be reduced when the quantity monitored has stopped increasing; in
             `'auto'` mode, the direction is automatically inferred from the name
             of the monitored quantity.
-        min_delta (float | Sequence[float] | TensorLike): Float. Threshold for measuring the new optimum, to only focus
+        min_delta (Float | Sequence[Float] | TensorLike): Float. Threshold for measuring the new optimum, to only focus
             on significant changes.
-        cooldown (int | TensorLike): Integer. Number of epochs to wait before resuming normal
+        cooldown (Int | TensorLike): Integer. Number of epochs to wait before resuming normal
             operation after the learning rate has been reduced.
-        min_lr (float | TensorLike): Float. Lower bound on the learning rate.
+        min_lr (Float | TensorLike): Float. Lower bound on the learning rate.
         **kwargs:
 
     Added in Keras 3.0.0. Changed in 3.0.1 (default-changed); 3.11.0 (bases-changed).
@@ -569,13 +569,13 @@ _callback_swap_ema_weights = bind(
 
 def callback_tensorboard(
     log_dir: PathLike = "logs",
-    histogram_freq: int | TensorLike = 0,
+    histogram_freq: Int | TensorLike = 0,
     write_graph: bool = True,
     write_images: bool = False,
     write_steps_per_second: bool = False,
-    update_freq: int | str = "epoch",
-    profile_batch: int | TensorLike = 0,
-    embeddings_freq: int | TensorLike = 0,
+    update_freq: Int | str = "epoch",
+    profile_batch: Int | TensorLike = 0,
+    embeddings_freq: Int | TensorLike = 0,
     embeddings_metadata: Any | None = None,
 ) -> keras.callbacks.TensorBoard:
     """Enable visualizations for TensorBoard.
@@ -611,7 +611,7 @@ def callback_tensorboard(
             parsed by TensorBoard. e.g.,
             `log_dir = os.path.join(working_dir, 'logs')`.
             This directory should not be reused by any other callbacks.
-        histogram_freq (int | TensorLike): frequency (in epochs) at which to compute
+        histogram_freq (Int | TensorLike): frequency (in epochs) at which to compute
             weight histograms for the layers of the model. If set to 0,
             histograms won't be computed. Validation data (or split) must be
             specified for histogram visualizations.
@@ -624,7 +624,7 @@ def callback_tensorboard(
         write_steps_per_second (bool): whether to log the training steps per second
             into TensorBoard. This supports both epoch and batch frequency
             logging.
-        update_freq (int | str): `"batch"` or `"epoch"` or integer. When using `"epoch"`,
+        update_freq (Int | str): `"batch"` or `"epoch"` or integer. When using `"epoch"`,
             writes the losses and metrics to TensorBoard after every epoch.
             If using an integer, let's say `1000`, all metrics and losses
             (including custom ones added by `Model.compile`) will be logged to
@@ -638,11 +638,11 @@ def callback_tensorboard(
             [TensorBoard Scalars tutorial](
                 https://www.tensorflow.org/tensorboard/scalars_and_keras#batch-level_logging)
             for more details.
-        profile_batch (int | TensorLike): Profile the batch(es) to sample compute characteristics.
+        profile_batch (Int | TensorLike): Profile the batch(es) to sample compute characteristics.
             profile_batch must be a non-negative integer or a tuple of integers.
             A pair of positive integers signify a range of batches to profile.
             By default, profiling is disabled.
-        embeddings_freq (int | TensorLike): frequency (in epochs) at which embedding layers will be
+        embeddings_freq (Int | TensorLike): frequency (in epochs) at which embedding layers will be
             visualized. If set to 0, embeddings won't be visualized.
         embeddings_metadata (Any | None): Dictionary which maps embedding layer names to the
             filename of a file in which to save metadata for the embedding layer.

@@ -10,7 +10,7 @@ from keras3._runtime import bind
 
 if TYPE_CHECKING:
     import keras
-    from keras3.types import Axis, ShapeLike
+    from keras3.types import Axis, ShapeLike, Tensor
 
 __all__ = [
     "distribution_data_parallel",
@@ -99,7 +99,7 @@ _distribution_device_mesh = bind(
 )
 
 
-def distribution_distribute_tensor(tensor: Any, layout: Any) -> Any:
+def distribution_distribute_tensor(tensor: Any, layout: Any) -> Tensor:
     """Change the layout of a Tensor value in the jit function execution.
 
     Args:
@@ -132,7 +132,7 @@ def distribution_get() -> Any:
 _distribution_get = bind(globals(), "_distribution_get", "keras.distribution.distribution", "3.0.0")
 
 
-def distribution_get_device_count(device_type: Any | None = None) -> Any:
+def distribution_get_device_count(device_type: Any | None = None) -> int:
     """Returns the number of available devices based on the device type.
 
     When `device_type` is not provided, the count of devices of the default type
@@ -162,7 +162,7 @@ def distribution_initialize(
     job_addresses: Any | None = None,
     num_processes: Any | None = None,
     process_id: Any | None = None,
-) -> Any:
+) -> None:
     """Initialize the distribution system for multi-host/process setting.
 
     Calling `initialize` will prepare the backend for execution on multi-host
@@ -252,7 +252,7 @@ _distribution_layout_map = bind(
 )
 
 
-def distribution_list_devices(device_type: Any | None = None) -> Any:
+def distribution_list_devices(device_type: Any | None = None) -> list[str]:
     """Return all the available devices based on the device type.
 
     When `device_type` is not provided, devices of the default type are
@@ -331,7 +331,7 @@ _distribution_model_parallel = bind(
 )
 
 
-def distribution_set(value: Any) -> Any:
+def distribution_set(value: Any) -> None:
     """Set the distribution as the global distribution setting.
 
     Args:
@@ -349,7 +349,7 @@ _distribution_set = bind(
 
 
 def distribution_tensor_layout(
-    axes: Axis, device_mesh: Any | None = None
+    axes: Axis | None, device_mesh: Any | None = None
 ) -> keras.distribution.TensorLayout:
     """A layout to apply to a tensor.
 
@@ -359,7 +359,7 @@ def distribution_tensor_layout(
         https://jax.readthedocs.io/en/latest/jax.sharding.html#jax.sharding.NamedSharding).
 
     Args:
-        axes (Axis): tuple of strings that should map to the `axis_names` in
+        axes (Axis | None): tuple of strings that should map to the `axis_names` in
             a `DeviceMesh`. For any dimensions that doesn't need any sharding,
             A `None` can be used a placeholder.
         device_mesh (Any | None): Optional `DeviceMesh` that will be used to create

@@ -11,7 +11,7 @@ from keras3._runtime import bind
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     import keras
-    from keras3.types import Axis, Seed, TensorLike
+    from keras3.types import Axis, Float, Seed, TensorLike
 
 __all__ = [
     "initializer_constant",
@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-def initializer_constant(value: float | TensorLike = 0.0) -> keras.initializers.Constant:
+def initializer_constant(value: Float | TensorLike = 0.0) -> keras.initializers.Constant:
     """Initializer that generates tensors with constant values.
 
     Only scalar values are allowed.
@@ -44,7 +44,7 @@ def initializer_constant(value: float | TensorLike = 0.0) -> keras.initializers.
     when calling the initializer.
 
     Args:
-        value (float | TensorLike): A Python scalar.
+        value (Float | TensorLike): A Python scalar.
 
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Constant`.
@@ -59,7 +59,7 @@ _initializer_constant = bind(
 
 def initializer_deserialize(
     config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
-) -> Any:
+) -> keras.Initializer | Callable[..., Any]:
     """Returns a Keras initializer object via its configuration.
 
     Args:
@@ -77,7 +77,9 @@ _initializer_deserialize = bind(
 )
 
 
-def initializer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
+def initializer_get(
+    identifier: str | Mapping[str, Any] | Callable[..., Any],
+) -> keras.Initializer | Callable[..., Any]:
     """Retrieves a Keras initializer object via an identifier.
 
     The `identifier` may be the string name of a initializers function or class
@@ -274,13 +276,13 @@ _initializer_he_uniform = bind(
 )
 
 
-def initializer_identity(gain: float | TensorLike = 1.0) -> keras.initializers.Identity:
+def initializer_identity(gain: Float | TensorLike = 1.0) -> keras.initializers.Identity:
     """Initializer that generates the identity matrix.
 
     Only usable for generating 2D matrices.
 
     Args:
-        gain (float | TensorLike): Multiplicative factor to apply to the identity matrix.
+        gain (Float | TensorLike): Multiplicative factor to apply to the identity matrix.
 
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Identity`.
@@ -382,7 +384,7 @@ _initializer_ones = bind(globals(), "_initializer_ones", "keras.initializers.One
 
 
 def initializer_orthogonal(
-    gain: float | TensorLike = 1.0, seed: Seed | None = None
+    gain: Float | TensorLike = 1.0, seed: Seed | None = None
 ) -> keras.initializers.Orthogonal:
     """Initializer that generates an orthogonal matrix.
 
@@ -398,7 +400,7 @@ def initializer_orthogonal(
     The matrix is subsequently reshaped to give a tensor of the desired shape.
 
     Args:
-        gain (float | TensorLike): Multiplicative factor to apply to the orthogonal matrix.
+        gain (Float | TensorLike): Multiplicative factor to apply to the orthogonal matrix.
         seed (Seed | None): A Python integer. Used to make the behavior of the initializer
             deterministic.
 
@@ -417,7 +419,7 @@ _initializer_orthogonal = bind(
 
 
 def initializer_random_normal(
-    mean: TensorLike = 0.0, stddev: float | TensorLike = 0.05, seed: Seed | None = None
+    mean: TensorLike = 0.0, stddev: Float | TensorLike = 0.05, seed: Seed | None = None
 ) -> keras.initializers.RandomNormal:
     """Random normal initializer.
 
@@ -426,7 +428,7 @@ def initializer_random_normal(
     Args:
         mean (TensorLike): A python scalar or a scalar keras tensor. Mean of the random
             values to generate.
-        stddev (float | TensorLike): A python scalar or a scalar keras tensor. Standard deviation of
+        stddev (Float | TensorLike): A python scalar or a scalar keras tensor. Standard deviation of
             the random values to generate.
         seed (Seed | None): A Python integer or instance of
             `keras.backend.SeedGenerator`.
@@ -449,16 +451,16 @@ _initializer_random_normal = bind(
 
 
 def initializer_random_uniform(
-    minval: float | TensorLike = -0.05, maxval: float | TensorLike = 0.05, seed: Seed | None = None
+    minval: Float | TensorLike = -0.05, maxval: Float | TensorLike = 0.05, seed: Seed | None = None
 ) -> keras.initializers.RandomUniform:
     """Random uniform initializer.
 
     Draws samples from a uniform distribution for given parameters.
 
     Args:
-        minval (float | TensorLike): A python scalar or a scalar keras tensor. Lower bound of the
+        minval (Float | TensorLike): A python scalar or a scalar keras tensor. Lower bound of the
             range of random values to generate (inclusive).
-        maxval (float | TensorLike): A python scalar or a scalar keras tensor. Upper bound of the
+        maxval (Float | TensorLike): A python scalar or a scalar keras tensor. Upper bound of the
             range of random values to generate (exclusive).
         seed (Seed | None): A Python integer or instance of
             `keras.backend.SeedGenerator`.
@@ -480,7 +482,7 @@ _initializer_random_uniform = bind(
 )
 
 
-def initializer_serialize(initializer: Any) -> Any:
+def initializer_serialize(initializer: Any) -> str | dict[str, Any]:
     """Returns the initializer configuration as a Python dict.
 
     Args:
@@ -499,8 +501,8 @@ _initializer_serialize = bind(
 
 def initializer_stft(
     side: str = "real",
-    window: str | TensorLike = "hann",
-    scaling: str = "density",
+    window: str | TensorLike | None = "hann",
+    scaling: str | None = "density",
     periodic: bool = False,
 ) -> keras.initializers.STFT:
     """Initializer of Conv kernels for Short-term Fourier Transformation (STFT).
@@ -520,10 +522,10 @@ def initializer_stft(
         side (str): String, `"real"` or `"imag"` deciding if the kernel will compute
             the real side or the imaginary side of the output. Defaults to
             `"real"`.
-        window (str | TensorLike): String for the name of the windowing function in the
+        window (str | TensorLike | None): String for the name of the windowing function in the
             `scipy.signal.windows` module, or array_like for the window values,
             or `None` for no windowing.
-        scaling (str): String, `"density"` or `"spectrum"` for scaling of the window
+        scaling (str | None): String, `"density"` or `"spectrum"` for scaling of the window
             for normalization, either L2 or L1 normalization.
             `None` for no scaling.
         periodic (bool): Boolean, if True, the window function will be treated as
@@ -539,7 +541,7 @@ _initializer_stft = bind(globals(), "_initializer_stft", "keras.initializers.STF
 
 
 def initializer_truncated_normal(
-    mean: TensorLike = 0.0, stddev: float | TensorLike = 0.05, seed: Seed | None = None
+    mean: TensorLike = 0.0, stddev: Float | TensorLike = 0.05, seed: Seed | None = None
 ) -> keras.initializers.TruncatedNormal:
     """Initializer that generates a truncated normal distribution.
 
@@ -551,7 +553,7 @@ def initializer_truncated_normal(
     Args:
         mean (TensorLike): A python scalar or a scalar keras tensor. Mean of the random
             values to generate.
-        stddev (float | TensorLike): A python scalar or a scalar keras tensor. Standard deviation of
+        stddev (Float | TensorLike): A python scalar or a scalar keras tensor. Standard deviation of
             the random values to generate.
         seed (Seed | None): A Python integer or instance of
             `keras.backend.SeedGenerator`.
@@ -574,7 +576,7 @@ _initializer_truncated_normal = bind(
 
 
 def initializer_variance_scaling(
-    scale: float | TensorLike = 1.0,
+    scale: Float | TensorLike = 1.0,
     mode: str = "fan_in",
     distribution: str = "truncated_normal",
     seed: Seed | None = None,
@@ -596,7 +598,7 @@ def initializer_variance_scaling(
     within `[-limit, limit]`, where `limit = sqrt(3 * scale / n)`.
 
     Args:
-        scale (float | TensorLike): Scaling factor (positive float).
+        scale (Float | TensorLike): Scaling factor (positive float).
         mode (str): One of `"fan_in"`, `"fan_out"`, `"fan_avg"`.
         distribution (str): Random distribution to use.
             One of `"truncated_normal"`, `"untruncated_normal"`, or `"uniform"`.

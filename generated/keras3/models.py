@@ -12,7 +12,7 @@ from keras3.overrides import (
 )  # hand-written, see keras3/overrides.py
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     import keras
     from keras3.types import PathLike
 
@@ -44,7 +44,7 @@ def clone_model(
     call_function: Any | None = None,
     recursive: bool = False,
     **kwargs: Any,
-) -> Any:
+) -> keras.Model:
     """Clone a Functional or Sequential `Model` instance.
 
     Model cloning is similar to calling a model on new inputs,
@@ -278,7 +278,7 @@ def export_archive(format: str = "saved_model", **kwargs: Any) -> keras.export.E
 _export_archive = bind(globals(), "_export_archive", "keras.export.ExportArchive", "3.0.0")
 
 
-def get_custom_objects() -> Any:
+def get_custom_objects() -> dict[str, Any]:
     """Retrieves a live reference to the global dictionary of custom objects.
 
     Custom objects set using `custom_object_scope()` are not added to the
@@ -299,7 +299,7 @@ _get_custom_objects = bind(
 )
 
 
-def get_registered_name(obj: Any) -> Any:
+def get_registered_name(obj: Any) -> str:
     """Returns the name registered to an object within the Keras framework.
 
     This function is part of the Keras serialization and deserialization
@@ -419,7 +419,7 @@ def load_model(
     custom_objects: Mapping[str, Any] | None = None,
     compile: bool = True,
     safe_mode: bool = True,
-) -> Any:
+) -> keras.Model:
     """Loads a model saved via `model.save()` or from an Orbax checkpoint.
 
     Args:
@@ -450,7 +450,7 @@ _load_model = bind(globals(), "_load_model", "keras.saving.load_model", "3.0.0")
 
 def load_model_weights(
     model: keras.Model, filepath: PathLike, skip_mismatch: bool = False, **kwargs: Any
-) -> Any:
+) -> None:
     """See the upstream documentation.
 
     Args:
@@ -468,7 +468,9 @@ def load_model_weights(
 _load_model_weights = bind(globals(), "_load_model_weights", "keras.saving.load_weights", "3.2.0")
 
 
-def model_from_json(json_string: Any, custom_objects: Mapping[str, Any] | None = None) -> Any:
+def model_from_json(
+    json_string: Any, custom_objects: Mapping[str, Any] | None = None
+) -> keras.Model:
     """Parses a JSON model configuration string and returns a model instance.
 
     Args:
@@ -489,7 +491,9 @@ def model_from_json(json_string: Any, custom_objects: Mapping[str, Any] | None =
 _model_from_json = bind(globals(), "_model_from_json", "keras.models.model_from_json", "3.0.0")
 
 
-def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
+def register_keras_serializable(
+    package: str = "Custom", name: str | None = None
+) -> Callable[[Any], Any]:
     """Registers an object with the Keras serialization framework.
 
     This decorator injects the decorated class or function into the Keras custom
@@ -532,7 +536,7 @@ def save_model(
     overwrite: bool = True,
     zipped: Any | None = None,
     **kwargs: Any,
-) -> Any:
+) -> None:
     """Saves a model as a `.keras` file.
 
     Args:
@@ -560,7 +564,7 @@ def save_model_weights(
     overwrite: bool = True,
     max_shard_size: Any | None = None,
     **kwargs: Any,
-) -> Any:
+) -> None:
     """See the upstream documentation.
 
     Args:
@@ -579,7 +583,7 @@ def save_model_weights(
 _save_model_weights = bind(globals(), "_save_model_weights", "keras.saving.save_weights", "3.2.0")
 
 
-def serialize_keras_object(obj: Any) -> Any:
+def serialize_keras_object(obj: Any) -> dict[str, Any]:
     """Retrieve the config dict by serializing the Keras object.
 
     `serialize_keras_object()` serializes a Keras object to a python dictionary
