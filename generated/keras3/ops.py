@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, overload
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
     import keras
     from keras3.types import (
         Axis,
@@ -1136,14 +1136,14 @@ _op_array = bind(globals(), "_op_array", "keras.ops.array", "3.0.0")
 
 @overload
 def op_array_split(
-    x: keras.KerasTensor, indices_or_sections: IntOrTuple, axis: Axis = 0
+    x: keras.KerasTensor, indices_or_sections: IntOrTuple | TensorLike, axis: Axis = 0
 ) -> list[keras.KerasTensor]: ...
 @overload
 def op_array_split(
-    x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0
+    x: TensorLike, indices_or_sections: IntOrTuple | TensorLike, axis: Axis = 0
 ) -> list[Tensor]: ...
 def op_array_split(
-    x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0
+    x: TensorLike, indices_or_sections: IntOrTuple | TensorLike, axis: Axis = 0
 ) -> list[Tensor] | list[keras.KerasTensor]:
     """Splits an array into multiple sub-arrays (unevenly).
 
@@ -1156,7 +1156,7 @@ def op_array_split(
 
     Args:
         x (TensorLike): Input tensor.
-        indices_or_sections (IntOrTuple): An integer indicating the number of
+        indices_or_sections (IntOrTuple | TensorLike): An integer indicating the number of
             sub-arrays to create.
         axis (Axis): The axis along which to split. Defaults to 0.
 
@@ -3246,17 +3246,19 @@ _op_dot_product_attention = bind(
 
 
 @overload
-def op_dsplit(x: keras.KerasTensor, indices_or_sections: IntOrTuple) -> list[keras.KerasTensor]: ...
-@overload
-def op_dsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> list[Tensor]: ...
 def op_dsplit(
-    x: TensorLike, indices_or_sections: IntOrTuple
+    x: keras.KerasTensor, indices_or_sections: IntOrTuple | TensorLike
+) -> list[keras.KerasTensor]: ...
+@overload
+def op_dsplit(x: TensorLike, indices_or_sections: IntOrTuple | TensorLike) -> list[Tensor]: ...
+def op_dsplit(
+    x: TensorLike, indices_or_sections: IntOrTuple | TensorLike
 ) -> list[Tensor] | list[keras.KerasTensor]:
     """Split an array into multiple sub-arrays depth-wise.
 
     Args:
         x (TensorLike): Input tensor.
-        indices_or_sections (IntOrTuple): If an integer, N, the tensor will be split into N
+        indices_or_sections (IntOrTuple | TensorLike): If an integer, N, the tensor will be split into N
             equal sections along axis 2. If a 1-D array of sorted integers,
             the entries indicate indices at which the tensor will be split
             along axis 2.
@@ -3992,7 +3994,7 @@ _op_fmod = bind(globals(), "_op_fmod", "keras.ops.fmod", "3.14.0")
 def op_fold(
     x: keras.KerasTensor,
     output_size: IntOrTuple,
-    kernel_size: IntOrTuple,
+    kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
     padding: Padding = 0,
     stride: Int | TensorLike = 1,
@@ -4001,7 +4003,7 @@ def op_fold(
 def op_fold(
     x: TensorLike,
     output_size: IntOrTuple,
-    kernel_size: IntOrTuple,
+    kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
     padding: Padding = 0,
     stride: Int | TensorLike = 1,
@@ -4009,7 +4011,7 @@ def op_fold(
 def op_fold(
     x: TensorLike,
     output_size: IntOrTuple,
-    kernel_size: IntOrTuple,
+    kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
     padding: Padding = 0,
     stride: Int | TensorLike = 1,
@@ -4025,7 +4027,7 @@ def op_fold(
             the total number of blocks.
         output_size (IntOrTuple): int or tuple of two ints `(oH, oW)`, the spatial
             shape of the output tensor.
-        kernel_size (IntOrTuple): int or tuple of two ints, the size of the sliding
+        kernel_size (IntOrTuple | TensorLike): int or tuple of two ints, the size of the sliding
             window `(kH, kW)`.  If a single int is given, it is used
             for both dimensions.
         dilation (Int | TensorLike): int or tuple of two ints, the spacing between kernel
@@ -4559,17 +4561,19 @@ _op_histogram = bind(globals(), "_op_histogram", "keras.ops.histogram", "3.6.0")
 
 
 @overload
-def op_hsplit(x: keras.KerasTensor, indices_or_sections: IntOrTuple) -> list[keras.KerasTensor]: ...
-@overload
-def op_hsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> list[Tensor]: ...
 def op_hsplit(
-    x: TensorLike, indices_or_sections: IntOrTuple
+    x: keras.KerasTensor, indices_or_sections: IntOrTuple | TensorLike
+) -> list[keras.KerasTensor]: ...
+@overload
+def op_hsplit(x: TensorLike, indices_or_sections: IntOrTuple | TensorLike) -> list[Tensor]: ...
+def op_hsplit(
+    x: TensorLike, indices_or_sections: IntOrTuple | TensorLike
 ) -> list[Tensor] | list[keras.KerasTensor]:
     """Split an array into multiple sub-arrays horizontally (column-wise).
 
     Args:
         x (TensorLike): Input tensor.
-        indices_or_sections (IntOrTuple): If an integer, N, the tensor will be split into N
+        indices_or_sections (IntOrTuple | TensorLike): If an integer, N, the tensor will be split into N
             equal sections along axis 1 (if ndim >= 2) or axis 0 (if ndim == 1).
             If a 1-D array of sorted integers, the entries indicate indices at
             which the tensor will be split along the axis.
@@ -4891,7 +4895,7 @@ _op_image_crop = bind(globals(), "_op_image_crop", "keras.ops.image.crop_images"
 def op_image_elastic_transform(
     images: keras.KerasTensor,
     alpha: TensorLike = 20.0,
-    sigma: Float | TensorLike = 5.0,
+    sigma: IntOrTuple | TensorLike = 5.0,
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
@@ -4902,7 +4906,7 @@ def op_image_elastic_transform(
 def op_image_elastic_transform(
     images: TensorLike,
     alpha: TensorLike = 20.0,
-    sigma: Float | TensorLike = 5.0,
+    sigma: IntOrTuple | TensorLike = 5.0,
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
@@ -4912,7 +4916,7 @@ def op_image_elastic_transform(
 def op_image_elastic_transform(
     images: TensorLike,
     alpha: TensorLike = 20.0,
-    sigma: Float | TensorLike = 5.0,
+    sigma: IntOrTuple | TensorLike = 5.0,
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
@@ -4924,7 +4928,7 @@ def op_image_elastic_transform(
     Args:
         images (TensorLike): Input image or batch of images. Must be 3D or 4D.
         alpha (TensorLike): Scaling factor that controls the intensity of the deformation.
-        sigma (Float | TensorLike): Standard deviation of the Gaussian filter used for
+        sigma (IntOrTuple | TensorLike): Standard deviation of the Gaussian filter used for
             smoothing the displacement fields.
         interpolation (str): Interpolation method. Available methods are `"nearest"`,
             and `"bilinear"`. Defaults to `"bilinear"`.
@@ -5079,30 +5083,30 @@ _op_image_extract_patches_3d = bind(
 @overload
 def op_image_gaussian_blur(
     images: keras.KerasTensor,
-    kernel_size: IntOrTuple = (3, 3),
-    sigma: Sequence[Any] = (1.0, 1.0),
+    kernel_size: IntOrTuple | TensorLike = (3, 3),
+    sigma: IntOrTuple | TensorLike = (1.0, 1.0),
     data_format: DataFormat | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_image_gaussian_blur(
     images: TensorLike,
-    kernel_size: IntOrTuple = (3, 3),
-    sigma: Sequence[Any] = (1.0, 1.0),
+    kernel_size: IntOrTuple | TensorLike = (3, 3),
+    sigma: IntOrTuple | TensorLike = (1.0, 1.0),
     data_format: DataFormat | None = None,
 ) -> Tensor: ...
 def op_image_gaussian_blur(
     images: TensorLike,
-    kernel_size: IntOrTuple = (3, 3),
-    sigma: Sequence[Any] = (1.0, 1.0),
+    kernel_size: IntOrTuple | TensorLike = (3, 3),
+    sigma: IntOrTuple | TensorLike = (1.0, 1.0),
     data_format: DataFormat | None = None,
 ) -> Tensor | keras.KerasTensor:
     """Applies a Gaussian blur to the image(s).
 
     Args:
         images (TensorLike): Input image or batch of images. Must be 3D or 4D.
-        kernel_size (IntOrTuple): A tuple of two integers, specifying the height and width
+        kernel_size (IntOrTuple | TensorLike): A tuple of two integers, specifying the height and width
             of the Gaussian kernel.
-        sigma (Sequence[Any]): A tuple of two floats, specifying the standard deviation of
+        sigma (IntOrTuple | TensorLike): A tuple of two floats, specifying the standard deviation of
             the Gaussian kernel along height and width.
         data_format (DataFormat | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
@@ -10530,18 +10534,20 @@ _op_sparsemax = bind(globals(), "_op_sparsemax", "keras.ops.sparsemax", "3.8.0")
 
 @overload
 def op_split(
-    x: keras.KerasTensor, indices_or_sections: IntOrTuple, axis: Axis = 0
+    x: keras.KerasTensor, indices_or_sections: IntOrTuple | TensorLike, axis: Axis = 0
 ) -> list[keras.KerasTensor]: ...
 @overload
-def op_split(x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0) -> list[Tensor]: ...
 def op_split(
-    x: TensorLike, indices_or_sections: IntOrTuple, axis: Axis = 0
+    x: TensorLike, indices_or_sections: IntOrTuple | TensorLike, axis: Axis = 0
+) -> list[Tensor]: ...
+def op_split(
+    x: TensorLike, indices_or_sections: IntOrTuple | TensorLike, axis: Axis = 0
 ) -> list[Tensor] | list[keras.KerasTensor]:
     """Split a tensor into chunks.
 
     Args:
         x (TensorLike): Input tensor.
-        indices_or_sections (IntOrTuple): If an integer, N, the tensor will be split into N
+        indices_or_sections (IntOrTuple | TensorLike): If an integer, N, the tensor will be split into N
             equal sections along `axis`. If a 1-D array of sorted integers,
             the entries indicate indices at which the tensor will be split
             along `axis`.
@@ -11409,7 +11415,7 @@ _op_trunc = bind(globals(), "_op_trunc", "keras.ops.trunc", "3.6.0")
 @overload
 def op_unfold(
     x: keras.KerasTensor,
-    kernel_size: IntOrTuple,
+    kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
     padding: Padding = 0,
     stride: Int | TensorLike = 1,
@@ -11417,14 +11423,14 @@ def op_unfold(
 @overload
 def op_unfold(
     x: TensorLike,
-    kernel_size: IntOrTuple,
+    kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
     padding: Padding = 0,
     stride: Int | TensorLike = 1,
 ) -> Tensor: ...
 def op_unfold(
     x: TensorLike,
-    kernel_size: IntOrTuple,
+    kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
     padding: Padding = 0,
     stride: Int | TensorLike = 1,
@@ -11438,7 +11444,7 @@ def op_unfold(
 
     Args:
         x (TensorLike): A 4-D tensor of shape `(N, C, H, W)` (**channels-first** format).
-        kernel_size (IntOrTuple): int or tuple of two ints, the size of the sliding window
+        kernel_size (IntOrTuple | TensorLike): int or tuple of two ints, the size of the sliding window
             `(kH, kW)`.  If a single int is given, it is used for both
             dimensions.
         dilation (Int | TensorLike): int or tuple of two ints, the spacing between kernel points
@@ -11810,17 +11816,19 @@ _op_view_as_real = bind(globals(), "_op_view_as_real", "keras.ops.view_as_real",
 
 
 @overload
-def op_vsplit(x: keras.KerasTensor, indices_or_sections: IntOrTuple) -> list[keras.KerasTensor]: ...
-@overload
-def op_vsplit(x: TensorLike, indices_or_sections: IntOrTuple) -> list[Tensor]: ...
 def op_vsplit(
-    x: TensorLike, indices_or_sections: IntOrTuple
+    x: keras.KerasTensor, indices_or_sections: IntOrTuple | TensorLike
+) -> list[keras.KerasTensor]: ...
+@overload
+def op_vsplit(x: TensorLike, indices_or_sections: IntOrTuple | TensorLike) -> list[Tensor]: ...
+def op_vsplit(
+    x: TensorLike, indices_or_sections: IntOrTuple | TensorLike
 ) -> list[Tensor] | list[keras.KerasTensor]:
     """Split an array into multiple sub-arrays vertically (row-wise).
 
     Args:
         x (TensorLike): Input tensor.
-        indices_or_sections (IntOrTuple): If an integer, N, the tensor will be split into N
+        indices_or_sections (IntOrTuple | TensorLike): If an integer, N, the tensor will be split into N
             equal sections along axis 0. If a 1-D array of sorted integers,
             the entries indicate indices at which the tensor will be split
             along axis 0.

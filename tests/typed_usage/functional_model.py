@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import assert_type
+from typing import Any, assert_type
 
 import keras
 import numpy as np
@@ -55,3 +55,8 @@ def pretrained() -> None:
     assert_type(application_mobilenet_v2(weights=None, classifier_activation=None), keras.Model)
     assert_type(load_model("model.keras"), keras.Model)
     assert_type(clone_model(model), keras.Model)
+
+
+def untyped(value: Any) -> None:
+    """An argument typed Any never resolves to the layer class (it matches every overload)."""
+    assert_type(layer_dense(value, units=3), Any)

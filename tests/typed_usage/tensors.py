@@ -34,7 +34,7 @@ assert_type(op_shape(x), tuple[int, ...])
 assert_type(op_dtype(x), str)
 values, indices = op_top_k(op_zeros((5,)), k=2)
 assert_type(values, Tensor)
-assert_type(op_split(x, 2), list[Tensor])
+assert_type(op_split(x, 3), list[Tensor])
 assert_type(op_matmul(x, op_add(op_ones((4, 4)), x[0])), Tensor)
 for row in x:
     assert_type(row, Tensor)
