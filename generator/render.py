@@ -196,6 +196,7 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
             shapes_used=shapes_used, needs_given=needs_given, runtime_imports=runtime_imports,
             needs_overload=any(w.overloads or symbolic_signature(w) for w in generated),
+            needs_any=needs_given or bool(shapes_used & {"layer", "dual"}) or _annotations_use_any(generated),
             annotation_imports=annotation_imports(generated), generated=generated,
             overridden=[w.name for w in wrappers if w.overridden],
         )
@@ -203,6 +204,12 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
     files["__init__.py"] = env.get_template("__init__.py.j2").render(
         binding=binding, families=families, bases=binding.bases)
     return files
+
+
+def _annotations_use_any(wrappers: list[Wrapper]) -> bool:
+    texts = [t for w in wrappers for t in (w.returns, w.symbolic_returns or "", *(p.annotation for p in w.params),
+                                          *(part for overload in w.overloads for part in overload))]
+    return any("Any" in used_names(text) for text in texts)
 
 
 def _needs_missing(wrappers: list[Wrapper]) -> bool:

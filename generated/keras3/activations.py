@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:

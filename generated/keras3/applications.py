@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
@@ -201,12 +202,12 @@ _application_convnext_base = bind(
 
 
 def application_convnext_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -932,12 +933,12 @@ _application_densenet201 = bind(
 
 
 def application_densenet_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -1792,12 +1793,12 @@ _application_efficientnet_b7 = bind(
 
 
 def application_efficientnet_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -1858,12 +1859,12 @@ _application_efficientnet_preprocess_input = bind(
 
 
 def application_efficientnet_v2_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -2645,12 +2646,12 @@ _application_efficientnet_v2s = bind(
 
 
 def application_imagenet_utils_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -2837,12 +2838,12 @@ _application_inception_resnet_v2 = bind(
 
 
 def application_inception_resnet_v2_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -3016,12 +3017,12 @@ _application_inception_v3 = bind(
 
 
 def application_inception_v3_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -3211,12 +3212,12 @@ _application_mobilenet = bind(
 
 
 def application_mobilenet_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -3406,12 +3407,12 @@ _application_mobilenet_v2 = bind(
 
 
 def application_mobilenet_v2_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -3489,12 +3490,12 @@ _application_mobilenet_v2_preprocess_input = bind(
 
 
 def application_mobilenet_v3_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -3852,12 +3853,12 @@ _application_mobilenet_v3_small = bind(
 
 
 def application_nasnet_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -4528,12 +4529,12 @@ _application_resnet50 = bind(
 
 
 def application_resnet50_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -4696,12 +4697,12 @@ _application_resnet50_v2 = bind(
 
 
 def application_resnet_v2_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -4874,12 +4875,12 @@ _application_vgg16 = bind(
 
 
 def application_vgg16_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -5053,12 +5054,12 @@ _application_vgg19 = bind(
 
 
 def application_vgg19_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -5228,12 +5229,12 @@ _application_xception = bind(
 
 
 def application_xception_decode_predictions(
-    preds: Any, top: IntOrTuple = 5
+    preds: TensorLike, top: IntOrTuple = 5
 ) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:

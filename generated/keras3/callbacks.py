@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Mapping, Sequence
     import keras
     from keras3.types import Float, Int, PathLike, TensorLike
 
@@ -31,7 +32,7 @@ __all__ = [
 
 
 def callback_backup_and_restore(
-    backup_dir: Any,
+    backup_dir: str,
     save_freq: Int | str = "epoch",
     double_checkpoint: bool = False,
     delete_checkpoint: bool = True,
@@ -58,7 +59,7 @@ def callback_backup_and_restore(
     can become invalid.
 
     Args:
-        backup_dir (Any): String, path of directory where to store the data
+        backup_dir (str): String, path of directory where to store the data
             needed to restore the model. The directory
             cannot be reused elsewhere to store other files, e.g. by the
             `BackupAndRestore` callback of another training run,
@@ -93,7 +94,7 @@ _callback_backup_and_restore = bind(
 
 
 def callback_csv_logger(
-    filename: Any, separator: str = ",", append: bool = False
+    filename: str, separator: str = ",", append: bool = False
 ) -> keras.callbacks.CSVLogger:
     """Callback that streams epoch results to a CSV file.
 
@@ -101,7 +102,7 @@ def callback_csv_logger(
     including 1D iterables such as `np.ndarray`.
 
     Args:
-        filename (Any): Filename of the CSV file, e.g. `'run/log.csv'`.
+        filename (str): Filename of the CSV file, e.g. `'run/log.csv'`.
         separator (str): String used to separate elements in the CSV file.
         append (bool): Boolean. True: append if file exists (useful for continuing
             training). False: overwrite existing file.
@@ -121,7 +122,7 @@ def callback_early_stopping(
     patience: Int = 0,
     verbose: Int | str = 0,
     mode: str = "auto",
-    baseline: Any | None = None,
+    baseline: Float | None = None,
     restore_best_weights: bool = False,
     start_from_epoch: Int | TensorLike = 0,
 ) -> keras.callbacks.EarlyStopping:
@@ -151,7 +152,7 @@ def callback_early_stopping(
             it will stop when the quantity monitored has stopped increasing; in
             `"auto"` mode, the direction is automatically inferred from the name
             of the monitored quantity. Defaults to `"auto"`.
-        baseline (Any | None): Baseline value for the monitored quantity. If not `None`,
+        baseline (Float | None): Baseline value for the monitored quantity. If not `None`,
             training will stop if the model doesn't show improvement over the
             baseline. Defaults to `None`.
         restore_best_weights (bool): Whether to restore model weights from the epoch
@@ -187,12 +188,12 @@ _callback_early_stopping = bind(
 
 
 def callback_lambda(
-    on_epoch_begin: Any | None = None,
-    on_epoch_end: Any | None = None,
-    on_train_begin: Any | None = None,
-    on_train_end: Any | None = None,
-    on_train_batch_begin: Any | None = None,
-    on_train_batch_end: Any | None = None,
+    on_epoch_begin: Callable[..., Any] | None = None,
+    on_epoch_end: Callable[..., Any] | None = None,
+    on_train_begin: Callable[..., Any] | None = None,
+    on_train_end: Callable[..., Any] | None = None,
+    on_train_batch_begin: Callable[..., Any] | None = None,
+    on_train_batch_end: Callable[..., Any] | None = None,
     **kwargs: Any,
 ) -> keras.callbacks.LambdaCallback:
     """Callback for creating simple, custom callbacks on-the-fly.
@@ -211,12 +212,12 @@ def callback_lambda(
       expected arguments.
 
     Args:
-        on_epoch_begin (Any | None): called at the beginning of every epoch.
-        on_epoch_end (Any | None): called at the end of every epoch.
-        on_train_begin (Any | None): called at the beginning of model training.
-        on_train_end (Any | None): called at the end of model training.
-        on_train_batch_begin (Any | None): called at the beginning of every train batch.
-        on_train_batch_end (Any | None): called at the end of every train batch.
+        on_epoch_begin (Callable[..., Any] | None): called at the beginning of every epoch.
+        on_epoch_end (Callable[..., Any] | None): called at the end of every epoch.
+        on_train_begin (Callable[..., Any] | None): called at the beginning of model training.
+        on_train_end (Callable[..., Any] | None): called at the end of model training.
+        on_train_batch_begin (Callable[..., Any] | None): called at the beginning of every train batch.
+        on_train_batch_end (Callable[..., Any] | None): called at the end of every train batch.
         **kwargs: Any function in `Callback` that you want to override by
             passing `function_name=function`. For example,
             `LambdaCallback(.., on_train_end=train_end_fn)`. The custom function
@@ -240,7 +241,7 @@ _callback_lambda = bind(globals(), "_callback_lambda", "keras.callbacks.LambdaCa
 
 
 def callback_learning_rate_scheduler(
-    schedule: Any, verbose: Int | str = 0
+    schedule: Callable[..., Any], verbose: Int | str = 0
 ) -> keras.callbacks.LearningRateScheduler:
     """Learning rate scheduler.
 
@@ -250,7 +251,7 @@ def callback_learning_rate_scheduler(
     the optimizer.
 
     Args:
-        schedule (Any): A function that takes an epoch index (integer, indexed from 0)
+        schedule (Callable[..., Any]): A function that takes an epoch index (integer, indexed from 0)
             and current learning rate (float) as inputs and returns a new
             learning rate as output (float).
         verbose (Int | str): Integer. 0: quiet, 1: log update messages.
@@ -274,7 +275,7 @@ def callback_model_checkpoint(
     save_weights_only: bool = False,
     mode: str = "auto",
     save_freq: Int | str = "epoch",
-    initial_value_threshold: Any | None = None,
+    initial_value_threshold: Float | None = None,
 ) -> keras.callbacks.ModelCheckpoint:
     """Callback to save the Keras model or model weights at some frequency.
 
@@ -344,7 +345,7 @@ def callback_model_checkpoint(
             epochs, the monitored metric may potentially be less reliable (it
             could reflect as little as 1 batch, since the metrics get reset
             every epoch). Defaults to `"epoch"`.
-        initial_value_threshold (Any | None): Floating point initial "best" value of the
+        initial_value_threshold (Float | None): Floating point initial "best" value of the
             metric to be monitored. Only applies if `save_best_value=True`. Only
             overwrites the model weights already saved if the performance of
             current model is better than this value.
@@ -376,7 +377,7 @@ def callback_orbax_checkpoint(
     save_best_only: bool = False,
     mode: str = "auto",
     save_freq: Int | str = "epoch",
-    initial_value_threshold: Any | None = None,
+    initial_value_threshold: Float | None = None,
     max_to_keep: Int | TensorLike | None = 1,
     save_on_background: bool = True,
     save_weights_only: bool = False,
@@ -399,7 +400,7 @@ def callback_orbax_checkpoint(
             is considered the "best" based on the monitored quantity.
         mode (str): one of {'auto', 'min', 'max'}. Used with `save_best_only`.
         save_freq (Int | str): `'epoch'` or integer. Frequency to save checkpoints.
-        initial_value_threshold (Any | None): Floating point initial "best" value for the
+        initial_value_threshold (Float | None): Floating point initial "best" value for the
             monitor, used with `save_best_only`.
         max_to_keep (Int | TensorLike | None): Integer, maximum number of recent checkpoints to keep.
             If None, keeps all. Defaults to 1.
@@ -501,7 +502,7 @@ def callback_remote_monitor(
     root: str = "http://localhost:9000",
     path: PathLike = "/publish/epoch/end/",
     field: str = "data",
-    headers: Any | None = None,
+    headers: Mapping[str, Any] | None = None,
     send_as_json: bool = False,
 ) -> keras.callbacks.RemoteMonitor:
     """Callback used to stream events to a server.
@@ -520,7 +521,7 @@ def callback_remote_monitor(
         field (str): String; JSON field under which the data will be stored.
             The field is used only if the payload is sent within a form
             (i.e. when `send_as_json=False`).
-        headers (Any | None): Dictionary; optional custom HTTP headers.
+        headers (Mapping[str, Any] | None): Dictionary; optional custom HTTP headers.
         send_as_json (bool): Boolean; whether the request should be
             sent as `"application/json"`.
 
@@ -576,7 +577,7 @@ def callback_tensorboard(
     update_freq: Int | str = "epoch",
     profile_batch: Int | TensorLike = 0,
     embeddings_freq: Int | TensorLike = 0,
-    embeddings_metadata: Any | None = None,
+    embeddings_metadata: Mapping[str, Any] | None = None,
 ) -> keras.callbacks.TensorBoard:
     """Enable visualizations for TensorBoard.
 
@@ -644,7 +645,7 @@ def callback_tensorboard(
             By default, profiling is disabled.
         embeddings_freq (Int | TensorLike): frequency (in epochs) at which embedding layers will be
             visualized. If set to 0, embeddings won't be visualized.
-        embeddings_metadata (Any | None): Dictionary which maps embedding layer names to the
+        embeddings_metadata (Mapping[str, Any] | None): Dictionary which maps embedding layer names to the
             filename of a file in which to save metadata for the embedding layer.
             In case the same metadata file is to be
             used for all embedding layers, a single filename can be passed.

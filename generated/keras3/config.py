@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
     import keras
-    from keras3.types import DataFormat
+    from keras3.types import DataFormat, Int
 
 __all__ = [
     "config_backend",
@@ -432,11 +433,11 @@ _config_max_steps_per_epoch = bind(
 )
 
 
-def config_set_backend(backend: Any) -> None:
+def config_set_backend(backend: str) -> None:
     """Reload the backend (and the Keras package).
 
     Args:
-        backend (Any):
+        backend (str):
 
     Added in Keras 3.1.0.
     Wraps `keras.config.set_backend`.
@@ -447,11 +448,11 @@ def config_set_backend(backend: Any) -> None:
 _config_set_backend = bind(globals(), "_config_set_backend", "keras.config.set_backend", "3.1.0")
 
 
-def config_set_dtype_policy(policy: Any) -> None:
+def config_set_dtype_policy(policy: str) -> None:
     """Sets the default dtype policy globally.
 
     Args:
-        policy (Any):
+        policy (str):
 
     Added in Keras 3.0.5.
     Wraps `keras.config.set_dtype_policy`.
@@ -521,7 +522,7 @@ _config_set_image_data_format = bind(
 )
 
 
-def config_set_max_epochs(max_epochs: Any) -> None:
+def config_set_max_epochs(max_epochs: Int | None) -> None:
     """Limit the maximum number of epochs for any call to fit.
 
     This will cap the number of epochs for any training run using `model.fit()`.
@@ -529,7 +530,7 @@ def config_set_max_epochs(max_epochs: Any) -> None:
     environment variable to quickly run a script without modifying its source.
 
     Args:
-        max_epochs (Any): The integer limit on the number of epochs or `None`. If
+        max_epochs (Int | None): The integer limit on the number of epochs or `None`. If
             `None`, no limit is applied.
 
     Added in Keras 3.10.0.
@@ -543,7 +544,7 @@ _config_set_max_epochs = bind(
 )
 
 
-def config_set_max_steps_per_epoch(max_steps_per_epoch: Any) -> None:
+def config_set_max_steps_per_epoch(max_steps_per_epoch: Int | None) -> None:
     """Limit the maximum number of steps for any call to fit/evaluate/predict.
 
     This will cap the number of steps for single epoch of a call to `fit()`,
@@ -552,7 +553,7 @@ def config_set_max_steps_per_epoch(max_steps_per_epoch: Any) -> None:
     a scrip without modifying its source.
 
     Args:
-        max_steps_per_epoch (Any): The integer limit on the number of epochs or `None`. If
+        max_steps_per_epoch (Int | None): The integer limit on the number of epochs or `None`. If
             `None`, no limit is applied.
 
     Added in Keras 3.10.0.

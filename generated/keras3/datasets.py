@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
@@ -292,7 +293,7 @@ _dataset_fashion_mnist = bind(
 
 def dataset_imdb(
     path: PathLike = "imdb.npz",
-    num_words: Any | None = None,
+    num_words: Int | None = None,
     skip_top: Int | TensorLike = 0,
     maxlen: Int | None = None,
     seed: Seed = 113,
@@ -330,7 +331,7 @@ def dataset_imdb(
 
     Args:
         path (PathLike): where to cache the data (relative to `~/.keras/dataset`).
-        num_words (Any | None): integer or None. Words are
+        num_words (Int | None): integer or None. Words are
             ranked by how often they occur (in the training set) and only
             the `num_words` most frequent words are kept. Any less frequent word
             will appear as `oov_char` value in the sequence data. If None,
@@ -428,7 +429,7 @@ _dataset_mnist = bind(globals(), "_dataset_mnist", "keras.datasets.mnist.load_da
 
 def dataset_reuters(
     path: PathLike = "reuters.npz",
-    num_words: Any | None = None,
+    num_words: Int | None = None,
     skip_top: Int | TensorLike = 0,
     maxlen: Int | None = None,
     test_split: Float | TensorLike = 0.2,
@@ -472,7 +473,7 @@ def dataset_reuters(
 
     Args:
         path (PathLike): where to cache the data (relative to `~/.keras/dataset`).
-        num_words (Any | None): integer or None. Words are
+        num_words (Int | None): integer or None. Words are
             ranked by how often they occur (in the training set) and only
             the `num_words` most frequent words are kept. Any less frequent word
             will appear as `oov_char` value in the sequence data. If None,

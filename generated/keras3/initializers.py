@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
@@ -419,7 +420,7 @@ _initializer_orthogonal = bind(
 
 
 def initializer_random_normal(
-    mean: TensorLike = 0.0, stddev: Float | TensorLike = 0.05, seed: Seed | None = None
+    mean: TensorLike = 0.0, stddev: Float = 0.05, seed: Seed | None = None
 ) -> keras.initializers.RandomNormal:
     """Random normal initializer.
 
@@ -428,7 +429,7 @@ def initializer_random_normal(
     Args:
         mean (TensorLike): A python scalar or a scalar keras tensor. Mean of the random
             values to generate.
-        stddev (Float | TensorLike): A python scalar or a scalar keras tensor. Standard deviation of
+        stddev (Float): A python scalar or a scalar keras tensor. Standard deviation of
             the random values to generate.
         seed (Seed | None): A Python integer or instance of
             `keras.backend.SeedGenerator`.
@@ -541,7 +542,7 @@ _initializer_stft = bind(globals(), "_initializer_stft", "keras.initializers.STF
 
 
 def initializer_truncated_normal(
-    mean: TensorLike = 0.0, stddev: Float | TensorLike = 0.05, seed: Seed | None = None
+    mean: TensorLike = 0.0, stddev: Float = 0.05, seed: Seed | None = None
 ) -> keras.initializers.TruncatedNormal:
     """Initializer that generates a truncated normal distribution.
 
@@ -553,7 +554,7 @@ def initializer_truncated_normal(
     Args:
         mean (TensorLike): A python scalar or a scalar keras tensor. Mean of the random
             values to generate.
-        stddev (Float | TensorLike): A python scalar or a scalar keras tensor. Standard deviation of
+        stddev (Float): A python scalar or a scalar keras tensor. Standard deviation of
             the random values to generate.
         seed (Seed | None): A Python integer or instance of
             `keras.backend.SeedGenerator`.

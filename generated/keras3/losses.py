@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
+
 from keras3._runtime import bind, call_or_instance, supplied, upstream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     import keras
-    from keras3.types import Axis, DTypeLike, Float, Int, Reduction, Tensor, TensorLike
+    from keras3.types import Axis, DTypeLike, Float, Int, LossLike, Reduction, Tensor, TensorLike
 
 __all__ = [
     "loss_binary_crossentropy",
@@ -1967,11 +1968,11 @@ def loss_poisson(
     )
 
 
-def loss_serialize(loss: Any) -> str | dict[str, Any]:
+def loss_serialize(loss: LossLike | Mapping[str, Any] | Sequence[Any]) -> str | dict[str, Any]:
     """Serializes loss function or `Loss` instance.
 
     Args:
-        loss (Any): A Keras `Loss` instance or a loss function.
+        loss (LossLike | Mapping[str, Any] | Sequence[Any]): A Keras `Loss` instance or a loss function.
 
     Returns:
         Loss configuration dictionary.

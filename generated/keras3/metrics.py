@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
+
 from keras3._runtime import MISSING, bind, call_or_instance, supplied, upstream
 
 if TYPE_CHECKING:
@@ -145,8 +146,8 @@ def metric_auc(
     dtype: DTypeLike | None = None,
     thresholds: Float | Sequence[Float] | None = None,
     multi_label: bool = False,
-    num_labels: Any | None = None,
-    label_weights: Any | None = None,
+    num_labels: Int | None = None,
+    label_weights: TensorLike | None = None,
     from_logits: bool = False,
 ) -> keras.metrics.AUC: ...
 @overload
@@ -161,8 +162,8 @@ def metric_auc(
     dtype: DTypeLike | None = None,
     thresholds: Float | Sequence[Float] | None = None,
     multi_label: bool = False,
-    num_labels: Any | None = None,
-    label_weights: Any | None = None,
+    num_labels: Int | None = None,
+    label_weights: TensorLike | None = None,
     from_logits: bool = False,
 ) -> keras.KerasTensor: ...
 @overload
@@ -177,8 +178,8 @@ def metric_auc(
     dtype: DTypeLike | None = None,
     thresholds: Float | Sequence[Float] | None = None,
     multi_label: bool = False,
-    num_labels: Any | None = None,
-    label_weights: Any | None = None,
+    num_labels: Int | None = None,
+    label_weights: TensorLike | None = None,
     from_logits: bool = False,
 ) -> Tensor: ...
 def metric_auc(
@@ -192,8 +193,8 @@ def metric_auc(
     dtype: DTypeLike | None = None,
     thresholds: Float | Sequence[Float] | None = None,
     multi_label: bool = False,
-    num_labels: Any | None = None,
-    label_weights: Any | None = None,
+    num_labels: Int | None = None,
+    label_weights: TensorLike | None = None,
     from_logits: bool = False,
 ) -> Any:
     """Approximates the AUC (Area under the curve) of the ROC or PR curves.
@@ -266,10 +267,10 @@ def metric_auc(
             the latter case, when multilabel data is passed to AUC, each
             label-prediction pair is treated as an individual data point. Should
             be set to `False` for multi-class data.
-        num_labels (Any | None): (Optional) The number of labels, used when `multi_label` is
+        num_labels (Int | None): (Optional) The number of labels, used when `multi_label` is
             True. If `num_labels` is not specified, then state variables get
             created on the first call to `update_state`.
-        label_weights (Any | None): (Optional) list, array, or tensor of non-negative weights
+        label_weights (TensorLike | None): (Optional) list, array, or tensor of non-negative weights
             used to compute AUCs for multilabel data. When `multi_label` is
             True, the weights are applied to the individual label AUCs when they
             are averaged to produce the multi-label AUC. When it's False, they
@@ -320,7 +321,7 @@ def metric_binary_accuracy(
     *,
     name: str = "binary_accuracy",
     dtype: DTypeLike | None = None,
-    threshold: Float | TensorLike = 0.5,
+    threshold: Float = 0.5,
 ) -> keras.metrics.BinaryAccuracy: ...
 @overload
 def metric_binary_accuracy(
@@ -329,7 +330,7 @@ def metric_binary_accuracy(
     *,
     name: str = "binary_accuracy",
     dtype: DTypeLike | None = None,
-    threshold: Float | TensorLike = 0.5,
+    threshold: Float = 0.5,
 ) -> keras.KerasTensor: ...
 @overload
 def metric_binary_accuracy(
@@ -338,7 +339,7 @@ def metric_binary_accuracy(
     *,
     name: str = "binary_accuracy",
     dtype: DTypeLike | None = None,
-    threshold: Float | TensorLike = 0.5,
+    threshold: Float = 0.5,
 ) -> Tensor: ...
 def metric_binary_accuracy(
     y_true: Any = None,
@@ -346,7 +347,7 @@ def metric_binary_accuracy(
     *,
     name: str = "binary_accuracy",
     dtype: DTypeLike | None = None,
-    threshold: Float | TensorLike = 0.5,
+    threshold: Float = 0.5,
 ) -> Any:
     """Calculates how often predictions match binary labels.
 
@@ -363,7 +364,7 @@ def metric_binary_accuracy(
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
         name (str): (Optional) string name of the metric instance.
         dtype (DTypeLike | None): (Optional) data type of the metric result.
-        threshold (Float | TensorLike): (Optional) Float representing the threshold for deciding
+        threshold (Float): (Optional) Float representing the threshold for deciding
             whether prediction values are 1 or 0.
 
     Returns:
@@ -539,8 +540,8 @@ def metric_binary_iou(
     y_true: None = None,
     y_pred: None = None,
     *,
-    target_class_ids: Sequence[Any] = (0, 1),
-    threshold: Float | TensorLike = 0.5,
+    target_class_ids: Int | Sequence[Int] = (0, 1),
+    threshold: Float = 0.5,
     name: str | None = None,
     dtype: DTypeLike | None = None,
 ) -> keras.metrics.BinaryIoU: ...
@@ -549,8 +550,8 @@ def metric_binary_iou(
     y_true: keras.KerasTensor,
     y_pred: TensorLike,
     *,
-    target_class_ids: Sequence[Any] = (0, 1),
-    threshold: Float | TensorLike = 0.5,
+    target_class_ids: Int | Sequence[Int] = (0, 1),
+    threshold: Float = 0.5,
     name: str | None = None,
     dtype: DTypeLike | None = None,
 ) -> keras.KerasTensor: ...
@@ -559,8 +560,8 @@ def metric_binary_iou(
     y_true: TensorLike,
     y_pred: TensorLike,
     *,
-    target_class_ids: Sequence[Any] = (0, 1),
-    threshold: Float | TensorLike = 0.5,
+    target_class_ids: Int | Sequence[Int] = (0, 1),
+    threshold: Float = 0.5,
     name: str | None = None,
     dtype: DTypeLike | None = None,
 ) -> Tensor: ...
@@ -568,8 +569,8 @@ def metric_binary_iou(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    target_class_ids: Sequence[Any] = (0, 1),
-    threshold: Float | TensorLike = 0.5,
+    target_class_ids: Int | Sequence[Int] = (0, 1),
+    threshold: Float = 0.5,
     name: str | None = None,
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -601,12 +602,12 @@ def metric_binary_iou(
     Args:
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
-        target_class_ids (Sequence[Any]): A tuple or list of target class ids for which the
+        target_class_ids (Int | Sequence[Int]): A tuple or list of target class ids for which the
             metric is returned. Options are `[0]`, `[1]`, or `[0, 1]`. With
             `[0]` (or `[1]`), the IoU metric for class 0 (or class 1,
             respectively) is returned. With `[0, 1]`, the mean of IoUs for the
             two classes is returned.
-        threshold (Float | TensorLike): A threshold that applies to the prediction logits to convert
+        threshold (Float): A threshold that applies to the prediction logits to convert
             them to either predicted class 0 if the logit is below `threshold`
             or predicted class 1 if the logit is above `threshold`.
         name (str | None): (Optional) string name of the metric instance.
@@ -1082,8 +1083,8 @@ def metric_f1_score(
     y_true: None = None,
     y_pred: None = None,
     *,
-    average: Any | None = None,
-    threshold: Any | None = None,
+    average: str | None = None,
+    threshold: Float | None = None,
     name: str = "f1_score",
     dtype: DTypeLike | None = None,
 ) -> keras.metrics.F1Score: ...
@@ -1092,8 +1093,8 @@ def metric_f1_score(
     y_true: keras.KerasTensor,
     y_pred: TensorLike,
     *,
-    average: Any | None = None,
-    threshold: Any | None = None,
+    average: str | None = None,
+    threshold: Float | None = None,
     name: str = "f1_score",
     dtype: DTypeLike | None = None,
 ) -> keras.KerasTensor: ...
@@ -1102,8 +1103,8 @@ def metric_f1_score(
     y_true: TensorLike,
     y_pred: TensorLike,
     *,
-    average: Any | None = None,
-    threshold: Any | None = None,
+    average: str | None = None,
+    threshold: Float | None = None,
     name: str = "f1_score",
     dtype: DTypeLike | None = None,
 ) -> Tensor: ...
@@ -1111,8 +1112,8 @@ def metric_f1_score(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    average: Any | None = None,
-    threshold: Any | None = None,
+    average: str | None = None,
+    threshold: Float | None = None,
     name: str = "f1_score",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -1130,7 +1131,7 @@ def metric_f1_score(
     Args:
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
-        average (Any | None): Type of averaging to be performed on data.
+        average (str | None): Type of averaging to be performed on data.
             Acceptable values are `None`, `"micro"`, `"macro"`
             and `"weighted"`. Defaults to `None`.
             If `None`, no averaging is performed and `result()` will return
@@ -1145,7 +1146,7 @@ def metric_f1_score(
             (the number of true instances for each label).
             This alters `"macro"` to account for label imbalance.
             It can result in an score that is not between precision and recall.
-        threshold (Any | None): Elements of `y_pred` greater than `threshold` are
+        threshold (Float | None): Elements of `y_pred` greater than `threshold` are
             converted to be 1, and the rest 0. If `threshold` is
             `None`, the argmax of `y_pred` is converted to 1, and the rest to 0.
         name (str): Optional. String name of the metric instance.
@@ -1329,9 +1330,9 @@ def metric_fbeta_score(
     y_true: None = None,
     y_pred: None = None,
     *,
-    average: Any | None = None,
+    average: str | None = None,
     beta: Float | TensorLike = 1.0,
-    threshold: Any | None = None,
+    threshold: Float | None = None,
     name: str = "fbeta_score",
     dtype: DTypeLike | None = None,
 ) -> keras.metrics.FBetaScore: ...
@@ -1340,9 +1341,9 @@ def metric_fbeta_score(
     y_true: keras.KerasTensor,
     y_pred: TensorLike,
     *,
-    average: Any | None = None,
+    average: str | None = None,
     beta: Float | TensorLike = 1.0,
-    threshold: Any | None = None,
+    threshold: Float | None = None,
     name: str = "fbeta_score",
     dtype: DTypeLike | None = None,
 ) -> keras.KerasTensor: ...
@@ -1351,9 +1352,9 @@ def metric_fbeta_score(
     y_true: TensorLike,
     y_pred: TensorLike,
     *,
-    average: Any | None = None,
+    average: str | None = None,
     beta: Float | TensorLike = 1.0,
-    threshold: Any | None = None,
+    threshold: Float | None = None,
     name: str = "fbeta_score",
     dtype: DTypeLike | None = None,
 ) -> Tensor: ...
@@ -1361,9 +1362,9 @@ def metric_fbeta_score(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    average: Any | None = None,
+    average: str | None = None,
     beta: Float | TensorLike = 1.0,
-    threshold: Any | None = None,
+    threshold: Float | None = None,
     name: str = "fbeta_score",
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -1382,7 +1383,7 @@ def metric_fbeta_score(
     Args:
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
-        average (Any | None): Type of averaging to be performed across per-class results
+        average (str | None): Type of averaging to be performed across per-class results
             in the multi-class case.
             Acceptable values are `None`, `"micro"`, `"macro"` and
             `"weighted"`. Defaults to `None`.
@@ -1401,7 +1402,7 @@ def metric_fbeta_score(
         beta (Float | TensorLike): Determines the weight of given to recall
             in the harmonic mean between precision and recall (see pseudocode
             equation above). Defaults to `1`.
-        threshold (Any | None): Elements of `y_pred` greater than `threshold` are
+        threshold (Float | None): Elements of `y_pred` greater than `threshold` are
             converted to be 1, and the rest 0. If `threshold` is
             `None`, the argmax of `y_pred` is converted to 1, and the rest to 0.
         name (str): Optional. String name of the metric instance.
@@ -1524,7 +1525,7 @@ def metric_iou(
     y_pred: None = None,
     *,
     num_classes: Int,
-    target_class_ids: Any,
+    target_class_ids: Int | Sequence[Int],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     ignore_class: Int | None = None,
@@ -1538,7 +1539,7 @@ def metric_iou(
     y_pred: TensorLike,
     *,
     num_classes: Int,
-    target_class_ids: Any,
+    target_class_ids: Int | Sequence[Int],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     ignore_class: Int | None = None,
@@ -1552,7 +1553,7 @@ def metric_iou(
     y_pred: TensorLike,
     *,
     num_classes: Int,
-    target_class_ids: Any,
+    target_class_ids: Int | Sequence[Int],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     ignore_class: Int | None = None,
@@ -1565,7 +1566,7 @@ def metric_iou(
     y_pred: Any = None,
     *,
     num_classes: Int,
-    target_class_ids: Any,
+    target_class_ids: Int | Sequence[Int],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     ignore_class: Int | None = None,
@@ -1598,7 +1599,7 @@ def metric_iou(
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
         num_classes (Int): The possible number of labels the prediction task can have.
-        target_class_ids (Any): A tuple or list of target class ids for which the
+        target_class_ids (Int | Sequence[Int]): A tuple or list of target class ids for which the
             metric is returned. To compute IoU for a specific class, a list
             (or tuple) of a single id value should be provided.
         name (str | None): (Optional) string name of the metric instance.
@@ -2178,7 +2179,7 @@ def metric_mean_wrapper(
     y_true: None = None,
     y_pred: None = None,
     *,
-    fn: Any,
+    fn: Callable[..., Any],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     **kwargs: Any,
@@ -2188,7 +2189,7 @@ def metric_mean_wrapper(
     y_true: keras.KerasTensor,
     y_pred: TensorLike,
     *,
-    fn: Any,
+    fn: Callable[..., Any],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     **kwargs: Any,
@@ -2198,7 +2199,7 @@ def metric_mean_wrapper(
     y_true: TensorLike,
     y_pred: TensorLike,
     *,
-    fn: Any,
+    fn: Callable[..., Any],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     **kwargs: Any,
@@ -2207,7 +2208,7 @@ def metric_mean_wrapper(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    fn: Any,
+    fn: Callable[..., Any],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     **kwargs: Any,
@@ -2231,7 +2232,7 @@ def metric_mean_wrapper(
     Args:
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
-        fn (Any): The metric function to wrap, with signature
+        fn (Callable[..., Any]): The metric function to wrap, with signature
             `fn(y_true, y_pred, **kwargs)`.
         name (str | None): (Optional) string name of the metric instance.
         dtype (DTypeLike | None): (Optional) data type of the metric result.
@@ -2259,7 +2260,7 @@ def metric_one_hot_iou(
     y_pred: None = None,
     *,
     num_classes: Int,
-    target_class_ids: Any,
+    target_class_ids: Int | Sequence[Int],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     ignore_class: Int | None = None,
@@ -2272,7 +2273,7 @@ def metric_one_hot_iou(
     y_pred: TensorLike,
     *,
     num_classes: Int,
-    target_class_ids: Any,
+    target_class_ids: Int | Sequence[Int],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     ignore_class: Int | None = None,
@@ -2285,7 +2286,7 @@ def metric_one_hot_iou(
     y_pred: TensorLike,
     *,
     num_classes: Int,
-    target_class_ids: Any,
+    target_class_ids: Int | Sequence[Int],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     ignore_class: Int | None = None,
@@ -2297,7 +2298,7 @@ def metric_one_hot_iou(
     y_pred: Any = None,
     *,
     num_classes: Int,
-    target_class_ids: Any,
+    target_class_ids: Int | Sequence[Int],
     name: str | None = None,
     dtype: DTypeLike | None = None,
     ignore_class: Int | None = None,
@@ -2338,7 +2339,7 @@ def metric_one_hot_iou(
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
         num_classes (Int): The possible number of labels the prediction task can have.
-        target_class_ids (Any): A tuple or list of target class ids for which the
+        target_class_ids (Int | Sequence[Int]): A tuple or list of target class ids for which the
             metric is returned. To compute IoU for a specific class, a list
             (or tuple) of a single id value should be provided.
         name (str | None): (Optional) string name of the metric instance.
@@ -2738,7 +2739,7 @@ def metric_precision_at_recall(
     y_true: None = None,
     y_pred: None = None,
     *,
-    recall: Any,
+    recall: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -2749,7 +2750,7 @@ def metric_precision_at_recall(
     y_true: keras.KerasTensor,
     y_pred: TensorLike,
     *,
-    recall: Any,
+    recall: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -2760,7 +2761,7 @@ def metric_precision_at_recall(
     y_true: TensorLike,
     y_pred: TensorLike,
     *,
-    recall: Any,
+    recall: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -2770,7 +2771,7 @@ def metric_precision_at_recall(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    recall: Any,
+    recall: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -2794,7 +2795,7 @@ def metric_precision_at_recall(
     Args:
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
-        recall (Any): A scalar value in range `[0, 1]`.
+        recall (Float): A scalar value in range `[0, 1]`.
         num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds to
             use for matching the given recall.
         class_id (Int | None): (Optional) Integer class ID for which we want binary metrics.
@@ -3040,7 +3041,7 @@ def metric_recall_at_precision(
     y_true: None = None,
     y_pred: None = None,
     *,
-    precision: Any,
+    precision: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -3051,7 +3052,7 @@ def metric_recall_at_precision(
     y_true: keras.KerasTensor,
     y_pred: TensorLike,
     *,
-    precision: Any,
+    precision: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -3062,7 +3063,7 @@ def metric_recall_at_precision(
     y_true: TensorLike,
     y_pred: TensorLike,
     *,
-    precision: Any,
+    precision: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -3072,7 +3073,7 @@ def metric_recall_at_precision(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    precision: Any,
+    precision: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -3099,7 +3100,7 @@ def metric_recall_at_precision(
     Args:
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
-        precision (Any): A scalar value in range `[0, 1]`.
+        precision (Float): A scalar value in range `[0, 1]`.
         num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds
             to use for matching the given precision.
         class_id (Int | None): (Optional) Integer class ID for which we want binary metrics.
@@ -3198,7 +3199,7 @@ def metric_sensitivity_at_specificity(
     y_true: None = None,
     y_pred: None = None,
     *,
-    specificity: Any,
+    specificity: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -3209,7 +3210,7 @@ def metric_sensitivity_at_specificity(
     y_true: keras.KerasTensor,
     y_pred: TensorLike,
     *,
-    specificity: Any,
+    specificity: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -3220,7 +3221,7 @@ def metric_sensitivity_at_specificity(
     y_true: TensorLike,
     y_pred: TensorLike,
     *,
-    specificity: Any,
+    specificity: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -3230,7 +3231,7 @@ def metric_sensitivity_at_specificity(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    specificity: Any,
+    specificity: Float,
     num_thresholds: IntOrTuple = 200,
     class_id: Int | None = None,
     name: str | None = None,
@@ -3263,7 +3264,7 @@ def metric_sensitivity_at_specificity(
     Args:
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
-        specificity (Any): A scalar value in range `[0, 1]`.
+        specificity (Float): A scalar value in range `[0, 1]`.
         num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds to
             use for matching the given specificity.
         class_id (Int | None): (Optional) Integer class ID for which we want binary metrics.

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 from keras3.overrides import (
     keras_model_sequential as keras_model_sequential,

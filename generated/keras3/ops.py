@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
@@ -1172,7 +1173,9 @@ def op_array_split(
 _op_array_split = bind(globals(), "_op_array_split", "keras.ops.array_split", "3.13.0")
 
 
-def op_associative_scan(f: Any, elems: Any, reverse: bool = False, axis: Axis = 0) -> Any:
+def op_associative_scan(
+    f: Callable[..., Any], elems: Any, reverse: bool = False, axis: Axis = 0
+) -> Any:
     """Performs a scan with an associative binary operation, in parallel.
 
     This operation his similar to `scan`, with the key difference that
@@ -1187,7 +1190,7 @@ def op_associative_scan(f: Any, elems: Any, reverse: bool = False, axis: Axis = 
         https://www.cs.cmu.edu/~guyb/papers/Ble93.pdf).
 
     Args:
-        f (Any): A Python callable implementing an associative binary operation with
+        f (Callable[..., Any]): A Python callable implementing an associative binary operation with
             signature `r = f(a, b)`. Function `f` must be associative, i.e.,
             it must satisfy the equation
             `f(a, f(b, c)) == f(f(a, b), c)`.
@@ -1224,12 +1227,14 @@ _op_associative_scan = bind(
 
 @overload
 def op_average(
-    x: keras.KerasTensor, axis: Axis | None = None, weights: Any | None = None
+    x: keras.KerasTensor, axis: Axis | None = None, weights: TensorLike | None = None
 ) -> keras.KerasTensor: ...
 @overload
-def op_average(x: TensorLike, axis: Axis | None = None, weights: Any | None = None) -> Tensor: ...
 def op_average(
-    x: TensorLike, axis: Axis | None = None, weights: Any | None = None
+    x: TensorLike, axis: Axis | None = None, weights: TensorLike | None = None
+) -> Tensor: ...
+def op_average(
+    x: TensorLike, axis: Axis | None = None, weights: TensorLike | None = None
 ) -> Tensor | keras.KerasTensor:
     """Compute the weighted average along the specified axis.
 
@@ -1238,7 +1243,7 @@ def op_average(
         axis (Axis | None): Integer along which to average `x`. The default, `axis=None`,
             will average over all of the elements of the input tensor. If axis
             is negative it counts from the last to the first axis.
-        weights (Any | None): Tensor of weights associated with the values in `x`. Each
+        weights (TensorLike | None): Tensor of weights associated with the values in `x`. Each
             value in `x` contributes to the average according to its
             associated weight. The weights array can either be 1-D (in which
             case its length must be the size of a along the given axis) or of
@@ -1354,7 +1359,7 @@ def op_batch_normalization(
     axis: Axis,
     offset: TensorLike | None = None,
     scale: TensorLike | None = None,
-    epsilon: Float | TensorLike = 0.001,
+    epsilon: Float = 0.001,
 ) -> keras.KerasTensor: ...
 @overload
 def op_batch_normalization(
@@ -1364,7 +1369,7 @@ def op_batch_normalization(
     axis: Axis,
     offset: TensorLike | None = None,
     scale: TensorLike | None = None,
-    epsilon: Float | TensorLike = 0.001,
+    epsilon: Float = 0.001,
 ) -> Tensor: ...
 def op_batch_normalization(
     x: TensorLike,
@@ -1373,7 +1378,7 @@ def op_batch_normalization(
     axis: Axis,
     offset: TensorLike | None = None,
     scale: TensorLike | None = None,
-    epsilon: Float | TensorLike = 0.001,
+    epsilon: Float = 0.001,
 ) -> Tensor | keras.KerasTensor:
     """Normalizes `x` by `mean` and `variance`.
 
@@ -1393,7 +1398,7 @@ def op_batch_normalization(
         scale (TensorLike | None): A scale vector of the same length as the `axis` dimension of the
             input tensor. If not `None`, the normalized tensor is multiplied by
             `scale`. Defaults to `None`.
-        epsilon (Float | TensorLike): Small float added to variance to avoid dividing by zero.
+        epsilon (Float): Small float added to variance to avoid dividing by zero.
             Defaults to 1e-3.
 
     Returns:
@@ -1412,14 +1417,14 @@ _op_batch_normalization = bind(
 
 @overload
 def op_binary_crossentropy(
-    target: keras.KerasTensor, output: Any, from_logits: bool = False
+    target: keras.KerasTensor, output: TensorLike, from_logits: bool = False
 ) -> keras.KerasTensor: ...
 @overload
 def op_binary_crossentropy(
-    target: TensorLike, output: Any, from_logits: bool = False
+    target: TensorLike, output: TensorLike, from_logits: bool = False
 ) -> Tensor: ...
 def op_binary_crossentropy(
-    target: TensorLike, output: Any, from_logits: bool = False
+    target: TensorLike, output: TensorLike, from_logits: bool = False
 ) -> Tensor | keras.KerasTensor:
     """Computes binary cross-entropy loss between target and output tensor.
 
@@ -1431,7 +1436,7 @@ def op_binary_crossentropy(
     Args:
         target (TensorLike): The target tensor representing the true binary labels.
             Its shape should match the shape of the `output` tensor.
-        output (Any): The output tensor representing the predicted probabilities
+        output (TensorLike): The output tensor representing the predicted probabilities
             or logits. Its shape should match the shape of the
             `target` tensor.
         from_logits (bool): (optional) Whether `output` is a tensor of logits or
@@ -1458,16 +1463,22 @@ _op_binary_crossentropy = bind(
 @overload
 def op_bincount(
     x: keras.KerasTensor,
-    weights: Any | None = None,
+    weights: TensorLike | None = None,
     minlength: Int | TensorLike = 0,
     sparse: bool = False,
 ) -> keras.KerasTensor: ...
 @overload
 def op_bincount(
-    x: TensorLike, weights: Any | None = None, minlength: Int | TensorLike = 0, sparse: bool = False
+    x: TensorLike,
+    weights: TensorLike | None = None,
+    minlength: Int | TensorLike = 0,
+    sparse: bool = False,
 ) -> Tensor: ...
 def op_bincount(
-    x: TensorLike, weights: Any | None = None, minlength: Int | TensorLike = 0, sparse: bool = False
+    x: TensorLike,
+    weights: TensorLike | None = None,
+    minlength: Int | TensorLike = 0,
+    sparse: bool = False,
 ) -> Tensor | keras.KerasTensor:
     """Count the number of occurrences of each value in a tensor of integers.
 
@@ -1475,7 +1486,7 @@ def op_bincount(
         x (TensorLike): Input tensor.
             It must be of dimension 1, and it must only contain non-negative
             integer(s).
-        weights (Any | None): Weight tensor.
+        weights (TensorLike | None): Weight tensor.
             It must have the same length as `x`. The default value is `None`.
             If specified, `x` is weighted by it, i.e. if `n = x[i]`,
             `out[n] += weight[i]` instead of the default behavior `out[n] += 1`.
@@ -1765,14 +1776,14 @@ _op_cast = bind(globals(), "_op_cast", "keras.ops.cast", "3.0.0")
 
 @overload
 def op_categorical_crossentropy(
-    target: keras.KerasTensor, output: Any, from_logits: bool = False, axis: Axis = -1
+    target: keras.KerasTensor, output: TensorLike, from_logits: bool = False, axis: Axis = -1
 ) -> keras.KerasTensor: ...
 @overload
 def op_categorical_crossentropy(
-    target: TensorLike, output: Any, from_logits: bool = False, axis: Axis = -1
+    target: TensorLike, output: TensorLike, from_logits: bool = False, axis: Axis = -1
 ) -> Tensor: ...
 def op_categorical_crossentropy(
-    target: TensorLike, output: Any, from_logits: bool = False, axis: Axis = -1
+    target: TensorLike, output: TensorLike, from_logits: bool = False, axis: Axis = -1
 ) -> Tensor | keras.KerasTensor:
     """Computes categorical cross-entropy loss between target and output tensor.
 
@@ -1785,7 +1796,7 @@ def op_categorical_crossentropy(
         target (TensorLike): The target tensor representing the true categorical labels.
             Its shape should match the shape of the `output` tensor
             except for the last dimension.
-        output (Any): The output tensor representing the predicted probabilities
+        output (TensorLike): The output tensor representing the predicted probabilities
             or logits. Its shape should match the shape of the `target`
             tensor except for the last dimension.
         from_logits (bool): (optional) Whether `output` is a tensor of logits or
@@ -2264,21 +2275,21 @@ _op_convert_to_numpy = bind(
 def op_convert_to_tensor(
     x: keras.KerasTensor,
     dtype: DTypeLike | None = None,
-    sparse: Any | None = None,
-    ragged: Any | None = None,
+    sparse: bool | None = None,
+    ragged: bool | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_convert_to_tensor(
     x: TensorLike,
     dtype: DTypeLike | None = None,
-    sparse: Any | None = None,
-    ragged: Any | None = None,
+    sparse: bool | None = None,
+    ragged: bool | None = None,
 ) -> Tensor: ...
 def op_convert_to_tensor(
     x: TensorLike,
     dtype: DTypeLike | None = None,
-    sparse: Any | None = None,
-    ragged: Any | None = None,
+    sparse: bool | None = None,
+    ragged: bool | None = None,
 ) -> Tensor | keras.KerasTensor:
     """Convert a NumPy array or Python array to a tensor.
 
@@ -2288,10 +2299,10 @@ def op_convert_to_tensor(
     Args:
         x (TensorLike): A NumPy array, Python array (can be nested) or a backend tensor.
         dtype (DTypeLike | None): The target type. If `None`, the type of `x` is used.
-        sparse (Any | None): Whether to keep sparse tensors. `False` will cause sparse
+        sparse (bool | None): Whether to keep sparse tensors. `False` will cause sparse
             tensors to be densified. The default value of `None` means that
             sparse tensors are kept only if the backend supports them.
-        ragged (Any | None): Whether to keep ragged tensors. `False` will cause ragged
+        ragged (bool | None): Whether to keep ragged tensors. `False` will cause ragged
             tensors to be densified. The default value of `None` means that
             ragged tensors are kept only if the backend supports them.
 
@@ -2607,7 +2618,7 @@ _op_ctc_decode = bind(globals(), "_op_ctc_decode", "keras.ops.ctc_decode", "3.3.
 @overload
 def op_ctc_loss(
     target: keras.KerasTensor,
-    output: Any,
+    output: TensorLike,
     target_length: Any,
     output_length: Any,
     mask_index: Int | TensorLike = 0,
@@ -2615,14 +2626,14 @@ def op_ctc_loss(
 @overload
 def op_ctc_loss(
     target: TensorLike,
-    output: Any,
+    output: TensorLike,
     target_length: Any,
     output_length: Any,
     mask_index: Int | TensorLike = 0,
 ) -> Tensor: ...
 def op_ctc_loss(
     target: TensorLike,
-    output: Any,
+    output: TensorLike,
     target_length: Any,
     output_length: Any,
     mask_index: Int | TensorLike = 0,
@@ -2632,7 +2643,7 @@ def op_ctc_loss(
     Args:
         target (TensorLike): A tensor of shape `(batch_size, max_length)` containing
             the true labels in integer format.
-        output (Any): A tensor of shape `(batch_size, max_length, num_classes)`
+        output (TensorLike): A tensor of shape `(batch_size, max_length, num_classes)`
             containing logits (the output of your model).
         target_length (Any): A tensor of shape `(batch_size,)` containing the
             true label lengths.
@@ -2712,7 +2723,7 @@ def op_cumsum(
 _op_cumsum = bind(globals(), "_op_cumsum", "keras.ops.cumsum", "3.0.0")
 
 
-def op_custom_gradient(f: Any) -> Callable[..., Any]:
+def op_custom_gradient(f: Callable[..., Any]) -> Callable[..., Any]:
     """Decorator to define a function with a custom gradient.
 
     This decorator allows fine grained control over the gradients of a sequence
@@ -2721,7 +2732,7 @@ def op_custom_gradient(f: Any) -> Callable[..., Any]:
     operations.
 
     Args:
-        f (Any): Function `f(*args)` that returns a tuple
+        f (Callable[..., Any]): Function `f(*args)` that returns a tuple
             `(output, grad_fn)`, where:
             - `args` is a sequence of (nested structures of) tensor inputs to
                 the function.
@@ -2775,14 +2786,14 @@ _op_deg2rad = bind(globals(), "_op_deg2rad", "keras.ops.deg2rad", "3.11.0")
 
 @overload
 def op_depth_to_space(
-    x: keras.KerasTensor, block_size: Any, data_format: DataFormat = "channels_last"
+    x: keras.KerasTensor, block_size: Int, data_format: DataFormat = "channels_last"
 ) -> keras.KerasTensor: ...
 @overload
 def op_depth_to_space(
-    x: TensorLike, block_size: Any, data_format: DataFormat = "channels_last"
+    x: TensorLike, block_size: Int, data_format: DataFormat = "channels_last"
 ) -> Tensor: ...
 def op_depth_to_space(
-    x: TensorLike, block_size: Any, data_format: DataFormat = "channels_last"
+    x: TensorLike, block_size: Int, data_format: DataFormat = "channels_last"
 ) -> Tensor | keras.KerasTensor:
     """Rearranges data from depth into blocks of spatial data.
 
@@ -2800,7 +2811,7 @@ def op_depth_to_space(
 
     Args:
         x (TensorLike): Input tensor. Must be 4D.
-        block_size (Any): An integer specifying the size of the spatial block.
+        block_size (Int): An integer specifying the size of the spatial block.
             The depth (number of channels) must be divisible by
             `block_size ** 2`.
         data_format (DataFormat): A string specifying the data format of the input tensor.
@@ -3162,7 +3173,7 @@ def op_dot_product_attention(
     mask: TensorLike | None = None,
     scale: TensorLike | None = None,
     is_causal: bool = False,
-    flash_attention: Any | None = None,
+    flash_attention: bool | None = None,
     attn_logits_soft_cap: Any | None = None,
 ) -> keras.KerasTensor: ...
 @overload
@@ -3174,7 +3185,7 @@ def op_dot_product_attention(
     mask: TensorLike | None = None,
     scale: TensorLike | None = None,
     is_causal: bool = False,
-    flash_attention: Any | None = None,
+    flash_attention: bool | None = None,
     attn_logits_soft_cap: Any | None = None,
 ) -> Tensor: ...
 def op_dot_product_attention(
@@ -3185,7 +3196,7 @@ def op_dot_product_attention(
     mask: TensorLike | None = None,
     scale: TensorLike | None = None,
     is_causal: bool = False,
-    flash_attention: Any | None = None,
+    flash_attention: bool | None = None,
     attn_logits_soft_cap: Any | None = None,
 ) -> Tensor | keras.KerasTensor:
     """Scaled dot product attention function.
@@ -3221,7 +3232,7 @@ def op_dot_product_attention(
         scale (TensorLike | None): Optional scale for the logits. If `None`, the scale will be set
             to `1.0 / sqrt(H)`.
         is_causal (bool): Whether to apply causal mask.
-        flash_attention (Any | None): Whether to use flash attention. If `None`, it will
+        flash_attention (bool | None): Whether to use flash attention. If `None`, it will
             attempt to use flash attention if the required conditions are met.
             Typically, the inputs must be in float16 and bfloat16 dtype and the
             input layout requirements may vary depending on the backend.
@@ -3685,13 +3696,13 @@ _op_extract_sequences = bind(
 
 
 def op_eye(
-    N: Any, M: Any | None = None, k: IntOrTuple = 0, dtype: DTypeLike | None = None
+    N: Int, M: Int | None = None, k: IntOrTuple = 0, dtype: DTypeLike | None = None
 ) -> Tensor:
     """Return a 2-D tensor with ones on the diagonal and zeros elsewhere.
 
     Args:
-        N (Any): Number of rows in the output.
-        M (Any | None): Number of columns in the output. If `None`, defaults to `N`.
+        N (Int): Number of rows in the output.
+        M (Int | None): Number of columns in the output. If `None`, defaults to `N`.
         k (IntOrTuple): Index of the diagonal: 0 (the default) refers to the main
             diagonal, a positive value refers to an upper diagonal,
             and a negative value to a lower diagonal.
@@ -4827,8 +4838,8 @@ def op_image_crop(
     left_cropping: Any | None = None,
     bottom_cropping: Any | None = None,
     right_cropping: Any | None = None,
-    target_height: Any | None = None,
-    target_width: Any | None = None,
+    target_height: Int | None = None,
+    target_width: Int | None = None,
     data_format: DataFormat | None = None,
 ) -> keras.KerasTensor: ...
 @overload
@@ -4838,8 +4849,8 @@ def op_image_crop(
     left_cropping: Any | None = None,
     bottom_cropping: Any | None = None,
     right_cropping: Any | None = None,
-    target_height: Any | None = None,
-    target_width: Any | None = None,
+    target_height: Int | None = None,
+    target_width: Int | None = None,
     data_format: DataFormat | None = None,
 ) -> Tensor: ...
 def op_image_crop(
@@ -4848,8 +4859,8 @@ def op_image_crop(
     left_cropping: Any | None = None,
     bottom_cropping: Any | None = None,
     right_cropping: Any | None = None,
-    target_height: Any | None = None,
-    target_width: Any | None = None,
+    target_height: Int | None = None,
+    target_width: Int | None = None,
     data_format: DataFormat | None = None,
 ) -> Tensor | keras.KerasTensor:
     """Crop `images` to a specified `height` and `width`.
@@ -4860,8 +4871,8 @@ def op_image_crop(
         left_cropping (Any | None): Number of columns to crop from the left.
         bottom_cropping (Any | None): Number of columns to crop from the bottom.
         right_cropping (Any | None): Number of columns to crop from the right.
-        target_height (Any | None): Height of the output images.
-        target_width (Any | None): Width of the output images.
+        target_height (Int | None): Height of the output images.
+        target_width (Int | None): Width of the output images.
         data_format (DataFormat | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
@@ -5244,8 +5255,8 @@ def op_image_pad(
     left_padding: Any | None = None,
     bottom_padding: Any | None = None,
     right_padding: Any | None = None,
-    target_height: Any | None = None,
-    target_width: Any | None = None,
+    target_height: Int | None = None,
+    target_width: Int | None = None,
     data_format: DataFormat | None = None,
 ) -> keras.KerasTensor: ...
 @overload
@@ -5255,8 +5266,8 @@ def op_image_pad(
     left_padding: Any | None = None,
     bottom_padding: Any | None = None,
     right_padding: Any | None = None,
-    target_height: Any | None = None,
-    target_width: Any | None = None,
+    target_height: Int | None = None,
+    target_width: Int | None = None,
     data_format: DataFormat | None = None,
 ) -> Tensor: ...
 def op_image_pad(
@@ -5265,8 +5276,8 @@ def op_image_pad(
     left_padding: Any | None = None,
     bottom_padding: Any | None = None,
     right_padding: Any | None = None,
-    target_height: Any | None = None,
-    target_width: Any | None = None,
+    target_height: Int | None = None,
+    target_width: Int | None = None,
     data_format: DataFormat | None = None,
 ) -> Tensor | keras.KerasTensor:
     """Pad `images` with zeros to the specified `height` and `width`.
@@ -5277,8 +5288,8 @@ def op_image_pad(
         left_padding (Any | None): Number of columns of zeros to add on the left.
         bottom_padding (Any | None): Number of rows of zeros to add at the bottom.
         right_padding (Any | None): Number of columns of zeros to add on the right.
-        target_height (Any | None): Height of output images.
-        target_width (Any | None): Width of output images.
+        target_height (Int | None): Height of output images.
+        target_width (Int | None): Width of output images.
         data_format (DataFormat | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
@@ -6107,7 +6118,7 @@ def op_istft(
     sequence_length: IntOrTuple,
     sequence_stride: IntOrTuple,
     fft_length: IntOrTuple,
-    length: Any | None = None,
+    length: Int | None = None,
     window: str | TensorLike | None = "hann",
     center: bool = True,
 ) -> keras.KerasTensor: ...
@@ -6117,7 +6128,7 @@ def op_istft(
     sequence_length: IntOrTuple,
     sequence_stride: IntOrTuple,
     fft_length: IntOrTuple,
-    length: Any | None = None,
+    length: Int | None = None,
     window: str | TensorLike | None = "hann",
     center: bool = True,
 ) -> Tensor: ...
@@ -6126,7 +6137,7 @@ def op_istft(
     sequence_length: IntOrTuple,
     sequence_stride: IntOrTuple,
     fft_length: IntOrTuple,
-    length: Any | None = None,
+    length: Int | None = None,
     window: str | TensorLike | None = "hann",
     center: bool = True,
 ) -> Tensor | keras.KerasTensor:
@@ -6142,7 +6153,7 @@ def op_istft(
         sequence_stride (IntOrTuple): An integer representing the sequence hop size.
         fft_length (IntOrTuple): An integer representing the size of the FFT that produced
             `stft`. Should be of type `int32`.
-        length (Any | None): An integer representing the output is clipped to exactly length.
+        length (Int | None): An integer representing the output is clipped to exactly length.
             If not specified, no padding or clipping take place. Defaults to
             `None`.
         window (str | TensorLike | None): A string, a tensor of the window or `None`. If `window` is a
@@ -6266,7 +6277,7 @@ def op_layer_normalization(
     gamma: TensorLike | None = None,
     beta: TensorLike | None = None,
     axis: Axis = -1,
-    epsilon: Any | None = None,
+    epsilon: Float | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -6275,7 +6286,7 @@ def op_layer_normalization(
     gamma: TensorLike | None = None,
     beta: TensorLike | None = None,
     axis: Axis = -1,
-    epsilon: Any | None = None,
+    epsilon: Float | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def op_layer_normalization(
@@ -6283,7 +6294,7 @@ def op_layer_normalization(
     gamma: TensorLike | None = None,
     beta: TensorLike | None = None,
     axis: Axis = -1,
-    epsilon: Any | None = None,
+    epsilon: Float | None = None,
     **kwargs: Any,
 ) -> Tensor | keras.KerasTensor:
     """Layer normalization layer (Ba et al., 2016).
@@ -6299,7 +6310,7 @@ def op_layer_normalization(
         beta (TensorLike | None): Optional add offset for the normalized tensor.
         axis (Axis): The axis or axes along which to perform normalization. Default to
             `-1`.
-        epsilon (Any | None): A lower bound value for the norm.
+        epsilon (Float | None): A lower bound value for the norm.
             Defaults to `backend.epsilon()`.
         **kwargs:
 
@@ -6927,11 +6938,13 @@ _op_logsumexp = bind(globals(), "_op_logsumexp", "keras.ops.logsumexp", "3.0.0")
 
 @overload
 def op_lstsq(
-    a: keras.KerasTensor, b: TensorLike, rcond: Any | None = None
+    a: keras.KerasTensor, b: TensorLike, rcond: Float | None = None
 ) -> keras.KerasTensor: ...
 @overload
-def op_lstsq(a: TensorLike, b: TensorLike, rcond: Any | None = None) -> Tensor: ...
-def op_lstsq(a: TensorLike, b: TensorLike, rcond: Any | None = None) -> Tensor | keras.KerasTensor:
+def op_lstsq(a: TensorLike, b: TensorLike, rcond: Float | None = None) -> Tensor: ...
+def op_lstsq(
+    a: TensorLike, b: TensorLike, rcond: Float | None = None
+) -> Tensor | keras.KerasTensor:
     """Return the least-squares solution to a linear matrix equation.
 
     Computes the vector x that approximately solves the equation
@@ -6959,7 +6972,7 @@ def op_lstsq(a: TensorLike, b: TensorLike, rcond: Any | None = None) -> Tensor |
             of shape `(M,)` or `(M, K)`.
             If `b` is two-dimensional, the least-squares solution
             is calculated for each of the K columns of `b`.
-        rcond (Any | None): Cut-off ratio for small singular values of `a`.
+        rcond (Float | None): Cut-off ratio for small singular values of `a`.
             For the purposes of rank determination,
             singular values are treated as zero if they are
             smaller than rcond times the largest
@@ -7004,7 +7017,7 @@ def op_lu_factor(
 _op_lu_factor = bind(globals(), "_op_lu_factor", "keras.ops.lu_factor", "3.0.5")
 
 
-def op_map(f: Any, xs: TensorLike) -> Any:
+def op_map(f: Callable[..., Any], xs: TensorLike) -> Any:
     """Map a function over leading array axes.
 
     Like Python’s builtin map, except inputs and outputs are in the form of
@@ -7021,7 +7034,7 @@ def op_map(f: Any, xs: TensorLike) -> Any:
     ```
 
     Args:
-        f (Any): Callable defines the function to apply element-wise over the first
+        f (Callable[..., Any]): Callable defines the function to apply element-wise over the first
             axis or axes of `xs`.
         xs (TensorLike): Values over which to map along the leading axis.
 
@@ -7103,14 +7116,20 @@ def op_max(
     x: keras.KerasTensor,
     axis: Axis | None = None,
     keepdims: bool = False,
-    initial: Any | None = None,
+    initial: TensorLike | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_max(
-    x: TensorLike, axis: Axis | None = None, keepdims: bool = False, initial: Any | None = None
+    x: TensorLike,
+    axis: Axis | None = None,
+    keepdims: bool = False,
+    initial: TensorLike | None = None,
 ) -> Tensor: ...
 def op_max(
-    x: TensorLike, axis: Axis | None = None, keepdims: bool = False, initial: Any | None = None
+    x: TensorLike,
+    axis: Axis | None = None,
+    keepdims: bool = False,
+    initial: TensorLike | None = None,
 ) -> Tensor | keras.KerasTensor:
     """Return the maximum of a tensor or maximum along an axis.
 
@@ -7120,7 +7139,7 @@ def op_max(
             is used.
         keepdims (bool): If this is set to `True`, the axes which are reduced are left
             in the result as dimensions with size one. Defaults to `False`.
-        initial (Any | None): The minimum value of an output element. Defaults to `None`.
+        initial (TensorLike | None): The minimum value of an output element. Defaults to `None`.
 
     Returns:
         Maximum of `x`.
@@ -7312,14 +7331,20 @@ def op_min(
     x: keras.KerasTensor,
     axis: Axis | None = None,
     keepdims: bool = False,
-    initial: Any | None = None,
+    initial: TensorLike | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_min(
-    x: TensorLike, axis: Axis | None = None, keepdims: bool = False, initial: Any | None = None
+    x: TensorLike,
+    axis: Axis | None = None,
+    keepdims: bool = False,
+    initial: TensorLike | None = None,
 ) -> Tensor: ...
 def op_min(
-    x: TensorLike, axis: Axis | None = None, keepdims: bool = False, initial: Any | None = None
+    x: TensorLike,
+    axis: Axis | None = None,
+    keepdims: bool = False,
+    initial: TensorLike | None = None,
 ) -> Tensor | keras.KerasTensor:
     """Return the minimum of a tensor or minimum along an axis.
 
@@ -7329,7 +7354,7 @@ def op_min(
             is used.
         keepdims (bool): If this is set to `True`, the axes which are reduced are left
             in the result as dimensions with size one. Defaults to `False`.
-        initial (Any | None): The maximum value of an output element. Defaults to `None`.
+        initial (TensorLike | None): The maximum value of an output element. Defaults to `None`.
 
     Returns:
         Minimum of `x`.
@@ -8223,14 +8248,14 @@ _op_norm = bind(globals(), "_op_norm", "keras.ops.norm", "3.0.5")
 
 @overload
 def op_normalize(
-    x: keras.KerasTensor, axis: Axis = -1, order: Int | TensorLike = 2, epsilon: Any | None = None
+    x: keras.KerasTensor, axis: Axis = -1, order: Int | TensorLike = 2, epsilon: Float | None = None
 ) -> keras.KerasTensor: ...
 @overload
 def op_normalize(
-    x: TensorLike, axis: Axis = -1, order: Int | TensorLike = 2, epsilon: Any | None = None
+    x: TensorLike, axis: Axis = -1, order: Int | TensorLike = 2, epsilon: Float | None = None
 ) -> Tensor: ...
 def op_normalize(
-    x: TensorLike, axis: Axis = -1, order: Int | TensorLike = 2, epsilon: Any | None = None
+    x: TensorLike, axis: Axis = -1, order: Int | TensorLike = 2, epsilon: Float | None = None
 ) -> Tensor | keras.KerasTensor:
     """Normalizes `x` over the specified axis.
 
@@ -8242,7 +8267,7 @@ def op_normalize(
             Default to -1.
         order (Int | TensorLike): The exponent value in the norm formulation.
             Defaults to 2.
-        epsilon (Any | None): A lower bound value for the norm.
+        epsilon (Float | None): A lower bound value for the norm.
             Defaults to `backend.epsilon()`.
 
     Returns:
@@ -8515,10 +8540,10 @@ _op_percentile = bind(globals(), "_op_percentile", "keras.ops.percentile", "3.15
 
 
 @overload
-def op_pinv(x: keras.KerasTensor, rcond: Any | None = None) -> keras.KerasTensor: ...
+def op_pinv(x: keras.KerasTensor, rcond: Float | None = None) -> keras.KerasTensor: ...
 @overload
-def op_pinv(x: TensorLike, rcond: Any | None = None) -> Tensor: ...
-def op_pinv(x: TensorLike, rcond: Any | None = None) -> Tensor | keras.KerasTensor:
+def op_pinv(x: TensorLike, rcond: Float | None = None) -> Tensor: ...
+def op_pinv(x: TensorLike, rcond: Float | None = None) -> Tensor | keras.KerasTensor:
     """Compute the (Moore-Penrose) pseudoinverse of a matrix.
 
     The pseudoinverse is computed via the singular value decomposition
@@ -8527,7 +8552,7 @@ def op_pinv(x: TensorLike, rcond: Any | None = None) -> Tensor | keras.KerasTens
 
     Args:
         x (TensorLike): Input tensor of shape `(..., M, N)`.
-        rcond (Any | None): Cutoff ratio for small singular values. Singular values
+        rcond (Float | None): Cutoff ratio for small singular values. Singular values
             less than or equal to `rcond * largest_singular_value` are
             set to zero. If `None` (default), the backend's own default
             is used.
@@ -8545,7 +8570,11 @@ def op_pinv(x: TensorLike, rcond: Any | None = None) -> Tensor | keras.KerasTens
 _op_pinv = bind(globals(), "_op_pinv", "keras.ops.pinv", "3.15.0")
 
 
-def op_polar(abs_: Any, angle: Any) -> Tensor:
+@overload
+def op_polar(abs_: Any, angle: keras.KerasTensor) -> keras.KerasTensor: ...
+@overload
+def op_polar(abs_: Any, angle: TensorLike) -> Tensor: ...
+def op_polar(abs_: Any, angle: TensorLike) -> Tensor | keras.KerasTensor:
     """Constructs a complex tensor whose elements are Cartesian coordinates corresponding to the polar coordinates with absolute value `abs` and angle `angle`.
 
     The operation is numerically equivalent to `torch.polar()`.
@@ -8559,7 +8588,7 @@ def op_polar(abs_: Any, angle: Any) -> Tensor:
 
     Args:
         abs_ (Any): The magnitude (absolute value) of the complex number.
-        angle (Any): The angle (in radians) of the complex number.
+        angle (TensorLike): The angle (in radians) of the complex number.
 
     Returns:
         A complex number (or array of complex numbers) with the same shape as
@@ -9002,16 +9031,18 @@ _op_relu6 = bind(globals(), "_op_relu6", "keras.ops.relu6", "3.0.0")
 
 @overload
 def op_repeat(
-    x: keras.KerasTensor, repeats: Any, axis: Axis | None = None
+    x: keras.KerasTensor, repeats: TensorLike, axis: Axis | None = None
 ) -> keras.KerasTensor: ...
 @overload
-def op_repeat(x: TensorLike, repeats: Any, axis: Axis | None = None) -> Tensor: ...
-def op_repeat(x: TensorLike, repeats: Any, axis: Axis | None = None) -> Tensor | keras.KerasTensor:
+def op_repeat(x: TensorLike, repeats: TensorLike, axis: Axis | None = None) -> Tensor: ...
+def op_repeat(
+    x: TensorLike, repeats: TensorLike, axis: Axis | None = None
+) -> Tensor | keras.KerasTensor:
     """Repeat each element of a tensor after themselves.
 
     Args:
         x (TensorLike): Input tensor.
-        repeats (Any): The number of repetitions for each element.
+        repeats (TensorLike): The number of repetitions for each element.
         axis (Axis | None): The axis along which to repeat values. By default, use
             the flattened input array, and return a flat output array.
 
@@ -9126,14 +9157,14 @@ def op_rms_normalization(
     x: keras.KerasTensor,
     scale: TensorLike | None = None,
     axis: Axis = -1,
-    epsilon: Any | None = None,
+    epsilon: Float | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_rms_normalization(
-    x: TensorLike, scale: TensorLike | None = None, axis: Axis = -1, epsilon: Any | None = None
+    x: TensorLike, scale: TensorLike | None = None, axis: Axis = -1, epsilon: Float | None = None
 ) -> Tensor: ...
 def op_rms_normalization(
-    x: TensorLike, scale: TensorLike | None = None, axis: Axis = -1, epsilon: Any | None = None
+    x: TensorLike, scale: TensorLike | None = None, axis: Axis = -1, epsilon: Float | None = None
 ) -> Tensor | keras.KerasTensor:
     """Performs Root Mean Square (RMS) normalization on `x`.
 
@@ -9150,7 +9181,7 @@ def op_rms_normalization(
         scale (TensorLike | None): Optional scaling factor for the normalization.
         axis (Axis): The axis or axes along which to perform normalization. Defaults
             to `-1`.
-        epsilon (Any | None): A lower bound value for the norm. Defaults to
+        epsilon (Float | None): A lower bound value for the norm. Defaults to
             `backend.epsilon()`.
 
     Returns:
@@ -9295,10 +9326,10 @@ _op_saturate_cast = bind(globals(), "_op_saturate_cast", "keras.ops.saturate_cas
 
 
 def op_scan(
-    f: Any,
+    f: Callable[..., Any],
     init: Any,
     xs: TensorLike | None = None,
-    length: Any | None = None,
+    length: Int | None = None,
     reverse: bool = False,
     unroll: Int | TensorLike = 1,
 ) -> Any:
@@ -9327,7 +9358,7 @@ def op_scan(
     required in other backends.
 
     Args:
-        f (Any): Callable defines the logic for each loop iteration. This accepts two
+        f (Callable[..., Any]): Callable defines the logic for each loop iteration. This accepts two
             arguments where the first is a value of the loop carry and the
             second is a slice of `xs` along its leading axis.
             This callable returns a pair where the first represents a new value
@@ -9339,7 +9370,7 @@ def op_scan(
             or any nested structure. If `xs` is not provided, you must specify
             `length` to define the number of loop iterations.
             Defaults to `None`.
-        length (Any | None): Optional integer specifying the number of loop iterations.
+        length (Int | None): Optional integer specifying the number of loop iterations.
             If `length` is not provided, it defaults to the sizes of leading
             axis of the arrays in `xs`. Defaults to `None`.
         reverse (bool): Optional boolean specifying whether to run the scan iteration
@@ -9513,15 +9544,15 @@ _op_searchsorted = bind(globals(), "_op_searchsorted", "keras.ops.searchsorted",
 def op_segment_max(
     data: keras.KerasTensor,
     segment_ids: TensorLike,
-    num_segments: Any | None = None,
+    num_segments: Int | None = None,
     sorted: bool = False,
 ) -> keras.KerasTensor: ...
 @overload
 def op_segment_max(
-    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Int | None = None, sorted: bool = False
 ) -> Tensor: ...
 def op_segment_max(
-    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Int | None = None, sorted: bool = False
 ) -> Tensor | keras.KerasTensor:
     """Computes the max of segments in a tensor.
 
@@ -9529,7 +9560,7 @@ def op_segment_max(
         data (TensorLike): Input tensor.
         segment_ids (TensorLike): A N-D tensor containing segment indices for each
             element in `data`. data.shape[:len(segment_ids.shape)] should match.
-        num_segments (Any | None): An integer representing the total number of
+        num_segments (Int | None): An integer representing the total number of
             segments. If not specified, it is inferred from the maximum
             value in `segment_ids`.
         sorted (bool): A boolean indicating whether `segment_ids` is sorted.
@@ -9552,15 +9583,15 @@ _op_segment_max = bind(globals(), "_op_segment_max", "keras.ops.segment_max", "3
 def op_segment_min(
     data: keras.KerasTensor,
     segment_ids: TensorLike,
-    num_segments: Any | None = None,
+    num_segments: Int | None = None,
     sorted: bool = False,
 ) -> keras.KerasTensor: ...
 @overload
 def op_segment_min(
-    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Int | None = None, sorted: bool = False
 ) -> Tensor: ...
 def op_segment_min(
-    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Int | None = None, sorted: bool = False
 ) -> Tensor | keras.KerasTensor:
     """Computes the min of segments in a tensor.
 
@@ -9568,7 +9599,7 @@ def op_segment_min(
         data (TensorLike): Input tensor.
         segment_ids (TensorLike): A N-D tensor containing segment indices for each
             element in `data`. data.shape[:len(segment_ids.shape)] should match.
-        num_segments (Any | None): An integer representing the total number of
+        num_segments (Int | None): An integer representing the total number of
             segments. If not specified, it is inferred from the maximum
             value in `segment_ids`.
         sorted (bool): A boolean indicating whether `segment_ids` is sorted.
@@ -9591,15 +9622,15 @@ _op_segment_min = bind(globals(), "_op_segment_min", "keras.ops.segment_min", "3
 def op_segment_prod(
     data: keras.KerasTensor,
     segment_ids: TensorLike,
-    num_segments: Any | None = None,
+    num_segments: Int | None = None,
     sorted: bool = False,
 ) -> keras.KerasTensor: ...
 @overload
 def op_segment_prod(
-    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Int | None = None, sorted: bool = False
 ) -> Tensor: ...
 def op_segment_prod(
-    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Int | None = None, sorted: bool = False
 ) -> Tensor | keras.KerasTensor:
     """Computes the product of segments in a tensor.
 
@@ -9608,7 +9639,7 @@ def op_segment_prod(
         segment_ids (TensorLike): A 1-D tensor containing segment indices for each
             element in `data`. `data.shape[0]` should match
             `segment_ids.shape[0]`.
-        num_segments (Any | None): An integer representing the total number of
+        num_segments (Int | None): An integer representing the total number of
             segments. If not specified, it is inferred from the maximum
             value in `segment_ids`.
         sorted (bool): A boolean indicating whether `segment_ids` is sorted.
@@ -9631,15 +9662,15 @@ _op_segment_prod = bind(globals(), "_op_segment_prod", "keras.ops.segment_prod",
 def op_segment_sum(
     data: keras.KerasTensor,
     segment_ids: TensorLike,
-    num_segments: Any | None = None,
+    num_segments: Int | None = None,
     sorted: bool = False,
 ) -> keras.KerasTensor: ...
 @overload
 def op_segment_sum(
-    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Int | None = None, sorted: bool = False
 ) -> Tensor: ...
 def op_segment_sum(
-    data: TensorLike, segment_ids: TensorLike, num_segments: Any | None = None, sorted: bool = False
+    data: TensorLike, segment_ids: TensorLike, num_segments: Int | None = None, sorted: bool = False
 ) -> Tensor | keras.KerasTensor:
     """Computes the sum of segments in a tensor.
 
@@ -9648,7 +9679,7 @@ def op_segment_sum(
         segment_ids (TensorLike): A N-D tensor containing segment indices for each
             element in `data`. Num dims for segment ids should be strictly
             smaller or equal to number of dims in data.
-        num_segments (Any | None): An integer representing the total number of
+        num_segments (Int | None): An integer representing the total number of
             segments. If not specified, it is inferred from the maximum
             value in `segment_ids`.
         sorted (bool): A boolean indicating whether `segment_ids` is sorted.
@@ -10033,14 +10064,14 @@ _op_size = bind(globals(), "_op_size", "keras.ops.size", "3.0.0")
 
 @overload
 def op_slice(
-    inputs: keras.KerasTensor, start_indices: Any, shape: ShapeLike | BackendTensor
+    inputs: keras.KerasTensor, start_indices: TensorLike, shape: ShapeLike | BackendTensor
 ) -> keras.KerasTensor: ...
 @overload
 def op_slice(
-    inputs: TensorLike, start_indices: Any, shape: ShapeLike | BackendTensor
+    inputs: TensorLike, start_indices: TensorLike, shape: ShapeLike | BackendTensor
 ) -> Tensor: ...
 def op_slice(
-    inputs: TensorLike, start_indices: Any, shape: ShapeLike | BackendTensor
+    inputs: TensorLike, start_indices: TensorLike, shape: ShapeLike | BackendTensor
 ) -> Tensor | keras.KerasTensor:
     """Return a slice of an input tensor.
 
@@ -10059,7 +10090,7 @@ def op_slice(
 
     Args:
         inputs (TensorLike): A tensor, the tensor to be updated.
-        start_indices (Any): A list/tuple of shape `(inputs.ndim,)`, specifying
+        start_indices (TensorLike): A list/tuple of shape `(inputs.ndim,)`, specifying
             the starting indices for updating.
         shape (ShapeLike | BackendTensor): The full shape of the returned slice.
 
@@ -10077,12 +10108,14 @@ _op_slice = bind(globals(), "_op_slice", "keras.ops.slice", "3.0.0")
 
 @overload
 def op_slice_update(
-    inputs: keras.KerasTensor, start_indices: Any, updates: TensorLike
+    inputs: keras.KerasTensor, start_indices: TensorLike, updates: TensorLike
 ) -> keras.KerasTensor: ...
 @overload
-def op_slice_update(inputs: TensorLike, start_indices: Any, updates: TensorLike) -> Tensor: ...
 def op_slice_update(
-    inputs: TensorLike, start_indices: Any, updates: TensorLike
+    inputs: TensorLike, start_indices: TensorLike, updates: TensorLike
+) -> Tensor: ...
+def op_slice_update(
+    inputs: TensorLike, start_indices: TensorLike, updates: TensorLike
 ) -> Tensor | keras.KerasTensor:
     """Update an input by slicing in a tensor of updated values.
 
@@ -10105,7 +10138,7 @@ def op_slice_update(
 
     Args:
         inputs (TensorLike): A tensor, the tensor to be updated.
-        start_indices (Any): A list/tuple of shape `(inputs.ndim,)`, specifying
+        start_indices (TensorLike): A list/tuple of shape `(inputs.ndim,)`, specifying
             the starting indices for updating.
         updates (TensorLike): A tensor, the new values to be put to `inputs` at `indices`.
             `updates` must have the same rank as `inputs`.
@@ -10343,14 +10376,14 @@ _op_sort = bind(globals(), "_op_sort", "keras.ops.sort", "3.0.0")
 
 @overload
 def op_space_to_depth(
-    x: keras.KerasTensor, block_size: Any, data_format: DataFormat = "channels_last"
+    x: keras.KerasTensor, block_size: Int, data_format: DataFormat = "channels_last"
 ) -> keras.KerasTensor: ...
 @overload
 def op_space_to_depth(
-    x: TensorLike, block_size: Any, data_format: DataFormat = "channels_last"
+    x: TensorLike, block_size: Int, data_format: DataFormat = "channels_last"
 ) -> Tensor: ...
 def op_space_to_depth(
-    x: TensorLike, block_size: Any, data_format: DataFormat = "channels_last"
+    x: TensorLike, block_size: Int, data_format: DataFormat = "channels_last"
 ) -> Tensor | keras.KerasTensor:
     """Rearranges blocks of spatial data into depth.
 
@@ -10368,7 +10401,7 @@ def op_space_to_depth(
 
     Args:
         x (TensorLike): Input tensor. Must be 4D.
-        block_size (Any): An integer specifying the size of the spatial block.
+        block_size (Int): An integer specifying the size of the spatial block.
             The height and width of the input must be divisible by
             `block_size`.
         data_format (DataFormat): A string specifying the data format of the input tensor.
@@ -10395,14 +10428,14 @@ _op_space_to_depth = bind(globals(), "_op_space_to_depth", "keras.ops.space_to_d
 
 @overload
 def op_sparse_categorical_crossentropy(
-    target: keras.KerasTensor, output: Any, from_logits: bool = False, axis: Axis = -1
+    target: keras.KerasTensor, output: TensorLike, from_logits: bool = False, axis: Axis = -1
 ) -> keras.KerasTensor: ...
 @overload
 def op_sparse_categorical_crossentropy(
-    target: TensorLike, output: Any, from_logits: bool = False, axis: Axis = -1
+    target: TensorLike, output: TensorLike, from_logits: bool = False, axis: Axis = -1
 ) -> Tensor: ...
 def op_sparse_categorical_crossentropy(
-    target: TensorLike, output: Any, from_logits: bool = False, axis: Axis = -1
+    target: TensorLike, output: TensorLike, from_logits: bool = False, axis: Axis = -1
 ) -> Tensor | keras.KerasTensor:
     """Computes sparse categorical cross-entropy loss.
 
@@ -10415,7 +10448,7 @@ def op_sparse_categorical_crossentropy(
         target (TensorLike): The target tensor representing the true class labels as
             integers. Its shape should match the shape of the `output`
             tensor except for the last dimension.
-        output (Any): The output tensor representing the predicted probabilities
+        output (TensorLike): The output tensor representing the predicted probabilities
             or logits.
             Its shape should match the shape of the `target` tensor except
             for the last dimension.
@@ -11122,10 +11155,10 @@ _op_threshold = bind(globals(), "_op_threshold", "keras.ops.threshold", "3.8.0")
 
 
 @overload
-def op_tile(x: keras.KerasTensor, repeats: Any) -> keras.KerasTensor: ...
+def op_tile(x: keras.KerasTensor, repeats: TensorLike) -> keras.KerasTensor: ...
 @overload
-def op_tile(x: TensorLike, repeats: Any) -> Tensor: ...
-def op_tile(x: TensorLike, repeats: Any) -> Tensor | keras.KerasTensor:
+def op_tile(x: TensorLike, repeats: TensorLike) -> Tensor: ...
+def op_tile(x: TensorLike, repeats: TensorLike) -> Tensor | keras.KerasTensor:
     """Repeat `x` the number of times given by `repeats`.
 
     If `repeats` has length `d`, the result will have dimension of
@@ -11138,7 +11171,7 @@ def op_tile(x: TensorLike, repeats: Any) -> Tensor | keras.KerasTensor:
 
     Args:
         x (TensorLike): Input tensor.
-        repeats (Any): The number of repetitions of `x` along each axis.
+        repeats (TensorLike): The number of repetitions of `x` along each axis.
 
     Returns:
         The tiled output tensor.
@@ -11287,13 +11320,13 @@ _op_trapezoid = bind(globals(), "_op_trapezoid", "keras.ops.trapezoid", "3.12.0"
 
 
 def op_tri(
-    N: Any, M: Any | None = None, k: IntOrTuple = 0, dtype: DTypeLike | None = None
+    N: Int, M: Int | None = None, k: IntOrTuple = 0, dtype: DTypeLike | None = None
 ) -> Tensor:
     """Return a tensor with ones at and below a diagonal and zeros elsewhere.
 
     Args:
-        N (Any): Number of rows in the tensor.
-        M (Any | None): Number of columns in the tensor.
+        N (Int): Number of rows in the tensor.
+        M (Int | None): Number of columns in the tensor.
         k (IntOrTuple): The sub-diagonal at and below which the array is filled.
             `k = 0` is the main diagonal, while `k < 0` is below it, and
             `k > 0` is above. The default is 0.
@@ -11587,18 +11620,18 @@ _op_unstack = bind(globals(), "_op_unstack", "keras.ops.unstack", "3.0.0")
 
 @overload
 def op_vander(
-    x: keras.KerasTensor, N: Any | None = None, increasing: bool = False
+    x: keras.KerasTensor, N: Int | None = None, increasing: bool = False
 ) -> keras.KerasTensor: ...
 @overload
-def op_vander(x: TensorLike, N: Any | None = None, increasing: bool = False) -> Tensor: ...
+def op_vander(x: TensorLike, N: Int | None = None, increasing: bool = False) -> Tensor: ...
 def op_vander(
-    x: TensorLike, N: Any | None = None, increasing: bool = False
+    x: TensorLike, N: Int | None = None, increasing: bool = False
 ) -> Tensor | keras.KerasTensor:
     """Generate a Vandermonde matrix.
 
     Args:
         x (TensorLike): 1D input tensor.
-        N (Any | None): Number of columns. If `None`, `N` = `len(x)`.
+        N (Int | None): Number of columns. If `None`, `N` = `len(x)`.
         increasing (bool): Order of powers. If True, powers increase left to right.
 
     Returns:
@@ -11673,12 +11706,12 @@ _op_vdot = bind(globals(), "_op_vdot", "keras.ops.vdot", "3.0.0")
 
 
 def op_vectorize(
-    pyfunc: Any, *, excluded: Any | None = None, signature: Any | None = None
+    pyfunc: Callable[..., Any], *, excluded: Any | None = None, signature: Any | None = None
 ) -> Callable[..., Any]:
     """Turn a function into a vectorized function.
 
     Args:
-        pyfunc (Any): Callable of a single tensor argument.
+        pyfunc (Callable[..., Any]): Callable of a single tensor argument.
         excluded (Any | None): Optional set of integers representing
             positional arguments for which the function
             will not be vectorized.
@@ -11704,7 +11737,7 @@ def op_vectorize(
 _op_vectorize = bind(globals(), "_op_vectorize", "keras.ops.vectorize", "3.3.0")
 
 
-def op_vectorized_map(function: Any, elements: TensorLike) -> Any:
+def op_vectorized_map(function: Callable[..., Any], elements: TensorLike) -> Any:
     """Parallel map of `function` on axis 0 of tensor(s) `elements`.
 
     Schematically, `vectorized_map` implements the following,
@@ -11734,7 +11767,7 @@ def op_vectorized_map(function: Any, elements: TensorLike) -> Any:
     a single list of tensor arguments.
 
     Args:
-        function (Any):
+        function (Callable[..., Any]):
         elements (TensorLike):
 
     Added in Keras 3.0.0.
@@ -11899,16 +11932,19 @@ _op_where = bind(globals(), "_op_where", "keras.ops.where", "3.0.0")
 
 
 def op_while_loop(
-    cond: Any, body: Any, loop_vars: Any, maximum_iterations: Any | None = None
+    cond: Callable[..., Any],
+    body: Callable[..., Any],
+    loop_vars: Any,
+    maximum_iterations: Any | None = None,
 ) -> Any:
     """While loop implementation.
 
     Args:
-        cond (Any): A callable that represents the termination condition of the loop.
+        cond (Callable[..., Any]): A callable that represents the termination condition of the loop.
             Must accept a `loop_vars` like structure as an argument. If
             `loop_vars` is a tuple or list, each element of `loop_vars` will be
             passed positionally to the callable.
-        body (Any): A callable that represents the loop body. Must accept a
+        body (Callable[..., Any]): A callable that represents the loop body. Must accept a
             `loop_vars` like structure as an argument, and return update value
             with the same structure. If `loop_vars` is a tuple or list, each
             element of `loop_vars` will be passed positionally to the callable.

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
@@ -1792,14 +1793,14 @@ _optimizer_loss_scale = bind(
 
 
 def optimizer_map(
-    default_optimizer: Any, optimizer_map: Any | None = None
+    default_optimizer: Any, optimizer_map: Mapping[str, Any] | None = None
 ) -> keras.optimizers.OptimizerMap:
     """A class mapping variables to optimizers.
 
     Args:
         default_optimizer (Any): Default Keras `Optimizer`
             for any unmapped variables.
-        optimizer_map (Any | None):
+        optimizer_map (Mapping[str, Any] | None):
 
     Added in Keras 3.15.0.
     Wraps `keras.optimizers.OptimizerMap`.
@@ -1811,7 +1812,7 @@ _optimizer_map = bind(globals(), "_optimizer_map", "keras.optimizers.OptimizerMa
 
 
 def optimizer_multi(
-    optimizer_map: Any,
+    optimizer_map: Mapping[str, Any],
     loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
     name: str | None = None,
 ) -> keras.optimizers.MultiOptimizer:
@@ -1821,7 +1822,7 @@ def optimizer_multi(
     function that returns an optimizer for a given variable.
 
     Args:
-        optimizer_map (Any):
+        optimizer_map (Mapping[str, Any]):
         loss_scale_factor (Float | Sequence[Float] | TensorLike | None):
         name (str | None):
 

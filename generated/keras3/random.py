@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
@@ -199,21 +200,24 @@ _random_categorical = bind(globals(), "_random_categorical", "keras.random.categ
 
 @overload
 def random_dropout(
-    inputs: keras.KerasTensor, rate: Any, noise_shape: Any | None = None, seed: Seed | None = None
+    inputs: keras.KerasTensor,
+    rate: Any,
+    noise_shape: ShapeLike | None = None,
+    seed: Seed | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def random_dropout(
-    inputs: TensorLike, rate: Any, noise_shape: Any | None = None, seed: Seed | None = None
+    inputs: TensorLike, rate: Any, noise_shape: ShapeLike | None = None, seed: Seed | None = None
 ) -> Tensor: ...
 def random_dropout(
-    inputs: TensorLike, rate: Any, noise_shape: Any | None = None, seed: Seed | None = None
+    inputs: TensorLike, rate: Any, noise_shape: ShapeLike | None = None, seed: Seed | None = None
 ) -> Tensor | keras.KerasTensor:
     """See the upstream documentation.
 
     Args:
         inputs (TensorLike):
         rate (Any):
-        noise_shape (Any | None):
+        noise_shape (ShapeLike | None):
         seed (Seed | None):
 
     Added in Keras 3.0.0.

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
         NDArray,
         PathLike,
         Seed,
+        ShapeLike,
         Tensor,
         TensorLike,
     )
@@ -69,15 +71,15 @@ def audio_dataset_from_directory(
     directory: PathLike,
     labels: str | Sequence[Any] | None = "inferred",
     label_mode: str | None = "int",
-    class_names: Any | None = None,
+    class_names: Sequence[str] | None = None,
     batch_size: Int | None = 32,
     sampling_rate: Any | None = None,
-    output_sequence_length: Any | None = None,
+    output_sequence_length: Int | None = None,
     ragged: bool = False,
     shuffle: bool = True,
     seed: Seed | None = None,
-    validation_split: Any | None = None,
-    subset: Any | None = None,
+    validation_split: Float | None = None,
+    subset: str | None = None,
     follow_links: bool = False,
     verbose: Int | str = True,
 ) -> Any:
@@ -123,7 +125,7 @@ def audio_dataset_from_directory(
               are encoded as `float32` scalars with values 0
               or 1 (e.g. for `binary_crossentropy`).
             - `None` (no labels).
-        class_names (Any | None): Only valid if "labels" is `"inferred"`.
+        class_names (Sequence[str] | None): Only valid if "labels" is `"inferred"`.
             This is the explicit list of class names
             (must match names of subdirectories). Used to control the order
             of the classes (otherwise alphanumerical order is used).
@@ -131,7 +133,7 @@ def audio_dataset_from_directory(
             the data will not be batched
             (the dataset will yield individual samples).
         sampling_rate (Any | None): Audio sampling rate (in samples per second).
-        output_sequence_length (Any | None): Maximum length of an audio sequence. Audio files
+        output_sequence_length (Int | None): Maximum length of an audio sequence. Audio files
             longer than this will be truncated to `output_sequence_length`.
             If set to `None`, then all sequences in the same batch will
             be padded to the
@@ -142,9 +144,9 @@ def audio_dataset_from_directory(
             If set to `False`, sorts the data in alphanumeric order.
             Defaults to `True`.
         seed (Seed | None): Optional random seed for shuffling and transformations.
-        validation_split (Any | None): Optional float between 0 and 1, fraction of data to
+        validation_split (Float | None): Optional float between 0 and 1, fraction of data to
             reserve for validation.
-        subset (Any | None): Subset of the data to return. One of `"training"`,
+        subset (str | None): Subset of the data to return. One of `"training"`,
             `"validation"` or `"both"`. Only used if `validation_split` is set.
         follow_links (bool): Whether to visits subdirectories pointed to by symlinks.
             Defaults to `False`.
@@ -297,7 +299,10 @@ _bounding_box_clip_to_image_size = bind(
 
 
 def bounding_box_compute_ciou(
-    boxes1: Any, boxes2: Any, bounding_box_format: Any, image_shape: Any | None = None
+    boxes1: TensorLike,
+    boxes2: TensorLike,
+    bounding_box_format: str,
+    image_shape: ShapeLike | None = None,
 ) -> Tensor:
     """Computes the Complete IoU (CIoU) between two bounding boxes or between two batches of bounding boxes.
 
@@ -308,15 +313,15 @@ def bounding_box_compute_ciou(
     represent the bounding boxes.
 
     Args:
-        boxes1 (Any): (tensor) tensor representing the first bounding box with
+        boxes1 (TensorLike): (tensor) tensor representing the first bounding box with
             shape (..., 4).
-        boxes2 (Any): (tensor) tensor representing the second bounding box with
+        boxes2 (TensorLike): (tensor) tensor representing the second bounding box with
             shape (..., 4).
-        bounding_box_format (Any): a case-insensitive string (for example, "xyxy").
+        bounding_box_format (str): a case-insensitive string (for example, "xyxy").
             Each bounding box is defined by these 4 values. For detailed
             information on the supported formats, see the [KerasCV bounding box
             documentation](https://keras.io/api/keras_cv/bounding_box/formats/).
-        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+        image_shape (ShapeLike | None): `Tuple[int]`. The shape of the image (height, width, 3).
             When using relative bounding box format for `box_format` the
             `image_shape` is used for normalization.
 
@@ -335,12 +340,12 @@ _bounding_box_compute_ciou = bind(
 
 
 def bounding_box_compute_iou(
-    boxes1: Any,
-    boxes2: Any,
-    bounding_box_format: Any,
+    boxes1: TensorLike,
+    boxes2: TensorLike,
+    bounding_box_format: str,
     use_masking: bool = False,
     mask_val: Int | TensorLike = -1,
-    image_shape: Any | None = None,
+    image_shape: ShapeLike | None = None,
 ) -> Tensor:
     """Computes a lookup table vector containing the ious for a given set boxes.
 
@@ -358,11 +363,11 @@ def bounding_box_compute_iou(
     4) `boxes1`: [M, 4], `boxes2`: [N, 4] -> return [M, N]
 
     Args:
-        boxes1 (Any): a list of bounding boxes in 'corners' format. Can be batched or
+        boxes1 (TensorLike): a list of bounding boxes in 'corners' format. Can be batched or
             unbatched.
-        boxes2 (Any): a list of bounding boxes in 'corners' format. Can be batched or
+        boxes2 (TensorLike): a list of bounding boxes in 'corners' format. Can be batched or
             unbatched.
-        bounding_box_format (Any): a case-insensitive string which is one of `"xyxy"`,
+        bounding_box_format (str): a case-insensitive string which is one of `"xyxy"`,
             `"rel_xyxy"`, `"xyWH"`, `"center_xyWH"`, `"yxyx"`, `"rel_yxyx"`.
             For detailed information on the supported format, see the
         use_masking (bool): whether masking will be applied. This will mask all
@@ -370,7 +375,7 @@ def bounding_box_compute_iou(
             dimensions. Default to `False`.
         mask_val (Int | TensorLike): int to mask those returned IOUs if the masking is True,
             defaults to -1.
-        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+        image_shape (ShapeLike | None): `Tuple[int]`. The shape of the image (height, width, 3).
             When using relative bounding box format for `box_format` the
             `image_shape` is used for normalization.
 
@@ -394,7 +399,7 @@ _bounding_box_compute_iou = bind(
 def bounding_box_convert_format(
     boxes: TensorLike,
     source: Axis,
-    target: Any,
+    target: TensorLike,
     height: Int | None = None,
     width: Int | None = None,
     dtype: DTypeLike = "float32",
@@ -415,7 +420,7 @@ def bounding_box_convert_format(
         boxes (TensorLike): Bounding boxes tensor/array or dictionary of `boxes` and
             `labels`.
         source (Axis): Source format string.
-        target (Any): Target format string.
+        target (TensorLike): Target format string.
         height (Int | None): Image height (required for relative target format).
         width (Int | None): Image width (required for relative target format).
         dtype (DTypeLike): Data type for conversion (optional).
@@ -440,7 +445,7 @@ _bounding_box_convert_format = bind(
 def bounding_box_crop(
     boxes: TensorLike,
     top: IntOrTuple,
-    left: Any,
+    left: TensorLike,
     height: Int | None,
     width: Int | None,
     bounding_box_format: str = "xyxy",
@@ -455,7 +460,7 @@ def bounding_box_crop(
         boxes (TensorLike): The bounding boxes to crop.  A NumPy array or tensor of shape
             `(N, 4)` or `(batch_size, N, 4)`.
         top (IntOrTuple): The vertical offset of the top-left corner of the cropping region.
-        left (Any): The horizontal offset of the top-left corner of the cropping
+        left (TensorLike): The horizontal offset of the top-left corner of the cropping
             region.
         height (Int | None): The height of the cropping region. Defaults to `None`.
         width (Int | None): The width of the cropping region. Defaults to `None`.
@@ -477,13 +482,13 @@ _bounding_box_crop = bind(
 
 
 def bounding_box_decode_deltas_to_boxes(
-    anchors: Any,
+    anchors: TensorLike,
     boxes_delta: Any,
-    anchor_format: Any,
-    box_format: Any,
+    anchor_format: str,
+    box_format: str,
     encoded_format: str = "center_yxhw",
     variance: TensorLike | None = None,
-    image_shape: Any | None = None,
+    image_shape: ShapeLike | None = None,
 ) -> Tensor:
     """Converts bounding boxes from delta format to the specified `box_format`.
 
@@ -493,7 +498,7 @@ def bounding_box_decode_deltas_to_boxes(
     This allows flexibility in how the deltas are applied to the anchors.
 
     Args:
-        anchors (Any): Can be `Tensors` or `Dict[Tensors]` where keys are level
+        anchors (TensorLike): Can be `Tensors` or `Dict[Tensors]` where keys are level
                 indices and values are corresponding anchor boxes.
                 The shape of the array/tensor should be `(N, 4)` where N is the
                 number of anchors.
@@ -502,9 +507,9 @@ def bounding_box_decode_deltas_to_boxes(
                 shape of the array/tensor can be `(N, 4)` or `(B, N, 4)` where N is
                 the number of boxes.
         boxes_delta (Any):
-        anchor_format (Any): str. The format of the input `anchors`.
+        anchor_format (str): str. The format of the input `anchors`.
             (e.g., `"xyxy"`, `"xywh"`, etc.)
-        box_format (Any): str. The desired format for the output boxes.
+        box_format (str): str. The desired format for the output boxes.
             (e.g., `"xyxy"`, `"xywh"`, etc.)
         encoded_format (str): str. Raw output format from regression head. Defaults
             to `"center_yxhw"`.
@@ -512,7 +517,7 @@ def bounding_box_decode_deltas_to_boxes(
             variance factors to scale the box deltas. If provided, the deltas
             are multiplied by the variance before being applied to the anchors.
             Defaults to None.
-        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+        image_shape (ShapeLike | None): `Tuple[int]`. The shape of the image (height, width, 3).
             When using relative bounding box format for `box_format` the
             `image_shape` is used for normalization.
 
@@ -541,13 +546,13 @@ _bounding_box_decode_deltas_to_boxes = bind(
 
 
 def bounding_box_encode_box_to_deltas(
-    anchors: Any,
+    anchors: TensorLike,
     boxes: TensorLike,
-    anchor_format: Any,
-    box_format: Any,
+    anchor_format: str,
+    box_format: str,
     encoding_format: str = "center_yxhw",
     variance: TensorLike | None = None,
-    image_shape: Any | None = None,
+    image_shape: ShapeLike | None = None,
 ) -> Tensor:
     """Encodes bounding boxes relative to anchors as deltas.
 
@@ -559,20 +564,20 @@ def bounding_box_encode_box_to_deltas(
     (defaulting to `center_yxhw`) for consistent delta representation.
 
     Args:
-        anchors (Any): `Tensors`. Anchor boxes with shape of `(N, 4)` where N is the
+        anchors (TensorLike): `Tensors`. Anchor boxes with shape of `(N, 4)` where N is the
             number of anchors.
         boxes (TensorLike): `Tensors` Bounding boxes to encode. Boxes can be of shape
             `(B, N, 4)` or `(N, 4)`.
-        anchor_format (Any): str. The format of the input `anchors`
+        anchor_format (str): str. The format of the input `anchors`
             (e.g., "xyxy", "xywh", etc.).
-        box_format (Any): str. The format of the input `boxes`
+        box_format (str): str. The format of the input `boxes`
             (e.g., "xyxy", "xywh", etc.).
         encoding_format (str): str. The intermediate format to which boxes and anchors
             are converted before delta calculation. Defaults to "center_yxhw".
         variance (TensorLike | None): `List[float]`. A 4-element array/tensor representing variance
             factors to scale the box deltas. If provided, the calculated deltas
             are divided by the variance. Defaults to None.
-        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+        image_shape (ShapeLike | None): `Tuple[int]`. The shape of the image (height, width, 3).
             When using relative bounding box format for `box_format` the
             `image_shape` is used for normalization.
 
@@ -603,7 +608,7 @@ _bounding_box_encode_box_to_deltas = bind(
 def bounding_box_pad(
     boxes: TensorLike,
     top: IntOrTuple,
-    left: Any,
+    left: TensorLike,
     height: Int | None = None,
     width: Int | None = None,
     bounding_box_format: str = "xyxy",
@@ -617,7 +622,7 @@ def bounding_box_pad(
     Args:
         boxes (TensorLike): Bounding boxes to pad. Shape `(N, 4)` or `(batch, N, 4)`.
         top (IntOrTuple): Vertical padding to add.
-        left (Any): Horizontal padding to add.
+        left (TensorLike): Horizontal padding to add.
         height (Int | None): Image height. Defaults to None.
         width (Int | None): Image width. Defaults to None.
         bounding_box_format (str): The format of the input bounding boxes. Defaults to
@@ -805,14 +810,14 @@ def get_file(
 _get_file = bind(globals(), "_get_file", "keras.utils.get_file", "3.0.0")
 
 
-def get_source_inputs(tensor: Any) -> list[keras.KerasTensor]:
+def get_source_inputs(tensor: TensorLike) -> list[keras.KerasTensor]:
     """Returns the list of input tensors necessary to compute `tensor`.
 
     Output will always be a list of tensors
     (potentially with 1 element).
 
     Args:
-        tensor (Any): The tensor to start from.
+        tensor (TensorLike): The tensor to start from.
 
     Returns:
         List of input tensors.
@@ -860,14 +865,14 @@ def image_dataset_from_directory(
     directory: PathLike,
     labels: str | Sequence[Any] | None = "inferred",
     label_mode: str | None = "int",
-    class_names: Any | None = None,
+    class_names: Sequence[str] | None = None,
     color_mode: str = "rgb",
     batch_size: Int | None = 32,
     image_size: Sequence[Any] = (256, 256),
     shuffle: bool = True,
     seed: Seed | None = None,
-    validation_split: Any | None = None,
-    subset: Any | None = None,
+    validation_split: Float | None = None,
+    subset: str | None | Sequence[Any] = None,
     interpolation: str = "bilinear",
     follow_links: bool = False,
     crop_to_aspect_ratio: bool = False,
@@ -924,7 +929,7 @@ def image_dataset_from_directory(
                 are encoded as `float32` scalars with values 0 or 1
                 (e.g. for `binary_crossentropy`).
             - `None` (no labels).
-        class_names (Any | None): Only valid if `labels` is `"inferred"`.
+        class_names (Sequence[str] | None): Only valid if `labels` is `"inferred"`.
             This is the explicit list of class names
             (must match names of subdirectories). Used to control the order
             of the classes (otherwise alphanumerical order is used).
@@ -941,9 +946,9 @@ def image_dataset_from_directory(
         shuffle (bool): Whether to shuffle the data. Defaults to `True`.
             If set to `False`, sorts the data in alphanumeric order.
         seed (Seed | None): Optional random seed for shuffling and transformations.
-        validation_split (Any | None): Optional float between 0 and 1,
+        validation_split (Float | None): Optional float between 0 and 1,
             fraction of data to reserve for validation.
-        subset (Any | None): Subset of the data to return.
+        subset (str | None | Sequence[Any]): Subset of the data to return.
             One of `"training"`, `"validation"`, or `"both"`.
             Only used if `validation_split` is set.
             When `subset="both"`, the utility returns a tuple of two datasets
@@ -1242,7 +1247,7 @@ def layer_feature_space(
     features: Any,
     output_mode: str = "concat",
     crosses: Any | None = None,
-    crossing_dim: Int | TensorLike = 32,
+    crossing_dim: Int = 32,
     hashing_dim: Int | TensorLike = 32,
     num_discretization_bins: Int | TensorLike = 32,
     name: str | None = None,
@@ -1305,7 +1310,7 @@ def layer_feature_space(
             `crosses=[("feature_1", "feature_2")]`. The features will be
             "crossed" by hashing their combined value into
             a fixed-length vector.
-        crossing_dim (Int | TensorLike): Default vector size for hashing crossed features.
+        crossing_dim (Int): Default vector size for hashing crossed features.
             Defaults to `32`.
         hashing_dim (Int | TensorLike): Default vector size for hashing features of type
             `"integer_hashed"` and `"string_hashed"`. Defaults to `32`.
@@ -1575,7 +1580,7 @@ _plot_model = bind(globals(), "_plot_model", "keras.utils.plot_model", "3.0.0")
 
 
 def progbar(
-    target: Any,
+    target: TensorLike | None,
     width: Int = 20,
     verbose: Int | str = 1,
     interval: Float | TensorLike = 0.05,
@@ -1590,7 +1595,7 @@ def progbar(
     display).
 
     Args:
-        target (Any): Total number of steps expected, None if unknown.
+        target (TensorLike | None): Total number of steps expected, None if unknown.
         width (Int): Progress bar width on screen.
         verbose (Int | str): Verbosity mode, 0 (silent), 1 (verbose), 2 (semi-verbose)
         interval (Float | TensorLike): Minimum visual progress update interval (in seconds).
@@ -1728,13 +1733,13 @@ def text_dataset_from_directory(
     directory: PathLike,
     labels: str | Sequence[Any] | None = "inferred",
     label_mode: str | None = "int",
-    class_names: Any | None = None,
+    class_names: Sequence[str] | None = None,
     batch_size: Int | None = 32,
     max_length: Int | None = None,
     shuffle: bool = True,
     seed: Seed | None = None,
-    validation_split: Any | None = None,
-    subset: Any | None = None,
+    validation_split: Float | None = None,
+    subset: str | None | Sequence[Any] = None,
     follow_links: bool = False,
     format: str = "tf",
     verbose: Int | str = True,
@@ -1786,7 +1791,7 @@ def text_dataset_from_directory(
                 are encoded as `float32` scalars with values 0 or 1
                 (e.g. for `binary_crossentropy`).
             - `None` (no labels).
-        class_names (Any | None): Only valid if `"labels"` is `"inferred"`.
+        class_names (Sequence[str] | None): Only valid if `"labels"` is `"inferred"`.
             This is the explicit list of class names
             (must match names of subdirectories). Used to control the order
             of the classes (otherwise alphanumerical order is used).
@@ -1800,9 +1805,9 @@ def text_dataset_from_directory(
             If set to `False`, sorts the data in alphanumeric order.
             Defaults to `True`.
         seed (Seed | None): Optional random seed for shuffling and transformations.
-        validation_split (Any | None): Optional float between 0 and 1,
+        validation_split (Float | None): Optional float between 0 and 1,
             fraction of data to reserve for validation.
-        subset (Any | None): Subset of the data to return.
+        subset (str | None | Sequence[Any]): Subset of the data to return.
             One of `"training"`, `"validation"` or `"both"`.
             Only used if `validation_split` is set.
             When `subset="both"`, the utility returns a tuple of two datasets
