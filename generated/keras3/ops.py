@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, overload
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     import keras
     from keras3.types import (
         Axis,
@@ -11190,10 +11190,10 @@ def op_top_k(
     x: keras.KerasTensor, k: IntOrTuple, sorted: bool = True
 ) -> tuple[keras.KerasTensor, keras.KerasTensor]: ...
 @overload
-def op_top_k(x: TensorLike, k: IntOrTuple, sorted: bool = True) -> tuple[Tensor, Tensor]: ...
+def op_top_k(x: TensorLike, k: IntOrTuple, sorted: bool = True) -> Sequence[Tensor]: ...
 def op_top_k(
     x: TensorLike, k: IntOrTuple, sorted: bool = True
-) -> tuple[Tensor, Tensor] | tuple[keras.KerasTensor, keras.KerasTensor]:
+) -> Sequence[Tensor] | tuple[keras.KerasTensor, keras.KerasTensor]:
     """Finds the top-k values and their indices in a tensor.
 
     Args:
