@@ -57,8 +57,10 @@ def usages(store):
 
 def documented_usages(store):
     """(wrapper name, family, upstream path, {parameter: literal value}) for every documented call."""
-    binding, _ = build(store, "3.15.1")
-    snapshot = store.load("3.15.1")
+    from generator.drift import pinned_release
+
+    binding, _ = build(store, pinned_release())
+    snapshot = store.load(pinned_release())
     by_path = {}
     for w in binding.wrappers:
         for path in (w.upstream, *w.aliases, *([w.function] if w.function else [])):

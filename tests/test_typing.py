@@ -27,10 +27,10 @@ def test_every_exported_symbol_has_a_known_type():
     assert exported > 800 and known == exported
 
 
-def test_at_least_85_percent_of_parameters_are_typed_more_precisely_than_any(store):
-    binding, _ = build(store, "3.15.1")
+def test_at_least_95_percent_of_parameters_are_typed_more_precisely_than_any(store):
+    binding, _ = build(store, pinned_release())
     parameters, precise = typed_parameters(binding)
-    assert precise / parameters >= 0.85, f"{precise}/{parameters}"
+    assert precise / parameters >= TARGET, f"{precise}/{parameters}"
 
 
 def test_at_least_95_percent_of_wrappers_return_a_type_more_precise_than_any(store):

@@ -9684,7 +9684,7 @@ def layer_hashing(
     /,
     *,
     num_bins: Int,
-    mask_value: Float | None = None,
+    mask_value: str | Float | None = None,
     salt: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     sparse: bool = False,
@@ -9696,7 +9696,7 @@ def layer_hashing(
     /,
     *,
     num_bins: Int,
-    mask_value: Float | None = None,
+    mask_value: str | Float | None = None,
     salt: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     sparse: bool = False,
@@ -9708,7 +9708,7 @@ def layer_hashing(
     /,
     *,
     num_bins: Int,
-    mask_value: Float | None = None,
+    mask_value: str | Float | None = None,
     salt: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     sparse: bool = False,
@@ -9720,7 +9720,7 @@ def layer_hashing(
     /,
     *,
     num_bins: Int,
-    mask_value: Float | None = None,
+    mask_value: str | Float | None = None,
     salt: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     sparse: bool = False,
@@ -9732,7 +9732,7 @@ def layer_hashing(
     /,
     *,
     num_bins: Int,
-    mask_value: Float | None = None,
+    mask_value: str | Float | None = None,
     salt: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     sparse: bool = False,
@@ -9743,7 +9743,7 @@ def layer_hashing(
     /,
     *,
     num_bins: Int,
-    mask_value: Float | None = None,
+    mask_value: str | Float | None = None,
     salt: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     sparse: bool = False,
@@ -9826,7 +9826,7 @@ def layer_hashing(
         num_bins (Int): Number of hash bins. Note that this includes the `mask_value`
             bin, so the effective number of bins is `(num_bins - 1)`
             if `mask_value` is set.
-        mask_value (Float | None): A value that represents masked inputs, which are mapped to
+        mask_value (str | Float | None): A value that represents masked inputs, which are mapped to
             index 0. `None` means no mask term will be added and the
             hashing will start at index 0. Defaults to `None`.
         salt (Int | Sequence[Int] | None): A single unsigned integer or None.
@@ -9927,8 +9927,8 @@ def layer_integer_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = -1,
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = -1,
     vocabulary: str | TensorLike | None = None,
     vocabulary_dtype: str = "int64",
     idf_weights: TensorLike | None = None,
@@ -9948,8 +9948,8 @@ def layer_integer_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = -1,
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = -1,
     vocabulary: str | TensorLike | None = None,
     vocabulary_dtype: str = "int64",
     idf_weights: TensorLike | None = None,
@@ -9969,8 +9969,8 @@ def layer_integer_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = -1,
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = -1,
     vocabulary: str | TensorLike | None = None,
     vocabulary_dtype: str = "int64",
     idf_weights: TensorLike | None = None,
@@ -9990,8 +9990,8 @@ def layer_integer_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = -1,
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = -1,
     vocabulary: str | TensorLike | None = None,
     vocabulary_dtype: str = "int64",
     idf_weights: TensorLike | None = None,
@@ -10011,8 +10011,8 @@ def layer_integer_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = -1,
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = -1,
     vocabulary: str | TensorLike | None = None,
     vocabulary_dtype: str = "int64",
     idf_weights: TensorLike | None = None,
@@ -10031,8 +10031,8 @@ def layer_integer_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = -1,
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = -1,
     vocabulary: str | TensorLike | None = None,
     vocabulary_dtype: str = "int64",
     idf_weights: TensorLike | None = None,
@@ -10099,13 +10099,13 @@ def layer_integer_lookup(
             to determine their OOV value (see `oov_method`).
             If this value is 0, OOV inputs will cause an error when calling
             the layer. Defaults to `1`.
-        mask_token (str | Int | None): An integer token that represents masked inputs. When
+        mask_token (str | Float | None): An integer token that represents masked inputs. When
             `output_mode` is `"int"`, the token is included in vocabulary
             and mapped to index 0. In other output modes,
             the token will not appear in the vocabulary and instances
             of the mask token in the input will be dropped.
             If set to None, no mask term will be added. Defaults to `None`.
-        oov_token (str | Int): Only used when `invert` is `True`. The token to return
+        oov_token (str | Float): Only used when `invert` is `True`. The token to return
             for OOV indices. Defaults to `-1`.
         vocabulary (str | TensorLike | None): Optional. Either an array of integers or a string path to a
             text file. If passing an array, can pass a tuple, list,
@@ -11175,23 +11175,25 @@ def layer_lstm(
 
 @overload
 def layer_masking(
-    object: None = None, /, *, mask_value: Float = 0.0, **kwargs: Any
+    object: None = None, /, *, mask_value: str | Float = 0.0, **kwargs: Any
 ) -> keras.layers.Masking: ...
 @overload
 def layer_masking(
-    object: keras.Sequential, /, *, mask_value: Float = 0.0, **kwargs: Any
+    object: keras.Sequential, /, *, mask_value: str | Float = 0.0, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
 def layer_masking(
-    object: keras.KerasTensor, /, *, mask_value: Float = 0.0, **kwargs: Any
+    object: keras.KerasTensor, /, *, mask_value: str | Float = 0.0, **kwargs: Any
 ) -> keras.KerasTensor: ...
 @overload
 def layer_masking(
-    object: Sequence[keras.KerasTensor], /, *, mask_value: Float = 0.0, **kwargs: Any
+    object: Sequence[keras.KerasTensor], /, *, mask_value: str | Float = 0.0, **kwargs: Any
 ) -> keras.KerasTensor: ...
 @overload
-def layer_masking(object: TensorLike, /, *, mask_value: Float = 0.0, **kwargs: Any) -> Tensor: ...
-def layer_masking(object: Any = None, /, *, mask_value: Float = 0.0, **kwargs: Any) -> Any:
+def layer_masking(
+    object: TensorLike, /, *, mask_value: str | Float = 0.0, **kwargs: Any
+) -> Tensor: ...
+def layer_masking(object: Any = None, /, *, mask_value: str | Float = 0.0, **kwargs: Any) -> Any:
     """Masks a sequence by using a mask value to skip timesteps.
 
     For each timestep in the input tensor (dimension #1 in the tensor),
@@ -11204,7 +11206,7 @@ def layer_masking(object: Any = None, /, *, mask_value: Float = 0.0, **kwargs: A
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        mask_value (Float):
+        mask_value (str | Float):
         **kwargs:
 
     Returns:
@@ -17613,8 +17615,8 @@ def layer_string_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = "[UNK]",
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = "[UNK]",
     vocabulary: str | TensorLike | None = None,
     idf_weights: TensorLike | None = None,
     invert: bool = False,
@@ -17633,8 +17635,8 @@ def layer_string_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = "[UNK]",
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = "[UNK]",
     vocabulary: str | TensorLike | None = None,
     idf_weights: TensorLike | None = None,
     invert: bool = False,
@@ -17653,8 +17655,8 @@ def layer_string_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = "[UNK]",
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = "[UNK]",
     vocabulary: str | TensorLike | None = None,
     idf_weights: TensorLike | None = None,
     invert: bool = False,
@@ -17673,8 +17675,8 @@ def layer_string_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = "[UNK]",
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = "[UNK]",
     vocabulary: str | TensorLike | None = None,
     idf_weights: TensorLike | None = None,
     invert: bool = False,
@@ -17693,8 +17695,8 @@ def layer_string_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = "[UNK]",
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = "[UNK]",
     vocabulary: str | TensorLike | None = None,
     idf_weights: TensorLike | None = None,
     invert: bool = False,
@@ -17712,8 +17714,8 @@ def layer_string_lookup(
     *,
     max_tokens: Int | None = None,
     num_oov_indices: Int = 1,
-    mask_token: str | Int | None = None,
-    oov_token: str | Int = "[UNK]",
+    mask_token: str | Float | None = None,
+    oov_token: str | Float = "[UNK]",
     vocabulary: str | TensorLike | None = None,
     idf_weights: TensorLike | None = None,
     invert: bool = False,
@@ -17778,13 +17780,13 @@ def layer_string_lookup(
             determine their OOV value.
             If this value is 0, OOV inputs will cause an error when calling
             the layer. Defaults to `1`.
-        mask_token (str | Int | None): A token that represents masked inputs. When `output_mode` is
+        mask_token (str | Float | None): A token that represents masked inputs. When `output_mode` is
             `"int"`, the token is included in the vocabulary and mapped to index
             0.
             In other output modes, the token will not appear in the vocabulary
             and instances of the mask token in the input will be dropped.
             If set to `None`, no mask term will be added. Defaults to `None`.
-        oov_token (str | Int): Only used when `invert` is True. The token to return for OOV
+        oov_token (str | Float): Only used when `invert` is True. The token to return for OOV
             indices. Defaults to `"[UNK]"`.
         vocabulary (str | TensorLike | None): Optional. Either an array of strings or a string path to a
             text file. If passing an array, you can pass a tuple, list, 1D NumPy
