@@ -22,7 +22,7 @@ functional model is built. Four designs were weighed:
   with exactly the members the four backends' eager tensors share (`shape`, `dtype`, `ndim`,
   arithmetic, comparison and bitwise operators, indexing, `len`, iteration, `__array__` so
   `np.asarray(t)` type-checks, `__bool__`/`__int__`/`__float__` for scalars). A layer or a model
-  has none of these, so passing one where a tensor is expected is an error.
+  has none of these; see below for why a checker cannot yet say so.
 * `jaxtyping` adds dtype and shape to array types (`Float[Array, "batch 3"]`). Keras's shapes
   and dtypes depend on values and on the backend's dtype promotion; checking them statically
   would reject valid programs, so `Tensor` carries neither.
@@ -43,6 +43,10 @@ Trade-offs, stated:
   `__array__`, `==` compares identity): an op whose first tensor argument is a `KerasTensor`
   returns a `KerasTensor` (an overload); an op whose `KerasTensor` comes second (`op_add(1.0, kt)`)
   is typed `Tensor` although it is symbolic at run time. Layer wrappers tell the two apart fully.
+* A layer or model passed where a tensor is expected is *not* reported: `keras.Layer` derives
+  from a base class that Keras picks by backend at import time (`keras.src.backend.Layer`), which a
+  checker cannot resolve, so every Keras layer and model has an unknown base and matches any
+  protocol. Only stubs for Keras (which its maintainers do not ship) would fix that.
 * Ops whose results are structures (`op_top_k`, `op_eig`, `op_split`, `op_shape`, `op_dtype`...)
   return tuples, lists, `str` as upstream does; control flow ops (`op_cond`, `op_while_loop`,
   `op_scan`...) return whatever the user's functions return and stay `Any`.
