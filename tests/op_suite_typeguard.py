@@ -13,6 +13,7 @@ file named by KERAS3_REJECTIONS; so are return values that do not match the retu
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import os
@@ -69,7 +70,6 @@ def _checked(name: str, wrapper: Any, hints: dict[str, Any]) -> Any:
             _found["returns"].add(f"{name} -> <{_describe(result)}>")
         return result
 
-    check.__name__ = name
     return check
 
 
@@ -97,7 +97,8 @@ def route_ops_through_wrappers() -> int:
         original: Any = importlib.import_module(".".join(parts[:-1]))
         original = getattr(original, parts[-1])
         vars(keras3.ops)[target] = original  # the wrapper calls the original, never itself
-        checked = _checked(name, wrapper, resolve_hints(wrapper))
+        # The original's name, docstring and signature: Keras's ops_test compares them with its classes.
+        checked = functools.update_wrapper(_checked(name, wrapper, resolve_hints(wrapper)), original)
         for module in modules:
             for attribute, value in list(vars(module).items()):
                 if value is original:
