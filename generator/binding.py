@@ -29,7 +29,7 @@ from generator.naming import NamingSpec, wrapper_name
 from generator.overrides import OVERRIDES_FILE, Override
 from generator.signature_history import SignatureHistory, call_signature
 from generator.tomlfiles import Kind, fields, read_toml
-from generator.typing_rules import annotate
+from generator.typing_rules import Overloads, admit_documented, annotate, dual_overloads, layer_overloads, return_type
 
 SPEC_DIR = Path(__file__).resolve().parent / "spec"
 Shape = Literal["function", "constructor", "layer", "dual", "member"]
@@ -186,6 +186,8 @@ class Wrapper:
     # layer shape: the parameters of the layer's `call` the wrapper routes to the call (keyword-only).
     call_params: tuple[WrapperParam, ...] = ()
     class_only: tuple[str, ...] = ()  # dual shape: parameters of the class its function form lacks
+    symbolic_returns: str | None = None  # function shape: the return when given a KerasTensor
+    overloads: Overloads = ()  # layer and dual shapes: (composition argument type, return type)
 
 
 @dataclass(frozen=True)
@@ -430,7 +432,11 @@ def _documented(wrapper: Wrapper, snapshot: Snapshot, docs: DocSources, spec: Bi
     borrowed = borrowed_arg_docs(
         [p.name for p in wrapper.params if p.kind not in ("var_positional", "var_keyword")],
         [doc, function_doc], _arg_doc_sources(wrapper, key, snapshot, docs))
-    return replace(wrapper, doc=doc, function_doc=function_doc, borrowed_args=borrowed,
+    # A parameter whose docs allow None (or another documented form) admits it, by rule.
+    described = {a.name: a.description for a in (*function_doc.args, *doc.args)}
+    params = tuple(replace(p, annotation=admit_documented(p.annotation, described[p.name]))
+                   if p.name in described and p.forward != "none" else p for p in wrapper.params)
+    return replace(wrapper, params=params, doc=doc, function_doc=function_doc, borrowed_args=borrowed,
                    changes=docs.changes.get(wrapper.upstream, ()))
 
 
@@ -649,10 +655,13 @@ def _wrapper(name: str, family: Family, symbols: list[Symbol], added_in: Mapping
         return _dual_wrapper(name, family, symbol, None, added_in, version)
     shape: Shape = "constructor" if symbol.kind == "class" else "function"
     # A class wrapper returns the real class; annotations resolve `keras` under TYPE_CHECKING.
-    returns = symbol.path if symbol.kind == "class" else "Any"
+    returns = return_type(name, family.module, shape)
+    if symbol.kind == "class":
+        returns = replace(returns, type=symbol.path, symbolic=None)
     params = tuple(_forwarded(p, family.module) for p in _parameters(symbol))
-    return Wrapper(name, family.module, shape, symbol.path, params, returns,
-                   added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases)
+    return Wrapper(name, family.module, shape, symbol.path, params, returns.type,
+                   added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases,
+                   symbolic_returns=returns.symbolic)
 
 
 def _composes(symbol: Symbol) -> bool:
@@ -668,7 +677,8 @@ def _layer_wrapper(name: str, family: Family, symbol: Symbol, added_in: Mapping[
     params += [replace(p, forward="keyword") if p.forward == "positional" else p
                for p in (_forwarded(p, family.module) for p in _parameters(symbol))]
     return Wrapper(name, family.module, "layer", symbol.path, tuple(params), "Any",
-                   added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases)
+                   added_in.get(symbol.path, version), _first_line(symbol.doc), aliases=symbol.aliases,
+                   overloads=layer_overloads(symbol.path, symbol.mro))
 
 
 def _dual_wrapper(name: str, family: Family, cls: Symbol, function: Symbol | None,
@@ -679,7 +689,8 @@ def _dual_wrapper(name: str, family: Family, cls: Symbol, function: Symbol | Non
     params += [_forwarded(p, family.module, keyword_only=True) for p in own]
     return Wrapper(name, family.module, "dual", cls.path, tuple(params), "Any",
                    added_in.get(cls.path, version), _first_line(cls.doc),
-                   function=function.path if function else None, aliases=cls.aliases)
+                   function=function.path if function else None, aliases=cls.aliases,
+                   overloads=dual_overloads(cls.path))
 
 
 def _routed(wrapper: Wrapper, snapshot: Snapshot) -> Wrapper:
@@ -772,7 +783,8 @@ def _member_wrapper(name: str, module: str, symbol: Symbol, member: Member, adde
                     version: str) -> Wrapper:
     assert member.signature is not None  # _member_sources keeps only readable ones
     params = tuple(_forwarded(p, module) for p in member.signature.parameters)
-    return Wrapper(name, module, "member", symbol.path, params, "Any", added_in.get(symbol.path, version),
+    returns = return_type(name, module, "member").type
+    return Wrapper(name, module, "member", symbol.path, params, returns, added_in.get(symbol.path, version),
                    _first_line(member.doc), member=member.name)
 
 

@@ -163,6 +163,19 @@ def _positional(params: Sequence[WrapperParam]) -> list[WrapperParam]:
     return found
 
 
+def symbolic_signature(w: Wrapper) -> str:
+    """The parameter list of a function wrapper's symbolic overload: its first required tensor
+    parameter typed `keras.KerasTensor` (returning `w.symbolic_returns`); "" when it has none."""
+    if w.symbolic_returns is None:
+        return ""
+    params = list(w.params)
+    for index, p in enumerate(params):
+        if p.default is None and p.kind not in ("var_positional", "var_keyword") and p.annotation == "TensorLike":
+            params[index] = replace(p, annotation="keras.KerasTensor")
+            return signature(params)
+    return ""
+
+
 def call_arguments(params: list[WrapperParam]) -> str:
     """How a wrapper hands its parameters on: as upstream's signature takes them, by position up
     to the first parameter handed on only when given, by keyword after it."""
@@ -254,6 +267,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.filters["wrapper_docstring"] = wrapper_docstring
     env.filters["signature"] = signature
     env.filters["call_arguments"] = call_arguments
+    env.filters["symbolic_signature"] = symbolic_signature
     env.filters["supplied_arguments"] = supplied_arguments
     env.filters["python_string"] = lambda text: json.dumps(text, ensure_ascii=False)  # a valid str literal
     env.filters["bind_extras"] = bind_extras
@@ -317,6 +331,8 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
         files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
             shapes_used=shapes_used, needs_given=needs_given, runtime_imports=runtime_imports,
+            needs_overload=any(w.overloads or symbolic_signature(w) for w in generated),
+            needs_any=needs_given or bool(shapes_used & {"layer", "dual"}) or _annotations_use_any(generated),
             annotation_imports=annotation_imports(generated), generated=generated,
             overridden=[w.name for w in wrappers if w.overridden], shadowing=shadowing,
         )
@@ -328,6 +344,12 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
 
 def _required(params: Sequence[WrapperParam]) -> list[WrapperParam]:
     return [p for p in params if p.default is None and p.kind not in ("var_positional", "var_keyword")]
+
+
+def _annotations_use_any(wrappers: list[Wrapper]) -> bool:
+    texts = [t for w in wrappers for t in (w.returns, w.symbolic_returns or "", *(p.annotation for p in w.params),
+                                          *(part for overload in w.overloads for part in overload))]
+    return any("Any" in used_names(text) for text in texts)
 
 
 def _needs_missing(wrappers: list[Wrapper]) -> bool:
@@ -343,8 +365,10 @@ def annotation_imports(wrappers: list[Wrapper]) -> list[str]:
         used |= used_names(w.returns)
         for p in (*w.params, *w.call_params):
             used |= used_names(p.annotation)
-        if w.shape == "layer":
-            used.add("keras")  # the overloads name keras.Sequential and the layer class
+        for argument, returns in w.overloads:
+            used |= used_names(argument) | used_names(returns) | {"keras"}  # the class is keras.…
+        if symbolic_signature(w):
+            used |= used_names(w.symbolic_returns or "") | {"keras"}
     lines = []
     by_module: dict[str, list[str]] = {}
     for name in sorted(used & TYPING_NAMES.keys()):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any, Literal
 
@@ -26,7 +26,8 @@ def namespace() -> dict[str, Any]:
     from keras3 import types
 
     ns: dict[str, Any] = {"keras": keras, "np": np, "npt": npt, "os": os, "Any": Any, "Literal": Literal,
-                          "Callable": Callable, "Mapping": Mapping, "Sequence": Sequence}
+                          "Callable": Callable, "Mapping": Mapping, "Sequence": Sequence,
+                          "Iterator": Iterator}
     ns.update({name: getattr(types, name) for name in types.__all__})
     # The aliases are strings that may name each other: evaluate until every one is a type.
     for _ in range(len(types.__all__)):
@@ -34,7 +35,7 @@ def namespace() -> dict[str, Any]:
             if isinstance(ns[name], str):
                 try:
                     ns[name] = eval(ns[name], ns)  # noqa: S307 - our own alias text
-                except NameError:
+                except (NameError, TypeError):  # names an alias not evaluated yet
                     continue
     return ns
 

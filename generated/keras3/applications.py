@@ -5,12 +5,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from typing import Literal
-    from keras3.types import ActivationLike, DataFormat, IntOrTuple, PathLike, ShapeLike, TensorLike
+    import keras
+    from keras3.types import (
+        ActivationLike,
+        DataFormat,
+        Float,
+        Int,
+        IntOrTuple,
+        PathLike,
+        ShapeLike,
+        Tensor,
+        TensorLike,
+    )
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -92,14 +104,14 @@ __all__ = [
 def application_convnext_base(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_base",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ConvNeXtBase architecture.
 
     For image classification use cases, see
@@ -125,7 +137,7 @@ def application_convnext_base(
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
         include_preprocessing (bool):
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
             file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -144,11 +156,11 @@ def application_convnext_base(
             the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
             be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -206,11 +218,13 @@ _application_convnext_base = bind(
 )
 
 
-def application_convnext_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_convnext_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -239,14 +253,14 @@ _application_convnext_decode_predictions = bind(
 def application_convnext_large(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_large",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ConvNeXtLarge architecture.
 
     For image classification use cases, see
@@ -272,7 +286,7 @@ def application_convnext_large(
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
         include_preprocessing (bool):
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
             file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -291,11 +305,11 @@ def application_convnext_large(
             the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
             be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -355,7 +369,7 @@ _application_convnext_large = bind(
 
 def application_convnext_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """A placeholder method for backward compatibility.
 
     The preprocessing logic has been included in the convnext model
@@ -390,14 +404,14 @@ _application_convnext_preprocess_input = bind(
 def application_convnext_small(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_small",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ConvNeXtSmall architecture.
 
     For image classification use cases, see
@@ -423,7 +437,7 @@ def application_convnext_small(
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
         include_preprocessing (bool):
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
             file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -442,11 +456,11 @@ def application_convnext_small(
             the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
             be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -507,14 +521,14 @@ _application_convnext_small = bind(
 def application_convnext_tiny(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_tiny",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ConvNeXtTiny architecture.
 
     For image classification use cases, see
@@ -540,7 +554,7 @@ def application_convnext_tiny(
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
         include_preprocessing (bool):
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
             file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -559,11 +573,11 @@ def application_convnext_tiny(
             the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
             be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -624,14 +638,14 @@ _application_convnext_tiny = bind(
 def application_convnext_xlarge(
     include_top: bool = True,
     include_preprocessing: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_xlarge",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ConvNeXtXLarge architecture.
 
     For image classification use cases, see
@@ -657,7 +671,7 @@ def application_convnext_xlarge(
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
         include_preprocessing (bool):
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet-1k), or the path to the weights
             file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -676,11 +690,11 @@ def application_convnext_xlarge(
             the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
             be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -740,14 +754,14 @@ _application_convnext_xlarge = bind(
 
 def application_densenet121(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "densenet121",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Densenet121 architecture.
 
     Optionally loads weights pre-trained on ImageNet.
@@ -757,7 +771,7 @@ def application_densenet121(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             input_tensor: optional Keras tensor
@@ -782,10 +796,10 @@ def application_densenet121(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000.
-        classifier_activation (ActivationLike): A `str` or callable.
+        classifier_activation (ActivationLike | None): A `str` or callable.
             The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits
@@ -842,14 +856,14 @@ _application_densenet121 = bind(
 
 def application_densenet169(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "densenet169",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Densenet169 architecture.
 
     Optionally loads weights pre-trained on ImageNet.
@@ -859,7 +873,7 @@ def application_densenet169(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             input_tensor: optional Keras tensor
@@ -884,10 +898,10 @@ def application_densenet169(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000.
-        classifier_activation (ActivationLike): A `str` or callable.
+        classifier_activation (ActivationLike | None): A `str` or callable.
             The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits
@@ -944,14 +958,14 @@ _application_densenet169 = bind(
 
 def application_densenet201(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "densenet201",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Densenet201 architecture.
 
     Optionally loads weights pre-trained on ImageNet.
@@ -961,7 +975,7 @@ def application_densenet201(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             input_tensor: optional Keras tensor
@@ -986,10 +1000,10 @@ def application_densenet201(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000.
-        classifier_activation (ActivationLike): A `str` or callable.
+        classifier_activation (ActivationLike | None): A `str` or callable.
             The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits
@@ -1044,11 +1058,13 @@ _application_densenet201 = bind(
 )
 
 
-def application_densenet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_densenet_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -1076,7 +1092,7 @@ _application_densenet_decode_predictions = bind(
 
 def application_densenet_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -1128,14 +1144,14 @@ _application_densenet_preprocess_input = bind(
 
 def application_efficientnet_b0(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb0",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB0 architecture.
 
     This function returns a Keras image classification model,
@@ -1152,7 +1168,7 @@ def application_efficientnet_b0(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1173,11 +1189,11 @@ def application_efficientnet_b0(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1237,14 +1253,14 @@ _application_efficientnet_b0 = bind(
 
 def application_efficientnet_b1(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb1",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB1 architecture.
 
     This function returns a Keras image classification model,
@@ -1261,7 +1277,7 @@ def application_efficientnet_b1(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1282,11 +1298,11 @@ def application_efficientnet_b1(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1346,14 +1362,14 @@ _application_efficientnet_b1 = bind(
 
 def application_efficientnet_b2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB2 architecture.
 
     This function returns a Keras image classification model,
@@ -1370,7 +1386,7 @@ def application_efficientnet_b2(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1391,11 +1407,11 @@ def application_efficientnet_b2(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1455,14 +1471,14 @@ _application_efficientnet_b2 = bind(
 
 def application_efficientnet_b3(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb3",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB3 architecture.
 
     This function returns a Keras image classification model,
@@ -1479,7 +1495,7 @@ def application_efficientnet_b3(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1500,11 +1516,11 @@ def application_efficientnet_b3(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1564,14 +1580,14 @@ _application_efficientnet_b3 = bind(
 
 def application_efficientnet_b4(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb4",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB4 architecture.
 
     This function returns a Keras image classification model,
@@ -1588,7 +1604,7 @@ def application_efficientnet_b4(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1609,11 +1625,11 @@ def application_efficientnet_b4(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1673,14 +1689,14 @@ _application_efficientnet_b4 = bind(
 
 def application_efficientnet_b5(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb5",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB5 architecture.
 
     This function returns a Keras image classification model,
@@ -1697,7 +1713,7 @@ def application_efficientnet_b5(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1718,11 +1734,11 @@ def application_efficientnet_b5(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1782,14 +1798,14 @@ _application_efficientnet_b5 = bind(
 
 def application_efficientnet_b6(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb6",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB6 architecture.
 
     This function returns a Keras image classification model,
@@ -1806,7 +1822,7 @@ def application_efficientnet_b6(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1827,11 +1843,11 @@ def application_efficientnet_b6(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1891,14 +1907,14 @@ _application_efficientnet_b6 = bind(
 
 def application_efficientnet_b7(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb7",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetB7 architecture.
 
     This function returns a Keras image classification model,
@@ -1915,7 +1931,7 @@ def application_efficientnet_b7(
     Args:
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -1936,11 +1952,11 @@ def application_efficientnet_b7(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is True, and
             if no `weights` argument is specified. 1000 is how many
             ImageNet classes there are. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `'softmax'`.
@@ -1998,11 +2014,13 @@ _application_efficientnet_b7 = bind(
 )
 
 
-def application_efficientnet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_efficientnet_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -2030,7 +2048,7 @@ _application_efficientnet_decode_predictions = bind(
 
 def application_efficientnet_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """A placeholder method for backward compatibility.
 
     The preprocessing logic has been included in the efficientnet model
@@ -2062,11 +2080,13 @@ _application_efficientnet_preprocess_input = bind(
 )
 
 
-def application_efficientnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_efficientnet_v2_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -2094,7 +2114,7 @@ _application_efficientnet_v2_decode_predictions = bind(
 
 def application_efficientnet_v2_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """A placeholder method for backward compatibility.
 
     The preprocessing logic has been included in the EfficientNetV2 model
@@ -2128,15 +2148,15 @@ _application_efficientnet_v2_preprocess_input = bind(
 
 def application_efficientnet_v2b0(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-b0",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2B0 architecture.
 
     This function returns a Keras image classification model,
@@ -2153,7 +2173,7 @@ def application_efficientnet_v2b0(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2173,11 +2193,11 @@ def application_efficientnet_v2b0(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2244,15 +2264,15 @@ _application_efficientnet_v2b0 = bind(
 
 def application_efficientnet_v2b1(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-b1",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2B1 architecture.
 
     This function returns a Keras image classification model,
@@ -2269,7 +2289,7 @@ def application_efficientnet_v2b1(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2289,11 +2309,11 @@ def application_efficientnet_v2b1(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2360,15 +2380,15 @@ _application_efficientnet_v2b1 = bind(
 
 def application_efficientnet_v2b2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-b2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2B2 architecture.
 
     This function returns a Keras image classification model,
@@ -2385,7 +2405,7 @@ def application_efficientnet_v2b2(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2405,11 +2425,11 @@ def application_efficientnet_v2b2(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2476,15 +2496,15 @@ _application_efficientnet_v2b2 = bind(
 
 def application_efficientnet_v2b3(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-b3",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2B3 architecture.
 
     This function returns a Keras image classification model,
@@ -2501,7 +2521,7 @@ def application_efficientnet_v2b3(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2521,11 +2541,11 @@ def application_efficientnet_v2b3(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2592,15 +2612,15 @@ _application_efficientnet_v2b3 = bind(
 
 def application_efficientnet_v2l(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-l",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2L architecture.
 
     This function returns a Keras image classification model,
@@ -2617,7 +2637,7 @@ def application_efficientnet_v2l(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2637,11 +2657,11 @@ def application_efficientnet_v2l(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2708,15 +2728,15 @@ _application_efficientnet_v2l = bind(
 
 def application_efficientnet_v2m(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-m",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2M architecture.
 
     This function returns a Keras image classification model,
@@ -2733,7 +2753,7 @@ def application_efficientnet_v2m(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2753,11 +2773,11 @@ def application_efficientnet_v2m(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2824,15 +2844,15 @@ _application_efficientnet_v2m = bind(
 
 def application_efficientnet_v2s(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "efficientnetv2-s",
-) -> Any:
+) -> keras.Model:
     """Instantiates the EfficientNetV2S architecture.
 
     This function returns a Keras image classification model,
@@ -2849,7 +2869,7 @@ def application_efficientnet_v2s(
     Args:
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor
@@ -2869,11 +2889,11 @@ def application_efficientnet_v2s(
                 the output of the model will be a 2D tensor.
             - `"max"` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000 (number of
             ImageNet classes).
-        classifier_activation (ActivationLike): A string or callable. The activation function to use
+        classifier_activation (ActivationLike | None): A string or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             Defaults to `"softmax"`.
@@ -2938,11 +2958,13 @@ _application_efficientnet_v2s = bind(
 )
 
 
-def application_imagenet_utils_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_imagenet_utils_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -2969,8 +2991,8 @@ _application_imagenet_utils_decode_predictions = bind(
 
 
 def application_imagenet_utils_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None, mode: str = "caffe"
-) -> Any:
+    x: TensorLike, data_format: DataFormat | None = None, mode: str | None = "caffe"
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -2995,7 +3017,7 @@ def application_imagenet_utils_preprocess_input(
         data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
-        mode (str): One of "caffe", "tf" or "torch".
+        mode (str | None): One of "caffe", "tf" or "torch".
             - caffe: will convert the images from RGB to BGR,
                 then will zero-center each color channel with
                 respect to the ImageNet dataset,
@@ -3031,14 +3053,14 @@ _application_imagenet_utils_preprocess_input = bind(
 
 def application_inception_resnet_v2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "inception_resnet_v2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Inception-ResNet v2 architecture.
 
     This function returns a Keras image classification model,
@@ -3055,7 +3077,7 @@ def application_inception_resnet_v2(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor
@@ -3078,10 +3100,10 @@ def application_inception_resnet_v2(
                 last convolutional block, and thus
                 the output of the model will be a 2D tensor.
             - `'max'` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`,
             and if no `weights` argument is specified.
-        classifier_activation (ActivationLike): A `str` or callable.
+        classifier_activation (ActivationLike | None): A `str` or callable.
             The activation function to use on the "top" layer.
             Ignored unless `include_top=True`.
             Set `classifier_activation=None` to return the logits
@@ -3140,11 +3162,13 @@ _application_inception_resnet_v2 = bind(
 )
 
 
-def application_inception_resnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_inception_resnet_v2_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -3172,7 +3196,7 @@ _application_inception_resnet_v2_decode_predictions = bind(
 
 def application_inception_resnet_v2_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -3223,14 +3247,14 @@ _application_inception_resnet_v2_preprocess_input = bind(
 
 def application_inception_v3(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "inception_v3",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Inception v3 architecture.
 
     This function returns a Keras image classification model,
@@ -3248,7 +3272,7 @@ def application_inception_v3(
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top, as the last layer of the network.
             Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization),
+        weights (str | PathLike | None): One of `None` (random initialization),
             `imagenet` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
             Defaults to `"imagenet"`.
@@ -3273,10 +3297,10 @@ def application_inception_v3(
                 last convolutional block, and thus
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to 1000.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function
             to use on the "top" layer. Ignored unless `include_top=True`.
             Set `classifier_activation=None` to return the logits of the "top"
             layer. When loading pretrained weights, `classifier_activation`
@@ -3332,11 +3356,13 @@ _application_inception_v3 = bind(
 )
 
 
-def application_inception_v3_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_inception_v3_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -3364,7 +3390,7 @@ _application_inception_v3_decode_predictions = bind(
 
 def application_inception_v3_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -3415,17 +3441,17 @@ _application_inception_v3_preprocess_input = bind(
 
 def application_mobilenet(
     input_shape: ShapeLike | None = None,
-    alpha: float | TensorLike = 1.0,
-    depth_multiplier: int = 1,
-    dropout: float | TensorLike = 0.001,
+    alpha: Float | TensorLike = 1.0,
+    depth_multiplier: Int = 1,
+    dropout: Float | TensorLike = 0.001,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str | None = None,
-) -> Any:
+) -> keras.Model:
     """Instantiates the MobileNet architecture.
 
     This function returns a Keras image classification model,
@@ -3448,7 +3474,7 @@ def application_mobilenet(
             height should be no smaller than 32. E.g. `(200, 200, 3)` would
             be one valid value. Defaults to `None`.
             `input_shape` will be ignored if the `input_tensor` is provided.
-        alpha (float | TensorLike): Controls the width of the network. This is known as the width
+        alpha (Float | TensorLike): Controls the width of the network. This is known as the width
             multiplier in the MobileNet paper.
             - If `alpha < 1.0`, proportionally decreases the number
                 of filters in each layer.
@@ -3456,13 +3482,13 @@ def application_mobilenet(
                 of filters in each layer.
             - If `alpha == 1`, default number of filters from the paper
                 are used at each layer. Defaults to `1.0`.
-        depth_multiplier (int): Depth multiplier for depthwise convolution.
+        depth_multiplier (Int): Depth multiplier for depthwise convolution.
             This is called the resolution multiplier in the MobileNet paper.
             Defaults to `1.0`.
-        dropout (float | TensorLike): Dropout rate. Defaults to `0.001`.
+        dropout (Float | TensorLike): Dropout rate. Defaults to `0.001`.
         include_top (bool): Boolean, whether to include the fully-connected layer
             at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization), `"imagenet"`
+        weights (str | PathLike | None): One of `None` (random initialization), `"imagenet"`
             (pre-training on ImageNet), or the path to the weights file
             to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of `layers.Input()`)
@@ -3478,10 +3504,10 @@ def application_mobilenet(
                 last convolutional block, and thus
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): Optional number of classes to classify images into,
+        classes (Int): Optional number of classes to classify images into,
             only to be specified if `include_top` is `True`, and if
             no `weights` argument is specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function
             to use on the "top" layer. Ignored unless `include_top=True`.
             Set `classifier_activation=None` to return the logits of the "top"
             layer. When loading pretrained weights, `classifier_activation`
@@ -3543,11 +3569,13 @@ _application_mobilenet = bind(
 )
 
 
-def application_mobilenet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_mobilenet_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -3575,7 +3603,7 @@ _application_mobilenet_decode_predictions = bind(
 
 def application_mobilenet_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -3626,15 +3654,15 @@ _application_mobilenet_preprocess_input = bind(
 
 def application_mobilenet_v2(
     input_shape: ShapeLike | None = None,
-    alpha: float | TensorLike = 1.0,
+    alpha: Float | TensorLike = 1.0,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str | None = None,
-) -> Any:
+) -> keras.Model:
     """Instantiates the MobileNetV2 architecture.
 
     MobileNetV2 is very similar to the original MobileNet,
@@ -3665,7 +3693,7 @@ def application_mobilenet_v2(
             height should be no smaller than 32. E.g. `(200, 200, 3)` would
             be one valid value. Defaults to `None`.
             `input_shape` will be ignored if the `input_tensor` is provided.
-        alpha (float | TensorLike): Controls the width of the network. This is known as the width
+        alpha (Float | TensorLike): Controls the width of the network. This is known as the width
             multiplier in the MobileNet paper.
             - If `alpha < 1.0`, proportionally decreases the number
                 of filters in each layer.
@@ -3675,7 +3703,7 @@ def application_mobilenet_v2(
                 are used at each layer. Defaults to `1.0`.
         include_top (bool): Boolean, whether to include the fully-connected layer
             at the top of the network. Defaults to `True`.
-        weights (str | PathLike): One of `None` (random initialization), `"imagenet"`
+        weights (str | PathLike | None): One of `None` (random initialization), `"imagenet"`
             (pre-training on ImageNet), or the path to the weights file
             to be loaded. Defaults to `"imagenet"`.
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of `layers.Input()`)
@@ -3691,10 +3719,10 @@ def application_mobilenet_v2(
                 last convolutional block, and thus
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): Optional number of classes to classify images into,
+        classes (Int): Optional number of classes to classify images into,
             only to be specified if `include_top` is `True`, and if
             no `weights` argument is specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function
             to use on the "top" layer. Ignored unless `include_top=True`.
             Set `classifier_activation=None` to return the logits of the "top"
             layer. When loading pretrained weights, `classifier_activation`
@@ -3752,11 +3780,13 @@ _application_mobilenet_v2 = bind(
 )
 
 
-def application_mobilenet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_mobilenet_v2_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -3784,7 +3814,7 @@ _application_mobilenet_v2_decode_predictions = bind(
 
 def application_mobilenet_v2_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -3833,11 +3863,13 @@ _application_mobilenet_v2_preprocess_input = bind(
 )
 
 
-def application_mobilenet_v3_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_mobilenet_v3_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -3865,18 +3897,18 @@ _application_mobilenet_v3_decode_predictions = bind(
 
 def application_mobilenet_v3_large(
     input_shape: ShapeLike | None = None,
-    alpha: float | TensorLike = 1.0,
+    alpha: Float | TensorLike = 1.0,
     minimalistic: bool = False,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
-    classes: int = 1000,
+    classes: Int = 1000,
     pooling: Literal["avg", "max"] | None = None,
-    dropout_rate: float | TensorLike = 0.2,
-    classifier_activation: ActivationLike = "softmax",
+    dropout_rate: Float | TensorLike = 0.2,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "MobileNetV3Large",
-) -> Any:
+) -> keras.Model:
     """Instantiates the MobileNetV3Large architecture.
 
     The following table describes the performance of MobileNets v3:
@@ -3911,7 +3943,7 @@ def application_mobilenet_v3_large(
             input_shape will be used if they match, if the shapes
             do not match then we will throw an error.
             E.g. `(160, 160, 3)` would be one valid value.
-        alpha (float | TensorLike): controls the width of the network. This is known as the
+        alpha (Float | TensorLike): controls the width of the network. This is known as the
             depth multiplier in the MobileNetV3 paper, but the name is kept for
             consistency with MobileNetV1 in Keras.
             When `weights` is `imagenet`, `alpha` can be one of `0.75` or `1.0`
@@ -3931,13 +3963,13 @@ def application_mobilenet_v3_large(
             are much more performant on GPU/DSP.
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): String, one of `None` (random initialization),
+        weights (str | PathLike | None): String, one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
             `layers.Input()`)
             to use as image input for the model.
-        classes (int): Integer, optional number of classes to classify images
+        classes (Int): Integer, optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
         pooling (Literal['avg', 'max'] | None): String, optional pooling mode for feature extraction
@@ -3952,8 +3984,8 @@ def application_mobilenet_v3_large(
                 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        dropout_rate (float | TensorLike): fraction of the input units to drop on the last layer.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        dropout_rate (Float | TensorLike): fraction of the input units to drop on the last layer.
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4032,7 +4064,7 @@ _application_mobilenet_v3_large = bind(
 
 def application_mobilenet_v3_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """A placeholder method for backward compatibility.
 
     The preprocessing logic has been included in the mobilenet_v3 model
@@ -4067,18 +4099,18 @@ _application_mobilenet_v3_preprocess_input = bind(
 
 def application_mobilenet_v3_small(
     input_shape: ShapeLike | None = None,
-    alpha: float | TensorLike = 1.0,
+    alpha: Float | TensorLike = 1.0,
     minimalistic: bool = False,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
-    classes: int = 1000,
+    classes: Int = 1000,
     pooling: Literal["avg", "max"] | None = None,
-    dropout_rate: float | TensorLike = 0.2,
-    classifier_activation: ActivationLike = "softmax",
+    dropout_rate: Float | TensorLike = 0.2,
+    classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
     name: str = "MobileNetV3Small",
-) -> Any:
+) -> keras.Model:
     """Instantiates the MobileNetV3Small architecture.
 
     The following table describes the performance of MobileNets v3:
@@ -4113,7 +4145,7 @@ def application_mobilenet_v3_small(
             input_shape will be used if they match, if the shapes
             do not match then we will throw an error.
             E.g. `(160, 160, 3)` would be one valid value.
-        alpha (float | TensorLike): controls the width of the network. This is known as the
+        alpha (Float | TensorLike): controls the width of the network. This is known as the
             depth multiplier in the MobileNetV3 paper, but the name is kept for
             consistency with MobileNetV1 in Keras.
             When `weights` is `imagenet`, `alpha` can be one of `0.75` or `1.0`
@@ -4133,13 +4165,13 @@ def application_mobilenet_v3_small(
             are much more performant on GPU/DSP.
         include_top (bool): Boolean, whether to include the fully-connected
             layer at the top of the network. Defaults to `True`.
-        weights (str | PathLike): String, one of `None` (random initialization),
+        weights (str | PathLike | None): String, one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
             `layers.Input()`)
             to use as image input for the model.
-        classes (int): Integer, optional number of classes to classify images
+        classes (Int): Integer, optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
         pooling (Literal['avg', 'max'] | None): String, optional pooling mode for feature extraction
@@ -4154,8 +4186,8 @@ def application_mobilenet_v3_small(
                 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        dropout_rate (float | TensorLike): fraction of the input units to drop on the last layer.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to use
+        dropout_rate (Float | TensorLike): fraction of the input units to drop on the last layer.
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to use
             on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4232,11 +4264,13 @@ _application_mobilenet_v3_small = bind(
 )
 
 
-def application_nasnet_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_nasnet_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -4264,7 +4298,7 @@ _application_nasnet_decode_predictions = bind(
 
 def application_nasnet_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -4316,13 +4350,13 @@ _application_nasnet_preprocess_input = bind(
 def application_nasnetlarge(
     input_shape: ShapeLike | None = None,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "nasnet_large",
-) -> Any:
+) -> keras.Model:
     """Instantiates a NASNet model in ImageNet mode.
 
     Optionally loads weights pre-trained on ImageNet.
@@ -4338,7 +4372,7 @@ def application_nasnetlarge(
             E.g. `(224, 224, 3)` would be one valid value.
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): `None` (random initialization) or
+        weights (str | PathLike | None): `None` (random initialization) or
             `imagenet` (ImageNet weights).  For loading `imagenet` weights,
             `input_shape` should be (331, 331, 3)
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
@@ -4356,10 +4390,10 @@ def application_nasnetlarge(
                 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top"
             layer.  When loading pretrained weights, `classifier_activation`
@@ -4416,13 +4450,13 @@ _application_nasnetlarge = bind(
 def application_nasnetmobile(
     input_shape: ShapeLike | None = None,
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "nasnet_mobile",
-) -> Any:
+) -> keras.Model:
     """Instantiates a Mobile NASNet model in ImageNet mode.
 
     Optionally loads weights pre-trained on ImageNet.
@@ -4438,7 +4472,7 @@ def application_nasnetmobile(
             E.g. `(224, 224, 3)` would be one valid value.
         include_top (bool): Whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): `None` (random initialization) or
+        weights (str | PathLike | None): `None` (random initialization) or
             `imagenet` (ImageNet weights). For loading `imagenet` weights,
             `input_shape` should be (224, 224, 3)
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
@@ -4456,10 +4490,10 @@ def application_nasnetmobile(
                 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): Optional number of classes to classify images
+        classes (Int): Optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top"
             layer.  When loading pretrained weights, `classifier_activation` can
@@ -4515,14 +4549,14 @@ _application_nasnetmobile = bind(
 
 def application_resnet101(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet101",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet101 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4535,7 +4569,7 @@ def application_resnet101(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4554,10 +4588,10 @@ def application_resnet101(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4615,14 +4649,14 @@ _application_resnet101 = bind(
 
 def application_resnet101_v2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet101v2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet101V2 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4635,7 +4669,7 @@ def application_resnet101_v2(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4654,10 +4688,10 @@ def application_resnet101_v2(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4714,14 +4748,14 @@ _application_resnet101_v2 = bind(
 
 def application_resnet152(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet152",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet152 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4734,7 +4768,7 @@ def application_resnet152(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4753,10 +4787,10 @@ def application_resnet152(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4814,14 +4848,14 @@ _application_resnet152 = bind(
 
 def application_resnet152_v2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet152v2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet152V2 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4834,7 +4868,7 @@ def application_resnet152_v2(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4853,10 +4887,10 @@ def application_resnet152_v2(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -4913,14 +4947,14 @@ _application_resnet152_v2 = bind(
 
 def application_resnet50(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet50",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet50 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -4933,7 +4967,7 @@ def application_resnet50(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -4952,10 +4986,10 @@ def application_resnet50(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -5011,11 +5045,13 @@ _application_resnet50 = bind(
 )
 
 
-def application_resnet50_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_resnet50_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -5043,7 +5079,7 @@ _application_resnet50_decode_predictions = bind(
 
 def application_resnet50_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -5095,14 +5131,14 @@ _application_resnet50_preprocess_input = bind(
 
 def application_resnet50_v2(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet50v2",
-) -> Any:
+) -> keras.Model:
     """Instantiates the ResNet50V2 architecture.
 
     For image classification use cases, see [this page for detailed examples](
@@ -5115,7 +5151,7 @@ def application_resnet50_v2(
     Args:
         include_top (bool): whether to include the fully-connected
             layer at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet), or the path to the weights
             file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor (i.e. output of `layers.Input()`)
@@ -5134,10 +5170,10 @@ def application_resnet50_v2(
                     of the last convolutional block, and thus the output of the
                     model will be a 2D tensor.
             - `max` means that global max pooling will be applied.
-        classes (int): optional number of classes to classify images into, only to be
+        classes (Int): optional number of classes to classify images into, only to be
             specified if `include_top` is `True`, and if no `weights` argument is
             specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top" layer.
             When loading pretrained weights, `classifier_activation` can only
@@ -5192,11 +5228,13 @@ _application_resnet50_v2 = bind(
 )
 
 
-def application_resnet_v2_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_resnet_v2_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -5224,7 +5262,7 @@ _application_resnet_v2_decode_predictions = bind(
 
 def application_resnet_v2_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -5275,14 +5313,14 @@ _application_resnet_v2_preprocess_input = bind(
 
 def application_vgg16(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "vgg16",
-) -> Any:
+) -> keras.Model:
     """Instantiates the VGG16 model.
 
     For image classification use cases, see
@@ -5298,7 +5336,7 @@ def application_vgg16(
     Args:
         include_top (bool): whether to include the 3 fully-connected
             layers at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor
@@ -5323,10 +5361,10 @@ def application_vgg16(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top"
             layer.  When loading pretrained weights, `classifier_activation`
@@ -5383,11 +5421,13 @@ _application_vgg16 = bind(
 )
 
 
-def application_vgg16_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_vgg16_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -5413,7 +5453,9 @@ _application_vgg16_decode_predictions = bind(
 )
 
 
-def application_vgg16_preprocess_input(x: TensorLike, data_format: DataFormat | None = None) -> Any:
+def application_vgg16_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -5465,14 +5507,14 @@ _application_vgg16_preprocess_input = bind(
 
 def application_vgg19(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "vgg19",
-) -> Any:
+) -> keras.Model:
     """Instantiates the VGG19 model.
 
     For image classification use cases, see
@@ -5488,7 +5530,7 @@ def application_vgg19(
     Args:
         include_top (bool): whether to include the 3 fully-connected
             layers at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor
@@ -5513,10 +5555,10 @@ def application_vgg19(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top"
             layer.  When loading pretrained weights, `classifier_activation` can
@@ -5573,11 +5615,13 @@ _application_vgg19 = bind(
 )
 
 
-def application_vgg19_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_vgg19_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -5603,7 +5647,9 @@ _application_vgg19_decode_predictions = bind(
 )
 
 
-def application_vgg19_preprocess_input(x: TensorLike, data_format: DataFormat | None = None) -> Any:
+def application_vgg19_preprocess_input(
+    x: TensorLike, data_format: DataFormat | None = None
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:
@@ -5655,14 +5701,14 @@ _application_vgg19_preprocess_input = bind(
 
 def application_xception(
     include_top: bool = True,
-    weights: str | PathLike = "imagenet",
+    weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
     pooling: Literal["avg", "max"] | None = None,
-    classes: int = 1000,
-    classifier_activation: ActivationLike = "softmax",
+    classes: Int = 1000,
+    classifier_activation: ActivationLike | None = "softmax",
     name: str = "xception",
-) -> Any:
+) -> keras.Model:
     """Instantiates the Xception architecture.
 
     For image classification use cases, see
@@ -5678,7 +5724,7 @@ def application_xception(
     Args:
         include_top (bool): whether to include the 3 fully-connected
             layers at the top of the network.
-        weights (str | PathLike): one of `None` (random initialization),
+        weights (str | PathLike | None): one of `None` (random initialization),
             `"imagenet"` (pre-training on ImageNet),
             or the path to the weights file to be loaded.
         input_tensor (TensorLike | None): optional Keras tensor
@@ -5701,10 +5747,10 @@ def application_xception(
                 the output of the model will be a 2D tensor.
             - `max` means that global max pooling will
                 be applied.
-        classes (int): optional number of classes to classify images
+        classes (Int): optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified. Defaults to `1000`.
-        classifier_activation (ActivationLike): A `str` or callable. The activation function to
+        classifier_activation (ActivationLike | None): A `str` or callable. The activation function to
             use on the "top" layer. Ignored unless `include_top=True`. Set
             `classifier_activation=None` to return the logits of the "top"
             layer.  When loading pretrained weights, `classifier_activation` can
@@ -5759,11 +5805,13 @@ _application_xception = bind(
 )
 
 
-def application_xception_decode_predictions(preds: Any, top: IntOrTuple = 5) -> Any:
+def application_xception_decode_predictions(
+    preds: TensorLike, top: IntOrTuple = 5
+) -> list[list[tuple[str, str, float]]]:
     """Decodes the prediction of an ImageNet model.
 
     Args:
-        preds (Any): NumPy array encoding a batch of predictions.
+        preds (TensorLike): NumPy array encoding a batch of predictions.
         top (IntOrTuple): Integer, how many top-guesses to return. Defaults to `5`.
 
     Returns:
@@ -5791,7 +5839,7 @@ _application_xception_decode_predictions = bind(
 
 def application_xception_preprocess_input(
     x: TensorLike, data_format: DataFormat | None = None
-) -> Any:
+) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
     Usage example with `applications.MobileNet`:

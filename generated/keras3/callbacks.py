@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Mapping, Sequence
     import keras
-    from keras3.types import PathLike, TensorLike
+    from keras3.types import Float, Int, PathLike, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -32,8 +33,8 @@ __all__ = [
 
 
 def callback_backup_and_restore(
-    backup_dir: Any,
-    save_freq: int | str = "epoch",
+    backup_dir: str,
+    save_freq: Int | str = "epoch",
     double_checkpoint: bool = False,
     delete_checkpoint: bool = True,
 ) -> keras.callbacks.BackupAndRestore:
@@ -59,13 +60,13 @@ def callback_backup_and_restore(
     can become invalid.
 
     Args:
-        backup_dir (Any): String, path of directory where to store the data
+        backup_dir (str): String, path of directory where to store the data
             needed to restore the model. The directory
             cannot be reused elsewhere to store other files, e.g. by the
             `BackupAndRestore` callback of another training run,
             or by another callback (e.g. `ModelCheckpoint`)
             of the same training run.
-        save_freq (int | str): `"epoch"`, integer, or `False`. When set to `"epoch"`
+        save_freq (Int | str): `"epoch"`, integer, or `False`. When set to `"epoch"`
             the callback saves the checkpoint at the end of each epoch.
             When set to an integer, the callback saves the checkpoint every
             `save_freq` batches. Set `save_freq=False` only if using
@@ -105,7 +106,7 @@ _callback_backup_and_restore = bind(
 
 
 def callback_csv_logger(
-    filename: Any, separator: str = ",", append: bool = False
+    filename: str, separator: str = ",", append: bool = False
 ) -> keras.callbacks.CSVLogger:
     """Callback that streams epoch results to a CSV file.
 
@@ -113,7 +114,7 @@ def callback_csv_logger(
     including 1D iterables such as `np.ndarray`.
 
     Args:
-        filename (Any): Filename of the CSV file, e.g. `'run/log.csv'`.
+        filename (str): Filename of the CSV file, e.g. `'run/log.csv'`.
         separator (str): String used to separate elements in the CSV file.
         append (bool): Boolean. True: append if file exists (useful for continuing
             training). False: overwrite existing file.
@@ -129,13 +130,13 @@ _callback_csv_logger = bind(globals(), "_callback_csv_logger", "keras.callbacks.
 
 def callback_early_stopping(
     monitor: str = "val_loss",
-    min_delta: float | Sequence[float] | TensorLike = 0,
-    patience: int = 0,
-    verbose: int | str = 0,
+    min_delta: Float | Sequence[Float] | TensorLike = 0,
+    patience: Int = 0,
+    verbose: Int | str = 0,
     mode: str = "auto",
-    baseline: Any | None = None,
+    baseline: Float | None = None,
     restore_best_weights: bool = False,
-    start_from_epoch: int | TensorLike = 0,
+    start_from_epoch: Int | TensorLike = 0,
 ) -> keras.callbacks.EarlyStopping:
     """Stop training when a monitored metric has stopped improving.
 
@@ -151,19 +152,19 @@ def callback_early_stopping(
 
     Args:
         monitor (str): Quantity to be monitored. Defaults to `"val_loss"`.
-        min_delta (float | Sequence[float] | TensorLike): Minimum change in the monitored quantity to qualify as an
+        min_delta (Float | Sequence[Float] | TensorLike): Minimum change in the monitored quantity to qualify as an
             improvement, i.e. an absolute change of less than min_delta, will
             count as no improvement. Defaults to `0`.
-        patience (int): Number of epochs with no improvement after which training will
+        patience (Int): Number of epochs with no improvement after which training will
             be stopped. Defaults to `0`.
-        verbose (int | str): Verbosity mode, 0 or 1. Mode 0 is silent, and mode 1 displays
+        verbose (Int | str): Verbosity mode, 0 or 1. Mode 0 is silent, and mode 1 displays
             messages when the callback takes an action. Defaults to `0`.
         mode (str): One of `{"auto", "min", "max"}`. In `min` mode, training will stop
             when the quantity monitored has stopped decreasing; in `"max"` mode
             it will stop when the quantity monitored has stopped increasing; in
             `"auto"` mode, the direction is automatically inferred from the name
             of the monitored quantity. Defaults to `"auto"`.
-        baseline (Any | None): Baseline value for the monitored quantity. If not `None`,
+        baseline (Float | None): Baseline value for the monitored quantity. If not `None`,
             training will stop if the model doesn't show improvement over the
             baseline. Defaults to `None`.
         restore_best_weights (bool): Whether to restore model weights from the epoch
@@ -173,7 +174,7 @@ def callback_early_stopping(
             `baseline`. If no epoch improves on `baseline`, training will run
             for `patience` epochs and restore weights from the best epoch in
             that set. Defaults to `False`.
-        start_from_epoch (int | TensorLike): Number of epochs to wait before starting to monitor
+        start_from_epoch (Int | TensorLike): Number of epochs to wait before starting to monitor
             improvement. This allows for a warm-up period in which no
             improvement is expected and thus training will not be stopped.
             Defaults to `0`.
@@ -199,12 +200,12 @@ _callback_early_stopping = bind(
 
 
 def callback_lambda(
-    on_epoch_begin: Any | None = None,
-    on_epoch_end: Any | None = None,
-    on_train_begin: Any | None = None,
-    on_train_end: Any | None = None,
-    on_train_batch_begin: Any | None = None,
-    on_train_batch_end: Any | None = None,
+    on_epoch_begin: Callable[..., Any] | None = None,
+    on_epoch_end: Callable[..., Any] | None = None,
+    on_train_begin: Callable[..., Any] | None = None,
+    on_train_end: Callable[..., Any] | None = None,
+    on_train_batch_begin: Callable[..., Any] | None = None,
+    on_train_batch_end: Callable[..., Any] | None = None,
     **kwargs: Any,
 ) -> keras.callbacks.LambdaCallback:
     """Callback for creating simple, custom callbacks on-the-fly.
@@ -223,12 +224,12 @@ def callback_lambda(
       expected arguments.
 
     Args:
-        on_epoch_begin (Any | None): called at the beginning of every epoch.
-        on_epoch_end (Any | None): called at the end of every epoch.
-        on_train_begin (Any | None): called at the beginning of model training.
-        on_train_end (Any | None): called at the end of model training.
-        on_train_batch_begin (Any | None): called at the beginning of every train batch.
-        on_train_batch_end (Any | None): called at the end of every train batch.
+        on_epoch_begin (Callable[..., Any] | None): called at the beginning of every epoch.
+        on_epoch_end (Callable[..., Any] | None): called at the end of every epoch.
+        on_train_begin (Callable[..., Any] | None): called at the beginning of model training.
+        on_train_end (Callable[..., Any] | None): called at the end of model training.
+        on_train_batch_begin (Callable[..., Any] | None): called at the beginning of every train batch.
+        on_train_batch_end (Callable[..., Any] | None): called at the end of every train batch.
         **kwargs: Any function in `Callback` that you want to override by
             passing `function_name=function`. For example,
             `LambdaCallback(.., on_train_end=train_end_fn)`. The custom function
@@ -252,7 +253,7 @@ _callback_lambda = bind(globals(), "_callback_lambda", "keras.callbacks.LambdaCa
 
 
 def callback_learning_rate_scheduler(
-    schedule: Any, verbose: int | str = 0
+    schedule: Callable[..., Any], verbose: Int | str = 0
 ) -> keras.callbacks.LearningRateScheduler:
     """Learning rate scheduler.
 
@@ -262,10 +263,10 @@ def callback_learning_rate_scheduler(
     the optimizer.
 
     Args:
-        schedule (Any): A function that takes an epoch index (integer, indexed from 0)
+        schedule (Callable[..., Any]): A function that takes an epoch index (integer, indexed from 0)
             and current learning rate (float) as inputs and returns a new
             learning rate as output (float).
-        verbose (int | str): Integer. 0: quiet, 1: log update messages.
+        verbose (Int | str): Integer. 0: quiet, 1: log update messages.
 
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.LearningRateScheduler`.
@@ -281,12 +282,12 @@ _callback_learning_rate_scheduler = bind(
 def callback_model_checkpoint(
     filepath: PathLike,
     monitor: str = "val_loss",
-    verbose: int | str = 0,
+    verbose: Int | str = 0,
     save_best_only: bool = False,
     save_weights_only: bool = False,
     mode: str = "auto",
-    save_freq: int | str = "epoch",
-    initial_value_threshold: Any | None = None,
+    save_freq: Int | str = "epoch",
+    initial_value_threshold: Float | None = None,
 ) -> keras.callbacks.ModelCheckpoint:
     """Callback to save the Keras model or model weights at some frequency.
 
@@ -332,7 +333,7 @@ def callback_model_checkpoint(
                 contents of the `history.history` dictionary returned by
                 `history = model.fit()`
             * Multi-output models set additional prefixes on the metric names.
-        verbose (int | str): Verbosity mode, 0 or 1. Mode 0 is silent, and mode 1
+        verbose (Int | str): Verbosity mode, 0 or 1. Mode 0 is silent, and mode 1
             displays messages when the callback takes an action.
         save_best_only (bool): if `save_best_only=True`, it only saves when the model
             is considered the "best" and the latest best model according to the
@@ -348,7 +349,7 @@ def callback_model_checkpoint(
             For `val_acc`, this should be `"max"`, for `val_loss` this should be
             `"min"`, etc. In `"auto"` mode, the direction is automatically
             inferred from the name of the monitored quantity.
-        save_freq (int | str): `"epoch"` or integer. When using `"epoch"`, the callback
+        save_freq (Int | str): `"epoch"` or integer. When using `"epoch"`, the callback
             saves the model after each epoch. When using integer, the callback
             saves the model at end of this many batches. If the `Model` is
             compiled with `steps_per_execution=N`, then the saving criteria will
@@ -356,7 +357,7 @@ def callback_model_checkpoint(
             epochs, the monitored metric may potentially be less reliable (it
             could reflect as little as 1 batch, since the metrics get reset
             every epoch). Defaults to `"epoch"`.
-        initial_value_threshold (Any | None): Floating point initial "best" value of the
+        initial_value_threshold (Float | None): Floating point initial "best" value of the
             metric to be monitored. Only applies if `save_best_value=True`. Only
             overwrites the model weights already saved if the performance of
             current model is better than this value.
@@ -384,12 +385,12 @@ _callback_model_checkpoint = bind(
 def callback_orbax_checkpoint(
     directory: PathLike,
     monitor: str = "val_loss",
-    verbose: int | str = 0,
+    verbose: Int | str = 0,
     save_best_only: bool = False,
     mode: str = "auto",
-    save_freq: int | str = "epoch",
-    initial_value_threshold: Any | None = None,
-    max_to_keep: int | TensorLike = 1,
+    save_freq: Int | str = "epoch",
+    initial_value_threshold: Float | None = None,
+    max_to_keep: Int | TensorLike | None = 1,
     save_on_background: bool = True,
     save_weights_only: bool = False,
 ) -> keras.callbacks.OrbaxCheckpoint:
@@ -406,14 +407,14 @@ def callback_orbax_checkpoint(
     Args:
         directory (PathLike): path to the directory where to save the checkpoints.
         monitor (str): The metric name to monitor (e.g., 'val_loss').
-        verbose (int | str): Verbosity mode, 0 or 1.
+        verbose (Int | str): Verbosity mode, 0 or 1.
         save_best_only (bool): if `save_best_only=True`, it only saves when the model
             is considered the "best" based on the monitored quantity.
         mode (str): one of {'auto', 'min', 'max'}. Used with `save_best_only`.
-        save_freq (int | str): `'epoch'` or integer. Frequency to save checkpoints.
-        initial_value_threshold (Any | None): Floating point initial "best" value for the
+        save_freq (Int | str): `'epoch'` or integer. Frequency to save checkpoints.
+        initial_value_threshold (Float | None): Floating point initial "best" value for the
             monitor, used with `save_best_only`.
-        max_to_keep (int | TensorLike): Integer, maximum number of recent checkpoints to keep.
+        max_to_keep (Int | TensorLike | None): Integer, maximum number of recent checkpoints to keep.
             If None, keeps all. Defaults to 1.
         save_on_background (bool): Boolean, whether to save asynchronously in the
             background. Defaults to True.
@@ -460,13 +461,13 @@ _callback_progbar_logger = bind(
 
 def callback_reduce_lr_on_plateau(
     monitor: str = "val_loss",
-    factor: float | Sequence[float] | TensorLike = 0.1,
-    patience: int = 10,
-    verbose: int | str = 0,
+    factor: Float | Sequence[Float] | TensorLike = 0.1,
+    patience: Int = 10,
+    verbose: Int | str = 0,
     mode: str = "auto",
-    min_delta: float | Sequence[float] | TensorLike = 0.0001,
-    cooldown: int | TensorLike = 0,
-    min_lr: float | TensorLike = 0.0,
+    min_delta: Float | Sequence[Float] | TensorLike = 0.0001,
+    cooldown: Int | TensorLike = 0,
+    min_lr: Float | TensorLike = 0.0,
     **kwargs: Any,
 ) -> keras.callbacks.ReduceLROnPlateau:
     """Reduce learning rate when a metric has stopped improving.
@@ -478,22 +479,22 @@ def callback_reduce_lr_on_plateau(
 
     Args:
         monitor (str): String. Quantity to be monitored.
-        factor (float | Sequence[float] | TensorLike): Float. Factor by which the learning rate will be reduced.
+        factor (Float | Sequence[Float] | TensorLike): Float. Factor by which the learning rate will be reduced.
             `new_lr = lr * factor`.
-        patience (int): Integer. Number of epochs with no improvement after which
+        patience (Int): Integer. Number of epochs with no improvement after which
             learning rate will be reduced.
-        verbose (int | str): Integer. 0: quiet, 1: update messages.
+        verbose (Int | str): Integer. 0: quiet, 1: update messages.
         mode (str): String. One of `{'auto', 'min', 'max'}`. In `'min'` mode,
             the learning rate will be reduced when the
             quantity monitored has stopped decreasing; in `'max'` mode it will
             be reduced when the quantity monitored has stopped increasing; in
             `'auto'` mode, the direction is automatically inferred from the name
             of the monitored quantity.
-        min_delta (float | Sequence[float] | TensorLike): Float. Threshold for measuring the new optimum, to only focus
+        min_delta (Float | Sequence[Float] | TensorLike): Float. Threshold for measuring the new optimum, to only focus
             on significant changes.
-        cooldown (int | TensorLike): Integer. Number of epochs to wait before resuming normal
+        cooldown (Int | TensorLike): Integer. Number of epochs to wait before resuming normal
             operation after the learning rate has been reduced.
-        min_lr (float | TensorLike): Float. Lower bound on the learning rate.
+        min_lr (Float | TensorLike): Float. Lower bound on the learning rate.
         **kwargs:
 
     Added in Keras 3.0.0. Changed in 3.0.1 (default-changed); 3.11.0 (bases-changed).
@@ -528,7 +529,7 @@ def callback_remote_monitor(
     root: str = "http://localhost:9000",
     path: PathLike = "/publish/epoch/end/",
     field: str = "data",
-    headers: Any | None = None,
+    headers: Mapping[str, Any] | None = None,
     send_as_json: bool = False,
 ) -> keras.callbacks.RemoteMonitor:
     """Callback used to stream events to a server.
@@ -547,7 +548,7 @@ def callback_remote_monitor(
         field (str): String; JSON field under which the data will be stored.
             The field is used only if the payload is sent within a form
             (i.e. when `send_as_json=False`).
-        headers (Any | None): Dictionary; optional custom HTTP headers.
+        headers (Mapping[str, Any] | None): Dictionary; optional custom HTTP headers.
         send_as_json (bool): Boolean; whether the request should be
             sent as `"application/json"`.
 
@@ -596,14 +597,14 @@ _callback_swap_ema_weights = bind(
 
 def callback_tensorboard(
     log_dir: PathLike = "logs",
-    histogram_freq: int | TensorLike = 0,
+    histogram_freq: Int | TensorLike = 0,
     write_graph: bool = True,
     write_images: bool = False,
     write_steps_per_second: bool = False,
-    update_freq: int | str = "epoch",
-    profile_batch: int | TensorLike = 0,
-    embeddings_freq: int | TensorLike = 0,
-    embeddings_metadata: Any | None = None,
+    update_freq: Int | str = "epoch",
+    profile_batch: Int | TensorLike = 0,
+    embeddings_freq: Int | TensorLike = 0,
+    embeddings_metadata: Mapping[str, Any] | None = None,
 ) -> keras.callbacks.TensorBoard:
     """Enable visualizations for TensorBoard.
 
@@ -638,7 +639,7 @@ def callback_tensorboard(
             parsed by TensorBoard. e.g.,
             `log_dir = os.path.join(working_dir, 'logs')`.
             This directory should not be reused by any other callbacks.
-        histogram_freq (int | TensorLike): frequency (in epochs) at which to compute
+        histogram_freq (Int | TensorLike): frequency (in epochs) at which to compute
             weight histograms for the layers of the model. If set to 0,
             histograms won't be computed. Validation data (or split) must be
             specified for histogram visualizations.
@@ -651,7 +652,7 @@ def callback_tensorboard(
         write_steps_per_second (bool): whether to log the training steps per second
             into TensorBoard. This supports both epoch and batch frequency
             logging.
-        update_freq (int | str): `"batch"` or `"epoch"` or integer. When using `"epoch"`,
+        update_freq (Int | str): `"batch"` or `"epoch"` or integer. When using `"epoch"`,
             writes the losses and metrics to TensorBoard after every epoch.
             If using an integer, let's say `1000`, all metrics and losses
             (including custom ones added by `Model.compile`) will be logged to
@@ -665,13 +666,13 @@ def callback_tensorboard(
             [TensorBoard Scalars tutorial](
                 https://www.tensorflow.org/tensorboard/scalars_and_keras#batch-level_logging)
             for more details.
-        profile_batch (int | TensorLike): Profile the batch(es) to sample compute characteristics.
+        profile_batch (Int | TensorLike): Profile the batch(es) to sample compute characteristics.
             profile_batch must be a non-negative integer or a tuple of integers.
             A pair of positive integers signify a range of batches to profile.
             By default, profiling is disabled.
-        embeddings_freq (int | TensorLike): frequency (in epochs) at which embedding layers will be
+        embeddings_freq (Int | TensorLike): frequency (in epochs) at which embedding layers will be
             visualized. If set to 0, embeddings won't be visualized.
-        embeddings_metadata (Any | None): Dictionary which maps embedding layer names to the
+        embeddings_metadata (Mapping[str, Any] | None): Dictionary which maps embedding layer names to the
             filename of a file in which to save metadata for the embedding layer.
             In case the same metadata file is to be
             used for all embedding layers, a single filename can be passed.

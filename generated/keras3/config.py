@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
-    from keras3.types import DataFormat
+    import keras
+    from keras3.types import DataFormat, Int
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -41,7 +43,7 @@ __all__ = [
 ]
 
 
-def config_backend() -> Any:
+def config_backend() -> str:
     """Publicly accessible method for determining the current backend.
 
     Returns:
@@ -57,7 +59,7 @@ def config_backend() -> Any:
 _config_backend = bind(globals(), "_config_backend", "keras.config.backend", "3.0.0")
 
 
-def config_disable_flash_attention() -> Any:
+def config_disable_flash_attention() -> None:
     """Disable flash attention.
 
     Flash attention offers performance optimization for attention layers,
@@ -78,7 +80,7 @@ _config_disable_flash_attention = bind(
 )
 
 
-def config_disable_interactive_logging() -> Any:
+def config_disable_interactive_logging() -> None:
     """Turn off interactive logging.
 
     When interactive logging is disabled, Keras sends logs to `absl.logging`.
@@ -99,7 +101,7 @@ _config_disable_interactive_logging = bind(
 )
 
 
-def config_disable_traceback_filtering() -> Any:
+def config_disable_traceback_filtering() -> None:
     """Turn off traceback filtering.
 
     Raw Keras tracebacks (also known as stack traces)
@@ -130,7 +132,7 @@ _config_disable_traceback_filtering = bind(
 )
 
 
-def config_dtype_policy() -> Any:
+def config_dtype_policy() -> keras.DTypePolicy:
     """Returns the current default dtype policy object.
 
     Added in Keras 3.0.5.
@@ -142,7 +144,7 @@ def config_dtype_policy() -> Any:
 _config_dtype_policy = bind(globals(), "_config_dtype_policy", "keras.config.dtype_policy", "3.0.5")
 
 
-def config_enable_flash_attention() -> Any:
+def config_enable_flash_attention() -> None:
     """Enable flash attention.
 
     Flash attention offers performance optimization for attention layers,
@@ -168,7 +170,7 @@ _config_enable_flash_attention = bind(
 )
 
 
-def config_enable_interactive_logging() -> Any:
+def config_enable_interactive_logging() -> None:
     """Turn on interactive logging.
 
     When interactive logging is enabled, Keras displays logs via stdout.
@@ -189,7 +191,7 @@ _config_enable_interactive_logging = bind(
 )
 
 
-def config_enable_traceback_filtering() -> Any:
+def config_enable_traceback_filtering() -> None:
     """Turn on traceback filtering.
 
     Raw Keras tracebacks (also known as stack traces)
@@ -220,7 +222,7 @@ _config_enable_traceback_filtering = bind(
 )
 
 
-def config_enable_unsafe_deserialization() -> Any:
+def config_enable_unsafe_deserialization() -> None:
     """Disables safe mode globally, allowing deserialization of lambdas.
 
     Added in Keras 3.0.0.
@@ -237,7 +239,7 @@ _config_enable_unsafe_deserialization = bind(
 )
 
 
-def config_epsilon() -> Any:
+def config_epsilon() -> float:
     """Return the value of the fuzz factor used in numeric expressions.
 
     Returns:
@@ -252,7 +254,7 @@ def config_epsilon() -> Any:
 _config_epsilon = bind(globals(), "_config_epsilon", "keras.config.epsilon", "3.0.0")
 
 
-def config_floatx() -> Any:
+def config_floatx() -> str:
     """Return the default float type, as a string.
 
     E.g. `'bfloat16'`, `'float16'`, `'float32'`, `'float64'`.
@@ -269,7 +271,7 @@ def config_floatx() -> Any:
 _config_floatx = bind(globals(), "_config_floatx", "keras.config.floatx", "3.0.0")
 
 
-def config_image_data_format() -> Any:
+def config_image_data_format() -> DataFormat:
     """Return the default image data format convention.
 
     Returns:
@@ -286,7 +288,7 @@ _config_image_data_format = bind(
 )
 
 
-def config_is_flash_attention_enabled() -> Any:
+def config_is_flash_attention_enabled() -> bool:
     """Checks whether flash attention is globally enabled in Keras.
 
     Flash attention is a performance-optimized method for computing attention
@@ -316,7 +318,7 @@ _config_is_flash_attention_enabled = bind(
 )
 
 
-def config_is_interactive_logging_enabled() -> Any:
+def config_is_interactive_logging_enabled() -> bool:
     """Check if interactive logging is enabled.
 
     To switch between writing logs to stdout and `absl.logging`, you may use
@@ -341,7 +343,7 @@ _config_is_interactive_logging_enabled = bind(
 )
 
 
-def config_is_nnx_enabled() -> Any:
+def config_is_nnx_enabled() -> bool:
     """Checks whether NNX specific features are enabled for the JAX backend.
 
     Returns:
@@ -359,7 +361,7 @@ _config_is_nnx_enabled = bind(
 )
 
 
-def config_is_traceback_filtering_enabled() -> Any:
+def config_is_traceback_filtering_enabled() -> bool:
     """Check if traceback filtering is enabled.
 
     Raw Keras tracebacks (also known as stack traces)
@@ -394,7 +396,7 @@ _config_is_traceback_filtering_enabled = bind(
 )
 
 
-def config_max_epochs() -> Any:
+def config_max_epochs() -> int | None:
     """Get the maximum number of epochs for any call to fit.
 
     Retrieves the limit on the number of epochs set by
@@ -414,7 +416,7 @@ def config_max_epochs() -> Any:
 _config_max_epochs = bind(globals(), "_config_max_epochs", "keras.config.max_epochs", "3.10.0")
 
 
-def config_max_steps_per_epoch() -> Any:
+def config_max_steps_per_epoch() -> int | None:
     """Get the maximum number of steps for any call to fit/evaluate/predict.
 
     Retrieves the limit on the number of epochs set by
@@ -432,11 +434,11 @@ _config_max_steps_per_epoch = bind(
 )
 
 
-def config_set_backend(backend: Any) -> Any:
+def config_set_backend(backend: str) -> None:
     """Reload the backend (and the Keras package).
 
     Args:
-        backend (Any):
+        backend (str):
 
     Added in Keras 3.1.0.
     Wraps `keras.config.set_backend`.
@@ -447,11 +449,11 @@ def config_set_backend(backend: Any) -> Any:
 _config_set_backend = bind(globals(), "_config_set_backend", "keras.config.set_backend", "3.1.0")
 
 
-def config_set_dtype_policy(policy: Any) -> Any:
+def config_set_dtype_policy(policy: str) -> None:
     """Sets the default dtype policy globally.
 
     Args:
-        policy (Any):
+        policy (str):
 
     Added in Keras 3.0.5.
     Wraps `keras.config.set_dtype_policy`.
@@ -464,7 +466,7 @@ _config_set_dtype_policy = bind(
 )
 
 
-def config_set_epsilon(value: Any) -> Any:
+def config_set_epsilon(value: Any) -> None:
     """Set the value of the fuzz factor used in numeric expressions.
 
     Args:
@@ -479,7 +481,7 @@ def config_set_epsilon(value: Any) -> Any:
 _config_set_epsilon = bind(globals(), "_config_set_epsilon", "keras.config.set_epsilon", "3.0.0")
 
 
-def config_set_floatx(value: Any) -> Any:
+def config_set_floatx(value: Any) -> None:
     """Set the default float dtype.
 
     Args:
@@ -504,7 +506,7 @@ def config_set_floatx(value: Any) -> Any:
 _config_set_floatx = bind(globals(), "_config_set_floatx", "keras.config.set_floatx", "3.0.0")
 
 
-def config_set_image_data_format(data_format: DataFormat) -> Any:
+def config_set_image_data_format(data_format: DataFormat) -> None:
     """Set the value of the image data format convention.
 
     Args:
@@ -521,7 +523,7 @@ _config_set_image_data_format = bind(
 )
 
 
-def config_set_max_epochs(max_epochs: Any) -> Any:
+def config_set_max_epochs(max_epochs: Int | None) -> None:
     """Limit the maximum number of epochs for any call to fit.
 
     This will cap the number of epochs for any training run using `model.fit()`.
@@ -529,7 +531,7 @@ def config_set_max_epochs(max_epochs: Any) -> Any:
     environment variable to quickly run a script without modifying its source.
 
     Args:
-        max_epochs (Any): The integer limit on the number of epochs or `None`. If
+        max_epochs (Int | None): The integer limit on the number of epochs or `None`. If
             `None`, no limit is applied.
 
     Added in Keras 3.10.0.
@@ -543,7 +545,7 @@ _config_set_max_epochs = bind(
 )
 
 
-def config_set_max_steps_per_epoch(max_steps_per_epoch: Any) -> Any:
+def config_set_max_steps_per_epoch(max_steps_per_epoch: Int | None) -> None:
     """Limit the maximum number of steps for any call to fit/evaluate/predict.
 
     This will cap the number of steps for single epoch of a call to `fit()`,
@@ -552,7 +554,7 @@ def config_set_max_steps_per_epoch(max_steps_per_epoch: Any) -> Any:
     a scrip without modifying its source.
 
     Args:
-        max_steps_per_epoch (Any): The integer limit on the number of epochs or `None`. If
+        max_steps_per_epoch (Int | None): The integer limit on the number of epochs or `None`. If
             `None`, no limit is applied.
 
     Added in Keras 3.10.0.

@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     import keras
-    from keras3.types import Axis, TensorLike
+    from keras3.types import Axis, Float, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -27,7 +28,7 @@ __all__ = [
 
 def constraint_deserialize(
     config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
-) -> Any:
+) -> keras.constraints.Constraint | Callable[..., Any] | None:
     """Return a Keras constraint object via its config.
 
     Args:
@@ -45,7 +46,9 @@ _constraint_deserialize = bind(
 )
 
 
-def constraint_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
+def constraint_get(
+    identifier: str | Mapping[str, Any] | Callable[..., Any],
+) -> keras.constraints.Constraint | Callable[..., Any] | None:
     """Retrieve a Keras constraint object via an identifier.
 
     Args:
@@ -61,7 +64,7 @@ _constraint_get = bind(globals(), "_constraint_get", "keras.constraints.get", "3
 
 
 def constraint_maxnorm(
-    max_value: float | Sequence[float] | TensorLike = 2, axis: Axis = 0
+    max_value: Float | Sequence[Float] | TensorLike = 2, axis: Axis = 0
 ) -> keras.constraints.MaxNorm:
     """MaxNorm weight constraint.
 
@@ -71,7 +74,7 @@ def constraint_maxnorm(
     Also available via the shortcut function `keras.constraints.max_norm`.
 
     Args:
-        max_value (float | Sequence[float] | TensorLike): the maximum norm value for the incoming weights.
+        max_value (Float | Sequence[Float] | TensorLike): the maximum norm value for the incoming weights.
         axis (Axis): integer, axis along which to calculate weight norms.
             For instance, in a `Dense` layer the weight matrix
             has shape `(input_dim, output_dim)`,
@@ -94,9 +97,9 @@ _constraint_maxnorm = bind(globals(), "_constraint_maxnorm", "keras.constraints.
 
 
 def constraint_minmaxnorm(
-    min_value: float | Sequence[float] | TensorLike = 0.0,
-    max_value: float | Sequence[float] | TensorLike = 1.0,
-    rate: float | Sequence[float] | TensorLike = 1.0,
+    min_value: Float | Sequence[Float] | TensorLike = 0.0,
+    max_value: Float | Sequence[Float] | TensorLike = 1.0,
+    rate: Float | Sequence[Float] | TensorLike = 1.0,
     axis: Axis = 0,
 ) -> keras.constraints.MinMaxNorm:
     """MinMaxNorm weight constraint.
@@ -105,9 +108,9 @@ def constraint_minmaxnorm(
     to have the norm between a lower bound and an upper bound.
 
     Args:
-        min_value (float | Sequence[float] | TensorLike): the minimum norm for the incoming weights.
-        max_value (float | Sequence[float] | TensorLike): the maximum norm for the incoming weights.
-        rate (float | Sequence[float] | TensorLike): rate for enforcing the constraint: weights will be
+        min_value (Float | Sequence[Float] | TensorLike): the minimum norm for the incoming weights.
+        max_value (Float | Sequence[Float] | TensorLike): the maximum norm for the incoming weights.
+        rate (Float | Sequence[Float] | TensorLike): rate for enforcing the constraint: weights will be
             rescaled to yield
             `(1 - rate) * norm + rate * norm.clip(min_value, max_value)`.
             Effectively, this means that rate=1.0 stands for strict
@@ -149,7 +152,7 @@ def constraint_nonneg() -> keras.constraints.NonNeg:
 _constraint_nonneg = bind(globals(), "_constraint_nonneg", "keras.constraints.NonNeg", "3.0.0")
 
 
-def constraint_serialize(constraint: Any) -> Any:
+def constraint_serialize(constraint: Any) -> str | dict[str, Any]:
     """See the upstream documentation.
 
     Args:

@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
-    from keras3.types import PathLike, Seed, TensorLike
+    from keras3.types import Float, Int, NDArray, PathLike, Seed, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -28,8 +29,8 @@ __all__ = [
 
 
 def dataset_boston_housing(
-    path: PathLike = "boston_housing.npz", test_split: float | TensorLike = 0.2, seed: Seed = 113
-) -> Any:
+    path: PathLike = "boston_housing.npz", test_split: Float | TensorLike = 0.2, seed: Seed = 113
+) -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]:
     """Loads the Boston Housing dataset.
 
     This is a dataset taken from the StatLib library which is maintained at
@@ -59,7 +60,7 @@ def dataset_boston_housing(
     Args:
         path (PathLike): path where to cache the dataset locally
             (relative to `~/.keras/datasets`).
-        test_split (float | TensorLike): fraction of the data to reserve as test set.
+        test_split (Float | TensorLike): fraction of the data to reserve as test set.
         seed (Seed): Random seed for shuffling the data
             before computing the test split.
 
@@ -80,9 +81,9 @@ _dataset_boston_housing = bind(
 def dataset_california_housing(
     version: str = "large",
     path: PathLike = "california_housing.npz",
-    test_split: float | TensorLike = 0.2,
+    test_split: Float | TensorLike = 0.2,
     seed: Seed = 113,
-) -> Any:
+) -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]:
     """Loads the California Housing dataset.
 
     This dataset was obtained from the [StatLib repository](
@@ -133,7 +134,7 @@ def dataset_california_housing(
             deprecated `boston_housing` dataset.
         path (PathLike): path where to cache the dataset locally
             (relative to `~/.keras/datasets`).
-        test_split (float | TensorLike): fraction of the data to reserve as test set.
+        test_split (Float | TensorLike): fraction of the data to reserve as test set.
         seed (Seed): Random seed for shuffling the data
             before computing the test split.
 
@@ -151,7 +152,7 @@ _dataset_california_housing = bind(
 )
 
 
-def dataset_cifar10() -> Any:
+def dataset_cifar10() -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]:
     """Loads the CIFAR10 dataset.
 
     This is a dataset of 50,000 32x32 color training images and 10,000 test
@@ -199,7 +200,9 @@ def dataset_cifar10() -> Any:
 _dataset_cifar10 = bind(globals(), "_dataset_cifar10", "keras.datasets.cifar10.load_data", "3.0.0")
 
 
-def dataset_cifar100(label_mode: str = "fine") -> Any:
+def dataset_cifar100(
+    label_mode: str = "fine",
+) -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]:
     """Loads the CIFAR100 dataset.
 
     This is a dataset of 50,000 32x32 color training images and
@@ -241,7 +244,7 @@ _dataset_cifar100 = bind(
 )
 
 
-def dataset_fashion_mnist() -> Any:
+def dataset_fashion_mnist() -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]:
     """Loads the Fashion-MNIST dataset.
 
     This is a dataset of 60,000 28x28 grayscale images of 10 fashion categories,
@@ -291,15 +294,15 @@ _dataset_fashion_mnist = bind(
 
 def dataset_imdb(
     path: PathLike = "imdb.npz",
-    num_words: Any | None = None,
-    skip_top: int | TensorLike = 0,
-    maxlen: int | None = None,
+    num_words: Int | None = None,
+    skip_top: Int | TensorLike = 0,
+    maxlen: Int | None = None,
     seed: Seed = 113,
-    start_char: int | TensorLike = 1,
-    oov_char: int | TensorLike = 2,
-    index_from: int | TensorLike = 3,
+    start_char: Int | TensorLike = 1,
+    oov_char: Int | TensorLike = 2,
+    index_from: Int | TensorLike = 3,
     **kwargs: Any,
-) -> Any:
+) -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]:
     """Loads the [IMDB dataset](https://ai.stanford.edu/~amaas/data/sentiment/).
 
     This is a dataset of 25,000 movies reviews from IMDB, labeled by sentiment
@@ -329,25 +332,25 @@ def dataset_imdb(
 
     Args:
         path (PathLike): where to cache the data (relative to `~/.keras/dataset`).
-        num_words (Any | None): integer or None. Words are
+        num_words (Int | None): integer or None. Words are
             ranked by how often they occur (in the training set) and only
             the `num_words` most frequent words are kept. Any less frequent word
             will appear as `oov_char` value in the sequence data. If None,
             all words are kept. Defaults to `None`.
-        skip_top (int | TensorLike): skip the top N most frequently occurring words
+        skip_top (Int | TensorLike): skip the top N most frequently occurring words
             (which may not be informative). These words will appear as
             `oov_char` value in the dataset. When 0, no words are
             skipped. Defaults to `0`.
-        maxlen (int | None): int or None. Maximum sequence length.
+        maxlen (Int | None): int or None. Maximum sequence length.
             Any longer sequence will be truncated. None, means no truncation.
             Defaults to `None`.
         seed (Seed): int. Seed for reproducible data shuffling.
-        start_char (int | TensorLike): int. The start of a sequence will be marked with this
+        start_char (Int | TensorLike): int. The start of a sequence will be marked with this
             character. 0 is usually the padding character. Defaults to `1`.
-        oov_char (int | TensorLike): int. The out-of-vocabulary character.
+        oov_char (Int | TensorLike): int. The out-of-vocabulary character.
             Words that were cut out because of the `num_words` or
             `skip_top` limits will be replaced with this character.
-        index_from (int | TensorLike): int. Index actual words with this index and higher.
+        index_from (Int | TensorLike): int. Index actual words with this index and higher.
         **kwargs:
 
     Returns:
@@ -364,7 +367,7 @@ def dataset_imdb(
 _dataset_imdb = bind(globals(), "_dataset_imdb", "keras.datasets.imdb.load_data", "3.0.0")
 
 
-def dataset_imdb_word_index(path: PathLike = "imdb_word_index.json") -> Any:
+def dataset_imdb_word_index(path: PathLike = "imdb_word_index.json") -> dict[str, int]:
     """Retrieves a dict mapping words to their index in the IMDB dataset.
 
     Args:
@@ -385,7 +388,9 @@ _dataset_imdb_word_index = bind(
 )
 
 
-def dataset_mnist(path: PathLike = "mnist.npz") -> Any:
+def dataset_mnist(
+    path: PathLike = "mnist.npz",
+) -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]:
     """Loads the MNIST dataset.
 
     This is a dataset of 60,000 28x28 grayscale images of the 10 digits,
@@ -425,15 +430,15 @@ _dataset_mnist = bind(globals(), "_dataset_mnist", "keras.datasets.mnist.load_da
 
 def dataset_reuters(
     path: PathLike = "reuters.npz",
-    num_words: Any | None = None,
-    skip_top: int | TensorLike = 0,
-    maxlen: int | None = None,
-    test_split: float | TensorLike = 0.2,
+    num_words: Int | None = None,
+    skip_top: Int | TensorLike = 0,
+    maxlen: Int | None = None,
+    test_split: Float | TensorLike = 0.2,
     seed: Seed = 113,
-    start_char: int | TensorLike = 1,
-    oov_char: int | TensorLike = 2,
-    index_from: int | TensorLike = 3,
-) -> Any:
+    start_char: Int | TensorLike = 1,
+    oov_char: Int | TensorLike = 2,
+    index_from: Int | TensorLike = 3,
+) -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]:
     """Loads the Reuters newswire classification dataset.
 
     This is a dataset of 11,228 newswires from Reuters, labeled over 46 topics.
@@ -469,28 +474,28 @@ def dataset_reuters(
 
     Args:
         path (PathLike): where to cache the data (relative to `~/.keras/dataset`).
-        num_words (Any | None): integer or None. Words are
+        num_words (Int | None): integer or None. Words are
             ranked by how often they occur (in the training set) and only
             the `num_words` most frequent words are kept. Any less frequent word
             will appear as `oov_char` value in the sequence data. If None,
             all words are kept. Defaults to `None`.
-        skip_top (int | TensorLike): skip the top N most frequently occurring words
+        skip_top (Int | TensorLike): skip the top N most frequently occurring words
             (which may not be informative). These words will appear as
             `oov_char` value in the dataset. 0 means no words are
             skipped. Defaults to `0`.
-        maxlen (int | None): int or None. Maximum sequence length.
+        maxlen (Int | None): int or None. Maximum sequence length.
             Any longer sequence will be truncated. None means no truncation.
             Defaults to `None`.
-        test_split (float | TensorLike): Float between `0.` and `1.`. Fraction of the dataset to be
+        test_split (Float | TensorLike): Float between `0.` and `1.`. Fraction of the dataset to be
             used as test data. `0.2` means that 20% of the dataset is used as
             test data. Defaults to `0.2`.
         seed (Seed): int. Seed for reproducible data shuffling.
-        start_char (int | TensorLike): int. The start of a sequence will be marked with this
+        start_char (Int | TensorLike): int. The start of a sequence will be marked with this
             character. 0 is usually the padding character. Defaults to `1`.
-        oov_char (int | TensorLike): int. The out-of-vocabulary character.
+        oov_char (Int | TensorLike): int. The out-of-vocabulary character.
             Words that were cut out because of the `num_words` or
             `skip_top` limits will be replaced with this character.
-        index_from (int | TensorLike): int. Index actual words with this index and higher.
+        index_from (Int | TensorLike): int. Index actual words with this index and higher.
 
     Returns:
         Tuple of Numpy arrays: `(x_train, y_train), (x_test, y_test)`.
@@ -506,7 +511,7 @@ def dataset_reuters(
 _dataset_reuters = bind(globals(), "_dataset_reuters", "keras.datasets.reuters.load_data", "3.0.0")
 
 
-def dataset_reuters_label_names() -> Any:
+def dataset_reuters_label_names() -> tuple[str, ...]:
     """Returns labels as a list of strings with indices matching training data.
 
     References:
@@ -523,7 +528,7 @@ _dataset_reuters_label_names = bind(
 )
 
 
-def dataset_reuters_word_index(path: PathLike = "reuters_word_index.json") -> Any:
+def dataset_reuters_word_index(path: PathLike = "reuters_word_index.json") -> dict[str, int]:
     """Retrieves a dict mapping words to their index in the Reuters dataset.
 
     Actual word indices starts from 3, with 3 indices reserved for:

@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     import keras
-    from keras3.types import Axis, ShapeLike
+    from keras3.types import Axis, Int, ShapeLike, Tensor, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -29,7 +31,9 @@ __all__ = [
 
 
 def distribution_data_parallel(
-    device_mesh: Any | None = None, devices: Any | None = None, auto_shard_dataset: bool = True
+    device_mesh: Any | None = None,
+    devices: Sequence[str] | None = None,
+    auto_shard_dataset: bool = True,
 ) -> keras.distribution.DataParallel:
     """Distribution for data parallelism.
 
@@ -50,7 +54,7 @@ def distribution_data_parallel(
 
     Args:
         device_mesh (Any | None): Optional `DeviceMesh` instance.
-        devices (Any | None): Optional list of devices.
+        devices (Sequence[str] | None): Optional list of devices.
         auto_shard_dataset (bool): Automatically shard the dataset amongst
             processes in a multi-process setting. Set to `False` if the dataset
             is already sharded across hosts.  Defaults to `True`.
@@ -77,7 +81,7 @@ _distribution_data_parallel = bind(
 
 
 def distribution_device_mesh(
-    shape: ShapeLike, axis_names: Any, devices: Any | None = None
+    shape: ShapeLike, axis_names: Sequence[str], devices: Sequence[str] | None = None
 ) -> keras.distribution.DeviceMesh:
     """A cluster of computation devices for distributed computation.
 
@@ -91,12 +95,12 @@ def distribution_device_mesh(
         shape (ShapeLike): tuple of list of integers. The shape of the overall
             `DeviceMesh`, e.g. `(8,)` for a data parallel only distribution,
             or `(4, 2)` for a model+data parallel distribution.
-        axis_names (Any): List of string. The logical name of the each axis for
+        axis_names (Sequence[str]): List of string. The logical name of the each axis for
             the `DeviceMesh`. The length of the `axis_names` should match to
             the rank of the `shape`. The `axis_names` will be used to
             match/create the `TensorLayout` when distribute the data and
             variables.
-        devices (Any | None): Optional list of devices. Defaults to all the available
+        devices (Sequence[str] | None): Optional list of devices. Defaults to all the available
             devices locally from `keras.distribution.list_devices()`.
 
     Added in Keras 3.0.0.
@@ -110,11 +114,11 @@ _distribution_device_mesh = bind(
 )
 
 
-def distribution_distribute_tensor(tensor: Any, layout: Any) -> Any:
+def distribution_distribute_tensor(tensor: TensorLike, layout: Any) -> Tensor:
     """Change the layout of a Tensor value in the jit function execution.
 
     Args:
-        tensor (Any): a Tensor to change the layout.
+        tensor (TensorLike): a Tensor to change the layout.
         layout (Any): `TensorLayout` to be applied on the value.
 
     Returns:
@@ -143,7 +147,7 @@ def distribution_get() -> Any:
 _distribution_get = bind(globals(), "_distribution_get", "keras.distribution.distribution", "3.0.0")
 
 
-def distribution_get_device_count(device_type: Any | None = None) -> Any:
+def distribution_get_device_count(device_type: str | None = None) -> int:
     """Returns the number of available devices based on the device type.
 
     When `device_type` is not provided, the count of devices of the default type
@@ -151,7 +155,7 @@ def distribution_get_device_count(device_type: Any | None = None) -> Any:
     GPUs and CPUs.
 
     Args:
-        device_type (Any | None): string, one of `"cpu"`, `"gpu"` or `"tpu"`. Defaults to
+        device_type (str | None): string, one of `"cpu"`, `"gpu"` or `"tpu"`. Defaults to
             `"gpu"` or `"tpu"` if available when `device_type` is not provided.
             Otherwise returns the `"cpu"` devices.
 
@@ -171,9 +175,9 @@ _distribution_get_device_count = bind(
 
 def distribution_initialize(
     job_addresses: Any | None = None,
-    num_processes: Any | None = None,
-    process_id: Any | None = None,
-) -> Any:
+    num_processes: Int | None = None,
+    process_id: Int | None = None,
+) -> None:
     """Initialize the distribution system for multi-host/process setting.
 
     Calling `initialize` will prepare the backend for execution on multi-host
@@ -192,12 +196,12 @@ def distribution_initialize(
             backend will figure it out with the TPU environment variables. You
             can also config this value via environment variable
             `KERAS_DISTRIBUTION_JOB_ADDRESSES`.
-        num_processes (Any | None): int. The number of worker/processes that will form the
+        num_processes (Int | None): int. The number of worker/processes that will form the
             whole computation cluster. For certain runtime like cloud TPU, this
             value can be `None`, and the backend will figure it out with the TPU
             environment variables. You can also configure this value via
             environment variable `KERAS_DISTRIBUTION_NUM_PROCESSES`.
-        process_id (Any | None): int. The ID number of the current worker/process. The value
+        process_id (Int | None): int. The ID number of the current worker/process. The value
             should be ranged from `0` to `num_processes - 1`. `0` will indicate
             the current worker/process is the master/coordinate job. You can
             also configure this value via environment variable
@@ -279,7 +283,7 @@ _distribution_layout_map = bind(
 )
 
 
-def distribution_list_devices(device_type: Any | None = None) -> Any:
+def distribution_list_devices(device_type: str | None = None) -> list[str]:
     """Return all the available devices based on the device type.
 
     When `device_type` is not provided, devices of the default type are
@@ -287,7 +291,7 @@ def distribution_list_devices(device_type: Any | None = None) -> Any:
     GPUs and CPUs.
 
     Args:
-        device_type (Any | None): string, one of `"cpu"`, `"gpu"` or `"tpu"`. Defaults to
+        device_type (str | None): string, one of `"cpu"`, `"gpu"` or `"tpu"`. Defaults to
             `"gpu"` or `"tpu"` if available when `device_type` is not provided.
             Otherwise returns the `"cpu"` devices.
 
@@ -313,7 +317,7 @@ _distribution_list_devices = bind(
 def distribution_model_parallel(
     *,
     layout_map: Any | None = None,
-    batch_dim_name: Any | None = None,
+    batch_dim_name: str | None = None,
     auto_shard_dataset: bool = True,
     **kwargs: Any,
 ) -> keras.distribution.ModelParallel:
@@ -333,7 +337,7 @@ def distribution_model_parallel(
     Args:
         layout_map (Any | None): `LayoutMap` instance which map the variable path to the
             corresponding tensor layout.
-        batch_dim_name (Any | None): Optional string, the axis name in the device mesh
+        batch_dim_name (str | None): Optional string, the axis name in the device mesh
             (of the `layout_map` object)
             that will be used to distribute data. If unspecified, the
             first axis from the device mesh will be used.
@@ -364,7 +368,7 @@ _distribution_model_parallel = bind(
 )
 
 
-def distribution_set(value: Any) -> Any:
+def distribution_set(value: Any) -> None:
     """Set the distribution as the global distribution setting.
 
     Args:
@@ -382,7 +386,7 @@ _distribution_set = bind(
 
 
 def distribution_tensor_layout(
-    axes: Axis, device_mesh: Any | None = None
+    axes: Axis | None, device_mesh: Any | None = None
 ) -> keras.distribution.TensorLayout:
     """A layout to apply to a tensor.
 
@@ -392,7 +396,7 @@ def distribution_tensor_layout(
         https://jax.readthedocs.io/en/latest/jax.sharding.html#jax.sharding.NamedSharding).
 
     Args:
-        axes (Axis): tuple of strings that should map to the `axis_names` in
+        axes (Axis | None): tuple of strings that should map to the `axis_names` in
             a `DeviceMesh`. For any dimensions that doesn't need any sharding,
             A `None` can be used a placeholder.
         device_mesh (Any | None): Optional `DeviceMesh` that will be used to create

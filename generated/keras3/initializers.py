@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     import keras
-    from keras3.types import Axis, Seed, TensorLike
+    from keras3.types import Axis, Float, Seed, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-def initializer_constant(value: float | TensorLike = 0.0) -> keras.initializers.Constant:
+def initializer_constant(value: Float | TensorLike = 0.0) -> keras.initializers.Constant:
     """Initializer that generates tensors with constant values.
 
     Only scalar values are allowed.
@@ -45,7 +46,7 @@ def initializer_constant(value: float | TensorLike = 0.0) -> keras.initializers.
     when calling the initializer.
 
     Args:
-        value (float | TensorLike): A Python scalar.
+        value (Float | TensorLike): A Python scalar.
 
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Constant`.
@@ -60,7 +61,7 @@ _initializer_constant = bind(
 
 def initializer_deserialize(
     config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
-) -> Any:
+) -> keras.Initializer | Callable[..., Any]:
     """Returns a Keras initializer object via its configuration.
 
     Args:
@@ -78,7 +79,9 @@ _initializer_deserialize = bind(
 )
 
 
-def initializer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
+def initializer_get(
+    identifier: str | Mapping[str, Any] | Callable[..., Any],
+) -> keras.Initializer | Callable[..., Any]:
     """Retrieves a Keras initializer object via an identifier.
 
     The `identifier` may be the string name of a initializers function or class
@@ -315,13 +318,13 @@ _initializer_he_uniform = bind(
 )
 
 
-def initializer_identity(gain: float | TensorLike = 1.0) -> keras.initializers.Identity:
+def initializer_identity(gain: Float | TensorLike = 1.0) -> keras.initializers.Identity:
     """Initializer that generates the identity matrix.
 
     Only usable for generating 2D matrices.
 
     Args:
-        gain (float | TensorLike): Multiplicative factor to apply to the identity matrix.
+        gain (Float | TensorLike): Multiplicative factor to apply to the identity matrix.
 
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Identity`.
@@ -443,7 +446,7 @@ _initializer_ones = bind(globals(), "_initializer_ones", "keras.initializers.One
 
 
 def initializer_orthogonal(
-    gain: float | TensorLike = 1.0, seed: Seed | None = None
+    gain: Float | TensorLike = 1.0, seed: Seed | None = None
 ) -> keras.initializers.Orthogonal:
     """Initializer that generates an orthogonal matrix.
 
@@ -459,7 +462,7 @@ def initializer_orthogonal(
     The matrix is subsequently reshaped to give a tensor of the desired shape.
 
     Args:
-        gain (float | TensorLike): Multiplicative factor to apply to the orthogonal matrix.
+        gain (Float | TensorLike): Multiplicative factor to apply to the orthogonal matrix.
         seed (Seed | None): A Python integer. Used to make the behavior of the initializer
             deterministic.
 
@@ -478,7 +481,7 @@ _initializer_orthogonal = bind(
 
 
 def initializer_random_normal(
-    mean: TensorLike = 0.0, stddev: float | TensorLike = 0.05, seed: Seed | None = None
+    mean: TensorLike = 0.0, stddev: Float = 0.05, seed: Seed | None = None
 ) -> keras.initializers.RandomNormal:
     """Random normal initializer.
 
@@ -487,7 +490,7 @@ def initializer_random_normal(
     Args:
         mean (TensorLike): A python scalar or a scalar keras tensor. Mean of the random
             values to generate.
-        stddev (float | TensorLike): A python scalar or a scalar keras tensor. Standard deviation of
+        stddev (Float): A python scalar or a scalar keras tensor. Standard deviation of
             the random values to generate.
         seed (Seed | None): A Python integer or instance of
             `keras.backend.SeedGenerator`.
@@ -510,16 +513,16 @@ _initializer_random_normal = bind(
 
 
 def initializer_random_uniform(
-    minval: float | TensorLike = -0.05, maxval: float | TensorLike = 0.05, seed: Seed | None = None
+    minval: Float | TensorLike = -0.05, maxval: Float | TensorLike = 0.05, seed: Seed | None = None
 ) -> keras.initializers.RandomUniform:
     """Random uniform initializer.
 
     Draws samples from a uniform distribution for given parameters.
 
     Args:
-        minval (float | TensorLike): A python scalar or a scalar keras tensor. Lower bound of the
+        minval (Float | TensorLike): A python scalar or a scalar keras tensor. Lower bound of the
             range of random values to generate (inclusive).
-        maxval (float | TensorLike): A python scalar or a scalar keras tensor. Upper bound of the
+        maxval (Float | TensorLike): A python scalar or a scalar keras tensor. Upper bound of the
             range of random values to generate (exclusive).
         seed (Seed | None): A Python integer or instance of
             `keras.backend.SeedGenerator`.
@@ -541,7 +544,7 @@ _initializer_random_uniform = bind(
 )
 
 
-def initializer_serialize(initializer: Any) -> Any:
+def initializer_serialize(initializer: Any) -> str | dict[str, Any]:
     """Returns the initializer configuration as a Python dict.
 
     Args:
@@ -560,8 +563,8 @@ _initializer_serialize = bind(
 
 def initializer_stft(
     side: str = "real",
-    window: str | TensorLike = "hann",
-    scaling: str = "density",
+    window: str | TensorLike | None = "hann",
+    scaling: str | None = "density",
     periodic: bool = False,
 ) -> keras.initializers.STFT:
     """Initializer of Conv kernels for Short-term Fourier Transformation (STFT).
@@ -581,10 +584,10 @@ def initializer_stft(
         side (str): String, `"real"` or `"imag"` deciding if the kernel will compute
             the real side or the imaginary side of the output. Defaults to
             `"real"`.
-        window (str | TensorLike): String for the name of the windowing function in the
+        window (str | TensorLike | None): String for the name of the windowing function in the
             `scipy.signal.windows` module, or array_like for the window values,
             or `None` for no windowing.
-        scaling (str): String, `"density"` or `"spectrum"` for scaling of the window
+        scaling (str | None): String, `"density"` or `"spectrum"` for scaling of the window
             for normalization, either L2 or L1 normalization.
             `None` for no scaling.
         periodic (bool): Boolean, if True, the window function will be treated as
@@ -600,7 +603,7 @@ _initializer_stft = bind(globals(), "_initializer_stft", "keras.initializers.STF
 
 
 def initializer_truncated_normal(
-    mean: TensorLike = 0.0, stddev: float | TensorLike = 0.05, seed: Seed | None = None
+    mean: TensorLike = 0.0, stddev: Float = 0.05, seed: Seed | None = None
 ) -> keras.initializers.TruncatedNormal:
     """Initializer that generates a truncated normal distribution.
 
@@ -612,7 +615,7 @@ def initializer_truncated_normal(
     Args:
         mean (TensorLike): A python scalar or a scalar keras tensor. Mean of the random
             values to generate.
-        stddev (float | TensorLike): A python scalar or a scalar keras tensor. Standard deviation of
+        stddev (Float): A python scalar or a scalar keras tensor. Standard deviation of
             the random values to generate.
         seed (Seed | None): A Python integer or instance of
             `keras.backend.SeedGenerator`.
@@ -635,7 +638,7 @@ _initializer_truncated_normal = bind(
 
 
 def initializer_variance_scaling(
-    scale: float | TensorLike = 1.0,
+    scale: Float | TensorLike = 1.0,
     mode: str = "fan_in",
     distribution: str = "truncated_normal",
     seed: Seed | None = None,
@@ -657,7 +660,7 @@ def initializer_variance_scaling(
     within `[-limit, limit]`, where `limit = sqrt(3 * scale / n)`.
 
     Args:
-        scale (float | TensorLike): Scaling factor (positive float).
+        scale (Float | TensorLike): Scaling factor (positive float).
         mode (str): One of `"fan_in"`, `"fan_out"`, `"fan_avg"`.
         distribution (str): Random distribution to use.
             One of `"truncated_normal"`, `"untruncated_normal"`, or `"uniform"`.

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind, deprecated
 from keras3.overrides import (
     freeze_weights as freeze_weights,
@@ -24,9 +25,9 @@ from keras3.overrides import (
 )  # hand-written, see keras3/overrides.py
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     import keras
-    from keras3.types import Axis, PathLike, TensorLike
+    from keras3.types import Axis, Float, Int, LossLike, PathLike, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -70,16 +71,16 @@ __all__ = [
 
 def AbsMaxQuantizer(
     axis: Axis | None = None,
-    value_range: float | Sequence[float] = (-127, 127),
-    epsilon: float | TensorLike = 1e-07,
+    value_range: Float | Sequence[Float] = (-127, 127),
+    epsilon: Float = 1e-07,
     output_dtype: str = "int8",
 ) -> keras.quantizers.AbsMaxQuantizer:
     """Deprecated: keras.AbsMaxQuantizer was removed in Keras 3.3.0; the same object is keras.quantizers.AbsMaxQuantizer, which keras3 does not wrap; use keras.quantizers.AbsMaxQuantizer.
 
     Args:
         axis (Axis | None):
-        value_range (float | Sequence[float]):
-        epsilon (float | TensorLike):
+        value_range (Float | Sequence[Float]):
+        epsilon (Float):
         output_dtype (str):
 
     Added in Keras 3.1.0.
@@ -126,7 +127,7 @@ def clone_model(
     call_function: Any | None = None,
     recursive: bool = False,
     **kwargs: Any,
-) -> Any:
+) -> keras.Model:
     """Clone a Functional or Sequential `Model` instance.
 
     Model cloning is similar to calling a model on new inputs,
@@ -211,12 +212,12 @@ def compile(
     object: keras.Model,
     /,
     optimizer: str = "rmsprop",
-    loss: Any | None = None,
+    loss: LossLike | Mapping[str, Any] | Sequence[Any] | None = None,
     loss_weights: Any | None = None,
     metrics: Any | None = None,
     weighted_metrics: Any | None = None,
     run_eagerly: bool = False,
-    steps_per_execution: int | TensorLike = 1,
+    steps_per_execution: Int | TensorLike = 1,
     jit_compile: str = "auto",
     auto_scale_loss: bool = True,
 ) -> None:
@@ -226,7 +227,7 @@ def compile(
         object (keras.Model): The model whose `compile()` is called.
         optimizer (str): String (name of optimizer) or optimizer instance. See
             `keras.optimizers`.
-        loss (Any | None): Loss function. May be a string (name of loss function), or
+        loss (LossLike | Mapping[str, Any] | Sequence[Any] | None): Loss function. May be a string (name of loss function), or
             a `keras.losses.Loss` instance. See `keras.losses`. A
             loss function is any callable with the signature
             `loss = fn(y_true, y_pred)`, where `y_true` are the ground truth
@@ -274,7 +275,7 @@ def compile(
             will never be compiled. It is recommended to leave this
             as `False` when training (for best performance),
             and to set it to `True` when debugging.
-        steps_per_execution (int | TensorLike): Int. The number of batches to run
+        steps_per_execution (Int | TensorLike): Int. The number of batches to run
             during each a single compiled function call. Running multiple
             batches inside a single compiled function call can
             greatly improve performance on TPUs or small models with a large
@@ -510,12 +511,12 @@ def evaluate(
     /,
     x: TensorLike | None = None,
     y: TensorLike | None = None,
-    batch_size: int | None = None,
-    verbose: int | str = "auto",
+    batch_size: Int | None = None,
+    verbose: Int | str = "auto",
     sample_weight: TensorLike | None = None,
-    steps: int | None = None,
+    steps: Int | None = None,
     callbacks: Any | None = None,
-    return_dict: bool = False,
+    return_dict: bool | Sequence[Any] = False,
     **kwargs: Any,
 ) -> Any:
     """Returns the loss value & metrics values for the model in test mode.
@@ -545,14 +546,14 @@ def evaluate(
             `torch.utils.data.DataLoader` or a Python generator function,
             `y` should not be specified since targets will be obtained from
             `x`.
-        batch_size (int | None): Integer or `None`.
+        batch_size (Int | None): Integer or `None`.
             Number of samples per batch of computation.
             If unspecified, `batch_size` will default to 32.
             Do not specify the `batch_size` if your input data `x` is a
             `keras.utils.PyDataset`, `tf.data.Dataset`,
             `torch.utils.data.DataLoader` or Python generator function
             since they generate batches.
-        verbose (int | str): `"auto"`, 0, 1, or 2. Verbosity mode.
+        verbose (Int | str): `"auto"`, 0, 1, or 2. Verbosity mode.
             0 = silent, 1 = progress bar, 2 = single line.
             `"auto"` becomes 1 for most cases.
             Note that the progress bar is not
@@ -575,14 +576,14 @@ def evaluate(
             via the `metrics` argument in `compile()`. To apply sample
             weighting to your metrics, you can specify them via the
             `weighted_metrics` in `compile()` instead.
-        steps (int | None): Integer or `None`.
+        steps (Int | None): Integer or `None`.
             Total number of steps (batches of samples) to draw before
             declaring the evaluation round finished. If `steps` is `None`,
             it will run until `x` is exhausted. In the case of an infinitely
             repeating dataset, it will run indefinitely.
         callbacks (Any | None): List of `keras.callbacks.Callback` instances.
             List of callbacks to apply during evaluation.
-        return_dict (bool): If `True`, loss and metric results are returned as a
+        return_dict (bool | Sequence[Any]): If `True`, loss and metric results are returned as a
             dict, with each key being the name of the metric.
             If `False`, they are returned as a list.
         **kwargs:
@@ -659,20 +660,20 @@ def fit(
     /,
     x: TensorLike | None = None,
     y: TensorLike | None = None,
-    batch_size: int | None = None,
-    epochs: int = 1,
-    verbose: int | str = "auto",
+    batch_size: Int | None = None,
+    epochs: Int | None = 1,
+    verbose: Int | str = "auto",
     callbacks: Any | None = None,
-    validation_split: float | TensorLike = 0.0,
+    validation_split: Float = 0.0,
     validation_data: Any | None = None,
     shuffle: bool = True,
     class_weight: Any | None = None,
     sample_weight: TensorLike | None = None,
-    initial_epoch: int | TensorLike = 0,
+    initial_epoch: Int | TensorLike = 0,
     steps_per_epoch: Any | None = None,
     validation_steps: Any | None = None,
     validation_batch_size: Any | None = None,
-    validation_freq: int | TensorLike = 1,
+    validation_freq: Int | TensorLike = 1,
 ) -> keras.callbacks.History:
     """Trains the model for a fixed number of epochs (dataset iterations).
 
@@ -725,14 +726,14 @@ def fit(
             `torch.utils.data.DataLoader` or a Python generator function,
             `y` should not be specified since targets will be obtained from
             `x`.
-        batch_size (int | None): Integer or `None`.
+        batch_size (Int | None): Integer or `None`.
             Number of samples per gradient update.
             If unspecified, `batch_size` will default to 32.
             Do not specify the `batch_size` if your input data `x` is a
             `keras.utils.PyDataset`, `tf.data.Dataset`,
             `torch.utils.data.DataLoader` or Python generator function
             since they generate batches.
-        epochs (int): Integer. Number of epochs to train the model.
+        epochs (Int | None): Integer. Number of epochs to train the model.
             An epoch is an iteration over the entire `x` and `y`
             data provided
             (unless the `steps_per_epoch` flag is set to
@@ -742,7 +743,7 @@ def fit(
             The model is not trained for a number of iterations
             given by `epochs`, but merely until the epoch
             of index `epochs` is reached.
-        verbose (int | str): `"auto"`, 0, 1, or 2. Verbosity mode.
+        verbose (Int | str): `"auto"`, 0, 1, or 2. Verbosity mode.
             0 = silent, 1 = progress bar, 2 = one line per epoch.
             "auto" becomes 1 for most cases.
             Note that the progress bar is not
@@ -757,7 +758,7 @@ def fit(
             automatically and need not be passed to `model.fit()`.
             `keras.callbacks.ProgbarLogger` is created
             or not based on the `verbose` argument in `model.fit()`.
-        validation_split (float | TensorLike): Float between 0 and 1.
+        validation_split (Float): Float between 0 and 1.
             Fraction of the training data to be used as validation data.
             The model will set apart this fraction of the training data,
             will not train on it, and will evaluate the loss and any model
@@ -812,7 +813,7 @@ def fit(
             via the `metrics` argument in `compile()`. To apply sample
             weighting to your metrics, you can specify them via the
             `weighted_metrics` in `compile()` instead.
-        initial_epoch (int | TensorLike): Integer.
+        initial_epoch (Int | TensorLike): Integer.
             Epoch at which to start training
             (useful for resuming a previous training run).
         steps_per_epoch (Any | None): Integer or `None`.
@@ -845,7 +846,7 @@ def fit(
             `keras.utils.PyDataset`, `tf.data.Dataset`,
             `torch.utils.data.DataLoader` or Python generator function
             since they generate batches.
-        validation_freq (int | TensorLike): Only relevant if validation data is provided.
+        validation_freq (Int | TensorLike): Only relevant if validation data is provided.
             Specifies how many training epochs to run
             before a new validation run is performed,
             e.g. `validation_freq=2` runs validation every 2 epochs.
@@ -880,7 +881,7 @@ def fit(
     )
 
 
-def get_custom_objects() -> Any:
+def get_custom_objects() -> dict[str, Any]:
     """Retrieves a live reference to the global dictionary of custom objects.
 
     Custom objects set using `custom_object_scope()` are not added to the
@@ -924,7 +925,7 @@ def get_layer(
     return receiver.get_layer(name=name, index=index)
 
 
-def get_registered_name(obj: Any) -> Any:
+def get_registered_name(obj: Any) -> str:
     """Returns the name registered to an object within the Keras framework.
 
     This function is part of the Keras serialization and deserialization
@@ -1057,7 +1058,7 @@ def load_model(
     custom_objects: Mapping[str, Any] | None = None,
     compile: bool = True,
     safe_mode: bool = True,
-) -> Any:
+) -> keras.Model:
     """Loads a model saved via `model.save()` or from an Orbax checkpoint.
 
     Args:
@@ -1088,7 +1089,7 @@ _load_model = bind(globals(), "_load_model", "keras.saving.load_model", "3.0.0")
 
 def load_model_weights(
     model: keras.Model, filepath: PathLike, skip_mismatch: bool = False, **kwargs: Any
-) -> Any:
+) -> None:
     """Load the weights from a single file or sharded files.
 
     Weights are loaded based on the network's topology. This means the
@@ -1131,7 +1132,9 @@ def load_model_weights(
 _load_model_weights = bind(globals(), "_load_model_weights", "keras.saving.load_weights", "3.2.0")
 
 
-def model_from_json(json_string: Any, custom_objects: Mapping[str, Any] | None = None) -> Any:
+def model_from_json(
+    json_string: Any, custom_objects: Mapping[str, Any] | None = None
+) -> keras.Model:
     """Parses a JSON model configuration string and returns a model instance.
 
     Args:
@@ -1174,9 +1177,9 @@ def predict(
     object: keras.Model,
     /,
     x: TensorLike,
-    batch_size: int | None = None,
-    verbose: int | str = "auto",
-    steps: int | None = None,
+    batch_size: Int | None = None,
+    verbose: Int | str = "auto",
+    steps: Int | None = None,
     callbacks: Any | None = None,
 ) -> Any:
     """Generates output predictions for the input samples.
@@ -1205,20 +1208,20 @@ def predict(
             - A `tf.data.Dataset`.
             - A `torch.utils.data.DataLoader`.
             - A Python generator function.
-        batch_size (int | None): Integer or `None`.
+        batch_size (Int | None): Integer or `None`.
             Number of samples per batch of computation.
             If unspecified, `batch_size` will default to 32.
             Do not specify the `batch_size` if your input data `x` is a
             `keras.utils.PyDataset`, `tf.data.Dataset`,
             `torch.utils.data.DataLoader` or Python generator function
             since they generate batches.
-        verbose (int | str): `"auto"`, 0, 1, or 2. Verbosity mode.
+        verbose (Int | str): `"auto"`, 0, 1, or 2. Verbosity mode.
             0 = silent, 1 = progress bar, 2 = single line.
             `"auto"` becomes 1 for most cases. Note that the progress bar
             is not particularly useful when logged to a file,
             so `verbose=2` is recommended when not running interactively
             (e.g. in a production environment). Defaults to `"auto"`.
-        steps (int | None): Total number of steps (batches of samples) to draw before
+        steps (Int | None): Total number of steps (batches of samples) to draw before
             declaring the prediction round finished. If `steps` is `None`,
             it will run until `x` is exhausted. In the case of an infinitely
             repeating dataset, it will run indefinitely.
@@ -1260,7 +1263,9 @@ def predict_on_batch(object: keras.Model, /, x: TensorLike) -> Any:
     return receiver.predict_on_batch(x=x)
 
 
-def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
+def register_keras_serializable(
+    package: str = "Custom", name: str | None = None
+) -> Callable[[Any], Any]:
     """Registers an object with the Keras serialization framework.
 
     This decorator injects the decorated class or function into the Keras custom
@@ -1303,7 +1308,7 @@ def save_model(
     overwrite: bool = True,
     zipped: Any | None = None,
     **kwargs: Any,
-) -> Any:
+) -> None:
     """Saves a model as a `.keras` file.
 
     Args:
@@ -1344,7 +1349,7 @@ def save_model_weights(
     overwrite: bool = True,
     max_shard_size: Any | None = None,
     **kwargs: Any,
-) -> Any:
+) -> None:
     """Saves all weights to a single file or sharded files.
 
     By default, the weights will be saved in a single `.weights.h5` file.
@@ -1395,7 +1400,7 @@ _save_model_weights = bind(
 )
 
 
-def serialize_keras_object(obj: Any) -> Any:
+def serialize_keras_object(obj: Any) -> dict[str, Any]:
     """Retrieve the config dict by serializing the Keras object.
 
     `serialize_keras_object()` serializes a Keras object to a python dictionary
@@ -1497,7 +1502,7 @@ def test_on_batch(
     x: TensorLike,
     y: TensorLike | None = None,
     sample_weight: TensorLike | None = None,
-    return_dict: bool = False,
+    return_dict: bool | Sequence[Any] = False,
 ) -> Any:
     """Test the model on a single batch of samples.
 
@@ -1510,7 +1515,7 @@ def test_on_batch(
             In the case of temporal data, you can pass a 2D array
             with shape `(samples, sequence_length)`, to apply a different
             weight to every timestep of every sample.
-        return_dict (bool): If `True`, loss and metric results are returned as a
+        return_dict (bool | Sequence[Any]): If `True`, loss and metric results are returned as a
             dict, with each key being the name of the metric. If `False`,
             they are returned as a list.
 
@@ -1534,7 +1539,7 @@ def train_on_batch(
     y: TensorLike | None = None,
     sample_weight: TensorLike | None = None,
     class_weight: Any | None = None,
-    return_dict: bool = False,
+    return_dict: bool | Sequence[Any] = False,
 ) -> Any:
     """Runs a single gradient update on a single batch of data.
 
@@ -1555,7 +1560,7 @@ def train_on_batch(
             and targets have a rank of 2 or greater, either `y` must
             be one-hot encoded, or an explicit final dimension of 1
             must be included for sparse class labels.
-        return_dict (bool): If `True`, loss and metric results are returned as a
+        return_dict (bool | Sequence[Any]): If `True`, loss and metric results are returned as a
             dict, with each key being the name of the metric. If `False`,
             they are returned as a list.
 

@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     import keras
-    from keras3.types import LearningRateLike, TensorLike
+    from keras3.types import Float, Int, LearningRateLike, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -48,11 +49,11 @@ __all__ = [
 
 def learning_rate_schedule_cosine_decay(
     initial_learning_rate: LearningRateLike,
-    decay_steps: float | Sequence[float] | TensorLike,
-    alpha: float | TensorLike = 0.0,
+    decay_steps: Float | Sequence[Float] | TensorLike,
+    alpha: Float | TensorLike | None = 0.0,
     name: str = "CosineDecay",
     warmup_target: Any | None = None,
-    warmup_steps: int | TensorLike = 0,
+    warmup_steps: Int | TensorLike = 0,
 ) -> keras.optimizers.schedules.CosineDecay:
     """A `LearningRateSchedule` that uses a cosine decay with optional warmup.
 
@@ -132,8 +133,8 @@ def learning_rate_schedule_cosine_decay(
 
     Args:
         initial_learning_rate (LearningRateLike): A Python float. The initial learning rate.
-        decay_steps (float | Sequence[float] | TensorLike): A Python int. Number of steps to decay over.
-        alpha (float | TensorLike): A Python float. Minimum learning rate value for decay as a
+        decay_steps (Float | Sequence[Float] | TensorLike): A Python int. Number of steps to decay over.
+        alpha (Float | TensorLike | None): A Python float. Minimum learning rate value for decay as a
             fraction of `warmup_target` or, if `warmup_target` is None,
             `initial_learning_rate`.
         name (str): String. Optional name of the operation.  Defaults to
@@ -143,7 +144,7 @@ def learning_rate_schedule_cosine_decay(
             Setting to `None` will skip warmup and begins decay phase from
             `initial_learning_rate`. Otherwise scheduler will warmup from
             `initial_learning_rate` to `warmup_target`.
-        warmup_steps (int | TensorLike): A Python int. Number of steps to warmup over.
+        warmup_steps (Int | TensorLike): A Python int. Number of steps to warmup over.
 
     Returns:
         A 1-arg callable learning rate schedule that takes the current optimizer
@@ -169,9 +170,9 @@ _learning_rate_schedule_cosine_decay = bind(
 def learning_rate_schedule_cosine_decay_restarts(
     initial_learning_rate: LearningRateLike,
     first_decay_steps: Any,
-    t_mul: float | TensorLike = 2.0,
-    m_mul: float | TensorLike = 1.0,
-    alpha: float | TensorLike = 0.0,
+    t_mul: Float | TensorLike = 2.0,
+    m_mul: Float | TensorLike = 1.0,
+    alpha: Float | TensorLike = 0.0,
     name: str = "SGDRDecay",
 ) -> keras.optimizers.schedules.CosineDecayRestarts:
     """A `LearningRateSchedule` that uses a cosine decay schedule with restarts.
@@ -197,11 +198,11 @@ def learning_rate_schedule_cosine_decay_restarts(
     Args:
         initial_learning_rate (LearningRateLike): A Python float. The initial learning rate.
         first_decay_steps (Any): A Python integer. Number of steps to decay over.
-        t_mul (float | TensorLike): A Python float. Used to derive the number of iterations in
+        t_mul (Float | TensorLike): A Python float. Used to derive the number of iterations in
             the i-th period.
-        m_mul (float | TensorLike): A Python float. Used to derive the initial learning rate of
+        m_mul (Float | TensorLike): A Python float. Used to derive the initial learning rate of
             the i-th period.
-        alpha (float | TensorLike): A Python float. Minimum learning rate value as a fraction of
+        alpha (Float | TensorLike): A Python float. Minimum learning rate value as a fraction of
             the `initial_learning_rate`.
         name (str): String. Optional name of the operation. Defaults to
             `"SGDRDecay"`.
@@ -229,7 +230,7 @@ _learning_rate_schedule_cosine_decay_restarts = bind(
 
 def learning_rate_schedule_deserialize(
     config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
-) -> Any:
+) -> keras.optimizers.schedules.LearningRateSchedule:
     """Instantiates a `LearningRateSchedule` object from a serialized form.
 
     Args:
@@ -257,8 +258,8 @@ _learning_rate_schedule_deserialize = bind(
 
 def learning_rate_schedule_exponential_decay(
     initial_learning_rate: LearningRateLike,
-    decay_steps: float | Sequence[float] | TensorLike,
-    decay_rate: float | Sequence[float] | TensorLike,
+    decay_steps: Float | Sequence[Float] | TensorLike,
+    decay_rate: Float | Sequence[Float] | TensorLike,
     staircase: bool = False,
     name: str = "ExponentialDecay",
 ) -> keras.optimizers.schedules.ExponentialDecay:
@@ -287,9 +288,9 @@ def learning_rate_schedule_exponential_decay(
 
     Args:
         initial_learning_rate (LearningRateLike): A Python float. The initial learning rate.
-        decay_steps (float | Sequence[float] | TensorLike): A Python integer. Must be positive. See the decay
+        decay_steps (Float | Sequence[Float] | TensorLike): A Python integer. Must be positive. See the decay
             computation above.
-        decay_rate (float | Sequence[float] | TensorLike): A Python float. The decay rate.
+        decay_rate (Float | Sequence[Float] | TensorLike): A Python float. The decay rate.
         staircase (bool): Boolean.  If `True` decay the learning rate at discrete
             intervals.
         name (str): String.  Optional name of the operation.  Defaults to
@@ -318,8 +319,8 @@ _learning_rate_schedule_exponential_decay = bind(
 
 def learning_rate_schedule_inverse_time_decay(
     initial_learning_rate: LearningRateLike,
-    decay_steps: float | Sequence[float] | TensorLike,
-    decay_rate: float | Sequence[float] | TensorLike,
+    decay_steps: Float | Sequence[Float] | TensorLike,
+    decay_rate: Float | Sequence[Float] | TensorLike,
     staircase: bool = False,
     name: str = "InverseTimeDecay",
 ) -> keras.optimizers.schedules.InverseTimeDecay:
@@ -354,8 +355,8 @@ def learning_rate_schedule_inverse_time_decay(
 
     Args:
         initial_learning_rate (LearningRateLike): A Python float. The initial learning rate.
-        decay_steps (float | Sequence[float] | TensorLike): How often to apply decay.
-        decay_rate (float | Sequence[float] | TensorLike): A Python number.  The decay rate.
+        decay_steps (Float | Sequence[Float] | TensorLike): How often to apply decay.
+        decay_rate (Float | Sequence[Float] | TensorLike): A Python number.  The decay rate.
         staircase (bool): Whether to apply decay in a discrete staircase, as o
             pposed to continuous, fashion.
         name (str): String.  Optional name of the operation.  Defaults to
@@ -432,9 +433,9 @@ _learning_rate_schedule_piecewise_constant_decay = bind(
 
 def learning_rate_schedule_polynomial_decay(
     initial_learning_rate: LearningRateLike,
-    decay_steps: float | Sequence[float] | TensorLike,
-    end_learning_rate: float | TensorLike = 0.0001,
-    power: float | Sequence[float] | TensorLike = 1.0,
+    decay_steps: Float | Sequence[Float] | TensorLike,
+    end_learning_rate: Float | TensorLike = 0.0001,
+    power: Float | Sequence[Float] | TensorLike = 1.0,
     cycle: bool = False,
     name: str = "PolynomialDecay",
 ) -> keras.optimizers.schedules.PolynomialDecay:
@@ -479,10 +480,10 @@ def learning_rate_schedule_polynomial_decay(
 
     Args:
         initial_learning_rate (LearningRateLike): A Python float. The initial learning rate.
-        decay_steps (float | Sequence[float] | TensorLike): A Python integer. Must be positive. See the decay
+        decay_steps (Float | Sequence[Float] | TensorLike): A Python integer. Must be positive. See the decay
             computation above.
-        end_learning_rate (float | TensorLike): A Python float. The minimal end learning rate.
-        power (float | Sequence[float] | TensorLike): A Python float. The power of the polynomial. Defaults to
+        end_learning_rate (Float | TensorLike): A Python float. The minimal end learning rate.
+        power (Float | Sequence[Float] | TensorLike): A Python float. The power of the polynomial. Defaults to
             `1.0`.
         cycle (bool): A boolean, whether it should cycle beyond decay_steps.
         name (str): String.  Optional name of the operation. Defaults to
@@ -509,7 +510,7 @@ _learning_rate_schedule_polynomial_decay = bind(
 )
 
 
-def learning_rate_schedule_serialize(learning_rate_schedule: Any) -> Any:
+def learning_rate_schedule_serialize(learning_rate_schedule: Any) -> str | dict[str, Any]:
     """Serializes a `LearningRateSchedule` into a JSON-compatible dict.
 
     Args:
@@ -531,17 +532,17 @@ _learning_rate_schedule_serialize = bind(
 
 def optimizer_adadelta(
     learning_rate: LearningRateLike = 0.001,
-    rho: float | Sequence[float] | TensorLike = 0.95,
-    epsilon: float | Sequence[float] | TensorLike = 1e-07,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    rho: Float | Sequence[Float] | TensorLike = 0.95,
+    epsilon: Float | Sequence[Float] | TensorLike = 1e-07,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Adadelta:
@@ -568,14 +569,14 @@ def optimizer_adadelta(
             tends to benefit from higher initial learning rate values compared
             to other optimizers. To match the exact form in the original paper,
             use 1.0.
-        rho (float | Sequence[float] | TensorLike): A floating point value. The decay rate. Defaults to `0.95`.
-        epsilon (float | Sequence[float] | TensorLike): Small floating point value for maintaining numerical stability.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        rho (Float | Sequence[Float] | TensorLike): A floating point value. The decay rate. Defaults to `0.95`.
+        epsilon (Float | Sequence[Float] | TensorLike): Small floating point value for maintaining numerical stability.
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -583,12 +584,12 @@ def optimizer_adadelta(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -599,14 +600,14 @@ def optimizer_adadelta(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -672,20 +673,20 @@ _optimizer_adadelta = bind(
 
 def optimizer_adafactor(
     learning_rate: LearningRateLike = 0.001,
-    beta_2_decay: float | TensorLike = -0.8,
-    epsilon_1: float | TensorLike = 1e-30,
-    epsilon_2: float | TensorLike = 0.001,
-    clip_threshold: float | TensorLike = 1.0,
+    beta_2_decay: Float | TensorLike = -0.8,
+    epsilon_1: Float | TensorLike = 1e-30,
+    epsilon_2: Float | TensorLike = 0.001,
+    clip_threshold: Float | TensorLike = 1.0,
     relative_step: bool = True,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Adafactor:
@@ -704,24 +705,24 @@ def optimizer_adafactor(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.001`.
-        beta_2_decay (float | TensorLike): float, defaults to -0.8. The decay rate of `beta_2`.
-        epsilon_1 (float | TensorLike): float, defaults to 1e-30. A small offset to keep denominator
+        beta_2_decay (Float | TensorLike): float, defaults to -0.8. The decay rate of `beta_2`.
+        epsilon_1 (Float | TensorLike): float, defaults to 1e-30. A small offset to keep denominator
             away from 0.
-        epsilon_2 (float | TensorLike): float, defaults to 1e-3. A small offset to avoid learning
+        epsilon_2 (Float | TensorLike): float, defaults to 1e-3. A small offset to avoid learning
             rate becoming too small by time.
-        clip_threshold (float | TensorLike): float, defaults to 1.0. Clipping threshold. This is a
+        clip_threshold (Float | TensorLike): float, defaults to 1.0. Clipping threshold. This is a
             part of Adafactor algorithm, independent from `clipnorm`,
             `clipvalue`, and `global_clipnorm`.
         relative_step (bool): bool, defaults to `True`. If `learning_rate` is a
             constant and `relative_step=True`, learning rate will be adjusted
             based on current iterations. This is a default learning rate decay
             in Adafactor.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -729,12 +730,12 @@ def optimizer_adafactor(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -745,14 +746,14 @@ def optimizer_adafactor(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -824,17 +825,17 @@ _optimizer_adafactor = bind(
 
 def optimizer_adagrad(
     learning_rate: LearningRateLike = 0.001,
-    initial_accumulator_value: float | Sequence[float] | TensorLike = 0.1,
-    epsilon: float | Sequence[float] | TensorLike = 1e-07,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    initial_accumulator_value: Float | Sequence[Float] | TensorLike = 0.1,
+    epsilon: Float | Sequence[Float] | TensorLike = 1e-07,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Adagrad:
@@ -853,15 +854,15 @@ def optimizer_adagrad(
             tends to benefit from higher initial learning rate values compared
             to other optimizers. To match the exact form in the original paper,
             use `1.0`.
-        initial_accumulator_value (float | Sequence[float] | TensorLike): Floating point value. Starting value for the
+        initial_accumulator_value (Float | Sequence[Float] | TensorLike): Floating point value. Starting value for the
             accumulators (per-parameter momentum values). Must be non-negative.
-        epsilon (float | Sequence[float] | TensorLike): Small floating point value for maintaining numerical stability.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        epsilon (Float | Sequence[Float] | TensorLike): Small floating point value for maintaining numerical stability.
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -869,12 +870,12 @@ def optimizer_adagrad(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -885,14 +886,14 @@ def optimizer_adagrad(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -959,19 +960,19 @@ _optimizer_adagrad = bind(
 
 def optimizer_adam(
     learning_rate: LearningRateLike = 0.001,
-    beta_1: float | Sequence[float] | TensorLike = 0.9,
-    beta_2: float | Sequence[float] | TensorLike = 0.999,
-    epsilon: float | Sequence[float] | TensorLike = 1e-07,
+    beta_1: Float | Sequence[Float] | TensorLike = 0.9,
+    beta_2: Float | Sequence[Float] | TensorLike = 0.999,
+    epsilon: Float | Sequence[Float] | TensorLike = 1e-07,
     amsgrad: bool = False,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Adam:
@@ -992,27 +993,27 @@ def optimizer_adam(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.001`.
-        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_1 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 1st moment estimates. Defaults to
             `0.9`.
-        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_2 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 2nd moment estimates. Defaults to
             `0.999`.
-        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability. This epsilon is
+        epsilon (Float | Sequence[Float] | TensorLike): A small constant for numerical stability. This epsilon is
             "epsilon hat" in the Kingma and Ba paper (in the formula just before
             Section 2.1), not the epsilon in Algorithm 1 of the paper. Defaults
             to `1e-7`.
         amsgrad (bool): Boolean. Whether to apply AMSGrad variant of this algorithm
             from the paper "On the Convergence of Adam and beyond". Defaults
             to `False`.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -1020,12 +1021,12 @@ def optimizer_adam(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -1036,14 +1037,14 @@ def optimizer_adam(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -1110,19 +1111,19 @@ _optimizer_adam = bind(
 
 def optimizer_adam_w(
     learning_rate: LearningRateLike = 0.001,
-    weight_decay: float | Sequence[float] | TensorLike = 0.004,
-    beta_1: float | Sequence[float] | TensorLike = 0.9,
-    beta_2: float | Sequence[float] | TensorLike = 0.999,
-    epsilon: float | Sequence[float] | TensorLike = 1e-07,
+    weight_decay: Float | Sequence[Float] | TensorLike = 0.004,
+    beta_1: Float | Sequence[Float] | TensorLike = 0.9,
+    beta_2: Float | Sequence[Float] | TensorLike = 0.999,
+    epsilon: Float | Sequence[Float] | TensorLike = 1e-07,
     amsgrad: bool = False,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.AdamW:
@@ -1146,27 +1147,27 @@ def optimizer_adam_w(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.001`.
-        weight_decay (float | Sequence[float] | TensorLike): Float. If set, weight decay is applied.
-        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        weight_decay (Float | Sequence[Float] | TensorLike): Float. If set, weight decay is applied.
+        beta_1 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 1st moment estimates.
             Defaults to `0.9`.
-        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_2 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 2nd moment estimates.
             Defaults to `0.999`.
-        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability. This epsilon is
+        epsilon (Float | Sequence[Float] | TensorLike): A small constant for numerical stability. This epsilon is
             "epsilon hat" in the Kingma and Ba paper (in the formula just
             before Section 2.1), not the epsilon in Algorithm 1 of the paper.
             Defaults to 1e-7.
         amsgrad (bool): Boolean. Whether to apply AMSGrad variant of this algorithm
             from the paper "On the Convergence of Adam and beyond".
             Defaults to `False`.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -1174,12 +1175,12 @@ def optimizer_adam_w(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -1190,14 +1191,14 @@ def optimizer_adam_w(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -1270,18 +1271,18 @@ _optimizer_adam_w = bind(
 
 def optimizer_adamax(
     learning_rate: LearningRateLike = 0.001,
-    beta_1: float | Sequence[float] | TensorLike = 0.9,
-    beta_2: float | Sequence[float] | TensorLike = 0.999,
-    epsilon: float | Sequence[float] | TensorLike = 1e-07,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    beta_1: Float | Sequence[Float] | TensorLike = 0.9,
+    beta_2: Float | Sequence[Float] | TensorLike = 0.999,
+    epsilon: Float | Sequence[Float] | TensorLike = 1e-07,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Adamax:
@@ -1318,20 +1319,20 @@ def optimizer_adamax(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.001`.
-        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor. The exponential decay
+        beta_1 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor. The exponential decay
             rate for the 1st moment estimates.
-        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor. The exponential decay
+        beta_2 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor. The exponential decay
             rate for the exponentially weighted infinity norm.
-        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability.
+        epsilon (Float | Sequence[Float] | TensorLike): A small constant for numerical stability.
             name: String. The name to use
             for momentum accumulator weights created by
             the optimizer.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -1339,12 +1340,12 @@ def optimizer_adamax(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -1355,14 +1356,14 @@ def optimizer_adamax(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -1428,7 +1429,7 @@ _optimizer_adamax = bind(
 
 def optimizer_deserialize(
     config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
-) -> Any:
+) -> keras.Optimizer:
     """Returns a Keras optimizer object via its configuration.
 
     Args:
@@ -1453,21 +1454,21 @@ _optimizer_deserialize = bind(
 
 def optimizer_ftrl(
     learning_rate: LearningRateLike = 0.001,
-    learning_rate_power: float | TensorLike = -0.5,
-    initial_accumulator_value: float | Sequence[float] | TensorLike = 0.1,
-    l1_regularization_strength: float | TensorLike = 0.0,
-    l2_regularization_strength: float | TensorLike = 0.0,
-    l2_shrinkage_regularization_strength: float | TensorLike = 0.0,
-    beta: float | TensorLike = 0.0,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    learning_rate_power: Float | TensorLike = -0.5,
+    initial_accumulator_value: Float | Sequence[Float] | TensorLike = 0.1,
+    l1_regularization_strength: Float | TensorLike = 0.0,
+    l2_regularization_strength: Float | TensorLike = 0.0,
+    l2_shrinkage_regularization_strength: Float | TensorLike = 0.0,
+    beta: Float | TensorLike = 0.0,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Ftrl:
@@ -1521,28 +1522,28 @@ def optimizer_ftrl(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.001`.
-        learning_rate_power (float | TensorLike): A float value, must be less or equal to zero.
+        learning_rate_power (Float | TensorLike): A float value, must be less or equal to zero.
             Controls how the learning rate decreases during training. Use zero
             for a fixed learning rate.
-        initial_accumulator_value (float | Sequence[float] | TensorLike): The starting value for accumulators. Only
+        initial_accumulator_value (Float | Sequence[Float] | TensorLike): The starting value for accumulators. Only
             zero or positive values are allowed.
-        l1_regularization_strength (float | TensorLike): A float value, must be greater than or equal
+        l1_regularization_strength (Float | TensorLike): A float value, must be greater than or equal
             to zero. Defaults to `0.0`.
-        l2_regularization_strength (float | TensorLike): A float value, must be greater than or equal
+        l2_regularization_strength (Float | TensorLike): A float value, must be greater than or equal
             to zero. Defaults to `0.0`.
-        l2_shrinkage_regularization_strength (float | TensorLike): A float value, must be greater
+        l2_shrinkage_regularization_strength (Float | TensorLike): A float value, must be greater
             than or equal to zero. This differs from L2 above in that the L2
             above is a stabilization penalty, whereas this L2 shrinkage is a
             magnitude penalty. When input is sparse shrinkage will only happen
             on the active weights.
-        beta (float | TensorLike): A float value, representing the beta value from the paper.
+        beta (Float | TensorLike): A float value, representing the beta value from the paper.
             Defaults to `0.0`.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -1550,12 +1551,12 @@ def optimizer_ftrl(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -1566,14 +1567,14 @@ def optimizer_ftrl(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -1642,7 +1643,7 @@ _optimizer_ftrl = bind(
 )
 
 
-def optimizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
+def optimizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> keras.Optimizer:
     """Retrieves a Keras Optimizer instance.
 
     Args:
@@ -1665,18 +1666,18 @@ _optimizer_get = bind(globals(), "_optimizer_get", "keras.optimizers.get", "3.0.
 
 def optimizer_lamb(
     learning_rate: LearningRateLike = 0.001,
-    beta_1: float | Sequence[float] | TensorLike = 0.9,
-    beta_2: float | Sequence[float] | TensorLike = 0.999,
-    epsilon: float | Sequence[float] | TensorLike = 1e-07,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    beta_1: Float | Sequence[Float] | TensorLike = 0.9,
+    beta_2: Float | Sequence[Float] | TensorLike = 0.999,
+    epsilon: Float | Sequence[Float] | TensorLike = 1e-07,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Lamb:
@@ -1694,22 +1695,22 @@ def optimizer_lamb(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.001`.
-        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_1 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 1st moment estimates. Defaults to
             `0.9`.
-        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_2 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 2nd moment estimates. Defaults to
             `0.999`.
-        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability.
+        epsilon (Float | Sequence[Float] | TensorLike): A small constant for numerical stability.
             Defaults to `1e-7`.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -1717,12 +1718,12 @@ def optimizer_lamb(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -1733,14 +1734,14 @@ def optimizer_lamb(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -1808,17 +1809,17 @@ _optimizer_lamb = bind(
 
 def optimizer_lion(
     learning_rate: LearningRateLike = 0.001,
-    beta_1: float | Sequence[float] | TensorLike = 0.9,
-    beta_2: float | Sequence[float] | TensorLike = 0.99,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    beta_1: Float | Sequence[Float] | TensorLike = 0.9,
+    beta_2: Float | Sequence[Float] | TensorLike = 0.99,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Lion:
@@ -1840,20 +1841,20 @@ def optimizer_lion(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.001`.
-        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_1 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             rate to combine the current gradient and the 1st moment estimate.
             Defaults to `0.9`.
-        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_2 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 1st moment estimate. Defaults to
             `0.99`.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -1861,12 +1862,12 @@ def optimizer_lion(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -1877,14 +1878,14 @@ def optimizer_lion(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -1952,8 +1953,8 @@ _optimizer_lion = bind(
 
 def optimizer_loss_scale(
     inner_optimizer: Any,
-    initial_scale: float | TensorLike = 32768.0,
-    dynamic_growth_steps: int | TensorLike = 2000,
+    initial_scale: Float | TensorLike = 32768.0,
+    dynamic_growth_steps: Int | TensorLike = 2000,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.LossScaleOptimizer:
@@ -1976,11 +1977,11 @@ def optimizer_loss_scale(
 
     Args:
         inner_optimizer (Any): The `keras.optimizers.Optimizer` instance to wrap.
-        initial_scale (float | TensorLike): Float. The initial loss scale. This scale will be updated
+        initial_scale (Float | TensorLike): Float. The initial loss scale. This scale will be updated
             during training. It is recommended for this to be a very high
             number, because a loss scale that is too high gets lowered far more
             quickly than a loss scale that is too low gets raised.
-        dynamic_growth_steps (int | TensorLike): Int. How often to update the scale upwards. After
+        dynamic_growth_steps (Int | TensorLike): Int. How often to update the scale upwards. After
             every `dynamic_growth_steps` steps with finite gradients, the
             loss scale is doubled.
         name (str | None): String. The name to use
@@ -2013,14 +2014,14 @@ _optimizer_loss_scale = bind(
 
 
 def optimizer_map(
-    default_optimizer: Any, optimizer_map: Any | None = None
+    default_optimizer: Any, optimizer_map: Mapping[str, Any] | None = None
 ) -> keras.optimizers.OptimizerMap:
     """A class mapping variables to optimizers.
 
     Args:
         default_optimizer (Any): Default Keras `Optimizer`
             for any unmapped variables.
-        optimizer_map (Any | None):
+        optimizer_map (Mapping[str, Any] | None):
 
     Added in Keras 3.15.0.
     Wraps `keras.optimizers.OptimizerMap`.
@@ -2032,8 +2033,8 @@ _optimizer_map = bind(globals(), "_optimizer_map", "keras.optimizers.OptimizerMa
 
 
 def optimizer_multi(
-    optimizer_map: Any,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
+    optimizer_map: Mapping[str, Any],
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
     name: str | None = None,
 ) -> keras.optimizers.MultiOptimizer:
     """An optimizer wrapper that delegates variables to different optimizers.
@@ -2042,8 +2043,8 @@ def optimizer_multi(
     function that returns an optimizer for a given variable.
 
     Args:
-        optimizer_map (Any):
-        loss_scale_factor (float | Sequence[float] | TensorLike | None):
+        optimizer_map (Mapping[str, Any]):
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None):
         name (str | None):
 
     Notes:
@@ -2060,30 +2061,30 @@ _optimizer_multi = bind(globals(), "_optimizer_multi", "keras.optimizers.MultiOp
 
 def optimizer_muon(
     learning_rate: LearningRateLike = 0.001,
-    adam_beta_1: float | TensorLike = 0.9,
-    adam_beta_2: float | TensorLike = 0.999,
-    adam_weight_decay: float | TensorLike = 0.004,
-    epsilon: float | Sequence[float] | TensorLike = 1e-07,
-    weight_decay: float | Sequence[float] | TensorLike = 0.004,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    adam_beta_1: Float | TensorLike = 0.9,
+    adam_beta_2: Float | TensorLike = 0.999,
+    adam_weight_decay: Float | TensorLike = 0.004,
+    epsilon: Float | Sequence[Float] | TensorLike = 1e-07,
+    weight_decay: Float | Sequence[Float] | TensorLike = 0.004,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     exclude_layers: Any | None = None,
     exclude_embeddings: bool = True,
-    muon_a: float | TensorLike = 3.4445,
-    muon_b: float | TensorLike = -4.775,
-    muon_c: float | TensorLike = 2.0315,
-    adam_lr_ratio: int | TensorLike = 1,
-    momentum: float | Sequence[float] | TensorLike = 0.95,
-    ns_steps: int | TensorLike = 5,
+    muon_a: Float | TensorLike = 3.4445,
+    muon_b: Float | TensorLike = -4.775,
+    muon_c: Float | TensorLike = 2.0315,
+    adam_lr_ratio: Int | TensorLike = 1,
+    momentum: Float | Sequence[Float] | TensorLike = 0.95,
+    ns_steps: Int | TensorLike = 5,
     nesterov: bool = True,
-    rms_rate: float | TensorLike = 0.2,
+    rms_rate: Float | TensorLike | None = 0.2,
     **kwargs: Any,
 ) -> keras.optimizers.Muon:
     """Optimizer that implements the Muon algorithm.
@@ -2117,49 +2118,49 @@ def optimizer_muon(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.001`.
-        adam_beta_1 (float | TensorLike): A float value or a constant float tensor, or a callable
+        adam_beta_1 (Float | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use.
             The exponential decay rate for the 1st moment estimates. Defaults to
             `0.9`.
-        adam_beta_2 (float | TensorLike): A float value or a constant float tensor, or a callable
+        adam_beta_2 (Float | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use.
             The exponential decay rate for the 2nd moment estimates. Defaults to
             `0.999`.
-        adam_weight_decay (float | TensorLike): Float. If set, weight decay is applied when using
+        adam_weight_decay (Float | TensorLike): Float. If set, weight decay is applied when using
             the Adam optimizer.
-        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability. This is
+        epsilon (Float | Sequence[Float] | TensorLike): A small constant for numerical stability. This is
             "epsilon hat" in the Kingma and Ba paper
             (in the formula just before Section 2.1),
             not the epsilon in Algorithm 1 of the paper.
             It be used at Adamw.Defaults to `1e-7`.
-        weight_decay (float | Sequence[float] | TensorLike):
-        clipnorm (float | Sequence[float] | TensorLike | None):
-        clipvalue (float | Sequence[float] | TensorLike | None):
-        global_clipnorm (float | Sequence[float] | TensorLike | None):
+        weight_decay (Float | Sequence[Float] | TensorLike):
+        clipnorm (Float | Sequence[Float] | TensorLike | None):
+        clipvalue (Float | Sequence[Float] | TensorLike | None):
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None):
         use_ema (bool):
-        ema_momentum (float | Sequence[float] | TensorLike):
-        ema_overwrite_frequency (int | None):
-        loss_scale_factor (float | Sequence[float] | TensorLike | None):
-        gradient_accumulation_steps (int | None):
+        ema_momentum (Float | Sequence[Float] | TensorLike):
+        ema_overwrite_frequency (Int | None):
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None):
+        gradient_accumulation_steps (Int | None):
         name (str | None):
         exclude_layers (Any | None): List of strings, keywords of layer names to exclude.
             All layers with keywords in their path will use adamw.
         exclude_embeddings (bool): Boolean value
             If True, embedding layers will use adamw.
-        muon_a (float | TensorLike): Float, parameter a of the muon algorithm.
+        muon_a (Float | TensorLike): Float, parameter a of the muon algorithm.
             It is recommended to use the default value
-        muon_b (float | TensorLike): Float, parameter b of the muon algorithm.
+        muon_b (Float | TensorLike): Float, parameter b of the muon algorithm.
             It is recommended to use the default value
-        muon_c (float | TensorLike): Float, parameter c of the muon algorithm.
+        muon_c (Float | TensorLike): Float, parameter c of the muon algorithm.
             It is recommended to use the default value
-        adam_lr_ratio (int | TensorLike): Float, the ratio of the learning rate when
+        adam_lr_ratio (Int | TensorLike): Float, the ratio of the learning rate when
             using Adam to the main learning rate.
             It is recommended to set it to 1
-        momentum (float | Sequence[float] | TensorLike): Float, momentum used by internal SGD.
-        ns_steps (int | TensorLike): Integer, number of Newton-Schulz iterations to run.
+        momentum (Float | Sequence[Float] | TensorLike): Float, momentum used by internal SGD.
+        ns_steps (Int | TensorLike): Integer, number of Newton-Schulz iterations to run.
         nesterov (bool): Boolean, whether to use Nesterov-style momentum
             {{base_optimizer_keyword_args}}
-        rms_rate (float | TensorLike): Float. A parameter from https://arxiv.org/abs/2502.16982
+        rms_rate (Float | TensorLike | None): Float. A parameter from https://arxiv.org/abs/2502.16982
             that can enhance the stability of Muon, allowing it to use the
             same learning rate and weight decay as Adam. Defaults to `0.2`.
             Set to `None` to disable this feature.
@@ -2241,18 +2242,18 @@ _optimizer_muon = bind(
 
 def optimizer_nadam(
     learning_rate: LearningRateLike = 0.001,
-    beta_1: float | Sequence[float] | TensorLike = 0.9,
-    beta_2: float | Sequence[float] | TensorLike = 0.999,
-    epsilon: float | Sequence[float] | TensorLike = 1e-07,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    beta_1: Float | Sequence[Float] | TensorLike = 0.9,
+    beta_2: Float | Sequence[Float] | TensorLike = 0.999,
+    epsilon: Float | Sequence[Float] | TensorLike = 1e-07,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.Nadam:
@@ -2266,24 +2267,24 @@ def optimizer_nadam(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.001`.
-        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_1 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 1st moment estimates.
             Defaults to `0.9`.
-        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_2 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 2nd moment estimates. Defaults to
             `0.999`.
-        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability. This epsilon is
+        epsilon (Float | Sequence[Float] | TensorLike): A small constant for numerical stability. This epsilon is
             "epsilon hat" in the Kingma and Ba paper (in the formula just before
             Section 2.1), not the epsilon in Algorithm 1 of the paper.
             Defaults to `1e-7`.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -2291,12 +2292,12 @@ def optimizer_nadam(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -2307,14 +2308,14 @@ def optimizer_nadam(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -2382,19 +2383,19 @@ _optimizer_nadam = bind(
 
 def optimizer_rmsprop(
     learning_rate: LearningRateLike = 0.001,
-    rho: float | Sequence[float] | TensorLike = 0.9,
-    momentum: float | Sequence[float] | TensorLike = 0.0,
-    epsilon: float | Sequence[float] | TensorLike = 1e-07,
+    rho: Float | Sequence[Float] | TensorLike = 0.9,
+    momentum: Float | Sequence[Float] | TensorLike = 0.0,
+    epsilon: Float | Sequence[Float] | TensorLike = 1e-07,
     centered: bool = False,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.RMSprop:
@@ -2415,10 +2416,10 @@ def optimizer_rmsprop(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.001`.
-        rho (float | Sequence[float] | TensorLike): float, defaults to 0.9. Discounting factor for the old gradients.
-        momentum (float | Sequence[float] | TensorLike): float, defaults to 0.0. If not 0.0., the optimizer tracks the
+        rho (Float | Sequence[Float] | TensorLike): float, defaults to 0.9. Discounting factor for the old gradients.
+        momentum (Float | Sequence[Float] | TensorLike): float, defaults to 0.0. If not 0.0., the optimizer tracks the
             momentum value, with a decay rate equals to `1 - momentum`.
-        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability. This epsilon is
+        epsilon (Float | Sequence[Float] | TensorLike): A small constant for numerical stability. This epsilon is
             "epsilon hat" in the Kingma and Ba paper (in the formula just before
             Section 2.1), not the epsilon in Algorithm 1 of the paper. Defaults
             to 1e-7.
@@ -2426,12 +2427,12 @@ def optimizer_rmsprop(
             variance of the gradient; if False, by the uncentered second moment.
             Setting this to `True` may help with training, but is slightly more
             expensive in terms of computation and memory. Defaults to `False`.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -2439,12 +2440,12 @@ def optimizer_rmsprop(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -2455,14 +2456,14 @@ def optimizer_rmsprop(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -2533,19 +2534,19 @@ _optimizer_rmsprop = bind(
 
 def optimizer_schedule_free_adam_w(
     learning_rate: LearningRateLike = 0.0025,
-    beta_1: float | Sequence[float] | TensorLike = 0.9,
-    beta_2: float | Sequence[float] | TensorLike = 0.999,
-    epsilon: float | Sequence[float] | TensorLike = 1e-08,
-    warmup_steps: int | TensorLike = 0,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    beta_1: Float | Sequence[Float] | TensorLike = 0.9,
+    beta_2: Float | Sequence[Float] | TensorLike = 0.999,
+    epsilon: Float | Sequence[Float] | TensorLike = 1e-08,
+    warmup_steps: Int | TensorLike = 0,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.ScheduleFreeAdamW:
@@ -2568,25 +2569,25 @@ def optimizer_schedule_free_adam_w(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.0025`.
-        beta_1 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_1 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 1st moment estimates and controls
             the interpolation between `momentum` and `x`. Defaults to `0.9`.
-        beta_2 (float | Sequence[float] | TensorLike): A float value or a constant float tensor, or a callable
+        beta_2 (Float | Sequence[Float] | TensorLike): A float value or a constant float tensor, or a callable
             that takes no arguments and returns the actual value to use. The
             exponential decay rate for the 2nd moment estimates.
             Defaults to `0.999`.
-        epsilon (float | Sequence[float] | TensorLike): A small constant for numerical stability.
+        epsilon (Float | Sequence[Float] | TensorLike): A small constant for numerical stability.
             Defaults to `1e-8`.
-        warmup_steps (int | TensorLike): Number of warmup steps for learning rate warmup.
+        warmup_steps (Int | TensorLike): Number of warmup steps for learning rate warmup.
             During warmup, the learning rate linearly increases from 0 to the
             specified learning rate. Defaults to `0`.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -2594,12 +2595,12 @@ def optimizer_schedule_free_adam_w(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -2610,14 +2611,14 @@ def optimizer_schedule_free_adam_w(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as
@@ -2687,7 +2688,7 @@ _optimizer_schedule_free_adam_w = bind(
 )
 
 
-def optimizer_serialize(optimizer: Any) -> Any:
+def optimizer_serialize(optimizer: Any) -> str | dict[str, Any]:
     """Returns the optimizer configuration as a Python dict.
 
     Args:
@@ -2709,17 +2710,17 @@ _optimizer_serialize = bind(
 
 def optimizer_sgd(
     learning_rate: LearningRateLike = 0.01,
-    momentum: float | Sequence[float] | TensorLike = 0.0,
+    momentum: Float | Sequence[Float] | TensorLike = 0.0,
     nesterov: bool = False,
-    weight_decay: float | Sequence[float] | TensorLike | None = None,
-    clipnorm: float | Sequence[float] | TensorLike | None = None,
-    clipvalue: float | Sequence[float] | TensorLike | None = None,
-    global_clipnorm: float | Sequence[float] | TensorLike | None = None,
+    weight_decay: Float | Sequence[Float] | TensorLike | None = None,
+    clipnorm: Float | Sequence[Float] | TensorLike | None = None,
+    clipvalue: Float | Sequence[Float] | TensorLike | None = None,
+    global_clipnorm: Float | Sequence[Float] | TensorLike | None = None,
     use_ema: bool = False,
-    ema_momentum: float | Sequence[float] | TensorLike = 0.99,
-    ema_overwrite_frequency: int | None = None,
-    loss_scale_factor: float | Sequence[float] | TensorLike | None = None,
-    gradient_accumulation_steps: int | None = None,
+    ema_momentum: Float | Sequence[Float] | TensorLike = 0.99,
+    ema_overwrite_frequency: Int | None = None,
+    loss_scale_factor: Float | Sequence[Float] | TensorLike | None = None,
+    gradient_accumulation_steps: Int | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.optimizers.SGD:
@@ -2750,17 +2751,17 @@ def optimizer_sgd(
             `keras.optimizers.schedules.LearningRateSchedule` instance, or
             a callable that takes no arguments and returns the actual value to
             use. The learning rate. Defaults to `0.01`.
-        momentum (float | Sequence[float] | TensorLike): float hyperparameter >= 0 that accelerates gradient descent in
+        momentum (Float | Sequence[Float] | TensorLike): float hyperparameter >= 0 that accelerates gradient descent in
             the relevant direction and dampens oscillations. 0 is vanilla
             gradient descent. Defaults to `0.0`.
         nesterov (bool): boolean. Whether to apply Nesterov momentum.
             Defaults to `False`.
-        weight_decay (float | Sequence[float] | TensorLike | None): Float. If set, weight decay is applied.
-        clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is individually
+        weight_decay (Float | Sequence[Float] | TensorLike | None): Float. If set, weight decay is applied.
+        clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is individually
             clipped so that its norm is no higher than this value.
-        clipvalue (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
+        clipvalue (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of each weight is clipped to be
             no higher than this value.
-        global_clipnorm (float | Sequence[float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
+        global_clipnorm (Float | Sequence[Float] | TensorLike | None): Float. If set, the gradient of all weights is clipped
             so that their global norm is no higher than this value.
         use_ema (bool): Boolean, defaults to `False`.
             If `True`, exponential moving average
@@ -2768,12 +2769,12 @@ def optimizer_sgd(
             average of the weights of the model (as the weight values change
             after each training batch), and periodically overwriting the
             weights with their moving average.
-        ema_momentum (float | Sequence[float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
+        ema_momentum (Float | Sequence[Float] | TensorLike): Float, defaults to 0.99. Only used if `use_ema=True`.
             This is the momentum to use when computing
             the EMA of the model's weights:
             `new_average = ema_momentum * old_average + (1 - ema_momentum) *
             current_variable_value`.
-        ema_overwrite_frequency (int | None): Int or None, defaults to None. Only used if
+        ema_overwrite_frequency (Int | None): Int or None, defaults to None. Only used if
             `use_ema=True`. Every `ema_overwrite_frequency` steps of iterations,
             we overwrite the model variable by its moving average.
             If None, the optimizer
@@ -2784,14 +2785,14 @@ def optimizer_sgd(
             variables in-place). When using the built-in `fit()` training loop,
             this happens automatically after the last epoch,
             and you don't need to do anything.
-        loss_scale_factor (float | Sequence[float] | TensorLike | None): Float or `None`. If a float, the scale factor will
+        loss_scale_factor (Float | Sequence[Float] | TensorLike | None): Float or `None`. If a float, the scale factor will
             be multiplied the loss before computing gradients, and the inverse
             of the scale factor will be multiplied by the gradients before
             updating variables. Useful for preventing underflow during
             mixed precision training. Alternately,
             `keras.optimizers.LossScaleOptimizer` will
             automatically set a loss scale factor.
-        gradient_accumulation_steps (int | None): Int or `None`. If an int, model & optimizer
+        gradient_accumulation_steps (Int | None): Int or `None`. If an int, model & optimizer
             variables will not be updated at every step; instead they will be
             updated every `gradient_accumulation_steps` steps, using the average
             value of the gradients since the last update. This is known as

@@ -55,7 +55,7 @@ def keras_model_sequential(
     """
     stack: list[Any] = list(layers or [])
     if input_shape is not None:
-        shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+        shape = tuple(input_shape) if isinstance(input_shape, Sequence) else (input_shape,)
         stack.insert(0, upstream("keras.Input")(shape=shape, batch_size=input_batch_size))
     return upstream("keras.Sequential", "3.0.0")(stack or None, trainable, name)
 

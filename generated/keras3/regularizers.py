@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     import keras
-    from keras3.types import TensorLike
+    from keras3.types import Float, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -27,7 +28,7 @@ __all__ = [
 
 def regularizer_deserialize(
     config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
-) -> Any:
+) -> keras.Regularizer | Callable[..., Any] | None:
     """Return a Keras regularizer object via its config.
 
     Args:
@@ -45,7 +46,9 @@ _regularizer_deserialize = bind(
 )
 
 
-def regularizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Any:
+def regularizer_get(
+    identifier: str | Mapping[str, Any] | Callable[..., Any],
+) -> keras.Regularizer | Callable[..., Any] | None:
     """Retrieve a Keras regularizer object via an identifier.
 
     Args:
@@ -60,7 +63,7 @@ def regularizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) ->
 _regularizer_get = bind(globals(), "_regularizer_get", "keras.regularizers.get", "3.0.0")
 
 
-def regularizer_l1(l1: float | Sequence[float] | TensorLike = 0.01) -> keras.regularizers.L1:
+def regularizer_l1(l1: Float | Sequence[Float] | TensorLike = 0.01) -> keras.regularizers.L1:
     """A regularizer that applies a L1 regularization penalty.
 
     The L1 regularization penalty is computed as:
@@ -73,7 +76,7 @@ def regularizer_l1(l1: float | Sequence[float] | TensorLike = 0.01) -> keras.reg
     In this case, the default value used is `l1=0.01`.
 
     Args:
-        l1 (float | Sequence[float] | TensorLike): float, L1 regularization factor.
+        l1 (Float | Sequence[Float] | TensorLike): float, L1 regularization factor.
 
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.L1`.
@@ -85,7 +88,7 @@ _regularizer_l1 = bind(globals(), "_regularizer_l1", "keras.regularizers.L1", "3
 
 
 def regularizer_l1_l2(
-    l1: float | Sequence[float] | TensorLike = 0.0, l2: float | Sequence[float] | TensorLike = 0.0
+    l1: Float | Sequence[Float] | TensorLike = 0.0, l2: Float | Sequence[Float] | TensorLike = 0.0
 ) -> keras.regularizers.L1L2:
     """A regularizer that applies both L1 and L2 regularization penalties.
 
@@ -102,8 +105,8 @@ def regularizer_l1_l2(
     In this case, the default values used are `l1=0.01` and `l2=0.01`.
 
     Args:
-        l1 (float | Sequence[float] | TensorLike): float, L1 regularization factor.
-        l2 (float | Sequence[float] | TensorLike): float, L2 regularization factor.
+        l1 (Float | Sequence[Float] | TensorLike): float, L1 regularization factor.
+        l2 (Float | Sequence[Float] | TensorLike): float, L2 regularization factor.
 
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.L1L2`.
@@ -114,7 +117,7 @@ def regularizer_l1_l2(
 _regularizer_l1_l2 = bind(globals(), "_regularizer_l1_l2", "keras.regularizers.L1L2", "3.0.0")
 
 
-def regularizer_l2(l2: float | Sequence[float] | TensorLike = 0.01) -> keras.regularizers.L2:
+def regularizer_l2(l2: Float | Sequence[Float] | TensorLike = 0.01) -> keras.regularizers.L2:
     """A regularizer that applies a L2 regularization penalty.
 
     The L2 regularization penalty is computed as:
@@ -127,7 +130,7 @@ def regularizer_l2(l2: float | Sequence[float] | TensorLike = 0.01) -> keras.reg
     In this case, the default value used is `l2=0.01`.
 
     Args:
-        l2 (float | Sequence[float] | TensorLike): float, L2 regularization factor.
+        l2 (Float | Sequence[Float] | TensorLike): float, L2 regularization factor.
 
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.L2`.
@@ -139,7 +142,7 @@ _regularizer_l2 = bind(globals(), "_regularizer_l2", "keras.regularizers.L2", "3
 
 
 def regularizer_orthogonal(
-    factor: float | Sequence[float] | TensorLike = 0.01, mode: str = "rows"
+    factor: Float | Sequence[Float] | TensorLike = 0.01, mode: str = "rows"
 ) -> keras.regularizers.OrthogonalRegularizer:
     """Regularizer that encourages input vectors to be orthogonal to each other.
 
@@ -149,7 +152,7 @@ def regularizer_orthogonal(
     (i.e. the basis of the output space) orthogonal to each other.
 
     Args:
-        factor (float | Sequence[float] | TensorLike): Float. The regularization factor. The regularization penalty
+        factor (Float | Sequence[Float] | TensorLike): Float. The regularization factor. The regularization penalty
             will be proportional to `factor` times the mean of the dot products
             between the L2-normalized rows (if `mode="rows"`, or columns if
             `mode="columns"`) of the inputs, excluding the product of each
@@ -170,7 +173,7 @@ _regularizer_orthogonal = bind(
 )
 
 
-def regularizer_serialize(regularizer: Any) -> Any:
+def regularizer_serialize(regularizer: Any) -> str | dict[str, Any]:
     """See the upstream documentation.
 
     Args:

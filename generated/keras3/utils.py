@@ -6,13 +6,27 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 from keras3._runtime import bind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Literal
     import keras
-    from keras3.types import Axis, DTypeLike, DataFormat, IntOrTuple, PathLike, Seed, TensorLike
+    from keras3.types import (
+        Axis,
+        DTypeLike,
+        DataFormat,
+        Float,
+        Int,
+        IntOrTuple,
+        NDArray,
+        PathLike,
+        Seed,
+        ShapeLike,
+        Tensor,
+        TensorLike,
+    )
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -56,19 +70,19 @@ __all__ = [
 
 def audio_dataset_from_directory(
     directory: PathLike,
-    labels: str = "inferred",
-    label_mode: str = "int",
-    class_names: Any | None = None,
-    batch_size: int = 32,
+    labels: str | Sequence[Any] | None = "inferred",
+    label_mode: str | None = "int",
+    class_names: Sequence[str] | None = None,
+    batch_size: Int | None = 32,
     sampling_rate: Any | None = None,
-    output_sequence_length: Any | None = None,
+    output_sequence_length: Int | None = None,
     ragged: bool = False,
     shuffle: bool = True,
     seed: Seed | None = None,
-    validation_split: Any | None = None,
-    subset: Any | None = None,
+    validation_split: Float | None = None,
+    subset: str | None = None,
     follow_links: bool = False,
-    verbose: int | str = True,
+    verbose: Int | str = True,
 ) -> Any:
     """Generates a `tf.data.Dataset` from audio files in a directory.
 
@@ -97,13 +111,13 @@ def audio_dataset_from_directory(
             If `labels` is `"inferred"`, it should contain subdirectories,
             each containing audio files for a class. Otherwise, the directory
             structure is ignored.
-        labels (str): Either "inferred" (labels are generated from the directory
+        labels (str | Sequence[Any] | None): Either "inferred" (labels are generated from the directory
             structure), `None` (no labels), or a list/tuple of integer labels
             of the same size as the number of audio files found in
             the directory. Labels should be sorted according to the
             alphanumeric order of the audio file paths
             (obtained via `os.walk(directory)` in Python).
-        label_mode (str): String describing the encoding of `labels`. Options are:
+        label_mode (str | None): String describing the encoding of `labels`. Options are:
             - `"int"`: means that the labels are encoded as integers (e.g. for
               `sparse_categorical_crossentropy` loss).
             - `"categorical"` means that the labels are encoded as a categorical
@@ -112,15 +126,15 @@ def audio_dataset_from_directory(
               are encoded as `float32` scalars with values 0
               or 1 (e.g. for `binary_crossentropy`).
             - `None` (no labels).
-        class_names (Any | None): Only valid if "labels" is `"inferred"`.
+        class_names (Sequence[str] | None): Only valid if "labels" is `"inferred"`.
             This is the explicit list of class names
             (must match names of subdirectories). Used to control the order
             of the classes (otherwise alphanumerical order is used).
-        batch_size (int): Size of the batches of data. Default: 32. If `None`,
+        batch_size (Int | None): Size of the batches of data. Default: 32. If `None`,
             the data will not be batched
             (the dataset will yield individual samples).
         sampling_rate (Any | None): Audio sampling rate (in samples per second).
-        output_sequence_length (Any | None): Maximum length of an audio sequence. Audio files
+        output_sequence_length (Int | None): Maximum length of an audio sequence. Audio files
             longer than this will be truncated to `output_sequence_length`.
             If set to `None`, then all sequences in the same batch will
             be padded to the
@@ -131,13 +145,13 @@ def audio_dataset_from_directory(
             If set to `False`, sorts the data in alphanumeric order.
             Defaults to `True`.
         seed (Seed | None): Optional random seed for shuffling and transformations.
-        validation_split (Any | None): Optional float between 0 and 1, fraction of data to
+        validation_split (Float | None): Optional float between 0 and 1, fraction of data to
             reserve for validation.
-        subset (Any | None): Subset of the data to return. One of `"training"`,
+        subset (str | None): Subset of the data to return. One of `"training"`,
             `"validation"` or `"both"`. Only used if `validation_split` is set.
         follow_links (bool): Whether to visits subdirectories pointed to by symlinks.
             Defaults to `False`.
-        verbose (int | str): Whether to display number information on classes and
+        verbose (Int | str): Whether to display number information on classes and
             number of files found. Defaults to `True`.
 
     Returns:
@@ -215,12 +229,12 @@ def bounding_box_affine_transform(
     scale: Any,
     shear_x: Any,
     shear_y: Any,
-    height: int,
-    width: int,
+    height: Int,
+    width: Int,
     center_x: Any | None = None,
     center_y: Any | None = None,
     bounding_box_format: str = "xyxy",
-) -> Any:
+) -> Tensor:
     """Applies an affine transformation to the bounding boxes.
 
     The `height` and `width` parameters are used to normalize the
@@ -235,8 +249,8 @@ def bounding_box_affine_transform(
         scale (Any): Scaling factor.
         shear_x (Any): Shear angle in x-direction (degrees).
         shear_y (Any): Shear angle in y-direction (degrees).
-        height (int): Height of the image/data.
-        width (int): Width of the image/data.
+        height (Int): Height of the image/data.
+        width (Int): Width of the image/data.
         center_x (Any | None): x-coordinate of the transformation center (fraction).
         center_y (Any | None): y-coordinate of the transformation center (fraction).
         bounding_box_format (str): The format of the input bounding boxes. Defaults to
@@ -291,17 +305,17 @@ _bounding_box_affine_transform = bind(
 
 def bounding_box_clip_to_image_size(
     bounding_boxes: Any,
-    height: int | None = None,
-    width: int | None = None,
+    height: Int | None = None,
+    width: Int | None = None,
     bounding_box_format: str = "xyxy",
-) -> Any:
+) -> Tensor:
     """Clips bounding boxes to be within the image dimensions.
 
     Args:
         bounding_boxes (Any): A dictionary with 'boxes' shape `(N, 4)` or
             `(batch, N, 4)` and 'labels' shape `(N,)` or `(batch, N,)`.
-        height (int | None): Image height.
-        width (int | None): Image width.
+        height (Int | None): Image height.
+        width (Int | None): Image width.
         bounding_box_format (str): The format of the input bounding boxes. Defaults to
             `"xyxy"`.
 
@@ -331,8 +345,11 @@ _bounding_box_clip_to_image_size = bind(
 
 
 def bounding_box_compute_ciou(
-    boxes1: Any, boxes2: Any, bounding_box_format: Any, image_shape: Any | None = None
-) -> Any:
+    boxes1: TensorLike,
+    boxes2: TensorLike,
+    bounding_box_format: str,
+    image_shape: ShapeLike | None = None,
+) -> Tensor:
     """Computes the Complete IoU (CIoU) between two bounding boxes or between two batches of bounding boxes.
 
     CIoU loss is an extension of GIoU loss, which further improves the IoU
@@ -342,15 +359,15 @@ def bounding_box_compute_ciou(
     represent the bounding boxes.
 
     Args:
-        boxes1 (Any): (tensor) tensor representing the first bounding box with
+        boxes1 (TensorLike): (tensor) tensor representing the first bounding box with
             shape (..., 4).
-        boxes2 (Any): (tensor) tensor representing the second bounding box with
+        boxes2 (TensorLike): (tensor) tensor representing the second bounding box with
             shape (..., 4).
-        bounding_box_format (Any): a case-insensitive string (for example, "xyxy").
+        bounding_box_format (str): a case-insensitive string (for example, "xyxy").
             Each bounding box is defined by these 4 values. For detailed
             information on the supported formats, see the [KerasCV bounding box
             documentation](https://keras.io/api/keras_cv/bounding_box/formats/).
-        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+        image_shape (ShapeLike | None): `Tuple[int]`. The shape of the image (height, width, 3).
             When using relative bounding box format for `box_format` the
             `image_shape` is used for normalization.
 
@@ -369,13 +386,13 @@ _bounding_box_compute_ciou = bind(
 
 
 def bounding_box_compute_iou(
-    boxes1: Any,
-    boxes2: Any,
-    bounding_box_format: Any,
+    boxes1: TensorLike,
+    boxes2: TensorLike,
+    bounding_box_format: str,
     use_masking: bool = False,
-    mask_val: int | TensorLike = -1,
-    image_shape: Any | None = None,
-) -> Any:
+    mask_val: Int | TensorLike = -1,
+    image_shape: ShapeLike | None = None,
+) -> Tensor:
     """Computes a lookup table vector containing the ious for a given set boxes.
 
     The lookup vector is to be indexed by [`boxes1_index`,`boxes2_index`] if
@@ -392,19 +409,19 @@ def bounding_box_compute_iou(
     4) `boxes1`: [M, 4], `boxes2`: [N, 4] -> return [M, N]
 
     Args:
-        boxes1 (Any): a list of bounding boxes in 'corners' format. Can be batched or
+        boxes1 (TensorLike): a list of bounding boxes in 'corners' format. Can be batched or
             unbatched.
-        boxes2 (Any): a list of bounding boxes in 'corners' format. Can be batched or
+        boxes2 (TensorLike): a list of bounding boxes in 'corners' format. Can be batched or
             unbatched.
-        bounding_box_format (Any): a case-insensitive string which is one of `"xyxy"`,
+        bounding_box_format (str): a case-insensitive string which is one of `"xyxy"`,
             `"rel_xyxy"`, `"xyWH"`, `"center_xyWH"`, `"yxyx"`, `"rel_yxyx"`.
             For detailed information on the supported format, see the
         use_masking (bool): whether masking will be applied. This will mask all
             `boxes1` or `boxes2` that have values less than 0 in all its 4
             dimensions. Default to `False`.
-        mask_val (int | TensorLike): int to mask those returned IOUs if the masking is True,
+        mask_val (Int | TensorLike): int to mask those returned IOUs if the masking is True,
             defaults to -1.
-        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+        image_shape (ShapeLike | None): `Tuple[int]`. The shape of the image (height, width, 3).
             When using relative bounding box format for `box_format` the
             `image_shape` is used for normalization.
 
@@ -428,11 +445,11 @@ _bounding_box_compute_iou = bind(
 def bounding_box_convert_format(
     boxes: TensorLike,
     source: Axis,
-    target: Any,
-    height: int | None = None,
-    width: int | None = None,
+    target: TensorLike,
+    height: Int | None = None,
+    width: Int | None = None,
     dtype: DTypeLike = "float32",
-) -> Any:
+) -> Tensor:
     """Converts bounding boxes between formats.
 
     Supported formats (case-insensitive):
@@ -449,9 +466,9 @@ def bounding_box_convert_format(
         boxes (TensorLike): Bounding boxes tensor/array or dictionary of `boxes` and
             `labels`.
         source (Axis): Source format string.
-        target (Any): Target format string.
-        height (int | None): Image height (required for relative target format).
-        width (int | None): Image width (required for relative target format).
+        target (TensorLike): Target format string.
+        height (Int | None): Image height (required for relative target format).
+        width (Int | None): Image width (required for relative target format).
         dtype (DTypeLike): Data type for conversion (optional).
 
     Returns:
@@ -474,11 +491,11 @@ _bounding_box_convert_format = bind(
 def bounding_box_crop(
     boxes: TensorLike,
     top: IntOrTuple,
-    left: Any,
-    height: int,
-    width: int,
+    left: TensorLike,
+    height: Int | None,
+    width: Int | None,
     bounding_box_format: str = "xyxy",
-) -> Any:
+) -> Tensor:
     """Crops bounding boxes based on the given offsets and dimensions.
 
     This function crops bounding boxes to a specified region defined by
@@ -489,10 +506,10 @@ def bounding_box_crop(
         boxes (TensorLike): The bounding boxes to crop.  A NumPy array or tensor of shape
             `(N, 4)` or `(batch_size, N, 4)`.
         top (IntOrTuple): The vertical offset of the top-left corner of the cropping region.
-        left (Any): The horizontal offset of the top-left corner of the cropping
+        left (TensorLike): The horizontal offset of the top-left corner of the cropping
             region.
-        height (int): The height of the cropping region. Defaults to `None`.
-        width (int): The width of the cropping region. Defaults to `None`.
+        height (Int | None): The height of the cropping region. Defaults to `None`.
+        width (Int | None): The width of the cropping region. Defaults to `None`.
         bounding_box_format (str): The format of the input bounding boxes. Defaults to
             `"xyxy"`.
 
@@ -524,14 +541,14 @@ _bounding_box_crop = bind(
 
 
 def bounding_box_decode_deltas_to_boxes(
-    anchors: Any,
+    anchors: TensorLike,
     boxes_delta: Any,
-    anchor_format: Any,
-    box_format: Any,
+    anchor_format: str,
+    box_format: str,
     encoded_format: str = "center_yxhw",
     variance: TensorLike | None = None,
-    image_shape: Any | None = None,
-) -> Any:
+    image_shape: ShapeLike | None = None,
+) -> Tensor:
     """Converts bounding boxes from delta format to the specified `box_format`.
 
     This function decodes bounding box deltas relative to anchors to obtain the
@@ -540,7 +557,7 @@ def bounding_box_decode_deltas_to_boxes(
     This allows flexibility in how the deltas are applied to the anchors.
 
     Args:
-        anchors (Any): Can be `Tensors` or `Dict[Tensors]` where keys are level
+        anchors (TensorLike): Can be `Tensors` or `Dict[Tensors]` where keys are level
                 indices and values are corresponding anchor boxes.
                 The shape of the array/tensor should be `(N, 4)` where N is the
                 number of anchors.
@@ -549,9 +566,9 @@ def bounding_box_decode_deltas_to_boxes(
                 shape of the array/tensor can be `(N, 4)` or `(B, N, 4)` where N is
                 the number of boxes.
         boxes_delta (Any):
-        anchor_format (Any): str. The format of the input `anchors`.
+        anchor_format (str): str. The format of the input `anchors`.
             (e.g., `"xyxy"`, `"xywh"`, etc.)
-        box_format (Any): str. The desired format for the output boxes.
+        box_format (str): str. The desired format for the output boxes.
             (e.g., `"xyxy"`, `"xywh"`, etc.)
         encoded_format (str): str. Raw output format from regression head. Defaults
             to `"center_yxhw"`.
@@ -559,7 +576,7 @@ def bounding_box_decode_deltas_to_boxes(
             variance factors to scale the box deltas. If provided, the deltas
             are multiplied by the variance before being applied to the anchors.
             Defaults to None.
-        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+        image_shape (ShapeLike | None): `Tuple[int]`. The shape of the image (height, width, 3).
             When using relative bounding box format for `box_format` the
             `image_shape` is used for normalization.
 
@@ -588,14 +605,14 @@ _bounding_box_decode_deltas_to_boxes = bind(
 
 
 def bounding_box_encode_box_to_deltas(
-    anchors: Any,
+    anchors: TensorLike,
     boxes: TensorLike,
-    anchor_format: Any,
-    box_format: Any,
+    anchor_format: str,
+    box_format: str,
     encoding_format: str = "center_yxhw",
     variance: TensorLike | None = None,
-    image_shape: Any | None = None,
-) -> Any:
+    image_shape: ShapeLike | None = None,
+) -> Tensor:
     """Encodes bounding boxes relative to anchors as deltas.
 
     This function calculates the deltas that represent the difference between
@@ -606,20 +623,20 @@ def bounding_box_encode_box_to_deltas(
     (defaulting to `center_yxhw`) for consistent delta representation.
 
     Args:
-        anchors (Any): `Tensors`. Anchor boxes with shape of `(N, 4)` where N is the
+        anchors (TensorLike): `Tensors`. Anchor boxes with shape of `(N, 4)` where N is the
             number of anchors.
         boxes (TensorLike): `Tensors` Bounding boxes to encode. Boxes can be of shape
             `(B, N, 4)` or `(N, 4)`.
-        anchor_format (Any): str. The format of the input `anchors`
+        anchor_format (str): str. The format of the input `anchors`
             (e.g., "xyxy", "xywh", etc.).
-        box_format (Any): str. The format of the input `boxes`
+        box_format (str): str. The format of the input `boxes`
             (e.g., "xyxy", "xywh", etc.).
         encoding_format (str): str. The intermediate format to which boxes and anchors
             are converted before delta calculation. Defaults to "center_yxhw".
         variance (TensorLike | None): `List[float]`. A 4-element array/tensor representing variance
             factors to scale the box deltas. If provided, the calculated deltas
             are divided by the variance. Defaults to None.
-        image_shape (Any | None): `Tuple[int]`. The shape of the image (height, width, 3).
+        image_shape (ShapeLike | None): `Tuple[int]`. The shape of the image (height, width, 3).
             When using relative bounding box format for `box_format` the
             `image_shape` is used for normalization.
 
@@ -650,11 +667,11 @@ _bounding_box_encode_box_to_deltas = bind(
 def bounding_box_pad(
     boxes: TensorLike,
     top: IntOrTuple,
-    left: Any,
-    height: int | None = None,
-    width: int | None = None,
+    left: TensorLike,
+    height: Int | None = None,
+    width: Int | None = None,
     bounding_box_format: str = "xyxy",
-) -> Any:
+) -> Tensor:
     """Pads bounding boxes by adding top and left offsets.
 
     This function adds padding to the bounding boxes by increasing the 'top'
@@ -664,9 +681,9 @@ def bounding_box_pad(
     Args:
         boxes (TensorLike): Bounding boxes to pad. Shape `(N, 4)` or `(batch, N, 4)`.
         top (IntOrTuple): Vertical padding to add.
-        left (Any): Horizontal padding to add.
-        height (int | None): Image height. Defaults to None.
-        width (int | None): Image width. Defaults to None.
+        left (TensorLike): Horizontal padding to add.
+        height (Int | None): Image height. Defaults to None.
+        width (Int | None): Image width. Defaults to None.
         bounding_box_format (str): The format of the input bounding boxes. Defaults to
             `"xyxy"`.
 
@@ -697,7 +714,7 @@ _bounding_box_pad = bind(
 )
 
 
-def clear_session(free_memory: bool = True) -> Any:
+def clear_session(free_memory: bool = True) -> None:
     """Resets all state generated by Keras.
 
     Keras manages a global state, which it uses to implement the Functional
@@ -793,10 +810,10 @@ def get_file(
     cache_subdir: str = "datasets",
     hash_algorithm: str = "auto",
     extract: bool = False,
-    archive_format: str = "auto",
+    archive_format: str | Sequence[Any] | None = "auto",
     cache_dir: PathLike | None = None,
     force_download: bool = False,
-) -> Any:
+) -> str:
     """Downloads a file from a URL if it not already in the cache.
 
     By default the file at the url `origin` is downloaded to the
@@ -840,7 +857,7 @@ def get_file(
             The default 'auto' detects the hash algorithm in use.
         extract (bool): If `True`, extracts the archive. Only applicable to compressed
             archive files like tar or zip.
-        archive_format (str): Archive format to try for extracting the file.
+        archive_format (str | Sequence[Any] | None): Archive format to try for extracting the file.
             Options are `"auto'`, `"tar'`, `"zip'`, and `None`.
             `"tar"` includes tar, tar.gz, and tar.bz files.
             The default `"auto"` corresponds to `["tar", "zip"]`.
@@ -895,14 +912,14 @@ _get_file = bind(
 )
 
 
-def get_source_inputs(tensor: Any) -> Any:
+def get_source_inputs(tensor: TensorLike) -> list[keras.KerasTensor]:
     """Returns the list of input tensors necessary to compute `tensor`.
 
     Output will always be a list of tensors
     (potentially with 1 element).
 
     Args:
-        tensor (Any): The tensor to start from.
+        tensor (TensorLike): The tensor to start from.
 
     Returns:
         List of input tensors.
@@ -923,7 +940,7 @@ def image_array_save(
     file_format: Any | None = None,
     scale: bool = True,
     **kwargs: Any,
-) -> Any:
+) -> None:
     """Saves an image stored as a NumPy array to a path or file object.
 
     Args:
@@ -948,23 +965,23 @@ _image_array_save = bind(globals(), "_image_array_save", "keras.utils.save_img",
 
 def image_dataset_from_directory(
     directory: PathLike,
-    labels: str = "inferred",
-    label_mode: str = "int",
-    class_names: Any | None = None,
+    labels: str | Sequence[Any] | None = "inferred",
+    label_mode: str | None = "int",
+    class_names: Sequence[str] | None = None,
     color_mode: str = "rgb",
-    batch_size: int = 32,
+    batch_size: Int | None = 32,
     image_size: Sequence[Any] = (256, 256),
     shuffle: bool = True,
     seed: Seed | None = None,
-    validation_split: Any | None = None,
-    subset: Any | None = None,
+    validation_split: Float | None = None,
+    subset: str | None | Sequence[Any] = None,
     interpolation: str = "bilinear",
     follow_links: bool = False,
     crop_to_aspect_ratio: bool = False,
     pad_to_aspect_ratio: bool = False,
     data_format: DataFormat | None = None,
     format: str = "tf",
-    verbose: int | str = True,
+    verbose: Int | str = True,
 ) -> Any:
     """Generates a dataset from image files in a directory.
 
@@ -997,14 +1014,14 @@ def image_dataset_from_directory(
             If `labels` is `"inferred"`, it should contain
             subdirectories, each containing images for a class.
             Otherwise, the directory structure is ignored.
-        labels (str): Either `"inferred"`
+        labels (str | Sequence[Any] | None): Either `"inferred"`
             (labels are generated from the directory structure),
             `None` (no labels),
             or a list/tuple of integer labels of the same size as the number of
             image files found in the directory. Labels should be sorted
             according to the alphanumeric order of the image file paths
             (obtained via `os.walk(directory)` in Python).
-        label_mode (str): String describing the encoding of `labels`. Options are:
+        label_mode (str | None): String describing the encoding of `labels`. Options are:
             - `"int"`: means that the labels are encoded as integers
                 (e.g. for `sparse_categorical_crossentropy` loss).
             - `"categorical"` means that the labels are
@@ -1014,14 +1031,14 @@ def image_dataset_from_directory(
                 are encoded as `float32` scalars with values 0 or 1
                 (e.g. for `binary_crossentropy`).
             - `None` (no labels).
-        class_names (Any | None): Only valid if `labels` is `"inferred"`.
+        class_names (Sequence[str] | None): Only valid if `labels` is `"inferred"`.
             This is the explicit list of class names
             (must match names of subdirectories). Used to control the order
             of the classes (otherwise alphanumerical order is used).
         color_mode (str): One of `"grayscale"`, `"rgb"`, `"rgba"`.
             Whether the images will be converted to
             have 1, 3, or 4 channels. Defaults to `"rgb"`.
-        batch_size (int): Size of the batches of data. Defaults to 32.
+        batch_size (Int | None): Size of the batches of data. Defaults to 32.
             If `None`, the data will not be batched
             (the dataset will yield individual samples).
         image_size (Sequence[Any]): Size to resize images to after they are read from disk,
@@ -1031,9 +1048,9 @@ def image_dataset_from_directory(
         shuffle (bool): Whether to shuffle the data. Defaults to `True`.
             If set to `False`, sorts the data in alphanumeric order.
         seed (Seed | None): Optional random seed for shuffling and transformations.
-        validation_split (Any | None): Optional float between 0 and 1,
+        validation_split (Float | None): Optional float between 0 and 1,
             fraction of data to reserve for validation.
-        subset (Any | None): Subset of the data to return.
+        subset (str | None | Sequence[Any]): Subset of the data to return.
             One of `"training"`, `"validation"`, or `"both"`.
             Only used if `validation_split` is set.
             When `subset="both"`, the utility returns a tuple of two datasets
@@ -1067,7 +1084,7 @@ def image_dataset_from_directory(
                 TensorFlow to be installed.
             - `"grain"`: returns a `grain.IterDataset` object. Requires
                 Grain to be installed.
-        verbose (int | str): Whether to display number information on classes and
+        verbose (Int | str): Whether to display number information on classes and
             number of files found. Defaults to `True`.
 
     Returns:
@@ -1231,7 +1248,7 @@ def image_smart_resize(
     interpolation: str = "bilinear",
     data_format: DataFormat = "channels_last",
     **kwargs: Any,
-) -> Any:
+) -> Tensor:
     """Resize images to a target size without aspect ratio distortion.
 
     Image datasets typically yield images that have each a different
@@ -1317,7 +1334,7 @@ _image_smart_resize = bind(
 
 def image_to_array(
     img: Any, data_format: DataFormat | None = None, dtype: DTypeLike | None = None
-) -> Any:
+) -> NDArray:
     """Converts a PIL Image instance to a NumPy array.
 
     Args:
@@ -1342,7 +1359,7 @@ def image_to_array(
 _image_to_array = bind(globals(), "_image_to_array", "keras.utils.img_to_array", "3.0.0")
 
 
-def is_keras_tensor(x: TensorLike) -> Any:
+def is_keras_tensor(x: TensorLike) -> bool:
     """Returns whether `x` is a Keras tensor.
 
     A "Keras tensor" is a *symbolic tensor*, such as a tensor
@@ -1368,9 +1385,9 @@ def layer_feature_space(
     features: Any,
     output_mode: str = "concat",
     crosses: Any | None = None,
-    crossing_dim: int | TensorLike = 32,
-    hashing_dim: int | TensorLike = 32,
-    num_discretization_bins: int | TensorLike = 32,
+    crossing_dim: Int = 32,
+    hashing_dim: Int | TensorLike = 32,
+    num_discretization_bins: Int | TensorLike = 32,
     name: str | None = None,
 ) -> keras.utils.FeatureSpace:
     """One-stop utility for preprocessing and encoding structured data.
@@ -1431,11 +1448,11 @@ def layer_feature_space(
             `crosses=[("feature_1", "feature_2")]`. The features will be
             "crossed" by hashing their combined value into
             a fixed-length vector.
-        crossing_dim (int | TensorLike): Default vector size for hashing crossed features.
+        crossing_dim (Int): Default vector size for hashing crossed features.
             Defaults to `32`.
-        hashing_dim (int | TensorLike): Default vector size for hashing features of type
+        hashing_dim (Int | TensorLike): Default vector size for hashing features of type
             `"integer_hashed"` and `"string_hashed"`. Defaults to `32`.
-        num_discretization_bins (int | TensorLike): Default number of bins to be used for
+        num_discretization_bins (Int | TensorLike): Default number of bins to be used for
             discretizing features of type `"float_discretized"`.
             Defaults to `32`.
         name (str | None):
@@ -1458,7 +1475,7 @@ def model_to_dot(
     show_layer_names: bool = True,
     rankdir: str = "TB",
     expand_nested: bool = False,
-    dpi: int | TensorLike = 200,
+    dpi: Int | TensorLike = 200,
     subgraph: bool = False,
     show_layer_activations: bool = False,
     show_trainable: bool = False,
@@ -1477,7 +1494,7 @@ def model_to_dot(
             creates a vertical plot; `"LR"` creates a horizontal plot.
         expand_nested (bool): whether to expand nested Functional models
             into clusters.
-        dpi (int | TensorLike): Image resolution in dots per inch.
+        dpi (Int | TensorLike): Image resolution in dots per inch.
         subgraph (bool): whether to return a `pydot.Cluster` instance.
         show_layer_activations (bool): Display layer activations (only for layers that
             have an `activation` property).
@@ -1534,7 +1551,7 @@ _model_to_dot = bind(
 )
 
 
-def normalize(x: TensorLike, axis: Axis = -1, order: int | TensorLike = 2) -> Any:
+def normalize(x: TensorLike, axis: Axis = -1, order: Int | TensorLike = 2) -> NDArray:
     """Normalizes an array.
 
     If the input is a NumPy array, a NumPy array will be returned.
@@ -1543,7 +1560,7 @@ def normalize(x: TensorLike, axis: Axis = -1, order: int | TensorLike = 2) -> An
     Args:
         x (TensorLike): Array to normalize.
         axis (Axis): axis along which to normalize.
-        order (int | TensorLike): Normalization order (e.g. `order=2` for L2 norm).
+        order (Int | TensorLike): Normalization order (e.g. `order=2` for L2 norm).
 
     Returns:
         A normalized copy of the array.
@@ -1559,7 +1576,7 @@ _normalize = bind(globals(), "_normalize", "keras.utils.normalize", "3.0.0")
 
 def pack_x_y_sample_weight(
     x: TensorLike, y: TensorLike | None = None, sample_weight: TensorLike | None = None
-) -> Any:
+) -> tuple[Any, ...]:
     """Packs user-provided data into a tuple.
 
     This is a convenience utility for packing data into the tuple formats
@@ -1586,12 +1603,12 @@ _pack_x_y_sample_weight = bind(
 
 def pad_sequences(
     sequences: Any,
-    maxlen: int | None = None,
+    maxlen: Int | None = None,
     dtype: DTypeLike = "int32",
     padding: Literal["pre", "post"] = "pre",
     truncating: Literal["pre", "post"] = "pre",
-    value: float | TensorLike = 0.0,
-) -> Any:
+    value: Float | TensorLike = 0.0,
+) -> NDArray:
     """Pads sequences to the same length.
 
     This function transforms a list (of length `num_samples`)
@@ -1634,7 +1651,7 @@ def pad_sequences(
 
     Args:
         sequences (Any): List of sequences (each sequence is a list of integers).
-        maxlen (int | None): Optional Int, maximum length of all sequences. If not provided,
+        maxlen (Int | None): Optional Int, maximum length of all sequences. If not provided,
             sequences will be padded to the length of the longest individual
             sequence.
         dtype (DTypeLike): (Optional, defaults to `"int32"`). Type of the output sequences.
@@ -1644,7 +1661,7 @@ def pad_sequences(
         truncating (Literal['pre', 'post']): String, "pre" or "post" (optional, defaults to `"pre"`):
             remove values from sequences larger than
             `maxlen`, either at the beginning or at the end of the sequences.
-        value (float | TensorLike): Float or String, padding value. (Optional, defaults to `0.`)
+        value (Float | TensorLike): Float or String, padding value. (Optional, defaults to `0.`)
 
     Returns:
         NumPy array with shape `(len(sequences), maxlen)`
@@ -1666,7 +1683,7 @@ def plot_model(
     show_layer_names: bool = False,
     rankdir: str = "TB",
     expand_nested: bool = False,
-    dpi: int | TensorLike = 200,
+    dpi: Int | TensorLike = 200,
     show_layer_activations: bool = False,
     show_trainable: bool = False,
     splines: str = "ortho",
@@ -1685,7 +1702,7 @@ def plot_model(
             creates a vertical plot; `"LR"` creates a horizontal plot.
         expand_nested (bool): whether to expand nested Functional models
             into clusters.
-        dpi (int | TensorLike): Image resolution in dots per inch.
+        dpi (Int | TensorLike): Image resolution in dots per inch.
         show_layer_activations (bool): Display layer activations (only for layers that
             have an `activation` property).
         show_trainable (bool): whether to display if a layer is trainable.
@@ -1741,10 +1758,10 @@ _plot_model = bind(
 
 
 def progbar(
-    target: Any,
-    width: int = 20,
-    verbose: int | str = 1,
-    interval: float | TensorLike = 0.05,
+    target: TensorLike | None,
+    width: Int = 20,
+    verbose: Int | str = 1,
+    interval: Float | TensorLike = 0.05,
     stateful_metrics: Any | None = None,
     stateless_metrics: Any | None = None,
     unit_name: str = "step",
@@ -1756,10 +1773,10 @@ def progbar(
     display).
 
     Args:
-        target (Any): Total number of steps expected, None if unknown.
-        width (int): Progress bar width on screen.
-        verbose (int | str): Verbosity mode, 0 (silent), 1 (verbose), 2 (semi-verbose)
-        interval (float | TensorLike): Minimum visual progress update interval (in seconds).
+        target (TensorLike | None): Total number of steps expected, None if unknown.
+        width (Int): Progress bar width on screen.
+        verbose (Int | str): Verbosity mode, 0 (silent), 1 (verbose), 2 (semi-verbose)
+        interval (Float | TensorLike): Minimum visual progress update interval (in seconds).
         stateful_metrics (Any | None): Iterable of string names of metrics that should *not*
             be averaged over time. Metrics in this list will be displayed as-is.
             If provided, do not provide `stateless_metrics`.
@@ -1796,7 +1813,7 @@ _progbar = bind(
 )
 
 
-def set_random_seed(seed: Seed) -> Any:
+def set_random_seed(seed: Seed) -> None:
     """Sets all random seeds (Python, NumPy, and backend framework, e.g. TF).
 
     You can use this utility to make almost any Keras program fully
@@ -1848,7 +1865,7 @@ def split_dataset(
     shuffle: bool = False,
     seed: Seed | None = None,
     preferred_backend: Any | None = None,
-) -> Any:
+) -> tuple[Any, Any]:
     """Splits a dataset into a left half and a right half (e.g. train / test).
 
     Args:
@@ -1906,7 +1923,7 @@ _split_dataset = bind(
 )
 
 
-def standardize_dtype(dtype: DTypeLike) -> Any:
+def standardize_dtype(dtype: DTypeLike) -> str:
     """See the upstream documentation.
 
     Args:
@@ -1923,18 +1940,18 @@ _standardize_dtype = bind(globals(), "_standardize_dtype", "keras.utils.standard
 
 def text_dataset_from_directory(
     directory: PathLike,
-    labels: str = "inferred",
-    label_mode: str = "int",
-    class_names: Any | None = None,
-    batch_size: int = 32,
-    max_length: int | None = None,
+    labels: str | Sequence[Any] | None = "inferred",
+    label_mode: str | None = "int",
+    class_names: Sequence[str] | None = None,
+    batch_size: Int | None = 32,
+    max_length: Int | None = None,
     shuffle: bool = True,
     seed: Seed | None = None,
-    validation_split: Any | None = None,
-    subset: Any | None = None,
+    validation_split: Float | None = None,
+    subset: str | None | Sequence[Any] = None,
     follow_links: bool = False,
     format: str = "tf",
-    verbose: int | str = True,
+    verbose: Int | str = True,
 ) -> Any:
     """Generates a dataset from text files in a directory.
 
@@ -1966,14 +1983,14 @@ def text_dataset_from_directory(
             If `labels` is `"inferred"`, it should contain
             subdirectories, each containing text files for a class.
             Otherwise, the directory structure is ignored.
-        labels (str): Either `"inferred"`
+        labels (str | Sequence[Any] | None): Either `"inferred"`
             (labels are generated from the directory structure),
             `None` (no labels),
             or a list/tuple of integer labels of the same size as the number of
             text files found in the directory. Labels should be sorted according
             to the alphanumeric order of the text file paths
             (obtained via `os.walk(directory)` in Python).
-        label_mode (str): String describing the encoding of `labels`. Options are:
+        label_mode (str | None): String describing the encoding of `labels`. Options are:
             - `"int"`: means that the labels are encoded as integers
                 (e.g. for `sparse_categorical_crossentropy` loss).
             - `"categorical"` means that the labels are
@@ -1983,23 +2000,23 @@ def text_dataset_from_directory(
                 are encoded as `float32` scalars with values 0 or 1
                 (e.g. for `binary_crossentropy`).
             - `None` (no labels).
-        class_names (Any | None): Only valid if `"labels"` is `"inferred"`.
+        class_names (Sequence[str] | None): Only valid if `"labels"` is `"inferred"`.
             This is the explicit list of class names
             (must match names of subdirectories). Used to control the order
             of the classes (otherwise alphanumerical order is used).
-        batch_size (int): Size of the batches of data.
+        batch_size (Int | None): Size of the batches of data.
             If `None`, the data will not be batched
             (the dataset will yield individual samples).
             Defaults to `32`.
-        max_length (int | None): Maximum size of a text string. Texts longer than this will
+        max_length (Int | None): Maximum size of a text string. Texts longer than this will
             be truncated to `max_length`.
         shuffle (bool): Whether to shuffle the data.
             If set to `False`, sorts the data in alphanumeric order.
             Defaults to `True`.
         seed (Seed | None): Optional random seed for shuffling and transformations.
-        validation_split (Any | None): Optional float between 0 and 1,
+        validation_split (Float | None): Optional float between 0 and 1,
             fraction of data to reserve for validation.
-        subset (Any | None): Subset of the data to return.
+        subset (str | None | Sequence[Any]): Subset of the data to return.
             One of `"training"`, `"validation"` or `"both"`.
             Only used if `validation_split` is set.
             When `subset="both"`, the utility returns a tuple of two datasets
@@ -2012,7 +2029,7 @@ def text_dataset_from_directory(
                 TensorFlow to be installed.
             - `"grain"`: returns a `grain.IterDataset` object. Requires
                 Grain to be installed.
-        verbose (int | str): Whether to display number information on classes and
+        verbose (Int | str): Whether to display number information on classes and
             number of files found. Defaults to `True`.
 
     Returns:
@@ -2090,11 +2107,11 @@ _text_dataset_from_directory = bind(
 
 def timeseries_dataset_from_array(
     data: TensorLike,
-    targets: TensorLike,
+    targets: TensorLike | None,
     sequence_length: IntOrTuple,
     sequence_stride: IntOrTuple = 1,
-    sampling_rate: int | TensorLike = 1,
-    batch_size: int = 128,
+    sampling_rate: Int | TensorLike = 1,
+    batch_size: Int | None = 128,
     shuffle: bool = False,
     seed: Seed | None = None,
     start_index: Any | None = None,
@@ -2112,7 +2129,7 @@ def timeseries_dataset_from_array(
         data (TensorLike): Numpy array or eager tensor
             containing consecutive data points (timesteps).
             Axis 0 is expected to be the time dimension.
-        targets (TensorLike): Targets corresponding to timesteps in `data`.
+        targets (TensorLike | None): Targets corresponding to timesteps in `data`.
             `targets[i]` should be the target
             corresponding to the window that starts at index `i`
             (see example 2 below).
@@ -2123,11 +2140,11 @@ def timeseries_dataset_from_array(
         sequence_stride (IntOrTuple): Period between successive output sequences.
             For stride `s`, output samples would
             start at index `data[i]`, `data[i + s]`, `data[i + 2 * s]`, etc.
-        sampling_rate (int | TensorLike): Period between successive individual timesteps
+        sampling_rate (Int | TensorLike): Period between successive individual timesteps
             within sequences. For rate `r`, timesteps
             `data[i], data[i + r], ... data[i + sequence_length]`
             are used for creating a sample sequence.
-        batch_size (int): Number of timeseries samples in each batch
+        batch_size (Int | None): Number of timeseries samples in each batch
             (except maybe the last one). If `None`, the data will not be batched
             (the dataset will yield individual samples).
         shuffle (bool): Whether to shuffle output samples,
@@ -2259,7 +2276,7 @@ _timeseries_dataset_from_array = bind(
 )
 
 
-def to_categorical(x: TensorLike, num_classes: int | None = None) -> Any:
+def to_categorical(x: TensorLike, num_classes: Int | None = None) -> NDArray:
     """Converts a class vector (integers) to binary class matrix.
 
     E.g. for use with `categorical_crossentropy`.
@@ -2267,7 +2284,7 @@ def to_categorical(x: TensorLike, num_classes: int | None = None) -> Any:
     Args:
         x (TensorLike): Array-like with class values to be converted into a matrix
             (integers from 0 to `num_classes - 1`).
-        num_classes (int | None): Total number of classes. If `None`, this would be inferred
+        num_classes (Int | None): Total number of classes. If `None`, this would be inferred
             as `max(x) + 1`. Defaults to `None`.
 
     Returns:
@@ -2283,7 +2300,7 @@ def to_categorical(x: TensorLike, num_classes: int | None = None) -> Any:
 _to_categorical = bind(globals(), "_to_categorical", "keras.utils.to_categorical", "3.0.0")
 
 
-def unpack_x_y_sample_weight(data: TensorLike) -> Any:
+def unpack_x_y_sample_weight(data: TensorLike) -> tuple[Any, Any, Any]:
     """Unpacks user-provided data tuple.
 
     This is a convenience utility to be used when overriding
