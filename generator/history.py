@@ -13,7 +13,14 @@ from typing import TextIO
 
 from rich.console import Console
 
-from generator.diff import Finding, Lookup, alias_change, compare_symbols, inherited_member, member_changes
+from generator.diff import (
+    Finding,
+    Lookup,
+    alias_change,
+    compare_symbols,
+    inherited_member,
+    member_changes,
+)
 from generator.model import Member, Snapshot, Symbol, version_key
 from generator.store import SnapshotStore, encode_snapshot
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from generator.history import added_in_all, symbol_history
+from generator.model import Signature
 from generator.store import SnapshotStore
 from tests.release_notes import EXPECTED
-from generator.model import Signature
 from tests.synthetic import alias, function, klass, method, param, snapshot
 
 ADDED = [e for e in EXPECTED if e.kind == "symbol-added"]
