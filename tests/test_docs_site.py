@@ -136,7 +136,7 @@ def test_every_family_has_a_page_and_every_wrapper_a_page(sources, binding):
 def test_a_page_has_signature_types_returns_docs_and_history(sources):
     page = sources["docs/reference/layers/layer_dense.md"]
     # the constructor's parameters by position or keyword after `object` (layer_dense(x, 64))
-    assert "```python\ndef layer_dense(\n    object: Any = None,\n    /,\n    units: int," in page
+    assert "```python\ndef layer_dense(\n    object: Any = None,\n    /,\n    units: Int," in page
     # types of keras3.types link to their entry; `|` escaped in tables
     assert "| `activation` | [`ActivationLike`](../types.md#ActivationLike) `\\| None` | `None` |" in page
     assert "**Returns** `Any`: the layer when `object` is None" in page

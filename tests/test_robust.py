@@ -9,7 +9,6 @@ runs the CLI in a child process as a maintainer does. The store's fault injectio
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import random
 import shutil
@@ -21,22 +20,12 @@ import pytest
 
 from generator.drift import pinned_release
 from generator.store import POOL_FILE, SnapshotStore, StoreError
+from tests.repo_copies import REPO, child_environment, copy_repository, tree
 
-REPO = Path(__file__).resolve().parent.parent
-COPIED = ("generator", "templates", "generated/keras3", "generated/docs", "generated/mkdocs.yml",
-          "upstream_snapshots", "pyproject.toml")
 HAND_WRITTEN = ("_runtime.py", "types.py", "overrides.py", "py.typed")
 
 
-def tree(folder: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file below `folder` (bytecode caches excluded)."""
-    return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
-            for f in sorted(folder.rglob("*")) if f.is_file() and "__pycache__" not in f.parts}
-
-
-def environment(repo: Path, **extra: str) -> dict[str, str]:
-    path = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p)
-    return {**os.environ, "PYTHONPATH": path, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", **extra}
+environment = child_environment
 
 
 def run(repo: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -61,15 +50,7 @@ def one_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> Path:
     """A copy of the repository as committed (package in step with the pinned, installed Keras)."""
-    target = tmp_path_factory.mktemp("pristine") / "repo"
-    for part in COPIED:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            (target / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / part)
-    return target
+    return copy_repository(tmp_path_factory.mktemp("pristine") / "repo")
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ Also: SIGKILL at random points never leaves a mixed tree, and bad inputs leave i
 
 from __future__ import annotations
 
-import hashlib
-import os
 import random
 import shutil
 import signal
@@ -20,27 +18,17 @@ import pytest
 from generator.diff import diff_snapshots
 from generator.drift import pinned_release
 from generator.report import summary_line
+from tests.repo_copies import child_environment, copy_repository, tree
 from generator.store import SnapshotStore
 
 REPO = Path(__file__).resolve().parent.parent
 NEW = pinned_release()
 OLD = SnapshotStore(REPO / "upstream_snapshots").previous_release(NEW)
 OVERRIDDEN = {"keras_model_sequential": "keras.Sequential"}
-COPIED = ("generator", "templates", "generated/keras3", "generated/docs", "generated/mkdocs.yml",
-          "upstream_snapshots", "pyproject.toml")
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file below `folder` (caches excluded)."""
-    return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
-            for f in sorted(folder.rglob("*")) if f.is_file() and "__pycache__" not in f.parts}
 
 
 def run(repo: Path, *args: str, **kwargs) -> subprocess.Popen | subprocess.CompletedProcess:
-    # The copy first (its `generator`), then whatever the caller's PYTHONPATH puts before the venv
-    # (e.g. a Keras installed in isolation): the Keras under test is the installed one.
-    path = os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "PYTHONPATH": path, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = child_environment(repo)
     command = [sys.executable, *args]
     if kwargs.pop("background", False):
         return subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -61,13 +49,7 @@ write_docs(outputs.docs)
 
 def make_old_repository(target: Path) -> Path:
     """A copy of the repository as it was while `OLD` was the pinned release."""
-    for part in COPIED:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            (target / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / part)
+    copy_repository(target)
     store = SnapshotStore(target / "upstream_snapshots")
     tethers = dict(store.index(NEW))  # the committed overrides are tethered to the pinned release
     store.release_file(NEW).unlink()

@@ -27,7 +27,7 @@ from keras3.overrides import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     import keras
-    from keras3.types import Axis, Float, Int, LossLike, PathLike, TensorLike
+    from keras3.types import Axis, Float, Int, LossLike, NDArray, PathLike, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -518,7 +518,7 @@ def evaluate(
     callbacks: Any | None = None,
     return_dict: bool | Sequence[Any] = False,
     **kwargs: Any,
-) -> Any:
+) -> float | list[float] | dict[str, float]:
     """Returns the loss value & metrics values for the model in test mode.
 
     Computation is done in batches (see the `batch_size` arg.)
@@ -1181,7 +1181,7 @@ def predict(
     verbose: Int | str = "auto",
     steps: Int | None = None,
     callbacks: Any | None = None,
-) -> Any:
+) -> NDArray | list[NDArray] | dict[str, NDArray]:
     """Generates output predictions for the input samples.
 
     Computation is done in batches. This method is designed for batch
@@ -1246,7 +1246,9 @@ def predict(
     )
 
 
-def predict_on_batch(object: keras.Model, /, x: TensorLike) -> Any:
+def predict_on_batch(
+    object: keras.Model, /, x: TensorLike
+) -> NDArray | list[NDArray] | dict[str, NDArray]:
     """Returns predictions for a single batch of samples.
 
     Args:
@@ -1503,7 +1505,7 @@ def test_on_batch(
     y: TensorLike | None = None,
     sample_weight: TensorLike | None = None,
     return_dict: bool | Sequence[Any] = False,
-) -> Any:
+) -> float | list[float] | dict[str, float]:
     """Test the model on a single batch of samples.
 
     Args:
@@ -1540,7 +1542,7 @@ def train_on_batch(
     sample_weight: TensorLike | None = None,
     class_weight: Any | None = None,
     return_dict: bool | Sequence[Any] = False,
-) -> Any:
+) -> float | list[float] | dict[str, float]:
     """Runs a single gradient update on a single batch of data.
 
     Args:

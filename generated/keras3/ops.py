@@ -8422,10 +8422,10 @@ _op_nextafter = bind(globals(), "_op_nextafter", "keras.ops.nextafter", "3.14.0"
 
 
 @overload
-def op_nonzero(x: keras.KerasTensor) -> tuple[keras.KerasTensor, ...]: ...
+def op_nonzero(x: keras.KerasTensor) -> Sequence[keras.KerasTensor]: ...
 @overload
-def op_nonzero(x: TensorLike) -> tuple[Tensor, ...]: ...
-def op_nonzero(x: TensorLike) -> tuple[Tensor, ...] | tuple[keras.KerasTensor, ...]:
+def op_nonzero(x: TensorLike) -> Sequence[Tensor]: ...
+def op_nonzero(x: TensorLike) -> Sequence[Tensor] | Sequence[keras.KerasTensor]:
     """Return the indices of the elements that are non-zero.
 
     Args:
@@ -11890,14 +11890,12 @@ _op_unique = bind(globals(), "_op_unique", "keras.ops.unique", "3.15.0")
 @overload
 def op_unravel_index(
     indices: keras.KerasTensor, shape: ShapeLike | BackendTensor
-) -> tuple[keras.KerasTensor, ...]: ...
+) -> Sequence[keras.KerasTensor]: ...
 @overload
+def op_unravel_index(indices: TensorLike, shape: ShapeLike | BackendTensor) -> Sequence[Tensor]: ...
 def op_unravel_index(
     indices: TensorLike, shape: ShapeLike | BackendTensor
-) -> tuple[Tensor, ...]: ...
-def op_unravel_index(
-    indices: TensorLike, shape: ShapeLike | BackendTensor
-) -> tuple[Tensor, ...] | tuple[keras.KerasTensor, ...]:
+) -> Sequence[Tensor] | Sequence[keras.KerasTensor]:
     """Convert flat indices to coordinate arrays in a given array shape.
 
     Args:

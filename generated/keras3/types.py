@@ -68,7 +68,8 @@ if TYPE_CHECKING:
 class Tensor(Protocol):
     """A concrete tensor of the active backend, as ops, activations, random draws and layers
     called on data return it: what `jax.Array`, `torch.Tensor`, `tf.Tensor` and `np.ndarray`
-    have in common. See the module docstring for the design."""
+    have in common (`tf.Tensor` has no unary `+`, so `__pos__` is left out). See the module
+    docstring for the design."""
 
     @property
     def shape(self) -> tuple[int, ...]: ...
@@ -115,7 +116,6 @@ class Tensor(Protocol):
     def __eq__(self, other: object, /) -> Tensor: ...  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
     def __ne__(self, other: object, /) -> Tensor: ...  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
     def __neg__(self) -> Tensor: ...
-    def __pos__(self) -> Tensor: ...
     def __abs__(self) -> Tensor: ...
     def __invert__(self) -> Tensor: ...
 

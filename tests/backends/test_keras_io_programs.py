@@ -203,12 +203,8 @@ def _causality_holds(model) -> None:
 
 
 @trains
-@pytest.mark.xfail(
-    strict=True,
-    reason="waits for the realuse branch (issue 9 item 2): call-time arguments such as use_causal_mask "
-           "routed to the layer's call; today they reach the constructor",
-)
 def test_miniature_gpt_with_call_time_causal_mask():
+    """keras.io's miniature GPT: `use_causal_mask` is a call-time argument, routed to the call."""
     seeded(3)
     model = _gpt(lambda x: layer_multi_head_attention([x, x], num_heads=2, key_dim=8, use_causal_mask=True))
     _train_gpt(model)
@@ -217,8 +213,8 @@ def test_miniature_gpt_with_call_time_causal_mask():
 
 @trains
 def test_miniature_gpt_calling_the_attention_layer_itself():
-    """The same program written without call-time routing (the fallback until the realuse branch
-    lands): the wrapper returns the layer, and the layer is called with use_causal_mask."""
+    """The same program as Keras writes it: the wrapper returns the layer, and the layer is called
+    with use_causal_mask."""
     seeded(3)
     model = _gpt(lambda x: layer_multi_head_attention(num_heads=2, key_dim=8)(x, x, use_causal_mask=True))
     _train_gpt(model)
