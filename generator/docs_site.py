@@ -973,20 +973,7 @@ def sentence_coverage(files: Mapping[str, str], binding: Binding, snapshot: Snap
     exceptions = load_lost_sentences() if exceptions is None else exceptions
     # prose must be in the prose: code blocks (upstream's or translated examples) are left out
     sections = {anchor: token_text(_FENCE.sub("", text)) for anchor, text in wrapper_sections(files).items()}
-    kept = total = 0
-    missing: list[tuple[str, str, str]] = []
-    excused: list[tuple[str, str, str]] = []
-    for anchor, key, doc in covered_docstrings(binding, snapshot):
-        page = sections.get(anchor, "")
-        for sentence in prose_sentences(doc):
-            total += 1
-            if f" {sentence} " in page:
-                kept += 1
-            elif (key, sentence) in exceptions:
-                excused.append((key, sentence, exceptions[key, sentence]))
-            else:
-                missing.append((key, anchor, sentence))
-    return SentenceCoverage(kept, total, tuple(missing), tuple(excused))
+    return _count_sentences(binding, snapshot, exceptions, lambda anchor: sections.get(anchor, ""))
 
 
 _PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
@@ -1011,13 +998,22 @@ def site_sentence_coverage(site: Path, binding: Binding, snapshot: Snapshot,
             texts[path] = token_text(html.unescape(_TAG.sub(" ", _PRE.sub(" ", body))))
         return texts[path]
 
+    def page_of(anchor: str) -> str:
+        return page_text(site / "reference" / family[anchor] / anchor / "index.html" if anchor in family
+                         else site / "reference" / "bases" / "index.html")
+
+    return _count_sentences(binding, snapshot, exceptions, page_of)
+
+
+def _count_sentences(binding: Binding, snapshot: Snapshot, exceptions: Mapping[tuple[str, str], str],
+                     page_of: Callable[[str], str]) -> SentenceCoverage:
+    """Each prose sentence of each covered docstring, looked up in the text of its wrapper's
+    section or page (`page_of(anchor)`, tokens separated by single spaces)."""
     kept = total = 0
     missing: list[tuple[str, str, str]] = []
     excused: list[tuple[str, str, str]] = []
     for anchor, key, doc in covered_docstrings(binding, snapshot):
-        where = (site / "reference" / family[anchor] / anchor / "index.html" if anchor in family
-                 else site / "reference" / "bases" / "index.html")
-        page = page_text(where)
+        page = page_of(anchor)
         for sentence in prose_sentences(doc):
             total += 1
             if f" {sentence} " in page:
