@@ -211,21 +211,21 @@ _clone_model = bind(
 def compile(
     object: keras.Model,
     /,
-    optimizer: str = "rmsprop",
+    optimizer: str | keras.Optimizer = "rmsprop",
     loss: LossLike | Mapping[str, Any] | Sequence[Any] | None = None,
     loss_weights: Any | None = None,
     metrics: Any | None = None,
     weighted_metrics: Any | None = None,
     run_eagerly: bool = False,
     steps_per_execution: Int | TensorLike = 1,
-    jit_compile: str = "auto",
+    jit_compile: bool | str = "auto",
     auto_scale_loss: bool = True,
 ) -> None:
     """Configures the model for training.
 
     Args:
         object (keras.Model): The model whose `compile()` is called.
-        optimizer (str): String (name of optimizer) or optimizer instance. See
+        optimizer (str | keras.Optimizer): String (name of optimizer) or optimizer instance. See
             `keras.optimizers`.
         loss (LossLike | Mapping[str, Any] | Sequence[Any] | None): Loss function. May be a string (name of loss function), or
             a `keras.losses.Loss` instance. See `keras.losses`. A
@@ -287,7 +287,7 @@ def compile(
             will only be called every `N` batches (i.e. before/after
             each compiled function execution).
             Not supported with the PyTorch backend.
-        jit_compile (str): Bool or `"auto"`. Whether to use XLA compilation when
+        jit_compile (bool | str): Bool or `"auto"`. Whether to use XLA compilation when
             compiling a model. For `jax` and `tensorflow` backends,
             `jit_compile="auto"` enables XLA compilation if the model
             supports it, and disabled otherwise.
