@@ -61,31 +61,27 @@ def render_terminal(findings: Sequence[Finding], old: str, new: str, out: TextIO
                     impact: Sequence[Impact] | None = None) -> None:
     console = Console(file=out, width=None if out.isatty() else 120, highlight=False, soft_wrap=False)
     console.print(f"[bold]Keras {old} → {new}[/]: {summary_line(findings)}")
-    for grade, group in groupby(findings, key=lambda f: f.grade):
-        rows = list(group)
-        table = Table(title=f"{GRADE_TITLES[grade]} ({len(rows)})", title_style=_GRADE_STYLES[grade],
-                      title_justify="left", show_lines=False, expand=False)
-        table.add_column("symbol", overflow="fold")
-        table.add_column("change", overflow="fold")
-        table.add_column("kind", style="dim")
-        for f in rows:
-            table.add_row(f.target, f.message, f.kind)
-        console.print(table)
+    _grade_tables(console, "", "symbol", [(f.grade, f.target, f.message, f.kind) for f in findings])
     if impact is not None:
         _terminal_impact(console, impact)
 
 
 def _terminal_impact(console: Console, impact: Sequence[Impact]) -> None:
     console.print(f"[bold]{IMPACT_TITLE}[/]: {impact_line(impact)}")
-    for grade, group in groupby(impact, key=lambda i: i.grade):
-        rows = list(group)
-        table = Table(title=f"{IMPACT_TITLE}: {GRADE_TITLES[grade]} ({len(rows)})", title_style=_GRADE_STYLES[grade],
+    _grade_tables(console, f"{IMPACT_TITLE}: ", "wrapper", [(i.grade, i.name, i.message, i.kind) for i in impact])
+
+
+def _grade_tables(console: Console, prefix: str, subject: str, rows: Sequence[tuple[str, str, str, str]]) -> None:
+    """One table per grade, in the order given: (grade, what changed, the change, finding kind)."""
+    for grade, group in groupby(rows, key=lambda row: row[0]):
+        entries = list(group)
+        table = Table(title=f"{prefix}{GRADE_TITLES[grade]} ({len(entries)})", title_style=_GRADE_STYLES[grade],
                       title_justify="left", show_lines=False, expand=False)
-        table.add_column("wrapper", overflow="fold")
+        table.add_column(subject, overflow="fold")
         table.add_column("change", overflow="fold")
         table.add_column("kind", style="dim")
-        for i in rows:
-            table.add_row(i.name, i.message, i.kind)
+        for _, target, message, kind in entries:
+            table.add_row(target, message, kind)
         console.print(table)
 
 

@@ -462,17 +462,22 @@ def _patients(n: int, seed: int = 0) -> tuple[dict[str, np.ndarray], np.ndarray]
     return data, (risk > 0).astype("float32")[:, None]
 
 
+def _patient_feature_space():
+    """keras.io's structured-data FeatureSpace: a normalized float, a string and an integer category."""
+    return layer_feature_space(
+        features={"age": feature_float_normalized(), "thal": feature_string_categorical(),
+                  "cp": feature_integer_categorical()},
+        output_mode="concat",
+    )
+
+
 @trains
 def test_structured_data_with_feature_space():
     import tensorflow as tf  # FeatureSpace preprocesses on tf.data whatever the backend (as on keras.io)
 
     seeded(8)
     data, target = _patients(256)
-    space = layer_feature_space(
-        features={"age": feature_float_normalized(), "thal": feature_string_categorical(),
-                  "cp": feature_integer_categorical()},
-        output_mode="concat",
-    )
+    space = _patient_feature_space()
     space.adapt(tf.data.Dataset.from_tensor_slices(data))
     train = tf.data.Dataset.from_tensor_slices((data, target)).batch(32).map(
         lambda features, label: (space(features), label))
@@ -503,11 +508,7 @@ STRINGS_ONLY_ON_TENSORFLOW = (
 def test_feature_space_end_to_end_model_on_raw_inputs():
     seeded(8)
     data, target = _patients(256)
-    space = layer_feature_space(
-        features={"age": feature_float_normalized(), "thal": feature_string_categorical(),
-                  "cp": feature_integer_categorical()},
-        output_mode="concat",
-    )
+    space = _patient_feature_space()
     space.adapt(data)
     encoded_inputs = space.get_encoded_features()
     outputs = layer_dense(layer_dense(encoded_inputs, units=16, activation="relu"), units=1, activation="sigmoid")
