@@ -278,8 +278,8 @@ def run_benchmarks(store: SnapshotStore) -> int:
         regenerate_s, regenerate_changed = regenerate_timing(store)
     with console.status("timing backend switches…"):
         switch_s = switch_timing()
-    # the caches the docs build reads: example runs and translations, the guides' outputs
-    caches = [REPO / ".cache" / "examples", REPO / ".cache" / "docs-build"]
+    # the caches the docs build reads: example runs and translations, the guides' outputs, XLA executables
+    caches = [REPO / ".cache" / "examples", REPO / ".cache" / "docs-build", REPO / ".cache" / "jax"]
     cold = not any(cache.exists() for cache in caches)
     with console.status("timing make docs (examples and guides run once, then cached)…"):
         (docs_first_s, first_phases), (docs_warm_s, warm_phases) = docs_timing()
@@ -317,8 +317,8 @@ def run_benchmarks(store: SnapshotStore) -> int:
     rows.add("use_backend, jax → torch", f"{ours:.2f} s", "-",
              f"keras.config.set_backend alone {theirs:.2f} s (×{ours / theirs:.2f});\n"
              "median of 3 new processes, torch imported first")
-    first = ("cold: .cache/examples and .cache/docs-build absent, every example and guide runs" if cold
-             else "as found: .cache/ present (delete .cache/examples and .cache/docs-build for a cold one)")
+    first = ("cold: .cache/{examples,docs-build,jax} absent, every example and guide runs" if cold
+             else "as found: .cache/ present (delete .cache/examples, docs-build and jax for a cold one)")
     rows.add("make docs, first build", f"{docs_first_s:.1f} s", "< 120 s" if cold else "-",
              f"{first}; {first_phases}", docs_first_s < 120 if cold else None)
     rows.add("make docs, warm caches", f"{docs_warm_s:.1f} s", "< 30 s", warm_phases, docs_warm_s < 30)
