@@ -596,14 +596,14 @@ def op_allclose(
     rtol: Float | TensorLike = 1e-05,
     atol: Float | TensorLike = 1e-08,
     equal_nan: bool = False,
-) -> Tensor: ...
+) -> Tensor | bool: ...
 def op_allclose(
     x1: TensorLike,
     x2: TensorLike,
     rtol: Float | TensorLike = 1e-05,
     atol: Float | TensorLike = 1e-08,
     equal_nan: bool = False,
-) -> Tensor | keras.KerasTensor:
+) -> Tensor | bool | keras.KerasTensor:
     """Returns True if two arrays are element-wise equal within a tolerance.
 
     The tolerance values are positive, typically very small numbers.  The
@@ -8181,7 +8181,7 @@ def op_median(
 _op_median = bind(globals(), "_op_median", "keras.ops.median", "3.0.0")
 
 
-def op_meshgrid(*x: Any, indexing: str = "xy") -> list[Tensor]:
+def op_meshgrid(*x: Any, indexing: str = "xy") -> Sequence[Tensor]:
     """Creates grids of coordinates from coordinate vectors.
 
     Given `N` 1-D tensors `T0, T1, ..., TN-1` as inputs with corresponding
@@ -9159,8 +9159,8 @@ def op_nonzero(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_nonzero(x: keras.KerasTensor) -> Sequence[keras.KerasTensor]: ...
 @overload
-def op_nonzero(x: TensorLike) -> Sequence[Tensor]: ...
-def op_nonzero(x: TensorLike) -> Sequence[Tensor] | Sequence[keras.KerasTensor]:
+def op_nonzero(x: TensorLike) -> Sequence[Tensor] | Tensor: ...
+def op_nonzero(x: TensorLike) -> Sequence[Tensor] | Tensor | Sequence[keras.KerasTensor]:
     """Return the indices of the elements that are non-zero.
 
     Args:
@@ -12940,12 +12940,14 @@ def op_unstack(x: keras.Layer, num: TensorLike | None = None, axis: Axis = 0) ->
 @overload
 def op_unstack(
     x: keras.KerasTensor, num: TensorLike | None = None, axis: Axis = 0
-) -> list[keras.KerasTensor]: ...
+) -> Sequence[keras.KerasTensor]: ...
 @overload
-def op_unstack(x: TensorLike, num: TensorLike | None = None, axis: Axis = 0) -> list[Tensor]: ...
 def op_unstack(
     x: TensorLike, num: TensorLike | None = None, axis: Axis = 0
-) -> list[Tensor] | list[keras.KerasTensor]:
+) -> Sequence[Tensor]: ...
+def op_unstack(
+    x: TensorLike, num: TensorLike | None = None, axis: Axis = 0
+) -> Sequence[Tensor] | Sequence[keras.KerasTensor]:
     """Unpacks the given dimension of a rank-R tensor into rank-(R-1) tensors.
 
     Args:

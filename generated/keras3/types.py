@@ -62,6 +62,15 @@ Trade-offs, stated:
   An `Any` argument still gives `Any`, as before. Not caught: a layer as a later tensor argument
   (`op_add(x, layer)`), inside a list (`op_concatenate([x, layer])`), or given to a layer wrapper
   (`layer_dense(layer)` matches the `Sequential` overload); stubs for Keras would fix all of these.
+* The numpy backend returns a NumPy scalar (`np.float32(...)`) where the others return a 0-d
+  tensor (`op_sum`, `op_mean`, `op_argmax`...). It is typed `Tensor` all the same: it has every
+  member a 0-d tensor can use (`shape == ()`, `dtype`, operators, `__array__`, `float()`); `len`
+  and iteration fail on it as they fail on any 0-d tensor. tests/backends/test_op_returns.py
+  checks every op's annotation on all four backends, a NumPy scalar as its 0-d array. Where the
+  backends disagree on a structure, the type is what they share: `op_unstack`/`op_meshgrid` give
+  a `Sequence[Tensor]` (a list here, a tuple there), `op_nonzero` a `Sequence[Tensor] | Tensor`
+  (torch gives one tensor whose rows are the per-axis indices), `op_allclose` a `Tensor | bool`
+  (numpy gives a Python bool).
 * Ops whose results are structures (`op_top_k`, `op_eig`, `op_split`, `op_shape`, `op_dtype`...)
   return tuples, lists, `str` as upstream does; control flow ops (`op_cond`, `op_while_loop`,
   `op_scan`...) return whatever the user's functions return and stay `Any`.
