@@ -163,15 +163,17 @@ def _positional(params: Sequence[WrapperParam]) -> list[WrapperParam]:
     return found
 
 
-def symbolic_signature(w: Wrapper) -> str:
+def symbolic_signature(w: Wrapper, annotation: str = "keras.KerasTensor") -> str:
     """The parameter list of a function wrapper's symbolic overload: its first required tensor
-    parameter typed `keras.KerasTensor` (returning `w.symbolic_returns`); "" when it has none."""
+    parameter typed `keras.KerasTensor` (returning `w.symbolic_returns`); "" when it has none.
+    With `annotation="keras.Layer"`, the overload that catches a layer or model passed as that
+    tensor (returning `NotATensor`, see keras3/types.py)."""
     if w.symbolic_returns is None:
         return ""
     params = list(w.params)
     for index, p in enumerate(params):
         if p.default is None and p.kind not in ("var_positional", "var_keyword") and p.annotation == "TensorLike":
-            params[index] = replace(p, annotation="keras.KerasTensor")
+            params[index] = replace(p, annotation=annotation)
             return signature(params)
     return ""
 
@@ -368,7 +370,7 @@ def annotation_imports(wrappers: list[Wrapper]) -> list[str]:
         for argument, returns in w.overloads:
             used |= used_names(argument) | used_names(returns) | {"keras"}  # the class is keras.…
         if symbolic_signature(w):
-            used |= used_names(w.symbolic_returns or "") | {"keras"}
+            used |= used_names(w.symbolic_returns or "") | {"keras", "NotATensor"}
     lines = []
     by_module: dict[str, list[str]] = {}
     for name in sorted(used & TYPING_NAMES.keys()):

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeVar, cast, final
 
 __all__ = [
     "BACKENDS",
@@ -83,7 +83,24 @@ _BACKEND_REQUIREMENTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
 # --------------------------------------------------------------------------------------
 
 _modules: Final[dict[str, ModuleType]] = sys.modules
-_MISSING: Final[object] = object()
+
+
+@final
+class _Missing:
+    """The type of `MISSING`: `help()` and `inspect.signature` show a wrapper's parameter as
+    `units=MISSING` rather than `<object object at 0x...>` (an address that differs per run).
+    Copying or pickling gives the one sentinel back, so `is MISSING` keeps holding."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "_MISSING"  # the module-level name: pickle and copy return the same object
+
+
+_MISSING: Final[object] = _Missing()
 # The default of a generated wrapper's parameter whose upstream default is not a Python literal:
 # such a parameter is handed on only when the caller gives it, so upstream's own default applies.
 MISSING: Final[Any] = _MISSING

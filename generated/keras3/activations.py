@@ -3,7 +3,9 @@
 # generator/spec/*.toml and templates/. Do not edit: change the spec or a template and regenerate.
 # A KerasTensor argument gives a KerasTensor, which is deliberately not a `Tensor` (keras3/types.py
 # says why); the overload taking it comes first, so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# Before it, a layer or model given as the tensor gives `NotATensor` (keras3/types.py says why), which
+# the implementation never returns: it raises.
+# pyright: reportOverlappingOverload=false, reportInconsistentOverload=false
 """keras3.activations: 33 wrappers over keras.activations."""
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from keras3._runtime import bind
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     import keras
-    from keras3.types import ActivationLike, Axis, Float, Tensor, TensorLike
+    from keras3.types import ActivationLike, Axis, Float, NotATensor, Tensor, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -55,6 +57,8 @@ __all__ = [
 ]
 
 
+@overload
+def activation_celu(x: keras.Layer, alpha: TensorLike = 1.0) -> NotATensor: ...
 @overload
 def activation_celu(x: keras.KerasTensor, alpha: TensorLike = 1.0) -> keras.KerasTensor: ...
 @overload
@@ -106,6 +110,8 @@ _activation_deserialize = bind(
 
 
 @overload
+def activation_elu(x: keras.Layer, alpha: TensorLike = 1.0) -> NotATensor: ...
+@overload
 def activation_elu(x: keras.KerasTensor, alpha: TensorLike = 1.0) -> keras.KerasTensor: ...
 @overload
 def activation_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor: ...
@@ -144,6 +150,8 @@ activation_elu.__name__ = "elu"  # Keras saves it by this name
 
 
 @overload
+def activation_exponential(x: keras.Layer) -> NotATensor: ...
+@overload
 def activation_exponential(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def activation_exponential(x: TensorLike) -> Tensor: ...
@@ -165,6 +173,8 @@ _activation_exponential = bind(
 activation_exponential.__name__ = "exponential"  # Keras saves it by this name
 
 
+@overload
+def activation_gelu(x: keras.Layer, approximate: bool = False) -> NotATensor: ...
 @overload
 def activation_gelu(x: keras.KerasTensor, approximate: bool = False) -> keras.KerasTensor: ...
 @overload
@@ -213,6 +223,8 @@ _activation_get = bind(globals(), "_activation_get", "keras.activations.get", "3
 
 
 @overload
+def activation_glu(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
+@overload
 def activation_glu(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
 def activation_glu(x: TensorLike, axis: Axis = -1) -> Tensor: ...
@@ -242,6 +254,8 @@ _activation_glu = bind(globals(), "_activation_glu", "keras.activations.glu", "3
 activation_glu.__name__ = "glu"  # Keras saves it by this name
 
 
+@overload
+def activation_hard_shrink(x: keras.Layer, threshold: TensorLike = 0.5) -> NotATensor: ...
 @overload
 def activation_hard_shrink(
     x: keras.KerasTensor, threshold: TensorLike = 0.5
@@ -274,6 +288,8 @@ _activation_hard_shrink = bind(
 activation_hard_shrink.__name__ = "hard_shrink"  # Keras saves it by this name
 
 
+@overload
+def activation_hard_sigmoid(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_hard_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -309,6 +325,8 @@ activation_hard_sigmoid.__name__ = "hard_sigmoid"  # Keras saves it by this name
 
 
 @overload
+def activation_hard_silu(x: keras.Layer) -> NotATensor: ...
+@overload
 def activation_hard_silu(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def activation_hard_silu(x: TensorLike) -> Tensor: ...
@@ -342,6 +360,8 @@ activation_hard_silu.__name__ = "hard_silu"  # Keras saves it by this name
 
 
 @overload
+def activation_hard_tanh(x: keras.Layer) -> NotATensor: ...
+@overload
 def activation_hard_tanh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def activation_hard_tanh(x: TensorLike) -> Tensor: ...
@@ -368,6 +388,10 @@ _activation_hard_tanh = bind(
 activation_hard_tanh.__name__ = "hard_tanh"  # Keras saves it by this name
 
 
+@overload
+def activation_leaky_relu(
+    x: keras.Layer, negative_slope: Float | TensorLike = 0.2
+) -> NotATensor: ...
 @overload
 def activation_leaky_relu(
     x: keras.KerasTensor, negative_slope: Float | TensorLike = 0.2
@@ -397,6 +421,8 @@ activation_leaky_relu.__name__ = "leaky_relu"  # Keras saves it by this name
 
 
 @overload
+def activation_linear(x: keras.Layer) -> NotATensor: ...
+@overload
 def activation_linear(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def activation_linear(x: TensorLike) -> Tensor: ...
@@ -419,6 +445,8 @@ _activation_linear = bind(globals(), "_activation_linear", "keras.activations.li
 activation_linear.__name__ = "linear"  # Keras saves it by this name
 
 
+@overload
+def activation_log_sigmoid(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_log_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -443,6 +471,8 @@ _activation_log_sigmoid = bind(
 activation_log_sigmoid.__name__ = "log_sigmoid"  # Keras saves it by this name
 
 
+@overload
+def activation_log_softmax(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
 @overload
 def activation_log_softmax(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
@@ -470,6 +500,8 @@ _activation_log_softmax = bind(
 activation_log_softmax.__name__ = "log_softmax"  # Keras saves it by this name
 
 
+@overload
+def activation_mish(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_mish(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -501,6 +533,13 @@ _activation_mish = bind(globals(), "_activation_mish", "keras.activations.mish",
 activation_mish.__name__ = "mish"  # Keras saves it by this name
 
 
+@overload
+def activation_relu(
+    x: keras.Layer,
+    negative_slope: Float | TensorLike = 0.0,
+    max_value: TensorLike | None = None,
+    threshold: TensorLike = 0.0,
+) -> NotATensor: ...
 @overload
 def activation_relu(
     x: keras.KerasTensor,
@@ -553,6 +592,8 @@ activation_relu.__name__ = "relu"  # Keras saves it by this name
 
 
 @overload
+def activation_relu6(x: keras.Layer) -> NotATensor: ...
+@overload
 def activation_relu6(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def activation_relu6(x: TensorLike) -> Tensor: ...
@@ -574,6 +615,8 @@ _activation_relu6 = bind(globals(), "_activation_relu6", "keras.activations.relu
 activation_relu6.__name__ = "relu6"  # Keras saves it by this name
 
 
+@overload
+def activation_selu(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_selu(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -640,6 +683,8 @@ _activation_serialize = bind(
 
 
 @overload
+def activation_sigmoid(x: keras.Layer) -> NotATensor: ...
+@overload
 def activation_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def activation_sigmoid(x: TensorLike) -> Tensor: ...
@@ -670,6 +715,8 @@ activation_sigmoid.__name__ = "sigmoid"  # Keras saves it by this name
 
 
 @overload
+def activation_silu(x: keras.Layer) -> NotATensor: ...
+@overload
 def activation_silu(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def activation_silu(x: TensorLike) -> Tensor: ...
@@ -698,6 +745,8 @@ _activation_silu = bind(globals(), "_activation_silu", "keras.activations.silu",
 activation_silu.__name__ = "silu"  # Keras saves it by this name
 
 
+@overload
+def activation_soft_shrink(x: keras.Layer, threshold: TensorLike = 0.5) -> NotATensor: ...
 @overload
 def activation_soft_shrink(
     x: keras.KerasTensor, threshold: TensorLike = 0.5
@@ -731,6 +780,8 @@ _activation_soft_shrink = bind(
 activation_soft_shrink.__name__ = "soft_shrink"  # Keras saves it by this name
 
 
+@overload
+def activation_softmax(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
 @overload
 def activation_softmax(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
@@ -768,6 +819,8 @@ activation_softmax.__name__ = "softmax"  # Keras saves it by this name
 
 
 @overload
+def activation_softplus(x: keras.Layer) -> NotATensor: ...
+@overload
 def activation_softplus(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def activation_softplus(x: TensorLike) -> Tensor: ...
@@ -792,6 +845,8 @@ activation_softplus.__name__ = "softplus"  # Keras saves it by this name
 
 
 @overload
+def activation_softsign(x: keras.Layer) -> NotATensor: ...
+@overload
 def activation_softsign(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def activation_softsign(x: TensorLike) -> Tensor: ...
@@ -815,6 +870,8 @@ _activation_softsign = bind(
 activation_softsign.__name__ = "softsign"  # Keras saves it by this name
 
 
+@overload
+def activation_sparse_plus(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_sparse_plus(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -843,6 +900,8 @@ _activation_sparse_plus = bind(
 activation_sparse_plus.__name__ = "sparse_plus"  # Keras saves it by this name
 
 
+@overload
+def activation_sparse_sigmoid(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_sparse_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -874,6 +933,8 @@ _activation_sparse_sigmoid = bind(
 activation_sparse_sigmoid.__name__ = "sparse_sigmoid"  # Keras saves it by this name
 
 
+@overload
+def activation_sparsemax(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
 @overload
 def activation_sparsemax(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
@@ -910,6 +971,8 @@ activation_sparsemax.__name__ = "sparsemax"  # Keras saves it by this name
 
 
 @overload
+def activation_squareplus(x: keras.Layer, b: TensorLike = 4) -> NotATensor: ...
+@overload
 def activation_squareplus(x: keras.KerasTensor, b: TensorLike = 4) -> keras.KerasTensor: ...
 @overload
 def activation_squareplus(x: TensorLike, b: TensorLike = 4) -> Tensor: ...
@@ -942,6 +1005,8 @@ activation_squareplus.__name__ = "squareplus"  # Keras saves it by this name
 
 
 @overload
+def activation_tanh(x: keras.Layer) -> NotATensor: ...
+@overload
 def activation_tanh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def activation_tanh(x: TensorLike) -> Tensor: ...
@@ -965,6 +1030,8 @@ _activation_tanh = bind(globals(), "_activation_tanh", "keras.activations.tanh",
 activation_tanh.__name__ = "tanh"  # Keras saves it by this name
 
 
+@overload
+def activation_tanh_shrink(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_tanh_shrink(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -991,6 +1058,10 @@ _activation_tanh_shrink = bind(
 activation_tanh_shrink.__name__ = "tanh_shrink"  # Keras saves it by this name
 
 
+@overload
+def activation_threshold(
+    x: keras.Layer, threshold: TensorLike, default_value: Any
+) -> NotATensor: ...
 @overload
 def activation_threshold(
     x: keras.KerasTensor, threshold: TensorLike, default_value: Any
