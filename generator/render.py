@@ -329,6 +329,7 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
                or any(p.default == "MISSING" for w in generated for p in (*w.params, *w.call_params)) else set())
             | ({"deprecated"} if any(w.deprecation and not w.deprecation.removed_in for w in generated) else set())
             | ({"removed"} if any(w.deprecation and w.deprecation.removed_in for w in generated) else set())
+            | ({"saved_as"} if any(w.serialized_as for w in generated) else set())
         )
         files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from keras3._runtime import bind
+from keras3._runtime import bind, saved_as
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -86,7 +86,7 @@ def activation_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor | keras.Ke
 
 
 _activation_celu = bind(globals(), "_activation_celu", "keras.activations.celu", "3.7.0")
-activation_celu.__name__ = "celu"  # Keras saves it by this name
+saved_as(activation_celu, "keras.activations.celu")
 
 
 def activation_deserialize(
@@ -146,7 +146,7 @@ def activation_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor | keras.Ker
 
 
 _activation_elu = bind(globals(), "_activation_elu", "keras.activations.elu", "3.0.0")
-activation_elu.__name__ = "elu"  # Keras saves it by this name
+saved_as(activation_elu, "keras.activations.elu")
 
 
 @overload
@@ -170,7 +170,7 @@ def activation_exponential(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_exponential = bind(
     globals(), "_activation_exponential", "keras.activations.exponential", "3.0.0"
 )
-activation_exponential.__name__ = "exponential"  # Keras saves it by this name
+saved_as(activation_exponential, "keras.activations.exponential")
 
 
 @overload
@@ -204,7 +204,7 @@ def activation_gelu(x: TensorLike, approximate: bool = False) -> Tensor | keras.
 
 
 _activation_gelu = bind(globals(), "_activation_gelu", "keras.activations.gelu", "3.0.0")
-activation_gelu.__name__ = "gelu"  # Keras saves it by this name
+saved_as(activation_gelu, "keras.activations.gelu")
 
 
 def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Callable[..., Any]:
@@ -251,7 +251,7 @@ def activation_glu(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTensor
 
 
 _activation_glu = bind(globals(), "_activation_glu", "keras.activations.glu", "3.7.0")
-activation_glu.__name__ = "glu"  # Keras saves it by this name
+saved_as(activation_glu, "keras.activations.glu")
 
 
 @overload
@@ -285,7 +285,7 @@ def activation_hard_shrink(
 _activation_hard_shrink = bind(
     globals(), "_activation_hard_shrink", "keras.activations.hard_shrink", "3.7.0"
 )
-activation_hard_shrink.__name__ = "hard_shrink"  # Keras saves it by this name
+saved_as(activation_hard_shrink, "keras.activations.hard_shrink")
 
 
 @overload
@@ -321,7 +321,7 @@ def activation_hard_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_hard_sigmoid = bind(
     globals(), "_activation_hard_sigmoid", "keras.activations.hard_sigmoid", "3.0.0"
 )
-activation_hard_sigmoid.__name__ = "hard_sigmoid"  # Keras saves it by this name
+saved_as(activation_hard_sigmoid, "keras.activations.hard_sigmoid")
 
 
 @overload
@@ -356,7 +356,7 @@ def activation_hard_silu(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_hard_silu = bind(
     globals(), "_activation_hard_silu", "keras.activations.hard_silu", "3.0.1"
 )
-activation_hard_silu.__name__ = "hard_silu"  # Keras saves it by this name
+saved_as(activation_hard_silu, "keras.activations.hard_silu")
 
 
 @overload
@@ -385,7 +385,7 @@ def activation_hard_tanh(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_hard_tanh = bind(
     globals(), "_activation_hard_tanh", "keras.activations.hard_tanh", "3.7.0"
 )
-activation_hard_tanh.__name__ = "hard_tanh"  # Keras saves it by this name
+saved_as(activation_hard_tanh, "keras.activations.hard_tanh")
 
 
 @overload
@@ -417,7 +417,7 @@ def activation_leaky_relu(
 _activation_leaky_relu = bind(
     globals(), "_activation_leaky_relu", "keras.activations.leaky_relu", "3.0.0"
 )
-activation_leaky_relu.__name__ = "leaky_relu"  # Keras saves it by this name
+saved_as(activation_leaky_relu, "keras.activations.leaky_relu")
 
 
 @overload
@@ -442,7 +442,7 @@ def activation_linear(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_linear = bind(globals(), "_activation_linear", "keras.activations.linear", "3.0.0")
-activation_linear.__name__ = "linear"  # Keras saves it by this name
+saved_as(activation_linear, "keras.activations.linear")
 
 
 @overload
@@ -468,7 +468,7 @@ def activation_log_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_log_sigmoid = bind(
     globals(), "_activation_log_sigmoid", "keras.activations.log_sigmoid", "3.7.0"
 )
-activation_log_sigmoid.__name__ = "log_sigmoid"  # Keras saves it by this name
+saved_as(activation_log_sigmoid, "keras.activations.log_sigmoid")
 
 
 @overload
@@ -497,7 +497,7 @@ def activation_log_softmax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.Ker
 _activation_log_softmax = bind(
     globals(), "_activation_log_softmax", "keras.activations.log_softmax", "3.0.0"
 )
-activation_log_softmax.__name__ = "log_softmax"  # Keras saves it by this name
+saved_as(activation_log_softmax, "keras.activations.log_softmax")
 
 
 @overload
@@ -530,7 +530,7 @@ def activation_mish(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_mish = bind(globals(), "_activation_mish", "keras.activations.mish", "3.0.0")
-activation_mish.__name__ = "mish"  # Keras saves it by this name
+saved_as(activation_mish, "keras.activations.mish")
 
 
 @overload
@@ -588,7 +588,7 @@ def activation_relu(
 
 
 _activation_relu = bind(globals(), "_activation_relu", "keras.activations.relu", "3.0.0")
-activation_relu.__name__ = "relu"  # Keras saves it by this name
+saved_as(activation_relu, "keras.activations.relu")
 
 
 @overload
@@ -612,7 +612,7 @@ def activation_relu6(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_relu6 = bind(globals(), "_activation_relu6", "keras.activations.relu6", "3.0.0")
-activation_relu6.__name__ = "relu6"  # Keras saves it by this name
+saved_as(activation_relu6, "keras.activations.relu6")
 
 
 @overload
@@ -662,7 +662,7 @@ def activation_selu(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_selu = bind(globals(), "_activation_selu", "keras.activations.selu", "3.0.0")
-activation_selu.__name__ = "selu"  # Keras saves it by this name
+saved_as(activation_selu, "keras.activations.selu")
 
 
 def activation_serialize(activation: ActivationLike) -> str | dict[str, Any]:
@@ -711,7 +711,7 @@ def activation_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_sigmoid = bind(globals(), "_activation_sigmoid", "keras.activations.sigmoid", "3.0.0")
-activation_sigmoid.__name__ = "sigmoid"  # Keras saves it by this name
+saved_as(activation_sigmoid, "keras.activations.sigmoid")
 
 
 @overload
@@ -742,7 +742,7 @@ def activation_silu(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_silu = bind(globals(), "_activation_silu", "keras.activations.silu", "3.0.0")
-activation_silu.__name__ = "silu"  # Keras saves it by this name
+saved_as(activation_silu, "keras.activations.silu")
 
 
 @overload
@@ -777,7 +777,7 @@ def activation_soft_shrink(
 _activation_soft_shrink = bind(
     globals(), "_activation_soft_shrink", "keras.activations.soft_shrink", "3.7.0"
 )
-activation_soft_shrink.__name__ = "soft_shrink"  # Keras saves it by this name
+saved_as(activation_soft_shrink, "keras.activations.soft_shrink")
 
 
 @overload
@@ -815,7 +815,7 @@ def activation_softmax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTe
 
 
 _activation_softmax = bind(globals(), "_activation_softmax", "keras.activations.softmax", "3.0.0")
-activation_softmax.__name__ = "softmax"  # Keras saves it by this name
+saved_as(activation_softmax, "keras.activations.softmax")
 
 
 @overload
@@ -841,7 +841,7 @@ def activation_softplus(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_softplus = bind(
     globals(), "_activation_softplus", "keras.activations.softplus", "3.0.0"
 )
-activation_softplus.__name__ = "softplus"  # Keras saves it by this name
+saved_as(activation_softplus, "keras.activations.softplus")
 
 
 @overload
@@ -867,7 +867,7 @@ def activation_softsign(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_softsign = bind(
     globals(), "_activation_softsign", "keras.activations.softsign", "3.0.0"
 )
-activation_softsign.__name__ = "softsign"  # Keras saves it by this name
+saved_as(activation_softsign, "keras.activations.softsign")
 
 
 @overload
@@ -897,7 +897,7 @@ def activation_sparse_plus(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_sparse_plus = bind(
     globals(), "_activation_sparse_plus", "keras.activations.sparse_plus", "3.8.0"
 )
-activation_sparse_plus.__name__ = "sparse_plus"  # Keras saves it by this name
+saved_as(activation_sparse_plus, "keras.activations.sparse_plus")
 
 
 @overload
@@ -930,7 +930,7 @@ def activation_sparse_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_sparse_sigmoid = bind(
     globals(), "_activation_sparse_sigmoid", "keras.activations.sparse_sigmoid", "3.10.0"
 )
-activation_sparse_sigmoid.__name__ = "sparse_sigmoid"  # Keras saves it by this name
+saved_as(activation_sparse_sigmoid, "keras.activations.sparse_sigmoid")
 
 
 @overload
@@ -967,7 +967,7 @@ def activation_sparsemax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.Keras
 _activation_sparsemax = bind(
     globals(), "_activation_sparsemax", "keras.activations.sparsemax", "3.8.0"
 )
-activation_sparsemax.__name__ = "sparsemax"  # Keras saves it by this name
+saved_as(activation_sparsemax, "keras.activations.sparsemax")
 
 
 @overload
@@ -1001,7 +1001,7 @@ def activation_squareplus(x: TensorLike, b: TensorLike = 4) -> Tensor | keras.Ke
 _activation_squareplus = bind(
     globals(), "_activation_squareplus", "keras.activations.squareplus", "3.7.0"
 )
-activation_squareplus.__name__ = "squareplus"  # Keras saves it by this name
+saved_as(activation_squareplus, "keras.activations.squareplus")
 
 
 @overload
@@ -1027,7 +1027,7 @@ def activation_tanh(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_tanh = bind(globals(), "_activation_tanh", "keras.activations.tanh", "3.0.0")
-activation_tanh.__name__ = "tanh"  # Keras saves it by this name
+saved_as(activation_tanh, "keras.activations.tanh")
 
 
 @overload
@@ -1055,7 +1055,7 @@ def activation_tanh_shrink(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_tanh_shrink = bind(
     globals(), "_activation_tanh_shrink", "keras.activations.tanh_shrink", "3.7.0"
 )
-activation_tanh_shrink.__name__ = "tanh_shrink"  # Keras saves it by this name
+saved_as(activation_tanh_shrink, "keras.activations.tanh_shrink")
 
 
 @overload
@@ -1092,4 +1092,4 @@ def activation_threshold(
 _activation_threshold = bind(
     globals(), "_activation_threshold", "keras.activations.threshold", "3.8.0"
 )
-activation_threshold.__name__ = "threshold"  # Keras saves it by this name
+saved_as(activation_threshold, "keras.activations.threshold")
