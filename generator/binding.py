@@ -637,7 +637,10 @@ def _now_at(was: Symbol, snapshot: Snapshot, same_object: Mapping[tuple[str, str
 
 def _deprecated(wrapper: Wrapper, deprecation: Deprecation, doc: ParsedDoc) -> Wrapper:
     note = f"Deprecated: {deprecation.message}."
-    return replace(wrapper, deprecation=deprecation, summary=note, doc=replace(doc, summary=note), changes=())
+    # The note leads; what the wrapper does (the target's summary) stays, first in the description.
+    description = "\n\n".join(part for part in (doc.summary, doc.description) if part)
+    return replace(wrapper, deprecation=deprecation, summary=note,
+                   doc=replace(doc, summary=note, description=description), changes=())
 
 
 def _wrapper(name: str, family: Family, symbols: list[Symbol], added_in: Mapping[str, str], version: str) -> Wrapper:

@@ -877,6 +877,31 @@ def documented_docstrings(snapshot: Snapshot) -> list[tuple[str, str, Signature 
     return out
 
 
+def stale_patches(snapshot: Snapshot, patches: Mapping[str, DocPatch]) -> list[tuple[str, str]]:
+    """(path, why) of every patch that does not apply to `snapshot`: its path has no docstring
+    there, or a text it replaces is not in the docstring (upstream fixed it, or reworded it)."""
+    docs = {path: doc for path, doc, _ in documented_docstrings(snapshot)}
+    stale = []
+    for path in sorted(patches):
+        if path not in docs:
+            stale.append((path, f"no docstring at this path in Keras {snapshot.keras_version}"))
+            continue
+        missing = [old for old, _ in patches[path].replace if old not in docs[path]]
+        if missing:
+            stale.append((path, "upstream text no longer there: " + ", ".join(repr(m) for m in missing)))
+    return stale
+
+
+def check_patches_apply(snapshot: Snapshot, patches: Mapping[str, DocPatch], source: Path = DOCS_SPEC) -> None:
+    """The pinned release's patches must all apply; one error names every one that does not, so a
+    maintainer bumping the pin removes them in one go (each is upstream's fix landing)."""
+    stale = stale_patches(snapshot, patches)
+    if stale:
+        raise DocPatchError(
+            f"{source}: {len(stale)} doc patch(es) do not apply to Keras {snapshot.keras_version}, the pin "
+            "(fixed upstream? then remove them): " + "; ".join(f"{path}: {why}" for path, why in stale))
+
+
 def arg_mismatch(path: str, parsed: ParsedDoc, signature: Signature | None) -> ArgMismatch | None:
     """Documented argument names that the signature lacks, if any."""
     if signature is None or not parsed.args:
