@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.drift import pinned_release
-from generator.store import DEFAULT_ROOT, SnapshotStore
+from generator.checks.drift import pinned_release
+from generator.upstream.store import DEFAULT_ROOT, SnapshotStore
 
 
 @pytest.fixture(scope="session")

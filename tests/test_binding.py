@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.binding import SpecError, build_binding, load_binding_spec
-from generator.drift import pinned_release
-from generator.introspect import take_snapshot
-from generator.model import Snapshot
-from generator.naming import load_naming_spec
-from generator.package import build, package_files
-from generator.render import PACKAGE, differences, emit, format_files
+from generator.binding.model import SpecError, build_binding, load_binding_spec
+from generator.checks.drift import pinned_release
+from generator.upstream.introspect import take_snapshot
+from generator.upstream.model import Snapshot
+from generator.binding.naming import load_naming_spec
+from generator.pipeline import build, package_files
+from generator.render.package import PACKAGE, differences, emit, format_files
 from tests.synthetic import function, param, snapshot
 
 PIN = pinned_release()  # the Keras release pyproject.toml pins

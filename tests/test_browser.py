@@ -28,8 +28,8 @@ from typing import Any
 
 import pytest
 
-from generator.drift import pinned_release
-from generator.store import SnapshotStore
+from generator.checks.drift import pinned_release
+from generator.upstream.store import SnapshotStore
 from tests.test_docs_site import built_site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -39,7 +39,7 @@ import numpy as np
 import pytest
 
 from tests import op_samples
-from generator.drift import pinned_release
+from generator.checks.drift import pinned_release
 
 PIN = pinned_release()  # the Keras release pyproject.toml pins
 
@@ -187,8 +187,8 @@ def _params(name: str) -> list[op_samples.Param]:
 
 
 def test_every_op_wrapper_names_what_it_wraps_as_the_generator_does() -> None:
-    from generator.package import build
-    from generator.store import SnapshotStore
+    from generator.pipeline import build
+    from generator.upstream.store import SnapshotStore
 
     binding, _ = build(SnapshotStore(), PIN)
     expected = {w.name: w.upstream for w in binding.wrappers if w.family == "ops"}

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from generator.diff import KINDS, diff_snapshots, findings_for
-from generator.model import Member, Signature
+from generator.changes.diff import KINDS, diff_snapshots, findings_for
+from generator.upstream.model import Member, Signature
 from tests.synthetic import alias, function, klass, method, param, snapshot
 
 ADD = function("keras.ops.add", param("x1"), param("x2"))

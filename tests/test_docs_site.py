@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import docs_site
-from generator.drift import pinned_release
-from generator.model import version_key
-from generator.package import build
-from generator.store import SnapshotStore
+from generator.docs import site as docs_site
+from generator.checks.drift import pinned_release
+from generator.upstream.model import version_key
+from generator.pipeline import build
+from generator.upstream.store import SnapshotStore
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -82,7 +82,7 @@ def binding(store: SnapshotStore):
 def test_committed_docs_sources_are_what_emit_docs_produces(sources):
     problems = docs_site.docs_differences(sources)
     assert not problems, ("generated/docs or generated/mkdocs.yml is out of step with the templates "
-                          "and the snapshot; run `python -m generator.docs_site --sources` (make "
+                          "and the snapshot; run `python -m generator.docs.site --sources` (make "
                           "regenerate):\n" + "\n".join(problems))
 
 
@@ -92,8 +92,8 @@ def _digest(files: dict[str, str]) -> str:
 
 def test_sources_are_byte_identical_across_runs_and_hash_seeds(store, sources):
     assert docs_site.emit_docs(store, pinned_release()) == sources
-    script = ("import hashlib, json; from generator.docs_site import emit_docs; "
-              "from generator.store import SnapshotStore; from generator.drift import pinned_release; "
+    script = ("import hashlib, json; from generator.docs.site import emit_docs; "
+              "from generator.upstream.store import SnapshotStore; from generator.checks.drift import pinned_release; "
               "files = emit_docs(SnapshotStore(), pinned_release()); "
               "print(hashlib.sha256(json.dumps(files, sort_keys=True).encode('utf-8')).hexdigest())")
     env = {**os.environ, "PYTHONHASHSEED": "12345",

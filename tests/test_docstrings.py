@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.docstrings import (
+from generator.binding.docstrings import (
     COVERAGE_TARGET,
     DocArg,
     DocPatch,
@@ -23,9 +23,9 @@ from generator.docstrings import (
     split_chunks,
     word_coverage,
 )
-from generator.drift import pinned_release
-from generator.model import Snapshot
-from generator.store import SnapshotStore
+from generator.checks.drift import pinned_release
+from generator.upstream.model import Snapshot
+from generator.upstream.store import SnapshotStore
 
 RELEASE = pinned_release()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.docstrings import (
+from generator.binding.docstrings import (
     DocPatch,
     DocPatchError,
     doc_report,
@@ -21,8 +21,8 @@ from generator.docstrings import (
     format_doc_report,
     load_doc_patches,
 )
-from generator.drift import pinned_release
-from generator.store import DEFAULT_ROOT, SnapshotStore
+from generator.checks.drift import pinned_release
+from generator.upstream.store import DEFAULT_ROOT, SnapshotStore
 
 STORE = SnapshotStore(Path(os.environ.get("KERAS3_TEST_STORE", DEFAULT_ROOT)))
 

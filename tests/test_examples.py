@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from generator.examples import (
+from generator.docs.examples import (
     CACHE_DIR,
     ExampleResult,
     ExampleRunner,
@@ -32,7 +32,7 @@ from generator.examples import (
     translate,
     translate_chunks,
 )
-from generator.package import build
+from generator.pipeline import build
 
 
 @pytest.fixture(scope="module")

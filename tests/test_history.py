@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from generator.history import added_in_all, symbol_history
-from generator.model import Signature
-from generator.store import SnapshotStore
+from generator.changes.history import added_in_all, symbol_history
+from generator.upstream.model import Signature
+from generator.upstream.store import SnapshotStore
 from tests.release_notes import EXPECTED
 from tests.synthetic import alias, function, klass, method, param, snapshot
 

@@ -25,15 +25,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from generator.binding import load_binding_spec
-from generator.drift import pinned_release
-from generator.impact import binding_impact, dropped_names, lost_names
-from generator.model import version_key
-from generator.naming import load_naming_spec
-from generator.package import build, build_for
-from generator.render import PACKAGE, emit, format_files, write_package
-from generator.report import IMPACT_TITLE, render
-from generator.store import SnapshotStore
+from generator.binding.model import load_binding_spec
+from generator.checks.drift import pinned_release
+from generator.binding.impact import binding_impact, dropped_names, lost_names
+from generator.upstream.model import version_key
+from generator.binding.naming import load_naming_spec
+from generator.pipeline import build, build_for
+from generator.render.package import PACKAGE, emit, format_files, write_package
+from generator.changes.report import IMPACT_TITLE, render
+from generator.upstream.store import SnapshotStore
 from tests.synthetic import (
     function, made_alias, method, param, renamed, with_symbol, with_version, without,
 )

@@ -7,7 +7,7 @@ from dataclasses import replace
 import keras
 import pytest
 
-from generator.introspect import build_snapshot, defining_module, init_attributes, take_snapshot
+from generator.upstream.introspect import build_snapshot, defining_module, init_attributes, take_snapshot
 
 
 @pytest.fixture(scope="module")

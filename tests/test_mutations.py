@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from generator.diff import diff_snapshots, inherited_member
-from generator.model import Member, Parameter, Signature, Snapshot, Symbol
+from generator.changes.diff import diff_snapshots, inherited_member
+from generator.upstream.model import Member, Parameter, Signature, Snapshot, Symbol
 
 Expected = tuple[str, str, str, str | None]  # kind, grade, target, parameter
 Mutation = Callable[[Snapshot, random.Random, int], tuple[Snapshot, Expected] | None]

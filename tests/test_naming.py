@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.drift import pinned_release
-from generator.naming import (
+from generator.checks.drift import pinned_release
+from generator.binding.naming import (
     NamingError,
     camel_to_snake,
     load_naming_spec,

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from generator.drift import pinned_release
-from generator.impact import supported_releases
-from generator.releases import install_release
+from generator.checks.drift import pinned_release
+from generator.binding.impact import supported_releases
+from generator.upstream.releases import install_release
 
 REPO = Path(__file__).resolve().parent.parent
 RUNNER = Path(__file__).with_name("release_runner.py")

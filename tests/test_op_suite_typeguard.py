@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.drift import pinned_release
-from generator.releases import distributions_for
+from generator.checks.drift import pinned_release
+from generator.upstream.releases import distributions_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "keras-op-tests"

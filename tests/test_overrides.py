@@ -6,12 +6,12 @@ import shutil
 
 import pytest
 
-from generator.binding import SpecError, build_binding, load_binding_spec
-from generator.drift import pinned_release, stale_overrides
-from generator.naming import load_naming_spec
-from generator.overrides import OVERRIDES_FILE, OverrideError, read_overrides
-from generator.package import package_files
-from generator.render import PACKAGE, write_package
+from generator.binding.model import SpecError, build_binding, load_binding_spec
+from generator.checks.drift import pinned_release, stale_overrides
+from generator.binding.naming import load_naming_spec
+from generator.binding.overrides import OVERRIDES_FILE, OverrideError, read_overrides
+from generator.pipeline import package_files
+from generator.render.package import PACKAGE, write_package
 from tests.release_notes import EXPECTED
 
 PIN = pinned_release()

@@ -3,7 +3,7 @@ caller gave: defaults of parameters that release lacks never reach it, and a giv
 than the release raises KerasVersionError naming the parameter and the release that added it.
 
 The releases come from the store: for each case, the release just before the one that added the
-parameter (read with generator.signature_history), so nothing here names a release."""
+parameter (read with generator.changes.signature_history), so nothing here names a release."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.releases import install_release
-from generator.signature_history import signature_history
+from generator.upstream.releases import install_release
+from generator.changes.signature_history import signature_history
 
 REPO = Path(__file__).resolve().parent.parent
 

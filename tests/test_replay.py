@@ -6,8 +6,8 @@ from functools import cache
 
 import pytest
 
-from generator.diff import Finding, diff_snapshots
-from generator.store import DEFAULT_ROOT, SnapshotStore
+from generator.changes.diff import Finding, diff_snapshots
+from generator.upstream.store import DEFAULT_ROOT, SnapshotStore
 from tests.release_notes import EXPECTED, Expected
 
 EXPECTED_GRADE = {"symbol-added": {"compatible"}, "symbol-removed": {"breaking"},

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from generator.diff import diff_snapshots
-from generator.report import render
+from generator.changes.diff import diff_snapshots
+from generator.changes.report import render
 from tests.release_notes import EXPECTED
 
 # The release pair whose notes announce sliding-window attention on MultiHeadAttention.
@@ -23,7 +23,7 @@ def findings(store):
 
 
 def stored_positional(path: str) -> list[str]:
-    from generator.store import SnapshotStore
+    from generator.upstream.store import SnapshotStore
 
     signature = SnapshotStore().load(NEW).symbols[path].signature
     assert signature is not None

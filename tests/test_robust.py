@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.drift import pinned_release
-from generator.store import POOL_FILE, SnapshotStore, StoreError
+from generator.checks.drift import pinned_release
+from generator.upstream.store import POOL_FILE, SnapshotStore, StoreError
 from tests.repo_copies import REPO, child_environment, copy_repository, tree
 
 HAND_WRITTEN = ("_runtime.py", "types.py", "overrides.py", "py.typed")
@@ -268,7 +268,7 @@ def test_store_temporaries_left_by_a_kill_are_removed_by_the_next_run(repo, pris
 KILL_BETWEEN_THE_SWAPS = """
 import os, sys
 import generator.regenerate as regenerate
-from generator.store import SnapshotStore
+from generator.upstream.store import SnapshotStore
 regenerate.write_docs = lambda files: os._exit(9)  # SIGKILL's effect, at the one point tested
 sys.exit(regenerate.regenerate(SnapshotStore()))
 """

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.drift import pinned_release
-from generator.model import SCHEMA_VERSION, Snapshot, Symbol, version_key
-from generator.releases import KERAS_RELEASES
-from generator.store import DEFAULT_ROOT, POOL_FILE, SnapshotStore, StoreError, content_hash
+from generator.checks.drift import pinned_release
+from generator.upstream.model import SCHEMA_VERSION, Snapshot, Symbol, version_key
+from generator.upstream.releases import KERAS_RELEASES
+from generator.upstream.store import DEFAULT_ROOT, POOL_FILE, SnapshotStore, StoreError, content_hash
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -209,7 +209,7 @@ def test_a_load_in_a_new_process_equals_the_load_after_every_other_release(store
         shared.load(release)
     releases = store.releases()
     probes = sorted({releases[0], releases[len(releases) // 2], PIN}, key=version_key)
-    code = ("import sys; from tests.test_store import _digest; from generator.store import SnapshotStore; "
+    code = ("import sys; from tests.test_store import _digest; from generator.upstream.store import SnapshotStore; "
             "print(_digest(SnapshotStore(sys.argv[1]).load(sys.argv[2])))")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     for probe in probes:
@@ -235,8 +235,8 @@ def test_an_alias_identity_moves_with_its_target_while_its_record_hash_does_not(
 
 
 def test_an_override_of_an_alias_path_goes_stale_when_its_target_moves(store):
-    from generator.drift import stale_overrides
-    from generator.overrides import Override
+    from generator.checks.drift import stale_overrides
+    from generator.binding.overrides import Override
 
     releases = store.releases()
     old, new, path = next((old, new, path) for old, new in zip(releases, releases[1:])

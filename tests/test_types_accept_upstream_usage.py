@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from generator.package import build
-from generator.drift import pinned_release
+from generator.pipeline import build
+from generator.checks.drift import pinned_release
 from tests.typecheck import rejections
 
 PIN = pinned_release()  # the Keras release pyproject.toml pins
@@ -109,7 +109,7 @@ _NONE = re.compile(r"\bNone\b")
 def test_every_parameter_whose_docs_allow_none_admits_none(store):
     """Scan every wrapper's upstream docstring: a parameter documented with `None` ("or None",
     "If None, ...", "Defaults to None") takes None by its annotation, checked at run time."""
-    from generator.drift import pinned_release
+    from generator.checks.drift import pinned_release
 
     binding, _ = build(store, pinned_release())
     scanned, problems = 0, []
@@ -153,7 +153,7 @@ def test_the_cases_users_met_type_check(tmp_path):
     import sys
     import textwrap
 
-    from generator.reports import PYRIGHT
+    from generator.checks.reports import PYRIGHT
 
     (tmp_path / "user.py").write_text(textwrap.dedent(REAL_USE))
     result = subprocess.run([str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, "user.py"],

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.package import build
-from generator.drift import pinned_release
-from generator.reports import TARGET, PYRIGHT, pyright_strict_errors, typed_parameters, typed_returns, verify_types
-from generator.typing_rules import TypeRuleError, annotate, default_kind, load_rules
+from generator.pipeline import build
+from generator.checks.drift import pinned_release
+from generator.checks.reports import TARGET, PYRIGHT, pyright_strict_errors, typed_parameters, typed_returns, verify_types
+from generator.binding.typing_rules import TypeRuleError, annotate, default_kind, load_rules
 
 PIN = pinned_release()  # the Keras release pyproject.toml pins
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.diff import diff_snapshots
-from generator.drift import pinned_release
-from generator.report import summary_line
+from generator.changes.diff import diff_snapshots
+from generator.checks.drift import pinned_release
+from generator.changes.report import summary_line
 from tests.repo_copies import child_environment, copy_repository, tree
-from generator.store import SnapshotStore
+from generator.upstream.store import SnapshotStore
 
 REPO = Path(__file__).resolve().parent.parent
 NEW = pinned_release()
@@ -36,10 +36,10 @@ def run(repo: Path, *args: str, **kwargs) -> subprocess.Popen | subprocess.Compl
 
 
 GENERATE_OLD = f"""
-from generator.docs_site import write_docs
-from generator.package import outputs_for
-from generator.render import write_package
-from generator.store import SnapshotStore
+from generator.docs.site import write_docs
+from generator.pipeline import outputs_for
+from generator.render.package import write_package
+from generator.upstream.store import SnapshotStore
 store = SnapshotStore()
 outputs = outputs_for(store.load("{OLD}"), store)
 write_package(outputs.package, outputs.spec)
@@ -177,8 +177,8 @@ def test_an_unknown_release_is_refused_without_touching_the_store(old_repository
 def test_a_keras_older_than_the_oldest_stored_release_is_refused(old_repository, tmp_path):
     repo = broken(old_repository, tmp_path, "too-old")
     before = tree(repo)
-    script = ("from generator.model import Snapshot\nfrom generator.regenerate import regenerate\n"
-              "from generator.store import SnapshotStore\nregenerate(SnapshotStore(), Snapshot('2.15.0', {}))")
+    script = ("from generator.upstream.model import Snapshot\nfrom generator.regenerate import regenerate\n"
+              "from generator.upstream.store import SnapshotStore\nregenerate(SnapshotStore(), Snapshot('2.15.0', {}))")
     result = run(repo, "-c", script)
     oldest = SnapshotStore(repo / "upstream_snapshots").releases()[0]
     assert result.returncode != 0 and f"older than the oldest stored release {oldest}" in result.stderr

@@ -10,9 +10,9 @@ import keras3
 import numpy as np
 import pytest
 
-from generator.binding import load_binding_spec
-from generator.overrides import read_overrides
-from generator.package import build
+from generator.binding.model import load_binding_spec
+from generator.binding.overrides import read_overrides
+from generator.pipeline import build
 
 SPEC = load_binding_spec()
 VERBS = dict(SPEC.verbs["methods"])

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.history import added_in_all
-from generator.releases import install_release
+from generator.changes.history import added_in_all
+from generator.upstream.releases import install_release
 
 REPO = Path(__file__).resolve().parent.parent
 

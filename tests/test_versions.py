@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.drift import pinned_release
-from generator.model import version_key
+from generator.checks.drift import pinned_release
+from generator.upstream.model import version_key
 from generator.regenerate import generated_release
-from generator.releases import ReleaseError, distributions_for, install_release, pins_for
+from generator.upstream.releases import ReleaseError, distributions_for, install_release, pins_for
 
 REPO = Path(__file__).resolve().parent.parent
 NIGHTLY = "3.16.0.dev2026102704"  # upstream's 3.16.0 development build on the package index
@@ -70,7 +70,7 @@ def test_the_installed_version_is_read_from_the_module_not_a_distribution():
     """keras-nightly provides the `keras` module without a `keras` distribution: first on the path
     of a child, the module says which build it is, while `keras`'s metadata names the venv's."""
     target = install_release(NIGHTLY)
-    code = ("import importlib.metadata, keras; from generator.introspect import _keras_version; "
+    code = ("import importlib.metadata, keras; from generator.upstream.introspect import _keras_version; "
             "print(_keras_version(keras), importlib.metadata.version('keras'))")
     path = os.pathsep.join(filter(None, [str(target), str(REPO), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from generator.drift import pinned_release
-from generator.package import build
-from generator.signature_history import signature_history
+from generator.checks.drift import pinned_release
+from generator.pipeline import build
+from generator.changes.signature_history import signature_history
 
 
 def wrappers(store):

@@ -17,12 +17,12 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from generator.diff import diff_snapshots
-from generator.impact import binding_impact
-from generator.model import version_key
-from generator.releases import DEFAULT_CACHE, ReleaseError, take_release
-from generator.report import render
-from generator.store import SnapshotStore
+from generator.changes.diff import diff_snapshots
+from generator.binding.impact import binding_impact
+from generator.upstream.model import version_key
+from generator.upstream.releases import DEFAULT_CACHE, ReleaseError, take_release
+from generator.changes.report import render
+from generator.upstream.store import SnapshotStore
 
 NIGHTLY = "keras-nightly"
 

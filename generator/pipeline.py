@@ -10,18 +10,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from generator.binding import Binding, BindingSpec, DocSources, build_binding, load_binding_spec
-from generator.docstrings import load_arg_docs, load_doc_patches
-from generator.drift import pinned_release
-from generator.history import added_in_all, notable_changes
-from generator.impact import dropped_names
-from generator.model import Snapshot
-from generator.naming import load_naming_spec
-from generator.overrides import read_overrides
-from generator.render import emit, format_files
-from generator.signature_history import signature_histories
-from generator.spec_paths import check_spec_paths
-from generator.store import SnapshotStore, encode_snapshot, index_text
+from generator.binding.model import Binding, BindingSpec, DocSources, build_binding, load_binding_spec
+from generator.binding.docstrings import load_arg_docs, load_doc_patches
+from generator.checks.drift import pinned_release
+from generator.changes.history import added_in_all, notable_changes
+from generator.binding.impact import dropped_names
+from generator.upstream.model import Snapshot
+from generator.binding.naming import load_naming_spec
+from generator.binding.overrides import read_overrides
+from generator.render.package import emit, format_files
+from generator.changes.signature_history import signature_histories
+from generator.binding.spec_paths import check_spec_paths
+from generator.upstream.store import SnapshotStore, encode_snapshot, index_text
 
 
 def snapshot_digest(snapshot: Snapshot) -> str:
@@ -70,7 +70,7 @@ class Outputs:
 
 
 def outputs_for(snapshot: Snapshot, store: SnapshotStore) -> Outputs:
-    from generator.docs_site import docs_for  # the docs stage reads the same binding
+    from generator.docs.site import docs_for  # the docs stage reads the same binding
 
     binding, spec = build_for(snapshot, store)
     return Outputs(format_files(emit(binding, spec)), docs_for(snapshot, store, built=(binding, spec)), spec)

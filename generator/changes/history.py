@@ -13,7 +13,7 @@ from typing import TextIO
 
 from rich.console import Console
 
-from generator.diff import (
+from generator.changes.diff import (
     Finding,
     Lookup,
     alias_change,
@@ -21,8 +21,8 @@ from generator.diff import (
     inherited_member,
     member_changes,
 )
-from generator.model import Member, Snapshot, Symbol, version_key
-from generator.store import SnapshotStore, encode_snapshot
+from generator.upstream.model import Member, Snapshot, Symbol, version_key
+from generator.upstream.store import SnapshotStore, encode_snapshot
 
 
 @dataclass(frozen=True)

@@ -11,21 +11,21 @@
 
        <!-- keras3:example keras.ops.add 0 -->      (an upstream example, until the closing
        ```python ... ```                            `<!-- /keras3:example -->`: path and index
-       <!-- /keras3:example -->                     as `generator.examples.run_all` keys them)
+       <!-- /keras3:example -->                     as `generator.docs.examples.run_all` keys them)
 
        ```python ... ```                            (a code block of a hand-written page,
        <!-- keras3:output guides/models.md 2 -->    run at build time; its output goes here)
 
 2. Build (impure, an artefact). `build_site()` copies the sources into `.cache/docs-build/`,
    replaces each upstream example with its keras3 translation and real output
-   (`generator.examples.run_all`, cached there by code and Keras release), runs the code of the
+   (`generator.docs.examples.run_all`, cached there by code and Keras release), runs the code of the
    hand-written pages (each page in a fresh interpreter on jax, cached by code and release, beside
    the examples), inserts the outputs and runs `mkdocs build --strict` into `site/`, with a rich
    progress bar; it reports each phase's wall time and the CPU time of all its processes. Any
    mkdocs warning fails it.
 
-    python -m generator.docs_site --sources   write generated/docs and generated/mkdocs.yml
-    python -m generator.docs_site             build site/ from the committed sources
+    python -m generator.docs.site --sources   write generated/docs and generated/mkdocs.yml
+    python -m generator.docs.site             build site/ from the committed sources
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ from typing import Any
 
 import jinja2
 
-from generator.binding import Binding, BindingSpec, Wrapper, WrapperParam
-from generator.docstrings import (
+from generator.binding.model import Binding, BindingSpec, Wrapper, WrapperParam
+from generator.binding.docstrings import (
     RENDER_TITLES,
     SECTION_TITLES,
     DocArg,
@@ -69,11 +69,11 @@ from generator.docstrings import (
     render_text,
     token_text,
 )
-from generator.model import Snapshot, Symbol, version_key
-from generator.render import signature_parts
-from generator.store import SnapshotStore
+from generator.upstream.model import Snapshot, Symbol, version_key
+from generator.render.package import signature_parts
+from generator.upstream.store import SnapshotStore
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 GENERATED = REPO_ROOT / "generated"
 DOCS_TEMPLATES = REPO_ROOT / "templates" / "docs"
 BUILD_DIR = REPO_ROOT / ".cache" / "docs-build"
@@ -137,7 +137,7 @@ def docs_for(snapshot: Snapshot, store: SnapshotStore,
              built: tuple[Binding, BindingSpec] | None = None,
              templates: Path = DOCS_TEMPLATES) -> dict[str, str]:
     """The docs sources for `snapshot`, which need not be stored yet (as in `make regenerate`)."""
-    from generator.render import template_error
+    from generator.render.package import template_error
 
     try:
         return _docs_for(snapshot, store, built, templates)
@@ -147,7 +147,7 @@ def docs_for(snapshot: Snapshot, store: SnapshotStore,
 
 def _docs_for(snapshot: Snapshot, store: SnapshotStore, built: tuple[Binding, BindingSpec] | None,
               templates: Path) -> dict[str, str]:
-    from generator.package import build_for  # late: package imports render, render imports us not
+    from generator.pipeline import build_for  # late: package imports render, render imports us not
 
     binding, spec = built if built is not None else build_for(snapshot, store)
     env = _environment(templates)
@@ -453,7 +453,7 @@ class HandWritten:
 def read_hand_written(file: Path | None = None) -> dict[str, HandWritten]:
     import libcst as cst
 
-    from generator.overrides import OVERRIDES_FILE
+    from generator.binding.overrides import OVERRIDES_FILE
 
     file = file or OVERRIDES_FILE
     if not file.exists():
@@ -503,7 +503,7 @@ def read_hand_written(file: Path | None = None) -> dict[str, HandWritten]:
 
 def example_blocks(examples: Iterable[Example]) -> list[tuple[int, Example]]:
     """The runnable chunks of an examples section with their `index`: the chunk's position in
-    `ParsedDoc.examples`, text chunks counted (how `generator.examples.run_all` keys its
+    `ParsedDoc.examples`, text chunks counted (how `generator.docs.examples.run_all` keys its
     results). Runnable: doctest runs, and code blocks in Python or with no language."""
     return [(index, c) for index, c in enumerate(examples)
             if c.kind == "doctest" or (c.kind == "code" and c.language.strip().lower() in _PYTHON_LANGUAGES)]
@@ -616,8 +616,8 @@ def _releases_up_to(store: SnapshotStore, snapshot: Snapshot) -> list[str]:
 
 
 def _changelog_view(store: SnapshotStore, snapshot: Snapshot, old: str | None, new: str) -> dict[str, Any]:
-    from generator.diff import GRADES, diff_snapshots
-    from generator.report import GRADE_TITLES, render_markdown, summary_counts
+    from generator.changes.diff import GRADES, diff_snapshots
+    from generator.changes.report import GRADE_TITLES, render_markdown, summary_counts
 
     new_snapshot = snapshot if new == snapshot.keras_version else store.load(new)
     if old is None:
@@ -662,8 +662,8 @@ def evolution_chart(changelog: Sequence[Mapping[str, Any]], bar: int = 18, gap: 
     public paths per release on top, that release's findings per grade stacked below, one
     column per stored release, oldest first. Pure numbers from the store, so the SVG is
     byte-identical on every build."""
-    from generator.diff import GRADES
-    from generator.report import GRADE_TITLES
+    from generator.changes.diff import GRADES
+    from generator.changes.report import GRADE_TITLES
 
     left, top, panel, middle, label = 64, 40, 150, 56, 60
     rows = list(changelog)
@@ -819,7 +819,7 @@ def _page_title(text: str, path: str) -> str:
 
 def write_docs(files: Mapping[str, str], root: Path = GENERATED) -> None:
     """Replace generated/docs (whole, swapped in with renames) and generated/mkdocs.yml (atomically)."""
-    from generator.render import _recover, exchange_directories
+    from generator.render.package import _recover, exchange_directories
 
     docs = root / DOCS_NAME
     _recover(docs)
@@ -1028,8 +1028,8 @@ def _count_sentences(binding: Binding, snapshot: Snapshot, exceptions: Mapping[t
 def load_lost_sentences(path: Path | None = None) -> dict[tuple[str, str], str]:
     """`[[lost_sentences]]` of spec/docs.toml: upstream sentences the site does not carry, each
     with the reason (`path`, `sentence` as its words, `reason`)."""
-    from generator.docstrings import DOCS_SPEC
-    from generator.tomlfiles import read_toml
+    from generator.binding.docstrings import DOCS_SPEC
+    from generator.binding.tomlfiles import read_toml
 
     path = path or DOCS_SPEC
     data = read_toml(path, DocsError) if path.exists() else {}
@@ -1078,7 +1078,7 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
     """Build the site from the docs sources: outputs inserted, `mkdocs build --strict`, no warnings.
 
     `build_dir` holds the working copy of the sources (`src/`); `cache_dir` the outputs of the
-    hand-written pages' code (shared between builds; upstream examples use generator.examples'
+    hand-written pages' code (shared between builds; upstream examples use generator.docs.examples'
     own cache). The hand-written pages' code runs in a thread beside the upstream examples, so
     neither phase's tail leaves a core idle; `progress` shows a rich progress bar on stderr."""
     from rich.console import Console
@@ -1090,7 +1090,7 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
     config = (source / CONFIG_NAME).read_text(encoding="utf-8")
     version_match = re.search(r"^  keras_version: (\S+)$", config, re.MULTILINE)
     if version_match is None or not (source / DOCS_NAME).is_dir():
-        raise DocsError(f"{source}: no docs sources (run `python -m generator.docs_site --sources`)")
+        raise DocsError(f"{source}: no docs sources (run `python -m generator.docs.site --sources`)")
     version = version_match.group(1)
     work = build_dir / "src"
     if work.exists():
@@ -1175,8 +1175,8 @@ def _example_results(texts: Mapping[str, str], version: str, store: SnapshotStor
                      build_dir: Path, log: Callable[[str], None],
                      on_start: Callable[[int], None] | None = None,
                      on_done: Callable[[], None] | None = None) -> Mapping[str, Sequence[Any]] | None:
-    from generator import examples
-    from generator.package import build
+    from generator.docs import examples
+    from generator.pipeline import build
 
     store = store or SnapshotStore()
     binding, _ = build(store, version)
@@ -1373,7 +1373,7 @@ def run_mkdocs(config: Path, site_dir: Path) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generator.docs_site", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m generator.docs.site", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sources", action="store_true", help="write generated/docs and generated/mkdocs.yml")
     parser.add_argument("--check", action="store_true", help="fail when the committed sources differ")
@@ -1385,8 +1385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """What `python -m generator docs [--sources] [--check]` runs (reads args.store when given)."""
-    from generator.drift import pinned_release
-    from generator.store import DEFAULT_ROOT
+    from generator.checks.drift import pinned_release
+    from generator.upstream.store import DEFAULT_ROOT
 
     store = SnapshotStore(getattr(args, "store", None) or DEFAULT_ROOT)
     release = getattr(args, "release", None)

@@ -15,7 +15,7 @@ from pathlib import Path
 import libcst as cst
 import libcst.matchers as m
 
-OVERRIDES_FILE = Path(__file__).resolve().parent.parent / "generated" / "keras3" / "overrides.py"
+OVERRIDES_FILE = Path(__file__).resolve().parents[2] / "generated" / "keras3" / "overrides.py"
 
 
 class OverrideError(ValueError):

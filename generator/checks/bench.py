@@ -24,10 +24,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from generator.diff import diff_snapshots
-from generator.store import SnapshotStore
+from generator.changes.diff import diff_snapshots
+from generator.upstream.store import SnapshotStore
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # Measured on this class of machine and recorded in shared/facts/api-drift.md.
 GRIFFE_LOAD_S = 2.2
 GRIFFE_DIFF_S = (0.5, 1.0)
@@ -37,7 +37,7 @@ import time
 t0 = time.perf_counter()
 import keras
 t1 = time.perf_counter()
-from generator.introspect import take_snapshot
+from generator.upstream.introspect import take_snapshot
 take_snapshot()
 t2 = time.perf_counter()
 print(t1 - t0, t2 - t1)

@@ -32,7 +32,7 @@ Per-example data is in `spec/docs.toml`: `[examples."<public path>"] skip = "rea
 not run) and `[[examples.fixture]]` (code that defines what fragments assume, such as a compiled
 `model` or `x_train`; it runs before the examples that need it and is shown as their setup).
 
-    python -m generator.examples [--workers N] [--limit N]    the report for the pinned release
+    python -m generator.docs.examples [--workers N] [--limit N]    the report for the pinned release
 """
 
 from __future__ import annotations
@@ -64,12 +64,12 @@ from typing import Any, Literal, Self
 
 import libcst as cst
 
-from generator.binding import Binding, Wrapper
-from generator.docstrings import DOCS_SPEC, Example
-from generator.model import Signature, Snapshot
-from generator.tomlfiles import read_toml
+from generator.binding.model import Binding, Wrapper
+from generator.binding.docstrings import DOCS_SPEC, Example
+from generator.upstream.model import Signature, Snapshot
+from generator.binding.tomlfiles import read_toml
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 BACKEND = "jax"
 SEED = 1337
 TIME_LIMIT = 20.0  # seconds per chunk; a worker that overruns it by GRACE is killed
@@ -1200,7 +1200,7 @@ class _Worker:
             "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])]),
         })
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from generator.examples import _worker_main; _worker_main()"],
+            [sys.executable, "-c", "from generator.docs.examples import _worker_main; _worker_main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self.home, env=env, start_new_session=True,
         )
@@ -1477,7 +1477,7 @@ class ExampleResult:
 def example_pages(snapshot: Snapshot, binding: Binding) -> dict[str, tuple[Example, ...]]:
     """Public path -> the examples of its docstring: every wrapper (a member wrapper as
     `<class path>.<member>`), and the subclassing bases that no wrapper documents."""
-    from generator.docstrings import apply_patches, load_doc_patches, parse_docstring
+    from generator.binding.docstrings import apply_patches, load_doc_patches, parse_docstring
 
     pages: dict[str, tuple[Example, ...]] = {}
     for w in binding.wrappers:
@@ -1793,7 +1793,7 @@ def format_example_report(report: ExampleReport, limit: int | None = None) -> st
 
 
 # ---------------------------------------------------------------------------------------------
-# Command line: python -m generator.examples
+# Command line: python -m generator.docs.examples
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1801,11 +1801,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     Exit status 0 when nothing fails through the binding's, translator's or runner's fault."""
     import argparse
 
-    from generator.drift import pinned_release
-    from generator.package import build
-    from generator.store import SnapshotStore
+    from generator.checks.drift import pinned_release
+    from generator.pipeline import build
+    from generator.upstream.store import SnapshotStore
 
-    parser = argparse.ArgumentParser(prog="python -m generator.examples", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m generator.docs.examples", description=main.__doc__)
     parser.add_argument("--release", help="a stored Keras release (default: the pinned one)")
     parser.add_argument("--workers", type=int, default=WORKERS,
                         help="worker processes (default: %(default)s)")

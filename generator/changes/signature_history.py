@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from generator.model import Signature, Snapshot, Symbol
-from generator.store import SnapshotStore
+from generator.upstream.model import Signature, Snapshot, Symbol
+from generator.upstream.store import SnapshotStore
 
 
 @dataclass(frozen=True)

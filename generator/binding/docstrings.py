@@ -30,10 +30,10 @@ from typing import Literal, cast
 from docstring_parser import ParseError
 from docstring_parser.google import GoogleParser
 
-from generator.model import Signature, Snapshot
-from generator.tomlfiles import fields, read_toml
+from generator.upstream.model import Signature, Snapshot
+from generator.binding.tomlfiles import fields, read_toml
 
-DOCS_SPEC = Path(__file__).resolve().parent / "spec" / "docs.toml"
+DOCS_SPEC = Path(__file__).resolve().parents[1] / "spec" / "docs.toml"
 
 # The target: the share of upstream docstring words that reach the rendered docs.
 COVERAGE_TARGET = 0.995

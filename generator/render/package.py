@@ -23,11 +23,11 @@ from pathlib import Path
 
 import jinja2
 
-from generator.binding import Binding, BindingSpec, Wrapper, WrapperParam
-from generator.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
-from generator.writephase import check_package, recover_folder
+from generator.binding.model import Binding, BindingSpec, Wrapper, WrapperParam
+from generator.binding.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
+from generator.render.writephase import check_package, recover_folder
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO_ROOT / "templates"
 PACKAGE = REPO_ROOT / "generated" / "keras3"
 

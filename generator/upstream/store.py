@@ -25,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from generator.model import (
+from generator.upstream.model import (
     SCHEMA_VERSION,
     Member,
     Parameter,
@@ -35,7 +35,7 @@ from generator.model import (
     version_key,
 )
 
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "upstream_snapshots"
+DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "upstream_snapshots"
 POOL_FILE = "pool.json"
 # `keras-<PEP 440 version>.json`: finals ("3.15.1") and keras-nightly builds ("3.16.0.dev2026102704",
 # "3.16.0rc1") alike; `releases()` keeps only names `version_key` accepts.

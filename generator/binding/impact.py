@@ -26,15 +26,15 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from generator.binding import (
+from generator.binding.model import (
     BindingSpec, Published, Wrapper, WrapperParam, build_binding, load_binding_spec, wrapper_sources,
 )
-from generator.diff import GRADES, Grade, compare_signatures
-from generator.model import Parameter, Signature, Snapshot, version_key
-from generator.naming import NamingSpec, load_naming_spec
-from generator.store import SnapshotStore
+from generator.changes.diff import GRADES, Grade, compare_signatures
+from generator.upstream.model import Parameter, Signature, Snapshot, version_key
+from generator.binding.naming import NamingSpec, load_naming_spec
+from generator.upstream.store import SnapshotStore
 
-PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 def supported_releases(pyproject: Path = PYPROJECT) -> SpecifierSet:

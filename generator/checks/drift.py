@@ -17,15 +17,15 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from rich.console import Console
 
-from generator.diff import Finding, compare_symbols, diff_snapshots
-from generator.model import KERAS_DISTRIBUTIONS, Snapshot, version_key
-from generator.overrides import Override, read_overrides
-from generator.report import render, summary_line
-from generator.store import SnapshotStore, encode_snapshot
-from generator.tomlfiles import Kind, fields, read_toml
-from generator.writephase import MARKER, interrupted
+from generator.changes.diff import Finding, compare_symbols, diff_snapshots
+from generator.upstream.model import KERAS_DISTRIBUTIONS, Snapshot, version_key
+from generator.binding.overrides import Override, read_overrides
+from generator.changes.report import render, summary_line
+from generator.upstream.store import SnapshotStore, encode_snapshot
+from generator.binding.tomlfiles import Kind, fields, read_toml
+from generator.render.writephase import MARKER, interrupted
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 DEFAULT_ALLOWLIST = REPO_ROOT / "upstream_snapshots" / "allowlist.toml"
 GENERATED = REPO_ROOT / "generated"
@@ -109,8 +109,8 @@ def check(stored: Snapshot, live: Snapshot, allowlist: Sequence[Accepted], today
 
 
 def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: Path | None, fmt: str) -> int:
-    from generator.introspect import take_snapshot  # the one place this module needs Keras
-    from generator.preflight import check_keras_installation
+    from generator.upstream.introspect import take_snapshot  # the one place this module needs Keras
+    from generator.upstream.preflight import check_keras_installation
 
     release = against or pinned_release()
     stored = store.load(release)
@@ -178,9 +178,9 @@ def stale_overrides(store: SnapshotStore, release: str,
 
 def _generated_differences(store: SnapshotStore, release: str) -> list[str]:
     """generated/keras3 and the docs sources, against what regeneration emits now."""
-    from generator.docs_site import docs_differences
-    from generator.package import outputs_for
-    from generator.render import differences
+    from generator.docs.site import docs_differences
+    from generator.pipeline import outputs_for
+    from generator.render.package import differences
 
     outputs = outputs_for(store.load(release), store)
     return differences(outputs.package, outputs.spec) + [f"../{p}" for p in docs_differences(outputs.docs)]

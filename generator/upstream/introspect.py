@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from generator.model import Member, MemberKind, Parameter, Signature, Snapshot, Symbol
+from generator.upstream.model import Member, MemberKind, Parameter, Signature, Snapshot, Symbol
 
 # Backend implementations live here; anything defined in them differs between backends.
 BACKEND_PACKAGES = ("jax", "torch", "tensorflow", "numpy", "openvino")

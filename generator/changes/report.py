@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from generator.diff import GRADES, Finding
+from generator.changes.diff import GRADES, Finding
 
 if TYPE_CHECKING:
-    from generator.impact import Impact
+    from generator.binding.impact import Impact
 
 IMPACT_TITLE = "keras3 impact"
 

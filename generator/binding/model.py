@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from packaging.version import Version
 
-from generator.docstrings import (
+from generator.binding.docstrings import (
     DocArg,
     DocPatch,
     DocPatchError,
@@ -24,14 +24,14 @@ from generator.docstrings import (
     borrowed_arg_docs,
     parse_docstring,
 )
-from generator.model import Member, Parameter, Snapshot, Symbol
-from generator.naming import NamingSpec, wrapper_name
-from generator.overrides import OVERRIDES_FILE, Override
-from generator.signature_history import SignatureHistory, call_signature
-from generator.tomlfiles import Kind, fields, read_toml
-from generator.typing_rules import Overloads, admit_documented, annotate, dual_overloads, layer_overloads, return_type
+from generator.upstream.model import Member, Parameter, Snapshot, Symbol
+from generator.binding.naming import NamingSpec, wrapper_name
+from generator.binding.overrides import OVERRIDES_FILE, Override
+from generator.changes.signature_history import SignatureHistory, call_signature
+from generator.binding.tomlfiles import Kind, fields, read_toml
+from generator.binding.typing_rules import Overloads, admit_documented, annotate, dual_overloads, layer_overloads, return_type
 
-SPEC_DIR = Path(__file__).resolve().parent / "spec"
+SPEC_DIR = Path(__file__).resolve().parents[1] / "spec"
 Shape = Literal["function", "constructor", "layer", "dual", "member"]
 
 # Layer classes that are not called on an input by composition: RNN cells go into an RNN layer.

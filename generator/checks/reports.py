@@ -20,11 +20,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from generator.binding import Binding, Wrapper
-from generator.render import PACKAGE
-from generator.typing_rules import IMPRECISE
+from generator.binding.model import Binding, Wrapper
+from generator.render.package import PACKAGE
+from generator.binding.typing_rules import IMPRECISE
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PYRIGHT = Path(sys.executable).with_name("pyright")
 TARGET = 0.95  # share of returns and of parameters typed more precisely than Any/object
 

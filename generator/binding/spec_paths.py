@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from generator.binding import BindingSpec, SpecError
-from generator.docstrings import DOCS_SPEC, DocPatch
-from generator.naming import NamingSpec
+from generator.binding.model import BindingSpec, SpecError
+from generator.binding.docstrings import DOCS_SPEC, DocPatch
+from generator.binding.naming import NamingSpec
 
 
 def modules_of(paths: Iterable[str]) -> set[str]:
