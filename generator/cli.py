@@ -161,7 +161,7 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from generator.checks.drift import pinned_release
+    from generator.settings import pinned_release
     from generator.checks.preview import preview
 
     store = SnapshotStore(args.store)
@@ -211,7 +211,7 @@ def _regenerate(args: argparse.Namespace) -> int:
 
 
 def _binding(args: argparse.Namespace):
-    from generator.checks.drift import pinned_release
+    from generator.settings import pinned_release
     from generator.pipeline import build
 
     binding, _ = build(SnapshotStore(args.store), args.release or pinned_release())
@@ -221,7 +221,7 @@ def _binding(args: argparse.Namespace):
 def _doc_report(args: argparse.Namespace) -> int:
     from generator.docs.site import format_undocumented, undocumented_params
     from generator.binding.docstrings import doc_report, format_doc_report, load_doc_patches
-    from generator.checks.drift import pinned_release
+    from generator.settings import pinned_release
     from generator.pipeline import build
 
     store = SnapshotStore(args.store)

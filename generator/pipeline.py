@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from generator.binding.model import Binding, BindingSpec, DocSources, build_binding, load_binding_spec
 from generator.binding.docstrings import load_arg_docs, load_doc_patches
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.changes.history import added_in_all, notable_changes
 from generator.binding.impact import dropped_names
 from generator.upstream.model import Snapshot

@@ -19,7 +19,8 @@ from generator.binding.model import load_binding_spec
 from generator.changes.diff import diff_snapshots
 from generator.docs.site import CONFIG_NAME, DOCS_NAME, GENERATED, write_docs
 from generator.binding.impact import binding_impact, lost_names
-from generator.upstream.model import Snapshot, version_key
+from generator.upstream.model import Snapshot
+from generator.settings import version_key
 from generator.pipeline import outputs_for
 from generator.upstream.preflight import check_keras_installation
 from generator.render.package import PACKAGE, write_package

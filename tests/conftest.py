@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.upstream.store import DEFAULT_ROOT, SnapshotStore
 
 

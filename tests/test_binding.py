@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.binding.model import SpecError, build_binding, load_binding_spec
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.upstream.introspect import take_snapshot
 from generator.upstream.model import Snapshot
 from generator.binding.naming import load_naming_spec

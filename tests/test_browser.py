@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.upstream.store import SnapshotStore
 from tests.test_docs_site import built_site
 

@@ -39,7 +39,7 @@ import numpy as np
 import pytest
 
 from tests import op_samples
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 
 PIN = pinned_release()  # the Keras release pyproject.toml pins
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from generator.docs import site as docs_site
-from generator.checks.drift import pinned_release
-from generator.upstream.model import version_key
+from generator.settings import pinned_release
+from generator.settings import version_key
 from generator.pipeline import build
 from generator.upstream.store import SnapshotStore
 
@@ -93,7 +93,7 @@ def _digest(files: dict[str, str]) -> str:
 def test_sources_are_byte_identical_across_runs_and_hash_seeds(store, sources):
     assert docs_site.emit_docs(store, pinned_release()) == sources
     script = ("import hashlib, json; from generator.docs.site import emit_docs; "
-              "from generator.upstream.store import SnapshotStore; from generator.checks.drift import pinned_release; "
+              "from generator.upstream.store import SnapshotStore; from generator.settings import pinned_release; "
               "files = emit_docs(SnapshotStore(), pinned_release()); "
               "print(hashlib.sha256(json.dumps(files, sort_keys=True).encode('utf-8')).hexdigest())")
     env = {**os.environ, "PYTHONHASHSEED": "12345",

@@ -23,7 +23,7 @@ from generator.binding.docstrings import (
     split_chunks,
     word_coverage,
 )
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.upstream.model import Snapshot
 from generator.upstream.store import SnapshotStore
 

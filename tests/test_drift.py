@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.checks.drift import AllowlistError, check, load_allowlist, pinned_release
-from generator.upstream.model import Snapshot, version_key
+from generator.checks.drift import AllowlistError, check, load_allowlist
+from generator.settings import pinned_release
+from generator.upstream.model import Snapshot
+from generator.settings import version_key
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 24)

@@ -21,7 +21,7 @@ from generator.binding.docstrings import (
     format_doc_report,
     load_doc_patches,
 )
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.upstream.store import DEFAULT_ROOT, SnapshotStore
 
 STORE = SnapshotStore(Path(os.environ.get("KERAS3_TEST_STORE", DEFAULT_ROOT)))

@@ -26,9 +26,9 @@ from types import SimpleNamespace
 import pytest
 
 from generator.binding.model import load_binding_spec
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.binding.impact import binding_impact, dropped_names, lost_names
-from generator.upstream.model import version_key
+from generator.settings import version_key
 from generator.binding.naming import load_naming_spec
 from generator.pipeline import build, build_for
 from generator.render.package import PACKAGE, emit, format_files, write_package

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.binding.naming import (
     NamingError,
     camel_to_snake,

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from generator.checks.drift import pinned_release
-from generator.binding.impact import supported_releases
+from generator.settings import pinned_release
+from generator.settings import supported_releases
 from generator.upstream.releases import install_release
 
 REPO = Path(__file__).resolve().parent.parent

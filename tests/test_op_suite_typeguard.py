@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.upstream.releases import distributions_for
 
 ROOT = Path(__file__).resolve().parent.parent

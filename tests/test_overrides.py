@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from generator.binding.model import SpecError, build_binding, load_binding_spec
-from generator.checks.drift import pinned_release, stale_overrides
+from generator.checks.drift import stale_overrides
+from generator.settings import pinned_release
 from generator.binding.naming import load_naming_spec
 from generator.binding.overrides import OVERRIDES_FILE, OverrideError, read_overrides
 from generator.pipeline import package_files

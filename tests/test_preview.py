@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 
 REPO = Path(__file__).resolve().parent.parent
 NIGHTLY = "3.16.0.dev2026102704"  # upstream's 3.16.0 development build on the package index

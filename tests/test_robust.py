@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.upstream.store import POOL_FILE, SnapshotStore, StoreError
 from tests.repo_copies import REPO, child_environment, copy_repository, tree
 

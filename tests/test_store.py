@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.checks.drift import pinned_release
-from generator.upstream.model import SCHEMA_VERSION, Snapshot, Symbol, version_key
+from generator.settings import pinned_release
+from generator.upstream.model import SCHEMA_VERSION, Snapshot, Symbol
+from generator.settings import version_key
 from generator.upstream.releases import KERAS_RELEASES
 from generator.upstream.store import DEFAULT_ROOT, POOL_FILE, SnapshotStore, StoreError, content_hash
 

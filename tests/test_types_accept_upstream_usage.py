@@ -10,7 +10,7 @@ import re
 import pytest
 
 from generator.pipeline import build
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from tests.typecheck import rejections
 
 PIN = pinned_release()  # the Keras release pyproject.toml pins
@@ -109,7 +109,7 @@ _NONE = re.compile(r"\bNone\b")
 def test_every_parameter_whose_docs_allow_none_admits_none(store):
     """Scan every wrapper's upstream docstring: a parameter documented with `None` ("or None",
     "If None, ...", "Defaults to None") takes None by its annotation, checked at run time."""
-    from generator.checks.drift import pinned_release
+    from generator.settings import pinned_release
 
     binding, _ = build(store, pinned_release())
     scanned, problems = 0, []

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from generator.changes.diff import diff_snapshots
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.changes.report import summary_line
 from tests.repo_copies import child_environment, copy_repository, tree
 from generator.upstream.store import SnapshotStore

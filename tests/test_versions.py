@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.checks.drift import pinned_release
-from generator.upstream.model import version_key
+from generator.settings import pinned_release
+from generator.settings import version_key
 from generator.regenerate import generated_release
 from generator.upstream.releases import ReleaseError, distributions_for, install_release, pins_for
 

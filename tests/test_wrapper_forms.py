@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from generator.checks.drift import pinned_release
+from generator.settings import pinned_release
 from generator.pipeline import build
 from generator.changes.signature_history import signature_history
 

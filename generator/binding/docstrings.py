@@ -31,9 +31,10 @@ from docstring_parser import ParseError
 from docstring_parser.google import GoogleParser
 
 from generator.upstream.model import Signature, Snapshot
-from generator.binding.tomlfiles import fields, read_toml
+from generator.settings import SPEC_DIR
+from generator.tomlfiles import fields, read_toml
 
-DOCS_SPEC = Path(__file__).resolve().parents[1] / "spec" / "docs.toml"
+DOCS_SPEC = SPEC_DIR / "docs.toml"
 
 # The target: the share of upstream docstring words that reach the rendered docs.
 COVERAGE_TARGET = 0.995

@@ -18,34 +18,19 @@ Two things follow from that, both pure functions of snapshots and the spec:
 from __future__ import annotations
 
 import ast
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from generator.binding.model import (
     BindingSpec, Published, Wrapper, WrapperParam, build_binding, load_binding_spec, wrapper_sources,
 )
 from generator.changes.diff import GRADES, Grade, compare_signatures
-from generator.upstream.model import Parameter, Signature, Snapshot, version_key
+from generator.upstream.model import Parameter, Signature, Snapshot
+from generator.settings import supported_releases, version_key
 from generator.binding.naming import NamingSpec, load_naming_spec
 from generator.upstream.store import SnapshotStore
-
-PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
-
-
-def supported_releases(pyproject: Path = PYPROJECT) -> SpecifierSet:
-    """The Keras releases the package supports: its `keras` requirement (`keras>=3.0`)."""
-    with pyproject.open("rb") as file:
-        dependencies = tomllib.load(file).get("project", {}).get("dependencies", [])
-    for line in dependencies:
-        requirement = Requirement(line)
-        if requirement.name == "keras":
-            return requirement.specifier
-    return SpecifierSet()
 
 
 def dropped_names(store: SnapshotStore, snapshot: Snapshot, spec: BindingSpec, naming: NamingSpec,

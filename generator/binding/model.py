@@ -26,12 +26,12 @@ from generator.binding.docstrings import (
 )
 from generator.upstream.model import Member, Parameter, Snapshot, Symbol
 from generator.binding.naming import NamingSpec, wrapper_name
-from generator.binding.overrides import OVERRIDES_FILE, Override
+from generator.binding.overrides import Override
 from generator.changes.signature_history import SignatureHistory, call_signature
-from generator.binding.tomlfiles import Kind, fields, read_toml
+from generator.settings import OVERRIDES_FILE, SPEC_DIR
+from generator.tomlfiles import Kind, fields, read_toml
 from generator.binding.typing_rules import Overloads, admit_documented, annotate, dual_overloads, layer_overloads, return_type
 
-SPEC_DIR = Path(__file__).resolve().parents[1] / "spec"
 Shape = Literal["function", "constructor", "layer", "dual", "member"]
 
 # Layer classes that are not called on an input by composition: RNN cells go into an RNN layer.

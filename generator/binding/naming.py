@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.upstream.model import Snapshot, Symbol
-from generator.binding.tomlfiles import Kind, fields, read_toml
+from generator.settings import SPEC_DIR
+from generator.tomlfiles import Kind, fields, read_toml
 
-DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "spec" / "naming.toml"
+DEFAULT_SPEC = SPEC_DIR / "naming.toml"
 
 # A prefix is empty or lower snake_case; checked at load so a typo in the TOML fails early.
 _PREFIX = re.compile(r"^(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)*)?$")

@@ -15,7 +15,7 @@ from pathlib import Path
 import libcst as cst
 import libcst.matchers as m
 
-OVERRIDES_FILE = Path(__file__).resolve().parents[2] / "generated" / "keras3" / "overrides.py"
+from generator.settings import OVERRIDES_FILE
 
 
 class OverrideError(ValueError):

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from generator.binding.tomlfiles import Kind, fields, read_toml
+from generator.settings import SPEC_DIR
+from generator.tomlfiles import Kind, fields, read_toml
 
-RULES_FILE = Path(__file__).resolve().parents[1] / "spec" / "types.toml"
+RULES_FILE = SPEC_DIR / "types.toml"
 
 # Names an annotation may use, and where each comes from (for the generated module's imports).
 TYPES_MODULE_NAMES = frozenset({

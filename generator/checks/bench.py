@@ -25,9 +25,9 @@ from rich.console import Console
 from rich.table import Table
 
 from generator.changes.diff import diff_snapshots
+from generator.settings import REPO_ROOT as REPO
 from generator.upstream.store import SnapshotStore
 
-REPO = Path(__file__).resolve().parents[2]
 # Measured on this class of machine and recorded in shared/facts/api-drift.md.
 GRIFFE_LOAD_S = 2.2
 GRIFFE_DIFF_S = (0.5, 1.0)

@@ -13,22 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 from rich.console import Console
 
 from generator.changes.diff import Finding, compare_symbols, diff_snapshots
-from generator.upstream.model import KERAS_DISTRIBUTIONS, Snapshot, version_key
+from generator.upstream.model import Snapshot
+from generator.settings import ALLOWLIST, GENERATED, pinned_release
 from generator.binding.overrides import Override, read_overrides
 from generator.changes.report import render, summary_line
 from generator.upstream.store import SnapshotStore, encode_snapshot
-from generator.binding.tomlfiles import Kind, fields, read_toml
+from generator.tomlfiles import Kind, fields, read_toml
 from generator.render.writephase import MARKER, interrupted
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PYPROJECT = REPO_ROOT / "pyproject.toml"
-DEFAULT_ALLOWLIST = REPO_ROOT / "upstream_snapshots" / "allowlist.toml"
-GENERATED = REPO_ROOT / "generated"
+DEFAULT_ALLOWLIST = ALLOWLIST
 
 
 class AllowlistError(ValueError):
@@ -59,20 +55,6 @@ class DriftResult:
     @property
     def ok(self) -> bool:
         return not (self.findings or self.expired or self.unused or self.representation_differs)
-
-
-def pinned_release(pyproject: Path = PYPROJECT) -> str:
-    """The Keras release the repo is pinned to: the `keras==V` (or `keras-nightly==V`) requirement
-    of pyproject.toml's `backends` extra, a PEP 440 version."""
-    data = read_toml(pyproject, ValueError)
-    extras = data.get("project", {}).get("optional-dependencies", {})
-    for line in extras.get("backends", []):
-        requirement = Requirement(line)
-        pins = [s.version for s in requirement.specifier if s.operator == "=="]
-        if canonicalize_name(requirement.name) in KERAS_DISTRIBUTIONS and len(pins) == 1:
-            version_key(pins[0])  # a clear error for a pin that is not a canonical release number
-            return pins[0]
-    raise LookupError(f'{pyproject}: no "keras==V" (or "keras-nightly==V") pin in the backends extra')
 
 
 _ENTRY_FIELDS: dict[str, Kind] = {"kind": "str", "path": "str", "parameter": "str", "reason": "str", "expires": "date"}

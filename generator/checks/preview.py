@@ -19,7 +19,7 @@ from typing import TextIO
 
 from generator.changes.diff import diff_snapshots
 from generator.binding.impact import binding_impact
-from generator.upstream.model import version_key
+from generator.settings import version_key
 from generator.upstream.releases import DEFAULT_CACHE, ReleaseError, take_release
 from generator.changes.report import render
 from generator.upstream.store import SnapshotStore

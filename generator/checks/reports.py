@@ -21,10 +21,9 @@ from rich.console import Console
 from rich.table import Table
 
 from generator.binding.model import Binding, Wrapper
-from generator.render.package import PACKAGE
+from generator.settings import PACKAGE, REPO_ROOT as REPO
 from generator.binding.typing_rules import IMPRECISE
 
-REPO = Path(__file__).resolve().parents[2]
 PYRIGHT = Path(sys.executable).with_name("pyright")
 TARGET = 0.95  # share of returns and of parameters typed more precisely than Any/object
 

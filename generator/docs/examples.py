@@ -67,9 +67,9 @@ import libcst as cst
 from generator.binding.model import Binding, Wrapper
 from generator.binding.docstrings import DOCS_SPEC, Example
 from generator.upstream.model import Signature, Snapshot
-from generator.binding.tomlfiles import read_toml
+from generator.settings import CACHE, REPO_ROOT as REPO
+from generator.tomlfiles import read_toml
 
-REPO = Path(__file__).resolve().parents[2]
 BACKEND = "jax"
 SEED = 1337
 TIME_LIMIT = 20.0  # seconds per chunk; a worker that overruns it by GRACE is killed
@@ -82,7 +82,7 @@ STARTUP_LIMIT = 120.0
 WORKERS = 2
 # Bump when the runner or the scrubbing changes what a run records: old cache entries then miss.
 RUNNER_VERSION = "2"
-CACHE_DIR = REPO / ".cache" / "examples"
+CACHE_DIR = CACHE / "examples"
 # The issue's target: the share of upstream examples that translate and run.
 TARGET = 0.90
 
@@ -1801,7 +1801,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Exit status 0 when nothing fails through the binding's, translator's or runner's fault."""
     import argparse
 
-    from generator.checks.drift import pinned_release
+    from generator.settings import pinned_release
     from generator.pipeline import build
     from generator.upstream.store import SnapshotStore
 

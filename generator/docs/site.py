@@ -69,15 +69,13 @@ from generator.binding.docstrings import (
     render_text,
     token_text,
 )
-from generator.upstream.model import Snapshot, Symbol, version_key
+from generator.upstream.model import Snapshot, Symbol
+from generator.settings import CACHE, GENERATED, REPO_ROOT, SITE_DIR, TEMPLATES, version_key
 from generator.render.package import signature_parts
 from generator.upstream.store import SnapshotStore
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-GENERATED = REPO_ROOT / "generated"
-DOCS_TEMPLATES = REPO_ROOT / "templates" / "docs"
-BUILD_DIR = REPO_ROOT / ".cache" / "docs-build"
-SITE_DIR = REPO_ROOT / "site"
+DOCS_TEMPLATES = TEMPLATES / "docs"
+BUILD_DIR = CACHE / "docs-build"
 CONFIG_NAME = "mkdocs.yml"
 DOCS_NAME = "docs"
 
@@ -1029,7 +1027,7 @@ def load_lost_sentences(path: Path | None = None) -> dict[tuple[str, str], str]:
     """`[[lost_sentences]]` of spec/docs.toml: upstream sentences the site does not carry, each
     with the reason (`path`, `sentence` as its words, `reason`)."""
     from generator.binding.docstrings import DOCS_SPEC
-    from generator.binding.tomlfiles import read_toml
+    from generator.tomlfiles import read_toml
 
     path = path or DOCS_SPEC
     data = read_toml(path, DocsError) if path.exists() else {}
@@ -1385,7 +1383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """What `python -m generator docs [--sources] [--check]` runs (reads args.store when given)."""
-    from generator.checks.drift import pinned_release
+    from generator.settings import pinned_release
     from generator.upstream.store import DEFAULT_ROOT
 
     store = SnapshotStore(getattr(args, "store", None) or DEFAULT_ROOT)

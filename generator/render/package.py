@@ -26,10 +26,7 @@ import jinja2
 from generator.binding.model import Binding, BindingSpec, Wrapper, WrapperParam
 from generator.binding.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
 from generator.render.writephase import check_package, recover_folder
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = REPO_ROOT / "templates"
-PACKAGE = REPO_ROOT / "generated" / "keras3"
+from generator.settings import PACKAGE, TEMPLATES
 
 
 def _docstring_text(text: str) -> str:

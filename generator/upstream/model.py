@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from packaging.version import InvalidVersion, Version
-
 SCHEMA_VERSION = 1
 
 SymbolKind = Literal["function", "class", "constant"]
@@ -112,26 +110,3 @@ class Snapshot:
 
     def canonical_symbols(self) -> list[Symbol]:
         return [s for s in self.symbols.values() if not s.is_alias]
-
-
-# The distributions that provide the `keras` module: finals come as `keras`, development builds
-# of the next release (before it ships) as `keras-nightly`. Which one did is read from the module.
-KERAS_DISTRIBUTIONS = ("keras", "keras-nightly")
-
-
-def version_key(version: str) -> Version:
-    """Sort key for Keras release strings, in PEP 440 order.
-
-    "3.10.0" sorts after "3.9.2" (numeric, not lexical) and a development or release-candidate
-    build of `keras-nightly` ("3.16.0.dev2026102704", "3.16.0rc1") before its final "3.16.0".
-    Only the canonical spelling is accepted, since the string also names the stored file
-    (`keras-<version>.json`): two spellings of one version would be two files.
-    """
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        raise ValueError(f"not a Keras release number: {version!r} (expected a PEP 440 version such as "
-                         "3.15.1 or 3.16.0.dev2026102704)") from None
-    if str(parsed) != version:
-        raise ValueError(f"not a canonical Keras release number: {version!r} (write it {str(parsed)!r})")
-    return parsed

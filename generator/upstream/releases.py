@@ -33,11 +33,10 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from generator.upstream.model import KERAS_DISTRIBUTIONS, version_key
+from generator.settings import CACHE, KERAS_DISTRIBUTIONS, REPO_ROOT, version_key
 from generator.upstream.store import SnapshotStore
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CACHE = REPO_ROOT / ".cache" / "keras-releases"
+DEFAULT_CACHE = CACHE / "keras-releases"
 
 # Every Keras 3 release this toolkit stores. A newer release is still accepted when the package
 # index has it; this list only saves a round trip to pip for the known ones.

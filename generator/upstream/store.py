@@ -32,10 +32,10 @@ from generator.upstream.model import (
     Signature,
     Snapshot,
     Symbol,
-    version_key,
 )
+from generator.settings import STORE_ROOT, version_key
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "upstream_snapshots"
+DEFAULT_ROOT = STORE_ROOT
 POOL_FILE = "pool.json"
 # `keras-<PEP 440 version>.json`: finals ("3.15.1") and keras-nightly builds ("3.16.0.dev2026102704",
 # "3.16.0rc1") alike; `releases()` keeps only names `version_key` accepts.
