@@ -212,7 +212,7 @@ def _regenerate(args: argparse.Namespace) -> int:
 
 def _binding(args: argparse.Namespace):
     from generator.settings import pinned_release
-    from generator.pipeline import build
+    from generator.binding.build import build
 
     binding, _ = build(SnapshotStore(args.store), args.release or pinned_release())
     return binding
@@ -222,7 +222,7 @@ def _doc_report(args: argparse.Namespace) -> int:
     from generator.docs.site import format_undocumented, undocumented_params
     from generator.binding.docstrings import doc_report, format_doc_report, load_doc_patches
     from generator.settings import pinned_release
-    from generator.pipeline import build
+    from generator.binding.build import build
 
     store = SnapshotStore(args.store)
     pin = pinned_release()

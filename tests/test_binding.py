@@ -15,7 +15,8 @@ from generator.settings import pinned_release
 from generator.upstream.introspect import take_snapshot
 from generator.upstream.model import Snapshot
 from generator.binding.naming import load_naming_spec
-from generator.pipeline import build, package_files
+from generator.binding.build import build
+from generator.pipeline import package_files
 from generator.render.package import PACKAGE, differences, emit, format_files
 from tests.synthetic import function, param, snapshot
 

@@ -187,7 +187,7 @@ def _params(name: str) -> list[op_samples.Param]:
 
 
 def test_every_op_wrapper_names_what_it_wraps_as_the_generator_does() -> None:
-    from generator.pipeline import build
+    from generator.binding.build import build
     from generator.upstream.store import SnapshotStore
 
     binding, _ = build(SnapshotStore(), PIN)

@@ -24,7 +24,7 @@ import pytest
 from generator.docs import site as docs_site
 from generator.settings import pinned_release
 from generator.settings import version_key
-from generator.pipeline import build
+from generator.binding.build import build
 from generator.upstream.store import SnapshotStore
 
 REPO = Path(__file__).resolve().parent.parent

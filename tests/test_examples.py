@@ -32,7 +32,7 @@ from generator.docs.examples import (
     translate,
     translate_chunks,
 )
-from generator.pipeline import build
+from generator.binding.build import build
 
 
 @pytest.fixture(scope="module")

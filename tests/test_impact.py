@@ -30,7 +30,7 @@ from generator.settings import pinned_release
 from generator.binding.impact import binding_impact, dropped_names, lost_names
 from generator.settings import version_key
 from generator.binding.naming import load_naming_spec
-from generator.pipeline import build, build_for
+from generator.binding.build import build, build_for
 from generator.render.package import PACKAGE, emit, format_files, write_package
 from generator.changes.report import IMPACT_TITLE, render
 from generator.upstream.store import SnapshotStore

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from generator.pipeline import build
+from generator.binding.build import build
 from generator.settings import pinned_release
 from tests.typecheck import rejections
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import build
+from generator.binding.build import build
 from generator.settings import pinned_release
 from generator.checks.reports import TARGET, PYRIGHT, pyright_strict_errors, typed_parameters, typed_returns, verify_types
 from generator.binding.typing_rules import TypeRuleError, annotate, default_kind, load_rules

@@ -12,7 +12,7 @@ import pytest
 
 from generator.binding.model import load_binding_spec
 from generator.binding.overrides import read_overrides
-from generator.pipeline import build
+from generator.binding.build import build
 
 SPEC = load_binding_spec()
 VERBS = dict(SPEC.verbs["methods"])

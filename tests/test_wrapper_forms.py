@@ -7,7 +7,7 @@ from __future__ import annotations
 from packaging.version import Version
 
 from generator.settings import pinned_release
-from generator.pipeline import build
+from generator.binding.build import build
 from generator.changes.signature_history import signature_history
 
 

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from packaging.specifiers import SpecifierSet
 
 from generator.binding.model import (
     BindingSpec, Published, Wrapper, WrapperParam, build_binding, load_binding_spec, wrapper_sources,
 )
-from generator.changes.diff import GRADES, Grade, compare_signatures
+from generator.changes.diff import GRADES, Grade, Impact, compare_signatures
 from generator.upstream.model import Parameter, Signature, Snapshot
 from generator.settings import supported_releases, version_key
 from generator.binding.naming import NamingSpec, load_naming_spec
@@ -53,28 +52,6 @@ def dropped_names(store: SnapshotStore, snapshot: Snapshot, spec: BindingSpec, n
 
 
 # --- the impact section ------------------------------------------------------------------------------
-
-# Kinds of impact, in the order a section lists them within a grade.
-KINDS: tuple[str, ...] = ("removed", "renamed", "changed", "added")
-
-
-@dataclass(frozen=True)
-class Impact:
-    """One wrapper name whose use changes for keras3's users between two releases."""
-
-    kind: str  # one of KINDS
-    grade: Grade
-    name: str  # the keras3 wrapper name
-    upstream: str  # what it wrapped in the old release (the new one for "added")
-    message: str
-    replacement: str | None = None  # the wrapper (or public path) to use instead
-
-    @property
-    def id(self) -> str:
-        return f"{self.kind}:{self.name}"
-
-    def sort_key(self) -> tuple[int, int, str]:
-        return GRADES.index(self.grade), KINDS.index(self.kind), self.name
 
 
 def binding_impact(old: Snapshot, new: Snapshot, spec: BindingSpec | None = None,

@@ -88,6 +88,31 @@ class Finding:
         return (GRADES.index(self.grade), self.path, self.member or "", self.kind, self.parameter or "")
 
 
+# What a change of upstream costs keras3's users, in keras3's names: computed by `binding.impact`
+# (it needs the binding), rendered with the findings by `report`. Kinds of impact, in the order a
+# section lists them within a grade.
+IMPACT_KINDS: tuple[str, ...] = ("removed", "renamed", "changed", "added")
+
+
+@dataclass(frozen=True)
+class Impact:
+    """One wrapper name whose use changes for keras3's users between two releases."""
+
+    kind: str  # one of IMPACT_KINDS
+    grade: Grade
+    name: str  # the keras3 wrapper name
+    upstream: str  # what it wrapped in the old release (the new one for "added")
+    message: str
+    replacement: str | None = None  # the wrapper (or public path) to use instead
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return GRADES.index(self.grade), IMPACT_KINDS.index(self.kind), self.name
+
+
 # Public path -> its symbol in one snapshot; lets a class's inherited members be looked up.
 Lookup = Callable[[str], "Symbol | None"]
 # How introspection records a deprecation that names arguments rather than the symbol.

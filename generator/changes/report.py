@@ -7,15 +7,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from itertools import groupby
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
 
-from generator.changes.diff import GRADES, Finding
-
-if TYPE_CHECKING:
-    from generator.binding.impact import Impact
+from generator.changes.diff import GRADES, Finding, Impact
 
 IMPACT_TITLE = "keras3 impact"
 

@@ -1802,7 +1802,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import argparse
 
     from generator.settings import pinned_release
-    from generator.pipeline import build
+    from generator.binding.build import build
     from generator.upstream.store import SnapshotStore
 
     parser = argparse.ArgumentParser(prog="python -m generator.docs.examples", description=main.__doc__)

@@ -145,7 +145,7 @@ def docs_for(snapshot: Snapshot, store: SnapshotStore,
 
 def _docs_for(snapshot: Snapshot, store: SnapshotStore, built: tuple[Binding, BindingSpec] | None,
               templates: Path) -> dict[str, str]:
-    from generator.pipeline import build_for  # late: package imports render, render imports us not
+    from generator.binding.build import build_for
 
     binding, spec = built if built is not None else build_for(snapshot, store)
     env = _environment(templates)
@@ -1174,7 +1174,7 @@ def _example_results(texts: Mapping[str, str], version: str, store: SnapshotStor
                      on_start: Callable[[int], None] | None = None,
                      on_done: Callable[[], None] | None = None) -> Mapping[str, Sequence[Any]] | None:
     from generator.docs import examples
-    from generator.pipeline import build
+    from generator.binding.build import build
 
     store = store or SnapshotStore()
     binding, _ = build(store, version)
