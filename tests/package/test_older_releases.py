@@ -21,8 +21,8 @@ from generator.settings import pinned_release
 from generator.settings import supported_releases
 from generator.upstream.releases import install_release
 
-REPO = Path(__file__).resolve().parent.parent
-RUNNER = Path(__file__).with_name("release_runner.py")
+REPO = Path(__file__).resolve().parents[2]
+RUNNER = Path(__file__).resolve().parents[1] / "release_runner.py"
 
 
 def admitted_floor() -> str:

@@ -15,7 +15,7 @@ import pytest
 
 from generator.settings import pinned_release
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NIGHTLY = "3.16.0.dev2026102704"  # upstream's 3.16.0 development build on the package index
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from generator.changes.history import added_in_all
 from generator.upstream.releases import install_release
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import sys

@@ -27,7 +27,7 @@ from generator.settings import version_key
 from generator.binding.build import build
 from generator.upstream.store import SnapshotStore
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------------------------

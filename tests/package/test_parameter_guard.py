@@ -18,7 +18,7 @@ import pytest
 from generator.upstream.releases import install_release
 from generator.changes.signature_history import signature_history
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import json, sys

@@ -15,7 +15,7 @@ from generator.settings import version_key
 from generator.regenerate import generated_release
 from generator.upstream.releases import ReleaseError, distributions_for, install_release, pins_for
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NIGHTLY = "3.16.0.dev2026102704"  # upstream's 3.16.0 development build on the package index
 
 

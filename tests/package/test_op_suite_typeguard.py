@@ -25,7 +25,7 @@ import pytest
 from generator.settings import pinned_release
 from generator.upstream.releases import distributions_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "keras-op-tests"
 
 

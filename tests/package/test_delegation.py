@@ -44,7 +44,7 @@ from generator.settings import pinned_release
 PIN = pinned_release()  # the Keras release pyproject.toml pins
 
 BACKENDS = ("jax", "torch", "tensorflow", "numpy")
-RUNNER = Path(__file__).with_name("delegation_runner.py")
+RUNNER = Path(__file__).resolve().parents[1] / "delegation_runner.py"
 ROOT = RUNNER.parent.parent
 TIMEOUT = 600.0  # seconds, per job
 

@@ -38,7 +38,7 @@ from tests.synthetic import (
     function, made_alias, method, param, renamed, with_symbol, with_version, without,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # The upstream changes of the scenario: old public path -> what a keras3 user is told to use.
 ALIAS_IZED = {"keras.ops.amax": ("keras.ops.max", "op_amax", "op_max"),

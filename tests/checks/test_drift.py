@@ -17,7 +17,7 @@ from generator.settings import pinned_release
 from generator.upstream.model import Snapshot
 from generator.settings import version_key
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 24)
 
 

@@ -21,7 +21,7 @@ from generator.changes.report import summary_line
 from tests.repo_copies import child_environment, copy_repository, tree
 from generator.upstream.store import SnapshotStore
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NEW = pinned_release()
 OLD = SnapshotStore(REPO / "upstream_snapshots").previous_release(NEW)
 OVERRIDDEN = {"keras_model_sequential": "keras.Sequential"}

@@ -20,7 +20,7 @@ from generator.settings import version_key
 from generator.upstream.releases import KERAS_RELEASES
 from generator.upstream.store import DEFAULT_ROOT, POOL_FILE, SnapshotStore, StoreError, content_hash
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 PIN = pinned_release()
 
@@ -210,7 +210,7 @@ def test_a_load_in_a_new_process_equals_the_load_after_every_other_release(store
         shared.load(release)
     releases = store.releases()
     probes = sorted({releases[0], releases[len(releases) // 2], PIN}, key=version_key)
-    code = ("import sys; from tests.test_store import _digest; from generator.upstream.store import SnapshotStore; "
+    code = ("import sys; from tests.upstream.test_store import _digest; from generator.upstream.store import SnapshotStore; "
             "print(_digest(SnapshotStore(sys.argv[1]).load(sys.argv[2])))")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     for probe in probes:
