@@ -220,7 +220,8 @@ def _binding(args: argparse.Namespace):
 
 def _doc_report(args: argparse.Namespace) -> int:
     from generator.docs.site import format_undocumented, undocumented_params
-    from generator.binding.docstrings import doc_report, format_doc_report, load_doc_patches
+    from generator.binding.docstrings.patches import load_doc_patches
+    from generator.checks.doc_report import doc_report, format_doc_report
     from generator.settings import pinned_release
     from generator.binding.build import build
 

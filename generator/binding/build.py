@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from generator.binding.docstrings import load_arg_docs, load_doc_patches
+from generator.binding.docstrings.patches import load_arg_docs, load_doc_patches
 from generator.binding.impact import dropped_names
 from generator.binding.model import Binding, BindingSpec, DocSources, build_binding, load_binding_spec
 from generator.binding.naming import load_naming_spec

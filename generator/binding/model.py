@@ -15,15 +15,10 @@ from typing import Any, Literal
 
 from packaging.version import Version
 
-from generator.binding.docstrings import (
-    DocArg,
-    DocPatch,
-    DocPatchError,
-    ParsedDoc,
-    apply_patches,
-    borrowed_arg_docs,
-    parse_docstring,
-)
+from generator.binding.docstrings.model import DocArg, DocPatch, DocPatchError, ParsedDoc
+from generator.binding.docstrings.parse import parse_docstring
+from generator.binding.docstrings.patches import apply_patches
+from generator.binding.docstrings.sentences import borrowed_arg_docs
 from generator.upstream.model import Member, Parameter, Snapshot, Symbol
 from generator.binding.naming import NamingSpec, wrapper_name
 from generator.binding.overrides import Override

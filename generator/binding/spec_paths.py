@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from generator.binding.model import BindingSpec, SpecError
-from generator.binding.docstrings import DOCS_SPEC, DocPatch
+from generator.binding.docstrings.model import DocPatch
+from generator.binding.docstrings.patches import DOCS_SPEC
 from generator.binding.naming import NamingSpec
 
 

@@ -65,7 +65,8 @@ from typing import Any, Literal, Self
 import libcst as cst
 
 from generator.binding.model import Binding, Wrapper
-from generator.binding.docstrings import DOCS_SPEC, Example
+from generator.binding.docstrings.model import Example
+from generator.binding.docstrings.patches import DOCS_SPEC
 from generator.upstream.model import Signature, Snapshot
 from generator.settings import CACHE, REPO_ROOT as REPO
 from generator.tomlfiles import read_toml
@@ -1477,7 +1478,8 @@ class ExampleResult:
 def example_pages(snapshot: Snapshot, binding: Binding) -> dict[str, tuple[Example, ...]]:
     """Public path -> the examples of its docstring: every wrapper (a member wrapper as
     `<class path>.<member>`), and the subclassing bases that no wrapper documents."""
-    from generator.binding.docstrings import apply_patches, load_doc_patches, parse_docstring
+    from generator.binding.docstrings.parse import parse_docstring
+    from generator.binding.docstrings.patches import apply_patches, load_doc_patches
 
     pages: dict[str, tuple[Example, ...]] = {}
     for w in binding.wrappers:

@@ -51,24 +51,11 @@ from typing import Any
 import jinja2
 
 from generator.binding.model import Binding, BindingSpec, Wrapper, WrapperParam
-from generator.binding.docstrings import (
-    RENDER_TITLES,
-    SECTION_TITLES,
-    DocArg,
-    DocPatch,
-    DocPatchError,
-    Example,
-    ParsedDoc,
-    apply_patches,
-    documented_names,
-    load_doc_patches,
-    parse_docstring,
-    prose_sentences,
-    render_chunks,
-    render_entries,
-    render_text,
-    token_text,
-)
+from generator.binding.docstrings.markdown import render_chunks, render_entries, render_text
+from generator.binding.docstrings.model import RENDER_TITLES, SECTION_TITLES, DocArg, DocPatch, DocPatchError, Example, ParsedDoc
+from generator.binding.docstrings.parse import parse_docstring
+from generator.binding.docstrings.patches import apply_patches, load_doc_patches
+from generator.binding.docstrings.sentences import documented_names, prose_sentences, token_text
 from generator.upstream.model import Snapshot, Symbol
 from generator.settings import CACHE, GENERATED, REPO_ROOT, SITE_DIR, TEMPLATES, version_key
 from generator.render.package import signature_parts
@@ -1026,7 +1013,7 @@ def _count_sentences(binding: Binding, snapshot: Snapshot, exceptions: Mapping[t
 def load_lost_sentences(path: Path | None = None) -> dict[tuple[str, str], str]:
     """`[[lost_sentences]]` of spec/docs.toml: upstream sentences the site does not carry, each
     with the reason (`path`, `sentence` as its words, `reason`)."""
-    from generator.binding.docstrings import DOCS_SPEC
+    from generator.binding.docstrings.patches import DOCS_SPEC
     from generator.tomlfiles import read_toml
 
     path = path or DOCS_SPEC

@@ -7,22 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.binding.docstrings import (
-    COVERAGE_TARGET,
-    DocArg,
-    DocPatch,
-    DocPatchError,
-    Example,
-    apply_patches,
-    arg_mismatch,
-    doc_report,
-    documented_docstrings,
-    load_doc_patches,
-    parse_docstring,
-    render_markdown,
-    split_chunks,
-    word_coverage,
-)
+from generator.binding.docstrings.markdown import render_markdown
+from generator.binding.docstrings.model import DocArg, DocPatch, DocPatchError, Example
+from generator.binding.docstrings.parse import parse_docstring, split_chunks
+from generator.binding.docstrings.patches import apply_patches, load_doc_patches
+from generator.checks.doc_report import COVERAGE_TARGET, arg_mismatch, doc_report, documented_docstrings, word_coverage
 from generator.settings import pinned_release
 from generator.upstream.model import Snapshot
 from generator.upstream.store import SnapshotStore

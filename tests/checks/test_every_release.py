@@ -13,14 +13,9 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.binding.docstrings import (
-    DocPatch,
-    DocPatchError,
-    doc_report,
-    documented_docstrings,
-    format_doc_report,
-    load_doc_patches,
-)
+from generator.binding.docstrings.model import DocPatch, DocPatchError
+from generator.binding.docstrings.patches import load_doc_patches
+from generator.checks.doc_report import doc_report, documented_docstrings, format_doc_report
 from generator.settings import pinned_release
 from generator.upstream.store import DEFAULT_ROOT, SnapshotStore
 
