@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.binding.build import build_for
-from generator.binding.model import BindingSpec
+from generator.binding.spec import BindingSpec
 from generator.docs.site import docs_for
 from generator.render.package import emit, format_files
 from generator.upstream.model import Snapshot

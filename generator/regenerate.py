@@ -15,7 +15,7 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
-from generator.binding.model import load_binding_spec
+from generator.binding.spec import load_binding_spec
 from generator.changes.diff import diff_snapshots
 from generator.docs.site import CONFIG_NAME, DOCS_NAME, GENERATED, write_docs
 from generator.binding.impact import binding_impact, lost_names

@@ -12,7 +12,9 @@ import hashlib
 
 from generator.binding.docstrings.patches import load_arg_docs, load_doc_patches
 from generator.binding.impact import dropped_names
-from generator.binding.model import Binding, BindingSpec, DocSources, build_binding, load_binding_spec
+from generator.binding.model import Binding, DocSources
+from generator.binding.spec import BindingSpec, load_binding_spec
+from generator.binding.wrappers import build_binding
 from generator.binding.naming import load_naming_spec
 from generator.binding.overrides import read_overrides
 from generator.binding.spec_paths import check_spec_paths

@@ -22,9 +22,9 @@ from collections.abc import Mapping, Sequence
 
 from packaging.specifiers import SpecifierSet
 
-from generator.binding.model import (
-    BindingSpec, Published, Wrapper, WrapperParam, build_binding, load_binding_spec, wrapper_sources,
-)
+from generator.binding.model import Published, Wrapper, WrapperParam
+from generator.binding.spec import BindingSpec, load_binding_spec
+from generator.binding.wrappers import build_binding, wrapper_sources
 from generator.changes.diff import GRADES, Grade, Impact, compare_signatures
 from generator.upstream.model import Parameter, Signature, Snapshot
 from generator.settings import supported_releases, version_key

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from generator.binding.model import BindingSpec, SpecError
+from generator.binding.spec import BindingSpec, SpecError
 from generator.binding.docstrings.model import DocPatch
 from generator.binding.docstrings.patches import DOCS_SPEC
 from generator.binding.naming import NamingSpec

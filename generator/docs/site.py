@@ -50,7 +50,8 @@ from typing import Any
 
 import jinja2
 
-from generator.binding.model import Binding, BindingSpec, Wrapper, WrapperParam
+from generator.binding.model import Binding, Wrapper, WrapperParam
+from generator.binding.spec import BindingSpec
 from generator.binding.docstrings.markdown import render_chunks, render_entries, render_text
 from generator.binding.docstrings.model import RENDER_TITLES, SECTION_TITLES, DocArg, DocPatch, DocPatchError, Example, ParsedDoc
 from generator.binding.docstrings.parse import parse_docstring

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import jinja2
 
-from generator.binding.model import Binding, BindingSpec, Wrapper, WrapperParam
+from generator.binding.model import Binding, Wrapper, WrapperParam
+from generator.binding.spec import BindingSpec
 from generator.binding.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
 from generator.render.writephase import check_package, recover_folder
 from generator.settings import PACKAGE, TEMPLATES

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.binding.model import SpecError, build_binding, load_binding_spec
+from generator.binding.spec import SpecError, load_binding_spec
+from generator.binding.wrappers import build_binding
 from generator.settings import pinned_release
 from generator.upstream.introspect import take_snapshot
 from generator.upstream.model import Snapshot

@@ -25,7 +25,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from generator.binding.model import load_binding_spec
+from generator.binding.spec import load_binding_spec
 from generator.settings import pinned_release
 from generator.binding.impact import binding_impact, dropped_names, lost_names
 from generator.settings import version_key

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from generator.binding.model import SpecError, build_binding, load_binding_spec
+from generator.binding.spec import SpecError, load_binding_spec
+from generator.binding.wrappers import build_binding
 from generator.checks.drift import stale_overrides
 from generator.settings import pinned_release
 from generator.binding.naming import load_naming_spec

@@ -10,7 +10,7 @@ import keras3
 import numpy as np
 import pytest
 
-from generator.binding.model import load_binding_spec
+from generator.binding.spec import load_binding_spec
 from generator.binding.overrides import read_overrides
 from generator.binding.build import build
 
