@@ -1,10 +1,10 @@
 """`make regenerate`: snapshot the installed Keras, report what changed, store it, re-emit keras3.
 
 Order matters for "nothing half-written, nothing lost": the run takes the lock and repairs what a
-killed run left (generator/writephase.py) before anything else; then everything is computed in memory
+killed run left (generator/render/writephase.py) before anything else; then everything is computed in memory
 (snapshot, change report, binding, rendered and formatted package, docs sources), so a bad spec, a template
 error or a damaged store stops the run before any file is touched. Then the snapshot is stored
-(each file atomically) and the package swapped in whole (render.write_package).
+(each file atomically) and the package swapped in whole (render/package.py, write_package).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Two things follow from that, both pure functions of snapshots and the spec:
 
 * `dropped_names`: every wrapper name the binding gave for a stored release (from the oldest
   release the package supports, `keras>=` in pyproject.toml) that the snapshot being bound no
-  longer gives. The binding keeps each as a deprecated wrapper (`binding._deprecated_wrappers`).
+  longer gives. The binding keeps each as a deprecated wrapper (`wrappers._deprecated_wrappers`).
   It is computed from the store, not kept as a committed list: the binding is a pure function of
   snapshot and spec, so the store already holds every name ever published, and a list would be a
   second copy that could rot.

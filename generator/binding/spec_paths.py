@@ -1,7 +1,7 @@
 """Every upstream path the spec names must exist: a typo would otherwise be silently ignored.
 
 `[skip]`, `[bases]` and `[member_wrappers]` are checked against the snapshot being built
-(`binding._check_spec_names`); the names checked here may rightly be absent from one release and
+(`wrappers._check_spec_names`); the names checked here may rightly be absent from one release and
 present in another (a rename for a symbol added in 3.12 is read for 3.10 too), so each must exist
 in the snapshot being built or in some stored release: a typo exists in none.
 """

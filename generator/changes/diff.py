@@ -1,4 +1,4 @@
-"""Stage 3: the graded API diff of two snapshots.
+"""The graded API diff of two snapshots.
 
 Every difference becomes a `Finding` with a stable id (`kind:path[.member][:parameter]`) and a
 grade. Grades answer the maintainer's question "does code written against the old release still

@@ -1,4 +1,4 @@
-"""Stage 4: render a change report for people (terminal, Markdown) and tools (JSON, GitHub)."""
+"""Render a change report for people (terminal, Markdown) and tools (JSON, GitHub)."""
 
 from __future__ import annotations
 

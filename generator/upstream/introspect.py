@@ -1,4 +1,4 @@
-"""Stage 1: introspect the installed Keras into a `Snapshot`.
+"""Introspect the installed Keras into a `Snapshot`.
 
 This is the only module that imports Keras. It walks the public modules from `keras` down (never
 into `keras.src` or `keras.api`), identifies aliases through Keras's own export registry

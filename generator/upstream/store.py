@@ -1,4 +1,4 @@
-"""Stage 2: the snapshot store, `upstream_snapshots/`.
+"""The snapshot store, `upstream_snapshots/`.
 
 Layout, all deterministic JSON with a schema version:
 
