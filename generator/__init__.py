@@ -1,7 +1,7 @@
 """The keras3 toolkit: introspect upstream Keras, store and diff snapshots, emit the binding, docs.
 
 One package per stage of the data flow, each importing only from the stages before it
-(tests/test_import_graph.py holds the order):
+(tests/test_layout.py holds the order):
 
     settings, tomlfiles   paths, release numbers, the pinned release; TOML read with clear errors
     upstream/             preflight -> introspect (the only importer of Keras) -> model -> store; releases
