@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from generator.binding.docstrings.lines import words
 from generator.binding.docstrings.markdown import render_markdown
 from generator.binding.docstrings.model import DocPatch, DocPatchError, ParsedDoc
-from generator.binding.docstrings.parse import parse_docstring, unbalanced_fences, words
+from generator.binding.docstrings.parse import parse_docstring, unbalanced_fences
 from generator.binding.docstrings.patches import apply_patches
 from generator.binding.docstrings.sentences import entry_names
 from generator.upstream.model import Signature, Snapshot

@@ -16,6 +16,7 @@ Upstream mistakes are fixed as data: `[doc_patches."<path>"]` in `spec/docs.toml
 docstring before parsing, each with a reason; a patch whose text upstream no longer has is an
 error, so patches cannot silently rot (`patches`).
 
-Modules: `model` (the parsed records), `parse`, `markdown` (rendering), `patches`, `sentences`
+Modules: `model` (the parsed records), `lines` (indentation, labels, fences), `parse`, `markdown`
+(rendering), `patches`, `sentences`
 (sentence coverage, borrowed argument docs).
 """

@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from functools import partial
 
+from generator.binding.docstrings.lines import FENCE_OPEN, indent_of
 from generator.binding.docstrings.model import (
     RENDER_TITLES,
     SECTION_TITLES,
@@ -17,8 +18,7 @@ from generator.binding.docstrings.model import (
     ParsedDoc,
     SectionKey,
 )
-from generator.binding.docstrings.parse import _FENCE_OPEN, _indent, split_chunks
-
+from generator.binding.docstrings.parse import split_chunks
 
 
 def section_title(parsed: ParsedDoc, key: SectionKey) -> str:
@@ -88,16 +88,16 @@ def _fence(code: str, language: str) -> str:
 def _escape_line(line: str) -> str:
     """Keep prose lines from turning into Markdown structure they never meant."""
     stripped = line.lstrip()
-    if stripped.startswith("#") and _indent(line) < 4:  # a `# comment` is no heading
+    if stripped.startswith("#") and indent_of(line) < 4:  # a `# comment` is no heading
         return line.replace("#", "\\#", 1)
-    fence = _FENCE_OPEN.match(line)
+    fence = FENCE_OPEN.match(line)
     if fence and fence.group("marker")[0] not in fence.group("info"):
         # A stray fence marker (```f(x)``` on one line is inline code, left alone) would open a
         # code block that swallows the rest of the page.
         return line.replace(stripped[0], "\\" + stripped[0], 1)
-    if stripped.startswith(">") and _indent(line) < 4:
+    if stripped.startswith(">") and indent_of(line) < 4:
         return line.replace(">", "\\>", 1)
-    if re.fullmatch(r"-{3,}|={3,}", stripped) and _indent(line) < 4:
+    if re.fullmatch(r"-{3,}|={3,}", stripped) and indent_of(line) < 4:
         # A rule under a line makes it a setext heading (MobileNetV3's table caption).
         return line.replace(stripped[0], "\\" + stripped[0], 1)
     return line

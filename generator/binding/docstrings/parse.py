@@ -11,13 +11,25 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docstring_parser import ParseError
 from docstring_parser.google import GoogleParser
 
+from generator.binding.docstrings.lines import (
+    DOCTEST,
+    FENCE_OPEN,
+    LABEL,
+    LIST_ITEM,
+    block_text,
+    clean_lines,
+    dedent_lines,
+    fence_mask,
+    indent_of,
+    is_label,
+    words,
+)
 from generator.binding.docstrings.model import (
     SECTION_TITLES,
     DocArg,
@@ -26,11 +38,6 @@ from generator.binding.docstrings.model import (
     SectionKey,
 )
 
-_WORD = re.compile(r"\w+")
-_LABEL = re.compile(r"^(?P<title>[A-Z][^:]*):(?:[ \t]+(?P<inline>\S.*))?$")
-_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>`{3,}|~{3,})(?P<info>.*)$")
-_DOCTEST = re.compile(r"^[ \t]*>>>")
-_DOCTEST_CONTINUATION = re.compile(r"^[ \t]*\.\.\.(?:[ \t]|$)")
 # `name: text`, `*args: text`, `x1, x2: text`, `name (type): text` at the margin of an argument
 # block; `Raises` entries (`ValueError: text`) have the same shape. `name :text` (a space before
 # the colon instead of after it) occurs once; `name:text` is not accepted (`https://...`).
@@ -39,120 +46,6 @@ _ENTRY = re.compile(
     r"[ \t]*(?P<type>\([^()]*(?:\([^()]*\)[^()]*)*\))?"
     r"(?:[ \t]*:(?:[ \t]+(?P<rest>.*))?|[ \t]+:(?P<glued>\S.*))$"
 )
-
-
-# ---------------------------------------------------------------------------------------------
-# Lines, fences and dedenting
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _is_label(line: str) -> bool:
-    match = _LABEL.match(line.strip())
-    return bool(match and match.group("title") in SECTION_TITLES)
-
-
-def _fence_mask(lines: Sequence[str]) -> tuple[bool, ...]:
-    """For each line: is it part of a fenced code block (its markers included)?
-
-    A marker line that also closes on the same line (```` ```f(x)``` ````) is inline code. An
-    opening fence that never closes is taken to run to the end of the text when no section label
-    follows it (an example whose closing fence upstream forgot), and otherwise to be a stray
-    marker (not a block; `parse_docstring` drops it) so that it cannot swallow the sections
-    after it.
-    """
-    mask = [False] * len(lines)
-    i = 0
-    while i < len(lines):
-        opening = _FENCE_OPEN.match(lines[i])
-        if not opening or opening.group("marker")[0] in opening.group("info"):
-            i += 1
-            continue
-        marker = opening.group("marker")
-        close = next(
-            (j for j in range(i + 1, len(lines))
-             if lines[j].strip().startswith(marker[0] * len(marker))
-             and not lines[j].strip().strip(marker[0])),
-            None,
-        )
-        if close is None:
-            if any(_is_label(line) for line in lines[i + 1:]):
-                i += 1
-                continue
-            close = len(lines) - 1
-        for j in range(i, close + 1):
-            mask[j] = True
-        i = close + 1
-    return tuple(mask)
-
-
-def _fence_blocks(lines: Sequence[str], mask: Sequence[bool]) -> list[tuple[int, int]]:
-    """(first, last) line index of each fenced block."""
-    blocks: list[tuple[int, int]] = []
-    i = 0
-    while i < len(lines):
-        if mask[i]:
-            j = i + 1
-            while j < len(lines) and mask[j] and not (
-                _FENCE_OPEN.match(lines[j]) and not lines[j].strip().strip("`~")
-            ):
-                j += 1
-            last = min(j, len(lines) - 1)
-            blocks.append((i, last))
-            i = last + 1
-        else:
-            i += 1
-    return blocks
-
-
-def _dedent_lines(lines: Sequence[str]) -> list[str]:
-    """Remove the common margin, measured on prose lines only.
-
-    Keras fills `{{...}}` placeholders with text at column 0 into docstrings indented by four, and
-    that text often holds a fenced example: `inspect.cleandoc` then sees no common margin and
-    leaves every section label indented. Fenced blocks are shifted as a whole (by at most the
-    margin, and never past their own opening marker) so code keeps its relative indentation.
-    """
-    lines = [line.expandtabs(4).rstrip() for line in lines]
-    mask = _fence_mask(lines)
-    prose = [_indent(line) for line, fenced in zip(lines, mask) if line and not fenced]
-    margin = min(prose, default=0)
-    if margin == 0:
-        return lines
-    out = list(lines)
-    for i, (line, fenced) in enumerate(zip(lines, mask)):
-        if not fenced:
-            out[i] = line[margin:] if line else ""
-    for first, last in _fence_blocks(lines, mask):
-        shift = min(margin, _indent(lines[first]))
-        for i in range(first, last + 1):
-            out[i] = lines[i][min(shift, _indent(lines[i])):]
-    return out
-
-
-def _clean(doc: str) -> list[str]:
-    """The docstring as lines: first line stripped, the rest dedented, outer blank lines gone."""
-    lines = doc.expandtabs(4).splitlines()
-    if not lines:
-        return []
-    lines = [lines[0].strip(), *_dedent_lines(lines[1:])]
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return lines
-
-
-def _text(lines: Iterable[str]) -> str:
-    """Join lines into a block, without outer blank lines."""
-    return "\n".join(lines).strip("\n")
-
-
-def words(text: str) -> Counter[str]:
-    """The multiset of `\\w+` tokens: the unit of the coverage measure."""
-    return Counter(_WORD.findall(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,15 +71,15 @@ def _split_blocks(lines: Sequence[str]) -> list[_Block]:
     - at column 0 otherwise, and every examples section: up to the next label (a reference
       list: up to the first paragraph that is no list item).
     """
-    mask = _fence_mask(lines)
-    labels = [i for i, line in enumerate(lines) if not mask[i] and _indent(line) == 0 and _is_label(line)]
+    mask = fence_mask(lines)
+    labels = [i for i, line in enumerate(lines) if not mask[i] and indent_of(line) == 0 and is_label(line)]
     blocks: list[_Block] = []
     prose_start = 0
     for number, start in enumerate(labels):
         if prose_start < start:
             blocks.append(_Block(None, "", tuple(lines[prose_start:start])))
-        match = _LABEL.match(lines[start].strip())
-        assert match is not None  # `_is_label` matched it
+        match = LABEL.match(lines[start].strip())
+        assert match is not None  # `is_label` matched it
         title, inline = match.group("title"), match.group("inline") or ""
         key = SECTION_TITLES[title]
         limit = labels[number + 1] if number + 1 < len(labels) else len(lines)
@@ -204,7 +97,7 @@ def _body_end(lines: Sequence[str], mask: Sequence[bool], start: int, limit: int
     first = next((i for i in range(start + 1, limit) if lines[i].strip()), limit)
     if key == "examples" or first == limit:
         return limit
-    if _indent(lines[first]) == 0 and not mask[first]:
+    if indent_of(lines[first]) == 0 and not mask[first]:
         if not inline and key == "references":
             return _list_end(lines, first, limit)
         if not inline:
@@ -214,27 +107,24 @@ def _body_end(lines: Sequence[str], mask: Sequence[bool], start: int, limit: int
         # `Label: text` continued at column 0 (`Note: ...` asides): one paragraph.
         return next((i for i in range(first, limit) if not lines[i].strip()), limit)
     for i in range(first, limit):
-        if lines[i].strip() and _indent(lines[i]) == 0 and not mask[i]:
+        if lines[i].strip() and indent_of(lines[i]) == 0 and not mask[i]:
             return i
     return limit
-
-
-_LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]")
 
 
 def _list_end(lines: Sequence[str], first: int, limit: int) -> int:
     """End of a column-0 reference list: the first paragraph after a blank line that is not a
     list item. (Applications follow `Reference:` with paragraphs of prose: 41 in 3.15.)"""
     for i in range(first + 1, limit):
-        if lines[i].strip() and not lines[i - 1].strip() and _indent(lines[i]) == 0 \
-                and not _LIST_ITEM.match(lines[i]):
+        if lines[i].strip() and not lines[i - 1].strip() and indent_of(lines[i]) == 0 \
+                and not LIST_ITEM.match(lines[i]):
             return i
     return limit
 
 
 def _continuation(lines: Sequence[str], inline: bool) -> list[str]:
     """A section body without its margin (an inline label's indented continuation included)."""
-    body = _dedent_lines(lines)
+    body = dedent_lines(lines)
     if not inline:
         while body and not body[0].strip():
             body.pop(0)
@@ -260,12 +150,12 @@ def _split_entries(lines: Sequence[str]) -> tuple[DocArg, ...]:
     four columns in. Every other line continues the current entry (including continuation lines
     upstream forgot to indent). A type in parentheses stays, as written, before the description.
     """
-    lines = _dedent_lines(lines)
-    mask = _fence_mask(lines)
-    base = next((_indent(line) for line in lines if line.strip()), 0)
+    lines = dedent_lines(lines)
+    mask = fence_mask(lines)
+    base = next((indent_of(line) for line in lines if line.strip()), 0)
     entries: list[tuple[str, list[str]]] = []
     for line, fenced in zip(lines, mask):
-        match = None if fenced or _indent(line) > base + 1 else _ENTRY.match(line.strip())
+        match = None if fenced or indent_of(line) > base + 1 else _ENTRY.match(line.strip())
         if match:
             rest = match.group("rest") or match.group("glued") or ""
             first = " ".join(part for part in (match.group("type") or "", rest) if part)
@@ -279,9 +169,9 @@ def _split_entries(lines: Sequence[str]) -> tuple[DocArg, ...]:
 
 def _entry_text(body: Sequence[str], name: str) -> str:
     if not name:
-        return _text(_dedent_lines(body))
+        return block_text(dedent_lines(body))
     head, rest = (body[0], body[1:]) if body and not body[0].startswith(" ") else ("", body)
-    return _text([head, *_dedent_lines(rest)] if head else _dedent_lines(rest))
+    return block_text([head, *dedent_lines(rest)] if head else dedent_lines(rest))
 
 
 _GOOGLE = GoogleParser()
@@ -294,7 +184,7 @@ def _parse_with_docstring_parser(lines: Sequence[str]) -> tuple[DocArg, ...] | N
     `inspect.cleandoc` first, which would otherwise dedent the entries to column 0, where its
     section reader stops (handed a bare "Args:\n" + block, it raises on nearly every block).
     """
-    block = textwrap.indent("\n".join(_dedent_lines(lines)), "    ")
+    block = textwrap.indent("\n".join(dedent_lines(lines)), "    ")
     try:
         parsed = _GOOGLE.parse("_\n\nArgs:\n" + block)
     except (ParseError, ValueError, IndexError):
@@ -356,12 +246,12 @@ def split_chunks(text: str) -> tuple[Example, ...]:
     separated only by blank lines are one chunk, so one fence renders them.
     """
     lines = text.splitlines()
-    mask = _fence_mask(lines)
+    mask = fence_mask(lines)
     chunks: list[Example] = []
     pending: list[str] = []
 
     def flush_text() -> None:
-        body = _text(pending)
+        body = block_text(pending)
         if body.strip():
             chunks.append(Example("text", body))
         pending.clear()
@@ -374,18 +264,18 @@ def split_chunks(text: str) -> tuple[Example, ...]:
             j = i
             while j + 1 < len(lines) and mask[j + 1] and not _closes(lines[j], j > i):
                 j += 1
-            opening = _FENCE_OPEN.match(line)
+            opening = FENCE_OPEN.match(line)
             assert opening is not None
-            shift = _indent(line)
+            shift = indent_of(line)
             closed = j > i and _closes(lines[j], True)
             inner = lines[i + 1:j] if closed else lines[i + 1:j + 1]
-            code = "\n".join(item[min(shift, _indent(item)):] for item in inner)
+            code = "\n".join(item[min(shift, indent_of(item)):] for item in inner)
             chunks.append(Example("code", code.strip("\n"), opening.group("info").strip()))
             i = j + 1
-        elif _DOCTEST.match(line):
+        elif DOCTEST.match(line):
             flush_text()
             j = _doctest_end(lines, mask, i)
-            run = _dedent_lines(lines[i:j])
+            run = dedent_lines(lines[i:j])
             while run and not run[-1].strip():
                 run.pop()
             chunks.append(Example("doctest", "\n".join(run)))
@@ -410,7 +300,7 @@ def _doctest_end(lines: Sequence[str], mask: Sequence[bool], start: int) -> int:
             return i
         if not line.strip():
             following = next((j for j in range(i, len(lines)) if lines[j].strip()), len(lines))
-            if following < len(lines) and _DOCTEST.match(lines[following]) and not mask[following]:
+            if following < len(lines) and DOCTEST.match(lines[following]) and not mask[following]:
                 i = following
                 continue
             return i
@@ -425,7 +315,7 @@ def _doctest_end(lines: Sequence[str], mask: Sequence[bool], start: int) -> int:
 def parse_docstring(doc: str) -> ParsedDoc:
     """Split a (runtime, placeholder-filled) Keras docstring into its sections. Never raises on
     text: anything unplaced stays in `description` or `other`."""
-    lines = _drop_stray_fences(_clean(doc))
+    lines = _drop_stray_fences(clean_lines(doc))
     blocks = _split_blocks(lines)
     summary, prose, fields = "", list[str](), _Fields()
     for number, block in enumerate(blocks):
@@ -433,7 +323,7 @@ def parse_docstring(doc: str) -> ParsedDoc:
             body = list(block.lines)
             if number == 0:
                 summary, body = _take_summary(body)
-            text = _text(_dedent_lines(body)) if any(line.strip() for line in body) else ""
+            text = block_text(dedent_lines(body)) if any(line.strip() for line in body) else ""
             if text:
                 prose.append(text)
         else:
@@ -459,24 +349,24 @@ def _fence_markers(lines: Sequence[str]) -> list[int]:
     """Indexes of lines that are fence markers (not ```inline``` code)."""
     return [
         i for i, line in enumerate(lines)
-        if (match := _FENCE_OPEN.match(line)) and match.group("marker")[0] not in match.group("info")
+        if (match := FENCE_OPEN.match(line)) and match.group("marker")[0] not in match.group("info")
     ]
 
 
 def _drop_stray_fences(lines: list[str]) -> list[str]:
-    """Without the fence markers that open no block (an upstream slip, see `_fence_mask`).
+    """Without the fence markers that open no block (an upstream slip, see `fence_mask`).
 
     Decided once on the whole docstring: a section split off on its own would no longer see the
     labels after the marker and take it for a block running to its end. The marker has no words.
     """
-    mask = _fence_mask(lines)
+    mask = fence_mask(lines)
     stray = {i for i in _fence_markers(lines) if not mask[i]}
     return [line for i, line in enumerate(lines) if i not in stray]
 
 
 def unbalanced_fences(doc: str) -> bool:
     """Does the docstring hold a fence marker without its pair (a stray or an unclosed one)?"""
-    return len(_fence_markers(_clean(doc))) % 2 == 1
+    return len(_fence_markers(clean_lines(doc))) % 2 == 1
 
 
 def _take_summary(lines: list[str]) -> tuple[str, list[str]]:
@@ -484,7 +374,7 @@ def _take_summary(lines: list[str]) -> tuple[str, list[str]]:
     summary: list[str] = []
     i = 0
     while i < len(lines) and lines[i].strip():
-        if _FENCE_OPEN.match(lines[i]) or _DOCTEST.match(lines[i]):
+        if FENCE_OPEN.match(lines[i]) or DOCTEST.match(lines[i]):
             break
         # An indented line after an unfinished sentence continues it (`ops.diagflat`: "... input
         # on\n   the k-th diagonal."); after a finished one it starts an indented block.
@@ -509,7 +399,7 @@ class _Fields:
         }
 
     def add(self, block: _Block) -> None:
-        body = _text(block.lines)
+        body = block_text(block.lines)
         if block.key == "args":
             self.args.extend(parse_args(block.lines))
         elif block.key == "call_args":

@@ -7,17 +7,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from generator.binding.docstrings.model import SECTION_TITLES, DocArg, ParsedDoc
-from generator.binding.docstrings.parse import (
-    _DOCTEST,
-    _FENCE_OPEN,
-    _LABEL,
-    _LIST_ITEM,
-    _WORD,
-    _clean,
-    _fence_mask,
+from generator.binding.docstrings.lines import (
+    DOCTEST,
+    FENCE_OPEN,
+    LABEL,
+    LIST_ITEM,
+    WORD,
+    clean_lines,
+    fence_mask,
 )
-
+from generator.binding.docstrings.model import SECTION_TITLES, DocArg, ParsedDoc
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z`(\[\"'*])")
 _ENTRY_HEAD = re.compile(r"^\s*[\w*]+(?:\s*,\s*[\w*]+)*\s*(?:\([^)]*\))?\s*:\s+")
@@ -34,16 +33,16 @@ def prose_sentences(doc: str) -> list[str]:
 
     The split is deliberately independent of `parse_docstring`: a sentence lost by the parser
     is still asked for."""
-    lines = _clean(doc)
-    mask = _fence_mask(lines)
+    lines = clean_lines(doc)
+    mask = fence_mask(lines)
     paragraphs: list[list[str]] = [[]]
     in_doctest = False
     for line, fenced in zip(lines, mask):
         stripped = line.strip()
-        if fenced or _FENCE_OPEN.match(line):
+        if fenced or FENCE_OPEN.match(line):
             paragraphs.append([])
             continue
-        if _DOCTEST.match(line):
+        if DOCTEST.match(line):
             in_doctest = True
             continue
         if in_doctest:  # continuation lines and printed output, up to the next blank line
@@ -53,20 +52,20 @@ def prose_sentences(doc: str) -> list[str]:
         if not stripped:
             paragraphs.append([])
             continue
-        label = _LABEL.match(stripped)
+        label = LABEL.match(stripped)
         if label and label.group("title") in SECTION_TITLES:  # structure, not prose
             paragraphs.append([])
             if label.group("inline"):
                 paragraphs[-1].append(label.group("inline"))
             continue
-        if _ENTRY_HEAD.match(line) or _LIST_ITEM.match(stripped):  # an argument or list item starts
+        if _ENTRY_HEAD.match(line) or LIST_ITEM.match(stripped):  # an argument or list item starts
             paragraphs.append([])
         paragraphs[-1].append(stripped)
     sentences: list[str] = []
     for paragraph in paragraphs:
         text = _LINK_TARGET.sub("]", _PLACEHOLDER.sub(" ", " ".join(paragraph)))
         for sentence in _SENTENCE_END.split(text):
-            tokens = _WORD.findall(sentence)
+            tokens = WORD.findall(sentence)
             if tokens and not (len(tokens) == 1 and tokens[0].isdigit()):  # `1.` of a list: no prose
                 sentences.append(" ".join(tokens))
     return sentences
@@ -76,7 +75,7 @@ def token_text(markdown: str) -> str:
     """Markdown as its words joined by single spaces, padded: `f" {sentence} " in token_text(page)`
     asks whether a sentence is on the page, markup aside."""
     markdown = _LINK_TARGET.sub("]", markdown)  # a link's words are its text, not its address
-    return " " + " ".join(_WORD.findall(markdown)) + " "
+    return " " + " ".join(WORD.findall(markdown)) + " "
 
 
 def documented_names(parsed: ParsedDoc) -> set[str]:
