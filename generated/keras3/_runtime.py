@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeVar, cast, final
 
 __all__ = [
     "BACKENDS",
@@ -49,6 +49,7 @@ __all__ = [
     "missing_argument",
     "override",
     "removed",
+    "saved_as",
     "split_inputs",
     "supplied",
     "upstream",
@@ -83,7 +84,24 @@ _BACKEND_REQUIREMENTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
 # --------------------------------------------------------------------------------------
 
 _modules: Final[dict[str, ModuleType]] = sys.modules
-_MISSING: Final[object] = object()
+
+
+@final
+class _Missing:
+    """The type of `MISSING`: `help()` and `inspect.signature` show a wrapper's parameter as
+    `units=MISSING` rather than `<object object at 0x...>` (an address that differs per run).
+    Copying or pickling gives the one sentinel back, so `is MISSING` keeps holding."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "_MISSING"  # the module-level name: pickle and copy return the same object
+
+
+_MISSING: Final[object] = _Missing()
 # The default of a generated wrapper's parameter whose upstream default is not a Python literal:
 # such a parameter is handed on only when the caller gives it, so upstream's own default applies.
 MISSING: Final[Any] = _MISSING
@@ -356,6 +374,37 @@ def removed(name: str, path: str, added_in: str, removed_in: str) -> None:
         f"{name} is deprecated: {path} was removed in Keras {removed_in}",
         DeprecationWarning, stacklevel=3,
     )
+
+
+# --------------------------------------------------------------------------------------
+# Uncalled wrappers saved as the upstream function they stand for
+# --------------------------------------------------------------------------------------
+
+
+def saved_as(function: Callable[..., Any], path: str) -> None:
+    """Make Keras save ``function`` (a wrapper passed uncalled) as its upstream function ``path``.
+
+    ``model.compile(loss=loss_binary_crossentropy)`` hands Keras the wrapper itself, and a
+    ``.keras`` file must name the upstream function, which loads without keras3. Keras names a
+    plain function by its own attributes, and each release reads different ones:
+
+    * up to 3.15, ``__name__`` alone (``"binary_crossentropy"``), looked up on loading in
+      keras.losses, keras.metrics, keras.activations, ...;
+    * from 3.16, ``__module__`` + ``__name__``, looked up among Keras's registered public paths,
+      which hold only the canonical one (``keras.metrics.binary_crossentropy``, the first path
+      of its ``keras_export``: ``keras.losses.binary_crossentropy`` would not load).
+
+    So the wrapper carries the canonical path as ``__module__`` + ``__name__``: Keras writes the
+    very config it writes for its own function, and loads the upstream function back. Its
+    ``__qualname__`` stays its own, so repr and tracebacks still name the keras3 wrapper. (Pickle
+    reads ``__module__`` + ``__qualname__``, finds no such object and refuses the bare function;
+    a model pickles through Keras's own saving, which takes the path above.)
+    """
+    module, _, name = path.rpartition(".")
+    if not module.startswith("keras.") or not name:
+        raise ValueError(f"saved_as() takes a public Keras path such as 'keras.losses.hinge', got {path!r}")
+    function.__module__ = module
+    function.__name__ = name
 
 
 # --------------------------------------------------------------------------------------

@@ -3,19 +3,21 @@
 # generator/spec/*.toml and templates/. Do not edit: change the spec or a template and regenerate.
 # A KerasTensor argument gives a KerasTensor, which is deliberately not a `Tensor` (keras3/types.py
 # says why); the overload taking it comes first, so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# Before it, a layer or model given as the tensor gives `NotATensor` (keras3/types.py says why), which
+# the implementation never returns: it raises.
+# pyright: reportOverlappingOverload=false, reportInconsistentOverload=false
 """keras3.activations: 33 wrappers over keras.activations."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from keras3._runtime import bind
+from keras3._runtime import bind, saved_as
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     import keras
-    from keras3.types import ActivationLike, Axis, Float, Tensor, TensorLike
+    from keras3.types import ActivationLike, Axis, Float, NotATensor, Tensor, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
 
 
 @overload
+def activation_celu(x: keras.Layer, alpha: TensorLike = 1.0) -> NotATensor: ...
+@overload
 def activation_celu(x: keras.KerasTensor, alpha: TensorLike = 1.0) -> keras.KerasTensor: ...
 @overload
 def activation_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor: ...
@@ -82,7 +86,7 @@ def activation_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor | keras.Ke
 
 
 _activation_celu = bind(globals(), "_activation_celu", "keras.activations.celu", "3.7.0")
-activation_celu.__name__ = "celu"  # Keras saves it by this name
+saved_as(activation_celu, "keras.activations.celu")
 
 
 def activation_deserialize(
@@ -105,6 +109,8 @@ _activation_deserialize = bind(
 )
 
 
+@overload
+def activation_elu(x: keras.Layer, alpha: TensorLike = 1.0) -> NotATensor: ...
 @overload
 def activation_elu(x: keras.KerasTensor, alpha: TensorLike = 1.0) -> keras.KerasTensor: ...
 @overload
@@ -140,9 +146,11 @@ def activation_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor | keras.Ker
 
 
 _activation_elu = bind(globals(), "_activation_elu", "keras.activations.elu", "3.0.0")
-activation_elu.__name__ = "elu"  # Keras saves it by this name
+saved_as(activation_elu, "keras.activations.elu")
 
 
+@overload
+def activation_exponential(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_exponential(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -162,9 +170,11 @@ def activation_exponential(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_exponential = bind(
     globals(), "_activation_exponential", "keras.activations.exponential", "3.0.0"
 )
-activation_exponential.__name__ = "exponential"  # Keras saves it by this name
+saved_as(activation_exponential, "keras.activations.exponential")
 
 
+@overload
+def activation_gelu(x: keras.Layer, approximate: bool = False) -> NotATensor: ...
 @overload
 def activation_gelu(x: keras.KerasTensor, approximate: bool = False) -> keras.KerasTensor: ...
 @overload
@@ -194,7 +204,7 @@ def activation_gelu(x: TensorLike, approximate: bool = False) -> Tensor | keras.
 
 
 _activation_gelu = bind(globals(), "_activation_gelu", "keras.activations.gelu", "3.0.0")
-activation_gelu.__name__ = "gelu"  # Keras saves it by this name
+saved_as(activation_gelu, "keras.activations.gelu")
 
 
 def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Callable[..., Any]:
@@ -212,6 +222,8 @@ def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> 
 _activation_get = bind(globals(), "_activation_get", "keras.activations.get", "3.0.0")
 
 
+@overload
+def activation_glu(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
 @overload
 def activation_glu(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
@@ -239,9 +251,11 @@ def activation_glu(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTensor
 
 
 _activation_glu = bind(globals(), "_activation_glu", "keras.activations.glu", "3.7.0")
-activation_glu.__name__ = "glu"  # Keras saves it by this name
+saved_as(activation_glu, "keras.activations.glu")
 
 
+@overload
+def activation_hard_shrink(x: keras.Layer, threshold: TensorLike = 0.5) -> NotATensor: ...
 @overload
 def activation_hard_shrink(
     x: keras.KerasTensor, threshold: TensorLike = 0.5
@@ -271,9 +285,11 @@ def activation_hard_shrink(
 _activation_hard_shrink = bind(
     globals(), "_activation_hard_shrink", "keras.activations.hard_shrink", "3.7.0"
 )
-activation_hard_shrink.__name__ = "hard_shrink"  # Keras saves it by this name
+saved_as(activation_hard_shrink, "keras.activations.hard_shrink")
 
 
+@overload
+def activation_hard_sigmoid(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_hard_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -305,9 +321,11 @@ def activation_hard_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_hard_sigmoid = bind(
     globals(), "_activation_hard_sigmoid", "keras.activations.hard_sigmoid", "3.0.0"
 )
-activation_hard_sigmoid.__name__ = "hard_sigmoid"  # Keras saves it by this name
+saved_as(activation_hard_sigmoid, "keras.activations.hard_sigmoid")
 
 
+@overload
+def activation_hard_silu(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_hard_silu(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -338,9 +356,11 @@ def activation_hard_silu(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_hard_silu = bind(
     globals(), "_activation_hard_silu", "keras.activations.hard_silu", "3.0.1"
 )
-activation_hard_silu.__name__ = "hard_silu"  # Keras saves it by this name
+saved_as(activation_hard_silu, "keras.activations.hard_silu")
 
 
+@overload
+def activation_hard_tanh(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_hard_tanh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -365,9 +385,13 @@ def activation_hard_tanh(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_hard_tanh = bind(
     globals(), "_activation_hard_tanh", "keras.activations.hard_tanh", "3.7.0"
 )
-activation_hard_tanh.__name__ = "hard_tanh"  # Keras saves it by this name
+saved_as(activation_hard_tanh, "keras.activations.hard_tanh")
 
 
+@overload
+def activation_leaky_relu(
+    x: keras.Layer, negative_slope: Float | TensorLike = 0.2
+) -> NotATensor: ...
 @overload
 def activation_leaky_relu(
     x: keras.KerasTensor, negative_slope: Float | TensorLike = 0.2
@@ -393,9 +417,11 @@ def activation_leaky_relu(
 _activation_leaky_relu = bind(
     globals(), "_activation_leaky_relu", "keras.activations.leaky_relu", "3.0.0"
 )
-activation_leaky_relu.__name__ = "leaky_relu"  # Keras saves it by this name
+saved_as(activation_leaky_relu, "keras.activations.leaky_relu")
 
 
+@overload
+def activation_linear(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_linear(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -416,9 +442,11 @@ def activation_linear(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_linear = bind(globals(), "_activation_linear", "keras.activations.linear", "3.0.0")
-activation_linear.__name__ = "linear"  # Keras saves it by this name
+saved_as(activation_linear, "keras.activations.linear")
 
 
+@overload
+def activation_log_sigmoid(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_log_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -440,9 +468,11 @@ def activation_log_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_log_sigmoid = bind(
     globals(), "_activation_log_sigmoid", "keras.activations.log_sigmoid", "3.7.0"
 )
-activation_log_sigmoid.__name__ = "log_sigmoid"  # Keras saves it by this name
+saved_as(activation_log_sigmoid, "keras.activations.log_sigmoid")
 
 
+@overload
+def activation_log_softmax(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
 @overload
 def activation_log_softmax(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
@@ -467,9 +497,11 @@ def activation_log_softmax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.Ker
 _activation_log_softmax = bind(
     globals(), "_activation_log_softmax", "keras.activations.log_softmax", "3.0.0"
 )
-activation_log_softmax.__name__ = "log_softmax"  # Keras saves it by this name
+saved_as(activation_log_softmax, "keras.activations.log_softmax")
 
 
+@overload
+def activation_mish(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_mish(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -498,9 +530,16 @@ def activation_mish(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_mish = bind(globals(), "_activation_mish", "keras.activations.mish", "3.0.0")
-activation_mish.__name__ = "mish"  # Keras saves it by this name
+saved_as(activation_mish, "keras.activations.mish")
 
 
+@overload
+def activation_relu(
+    x: keras.Layer,
+    negative_slope: Float | TensorLike = 0.0,
+    max_value: TensorLike | None = None,
+    threshold: TensorLike = 0.0,
+) -> NotATensor: ...
 @overload
 def activation_relu(
     x: keras.KerasTensor,
@@ -549,9 +588,11 @@ def activation_relu(
 
 
 _activation_relu = bind(globals(), "_activation_relu", "keras.activations.relu", "3.0.0")
-activation_relu.__name__ = "relu"  # Keras saves it by this name
+saved_as(activation_relu, "keras.activations.relu")
 
 
+@overload
+def activation_relu6(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_relu6(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -571,9 +612,11 @@ def activation_relu6(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_relu6 = bind(globals(), "_activation_relu6", "keras.activations.relu6", "3.0.0")
-activation_relu6.__name__ = "relu6"  # Keras saves it by this name
+saved_as(activation_relu6, "keras.activations.relu6")
 
 
+@overload
+def activation_selu(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_selu(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -619,7 +662,7 @@ def activation_selu(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_selu = bind(globals(), "_activation_selu", "keras.activations.selu", "3.0.0")
-activation_selu.__name__ = "selu"  # Keras saves it by this name
+saved_as(activation_selu, "keras.activations.selu")
 
 
 def activation_serialize(activation: ActivationLike) -> str | dict[str, Any]:
@@ -639,6 +682,8 @@ _activation_serialize = bind(
 )
 
 
+@overload
+def activation_sigmoid(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -666,9 +711,11 @@ def activation_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_sigmoid = bind(globals(), "_activation_sigmoid", "keras.activations.sigmoid", "3.0.0")
-activation_sigmoid.__name__ = "sigmoid"  # Keras saves it by this name
+saved_as(activation_sigmoid, "keras.activations.sigmoid")
 
 
+@overload
+def activation_silu(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_silu(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -695,9 +742,11 @@ def activation_silu(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_silu = bind(globals(), "_activation_silu", "keras.activations.silu", "3.0.0")
-activation_silu.__name__ = "silu"  # Keras saves it by this name
+saved_as(activation_silu, "keras.activations.silu")
 
 
+@overload
+def activation_soft_shrink(x: keras.Layer, threshold: TensorLike = 0.5) -> NotATensor: ...
 @overload
 def activation_soft_shrink(
     x: keras.KerasTensor, threshold: TensorLike = 0.5
@@ -728,9 +777,11 @@ def activation_soft_shrink(
 _activation_soft_shrink = bind(
     globals(), "_activation_soft_shrink", "keras.activations.soft_shrink", "3.7.0"
 )
-activation_soft_shrink.__name__ = "soft_shrink"  # Keras saves it by this name
+saved_as(activation_soft_shrink, "keras.activations.soft_shrink")
 
 
+@overload
+def activation_softmax(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
 @overload
 def activation_softmax(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
@@ -764,9 +815,11 @@ def activation_softmax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTe
 
 
 _activation_softmax = bind(globals(), "_activation_softmax", "keras.activations.softmax", "3.0.0")
-activation_softmax.__name__ = "softmax"  # Keras saves it by this name
+saved_as(activation_softmax, "keras.activations.softmax")
 
 
+@overload
+def activation_softplus(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_softplus(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -788,9 +841,11 @@ def activation_softplus(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_softplus = bind(
     globals(), "_activation_softplus", "keras.activations.softplus", "3.0.0"
 )
-activation_softplus.__name__ = "softplus"  # Keras saves it by this name
+saved_as(activation_softplus, "keras.activations.softplus")
 
 
+@overload
+def activation_softsign(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_softsign(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -812,9 +867,11 @@ def activation_softsign(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_softsign = bind(
     globals(), "_activation_softsign", "keras.activations.softsign", "3.0.0"
 )
-activation_softsign.__name__ = "softsign"  # Keras saves it by this name
+saved_as(activation_softsign, "keras.activations.softsign")
 
 
+@overload
+def activation_sparse_plus(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_sparse_plus(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -840,9 +897,11 @@ def activation_sparse_plus(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_sparse_plus = bind(
     globals(), "_activation_sparse_plus", "keras.activations.sparse_plus", "3.8.0"
 )
-activation_sparse_plus.__name__ = "sparse_plus"  # Keras saves it by this name
+saved_as(activation_sparse_plus, "keras.activations.sparse_plus")
 
 
+@overload
+def activation_sparse_sigmoid(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_sparse_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -871,9 +930,11 @@ def activation_sparse_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_sparse_sigmoid = bind(
     globals(), "_activation_sparse_sigmoid", "keras.activations.sparse_sigmoid", "3.10.0"
 )
-activation_sparse_sigmoid.__name__ = "sparse_sigmoid"  # Keras saves it by this name
+saved_as(activation_sparse_sigmoid, "keras.activations.sparse_sigmoid")
 
 
+@overload
+def activation_sparsemax(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
 @overload
 def activation_sparsemax(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
@@ -906,9 +967,11 @@ def activation_sparsemax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.Keras
 _activation_sparsemax = bind(
     globals(), "_activation_sparsemax", "keras.activations.sparsemax", "3.8.0"
 )
-activation_sparsemax.__name__ = "sparsemax"  # Keras saves it by this name
+saved_as(activation_sparsemax, "keras.activations.sparsemax")
 
 
+@overload
+def activation_squareplus(x: keras.Layer, b: TensorLike = 4) -> NotATensor: ...
 @overload
 def activation_squareplus(x: keras.KerasTensor, b: TensorLike = 4) -> keras.KerasTensor: ...
 @overload
@@ -938,9 +1001,11 @@ def activation_squareplus(x: TensorLike, b: TensorLike = 4) -> Tensor | keras.Ke
 _activation_squareplus = bind(
     globals(), "_activation_squareplus", "keras.activations.squareplus", "3.7.0"
 )
-activation_squareplus.__name__ = "squareplus"  # Keras saves it by this name
+saved_as(activation_squareplus, "keras.activations.squareplus")
 
 
+@overload
+def activation_tanh(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_tanh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -962,9 +1027,11 @@ def activation_tanh(x: TensorLike) -> Tensor | keras.KerasTensor:
 
 
 _activation_tanh = bind(globals(), "_activation_tanh", "keras.activations.tanh", "3.0.0")
-activation_tanh.__name__ = "tanh"  # Keras saves it by this name
+saved_as(activation_tanh, "keras.activations.tanh")
 
 
+@overload
+def activation_tanh_shrink(x: keras.Layer) -> NotATensor: ...
 @overload
 def activation_tanh_shrink(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -988,9 +1055,13 @@ def activation_tanh_shrink(x: TensorLike) -> Tensor | keras.KerasTensor:
 _activation_tanh_shrink = bind(
     globals(), "_activation_tanh_shrink", "keras.activations.tanh_shrink", "3.7.0"
 )
-activation_tanh_shrink.__name__ = "tanh_shrink"  # Keras saves it by this name
+saved_as(activation_tanh_shrink, "keras.activations.tanh_shrink")
 
 
+@overload
+def activation_threshold(
+    x: keras.Layer, threshold: TensorLike, default_value: Any
+) -> NotATensor: ...
 @overload
 def activation_threshold(
     x: keras.KerasTensor, threshold: TensorLike, default_value: Any
@@ -1021,4 +1092,4 @@ def activation_threshold(
 _activation_threshold = bind(
     globals(), "_activation_threshold", "keras.activations.threshold", "3.8.0"
 )
-activation_threshold.__name__ = "threshold"  # Keras saves it by this name
+saved_as(activation_threshold, "keras.activations.threshold")

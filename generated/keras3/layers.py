@@ -3,7 +3,9 @@
 # generator/spec/*.toml and templates/. Do not edit: change the spec or a template and regenerate.
 # A KerasTensor argument gives a KerasTensor, which is deliberately not a `Tensor` (keras3/types.py
 # says why); the overload taking it comes first, so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# Before it, a layer or model given as the tensor gives `NotATensor` (keras3/types.py says why), which
+# the implementation never returns: it raises.
+# pyright: reportOverlappingOverload=false, reportInconsistentOverload=false
 """keras3.layers: 154 wrappers over keras.layers."""
 
 from __future__ import annotations

@@ -3,14 +3,16 @@
 # generator/spec/*.toml and templates/. Do not edit: change the spec or a template and regenerate.
 # A KerasTensor argument gives a KerasTensor, which is deliberately not a `Tensor` (keras3/types.py
 # says why); the overload taking it comes first, so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# Before it, a layer or model given as the tensor gives `NotATensor` (keras3/types.py says why), which
+# the implementation never returns: it raises.
+# pyright: reportOverlappingOverload=false, reportInconsistentOverload=false
 """keras3.losses: 25 wrappers over keras.losses."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from keras3._runtime import MISSING, bind, call_or_instance, supplied, upstream
+from keras3._runtime import MISSING, bind, call_or_instance, saved_as, supplied, upstream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -160,7 +162,7 @@ def loss_binary_crossentropy(
     )
 
 
-loss_binary_crossentropy.__name__ = "binary_crossentropy"  # Keras saves it by this name
+saved_as(loss_binary_crossentropy, "keras.metrics.binary_crossentropy")
 
 
 @overload
@@ -309,7 +311,7 @@ def loss_binary_focal_crossentropy(
     )
 
 
-loss_binary_focal_crossentropy.__name__ = "binary_focal_crossentropy"  # Keras saves it by this name
+saved_as(loss_binary_focal_crossentropy, "keras.metrics.binary_focal_crossentropy")
 
 
 @overload
@@ -420,7 +422,7 @@ def loss_categorical_crossentropy(
     )
 
 
-loss_categorical_crossentropy.__name__ = "categorical_crossentropy"  # Keras saves it by this name
+saved_as(loss_categorical_crossentropy, "keras.metrics.categorical_crossentropy")
 
 
 @overload
@@ -582,9 +584,7 @@ def loss_categorical_focal_crossentropy(
     )
 
 
-loss_categorical_focal_crossentropy.__name__ = (
-    "categorical_focal_crossentropy"  # Keras saves it by this name
-)
+saved_as(loss_categorical_focal_crossentropy, "keras.metrics.categorical_focal_crossentropy")
 
 
 @overload
@@ -693,8 +693,8 @@ def loss_categorical_generalized_cross_entropy(
     )
 
 
-loss_categorical_generalized_cross_entropy.__name__ = (
-    "categorical_generalized_cross_entropy"  # Keras saves it by this name
+saved_as(
+    loss_categorical_generalized_cross_entropy, "keras.losses.categorical_generalized_cross_entropy"
 )
 
 
@@ -784,7 +784,7 @@ def loss_categorical_hinge(
     )
 
 
-loss_categorical_hinge.__name__ = "categorical_hinge"  # Keras saves it by this name
+saved_as(loss_categorical_hinge, "keras.metrics.categorical_hinge")
 
 
 @overload
@@ -899,7 +899,7 @@ def loss_circle(
     )
 
 
-loss_circle.__name__ = "circle"  # Keras saves it by this name
+saved_as(loss_circle, "keras.losses.circle")
 
 
 @overload
@@ -1000,7 +1000,7 @@ def loss_cosine_similarity(
     )
 
 
-loss_cosine_similarity.__name__ = "cosine_similarity"  # Keras saves it by this name
+saved_as(loss_cosine_similarity, "keras.losses.cosine_similarity")
 
 
 @overload
@@ -1081,7 +1081,7 @@ def loss_ctc(
     )
 
 
-loss_ctc.__name__ = "ctc"  # Keras saves it by this name
+saved_as(loss_ctc, "keras.losses.ctc")
 
 
 def loss_deserialize(
@@ -1197,7 +1197,7 @@ def loss_dice(
     )
 
 
-loss_dice.__name__ = "dice"  # Keras saves it by this name
+saved_as(loss_dice, "keras.losses.dice")
 
 
 def loss_get(
@@ -1328,7 +1328,7 @@ def loss_hinge(
     )
 
 
-loss_hinge.__name__ = "hinge"  # Keras saves it by this name
+saved_as(loss_hinge, "keras.metrics.hinge")
 
 
 @overload
@@ -1429,7 +1429,7 @@ def loss_huber(
     )
 
 
-loss_huber.__name__ = "huber"  # Keras saves it by this name
+saved_as(loss_huber, "keras.losses.huber")
 
 
 @overload
@@ -1520,7 +1520,7 @@ def loss_kl_divergence(
     )
 
 
-loss_kl_divergence.__name__ = "kl_divergence"  # Keras saves it by this name
+saved_as(loss_kl_divergence, "keras.metrics.kl_divergence")
 
 
 @overload
@@ -1609,7 +1609,7 @@ def loss_log_cosh(
     )
 
 
-loss_log_cosh.__name__ = "log_cosh"  # Keras saves it by this name
+saved_as(loss_log_cosh, "keras.losses.log_cosh")
 
 
 @overload
@@ -1696,7 +1696,7 @@ def loss_mean_absolute_error(
     )
 
 
-loss_mean_absolute_error.__name__ = "mean_absolute_error"  # Keras saves it by this name
+saved_as(loss_mean_absolute_error, "keras.metrics.mean_absolute_error")
 
 
 @overload
@@ -1783,9 +1783,7 @@ def loss_mean_absolute_percentage_error(
     )
 
 
-loss_mean_absolute_percentage_error.__name__ = (
-    "mean_absolute_percentage_error"  # Keras saves it by this name
-)
+saved_as(loss_mean_absolute_percentage_error, "keras.metrics.mean_absolute_percentage_error")
 
 
 @overload
@@ -1872,7 +1870,7 @@ def loss_mean_squared_error(
     )
 
 
-loss_mean_squared_error.__name__ = "mean_squared_error"  # Keras saves it by this name
+saved_as(loss_mean_squared_error, "keras.metrics.mean_squared_error")
 
 
 @overload
@@ -1959,9 +1957,7 @@ def loss_mean_squared_logarithmic_error(
     )
 
 
-loss_mean_squared_logarithmic_error.__name__ = (
-    "mean_squared_logarithmic_error"  # Keras saves it by this name
-)
+saved_as(loss_mean_squared_logarithmic_error, "keras.metrics.mean_squared_logarithmic_error")
 
 
 @overload
@@ -2048,7 +2044,7 @@ def loss_poisson(
     )
 
 
-loss_poisson.__name__ = "poisson"  # Keras saves it by this name
+saved_as(loss_poisson, "keras.metrics.poisson")
 
 
 def loss_serialize(loss: LossLike | Mapping[str, Any] | Sequence[Any]) -> str | dict[str, Any]:
@@ -2179,9 +2175,7 @@ def loss_sparse_categorical_crossentropy(
     )
 
 
-loss_sparse_categorical_crossentropy.__name__ = (
-    "sparse_categorical_crossentropy"  # Keras saves it by this name
-)
+saved_as(loss_sparse_categorical_crossentropy, "keras.metrics.sparse_categorical_crossentropy")
 
 
 @overload
@@ -2271,7 +2265,7 @@ def loss_squared_hinge(
     )
 
 
-loss_squared_hinge.__name__ = "squared_hinge"  # Keras saves it by this name
+saved_as(loss_squared_hinge, "keras.metrics.squared_hinge")
 
 
 @overload
@@ -2381,4 +2375,4 @@ def loss_tversky(
     )
 
 
-loss_tversky.__name__ = "tversky"  # Keras saves it by this name
+saved_as(loss_tversky, "keras.losses.tversky")

@@ -3,14 +3,16 @@
 # generator/spec/*.toml and templates/. Do not edit: change the spec or a template and regenerate.
 # A KerasTensor argument gives a KerasTensor, which is deliberately not a `Tensor` (keras3/types.py
 # says why); the overload taking it comes first, so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# Before it, a layer or model given as the tensor gives `NotATensor` (keras3/types.py says why), which
+# the implementation never returns: it raises.
+# pyright: reportOverlappingOverload=false, reportInconsistentOverload=false
 """keras3.metrics: 50 wrappers over keras.metrics."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from keras3._runtime import MISSING, bind, call_or_instance, supplied, upstream
+from keras3._runtime import MISSING, bind, call_or_instance, saved_as, supplied, upstream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -388,7 +390,7 @@ def metric_binary_accuracy(
     )
 
 
-metric_binary_accuracy.__name__ = "binary_accuracy"  # Keras saves it by this name
+saved_as(metric_binary_accuracy, "keras.metrics.binary_accuracy")
 
 
 @overload
@@ -472,7 +474,7 @@ def metric_binary_crossentropy(
     )
 
 
-metric_binary_crossentropy.__name__ = "binary_crossentropy"  # Keras saves it by this name
+saved_as(metric_binary_crossentropy, "keras.metrics.binary_crossentropy")
 
 
 def metric_binary_focal_crossentropy(
@@ -538,9 +540,7 @@ _metric_binary_focal_crossentropy = bind(
     "keras.metrics.binary_focal_crossentropy",
     "3.0.0",
 )
-metric_binary_focal_crossentropy.__name__ = (
-    "binary_focal_crossentropy"  # Keras saves it by this name
-)
+saved_as(metric_binary_focal_crossentropy, "keras.metrics.binary_focal_crossentropy")
 
 
 @overload
@@ -717,7 +717,7 @@ def metric_categorical_accuracy(
     )
 
 
-metric_categorical_accuracy.__name__ = "categorical_accuracy"  # Keras saves it by this name
+saved_as(metric_categorical_accuracy, "keras.metrics.categorical_accuracy")
 
 
 @overload
@@ -810,7 +810,7 @@ def metric_categorical_crossentropy(
     )
 
 
-metric_categorical_crossentropy.__name__ = "categorical_crossentropy"  # Keras saves it by this name
+saved_as(metric_categorical_crossentropy, "keras.metrics.categorical_crossentropy")
 
 
 def metric_categorical_focal_crossentropy(
@@ -861,9 +861,7 @@ _metric_categorical_focal_crossentropy = bind(
     "keras.metrics.categorical_focal_crossentropy",
     "3.0.0",
 )
-metric_categorical_focal_crossentropy.__name__ = (
-    "categorical_focal_crossentropy"  # Keras saves it by this name
-)
+saved_as(metric_categorical_focal_crossentropy, "keras.metrics.categorical_focal_crossentropy")
 
 
 @overload
@@ -921,7 +919,7 @@ def metric_categorical_hinge(
     )
 
 
-metric_categorical_hinge.__name__ = "categorical_hinge"  # Keras saves it by this name
+saved_as(metric_categorical_hinge, "keras.metrics.categorical_hinge")
 
 
 @overload
@@ -995,7 +993,7 @@ def metric_concordance_correlation(
     )
 
 
-metric_concordance_correlation.__name__ = "concordance_correlation"  # Keras saves it by this name
+saved_as(metric_concordance_correlation, "keras.metrics.concordance_correlation")
 
 
 @overload
@@ -1548,7 +1546,7 @@ def metric_hinge(
     )
 
 
-metric_hinge.__name__ = "hinge"  # Keras saves it by this name
+saved_as(metric_hinge, "keras.metrics.hinge")
 
 
 @overload
@@ -1742,7 +1740,7 @@ def metric_kl_divergence(
     )
 
 
-metric_kl_divergence.__name__ = "kl_divergence"  # Keras saves it by this name
+saved_as(metric_kl_divergence, "keras.metrics.kl_divergence")
 
 
 @overload
@@ -1909,7 +1907,7 @@ def metric_mean_absolute_error(
     )
 
 
-metric_mean_absolute_error.__name__ = "mean_absolute_error"  # Keras saves it by this name
+saved_as(metric_mean_absolute_error, "keras.metrics.mean_absolute_error")
 
 
 @overload
@@ -1973,9 +1971,7 @@ def metric_mean_absolute_percentage_error(
     )
 
 
-metric_mean_absolute_percentage_error.__name__ = (
-    "mean_absolute_percentage_error"  # Keras saves it by this name
-)
+saved_as(metric_mean_absolute_percentage_error, "keras.metrics.mean_absolute_percentage_error")
 
 
 @overload
@@ -2156,7 +2152,7 @@ def metric_mean_squared_error(
     )
 
 
-metric_mean_squared_error.__name__ = "mean_squared_error"  # Keras saves it by this name
+saved_as(metric_mean_squared_error, "keras.metrics.mean_squared_error")
 
 
 @overload
@@ -2220,9 +2216,7 @@ def metric_mean_squared_logarithmic_error(
     )
 
 
-metric_mean_squared_logarithmic_error.__name__ = (
-    "mean_squared_logarithmic_error"  # Keras saves it by this name
-)
+saved_as(metric_mean_squared_logarithmic_error, "keras.metrics.mean_squared_logarithmic_error")
 
 
 @overload
@@ -2621,7 +2615,7 @@ def metric_pearson_correlation(
     )
 
 
-metric_pearson_correlation.__name__ = "pearson_correlation"  # Keras saves it by this name
+saved_as(metric_pearson_correlation, "keras.metrics.pearson_correlation")
 
 
 @overload
@@ -2685,7 +2679,7 @@ def metric_poisson(
     )
 
 
-metric_poisson.__name__ = "poisson"  # Keras saves it by this name
+saved_as(metric_poisson, "keras.metrics.poisson")
 
 
 @overload
@@ -3446,9 +3440,7 @@ def metric_sparse_categorical_accuracy(
     )
 
 
-metric_sparse_categorical_accuracy.__name__ = (
-    "sparse_categorical_accuracy"  # Keras saves it by this name
-)
+saved_as(metric_sparse_categorical_accuracy, "keras.metrics.sparse_categorical_accuracy")
 
 
 @overload
@@ -3542,9 +3534,7 @@ def metric_sparse_categorical_crossentropy(
     )
 
 
-metric_sparse_categorical_crossentropy.__name__ = (
-    "sparse_categorical_crossentropy"  # Keras saves it by this name
-)
+saved_as(metric_sparse_categorical_crossentropy, "keras.metrics.sparse_categorical_crossentropy")
 
 
 @overload
@@ -3642,8 +3632,8 @@ def metric_sparse_top_k_categorical_accuracy(
     )
 
 
-metric_sparse_top_k_categorical_accuracy.__name__ = (
-    "sparse_top_k_categorical_accuracy"  # Keras saves it by this name
+saved_as(
+    metric_sparse_top_k_categorical_accuracy, "keras.metrics.sparse_top_k_categorical_accuracy"
 )
 
 
@@ -3808,7 +3798,7 @@ def metric_squared_hinge(
     )
 
 
-metric_squared_hinge.__name__ = "squared_hinge"  # Keras saves it by this name
+saved_as(metric_squared_hinge, "keras.metrics.squared_hinge")
 
 
 @overload
@@ -3921,9 +3911,7 @@ def metric_top_k_categorical_accuracy(
     )
 
 
-metric_top_k_categorical_accuracy.__name__ = (
-    "top_k_categorical_accuracy"  # Keras saves it by this name
-)
+saved_as(metric_top_k_categorical_accuracy, "keras.metrics.top_k_categorical_accuracy")
 
 
 @overload

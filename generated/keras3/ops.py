@@ -3,7 +3,9 @@
 # generator/spec/*.toml and templates/. Do not edit: change the spec or a template and regenerate.
 # A KerasTensor argument gives a KerasTensor, which is deliberately not a `Tensor` (keras3/types.py
 # says why); the overload taking it comes first, so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# Before it, a layer or model given as the tensor gives `NotATensor` (keras3/types.py says why), which
+# the implementation never returns: it raises.
+# pyright: reportOverlappingOverload=false, reportInconsistentOverload=false
 """keras3.ops: 350 wrappers over keras.ops, keras.ops.image."""
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
         Int,
         IntOrTuple,
         NDArray,
+        NotATensor,
         Padding,
         Seed,
         ShapeLike,
@@ -387,6 +390,8 @@ __all__ = [
 
 
 @overload
+def op_abs(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_abs(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_abs(x: TensorLike) -> Tensor: ...
@@ -405,6 +410,10 @@ def op_abs(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_abs = bind(globals(), "_op_abs", "keras.ops.abs", "3.0.0")
 
 
+@overload
+def op_adaptive_average_pool(
+    inputs: keras.Layer, output_size: IntOrTuple, data_format: DataFormat | None = None
+) -> NotATensor: ...
 @overload
 def op_adaptive_average_pool(
     inputs: keras.KerasTensor, output_size: IntOrTuple, data_format: DataFormat | None = None
@@ -454,6 +463,10 @@ _op_adaptive_average_pool = bind(
 
 @overload
 def op_adaptive_max_pool(
+    inputs: keras.Layer, output_size: IntOrTuple, data_format: DataFormat | None = None
+) -> NotATensor: ...
+@overload
+def op_adaptive_max_pool(
     inputs: keras.KerasTensor, output_size: IntOrTuple, data_format: DataFormat | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -500,6 +513,8 @@ _op_adaptive_max_pool = bind(
 
 
 @overload
+def op_add(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_add(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_add(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -522,6 +537,8 @@ def op_add(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_add = bind(globals(), "_op_add", "keras.ops.add", "3.0.0")
 
 
+@overload
+def op_all(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_all(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -558,6 +575,14 @@ _op_all = bind(globals(), "_op_all", "keras.ops.all", "3.0.0")
 
 @overload
 def op_allclose(
+    x1: keras.Layer,
+    x2: TensorLike,
+    rtol: Float | TensorLike = 1e-05,
+    atol: Float | TensorLike = 1e-08,
+    equal_nan: bool = False,
+) -> NotATensor: ...
+@overload
+def op_allclose(
     x1: keras.KerasTensor,
     x2: TensorLike,
     rtol: Float | TensorLike = 1e-05,
@@ -571,14 +596,14 @@ def op_allclose(
     rtol: Float | TensorLike = 1e-05,
     atol: Float | TensorLike = 1e-08,
     equal_nan: bool = False,
-) -> Tensor: ...
+) -> Tensor | bool: ...
 def op_allclose(
     x1: TensorLike,
     x2: TensorLike,
     rtol: Float | TensorLike = 1e-05,
     atol: Float | TensorLike = 1e-08,
     equal_nan: bool = False,
-) -> Tensor | keras.KerasTensor:
+) -> Tensor | bool | keras.KerasTensor:
     """Returns True if two arrays are element-wise equal within a tolerance.
 
     The tolerance values are positive, typically very small numbers.  The
@@ -607,6 +632,8 @@ def op_allclose(
 _op_allclose = bind(globals(), "_op_allclose", "keras.ops.allclose", "3.14.0")
 
 
+@overload
+def op_amax(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_amax(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -643,6 +670,8 @@ _op_amax = bind(globals(), "_op_amax", "keras.ops.amax", "3.0.0")
 
 
 @overload
+def op_amin(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
+@overload
 def op_amin(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
 ) -> keras.KerasTensor: ...
@@ -678,6 +707,8 @@ _op_amin = bind(globals(), "_op_amin", "keras.ops.amin", "3.0.0")
 
 
 @overload
+def op_angle(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_angle(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_angle(x: TensorLike) -> Tensor: ...
@@ -700,6 +731,8 @@ def op_angle(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_angle = bind(globals(), "_op_angle", "keras.ops.angle", "3.10.0")
 
 
+@overload
+def op_any(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_any(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -735,6 +768,8 @@ _op_any = bind(globals(), "_op_any", "keras.ops.any", "3.0.0")
 
 
 @overload
+def op_append(x1: keras.Layer, x2: TensorLike, axis: Axis | None = None) -> NotATensor: ...
+@overload
 def op_append(
     x1: keras.KerasTensor, x2: TensorLike, axis: Axis | None = None
 ) -> keras.KerasTensor: ...
@@ -763,6 +798,13 @@ def op_append(
 _op_append = bind(globals(), "_op_append", "keras.ops.append", "3.0.0")
 
 
+@overload
+def op_arange(
+    start: keras.Layer,
+    stop: TensorLike | None = None,
+    step: TensorLike | None = None,
+    dtype: DTypeLike | None = None,
+) -> NotATensor: ...
 @overload
 def op_arange(
     start: keras.KerasTensor,
@@ -837,6 +879,8 @@ _op_arange = bind(
 
 
 @overload
+def op_arccos(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_arccos(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_arccos(x: TensorLike) -> Tensor: ...
@@ -862,6 +906,8 @@ _op_arccos = bind(globals(), "_op_arccos", "keras.ops.arccos", "3.0.0")
 
 
 @overload
+def op_arccosh(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_arccosh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_arccosh(x: TensorLike) -> Tensor: ...
@@ -883,6 +929,8 @@ def op_arccosh(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_arccosh = bind(globals(), "_op_arccosh", "keras.ops.arccosh", "3.0.0")
 
 
+@overload
+def op_arcsin(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_arcsin(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -907,6 +955,8 @@ _op_arcsin = bind(globals(), "_op_arcsin", "keras.ops.arcsin", "3.0.0")
 
 
 @overload
+def op_arcsinh(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_arcsinh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_arcsinh(x: TensorLike) -> Tensor: ...
@@ -928,6 +978,8 @@ def op_arcsinh(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_arcsinh = bind(globals(), "_op_arcsinh", "keras.ops.arcsinh", "3.0.0")
 
 
+@overload
+def op_arctan(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_arctan(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -951,6 +1003,8 @@ def op_arctan(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_arctan = bind(globals(), "_op_arctan", "keras.ops.arctan", "3.0.0")
 
 
+@overload
+def op_arctan2(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_arctan2(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -983,6 +1037,8 @@ _op_arctan2 = bind(globals(), "_op_arctan2", "keras.ops.arctan2", "3.0.0")
 
 
 @overload
+def op_arctanh(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_arctanh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_arctanh(x: TensorLike) -> Tensor: ...
@@ -1004,6 +1060,8 @@ def op_arctanh(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_arctanh = bind(globals(), "_op_arctanh", "keras.ops.arctanh", "3.0.0")
 
 
+@overload
+def op_argmax(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_argmax(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -1048,6 +1106,8 @@ _op_argmax = bind(
 
 
 @overload
+def op_argmin(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
+@overload
 def op_argmin(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
 ) -> keras.KerasTensor: ...
@@ -1091,6 +1151,8 @@ _op_argmin = bind(
 
 
 @overload
+def op_argpartition(x: keras.Layer, kth: Any, axis: Axis | None = -1) -> NotATensor: ...
+@overload
 def op_argpartition(
     x: keras.KerasTensor, kth: Any, axis: Axis | None = -1
 ) -> keras.KerasTensor: ...
@@ -1127,6 +1189,8 @@ _op_argpartition = bind(globals(), "_op_argpartition", "keras.ops.argpartition",
 
 
 @overload
+def op_argsort(x: keras.Layer, axis: Axis | None = -1) -> NotATensor: ...
+@overload
 def op_argsort(x: keras.KerasTensor, axis: Axis | None = -1) -> keras.KerasTensor: ...
 @overload
 def op_argsort(x: TensorLike, axis: Axis | None = -1) -> Tensor: ...
@@ -1151,6 +1215,8 @@ _op_argsort = bind(globals(), "_op_argsort", "keras.ops.argsort", "3.0.0")
 
 
 @overload
+def op_array(x: keras.Layer, dtype: DTypeLike | None = None) -> NotATensor: ...
+@overload
 def op_array(x: keras.KerasTensor, dtype: DTypeLike | None = None) -> keras.KerasTensor: ...
 @overload
 def op_array(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor: ...
@@ -1173,6 +1239,10 @@ def op_array(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor | keras.Ke
 _op_array = bind(globals(), "_op_array", "keras.ops.array", "3.0.0")
 
 
+@overload
+def op_array_split(
+    x: keras.Layer, indices_or_sections: IntOrTuple | TensorLike, axis: Axis = 0
+) -> NotATensor: ...
 @overload
 def op_array_split(
     x: keras.KerasTensor, indices_or_sections: IntOrTuple | TensorLike, axis: Axis = 0
@@ -1265,6 +1335,10 @@ _op_associative_scan = bind(
 
 @overload
 def op_average(
+    x: keras.Layer, axis: Axis | None = None, weights: TensorLike | None = None
+) -> NotATensor: ...
+@overload
+def op_average(
     x: keras.KerasTensor, axis: Axis | None = None, weights: TensorLike | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -1303,6 +1377,14 @@ def op_average(
 _op_average = bind(globals(), "_op_average", "keras.ops.average", "3.0.0")
 
 
+@overload
+def op_average_pool(
+    inputs: keras.Layer,
+    pool_size: IntOrTuple,
+    strides: IntOrTuple | None = None,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
+) -> NotATensor: ...
 @overload
 def op_average_pool(
     inputs: keras.KerasTensor,
@@ -1368,6 +1450,8 @@ _op_average_pool = bind(globals(), "_op_average_pool", "keras.ops.average_pool",
 
 
 @overload
+def op_bartlett(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_bartlett(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_bartlett(x: TensorLike) -> Tensor: ...
@@ -1389,6 +1473,16 @@ def op_bartlett(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_bartlett = bind(globals(), "_op_bartlett", "keras.ops.bartlett", "3.10.0")
 
 
+@overload
+def op_batch_normalization(
+    x: keras.Layer,
+    mean: TensorLike,
+    variance: TensorLike,
+    axis: Axis,
+    offset: TensorLike | None = None,
+    scale: TensorLike | None = None,
+    epsilon: Float = 0.001,
+) -> NotATensor: ...
 @overload
 def op_batch_normalization(
     x: keras.KerasTensor,
@@ -1455,6 +1549,10 @@ _op_batch_normalization = bind(
 
 @overload
 def op_binary_crossentropy(
+    target: keras.Layer, output: TensorLike, from_logits: bool = False
+) -> NotATensor: ...
+@overload
+def op_binary_crossentropy(
     target: keras.KerasTensor, output: TensorLike, from_logits: bool = False
 ) -> keras.KerasTensor: ...
 @overload
@@ -1498,6 +1596,13 @@ _op_binary_crossentropy = bind(
 )
 
 
+@overload
+def op_bincount(
+    x: keras.Layer,
+    weights: TensorLike | None = None,
+    minlength: Int | TensorLike = 0,
+    sparse: bool = False,
+) -> NotATensor: ...
 @overload
 def op_bincount(
     x: keras.KerasTensor,
@@ -1564,6 +1669,8 @@ _op_bincount = bind(
 
 
 @overload
+def op_bitwise_and(x: keras.Layer, y: TensorLike) -> NotATensor: ...
+@overload
 def op_bitwise_and(x: keras.KerasTensor, y: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_bitwise_and(x: TensorLike, y: TensorLike) -> Tensor: ...
@@ -1591,6 +1698,8 @@ _op_bitwise_and = bind(globals(), "_op_bitwise_and", "keras.ops.bitwise_and", "3
 
 
 @overload
+def op_bitwise_invert(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_bitwise_invert(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_bitwise_invert(x: TensorLike) -> Tensor: ...
@@ -1616,6 +1725,8 @@ def op_bitwise_invert(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_bitwise_invert = bind(globals(), "_op_bitwise_invert", "keras.ops.bitwise_invert", "3.6.0")
 
 
+@overload
+def op_bitwise_left_shift(x: keras.Layer, y: TensorLike) -> NotATensor: ...
 @overload
 def op_bitwise_left_shift(x: keras.KerasTensor, y: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -1646,6 +1757,8 @@ _op_bitwise_left_shift = bind(
 
 
 @overload
+def op_bitwise_not(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_bitwise_not(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_bitwise_not(x: TensorLike) -> Tensor: ...
@@ -1671,6 +1784,8 @@ def op_bitwise_not(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_bitwise_not = bind(globals(), "_op_bitwise_not", "keras.ops.bitwise_not", "3.6.0")
 
 
+@overload
+def op_bitwise_or(x: keras.Layer, y: TensorLike) -> NotATensor: ...
 @overload
 def op_bitwise_or(x: keras.KerasTensor, y: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -1698,6 +1813,8 @@ def op_bitwise_or(x: TensorLike, y: TensorLike) -> Tensor | keras.KerasTensor:
 _op_bitwise_or = bind(globals(), "_op_bitwise_or", "keras.ops.bitwise_or", "3.6.0")
 
 
+@overload
+def op_bitwise_right_shift(x: keras.Layer, y: TensorLike) -> NotATensor: ...
 @overload
 def op_bitwise_right_shift(x: keras.KerasTensor, y: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -1728,6 +1845,8 @@ _op_bitwise_right_shift = bind(
 
 
 @overload
+def op_bitwise_xor(x: keras.Layer, y: TensorLike) -> NotATensor: ...
+@overload
 def op_bitwise_xor(x: keras.KerasTensor, y: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_bitwise_xor(x: TensorLike, y: TensorLike) -> Tensor: ...
@@ -1755,6 +1874,8 @@ _op_bitwise_xor = bind(globals(), "_op_bitwise_xor", "keras.ops.bitwise_xor", "3
 
 
 @overload
+def op_blackman(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_blackman(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_blackman(x: TensorLike) -> Tensor: ...
@@ -1776,6 +1897,8 @@ def op_blackman(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_blackman = bind(globals(), "_op_blackman", "keras.ops.blackman", "3.10.0")
 
 
+@overload
+def op_broadcast_to(x: keras.Layer, shape: ShapeLike | BackendTensor) -> NotATensor: ...
 @overload
 def op_broadcast_to(
     x: keras.KerasTensor, shape: ShapeLike | BackendTensor
@@ -1803,6 +1926,8 @@ _op_broadcast_to = bind(globals(), "_op_broadcast_to", "keras.ops.broadcast_to",
 
 
 @overload
+def op_cast(x: keras.Layer, dtype: DTypeLike) -> NotATensor: ...
+@overload
 def op_cast(x: keras.KerasTensor, dtype: DTypeLike) -> keras.KerasTensor: ...
 @overload
 def op_cast(x: TensorLike, dtype: DTypeLike) -> Tensor: ...
@@ -1825,6 +1950,10 @@ def op_cast(x: TensorLike, dtype: DTypeLike) -> Tensor | keras.KerasTensor:
 _op_cast = bind(globals(), "_op_cast", "keras.ops.cast", "3.0.0")
 
 
+@overload
+def op_categorical_crossentropy(
+    target: keras.Layer, output: TensorLike, from_logits: bool = False, axis: Axis = -1
+) -> NotATensor: ...
 @overload
 def op_categorical_crossentropy(
     target: keras.KerasTensor, output: TensorLike, from_logits: bool = False, axis: Axis = -1
@@ -1876,6 +2005,8 @@ _op_categorical_crossentropy = bind(
 
 
 @overload
+def op_cbrt(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_cbrt(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_cbrt(x: TensorLike) -> Tensor: ...
@@ -1900,6 +2031,8 @@ def op_cbrt(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_cbrt = bind(globals(), "_op_cbrt", "keras.ops.cbrt", "3.11.0")
 
 
+@overload
+def op_cdist(x: keras.Layer, y: TensorLike) -> NotATensor: ...
 @overload
 def op_cdist(x: keras.KerasTensor, y: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -1927,6 +2060,8 @@ _op_cdist = bind(globals(), "_op_cdist", "keras.ops.cdist", "3.15.0")
 
 
 @overload
+def op_ceil(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_ceil(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_ceil(x: TensorLike) -> Tensor: ...
@@ -1951,6 +2086,8 @@ def op_ceil(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_ceil = bind(globals(), "_op_ceil", "keras.ops.ceil", "3.0.0")
 
 
+@overload
+def op_celu(x: keras.Layer, alpha: TensorLike = 1.0) -> NotATensor: ...
 @overload
 def op_celu(x: keras.KerasTensor, alpha: TensorLike = 1.0) -> keras.KerasTensor: ...
 @overload
@@ -1978,6 +2115,8 @@ def op_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor | keras.KerasTenso
 _op_celu = bind(globals(), "_op_celu", "keras.ops.celu", "3.7.0")
 
 
+@overload
+def op_cholesky(x: keras.Layer, upper: TensorLike = False) -> NotATensor: ...
 @overload
 def op_cholesky(x: keras.KerasTensor, upper: TensorLike = False) -> keras.KerasTensor: ...
 @overload
@@ -2014,6 +2153,8 @@ _op_cholesky = bind(
 
 
 @overload
+def op_cholesky_inverse(x: keras.Layer, upper: TensorLike = False) -> NotATensor: ...
+@overload
 def op_cholesky_inverse(x: keras.KerasTensor, upper: TensorLike = False) -> keras.KerasTensor: ...
 @overload
 def op_cholesky_inverse(x: TensorLike, upper: TensorLike = False) -> Tensor: ...
@@ -2043,6 +2184,8 @@ _op_cholesky_inverse = bind(
 
 
 @overload
+def op_clip(x: keras.Layer, x_min: TensorLike, x_max: TensorLike) -> NotATensor: ...
+@overload
 def op_clip(x: keras.KerasTensor, x_min: TensorLike, x_max: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Tensor: ...
@@ -2070,6 +2213,8 @@ def op_clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Tensor | ker
 _op_clip = bind(globals(), "_op_clip", "keras.ops.clip", "3.0.0")
 
 
+@overload
+def op_concatenate(xs: keras.Layer, axis: Axis = 0) -> NotATensor: ...
 @overload
 def op_concatenate(xs: keras.KerasTensor, axis: Axis = 0) -> keras.KerasTensor: ...
 @overload
@@ -2114,6 +2259,8 @@ _op_cond = bind(globals(), "_op_cond", "keras.ops.cond", "3.0.0")
 
 
 @overload
+def op_conj(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_conj(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_conj(x: TensorLike) -> Tensor: ...
@@ -2132,6 +2279,8 @@ def op_conj(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_conj = bind(globals(), "_op_conj", "keras.ops.conj", "3.0.0")
 
 
+@overload
+def op_conjugate(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_conjugate(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -2159,6 +2308,15 @@ def op_conjugate(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_conjugate = bind(globals(), "_op_conjugate", "keras.ops.conjugate", "3.0.0")
 
 
+@overload
+def op_conv(
+    inputs: keras.Layer,
+    kernel: TensorLike,
+    strides: IntOrTuple = 1,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
+    dilation_rate: IntOrTuple = 1,
+) -> NotATensor: ...
 @overload
 def op_conv(
     inputs: keras.KerasTensor,
@@ -2230,6 +2388,16 @@ def op_conv(
 _op_conv = bind(globals(), "_op_conv", "keras.ops.conv", "3.0.0")
 
 
+@overload
+def op_conv_transpose(
+    inputs: keras.Layer,
+    kernel: TensorLike,
+    strides: IntOrTuple = 1,
+    padding: Padding = "valid",
+    output_padding: IntOrTuple | None = None,
+    data_format: DataFormat | None = None,
+    dilation_rate: IntOrTuple = 1,
+) -> NotATensor: ...
 @overload
 def op_conv_transpose(
     inputs: keras.KerasTensor,
@@ -2351,6 +2519,13 @@ _op_convert_to_numpy = bind(
 
 @overload
 def op_convert_to_tensor(
+    x: keras.Layer,
+    dtype: DTypeLike | None = None,
+    sparse: bool | None = None,
+    ragged: bool | None = None,
+) -> NotATensor: ...
+@overload
+def op_convert_to_tensor(
     x: keras.KerasTensor,
     dtype: DTypeLike | None = None,
     sparse: bool | None = None,
@@ -2410,6 +2585,8 @@ _op_convert_to_tensor = bind(
 
 
 @overload
+def op_copy(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_copy(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_copy(x: TensorLike) -> Tensor: ...
@@ -2431,6 +2608,8 @@ def op_copy(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_copy = bind(globals(), "_op_copy", "keras.ops.copy", "3.0.0")
 
 
+@overload
+def op_corrcoef(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_corrcoef(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -2454,6 +2633,8 @@ def op_corrcoef(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_corrcoef = bind(globals(), "_op_corrcoef", "keras.ops.corrcoef", "3.11.0")
 
 
+@overload
+def op_correlate(x1: keras.Layer, x2: TensorLike, mode: str = "valid") -> NotATensor: ...
 @overload
 def op_correlate(
     x1: keras.KerasTensor, x2: TensorLike, mode: str = "valid"
@@ -2495,6 +2676,8 @@ _op_correlate = bind(globals(), "_op_correlate", "keras.ops.correlate", "3.2.0")
 
 
 @overload
+def op_cos(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_cos(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_cos(x: TensorLike) -> Tensor: ...
@@ -2517,6 +2700,8 @@ _op_cos = bind(globals(), "_op_cos", "keras.ops.cos", "3.0.0")
 
 
 @overload
+def op_cosh(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_cosh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_cosh(x: TensorLike) -> Tensor: ...
@@ -2538,6 +2723,8 @@ def op_cosh(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_cosh = bind(globals(), "_op_cosh", "keras.ops.cosh", "3.0.0")
 
 
+@overload
+def op_count_nonzero(x: keras.Layer, axis: Axis | None = None) -> NotATensor: ...
 @overload
 def op_count_nonzero(x: keras.KerasTensor, axis: Axis | None = None) -> keras.KerasTensor: ...
 @overload
@@ -2564,6 +2751,15 @@ def op_count_nonzero(x: TensorLike, axis: Axis | None = None) -> Tensor | keras.
 _op_count_nonzero = bind(globals(), "_op_count_nonzero", "keras.ops.count_nonzero", "3.0.0")
 
 
+@overload
+def op_cross(
+    x1: keras.Layer,
+    x2: TensorLike,
+    axisa: Int | TensorLike = -1,
+    axisb: Int | TensorLike = -1,
+    axisc: Int | TensorLike = -1,
+    axis: Axis | None = None,
+) -> NotATensor: ...
 @overload
 def op_cross(
     x1: keras.KerasTensor,
@@ -2632,6 +2828,16 @@ def op_cross(
 _op_cross = bind(globals(), "_op_cross", "keras.ops.cross", "3.0.0")
 
 
+@overload
+def op_ctc_decode(
+    inputs: keras.Layer,
+    sequence_lengths: Any,
+    strategy: str = "greedy",
+    beam_width: Int | TensorLike = 100,
+    top_paths: Int | TensorLike = 1,
+    merge_repeated: bool = True,
+    mask_index: Int | TensorLike = 0,
+) -> NotATensor: ...
 @overload
 def op_ctc_decode(
     inputs: keras.KerasTensor,
@@ -2722,6 +2928,14 @@ _op_ctc_decode = bind(
 
 @overload
 def op_ctc_loss(
+    target: keras.Layer,
+    output: TensorLike,
+    target_length: Any,
+    output_length: Any,
+    mask_index: Int | TensorLike = 0,
+) -> NotATensor: ...
+@overload
+def op_ctc_loss(
     target: keras.KerasTensor,
     output: TensorLike,
     target_length: Any,
@@ -2768,6 +2982,10 @@ _op_ctc_loss = bind(globals(), "_op_ctc_loss", "keras.ops.ctc_loss", "3.0.2")
 
 @overload
 def op_cumprod(
+    x: keras.Layer, axis: Axis | None = None, dtype: DTypeLike | None = None
+) -> NotATensor: ...
+@overload
+def op_cumprod(
     x: keras.KerasTensor, axis: Axis | None = None, dtype: DTypeLike | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -2797,6 +3015,10 @@ def op_cumprod(
 _op_cumprod = bind(globals(), "_op_cumprod", "keras.ops.cumprod", "3.0.0")
 
 
+@overload
+def op_cumsum(
+    x: keras.Layer, axis: Axis | None = None, dtype: DTypeLike | None = None
+) -> NotATensor: ...
 @overload
 def op_cumsum(
     x: keras.KerasTensor, axis: Axis | None = None, dtype: DTypeLike | None = None
@@ -2865,6 +3087,8 @@ _op_custom_gradient = bind(globals(), "_op_custom_gradient", "keras.ops.custom_g
 
 
 @overload
+def op_deg2rad(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_deg2rad(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_deg2rad(x: TensorLike) -> Tensor: ...
@@ -2889,6 +3113,10 @@ def op_deg2rad(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_deg2rad = bind(globals(), "_op_deg2rad", "keras.ops.deg2rad", "3.11.0")
 
 
+@overload
+def op_depth_to_space(
+    x: keras.Layer, block_size: Int, data_format: DataFormat = "channels_last"
+) -> NotATensor: ...
 @overload
 def op_depth_to_space(
     x: keras.KerasTensor, block_size: Int, data_format: DataFormat = "channels_last"
@@ -2941,6 +3169,15 @@ def op_depth_to_space(
 _op_depth_to_space = bind(globals(), "_op_depth_to_space", "keras.ops.depth_to_space", "3.14.0")
 
 
+@overload
+def op_depthwise_conv(
+    inputs: keras.Layer,
+    kernel: TensorLike,
+    strides: IntOrTuple = 1,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
+    dilation_rate: IntOrTuple = 1,
+) -> NotATensor: ...
 @overload
 def op_depthwise_conv(
     inputs: keras.KerasTensor,
@@ -3013,6 +3250,8 @@ _op_depthwise_conv = bind(globals(), "_op_depthwise_conv", "keras.ops.depthwise_
 
 
 @overload
+def op_det(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_det(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_det(x: TensorLike) -> Tensor: ...
@@ -3034,6 +3273,8 @@ def op_det(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_det = bind(globals(), "_op_det", "keras.ops.det", "3.0.5")
 
 
+@overload
+def op_diag(x: keras.Layer, k: IntOrTuple = 0) -> NotATensor: ...
 @overload
 def op_diag(x: keras.KerasTensor, k: IntOrTuple = 0) -> keras.KerasTensor: ...
 @overload
@@ -3061,6 +3302,8 @@ _op_diag = bind(globals(), "_op_diag", "keras.ops.diag", "3.0.0")
 
 
 @overload
+def op_diagflat(x: keras.Layer, k: IntOrTuple = 0) -> NotATensor: ...
+@overload
 def op_diagflat(x: keras.KerasTensor, k: IntOrTuple = 0) -> keras.KerasTensor: ...
 @overload
 def op_diagflat(x: TensorLike, k: IntOrTuple = 0) -> Tensor: ...
@@ -3085,6 +3328,10 @@ def op_diagflat(x: TensorLike, k: IntOrTuple = 0) -> Tensor | keras.KerasTensor:
 _op_diagflat = bind(globals(), "_op_diagflat", "keras.ops.diagflat", "3.8.0")
 
 
+@overload
+def op_diagonal(
+    x: keras.Layer, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis = 1
+) -> NotATensor: ...
 @overload
 def op_diagonal(
     x: keras.KerasTensor, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis = 1
@@ -3131,6 +3378,8 @@ _op_diagonal = bind(globals(), "_op_diagonal", "keras.ops.diagonal", "3.0.0")
 
 
 @overload
+def op_diff(a: keras.Layer, n: TensorLike = 1, axis: Axis = -1) -> NotATensor: ...
+@overload
 def op_diff(a: keras.KerasTensor, n: TensorLike = 1, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
 def op_diff(a: TensorLike, n: TensorLike = 1, axis: Axis = -1) -> Tensor: ...
@@ -3160,6 +3409,8 @@ _op_diff = bind(globals(), "_op_diff", "keras.ops.diff", "3.0.0")
 
 
 @overload
+def op_digitize(x: keras.Layer, bins: Any) -> NotATensor: ...
+@overload
 def op_digitize(x: keras.KerasTensor, bins: Any) -> keras.KerasTensor: ...
 @overload
 def op_digitize(x: TensorLike, bins: Any) -> Tensor: ...
@@ -3183,6 +3434,8 @@ def op_digitize(x: TensorLike, bins: Any) -> Tensor | keras.KerasTensor:
 _op_digitize = bind(globals(), "_op_digitize", "keras.ops.digitize", "3.0.0")
 
 
+@overload
+def op_divide(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_divide(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -3209,6 +3462,8 @@ _op_divide = bind(globals(), "_op_divide", "keras.ops.divide", "3.0.0")
 
 
 @overload
+def op_divide_no_nan(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_divide_no_nan(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_divide_no_nan(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -3231,6 +3486,8 @@ def op_divide_no_nan(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTens
 _op_divide_no_nan = bind(globals(), "_op_divide_no_nan", "keras.ops.divide_no_nan", "3.0.5")
 
 
+@overload
+def op_dot(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_dot(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -3267,6 +3524,18 @@ def op_dot(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_dot = bind(globals(), "_op_dot", "keras.ops.dot", "3.0.0")
 
 
+@overload
+def op_dot_product_attention(
+    query: keras.Layer,
+    key: TensorLike,
+    value: TensorLike,
+    bias: TensorLike | None = None,
+    mask: TensorLike | None = None,
+    scale: TensorLike | None = None,
+    is_causal: bool = False,
+    flash_attention: bool | None = None,
+    attn_logits_soft_cap: Any | None = None,
+) -> NotATensor: ...
 @overload
 def op_dot_product_attention(
     query: keras.KerasTensor,
@@ -3376,6 +3645,8 @@ _op_dot_product_attention = bind(
 
 
 @overload
+def op_dsplit(x: keras.Layer, indices_or_sections: IntOrTuple | TensorLike) -> NotATensor: ...
+@overload
 def op_dsplit(
     x: keras.KerasTensor, indices_or_sections: IntOrTuple | TensorLike
 ) -> list[keras.KerasTensor]: ...
@@ -3405,6 +3676,8 @@ def op_dsplit(
 _op_dsplit = bind(globals(), "_op_dsplit", "keras.ops.dsplit", "3.15.0")
 
 
+@overload
+def op_dstack(xs: keras.Layer) -> NotATensor: ...
 @overload
 def op_dstack(xs: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -3454,6 +3727,8 @@ _op_dtype = bind(globals(), "_op_dtype", "keras.ops.dtype", "3.4.0")
 
 
 @overload
+def op_eig(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_eig(x: keras.KerasTensor) -> tuple[keras.KerasTensor, keras.KerasTensor]: ...
 @overload
 def op_eig(x: TensorLike) -> tuple[Tensor, Tensor]: ...
@@ -3476,6 +3751,8 @@ def op_eig(x: TensorLike) -> tuple[Tensor, Tensor] | tuple[keras.KerasTensor, ke
 _op_eig = bind(globals(), "_op_eig", "keras.ops.eig", "3.0.5")
 
 
+@overload
+def op_eigh(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_eigh(x: keras.KerasTensor) -> tuple[keras.KerasTensor, keras.KerasTensor]: ...
 @overload
@@ -3526,6 +3803,8 @@ _op_einsum = bind(
 
 
 @overload
+def op_elu(x: keras.Layer, alpha: TensorLike = 1.0) -> NotATensor: ...
+@overload
 def op_elu(x: keras.KerasTensor, alpha: TensorLike = 1.0) -> keras.KerasTensor: ...
 @overload
 def op_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor: ...
@@ -3572,6 +3851,8 @@ _op_empty = bind(globals(), "_op_empty", "keras.ops.empty", "3.0.0")
 
 
 @overload
+def op_empty_like(x: keras.Layer, dtype: DTypeLike | None = None) -> NotATensor: ...
+@overload
 def op_empty_like(x: keras.KerasTensor, dtype: DTypeLike | None = None) -> keras.KerasTensor: ...
 @overload
 def op_empty_like(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor: ...
@@ -3594,6 +3875,8 @@ def op_empty_like(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor | ker
 _op_empty_like = bind(globals(), "_op_empty_like", "keras.ops.empty_like", "3.13.0")
 
 
+@overload
+def op_equal(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_equal(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -3618,6 +3901,8 @@ _op_equal = bind(globals(), "_op_equal", "keras.ops.equal", "3.0.0")
 
 
 @overload
+def op_erf(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_erf(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_erf(x: TensorLike) -> Tensor: ...
@@ -3639,6 +3924,8 @@ def op_erf(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_erf = bind(globals(), "_op_erf", "keras.ops.erf", "3.0.0")
 
 
+@overload
+def op_erfc(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_erfc(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -3662,6 +3949,8 @@ _op_erfc = bind(globals(), "_op_erfc", "keras.ops.erfc", "3.15.0")
 
 
 @overload
+def op_erfinv(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_erfinv(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_erfinv(x: TensorLike) -> Tensor: ...
@@ -3683,6 +3972,8 @@ def op_erfinv(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_erfinv = bind(globals(), "_op_erfinv", "keras.ops.erfinv", "3.0.5")
 
 
+@overload
+def op_exp(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_exp(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -3706,6 +3997,8 @@ _op_exp = bind(globals(), "_op_exp", "keras.ops.exp", "3.0.0")
 
 
 @overload
+def op_exp2(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_exp2(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_exp2(x: TensorLike) -> Tensor: ...
@@ -3727,6 +4020,8 @@ def op_exp2(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_exp2 = bind(globals(), "_op_exp2", "keras.ops.exp2", "3.7.0")
 
 
+@overload
+def op_expand_dims(x: keras.Layer, axis: Axis) -> NotATensor: ...
 @overload
 def op_expand_dims(x: keras.KerasTensor, axis: Axis) -> keras.KerasTensor: ...
 @overload
@@ -3754,6 +4049,8 @@ _op_expand_dims = bind(globals(), "_op_expand_dims", "keras.ops.expand_dims", "3
 
 
 @overload
+def op_expm1(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_expm1(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_expm1(x: TensorLike) -> Tensor: ...
@@ -3775,6 +4072,10 @@ def op_expm1(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_expm1 = bind(globals(), "_op_expm1", "keras.ops.expm1", "3.0.0")
 
 
+@overload
+def op_extract_sequences(
+    x: keras.Layer, sequence_length: IntOrTuple, sequence_stride: IntOrTuple
+) -> NotATensor: ...
 @overload
 def op_extract_sequences(
     x: keras.KerasTensor, sequence_length: IntOrTuple, sequence_stride: IntOrTuple
@@ -3842,6 +4143,8 @@ _op_eye = bind(globals(), "_op_eye", "keras.ops.eye", "3.0.0")
 
 
 @overload
+def op_fabs(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_fabs(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_fabs(x: TensorLike) -> Tensor: ...
@@ -3868,6 +4171,8 @@ _op_fabs = bind(globals(), "_op_fabs", "keras.ops.fabs", "3.15.0")
 
 
 @overload
+def op_fft(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_fft(x: keras.KerasTensor) -> tuple[keras.KerasTensor, keras.KerasTensor]: ...
 @overload
 def op_fft(x: TensorLike) -> tuple[Tensor, Tensor]: ...
@@ -3892,6 +4197,8 @@ _op_fft = bind(globals(), "_op_fft", "keras.ops.fft", "3.0.0")
 
 
 @overload
+def op_fft2(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_fft2(x: keras.KerasTensor) -> tuple[keras.KerasTensor, keras.KerasTensor]: ...
 @overload
 def op_fft2(x: TensorLike) -> tuple[Tensor, Tensor]: ...
@@ -3915,6 +4222,8 @@ def op_fft2(x: TensorLike) -> tuple[Tensor, Tensor] | tuple[keras.KerasTensor, k
 _op_fft2 = bind(globals(), "_op_fft2", "keras.ops.fft2", "3.0.0")
 
 
+@overload
+def op_flip(x: keras.Layer, axis: Axis | None = None) -> NotATensor: ...
 @overload
 def op_flip(x: keras.KerasTensor, axis: Axis | None = None) -> keras.KerasTensor: ...
 @overload
@@ -3942,6 +4251,8 @@ _op_flip = bind(globals(), "_op_flip", "keras.ops.flip", "3.0.0")
 
 
 @overload
+def op_fliplr(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_fliplr(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_fliplr(x: TensorLike) -> Tensor: ...
@@ -3967,6 +4278,8 @@ def op_fliplr(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_fliplr = bind(globals(), "_op_fliplr", "keras.ops.fliplr", "3.14.0")
 
 
+@overload
+def op_flipud(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_flipud(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -3994,6 +4307,8 @@ _op_flipud = bind(globals(), "_op_flipud", "keras.ops.flipud", "3.14.0")
 
 
 @overload
+def op_floor(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_floor(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_floor(x: TensorLike) -> Tensor: ...
@@ -4018,6 +4333,8 @@ _op_floor = bind(globals(), "_op_floor", "keras.ops.floor", "3.0.0")
 
 
 @overload
+def op_floor_divide(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_floor_divide(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_floor_divide(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -4040,6 +4357,8 @@ def op_floor_divide(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTenso
 _op_floor_divide = bind(globals(), "_op_floor_divide", "keras.ops.floor_divide", "3.0.0")
 
 
+@overload
+def op_fmax(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_fmax(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -4068,6 +4387,8 @@ _op_fmax = bind(globals(), "_op_fmax", "keras.ops.fmax", "3.15.0")
 
 
 @overload
+def op_fmin(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_fmin(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_fmin(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -4094,6 +4415,8 @@ def op_fmin(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_fmin = bind(globals(), "_op_fmin", "keras.ops.fmin", "3.15.0")
 
 
+@overload
+def op_fmod(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_fmod(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -4122,6 +4445,15 @@ def op_fmod(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_fmod = bind(globals(), "_op_fmod", "keras.ops.fmod", "3.14.0")
 
 
+@overload
+def op_fold(
+    x: keras.Layer,
+    output_size: IntOrTuple,
+    kernel_size: IntOrTuple | TensorLike,
+    dilation: Int | TensorLike = 1,
+    padding: Padding = 0,
+    stride: Int | TensorLike = 1,
+) -> NotATensor: ...
 @overload
 def op_fold(
     x: keras.KerasTensor,
@@ -4206,6 +4538,10 @@ _op_fori_loop = bind(globals(), "_op_fori_loop", "keras.ops.fori_loop", "3.0.0")
 
 @overload
 def op_full(
+    shape: ShapeLike | BackendTensor, fill_value: keras.Layer, dtype: DTypeLike | None = None
+) -> NotATensor: ...
+@overload
+def op_full(
     shape: ShapeLike | BackendTensor, fill_value: keras.KerasTensor, dtype: DTypeLike | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -4234,6 +4570,10 @@ def op_full(
 _op_full = bind(globals(), "_op_full", "keras.ops.full", "3.0.0")
 
 
+@overload
+def op_full_like(
+    x: keras.Layer, fill_value: TensorLike, dtype: DTypeLike | None = None
+) -> NotATensor: ...
 @overload
 def op_full_like(
     x: keras.KerasTensor, fill_value: TensorLike, dtype: DTypeLike | None = None
@@ -4265,6 +4605,8 @@ _op_full_like = bind(globals(), "_op_full_like", "keras.ops.full_like", "3.0.0")
 
 
 @overload
+def op_gcd(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_gcd(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_gcd(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -4287,6 +4629,8 @@ def op_gcd(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_gcd = bind(globals(), "_op_gcd", "keras.ops.gcd", "3.12.0")
 
 
+@overload
+def op_gelu(x: keras.Layer, approximate: bool = True) -> NotATensor: ...
 @overload
 def op_gelu(x: keras.KerasTensor, approximate: bool = True) -> keras.KerasTensor: ...
 @overload
@@ -4317,6 +4661,15 @@ def op_gelu(x: TensorLike, approximate: bool = True) -> Tensor | keras.KerasTens
 _op_gelu = bind(globals(), "_op_gelu", "keras.ops.gelu", "3.0.0")
 
 
+@overload
+def op_geomspace(
+    start: keras.Layer,
+    stop: TensorLike,
+    num: TensorLike = 50,
+    endpoint: bool = True,
+    dtype: DTypeLike | None = None,
+    axis: Axis = 0,
+) -> NotATensor: ...
 @overload
 def op_geomspace(
     start: keras.KerasTensor,
@@ -4378,6 +4731,8 @@ _op_geomspace = bind(globals(), "_op_geomspace", "keras.ops.geomspace", "3.14.0"
 
 
 @overload
+def op_get_item(x: keras.Layer, key: TensorLike) -> NotATensor: ...
+@overload
 def op_get_item(x: keras.KerasTensor, key: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_get_item(x: TensorLike, key: TensorLike) -> Tensor: ...
@@ -4397,6 +4752,8 @@ def op_get_item(x: TensorLike, key: TensorLike) -> Tensor | keras.KerasTensor:
 _op_get_item = bind(globals(), "_op_get_item", "keras.ops.get_item", "3.0.0")
 
 
+@overload
+def op_glu(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
 @overload
 def op_glu(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
@@ -4426,6 +4783,8 @@ _op_glu = bind(globals(), "_op_glu", "keras.ops.glu", "3.7.0")
 
 
 @overload
+def op_greater(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_greater(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_greater(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -4449,6 +4808,8 @@ _op_greater = bind(globals(), "_op_greater", "keras.ops.greater", "3.0.0")
 
 
 @overload
+def op_greater_equal(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_greater_equal(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_greater_equal(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -4471,6 +4832,8 @@ def op_greater_equal(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTens
 _op_greater_equal = bind(globals(), "_op_greater_equal", "keras.ops.greater_equal", "3.0.0")
 
 
+@overload
+def op_hamming(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_hamming(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -4497,6 +4860,8 @@ _op_hamming = bind(globals(), "_op_hamming", "keras.ops.hamming", "3.10.0")
 
 
 @overload
+def op_hanning(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_hanning(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_hanning(x: TensorLike) -> Tensor: ...
@@ -4521,6 +4886,8 @@ def op_hanning(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_hanning = bind(globals(), "_op_hanning", "keras.ops.hanning", "3.11.0")
 
 
+@overload
+def op_hard_shrink(x: keras.Layer, threshold: TensorLike = 0.5) -> NotATensor: ...
 @overload
 def op_hard_shrink(x: keras.KerasTensor, threshold: TensorLike = 0.5) -> keras.KerasTensor: ...
 @overload
@@ -4550,6 +4917,8 @@ _op_hard_shrink = bind(globals(), "_op_hard_shrink", "keras.ops.hard_shrink", "3
 
 
 @overload
+def op_hard_sigmoid(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_hard_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_hard_sigmoid(x: TensorLike) -> Tensor: ...
@@ -4575,6 +4944,8 @@ def op_hard_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_hard_sigmoid = bind(globals(), "_op_hard_sigmoid", "keras.ops.hard_sigmoid", "3.0.0")
 
 
+@overload
+def op_hard_silu(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_hard_silu(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -4606,6 +4977,8 @@ _op_hard_silu = bind(globals(), "_op_hard_silu", "keras.ops.hard_silu", "3.0.1")
 
 
 @overload
+def op_hard_tanh(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_hard_tanh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_hard_tanh(x: TensorLike) -> Tensor: ...
@@ -4633,6 +5006,8 @@ _op_hard_tanh = bind(globals(), "_op_hard_tanh", "keras.ops.hard_tanh", "3.7.0")
 
 
 @overload
+def op_heaviside(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_heaviside(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_heaviside(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -4658,6 +5033,10 @@ def op_heaviside(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_heaviside = bind(globals(), "_op_heaviside", "keras.ops.heaviside", "3.11.0")
 
 
+@overload
+def op_histogram(
+    x: keras.Layer, bins: Int | TensorLike = 10, range: Any | None = None
+) -> NotATensor: ...
 @overload
 def op_histogram(
     x: keras.KerasTensor, bins: Int | TensorLike = 10, range: Any | None = None
@@ -4693,6 +5072,8 @@ _op_histogram = bind(globals(), "_op_histogram", "keras.ops.histogram", "3.6.0")
 
 
 @overload
+def op_hsplit(x: keras.Layer, indices_or_sections: IntOrTuple | TensorLike) -> NotATensor: ...
+@overload
 def op_hsplit(
     x: keras.KerasTensor, indices_or_sections: IntOrTuple | TensorLike
 ) -> list[keras.KerasTensor]: ...
@@ -4723,6 +5104,8 @@ _op_hsplit = bind(globals(), "_op_hsplit", "keras.ops.hsplit", "3.14.0")
 
 
 @overload
+def op_hstack(xs: keras.Layer) -> NotATensor: ...
+@overload
 def op_hstack(xs: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_hstack(xs: TensorLike) -> Tensor: ...
@@ -4747,6 +5130,8 @@ def op_hstack(xs: TensorLike) -> Tensor | keras.KerasTensor:
 _op_hstack = bind(globals(), "_op_hstack", "keras.ops.hstack", "3.0.0")
 
 
+@overload
+def op_hypot(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_hypot(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -4774,6 +5159,8 @@ _op_hypot = bind(globals(), "_op_hypot", "keras.ops.hypot", "3.12.0")
 
 
 @overload
+def op_i0(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_i0(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_i0(x: TensorLike) -> Tensor: ...
@@ -4796,6 +5183,8 @@ def op_i0(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_i0 = bind(globals(), "_op_i0", "keras.ops.i0", "3.14.0")
 
 
+@overload
+def op_identity(n: keras.Layer, dtype: DTypeLike | None = None) -> NotATensor: ...
 @overload
 def op_identity(n: keras.KerasTensor, dtype: DTypeLike | None = None) -> keras.KerasTensor: ...
 @overload
@@ -4823,6 +5212,8 @@ _op_identity = bind(globals(), "_op_identity", "keras.ops.identity", "3.0.0")
 
 
 @overload
+def op_ifft2(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_ifft2(x: keras.KerasTensor) -> tuple[keras.KerasTensor, keras.KerasTensor]: ...
 @overload
 def op_ifft2(x: TensorLike) -> tuple[Tensor, Tensor]: ...
@@ -4847,6 +5238,8 @@ _op_ifft2 = bind(globals(), "_op_ifft2", "keras.ops.ifft2", "3.7.0")
 
 
 @overload
+def op_imag(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_imag(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_imag(x: TensorLike) -> Tensor: ...
@@ -4868,6 +5261,15 @@ def op_imag(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_imag = bind(globals(), "_op_imag", "keras.ops.imag", "3.0.0")
 
 
+@overload
+def op_image_affine_transform(
+    images: keras.Layer,
+    transform: Any,
+    interpolation: str = "bilinear",
+    fill_mode: str = "constant",
+    fill_value: TensorLike = 0,
+    data_format: DataFormat | None = None,
+) -> NotATensor: ...
 @overload
 def op_image_affine_transform(
     images: keras.KerasTensor,
@@ -4965,6 +5367,17 @@ _op_image_affine_transform = bind(
 
 @overload
 def op_image_crop(
+    images: keras.Layer,
+    top_cropping: Any | None = None,
+    left_cropping: Any | None = None,
+    bottom_cropping: Any | None = None,
+    right_cropping: Any | None = None,
+    target_height: Int | None = None,
+    target_width: Int | None = None,
+    data_format: DataFormat | None = None,
+) -> NotATensor: ...
+@overload
+def op_image_crop(
     images: keras.KerasTensor,
     top_cropping: Any | None = None,
     left_cropping: Any | None = None,
@@ -5053,6 +5466,17 @@ _op_image_crop = bind(
 
 @overload
 def op_image_elastic_transform(
+    images: keras.Layer,
+    alpha: TensorLike = 20.0,
+    sigma: IntOrTuple | TensorLike = 5.0,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: TensorLike = 0.0,
+    seed: Seed | None = None,
+    data_format: DataFormat | None = None,
+) -> NotATensor: ...
+@overload
+def op_image_elastic_transform(
     images: keras.KerasTensor,
     alpha: TensorLike = 20.0,
     sigma: IntOrTuple | TensorLike = 5.0,
@@ -5133,6 +5557,15 @@ _op_image_elastic_transform = bind(
 )
 
 
+@overload
+def op_image_extract_patches(
+    images: keras.Layer,
+    size: IntOrTuple,
+    strides: IntOrTuple | None = None,
+    dilation_rate: IntOrTuple = 1,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
+) -> NotATensor: ...
 @overload
 def op_image_extract_patches(
     images: keras.KerasTensor,
@@ -5255,6 +5688,13 @@ _op_image_extract_patches_3d = bind(
 
 @overload
 def op_image_gaussian_blur(
+    images: keras.Layer,
+    kernel_size: IntOrTuple | TensorLike = (3, 3),
+    sigma: IntOrTuple | TensorLike = (1.0, 1.0),
+    data_format: DataFormat | None = None,
+) -> NotATensor: ...
+@overload
+def op_image_gaussian_blur(
     images: keras.KerasTensor,
     kernel_size: IntOrTuple | TensorLike = (3, 3),
     sigma: IntOrTuple | TensorLike = (1.0, 1.0),
@@ -5305,6 +5745,10 @@ _op_image_gaussian_blur = bind(
 
 @overload
 def op_image_hsv_to_rgb(
+    images: keras.Layer, data_format: DataFormat | None = None
+) -> NotATensor: ...
+@overload
+def op_image_hsv_to_rgb(
     images: keras.KerasTensor, data_format: DataFormat | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -5341,6 +5785,14 @@ _op_image_hsv_to_rgb = bind(
 )
 
 
+@overload
+def op_image_map_coordinates(
+    inputs: keras.Layer,
+    coordinates: Any,
+    order: Any,
+    fill_mode: str = "constant",
+    fill_value: TensorLike = 0,
+) -> NotATensor: ...
 @overload
 def op_image_map_coordinates(
     inputs: keras.KerasTensor,
@@ -5422,6 +5874,17 @@ _op_image_map_coordinates = bind(
 )
 
 
+@overload
+def op_image_pad(
+    images: keras.Layer,
+    top_padding: Any | None = None,
+    left_padding: Any | None = None,
+    bottom_padding: Any | None = None,
+    right_padding: Any | None = None,
+    target_height: Int | None = None,
+    target_width: Int | None = None,
+    data_format: DataFormat | None = None,
+) -> NotATensor: ...
 @overload
 def op_image_pad(
     images: keras.KerasTensor,
@@ -5512,6 +5975,15 @@ _op_image_pad = bind(
 
 @overload
 def op_image_perspective_transform(
+    images: keras.Layer,
+    start_points: Any,
+    end_points: Any,
+    interpolation: str = "bilinear",
+    fill_value: TensorLike = 0,
+    data_format: DataFormat | None = None,
+) -> NotATensor: ...
+@overload
+def op_image_perspective_transform(
     images: keras.KerasTensor,
     start_points: Any,
     end_points: Any,
@@ -5574,6 +6046,18 @@ _op_image_perspective_transform = bind(
 )
 
 
+@overload
+def op_image_resize(
+    images: keras.Layer,
+    size: IntOrTuple,
+    interpolation: str = "bilinear",
+    antialias: bool = False,
+    crop_to_aspect_ratio: bool = False,
+    pad_to_aspect_ratio: bool = False,
+    fill_mode: str = "constant",
+    fill_value: TensorLike = 0.0,
+    data_format: DataFormat | None = None,
+) -> NotATensor: ...
 @overload
 def op_image_resize(
     images: keras.KerasTensor,
@@ -5690,6 +6174,10 @@ _op_image_resize = bind(
 
 @overload
 def op_image_rgb_to_grayscale(
+    images: keras.Layer, data_format: DataFormat | None = None
+) -> NotATensor: ...
+@overload
+def op_image_rgb_to_grayscale(
     images: keras.KerasTensor, data_format: DataFormat | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -5739,6 +6227,10 @@ _op_image_rgb_to_grayscale = bind(
 
 @overload
 def op_image_rgb_to_hsv(
+    images: keras.Layer, data_format: DataFormat | None = None
+) -> NotATensor: ...
+@overload
+def op_image_rgb_to_hsv(
     images: keras.KerasTensor, data_format: DataFormat | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -5778,6 +6270,16 @@ _op_image_rgb_to_hsv = bind(
 )
 
 
+@overload
+def op_image_scale_and_translate(
+    images: keras.Layer,
+    output_shape: ShapeLike,
+    scale: TensorLike,
+    translation: Any,
+    spatial_dims: Any,
+    method: Any,
+    antialias: bool = True,
+) -> NotATensor: ...
 @overload
 def op_image_scale_and_translate(
     images: keras.KerasTensor,
@@ -5867,6 +6369,10 @@ _op_image_scale_and_translate = bind(
 )
 
 
+@overload
+def op_image_sobel_edges(
+    images: keras.Layer, data_format: DataFormat | None = None
+) -> NotATensor: ...
 @overload
 def op_image_sobel_edges(
     images: keras.KerasTensor, data_format: DataFormat | None = None
@@ -5968,6 +6474,8 @@ _op_image_ssim = bind(globals(), "_op_image_ssim", "keras.ops.image.ssim", "3.15
 
 
 @overload
+def op_in_top_k(targets: keras.Layer, predictions: Any, k: IntOrTuple) -> NotATensor: ...
+@overload
 def op_in_top_k(
     targets: keras.KerasTensor, predictions: Any, k: IntOrTuple
 ) -> keras.KerasTensor: ...
@@ -5994,6 +6502,8 @@ def op_in_top_k(targets: TensorLike, predictions: Any, k: IntOrTuple) -> Tensor 
 _op_in_top_k = bind(globals(), "_op_in_top_k", "keras.ops.in_top_k", "3.0.0")
 
 
+@overload
+def op_inner(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_inner(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -6029,6 +6539,8 @@ _op_inner = bind(globals(), "_op_inner", "keras.ops.inner", "3.7.0")
 
 
 @overload
+def op_inv(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_inv(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_inv(x: TensorLike) -> Tensor: ...
@@ -6050,6 +6562,8 @@ def op_inv(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_inv = bind(globals(), "_op_inv", "keras.ops.inv", "3.0.5")
 
 
+@overload
+def op_irfft(x: keras.Layer, fft_length: IntOrTuple | None = None) -> NotATensor: ...
 @overload
 def op_irfft(x: keras.KerasTensor, fft_length: IntOrTuple | None = None) -> keras.KerasTensor: ...
 @overload
@@ -6115,6 +6629,14 @@ _op_is_tensor = bind(globals(), "_op_is_tensor", "keras.ops.is_tensor", "3.0.0")
 
 @overload
 def op_isclose(
+    x1: keras.Layer,
+    x2: TensorLike,
+    rtol: Float | TensorLike = 1e-05,
+    atol: Float | TensorLike = 1e-08,
+    equal_nan: bool = False,
+) -> NotATensor: ...
+@overload
+def op_isclose(
     x1: keras.KerasTensor,
     x2: TensorLike,
     rtol: Float | TensorLike = 1e-05,
@@ -6172,6 +6694,8 @@ _op_isclose = bind(
 
 
 @overload
+def op_isfinite(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_isfinite(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_isfinite(x: TensorLike) -> Tensor: ...
@@ -6197,6 +6721,10 @@ def op_isfinite(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_isfinite = bind(globals(), "_op_isfinite", "keras.ops.isfinite", "3.0.0")
 
 
+@overload
+def op_isin(
+    x1: keras.Layer, x2: TensorLike, assume_unique: bool = False, invert: bool = False
+) -> NotATensor: ...
 @overload
 def op_isin(
     x1: keras.KerasTensor, x2: TensorLike, assume_unique: bool = False, invert: bool = False
@@ -6241,6 +6769,8 @@ _op_isin = bind(globals(), "_op_isin", "keras.ops.isin", "3.12.0")
 
 
 @overload
+def op_isinf(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_isinf(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_isinf(x: TensorLike) -> Tensor: ...
@@ -6262,6 +6792,8 @@ def op_isinf(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_isinf = bind(globals(), "_op_isinf", "keras.ops.isinf", "3.0.0")
 
 
+@overload
+def op_isnan(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_isnan(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -6285,6 +6817,8 @@ _op_isnan = bind(globals(), "_op_isnan", "keras.ops.isnan", "3.0.0")
 
 
 @overload
+def op_isneginf(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_isneginf(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_isneginf(x: TensorLike) -> Tensor: ...
@@ -6306,6 +6840,8 @@ def op_isneginf(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_isneginf = bind(globals(), "_op_isneginf", "keras.ops.isneginf", "3.12.0")
 
 
+@overload
+def op_isposinf(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_isposinf(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -6329,6 +6865,8 @@ _op_isposinf = bind(globals(), "_op_isposinf", "keras.ops.isposinf", "3.12.0")
 
 
 @overload
+def op_isreal(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_isreal(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_isreal(x: TensorLike) -> Tensor: ...
@@ -6350,6 +6888,16 @@ def op_isreal(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_isreal = bind(globals(), "_op_isreal", "keras.ops.isreal", "3.12.0")
 
 
+@overload
+def op_istft(
+    x: keras.Layer,
+    sequence_length: IntOrTuple,
+    sequence_stride: IntOrTuple,
+    fft_length: IntOrTuple,
+    length: Int | None = None,
+    window: str | TensorLike | None = "hann",
+    center: bool = True,
+) -> NotATensor: ...
 @overload
 def op_istft(
     x: keras.KerasTensor,
@@ -6456,6 +7004,8 @@ _op_jvp = bind(globals(), "_op_jvp", "keras.ops.jvp", "3.12.0")
 
 
 @overload
+def op_kaiser(x: keras.Layer, beta: TensorLike) -> NotATensor: ...
+@overload
 def op_kaiser(x: keras.KerasTensor, beta: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_kaiser(x: TensorLike, beta: TensorLike) -> Tensor: ...
@@ -6483,6 +7033,8 @@ _op_kaiser = bind(globals(), "_op_kaiser", "keras.ops.kaiser", "3.11.0")
 
 
 @overload
+def op_kron(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_kron(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_kron(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -6509,6 +7061,15 @@ def op_kron(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_kron = bind(globals(), "_op_kron", "keras.ops.kron", "3.12.0")
 
 
+@overload
+def op_layer_normalization(
+    x: keras.Layer,
+    gamma: TensorLike | None = None,
+    beta: TensorLike | None = None,
+    axis: Axis = -1,
+    epsilon: Float | None = None,
+    **kwargs: Any,
+) -> NotATensor: ...
 @overload
 def op_layer_normalization(
     x: keras.KerasTensor,
@@ -6567,6 +7128,8 @@ _op_layer_normalization = bind(
 
 
 @overload
+def op_lcm(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_lcm(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_lcm(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -6589,6 +7152,8 @@ def op_lcm(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_lcm = bind(globals(), "_op_lcm", "keras.ops.lcm", "3.12.0")
 
 
+@overload
+def op_ldexp(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_ldexp(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -6615,6 +7180,8 @@ def op_ldexp(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_ldexp = bind(globals(), "_op_ldexp", "keras.ops.ldexp", "3.13.0")
 
 
+@overload
+def op_leaky_relu(x: keras.Layer, negative_slope: Float | TensorLike = 0.2) -> NotATensor: ...
 @overload
 def op_leaky_relu(
     x: keras.KerasTensor, negative_slope: Float | TensorLike = 0.2
@@ -6648,6 +7215,8 @@ _op_leaky_relu = bind(globals(), "_op_leaky_relu", "keras.ops.leaky_relu", "3.0.
 
 
 @overload
+def op_left_shift(x: keras.Layer, y: TensorLike) -> NotATensor: ...
+@overload
 def op_left_shift(x: keras.KerasTensor, y: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_left_shift(x: TensorLike, y: TensorLike) -> Tensor: ...
@@ -6675,6 +7244,8 @@ _op_left_shift = bind(globals(), "_op_left_shift", "keras.ops.left_shift", "3.6.
 
 
 @overload
+def op_less(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_less(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_less(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -6697,6 +7268,8 @@ def op_less(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_less = bind(globals(), "_op_less", "keras.ops.less", "3.0.0")
 
 
+@overload
+def op_less_equal(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_less_equal(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -6769,6 +7342,8 @@ _op_linspace = bind(globals(), "_op_linspace", "keras.ops.linspace", "3.0.0")
 
 
 @overload
+def op_log(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_log(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_log(x: TensorLike) -> Tensor: ...
@@ -6791,6 +7366,8 @@ _op_log = bind(globals(), "_op_log", "keras.ops.log", "3.0.0")
 
 
 @overload
+def op_log10(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_log10(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_log10(x: TensorLike) -> Tensor: ...
@@ -6812,6 +7389,8 @@ def op_log10(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_log10 = bind(globals(), "_op_log10", "keras.ops.log10", "3.0.0")
 
 
+@overload
+def op_log1p(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_log1p(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -6837,6 +7416,8 @@ _op_log1p = bind(globals(), "_op_log1p", "keras.ops.log1p", "3.0.0")
 
 
 @overload
+def op_log2(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_log2(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_log2(x: TensorLike) -> Tensor: ...
@@ -6858,6 +7439,8 @@ def op_log2(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_log2 = bind(globals(), "_op_log2", "keras.ops.log2", "3.0.0")
 
 
+@overload
+def op_log_sigmoid(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_log_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -6882,6 +7465,8 @@ def op_log_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_log_sigmoid = bind(globals(), "_op_log_sigmoid", "keras.ops.log_sigmoid", "3.0.0")
 
 
+@overload
+def op_log_softmax(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
 @overload
 def op_log_softmax(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
@@ -6910,6 +7495,8 @@ _op_log_softmax = bind(globals(), "_op_log_softmax", "keras.ops.log_softmax", "3
 
 
 @overload
+def op_logaddexp(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_logaddexp(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_logaddexp(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -6936,6 +7523,8 @@ _op_logaddexp = bind(globals(), "_op_logaddexp", "keras.ops.logaddexp", "3.0.0")
 
 
 @overload
+def op_logaddexp2(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_logaddexp2(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_logaddexp2(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -6961,6 +7550,8 @@ _op_logaddexp2 = bind(globals(), "_op_logaddexp2", "keras.ops.logaddexp2", "3.12
 
 
 @overload
+def op_logdet(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_logdet(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_logdet(x: TensorLike) -> Tensor: ...
@@ -6982,6 +7573,8 @@ def op_logdet(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_logdet = bind(globals(), "_op_logdet", "keras.ops.logdet", "3.6.0")
 
 
+@overload
+def op_logical_and(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_logical_and(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -7008,6 +7601,8 @@ _op_logical_and = bind(globals(), "_op_logical_and", "keras.ops.logical_and", "3
 
 
 @overload
+def op_logical_not(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_logical_not(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_logical_not(x: TensorLike) -> Tensor: ...
@@ -7031,6 +7626,8 @@ def op_logical_not(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_logical_not = bind(globals(), "_op_logical_not", "keras.ops.logical_not", "3.0.0")
 
 
+@overload
+def op_logical_or(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_logical_or(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -7057,6 +7654,8 @@ _op_logical_or = bind(globals(), "_op_logical_or", "keras.ops.logical_or", "3.0.
 
 
 @overload
+def op_logical_xor(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_logical_xor(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_logical_xor(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -7079,6 +7678,16 @@ def op_logical_xor(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor
 _op_logical_xor = bind(globals(), "_op_logical_xor", "keras.ops.logical_xor", "3.0.0")
 
 
+@overload
+def op_logspace(
+    start: keras.Layer,
+    stop: TensorLike,
+    num: TensorLike = 50,
+    endpoint: bool = True,
+    base: Int | TensorLike = 10,
+    dtype: DTypeLike | None = None,
+    axis: Axis = 0,
+) -> NotATensor: ...
 @overload
 def op_logspace(
     start: keras.KerasTensor,
@@ -7144,6 +7753,10 @@ _op_logspace = bind(globals(), "_op_logspace", "keras.ops.logspace", "3.0.0")
 
 @overload
 def op_logsumexp(
+    x: keras.Layer, axis: Axis | None = None, keepdims: bool = False
+) -> NotATensor: ...
+@overload
+def op_logsumexp(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
 ) -> keras.KerasTensor: ...
 @overload
@@ -7174,6 +7787,8 @@ def op_logsumexp(
 _op_logsumexp = bind(globals(), "_op_logsumexp", "keras.ops.logsumexp", "3.0.0")
 
 
+@overload
+def op_lstsq(a: keras.Layer, b: TensorLike, rcond: Float | None = None) -> NotATensor: ...
 @overload
 def op_lstsq(
     a: keras.KerasTensor, b: TensorLike, rcond: Float | None = None
@@ -7229,6 +7844,8 @@ def op_lstsq(
 _op_lstsq = bind(globals(), "_op_lstsq", "keras.ops.lstsq", "3.4.0")
 
 
+@overload
+def op_lu_factor(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_lu_factor(x: keras.KerasTensor) -> tuple[keras.KerasTensor, keras.KerasTensor]: ...
 @overload
@@ -7289,6 +7906,8 @@ _op_map = bind(globals(), "_op_map", "keras.ops.map", "3.4.0")
 
 
 @overload
+def op_matmul(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_matmul(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_matmul(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -7321,6 +7940,8 @@ _op_matmul = bind(globals(), "_op_matmul", "keras.ops.matmul", "3.0.0")
 
 
 @overload
+def op_matrix_rank(x: keras.Layer, tol: Any | None = None) -> NotATensor: ...
+@overload
 def op_matrix_rank(x: keras.KerasTensor, tol: Any | None = None) -> keras.KerasTensor: ...
 @overload
 def op_matrix_rank(x: TensorLike, tol: Any | None = None) -> Tensor: ...
@@ -7349,6 +7970,13 @@ def op_matrix_rank(x: TensorLike, tol: Any | None = None) -> Tensor | keras.Kera
 _op_matrix_rank = bind(globals(), "_op_matrix_rank", "keras.ops.matrix_rank", "3.15.0")
 
 
+@overload
+def op_max(
+    x: keras.Layer,
+    axis: Axis | None = None,
+    keepdims: bool = False,
+    initial: TensorLike | None = None,
+) -> NotATensor: ...
 @overload
 def op_max(
     x: keras.KerasTensor,
@@ -7391,6 +8019,14 @@ def op_max(
 _op_max = bind(globals(), "_op_max", "keras.ops.max", "3.0.0")
 
 
+@overload
+def op_max_pool(
+    inputs: keras.Layer,
+    pool_size: IntOrTuple,
+    strides: IntOrTuple | None = None,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
+) -> NotATensor: ...
 @overload
 def op_max_pool(
     inputs: keras.KerasTensor,
@@ -7456,6 +8092,8 @@ _op_max_pool = bind(globals(), "_op_max_pool", "keras.ops.max_pool", "3.0.0")
 
 
 @overload
+def op_maximum(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_maximum(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_maximum(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -7478,6 +8116,8 @@ def op_maximum(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_maximum = bind(globals(), "_op_maximum", "keras.ops.maximum", "3.0.0")
 
 
+@overload
+def op_mean(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_mean(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -7509,6 +8149,8 @@ _op_mean = bind(globals(), "_op_mean", "keras.ops.mean", "3.0.0")
 
 
 @overload
+def op_median(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
+@overload
 def op_median(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
 ) -> keras.KerasTensor: ...
@@ -7539,7 +8181,7 @@ def op_median(
 _op_median = bind(globals(), "_op_median", "keras.ops.median", "3.0.0")
 
 
-def op_meshgrid(*x: Any, indexing: str = "xy") -> list[Tensor]:
+def op_meshgrid(*x: Any, indexing: str = "xy") -> Sequence[Tensor]:
     """Creates grids of coordinates from coordinate vectors.
 
     Given `N` 1-D tensors `T0, T1, ..., TN-1` as inputs with corresponding
@@ -7564,6 +8206,13 @@ def op_meshgrid(*x: Any, indexing: str = "xy") -> list[Tensor]:
 _op_meshgrid = bind(globals(), "_op_meshgrid", "keras.ops.meshgrid", "3.0.0")
 
 
+@overload
+def op_min(
+    x: keras.Layer,
+    axis: Axis | None = None,
+    keepdims: bool = False,
+    initial: TensorLike | None = None,
+) -> NotATensor: ...
 @overload
 def op_min(
     x: keras.KerasTensor,
@@ -7607,6 +8256,8 @@ _op_min = bind(globals(), "_op_min", "keras.ops.min", "3.0.0")
 
 
 @overload
+def op_minimum(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_minimum(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_minimum(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -7630,6 +8281,8 @@ _op_minimum = bind(globals(), "_op_minimum", "keras.ops.minimum", "3.0.0")
 
 
 @overload
+def op_mod(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_mod(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_mod(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -7652,6 +8305,10 @@ def op_mod(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_mod = bind(globals(), "_op_mod", "keras.ops.mod", "3.0.0")
 
 
+@overload
+def op_moments(
+    x: keras.Layer, axes: Axis, keepdims: bool = False, synchronized: bool = False
+) -> NotATensor: ...
 @overload
 def op_moments(
     x: keras.KerasTensor, axes: Axis, keepdims: bool = False, synchronized: bool = False
@@ -7693,6 +8350,8 @@ _op_moments = bind(globals(), "_op_moments", "keras.ops.moments", "3.0.0")
 
 
 @overload
+def op_moveaxis(x: keras.Layer, source: Axis, destination: Axis) -> NotATensor: ...
+@overload
 def op_moveaxis(x: keras.KerasTensor, source: Axis, destination: Axis) -> keras.KerasTensor: ...
 @overload
 def op_moveaxis(x: TensorLike, source: Axis, destination: Axis) -> Tensor: ...
@@ -7719,6 +8378,15 @@ def op_moveaxis(x: TensorLike, source: Axis, destination: Axis) -> Tensor | kera
 _op_moveaxis = bind(globals(), "_op_moveaxis", "keras.ops.moveaxis", "3.0.0")
 
 
+@overload
+def op_multi_hot(
+    inputs: keras.Layer,
+    num_classes: Int | None = None,
+    axis: Axis = -1,
+    dtype: DTypeLike | None = None,
+    sparse: bool = False,
+    **kwargs: Any,
+) -> NotATensor: ...
 @overload
 def op_multi_hot(
     inputs: keras.KerasTensor,
@@ -7788,6 +8456,8 @@ _op_multi_hot = bind(
 
 
 @overload
+def op_multiply(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_multiply(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_multiply(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -7810,6 +8480,13 @@ def op_multiply(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_multiply = bind(globals(), "_op_multiply", "keras.ops.multiply", "3.0.0")
 
 
+@overload
+def op_nan_to_num(
+    x: keras.Layer,
+    nan: Float | TensorLike = 0.0,
+    posinf: Any | None = None,
+    neginf: Any | None = None,
+) -> NotATensor: ...
 @overload
 def op_nan_to_num(
     x: keras.KerasTensor,
@@ -7867,6 +8544,10 @@ _op_nan_to_num = bind(
 
 @overload
 def op_nanargmax(
+    x: keras.Layer, axis: Axis | None = None, keepdims: bool = False
+) -> NotATensor: ...
+@overload
+def op_nanargmax(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
 ) -> keras.KerasTensor: ...
 @overload
@@ -7896,6 +8577,10 @@ def op_nanargmax(
 _op_nanargmax = bind(globals(), "_op_nanargmax", "keras.ops.nanargmax", "3.14.0")
 
 
+@overload
+def op_nanargmin(
+    x: keras.Layer, axis: Axis | None = None, keepdims: bool = False
+) -> NotATensor: ...
 @overload
 def op_nanargmin(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -7929,6 +8614,10 @@ _op_nanargmin = bind(globals(), "_op_nanargmin", "keras.ops.nanargmin", "3.14.0"
 
 @overload
 def op_nancumprod(
+    x: keras.Layer, axis: Axis | None = None, dtype: DTypeLike | None = None
+) -> NotATensor: ...
+@overload
+def op_nancumprod(
     x: keras.KerasTensor, axis: Axis | None = None, dtype: DTypeLike | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -7960,6 +8649,10 @@ _op_nancumprod = bind(globals(), "_op_nancumprod", "keras.ops.nancumprod", "3.14
 
 @overload
 def op_nancumsum(
+    x: keras.Layer, axis: Axis | None = None, dtype: DTypeLike | None = None
+) -> NotATensor: ...
+@overload
+def op_nancumsum(
     x: keras.KerasTensor, axis: Axis | None = None, dtype: DTypeLike | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -7989,6 +8682,8 @@ def op_nancumsum(
 _op_nancumsum = bind(globals(), "_op_nancumsum", "keras.ops.nancumsum", "3.14.0")
 
 
+@overload
+def op_nanmax(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_nanmax(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -8022,6 +8717,8 @@ _op_nanmax = bind(globals(), "_op_nanmax", "keras.ops.nanmax", "3.14.0")
 
 
 @overload
+def op_nanmean(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
+@overload
 def op_nanmean(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
 ) -> keras.KerasTensor: ...
@@ -8053,6 +8750,10 @@ def op_nanmean(
 _op_nanmean = bind(globals(), "_op_nanmean", "keras.ops.nanmean", "3.14.0")
 
 
+@overload
+def op_nanmedian(
+    x: keras.Layer, axis: Axis | None = None, keepdims: bool = False
+) -> NotATensor: ...
 @overload
 def op_nanmedian(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -8088,6 +8789,8 @@ _op_nanmedian = bind(globals(), "_op_nanmedian", "keras.ops.nanmedian", "3.14.0"
 
 
 @overload
+def op_nanmin(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
+@overload
 def op_nanmin(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
 ) -> keras.KerasTensor: ...
@@ -8118,6 +8821,14 @@ def op_nanmin(
 _op_nanmin = bind(globals(), "_op_nanmin", "keras.ops.nanmin", "3.14.0")
 
 
+@overload
+def op_nanpercentile(
+    x: keras.Layer,
+    q: TensorLike,
+    axis: Axis | None = None,
+    method: str = "linear",
+    keepdims: bool = False,
+) -> NotATensor: ...
 @overload
 def op_nanpercentile(
     x: keras.KerasTensor,
@@ -8173,6 +8884,8 @@ _op_nanpercentile = bind(globals(), "_op_nanpercentile", "keras.ops.nanpercentil
 
 
 @overload
+def op_nanprod(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
+@overload
 def op_nanprod(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
 ) -> keras.KerasTensor: ...
@@ -8202,6 +8915,14 @@ def op_nanprod(
 _op_nanprod = bind(globals(), "_op_nanprod", "keras.ops.nanprod", "3.14.0")
 
 
+@overload
+def op_nanquantile(
+    x: keras.Layer,
+    q: TensorLike,
+    axis: Axis | None = None,
+    method: str = "linear",
+    keepdims: bool = False,
+) -> NotATensor: ...
 @overload
 def op_nanquantile(
     x: keras.KerasTensor,
@@ -8260,6 +8981,8 @@ _op_nanquantile = bind(globals(), "_op_nanquantile", "keras.ops.nanquantile", "3
 
 
 @overload
+def op_nanstd(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
+@overload
 def op_nanstd(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
 ) -> keras.KerasTensor: ...
@@ -8289,6 +9012,8 @@ def op_nanstd(
 _op_nanstd = bind(globals(), "_op_nanstd", "keras.ops.nanstd", "3.14.0")
 
 
+@overload
+def op_nansum(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_nansum(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -8320,6 +9045,8 @@ _op_nansum = bind(globals(), "_op_nansum", "keras.ops.nansum", "3.14.0")
 
 
 @overload
+def op_nanvar(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
+@overload
 def op_nanvar(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
 ) -> keras.KerasTensor: ...
@@ -8350,6 +9077,8 @@ _op_nanvar = bind(globals(), "_op_nanvar", "keras.ops.nanvar", "3.14.0")
 
 
 @overload
+def op_ndim(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_ndim(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_ndim(x: TensorLike) -> int: ...
@@ -8372,6 +9101,8 @@ _op_ndim = bind(globals(), "_op_ndim", "keras.ops.ndim", "3.0.0")
 
 
 @overload
+def op_negative(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_negative(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_negative(x: TensorLike) -> Tensor: ...
@@ -8393,6 +9124,8 @@ def op_negative(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_negative = bind(globals(), "_op_negative", "keras.ops.negative", "3.0.0")
 
 
+@overload
+def op_nextafter(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_nextafter(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -8422,10 +9155,12 @@ _op_nextafter = bind(globals(), "_op_nextafter", "keras.ops.nextafter", "3.14.0"
 
 
 @overload
+def op_nonzero(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_nonzero(x: keras.KerasTensor) -> Sequence[keras.KerasTensor]: ...
 @overload
-def op_nonzero(x: TensorLike) -> Sequence[Tensor]: ...
-def op_nonzero(x: TensorLike) -> Sequence[Tensor] | Sequence[keras.KerasTensor]:
+def op_nonzero(x: TensorLike) -> Sequence[Tensor] | Tensor: ...
+def op_nonzero(x: TensorLike) -> Sequence[Tensor] | Tensor | Sequence[keras.KerasTensor]:
     """Return the indices of the elements that are non-zero.
 
     Args:
@@ -8443,6 +9178,10 @@ def op_nonzero(x: TensorLike) -> Sequence[Tensor] | Sequence[keras.KerasTensor]:
 _op_nonzero = bind(globals(), "_op_nonzero", "keras.ops.nonzero", "3.0.0")
 
 
+@overload
+def op_norm(
+    x: keras.Layer, ord: Any | None = None, axis: Axis | None = None, keepdims: bool = False
+) -> NotATensor: ...
 @overload
 def op_norm(
     x: keras.KerasTensor, ord: Any | None = None, axis: Axis | None = None, keepdims: bool = False
@@ -8513,6 +9252,10 @@ _op_norm = bind(globals(), "_op_norm", "keras.ops.norm", "3.0.5")
 
 @overload
 def op_normalize(
+    x: keras.Layer, axis: Axis = -1, order: Int | TensorLike = 2, epsilon: Float | None = None
+) -> NotATensor: ...
+@overload
+def op_normalize(
     x: keras.KerasTensor, axis: Axis = -1, order: Int | TensorLike = 2, epsilon: Float | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -8561,6 +9304,8 @@ _op_normalize = bind(
 
 
 @overload
+def op_not_equal(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_not_equal(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_not_equal(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -8583,6 +9328,14 @@ def op_not_equal(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_not_equal = bind(globals(), "_op_not_equal", "keras.ops.not_equal", "3.0.0")
 
 
+@overload
+def op_one_hot(
+    x: keras.Layer,
+    num_classes: Int,
+    axis: Axis = -1,
+    dtype: DTypeLike | None = None,
+    sparse: bool = False,
+) -> NotATensor: ...
 @overload
 def op_one_hot(
     x: keras.KerasTensor,
@@ -8673,6 +9426,8 @@ _op_ones = bind(globals(), "_op_ones", "keras.ops.ones", "3.0.0")
 
 
 @overload
+def op_ones_like(x: keras.Layer, dtype: DTypeLike | None = None) -> NotATensor: ...
+@overload
 def op_ones_like(x: keras.KerasTensor, dtype: DTypeLike | None = None) -> keras.KerasTensor: ...
 @overload
 def op_ones_like(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor: ...
@@ -8695,6 +9450,8 @@ def op_ones_like(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor | kera
 _op_ones_like = bind(globals(), "_op_ones_like", "keras.ops.ones_like", "3.0.0")
 
 
+@overload
+def op_outer(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_outer(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -8724,6 +9481,10 @@ def op_outer(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_outer = bind(globals(), "_op_outer", "keras.ops.outer", "3.0.0")
 
 
+@overload
+def op_pad(
+    x: keras.Layer, pad_width: Any, mode: str = "constant", constant_values: Any | None = None
+) -> NotATensor: ...
 @overload
 def op_pad(
     x: keras.KerasTensor, pad_width: Any, mode: str = "constant", constant_values: Any | None = None
@@ -8774,6 +9535,14 @@ def op_pad(
 _op_pad = bind(globals(), "_op_pad", "keras.ops.pad", "3.0.0")
 
 
+@overload
+def op_percentile(
+    x: keras.Layer,
+    q: TensorLike,
+    axis: Axis | None = None,
+    method: str = "linear",
+    keepdims: bool = False,
+) -> NotATensor: ...
 @overload
 def op_percentile(
     x: keras.KerasTensor,
@@ -8832,6 +9601,8 @@ _op_percentile = bind(globals(), "_op_percentile", "keras.ops.percentile", "3.15
 
 
 @overload
+def op_pinv(x: keras.Layer, rcond: Float | None = None) -> NotATensor: ...
+@overload
 def op_pinv(x: keras.KerasTensor, rcond: Float | None = None) -> keras.KerasTensor: ...
 @overload
 def op_pinv(x: TensorLike, rcond: Float | None = None) -> Tensor: ...
@@ -8862,6 +9633,8 @@ def op_pinv(x: TensorLike, rcond: Float | None = None) -> Tensor | keras.KerasTe
 _op_pinv = bind(globals(), "_op_pinv", "keras.ops.pinv", "3.15.0")
 
 
+@overload
+def op_polar(abs_: Any, angle: keras.Layer) -> NotATensor: ...
 @overload
 def op_polar(abs_: Any, angle: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -8896,6 +9669,8 @@ _op_polar = bind(globals(), "_op_polar", "keras.ops.polar", "3.9.0")
 
 
 @overload
+def op_power(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_power(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_power(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -8918,6 +9693,10 @@ def op_power(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_power = bind(globals(), "_op_power", "keras.ops.power", "3.0.0")
 
 
+@overload
+def op_prod(
+    x: keras.Layer, axis: Axis | None = None, keepdims: bool = False, dtype: DTypeLike | None = None
+) -> NotATensor: ...
 @overload
 def op_prod(
     x: keras.KerasTensor,
@@ -8956,6 +9735,8 @@ _op_prod = bind(globals(), "_op_prod", "keras.ops.prod", "3.0.0")
 
 
 @overload
+def op_psnr(x1: keras.Layer, x2: TensorLike, max_val: Any) -> NotATensor: ...
+@overload
 def op_psnr(x1: keras.KerasTensor, x2: TensorLike, max_val: Any) -> keras.KerasTensor: ...
 @overload
 def op_psnr(x1: TensorLike, x2: TensorLike, max_val: Any) -> Tensor: ...
@@ -8985,6 +9766,8 @@ def op_psnr(x1: TensorLike, x2: TensorLike, max_val: Any) -> Tensor | keras.Kera
 _op_psnr = bind(globals(), "_op_psnr", "keras.ops.psnr", "3.3.3")
 
 
+@overload
+def op_ptp(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_ptp(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -9021,6 +9804,8 @@ _op_ptp = bind(globals(), "_op_ptp", "keras.ops.ptp", "3.14.0")
 
 
 @overload
+def op_qr(x: keras.Layer, mode: str = "reduced") -> NotATensor: ...
+@overload
 def op_qr(
     x: keras.KerasTensor, mode: str = "reduced"
 ) -> tuple[keras.KerasTensor, keras.KerasTensor]: ...
@@ -9051,6 +9836,14 @@ def op_qr(
 _op_qr = bind(globals(), "_op_qr", "keras.ops.qr", "3.0.0")
 
 
+@overload
+def op_quantile(
+    x: keras.Layer,
+    q: TensorLike,
+    axis: Axis | None = None,
+    method: str = "linear",
+    keepdims: bool = False,
+) -> NotATensor: ...
 @overload
 def op_quantile(
     x: keras.KerasTensor,
@@ -9112,6 +9905,8 @@ _op_quantile = bind(globals(), "_op_quantile", "keras.ops.quantile", "3.0.0")
 
 
 @overload
+def op_rad2deg(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_rad2deg(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_rad2deg(x: TensorLike) -> Tensor: ...
@@ -9137,6 +9932,8 @@ _op_rad2deg = bind(globals(), "_op_rad2deg", "keras.ops.rad2deg", "3.14.0")
 
 
 @overload
+def op_ravel(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_ravel(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_ravel(x: TensorLike) -> Tensor: ...
@@ -9161,6 +9958,8 @@ _op_ravel = bind(globals(), "_op_ravel", "keras.ops.ravel", "3.0.0")
 
 
 @overload
+def op_real(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_real(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_real(x: TensorLike) -> Tensor: ...
@@ -9182,6 +9981,8 @@ def op_real(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_real = bind(globals(), "_op_real", "keras.ops.real", "3.0.0")
 
 
+@overload
+def op_rearrange(tensor: keras.Layer, pattern: Any, **axes_lengths: Any) -> NotATensor: ...
 @overload
 def op_rearrange(
     tensor: keras.KerasTensor, pattern: Any, **axes_lengths: Any
@@ -9250,6 +10051,8 @@ _op_rearrange = bind(globals(), "_op_rearrange", "keras.ops.rearrange", "3.9.0")
 
 
 @overload
+def op_reciprocal(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_reciprocal(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_reciprocal(x: TensorLike) -> Tensor: ...
@@ -9273,6 +10076,8 @@ def op_reciprocal(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_reciprocal = bind(globals(), "_op_reciprocal", "keras.ops.reciprocal", "3.0.0")
 
 
+@overload
+def op_relu(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_relu(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -9298,6 +10103,8 @@ _op_relu = bind(globals(), "_op_relu", "keras.ops.relu", "3.0.0")
 
 
 @overload
+def op_relu6(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_relu6(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_relu6(x: TensorLike) -> Tensor: ...
@@ -9321,6 +10128,8 @@ def op_relu6(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_relu6 = bind(globals(), "_op_relu6", "keras.ops.relu6", "3.0.0")
 
 
+@overload
+def op_repeat(x: keras.Layer, repeats: TensorLike, axis: Axis | None = None) -> NotATensor: ...
 @overload
 def op_repeat(
     x: keras.KerasTensor, repeats: TensorLike, axis: Axis | None = None
@@ -9350,6 +10159,8 @@ def op_repeat(
 _op_repeat = bind(globals(), "_op_repeat", "keras.ops.repeat", "3.0.0")
 
 
+@overload
+def op_reshape(x: keras.Layer, newshape: ShapeLike | BackendTensor) -> NotATensor: ...
 @overload
 def op_reshape(x: keras.KerasTensor, newshape: ShapeLike | BackendTensor) -> keras.KerasTensor: ...
 @overload
@@ -9386,6 +10197,8 @@ _op_reshape = bind(
 )
 
 
+@overload
+def op_rfft(x: keras.Layer, fft_length: IntOrTuple | None = None) -> NotATensor: ...
 @overload
 def op_rfft(
     x: keras.KerasTensor, fft_length: IntOrTuple | None = None
@@ -9429,6 +10242,8 @@ _op_rfft = bind(globals(), "_op_rfft", "keras.ops.rfft", "3.0.0")
 
 
 @overload
+def op_right_shift(x: keras.Layer, y: TensorLike) -> NotATensor: ...
+@overload
 def op_right_shift(x: keras.KerasTensor, y: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_right_shift(x: TensorLike, y: TensorLike) -> Tensor: ...
@@ -9455,6 +10270,10 @@ def op_right_shift(x: TensorLike, y: TensorLike) -> Tensor | keras.KerasTensor:
 _op_right_shift = bind(globals(), "_op_right_shift", "keras.ops.right_shift", "3.6.0")
 
 
+@overload
+def op_rms_normalization(
+    x: keras.Layer, scale: TensorLike | None = None, axis: Axis = -1, epsilon: Float | None = None
+) -> NotATensor: ...
 @overload
 def op_rms_normalization(
     x: keras.KerasTensor,
@@ -9513,6 +10332,8 @@ _op_rms_normalization = bind(
 
 
 @overload
+def op_roll(x: keras.Layer, shift: Any, axis: Axis | None = None) -> NotATensor: ...
+@overload
 def op_roll(x: keras.KerasTensor, shift: Any, axis: Axis | None = None) -> keras.KerasTensor: ...
 @overload
 def op_roll(x: TensorLike, shift: Any, axis: Axis | None = None) -> Tensor: ...
@@ -9566,6 +10387,8 @@ _op_rot90 = bind(globals(), "_op_rot90", "keras.ops.rot90", "3.9.0")
 
 
 @overload
+def op_round(x: keras.Layer, decimals: Int | TensorLike = 0) -> NotATensor: ...
+@overload
 def op_round(x: keras.KerasTensor, decimals: Int | TensorLike = 0) -> keras.KerasTensor: ...
 @overload
 def op_round(x: TensorLike, decimals: Int | TensorLike = 0) -> Tensor: ...
@@ -9589,6 +10412,8 @@ _op_round = bind(globals(), "_op_round", "keras.ops.round", "3.0.0")
 
 
 @overload
+def op_rsqrt(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_rsqrt(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_rsqrt(x: TensorLike) -> Tensor: ...
@@ -9610,6 +10435,8 @@ def op_rsqrt(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_rsqrt = bind(globals(), "_op_rsqrt", "keras.ops.rsqrt", "3.0.0")
 
 
+@overload
+def op_saturate_cast(x: keras.Layer, dtype: DTypeLike) -> NotATensor: ...
 @overload
 def op_saturate_cast(x: keras.KerasTensor, dtype: DTypeLike) -> keras.KerasTensor: ...
 @overload
@@ -9715,6 +10542,10 @@ _op_scan = bind(globals(), "_op_scan", "keras.ops.scan", "3.4.0")
 
 @overload
 def op_scatter(
+    indices: keras.Layer, values: TensorLike, shape: ShapeLike | BackendTensor
+) -> NotATensor: ...
+@overload
+def op_scatter(
     indices: keras.KerasTensor, values: TensorLike, shape: ShapeLike | BackendTensor
 ) -> keras.KerasTensor: ...
 @overload
@@ -9749,6 +10580,10 @@ def op_scatter(
 _op_scatter = bind(globals(), "_op_scatter", "keras.ops.scatter", "3.0.0")
 
 
+@overload
+def op_scatter_update(
+    inputs: keras.Layer, indices: TensorLike, updates: TensorLike, reduction: Any | None = None
+) -> NotATensor: ...
 @overload
 def op_scatter_update(
     inputs: keras.KerasTensor,
@@ -9839,6 +10674,10 @@ _op_scatter_update = bind(
 
 @overload
 def op_searchsorted(
+    sorted_sequence: Any, values: keras.Layer, side: str = "left"
+) -> NotATensor: ...
+@overload
+def op_searchsorted(
     sorted_sequence: Any, values: keras.KerasTensor, side: str = "left"
 ) -> keras.KerasTensor: ...
 @overload
@@ -9867,6 +10706,13 @@ def op_searchsorted(
 _op_searchsorted = bind(globals(), "_op_searchsorted", "keras.ops.searchsorted", "3.5.0")
 
 
+@overload
+def op_segment_max(
+    data: keras.Layer,
+    segment_ids: TensorLike,
+    num_segments: Int | None = None,
+    sorted: bool = False,
+) -> NotATensor: ...
 @overload
 def op_segment_max(
     data: keras.KerasTensor,
@@ -9908,6 +10754,13 @@ _op_segment_max = bind(globals(), "_op_segment_max", "keras.ops.segment_max", "3
 
 @overload
 def op_segment_min(
+    data: keras.Layer,
+    segment_ids: TensorLike,
+    num_segments: Int | None = None,
+    sorted: bool = False,
+) -> NotATensor: ...
+@overload
+def op_segment_min(
     data: keras.KerasTensor,
     segment_ids: TensorLike,
     num_segments: Int | None = None,
@@ -9945,6 +10798,13 @@ def op_segment_min(
 _op_segment_min = bind(globals(), "_op_segment_min", "keras.ops.segment_min", "3.15.0")
 
 
+@overload
+def op_segment_prod(
+    data: keras.Layer,
+    segment_ids: TensorLike,
+    num_segments: Int | None = None,
+    sorted: bool = False,
+) -> NotATensor: ...
 @overload
 def op_segment_prod(
     data: keras.KerasTensor,
@@ -9987,6 +10847,13 @@ _op_segment_prod = bind(globals(), "_op_segment_prod", "keras.ops.segment_prod",
 
 @overload
 def op_segment_sum(
+    data: keras.Layer,
+    segment_ids: TensorLike,
+    num_segments: Int | None = None,
+    sorted: bool = False,
+) -> NotATensor: ...
+@overload
+def op_segment_sum(
     data: keras.KerasTensor,
     segment_ids: TensorLike,
     num_segments: Int | None = None,
@@ -10025,6 +10892,10 @@ def op_segment_sum(
 _op_segment_sum = bind(globals(), "_op_segment_sum", "keras.ops.segment_sum", "3.0.0")
 
 
+@overload
+def op_select(
+    condlist: keras.Layer, choicelist: TensorLike, default: Int | TensorLike = 0
+) -> NotATensor: ...
 @overload
 def op_select(
     condlist: keras.KerasTensor, choicelist: TensorLike, default: Int | TensorLike = 0
@@ -10066,6 +10937,8 @@ _op_select = bind(globals(), "_op_select", "keras.ops.select", "3.3.0")
 
 
 @overload
+def op_selu(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_selu(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_selu(x: TensorLike) -> Tensor: ...
@@ -10092,6 +10965,16 @@ def op_selu(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_selu = bind(globals(), "_op_selu", "keras.ops.selu", "3.0.0")
 
 
+@overload
+def op_separable_conv(
+    inputs: keras.Layer,
+    depthwise_kernel: Any,
+    pointwise_kernel: Any,
+    strides: IntOrTuple = 1,
+    padding: Padding = "valid",
+    data_format: DataFormat | None = None,
+    dilation_rate: IntOrTuple = 1,
+) -> NotATensor: ...
 @overload
 def op_separable_conv(
     inputs: keras.KerasTensor,
@@ -10173,6 +11056,8 @@ _op_separable_conv = bind(globals(), "_op_separable_conv", "keras.ops.separable_
 
 
 @overload
+def op_shape(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_shape(x: keras.KerasTensor) -> tuple[int | None, ...]: ...
 @overload
 def op_shape(x: TensorLike) -> tuple[int, ...]: ...
@@ -10202,6 +11087,8 @@ _op_shape = bind(globals(), "_op_shape", "keras.ops.shape", "3.0.0")
 
 
 @overload
+def op_sigmoid(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_sigmoid(x: TensorLike) -> Tensor: ...
@@ -10226,6 +11113,8 @@ _op_sigmoid = bind(globals(), "_op_sigmoid", "keras.ops.sigmoid", "3.0.0")
 
 
 @overload
+def op_sign(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_sign(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_sign(x: TensorLike) -> Tensor: ...
@@ -10247,6 +11136,8 @@ def op_sign(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_sign = bind(globals(), "_op_sign", "keras.ops.sign", "3.0.0")
 
 
+@overload
+def op_signbit(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_signbit(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -10273,6 +11164,8 @@ _op_signbit = bind(globals(), "_op_signbit", "keras.ops.signbit", "3.9.0")
 
 
 @overload
+def op_silu(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_silu(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_silu(x: TensorLike) -> Tensor: ...
@@ -10298,6 +11191,8 @@ _op_silu = bind(globals(), "_op_silu", "keras.ops.silu", "3.0.0")
 
 
 @overload
+def op_sin(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_sin(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_sin(x: TensorLike) -> Tensor: ...
@@ -10319,6 +11214,8 @@ def op_sin(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_sin = bind(globals(), "_op_sin", "keras.ops.sin", "3.0.0")
 
 
+@overload
+def op_sinc(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_sinc(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -10346,6 +11243,8 @@ _op_sinc = bind(globals(), "_op_sinc", "keras.ops.sinc", "3.14.0")
 
 
 @overload
+def op_sinh(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_sinh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_sinh(x: TensorLike) -> Tensor: ...
@@ -10368,6 +11267,8 @@ _op_sinh = bind(globals(), "_op_sinh", "keras.ops.sinh", "3.0.0")
 
 
 @overload
+def op_size(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_size(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_size(x: TensorLike) -> int | Tensor: ...
@@ -10389,6 +11290,10 @@ def op_size(x: TensorLike) -> int | Tensor | keras.KerasTensor:
 _op_size = bind(globals(), "_op_size", "keras.ops.size", "3.0.0")
 
 
+@overload
+def op_slice(
+    inputs: keras.Layer, start_indices: TensorLike, shape: ShapeLike | BackendTensor
+) -> NotATensor: ...
 @overload
 def op_slice(
     inputs: keras.KerasTensor, start_indices: TensorLike, shape: ShapeLike | BackendTensor
@@ -10433,6 +11338,10 @@ def op_slice(
 _op_slice = bind(globals(), "_op_slice", "keras.ops.slice", "3.0.0")
 
 
+@overload
+def op_slice_update(
+    inputs: keras.Layer, start_indices: TensorLike, updates: TensorLike
+) -> NotATensor: ...
 @overload
 def op_slice_update(
     inputs: keras.KerasTensor, start_indices: TensorLike, updates: TensorLike
@@ -10483,6 +11392,8 @@ _op_slice_update = bind(globals(), "_op_slice_update", "keras.ops.slice_update",
 
 
 @overload
+def op_slogdet(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_slogdet(x: keras.KerasTensor) -> tuple[keras.KerasTensor, keras.KerasTensor]: ...
 @overload
 def op_slogdet(x: TensorLike) -> tuple[Tensor, Tensor]: ...
@@ -10510,6 +11421,8 @@ def op_slogdet(
 _op_slogdet = bind(globals(), "_op_slogdet", "keras.ops.slogdet", "3.3.3")
 
 
+@overload
+def op_soft_shrink(x: keras.Layer, threshold: TensorLike = 0.5) -> NotATensor: ...
 @overload
 def op_soft_shrink(x: keras.KerasTensor, threshold: TensorLike = 0.5) -> keras.KerasTensor: ...
 @overload
@@ -10539,6 +11452,8 @@ def op_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Tensor | keras
 _op_soft_shrink = bind(globals(), "_op_soft_shrink", "keras.ops.soft_shrink", "3.7.0")
 
 
+@overload
+def op_softmax(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
 @overload
 def op_softmax(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
@@ -10572,6 +11487,8 @@ _op_softmax = bind(globals(), "_op_softmax", "keras.ops.softmax", "3.0.0")
 
 
 @overload
+def op_softplus(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_softplus(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_softplus(x: TensorLike) -> Tensor: ...
@@ -10597,6 +11514,8 @@ _op_softplus = bind(globals(), "_op_softplus", "keras.ops.softplus", "3.0.0")
 
 
 @overload
+def op_softsign(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_softsign(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_softsign(x: TensorLike) -> Tensor: ...
@@ -10620,6 +11539,8 @@ def op_softsign(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_softsign = bind(globals(), "_op_softsign", "keras.ops.softsign", "3.0.0")
 
 
+@overload
+def op_solve(a: keras.Layer, b: TensorLike) -> NotATensor: ...
 @overload
 def op_solve(a: keras.KerasTensor, b: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -10645,6 +11566,8 @@ def op_solve(a: TensorLike, b: TensorLike) -> Tensor | keras.KerasTensor:
 _op_solve = bind(globals(), "_op_solve", "keras.ops.solve", "3.0.0")
 
 
+@overload
+def op_solve_triangular(a: keras.Layer, b: TensorLike, lower: TensorLike = False) -> NotATensor: ...
 @overload
 def op_solve_triangular(
     a: keras.KerasTensor, b: TensorLike, lower: TensorLike = False
@@ -10678,6 +11601,8 @@ _op_solve_triangular = bind(
 
 
 @overload
+def op_sort(x: keras.Layer, axis: Axis | None = -1) -> NotATensor: ...
+@overload
 def op_sort(x: keras.KerasTensor, axis: Axis | None = -1) -> keras.KerasTensor: ...
 @overload
 def op_sort(x: TensorLike, axis: Axis | None = -1) -> Tensor: ...
@@ -10701,6 +11626,10 @@ def op_sort(x: TensorLike, axis: Axis | None = -1) -> Tensor | keras.KerasTensor
 _op_sort = bind(globals(), "_op_sort", "keras.ops.sort", "3.0.0")
 
 
+@overload
+def op_space_to_depth(
+    x: keras.Layer, block_size: Int, data_format: DataFormat = "channels_last"
+) -> NotATensor: ...
 @overload
 def op_space_to_depth(
     x: keras.KerasTensor, block_size: Int, data_format: DataFormat = "channels_last"
@@ -10753,6 +11682,10 @@ def op_space_to_depth(
 _op_space_to_depth = bind(globals(), "_op_space_to_depth", "keras.ops.space_to_depth", "3.14.0")
 
 
+@overload
+def op_sparse_categorical_crossentropy(
+    target: keras.Layer, output: TensorLike, from_logits: bool = False, axis: Axis = -1
+) -> NotATensor: ...
 @overload
 def op_sparse_categorical_crossentropy(
     target: keras.KerasTensor, output: TensorLike, from_logits: bool = False, axis: Axis = -1
@@ -10808,6 +11741,8 @@ _op_sparse_categorical_crossentropy = bind(
 
 
 @overload
+def op_sparse_plus(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_sparse_plus(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_sparse_plus(x: TensorLike) -> Tensor: ...
@@ -10835,6 +11770,8 @@ def op_sparse_plus(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_sparse_plus = bind(globals(), "_op_sparse_plus", "keras.ops.sparse_plus", "3.8.0")
 
 
+@overload
+def op_sparse_sigmoid(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_sparse_sigmoid(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -10864,6 +11801,8 @@ _op_sparse_sigmoid = bind(globals(), "_op_sparse_sigmoid", "keras.ops.sparse_sig
 
 
 @overload
+def op_sparsemax(x: keras.Layer, axis: Axis = -1) -> NotATensor: ...
+@overload
 def op_sparsemax(x: keras.KerasTensor, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
 def op_sparsemax(x: TensorLike, axis: Axis = -1) -> Tensor: ...
@@ -10892,6 +11831,10 @@ def op_sparsemax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTensor:
 _op_sparsemax = bind(globals(), "_op_sparsemax", "keras.ops.sparsemax", "3.8.0")
 
 
+@overload
+def op_split(
+    x: keras.Layer, indices_or_sections: IntOrTuple | TensorLike, axis: Axis = 0
+) -> NotATensor: ...
 @overload
 def op_split(
     x: keras.KerasTensor, indices_or_sections: IntOrTuple | TensorLike, axis: Axis = 0
@@ -10930,6 +11873,8 @@ _op_split = bind(globals(), "_op_split", "keras.ops.split", "3.0.0")
 
 
 @overload
+def op_sqrt(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_sqrt(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_sqrt(x: TensorLike) -> Tensor: ...
@@ -10952,6 +11897,8 @@ _op_sqrt = bind(globals(), "_op_sqrt", "keras.ops.sqrt", "3.0.0")
 
 
 @overload
+def op_square(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_square(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_square(x: TensorLike) -> Tensor: ...
@@ -10973,6 +11920,8 @@ def op_square(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_square = bind(globals(), "_op_square", "keras.ops.square", "3.0.0")
 
 
+@overload
+def op_squareplus(x: keras.Layer, b: TensorLike = 4) -> NotATensor: ...
 @overload
 def op_squareplus(x: keras.KerasTensor, b: TensorLike = 4) -> keras.KerasTensor: ...
 @overload
@@ -11001,6 +11950,8 @@ _op_squareplus = bind(globals(), "_op_squareplus", "keras.ops.squareplus", "3.7.
 
 
 @overload
+def op_squeeze(x: keras.Layer, axis: Axis | None = None) -> NotATensor: ...
+@overload
 def op_squeeze(x: keras.KerasTensor, axis: Axis | None = None) -> keras.KerasTensor: ...
 @overload
 def op_squeeze(x: TensorLike, axis: Axis | None = None) -> Tensor: ...
@@ -11024,6 +11975,8 @@ def op_squeeze(x: TensorLike, axis: Axis | None = None) -> Tensor | keras.KerasT
 _op_squeeze = bind(globals(), "_op_squeeze", "keras.ops.squeeze", "3.0.0")
 
 
+@overload
+def op_stack(x: keras.Layer, axis: Axis = 0) -> NotATensor: ...
 @overload
 def op_stack(x: keras.KerasTensor, axis: Axis = 0) -> keras.KerasTensor: ...
 @overload
@@ -11050,6 +12003,8 @@ def op_stack(x: TensorLike, axis: Axis = 0) -> Tensor | keras.KerasTensor:
 _op_stack = bind(globals(), "_op_stack", "keras.ops.stack", "3.0.0")
 
 
+@overload
+def op_std(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_std(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -11081,6 +12036,15 @@ def op_std(
 _op_std = bind(globals(), "_op_std", "keras.ops.std", "3.0.0")
 
 
+@overload
+def op_stft(
+    x: keras.Layer,
+    sequence_length: IntOrTuple,
+    sequence_stride: IntOrTuple,
+    fft_length: IntOrTuple,
+    window: str | TensorLike | None = "hann",
+    center: bool = True,
+) -> NotATensor: ...
 @overload
 def op_stft(
     x: keras.KerasTensor,
@@ -11161,6 +12125,8 @@ _op_stop_gradient = bind(globals(), "_op_stop_gradient", "keras.ops.stop_gradien
 
 
 @overload
+def op_subtract(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_subtract(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_subtract(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -11183,6 +12149,8 @@ def op_subtract(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
 _op_subtract = bind(globals(), "_op_subtract", "keras.ops.subtract", "3.0.0")
 
 
+@overload
+def op_sum(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_sum(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -11236,6 +12204,8 @@ def op_svd(x: TensorLike, full_matrices: bool = True, compute_uv: bool = True) -
 _op_svd = bind(globals(), "_op_svd", "keras.ops.svd", "3.0.5")
 
 
+@overload
+def op_swapaxes(x: keras.Layer, axis1: Axis, axis2: Axis) -> NotATensor: ...
 @overload
 def op_swapaxes(x: keras.KerasTensor, axis1: Axis, axis2: Axis) -> keras.KerasTensor: ...
 @overload
@@ -11292,6 +12262,8 @@ _op_switch = bind(globals(), "_op_switch", "keras.ops.switch", "3.4.0")
 
 
 @overload
+def op_take(x: keras.Layer, indices: TensorLike, axis: Axis | None = None) -> NotATensor: ...
+@overload
 def op_take(
     x: keras.KerasTensor, indices: TensorLike, axis: Axis | None = None
 ) -> keras.KerasTensor: ...
@@ -11322,6 +12294,10 @@ _op_take = bind(globals(), "_op_take", "keras.ops.take", "3.0.0")
 
 @overload
 def op_take_along_axis(
+    x: keras.Layer, indices: TensorLike, axis: Axis | None = None
+) -> NotATensor: ...
+@overload
+def op_take_along_axis(
     x: keras.KerasTensor, indices: TensorLike, axis: Axis | None = None
 ) -> keras.KerasTensor: ...
 @overload
@@ -11350,6 +12326,8 @@ _op_take_along_axis = bind(globals(), "_op_take_along_axis", "keras.ops.take_alo
 
 
 @overload
+def op_tan(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_tan(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_tan(x: TensorLike) -> Tensor: ...
@@ -11372,6 +12350,8 @@ _op_tan = bind(globals(), "_op_tan", "keras.ops.tan", "3.0.0")
 
 
 @overload
+def op_tanh(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_tanh(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_tanh(x: TensorLike) -> Tensor: ...
@@ -11393,6 +12373,8 @@ def op_tanh(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_tanh = bind(globals(), "_op_tanh", "keras.ops.tanh", "3.0.0")
 
 
+@overload
+def op_tanh_shrink(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_tanh_shrink(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -11420,6 +12402,8 @@ def op_tanh_shrink(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_tanh_shrink = bind(globals(), "_op_tanh_shrink", "keras.ops.tanh_shrink", "3.7.0")
 
 
+@overload
+def op_tensordot(x1: keras.Layer, x2: TensorLike, axes: Axis = 2) -> NotATensor: ...
 @overload
 def op_tensordot(x1: keras.KerasTensor, x2: TensorLike, axes: Axis = 2) -> keras.KerasTensor: ...
 @overload
@@ -11449,6 +12433,8 @@ def op_tensordot(x1: TensorLike, x2: TensorLike, axes: Axis = 2) -> Tensor | ker
 _op_tensordot = bind(globals(), "_op_tensordot", "keras.ops.tensordot", "3.0.0")
 
 
+@overload
+def op_threshold(x: keras.Layer, threshold: TensorLike, default_value: Any) -> NotATensor: ...
 @overload
 def op_threshold(
     x: keras.KerasTensor, threshold: TensorLike, default_value: Any
@@ -11482,6 +12468,8 @@ _op_threshold = bind(globals(), "_op_threshold", "keras.ops.threshold", "3.8.0")
 
 
 @overload
+def op_tile(x: keras.Layer, repeats: TensorLike) -> NotATensor: ...
+@overload
 def op_tile(x: keras.KerasTensor, repeats: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_tile(x: TensorLike, repeats: TensorLike) -> Tensor: ...
@@ -11513,6 +12501,8 @@ _op_tile = bind(globals(), "_op_tile", "keras.ops.tile", "3.0.0")
 
 
 @overload
+def op_top_k(x: keras.Layer, k: IntOrTuple, sorted: bool = True) -> NotATensor: ...
+@overload
 def op_top_k(
     x: keras.KerasTensor, k: IntOrTuple, sorted: bool = True
 ) -> tuple[keras.KerasTensor, keras.KerasTensor]: ...
@@ -11543,6 +12533,10 @@ def op_top_k(
 _op_top_k = bind(globals(), "_op_top_k", "keras.ops.top_k", "3.0.0")
 
 
+@overload
+def op_trace(
+    x: keras.Layer, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis = 1
+) -> NotATensor: ...
 @overload
 def op_trace(
     x: keras.KerasTensor, offset: TensorLike = 0, axis1: Axis = 0, axis2: Axis = 1
@@ -11588,6 +12582,8 @@ _op_trace = bind(globals(), "_op_trace", "keras.ops.trace", "3.0.0")
 
 
 @overload
+def op_transpose(x: keras.Layer, axes: Axis | None = None) -> NotATensor: ...
+@overload
 def op_transpose(x: keras.KerasTensor, axes: Axis | None = None) -> keras.KerasTensor: ...
 @overload
 def op_transpose(x: TensorLike, axes: Axis | None = None) -> Tensor: ...
@@ -11611,6 +12607,13 @@ def op_transpose(x: TensorLike, axes: Axis | None = None) -> Tensor | keras.Kera
 _op_transpose = bind(globals(), "_op_transpose", "keras.ops.transpose", "3.0.0")
 
 
+@overload
+def op_trapezoid(
+    y: keras.Layer,
+    x: TensorLike | None = None,
+    dx: Float | TensorLike | None = 1.0,
+    axis: Axis = -1,
+) -> NotATensor: ...
 @overload
 def op_trapezoid(
     y: keras.KerasTensor,
@@ -11673,6 +12676,8 @@ _op_tri = bind(globals(), "_op_tri", "keras.ops.tri", "3.0.0")
 
 
 @overload
+def op_tril(x: keras.Layer, k: IntOrTuple = 0) -> NotATensor: ...
+@overload
 def op_tril(x: keras.KerasTensor, k: IntOrTuple = 0) -> keras.KerasTensor: ...
 @overload
 def op_tril(x: TensorLike, k: IntOrTuple = 0) -> Tensor: ...
@@ -11699,6 +12704,8 @@ def op_tril(x: TensorLike, k: IntOrTuple = 0) -> Tensor | keras.KerasTensor:
 _op_tril = bind(globals(), "_op_tril", "keras.ops.tril", "3.0.0")
 
 
+@overload
+def op_triu(x: keras.Layer, k: IntOrTuple = 0) -> NotATensor: ...
 @overload
 def op_triu(x: keras.KerasTensor, k: IntOrTuple = 0) -> keras.KerasTensor: ...
 @overload
@@ -11727,6 +12734,8 @@ _op_triu = bind(globals(), "_op_triu", "keras.ops.triu", "3.0.0")
 
 
 @overload
+def op_true_divide(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
+@overload
 def op_true_divide(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
 def op_true_divide(x1: TensorLike, x2: TensorLike) -> Tensor: ...
@@ -11746,6 +12755,8 @@ def op_true_divide(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor
 _op_true_divide = bind(globals(), "_op_true_divide", "keras.ops.true_divide", "3.0.0")
 
 
+@overload
+def op_trunc(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_trunc(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -11772,6 +12783,14 @@ def op_trunc(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_trunc = bind(globals(), "_op_trunc", "keras.ops.trunc", "3.6.0")
 
 
+@overload
+def op_unfold(
+    x: keras.Layer,
+    kernel_size: IntOrTuple | TensorLike,
+    dilation: Int | TensorLike = 1,
+    padding: Padding = 0,
+    stride: Int | TensorLike = 1,
+) -> NotATensor: ...
 @overload
 def op_unfold(
     x: keras.KerasTensor,
@@ -11888,6 +12907,8 @@ _op_unique = bind(globals(), "_op_unique", "keras.ops.unique", "3.15.0")
 
 
 @overload
+def op_unravel_index(indices: keras.Layer, shape: ShapeLike | BackendTensor) -> NotATensor: ...
+@overload
 def op_unravel_index(
     indices: keras.KerasTensor, shape: ShapeLike | BackendTensor
 ) -> Sequence[keras.KerasTensor]: ...
@@ -11915,14 +12936,18 @@ _op_unravel_index = bind(globals(), "_op_unravel_index", "keras.ops.unravel_inde
 
 
 @overload
+def op_unstack(x: keras.Layer, num: TensorLike | None = None, axis: Axis = 0) -> NotATensor: ...
+@overload
 def op_unstack(
     x: keras.KerasTensor, num: TensorLike | None = None, axis: Axis = 0
-) -> list[keras.KerasTensor]: ...
+) -> Sequence[keras.KerasTensor]: ...
 @overload
-def op_unstack(x: TensorLike, num: TensorLike | None = None, axis: Axis = 0) -> list[Tensor]: ...
 def op_unstack(
     x: TensorLike, num: TensorLike | None = None, axis: Axis = 0
-) -> list[Tensor] | list[keras.KerasTensor]:
+) -> Sequence[Tensor]: ...
+def op_unstack(
+    x: TensorLike, num: TensorLike | None = None, axis: Axis = 0
+) -> Sequence[Tensor] | Sequence[keras.KerasTensor]:
     """Unpacks the given dimension of a rank-R tensor into rank-(R-1) tensors.
 
     Args:
@@ -11943,6 +12968,8 @@ def op_unstack(
 _op_unstack = bind(globals(), "_op_unstack", "keras.ops.unstack", "3.0.0")
 
 
+@overload
+def op_vander(x: keras.Layer, N: Int | None = None, increasing: bool = False) -> NotATensor: ...
 @overload
 def op_vander(
     x: keras.KerasTensor, N: Int | None = None, increasing: bool = False
@@ -11971,6 +12998,8 @@ def op_vander(
 _op_vander = bind(globals(), "_op_vander", "keras.ops.vander", "3.13.0")
 
 
+@overload
+def op_var(x: keras.Layer, axis: Axis | None = None, keepdims: bool = False) -> NotATensor: ...
 @overload
 def op_var(
     x: keras.KerasTensor, axis: Axis | None = None, keepdims: bool = False
@@ -12001,6 +13030,8 @@ def op_var(
 _op_var = bind(globals(), "_op_var", "keras.ops.var", "3.0.0")
 
 
+@overload
+def op_vdot(x1: keras.Layer, x2: TensorLike) -> NotATensor: ...
 @overload
 def op_vdot(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor: ...
 @overload
@@ -12105,6 +13136,8 @@ _op_vectorized_map = bind(globals(), "_op_vectorized_map", "keras.ops.vectorized
 
 
 @overload
+def op_view(x: keras.Layer, dtype: DTypeLike | None = None) -> NotATensor: ...
+@overload
 def op_view(x: keras.KerasTensor, dtype: DTypeLike | None = None) -> keras.KerasTensor: ...
 @overload
 def op_view(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor: ...
@@ -12129,6 +13162,8 @@ _op_view = bind(globals(), "_op_view", "keras.ops.view", "3.12.0")
 
 
 @overload
+def op_view_as_complex(x: keras.Layer) -> NotATensor: ...
+@overload
 def op_view_as_complex(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_view_as_complex(x: TensorLike) -> Tensor: ...
@@ -12150,6 +13185,8 @@ def op_view_as_complex(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_view_as_complex = bind(globals(), "_op_view_as_complex", "keras.ops.view_as_complex", "3.10.0")
 
 
+@overload
+def op_view_as_real(x: keras.Layer) -> NotATensor: ...
 @overload
 def op_view_as_real(x: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
@@ -12173,6 +13210,8 @@ def op_view_as_real(x: TensorLike) -> Tensor | keras.KerasTensor:
 _op_view_as_real = bind(globals(), "_op_view_as_real", "keras.ops.view_as_real", "3.10.0")
 
 
+@overload
+def op_vsplit(x: keras.Layer, indices_or_sections: IntOrTuple | TensorLike) -> NotATensor: ...
 @overload
 def op_vsplit(
     x: keras.KerasTensor, indices_or_sections: IntOrTuple | TensorLike
@@ -12204,6 +13243,8 @@ _op_vsplit = bind(globals(), "_op_vsplit", "keras.ops.vsplit", "3.14.0")
 
 
 @overload
+def op_vstack(xs: keras.Layer) -> NotATensor: ...
+@overload
 def op_vstack(xs: keras.KerasTensor) -> keras.KerasTensor: ...
 @overload
 def op_vstack(xs: TensorLike) -> Tensor: ...
@@ -12225,6 +13266,10 @@ def op_vstack(xs: TensorLike) -> Tensor | keras.KerasTensor:
 _op_vstack = bind(globals(), "_op_vstack", "keras.ops.vstack", "3.0.0")
 
 
+@overload
+def op_where(
+    condition: keras.Layer, x1: TensorLike | None = None, x2: TensorLike | None = None
+) -> NotATensor: ...
 @overload
 def op_where(
     condition: keras.KerasTensor, x1: TensorLike | None = None, x2: TensorLike | None = None
@@ -12311,6 +13356,8 @@ def op_zeros(shape: ShapeLike | BackendTensor, dtype: DTypeLike | None = None) -
 _op_zeros = bind(globals(), "_op_zeros", "keras.ops.zeros", "3.0.0")
 
 
+@overload
+def op_zeros_like(x: keras.Layer, dtype: DTypeLike | None = None) -> NotATensor: ...
 @overload
 def op_zeros_like(x: keras.KerasTensor, dtype: DTypeLike | None = None) -> keras.KerasTensor: ...
 @overload

@@ -3,7 +3,9 @@
 # generator/spec/*.toml and templates/. Do not edit: change the spec or a template and regenerate.
 # A KerasTensor argument gives a KerasTensor, which is deliberately not a `Tensor` (keras3/types.py
 # says why); the overload taking it comes first, so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# Before it, a layer or model given as the tensor gives `NotATensor` (keras3/types.py says why), which
+# the implementation never returns: it raises.
+# pyright: reportOverlappingOverload=false, reportInconsistentOverload=false
 """keras3.random: 11 wrappers over keras.random."""
 
 from __future__ import annotations
@@ -14,7 +16,16 @@ from keras3._runtime import bind
 
 if TYPE_CHECKING:
     import keras
-    from keras3.types import Axis, BackendTensor, DTypeLike, Seed, ShapeLike, Tensor, TensorLike
+    from keras3.types import (
+        Axis,
+        BackendTensor,
+        DTypeLike,
+        NotATensor,
+        Seed,
+        ShapeLike,
+        Tensor,
+        TensorLike,
+    )
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -32,6 +43,14 @@ __all__ = [
 ]
 
 
+@overload
+def random_beta(
+    shape: ShapeLike | BackendTensor,
+    alpha: keras.Layer,
+    beta: TensorLike,
+    dtype: DTypeLike | None = None,
+    seed: Seed | None = None,
+) -> NotATensor: ...
 @overload
 def random_beta(
     shape: ShapeLike | BackendTensor,
@@ -141,6 +160,10 @@ _random_binomial = bind(globals(), "_random_binomial", "keras.random.binomial", 
 
 @overload
 def random_categorical(
+    logits: keras.Layer, num_samples: Any, dtype: DTypeLike = "int32", seed: Seed | None = None
+) -> NotATensor: ...
+@overload
+def random_categorical(
     logits: keras.KerasTensor,
     num_samples: Any,
     dtype: DTypeLike = "int32",
@@ -201,6 +224,10 @@ _random_categorical = bind(globals(), "_random_categorical", "keras.random.categ
 
 @overload
 def random_dropout(
+    inputs: keras.Layer, rate: Any, noise_shape: ShapeLike | None = None, seed: Seed | None = None
+) -> NotATensor: ...
+@overload
+def random_dropout(
     inputs: keras.KerasTensor,
     rate: Any,
     noise_shape: ShapeLike | None = None,
@@ -230,6 +257,13 @@ def random_dropout(
 _random_dropout = bind(globals(), "_random_dropout", "keras.random.dropout", "3.0.0")
 
 
+@overload
+def random_gamma(
+    shape: ShapeLike | BackendTensor,
+    alpha: keras.Layer,
+    dtype: DTypeLike | None = None,
+    seed: Seed | None = None,
+) -> NotATensor: ...
 @overload
 def random_gamma(
     shape: ShapeLike | BackendTensor,
@@ -282,6 +316,14 @@ def random_gamma(
 _random_gamma = bind(globals(), "_random_gamma", "keras.random.gamma", "3.0.0")
 
 
+@overload
+def random_integer(
+    shape: ShapeLike | BackendTensor,
+    minval: keras.Layer,
+    maxval: TensorLike,
+    dtype: DTypeLike = "int32",
+    seed: Seed | None = None,
+) -> NotATensor: ...
 @overload
 def random_integer(
     shape: ShapeLike | BackendTensor,
@@ -435,6 +477,8 @@ _random_seed_generator = bind(
 )
 
 
+@overload
+def random_shuffle(x: keras.Layer, axis: Axis = 0, seed: Seed | None = None) -> NotATensor: ...
 @overload
 def random_shuffle(
     x: keras.KerasTensor, axis: Axis = 0, seed: Seed | None = None

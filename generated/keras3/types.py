@@ -43,10 +43,34 @@ Trade-offs, stated:
   `__array__`, `==` compares identity): an op whose first tensor argument is a `KerasTensor`
   returns a `KerasTensor` (an overload); an op whose `KerasTensor` comes second (`op_add(1.0, kt)`)
   is typed `Tensor` although it is symbolic at run time. Layer wrappers tell the two apart fully.
-* A layer or model passed where a tensor is expected is *not* reported: `keras.Layer` derives
-  from a base class that Keras picks by backend at import time (`keras.src.backend.Layer`), which a
-  checker cannot resolve, so every Keras layer and model has an unknown base and matches any
-  protocol. Only stubs for Keras (which its maintainers do not ship) would fix that.
+* A layer or a model passed as an op's tensor is caught by an overload, not by `Tensor` itself.
+  `keras.Layer` derives from a base class that Keras picks by backend at import time
+  (`if backend.backend() == "jax": from ... import JaxLayer as BackendLayer`), which a checker
+  resolves to Unknown; a class with an Unknown base is assignable to *every* type for pyright
+  (and mypy): to a protocol (the member check is skipped), to `int`, to `None`, to a `Literal`.
+  So no member of `Tensor` that layers lack, and no narrower union, can reject a layer. What
+  can: `keras.Layer` itself is a known class, and tensors do not derive from it. Each op
+  therefore has, before its other overloads, one whose first tensor parameter is `keras.Layer`
+  and which returns `NotATensor`, a class with no tensor member: `op_add(layer, 1.0)` type-checks
+  to `NotATensor`, and the first use of it (an operator, an assignment to a `Tensor`, passing it to
+  another op or layer, `assert_type(..., Tensor)`) is a pyright error naming `NotATensor`. At run
+  time the call raises; the implementation never returns a `NotATensor`.
+  Weighed and refused: marking that overload `@deprecated` makes the call itself an error under
+  pyright strict (`reportDeprecated`), but pyright matches an `Any` or Unknown argument against
+  every overload and reports the deprecation for it too, so `op_argmax(model.predict(x))` (Keras's
+  methods are unannotated) would be a false error, and an IDE would strike the op through.
+  An `Any` argument still gives `Any`, as before. Not caught: a layer as a later tensor argument
+  (`op_add(x, layer)`), inside a list (`op_concatenate([x, layer])`), or given to a layer wrapper
+  (`layer_dense(layer)` matches the `Sequential` overload); stubs for Keras would fix all of these.
+* The numpy backend returns a NumPy scalar (`np.float32(...)`) where the others return a 0-d
+  tensor (`op_sum`, `op_mean`, `op_argmax`...). It is typed `Tensor` all the same: it has every
+  member a 0-d tensor can use (`shape == ()`, `dtype`, operators, `__array__`, `float()`); `len`
+  and iteration fail on it as they fail on any 0-d tensor. tests/backends/test_op_returns.py
+  checks every op's annotation on all four backends, a NumPy scalar as its 0-d array. Where the
+  backends disagree on a structure, the type is what they share: `op_unstack`/`op_meshgrid` give
+  a `Sequence[Tensor]` (a list here, a tuple there), `op_nonzero` a `Sequence[Tensor] | Tensor`
+  (torch gives one tensor whose rows are the per-axis indices), `op_allclose` a `Tensor | bool`
+  (numpy gives a Python bool).
 * Ops whose results are structures (`op_top_k`, `op_eig`, `op_split`, `op_shape`, `op_dtype`...)
   return tuples, lists, `str` as upstream does; control flow ops (`op_cond`, `op_while_loop`,
   `op_scan`...) return whatever the user's functions return and stay `Any`.
@@ -54,7 +78,7 @@ Trade-offs, stated:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, final
 
 if TYPE_CHECKING:
     import os
@@ -118,6 +142,16 @@ class Tensor(Protocol):
     def __neg__(self) -> Tensor: ...
     def __abs__(self) -> Tensor: ...
     def __invert__(self) -> Tensor: ...
+
+
+@final
+class NotATensor:
+    """What the checker says an op returns when its tensor argument is a layer or a model
+    (`op_add(layer_dense(units=3), 1.0)`): a type with no tensor member, so that using the result
+    is a type error. No value has this type: at run time such a call raises. See the module
+    docstring."""
+
+    __slots__ = ()
 
 
 class BackendTensor(Protocol):
@@ -225,6 +259,7 @@ __all__ = [
     "LossLike",
     "NDArray",
     "Name",
+    "NotATensor",
     "Padding",
     "PathLike",
     "Reduction",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from generator.binding.docstrings.patches import load_arg_docs, load_doc_patches
+from generator.binding.docstrings.patches import check_patches_apply, load_arg_docs, load_doc_patches
 from generator.binding.impact import dropped_names
 from generator.binding.model import Binding, DocSources
 from generator.binding.spec import BindingSpec, load_binding_spec
@@ -38,8 +38,11 @@ def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, Bindin
         added_in.setdefault(path, snapshot.keras_version)
     naming, patches = load_naming_spec(), load_doc_patches()
     check_spec_paths(added_in, spec, naming, patches)  # every path any stored release has
+    strict = snapshot.keras_version == pinned_release()
+    if strict:  # every stale patch at once, rather than the first a wrapper's docstring meets
+        check_patches_apply(snapshot, patches)
     docs = DocSources(patches=patches, changes=notable_changes(store, snapshot),
-                      strict_patches=snapshot.keras_version == pinned_release(), arg_docs=load_arg_docs())
+                      strict_patches=strict, arg_docs=load_arg_docs())
     # Names earlier releases' bindings published and this one no longer gives: kept, deprecated.
     dropped = dropped_names(store, snapshot, spec, naming)
     histories = signature_histories(store, snapshot)

@@ -60,7 +60,7 @@ class Wrapper:
     # The `__name__` of the upstream function this wrapper stands for, when Keras saves such a
     # function by that name (a loss or metric given to compile(), an activation): the wrapper
     # takes it, so a model saved with the wrapper reloads in plain Keras, logs under Keras's names.
-    serialized_name: str | None = None
+    serialized_as: str | None = None  # the public path Keras saves the upstream function by
     # layer shape: a layer whose call takes several input tensors as separate arguments
     # (MultiHeadAttention's query, value, key) gets them from `object` as a list; the first
     # `required_inputs` of `inputs` must be given

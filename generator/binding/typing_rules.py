@@ -20,7 +20,7 @@ RULES_FILE = SPEC_DIR / "types.toml"
 # Names an annotation may use, and where each comes from (for the generated module's imports).
 TYPES_MODULE_NAMES = frozenset({
     "ActivationLike", "Axis", "BackendTensor", "ConstraintLike", "DTypeLike", "DataFormat", "Feature", "Float",
-    "InitializerLike", "Int", "IntOrTuple", "LearningRateLike", "LossLike", "NDArray", "Name", "Padding",
+    "InitializerLike", "Int", "IntOrTuple", "LearningRateLike", "LossLike", "NDArray", "Name", "NotATensor", "Padding",
     "PathLike", "Reduction", "RegularizerLike", "Seed", "ShapeLike", "Tensor", "TensorLike",
 })
 TYPING_NAMES = {"Literal": "typing", "Callable": "collections.abc", "Mapping": "collections.abc",

@@ -141,11 +141,15 @@ def _dual_alias_functions(snapshot: Snapshot, spec: BindingSpec, naming: NamingS
 
 
 def _serialized(wrapper: Wrapper, snapshot: Snapshot, spec: BindingSpec) -> Wrapper:
-    """Give a wrapper over a function that Keras saves by name that function's `__name__`.
+    """Give a wrapper over a function that Keras saves by name the public path Keras saves it by.
 
-    Keras serializes a plain function as its `__name__` and, on loading, looks that name up in
-    keras.losses, keras.metrics, keras.activations, ... (`serialization_lib.BUILTIN_MODULES`).
-    The name is the implementation's, as Keras's own `__name__` is.
+    A model compiled with an uncalled wrapper (`loss=loss_binary_crossentropy`) must save and
+    load as the upstream function it stands for. Up to 3.15 Keras saves a plain function by its
+    `__name__` alone and looks that name up in keras.losses, keras.metrics, keras.activations ...
+    (`serialization_lib.BUILTIN_MODULES`); from 3.16 it saves `__module__` and `__name__` and looks
+    the pair up among its registered public names, which hold only the canonical path (the first
+    `keras_export` path: `keras.metrics.binary_crossentropy`, not `keras.losses.`...). The
+    snapshot's canonical path is that name, so it serves every release.
     """
     path = wrapper.function if wrapper.shape == "dual" else wrapper.upstream
     symbol = snapshot.symbols.get(path) if path else None
@@ -154,7 +158,7 @@ def _serialized(wrapper: Wrapper, snapshot: Snapshot, spec: BindingSpec) -> Wrap
     module, name = path.rsplit(".", 1)
     if module not in spec.serialized_by_name or name in spec.serialized_by_name_except:
         return wrapper
-    return replace(wrapper, serialized_name=symbol.implementation.rsplit(".", 1)[1])
+    return replace(wrapper, serialized_as=symbol.canonical_path)
 
 
 def _call_member(snapshot: Snapshot, symbol: Symbol, name: str) -> Member | None:
@@ -306,7 +310,10 @@ def _now_at(was: Symbol, snapshot: Snapshot, same_object: Mapping[tuple[str, str
 
 def _deprecated(wrapper: Wrapper, deprecation: Deprecation, doc: ParsedDoc) -> Wrapper:
     note = f"Deprecated: {deprecation.message}."
-    return replace(wrapper, deprecation=deprecation, summary=note, doc=replace(doc, summary=note), changes=())
+    # The note leads; what the wrapper does (the target's summary) stays, first in the description.
+    description = "\n\n".join(part for part in (doc.summary, doc.description) if part)
+    return replace(wrapper, deprecation=deprecation, summary=note,
+                   doc=replace(doc, summary=note, description=description), changes=())
 
 
 def _wrapper(name: str, family: Family, symbols: list[Symbol], added_in: Mapping[str, str], version: str) -> Wrapper:

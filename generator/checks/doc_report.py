@@ -13,7 +13,7 @@ from generator.binding.docstrings.lines import words
 from generator.binding.docstrings.markdown import render_markdown
 from generator.binding.docstrings.model import DocPatch, DocPatchError, ParsedDoc
 from generator.binding.docstrings.parse import parse_docstring, unbalanced_fences
-from generator.binding.docstrings.patches import apply_patches
+from generator.binding.docstrings.patches import apply_patches, documented_docstrings
 from generator.binding.docstrings.sentences import entry_names
 from generator.upstream.model import Signature, Snapshot
 
@@ -81,18 +81,6 @@ class DocReport:
     @property
     def ok(self) -> bool:
         return self.coverage >= COVERAGE_TARGET and not self.parse_errors
-
-
-def documented_docstrings(snapshot: Snapshot) -> list[tuple[str, str, Signature | None]]:
-    """(path, docstring, signature) of every canonical symbol and public member with a doc."""
-    out: list[tuple[str, str, Signature | None]] = []
-    for symbol in sorted(snapshot.canonical_symbols(), key=lambda s: s.path):
-        if symbol.doc:
-            out.append((symbol.path, symbol.doc, symbol.signature))
-        for member in symbol.members:
-            if member.doc:
-                out.append((f"{symbol.path}.{member.name}", member.doc, member.signature))
-    return out
 
 
 def arg_mismatch(path: str, parsed: ParsedDoc, signature: Signature | None) -> ArgMismatch | None:

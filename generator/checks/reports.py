@@ -7,6 +7,7 @@ editable install there).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -75,7 +76,20 @@ def typed_returns(binding: Binding, family: str | None = None) -> tuple[int, int
 
 
 def pyright_strict_errors() -> tuple[int, list[str]]:
-    result = subprocess.run([str(PYRIGHT), "--outputjson"], cwd=REPO, capture_output=True, text=True)
+    # pyproject.toml's [tool.pyright] names .venv, whose Keras is the pin: checking the package
+    # regenerated against another Keras (a keras-nightly first on PYTHONPATH) must read that one.
+    # A config extending pyproject's puts the import root of the Keras this process would import
+    # first (pyright reads extraPaths before the environment's site-packages). Found, not imported:
+    # only introspect imports Keras.
+    # keras3 itself resolves to the package checked (not whatever an editable install points at).
+    spec = importlib.util.find_spec("keras")
+    roots = [str(PACKAGE.parent), *([str(Path(spec.origin).parent.parent)] if spec is not None and spec.origin else [])]
+    with tempfile.TemporaryDirectory(prefix="keras3-pyright-") as folder:
+        config = Path(folder) / "pyrightconfig.json"
+        config.write_text(json.dumps({"extends": str(REPO / "pyproject.toml"), "extraPaths": roots}),
+                          encoding="utf-8")
+        result = subprocess.run([str(PYRIGHT), "--outputjson", "--project", str(config)], cwd=REPO,
+                                capture_output=True, text=True)
     report = json.loads(result.stdout)
     errors = [f"{d['file']}:{d['range']['start']['line'] + 1}: {d['message'].splitlines()[0]}"
               for d in report["generalDiagnostics"] if d["severity"] == "error"]
@@ -86,7 +100,8 @@ def verify_types() -> tuple[int, int]:
     """(exported symbols, those with known types) from `pyright --verifytypes keras3`."""
     with tempfile.TemporaryDirectory(prefix="keras3-verify-") as folder:
         shutil.copytree(PACKAGE, Path(folder) / "keras3", ignore=shutil.ignore_patterns("__pycache__"))
-        env = {**os.environ, "PYTHONPATH": folder}
+        # Added to, not replacing, PYTHONPATH: a Keras installed in isolation stays the one read.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [folder, os.environ.get("PYTHONPATH")]))}
         result = subprocess.run([str(PYRIGHT), "--verifytypes", "keras3", "--ignoreexternal", "--outputjson",
                                  "--pythonpath", sys.executable], cwd=folder, env=env, capture_output=True, text=True)
     counts = json.loads(result.stdout)["typeCompleteness"]["exportedSymbolCounts"]

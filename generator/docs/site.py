@@ -43,7 +43,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -1113,9 +1112,14 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
         guides.start()
         example_task = bar.add_task("upstream examples", total=0)
         results = None
+
+        def examples_start(sessions: int) -> None:
+            # the binding is built and every example translated (or read from the cache): runs begin
+            timings.setdefault("translate", time.perf_counter() - mark)
+            bar.update(example_task, total=sessions)
+
         if run_examples:
-            results = _example_results(texts, version, store, build_dir, log,
-                                       on_start=lambda n: bar.update(example_task, total=n),
+            results = _example_results(texts, version, store, build_dir, log, on_start=examples_start,
                                        on_done=lambda: bar.advance(example_task))
         bar.update(example_task, total=bar.tasks[example_task].total or 1,
                    completed=bar.tasks[example_task].total or 1)
@@ -1123,7 +1127,8 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
         for name, text in texts.items():
             if "<!-- keras3:example " in text:
                 texts[name] = insert_examples(text, results, counts)
-        timings["examples"] = time.perf_counter() - mark
+        timings["examples"] = time.perf_counter() - mark  # translate included
+        timings.setdefault("translate", timings["examples"])  # nothing ran: all from the cache
         guides.join()
         bar.update(page_task, total=bar.tasks[page_task].total or 1, completed=bar.tasks[page_task].total or 1)
         if page_error:
@@ -1143,6 +1148,23 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
     if warnings:
         raise DocsError("mkdocs build --strict warned:\n" + "\n".join(warnings))
     return result
+
+
+# (key in BuildResult.timings, what the phase is); the guides' code runs beside the examples
+_PHASES = (("copy", "copy sources"), ("translate", "binding and translation"),
+           ("examples", "upstream examples (translation included)"),
+           ("pages", "guides' code (beside the examples)"), ("mkdocs", "mkdocs build"))
+
+
+def format_phases(result: BuildResult) -> str:
+    """The build's phases in wall-clock seconds, then its CPU time (every process of the build) and
+    the machine's load: on a shared machine the wall-clock figures mean little without them."""
+    parts = [f"{label} {result.timings[key]:.1f} s" for key, label in _PHASES if key in result.timings]
+    cpu = result.timings.get("cpu")
+    if cpu is not None:
+        parts.append(f"total {result.seconds:.1f} s wall, {cpu:.1f} s CPU")
+    parts.append("load average " + " ".join(f"{load:.1f}" for load in os.getloadavg()))
+    return "; ".join(parts)
 
 
 def _cpu_seconds() -> float:
@@ -1224,31 +1246,63 @@ def insert_examples(text: str, results: Mapping[str, Sequence[Any]] | None, coun
 # --- hand-written pages' code -----------------------------------------------------------------
 
 RUNNER_VERSION = "1"
-_RUNNER = r'''
-import ast, contextlib, io, json, os, sys, traceback
-blocks = json.loads(sys.stdin.read())
-namespace = {"__name__": "__main__"}
-results = []
-for number, code in enumerate(blocks):
-    buffer = io.StringIO()
-    try:
-        tree = ast.parse(code)
-        last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        body = tree.body[:-1] if last is not None else tree.body
-        with contextlib.redirect_stdout(buffer):
-            exec(compile(ast.Module(body=body, type_ignores=[]), f"<block {number}>", "exec"), namespace)
-            if last is not None:
-                value = eval(compile(ast.Expression(last.value), f"<block {number}>", "eval"), namespace)
-                if value is not None:
-                    print(repr(value))
-    except BaseException:
-        results.append({"ok": False, "output": buffer.getvalue(), "error": traceback.format_exc()})
-        break
-    results.append({"ok": True, "output": buffer.getvalue()})
-sys.stdout.flush()
-with open(sys.argv[1], "w", encoding="utf-8") as stream:
-    json.dump(results, stream)
-'''
+# One interpreter serves every page: it imports what each page would (keras3, Keras, jax and the
+# TensorFlow that `set_random_seed` seeds) once, in a forkserver, and each page runs in a process
+# forked from it, used for that page alone (max_tasks_per_child=1): what a reader gets running
+# the page top to bottom in a new interpreter, without paying ~4 s of imports per page.
+_RUNNER = r"""
+import json, multiprocessing, os, sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from generator.docs.site import run_page_blocks
+
+if __name__ == "__main__":
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)  # what the pages' libraries print at C level must not reach the protocol
+    jobs, pages = json.loads(sys.stdin.read())
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["generator.docs.site", "keras3", "keras", "jax", "tensorflow"])
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=1) as pool:
+        futures = {pool.submit(run_page_blocks, page["blocks"], page["folder"]): page for page in pages}
+        for future in as_completed(futures):
+            page = futures[future]
+            with open(os.path.join(page["folder"], "results.json"), "w", encoding="utf-8") as stream:
+                json.dump(future.result(), stream)
+            protocol.write(json.dumps(page["name"]) + "\n")
+    # Stop the forkserver and reap it (multiprocessing's own stop, private but stable since 3.8):
+    # the CPU time of the pages' processes then counts in the build's, as a child's does.
+    from multiprocessing import forkserver
+    forkserver._forkserver._stop()
+"""
+
+
+def run_page_blocks(blocks: Sequence[str], folder: str) -> list[dict[str, Any]]:
+    """In a page's own process: run its blocks in order in one namespace, in `folder`; per block
+    what it printed (and the repr of a last expression), up to the first that fails."""
+    import ast
+    import contextlib
+    import traceback
+
+    os.chdir(folder)
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    results: list[dict[str, Any]] = []
+    for number, code in enumerate(blocks):
+        buffer = io.StringIO()
+        try:
+            tree = ast.parse(code)
+            last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            body = tree.body[:-1] if last is not None else tree.body
+            with contextlib.redirect_stdout(buffer):
+                exec(compile(ast.Module(body=body, type_ignores=[]), f"<block {number}>", "exec"), namespace)  # noqa: S102
+                if last is not None:
+                    value = eval(compile(ast.Expression(last.value), f"<block {number}>", "eval"), namespace)
+                    if value is not None:
+                        print(repr(value))
+        except BaseException:  # noqa: BLE001 - a page's code may raise anything: reported with its traceback
+            results.append({"ok": False, "output": buffer.getvalue(), "error": traceback.format_exc()})
+            break
+        results.append({"ok": True, "output": buffer.getvalue()})
+    sys.stdout.flush()
+    return results
 
 
 def _page_key(page: str, blocks: Sequence[str], version: str) -> str:
@@ -1260,11 +1314,12 @@ def run_pages(pages: Mapping[str, Sequence[str]], version: str, cache: Path, job
               log: Callable[[str], None] = lambda message: None,
               on_start: Callable[[int], None] | None = None,
               on_done: Callable[[], None] | None = None) -> dict[str, list[str]]:
-    """{page: output of each block}: every page's blocks run in order in one fresh interpreter on
-    jax (what a reader gets running the page top to bottom), cached by page, code and release."""
+    """{page: output of each block}: every page's blocks run in order in a process of its own on
+    jax, forked from one that has only imported (what a reader gets running the page top to
+    bottom), cached by page, code and release."""
     cache.mkdir(parents=True, exist_ok=True)
     outputs: dict[str, list[str]] = {}
-    todo: list[tuple[str, Sequence[str], Path]] = []
+    todo: dict[str, tuple[Sequence[str], Path]] = {}
     for page, blocks in sorted(pages.items()):
         file = cache / f"{page.replace('/', '__')}-{_page_key(page, blocks, version)}.json"
         for stale in cache.glob(f"{page.replace('/', '__')}-*.json"):
@@ -1273,48 +1328,64 @@ def run_pages(pages: Mapping[str, Sequence[str]], version: str, cache: Path, job
         if file.exists():
             outputs[page] = json.loads(file.read_text(encoding="utf-8"))
         else:
-            todo.append((page, blocks, file))
+            todo[page] = (blocks, file)
+    if on_start is not None:
+        on_start(len(todo))
+    if not todo:
+        return outputs
 
-    def run(item: tuple[str, Sequence[str], Path]) -> tuple[str, list[str]]:
-        page, blocks, file = item
-        began = time.perf_counter()
-        result = _run_page(page, blocks)
+    def done(page: str, result: list[str], seconds: float) -> None:
+        blocks, file = todo[page]
         partial = file.with_name(f".{file.name}.{os.getpid()}")
         partial.write_text(json.dumps(result), encoding="utf-8")
         os.replace(partial, file)  # concurrent builds read whole files or none
-        log(f"docs: ran {page} ({len(blocks)} blocks, {time.perf_counter() - began:.1f} s)")
+        outputs[page] = result
+        log(f"docs: ran {page} ({len(blocks)} blocks, {seconds:.1f} s)")
         if on_done is not None:
             on_done()
-        return page, result
 
-    if on_start is not None:
-        on_start(len(todo))
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for page, result in pool.map(run, todo):
-            outputs[page] = result
+    _run_pages({page: blocks for page, (blocks, _) in todo.items()}, jobs, done)
     return outputs
 
 
-def _run_page(page: str, blocks: Sequence[str]) -> list[str]:
+def _run_pages(pages: Mapping[str, Sequence[str]], jobs: int,
+               done: Callable[[str, list[str], float], None]) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("XLA_", "KERAS_"))}
     env.update({"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
                 "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu", "COLUMNS": "100",
                 "PYTHONPATH": os.pathsep.join([str(GENERATED), str(REPO_ROOT),
                                                *filter(None, [os.environ.get("PYTHONPATH")])])})
-    with tempfile.TemporaryDirectory(prefix="keras3-docs-run-") as folder:
-        env["KERAS_HOME"] = str(Path(folder) / "keras_home")  # Keras's defaults, no user keras.json
-        report = Path(folder) / "results.json"
-        process = subprocess.run([sys.executable, "-c", _RUNNER, str(report)], input=json.dumps(list(blocks)),
-                                 check=False, capture_output=True, text=True, cwd=folder, env=env)
-        raw = report.read_text(encoding="utf-8") if report.exists() else ""
-    if process.returncode != 0 or not raw:
-        raise DocsError(f"{page}: the page's code could not run (exit {process.returncode}):\n"
-                        f"{process.stderr[-3000:]}")
-    results = json.loads(raw)
-    for number, result in enumerate(results):
-        if not result["ok"]:
-            raise DocsError(f"{page}: code block {number} failed:\n{blocks[number]}\n\n{result['error']}")
-    return [scrub_output(result["output"]) for result in results]
+    with tempfile.TemporaryDirectory(prefix="keras3-docs-run-") as root:
+        env["KERAS_HOME"] = str(Path(root) / "keras_home")  # Keras's defaults, no user keras.json
+        folders = {page: Path(root) / f"page{number}" for number, page in enumerate(pages)}
+        for folder in folders.values():
+            folder.mkdir()
+        request = [max(1, jobs), [{"name": page, "blocks": list(blocks), "folder": str(folders[page])}
+                                  for page, blocks in pages.items()]]
+        began = time.perf_counter()
+        with tempfile.TemporaryFile() as errors:
+            process = subprocess.Popen([sys.executable, "-c", _RUNNER], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=errors, cwd=root, env=env, text=True)
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(json.dumps(request))
+            process.stdin.close()
+            for line in process.stdout:
+                page = json.loads(line)
+                results = json.loads((folders[page] / "results.json").read_text(encoding="utf-8"))
+                for number, result in enumerate(results):
+                    if not result["ok"]:
+                        process.kill()
+                        process.wait()
+                        raise DocsError(f"{page}: code block {number} failed:\n{pages[page][number]}\n\n"
+                                        f"{result['error']}")
+                done(page, [scrub_output(result["output"]) for result in results], time.perf_counter() - began)
+            code = process.wait()
+            errors.seek(0)
+            stderr = errors.read().decode("utf-8", "replace")
+        missing = [page for page in pages if not (folders[page] / "results.json").exists()]
+    if code != 0 or missing:
+        raise DocsError(f"{', '.join(missing) or 'the pages'}: the pages' code could not run (exit {code}):\n"
+                        f"{stderr[-3000:]}")
 
 
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
@@ -1395,8 +1466,8 @@ def run(args: argparse.Namespace) -> int:
     except DocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items())
-    print(f"docs: built {result.site} in {result.seconds:.1f} s ({parts}); upstream examples: "
+    print(f"docs: phases: {format_phases(result)}", file=sys.stderr)
+    print(f"docs: built {result.site} in {result.seconds:.1f} s; upstream examples: "
           f"{result.examples.get('run', 0)} in keras3 with output, {result.examples.get('unrun', 0)} in keras3 "
           f"without (not run), {result.examples.get('upstream', 0)} as upstream wrote them; "
           f"{len(result.warnings)} warnings", file=sys.stderr)

@@ -161,15 +161,17 @@ def _positional(params: Sequence[WrapperParam]) -> list[WrapperParam]:
     return found
 
 
-def symbolic_signature(w: Wrapper) -> str:
+def symbolic_signature(w: Wrapper, annotation: str = "keras.KerasTensor") -> str:
     """The parameter list of a function wrapper's symbolic overload: its first required tensor
-    parameter typed `keras.KerasTensor` (returning `w.symbolic_returns`); "" when it has none."""
+    parameter typed `keras.KerasTensor` (returning `w.symbolic_returns`); "" when it has none.
+    With `annotation="keras.Layer"`, the overload that catches a layer or model passed as that
+    tensor (returning `NotATensor`, see keras3/types.py)."""
     if w.symbolic_returns is None:
         return ""
     params = list(w.params)
     for index, p in enumerate(params):
         if p.default is None and p.kind not in ("var_positional", "var_keyword") and p.annotation == "TensorLike":
-            params[index] = replace(p, annotation="keras.KerasTensor")
+            params[index] = replace(p, annotation=annotation)
             return signature(params)
     return ""
 
@@ -325,6 +327,7 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
                or any(p.default == "MISSING" for w in generated for p in (*w.params, *w.call_params)) else set())
             | ({"deprecated"} if any(w.deprecation and not w.deprecation.removed_in for w in generated) else set())
             | ({"removed"} if any(w.deprecation and w.deprecation.removed_in for w in generated) else set())
+            | ({"saved_as"} if any(w.serialized_as for w in generated) else set())
         )
         files[f"{family.module}.py"] = env.get_template("module.py.j2").render(
             binding=binding, family=family.module, upstream=family.upstream, wrappers=wrappers,
@@ -366,7 +369,7 @@ def annotation_imports(wrappers: list[Wrapper]) -> list[str]:
         for argument, returns in w.overloads:
             used |= used_names(argument) | used_names(returns) | {"keras"}  # the class is keras.…
         if symbolic_signature(w):
-            used |= used_names(w.symbolic_returns or "") | {"keras"}
+            used |= used_names(w.symbolic_returns or "") | {"keras", "NotATensor"}
     lines = []
     by_module: dict[str, list[str]] = {}
     for name in sorted(used & TYPING_NAMES.keys()):

@@ -1,13 +1,15 @@
 """Losses, metrics and activations passed uncalled, as R users write them:
 `model.compile(loss=loss_binary_crossentropy, metrics=[metric_binary_accuracy])`.
 
-Keras saves a plain function by its `__name__` and reloads it by looking that name up in
-keras.losses / keras.metrics / keras.activations. These tests hold the wrappers to what Keras
-writes for its own functions, and run the whole compile -> fit -> save -> load round trip.
+Up to 3.15 Keras saves a plain function by its `__name__` and reloads it by looking that name up
+in keras.losses / keras.metrics / keras.activations; from 3.16 it saves `__module__` + `__name__`
+and reloads only the canonical public path it registered. These tests hold the wrappers to what
+Keras writes for its own functions, and run the whole compile -> fit -> save -> load round trip.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import zipfile
 
@@ -67,6 +69,20 @@ def test_wrapper_serializes_as_keras_own_function(wrapper: str, family: str, sho
     assert saved == keras.saving.serialize_keras_object(theirs)
     # ... and so it reloads as the upstream function, with no custom_objects.
     assert keras.saving.deserialize_keras_object(saved) is theirs
+
+
+@pytest.mark.parametrize(("wrapper", "family", "short"), TWINS, ids=[t[0] for t in TWINS])
+def test_wrapper_carries_the_public_path_keras_registers(wrapper: str, family: str, short: str):
+    # The path Keras 3.16 saves a function by (`__module__` + `__name__`) and the only one it
+    # loads back: the first of its `keras_export` paths (`keras.metrics.binary_crossentropy` for
+    # keras.losses' own function), read from the installed release's registry.
+    keras = keras3._runtime.keras()
+    registry = importlib.import_module("keras.src.api_export")
+    ours = getattr(keras3, wrapper)
+    theirs = getattr(getattr(keras, family), short)
+    assert f"{ours.__module__}.{ours.__name__}" == registry.get_name_from_symbol(theirs)
+    # The wrapper still shows as itself: repr and tracebacks name the keras3 function.
+    assert ours.__qualname__ == wrapper and ours.__code__.co_name == wrapper
 
 
 def _data(n: int = 64) -> tuple[np.ndarray, np.ndarray]:

@@ -18,10 +18,13 @@ from generator.upstream.model import Snapshot
 from generator.binding.naming import load_naming_spec
 from generator.binding.build import build
 from generator.pipeline import package_files
-from generator.render.package import PACKAGE, differences, emit, format_files
+from generator.render.package import differences, emit, format_files
+from generator.settings import PACKAGE
+from tests.conftest import generated_from
 from tests.synthetic import function, param, snapshot
 
 PIN = pinned_release()  # the Keras release pyproject.toml pins
+GENERATED = generated_from()  # the release generated/ holds
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +83,19 @@ def test_emitted_code_is_byte_identical_between_runs(store):
     assert first == second
 
 
+def test_the_committed_package_was_generated_from_the_pin_or_the_installed_keras(installed_keras):
+    # The pin; or, on a maintainer's regenerate against another installed Keras (a nightly, before
+    # the pin moves), that Keras. Anything else is a stale tree.
+    assert GENERATED in (PIN, installed_keras)
+
+
 def test_the_committed_package_is_what_regeneration_emits(store):
-    files, spec = package_files(store, PIN)
+    files, spec = package_files(store, GENERATED)
     assert differences(files, spec) == []
 
 
 def test_a_hand_edit_to_a_generated_file_is_caught(store, tmp_path):
-    files, spec = package_files(store, PIN)
+    files, spec = package_files(store, GENERATED)
     copy = tmp_path / "keras3"
     shutil.copytree(PACKAGE, copy)
     ops = copy / "ops.py"

@@ -14,9 +14,10 @@ import pytest
 
 from generator.cli import main
 from generator.binding.docstrings.model import DocPatch, DocPatchError
-from generator.binding.docstrings.patches import load_doc_patches
-from generator.checks.doc_report import doc_report, documented_docstrings, format_doc_report
+from generator.binding.docstrings.patches import check_patches_apply, documented_docstrings, load_doc_patches, stale_patches
+from generator.checks.doc_report import doc_report, format_doc_report
 from generator.settings import pinned_release
+from generator.settings import version_key
 from generator.upstream.store import DEFAULT_ROOT, SnapshotStore
 
 STORE = SnapshotStore(Path(os.environ.get("KERAS3_TEST_STORE", DEFAULT_ROOT)))
@@ -56,3 +57,34 @@ def test_a_patch_that_misses_is_listed_unless_the_report_is_strict():
     assert "Patches that do not apply to Keras" in format_doc_report(report)
     with pytest.raises(DocPatchError, match="keras.layers.Gone"):
         doc_report(snapshot, patches, strict=True)
+
+
+FROM_THE_PIN = [r for r in STORE.releases() if version_key(r) >= version_key(pinned_release())]
+
+
+@pytest.mark.parametrize("release", FROM_THE_PIN)
+def test_bumping_the_pin_names_every_patch_upstream_fixed_in_one_error(release):
+    """The pin's patches all apply. A release after it (a nightly, stored by regenerate) may fix
+    upstream what a patch mends (3.16 fixed the Args of set_max_steps_per_epoch and compute_ciou):
+    making it the pin then fails with one line naming docs.toml and every such patch, to remove."""
+    snapshot, patches = STORE.load(release), load_doc_patches()
+    stale = expected_unapplied(release)
+    assert {path for path, _ in stale_patches(snapshot, patches)} == stale
+    if not stale:
+        check_patches_apply(snapshot, patches)  # raises on any stale patch
+        return
+    with pytest.raises(DocPatchError) as caught:
+        check_patches_apply(snapshot, patches)
+    message = str(caught.value)
+    assert "\n" not in message and "docs.toml" in message and f"{len(stale)} doc patch(es)" in message
+    assert all(path in message for path in stale)
+
+
+def test_a_stale_patch_on_the_pin_is_named_with_every_other():
+    snapshot = STORE.load(pinned_release())
+    patches = {**load_doc_patches(),
+               "keras.layers.Gone": DocPatch("keras.layers.Gone", (("a", "b"),), "test"),
+               "keras.layers.Dense": DocPatch("keras.layers.Dense", (("no such text", "x"),), "test")}
+    with pytest.raises(DocPatchError, match=r"2 doc patch\(es\) do not apply .*keras\.layers\.Dense: upstream "
+                       r"text no longer there: 'no such text'; keras\.layers\.Gone: no docstring"):
+        check_patches_apply(snapshot, patches)

@@ -28,9 +28,9 @@ from typing import Any
 
 import pytest
 
-from generator.settings import pinned_release
 from generator.upstream.store import SnapshotStore
-from tests.docs.test_docs_site import built_site
+from tests.conftest import generated_from
+from tests.test_docs_site import built_site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
@@ -251,4 +251,4 @@ def test_changelog_shows_the_api_evolution_picture(server, browser):
         " const svg = new DOMParser().parseFromString(x.responseText, 'image/svg+xml');"
         " return Array.from(svg.querySelectorAll('rect.symbols')).map(r => r.getAttribute('data-release')); })()")
     releases = SnapshotStore().releases()
-    assert bars == releases[:releases.index(pinned_release()) + 1]
+    assert bars == releases[:releases.index(generated_from()) + 1]

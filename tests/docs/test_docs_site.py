@@ -26,6 +26,7 @@ from generator.settings import pinned_release
 from generator.settings import version_key
 from generator.binding.build import build
 from generator.upstream.store import SnapshotStore
+from tests.conftest import generated_from
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,14 +66,23 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return built_site(tmp_path_factory)
 
 
+# The release generated/ holds (the pin; the installed Keras after a regenerate against a nightly).
+RELEASE = generated_from()
+
+
 @pytest.fixture(scope="session")
 def sources(store: SnapshotStore) -> dict[str, str]:
-    return docs_site.emit_docs(store, pinned_release())
+    return docs_site.emit_docs(store, RELEASE)
 
 
 @pytest.fixture(scope="session")
 def binding(store: SnapshotStore):
-    return build(store, pinned_release())[0]
+    return build(store, RELEASE)[0]
+
+
+@pytest.fixture(scope="session")
+def generated_snapshot(store: SnapshotStore):
+    return store.load(RELEASE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,10 +101,10 @@ def _digest(files: dict[str, str]) -> str:
 
 
 def test_sources_are_byte_identical_across_runs_and_hash_seeds(store, sources):
-    assert docs_site.emit_docs(store, pinned_release()) == sources
+    assert docs_site.emit_docs(store, RELEASE) == sources
     script = ("import hashlib, json; from generator.docs.site import emit_docs; "
-              "from generator.upstream.store import SnapshotStore; from generator.settings import pinned_release; "
-              "files = emit_docs(SnapshotStore(), pinned_release()); "
+              "from generator.upstream.store import SnapshotStore; "
+              f"files = emit_docs(SnapshotStore(), {RELEASE!r}); "
               "print(hashlib.sha256(json.dumps(files, sort_keys=True).encode('utf-8')).hexdigest())")
     env = {**os.environ, "PYTHONHASHSEED": "12345",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
@@ -156,18 +166,18 @@ def test_wrappers_link_to_the_wrappers_upstream_prose_names(sources):
             assert f"docs/reference/{target}.md" in sources, (name, target)
 
 
-def test_every_upstream_sentence_a_wrapper_covers_is_in_its_section(sources, binding, pinned):
+def test_every_upstream_sentence_a_wrapper_covers_is_in_its_section(sources, binding, generated_snapshot):
     """Lossless by sentence: the prose of every docstring a wrapper (or base) covers, code and
     doctest output aside, is in that wrapper's section; the rest is listed in spec/docs.toml
     `[[lost_sentences]]` with a reason."""
-    coverage = docs_site.sentence_coverage(sources, binding, pinned)
+    coverage = docs_site.sentence_coverage(sources, binding, generated_snapshot)
     print("\n" + docs_site.format_sentence_coverage(coverage, limit=None))
     assert coverage.total > 10_000
     assert coverage.share >= 0.995
     assert not coverage.missing, docs_site.format_sentence_coverage(coverage)
 
 
-def test_sentence_coverage_sees_a_dropped_function_form(sources, binding, pinned):
+def test_sentence_coverage_sees_a_dropped_function_form(sources, binding, generated_snapshot):
     """The measure can fail: without the function form's part, its sentences are missing."""
     sections = docs_site.wrapper_sections(sources)
     dual = sections["loss_sparse_categorical_crossentropy"]
@@ -175,7 +185,7 @@ def test_sentence_coverage_sees_a_dropped_function_form(sources, binding, pinned
     files = {"docs/one.md": cut}
     one = replace(binding, wrappers=tuple(w for w in binding.wrappers
                                           if w.name == "loss_sparse_categorical_crossentropy"), bases={})
-    coverage = docs_site.sentence_coverage(files, one, pinned, exceptions={})
+    coverage = docs_site.sentence_coverage(files, one, generated_snapshot, exceptions={})
     lost = {sentence for key, _, sentence in coverage.missing}
     assert "Computes the sparse categorical crossentropy loss" in lost
     assert "Sparse categorical crossentropy loss value" in lost  # its Returns
@@ -219,9 +229,10 @@ def test_every_release_has_a_changelog_page_with_breaking_changes_first(store, s
     releases = store.releases()
     for release in releases:
         assert f"docs/changelog/{release}.md" in sources
-    # The newest minor (x.y.0) release up to the pin: one with changes of every grade.
+    # The newest final minor (x.y.0) release up to the pin: one with changes of every grade.
     pin = version_key(pinned_release())
-    minor = next(r for r in reversed(releases) if version_key(r).micro == 0 and version_key(r) <= pin)
+    minor = next(r for r in reversed(releases)
+                 if version_key(r).micro == 0 and not version_key(r).is_prerelease and version_key(r) <= pin)
     page = sources[f"docs/changelog/{minor}.md"]
     assert page.startswith(f"# Keras {store.previous_release(minor)} → {minor}: API changes")
     grades = re.findall(r"^## (Breaking|Possibly breaking|Compatible|Docs only) \(\d+\)$", page, re.MULTILINE)
@@ -296,23 +307,23 @@ def test_search_index_holds_every_wrapper_section(site, binding):
     assert not missing, f"not in the search index: {missing[:10]}"
 
 
-def test_every_upstream_sentence_reaches_the_built_site(site, binding, pinned):
+def test_every_upstream_sentence_reaches_the_built_site(site, binding, generated_snapshot):
     """The same measure over the HTML mkdocs built: what rendering did to the Markdown counts."""
     folder, _ = site
-    coverage = docs_site.site_sentence_coverage(folder, binding, pinned)
+    coverage = docs_site.site_sentence_coverage(folder, binding, generated_snapshot)
     print("\nbuilt site: " + docs_site.format_sentence_coverage(coverage, limit=None))
     assert coverage.total > 10_000
     assert coverage.share >= 0.995, docs_site.format_sentence_coverage(coverage)
 
 
 def test_changelog_picture_is_drawn_from_the_store(store, sources):
-    """One column per stored release up to the pinned one: its public paths (a bar whose tooltip
+    """One column per stored release up to the one the docs are for: its public paths (a bar whose tooltip
     says how many) and its findings per grade against the release before."""
     svg = sources["docs/changelog/api-evolution.svg"]
     assert "](api-evolution.svg)" in sources["docs/changelog/index.md"]
     bars = re.findall(r'<rect class="symbols" data-release="([^"]+)"[^>]*><title>Keras \1: (\d+) public paths', svg)
     releases = store.releases()
-    shown = releases[:releases.index(pinned_release()) + 1]
+    shown = releases[:releases.index(RELEASE) + 1]
     assert [release for release, _ in bars] == shown
     for release, count in bars[-3:]:
         assert int(count) == len(store.load(release).symbols)

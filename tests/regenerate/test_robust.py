@@ -274,7 +274,7 @@ sys.exit(regenerate.regenerate(SnapshotStore()))
 """
 
 
-def test_a_kill_between_the_package_and_docs_swaps_is_detected_then_repaired(repo, pristine):
+def test_a_kill_between_the_package_and_docs_swaps_is_detected_then_repaired(repo, pristine, installed_keras):
     # A package and docs from before (as after a pin bump), then a run killed between the swaps.
     edit(repo / "generated/keras3/ops.py", "def op_add(", "def op_add_old(")
     edit(repo / "generated/docs/reference/ops/op_add.md", "op_add", "op_add_old")
@@ -288,7 +288,11 @@ def test_a_kill_between_the_package_and_docs_swaps_is_detected_then_repaired(rep
     assert repaired.returncode == 0, repaired.stderr
     assert "interrupted between writing the package and the docs" in repaired.stderr
     assert tree(repo) == tree(pristine)
-    assert cli(repo, "drift-check").returncode == 0
+    after = cli(repo, "drift-check")
+    assert "interrupted" not in after.stderr
+    # In step on the pin; on another Keras (a nightly) the check of the pin fails by design
+    # (tests/test_drift.py), and the tree is checked above against the copy regenerated alike.
+    assert after.returncode == (0 if installed_keras == pinned_release() else 1), after.stderr
 
 
 def test_a_second_run_waits_for_the_lock_and_names_its_holder(repo, pristine):

@@ -6,12 +6,14 @@ symbol's parameters.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
 
 from generator.binding.docstrings.model import DocPatch, DocPatchError
 from generator.settings import SPEC_DIR
 from generator.tomlfiles import fields, read_toml
+from generator.upstream.model import Signature, Snapshot
 
 DOCS_SPEC = SPEC_DIR / "docs.toml"
 
@@ -64,6 +66,43 @@ def apply_patches(doc: str, patches: DocPatch | None) -> str:
             )
         doc = doc.replace(old, new)
     return doc
+
+
+def documented_docstrings(snapshot: Snapshot) -> list[tuple[str, str, Signature | None]]:
+    """(path, docstring, signature) of every canonical symbol and public member with a doc."""
+    out: list[tuple[str, str, Signature | None]] = []
+    for symbol in sorted(snapshot.canonical_symbols(), key=lambda s: s.path):
+        if symbol.doc:
+            out.append((symbol.path, symbol.doc, symbol.signature))
+        for member in symbol.members:
+            if member.doc:
+                out.append((f"{symbol.path}.{member.name}", member.doc, member.signature))
+    return out
+
+
+def stale_patches(snapshot: Snapshot, patches: Mapping[str, DocPatch]) -> list[tuple[str, str]]:
+    """(path, why) of every patch that does not apply to `snapshot`: its path has no docstring
+    there, or a text it replaces is not in the docstring (upstream fixed it, or reworded it)."""
+    docs = {path: doc for path, doc, _ in documented_docstrings(snapshot)}
+    stale = []
+    for path in sorted(patches):
+        if path not in docs:
+            stale.append((path, f"no docstring at this path in Keras {snapshot.keras_version}"))
+            continue
+        missing = [old for old, _ in patches[path].replace if old not in docs[path]]
+        if missing:
+            stale.append((path, "upstream text no longer there: " + ", ".join(repr(m) for m in missing)))
+    return stale
+
+
+def check_patches_apply(snapshot: Snapshot, patches: Mapping[str, DocPatch], source: Path = DOCS_SPEC) -> None:
+    """The pinned release's patches must all apply; one error names every one that does not, so a
+    maintainer bumping the pin removes them in one go (each is upstream's fix landing)."""
+    stale = stale_patches(snapshot, patches)
+    if stale:
+        raise DocPatchError(
+            f"{source}: {len(stale)} doc patch(es) do not apply to Keras {snapshot.keras_version}, the pin "
+            "(fixed upstream? then remove them): " + "; ".join(f"{path}: {why}" for path, why in stale))
 
 
 def load_arg_docs(path: Path = DOCS_SPEC) -> dict[str, tuple[str, ...]]:

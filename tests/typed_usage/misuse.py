@@ -1,0 +1,56 @@
+"""A layer or a model where a tensor is expected: pyright strict must report it.
+
+Each misuse carries a `# pyright: ignore[rule]` naming the error expected there, and this folder's
+pyrightconfig.json turns `reportUnnecessaryTypeIgnoreComment` into an error: were keras3's types to
+accept the misuse, the comment would be unnecessary and the typed-usage test would fail. At run
+time each misuse raises (checked below), so the programs also say that the types tell the truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, assert_type
+
+import keras
+import numpy as np
+
+from keras3 import keras_input, keras_model, layer_dense, op_add, op_mean
+from keras3.types import Tensor
+
+x = np.ones((2, 3), dtype="float32")
+dense = layer_dense(units=3)
+inp = keras_input(shape=(3,))
+model = keras_model(inputs=inp, outputs=layer_dense(inp, units=1))
+
+
+def layer_as_tensor() -> None:
+    y: Tensor = op_add(dense, 1.0)  # pyright: ignore[reportAssignmentType]
+    print(y)
+
+
+def model_as_tensor() -> None:
+    op_add(model, x) * 2  # pyright: ignore[reportOperatorIssue, reportUnusedExpression]
+
+
+def result_passed_on() -> None:
+    op_mean(op_add(dense, x))  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+
+def any_stays_any(value: Any) -> None:
+    assert_type(op_add(value, 1.0), Any)  # an Any argument is not taken for a layer
+
+
+def tensors_still_type_check() -> None:
+    assert_type(op_add(x, 1.0), Tensor)
+    assert_type(op_add(inp, 1.0), keras.KerasTensor)
+
+
+misuses: list[Callable[[], None]] = [layer_as_tensor, model_as_tensor, result_passed_on]
+for misuse in misuses:
+    try:
+        misuse()
+    except Exception:  # noqa: BLE001 - Keras's own error; any will do, none is the bug
+        continue
+    raise AssertionError(f"{misuse.__name__} ran: the checker's error would be false")
+any_stays_any(x)
+tensors_still_type_check()
