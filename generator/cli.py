@@ -245,7 +245,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _example_report(args: argparse.Namespace) -> int:
-    from generator.docs.examples import main as examples_main
+    from generator.docs.examples.report import main as examples_main
 
     return int(examples_main([]) or 0)
 

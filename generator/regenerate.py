@@ -59,7 +59,7 @@ def load_specs() -> None:
     """Read every spec file and the overrides into their checked records (paths are checked later,
     against the snapshot)."""
     from generator.binding.docstrings.patches import load_doc_patches
-    from generator.docs.examples import load_example_data
+    from generator.docs.examples.spec import load_example_data
     from generator.binding.naming import load_naming_spec
     from generator.binding.overrides import read_overrides
     from generator.binding.typing_rules import load_rules

@@ -1183,15 +1183,16 @@ def _example_results(texts: Mapping[str, str], version: str, store: SnapshotStor
                      build_dir: Path, log: Callable[[str], None],
                      on_start: Callable[[int], None] | None = None,
                      on_done: Callable[[], None] | None = None) -> Mapping[str, Sequence[Any]] | None:
-    from generator.docs import examples
+    from generator.docs.examples.runner import ExampleRunner
+    from generator.docs.examples.surface import CACHE_DIR, run_all
     from generator.binding.build import build
 
     store = store or SnapshotStore()
     binding, _ = build(store, version)
-    with examples.ExampleRunner() as runner:
+    with ExampleRunner() as runner:
         runner.on_start, runner.on_done = on_start, on_done
         # the page shows a failing example without output whoever is at fault: no upstream re-run
-        return examples.run_all(store.load(version), binding, examples.CACHE_DIR, runner=runner,
+        return run_all(store.load(version), binding, CACHE_DIR, runner=runner,
                                 check_upstream=False)
 
 

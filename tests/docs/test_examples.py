@@ -12,26 +12,12 @@ import time
 
 import pytest
 
-from generator.docs.examples import (
-    CACHE_DIR,
-    ExampleResult,
-    ExampleRunner,
-    Run,
-    TranslationTable,
-    _run_reason,
-    doctest_source,
-    download_reason,
-    example_pages,
-    example_report,
-    format_example_report,
-    load_example_data,
-    reason_category,
-    run_all,
-    run_example,
-    scrub,
-    translate,
-    translate_chunks,
-)
+from generator.docs.examples.report import example_report, format_example_report, reason_category
+from generator.docs.examples.runner import ExampleRunner, Run, run_example, scrub
+from generator.docs.examples.spec import load_example_data
+from generator.docs.examples.surface import CACHE_DIR, ExampleResult, _run_reason, example_pages, run_all
+from generator.docs.examples.table import TranslationTable
+from generator.docs.examples.translate import doctest_source, download_reason, translate, translate_chunks
 from generator.binding.build import build
 
 
