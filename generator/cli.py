@@ -219,7 +219,7 @@ def _binding(args: argparse.Namespace):
 
 
 def _doc_report(args: argparse.Namespace) -> int:
-    from generator.docs.site import format_undocumented, undocumented_params
+    from generator.docs.site.coverage import format_undocumented, undocumented_params
     from generator.binding.docstrings.patches import load_doc_patches
     from generator.checks.doc_report import doc_report, format_doc_report
     from generator.settings import pinned_release
@@ -239,7 +239,7 @@ def _doc_report(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from generator.docs.site import run
+    from generator.docs.site.cli import run
 
     return run(args)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from generator.binding.build import build_for
 from generator.binding.spec import BindingSpec
-from generator.docs.site import docs_for
+from generator.docs.site.sources import docs_for
 from generator.render.package import emit, format_files
 from generator.upstream.model import Snapshot
 from generator.upstream.store import SnapshotStore

@@ -17,7 +17,9 @@ from rich.markup import escape
 
 from generator.binding.spec import load_binding_spec
 from generator.changes.diff import diff_snapshots
-from generator.docs.site import CONFIG_NAME, DOCS_NAME, GENERATED, write_docs
+from generator.docs.site.common import CONFIG_NAME, DOCS_NAME
+from generator.docs.site.sources import write_docs
+from generator.settings import GENERATED
 from generator.binding.impact import binding_impact, lost_names
 from generator.upstream.model import Snapshot
 from generator.settings import version_key

@@ -160,7 +160,7 @@ def stale_overrides(store: SnapshotStore, release: str,
 
 def _generated_differences(store: SnapshotStore, release: str) -> list[str]:
     """generated/keras3 and the docs sources, against what regeneration emits now."""
-    from generator.docs.site import docs_differences
+    from generator.docs.site.sources import docs_differences
     from generator.pipeline import outputs_for
     from generator.render.package import differences
 

@@ -21,7 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.docs import site as docs_site
+from generator.docs.site.build import build_site, insert_examples
+from generator.docs.site.common import DocsError, EXAMPLE_BLOCK, EXAMPLE_OPEN
+from generator.docs.site.coverage import format_sentence_coverage, sentence_coverage, site_sentence_coverage, undocumented_params, wrapper_sections
+from generator.docs.site.guides import mark_outputs, runnable_blocks
+from generator.docs.site.page_code import insert_outputs
+from generator.docs.site.sources import docs_differences, emit_docs, write_docs
 from generator.settings import pinned_release
 from generator.settings import version_key
 from generator.binding.build import build
@@ -49,10 +54,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not result_file.exists():
             try:
-                result = docs_site.build_site(build_dir=folder / "build", site_dir=folder / "site",
+                result = build_site(build_dir=folder / "build", site_dir=folder / "site",
                                               log=lambda message: print(message, file=sys.stderr))
                 record = {**asdict(result), "site": str(result.site), "error": None}
-            except docs_site.DocsError as error:
+            except DocsError as error:
                 record = {"error": str(error)}
             result_file.write_text(json.dumps(record), encoding="utf-8")
     record = json.loads(result_file.read_text(encoding="utf-8"))
@@ -72,7 +77,7 @@ RELEASE = generated_from()
 
 @pytest.fixture(scope="session")
 def sources(store: SnapshotStore) -> dict[str, str]:
-    return docs_site.emit_docs(store, RELEASE)
+    return emit_docs(store, RELEASE)
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +95,7 @@ def generated_snapshot(store: SnapshotStore):
 
 
 def test_committed_docs_sources_are_what_emit_docs_produces(sources):
-    problems = docs_site.docs_differences(sources)
+    problems = docs_differences(sources)
     assert not problems, ("generated/docs or generated/mkdocs.yml is out of step with the templates "
                           "and the snapshot; run `python -m generator.docs.site --sources` (make "
                           "regenerate):\n" + "\n".join(problems))
@@ -101,8 +106,8 @@ def _digest(files: dict[str, str]) -> str:
 
 
 def test_sources_are_byte_identical_across_runs_and_hash_seeds(store, sources):
-    assert docs_site.emit_docs(store, RELEASE) == sources
-    script = ("import hashlib, json; from generator.docs.site import emit_docs; "
+    assert emit_docs(store, RELEASE) == sources
+    script = ("import hashlib, json; from generator.docs.site.sources import emit_docs; "
               "from generator.upstream.store import SnapshotStore; "
               f"files = emit_docs(SnapshotStore(), {RELEASE!r}); "
               "print(hashlib.sha256(json.dumps(files, sort_keys=True).encode('utf-8')).hexdigest())")
@@ -120,8 +125,8 @@ def test_sources_hold_markers_not_outputs(sources):
     assert "<!-- keras3:output getting-started.md 0 -->" in pages["docs/getting-started.md"]
     # Every example marker is closed, and every output marker follows a code block.
     for name, text in pages.items():
-        assert len(docs_site.EXAMPLE_OPEN.findall(text)) == len(docs_site.EXAMPLE_BLOCK.findall(text)), name
-        docs_site.runnable_blocks(text)
+        assert len(EXAMPLE_OPEN.findall(text)) == len(EXAMPLE_BLOCK.findall(text)), name
+        runnable_blocks(text)
 
 
 def test_every_family_has_a_page_and_every_wrapper_a_page(sources, binding):
@@ -170,29 +175,29 @@ def test_every_upstream_sentence_a_wrapper_covers_is_in_its_section(sources, bin
     """Lossless by sentence: the prose of every docstring a wrapper (or base) covers, code and
     doctest output aside, is in that wrapper's section; the rest is listed in spec/docs.toml
     `[[lost_sentences]]` with a reason."""
-    coverage = docs_site.sentence_coverage(sources, binding, generated_snapshot)
-    print("\n" + docs_site.format_sentence_coverage(coverage, limit=None))
+    coverage = sentence_coverage(sources, binding, generated_snapshot)
+    print("\n" + format_sentence_coverage(coverage, limit=None))
     assert coverage.total > 10_000
     assert coverage.share >= 0.995
-    assert not coverage.missing, docs_site.format_sentence_coverage(coverage)
+    assert not coverage.missing, format_sentence_coverage(coverage)
 
 
 def test_sentence_coverage_sees_a_dropped_function_form(sources, binding, generated_snapshot):
     """The measure can fail: without the function form's part, its sentences are missing."""
-    sections = docs_site.wrapper_sections(sources)
+    sections = wrapper_sections(sources)
     dual = sections["loss_sparse_categorical_crossentropy"]
     cut = dual.split("**As the function", 1)[0]
     files = {"docs/one.md": cut}
     one = replace(binding, wrappers=tuple(w for w in binding.wrappers
                                           if w.name == "loss_sparse_categorical_crossentropy"), bases={})
-    coverage = docs_site.sentence_coverage(files, one, generated_snapshot, exceptions={})
+    coverage = sentence_coverage(files, one, generated_snapshot, exceptions={})
     lost = {sentence for key, _, sentence in coverage.missing}
     assert "Computes the sparse categorical crossentropy loss" in lost
     assert "Sparse categorical crossentropy loss value" in lost  # its Returns
 
 
 def test_a_dual_wrapper_shows_its_function_form(sources):
-    section = docs_site.wrapper_sections(sources)["loss_sparse_categorical_crossentropy"]
+    section = wrapper_sections(sources)["loss_sparse_categorical_crossentropy"]
     main, function = section.split("**As the function [`keras.losses.sparse_categorical_crossentropy`]", 1)
     # the class's Args lack `ignore_class`: the function's description joins them, saying whence
     assert "- `ignore_class`: Optional integer. The ID of a class to be ignored" in main
@@ -205,14 +210,14 @@ def test_a_dual_wrapper_shows_its_function_form(sources):
 def test_merge_functions_are_documented_on_their_layer(sources, binding):
     merges = [w for w in binding.wrappers if w.shape == "layer" and w.function]
     assert {"keras.layers.multiply", "keras.layers.add", "keras.layers.concatenate"} <= {w.function for w in merges}
-    sections = docs_site.wrapper_sections(sources)
+    sections = wrapper_sections(sources)
     for w in merges:
         assert f"**As the function [`{w.function}`]" in sections[w.name], w.name
     assert "Functional interface to the `keras.layers.Multiply` layer." in sections["layer_multiply"]
 
 
 def test_arguments_documented_elsewhere_upstream_are_borrowed(sources, binding):
-    sections = docs_site.wrapper_sections(sources)
+    sections = wrapper_sections(sources)
     # [arg_docs] in docs.toml: a parameter documented by another upstream docstring, marked so
     deserialize = sections["activation_deserialize"]
     assert "- `config`:" in deserialize and "As documented for [`keras.saving.deserialize_keras_object`]" in deserialize
@@ -221,7 +226,7 @@ def test_arguments_documented_elsewhere_upstream_are_borrowed(sources, binding):
     assert "- `filepath`:" in save and "- `model`: The model whose weights are saved." in save
     rescaled = sections["feature_float_rescaled"]
     assert "- `scale`:" in rescaled
-    left = docs_site.undocumented_params(binding)
+    left = undocumented_params(binding)
     assert not {p for p in left if p[0] in ("save_model_weights", "activation_deserialize")}, left
 
 
@@ -242,10 +247,10 @@ def test_every_release_has_a_changelog_page_with_breaking_changes_first(store, s
 
 def test_hand_written_pages_mark_their_runnable_blocks():
     text = "# T\n\n```python\nx = 1\n```\n\n```python no-run\nconnect()\n```\n\n```sh\nls\n```\n\n```python\nx\n```\n"
-    marked = docs_site.mark_outputs(text, "guides/t.md")
-    assert docs_site.runnable_blocks(marked) == ["x = 1", "x"]
+    marked = mark_outputs(text, "guides/t.md")
+    assert runnable_blocks(marked) == ["x = 1", "x"]
     assert "```python\nconnect()\n```" in marked and "no-run" not in marked
-    assert docs_site.insert_outputs(marked, ["", "1"]).count('```text title="Output"\n1\n```') == 1
+    assert insert_outputs(marked, ["", "1"]).count('```text title="Output"\n1\n```') == 1
 
 
 def test_examples_are_replaced_by_their_translation_and_output():
@@ -254,26 +259,26 @@ def test_examples_are_replaced_by_their_translation_and_output():
     text = f"<!-- keras3:example keras.ops.add 0 -->\n{block}\n<!-- /keras3:example -->\n"
     counts: dict[str, int] = {}
     original = ">>> keras.ops.add(1, 2)\n3"
-    ran = docs_site.insert_examples(text, {"keras.ops.add": [
+    ran = insert_examples(text, {"keras.ops.add": [
         Result(0, original, "op_add(1, 2)", "Array(3, dtype=int32)", True, None)]}, counts)
     assert ran == '```python\nop_add(1, 2)\n```\n\n```text title="Output"\nArray(3, dtype=int32)\n```\n'
     # Translated but failed to run: the translation, no output.
     failed = Result(0, original, "op_add(1, 2)", None, False, "NameError: name 'model' is not defined")
-    assert docs_site.insert_examples(text, {"keras.ops.add": [failed]}, counts) == "```python\nop_add(1, 2)\n```\n"
+    assert insert_examples(text, {"keras.ops.add": [failed]}, counts) == "```python\nop_add(1, 2)\n```\n"
     # No translation (or no results): upstream's code, without upstream's illustrative output.
-    assert docs_site.insert_examples(text, None, counts) == "```python\nkeras.ops.add(1, 2)\n```\n"
+    assert insert_examples(text, None, counts) == "```python\nkeras.ops.add(1, 2)\n```\n"
     assert counts == {"run": 1, "unrun": 1, "upstream": 1}
 
 
 def test_write_docs_replaces_the_whole_tree(tmp_path, sources):
-    docs_site.write_docs(sources, tmp_path)
-    assert docs_site.docs_differences(sources, tmp_path) == []
+    write_docs(sources, tmp_path)
+    assert docs_differences(sources, tmp_path) == []
     (tmp_path / "docs" / "stale.md").write_text("old", encoding="utf-8")
     (tmp_path / "docs" / "index.md").write_text("edited", encoding="utf-8")
-    assert docs_site.docs_differences(sources, tmp_path) == [
+    assert docs_differences(sources, tmp_path) == [
         "docs/stale.md: not generated", "docs/index.md: differs from what regeneration emits"]
-    docs_site.write_docs(sources, tmp_path)
-    assert docs_site.docs_differences(sources, tmp_path) == []
+    write_docs(sources, tmp_path)
+    assert docs_differences(sources, tmp_path) == []
     assert not list(tmp_path.glob(".docs.*"))
 
 
@@ -310,10 +315,10 @@ def test_search_index_holds_every_wrapper_section(site, binding):
 def test_every_upstream_sentence_reaches_the_built_site(site, binding, generated_snapshot):
     """The same measure over the HTML mkdocs built: what rendering did to the Markdown counts."""
     folder, _ = site
-    coverage = docs_site.site_sentence_coverage(folder, binding, generated_snapshot)
-    print("\nbuilt site: " + docs_site.format_sentence_coverage(coverage, limit=None))
+    coverage = site_sentence_coverage(folder, binding, generated_snapshot)
+    print("\nbuilt site: " + format_sentence_coverage(coverage, limit=None))
     assert coverage.total > 10_000
-    assert coverage.share >= 0.995, docs_site.format_sentence_coverage(coverage)
+    assert coverage.share >= 0.995, format_sentence_coverage(coverage)
 
 
 def test_changelog_picture_is_drawn_from_the_store(store, sources):

@@ -36,7 +36,7 @@ def run(repo: Path, *args: str, **kwargs) -> subprocess.Popen | subprocess.Compl
 
 
 GENERATE_OLD = f"""
-from generator.docs.site import write_docs
+from generator.docs.site.sources import write_docs
 from generator.pipeline import outputs_for
 from generator.render.package import write_package
 from generator.upstream.store import SnapshotStore
