@@ -2,7 +2,7 @@
 every family has its page and every wrapper its section, and the site builds with
 `mkdocs build --strict` (outputs of examples and guides inserted, no warning).
 
-The build runs once per test session and is shared with tests/test_browser.py (under pytest-xdist
+The build runs once per test session and is shared with tests/docs/test_browser.py (under pytest-xdist
 the first worker to need it builds it, under a file lock; the others wait and reuse it).
 """
 

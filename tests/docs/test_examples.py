@@ -1,4 +1,4 @@
-"""Upstream examples in the binding's API (generator/examples.py): translation, running, cache, report.
+"""Upstream examples in the binding's API (generator/docs/examples/): translation, running, cache, report.
 
 Translation cases are real upstream examples, read from the pinned snapshot's docstrings, with the
 exact code they translate to. Runs use real worker processes on the jax backend. The whole-surface

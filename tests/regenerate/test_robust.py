@@ -291,7 +291,7 @@ def test_a_kill_between_the_package_and_docs_swaps_is_detected_then_repaired(rep
     after = cli(repo, "drift-check")
     assert "interrupted" not in after.stderr
     # In step on the pin; on another Keras (a nightly) the check of the pin fails by design
-    # (tests/test_drift.py), and the tree is checked above against the copy regenerated alike.
+    # (tests/checks/test_drift.py), and the tree is checked above against the copy regenerated alike.
     assert after.returncode == (0 if installed_keras == pinned_release() else 1), after.stderr
 
 
