@@ -161,8 +161,8 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from generator.settings import pinned_release
     from generator.checks.preview import preview
+    from generator.settings import pinned_release
 
     store = SnapshotStore(args.store)
     if args.output is None:
@@ -174,8 +174,8 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from generator.changes.diff import diff_snapshots, findings_for
     from generator.binding.impact import binding_impact
+    from generator.changes.diff import diff_snapshots, findings_for
     from generator.changes.report import render
 
     store = SnapshotStore(args.store)
@@ -211,19 +211,19 @@ def _regenerate(args: argparse.Namespace) -> int:
 
 
 def _binding(args: argparse.Namespace):
-    from generator.settings import pinned_release
     from generator.binding.build import build
+    from generator.settings import pinned_release
 
     binding, _ = build(SnapshotStore(args.store), args.release or pinned_release())
     return binding
 
 
 def _doc_report(args: argparse.Namespace) -> int:
-    from generator.docs.site.coverage import format_undocumented, undocumented_params
+    from generator.binding.build import build
     from generator.binding.docstrings.patches import load_doc_patches
     from generator.checks.doc_report import doc_report, format_doc_report
+    from generator.docs.site.coverage import format_undocumented, undocumented_params
     from generator.settings import pinned_release
-    from generator.binding.build import build
 
     store = SnapshotStore(args.store)
     pin = pinned_release()

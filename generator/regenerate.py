@@ -15,20 +15,19 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
+from generator.binding.impact import binding_impact, lost_names
 from generator.binding.spec import load_binding_spec
 from generator.changes.diff import diff_snapshots
+from generator.changes.report import render_terminal
 from generator.docs.site.common import CONFIG_NAME, DOCS_NAME
 from generator.docs.site.sources import write_docs
-from generator.settings import GENERATED
-from generator.binding.impact import binding_impact, lost_names
-from generator.upstream.model import Snapshot
-from generator.settings import version_key
 from generator.pipeline import outputs_for
-from generator.upstream.preflight import check_keras_installation
 from generator.render.package import PACKAGE, write_package
-from generator.changes.report import render_terminal
-from generator.upstream.store import SnapshotStore
 from generator.render.writephase import check_package, exclusive, pending, recover
+from generator.settings import GENERATED, version_key
+from generator.upstream.model import Snapshot
+from generator.upstream.preflight import check_keras_installation
+from generator.upstream.store import SnapshotStore
 
 # The header names the stored file, `keras-<PEP 440 version>.json` (see `store._RELEASE_FILE`).
 _HEADER_RELEASE = re.compile(r"upstream_snapshots/keras-(\d[0-9A-Za-z.!+_-]*)\.json")
@@ -61,10 +60,10 @@ def load_specs() -> None:
     """Read every spec file and the overrides into their checked records (paths are checked later,
     against the snapshot)."""
     from generator.binding.docstrings.patches import load_doc_patches
-    from generator.docs.examples.spec import load_example_data
     from generator.binding.naming import load_naming_spec
     from generator.binding.overrides import read_overrides
     from generator.binding.typing_rules import load_rules
+    from generator.docs.examples.spec import load_example_data
 
     load_naming_spec(), load_rules(), load_doc_patches(), load_example_data(), read_overrides()
 
@@ -80,7 +79,9 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
         load_specs()  # a malformed spec file fails in a second, before Keras is imported
         if live is None:
             check_keras_installation()  # Keras 3 with its backend installed, before importing it
-            from generator.upstream.introspect import take_snapshot  # the one import of Keras in this flow
+            from generator.upstream.introspect import (
+                take_snapshot,  # the one import of Keras in this flow
+            )
 
             live = take_snapshot()
         return _regenerate(store, live, console)

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import hashlib
 
-from generator.binding.docstrings.patches import check_patches_apply, load_arg_docs, load_doc_patches
+from generator.binding.docstrings.patches import (
+    check_patches_apply,
+    load_arg_docs,
+    load_doc_patches,
+)
 from generator.binding.impact import dropped_names
 from generator.binding.model import Binding, DocSources
-from generator.binding.spec import BindingSpec, load_binding_spec
-from generator.binding.wrappers import build_binding
 from generator.binding.naming import load_naming_spec
 from generator.binding.overrides import read_overrides
+from generator.binding.spec import BindingSpec, load_binding_spec
 from generator.binding.spec_paths import check_spec_paths
+from generator.binding.wrappers import build_binding
 from generator.changes.history import added_in_all, notable_changes
 from generator.changes.signature_history import signature_histories
 from generator.settings import pinned_release

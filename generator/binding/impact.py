@@ -23,12 +23,12 @@ from collections.abc import Mapping, Sequence
 from packaging.specifiers import SpecifierSet
 
 from generator.binding.model import Published, Wrapper, WrapperParam
+from generator.binding.naming import NamingSpec, load_naming_spec
 from generator.binding.spec import BindingSpec, load_binding_spec
 from generator.binding.wrappers import build_binding, wrapper_sources
 from generator.changes.diff import GRADES, Grade, Impact, compare_signatures
-from generator.upstream.model import Parameter, Signature, Snapshot
 from generator.settings import supported_releases, version_key
-from generator.binding.naming import NamingSpec, load_naming_spec
+from generator.upstream.model import Parameter, Signature, Snapshot
 from generator.upstream.store import SnapshotStore
 
 

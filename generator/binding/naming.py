@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.upstream.model import Snapshot, Symbol
 from generator.settings import SPEC_DIR
 from generator.tomlfiles import Kind, fields, read_toml
+from generator.upstream.model import Snapshot, Symbol
 
 DEFAULT_SPEC = SPEC_DIR / "naming.toml"
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from generator.binding.spec import BindingSpec, SpecError
 from generator.binding.docstrings.model import DocPatch
 from generator.binding.docstrings.patches import DOCS_SPEC
 from generator.binding.naming import NamingSpec
+from generator.binding.spec import BindingSpec, SpecError
 
 
 def modules_of(paths: Iterable[str]) -> set[str]:

@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.upstream.model import POSITIONAL_KINDS, Member, Parameter, Signature, Snapshot, Symbol
+from generator.upstream.model import (
+    POSITIONAL_KINDS,
+    Member,
+    Parameter,
+    Signature,
+    Snapshot,
+    Symbol,
+)
 
 Grade = Literal["breaking", "possibly-breaking", "compatible", "docs-only"]
 GRADES: tuple[Grade, ...] = ("breaking", "possibly-breaking", "compatible", "docs-only")

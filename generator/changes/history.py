@@ -21,8 +21,8 @@ from generator.changes.diff import (
     inherited_member,
     member_changes,
 )
-from generator.upstream.model import Member, Snapshot, Symbol
 from generator.settings import version_key
+from generator.upstream.model import Member, Snapshot, Symbol
 from generator.upstream.store import SnapshotStore, encode_snapshot
 
 

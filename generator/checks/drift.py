@@ -15,14 +15,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from generator.changes.diff import Finding, compare_symbols, diff_snapshots
-from generator.upstream.model import Snapshot
-from generator.settings import ALLOWLIST, GENERATED, pinned_release
 from generator.binding.overrides import Override, read_overrides
+from generator.changes.diff import Finding, compare_symbols, diff_snapshots
 from generator.changes.report import render, summary_line
-from generator.upstream.store import SnapshotStore, encode_snapshot
-from generator.tomlfiles import Kind, fields, read_toml
 from generator.render.writephase import MARKER, interrupted
+from generator.settings import ALLOWLIST, GENERATED, pinned_release
+from generator.tomlfiles import Kind, fields, read_toml
+from generator.upstream.model import Snapshot
+from generator.upstream.store import SnapshotStore, encode_snapshot
 
 DEFAULT_ALLOWLIST = ALLOWLIST
 

@@ -17,11 +17,11 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from generator.changes.diff import diff_snapshots
 from generator.binding.impact import binding_impact
+from generator.changes.diff import diff_snapshots
+from generator.changes.report import render
 from generator.settings import version_key
 from generator.upstream.releases import DEFAULT_CACHE, ReleaseError, take_release
-from generator.changes.report import render
 from generator.upstream.store import SnapshotStore
 
 NIGHTLY = "keras-nightly"

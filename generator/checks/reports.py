@@ -22,8 +22,9 @@ from rich.console import Console
 from rich.table import Table
 
 from generator.binding.model import Binding, Wrapper
-from generator.settings import PACKAGE, REPO_ROOT as REPO
 from generator.binding.typing_rules import IMPRECISE
+from generator.settings import PACKAGE
+from generator.settings import REPO_ROOT as REPO
 
 PYRIGHT = Path(sys.executable).with_name("pyright")
 TARGET = 0.95  # share of returns and of parameters typed more precisely than Any/object

@@ -25,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from generator.settings import STORE_ROOT, version_key
 from generator.upstream.model import (
     SCHEMA_VERSION,
     Member,
@@ -33,7 +34,6 @@ from generator.upstream.model import (
     Snapshot,
     Symbol,
 )
-from generator.settings import STORE_ROOT, version_key
 
 DEFAULT_ROOT = STORE_ROOT
 POOL_FILE = "pool.json"
