@@ -79,9 +79,7 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
         load_specs()  # a malformed spec file fails in a second, before Keras is imported
         if live is None:
             check_keras_installation()  # Keras 3 with its backend installed, before importing it
-            from generator.upstream.introspect import (
-                take_snapshot,  # the one import of Keras in this flow
-            )
+            from generator.upstream.introspect import take_snapshot  # the one import of Keras here
 
             live = take_snapshot()
         return _regenerate(store, live, console)

@@ -30,7 +30,7 @@ import pytest
 
 from generator.upstream.store import SnapshotStore
 from tests.conftest import generated_from
-from tests.test_docs_site import built_site
+from tests.docs.test_docs_site import built_site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
