@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     history.set_defaults(run=_history)
 
     drift = commands.add_parser("drift-check", help="fail when upstream moved from the store")
-    drift.add_argument("--against", help="stored release to compare with (default: the installed one)")
+    drift.add_argument("--against", help="stored release to compare with (default: the pinned one)")
     drift.add_argument("--allowlist", type=Path, default=None)
     drift.add_argument("--format", choices=FORMATS, default="terminal")
     drift.set_defaults(run=_drift_check)

@@ -1871,17 +1871,22 @@ _BASES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    family = _FAMILY_OF.get(name)
-    if family is not None:
-        value = getattr(importlib.import_module(f"keras3.{family}"), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-    if name in _BASES:
-        from keras3._runtime import upstream
+# Hidden from type checkers: they see every name in the TYPE_CHECKING block above, and a
+# module-level __getattr__ returning Any would make every misspelled name (`keras3.layer_dens`)
+# type-check as Any instead of an error.
+if not TYPE_CHECKING:
 
-        return upstream(_BASES[name])
-    raise AttributeError(_no_attribute(name), name=name)
+    def __getattr__(name: str) -> Any:
+        family = _FAMILY_OF.get(name)
+        if family is not None:
+            value = getattr(importlib.import_module(f"keras3.{family}"), name)
+            globals()[name] = value  # later lookups skip this function
+            return value
+        if name in _BASES:
+            from keras3._runtime import upstream
+
+            return upstream(_BASES[name])
+        raise AttributeError(_no_attribute(name), name=name)
 
 
 def _no_attribute(name: str) -> str:

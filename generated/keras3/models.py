@@ -25,7 +25,7 @@ from keras3.overrides import (
 )  # hand-written, see keras3/overrides.py
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     import keras
     from keras3.types import Axis, Float, Int, LossLike, NDArray, PathLike, TensorLike
 
@@ -509,8 +509,8 @@ _deserialize_keras_object = bind(
 def evaluate(
     object: keras.Model,
     /,
-    x: TensorLike | None = None,
-    y: TensorLike | None = None,
+    x: TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None = None,
+    y: TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None = None,
     batch_size: Int | None = None,
     verbose: Int | str = "auto",
     sample_weight: TensorLike | None = None,
@@ -518,14 +518,14 @@ def evaluate(
     callbacks: Any | None = None,
     return_dict: bool | Sequence[Any] = False,
     **kwargs: Any,
-) -> float | list[float] | dict[str, float]:
+) -> float | Any:
     """Returns the loss value & metrics values for the model in test mode.
 
     Computation is done in batches (see the `batch_size` arg.)
 
     Args:
         object (keras.Model): The model whose `evaluate()` is called.
-        x (TensorLike | None): Input data. It can be:
+        x (TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None): Input data. It can be:
             - A NumPy array (or array-like), or a list of arrays
             (in case the model has multiple inputs).
             - A backend-native tensor, or a list of tensors
@@ -540,7 +540,7 @@ def evaluate(
             or `(inputs, targets, sample_weights)`.
             - A Python generator function yielding `(inputs, targets)` or
             `(inputs, targets, sample_weights)`.
-        y (TensorLike | None): Target data. Like the input data `x`, it can be either NumPy
+        y (TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None): Target data. Like the input data `x`, it can be either NumPy
             array(s) or backend-native tensor(s). If `x` is a
             `keras.utils.PyDataset`, `tf.data.Dataset`,
             `torch.utils.data.DataLoader` or a Python generator function,
@@ -658,8 +658,8 @@ _export_archive = bind(
 def fit(
     object: keras.Model,
     /,
-    x: TensorLike | None = None,
-    y: TensorLike | None = None,
+    x: TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None = None,
+    y: TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None = None,
     batch_size: Int | None = None,
     epochs: Int | None = 1,
     verbose: Int | str = "auto",
@@ -705,7 +705,7 @@ def fit(
 
     Args:
         object (keras.Model): The model whose `fit()` is called.
-        x (TensorLike | None): Input data. It can be:
+        x (TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None): Input data. It can be:
             - A NumPy array (or array-like), or a list of arrays
             (in case the model has multiple inputs).
             - A backend-native tensor, or a list of tensors
@@ -720,7 +720,7 @@ def fit(
             or `(inputs, targets, sample_weights)`.
             - A Python generator function yielding `(inputs, targets)` or
             `(inputs, targets, sample_weights)`.
-        y (TensorLike | None): Target data. Like the input data `x`, it can be either NumPy
+        y (TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None): Target data. Like the input data `x`, it can be either NumPy
             array(s) or backend-native tensor(s). If `x` is a
             `keras.utils.PyDataset`, `tf.data.Dataset`,
             `torch.utils.data.DataLoader` or a Python generator function,
@@ -1176,12 +1176,12 @@ def pop_layer(object: keras.Sequential, /, rebuild: bool = True) -> keras.Layer:
 def predict(
     object: keras.Model,
     /,
-    x: TensorLike,
+    x: TensorLike | Mapping[str, TensorLike] | Iterable[Any],
     batch_size: Int | None = None,
     verbose: Int | str = "auto",
     steps: Int | None = None,
     callbacks: Any | None = None,
-) -> NDArray | list[NDArray] | dict[str, NDArray]:
+) -> NDArray | Any:
     """Generates output predictions for the input samples.
 
     Computation is done in batches. This method is designed for batch
@@ -1197,7 +1197,7 @@ def predict(
 
     Args:
         object (keras.Model): The model whose `predict()` is called.
-        x (TensorLike): Input data. It can be:
+        x (TensorLike | Mapping[str, TensorLike] | Iterable[Any]): Input data. It can be:
             - A NumPy array (or array-like), or a list of arrays
             (in case the model has multiple inputs).
             - A backend-native tensor, or a list of tensors
@@ -1247,13 +1247,13 @@ def predict(
 
 
 def predict_on_batch(
-    object: keras.Model, /, x: TensorLike
-) -> NDArray | list[NDArray] | dict[str, NDArray]:
+    object: keras.Model, /, x: TensorLike | Mapping[str, TensorLike] | Iterable[Any]
+) -> NDArray | Any:
     """Returns predictions for a single batch of samples.
 
     Args:
         object (keras.Model): The model whose `predict_on_batch()` is called.
-        x (TensorLike): Input data. It must be array-like.
+        x (TensorLike | Mapping[str, TensorLike] | Iterable[Any]): Input data. It must be array-like.
 
     Returns:
         NumPy array(s) of predictions.
@@ -1501,17 +1501,17 @@ def summary(
 def test_on_batch(
     object: keras.Model,
     /,
-    x: TensorLike,
-    y: TensorLike | None = None,
+    x: TensorLike | Mapping[str, TensorLike] | Iterable[Any],
+    y: TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None = None,
     sample_weight: TensorLike | None = None,
     return_dict: bool | Sequence[Any] = False,
-) -> float | list[float] | dict[str, float]:
+) -> float | Any:
     """Test the model on a single batch of samples.
 
     Args:
         object (keras.Model): The model whose `test_on_batch()` is called.
-        x (TensorLike): Input data. Must be array-like.
-        y (TensorLike | None): Target data. Must be array-like.
+        x (TensorLike | Mapping[str, TensorLike] | Iterable[Any]): Input data. Must be array-like.
+        y (TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None): Target data. Must be array-like.
         sample_weight (TensorLike | None): Optional array of the same length as x, containing
             weights to apply to the model's loss for each sample.
             In the case of temporal data, you can pass a 2D array
@@ -1537,18 +1537,18 @@ def test_on_batch(
 def train_on_batch(
     object: keras.Model,
     /,
-    x: TensorLike,
-    y: TensorLike | None = None,
+    x: TensorLike | Mapping[str, TensorLike] | Iterable[Any],
+    y: TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None = None,
     sample_weight: TensorLike | None = None,
     class_weight: Any | None = None,
     return_dict: bool | Sequence[Any] = False,
-) -> float | list[float] | dict[str, float]:
+) -> float | Any:
     """Runs a single gradient update on a single batch of data.
 
     Args:
         object (keras.Model): The model whose `train_on_batch()` is called.
-        x (TensorLike): Input data. Must be array-like.
-        y (TensorLike | None): Target data. Must be array-like.
+        x (TensorLike | Mapping[str, TensorLike] | Iterable[Any]): Input data. Must be array-like.
+        y (TensorLike | Mapping[str, TensorLike] | Iterable[Any] | None): Target data. Must be array-like.
         sample_weight (TensorLike | None): Optional array of the same length as x, containing
             weights to apply to the model's loss for each sample.
             In the case of temporal data, you can pass a 2D array

@@ -12,7 +12,8 @@ Two things follow from that, both pure functions of snapshots and the spec:
   snapshot and spec, so the store already holds every name ever published, and a list would be a
   second copy that could rot.
 * `binding_impact`: the section "keras3 impact" of the change report: wrapper names removed,
-  renamed (kept, deprecated) or changed, graded for keras3's users, breaking first.
+  renamed (kept, deprecated), changed (compatible changes too, such as a new optional parameter)
+  or added, graded for keras3's users, breaking first.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ def _changed(was: Wrapper, now: Wrapper) -> list[Impact]:
     if was.family != now.family:
         notes.append(("possibly-breaking", f"moved from keras3.{was.family} to keras3.{now.family}"))
     findings = compare_signatures(was.name, None, _signature(was.params), _signature(now.params))
-    notes += [(f.grade, f.message) for f in findings if f.grade in ("breaking", "possibly-breaking")]
+    # Compatible changes too (a new optional parameter): users of the wrapper gain something to call.
+    notes += [(f.grade, f.message) for f in findings if f.grade != "docs-only"]
     if not notes:
         return []
     grade = min((g for g, _ in notes), key=GRADES.index)

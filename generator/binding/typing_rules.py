@@ -24,7 +24,7 @@ TYPES_MODULE_NAMES = frozenset({
     "PathLike", "Reduction", "RegularizerLike", "Seed", "ShapeLike", "Tensor", "TensorLike",
 })
 TYPING_NAMES = {"Literal": "typing", "Callable": "collections.abc", "Mapping": "collections.abc",
-                "Sequence": "collections.abc", "Iterator": "collections.abc"}
+                "Sequence": "collections.abc", "Iterator": "collections.abc", "Iterable": "collections.abc"}
 _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
 # A name and its attributes (`keras.layers.Dense`): the annotation refers to the first part only.
 _IDENTIFIER = re.compile(r"(?<![.\w])([A-Za-z_][A-Za-z_0-9]*)(?:\.[A-Za-z_][A-Za-z_0-9]*)*")

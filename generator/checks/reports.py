@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,7 @@ class TypingFigures:
     known: int
     wrappers: int = 0
     precise_returns: int = 0
+    upstream_pyright_errors: int = 0
 
     @property
     def returns_share(self) -> float:
@@ -76,7 +78,25 @@ def typed_returns(binding: Binding, family: str | None = None) -> tuple[int, int
     return len(wrappers), sum(returns_precisely(w) for w in wrappers)
 
 
-def pyright_strict_errors() -> tuple[int, list[str]]:
+# `from keras... import X as X`: keras3 re-exports an upstream class unchanged. When pyright cannot
+# infer that class (Keras 3.16 builds `keras.Variable` by a backend-dependent star import), the
+# unknown type is Keras's, not keras3's: counted apart, never hidden.
+_REEXPORT = re.compile(r"\s*from keras[\w.]* import \w+ as \w+\s*$")
+
+
+def _is_upstream_reexport(file: str, line: int) -> bool:
+    lines = Path(file).read_text(encoding="utf-8").splitlines()
+    return 0 < line <= len(lines) and _REEXPORT.match(lines[line - 1]) is not None
+
+
+def pyright_strict_errors() -> tuple[list[str], list[str]]:
+    """pyright strict on the package: (errors keras3 owns, errors from an upstream class that keras3
+    re-exports unchanged and pyright cannot infer), each as "file:line: message"."""
+    diagnostics = _pyright_strict_diagnostics()
+    return ([m for m, upstream in diagnostics if not upstream], [m for m, upstream in diagnostics if upstream])
+
+
+def _pyright_strict_diagnostics() -> list[tuple[str, bool]]:
     # pyproject.toml's [tool.pyright] names .venv, whose Keras is the pin: checking the package
     # regenerated against another Keras (a keras-nightly first on PYTHONPATH) must read that one.
     # A config extending pyproject's puts the import root of the Keras this process would import
@@ -92,9 +112,11 @@ def pyright_strict_errors() -> tuple[int, list[str]]:
         result = subprocess.run([str(PYRIGHT), "--outputjson", "--project", str(config)], cwd=REPO,
                                 capture_output=True, text=True)
     report = json.loads(result.stdout)
-    errors = [f"{d['file']}:{d['range']['start']['line'] + 1}: {d['message'].splitlines()[0]}"
-              for d in report["generalDiagnostics"] if d["severity"] == "error"]
-    return report["summary"]["errorCount"], errors
+    diagnostics = [d for d in report["generalDiagnostics"] if d["severity"] == "error"]
+    return [(f"{d['file']}:{d['range']['start']['line'] + 1}: {d['message'].splitlines()[0]}",
+             d.get("rule", "").startswith("reportUnknown")
+             and _is_upstream_reexport(d["file"], d["range"]["start"]["line"] + 1))
+            for d in diagnostics]
 
 
 def verify_types() -> tuple[int, int]:
@@ -113,9 +135,9 @@ def verify_types() -> tuple[int, int]:
 def typing_figures(binding: Binding) -> TypingFigures:
     parameters, precise = typed_parameters(binding)
     wrappers, precise_returns = typed_returns(binding)
-    errors, _ = pyright_strict_errors()
+    errors, upstream = pyright_strict_errors()
     exported, known = verify_types()
-    return TypingFigures(parameters, precise, errors, exported, known, wrappers, precise_returns)
+    return TypingFigures(parameters, precise, len(errors), exported, known, wrappers, precise_returns, len(upstream))
 
 
 def print_typing_report(binding: Binding) -> int:
@@ -125,6 +147,7 @@ def print_typing_report(binding: Binding) -> int:
     for column in ("figure", "measured", "target"):
         table.add_column(column)
     table.add_row("pyright --strict errors on generated/keras3", str(figures.pyright_errors), "0")
+    table.add_row("  besides: errors in Keras's own types keras3 re-exports", str(figures.upstream_pyright_errors), "(upstream's)")
     table.add_row("pyright --verifytypes: exported symbols with known type",
                   f"{figures.known}/{figures.exported} ({figures.known_share:.1%})", "100%")
     table.add_row("returns typed more precisely than Any/object",

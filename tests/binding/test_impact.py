@@ -36,7 +36,7 @@ from generator.render.package import PACKAGE, emit, format_files, write_package
 from generator.changes.report import IMPACT_TITLE, render
 from generator.upstream.store import SnapshotStore
 from tests.synthetic import (
-    function, made_alias, method, param, renamed, with_symbol, with_version, without,
+    function, made_alias, method, next_release, param, renamed, with_symbol, with_version, without,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -286,6 +286,52 @@ def test_the_impact_grades_removed_and_renamed_names_breaking_first(impact):
     first = [i.name for i in impact if i.name in {"op_frobnicate", "op_logaddexp", *renamed_names}]
     assert first == ["op_frobnicate", "op_logaddexp", *sorted(renamed_names)]
     assert next(i for i in impact if i.name == "op_amax").replacement == "op_max"
+
+
+# Optional parameters the nightly (3.16.0.dev2026102704) adds to wrapped functions (upstream path,
+# wrapper, parameter, its default): compatible for keras3's users, and still worth telling them.
+NEW_OPTIONAL = [("keras.losses.SparseCategoricalCrossentropy", "loss_sparse_categorical_crossentropy",
+                 "label_smoothing", "0.0"),
+                ("keras.ops.top_k", "op_top_k", "is_stable", "False"),
+                ("keras.utils.audio_dataset_from_directory", "audio_dataset_from_directory", "format", "'wav'")]
+
+
+def with_parameter(base, path: str, name: str, default: str, present: bool):
+    """`base` with `path`'s signature having (or lacking) the keyword-only parameter `name`; for an
+    alias path, its target's too (an alias's record carries its target's signature)."""
+    for at_path in dict.fromkeys([path, base.symbols[path].alias_of or path]):
+        symbol = base.symbols[at_path]
+        params = [p for p in symbol.signature.parameters if p.name != name]
+        if present:
+            at = next((i for i, p in enumerate(params) if p.kind == "var_keyword"), len(params))
+            params.insert(at, param(name, "keyword_only", default))
+        base = with_symbol(base, replace(symbol, signature=replace(symbol.signature, parameters=tuple(params))))
+    return base
+
+
+def test_compatible_changes_of_existing_wrappers_are_graded_after_breaking_ones(pinned):
+    """A new optional parameter of an existing wrapper is listed ("changed", compatible), after
+    every breaking name, and before the new wrappers of the same grade. Stated as edits of the
+    stored pin: where the pin already has a parameter, the release before is given it missing."""
+    before, after = pinned, with_version(pinned, next_release(pinned.keras_version))
+    for path, _, name, default in NEW_OPTIONAL:
+        before = with_parameter(before, path, name, default, present=False)
+        after = with_parameter(after, path, name, default, present=True)
+    after = without(after, REMOVED_REAL)  # a breaking case in the same report
+    found = binding_impact(before, after)
+    graded = {i.name: i for i in found}
+    for path, wrapper, name, _ in NEW_OPTIONAL:
+        assert (graded[wrapper].kind, graded[wrapper].grade, graded[wrapper].upstream) == (
+            "changed", "compatible", path)
+        assert f"`{name}`" in graded[wrapper].message, graded[wrapper].message
+    assert graded["op_logaddexp"].grade == "breaking"
+    assert "op_add" not in graded  # unchanged wrappers are not listed
+    grades = [i.grade for i in found]
+    assert grades == sorted(grades, key=["breaking", "possibly-breaking", "compatible"].index)
+    # Within the compatible grade: changed wrappers, then new ones (none here), each by name.
+    compatible = [i for i in found if i.grade == "compatible"]
+    assert [i.kind for i in compatible] == ["changed"] * len(compatible)
+    assert [i.name for i in compatible] == sorted(i.name for i in compatible)
 
 
 def rendered(scenario, impact, fmt: str) -> str:

@@ -1,4 +1,5 @@
-"""A layer or a model where a tensor is expected: pyright strict must report it.
+"""A layer or a model where a tensor is expected, a misspelled keras3 name: pyright strict must
+report them.
 
 Each misuse carries a `# pyright: ignore[rule]` naming the error expected there, and this folder's
 pyrightconfig.json turns `reportUnnecessaryTypeIgnoreComment` into an error: were keras3's types to
@@ -14,6 +15,7 @@ from typing import Any, assert_type
 import keras
 import numpy as np
 
+import keras3
 from keras3 import keras_input, keras_model, layer_dense, op_add, op_mean
 from keras3.types import Tensor
 
@@ -36,6 +38,10 @@ def result_passed_on() -> None:
     op_mean(op_add(dense, x))  # pyright: ignore[reportCallIssue, reportArgumentType]
 
 
+def misspelled_name() -> None:
+    keras3.layer_dens(units=3)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+
+
 def any_stays_any(value: Any) -> None:
     assert_type(op_add(value, 1.0), Any)  # an Any argument is not taken for a layer
 
@@ -45,7 +51,7 @@ def tensors_still_type_check() -> None:
     assert_type(op_add(inp, 1.0), keras.KerasTensor)
 
 
-misuses: list[Callable[[], None]] = [layer_as_tensor, model_as_tensor, result_passed_on]
+misuses: list[Callable[[], None]] = [layer_as_tensor, model_as_tensor, result_passed_on, misspelled_name]
 for misuse in misuses:
     try:
         misuse()
