@@ -49,7 +49,7 @@ snapshot: $(STAMP)
 
 ## snapshots: (re)take the snapshot of every known Keras 3 release (needs the package index once)
 snapshots: $(STAMP)
-	for v in $$($(PYTHON) -c "from generator.releases import KERAS_RELEASES; print(*KERAS_RELEASES)"); do \
+	for v in $$($(PYTHON) -c "from generator.upstream.releases import KERAS_RELEASES; print(*KERAS_RELEASES)"); do \
 	  $(PYTHON) -m generator snapshot --release $$v || exit 1; done
 
 ## preview [VERSION=V] [FORMAT=markdown] [OUTPUT=file]: the newest keras-nightly (or V), installed in

@@ -24,8 +24,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from generator.releases import ReleaseError
-from generator.store import DEFAULT_ROOT, SnapshotStore, StoreError, atomic_write
+from generator.upstream.releases import ReleaseError
+from generator.upstream.store import DEFAULT_ROOT, SnapshotStore, StoreError, atomic_write
 
 LIVE = "live"
 FORMATS = ("terminal", "markdown", "json", "github")
@@ -118,8 +118,8 @@ def _release_option(command: argparse.ArgumentParser) -> None:
 
 
 def _live_snapshot():  # imported late: only these commands import Keras
-    from generator.introspect import take_snapshot
-    from generator.preflight import check_keras_installation
+    from generator.upstream.introspect import take_snapshot
+    from generator.upstream.preflight import check_keras_installation
 
     check_keras_installation()  # Keras 3 with its backend's package, before importing it
     return take_snapshot()
@@ -132,7 +132,7 @@ def _resolve(store: SnapshotStore, name: str):
 def _snapshot(args: argparse.Namespace) -> int:
     store = SnapshotStore(args.store)
     if args.release:
-        from generator.releases import snapshot_release
+        from generator.upstream.releases import snapshot_release
 
         file = snapshot_release(args.release, store)
         Console(stderr=True).print(f"stored {file}")
@@ -149,7 +149,7 @@ def _snapshot(args: argparse.Namespace) -> int:
     canonical = len(snapshot.canonical_symbols())
     summary = f"Keras {snapshot.keras_version}: {len(snapshot.symbols)} public paths, {canonical} objects"
     if not args.print_only:
-        from generator.writephase import exclusive, remove_temporaries
+        from generator.render.writephase import exclusive, remove_temporaries
 
         console = Console(stderr=True, highlight=False, soft_wrap=True)
         # One writer of the store at a time.
@@ -161,8 +161,8 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from generator.drift import pinned_release
-    from generator.preview import preview
+    from generator.checks.preview import preview
+    from generator.settings import pinned_release
 
     store = SnapshotStore(args.store)
     if args.output is None:
@@ -174,9 +174,9 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from generator.diff import diff_snapshots, findings_for
-    from generator.impact import binding_impact
-    from generator.report import render
+    from generator.binding.impact import binding_impact
+    from generator.changes.diff import diff_snapshots, findings_for
+    from generator.changes.report import render
 
     store = SnapshotStore(args.store)
     old, new = _resolve(store, args.old), _resolve(store, args.new)
@@ -190,7 +190,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from generator.history import render_history, symbol_history
+    from generator.changes.history import render_history, symbol_history
 
     store = SnapshotStore(args.store)
     symbol = args.symbol if args.symbol.startswith("keras.") else f"keras.{args.symbol}"
@@ -199,7 +199,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _drift_check(args: argparse.Namespace) -> int:
-    from generator.drift import run_drift_check
+    from generator.checks.drift import run_drift_check
 
     return run_drift_check(SnapshotStore(args.store), args.against, args.allowlist, args.format)
 
@@ -211,18 +211,19 @@ def _regenerate(args: argparse.Namespace) -> int:
 
 
 def _binding(args: argparse.Namespace):
-    from generator.drift import pinned_release
-    from generator.package import build
+    from generator.binding.build import build
+    from generator.settings import pinned_release
 
     binding, _ = build(SnapshotStore(args.store), args.release or pinned_release())
     return binding
 
 
 def _doc_report(args: argparse.Namespace) -> int:
-    from generator.docs_site import format_undocumented, undocumented_params
-    from generator.docstrings import doc_report, format_doc_report, load_doc_patches
-    from generator.drift import pinned_release
-    from generator.package import build
+    from generator.binding.build import build
+    from generator.binding.docstrings.patches import load_doc_patches
+    from generator.checks.doc_report import doc_report, format_doc_report
+    from generator.docs.site.coverage import format_undocumented, undocumented_params
+    from generator.settings import pinned_release
 
     store = SnapshotStore(args.store)
     pin = pinned_release()
@@ -238,30 +239,30 @@ def _doc_report(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from generator.docs_site import run
+    from generator.docs.site.cli import run
 
     return run(args)
 
 
 def _example_report(args: argparse.Namespace) -> int:
-    from generator.examples import main as examples_main
+    from generator.docs.examples.report import main as examples_main
 
     return int(examples_main([]) or 0)
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from generator.reports import print_coverage
+    from generator.checks.reports import print_coverage
 
     return print_coverage(_binding(args))
 
 
 def _typing_report(args: argparse.Namespace) -> int:
-    from generator.reports import print_typing_report
+    from generator.checks.reports import print_typing_report
 
     return print_typing_report(_binding(args))
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from generator.bench import run_benchmarks
+    from generator.checks.bench import run_benchmarks
 
     return run_benchmarks(SnapshotStore(args.store))

@@ -1,10 +1,10 @@
 """`make regenerate`: snapshot the installed Keras, report what changed, store it, re-emit keras3.
 
 Order matters for "nothing half-written, nothing lost": the run takes the lock and repairs what a
-killed run left (generator/writephase.py) before anything else; then everything is computed in memory
+killed run left (generator/render/writephase.py) before anything else; then everything is computed in memory
 (snapshot, change report, binding, rendered and formatted package, docs sources), so a bad spec, a template
 error or a damaged store stops the run before any file is touched. Then the snapshot is stored
-(each file atomically) and the package swapped in whole (render.write_package).
+(each file atomically) and the package swapped in whole (render/package.py, write_package).
 """
 
 from __future__ import annotations
@@ -15,17 +15,19 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
-from generator.binding import load_binding_spec
-from generator.diff import diff_snapshots
-from generator.docs_site import CONFIG_NAME, DOCS_NAME, GENERATED, write_docs
-from generator.impact import binding_impact, lost_names
-from generator.model import Snapshot, version_key
-from generator.package import outputs_for
-from generator.preflight import check_keras_installation
-from generator.render import PACKAGE, write_package
-from generator.report import render_terminal
-from generator.store import SnapshotStore
-from generator.writephase import check_package, exclusive, pending, recover
+from generator.binding.impact import binding_impact, lost_names
+from generator.binding.spec import load_binding_spec
+from generator.changes.diff import diff_snapshots
+from generator.changes.report import render_terminal
+from generator.docs.site.common import CONFIG_NAME, DOCS_NAME
+from generator.docs.site.sources import write_docs
+from generator.pipeline import outputs_for
+from generator.render.package import PACKAGE, write_package
+from generator.render.writephase import check_package, exclusive, pending, recover
+from generator.settings import GENERATED, version_key
+from generator.upstream.model import Snapshot
+from generator.upstream.preflight import check_keras_installation
+from generator.upstream.store import SnapshotStore
 
 # The header names the stored file, `keras-<PEP 440 version>.json` (see `store._RELEASE_FILE`).
 _HEADER_RELEASE = re.compile(r"upstream_snapshots/keras-(\d[0-9A-Za-z.!+_-]*)\.json")
@@ -57,11 +59,11 @@ def check_supported(store: SnapshotStore, version: str) -> None:
 def load_specs() -> None:
     """Read every spec file and the overrides into their checked records (paths are checked later,
     against the snapshot)."""
-    from generator.docstrings import load_doc_patches
-    from generator.examples import load_example_data
-    from generator.naming import load_naming_spec
-    from generator.overrides import read_overrides
-    from generator.typing_rules import load_rules
+    from generator.binding.docstrings.patches import load_doc_patches
+    from generator.binding.naming import load_naming_spec
+    from generator.binding.overrides import read_overrides
+    from generator.binding.typing_rules import load_rules
+    from generator.docs.examples.spec import load_example_data
 
     load_naming_spec(), load_rules(), load_doc_patches(), load_example_data(), read_overrides()
 
@@ -77,7 +79,7 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
         load_specs()  # a malformed spec file fails in a second, before Keras is imported
         if live is None:
             check_keras_installation()  # Keras 3 with its backend installed, before importing it
-            from generator.introspect import take_snapshot  # the one import of Keras in this flow
+            from generator.upstream.introspect import take_snapshot  # the one import of Keras here
 
             live = take_snapshot()
         return _regenerate(store, live, console)

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from generator.drift import pinned_release
-from generator.render import PACKAGE
-from generator.store import DEFAULT_ROOT, SnapshotStore
+from generator.settings import PACKAGE, pinned_release
+from generator.upstream.store import DEFAULT_ROOT, SnapshotStore
 
 
 def generated_from() -> str:
     """The Keras release the committed tree (generated/) was regenerated from, read from the
     package header: the pin, or the installed Keras a maintainer regenerated against before
     bumping the pin (a keras-nightly). Tests of "the committed output is what regeneration emits"
-    compare with that release; tests/test_binding.py checks it is one of those two."""
+    compare with that release; tests/binding/test_binding.py checks it is one of those two."""
     from generator.regenerate import generated_release
 
     release = generated_release((PACKAGE / "__init__.py").read_text(encoding="utf-8"))

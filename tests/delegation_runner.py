@@ -1,4 +1,4 @@
-"""Subprocess entry point of tests/test_delegation.py: one backend, one fresh interpreter.
+"""Subprocess entry point of tests/package/test_delegation.py: one backend, one fresh interpreter.
 
     KERAS_BACKEND=torch PYTHONPATH=. python tests/delegation_runner.py ops
     KERAS_BACKEND=torch PYTHONPATH=. python tests/delegation_runner.py switch

@@ -1,6 +1,6 @@
 """Sample inputs for every ``keras3.op_*`` wrapper, as data.
 
-Used by ``tests/test_delegation.py`` (through its subprocess entry point
+Used by ``tests/package/test_delegation.py`` (through its subprocess entry point
 ``tests/delegation_runner.py``): each wrapper is called on these inputs and compared with the
 direct ``keras.ops`` call on the same inputs, on every backend.
 

@@ -1,7 +1,7 @@
 """A pytest plugin: run Keras's own op tests with `keras.ops` routed through the keras3 wrappers,
 every argument checked at run time (typeguard) against the wrapper's annotations.
 
-Loaded with `-p tests.op_suite_typeguard` by `tests/test_op_suite_typeguard.py`, which runs
+Loaded with `-p tests.op_suite_typeguard` by `tests/package/test_op_suite_typeguard.py`, which runs
 Keras's `keras/src/ops/*_test.py` of the pinned release (from its source distribution on the
 package index) in a child process. Each `keras.ops` function that a keras3 wrapper wraps is
 replaced, in every `keras.ops`/`keras.src.ops` module that holds it, by a function that checks

@@ -1,4 +1,4 @@
-"""Child process of tests/test_older_releases.py: call every keras3 wrapper with its required
+"""Child process of tests/package/test_older_releases.py: call every keras3 wrapper with its required
 arguments only, on whatever Keras is first on the path, and write one JSON verdict per wrapper to
 the file the first argument names.
 

@@ -1,5 +1,5 @@
 """Copies of this repository for tests that run the toolkit's command line on a tree of their own
-(tests/test_upgrade.py, tests/test_robust.py), and the environment such a child runs in."""
+(tests/regenerate/test_upgrade.py, tests/regenerate/test_robust.py), and the environment such a child runs in."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from generator.model import Member, Parameter, Signature, Snapshot, Symbol
+from generator.upstream.model import Member, Parameter, Signature, Snapshot, Symbol
 
 
 def param(name: str, kind: str = "positional_or_keyword", default: str | None = None,

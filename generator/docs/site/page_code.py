@@ -1,0 +1,186 @@
+"""Running the code of the hand-written pages at build time: each page's blocks top to bottom in
+one namespace on jax, in processes forked from one forkserver that has imported keras3 and Keras,
+cached by code and Keras release beside the examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from generator.docs.site.common import OUTPUT_MARKER, DocsError, fenced
+from generator.settings import GENERATED, REPO_ROOT
+
+# --- hand-written pages' code -----------------------------------------------------------------
+
+RUNNER_VERSION = "1"
+# One interpreter serves every page: it imports what each page would (keras3, Keras, jax and the
+# TensorFlow that `set_random_seed` seeds) once, in a forkserver, and each page runs in a process
+# forked from it, used for that page alone (max_tasks_per_child=1): what a reader gets running
+# the page top to bottom in a new interpreter, without paying ~4 s of imports per page.
+_RUNNER = r"""
+import json, multiprocessing, os, sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from generator.docs.site.page_code import run_page_blocks
+
+if __name__ == "__main__":
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)  # what the pages' libraries print at C level must not reach the protocol
+    jobs, pages = json.loads(sys.stdin.read())
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["generator.docs.site.page_code", "keras3", "keras", "jax", "tensorflow"])
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=1) as pool:
+        futures = {pool.submit(run_page_blocks, page["blocks"], page["folder"]): page for page in pages}
+        for future in as_completed(futures):
+            page = futures[future]
+            with open(os.path.join(page["folder"], "results.json"), "w", encoding="utf-8") as stream:
+                json.dump(future.result(), stream)
+            protocol.write(json.dumps(page["name"]) + "\n")
+    # Stop the forkserver and reap it (multiprocessing's own stop, private but stable since 3.8):
+    # the CPU time of the pages' processes then counts in the build's, as a child's does.
+    from multiprocessing import forkserver
+    forkserver._forkserver._stop()
+"""
+
+
+def run_page_blocks(blocks: Sequence[str], folder: str) -> list[dict[str, Any]]:
+    """In a page's own process: run its blocks in order in one namespace, in `folder`; per block
+    what it printed (and the repr of a last expression), up to the first that fails."""
+    import ast
+    import contextlib
+    import traceback
+
+    os.chdir(folder)
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    results: list[dict[str, Any]] = []
+    for number, code in enumerate(blocks):
+        buffer = io.StringIO()
+        try:
+            tree = ast.parse(code)
+            last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            body = tree.body[:-1] if last is not None else tree.body
+            with contextlib.redirect_stdout(buffer):
+                exec(compile(ast.Module(body=body, type_ignores=[]), f"<block {number}>", "exec"), namespace)  # noqa: S102
+                if last is not None:
+                    value = eval(compile(ast.Expression(last.value), f"<block {number}>", "eval"), namespace)
+                    if value is not None:
+                        print(repr(value))
+        except BaseException:  # noqa: BLE001 - a page's code may raise anything: reported with its traceback
+            results.append({"ok": False, "output": buffer.getvalue(), "error": traceback.format_exc()})
+            break
+        results.append({"ok": True, "output": buffer.getvalue()})
+    sys.stdout.flush()
+    return results
+
+
+def _page_key(page: str, blocks: Sequence[str], version: str) -> str:
+    digest = hashlib.sha256(json.dumps([RUNNER_VERSION, version, page, list(blocks)]).encode("utf-8"))
+    return digest.hexdigest()[:20]
+
+
+def run_pages(pages: Mapping[str, Sequence[str]], version: str, cache: Path, jobs: int = 2,
+              log: Callable[[str], None] = lambda message: None,
+              on_start: Callable[[int], None] | None = None,
+              on_done: Callable[[], None] | None = None) -> dict[str, list[str]]:
+    """{page: output of each block}: every page's blocks run in order in a process of its own on
+    jax, forked from one that has only imported (what a reader gets running the page top to
+    bottom), cached by page, code and release."""
+    cache.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, list[str]] = {}
+    todo: dict[str, tuple[Sequence[str], Path]] = {}
+    for page, blocks in sorted(pages.items()):
+        file = cache / f"{page.replace('/', '__')}-{_page_key(page, blocks, version)}.json"
+        for stale in cache.glob(f"{page.replace('/', '__')}-*.json"):
+            if stale != file:
+                stale.unlink(missing_ok=True)  # an older version of the page
+        if file.exists():
+            outputs[page] = json.loads(file.read_text(encoding="utf-8"))
+        else:
+            todo[page] = (blocks, file)
+    if on_start is not None:
+        on_start(len(todo))
+    if not todo:
+        return outputs
+
+    def done(page: str, result: list[str], seconds: float) -> None:
+        blocks, file = todo[page]
+        partial = file.with_name(f".{file.name}.{os.getpid()}")
+        partial.write_text(json.dumps(result), encoding="utf-8")
+        os.replace(partial, file)  # concurrent builds read whole files or none
+        outputs[page] = result
+        log(f"docs: ran {page} ({len(blocks)} blocks, {seconds:.1f} s)")
+        if on_done is not None:
+            on_done()
+
+    _run_pages({page: blocks for page, (blocks, _) in todo.items()}, jobs, done)
+    return outputs
+
+
+def _run_pages(pages: Mapping[str, Sequence[str]], jobs: int,
+               done: Callable[[str, list[str], float], None]) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("XLA_", "KERAS_"))}
+    env.update({"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
+                "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu", "COLUMNS": "100",
+                "PYTHONPATH": os.pathsep.join([str(GENERATED), str(REPO_ROOT),
+                                               *filter(None, [os.environ.get("PYTHONPATH")])])})
+    with tempfile.TemporaryDirectory(prefix="keras3-docs-run-") as root:
+        env["KERAS_HOME"] = str(Path(root) / "keras_home")  # Keras's defaults, no user keras.json
+        folders = {page: Path(root) / f"page{number}" for number, page in enumerate(pages)}
+        for folder in folders.values():
+            folder.mkdir()
+        request = [max(1, jobs), [{"name": page, "blocks": list(blocks), "folder": str(folders[page])}
+                                  for page, blocks in pages.items()]]
+        began = time.perf_counter()
+        with tempfile.TemporaryFile() as errors:
+            process = subprocess.Popen([sys.executable, "-c", _RUNNER], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=errors, cwd=root, env=env, text=True)
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(json.dumps(request))
+            process.stdin.close()
+            for line in process.stdout:
+                page = json.loads(line)
+                results = json.loads((folders[page] / "results.json").read_text(encoding="utf-8"))
+                for number, result in enumerate(results):
+                    if not result["ok"]:
+                        process.kill()
+                        process.wait()
+                        raise DocsError(f"{page}: code block {number} failed:\n{pages[page][number]}\n\n"
+                                        f"{result['error']}")
+                done(page, [scrub_output(result["output"]) for result in results], time.perf_counter() - began)
+            code = process.wait()
+            errors.seek(0)
+            stderr = errors.read().decode("utf-8", "replace")
+        missing = [page for page in pages if not (folders[page] / "results.json").exists()]
+    if code != 0 or missing:
+        raise DocsError(f"{', '.join(missing) or 'the pages'}: the pages' code could not run (exit {code}):\n"
+                        f"{stderr[-3000:]}")
+
+
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def scrub_output(text: str) -> str:
+    """Printed output as shown: no colour codes, no memory addresses, no trailing blanks."""
+    text = _ANSI.sub("", text).replace("\r\n", "\n")
+    text = "\n".join(line.split("\r")[-1] for line in text.split("\n"))  # progress bars redraw
+    text = _ADDRESS.sub("0x…", text)
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
+
+
+def insert_outputs(text: str, outputs: Sequence[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        output = outputs[int(match.group("index"))]
+        return fenced(output, 'text title="Output"') if output.strip() else ""
+
+    return OUTPUT_MARKER.sub(replace, text)

@@ -1,0 +1,42 @@
+"""The composition root: a snapshot in, everything regeneration emits out, computed in memory.
+
+One binding (`binding.build`) is rendered twice: into the text of the `keras3` package
+(`render.package`, formatted with ruff) and into the docs sources (`docs.site`). Pure given the
+snapshot, the store's history, the spec files, the overrides and the templates; `regenerate` writes
+the result and the drift check compares it with what is committed. A snapshot not yet stored (a
+fresh introspection) renders exactly as it will once stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.binding.build import build_for
+from generator.binding.spec import BindingSpec
+from generator.docs.site.sources import docs_for
+from generator.render.package import emit, format_files
+from generator.upstream.model import Snapshot
+from generator.upstream.store import SnapshotStore
+
+
+def package_files(store: SnapshotStore, version: str) -> tuple[dict[str, str], BindingSpec]:
+    return files_for(store.load(version), store)
+
+
+def files_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[dict[str, str], BindingSpec]:
+    binding, spec = build_for(snapshot, store)
+    return format_files(emit(binding, spec)), spec
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Everything regeneration emits for one snapshot, computed before anything is written."""
+
+    package: dict[str, str]  # generated/keras3/<file>
+    docs: dict[str, str]  # generated/<docs sources>
+    spec: BindingSpec
+
+
+def outputs_for(snapshot: Snapshot, store: SnapshotStore) -> Outputs:
+    binding, spec = build_for(snapshot, store)
+    return Outputs(format_files(emit(binding, spec)), docs_for(snapshot, store, built=(binding, spec)), spec)

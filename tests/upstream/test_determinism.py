@@ -1,0 +1,35 @@
+"""A snapshot is the same bytes whichever backend and hash seed it was taken under, and equal to
+the committed snapshot of the installed (pinned) release."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def take(tmp_path: Path, backend: str, seed: str) -> dict[str, bytes]:
+    store = tmp_path / f"{backend}-{seed}"
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))  # add, never hide
+    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONHASHSEED": seed, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": path}
+    subprocess.run([sys.executable, "-m", "generator", "--store", str(store), "snapshot"],
+                   check=True, env=env, cwd=REPO, capture_output=True)
+    return {f.name: f.read_bytes() for f in sorted(store.iterdir())}
+
+
+@pytest.mark.parametrize("backend, seed", [("torch", "1"), ("tensorflow", "2"), ("numpy", "3")])
+def test_snapshot_bytes_do_not_depend_on_backend_or_hash_seed(tmp_path, backend, seed):
+    reference = take(tmp_path, "jax", "0")
+    assert take(tmp_path, backend, seed) == reference
+
+
+def test_a_fresh_snapshot_of_the_installed_keras_equals_the_committed_one(tmp_path, store, installed_keras):
+    # The installed release: the pin, or a nightly whose snapshot regenerate stored.
+    fresh = take(tmp_path, "jax", "random")
+    assert fresh[f"keras-{installed_keras}.json"] == store.release_file(installed_keras).read_bytes()
