@@ -7,12 +7,13 @@ real values against exactly what a type checker sees.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 
 import typeguard
 
@@ -22,19 +23,20 @@ def namespace() -> dict[str, Any]:
     import keras
     import numpy as np
     import numpy.typing as npt
-
     from keras3 import types
 
-    ns: dict[str, Any] = {"keras": keras, "np": np, "npt": npt, "os": os, "Any": Any, "Literal": Literal,
-                          "Callable": Callable, "Mapping": Mapping, "Sequence": Sequence,
-                          "Iterator": Iterator}
+    from generator.binding.typing_rules import TYPING_NAMES
+
+    ns: dict[str, Any] = {"keras": keras, "np": np, "npt": npt, "os": os, "Any": Any}
+    # The typing names the rules may use, from where the emitted modules import them.
+    ns.update({name: getattr(importlib.import_module(module), name) for name, module in TYPING_NAMES.items()})
     ns.update({name: getattr(types, name) for name in types.__all__})
     # The aliases are strings that may name each other: evaluate until every one is a type.
     for _ in range(len(types.__all__)):
         for name in types.__all__:
             if isinstance(ns[name], str):
                 try:
-                    ns[name] = eval(ns[name], ns)  # noqa: S307 - our own alias text
+                    ns[name] = eval(ns[name], ns)
                 except (NameError, TypeError):  # names an alias not evaluated yet
                     continue
     return ns
