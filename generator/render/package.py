@@ -263,20 +263,22 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.loopcontrols"],
     )
-    env.filters["docstring"] = _docstring_text
-    env.filters["wrapper_docstring"] = wrapper_docstring
-    env.filters["signature"] = signature
-    env.filters["call_arguments"] = call_arguments
-    env.filters["symbolic_signature"] = symbolic_signature
-    env.filters["supplied_arguments"] = supplied_arguments
-    env.filters["python_string"] = lambda text: json.dumps(text, ensure_ascii=False)  # a valid str literal
-    env.filters["bind_extras"] = bind_extras
-    env.filters["composition_arguments"] = composition_arguments
-    env.filters["keyword_only"] = keyword_only
-    env.filters["with_call"] = with_call
-    env.filters["optional"] = optional
-    env.filters["signature_tail"] = signature_tail
-    env.filters["newer"] = _newer
+    env.filters.update({
+        "docstring": _docstring_text,
+        "wrapper_docstring": wrapper_docstring,
+        "signature": signature,
+        "call_arguments": call_arguments,
+        "symbolic_signature": symbolic_signature,
+        "supplied_arguments": supplied_arguments,
+        "python_string": lambda text: json.dumps(text, ensure_ascii=False),  # a valid str literal
+        "bind_extras": bind_extras,
+        "composition_arguments": composition_arguments,
+        "keyword_only": keyword_only,
+        "with_call": with_call,
+        "optional": optional,
+        "signature_tail": signature_tail,
+        "newer": _newer,
+    })
     return env
 
 
