@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -41,6 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     except (StoreError, ReleaseError, ValueError, LookupError) as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}")  # "[renames]" is text, not markup
         return 2
+    except BrokenPipeError:  # `... | head`: the reader has what it wanted; end quietly
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """Exit as a pipeline's writer does when its reader went away (SIGPIPE's 128 + 13), without
+    the flush at exit raising again: stdout is pointed at /dev/null (the Python docs' recipe)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -149,11 +161,11 @@ def _snapshot(args: argparse.Namespace) -> int:
     canonical = len(snapshot.canonical_symbols())
     summary = f"Keras {snapshot.keras_version}: {len(snapshot.symbols)} public paths, {canonical} objects"
     if not args.print_only:
-        from generator.render.writephase import exclusive, remove_temporaries
+        from generator.render.writephase import remove_temporaries, writer_lock
 
         console = Console(stderr=True, highlight=False, soft_wrap=True)
-        # One writer of the store at a time.
-        with exclusive([store.root], lambda text: console.print(escape(text))):
+        # One writer of the store and generated/ at a time.
+        with writer_lock(store.root, lambda text: console.print(escape(text))):
             remove_temporaries(store.root, ["pool.json", "keras-*.json"])
             summary += f" -> {store.save(snapshot)}"
     Console(stderr=True).print(summary)
@@ -175,11 +187,22 @@ def _preview(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from generator.binding.impact import binding_impact
-    from generator.changes.diff import diff_snapshots, findings_for
+    from generator.changes.diff import diff_snapshots, findings_for, knows_target
     from generator.changes.report import render
+
+    from generator.settings import version_key
+    from generator.upstream.model import unknown_path
 
     store = SnapshotStore(args.store)
     old, new = _resolve(store, args.old), _resolve(store, args.new)
+    if args.symbol and not any(knows_target(s, args.symbol) for s in (old, new)):
+        raise LookupError(unknown_path(args.symbol, f"path or member of Keras {old.keras_version} or "
+                                       f"{new.keras_version}", [*old.symbols, *new.symbols]))
+    if version_key(old.keras_version) > version_key(new.keras_version):
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[yellow]note:[/] the releases are in reverse order: {old.keras_version} is newer than "
+            f"{new.keras_version}, so this reports a downgrade (what is lost going back); for the "
+            f"changes of an upgrade, run `diff {new.keras_version} {old.keras_version}`")
     findings = diff_snapshots(old, new)
     impact = binding_impact(old, new)
     if args.symbol:

@@ -23,10 +23,10 @@ from generator.docs.site.common import CONFIG_NAME, DOCS_NAME
 from generator.docs.site.sources import write_docs
 from generator.pipeline import outputs_for
 from generator.render.package import PACKAGE, write_package
-from generator.render.writephase import check_package, exclusive, pending, recover
+from generator.render.writephase import check_package, pending, recover, writer_lock
 from generator.settings import GENERATED, version_key
 from generator.upstream.model import Snapshot
-from generator.upstream.preflight import check_keras_installation
+from generator.upstream.preflight import check_keras_installation, unpinned_keras
 from generator.upstream.store import SnapshotStore
 
 # The header names the stored file, `keras-<PEP 440 version>.json` (see `store._RELEASE_FILE`).
@@ -72,7 +72,9 @@ def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     docs = GENERATED / DOCS_NAME
     # 0. One run at a time; what a killed run left is repaired before anything is read or computed.
-    with exclusive([store.root, PACKAGE.parent], lambda text: console.print(escape(text))):
+    if live is None and (warning := unpinned_keras()) is not None:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")  # before anything else
+    with writer_lock(store.root, lambda text: console.print(escape(text))):
         for done in recover(store.root, PACKAGE, docs, CONFIG_NAME):
             console.print(f"[yellow]recovery:[/] {escape(done)}")
         check_package(PACKAGE, load_binding_spec().hand_written)

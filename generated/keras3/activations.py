@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from keras3._runtime import bind, saved_as
+from keras3._runtime import argument_error, bind, saved_as
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -82,7 +82,11 @@ def activation_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor | keras.Ke
     Added in Keras 3.7.0.
     Wraps `keras.activations.celu`.
     """
-    return _activation_celu(x, alpha)
+    try:
+        return _activation_celu(x, alpha)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_celu, error, locals())
+        raise
 
 
 _activation_celu = bind(globals(), "_activation_celu", "keras.activations.celu", "3.7.0")
@@ -101,7 +105,11 @@ def activation_deserialize(
     Added in Keras 3.0.0.
     Wraps `keras.activations.deserialize`.
     """
-    return _activation_deserialize(config, custom_objects)
+    try:
+        return _activation_deserialize(config, custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_deserialize, error, locals())
+        raise
 
 
 _activation_deserialize = bind(
@@ -142,7 +150,11 @@ def activation_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor | keras.Ker
     Added in Keras 3.0.0.
     Wraps `keras.activations.elu`.
     """
-    return _activation_elu(x, alpha)
+    try:
+        return _activation_elu(x, alpha)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_elu, error, locals())
+        raise
 
 
 _activation_elu = bind(globals(), "_activation_elu", "keras.activations.elu", "3.0.0")
@@ -164,7 +176,11 @@ def activation_exponential(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.exponential`.
     """
-    return _activation_exponential(x)
+    try:
+        return _activation_exponential(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_exponential, error, locals())
+        raise
 
 
 _activation_exponential = bind(
@@ -200,7 +216,11 @@ def activation_gelu(x: TensorLike, approximate: bool = False) -> Tensor | keras.
     Added in Keras 3.0.0.
     Wraps `keras.activations.gelu`.
     """
-    return _activation_gelu(x, approximate)
+    try:
+        return _activation_gelu(x, approximate)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_gelu, error, locals())
+        raise
 
 
 _activation_gelu = bind(globals(), "_activation_gelu", "keras.activations.gelu", "3.0.0")
@@ -216,7 +236,11 @@ def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> 
     Added in Keras 3.0.0.
     Wraps `keras.activations.get`.
     """
-    return _activation_get(identifier)
+    try:
+        return _activation_get(identifier)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_get, error, locals())
+        raise
 
 
 _activation_get = bind(globals(), "_activation_get", "keras.activations.get", "3.0.0")
@@ -247,7 +271,11 @@ def activation_glu(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTensor
     Added in Keras 3.7.0.
     Wraps `keras.activations.glu`.
     """
-    return _activation_glu(x, axis)
+    try:
+        return _activation_glu(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_glu, error, locals())
+        raise
 
 
 _activation_glu = bind(globals(), "_activation_glu", "keras.activations.glu", "3.7.0")
@@ -279,7 +307,11 @@ def activation_hard_shrink(
     Added in Keras 3.7.0.
     Wraps `keras.activations.hard_shrink`.
     """
-    return _activation_hard_shrink(x, threshold)
+    try:
+        return _activation_hard_shrink(x, threshold)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_hard_shrink, error, locals())
+        raise
 
 
 _activation_hard_shrink = bind(
@@ -315,7 +347,11 @@ def activation_hard_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.hard_sigmoid`.
     """
-    return _activation_hard_sigmoid(x)
+    try:
+        return _activation_hard_sigmoid(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_hard_sigmoid, error, locals())
+        raise
 
 
 _activation_hard_sigmoid = bind(
@@ -350,7 +386,11 @@ def activation_hard_silu(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.1.
     Wraps `keras.activations.hard_silu`.
     """
-    return _activation_hard_silu(x)
+    try:
+        return _activation_hard_silu(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_hard_silu, error, locals())
+        raise
 
 
 _activation_hard_silu = bind(
@@ -379,7 +419,11 @@ def activation_hard_tanh(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.7.0.
     Wraps `keras.activations.hard_tanh`.
     """
-    return _activation_hard_tanh(x)
+    try:
+        return _activation_hard_tanh(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_hard_tanh, error, locals())
+        raise
 
 
 _activation_hard_tanh = bind(
@@ -411,7 +455,11 @@ def activation_leaky_relu(
     Added in Keras 3.0.0.
     Wraps `keras.activations.leaky_relu`.
     """
-    return _activation_leaky_relu(x, negative_slope)
+    try:
+        return _activation_leaky_relu(x, negative_slope)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_leaky_relu, error, locals())
+        raise
 
 
 _activation_leaky_relu = bind(
@@ -438,7 +486,11 @@ def activation_linear(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.linear`.
     """
-    return _activation_linear(x)
+    try:
+        return _activation_linear(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_linear, error, locals())
+        raise
 
 
 _activation_linear = bind(globals(), "_activation_linear", "keras.activations.linear", "3.0.0")
@@ -462,7 +514,11 @@ def activation_log_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.7.0.
     Wraps `keras.activations.log_sigmoid`.
     """
-    return _activation_log_sigmoid(x)
+    try:
+        return _activation_log_sigmoid(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_log_sigmoid, error, locals())
+        raise
 
 
 _activation_log_sigmoid = bind(
@@ -491,7 +547,11 @@ def activation_log_softmax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.Ker
     Added in Keras 3.0.0.
     Wraps `keras.activations.log_softmax`.
     """
-    return _activation_log_softmax(x, axis)
+    try:
+        return _activation_log_softmax(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_log_softmax, error, locals())
+        raise
 
 
 _activation_log_softmax = bind(
@@ -526,7 +586,11 @@ def activation_mish(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.mish`.
     """
-    return _activation_mish(x)
+    try:
+        return _activation_mish(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_mish, error, locals())
+        raise
 
 
 _activation_mish = bind(globals(), "_activation_mish", "keras.activations.mish", "3.0.0")
@@ -584,7 +648,11 @@ def activation_relu(
     Added in Keras 3.0.0.
     Wraps `keras.activations.relu`.
     """
-    return _activation_relu(x, negative_slope, max_value, threshold)
+    try:
+        return _activation_relu(x, negative_slope, max_value, threshold)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_relu, error, locals())
+        raise
 
 
 _activation_relu = bind(globals(), "_activation_relu", "keras.activations.relu", "3.0.0")
@@ -608,7 +676,11 @@ def activation_relu6(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.relu6`.
     """
-    return _activation_relu6(x)
+    try:
+        return _activation_relu6(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_relu6, error, locals())
+        raise
 
 
 _activation_relu6 = bind(globals(), "_activation_relu6", "keras.activations.relu6", "3.0.0")
@@ -658,7 +730,11 @@ def activation_selu(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.selu`.
     """
-    return _activation_selu(x)
+    try:
+        return _activation_selu(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_selu, error, locals())
+        raise
 
 
 _activation_selu = bind(globals(), "_activation_selu", "keras.activations.selu", "3.0.0")
@@ -674,7 +750,11 @@ def activation_serialize(activation: ActivationLike) -> str | dict[str, Any]:
     Added in Keras 3.0.0.
     Wraps `keras.activations.serialize`.
     """
-    return _activation_serialize(activation)
+    try:
+        return _activation_serialize(activation)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_serialize, error, locals())
+        raise
 
 
 _activation_serialize = bind(
@@ -707,7 +787,11 @@ def activation_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.sigmoid`.
     """
-    return _activation_sigmoid(x)
+    try:
+        return _activation_sigmoid(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_sigmoid, error, locals())
+        raise
 
 
 _activation_sigmoid = bind(globals(), "_activation_sigmoid", "keras.activations.sigmoid", "3.0.0")
@@ -738,7 +822,11 @@ def activation_silu(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.silu`.
     """
-    return _activation_silu(x)
+    try:
+        return _activation_silu(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_silu, error, locals())
+        raise
 
 
 _activation_silu = bind(globals(), "_activation_silu", "keras.activations.silu", "3.0.0")
@@ -771,7 +859,11 @@ def activation_soft_shrink(
     Added in Keras 3.7.0.
     Wraps `keras.activations.soft_shrink`.
     """
-    return _activation_soft_shrink(x, threshold)
+    try:
+        return _activation_soft_shrink(x, threshold)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_soft_shrink, error, locals())
+        raise
 
 
 _activation_soft_shrink = bind(
@@ -811,7 +903,11 @@ def activation_softmax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTe
     Added in Keras 3.0.0.
     Wraps `keras.activations.softmax`.
     """
-    return _activation_softmax(x, axis)
+    try:
+        return _activation_softmax(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_softmax, error, locals())
+        raise
 
 
 _activation_softmax = bind(globals(), "_activation_softmax", "keras.activations.softmax", "3.0.0")
@@ -835,7 +931,11 @@ def activation_softplus(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.softplus`.
     """
-    return _activation_softplus(x)
+    try:
+        return _activation_softplus(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_softplus, error, locals())
+        raise
 
 
 _activation_softplus = bind(
@@ -861,7 +961,11 @@ def activation_softsign(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.softsign`.
     """
-    return _activation_softsign(x)
+    try:
+        return _activation_softsign(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_softsign, error, locals())
+        raise
 
 
 _activation_softsign = bind(
@@ -891,7 +995,11 @@ def activation_sparse_plus(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.8.0.
     Wraps `keras.activations.sparse_plus`.
     """
-    return _activation_sparse_plus(x)
+    try:
+        return _activation_sparse_plus(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_sparse_plus, error, locals())
+        raise
 
 
 _activation_sparse_plus = bind(
@@ -924,7 +1032,11 @@ def activation_sparse_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.10.0.
     Wraps `keras.activations.sparse_sigmoid`.
     """
-    return _activation_sparse_sigmoid(x)
+    try:
+        return _activation_sparse_sigmoid(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_sparse_sigmoid, error, locals())
+        raise
 
 
 _activation_sparse_sigmoid = bind(
@@ -961,7 +1073,11 @@ def activation_sparsemax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.Keras
     Added in Keras 3.8.0.
     Wraps `keras.activations.sparsemax`.
     """
-    return _activation_sparsemax(x, axis)
+    try:
+        return _activation_sparsemax(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_sparsemax, error, locals())
+        raise
 
 
 _activation_sparsemax = bind(
@@ -995,7 +1111,11 @@ def activation_squareplus(x: TensorLike, b: TensorLike = 4) -> Tensor | keras.Ke
     Added in Keras 3.7.0.
     Wraps `keras.activations.squareplus`.
     """
-    return _activation_squareplus(x, b)
+    try:
+        return _activation_squareplus(x, b)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_squareplus, error, locals())
+        raise
 
 
 _activation_squareplus = bind(
@@ -1023,7 +1143,11 @@ def activation_tanh(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.activations.tanh`.
     """
-    return _activation_tanh(x)
+    try:
+        return _activation_tanh(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_tanh, error, locals())
+        raise
 
 
 _activation_tanh = bind(globals(), "_activation_tanh", "keras.activations.tanh", "3.0.0")
@@ -1049,7 +1173,11 @@ def activation_tanh_shrink(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.7.0.
     Wraps `keras.activations.tanh_shrink`.
     """
-    return _activation_tanh_shrink(x)
+    try:
+        return _activation_tanh_shrink(x)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_tanh_shrink, error, locals())
+        raise
 
 
 _activation_tanh_shrink = bind(
@@ -1086,7 +1214,11 @@ def activation_threshold(
     Added in Keras 3.8.0.
     Wraps `keras.activations.threshold`.
     """
-    return _activation_threshold(x, threshold, default_value)
+    try:
+        return _activation_threshold(x, threshold, default_value)
+    except (TypeError, ValueError) as error:
+        argument_error(activation_threshold, error, locals())
+        raise
 
 
 _activation_threshold = bind(

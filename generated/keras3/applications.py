@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -184,17 +184,21 @@ def application_convnext_base(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved, parameter-removed).
     Wraps `keras.applications.convnext.ConvNeXtBase`.
     """
-    return _application_convnext_base(
-        include_top,
-        include_preprocessing,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_convnext_base(
+            include_top,
+            include_preprocessing,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_convnext_base, error, locals())
+        raise
 
 
 _application_convnext_base = bind(
@@ -239,7 +243,11 @@ def application_convnext_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.convnext.decode_predictions`.
     """
-    return _application_convnext_decode_predictions(preds, top)
+    try:
+        return _application_convnext_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_convnext_decode_predictions, error, locals())
+        raise
 
 
 _application_convnext_decode_predictions = bind(
@@ -333,17 +341,21 @@ def application_convnext_large(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved, parameter-removed).
     Wraps `keras.applications.convnext.ConvNeXtLarge`.
     """
-    return _application_convnext_large(
-        include_top,
-        include_preprocessing,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_convnext_large(
+            include_top,
+            include_preprocessing,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_convnext_large, error, locals())
+        raise
 
 
 _application_convnext_large = bind(
@@ -390,7 +402,11 @@ def application_convnext_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.convnext.preprocess_input`.
     """
-    return _application_convnext_preprocess_input(x, data_format)
+    try:
+        return _application_convnext_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_convnext_preprocess_input, error, locals())
+        raise
 
 
 _application_convnext_preprocess_input = bind(
@@ -484,17 +500,21 @@ def application_convnext_small(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved, parameter-removed).
     Wraps `keras.applications.convnext.ConvNeXtSmall`.
     """
-    return _application_convnext_small(
-        include_top,
-        include_preprocessing,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_convnext_small(
+            include_top,
+            include_preprocessing,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_convnext_small, error, locals())
+        raise
 
 
 _application_convnext_small = bind(
@@ -601,17 +621,21 @@ def application_convnext_tiny(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved, parameter-removed).
     Wraps `keras.applications.convnext.ConvNeXtTiny`.
     """
-    return _application_convnext_tiny(
-        include_top,
-        include_preprocessing,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_convnext_tiny(
+            include_top,
+            include_preprocessing,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_convnext_tiny, error, locals())
+        raise
 
 
 _application_convnext_tiny = bind(
@@ -718,17 +742,21 @@ def application_convnext_xlarge(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved, parameter-removed).
     Wraps `keras.applications.convnext.ConvNeXtXLarge`.
     """
-    return _application_convnext_xlarge(
-        include_top,
-        include_preprocessing,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_convnext_xlarge(
+            include_top,
+            include_preprocessing,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_convnext_xlarge, error, locals())
+        raise
 
 
 _application_convnext_xlarge = bind(
@@ -822,16 +850,20 @@ def application_densenet121(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.densenet.DenseNet121`.
     """
-    return _application_densenet121(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_densenet121(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_densenet121, error, locals())
+        raise
 
 
 _application_densenet121 = bind(
@@ -924,16 +956,20 @@ def application_densenet169(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.densenet.DenseNet169`.
     """
-    return _application_densenet169(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_densenet169(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_densenet169, error, locals())
+        raise
 
 
 _application_densenet169 = bind(
@@ -1026,16 +1062,20 @@ def application_densenet201(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.densenet.DenseNet201`.
     """
-    return _application_densenet201(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_densenet201(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_densenet201, error, locals())
+        raise
 
 
 _application_densenet201 = bind(
@@ -1079,7 +1119,11 @@ def application_densenet_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.densenet.decode_predictions`.
     """
-    return _application_densenet_decode_predictions(preds, top)
+    try:
+        return _application_densenet_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_densenet_decode_predictions, error, locals())
+        raise
 
 
 _application_densenet_decode_predictions = bind(
@@ -1131,7 +1175,11 @@ def application_densenet_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.densenet.preprocess_input`.
     """
-    return _application_densenet_preprocess_input(x, data_format)
+    try:
+        return _application_densenet_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_densenet_preprocess_input, error, locals())
+        raise
 
 
 _application_densenet_preprocess_input = bind(
@@ -1219,16 +1267,20 @@ def application_efficientnet_b0(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
     Wraps `keras.applications.efficientnet.EfficientNetB0`.
     """
-    return _application_efficientnet_b0(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_efficientnet_b0(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_b0, error, locals())
+        raise
 
 
 _application_efficientnet_b0 = bind(
@@ -1328,16 +1380,20 @@ def application_efficientnet_b1(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
     Wraps `keras.applications.efficientnet.EfficientNetB1`.
     """
-    return _application_efficientnet_b1(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_efficientnet_b1(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_b1, error, locals())
+        raise
 
 
 _application_efficientnet_b1 = bind(
@@ -1437,16 +1493,20 @@ def application_efficientnet_b2(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
     Wraps `keras.applications.efficientnet.EfficientNetB2`.
     """
-    return _application_efficientnet_b2(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_efficientnet_b2(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_b2, error, locals())
+        raise
 
 
 _application_efficientnet_b2 = bind(
@@ -1546,16 +1606,20 @@ def application_efficientnet_b3(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
     Wraps `keras.applications.efficientnet.EfficientNetB3`.
     """
-    return _application_efficientnet_b3(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_efficientnet_b3(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_b3, error, locals())
+        raise
 
 
 _application_efficientnet_b3 = bind(
@@ -1655,16 +1719,20 @@ def application_efficientnet_b4(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
     Wraps `keras.applications.efficientnet.EfficientNetB4`.
     """
-    return _application_efficientnet_b4(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_efficientnet_b4(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_b4, error, locals())
+        raise
 
 
 _application_efficientnet_b4 = bind(
@@ -1764,16 +1832,20 @@ def application_efficientnet_b5(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
     Wraps `keras.applications.efficientnet.EfficientNetB5`.
     """
-    return _application_efficientnet_b5(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_efficientnet_b5(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_b5, error, locals())
+        raise
 
 
 _application_efficientnet_b5 = bind(
@@ -1873,16 +1945,20 @@ def application_efficientnet_b6(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
     Wraps `keras.applications.efficientnet.EfficientNetB6`.
     """
-    return _application_efficientnet_b6(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_efficientnet_b6(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_b6, error, locals())
+        raise
 
 
 _application_efficientnet_b6 = bind(
@@ -1982,16 +2058,20 @@ def application_efficientnet_b7(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-removed).
     Wraps `keras.applications.efficientnet.EfficientNetB7`.
     """
-    return _application_efficientnet_b7(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_efficientnet_b7(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_b7, error, locals())
+        raise
 
 
 _application_efficientnet_b7 = bind(
@@ -2035,7 +2115,11 @@ def application_efficientnet_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.efficientnet.decode_predictions`.
     """
-    return _application_efficientnet_decode_predictions(preds, top)
+    try:
+        return _application_efficientnet_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_decode_predictions, error, locals())
+        raise
 
 
 _application_efficientnet_decode_predictions = bind(
@@ -2069,7 +2153,11 @@ def application_efficientnet_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.efficientnet.preprocess_input`.
     """
-    return _application_efficientnet_preprocess_input(x, data_format)
+    try:
+        return _application_efficientnet_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_preprocess_input, error, locals())
+        raise
 
 
 _application_efficientnet_preprocess_input = bind(
@@ -2101,7 +2189,11 @@ def application_efficientnet_v2_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.efficientnet_v2.decode_predictions`.
     """
-    return _application_efficientnet_v2_decode_predictions(preds, top)
+    try:
+        return _application_efficientnet_v2_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_v2_decode_predictions, error, locals())
+        raise
 
 
 _application_efficientnet_v2_decode_predictions = bind(
@@ -2135,7 +2227,11 @@ def application_efficientnet_v2_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.efficientnet_v2.preprocess_input`.
     """
-    return _application_efficientnet_v2_preprocess_input(x, data_format)
+    try:
+        return _application_efficientnet_v2_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_v2_preprocess_input, error, locals())
+        raise
 
 
 _application_efficientnet_v2_preprocess_input = bind(
@@ -2228,17 +2324,21 @@ def application_efficientnet_v2b0(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2B0`.
     """
-    return _application_efficientnet_v2b0(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        include_preprocessing,
-        name,
-    )
+    try:
+        return _application_efficientnet_v2b0(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            include_preprocessing,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_v2b0, error, locals())
+        raise
 
 
 _application_efficientnet_v2b0 = bind(
@@ -2344,17 +2444,21 @@ def application_efficientnet_v2b1(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2B1`.
     """
-    return _application_efficientnet_v2b1(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        include_preprocessing,
-        name,
-    )
+    try:
+        return _application_efficientnet_v2b1(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            include_preprocessing,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_v2b1, error, locals())
+        raise
 
 
 _application_efficientnet_v2b1 = bind(
@@ -2460,17 +2564,21 @@ def application_efficientnet_v2b2(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2B2`.
     """
-    return _application_efficientnet_v2b2(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        include_preprocessing,
-        name,
-    )
+    try:
+        return _application_efficientnet_v2b2(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            include_preprocessing,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_v2b2, error, locals())
+        raise
 
 
 _application_efficientnet_v2b2 = bind(
@@ -2576,17 +2684,21 @@ def application_efficientnet_v2b3(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2B3`.
     """
-    return _application_efficientnet_v2b3(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        include_preprocessing,
-        name,
-    )
+    try:
+        return _application_efficientnet_v2b3(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            include_preprocessing,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_v2b3, error, locals())
+        raise
 
 
 _application_efficientnet_v2b3 = bind(
@@ -2692,17 +2804,21 @@ def application_efficientnet_v2l(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2L`.
     """
-    return _application_efficientnet_v2l(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        include_preprocessing,
-        name,
-    )
+    try:
+        return _application_efficientnet_v2l(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            include_preprocessing,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_v2l, error, locals())
+        raise
 
 
 _application_efficientnet_v2l = bind(
@@ -2808,17 +2924,21 @@ def application_efficientnet_v2m(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2M`.
     """
-    return _application_efficientnet_v2m(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        include_preprocessing,
-        name,
-    )
+    try:
+        return _application_efficientnet_v2m(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            include_preprocessing,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_v2m, error, locals())
+        raise
 
 
 _application_efficientnet_v2m = bind(
@@ -2924,17 +3044,21 @@ def application_efficientnet_v2s(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.efficientnet_v2.EfficientNetV2S`.
     """
-    return _application_efficientnet_v2s(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        include_preprocessing,
-        name,
-    )
+    try:
+        return _application_efficientnet_v2s(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            include_preprocessing,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_efficientnet_v2s, error, locals())
+        raise
 
 
 _application_efficientnet_v2s = bind(
@@ -2979,7 +3103,11 @@ def application_imagenet_utils_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.imagenet_utils.decode_predictions`.
     """
-    return _application_imagenet_utils_decode_predictions(preds, top)
+    try:
+        return _application_imagenet_utils_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_imagenet_utils_decode_predictions, error, locals())
+        raise
 
 
 _application_imagenet_utils_decode_predictions = bind(
@@ -3040,7 +3168,11 @@ def application_imagenet_utils_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.imagenet_utils.preprocess_input`.
     """
-    return _application_imagenet_utils_preprocess_input(x, data_format, mode)
+    try:
+        return _application_imagenet_utils_preprocess_input(x, data_format, mode)
+    except (TypeError, ValueError) as error:
+        argument_error(application_imagenet_utils_preprocess_input, error, locals())
+        raise
 
 
 _application_imagenet_utils_preprocess_input = bind(
@@ -3130,16 +3262,20 @@ def application_inception_resnet_v2(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.inception_resnet_v2.InceptionResNetV2`.
     """
-    return _application_inception_resnet_v2(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_inception_resnet_v2(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_inception_resnet_v2, error, locals())
+        raise
 
 
 _application_inception_resnet_v2 = bind(
@@ -3183,7 +3319,11 @@ def application_inception_resnet_v2_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.inception_resnet_v2.decode_predictions`.
     """
-    return _application_inception_resnet_v2_decode_predictions(preds, top)
+    try:
+        return _application_inception_resnet_v2_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_inception_resnet_v2_decode_predictions, error, locals())
+        raise
 
 
 _application_inception_resnet_v2_decode_predictions = bind(
@@ -3234,7 +3374,11 @@ def application_inception_resnet_v2_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.inception_resnet_v2.preprocess_input`.
     """
-    return _application_inception_resnet_v2_preprocess_input(x, data_format)
+    try:
+        return _application_inception_resnet_v2_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_inception_resnet_v2_preprocess_input, error, locals())
+        raise
 
 
 _application_inception_resnet_v2_preprocess_input = bind(
@@ -3324,16 +3468,20 @@ def application_inception_v3(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.inception_v3.InceptionV3`.
     """
-    return _application_inception_v3(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_inception_v3(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_inception_v3, error, locals())
+        raise
 
 
 _application_inception_v3 = bind(
@@ -3377,7 +3525,11 @@ def application_inception_v3_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.inception_v3.decode_predictions`.
     """
-    return _application_inception_v3_decode_predictions(preds, top)
+    try:
+        return _application_inception_v3_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_inception_v3_decode_predictions, error, locals())
+        raise
 
 
 _application_inception_v3_decode_predictions = bind(
@@ -3428,7 +3580,11 @@ def application_inception_v3_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.inception_v3.preprocess_input`.
     """
-    return _application_inception_v3_preprocess_input(x, data_format)
+    try:
+        return _application_inception_v3_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_inception_v3_preprocess_input, error, locals())
+        raise
 
 
 _application_inception_v3_preprocess_input = bind(
@@ -3531,19 +3687,23 @@ def application_mobilenet(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.mobilenet.MobileNet`.
     """
-    return _application_mobilenet(
-        input_shape,
-        alpha,
-        depth_multiplier,
-        dropout,
-        include_top,
-        weights,
-        input_tensor,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_mobilenet(
+            input_shape,
+            alpha,
+            depth_multiplier,
+            dropout,
+            include_top,
+            weights,
+            input_tensor,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_mobilenet, error, locals())
+        raise
 
 
 _application_mobilenet = bind(
@@ -3590,7 +3750,11 @@ def application_mobilenet_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.mobilenet.decode_predictions`.
     """
-    return _application_mobilenet_decode_predictions(preds, top)
+    try:
+        return _application_mobilenet_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_mobilenet_decode_predictions, error, locals())
+        raise
 
 
 _application_mobilenet_decode_predictions = bind(
@@ -3641,7 +3805,11 @@ def application_mobilenet_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.mobilenet.preprocess_input`.
     """
-    return _application_mobilenet_preprocess_input(x, data_format)
+    try:
+        return _application_mobilenet_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_mobilenet_preprocess_input, error, locals())
+        raise
 
 
 _application_mobilenet_preprocess_input = bind(
@@ -3746,17 +3914,21 @@ def application_mobilenet_v2(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.mobilenet_v2.MobileNetV2`.
     """
-    return _application_mobilenet_v2(
-        input_shape,
-        alpha,
-        include_top,
-        weights,
-        input_tensor,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_mobilenet_v2(
+            input_shape,
+            alpha,
+            include_top,
+            weights,
+            input_tensor,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_mobilenet_v2, error, locals())
+        raise
 
 
 _application_mobilenet_v2 = bind(
@@ -3801,7 +3973,11 @@ def application_mobilenet_v2_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.mobilenet_v2.decode_predictions`.
     """
-    return _application_mobilenet_v2_decode_predictions(preds, top)
+    try:
+        return _application_mobilenet_v2_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_mobilenet_v2_decode_predictions, error, locals())
+        raise
 
 
 _application_mobilenet_v2_decode_predictions = bind(
@@ -3852,7 +4028,11 @@ def application_mobilenet_v2_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.mobilenet_v2.preprocess_input`.
     """
-    return _application_mobilenet_v2_preprocess_input(x, data_format)
+    try:
+        return _application_mobilenet_v2_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_mobilenet_v2_preprocess_input, error, locals())
+        raise
 
 
 _application_mobilenet_v2_preprocess_input = bind(
@@ -3884,7 +4064,11 @@ def application_mobilenet_v3_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.mobilenet_v3.decode_predictions`.
     """
-    return _application_mobilenet_v3_decode_predictions(preds, top)
+    try:
+        return _application_mobilenet_v3_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_mobilenet_v3_decode_predictions, error, locals())
+        raise
 
 
 _application_mobilenet_v3_decode_predictions = bind(
@@ -4022,20 +4206,24 @@ def application_mobilenet_v3_large(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.MobileNetV3Large`.
     """
-    return _application_mobilenet_v3_large(
-        input_shape,
-        alpha,
-        minimalistic,
-        include_top,
-        weights,
-        input_tensor,
-        classes,
-        pooling,
-        dropout_rate,
-        classifier_activation,
-        include_preprocessing,
-        name,
-    )
+    try:
+        return _application_mobilenet_v3_large(
+            input_shape,
+            alpha,
+            minimalistic,
+            include_top,
+            weights,
+            input_tensor,
+            classes,
+            pooling,
+            dropout_rate,
+            classifier_activation,
+            include_preprocessing,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_mobilenet_v3_large, error, locals())
+        raise
 
 
 _application_mobilenet_v3_large = bind(
@@ -4086,7 +4274,11 @@ def application_mobilenet_v3_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.mobilenet_v3.preprocess_input`.
     """
-    return _application_mobilenet_v3_preprocess_input(x, data_format)
+    try:
+        return _application_mobilenet_v3_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_mobilenet_v3_preprocess_input, error, locals())
+        raise
 
 
 _application_mobilenet_v3_preprocess_input = bind(
@@ -4224,20 +4416,24 @@ def application_mobilenet_v3_small(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.MobileNetV3Small`.
     """
-    return _application_mobilenet_v3_small(
-        input_shape,
-        alpha,
-        minimalistic,
-        include_top,
-        weights,
-        input_tensor,
-        classes,
-        pooling,
-        dropout_rate,
-        classifier_activation,
-        include_preprocessing,
-        name,
-    )
+    try:
+        return _application_mobilenet_v3_small(
+            input_shape,
+            alpha,
+            minimalistic,
+            include_top,
+            weights,
+            input_tensor,
+            classes,
+            pooling,
+            dropout_rate,
+            classifier_activation,
+            include_preprocessing,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_mobilenet_v3_small, error, locals())
+        raise
 
 
 _application_mobilenet_v3_small = bind(
@@ -4285,7 +4481,11 @@ def application_nasnet_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.nasnet.decode_predictions`.
     """
-    return _application_nasnet_decode_predictions(preds, top)
+    try:
+        return _application_nasnet_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_nasnet_decode_predictions, error, locals())
+        raise
 
 
 _application_nasnet_decode_predictions = bind(
@@ -4336,7 +4536,11 @@ def application_nasnet_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.nasnet.preprocess_input`.
     """
-    return _application_nasnet_preprocess_input(x, data_format)
+    try:
+        return _application_nasnet_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_nasnet_preprocess_input, error, locals())
+        raise
 
 
 _application_nasnet_preprocess_input = bind(
@@ -4415,16 +4619,20 @@ def application_nasnetlarge(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.nasnet.NASNetLarge`.
     """
-    return _application_nasnetlarge(
-        input_shape,
-        include_top,
-        weights,
-        input_tensor,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_nasnetlarge(
+            input_shape,
+            include_top,
+            weights,
+            input_tensor,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_nasnetlarge, error, locals())
+        raise
 
 
 _application_nasnetlarge = bind(
@@ -4515,16 +4723,20 @@ def application_nasnetmobile(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.nasnet.NASNetMobile`.
     """
-    return _application_nasnetmobile(
-        input_shape,
-        include_top,
-        weights,
-        input_tensor,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_nasnetmobile(
+            input_shape,
+            include_top,
+            weights,
+            input_tensor,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_nasnetmobile, error, locals())
+        raise
 
 
 _application_nasnetmobile = bind(
@@ -4615,16 +4827,20 @@ def application_resnet101(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.resnet.ResNet101`.
     """
-    return _application_resnet101(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_resnet101(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_resnet101, error, locals())
+        raise
 
 
 _application_resnet101 = bind(
@@ -4714,16 +4930,20 @@ def application_resnet101_v2(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.ResNet101V2`.
     """
-    return _application_resnet101_v2(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_resnet101_v2(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_resnet101_v2, error, locals())
+        raise
 
 
 _application_resnet101_v2 = bind(
@@ -4814,16 +5034,20 @@ def application_resnet152(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.resnet.ResNet152`.
     """
-    return _application_resnet152(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_resnet152(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_resnet152, error, locals())
+        raise
 
 
 _application_resnet152 = bind(
@@ -4913,16 +5137,20 @@ def application_resnet152_v2(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.ResNet152V2`.
     """
-    return _application_resnet152_v2(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_resnet152_v2(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_resnet152_v2, error, locals())
+        raise
 
 
 _application_resnet152_v2 = bind(
@@ -5013,16 +5241,20 @@ def application_resnet50(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.resnet50.ResNet50`.
     """
-    return _application_resnet50(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_resnet50(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_resnet50, error, locals())
+        raise
 
 
 _application_resnet50 = bind(
@@ -5066,7 +5298,11 @@ def application_resnet50_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.resnet50.decode_predictions`.
     """
-    return _application_resnet50_decode_predictions(preds, top)
+    try:
+        return _application_resnet50_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_resnet50_decode_predictions, error, locals())
+        raise
 
 
 _application_resnet50_decode_predictions = bind(
@@ -5118,7 +5354,11 @@ def application_resnet50_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.resnet50.preprocess_input`.
     """
-    return _application_resnet50_preprocess_input(x, data_format)
+    try:
+        return _application_resnet50_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_resnet50_preprocess_input, error, locals())
+        raise
 
 
 _application_resnet50_preprocess_input = bind(
@@ -5196,16 +5436,20 @@ def application_resnet50_v2(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.ResNet50V2`.
     """
-    return _application_resnet50_v2(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_resnet50_v2(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_resnet50_v2, error, locals())
+        raise
 
 
 _application_resnet50_v2 = bind(
@@ -5249,7 +5493,11 @@ def application_resnet_v2_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.resnet_v2.decode_predictions`.
     """
-    return _application_resnet_v2_decode_predictions(preds, top)
+    try:
+        return _application_resnet_v2_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_resnet_v2_decode_predictions, error, locals())
+        raise
 
 
 _application_resnet_v2_decode_predictions = bind(
@@ -5300,7 +5548,11 @@ def application_resnet_v2_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.resnet_v2.preprocess_input`.
     """
-    return _application_resnet_v2_preprocess_input(x, data_format)
+    try:
+        return _application_resnet_v2_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_resnet_v2_preprocess_input, error, locals())
+        raise
 
 
 _application_resnet_v2_preprocess_input = bind(
@@ -5389,16 +5641,20 @@ def application_vgg16(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.vgg16.VGG16`.
     """
-    return _application_vgg16(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_vgg16(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_vgg16, error, locals())
+        raise
 
 
 _application_vgg16 = bind(
@@ -5442,7 +5698,11 @@ def application_vgg16_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.vgg16.decode_predictions`.
     """
-    return _application_vgg16_decode_predictions(preds, top)
+    try:
+        return _application_vgg16_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_vgg16_decode_predictions, error, locals())
+        raise
 
 
 _application_vgg16_decode_predictions = bind(
@@ -5494,7 +5754,11 @@ def application_vgg16_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.vgg16.preprocess_input`.
     """
-    return _application_vgg16_preprocess_input(x, data_format)
+    try:
+        return _application_vgg16_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_vgg16_preprocess_input, error, locals())
+        raise
 
 
 _application_vgg16_preprocess_input = bind(
@@ -5583,16 +5847,20 @@ def application_vgg19(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.vgg19.VGG19`.
     """
-    return _application_vgg19(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_vgg19(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_vgg19, error, locals())
+        raise
 
 
 _application_vgg19 = bind(
@@ -5636,7 +5904,11 @@ def application_vgg19_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.vgg19.decode_predictions`.
     """
-    return _application_vgg19_decode_predictions(preds, top)
+    try:
+        return _application_vgg19_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_vgg19_decode_predictions, error, locals())
+        raise
 
 
 _application_vgg19_decode_predictions = bind(
@@ -5688,7 +5960,11 @@ def application_vgg19_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.vgg19.preprocess_input`.
     """
-    return _application_vgg19_preprocess_input(x, data_format)
+    try:
+        return _application_vgg19_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_vgg19_preprocess_input, error, locals())
+        raise
 
 
 _application_vgg19_preprocess_input = bind(
@@ -5773,16 +6049,20 @@ def application_xception(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.applications.xception.Xception`.
     """
-    return _application_xception(
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    try:
+        return _application_xception(
+            include_top,
+            weights,
+            input_tensor,
+            input_shape,
+            pooling,
+            classes,
+            classifier_activation,
+            name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(application_xception, error, locals())
+        raise
 
 
 _application_xception = bind(
@@ -5826,7 +6106,11 @@ def application_xception_decode_predictions(
     Added in Keras 3.0.0.
     Wraps `keras.applications.xception.decode_predictions`.
     """
-    return _application_xception_decode_predictions(preds, top)
+    try:
+        return _application_xception_decode_predictions(preds, top)
+    except (TypeError, ValueError) as error:
+        argument_error(application_xception_decode_predictions, error, locals())
+        raise
 
 
 _application_xception_decode_predictions = bind(
@@ -5877,7 +6161,11 @@ def application_xception_preprocess_input(
     Added in Keras 3.0.0.
     Wraps `keras.applications.xception.preprocess_input`.
     """
-    return _application_xception_preprocess_input(x, data_format)
+    try:
+        return _application_xception_preprocess_input(x, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(application_xception_preprocess_input, error, locals())
+        raise
 
 
 _application_xception_preprocess_input = bind(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -86,7 +86,13 @@ def callback_backup_and_restore(
     Added in Keras 3.0.0. Changed in 3.7.0 (parameter-added, parameter-moved).
     Wraps `keras.callbacks.BackupAndRestore`.
     """
-    return _callback_backup_and_restore(backup_dir, save_freq, double_checkpoint, delete_checkpoint)
+    try:
+        return _callback_backup_and_restore(
+            backup_dir, save_freq, double_checkpoint, delete_checkpoint
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(callback_backup_and_restore, error, locals())
+        raise
 
 
 _callback_backup_and_restore = bind(
@@ -122,7 +128,11 @@ def callback_csv_logger(
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.CSVLogger`.
     """
-    return _callback_csv_logger(filename, separator, append)
+    try:
+        return _callback_csv_logger(filename, separator, append)
+    except (TypeError, ValueError) as error:
+        argument_error(callback_csv_logger, error, locals())
+        raise
 
 
 _callback_csv_logger = bind(globals(), "_callback_csv_logger", "keras.callbacks.CSVLogger", "3.0.0")
@@ -182,16 +192,20 @@ def callback_early_stopping(
     Added in Keras 3.0.0. Changed in 3.11.0 (bases-changed).
     Wraps `keras.callbacks.EarlyStopping`.
     """
-    return _callback_early_stopping(
-        monitor,
-        min_delta,
-        patience,
-        verbose,
-        mode,
-        baseline,
-        restore_best_weights,
-        start_from_epoch,
-    )
+    try:
+        return _callback_early_stopping(
+            monitor,
+            min_delta,
+            patience,
+            verbose,
+            mode,
+            baseline,
+            restore_best_weights,
+            start_from_epoch,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(callback_early_stopping, error, locals())
+        raise
 
 
 _callback_early_stopping = bind(
@@ -238,15 +252,19 @@ def callback_lambda(
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.LambdaCallback`.
     """
-    return _callback_lambda(
-        on_epoch_begin,
-        on_epoch_end,
-        on_train_begin,
-        on_train_end,
-        on_train_batch_begin,
-        on_train_batch_end,
-        **kwargs,
-    )
+    try:
+        return _callback_lambda(
+            on_epoch_begin,
+            on_epoch_end,
+            on_train_begin,
+            on_train_end,
+            on_train_batch_begin,
+            on_train_batch_end,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(callback_lambda, error, locals())
+        raise
 
 
 _callback_lambda = bind(globals(), "_callback_lambda", "keras.callbacks.LambdaCallback", "3.0.0")
@@ -271,7 +289,11 @@ def callback_learning_rate_scheduler(
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.LearningRateScheduler`.
     """
-    return _callback_learning_rate_scheduler(schedule, verbose)
+    try:
+        return _callback_learning_rate_scheduler(schedule, verbose)
+    except (TypeError, ValueError) as error:
+        argument_error(callback_learning_rate_scheduler, error, locals())
+        raise
 
 
 _callback_learning_rate_scheduler = bind(
@@ -365,16 +387,20 @@ def callback_model_checkpoint(
     Added in Keras 3.0.0. Changed in 3.11.0 (bases-changed).
     Wraps `keras.callbacks.ModelCheckpoint`.
     """
-    return _callback_model_checkpoint(
-        filepath,
-        monitor,
-        verbose,
-        save_best_only,
-        save_weights_only,
-        mode,
-        save_freq,
-        initial_value_threshold,
-    )
+    try:
+        return _callback_model_checkpoint(
+            filepath,
+            monitor,
+            verbose,
+            save_best_only,
+            save_weights_only,
+            mode,
+            save_freq,
+            initial_value_threshold,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(callback_model_checkpoint, error, locals())
+        raise
 
 
 _callback_model_checkpoint = bind(
@@ -423,18 +449,22 @@ def callback_orbax_checkpoint(
     Added in Keras 3.14.0.
     Wraps `keras.callbacks.OrbaxCheckpoint`.
     """
-    return _callback_orbax_checkpoint(
-        directory,
-        monitor,
-        verbose,
-        save_best_only,
-        mode,
-        save_freq,
-        initial_value_threshold,
-        max_to_keep,
-        save_on_background,
-        save_weights_only,
-    )
+    try:
+        return _callback_orbax_checkpoint(
+            directory,
+            monitor,
+            verbose,
+            save_best_only,
+            mode,
+            save_freq,
+            initial_value_threshold,
+            max_to_keep,
+            save_on_background,
+            save_weights_only,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(callback_orbax_checkpoint, error, locals())
+        raise
 
 
 _callback_orbax_checkpoint = bind(
@@ -451,7 +481,11 @@ def callback_progbar_logger() -> keras.callbacks.ProgbarLogger:
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.ProgbarLogger`.
     """
-    return _callback_progbar_logger()
+    try:
+        return _callback_progbar_logger()
+    except (TypeError, ValueError) as error:
+        argument_error(callback_progbar_logger, error, locals())
+        raise
 
 
 _callback_progbar_logger = bind(
@@ -500,9 +534,13 @@ def callback_reduce_lr_on_plateau(
     Added in Keras 3.0.0. Changed in 3.0.1 (default-changed); 3.11.0 (bases-changed).
     Wraps `keras.callbacks.ReduceLROnPlateau`.
     """
-    return _callback_reduce_lr_on_plateau(
-        monitor, factor, patience, verbose, mode, min_delta, cooldown, min_lr, **kwargs
-    )
+    try:
+        return _callback_reduce_lr_on_plateau(
+            monitor, factor, patience, verbose, mode, min_delta, cooldown, min_lr, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(callback_reduce_lr_on_plateau, error, locals())
+        raise
 
 
 _callback_reduce_lr_on_plateau = bind(
@@ -555,7 +593,11 @@ def callback_remote_monitor(
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.RemoteMonitor`.
     """
-    return _callback_remote_monitor(root, path, field, headers, send_as_json)
+    try:
+        return _callback_remote_monitor(root, path, field, headers, send_as_json)
+    except (TypeError, ValueError) as error:
+        argument_error(callback_remote_monitor, error, locals())
+        raise
 
 
 _callback_remote_monitor = bind(
@@ -587,7 +629,11 @@ def callback_swap_ema_weights(swap_on_epoch: bool = False) -> keras.callbacks.Sw
     Added in Keras 3.0.3.
     Wraps `keras.callbacks.SwapEMAWeights`.
     """
-    return _callback_swap_ema_weights(swap_on_epoch)
+    try:
+        return _callback_swap_ema_weights(swap_on_epoch)
+    except (TypeError, ValueError) as error:
+        argument_error(callback_swap_ema_weights, error, locals())
+        raise
 
 
 _callback_swap_ema_weights = bind(
@@ -680,17 +726,21 @@ def callback_tensorboard(
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.TensorBoard`.
     """
-    return _callback_tensorboard(
-        log_dir,
-        histogram_freq,
-        write_graph,
-        write_images,
-        write_steps_per_second,
-        update_freq,
-        profile_batch,
-        embeddings_freq,
-        embeddings_metadata,
-    )
+    try:
+        return _callback_tensorboard(
+            log_dir,
+            histogram_freq,
+            write_graph,
+            write_images,
+            write_steps_per_second,
+            update_freq,
+            profile_batch,
+            embeddings_freq,
+            embeddings_metadata,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(callback_tensorboard, error, locals())
+        raise
 
 
 _callback_tensorboard = bind(
@@ -721,7 +771,11 @@ def callback_terminate_on_nan(raise_error: bool = False) -> keras.callbacks.Term
     Added in Keras 3.0.0. Changed in 3.13.0 (parameter-added).
     Wraps `keras.callbacks.TerminateOnNaN`.
     """
-    return _callback_terminate_on_nan(raise_error)
+    try:
+        return _callback_terminate_on_nan(raise_error)
+    except (TypeError, ValueError) as error:
+        argument_error(callback_terminate_on_nan, error, locals())
+        raise
 
 
 _callback_terminate_on_nan = bind(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     import keras
@@ -53,7 +53,11 @@ def config_backend() -> str:
     Added in Keras 3.0.0.
     Wraps `keras.config.backend`.
     """
-    return _config_backend()
+    try:
+        return _config_backend()
+    except (TypeError, ValueError) as error:
+        argument_error(config_backend, error, locals())
+        raise
 
 
 _config_backend = bind(globals(), "_config_backend", "keras.config.backend", "3.0.0")
@@ -72,7 +76,11 @@ def config_disable_flash_attention() -> None:
     Added in Keras 3.7.0.
     Wraps `keras.config.disable_flash_attention`.
     """
-    return _config_disable_flash_attention()
+    try:
+        return _config_disable_flash_attention()
+    except (TypeError, ValueError) as error:
+        argument_error(config_disable_flash_attention, error, locals())
+        raise
 
 
 _config_disable_flash_attention = bind(
@@ -90,7 +98,11 @@ def config_disable_interactive_logging() -> None:
     Added in Keras 3.0.0.
     Wraps `keras.config.disable_interactive_logging`.
     """
-    return _config_disable_interactive_logging()
+    try:
+        return _config_disable_interactive_logging()
+    except (TypeError, ValueError) as error:
+        argument_error(config_disable_interactive_logging, error, locals())
+        raise
 
 
 _config_disable_interactive_logging = bind(
@@ -121,7 +133,11 @@ def config_disable_traceback_filtering() -> None:
     Added in Keras 3.0.0.
     Wraps `keras.config.disable_traceback_filtering`.
     """
-    return _config_disable_traceback_filtering()
+    try:
+        return _config_disable_traceback_filtering()
+    except (TypeError, ValueError) as error:
+        argument_error(config_disable_traceback_filtering, error, locals())
+        raise
 
 
 _config_disable_traceback_filtering = bind(
@@ -138,7 +154,11 @@ def config_dtype_policy() -> keras.DTypePolicy:
     Added in Keras 3.0.5.
     Wraps `keras.config.dtype_policy`.
     """
-    return _config_dtype_policy()
+    try:
+        return _config_dtype_policy()
+    except (TypeError, ValueError) as error:
+        argument_error(config_dtype_policy, error, locals())
+        raise
 
 
 _config_dtype_policy = bind(globals(), "_config_dtype_policy", "keras.config.dtype_policy", "3.0.5")
@@ -162,7 +182,11 @@ def config_enable_flash_attention() -> None:
     Added in Keras 3.7.0.
     Wraps `keras.config.enable_flash_attention`.
     """
-    return _config_enable_flash_attention()
+    try:
+        return _config_enable_flash_attention()
+    except (TypeError, ValueError) as error:
+        argument_error(config_enable_flash_attention, error, locals())
+        raise
 
 
 _config_enable_flash_attention = bind(
@@ -180,7 +204,11 @@ def config_enable_interactive_logging() -> None:
     Added in Keras 3.0.0.
     Wraps `keras.config.enable_interactive_logging`.
     """
-    return _config_enable_interactive_logging()
+    try:
+        return _config_enable_interactive_logging()
+    except (TypeError, ValueError) as error:
+        argument_error(config_enable_interactive_logging, error, locals())
+        raise
 
 
 _config_enable_interactive_logging = bind(
@@ -211,7 +239,11 @@ def config_enable_traceback_filtering() -> None:
     Added in Keras 3.0.0.
     Wraps `keras.config.enable_traceback_filtering`.
     """
-    return _config_enable_traceback_filtering()
+    try:
+        return _config_enable_traceback_filtering()
+    except (TypeError, ValueError) as error:
+        argument_error(config_enable_traceback_filtering, error, locals())
+        raise
 
 
 _config_enable_traceback_filtering = bind(
@@ -228,7 +260,11 @@ def config_enable_unsafe_deserialization() -> None:
     Added in Keras 3.0.0.
     Wraps `keras.config.enable_unsafe_deserialization`.
     """
-    return _config_enable_unsafe_deserialization()
+    try:
+        return _config_enable_unsafe_deserialization()
+    except (TypeError, ValueError) as error:
+        argument_error(config_enable_unsafe_deserialization, error, locals())
+        raise
 
 
 _config_enable_unsafe_deserialization = bind(
@@ -248,7 +284,11 @@ def config_epsilon() -> float:
     Added in Keras 3.0.0.
     Wraps `keras.config.epsilon`.
     """
-    return _config_epsilon()
+    try:
+        return _config_epsilon()
+    except (TypeError, ValueError) as error:
+        argument_error(config_epsilon, error, locals())
+        raise
 
 
 _config_epsilon = bind(globals(), "_config_epsilon", "keras.config.epsilon", "3.0.0")
@@ -265,7 +305,11 @@ def config_floatx() -> str:
     Added in Keras 3.0.0.
     Wraps `keras.config.floatx`.
     """
-    return _config_floatx()
+    try:
+        return _config_floatx()
+    except (TypeError, ValueError) as error:
+        argument_error(config_floatx, error, locals())
+        raise
 
 
 _config_floatx = bind(globals(), "_config_floatx", "keras.config.floatx", "3.0.0")
@@ -280,7 +324,11 @@ def config_image_data_format() -> DataFormat:
     Added in Keras 3.0.0.
     Wraps `keras.config.image_data_format`.
     """
-    return _config_image_data_format()
+    try:
+        return _config_image_data_format()
+    except (TypeError, ValueError) as error:
+        argument_error(config_image_data_format, error, locals())
+        raise
 
 
 _config_image_data_format = bind(
@@ -307,7 +355,11 @@ def config_is_flash_attention_enabled() -> bool:
     Added in Keras 3.7.0.
     Wraps `keras.config.is_flash_attention_enabled`.
     """
-    return _config_is_flash_attention_enabled()
+    try:
+        return _config_is_flash_attention_enabled()
+    except (TypeError, ValueError) as error:
+        argument_error(config_is_flash_attention_enabled, error, locals())
+        raise
 
 
 _config_is_flash_attention_enabled = bind(
@@ -332,7 +384,11 @@ def config_is_interactive_logging_enabled() -> bool:
     Added in Keras 3.0.0.
     Wraps `keras.config.is_interactive_logging_enabled`.
     """
-    return _config_is_interactive_logging_enabled()
+    try:
+        return _config_is_interactive_logging_enabled()
+    except (TypeError, ValueError) as error:
+        argument_error(config_is_interactive_logging_enabled, error, locals())
+        raise
 
 
 _config_is_interactive_logging_enabled = bind(
@@ -353,7 +409,11 @@ def config_is_nnx_enabled() -> bool:
     Added in Keras 3.11.0.
     Wraps `keras.config.is_nnx_enabled`.
     """
-    return _config_is_nnx_enabled()
+    try:
+        return _config_is_nnx_enabled()
+    except (TypeError, ValueError) as error:
+        argument_error(config_is_nnx_enabled, error, locals())
+        raise
 
 
 _config_is_nnx_enabled = bind(
@@ -385,7 +445,11 @@ def config_is_traceback_filtering_enabled() -> bool:
     Added in Keras 3.0.0.
     Wraps `keras.config.is_traceback_filtering_enabled`.
     """
-    return _config_is_traceback_filtering_enabled()
+    try:
+        return _config_is_traceback_filtering_enabled()
+    except (TypeError, ValueError) as error:
+        argument_error(config_is_traceback_filtering_enabled, error, locals())
+        raise
 
 
 _config_is_traceback_filtering_enabled = bind(
@@ -410,7 +474,11 @@ def config_max_epochs() -> int | None:
     Added in Keras 3.10.0.
     Wraps `keras.config.max_epochs`.
     """
-    return _config_max_epochs()
+    try:
+        return _config_max_epochs()
+    except (TypeError, ValueError) as error:
+        argument_error(config_max_epochs, error, locals())
+        raise
 
 
 _config_max_epochs = bind(globals(), "_config_max_epochs", "keras.config.max_epochs", "3.10.0")
@@ -426,7 +494,11 @@ def config_max_steps_per_epoch() -> int | None:
     Added in Keras 3.10.0.
     Wraps `keras.config.max_steps_per_epoch`.
     """
-    return _config_max_steps_per_epoch()
+    try:
+        return _config_max_steps_per_epoch()
+    except (TypeError, ValueError) as error:
+        argument_error(config_max_steps_per_epoch, error, locals())
+        raise
 
 
 _config_max_steps_per_epoch = bind(
@@ -443,7 +515,11 @@ def config_set_backend(backend: str) -> None:
     Added in Keras 3.1.0.
     Wraps `keras.config.set_backend`.
     """
-    return _config_set_backend(backend)
+    try:
+        return _config_set_backend(backend)
+    except (TypeError, ValueError) as error:
+        argument_error(config_set_backend, error, locals())
+        raise
 
 
 _config_set_backend = bind(globals(), "_config_set_backend", "keras.config.set_backend", "3.1.0")
@@ -458,7 +534,11 @@ def config_set_dtype_policy(policy: str) -> None:
     Added in Keras 3.0.5.
     Wraps `keras.config.set_dtype_policy`.
     """
-    return _config_set_dtype_policy(policy)
+    try:
+        return _config_set_dtype_policy(policy)
+    except (TypeError, ValueError) as error:
+        argument_error(config_set_dtype_policy, error, locals())
+        raise
 
 
 _config_set_dtype_policy = bind(
@@ -475,7 +555,11 @@ def config_set_epsilon(value: Any) -> None:
     Added in Keras 3.0.0.
     Wraps `keras.config.set_epsilon`.
     """
-    return _config_set_epsilon(value)
+    try:
+        return _config_set_epsilon(value)
+    except (TypeError, ValueError) as error:
+        argument_error(config_set_epsilon, error, locals())
+        raise
 
 
 _config_set_epsilon = bind(globals(), "_config_set_epsilon", "keras.config.set_epsilon", "3.0.0")
@@ -500,7 +584,11 @@ def config_set_floatx(value: Any) -> None:
     Added in Keras 3.0.0.
     Wraps `keras.config.set_floatx`.
     """
-    return _config_set_floatx(value)
+    try:
+        return _config_set_floatx(value)
+    except (TypeError, ValueError) as error:
+        argument_error(config_set_floatx, error, locals())
+        raise
 
 
 _config_set_floatx = bind(globals(), "_config_set_floatx", "keras.config.set_floatx", "3.0.0")
@@ -515,7 +603,11 @@ def config_set_image_data_format(data_format: DataFormat) -> None:
     Added in Keras 3.0.0.
     Wraps `keras.config.set_image_data_format`.
     """
-    return _config_set_image_data_format(data_format)
+    try:
+        return _config_set_image_data_format(data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(config_set_image_data_format, error, locals())
+        raise
 
 
 _config_set_image_data_format = bind(
@@ -537,7 +629,11 @@ def config_set_max_epochs(max_epochs: Int | None) -> None:
     Added in Keras 3.10.0.
     Wraps `keras.config.set_max_epochs`.
     """
-    return _config_set_max_epochs(max_epochs)
+    try:
+        return _config_set_max_epochs(max_epochs)
+    except (TypeError, ValueError) as error:
+        argument_error(config_set_max_epochs, error, locals())
+        raise
 
 
 _config_set_max_epochs = bind(
@@ -560,7 +656,11 @@ def config_set_max_steps_per_epoch(max_steps_per_epoch: Int | None) -> None:
     Added in Keras 3.10.0.
     Wraps `keras.config.set_max_steps_per_epoch`.
     """
-    return _config_set_max_steps_per_epoch(max_steps_per_epoch)
+    try:
+        return _config_set_max_steps_per_epoch(max_steps_per_epoch)
+    except (TypeError, ValueError) as error:
+        argument_error(config_set_max_steps_per_epoch, error, locals())
+        raise
 
 
 _config_set_max_steps_per_epoch = bind(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -38,7 +38,11 @@ def constraint_deserialize(
     Added in Keras 3.0.0.
     Wraps `keras.constraints.deserialize`.
     """
-    return _constraint_deserialize(config, custom_objects)
+    try:
+        return _constraint_deserialize(config, custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(constraint_deserialize, error, locals())
+        raise
 
 
 _constraint_deserialize = bind(
@@ -57,7 +61,11 @@ def constraint_get(
     Added in Keras 3.0.0.
     Wraps `keras.constraints.get`.
     """
-    return _constraint_get(identifier)
+    try:
+        return _constraint_get(identifier)
+    except (TypeError, ValueError) as error:
+        argument_error(constraint_get, error, locals())
+        raise
 
 
 _constraint_get = bind(globals(), "_constraint_get", "keras.constraints.get", "3.0.0")
@@ -90,7 +98,11 @@ def constraint_maxnorm(
     Added in Keras 3.0.0.
     Wraps `keras.constraints.MaxNorm`.
     """
-    return _constraint_maxnorm(max_value, axis)
+    try:
+        return _constraint_maxnorm(max_value, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(constraint_maxnorm, error, locals())
+        raise
 
 
 _constraint_maxnorm = bind(globals(), "_constraint_maxnorm", "keras.constraints.MaxNorm", "3.0.0")
@@ -132,7 +144,11 @@ def constraint_minmaxnorm(
     Added in Keras 3.0.0.
     Wraps `keras.constraints.MinMaxNorm`.
     """
-    return _constraint_minmaxnorm(min_value, max_value, rate, axis)
+    try:
+        return _constraint_minmaxnorm(min_value, max_value, rate, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(constraint_minmaxnorm, error, locals())
+        raise
 
 
 _constraint_minmaxnorm = bind(
@@ -146,7 +162,11 @@ def constraint_nonneg() -> keras.constraints.NonNeg:
     Added in Keras 3.0.0.
     Wraps `keras.constraints.NonNeg`.
     """
-    return _constraint_nonneg()
+    try:
+        return _constraint_nonneg()
+    except (TypeError, ValueError) as error:
+        argument_error(constraint_nonneg, error, locals())
+        raise
 
 
 _constraint_nonneg = bind(globals(), "_constraint_nonneg", "keras.constraints.NonNeg", "3.0.0")
@@ -161,7 +181,11 @@ def constraint_serialize(constraint: Any) -> str | dict[str, Any]:
     Added in Keras 3.0.0.
     Wraps `keras.constraints.serialize`.
     """
-    return _constraint_serialize(constraint)
+    try:
+        return _constraint_serialize(constraint)
+    except (TypeError, ValueError) as error:
+        argument_error(constraint_serialize, error, locals())
+        raise
 
 
 _constraint_serialize = bind(
@@ -188,7 +212,11 @@ def constraint_unitnorm(axis: Axis = 0) -> keras.constraints.UnitNorm:
     Added in Keras 3.0.0.
     Wraps `keras.constraints.UnitNorm`.
     """
-    return _constraint_unitnorm(axis)
+    try:
+        return _constraint_unitnorm(axis)
+    except (TypeError, ValueError) as error:
+        argument_error(constraint_unitnorm, error, locals())
+        raise
 
 
 _constraint_unitnorm = bind(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     from keras3.types import Float, Int, NDArray, PathLike, Seed, TensorLike
@@ -70,7 +70,11 @@ def dataset_boston_housing(
     Added in Keras 3.0.0.
     Wraps `keras.datasets.boston_housing.load_data`.
     """
-    return _dataset_boston_housing(path, test_split, seed)
+    try:
+        return _dataset_boston_housing(path, test_split, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_boston_housing, error, locals())
+        raise
 
 
 _dataset_boston_housing = bind(
@@ -144,7 +148,11 @@ def dataset_california_housing(
     Added in Keras 3.0.0.
     Wraps `keras.datasets.california_housing.load_data`.
     """
-    return _dataset_california_housing(version, path, test_split, seed)
+    try:
+        return _dataset_california_housing(version, path, test_split, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_california_housing, error, locals())
+        raise
 
 
 _dataset_california_housing = bind(
@@ -194,7 +202,11 @@ def dataset_cifar10() -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]
     Added in Keras 3.0.0.
     Wraps `keras.datasets.cifar10.load_data`.
     """
-    return _dataset_cifar10()
+    try:
+        return _dataset_cifar10()
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_cifar10, error, locals())
+        raise
 
 
 _dataset_cifar10 = bind(globals(), "_dataset_cifar10", "keras.datasets.cifar10.load_data", "3.0.0")
@@ -236,7 +248,11 @@ def dataset_cifar100(
     Added in Keras 3.0.0.
     Wraps `keras.datasets.cifar100.load_data`.
     """
-    return _dataset_cifar100(label_mode)
+    try:
+        return _dataset_cifar100(label_mode)
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_cifar100, error, locals())
+        raise
 
 
 _dataset_cifar100 = bind(
@@ -284,7 +300,11 @@ def dataset_fashion_mnist() -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDA
     Added in Keras 3.0.0.
     Wraps `keras.datasets.fashion_mnist.load_data`.
     """
-    return _dataset_fashion_mnist()
+    try:
+        return _dataset_fashion_mnist()
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_fashion_mnist, error, locals())
+        raise
 
 
 _dataset_fashion_mnist = bind(
@@ -359,9 +379,13 @@ def dataset_imdb(
     Added in Keras 3.0.0.
     Wraps `keras.datasets.imdb.load_data`.
     """
-    return _dataset_imdb(
-        path, num_words, skip_top, maxlen, seed, start_char, oov_char, index_from, **kwargs
-    )
+    try:
+        return _dataset_imdb(
+            path, num_words, skip_top, maxlen, seed, start_char, oov_char, index_from, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_imdb, error, locals())
+        raise
 
 
 _dataset_imdb = bind(globals(), "_dataset_imdb", "keras.datasets.imdb.load_data", "3.0.0")
@@ -380,7 +404,11 @@ def dataset_imdb_word_index(path: PathLike = "imdb_word_index.json") -> dict[str
     Added in Keras 3.0.0.
     Wraps `keras.datasets.imdb.get_word_index`.
     """
-    return _dataset_imdb_word_index(path)
+    try:
+        return _dataset_imdb_word_index(path)
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_imdb_word_index, error, locals())
+        raise
 
 
 _dataset_imdb_word_index = bind(
@@ -422,7 +450,11 @@ def dataset_mnist(
     Added in Keras 3.0.0.
     Wraps `keras.datasets.mnist.load_data`.
     """
-    return _dataset_mnist(path)
+    try:
+        return _dataset_mnist(path)
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_mnist, error, locals())
+        raise
 
 
 _dataset_mnist = bind(globals(), "_dataset_mnist", "keras.datasets.mnist.load_data", "3.0.0")
@@ -503,9 +535,13 @@ def dataset_reuters(
     Added in Keras 3.0.0.
     Wraps `keras.datasets.reuters.load_data`.
     """
-    return _dataset_reuters(
-        path, num_words, skip_top, maxlen, test_split, seed, start_char, oov_char, index_from
-    )
+    try:
+        return _dataset_reuters(
+            path, num_words, skip_top, maxlen, test_split, seed, start_char, oov_char, index_from
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_reuters, error, locals())
+        raise
 
 
 _dataset_reuters = bind(globals(), "_dataset_reuters", "keras.datasets.reuters.load_data", "3.0.0")
@@ -520,7 +556,11 @@ def dataset_reuters_label_names() -> tuple[str, ...]:
     Added in Keras 3.0.0.
     Wraps `keras.datasets.reuters.get_label_names`.
     """
-    return _dataset_reuters_label_names()
+    try:
+        return _dataset_reuters_label_names()
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_reuters_label_names, error, locals())
+        raise
 
 
 _dataset_reuters_label_names = bind(
@@ -548,7 +588,11 @@ def dataset_reuters_word_index(path: PathLike = "reuters_word_index.json") -> di
     Added in Keras 3.0.0.
     Wraps `keras.datasets.reuters.get_word_index`.
     """
-    return _dataset_reuters_word_index(path)
+    try:
+        return _dataset_reuters_word_index(path)
+    except (TypeError, ValueError) as error:
+        argument_error(dataset_reuters_word_index, error, locals())
+        raise
 
 
 _dataset_reuters_word_index = bind(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -62,7 +62,11 @@ def distribution_data_parallel(
     Added in Keras 3.0.0. Changed in 3.5.0 (parameter-added).
     Wraps `keras.distribution.DataParallel`.
     """
-    return _distribution_data_parallel(device_mesh, devices, auto_shard_dataset)
+    try:
+        return _distribution_data_parallel(device_mesh, devices, auto_shard_dataset)
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_data_parallel, error, locals())
+        raise
 
 
 _distribution_data_parallel = bind(
@@ -106,7 +110,11 @@ def distribution_device_mesh(
     Added in Keras 3.0.0.
     Wraps `keras.distribution.DeviceMesh`.
     """
-    return _distribution_device_mesh(shape, axis_names, devices)
+    try:
+        return _distribution_device_mesh(shape, axis_names, devices)
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_device_mesh, error, locals())
+        raise
 
 
 _distribution_device_mesh = bind(
@@ -127,7 +135,11 @@ def distribution_distribute_tensor(tensor: TensorLike, layout: Any) -> Tensor:
     Added in Keras 3.0.0.
     Wraps `keras.distribution.distribute_tensor`.
     """
-    return _distribution_distribute_tensor(tensor, layout)
+    try:
+        return _distribution_distribute_tensor(tensor, layout)
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_distribute_tensor, error, locals())
+        raise
 
 
 _distribution_distribute_tensor = bind(
@@ -141,7 +153,11 @@ def distribution_get() -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.distribution.distribution`.
     """
-    return _distribution_get()
+    try:
+        return _distribution_get()
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_get, error, locals())
+        raise
 
 
 _distribution_get = bind(globals(), "_distribution_get", "keras.distribution.distribution", "3.0.0")
@@ -165,7 +181,11 @@ def distribution_get_device_count(device_type: str | None = None) -> int:
     Added in Keras 3.13.0.
     Wraps `keras.distribution.get_device_count`.
     """
-    return _distribution_get_device_count(device_type)
+    try:
+        return _distribution_get_device_count(device_type)
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_get_device_count, error, locals())
+        raise
 
 
 _distribution_get_device_count = bind(
@@ -210,7 +230,11 @@ def distribution_initialize(
     Added in Keras 3.0.0. Changed in 3.1.0 (parameter-renamed).
     Wraps `keras.distribution.initialize`.
     """
-    return _distribution_initialize(job_addresses, num_processes, process_id)
+    try:
+        return _distribution_initialize(job_addresses, num_processes, process_id)
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_initialize, error, locals())
+        raise
 
 
 _distribution_initialize = bind(
@@ -269,7 +293,11 @@ def distribution_layout_map(device_mesh: Any) -> keras.distribution.LayoutMap:
     Added in Keras 3.0.0. Changed in 3.4.0 (default-removed).
     Wraps `keras.distribution.LayoutMap`.
     """
-    return _distribution_layout_map(device_mesh)
+    try:
+        return _distribution_layout_map(device_mesh)
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_layout_map, error, locals())
+        raise
 
 
 _distribution_layout_map = bind(
@@ -306,7 +334,11 @@ def distribution_list_devices(device_type: str | None = None) -> list[str]:
     Added in Keras 3.0.0.
     Wraps `keras.distribution.list_devices`.
     """
-    return _distribution_list_devices(device_type)
+    try:
+        return _distribution_list_devices(device_type)
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_list_devices, error, locals())
+        raise
 
 
 _distribution_list_devices = bind(
@@ -349,12 +381,16 @@ def distribution_model_parallel(
     Added in Keras 3.0.0. Changed in 3.4.0 (default-added, parameter-added, parameter-deprecated, parameter-kind-changed); 3.11.0 (parameter-added).
     Wraps `keras.distribution.ModelParallel`.
     """
-    return _distribution_model_parallel(
-        layout_map=layout_map,
-        batch_dim_name=batch_dim_name,
-        auto_shard_dataset=auto_shard_dataset,
-        **kwargs,
-    )
+    try:
+        return _distribution_model_parallel(
+            layout_map=layout_map,
+            batch_dim_name=batch_dim_name,
+            auto_shard_dataset=auto_shard_dataset,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_model_parallel, error, locals())
+        raise
 
 
 _distribution_model_parallel = bind(
@@ -377,7 +413,11 @@ def distribution_set(value: Any) -> None:
     Added in Keras 3.0.0.
     Wraps `keras.distribution.set_distribution`.
     """
-    return _distribution_set(value)
+    try:
+        return _distribution_set(value)
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_set, error, locals())
+        raise
 
 
 _distribution_set = bind(
@@ -406,7 +446,11 @@ def distribution_tensor_layout(
     Added in Keras 3.0.0.
     Wraps `keras.distribution.TensorLayout`.
     """
-    return _distribution_tensor_layout(axes, device_mesh)
+    try:
+        return _distribution_tensor_layout(axes, device_mesh)
+    except (TypeError, ValueError) as error:
+        argument_error(distribution_tensor_layout, error, locals())
+        raise
 
 
 _distribution_tensor_layout = bind(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -51,7 +51,11 @@ def initializer_constant(value: Float | TensorLike = 0.0) -> keras.initializers.
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Constant`.
     """
-    return _initializer_constant(value)
+    try:
+        return _initializer_constant(value)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_constant, error, locals())
+        raise
 
 
 _initializer_constant = bind(
@@ -71,7 +75,11 @@ def initializer_deserialize(
     Added in Keras 3.0.0.
     Wraps `keras.initializers.deserialize`.
     """
-    return _initializer_deserialize(config, custom_objects)
+    try:
+        return _initializer_deserialize(config, custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_deserialize, error, locals())
+        raise
 
 
 _initializer_deserialize = bind(
@@ -131,7 +139,11 @@ def initializer_get(
     Added in Keras 3.0.0.
     Wraps `keras.initializers.get`.
     """
-    return _initializer_get(identifier)
+    try:
+        return _initializer_get(identifier)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_get, error, locals())
+        raise
 
 
 _initializer_get = bind(globals(), "_initializer_get", "keras.initializers.get", "3.0.0")
@@ -165,7 +177,11 @@ def initializer_glorot_normal(
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.GlorotNormal`.
     """
-    return _initializer_glorot_normal(seed, input_axes, output_axes)
+    try:
+        return _initializer_glorot_normal(seed, input_axes, output_axes)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_glorot_normal, error, locals())
+        raise
 
 
 _initializer_glorot_normal = bind(
@@ -210,7 +226,11 @@ def initializer_glorot_uniform(
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.GlorotUniform`.
     """
-    return _initializer_glorot_uniform(seed, input_axes, output_axes)
+    try:
+        return _initializer_glorot_uniform(seed, input_axes, output_axes)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_glorot_uniform, error, locals())
+        raise
 
 
 _initializer_glorot_uniform = bind(
@@ -255,7 +275,11 @@ def initializer_he_normal(
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.HeNormal`.
     """
-    return _initializer_he_normal(seed, input_axes, output_axes)
+    try:
+        return _initializer_he_normal(seed, input_axes, output_axes)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_he_normal, error, locals())
+        raise
 
 
 _initializer_he_normal = bind(
@@ -300,7 +324,11 @@ def initializer_he_uniform(
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.HeUniform`.
     """
-    return _initializer_he_uniform(seed, input_axes, output_axes)
+    try:
+        return _initializer_he_uniform(seed, input_axes, output_axes)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_he_uniform, error, locals())
+        raise
 
 
 _initializer_he_uniform = bind(
@@ -329,7 +357,11 @@ def initializer_identity(gain: Float | TensorLike = 1.0) -> keras.initializers.I
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Identity`.
     """
-    return _initializer_identity(gain)
+    try:
+        return _initializer_identity(gain)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_identity, error, locals())
+        raise
 
 
 _initializer_identity = bind(
@@ -368,7 +400,11 @@ def initializer_lecun_normal(
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.LecunNormal`.
     """
-    return _initializer_lecun_normal(seed, input_axes, output_axes)
+    try:
+        return _initializer_lecun_normal(seed, input_axes, output_axes)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_lecun_normal, error, locals())
+        raise
 
 
 _initializer_lecun_normal = bind(
@@ -413,7 +449,11 @@ def initializer_lecun_uniform(
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.LecunUniform`.
     """
-    return _initializer_lecun_uniform(seed, input_axes, output_axes)
+    try:
+        return _initializer_lecun_uniform(seed, input_axes, output_axes)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_lecun_uniform, error, locals())
+        raise
 
 
 _initializer_lecun_uniform = bind(
@@ -439,7 +479,11 @@ def initializer_ones() -> keras.initializers.Ones:
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Ones`.
     """
-    return _initializer_ones()
+    try:
+        return _initializer_ones()
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_ones, error, locals())
+        raise
 
 
 _initializer_ones = bind(globals(), "_initializer_ones", "keras.initializers.Ones", "3.0.0")
@@ -472,7 +516,11 @@ def initializer_orthogonal(
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Orthogonal`.
     """
-    return _initializer_orthogonal(gain, seed)
+    try:
+        return _initializer_orthogonal(gain, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_orthogonal, error, locals())
+        raise
 
 
 _initializer_orthogonal = bind(
@@ -504,7 +552,11 @@ def initializer_random_normal(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.initializers.RandomNormal`.
     """
-    return _initializer_random_normal(mean, stddev, seed)
+    try:
+        return _initializer_random_normal(mean, stddev, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_random_normal, error, locals())
+        raise
 
 
 _initializer_random_normal = bind(
@@ -536,7 +588,11 @@ def initializer_random_uniform(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.initializers.RandomUniform`.
     """
-    return _initializer_random_uniform(minval, maxval, seed)
+    try:
+        return _initializer_random_uniform(minval, maxval, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_random_uniform, error, locals())
+        raise
 
 
 _initializer_random_uniform = bind(
@@ -553,7 +609,11 @@ def initializer_serialize(initializer: Any) -> str | dict[str, Any]:
     Added in Keras 3.0.0.
     Wraps `keras.initializers.serialize`.
     """
-    return _initializer_serialize(initializer)
+    try:
+        return _initializer_serialize(initializer)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_serialize, error, locals())
+        raise
 
 
 _initializer_serialize = bind(
@@ -596,7 +656,11 @@ def initializer_stft(
     Added in Keras 3.7.0.
     Wraps `keras.initializers.STFT`.
     """
-    return _initializer_stft(side, window, scaling, periodic)
+    try:
+        return _initializer_stft(side, window, scaling, periodic)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_stft, error, locals())
+        raise
 
 
 _initializer_stft = bind(globals(), "_initializer_stft", "keras.initializers.STFT", "3.7.0")
@@ -629,7 +693,11 @@ def initializer_truncated_normal(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.initializers.TruncatedNormal`.
     """
-    return _initializer_truncated_normal(mean, stddev, seed)
+    try:
+        return _initializer_truncated_normal(mean, stddev, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_truncated_normal, error, locals())
+        raise
 
 
 _initializer_truncated_normal = bind(
@@ -680,7 +748,13 @@ def initializer_variance_scaling(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed); 3.15.0 (parameter-added).
     Wraps `keras.initializers.VarianceScaling`.
     """
-    return _initializer_variance_scaling(scale, mode, distribution, seed, input_axes, output_axes)
+    try:
+        return _initializer_variance_scaling(
+            scale, mode, distribution, seed, input_axes, output_axes
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_variance_scaling, error, locals())
+        raise
 
 
 _initializer_variance_scaling = bind(
@@ -707,7 +781,11 @@ def initializer_zeros() -> keras.initializers.Zeros:
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Zeros`.
     """
-    return _initializer_zeros()
+    try:
+        return _initializer_zeros()
+    except (TypeError, ValueError) as error:
+        argument_error(initializer_zeros, error, locals())
+        raise
 
 
 _initializer_zeros = bind(globals(), "_initializer_zeros", "keras.initializers.Zeros", "3.0.0")

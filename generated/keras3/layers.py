@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from keras3._runtime import MISSING, bind, compose_layer, missing_argument, supplied, upstream
+from keras3._runtime import (
+    MISSING,
+    argument_error,
+    bind,
+    compose_layer,
+    missing_argument,
+    supplied,
+    upstream,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -453,9 +461,13 @@ def keras_input(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.9.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.Input`.
     """
-    return _keras_input(
-        shape, batch_size, dtype, sparse, ragged, batch_shape, name, tensor, optional
-    )
+    try:
+        return _keras_input(
+            shape, batch_size, dtype, sparse, ragged, batch_shape, name, tensor, optional
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(keras_input, error, locals())
+        raise
 
 
 _keras_input = bind(
@@ -518,7 +530,11 @@ def layer_activation(
     """
     if activation is MISSING:
         raise missing_argument("layer_activation", "activation")
-    layer = _layer_activation(activation=activation, **kwargs)
+    try:
+        layer = _layer_activation(activation=activation, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_activation, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -568,7 +584,11 @@ def layer_activation_elu(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ELU`.
     """
-    layer = _layer_activation_elu(alpha=alpha, **kwargs)
+    try:
+        layer = _layer_activation_elu(alpha=alpha, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_activation_elu, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -634,7 +654,11 @@ def layer_activation_leaky_relu(
     Added in Keras 3.0.0.
     Wraps `keras.layers.LeakyReLU`.
     """
-    layer = _layer_activation_leaky_relu(negative_slope=negative_slope, **kwargs)
+    try:
+        layer = _layer_activation_leaky_relu(negative_slope=negative_slope, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_activation_leaky_relu, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -731,13 +755,17 @@ def layer_activation_parametric_relu(
     Added in Keras 3.0.0.
     Wraps `keras.layers.PReLU`.
     """
-    layer = _layer_activation_parametric_relu(
-        alpha_initializer=alpha_initializer,
-        alpha_regularizer=alpha_regularizer,
-        alpha_constraint=alpha_constraint,
-        shared_axes=shared_axes,
-        **kwargs,
-    )
+    try:
+        layer = _layer_activation_parametric_relu(
+            alpha_initializer=alpha_initializer,
+            alpha_regularizer=alpha_regularizer,
+            alpha_constraint=alpha_constraint,
+            shared_axes=shared_axes,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_activation_parametric_relu, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -826,9 +854,13 @@ def layer_activation_relu(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ReLU`.
     """
-    layer = _layer_activation_relu(
-        max_value=max_value, negative_slope=negative_slope, threshold=threshold, **kwargs
-    )
+    try:
+        layer = _layer_activation_relu(
+            max_value=max_value, negative_slope=negative_slope, threshold=threshold, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_activation_relu, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -890,7 +922,11 @@ def layer_activation_softmax(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Softmax`.
     """
-    layer = _layer_activation_softmax(axis=axis, **kwargs)
+    try:
+        layer = _layer_activation_softmax(axis=axis, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_activation_softmax, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("mask", mask, None)))
 
 
@@ -969,7 +1005,11 @@ def layer_activity_regularization(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ActivityRegularization`.
     """
-    layer = _layer_activity_regularization(l1=l1, l2=l2, **kwargs)
+    try:
+        layer = _layer_activity_regularization(l1=l1, l2=l2, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_activity_regularization, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -1065,9 +1105,13 @@ def layer_adaptive_average_pooling_1d(
     """
     if output_size is MISSING:
         raise missing_argument("layer_adaptive_average_pooling_1d", "output_size")
-    layer = _layer_adaptive_average_pooling_1d(
-        output_size=output_size, data_format=data_format, **kwargs
-    )
+    try:
+        layer = _layer_adaptive_average_pooling_1d(
+            output_size=output_size, data_format=data_format, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_adaptive_average_pooling_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -1168,9 +1212,13 @@ def layer_adaptive_average_pooling_2d(
     """
     if output_size is MISSING:
         raise missing_argument("layer_adaptive_average_pooling_2d", "output_size")
-    layer = _layer_adaptive_average_pooling_2d(
-        output_size=output_size, data_format=data_format, **kwargs
-    )
+    try:
+        layer = _layer_adaptive_average_pooling_2d(
+            output_size=output_size, data_format=data_format, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_adaptive_average_pooling_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -1271,9 +1319,13 @@ def layer_adaptive_average_pooling_3d(
     """
     if output_size is MISSING:
         raise missing_argument("layer_adaptive_average_pooling_3d", "output_size")
-    layer = _layer_adaptive_average_pooling_3d(
-        output_size=output_size, data_format=data_format, **kwargs
-    )
+    try:
+        layer = _layer_adaptive_average_pooling_3d(
+            output_size=output_size, data_format=data_format, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_adaptive_average_pooling_3d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -1372,9 +1424,13 @@ def layer_adaptive_max_pooling_1d(
     """
     if output_size is MISSING:
         raise missing_argument("layer_adaptive_max_pooling_1d", "output_size")
-    layer = _layer_adaptive_max_pooling_1d(
-        output_size=output_size, data_format=data_format, **kwargs
-    )
+    try:
+        layer = _layer_adaptive_max_pooling_1d(
+            output_size=output_size, data_format=data_format, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_adaptive_max_pooling_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -1472,9 +1528,13 @@ def layer_adaptive_max_pooling_2d(
     """
     if output_size is MISSING:
         raise missing_argument("layer_adaptive_max_pooling_2d", "output_size")
-    layer = _layer_adaptive_max_pooling_2d(
-        output_size=output_size, data_format=data_format, **kwargs
-    )
+    try:
+        layer = _layer_adaptive_max_pooling_2d(
+            output_size=output_size, data_format=data_format, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_adaptive_max_pooling_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -1572,9 +1632,13 @@ def layer_adaptive_max_pooling_3d(
     """
     if output_size is MISSING:
         raise missing_argument("layer_adaptive_max_pooling_3d", "output_size")
-    layer = _layer_adaptive_max_pooling_3d(
-        output_size=output_size, data_format=data_format, **kwargs
-    )
+    try:
+        layer = _layer_adaptive_max_pooling_3d(
+            output_size=output_size, data_format=data_format, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_adaptive_max_pooling_3d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -1609,7 +1673,11 @@ def layer_add(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Add`.
     """
-    layer = _layer_add(**kwargs)
+    try:
+        layer = _layer_add(**kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_add, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -1743,7 +1811,11 @@ def layer_additive_attention(
     Added in Keras 3.0.0.
     Wraps `keras.layers.AdditiveAttention`.
     """
-    layer = _layer_additive_attention(use_scale=use_scale, dropout=dropout, **kwargs)
+    try:
+        layer = _layer_additive_attention(use_scale=use_scale, dropout=dropout, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_additive_attention, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -1858,7 +1930,11 @@ def layer_alpha_dropout(
     """
     if rate is MISSING:
         raise missing_argument("layer_alpha_dropout", "rate")
-    layer = _layer_alpha_dropout(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
+    try:
+        layer = _layer_alpha_dropout(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_alpha_dropout, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -2008,9 +2084,13 @@ def layer_attention(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Attention`.
     """
-    layer = _layer_attention(
-        use_scale=use_scale, score_mode=score_mode, dropout=dropout, seed=seed, **kwargs
-    )
+    try:
+        layer = _layer_attention(
+            use_scale=use_scale, score_mode=score_mode, dropout=dropout, seed=seed, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_attention, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -2188,18 +2268,22 @@ def layer_aug_mix(
     Added in Keras 3.9.0.
     Wraps `keras.layers.AugMix`.
     """
-    layer = _layer_aug_mix(
-        value_range=value_range,
-        num_chains=num_chains,
-        chain_depth=chain_depth,
-        factor=factor,
-        alpha=alpha,
-        all_ops=all_ops,
-        interpolation=interpolation,
-        seed=seed,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_aug_mix(
+            value_range=value_range,
+            num_chains=num_chains,
+            chain_depth=chain_depth,
+            factor=factor,
+            alpha=alpha,
+            all_ops=all_ops,
+            interpolation=interpolation,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_aug_mix, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -2286,7 +2370,11 @@ def layer_auto_contrast(
     Added in Keras 3.6.0.
     Wraps `keras.layers.AutoContrast`.
     """
-    layer = _layer_auto_contrast(value_range=value_range, **kwargs)
+    try:
+        layer = _layer_auto_contrast(value_range=value_range, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_auto_contrast, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -2319,7 +2407,11 @@ def layer_average(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Average`.
     """
-    layer = _layer_average(**kwargs)
+    try:
+        layer = _layer_average(**kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_average, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -2441,14 +2533,18 @@ def layer_average_pooling_1d(
     """
     if pool_size is MISSING:
         raise missing_argument("layer_average_pooling_1d", "pool_size")
-    layer = _layer_average_pooling_1d(
-        pool_size=pool_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        name=name,
-        **kwargs,
-    )
+    try:
+        layer = _layer_average_pooling_1d(
+            pool_size=pool_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_average_pooling_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -2583,14 +2679,18 @@ def layer_average_pooling_2d(
     """
     if pool_size is MISSING:
         raise missing_argument("layer_average_pooling_2d", "pool_size")
-    layer = _layer_average_pooling_2d(
-        pool_size=pool_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        name=name,
-        **kwargs,
-    )
+    try:
+        layer = _layer_average_pooling_2d(
+            pool_size=pool_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_average_pooling_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -2726,14 +2826,18 @@ def layer_average_pooling_3d(
     """
     if pool_size is MISSING:
         raise missing_argument("layer_average_pooling_3d", "pool_size")
-    layer = _layer_average_pooling_3d(
-        pool_size=pool_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        name=name,
-        **kwargs,
-    )
+    try:
+        layer = _layer_average_pooling_3d(
+            pool_size=pool_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_average_pooling_3d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -3030,26 +3134,30 @@ def layer_batch_normalization(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.BatchNormalization`.
     """
-    layer = _layer_batch_normalization(
-        axis=axis,
-        momentum=momentum,
-        epsilon=epsilon,
-        center=center,
-        scale=scale,
-        beta_initializer=beta_initializer,
-        gamma_initializer=gamma_initializer,
-        moving_mean_initializer=moving_mean_initializer,
-        moving_variance_initializer=moving_variance_initializer,
-        beta_regularizer=beta_regularizer,
-        gamma_regularizer=gamma_regularizer,
-        beta_constraint=beta_constraint,
-        gamma_constraint=gamma_constraint,
-        renorm=renorm,
-        renorm_clipping=renorm_clipping,
-        renorm_momentum=renorm_momentum,
-        synchronized=synchronized,
-        **kwargs,
-    )
+    try:
+        layer = _layer_batch_normalization(
+            axis=axis,
+            momentum=momentum,
+            epsilon=epsilon,
+            center=center,
+            scale=scale,
+            beta_initializer=beta_initializer,
+            gamma_initializer=gamma_initializer,
+            moving_mean_initializer=moving_mean_initializer,
+            moving_variance_initializer=moving_variance_initializer,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+            renorm=renorm,
+            renorm_clipping=renorm_clipping,
+            renorm_momentum=renorm_momentum,
+            synchronized=synchronized,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_batch_normalization, error, locals())
+        raise
     return compose_layer(
         object, layer, call=supplied(("training", training, None), ("mask", mask, None))
     )
@@ -3204,9 +3312,17 @@ def layer_bidirectional(
     """
     if layer is MISSING:
         raise missing_argument("layer_bidirectional", "layer")
-    layer = _layer_bidirectional(
-        layer=layer, merge_mode=merge_mode, weights=weights, backward_layer=backward_layer, **kwargs
-    )
+    try:
+        layer = _layer_bidirectional(
+            layer=layer,
+            merge_mode=merge_mode,
+            weights=weights,
+            backward_layer=backward_layer,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_bidirectional, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -3337,9 +3453,13 @@ def layer_category_encoding(
     Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added); 3.12.0 (bases-changed).
     Wraps `keras.layers.CategoryEncoding`.
     """
-    layer = _layer_category_encoding(
-        num_tokens=num_tokens, output_mode=output_mode, sparse=sparse, **kwargs
-    )
+    try:
+        layer = _layer_category_encoding(
+            num_tokens=num_tokens, output_mode=output_mode, sparse=sparse, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_category_encoding, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -3483,7 +3603,11 @@ def layer_center_crop(
         raise missing_argument("layer_center_crop", "height")
     if width is MISSING:
         raise missing_argument("layer_center_crop", "width")
-    layer = _layer_center_crop(height=height, width=width, data_format=data_format, **kwargs)
+    try:
+        layer = _layer_center_crop(height=height, width=width, data_format=data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_center_crop, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -3526,7 +3650,11 @@ def layer_concatenate(object: Any = None, /, axis: Axis = -1, **kwargs: Any) -> 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Concatenate`.
     """
-    layer = _layer_concatenate(axis=axis, **kwargs)
+    try:
+        layer = _layer_concatenate(axis=axis, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_concatenate, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -3664,13 +3792,17 @@ def layer_contrast_limited_adaptive_histogram_equalization(
     Added in Keras 3.14.0.
     Wraps `keras.layers.ContrastLimitedAdaptiveHistogramEqualization`.
     """
-    layer = _layer_contrast_limited_adaptive_histogram_equalization(
-        value_range=value_range,
-        clip_limit=clip_limit,
-        tile_grid_size=tile_grid_size,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_contrast_limited_adaptive_histogram_equalization(
+            value_range=value_range,
+            clip_limit=clip_limit,
+            tile_grid_size=tile_grid_size,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_contrast_limited_adaptive_histogram_equalization, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -3898,25 +4030,29 @@ def layer_conv_1d(
         raise missing_argument("layer_conv_1d", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_conv_1d", "kernel_size")
-    layer = _layer_conv_1d(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        groups=groups,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_conv_1d(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            groups=groups,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_conv_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -4142,25 +4278,29 @@ def layer_conv_1d_transpose(
         raise missing_argument("layer_conv_1d_transpose", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_conv_1d_transpose", "kernel_size")
-    layer = _layer_conv_1d_transpose(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        output_padding=output_padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_conv_1d_transpose(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            output_padding=output_padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_conv_1d_transpose, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -4397,25 +4537,29 @@ def layer_conv_2d(
         raise missing_argument("layer_conv_2d", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_conv_2d", "kernel_size")
-    layer = _layer_conv_2d(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        groups=groups,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_conv_2d(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            groups=groups,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_conv_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -4649,25 +4793,29 @@ def layer_conv_2d_transpose(
         raise missing_argument("layer_conv_2d_transpose", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_conv_2d_transpose", "kernel_size")
-    layer = _layer_conv_2d_transpose(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        output_padding=output_padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_conv_2d_transpose(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            output_padding=output_padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_conv_2d_transpose, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -4901,25 +5049,29 @@ def layer_conv_3d(
         raise missing_argument("layer_conv_3d", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_conv_3d", "kernel_size")
-    layer = _layer_conv_3d(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        groups=groups,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_conv_3d(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            groups=groups,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_conv_3d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -5158,25 +5310,29 @@ def layer_conv_3d_transpose(
         raise missing_argument("layer_conv_3d_transpose", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_conv_3d_transpose", "kernel_size")
-    layer = _layer_conv_3d_transpose(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        output_padding=output_padding,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_conv_3d_transpose(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            output_padding=output_padding,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_conv_3d_transpose, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -5522,36 +5678,40 @@ def layer_conv_lstm_1d(
         raise missing_argument("layer_conv_lstm_1d", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_conv_lstm_1d", "kernel_size")
-    layer = _layer_conv_lstm_1d(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        recurrent_activation=recurrent_activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        recurrent_initializer=recurrent_initializer,
-        bias_initializer=bias_initializer,
-        unit_forget_bias=unit_forget_bias,
-        kernel_regularizer=kernel_regularizer,
-        recurrent_regularizer=recurrent_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        recurrent_constraint=recurrent_constraint,
-        bias_constraint=bias_constraint,
-        dropout=dropout,
-        recurrent_dropout=recurrent_dropout,
-        seed=seed,
-        return_sequences=return_sequences,
-        return_state=return_state,
-        go_backwards=go_backwards,
-        stateful=stateful,
-        **kwargs,
-    )
+    try:
+        layer = _layer_conv_lstm_1d(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_conv_lstm_1d, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -5897,36 +6057,40 @@ def layer_conv_lstm_2d(
         raise missing_argument("layer_conv_lstm_2d", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_conv_lstm_2d", "kernel_size")
-    layer = _layer_conv_lstm_2d(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        recurrent_activation=recurrent_activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        recurrent_initializer=recurrent_initializer,
-        bias_initializer=bias_initializer,
-        unit_forget_bias=unit_forget_bias,
-        kernel_regularizer=kernel_regularizer,
-        recurrent_regularizer=recurrent_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        recurrent_constraint=recurrent_constraint,
-        bias_constraint=bias_constraint,
-        dropout=dropout,
-        recurrent_dropout=recurrent_dropout,
-        seed=seed,
-        return_sequences=return_sequences,
-        return_state=return_state,
-        go_backwards=go_backwards,
-        stateful=stateful,
-        **kwargs,
-    )
+    try:
+        layer = _layer_conv_lstm_2d(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_conv_lstm_2d, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -6271,36 +6435,40 @@ def layer_conv_lstm_3d(
         raise missing_argument("layer_conv_lstm_3d", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_conv_lstm_3d", "kernel_size")
-    layer = _layer_conv_lstm_3d(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        recurrent_activation=recurrent_activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        recurrent_initializer=recurrent_initializer,
-        bias_initializer=bias_initializer,
-        unit_forget_bias=unit_forget_bias,
-        kernel_regularizer=kernel_regularizer,
-        recurrent_regularizer=recurrent_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        recurrent_constraint=recurrent_constraint,
-        bias_constraint=bias_constraint,
-        dropout=dropout,
-        recurrent_dropout=recurrent_dropout,
-        seed=seed,
-        return_sequences=return_sequences,
-        return_state=return_state,
-        go_backwards=go_backwards,
-        stateful=stateful,
-        **kwargs,
-    )
+    try:
+        layer = _layer_conv_lstm_3d(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_conv_lstm_3d, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -6383,7 +6551,11 @@ def layer_cropping_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Cropping1D`.
     """
-    layer = _layer_cropping_1d(cropping=cropping, **kwargs)
+    try:
+        layer = _layer_cropping_1d(cropping=cropping, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_cropping_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -6483,7 +6655,11 @@ def layer_cropping_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Cropping2D`.
     """
-    layer = _layer_cropping_2d(cropping=cropping, data_format=data_format, **kwargs)
+    try:
+        layer = _layer_cropping_2d(cropping=cropping, data_format=data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_cropping_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -6586,7 +6762,11 @@ def layer_cropping_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Cropping3D`.
     """
-    layer = _layer_cropping_3d(cropping=cropping, data_format=data_format, **kwargs)
+    try:
+        layer = _layer_cropping_3d(cropping=cropping, data_format=data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_cropping_3d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -6699,7 +6879,11 @@ def layer_cut_mix(
     Added in Keras 3.9.0.
     Wraps `keras.layers.CutMix`.
     """
-    layer = _layer_cut_mix(factor=factor, seed=seed, data_format=data_format, **kwargs)
+    try:
+        layer = _layer_cut_mix(factor=factor, seed=seed, data_format=data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_cut_mix, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -6902,22 +7086,26 @@ def layer_dense(
     """
     if units is MISSING:
         raise missing_argument("layer_dense", "units")
-    layer = _layer_dense(
-        units=units,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        lora_rank=lora_rank,
-        lora_alpha=lora_alpha,
-        quantization_config=quantization_config,
-        **kwargs,
-    )
+    try:
+        layer = _layer_dense(
+            units=units,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            lora_rank=lora_rank,
+            lora_alpha=lora_alpha,
+            quantization_config=quantization_config,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_dense, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, None)))
 
 
@@ -7147,24 +7335,28 @@ def layer_depthwise_conv_1d(
     """
     if kernel_size is MISSING:
         raise missing_argument("layer_depthwise_conv_1d", "kernel_size")
-    layer = _layer_depthwise_conv_1d(
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        depth_multiplier=depth_multiplier,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        use_bias=use_bias,
-        depthwise_initializer=depthwise_initializer,
-        bias_initializer=bias_initializer,
-        depthwise_regularizer=depthwise_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        depthwise_constraint=depthwise_constraint,
-        bias_constraint=bias_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_depthwise_conv_1d(
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            depth_multiplier=depth_multiplier,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            depthwise_initializer=depthwise_initializer,
+            bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_depthwise_conv_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -7389,24 +7581,28 @@ def layer_depthwise_conv_2d(
     """
     if kernel_size is MISSING:
         raise missing_argument("layer_depthwise_conv_2d", "kernel_size")
-    layer = _layer_depthwise_conv_2d(
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        depth_multiplier=depth_multiplier,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        use_bias=use_bias,
-        depthwise_initializer=depthwise_initializer,
-        bias_initializer=bias_initializer,
-        depthwise_regularizer=depthwise_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        depthwise_constraint=depthwise_constraint,
-        bias_constraint=bias_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_depthwise_conv_2d(
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            depth_multiplier=depth_multiplier,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            depthwise_initializer=depthwise_initializer,
+            bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_depthwise_conv_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -7432,7 +7628,11 @@ def layer_deserialize(
     Added in Keras 3.0.0.
     Wraps `keras.layers.deserialize`.
     """
-    return _layer_deserialize(config, custom_objects)
+    try:
+        return _layer_deserialize(config, custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_deserialize, error, locals())
+        raise
 
 
 _layer_deserialize = bind(globals(), "_layer_deserialize", "keras.layers.deserialize", "3.0.0")
@@ -7576,15 +7776,19 @@ def layer_discretization(
     Added in Keras 3.0.0. Changed in 3.12.0 (bases-changed).
     Wraps `keras.layers.Discretization`.
     """
-    layer = _layer_discretization(
-        bin_boundaries=bin_boundaries,
-        num_bins=num_bins,
-        epsilon=epsilon,
-        output_mode=output_mode,
-        sparse=sparse,
-        dtype=dtype,
-        name=name,
-    )
+    try:
+        layer = _layer_discretization(
+            bin_boundaries=bin_boundaries,
+            num_bins=num_bins,
+            epsilon=epsilon,
+            output_mode=output_mode,
+            sparse=sparse,
+            dtype=dtype,
+            name=name,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_discretization, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -7651,7 +7855,11 @@ def layer_dot(
     """
     if axes is MISSING:
         raise missing_argument("layer_dot", "axes")
-    layer = _layer_dot(axes=axes, normalize=normalize, **kwargs)
+    try:
+        layer = _layer_dot(axes=axes, normalize=normalize, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_dot, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -7762,7 +7970,11 @@ def layer_dropout(
     """
     if rate is MISSING:
         raise missing_argument("layer_dropout", "rate")
-    layer = _layer_dropout(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
+    try:
+        layer = _layer_dropout(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_dropout, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -7958,23 +8170,27 @@ def layer_einsum_dense(
         raise missing_argument("layer_einsum_dense", "equation")
     if output_shape is MISSING:
         raise missing_argument("layer_einsum_dense", "output_shape")
-    layer = _layer_einsum_dense(
-        equation=equation,
-        output_shape=output_shape,
-        activation=activation,
-        bias_axes=bias_axes,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        lora_rank=lora_rank,
-        lora_alpha=lora_alpha,
-        gptq_unpacked_column_size=gptq_unpacked_column_size,
-        quantization_config=quantization_config,
-        **kwargs,
-    )
+    try:
+        layer = _layer_einsum_dense(
+            equation=equation,
+            output_shape=output_shape,
+            activation=activation,
+            bias_axes=bias_axes,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            lora_rank=lora_rank,
+            lora_alpha=lora_alpha,
+            gptq_unpacked_column_size=gptq_unpacked_column_size,
+            quantization_config=quantization_config,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_einsum_dense, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, None)))
 
 
@@ -8152,19 +8368,23 @@ def layer_embedding(
         raise missing_argument("layer_embedding", "input_dim")
     if output_dim is MISSING:
         raise missing_argument("layer_embedding", "output_dim")
-    layer = _layer_embedding(
-        input_dim=input_dim,
-        output_dim=output_dim,
-        embeddings_initializer=embeddings_initializer,
-        embeddings_regularizer=embeddings_regularizer,
-        embeddings_constraint=embeddings_constraint,
-        mask_zero=mask_zero,
-        weights=weights,
-        lora_rank=lora_rank,
-        lora_alpha=lora_alpha,
-        quantization_config=quantization_config,
-        **kwargs,
-    )
+    try:
+        layer = _layer_embedding(
+            input_dim=input_dim,
+            output_dim=output_dim,
+            embeddings_initializer=embeddings_initializer,
+            embeddings_regularizer=embeddings_regularizer,
+            embeddings_constraint=embeddings_constraint,
+            mask_zero=mask_zero,
+            weights=weights,
+            lora_rank=lora_rank,
+            lora_alpha=lora_alpha,
+            quantization_config=quantization_config,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_embedding, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -8302,9 +8522,13 @@ def layer_equalization(
     Added in Keras 3.8.0.
     Wraps `keras.layers.Equalization`.
     """
-    layer = _layer_equalization(
-        value_range=value_range, bins=bins, data_format=data_format, **kwargs
-    )
+    try:
+        layer = _layer_equalization(
+            value_range=value_range, bins=bins, data_format=data_format, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_equalization, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -8358,7 +8582,11 @@ def layer_flatten(
     Added in Keras 3.0.0.
     Wraps `keras.layers.Flatten`.
     """
-    layer = _layer_flatten(data_format=data_format, **kwargs)
+    try:
+        layer = _layer_flatten(data_format=data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_flatten, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -8526,7 +8754,13 @@ def layer_flax_module_wrapper(
     """
     if module is MISSING:
         raise missing_argument("layer_flax_module_wrapper", "module")
-    layer = _layer_flax_module_wrapper(module=module, method=method, variables=variables, **kwargs)
+    try:
+        layer = _layer_flax_module_wrapper(
+            module=module, method=method, variables=variables, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_flax_module_wrapper, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -8616,7 +8850,11 @@ def layer_gaussian_dropout(
     """
     if rate is MISSING:
         raise missing_argument("layer_gaussian_dropout", "rate")
-    layer = _layer_gaussian_dropout(rate=rate, seed=seed, **kwargs)
+    try:
+        layer = _layer_gaussian_dropout(rate=rate, seed=seed, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_gaussian_dropout, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -8700,7 +8938,11 @@ def layer_gaussian_noise(
     """
     if stddev is MISSING:
         raise missing_argument("layer_gaussian_noise", "stddev")
-    layer = _layer_gaussian_noise(stddev=stddev, seed=seed, **kwargs)
+    try:
+        layer = _layer_gaussian_noise(stddev=stddev, seed=seed, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_gaussian_noise, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -8811,7 +9053,13 @@ def layer_global_average_pooling_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalAveragePooling1D`.
     """
-    layer = _layer_global_average_pooling_1d(data_format=data_format, keepdims=keepdims, **kwargs)
+    try:
+        layer = _layer_global_average_pooling_1d(
+            data_format=data_format, keepdims=keepdims, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_global_average_pooling_1d, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("mask", mask, None)))
 
 
@@ -8910,7 +9158,13 @@ def layer_global_average_pooling_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalAveragePooling2D`.
     """
-    layer = _layer_global_average_pooling_2d(data_format=data_format, keepdims=keepdims, **kwargs)
+    try:
+        layer = _layer_global_average_pooling_2d(
+            data_format=data_format, keepdims=keepdims, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_global_average_pooling_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -9010,7 +9264,13 @@ def layer_global_average_pooling_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalAveragePooling3D`.
     """
-    layer = _layer_global_average_pooling_3d(data_format=data_format, keepdims=keepdims, **kwargs)
+    try:
+        layer = _layer_global_average_pooling_3d(
+            data_format=data_format, keepdims=keepdims, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_global_average_pooling_3d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -9108,7 +9368,11 @@ def layer_global_max_pooling_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalMaxPooling1D`.
     """
-    layer = _layer_global_max_pooling_1d(data_format=data_format, keepdims=keepdims, **kwargs)
+    try:
+        layer = _layer_global_max_pooling_1d(data_format=data_format, keepdims=keepdims, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_global_max_pooling_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -9207,7 +9471,11 @@ def layer_global_max_pooling_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalMaxPooling2D`.
     """
-    layer = _layer_global_max_pooling_2d(data_format=data_format, keepdims=keepdims, **kwargs)
+    try:
+        layer = _layer_global_max_pooling_2d(data_format=data_format, keepdims=keepdims, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_global_max_pooling_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -9307,7 +9575,11 @@ def layer_global_max_pooling_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalMaxPooling3D`.
     """
-    layer = _layer_global_max_pooling_3d(data_format=data_format, keepdims=keepdims, **kwargs)
+    try:
+        layer = _layer_global_max_pooling_3d(data_format=data_format, keepdims=keepdims, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_global_max_pooling_3d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -9477,20 +9749,24 @@ def layer_group_normalization(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GroupNormalization`.
     """
-    layer = _layer_group_normalization(
-        groups=groups,
-        axis=axis,
-        epsilon=epsilon,
-        center=center,
-        scale=scale,
-        beta_initializer=beta_initializer,
-        gamma_initializer=gamma_initializer,
-        beta_regularizer=beta_regularizer,
-        gamma_regularizer=gamma_regularizer,
-        beta_constraint=beta_constraint,
-        gamma_constraint=gamma_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_group_normalization(
+            groups=groups,
+            axis=axis,
+            epsilon=epsilon,
+            center=center,
+            scale=scale,
+            beta_initializer=beta_initializer,
+            gamma_initializer=gamma_initializer,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_group_normalization, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -9756,25 +10032,29 @@ def layer_group_query_attention(
         raise missing_argument("layer_group_query_attention", "num_query_heads")
     if num_key_value_heads is MISSING:
         raise missing_argument("layer_group_query_attention", "num_key_value_heads")
-    layer = _layer_group_query_attention(
-        head_dim=head_dim,
-        num_query_heads=num_query_heads,
-        num_key_value_heads=num_key_value_heads,
-        dropout=dropout,
-        use_bias=use_bias,
-        sliding_window=sliding_window,
-        flash_attention=flash_attention,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        use_gate=use_gate,
-        seed=seed,
-        **kwargs,
-    )
+    try:
+        layer = _layer_group_query_attention(
+            head_dim=head_dim,
+            num_query_heads=num_query_heads,
+            num_key_value_heads=num_key_value_heads,
+            dropout=dropout,
+            use_bias=use_bias,
+            sliding_window=sliding_window,
+            flash_attention=flash_attention,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            use_gate=use_gate,
+            seed=seed,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_group_query_attention, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -10130,33 +10410,37 @@ def layer_gru(
     """
     if units is MISSING:
         raise missing_argument("layer_gru", "units")
-    layer = _layer_gru(
-        units=units,
-        activation=activation,
-        recurrent_activation=recurrent_activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        recurrent_initializer=recurrent_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        recurrent_regularizer=recurrent_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        recurrent_constraint=recurrent_constraint,
-        bias_constraint=bias_constraint,
-        dropout=dropout,
-        recurrent_dropout=recurrent_dropout,
-        seed=seed,
-        return_sequences=return_sequences,
-        return_state=return_state,
-        go_backwards=go_backwards,
-        stateful=stateful,
-        unroll=unroll,
-        reset_after=reset_after,
-        use_cudnn=use_cudnn,
-        **kwargs,
-    )
+    try:
+        layer = _layer_gru(
+            units=units,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            reset_after=reset_after,
+            use_cudnn=use_cudnn,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_gru, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -10284,9 +10568,18 @@ def layer_hashed_crossing(
     """
     if num_bins is MISSING:
         raise missing_argument("layer_hashed_crossing", "num_bins")
-    layer = _layer_hashed_crossing(
-        num_bins=num_bins, output_mode=output_mode, sparse=sparse, name=name, dtype=dtype, **kwargs
-    )
+    try:
+        layer = _layer_hashed_crossing(
+            num_bins=num_bins,
+            output_mode=output_mode,
+            sparse=sparse,
+            name=name,
+            dtype=dtype,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_hashed_crossing, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -10493,14 +10786,18 @@ def layer_hashing(
     """
     if num_bins is MISSING:
         raise missing_argument("layer_hashing", "num_bins")
-    layer = _layer_hashing(
-        num_bins=num_bins,
-        mask_value=mask_value,
-        salt=salt,
-        output_mode=output_mode,
-        sparse=sparse,
-        **kwargs,
-    )
+    try:
+        layer = _layer_hashing(
+            num_bins=num_bins,
+            mask_value=mask_value,
+            salt=salt,
+            output_mode=output_mode,
+            sparse=sparse,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_hashing, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -10533,7 +10830,11 @@ def layer_identity(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Identity`.
     """
-    layer = _layer_identity(**kwargs)
+    try:
+        layer = _layer_identity(**kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_identity, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -10805,23 +11106,27 @@ def layer_integer_lookup(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.IntegerLookup`.
     """
-    layer = _layer_integer_lookup(
-        max_tokens=max_tokens,
-        num_oov_indices=num_oov_indices,
-        mask_token=mask_token,
-        oov_token=oov_token,
-        vocabulary=vocabulary,
-        vocabulary_dtype=vocabulary_dtype,
-        idf_weights=idf_weights,
-        invert=invert,
-        output_mode=output_mode,
-        sparse=sparse,
-        pad_to_max_tokens=pad_to_max_tokens,
-        oov_method=oov_method,
-        salt=salt,
-        name=name,
-        **kwargs,
-    )
+    try:
+        layer = _layer_integer_lookup(
+            max_tokens=max_tokens,
+            num_oov_indices=num_oov_indices,
+            mask_token=mask_token,
+            oov_token=oov_token,
+            vocabulary=vocabulary,
+            vocabulary_dtype=vocabulary_dtype,
+            idf_weights=idf_weights,
+            invert=invert,
+            output_mode=output_mode,
+            sparse=sparse,
+            pad_to_max_tokens=pad_to_max_tokens,
+            oov_method=oov_method,
+            salt=salt,
+            name=name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_integer_lookup, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -11124,15 +11429,19 @@ def layer_jax_model_wrapper(
     """
     if call_fn is MISSING:
         raise missing_argument("layer_jax_model_wrapper", "call_fn")
-    layer = _layer_jax_model_wrapper(
-        call_fn=call_fn,
-        init_fn=init_fn,
-        params=params,
-        state=state,
-        seed=seed,
-        native_serialization_platforms=native_serialization_platforms,
-        **kwargs,
-    )
+    try:
+        layer = _layer_jax_model_wrapper(
+            call_fn=call_fn,
+            init_fn=init_fn,
+            params=params,
+            state=state,
+            seed=seed,
+            native_serialization_platforms=native_serialization_platforms,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_jax_model_wrapper, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -11266,9 +11575,13 @@ def layer_lambda(
     """
     if function is MISSING:
         raise missing_argument("layer_lambda", "function")
-    layer = _layer_lambda(
-        function=function, output_shape=output_shape, mask=mask, arguments=arguments, **kwargs
-    )
+    try:
+        layer = _layer_lambda(
+            function=function, output_shape=output_shape, mask=mask, arguments=arguments, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_lambda, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, None)))
 
 
@@ -11467,19 +11780,23 @@ def layer_layer_normalization(
     Added in Keras 3.0.0. Changed in 3.11.0 (parameter-deprecated, parameter-moved).
     Wraps `keras.layers.LayerNormalization`.
     """
-    layer = _layer_layer_normalization(
-        axis=axis,
-        epsilon=epsilon,
-        center=center,
-        scale=scale,
-        beta_initializer=beta_initializer,
-        gamma_initializer=gamma_initializer,
-        beta_regularizer=beta_regularizer,
-        gamma_regularizer=gamma_regularizer,
-        beta_constraint=beta_constraint,
-        gamma_constraint=gamma_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_layer_normalization(
+            axis=axis,
+            epsilon=epsilon,
+            center=center,
+            scale=scale,
+            beta_initializer=beta_initializer,
+            gamma_initializer=gamma_initializer,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_layer_normalization, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -11814,33 +12131,37 @@ def layer_lstm(
     """
     if units is MISSING:
         raise missing_argument("layer_lstm", "units")
-    layer = _layer_lstm(
-        units=units,
-        activation=activation,
-        recurrent_activation=recurrent_activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        recurrent_initializer=recurrent_initializer,
-        bias_initializer=bias_initializer,
-        unit_forget_bias=unit_forget_bias,
-        kernel_regularizer=kernel_regularizer,
-        recurrent_regularizer=recurrent_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        recurrent_constraint=recurrent_constraint,
-        bias_constraint=bias_constraint,
-        dropout=dropout,
-        recurrent_dropout=recurrent_dropout,
-        seed=seed,
-        return_sequences=return_sequences,
-        return_state=return_state,
-        go_backwards=go_backwards,
-        stateful=stateful,
-        unroll=unroll,
-        use_cudnn=use_cudnn,
-        **kwargs,
-    )
+    try:
+        layer = _layer_lstm(
+            units=units,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            use_cudnn=use_cudnn,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_lstm, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -11904,7 +12225,11 @@ def layer_masking(object: Any = None, /, mask_value: str | Float = 0.0, **kwargs
     Added in Keras 3.0.0.
     Wraps `keras.layers.Masking`.
     """
-    layer = _layer_masking(mask_value=mask_value, **kwargs)
+    try:
+        layer = _layer_masking(mask_value=mask_value, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_masking, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -11988,7 +12313,13 @@ def layer_max_num_bounding_boxes(
     """
     if max_number is MISSING:
         raise missing_argument("layer_max_num_bounding_boxes", "max_number")
-    layer = _layer_max_num_bounding_boxes(max_number=max_number, fill_value=fill_value, **kwargs)
+    try:
+        layer = _layer_max_num_bounding_boxes(
+            max_number=max_number, fill_value=fill_value, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_max_num_bounding_boxes, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -12111,14 +12442,18 @@ def layer_max_pooling_1d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.MaxPooling1D`.
     """
-    layer = _layer_max_pooling_1d(
-        pool_size=pool_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        name=name,
-        **kwargs,
-    )
+    try:
+        layer = _layer_max_pooling_1d(
+            pool_size=pool_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_max_pooling_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -12251,14 +12586,18 @@ def layer_max_pooling_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.MaxPooling2D`.
     """
-    layer = _layer_max_pooling_2d(
-        pool_size=pool_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        name=name,
-        **kwargs,
-    )
+    try:
+        layer = _layer_max_pooling_2d(
+            pool_size=pool_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_max_pooling_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -12386,14 +12725,18 @@ def layer_max_pooling_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.MaxPooling3D`.
     """
-    layer = _layer_max_pooling_3d(
-        pool_size=pool_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        name=name,
-        **kwargs,
-    )
+    try:
+        layer = _layer_max_pooling_3d(
+            pool_size=pool_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_max_pooling_3d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -12428,7 +12771,11 @@ def layer_maximum(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Maximum`.
     """
-    layer = _layer_maximum(**kwargs)
+    try:
+        layer = _layer_maximum(**kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_maximum, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -12611,22 +12958,26 @@ def layer_mel_spectrogram(
     Added in Keras 3.1.0. Changed in 3.12.0 (bases-changed).
     Wraps `keras.layers.MelSpectrogram`.
     """
-    layer = _layer_mel_spectrogram(
-        fft_length=fft_length,
-        sequence_stride=sequence_stride,
-        sequence_length=sequence_length,
-        window=window,
-        sampling_rate=sampling_rate,
-        num_mel_bins=num_mel_bins,
-        min_freq=min_freq,
-        max_freq=max_freq,
-        power_to_db=power_to_db,
-        top_db=top_db,
-        mag_exp=mag_exp,
-        min_power=min_power,
-        ref_power=ref_power,
-        **kwargs,
-    )
+    try:
+        layer = _layer_mel_spectrogram(
+            fft_length=fft_length,
+            sequence_stride=sequence_stride,
+            sequence_length=sequence_length,
+            window=window,
+            sampling_rate=sampling_rate,
+            num_mel_bins=num_mel_bins,
+            min_freq=min_freq,
+            max_freq=max_freq,
+            power_to_db=power_to_db,
+            top_db=top_db,
+            mag_exp=mag_exp,
+            min_power=min_power,
+            ref_power=ref_power,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_mel_spectrogram, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -12661,7 +13012,11 @@ def layer_minimum(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Minimum`.
     """
-    layer = _layer_minimum(**kwargs)
+    try:
+        layer = _layer_minimum(**kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_minimum, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -12767,7 +13122,11 @@ def layer_mix_up(
     Added in Keras 3.8.0.
     Wraps `keras.layers.MixUp`.
     """
-    layer = _layer_mix_up(alpha=alpha, data_format=data_format, seed=seed, **kwargs)
+    try:
+        layer = _layer_mix_up(alpha=alpha, data_format=data_format, seed=seed, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_mix_up, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -13049,27 +13408,31 @@ def layer_multi_head_attention(
         raise missing_argument("layer_multi_head_attention", "num_heads")
     if key_dim is MISSING:
         raise missing_argument("layer_multi_head_attention", "key_dim")
-    layer = _layer_multi_head_attention(
-        num_heads=num_heads,
-        key_dim=key_dim,
-        value_dim=value_dim,
-        dropout=dropout,
-        use_bias=use_bias,
-        output_shape=output_shape,
-        attention_axes=attention_axes,
-        sliding_window=sliding_window,
-        flash_attention=flash_attention,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        use_gate=use_gate,
-        seed=seed,
-        **kwargs,
-    )
+    try:
+        layer = _layer_multi_head_attention(
+            num_heads=num_heads,
+            key_dim=key_dim,
+            value_dim=value_dim,
+            dropout=dropout,
+            use_bias=use_bias,
+            output_shape=output_shape,
+            attention_axes=attention_axes,
+            sliding_window=sliding_window,
+            flash_attention=flash_attention,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            use_gate=use_gate,
+            seed=seed,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_multi_head_attention, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -13124,7 +13487,11 @@ def layer_multiply(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Multiply`.
     """
-    layer = _layer_multiply(**kwargs)
+    try:
+        layer = _layer_multiply(**kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_multiply, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -13241,7 +13608,13 @@ def layer_normalization(
     Added in Keras 3.0.0. Changed in 3.4.0 (bases-changed); 3.12.0 (bases-changed).
     Wraps `keras.layers.Normalization`.
     """
-    layer = _layer_normalization(axis=axis, mean=mean, variance=variance, invert=invert, **kwargs)
+    try:
+        layer = _layer_normalization(
+            axis=axis, mean=mean, variance=variance, invert=invert, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_normalization, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -13296,7 +13669,11 @@ def layer_permute(object: Any = None, /, dims: ShapeLike = MISSING, **kwargs: An
     """
     if dims is MISSING:
         raise missing_argument("layer_permute", "dims")
-    layer = _layer_permute(dims=dims, **kwargs)
+    try:
+        layer = _layer_permute(dims=dims, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_permute, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -13381,7 +13758,11 @@ def layer_pipeline(
     """
     if layers is MISSING:
         raise missing_argument("layer_pipeline", "layers")
-    layer = _layer_pipeline(layers=layers, name=name)
+    try:
+        layer = _layer_pipeline(layers=layers, name=name)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_pipeline, error, locals())
+        raise
     return compose_layer(
         object, layer, call=supplied(("training", training, True), ("mask", mask, None))
     )
@@ -13518,15 +13899,19 @@ def layer_rand_augment(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandAugment`.
     """
-    layer = _layer_rand_augment(
-        value_range=value_range,
-        num_ops=num_ops,
-        factor=factor,
-        interpolation=interpolation,
-        seed=seed,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_rand_augment(
+            value_range=value_range,
+            num_ops=num_ops,
+            factor=factor,
+            interpolation=interpolation,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_rand_augment, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -13653,7 +14038,13 @@ def layer_random_brightness(
     """
     if factor is MISSING:
         raise missing_argument("layer_random_brightness", "factor")
-    layer = _layer_random_brightness(factor=factor, value_range=value_range, seed=seed, **kwargs)
+    try:
+        layer = _layer_random_brightness(
+            factor=factor, value_range=value_range, seed=seed, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_brightness, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -13778,9 +14169,13 @@ def layer_random_color_degeneration(
     """
     if factor is MISSING:
         raise missing_argument("layer_random_color_degeneration", "factor")
-    layer = _layer_random_color_degeneration(
-        factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
-    )
+    try:
+        layer = _layer_random_color_degeneration(
+            factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_color_degeneration, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -13947,16 +14342,20 @@ def layer_random_color_jitter(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomColorJitter`.
     """
-    layer = _layer_random_color_jitter(
-        value_range=value_range,
-        brightness_factor=brightness_factor,
-        contrast_factor=contrast_factor,
-        saturation_factor=saturation_factor,
-        hue_factor=hue_factor,
-        seed=seed,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_random_color_jitter(
+            value_range=value_range,
+            brightness_factor=brightness_factor,
+            contrast_factor=contrast_factor,
+            saturation_factor=saturation_factor,
+            hue_factor=hue_factor,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_color_jitter, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -14088,7 +14487,11 @@ def layer_random_contrast(
     """
     if factor is MISSING:
         raise missing_argument("layer_random_contrast", "factor")
-    layer = _layer_random_contrast(factor=factor, value_range=value_range, seed=seed, **kwargs)
+    try:
+        layer = _layer_random_contrast(factor=factor, value_range=value_range, seed=seed, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_contrast, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -14237,9 +14640,13 @@ def layer_random_crop(
         raise missing_argument("layer_random_crop", "height")
     if width is MISSING:
         raise missing_argument("layer_random_crop", "width")
-    layer = _layer_random_crop(
-        height=height, width=width, seed=seed, data_format=data_format, name=name, **kwargs
-    )
+    try:
+        layer = _layer_random_crop(
+            height=height, width=width, seed=seed, data_format=data_format, name=name, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_crop, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -14419,17 +14826,21 @@ def layer_random_elastic_transform(
     Added in Keras 3.10.0.
     Wraps `keras.layers.RandomElasticTransform`.
     """
-    layer = _layer_random_elastic_transform(
-        factor=factor,
-        scale=scale,
-        interpolation=interpolation,
-        fill_mode=fill_mode,
-        fill_value=fill_value,
-        value_range=value_range,
-        seed=seed,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_random_elastic_transform(
+            factor=factor,
+            scale=scale,
+            interpolation=interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+            value_range=value_range,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_elastic_transform, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -14577,15 +14988,19 @@ def layer_random_erasing(
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomErasing`.
     """
-    layer = _layer_random_erasing(
-        factor=factor,
-        scale=scale,
-        fill_value=fill_value,
-        value_range=value_range,
-        seed=seed,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_random_erasing(
+            factor=factor,
+            scale=scale,
+            fill_value=fill_value,
+            value_range=value_range,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_erasing, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -14704,7 +15119,11 @@ def layer_random_flip(
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed, parameter-added).
     Wraps `keras.layers.RandomFlip`.
     """
-    layer = _layer_random_flip(mode=mode, seed=seed, data_format=data_format, **kwargs)
+    try:
+        layer = _layer_random_flip(mode=mode, seed=seed, data_format=data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_flip, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -14852,15 +15271,19 @@ def layer_random_gaussian_blur(
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomGaussianBlur`.
     """
-    layer = _layer_random_gaussian_blur(
-        factor=factor,
-        kernel_size=kernel_size,
-        sigma=sigma,
-        value_range=value_range,
-        data_format=data_format,
-        seed=seed,
-        **kwargs,
-    )
+    try:
+        layer = _layer_random_gaussian_blur(
+            factor=factor,
+            kernel_size=kernel_size,
+            sigma=sigma,
+            value_range=value_range,
+            data_format=data_format,
+            seed=seed,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_gaussian_blur, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -14989,7 +15412,11 @@ def layer_random_grayscale(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomGrayscale`.
     """
-    layer = _layer_random_grayscale(factor=factor, data_format=data_format, seed=seed, **kwargs)
+    try:
+        layer = _layer_random_grayscale(factor=factor, data_format=data_format, seed=seed, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_grayscale, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -15117,9 +15544,13 @@ def layer_random_hue(
     """
     if factor is MISSING:
         raise missing_argument("layer_random_hue", "factor")
-    layer = _layer_random_hue(
-        factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
-    )
+    try:
+        layer = _layer_random_hue(
+            factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_hue, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -15241,9 +15672,13 @@ def layer_random_invert(
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomInvert`.
     """
-    layer = _layer_random_invert(
-        factor=factor, value_range=value_range, seed=seed, data_format=data_format, **kwargs
-    )
+    try:
+        layer = _layer_random_invert(
+            factor=factor, value_range=value_range, seed=seed, data_format=data_format, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_invert, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -15383,15 +15818,19 @@ def layer_random_perspective(
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomPerspective`.
     """
-    layer = _layer_random_perspective(
-        factor=factor,
-        scale=scale,
-        interpolation=interpolation,
-        fill_value=fill_value,
-        seed=seed,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_random_perspective(
+            factor=factor,
+            scale=scale,
+            interpolation=interpolation,
+            fill_value=fill_value,
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_perspective, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -15510,9 +15949,13 @@ def layer_random_posterization(
     """
     if factor is MISSING:
         raise missing_argument("layer_random_posterization", "factor")
-    layer = _layer_random_posterization(
-        factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
-    )
+    try:
+        layer = _layer_random_posterization(
+            factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_posterization, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -15692,15 +16135,19 @@ def layer_random_rotation(
     """
     if factor is MISSING:
         raise missing_argument("layer_random_rotation", "factor")
-    layer = _layer_random_rotation(
-        factor=factor,
-        fill_mode=fill_mode,
-        interpolation=interpolation,
-        seed=seed,
-        fill_value=fill_value,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_random_rotation(
+            factor=factor,
+            fill_mode=fill_mode,
+            interpolation=interpolation,
+            seed=seed,
+            fill_value=fill_value,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_rotation, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -15826,9 +16273,13 @@ def layer_random_saturation(
     """
     if factor is MISSING:
         raise missing_argument("layer_random_saturation", "factor")
-    layer = _layer_random_saturation(
-        factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
-    )
+    try:
+        layer = _layer_random_saturation(
+            factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_saturation, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -15955,9 +16406,13 @@ def layer_random_sharpness(
     """
     if factor is MISSING:
         raise missing_argument("layer_random_sharpness", "factor")
-    layer = _layer_random_sharpness(
-        factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
-    )
+    try:
+        layer = _layer_random_sharpness(
+            factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_sharpness, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -16124,16 +16579,20 @@ def layer_random_shear(
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomShear`.
     """
-    layer = _layer_random_shear(
-        x_factor=x_factor,
-        y_factor=y_factor,
-        interpolation=interpolation,
-        fill_mode=fill_mode,
-        fill_value=fill_value,
-        data_format=data_format,
-        seed=seed,
-        **kwargs,
-    )
+    try:
+        layer = _layer_random_shear(
+            x_factor=x_factor,
+            y_factor=y_factor,
+            interpolation=interpolation,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+            data_format=data_format,
+            seed=seed,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_shear, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -16327,16 +16786,20 @@ def layer_random_translation(
         raise missing_argument("layer_random_translation", "height_factor")
     if width_factor is MISSING:
         raise missing_argument("layer_random_translation", "width_factor")
-    layer = _layer_random_translation(
-        height_factor=height_factor,
-        width_factor=width_factor,
-        fill_mode=fill_mode,
-        interpolation=interpolation,
-        seed=seed,
-        fill_value=fill_value,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_random_translation(
+            height_factor=height_factor,
+            width_factor=width_factor,
+            fill_mode=fill_mode,
+            interpolation=interpolation,
+            seed=seed,
+            fill_value=fill_value,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_translation, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -16530,16 +16993,20 @@ def layer_random_zoom(
     """
     if height_factor is MISSING:
         raise missing_argument("layer_random_zoom", "height_factor")
-    layer = _layer_random_zoom(
-        height_factor=height_factor,
-        width_factor=width_factor,
-        fill_mode=fill_mode,
-        interpolation=interpolation,
-        seed=seed,
-        fill_value=fill_value,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_random_zoom(
+            height_factor=height_factor,
+            width_factor=width_factor,
+            fill_mode=fill_mode,
+            interpolation=interpolation,
+            seed=seed,
+            fill_value=fill_value,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_random_zoom, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -16584,7 +17051,11 @@ def layer_repeat_vector(object: Any = None, /, n: Any = MISSING, **kwargs: Any) 
     """
     if n is MISSING:
         raise missing_argument("layer_repeat_vector", "n")
-    layer = _layer_repeat_vector(n=n, **kwargs)
+    try:
+        layer = _layer_repeat_vector(n=n, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_repeat_vector, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -16656,7 +17127,11 @@ def layer_rescaling(
     """
     if scale is MISSING:
         raise missing_argument("layer_rescaling", "scale")
-    layer = _layer_rescaling(scale=scale, offset=offset, **kwargs)
+    try:
+        layer = _layer_rescaling(scale=scale, offset=offset, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_rescaling, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -16706,7 +17181,11 @@ def layer_reshape(object: Any = None, /, target_shape: ShapeLike = MISSING, **kw
     """
     if target_shape is MISSING:
         raise missing_argument("layer_reshape", "target_shape")
-    layer = _layer_reshape(target_shape=target_shape, **kwargs)
+    try:
+        layer = _layer_reshape(target_shape=target_shape, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_reshape, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -16894,18 +17373,22 @@ def layer_resizing(
         raise missing_argument("layer_resizing", "height")
     if width is MISSING:
         raise missing_argument("layer_resizing", "width")
-    layer = _layer_resizing(
-        height=height,
-        width=width,
-        interpolation=interpolation,
-        crop_to_aspect_ratio=crop_to_aspect_ratio,
-        pad_to_aspect_ratio=pad_to_aspect_ratio,
-        fill_mode=fill_mode,
-        fill_value=fill_value,
-        antialias=antialias,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_resizing(
+            height=height,
+            width=width,
+            interpolation=interpolation,
+            crop_to_aspect_ratio=crop_to_aspect_ratio,
+            pad_to_aspect_ratio=pad_to_aspect_ratio,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+            antialias=antialias,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_resizing, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -17080,18 +17563,22 @@ def layer_reversible_embedding(
         raise missing_argument("layer_reversible_embedding", "input_dim")
     if output_dim is MISSING:
         raise missing_argument("layer_reversible_embedding", "output_dim")
-    layer = _layer_reversible_embedding(
-        input_dim=input_dim,
-        output_dim=output_dim,
-        tie_weights=tie_weights,
-        embeddings_initializer=embeddings_initializer,
-        embeddings_regularizer=embeddings_regularizer,
-        embeddings_constraint=embeddings_constraint,
-        mask_zero=mask_zero,
-        reverse_dtype=reverse_dtype,
-        logit_soft_cap=logit_soft_cap,
-        **kwargs,
-    )
+    try:
+        layer = _layer_reversible_embedding(
+            input_dim=input_dim,
+            output_dim=output_dim,
+            tie_weights=tie_weights,
+            embeddings_initializer=embeddings_initializer,
+            embeddings_regularizer=embeddings_regularizer,
+            embeddings_constraint=embeddings_constraint,
+            mask_zero=mask_zero,
+            reverse_dtype=reverse_dtype,
+            logit_soft_cap=logit_soft_cap,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_reversible_embedding, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("reverse", reverse, False)))
 
 
@@ -17192,7 +17679,11 @@ def layer_rms_normalization(
     Added in Keras 3.9.0.
     Wraps `keras.layers.RMSNormalization`.
     """
-    layer = _layer_rms_normalization(axis=axis, epsilon=epsilon, **kwargs)
+    try:
+        layer = _layer_rms_normalization(axis=axis, epsilon=epsilon, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_rms_normalization, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -17419,16 +17910,20 @@ def layer_rnn(
     """
     if cell is MISSING:
         raise missing_argument("layer_rnn", "cell")
-    layer = _layer_rnn(
-        cell=cell,
-        return_sequences=return_sequences,
-        return_state=return_state,
-        go_backwards=go_backwards,
-        stateful=stateful,
-        unroll=unroll,
-        zero_output_for_mask=zero_output_for_mask,
-        **kwargs,
-    )
+    try:
+        layer = _layer_rnn(
+            cell=cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            zero_output_for_mask=zero_output_for_mask,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_rnn, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -17677,28 +18172,32 @@ def layer_separable_conv_1d(
         raise missing_argument("layer_separable_conv_1d", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_separable_conv_1d", "kernel_size")
-    layer = _layer_separable_conv_1d(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        depth_multiplier=depth_multiplier,
-        activation=activation,
-        use_bias=use_bias,
-        depthwise_initializer=depthwise_initializer,
-        pointwise_initializer=pointwise_initializer,
-        bias_initializer=bias_initializer,
-        depthwise_regularizer=depthwise_regularizer,
-        pointwise_regularizer=pointwise_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        depthwise_constraint=depthwise_constraint,
-        pointwise_constraint=pointwise_constraint,
-        bias_constraint=bias_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_separable_conv_1d(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            depth_multiplier=depth_multiplier,
+            activation=activation,
+            use_bias=use_bias,
+            depthwise_initializer=depthwise_initializer,
+            pointwise_initializer=pointwise_initializer,
+            bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer,
+            pointwise_regularizer=pointwise_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint,
+            pointwise_constraint=pointwise_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_separable_conv_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -17942,28 +18441,32 @@ def layer_separable_conv_2d(
         raise missing_argument("layer_separable_conv_2d", "filters")
     if kernel_size is MISSING:
         raise missing_argument("layer_separable_conv_2d", "kernel_size")
-    layer = _layer_separable_conv_2d(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        depth_multiplier=depth_multiplier,
-        activation=activation,
-        use_bias=use_bias,
-        depthwise_initializer=depthwise_initializer,
-        pointwise_initializer=pointwise_initializer,
-        bias_initializer=bias_initializer,
-        depthwise_regularizer=depthwise_regularizer,
-        pointwise_regularizer=pointwise_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        depthwise_constraint=depthwise_constraint,
-        pointwise_constraint=pointwise_constraint,
-        bias_constraint=bias_constraint,
-        **kwargs,
-    )
+    try:
+        layer = _layer_separable_conv_2d(
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            depth_multiplier=depth_multiplier,
+            activation=activation,
+            use_bias=use_bias,
+            depthwise_initializer=depthwise_initializer,
+            pointwise_initializer=pointwise_initializer,
+            bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer,
+            pointwise_regularizer=pointwise_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint,
+            pointwise_constraint=pointwise_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_separable_conv_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -17984,7 +18487,11 @@ def layer_serialize(layer: keras.Layer) -> str | dict[str, Any]:
     Added in Keras 3.0.0.
     Wraps `keras.layers.serialize`.
     """
-    return _layer_serialize(layer)
+    try:
+        return _layer_serialize(layer)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_serialize, error, locals())
+        raise
 
 
 _layer_serialize = bind(globals(), "_layer_serialize", "keras.layers.serialize", "3.0.0")
@@ -18247,30 +18754,34 @@ def layer_simple_rnn(
     """
     if units is MISSING:
         raise missing_argument("layer_simple_rnn", "units")
-    layer = _layer_simple_rnn(
-        units=units,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        recurrent_initializer=recurrent_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        recurrent_regularizer=recurrent_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        recurrent_constraint=recurrent_constraint,
-        bias_constraint=bias_constraint,
-        dropout=dropout,
-        recurrent_dropout=recurrent_dropout,
-        return_sequences=return_sequences,
-        return_state=return_state,
-        go_backwards=go_backwards,
-        stateful=stateful,
-        unroll=unroll,
-        seed=seed,
-        **kwargs,
-    )
+    try:
+        layer = _layer_simple_rnn(
+            units=units,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            seed=seed,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_simple_rnn, error, locals())
+        raise
     return compose_layer(
         object,
         layer,
@@ -18404,13 +18915,17 @@ def layer_solarization(
     Added in Keras 3.6.0.
     Wraps `keras.layers.Solarization`.
     """
-    layer = _layer_solarization(
-        addition_factor=addition_factor,
-        threshold_factor=threshold_factor,
-        value_range=value_range,
-        seed=seed,
-        **kwargs,
-    )
+    try:
+        layer = _layer_solarization(
+            addition_factor=addition_factor,
+            threshold_factor=threshold_factor,
+            value_range=value_range,
+            seed=seed,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_solarization, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
 
@@ -18519,7 +19034,11 @@ def layer_spatial_dropout_1d(
     """
     if rate is MISSING:
         raise missing_argument("layer_spatial_dropout_1d", "rate")
-    layer = _layer_spatial_dropout_1d(rate=rate, seed=seed, name=name, dtype=dtype)
+    try:
+        layer = _layer_spatial_dropout_1d(rate=rate, seed=seed, name=name, dtype=dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_spatial_dropout_1d, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -18645,9 +19164,13 @@ def layer_spatial_dropout_2d(
     """
     if rate is MISSING:
         raise missing_argument("layer_spatial_dropout_2d", "rate")
-    layer = _layer_spatial_dropout_2d(
-        rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
-    )
+    try:
+        layer = _layer_spatial_dropout_2d(
+            rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_spatial_dropout_2d, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -18773,9 +19296,13 @@ def layer_spatial_dropout_3d(
     """
     if rate is MISSING:
         raise missing_argument("layer_spatial_dropout_3d", "rate")
-    layer = _layer_spatial_dropout_3d(
-        rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
-    )
+    try:
+        layer = _layer_spatial_dropout_3d(
+            rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_spatial_dropout_3d, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -18865,7 +19392,13 @@ def layer_spectral_normalization(
     """
     if layer is MISSING:
         raise missing_argument("layer_spectral_normalization", "layer")
-    layer = _layer_spectral_normalization(layer=layer, power_iterations=power_iterations, **kwargs)
+    try:
+        layer = _layer_spectral_normalization(
+            layer=layer, power_iterations=power_iterations, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_spectral_normalization, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -19048,19 +19581,23 @@ def layer_stft_spectrogram(
     Added in Keras 3.7.0.
     Wraps `keras.layers.STFTSpectrogram`.
     """
-    layer = _layer_stft_spectrogram(
-        mode=mode,
-        frame_length=frame_length,
-        frame_step=frame_step,
-        fft_length=fft_length,
-        window=window,
-        periodic=periodic,
-        scaling=scaling,
-        padding=padding,
-        expand_dims=expand_dims,
-        data_format=data_format,
-        **kwargs,
-    )
+    try:
+        layer = _layer_stft_spectrogram(
+            mode=mode,
+            frame_length=frame_length,
+            frame_step=frame_step,
+            fft_length=fft_length,
+            window=window,
+            periodic=periodic,
+            scaling=scaling,
+            padding=padding,
+            expand_dims=expand_dims,
+            data_format=data_format,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_stft_spectrogram, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -19313,22 +19850,26 @@ def layer_string_lookup(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.layers.StringLookup`.
     """
-    layer = _layer_string_lookup(
-        max_tokens=max_tokens,
-        num_oov_indices=num_oov_indices,
-        mask_token=mask_token,
-        oov_token=oov_token,
-        vocabulary=vocabulary,
-        idf_weights=idf_weights,
-        invert=invert,
-        output_mode=output_mode,
-        pad_to_max_tokens=pad_to_max_tokens,
-        sparse=sparse,
-        encoding=encoding,
-        name=name,
-        salt=salt,
-        **kwargs,
-    )
+    try:
+        layer = _layer_string_lookup(
+            max_tokens=max_tokens,
+            num_oov_indices=num_oov_indices,
+            mask_token=mask_token,
+            oov_token=oov_token,
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            invert=invert,
+            output_mode=output_mode,
+            pad_to_max_tokens=pad_to_max_tokens,
+            sparse=sparse,
+            encoding=encoding,
+            name=name,
+            salt=salt,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_string_lookup, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -19370,7 +19911,11 @@ def layer_subtract(object: Any = None, /, **kwargs: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.layers.Subtract`.
     """
-    layer = _layer_subtract(**kwargs)
+    try:
+        layer = _layer_subtract(**kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_subtract, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -19648,22 +20193,26 @@ def layer_text_vectorization(
     Added in Keras 3.0.0.
     Wraps `keras.layers.TextVectorization`.
     """
-    layer = _layer_text_vectorization(
-        max_tokens=max_tokens,
-        standardize=standardize,
-        split=split,
-        ngrams=ngrams,
-        output_mode=output_mode,
-        output_sequence_length=output_sequence_length,
-        pad_to_max_tokens=pad_to_max_tokens,
-        vocabulary=vocabulary,
-        idf_weights=idf_weights,
-        sparse=sparse,
-        ragged=ragged,
-        encoding=encoding,
-        name=name,
-        **kwargs,
-    )
+    try:
+        layer = _layer_text_vectorization(
+            max_tokens=max_tokens,
+            standardize=standardize,
+            split=split,
+            ngrams=ngrams,
+            output_mode=output_mode,
+            output_sequence_length=output_sequence_length,
+            pad_to_max_tokens=pad_to_max_tokens,
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            sparse=sparse,
+            ragged=ragged,
+            encoding=encoding,
+            name=name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_text_vectorization, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -19770,14 +20319,18 @@ def layer_tfsm(
     """
     if filepath is MISSING:
         raise missing_argument("layer_tfsm", "filepath")
-    layer = _layer_tfsm(
-        filepath=filepath,
-        call_endpoint=call_endpoint,
-        call_training_endpoint=call_training_endpoint,
-        trainable=trainable,
-        name=name,
-        dtype=dtype,
-    )
+    try:
+        layer = _layer_tfsm(
+            filepath=filepath,
+            call_endpoint=call_endpoint,
+            call_training_endpoint=call_training_endpoint,
+            trainable=trainable,
+            name=name,
+            dtype=dtype,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_tfsm, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
 
@@ -19875,7 +20428,11 @@ def layer_time_distributed(
     """
     if layer is MISSING:
         raise missing_argument("layer_time_distributed", "layer")
-    layer = _layer_time_distributed(layer=layer, **kwargs)
+    try:
+        layer = _layer_time_distributed(layer=layer, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_time_distributed, error, locals())
+        raise
     return compose_layer(
         object, layer, call=supplied(("training", training, None), ("mask", mask, None))
     )
@@ -19977,9 +20534,13 @@ def layer_torch_module_wrapper(
     """
     if module is MISSING:
         raise missing_argument("layer_torch_module_wrapper", "module")
-    layer = _layer_torch_module_wrapper(
-        module=module, name=name, output_shape=output_shape, **kwargs
-    )
+    try:
+        layer = _layer_torch_module_wrapper(
+            module=module, name=name, output_shape=output_shape, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_torch_module_wrapper, error, locals())
+        raise
     return compose_layer(object, layer, call=supplied(("training", training, None)))
 
 
@@ -20032,7 +20593,11 @@ def layer_unit_normalization(object: Any = None, /, axis: Axis = -1, **kwargs: A
     Added in Keras 3.0.0.
     Wraps `keras.layers.UnitNormalization`.
     """
-    layer = _layer_unit_normalization(axis=axis, **kwargs)
+    try:
+        layer = _layer_unit_normalization(axis=axis, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_unit_normalization, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -20081,7 +20646,11 @@ def layer_upsampling_1d(object: Any = None, /, size: IntOrTuple = 2, **kwargs: A
     Added in Keras 3.0.0.
     Wraps `keras.layers.UpSampling1D`.
     """
-    layer = _layer_upsampling_1d(size=size, **kwargs)
+    try:
+        layer = _layer_upsampling_1d(size=size, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_upsampling_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -20187,9 +20756,13 @@ def layer_upsampling_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.UpSampling2D`.
     """
-    layer = _layer_upsampling_2d(
-        size=size, data_format=data_format, interpolation=interpolation, **kwargs
-    )
+    try:
+        layer = _layer_upsampling_2d(
+            size=size, data_format=data_format, interpolation=interpolation, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_upsampling_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -20288,7 +20861,11 @@ def layer_upsampling_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.UpSampling3D`.
     """
-    layer = _layer_upsampling_3d(size=size, data_format=data_format, **kwargs)
+    try:
+        layer = _layer_upsampling_3d(size=size, data_format=data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_upsampling_3d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -20333,7 +20910,11 @@ def layer_wrapper(object: Any = None, /, layer: keras.Layer = MISSING, **kwargs:
     """
     if layer is MISSING:
         raise missing_argument("layer_wrapper", "layer")
-    layer = _layer_wrapper(layer=layer, **kwargs)
+    try:
+        layer = _layer_wrapper(layer=layer, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_wrapper, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -20428,7 +21009,11 @@ def layer_zero_padding_1d(
     Added in Keras 3.0.0. Changed in 3.5.0 (parameter-added).
     Wraps `keras.layers.ZeroPadding1D`.
     """
-    layer = _layer_zero_padding_1d(padding=padding, data_format=data_format, **kwargs)
+    try:
+        layer = _layer_zero_padding_1d(padding=padding, data_format=data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_zero_padding_1d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -20536,7 +21121,11 @@ def layer_zero_padding_2d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ZeroPadding2D`.
     """
-    layer = _layer_zero_padding_2d(padding=padding, data_format=data_format, **kwargs)
+    try:
+        layer = _layer_zero_padding_2d(padding=padding, data_format=data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_zero_padding_2d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -20641,7 +21230,11 @@ def layer_zero_padding_3d(
     Added in Keras 3.0.0.
     Wraps `keras.layers.ZeroPadding3D`.
     """
-    layer = _layer_zero_padding_3d(padding=padding, data_format=data_format, **kwargs)
+    try:
+        layer = _layer_zero_padding_3d(padding=padding, data_format=data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(layer_zero_padding_3d, error, locals())
+        raise
     return compose_layer(object, layer)
 
 
@@ -20725,26 +21318,30 @@ def rnn_cell_gru(
     Added in Keras 3.0.0.
     Wraps `keras.layers.GRUCell`.
     """
-    return _rnn_cell_gru(
-        units,
-        activation,
-        recurrent_activation,
-        use_bias,
-        kernel_initializer,
-        recurrent_initializer,
-        bias_initializer,
-        kernel_regularizer,
-        recurrent_regularizer,
-        bias_regularizer,
-        kernel_constraint,
-        recurrent_constraint,
-        bias_constraint,
-        dropout,
-        recurrent_dropout,
-        reset_after,
-        seed,
-        **kwargs,
-    )
+    try:
+        return _rnn_cell_gru(
+            units,
+            activation,
+            recurrent_activation,
+            use_bias,
+            kernel_initializer,
+            recurrent_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            recurrent_regularizer,
+            bias_regularizer,
+            kernel_constraint,
+            recurrent_constraint,
+            bias_constraint,
+            dropout,
+            recurrent_dropout,
+            reset_after,
+            seed,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(rnn_cell_gru, error, locals())
+        raise
 
 
 _rnn_cell_gru = bind(globals(), "_rnn_cell_gru", "keras.layers.GRUCell", "3.0.0")
@@ -20827,26 +21424,30 @@ def rnn_cell_lstm(
     Added in Keras 3.0.0.
     Wraps `keras.layers.LSTMCell`.
     """
-    return _rnn_cell_lstm(
-        units,
-        activation,
-        recurrent_activation,
-        use_bias,
-        kernel_initializer,
-        recurrent_initializer,
-        bias_initializer,
-        unit_forget_bias,
-        kernel_regularizer,
-        recurrent_regularizer,
-        bias_regularizer,
-        kernel_constraint,
-        recurrent_constraint,
-        bias_constraint,
-        dropout,
-        recurrent_dropout,
-        seed,
-        **kwargs,
-    )
+    try:
+        return _rnn_cell_lstm(
+            units,
+            activation,
+            recurrent_activation,
+            use_bias,
+            kernel_initializer,
+            recurrent_initializer,
+            bias_initializer,
+            unit_forget_bias,
+            kernel_regularizer,
+            recurrent_regularizer,
+            bias_regularizer,
+            kernel_constraint,
+            recurrent_constraint,
+            bias_constraint,
+            dropout,
+            recurrent_dropout,
+            seed,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(rnn_cell_lstm, error, locals())
+        raise
 
 
 _rnn_cell_lstm = bind(globals(), "_rnn_cell_lstm", "keras.layers.LSTMCell", "3.0.0")
@@ -20920,24 +21521,28 @@ def rnn_cell_simple(
     Added in Keras 3.0.0.
     Wraps `keras.layers.SimpleRNNCell`.
     """
-    return _rnn_cell_simple(
-        units,
-        activation,
-        use_bias,
-        kernel_initializer,
-        recurrent_initializer,
-        bias_initializer,
-        kernel_regularizer,
-        recurrent_regularizer,
-        bias_regularizer,
-        kernel_constraint,
-        recurrent_constraint,
-        bias_constraint,
-        dropout,
-        recurrent_dropout,
-        seed,
-        **kwargs,
-    )
+    try:
+        return _rnn_cell_simple(
+            units,
+            activation,
+            use_bias,
+            kernel_initializer,
+            recurrent_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            recurrent_regularizer,
+            bias_regularizer,
+            kernel_constraint,
+            recurrent_constraint,
+            bias_constraint,
+            dropout,
+            recurrent_dropout,
+            seed,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(rnn_cell_simple, error, locals())
+        raise
 
 
 _rnn_cell_simple = bind(globals(), "_rnn_cell_simple", "keras.layers.SimpleRNNCell", "3.0.0")
@@ -20955,7 +21560,11 @@ def rnn_cells_stack(cells: Any, **kwargs: Any) -> keras.layers.StackedRNNCells:
     Added in Keras 3.0.0.
     Wraps `keras.layers.StackedRNNCells`.
     """
-    return _rnn_cells_stack(cells, **kwargs)
+    try:
+        return _rnn_cells_stack(cells, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(rnn_cells_stack, error, locals())
+        raise
 
 
 _rnn_cells_stack = bind(globals(), "_rnn_cells_stack", "keras.layers.StackedRNNCells", "3.0.0")

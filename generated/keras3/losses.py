@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from keras3._runtime import MISSING, bind, call_or_instance, saved_as, supplied, upstream
+from keras3._runtime import (
+    MISSING,
+    argument_error,
+    bind,
+    call_or_instance,
+    saved_as,
+    supplied,
+    upstream,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -1101,7 +1109,11 @@ def loss_deserialize(
     Added in Keras 3.0.0.
     Wraps `keras.losses.deserialize`.
     """
-    return _loss_deserialize(name, custom_objects)
+    try:
+        return _loss_deserialize(name, custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(loss_deserialize, error, locals())
+        raise
 
 
 _loss_deserialize = bind(globals(), "_loss_deserialize", "keras.losses.deserialize", "3.0.0")
@@ -1235,7 +1247,11 @@ def loss_get(
     Added in Keras 3.0.0.
     Wraps `keras.losses.get`.
     """
-    return _loss_get(identifier)
+    try:
+        return _loss_get(identifier)
+    except (TypeError, ValueError) as error:
+        argument_error(loss_get, error, locals())
+        raise
 
 
 _loss_get = bind(globals(), "_loss_get", "keras.losses.get", "3.0.0")
@@ -2059,7 +2075,11 @@ def loss_serialize(loss: LossLike | Mapping[str, Any] | Sequence[Any]) -> str | 
     Added in Keras 3.0.0.
     Wraps `keras.losses.serialize`.
     """
-    return _loss_serialize(loss)
+    try:
+        return _loss_serialize(loss)
+    except (TypeError, ValueError) as error:
+        argument_error(loss_serialize, error, locals())
+        raise
 
 
 _loss_serialize = bind(globals(), "_loss_serialize", "keras.losses.serialize", "3.0.0")

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from keras3._runtime import MISSING, bind, call_or_instance, saved_as, supplied, upstream
+from keras3._runtime import (
+    MISSING,
+    argument_error,
+    bind,
+    call_or_instance,
+    saved_as,
+    supplied,
+    upstream,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -529,9 +537,13 @@ def metric_binary_focal_crossentropy(
     Added in Keras 3.0.0.
     Wraps `keras.metrics.binary_focal_crossentropy`.
     """
-    return _metric_binary_focal_crossentropy(
-        y_true, y_pred, apply_class_balancing, alpha, gamma, from_logits, label_smoothing, axis
-    )
+    try:
+        return _metric_binary_focal_crossentropy(
+            y_true, y_pred, apply_class_balancing, alpha, gamma, from_logits, label_smoothing, axis
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(metric_binary_focal_crossentropy, error, locals())
+        raise
 
 
 _metric_binary_focal_crossentropy = bind(
@@ -850,9 +862,13 @@ def metric_categorical_focal_crossentropy(
     Added in Keras 3.0.0.
     Wraps `keras.metrics.categorical_focal_crossentropy`.
     """
-    return _metric_categorical_focal_crossentropy(
-        y_true, y_pred, alpha, gamma, from_logits, label_smoothing, axis
-    )
+    try:
+        return _metric_categorical_focal_crossentropy(
+            y_true, y_pred, alpha, gamma, from_logits, label_smoothing, axis
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(metric_categorical_focal_crossentropy, error, locals())
+        raise
 
 
 _metric_categorical_focal_crossentropy = bind(
@@ -1087,7 +1103,11 @@ def metric_deserialize(
     Added in Keras 3.0.0.
     Wraps `keras.metrics.deserialize`.
     """
-    return _metric_deserialize(config, custom_objects)
+    try:
+        return _metric_deserialize(config, custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(metric_deserialize, error, locals())
+        raise
 
 
 _metric_deserialize = bind(globals(), "_metric_deserialize", "keras.metrics.deserialize", "3.0.0")
@@ -1482,7 +1502,11 @@ def metric_get(
     Added in Keras 3.0.0.
     Wraps `keras.metrics.get`.
     """
-    return _metric_get(identifier)
+    try:
+        return _metric_get(identifier)
+    except (TypeError, ValueError) as error:
+        argument_error(metric_get, error, locals())
+        raise
 
 
 _metric_get = bind(globals(), "_metric_get", "keras.metrics.get", "3.0.0")
@@ -3364,7 +3388,11 @@ def metric_serialize(metric: Any) -> str | dict[str, Any]:
     Added in Keras 3.0.0.
     Wraps `keras.metrics.serialize`.
     """
-    return _metric_serialize(metric)
+    try:
+        return _metric_serialize(metric)
+    except (TypeError, ValueError) as error:
+        argument_error(metric_serialize, error, locals())
+        raise
 
 
 _metric_serialize = bind(globals(), "_metric_serialize", "keras.metrics.serialize", "3.0.0")

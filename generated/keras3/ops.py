@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -404,7 +404,11 @@ def op_abs(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.abs`.
     """
-    return _op_abs(x)
+    try:
+        return _op_abs(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_abs, error, locals())
+        raise
 
 
 _op_abs = bind(globals(), "_op_abs", "keras.ops.abs", "3.0.0")
@@ -453,7 +457,11 @@ def op_adaptive_average_pool(
     Added in Keras 3.13.0.
     Wraps `keras.ops.adaptive_average_pool`.
     """
-    return _op_adaptive_average_pool(inputs, output_size, data_format)
+    try:
+        return _op_adaptive_average_pool(inputs, output_size, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_adaptive_average_pool, error, locals())
+        raise
 
 
 _op_adaptive_average_pool = bind(
@@ -504,7 +512,11 @@ def op_adaptive_max_pool(
     Added in Keras 3.13.0.
     Wraps `keras.ops.adaptive_max_pool`.
     """
-    return _op_adaptive_max_pool(inputs, output_size, data_format)
+    try:
+        return _op_adaptive_max_pool(inputs, output_size, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_adaptive_max_pool, error, locals())
+        raise
 
 
 _op_adaptive_max_pool = bind(
@@ -531,7 +543,11 @@ def op_add(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.add`.
     """
-    return _op_add(x1, x2)
+    try:
+        return _op_add(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_add, error, locals())
+        raise
 
 
 _op_add = bind(globals(), "_op_add", "keras.ops.add", "3.0.0")
@@ -567,7 +583,11 @@ def op_all(
     Added in Keras 3.0.0.
     Wraps `keras.ops.all`.
     """
-    return _op_all(x, axis, keepdims)
+    try:
+        return _op_all(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_all, error, locals())
+        raise
 
 
 _op_all = bind(globals(), "_op_all", "keras.ops.all", "3.0.0")
@@ -626,7 +646,11 @@ def op_allclose(
     Added in Keras 3.14.0.
     Wraps `keras.ops.allclose`.
     """
-    return _op_allclose(x1, x2, rtol, atol, equal_nan)
+    try:
+        return _op_allclose(x1, x2, rtol, atol, equal_nan)
+    except (TypeError, ValueError) as error:
+        argument_error(op_allclose, error, locals())
+        raise
 
 
 _op_allclose = bind(globals(), "_op_allclose", "keras.ops.allclose", "3.14.0")
@@ -663,7 +687,11 @@ def op_amax(
     Added in Keras 3.0.0.
     Wraps `keras.ops.amax`.
     """
-    return _op_amax(x, axis, keepdims)
+    try:
+        return _op_amax(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_amax, error, locals())
+        raise
 
 
 _op_amax = bind(globals(), "_op_amax", "keras.ops.amax", "3.0.0")
@@ -700,7 +728,11 @@ def op_amin(
     Added in Keras 3.0.0.
     Wraps `keras.ops.amin`.
     """
-    return _op_amin(x, axis, keepdims)
+    try:
+        return _op_amin(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_amin, error, locals())
+        raise
 
 
 _op_amin = bind(globals(), "_op_amin", "keras.ops.amin", "3.0.0")
@@ -725,7 +757,11 @@ def op_angle(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.10.0.
     Wraps `keras.ops.angle`.
     """
-    return _op_angle(x)
+    try:
+        return _op_angle(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_angle, error, locals())
+        raise
 
 
 _op_angle = bind(globals(), "_op_angle", "keras.ops.angle", "3.10.0")
@@ -761,7 +797,11 @@ def op_any(
     Added in Keras 3.0.0.
     Wraps `keras.ops.any`.
     """
-    return _op_any(x, axis, keepdims)
+    try:
+        return _op_any(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_any, error, locals())
+        raise
 
 
 _op_any = bind(globals(), "_op_any", "keras.ops.any", "3.0.0")
@@ -792,7 +832,11 @@ def op_append(
     Added in Keras 3.0.0.
     Wraps `keras.ops.append`.
     """
-    return _op_append(x1, x2, axis)
+    try:
+        return _op_append(x1, x2, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_append, error, locals())
+        raise
 
 
 _op_append = bind(globals(), "_op_append", "keras.ops.append", "3.0.0")
@@ -859,7 +903,11 @@ def op_arange(
     Added in Keras 3.0.0. Changed in 3.12.0 (default-changed).
     Wraps `keras.ops.arange`.
     """
-    return _op_arange(start, stop, step, dtype)
+    try:
+        return _op_arange(start, stop, step, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_arange, error, locals())
+        raise
 
 
 _op_arange = bind(
@@ -899,7 +947,11 @@ def op_arccos(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.arccos`.
     """
-    return _op_arccos(x)
+    try:
+        return _op_arccos(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_arccos, error, locals())
+        raise
 
 
 _op_arccos = bind(globals(), "_op_arccos", "keras.ops.arccos", "3.0.0")
@@ -923,7 +975,11 @@ def op_arccosh(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.arccosh`.
     """
-    return _op_arccosh(x)
+    try:
+        return _op_arccosh(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_arccosh, error, locals())
+        raise
 
 
 _op_arccosh = bind(globals(), "_op_arccosh", "keras.ops.arccosh", "3.0.0")
@@ -948,7 +1004,11 @@ def op_arcsin(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.arcsin`.
     """
-    return _op_arcsin(x)
+    try:
+        return _op_arcsin(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_arcsin, error, locals())
+        raise
 
 
 _op_arcsin = bind(globals(), "_op_arcsin", "keras.ops.arcsin", "3.0.0")
@@ -972,7 +1032,11 @@ def op_arcsinh(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.arcsinh`.
     """
-    return _op_arcsinh(x)
+    try:
+        return _op_arcsinh(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_arcsinh, error, locals())
+        raise
 
 
 _op_arcsinh = bind(globals(), "_op_arcsinh", "keras.ops.arcsinh", "3.0.0")
@@ -997,7 +1061,11 @@ def op_arctan(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.arctan`.
     """
-    return _op_arctan(x)
+    try:
+        return _op_arctan(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_arctan, error, locals())
+        raise
 
 
 _op_arctan = bind(globals(), "_op_arctan", "keras.ops.arctan", "3.0.0")
@@ -1030,7 +1098,11 @@ def op_arctan2(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.arctan2`.
     """
-    return _op_arctan2(x1, x2)
+    try:
+        return _op_arctan2(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_arctan2, error, locals())
+        raise
 
 
 _op_arctan2 = bind(globals(), "_op_arctan2", "keras.ops.arctan2", "3.0.0")
@@ -1054,7 +1126,11 @@ def op_arctanh(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.arctanh`.
     """
-    return _op_arctanh(x)
+    try:
+        return _op_arctanh(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_arctanh, error, locals())
+        raise
 
 
 _op_arctanh = bind(globals(), "_op_arctanh", "keras.ops.arctanh", "3.0.0")
@@ -1087,7 +1163,11 @@ def op_argmax(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
     Wraps `keras.ops.argmax`.
     """
-    return _op_argmax(x, axis, keepdims)
+    try:
+        return _op_argmax(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_argmax, error, locals())
+        raise
 
 
 _op_argmax = bind(
@@ -1132,7 +1212,11 @@ def op_argmin(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
     Wraps `keras.ops.argmin`.
     """
-    return _op_argmin(x, axis, keepdims)
+    try:
+        return _op_argmin(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_argmin, error, locals())
+        raise
 
 
 _op_argmin = bind(
@@ -1182,7 +1266,11 @@ def op_argpartition(x: TensorLike, kth: Any, axis: Axis | None = -1) -> Tensor |
     Added in Keras 3.4.0.
     Wraps `keras.ops.argpartition`.
     """
-    return _op_argpartition(x, kth, axis)
+    try:
+        return _op_argpartition(x, kth, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_argpartition, error, locals())
+        raise
 
 
 _op_argpartition = bind(globals(), "_op_argpartition", "keras.ops.argpartition", "3.4.0")
@@ -1208,7 +1296,11 @@ def op_argsort(x: TensorLike, axis: Axis | None = -1) -> Tensor | keras.KerasTen
     Added in Keras 3.0.0.
     Wraps `keras.ops.argsort`.
     """
-    return _op_argsort(x, axis)
+    try:
+        return _op_argsort(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_argsort, error, locals())
+        raise
 
 
 _op_argsort = bind(globals(), "_op_argsort", "keras.ops.argsort", "3.0.0")
@@ -1233,7 +1325,11 @@ def op_array(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor | keras.Ke
     Added in Keras 3.0.0.
     Wraps `keras.ops.array`.
     """
-    return _op_array(x, dtype)
+    try:
+        return _op_array(x, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_array, error, locals())
+        raise
 
 
 _op_array = bind(globals(), "_op_array", "keras.ops.array", "3.0.0")
@@ -1275,7 +1371,11 @@ def op_array_split(
     Added in Keras 3.13.0.
     Wraps `keras.ops.array_split`.
     """
-    return _op_array_split(x, indices_or_sections, axis)
+    try:
+        return _op_array_split(x, indices_or_sections, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_array_split, error, locals())
+        raise
 
 
 _op_array_split = bind(globals(), "_op_array_split", "keras.ops.array_split", "3.13.0")
@@ -1325,7 +1425,11 @@ def op_associative_scan(
     Added in Keras 3.5.0.
     Wraps `keras.ops.associative_scan`.
     """
-    return _op_associative_scan(f, elems, reverse, axis)
+    try:
+        return _op_associative_scan(f, elems, reverse, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_associative_scan, error, locals())
+        raise
 
 
 _op_associative_scan = bind(
@@ -1371,7 +1475,11 @@ def op_average(
     Added in Keras 3.0.0.
     Wraps `keras.ops.average`.
     """
-    return _op_average(x, axis, weights)
+    try:
+        return _op_average(x, axis, weights)
+    except (TypeError, ValueError) as error:
+        argument_error(op_average, error, locals())
+        raise
 
 
 _op_average = bind(globals(), "_op_average", "keras.ops.average", "3.0.0")
@@ -1443,7 +1551,11 @@ def op_average_pool(
     Added in Keras 3.0.0.
     Wraps `keras.ops.average_pool`.
     """
-    return _op_average_pool(inputs, pool_size, strides, padding, data_format)
+    try:
+        return _op_average_pool(inputs, pool_size, strides, padding, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_average_pool, error, locals())
+        raise
 
 
 _op_average_pool = bind(globals(), "_op_average_pool", "keras.ops.average_pool", "3.0.0")
@@ -1467,7 +1579,11 @@ def op_bartlett(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.10.0.
     Wraps `keras.ops.bartlett`.
     """
-    return _op_bartlett(x)
+    try:
+        return _op_bartlett(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_bartlett, error, locals())
+        raise
 
 
 _op_bartlett = bind(globals(), "_op_bartlett", "keras.ops.bartlett", "3.10.0")
@@ -1539,7 +1655,11 @@ def op_batch_normalization(
     Added in Keras 3.0.0.
     Wraps `keras.ops.batch_normalization`.
     """
-    return _op_batch_normalization(x, mean, variance, axis, offset, scale, epsilon)
+    try:
+        return _op_batch_normalization(x, mean, variance, axis, offset, scale, epsilon)
+    except (TypeError, ValueError) as error:
+        argument_error(op_batch_normalization, error, locals())
+        raise
 
 
 _op_batch_normalization = bind(
@@ -1588,7 +1708,11 @@ def op_binary_crossentropy(
     Added in Keras 3.0.0.
     Wraps `keras.ops.binary_crossentropy`.
     """
-    return _op_binary_crossentropy(target, output, from_logits)
+    try:
+        return _op_binary_crossentropy(target, output, from_logits)
+    except (TypeError, ValueError) as error:
+        argument_error(op_binary_crossentropy, error, locals())
+        raise
 
 
 _op_binary_crossentropy = bind(
@@ -1649,7 +1773,11 @@ def op_bincount(
     Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added).
     Wraps `keras.ops.bincount`.
     """
-    return _op_bincount(x, weights, minlength, sparse)
+    try:
+        return _op_bincount(x, weights, minlength, sparse)
+    except (TypeError, ValueError) as error:
+        argument_error(op_bincount, error, locals())
+        raise
 
 
 _op_bincount = bind(
@@ -1691,7 +1819,11 @@ def op_bitwise_and(x: TensorLike, y: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.6.0.
     Wraps `keras.ops.bitwise_and`.
     """
-    return _op_bitwise_and(x, y)
+    try:
+        return _op_bitwise_and(x, y)
+    except (TypeError, ValueError) as error:
+        argument_error(op_bitwise_and, error, locals())
+        raise
 
 
 _op_bitwise_and = bind(globals(), "_op_bitwise_and", "keras.ops.bitwise_and", "3.6.0")
@@ -1719,7 +1851,11 @@ def op_bitwise_invert(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.6.0.
     Wraps `keras.ops.bitwise_invert`.
     """
-    return _op_bitwise_invert(x)
+    try:
+        return _op_bitwise_invert(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_bitwise_invert, error, locals())
+        raise
 
 
 _op_bitwise_invert = bind(globals(), "_op_bitwise_invert", "keras.ops.bitwise_invert", "3.6.0")
@@ -1748,7 +1884,11 @@ def op_bitwise_left_shift(x: TensorLike, y: TensorLike) -> Tensor | keras.KerasT
     Added in Keras 3.6.0.
     Wraps `keras.ops.bitwise_left_shift`.
     """
-    return _op_bitwise_left_shift(x, y)
+    try:
+        return _op_bitwise_left_shift(x, y)
+    except (TypeError, ValueError) as error:
+        argument_error(op_bitwise_left_shift, error, locals())
+        raise
 
 
 _op_bitwise_left_shift = bind(
@@ -1778,7 +1918,11 @@ def op_bitwise_not(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.6.0.
     Wraps `keras.ops.bitwise_not`.
     """
-    return _op_bitwise_not(x)
+    try:
+        return _op_bitwise_not(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_bitwise_not, error, locals())
+        raise
 
 
 _op_bitwise_not = bind(globals(), "_op_bitwise_not", "keras.ops.bitwise_not", "3.6.0")
@@ -1807,7 +1951,11 @@ def op_bitwise_or(x: TensorLike, y: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.6.0.
     Wraps `keras.ops.bitwise_or`.
     """
-    return _op_bitwise_or(x, y)
+    try:
+        return _op_bitwise_or(x, y)
+    except (TypeError, ValueError) as error:
+        argument_error(op_bitwise_or, error, locals())
+        raise
 
 
 _op_bitwise_or = bind(globals(), "_op_bitwise_or", "keras.ops.bitwise_or", "3.6.0")
@@ -1836,7 +1984,11 @@ def op_bitwise_right_shift(x: TensorLike, y: TensorLike) -> Tensor | keras.Keras
     Added in Keras 3.6.0.
     Wraps `keras.ops.bitwise_right_shift`.
     """
-    return _op_bitwise_right_shift(x, y)
+    try:
+        return _op_bitwise_right_shift(x, y)
+    except (TypeError, ValueError) as error:
+        argument_error(op_bitwise_right_shift, error, locals())
+        raise
 
 
 _op_bitwise_right_shift = bind(
@@ -1867,7 +2019,11 @@ def op_bitwise_xor(x: TensorLike, y: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.6.0.
     Wraps `keras.ops.bitwise_xor`.
     """
-    return _op_bitwise_xor(x, y)
+    try:
+        return _op_bitwise_xor(x, y)
+    except (TypeError, ValueError) as error:
+        argument_error(op_bitwise_xor, error, locals())
+        raise
 
 
 _op_bitwise_xor = bind(globals(), "_op_bitwise_xor", "keras.ops.bitwise_xor", "3.6.0")
@@ -1891,7 +2047,11 @@ def op_blackman(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.10.0.
     Wraps `keras.ops.blackman`.
     """
-    return _op_blackman(x)
+    try:
+        return _op_blackman(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_blackman, error, locals())
+        raise
 
 
 _op_blackman = bind(globals(), "_op_blackman", "keras.ops.blackman", "3.10.0")
@@ -1919,7 +2079,11 @@ def op_broadcast_to(x: TensorLike, shape: ShapeLike | BackendTensor) -> Tensor |
     Added in Keras 3.0.0.
     Wraps `keras.ops.broadcast_to`.
     """
-    return _op_broadcast_to(x, shape)
+    try:
+        return _op_broadcast_to(x, shape)
+    except (TypeError, ValueError) as error:
+        argument_error(op_broadcast_to, error, locals())
+        raise
 
 
 _op_broadcast_to = bind(globals(), "_op_broadcast_to", "keras.ops.broadcast_to", "3.0.0")
@@ -1944,7 +2108,11 @@ def op_cast(x: TensorLike, dtype: DTypeLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.cast`.
     """
-    return _op_cast(x, dtype)
+    try:
+        return _op_cast(x, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cast, error, locals())
+        raise
 
 
 _op_cast = bind(globals(), "_op_cast", "keras.ops.cast", "3.0.0")
@@ -1996,7 +2164,11 @@ def op_categorical_crossentropy(
     Added in Keras 3.0.0.
     Wraps `keras.ops.categorical_crossentropy`.
     """
-    return _op_categorical_crossentropy(target, output, from_logits, axis)
+    try:
+        return _op_categorical_crossentropy(target, output, from_logits, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_categorical_crossentropy, error, locals())
+        raise
 
 
 _op_categorical_crossentropy = bind(
@@ -2025,7 +2197,11 @@ def op_cbrt(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.11.0.
     Wraps `keras.ops.cbrt`.
     """
-    return _op_cbrt(x)
+    try:
+        return _op_cbrt(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cbrt, error, locals())
+        raise
 
 
 _op_cbrt = bind(globals(), "_op_cbrt", "keras.ops.cbrt", "3.11.0")
@@ -2053,7 +2229,11 @@ def op_cdist(x: TensorLike, y: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.15.0.
     Wraps `keras.ops.cdist`.
     """
-    return _op_cdist(x, y)
+    try:
+        return _op_cdist(x, y)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cdist, error, locals())
+        raise
 
 
 _op_cdist = bind(globals(), "_op_cdist", "keras.ops.cdist", "3.15.0")
@@ -2080,7 +2260,11 @@ def op_ceil(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.ceil`.
     """
-    return _op_ceil(x)
+    try:
+        return _op_ceil(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_ceil, error, locals())
+        raise
 
 
 _op_ceil = bind(globals(), "_op_ceil", "keras.ops.ceil", "3.0.0")
@@ -2109,7 +2293,11 @@ def op_celu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor | keras.KerasTenso
     Added in Keras 3.7.0.
     Wraps `keras.ops.celu`.
     """
-    return _op_celu(x, alpha)
+    try:
+        return _op_celu(x, alpha)
+    except (TypeError, ValueError) as error:
+        argument_error(op_celu, error, locals())
+        raise
 
 
 _op_celu = bind(globals(), "_op_celu", "keras.ops.celu", "3.7.0")
@@ -2135,7 +2323,11 @@ def op_cholesky(x: TensorLike, upper: TensorLike = False) -> Tensor | keras.Kera
     Added in Keras 3.0.5. Changed in 3.12.0 (parameter-added).
     Wraps `keras.ops.cholesky`.
     """
-    return _op_cholesky(x, upper)
+    try:
+        return _op_cholesky(x, upper)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cholesky, error, locals())
+        raise
 
 
 _op_cholesky = bind(
@@ -2175,7 +2367,11 @@ def op_cholesky_inverse(x: TensorLike, upper: TensorLike = False) -> Tensor | ke
     Added in Keras 3.12.0.
     Wraps `keras.ops.cholesky_inverse`.
     """
-    return _op_cholesky_inverse(x, upper)
+    try:
+        return _op_cholesky_inverse(x, upper)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cholesky_inverse, error, locals())
+        raise
 
 
 _op_cholesky_inverse = bind(
@@ -2207,7 +2403,11 @@ def op_clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Tensor | ker
     Added in Keras 3.0.0.
     Wraps `keras.ops.clip`.
     """
-    return _op_clip(x, x_min, x_max)
+    try:
+        return _op_clip(x, x_min, x_max)
+    except (TypeError, ValueError) as error:
+        argument_error(op_clip, error, locals())
+        raise
 
 
 _op_clip = bind(globals(), "_op_clip", "keras.ops.clip", "3.0.0")
@@ -2232,7 +2432,11 @@ def op_concatenate(xs: TensorLike, axis: Axis = 0) -> Tensor | keras.KerasTensor
     Added in Keras 3.0.0.
     Wraps `keras.ops.concatenate`.
     """
-    return _op_concatenate(xs, axis)
+    try:
+        return _op_concatenate(xs, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_concatenate, error, locals())
+        raise
 
 
 _op_concatenate = bind(globals(), "_op_concatenate", "keras.ops.concatenate", "3.0.0")
@@ -2252,7 +2456,11 @@ def op_cond(pred: Any, true_fn: Any, false_fn: Any) -> Any:
     Added in Keras 3.0.0.
     Wraps `keras.ops.cond`.
     """
-    return _op_cond(pred, true_fn, false_fn)
+    try:
+        return _op_cond(pred, true_fn, false_fn)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cond, error, locals())
+        raise
 
 
 _op_cond = bind(globals(), "_op_cond", "keras.ops.cond", "3.0.0")
@@ -2273,7 +2481,11 @@ def op_conj(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.conj`.
     """
-    return _op_conj(x)
+    try:
+        return _op_conj(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_conj, error, locals())
+        raise
 
 
 _op_conj = bind(globals(), "_op_conj", "keras.ops.conj", "3.0.0")
@@ -2302,7 +2514,11 @@ def op_conjugate(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.conjugate`.
     """
-    return _op_conjugate(x)
+    try:
+        return _op_conjugate(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_conjugate, error, locals())
+        raise
 
 
 _op_conjugate = bind(globals(), "_op_conjugate", "keras.ops.conjugate", "3.0.0")
@@ -2382,7 +2598,11 @@ def op_conv(
     Added in Keras 3.0.0.
     Wraps `keras.ops.conv`.
     """
-    return _op_conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+    try:
+        return _op_conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+    except (TypeError, ValueError) as error:
+        argument_error(op_conv, error, locals())
+        raise
 
 
 _op_conv = bind(globals(), "_op_conv", "keras.ops.conv", "3.0.0")
@@ -2473,9 +2693,13 @@ def op_conv_transpose(
     Added in Keras 3.0.0. Changed in 3.11.0 (default-added).
     Wraps `keras.ops.conv_transpose`.
     """
-    return _op_conv_transpose(
-        inputs, kernel, strides, padding, output_padding, data_format, dilation_rate
-    )
+    try:
+        return _op_conv_transpose(
+            inputs, kernel, strides, padding, output_padding, data_format, dilation_rate
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_conv_transpose, error, locals())
+        raise
 
 
 _op_conv_transpose = bind(
@@ -2509,7 +2733,11 @@ def op_convert_to_numpy(x: TensorLike) -> NDArray:
     Added in Keras 3.0.0.
     Wraps `keras.ops.convert_to_numpy`.
     """
-    return _op_convert_to_numpy(x)
+    try:
+        return _op_convert_to_numpy(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_convert_to_numpy, error, locals())
+        raise
 
 
 _op_convert_to_numpy = bind(
@@ -2565,7 +2793,11 @@ def op_convert_to_tensor(
     Added in Keras 3.0.0. Changed in 3.9.0 (parameter-added).
     Wraps `keras.ops.convert_to_tensor`.
     """
-    return _op_convert_to_tensor(x, dtype, sparse, ragged)
+    try:
+        return _op_convert_to_tensor(x, dtype, sparse, ragged)
+    except (TypeError, ValueError) as error:
+        argument_error(op_convert_to_tensor, error, locals())
+        raise
 
 
 _op_convert_to_tensor = bind(
@@ -2602,7 +2834,11 @@ def op_copy(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.copy`.
     """
-    return _op_copy(x)
+    try:
+        return _op_copy(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_copy, error, locals())
+        raise
 
 
 _op_copy = bind(globals(), "_op_copy", "keras.ops.copy", "3.0.0")
@@ -2627,7 +2863,11 @@ def op_corrcoef(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.11.0.
     Wraps `keras.ops.corrcoef`.
     """
-    return _op_corrcoef(x)
+    try:
+        return _op_corrcoef(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_corrcoef, error, locals())
+        raise
 
 
 _op_corrcoef = bind(globals(), "_op_corrcoef", "keras.ops.corrcoef", "3.11.0")
@@ -2669,7 +2909,11 @@ def op_correlate(x1: TensorLike, x2: TensorLike, mode: str = "valid") -> Tensor 
     Added in Keras 3.2.0.
     Wraps `keras.ops.correlate`.
     """
-    return _op_correlate(x1, x2, mode)
+    try:
+        return _op_correlate(x1, x2, mode)
+    except (TypeError, ValueError) as error:
+        argument_error(op_correlate, error, locals())
+        raise
 
 
 _op_correlate = bind(globals(), "_op_correlate", "keras.ops.correlate", "3.2.0")
@@ -2693,7 +2937,11 @@ def op_cos(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.cos`.
     """
-    return _op_cos(x)
+    try:
+        return _op_cos(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cos, error, locals())
+        raise
 
 
 _op_cos = bind(globals(), "_op_cos", "keras.ops.cos", "3.0.0")
@@ -2717,7 +2965,11 @@ def op_cosh(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.cosh`.
     """
-    return _op_cosh(x)
+    try:
+        return _op_cosh(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cosh, error, locals())
+        raise
 
 
 _op_cosh = bind(globals(), "_op_cosh", "keras.ops.cosh", "3.0.0")
@@ -2745,7 +2997,11 @@ def op_count_nonzero(x: TensorLike, axis: Axis | None = None) -> Tensor | keras.
     Added in Keras 3.0.0.
     Wraps `keras.ops.count_nonzero`.
     """
-    return _op_count_nonzero(x, axis)
+    try:
+        return _op_count_nonzero(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_count_nonzero, error, locals())
+        raise
 
 
 _op_count_nonzero = bind(globals(), "_op_count_nonzero", "keras.ops.count_nonzero", "3.0.0")
@@ -2822,7 +3078,11 @@ def op_cross(
     Added in Keras 3.0.0.
     Wraps `keras.ops.cross`.
     """
-    return _op_cross(x1, x2, axisa, axisb, axisc, axis)
+    try:
+        return _op_cross(x1, x2, axisa, axisb, axisc, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cross, error, locals())
+        raise
 
 
 _op_cross = bind(globals(), "_op_cross", "keras.ops.cross", "3.0.0")
@@ -2902,9 +3162,13 @@ def op_ctc_decode(
     Added in Keras 3.3.0. Changed in 3.3.3 (default-added); 3.4.0 (default-changed).
     Wraps `keras.ops.ctc_decode`.
     """
-    return _op_ctc_decode(
-        inputs, sequence_lengths, strategy, beam_width, top_paths, merge_repeated, mask_index
-    )
+    try:
+        return _op_ctc_decode(
+            inputs, sequence_lengths, strategy, beam_width, top_paths, merge_repeated, mask_index
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_ctc_decode, error, locals())
+        raise
 
 
 _op_ctc_decode = bind(
@@ -2974,7 +3238,11 @@ def op_ctc_loss(
     Added in Keras 3.0.2.
     Wraps `keras.ops.ctc_loss`.
     """
-    return _op_ctc_loss(target, output, target_length, output_length, mask_index)
+    try:
+        return _op_ctc_loss(target, output, target_length, output_length, mask_index)
+    except (TypeError, ValueError) as error:
+        argument_error(op_ctc_loss, error, locals())
+        raise
 
 
 _op_ctc_loss = bind(globals(), "_op_ctc_loss", "keras.ops.ctc_loss", "3.0.2")
@@ -3009,7 +3277,11 @@ def op_cumprod(
     Added in Keras 3.0.0.
     Wraps `keras.ops.cumprod`.
     """
-    return _op_cumprod(x, axis, dtype)
+    try:
+        return _op_cumprod(x, axis, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cumprod, error, locals())
+        raise
 
 
 _op_cumprod = bind(globals(), "_op_cumprod", "keras.ops.cumprod", "3.0.0")
@@ -3044,7 +3316,11 @@ def op_cumsum(
     Added in Keras 3.0.0.
     Wraps `keras.ops.cumsum`.
     """
-    return _op_cumsum(x, axis, dtype)
+    try:
+        return _op_cumsum(x, axis, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_cumsum, error, locals())
+        raise
 
 
 _op_cumsum = bind(globals(), "_op_cumsum", "keras.ops.cumsum", "3.0.0")
@@ -3080,7 +3356,11 @@ def op_custom_gradient(f: Callable[..., Any]) -> Callable[..., Any]:
     Added in Keras 3.1.0.
     Wraps `keras.ops.custom_gradient`.
     """
-    return _op_custom_gradient(f)
+    try:
+        return _op_custom_gradient(f)
+    except (TypeError, ValueError) as error:
+        argument_error(op_custom_gradient, error, locals())
+        raise
 
 
 _op_custom_gradient = bind(globals(), "_op_custom_gradient", "keras.ops.custom_gradient", "3.1.0")
@@ -3107,7 +3387,11 @@ def op_deg2rad(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.11.0.
     Wraps `keras.ops.deg2rad`.
     """
-    return _op_deg2rad(x)
+    try:
+        return _op_deg2rad(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_deg2rad, error, locals())
+        raise
 
 
 _op_deg2rad = bind(globals(), "_op_deg2rad", "keras.ops.deg2rad", "3.11.0")
@@ -3163,7 +3447,11 @@ def op_depth_to_space(
     Added in Keras 3.14.0.
     Wraps `keras.ops.depth_to_space`.
     """
-    return _op_depth_to_space(x, block_size, data_format)
+    try:
+        return _op_depth_to_space(x, block_size, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_depth_to_space, error, locals())
+        raise
 
 
 _op_depth_to_space = bind(globals(), "_op_depth_to_space", "keras.ops.depth_to_space", "3.14.0")
@@ -3243,7 +3531,11 @@ def op_depthwise_conv(
     Added in Keras 3.0.0.
     Wraps `keras.ops.depthwise_conv`.
     """
-    return _op_depthwise_conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+    try:
+        return _op_depthwise_conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+    except (TypeError, ValueError) as error:
+        argument_error(op_depthwise_conv, error, locals())
+        raise
 
 
 _op_depthwise_conv = bind(globals(), "_op_depthwise_conv", "keras.ops.depthwise_conv", "3.0.0")
@@ -3267,7 +3559,11 @@ def op_det(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.5.
     Wraps `keras.ops.det`.
     """
-    return _op_det(x)
+    try:
+        return _op_det(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_det, error, locals())
+        raise
 
 
 _op_det = bind(globals(), "_op_det", "keras.ops.det", "3.0.5")
@@ -3295,7 +3591,11 @@ def op_diag(x: TensorLike, k: IntOrTuple = 0) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.diag`.
     """
-    return _op_diag(x, k)
+    try:
+        return _op_diag(x, k)
+    except (TypeError, ValueError) as error:
+        argument_error(op_diag, error, locals())
+        raise
 
 
 _op_diag = bind(globals(), "_op_diag", "keras.ops.diag", "3.0.0")
@@ -3322,7 +3622,11 @@ def op_diagflat(x: TensorLike, k: IntOrTuple = 0) -> Tensor | keras.KerasTensor:
     Added in Keras 3.8.0.
     Wraps `keras.ops.diagflat`.
     """
-    return _op_diagflat(x, k)
+    try:
+        return _op_diagflat(x, k)
+    except (TypeError, ValueError) as error:
+        argument_error(op_diagflat, error, locals())
+        raise
 
 
 _op_diagflat = bind(globals(), "_op_diagflat", "keras.ops.diagflat", "3.8.0")
@@ -3371,7 +3675,11 @@ def op_diagonal(
     Added in Keras 3.0.0.
     Wraps `keras.ops.diagonal`.
     """
-    return _op_diagonal(x, offset, axis1, axis2)
+    try:
+        return _op_diagonal(x, offset, axis1, axis2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_diagonal, error, locals())
+        raise
 
 
 _op_diagonal = bind(globals(), "_op_diagonal", "keras.ops.diagonal", "3.0.0")
@@ -3402,7 +3710,11 @@ def op_diff(a: TensorLike, n: TensorLike = 1, axis: Axis = -1) -> Tensor | keras
     Added in Keras 3.0.0.
     Wraps `keras.ops.diff`.
     """
-    return _op_diff(a, n, axis)
+    try:
+        return _op_diff(a, n, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_diff, error, locals())
+        raise
 
 
 _op_diff = bind(globals(), "_op_diff", "keras.ops.diff", "3.0.0")
@@ -3428,7 +3740,11 @@ def op_digitize(x: TensorLike, bins: Any) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.digitize`.
     """
-    return _op_digitize(x, bins)
+    try:
+        return _op_digitize(x, bins)
+    except (TypeError, ValueError) as error:
+        argument_error(op_digitize, error, locals())
+        raise
 
 
 _op_digitize = bind(globals(), "_op_digitize", "keras.ops.digitize", "3.0.0")
@@ -3455,7 +3771,11 @@ def op_divide(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.divide`.
     """
-    return _op_divide(x1, x2)
+    try:
+        return _op_divide(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_divide, error, locals())
+        raise
 
 
 _op_divide = bind(globals(), "_op_divide", "keras.ops.divide", "3.0.0")
@@ -3480,7 +3800,11 @@ def op_divide_no_nan(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTens
     Added in Keras 3.0.5.
     Wraps `keras.ops.divide_no_nan`.
     """
-    return _op_divide_no_nan(x1, x2)
+    try:
+        return _op_divide_no_nan(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_divide_no_nan, error, locals())
+        raise
 
 
 _op_divide_no_nan = bind(globals(), "_op_divide_no_nan", "keras.ops.divide_no_nan", "3.0.5")
@@ -3518,7 +3842,11 @@ def op_dot(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.dot`.
     """
-    return _op_dot(x1, x2)
+    try:
+        return _op_dot(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_dot, error, locals())
+        raise
 
 
 _op_dot = bind(globals(), "_op_dot", "keras.ops.dot", "3.0.0")
@@ -3618,9 +3946,13 @@ def op_dot_product_attention(
     Added in Keras 3.6.0. Changed in 3.7.0 (parameter-added); 3.10.0 (parameter-added).
     Wraps `keras.ops.dot_product_attention`.
     """
-    return _op_dot_product_attention(
-        query, key, value, bias, mask, scale, is_causal, flash_attention, attn_logits_soft_cap
-    )
+    try:
+        return _op_dot_product_attention(
+            query, key, value, bias, mask, scale, is_causal, flash_attention, attn_logits_soft_cap
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_dot_product_attention, error, locals())
+        raise
 
 
 _op_dot_product_attention = bind(
@@ -3670,7 +4002,11 @@ def op_dsplit(
     Added in Keras 3.15.0.
     Wraps `keras.ops.dsplit`.
     """
-    return _op_dsplit(x, indices_or_sections)
+    try:
+        return _op_dsplit(x, indices_or_sections)
+    except (TypeError, ValueError) as error:
+        argument_error(op_dsplit, error, locals())
+        raise
 
 
 _op_dsplit = bind(globals(), "_op_dsplit", "keras.ops.dsplit", "3.15.0")
@@ -3698,7 +4034,11 @@ def op_dstack(xs: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.14.0.
     Wraps `keras.ops.dstack`.
     """
-    return _op_dstack(xs)
+    try:
+        return _op_dstack(xs)
+    except (TypeError, ValueError) as error:
+        argument_error(op_dstack, error, locals())
+        raise
 
 
 _op_dstack = bind(globals(), "_op_dstack", "keras.ops.dstack", "3.14.0")
@@ -3720,7 +4060,11 @@ def op_dtype(x: TensorLike) -> str:
     Added in Keras 3.4.0.
     Wraps `keras.ops.dtype`.
     """
-    return _op_dtype(x)
+    try:
+        return _op_dtype(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_dtype, error, locals())
+        raise
 
 
 _op_dtype = bind(globals(), "_op_dtype", "keras.ops.dtype", "3.4.0")
@@ -3745,7 +4089,11 @@ def op_eig(x: TensorLike) -> tuple[Tensor, Tensor] | tuple[keras.KerasTensor, ke
     Added in Keras 3.0.5.
     Wraps `keras.ops.eig`.
     """
-    return _op_eig(x)
+    try:
+        return _op_eig(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_eig, error, locals())
+        raise
 
 
 _op_eig = bind(globals(), "_op_eig", "keras.ops.eig", "3.0.5")
@@ -3770,7 +4118,11 @@ def op_eigh(x: TensorLike) -> tuple[Tensor, Tensor] | tuple[keras.KerasTensor, k
     Added in Keras 3.3.0.
     Wraps `keras.ops.eigh`.
     """
-    return _op_eigh(x)
+    try:
+        return _op_eigh(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_eigh, error, locals())
+        raise
 
 
 _op_eigh = bind(globals(), "_op_eigh", "keras.ops.eigh", "3.3.0")
@@ -3794,7 +4146,11 @@ def op_einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Tensor:
     Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added).
     Wraps `keras.ops.einsum`.
     """
-    return _op_einsum(subscripts, *operands, **kwargs)
+    try:
+        return _op_einsum(subscripts, *operands, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(op_einsum, error, locals())
+        raise
 
 
 _op_einsum = bind(
@@ -3825,7 +4181,11 @@ def op_elu(x: TensorLike, alpha: TensorLike = 1.0) -> Tensor | keras.KerasTensor
     Added in Keras 3.0.0.
     Wraps `keras.ops.elu`.
     """
-    return _op_elu(x, alpha)
+    try:
+        return _op_elu(x, alpha)
+    except (TypeError, ValueError) as error:
+        argument_error(op_elu, error, locals())
+        raise
 
 
 _op_elu = bind(globals(), "_op_elu", "keras.ops.elu", "3.0.0")
@@ -3844,7 +4204,11 @@ def op_empty(shape: ShapeLike | BackendTensor, dtype: DTypeLike | None = None) -
     Added in Keras 3.0.0.
     Wraps `keras.ops.empty`.
     """
-    return _op_empty(shape, dtype)
+    try:
+        return _op_empty(shape, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_empty, error, locals())
+        raise
 
 
 _op_empty = bind(globals(), "_op_empty", "keras.ops.empty", "3.0.0")
@@ -3869,7 +4233,11 @@ def op_empty_like(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor | ker
     Added in Keras 3.13.0.
     Wraps `keras.ops.empty_like`.
     """
-    return _op_empty_like(x, dtype)
+    try:
+        return _op_empty_like(x, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_empty_like, error, locals())
+        raise
 
 
 _op_empty_like = bind(globals(), "_op_empty_like", "keras.ops.empty_like", "3.13.0")
@@ -3894,7 +4262,11 @@ def op_equal(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.equal`.
     """
-    return _op_equal(x1, x2)
+    try:
+        return _op_equal(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_equal, error, locals())
+        raise
 
 
 _op_equal = bind(globals(), "_op_equal", "keras.ops.equal", "3.0.0")
@@ -3918,7 +4290,11 @@ def op_erf(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.erf`.
     """
-    return _op_erf(x)
+    try:
+        return _op_erf(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_erf, error, locals())
+        raise
 
 
 _op_erf = bind(globals(), "_op_erf", "keras.ops.erf", "3.0.0")
@@ -3942,7 +4318,11 @@ def op_erfc(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.15.0.
     Wraps `keras.ops.erfc`.
     """
-    return _op_erfc(x)
+    try:
+        return _op_erfc(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_erfc, error, locals())
+        raise
 
 
 _op_erfc = bind(globals(), "_op_erfc", "keras.ops.erfc", "3.15.0")
@@ -3966,7 +4346,11 @@ def op_erfinv(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.5.
     Wraps `keras.ops.erfinv`.
     """
-    return _op_erfinv(x)
+    try:
+        return _op_erfinv(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_erfinv, error, locals())
+        raise
 
 
 _op_erfinv = bind(globals(), "_op_erfinv", "keras.ops.erfinv", "3.0.5")
@@ -3990,7 +4374,11 @@ def op_exp(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.exp`.
     """
-    return _op_exp(x)
+    try:
+        return _op_exp(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_exp, error, locals())
+        raise
 
 
 _op_exp = bind(globals(), "_op_exp", "keras.ops.exp", "3.0.0")
@@ -4014,7 +4402,11 @@ def op_exp2(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.7.0.
     Wraps `keras.ops.exp2`.
     """
-    return _op_exp2(x)
+    try:
+        return _op_exp2(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_exp2, error, locals())
+        raise
 
 
 _op_exp2 = bind(globals(), "_op_exp2", "keras.ops.exp2", "3.7.0")
@@ -4042,7 +4434,11 @@ def op_expand_dims(x: TensorLike, axis: Axis) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.expand_dims`.
     """
-    return _op_expand_dims(x, axis)
+    try:
+        return _op_expand_dims(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_expand_dims, error, locals())
+        raise
 
 
 _op_expand_dims = bind(globals(), "_op_expand_dims", "keras.ops.expand_dims", "3.0.0")
@@ -4066,7 +4462,11 @@ def op_expm1(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.expm1`.
     """
-    return _op_expm1(x)
+    try:
+        return _op_expm1(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_expm1, error, locals())
+        raise
 
 
 _op_expm1 = bind(globals(), "_op_expm1", "keras.ops.expm1", "3.0.0")
@@ -4109,7 +4509,11 @@ def op_extract_sequences(
     Added in Keras 3.0.0.
     Wraps `keras.ops.extract_sequences`.
     """
-    return _op_extract_sequences(x, sequence_length, sequence_stride)
+    try:
+        return _op_extract_sequences(x, sequence_length, sequence_stride)
+    except (TypeError, ValueError) as error:
+        argument_error(op_extract_sequences, error, locals())
+        raise
 
 
 _op_extract_sequences = bind(
@@ -4136,7 +4540,11 @@ def op_eye(
     Added in Keras 3.0.0.
     Wraps `keras.ops.eye`.
     """
-    return _op_eye(N, M, k, dtype)
+    try:
+        return _op_eye(N, M, k, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_eye, error, locals())
+        raise
 
 
 _op_eye = bind(globals(), "_op_eye", "keras.ops.eye", "3.0.0")
@@ -4164,7 +4572,11 @@ def op_fabs(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.15.0.
     Wraps `keras.ops.fabs`.
     """
-    return _op_fabs(x)
+    try:
+        return _op_fabs(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_fabs, error, locals())
+        raise
 
 
 _op_fabs = bind(globals(), "_op_fabs", "keras.ops.fabs", "3.15.0")
@@ -4190,7 +4602,11 @@ def op_fft(x: TensorLike) -> tuple[Tensor, Tensor] | tuple[keras.KerasTensor, ke
     Added in Keras 3.0.0.
     Wraps `keras.ops.fft`.
     """
-    return _op_fft(x)
+    try:
+        return _op_fft(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_fft, error, locals())
+        raise
 
 
 _op_fft = bind(globals(), "_op_fft", "keras.ops.fft", "3.0.0")
@@ -4216,7 +4632,11 @@ def op_fft2(x: TensorLike) -> tuple[Tensor, Tensor] | tuple[keras.KerasTensor, k
     Added in Keras 3.0.0.
     Wraps `keras.ops.fft2`.
     """
-    return _op_fft2(x)
+    try:
+        return _op_fft2(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_fft2, error, locals())
+        raise
 
 
 _op_fft2 = bind(globals(), "_op_fft2", "keras.ops.fft2", "3.0.0")
@@ -4244,7 +4664,11 @@ def op_flip(x: TensorLike, axis: Axis | None = None) -> Tensor | keras.KerasTens
     Added in Keras 3.0.0.
     Wraps `keras.ops.flip`.
     """
-    return _op_flip(x, axis)
+    try:
+        return _op_flip(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_flip, error, locals())
+        raise
 
 
 _op_flip = bind(globals(), "_op_flip", "keras.ops.flip", "3.0.0")
@@ -4272,7 +4696,11 @@ def op_fliplr(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.14.0.
     Wraps `keras.ops.fliplr`.
     """
-    return _op_fliplr(x)
+    try:
+        return _op_fliplr(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_fliplr, error, locals())
+        raise
 
 
 _op_fliplr = bind(globals(), "_op_fliplr", "keras.ops.fliplr", "3.14.0")
@@ -4300,7 +4728,11 @@ def op_flipud(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.14.0.
     Wraps `keras.ops.flipud`.
     """
-    return _op_flipud(x)
+    try:
+        return _op_flipud(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_flipud, error, locals())
+        raise
 
 
 _op_flipud = bind(globals(), "_op_flipud", "keras.ops.flipud", "3.14.0")
@@ -4326,7 +4758,11 @@ def op_floor(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.floor`.
     """
-    return _op_floor(x)
+    try:
+        return _op_floor(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_floor, error, locals())
+        raise
 
 
 _op_floor = bind(globals(), "_op_floor", "keras.ops.floor", "3.0.0")
@@ -4351,7 +4787,11 @@ def op_floor_divide(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTenso
     Added in Keras 3.0.0.
     Wraps `keras.ops.floor_divide`.
     """
-    return _op_floor_divide(x1, x2)
+    try:
+        return _op_floor_divide(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_floor_divide, error, locals())
+        raise
 
 
 _op_floor_divide = bind(globals(), "_op_floor_divide", "keras.ops.floor_divide", "3.0.0")
@@ -4380,7 +4820,11 @@ def op_fmax(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.15.0.
     Wraps `keras.ops.fmax`.
     """
-    return _op_fmax(x1, x2)
+    try:
+        return _op_fmax(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_fmax, error, locals())
+        raise
 
 
 _op_fmax = bind(globals(), "_op_fmax", "keras.ops.fmax", "3.15.0")
@@ -4409,7 +4853,11 @@ def op_fmin(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.15.0.
     Wraps `keras.ops.fmin`.
     """
-    return _op_fmin(x1, x2)
+    try:
+        return _op_fmin(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_fmin, error, locals())
+        raise
 
 
 _op_fmin = bind(globals(), "_op_fmin", "keras.ops.fmin", "3.15.0")
@@ -4439,7 +4887,11 @@ def op_fmod(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.14.0.
     Wraps `keras.ops.fmod`.
     """
-    return _op_fmod(x1, x2)
+    try:
+        return _op_fmod(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_fmod, error, locals())
+        raise
 
 
 _op_fmod = bind(globals(), "_op_fmod", "keras.ops.fmod", "3.14.0")
@@ -4507,7 +4959,11 @@ def op_fold(
     Added in Keras 3.14.0.
     Wraps `keras.ops.fold`.
     """
-    return _op_fold(x, output_size, kernel_size, dilation, padding, stride)
+    try:
+        return _op_fold(x, output_size, kernel_size, dilation, padding, stride)
+    except (TypeError, ValueError) as error:
+        argument_error(op_fold, error, locals())
+        raise
 
 
 _op_fold = bind(globals(), "_op_fold", "keras.ops.fold", "3.14.0")
@@ -4530,7 +4986,11 @@ def op_fori_loop(lower: TensorLike, upper: TensorLike, body_fun: Any, init_val: 
     Added in Keras 3.0.0.
     Wraps `keras.ops.fori_loop`.
     """
-    return _op_fori_loop(lower, upper, body_fun, init_val)
+    try:
+        return _op_fori_loop(lower, upper, body_fun, init_val)
+    except (TypeError, ValueError) as error:
+        argument_error(op_fori_loop, error, locals())
+        raise
 
 
 _op_fori_loop = bind(globals(), "_op_fori_loop", "keras.ops.fori_loop", "3.0.0")
@@ -4564,7 +5024,11 @@ def op_full(
     Added in Keras 3.0.0.
     Wraps `keras.ops.full`.
     """
-    return _op_full(shape, fill_value, dtype)
+    try:
+        return _op_full(shape, fill_value, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_full, error, locals())
+        raise
 
 
 _op_full = bind(globals(), "_op_full", "keras.ops.full", "3.0.0")
@@ -4598,7 +5062,11 @@ def op_full_like(
     Added in Keras 3.0.0.
     Wraps `keras.ops.full_like`.
     """
-    return _op_full_like(x, fill_value, dtype)
+    try:
+        return _op_full_like(x, fill_value, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_full_like, error, locals())
+        raise
 
 
 _op_full_like = bind(globals(), "_op_full_like", "keras.ops.full_like", "3.0.0")
@@ -4623,7 +5091,11 @@ def op_gcd(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.12.0.
     Wraps `keras.ops.gcd`.
     """
-    return _op_gcd(x1, x2)
+    try:
+        return _op_gcd(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_gcd, error, locals())
+        raise
 
 
 _op_gcd = bind(globals(), "_op_gcd", "keras.ops.gcd", "3.12.0")
@@ -4655,7 +5127,11 @@ def op_gelu(x: TensorLike, approximate: bool = True) -> Tensor | keras.KerasTens
     Added in Keras 3.0.0.
     Wraps `keras.ops.gelu`.
     """
-    return _op_gelu(x, approximate)
+    try:
+        return _op_gelu(x, approximate)
+    except (TypeError, ValueError) as error:
+        argument_error(op_gelu, error, locals())
+        raise
 
 
 _op_gelu = bind(globals(), "_op_gelu", "keras.ops.gelu", "3.0.0")
@@ -4724,7 +5200,11 @@ def op_geomspace(
     Added in Keras 3.14.0.
     Wraps `keras.ops.geomspace`.
     """
-    return _op_geomspace(start, stop, num, endpoint, dtype, axis)
+    try:
+        return _op_geomspace(start, stop, num, endpoint, dtype, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_geomspace, error, locals())
+        raise
 
 
 _op_geomspace = bind(globals(), "_op_geomspace", "keras.ops.geomspace", "3.14.0")
@@ -4746,7 +5226,11 @@ def op_get_item(x: TensorLike, key: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.get_item`.
     """
-    return _op_get_item(x, key)
+    try:
+        return _op_get_item(x, key)
+    except (TypeError, ValueError) as error:
+        argument_error(op_get_item, error, locals())
+        raise
 
 
 _op_get_item = bind(globals(), "_op_get_item", "keras.ops.get_item", "3.0.0")
@@ -4776,7 +5260,11 @@ def op_glu(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTensor:
     Added in Keras 3.7.0.
     Wraps `keras.ops.glu`.
     """
-    return _op_glu(x, axis)
+    try:
+        return _op_glu(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_glu, error, locals())
+        raise
 
 
 _op_glu = bind(globals(), "_op_glu", "keras.ops.glu", "3.7.0")
@@ -4801,7 +5289,11 @@ def op_greater(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.greater`.
     """
-    return _op_greater(x1, x2)
+    try:
+        return _op_greater(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_greater, error, locals())
+        raise
 
 
 _op_greater = bind(globals(), "_op_greater", "keras.ops.greater", "3.0.0")
@@ -4826,7 +5318,11 @@ def op_greater_equal(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTens
     Added in Keras 3.0.0.
     Wraps `keras.ops.greater_equal`.
     """
-    return _op_greater_equal(x1, x2)
+    try:
+        return _op_greater_equal(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_greater_equal, error, locals())
+        raise
 
 
 _op_greater_equal = bind(globals(), "_op_greater_equal", "keras.ops.greater_equal", "3.0.0")
@@ -4853,7 +5349,11 @@ def op_hamming(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.10.0.
     Wraps `keras.ops.hamming`.
     """
-    return _op_hamming(x)
+    try:
+        return _op_hamming(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_hamming, error, locals())
+        raise
 
 
 _op_hamming = bind(globals(), "_op_hamming", "keras.ops.hamming", "3.10.0")
@@ -4880,7 +5380,11 @@ def op_hanning(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.11.0.
     Wraps `keras.ops.hanning`.
     """
-    return _op_hanning(x)
+    try:
+        return _op_hanning(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_hanning, error, locals())
+        raise
 
 
 _op_hanning = bind(globals(), "_op_hanning", "keras.ops.hanning", "3.11.0")
@@ -4910,7 +5414,11 @@ def op_hard_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Tensor | keras
     Added in Keras 3.7.0.
     Wraps `keras.ops.hard_shrink`.
     """
-    return _op_hard_shrink(x, threshold)
+    try:
+        return _op_hard_shrink(x, threshold)
+    except (TypeError, ValueError) as error:
+        argument_error(op_hard_shrink, error, locals())
+        raise
 
 
 _op_hard_shrink = bind(globals(), "_op_hard_shrink", "keras.ops.hard_shrink", "3.7.0")
@@ -4938,7 +5446,11 @@ def op_hard_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.hard_sigmoid`.
     """
-    return _op_hard_sigmoid(x)
+    try:
+        return _op_hard_sigmoid(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_hard_sigmoid, error, locals())
+        raise
 
 
 _op_hard_sigmoid = bind(globals(), "_op_hard_sigmoid", "keras.ops.hard_sigmoid", "3.0.0")
@@ -4970,7 +5482,11 @@ def op_hard_silu(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.1.
     Wraps `keras.ops.hard_silu`.
     """
-    return _op_hard_silu(x)
+    try:
+        return _op_hard_silu(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_hard_silu, error, locals())
+        raise
 
 
 _op_hard_silu = bind(globals(), "_op_hard_silu", "keras.ops.hard_silu", "3.0.1")
@@ -4999,7 +5515,11 @@ def op_hard_tanh(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.7.0.
     Wraps `keras.ops.hard_tanh`.
     """
-    return _op_hard_tanh(x)
+    try:
+        return _op_hard_tanh(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_hard_tanh, error, locals())
+        raise
 
 
 _op_hard_tanh = bind(globals(), "_op_hard_tanh", "keras.ops.hard_tanh", "3.7.0")
@@ -5027,7 +5547,11 @@ def op_heaviside(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.11.0.
     Wraps `keras.ops.heaviside`.
     """
-    return _op_heaviside(x1, x2)
+    try:
+        return _op_heaviside(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_heaviside, error, locals())
+        raise
 
 
 _op_heaviside = bind(globals(), "_op_heaviside", "keras.ops.heaviside", "3.11.0")
@@ -5065,7 +5589,11 @@ def op_histogram(
     Added in Keras 3.6.0.
     Wraps `keras.ops.histogram`.
     """
-    return _op_histogram(x, bins, range)
+    try:
+        return _op_histogram(x, bins, range)
+    except (TypeError, ValueError) as error:
+        argument_error(op_histogram, error, locals())
+        raise
 
 
 _op_histogram = bind(globals(), "_op_histogram", "keras.ops.histogram", "3.6.0")
@@ -5097,7 +5625,11 @@ def op_hsplit(
     Added in Keras 3.14.0.
     Wraps `keras.ops.hsplit`.
     """
-    return _op_hsplit(x, indices_or_sections)
+    try:
+        return _op_hsplit(x, indices_or_sections)
+    except (TypeError, ValueError) as error:
+        argument_error(op_hsplit, error, locals())
+        raise
 
 
 _op_hsplit = bind(globals(), "_op_hsplit", "keras.ops.hsplit", "3.14.0")
@@ -5124,7 +5656,11 @@ def op_hstack(xs: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.hstack`.
     """
-    return _op_hstack(xs)
+    try:
+        return _op_hstack(xs)
+    except (TypeError, ValueError) as error:
+        argument_error(op_hstack, error, locals())
+        raise
 
 
 _op_hstack = bind(globals(), "_op_hstack", "keras.ops.hstack", "3.0.0")
@@ -5152,7 +5688,11 @@ def op_hypot(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.12.0.
     Wraps `keras.ops.hypot`.
     """
-    return _op_hypot(x1, x2)
+    try:
+        return _op_hypot(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_hypot, error, locals())
+        raise
 
 
 _op_hypot = bind(globals(), "_op_hypot", "keras.ops.hypot", "3.12.0")
@@ -5177,7 +5717,11 @@ def op_i0(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.14.0.
     Wraps `keras.ops.i0`.
     """
-    return _op_i0(x)
+    try:
+        return _op_i0(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_i0, error, locals())
+        raise
 
 
 _op_i0 = bind(globals(), "_op_i0", "keras.ops.i0", "3.14.0")
@@ -5205,7 +5749,11 @@ def op_identity(n: TensorLike, dtype: DTypeLike | None = None) -> Tensor | keras
     Added in Keras 3.0.0.
     Wraps `keras.ops.identity`.
     """
-    return _op_identity(n, dtype)
+    try:
+        return _op_identity(n, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_identity, error, locals())
+        raise
 
 
 _op_identity = bind(globals(), "_op_identity", "keras.ops.identity", "3.0.0")
@@ -5231,7 +5779,11 @@ def op_ifft2(x: TensorLike) -> tuple[Tensor, Tensor] | tuple[keras.KerasTensor, 
     Added in Keras 3.7.0.
     Wraps `keras.ops.ifft2`.
     """
-    return _op_ifft2(x)
+    try:
+        return _op_ifft2(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_ifft2, error, locals())
+        raise
 
 
 _op_ifft2 = bind(globals(), "_op_ifft2", "keras.ops.ifft2", "3.7.0")
@@ -5255,7 +5807,11 @@ def op_imag(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.imag`.
     """
-    return _op_imag(x)
+    try:
+        return _op_imag(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_imag, error, locals())
+        raise
 
 
 _op_imag = bind(globals(), "_op_imag", "keras.ops.imag", "3.0.0")
@@ -5342,9 +5898,13 @@ def op_image_affine_transform(
     Added in Keras 3.0.0. Changed in 3.4.0 (default-changed, parameter-renamed).
     Wraps `keras.ops.image.affine_transform`.
     """
-    return _op_image_affine_transform(
-        images, transform, interpolation, fill_mode, fill_value, data_format
-    )
+    try:
+        return _op_image_affine_transform(
+            images, transform, interpolation, fill_mode, fill_value, data_format
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_affine_transform, error, locals())
+        raise
 
 
 _op_image_affine_transform = bind(
@@ -5432,16 +5992,20 @@ def op_image_crop(
     Added in Keras 3.1.0. Changed in 3.4.0 (parameter-added, parameter-moved).
     Wraps `keras.ops.image.crop_images`.
     """
-    return _op_image_crop(
-        images,
-        top_cropping,
-        left_cropping,
-        bottom_cropping,
-        right_cropping,
-        target_height,
-        target_width,
-        data_format,
-    )
+    try:
+        return _op_image_crop(
+            images,
+            top_cropping,
+            left_cropping,
+            bottom_cropping,
+            right_cropping,
+            target_height,
+            target_width,
+            data_format,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_crop, error, locals())
+        raise
 
 
 _op_image_crop = bind(
@@ -5547,9 +6111,13 @@ def op_image_elastic_transform(
     Added in Keras 3.10.0.
     Wraps `keras.ops.image.elastic_transform`.
     """
-    return _op_image_elastic_transform(
-        images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format
-    )
+    try:
+        return _op_image_elastic_transform(
+            images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_elastic_transform, error, locals())
+        raise
 
 
 _op_image_elastic_transform = bind(
@@ -5623,7 +6191,11 @@ def op_image_extract_patches(
     Added in Keras 3.0.0. Changed in 3.4.0 (default-changed, parameter-renamed).
     Wraps `keras.ops.image.extract_patches`.
     """
-    return _op_image_extract_patches(images, size, strides, dilation_rate, padding, data_format)
+    try:
+        return _op_image_extract_patches(images, size, strides, dilation_rate, padding, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_extract_patches, error, locals())
+        raise
 
 
 _op_image_extract_patches = bind(
@@ -5678,7 +6250,13 @@ def op_image_extract_patches_3d(
     Added in Keras 3.12.0.
     Wraps `keras.ops.image.extract_patches_3d`.
     """
-    return _op_image_extract_patches_3d(volumes, size, strides, dilation_rate, padding, data_format)
+    try:
+        return _op_image_extract_patches_3d(
+            volumes, size, strides, dilation_rate, padding, data_format
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_extract_patches_3d, error, locals())
+        raise
 
 
 _op_image_extract_patches_3d = bind(
@@ -5735,7 +6313,11 @@ def op_image_gaussian_blur(
     Added in Keras 3.9.0.
     Wraps `keras.ops.image.gaussian_blur`.
     """
-    return _op_image_gaussian_blur(images, kernel_size, sigma, data_format)
+    try:
+        return _op_image_gaussian_blur(images, kernel_size, sigma, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_gaussian_blur, error, locals())
+        raise
 
 
 _op_image_gaussian_blur = bind(
@@ -5777,7 +6359,11 @@ def op_image_hsv_to_rgb(
     Added in Keras 3.4.0.
     Wraps `keras.ops.image.hsv_to_rgb`.
     """
-    return _op_image_hsv_to_rgb(images, data_format)
+    try:
+        return _op_image_hsv_to_rgb(images, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_hsv_to_rgb, error, locals())
+        raise
 
 
 _op_image_hsv_to_rgb = bind(
@@ -5854,7 +6440,11 @@ def op_image_map_coordinates(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-renamed).
     Wraps `keras.ops.image.map_coordinates`.
     """
-    return _op_image_map_coordinates(inputs, coordinates, order, fill_mode, fill_value)
+    try:
+        return _op_image_map_coordinates(inputs, coordinates, order, fill_mode, fill_value)
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_map_coordinates, error, locals())
+        raise
 
 
 _op_image_map_coordinates = bind(
@@ -5941,16 +6531,20 @@ def op_image_pad(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved).
     Wraps `keras.ops.image.pad_images`.
     """
-    return _op_image_pad(
-        images,
-        top_padding,
-        left_padding,
-        bottom_padding,
-        right_padding,
-        target_height,
-        target_width,
-        data_format,
-    )
+    try:
+        return _op_image_pad(
+            images,
+            top_padding,
+            left_padding,
+            bottom_padding,
+            right_padding,
+            target_height,
+            target_width,
+            data_format,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_pad, error, locals())
+        raise
 
 
 _op_image_pad = bind(
@@ -6036,9 +6630,13 @@ def op_image_perspective_transform(
     Added in Keras 3.9.0.
     Wraps `keras.ops.image.perspective_transform`.
     """
-    return _op_image_perspective_transform(
-        images, start_points, end_points, interpolation, fill_value, data_format
-    )
+    try:
+        return _op_image_perspective_transform(
+            images, start_points, end_points, interpolation, fill_value, data_format
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_perspective_transform, error, locals())
+        raise
 
 
 _op_image_perspective_transform = bind(
@@ -6132,17 +6730,21 @@ def op_image_resize(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.4.0 (default-changed, parameter-renamed).
     Wraps `keras.ops.image.resize`.
     """
-    return _op_image_resize(
-        images,
-        size,
-        interpolation,
-        antialias,
-        crop_to_aspect_ratio,
-        pad_to_aspect_ratio,
-        fill_mode,
-        fill_value,
-        data_format,
-    )
+    try:
+        return _op_image_resize(
+            images,
+            size,
+            interpolation,
+            antialias,
+            crop_to_aspect_ratio,
+            pad_to_aspect_ratio,
+            fill_mode,
+            fill_value,
+            data_format,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_resize, error, locals())
+        raise
 
 
 _op_image_resize = bind(
@@ -6208,7 +6810,11 @@ def op_image_rgb_to_grayscale(
     Added in Keras 3.3.0. Changed in 3.4.0 (default-changed, parameter-renamed).
     Wraps `keras.ops.image.rgb_to_grayscale`.
     """
-    return _op_image_rgb_to_grayscale(images, data_format)
+    try:
+        return _op_image_rgb_to_grayscale(images, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_rgb_to_grayscale, error, locals())
+        raise
 
 
 _op_image_rgb_to_grayscale = bind(
@@ -6262,7 +6868,11 @@ def op_image_rgb_to_hsv(
     Added in Keras 3.4.0.
     Wraps `keras.ops.image.rgb_to_hsv`.
     """
-    return _op_image_rgb_to_hsv(images, data_format)
+    try:
+        return _op_image_rgb_to_hsv(images, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_rgb_to_hsv, error, locals())
+        raise
 
 
 _op_image_rgb_to_hsv = bind(
@@ -6359,9 +6969,13 @@ def op_image_scale_and_translate(
     Added in Keras 3.12.0.
     Wraps `keras.ops.image.scale_and_translate`.
     """
-    return _op_image_scale_and_translate(
-        images, output_shape, scale, translation, spatial_dims, method, antialias
-    )
+    try:
+        return _op_image_scale_and_translate(
+            images, output_shape, scale, translation, spatial_dims, method, antialias
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_scale_and_translate, error, locals())
+        raise
 
 
 _op_image_scale_and_translate = bind(
@@ -6408,7 +7022,11 @@ def op_image_sobel_edges(
     Added in Keras 3.15.0.
     Wraps `keras.ops.image.sobel_edges`.
     """
-    return _op_image_sobel_edges(images, data_format)
+    try:
+        return _op_image_sobel_edges(images, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_sobel_edges, error, locals())
+        raise
 
 
 _op_image_sobel_edges = bind(
@@ -6467,7 +7085,13 @@ def op_image_ssim(
     Added in Keras 3.15.0.
     Wraps `keras.ops.image.ssim`.
     """
-    return _op_image_ssim(image1, image2, max_val, filter_size, filter_sigma, k1, k2, data_format)
+    try:
+        return _op_image_ssim(
+            image1, image2, max_val, filter_size, filter_sigma, k1, k2, data_format
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_image_ssim, error, locals())
+        raise
 
 
 _op_image_ssim = bind(globals(), "_op_image_ssim", "keras.ops.image.ssim", "3.15.0")
@@ -6496,7 +7120,11 @@ def op_in_top_k(targets: TensorLike, predictions: Any, k: IntOrTuple) -> Tensor 
     Added in Keras 3.0.0.
     Wraps `keras.ops.in_top_k`.
     """
-    return _op_in_top_k(targets, predictions, k)
+    try:
+        return _op_in_top_k(targets, predictions, k)
+    except (TypeError, ValueError) as error:
+        argument_error(op_in_top_k, error, locals())
+        raise
 
 
 _op_in_top_k = bind(globals(), "_op_in_top_k", "keras.ops.in_top_k", "3.0.0")
@@ -6532,7 +7160,11 @@ def op_inner(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.7.0.
     Wraps `keras.ops.inner`.
     """
-    return _op_inner(x1, x2)
+    try:
+        return _op_inner(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_inner, error, locals())
+        raise
 
 
 _op_inner = bind(globals(), "_op_inner", "keras.ops.inner", "3.7.0")
@@ -6556,7 +7188,11 @@ def op_inv(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.5.
     Wraps `keras.ops.inv`.
     """
-    return _op_inv(x)
+    try:
+        return _op_inv(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_inv, error, locals())
+        raise
 
 
 _op_inv = bind(globals(), "_op_inv", "keras.ops.inv", "3.0.5")
@@ -6599,7 +7235,11 @@ def op_irfft(x: TensorLike, fft_length: IntOrTuple | None = None) -> Tensor | ke
     Added in Keras 3.0.0.
     Wraps `keras.ops.irfft`.
     """
-    return _op_irfft(x, fft_length)
+    try:
+        return _op_irfft(x, fft_length)
+    except (TypeError, ValueError) as error:
+        argument_error(op_irfft, error, locals())
+        raise
 
 
 _op_irfft = bind(globals(), "_op_irfft", "keras.ops.irfft", "3.0.0")
@@ -6621,7 +7261,11 @@ def op_is_tensor(x: TensorLike) -> bool:
     Added in Keras 3.0.0.
     Wraps `keras.ops.is_tensor`.
     """
-    return _op_is_tensor(x)
+    try:
+        return _op_is_tensor(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_is_tensor, error, locals())
+        raise
 
 
 _op_is_tensor = bind(globals(), "_op_is_tensor", "keras.ops.is_tensor", "3.0.0")
@@ -6673,7 +7317,11 @@ def op_isclose(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.ops.isclose`.
     """
-    return _op_isclose(x1, x2, rtol, atol, equal_nan)
+    try:
+        return _op_isclose(x1, x2, rtol, atol, equal_nan)
+    except (TypeError, ValueError) as error:
+        argument_error(op_isclose, error, locals())
+        raise
 
 
 _op_isclose = bind(
@@ -6715,7 +7363,11 @@ def op_isfinite(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.isfinite`.
     """
-    return _op_isfinite(x)
+    try:
+        return _op_isfinite(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_isfinite, error, locals())
+        raise
 
 
 _op_isfinite = bind(globals(), "_op_isfinite", "keras.ops.isfinite", "3.0.0")
@@ -6762,7 +7414,11 @@ def op_isin(
     Added in Keras 3.12.0.
     Wraps `keras.ops.isin`.
     """
-    return _op_isin(x1, x2, assume_unique, invert)
+    try:
+        return _op_isin(x1, x2, assume_unique, invert)
+    except (TypeError, ValueError) as error:
+        argument_error(op_isin, error, locals())
+        raise
 
 
 _op_isin = bind(globals(), "_op_isin", "keras.ops.isin", "3.12.0")
@@ -6786,7 +7442,11 @@ def op_isinf(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.isinf`.
     """
-    return _op_isinf(x)
+    try:
+        return _op_isinf(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_isinf, error, locals())
+        raise
 
 
 _op_isinf = bind(globals(), "_op_isinf", "keras.ops.isinf", "3.0.0")
@@ -6810,7 +7470,11 @@ def op_isnan(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.isnan`.
     """
-    return _op_isnan(x)
+    try:
+        return _op_isnan(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_isnan, error, locals())
+        raise
 
 
 _op_isnan = bind(globals(), "_op_isnan", "keras.ops.isnan", "3.0.0")
@@ -6834,7 +7498,11 @@ def op_isneginf(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.12.0.
     Wraps `keras.ops.isneginf`.
     """
-    return _op_isneginf(x)
+    try:
+        return _op_isneginf(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_isneginf, error, locals())
+        raise
 
 
 _op_isneginf = bind(globals(), "_op_isneginf", "keras.ops.isneginf", "3.12.0")
@@ -6858,7 +7526,11 @@ def op_isposinf(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.12.0.
     Wraps `keras.ops.isposinf`.
     """
-    return _op_isposinf(x)
+    try:
+        return _op_isposinf(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_isposinf, error, locals())
+        raise
 
 
 _op_isposinf = bind(globals(), "_op_isposinf", "keras.ops.isposinf", "3.12.0")
@@ -6882,7 +7554,11 @@ def op_isreal(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.12.0.
     Wraps `keras.ops.isreal`.
     """
-    return _op_isreal(x)
+    try:
+        return _op_isreal(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_isreal, error, locals())
+        raise
 
 
 _op_isreal = bind(globals(), "_op_isreal", "keras.ops.isreal", "3.12.0")
@@ -6957,7 +7633,11 @@ def op_istft(
     Added in Keras 3.0.0.
     Wraps `keras.ops.istft`.
     """
-    return _op_istft(x, sequence_length, sequence_stride, fft_length, length, window, center)
+    try:
+        return _op_istft(x, sequence_length, sequence_stride, fft_length, length, window, center)
+    except (TypeError, ValueError) as error:
+        argument_error(op_istft, error, locals())
+        raise
 
 
 _op_istft = bind(globals(), "_op_istft", "keras.ops.istft", "3.0.0")
@@ -6997,7 +7677,11 @@ def op_jvp(fun: Any, primals: Any, tangents: Any, has_aux: bool = False) -> Any:
     Added in Keras 3.12.0.
     Wraps `keras.ops.jvp`.
     """
-    return _op_jvp(fun, primals, tangents, has_aux)
+    try:
+        return _op_jvp(fun, primals, tangents, has_aux)
+    except (TypeError, ValueError) as error:
+        argument_error(op_jvp, error, locals())
+        raise
 
 
 _op_jvp = bind(globals(), "_op_jvp", "keras.ops.jvp", "3.12.0")
@@ -7026,7 +7710,11 @@ def op_kaiser(x: TensorLike, beta: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.11.0.
     Wraps `keras.ops.kaiser`.
     """
-    return _op_kaiser(x, beta)
+    try:
+        return _op_kaiser(x, beta)
+    except (TypeError, ValueError) as error:
+        argument_error(op_kaiser, error, locals())
+        raise
 
 
 _op_kaiser = bind(globals(), "_op_kaiser", "keras.ops.kaiser", "3.11.0")
@@ -7055,7 +7743,11 @@ def op_kron(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.12.0.
     Wraps `keras.ops.kron`.
     """
-    return _op_kron(x1, x2)
+    try:
+        return _op_kron(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_kron, error, locals())
+        raise
 
 
 _op_kron = bind(globals(), "_op_kron", "keras.ops.kron", "3.12.0")
@@ -7119,7 +7811,11 @@ def op_layer_normalization(
     Added in Keras 3.11.0.
     Wraps `keras.ops.layer_normalization`.
     """
-    return _op_layer_normalization(x, gamma, beta, axis, epsilon, **kwargs)
+    try:
+        return _op_layer_normalization(x, gamma, beta, axis, epsilon, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(op_layer_normalization, error, locals())
+        raise
 
 
 _op_layer_normalization = bind(
@@ -7146,7 +7842,11 @@ def op_lcm(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.12.0.
     Wraps `keras.ops.lcm`.
     """
-    return _op_lcm(x1, x2)
+    try:
+        return _op_lcm(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_lcm, error, locals())
+        raise
 
 
 _op_lcm = bind(globals(), "_op_lcm", "keras.ops.lcm", "3.12.0")
@@ -7174,7 +7874,11 @@ def op_ldexp(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.13.0.
     Wraps `keras.ops.ldexp`.
     """
-    return _op_ldexp(x1, x2)
+    try:
+        return _op_ldexp(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_ldexp, error, locals())
+        raise
 
 
 _op_ldexp = bind(globals(), "_op_ldexp", "keras.ops.ldexp", "3.13.0")
@@ -7208,7 +7912,11 @@ def op_leaky_relu(
     Added in Keras 3.0.0.
     Wraps `keras.ops.leaky_relu`.
     """
-    return _op_leaky_relu(x, negative_slope)
+    try:
+        return _op_leaky_relu(x, negative_slope)
+    except (TypeError, ValueError) as error:
+        argument_error(op_leaky_relu, error, locals())
+        raise
 
 
 _op_leaky_relu = bind(globals(), "_op_leaky_relu", "keras.ops.leaky_relu", "3.0.0")
@@ -7237,7 +7945,11 @@ def op_left_shift(x: TensorLike, y: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.6.0.
     Wraps `keras.ops.left_shift`.
     """
-    return _op_left_shift(x, y)
+    try:
+        return _op_left_shift(x, y)
+    except (TypeError, ValueError) as error:
+        argument_error(op_left_shift, error, locals())
+        raise
 
 
 _op_left_shift = bind(globals(), "_op_left_shift", "keras.ops.left_shift", "3.6.0")
@@ -7262,7 +7974,11 @@ def op_less(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.less`.
     """
-    return _op_less(x1, x2)
+    try:
+        return _op_less(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_less, error, locals())
+        raise
 
 
 _op_less = bind(globals(), "_op_less", "keras.ops.less", "3.0.0")
@@ -7287,7 +8003,11 @@ def op_less_equal(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.less_equal`.
     """
-    return _op_less_equal(x1, x2)
+    try:
+        return _op_less_equal(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_less_equal, error, locals())
+        raise
 
 
 _op_less_equal = bind(globals(), "_op_less_equal", "keras.ops.less_equal", "3.0.0")
@@ -7335,7 +8055,11 @@ def op_linspace(
     Added in Keras 3.0.0.
     Wraps `keras.ops.linspace`.
     """
-    return _op_linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    try:
+        return _op_linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_linspace, error, locals())
+        raise
 
 
 _op_linspace = bind(globals(), "_op_linspace", "keras.ops.linspace", "3.0.0")
@@ -7359,7 +8083,11 @@ def op_log(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.log`.
     """
-    return _op_log(x)
+    try:
+        return _op_log(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_log, error, locals())
+        raise
 
 
 _op_log = bind(globals(), "_op_log", "keras.ops.log", "3.0.0")
@@ -7383,7 +8111,11 @@ def op_log10(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.log10`.
     """
-    return _op_log10(x)
+    try:
+        return _op_log10(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_log10, error, locals())
+        raise
 
 
 _op_log10 = bind(globals(), "_op_log10", "keras.ops.log10", "3.0.0")
@@ -7409,7 +8141,11 @@ def op_log1p(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.log1p`.
     """
-    return _op_log1p(x)
+    try:
+        return _op_log1p(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_log1p, error, locals())
+        raise
 
 
 _op_log1p = bind(globals(), "_op_log1p", "keras.ops.log1p", "3.0.0")
@@ -7433,7 +8169,11 @@ def op_log2(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.log2`.
     """
-    return _op_log2(x)
+    try:
+        return _op_log2(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_log2, error, locals())
+        raise
 
 
 _op_log2 = bind(globals(), "_op_log2", "keras.ops.log2", "3.0.0")
@@ -7459,7 +8199,11 @@ def op_log_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.log_sigmoid`.
     """
-    return _op_log_sigmoid(x)
+    try:
+        return _op_log_sigmoid(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_log_sigmoid, error, locals())
+        raise
 
 
 _op_log_sigmoid = bind(globals(), "_op_log_sigmoid", "keras.ops.log_sigmoid", "3.0.0")
@@ -7488,7 +8232,11 @@ def op_log_softmax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTensor
     Added in Keras 3.0.0.
     Wraps `keras.ops.log_softmax`.
     """
-    return _op_log_softmax(x, axis)
+    try:
+        return _op_log_softmax(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_log_softmax, error, locals())
+        raise
 
 
 _op_log_softmax = bind(globals(), "_op_log_softmax", "keras.ops.log_softmax", "3.0.0")
@@ -7516,7 +8264,11 @@ def op_logaddexp(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.logaddexp`.
     """
-    return _op_logaddexp(x1, x2)
+    try:
+        return _op_logaddexp(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_logaddexp, error, locals())
+        raise
 
 
 _op_logaddexp = bind(globals(), "_op_logaddexp", "keras.ops.logaddexp", "3.0.0")
@@ -7543,7 +8295,11 @@ def op_logaddexp2(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.12.0.
     Wraps `keras.ops.logaddexp2`.
     """
-    return _op_logaddexp2(x1, x2)
+    try:
+        return _op_logaddexp2(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_logaddexp2, error, locals())
+        raise
 
 
 _op_logaddexp2 = bind(globals(), "_op_logaddexp2", "keras.ops.logaddexp2", "3.12.0")
@@ -7567,7 +8323,11 @@ def op_logdet(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.6.0.
     Wraps `keras.ops.logdet`.
     """
-    return _op_logdet(x)
+    try:
+        return _op_logdet(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_logdet, error, locals())
+        raise
 
 
 _op_logdet = bind(globals(), "_op_logdet", "keras.ops.logdet", "3.6.0")
@@ -7594,7 +8354,11 @@ def op_logical_and(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor
     Added in Keras 3.0.0.
     Wraps `keras.ops.logical_and`.
     """
-    return _op_logical_and(x1, x2)
+    try:
+        return _op_logical_and(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_logical_and, error, locals())
+        raise
 
 
 _op_logical_and = bind(globals(), "_op_logical_and", "keras.ops.logical_and", "3.0.0")
@@ -7620,7 +8384,11 @@ def op_logical_not(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.logical_not`.
     """
-    return _op_logical_not(x)
+    try:
+        return _op_logical_not(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_logical_not, error, locals())
+        raise
 
 
 _op_logical_not = bind(globals(), "_op_logical_not", "keras.ops.logical_not", "3.0.0")
@@ -7647,7 +8415,11 @@ def op_logical_or(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.logical_or`.
     """
-    return _op_logical_or(x1, x2)
+    try:
+        return _op_logical_or(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_logical_or, error, locals())
+        raise
 
 
 _op_logical_or = bind(globals(), "_op_logical_or", "keras.ops.logical_or", "3.0.0")
@@ -7672,7 +8444,11 @@ def op_logical_xor(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor
     Added in Keras 3.0.0.
     Wraps `keras.ops.logical_xor`.
     """
-    return _op_logical_xor(x1, x2)
+    try:
+        return _op_logical_xor(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_logical_xor, error, locals())
+        raise
 
 
 _op_logical_xor = bind(globals(), "_op_logical_xor", "keras.ops.logical_xor", "3.0.0")
@@ -7745,7 +8521,11 @@ def op_logspace(
     Added in Keras 3.0.0.
     Wraps `keras.ops.logspace`.
     """
-    return _op_logspace(start, stop, num, endpoint, base, dtype, axis)
+    try:
+        return _op_logspace(start, stop, num, endpoint, base, dtype, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_logspace, error, locals())
+        raise
 
 
 _op_logspace = bind(globals(), "_op_logspace", "keras.ops.logspace", "3.0.0")
@@ -7781,7 +8561,11 @@ def op_logsumexp(
     Added in Keras 3.0.0.
     Wraps `keras.ops.logsumexp`.
     """
-    return _op_logsumexp(x, axis, keepdims)
+    try:
+        return _op_logsumexp(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_logsumexp, error, locals())
+        raise
 
 
 _op_logsumexp = bind(globals(), "_op_logsumexp", "keras.ops.logsumexp", "3.0.0")
@@ -7838,7 +8622,11 @@ def op_lstsq(
     Added in Keras 3.4.0.
     Wraps `keras.ops.lstsq`.
     """
-    return _op_lstsq(a, b, rcond)
+    try:
+        return _op_lstsq(a, b, rcond)
+    except (TypeError, ValueError) as error:
+        argument_error(op_lstsq, error, locals())
+        raise
 
 
 _op_lstsq = bind(globals(), "_op_lstsq", "keras.ops.lstsq", "3.4.0")
@@ -7866,7 +8654,11 @@ def op_lu_factor(
     Added in Keras 3.0.5.
     Wraps `keras.ops.lu_factor`.
     """
-    return _op_lu_factor(x)
+    try:
+        return _op_lu_factor(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_lu_factor, error, locals())
+        raise
 
 
 _op_lu_factor = bind(globals(), "_op_lu_factor", "keras.ops.lu_factor", "3.0.5")
@@ -7899,7 +8691,11 @@ def op_map(f: Callable[..., Any], xs: TensorLike) -> Any:
     Added in Keras 3.4.0.
     Wraps `keras.ops.map`.
     """
-    return _op_map(f, xs)
+    try:
+        return _op_map(f, xs)
+    except (TypeError, ValueError) as error:
+        argument_error(op_map, error, locals())
+        raise
 
 
 _op_map = bind(globals(), "_op_map", "keras.ops.map", "3.4.0")
@@ -7933,7 +8729,11 @@ def op_matmul(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.matmul`.
     """
-    return _op_matmul(x1, x2)
+    try:
+        return _op_matmul(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_matmul, error, locals())
+        raise
 
 
 _op_matmul = bind(globals(), "_op_matmul", "keras.ops.matmul", "3.0.0")
@@ -7964,7 +8764,11 @@ def op_matrix_rank(x: TensorLike, tol: Any | None = None) -> Tensor | keras.Kera
     Added in Keras 3.15.0.
     Wraps `keras.ops.matrix_rank`.
     """
-    return _op_matrix_rank(x, tol)
+    try:
+        return _op_matrix_rank(x, tol)
+    except (TypeError, ValueError) as error:
+        argument_error(op_matrix_rank, error, locals())
+        raise
 
 
 _op_matrix_rank = bind(globals(), "_op_matrix_rank", "keras.ops.matrix_rank", "3.15.0")
@@ -8013,7 +8817,11 @@ def op_max(
     Added in Keras 3.0.0.
     Wraps `keras.ops.max`.
     """
-    return _op_max(x, axis, keepdims, initial)
+    try:
+        return _op_max(x, axis, keepdims, initial)
+    except (TypeError, ValueError) as error:
+        argument_error(op_max, error, locals())
+        raise
 
 
 _op_max = bind(globals(), "_op_max", "keras.ops.max", "3.0.0")
@@ -8085,7 +8893,11 @@ def op_max_pool(
     Added in Keras 3.0.0.
     Wraps `keras.ops.max_pool`.
     """
-    return _op_max_pool(inputs, pool_size, strides, padding, data_format)
+    try:
+        return _op_max_pool(inputs, pool_size, strides, padding, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_max_pool, error, locals())
+        raise
 
 
 _op_max_pool = bind(globals(), "_op_max_pool", "keras.ops.max_pool", "3.0.0")
@@ -8110,7 +8922,11 @@ def op_maximum(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.maximum`.
     """
-    return _op_maximum(x1, x2)
+    try:
+        return _op_maximum(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_maximum, error, locals())
+        raise
 
 
 _op_maximum = bind(globals(), "_op_maximum", "keras.ops.maximum", "3.0.0")
@@ -8142,7 +8958,11 @@ def op_mean(
     Added in Keras 3.0.0.
     Wraps `keras.ops.mean`.
     """
-    return _op_mean(x, axis, keepdims)
+    try:
+        return _op_mean(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_mean, error, locals())
+        raise
 
 
 _op_mean = bind(globals(), "_op_mean", "keras.ops.mean", "3.0.0")
@@ -8175,7 +8995,11 @@ def op_median(
     Added in Keras 3.0.0.
     Wraps `keras.ops.median`.
     """
-    return _op_median(x, axis, keepdims)
+    try:
+        return _op_median(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_median, error, locals())
+        raise
 
 
 _op_median = bind(globals(), "_op_median", "keras.ops.median", "3.0.0")
@@ -8200,7 +9024,11 @@ def op_meshgrid(*x: Any, indexing: str = "xy") -> Sequence[Tensor]:
     Added in Keras 3.0.0.
     Wraps `keras.ops.meshgrid`.
     """
-    return _op_meshgrid(*x, indexing=indexing)
+    try:
+        return _op_meshgrid(*x, indexing=indexing)
+    except (TypeError, ValueError) as error:
+        argument_error(op_meshgrid, error, locals())
+        raise
 
 
 _op_meshgrid = bind(globals(), "_op_meshgrid", "keras.ops.meshgrid", "3.0.0")
@@ -8249,7 +9077,11 @@ def op_min(
     Added in Keras 3.0.0.
     Wraps `keras.ops.min`.
     """
-    return _op_min(x, axis, keepdims, initial)
+    try:
+        return _op_min(x, axis, keepdims, initial)
+    except (TypeError, ValueError) as error:
+        argument_error(op_min, error, locals())
+        raise
 
 
 _op_min = bind(globals(), "_op_min", "keras.ops.min", "3.0.0")
@@ -8274,7 +9106,11 @@ def op_minimum(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.minimum`.
     """
-    return _op_minimum(x1, x2)
+    try:
+        return _op_minimum(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_minimum, error, locals())
+        raise
 
 
 _op_minimum = bind(globals(), "_op_minimum", "keras.ops.minimum", "3.0.0")
@@ -8299,7 +9135,11 @@ def op_mod(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.mod`.
     """
-    return _op_mod(x1, x2)
+    try:
+        return _op_mod(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_mod, error, locals())
+        raise
 
 
 _op_mod = bind(globals(), "_op_mod", "keras.ops.mod", "3.0.0")
@@ -8343,7 +9183,11 @@ def op_moments(
     Added in Keras 3.0.0.
     Wraps `keras.ops.moments`.
     """
-    return _op_moments(x, axes, keepdims, synchronized)
+    try:
+        return _op_moments(x, axes, keepdims, synchronized)
+    except (TypeError, ValueError) as error:
+        argument_error(op_moments, error, locals())
+        raise
 
 
 _op_moments = bind(globals(), "_op_moments", "keras.ops.moments", "3.0.0")
@@ -8372,7 +9216,11 @@ def op_moveaxis(x: TensorLike, source: Axis, destination: Axis) -> Tensor | kera
     Added in Keras 3.0.0.
     Wraps `keras.ops.moveaxis`.
     """
-    return _op_moveaxis(x, source, destination)
+    try:
+        return _op_moveaxis(x, source, destination)
+    except (TypeError, ValueError) as error:
+        argument_error(op_moveaxis, error, locals())
+        raise
 
 
 _op_moveaxis = bind(globals(), "_op_moveaxis", "keras.ops.moveaxis", "3.0.0")
@@ -8435,7 +9283,11 @@ def op_multi_hot(
     Added in Keras 3.0.0. Changed in 3.0.2 (parameter-added, parameter-deprecated); 3.2.0 (parameter-added).
     Wraps `keras.ops.multi_hot`.
     """
-    return _op_multi_hot(inputs, num_classes, axis, dtype, sparse, **kwargs)
+    try:
+        return _op_multi_hot(inputs, num_classes, axis, dtype, sparse, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(op_multi_hot, error, locals())
+        raise
 
 
 _op_multi_hot = bind(
@@ -8474,7 +9326,11 @@ def op_multiply(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.multiply`.
     """
-    return _op_multiply(x1, x2)
+    try:
+        return _op_multiply(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_multiply, error, locals())
+        raise
 
 
 _op_multiply = bind(globals(), "_op_multiply", "keras.ops.multiply", "3.0.0")
@@ -8523,7 +9379,11 @@ def op_nan_to_num(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
     Wraps `keras.ops.nan_to_num`.
     """
-    return _op_nan_to_num(x, nan, posinf, neginf)
+    try:
+        return _op_nan_to_num(x, nan, posinf, neginf)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nan_to_num, error, locals())
+        raise
 
 
 _op_nan_to_num = bind(
@@ -8571,7 +9431,11 @@ def op_nanargmax(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanargmax`.
     """
-    return _op_nanargmax(x, axis, keepdims)
+    try:
+        return _op_nanargmax(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanargmax, error, locals())
+        raise
 
 
 _op_nanargmax = bind(globals(), "_op_nanargmax", "keras.ops.nanargmax", "3.14.0")
@@ -8606,7 +9470,11 @@ def op_nanargmin(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanargmin`.
     """
-    return _op_nanargmin(x, axis, keepdims)
+    try:
+        return _op_nanargmin(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanargmin, error, locals())
+        raise
 
 
 _op_nanargmin = bind(globals(), "_op_nanargmin", "keras.ops.nanargmin", "3.14.0")
@@ -8641,7 +9509,11 @@ def op_nancumprod(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nancumprod`.
     """
-    return _op_nancumprod(x, axis, dtype)
+    try:
+        return _op_nancumprod(x, axis, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nancumprod, error, locals())
+        raise
 
 
 _op_nancumprod = bind(globals(), "_op_nancumprod", "keras.ops.nancumprod", "3.14.0")
@@ -8676,7 +9548,11 @@ def op_nancumsum(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nancumsum`.
     """
-    return _op_nancumsum(x, axis, dtype)
+    try:
+        return _op_nancumsum(x, axis, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nancumsum, error, locals())
+        raise
 
 
 _op_nancumsum = bind(globals(), "_op_nancumsum", "keras.ops.nancumsum", "3.14.0")
@@ -8710,7 +9586,11 @@ def op_nanmax(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanmax`.
     """
-    return _op_nanmax(x, axis, keepdims)
+    try:
+        return _op_nanmax(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanmax, error, locals())
+        raise
 
 
 _op_nanmax = bind(globals(), "_op_nanmax", "keras.ops.nanmax", "3.14.0")
@@ -8744,7 +9624,11 @@ def op_nanmean(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanmean`.
     """
-    return _op_nanmean(x, axis, keepdims)
+    try:
+        return _op_nanmean(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanmean, error, locals())
+        raise
 
 
 _op_nanmean = bind(globals(), "_op_nanmean", "keras.ops.nanmean", "3.14.0")
@@ -8782,7 +9666,11 @@ def op_nanmedian(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanmedian`.
     """
-    return _op_nanmedian(x, axis, keepdims)
+    try:
+        return _op_nanmedian(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanmedian, error, locals())
+        raise
 
 
 _op_nanmedian = bind(globals(), "_op_nanmedian", "keras.ops.nanmedian", "3.14.0")
@@ -8815,7 +9703,11 @@ def op_nanmin(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanmin`.
     """
-    return _op_nanmin(x, axis, keepdims)
+    try:
+        return _op_nanmin(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanmin, error, locals())
+        raise
 
 
 _op_nanmin = bind(globals(), "_op_nanmin", "keras.ops.nanmin", "3.14.0")
@@ -8877,7 +9769,11 @@ def op_nanpercentile(
     Added in Keras 3.15.0.
     Wraps `keras.ops.nanpercentile`.
     """
-    return _op_nanpercentile(x, q, axis, method, keepdims)
+    try:
+        return _op_nanpercentile(x, q, axis, method, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanpercentile, error, locals())
+        raise
 
 
 _op_nanpercentile = bind(globals(), "_op_nanpercentile", "keras.ops.nanpercentile", "3.15.0")
@@ -8909,7 +9805,11 @@ def op_nanprod(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanprod`.
     """
-    return _op_nanprod(x, axis, keepdims)
+    try:
+        return _op_nanprod(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanprod, error, locals())
+        raise
 
 
 _op_nanprod = bind(globals(), "_op_nanprod", "keras.ops.nanprod", "3.14.0")
@@ -8974,7 +9874,11 @@ def op_nanquantile(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanquantile`.
     """
-    return _op_nanquantile(x, q, axis, method, keepdims)
+    try:
+        return _op_nanquantile(x, q, axis, method, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanquantile, error, locals())
+        raise
 
 
 _op_nanquantile = bind(globals(), "_op_nanquantile", "keras.ops.nanquantile", "3.14.0")
@@ -9006,7 +9910,11 @@ def op_nanstd(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanstd`.
     """
-    return _op_nanstd(x, axis, keepdims)
+    try:
+        return _op_nanstd(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanstd, error, locals())
+        raise
 
 
 _op_nanstd = bind(globals(), "_op_nanstd", "keras.ops.nanstd", "3.14.0")
@@ -9038,7 +9946,11 @@ def op_nansum(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nansum`.
     """
-    return _op_nansum(x, axis, keepdims)
+    try:
+        return _op_nansum(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nansum, error, locals())
+        raise
 
 
 _op_nansum = bind(globals(), "_op_nansum", "keras.ops.nansum", "3.14.0")
@@ -9070,7 +9982,11 @@ def op_nanvar(
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanvar`.
     """
-    return _op_nanvar(x, axis, keepdims)
+    try:
+        return _op_nanvar(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nanvar, error, locals())
+        raise
 
 
 _op_nanvar = bind(globals(), "_op_nanvar", "keras.ops.nanvar", "3.14.0")
@@ -9094,7 +10010,11 @@ def op_ndim(x: TensorLike) -> int | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.ndim`.
     """
-    return _op_ndim(x)
+    try:
+        return _op_ndim(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_ndim, error, locals())
+        raise
 
 
 _op_ndim = bind(globals(), "_op_ndim", "keras.ops.ndim", "3.0.0")
@@ -9118,7 +10038,11 @@ def op_negative(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.negative`.
     """
-    return _op_negative(x)
+    try:
+        return _op_negative(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_negative, error, locals())
+        raise
 
 
 _op_negative = bind(globals(), "_op_negative", "keras.ops.negative", "3.0.0")
@@ -9148,7 +10072,11 @@ def op_nextafter(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.14.0.
     Wraps `keras.ops.nextafter`.
     """
-    return _op_nextafter(x1, x2)
+    try:
+        return _op_nextafter(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nextafter, error, locals())
+        raise
 
 
 _op_nextafter = bind(globals(), "_op_nextafter", "keras.ops.nextafter", "3.14.0")
@@ -9172,7 +10100,11 @@ def op_nonzero(x: TensorLike) -> Sequence[Tensor] | Tensor | Sequence[keras.Kera
     Added in Keras 3.0.0.
     Wraps `keras.ops.nonzero`.
     """
-    return _op_nonzero(x)
+    try:
+        return _op_nonzero(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_nonzero, error, locals())
+        raise
 
 
 _op_nonzero = bind(globals(), "_op_nonzero", "keras.ops.nonzero", "3.0.0")
@@ -9244,7 +10176,11 @@ def op_norm(
     Added in Keras 3.0.5.
     Wraps `keras.ops.norm`.
     """
-    return _op_norm(x, ord, axis, keepdims)
+    try:
+        return _op_norm(x, ord, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_norm, error, locals())
+        raise
 
 
 _op_norm = bind(globals(), "_op_norm", "keras.ops.norm", "3.0.5")
@@ -9284,7 +10220,11 @@ def op_normalize(
     Added in Keras 3.0.5. Changed in 3.6.0 (parameter-added).
     Wraps `keras.ops.normalize`.
     """
-    return _op_normalize(x, axis, order, epsilon)
+    try:
+        return _op_normalize(x, axis, order, epsilon)
+    except (TypeError, ValueError) as error:
+        argument_error(op_normalize, error, locals())
+        raise
 
 
 _op_normalize = bind(
@@ -9322,7 +10262,11 @@ def op_not_equal(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.not_equal`.
     """
-    return _op_not_equal(x1, x2)
+    try:
+        return _op_not_equal(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_not_equal, error, locals())
+        raise
 
 
 _op_not_equal = bind(globals(), "_op_not_equal", "keras.ops.not_equal", "3.0.0")
@@ -9386,7 +10330,11 @@ def op_one_hot(
     Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added).
     Wraps `keras.ops.one_hot`.
     """
-    return _op_one_hot(x, num_classes, axis, dtype, sparse)
+    try:
+        return _op_one_hot(x, num_classes, axis, dtype, sparse)
+    except (TypeError, ValueError) as error:
+        argument_error(op_one_hot, error, locals())
+        raise
 
 
 _op_one_hot = bind(
@@ -9419,7 +10367,11 @@ def op_ones(shape: ShapeLike | BackendTensor, dtype: DTypeLike | None = None) ->
     Added in Keras 3.0.0.
     Wraps `keras.ops.ones`.
     """
-    return _op_ones(shape, dtype)
+    try:
+        return _op_ones(shape, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_ones, error, locals())
+        raise
 
 
 _op_ones = bind(globals(), "_op_ones", "keras.ops.ones", "3.0.0")
@@ -9444,7 +10396,11 @@ def op_ones_like(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor | kera
     Added in Keras 3.0.0.
     Wraps `keras.ops.ones_like`.
     """
-    return _op_ones_like(x, dtype)
+    try:
+        return _op_ones_like(x, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_ones_like, error, locals())
+        raise
 
 
 _op_ones_like = bind(globals(), "_op_ones_like", "keras.ops.ones_like", "3.0.0")
@@ -9475,7 +10431,11 @@ def op_outer(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.outer`.
     """
-    return _op_outer(x1, x2)
+    try:
+        return _op_outer(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_outer, error, locals())
+        raise
 
 
 _op_outer = bind(globals(), "_op_outer", "keras.ops.outer", "3.0.0")
@@ -9529,7 +10489,11 @@ def op_pad(
     Added in Keras 3.0.0.
     Wraps `keras.ops.pad`.
     """
-    return _op_pad(x, pad_width, mode, constant_values)
+    try:
+        return _op_pad(x, pad_width, mode, constant_values)
+    except (TypeError, ValueError) as error:
+        argument_error(op_pad, error, locals())
+        raise
 
 
 _op_pad = bind(globals(), "_op_pad", "keras.ops.pad", "3.0.0")
@@ -9594,7 +10558,11 @@ def op_percentile(
     Added in Keras 3.15.0.
     Wraps `keras.ops.percentile`.
     """
-    return _op_percentile(x, q, axis, method, keepdims)
+    try:
+        return _op_percentile(x, q, axis, method, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_percentile, error, locals())
+        raise
 
 
 _op_percentile = bind(globals(), "_op_percentile", "keras.ops.percentile", "3.15.0")
@@ -9627,7 +10595,11 @@ def op_pinv(x: TensorLike, rcond: Float | None = None) -> Tensor | keras.KerasTe
     Added in Keras 3.15.0.
     Wraps `keras.ops.pinv`.
     """
-    return _op_pinv(x, rcond)
+    try:
+        return _op_pinv(x, rcond)
+    except (TypeError, ValueError) as error:
+        argument_error(op_pinv, error, locals())
+        raise
 
 
 _op_pinv = bind(globals(), "_op_pinv", "keras.ops.pinv", "3.15.0")
@@ -9662,7 +10634,11 @@ def op_polar(abs_: Any, angle: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.9.0.
     Wraps `keras.ops.polar`.
     """
-    return _op_polar(abs_, angle)
+    try:
+        return _op_polar(abs_, angle)
+    except (TypeError, ValueError) as error:
+        argument_error(op_polar, error, locals())
+        raise
 
 
 _op_polar = bind(globals(), "_op_polar", "keras.ops.polar", "3.9.0")
@@ -9687,7 +10663,11 @@ def op_power(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.power`.
     """
-    return _op_power(x1, x2)
+    try:
+        return _op_power(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_power, error, locals())
+        raise
 
 
 _op_power = bind(globals(), "_op_power", "keras.ops.power", "3.0.0")
@@ -9728,7 +10708,11 @@ def op_prod(
     Added in Keras 3.0.0.
     Wraps `keras.ops.prod`.
     """
-    return _op_prod(x, axis, keepdims, dtype)
+    try:
+        return _op_prod(x, axis, keepdims, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_prod, error, locals())
+        raise
 
 
 _op_prod = bind(globals(), "_op_prod", "keras.ops.prod", "3.0.0")
@@ -9760,7 +10744,11 @@ def op_psnr(x1: TensorLike, x2: TensorLike, max_val: Any) -> Tensor | keras.Kera
     Added in Keras 3.3.3.
     Wraps `keras.ops.psnr`.
     """
-    return _op_psnr(x1, x2, max_val)
+    try:
+        return _op_psnr(x1, x2, max_val)
+    except (TypeError, ValueError) as error:
+        argument_error(op_psnr, error, locals())
+        raise
 
 
 _op_psnr = bind(globals(), "_op_psnr", "keras.ops.psnr", "3.3.3")
@@ -9797,7 +10785,11 @@ def op_ptp(
     Added in Keras 3.14.0.
     Wraps `keras.ops.ptp`.
     """
-    return _op_ptp(x, axis, keepdims)
+    try:
+        return _op_ptp(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_ptp, error, locals())
+        raise
 
 
 _op_ptp = bind(globals(), "_op_ptp", "keras.ops.ptp", "3.14.0")
@@ -9830,7 +10822,11 @@ def op_qr(
     Added in Keras 3.0.0.
     Wraps `keras.ops.qr`.
     """
-    return _op_qr(x, mode)
+    try:
+        return _op_qr(x, mode)
+    except (TypeError, ValueError) as error:
+        argument_error(op_qr, error, locals())
+        raise
 
 
 _op_qr = bind(globals(), "_op_qr", "keras.ops.qr", "3.0.0")
@@ -9898,7 +10894,11 @@ def op_quantile(
     Added in Keras 3.0.0.
     Wraps `keras.ops.quantile`.
     """
-    return _op_quantile(x, q, axis, method, keepdims)
+    try:
+        return _op_quantile(x, q, axis, method, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_quantile, error, locals())
+        raise
 
 
 _op_quantile = bind(globals(), "_op_quantile", "keras.ops.quantile", "3.0.0")
@@ -9925,7 +10925,11 @@ def op_rad2deg(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.14.0.
     Wraps `keras.ops.rad2deg`.
     """
-    return _op_rad2deg(x)
+    try:
+        return _op_rad2deg(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_rad2deg, error, locals())
+        raise
 
 
 _op_rad2deg = bind(globals(), "_op_rad2deg", "keras.ops.rad2deg", "3.14.0")
@@ -9951,7 +10955,11 @@ def op_ravel(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.ravel`.
     """
-    return _op_ravel(x)
+    try:
+        return _op_ravel(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_ravel, error, locals())
+        raise
 
 
 _op_ravel = bind(globals(), "_op_ravel", "keras.ops.ravel", "3.0.0")
@@ -9975,7 +10983,11 @@ def op_real(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.real`.
     """
-    return _op_real(x)
+    try:
+        return _op_real(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_real, error, locals())
+        raise
 
 
 _op_real = bind(globals(), "_op_real", "keras.ops.real", "3.0.0")
@@ -10044,7 +11056,11 @@ def op_rearrange(
     Added in Keras 3.9.0.
     Wraps `keras.ops.rearrange`.
     """
-    return _op_rearrange(tensor, pattern, **axes_lengths)
+    try:
+        return _op_rearrange(tensor, pattern, **axes_lengths)
+    except (TypeError, ValueError) as error:
+        argument_error(op_rearrange, error, locals())
+        raise
 
 
 _op_rearrange = bind(globals(), "_op_rearrange", "keras.ops.rearrange", "3.9.0")
@@ -10070,7 +11086,11 @@ def op_reciprocal(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.reciprocal`.
     """
-    return _op_reciprocal(x)
+    try:
+        return _op_reciprocal(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_reciprocal, error, locals())
+        raise
 
 
 _op_reciprocal = bind(globals(), "_op_reciprocal", "keras.ops.reciprocal", "3.0.0")
@@ -10096,7 +11116,11 @@ def op_relu(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.relu`.
     """
-    return _op_relu(x)
+    try:
+        return _op_relu(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_relu, error, locals())
+        raise
 
 
 _op_relu = bind(globals(), "_op_relu", "keras.ops.relu", "3.0.0")
@@ -10122,7 +11146,11 @@ def op_relu6(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.relu6`.
     """
-    return _op_relu6(x)
+    try:
+        return _op_relu6(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_relu6, error, locals())
+        raise
 
 
 _op_relu6 = bind(globals(), "_op_relu6", "keras.ops.relu6", "3.0.0")
@@ -10153,7 +11181,11 @@ def op_repeat(
     Added in Keras 3.0.0.
     Wraps `keras.ops.repeat`.
     """
-    return _op_repeat(x, repeats, axis)
+    try:
+        return _op_repeat(x, repeats, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_repeat, error, locals())
+        raise
 
 
 _op_repeat = bind(globals(), "_op_repeat", "keras.ops.repeat", "3.0.0")
@@ -10180,7 +11212,11 @@ def op_reshape(x: TensorLike, newshape: ShapeLike | BackendTensor) -> Tensor | k
     Added in Keras 3.0.0. Changed in 3.0.5 (parameter-renamed).
     Wraps `keras.ops.reshape`.
     """
-    return _op_reshape(x, newshape)
+    try:
+        return _op_reshape(x, newshape)
+    except (TypeError, ValueError) as error:
+        argument_error(op_reshape, error, locals())
+        raise
 
 
 _op_reshape = bind(
@@ -10235,7 +11271,11 @@ def op_rfft(
     Added in Keras 3.0.0.
     Wraps `keras.ops.rfft`.
     """
-    return _op_rfft(x, fft_length)
+    try:
+        return _op_rfft(x, fft_length)
+    except (TypeError, ValueError) as error:
+        argument_error(op_rfft, error, locals())
+        raise
 
 
 _op_rfft = bind(globals(), "_op_rfft", "keras.ops.rfft", "3.0.0")
@@ -10264,7 +11304,11 @@ def op_right_shift(x: TensorLike, y: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.6.0.
     Wraps `keras.ops.right_shift`.
     """
-    return _op_right_shift(x, y)
+    try:
+        return _op_right_shift(x, y)
+    except (TypeError, ValueError) as error:
+        argument_error(op_right_shift, error, locals())
+        raise
 
 
 _op_right_shift = bind(globals(), "_op_right_shift", "keras.ops.right_shift", "3.6.0")
@@ -10312,7 +11356,11 @@ def op_rms_normalization(
     Added in Keras 3.9.0. Changed in 3.11.0 (default-changed).
     Wraps `keras.ops.rms_normalization`.
     """
-    return _op_rms_normalization(x, scale, axis, epsilon)
+    try:
+        return _op_rms_normalization(x, scale, axis, epsilon)
+    except (TypeError, ValueError) as error:
+        argument_error(op_rms_normalization, error, locals())
+        raise
 
 
 _op_rms_normalization = bind(
@@ -10355,7 +11403,11 @@ def op_roll(x: TensorLike, shift: Any, axis: Axis | None = None) -> Tensor | ker
     Added in Keras 3.0.0.
     Wraps `keras.ops.roll`.
     """
-    return _op_roll(x, shift, axis)
+    try:
+        return _op_roll(x, shift, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_roll, error, locals())
+        raise
 
 
 _op_roll = bind(globals(), "_op_roll", "keras.ops.roll", "3.0.0")
@@ -10380,7 +11432,11 @@ def op_rot90(array: Any, k: IntOrTuple = 1, axes: Axis = (0, 1)) -> Tensor:
     Added in Keras 3.9.0.
     Wraps `keras.ops.rot90`.
     """
-    return _op_rot90(array, k, axes)
+    try:
+        return _op_rot90(array, k, axes)
+    except (TypeError, ValueError) as error:
+        argument_error(op_rot90, error, locals())
+        raise
 
 
 _op_rot90 = bind(globals(), "_op_rot90", "keras.ops.rot90", "3.9.0")
@@ -10405,7 +11461,11 @@ def op_round(x: TensorLike, decimals: Int | TensorLike = 0) -> Tensor | keras.Ke
     Added in Keras 3.0.0.
     Wraps `keras.ops.round`.
     """
-    return _op_round(x, decimals)
+    try:
+        return _op_round(x, decimals)
+    except (TypeError, ValueError) as error:
+        argument_error(op_round, error, locals())
+        raise
 
 
 _op_round = bind(globals(), "_op_round", "keras.ops.round", "3.0.0")
@@ -10429,7 +11489,11 @@ def op_rsqrt(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.rsqrt`.
     """
-    return _op_rsqrt(x)
+    try:
+        return _op_rsqrt(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_rsqrt, error, locals())
+        raise
 
 
 _op_rsqrt = bind(globals(), "_op_rsqrt", "keras.ops.rsqrt", "3.0.0")
@@ -10460,7 +11524,11 @@ def op_saturate_cast(x: TensorLike, dtype: DTypeLike) -> Tensor | keras.KerasTen
     Added in Keras 3.6.0.
     Wraps `keras.ops.saturate_cast`.
     """
-    return _op_saturate_cast(x, dtype)
+    try:
+        return _op_saturate_cast(x, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_saturate_cast, error, locals())
+        raise
 
 
 _op_saturate_cast = bind(globals(), "_op_saturate_cast", "keras.ops.saturate_cast", "3.6.0")
@@ -10534,7 +11602,11 @@ def op_scan(
     Added in Keras 3.4.0.
     Wraps `keras.ops.scan`.
     """
-    return _op_scan(f, init, xs, length, reverse, unroll)
+    try:
+        return _op_scan(f, init, xs, length, reverse, unroll)
+    except (TypeError, ValueError) as error:
+        argument_error(op_scan, error, locals())
+        raise
 
 
 _op_scan = bind(globals(), "_op_scan", "keras.ops.scan", "3.4.0")
@@ -10574,7 +11646,11 @@ def op_scatter(
     Added in Keras 3.0.0.
     Wraps `keras.ops.scatter`.
     """
-    return _op_scatter(indices, values, shape)
+    try:
+        return _op_scatter(indices, values, shape)
+    except (TypeError, ValueError) as error:
+        argument_error(op_scatter, error, locals())
+        raise
 
 
 _op_scatter = bind(globals(), "_op_scatter", "keras.ops.scatter", "3.0.0")
@@ -10653,7 +11729,11 @@ def op_scatter_update(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.ops.scatter_update`.
     """
-    return _op_scatter_update(inputs, indices, updates, reduction)
+    try:
+        return _op_scatter_update(inputs, indices, updates, reduction)
+    except (TypeError, ValueError) as error:
+        argument_error(op_scatter_update, error, locals())
+        raise
 
 
 _op_scatter_update = bind(
@@ -10700,7 +11780,11 @@ def op_searchsorted(
     Added in Keras 3.5.0.
     Wraps `keras.ops.searchsorted`.
     """
-    return _op_searchsorted(sorted_sequence, values, side)
+    try:
+        return _op_searchsorted(sorted_sequence, values, side)
+    except (TypeError, ValueError) as error:
+        argument_error(op_searchsorted, error, locals())
+        raise
 
 
 _op_searchsorted = bind(globals(), "_op_searchsorted", "keras.ops.searchsorted", "3.5.0")
@@ -10746,7 +11830,11 @@ def op_segment_max(
     Added in Keras 3.0.0.
     Wraps `keras.ops.segment_max`.
     """
-    return _op_segment_max(data, segment_ids, num_segments, sorted)
+    try:
+        return _op_segment_max(data, segment_ids, num_segments, sorted)
+    except (TypeError, ValueError) as error:
+        argument_error(op_segment_max, error, locals())
+        raise
 
 
 _op_segment_max = bind(globals(), "_op_segment_max", "keras.ops.segment_max", "3.0.0")
@@ -10792,7 +11880,11 @@ def op_segment_min(
     Added in Keras 3.15.0.
     Wraps `keras.ops.segment_min`.
     """
-    return _op_segment_min(data, segment_ids, num_segments, sorted)
+    try:
+        return _op_segment_min(data, segment_ids, num_segments, sorted)
+    except (TypeError, ValueError) as error:
+        argument_error(op_segment_min, error, locals())
+        raise
 
 
 _op_segment_min = bind(globals(), "_op_segment_min", "keras.ops.segment_min", "3.15.0")
@@ -10839,7 +11931,11 @@ def op_segment_prod(
     Added in Keras 3.15.0.
     Wraps `keras.ops.segment_prod`.
     """
-    return _op_segment_prod(data, segment_ids, num_segments, sorted)
+    try:
+        return _op_segment_prod(data, segment_ids, num_segments, sorted)
+    except (TypeError, ValueError) as error:
+        argument_error(op_segment_prod, error, locals())
+        raise
 
 
 _op_segment_prod = bind(globals(), "_op_segment_prod", "keras.ops.segment_prod", "3.15.0")
@@ -10886,7 +11982,11 @@ def op_segment_sum(
     Added in Keras 3.0.0.
     Wraps `keras.ops.segment_sum`.
     """
-    return _op_segment_sum(data, segment_ids, num_segments, sorted)
+    try:
+        return _op_segment_sum(data, segment_ids, num_segments, sorted)
+    except (TypeError, ValueError) as error:
+        argument_error(op_segment_sum, error, locals())
+        raise
 
 
 _op_segment_sum = bind(globals(), "_op_segment_sum", "keras.ops.segment_sum", "3.0.0")
@@ -10930,7 +12030,11 @@ def op_select(
     Added in Keras 3.3.0.
     Wraps `keras.ops.select`.
     """
-    return _op_select(condlist, choicelist, default)
+    try:
+        return _op_select(condlist, choicelist, default)
+    except (TypeError, ValueError) as error:
+        argument_error(op_select, error, locals())
+        raise
 
 
 _op_select = bind(globals(), "_op_select", "keras.ops.select", "3.3.0")
@@ -10959,7 +12063,11 @@ def op_selu(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.selu`.
     """
-    return _op_selu(x)
+    try:
+        return _op_selu(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_selu, error, locals())
+        raise
 
 
 _op_selu = bind(globals(), "_op_selu", "keras.ops.selu", "3.0.0")
@@ -11047,9 +12155,13 @@ def op_separable_conv(
     Added in Keras 3.0.0.
     Wraps `keras.ops.separable_conv`.
     """
-    return _op_separable_conv(
-        inputs, depthwise_kernel, pointwise_kernel, strides, padding, data_format, dilation_rate
-    )
+    try:
+        return _op_separable_conv(
+            inputs, depthwise_kernel, pointwise_kernel, strides, padding, data_format, dilation_rate
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_separable_conv, error, locals())
+        raise
 
 
 _op_separable_conv = bind(globals(), "_op_separable_conv", "keras.ops.separable_conv", "3.0.0")
@@ -11080,7 +12192,11 @@ def op_shape(x: TensorLike) -> tuple[int, ...] | tuple[int | None, ...]:
     Added in Keras 3.0.0.
     Wraps `keras.ops.shape`.
     """
-    return _op_shape(x)
+    try:
+        return _op_shape(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_shape, error, locals())
+        raise
 
 
 _op_shape = bind(globals(), "_op_shape", "keras.ops.shape", "3.0.0")
@@ -11106,7 +12222,11 @@ def op_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.sigmoid`.
     """
-    return _op_sigmoid(x)
+    try:
+        return _op_sigmoid(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sigmoid, error, locals())
+        raise
 
 
 _op_sigmoid = bind(globals(), "_op_sigmoid", "keras.ops.sigmoid", "3.0.0")
@@ -11130,7 +12250,11 @@ def op_sign(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.sign`.
     """
-    return _op_sign(x)
+    try:
+        return _op_sign(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sign, error, locals())
+        raise
 
 
 _op_sign = bind(globals(), "_op_sign", "keras.ops.sign", "3.0.0")
@@ -11157,7 +12281,11 @@ def op_signbit(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.9.0.
     Wraps `keras.ops.signbit`.
     """
-    return _op_signbit(x)
+    try:
+        return _op_signbit(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_signbit, error, locals())
+        raise
 
 
 _op_signbit = bind(globals(), "_op_signbit", "keras.ops.signbit", "3.9.0")
@@ -11184,7 +12312,11 @@ def op_silu(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.silu`.
     """
-    return _op_silu(x)
+    try:
+        return _op_silu(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_silu, error, locals())
+        raise
 
 
 _op_silu = bind(globals(), "_op_silu", "keras.ops.silu", "3.0.0")
@@ -11208,7 +12340,11 @@ def op_sin(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.sin`.
     """
-    return _op_sin(x)
+    try:
+        return _op_sin(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sin, error, locals())
+        raise
 
 
 _op_sin = bind(globals(), "_op_sin", "keras.ops.sin", "3.0.0")
@@ -11236,7 +12372,11 @@ def op_sinc(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.14.0.
     Wraps `keras.ops.sinc`.
     """
-    return _op_sinc(x)
+    try:
+        return _op_sinc(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sinc, error, locals())
+        raise
 
 
 _op_sinc = bind(globals(), "_op_sinc", "keras.ops.sinc", "3.14.0")
@@ -11260,7 +12400,11 @@ def op_sinh(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.sinh`.
     """
-    return _op_sinh(x)
+    try:
+        return _op_sinh(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sinh, error, locals())
+        raise
 
 
 _op_sinh = bind(globals(), "_op_sinh", "keras.ops.sinh", "3.0.0")
@@ -11284,7 +12428,11 @@ def op_size(x: TensorLike) -> int | Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.size`.
     """
-    return _op_size(x)
+    try:
+        return _op_size(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_size, error, locals())
+        raise
 
 
 _op_size = bind(globals(), "_op_size", "keras.ops.size", "3.0.0")
@@ -11332,7 +12480,11 @@ def op_slice(
     Added in Keras 3.0.0.
     Wraps `keras.ops.slice`.
     """
-    return _op_slice(inputs, start_indices, shape)
+    try:
+        return _op_slice(inputs, start_indices, shape)
+    except (TypeError, ValueError) as error:
+        argument_error(op_slice, error, locals())
+        raise
 
 
 _op_slice = bind(globals(), "_op_slice", "keras.ops.slice", "3.0.0")
@@ -11385,7 +12537,11 @@ def op_slice_update(
     Added in Keras 3.0.0.
     Wraps `keras.ops.slice_update`.
     """
-    return _op_slice_update(inputs, start_indices, updates)
+    try:
+        return _op_slice_update(inputs, start_indices, updates)
+    except (TypeError, ValueError) as error:
+        argument_error(op_slice_update, error, locals())
+        raise
 
 
 _op_slice_update = bind(globals(), "_op_slice_update", "keras.ops.slice_update", "3.0.0")
@@ -11415,7 +12571,11 @@ def op_slogdet(
     Added in Keras 3.3.3.
     Wraps `keras.ops.slogdet`.
     """
-    return _op_slogdet(x)
+    try:
+        return _op_slogdet(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_slogdet, error, locals())
+        raise
 
 
 _op_slogdet = bind(globals(), "_op_slogdet", "keras.ops.slogdet", "3.3.3")
@@ -11446,7 +12606,11 @@ def op_soft_shrink(x: TensorLike, threshold: TensorLike = 0.5) -> Tensor | keras
     Added in Keras 3.7.0.
     Wraps `keras.ops.soft_shrink`.
     """
-    return _op_soft_shrink(x, threshold)
+    try:
+        return _op_soft_shrink(x, threshold)
+    except (TypeError, ValueError) as error:
+        argument_error(op_soft_shrink, error, locals())
+        raise
 
 
 _op_soft_shrink = bind(globals(), "_op_soft_shrink", "keras.ops.soft_shrink", "3.7.0")
@@ -11480,7 +12644,11 @@ def op_softmax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.softmax`.
     """
-    return _op_softmax(x, axis)
+    try:
+        return _op_softmax(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_softmax, error, locals())
+        raise
 
 
 _op_softmax = bind(globals(), "_op_softmax", "keras.ops.softmax", "3.0.0")
@@ -11507,7 +12675,11 @@ def op_softplus(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.softplus`.
     """
-    return _op_softplus(x)
+    try:
+        return _op_softplus(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_softplus, error, locals())
+        raise
 
 
 _op_softplus = bind(globals(), "_op_softplus", "keras.ops.softplus", "3.0.0")
@@ -11533,7 +12705,11 @@ def op_softsign(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.softsign`.
     """
-    return _op_softsign(x)
+    try:
+        return _op_softsign(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_softsign, error, locals())
+        raise
 
 
 _op_softsign = bind(globals(), "_op_softsign", "keras.ops.softsign", "3.0.0")
@@ -11560,7 +12736,11 @@ def op_solve(a: TensorLike, b: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.solve`.
     """
-    return _op_solve(a, b)
+    try:
+        return _op_solve(a, b)
+    except (TypeError, ValueError) as error:
+        argument_error(op_solve, error, locals())
+        raise
 
 
 _op_solve = bind(globals(), "_op_solve", "keras.ops.solve", "3.0.0")
@@ -11592,7 +12772,11 @@ def op_solve_triangular(
     Added in Keras 3.0.5.
     Wraps `keras.ops.solve_triangular`.
     """
-    return _op_solve_triangular(a, b, lower)
+    try:
+        return _op_solve_triangular(a, b, lower)
+    except (TypeError, ValueError) as error:
+        argument_error(op_solve_triangular, error, locals())
+        raise
 
 
 _op_solve_triangular = bind(
@@ -11620,7 +12804,11 @@ def op_sort(x: TensorLike, axis: Axis | None = -1) -> Tensor | keras.KerasTensor
     Added in Keras 3.0.0.
     Wraps `keras.ops.sort`.
     """
-    return _op_sort(x, axis)
+    try:
+        return _op_sort(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sort, error, locals())
+        raise
 
 
 _op_sort = bind(globals(), "_op_sort", "keras.ops.sort", "3.0.0")
@@ -11676,7 +12864,11 @@ def op_space_to_depth(
     Added in Keras 3.14.0.
     Wraps `keras.ops.space_to_depth`.
     """
-    return _op_space_to_depth(x, block_size, data_format)
+    try:
+        return _op_space_to_depth(x, block_size, data_format)
+    except (TypeError, ValueError) as error:
+        argument_error(op_space_to_depth, error, locals())
+        raise
 
 
 _op_space_to_depth = bind(globals(), "_op_space_to_depth", "keras.ops.space_to_depth", "3.14.0")
@@ -11729,7 +12921,11 @@ def op_sparse_categorical_crossentropy(
     Added in Keras 3.0.0.
     Wraps `keras.ops.sparse_categorical_crossentropy`.
     """
-    return _op_sparse_categorical_crossentropy(target, output, from_logits, axis)
+    try:
+        return _op_sparse_categorical_crossentropy(target, output, from_logits, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sparse_categorical_crossentropy, error, locals())
+        raise
 
 
 _op_sparse_categorical_crossentropy = bind(
@@ -11764,7 +12960,11 @@ def op_sparse_plus(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.8.0.
     Wraps `keras.ops.sparse_plus`.
     """
-    return _op_sparse_plus(x)
+    try:
+        return _op_sparse_plus(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sparse_plus, error, locals())
+        raise
 
 
 _op_sparse_plus = bind(globals(), "_op_sparse_plus", "keras.ops.sparse_plus", "3.8.0")
@@ -11794,7 +12994,11 @@ def op_sparse_sigmoid(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.10.0.
     Wraps `keras.ops.sparse_sigmoid`.
     """
-    return _op_sparse_sigmoid(x)
+    try:
+        return _op_sparse_sigmoid(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sparse_sigmoid, error, locals())
+        raise
 
 
 _op_sparse_sigmoid = bind(globals(), "_op_sparse_sigmoid", "keras.ops.sparse_sigmoid", "3.10.0")
@@ -11825,7 +13029,11 @@ def op_sparsemax(x: TensorLike, axis: Axis = -1) -> Tensor | keras.KerasTensor:
     Added in Keras 3.8.0.
     Wraps `keras.ops.sparsemax`.
     """
-    return _op_sparsemax(x, axis)
+    try:
+        return _op_sparsemax(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sparsemax, error, locals())
+        raise
 
 
 _op_sparsemax = bind(globals(), "_op_sparsemax", "keras.ops.sparsemax", "3.8.0")
@@ -11866,7 +13074,11 @@ def op_split(
     Added in Keras 3.0.0.
     Wraps `keras.ops.split`.
     """
-    return _op_split(x, indices_or_sections, axis)
+    try:
+        return _op_split(x, indices_or_sections, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_split, error, locals())
+        raise
 
 
 _op_split = bind(globals(), "_op_split", "keras.ops.split", "3.0.0")
@@ -11890,7 +13102,11 @@ def op_sqrt(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.sqrt`.
     """
-    return _op_sqrt(x)
+    try:
+        return _op_sqrt(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sqrt, error, locals())
+        raise
 
 
 _op_sqrt = bind(globals(), "_op_sqrt", "keras.ops.sqrt", "3.0.0")
@@ -11914,7 +13130,11 @@ def op_square(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.square`.
     """
-    return _op_square(x)
+    try:
+        return _op_square(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_square, error, locals())
+        raise
 
 
 _op_square = bind(globals(), "_op_square", "keras.ops.square", "3.0.0")
@@ -11943,7 +13163,11 @@ def op_squareplus(x: TensorLike, b: TensorLike = 4) -> Tensor | keras.KerasTenso
     Added in Keras 3.7.0.
     Wraps `keras.ops.squareplus`.
     """
-    return _op_squareplus(x, b)
+    try:
+        return _op_squareplus(x, b)
+    except (TypeError, ValueError) as error:
+        argument_error(op_squareplus, error, locals())
+        raise
 
 
 _op_squareplus = bind(globals(), "_op_squareplus", "keras.ops.squareplus", "3.7.0")
@@ -11969,7 +13193,11 @@ def op_squeeze(x: TensorLike, axis: Axis | None = None) -> Tensor | keras.KerasT
     Added in Keras 3.0.0.
     Wraps `keras.ops.squeeze`.
     """
-    return _op_squeeze(x, axis)
+    try:
+        return _op_squeeze(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_squeeze, error, locals())
+        raise
 
 
 _op_squeeze = bind(globals(), "_op_squeeze", "keras.ops.squeeze", "3.0.0")
@@ -11997,7 +13225,11 @@ def op_stack(x: TensorLike, axis: Axis = 0) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.stack`.
     """
-    return _op_stack(x, axis)
+    try:
+        return _op_stack(x, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_stack, error, locals())
+        raise
 
 
 _op_stack = bind(globals(), "_op_stack", "keras.ops.stack", "3.0.0")
@@ -12030,7 +13262,11 @@ def op_std(
     Added in Keras 3.0.0.
     Wraps `keras.ops.std`.
     """
-    return _op_std(x, axis, keepdims)
+    try:
+        return _op_std(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_std, error, locals())
+        raise
 
 
 _op_std = bind(globals(), "_op_std", "keras.ops.std", "3.0.0")
@@ -12099,7 +13335,11 @@ def op_stft(
     Added in Keras 3.0.0.
     Wraps `keras.ops.stft`.
     """
-    return _op_stft(x, sequence_length, sequence_stride, fft_length, window, center)
+    try:
+        return _op_stft(x, sequence_length, sequence_stride, fft_length, window, center)
+    except (TypeError, ValueError) as error:
+        argument_error(op_stft, error, locals())
+        raise
 
 
 _op_stft = bind(globals(), "_op_stft", "keras.ops.stft", "3.0.0")
@@ -12118,7 +13358,11 @@ def op_stop_gradient(variable: Any) -> Tensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.stop_gradient`.
     """
-    return _op_stop_gradient(variable)
+    try:
+        return _op_stop_gradient(variable)
+    except (TypeError, ValueError) as error:
+        argument_error(op_stop_gradient, error, locals())
+        raise
 
 
 _op_stop_gradient = bind(globals(), "_op_stop_gradient", "keras.ops.stop_gradient", "3.0.0")
@@ -12143,7 +13387,11 @@ def op_subtract(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.subtract`.
     """
-    return _op_subtract(x1, x2)
+    try:
+        return _op_subtract(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_subtract, error, locals())
+        raise
 
 
 _op_subtract = bind(globals(), "_op_subtract", "keras.ops.subtract", "3.0.0")
@@ -12175,7 +13423,11 @@ def op_sum(
     Added in Keras 3.0.0.
     Wraps `keras.ops.sum`.
     """
-    return _op_sum(x, axis, keepdims)
+    try:
+        return _op_sum(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_sum, error, locals())
+        raise
 
 
 _op_sum = bind(globals(), "_op_sum", "keras.ops.sum", "3.0.0")
@@ -12198,7 +13450,11 @@ def op_svd(x: TensorLike, full_matrices: bool = True, compute_uv: bool = True) -
     Added in Keras 3.0.5.
     Wraps `keras.ops.svd`.
     """
-    return _op_svd(x, full_matrices, compute_uv)
+    try:
+        return _op_svd(x, full_matrices, compute_uv)
+    except (TypeError, ValueError) as error:
+        argument_error(op_svd, error, locals())
+        raise
 
 
 _op_svd = bind(globals(), "_op_svd", "keras.ops.svd", "3.0.5")
@@ -12224,7 +13480,11 @@ def op_swapaxes(x: TensorLike, axis1: Axis, axis2: Axis) -> Tensor | keras.Keras
     Added in Keras 3.0.0.
     Wraps `keras.ops.swapaxes`.
     """
-    return _op_swapaxes(x, axis1, axis2)
+    try:
+        return _op_swapaxes(x, axis1, axis2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_swapaxes, error, locals())
+        raise
 
 
 _op_swapaxes = bind(globals(), "_op_swapaxes", "keras.ops.swapaxes", "3.0.0")
@@ -12255,7 +13515,11 @@ def op_switch(index: Any, branches: Any, *operands: Any) -> Any:
     Added in Keras 3.4.0.
     Wraps `keras.ops.switch`.
     """
-    return _op_switch(index, branches, *operands)
+    try:
+        return _op_switch(index, branches, *operands)
+    except (TypeError, ValueError) as error:
+        argument_error(op_switch, error, locals())
+        raise
 
 
 _op_switch = bind(globals(), "_op_switch", "keras.ops.switch", "3.4.0")
@@ -12286,7 +13550,11 @@ def op_take(
     Added in Keras 3.0.0.
     Wraps `keras.ops.take`.
     """
-    return _op_take(x, indices, axis)
+    try:
+        return _op_take(x, indices, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_take, error, locals())
+        raise
 
 
 _op_take = bind(globals(), "_op_take", "keras.ops.take", "3.0.0")
@@ -12319,7 +13587,11 @@ def op_take_along_axis(
     Added in Keras 3.0.0.
     Wraps `keras.ops.take_along_axis`.
     """
-    return _op_take_along_axis(x, indices, axis)
+    try:
+        return _op_take_along_axis(x, indices, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_take_along_axis, error, locals())
+        raise
 
 
 _op_take_along_axis = bind(globals(), "_op_take_along_axis", "keras.ops.take_along_axis", "3.0.0")
@@ -12343,7 +13615,11 @@ def op_tan(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.tan`.
     """
-    return _op_tan(x)
+    try:
+        return _op_tan(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_tan, error, locals())
+        raise
 
 
 _op_tan = bind(globals(), "_op_tan", "keras.ops.tan", "3.0.0")
@@ -12367,7 +13643,11 @@ def op_tanh(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.tanh`.
     """
-    return _op_tanh(x)
+    try:
+        return _op_tanh(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_tanh, error, locals())
+        raise
 
 
 _op_tanh = bind(globals(), "_op_tanh", "keras.ops.tanh", "3.0.0")
@@ -12396,7 +13676,11 @@ def op_tanh_shrink(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.7.0.
     Wraps `keras.ops.tanh_shrink`.
     """
-    return _op_tanh_shrink(x)
+    try:
+        return _op_tanh_shrink(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_tanh_shrink, error, locals())
+        raise
 
 
 _op_tanh_shrink = bind(globals(), "_op_tanh_shrink", "keras.ops.tanh_shrink", "3.7.0")
@@ -12427,7 +13711,11 @@ def op_tensordot(x1: TensorLike, x2: TensorLike, axes: Axis = 2) -> Tensor | ker
     Added in Keras 3.0.0.
     Wraps `keras.ops.tensordot`.
     """
-    return _op_tensordot(x1, x2, axes)
+    try:
+        return _op_tensordot(x1, x2, axes)
+    except (TypeError, ValueError) as error:
+        argument_error(op_tensordot, error, locals())
+        raise
 
 
 _op_tensordot = bind(globals(), "_op_tensordot", "keras.ops.tensordot", "3.0.0")
@@ -12461,7 +13749,11 @@ def op_threshold(
     Added in Keras 3.8.0.
     Wraps `keras.ops.threshold`.
     """
-    return _op_threshold(x, threshold, default_value)
+    try:
+        return _op_threshold(x, threshold, default_value)
+    except (TypeError, ValueError) as error:
+        argument_error(op_threshold, error, locals())
+        raise
 
 
 _op_threshold = bind(globals(), "_op_threshold", "keras.ops.threshold", "3.8.0")
@@ -12494,7 +13786,11 @@ def op_tile(x: TensorLike, repeats: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.tile`.
     """
-    return _op_tile(x, repeats)
+    try:
+        return _op_tile(x, repeats)
+    except (TypeError, ValueError) as error:
+        argument_error(op_tile, error, locals())
+        raise
 
 
 _op_tile = bind(globals(), "_op_tile", "keras.ops.tile", "3.0.0")
@@ -12527,7 +13823,11 @@ def op_top_k(
     Added in Keras 3.0.0.
     Wraps `keras.ops.top_k`.
     """
-    return _op_top_k(x, k, sorted)
+    try:
+        return _op_top_k(x, k, sorted)
+    except (TypeError, ValueError) as error:
+        argument_error(op_top_k, error, locals())
+        raise
 
 
 _op_top_k = bind(globals(), "_op_top_k", "keras.ops.top_k", "3.0.0")
@@ -12575,7 +13875,11 @@ def op_trace(
     Added in Keras 3.0.0.
     Wraps `keras.ops.trace`.
     """
-    return _op_trace(x, offset, axis1, axis2)
+    try:
+        return _op_trace(x, offset, axis1, axis2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_trace, error, locals())
+        raise
 
 
 _op_trace = bind(globals(), "_op_trace", "keras.ops.trace", "3.0.0")
@@ -12601,7 +13905,11 @@ def op_transpose(x: TensorLike, axes: Axis | None = None) -> Tensor | keras.Kera
     Added in Keras 3.0.0.
     Wraps `keras.ops.transpose`.
     """
-    return _op_transpose(x, axes)
+    try:
+        return _op_transpose(x, axes)
+    except (TypeError, ValueError) as error:
+        argument_error(op_transpose, error, locals())
+        raise
 
 
 _op_transpose = bind(globals(), "_op_transpose", "keras.ops.transpose", "3.0.0")
@@ -12643,7 +13951,11 @@ def op_trapezoid(
     Added in Keras 3.12.0.
     Wraps `keras.ops.trapezoid`.
     """
-    return _op_trapezoid(y, x, dx, axis)
+    try:
+        return _op_trapezoid(y, x, dx, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_trapezoid, error, locals())
+        raise
 
 
 _op_trapezoid = bind(globals(), "_op_trapezoid", "keras.ops.trapezoid", "3.12.0")
@@ -12669,7 +13981,11 @@ def op_tri(
     Added in Keras 3.0.0.
     Wraps `keras.ops.tri`.
     """
-    return _op_tri(N, M, k, dtype)
+    try:
+        return _op_tri(N, M, k, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_tri, error, locals())
+        raise
 
 
 _op_tri = bind(globals(), "_op_tri", "keras.ops.tri", "3.0.0")
@@ -12698,7 +14014,11 @@ def op_tril(x: TensorLike, k: IntOrTuple = 0) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.tril`.
     """
-    return _op_tril(x, k)
+    try:
+        return _op_tril(x, k)
+    except (TypeError, ValueError) as error:
+        argument_error(op_tril, error, locals())
+        raise
 
 
 _op_tril = bind(globals(), "_op_tril", "keras.ops.tril", "3.0.0")
@@ -12727,7 +14047,11 @@ def op_triu(x: TensorLike, k: IntOrTuple = 0) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.triu`.
     """
-    return _op_triu(x, k)
+    try:
+        return _op_triu(x, k)
+    except (TypeError, ValueError) as error:
+        argument_error(op_triu, error, locals())
+        raise
 
 
 _op_triu = bind(globals(), "_op_triu", "keras.ops.triu", "3.0.0")
@@ -12749,7 +14073,11 @@ def op_true_divide(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor
     Added in Keras 3.0.0.
     Wraps `keras.ops.true_divide`.
     """
-    return _op_true_divide(x1, x2)
+    try:
+        return _op_true_divide(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_true_divide, error, locals())
+        raise
 
 
 _op_true_divide = bind(globals(), "_op_true_divide", "keras.ops.true_divide", "3.0.0")
@@ -12777,7 +14105,11 @@ def op_trunc(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.6.0.
     Wraps `keras.ops.trunc`.
     """
-    return _op_trunc(x)
+    try:
+        return _op_trunc(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_trunc, error, locals())
+        raise
 
 
 _op_trunc = bind(globals(), "_op_trunc", "keras.ops.trunc", "3.6.0")
@@ -12841,7 +14173,11 @@ def op_unfold(
     Added in Keras 3.12.0.
     Wraps `keras.ops.unfold`.
     """
-    return _op_unfold(x, kernel_size, dilation, padding, stride)
+    try:
+        return _op_unfold(x, kernel_size, dilation, padding, stride)
+    except (TypeError, ValueError) as error:
+        argument_error(op_unfold, error, locals())
+        raise
 
 
 _op_unfold = bind(globals(), "_op_unfold", "keras.ops.unfold", "3.12.0")
@@ -12898,9 +14234,13 @@ def op_unique(
     Added in Keras 3.15.0.
     Wraps `keras.ops.unique`.
     """
-    return _op_unique(
-        x, sorted, return_index, return_inverse, return_counts, axis, size, fill_value
-    )
+    try:
+        return _op_unique(
+            x, sorted, return_index, return_inverse, return_counts, axis, size, fill_value
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(op_unique, error, locals())
+        raise
 
 
 _op_unique = bind(globals(), "_op_unique", "keras.ops.unique", "3.15.0")
@@ -12929,7 +14269,11 @@ def op_unravel_index(
     Added in Keras 3.8.0.
     Wraps `keras.ops.unravel_index`.
     """
-    return _op_unravel_index(indices, shape)
+    try:
+        return _op_unravel_index(indices, shape)
+    except (TypeError, ValueError) as error:
+        argument_error(op_unravel_index, error, locals())
+        raise
 
 
 _op_unravel_index = bind(globals(), "_op_unravel_index", "keras.ops.unravel_index", "3.8.0")
@@ -12962,7 +14306,11 @@ def op_unstack(
     Added in Keras 3.0.0.
     Wraps `keras.ops.unstack`.
     """
-    return _op_unstack(x, num, axis)
+    try:
+        return _op_unstack(x, num, axis)
+    except (TypeError, ValueError) as error:
+        argument_error(op_unstack, error, locals())
+        raise
 
 
 _op_unstack = bind(globals(), "_op_unstack", "keras.ops.unstack", "3.0.0")
@@ -12992,7 +14340,11 @@ def op_vander(
     Added in Keras 3.13.0.
     Wraps `keras.ops.vander`.
     """
-    return _op_vander(x, N, increasing)
+    try:
+        return _op_vander(x, N, increasing)
+    except (TypeError, ValueError) as error:
+        argument_error(op_vander, error, locals())
+        raise
 
 
 _op_vander = bind(globals(), "_op_vander", "keras.ops.vander", "3.13.0")
@@ -13024,7 +14376,11 @@ def op_var(
     Added in Keras 3.0.0.
     Wraps `keras.ops.var`.
     """
-    return _op_var(x, axis, keepdims)
+    try:
+        return _op_var(x, axis, keepdims)
+    except (TypeError, ValueError) as error:
+        argument_error(op_var, error, locals())
+        raise
 
 
 _op_var = bind(globals(), "_op_var", "keras.ops.var", "3.0.0")
@@ -13055,7 +14411,11 @@ def op_vdot(x1: TensorLike, x2: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.vdot`.
     """
-    return _op_vdot(x1, x2)
+    try:
+        return _op_vdot(x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_vdot, error, locals())
+        raise
 
 
 _op_vdot = bind(globals(), "_op_vdot", "keras.ops.vdot", "3.0.0")
@@ -13087,7 +14447,11 @@ def op_vectorize(
     Added in Keras 3.3.0.
     Wraps `keras.ops.vectorize`.
     """
-    return _op_vectorize(pyfunc, excluded=excluded, signature=signature)
+    try:
+        return _op_vectorize(pyfunc, excluded=excluded, signature=signature)
+    except (TypeError, ValueError) as error:
+        argument_error(op_vectorize, error, locals())
+        raise
 
 
 _op_vectorize = bind(globals(), "_op_vectorize", "keras.ops.vectorize", "3.3.0")
@@ -13129,7 +14493,11 @@ def op_vectorized_map(function: Callable[..., Any], elements: TensorLike) -> Any
     Added in Keras 3.0.0.
     Wraps `keras.ops.vectorized_map`.
     """
-    return _op_vectorized_map(function, elements)
+    try:
+        return _op_vectorized_map(function, elements)
+    except (TypeError, ValueError) as error:
+        argument_error(op_vectorized_map, error, locals())
+        raise
 
 
 _op_vectorized_map = bind(globals(), "_op_vectorized_map", "keras.ops.vectorized_map", "3.0.0")
@@ -13155,7 +14523,11 @@ def op_view(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor | keras.Ker
     Added in Keras 3.12.0.
     Wraps `keras.ops.view`.
     """
-    return _op_view(x, dtype)
+    try:
+        return _op_view(x, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_view, error, locals())
+        raise
 
 
 _op_view = bind(globals(), "_op_view", "keras.ops.view", "3.12.0")
@@ -13179,7 +14551,11 @@ def op_view_as_complex(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.10.0.
     Wraps `keras.ops.view_as_complex`.
     """
-    return _op_view_as_complex(x)
+    try:
+        return _op_view_as_complex(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_view_as_complex, error, locals())
+        raise
 
 
 _op_view_as_complex = bind(globals(), "_op_view_as_complex", "keras.ops.view_as_complex", "3.10.0")
@@ -13204,7 +14580,11 @@ def op_view_as_real(x: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.10.0.
     Wraps `keras.ops.view_as_real`.
     """
-    return _op_view_as_real(x)
+    try:
+        return _op_view_as_real(x)
+    except (TypeError, ValueError) as error:
+        argument_error(op_view_as_real, error, locals())
+        raise
 
 
 _op_view_as_real = bind(globals(), "_op_view_as_real", "keras.ops.view_as_real", "3.10.0")
@@ -13236,7 +14616,11 @@ def op_vsplit(
     Added in Keras 3.14.0.
     Wraps `keras.ops.vsplit`.
     """
-    return _op_vsplit(x, indices_or_sections)
+    try:
+        return _op_vsplit(x, indices_or_sections)
+    except (TypeError, ValueError) as error:
+        argument_error(op_vsplit, error, locals())
+        raise
 
 
 _op_vsplit = bind(globals(), "_op_vsplit", "keras.ops.vsplit", "3.14.0")
@@ -13260,7 +14644,11 @@ def op_vstack(xs: TensorLike) -> Tensor | keras.KerasTensor:
     Added in Keras 3.0.0.
     Wraps `keras.ops.vstack`.
     """
-    return _op_vstack(xs)
+    try:
+        return _op_vstack(xs)
+    except (TypeError, ValueError) as error:
+        argument_error(op_vstack, error, locals())
+        raise
 
 
 _op_vstack = bind(globals(), "_op_vstack", "keras.ops.vstack", "3.0.0")
@@ -13295,7 +14683,11 @@ def op_where(
     Added in Keras 3.0.0.
     Wraps `keras.ops.where`.
     """
-    return _op_where(condition, x1, x2)
+    try:
+        return _op_where(condition, x1, x2)
+    except (TypeError, ValueError) as error:
+        argument_error(op_where, error, locals())
+        raise
 
 
 _op_where = bind(globals(), "_op_where", "keras.ops.where", "3.0.0")
@@ -13331,7 +14723,11 @@ def op_while_loop(
     Added in Keras 3.0.0.
     Wraps `keras.ops.while_loop`.
     """
-    return _op_while_loop(cond, body, loop_vars, maximum_iterations)
+    try:
+        return _op_while_loop(cond, body, loop_vars, maximum_iterations)
+    except (TypeError, ValueError) as error:
+        argument_error(op_while_loop, error, locals())
+        raise
 
 
 _op_while_loop = bind(globals(), "_op_while_loop", "keras.ops.while_loop", "3.0.0")
@@ -13350,7 +14746,11 @@ def op_zeros(shape: ShapeLike | BackendTensor, dtype: DTypeLike | None = None) -
     Added in Keras 3.0.0.
     Wraps `keras.ops.zeros`.
     """
-    return _op_zeros(shape, dtype)
+    try:
+        return _op_zeros(shape, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_zeros, error, locals())
+        raise
 
 
 _op_zeros = bind(globals(), "_op_zeros", "keras.ops.zeros", "3.0.0")
@@ -13375,7 +14775,11 @@ def op_zeros_like(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor | ker
     Added in Keras 3.0.0.
     Wraps `keras.ops.zeros_like`.
     """
-    return _op_zeros_like(x, dtype)
+    try:
+        return _op_zeros_like(x, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(op_zeros_like, error, locals())
+        raise
 
 
 _op_zeros_like = bind(globals(), "_op_zeros_like", "keras.ops.zeros_like", "3.0.0")

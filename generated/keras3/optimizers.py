@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -154,9 +154,13 @@ def learning_rate_schedule_cosine_decay(
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.CosineDecay`.
     """
-    return _learning_rate_schedule_cosine_decay(
-        initial_learning_rate, decay_steps, alpha, name, warmup_target, warmup_steps
-    )
+    try:
+        return _learning_rate_schedule_cosine_decay(
+            initial_learning_rate, decay_steps, alpha, name, warmup_target, warmup_steps
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(learning_rate_schedule_cosine_decay, error, locals())
+        raise
 
 
 _learning_rate_schedule_cosine_decay = bind(
@@ -215,9 +219,13 @@ def learning_rate_schedule_cosine_decay_restarts(
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.CosineDecayRestarts`.
     """
-    return _learning_rate_schedule_cosine_decay_restarts(
-        initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha, name
-    )
+    try:
+        return _learning_rate_schedule_cosine_decay_restarts(
+            initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha, name
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(learning_rate_schedule_cosine_decay_restarts, error, locals())
+        raise
 
 
 _learning_rate_schedule_cosine_decay_restarts = bind(
@@ -245,7 +253,11 @@ def learning_rate_schedule_deserialize(
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.deserialize`.
     """
-    return _learning_rate_schedule_deserialize(config, custom_objects)
+    try:
+        return _learning_rate_schedule_deserialize(config, custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(learning_rate_schedule_deserialize, error, locals())
+        raise
 
 
 _learning_rate_schedule_deserialize = bind(
@@ -304,9 +316,13 @@ def learning_rate_schedule_exponential_decay(
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.ExponentialDecay`.
     """
-    return _learning_rate_schedule_exponential_decay(
-        initial_learning_rate, decay_steps, decay_rate, staircase, name
-    )
+    try:
+        return _learning_rate_schedule_exponential_decay(
+            initial_learning_rate, decay_steps, decay_rate, staircase, name
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(learning_rate_schedule_exponential_decay, error, locals())
+        raise
 
 
 _learning_rate_schedule_exponential_decay = bind(
@@ -370,9 +386,13 @@ def learning_rate_schedule_inverse_time_decay(
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.InverseTimeDecay`.
     """
-    return _learning_rate_schedule_inverse_time_decay(
-        initial_learning_rate, decay_steps, decay_rate, staircase, name
-    )
+    try:
+        return _learning_rate_schedule_inverse_time_decay(
+            initial_learning_rate, decay_steps, decay_rate, staircase, name
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(learning_rate_schedule_inverse_time_decay, error, locals())
+        raise
 
 
 _learning_rate_schedule_inverse_time_decay = bind(
@@ -420,7 +440,11 @@ def learning_rate_schedule_piecewise_constant_decay(
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.PiecewiseConstantDecay`.
     """
-    return _learning_rate_schedule_piecewise_constant_decay(boundaries, values, name)
+    try:
+        return _learning_rate_schedule_piecewise_constant_decay(boundaries, values, name)
+    except (TypeError, ValueError) as error:
+        argument_error(learning_rate_schedule_piecewise_constant_decay, error, locals())
+        raise
 
 
 _learning_rate_schedule_piecewise_constant_decay = bind(
@@ -497,9 +521,13 @@ def learning_rate_schedule_polynomial_decay(
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.PolynomialDecay`.
     """
-    return _learning_rate_schedule_polynomial_decay(
-        initial_learning_rate, decay_steps, end_learning_rate, power, cycle, name
-    )
+    try:
+        return _learning_rate_schedule_polynomial_decay(
+            initial_learning_rate, decay_steps, end_learning_rate, power, cycle, name
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(learning_rate_schedule_polynomial_decay, error, locals())
+        raise
 
 
 _learning_rate_schedule_polynomial_decay = bind(
@@ -522,7 +550,11 @@ def learning_rate_schedule_serialize(learning_rate_schedule: Any) -> str | dict[
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.serialize`.
     """
-    return _learning_rate_schedule_serialize(learning_rate_schedule)
+    try:
+        return _learning_rate_schedule_serialize(learning_rate_schedule)
+    except (TypeError, ValueError) as error:
+        argument_error(learning_rate_schedule_serialize, error, locals())
+        raise
 
 
 _learning_rate_schedule_serialize = bind(
@@ -628,22 +660,26 @@ def optimizer_adadelta(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.Adadelta`.
     """
-    return _optimizer_adadelta(
-        learning_rate,
-        rho,
-        epsilon,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_adadelta(
+            learning_rate,
+            rho,
+            epsilon,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_adadelta, error, locals())
+        raise
 
 
 _optimizer_adadelta = bind(
@@ -774,25 +810,29 @@ def optimizer_adafactor(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.Adafactor`.
     """
-    return _optimizer_adafactor(
-        learning_rate,
-        beta_2_decay,
-        epsilon_1,
-        epsilon_2,
-        clip_threshold,
-        relative_step,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_adafactor(
+            learning_rate,
+            beta_2_decay,
+            epsilon_1,
+            epsilon_2,
+            clip_threshold,
+            relative_step,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_adafactor, error, locals())
+        raise
 
 
 _optimizer_adafactor = bind(
@@ -915,22 +955,26 @@ def optimizer_adagrad(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.Adagrad`.
     """
-    return _optimizer_adagrad(
-        learning_rate,
-        initial_accumulator_value,
-        epsilon,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_adagrad(
+            learning_rate,
+            initial_accumulator_value,
+            epsilon,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_adagrad, error, locals())
+        raise
 
 
 _optimizer_adagrad = bind(
@@ -1062,24 +1106,28 @@ def optimizer_adam(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.Adam`.
     """
-    return _optimizer_adam(
-        learning_rate,
-        beta_1,
-        beta_2,
-        epsilon,
-        amsgrad,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_adam(
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+            amsgrad,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_adam, error, locals())
+        raise
 
 
 _optimizer_adam = bind(
@@ -1222,24 +1270,28 @@ def optimizer_adam_w(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.AdamW`.
     """
-    return _optimizer_adam_w(
-        learning_rate,
-        weight_decay,
-        beta_1,
-        beta_2,
-        epsilon,
-        amsgrad,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_adam_w(
+            learning_rate,
+            weight_decay,
+            beta_1,
+            beta_2,
+            epsilon,
+            amsgrad,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_adam_w, error, locals())
+        raise
 
 
 _optimizer_adam_w = bind(
@@ -1382,23 +1434,27 @@ def optimizer_adamax(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.Adamax`.
     """
-    return _optimizer_adamax(
-        learning_rate,
-        beta_1,
-        beta_2,
-        epsilon,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_adamax(
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_adamax, error, locals())
+        raise
 
 
 _optimizer_adamax = bind(
@@ -1444,7 +1500,11 @@ def optimizer_deserialize(
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.deserialize`.
     """
-    return _optimizer_deserialize(config, custom_objects)
+    try:
+        return _optimizer_deserialize(config, custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_deserialize, error, locals())
+        raise
 
 
 _optimizer_deserialize = bind(
@@ -1592,26 +1652,30 @@ def optimizer_ftrl(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.Ftrl`.
     """
-    return _optimizer_ftrl(
-        learning_rate,
-        learning_rate_power,
-        initial_accumulator_value,
-        l1_regularization_strength,
-        l2_regularization_strength,
-        l2_shrinkage_regularization_strength,
-        beta,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_ftrl(
+            learning_rate,
+            learning_rate_power,
+            initial_accumulator_value,
+            l1_regularization_strength,
+            l2_regularization_strength,
+            l2_shrinkage_regularization_strength,
+            beta,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_ftrl, error, locals())
+        raise
 
 
 _optimizer_ftrl = bind(
@@ -1658,7 +1722,11 @@ def optimizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> k
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.get`.
     """
-    return _optimizer_get(identifier)
+    try:
+        return _optimizer_get(identifier)
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_get, error, locals())
+        raise
 
 
 _optimizer_get = bind(globals(), "_optimizer_get", "keras.optimizers.get", "3.0.0")
@@ -1762,23 +1830,27 @@ def optimizer_lamb(
     Added in Keras 3.5.0. Changed in 3.15.0 (default-changed).
     Wraps `keras.optimizers.Lamb`.
     """
-    return _optimizer_lamb(
-        learning_rate,
-        beta_1,
-        beta_2,
-        epsilon,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_lamb(
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_lamb, error, locals())
+        raise
 
 
 _optimizer_lamb = bind(
@@ -1908,22 +1980,26 @@ def optimizer_lion(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.Lion`.
     """
-    return _optimizer_lion(
-        learning_rate,
-        beta_1,
-        beta_2,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_lion(
+            learning_rate,
+            beta_1,
+            beta_2,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_lion, error, locals())
+        raise
 
 
 _optimizer_lion = bind(
@@ -1992,9 +2068,13 @@ def optimizer_loss_scale(
     Added in Keras 3.0.0. Changed in 3.12.0 (parameter-added).
     Wraps `keras.optimizers.LossScaleOptimizer`.
     """
-    return _optimizer_loss_scale(
-        inner_optimizer, initial_scale, dynamic_growth_steps, name, **kwargs
-    )
+    try:
+        return _optimizer_loss_scale(
+            inner_optimizer, initial_scale, dynamic_growth_steps, name, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_loss_scale, error, locals())
+        raise
 
 
 _optimizer_loss_scale = bind(
@@ -2026,7 +2106,11 @@ def optimizer_map(
     Added in Keras 3.15.0.
     Wraps `keras.optimizers.OptimizerMap`.
     """
-    return _optimizer_map(default_optimizer, optimizer_map)
+    try:
+        return _optimizer_map(default_optimizer, optimizer_map)
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_map, error, locals())
+        raise
 
 
 _optimizer_map = bind(globals(), "_optimizer_map", "keras.optimizers.OptimizerMap", "3.15.0")
@@ -2053,7 +2137,11 @@ def optimizer_multi(
     Added in Keras 3.15.0.
     Wraps `keras.optimizers.MultiOptimizer`.
     """
-    return _optimizer_multi(optimizer_map, loss_scale_factor, name)
+    try:
+        return _optimizer_multi(optimizer_map, loss_scale_factor, name)
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_multi, error, locals())
+        raise
 
 
 _optimizer_multi = bind(globals(), "_optimizer_multi", "keras.optimizers.MultiOptimizer", "3.15.0")
@@ -2173,34 +2261,38 @@ def optimizer_muon(
     Added in Keras 3.10.0. Changed in 3.13.0 (default-changed, parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.Muon`.
     """
-    return _optimizer_muon(
-        learning_rate,
-        adam_beta_1,
-        adam_beta_2,
-        adam_weight_decay,
-        epsilon,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        exclude_layers,
-        exclude_embeddings,
-        muon_a,
-        muon_b,
-        muon_c,
-        adam_lr_ratio,
-        momentum,
-        ns_steps,
-        nesterov,
-        rms_rate,
-        **kwargs,
-    )
+    try:
+        return _optimizer_muon(
+            learning_rate,
+            adam_beta_1,
+            adam_beta_2,
+            adam_weight_decay,
+            epsilon,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            exclude_layers,
+            exclude_embeddings,
+            muon_a,
+            muon_b,
+            muon_c,
+            adam_lr_ratio,
+            momentum,
+            ns_steps,
+            nesterov,
+            rms_rate,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_muon, error, locals())
+        raise
 
 
 _optimizer_muon = bind(
@@ -2336,23 +2428,27 @@ def optimizer_nadam(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.Nadam`.
     """
-    return _optimizer_nadam(
-        learning_rate,
-        beta_1,
-        beta_2,
-        epsilon,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_nadam(
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_nadam, error, locals())
+        raise
 
 
 _optimizer_nadam = bind(
@@ -2485,24 +2581,28 @@ def optimizer_rmsprop(
     Added in Keras 3.0.0. Changed in 3.3.0 (default-changed, parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.RMSprop`.
     """
-    return _optimizer_rmsprop(
-        learning_rate,
-        rho,
-        momentum,
-        epsilon,
-        centered,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_rmsprop(
+            learning_rate,
+            rho,
+            momentum,
+            epsilon,
+            centered,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_rmsprop, error, locals())
+        raise
 
 
 _optimizer_rmsprop = bind(
@@ -2641,24 +2741,28 @@ def optimizer_schedule_free_adam_w(
     Added in Keras 3.14.0. Changed in 3.15.0 (default-changed).
     Wraps `keras.optimizers.ScheduleFreeAdamW`.
     """
-    return _optimizer_schedule_free_adam_w(
-        learning_rate,
-        beta_1,
-        beta_2,
-        epsilon,
-        warmup_steps,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_schedule_free_adam_w(
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+            warmup_steps,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_schedule_free_adam_w, error, locals())
+        raise
 
 
 _optimizer_schedule_free_adam_w = bind(
@@ -2700,7 +2804,11 @@ def optimizer_serialize(optimizer: Any) -> str | dict[str, Any]:
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.serialize`.
     """
-    return _optimizer_serialize(optimizer)
+    try:
+        return _optimizer_serialize(optimizer)
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_serialize, error, locals())
+        raise
 
 
 _optimizer_serialize = bind(
@@ -2810,22 +2918,26 @@ def optimizer_sgd(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.SGD`.
     """
-    return _optimizer_sgd(
-        learning_rate,
-        momentum,
-        nesterov,
-        weight_decay,
-        clipnorm,
-        clipvalue,
-        global_clipnorm,
-        use_ema,
-        ema_momentum,
-        ema_overwrite_frequency,
-        loss_scale_factor,
-        gradient_accumulation_steps,
-        name,
-        **kwargs,
-    )
+    try:
+        return _optimizer_sgd(
+            learning_rate,
+            momentum,
+            nesterov,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(optimizer_sgd, error, locals())
+        raise
 
 
 _optimizer_sgd = bind(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     import keras
@@ -106,7 +106,11 @@ def random_beta(
     Added in Keras 3.1.0.
     Wraps `keras.random.beta`.
     """
-    return _random_beta(shape, alpha, beta, dtype, seed)
+    try:
+        return _random_beta(shape, alpha, beta, dtype, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(random_beta, error, locals())
+        raise
 
 
 _random_beta = bind(globals(), "_random_beta", "keras.random.beta", "3.1.0")
@@ -152,7 +156,11 @@ def random_binomial(
     Added in Keras 3.1.0.
     Wraps `keras.random.binomial`.
     """
-    return _random_binomial(shape, counts, probabilities, dtype, seed)
+    try:
+        return _random_binomial(shape, counts, probabilities, dtype, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(random_binomial, error, locals())
+        raise
 
 
 _random_binomial = bind(globals(), "_random_binomial", "keras.random.binomial", "3.1.0")
@@ -216,7 +224,11 @@ def random_categorical(
     Added in Keras 3.0.0.
     Wraps `keras.random.categorical`.
     """
-    return _random_categorical(logits, num_samples, dtype, seed)
+    try:
+        return _random_categorical(logits, num_samples, dtype, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(random_categorical, error, locals())
+        raise
 
 
 _random_categorical = bind(globals(), "_random_categorical", "keras.random.categorical", "3.0.0")
@@ -251,7 +263,11 @@ def random_dropout(
     Added in Keras 3.0.0.
     Wraps `keras.random.dropout`.
     """
-    return _random_dropout(inputs, rate, noise_shape, seed)
+    try:
+        return _random_dropout(inputs, rate, noise_shape, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(random_dropout, error, locals())
+        raise
 
 
 _random_dropout = bind(globals(), "_random_dropout", "keras.random.dropout", "3.0.0")
@@ -310,7 +326,11 @@ def random_gamma(
     Added in Keras 3.0.0.
     Wraps `keras.random.gamma`.
     """
-    return _random_gamma(shape, alpha, dtype, seed)
+    try:
+        return _random_gamma(shape, alpha, dtype, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(random_gamma, error, locals())
+        raise
 
 
 _random_gamma = bind(globals(), "_random_gamma", "keras.random.gamma", "3.0.0")
@@ -382,7 +402,11 @@ def random_integer(
     Added in Keras 3.0.0.
     Wraps `keras.random.randint`.
     """
-    return _random_integer(shape, minval, maxval, dtype, seed)
+    try:
+        return _random_integer(shape, minval, maxval, dtype, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(random_integer, error, locals())
+        raise
 
 
 _random_integer = bind(globals(), "_random_integer", "keras.random.randint", "3.0.0")
@@ -423,7 +447,11 @@ def random_normal(
     Added in Keras 3.0.0.
     Wraps `keras.random.normal`.
     """
-    return _random_normal(shape, mean, stddev, dtype, seed)
+    try:
+        return _random_normal(shape, mean, stddev, dtype, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(random_normal, error, locals())
+        raise
 
 
 _random_normal = bind(globals(), "_random_normal", "keras.random.normal", "3.0.0")
@@ -460,7 +488,11 @@ def random_seed_generator(
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
     Wraps `keras.random.SeedGenerator`.
     """
-    return _random_seed_generator(seed, name, **kwargs)
+    try:
+        return _random_seed_generator(seed, name, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(random_seed_generator, error, locals())
+        raise
 
 
 _random_seed_generator = bind(
@@ -511,7 +543,11 @@ def random_shuffle(
     Added in Keras 3.0.0.
     Wraps `keras.random.shuffle`.
     """
-    return _random_shuffle(x, axis, seed)
+    try:
+        return _random_shuffle(x, axis, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(random_shuffle, error, locals())
+        raise
 
 
 _random_shuffle = bind(globals(), "_random_shuffle", "keras.random.shuffle", "3.0.0")
@@ -556,7 +592,11 @@ def random_truncated_normal(
     Added in Keras 3.0.0.
     Wraps `keras.random.truncated_normal`.
     """
-    return _random_truncated_normal(shape, mean, stddev, dtype, seed)
+    try:
+        return _random_truncated_normal(shape, mean, stddev, dtype, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(random_truncated_normal, error, locals())
+        raise
 
 
 _random_truncated_normal = bind(
@@ -606,7 +646,11 @@ def random_uniform(
     Added in Keras 3.0.0.
     Wraps `keras.random.uniform`.
     """
-    return _random_uniform(shape, minval, maxval, dtype, seed)
+    try:
+        return _random_uniform(shape, minval, maxval, dtype, seed)
+    except (TypeError, ValueError) as error:
+        argument_error(random_uniform, error, locals())
+        raise
 
 
 _random_uniform = bind(globals(), "_random_uniform", "keras.random.uniform", "3.0.0")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -38,7 +38,11 @@ def regularizer_deserialize(
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.deserialize`.
     """
-    return _regularizer_deserialize(config, custom_objects)
+    try:
+        return _regularizer_deserialize(config, custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(regularizer_deserialize, error, locals())
+        raise
 
 
 _regularizer_deserialize = bind(
@@ -57,7 +61,11 @@ def regularizer_get(
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.get`.
     """
-    return _regularizer_get(identifier)
+    try:
+        return _regularizer_get(identifier)
+    except (TypeError, ValueError) as error:
+        argument_error(regularizer_get, error, locals())
+        raise
 
 
 _regularizer_get = bind(globals(), "_regularizer_get", "keras.regularizers.get", "3.0.0")
@@ -81,7 +89,11 @@ def regularizer_l1(l1: Float | Sequence[Float] | TensorLike = 0.01) -> keras.reg
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.L1`.
     """
-    return _regularizer_l1(l1)
+    try:
+        return _regularizer_l1(l1)
+    except (TypeError, ValueError) as error:
+        argument_error(regularizer_l1, error, locals())
+        raise
 
 
 _regularizer_l1 = bind(globals(), "_regularizer_l1", "keras.regularizers.L1", "3.0.0")
@@ -111,7 +123,11 @@ def regularizer_l1_l2(
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.L1L2`.
     """
-    return _regularizer_l1_l2(l1, l2)
+    try:
+        return _regularizer_l1_l2(l1, l2)
+    except (TypeError, ValueError) as error:
+        argument_error(regularizer_l1_l2, error, locals())
+        raise
 
 
 _regularizer_l1_l2 = bind(globals(), "_regularizer_l1_l2", "keras.regularizers.L1L2", "3.0.0")
@@ -135,7 +151,11 @@ def regularizer_l2(l2: Float | Sequence[Float] | TensorLike = 0.01) -> keras.reg
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.L2`.
     """
-    return _regularizer_l2(l2)
+    try:
+        return _regularizer_l2(l2)
+    except (TypeError, ValueError) as error:
+        argument_error(regularizer_l2, error, locals())
+        raise
 
 
 _regularizer_l2 = bind(globals(), "_regularizer_l2", "keras.regularizers.L2", "3.0.0")
@@ -165,7 +185,11 @@ def regularizer_orthogonal(
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.OrthogonalRegularizer`.
     """
-    return _regularizer_orthogonal(factor, mode)
+    try:
+        return _regularizer_orthogonal(factor, mode)
+    except (TypeError, ValueError) as error:
+        argument_error(regularizer_orthogonal, error, locals())
+        raise
 
 
 _regularizer_orthogonal = bind(
@@ -182,7 +206,11 @@ def regularizer_serialize(regularizer: Any) -> str | dict[str, Any]:
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-renamed).
     Wraps `keras.regularizers.serialize`.
     """
-    return _regularizer_serialize(regularizer)
+    try:
+        return _regularizer_serialize(regularizer)
+    except (TypeError, ValueError) as error:
+        argument_error(regularizer_serialize, error, locals())
+        raise
 
 
 _regularizer_serialize = bind(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keras3._runtime import bind
+from keras3._runtime import argument_error, bind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -177,22 +177,26 @@ def audio_dataset_from_directory(
     Added in Keras 3.0.0. Changed in 3.1.0 (parameter-added).
     Wraps `keras.utils.audio_dataset_from_directory`.
     """
-    return _audio_dataset_from_directory(
-        directory,
-        labels,
-        label_mode,
-        class_names,
-        batch_size,
-        sampling_rate,
-        output_sequence_length,
-        ragged,
-        shuffle,
-        seed,
-        validation_split,
-        subset,
-        follow_links,
-        verbose,
-    )
+    try:
+        return _audio_dataset_from_directory(
+            directory,
+            labels,
+            label_mode,
+            class_names,
+            batch_size,
+            sampling_rate,
+            output_sequence_length,
+            ragged,
+            shuffle,
+            seed,
+            validation_split,
+            subset,
+            follow_links,
+            verbose,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(audio_dataset_from_directory, error, locals())
+        raise
 
 
 _audio_dataset_from_directory = bind(
@@ -263,20 +267,24 @@ def bounding_box_affine_transform(
     Added in Keras 3.7.0. Changed in 3.8.0 (parameter-renamed).
     Wraps `keras.utils.bounding_boxes.affine_transform`.
     """
-    return _bounding_box_affine_transform(
-        boxes,
-        angle,
-        translate_x,
-        translate_y,
-        scale,
-        shear_x,
-        shear_y,
-        height,
-        width,
-        center_x,
-        center_y,
-        bounding_box_format,
-    )
+    try:
+        return _bounding_box_affine_transform(
+            boxes,
+            angle,
+            translate_x,
+            translate_y,
+            scale,
+            shear_x,
+            shear_y,
+            height,
+            width,
+            center_x,
+            center_y,
+            bounding_box_format,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(bounding_box_affine_transform, error, locals())
+        raise
 
 
 _bounding_box_affine_transform = bind(
@@ -325,7 +333,11 @@ def bounding_box_clip_to_image_size(
     Added in Keras 3.7.0. Changed in 3.8.0 (parameter-renamed).
     Wraps `keras.utils.bounding_boxes.clip_to_image_size`.
     """
-    return _bounding_box_clip_to_image_size(bounding_boxes, height, width, bounding_box_format)
+    try:
+        return _bounding_box_clip_to_image_size(bounding_boxes, height, width, bounding_box_format)
+    except (TypeError, ValueError) as error:
+        argument_error(bounding_box_clip_to_image_size, error, locals())
+        raise
 
 
 _bounding_box_clip_to_image_size = bind(
@@ -377,7 +389,11 @@ def bounding_box_compute_ciou(
     Added in Keras 3.8.0.
     Wraps `keras.utils.bounding_boxes.compute_ciou`.
     """
-    return _bounding_box_compute_ciou(boxes1, boxes2, bounding_box_format, image_shape)
+    try:
+        return _bounding_box_compute_ciou(boxes1, boxes2, bounding_box_format, image_shape)
+    except (TypeError, ValueError) as error:
+        argument_error(bounding_box_compute_ciou, error, locals())
+        raise
 
 
 _bounding_box_compute_ciou = bind(
@@ -432,9 +448,13 @@ def bounding_box_compute_iou(
     Added in Keras 3.8.0.
     Wraps `keras.utils.bounding_boxes.compute_iou`.
     """
-    return _bounding_box_compute_iou(
-        boxes1, boxes2, bounding_box_format, use_masking, mask_val, image_shape
-    )
+    try:
+        return _bounding_box_compute_iou(
+            boxes1, boxes2, bounding_box_format, use_masking, mask_val, image_shape
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(bounding_box_compute_iou, error, locals())
+        raise
 
 
 _bounding_box_compute_iou = bind(
@@ -480,7 +500,11 @@ def bounding_box_convert_format(
     Added in Keras 3.7.0.
     Wraps `keras.utils.bounding_boxes.convert_format`.
     """
-    return _bounding_box_convert_format(boxes, source, target, height, width, dtype)
+    try:
+        return _bounding_box_convert_format(boxes, source, target, height, width, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(bounding_box_convert_format, error, locals())
+        raise
 
 
 _bounding_box_convert_format = bind(
@@ -519,7 +543,11 @@ def bounding_box_crop(
     Added in Keras 3.7.0. Changed in 3.8.0 (parameter-renamed).
     Wraps `keras.utils.bounding_boxes.crop`.
     """
-    return _bounding_box_crop(boxes, top, left, height, width, bounding_box_format)
+    try:
+        return _bounding_box_crop(boxes, top, left, height, width, bounding_box_format)
+    except (TypeError, ValueError) as error:
+        argument_error(bounding_box_crop, error, locals())
+        raise
 
 
 _bounding_box_crop = bind(
@@ -591,9 +619,13 @@ def bounding_box_decode_deltas_to_boxes(
     Added in Keras 3.8.0.
     Wraps `keras.utils.bounding_boxes.decode_deltas_to_boxes`.
     """
-    return _bounding_box_decode_deltas_to_boxes(
-        anchors, boxes_delta, anchor_format, box_format, encoded_format, variance, image_shape
-    )
+    try:
+        return _bounding_box_decode_deltas_to_boxes(
+            anchors, boxes_delta, anchor_format, box_format, encoded_format, variance, image_shape
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(bounding_box_decode_deltas_to_boxes, error, locals())
+        raise
 
 
 _bounding_box_decode_deltas_to_boxes = bind(
@@ -651,9 +683,13 @@ def bounding_box_encode_box_to_deltas(
     Added in Keras 3.8.0.
     Wraps `keras.utils.bounding_boxes.encode_box_to_deltas`.
     """
-    return _bounding_box_encode_box_to_deltas(
-        anchors, boxes, anchor_format, box_format, encoding_format, variance, image_shape
-    )
+    try:
+        return _bounding_box_encode_box_to_deltas(
+            anchors, boxes, anchor_format, box_format, encoding_format, variance, image_shape
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(bounding_box_encode_box_to_deltas, error, locals())
+        raise
 
 
 _bounding_box_encode_box_to_deltas = bind(
@@ -693,7 +729,11 @@ def bounding_box_pad(
     Added in Keras 3.7.0. Changed in 3.8.0 (parameter-added, parameter-removed).
     Wraps `keras.utils.bounding_boxes.pad`.
     """
-    return _bounding_box_pad(boxes, top, left, height, width, bounding_box_format)
+    try:
+        return _bounding_box_pad(boxes, top, left, height, width, bounding_box_format)
+    except (TypeError, ValueError) as error:
+        argument_error(bounding_box_pad, error, locals())
+        raise
 
 
 _bounding_box_pad = bind(
@@ -765,7 +805,11 @@ def clear_session(free_memory: bool = True) -> None:
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
     Wraps `keras.utils.clear_session`.
     """
-    return _clear_session(free_memory)
+    try:
+        return _clear_session(free_memory)
+    except (TypeError, ValueError) as error:
+        argument_error(clear_session, error, locals())
+        raise
 
 
 _clear_session = bind(
@@ -795,7 +839,11 @@ def config_container(**kwargs: Any) -> keras.utils.Config:
     Added in Keras 3.6.0.
     Wraps `keras.utils.Config`.
     """
-    return _config_container(**kwargs)
+    try:
+        return _config_container(**kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(config_container, error, locals())
+        raise
 
 
 _config_container = bind(globals(), "_config_container", "keras.utils.Config", "3.6.0")
@@ -874,19 +922,23 @@ def get_file(
     Added in Keras 3.0.0. Changed in 3.0.1 (parameter-added).
     Wraps `keras.utils.get_file`.
     """
-    return _get_file(
-        fname,
-        origin,
-        untar,
-        md5_hash,
-        file_hash,
-        cache_subdir,
-        hash_algorithm,
-        extract,
-        archive_format,
-        cache_dir,
-        force_download,
-    )
+    try:
+        return _get_file(
+            fname,
+            origin,
+            untar,
+            md5_hash,
+            file_hash,
+            cache_subdir,
+            hash_algorithm,
+            extract,
+            archive_format,
+            cache_dir,
+            force_download,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(get_file, error, locals())
+        raise
 
 
 _get_file = bind(
@@ -927,7 +979,11 @@ def get_source_inputs(tensor: TensorLike) -> list[keras.KerasTensor]:
     Added in Keras 3.0.0.
     Wraps `keras.utils.get_source_inputs`.
     """
-    return _get_source_inputs(tensor)
+    try:
+        return _get_source_inputs(tensor)
+    except (TypeError, ValueError) as error:
+        argument_error(get_source_inputs, error, locals())
+        raise
 
 
 _get_source_inputs = bind(globals(), "_get_source_inputs", "keras.utils.get_source_inputs", "3.0.0")
@@ -957,7 +1013,11 @@ def image_array_save(
     Added in Keras 3.0.0.
     Wraps `keras.utils.save_img`.
     """
-    return _image_array_save(path, x, data_format, file_format, scale, **kwargs)
+    try:
+        return _image_array_save(path, x, data_format, file_format, scale, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(image_array_save, error, locals())
+        raise
 
 
 _image_array_save = bind(globals(), "_image_array_save", "keras.utils.save_img", "3.0.0")
@@ -1120,26 +1180,30 @@ def image_dataset_from_directory(
     Added in Keras 3.0.0. Changed in 3.1.0 (parameter-added, parameter-moved); 3.12.0 (parameter-added, parameter-moved).
     Wraps `keras.utils.image_dataset_from_directory`.
     """
-    return _image_dataset_from_directory(
-        directory,
-        labels,
-        label_mode,
-        class_names,
-        color_mode,
-        batch_size,
-        image_size,
-        shuffle,
-        seed,
-        validation_split,
-        subset,
-        interpolation,
-        follow_links,
-        crop_to_aspect_ratio,
-        pad_to_aspect_ratio,
-        data_format,
-        format,
-        verbose,
-    )
+    try:
+        return _image_dataset_from_directory(
+            directory,
+            labels,
+            label_mode,
+            class_names,
+            color_mode,
+            batch_size,
+            image_size,
+            shuffle,
+            seed,
+            validation_split,
+            subset,
+            interpolation,
+            follow_links,
+            crop_to_aspect_ratio,
+            pad_to_aspect_ratio,
+            data_format,
+            format,
+            verbose,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(image_dataset_from_directory, error, locals())
+        raise
 
 
 _image_dataset_from_directory = bind(
@@ -1198,7 +1262,11 @@ def image_from_array(
     Added in Keras 3.0.0.
     Wraps `keras.utils.array_to_img`.
     """
-    return _image_from_array(x, data_format, scale, dtype)
+    try:
+        return _image_from_array(x, data_format, scale, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(image_from_array, error, locals())
+        raise
 
 
 _image_from_array = bind(globals(), "_image_from_array", "keras.utils.array_to_img", "3.0.0")
@@ -1236,7 +1304,11 @@ def image_load(
     Added in Keras 3.0.0.
     Wraps `keras.utils.load_img`.
     """
-    return _image_load(path, color_mode, target_size, interpolation, keep_aspect_ratio)
+    try:
+        return _image_load(path, color_mode, target_size, interpolation, keep_aspect_ratio)
+    except (TypeError, ValueError) as error:
+        argument_error(image_load, error, locals())
+        raise
 
 
 _image_load = bind(globals(), "_image_load", "keras.utils.load_img", "3.0.0")
@@ -1313,7 +1385,11 @@ def image_smart_resize(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-deprecated).
     Wraps `keras.preprocessing.image.smart_resize`.
     """
-    return _image_smart_resize(x, size, interpolation, data_format, **kwargs)
+    try:
+        return _image_smart_resize(x, size, interpolation, data_format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(image_smart_resize, error, locals())
+        raise
 
 
 _image_smart_resize = bind(
@@ -1353,7 +1429,11 @@ def image_to_array(
     Added in Keras 3.0.0.
     Wraps `keras.utils.img_to_array`.
     """
-    return _image_to_array(img, data_format, dtype)
+    try:
+        return _image_to_array(img, data_format, dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(image_to_array, error, locals())
+        raise
 
 
 _image_to_array = bind(globals(), "_image_to_array", "keras.utils.img_to_array", "3.0.0")
@@ -1375,7 +1455,11 @@ def is_keras_tensor(x: TensorLike) -> bool:
     Added in Keras 3.0.0.
     Wraps `keras.utils.is_keras_tensor`.
     """
-    return _is_keras_tensor(x)
+    try:
+        return _is_keras_tensor(x)
+    except (TypeError, ValueError) as error:
+        argument_error(is_keras_tensor, error, locals())
+        raise
 
 
 _is_keras_tensor = bind(globals(), "_is_keras_tensor", "keras.utils.is_keras_tensor", "3.0.0")
@@ -1460,9 +1544,13 @@ def layer_feature_space(
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace`.
     """
-    return _layer_feature_space(
-        features, output_mode, crosses, crossing_dim, hashing_dim, num_discretization_bins, name
-    )
+    try:
+        return _layer_feature_space(
+            features, output_mode, crosses, crossing_dim, hashing_dim, num_discretization_bins, name
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(layer_feature_space, error, locals())
+        raise
 
 
 _layer_feature_space = bind(globals(), "_layer_feature_space", "keras.utils.FeatureSpace", "3.0.0")
@@ -1512,20 +1600,24 @@ def model_to_dot(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.utils.model_to_dot`.
     """
-    return _model_to_dot(
-        model,
-        show_shapes,
-        show_dtype,
-        show_layer_names,
-        rankdir,
-        expand_nested,
-        dpi,
-        subgraph,
-        show_layer_activations,
-        show_trainable,
-        splines,
-        **kwargs,
-    )
+    try:
+        return _model_to_dot(
+            model,
+            show_shapes,
+            show_dtype,
+            show_layer_names,
+            rankdir,
+            expand_nested,
+            dpi,
+            subgraph,
+            show_layer_activations,
+            show_trainable,
+            splines,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(model_to_dot, error, locals())
+        raise
 
 
 _model_to_dot = bind(
@@ -1568,7 +1660,11 @@ def normalize(x: TensorLike, axis: Axis = -1, order: Int | TensorLike = 2) -> ND
     Added in Keras 3.0.0.
     Wraps `keras.utils.normalize`.
     """
-    return _normalize(x, axis, order)
+    try:
+        return _normalize(x, axis, order)
+    except (TypeError, ValueError) as error:
+        argument_error(normalize, error, locals())
+        raise
 
 
 _normalize = bind(globals(), "_normalize", "keras.utils.normalize", "3.0.0")
@@ -1593,7 +1689,11 @@ def pack_x_y_sample_weight(
     Added in Keras 3.0.0.
     Wraps `keras.utils.pack_x_y_sample_weight`.
     """
-    return _pack_x_y_sample_weight(x, y, sample_weight)
+    try:
+        return _pack_x_y_sample_weight(x, y, sample_weight)
+    except (TypeError, ValueError) as error:
+        argument_error(pack_x_y_sample_weight, error, locals())
+        raise
 
 
 _pack_x_y_sample_weight = bind(
@@ -1669,7 +1769,11 @@ def pad_sequences(
     Added in Keras 3.0.0.
     Wraps `keras.utils.pad_sequences`.
     """
-    return _pad_sequences(sequences, maxlen, dtype, padding, truncating, value)
+    try:
+        return _pad_sequences(sequences, maxlen, dtype, padding, truncating, value)
+    except (TypeError, ValueError) as error:
+        argument_error(pad_sequences, error, locals())
+        raise
 
 
 _pad_sequences = bind(globals(), "_pad_sequences", "keras.utils.pad_sequences", "3.0.0")
@@ -1718,20 +1822,24 @@ def plot_model(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.utils.plot_model`.
     """
-    return _plot_model(
-        model,
-        to_file,
-        show_shapes,
-        show_dtype,
-        show_layer_names,
-        rankdir,
-        expand_nested,
-        dpi,
-        show_layer_activations,
-        show_trainable,
-        splines,
-        **kwargs,
-    )
+    try:
+        return _plot_model(
+            model,
+            to_file,
+            show_shapes,
+            show_dtype,
+            show_layer_names,
+            rankdir,
+            expand_nested,
+            dpi,
+            show_layer_activations,
+            show_trainable,
+            splines,
+            **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(plot_model, error, locals())
+        raise
 
 
 _plot_model = bind(
@@ -1789,9 +1897,13 @@ def progbar(
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added, parameter-moved).
     Wraps `keras.utils.Progbar`.
     """
-    return _progbar(
-        target, width, verbose, interval, stateful_metrics, stateless_metrics, unit_name
-    )
+    try:
+        return _progbar(
+            target, width, verbose, interval, stateful_metrics, stateless_metrics, unit_name
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(progbar, error, locals())
+        raise
 
 
 _progbar = bind(
@@ -1852,7 +1964,11 @@ def set_random_seed(seed: Seed) -> None:
     Added in Keras 3.0.0.
     Wraps `keras.utils.set_random_seed`.
     """
-    return _set_random_seed(seed)
+    try:
+        return _set_random_seed(seed)
+    except (TypeError, ValueError) as error:
+        argument_error(set_random_seed, error, locals())
+        raise
 
 
 _set_random_seed = bind(globals(), "_set_random_seed", "keras.utils.set_random_seed", "3.0.0")
@@ -1902,7 +2018,11 @@ def split_dataset(
     Added in Keras 3.0.0. Changed in 3.12.0 (parameter-added).
     Wraps `keras.utils.split_dataset`.
     """
-    return _split_dataset(dataset, left_size, right_size, shuffle, seed, preferred_backend)
+    try:
+        return _split_dataset(dataset, left_size, right_size, shuffle, seed, preferred_backend)
+    except (TypeError, ValueError) as error:
+        argument_error(split_dataset, error, locals())
+        raise
 
 
 _split_dataset = bind(
@@ -1932,7 +2052,11 @@ def standardize_dtype(dtype: DTypeLike) -> str:
     Added in Keras 3.1.0.
     Wraps `keras.utils.standardize_dtype`.
     """
-    return _standardize_dtype(dtype)
+    try:
+        return _standardize_dtype(dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(standardize_dtype, error, locals())
+        raise
 
 
 _standardize_dtype = bind(globals(), "_standardize_dtype", "keras.utils.standardize_dtype", "3.1.0")
@@ -2063,21 +2187,25 @@ def text_dataset_from_directory(
     Added in Keras 3.0.0. Changed in 3.1.0 (parameter-added); 3.12.0 (parameter-added, parameter-moved).
     Wraps `keras.utils.text_dataset_from_directory`.
     """
-    return _text_dataset_from_directory(
-        directory,
-        labels,
-        label_mode,
-        class_names,
-        batch_size,
-        max_length,
-        shuffle,
-        seed,
-        validation_split,
-        subset,
-        follow_links,
-        format,
-        verbose,
-    )
+    try:
+        return _text_dataset_from_directory(
+            directory,
+            labels,
+            label_mode,
+            class_names,
+            batch_size,
+            max_length,
+            shuffle,
+            seed,
+            validation_split,
+            subset,
+            follow_links,
+            format,
+            verbose,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(text_dataset_from_directory, error, locals())
+        raise
 
 
 _text_dataset_from_directory = bind(
@@ -2238,19 +2366,23 @@ def timeseries_dataset_from_array(
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.utils.timeseries_dataset_from_array`.
     """
-    return _timeseries_dataset_from_array(
-        data,
-        targets,
-        sequence_length,
-        sequence_stride,
-        sampling_rate,
-        batch_size,
-        shuffle,
-        seed,
-        start_index,
-        end_index,
-        format,
-    )
+    try:
+        return _timeseries_dataset_from_array(
+            data,
+            targets,
+            sequence_length,
+            sequence_stride,
+            sampling_rate,
+            batch_size,
+            shuffle,
+            seed,
+            start_index,
+            end_index,
+            format,
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(timeseries_dataset_from_array, error, locals())
+        raise
 
 
 _timeseries_dataset_from_array = bind(
@@ -2294,7 +2426,11 @@ def to_categorical(x: TensorLike, num_classes: Int | None = None) -> NDArray:
     Added in Keras 3.0.0.
     Wraps `keras.utils.to_categorical`.
     """
-    return _to_categorical(x, num_classes)
+    try:
+        return _to_categorical(x, num_classes)
+    except (TypeError, ValueError) as error:
+        argument_error(to_categorical, error, locals())
+        raise
 
 
 _to_categorical = bind(globals(), "_to_categorical", "keras.utils.to_categorical", "3.0.0")
@@ -2318,7 +2454,11 @@ def unpack_x_y_sample_weight(data: TensorLike) -> tuple[Any, Any, Any]:
     Added in Keras 3.0.0.
     Wraps `keras.utils.unpack_x_y_sample_weight`.
     """
-    return _unpack_x_y_sample_weight(data)
+    try:
+        return _unpack_x_y_sample_weight(data)
+    except (TypeError, ValueError) as error:
+        argument_error(unpack_x_y_sample_weight, error, locals())
+        raise
 
 
 _unpack_x_y_sample_weight = bind(

@@ -16,12 +16,12 @@ from pathlib import Path
 from rich.console import Console
 
 from generator.binding.overrides import Override, read_overrides
-from generator.changes.diff import Finding, compare_symbols, diff_snapshots
+from generator.changes.diff import KINDS, Finding, compare_symbols, diff_snapshots, knows_target
 from generator.changes.report import render, summary_line
 from generator.render.writephase import MARKER, interrupted
 from generator.settings import ALLOWLIST, GENERATED, pinned_release
 from generator.tomlfiles import Kind, fields, read_toml
-from generator.upstream.model import Snapshot
+from generator.upstream.model import Snapshot, unknown_path
 from generator.upstream.store import SnapshotStore, encode_snapshot
 
 DEFAULT_ALLOWLIST = ALLOWLIST
@@ -71,12 +71,20 @@ def load_allowlist(file: Path) -> list[Accepted]:
         if missing:
             raise AllowlistError(f"{file}: entry {number} lacks {', '.join(missing)}")
         fields(raw, file, f"entry {number}", _ENTRY_FIELDS, AllowlistError)
+        if raw["kind"] not in KINDS:
+            raise AllowlistError(f"{file}: entry {number}: unknown kind {raw['kind']!r}; known kinds: "
+                                 f"{', '.join(sorted(KINDS))}")
         entries.append(Accepted(kind=raw["kind"], path=raw["path"], parameter=raw.get("parameter"),
                                 reason=raw["reason"], expires=raw["expires"], where=where))
     return entries
 
 
 def check(stored: Snapshot, live: Snapshot, allowlist: Sequence[Accepted], today: dt.date) -> DriftResult:
+    for entry in allowlist:  # a typo in a path would otherwise read "matches no finding"
+        if not (knows_target(stored, entry.path) or knows_target(live, entry.path)):
+            raise AllowlistError(f"{entry.where}: path " + unknown_path(
+                entry.path, f"path or member of Keras {stored.keras_version} (stored) or {live.keras_version} "
+                "(installed)", [*stored.symbols, *live.symbols]))
     findings = diff_snapshots(stored, live)
     accepted = [f for f in findings if any(a.matches(f) for a in allowlist)]
     used = {id(a) for a in allowlist for f in accepted if a.matches(f)}
@@ -96,9 +104,10 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
 
     release = against or pinned_release()
     stored = store.load(release)
+    allowlist = load_allowlist(allowlist_file or DEFAULT_ALLOWLIST)  # a malformed entry fails before Keras loads
     check_keras_installation()
     live = take_snapshot()
-    result = check(stored, live, load_allowlist(allowlist_file or DEFAULT_ALLOWLIST), dt.date.today())
+    result = check(stored, live, allowlist, dt.date.today())
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     if result.findings:
         render(list(result.findings), f"{release} (stored)", f"{live.keras_version} (installed)", fmt, sys.stdout)
@@ -112,6 +121,11 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
                       f"retake it with `make snapshot VERSION={live.keras_version}` and commit")
     stale_list = stale_overrides(store, release)
     for stale in stale_list:
+        if stale.current is None:  # the symbol is gone: no hash to re-tether to
+            paths = store.index(release)
+            console.print(f"[red]override {stale.override.name}[/] (overrides.py line {stale.override.line}): its "
+                          f"upstream {unknown_path(stale.override.upstream, f'path of Keras {release}', paths)}")
+            continue
         console.print(f"[red]override {stale.override.name}[/] ({stale.override.upstream}) is tethered to "
                       f"{stale.override.tethered_to}{f' (Keras {stale.since})' if stale.since else ''}; upstream is now "
                       f"{stale.current} (Keras {release}). Review it, then set tethered_to=\"{stale.current}\".")

@@ -26,7 +26,7 @@ import jinja2
 from generator.binding.model import Binding, Wrapper, WrapperParam
 from generator.binding.spec import BindingSpec
 from generator.binding.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
-from generator.render.writephase import check_package, recover_folder
+from generator.render.writephase import check_package, recover_folder, staging_folder
 from generator.settings import PACKAGE, TEMPLATES
 
 
@@ -317,7 +317,7 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
         needs_given = any(p.omit_when_missing for w in generated if w.shape != "dual" for p in w.params)
         layers = [w for w in generated if w.shape == "layer"]
         runtime_imports = sorted(
-            ({"bind"} if shapes_used & {"function", "constructor", "layer"} else set())
+            ({"bind", "argument_error"} if shapes_used & {"function", "constructor", "layer"} else set())
             | ({"upstream"} if shapes_used & {"dual"} or any(
                 w.shape == "member" and not w.bound for w in generated) else set())
             | ({"compose_layer"} if layers else set())
@@ -416,7 +416,7 @@ def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACK
     _recover(package)
     check_package(package, spec.hand_written)  # they are copied, never recreated
     parent = package.parent
-    staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.new-", dir=parent))
+    staging = staging_folder(package)
     try:
         for name in spec.hand_written:
             shutil.copy2(package / name, staging / name)

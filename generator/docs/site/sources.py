@@ -145,10 +145,11 @@ def table_cell(text: str) -> str:
 def write_docs(files: Mapping[str, str], root: Path = GENERATED) -> None:
     """Replace generated/docs (whole, swapped in with renames) and generated/mkdocs.yml (atomically)."""
     from generator.render.package import _recover, exchange_directories
+    from generator.render.writephase import staging_folder
 
     docs = root / DOCS_NAME
     _recover(docs)
-    staging = Path(tempfile.mkdtemp(prefix=f".{DOCS_NAME}.new-", dir=root))
+    staging = staging_folder(docs)
     try:
         for name, text in files.items():
             if not name.startswith(f"{DOCS_NAME}/"):
