@@ -187,7 +187,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from generator.binding.impact import binding_impact
-    from generator.changes.diff import diff_snapshots, findings_for, knows_target
+    from generator.changes.diff import diff_snapshots, findings_for, knows_target, target_candidates
     from generator.changes.report import render
 
     from generator.settings import version_key
@@ -197,7 +197,7 @@ def _diff(args: argparse.Namespace) -> int:
     old, new = _resolve(store, args.old), _resolve(store, args.new)
     if args.symbol and not any(knows_target(s, args.symbol) for s in (old, new)):
         raise LookupError(unknown_path(args.symbol, f"path or member of Keras {old.keras_version} or "
-                                       f"{new.keras_version}", [*old.symbols, *new.symbols]))
+                                       f"{new.keras_version}", [*target_candidates(old, args.symbol), *target_candidates(new, args.symbol)]))
     if version_key(old.keras_version) > version_key(new.keras_version):
         Console(stderr=True, highlight=False, soft_wrap=True).print(
             f"[yellow]note:[/] the releases are in reverse order: {old.keras_version} is newer than "

@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from generator.binding.overrides import Override, read_overrides
-from generator.changes.diff import KINDS, Finding, compare_symbols, diff_snapshots, knows_target
+from generator.changes.diff import KINDS, Finding, compare_symbols, diff_snapshots, knows_target, target_candidates
 from generator.changes.report import render, summary_line
 from generator.render.writephase import MARKER, interrupted
 from generator.settings import ALLOWLIST, GENERATED, pinned_release
@@ -84,7 +84,7 @@ def check(stored: Snapshot, live: Snapshot, allowlist: Sequence[Accepted], today
         if not (knows_target(stored, entry.path) or knows_target(live, entry.path)):
             raise AllowlistError(f"{entry.where}: path " + unknown_path(
                 entry.path, f"path or member of Keras {stored.keras_version} (stored) or {live.keras_version} "
-                "(installed)", [*stored.symbols, *live.symbols]))
+                "(installed)", [*target_candidates(stored, entry.path), *target_candidates(live, entry.path)]))
     findings = diff_snapshots(stored, live)
     accepted = [f for f in findings if any(a.matches(f) for a in allowlist)]
     used = {id(a) for a in allowlist for f in accepted if a.matches(f)}
