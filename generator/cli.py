@@ -189,7 +189,6 @@ def _diff(args: argparse.Namespace) -> int:
     from generator.binding.impact import binding_impact
     from generator.changes.diff import diff_snapshots, findings_for, knows_target, target_candidates
     from generator.changes.report import render
-
     from generator.settings import version_key
     from generator.upstream.model import unknown_path
 

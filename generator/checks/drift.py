@@ -16,7 +16,14 @@ from pathlib import Path
 from rich.console import Console
 
 from generator.binding.overrides import Override, read_overrides
-from generator.changes.diff import KINDS, Finding, compare_symbols, diff_snapshots, knows_target, target_candidates
+from generator.changes.diff import (
+    KINDS,
+    Finding,
+    compare_symbols,
+    diff_snapshots,
+    knows_target,
+    target_candidates,
+)
 from generator.changes.report import render, summary_line
 from generator.render.writephase import MARKER, interrupted
 from generator.settings import ALLOWLIST, GENERATED, pinned_release

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 
+import keras3
 import numpy as np
 import pytest
-
-import keras3
 from keras3 import layer_dense, op_add
 
 

@@ -10,13 +10,12 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from generator.settings import pinned_release
 from generator.upstream.store import SnapshotStore
-from tests.regenerate.test_robust import cli, edit, environment, one_error, pristine, repo  # noqa: F401
+from tests.regenerate.test_robust import cli, edit, environment, one_error
 from tests.repo_copies import REPO
 
 PIN = pinned_release()
