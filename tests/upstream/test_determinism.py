@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# One worker runs the module, so the shared reference snapshot is taken once per session.
+pytestmark = pytest.mark.xdist_group("determinism")
 
 
 def take(tmp_path: Path, backend: str, seed: str) -> dict[str, bytes]:
