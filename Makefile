@@ -31,11 +31,16 @@ drift-check: $(STAMP)
 docs: $(STAMP)
 	$(PYTHON) -m generator docs
 
-## test: the whole test suite on real backends; tests/backends once per backend (the matrix)
+## test: the whole test suite on real backends, in two phases: the main suite on two xdist workers
+## (a test marked xdist_group runs on the worker of its group, which shares a session fixture),
+## then tests/backends once per backend (the matrix): one worker process per backend, named after
+## it, the four side by side, every test run in each (`--dist each`). Each phase prints its 15
+## slowest tests and steps, then its wall-clock and CPU time (CPU: every process of the phase).
+BACKENDS_MATRIX := --dist each $(foreach b,jax torch tensorflow numpy,--tx popen//id=$(b)//env:KERAS_BACKEND=$(b))
+timed = bash -c 'TIMEFORMAT="make test: $(1): %R s wall, %U s user + %S s system CPU"; time $(2)'
 test: $(STAMP)
-	$(PYTHON) -m pytest -n 2 --ignore=tests/backends
-	for b in jax torch tensorflow numpy; do \
-	  KERAS_BACKEND=$$b $(PYTHON) -m pytest -n 2 tests/backends -p no:cacheprovider || exit 1; done
+	$(call timed,main suite,$(PYTHON) -m pytest -n 2 --dist loadgroup --ignore=tests/backends --durations=15)
+	$(call timed,backends,$(PYTHON) -m pytest $(BACKENDS_MATRIX) tests/backends -p no:cacheprovider --durations=15)
 
 ## bench: print speed figures with what each is compared against
 bench: $(STAMP)

@@ -1,5 +1,6 @@
 """Backend-dependent tests: `make test` runs this folder once per backend (KERAS_BACKEND=jax,
-torch, tensorflow, numpy). A test that Keras cannot support on a backend skips there, and its
+torch, tensorflow, numpy): one xdist worker per backend, named after it (`--dist each`), so a
+failure's report starts with `[torch]` or the like. A test that Keras cannot support on a backend skips there, and its
 reason says why upstream does not support it."""
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ import re
 import subprocess
 import sys
 from collections import namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -45,13 +47,23 @@ def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "docs-site"
 
 
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """(site folder, build result as a dict): the committed sources built once per session."""
+@contextmanager
+def examples_cache_held(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Held while the docs build or tests/docs/test_examples.py's whole-surface run fills the upstream
+    examples' cache (`.cache/examples`, keyed by code and release): on a fresh clone they would
+    otherwise both run every example cold side by side; held in turn, the second reuses the first's
+    runs. Yields the session's shared docs folder."""
     folder = shared_folder(tmp_path_factory)
     folder.mkdir(parents=True, exist_ok=True)
-    result_file = folder / "result.json"
     with open(folder / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder
+
+
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """(site folder, build result as a dict): the committed sources built once per session."""
+    with examples_cache_held(tmp_path_factory) as folder:
+        result_file = folder / "result.json"
         if not result_file.exists():
             try:
                 result = build_site(build_dir=folder / "build", site_dir=folder / "site",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -85,18 +84,15 @@ op_add(1)
 
 
 @pytest.fixture(scope="module")
-def checked_user_code(tmp_path_factory) -> list[dict]:
-    folder = tmp_path_factory.mktemp("user")
-    (folder / "user.py").write_text(textwrap.dedent(USER_CODE))
-    result = subprocess.run([str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, "user.py"],
-                            cwd=folder, capture_output=True, text=True)
-    return json.loads(result.stdout)["generalDiagnostics"]
+def checked_user_code(pyright_snippets) -> list[dict]:
+    return pyright_snippets["user.py"]
 
 
 def messages_on(diagnostics: list[dict], line: int) -> str:
     return " ".join(d["message"] for d in diagnostics if d["range"]["start"]["line"] + 1 == line)
 
 
+@pytest.mark.xdist_group("pyright-snippets")
 def test_the_checker_knows_what_a_layer_wrapper_returns(checked_user_code):
     assert '"Dense"' in messages_on(checked_user_code, 5)
     assert '"Sequential"' in messages_on(checked_user_code, 6)
@@ -107,6 +103,7 @@ def errors_on(diagnostics: list[dict], line: int) -> str:
                     if d["range"]["start"]["line"] + 1 == line and d["severity"] == "error")
 
 
+@pytest.mark.xdist_group("pyright-snippets")
 def test_the_checker_catches_wrong_arguments(checked_user_code):
     # An op has two overloads (a KerasTensor argument, any tensor): when both fail alike, pyright
     # says that no overload matches and lists the argument types instead of naming the argument.
@@ -146,12 +143,13 @@ layer_dense(x)
 layer_dense()
 """
 
+# Checked by one pyright run with the other modules' snippets (tests/package/conftest.py).
+PYRIGHT_SNIPPETS = {"user.py": USER_CODE, "positional.py": POSITIONAL_CODE}
 
-def test_the_checker_accepts_positional_use_and_still_catches_a_missing_units(tmp_path):
-    (tmp_path / "user.py").write_text(textwrap.dedent(POSITIONAL_CODE))
-    result = subprocess.run([str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, "user.py"],
-                            cwd=tmp_path, capture_output=True, text=True)
-    diagnostics = json.loads(result.stdout)["generalDiagnostics"]
+
+@pytest.mark.xdist_group("pyright-snippets")
+def test_the_checker_accepts_positional_use_and_still_catches_a_missing_units(pyright_snippets):
+    diagnostics = pyright_snippets["positional.py"]
     errors = {d["range"]["start"]["line"] + 1 for d in diagnostics if d["severity"] == "error"}
     assert not errors & set(range(6, 10)), [d["message"] for d in diagnostics if d["severity"] == "error"]
     assert '"Dense"' in messages_on(diagnostics, 10)
