@@ -17,7 +17,7 @@ from generator.tomlfiles import Kind, fields, read_toml
 STUB_SPEC_FILE = SPEC_DIR / "stubs.toml"
 # Names a stub type may use besides keras3.types' and typing's (see typing_rules.TYPES_MODULE_NAMES).
 STUB_NAMES = frozenset({"Any", "None", "int", "float", "str", "bool", "bytes", "tuple", "list", "dict", "keras",
-                        "object", "type", "Self", "overload", "KerasTensor", "NoReturn", "Iterable"})
+                        "object", "type", "Self", "overload", "NoReturn", "MutableMapping"})
 
 
 class StubSpecError(ValueError):
@@ -59,10 +59,18 @@ def load_stub_spec(path: Path = STUB_SPEC_FILE) -> StubSpec:
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise StubSpecError(f"{path}: settable.{owner!r} must be a list of property names")
         settable[owner] = tuple(names)
-    members = tuple(_hand_typed(path, f"member {n}", raw, "owner")
-                    for n, raw in enumerate(data.get("member", []), start=1))
+    members = tuple(typed for n, raw in enumerate(data.get("member", []), start=1)
+                    for typed in _owned(path, f"member {n}", raw))
     extras = tuple(_hand_typed(path, f"extra {n}", raw, "module") for n, raw in enumerate(data.get("extra", []), start=1))
     return StubSpec(dict(data.get("returns", {})), settable, members, extras, path)
+
+
+def _owned(path: Path, where: str, raw: object) -> list[HandTyped]:
+    """A [[member]] entry, once per owner (`owner` is a class path or a list of them)."""
+    owners = raw.get("owner") if isinstance(raw, dict) else None
+    if isinstance(owners, list) and owners and all(isinstance(o, str) for o in owners):
+        return [_hand_typed(path, where, {**raw, "owner": owner}, "owner") for owner in owners]
+    return [_hand_typed(path, where, raw, "owner")]
 
 
 def _hand_typed(path: Path, where: str, raw: object, key: str) -> HandTyped:

@@ -25,6 +25,8 @@ from generator.binding.typing_rules import IMPRECISE, admit_documented, annotate
 from generator.upstream.model import Member, Parameter, Snapshot, Symbol
 
 ROOT = "keras"
+# Bases from outside Keras that a stub keeps (as a type expression).
+FOREIGN_BASES = {"collections.abc.MutableMapping": "MutableMapping[Any, Any]"}
 
 
 # --- the model ----------------------------------------------------------------------------------
@@ -198,10 +200,11 @@ class _Builder:
 
     def klass(self, symbol: Symbol, name: str) -> StubClass:
         family = self._family(symbol.path)
-        hand = self.stub_spec.hand_typed(symbol.path)
+        hand = [h for owner in (symbol.path, *(b for b in symbol.bases if b in FOREIGN_BASES))
+                for h in self.stub_spec.hand_typed(owner)]
         taken = {n for h in hand for n in h.names}
         members: list[StubMember] = []
-        if "__init__" not in taken:
+        if not taken & {"__init__", "__new__"}:
             ctor = self.params(symbol.signature.parameters if symbol.signature else None, family, symbol.doc,
                                self.wrappers.get(symbol.path))
             members.append(StubDef("__init__", ((ctor, "None"),), method=True))
@@ -220,7 +223,7 @@ class _Builder:
             return StubProperty(m.name, self.stub_spec.returns.get(m.name, "Any"), self._settable(owner, m.name))
         verb = next((self.verbs[(o, m.name)] for o in (owner.path, *owner.mro) if (o, m.name) in self.verbs), None)
         params = self.params(m.signature.parameters if m.signature else None, family, m.doc, verb)
-        returns = verb.returns if verb is not None else self.stub_spec.returns.get(m.name, "Any")
+        returns = self.stub_spec.returns.get(m.name) or (verb.returns if verb is not None else "Any")
         if returns == "Self" and m.kind == "staticmethod":
             returns = "Any"
         decorator = m.kind if m.kind in ("staticmethod", "classmethod") else None
@@ -240,10 +243,12 @@ class _Builder:
                 self._call_types(parent.path, parent.mro) == mine:
             return None
         symbolic, concrete, mapping = mine
-        rest = (StubParam("args", "var_positional", "Any", None), StubParam("kwargs", "var_keyword", "Any", None))
+        # Image preprocessing layers (the `mapping` rule) are called as `(inputs, **kwargs)`.
+        rest = (*(() if mapping else (StubParam("args", "var_positional", "Any", None),)),
+                StubParam("kwargs", "var_keyword", "Any", None))
 
         def variant(annotation: str, returns: str) -> Variant:
-            return ((StubParam("inputs", "positional_only", annotation, None), *rest), returns)
+            return ((StubParam("inputs", "positional_or_keyword", annotation, None), *rest), returns)
 
         variants = [variant("keras.KerasTensor", symbolic), variant("Sequence[keras.KerasTensor]", symbolic)]
         if mapping:
@@ -260,7 +265,9 @@ class _Builder:
         public = [p for p in symbol.mro if self._public_class(p)]
         chosen: list[str] = []
         for base in symbol.bases:
-            if self._public_class(base):
+            if base in FOREIGN_BASES:
+                found = FOREIGN_BASES[base]
+            elif self._public_class(base):
                 found = self.snapshot.symbols[base].canonical_path
             else:
                 after = symbol.mro[symbol.mro.index(base) + 1:] if base in symbol.mro else public
@@ -268,7 +275,8 @@ class _Builder:
             if found and found not in chosen:
                 chosen.append(found)
         # A base already an ancestor of another chosen base would make the MRO inconsistent.
-        return tuple(b for b in chosen if not any(b != o and b in self.snapshot.symbols[o].mro for o in chosen))
+        return tuple(b for b in chosen if not any(
+            b != o and o in self.snapshot.symbols and b in self.snapshot.symbols[o].mro for o in chosen))
 
     def _public_class(self, path: str) -> bool:
         found = self.snapshot.symbols.get(path)

@@ -28,7 +28,7 @@ PACKAGE_DIR = "keras-stubs"  # the stub package inside the distribution (PEP 561
 # so a checker reads Keras's own source for a module the stubs lack.
 PY_TYPED = "partial\n"
 _TYPING = {"Any": "typing", "overload": "typing", "Literal": "typing", "Self": "typing_extensions",
-           "NoReturn": "typing", **TYPING_NAMES}
+           "NoReturn": "typing", "MutableMapping": "collections.abc", **TYPING_NAMES}
 
 
 class StubRenderError(ValueError):
@@ -56,7 +56,7 @@ def _emit(stubs: Stubs, templates: Path) -> dict[str, str]:
             text = re.sub(rf"(?<![\w.]){name}(?=\[)", f"_{name}", text)
         files[f"{folder}/__init__.pyi"] = text
     files[f"{PACKAGE_DIR}/_typing.pyi"] = env.get_template("stubs/_typing.pyi.j2").render(stubs=stubs)
-    # Not formatted by ruff: a signature stays on one line, so a `# type: ignore` stays on its `def`.
+    # Not formatted (ruff would wrap signatures): one signature per line reads well in a diff.
     files[f"{PACKAGE_DIR}/py.typed"] = PY_TYPED
     files["pyproject.toml"] = env.get_template("stubs/pyproject.toml.j2").render(stubs=stubs, packages=packages)
     return dict(sorted(files.items()))
@@ -75,16 +75,14 @@ def _environment(templates: Path) -> jinja2.Environment:
 def definition(d: StubDef) -> str:
     """A def (or its @overload defs), at column 0."""
     lines: list[str] = []
-    for index, (params, returns) in enumerate(d.variants):
+    for params, returns in d.variants:
         if d.decorator:
             lines.append(f"@{d.decorator}")
         if len(d.variants) > 1:
             lines.append("@overload")
         first = ["cls"] if d.decorator == "classmethod" else (["self"] if d.method else [])
         parts = _with_receiver(first, params)
-        # Overloads for a KerasTensor then for any tensor overlap by design (see the header).
-        ignore = "  # type: ignore[overload-overlap]" if len(d.variants) > 1 and index == 0 else ""
-        lines.append(f"def {d.name}({', '.join(parts)}) -> {returns}: ...{ignore}")
+        lines.append(f"def {d.name}({', '.join(parts)}) -> {returns}: ...")
     return "\n".join(lines)
 
 
@@ -128,7 +126,7 @@ def imports(module: StubModule) -> tuple[list[str], list[str]]:
     generic typing names the module itself defines, imported as `_Name` (always subscripted)."""
     used: set[str] = set()
     for text in _texts(module):
-        used |= used_names(re.sub(r"def \w+|@\w+", "", text))
+        used |= used_names(re.sub(r"def \w+", "", text))
     clashes = sorted(used & set(module.names) & set(TYPING_NAMES))
     clash = sorted(used & set(module.names) & (set(_TYPING) | TYPES_MODULE_NAMES) - set(clashes))
     if clash:

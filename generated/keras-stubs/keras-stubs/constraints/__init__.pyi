@@ -3,13 +3,15 @@
 # upstream_snapshots/keras-3.15.1.json (sha256 55e87fd7212886c5),
 # generator/spec/types.toml, generator/spec/stubs.toml and templates/stubs/. Do not edit.
 # A KerasTensor argument gives a KerasTensor, which is not a `Tensor`: the overload taking it comes first,
-# so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# so its overlap with the general one is intended. Keras's own classes override methods with other
+# signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
+# pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
+# mypy: disable-error-code="overload-overlap, override"
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from typing_extensions import Self
 import keras
-from keras._typing import Axis, Float, TensorLike
+from keras._typing import Axis, Float, Tensor, TensorLike
 
 max_norm = MaxNorm
 min_max_norm = MinMaxNorm
@@ -21,6 +23,8 @@ class Constraint:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self: ...
     def get_config(self) -> dict[str, Any]: ...
+    def __call__(self, w: TensorLike) -> Tensor: ...
+
 
 class MaxNorm(Constraint):
     def __init__(self, max_value: Float | Sequence[Float] | TensorLike = 2, axis: Axis = 0) -> None: ...

@@ -3,9 +3,11 @@
 # upstream_snapshots/keras-3.15.1.json (sha256 55e87fd7212886c5),
 # generator/spec/types.toml, generator/spec/stubs.toml and templates/stubs/. Do not edit.
 # A KerasTensor argument gives a KerasTensor, which is not a `Tensor`: the overload taking it comes first,
-# so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
-from collections.abc import Sequence
+# so its overlap with the general one is intended. Keras's own classes override methods with other
+# signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
+# pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
+# mypy: disable-error-code="overload-overlap, override"
+from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any
 from keras._typing import Axis, Int, PathLike, ShapeLike, Tensor, TensorLike
 
@@ -42,10 +44,16 @@ class DeviceMesh:
     @property
     def shape(self) -> Any: ...
 
-class LayoutMap:
+class LayoutMap(MutableMapping[Any, Any]):
     def __init__(self, device_mesh: Any) -> None: ...
     @property
     def device_mesh(self) -> Any: ...
+    def __getitem__(self, key: Any) -> Any: ...
+    def __setitem__(self, key: Any, value: Any) -> None: ...
+    def __delitem__(self, key: Any) -> None: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
+
 
 class ModelParallel:
     def __init__(self, *, layout_map: Any | None = None, batch_dim_name: str | None = None, auto_shard_dataset: bool = True, **kwargs: Any) -> None: ...

@@ -3,9 +3,11 @@
 # upstream_snapshots/keras-3.15.1.json (sha256 55e87fd7212886c5),
 # generator/spec/types.toml, generator/spec/stubs.toml and templates/stubs/. Do not edit.
 # A KerasTensor argument gives a KerasTensor, which is not a `Tensor`: the overload taking it comes first,
-# so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
-from collections.abc import Callable, Mapping
+# so its overlap with the general one is intended. Keras's own classes override methods with other
+# signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
+# pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
+# mypy: disable-error-code="overload-overlap, override"
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 from typing_extensions import Self
 import keras
@@ -25,7 +27,7 @@ class AWQDTypePolicy(QuantizedDTypePolicy):
     mode: Any
     weight_bits: Any
 
-class DTypePolicyMap(keras.DTypePolicy):
+class DTypePolicyMap(keras.DTypePolicy, MutableMapping[Any, Any]):
     def __init__(self, default_policy: Any | None = None, policy_map: Any | None = None) -> None: ...
     @property
     def compute_dtype(self) -> Any: ...
@@ -40,6 +42,12 @@ class DTypePolicyMap(keras.DTypePolicy):
     def quantization_mode(self) -> Any: ...
     @property
     def variable_dtype(self) -> Any: ...
+    def __getitem__(self, key: Any) -> Any: ...
+    def __setitem__(self, key: Any, value: Any) -> None: ...
+    def __delitem__(self, key: Any) -> None: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
+
 
 class GPTQDTypePolicy(QuantizedDTypePolicy):
     def __init__(self, mode: Any, source_name: Any | None = None) -> None: ...

@@ -3,17 +3,21 @@
 # upstream_snapshots/keras-3.15.1.json (sha256 55e87fd7212886c5),
 # generator/spec/types.toml, generator/spec/stubs.toml and templates/stubs/. Do not edit.
 # A KerasTensor argument gives a KerasTensor, which is not a `Tensor`: the overload taking it comes first,
-# so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# so its overlap with the general one is intended. Keras's own classes override methods with other
+# signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
+# pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
+# mypy: disable-error-code="overload-overlap, override"
 from collections.abc import Callable
 from typing import Any
+from typing_extensions import Self
 from keras._typing import Int, PathLike
 
 
 class ExportArchive:
-    def __init__(self, format: str = 'saved_model', **kwargs: Any) -> None: ...
     def add_endpoint(self, name: str, fn: Callable[..., Any], input_signature: Any | None = None, **kwargs: Any) -> Any: ...
     def add_variable_collection(self, name: str, variables: Any) -> Any: ...
     def track(self, resource: Any) -> Any: ...
     def track_and_add_endpoint(self, name: str, resource: Any, input_signature: Any, **kwargs: Any) -> Any: ...
     def write_out(self, filepath: PathLike, options: Any | None = None, verbose: Int | str = True) -> Any: ...
+    def __new__(cls, format: str = "saved_model", **kwargs: Any) -> Self: ...
+

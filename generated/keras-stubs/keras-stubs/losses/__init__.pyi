@@ -3,8 +3,10 @@
 # upstream_snapshots/keras-3.15.1.json (sha256 55e87fd7212886c5),
 # generator/spec/types.toml, generator/spec/stubs.toml and templates/stubs/. Do not edit.
 # A KerasTensor argument gives a KerasTensor, which is not a `Tensor`: the overload taking it comes first,
-# so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# so its overlap with the general one is intended. Keras's own classes override methods with other
+# signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
+# pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
+# mypy: disable-error-code="overload-overlap, override"
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, overload
 from typing_extensions import Self
@@ -231,47 +233,47 @@ class Tversky(keras.Loss):
     def get_config(self) -> dict[str, Any]: ...
 
 @overload
-def categorical_generalized_cross_entropy(y_true: keras.KerasTensor, y_pred: TensorLike, q: Any) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def categorical_generalized_cross_entropy(y_true: keras.KerasTensor, y_pred: TensorLike, q: Any) -> keras.KerasTensor: ...
 @overload
 def categorical_generalized_cross_entropy(y_true: TensorLike, y_pred: TensorLike, q: Any) -> Tensor: ...
 
 @overload
-def circle(y_true: keras.KerasTensor, y_pred: TensorLike, ref_labels: Any | None = None, ref_embeddings: Any | None = None, remove_diagonal: bool = True, gamma: Int | TensorLike = 80, margin: Float | TensorLike = 0.4) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def circle(y_true: keras.KerasTensor, y_pred: TensorLike, ref_labels: Any | None = None, ref_embeddings: Any | None = None, remove_diagonal: bool = True, gamma: Int | TensorLike = 80, margin: Float | TensorLike = 0.4) -> keras.KerasTensor: ...
 @overload
 def circle(y_true: TensorLike, y_pred: TensorLike, ref_labels: Any | None = None, ref_embeddings: Any | None = None, remove_diagonal: bool = True, gamma: Int | TensorLike = 80, margin: Float | TensorLike = 0.4) -> Tensor: ...
 
 @overload
-def cosine_similarity(y_true: keras.KerasTensor, y_pred: TensorLike, axis: Axis = -1) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def cosine_similarity(y_true: keras.KerasTensor, y_pred: TensorLike, axis: Axis = -1) -> keras.KerasTensor: ...
 @overload
 def cosine_similarity(y_true: TensorLike, y_pred: TensorLike, axis: Axis = -1) -> Tensor: ...
 
 @overload
-def ctc(y_true: keras.KerasTensor, y_pred: TensorLike) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def ctc(y_true: keras.KerasTensor, y_pred: TensorLike) -> keras.KerasTensor: ...
 @overload
 def ctc(y_true: TensorLike, y_pred: TensorLike) -> Tensor: ...
 
 def deserialize(name: str, custom_objects: Mapping[str, Any] | None = None) -> keras.Loss | Callable[..., Any] | None: ...
 
 @overload
-def dice(y_true: keras.KerasTensor, y_pred: TensorLike, axis: Axis | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def dice(y_true: keras.KerasTensor, y_pred: TensorLike, axis: Axis | None = None) -> keras.KerasTensor: ...
 @overload
 def dice(y_true: TensorLike, y_pred: TensorLike, axis: Axis | None = None) -> Tensor: ...
 
 def get(identifier: str | Mapping[str, Any] | Callable[..., Any] | None) -> keras.Loss | Callable[..., Any] | None: ...
 
 @overload
-def huber(y_true: keras.KerasTensor, y_pred: TensorLike, delta: Float | TensorLike = 1.0) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def huber(y_true: keras.KerasTensor, y_pred: TensorLike, delta: Float | TensorLike = 1.0) -> keras.KerasTensor: ...
 @overload
 def huber(y_true: TensorLike, y_pred: TensorLike, delta: Float | TensorLike = 1.0) -> Tensor: ...
 
 @overload
-def log_cosh(y_true: keras.KerasTensor, y_pred: TensorLike) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def log_cosh(y_true: keras.KerasTensor, y_pred: TensorLike) -> keras.KerasTensor: ...
 @overload
 def log_cosh(y_true: TensorLike, y_pred: TensorLike) -> Tensor: ...
 
 def serialize(loss: LossLike | Mapping[str, Any] | Sequence[Any]) -> str | dict[str, Any]: ...
 
 @overload
-def tversky(y_true: keras.KerasTensor, y_pred: TensorLike, alpha: Float | TensorLike = 0.5, beta: Float | TensorLike = 0.5, axis: Axis | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def tversky(y_true: keras.KerasTensor, y_pred: TensorLike, alpha: Float | TensorLike = 0.5, beta: Float | TensorLike = 0.5, axis: Axis | None = None) -> keras.KerasTensor: ...
 @overload
 def tversky(y_true: TensorLike, y_pred: TensorLike, alpha: Float | TensorLike = 0.5, beta: Float | TensorLike = 0.5, axis: Axis | None = None) -> Tensor: ...

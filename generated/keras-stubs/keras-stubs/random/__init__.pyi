@@ -3,8 +3,10 @@
 # upstream_snapshots/keras-3.15.1.json (sha256 55e87fd7212886c5),
 # generator/spec/types.toml, generator/spec/stubs.toml and templates/stubs/. Do not edit.
 # A KerasTensor argument gives a KerasTensor, which is not a `Tensor`: the overload taking it comes first,
-# so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# so its overlap with the general one is intended. Keras's own classes override methods with other
+# signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
+# pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
+# mypy: disable-error-code="overload-overlap, override"
 from collections.abc import Mapping
 from typing import Any, overload
 from typing_extensions import Self
@@ -23,36 +25,36 @@ class SeedGenerator:
     state: Any
 
 @overload
-def beta(shape: ShapeLike | BackendTensor, alpha: keras.KerasTensor, beta: TensorLike, dtype: DTypeLike | None = None, seed: Seed | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def beta(shape: ShapeLike | BackendTensor, alpha: keras.KerasTensor, beta: TensorLike, dtype: DTypeLike | None = None, seed: Seed | None = None) -> keras.KerasTensor: ...
 @overload
 def beta(shape: ShapeLike | BackendTensor, alpha: TensorLike, beta: TensorLike, dtype: DTypeLike | None = None, seed: Seed | None = None) -> Tensor: ...
 
 def binomial(shape: ShapeLike | BackendTensor, counts: Any, probabilities: Any, dtype: DTypeLike | None = None, seed: Seed | None = None) -> Tensor: ...
 
 @overload
-def categorical(logits: keras.KerasTensor, num_samples: Any, dtype: DTypeLike = 'int32', seed: Seed | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def categorical(logits: keras.KerasTensor, num_samples: Any, dtype: DTypeLike = 'int32', seed: Seed | None = None) -> keras.KerasTensor: ...
 @overload
 def categorical(logits: TensorLike, num_samples: Any, dtype: DTypeLike = 'int32', seed: Seed | None = None) -> Tensor: ...
 
 @overload
-def dropout(inputs: keras.KerasTensor, rate: Any, noise_shape: ShapeLike | None = None, seed: Seed | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def dropout(inputs: keras.KerasTensor, rate: Any, noise_shape: ShapeLike | None = None, seed: Seed | None = None) -> keras.KerasTensor: ...
 @overload
 def dropout(inputs: TensorLike, rate: Any, noise_shape: ShapeLike | None = None, seed: Seed | None = None) -> Tensor: ...
 
 @overload
-def gamma(shape: ShapeLike | BackendTensor, alpha: keras.KerasTensor, dtype: DTypeLike | None = None, seed: Seed | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def gamma(shape: ShapeLike | BackendTensor, alpha: keras.KerasTensor, dtype: DTypeLike | None = None, seed: Seed | None = None) -> keras.KerasTensor: ...
 @overload
 def gamma(shape: ShapeLike | BackendTensor, alpha: TensorLike, dtype: DTypeLike | None = None, seed: Seed | None = None) -> Tensor: ...
 
 def normal(shape: ShapeLike | BackendTensor, mean: TensorLike = 0.0, stddev: TensorLike = 1.0, dtype: DTypeLike | None = None, seed: Seed | None = None) -> Tensor: ...
 
 @overload
-def randint(shape: ShapeLike | BackendTensor, minval: keras.KerasTensor, maxval: TensorLike, dtype: DTypeLike = 'int32', seed: Seed | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def randint(shape: ShapeLike | BackendTensor, minval: keras.KerasTensor, maxval: TensorLike, dtype: DTypeLike = 'int32', seed: Seed | None = None) -> keras.KerasTensor: ...
 @overload
 def randint(shape: ShapeLike | BackendTensor, minval: TensorLike, maxval: TensorLike, dtype: DTypeLike = 'int32', seed: Seed | None = None) -> Tensor: ...
 
 @overload
-def shuffle(x: keras.KerasTensor, axis: Axis = 0, seed: Seed | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def shuffle(x: keras.KerasTensor, axis: Axis = 0, seed: Seed | None = None) -> keras.KerasTensor: ...
 @overload
 def shuffle(x: TensorLike, axis: Axis = 0, seed: Seed | None = None) -> Tensor: ...
 

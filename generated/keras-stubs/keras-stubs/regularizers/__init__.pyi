@@ -3,12 +3,14 @@
 # upstream_snapshots/keras-3.15.1.json (sha256 55e87fd7212886c5),
 # generator/spec/types.toml, generator/spec/stubs.toml and templates/stubs/. Do not edit.
 # A KerasTensor argument gives a KerasTensor, which is not a `Tensor`: the overload taking it comes first,
-# so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# so its overlap with the general one is intended. Keras's own classes override methods with other
+# signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
+# pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
+# mypy: disable-error-code="overload-overlap, override"
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 import keras
-from keras._typing import Float, TensorLike
+from keras._typing import Float, Tensor, TensorLike
 
 from keras import Regularizer as Regularizer
 l1 = L1
@@ -37,6 +39,8 @@ class OrthogonalRegularizer(keras.Regularizer):
     factor: Any
     def get_config(self) -> dict[str, Any]: ...
     mode: Any
+    def __call__(self, inputs: TensorLike) -> Tensor: ...
+
 
 def deserialize(config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None) -> keras.Regularizer | Callable[..., Any] | None: ...
 

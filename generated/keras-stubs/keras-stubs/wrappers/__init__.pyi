@@ -3,8 +3,10 @@
 # upstream_snapshots/keras-3.15.1.json (sha256 55e87fd7212886c5),
 # generator/spec/types.toml, generator/spec/stubs.toml and templates/stubs/. Do not edit.
 # A KerasTensor argument gives a KerasTensor, which is not a `Tensor`: the overload taking it comes first,
-# so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# so its overlap with the general one is intended. Keras's own classes override methods with other
+# signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
+# pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
+# mypy: disable-error-code="overload-overlap, override"
 from typing import Any
 import keras
 from keras._typing import TensorLike
@@ -22,6 +24,8 @@ class SKLearnClassifier:
     def predict(self, X: Any) -> Any: ...
     def set_fit_request(self, **kwargs: Any) -> Any: ...
     warm_start: Any
+    def __sklearn_tags__(self) -> Any: ...
+
 
 class SKLearnRegressor:
     def __init__(self, model: keras.Model, warm_start: bool = False, model_kwargs: Any | None = None, fit_kwargs: Any | None = None) -> None: ...
@@ -34,6 +38,8 @@ class SKLearnRegressor:
     def predict(self, X: Any) -> Any: ...
     def set_fit_request(self, **kwargs: Any) -> Any: ...
     warm_start: Any
+    def __sklearn_tags__(self) -> Any: ...
+
 
 class SKLearnTransformer:
     def __init__(self, model: keras.Model, warm_start: bool = False, model_kwargs: Any | None = None, fit_kwargs: Any | None = None) -> None: ...
@@ -47,3 +53,5 @@ class SKLearnTransformer:
     def set_fit_request(self, **kwargs: Any) -> Any: ...
     def transform(self, X: Any) -> Any: ...
     warm_start: Any
+    def __sklearn_tags__(self) -> Any: ...
+

@@ -3,8 +3,10 @@
 # upstream_snapshots/keras-3.15.1.json (sha256 55e87fd7212886c5),
 # generator/spec/types.toml, generator/spec/stubs.toml and templates/stubs/. Do not edit.
 # A KerasTensor argument gives a KerasTensor, which is not a `Tensor`: the overload taking it comes first,
-# so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# so its overlap with the general one is intended. Keras's own classes override methods with other
+# signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
+# pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
+# mypy: disable-error-code="overload-overlap, override"
 from typing import Literal
 import keras
 from keras._typing import ActivationLike, DataFormat, Float, Int, IntOrTuple, PathLike, ShapeLike, Tensor, TensorLike

@@ -3,82 +3,84 @@
 # upstream_snapshots/keras-3.15.1.json (sha256 55e87fd7212886c5),
 # generator/spec/types.toml, generator/spec/stubs.toml and templates/stubs/. Do not edit.
 # A KerasTensor argument gives a KerasTensor, which is not a `Tensor`: the overload taking it comes first,
-# so its overlap with the general one is intended.
-# pyright: reportOverlappingOverload=false
+# so its overlap with the general one is intended. Keras's own classes override methods with other
+# signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
+# pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
+# mypy: disable-error-code="overload-overlap, override"
 from typing import Any, overload
 import keras
 from keras._typing import DataFormat, Float, Int, IntOrTuple, Padding, Seed, ShapeLike, Tensor, TensorLike
 
 
 @overload
-def affine_transform(images: keras.KerasTensor, transform: Any, interpolation: str = 'bilinear', fill_mode: str = 'constant', fill_value: TensorLike = 0, data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def affine_transform(images: keras.KerasTensor, transform: Any, interpolation: str = 'bilinear', fill_mode: str = 'constant', fill_value: TensorLike = 0, data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def affine_transform(images: TensorLike, transform: Any, interpolation: str = 'bilinear', fill_mode: str = 'constant', fill_value: TensorLike = 0, data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def crop_images(images: keras.KerasTensor, top_cropping: Any | None = None, left_cropping: Any | None = None, bottom_cropping: Any | None = None, right_cropping: Any | None = None, target_height: Int | None = None, target_width: Int | None = None, data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def crop_images(images: keras.KerasTensor, top_cropping: Any | None = None, left_cropping: Any | None = None, bottom_cropping: Any | None = None, right_cropping: Any | None = None, target_height: Int | None = None, target_width: Int | None = None, data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def crop_images(images: TensorLike, top_cropping: Any | None = None, left_cropping: Any | None = None, bottom_cropping: Any | None = None, right_cropping: Any | None = None, target_height: Int | None = None, target_width: Int | None = None, data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def elastic_transform(images: keras.KerasTensor, alpha: TensorLike = 20.0, sigma: IntOrTuple | TensorLike = 5.0, interpolation: str = 'bilinear', fill_mode: str = 'reflect', fill_value: TensorLike = 0.0, seed: Seed | None = None, data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def elastic_transform(images: keras.KerasTensor, alpha: TensorLike = 20.0, sigma: IntOrTuple | TensorLike = 5.0, interpolation: str = 'bilinear', fill_mode: str = 'reflect', fill_value: TensorLike = 0.0, seed: Seed | None = None, data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def elastic_transform(images: TensorLike, alpha: TensorLike = 20.0, sigma: IntOrTuple | TensorLike = 5.0, interpolation: str = 'bilinear', fill_mode: str = 'reflect', fill_value: TensorLike = 0.0, seed: Seed | None = None, data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def extract_patches(images: keras.KerasTensor, size: IntOrTuple, strides: IntOrTuple | None = None, dilation_rate: IntOrTuple = 1, padding: Padding = 'valid', data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def extract_patches(images: keras.KerasTensor, size: IntOrTuple, strides: IntOrTuple | None = None, dilation_rate: IntOrTuple = 1, padding: Padding = 'valid', data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def extract_patches(images: TensorLike, size: IntOrTuple, strides: IntOrTuple | None = None, dilation_rate: IntOrTuple = 1, padding: Padding = 'valid', data_format: DataFormat | None = None) -> Tensor: ...
 
 def extract_patches_3d(volumes: Any, size: IntOrTuple, strides: IntOrTuple | None = None, dilation_rate: IntOrTuple = 1, padding: Padding = 'valid', data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def gaussian_blur(images: keras.KerasTensor, kernel_size: IntOrTuple | TensorLike = ..., sigma: IntOrTuple | TensorLike = ..., data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def gaussian_blur(images: keras.KerasTensor, kernel_size: IntOrTuple | TensorLike = ..., sigma: IntOrTuple | TensorLike = ..., data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def gaussian_blur(images: TensorLike, kernel_size: IntOrTuple | TensorLike = ..., sigma: IntOrTuple | TensorLike = ..., data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def hsv_to_rgb(images: keras.KerasTensor, data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def hsv_to_rgb(images: keras.KerasTensor, data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def hsv_to_rgb(images: TensorLike, data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def map_coordinates(inputs: keras.KerasTensor, coordinates: Any, order: Any, fill_mode: str = 'constant', fill_value: TensorLike = 0) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def map_coordinates(inputs: keras.KerasTensor, coordinates: Any, order: Any, fill_mode: str = 'constant', fill_value: TensorLike = 0) -> keras.KerasTensor: ...
 @overload
 def map_coordinates(inputs: TensorLike, coordinates: Any, order: Any, fill_mode: str = 'constant', fill_value: TensorLike = 0) -> Tensor: ...
 
 @overload
-def pad_images(images: keras.KerasTensor, top_padding: Any | None = None, left_padding: Any | None = None, bottom_padding: Any | None = None, right_padding: Any | None = None, target_height: Int | None = None, target_width: Int | None = None, data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def pad_images(images: keras.KerasTensor, top_padding: Any | None = None, left_padding: Any | None = None, bottom_padding: Any | None = None, right_padding: Any | None = None, target_height: Int | None = None, target_width: Int | None = None, data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def pad_images(images: TensorLike, top_padding: Any | None = None, left_padding: Any | None = None, bottom_padding: Any | None = None, right_padding: Any | None = None, target_height: Int | None = None, target_width: Int | None = None, data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def perspective_transform(images: keras.KerasTensor, start_points: Any, end_points: Any, interpolation: str = 'bilinear', fill_value: TensorLike = 0, data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def perspective_transform(images: keras.KerasTensor, start_points: Any, end_points: Any, interpolation: str = 'bilinear', fill_value: TensorLike = 0, data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def perspective_transform(images: TensorLike, start_points: Any, end_points: Any, interpolation: str = 'bilinear', fill_value: TensorLike = 0, data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def resize(images: keras.KerasTensor, size: IntOrTuple, interpolation: str = 'bilinear', antialias: bool = False, crop_to_aspect_ratio: bool = False, pad_to_aspect_ratio: bool = False, fill_mode: str = 'constant', fill_value: TensorLike = 0.0, data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def resize(images: keras.KerasTensor, size: IntOrTuple, interpolation: str = 'bilinear', antialias: bool = False, crop_to_aspect_ratio: bool = False, pad_to_aspect_ratio: bool = False, fill_mode: str = 'constant', fill_value: TensorLike = 0.0, data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def resize(images: TensorLike, size: IntOrTuple, interpolation: str = 'bilinear', antialias: bool = False, crop_to_aspect_ratio: bool = False, pad_to_aspect_ratio: bool = False, fill_mode: str = 'constant', fill_value: TensorLike = 0.0, data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def rgb_to_grayscale(images: keras.KerasTensor, data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def rgb_to_grayscale(images: keras.KerasTensor, data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def rgb_to_grayscale(images: TensorLike, data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def rgb_to_hsv(images: keras.KerasTensor, data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def rgb_to_hsv(images: keras.KerasTensor, data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def rgb_to_hsv(images: TensorLike, data_format: DataFormat | None = None) -> Tensor: ...
 
 @overload
-def scale_and_translate(images: keras.KerasTensor, output_shape: ShapeLike, scale: TensorLike, translation: Any, spatial_dims: Any, method: Any, antialias: bool = True) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def scale_and_translate(images: keras.KerasTensor, output_shape: ShapeLike, scale: TensorLike, translation: Any, spatial_dims: Any, method: Any, antialias: bool = True) -> keras.KerasTensor: ...
 @overload
 def scale_and_translate(images: TensorLike, output_shape: ShapeLike, scale: TensorLike, translation: Any, spatial_dims: Any, method: Any, antialias: bool = True) -> Tensor: ...
 
 @overload
-def sobel_edges(images: keras.KerasTensor, data_format: DataFormat | None = None) -> keras.KerasTensor: ...  # type: ignore[overload-overlap]
+def sobel_edges(images: keras.KerasTensor, data_format: DataFormat | None = None) -> keras.KerasTensor: ...
 @overload
 def sobel_edges(images: TensorLike, data_format: DataFormat | None = None) -> Tensor: ...
 
