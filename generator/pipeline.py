@@ -20,6 +20,7 @@ from generator.binding.stubs import build_stubs
 from generator.docs.site.sources import docs_for
 from generator.render.package import emit, format_files
 from generator.render.stubs import emit_stubs
+from generator.settings import pinned_release
 from generator.upstream.model import Snapshot
 from generator.upstream.store import SnapshotStore
 
@@ -55,5 +56,6 @@ def stub_files(snapshot: Snapshot, binding: Binding, spec: BindingSpec) -> dict[
 
 
 def stubs_for(snapshot: Snapshot, store: SnapshotStore) -> dict[str, str]:
-    binding, spec = build_for(snapshot, store)
+    """The stubs of any stored release (the spec's paths are checked against the pin's only)."""
+    binding, spec = build_for(snapshot, store, check_spec=snapshot.keras_version == pinned_release())
     return stub_files(snapshot, binding, spec)

@@ -287,11 +287,15 @@ class _Builder:
         return family.module if family is not None else ""
 
 
+SYMBOLIC = "keras.KerasTensor | Sequence[keras.KerasTensor]"
+
+
 def _symbolic(params: tuple[StubParam, ...]) -> tuple[StubParam, ...] | None:
-    """The parameters with the first required tensor parameter typed `keras.KerasTensor`."""
+    """The parameters with the first required tensor parameter typed as a KerasTensor (or a list of
+    them: `ops.concatenate([a, b])`, `layers.add([a, b])` on symbolic inputs)."""
     for index, p in enumerate(params):
         if p.default is None and p.kind not in ("var_positional", "var_keyword") and p.annotation == "TensorLike":
-            return (*params[:index], StubParam(p.name, p.kind, "keras.KerasTensor", None), *params[index + 1:])
+            return (*params[:index], StubParam(p.name, p.kind, SYMBOLIC, None), *params[index + 1:])
     return None
 
 

@@ -78,7 +78,8 @@ class BackendDType(Protocol):
 class Feature(Protocol):
     def get_config(self) -> dict[str, Any]: ...
 
-TensorLike: TypeAlias = BackendTensor | npt.ArrayLike
+# A list of tensors is one (`ops.concatenate([a, b])`), also of symbolic ones, which no array converts.
+TensorLike: TypeAlias = BackendTensor | npt.ArrayLike | Sequence[BackendTensor]
 DTypeLike: TypeAlias = str | np.dtype[Any] | type[Any] | BackendDType
 Int: TypeAlias = int | np.integer[Any]
 Float: TypeAlias = float | np.floating[Any] | np.integer[Any]

@@ -7,6 +7,7 @@
 # signatures (`Distiller.compile`, `MultiHeadAttention.build`): the stubs say what Keras does.
 # pyright: reportOverlappingOverload=false, reportIncompatibleMethodOverride=false
 # mypy: disable-error-code="overload-overlap, override"
+from collections.abc import Sequence
 from typing import overload
 import keras
 from keras._typing import Tensor, TensorLike
@@ -66,11 +67,11 @@ from keras.ops import threshold as threshold
 from keras.ops import unfold as unfold
 
 @overload
-def hard_swish(x: keras.KerasTensor) -> keras.KerasTensor: ...
+def hard_swish(x: keras.KerasTensor | Sequence[keras.KerasTensor]) -> keras.KerasTensor: ...
 @overload
 def hard_swish(x: TensorLike) -> Tensor: ...
 
 @overload
-def swish(x: keras.KerasTensor) -> keras.KerasTensor: ...
+def swish(x: keras.KerasTensor | Sequence[keras.KerasTensor]) -> keras.KerasTensor: ...
 @overload
 def swish(x: TensorLike) -> Tensor: ...
