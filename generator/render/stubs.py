@@ -16,7 +16,15 @@ from pathlib import Path
 
 import jinja2
 
-from generator.binding.stubs import StubAttribute, StubDef, StubMember, StubModule, StubParam, StubProperty, Stubs
+from generator.binding.stubs import (
+    StubAttribute,
+    StubDef,
+    StubMember,
+    StubModule,
+    StubParam,
+    StubProperty,
+    Stubs,
+)
 from generator.binding.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
 from generator.render.package import exchange_directories, signature_parts, template_error
 from generator.render.writephase import recover_folder

@@ -11,7 +11,7 @@ from keras import ops
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    from keras._typing import Tensor
+    from keras._typing import Tensor  # noqa: F401  (named in assert_type strings)
 
 x = np.arange(12, dtype="float32").reshape(3, 4)
 total = ops.add(x, x)

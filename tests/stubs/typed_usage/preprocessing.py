@@ -10,7 +10,7 @@ import numpy as np
 from keras import layers
 
 if TYPE_CHECKING:
-    from keras._typing import Tensor
+    from keras._typing import Tensor  # noqa: F401  (named in assert_type strings)
 
 data = np.array([[0.1, 0.2, 0.3], [0.8, 0.9, 1.0], [1.5, 1.6, 1.7]], dtype="float32")
 normalizer = layers.Normalization(axis=-1)

@@ -11,7 +11,7 @@ import numpy as np
 from keras import layers
 
 if TYPE_CHECKING:
-    from keras._typing import Tensor
+    from keras._typing import Tensor  # noqa: F401  (named in assert_type strings)
 
 x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
 y = (x.sum(axis=1, keepdims=True) > 0).astype("float32")
