@@ -98,14 +98,18 @@ def pyright_errors(folder: Path, root: Path, files: list[str] | None = None,
                    config: Path | None = None) -> list[dict[str, object]]:
     """pyright's error diagnostics on `folder` (its own pyrightconfig.json, or `config`), with the
     stubs first on the path."""
+    programs = [str(folder / f) for f in files] if files else [str(p) for p in sorted(folder.rglob("*.py"))]
     with tempfile.TemporaryDirectory(prefix="keras-stubs-pyright-") as scratch:
         base = json.loads((config or folder / "pyrightconfig.json").read_text(encoding="utf-8"))
         settings = Path(scratch) / "pyrightconfig.json"
-        settings.write_text(json.dumps({**base, "extraPaths": [str(root)], "include": files or [str(folder)]}),
-                            encoding="utf-8")
+        settings.write_text(json.dumps({**base, "extraPaths": [str(root)]}), encoding="utf-8")
+        # The programs on the command line: pyright ignores absolute paths in a config's "include".
         result = subprocess.run([str(PYRIGHT), "--outputjson", "--project", str(settings), "--pythonpath",
-                                 sys.executable], cwd=folder, capture_output=True, text=True)
+                                 sys.executable, *programs], cwd=folder, capture_output=True, text=True)
     report = json.loads(result.stdout)
+    if report["summary"]["filesAnalyzed"] < len(programs):
+        raise RuntimeError(f"pyright analysed {report['summary']['filesAnalyzed']} of {len(programs)} programs "
+                           f"in {folder}: {result.stderr.strip()[:500]}")
     return [d for d in report["generalDiagnostics"] if d["severity"] == "error"]
 
 
@@ -126,21 +130,30 @@ _PEER_CONFIG = {"typeCheckingMode": "basic", "pythonVersion": "3.11", "reportMis
 
 
 def peer_programs(peers: Path, folder: Path) -> list[Path]:
-    """The Python of keras.io's guides and examples (each tutobook is a .py file), copied into
-    `folder`: the guides and examples of the tutobooks bundle when it is there, else the folders."""
+    """The Python of keras.io's guides and examples, copied into `folder` (one file per name, the
+    newest source first): keras-io's guides and examples; from the tutobooks bundle, Keras's own
+    guides and demos (branch main) and the 98 keras.io examples of tag keras-io-examples-last."""
     sources = [p for sub in ("guides", "examples") for p in sorted((peers / "keras-io" / sub).rglob("*.py"))]
     bundle = peers / "keras-tutobooks.bundle"
-    if not sources and bundle.exists():
+    if bundle.exists():
         clone = folder / "clone"
         subprocess.run(["git", "clone", "--quiet", str(bundle), str(clone)], check=True, capture_output=True)
-        sources = [p for sub in ("guides", "examples") for p in sorted((clone / sub).rglob("*.py"))]
-    copied = []
-    for index, source in enumerate(sources):
-        target = folder / "programs" / f"p{index:04d}_{source.stem}.py"
+        sources += [p for sub in ("guides", "examples") for p in sorted((clone / sub).glob("*.py"))]
+        old = folder / "examples-last"
+        old.mkdir()
+        archive = subprocess.run(["git", "-C", str(clone), "archive", "keras-io-examples-last", "examples/keras_io"],
+                                 check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True, capture_output=True)
+        sources += sorted(old.rglob("*.py"))
+    copied: dict[str, Path] = {}
+    for source in sources:
+        if source.stem in copied:
+            continue
+        target = folder / "programs" / f"{source.stem}.py"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-        copied.append(target)
-    return copied
+        copied[source.stem] = target
+    return list(copied.values())
 
 
 @dataclass(frozen=True)
@@ -170,7 +183,7 @@ def peer_suite(peers: Path, root: Path) -> PeerResult:
         config = Path(scratch) / "peer.json"
         config.write_text(json.dumps(_PEER_CONFIG), encoding="utf-8")
         diagnostics = pyright_errors(Path(scratch) / "programs", root, config=config)
-    errors = tuple((Path(str(d["file"])).name.split("_", 1)[1], str(d.get("rule", "")),
+    errors = tuple((Path(str(d["file"])).name, str(d.get("rule", "")),
                     str(d["message"]).splitlines()[0]) for d in diagnostics)
     return PeerResult(len(programs), errors)
 

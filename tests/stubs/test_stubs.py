@@ -4,12 +4,12 @@ public symbol's type known to pyright; plain-Keras programs clean and real mista
 pyright strict and mypy --strict; keras.io's own code checked (the peer suite).
 
 Cost (CPU, 2 cores): stubtest imports Keras once (~26 s); --verifytypes ~9 s; pyright and mypy once
-per corpus (~10 s each); the wheel ~3 s; emitting the stubs of two releases ~10 s.
+per corpus (~10 s each); the wheel ~3 s; emitting the stubs of two releases ~10 s; the peer suite
+(only where ../shared is, as in CI) ~55 s.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -169,6 +169,4 @@ def test_peer_suite_counts_errors_in_keras_io_code(root):
           f"{len(result.keras_errors())} naming a Keras type")
     for rule, count in result.by_rule().most_common():
         print(f"  {count:5d} {rule}")
-    assert result.programs > 50
-    assert os.environ.get("KERAS_STUBS_PEER_LIMIT") is None or \
-        len(result.keras_errors()) <= int(os.environ["KERAS_STUBS_PEER_LIMIT"])
+    assert result.programs > 100  # keras-io's guides and examples and the bundle's, all analysed
