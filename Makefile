@@ -16,6 +16,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[backends,toolkit,test,docs]'
+	$(PYTHON) -m generator install-stubs
 	touch $(STAMP)
 
 ## regenerate: snapshot the installed Keras into upstream_snapshots/ and print what changed

@@ -11,6 +11,9 @@
     python -m generator example-report               upstream examples translated into keras3 and run
     python -m generator coverage                     wrappers per family, skips, gaps
     python -m generator typing-report                pyright strict, verifytypes, typed share
+    python -m generator stubs [--release V] [--output DIR]   emit the Keras stubs of a stored release
+    python -m generator stubs-report                 stubtest, verifytypes, corpora and peer suite of the stubs
+    python -m generator install-stubs                put generated/keras-stubs on this interpreter's path
     python -m generator bench                        print the speed figures
 """
 
@@ -107,6 +110,22 @@ def _parser() -> argparse.ArgumentParser:
     typing_report = commands.add_parser("typing-report", help="pyright strict, verifytypes, typed share")
     _release_option(typing_report)
     typing_report.set_defaults(run=_typing_report)
+
+    stubs = commands.add_parser("stubs", help="emit the Keras stubs of a stored release")
+    _release_option(stubs)
+    stubs.add_argument("--output", type=Path, help="folder to write them to (default: generated/keras-stubs, "
+                       "for the pinned release only)")
+    stubs.set_defaults(run=_stubs)
+
+    stubs_report = commands.add_parser("stubs-report", help="stubtest, verifytypes, the corpora and the "
+                                       "peer suite (keras.io guides and examples) of the stubs")
+    stubs_report.add_argument("--peers", type=Path, default=None,
+                              help="the upstream tutobooks folder (default: ../shared/upstream-tutobooks)")
+    stubs_report.set_defaults(run=_stubs_report)
+
+    install_stubs = commands.add_parser("install-stubs", help="a path install of generated/keras-stubs "
+                                        "into this interpreter's site-packages (follows regeneration)")
+    install_stubs.set_defaults(run=_install_stubs)
 
     bench = commands.add_parser("bench", help="print speed figures")
     bench.set_defaults(run=_bench)
@@ -260,6 +279,36 @@ def _typing_report(args: argparse.Namespace) -> int:
     from generator.checks.reports import print_typing_report
 
     return print_typing_report(_binding(args))
+
+
+def _stubs(args: argparse.Namespace) -> int:
+    from generator.pipeline import stubs_for
+    from generator.render.stubs import STUBS, write_stubs
+    from generator.settings import pinned_release
+
+    store = SnapshotStore(args.store)
+    release = args.release or pinned_release()
+    if args.output is None and release != pinned_release():
+        raise ValueError(f"generated/keras-stubs holds the stubs of the pinned release ({pinned_release()}); "
+                         f"give --output DIR for those of {release}")
+    files = stubs_for(store.load(release), store)
+    write_stubs(files, args.output or STUBS)
+    Console(stderr=True).print(f"Keras {release}: {sum(n.endswith('.pyi') for n in files)} stub modules -> "
+                               f"{args.output or STUBS}")
+    return 0
+
+
+def _stubs_report(args: argparse.Namespace) -> int:
+    from generator.checks.stub_checks import print_stubs_report
+
+    return print_stubs_report(args.peers)
+
+
+def _install_stubs(args: argparse.Namespace) -> int:
+    from generator.render.stubs import install_stubs_path
+
+    Console(stderr=True).print(f"keras-stubs: {install_stubs_path()}")
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:

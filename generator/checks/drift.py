@@ -122,7 +122,8 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
         generated.insert(0, f"../{MARKER}: a regenerate run was interrupted between writing the package "
                             "and the docs, which may be out of step")
     for problem in generated:
-        console.print(f"[red]generated/keras3/{problem}[/]; run `make regenerate` (never edit generated files)")
+        where = "generated/" if problem.startswith("keras-stubs/") else "generated/keras3/"
+        console.print(f"[red]{where}{problem}[/]; run `make regenerate` (never edit generated files)")
     ok = result.ok and not generated and not stale_list
     verdict = "[green]in step[/]" if ok else "[bold red]out of step[/]"
     console.print(f"drift check, installed Keras {live.keras_version} against stored {release}: {verdict} "
@@ -159,10 +160,12 @@ def stale_overrides(store: SnapshotStore, release: str,
 
 
 def _generated_differences(store: SnapshotStore, release: str) -> list[str]:
-    """generated/keras3 and the docs sources, against what regeneration emits now."""
+    """generated/keras3, the Keras stubs and the docs sources, against what regeneration emits now."""
     from generator.docs.site.sources import docs_differences
     from generator.pipeline import outputs_for
     from generator.render.package import differences
+    from generator.render.stubs import stub_differences
 
     outputs = outputs_for(store.load(release), store)
-    return differences(outputs.package, outputs.spec) + [f"../{p}" for p in docs_differences(outputs.docs)]
+    return (differences(outputs.package, outputs.spec) + [f"../{p}" for p in docs_differences(outputs.docs)]
+            + stub_differences(outputs.stubs))
