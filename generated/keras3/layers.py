@@ -13311,17 +13311,24 @@ _layer_permute = bind(globals(), "_layer_permute", "keras.layers.Permute", "3.0.
 
 @overload
 def layer_pipeline(
-    object: None = None, /, *, layers: Sequence[keras.Layer], name: str | None = None
+    object: None = None,
+    /,
+    *,
+    layers: Sequence[keras.Layer | keras.KerasTensor],
+    name: str | None = None,
 ) -> keras.layers.Pipeline: ...
 @overload
 def layer_pipeline(
-    object: keras.Sequential, /, layers: Sequence[keras.Layer], name: str | None = None
+    object: keras.Sequential,
+    /,
+    layers: Sequence[keras.Layer | keras.KerasTensor],
+    name: str | None = None,
 ) -> keras.Sequential: ...
 @overload
 def layer_pipeline(
     object: keras.KerasTensor,
     /,
-    layers: Sequence[keras.Layer],
+    layers: Sequence[keras.Layer | keras.KerasTensor],
     name: str | None = None,
     *,
     training: bool = True,
@@ -13331,7 +13338,7 @@ def layer_pipeline(
 def layer_pipeline(
     object: Sequence[keras.KerasTensor],
     /,
-    layers: Sequence[keras.Layer],
+    layers: Sequence[keras.Layer | keras.KerasTensor],
     name: str | None = None,
     *,
     training: bool = True,
@@ -13341,7 +13348,7 @@ def layer_pipeline(
 def layer_pipeline(
     object: TensorLike,
     /,
-    layers: Sequence[keras.Layer],
+    layers: Sequence[keras.Layer | keras.KerasTensor],
     name: str | None = None,
     *,
     training: bool = True,
@@ -13350,7 +13357,7 @@ def layer_pipeline(
 def layer_pipeline(
     object: Any = None,
     /,
-    layers: Sequence[keras.Layer] = MISSING,
+    layers: Sequence[keras.Layer | keras.KerasTensor] = MISSING,
     name: str | None = None,
     *,
     training: bool = True,
@@ -13374,7 +13381,7 @@ def layer_pipeline(
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        layers (Sequence[keras.Layer]):
+        layers (Sequence[keras.Layer | keras.KerasTensor]):
         name (str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         mask (TensorLike | None): Goes to the layer's call (needs a tensor `object`).

@@ -148,7 +148,7 @@ def metric_auc(
     y_true: None = None,
     y_pred: None = None,
     *,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     curve: str = "ROC",
     summation_method: str = "interpolation",
     name: str | None = None,
@@ -164,7 +164,7 @@ def metric_auc(
     y_true: keras.KerasTensor,
     y_pred: TensorLike,
     *,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     curve: str = "ROC",
     summation_method: str = "interpolation",
     name: str | None = None,
@@ -180,7 +180,7 @@ def metric_auc(
     y_true: TensorLike,
     y_pred: TensorLike,
     *,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     curve: str = "ROC",
     summation_method: str = "interpolation",
     name: str | None = None,
@@ -195,7 +195,7 @@ def metric_auc(
     y_true: Any = None,
     y_pred: Any = None,
     *,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     curve: str = "ROC",
     summation_method: str = "interpolation",
     name: str | None = None,
@@ -248,7 +248,7 @@ def metric_auc(
     Args:
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
-        num_thresholds (IntOrTuple): (Optional) The number of thresholds to
+        num_thresholds (Int | None): (Optional) The number of thresholds to
             use when discretizing the roc curve. Values must be > 1.
             Defaults to `200`.
         curve (str): (Optional) Specifies the name of the curve to be computed,
@@ -2801,7 +2801,7 @@ def metric_precision_at_recall(
     y_pred: None = None,
     *,
     recall: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -2812,7 +2812,7 @@ def metric_precision_at_recall(
     y_pred: TensorLike,
     *,
     recall: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -2823,7 +2823,7 @@ def metric_precision_at_recall(
     y_pred: TensorLike,
     *,
     recall: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -2833,7 +2833,7 @@ def metric_precision_at_recall(
     y_pred: Any = None,
     *,
     recall: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -2857,7 +2857,7 @@ def metric_precision_at_recall(
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
         recall (Float): A scalar value in range `[0, 1]`.
-        num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds to
+        num_thresholds (Int | None): (Optional) Defaults to 200. The number of thresholds to
             use for matching the given recall.
         class_id (Int | None): (Optional) Integer class ID for which we want binary metrics.
             This must be in the half-open interval `[0, num_classes)`, where
@@ -3103,7 +3103,7 @@ def metric_recall_at_precision(
     y_pred: None = None,
     *,
     precision: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3114,7 +3114,7 @@ def metric_recall_at_precision(
     y_pred: TensorLike,
     *,
     precision: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3125,7 +3125,7 @@ def metric_recall_at_precision(
     y_pred: TensorLike,
     *,
     precision: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3135,7 +3135,7 @@ def metric_recall_at_precision(
     y_pred: Any = None,
     *,
     precision: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3162,7 +3162,7 @@ def metric_recall_at_precision(
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
         precision (Float): A scalar value in range `[0, 1]`.
-        num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds
+        num_thresholds (Int | None): (Optional) Defaults to 200. The number of thresholds
             to use for matching the given precision.
         class_id (Int | None): (Optional) Integer class ID for which we want binary metrics.
             This must be in the half-open interval `[0, num_classes)`, where
@@ -3261,7 +3261,7 @@ def metric_sensitivity_at_specificity(
     y_pred: None = None,
     *,
     specificity: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3272,7 +3272,7 @@ def metric_sensitivity_at_specificity(
     y_pred: TensorLike,
     *,
     specificity: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3283,7 +3283,7 @@ def metric_sensitivity_at_specificity(
     y_pred: TensorLike,
     *,
     specificity: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3293,7 +3293,7 @@ def metric_sensitivity_at_specificity(
     y_pred: Any = None,
     *,
     specificity: Float,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3326,7 +3326,7 @@ def metric_sensitivity_at_specificity(
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
         specificity (Float): A scalar value in range `[0, 1]`.
-        num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds to
+        num_thresholds (Int | None): (Optional) Defaults to 200. The number of thresholds to
             use for matching the given specificity.
         class_id (Int | None): (Optional) Integer class ID for which we want binary metrics.
             This must be in the half-open interval `[0, num_classes)`, where
@@ -3649,7 +3649,7 @@ def metric_specificity_at_sensitivity(
     y_pred: None = None,
     *,
     sensitivity: Any,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3660,7 +3660,7 @@ def metric_specificity_at_sensitivity(
     y_pred: TensorLike,
     *,
     sensitivity: Any,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3671,7 +3671,7 @@ def metric_specificity_at_sensitivity(
     y_pred: TensorLike,
     *,
     sensitivity: Any,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3681,7 +3681,7 @@ def metric_specificity_at_sensitivity(
     y_pred: Any = None,
     *,
     sensitivity: Any,
-    num_thresholds: IntOrTuple = 200,
+    num_thresholds: Int | None = 200,
     class_id: Int | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -3714,7 +3714,7 @@ def metric_specificity_at_sensitivity(
         y_true (Any): Ground truth values; with `y_pred`, the value is computed.
         y_pred (Any): Predicted values; with `y_true`, the value is computed.
         sensitivity (Any): A scalar value in range `[0, 1]`.
-        num_thresholds (IntOrTuple): (Optional) Defaults to 200. The number of thresholds to
+        num_thresholds (Int | None): (Optional) Defaults to 200. The number of thresholds to
             use for matching the given sensitivity.
         class_id (Int | None): (Optional) Integer class ID for which we want binary metrics.
             This must be in the half-open interval `[0, num_classes)`, where
