@@ -15,6 +15,9 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
+	# keras3 depends on keras-stubs: an editable install of generated/keras-stubs (a path entry, so it
+	# follows every regeneration) satisfies it before keras3 is installed.
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ./generated/keras-stubs --config-settings editable_mode=compat
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[backends,toolkit,test,docs]'
 	$(PYTHON) -m generator install-stubs
 	touch $(STAMP)

@@ -57,7 +57,8 @@ def keras_model_sequential(
     if input_shape is not None:
         shape = tuple(input_shape) if isinstance(input_shape, Sequence) else (input_shape,)
         stack.insert(0, upstream("keras.Input")(shape=shape, batch_size=input_batch_size))
-    return upstream("keras.Sequential", "3.0.0")(stack or None, trainable, name)
+    model: keras.Sequential = upstream("keras.Sequential", "3.0.0")(stack or None, trainable, name)
+    return model
 
 
 # --- model verbs with behaviour of their own (the rest are generated: see [verbs] in binding.toml) ---

@@ -64,6 +64,35 @@ def test_typed_user_programs_pass_pyright_strict_with_their_assert_types():
     assert not ours, "\n".join(ours)
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def mypy_strict() -> tuple[list[str], str]:
+    """One `mypy --strict` run over the package and the typed-usage corpora (misuse.py's
+    `# type: ignore[code]` comments must each be used: --strict warns of an unused one); its cache
+    lives in .cache/mypy, so a rerun checks only what changed. Keras is typed by keras-stubs, a
+    dependency of keras3."""
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".cache" / "mypy"),
+                             "--no-error-summary", "-p", "keras3", *sorted(str(p) for p in TYPED_USAGE.glob("*.py"))],
+                            cwd=ROOT, capture_output=True, text=True)
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    return errors, result.stdout + result.stderr
+
+
+def test_mypy_strict_reports_no_error_on_the_package(mypy_strict):
+    errors, output = mypy_strict
+    ours = [line for line in errors if line.startswith(("generated", "keras3"))]
+    assert not ours and "Traceback" not in output, "\n".join(ours[:20]) or output[-2000:]
+
+
+def test_typed_user_programs_pass_mypy_strict_and_every_misuse_is_flagged(mypy_strict):
+    """The same corpora as under pyright: `assert_type` (`op_add(x, x)` on NumPy arrays is a
+    `Tensor`) holds under mypy, and each misuse line is an error mypy reports."""
+    errors, _ = mypy_strict
+    assert not errors, "\n".join(errors[:20])
+
+
 @pytest.mark.parametrize("program", sorted(p.name for p in TYPED_USAGE.glob("*.py")))
 def test_typed_user_programs_run(program):
     result = subprocess.run([sys.executable, str(TYPED_USAGE / program)], capture_output=True, text=True)
