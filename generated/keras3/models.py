@@ -5,16 +5,17 @@
 # (`bind` resolves it on first call): its own annotations are the types. mypy --strict would flag
 # each such return (pyright strict does not); the check is off here, for the wrappers only.
 # mypy: disable-error-code="no-any-return"
-"""keras3.models: 36 wrappers over keras, keras.models, keras.saving, keras.export."""
+"""keras3.models: 37 wrappers over keras, keras.models, keras.saving, keras.export."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keras3._runtime import bind, deprecated
+from keras3._runtime import argument_error, bind, deprecated
 from keras3.overrides import (
     freeze_weights as freeze_weights,
 )  # hand-written, see keras3/overrides.py
+from keras3.overrides import from_config as from_config  # hand-written, see keras3/overrides.py
 from keras3.overrides import (
     keras_model_sequential as keras_model_sequential,
 )  # hand-written, see keras3/overrides.py
@@ -45,6 +46,7 @@ __all__ = [
     "export_archive",
     "fit",
     "freeze_weights",
+    "from_config",
     "get_custom_objects",
     "get_layer",
     "get_registered_name",
@@ -94,7 +96,11 @@ def AbsMaxQuantizer(
         "AbsMaxQuantizer",
         "keras.AbsMaxQuantizer was removed in Keras 3.3.0; the same object is keras.quantizers.AbsMaxQuantizer, which keras3 does not wrap; use keras.quantizers.AbsMaxQuantizer",
     )
-    return _AbsMaxQuantizer(axis, value_range, epsilon, output_dtype)
+    try:
+        return _AbsMaxQuantizer(axis, value_range, epsilon, output_dtype)
+    except (TypeError, ValueError) as error:
+        argument_error(AbsMaxQuantizer, error, locals())
+        raise
 
 
 _AbsMaxQuantizer = bind(globals(), "_AbsMaxQuantizer", "keras.quantizers.AbsMaxQuantizer", "3.1.0")
@@ -116,7 +122,11 @@ def QuantizedDTypePolicy(
         "QuantizedDTypePolicy",
         "keras.QuantizedDTypePolicy was removed in Keras 3.3.0; the same object is keras.dtype_policies.QuantizedDTypePolicy, which keras3 does not wrap; use keras.dtype_policies.QuantizedDTypePolicy",
     )
-    return _QuantizedDTypePolicy(mode, source_name)
+    try:
+        return _QuantizedDTypePolicy(mode, source_name)
+    except (TypeError, ValueError) as error:
+        argument_error(QuantizedDTypePolicy, error, locals())
+        raise
 
 
 _QuantizedDTypePolicy = bind(
@@ -192,7 +202,13 @@ def clone_model(
     Added in Keras 3.0.0. Changed in 3.3.3 (parameter-added).
     Wraps `keras.models.clone_model`.
     """
-    return _clone_model(model, input_tensors, clone_function, call_function, recursive, **kwargs)
+    try:
+        return _clone_model(
+            model, input_tensors, clone_function, call_function, recursive, **kwargs
+        )
+    except (TypeError, ValueError) as error:
+        argument_error(clone_model, error, locals())
+        raise
 
 
 _clone_model = bind(
@@ -385,7 +401,11 @@ def custom_object_scope(custom_objects: Mapping[str, Any]) -> keras.saving.Custo
     Added in Keras 3.0.0.
     Wraps `keras.saving.CustomObjectScope`.
     """
-    return _custom_object_scope(custom_objects)
+    try:
+        return _custom_object_scope(custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(custom_object_scope, error, locals())
+        raise
 
 
 _custom_object_scope = bind(
@@ -502,7 +522,11 @@ def deserialize_keras_object(
     Added in Keras 3.0.0.
     Wraps `keras.saving.deserialize_keras_object`.
     """
-    return _deserialize_keras_object(config, custom_objects, safe_mode, **kwargs)
+    try:
+        return _deserialize_keras_object(config, custom_objects, safe_mode, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(deserialize_keras_object, error, locals())
+        raise
 
 
 _deserialize_keras_object = bind(
@@ -645,7 +669,11 @@ def export_archive(format: str = "saved_model", **kwargs: Any) -> keras.export.E
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.export.ExportArchive`.
     """
-    return _export_archive(format, **kwargs)
+    try:
+        return _export_archive(format, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(export_archive, error, locals())
+        raise
 
 
 _export_archive = bind(
@@ -898,7 +926,11 @@ def get_custom_objects() -> dict[str, Any]:
     Added in Keras 3.0.0.
     Wraps `keras.saving.get_custom_objects`.
     """
-    return _get_custom_objects()
+    try:
+        return _get_custom_objects()
+    except (TypeError, ValueError) as error:
+        argument_error(get_custom_objects, error, locals())
+        raise
 
 
 _get_custom_objects = bind(
@@ -946,7 +978,11 @@ def get_registered_name(obj: Any) -> str:
     Added in Keras 3.0.0.
     Wraps `keras.saving.get_registered_name`.
     """
-    return _get_registered_name(obj)
+    try:
+        return _get_registered_name(obj)
+    except (TypeError, ValueError) as error:
+        argument_error(get_registered_name, error, locals())
+        raise
 
 
 _get_registered_name = bind(
@@ -978,7 +1014,11 @@ def get_registered_object(
     Added in Keras 3.0.0.
     Wraps `keras.saving.get_registered_object`.
     """
-    return _get_registered_object(name, custom_objects, module_objects)
+    try:
+        return _get_registered_object(name, custom_objects, module_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(get_registered_object, error, locals())
+        raise
 
 
 _get_registered_object = bind(
@@ -1012,7 +1052,11 @@ def keras_file_editor(filepath: PathLike) -> keras.saving.KerasFileEditor:
     Added in Keras 3.6.0.
     Wraps `keras.saving.KerasFileEditor`.
     """
-    return _keras_file_editor(filepath)
+    try:
+        return _keras_file_editor(filepath)
+    except (TypeError, ValueError) as error:
+        argument_error(keras_file_editor, error, locals())
+        raise
 
 
 _keras_file_editor = bind(globals(), "_keras_file_editor", "keras.saving.KerasFileEditor", "3.6.0")
@@ -1051,7 +1095,11 @@ def keras_model(*args: Any, **kwargs: Any) -> keras.Model:
     Added in Keras 3.0.0.
     Wraps `keras.Model`.
     """
-    return _keras_model(*args, **kwargs)
+    try:
+        return _keras_model(*args, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(keras_model, error, locals())
+        raise
 
 
 _keras_model = bind(globals(), "_keras_model", "keras.Model", "3.0.0")
@@ -1085,7 +1133,11 @@ def load_model(
     Added in Keras 3.0.0.
     Wraps `keras.saving.load_model`.
     """
-    return _load_model(filepath, custom_objects, compile, safe_mode)
+    try:
+        return _load_model(filepath, custom_objects, compile, safe_mode)
+    except (TypeError, ValueError) as error:
+        argument_error(load_model, error, locals())
+        raise
 
 
 _load_model = bind(globals(), "_load_model", "keras.saving.load_model", "3.0.0")
@@ -1130,7 +1182,11 @@ def load_model_weights(
     Added in Keras 3.2.0.
     Wraps `keras.saving.load_weights`.
     """
-    return _load_model_weights(model, filepath, skip_mismatch, **kwargs)
+    try:
+        return _load_model_weights(model, filepath, skip_mismatch, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(load_model_weights, error, locals())
+        raise
 
 
 _load_model_weights = bind(globals(), "_load_model_weights", "keras.saving.load_weights", "3.2.0")
@@ -1153,7 +1209,11 @@ def model_from_json(
     Added in Keras 3.0.0.
     Wraps `keras.models.model_from_json`.
     """
-    return _model_from_json(json_string, custom_objects)
+    try:
+        return _model_from_json(json_string, custom_objects)
+    except (TypeError, ValueError) as error:
+        argument_error(model_from_json, error, locals())
+        raise
 
 
 _model_from_json = bind(globals(), "_model_from_json", "keras.models.model_from_json", "3.0.0")
@@ -1300,7 +1360,11 @@ def register_keras_serializable(
     Added in Keras 3.0.0.
     Wraps `keras.saving.register_keras_serializable`.
     """
-    return _register_keras_serializable(package, name)
+    try:
+        return _register_keras_serializable(package, name)
+    except (TypeError, ValueError) as error:
+        argument_error(register_keras_serializable, error, locals())
+        raise
 
 
 _register_keras_serializable = bind(
@@ -1330,7 +1394,11 @@ def save_model(
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.5.0 (default-changed).
     Wraps `keras.saving.save_model`.
     """
-    return _save_model(model, filepath, overwrite, zipped, **kwargs)
+    try:
+        return _save_model(model, filepath, overwrite, zipped, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(save_model, error, locals())
+        raise
 
 
 _save_model = bind(
@@ -1387,7 +1455,11 @@ def save_model_weights(
     Added in Keras 3.2.0. Changed in 3.10.0 (parameter-added).
     Wraps `keras.saving.save_weights`.
     """
-    return _save_model_weights(model, filepath, overwrite, max_shard_size, **kwargs)
+    try:
+        return _save_model_weights(model, filepath, overwrite, max_shard_size, **kwargs)
+    except (TypeError, ValueError) as error:
+        argument_error(save_model_weights, error, locals())
+        raise
 
 
 _save_model_weights = bind(
@@ -1424,7 +1496,11 @@ def serialize_keras_object(obj: Any) -> dict[str, Any]:
     Added in Keras 3.0.0.
     Wraps `keras.saving.serialize_keras_object`.
     """
-    return _serialize_keras_object(obj)
+    try:
+        return _serialize_keras_object(obj)
+    except (TypeError, ValueError) as error:
+        argument_error(serialize_keras_object, error, locals())
+        raise
 
 
 _serialize_keras_object = bind(
