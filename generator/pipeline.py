@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.binding.build import build_for
+from generator.binding.model import Binding
 from generator.binding.spec import BindingSpec
+from generator.docs.examples.docstring import with_examples
 from generator.docs.site.sources import docs_for
 from generator.render.package import emit, format_files
 from generator.upstream.model import Snapshot
@@ -24,8 +26,14 @@ def package_files(store: SnapshotStore, version: str) -> tuple[dict[str, str], B
 
 
 def files_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[dict[str, str], BindingSpec]:
-    binding, spec = build_for(snapshot, store)
+    binding, spec = binding_for(snapshot, store)
     return format_files(emit(binding, spec)), spec
+
+
+def binding_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, BindingSpec]:
+    """The binding of `snapshot`, each wrapper with upstream's examples in keras3 for its docstring."""
+    binding, spec = build_for(snapshot, store)
+    return with_examples(binding, snapshot), spec
 
 
 @dataclass(frozen=True)
@@ -38,5 +46,5 @@ class Outputs:
 
 
 def outputs_for(snapshot: Snapshot, store: SnapshotStore) -> Outputs:
-    binding, spec = build_for(snapshot, store)
+    binding, spec = binding_for(snapshot, store)
     return Outputs(format_files(emit(binding, spec)), docs_for(snapshot, store, built=(binding, spec)), spec)

@@ -150,12 +150,25 @@ def test_every_family_has_a_page_and_every_wrapper_a_page(sources, binding):
 
 def test_a_page_has_signature_types_returns_docs_and_history(sources):
     page = sources["docs/reference/layers/layer_dense.md"]
-    # the constructor's parameters by position or keyword after `object` (layer_dense(x, 64))
-    assert "```python\ndef layer_dense(\n    object: Any = None,\n    /,\n    units: Int," in page
-    # types of keras3.types link to their entry; `|` escaped in tables
-    assert "| `activation` | [`ActivationLike`](../types.md#ActivationLike) `\\| None` | `None` |" in page
-    assert "**Returns** `Any`: the layer when `object` is None" in page
-    assert "**Args**" in page and "**Input shape**" in page  # upstream's own section titles
+    # the overloads, one per form of `object`: keyword-only with none, the constructor's parameters
+    # by position or keyword after a model or tensor (layer_dense(x, 64))
+    block = page.split("```python\n", 1)[1].split("\n```", 1)[0]
+    assert block.splitlines()[:5] == [
+        "def layer_dense(object: None = None, /, *, units: Int, ...) -> keras.layers.Dense",
+        "def layer_dense(object: keras.Sequential, /, units: Int, ...) -> keras.Sequential",
+        "def layer_dense(object: keras.KerasTensor, /, units: Int, ...) -> keras.KerasTensor",
+        "def layer_dense(object: Sequence[keras.KerasTensor], /, units: Int, ...) -> keras.KerasTensor",
+        "def layer_dense(object: TensorLike, /, units: Int, ...) -> Tensor"]
+    assert "Any" not in block
+    # one table: type (keras3.types linked; a union's `|` as it is), default, description
+    row = ('<tr markdown="1">\n<td markdown="span">`activation`</td>\n'
+           '<td markdown="span">[`ActivationLike`](../types.md#ActivationLike) `| None`</td>\n'
+           '<td markdown="span">`None`</td>\n<td markdown="block">\n\nActivation function to use.\n')
+    assert row in page and "\\|" not in page
+    assert '<td markdown="span">`training`</td>' in page  # a call parameter, routed to the call
+    assert "**Returns** `keras.layers.Dense | keras.Sequential | keras.KerasTensor | Tensor`: the layer when" in page
+    assert "**Args**" not in page and "- `units`:" not in page  # parameters listed once
+    assert "**Input shape**" in page  # upstream's own section titles
     assert "*Added in Keras 3.0.0.* Changed in [3.0.3](../../changelog/3.0.3.md) (parameter-added)" in page
     assert "(https://keras.io/search.html?query=keras.layers.Dense)" in page
     assert "## `ActivationLike` { #ActivationLike }" in sources["docs/reference/types.md"]
