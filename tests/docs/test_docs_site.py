@@ -160,10 +160,12 @@ def test_a_page_has_signature_types_returns_docs_and_history(sources):
         "def layer_dense(object: Sequence[keras.KerasTensor], /, units: Int, ...) -> keras.KerasTensor",
         "def layer_dense(object: TensorLike, /, units: Int, ...) -> Tensor"]
     assert "Any" not in block
-    # one table: type (keras3.types linked; a union's `|` as it is), default, description
-    row = ('<tr markdown="1">\n<td markdown="span">`activation`</td>\n'
+    # one table: description, type (keras3.types linked; a union's `|` as it is), default
+    row = ('<tr markdown="1">\n<td markdown="span">`activation`</td>\n<td markdown="block">\n\n'
+           'Activation function to use.\nIf you don\'t specify anything, no activation is applied\n'
+           '(ie. "linear" activation: `a(x) = x`).\n\n</td>\n'
            '<td markdown="span">[`ActivationLike`](../types.md#ActivationLike) `| None`</td>\n'
-           '<td markdown="span">`None`</td>\n<td markdown="block">\n\nActivation function to use.\n')
+           '<td markdown="span">`None`</td>\n</tr>')
     assert row in page and "\\|" not in page
     assert '<td markdown="span">`training`</td>' in page  # a call parameter, routed to the call
     assert "**Returns** `keras.layers.Dense | keras.Sequential | keras.KerasTensor | Tensor`: the layer when" in page

@@ -77,8 +77,9 @@ def symbol_view(w: Wrapper, snapshot: Snapshot, overrides: Mapping[str, HandWrit
         "params": [_param_row(p, symbol, w, links, doc, forms) for p in with_call(w.params, w.call_params)],
         "returns": " | ".join(dict.fromkeys(returns for _, returns in forms)),
         "returns_text": returns_text,
-        "doc": links.prose(render_doc(_unlisted_args(w, doc), key, skip_summary=True, skip_returns=skip_returns),
-                           own=w.name),
+        # a hand-written wrapper's table is its own: upstream's documentation follows it whole
+        "doc": links.prose(render_doc(_unlisted_args(w, doc) if hand is None else doc, key, skip_summary=True,
+                                      skip_returns=skip_returns), own=w.name),
         "function": w.function if w.function and _has_text(w.function_doc) else None,
         "function_doc": links.prose(render_doc(_function_rest(w), w.function), own=w.name) if w.function else "",
         "function_url": UPSTREAM_SEARCH.format(w.function) if w.function else "",
@@ -154,7 +155,8 @@ def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper, links: LinkMa
     own = own_param_text(w, p)
     entries = doc.call_args if p.name in {c.name for c in w.call_params} else doc.args
     upstream_text = next((e.description for e in entries if p.name in _names(e.name)), "")
-    text = " ".join(t for t in (own, upstream_text) if t) if own and p.name not in ("y_true", "y_pred") else (
+    # upstream's words first: its "name: description" entry reads on as one sentence after the name
+    text = " ".join(t for t in (upstream_text, own) if t) if own and p.name not in ("y_true", "y_pred") else (
         upstream_text or own or "")
     return {"name": f"`{star}{p.name}`", "type": links.annotation(annotation) if annotation else "",
             "default": default, "description": links.prose(render_text(text), own=w.name) if text else ""}
