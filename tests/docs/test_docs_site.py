@@ -211,11 +211,16 @@ def test_sentence_coverage_sees_a_dropped_function_form(sources, binding, genera
     assert "Sparse categorical crossentropy loss value" in lost  # its Returns
 
 
+def row(name: str) -> str:
+    """The start of a parameter's row in a page's table: its name, then its description."""
+    return f'<td markdown="span">`{name}`</td>\n<td markdown="block">\n\n'
+
+
 def test_a_dual_wrapper_shows_its_function_form(sources):
     section = wrapper_sections(sources)["loss_sparse_categorical_crossentropy"]
     main, function = section.split("**As the function [`keras.losses.sparse_categorical_crossentropy`]", 1)
     # the class's Args lack `ignore_class`: the function's description joins them, saying whence
-    assert "- `ignore_class`: Optional integer. The ID of a class to be ignored" in main
+    assert row("ignore_class") + "Optional integer. The ID of a class to be ignored" in main
     assert "*(As documented for `keras.losses.sparse_categorical_crossentropy`.)*" in main
     assert "Computes the sparse categorical crossentropy loss." in function  # its own summary
     assert "**Returns**\n\nSparse categorical crossentropy loss value." in function
@@ -235,12 +240,12 @@ def test_arguments_documented_elsewhere_upstream_are_borrowed(sources, binding):
     sections = wrapper_sections(sources)
     # [arg_docs] in docs.toml: a parameter documented by another upstream docstring, marked so
     deserialize = sections["activation_deserialize"]
-    assert "- `config`:" in deserialize and "As documented for [`keras.saving.deserialize_keras_object`]" in deserialize
+    assert row("config") in deserialize and "As documented for [`keras.saving.deserialize_keras_object`]" in deserialize
     # [docs_from] in binding.toml: a callable with no docstring, documented from what it calls
     save = sections["save_model_weights"]
-    assert "- `filepath`:" in save and "- `model`: The model whose weights are saved." in save
+    assert row("filepath") in save and row("model") + "The model whose weights are saved." in save
     rescaled = sections["feature_float_rescaled"]
-    assert "- `scale`:" in rescaled
+    assert row("scale") in rescaled
     left = undocumented_params(binding)
     assert not {p for p in left if p[0] in ("save_model_weights", "activation_deserialize")}, left
 
