@@ -661,6 +661,18 @@ def activation_relu(
     Returns:
         A tensor with the same shape and dtype as input `x`.
 
+    Examples:
+        >>> from keras3 import activation_relu
+        >>> x = [-10, -5, 0.0, 5, 10]
+        >>> activation_relu(x)
+        [ 0.,  0.,  0.,  5., 10.]
+        >>> activation_relu(x, negative_slope=0.5)
+        [-5. , -2.5,  0. ,  5. , 10. ]
+        >>> activation_relu(x, max_value=5.)
+        [0., 0., 0., 5., 5.]
+        >>> activation_relu(x, threshold=5.)
+        [-0., -0.,  0.,  0., 10.]
+
     Added in Keras 3.0.0.
     Wraps `keras.activations.relu`.
     """

@@ -87,6 +87,32 @@ def callback_backup_and_restore(
             training is finished. Use `False` if you'd like to keep the checkpoint
             for future usage. Defaults to `True`.
 
+    Examples:
+        >>> import numpy as np
+        >>> import keras3
+        >>> from keras3 import callback_backup_and_restore, keras_model_sequential, layer_dense, optimizer_sgd
+        >>> class InterruptingCallback(keras3.Callback):
+        ...   def on_epoch_begin(self, epoch, logs=None):
+        ...     if epoch == 4:
+        ...       raise RuntimeError('Interrupting!')
+        >>> callback = callback_backup_and_restore(backup_dir="/tmp/backup")
+        >>> model = keras_model_sequential([layer_dense(units=10)])
+        >>> model.compile(optimizer_sgd(), loss='mse')
+        >>> model.build(input_shape=(None, 20))
+        >>> try:
+        ...   model.fit(np.arange(100).reshape(5, 20), np.zeros(5), epochs=10,
+        ...             batch_size=1, callbacks=[callback, InterruptingCallback()],
+        ...             verbose=0)
+        ... except:
+        ...   pass
+        >>> history = model.fit(np.arange(100).reshape(5, 20), np.zeros(5),
+        ...                     epochs=10, batch_size=1, callbacks=[callback],
+        ...                     verbose=0)
+        >>> # Only 6 more epochs are run, since first training got interrupted at
+        >>> # zero-indexed epoch 4, second training will continue from 4 to 9.
+        >>> len(history.history['loss'])
+        >>> 6
+
     Added in Keras 3.0.0. Changed in 3.7.0 (parameter-added, parameter-moved).
     Wraps `keras.callbacks.BackupAndRestore`.
     """
@@ -128,6 +154,11 @@ def callback_csv_logger(
         separator (str): String used to separate elements in the CSV file.
         append (bool): Boolean. True: append if file exists (useful for continuing
             training). False: overwrite existing file.
+
+    Examples:
+        >>> from keras3 import callback_csv_logger
+        >>> csv_logger = callback_csv_logger('training.log')
+        >>> model.fit(X_train, Y_train, callbacks=[csv_logger])
 
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.CSVLogger`.
@@ -193,6 +224,21 @@ def callback_early_stopping(
             improvement is expected and thus training will not be stopped.
             Defaults to `0`.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import callback_early_stopping, keras_model_sequential, layer_dense, optimizer_sgd
+        >>> callback = callback_early_stopping(monitor='loss',
+        ...                                               patience=3)
+        >>> # This callback will stop the training when there is no improvement in
+        >>> # the loss for three consecutive epochs.
+        >>> model = keras_model_sequential([layer_dense(units=10)])
+        >>> model.compile(optimizer_sgd(), loss='mse')
+        >>> history = model.fit(np.arange(100).reshape(5, 20), np.zeros(5),
+        ...                     epochs=10, batch_size=1, callbacks=[callback],
+        ...                     verbose=0)
+        >>> len(history.history['loss'])  # Only 4 epochs are run.
+        4
+
     Added in Keras 3.0.0. Changed in 3.11.0 (bases-changed).
     Wraps `keras.callbacks.EarlyStopping`.
     """
@@ -253,6 +299,30 @@ def callback_lambda(
             `LambdaCallback(.., on_train_end=train_end_fn)`. The custom function
             needs to have same arguments as the ones defined in `Callback`.
 
+    Examples:
+        >>> from keras3 import callback_lambda
+        >>> # Print the batch number at the beginning of every batch.
+        >>> batch_print_callback = callback_lambda(
+        ...     on_train_batch_begin=lambda batch,logs: print(batch))
+        >>> # Stream the epoch loss to a file in JSON format. The file content
+        >>> # is not well-formed JSON but rather has a JSON object per line.
+        >>> import json
+        >>> json_log = open('loss_log.json', mode='wt', buffering=1)
+        >>> json_logging_callback = callback_lambda(
+        ...     on_epoch_end=lambda epoch, logs: json_log.write(
+        ...         json.dumps({'epoch': epoch, 'loss': logs['loss']}) + '\\n'),
+        ...     on_train_end=lambda logs: json_log.close()
+        ... )
+        >>> # Terminate some processes after having finished model training.
+        >>> processes = ...
+        >>> cleanup_callback = callback_lambda(
+        ...     on_train_end=lambda logs: [
+        ...         p.terminate() for p in processes if p.is_alive()])
+        >>> model.fit(...,
+        ...           callbacks=[batch_print_callback,
+        ...                      json_logging_callback,
+        ...                      cleanup_callback])
+
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.LambdaCallback`.
     """
@@ -289,6 +359,26 @@ def callback_learning_rate_scheduler(
             and current learning rate (float) as inputs and returns a new
             learning rate as output (float).
         verbose (Int | str): Integer. 0: quiet, 1: log update messages.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import callback_learning_rate_scheduler, keras_model_sequential, layer_dense, op_exp, optimizer_sgd
+        >>> # This function keeps the initial learning rate for the first ten epochs
+        >>> # and decreases it exponentially after that.
+        >>> def scheduler(epoch, lr):
+        ...     if epoch < 10:
+        ...         return lr
+        ...     else:
+        ...         return lr * op_exp(-0.1)
+        >>> model = keras_model_sequential([layer_dense(units=10)])
+        >>> model.compile(optimizer_sgd(), loss='mse')
+        >>> round(model.optimizer.learning_rate, 5)
+        0.01
+        >>> callback = callback_learning_rate_scheduler(scheduler)
+        >>> history = model.fit(np.arange(100).reshape(5, 20), np.zeros(5),
+        ...                     epochs=15, callbacks=[callback], verbose=0)
+        >>> round(model.optimizer.learning_rate, 5)
+        0.00607
 
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.LearningRateScheduler`.
@@ -388,6 +478,80 @@ def callback_model_checkpoint(
             overwrites the model weights already saved if the performance of
             current model is better than this value.
 
+    Examples:
+        >>> from keras3 import callback_model_checkpoint, learning_rate_schedule_exponential_decay, load_model, optimizer_rmsprop
+        >>> # Define a learning rate schedule
+        >>> initial_learning_rate = 0.1
+        >>> lr_schedule = learning_rate_schedule_exponential_decay(
+        ...     initial_learning_rate,
+        ...     decay_steps=100000,
+        ...     decay_rate=0.96,
+        ...     staircase=True,
+        ... )
+        >>> model.compile(
+        ...     optimizer=optimizer_rmsprop(learning_rate=lr_schedule),
+        ...     loss="sparse_categorical_crossentropy",
+        ...     metrics=["accuracy"],
+        ... )
+        >>> checkpoint_filepath = '/tmp/ckpt/checkpoint.model.keras'
+        >>> model_checkpoint_callback = callback_model_checkpoint(
+        ...     filepath=checkpoint_filepath,
+        ...     monitor='val_accuracy',
+        ...     mode='max',
+        ...     save_best_only=True)
+        >>> # Model is saved at the end of every epoch, if it's the best seen so far.
+        >>> model.fit(
+        ...     x_train, y_train, epochs=10, callbacks=[model_checkpoint_callback]
+        ... )
+        >>> # The model (that are considered the best) can be loaded as -
+        >>> load_model(checkpoint_filepath)
+        >>> # Alternatively, one could checkpoint just the model weights as -
+        >>> checkpoint_filepath = '/tmp/ckpt/checkpoint.weights.h5'
+        >>> model_checkpoint_callback = callback_model_checkpoint(
+        ...     filepath=checkpoint_filepath,
+        ...     save_weights_only=True,
+        ...     monitor='val_accuracy',
+        ...     mode='max',
+        ...     save_best_only=True)
+        >>> # Model weights are saved at the end of every epoch, if it's the best seen
+        >>> # so far.
+        >>> model.fit(
+        ...     x_train, y_train, epochs=10, callbacks=[model_checkpoint_callback]
+        ... )
+        >>> # The model weights (that are considered the best) can be loaded as -
+        >>> model.load_weights(checkpoint_filepath)
+
+        Resuming training from weight-only checkpoints:
+
+        When using `save_weights_only=True`, the weights file includes the state
+        of the optimizer (including iteration count and learning rate state)
+        if the model is compiled at the time of saving.
+
+        To correctly resume training and restore the optimizer state (e.g., to
+        continue a learning rate schedule without resetting it), you must
+        **compile the model before loading the weights**.
+
+        >>> # Define a learning rate schedule
+        >>> initial_learning_rate = 0.1
+        >>> lr_schedule = learning_rate_schedule_exponential_decay(
+        ...     initial_learning_rate,
+        ...     decay_steps=100000,
+        ...     decay_rate=0.96,
+        ...     staircase=True,
+        ... )
+        >>> # 1. Create a fresh model instance
+        >>> model = get_model()
+        >>> # 2. Compile the model *before* loading weights
+        >>> model.compile(
+        ...     optimizer=optimizer_rmsprop(learning_rate=lr_schedule),
+        ...     loss="sparse_categorical_crossentropy",
+        ...     metrics=["accuracy"],
+        ... )
+        >>> # 3. Load weights (optimizer state is restored automatically)
+        >>> model.load_weights(checkpoint_filepath)
+        >>> # 4. Continue training
+        >>> model.fit(x_train, y_train, epochs=10)
+
     Added in Keras 3.0.0. Changed in 3.11.0 (bases-changed).
     Wraps `keras.callbacks.ModelCheckpoint`.
     """
@@ -449,6 +613,24 @@ def callback_orbax_checkpoint(
         save_on_background (bool): Boolean, whether to save asynchronously in the
             background. Defaults to True.
         save_weights_only (bool):
+
+    Examples:
+        >>> from keras3 import callback_orbax_checkpoint
+        >>> model.compile(loss=..., optimizer=..., metrics=['accuracy'])
+        >>> EPOCHS = 10
+        >>> checkpoint_dir = '/tmp/ckpt'
+        >>> orbax_checkpoint_callback = callback_orbax_checkpoint(
+        ...     directory=checkpoint_dir,
+        ...     monitor='val_accuracy',
+        ...     mode='max',
+        ...     save_best_only=True)
+        >>> # Model is saved at the end of every epoch, if it's the best seen so far.
+        >>> model.fit(epochs=EPOCHS, callbacks=[orbax_checkpoint_callback])
+        >>> # Alternatively, save checkpoints every N batches -
+        >>> orbax_checkpoint_callback = callback_orbax_checkpoint(
+        ...     directory=checkpoint_dir,
+        ...     save_freq=100)  # Save every 100 batches
+        >>> model.fit(epochs=EPOCHS, callbacks=[orbax_checkpoint_callback])
 
     Added in Keras 3.14.0.
     Wraps `keras.callbacks.OrbaxCheckpoint`.
@@ -534,6 +716,12 @@ def callback_reduce_lr_on_plateau(
             operation after the learning rate has been reduced.
         min_lr (Float | TensorLike): Float. Lower bound on the learning rate.
         **kwargs:
+
+    Examples:
+        >>> from keras3 import callback_reduce_lr_on_plateau
+        >>> reduce_lr = callback_reduce_lr_on_plateau(monitor='val_loss', factor=0.2,
+        ...                               patience=5, min_lr=0.001)
+        >>> model.fit(x_train, y_train, callbacks=[reduce_lr])
 
     Added in Keras 3.0.0. Changed in 3.0.1 (default-changed); 3.11.0 (bases-changed).
     Wraps `keras.callbacks.ReduceLROnPlateau`.
@@ -629,6 +817,21 @@ def callback_swap_ema_weights(swap_on_epoch: bool = False) -> keras.callbacks.Sw
             and `on_epoch_end()`. This is useful if you want to use
             EMA weights for other callbacks such as `ModelCheckpoint`.
             Defaults to `False`.
+
+    Examples:
+        >>> from keras3 import callback_model_checkpoint, callback_swap_ema_weights, optimizer_sgd
+        >>> # Remember to set `use_ema=True` in the optimizer
+        >>> optimizer = optimizer_sgd(use_ema=True)
+        >>> model.compile(optimizer=optimizer, loss=..., metrics=...)
+        >>> # Metrics will be computed with EMA weights
+        >>> model.fit(X_train, Y_train, callbacks=[callback_swap_ema_weights()])
+        >>> # If you want to save model checkpoint with EMA weights, you can set
+        >>> # `swap_on_epoch=True` and place ModelCheckpoint after SwapEMAWeights.
+        >>> model.fit(
+        ...     X_train,
+        ...     Y_train,
+        ...     callbacks=[callback_swap_ema_weights(swap_on_epoch=True), callback_model_checkpoint(...)]
+        ... )
 
     Added in Keras 3.0.3.
     Wraps `keras.callbacks.SwapEMAWeights`.
@@ -727,6 +930,62 @@ def callback_tensorboard(
             In case the same metadata file is to be
             used for all embedding layers, a single filename can be passed.
 
+    Examples:
+        >>> from keras3 import callback_tensorboard
+        >>> tensorboard_callback = callback_tensorboard(log_dir="./logs")
+        >>> model.fit(x_train, y_train, epochs=2, callbacks=[tensorboard_callback])
+        >>> # Then run the tensorboard command to view the visualizations.
+
+        Custom batch-level summaries in a subclassed Model:
+
+        >>> import tensorflow as tf
+        >>> import keras3
+        >>> from keras3 import layer_dense
+        >>> class MyModel(keras3.Model):
+        ...
+        ...     def build(self, _):
+        ...         self.dense = layer_dense(units=10)
+        ...
+        ...     def call(self, x):
+        ...         outputs = self.dense(x)
+        ...         tf.summary.histogram('outputs', outputs)
+        ...         return outputs
+        >>> model = MyModel()
+        >>> model.compile('sgd', 'mse')
+        >>> # Make sure to set `update_freq=N` to log a batch-level summary every N
+        >>> # batches.  In addition to any `tf.summary` contained in `model.call()`,
+        >>> # metrics added in `Model.compile` will be logged every N batches.
+        >>> tb_callback = callback_tensorboard('./logs', update_freq=1)
+        >>> model.fit(x_train, y_train, callbacks=[tb_callback])
+
+        Custom batch-level summaries in a Functional API Model:
+
+        >>> from keras3 import keras_input, keras_model, layer_lambda
+        >>> def my_summary(x):
+        ...     tf.summary.histogram('x', x)
+        ...     return x
+        >>> inputs = keras_input(10)
+        >>> x = layer_dense(inputs, units=10)
+        >>> outputs = layer_lambda(x, function=my_summary)
+        >>> model = keras_model(inputs, outputs)
+        >>> model.compile('sgd', 'mse')
+        >>> # Make sure to set `update_freq=N` to log a batch-level summary every N
+        >>> # batches. In addition to any `tf.summary` contained in `Model.call`,
+        >>> # metrics added in `Model.compile` will be logged every N batches.
+        >>> tb_callback = callback_tensorboard('./logs', update_freq=1)
+        >>> model.fit(x_train, y_train, callbacks=[tb_callback])
+
+        Profiling:
+
+        >>> # Profile a single batch, e.g. the 5th batch.
+        >>> tensorboard_callback = callback_tensorboard(
+        ...     log_dir='./logs', profile_batch=5)
+        >>> model.fit(x_train, y_train, epochs=2, callbacks=[tensorboard_callback])
+        >>> # Profile a range of batches, e.g. from 10 to 20.
+        >>> tensorboard_callback = callback_tensorboard(
+        ...     log_dir='./logs', profile_batch=(10,20))
+        >>> model.fit(x_train, y_train, epochs=2, callbacks=[tensorboard_callback])
+
     Added in Keras 3.0.0.
     Wraps `keras.callbacks.TensorBoard`.
     """
@@ -771,6 +1030,15 @@ def callback_terminate_on_nan(raise_error: bool = False) -> keras.callbacks.Term
         raise_error (bool): Boolean, default False. If False, uses graceful stop via
             `model.stop_training = True`. If True, immediately raises
             RuntimeError on NaN/Inf loss, bypassing callback cleanup methods.
+
+    Examples:
+        >>> from keras3 import callback_terminate_on_nan
+        >>> # Graceful termination (default)
+        >>> callback = callback_terminate_on_nan()
+        >>> model.fit(x, y, callbacks=[callback])
+        >>> # raise_error termination (strict failure)
+        >>> callback = callback_terminate_on_nan(raise_error=True)
+        >>> model.fit(x, y, callbacks=[callback])
 
     Added in Keras 3.0.0. Changed in 3.13.0 (parameter-added).
     Wraps `keras.callbacks.TerminateOnNaN`.

@@ -54,6 +54,11 @@ def config_backend() -> str:
         String, the name of the backend Keras is currently using. One of
             `"tensorflow"`, `"torch"`, or `"jax"`.
 
+    Examples:
+        >>> from keras3 import config_backend
+        >>> config_backend()
+        'tensorflow'
+
     Added in Keras 3.0.0.
     Wraps `keras.config.backend`.
     """
@@ -285,6 +290,11 @@ def config_epsilon() -> float:
     Returns:
         A float.
 
+    Examples:
+        >>> from keras3 import config_epsilon
+        >>> config_epsilon()
+        1e-07
+
     Added in Keras 3.0.0.
     Wraps `keras.config.epsilon`.
     """
@@ -306,6 +316,11 @@ def config_floatx() -> str:
     Returns:
         String, the current default float type.
 
+    Examples:
+        >>> from keras3 import config_floatx
+        >>> config_floatx()
+        'float32'
+
     Added in Keras 3.0.0.
     Wraps `keras.config.floatx`.
     """
@@ -324,6 +339,11 @@ def config_image_data_format() -> DataFormat:
 
     Returns:
         A string, either `'channels_first'` or `'channels_last'`.
+
+    Examples:
+        >>> from keras3 import config_image_data_format
+        >>> config_image_data_format()
+        'channels_last'
 
     Added in Keras 3.0.0.
     Wraps `keras.config.image_data_format`.
@@ -516,6 +536,32 @@ def config_set_backend(backend: str) -> None:
     Args:
         backend (str):
 
+    Examples:
+        >>> import os  # doctest: +SKIP
+        >>> from keras3 import config_set_backend, op_ones  # doctest: +SKIP
+        >>> os.environ["KERAS_BACKEND"] = "tensorflow"  # doctest: +SKIP
+        >>> import keras  # doctest: +SKIP
+        >>> from keras import ops  # doctest: +SKIP
+        >>> type(op_ones(()))  # doctest: +SKIP
+        <class 'tensorflow.python.framework.ops.EagerTensor'>
+        >>> config_set_backend("jax")  # doctest: +SKIP
+        UserWarning: Using `keras.config.set_backend` is dangerous...
+        >>> del keras, ops  # doctest: +SKIP
+        >>> type(op_ones(()))  # doctest: +SKIP
+        <class 'jaxlib.xla_extension.ArrayImpl'>
+
+        ⚠️ WARNING ⚠️: Using this function is dangerous and should be done
+        carefully. Changing the backend will **NOT** convert
+        the type of any already-instantiated objects.
+        Thus, any layers / tensors / etc. already created will no
+        longer be usable without errors. It is strongly recommended **not**
+        to keep around **any** Keras-originated objects instances created
+        before calling `set_backend()`.
+
+        This includes any function or class instance that uses any Keras
+        functionality. All such code needs to be re-executed after calling
+        `set_backend()` and re-importing all imported `keras` modules.
+
     Added in Keras 3.1.0.
     Wraps `keras.config.set_backend`.
     """
@@ -534,6 +580,10 @@ def config_set_dtype_policy(policy: str) -> None:
 
     Args:
         policy (str):
+
+    Examples:
+        >>> from keras3 import config_set_dtype_policy
+        >>> config_set_dtype_policy("mixed_float16")
 
     Added in Keras 3.0.5.
     Wraps `keras.config.set_dtype_policy`.
@@ -555,6 +605,16 @@ def config_set_epsilon(value: Any) -> None:
 
     Args:
         value (Any): float. New value of epsilon.
+
+    Examples:
+        >>> from keras3 import config_epsilon, config_set_epsilon
+        >>> config_epsilon()
+        1e-07
+        >>> config_set_epsilon(1e-5)
+        >>> config_epsilon()
+        1e-05
+        >>> # Set it back to the default value.
+        >>> config_set_epsilon(1e-7)
 
     Added in Keras 3.0.0.
     Wraps `keras.config.set_epsilon`.
@@ -585,6 +645,16 @@ def config_set_floatx(value: Any) -> None:
         a mix of `float16` and `float32`. It can be configured by calling
         `keras.mixed_precision.set_dtype_policy('mixed_float16')`.
 
+    Examples:
+        >>> from keras3 import config_floatx, config_set_floatx
+        >>> config_floatx()
+        'float32'
+        >>> config_set_floatx('float64')
+        >>> config_floatx()
+        'float64'
+        >>> # Set it back to float32
+        >>> config_set_floatx('float32')
+
     Added in Keras 3.0.0.
     Wraps `keras.config.set_floatx`.
     """
@@ -603,6 +673,16 @@ def config_set_image_data_format(data_format: DataFormat) -> None:
 
     Args:
         data_format (DataFormat): string. `'channels_first'` or `'channels_last'`.
+
+    Examples:
+        >>> from keras3 import config_image_data_format, config_set_image_data_format
+        >>> config_image_data_format()
+        'channels_last'
+        >>> config_set_image_data_format('channels_first')
+        >>> config_image_data_format()
+        'channels_first'
+        >>> # Set it back to `'channels_last'`
+        >>> config_set_image_data_format('channels_last')
 
     Added in Keras 3.0.0.
     Wraps `keras.config.set_image_data_format`.

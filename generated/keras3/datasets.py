@@ -203,6 +203,19 @@ def dataset_cifar10() -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]
     Returns:
         Tuple of NumPy arrays: `(x_train, y_train), (x_test, y_test)`.
 
+    Examples:
+        >>> from keras3 import dataset_cifar10  # doctest: +SKIP
+        >>> (x_train, y_train), (x_test, y_test) = dataset_cifar10()  # doctest: +SKIP
+        >>> assert x_train.shape == (50000, 32, 32, 3)  # doctest: +SKIP
+        >>> assert x_test.shape == (10000, 32, 32, 3)  # doctest: +SKIP
+        >>> assert y_train.shape == (50000, 1)  # doctest: +SKIP
+        >>> assert y_test.shape == (10000, 1)  # doctest: +SKIP
+
+        **Note**: The CIFAR-10 dataset is known to have a small percentage of
+        mislabeled samples, which is inherent to the original dataset. This label
+        noise may impact training and evaluation. For more details, refer to
+        discussions in the research literature on CIFAR-10 label quality.
+
     Added in Keras 3.0.0.
     Wraps `keras.datasets.cifar10.load_data`.
     """
@@ -248,6 +261,14 @@ def dataset_cifar100(
 
     Returns:
         Tuple of NumPy arrays: `(x_train, y_train), (x_test, y_test)`.
+
+    Examples:
+        >>> from keras3 import dataset_cifar100  # doctest: +SKIP
+        >>> (x_train, y_train), (x_test, y_test) = dataset_cifar100()  # doctest: +SKIP
+        >>> assert x_train.shape == (50000, 32, 32, 3)  # doctest: +SKIP
+        >>> assert x_test.shape == (10000, 32, 32, 3)  # doctest: +SKIP
+        >>> assert y_train.shape == (50000, 1)  # doctest: +SKIP
+        >>> assert y_test.shape == (10000, 1)  # doctest: +SKIP
 
     Added in Keras 3.0.0.
     Wraps `keras.datasets.cifar100.load_data`.
@@ -300,6 +321,20 @@ def dataset_fashion_mnist() -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDA
 
         **`y_test`**: `uint8` NumPy array of labels (integers in range 0-9)
           with shape `(10000,)` for the test data.
+
+    Examples:
+        >>> from keras3 import dataset_fashion_mnist  # doctest: +SKIP
+        >>> (x_train, y_train), (x_test, y_test) = dataset_fashion_mnist()  # doctest: +SKIP
+        >>> assert x_train.shape == (60000, 28, 28)  # doctest: +SKIP
+        >>> assert x_test.shape == (10000, 28, 28)  # doctest: +SKIP
+        >>> assert y_train.shape == (60000,)  # doctest: +SKIP
+        >>> assert y_test.shape == (10000,)  # doctest: +SKIP
+
+        License:
+
+        The copyright for Fashion-MNIST is held by Zalando SE.
+        Fashion-MNIST is licensed under the [MIT license](
+            https://github.com/zalandoresearch/fashion-mnist/blob/master/LICENSE).
 
     Added in Keras 3.0.0.
     Wraps `keras.datasets.fashion_mnist.load_data`.
@@ -405,6 +440,29 @@ def dataset_imdb_word_index(path: PathLike = "imdb_word_index.json") -> dict[str
         The word index dictionary. Keys are word strings, values are their
         index.
 
+    Examples:
+        >>> from keras3 import dataset_imdb, dataset_imdb_word_index  # doctest: +SKIP
+        >>> # Use the default parameters to keras.datasets.imdb.load_data
+        >>> start_char = 1  # doctest: +SKIP
+        >>> oov_char = 2  # doctest: +SKIP
+        >>> index_from = 3  # doctest: +SKIP
+        >>> # Retrieve the training sequences.
+        >>> (x_train, _), _ = dataset_imdb(
+        ...     start_char=start_char, oov_char=oov_char, index_from=index_from
+        ... )  # doctest: +SKIP
+        >>> # Retrieve the word index file mapping words to indices
+        >>> word_index = dataset_imdb_word_index()  # doctest: +SKIP
+        >>> # Reverse the word index to obtain a dict mapping indices to words
+        >>> # And add `index_from` to indices to sync with `x_train`
+        >>> inverted_word_index = dict(
+        ...     (i + index_from, word) for (word, i) in word_index.items()
+        ... )  # doctest: +SKIP
+        >>> # Update `inverted_word_index` to include `start_char` and `oov_char`
+        >>> inverted_word_index[start_char] = "[START]"  # doctest: +SKIP
+        >>> inverted_word_index[oov_char] = "[OOV]"  # doctest: +SKIP
+        >>> # Decode the first sequence in the dataset
+        >>> decoded_sequence = " ".join(inverted_word_index[i] for i in x_train[0])  # doctest: +SKIP
+
     Added in Keras 3.0.0.
     Wraps `keras.datasets.imdb.get_word_index`.
     """
@@ -450,6 +508,22 @@ def dataset_mnist(
 
     Returns:
         Tuple of NumPy arrays: `(x_train, y_train), (x_test, y_test)`.
+
+    Examples:
+        >>> from keras3 import dataset_mnist  # doctest: +SKIP
+        >>> (x_train, y_train), (x_test, y_test) = dataset_mnist()  # doctest: +SKIP
+        >>> assert x_train.shape == (60000, 28, 28)  # doctest: +SKIP
+        >>> assert x_test.shape == (10000, 28, 28)  # doctest: +SKIP
+        >>> assert y_train.shape == (60000,)  # doctest: +SKIP
+        >>> assert y_test.shape == (10000,)  # doctest: +SKIP
+
+        License:
+
+        Yann LeCun and Corinna Cortes hold the copyright of MNIST dataset,
+        which is a derivative work from original NIST datasets.
+        MNIST dataset is made available under the terms of the
+        [Creative Commons Attribution-Share Alike 3.0 license.](
+            https://creativecommons.org/licenses/by-sa/3.0/)
 
     Added in Keras 3.0.0.
     Wraps `keras.datasets.mnist.load_data`.

@@ -231,6 +231,48 @@ def distribution_initialize(
             also configure this value via environment variable
             `KERAS_DISTRIBUTION_PROCESS_ID`.
 
+    Examples:
+        Suppose there are two GPU processes, and process 0 is running at
+        address `10.0.0.1:1234`, and process 1 is running at address
+        `10.0.0.2:2345`. To configure such cluster, you can run
+
+        On process 0:
+
+        >>> from keras3 import distribution_initialize  # doctest: +SKIP
+        >>> distribution_initialize(
+        ...     job_addresses="10.0.0.1:1234,10.0.0.2:2345",
+        ...     num_processes=2,
+        ...     process_id=0)  # doctest: +SKIP
+
+        On process 1:
+
+        >>> distribution_initialize(
+        ...     job_addresses="10.0.0.1:1234,10.0.0.2:2345",
+        ...     num_processes=2,
+        ...     process_id=1)  # doctest: +SKIP
+
+        or via the environment variables:
+        On process 0:
+
+        >>> import os  # doctest: +SKIP
+        >>> os.environ[
+        ...     "KERAS_DISTRIBUTION_JOB_ADDRESSES"] = "10.0.0.1:1234,10.0.0.2:2345"  # doctest: +SKIP
+        >>> os.environ["KERAS_DISTRIBUTION_NUM_PROCESSES"] = "2"  # doctest: +SKIP
+        >>> os.environ["KERAS_DISTRIBUTION_PROCESS_ID"] = "0"  # doctest: +SKIP
+        >>> distribution_initialize()  # doctest: +SKIP
+
+        On process 1:
+
+        >>> os.environ[
+        ...     "KERAS_DISTRIBUTION_JOB_ADDRESSES"] = "10.0.0.1:1234,10.0.0.2:2345"  # doctest: +SKIP
+        >>> os.environ["KERAS_DISTRIBUTION_NUM_PROCESSES"] = "2"  # doctest: +SKIP
+        >>> os.environ["KERAS_DISTRIBUTION_PROCESS_ID"] = "1"  # doctest: +SKIP
+        >>> distribution_initialize()  # doctest: +SKIP
+
+        Also note that for JAX backend, the `job_addresses` can be further
+        reduced to just the master/coordinator address, which is
+        `10.0.0.1:1234`.
+
     Added in Keras 3.0.0. Changed in 3.1.0 (parameter-renamed).
     Wraps `keras.distribution.initialize`.
     """
@@ -381,6 +423,55 @@ def distribution_model_parallel(
             processes in a multi-process setting. Set to `False` if the dataset
             is already sharded across hosts.  Defaults to `True`.
         **kwargs:
+
+    Examples:
+        >>> from keras3 import distribution_device_mesh, distribution_layout_map, distribution_list_devices, distribution_model_parallel, distribution_set
+        >>> devices = distribution_list_devices()    # Assume there are 8 devices.
+        >>> # Create a mesh with 2 devices for data parallelism and 4 devices for
+        >>> # model parallelism.
+        >>> device_mesh = distribution_device_mesh(shape=(2, 4), axis_names=('batch', 'model'),
+        ...                          devices=devices)
+        >>> # Create a layout map that shard the `Dense` layer and `Conv2D`
+        >>> # layer variables on the last dimension.
+        >>> # Based on the `device_mesh`, this means the variables
+        >>> # will be split across 4 devices. Any other variable that doesn't
+        >>> # match any key in the layout map will be fully replicated.
+        >>> layout_map = distribution_layout_map(device_mesh)
+        >>> layout_map['.*dense.*kernel'] = (None, 'model')
+        >>> layout_map['.*dense.*bias'] = ('model',)
+        >>> layout_map['.*conv2d.*kernel'] = (None, None, None, 'model')
+        >>> layout_map['.*conv2d.*bias'] = ('model',)
+        >>> distribution = distribution_model_parallel(
+        ...     layout_map=layout_map,
+        ...     batch_dim_name='batch',
+        ... )
+        >>> # Set the global distribution, or via `with distribution.scope():`
+        >>> distribution_set(distribution)
+        >>> model = model_creation()
+        >>> model.compile()
+        >>> model.fit(data)
+
+        You can quickly update the device mesh shape to change the sharding factor
+        of the variables. E.g.
+
+        >>> # With only the shape change for the device mesh, the variables will be
+        >>> # sharded across 8 devices instead of 4, which further reduces the memory
+        >>> # footprint of variables on each of the device.
+        >>> device_mesh = distribution_device_mesh(
+        ...     shape=(1, 8),
+        ...     axis_names=('batch', 'model'),
+        ...     devices=devices,
+        ... )
+
+        To figure out a proper layout mapping rule for all the model variables, you
+        can first list out all the model variable paths, which will be used as the
+        key to map the variables to `TensorLayout`.
+
+        e.g.
+
+        >>> model = create_model()
+        >>> for v in model.variables:
+        ...     print(v.path)
 
     Added in Keras 3.0.0. Changed in 3.4.0 (default-added, parameter-added, parameter-deprecated, parameter-kind-changed); 3.11.0 (parameter-added).
     Wraps `keras.distribution.ModelParallel`.

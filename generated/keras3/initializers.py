@@ -52,6 +52,15 @@ def initializer_constant(value: Float | TensorLike = 0.0) -> keras.initializers.
     Args:
         value (Float | TensorLike): A Python scalar.
 
+    Examples:
+        >>> from keras3 import initializer_constant, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_constant(10.)
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_constant(10.)
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
+
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Constant`.
     """
@@ -178,6 +187,15 @@ def initializer_glorot_normal(
     References:
         - [Glorot et al., 2010](http://proceedings.mlr.press/v9/glorot10a.html)
 
+    Examples:
+        >>> from keras3 import initializer_glorot_normal, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_glorot_normal()
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_glorot_normal()
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
+
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.GlorotNormal`.
     """
@@ -226,6 +244,15 @@ def initializer_glorot_uniform(
 
     References:
         - [Glorot et al., 2010](http://proceedings.mlr.press/v9/glorot10a.html)
+
+    Examples:
+        >>> from keras3 import initializer_glorot_uniform, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_glorot_uniform()
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_glorot_uniform()
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
 
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.GlorotUniform`.
@@ -276,6 +303,15 @@ def initializer_he_normal(
     References:
         - [He et al., 2015](https://arxiv.org/abs/1502.01852)
 
+    Examples:
+        >>> from keras3 import initializer_he_normal, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_he_normal()
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_he_normal()
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
+
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.HeNormal`.
     """
@@ -325,6 +361,15 @@ def initializer_he_uniform(
     References:
         - [He et al., 2015](https://arxiv.org/abs/1502.01852)
 
+    Examples:
+        >>> from keras3 import initializer_he_uniform, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_he_uniform()
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_he_uniform()
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
+
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.HeUniform`.
     """
@@ -357,6 +402,15 @@ def initializer_identity(gain: Float | TensorLike = 1.0) -> keras.initializers.I
 
     Args:
         gain (Float | TensorLike): Multiplicative factor to apply to the identity matrix.
+
+    Examples:
+        >>> from keras3 import initializer_identity, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_identity()
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_identity()
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
 
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Identity`.
@@ -400,6 +454,15 @@ def initializer_lecun_normal(
 
     References:
         - [Klambauer et al., 2017](https://arxiv.org/abs/1706.02515)
+
+    Examples:
+        >>> from keras3 import initializer_lecun_normal, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_lecun_normal()
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_lecun_normal()
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
 
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.LecunNormal`.
@@ -450,6 +513,15 @@ def initializer_lecun_uniform(
     References:
         - [Klambauer et al., 2017](https://arxiv.org/abs/1706.02515)
 
+    Examples:
+        >>> from keras3 import initializer_lecun_uniform, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_lecun_uniform()
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_lecun_uniform()
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
+
     Added in Keras 3.0.0. Changed in 3.15.0 (parameter-added).
     Wraps `keras.initializers.LecunUniform`.
     """
@@ -479,6 +551,15 @@ def initializer_ones() -> keras.initializers.Ones:
     """Initializer that generates tensors initialized to 1.
 
     Also available via the shortcut function `ones`.
+
+    Examples:
+        >>> from keras3 import initializer_ones, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_ones()
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_ones()
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
 
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Ones`.
@@ -517,6 +598,15 @@ def initializer_orthogonal(
     References:
         - [Saxe et al., 2014](https://openreview.net/forum?id=_wzZwKpTDF_9C)
 
+    Examples:
+        >>> from keras3 import initializer_orthogonal, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_orthogonal()
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_orthogonal()
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
+
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Orthogonal`.
     """
@@ -553,6 +643,15 @@ def initializer_random_normal(
             across multiple calls, use as seed an instance
             of `keras.backend.SeedGenerator`.
 
+    Examples:
+        >>> from keras3 import initializer_random_normal, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_random_normal(mean=0.0, stddev=1.0)
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_random_normal(mean=0.0, stddev=1.0)
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
+
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.initializers.RandomNormal`.
     """
@@ -588,6 +687,15 @@ def initializer_random_uniform(
             across multiple calls. To get different random values
             across multiple calls, use as seed an instance
             of `keras.backend.SeedGenerator`.
+
+    Examples:
+        >>> from keras3 import initializer_random_uniform, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_random_uniform(minval=0.0, maxval=1.0)
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_random_uniform(minval=0.0, maxval=1.0)
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
 
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.initializers.RandomUniform`.
@@ -657,6 +765,12 @@ def initializer_stft(
         periodic (bool): Boolean, if True, the window function will be treated as
             periodic. Defaults to `False`.
 
+    Examples:
+        >>> from keras3 import initializer_stft
+        >>> # Standalone usage:
+        >>> initializer = initializer_stft("real", "hann", "density", False)
+        >>> values = initializer(shape=(128, 1, 513))
+
     Added in Keras 3.7.0.
     Wraps `keras.initializers.STFT`.
     """
@@ -693,6 +807,15 @@ def initializer_truncated_normal(
             across multiple calls. To get different random values
             across multiple calls, use as seed an instance
             of `keras.backend.SeedGenerator`.
+
+    Examples:
+        >>> from keras3 import initializer_truncated_normal, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_truncated_normal(mean=0., stddev=1.)
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_truncated_normal(mean=0., stddev=1.)
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
 
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.initializers.TruncatedNormal`.
@@ -749,6 +872,17 @@ def initializer_variance_scaling(
         output_axes (Axis | None): Optional list of integers. The axes of the output tensor
             that should be considered for computing the fan-out.
 
+    Examples:
+        >>> from keras3 import initializer_variance_scaling, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_variance_scaling(
+        ...     scale=0.1, mode='fan_in', distribution='uniform')
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_variance_scaling(
+        ...     scale=0.1, mode='fan_in', distribution='uniform')
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
+
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed); 3.15.0 (parameter-added).
     Wraps `keras.initializers.VarianceScaling`.
     """
@@ -781,6 +915,15 @@ _initializer_variance_scaling = bind(
 
 def initializer_zeros() -> keras.initializers.Zeros:
     """Initializer that generates tensors initialized to 0.
+
+    Examples:
+        >>> from keras3 import initializer_zeros, layer_dense
+        >>> # Standalone usage:
+        >>> initializer = initializer_zeros()
+        >>> values = initializer(shape=(2, 2))
+        >>> # Usage in a Keras layer:
+        >>> initializer = initializer_zeros()
+        >>> layer = layer_dense(units=3, kernel_initializer=initializer)
 
     Added in Keras 3.0.0.
     Wraps `keras.initializers.Zeros`.

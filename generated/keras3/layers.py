@@ -464,6 +464,13 @@ def keras_input(
     Returns:
         A Keras tensor.
 
+    Examples:
+        >>> from keras3 import keras_input, keras_model, layer_dense
+        >>> # This is a logistic regression in Keras
+        >>> x = keras_input(shape=(32,))
+        >>> y = layer_dense(x, units=16, activation='softmax')
+        >>> model = keras_model(x, y)
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.9.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.Input`.
     """
@@ -530,6 +537,16 @@ def layer_activation(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import activation_relu, layer_activation
+        >>> layer = layer_activation(activation='relu')
+        >>> layer(np.array([-3.0, -1.0, 0.0, 2.0]))
+        [0.0, 0.0, 0.0, 2.0]
+        >>> layer = layer_activation(activation=activation_relu)
+        >>> layer(np.array([-3.0, -1.0, 0.0, 2.0]))
+        [0.0, 0.0, 0.0, 2.0]
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Activation`.
@@ -656,6 +673,14 @@ def layer_activation_leaky_relu(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_activation_leaky_relu
+        >>> leaky_relu_layer = layer_activation_leaky_relu(negative_slope=0.5)
+        >>> input = np.array([-10, -5, 0.0, 5, 10])
+        >>> result = leaky_relu_layer(input)
+        >>> # result = [-5. , -2.5,  0. ,  5. , 10.]
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.LeakyReLU`.
@@ -857,6 +882,18 @@ def layer_activation_relu(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_activation_relu
+        >>> relu_layer = layer_activation_relu(
+        ...     max_value=10,
+        ...     negative_slope=0.5,
+        ...     threshold=0,
+        ... )
+        >>> input = np.array([-10, -5, 0.0, 5, 10])
+        >>> result = relu_layer(input)
+        >>> # result = [-5. , -2.5,  0. ,  5. , 10.]
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.ReLU`.
     """
@@ -924,6 +961,15 @@ def layer_activation_softmax(
 
     Call arguments:
         inputs: The inputs (logits) to the softmax layer.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_activation_softmax
+        >>> softmax_layer = layer_activation_softmax()
+        >>> input = np.array([1.0, 2.0, 1.0])
+        >>> result = softmax_layer(input)
+        >>> result
+        [0.21194157, 0.5761169, 0.21194157]
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Softmax`.
@@ -1106,6 +1152,15 @@ def layer_adaptive_average_pooling_1d(
         - If `data_format="channels_first"`:
             `(batch_size, channels, output_length)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_adaptive_average_pooling_1d
+        >>> input_seq = np.random.rand(1, 64, 3)
+        >>> layer = layer_adaptive_average_pooling_1d(output_size=32)
+        >>> output_seq = layer(input_seq)
+        >>> output_seq.shape
+        (1, 32, 3)
+
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveAveragePooling1D`.
     """
@@ -1212,6 +1267,15 @@ def layer_adaptive_average_pooling_2d(
             `(batch_size, output_height, output_width, channels)`
         - If `data_format="channels_first"`:
             `(batch_size, channels, output_height, output_width)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_adaptive_average_pooling_2d
+        >>> input_img = np.random.rand(1, 64, 64, 3)
+        >>> layer = layer_adaptive_average_pooling_2d(output_size=32)
+        >>> output_img = layer(input_img)
+        >>> output_img.shape
+        (1, 32, 32, 3)
 
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveAveragePooling2D`.
@@ -1320,6 +1384,15 @@ def layer_adaptive_average_pooling_3d(
         - If `data_format="channels_first"`:
             `(batch_size, channels, output_depth, output_height, output_width)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_adaptive_average_pooling_3d
+        >>> input_vol = np.random.rand(1, 32, 32, 32, 3)
+        >>> layer = layer_adaptive_average_pooling_3d(output_size=16)
+        >>> output_vol = layer(input_vol)
+        >>> output_vol.shape
+        (1, 16, 16, 16, 3)
+
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveAveragePooling3D`.
     """
@@ -1425,6 +1498,15 @@ def layer_adaptive_max_pooling_1d(
         - If `data_format="channels_first"`:
             `(batch_size, channels, output_length)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_adaptive_max_pooling_1d
+        >>> input_seq = np.random.rand(1, 64, 3)
+        >>> layer = layer_adaptive_max_pooling_1d(output_size=32)
+        >>> output_seq = layer(input_seq)
+        >>> output_seq.shape
+        (1, 32, 3)
+
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveMaxPooling1D`.
     """
@@ -1528,6 +1610,15 @@ def layer_adaptive_max_pooling_2d(
             `(batch_size, output_height, output_width, channels)`
         - If `data_format="channels_first"`:
             `(batch_size, channels, output_height, output_width)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_adaptive_max_pooling_2d
+        >>> input_img = np.random.rand(1, 64, 64, 3)
+        >>> layer = layer_adaptive_max_pooling_2d(output_size=32)
+        >>> output_img = layer(input_img)
+        >>> output_img.shape
+        (1, 32, 32, 3)
 
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveMaxPooling2D`.
@@ -1633,6 +1724,15 @@ def layer_adaptive_max_pooling_3d(
         - If `data_format="channels_first"`:
             `(batch_size, channels, output_depth, output_height, output_width)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_adaptive_max_pooling_3d
+        >>> input_vol = np.random.rand(1, 32, 32, 32, 3)
+        >>> layer = layer_adaptive_max_pooling_3d(output_size=16)
+        >>> output_vol = layer(input_vol)
+        >>> output_vol.shape
+        (1, 16, 16, 16, 3)
+
     Added in Keras 3.13.0.
     Wraps `keras.layers.AdaptiveMaxPooling3D`.
     """
@@ -1675,6 +1775,26 @@ def layer_add(object: Any = None, /, **kwargs: Any) -> Any:
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_add
+        >>> input_shape = (2, 3, 4)
+        >>> x1 = np.random.rand(*input_shape)
+        >>> x2 = np.random.rand(*input_shape)
+        >>> y = layer_add([x1, x2])
+
+        Usage in a Keras model:
+
+        >>> from keras3 import keras_input, keras_model, layer_dense
+        >>> input1 = keras_input(shape=(16,))
+        >>> x1 = layer_dense(input1, units=8, activation='relu')
+        >>> input2 = keras_input(shape=(32,))
+        >>> x2 = layer_dense(input2, units=8, activation='relu')
+        >>> # equivalent to `added = keras.layers.add([x1, x2])`
+        >>> added = layer_add([x1, x2])
+        >>> out = layer_dense(added, units=4)
+        >>> model = keras_model(inputs=[input1, input2], outputs=out)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Add`.
@@ -2271,6 +2391,35 @@ def layer_aug_mix(
         - [AugMix paper](https://arxiv.org/pdf/1912.02781)
         - [Official Code](https://github.com/google-research/augmix)
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_aug_mix, op_one_hot
+        >>> layer = layer_aug_mix(bounding_box_format="xyxy")
+        >>> images = np.random.randint(0, 255, (4, 224, 224, 3), dtype="uint8")
+        >>> bounding_boxes = {
+        ...     "boxes": np.array([
+        ...         [[10, 20, 100, 150], [50, 60, 200, 250]],
+        ...         [[15, 25, 110, 160], [55, 65, 210, 260]],
+        ...         [[20, 30, 120, 170], [60, 70, 220, 270]],
+        ...         [[25, 35, 130, 180], [65, 75, 230, 280]],
+        ...     ], dtype="float32"),
+        ...     "labels": np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype="int32")
+        ... }
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 3]),
+        ...     num_classes=4
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (4, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "bounding_boxes": bounding_boxes,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
+
     Added in Keras 3.9.0.
     Wraps `keras.layers.AugMix`.
     """
@@ -2410,6 +2559,26 @@ def layer_average(object: Any = None, /, **kwargs: Any) -> Any:
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_average
+        >>> input_shape = (2, 3, 4)
+        >>> x1 = np.random.rand(*input_shape)
+        >>> x2 = np.random.rand(*input_shape)
+        >>> y = layer_average([x1, x2])
+
+        Usage in a Keras model:
+
+        >>> from keras3 import keras_input, keras_model, layer_dense
+        >>> input1 = keras_input(shape=(16,))
+        >>> x1 = layer_dense(input1, units=8, activation='relu')
+        >>> input2 = keras_input(shape=(32,))
+        >>> x2 = layer_dense(input2, units=8, activation='relu')
+        >>> # equivalent to `y = keras.layers.average([x1, x2])`
+        >>> y = layer_average([x1, x2])
+        >>> out = layer_dense(y, units=4)
+        >>> model = keras_model(inputs=[input1, input2], outputs=out)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.Average`.
     """
@@ -2533,6 +2702,33 @@ def layer_average_pooling_1d(
             3D tensor with shape `(batch_size, downsampled_steps, features)`.
         - If `data_format="channels_first"`:
             3D tensor with shape `(batch_size, features, downsampled_steps)`.
+
+    Examples:
+        `strides=1` and `padding="valid"`:
+
+        >>> import numpy as np
+        >>> from keras3 import layer_average_pooling_1d
+        >>> x = np.array([1., 2., 3., 4., 5.])
+        >>> x = np.reshape(x, [1, 5, 1])
+        >>> avg_pool_1d = layer_average_pooling_1d(pool_size=2,
+        ...    strides=1, padding="valid")
+        >>> avg_pool_1d(x)
+
+        `strides=2` and `padding="valid"`:
+
+        >>> x = np.array([1., 2., 3., 4., 5.])
+        >>> x = np.reshape(x, [1, 5, 1])
+        >>> avg_pool_1d = layer_average_pooling_1d(pool_size=2,
+        ...    strides=2, padding="valid")
+        >>> avg_pool_1d(x)
+
+        `strides=1` and `padding="same"`:
+
+        >>> x = np.array([1., 2., 3., 4., 5.])
+        >>> x = np.reshape(x, [1, 5, 1])
+        >>> avg_pool_1d = layer_average_pooling_1d(pool_size=2,
+        ...    strides=1, padding="same")
+        >>> avg_pool_1d(x)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.AveragePooling1D`.
@@ -2680,6 +2876,39 @@ def layer_average_pooling_2d(
             4D tensor with shape
             `(batch_size, channels, pooled_height, pooled_width)`.
 
+    Examples:
+        `strides=(1, 1)` and `padding="valid"`:
+
+        >>> import numpy as np
+        >>> from keras3 import layer_average_pooling_2d
+        >>> x = np.array([[1., 2., 3.],
+        ...               [4., 5., 6.],
+        ...               [7., 8., 9.]])
+        >>> x = np.reshape(x, [1, 3, 3, 1])
+        >>> avg_pool_2d = layer_average_pooling_2d(pool_size=(2, 2),
+        ...    strides=(1, 1), padding="valid")
+        >>> avg_pool_2d(x)
+
+        `strides=(2, 2)` and `padding="valid"`:
+
+        >>> x = np.array([[1., 2., 3., 4.],
+        ...              [5., 6., 7., 8.],
+        ...              [9., 10., 11., 12.]])
+        >>> x = np.reshape(x, [1, 3, 4, 1])
+        >>> avg_pool_2d = layer_average_pooling_2d(pool_size=(2, 2),
+        ...    strides=(2, 2), padding="valid")
+        >>> avg_pool_2d(x)
+
+        `stride=(1, 1)` and `padding="same"`:
+
+        >>> x = np.array([[1., 2., 3.],
+        ...                  [4., 5., 6.],
+        ...                  [7., 8., 9.]])
+        >>> x = np.reshape(x, [1, 3, 3, 1])
+        >>> avg_pool_2d = layer_average_pooling_2d(pool_size=(2, 2),
+        ...    strides=(1, 1), padding="same")
+        >>> avg_pool_2d(x)
+
     Added in Keras 3.0.0. Changed in 3.0.5 (default-changed).
     Wraps `keras.layers.AveragePooling2D`.
     """
@@ -2826,6 +3055,16 @@ def layer_average_pooling_3d(
         - If `data_format="channels_first"`:
             5D tensor with shape:
             `(batch_size, channels, pooled_dim1, pooled_dim2, pooled_dim3)`
+
+    Examples:
+        >>> from keras3 import keras_input, layer_average_pooling_3d
+        >>> depth = 30
+        >>> height = 30
+        >>> width = 30
+        >>> channels = 3
+        >>> inputs = keras_input(shape=(depth, height, width, channels))
+        >>> layer = layer_average_pooling_3d(pool_size=3)
+        >>> outputs = layer(inputs)  # Shape: (batch_size, 10, 10, 10, 3)
 
     Added in Keras 3.0.0. Changed in 3.0.5 (default-changed).
     Wraps `keras.layers.AveragePooling3D`.
@@ -3313,6 +3552,26 @@ def layer_bidirectional(
         instance will not reuse the weights state of the RNN layer instance -- the
         `Bidirectional` layer will have freshly initialized weights.
 
+    Examples:
+        >>> from keras3 import keras_input, keras_model_sequential, layer_bidirectional, layer_dense, layer_lstm
+        >>> model = keras_model_sequential([
+        ...     keras_input(shape=(5, 10)),
+        ...     layer_bidirectional(layer=layer_lstm(units=10, return_sequences=True)),
+        ...     layer_bidirectional(layer=layer_lstm(units=10)),
+        ...     layer_dense(units=5, activation="softmax"),
+        ... ])
+        >>> model.compile(loss='categorical_crossentropy', optimizer='rmsprop')
+        >>> # With custom backward layer
+        >>> forward_layer = layer_lstm(units=10, return_sequences=True)
+        >>> backward_layer = layer_lstm(units=10, activation='relu', return_sequences=True,
+        ...                       go_backwards=True)
+        >>> model = keras_model_sequential([
+        ...     keras_input(shape=(5, 10)),
+        ...     layer_bidirectional(layer=forward_layer, backward_layer=backward_layer),
+        ...     layer_dense(units=5, activation="softmax"),
+        ... ])
+        >>> model.compile(loss='categorical_crossentropy', optimizer='rmsprop')
+
     Added in Keras 3.0.0. Changed in 3.3.3 (bases-changed).
     Wraps `keras.layers.Bidirectional`.
     """
@@ -3455,6 +3714,40 @@ def layer_category_encoding(
 
     Call arguments:
         inputs: A 1D or 2D tensor of integer inputs.
+
+    Examples:
+        **One-hot encoding data**
+
+        >>> from keras3 import layer_category_encoding
+        >>> layer = layer_category_encoding(
+        ...           num_tokens=4, output_mode="one_hot")
+        >>> layer([3, 2, 0, 1])
+        array([[0., 0., 0., 1.],
+                [0., 0., 1., 0.],
+                [1., 0., 0., 0.],
+                [0., 1., 0., 0.]]>
+
+        **Multi-hot encoding data**
+
+        >>> layer = layer_category_encoding(
+        ...           num_tokens=4, output_mode="multi_hot")
+        >>> layer([[0, 1], [0, 0], [1, 2], [3, 1]])
+        array([[1., 1., 0., 0.],
+                [1., 0., 0., 0.],
+                [0., 1., 1., 0.],
+                [0., 1., 0., 1.]]>
+
+        **Using weighted inputs in `"count"` mode**
+
+        >>> import numpy as np
+        >>> layer = layer_category_encoding(
+        ...           num_tokens=4, output_mode="count")
+        >>> count_weights = np.array([[.1, .2], [.1, .1], [.2, .3], [.4, .2]])
+        >>> layer([[0, 1], [0, 0], [1, 2], [3, 1]], count_weights=count_weights)
+          array([[0.1, 0.2, 0. , 0. ],
+                 [0.2, 0. , 0. , 0. ],
+                 [0. , 0.2, 0.3, 0. ],
+                 [0. , 0.2, 0. , 0.4]]>
 
     Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added); 3.12.0 (bases-changed).
     Wraps `keras.layers.CategoryEncoding`.
@@ -3653,6 +3946,20 @@ def layer_concatenate(object: Any = None, /, axis: Axis = -1, **kwargs: Any) -> 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_concatenate
+        >>> x = np.arange(20).reshape(2, 2, 5)
+        >>> y = np.arange(20, 30).reshape(2, 1, 5)
+        >>> layer_concatenate([x, y], axis=1)
+
+        Usage in a Keras model:
+
+        >>> from keras3 import layer_dense
+        >>> x1 = layer_dense(np.arange(10).reshape(5, 2), units=8)
+        >>> x2 = layer_dense(np.arange(10, 20).reshape(5, 2), units=8)
+        >>> y = layer_concatenate([x1, x2])
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.Concatenate`.
     """
@@ -3794,6 +4101,22 @@ def layer_contrast_limited_adaptive_histogram_equalization(
         `(..., height, width, channels)`,
         or `(..., channels, height, width)`,
         in `"channels_first"` format.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_contrast_limited_adaptive_histogram_equalization
+        >>> # Create a CLAHE layer with default parameters
+        >>> clahe = layer_contrast_limited_adaptive_histogram_equalization()
+        >>> # Apply CLAHE to an image
+        >>> # image values should be in the range[0, 255] by default
+        >>> input_image = np.random.randint(0, 256, (1, 256, 256, 3))
+        >>> output_image = clahe(input_image)
+        >>> # For normalized images[0, 1]
+        >>> clahe_normalized=layer_contrast_limited_adaptive_histogram_equalization(
+        ...     value_range=(0.0, 1.0)
+        ... )
+        >>> norm_image = np.random.rand(1, 256, 256, 3)
+        >>> output_norm = clahe_normalized(norm_image)
 
     Added in Keras 3.14.0.
     Wraps `keras.layers.ContrastLimitedAdaptiveHistogramEqualization`.
@@ -4028,6 +4351,16 @@ def layer_conv_1d(
             A 3D tensor with shape: `(batch_shape, new_steps, filters)`
         - If `data_format="channels_first"`:
             A 3D tensor with shape: `(batch_shape, filters, new_steps)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_conv_1d
+        >>> # The inputs are 128-length vectors with 10 timesteps, and the
+        >>> # batch size is 4.
+        >>> x = np.random.rand(4, 10, 128)
+        >>> y = layer_conv_1d(x, filters=32, kernel_size=3, activation='relu')
+        >>> print(y.shape)
+        (4, 8, 32)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Conv1D`.
@@ -4276,6 +4609,14 @@ def layer_conv_1d_transpose(
             https://arxiv.org/abs/1603.07285v1)
         - [Deconvolutional Networks](
             https://www.matthewzeiler.com/mattzeiler/deconvolutionalnetworks.pdf)
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_conv_1d_transpose
+        >>> x = np.random.rand(4, 10, 128)
+        >>> y = layer_conv_1d_transpose(x, filters=32, kernel_size=3, strides=2, activation='relu')
+        >>> print(y.shape)
+        (4, 21, 32)
 
     Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.Conv1DTranspose`.
@@ -4536,6 +4877,14 @@ def layer_conv_2d(
         - If `data_format="channels_first"`:
             A 4D tensor with shape: `(batch_size, filters, new_height, new_width)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_conv_2d
+        >>> x = np.random.rand(4, 10, 10, 128)
+        >>> y = layer_conv_2d(x, filters=32, kernel_size=3, activation='relu')
+        >>> print(y.shape)
+        (4, 8, 8, 32)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.Conv2D`.
     """
@@ -4792,6 +5141,14 @@ def layer_conv_2d_transpose(
         - [Deconvolutional Networks](
             https://www.matthewzeiler.com/mattzeiler/deconvolutionalnetworks.pdf)
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_conv_2d_transpose
+        >>> x = np.random.rand(4, 10, 8, 128)
+        >>> y = layer_conv_2d_transpose(x, filters=32, kernel_size=2, strides=2, activation='relu')
+        >>> print(y.shape)
+        (4, 20, 16, 32)
+
     Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.Conv2DTranspose`.
     """
@@ -5047,6 +5404,14 @@ def layer_conv_3d(
             5D tensor with shape:
             `(batch_size, filters, new_spatial_dim1, new_spatial_dim2,
             new_spatial_dim3)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_conv_3d
+        >>> x = np.random.rand(4, 10, 10, 10, 128)
+        >>> y = layer_conv_3d(x, filters=32, kernel_size=3, activation='relu')
+        >>> print(y.shape)
+        (4, 8, 8, 8, 32)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Conv3D`.
@@ -5308,6 +5673,14 @@ def layer_conv_3d_transpose(
             https://arxiv.org/abs/1603.07285v1)
         - [Deconvolutional Networks](
             https://www.matthewzeiler.com/mattzeiler/deconvolutionalnetworks.pdf)
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_conv_3d_transpose
+        >>> x = np.random.rand(4, 10, 8, 12, 128)
+        >>> y = layer_conv_3d_transpose(x, filters=32, kernel_size=2, strides=2, activation='relu')
+        >>> print(y.shape)
+        (4, 20, 16, 24, 32)
 
     Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.Conv3DTranspose`.
@@ -6554,6 +6927,23 @@ def layer_cropping_1d(
     Output shape:
         3D tensor with shape `(batch_size, cropped_axis, features)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_cropping_1d
+        >>> input_shape = (2, 3, 2)
+        >>> x = np.arange(np.prod(input_shape)).reshape(input_shape)
+        >>> x
+        [[[ 0  1]
+          [ 2  3]
+          [ 4  5]]
+         [[ 6  7]
+          [ 8  9]
+          [10 11]]]
+        >>> y = layer_cropping_1d(x, cropping=1)
+        >>> y
+        [[[2 3]]
+         [[8 9]]]
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.Cropping1D`.
     """
@@ -6657,6 +7047,15 @@ def layer_cropping_2d(
           `(batch_size, cropped_height, cropped_width, channels)`
         - If `data_format` is `"channels_first"`:
           `(batch_size, channels, cropped_height, cropped_width)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_cropping_2d
+        >>> input_shape = (2, 28, 28, 3)
+        >>> x = np.arange(np.prod(input_shape)).reshape(input_shape)
+        >>> y = layer_cropping_2d(x, cropping=((2, 2), (4, 4)))
+        >>> y.shape
+        (2, 24, 20, 3)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Cropping2D`.
@@ -6764,6 +7163,15 @@ def layer_cropping_3d(
         - If `data_format` is `"channels_first"`:
           `(batch_size, channels, first_cropped_axis, second_cropped_axis,
           third_cropped_axis)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_cropping_3d
+        >>> input_shape = (2, 28, 28, 10, 3)
+        >>> x = np.arange(np.prod(input_shape)).reshape(input_shape)
+        >>> y = layer_cropping_3d(x, cropping=(2, 4, 2))
+        >>> y.shape
+        (2, 24, 20, 6, 3)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Cropping3D`.
@@ -6881,6 +7289,25 @@ def layer_cut_mix(
 
     References:
         - [CutMix paper]( https://arxiv.org/abs/1905.04899).
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_cut_mix, op_one_hot
+        >>> layer = layer_cut_mix(value_range=(0, 255))
+        >>> images = np.random.randint(0, 255, (8, 224, 224, 3), dtype="uint8")
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 0, 1, 2, 0, 1]),
+        ...     num_classes=3
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (8, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
 
     Added in Keras 3.9.0.
     Wraps `keras.layers.CutMix`.
@@ -7336,6 +7763,14 @@ def layer_depthwise_conv_1d(
             A 3D tensor with shape:
             `(batch_shape, channels * depth_multiplier, new_steps)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_depthwise_conv_1d
+        >>> x = np.random.rand(4, 10, 12)
+        >>> y = layer_depthwise_conv_1d(x, kernel_size=3, depth_multiplier=3, strides=2, activation='relu')
+        >>> print(y.shape)
+        (4, 4, 36)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.DepthwiseConv1D`.
     """
@@ -7582,6 +8017,14 @@ def layer_depthwise_conv_2d(
             A 4D tensor with shape:
             `(batch_size, channels * depth_multiplier, new_height, new_width)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_depthwise_conv_2d
+        >>> x = np.random.rand(4, 10, 10, 12)
+        >>> y = layer_depthwise_conv_2d(x, kernel_size=3, activation='relu')
+        >>> print(y.shape)
+        (4, 8, 8, 12)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.DepthwiseConv2D`.
     """
@@ -7779,6 +8222,26 @@ def layer_discretization(
     Output shape:
         Same as input shape.
 
+    Examples:
+        Discretize float values based on provided buckets.
+
+        >>> import numpy as np
+        >>> from keras3 import layer_discretization
+        >>> input = np.array([[-1.5, 1.0, 3.4, .5], [0.0, 3.0, 1.3, 0.0]])
+        >>> layer = layer_discretization(bin_boundaries=[0., 1., 2.])
+        >>> layer(input)
+        array([[0, 2, 3, 1],
+               [1, 3, 2, 1]])
+
+        Discretize float values based on a number of buckets to compute.
+
+        >>> input = np.array([[-1.5, 1.0, 3.4, .5], [0.0, 3.0, 1.3, 0.0]])
+        >>> layer = layer_discretization(num_bins=4, epsilon=0.01)
+        >>> layer.adapt(input)
+        >>> layer(input)
+        array([[0, 2, 3, 2],
+               [1, 3, 3, 1]])
+
     Added in Keras 3.0.0. Changed in 3.12.0 (bases-changed).
     Wraps `keras.layers.Discretization`.
     """
@@ -7855,6 +8318,20 @@ def layer_dot(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_dot
+        >>> x = np.arange(10).reshape(1, 5, 2)
+        >>> y = np.arange(10, 20).reshape(1, 2, 5)
+        >>> layer_dot([x, y], axes=(1, 2))
+
+        Usage in a Keras model:
+
+        >>> from keras3 import layer_dense
+        >>> x1 = layer_dense(np.arange(10).reshape(5, 2), units=8)
+        >>> x2 = layer_dense(np.arange(10, 20).reshape(5, 2), units=8)
+        >>> y = layer_dot([x1, x2], axes=1)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Dot`.
@@ -8169,6 +8646,57 @@ def layer_einsum_dense(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        **Biased dense layer with einsums**
+
+        This example shows how to instantiate a standard Keras dense layer using
+        einsum operations. This example is equivalent to
+        `keras.layers.Dense(64, use_bias=True)`.
+
+        >>> from keras3 import keras_input, layer_einsum_dense
+        >>> layer = layer_einsum_dense(equation="ab,bc->ac",
+        ...                                       output_shape=64,
+        ...                                       bias_axes="c")
+        >>> input_tensor = keras_input(shape=[32])
+        >>> output_tensor = layer(input_tensor)
+        >>> output_tensor.shape
+        (None, 64)
+
+        **Applying a dense layer to a sequence**
+
+        This example shows how to instantiate a layer that applies the same dense
+        operation to every element in a sequence. Here, the `output_shape` has two
+        values (since there are two non-batch dimensions in the output); the first
+        dimension in the `output_shape` is `None`, because the sequence dimension
+        `b` has an unknown shape.
+
+        >>> layer = layer_einsum_dense(equation="abc,cd->abd",
+        ...                                       output_shape=(None, 64),
+        ...                                       bias_axes="d")
+        >>> input_tensor = keras_input(shape=[32, 128])
+        >>> output_tensor = layer(input_tensor)
+        >>> output_tensor.shape
+        (None, 32, 64)
+
+        **Applying a dense layer to a sequence using ellipses**
+
+        This example shows how to instantiate a layer that applies the same dense
+        operation to every element in a sequence, but uses the ellipsis notation
+        instead of specifying the batch and sequence dimensions.
+
+        Because we are using ellipsis notation and have specified only one axis, the
+        `output_shape` arg is a single value. When instantiated in this way, the
+        layer can handle any number of sequence dimensions - including the case
+        where no sequence dimension exists.
+
+        >>> layer = layer_einsum_dense(equation="...x,xy->...y",
+        ...                                       output_shape=64,
+        ...                                       bias_axes="y")
+        >>> input_tensor = keras_input(shape=[32, 128])
+        >>> output_tensor = layer(input_tensor)
+        >>> output_tensor.shape
+        (None, 32, 64)
+
     Added in Keras 3.0.0. Changed in 3.0.3 (parameter-added); 3.10.0 (parameter-added); 3.12.0 (parameter-added); 3.13.0 (parameter-added).
     Wraps `keras.layers.EinsumDense`.
     """
@@ -8367,6 +8895,22 @@ def layer_embedding(
     Output shape:
         3D tensor with shape: `(batch_size, input_length, output_dim)`.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import keras_model_sequential, layer_embedding
+        >>> model = keras_model_sequential()
+        >>> model.add(layer_embedding(input_dim=1000, output_dim=64))
+        >>> # The model will take as input an integer matrix of size (batch,
+        >>> # input_length), and the largest integer (i.e. word index) in the input
+        >>> # should be no larger than 999 (vocabulary size).
+        >>> # Now model.output_shape is (None, 10, 64), where `None` is the batch
+        >>> # dimension.
+        >>> input_array = np.random.randint(1000, size=(32, 10))
+        >>> model.compile('rmsprop', 'mse')
+        >>> output_array = model.predict(input_array)
+        >>> print(output_array.shape)
+        (32, 10, 64)
+
     Added in Keras 3.0.0. Changed in 3.0.3 (parameter-added); 3.2.0 (parameter-deprecated); 3.3.0 (parameter-added, parameter-moved); 3.10.0 (parameter-added); 3.13.0 (parameter-added).
     Wraps `keras.layers.Embedding`.
     """
@@ -8525,6 +9069,21 @@ def layer_equalization(
         or `(..., channels, target_height, target_width)`,
         in `"channels_first"` format.
 
+    Examples:
+        >>> from keras3 import layer_equalization
+        >>> # Create an equalization layer for standard 8-bit images
+        >>> equalizer = layer_equalization()
+        >>> # An image with uneven intensity distribution
+        >>> image = [...] # your input image
+        >>> # Apply histogram equalization
+        >>> equalized_image = equalizer(image)
+        >>> # For images with custom value range
+        >>> custom_equalizer = layer_equalization(
+        ...     value_range=[0.0, 1.0],  # for normalized images
+        ...     bins=128  # fewer bins for more subtle equalization
+        ... )
+        >>> custom_equalized = custom_equalizer(normalized_image)
+
     Added in Keras 3.8.0.
     Wraps `keras.layers.Equalization`.
     """
@@ -8584,6 +9143,13 @@ def layer_flatten(
     Notes:
         If inputs are shaped `(batch,)` without a feature axis, then
         flattening adds an extra channel dimension and output shape is `(batch, 1)`.
+
+    Examples:
+        >>> from keras3 import keras_input, layer_flatten
+        >>> x = keras_input(shape=(10, 64))
+        >>> y = layer_flatten(x)
+        >>> y.shape
+        (None, 640)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Flatten`.
@@ -9056,6 +9622,14 @@ def layer_global_average_pooling_1d(
             - If `data_format="channels_first"`:
                 3D tensor with shape `(batch_size, features, 1)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_global_average_pooling_1d
+        >>> x = np.random.rand(2, 3, 4)
+        >>> y = layer_global_average_pooling_1d(x)
+        >>> y.shape
+        (2, 4)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalAveragePooling1D`.
     """
@@ -9160,6 +9734,14 @@ def layer_global_average_pooling_2d(
                 4D tensor with shape `(batch_size, 1, 1, channels)`
             - If `data_format="channels_first"`:
                 4D tensor with shape `(batch_size, channels, 1, 1)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_global_average_pooling_2d
+        >>> x = np.random.rand(2, 4, 5, 3)
+        >>> y = layer_global_average_pooling_2d(x)
+        >>> y.shape
+        (2, 3)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalAveragePooling2D`.
@@ -9267,6 +9849,14 @@ def layer_global_average_pooling_3d(
             - If `data_format="channels_first"`:
                 5D tensor with shape `(batch_size, channels, 1, 1, 1)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_global_average_pooling_3d
+        >>> x = np.random.rand(2, 4, 5, 4, 3)
+        >>> y = layer_global_average_pooling_3d(x)
+        >>> y.shape
+        (2, 3)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalAveragePooling3D`.
     """
@@ -9371,6 +9961,14 @@ def layer_global_max_pooling_1d(
             - If `data_format="channels_first"`:
                 3D tensor with shape `(batch_size, features, 1)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_global_max_pooling_1d
+        >>> x = np.random.rand(2, 3, 4)
+        >>> y = layer_global_max_pooling_1d(x)
+        >>> y.shape
+        (2, 4)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalMaxPooling1D`.
     """
@@ -9473,6 +10071,14 @@ def layer_global_max_pooling_2d(
                 4D tensor with shape `(batch_size, 1, 1, channels)`
             - If `data_format="channels_first"`:
                 4D tensor with shape `(batch_size, channels, 1, 1)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_global_max_pooling_2d
+        >>> x = np.random.rand(2, 4, 5, 3)
+        >>> y = layer_global_max_pooling_2d(x)
+        >>> y.shape
+        (2, 3)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalMaxPooling2D`.
@@ -9577,6 +10183,14 @@ def layer_global_max_pooling_3d(
                 5D tensor with shape `(batch_size, 1, 1, 1, channels)`
             - If `data_format="channels_first"`:
                 5D tensor with shape `(batch_size, channels, 1, 1, 1)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_global_max_pooling_3d
+        >>> x = np.random.rand(2, 4, 5, 4, 3)
+        >>> y = layer_global_max_pooling_3d(x)
+        >>> y.shape
+        (2, 3)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.GlobalMaxPooling3D`.
@@ -10569,6 +11183,31 @@ def layer_hashed_crossing(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        **Crossing two scalar features.**
+
+        >>> import numpy as np
+        >>> from keras3 import layer_hashed_crossing
+        >>> layer = layer_hashed_crossing(
+        ...     num_bins=5)
+        >>> feat1 = np.array(['A', 'B', 'A', 'B', 'A'])
+        >>> feat2 = np.array([101, 101, 101, 102, 102])
+        >>> layer((feat1, feat2))
+        array([1, 4, 1, 1, 3])
+
+        **Crossing and one-hotting two scalar features.**
+
+        >>> layer = layer_hashed_crossing(
+        ...     num_bins=5, output_mode='one_hot')
+        >>> feat1 = np.array(['A', 'B', 'A', 'B', 'A'])
+        >>> feat2 = np.array([101, 101, 101, 102, 102])
+        >>> layer((feat1, feat2))
+        array([[0., 1., 0., 0., 0.],
+                [0., 0., 0., 0., 1.],
+                [0., 1., 0., 0., 0.],
+                [0., 1., 0., 0., 0.],
+                [0., 0., 0., 1., 0.]], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.HashedCrossing`.
     """
@@ -11109,6 +11748,193 @@ def layer_integer_lookup(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        **Creating a lookup layer with a known vocabulary**
+
+        This example creates a lookup layer with a pre-existing vocabulary.
+
+        >>> import numpy as np
+        >>> from keras3 import layer_integer_lookup
+        >>> vocab = [12, 36, 1138, 42]
+        >>> data = np.array([[12, 1138, 42], [42, 1000, 36]])  # Note OOV tokens
+        >>> layer = layer_integer_lookup(vocabulary=vocab)
+        >>> layer(data)
+        array([[1, 3, 4],
+               [4, 0, 2]])
+
+        **Creating a lookup layer with an adapted vocabulary**
+
+        This example creates a lookup layer and generates the vocabulary by
+        analyzing the dataset.
+
+        >>> data = np.array([[12, 1138, 42], [42, 1000, 36]])
+        >>> layer = layer_integer_lookup()
+        >>> layer.adapt(data)
+        >>> layer.get_vocabulary()
+        [-1, 42, 1138, 1000, 36, 12]
+
+        Note that the OOV token -1 have been added to the vocabulary. The remaining
+        tokens are sorted by frequency (42, which has 2 occurrences, is first) then
+        by inverse sort order.
+
+        >>> data = np.array([[12, 1138, 42], [42, 1000, 36]])
+        >>> layer = layer_integer_lookup()
+        >>> layer.adapt(data)
+        >>> layer(data)
+        array([[5, 2, 1],
+               [1, 3, 4]])
+
+        **Lookups with multiple OOV indices**
+
+        This example demonstrates how to use a lookup layer with multiple OOV
+        indices.  When a layer is created with more than one OOV index, any OOV
+        tokens are hashed or modulated into the number of OOV buckets, distributing
+        OOV tokens in a deterministic fashion across the set. Use `oov_method` to
+        control whether `floormod` or FarmHash64 is used.
+
+        >>> vocab = [12, 36, 1138, 42]
+        >>> data = np.array([[12, 1138, 42], [37, 1000, 36]])
+        >>> layer = layer_integer_lookup(vocabulary=vocab, num_oov_indices=2)
+        >>> layer(data)
+        array([[2, 4, 5],
+               [1, 0, 3]])
+
+        Note that the output for OOV token 37 is 1, while the output for OOV token
+        1000 is 0. The in-vocab terms have their output index increased by 1 from
+        earlier examples (12 maps to 2, etc) in order to make space for the extra
+        OOV token.
+
+        **Uniform OOV distribution with FarmHash**
+
+        This example shows how `oov_method="farmhash"` avoids the bucket imbalance
+        that `"floormod"` produces for arithmetically structured input IDs.
+
+        >>> vocab = [10, 20, 30]
+        >>> layer_floormod = layer_integer_lookup(
+        ...     vocabulary=vocab, num_oov_indices=4, oov_method="floormod")
+        >>> layer_farmhash = layer_integer_lookup(
+        ...     vocabulary=vocab, num_oov_indices=4, oov_method="farmhash")
+        >>> oov_values = np.array([100, 300, 700, 1100, 1700, 2000])
+        >>> layer_floormod(oov_values)
+        tf.Tensor([0 0 0 0 0 0], shape=(6,), dtype=int64) # All map to index 0
+        >>> layer_farmhash(oov_values)
+        tf.Tensor([3 3 2 2 0 1], shape=(6,), dtype=int64) # Spread across indices
+
+        **One-hot output**
+
+        Configure the layer with `output_mode='one_hot'`. Note that the first
+        `num_oov_indices` dimensions in the ont_hot encoding represent OOV values.
+
+        >>> vocab = [12, 36, 1138, 42]
+        >>> data = np.array([12, 36, 1138, 42, 7])  # Note OOV tokens
+        >>> layer = layer_integer_lookup(vocabulary=vocab, output_mode='one_hot')
+        >>> layer(data)
+        array([[0., 1., 0., 0., 0.],
+                [0., 0., 1., 0., 0.],
+                [0., 0., 0., 1., 0.],
+                [0., 0., 0., 0., 1.],
+                [1., 0., 0., 0., 0.]], dtype=float32)
+
+        **Multi-hot output**
+
+        Configure the layer with `output_mode='multi_hot'`. Note that the first
+        `num_oov_indices` dimensions in the multi_hot encoding represent OOV tokens
+
+        >>> vocab = [12, 36, 1138, 42]
+        >>> data = np.array([[12, 1138, 42, 42],
+        ...                  [42,    7, 36,  7]])  # Note OOV tokens
+        >>> layer = layer_integer_lookup(vocabulary=vocab, output_mode='multi_hot')
+        >>> layer(data)
+        array([[0., 1., 0., 1., 1.],
+               [1., 0., 1., 0., 1.]], dtype=float32)
+
+        **Token count output**
+
+        Configure the layer with `output_mode='count'`. As with multi_hot output,
+        the first `num_oov_indices` dimensions in the output represent OOV tokens.
+
+        >>> vocab = [12, 36, 1138, 42]
+        >>> data = np.array([[12, 1138, 42, 42],
+        ...                  [42,    7, 36,  7]])  # Note OOV tokens
+        >>> layer = layer_integer_lookup(vocabulary=vocab, output_mode='count')
+        >>> layer(data)
+        array([[0., 1., 0., 1., 2.],
+               [2., 0., 1., 0., 1.]], dtype=float32)
+
+        **TF-IDF output**
+
+        Configure the layer with `output_mode='tf_idf'`. As with multi_hot output,
+        the first `num_oov_indices` dimensions in the output represent OOV tokens.
+
+        Each token bin will output `token_count * idf_weight`, where the idf weights
+        are the inverse document frequency weights per token. These should be
+        provided along with the vocabulary. Note that the `idf_weight` for OOV
+        tokens will default to the average of all idf weights passed in.
+
+        >>> vocab = [12, 36, 1138, 42]
+        >>> idf_weights = [0.25, 0.75, 0.6, 0.4]
+        >>> data = np.array([[12, 1138, 42, 42],
+        ...                  [42,    7, 36,  7]])  # Note OOV tokens
+        >>> layer = layer_integer_lookup(
+        ...     output_mode='tf_idf', vocabulary=vocab, idf_weights=idf_weights)
+        >>> layer(data)
+        array([[0.  , 0.25, 0.  , 0.6 , 0.8 ],
+                [1.0 , 0.  , 0.75, 0.  , 0.4 ]], dtype=float32)
+
+        To specify the idf weights for oov tokens, you will need to pass the entire
+        vocabulary including the leading oov token.
+
+        >>> vocab = [-1, 12, 36, 1138, 42]
+        >>> idf_weights = [0.9, 0.25, 0.75, 0.6, 0.4]
+        >>> data = np.array([[12, 1138, 42, 42],
+        ...                  [42,    7, 36,  7]])  # Note OOV tokens
+        >>> layer = layer_integer_lookup(
+        ...     output_mode='tf_idf', vocabulary=vocab, idf_weights=idf_weights)
+        >>> layer(data)
+        array([[0.  , 0.25, 0.  , 0.6 , 0.8 ],
+                [1.8 , 0.  , 0.75, 0.  , 0.4 ]], dtype=float32)
+
+        When adapting the layer in `"tf_idf"` mode, each input sample will
+        be considered a document, and IDF weight per token will be
+        calculated as:
+        `log(1 + num_documents / (1 + token_document_count))`.
+
+        **Inverse lookup**
+
+        This example demonstrates how to map indices to tokens using this layer.
+        (You can also use `adapt()` with `inverse=True`, but for simplicity we'll
+        pass the vocab in this example.)
+
+        >>> vocab = [12, 36, 1138, 42]
+        >>> data = np.array([[1, 3, 4], [4, 0, 2]])
+        >>> layer = layer_integer_lookup(vocabulary=vocab, invert=True)
+        >>> layer(data)
+        array([[  12, 1138,   42],
+               [  42,   -1,   36]])
+
+        Note that the first index correspond to the oov token by default.
+
+        **Forward and inverse lookup pairs**
+
+        This example demonstrates how to use the vocabulary of a standard lookup
+        layer to create an inverse lookup layer.
+
+        >>> vocab = [12, 36, 1138, 42]
+        >>> data = np.array([[12, 1138, 42], [42, 1000, 36]])
+        >>> layer = layer_integer_lookup(vocabulary=vocab)
+        >>> i_layer = layer_integer_lookup(
+        ...     vocabulary=layer.get_vocabulary(), invert=True)
+        >>> int_data = layer(data)
+        >>> i_layer(int_data)
+        array([[  12, 1138,   42],
+               [  42,   -1,   36]])
+
+        In this example, the input token 1000 resulted in an output of -1, since
+        1000 was not in the vocabulary - it got represented as an OOV, and all OOV
+        tokens are returned as -1 in the inverse layer. Also, note that for the
+        inverse to work, you must have already set the forward layer vocabulary
+        either directly or via `adapt()` before calling `get_vocabulary()`.
+
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.IntegerLookup`.
     """
@@ -11575,6 +12401,11 @@ def layer_lambda(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> from keras3 import layer_lambda
+        >>> # add a x -> x^2 layer
+        >>> model.add(layer_lambda(function=lambda x: x ** 2))
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Lambda`.
@@ -12228,6 +13059,26 @@ def layer_masking(object: Any = None, /, mask_value: str | Float = 0.0, **kwargs
         a mask value of `False`, while a non-masked (i.e. usable) timestep
         is denoted by a mask value of `True`.
 
+    Examples:
+        Consider a NumPy data array `x` of shape `(samples, timesteps, features)`,
+        to be fed to an LSTM layer. You want to mask timestep #3 and #5 because you
+        lack data for these timesteps. You can:
+
+        - Set `x[:, 3, :] = 0.` and `x[:, 5, :] = 0.`
+        - Insert a `Masking` layer with `mask_value=0.` before the LSTM layer:
+
+        >>> import numpy as np
+        >>> from keras3 import keras_model_sequential, layer_lstm, layer_masking
+        >>> samples, timesteps, features = 32, 10, 8
+        >>> inputs = np.random.random([samples, timesteps, features]).astype(np.float32)
+        >>> inputs[:, 3, :] = 0.
+        >>> inputs[:, 5, :] = 0.
+        >>> model = keras_model_sequential()
+        >>> model.add(layer_masking(mask_value=0.0))
+        >>> model.add(layer_lstm(units=32))
+        >>> output = model(inputs)
+        >>> # The time step 3 and 5 will be skipped from LSTM calculation.
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.Masking`.
     """
@@ -12313,6 +13164,25 @@ def layer_max_num_bounding_boxes(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_max_num_bounding_boxes
+        >>> max_boxes_layer = layer_max_num_bounding_boxes(
+        ...     max_number=10,
+        ...     fill_value=-1
+        ... )
+        >>> images = np.random.randint(0, 255, (1, 224, 224, 3), dtype="uint8")
+        >>> bounding_boxes = {
+        ...     "boxes": np.array([
+        ...         [[10, 20, 100, 150], [50, 60, 200, 250], [0, 0, 50, 50]],
+        ...     ]),
+        ...     "labels": np.array([[1, 2, 3]])
+        ... }
+        >>> result = max_boxes_layer({
+        ...     "images": images,
+        ...     "bounding_boxes": bounding_boxes
+        ... })
 
     Added in Keras 3.7.0.
     Wraps `keras.layers.MaxNumBoundingBoxes`.
@@ -12444,6 +13314,33 @@ def layer_max_pooling_1d(
             3D tensor with shape `(batch_size, downsampled_steps, features)`.
         - If `data_format="channels_first"`:
             3D tensor with shape `(batch_size, features, downsampled_steps)`.
+
+    Examples:
+        `strides=1` and `padding="valid"`:
+
+        >>> import numpy as np
+        >>> from keras3 import layer_max_pooling_1d
+        >>> x = np.array([1., 2., 3., 4., 5.])
+        >>> x = np.reshape(x, [1, 5, 1])
+        >>> max_pool_1d = layer_max_pooling_1d(pool_size=2,
+        ...    strides=1, padding="valid")
+        >>> max_pool_1d(x)
+
+        `strides=2` and `padding="valid"`:
+
+        >>> x = np.array([1., 2., 3., 4., 5.])
+        >>> x = np.reshape(x, [1, 5, 1])
+        >>> max_pool_1d = layer_max_pooling_1d(pool_size=2,
+        ...    strides=2, padding="valid")
+        >>> max_pool_1d(x)
+
+        `strides=1` and `padding="same"`:
+
+        >>> x = np.array([1., 2., 3., 4., 5.])
+        >>> x = np.reshape(x, [1, 5, 1])
+        >>> max_pool_1d = layer_max_pooling_1d(pool_size=2,
+        ...    strides=1, padding="same")
+        >>> max_pool_1d(x)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.MaxPooling1D`.
@@ -12589,6 +13486,39 @@ def layer_max_pooling_2d(
             4D tensor with shape
             `(batch_size, channels, pooled_height, pooled_width)`.
 
+    Examples:
+        `strides=(1, 1)` and `padding="valid"`:
+
+        >>> import numpy as np
+        >>> from keras3 import layer_max_pooling_2d
+        >>> x = np.array([[1., 2., 3.],
+        ...               [4., 5., 6.],
+        ...               [7., 8., 9.]])
+        >>> x = np.reshape(x, [1, 3, 3, 1])
+        >>> max_pool_2d = layer_max_pooling_2d(pool_size=(2, 2),
+        ...    strides=(1, 1), padding="valid")
+        >>> max_pool_2d(x)
+
+        `strides=(2, 2)` and `padding="valid"`:
+
+        >>> x = np.array([[1., 2., 3., 4.],
+        ...               [5., 6., 7., 8.],
+        ...               [9., 10., 11., 12.]])
+        >>> x = np.reshape(x, [1, 3, 4, 1])
+        >>> max_pool_2d = layer_max_pooling_2d(pool_size=(2, 2),
+        ...    strides=(2, 2), padding="valid")
+        >>> max_pool_2d(x)
+
+        `stride=(1, 1)` and `padding="same"`:
+
+        >>> x = np.array([[1., 2., 3.],
+        ...               [4., 5., 6.],
+        ...               [7., 8., 9.]])
+        >>> x = np.reshape(x, [1, 3, 3, 1])
+        >>> max_pool_2d = layer_max_pooling_2d(pool_size=(2, 2),
+        ...    strides=(1, 1), padding="same")
+        >>> max_pool_2d(x)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.MaxPooling2D`.
     """
@@ -12728,6 +13658,16 @@ def layer_max_pooling_3d(
             5D tensor with shape:
             `(batch_size, channels, pooled_dim1, pooled_dim2, pooled_dim3)`
 
+    Examples:
+        >>> from keras3 import keras_input, layer_max_pooling_3d
+        >>> depth = 30
+        >>> height = 30
+        >>> width = 30
+        >>> channels = 3
+        >>> inputs = keras_input(shape=(depth, height, width, channels))
+        >>> layer = layer_max_pooling_3d(pool_size=3)
+        >>> outputs = layer(inputs)  # Shape: (batch_size, 10, 10, 10, 3)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.MaxPooling3D`.
     """
@@ -12773,6 +13713,26 @@ def layer_maximum(object: Any = None, /, **kwargs: Any) -> Any:
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_maximum
+        >>> input_shape = (2, 3, 4)
+        >>> x1 = np.random.rand(*input_shape)
+        >>> x2 = np.random.rand(*input_shape)
+        >>> y = layer_maximum([x1, x2])
+
+        Usage in a Keras model:
+
+        >>> from keras3 import keras_input, keras_model, layer_dense
+        >>> input1 = keras_input(shape=(16,))
+        >>> x1 = layer_dense(input1, units=8, activation='relu')
+        >>> input2 = keras_input(shape=(32,))
+        >>> x2 = layer_dense(input2, units=8, activation='relu')
+        >>> # equivalent to `y = keras.layers.maximum([x1, x2])`
+        >>> y = layer_maximum([x1, x2])
+        >>> out = layer_dense(y, units=4)
+        >>> model = keras_model(inputs=[input1, input2], outputs=out)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Maximum`.
@@ -12961,6 +13921,26 @@ def layer_mel_spectrogram(
         - [Spectrogram](https://en.wikipedia.org/wiki/Spectrogram),
         - [Mel scale](https://en.wikipedia.org/wiki/Mel_scale).
 
+    Examples:
+        **Unbatched audio signal**
+
+        >>> from keras3 import layer_mel_spectrogram, random_uniform
+        >>> layer = layer_mel_spectrogram(num_mel_bins=64,
+        ...                                     sampling_rate=8000,
+        ...                                     sequence_stride=256,
+        ...                                     fft_length=2048)
+        >>> layer(random_uniform(shape=(16000,))).shape
+        (64, 63)
+
+        **Batched audio signal**
+
+        >>> layer = layer_mel_spectrogram(num_mel_bins=80,
+        ...                                     sampling_rate=8000,
+        ...                                     sequence_stride=128,
+        ...                                     fft_length=2048)
+        >>> layer(random_uniform(shape=(2, 16000))).shape
+        (2, 80, 125)
+
     Added in Keras 3.1.0. Changed in 3.12.0 (bases-changed).
     Wraps `keras.layers.MelSpectrogram`.
     """
@@ -13014,6 +13994,26 @@ def layer_minimum(object: Any = None, /, **kwargs: Any) -> Any:
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_minimum
+        >>> input_shape = (2, 3, 4)
+        >>> x1 = np.random.rand(*input_shape)
+        >>> x2 = np.random.rand(*input_shape)
+        >>> y = layer_minimum([x1, x2])
+
+        Usage in a Keras model:
+
+        >>> from keras3 import keras_input, keras_model, layer_dense
+        >>> input1 = keras_input(shape=(16,))
+        >>> x1 = layer_dense(input1, units=8, activation='relu')
+        >>> input2 = keras_input(shape=(32,))
+        >>> x2 = layer_dense(input2, units=8, activation='relu')
+        >>> # equivalent to `y = keras.layers.minimum([x1, x2])`
+        >>> y = layer_minimum([x1, x2])
+        >>> out = layer_dense(y, units=4)
+        >>> model = keras_model(inputs=[input1, input2], outputs=out)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Minimum`.
@@ -13124,6 +14124,14 @@ def layer_mix_up(
     References:
         - [MixUp paper](https://arxiv.org/abs/1710.09412).
         - [MixUp for Object Detection paper](https://arxiv.org/pdf/1902.04103).
+
+    Examples:
+        >>> from keras3 import dataset_cifar10, layer_mix_up, op_cast, op_one_hot  # doctest: +SKIP
+        >>> (images, labels), _ = dataset_cifar10()  # doctest: +SKIP
+        >>> images, labels = images[:8], labels[:8]  # doctest: +SKIP
+        >>> labels = op_cast(op_one_hot(labels.flatten(), 10), "float32")  # doctest: +SKIP
+        >>> mix_up = layer_mix_up(alpha=0.2)  # doctest: +SKIP
+        >>> output = mix_up({"images": images, "labels": labels})  # doctest: +SKIP
 
     Added in Keras 3.8.0.
     Wraps `keras.layers.MixUp`.
@@ -13490,6 +14498,26 @@ def layer_multiply(object: Any = None, /, **kwargs: Any) -> Any:
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_multiply
+        >>> input_shape = (2, 3, 4)
+        >>> x1 = np.random.rand(*input_shape)
+        >>> x2 = np.random.rand(*input_shape)
+        >>> y = layer_multiply([x1, x2])
+
+        Usage in a Keras model:
+
+        >>> from keras3 import keras_input, keras_model, layer_dense
+        >>> input1 = keras_input(shape=(16,))
+        >>> x1 = layer_dense(input1, units=8, activation='relu')
+        >>> input2 = keras_input(shape=(32,))
+        >>> x2 = layer_dense(input2, units=8, activation='relu')
+        >>> # equivalent to `y = keras.layers.multiply([x1, x2])`
+        >>> y = layer_multiply([x1, x2])
+        >>> out = layer_dense(y, units=4)
+        >>> model = keras_model(inputs=[input1, input2], outputs=out)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.Multiply`.
     """
@@ -13611,6 +14639,51 @@ def layer_normalization(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        Calculate a global mean and variance by analyzing the dataset in `adapt()`.
+
+        >>> import numpy as np
+        >>> from keras3 import layer_normalization
+        >>> adapt_data = np.array([1., 2., 3., 4., 5.], dtype='float32')
+        >>> input_data = np.array([1., 2., 3.], dtype='float32')
+        >>> layer = layer_normalization(axis=None)
+        >>> layer.adapt(adapt_data)
+        >>> layer(input_data)
+        array([-1.4142135, -0.70710677, 0.], dtype=float32)
+
+        Calculate a mean and variance for each index on the last axis.
+
+        >>> adapt_data = np.array([[0., 7., 4.],
+        ...                        [2., 9., 6.],
+        ...                        [0., 7., 4.],
+        ...                        [2., 9., 6.]], dtype='float32')
+        >>> input_data = np.array([[0., 7., 4.]], dtype='float32')
+        >>> layer = layer_normalization(axis=-1)
+        >>> layer.adapt(adapt_data)
+        >>> layer(input_data)
+        array([-1., -1., -1.], dtype=float32)
+
+        Pass the mean and variance directly.
+
+        >>> input_data = np.array([[1.], [2.], [3.]], dtype='float32')
+        >>> layer = layer_normalization(mean=3., variance=2.)
+        >>> layer(input_data)
+        array([[-1.4142135 ],
+               [-0.70710677],
+               [ 0.        ]], dtype=float32)
+
+        Use the layer to de-normalize inputs (after adapting the layer).
+
+        >>> adapt_data = np.array([[0., 7., 4.],
+        ...                        [2., 9., 6.],
+        ...                        [0., 7., 4.],
+        ...                        [2., 9., 6.]], dtype='float32')
+        >>> input_data = np.array([[1., 2., 3.]], dtype='float32')
+        >>> layer = layer_normalization(axis=-1, invert=True)
+        >>> layer.adapt(adapt_data)
+        >>> layer(input_data)
+        array([2., 10., 8.], dtype=float32)
+
     Added in Keras 3.0.0. Changed in 3.4.0 (bases-changed); 3.12.0 (bases-changed).
     Wraps `keras.layers.Normalization`.
     """
@@ -13669,6 +14742,13 @@ def layer_permute(object: Any = None, /, dims: ShapeLike = MISSING, **kwargs: An
     Output shape:
         Same as the input shape, but with the dimensions re-ordered according
         to the specified pattern.
+
+    Examples:
+        >>> from keras3 import keras_input, layer_permute
+        >>> x = keras_input(shape=(10, 64))
+        >>> y = layer_permute(x, dims=(2, 1))
+        >>> y.shape
+        (None, 64, 10)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Permute`.
@@ -13765,6 +14845,19 @@ def layer_pipeline(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> from keras3 import layer_auto_contrast, layer_pipeline, layer_random_rotation, layer_random_zoom
+        >>> preprocessing_pipeline = layer_pipeline(layers=[
+        ...     layer_auto_contrast(),
+        ...     layer_random_zoom(height_factor=0.2),
+        ...     layer_random_rotation(factor=0.2),
+        ... ])
+        >>> # `ds` is a tf.data.Dataset
+        >>> preprocessed_ds = ds.map(
+        ...     preprocessing_pipeline,
+        ...     num_parallel_calls=4,
+        ... )
 
     Added in Keras 3.6.0.
     Wraps `keras.layers.Pipeline`.
@@ -13909,6 +15002,35 @@ def layer_rand_augment(
     References:
         - [RandAugment](https://arxiv.org/abs/1909.13719)
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_rand_augment, op_one_hot
+        >>> layer = layer_rand_augment(bounding_box_format="xyxy")
+        >>> images = np.random.randint(0, 255, (4, 224, 224, 3), dtype="uint8")
+        >>> bounding_boxes = {
+        ...     "boxes": np.array([
+        ...         [[10, 20, 100, 150], [50, 60, 200, 250]],
+        ...         [[15, 25, 110, 160], [55, 65, 210, 260]],
+        ...         [[20, 30, 120, 170], [60, 70, 220, 270]],
+        ...         [[25, 35, 130, 180], [65, 75, 230, 280]],
+        ...     ], dtype="float32"),
+        ...     "labels": np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype="int32")
+        ... }
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 3]),
+        ...     num_classes=4
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (4, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "bounding_boxes": bounding_boxes,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
+
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandAugment`.
     """
@@ -14046,6 +15168,21 @@ def layer_random_brightness(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> from keras3 import layer_random_brightness
+        >>> random_bright = layer_random_brightness(factor=0.2)
+        >>> # An image with shape [2, 2, 3]
+        >>> image = [[[1, 2, 3], [4 ,5 ,6]], [[7, 8, 9], [10, 11, 12]]]
+        >>> # Assume we randomly select the factor to be 0.1, then it will apply
+        >>> # 0.1 * 255 to all the channel
+        >>> output = random_bright(image, training=True)
+        >>> # output will be int64 with 25.5 added to each channel and round down.
+        >>> # array([[[26.5, 27.5, 28.5]
+        >>> #           [29.5, 30.5, 31.5]]
+        >>> #          [[32.5, 33.5, 34.5]
+        >>> #           [35.5, 36.5, 37.5]]],
+        >>> #         shape=(2, 2, 3), dtype=int64)
+
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.layers.RandomBrightness`.
     """
@@ -14176,6 +15313,25 @@ def layer_random_color_degeneration(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_color_degeneration, op_one_hot
+        >>> layer = layer_random_color_degeneration(factor=0.5, value_range=(0, 255))
+        >>> images = np.random.randint(0, 255, (8, 224, 224, 3), dtype="uint8")
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 0, 1, 2, 0, 1]),
+        ...     num_classes=3
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (8, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
 
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomColorDegeneration`.
@@ -14352,6 +15508,25 @@ def layer_random_color_jitter(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_color_jitter, op_one_hot
+        >>> layer = layer_random_color_jitter(value_range=(0, 255))
+        >>> images = np.random.randint(0, 255, (8, 224, 224, 3), dtype="uint8")
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 0, 1, 2, 0, 1]),
+        ...     num_classes=3
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (8, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
+
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomColorJitter`.
     """
@@ -14494,6 +15669,25 @@ def layer_random_contrast(
     Output shape:
         3D (unbatched) or 4D (batched) tensor with shape:
         `(..., height, width, channels)`, in `"channels_last"` format.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_contrast, op_one_hot
+        >>> layer = layer_random_contrast(factor=0.5, value_range=(0, 255))
+        >>> images = np.random.randint(0, 255, (8, 224, 224, 3), dtype="uint8")
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 0, 1, 2, 0, 1]),
+        ...     num_classes=3
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (8, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
 
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed); 3.8.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.RandomContrast`.
@@ -14645,6 +15839,35 @@ def layer_random_crop(
     Output shape:
         3D (unbatched) or 4D (batched) tensor with shape:
         `(..., target_height, target_width, channels)`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_crop, op_one_hot
+        >>> layer = layer_random_crop(height=200, width=200, bounding_box_format="xyxy")
+        >>> images = np.random.randint(0, 255, (4, 224, 224, 3), dtype="uint8")
+        >>> bounding_boxes = {
+        ...     "boxes": np.array([
+        ...         [[10, 20, 100, 150], [50, 60, 200, 250]],
+        ...         [[15, 25, 110, 160], [55, 65, 210, 260]],
+        ...         [[20, 30, 120, 170], [60, 70, 220, 270]],
+        ...         [[25, 35, 130, 180], [65, 75, 230, 280]],
+        ...     ], dtype="float32"),
+        ...     "labels": np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype="int32")
+        ... }
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 3]),
+        ...     num_classes=4
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (4, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "bounding_boxes": bounding_boxes,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
 
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.layers.RandomCrop`.
@@ -14836,6 +16059,35 @@ def layer_random_elastic_transform(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_elastic_transform, op_one_hot
+        >>> layer = layer_random_elastic_transform(bounding_box_format="xyxy")
+        >>> images = np.random.randint(0, 255, (4, 224, 224, 3), dtype="uint8")
+        >>> bounding_boxes = {
+        ...     "boxes": np.array([
+        ...         [[10, 20, 100, 150], [50, 60, 200, 250]],
+        ...         [[15, 25, 110, 160], [55, 65, 210, 260]],
+        ...         [[20, 30, 120, 170], [60, 70, 220, 270]],
+        ...         [[25, 35, 130, 180], [65, 75, 230, 280]],
+        ...     ], dtype="float32"),
+        ...     "labels": np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype="int32")
+        ... }
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 3]),
+        ...     num_classes=4
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (4, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "bounding_boxes": bounding_boxes,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
+
     Added in Keras 3.10.0.
     Wraps `keras.layers.RandomElasticTransform`.
     """
@@ -14998,6 +16250,25 @@ def layer_random_erasing(
     References:
         - [Random Erasing paper](https://arxiv.org/abs/1708.04896).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_erasing, op_one_hot
+        >>> layer = layer_random_erasing(value_range=(0, 255))
+        >>> images = np.random.randint(0, 255, (8, 224, 224, 3), dtype="uint8")
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 0, 1, 2, 0, 1]),
+        ...     num_classes=3
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (8, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
+
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomErasing`.
     """
@@ -15128,6 +16399,35 @@ def layer_random_flip(
     Output shape:
         3D (unbatched) or 4D (batched) tensor with shape:
         `(..., height, width, channels)`, in `"channels_last"` format.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_flip, op_one_hot
+        >>> layer = layer_random_flip(bounding_box_format="xyxy")
+        >>> images = np.random.randint(0, 255, (4, 224, 224, 3), dtype="uint8")
+        >>> bounding_boxes = {
+        ...     "boxes": np.array([
+        ...         [[10, 20, 100, 150], [50, 60, 200, 250]],
+        ...         [[15, 25, 110, 160], [55, 65, 210, 260]],
+        ...         [[20, 30, 120, 170], [60, 70, 220, 270]],
+        ...         [[25, 35, 130, 180], [65, 75, 230, 280]],
+        ...     ], dtype="float32"),
+        ...     "labels": np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype="int32")
+        ... }
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 3]),
+        ...     num_classes=4
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (4, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "bounding_boxes": bounding_boxes,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
 
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed, parameter-added).
     Wraps `keras.layers.RandomFlip`.
@@ -15281,6 +16581,25 @@ def layer_random_gaussian_blur(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_gaussian_blur, op_one_hot
+        >>> layer = layer_random_gaussian_blur(value_range=(0, 255))
+        >>> images = np.random.randint(0, 255, (8, 224, 224, 3), dtype="uint8")
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 0, 1, 2, 0, 1]),
+        ...     num_classes=3
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (8, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
+
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomGaussianBlur`.
     """
@@ -15422,6 +16741,25 @@ def layer_random_grayscale(
         as the input, even for grayscale-converted images where all channels
         will have the same value.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_grayscale, op_one_hot
+        >>> layer = layer_random_grayscale(value_range=(0, 255))
+        >>> images = np.random.randint(0, 255, (8, 224, 224, 3), dtype="uint8")
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 0, 1, 2, 0, 1]),
+        ...     num_classes=3
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (8, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
+
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomGrayscale`.
     """
@@ -15552,6 +16890,13 @@ def layer_random_hue(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> from keras3 import dataset_cifar10, layer_random_hue, op_cast  # doctest: +SKIP
+        >>> (images, labels), _ = dataset_cifar10()  # doctest: +SKIP
+        >>> random_hue = layer_random_hue(factor=0.5, value_range=[0, 1])  # doctest: +SKIP
+        >>> images = op_cast(images, "float32")  # doctest: +SKIP
+        >>> augmented_images_batch = random_hue(images[:8])  # doctest: +SKIP
+
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomHue`.
     """
@@ -15681,6 +17026,25 @@ def layer_random_invert(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_invert, op_one_hot
+        >>> layer = layer_random_invert(value_range=(0, 255))
+        >>> images = np.random.randint(0, 255, (8, 224, 224, 3), dtype="uint8")
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 0, 1, 2, 0, 1]),
+        ...     num_classes=3
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (8, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
 
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomInvert`.
@@ -15828,6 +17192,35 @@ def layer_random_perspective(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_perspective, op_one_hot
+        >>> layer = layer_random_perspective(bounding_box_format="xyxy")
+        >>> images = np.random.randint(0, 255, (4, 224, 224, 3), dtype="uint8")
+        >>> bounding_boxes = {
+        ...     "boxes": np.array([
+        ...         [[10, 20, 100, 150], [50, 60, 200, 250]],
+        ...         [[15, 25, 110, 160], [55, 65, 210, 260]],
+        ...         [[20, 30, 120, 170], [60, 70, 220, 270]],
+        ...         [[25, 35, 130, 180], [65, 75, 230, 280]],
+        ...     ], dtype="float32"),
+        ...     "labels": np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype="int32")
+        ... }
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 3]),
+        ...     num_classes=4
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (4, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "bounding_boxes": bounding_boxes,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
+
     Added in Keras 3.9.0.
     Wraps `keras.layers.RandomPerspective`.
     """
@@ -15956,6 +17349,25 @@ def layer_random_posterization(
     References:
         - [AutoAugment: Learning Augmentation Policies from Data](https://arxiv.org/abs/1805.09501)
         - [RandAugment: Practical automated data augmentation with a reduced search space](https://arxiv.org/abs/1909.13719)
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_posterization, op_one_hot
+        >>> layer = layer_random_posterization(factor=4, value_range=(0, 255))
+        >>> images = np.random.randint(0, 255, (8, 224, 224, 3), dtype="uint8")
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 0, 1, 2, 0, 1]),
+        ...     num_classes=3
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (8, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
 
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomPosterization`.
@@ -16143,6 +17555,35 @@ def layer_random_rotation(
         3D (unbatched) or 4D (batched) tensor with shape:
         `(..., height, width, channels)`, in `"channels_last"` format
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_rotation, op_one_hot
+        >>> layer = layer_random_rotation(factor=0.2, bounding_box_format="xyxy")
+        >>> images = np.random.randint(0, 255, (4, 224, 224, 3), dtype="uint8")
+        >>> bounding_boxes = {
+        ...     "boxes": np.array([
+        ...         [[10, 20, 100, 150], [50, 60, 200, 250]],
+        ...         [[15, 25, 110, 160], [55, 65, 210, 260]],
+        ...         [[20, 30, 120, 170], [60, 70, 220, 270]],
+        ...         [[25, 35, 130, 180], [65, 75, 230, 280]],
+        ...     ], dtype="float32"),
+        ...     "labels": np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype="int32")
+        ... }
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 3]),
+        ...     num_classes=4
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (4, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "bounding_boxes": bounding_boxes,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
+
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed, parameter-moved, parameter-removed).
     Wraps `keras.layers.RandomRotation`.
     """
@@ -16281,6 +17722,13 @@ def layer_random_saturation(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> from keras3 import dataset_cifar10, layer_random_saturation  # doctest: +SKIP
+        >>> (images, labels), _ = dataset_cifar10()  # doctest: +SKIP
+        >>> images = images.astype("float32")  # doctest: +SKIP
+        >>> random_saturation = layer_random_saturation(factor=0.2)  # doctest: +SKIP
+        >>> augmented_images = random_saturation(images)  # doctest: +SKIP
+
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomSaturation`.
     """
@@ -16413,6 +17861,25 @@ def layer_random_sharpness(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_sharpness, op_one_hot
+        >>> layer = layer_random_sharpness(factor=0.5, value_range=(0, 255))
+        >>> images = np.random.randint(0, 255, (8, 224, 224, 3), dtype="uint8")
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 0, 1, 2, 0, 1]),
+        ...     num_classes=3
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (8, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
 
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomSharpness`.
@@ -16588,6 +18055,35 @@ def layer_random_shear(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_shear, op_one_hot
+        >>> layer = layer_random_shear(bounding_box_format="xyxy")
+        >>> images = np.random.randint(0, 255, (4, 224, 224, 3), dtype="uint8")
+        >>> bounding_boxes = {
+        ...     "boxes": np.array([
+        ...         [[10, 20, 100, 150], [50, 60, 200, 250]],
+        ...         [[15, 25, 110, 160], [55, 65, 210, 260]],
+        ...         [[20, 30, 120, 170], [60, 70, 220, 270]],
+        ...         [[25, 35, 130, 180], [65, 75, 230, 280]],
+        ...     ], dtype="float32"),
+        ...     "labels": np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype="int32")
+        ... }
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 3]),
+        ...     num_classes=4
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (4, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "bounding_boxes": bounding_boxes,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
 
     Added in Keras 3.8.0.
     Wraps `keras.layers.RandomShear`.
@@ -16791,6 +18287,35 @@ def layer_random_translation(
         `(..., target_height, target_width, channels)`,
         or `(..., channels, target_height, target_width)`,
         in `"channels_first"` format.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_translation, op_one_hot
+        >>> layer = layer_random_translation(height_factor=0.2, width_factor=0.2, bounding_box_format="xyxy")
+        >>> images = np.random.randint(0, 255, (4, 224, 224, 3), dtype="uint8")
+        >>> bounding_boxes = {
+        ...     "boxes": np.array([
+        ...         [[10, 20, 100, 150], [50, 60, 200, 250]],
+        ...         [[15, 25, 110, 160], [55, 65, 210, 260]],
+        ...         [[20, 30, 120, 170], [60, 70, 220, 270]],
+        ...         [[25, 35, 130, 180], [65, 75, 230, 280]],
+        ...     ], dtype="float32"),
+        ...     "labels": np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype="int32")
+        ... }
+        >>> labels = op_one_hot(
+        ...     np.array([0, 1, 2, 3]),
+        ...     num_classes=4
+        ... )
+        >>> segmentation_masks = np.random.randint(0, 3, (4, 224, 224, 1), dtype="uint8")
+        >>> output = layer(
+        ...     {
+        ...         "images": images,
+        ...         "bounding_boxes": bounding_boxes,
+        ...         "labels": labels,
+        ...         "segmentation_masks": segmentation_masks
+        ...     },
+        ...     training=True
+        ... )
 
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.layers.RandomTranslation`.
@@ -17001,6 +18526,13 @@ def layer_random_zoom(
         or `(..., channels, target_height, target_width)`,
         in `"channels_first"` format.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_random_zoom
+        >>> input_img = np.random.random((32, 224, 224, 3))
+        >>> layer = layer_random_zoom(height_factor=.5, width_factor=.2)
+        >>> out_img = layer(input_img)
+
     Added in Keras 3.0.0. Changed in 3.6.0 (bases-changed).
     Wraps `keras.layers.RandomZoom`.
     """
@@ -17058,6 +18590,13 @@ def layer_repeat_vector(object: Any = None, /, n: Any = MISSING, **kwargs: Any) 
 
     Output shape:
         3D tensor with shape `(batch_size, n, features)`.
+
+    Examples:
+        >>> from keras3 import keras_input, layer_repeat_vector
+        >>> x = keras_input(shape=(32,))
+        >>> y = layer_repeat_vector(x, n=3)
+        >>> y.shape
+        (None, 3, 32)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.RepeatVector`.
@@ -17188,6 +18727,17 @@ def layer_reshape(object: Any = None, /, target_shape: ShapeLike = MISSING, **kw
 
     Output shape:
         `(batch_size, *target_shape)`
+
+    Examples:
+        >>> from keras3 import keras_input, layer_reshape
+        >>> x = keras_input(shape=(12,))
+        >>> y = layer_reshape(x, target_shape=(3, 4))
+        >>> y.shape
+        (None, 3, 4)
+        >>> # another example with shape inference using `-1` as dimension
+        >>> y = layer_reshape(x, target_shape=(-1, 2, 2))
+        >>> y.shape
+        (None, 3, 2, 2)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Reshape`.
@@ -17379,6 +18929,14 @@ def layer_resizing(
         or `(..., channels, target_height, target_width)`,
         in `"channels_first"` format.
 
+    Examples:
+        >>> from keras3 import dataset_cifar10, layer_resizing  # doctest: +SKIP
+        >>> (x_train, y_train), _ = dataset_cifar10()  # doctest: +SKIP
+        >>> image = x_train[0]  # doctest: +SKIP
+        >>> resizer = layer_resizing(height=128, width=128)  # doctest: +SKIP
+        >>> resized_image = resizer(image)  # doctest: +SKIP
+        >>> print("original:", image.shape, "resized:", resized_image.shape)  # doctest: +SKIP
+
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.6.0 (bases-changed); 3.9.0 (parameter-added, parameter-moved).
     Wraps `keras.layers.Resizing`.
     """
@@ -17568,6 +19126,21 @@ def layer_reversible_embedding(
     References:
         - [Vaswani et al., 2017](https://arxiv.org/abs/1706.03762)
         - [Press and Wolf, 2016](https://arxiv.org/abs/1608.05859)
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_reversible_embedding
+        >>> batch_size = 16
+        >>> vocab_size = 100
+        >>> hidden_dim = 32
+        >>> seq_length = 50
+        >>> # Generate random inputs.
+        >>> token_ids = np.random.randint(vocab_size, size=(batch_size, seq_length))
+        >>> embedding = layer_reversible_embedding(input_dim=vocab_size, output_dim=hidden_dim)
+        >>> # Embed tokens to shape `(batch_size, seq_length, hidden_dim)`.
+        >>> hidden_states = embedding(token_ids)
+        >>> # Project hidden states to shape `(batch_size, seq_length, vocab_size)`.
+        >>> logits = embedding(hidden_states, reverse=True)
 
     Added in Keras 3.12.0.
     Wraps `keras.layers.ReversibleEmbedding`.
@@ -17918,6 +19491,42 @@ def layer_rnn(
         `states` should be a numpy array or list of numpy arrays representing
         the initial state of the RNN layer.
 
+    Examples:
+        >>> import keras3
+        >>> from keras3 import keras_input, layer_rnn, op_matmul
+        >>> # First, let's define a RNN Cell, as a layer subclass.
+        >>> class MinimalRNNCell(keras3.Layer):
+        ...
+        ...     def __init__(self, units, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.units = units
+        ...         self.state_size = units
+        ...
+        ...     def build(self, input_shape):
+        ...         self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+        ...                                       initializer='uniform',
+        ...                                       name='kernel')
+        ...         self.recurrent_kernel = self.add_weight(
+        ...             shape=(self.units, self.units),
+        ...             initializer='uniform',
+        ...             name='recurrent_kernel')
+        ...
+        ...     def call(self, inputs, states):
+        ...         prev_output = states[0]
+        ...         h = op_matmul(inputs, self.kernel)
+        ...         output = h + op_matmul(prev_output, self.recurrent_kernel)
+        ...         return output, [output]
+        >>> # Let's use this cell in a RNN layer:
+        >>> cell = MinimalRNNCell(32)
+        >>> x = keras_input((None, 5))
+        >>> layer = layer_rnn(cell=cell)
+        >>> y = layer(x)
+        >>> # Here's how to use the cell to build a stacked RNN:
+        >>> cells = [MinimalRNNCell(32), MinimalRNNCell(64)]
+        >>> x = keras_input((None, 5))
+        >>> layer = layer_rnn(cell=cells)
+        >>> y = layer(x)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.RNN`.
     """
@@ -18177,6 +19786,14 @@ def layer_separable_conv_1d(
             A 3D tensor with shape: `(batch_shape, new_steps, filters)`
         - If `data_format="channels_first"`:
             A 3D tensor with shape: `(batch_shape, filters, new_steps)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_separable_conv_1d
+        >>> x = np.random.rand(4, 10, 12)
+        >>> y = layer_separable_conv_1d(x, filters=4, kernel_size=3, strides=2, depth_multiplier=3, activation='relu')
+        >>> print(y.shape)
+        (4, 4, 4)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.SeparableConv1D`.
@@ -18446,6 +20063,14 @@ def layer_separable_conv_2d(
             A 4D tensor with shape: `(batch_size, new_height, new_width, filters)`
         - If `data_format="channels_first"`:
             A 4D tensor with shape: `(batch_size, filters, new_height, new_width)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_separable_conv_2d
+        >>> x = np.random.rand(4, 10, 10, 12)
+        >>> y = layer_separable_conv_2d(x, filters=4, kernel_size=3, strides=2, depth_multiplier=3, activation='relu')
+        >>> print(y.shape)
+        (4, 4, 4, 4)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.SeparableConv2D`.
@@ -18762,6 +20387,19 @@ def layer_simple_rnn(
     Call arguments:
         sequence: A 3D tensor, with shape `[batch, timesteps, feature]`.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_simple_rnn
+        >>> inputs = np.random.random((32, 10, 8))
+        >>> simple_rnn = layer_simple_rnn(units=4)
+        >>> output = simple_rnn(inputs)  # The output has shape `(32, 4)`.
+        >>> simple_rnn = layer_simple_rnn(
+        ...     units=4, return_sequences=True, return_state=True
+        ... )
+        >>> # whole_sequence_output has shape `(32, 10, 4)`.
+        >>> # final_state has shape `(32, 4)`.
+        >>> whole_sequence_output, final_state = simple_rnn(inputs)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.SimpleRNN`.
     """
@@ -18924,6 +20562,17 @@ def layer_solarization(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> from keras3 import dataset_cifar10, layer_solarization  # doctest: +SKIP
+        >>> (images, labels), _ = dataset_cifar10()  # doctest: +SKIP
+        >>> print(images[0, 0, 0])  # doctest: +SKIP
+        >>> # [59 62 63]
+        >>> # Note that images are Tensor with values in the range [0, 255]
+        >>> solarization = layer_solarization(value_range=(0, 255))  # doctest: +SKIP
+        >>> images = solarization(images)  # doctest: +SKIP
+        >>> print(images[0, 0, 0])  # doctest: +SKIP
+        >>> # [196, 193, 192]
 
     Added in Keras 3.6.0.
     Wraps `keras.layers.Solarization`.
@@ -19400,6 +21049,26 @@ def layer_spectral_normalization(
     References:
         - [Spectral Normalization for GAN](https://arxiv.org/abs/1802.05957).
 
+    Examples:
+        Wrap `keras.layers.Conv2D`:
+
+        >>> import numpy as np
+        >>> from keras3 import layer_conv_2d, layer_spectral_normalization
+        >>> x = np.random.rand(1, 10, 10, 1)
+        >>> conv2d = layer_spectral_normalization(layer=layer_conv_2d(filters=2, kernel_size=2))
+        >>> y = conv2d(x)
+        >>> y.shape
+        (1, 9, 9, 2)
+
+        Wrap `keras.layers.Dense`:
+
+        >>> from keras3 import layer_dense
+        >>> x = np.random.rand(1, 10, 10, 1)
+        >>> dense = layer_spectral_normalization(layer=layer_dense(units=10))
+        >>> y = dense(x)
+        >>> y.shape
+        (1, 10, 10, 10)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.SpectralNormalization`.
     """
@@ -19590,6 +21259,55 @@ def layer_stft_spectrogram(
 
         where `new_time_length` depends on the padding, and `freq_channels` is
         the number of FFT bins `(fft_length // 2 + 1)`.
+
+    Examples:
+        Apply it as a non-trainable preprocessing layer on 3 audio tracks of
+        1 channel, 10 seconds and sampled at 16 kHz.
+
+        >>> from keras3 import layer_stft_spectrogram, random_uniform
+        >>> layer = layer_stft_spectrogram(
+        ...     mode='log',
+        ...     frame_length=256,
+        ...     frame_step=128,   # 50% overlap
+        ...     fft_length=512,
+        ...     window="hann",
+        ...     padding="valid",
+        ...     trainable=False,  # non-trainable, preprocessing only
+        ... )
+        >>> layer(random_uniform(shape=(3, 160000, 1))).shape
+        (3, 1249, 257)
+
+        Apply it as a trainable processing layer on 3 stereo audio tracks of
+        2 channels, 10 seconds and sampled at 16 kHz. This is initialized as the
+        non-trainable layer, but then can be trained jointly within a model.
+
+        >>> layer = layer_stft_spectrogram(
+        ...     mode='log',
+        ...     frame_length=256,
+        ...     frame_step=128,    # 50% overlap
+        ...     fft_length=512,
+        ...     window="hamming",  # hamming windowing function
+        ...     padding="same",    # padding to preserve the time dimension
+        ...     trainable=True,    # trainable, this is the default in keras
+        ... )
+        >>> layer(random_uniform(shape=(3, 160000, 2))).shape
+        (3, 1250, 514)
+
+        Similar to the last example, but add an extra dimension so the output is
+        an image to be used with image models. We apply this here on a signal of
+        3 input channels to output an image tensor, hence is directly applicable
+        with an image model.
+
+        >>> layer = layer_stft_spectrogram(
+        ...     mode='log',
+        ...     frame_length=256,
+        ...     frame_step=128,
+        ...     fft_length=512,
+        ...     padding="same",
+        ...     expand_dims=True,  # this adds the extra dimension
+        ... )
+        >>> layer(random_uniform(shape=(3, 160000, 3))).shape
+        (3, 1250, 257, 3)
 
     Added in Keras 3.7.0.
     Wraps `keras.layers.STFTSpectrogram`.
@@ -19860,6 +21578,171 @@ def layer_string_lookup(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        **Creating a lookup layer with a known vocabulary**
+
+        This example creates a lookup layer with a pre-existing vocabulary.
+
+        >>> from keras3 import layer_string_lookup
+        >>> vocab = ["a", "b", "c", "d"]
+        >>> data = [["a", "c", "d"], ["d", "z", "b"]]
+        >>> layer = layer_string_lookup(vocabulary=vocab)
+        >>> layer(data)
+        array([[1, 3, 4],
+               [4, 0, 2]])
+
+        **Creating a lookup layer with an adapted vocabulary**
+
+        This example creates a lookup layer and generates the vocabulary by
+        analyzing the dataset.
+
+        >>> data = [["a", "c", "d"], ["d", "z", "b"]]
+        >>> layer = layer_string_lookup()
+        >>> layer.adapt(data)
+        >>> layer.get_vocabulary()
+        ['[UNK]', 'd', 'z', 'c', 'b', 'a']
+
+        Note that the OOV token `"[UNK]"` has been added to the vocabulary.
+        The remaining tokens are sorted by frequency
+        (`"d"`, which has 2 occurrences, is first) then by inverse sort order.
+
+        >>> data = [["a", "c", "d"], ["d", "z", "b"]]
+        >>> layer = layer_string_lookup()
+        >>> layer.adapt(data)
+        >>> layer(data)
+        array([[5, 3, 1],
+               [1, 2, 4]])
+
+        **Lookups with multiple OOV indices**
+
+        This example demonstrates how to use a lookup layer with multiple OOV
+        indices.  When a layer is created with more than one OOV index, any OOV
+        values are hashed into the number of OOV buckets, distributing OOV values in
+        a deterministic fashion across the set.
+
+        >>> vocab = ["a", "b", "c", "d"]
+        >>> data = [["a", "c", "d"], ["m", "z", "b"]]
+        >>> layer = layer_string_lookup(vocabulary=vocab, num_oov_indices=2)
+        >>> layer(data)
+        array([[2, 4, 5],
+               [0, 1, 3]])
+
+        Note that the output for OOV value 'm' is 0, while the output for OOV value
+        `"z"` is 1. The in-vocab terms have their output index increased by 1 from
+        earlier examples (a maps to 2, etc) in order to make space for the extra OOV
+        value.
+
+        **One-hot output**
+
+        Configure the layer with `output_mode='one_hot'`. Note that the first
+        `num_oov_indices` dimensions in the ont_hot encoding represent OOV values.
+
+        >>> vocab = ["a", "b", "c", "d"]
+        >>> data = ["a", "b", "c", "d", "z"]
+        >>> layer = layer_string_lookup(vocabulary=vocab, output_mode='one_hot')
+        >>> layer(data)
+        array([[0., 1., 0., 0., 0.],
+               [0., 0., 1., 0., 0.],
+               [0., 0., 0., 1., 0.],
+               [0., 0., 0., 0., 1.],
+               [1., 0., 0., 0., 0.]], dtype=int64)
+
+        **Multi-hot output**
+
+        Configure the layer with `output_mode='multi_hot'`. Note that the first
+        `num_oov_indices` dimensions in the multi_hot encoding represent OOV values.
+
+        >>> vocab = ["a", "b", "c", "d"]
+        >>> data = [["a", "c", "d", "d"], ["d", "z", "b", "z"]]
+        >>> layer = layer_string_lookup(vocabulary=vocab, output_mode='multi_hot')
+        >>> layer(data)
+        array([[0., 1., 0., 1., 1.],
+               [1., 0., 1., 0., 1.]], dtype=int64)
+
+        **Token count output**
+
+        Configure the layer with `output_mode='count'`. As with multi_hot output,
+        the first `num_oov_indices` dimensions in the output represent OOV values.
+
+        >>> vocab = ["a", "b", "c", "d"]
+        >>> data = [["a", "c", "d", "d"], ["d", "z", "b", "z"]]
+        >>> layer = layer_string_lookup(vocabulary=vocab, output_mode='count')
+        >>> layer(data)
+        array([[0., 1., 0., 1., 2.],
+               [2., 0., 1., 0., 1.]], dtype=int64)
+
+        **TF-IDF output**
+
+        Configure the layer with `output_mode="tf_idf"`. As with multi_hot output,
+        the first `num_oov_indices` dimensions in the output represent OOV values.
+
+        Each token bin will output `token_count * idf_weight`, where the idf weights
+        are the inverse document frequency weights per token. These should be
+        provided along with the vocabulary. Note that the `idf_weight` for OOV
+        values will default to the average of all idf weights passed in.
+
+        >>> vocab = ["a", "b", "c", "d"]
+        >>> idf_weights = [0.25, 0.75, 0.6, 0.4]
+        >>> data = [["a", "c", "d", "d"], ["d", "z", "b", "z"]]
+        >>> layer = layer_string_lookup(output_mode="tf_idf")
+        >>> layer.set_vocabulary(vocab, idf_weights=idf_weights)
+        >>> layer(data)
+        array([[0.  , 0.25, 0.  , 0.6 , 0.8 ],
+               [1.0 , 0.  , 0.75, 0.  , 0.4 ]], dtype=float32)
+
+        To specify the idf weights for OOV values, you will need to pass the entire
+        vocabulary including the leading OOV token.
+
+        >>> vocab = ["[UNK]", "a", "b", "c", "d"]
+        >>> idf_weights = [0.9, 0.25, 0.75, 0.6, 0.4]
+        >>> data = [["a", "c", "d", "d"], ["d", "z", "b", "z"]]
+        >>> layer = layer_string_lookup(output_mode="tf_idf")
+        >>> layer.set_vocabulary(vocab, idf_weights=idf_weights)
+        >>> layer(data)
+        array([[0.  , 0.25, 0.  , 0.6 , 0.8 ],
+               [1.8 , 0.  , 0.75, 0.  , 0.4 ]], dtype=float32)
+
+        When adapting the layer in `"tf_idf"` mode, each input sample will be
+        considered a document, and IDF weight per token will be calculated as
+        `log(1 + num_documents / (1 + token_document_count))`.
+
+        **Inverse lookup**
+
+        This example demonstrates how to map indices to strings using this layer.
+        (You can also use `adapt()` with `inverse=True`, but for simplicity we'll
+        pass the vocab in this example.)
+
+        >>> vocab = ["a", "b", "c", "d"]
+        >>> data = [[1, 3, 4], [4, 0, 2]]
+        >>> layer = layer_string_lookup(vocabulary=vocab, invert=True)
+        >>> layer(data)
+        array([[b'a', b'c', b'd'],
+               [b'd', b'[UNK]', b'b']], dtype=object)
+
+        Note that the first index corresponds to the OOV token by default.
+
+
+        **Forward and inverse lookup pairs**
+
+        This example demonstrates how to use the vocabulary of a standard lookup
+        layer to create an inverse lookup layer.
+
+        >>> vocab = ["a", "b", "c", "d"]
+        >>> data = [["a", "c", "d"], ["d", "z", "b"]]
+        >>> layer = layer_string_lookup(vocabulary=vocab)
+        >>> i_layer = layer_string_lookup(vocabulary=vocab, invert=True)
+        >>> int_data = layer(data)
+        >>> i_layer(int_data)
+        array([[b'a', b'c', b'd'],
+               [b'd', b'[UNK]', b'b']], dtype=object)
+
+        In this example, the input value `"z"` resulted in an output of `"[UNK]"`,
+        since 1000 was not in the vocabulary - it got represented as an OOV, and all
+        OOV values are returned as `"[UNK]"` in the inverse layer. Also, note that
+        for the inverse to work, you must have already set the forward layer
+        vocabulary either directly or via `adapt()` before calling
+        `get_vocabulary()`.
+
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.layers.StringLookup`.
     """
@@ -19920,6 +21803,26 @@ def layer_subtract(object: Any = None, /, **kwargs: Any) -> Any:
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_subtract
+        >>> input_shape = (2, 3, 4)
+        >>> x1 = np.random.rand(*input_shape)
+        >>> x2 = np.random.rand(*input_shape)
+        >>> y = layer_subtract([x1, x2])
+
+        Usage in a Keras model:
+
+        >>> from keras3 import keras_input, keras_model, layer_dense
+        >>> input1 = keras_input(shape=(16,))
+        >>> x1 = layer_dense(input1, units=8, activation='relu')
+        >>> input2 = keras_input(shape=(32,))
+        >>> x2 = layer_dense(input2, units=8, activation='relu')
+        >>> # equivalent to `subtracted = keras.layers.subtract([x1, x2])`
+        >>> subtracted = layer_subtract([x1, x2])
+        >>> out = layer_dense(subtracted, units=4)
+        >>> model = keras_model(inputs=[input1, input2], outputs=out)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.Subtract`.
@@ -20203,6 +22106,48 @@ def layer_text_vectorization(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        This example instantiates a `TextVectorization` layer that lowercases text,
+        splits on whitespace, strips punctuation, and outputs integer vocab indices.
+
+        >>> from keras3 import layer_text_vectorization
+        >>> max_tokens = 5000  # Maximum vocab size.
+        >>> max_len = 4  # Sequence length to pad the outputs to.
+        >>> # Create the layer.
+        >>> vectorize_layer = layer_text_vectorization(
+        ...     max_tokens=max_tokens,
+        ...     output_mode='int',
+        ...     output_sequence_length=max_len)
+        >>> # Now that the vocab layer has been created, call `adapt` on the
+        >>> # list of strings to create the vocabulary.
+        >>> vectorize_layer.adapt(["foo bar", "bar baz", "baz bada boom"])
+        >>> # Now, the layer can map strings to integers -- you can use an
+        >>> # embedding layer to map these integers to learned embeddings.
+        >>> input_data = [["foo qux bar"], ["qux baz"]]
+        >>> vectorize_layer(input_data)
+        array([[4, 1, 3, 0],
+               [1, 2, 0, 0]])
+
+        This example instantiates a `TextVectorization` layer by passing a list
+        of vocabulary terms to the layer's `__init__()` method.
+
+        >>> vocab_data = ["earth", "wind", "and", "fire"]
+        >>> max_len = 4  # Sequence length to pad the outputs to.
+        >>> # Create the layer, passing the vocab directly. You can also pass the
+        >>> # vocabulary arg a path to a file containing one vocabulary word per
+        >>> # line.
+        >>> vectorize_layer = layer_text_vectorization(
+        ...     max_tokens=max_tokens,
+        ...     output_mode='int',
+        ...     output_sequence_length=max_len,
+        ...     vocabulary=vocab_data)
+        >>> # Because we've passed the vocabulary directly, we don't need to adapt
+        >>> # the layer - the vocabulary is already set. The vocabulary contains the
+        >>> # padding token ('') and OOV token ('[UNK]')
+        >>> # as well as the passed tokens.
+        >>> vectorize_layer.get_vocabulary()
+        ['', '[UNK]', 'earth', 'wind', 'and', 'fire']
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.TextVectorization`.
     """
@@ -20326,6 +22271,31 @@ def layer_tfsm(
 
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
+
+    Examples:
+        >>> from keras3 import layer_tfsm
+        >>> model.export("path/to/artifact")
+        >>> reloaded_layer = layer_tfsm(filepath="path/to/artifact")
+        >>> outputs = reloaded_layer(inputs)
+
+        The reloaded object can be used like a regular Keras layer, and supports
+        training/fine-tuning of its trainable weights. Note that the reloaded
+        object retains none of the internal structure or custom methods of the
+        original object -- it's a brand new layer created around the saved
+        function.
+
+        **Limitations:**
+
+        * Only call endpoints with a single `inputs` tensor argument
+        (which may optionally be a dict/tuple/list of tensors) are supported.
+        For endpoints with multiple separate input tensor arguments, consider
+        subclassing `TFSMLayer` and implementing a `call()` method with a
+        custom signature.
+        * If you need training-time behavior to differ from inference-time behavior
+        (i.e. if you need the reloaded object to support a `training=True` argument
+        in `__call__()`), make sure that the training-time call function is
+        saved as a standalone endpoint in the artifact, and provide its name
+        to the `TFSMLayer` via the `call_training_endpoint` argument.
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.TFSMLayer`.
@@ -20542,6 +22512,50 @@ def layer_torch_module_wrapper(
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        Here's an example of how the `TorchModuleWrapper` can be used with vanilla
+        PyTorch modules.
+
+        >>> import torch
+        >>> import torch.nn as nn
+        >>> import torch.nn.functional as F
+        >>> import keras3
+        >>> from keras3 import layer_torch_module_wrapper
+        >>> class Classifier(keras3.Model):
+        ...     def __init__(self, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         # Wrap `torch.nn.Module`s with `TorchModuleWrapper`
+        ...         # if they contain parameters
+        ...         self.conv1 = layer_torch_module_wrapper(
+        ...             module=nn.Conv2d(in_channels=1, out_channels=32, kernel_size=(3, 3))
+        ...         )
+        ...         self.conv2 = layer_torch_module_wrapper(
+        ...             module=nn.Conv2d(in_channels=32, out_channels=64, kernel_size=(3, 3))
+        ...         )
+        ...         self.pool = nn.MaxPool2d(kernel_size=(2, 2))
+        ...         self.flatten = nn.Flatten()
+        ...         self.dropout = nn.Dropout(p=0.5)
+        ...         self.fc = layer_torch_module_wrapper(module=nn.Linear(1600, 10))
+        ...
+        ...     def call(self, inputs):
+        ...         x = F.relu(self.conv1(inputs))
+        ...         x = self.pool(x)
+        ...         x = F.relu(self.conv2(x))
+        ...         x = self.pool(x)
+        ...         x = self.flatten(x)
+        ...         x = self.dropout(x)
+        ...         x = self.fc(x)
+        ...         return F.softmax(x, dim=1)
+        >>> model = Classifier()
+        >>> model.build((1, 28, 28))
+        >>> print("Output shape:", model(torch.ones(1, 1, 28, 28).to("cuda")).shape)
+        >>> model.compile(
+        ...     loss="sparse_categorical_crossentropy",
+        ...     optimizer="adam",
+        ...     metrics=["accuracy"]
+        ... )
+        >>> model.fit(train_loader, epochs=5)
+
     Added in Keras 3.0.0. Changed in 3.10.0 (parameter-added).
     Wraps `keras.layers.TorchModuleWrapper`.
     """
@@ -20603,6 +22617,14 @@ def layer_unit_normalization(object: Any = None, /, axis: Axis = -1, **kwargs: A
     Returns:
         The layer when `object` is None; the model when `object` is a Sequential model; otherwise the layer's output.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_unit_normalization
+        >>> data = np.arange(6).reshape(2, 3)
+        >>> normalized_data = layer_unit_normalization(data)
+        >>> np.sum(normalized_data[0, :] ** 2)
+        1.0
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.UnitNormalization`.
     """
@@ -20655,6 +22677,27 @@ def layer_upsampling_1d(object: Any = None, /, size: IntOrTuple = 2, **kwargs: A
 
     Output shape:
         3D tensor with shape: `(batch_size, upsampled_steps, features)`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_upsampling_1d
+        >>> input_shape = (2, 2, 3)
+        >>> x = np.arange(np.prod(input_shape)).reshape(input_shape)
+        >>> x
+        [[[ 0  1  2]
+          [ 3  4  5]]
+         [[ 6  7  8]
+          [ 9 10 11]]]
+        >>> y = layer_upsampling_1d(x, size=2)
+        >>> y
+        [[[ 0.  1.  2.]
+          [ 0.  1.  2.]
+          [ 3.  4.  5.]
+          [ 3.  4.  5.]]
+         [[ 6.  7.  8.]
+          [ 6.  7.  8.]
+          [ 9. 10. 11.]
+          [ 9. 10. 11.]]]
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.UpSampling1D`.
@@ -20766,6 +22809,27 @@ def layer_upsampling_2d(
         - If `data_format` is `"channels_first"`:
             `(batch_size, channels, upsampled_rows, upsampled_cols)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_upsampling_2d
+        >>> input_shape = (2, 2, 1, 3)
+        >>> x = np.arange(np.prod(input_shape)).reshape(input_shape)
+        >>> print(x)
+        [[[[ 0  1  2]]
+          [[ 3  4  5]]]
+         [[[ 6  7  8]]
+          [[ 9 10 11]]]]
+        >>> y = layer_upsampling_2d(x, size=(1, 2))
+        >>> print(y)
+        [[[[ 0  1  2]
+           [ 0  1  2]]
+          [[ 3  4  5]
+           [ 3  4  5]]]
+         [[[ 6  7  8]
+           [ 6  7  8]]
+          [[ 9 10 11]
+           [ 9 10 11]]]]
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.UpSampling2D`.
     """
@@ -20870,6 +22934,15 @@ def layer_upsampling_3d(
         - If `data_format` is `"channels_first"`:
             `(batch_size, channels, upsampled_dim1, upsampled_dim2,
             upsampled_dim3)`
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_upsampling_3d
+        >>> input_shape = (2, 1, 2, 1, 3)
+        >>> x = np.ones(input_shape)
+        >>> y = layer_upsampling_3d(x, size=(2, 2, 2))
+        >>> y.shape
+        (2, 2, 4, 2, 3)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.UpSampling3D`.
@@ -21019,6 +23092,31 @@ def layer_zero_padding_1d(
         - If `data_format` is `"channels_first"`:
           `(batch_size, features, padded_axis)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_zero_padding_1d
+        >>> input_shape = (2, 2, 3)
+        >>> x = np.arange(np.prod(input_shape)).reshape(input_shape)
+        >>> x
+        [[[ 0  1  2]
+          [ 3  4  5]]
+         [[ 6  7  8]
+          [ 9 10 11]]]
+        >>> y = layer_zero_padding_1d(x, padding=2)
+        >>> y
+        [[[ 0  0  0]
+          [ 0  0  0]
+          [ 0  1  2]
+          [ 3  4  5]
+          [ 0  0  0]
+          [ 0  0  0]]
+         [[ 0  0  0]
+          [ 0  0  0]
+          [ 6  7  8]
+          [ 9 10 11]
+          [ 0  0  0]
+          [ 0  0  0]]]
+
     Added in Keras 3.0.0. Changed in 3.5.0 (parameter-added).
     Wraps `keras.layers.ZeroPadding1D`.
     """
@@ -21131,6 +23229,29 @@ def layer_zero_padding_2d(
         - If `data_format` is `"channels_first"`:
           `(batch_size, channels, padded_height, padded_width)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_zero_padding_2d
+        >>> input_shape = (1, 1, 2, 2)
+        >>> x = np.arange(np.prod(input_shape)).reshape(input_shape)
+        >>> x
+        [[[[0 1]
+           [2 3]]]]
+        >>> y = layer_zero_padding_2d(x, padding=1)
+        >>> y
+        [[[[0 0]
+           [0 0]
+           [0 0]
+           [0 0]]
+          [[0 0]
+           [0 1]
+           [2 3]
+           [0 0]]
+          [[0 0]
+           [0 0]
+           [0 0]
+           [0 0]]]]
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.ZeroPadding2D`.
     """
@@ -21240,6 +23361,15 @@ def layer_zero_padding_3d(
           `(batch_size, depth, first_padded_axis, second_padded_axis,
           third_axis_to_pad)`
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_zero_padding_3d
+        >>> input_shape = (1, 1, 2, 2, 3)
+        >>> x = np.arange(np.prod(input_shape)).reshape(input_shape)
+        >>> y = layer_zero_padding_3d(x, padding=2)
+        >>> y.shape
+        (1, 5, 6, 6, 3)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.ZeroPadding3D`.
     """
@@ -21327,6 +23457,24 @@ def rnn_cell_gru(
         training: Python boolean indicating whether the layer should behave in
         training mode or in inference mode. Only relevant when `dropout` or
         `recurrent_dropout` is used.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_rnn, rnn_cell_gru
+        >>> inputs = np.random.random((32, 10, 8))
+        >>> rnn = layer_rnn(cell=rnn_cell_gru(4))
+        >>> output = rnn(inputs)
+        >>> output.shape
+        (32, 4)
+        >>> rnn = layer_rnn(
+        ...    cell=rnn_cell_gru(4),
+        ...    return_sequences=True,
+        ...    return_state=True)
+        >>> whole_sequence_output, final_state = rnn(inputs)
+        >>> whole_sequence_output.shape
+        (32, 10, 4)
+        >>> final_state.shape
+        (32, 4)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.GRUCell`.
@@ -21434,6 +23582,24 @@ def rnn_cell_lstm(
         training mode or in inference mode. Only relevant when `dropout` or
         `recurrent_dropout` is used.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_rnn, rnn_cell_lstm
+        >>> inputs = np.random.random((32, 10, 8))
+        >>> rnn = layer_rnn(cell=rnn_cell_lstm(4))
+        >>> output = rnn(inputs)
+        >>> output.shape
+        (32, 4)
+        >>> rnn = layer_rnn(
+        ...    cell=rnn_cell_lstm(4),
+        ...    return_sequences=True,
+        ...    return_state=True)
+        >>> whole_sequence_output, final_state = rnn(inputs)
+        >>> whole_sequence_output.shape
+        (32, 10, 4)
+        >>> final_state.shape
+        (32, 4)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.LSTMCell`.
     """
@@ -21531,6 +23697,21 @@ def rnn_cell_simple(
         training mode or in inference mode. Only relevant when `dropout` or
         `recurrent_dropout` is used.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_rnn, rnn_cell_simple
+        >>> inputs = np.random.random([32, 10, 8]).astype(np.float32)
+        >>> rnn = layer_rnn(cell=rnn_cell_simple(4))
+        >>> output = rnn(inputs)  # The output has shape `(32, 4)`.
+        >>> rnn = layer_rnn(
+        ...     cell=rnn_cell_simple(4),
+        ...     return_sequences=True,
+        ...     return_state=True
+        ... )
+        >>> # whole_sequence_output has shape `(32, 10, 4)`.
+        >>> # final_state has shape `(32, 4)`.
+        >>> whole_sequence_output, final_state = rnn(inputs)
+
     Added in Keras 3.0.0.
     Wraps `keras.layers.SimpleRNNCell`.
     """
@@ -21569,6 +23750,19 @@ def rnn_cells_stack(cells: Any, **kwargs: Any) -> keras.layers.StackedRNNCells:
     Args:
         cells (Any): List of RNN cell instances.
         **kwargs:
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import layer_rnn, rnn_cell_lstm, rnn_cells_stack
+        >>> batch_size = 3
+        >>> sentence_length = 5
+        >>> num_features = 2
+        >>> new_shape = (batch_size, sentence_length, num_features)
+        >>> x = np.reshape(np.arange(30), new_shape)
+        >>> rnn_cells = [rnn_cell_lstm(128) for _ in range(2)]
+        >>> stacked_lstm = rnn_cells_stack(rnn_cells)
+        >>> lstm_layer = layer_rnn(cell=stacked_lstm)
+        >>> result = lstm_layer(x)
 
     Added in Keras 3.0.0.
     Wraps `keras.layers.StackedRNNCells`.

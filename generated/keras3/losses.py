@@ -153,6 +153,50 @@ def loss_binary_crossentropy(
     Returns:
         Without `y_true` and `y_pred`: the configured `BinaryCrossentropy` object. With both: `keras.losses.binary_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `BinaryCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        **Recommended Usage:** (set `from_logits=True`)
+
+        With `compile()` API:
+
+        As a standalone function:
+
+        >>> import numpy as np
+        >>> from keras3 import loss_binary_crossentropy
+        >>> # Example 1: (batch_size = 1, number of samples = 4)
+        >>> y_true = np.array([0, 1, 0, 0])
+        >>> y_pred = np.array([-18.6, 0.51, 2.94, -12.8])
+        >>> bce = loss_binary_crossentropy(from_logits=True)
+        >>> bce(y_true, y_pred)
+        0.8654
+        >>> # Example 2: (batch_size = 2, number of samples = 4)
+        >>> y_true = np.array([[0, 1], [0, 0]])
+        >>> y_pred = np.array([[-18.6, 0.51], [2.94, -12.8]])
+        >>> # Using default 'auto'/'sum_over_batch_size' reduction type.
+        >>> bce = loss_binary_crossentropy(from_logits=True)
+        >>> bce(y_true, y_pred)
+        0.8654
+        >>> # Using 'sample_weight' attribute
+        >>> bce(y_true, y_pred, sample_weight=[0.8, 0.2])
+        0.243
+        >>> # Using 'sum' reduction` type.
+        >>> bce = loss_binary_crossentropy(from_logits=True,
+        ...     reduction="sum")
+        >>> bce(y_true, y_pred)
+        1.730
+        >>> # Using 'none' reduction type.
+        >>> bce = loss_binary_crossentropy(from_logits=True,
+        ...     reduction=None)
+        >>> bce(y_true, y_pred)
+        array([0.235, 1.496], dtype=float32)
+
+        **Default Usage:** (set `from_logits=False`)
+
+        >>> # Make the following updates to the above "Recommended Usage" section
+        >>> # 1. Set `from_logits=False`
+        >>> loss_binary_crossentropy() # OR ...('from_logits=False')
+        >>> # 2. Update `y_pred` to use probabilities instead of logits
+        >>> y_pred = [0.6, 0.3, 0.2, 0.8] # OR [[0.6, 0.3], [0.2, 0.8]]
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.BinaryCrossentropy`.
     """
@@ -299,6 +343,73 @@ def loss_binary_focal_crossentropy(
     Returns:
         Without `y_true` and `y_pred`: the configured `BinaryFocalCrossentropy` object. With both: `keras.losses.binary_focal_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `BinaryFocalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        With the `compile()` API:
+
+        As a standalone function:
+
+        >>> import numpy as np
+        >>> from keras3 import loss_binary_focal_crossentropy
+        >>> # Example 1: (batch_size = 1, number of samples = 4)
+        >>> y_true = np.array([0, 1, 0, 0])
+        >>> y_pred = np.array([-18.6, 0.51, 2.94, -12.8])
+        >>> loss = loss_binary_focal_crossentropy(
+        ...    gamma=2, from_logits=True)
+        >>> loss(y_true, y_pred)
+        0.691
+        >>> # Apply class weight
+        >>> loss = loss_binary_focal_crossentropy(
+        ...     apply_class_balancing=True, gamma=2, from_logits=True)
+        >>> loss(y_true, y_pred)
+        0.51
+        >>> # Example 2: (batch_size = 2, number of samples = 4)
+        >>> y_true = np.array([[0, 1], [0, 0]])
+        >>> y_pred = np.array([[-18.6, 0.51], [2.94, -12.8]])
+        >>> # Using default 'auto'/'sum_over_batch_size' reduction type.
+        >>> loss = loss_binary_focal_crossentropy(
+        ...     gamma=3, from_logits=True)
+        >>> loss(y_true, y_pred)
+        0.647
+        >>> # Apply class weight
+        >>> loss = loss_binary_focal_crossentropy(
+        ...      apply_class_balancing=True, gamma=3, from_logits=True)
+        >>> loss(y_true, y_pred)
+        0.482
+        >>> # Using 'sample_weight' attribute with focal effect
+        >>> loss = loss_binary_focal_crossentropy(
+        ...     gamma=3, from_logits=True)
+        >>> loss(y_true, y_pred, sample_weight=[0.8, 0.2])
+        0.133
+        >>> # Apply class weight
+        >>> loss = loss_binary_focal_crossentropy(
+        ...      apply_class_balancing=True, gamma=3, from_logits=True)
+        >>> loss(y_true, y_pred, sample_weight=[0.8, 0.2])
+        0.097
+        >>> # Using 'sum' reduction` type.
+        >>> loss = loss_binary_focal_crossentropy(
+        ...     gamma=4, from_logits=True,
+        ...     reduction="sum")
+        >>> loss(y_true, y_pred)
+        1.222
+        >>> # Apply class weight
+        >>> loss = loss_binary_focal_crossentropy(
+        ...     apply_class_balancing=True, gamma=4, from_logits=True,
+        ...     reduction="sum")
+        >>> loss(y_true, y_pred)
+        0.914
+        >>> # Using 'none' reduction type.
+        >>> loss = loss_binary_focal_crossentropy(
+        ...     gamma=5, from_logits=True,
+        ...     reduction=None)
+        >>> loss(y_true, y_pred)
+        array([0.0017 1.1561], dtype=float32)
+        >>> # Apply class weight
+        >>> loss = loss_binary_focal_crossentropy(
+        ...     apply_class_balancing=True, gamma=5, from_logits=True,
+        ...     reduction=None)
+        >>> loss(y_true, y_pred)
+        array([0.0004 0.8670], dtype=float32)
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.BinaryFocalCrossentropy`.
     """
@@ -412,6 +523,36 @@ def loss_categorical_crossentropy(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `CategoricalCrossentropy` object. With both: `keras.losses.categorical_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        Standalone usage:
+
+        >>> import numpy as np
+        >>> from keras3 import loss_categorical_crossentropy
+        >>> y_true = np.array([[0, 1, 0], [0, 0, 1]])
+        >>> y_pred = np.array([[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+        >>> # Using 'auto'/'sum_over_batch_size' reduction type.
+        >>> cce = loss_categorical_crossentropy()
+        >>> cce(y_true, y_pred)
+        1.177
+        >>> # Calling with 'sample_weight'.
+        >>> cce(y_true, y_pred, sample_weight=np.array([0.3, 0.7]))
+        0.814
+        >>> # Using 'sum' reduction type.
+        >>> cce = loss_categorical_crossentropy(
+        ...     reduction="sum")
+        >>> cce(y_true, y_pred)
+        2.354
+        >>> # Using 'none' reduction type.
+        >>> cce = loss_categorical_crossentropy(
+        ...     reduction=None)
+        >>> cce(y_true, y_pred)
+        array([0.0513, 2.303], dtype=float32)
+
+        Usage with the `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss=loss_categorical_crossentropy())
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.CategoricalCrossentropy`.
@@ -573,6 +714,36 @@ def loss_categorical_focal_crossentropy(
     Returns:
         Without `y_true` and `y_pred`: the configured `CategoricalFocalCrossentropy` object. With both: `keras.losses.categorical_focal_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalFocalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        Standalone usage:
+
+        >>> import numpy as np
+        >>> from keras3 import loss_categorical_focal_crossentropy
+        >>> y_true = [[0., 1., 0.], [0., 0., 1.]]
+        >>> y_pred = [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]
+        >>> # Using 'auto'/'sum_over_batch_size' reduction type.
+        >>> cce = loss_categorical_focal_crossentropy()
+        >>> cce(y_true, y_pred)
+        0.23315276
+        >>> # Calling with 'sample_weight'.
+        >>> cce(y_true, y_pred, sample_weight=np.array([0.3, 0.7]))
+        0.1632
+        >>> # Using 'sum' reduction type.
+        >>> cce = loss_categorical_focal_crossentropy(
+        ...     reduction="sum")
+        >>> cce(y_true, y_pred)
+        0.46631
+        >>> # Using 'none' reduction type.
+        >>> cce = loss_categorical_focal_crossentropy(
+        ...     reduction=None)
+        >>> cce(y_true, y_pred)
+        array([3.2058331e-05, 4.6627346e-01], dtype=float32)
+
+        Usage with the `compile()` API:
+
+        >>> model.compile(optimizer='adam',
+        ...               loss=loss_categorical_focal_crossentropy())
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.CategoricalFocalCrossentropy`.
     """
@@ -687,6 +858,13 @@ def loss_categorical_generalized_cross_entropy(
           ("Generalized Cross Entropy Loss for Training
             Deep Neural Networks with Noisy Labels")
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import loss_categorical_generalized_cross_entropy
+        >>> y_true = np.array([0, 1, 0, 1])
+        >>> y_pred = np.array([[0.7, 0.3], [0.2, 0.8], [0.6, 0.4], [0.4, 0.6]])
+        >>> loss_categorical_generalized_cross_entropy()(y_true, y_pred)
+
     Added in Keras 3.10.0.
     Wraps `keras.losses.CategoricalGeneralizedCrossEntropy`.
     """
@@ -777,6 +955,14 @@ def loss_categorical_hinge(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `CategoricalHinge` object. With both: `keras.losses.categorical_hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalHinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import loss_categorical_hinge
+        >>> y_true = np.random.randint(0, 3, size=(2,))
+        >>> y_true = np.eye(np.max(y_true) + 1)[y_true]
+        >>> y_pred = np.random.random(size=(2, 3))
+        >>> loss = loss_categorical_hinge(y_true, y_pred)
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.CategoricalHinge`.
@@ -891,6 +1077,19 @@ def loss_circle(
     References:
         - [Yifan Sun et al., 2020](https://arxiv.org/abs/2002.10857)
 
+    Examples:
+        Usage with the `compile()` API:
+
+        >>> from keras3 import keras_input, keras_model_sequential, layer_conv_2d, layer_dense, layer_flatten, layer_unit_normalization, loss_circle
+        >>> model = keras_model_sequential([
+        ...     keras_input(shape=(224, 224, 3)),
+        ...     layer_conv_2d(filters=16, kernel_size=(3, 3), activation='relu'),
+        ...     layer_flatten(),
+        ...     layer_dense(units=64, activation=None),  # No activation
+        ...     layer_unit_normalization()  # L2 normalization
+        ... ])
+        >>> model.compile(optimizer="adam", loss=loss_circle())
+
     Added in Keras 3.7.0.
     Wraps `keras.losses.Circle`.
     """
@@ -992,6 +1191,13 @@ def loss_cosine_similarity(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `CosineSimilarity` object. With both: `keras.losses.cosine_similarity(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CosineSimilarity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import loss_cosine_similarity
+        >>> y_true = [[0., 1.], [1., 1.], [1., 1.]]
+        >>> y_pred = [[1., 0.], [1., 1.], [-1., -1.]]
+        >>> loss = loss_cosine_similarity(y_true, y_pred, axis=-1)
+        [-0., -0.99999994, 0.99999994]
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.CosineSimilarity`.
@@ -1194,6 +1400,29 @@ def loss_dice(
     Returns:
         Without `y_true` and `y_pred`: the configured `Dice` object. With both: `keras.losses.dice(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Dice(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import loss_dice
+        >>> y_true = [[[[1.0], [1.0]], [[0.0], [0.0]]],
+        ...           [[[1.0], [1.0]], [[0.0], [0.0]]]]
+        >>> y_pred = [[[[0.0], [1.0]], [[0.0], [1.0]]],
+        ...           [[[0.4], [0.0]], [[0.0], [0.9]]]]
+        >>> axis = (1, 2, 3)
+        >>> loss = loss_dice(axis=axis, reduction=None)(y_true, y_pred)
+        >>> assert loss.shape == (2,)
+        >>> loss
+        array([0.5, 0.75757575], shape=(2,), dtype=float32)
+        >>> loss = loss_dice()(y_true, y_pred)
+        >>> assert loss.shape == ()
+        >>> loss
+        array(0.6164384, shape=(), dtype=float32)
+        >>> y_true = np.array(y_true)
+        >>> y_pred = np.array(y_pred)
+        >>> loss = loss_dice(axis=axis, reduction=None)(y_true, y_pred)
+        >>> assert loss.shape == (2,)
+        >>> loss
+        array([0.5, 0.75757575], shape=(2,), dtype=float32)
+
     Added in Keras 3.2.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.Dice`.
     """
@@ -1330,6 +1559,13 @@ def loss_hinge(
     Returns:
         Without `y_true` and `y_pred`: the configured `Hinge` object. With both: `keras.losses.hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Hinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import loss_hinge
+        >>> y_true = np.random.choice([-1, 1], size=(2, 3))
+        >>> y_pred = np.random.random(size=(2, 3))
+        >>> loss = loss_hinge(y_true, y_pred)
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.Hinge`.
     """
@@ -1430,6 +1666,13 @@ def loss_huber(
     Returns:
         Without `y_true` and `y_pred`: the configured `Huber` object. With both: `keras.losses.huber(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Huber(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import loss_huber
+        >>> y_true = [[0, 1], [0, 0]]
+        >>> y_pred = [[0.6, 0.4], [0.4, 0.6]]
+        >>> loss = loss_huber(y_true, y_pred)
+        0.155
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.Huber`.
     """
@@ -1522,6 +1765,18 @@ def loss_kl_divergence(
     Returns:
         Without `y_true` and `y_pred`: the configured `KLDivergence` object. With both: `keras.losses.kl_divergence(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `KLDivergence(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import loss_kl_divergence, op_clip
+        >>> y_true = np.random.randint(0, 2, size=(2, 3)).astype(np.float32)
+        >>> y_pred = np.random.random(size=(2, 3))
+        >>> loss = loss_kl_divergence(y_true, y_pred)
+        >>> assert loss.shape == (2,)
+        >>> y_true = op_clip(y_true, 1e-7, 1)
+        >>> y_pred = op_clip(y_pred, 1e-7, 1)
+        >>> assert np.array_equal(
+        ...     loss, np.sum(y_true * np.log(y_true / y_pred), axis=-1))
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.KLDivergence`.
     """
@@ -1611,6 +1866,13 @@ def loss_log_cosh(
     Returns:
         Without `y_true` and `y_pred`: the configured `LogCosh` object. With both: `keras.losses.log_cosh(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `LogCosh(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import loss_log_cosh
+        >>> y_true = [[0., 1.], [0., 0.]]
+        >>> y_pred = [[1., 1.], [0., 0.]]
+        >>> loss = loss_log_cosh(y_true, y_pred)
+        0.108
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.LogCosh`.
     """
@@ -1697,6 +1959,14 @@ def loss_mean_absolute_error(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `MeanAbsoluteError` object. With both: `keras.losses.mean_absolute_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanAbsoluteError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import loss_mean_absolute_error, op_array
+        >>> y_true = op_array([1.0, 0.3, 1.0])
+        >>> y_pred = op_array([1.9, 0.3, 1.8])
+        >>> loss = loss_mean_absolute_error()
+        >>> loss(y_true, y_pred)
+        0.5666667
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.MeanAbsoluteError`.
@@ -1785,6 +2055,14 @@ def loss_mean_absolute_percentage_error(
     Returns:
         Without `y_true` and `y_pred`: the configured `MeanAbsolutePercentageError` object. With both: `keras.losses.mean_absolute_percentage_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanAbsolutePercentageError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import loss_mean_absolute_percentage_error, op_array
+        >>> y_true = op_array([100.0, 200.0, 300.0])
+        >>> y_pred = op_array([90.0, 210.0, 310.0])
+        >>> loss = loss_mean_absolute_percentage_error()
+        >>> loss(y_true, y_pred)
+        6.111111
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.MeanAbsolutePercentageError`.
     """
@@ -1871,6 +2149,14 @@ def loss_mean_squared_error(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `MeanSquaredError` object. With both: `keras.losses.mean_squared_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanSquaredError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import loss_mean_squared_error, op_array
+        >>> y_true = op_array([1.0, 0.0, 1.0])
+        >>> y_pred = op_array([0.9, 0.1, 0.8])
+        >>> loss = loss_mean_squared_error()
+        >>> loss(y_true, y_pred)
+        0.02
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.MeanSquaredError`.
@@ -1959,6 +2245,13 @@ def loss_mean_squared_logarithmic_error(
     Returns:
         Without `y_true` and `y_pred`: the configured `MeanSquaredLogarithmicError` object. With both: `keras.losses.mean_squared_logarithmic_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanSquaredLogarithmicError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import loss_mean_squared_logarithmic_error
+        >>> y_true = np.random.randint(0, 2, size=(2, 3))
+        >>> y_pred = np.random.random(size=(2, 3))
+        >>> loss = loss_mean_squared_logarithmic_error(y_true, y_pred)
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.MeanSquaredLogarithmicError`.
     """
@@ -2045,6 +2338,18 @@ def loss_poisson(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `Poisson` object. With both: `keras.losses.poisson(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Poisson(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import loss_poisson
+        >>> y_true = np.random.randint(0, 2, size=(2, 3))
+        >>> y_pred = np.random.random(size=(2, 3))
+        >>> loss = loss_poisson(y_true, y_pred)
+        >>> assert loss.shape == (2,)
+        >>> y_pred = y_pred + 1e-7
+        >>> assert np.allclose(
+        ...     loss, np.mean(y_pred - y_true * np.log(y_pred), axis=-1),
+        ...     atol=1e-5)
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.Poisson`.
@@ -2178,6 +2483,34 @@ def loss_sparse_categorical_crossentropy(
     Returns:
         Without `y_true` and `y_pred`: the configured `SparseCategoricalCrossentropy` object. With both: `keras.losses.sparse_categorical_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseCategoricalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import loss_sparse_categorical_crossentropy
+        >>> y_true = np.array([1, 2])
+        >>> y_pred = np.array([[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+        >>> # Using 'auto'/'sum_over_batch_size' reduction type.
+        >>> scce = loss_sparse_categorical_crossentropy()
+        >>> scce(y_true, y_pred)
+        1.177
+        >>> # Calling with 'sample_weight'.
+        >>> scce(y_true, y_pred, sample_weight=np.array([0.3, 0.7]))
+        0.814
+        >>> # Using 'sum' reduction type.
+        >>> scce = loss_sparse_categorical_crossentropy(
+        ...     reduction="sum")
+        >>> scce(y_true, y_pred)
+        2.354
+        >>> # Using 'none' reduction type.
+        >>> scce = loss_sparse_categorical_crossentropy(
+        ...     reduction=None)
+        >>> scce(y_true, y_pred)
+        array([0.0513, 2.303], dtype=float32)
+
+        Usage with the `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss=loss_sparse_categorical_crossentropy())
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.10.0 (parameter-added, parameter-moved).
     Wraps `keras.losses.SparseCategoricalCrossentropy`.
     """
@@ -2270,6 +2603,13 @@ def loss_squared_hinge(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `SquaredHinge` object. With both: `keras.losses.squared_hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `reduction`, `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SquaredHinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import loss_squared_hinge
+        >>> y_true = np.random.choice([-1, 1], size=(2, 3))
+        >>> y_pred = np.random.random(size=(2, 3))
+        >>> loss = loss_squared_hinge(y_true, y_pred)
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added).
     Wraps `keras.losses.SquaredHinge`.

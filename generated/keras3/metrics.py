@@ -138,6 +138,24 @@ def metric_accuracy(
     Returns:
         Without `y_true` and `y_pred`: the configured `Accuracy` object. With both: `Accuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_accuracy
+        >>> m = metric_accuracy()
+        >>> m.update_state([[1], [2], [3], [4]], [[0], [2], [3], [4]])
+        >>> m.result()
+        0.75
+        >>> m.reset_state()
+        >>> m.update_state([[1], [2], [3], [4]], [[0], [2], [3], [4]],
+        ...                sample_weight=[1, 1, 0, 0])
+        >>> m.result()
+        0.5
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='binary_crossentropy',
+        ...               metrics=[metric_accuracy()])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Accuracy`.
     """
@@ -305,6 +323,35 @@ def metric_auc(
     Returns:
         Without `y_true` and `y_pred`: the configured `AUC` object. With both: `AUC(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_auc
+        >>> m = metric_auc(num_thresholds=3)
+        >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
+        >>> # threshold values are [0 - 1e-7, 0.5, 1 + 1e-7]
+        >>> # tp = [2, 1, 0], fp = [2, 0, 0], fn = [0, 1, 2], tn = [0, 2, 2]
+        >>> # tp_rate = recall = [1, 0.5, 0], fp_rate = [1, 0, 0]
+        >>> # auc = ((((1 + 0.5) / 2) * (1 - 0)) + (((0.5 + 0) / 2) * (0 - 0)))
+        >>> #     = 0.75
+        >>> m.result()
+        0.75
+        >>> m.reset_state()
+        >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9],
+        ...                sample_weight=[1, 0, 0, 1])
+        >>> m.result()
+        1.0
+
+        Usage with `compile()` API:
+
+        >>> from keras3 import loss_binary_crossentropy
+        >>> # Reports the AUC of a model outputting a probability.
+        >>> model.compile(optimizer='sgd',
+        ...               loss=loss_binary_crossentropy(),
+        ...               metrics=[metric_auc()])
+        >>> # Reports the AUC of a model outputting a logit.
+        >>> model.compile(optimizer='sgd',
+        ...               loss=loss_binary_crossentropy(from_logits=True),
+        ...               metrics=[metric_auc(from_logits=True)])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.AUC`.
     """
@@ -387,6 +434,24 @@ def metric_binary_accuracy(
     Returns:
         Without `y_true` and `y_pred`: the configured `BinaryAccuracy` object. With both: `keras.metrics.binary_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `BinaryAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_binary_accuracy
+        >>> m = metric_binary_accuracy()
+        >>> m.update_state([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]])
+        >>> m.result()
+        0.75
+        >>> m.reset_state()
+        >>> m.update_state([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]],
+        ...                sample_weight=[1, 0, 0, 1])
+        >>> m.result()
+        0.5
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='binary_crossentropy',
+        ...               metrics=[metric_binary_accuracy()])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.BinaryAccuracy`.
     """
@@ -468,6 +533,25 @@ def metric_binary_crossentropy(
     Returns:
         Without `y_true` and `y_pred`: the configured `BinaryCrossentropy` object. With both: `keras.metrics.binary_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `BinaryCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_binary_crossentropy
+        >>> m = metric_binary_crossentropy()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+        >>> m.result()
+        0.81492424
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        0.9162905
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_binary_crossentropy()])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.BinaryCrossentropy`.
     """
@@ -539,6 +623,28 @@ def metric_binary_focal_crossentropy(
     Returns:
         Binary focal crossentropy loss value
         with shape = `[batch_size, d0, .. dN-1]`.
+
+    Examples:
+        >>> from keras3 import loss_binary_focal_crossentropy
+        >>> y_true = [[0, 1], [0, 0]]
+        >>> y_pred = [[0.6, 0.4], [0.4, 0.6]]
+        >>> # In this instance, the first sample in the second batch is the
+        >>> # 'easier' example.
+        >>> focal_loss = loss_binary_focal_crossentropy(
+        ...        y_true, y_pred, gamma=2)
+        >>> assert focal_loss.shape == (2,)
+        >>> focal_loss
+        array([0.330, 0.206], dtype=float32)
+        >>> # Compare with binary_crossentropy
+        >>> bce_loss = loss_binary_focal_crossentropy(
+        ...        y_true, y_pred)
+        >>> bce_loss
+        array([0.916, 0.714], dtype=float32)
+        >>> # Binary focal crossentropy loss attributes more importance to the
+        >>> # harder example which results in a higher loss for the first batch
+        >>> # when normalized by binary cross entropy loss
+        >>> focal_loss/bce_loss
+        array([0.360, 0.289]
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.binary_focal_crossentropy`.
@@ -645,6 +751,34 @@ def metric_binary_iou(
     Notes:
         with `threshold=0`, this metric has the same behavior as `IoU`.
 
+    Examples:
+        >>> from keras3 import metric_binary_iou
+        >>> m = metric_binary_iou(target_class_ids=[0, 1], threshold=0.3)
+        >>> m.update_state([0, 1, 0, 1], [0.1, 0.2, 0.4, 0.7])
+        >>> m.result()
+        0.33333334
+        >>> m.reset_state()
+        >>> m.update_state([0, 1, 0, 1], [0.1, 0.2, 0.4, 0.7],
+        ...                sample_weight=[0.2, 0.3, 0.4, 0.1])
+        >>> # cm = [[0.2, 0.4],
+        >>> #        [0.3, 0.1]]
+        >>> # sum_row = [0.6, 0.4], sum_col = [0.5, 0.5],
+        >>> # true_positives = [0.2, 0.1]
+        >>> # iou = [0.222, 0.125]
+        >>> m.result()
+        0.17361112
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_binary_iou(
+        ...         target_class_ids=[0],
+        ...         threshold=0.5
+        ...     )]
+        ... )
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.BinaryIoU`.
     """
@@ -721,6 +855,26 @@ def metric_categorical_accuracy(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `CategoricalAccuracy` object. With both: `keras.metrics.categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_categorical_accuracy
+        >>> m = metric_categorical_accuracy()
+        >>> m.update_state([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8],
+        ...                 [0.05, 0.95, 0]])
+        >>> m.result()
+        0.5
+        >>> m.reset_state()
+        >>> m.update_state([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8],
+        ...                 [0.05, 0.95, 0]],
+        ...                sample_weight=[0.7, 0.3])
+        >>> m.result()
+        0.3
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='categorical_crossentropy',
+        ...               metrics=[metric_categorical_accuracy()])
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CategoricalAccuracy`.
@@ -807,6 +961,35 @@ def metric_categorical_crossentropy(
     Returns:
         Without `y_true` and `y_pred`: the configured `CategoricalCrossentropy` object. With both: `keras.metrics.categorical_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import metric_categorical_crossentropy
+        >>> # EPSILON = 1e-7, y = y_true, y` = y_pred
+        >>> # y` = clip_ops.clip_by_value(output, EPSILON, 1. - EPSILON)
+        >>> # y` = [[0.05, 0.95, EPSILON], [0.1, 0.8, 0.1]]
+        >>> # xent = -sum(y * log(y'), axis = -1)
+        >>> #      = -((log 0.95), (log 0.1))
+        >>> #      = [0.051, 2.302]
+        >>> # Reduced xent = (0.051 + 2.302) / 2
+        >>> m = metric_categorical_crossentropy()
+        >>> m.update_state([[0, 1, 0], [0, 0, 1]],
+        ...                [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+        >>> m.result()
+        1.1769392
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1, 0], [0, 0, 1]],
+        ...                [[0.05, 0.95, 0], [0.1, 0.8, 0.1]],
+        ...                sample_weight=np.array([0.3, 0.7]))
+        >>> m.result()
+        1.6271976
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_categorical_crossentropy()])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CategoricalCrossentropy`.
     """
@@ -864,6 +1047,15 @@ def metric_categorical_focal_crossentropy(
 
     Returns:
         Categorical focal crossentropy loss value.
+
+    Examples:
+        >>> from keras3 import loss_categorical_focal_crossentropy
+        >>> y_true = [[0, 1, 0], [0, 0, 1]]
+        >>> y_pred = [[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]]
+        >>> loss = loss_categorical_focal_crossentropy(y_true, y_pred)
+        >>> assert loss.shape == (2,)
+        >>> loss
+        array([2.63401289e-04, 6.75912094e-01], dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.categorical_focal_crossentropy`.
@@ -927,6 +1119,18 @@ def metric_categorical_hinge(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `CategoricalHinge` object. With both: `keras.metrics.categorical_hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `CategoricalHinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_categorical_hinge, op_convert_to_numpy
+        >>> m = metric_categorical_hinge()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+        >>> op_convert_to_numpy(m.result())
+        1.4000001
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        1.2
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CategoricalHinge`.
@@ -1002,6 +1206,21 @@ def metric_concordance_correlation(
     Returns:
         Without `y_true` and `y_pred`: the configured `ConcordanceCorrelation` object. With both: `keras.metrics.concordance_correlation(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `ConcordanceCorrelation(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_concordance_correlation
+        >>> ccc = metric_concordance_correlation(axis=-1)
+        >>> y_true = [[0, 1, 0.5], [1, 1, 0.2]]
+        >>> y_pred = [[0.1, 0.9, 0.5], [1, 0.9, 0.2]]
+        >>> ccc.update_state(y_true, y_pred)
+        >>> ccc.result()
+        0.9816320385426076
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='mean_squared_error',
+        ...               metrics=[metric_concordance_correlation()])
+
     Added in Keras 3.7.0.
     Wraps `keras.metrics.ConcordanceCorrelation`.
     """
@@ -1074,6 +1293,30 @@ def metric_cosine_similarity(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `CosineSimilarity` object. With both: `CosineSimilarity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_cosine_similarity
+        >>> # l2_norm(y_true) = [[0., 1.], [1./1.414, 1./1.414]]
+        >>> # l2_norm(y_pred) = [[1., 0.], [1./1.414, 1./1.414]]
+        >>> # l2_norm(y_true) . l2_norm(y_pred) = [[0., 0.], [0.5, 0.5]]
+        >>> # result = mean(sum(l2_norm(y_true) . l2_norm(y_pred), axis=1))
+        >>> #        = ((0. + 0.) +  (0.5 + 0.5)) / 2
+        >>> m = metric_cosine_similarity(axis=1)
+        >>> m.update_state([[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]])
+        >>> m.result()
+        0.49999997
+        >>> m.reset_state()
+        >>> m.update_state([[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]],
+        ...                sample_weight=[0.3, 0.7])
+        >>> m.result()
+        0.6999999
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_cosine_similarity(axis=1)])
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.CosineSimilarity`.
@@ -1196,6 +1439,20 @@ def metric_f1_score(
     Returns:
         Without `y_true` and `y_pred`: the configured `F1Score` object. With both: `F1Score(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import metric_f1_score
+        >>> metric = metric_f1_score(threshold=0.5)
+        >>> y_true = np.array([[1, 1, 1],
+        ...                    [1, 0, 0],
+        ...                    [1, 1, 0]], np.int32)
+        >>> y_pred = np.array([[0.2, 0.6, 0.7],
+        ...                    [0.2, 0.6, 0.6],
+        ...                    [0.6, 0.8, 0.0]], np.float32)
+        >>> metric.update_state(y_true, y_pred)
+        >>> result = metric.result()
+        array([0.5      , 0.8      , 0.6666667], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.F1Score`.
     """
@@ -1276,6 +1533,17 @@ def metric_false_negatives(
     Returns:
         Without `y_true` and `y_pred`: the configured `FalseNegatives` object. With both: `FalseNegatives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_false_negatives
+        >>> m = metric_false_negatives()
+        >>> m.update_state([0, 1, 1, 1], [0, 1, 0, 0])
+        >>> m.result()
+        2.0
+        >>> m.reset_state()
+        >>> m.update_state([0, 1, 1, 1], [0, 1, 0, 0], sample_weight=[0, 0, 1, 0])
+        >>> m.result()
+        1.0
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.FalseNegatives`.
     """
@@ -1350,6 +1618,17 @@ def metric_false_positives(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `FalsePositives` object. With both: `FalsePositives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_false_positives
+        >>> m = metric_false_positives()
+        >>> m.update_state([0, 1, 0, 0], [0, 0, 1, 1])
+        >>> m.result()
+        2.0
+        >>> m.reset_state()
+        >>> m.update_state([0, 1, 0, 0], [0, 0, 1, 1], sample_weight=[0, 0, 1, 0])
+        >>> m.result()
+        1.0
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.FalsePositives`.
@@ -1451,6 +1730,21 @@ def metric_fbeta_score(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `FBetaScore` object. With both: `FBetaScore(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import metric_fbeta_score
+        >>> metric = metric_fbeta_score(beta=2.0, threshold=0.5)
+        >>> y_true = np.array([[1, 1, 1],
+        ...                    [1, 0, 0],
+        ...                    [1, 1, 0]], np.int32)
+        >>> y_pred = np.array([[0.2, 0.6, 0.7],
+        ...                    [0.2, 0.6, 0.6],
+        ...                    [0.6, 0.8, 0.0]], np.float32)
+        >>> metric.update_state(y_true, y_pred)
+        >>> result = metric.result()
+        >>> result
+        [0.3846154 , 0.90909094, 0.8333334 ]
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.FBetaScore`.
@@ -1562,6 +1856,18 @@ def metric_hinge(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `Hinge` object. With both: `keras.metrics.hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Hinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_hinge
+        >>> m = metric_hinge()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+        >>> m.result()
+        1.3
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        1.1
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Hinge`.
@@ -1681,6 +1987,35 @@ def metric_iou(
     Returns:
         Without `y_true` and `y_pred`: the configured `IoU` object. With both: `IoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_iou
+        >>> # cm = [[1, 1],
+        >>> #        [1, 1]]
+        >>> # sum_row = [2, 2], sum_col = [2, 2], true_positives = [1, 1]
+        >>> # iou = true_positives / (sum_row + sum_col - true_positives))
+        >>> # iou = [0.33, 0.33]
+        >>> m = metric_iou(num_classes=2, target_class_ids=[0])
+        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1])
+        >>> m.result()
+        0.33333334
+        >>> m.reset_state()
+        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1],
+        ...                sample_weight=[0.3, 0.3, 0.3, 0.1])
+        >>> # cm = [[0.3, 0.3],
+        >>> #        [0.3, 0.1]]
+        >>> # sum_row = [0.6, 0.4], sum_col = [0.6, 0.4],
+        >>> # true_positives = [0.3, 0.1]
+        >>> # iou = [0.33, 0.14]
+        >>> m.result()
+        0.33333334
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_iou(num_classes=2, target_class_ids=[0])])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.IoU`.
     """
@@ -1757,6 +2092,24 @@ def metric_kl_divergence(
     Returns:
         Without `y_true` and `y_pred`: the configured `KLDivergence` object. With both: `keras.metrics.kl_divergence(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `KLDivergence(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_kl_divergence
+        >>> m = metric_kl_divergence()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+        >>> m.result()
+        0.45814306
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        0.9162892
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='mse',
+        ...               metrics=[metric_kl_divergence()])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.KLDivergence`.
     """
@@ -1814,6 +2167,24 @@ def metric_log_cosh_error(
     Returns:
         Without `y_true` and `y_pred`: the configured `LogCoshError` object. With both: `LogCoshError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_log_cosh_error
+        >>> m = metric_log_cosh_error()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> m.result()
+        0.10844523
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        0.21689045
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='mse',
+        ...               metrics=[metric_log_cosh_error()])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.LogCoshError`.
     """
@@ -1862,6 +2233,17 @@ def metric_mean(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `Mean` object. With both: `Mean(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_mean
+        >>> m = metric_mean()
+        >>> m.update_state([1, 3, 5, 7])
+        >>> m.result()
+        4.0
+        >>> m.reset_state()
+        >>> m.update_state([1, 3, 5, 7], sample_weight=[1, 1, 0, 0])
+        >>> m.result()
+        2.0
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Mean`.
@@ -1923,6 +2305,25 @@ def metric_mean_absolute_error(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `MeanAbsoluteError` object. With both: `keras.metrics.mean_absolute_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanAbsoluteError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_mean_absolute_error
+        >>> m = metric_mean_absolute_error()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> m.result()
+        0.25
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        0.5
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_mean_absolute_error()])
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanAbsoluteError`.
@@ -1987,6 +2388,25 @@ def metric_mean_absolute_percentage_error(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `MeanAbsolutePercentageError` object. With both: `keras.metrics.mean_absolute_percentage_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanAbsolutePercentageError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_mean_absolute_percentage_error
+        >>> m = metric_mean_absolute_percentage_error()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> m.result()
+        250000000.0
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        500000000.0
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_mean_absolute_percentage_error()])
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanAbsolutePercentageError`.
@@ -2098,6 +2518,30 @@ def metric_mean_iou(
     Returns:
         Without `y_true` and `y_pred`: the configured `MeanIoU` object. With both: `MeanIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_mean_iou, op_convert_to_numpy
+        >>> # cm = [[1, 1],
+        >>> #        [1, 1]]
+        >>> # sum_row = [2, 2], sum_col = [2, 2], true_positives = [1, 1]
+        >>> # iou = true_positives / (sum_row + sum_col - true_positives))
+        >>> # result = (1 / (2 + 2 - 1) + 1 / (2 + 2 - 1)) / 2 = 0.33
+        >>> m = metric_mean_iou(num_classes=2)
+        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1])
+        >>> m.result()
+        0.33333334
+        >>> m.reset_state()
+        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1],
+        ...                sample_weight=[0.3, 0.3, 0.3, 0.1])
+        >>> op_convert_to_numpy(m.result())
+        0.23809525
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_mean_iou(num_classes=2)])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanIoU`.
     """
@@ -2169,6 +2613,13 @@ def metric_mean_squared_error(
     Returns:
         Without `y_true` and `y_pred`: the configured `MeanSquaredError` object. With both: `keras.metrics.mean_squared_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanSquaredError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_mean_squared_error
+        >>> m = metric_mean_squared_error()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> m.result()
+        0.25
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanSquaredError`.
     """
@@ -2232,6 +2683,25 @@ def metric_mean_squared_logarithmic_error(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `MeanSquaredLogarithmicError` object. With both: `keras.metrics.mean_squared_logarithmic_error(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `MeanSquaredLogarithmicError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_mean_squared_logarithmic_error
+        >>> m = metric_mean_squared_logarithmic_error()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> m.result()
+        0.12011322
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        0.24022643
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_mean_squared_logarithmic_error()])
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.MeanSquaredLogarithmicError`.
@@ -2432,6 +2902,37 @@ def metric_one_hot_iou(
     Returns:
         Without `y_true` and `y_pred`: the configured `OneHotIoU` object. With both: `OneHotIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import metric_one_hot_iou
+        >>> y_true = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]])
+        >>> y_pred = np.array([[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1],
+        ...                       [0.1, 0.4, 0.5]])
+        >>> sample_weight = [0.1, 0.2, 0.3, 0.4]
+        >>> m = metric_one_hot_iou(num_classes=3, target_class_ids=[0, 2])
+        >>> m.update_state(
+        ...     y_true=y_true, y_pred=y_pred, sample_weight=sample_weight)
+        >>> # cm = [[0, 0, 0.2+0.4],
+        >>> #       [0.3, 0, 0],
+        >>> #       [0, 0, 0.1]]
+        >>> # sum_row = [0.3, 0, 0.7], sum_col = [0.6, 0.3, 0.1]
+        >>> # true_positives = [0, 0, 0.1]
+        >>> # single_iou = true_positives / (sum_row + sum_col - true_positives))
+        >>> # mean_iou = (0 / (0.3 + 0.6 - 0) + 0.1 / (0.7 + 0.1 - 0.1)) / 2
+        >>> m.result()
+        0.071
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_one_hot_iou(
+        ...         num_classes=3,
+        ...         target_class_ids=[1]
+        ...     )]
+        ... )
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.OneHotIoU`.
     """
@@ -2553,6 +3054,33 @@ def metric_one_hot_mean_iou(
     Returns:
         Without `y_true` and `y_pred`: the configured `OneHotMeanIoU` object. With both: `OneHotMeanIoU(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import metric_one_hot_mean_iou
+        >>> y_true = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]])
+        >>> y_pred = np.array([[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1],
+        ...                       [0.1, 0.4, 0.5]])
+        >>> sample_weight = [0.1, 0.2, 0.3, 0.4]
+        >>> m = metric_one_hot_mean_iou(num_classes=3)
+        >>> m.update_state(
+        ...     y_true=y_true, y_pred=y_pred, sample_weight=sample_weight)
+        >>> # cm = [[0, 0, 0.2+0.4],
+        >>> #       [0.3, 0, 0],
+        >>> #       [0, 0, 0.1]]
+        >>> # sum_row = [0.3, 0, 0.7], sum_col = [0.6, 0.3, 0.1]
+        >>> # true_positives = [0, 0, 0.1]
+        >>> # single_iou = true_positives / (sum_row + sum_col - true_positives))
+        >>> # mean_iou = (0 + 0 + 0.1 / (0.7 + 0.1 - 0.1)) / 3
+        >>> m.result()
+        0.048
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_one_hot_mean_iou(num_classes=3)])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.OneHotMeanIoU`.
     """
@@ -2632,6 +3160,21 @@ def metric_pearson_correlation(
     Returns:
         Without `y_true` and `y_pred`: the configured `PearsonCorrelation` object. With both: `keras.metrics.pearson_correlation(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `PearsonCorrelation(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_pearson_correlation
+        >>> pcc = metric_pearson_correlation(axis=-1)
+        >>> y_true = [[0, 1, 0.5], [1, 1, 0.2]]
+        >>> y_pred = [[0.1, 0.9, 0.5], [1, 0.9, 0.2]]
+        >>> pcc.update_state(y_true, y_pred)
+        >>> pcc.result()
+        0.9966996338993913
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='mean_squared_error',
+        ...               metrics=[metric_pearson_correlation()])
+
     Added in Keras 3.7.0.
     Wraps `keras.metrics.PearsonCorrelation`.
     """
@@ -2695,6 +3238,24 @@ def metric_poisson(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `Poisson` object. With both: `keras.metrics.poisson(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `Poisson(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_poisson
+        >>> m = metric_poisson()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> m.result()
+        0.49999997
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        0.99999994
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='mse',
+        ...               metrics=[metric_poisson()])
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Poisson`.
@@ -2798,6 +3359,42 @@ def metric_precision(
     Returns:
         Without `y_true` and `y_pred`: the configured `Precision` object. With both: `Precision(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_precision
+        >>> m = metric_precision()
+        >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+        >>> m.result()
+        0.6666667
+        >>> m.reset_state()
+        >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1], sample_weight=[0, 0, 1, 0])
+        >>> m.result()
+        1.0
+        >>> # With top_k=2, it will calculate precision over y_true[:2]
+        >>> # and y_pred[:2]
+        >>> m = metric_precision(top_k=2)
+        >>> m.update_state([0, 0, 1, 1], [1, 1, 1, 1])
+        >>> m.result()
+        0.0
+        >>> # With top_k=4, it will calculate precision over y_true[:4]
+        >>> # and y_pred[:4]
+        >>> m = metric_precision(top_k=4)
+        >>> m.update_state([0, 0, 1, 1], [1, 1, 1, 1])
+        >>> m.result()
+        0.5
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='binary_crossentropy',
+        ...               metrics=[metric_precision()])
+
+        Usage with a loss with `from_logits=True`:
+
+        >>> from keras3 import loss_binary_crossentropy
+        >>> model.compile(optimizer='adam',
+        ...               loss=loss_binary_crossentropy(from_logits=True),
+        ...               metrics=[metric_precision(thresholds=0)])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Precision`.
     """
@@ -2891,6 +3488,25 @@ def metric_precision_at_recall(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `PrecisionAtRecall` object. With both: `PrecisionAtRecall(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_precision_at_recall
+        >>> m = metric_precision_at_recall(recall=0.5)
+        >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8])
+        >>> m.result()
+        0.5
+        >>> m.reset_state()
+        >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8],
+        ...                sample_weight=[2, 2, 2, 1, 1])
+        >>> m.result()
+        0.33333333
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='binary_crossentropy',
+        ...     metrics=[metric_precision_at_recall(recall=0.8)])
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.PrecisionAtRecall`.
@@ -2996,6 +3612,17 @@ def metric_r2_score(
     Returns:
         Without `y_true` and `y_pred`: the configured `R2Score` object. With both: `R2Score(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import metric_r2_score
+        >>> y_true = np.array([[1], [4], [3]], dtype=np.float32)
+        >>> y_pred = np.array([[2], [4], [4]], dtype=np.float32)
+        >>> metric = metric_r2_score()
+        >>> metric.update_state(y_true, y_pred)
+        >>> result = metric.result()
+        >>> result
+        0.57142854
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.R2Score`.
     """
@@ -3100,6 +3727,30 @@ def metric_recall(
     Returns:
         Without `y_true` and `y_pred`: the configured `Recall` object. With both: `Recall(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_recall
+        >>> m = metric_recall()
+        >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+        >>> m.result()
+        0.6666667
+        >>> m.reset_state()
+        >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1], sample_weight=[0, 0, 1, 0])
+        >>> m.result()
+        1.0
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='binary_crossentropy',
+        ...               metrics=[metric_recall()])
+
+        Usage with a loss with `from_logits=True`:
+
+        >>> from keras3 import loss_binary_crossentropy
+        >>> model.compile(optimizer='adam',
+        ...               loss=loss_binary_crossentropy(from_logits=True),
+        ...               metrics=[metric_recall(thresholds=0)])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Recall`.
     """
@@ -3197,6 +3848,25 @@ def metric_recall_at_precision(
     Returns:
         Without `y_true` and `y_pred`: the configured `RecallAtPrecision` object. With both: `RecallAtPrecision(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_recall_at_precision
+        >>> m = metric_recall_at_precision(precision=0.8)
+        >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
+        >>> m.result()
+        0.5
+        >>> m.reset_state()
+        >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9],
+        ...                sample_weight=[1, 0, 0, 1])
+        >>> m.result()
+        1.0
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='binary_crossentropy',
+        ...     metrics=[metric_recall_at_precision(precision=0.8)])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.RecallAtPrecision`.
     """
@@ -3265,6 +3935,25 @@ def metric_root_mean_squared_error(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `RootMeanSquaredError` object. With both: `RootMeanSquaredError(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_root_mean_squared_error
+        >>> m = metric_root_mean_squared_error()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> m.result()
+        0.5
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        0.70710677
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_root_mean_squared_error()])
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.RootMeanSquaredError`.
@@ -3360,6 +4049,25 @@ def metric_sensitivity_at_specificity(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `SensitivityAtSpecificity` object. With both: `SensitivityAtSpecificity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_sensitivity_at_specificity
+        >>> m = metric_sensitivity_at_specificity(specificity=0.5)
+        >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8])
+        >>> m.result()
+        0.5
+        >>> m.reset_state()
+        >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8],
+        ...                sample_weight=[1, 1, 2, 2, 1])
+        >>> m.result()
+        0.333333
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='binary_crossentropy',
+        ...     metrics=[metric_sensitivity_at_specificity(specificity=0.5)])
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SensitivityAtSpecificity`.
@@ -3461,6 +4169,24 @@ def metric_sparse_categorical_accuracy(
     Returns:
         Without `y_true` and `y_pred`: the configured `SparseCategoricalAccuracy` object. With both: `keras.metrics.sparse_categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseCategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_sparse_categorical_accuracy
+        >>> m = metric_sparse_categorical_accuracy()
+        >>> m.update_state([[2], [1]], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]])
+        >>> m.result()
+        0.5
+        >>> m.reset_state()
+        >>> m.update_state([[2], [1]], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]],
+        ...                sample_weight=[0.7, 0.3])
+        >>> m.result()
+        0.3
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='sparse_categorical_crossentropy',
+        ...               metrics=[metric_sparse_categorical_accuracy()])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SparseCategoricalAccuracy`.
     """
@@ -3545,6 +4271,38 @@ def metric_sparse_categorical_crossentropy(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `SparseCategoricalCrossentropy` object. With both: `keras.metrics.sparse_categorical_crossentropy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseCategoricalCrossentropy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import metric_sparse_categorical_crossentropy
+        >>> # y_true = one_hot(y_true) = [[0, 1, 0], [0, 0, 1]]
+        >>> # logits = log(y_pred)
+        >>> # softmax = exp(logits) / sum(exp(logits), axis=-1)
+        >>> # softmax = [[0.05, 0.95, EPSILON], [0.1, 0.8, 0.1]]
+        >>> # xent = -sum(y * log(softmax), 1)
+        >>> # log(softmax) = [[-2.9957, -0.0513, -16.1181],
+        >>> #                [-2.3026, -0.2231, -2.3026]]
+        >>> # y_true * log(softmax) = [[0, -0.0513, 0], [0, 0, -2.3026]]
+        >>> # xent = [0.0513, 2.3026]
+        >>> # Reduced xent = (0.0513 + 2.3026) / 2
+        >>> m = metric_sparse_categorical_crossentropy()
+        >>> m.update_state([1, 2],
+        ...                [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+        >>> m.result()
+        1.1769392
+        >>> m.reset_state()
+        >>> m.update_state([1, 2],
+        ...                [[0.05, 0.95, 0], [0.1, 0.8, 0.1]],
+        ...                sample_weight=np.array([0.3, 0.7]))
+        >>> m.result()
+        1.6271976
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='mse',
+        ...     metrics=[metric_sparse_categorical_crossentropy()])
 
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added, parameter-moved).
     Wraps `keras.metrics.SparseCategoricalCrossentropy`.
@@ -3644,6 +4402,29 @@ def metric_sparse_top_k_categorical_accuracy(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `SparseTopKCategoricalAccuracy` object. With both: `keras.metrics.sparse_top_k_categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SparseTopKCategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_sparse_top_k_categorical_accuracy
+        >>> m = metric_sparse_top_k_categorical_accuracy(k=1)
+        >>> m.update_state([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+        >>> m.result()
+        0.5
+        >>> m.reset_state()
+        >>> m.update_state([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]],
+        ...                sample_weight=[0.7, 0.3])
+        >>> m.result()
+        0.3
+        >>> m = metric_sparse_top_k_categorical_accuracy(k=1,
+        ...                                                from_sorted_ids=True)
+        >>> m.update_state([2, 1], [[1, 0, 3], [1, 2, 3]])
+        >>> m.result()
+        0.5
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='sparse_categorical_crossentropy',
+        ...               metrics=[metric_sparse_top_k_categorical_accuracy()])
 
     Added in Keras 3.0.0. Changed in 3.7.0 (parameter-added).
     Wraps `keras.metrics.SparseTopKCategoricalAccuracy`.
@@ -3753,6 +4534,25 @@ def metric_specificity_at_sensitivity(
     Returns:
         Without `y_true` and `y_pred`: the configured `SpecificityAtSensitivity` object. With both: `SpecificityAtSensitivity(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_specificity_at_sensitivity
+        >>> m = metric_specificity_at_sensitivity(sensitivity=0.5)
+        >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8])
+        >>> m.result()
+        0.66666667
+        >>> m.reset_state()
+        >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8],
+        ...                sample_weight=[1, 1, 2, 2, 2])
+        >>> m.result()
+        0.5
+
+        Usage with `compile()` API:
+
+        >>> model.compile(
+        ...     optimizer='sgd',
+        ...     loss='binary_crossentropy',
+        ...     metrics=[metric_specificity_at_sensitivity(sensitivity=0.3)])
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SpecificityAtSensitivity`.
     """
@@ -3819,6 +4619,18 @@ def metric_squared_hinge(
     Returns:
         Without `y_true` and `y_pred`: the configured `SquaredHinge` object. With both: `keras.metrics.squared_hinge(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `SquaredHinge(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_squared_hinge
+        >>> m = metric_squared_hinge()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+        >>> m.result()
+        1.86
+        >>> m.reset_state()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]],
+        ...                sample_weight=[1, 0])
+        >>> m.result()
+        1.46
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.SquaredHinge`.
     """
@@ -3870,6 +4682,17 @@ def metric_sum(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `Sum` object. With both: `Sum(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_sum
+        >>> m = metric_sum()
+        >>> m.update_state([1, 3, 5, 7])
+        >>> m.result()
+        16.0
+        >>> m = metric_sum()
+        >>> m.update_state([1, 3, 5, 7], sample_weight=[1, 1, 0, 0])
+        >>> m.result()
+        4.0
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.Sum`.
@@ -3931,6 +4754,26 @@ def metric_top_k_categorical_accuracy(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `TopKCategoricalAccuracy` object. With both: `keras.metrics.top_k_categorical_accuracy(y_true, y_pred, ...)`, as Keras's function computes it (one value per sample for losses and most metrics). If any of `name`, `dtype` is given (whatever its value: it configures the object only), the configured object computes instead: `TopKCategoricalAccuracy(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_top_k_categorical_accuracy
+        >>> m = metric_top_k_categorical_accuracy(k=1)
+        >>> m.update_state([[0, 0, 1], [0, 1, 0]],
+        ...                [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+        >>> m.result()
+        0.5
+        >>> m.reset_state()
+        >>> m.update_state([[0, 0, 1], [0, 1, 0]],
+        ...                [[0.1, 0.9, 0.8], [0.05, 0.95, 0]],
+        ...                sample_weight=[0.7, 0.3])
+        >>> m.result()
+        0.3
+
+        Usage with `compile()` API:
+
+        >>> model.compile(optimizer='sgd',
+        ...               loss='categorical_crossentropy',
+        ...               metrics=[metric_top_k_categorical_accuracy()])
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.TopKCategoricalAccuracy`.
@@ -4008,6 +4851,17 @@ def metric_true_negatives(
     Returns:
         Without `y_true` and `y_pred`: the configured `TrueNegatives` object. With both: `TrueNegatives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
 
+    Examples:
+        >>> from keras3 import metric_true_negatives
+        >>> m = metric_true_negatives()
+        >>> m.update_state([0, 1, 0, 0], [1, 1, 0, 0])
+        >>> m.result()
+        2.0
+        >>> m.reset_state()
+        >>> m.update_state([0, 1, 0, 0], [1, 1, 0, 0], sample_weight=[0, 0, 1, 0])
+        >>> m.result()
+        1.0
+
     Added in Keras 3.0.0.
     Wraps `keras.metrics.TrueNegatives`.
     """
@@ -4082,6 +4936,17 @@ def metric_true_positives(
 
     Returns:
         Without `y_true` and `y_pred`: the configured `TruePositives` object. With both: `TruePositives(...)(y_true, y_pred)`: a loss reduced by its `reduction` (a scalar by default), a metric's result after one update (a scalar).
+
+    Examples:
+        >>> from keras3 import metric_true_positives
+        >>> m = metric_true_positives()
+        >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+        >>> m.result()
+        2.0
+        >>> m.reset_state()
+        >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1], sample_weight=[0, 0, 1, 0])
+        >>> m.result()
+        1.0
 
     Added in Keras 3.0.0.
     Wraps `keras.metrics.TruePositives`.

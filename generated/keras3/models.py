@@ -199,6 +199,56 @@ def clone_model(
         differently from the original model if a custom `clone_function`
         or `call_function` modifies a layer or layer call.
 
+    Examples:
+        >>> from keras.models import clone_model
+        >>> from keras3 import clone_model, keras_input, keras_model_sequential, layer_dense
+        >>> # Create a test Sequential model.
+        >>> model = keras_model_sequential([
+        ...     keras_input(shape=(728,)),
+        ...     layer_dense(units=32, activation='relu'),
+        ...     layer_dense(units=1, activation='sigmoid'),
+        ... ])
+        >>> # Create a copy of the test model (with freshly initialized weights).
+        >>> new_model = clone_model(model)
+
+        Using a `clone_function` to make a model deterministic by setting the
+        random seed everywhere:
+
+        >>> def clone_function(layer):
+        ...     config = layer.get_config()
+        ...     if "seed" in config:
+        ...         config["seed"] = 1337
+        ...     return layer.__class__.from_config(config)
+        >>> new_model = clone_model(model, clone_function=clone_function)
+
+        Using a `call_function` to add a `Dropout` layer after each `Dense` layer
+        (without recreating new layers):
+
+        >>> import keras
+        >>> from keras3 import layer_dropout
+        >>> def call_function(layer, *args, **kwargs):
+        ...     out = layer(*args, **kwargs)
+        ...     if isinstance(layer, keras.layers.Dense):
+        ...         out = layer_dropout(out, rate=0.5)
+        ...     return out
+        >>> new_model = clone_model(
+        ...     model,
+        ...     clone_function=lambda x: x,  # Reuse the same layers.
+        ...     call_function=call_function,
+        ... )
+
+        Note that subclassed models cannot be cloned by default,
+        since their internal layer structure is not known.
+        To achieve equivalent functionality
+        as `clone_model` in the case of a subclassed model, simply make sure
+        that the model class implements `get_config()`
+        (and optionally `from_config()`), and call:
+
+        >>> new_model = model.__class__.from_config(model.get_config())
+
+        In the case of a subclassed model, you cannot using a custom
+        `clone_function`.
+
     Added in Keras 3.0.0. Changed in 3.3.3 (parameter-added).
     Wraps `keras.models.clone_model`.
     """
@@ -353,6 +403,17 @@ def compile(
         This behavior applies to all Keras backends and is also documented
         in the transfer learning guide.
 
+    Examples:
+        >>> from keras3 import loss_binary_crossentropy, metric_binary_accuracy, metric_false_negatives, optimizer_adam
+        >>> model.compile(
+        ...     optimizer=optimizer_adam(learning_rate=1e-3),
+        ...     loss=loss_binary_crossentropy(),
+        ...     metrics=[
+        ...         metric_binary_accuracy(),
+        ...         metric_false_negatives(),
+        ...     ],
+        ... )
+
     Added in Keras 3.0.0.
     Wraps `keras.Model.compile`.
     """
@@ -397,6 +458,20 @@ def custom_object_scope(custom_objects: Mapping[str, Any]) -> keras.saving.Custo
     Args:
         custom_objects (Mapping[str, Any]): Dictionary of `{str: object}` pairs,
             where the `str` key is the object name.
+
+    Examples:
+        Consider a custom regularizer `my_regularizer`:
+
+        >>> from keras.layers import Dense
+        >>> from keras.saving import custom_object_scope
+        >>> from keras3 import custom_object_scope, layer_dense
+        >>> layer = layer_dense(units=3, kernel_regularizer=my_regularizer)
+        >>> # Config contains a reference to `my_regularizer`
+        >>> config = layer.get_config()
+        >>> ...
+        >>> # Later:
+        >>> with custom_object_scope({'my_regularizer': my_regularizer}):
+        ...     layer = Dense.from_config(config)
 
     Added in Keras 3.0.0.
     Wraps `keras.saving.CustomObjectScope`.
@@ -666,6 +741,53 @@ def export_archive(format: str = "saved_model", **kwargs: Any) -> keras.export.E
         format (str):
         **kwargs:
 
+    Examples:
+        Here's how to export a model for inference.
+
+        >>> import tensorflow as tf
+        >>> import keras3
+        >>> export_archive = keras3.export_archive()
+        >>> export_archive.track(model)
+        >>> export_archive.add_endpoint(
+        ...     name="serve",
+        ...     fn=model.call,
+        ...     input_signature=[keras3.InputSpec(shape=(None, 3), dtype="float32")],
+        ... )
+        >>> export_archive.write_out("path/to/location")
+        >>> # Elsewhere, we can reload the artifact and serve it.
+        >>> # The endpoint we added is available as a method:
+        >>> serving_model = tf.saved_model.load("path/to/location")
+        >>> outputs = serving_model.serve(inputs)
+
+        Here's how to export a model with one endpoint for inference and one
+        endpoint for a training-mode forward pass (e.g. with dropout on).
+
+        >>> export_archive = keras3.export_archive()
+        >>> export_archive.track(model)
+        >>> export_archive.add_endpoint(
+        ...     name="call_inference",
+        ...     fn=lambda x: model.call(x, training=False),
+        ...     input_signature=[keras3.InputSpec(shape=(None, 3), dtype="float32")],
+        ... )
+        >>> export_archive.add_endpoint(
+        ...     name="call_training",
+        ...     fn=lambda x: model.call(x, training=True),
+        ...     input_signature=[keras3.InputSpec(shape=(None, 3), dtype="float32")],
+        ... )
+        >>> export_archive.write_out("path/to/location")
+
+        **Note on resource tracking:**
+
+        `ExportArchive` is able to automatically track all `keras.Variables` used
+        by its endpoints, so most of the time calling `.track(model)`
+        is not strictly required. However, if your model uses lookup layers such
+        as `IntegerLookup`, `StringLookup`, or `TextVectorization`,
+        it will need to be tracked explicitly via `.track(model)`.
+
+        Explicit tracking is also required if you need to be able to access
+        the properties `variables`, `trainable_variables`, or
+        `non_trainable_variables` on the revived archive.
+
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.export.ExportArchive`.
     """
@@ -923,6 +1045,12 @@ def get_custom_objects() -> dict[str, Any]:
     Returns:
         Global dictionary mapping registered class names to classes.
 
+    Examples:
+        >>> from keras.saving import get_custom_objects
+        >>> from keras3 import get_custom_objects
+        >>> get_custom_objects().clear()
+        >>> get_custom_objects()['MyObject'] = MyObject
+
     Added in Keras 3.0.0.
     Wraps `keras.saving.get_custom_objects`.
     """
@@ -1011,6 +1139,13 @@ def get_registered_object(
         An instantiable class associated with `name`, or `None` if no such class
             exists.
 
+    Examples:
+        >>> from keras3 import get_registered_object
+        >>> def from_config(cls, config, custom_objects=None):
+        ...     if 'my_custom_object_name' in config:
+        ...         config['hidden_cls'] = get_registered_object(
+        ...             config['my_custom_object_name'], custom_objects=custom_objects)
+
     Added in Keras 3.0.0.
     Wraps `keras.saving.get_registered_object`.
     """
@@ -1048,6 +1183,18 @@ def keras_file_editor(filepath: PathLike) -> keras.saving.KerasFileEditor:
 
     Args:
         filepath (PathLike): The path to a local file to inspect and edit.
+
+    Examples:
+        >>> from keras3 import keras_file_editor
+        >>> editor = keras_file_editor("my_model.weights.h5")
+        >>> # Displays current contents
+        >>> editor.summary()
+        >>> # Remove the weights of an existing layer
+        >>> editor.delete_object("layers/dense_2")
+        >>> # Add the weights of a new layer
+        >>> editor.add_object("layers/einsum_dense", weights={"0": ..., "1": ...})
+        >>> # Save the weights of the edited model
+        >>> editor.resave_weights("edited_model.weights.h5")
 
     Added in Keras 3.6.0.
     Wraps `keras.saving.KerasFileEditor`.
@@ -1092,6 +1239,77 @@ def keras_model(*args: Any, **kwargs: Any) -> keras.Model:
         Only dicts, lists, and tuples of input tensors are supported. Nested
         inputs are not supported (e.g. lists of list or dicts of dict).
 
+    Examples:
+        >>> from keras3 import keras_input, keras_model, layer_conv_2d, layer_dense, layer_global_average_pooling_2d, layer_random_crop
+        >>> inputs = keras_input(shape=(None, None, 3))
+        >>> processed = layer_random_crop(inputs, width=128, height=128)
+        >>> conv = layer_conv_2d(processed, filters=32, kernel_size=3)
+        >>> pooling = layer_global_average_pooling_2d(conv)
+        >>> feature = layer_dense(pooling, units=10)
+        >>> full_model = keras_model(inputs, feature)
+        >>> backbone = keras_model(processed, conv)
+        >>> activations = keras_model(conv, feature)
+
+        Note that the `backbone` and `activations` models are not
+        created with `keras.Input` objects, but with the tensors that originate
+        from `keras.Input` objects. Under the hood, the layers and weights will
+        be shared across these models, so that user can train the `full_model`, and
+        use `backbone` or `activations` to do feature extraction.
+        The inputs and outputs of the model can be nested structures of tensors as
+        well, and the created models are standard Functional API models that support
+        all the existing APIs.
+
+        ## By subclassing the `Model` class
+
+        In that case, you should define your
+        layers in `__init__()` and you should implement the model's forward pass
+        in `call()`.
+
+        >>> import keras3
+        >>> class MyModel(keras3.Model):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.dense1 = layer_dense(units=32, activation="relu")
+        ...         self.dense2 = layer_dense(units=5, activation="softmax")
+        ...
+        ...     def call(self, inputs):
+        ...         x = self.dense1(inputs)
+        ...         return self.dense2(x)
+        >>> model = MyModel()
+
+        If you subclass `Model`, you can optionally have
+        a `training` argument (boolean) in `call()`, which you can use to specify
+        a different behavior in training and inference:
+
+        >>> from keras3 import layer_dropout
+        >>> class MyModel(keras3.Model):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.dense1 = layer_dense(units=32, activation="relu")
+        ...         self.dense2 = layer_dense(units=5, activation="softmax")
+        ...         self.dropout = layer_dropout(rate=0.5)
+        ...
+        ...     def call(self, inputs, training=False):
+        ...         x = self.dense1(inputs)
+        ...         x = self.dropout(x, training=training)
+        ...         return self.dense2(x)
+        >>> model = MyModel()
+
+        Once the model is created, you can config the model with losses and metrics
+        with `model.compile()`, train the model with `model.fit()`, or use the model
+        to do prediction with `model.predict()`.
+
+        ## With the `Sequential` class
+
+        In addition, `keras.Sequential` is a special case of model where
+        the model is purely a stack of single-input, single-output layers.
+
+        >>> from keras3 import keras_model_sequential
+        >>> model = keras_model_sequential([
+        ...     keras_input(shape=(None, None, 3)),
+        ...     layer_conv_2d(filters=32, kernel_size=3),
+        ... ])
+
     Added in Keras 3.0.0.
     Wraps `keras.Model`.
     """
@@ -1129,6 +1347,19 @@ def load_model(
         A Keras model instance. If the original model was compiled,
         and the argument `compile=True` is set, then the returned model
         will be compiled. Otherwise, the model will be left uncompiled.
+
+    Examples:
+        >>> from keras3 import keras_model_sequential, layer_activation_softmax, layer_dense, load_model
+        >>> model = keras_model_sequential([
+        ...     layer_dense(units=5, input_shape=(3,)),
+        ...     layer_activation_softmax()])
+        >>> model.save("model.keras")
+        >>> loaded_model = load_model("model.keras")
+
+        Note that the model variables may have different name values
+        (`var.name` property, e.g. `"dense_1/kernel:0"`) after being reloaded.
+        It is recommended that you use layer attributes to
+        access specific variables, e.g. `model.get_layer("dense_1").kernel`.
 
     Added in Keras 3.0.0.
     Wraps `keras.saving.load_model`.
@@ -1205,6 +1436,14 @@ def model_from_json(
 
     Returns:
         A Keras model instance (uncompiled).
+
+    Examples:
+        >>> from keras3 import keras_model_sequential, layer_activation_softmax, layer_dense, model_from_json
+        >>> model = keras_model_sequential([
+        ...     layer_dense(units=5, input_shape=(3,)),
+        ...     layer_activation_softmax()])
+        >>> config = model.to_json()
+        >>> loaded_model = model_from_json(config)
 
     Added in Keras 3.0.0.
     Wraps `keras.models.model_from_json`.
@@ -1357,6 +1596,20 @@ def register_keras_serializable(
     Returns:
         A decorator that registers the decorated class with the passed names.
 
+    Examples:
+        >>> from keras.saving import get_registered_name
+        >>> from keras.saving import get_registered_object
+        >>> import keras
+        >>> from keras.saving import register_keras_serializable
+        >>> from keras3 import get_registered_name, get_registered_object, register_keras_serializable
+        >>> # Note that `'my_package'` is used as the `package` argument here, and since
+        >>> # the `name` argument is not provided, `'MyDense'` is used as the `name`.
+        >>> @register_keras_serializable('my_package')
+        ... class MyDense(keras.layers.Dense):
+        ...     pass
+        >>> assert get_registered_object('my_package>MyDense') == MyDense
+        >>> assert get_registered_name(MyDense) == 'my_package>MyDense'
+
     Added in Keras 3.0.0.
     Wraps `keras.saving.register_keras_serializable`.
     """
@@ -1390,6 +1643,30 @@ def save_model(
             archive (default when saving locally), or as an unzipped directory
             (default when saving on the Hugging Face Hub).
         **kwargs:
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import keras_model_sequential, layer_activation_softmax, layer_dense, load_model, random_uniform
+        >>> model = keras_model_sequential(
+        ...     [
+        ...         layer_dense(units=5, input_shape=(3,)),
+        ...         layer_activation_softmax(),
+        ...     ],
+        ... )
+        >>> model.save("model.keras")
+        >>> loaded_model = load_model("model.keras")
+        >>> x = random_uniform((10, 3))
+        >>> assert np.allclose(model.predict(x), loaded_model.predict(x))
+
+        Note that `model.save()` is an alias for `keras.saving.save_model()`.
+
+        The saved `.keras` file is a `zip` archive that contains:
+
+        - The model's configuration (architecture)
+        - The model's weights
+        - The model's optimizer's state (if any)
+
+        Thus models can be reinstantiated in the exact same state.
 
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added); 3.5.0 (default-changed).
     Wraps `keras.saving.save_model`.

@@ -460,6 +460,19 @@ def op_adaptive_average_pool(
     Returns:
         A tensor of rank 4 representing the adaptive average pooled result.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_adaptive_average_pool
+        >>> x = np.random.rand(2, 64, 64, 3)
+        >>> y = op_adaptive_average_pool(x, output_size=(32, 32))
+        >>> y.shape
+        (2, 32, 32, 3)
+        >>> # Works with any input size
+        >>> x = np.random.rand(2, 100, 80, 3)
+        >>> y = op_adaptive_average_pool(x, output_size=7)
+        >>> y.shape
+        (2, 7, 7, 3)
+
     Added in Keras 3.13.0.
     Wraps `keras.ops.adaptive_average_pool`.
     """
@@ -515,6 +528,19 @@ def op_adaptive_max_pool(
     Returns:
         A tensor of rank 4 representing the adaptive max pooled result.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_adaptive_max_pool
+        >>> x = np.random.rand(2, 64, 64, 3)
+        >>> y = op_adaptive_max_pool(x, output_size=(32, 32))
+        >>> y.shape
+        (2, 32, 32, 3)
+        >>> # Works with any input size
+        >>> x = np.random.rand(2, 100, 80, 3)
+        >>> y = op_adaptive_max_pool(x, output_size=7)
+        >>> y.shape
+        (2, 7, 7, 3)
+
     Added in Keras 3.13.0.
     Wraps `keras.ops.adaptive_max_pool`.
     """
@@ -545,6 +571,24 @@ def op_add(x1: TensorLike | keras.Layer, x2: TensorLike) -> Tensor | keras.Keras
 
     Returns:
         The tensor containing the element-wise sum of `x1` and `x2`.
+
+    Examples:
+        >>> from keras3 import op_add, op_convert_to_tensor
+        >>> x1 = op_convert_to_tensor([1, 4])
+        >>> x2 = op_convert_to_tensor([5, 6])
+        >>> op_add(x1, x2)
+        array([6, 10], dtype=int32)
+
+        `keras.ops.add` also broadcasts shapes:
+
+        >>> x1 = op_convert_to_tensor(
+        ...     [[5, 4],
+        ...      [5, 6]]
+        ... )
+        >>> x2 = op_convert_to_tensor([5, 6])
+        >>> op_add(x1, x2)
+        array([[10 10]
+               [10 12]], shape=(2, 2), dtype=int32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.add`.
@@ -585,6 +629,21 @@ def op_all(
 
     Returns:
         The tensor containing the logical AND reduction over the `axis`.
+
+    Examples:
+        >>> from keras3 import op_all, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([True, False])
+        >>> op_all(x)
+        array(False, shape=(), dtype=bool)
+        >>> x = op_convert_to_tensor([[True, False], [True, True]])
+        >>> op_all(x, axis=0)
+        array([ True False], shape=(2,), dtype=bool)
+
+        `keepdims=True` outputs a tensor with dimensions reduced to one.
+
+        >>> x = op_convert_to_tensor([[True, False], [True, True]])
+        >>> op_all(x, keepdims=True)
+        array([[False]], shape=(1, 1), dtype=bool)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.all`.
@@ -690,6 +749,18 @@ def op_amax(
         given, the result is an array with the maximum values along
         the specified axis.
 
+    Examples:
+        >>> from keras3 import op_amax, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([[1, 3, 5], [2, 3, 6]])
+        >>> op_amax(x)
+        array(6, dtype=int32)
+        >>> x = op_convert_to_tensor([[1, 6, 8], [1, 5, 2]])
+        >>> op_amax(x, axis=0)
+        array([1, 6, 8], dtype=int32)
+        >>> x = op_convert_to_tensor([[1, 6, 8], [1, 5, 2]])
+        >>> op_amax(x, axis=1, keepdims=True)
+        array([[8], [5]], dtype=int32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.amax`.
     """
@@ -731,6 +802,18 @@ def op_amin(
         given, the result is an array with the minimum values along
         the specified axis.
 
+    Examples:
+        >>> from keras3 import op_amin, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([1, 3, 5, 2, 3, 6])
+        >>> op_amin(x)
+        array(1, dtype=int32)
+        >>> x = op_convert_to_tensor([[1, 6, 8], [7, 5, 3]])
+        >>> op_amin(x, axis=0)
+        array([1,5,3], dtype=int32)
+        >>> x = op_convert_to_tensor([[1, 6, 8], [7, 5, 3]])
+        >>> op_amin(x, axis=1, keepdims=True)
+        array([[1],[3]], dtype=int32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.amin`.
     """
@@ -759,6 +842,13 @@ def op_angle(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     Returns:
         Output tensor of same shape as x. containing the angle of each element
         (in radians).
+
+    Examples:
+        >>> from keras3 import op_angle, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([[1 + 3j, 2 - 5j], [4 - 3j, 3 + 2j]])
+        >>> op_angle(x)
+        array([[ 1.2490457, -1.19029  ],
+           [-0.6435011,  0.5880026]], dtype=float32)
 
     Added in Keras 3.10.0.
     Wraps `keras.ops.angle`.
@@ -800,6 +890,22 @@ def op_any(
     Returns:
         The tensor containing the logical OR reduction over the `axis`.
 
+    Examples:
+        >>> from keras3 import op_any, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([True, False])
+        >>> op_any(x)
+        array(True, shape=(), dtype=bool)
+        >>> x = op_convert_to_tensor([[True, False], [True, True]])
+        >>> op_any(x, axis=0)
+        array([ True  True], shape=(2,), dtype=bool)
+
+        `keepdims=True` outputs a tensor with dimensions reduced to one.
+
+        >>> from keras3 import op_all
+        >>> x = op_convert_to_tensor([[True, False], [True, True]])
+        >>> op_all(x, keepdims=True)
+        array([[False]], shape=(1, 1), dtype=bool)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.any`.
     """
@@ -834,6 +940,28 @@ def op_append(
 
     Returns:
         A tensor with the values of `x2` appended to `x1`.
+
+    Examples:
+        >>> from keras3 import op_append, op_convert_to_tensor
+        >>> x1 = op_convert_to_tensor([1, 2, 3])
+        >>> x2 = op_convert_to_tensor([[4, 5, 6], [7, 8, 9]])
+        >>> op_append(x1, x2)
+        array([1, 2, 3, 4, 5, 6, 7, 8, 9], dtype=int32)
+
+        When `axis` is specified, `x1` and `x2` must have compatible shapes.
+
+        >>> x1 = op_convert_to_tensor([[1, 2, 3], [4, 5, 6]])
+        >>> x2 = op_convert_to_tensor([[7, 8, 9]])
+        >>> op_append(x1, x2, axis=0)
+        array([[1, 2, 3],
+                [4, 5, 6],
+                [7, 8, 9]], dtype=int32)
+        >>> x3 = op_convert_to_tensor([7, 8, 9])
+        >>> op_append(x1, x3, axis=0)  # raises TypeError
+        Traceback (most recent call last):
+            ...
+        TypeError: Cannot concatenate arrays with different numbers of
+        dimensions: got (2, 3), (3,).
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.append`.
@@ -906,6 +1034,17 @@ def op_arange(
         `ceil((stop - start)/step)`. Because of floating point overflow, this
         rule may result in the last element of out being greater than stop.
 
+    Examples:
+        >>> from keras3 import op_arange
+        >>> op_arange(3)
+        array([0, 1, 2], dtype=int32)
+        >>> op_arange(3.0)
+        array([0., 1., 2.], dtype=float32)
+        >>> op_arange(3, 7)
+        array([3, 4, 5, 6], dtype=int32)
+        >>> op_arange(3, 7, 2)
+        array([3, 5], dtype=int32)
+
     Added in Keras 3.0.0. Changed in 3.12.0 (default-changed).
     Wraps `keras.ops.arange`.
     """
@@ -950,6 +1089,12 @@ def op_arccos(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
         Tensor of the angle of the ray intersecting the unit circle at the given
         x-coordinate in radians `[0, pi]`.
 
+    Examples:
+        >>> from keras3 import op_arccos, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([1, -1])
+        >>> op_arccos(x)
+        array([0.0, 3.1415927], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.arccos`.
     """
@@ -977,6 +1122,12 @@ def op_arccosh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
 
     Returns:
         Output tensor of same shape as x.
+
+    Examples:
+        >>> from keras3 import op_arccosh, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([10, 100])
+        >>> op_arccosh(x)
+        array([2.993223, 5.298292], dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.arccosh`.
@@ -1007,6 +1158,12 @@ def op_arcsin(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
         Tensor of the inverse sine of each element in `x`, in radians and in
         the closed interval `[-pi/2, pi/2]`.
 
+    Examples:
+        >>> from keras3 import op_arcsin, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([1, -1, 0])
+        >>> op_arcsin(x)
+        array([ 1.5707964, -1.5707964,  0.], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.arcsin`.
     """
@@ -1034,6 +1191,12 @@ def op_arcsinh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
 
     Returns:
         Output tensor of same shape as `x`.
+
+    Examples:
+        >>> from keras3 import op_arcsinh, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([1, -1, 0])
+        >>> op_arcsinh(x)
+        array([0.88137364, -0.88137364, 0.0], dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.arcsinh`.
@@ -1063,6 +1226,12 @@ def op_arctan(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     Returns:
         Tensor of the inverse tangent of each element in `x`, in the interval
         `[-pi/2, pi/2]`.
+
+    Examples:
+        >>> from keras3 import op_arctan, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([0, 1])
+        >>> op_arctan(x)
+        array([0., 0.7853982], dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.arctan`.
@@ -1103,6 +1272,31 @@ def op_arctan2(
     Returns:
         Tensor of angles in radians, in the range `[-pi, pi]`.
 
+    Examples:
+        Consider four points in different quadrants:
+
+        >>> import numpy
+        >>> from keras3 import op_arctan2, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([-1, +1, +1, -1])
+        >>> y = op_convert_to_tensor([-1, -1, +1, +1])
+        >>> op_arctan2(y, x) * 180 / numpy.pi
+        array([-135., -45., 45., 135.], dtype=float32)
+
+        Note the order of the parameters. `arctan2` is defined also when x2=0 and
+        at several other points, obtaining values in the range `[-pi, pi]`:
+
+        >>> from keras3 import op_array
+        >>> op_arctan2(
+        ...     op_array([1., -1.]),
+        ...     op_array([0., 0.]),
+        ... )
+        array([ 1.5707964, -1.5707964], dtype=float32)
+        >>> op_arctan2(
+        ...     op_array([0., 0., numpy.inf]),
+        ...     op_array([+0., -0., numpy.inf]),
+        ... )
+        array([0., 3.1415925, 0.7853982], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.arctan2`.
     """
@@ -1130,6 +1324,12 @@ def op_arctanh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
 
     Returns:
         Output tensor of same shape as `x`.
+
+    Examples:
+        >>> from keras3 import op_arctanh, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([0, -0.5])
+        >>> op_arctanh(x)
+        array([ 0.        , -0.54930615], dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.arctanh`.
@@ -1167,6 +1367,19 @@ def op_argmax(
     Returns:
         Tensor of indices. It has the same shape as `x`, with the dimension
         along `axis` removed.
+
+    Examples:
+        >>> from keras3 import op_arange, op_argmax
+        >>> x = op_arange(6).reshape(2, 3) + 10
+        >>> x
+        array([[10, 11, 12],
+               [13, 14, 15]], dtype=int32)
+        >>> op_argmax(x)
+        array(5, dtype=int32)
+        >>> op_argmax(x, axis=0)
+        array([1, 1, 1], dtype=int32)
+        >>> op_argmax(x, axis=1)
+        array([2, 2], dtype=int32)
 
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
     Wraps `keras.ops.argmax`.
@@ -1216,6 +1429,19 @@ def op_argmin(
     Returns:
         Tensor of indices. It has the same shape as `x`, with the dimension
         along `axis` removed.
+
+    Examples:
+        >>> from keras3 import op_arange, op_argmin
+        >>> x = op_arange(6).reshape(2, 3) + 10
+        >>> x
+        array([[10, 11, 12],
+               [13, 14, 15]], dtype=int32)
+        >>> op_argmin(x)
+        array(0, dtype=int32)
+        >>> op_argmin(x, axis=0)
+        array([0, 0, 0], dtype=int32)
+        >>> op_argmin(x, axis=1)
+        array([0, 0], dtype=int32)
 
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
     Wraps `keras.ops.argmin`.
@@ -1305,6 +1531,30 @@ def op_argsort(
     Returns:
         Tensor of indices that sort `x` along the specified `axis`.
 
+    Examples:
+        One dimensional array:
+
+        >>> from keras3 import op_argsort, op_array
+        >>> x = op_array([3, 1, 2])
+        >>> op_argsort(x)
+        array([1, 2, 0], dtype=int32)
+
+        Two-dimensional array:
+
+        >>> x = op_array([[0, 3], [3, 2], [4, 5]])
+        >>> x
+        array([[0, 3],
+               [3, 2],
+               [4, 5]], dtype=int32)
+        >>> op_argsort(x, axis=0)
+        array([[0, 1],
+               [1, 0],
+               [2, 2]], dtype=int32)
+        >>> op_argsort(x, axis=1)
+        array([[0, 1],
+               [1, 0],
+               [0, 1]], dtype=int32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.argsort`.
     """
@@ -1335,6 +1585,13 @@ def op_array(
 
     Returns:
         A tensor.
+
+    Examples:
+        >>> from keras3 import op_array
+        >>> op_array([1, 2, 3])
+        array([1, 2, 3], dtype=int32)
+        >>> op_array([1, 2, 3], dtype="float32")
+        array([1., 2., 3.], dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.array`.
@@ -1381,6 +1638,14 @@ def op_array_split(
 
     Returns:
         A list of sub-tensors.
+
+    Examples:
+        >>> from keras3 import op_arange, op_array_split
+        >>> x = op_arange(10)
+        >>> op_array_split(x, 3)
+        (array([0, 1, 2, 3], dtype=int32),
+         array([4, 5, 6], dtype=int32),
+         array([7, 8, 9], dtype=int32))
 
     Added in Keras 3.13.0.
     Wraps `keras.ops.array_split`.
@@ -1436,6 +1701,19 @@ def op_associative_scan(
         `elems = [a, b, c, ...]`, the result would be
         `[a, f(a, b), f(f(a, b), c), ...]`.
 
+    Examples:
+        >>> from keras3 import op_arange, op_array, op_associative_scan
+        >>> sum_fn = lambda x, y: x + y
+        >>> xs = op_arange(5)
+        >>> ys = op_associative_scan(sum_fn, xs, axis=0)
+        >>> ys
+        [0, 1, 3, 6, 10]
+        >>> sum_fn = lambda x, y: [x[0] + y[0], x[1] + y[1], x[2] + y[2]]
+        >>> xs = [op_array([1, 2]) for _ in range(3)]
+        >>> ys = op_associative_scan(sum_fn, xs, axis=0)
+        >>> ys
+        [[1, 3], [1, 3], [1, 3]]
+
     Added in Keras 3.5.0.
     Wraps `keras.ops.associative_scan`.
     """
@@ -1485,6 +1763,37 @@ def op_average(
 
     Returns:
         Return the average along the specified axis.
+
+    Examples:
+        >>> from keras3 import op_arange, op_array, op_average
+        >>> data = op_arange(1, 5)
+        >>> data
+        array([1, 2, 3, 4], dtype=int32)
+        >>> op_average(data)
+        array(2.5, dtype=float32)
+        >>> op_average(
+        ...     op_arange(1, 11),
+        ...     weights=op_arange(10, 0, -1)
+        ... )
+        array(4., dtype=float32)
+        >>> data = op_arange(6).reshape((3, 2))
+        >>> data
+        array([[0, 1],
+               [2, 3],
+               [4, 5]], dtype=int32)
+        >>> op_average(
+        ...     data,
+        ...     axis=1,
+        ...     weights=op_array([1./4, 3./4])
+        ... )
+        array([0.75, 2.75, 4.75], dtype=float32)
+        >>> op_average(
+        ...     data,
+        ...     weights=op_array([1./4, 3./4])
+        ... )
+        Traceback (most recent call last):
+            ...
+        ValueError: Axis must be specified when shapes of a and weights differ.
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.average`.
@@ -1590,6 +1899,12 @@ def op_bartlett(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     Returns:
         A 1D tensor containing the Bartlett window values.
 
+    Examples:
+        >>> from keras3 import op_bartlett, op_convert_to_tensor
+        >>> x = op_convert_to_tensor(5)
+        >>> op_bartlett(x)
+        array([0. , 0.5, 1. , 0.5, 0. ], dtype=float32)
+
     Added in Keras 3.10.0.
     Wraps `keras.ops.bartlett`.
     """
@@ -1666,6 +1981,21 @@ def op_batch_normalization(
     Returns:
         The normalized tensor.
 
+    Examples:
+        >>> from keras3 import op_batch_normalization, op_convert_to_tensor
+        >>> x = op_convert_to_tensor(
+        ...     [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]
+        ... )
+        >>> op_batch_normalization(
+        ...     x,
+        ...     mean=[0.4, 0.5, 0.6],
+        ...     variance=[0.67, 0.67, 0.67],
+        ...     axis=-1
+        ... )
+        array([[-3.6624e-01, -3.6624e-01, -3.6624e-01],
+               [-4.6445e-09,  0.0000e+00, -1.8578e-08],
+               [ 3.6624e-01,  3.6624e-01,  3.6624e-01]])
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.batch_normalization`.
     """
@@ -1718,6 +2048,14 @@ def op_binary_crossentropy(
     Returns:
         Integer tensor: The computed binary cross-entropy loss between
         `target` and `output`.
+
+    Examples:
+        >>> from keras3 import op_binary_crossentropy, op_convert_to_tensor
+        >>> target = op_convert_to_tensor([0, 1, 1, 0])
+        >>> output = op_convert_to_tensor([0.1, 0.9, 0.8, 0.2])
+        >>> op_binary_crossentropy(target, output)
+        array([0.10536054 0.10536054 0.22314355 0.22314355],
+              shape=(4,), dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.binary_crossentropy`.
@@ -1783,6 +2121,20 @@ def op_bincount(
         1D tensor where each element gives the number of occurrence(s) of its
         index value in x. Its length is the maximum between `max(x) + 1` and
         minlength.
+
+    Examples:
+        >>> from keras3 import op_array, op_bincount, op_convert_to_numpy, op_max
+        >>> x = op_array([1, 2, 2, 3], dtype="uint8")
+        >>> op_bincount(x)
+        array([0, 1, 2, 1], dtype=int32)
+        >>> weights = x / 2
+        >>> weights
+        array([0.5, 1., 1., 1.5], dtype=float64)
+        >>> op_bincount(x, weights=weights)
+        array([0., 0.5, 2., 1.5], dtype=float64)
+        >>> minlength = (op_convert_to_numpy(op_max(x)) + 1) + 2 # 6
+        >>> op_bincount(x, minlength=minlength)
+        array([0, 1, 2, 1, 0, 0], dtype=int32)
 
     Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added).
     Wraps `keras.ops.bincount`.
@@ -2068,6 +2420,13 @@ def op_blackman(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     Returns:
         A 1D tensor containing the Blackman window values.
 
+    Examples:
+        >>> from keras3 import op_blackman
+        >>> x = 5
+        >>> op_blackman(x)
+        array([-1.4901161e-08,  3.4000003e-01,  9.9999994e-01,  3.3999997e-01,
+           -1.4901161e-08], dtype=float32)
+
     Added in Keras 3.10.0.
     Wraps `keras.ops.blackman`.
     """
@@ -2102,6 +2461,14 @@ def op_broadcast_to(
     Returns:
         A tensor with the desired shape.
 
+    Examples:
+        >>> from keras3 import op_array, op_broadcast_to
+        >>> x = op_array([1, 2, 3])
+        >>> op_broadcast_to(x, (3, 3))
+        array([[1, 2, 3],
+               [1, 2, 3],
+               [1, 2, 3]])
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.broadcast_to`.
     """
@@ -2132,6 +2499,11 @@ def op_cast(
 
     Returns:
         A tensor of the specified `dtype`.
+
+    Examples:
+        >>> from keras3 import op_arange, op_cast
+        >>> x = op_arange(4)
+        >>> x = op_cast(x, dtype="float16")
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.cast`.
@@ -2188,6 +2560,19 @@ def op_categorical_crossentropy(
     Returns:
         Integer tensor: The computed categorical cross-entropy loss between
         `target` and `output`.
+
+    Examples:
+        >>> from keras3 import op_categorical_crossentropy, op_convert_to_tensor
+        >>> target = op_convert_to_tensor(
+        ... [[1, 0, 0],
+        ...  [0, 1, 0],
+        ...  [0, 0, 1]])
+        >>> output = op_convert_to_tensor(
+        ... [[0.9, 0.05, 0.05],
+        ...  [0.1, 0.8, 0.1],
+        ...  [0.2, 0.3, 0.5]])
+        >>> op_categorical_crossentropy(target, output)
+        array([0.10536054 0.22314355 0.6931472 ], shape=(3,), dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.categorical_crossentropy`.
@@ -2254,6 +2639,14 @@ def op_cdist(x: TensorLike | keras.Layer, y: TensorLike) -> Tensor | keras.Keras
     Returns:
         A tensor of shape `(..., m, n)` with the pairwise distances.
 
+    Examples:
+        >>> from keras3 import op_cdist, op_convert_to_tensor
+        >>> x = op_convert_to_tensor([[0.0, 0.0], [1.0, 1.0]])
+        >>> y = op_convert_to_tensor([[1.0, 0.0], [0.0, 1.0]])
+        >>> op_cdist(x, y)
+        array([[1.       , 1.       ],
+               [1.       , 1.4142135]], dtype=float32)
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.cdist`.
     """
@@ -2319,6 +2712,14 @@ def op_celu(
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_celu
+        >>> x = np.array([-1., 0., 1.])
+        >>> x_celu = op_celu(x)
+        >>> print(x_celu)
+        array([-0.63212056, 0. , 1. ], shape=(3,), dtype=float64)
 
     Added in Keras 3.7.0.
     Wraps `keras.ops.celu`.
@@ -2828,6 +3229,12 @@ def op_convert_to_tensor(
     Returns:
         A backend tensor of the specified `dtype` and sparseness.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_convert_to_tensor
+        >>> x = np.array([1, 2, 3])
+        >>> y = op_convert_to_tensor(x)
+
     Added in Keras 3.0.0. Changed in 3.9.0 (parameter-added).
     Wraps `keras.ops.convert_to_tensor`.
     """
@@ -3035,6 +3442,16 @@ def op_count_nonzero(
 
     Returns:
         int or tensor of ints.
+
+    Examples:
+        >>> from keras3 import op_array, op_count_nonzero
+        >>> x = op_array([[0, 1, 7, 0], [3, 0, 2, 19]])
+        >>> op_count_nonzero(x)
+        5
+        >>> op_count_nonzero(x, axis=0)
+        array([1, 1, 2, 1], dtype=int64)
+        >>> op_count_nonzero(x, axis=1)
+        array([2, 3], dtype=int64)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.count_nonzero`.
@@ -3395,6 +3812,52 @@ def op_custom_gradient(f: Callable[..., Any]) -> Callable[..., Any]:
         `f(*args)[0]` and whose gradient is determined by
         `f(*args)[1]`.
 
+    Examples:
+        1. Backend-agnostic example.
+
+        >>> from keras3 import op_add, op_custom_gradient, op_exp, op_log, op_multiply
+        >>> @op_custom_gradient
+        ... def log1pexp(x):
+        ...     e = op_exp(x)
+        ...
+        ...     def grad(*args, upstream=None):
+        ...         if upstream is None:
+        ...             (upstream,) = args
+        ...         return op_multiply(upstream, 1.0 - 1.0 / op_add(1, e))
+        ...
+        ...     return op_log(1 + e), grad
+
+        Note that the grad function that returns gradient computation
+        requires `args` as well as an `upstream` keyword argument, depending
+        on the backend being set. With the JAX and TensorFlow backends,
+        it requires only one argument, whereas it might use the `upstream`
+        argument in the case of the PyTorch backend.
+
+        When working with TensorFlow/JAX backend, `grad(upstream)`
+        is sufficient. With PyTorch, the `grad` function requires
+        `*args` as well as `upstream`, e.g. `def grad(*args, upstream)`.
+        Follow the previous example to use `@ops.custom_gradient` in
+        a way that is compatible with all backends.
+
+        2. Here's JAX & TensorFlow-specific example:
+
+        >>> @op_custom_gradient
+        ... def log1pexp(x):
+        ...     e = op_exp(x)
+        ...     def grad(upstream):
+        ...         return op_multiply(upstream, 1.0 - 1.0 / op_add(1, e))
+        ...     return op_log(1 + e), grad
+
+        3. Lastly, here's a PyTorch-specific example,
+        using `*args` & `upstream`:
+
+        >>> @op_custom_gradient
+        ... def log1pexp(x):
+        ...     e = op_exp(x)
+        ...     def grad(*args, upstream):
+        ...         return op_multiply(upstream, 1.0 - 1.0 / op_add(1, e))
+        ...     return op_log(1 + e), grad
+
     Added in Keras 3.1.0.
     Wraps `keras.ops.custom_gradient`.
     """
@@ -3425,6 +3888,13 @@ def op_deg2rad(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
 
     Returns:
         A tensor containing angles converted to radians.
+
+    Examples:
+        >>> from keras3 import op_deg2rad
+        >>> op_deg2rad(180.0)
+        3.141592653589793
+        >>> op_deg2rad([0.0, 90.0, 180.0])
+        array([0., 1.57079633, 3.14159265])
 
     Added in Keras 3.11.0.
     Wraps `keras.ops.deg2rad`.
@@ -3485,6 +3955,17 @@ def op_depth_to_space(
         `data_format="channels_last"` or
         `(N, C // block_size ** 2, H * block_size, W * block_size)` for
         `data_format="channels_first"`.
+
+    Examples:
+        >>> from keras3 import op_arange, op_depth_to_space, op_reshape
+        >>> x = op_reshape(op_arange(1 * 2 * 2 * 12), (1, 2, 2, 12))
+        >>> op_depth_to_space(x, block_size=2).shape
+        (1, 4, 4, 3)
+        >>> # channels_first example
+        >>> x = op_reshape(op_arange(1 * 12 * 2 * 2), (1, 12, 2, 2))
+        >>> op_depth_to_space(x, block_size=2,
+        ...                          data_format="channels_first").shape
+        (1, 3, 4, 4)
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.depth_to_space`.
@@ -3632,6 +4113,24 @@ def op_diag(
     Returns:
         The extracted diagonal or constructed diagonal tensor.
 
+    Examples:
+        >>> from keras3 import op_arange, op_diag
+        >>> x = op_arange(9).reshape((3, 3))
+        >>> x
+        array([[0, 1, 2],
+               [3, 4, 5],
+               [6, 7, 8]])
+        >>> op_diag(x)
+        array([0, 4, 8])
+        >>> op_diag(x, k=1)
+        array([1, 5])
+        >>> op_diag(x, k=-1)
+        array([3, 7])
+        >>> op_diag(op_diag(x))
+        array([[0, 0, 0],
+               [0, 4, 0],
+               [0, 0, 8]])
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.diag`.
     """
@@ -3718,6 +4217,26 @@ def op_diagonal(
     Returns:
         Tensor of diagonals.
 
+    Examples:
+        >>> from keras3 import op_arange
+        >>> x = op_arange(4).reshape((2, 2))
+        >>> x
+        array([[0, 1],
+               [2, 3]])
+        >>> x.diagonal()
+        array([0, 3])
+        >>> x.diagonal(1)
+        array([1])
+        >>> x = op_arange(8).reshape((2, 2, 2))
+        >>> x
+        array([[[0, 1],
+                [2, 3]],
+               [[4, 5],
+                [6, 7]]])
+        >>> x.diagonal(0, 0, 1)
+        array([[0, 6],
+               [1, 7]])
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.diagonal`.
     """
@@ -3755,6 +4274,20 @@ def op_diff(
     Returns:
         Tensor of diagonals.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_diff
+        >>> x = op_convert_to_tensor([1, 2, 4, 7, 0])
+        >>> op_diff(x)
+        array([ 1,  2,  3, -7])
+        >>> op_diff(x, n=2)
+        array([  1,   1, -10])
+        >>> x = op_convert_to_tensor([[1, 3, 6, 10], [0, 5, 6, 8]])
+        >>> op_diff(x)
+        array([[2, 3, 4],
+               [5, 1, 2]])
+        >>> op_diff(x, axis=0)
+        array([[-1,  2,  0, -2]])
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.diff`.
     """
@@ -3784,6 +4317,14 @@ def op_digitize(x: TensorLike | keras.Layer, bins: Any) -> Tensor | keras.KerasT
 
     Returns:
         Output array of indices, of same shape as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_digitize
+        >>> x = np.array([0.0, 1.0, 3.0, 1.6])
+        >>> bins = np.array([0.0, 3.0, 4.5, 7.0])
+        >>> op_digitize(x, bins)
+        array([1, 1, 2, 1])
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.digitize`.
@@ -3995,6 +4536,14 @@ def op_dot_product_attention(
     Returns:
         An array of the attention output with the same shape of `query`.
 
+    Examples:
+        >>> from keras3 import op_dot_product_attention, random_normal
+        >>> query = random_normal((2, 4, 8, 16))
+        >>> key = random_normal((2, 6, 8, 16))
+        >>> value = random_normal((2, 6, 8, 16))
+        >>> op_dot_product_attention(query, key, value).shape
+        (2, 4, 8, 16)
+
     Added in Keras 3.6.0. Changed in 3.7.0 (parameter-added); 3.10.0 (parameter-added).
     Wraps `keras.ops.dot_product_attention`.
     """
@@ -4051,6 +4600,19 @@ def op_dsplit(
     Returns:
         A list of sub-arrays.
 
+    Examples:
+        >>> from keras3 import op_arange, op_dsplit
+        >>> x = op_arange(16.0).reshape((2, 2, 4))
+        >>> op_dsplit(x, 2)
+        [array([[[ 0.,  1.],
+                [ 4.,  5.]],
+               [[ 8.,  9.],
+                [12., 13.]]]),
+         array([[[ 2.,  3.],
+                [ 6.,  7.]],
+               [[10., 11.],
+                [14., 15.]]])]
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.dsplit`.
     """
@@ -4083,6 +4645,21 @@ def op_dstack(xs: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     Returns:
         The tensor formed by stacking the given tensors.
 
+    Examples:
+        >>> from keras3 import op_array, op_dstack
+        >>> x = op_array([1, 2, 3])
+        >>> y = op_array([4, 5, 6])
+        >>> op_dstack([x, y])
+        array([[[1, 4],
+                [2, 5],
+                [3, 6]]])
+        >>> x = op_array([[1], [2], [3]])
+        >>> y = op_array([[4], [5], [6]])
+        >>> op_dstack([x, y])
+        array([[[1, 4]],
+               [[2, 5]],
+               [[3, 6]]])
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.dstack`.
     """
@@ -4108,6 +4685,12 @@ def op_dtype(x: TensorLike) -> str:
 
     Returns:
         A string indicating the dtype of the input tensor, e.g. `"float32"`.
+
+    Examples:
+        >>> from keras3 import op_dtype, op_zeros
+        >>> x = op_zeros((8, 12))
+        >>> op_dtype(x)
+        'float32'
 
     Added in Keras 3.4.0.
     Wraps `keras.ops.dtype`.
@@ -4199,6 +4782,80 @@ def op_einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Tensor:
     Returns:
         The calculation based on the Einstein summation convention.
 
+    Examples:
+        >>> from keras3 import op_arange
+        >>> a = op_arange(25).reshape(5, 5)
+        >>> b = op_arange(5)
+        >>> c = op_arange(6).reshape(2, 3)
+
+        Trace of a matrix:
+
+        >>> import numpy as np
+        >>> from keras3 import op_einsum, op_trace
+        >>> op_einsum("ii", a)
+        60
+        >>> np.einsum(a, [0, 0])
+        60
+        >>> op_trace(a)
+        60
+
+        Extract the diagonal:
+
+        >>> from keras3 import op_diag
+        >>> op_einsum("ii -> i", a)
+        array([ 0,  6, 12, 18, 24])
+        >>> np.einsum(a, [0, 0], [0])
+        array([ 0,  6, 12, 18, 24])
+        >>> op_diag(a)
+        array([ 0,  6, 12, 18, 24])
+
+        Sum over an axis:
+
+        >>> from keras3 import op_sum
+        >>> op_einsum("ij -> i", a)
+        array([ 10,  35,  60,  85, 110])
+        >>> np.einsum(a, [0, 1], [0])
+        array([ 10,  35,  60,  85, 110])
+        >>> op_sum(a, axis=1)
+        array([ 10,  35,  60,  85, 110])
+
+        For higher dimensional tensors summing a single axis can be done
+        with ellipsis:
+
+        >>> op_einsum("...j -> ...", a)
+        array([ 10,  35,  60,  85, 110])
+        >>> np.einsum(a, [..., 1], [...])
+        array([ 10,  35,  60,  85, 110])
+
+        Compute a matrix transpose or reorder any number of axes:
+
+        >>> from keras3 import op_transpose
+        >>> op_einsum("ji", c)
+        array([[0, 3],
+               [1, 4],
+               [2, 5]])
+        >>> op_einsum("ij -> ji", c)
+        array([[0, 3],
+               [1, 4],
+               [2, 5]])
+        >>> np.einsum(c, [1, 0])
+        array([[0, 3],
+               [1, 4],
+               [2, 5]])
+        >>> op_transpose(c)
+        array([[0, 3],
+               [1, 4],
+               [2, 5]])
+
+        Matrix vector multiplication:
+
+        >>> op_einsum("ij, j", a, b)
+        array([ 30,  80, 130, 180, 230])
+        >>> np.einsum(a, [0, 1], b, [1])
+        array([ 30,  80, 130, 180, 230])
+        >>> op_einsum("...j, j", a, b)
+        array([ 30,  80, 130, 180, 230])
+
     Added in Keras 3.0.0. Changed in 3.11.0 (parameter-added).
     Wraps `keras.ops.einsum`.
     """
@@ -4235,6 +4892,14 @@ def op_elu(
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_elu
+        >>> x = np.array([-1., 0., 1.])
+        >>> x_elu = op_elu(x)
+        >>> print(x_elu)
+        array([-0.63212055, 0., 1.], shape=(3,), dtype=float64)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.elu`.
@@ -4289,6 +4954,15 @@ def op_empty_like(
 
     Returns:
         A tensor with the same shape and dtype as `x`, with arbitrary contents.
+
+    Examples:
+        >>> from keras3 import op_empty_like, op_ones
+        >>> x = op_ones((2, 3), dtype="float32")
+        >>> y = op_empty_like(x)
+        >>> y.shape
+        (2, 3)
+        >>> y.dtype
+        dtype('float32')
 
     Added in Keras 3.13.0.
     Wraps `keras.ops.empty_like`.
@@ -4349,6 +5023,13 @@ def op_erf(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATens
     Returns:
         A tensor with the same dtype as `x`.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_erf
+        >>> x = np.array([-3.0, -2.0, -1.0, 0.0, 1.0])
+        >>> op_erf(x)
+        array([-0.99998 , -0.99532, -0.842701,  0.,  0.842701], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.erf`.
     """
@@ -4377,6 +5058,14 @@ def op_erfc(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     Returns:
         A tensor with the same dtype as `x`.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_erfc
+        >>> x = np.array([-3.0, -2.0, -1.0, 0.0, 1.0])
+        >>> op_erfc(x)
+        array([1.999978 , 1.9953222, 1.8427008, 1. , 0.1572992],
+          dtype=float32)
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.erfc`.
     """
@@ -4404,6 +5093,13 @@ def op_erfinv(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
 
     Returns:
         A tensor with the same dtype as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_erfinv
+        >>> x = np.array([-0.5, -0.2, -0.1, 0.0, 0.3])
+        >>> op_erfinv(x)
+        array([-0.47694, -0.17914, -0.08886,  0. ,  0.27246], dtype=float32)
 
     Added in Keras 3.0.5.
     Wraps `keras.ops.erfinv`.
@@ -4570,6 +5266,13 @@ def op_extract_sequences(
     Returns:
         A tensor of sequences with shape [..., num_sequences, sequence_length].
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_extract_sequences
+        >>> x = op_convert_to_tensor([1, 2, 3, 4, 5, 6])
+        >>> op_extract_sequences(x, 3, 2)
+        array([[1, 2, 3],
+           [3, 4, 5]])
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.extract_sequences`.
     """
@@ -4633,6 +5336,12 @@ def op_fabs(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     Returns:
         An array containing the absolute value of each element in `x`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_fabs
+        >>> x = op_convert_to_tensor([-1, 2], dtype="int32")
+        >>> op_fabs(x)
+        array([1., 2.], dtype=float32)
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.fabs`.
     """
@@ -4665,6 +5374,15 @@ def op_fft(
         A tuple containing two tensors - the real and imaginary parts of the
         output tensor.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_fft
+        >>> x = (
+        ...     op_convert_to_tensor([1., 2.]),
+        ...     op_convert_to_tensor([0., 1.]),
+        ... )
+        >>> op_fft(x)
+        (array([ 3., -1.], dtype=float32), array([ 1., -1.], dtype=float32))
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.fft`.
     """
@@ -4696,6 +5414,17 @@ def op_fft2(
     Returns:
         A tuple containing two tensors - the real and imaginary parts of the
         output.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_fft2
+        >>> x = (
+        ...     op_convert_to_tensor([[1., 2.], [2., 1.]]),
+        ...     op_convert_to_tensor([[0., 1.], [1., 0.]]),
+        ... )
+        >>> op_fft2(x)
+        (array([[ 6.,  0.],
+            [ 0., -2.]], dtype=float32), array([[ 2.,  0.],
+            [ 0., -2.]], dtype=float32))
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.fft2`.
@@ -4891,6 +5620,13 @@ def op_fmax(
     Returns:
         Output tensor, element-wise maximum of `x1` and `x2`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_fmax
+        >>> x1 = op_convert_to_tensor([2.0, float("nan")])
+        >>> x2 = op_convert_to_tensor([1.0, 4.0])
+        >>> op_fmax(x1, x2)
+        array([2.0, 4.0], dtype=float32)
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.fmax`.
     """
@@ -4925,6 +5661,13 @@ def op_fmin(
 
     Returns:
         Output tensor, element-wise minimum of `x1` and `x2`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_fmin
+        >>> x1 = op_convert_to_tensor([2.0, float("nan")])
+        >>> x2 = op_convert_to_tensor([1.0, 4.0])
+        >>> op_fmin(x1, x2)
+        array([1.0, 4.0], dtype=float32)
 
     Added in Keras 3.15.0.
     Wraps `keras.ops.fmin`.
@@ -5034,6 +5777,17 @@ def op_fold(
     Returns:
         A 4-D tensor of shape `(N, C, oH, oW)`.
 
+    Examples:
+        >>> from keras3 import op_fold, op_ones, op_unfold
+        >>> x = op_ones((1, 2, 4, 4))
+        >>> patches = op_unfold(x, kernel_size=2, stride=2)
+        >>> patches.shape
+        (1, 8, 4)
+        >>> y = op_fold(patches, output_size=(4, 4),
+        ...     kernel_size=2, stride=2)
+        >>> y.shape
+        (1, 2, 4, 4)
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.fold`.
     """
@@ -5060,6 +5814,15 @@ def op_fori_loop(lower: TensorLike, upper: TensorLike, body_fun: Any, init_val: 
 
     Returns:
         The final state after the loop.
+
+    Examples:
+        >>> from keras3 import op_fori_loop
+        >>> lower = 0
+        >>> upper = 10
+        >>> body_fun = lambda i, s: (i + 1, s + i)
+        >>> init_val = 0
+        >>> op_fori_loop(lower, upper, body_fun, init_val)
+        45
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.fori_loop`.
@@ -5206,6 +5969,14 @@ def op_gelu(
     Returns:
         A tensor with the same shape as `x`.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_gelu
+        >>> x = np.array([-1., 0., 1.])
+        >>> x_gelu = op_gelu(x)
+        >>> print(x_gelu)
+        array([-0.15865525, 0., 0.84134475], shape=(3,), dtype=float64)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.gelu`.
     """
@@ -5341,6 +6112,14 @@ def op_glu(x: TensorLike | keras.Layer, axis: Axis = -1) -> Tensor | keras.Keras
     Returns:
         A tensor with the same shape as half of the input.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_glu
+        >>> x = np.array([-1., 0., 1. , 1.])
+        >>> x_glu = op_glu(x)
+        >>> print(x_glu)
+        array([-0.73105858, 0. ], shape=(2,), dtype=float64)
+
     Added in Keras 3.7.0.
     Wraps `keras.ops.glu`.
     """
@@ -5434,6 +6213,12 @@ def op_hamming(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     Returns:
         A 1D tensor containing the Hamming window values.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_hamming
+        >>> x = op_convert_to_tensor(5)
+        >>> op_hamming(x)
+        array([0.08, 0.54, 1.  , 0.54, 0.08], dtype=float32)
+
     Added in Keras 3.10.0.
     Wraps `keras.ops.hamming`.
     """
@@ -5464,6 +6249,12 @@ def op_hanning(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
 
     Returns:
         A 1D tensor containing the Hanning window values.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_hanning
+        >>> x = op_convert_to_tensor(5)
+        >>> op_hanning(x)
+        array([0. , 0.5, 1. , 0.5, 0. ], dtype=float32)
 
     Added in Keras 3.11.0.
     Wraps `keras.ops.hanning`.
@@ -5501,6 +6292,14 @@ def op_hard_shrink(
     Returns:
         A tensor with the same shape as `x`.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_hard_shrink
+        >>> x = np.array([-0.5, 0., 1.])
+        >>> x_hard_shrink = op_hard_shrink(x)
+        >>> print(x_hard_shrink)
+        array([0. 0. 1.], shape=(3,), dtype=float64)
+
     Added in Keras 3.7.0.
     Wraps `keras.ops.hard_shrink`.
     """
@@ -5532,6 +6331,14 @@ def op_hard_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor |
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_hard_sigmoid
+        >>> x = np.array([-1., 0., 1.])
+        >>> x_hard_sigmoid = op_hard_sigmoid(x)
+        >>> print(x_hard_sigmoid)
+        array([0.3, 0.5, 0.7], shape=(3,), dtype=float64)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.hard_sigmoid`.
@@ -5569,6 +6376,12 @@ def op_hard_silu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | No
     Returns:
         A tensor with the same shape as `x`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_hard_silu
+        >>> x = op_convert_to_tensor([-3.0, -1.0, 0.0, 1.0, 3.0])
+        >>> op_hard_silu(x)
+        array([-0.0, -0.3333333, 0.0, 0.6666667, 3.0], shape=(5,), dtype=float32)
+
     Added in Keras 3.0.1.
     Wraps `keras.ops.hard_silu`.
     """
@@ -5601,6 +6414,14 @@ def op_hard_tanh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | No
     Returns:
         Output tensor of same shape as `x`
         where values are clamped between -1 and 1.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_hard_tanh
+        >>> x = np.array([-2., -1., 0., 1., 2.])
+        >>> x_hard_tanh = op_hard_tanh(x)
+        >>> print(x_hard_tanh)
+        array([-1. -1.  0.  1.  1.], shape=(5,), dtype=float64)
 
     Added in Keras 3.7.0.
     Wraps `keras.ops.hard_tanh`.
@@ -5635,6 +6456,13 @@ def op_heaviside(
 
     Returns:
         A tensor with a shape determined by broadcasting `x1` and `x2`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_heaviside
+        >>> x1 = op_convert_to_tensor([-2.0, 0.0, 3.0])
+        >>> x2 = 0.5
+        >>> op_heaviside(x1, x2)
+        array([0. , 0.5, 1. ], dtype=float32)
 
     Added in Keras 3.11.0.
     Wraps `keras.ops.heaviside`.
@@ -5678,6 +6506,16 @@ def op_histogram(
         - A tensor representing the counts of elements in each bin.
         - A tensor representing the bin edges.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_histogram
+        >>> input_tensor = np.random.rand(8)
+        >>> op_histogram(input_tensor)
+        (array([1, 1, 1, 0, 0, 1, 2, 1, 0, 1], dtype=int32),
+        array([0.0189519 , 0.10294958, 0.18694726, 0.27094494, 0.35494262,
+            0.43894029, 0.52293797, 0.60693565, 0.69093333, 0.77493101,
+            0.85892869]))
+
     Added in Keras 3.6.0.
     Wraps `keras.ops.histogram`.
     """
@@ -5713,6 +6551,32 @@ def op_hsplit(
 
     Returns:
         A list of sub-arrays.
+
+    Examples:
+        >>> from keras3 import op_arange, op_hsplit
+        >>> x = op_arange(16.0).reshape((4, 4))
+        >>> op_hsplit(x, 2)
+        [array([[ 0.,  1.],
+               [ 4.,  5.],
+               [ 8.,  9.],
+               [12., 13.]]),
+         array([[ 2.,  3.],
+               [ 6.,  7.],
+               [10., 11.],
+               [14., 15.]])]
+        >>> op_hsplit(x, [1, 3])
+        [array([[0.],
+            [4.],
+            [8.],
+            [12.]]),
+        array([[1., 2.],
+            [5., 6.],
+            [9., 10.],
+            [13., 14.]]),
+        array([[3.],
+            [7.],
+            [11.],
+            [15.]])]
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.hsplit`.
@@ -5778,6 +6642,18 @@ def op_hypot(
 
     Returns:
         A tensor with a shape determined by broadcasting `x1` and `x2`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_hypot
+        >>> x1 = op_convert_to_tensor([3.0, 4.0, 5.0])
+        >>> x2 = op_convert_to_tensor([4.0, 3.0, 12.0])
+        >>> op_hypot(x1, x2)
+        array([5., 5., 13.], dtype=float32)
+        >>> x1 = op_convert_to_tensor([[1, 2], [3, 4]])
+        >>> x2 = op_convert_to_tensor([1, 1])
+        >>> op_hypot(x1, x2)
+        array([[1.41421356 2.23606798],
+              [3.16227766 4.12310563]], dtype=float32)
 
     Added in Keras 3.12.0.
     Wraps `keras.ops.hypot`.
@@ -5873,6 +6749,17 @@ def op_ifft2(
     Returns:
         A tuple containing two tensors - the real and imaginary parts of the
         output.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_ifft2
+        >>> x = (
+        ...     op_convert_to_tensor([[1., 2.], [2., 1.]]),
+        ...     op_convert_to_tensor([[0., 1.], [1., 0.]]),
+        ... )
+        >>> op_ifft2(x)
+        (array([[ 6.,  0.],
+            [ 0., -2.]], dtype=float32), array([[ 2.,  0.],
+            [ 0., -2.]], dtype=float32))
 
     Added in Keras 3.7.0.
     Wraps `keras.ops.ifft2`.
@@ -5993,6 +6880,36 @@ def op_image_affine_transform(
     Returns:
         Applied affine transform image or batch of images.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_affine_transform
+        >>> x = np.random.random((2, 64, 80, 3)) # batch of 2 RGB images
+        >>> transform = np.array(
+        ...     [
+        ...         [1.5, 0, -20, 0, 1.5, -16, 0, 0],  # zoom
+        ...         [1, 0, -20, 0, 1, -16, 0, 0],  # translation
+        ...     ]
+        ... )
+        >>> y = op_image_affine_transform(x, transform)
+        >>> y.shape
+        (2, 64, 80, 3)
+        >>> x = np.random.random((64, 80, 3)) # single RGB image
+        >>> transform = np.array([1.0, 0.5, -20, 0.5, 1.0, -16, 0, 0])  # shear
+        >>> y = op_image_affine_transform(x, transform)
+        >>> y.shape
+        (64, 80, 3)
+        >>> x = np.random.random((2, 3, 64, 80)) # batch of 2 RGB images
+        >>> transform = np.array(
+        ...     [
+        ...         [1.5, 0, -20, 0, 1.5, -16, 0, 0],  # zoom
+        ...         [1, 0, -20, 0, 1, -16, 0, 0],  # translation
+        ...     ]
+        ... )
+        >>> y = op_image_affine_transform(x, transform,
+        ...     data_format="channels_first")
+        >>> y.shape
+        (2, 3, 64, 80)
+
     Added in Keras 3.0.0. Changed in 3.4.0 (default-changed, parameter-renamed).
     Wraps `keras.ops.image.affine_transform`.
     """
@@ -6086,6 +7003,19 @@ def op_image_crop(
 
     Returns:
         Cropped image or batch of images.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_crop
+        >>> images = np.reshape(np.arange(1, 28, dtype="float32"), [3, 3, 3])
+        >>> images[:,:,0] # print the first channel of the images
+        array([[ 1.,  4.,  7.],
+               [10., 13., 16.],
+               [19., 22., 25.]], dtype=float32)
+        >>> cropped_images = op_image_crop(images, 0, 0, 2, 2)
+        >>> cropped_images[:,:,0] # print the first channel of the cropped images
+        array([[ 1.,  4.],
+               [10., 13.]], dtype=float32)
 
     Added in Keras 3.1.0. Changed in 3.4.0 (parameter-added, parameter-moved).
     Wraps `keras.ops.image.crop_images`.
@@ -6206,6 +7136,23 @@ def op_image_elastic_transform(
     Returns:
         Transformed image or batch of images with elastic deformation.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_elastic_transform
+        >>> x = np.random.random((2, 64, 80, 3))  # batch of 2 RGB images
+        >>> y = op_image_elastic_transform(x)
+        >>> y.shape
+        (2, 64, 80, 3)
+        >>> x = np.random.random((64, 80, 3))  # single RGB image
+        >>> y = op_image_elastic_transform(x)
+        >>> y.shape
+        (64, 80, 3)
+        >>> x = np.random.random((2, 3, 64, 80))  # batch of 2 RGB images
+        >>> y = op_image_elastic_transform(
+        ...     x, data_format="channels_first")
+        >>> y.shape
+        (2, 3, 64, 80)
+
     Added in Keras 3.10.0.
     Wraps `keras.ops.image.elastic_transform`.
     """
@@ -6286,6 +7233,34 @@ def op_image_extract_patches(
         - 2D patches: 3D (unbatched) or 4D (batched)
         - 3D patches: 4D (unbatched) or 5D (batched)
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_extract_patches
+        >>> # 2D patches from batch of images
+        >>> image = np.random.random(
+        ...     (2, 20, 20, 3)
+        ... ).astype("float32")
+        >>> patches = op_image_extract_patches(image, (5, 5))
+        >>> patches.shape
+        (2, 4, 4, 75)
+        >>> # 2D patches from single image
+        >>> image = np.random.random((20, 20, 3)).astype("float32")
+        >>> patches = op_image_extract_patches(image, (3, 3), (1, 1))
+        >>> patches.shape
+        (18, 18, 27)
+        >>> # 3D patches from batch of volumes
+        >>> volumes = np.random.random(
+        ...     (2, 10, 10, 10, 3)
+        ... ).astype("float32")
+        >>> patches = op_image_extract_patches(volumes, (3, 3, 3))
+        >>> patches.shape
+        (2, 3, 3, 3, 81)
+        >>> # 3D patches from single volume
+        >>> volume = np.random.random((10, 10, 10, 3)).astype("float32")
+        >>> patches = op_image_extract_patches(volume, (3, 3, 3))
+        >>> patches.shape
+        (3, 3, 3, 81)
+
     Added in Keras 3.0.0. Changed in 3.4.0 (default-changed, parameter-renamed).
     Wraps `keras.ops.image.extract_patches`.
     """
@@ -6344,6 +7319,22 @@ def op_image_extract_patches_3d(
 
     Returns:
         Extracted patches 4D (if not batched) or 5D (if batched)
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_extract_patches_3d
+        >>> # Batched case
+        >>> volumes = np.random.random(
+        ...     (2, 10, 10, 10, 3)
+        ... ).astype("float32") # batch of 2 volumes
+        >>> patches = op_image_extract_patches_3d(volumes, (3, 3, 3))
+        >>> patches.shape
+        (2, 3, 3, 3, 81)
+        >>> # Unbatched case
+        >>> volume = np.random.random((10, 10, 10, 3)).astype("float32") # 1 volume
+        >>> patches = op_image_extract_patches_3d(volume, (3, 3, 3))
+        >>> patches.shape
+        (3, 3, 3, 81)
 
     Added in Keras 3.12.0.
     Wraps `keras.ops.image.extract_patches_3d`.
@@ -6408,6 +7399,23 @@ def op_image_gaussian_blur(
     Returns:
         Blurred image or batch of images.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_gaussian_blur
+        >>> x = np.random.random((2, 64, 80, 3))  # batch of 2 RGB images
+        >>> y = op_image_gaussian_blur(x)
+        >>> y.shape
+        (2, 64, 80, 3)
+        >>> x = np.random.random((64, 80, 3))  # single RGB image
+        >>> y = op_image_gaussian_blur(x)
+        >>> y.shape
+        (64, 80, 3)
+        >>> x = np.random.random((2, 3, 64, 80))  # batch of 2 RGB images
+        >>> y = op_image_gaussian_blur(
+        ...     x, data_format="channels_first")
+        >>> y.shape
+        (2, 3, 64, 80)
+
     Added in Keras 3.9.0.
     Wraps `keras.ops.image.gaussian_blur`.
     """
@@ -6453,6 +7461,22 @@ def op_image_hsv_to_rgb(
 
     Returns:
         RGB image or batch of RGB images.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_hsv_to_rgb
+        >>> x = np.random.random((2, 4, 4, 3))
+        >>> y = op_image_hsv_to_rgb(x)
+        >>> y.shape
+        (2, 4, 4, 3)
+        >>> x = np.random.random((4, 4, 3)) # Single HSV image
+        >>> y = op_image_hsv_to_rgb(x)
+        >>> y.shape
+        (4, 4, 3)
+        >>> x = np.random.random((2, 3, 4, 4))
+        >>> y = op_image_hsv_to_rgb(x, data_format="channels_first")
+        >>> y.shape
+        (2, 3, 4, 4)
 
     Added in Keras 3.4.0.
     Wraps `keras.ops.image.hsv_to_rgb`.
@@ -6626,6 +7650,22 @@ def op_image_pad(
     Returns:
         Padded image or batch of images.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_pad
+        >>> images = np.random.random((15, 25, 3))
+        >>> padded_images = op_image_pad(
+        ...     images, 2, 3, target_height=20, target_width=30
+        ... )
+        >>> padded_images.shape
+        (20, 30, 3)
+        >>> batch_images = np.random.random((2, 15, 25, 3))
+        >>> padded_batch = op_image_pad(
+        ...     batch_images, 2, 3, target_height=20, target_width=30
+        ... )
+        >>> padded_batch.shape
+        (2, 20, 30, 3)
+
     Added in Keras 3.0.0. Changed in 3.4.0 (parameter-added, parameter-moved).
     Wraps `keras.ops.image.pad_images`.
     """
@@ -6724,6 +7764,50 @@ def op_image_perspective_transform(
 
     Returns:
         Applied perspective transform image or batch of images.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_perspective_transform
+        >>> x = np.random.random((2, 64, 80, 3))  # batch of 2 RGB images
+        >>> start_points = np.array(
+        ...     [
+        ...         [[0, 0], [0, 64], [80, 0], [80, 64]],
+        ...         [[0, 0], [0, 64], [80, 0], [80, 64]],
+        ...     ]
+        ... )
+        >>> end_points = np.array(
+        ...     [
+        ...         [[3, 5], [7, 64], [76, -10], [84, 61]],
+        ...         [[8, 10], [10, 61], [65, 3], [88, 43]],
+        ...     ]
+        ... )
+        >>> y = op_image_perspective_transform(x, start_points, end_points)
+        >>> y.shape
+        (2, 64, 80, 3)
+        >>> x = np.random.random((64, 80, 3))  # single RGB image
+        >>> start_points = np.array([[0, 0], [0, 64], [80, 0], [80, 64]])
+        >>> end_points = np.array([[3, 5], [7, 64], [76, -10], [84, 61]])
+        >>> y = op_image_perspective_transform(x, start_points, end_points)
+        >>> y.shape
+        (64, 80, 3)
+        >>> x = np.random.random((2, 3, 64, 80))  # batch of 2 RGB images
+        >>> start_points = np.array(
+        ...     [
+        ...         [[0, 0], [0, 64], [80, 0], [80, 64]],
+        ...         [[0, 0], [0, 64], [80, 0], [80, 64]],
+        ...     ]
+        ... )
+        >>> end_points = np.array(
+        ...     [
+        ...         [[3, 5], [7, 64], [76, -10], [84, 61]],
+        ...         [[8, 10], [10, 61], [65, 3], [88, 43]],
+        ...     ]
+        ... )
+        >>> y = op_image_perspective_transform(
+        ...     x, start_points, end_points, data_format="channels_first"
+        ... )
+        >>> y.shape
+        (2, 3, 64, 80)
 
     Added in Keras 3.9.0.
     Wraps `keras.ops.image.perspective_transform`.
@@ -6825,6 +7909,23 @@ def op_image_resize(
     Returns:
         Resized image or batch of images.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_resize
+        >>> x = np.random.random((2, 4, 4, 3)) # batch of 2 RGB images
+        >>> y = op_image_resize(x, (2, 2))
+        >>> y.shape
+        (2, 2, 2, 3)
+        >>> x = np.random.random((4, 4, 3)) # single RGB image
+        >>> y = op_image_resize(x, (2, 2))
+        >>> y.shape
+        (2, 2, 3)
+        >>> x = np.random.random((2, 3, 4, 4)) # batch of 2 RGB images
+        >>> y = op_image_resize(x, (2, 2),
+        ...     data_format="channels_first")
+        >>> y.shape
+        (2, 3, 2, 2)
+
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added, parameter-moved); 3.4.0 (default-changed, parameter-renamed).
     Wraps `keras.ops.image.resize`.
     """
@@ -6905,6 +8006,22 @@ def op_image_rgb_to_grayscale(
     Returns:
         Grayscale image or batch of grayscale images.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_rgb_to_grayscale
+        >>> x = np.random.random((2, 4, 4, 3))
+        >>> y = op_image_rgb_to_grayscale(x)
+        >>> y.shape
+        (2, 4, 4, 1)
+        >>> x = np.random.random((4, 4, 3)) # Single RGB image
+        >>> y = op_image_rgb_to_grayscale(x)
+        >>> y.shape
+        (4, 4, 1)
+        >>> x = np.random.random((2, 3, 4, 4))
+        >>> y = op_image_rgb_to_grayscale(x, data_format="channels_first")
+        >>> y.shape
+        (2, 1, 4, 4)
+
     Added in Keras 3.3.0. Changed in 3.4.0 (default-changed, parameter-renamed).
     Wraps `keras.ops.image.rgb_to_grayscale`.
     """
@@ -6962,6 +8079,22 @@ def op_image_rgb_to_hsv(
 
     Returns:
         HSV image or batch of HSV images.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_rgb_to_hsv
+        >>> x = np.random.random((2, 4, 4, 3))
+        >>> y = op_image_rgb_to_hsv(x)
+        >>> y.shape
+        (2, 4, 4, 3)
+        >>> x = np.random.random((4, 4, 3)) # Single RGB image
+        >>> y = op_image_rgb_to_hsv(x)
+        >>> y.shape
+        (4, 4, 3)
+        >>> x = np.random.random((2, 3, 4, 4))
+        >>> y = op_image_rgb_to_hsv(x, data_format="channels_first")
+        >>> y.shape
+        (2, 3, 4, 4)
 
     Added in Keras 3.4.0.
     Wraps `keras.ops.image.rgb_to_hsv`.
@@ -7064,6 +8197,22 @@ def op_image_scale_and_translate(
     Returns:
         The scale and translated images.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_scale_and_translate
+        >>> images = np.arange(9, dtype="float32").reshape((3, 3))
+        >>> scale = np.array([2.0, 2.0]).astype("float32")
+        >>> translation = -(scale / 2.0 - 0.5)
+        >>> resized_images = op_image_scale_and_translate(
+        ...     images, (5, 5), scale, translation, (0, 1), "linear"
+        ... )
+        >>> resized_images
+        array([[0.0 0.5 1.0 1.5 2.0]
+               [1.5 2.0 2.5 3.0 3.5]
+               [3.0 3.5 4.0 4.5 5.0]
+               [4.5 5.0 5.5 6.0 6.5]
+               [6.0 6.5 7.0 7.5 8.0]], dtype=float32)
+
     Added in Keras 3.12.0.
     Wraps `keras.ops.image.scale_and_translate`.
     """
@@ -7116,6 +8265,16 @@ def op_image_sobel_edges(
         last dimension contains `[dy, dx]` representing the vertical and
         horizontal gradients. For `data_format="channels_first"`, the output
         shape is `(batch, channels, height, width, 2)`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_sobel_edges
+        >>> # Create image with vertical edge
+        >>> image = np.zeros((1, 8, 8, 1), dtype="float32")
+        >>> image[0, :, 4:, 0] = 1.0
+        >>> edges = op_image_sobel_edges(image)
+        >>> edges.shape
+        (1, 8, 8, 1, 2)
 
     Added in Keras 3.15.0.
     Wraps `keras.ops.image.sobel_edges`.
@@ -7180,6 +8339,21 @@ def op_image_ssim(
         with one SSIM value per image pair. For unbatched inputs, returns
         a scalar tensor.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_image_ssim
+        >>> # Two identical images should have SSIM = 1
+        >>> image = np.random.random((32, 32, 3)).astype("float32")
+        >>> ssim_value = op_image_ssim(image, image, max_val=1.0)
+        >>> float(ssim_value) > 0.99
+        True
+        >>> # Batched images
+        >>> images1 = np.random.random((2, 32, 32, 3)).astype("float32")
+        >>> images2 = np.random.random((2, 32, 32, 3)).astype("float32")
+        >>> ssim_values = op_image_ssim(images1, images2, max_val=1.0)
+        >>> ssim_values.shape
+        (2,)
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.image.ssim`.
     """
@@ -7216,6 +8390,16 @@ def op_in_top_k(
     Returns:
         A boolean tensor of the same shape as `targets`, where each element
         indicates whether the corresponding target is in the top-k predictions.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_in_top_k
+        >>> targets = op_convert_to_tensor([2, 5, 3])
+        >>> predictions = op_convert_to_tensor(
+        ... [[0.1, 0.4, 0.6, 0.9, 0.5],
+        ...  [0.1, 0.7, 0.9, 0.8, 0.3],
+        ...  [0.1, 0.6, 0.9, 0.9, 0.5]])
+        >>> op_in_top_k(targets, predictions, k=3)
+        array([ True False  True], shape=(3,), dtype=bool)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.in_top_k`.
@@ -7335,6 +8519,15 @@ def op_irfft(
     Returns:
         A tensor containing the inverse real-valued Fast Fourier Transform
         along the last axis of `x`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_irfft, op_rfft
+        >>> real = op_convert_to_tensor([0.0, 1.0, 2.0, 3.0, 4.0])
+        >>> imag = op_convert_to_tensor([0.0, 1.0, 2.0, 3.0, 4.0])
+        >>> op_irfft((real, imag))
+        array([0.66666667, -0.9106836, 0.24401694])
+        >>> op_irfft(op_rfft(real, 5), 5)
+        array([0.0, 1.0, 2.0, 3.0, 4.0])
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.irfft`.
@@ -7515,6 +8708,13 @@ def op_isin(
         A boolean tensor of the same shape as `x1` indicating element-wise
         membership in `x2`.
 
+    Examples:
+        >>> from keras3 import op_array, op_isin
+        >>> x1 = op_array([0, 1, 2, 5])
+        >>> x2 = op_array([0, 2])
+        >>> result = op_isin(x1, x2)
+        array([ True, False,  True, False])
+
     Added in Keras 3.12.0.
     Wraps `keras.ops.isin`.
     """
@@ -7655,6 +8855,12 @@ def op_isreal(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     Returns:
         Output boolean tensor.
 
+    Examples:
+        >>> from keras3 import op_array, op_isreal
+        >>> x = op_array([1+1j, 1+0j, 4.5, 3, 2, 2j], dtype="complex64")
+        >>> op_isreal(x)
+        array([False,  True,  True,  True,  True, False])
+
     Added in Keras 3.12.0.
     Wraps `keras.ops.isreal`.
     """
@@ -7734,6 +8940,12 @@ def op_istft(
         A tensor containing the inverse Short-Time Fourier Transform along the
         last axis of `x`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_istft, op_stft
+        >>> x = op_convert_to_tensor([0.0, 1.0, 2.0, 3.0, 4.0])
+        >>> op_istft(op_stft(x, 1, 1, 1), 1, 1, 1)
+        array([0.0, 1.0, 2.0, 3.0, 4.0])
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.istft`.
     """
@@ -7778,6 +8990,15 @@ def op_jvp(fun: Any, primals: Any, tangents: Any, has_aux: bool = False) -> Any:
         If `has_aux` is True, returns a (`primals_out`, `tangents_out`, `aux`)
         tuple where `aux` is the auxiliary data returned by `fun`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_jvp, op_sin
+        >>> a1, a2 = op_convert_to_tensor(0.1), op_convert_to_tensor(0.2)
+        >>> primals, tangents = op_jvp(op_sin, (a1,), (a2,))
+        >>> primals
+        0.09983342
+        >>> tangents
+        0.19900084
+
     Added in Keras 3.12.0.
     Wraps `keras.ops.jvp`.
     """
@@ -7812,6 +9033,13 @@ def op_kaiser(
 
     Returns:
         A 1D tensor containing the Kaiser window values.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_kaiser
+        >>> x = op_convert_to_tensor(5)
+        >>> op_kaiser(x, beta=14.0)
+        array([7.7268669e-06, 1.6493219e-01, 1.0000000e+00, 1.6493219e-01,
+           7.7268669e-06], dtype=float32)
 
     Added in Keras 3.11.0.
     Wraps `keras.ops.kaiser`.
@@ -7916,6 +9144,12 @@ def op_layer_normalization(
     Returns:
         The normalized array.
 
+    Examples:
+        >>> from keras3 import op_arange, op_layer_normalization
+        >>> x = op_arange(5, dtype="float32")
+        >>> op_layer_normalization(x)
+        array([-1.4142135, -0.70710677, 0.0, 0.7071067, 1.4142135])
+
     Added in Keras 3.11.0.
     Wraps `keras.ops.layer_normalization`.
     """
@@ -7946,6 +9180,13 @@ def op_lcm(x1: TensorLike | keras.Layer, x2: TensorLike) -> Tensor | keras.Keras
 
     Returns:
         Output tensor, element-wise least common multiple of `x1` and `x2`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_lcm
+        >>> x1 = op_convert_to_tensor([2, 3, 4])
+        >>> x2 = op_convert_to_tensor([5, 6, 7])
+        >>> op_lcm(x1, x2)
+        array([10,  6, 28], dtype=int32)
 
     Added in Keras 3.12.0.
     Wraps `keras.ops.lcm`.
@@ -7980,6 +9221,13 @@ def op_ldexp(
 
     Returns:
         Output tensor
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_ldexp
+        >>> x1 = op_convert_to_tensor([0.75, 1.5])
+        >>> x2 = op_convert_to_tensor([1, 2])
+        >>> op_ldexp(x1, x2)
+        array([1.5, 6. ], dtype=float32)
 
     Added in Keras 3.13.0.
     Wraps `keras.ops.ldexp`.
@@ -8018,6 +9266,14 @@ def op_leaky_relu(
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_leaky_relu
+        >>> x = np.array([-1., 0., 1.])
+        >>> x_leaky_relu = op_leaky_relu(x)
+        >>> print(x_leaky_relu)
+        array([-0.2,  0. ,  1. ], shape=(3,), dtype=float64)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.leaky_relu`.
@@ -8312,6 +9568,12 @@ def op_log_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | 
     Returns:
         A tensor with the same shape as `x`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_log_sigmoid
+        >>> x = op_convert_to_tensor([-0.541391, 0.0, 0.50, 5.0])
+        >>> op_log_sigmoid(x)
+        array([-1.0000418, -0.6931472, -0.474077, -0.00671535], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.log_sigmoid`.
     """
@@ -8346,6 +9608,14 @@ def op_log_softmax(
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_log_softmax
+        >>> x = np.array([-1., 0., 1.])
+        >>> x_log_softmax = op_log_softmax(x)
+        >>> print(x_log_softmax)
+        array([-2.40760596, -1.40760596, -0.40760596], shape=(3,), dtype=float64)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.log_softmax`.
@@ -8413,6 +9683,13 @@ def op_logaddexp2(
 
     Returns:
         Output tensor, element-wise log base 2 of the sum of 2**x1 and 2**x2.
+
+    Examples:
+        >>> from keras3 import op_array, op_logaddexp2
+        >>> x1 = op_array([1, 2, 3])
+        >>> x2 = op_array([1, 2, 3])
+        >>> op_logaddexp2(x1, x2)
+        array([2., 3., 4.], dtype=float32)
 
     Added in Keras 3.12.0.
     Wraps `keras.ops.logaddexp2`.
@@ -8686,6 +9963,12 @@ def op_logsumexp(
         A tensor containing the logarithm of the sum of exponentials of
         elements in `x`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_logsumexp
+        >>> x = op_convert_to_tensor([1., 2., 3.])
+        >>> op_logsumexp(x)
+        3.407606
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.logsumexp`.
     """
@@ -8816,6 +10099,20 @@ def op_map(f: Callable[..., Any], xs: TensorLike) -> Any:
     Returns:
         Mapped values.
 
+    Examples:
+        >>> from keras3 import op_arange, op_map
+        >>> f = lambda x: x**2
+        >>> xs = op_arange(10)
+        >>> ys = op_map(f, xs)
+        >>> ys
+        [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]
+        >>> f = lambda x: {"y1": x**2, "y2": x * 10}  # Can have nested outputs
+        >>> ys = op_map(f, xs)
+        >>> ys["y1"]
+        [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]
+        >>> ys["y2"]
+        [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
+
     Added in Keras 3.4.0.
     Wraps `keras.ops.map`.
     """
@@ -8892,6 +10189,12 @@ def op_matrix_rank(
     Returns:
         An integer tensor of shape `(...,)` with the rank of each matrix
         in the batch.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_matrix_rank
+        >>> a = op_convert_to_tensor([[1., 2.], [2., 4.]])
+        >>> op_matrix_rank(a)
+        1
 
     Added in Keras 3.15.0.
     Wraps `keras.ops.matrix_rank`.
@@ -9155,6 +10458,20 @@ def op_meshgrid(*x: Any, indexing: str = "xy") -> Sequence[Tensor]:
     Returns:
         Sequence of N tensors.
 
+    Examples:
+        >>> from keras3 import op_array, op_meshgrid
+        >>> x = op_array([1, 2, 3])
+        >>> y = op_array([4, 5, 6])
+        >>> grid_x, grid_y = op_meshgrid(x, y, indexing="ij")
+        >>> grid_x
+        array([[1, 1, 1],
+               [2, 2, 2],
+               [3, 3, 3]])
+        >>> grid_y
+        array([[4, 5, 6],
+               [4, 5, 6],
+               [4, 5, 6]])
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.meshgrid`.
     """
@@ -9316,6 +10633,12 @@ def op_moments(
     Returns:
         A tuple containing two tensors - mean and variance.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_moments
+        >>> x = op_convert_to_tensor([0, 1, 2, 3, 100], dtype="float32")
+        >>> op_moments(x, axes=[0])
+        (array(21.2, dtype=float32), array(1553.3601, dtype=float32))
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.moments`.
     """
@@ -9417,6 +10740,12 @@ def op_multi_hot(
 
     Returns:
         Tensor: The multi-hot encoded tensor.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_multi_hot
+        >>> data = op_convert_to_tensor([0, 4])
+        >>> op_multi_hot(data, num_classes=5)
+        array([1.0, 0.0, 0.0, 0.0, 1.0], dtype=float32)
 
     Added in Keras 3.0.0. Changed in 3.0.2 (parameter-added, parameter-deprecated); 3.2.0 (parameter-added).
     Wraps `keras.ops.multi_hot`.
@@ -9568,6 +10897,21 @@ def op_nanargmax(
         Tensor of indices. It has the same shape as `x`, with the dimension
         along `axis` removed. NaN values are ignored when computing the maximum.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nanargmax
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 0.0]])
+        >>> op_nanargmax(x)
+        array(2, dtype=int32)
+        >>> op_nanargmax(x, axis=0)
+        array([0, 1, 0], dtype=int32)
+        >>> op_nanargmax(x, axis=1)
+        array([2, 1], dtype=int32)
+        >>> op_nanargmax(x, axis=1, keepdims=True)
+        array([[2],
+               [1]], dtype=int32)
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanargmax`.
     """
@@ -9606,6 +10950,21 @@ def op_nanargmin(
     Returns:
         Tensor of indices. It has the same shape as `x`, with the dimension
         along `axis` removed. NaN values are ignored when computing the minimum.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nanargmin
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 0.0]])
+        >>> op_nanargmin(x)
+        array(5, dtype=int32)
+        >>> op_nanargmin(x, axis=0)
+        array([0, 1, 1], dtype=int32)
+        >>> op_nanargmin(x, axis=1)
+        array([0, 2], dtype=int32)
+        >>> op_nanargmin(x, axis=1, keepdims=True)
+        array([[0],
+               [2]], dtype=int32)
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanargmin`.
@@ -9646,6 +11005,17 @@ def op_nancumprod(
     Returns:
         Output tensor.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nancumprod
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 1.0]])
+        >>> op_nancumprod(x)
+        array([1., 1., 3., 3., 6., 6.])
+        >>> op_nancumprod(x, axis=1)
+        array([[1., 1., 3.],
+               [1., 2., 2.]])
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.nancumprod`.
     """
@@ -9685,6 +11055,17 @@ def op_nancumsum(
     Returns:
         Output tensor.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nancumsum
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 1.0]])
+        >>> op_nancumsum(x)
+        array([1., 1., 4., 4., 6., 7.])
+        >>> op_nancumsum(x, axis=1)
+        array([[1., 1., 4.],
+               [0., 2., 3.]])
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.nancumsum`.
     """
@@ -9723,6 +11104,19 @@ def op_nanmax(
         Output tensor containing the maximum, with NaN values ignored. If all
         values along a reduced axis are NaN, the result is NaN.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nanmax
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 1.0]])
+        >>> op_nanmax(x)
+        3.0
+        >>> op_nanmax(x, axis=1)
+        array([3., 2.])
+        >>> op_nanmax(x, axis=1, keepdims=True)
+        array([[3.],
+               [2.]])
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanmax`.
     """
@@ -9760,6 +11154,19 @@ def op_nanmean(
     Returns:
         Output tensor containing the mean, with NaN values ignored.
         If all values along a reduced axis are NaN, the result is NaN.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nanmean
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 1.0]])
+        >>> op_nanmean(x)
+        1.75
+        >>> op_nanmean(x, axis=1)
+        array([2., 1.5])
+        >>> op_nanmean(x, axis=1, keepdims=True)
+        array([[2. ],
+               [1.5]])
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanmean`.
@@ -9803,6 +11210,19 @@ def op_nanmedian(
     Returns:
         Tensor with the median values, ignoring NaNs.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nanmedian
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 1.0]])
+        >>> op_nanmedian(x)
+        1.5
+        >>> op_nanmedian(x, axis=1)
+        array([2., 1.5])
+        >>> op_nanmedian(x, axis=1, keepdims=True)
+        array([[2. ],
+               [1.5]])
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanmedian`.
     """
@@ -9839,6 +11259,19 @@ def op_nanmin(
     Returns:
         Output tensor containing the minimum, with NaN values ignored. If all
         values along a reduced axis are NaN, the result is NaN.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nanmin
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 1.0]])
+        >>> op_nanmin(x)
+        1.0
+        >>> op_nanmin(x, axis=1)
+        array([1., 1.])
+        >>> op_nanmin(x, axis=1, keepdims=True)
+        array([[1.],
+               [1.]])
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanmin`.
@@ -9906,6 +11339,22 @@ def op_nanpercentile(
     Returns:
         The percentile(s) ignoring NaNs.
 
+    Examples:
+        >>> from keras3 import op_array, op_nanpercentile
+        >>> x = op_array([1., 2., 3., 4.])
+        >>> op_nanpercentile(x, 50)
+        2.5
+        >>> x = op_array([1., 2., float("nan"), 4.])
+        >>> op_nanpercentile(x, 50)
+        2.0
+        >>> x = op_array([1., 2., 3., 4.])
+        >>> op_nanpercentile(x, [25, 75])
+        array([1.75, 3.25])
+        >>> x = op_array([[1., 2., float("nan")],
+        ...                      [4., 5., 6.]])
+        >>> op_nanpercentile(x, 50, axis=1)
+        array([1.5, 5.0])
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.nanpercentile`.
     """
@@ -9941,6 +11390,19 @@ def op_nanprod(
 
     Returns:
         Output tensor containing the product, with NaN values ignored.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nanprod
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 1.0]])
+        >>> op_nanprod(x)
+        6.0
+        >>> op_nanprod(x, axis=1)
+        array([3., 2.])
+        >>> op_nanprod(x, axis=1, keepdims=True)
+        array([[3.],
+               [2.]])
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanprod`.
@@ -10011,6 +11473,22 @@ def op_nanquantile(
     Returns:
         The quantile(s) ignoring NaNs.
 
+    Examples:
+        >>> from keras3 import op_array, op_nanquantile
+        >>> x = op_array([1., 2., 3., 4.])
+        >>> op_nanquantile(x, 0.5)
+        2.5
+        >>> x = op_array([1., 2., float("nan"), 4.])
+        >>> op_nanquantile(x, 0.5)
+        2.0
+        >>> x = op_array([1., 2., 3., 4.])
+        >>> op_nanquantile(x, [0.25, 0.75])
+        array([1.75, 3.25])
+        >>> x = op_array([[1., 2., float("nan")],
+        ...                      [4., 5., 6.]])
+        >>> op_nanquantile(x, 0.5, axis=1)
+        array([1.5, 5.0])
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanquantile`.
     """
@@ -10046,6 +11524,19 @@ def op_nanstd(
 
     Returns:
         Output tensor containing the standard deviation ignoring NaNs.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nanstd
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 1.0]])
+        >>> op_nanstd(x)
+        0.8291562
+        >>> op_nanstd(x, axis=1)
+        array([1. , 0.5])
+        >>> op_nanstd(x, axis=1, keepdims=True)
+        array([[1. ],
+               [0.5]])
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanstd`.
@@ -10083,6 +11574,19 @@ def op_nansum(
     Returns:
         Output tensor containing the sum, with NaN values ignored.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nansum
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 1.0]])
+        >>> op_nansum(x)
+        7.0
+        >>> op_nansum(x, axis=1)
+        array([4., 3.])
+        >>> op_nansum(x, axis=1, keepdims=True)
+        array([[4.],
+               [3.]])
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.nansum`.
     """
@@ -10118,6 +11622,19 @@ def op_nanvar(
 
     Returns:
         Output tensor containing the variance ignoring NaNs.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_nanvar
+        >>> x = np.array([[1.0, np.nan, 3.0],
+        ...               [np.nan, 2.0, 1.0]])
+        >>> op_nanvar(x)
+        0.6875
+        >>> op_nanvar(x, axis=1)
+        array([1.  , 0.25])
+        >>> op_nanvar(x, axis=1, keepdims=True)
+        array([[1.  ],
+               [0.25]])
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.nanvar`.
@@ -10210,6 +11727,13 @@ def op_nextafter(
 
     Returns:
         Output tensor
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_nextafter
+        >>> x1 = op_convert_to_tensor([1.0, 1.0])
+        >>> x2 = op_convert_to_tensor([2.0, 0.0])
+        >>> op_nextafter(x1, x2)
+        array([1.0000001, 0.99999994], dtype=float32)
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.nextafter`.
@@ -10320,6 +11844,12 @@ def op_norm(
             - `ord=-2`: as below
             - other: `sum(abs(x)**ord)**(1./ord)`
 
+    Examples:
+        >>> from keras3 import op_arange, op_norm, op_reshape
+        >>> x = op_reshape(op_arange(9, dtype="float32") - 4, (3, 3))
+        >>> op_norm(x)
+        7.7459664
+
     Added in Keras 3.0.5.
     Wraps `keras.ops.norm`.
     """
@@ -10366,6 +11896,14 @@ def op_normalize(
 
     Returns:
         The normalized array.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_normalize
+        >>> x = op_convert_to_tensor([[1, 2, 3], [4, 5, 6]])
+        >>> x_norm = op_normalize(x)
+        >>> print(x_norm)
+        array([[0.26726124 0.5345225  0.8017837 ]
+               [0.45584232 0.5698029  0.68376344]], shape=(2, 3), dtype=float32)
 
     Added in Keras 3.0.5. Changed in 3.6.0 (parameter-added).
     Wraps `keras.ops.normalize`.
@@ -10478,6 +12016,15 @@ def op_one_hot(
         except for the specified `axis` dimension, which will have
         a length of `num_classes`. The dtype of the output tensor
         is determined by `dtype` or the default data type of the backend.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_one_hot
+        >>> x = op_convert_to_tensor([1, 3, 2, 0])
+        >>> op_one_hot(x, num_classes=4)
+        array([[0. 1. 0. 0.]
+               [0. 0. 0. 1.]
+               [0. 0. 1. 0.]
+               [1. 0. 0. 0.]], shape=(4, 4), dtype=float32)
 
     Added in Keras 3.0.0. Changed in 3.2.0 (parameter-added).
     Wraps `keras.ops.one_hot`.
@@ -10714,6 +12261,19 @@ def op_percentile(
         first axis of the result corresponds to the percentiles. The other axes
         are the axes that remain after the reduction of `x`.
 
+    Examples:
+        >>> from keras3 import op_array, op_percentile
+        >>> x = op_array([1., 2., 3., 4.])
+        >>> op_percentile(x, 50)
+        2.5
+        >>> x = op_array([1., 2., 3., 4.])
+        >>> op_percentile(x, [25, 75])
+        array([1.75, 3.25])
+        >>> x = op_array([[1., 2., 3.],
+        ...                      [4., 5., 6.]])
+        >>> op_percentile(x, 50, axis=1)
+        array([2., 5.])
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.percentile`.
     """
@@ -10753,6 +12313,13 @@ def op_pinv(
         A tensor of shape `(..., N, M)` containing the pseudoinverse
         of each matrix in `x`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_pinv
+        >>> a = op_convert_to_tensor([[1., 2.], [3., 4.], [5., 6.]])
+        >>> op_pinv(a) @ a
+        array([[1., 0.],
+               [0., 1.]], dtype=float32)
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.pinv`.
     """
@@ -10791,6 +12358,15 @@ def op_polar(abs_: Any, angle: TensorLike | keras.Layer) -> Tensor | keras.Keras
     Returns:
         A complex number (or array of complex numbers) with the same shape as
         `abs_` and `angle`.
+
+    Examples:
+        >>> from keras3 import op_polar, random_normal
+        >>> abs_ = random_normal((1, 2))
+        >>> angle = random_normal((1, 2))
+        >>> op_polar(abs_, angle).shape
+        (1, 2)
+        >>> op_polar(abs_, angle)
+        Array([[0.63185346-0.59370506j, 0.48960376-0.31677645j]], dtype=complex64)
 
     Added in Keras 3.9.0.
     Wraps `keras.ops.polar`.
@@ -10909,6 +12485,14 @@ def op_psnr(
     Returns:
         float: The PSNR value between `x1` and `x2`.
 
+    Examples:
+        >>> from keras3 import op_psnr, random_normal
+        >>> x1 = random_normal((2, 4, 4, 3))
+        >>> x2 = random_normal((2, 4, 4, 3))
+        >>> max_val = 1.0
+        >>> op_psnr(x1, x2, max_val)
+        -3.1697404
+
     Added in Keras 3.3.3.
     Wraps `keras.ops.psnr`.
     """
@@ -10950,6 +12534,25 @@ def op_ptp(
         A tensor containing the peak-to-peak values of `x` over the
         given axis or axes.
 
+    Examples:
+        >>> from keras3 import op_array, op_ptp, op_reshape
+        >>> x = op_array([[1., 3., 2.],
+        ...                      [4., 0., 5.]])
+        >>> # Peak-to-peak over all elements
+        >>> op_ptp(x)
+        5.0
+        >>> # Peak-to-peak along axis 1
+        >>> op_ptp(x, axis=1)
+        array([2., 5.], dtype=float32)
+        >>> # Peak-to-peak over multiple axes
+        >>> x = op_reshape(x, (1, 2, 3))
+        >>> op_ptp(x, axis=(1, 2))
+        array([5.], dtype=float32)
+        >>> # Keep reduced dimensions
+        >>> op_ptp(x, axis=2, keepdims=True)
+        array([[[2.],
+                [5.]]], dtype=float32)
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.ptp`.
     """
@@ -10986,6 +12589,15 @@ def op_qr(
         A tuple containing two tensors. The first tensor of shape `(..., M, K)`
         is the orthogonal matrix `q` and the second tensor of shape
         `(..., K, N)` is the upper triangular matrix `r`, where `K = min(M, N)`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_qr
+        >>> x = op_convert_to_tensor([[1., 2.], [3., 4.], [5., 6.]])
+        >>> q, r = op_qr(x)
+        >>> print(q)
+        array([[-0.16903079  0.897085]
+               [-0.5070925   0.2760267 ]
+               [-0.8451542  -0.34503305]], shape=(3, 2), dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.qr`.
@@ -11089,6 +12701,13 @@ def op_rad2deg(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
 
     Returns:
         A tensor containing angles converted to degrees.
+
+    Examples:
+        >>> from keras3 import op_rad2deg
+        >>> op_rad2deg(3.141592653589793)
+        180.0
+        >>> op_rad2deg([0.0, 1.57079633, 3.14159265])
+        array([0., 90., 180.])
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.rad2deg`.
@@ -11281,6 +12900,12 @@ def op_relu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     Returns:
         A tensor with the same shape as `x`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_relu
+        >>> x1 = op_convert_to_tensor([-1.0, 0.0, 1.0, 0.2])
+        >>> op_relu(x1)
+        array([0.0, 0.0, 1.0, 0.2], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.relu`.
     """
@@ -11310,6 +12935,12 @@ def op_relu6(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_relu6
+        >>> x = op_convert_to_tensor([-3.0, -2.0, 0.1, 0.2, 6.0, 8.0])
+        >>> op_relu6(x)
+        array([0.0, 0.0, 0.1, 0.2, 6.0, 6.0], dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.relu6`.
@@ -11438,6 +13069,14 @@ def op_rfft(
         A tuple containing two tensors - the real and imaginary parts of the
         output.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_rfft
+        >>> x = op_convert_to_tensor([0.0, 1.0, 2.0, 3.0, 4.0])
+        >>> op_rfft(x)
+        (array([10.0, -2.5, -2.5]), array([0.0, 3.4409548, 0.81229924]))
+        >>> op_rfft(x, 3)
+        (array([3.0, -1.5]), array([0.0, 0.8660254]))
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.rfft`.
     """
@@ -11528,6 +13167,13 @@ def op_rms_normalization(
     Returns:
         The normalized array.
 
+    Examples:
+        >>> from keras3 import op_rms_normalization, random_normal
+        >>> x = random_normal((1, 10))
+        >>> op_rms_normalization(x)
+        array([[0.69384296, 0.94444374, 0.16551171, 0.05749961, 1.11008865,
+                0.52475186, 1.57686807, 1.69893307, 1.27292764, 0.30819128]])
+
     Added in Keras 3.9.0. Changed in 3.11.0 (default-changed).
     Wraps `keras.ops.rms_normalization`.
     """
@@ -11606,6 +13252,22 @@ def op_rot90(array: Any, k: IntOrTuple = 1, axes: Axis = (0, 1)) -> Tensor:
     Returns:
         Rotated array.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_rot90
+        >>> m = np.array([[1, 2], [3, 4]])
+        >>> rotated = op_rot90(m)
+        >>> rotated
+        array([[2, 4],
+               [1, 3]])
+        >>> m = np.arange(8).reshape((2, 2, 2))
+        >>> rotated = op_rot90(m, k=1, axes=(1, 2))
+        >>> rotated
+        array([[[1, 3],
+                [0, 2]],
+               [[5, 7],
+                [4, 6]]])
+
     Added in Keras 3.9.0.
     Wraps `keras.ops.rot90`.
     """
@@ -11665,6 +13327,12 @@ def op_rsqrt(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     Returns:
         A tensor with the same dtype as `x`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_rsqrt
+        >>> x = op_convert_to_tensor([1.0, 10.0, 100.0])
+        >>> op_rsqrt(x)
+        array([1.0, 0.31622776, 0.1], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.rsqrt`.
     """
@@ -11701,6 +13369,42 @@ def op_saturate_cast(
 
     Returns:
         A safely casted tensor of the specified `dtype`.
+
+    Examples:
+        Image resizing with bicubic interpolation may produce values outside
+        original range.
+
+        >>> import numpy as np
+        >>> import tensorflow as tf
+        >>> from keras3 import op_convert_to_numpy
+        >>> image2x2 = np.array([0, 1, 254, 255], dtype="uint8").reshape(1, 2, 2, 1)
+        >>> image4x4 = tf.image.resize(image2x2, (4, 4), method="bicubic")
+        >>> print(op_convert_to_numpy(image4x4).squeeze())
+        >>> # [[-22.500004 -22.204624 -21.618908 -21.32353 ]
+        >>> #  [ 52.526054  52.82143   53.407146  53.70253 ]
+        >>> #  [201.29752  201.59288  202.17859  202.47395 ]
+        >>> #  [276.32355  276.61893  277.20465  277.50006 ]]
+
+        Casting this resized image back to `uint8` will cause overflow.
+
+        >>> from keras3 import op_cast
+        >>> image4x4_casted = op_cast(image4x4, "uint8")
+        >>> print(op_convert_to_numpy(image4x4_casted).squeeze())
+        >>> # [[234 234 235 235]
+        >>> #  [ 52  52  53  53]
+        >>> #  [201 201 202 202]
+        >>> #  [ 20  20  21  21]]
+
+        Saturate casting to `uint8` will clip values to `uint8` range before
+        casting and will not cause overflow.
+
+        >>> from keras3 import op_saturate_cast
+        >>> image4x4_saturate_casted = op_saturate_cast(image4x4, "uint8")
+        >>> print(op_convert_to_numpy(image4x4_saturate_casted).squeeze())
+        >>> # [[  0   0   0   0]
+        >>> #  [ 52  52  53  53]
+        >>> #  [201 201 202 202]
+        >>> #  [255 255 255 255]]
 
     Added in Keras 3.6.0.
     Wraps `keras.ops.saturate_cast`.
@@ -11780,6 +13484,17 @@ def op_scan(
         the second element represents the stacked outputs of `f` when scanned
         over the leading axis of the inputs.
 
+    Examples:
+        >>> from keras3 import op_array, op_scan
+        >>> sum_fn = lambda c, x: (c + x, c + x)
+        >>> init = op_array(0)
+        >>> xs = op_array([1, 2, 3, 4, 5])
+        >>> carry, result = op_scan(sum_fn, init, xs)
+        >>> carry
+        15
+        >>> result
+        [1, 3, 6, 10, 15]
+
     Added in Keras 3.4.0.
     Wraps `keras.ops.scan`.
     """
@@ -11823,6 +13538,15 @@ def op_scatter(
             indices for the values in `values`.
         values (TensorLike): A tensor, the values to be set at `indices`.
         shape (ShapeLike | BackendTensor): Shape of the output tensor.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_scatter
+        >>> indices = [[0, 1], [1, 1]]
+        >>> values = np.array([1., 1.])
+        >>> op_scatter(indices, values, shape=(2, 2))
+        array([[0., 1.],
+               [0., 1.]])
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.scatter`.
@@ -11909,6 +13633,17 @@ def op_scatter_update(
 
     Returns:
         A tensor, has the same shape and dtype as `inputs`.
+
+    Examples:
+        Using `reduction="add"` to accumulate values at the same index:
+
+        >>> import numpy as np
+        >>> from keras3 import op_scatter_update
+        >>> inputs = np.zeros((4,))
+        >>> indices = [[0], [0], [1]]
+        >>> updates = np.array([1., 1., 1.])
+        >>> op_scatter_update(inputs, indices, updates, reduction="add")
+        array([2., 1., 0., 0.])
 
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.ops.scatter_update`.
@@ -12014,6 +13749,14 @@ def op_segment_max(
         A tensor containing the max of segments, where each element
         represents the max of the corresponding segment in `data`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_segment_max
+        >>> data = op_convert_to_tensor([1, 2, 10, 20, 100, 200])
+        >>> segment_ids = op_convert_to_tensor([0, 0, 1, 1, 2, 2])
+        >>> num_segments = 3
+        >>> op_segment_max(data, segment_ids, num_segments)
+        array([2, 20, 200], dtype=int32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.segment_max`.
     """
@@ -12066,6 +13809,14 @@ def op_segment_min(
     Returns:
         A tensor containing the min of segments, where each element
         represents the min of the corresponding segment in `data`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_segment_min
+        >>> data = op_convert_to_tensor([1, 2, 10, 20, 100, 200])
+        >>> segment_ids = op_convert_to_tensor([0, 0, 1, 1, 2, 2])
+        >>> num_segments = 3
+        >>> op_segment_min(data, segment_ids, num_segments)
+        array([1, 10, 100], dtype=int32)
 
     Added in Keras 3.15.0.
     Wraps `keras.ops.segment_min`.
@@ -12121,6 +13872,14 @@ def op_segment_prod(
         A tensor containing the product of segments, where each element
         represents the product of the corresponding segment in `data`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_segment_prod
+        >>> data = op_convert_to_tensor([1, 2, 10, 20, 100, 200])
+        >>> segment_ids = op_convert_to_tensor([0, 0, 1, 1, 2, 2])
+        >>> num_segments = 3
+        >>> op_segment_prod(data, segment_ids, num_segments)
+        array([2, 200, 20000], dtype=int32)
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.segment_prod`.
     """
@@ -12175,6 +13934,14 @@ def op_segment_sum(
         A tensor containing the sum of segments, where each element
         represents the sum of the corresponding segment in `data`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_segment_sum
+        >>> data = op_convert_to_tensor([1, 2, 10, 20, 100, 200])
+        >>> segment_ids = op_convert_to_tensor([0, 0, 1, 1, 2, 2])
+        >>> num_segments = 3
+        >>> op_segment_sum(data, segment_ids,num_segments)
+        array([3, 30, 300], dtype=int32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.segment_sum`.
     """
@@ -12223,6 +13990,14 @@ def op_select(
         of the tensor in `choicelist` where the `m`-th element of the
         corresponding tensor in `condlist` is `True`.
 
+    Examples:
+        >>> from keras3 import op_arange, op_select
+        >>> x = op_arange(6)
+        >>> condlist = [x<3, x>3]
+        >>> choicelist = [x, x**2]
+        >>> op_select(condlist, choicelist, 42)
+        >>> # Returns: tensor([0,  1,  2, 42, 16, 25])
+
     Added in Keras 3.3.0.
     Wraps `keras.ops.select`.
     """
@@ -12255,6 +14030,14 @@ def op_selu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_selu
+        >>> x = np.array([-1., 0., 1.])
+        >>> x_selu = op_selu(x)
+        >>> print(x_selu)
+        array([-1.11133055, 0., 1.05070098], shape=(3,), dtype=float64)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.selu`.
@@ -12385,6 +14168,12 @@ def op_shape(x: TensorLike | keras.Layer) -> tuple[int, ...] | tuple[int | None,
         shape, dimensions which are dynamic in the context of a compiled function
         will have a `tf.Tensor` value instead of a static integer value.
 
+    Examples:
+        >>> from keras3 import op_shape, op_zeros
+        >>> x = op_zeros((8, 12))
+        >>> op_shape(x)
+        (8, 12)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.shape`.
     """
@@ -12414,6 +14203,12 @@ def op_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_sigmoid
+        >>> x = op_convert_to_tensor([-6.0, 1.0, 0.0, 1.0, 6.0])
+        >>> op_sigmoid(x)
+        array([0.00247262, 0.7310586, 0.5, 0.7310586, 0.9975274], dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.sigmoid`.
@@ -12505,6 +14300,14 @@ def op_silu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     Returns:
         A tensor with the same shape as `x`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_sigmoid, op_silu
+        >>> x = op_convert_to_tensor([-6.0, 1.0, 0.0, 1.0, 6.0])
+        >>> op_sigmoid(x)
+        array([0.00247262, 0.7310586, 0.5, 0.7310586, 0.9975274], dtype=float32)
+        >>> op_silu(x)
+        array([-0.0148357, 0.7310586, 0.0, 0.7310586, 5.9851646], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.silu`.
     """
@@ -12564,6 +14367,12 @@ def op_sinc(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
 
     Returns:
         Output tensor of same shape as `x`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_sinc
+        >>> x = op_convert_to_tensor([0.0, 1.0, 2.0])
+        >>> op_sinc(x)
+        array([1., 0., 0.], dtype=float32)
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.sinc`.
@@ -12801,6 +14610,14 @@ def op_soft_shrink(
     Returns:
         A tensor with the same shape as `x`.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_soft_shrink
+        >>> x = np.array([-1.0, 0.0, 1.0])
+        >>> x_soft_shrink = op_soft_shrink(x)
+        >>> print(x_soft_shrink)
+        array([-0.5  0.   0.5], shape=(3,), dtype=float64)
+
     Added in Keras 3.7.0.
     Wraps `keras.ops.soft_shrink`.
     """
@@ -12841,6 +14658,14 @@ def op_softmax(
     Returns:
         A tensor with the same shape as `x`.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_softmax
+        >>> x = np.array([-1., 0., 1.])
+        >>> x_softmax = op_softmax(x)
+        >>> print(x_softmax)
+        array([0.09003057, 0.24472847, 0.66524096], shape=(3,), dtype=float64)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.softmax`.
     """
@@ -12872,6 +14697,12 @@ def op_softplus(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     Returns:
         A tensor with the same shape as `x`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_softplus
+        >>> x = op_convert_to_tensor([-0.555, 0.0, 0.555])
+        >>> op_softplus(x)
+        array([0.45366603, 0.6931472, 1.008666], dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.softplus`.
     """
@@ -12901,6 +14732,12 @@ def op_softsign(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_softsign
+        >>> x = op_convert_to_tensor([-0.100, -10.0, 1.0, 0.0, 100.0])
+        >>> op_softsign(x)
+        Array([-0.09090909, -0.90909094, 0.5, 0.0, 0.990099], dtype=float32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.softsign`.
@@ -13063,6 +14900,17 @@ def op_space_to_depth(
         `(N, C * block_size ** 2, H // block_size, W // block_size)` for
         `data_format="channels_first"`.
 
+    Examples:
+        >>> from keras3 import op_arange, op_reshape, op_space_to_depth
+        >>> x = op_reshape(op_arange(1 * 4 * 4 * 3), (1, 4, 4, 3))
+        >>> op_space_to_depth(x, block_size=2).shape
+        (1, 2, 2, 12)
+        >>> # channels_first example
+        >>> x = op_reshape(op_arange(1 * 3 * 4 * 4), (1, 3, 4, 4))
+        >>> op_space_to_depth(x, block_size=2,
+        ...                          data_format="channels_first").shape
+        (1, 12, 2, 2)
+
     Added in Keras 3.14.0.
     Wraps `keras.ops.space_to_depth`.
     """
@@ -13120,6 +14968,16 @@ def op_sparse_categorical_crossentropy(
         Integer tensor: The computed sparse categorical cross-entropy
         loss between `target` and `output`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_sparse_categorical_crossentropy
+        >>> target = op_convert_to_tensor([0, 1, 2], dtype="int32")
+        >>> output = op_convert_to_tensor(
+        ... [[0.9, 0.05, 0.05],
+        ...  [0.1, 0.8, 0.1],
+        ...  [0.2, 0.3, 0.5]])
+        >>> op_sparse_categorical_crossentropy(target, output)
+        array([0.10536056 0.22314355 0.6931472 ], shape=(3,), dtype=float32)
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.sparse_categorical_crossentropy`.
     """
@@ -13159,6 +15017,14 @@ def op_sparse_plus(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | 
     Returns:
         A tensor with the same shape as `x`.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_sparse_plus
+        >>> x = np.array([-1.0, 0.0, 1.0])
+        >>> x_sparse_plus = op_sparse_plus(x)
+        >>> print(x_sparse_plus)
+        Array([0.   0.25 1.  ], shape=(3,), dtype=float32)
+
     Added in Keras 3.8.0.
     Wraps `keras.ops.sparse_plus`.
     """
@@ -13192,6 +15058,12 @@ def op_sparse_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_sparse_sigmoid
+        >>> x = op_convert_to_tensor([-6.0, 1.0, 0.0, 1.0, 6.0])
+        >>> op_sparse_sigmoid(x)
+        array([0. , 1. , 0.5, 1. , 1. ], dtype=float32)
 
     Added in Keras 3.10.0.
     Wraps `keras.ops.sparse_sigmoid`.
@@ -13229,6 +15101,14 @@ def op_sparsemax(
     Returns:
         A tensor, output of sparsemax transformation. Has the same type and
         shape as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_sparsemax
+        >>> x = np.array([-1., 0., 1.])
+        >>> x_sparsemax = op_sparsemax(x)
+        >>> print(x_sparsemax)
+        array([0., 0., 1.], shape=(3,), dtype=float64)
 
     Added in Keras 3.8.0.
     Wraps `keras.ops.sparsemax`.
@@ -13365,6 +15245,14 @@ def op_squareplus(
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_squareplus
+        >>> x = np.array([-1.0, 0.0, 1.0])
+        >>> x_squareplus = op_squareplus(x)
+        >>> print(x_squareplus)
+        array([0.6180, 1.0000, 1.6180], dtype=float32)
 
     Added in Keras 3.7.0.
     Wraps `keras.ops.squareplus`.
@@ -13542,6 +15430,16 @@ def op_stft(
         A tuple containing two tensors - the real and imaginary parts of the
         STFT output.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_stft
+        >>> x = op_convert_to_tensor([0.0, 1.0, 2.0, 3.0, 4.0])
+        >>> op_stft(x, 3, 2, 3)
+        (array([[0.75, -0.375],
+           [3.75, -1.875],
+           [5.25, -2.625]]), array([[0.0, 0.64951905],
+           [0.0, 0.64951905],
+           [0.0, -0.64951905]]))
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.stft`.
     """
@@ -13564,6 +15462,14 @@ def op_stop_gradient(variable: Any) -> Tensor:
 
     Returns:
         The variable with gradient computation disabled.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_stop_gradient
+        >>> var = op_convert_to_tensor(
+        ...     [1., 2., 3.],
+        ...     dtype="float32"
+        ... )
+        >>> var = op_stop_gradient(var)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.stop_gradient`.
@@ -13726,6 +15632,18 @@ def op_switch(index: Any, branches: Any, *operands: Any) -> Any:
         The outputs of `branch(*operands)` for the branch that was selected
         based on `index`.
 
+    Examples:
+        >>> from keras3 import op_array, op_switch
+        >>> add_fn = lambda x, y: x + y
+        >>> subtract_fn = lambda x, y: x - y
+        >>> x = op_array(2.0)
+        >>> y = op_array(0.5)
+        >>> branches = [add_fn, subtract_fn]
+        >>> op_switch(0, branches, x, y)
+        2.5
+        >>> op_switch(1, branches, x, y)
+        1.5
+
     Added in Keras 3.4.0.
     Wraps `keras.ops.switch`.
     """
@@ -13887,6 +15805,14 @@ def op_tanh_shrink(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | 
         Output tensor of the same shape as `x`, where each element is
         transformed according to the tanh shrink operation.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_tanh_shrink
+        >>> x = np.array([ -1., 0., 1.])
+        >>> x_tanh_shrink = op_tanh_shrink(x)
+        >>> print(x_tanh_shrink)
+        array([-0.23840584  0.  0.23840584], shape=(3,), dtype=float64)
+
     Added in Keras 3.7.0.
     Wraps `keras.ops.tanh_shrink`.
     """
@@ -13961,6 +15887,14 @@ def op_threshold(
 
     Returns:
         A tensor with the same shape as `x`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_threshold
+        >>> x = np.array([-1.0, 0.0, 1.0, 2.0])
+        >>> x_threshold = op_threshold(x, 1, 0)
+        >>> print(x_threshold)
+        array([0., 0., 0., 2.], shape=(4,), dtype=float64)
 
     Added in Keras 3.8.0.
     Wraps `keras.ops.threshold`.
@@ -14037,6 +15971,15 @@ def op_top_k(
         A tuple containing two tensors. The first tensor contains the
         top-k values, and the second tensor contains the indices of the
         top-k values in the input tensor.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_top_k
+        >>> x = op_convert_to_tensor([5, 2, 7, 1, 9, 3])
+        >>> values, indices = op_top_k(x, k=3)
+        >>> print(values)
+        array([9 7 5], shape=(3,), dtype=int32)
+        >>> print(indices)
+        array([4 2 0], shape=(3,), dtype=int32)
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.top_k`.
@@ -14170,6 +16113,12 @@ def op_trapezoid(
 
     Returns:
         The approximate integral of `y` along the given axis.
+
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_trapezoid
+        >>> y = op_convert_to_tensor([[1, 2, 3], [4, 5, 6]])
+        >>> op_trapezoid(y, axis=1)
+        array([ 4., 10.], dtype=float32)
 
     Added in Keras 3.12.0.
     Wraps `keras.ops.trapezoid`.
@@ -14331,6 +16280,12 @@ def op_trunc(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     Returns:
         The truncated value of each element in `x`.
 
+    Examples:
+        >>> from keras3 import op_array, op_trunc
+        >>> x = op_array([-1.7, -1.5, -0.2, 0.2, 1.5, 1.7, 2.0])
+        >>> op_trunc(x)
+        array([-1.0, -1.0, -0.0, 0.0, 1.0, 1.0, 2.0])
+
     Added in Keras 3.6.0.
     Wraps `keras.ops.trunc`.
     """
@@ -14399,6 +16354,13 @@ def op_unfold(
         `L = num_patches_H * num_patches_W` is the total number of patches
         extracted.
 
+    Examples:
+        >>> from keras3 import op_ones, op_unfold
+        >>> x = op_ones((1, 2, 4, 4))
+        >>> patches = op_unfold(x, kernel_size=2, stride=2)
+        >>> patches.shape
+        (1, 8, 4)
+
     Added in Keras 3.12.0.
     Wraps `keras.ops.unfold`.
     """
@@ -14460,6 +16422,35 @@ def op_unique(
         - `unique_counts` (optional): The number of occurrences of each unique
           value. Only provided if `return_counts` is `True`.
 
+    Examples:
+        >>> from keras3 import op_convert_to_tensor, op_unique
+        >>> x = op_convert_to_tensor([3, 1, 2, 1, 3, 2])
+        >>> op_unique(x)
+        array([1, 2, 3], dtype=int32)
+
+        Fixed size output with padding (JIT-compatible):
+
+        >>> x = op_convert_to_tensor([3, 1, 2, 1])
+        >>> values, counts = op_unique(x, size=5, fill_value=0,
+        ...                                   return_counts=True)
+        >>> values
+        array([1, 2, 3, 0, 0], dtype=int32)
+        >>> counts
+        array([2, 1, 1, 0, 0], dtype=int32)
+
+        Fixed size output with truncation:
+
+        >>> x = op_convert_to_tensor([3, 1, 2, 1])
+        >>> op_unique(x, size=2)
+        array([1, 2], dtype=int32)
+
+        Return unique rows of a 2D array:
+
+        >>> x = op_convert_to_tensor([[1, 0, 0], [0, 1, 0], [1, 0, 0]])
+        >>> op_unique(x, axis=0)
+        array([[0, 1, 0],
+               [1, 0, 0]], dtype=int32)
+
     Added in Keras 3.15.0.
     Wraps `keras.ops.unique`.
     """
@@ -14494,6 +16485,13 @@ def op_unravel_index(
 
     Returns:
         Tuple of arrays for each dimension with unraveled indices.
+
+    Examples:
+        >>> from keras3 import op_unravel_index
+        >>> indices = 5
+        >>> shape = (3, 3)
+        >>> op_unravel_index(indices, shape)
+        (1, 2)  # 5 is at row 1, column 2 in a 3x3 array
 
     Added in Keras 3.8.0.
     Wraps `keras.ops.unravel_index`.
@@ -14532,6 +16530,12 @@ def op_unstack(
     Returns:
         A list of tensors unpacked along the given axis.
 
+    Examples:
+        >>> from keras3 import op_array, op_unstack
+        >>> x = op_array([[1, 2], [3, 4]])
+        >>> op_unstack(x, axis=0)
+        [array([1, 2]), array([3, 4])]
+
     Added in Keras 3.0.0.
     Wraps `keras.ops.unstack`.
     """
@@ -14565,6 +16569,16 @@ def op_vander(
 
     Returns:
         Output tensor, Vandermonde matrix of shape `(len(x), N)`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_vander
+        >>> x = np.array([1, 2, 3, 5])
+        >>> op_vander(x)
+        array([[  1,   1,   1,   1],
+               [  8,   4,   2,   1],
+               [ 27,   9,   3,   1],
+               [125,  25,   5,   1]])
 
     Added in Keras 3.13.0.
     Wraps `keras.ops.vander`.
@@ -14675,6 +16689,13 @@ def op_vectorize(
         A new function that applies `pyfunc` to every element
         of its input along axis 0 (the batch axis).
 
+    Examples:
+        >>> from keras3 import op_vectorize
+        >>> def myfunc(a, b):
+        ...     return a + b
+        >>> vfunc = op_vectorize(myfunc)
+        >>> y = vfunc([1, 2, 3, 4], 2)  # Returns Tensor([3, 4, 5, 6])
+
     Added in Keras 3.3.0.
     Wraps `keras.ops.vectorize`.
     """
@@ -14753,6 +16774,14 @@ def op_view(
     Returns:
         View of a tensor with data type dtype.
 
+    Examples:
+        >>> from keras3 import op_array, op_view
+        >>> x = op_array([1, 2, 3])
+        >>> x
+        array([1, 2, 3], dtype=int32)
+        >>> op_view(x, dtype="float32")
+        array([1.0e-45, 3.0e-45, 4.0e-45], dtype=float32)
+
     Added in Keras 3.12.0.
     Wraps `keras.ops.view`.
     """
@@ -14780,6 +16809,13 @@ def op_view_as_complex(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTenso
 
     Returns:
         A complex tensor with shape `x.shape[:-1]`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_view_as_complex
+        >>> real_imag = np.array([[1.0, 2.0], [3.0, 4.0]])
+        >>> complex_tensor = op_view_as_complex(real_imag)
+        >>> complex_tensor
 
     Added in Keras 3.10.0.
     Wraps `keras.ops.view_as_complex`.
@@ -14809,6 +16845,13 @@ def op_view_as_real(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor |
     Returns:
         A real tensor where the last dimension contains the
         real and imaginary parts.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_view_as_real
+        >>> complex_tensor = np.array([1 + 2j, 3 + 4j])
+        >>> real = op_view_as_real(complex_tensor)
+        >>> real
 
     Added in Keras 3.10.0.
     Wraps `keras.ops.view_as_real`.
@@ -14845,6 +16888,20 @@ def op_vsplit(
 
     Returns:
         A list of sub-arrays.
+
+    Examples:
+        >>> from keras3 import op_arange, op_vsplit
+        >>> x = op_arange(12).reshape((4, 3))
+        >>> op_vsplit(x, 2)
+        [array([[0, 1, 2],
+               [3, 4, 5]]),
+         array([[ 6,  7,  8],
+               [ 9, 10, 11]])]
+        >>> op_vsplit(x, [1, 3])
+        [array([[0, 1, 2]]),
+         array([[3, 4, 5],
+               [6, 7, 8]]),
+         array([[ 9, 10, 11]])]
 
     Added in Keras 3.14.0.
     Wraps `keras.ops.vsplit`.
@@ -14952,6 +17009,19 @@ def op_while_loop(
 
     Returns:
         A list/tuple of tensors, has the same shape and dtype as `inputs`.
+
+    Examples:
+        >>> from keras3 import op_while_loop
+        >>> i = 0
+        >>> cond = lambda i: i < 10
+        >>> body = lambda i: i + 1
+        >>> op_while_loop(cond, body, i)
+        10
+        >>> x, y = 0, 1
+        >>> cond = lambda x, y: x < 10
+        >>> body = lambda x, y: (x + 1, y + 1)
+        >>> op_while_loop(cond, body, (x, y))
+        10, 11
 
     Added in Keras 3.0.0.
     Wraps `keras.ops.while_loop`.

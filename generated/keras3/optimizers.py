@@ -220,6 +220,19 @@ def learning_rate_schedule_cosine_decay_restarts(
         step and outputs the decayed learning rate, a scalar tensor of the
         same type as `initial_learning_rate`.
 
+    Examples:
+        >>> from keras3 import learning_rate_schedule_cosine_decay_restarts
+        >>> first_decay_steps = 1000
+        >>> lr_decayed_fn = (
+        ...     learning_rate_schedule_cosine_decay_restarts(
+        ...         initial_learning_rate,
+        ...         first_decay_steps))
+
+        You can pass this schedule directly into a `keras.optimizers.Optimizer`
+        as the learning rate. The learning rate schedule is also serializable and
+        deserializable using `keras.optimizers.schedules.serialize` and
+        `keras.optimizers.schedules.deserialize`.
+
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.CosineDecayRestarts`.
     """
@@ -253,6 +266,21 @@ def learning_rate_schedule_deserialize(
 
     Returns:
         A `LearningRateSchedule` object.
+
+    Examples:
+        >>> from keras3 import learning_rate_schedule_deserialize
+        >>> # Configuration for PolynomialDecay
+        >>> config = {
+        ...     'class_name': 'PolynomialDecay',
+        ...     'config': {'cycle': False,
+        ...         'decay_steps': 10000,
+        ...         'end_learning_rate': 0.01,
+        ...         'initial_learning_rate': 0.1,
+        ...         'name': None,
+        ...         'power': 0.5
+        ...     }
+        ... }
+        >>> lr_schedule = learning_rate_schedule_deserialize(config)
 
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.deserialize`.
@@ -316,6 +344,26 @@ def learning_rate_schedule_exponential_decay(
         A 1-arg callable learning rate schedule that takes the current optimizer
         step and outputs the decayed learning rate, a scalar tensor of the
         same type as `initial_learning_rate`.
+
+    Examples:
+        When fitting a Keras model, decay every 100000 steps with a base
+        of 0.96:
+
+        >>> from keras3 import learning_rate_schedule_exponential_decay, optimizer_sgd
+        >>> initial_learning_rate = 0.1
+        >>> lr_schedule = learning_rate_schedule_exponential_decay(
+        ...     initial_learning_rate,
+        ...     decay_steps=100000,
+        ...     decay_rate=0.96,
+        ...     staircase=True)
+        >>> model.compile(optimizer=optimizer_sgd(learning_rate=lr_schedule),
+        ...               loss='sparse_categorical_crossentropy',
+        ...               metrics=['accuracy'])
+        >>> model.fit(data, labels, epochs=5)
+
+        The learning rate schedule is also serializable and deserializable using
+        `keras.optimizers.schedules.serialize` and
+        `keras.optimizers.schedules.deserialize`.
 
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.ExponentialDecay`.
@@ -387,6 +435,22 @@ def learning_rate_schedule_inverse_time_decay(
         step and outputs the decayed learning rate, a scalar tensor of the
         same type as `initial_learning_rate`.
 
+    Examples:
+        Fit a Keras model when decaying 1/t with a rate of 0.5:
+
+        >>> from keras3 import learning_rate_schedule_inverse_time_decay, optimizer_sgd
+        >>> ...
+        >>> initial_learning_rate = 0.1
+        >>> decay_steps = 1.0
+        >>> decay_rate = 0.5
+        >>> learning_rate_fn = learning_rate_schedule_inverse_time_decay(
+        ...     initial_learning_rate, decay_steps, decay_rate)
+        >>> model.compile(optimizer=optimizer_sgd(
+        ...                   learning_rate=learning_rate_fn),
+        ...               loss='sparse_categorical_crossentropy',
+        ...               metrics=['accuracy'])
+        >>> model.fit(data, labels, epochs=5)
+
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.InverseTimeDecay`.
     """
@@ -440,6 +504,24 @@ def learning_rate_schedule_piecewise_constant_decay(
     Raises:
         ValueError: if the number of elements in the `boundaries` and `values`
         lists do not match.
+
+    Examples:
+        use a learning rate that's 1.0 for the first 100001 steps, 0.5
+            for the next 10000 steps, and 0.1 for any additional steps.
+
+        >>> from keras3 import learning_rate_schedule_piecewise_constant_decay, op_array
+        >>> step = op_array(0)
+        >>> boundaries = [100000, 110000]
+        >>> values = [1.0, 0.5, 0.1]
+        >>> learning_rate_fn = learning_rate_schedule_piecewise_constant_decay(
+        ...     boundaries, values)
+        >>> # Later, whenever we perform an optimization step, we pass in the step.
+        >>> learning_rate = learning_rate_fn(step)
+
+        You can pass this schedule directly into a `keras.optimizers.Optimizer`
+        as the learning rate. The learning rate schedule is also serializable and
+        deserializable using `keras.optimizers.schedules.serialize` and
+        `keras.optimizers.schedules.deserialize`.
 
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.PiecewiseConstantDecay`.
@@ -522,6 +604,30 @@ def learning_rate_schedule_polynomial_decay(
         step and outputs the decayed learning rate, a scalar tensor of the
         same type as `initial_learning_rate`.
 
+    Examples:
+        Fit a model while decaying from 0.1 to 0.01 in 10000 steps using
+        sqrt (i.e. power=0.5):
+
+        >>> from keras3 import learning_rate_schedule_polynomial_decay, optimizer_sgd
+        >>> ...
+        >>> starter_learning_rate = 0.1
+        >>> end_learning_rate = 0.01
+        >>> decay_steps = 10000
+        >>> learning_rate_fn = learning_rate_schedule_polynomial_decay(
+        ...     starter_learning_rate,
+        ...     decay_steps,
+        ...     end_learning_rate,
+        ...     power=0.5)
+        >>> model.compile(optimizer=optimizer_sgd(
+        ...                   learning_rate=learning_rate_fn),
+        ...               loss='sparse_categorical_crossentropy',
+        ...               metrics=['accuracy'])
+        >>> model.fit(data, labels, epochs=5)
+
+        The learning rate schedule is also serializable and deserializable using
+        `keras.optimizers.schedules.serialize` and
+        `keras.optimizers.schedules.deserialize`.
+
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.PolynomialDecay`.
     """
@@ -550,6 +656,15 @@ def learning_rate_schedule_serialize(learning_rate_schedule: Any) -> str | dict[
 
     Returns:
         A JSON-serializable dict representing the object's config.
+
+    Examples:
+        >>> from keras3 import learning_rate_schedule_exponential_decay, learning_rate_schedule_serialize
+        >>> lr_schedule = learning_rate_schedule_exponential_decay(
+        ...     0.1, decay_steps=100000, decay_rate=0.96, staircase=True)
+        >>> learning_rate_schedule_serialize(lr_schedule)
+        {'module': 'keras.optimizers.schedules',
+        'class_name': 'ExponentialDecay', 'config': {...},
+        'registered_name': None}
 
     Added in Keras 3.0.0.
     Wraps `keras.optimizers.schedules.serialize`.
@@ -2582,6 +2697,16 @@ def optimizer_rmsprop(
         - [Hinton, 2012](
             http://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf)
 
+    Examples:
+        >>> import keras3
+        >>> from keras3 import optimizer_rmsprop
+        >>> opt = optimizer_rmsprop(learning_rate=0.1)
+        >>> var1 = keras3.Variable(10.0)
+        >>> loss = lambda: (var1 ** 2) / 2.0  # d(loss) / d(var1) = var1
+        >>> opt.minimize(loss, [var1])
+        >>> var1
+        9.683772
+
     Added in Keras 3.0.0. Changed in 3.3.0 (default-changed, parameter-added, parameter-moved); 3.15.0 (default-changed).
     Wraps `keras.optimizers.RMSprop`.
     """
@@ -2741,6 +2866,12 @@ def optimizer_schedule_free_adam_w(
         - [Defazio et al., 2024](https://arxiv.org/abs/2405.15682)
         - [Schedule-Free repository](
             https://github.com/facebookresearch/schedule_free)
+
+    Examples:
+        >>> from keras3 import optimizer_schedule_free_adam_w
+        >>> optimizer = optimizer_schedule_free_adam_w(learning_rate=0.0025)
+        >>> model.compile(optimizer=optimizer, loss="mse")
+        >>> model.fit(x_train, y_train)
 
     Added in Keras 3.14.0. Changed in 3.15.0 (default-changed).
     Wraps `keras.optimizers.ScheduleFreeAdamW`.

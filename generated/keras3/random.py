@@ -497,6 +497,28 @@ def random_seed_generator(
         name (str | None):
         **kwargs:
 
+    Examples:
+        >>> from keras3 import random_normal, random_seed_generator
+        >>> seed_gen = random_seed_generator(seed=42)
+        >>> values = random_normal(shape=(2, 3), seed=seed_gen)
+        >>> new_values = random_normal(shape=(2, 3), seed=seed_gen)
+
+        Usage in a layer:
+
+        >>> import keras3
+        >>> from keras3 import random_dropout
+        >>> class Dropout(keras3.Layer):
+        ...     def __init__(self, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.seed_generator = random_seed_generator(1337)
+        ...
+        ...     def call(self, x, training=False):
+        ...         if training:
+        ...             return random_dropout(
+        ...                 x, rate=0.5, seed=self.seed_generator
+        ...             )
+        ...         return x
+
     Added in Keras 3.0.0. Changed in 3.3.0 (parameter-added).
     Wraps `keras.random.SeedGenerator`.
     """

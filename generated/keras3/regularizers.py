@@ -186,6 +186,11 @@ def regularizer_orthogonal(
             input orthogonal to each other. In columns mode, it seeks to make
             the columns of the input orthogonal to each other.
 
+    Examples:
+        >>> from keras3 import layer_dense, regularizer_orthogonal
+        >>> regularizer = regularizer_orthogonal(factor=0.01)
+        >>> layer = layer_dense(units=4, kernel_regularizer=regularizer)
+
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.OrthogonalRegularizer`.
     """

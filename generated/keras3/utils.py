@@ -334,6 +334,17 @@ def bounding_box_clip_to_image_size(
     Returns:
         Clipped bounding boxes.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import bounding_box_clip_to_image_size
+        >>> boxes = {"boxes": np.array([[-10, -20, 150, 160], [50, 40, 70, 80]]),
+        ...          "labels": np.array([0, 1])}
+        >>> clipped_boxes = bounding_box_clip_to_image_size(
+        ...     boxes, height=100, width=120,
+        ... )
+        >>> # Output will have boxes clipped to the image boundaries, and labels
+        >>> # potentially adjusted if the clipped area becomes zero
+
     Added in Keras 3.7.0. Changed in 3.8.0 (parameter-renamed).
     Wraps `keras.utils.bounding_boxes.clip_to_image_size`.
     """
@@ -501,6 +512,20 @@ def bounding_box_convert_format(
     Raises:
         ValueError: For invalid formats, shapes, or missing dimensions.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import bounding_box_convert_format
+        >>> boxes = np.array([[10, 20, 30, 40], [50, 60, 70, 80]])
+        >>> # Convert from 'xyxy' to 'xywh' format
+        >>> boxes_xywh = bounding_box_convert_format(
+        ...     boxes, source='xyxy', target='xywh'
+        ... )  # Output: [[10. 20. 20. 20.], [50. 60. 20. 20.]]
+        >>> # Convert to relative 'rel_xyxy' format
+        >>> boxes_rel_xyxy = bounding_box_convert_format(
+        ...     boxes, source='xyxy', target='rel_xyxy', height=200, width=300
+        ... ) # Output: [[0.03333334 0.1        0.1        0.2       ],
+        >>> #[0.16666667 0.3        0.23333333 0.4       ]]
+
     Added in Keras 3.7.0.
     Wraps `keras.utils.bounding_boxes.convert_format`.
     """
@@ -543,6 +568,18 @@ def bounding_box_crop(
 
     Returns:
         The cropped bounding boxes.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import bounding_box_crop
+        >>> boxes = np.array([[10, 20, 50, 60], [70, 80, 100, 120]])  # xyxy format
+        >>> cropped_boxes = bounding_box_crop(
+        ...     boxes, bounding_box_format="xyxy", top=10, left=20, height=40, width=30
+        ... )  # Cropping a 30x40 region starting at (20, 10)
+        >>> print(cropped_boxes)
+        >>> # Expected output:
+        >>> # array([[ 0., 10., 30., 50.],
+        >>> #        [50., 70., 80., 110.]])
 
     Added in Keras 3.7.0. Changed in 3.8.0 (parameter-renamed).
     Wraps `keras.utils.bounding_boxes.crop`.
@@ -840,6 +877,48 @@ def config_container(**kwargs: Any) -> keras.utils.Config:
     Args:
         **kwargs:
 
+    Examples:
+        >>> from keras3 import config_container
+        >>> # Create a config via constructor arguments
+        >>> config = config_container(learning_rate=0.1, momentum=0.9)
+        >>> # Then keep adding to it via attribute-style setting
+        >>> config.use_ema = True
+        >>> config.ema_overwrite_frequency = 100
+        >>> # You can also add attributes via dict-like access
+        >>> config["seed"] = 123
+        >>> # You can retrieve entries both via attribute-style
+        >>> # access and dict-style access
+        >>> assert config.seed == 123
+        >>> assert config["learning_rate"] == 0.1
+
+        A config behaves like a dict:
+
+        >>> config = config_container(learning_rate=0.1, momentum=0.9)
+        >>> for k, v in config.items():
+        ...     print(f"{k}={v}")
+        >>> print(f"keys: {list(config.keys())}")
+        >>> print(f"values: {list(config.values())}")
+
+        In fact, it can be turned into one:
+
+        >>> config = config_container(learning_rate=0.1, momentum=0.9)
+        >>> dict_config = config.as_dict()
+
+        You can easily serialize a config to JSON:
+
+        >>> config = config_container(learning_rate=0.1, momentum=0.9)
+        >>> json_str = config.to_json()
+
+        You can also freeze a config to prevent further changes:
+
+        >>> config = config_container()
+        >>> config.optimizer = "adam"
+        >>> config.seed = 123
+        >>> # Freeze the config to prevent changes.
+        >>> config.freeze()
+        >>> assert config.frozen
+        >>> config.foo = "bar"  # This will raise an error.
+
     Added in Keras 3.6.0.
     Wraps `keras.utils.Config`.
     """
@@ -922,6 +1001,14 @@ def get_file(
 
     Returns:
         Path to the downloaded file.
+
+    Examples:
+        >>> from keras.utils import get_file  # doctest: +SKIP
+        >>> from keras3 import get_file  # doctest: +SKIP
+        >>> path_to_downloaded_file = get_file(
+        ...     origin="https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz",
+        ...     extract=True
+        ... )  # doctest: +SKIP
 
     Added in Keras 3.0.0. Changed in 3.0.1 (parameter-added).
     Wraps `keras.utils.get_file`.
@@ -1263,6 +1350,13 @@ def image_from_array(
     Returns:
         A PIL Image instance.
 
+    Examples:
+        >>> from PIL import Image
+        >>> import numpy as np
+        >>> from keras3 import image_from_array
+        >>> img = np.random.random(size=(100, 100, 3))
+        >>> pil_img = image_from_array(img)
+
     Added in Keras 3.0.0.
     Wraps `keras.utils.array_to_img`.
     """
@@ -1304,6 +1398,14 @@ def image_load(
 
     Returns:
         A PIL Image instance.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import image_load, image_to_array
+        >>> image = image_load(image_path)
+        >>> input_arr = image_to_array(image)
+        >>> input_arr = np.array([input_arr])  # Convert single image to a batch.
+        >>> predictions = model.predict(input_arr)
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.load_img`.
@@ -1430,6 +1532,14 @@ def image_to_array(
     Returns:
         A 3D NumPy array.
 
+    Examples:
+        >>> from PIL import Image
+        >>> import numpy as np
+        >>> from keras3 import image_from_array, image_to_array
+        >>> img_data = np.random.random(size=(100, 100, 3))
+        >>> img = image_from_array(img_data)
+        >>> array = image_to_array(img)
+
     Added in Keras 3.0.0.
     Wraps `keras.utils.img_to_array`.
     """
@@ -1544,6 +1654,119 @@ def layer_feature_space(
             discretizing features of type `"float_discretized"`.
             Defaults to `32`.
         name (str | None):
+
+    Examples:
+        **Basic usage with a dict of input data:**
+
+        >>> import tensorflow as tf
+        >>> from keras3 import layer_feature_space
+        >>> raw_data = {
+        ...     "float_values": [0.0, 0.1, 0.2, 0.3],
+        ...     "string_values": ["zero", "one", "two", "three"],
+        ...     "int_values": [0, 1, 2, 3],
+        ... }
+        >>> dataset = tf.data.Dataset.from_tensor_slices(raw_data)
+        >>> feature_space = layer_feature_space(
+        ...     features={
+        ...         "float_values": "float_normalized",
+        ...         "string_values": "string_categorical",
+        ...         "int_values": "integer_categorical",
+        ...     },
+        ...     crosses=[("string_values", "int_values")],
+        ...     output_mode="concat",
+        ... )
+        >>> # Before you start using the FeatureSpace,
+        >>> # you must `adapt()` it on some data.
+        >>> feature_space.adapt(dataset)
+        >>> # You can call the FeatureSpace on a dict of data (batched or unbatched).
+        >>> output_vector = feature_space(raw_data)
+
+        **Basic usage with `tf.data`:**
+
+        >>> # Unlabeled data
+        >>> preprocessed_ds = unlabeled_dataset.map(feature_space)
+        >>> # Labeled data
+        >>> preprocessed_ds = labeled_dataset.map(lambda x, y: (feature_space(x), y))
+
+        **Basic usage with the Keras Functional API:**
+
+        >>> from keras3 import keras_model, layer_dense
+        >>> # Retrieve a dict Keras Input objects
+        >>> inputs = feature_space.get_inputs()
+        >>> # Retrieve the corresponding encoded Keras tensors
+        >>> encoded_features = feature_space.get_encoded_features()
+        >>> # Build a Functional model
+        >>> outputs = layer_dense(encoded_features, units=1, activation="sigmoid")
+        >>> model = keras_model(inputs, outputs)
+
+        **Customizing each feature or feature cross:**
+
+        >>> from keras3 import feature_cross, feature_float_normalized, feature_integer_categorical, feature_string_categorical
+        >>> feature_space = layer_feature_space(
+        ...     features={
+        ...         "float_values": feature_float_normalized(),
+        ...         "string_values": feature_string_categorical(max_tokens=10),
+        ...         "int_values": feature_integer_categorical(max_tokens=10),
+        ...     },
+        ...     crosses=[
+        ...         feature_cross(("string_values", "int_values"), crossing_dim=32)
+        ...     ],
+        ...     output_mode="concat",
+        ... )
+
+        **Returning a dict of integer-encoded features:**
+
+        >>> feature_space = layer_feature_space(
+        ...     features={
+        ...         "string_values": feature_string_categorical(output_mode="int"),
+        ...         "int_values": feature_integer_categorical(output_mode="int"),
+        ...     },
+        ...     crosses=[
+        ...         feature_cross(
+        ...             feature_names=("string_values", "int_values"),
+        ...             crossing_dim=32,
+        ...             output_mode="int",
+        ...         )
+        ...     ],
+        ...     output_mode="dict",
+        ... )
+
+        **Specifying your own Keras preprocessing layer:**
+
+        >>> from keras3 import feature_custom, layer_text_vectorization
+        >>> # Let's say that one of the features is a short text paragraph that
+        >>> # we want to encode as a vector (one vector per paragraph) via TF-IDF.
+        >>> data = {
+        ...     "text": ["1st string", "2nd string", "3rd string"],
+        ... }
+        >>> # There's a Keras layer for this: TextVectorization.
+        >>> custom_layer = layer_text_vectorization(output_mode="tf_idf")
+        >>> # We can use FeatureSpace.feature to create a custom feature
+        >>> # that will use our preprocessing layer.
+        >>> feature_space = layer_feature_space(
+        ...     features={
+        ...         "text": feature_custom(
+        ...             preprocessor=custom_layer, dtype="string", output_mode="float"
+        ...         ),
+        ...     },
+        ...     output_mode="concat",
+        ... )
+        >>> feature_space.adapt(tf.data.Dataset.from_tensor_slices(data))
+        >>> output_vector = feature_space(data)
+
+        **Retrieving the underlying Keras preprocessing layers:**
+
+        >>> # The preprocessing layer of each feature is available in `.preprocessors`.
+        >>> preprocessing_layer = feature_space.preprocessors["feature1"]
+        >>> # The crossing layer of each feature cross is available in `.crossers`.
+        >>> # It's an instance of keras.layers.HashedCrossing.
+        >>> crossing_layer = feature_space.crossers["feature1_X_feature2"]
+
+        **Saving and reloading a FeatureSpace:**
+
+        >>> from keras3 import load_model
+        >>> feature_space.save("featurespace.keras")
+        >>> reloaded_feature_space = load_model("featurespace.keras")
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.FeatureSpace`.
@@ -1690,6 +1913,20 @@ def pack_x_y_sample_weight(
     Returns:
         Tuple in the format used in `Model.fit()`.
 
+    Examples:
+        >>> from keras import ops
+        >>> from keras.utils import pack_x_y_sample_weight
+        >>> from keras3 import op_ones, pack_x_y_sample_weight
+        >>> x = op_ones((10, 1))
+        >>> data = pack_x_y_sample_weight(x)
+        >>> isinstance(data, ops.Tensor)
+        True
+        >>> y = op_ones((10, 1))
+        >>> data = pack_x_y_sample_weight(x, y)
+        >>> isinstance(data, tuple)
+        True
+        >>> x, y = data
+
     Added in Keras 3.0.0.
     Wraps `keras.utils.pack_x_y_sample_weight`.
     """
@@ -1822,6 +2059,14 @@ def plot_model(
     Returns:
         A Jupyter notebook Image object if Jupyter is installed.
         This enables in-line display of the model plots in notebooks.
+
+    Examples:
+        >>> from keras3 import keras_model, plot_model
+        >>> inputs = ...
+        >>> outputs = ...
+        >>> model = keras_model(inputs=inputs, outputs=outputs)
+        >>> dot_img_file = '/tmp/model_1.png'
+        >>> plot_model(model, to_file=dot_img_file, show_shapes=True)
 
     Added in Keras 3.0.0. Changed in 3.14.0 (parameter-added).
     Wraps `keras.utils.plot_model`.
@@ -2018,6 +2263,18 @@ def split_dataset(
         For example, with a "tensorflow" backend,
         `tf.data.Dataset` objects are returned. With a "torch" backend,
         `torch.utils.data.Dataset` objects are returned.
+
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import split_dataset
+        >>> data = np.random.random(size=(1000, 4))
+        >>> left_ds, right_ds = split_dataset(data, left_size=0.8)
+        >>> # For a tf.data.Dataset, you can use .cardinality()
+        >>> # >>> int(left_ds.cardinality())
+        >>> # 800
+        >>> # For a torch.utils.data.Dataset, you can use len()
+        >>> # >>> len(left_ds)
+        >>> # 800
 
     Added in Keras 3.0.0. Changed in 3.12.0 (parameter-added).
     Wraps `keras.utils.split_dataset`.
@@ -2427,6 +2684,26 @@ def to_categorical(x: TensorLike, num_classes: Int | None = None) -> NDArray:
         A binary matrix representation of the input as a NumPy array. The class
         axis is placed last.
 
+    Examples:
+        >>> import numpy as np
+        >>> from keras3 import op_categorical_crossentropy, to_categorical
+        >>> a = to_categorical([0, 1, 2, 3], num_classes=4)
+        >>> print(a)
+        [[1. 0. 0. 0.]
+         [0. 1. 0. 0.]
+         [0. 0. 1. 0.]
+         [0. 0. 0. 1.]]
+        >>> b = np.array([.9, .04, .03, .03,
+        ...               .3, .45, .15, .13,
+        ...               .04, .01, .94, .05,
+        ...               .12, .21, .5, .17]).reshape(4,4)
+        >>> loss = op_categorical_crossentropy(a, b)
+        >>> print(np.around(loss, 5))
+        [0.10536 0.82807 0.1011  1.77196]
+        >>> loss = op_categorical_crossentropy(a, a)
+        >>> print(np.around(loss, 5))
+        [0. 0. 0. 0.]
+
     Added in Keras 3.0.0.
     Wraps `keras.utils.to_categorical`.
     """
@@ -2454,6 +2731,17 @@ def unpack_x_y_sample_weight(data: TensorLike) -> tuple[Any, Any, Any]:
     Returns:
         The unpacked tuple, with `None`s for `y` and `sample_weight` if they are
         not provided.
+
+    Examples:
+        >>> from keras.utils import unpack_x_y_sample_weight
+        >>> from keras3 import op_ones, op_zeros, unpack_x_y_sample_weight
+        >>> features_batch = op_ones((10, 5))
+        >>> labels_batch = op_zeros((10, 5))
+        >>> data = (features_batch, labels_batch)
+        >>> # `y` and `sample_weight` will default to `None` if not provided.
+        >>> x, y, sample_weight = unpack_x_y_sample_weight(data)
+        >>> sample_weight is None
+        True
 
     Added in Keras 3.0.0.
     Wraps `keras.utils.unpack_x_y_sample_weight`.

@@ -131,6 +131,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["cell"] = table_cell
+    env.filters["one_line"] = lambda text: " ".join(str(text).split())
     return env
 
 
