@@ -19,7 +19,6 @@ $(STAMP): pyproject.toml
 	# follows every regeneration) satisfies it before keras3 is installed.
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ./generated/keras-stubs --config-settings editable_mode=compat
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[backends,toolkit,test,docs]'
-	$(PYTHON) -m generator install-stubs
 	touch $(STAMP)
 
 ## regenerate: snapshot the installed Keras into upstream_snapshots/ and print what changed

@@ -13,7 +13,6 @@
     python -m generator typing-report                pyright strict, verifytypes, typed share
     python -m generator stubs [--release V] [--output DIR]   emit the Keras stubs of a stored release
     python -m generator stubs-report                 stubtest, verifytypes, corpora and peer suite of the stubs
-    python -m generator install-stubs                put generated/keras-stubs on this interpreter's path
     python -m generator bench                        print the speed figures
 """
 
@@ -134,10 +133,6 @@ def _parser() -> argparse.ArgumentParser:
     stubs_report.add_argument("--peers", type=Path, default=None,
                               help="the upstream tutobooks folder (default: ../shared/upstream-tutobooks)")
     stubs_report.set_defaults(run=_stubs_report)
-
-    install_stubs = commands.add_parser("install-stubs", help="a path install of generated/keras-stubs "
-                                        "into this interpreter's site-packages (follows regeneration)")
-    install_stubs.set_defaults(run=_install_stubs)
 
     bench = commands.add_parser("bench", help="print speed figures")
     bench.set_defaults(run=_bench)
@@ -324,13 +319,6 @@ def _stubs_report(args: argparse.Namespace) -> int:
     from generator.checks.stub_checks import print_stubs_report
 
     return print_stubs_report(args.peers)
-
-
-def _install_stubs(args: argparse.Namespace) -> int:
-    from generator.render.stubs import install_stubs_path
-
-    Console(stderr=True).print(f"keras-stubs: {install_stubs_path()}")
-    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:

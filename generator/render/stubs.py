@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sysconfig
 from pathlib import Path
 
 import jinja2
@@ -193,14 +192,3 @@ def stub_differences(files: dict[str, str], folder: Path = STUBS) -> list[str]:
     return problems
 
 
-PTH_NAME = "keras_stubs_generated.pth"
-
-
-def install_stubs_path(folder: Path = STUBS) -> Path:
-    """A path install of the stubs: a `.pth` file in this interpreter's site-packages naming
-    generated/keras-stubs, so mypy and pyright (which read the interpreter's path) find the
-    `keras-stubs` package there. It follows every regeneration (the folder is swapped in place,
-    its path stays); nothing is copied, so nothing goes stale."""
-    target = Path(sysconfig.get_path("purelib")) / PTH_NAME
-    target.write_text(f"{folder.resolve()}\n", encoding="utf-8")
-    return target
