@@ -34,16 +34,18 @@ drift-check: $(STAMP)
 docs: $(STAMP)
 	$(PYTHON) -m generator docs
 
-## test: the whole test suite on real backends, in two phases: the main suite on two xdist workers
+## test: the whole test suite on real backends, in phases: the main suite on two xdist workers
 ## (a test marked xdist_group runs on the worker of its group, which shares a session fixture),
-## then tests/backends once per backend (the matrix): one worker process per backend, named after
-## it, the four side by side, every test run in each (`--dist each`). Each phase prints its 15
-## slowest tests and steps, then its wall-clock and CPU time (CPU: every process of the phase).
-BACKENDS_MATRIX := --dist each $(foreach b,jax torch tensorflow numpy,--tx popen//id=$(b)//env:KERAS_BACKEND=$(b))
+## then tests/backends once per backend (the matrix): jax, the heaviest, on two workers; then
+## torch, tensorflow and numpy side by side in one session, one worker per backend, named after it,
+## every test run in each (`--dist each`): Keras imported once per backend. Each phase prints its
+## 15 slowest tests and steps, then its wall-clock and CPU time (CPU: every process of the phase).
+BACKENDS_MATRIX := --dist each $(foreach b,torch tensorflow numpy,--tx popen//id=$(b)//env:KERAS_BACKEND=$(b))
 timed = bash -c 'TIMEFORMAT="make test: $(1): %R s wall, %U s user + %S s system CPU"; time $(2)'
 test: $(STAMP)
 	$(call timed,main suite,$(PYTHON) -m pytest -n 2 --dist loadgroup --ignore=tests/backends --durations=15)
-	$(call timed,backends,$(PYTHON) -m pytest $(BACKENDS_MATRIX) tests/backends -p no:cacheprovider --durations=15)
+	$(call timed,backends on jax,KERAS_BACKEND=jax $(PYTHON) -m pytest -n 2 tests/backends -p no:cacheprovider --durations=15)
+	$(call timed,backends on torch tensorflow numpy,$(PYTHON) -m pytest $(BACKENDS_MATRIX) tests/backends -p no:cacheprovider --durations=15)
 
 ## bench: print speed figures with what each is compared against
 bench: $(STAMP)
