@@ -13,7 +13,6 @@ import difflib
 import io
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 

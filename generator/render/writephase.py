@@ -155,11 +155,17 @@ def replace_folder(folder: Path, files: Mapping[str, bytes]) -> None:
             sub.chmod(0o755)
         if not folder.exists():
             staging.rename(folder)
-            return
-        retired = folder.parent / f".{folder.name}.old"
-        folder.rename(retired)
-        staging.rename(folder)  # a kill between these two renames is undone by recover_folder
-        shutil.rmtree(retired, ignore_errors=True)
+        else:
+            swap_in(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def swap_in(staging: Path, folder: Path) -> None:
+    """Put `staging` in the place of `folder` with two renames; `recover_folder` finishes or
+    undoes what a kill between them leaves."""
+    retired = folder.parent / f".{folder.name}.old"
+    folder.rename(retired)
+    staging.rename(folder)
+    shutil.rmtree(retired, ignore_errors=True)

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from generator.docs.examples.translate import translate
-from generator.docs.site.common import FENCE, DOCS_TEMPLATES
+from generator.docs.site.common import DOCS_TEMPLATES, FENCE
 from generator.docs.tutobooks.merge import three_way
 from generator.docs.tutobooks.page import sentence_retention, translate_page, with_imports
 from generator.docs.tutobooks.parse import parse_tutobook
@@ -140,7 +140,7 @@ def test_a_layer_built_from_star_arguments_and_applied_takes_its_input_first(tab
     assert "layer_resizing(keras_input((16, 16, 3)), *size, interpolation='nearest')" in (result.code or "")
     assert (result.calls, result.rewritten, result.reason) == (2, 2, None)
     namespace: dict = {}
-    exec(result.code or "", namespace)  # runs: the wrapper takes height and width by position after the input
+    exec(result.code or "", namespace)  # noqa: S102 -- runs: the wrapper takes height and width by position after the input
     assert tuple(namespace["x"].shape) == (None, 8, 6, 3)
     unapplied = translate("from keras import layers\nlayer = layers.Resizing(*(8, 6))\n", table)
     assert unapplied.reason and "*args" in unapplied.reason  # no input to put first: kept, with the reason

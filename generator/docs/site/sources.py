@@ -148,6 +148,7 @@ def table_cell(text: str) -> str:
 def write_docs(files: Mapping[str, str], root: Path = GENERATED) -> None:
     """Replace generated/docs (whole, swapped in with renames) and generated/mkdocs.yml (atomically)."""
     from generator.render.package import _recover, exchange_directories
+    from generator.render.writephase import swap_in
 
     docs = root / DOCS_NAME
     _recover(docs)
@@ -166,10 +167,7 @@ def write_docs(files: Mapping[str, str], root: Path = GENERATED) -> None:
         elif exchange_directories(staging, docs):
             shutil.rmtree(staging)
         else:
-            retired = root / f".{DOCS_NAME}.old"
-            docs.rename(retired)
-            staging.rename(docs)
-            shutil.rmtree(retired, ignore_errors=True)
+            swap_in(staging, docs)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
