@@ -13,6 +13,7 @@
     python -m generator typing-report                pyright strict, verifytypes, typed share
     python -m generator bench                        print the speed figures
     python -m generator guides-sync --from DIR       keras.io tutobooks into the store, pages merged
+    python -m generator guides-report                the translated pages: calls rewritten, sentences kept
 """
 
 from __future__ import annotations
@@ -125,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--check", action="store_true", help="write nothing; fail when a tethered tutobook "
                       "moved upstream (the weekly job)")
     sync.set_defaults(run=_guides_sync)
+
+    guides_report = commands.add_parser("guides-report", help="the translated keras.io pages from the store: "
+                                        "calls rewritten of those that have a wrapper, prose sentences kept")
+    guides_report.add_argument("--format", choices=FORMATS, default="terminal")
+    guides_report.set_defaults(run=_guides_report)
     return parser
 
 
@@ -287,6 +293,18 @@ def _guides_sync(args: argparse.Namespace) -> int:
     if args.output:
         atomic_write(args.output, out.getvalue())
     return status
+
+
+def _guides_report(args: argparse.Namespace) -> int:
+    from generator.changes.tutobooks import render_sync_report
+    from generator.docs.site.common import DOCS_TEMPLATES
+    from generator.guides_sync import store_report, translation_table
+    from generator.upstream.tutobook_spec import load_tracked
+    from generator.upstream.tutobooks import TutobookStore
+
+    report = store_report(load_tracked(), TutobookStore(), DOCS_TEMPLATES, translation_table(SnapshotStore(args.store)))
+    render_sync_report(report, args.format, sys.stdout)
+    return 1 if report.conflicts else 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator.changes.tutobooks import (
+    STORED,
     SyncReport,
     TutobookChange,
     merged_reports,
@@ -133,6 +134,34 @@ def _sync_one(read: Read, index: dict[str, StoredFile], data: dict[str, bytes], 
     kept = sentence_retention(new_text, text, entry.path)
     return TutobookChange(**base, grade=grade, calls=theirs.calls, rewritten=theirs.rewritten,
                           sentences_kept=kept.kept, sentences=kept.total, note=note)
+
+
+def store_report(tracked: Sequence[Tracked], store: TutobookStore, templates: Path,
+                 table: TranslationTable) -> SyncReport:
+    """The translation figures of every stored tutobook's page, from the store alone (no checkout):
+    calls rewritten of those that have a wrapper (a fresh translation), upstream sentences on the
+    committed page, conflict markers left."""
+    index = store.index()
+    changes = []
+    for entry in tracked:
+        record = index.get(entry.path)
+        if record is None:
+            continue
+        common = {"path": entry.path, "repo": entry.repo, "kind": entry.kind, "status": "unchanged",
+                  "old_commit": record.commit, "new_commit": record.commit, "diff": "", "page": entry.page}
+        file = templates / (entry.page or "")
+        if entry.page is None or not file.exists():
+            changes.append(TutobookChange(**common, grade="skipped" if entry.page is None else None,
+                                          note=entry.skip or "no page: run the sync"))
+            continue
+        text, source = file.read_text(encoding="utf-8"), store.text(entry.path)
+        fresh = translate_page(source, entry, Tether(entry.path, record.repo, record.commit, record.sha256), table)
+        kept = sentence_retention(source, text, entry.path)
+        conflicts = conflict_lines(text)
+        changes.append(TutobookChange(**common, grade="conflict" if conflicts else "unchanged", calls=fresh.calls,
+                                      rewritten=fresh.rewritten, sentences_kept=kept.kept, sentences=kept.total,
+                                      note="; ".join(fresh.reasons)))
+    return SyncReport(str(store.root), STORED, tuple(changes), ())
 
 
 def write_sync(planned: Planned, store_root: Path, templates: Path, say: Callable[[str], None]) -> None:
