@@ -14,6 +14,8 @@
     python -m generator stubs [--release V] [--output DIR]   emit the Keras stubs of a stored release
     python -m generator stubs-report                 stubtest, verifytypes, corpora and peer suite of the stubs
     python -m generator bench                        print the speed figures
+    python -m generator guides-sync --from DIR       keras.io tutobooks into the store, pages merged
+    python -m generator guides-report                the translated pages: calls rewritten, sentences kept
 """
 
 from __future__ import annotations
@@ -136,6 +138,25 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="print speed figures")
     bench.set_defaults(run=_bench)
+
+    sync = commands.add_parser("guides-sync", help="sync keras.io tutobooks (guides, examples) from an upstream "
+                               "checkout into upstream_snapshots/keras-io/ and merge upstream's change into "
+                               "each translated page")
+    sync.add_argument("--from", dest="folders", type=Path, action="append", required=True, metavar="DIR",
+                      help="a keras-io checkout, or a keras checkout with guides/ and examples/ (repeatable)")
+    sync.add_argument("--repo", choices=("keras-team/keras", "keras-team/keras-io"),
+                      help="the repository DIR is a checkout of (default: read from DIR)")
+    sync.add_argument("--paths", nargs="+", metavar="PATH", help="only these tracked upstream paths")
+    sync.add_argument("--format", choices=FORMATS, default="terminal")
+    sync.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    sync.add_argument("--check", action="store_true", help="write nothing; fail when a tethered tutobook "
+                      "moved upstream (the weekly job)")
+    sync.set_defaults(run=_guides_sync)
+
+    guides_report = commands.add_parser("guides-report", help="the translated keras.io pages from the store: "
+                                        "calls rewritten of those that have a wrapper, prose sentences kept")
+    guides_report.add_argument("--format", choices=FORMATS, default="terminal")
+    guides_report.set_defaults(run=_guides_report)
     return parser
 
 
@@ -319,6 +340,30 @@ def _stubs_report(args: argparse.Namespace) -> int:
     from generator.checks.stub_checks import print_stubs_report
 
     return print_stubs_report(args.peers)
+
+
+def _guides_sync(args: argparse.Namespace) -> int:
+    from generator.guides_sync import guides_sync
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    out = io.StringIO() if args.output else sys.stdout
+    status = guides_sync(args.folders, args.format, out, lambda text: console.print(escape(text)),
+                         check=args.check, repo=args.repo, paths=args.paths)
+    if args.output:
+        atomic_write(args.output, out.getvalue())
+    return status
+
+
+def _guides_report(args: argparse.Namespace) -> int:
+    from generator.changes.tutobooks import render_sync_report
+    from generator.docs.site.common import DOCS_TEMPLATES
+    from generator.guides_sync import store_report, translation_table
+    from generator.upstream.tutobook_spec import load_tracked
+    from generator.upstream.tutobooks import TutobookStore
+
+    report = store_report(load_tracked(), TutobookStore(), DOCS_TEMPLATES, translation_table(SnapshotStore(args.store)))
+    render_sync_report(report, args.format, sys.stdout)
+    return 1 if report.conflicts else 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from generator.binding.overrides import Override, read_overrides
 from generator.changes.diff import (
@@ -25,6 +26,7 @@ from generator.changes.diff import (
     target_candidates,
 )
 from generator.changes.report import render, summary_line
+from generator.checks.tutobook_drift import tutobook_problems
 from generator.render.writephase import MARKER, interrupted
 from generator.settings import ALLOWLIST, GENERATED, pinned_release
 from generator.tomlfiles import Kind, fields, read_toml
@@ -145,7 +147,10 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
     for problem in generated:
         where = "generated/" if problem.startswith("keras-stubs/") else "generated/keras3/"
         console.print(f"[red]{where}{problem}[/]; run `make regenerate` (never edit generated files)")
-    ok = result.ok and not generated and not stale_list
+    tutobooks = tutobook_problems()
+    for problem in tutobooks:
+        console.print(f"[red]tutobooks:[/] {escape(problem)}")
+    ok = result.ok and not generated and not stale_list and not tutobooks
     verdict = "[green]in step[/]" if ok else "[bold red]out of step[/]"
     console.print(f"drift check, installed Keras {live.keras_version} against stored {release}: {verdict} "
                   f"({summary_line(result.findings)}; {len(result.accepted)} accepted by the allowlist)")

@@ -26,7 +26,7 @@ import jinja2
 from generator.binding.model import Binding, Wrapper, WrapperParam
 from generator.binding.spec import BindingSpec
 from generator.binding.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
-from generator.render.writephase import check_package, recover_folder, staging_folder
+from generator.render.writephase import check_package, recover_folder, staging_folder, swap_in
 from generator.settings import PACKAGE, TEMPLATES
 
 
@@ -465,7 +465,6 @@ def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACK
     """Replace the package with `files` plus its hand-written files, all or nothing."""
     _recover(package)
     check_package(package, spec.hand_written)  # they are copied, never recreated
-    parent = package.parent
     staging = staging_folder(package)
     try:
         for name in spec.hand_written:
@@ -476,10 +475,7 @@ def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACK
         if exchange_directories(staging, package):
             shutil.rmtree(staging)  # now holds the old package
         else:
-            retired = parent / f".{package.name}.old"
-            package.rename(retired)
-            staging.rename(package)  # a kill between these two renames is undone by _recover
-            shutil.rmtree(retired, ignore_errors=True)
+            swap_in(staging, package)  # a kill between its two renames is undone by _recover
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

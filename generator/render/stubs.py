@@ -9,7 +9,6 @@ on every run. `write_stubs()` swaps the whole folder in, as
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import jinja2
@@ -24,8 +23,8 @@ from generator.binding.stubs import (
     Stubs,
 )
 from generator.binding.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
-from generator.render.package import exchange_directories, signature_parts, template_error
-from generator.render.writephase import recover_folder, staging_folder
+from generator.render.package import signature_parts, template_error
+from generator.render.writephase import replace_folder
 from generator.settings import GENERATED, TEMPLATES
 
 STUBS = GENERATED / "keras-stubs"
@@ -156,28 +155,7 @@ def imports(module: StubModule) -> tuple[list[str], list[str]]:
 
 def write_stubs(files: dict[str, str], folder: Path = STUBS) -> None:
     """Replace generated/keras-stubs with `files`, all or nothing (built beside it, swapped in)."""
-    recover_folder(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_folder(folder)  # named after this process: recovery leaves a live run's alone
-    try:
-        for name, text in files.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        for path in [staging, *staging.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        if not folder.exists():
-            staging.rename(folder)
-        elif exchange_directories(staging, folder):
-            shutil.rmtree(staging)
-        else:
-            retired = folder.parent / f".{folder.name}.old"
-            folder.rename(retired)
-            staging.rename(folder)
-            shutil.rmtree(retired, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    replace_folder(folder, {name: text.encode("utf-8") for name, text in files.items()})
 
 
 def stub_differences(files: dict[str, str], folder: Path = STUBS) -> list[str]:

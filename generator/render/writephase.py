@@ -21,7 +21,7 @@ import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
@@ -166,3 +166,35 @@ def pending(generated: Path) -> Iterator[None]:
 
 def interrupted(generated: Path) -> bool:
     return (generated / MARKER).exists()
+
+
+def replace_folder(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Replace `folder` whole by `files` (relative path -> bytes): staged beside it, then swapped in
+    with two renames; `recover_folder` finishes or undoes a swap a killed run left."""
+    recover_folder(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = staging_folder(folder)
+    try:
+        for name, data in files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            target.chmod(0o644)
+        for sub in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            sub.chmod(0o755)
+        if not folder.exists():
+            staging.rename(folder)
+        else:
+            swap_in(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def swap_in(staging: Path, folder: Path) -> None:
+    """Put `staging` in the place of `folder` with two renames; `recover_folder` finishes or
+    undoes what a kill between them leaves."""
+    retired = folder.parent / f".{folder.name}.old"
+    folder.rename(retired)
+    staging.rename(folder)
+    shutil.rmtree(retired, ignore_errors=True)

@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from generator.docs.site.common import FENCE, OUTPUT_MARKER, DocsError
+from generator.docs.tutobooks.tether import is_tethered
 
 _GUIDE_PREFIX = re.compile(r"^\d+-")
 
@@ -36,8 +37,26 @@ def hand_written_pages(templates: Path, env: jinja2.Environment, context: Mappin
         parts = relative.split("/")
         parts[-1] = _GUIDE_PREFIX.sub("", parts[-1])
         relative = "/".join(parts)
-        pages[relative] = mark_outputs(text, relative)
+        # A page translated from a keras.io tutobook (tethered) is shown as it is: its cells are
+        # run by the tutobook runner, not as a hand-written page's blocks.
+        pages[relative] = text if is_tethered(text) else mark_outputs(text, relative)
     return pages
+
+
+def translated_nav(pages: Mapping[str, str]) -> dict[str, list[dict[str, str]]]:
+    """The pages translated from keras.io, for the nav: {"guides": [...], "<category>": [...]},
+    each {"title", "path"}, in the order of spec/guides.toml (then by title)."""
+    from generator.upstream.tutobook_spec import load_tracked
+
+    order = {entry.page: number for number, entry in enumerate(load_tracked()) if entry.page}
+    nav: dict[str, list[dict[str, str]]] = {}
+    for path, text in pages.items():
+        if not is_tethered(text):
+            continue
+        group = "guides" if path.startswith("guides/") else path.split("/")[1]
+        nav.setdefault(group, []).append({"title": page_title(text, path), "path": path})
+    return {group: sorted(items, key=lambda item: (order.get(item["path"], len(order)), item["title"].lower()))
+            for group, items in sorted(nav.items())}
 
 
 def guide_order(templates: Path, relative: str) -> str:

@@ -24,7 +24,7 @@ from generator.docs.site.changelog import (
     releases_up_to,
 )
 from generator.docs.site.common import CONFIG_NAME, DOCS_NAME, DOCS_TEMPLATES
-from generator.docs.site.guides import guide_order, hand_written_pages, page_title
+from generator.docs.site.guides import guide_order, hand_written_pages, page_title, translated_nav
 from generator.docs.site.links import TYPES_FILE, LinkMap, read_types, type_names
 from generator.docs.site.wrapper_pages import SHAPE_NOTES, base_view, read_hand_written, symbol_view
 from generator.settings import GENERATED
@@ -112,11 +112,14 @@ def _docs_for(snapshot: Snapshot, store: SnapshotStore, built: tuple[Binding, Bi
     pages = hand_written_pages(templates, env, {
         "version": version, "families": families, "total": len(binding.wrappers)})
     files.update({f"{DOCS_NAME}/{path}": text for path, text in pages.items()})
+    translated = translated_nav(pages)
     guides = [{"title": page_title(text, path), "path": path}
               for path, text in sorted(pages.items(), key=lambda item: guide_order(templates, item[0]))
-              if path.startswith("guides/")]
+              if path.startswith("guides/") and path.count("/") == 1]
     files[CONFIG_NAME] = env.get_template("mkdocs.yml.j2").render(
         version=version, families=families, guides=guides,
+        keras_io_guides=translated.get("guides", []),
+        examples={group: items for group, items in translated.items() if group != "guides"},
         releases=[entry["release"] for entry in reversed(changelog)])
     return dict(sorted(files.items()))
 
@@ -146,7 +149,7 @@ def table_cell(text: str) -> str:
 def write_docs(files: Mapping[str, str], root: Path = GENERATED) -> None:
     """Replace generated/docs (whole, swapped in with renames) and generated/mkdocs.yml (atomically)."""
     from generator.render.package import _recover, exchange_directories
-    from generator.render.writephase import staging_folder
+    from generator.render.writephase import staging_folder, swap_in
 
     docs = root / DOCS_NAME
     _recover(docs)
@@ -165,10 +168,7 @@ def write_docs(files: Mapping[str, str], root: Path = GENERATED) -> None:
         elif exchange_directories(staging, docs):
             shutil.rmtree(staging)
         else:
-            retired = root / f".{DOCS_NAME}.old"
-            docs.rename(retired)
-            staging.rename(docs)
-            shutil.rmtree(retired, ignore_errors=True)
+            swap_in(staging, docs)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
