@@ -27,9 +27,11 @@ def copy_repository(target: Path) -> Path:
 
 
 def tree(folder: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file below `folder` (bytecode caches excluded)."""
+    """Relative path -> sha256 of every file below `folder`; caches excluded (bytecode, and `.cache/`,
+    where regeneration keeps its content-addressed translations: a cache, not an output)."""
     return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
-            for f in sorted(folder.rglob("*")) if f.is_file() and "__pycache__" not in f.parts}
+            for f in sorted(folder.rglob("*"))
+            if f.is_file() and "__pycache__" not in f.parts and ".cache" not in f.relative_to(folder).parts}
 
 
 def child_environment(repo: Path, **extra: str) -> dict[str, str]:
