@@ -19,7 +19,7 @@ def copy_repository(target: Path) -> Path:
     for part in COPIED:
         source = REPO / part
         if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         else:
             (target / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / part)
@@ -31,7 +31,8 @@ def tree(folder: Path) -> dict[str, str]:
     where regeneration keeps its content-addressed translations: a cache, not an output)."""
     return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
             for f in sorted(folder.rglob("*"))
-            if f.is_file() and "__pycache__" not in f.parts and ".cache" not in f.relative_to(folder).parts}
+            if f.is_file() and "__pycache__" not in f.parts and ".cache" not in f.relative_to(folder).parts
+            and not any(part.endswith(".egg-info") for part in f.parts)}  # pip's editable-install metadata
 
 
 def child_environment(repo: Path, **extra: str) -> dict[str, str]:
