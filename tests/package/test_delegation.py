@@ -39,7 +39,7 @@ import numpy as np
 import pytest
 
 from tests import op_samples
-from tests.conftest import generated_from
+from tests.conftest import built, generated_from
 from generator.settings import pinned_release
 from generator.settings import version_key
 
@@ -189,10 +189,9 @@ def _params(name: str) -> list[op_samples.Param]:
 
 
 def test_every_op_wrapper_names_what_it_wraps_as_the_generator_does() -> None:
-    from generator.binding.build import build
     from generator.upstream.store import SnapshotStore
 
-    binding, _ = build(SnapshotStore(), generated_from())  # the release keras3 was generated from
+    binding, _ = built(SnapshotStore(), generated_from())  # the release keras3 was generated from
     expected = {w.name: w.upstream for w in binding.wrappers if w.family == "ops"}
     documented = {}
     for name in OP_NAMES:
@@ -225,10 +224,9 @@ def test_the_sample_tables_name_only_real_ops_and_parameters() -> None:
 
 def test_samples_ahead_of_the_pin_name_ops_the_pin_lacks() -> None:
     """Once the pin has an op sampled ahead of it, the AHEAD_OF_PIN entry is stale: drop it."""
-    from generator.binding.build import build
     from generator.upstream.store import SnapshotStore
 
-    binding, _ = build(SnapshotStore(), PIN)
+    binding, _ = built(SnapshotStore(), PIN)
     pinned_ops = {w.name for w in binding.wrappers if w.family == "ops"}
     assert not set(op_samples.AHEAD_OF_PIN) & pinned_ops
     assert all(version_key(release) > version_key(PIN) for release in op_samples.AHEAD_OF_PIN.values())
