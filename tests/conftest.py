@@ -67,7 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--cpu-durations", type=int, default=None, metavar="N",
                      help="list the N tests that took the most CPU time (setup + call + teardown, the "
-                          "test process and the child processes it waited for); 0 lists all")
+                          "test process and the child processes it waited for); 0 lists all. "
+                          "KERAS3_CPU_LOG=FILE also appends each test's figure to FILE as it ends")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -78,6 +79,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def _without_group(nodeid: str) -> str:
+    """The test's id without the `@group` suffix pytest-xdist's loadgroup adds to it."""
+    at = nodeid.rfind("@")
+    return nodeid[:at] if at > nodeid.rfind("]") else nodeid
+
+
+_CPU_START = pytest.StashKey[float]()
 
 
 def _cpu_seconds() -> float:
@@ -91,14 +101,15 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     return (yield)
 
 
-_CPU_START = pytest.StashKey[float]()
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if call.when == "teardown" and _CPU_START in item.stash:
-        report.user_properties.append(("cpu_seconds", _cpu_seconds() - item.stash[_CPU_START]))
+        seconds = _cpu_seconds() - item.stash[_CPU_START]
+        report.user_properties.append(("cpu_seconds", seconds))
+        if log := os.environ.get("KERAS3_CPU_LOG"):  # a line per test as it ends, for a run cut short
+            with open(log, "a", encoding="utf-8") as out:
+                out.write(f"{seconds:.1f}\t{_without_group(item.nodeid)}\n")
     return report
 
 
@@ -106,7 +117,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     wanted = config.getoption("--cpu-durations")
     if wanted is None:
         return
-    rows = sorted(((value, report.nodeid) for reports in terminalreporter.stats.values() for report in reports
+    rows = sorted(((value, _without_group(report.nodeid)) for reports in terminalreporter.stats.values() for report in reports
                    if getattr(report, "when", None) == "teardown"
                    for name, value in report.user_properties if name == "cpu_seconds"), reverse=True)
     total = sum(value for value, _ in rows)

@@ -79,8 +79,8 @@ def verdicts(store, tmp_path_factory) -> dict[str, dict[str, str]]:
         wrappers.update(report["wrappers"])
     # the shares together call every wrapper
     assert not wrappers - {name for verdicts in found.values() for name in verdicts}
-    print(f"every {EVERY}th wrapper of each module per release: {len(wrappers)} wrappers, "
-          f"{sum(map(len, found.values()))} calls")
+    print(f"{len(wrappers)} wrappers, 1 in {EVERY} of each module's called per release: "
+          f"{sum(map(len, found.values()))} calls on {len(found)} releases")
     return found
 
 
