@@ -52,8 +52,9 @@ test: $(STAMP)
 
 ## test-full: `make test` with the large suites whole instead of their CI samples: Keras's own op
 ## and constructor tests (every test), every stored release's doc report, every wrapper called on
-## each of the three older releases. The weekly workflow runs it.
-FULL_SUITES := KERAS3_OP_SUITE_EVERY=1 KERAS3_CONSTRUCTOR_SUITE_EVERY=1 KERAS3_OLDER_RELEASES_EVERY=1 KERAS3_STORED_RELEASES=all
+## each of the three older releases, every wrapper's docstring examples. The weekly workflow runs it.
+FULL_SUITES := KERAS3_OP_SUITE_EVERY=1 KERAS3_CONSTRUCTOR_SUITE_EVERY=1 KERAS3_OLDER_RELEASES_EVERY=1 \
+               KERAS3_STORED_RELEASES=all KERAS3_DOCSTRING_EXAMPLES=all
 test-full: $(STAMP)
 	$(FULL_SUITES) $(MAKE) test
 
