@@ -52,9 +52,10 @@ test: $(STAMP)
 
 ## test-full: `make test` with the large suites whole instead of their CI samples: Keras's own op
 ## and constructor tests (every test), every stored release's doc report, every wrapper called on
-## each of the three older releases, every wrapper's docstring examples. The weekly workflow runs it.
+## each of the three older releases, every wrapper's docstring examples, every op's delegation on
+## every backend. The weekly workflow runs it.
 FULL_SUITES := KERAS3_OP_SUITE_EVERY=1 KERAS3_CONSTRUCTOR_SUITE_EVERY=1 KERAS3_OLDER_RELEASES_EVERY=1 \
-               KERAS3_STORED_RELEASES=all KERAS3_DOCSTRING_EXAMPLES=all
+               KERAS3_STORED_RELEASES=all KERAS3_DOCSTRING_EXAMPLES=all KERAS3_DELEGATION_EVERY=1
 test-full: $(STAMP)
 	$(FULL_SUITES) $(MAKE) test
 

@@ -17,6 +17,13 @@ started together on first use and run concurrently; each test then reads its rep
 
 Under pytest-xdist the workers share one set of subprocesses: the first worker to need them
 starts them all, the others wait for the report files.
+
+`make test` splits the ops among the four backends: the i-th backend's job checks the ops whose
+index in ``keras3.ops.__all__`` is i modulo KERAS3_DELEGATION_EVERY (4 unless set), and every op
+NOT_SAMPLED lists for it, so each op is checked on one backend and every backend checks its
+share (a wrapper calls ``keras.ops`` alike on every backend). With 1 (`make test-full`, or
+``KERAS3_DELEGATION_EVERY=1 .venv/bin/python -m pytest tests/package/test_delegation.py``) every
+op is checked on every backend.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ import pytest
 
 from tests import op_samples
 from tests.conftest import built, generated_from
+from tests.delegation_runner import shared_ops
 from generator.settings import pinned_release
 from generator.settings import version_key
 
@@ -55,6 +63,13 @@ TIMEOUT = 600.0  # seconds, per job
 FAST_XLA_FLAGS = "--xla_cpu_use_fusion_emitters=false --xla_backend_optimization_level=0"
 
 OP_NAMES: tuple[str, ...] = tuple(keras3.ops.__all__)
+EVERY = int(os.environ.get("KERAS3_DELEGATION_EVERY", "4"))
+
+
+def share(backend: str) -> str:
+    """The share of the ops (tests/delegation_runner.py's shared_ops) `backend`'s job checks."""
+    return f"{BACKENDS.index(backend) % EVERY}/{EVERY}"
+
 WRAPS = re.compile(r"Wraps `(keras\.[A-Za-z0-9_.]+)`")
 
 # --------------------------------------------------------------------------------------
@@ -71,6 +86,7 @@ def _job_env(job: str, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KERAS")}
     if job.startswith("ops-"):
         env["KERAS_BACKEND"] = job.removeprefix("ops-")
+        env["KERAS3_DELEGATION_SHARE"] = share(env["KERAS_BACKEND"])
     env["KERAS_HOME"] = str(home)  # built-in defaults, no user keras.json
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     env["PYTHONWARNINGS"] = "ignore"
@@ -257,7 +273,7 @@ def test_samples_are_the_same_on_every_build() -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_op_wrapper_equals_the_direct_keras_call(jobs: Jobs, backend: str) -> None:
     report: dict[str, str] = jobs.result(f"ops-{backend}")["ops"]
-    assert sorted(report) == sorted(OP_NAMES)
+    assert sorted(report) == sorted(shared_ops(list(OP_NAMES), backend, share(backend)))
     not_sampled = op_samples.NOT_SAMPLED.get(backend, {})
     problems = []
     for name, status in report.items():
@@ -268,6 +284,11 @@ def test_every_op_wrapper_equals_the_direct_keras_call(jobs: Jobs, backend: str)
         elif status != "ok":
             problems.append(f"{name}: {status}")
     assert not problems, f"{len(problems)} op wrapper(s) on {backend}:\n" + "\n".join(problems)
+
+
+def test_the_backends_shares_check_every_op(jobs: Jobs) -> None:
+    checked = {name for backend in BACKENDS for name in jobs.result(f"ops-{backend}")["ops"]}
+    assert checked == set(OP_NAMES)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
