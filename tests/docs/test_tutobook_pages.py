@@ -172,3 +172,14 @@ def test_a_python_block_in_upstream_prose_is_shown_but_not_run(committed):
         assert page.count("```python no-run") >= prose_blocks, tracked.page
         shown += prose_blocks
     assert shown > 0  # upstream's prose has such blocks (sequential_model's "model.add(...)" sketches)
+
+
+def test_a_prose_block_reads_as_highlighted_python_on_the_site(committed):
+    import markdown
+
+    from generator.docs.site.guides import without_run_markers
+
+    page = next(text for tracked, _source, text in committed if "```python no-run" in text)
+    html = markdown.Markdown(extensions=["pymdownx.superfences", "pymdownx.highlight"]).convert(without_run_markers(page))
+    assert "no-run" not in html  # every block a fenced, highlighted block (no stray "python no-run" paragraph)
+    assert html.count('class="highlight"') == len(FENCE.findall(page))  # every fence, python or shell
