@@ -168,9 +168,8 @@ def test_the_cases_users_met_type_check(pyright_snippets):
 
 def test_the_cases_users_met_pass_the_annotations_at_run_time():
     """The same values, checked by typeguard against the annotations a checker sees."""
-    import numpy as np
-
     import keras3
+    import numpy as np
 
     cases = [
         (keras3.application_mobilenet_v2, {"weights": None, "classifier_activation": None}),
