@@ -29,18 +29,19 @@ RUNNER_VERSION = "1"
 # forked from it, used for that page alone (max_tasks_per_child=1): what a reader gets running
 # the page top to bottom in a new interpreter, without paying ~4 s of imports per page.
 _RUNNER = r"""
-import json, multiprocessing, os, sys
+import importlib, json, multiprocessing, os, sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from generator.docs.site.page_code import run_page_blocks
 
 if __name__ == "__main__":
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)  # what the pages' libraries print at C level must not reach the protocol
-    jobs, pages = json.loads(sys.stdin.read())
+    jobs, worker, preload, pages = json.loads(sys.stdin.read())
+    module, _, name = worker.partition(":")
+    function = getattr(importlib.import_module(module), name)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.docs.site.page_code", "keras3", "keras", "jax", "tensorflow"])
+    context.set_forkserver_preload([module, *preload])
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=1) as pool:
-        futures = {pool.submit(run_page_blocks, page["blocks"], page["folder"]): page for page in pages}
+        futures = {pool.submit(function, page["blocks"], page["folder"], *page["args"]): page for page in pages}
         for future in as_completed(futures):
             page = futures[future]
             with open(os.path.join(page["folder"], "results.json"), "w", encoding="utf-8") as stream:
@@ -51,6 +52,7 @@ if __name__ == "__main__":
     from multiprocessing import forkserver
     forkserver._forkserver._stop()
 """
+PRELOAD = ["keras3", "keras", "jax", "tensorflow"]
 
 
 def run_page_blocks(blocks: Sequence[str], folder: str) -> list[dict[str, Any]]:
@@ -112,25 +114,34 @@ def run_pages(pages: Mapping[str, Sequence[str]], version: str, cache: Path, job
     if not todo:
         return outputs
 
-    def done(page: str, result: list[str], seconds: float) -> None:
+    def done(page: str, results: list[dict[str, Any]], seconds: float) -> None:
         blocks, file = todo[page]
+        for number, result in enumerate(results):
+            if not result["ok"]:
+                raise DocsError(f"{page}: code block {number} failed:\n{blocks[number]}\n\n{result['error']}")
+        outputs[page] = [scrub_output(result["output"]) for result in results]
         partial = file.with_name(f".{file.name}.{os.getpid()}")
-        partial.write_text(json.dumps(result), encoding="utf-8")
+        partial.write_text(json.dumps(outputs[page]), encoding="utf-8")
         os.replace(partial, file)  # concurrent builds read whole files or none
-        outputs[page] = result
         log(f"docs: ran {page} ({len(blocks)} blocks, {seconds:.1f} s)")
         if on_done is not None:
             on_done()
 
-    _run_pages({page: blocks for page, (blocks, _) in todo.items()}, jobs, done)
+    run_in_forkserver({page: blocks for page, (blocks, _) in todo.items()}, jobs, done)
     return outputs
 
 
-def _run_pages(pages: Mapping[str, Sequence[str]], jobs: int,
-               done: Callable[[str, list[str], float], None]) -> None:
+def run_in_forkserver(pages: Mapping[str, Sequence[str]], jobs: int,
+                      done: Callable[[str, Any, float], None],
+                      worker: str = "generator.docs.site.page_code:run_page_blocks",
+                      args: Mapping[str, Sequence[Any]] | None = None,
+                      keep: Callable[[str, Path], None] | None = None) -> None:
+    """Run each page's blocks with `worker(blocks, folder, *args[page])` in a process of its own
+    on jax, forked from one interpreter that imported Keras once; `done(page, results, seconds)`
+    as each ends (it may raise: the run stops), `keep(page, folder)` before its folder goes."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("XLA_", "KERAS_"))}
     env.update({"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
-                "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu", "COLUMNS": "100",
+                "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu", "COLUMNS": "100", "MPLBACKEND": "Agg",
                 "PYTHONPATH": os.pathsep.join([str(GENERATED), str(REPO_ROOT),
                                                *filter(None, [os.environ.get("PYTHONPATH")])])})
     with tempfile.TemporaryDirectory(prefix="keras3-docs-run-") as root:
@@ -138,8 +149,9 @@ def _run_pages(pages: Mapping[str, Sequence[str]], jobs: int,
         folders = {page: Path(root) / f"page{number}" for number, page in enumerate(pages)}
         for folder in folders.values():
             folder.mkdir()
-        request = [max(1, jobs), [{"name": page, "blocks": list(blocks), "folder": str(folders[page])}
-                                  for page, blocks in pages.items()]]
+        request = [max(1, jobs), worker, PRELOAD,
+                   [{"name": page, "blocks": list(blocks), "folder": str(folders[page]),
+                     "args": list((args or {}).get(page, ()))} for page, blocks in pages.items()]]
         began = time.perf_counter()
         with tempfile.TemporaryFile() as errors:
             process = subprocess.Popen([sys.executable, "-c", _RUNNER], stdin=subprocess.PIPE,
@@ -150,13 +162,14 @@ def _run_pages(pages: Mapping[str, Sequence[str]], jobs: int,
             for line in process.stdout:
                 page = json.loads(line)
                 results = json.loads((folders[page] / "results.json").read_text(encoding="utf-8"))
-                for number, result in enumerate(results):
-                    if not result["ok"]:
-                        process.kill()
-                        process.wait()
-                        raise DocsError(f"{page}: code block {number} failed:\n{pages[page][number]}\n\n"
-                                        f"{result['error']}")
-                done(page, [scrub_output(result["output"]) for result in results], time.perf_counter() - began)
+                try:
+                    done(page, results, time.perf_counter() - began)
+                    if keep is not None:
+                        keep(page, folders[page])
+                except BaseException:
+                    process.kill()
+                    process.wait()
+                    raise
             code = process.wait()
             errors.seek(0)
             stderr = errors.read().decode("utf-8", "replace")

@@ -1,0 +1,159 @@
+"""In a page's own process: its cells run top to bottom in one namespace on jax (CPU), after the
+page's fixtures are installed and its training shortened; per cell what it printed (and the repr
+of a last expression), the matplotlib figures it made (saved as PNG, Agg backend, with alt text
+from the figure's title), or why it did not run. A cell that raises is recorded and the next one
+runs: later cells may not need what it would have made.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+FIGURE_DPI = 60  # small images: they are committed
+
+
+class CellTimeout(Exception):
+    pass
+
+
+def run_page_cells(cells: Sequence[str], folder: str, settings: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each cell's record: {"output", "figures": [{"file", "alt"}], "seconds"} when it ran,
+    {"skipped": reason} when the spec skips it, {"error": "Type: message", "output"} when it raised."""
+    os.chdir(folder)
+    os.environ["MPLBACKEND"] = "Agg"
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    plt.show = lambda *args, **kwargs: None  # Agg shows nothing: the figures are saved after the cell
+    from generator.docs.examples.runner import _block_network
+    from generator.docs.guides import fixtures
+
+    _block_network()
+    fixtures.install(list(settings.get("fixtures", ())))
+    _shorten_training(settings.get("epochs"), settings.get("steps"))
+    skip = {int(k): v for k, v in dict(settings.get("skip", {})).items()}
+    assign = dict(settings.get("assign", {}))
+    limit = float(settings.get("time_limit", 300.0))
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    results: list[dict[str, Any]] = []
+    for number, code in enumerate(cells):
+        if number in skip:
+            results.append({"skipped": skip[number]})
+            continue
+        buffer = io.StringIO()
+        began = time.process_time()
+        record: dict[str, Any]
+        try:
+            with contextlib.redirect_stdout(buffer), _time_limit(limit):
+                _run_cell(code, number, namespace, assign)
+            record = {"output": buffer.getvalue()}
+        except CellTimeout:
+            record = {"output": buffer.getvalue(), "error": f"stopped after {limit:.0f} s (the page's time limit)"}
+        except BaseException as error:  # noqa: BLE001 - a cell may raise anything: shown with its reason
+            last = traceback.extract_tb(error.__traceback__)[-1:]
+            where = f" (line {last[0].lineno})" if last and last[0].filename == f"<cell {number}>" else ""
+            message = str(error).strip().splitlines()
+            record = {"output": buffer.getvalue(),
+                      "error": f"{type(error).__name__}{where}: {message[0] if message else ''}"[:300]}
+        record["figures"] = _save_figures(plt, number)
+        record["seconds"] = round(time.process_time() - began, 2)
+        results.append(record)
+    sys.stdout.flush()
+    return results
+
+
+def _run_cell(code: str, number: int, namespace: dict[str, Any], assign: Mapping[str, Any]) -> None:
+    tree = ast.parse(code)
+    for statement in tree.body:  # `epochs = 15` runs as `epochs = 1` when the spec says so
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id in assign):
+            statement.value = ast.copy_location(ast.Constant(assign[statement.targets[0].id]), statement.value)
+    last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    body = tree.body[:-1] if last is not None else tree.body
+    module = ast.fix_missing_locations(ast.Module(body=body, type_ignores=[]))
+    exec(compile(module, f"<cell {number}>", "exec"), namespace)  # noqa: S102 - the page's own code
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), f"<cell {number}>", "eval"), namespace)
+        if value is not None and not _is_artist(value):
+            print(repr(value))
+
+
+def _is_artist(value: Any) -> bool:
+    """A plot call's return value (`plt.imshow(...)`, a list of lines): the figure shows it."""
+    module = type(value).__module__ or ""
+    if isinstance(value, (list, tuple)) and value:
+        module = type(value[0]).__module__ or ""
+    return module.startswith("matplotlib")
+
+
+def _save_figures(plt: Any, number: int) -> list[dict[str, str]]:
+    figures = []
+    for index, figure_number in enumerate(plt.get_fignums()):
+        figure = plt.figure(figure_number)
+        name = f"cell{number:03d}-{index}.png"
+        figure.savefig(name, dpi=FIGURE_DPI, metadata={"Software": None}, bbox_inches="tight")
+        figures.append({"file": name, "alt": _figure_title(figure)})
+    plt.close("all")
+    return figures
+
+
+def _figure_title(figure: Any) -> str:
+    """The figure's suptitle, else its axes' titles (joined), else ""."""
+    suptitle = getattr(figure, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text().strip():
+        return suptitle.get_text().strip()
+    titles = [axes.get_title().strip() for axes in figure.get_axes() if axes.get_title().strip()]
+    unique = list(dict.fromkeys(titles))
+    return ", ".join(unique[:6]) + (", ..." if len(unique) > 6 else "")
+
+
+def _shorten_training(epochs: int | None, steps: int | None) -> None:
+    """`Model.fit` runs at most `epochs` epochs of at most `steps` steps (validation too)."""
+    if epochs is None and steps is None:
+        return
+    import keras
+
+    original = keras.Model.fit
+
+    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if epochs is not None:
+            if len(args) > 3:  # fit(x, y, batch_size, epochs, ...)
+                args = (*args[:3], min(int(args[3]), epochs), *args[4:])
+            else:
+                kwargs["epochs"] = min(int(kwargs.get("epochs", 1)), epochs)
+            if "initial_epoch" in kwargs:
+                kwargs["initial_epoch"] = min(int(kwargs["initial_epoch"]), kwargs.get("epochs", epochs) - 1)
+        if steps is not None:
+            kwargs["steps_per_epoch"] = min(int(kwargs.get("steps_per_epoch") or steps), steps)
+            if kwargs.get("validation_data") is not None:
+                kwargs["validation_steps"] = min(int(kwargs.get("validation_steps") or steps), steps)
+        return original(self, *args, **kwargs)
+
+    fit.__doc__ = original.__doc__
+    keras.Model.fit = fit  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Any:
+    def expire(signum: int, frame: Any) -> None:
+        raise CellTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+

@@ -1,0 +1,112 @@
+"""A translated page with its run put in (at build time): under its title, where it comes from
+(upstream file and commit), the Keras release and backend it ran on, the fixtures that stood in
+for downloads and how its training was shortened; after each cell its output, its figures as
+images with alt text, or why it did not run.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from generator.docs.guides.fixtures import FIXTURES
+from generator.docs.guides.outputs import Rendered
+from generator.docs.guides.pages import TranslatedPage
+from generator.docs.guides.spec import RunSettings
+from generator.docs.site.common import OUTPUT_MARKER, fenced
+
+_TITLE = re.compile(r"^# .+$", re.MULTILINE)
+
+
+def cell_counts(rendered: Rendered) -> dict[str, int]:
+    counts = {"run": 0, "skipped": 0, "failed": 0}
+    for cell in rendered.cells:
+        counts["skipped" if "skipped" in cell else "failed" if "error" in cell else "run"] += 1
+    return counts
+
+
+def provenance(page: TranslatedPage, rendered: Rendered, settings: RunSettings) -> str:
+    """The admonition under the page's title: source, release, fixtures, shortened training."""
+    meta = page.meta
+    commit = str(meta.get("commit", ""))
+    source = f"`{page.upstream}`"
+    if meta.get("repository"):
+        source = f"[{source}](https://github.com/{meta['repository']}/blob/{commit}/{page.upstream})"
+    counts = cell_counts(rendered)
+    lines = [f'!!! info "Translated from keras.io, run on Keras {rendered.keras}"',
+             f"    Translated to keras3 from {source} at upstream commit `{commit[:12]}`"
+             + (f" (sha256 `{str(meta['sha256'])[:12]}`)" if meta.get("sha256") else "") + ".",
+             f"    Its code ran on Keras {rendered.keras} with the jax backend (CPU): {counts['run']} of "
+             f"{len(rendered.cells)} cells ran" + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
+             + (f", {counts['failed']} failed" if counts["failed"] else "") + "; every output below is that run's."]
+    for name in settings.fixtures:
+        fixture = FIXTURES[name]
+        lines.append(f"\n    **Data.** `{fixture.replaces}` does not download here: {fixture.description}")
+    shortened = []
+    if settings.epochs is not None:
+        shortened.append(f"`Model.fit` runs at most {settings.epochs} epoch{'s' if settings.epochs > 1 else ''}")
+    if settings.steps is not None:
+        shortened.append(f"at most {settings.steps} steps per epoch")
+    shortened += [f"`{name} = {value!r}` replaces upstream's value" for name, value in sorted(settings.assign.items())]
+    if shortened:
+        lines.append("\n    **Shortened training.** To run on a CPU in the docs build, " + "; ".join(shortened)
+                     + ": the numbers below are not upstream's results.")
+    return "\n".join(lines) + "\n"
+
+
+def render_page(text: str, page: TranslatedPage, rendered: Rendered, settings: RunSettings,
+                docs: Path) -> str:
+    """The page's text with its run inserted; its figures copied next to it under `docs`."""
+    figures = docs / page.path.removesuffix(".md")
+    stem = figures.name
+
+    def replace(match: re.Match[str]) -> str:
+        index = int(match.group("index"))
+        if index >= len(rendered.cells):
+            return ""
+        return render_cell(rendered.cells[index], page.prose[index] if index < len(page.prose) else "",
+                           rendered.folder, figures, stem)
+
+    text = OUTPUT_MARKER.sub(replace, text)
+    block = provenance(page, rendered, settings)
+    title = _TITLE.search(text)
+    if title is None:
+        return block + "\n" + text
+    return text[:title.end()] + "\n\n" + block + text[title.end():]
+
+
+def render_cell(cell: Mapping[str, Any], prose: str, source: Path, figures: Path, stem: str) -> str:
+    if "skipped" in cell:
+        return f'!!! note "Not run in the docs build"\n    {cell["skipped"]}'
+    parts = []
+    output = str(cell.get("output", "")).strip("\n")
+    if output.strip():
+        parts.append(fenced(output, 'text title="Output"'))
+    for number, figure in enumerate(cell.get("figures", ()), start=1):
+        figures.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / figure["file"], figures / figure["file"])
+        alt = alt_text(figure.get("alt", ""), prose, number)
+        parts.append(f"![{alt}]({stem}/{figure['file']})")
+    if "error" in cell:
+        parts.append(f'!!! warning "This cell did not run on jax (CPU)"\n    {_one_line(cell["error"])}')
+    return "\n\n".join(parts)
+
+
+def alt_text(title: str, prose: str, number: int) -> str:
+    """A figure's alt text: its title, else the prose sentence before its cell."""
+    text = title.strip() or prose.strip() or f"Figure {number}"
+    return _one_line(text).replace("[", "(").replace("]", ")")[:200]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def first_figure(rendered: Rendered) -> tuple[Path, str] | None:
+    for cell in rendered.cells:
+        for figure in cell.get("figures", ()):
+            return rendered.folder / figure["file"], figure.get("alt", "")
+    return None

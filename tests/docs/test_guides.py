@@ -1,0 +1,182 @@
+"""The keras.io guides and gallery: the spec (gallery choices, fixtures, settings), the committed
+rendered outputs in step with their pages (fast: no code runs), and one small translated page run
+for real on jax with a fixture, a figure, a failing and a skipped cell (~15 s CPU: one forkserver
+that imports Keras, one page), then rendered into Markdown and the gallery's cards.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from generator.docs.guides.fixtures import FIXTURES
+from generator.docs.guides.gallery import gallery_index, insert_thumbnails, summary_svg
+from generator.docs.guides.outputs import (
+    page_key,
+    render_outputs,
+    source_pages,
+    stale_outputs,
+)
+from generator.docs.guides.pages import read_page, translated_pages
+from generator.docs.guides.render import render_page
+from generator.docs.guides.spec import GuideSpec, GuideSpecError, RunSettings, load_guide_spec
+from generator.docs.site.guides import mark_outputs
+from generator.settings import pinned_release
+
+
+def test_the_gallery_chooses_forty_examples_and_says_why_it_leaves_each_other_out():
+    spec = load_guide_spec()
+    chosen = [entry.upstream for entry in spec.gallery]
+    assert len(chosen) >= 40 and len(set(chosen)) == len(chosen)
+    assert not set(chosen) & set(spec.left_out)
+    assert all(len(reason.split()) >= 3 for reason in spec.left_out.values())
+    for settings in spec.runs.values():
+        assert set(settings.fixtures) <= set(FIXTURES)
+
+
+def test_a_malformed_spec_names_the_entry(tmp_path):
+    bad = tmp_path / "gallery.toml"
+    bad.write_text('[run."guides/x.py"]\nfixtures = ["no_such_fixture"]\n')
+    with pytest.raises(GuideSpecError, match=r'\[run\."guides/x.py"\].*no_such_fixture'):
+        load_guide_spec(bad)
+    bad.write_text('[run."guides/x.py"]\nepochs = 0\n')
+    with pytest.raises(GuideSpecError, match="epochs must be a positive integer"):
+        load_guide_spec(bad)
+
+
+def test_committed_outputs_are_in_step_with_their_pages():
+    """What `make drift-check` checks, without running anything: a page, fixture or setting that
+    changed since its output was committed needs `make guides-render`."""
+    assert stale_outputs(source_pages(), load_guide_spec(), pinned_release()) == []
+
+
+def test_a_fixture_states_what_it_replaces():
+    for fixture in FIXTURES.values():
+        assert fixture.replaces and len(fixture.description.split()) > 8, fixture.name
+
+
+PAGE = """---
+title: "A tiny example"
+upstream: examples/tiny.py
+commit: 0123456789abcdef0123456789abcdef01234567
+category: vision
+---
+
+# A tiny example
+
+Counting digits and drawing them.
+
+```python
+import keras
+import matplotlib.pyplot as plt
+
+(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+print(x_train.shape, x_test.shape, x_train.dtype)
+```
+
+We plot the first digit.
+
+```python
+plt.imshow(x_train[0])
+plt.title("The first digit")
+plt.show()
+```
+
+The prose names the second figure.
+
+```python
+plt.figure()
+plt.plot([1, 2, 3])
+```
+
+```python
+keras.utils.get_file("data.zip", "https://example.com/data.zip")
+```
+
+```python
+print("never")
+```
+
+```python
+epochs = 15
+model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])
+model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+history = model.fit(x_train, y_train, epochs=epochs, verbose=0)
+print("epochs run:", len(history.history["loss"]), "epochs =", epochs)
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rendered")
+    text = mark_outputs(PAGE, "examples/vision/tiny.md")
+    page = read_page("examples/vision/tiny.md", text)
+    spec = GuideSpec(runs={"examples/tiny.py": RunSettings(
+        fixtures=("mnist_digits",), epochs=2, assign={"epochs": 3}, skip={4: "it prints nothing useful"})})
+    starts: list[int] = []
+    rendered = render_outputs({page.path: (page, text)}, spec, pinned_release(), root=root, jobs=1,
+                              on_start=starts.append)
+    return root, text, page, spec, rendered[page.path], starts
+
+
+def test_a_page_runs_with_its_fixture_figures_and_shortened_training(tiny):
+    _root, _text, _page, _spec, rendered, _ = tiny
+    cells = rendered.cells
+    assert cells[0]["output"] == "(1500, 28, 28) (300, 28, 28) uint8"  # drawn digits, not MNIST
+    assert [f["alt"] for f in cells[1]["figures"]] == ["The first digit"]
+    assert (rendered.folder / cells[1]["figures"][0]["file"]).read_bytes()[:4] == b"\x89PNG"
+    assert cells[2]["figures"][0]["alt"] == "" and cells[2]["output"] == ""  # the Line2D list is not printed
+    assert "download blocked" in cells[3]["error"] and "example.com" in cells[3]["error"]
+    assert cells[4] == {"skipped": "it prints nothing useful"}
+    assert cells[5]["output"] == "epochs run: 2 epochs = 3"  # `epochs = 15` ran as 3, fit capped at 2
+    assert rendered.keras == pinned_release()
+
+
+def test_an_unchanged_page_does_not_run_again_and_a_changed_setting_makes_it_stale(tiny):
+    root, text, page, spec, rendered, starts = tiny
+    again: list[int] = []
+    render_outputs({page.path: (page, text)}, spec, pinned_release(), root=root, on_start=again.append)
+    assert starts == [1] and again == [0]
+    assert stale_outputs({page.path: (page, text)}, spec, pinned_release(), root=root) == []
+    changed = GuideSpec(runs={"examples/tiny.py": RunSettings(fixtures=("mnist_digits",), epochs=1)})
+    assert "stale" in stale_outputs({page.path: (page, text)}, changed, pinned_release(), root=root)[0]
+    assert page_key(page, text, spec, "3.0.0") != rendered.key
+
+
+def test_the_rendered_page_shows_outputs_figures_and_where_it_comes_from(tiny, tmp_path):
+    _root, text, page, spec, rendered, _ = tiny
+    markdown = render_page(text, page, rendered, spec.settings(page.upstream), tmp_path)
+    assert "`examples/tiny.py` at upstream commit `0123456789ab`" in markdown
+    assert f"run on Keras {pinned_release()}" in markdown
+    assert "`keras.datasets.mnist.load_data()` does not download here: 1,800 digits drawn" in markdown
+    assert "`Model.fit` runs at most 2 epochs" in markdown and "`epochs = 3` replaces upstream's value" in markdown
+    assert "![The first digit](tiny/cell001-0.png)" in markdown
+    assert "![The prose names the second figure.](tiny/cell002-0.png)" in markdown  # alt from the prose
+    assert (tmp_path / "examples/vision/tiny/cell001-0.png").exists()
+    assert '!!! note "Not run in the docs build"\n    it prints nothing useful' in markdown
+    assert '!!! warning "This cell did not run on jax (CPU)"' in markdown
+    assert "<!-- keras3:output" not in markdown
+    assert "4 of 6 cells ran, 1 skipped, 1 failed" in markdown
+
+
+def test_the_gallery_index_has_a_card_per_example_with_a_thumbnail(tiny, tmp_path):
+    _root, text, page, spec, rendered, _ = tiny
+    spec = GuideSpec(left_out={"examples/big.py": "a 3 GB download"})
+    index = gallery_index({page.path: (page, text)}, spec)
+    assert "## Computer vision" in index and "**[A tiny example](vision/tiny.md)**" in index
+    assert "Counting digits and drawing them." in index
+    assert "| `examples/big.py` | a 3 GB download |" in index
+    shown = insert_thumbnails(index, {page.path: rendered}, {page.path: page}, tmp_path)
+    assert re.search(r"!\[The first digit\]\(thumbnails/vision-tiny\.png\)", shown)
+    none = insert_thumbnails(index, {}, {page.path: page}, tmp_path)
+    assert "thumbnails/vision-tiny.svg" in none
+    svg = summary_svg(page, None)
+    assert 'aria-label="Summary of A tiny example"' in svg and "<text" in svg
+
+
+def test_translated_pages_are_told_apart_by_their_front_matter():
+    pages = translated_pages({"guides/models.md": "# Models\n", "examples/vision/tiny.md": PAGE})
+    assert list(pages) == ["examples/vision/tiny.md"]
+    assert pages["examples/vision/tiny.md"][0].prose[1] == "We plot the first digit."
