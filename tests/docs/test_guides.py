@@ -21,7 +21,6 @@ from generator.docs.guides.outputs import (
 from generator.docs.guides.pages import read_page, translated_pages
 from generator.docs.guides.render import render_page
 from generator.docs.guides.spec import GuideSpec, GuideSpecError, RunSettings, load_guide_spec
-from generator.docs.site.guides import mark_outputs
 from generator.settings import pinned_release
 
 
@@ -99,6 +98,10 @@ print("never")
 ```
 
 ```python
+never_defined()
+```
+
+```python
 epochs = 15
 model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])
 model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
@@ -111,10 +114,11 @@ print("epochs run:", len(history.history["loss"]), "epochs =", epochs)
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("rendered")
-    text = mark_outputs(PAGE, "examples/vision/tiny.md")
+    text = PAGE
     page = read_page("examples/vision/tiny.md", text)
     spec = GuideSpec(runs={"examples/tiny.py": RunSettings(
-        fixtures=("mnist_digits",), epochs=2, assign={"epochs": 3}, skip={4: "it prints nothing useful"})})
+        fixtures=("mnist_digits",), epochs=2, assign={"epochs": 3},
+        skip={4: "it prints nothing useful", "never_defined(": "calls what nothing defines"})})
     starts: list[int] = []
     rendered = render_outputs({page.path: (page, text)}, spec, pinned_release(), root=root, jobs=1,
                               on_start=starts.append)
@@ -130,7 +134,8 @@ def test_a_page_runs_with_its_fixture_figures_and_shortened_training(tiny):
     assert cells[2]["figures"][0]["alt"] == "" and cells[2]["output"] == ""  # the Line2D list is not printed
     assert "download blocked" in cells[3]["error"] and "example.com" in cells[3]["error"]
     assert cells[4] == {"skipped": "it prints nothing useful"}
-    assert cells[5]["output"] == "epochs run: 2 epochs = 3"  # `epochs = 15` ran as 3, fit capped at 2
+    assert cells[5] == {"skipped": "calls what nothing defines"}
+    assert cells[6]["output"] == "epochs run: 2 epochs = 3"  # `epochs = 15` ran as 3, fit capped at 2
     assert rendered.keras == pinned_release()
 
 
@@ -149,7 +154,7 @@ def test_the_rendered_page_shows_outputs_figures_and_where_it_comes_from(tiny, t
     _root, text, page, spec, rendered, _ = tiny
     markdown = render_page(text, page, rendered, spec.settings(page.upstream), tmp_path)
     assert "`examples/tiny.py` at upstream commit `0123456789ab`" in markdown
-    assert f"run on Keras {pinned_release()}" in markdown
+    assert f'!!! info "Run on Keras {pinned_release()} (jax, CPU)"' in markdown
     assert "`keras.datasets.mnist.load_data()` does not download here: 1,800 digits drawn" in markdown
     assert "`Model.fit` runs at most 2 epochs" in markdown and "`epochs = 3` replaces upstream's value" in markdown
     assert "![The first digit](tiny/cell001-0.png)" in markdown
@@ -157,8 +162,11 @@ def test_the_rendered_page_shows_outputs_figures_and_where_it_comes_from(tiny, t
     assert (tmp_path / "examples/vision/tiny/cell001-0.png").exists()
     assert '!!! note "Not run in the docs build"\n    it prints nothing useful' in markdown
     assert '!!! warning "This cell did not run on jax (CPU)"' in markdown
-    assert "<!-- keras3:output" not in markdown
-    assert "4 of 6 cells ran, 1 skipped, 1 failed" in markdown
+    assert markdown.index('!!! info "Run on Keras') < markdown.index("```python")  # before the first cell
+    # a cell's output right after it: the prints of the first cell
+    assert re.search(r"print\(x_train.shape, x_test.shape, x_train.dtype\)\n```\n\n```text title=\"Output\"\n"
+                     r"\(1500, 28, 28\)", markdown)
+    assert "4 of 7 cells ran, 2 skipped, 1 failed" in markdown
 
 
 def test_the_gallery_index_has_a_card_per_example_with_a_thumbnail(tiny, tmp_path):
@@ -174,6 +182,15 @@ def test_the_gallery_index_has_a_card_per_example_with_a_thumbnail(tiny, tmp_pat
     assert "thumbnails/vision-tiny.svg" in none
     svg = summary_svg(page, None)
     assert 'aria-label="Summary of A tiny example"' in svg and "<text" in svg
+
+
+def test_a_marked_page_gets_its_outputs_where_the_markers_are(tiny, tmp_path):
+    from generator.docs.site.guides import mark_outputs
+
+    _, text, page, spec, rendered, _ = tiny
+    marked = mark_outputs(text, page.path)
+    assert render_page(marked, page, rendered, spec.settings(page.upstream), tmp_path) == render_page(
+        text, page, rendered, spec.settings(page.upstream), tmp_path)
 
 
 def test_translated_pages_are_told_apart_by_their_front_matter():

@@ -42,14 +42,16 @@ def run_page_cells(cells: Sequence[str], folder: str, settings: Mapping[str, Any
     _block_network()
     fixtures.install(list(settings.get("fixtures", ())))
     _shorten_training(settings.get("epochs"), settings.get("steps"))
-    skip = {int(k): v for k, v in dict(settings.get("skip", {})).items()}
+    skip = dict(settings.get("skip", {}))
     assign = dict(settings.get("assign", {}))
     limit = float(settings.get("time_limit", 300.0))
     namespace: dict[str, Any] = {"__name__": "__main__"}
     results: list[dict[str, Any]] = []
     for number, code in enumerate(cells):
-        if number in skip:
-            results.append({"skipped": skip[number]})
+        reason = skip.get(str(number)) or next((why for text, why in skip.items()
+                                                 if not text.isdigit() and text in code), None)
+        if reason is not None:
+            results.append({"skipped": reason})
             continue
         buffer = io.StringIO()
         began = time.process_time()

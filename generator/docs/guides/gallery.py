@@ -96,9 +96,9 @@ def insert_thumbnails(text: str, rendered: Mapping[str, Rendered], pages: Mappin
         if figure is not None:
             shutil.copy2(figure[0], folder / f"{name}.png")
             alt = figure[1] or f"The first figure of {page.title}"
-            return f'![{_attribute(alt)}](thumbnails/{name}.png){{ loading=lazy width="280" }}'
+            return f'![{_attribute(alt)}](thumbnails/{name}.png){{ width="280" }}'
         (folder / f"{name}.svg").write_text(summary_svg(page, run), encoding="utf-8")
-        return f'![{_attribute("Summary of " + page.title)}](thumbnails/{name}.svg){{ loading=lazy width="280" }}'
+        return f'![{_attribute("Summary of " + page.title)}](thumbnails/{name}.svg){{ width="280" }}'
 
     return THUMBNAIL.sub(replace, text)
 
@@ -147,3 +147,9 @@ def gallery_nav(pages: Mapping[str, tuple[TranslatedPage, str]]) -> list[dict[st
             by_category.setdefault(category_of(page), []).append({"title": page.title, "path": path})
     return [{"title": category_title(category), "pages": by_category[category]}
             for category in sorted(by_category, key=category_title)]
+
+
+def not_in_gallery(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideSpec) -> list[str]:
+    """The translated examples the gallery does not choose (their pages are not in the site)."""
+    chosen = {entry.upstream for entry in spec.gallery}
+    return [path for path, (page, _) in pages.items() if is_gallery_page(path) and page.upstream not in chosen]

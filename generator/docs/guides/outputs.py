@@ -21,7 +21,7 @@ from generator.docs.guides.fixtures import FIXTURES, helpers_source
 from generator.docs.guides.pages import TranslatedPage, translated_pages
 from generator.docs.guides.spec import GuideSpec
 from generator.render.writephase import exclusive
-from generator.settings import GENERATED
+from generator.settings import GENERATED, REPO_ROOT
 
 RENDERED = GENERATED / "rendered"
 OUTPUTS_NAME = "outputs.json"
@@ -81,15 +81,19 @@ def stale_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideSp
     for path, (page, text) in sorted(pages.items()):
         rendered = read_rendered(path, root)
         if rendered is None:
-            problems.append(f"{path}: no rendered output in {folder_of(path, root).relative_to(root.parent)}")
+            problems.append(f"{path}: no rendered output in {_shown(folder_of(path, root))}")
         elif rendered.key != page_key(page, text, spec, release):
             problems.append(f"{path}: its rendered output is stale (the page, its fixtures, its settings "
                             f"or the Keras release changed since it ran on Keras {rendered.keras})")
     wanted = {folder_of(path, root) for path in pages}
     for file in sorted(root.rglob(OUTPUTS_NAME)) if root.exists() else []:
         if file.parent not in wanted:
-            problems.append(f"{file.parent.relative_to(root.parent)}: rendered output of no page")
+            problems.append(f"{_shown(file.parent)}: rendered output of no page")
     return problems
+
+
+def _shown(folder: Path) -> str:
+    return folder.relative_to(REPO_ROOT).as_posix() if folder.is_relative_to(REPO_ROOT) else str(folder)
 
 
 def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideSpec, release: str,
@@ -128,7 +132,7 @@ def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideS
         cpu = round(sum(cell.get("seconds", 0.0) for cell in cells), 1)
         ran = sum(1 for cell in cells if "error" not in cell and "skipped" not in cell)
         log(f"docs: ran {path} ({ran}/{len(cells)} cells, {cpu:.0f} s CPU, {seconds:.0f} s)")
-        data = {"page": path, "upstream": page.upstream, "commit": page.meta.get("commit"), "key": key,
+        data = {"page": path, "upstream": page.upstream, "commit": page.field("commit"), "key": key,
                 "keras": release, "backend": BACKEND, "cpu_seconds": cpu, "cells": cells}
         target = scratch / path.removesuffix(".md")
         target.mkdir(parents=True, exist_ok=True)

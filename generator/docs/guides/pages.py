@@ -11,7 +11,9 @@ from typing import Any
 from generator.docs.site.common import FENCE, DocsError
 
 _FRONT = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.DOTALL)
-REQUIRED = ("upstream", "commit")
+REQUIRED = ("upstream",)
+# The tether fields as guides-sync writes them (`upstream_commit`), or short (`commit`).
+_ALIASES = {"commit": "upstream_commit", "sha256": "upstream_sha256", "repository": "upstream_repo"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,10 @@ class TranslatedPage:
     @property
     def upstream(self) -> str:
         return str(self.meta["upstream"])
+
+    def field(self, name: str) -> str:
+        """A tether field (`commit`, `sha256`, `repository`) under either of its names, or ""."""
+        return str(self.meta.get(_ALIASES.get(name, name)) or self.meta.get(name) or "")
 
     @property
     def title(self) -> str:
@@ -46,6 +52,12 @@ def is_translated(text: str) -> bool:
     return meta is not None and "upstream" in meta
 
 
+def is_cell(info: str) -> bool:
+    """Is a fence with this info string a cell that runs (```python, not ```python no-run)?"""
+    words = info.split()
+    return words[:1] == ["python"] and "no-run" not in words[1:]
+
+
 def read_page(path: str, text: str) -> TranslatedPage:
     """A translated page's cells: its ```python fences (not `python no-run` ones), in order."""
     meta = front_matter(text)
@@ -55,10 +67,9 @@ def read_page(path: str, text: str) -> TranslatedPage:
     prose: list[str] = []
     position = 0
     for fence in FENCE.finditer(text):
-        info = fence.group("info").split()
         between = text[position:fence.start()]
         position = fence.end()
-        if info[:1] != ["python"] or "no-run" in info[1:]:
+        if not is_cell(fence.group("info")):
             continue
         cells.append(fence.group("code"))
         prose.append(last_sentence(between))

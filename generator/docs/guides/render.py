@@ -1,5 +1,6 @@
-"""A translated page with its run put in (at build time): under its title, where it comes from
-(upstream file and commit), the Keras release and backend it ran on, the fixtures that stood in
+"""A translated page with its run put in (at build time): before its first section, the Keras
+release and backend it ran on (and where it comes from, upstream file and commit, unless the
+page says so already), the fixtures that stood in
 for downloads and how its training was shortened; after each cell its output, its figures as
 images with alt text, or why it did not run.
 """
@@ -14,11 +15,12 @@ from typing import Any
 
 from generator.docs.guides.fixtures import FIXTURES
 from generator.docs.guides.outputs import Rendered
-from generator.docs.guides.pages import TranslatedPage
+from generator.docs.guides.pages import TranslatedPage, is_cell
 from generator.docs.guides.spec import RunSettings
-from generator.docs.site.common import OUTPUT_MARKER, fenced
+from generator.docs.site.common import FENCE, OUTPUT_MARKER, fenced
 
-_TITLE = re.compile(r"^# .+$", re.MULTILINE)
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+_FIRST_SECTION = re.compile(r"^(?:## |```)", re.MULTILINE)
 
 
 def cell_counts(rendered: Rendered) -> dict[str, int]:
@@ -28,20 +30,23 @@ def cell_counts(rendered: Rendered) -> dict[str, int]:
     return counts
 
 
-def provenance(page: TranslatedPage, rendered: Rendered, settings: RunSettings) -> str:
-    """The admonition under the page's title: source, release, fixtures, shortened training."""
-    meta = page.meta
-    commit = str(meta.get("commit", ""))
+def provenance(page: TranslatedPage, rendered: Rendered, settings: RunSettings, named: bool) -> str:
+    """The admonition that says how the page ran: the Keras release and backend, the cells run,
+    the fixtures that stood in for downloads, how training was shortened; with the upstream file
+    and commit unless the page already names them (`named`)."""
+    commit = page.field("commit")
     source = f"`{page.upstream}`"
-    if meta.get("repository"):
-        source = f"[{source}](https://github.com/{meta['repository']}/blob/{commit}/{page.upstream})"
+    if page.field("repository") and commit:
+        source = f"[{source}](https://github.com/{page.field('repository')}/blob/{commit}/{page.upstream})"
     counts = cell_counts(rendered)
-    lines = [f'!!! info "Translated from keras.io, run on Keras {rendered.keras}"',
-             f"    Translated to keras3 from {source} at upstream commit `{commit[:12]}`"
-             + (f" (sha256 `{str(meta['sha256'])[:12]}`)" if meta.get("sha256") else "") + ".",
-             f"    Its code ran on Keras {rendered.keras} with the jax backend (CPU): {counts['run']} of "
-             f"{len(rendered.cells)} cells ran" + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
-             + (f", {counts['failed']} failed" if counts["failed"] else "") + "; every output below is that run's."]
+    lines = [f'!!! info "Run on Keras {rendered.keras} (jax, CPU)"']
+    if not named:
+        lines.append(f"    Translated to keras3 from {source} at upstream commit `{commit[:12]}`"
+                     + (f" (sha256 `{page.field('sha256')[:12]}`)" if page.field("sha256") else "") + ".")
+    lines.append(f"    Its code ran on Keras {rendered.keras} with the jax backend (CPU): {counts['run']} of "
+                 f"{len(rendered.cells)} cells ran" + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
+                 + (f", {counts['failed']} failed" if counts["failed"] else "")
+                 + "; every output and figure below is that run's.")
     for name in settings.fixtures:
         fixture = FIXTURES[name]
         lines.append(f"\n    **Data.** `{fixture.replaces}` does not download here: {fixture.description}")
@@ -59,23 +64,36 @@ def provenance(page: TranslatedPage, rendered: Rendered, settings: RunSettings) 
 
 def render_page(text: str, page: TranslatedPage, rendered: Rendered, settings: RunSettings,
                 docs: Path) -> str:
-    """The page's text with its run inserted; its figures copied next to it under `docs`."""
+    """The page's text with its run inserted after each cell (an output marker there, if any, is
+    replaced); its figures copied next to it under `docs`; the run's admonition before the page's
+    first section (or first cell)."""
     figures = docs / page.path.removesuffix(".md")
     stem = figures.name
-
-    def replace(match: re.Match[str]) -> str:
-        index = int(match.group("index"))
-        if index >= len(rendered.cells):
-            return ""
-        return render_cell(rendered.cells[index], page.prose[index] if index < len(page.prose) else "",
-                           rendered.folder, figures, stem)
-
-    text = OUTPUT_MARKER.sub(replace, text)
-    block = provenance(page, rendered, settings)
-    title = _TITLE.search(text)
-    if title is None:
-        return block + "\n" + text
-    return text[:title.end()] + "\n\n" + block + text[title.end():]
+    out: list[str] = []
+    position = 0
+    index = 0
+    for fence in FENCE.finditer(text):
+        if not is_cell(fence.group("info")):
+            continue
+        out.append(text[position:fence.end()])
+        position = fence.end()
+        marker = OUTPUT_MARKER.match(text, position + 1)
+        if marker is not None:
+            position = marker.end()
+        if index < len(rendered.cells):
+            shown = render_cell(rendered.cells[index], page.prose[index] if index < len(page.prose) else "",
+                                rendered.folder, figures, stem)
+            if shown:
+                out.append("\n\n" + shown)
+        index += 1
+    out.append(text[position:])
+    text = "".join(out)
+    block = provenance(page, rendered, settings, named="Translated to keras3 from" in text)
+    body = _FRONT_MATTER.match(text)
+    start = body.end() if body else 0
+    anchor = _FIRST_SECTION.search(text, start)
+    where = anchor.start() if anchor else len(text)
+    return text[:where] + block + "\n" + text[where:]
 
 
 def render_cell(cell: Mapping[str, Any], prose: str, source: Path, figures: Path, stem: str) -> str:

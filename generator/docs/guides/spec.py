@@ -6,7 +6,8 @@
     epochs = 1                           # Model.fit runs at most this many epochs
     steps = 20                           # ... and at most this many steps per epoch
     assign = { num_epochs = 1 }          # top-level assignments of these names run with this value
-    skip = { 7 = "needs a GPU" }         # cells (counted from 0) not run, with the reason shown
+    skip = { 7 = "needs a GPU" }         # cells (counted from 0) not run, with the reason shown;
+    skip = { "plot_model(" = "..." }     # ... or the cells whose code contains this text
     time_limit = 300                     # seconds per cell
 
     [[gallery.example]]                  # an example the gallery shows
@@ -44,14 +45,15 @@ class RunSettings:
     epochs: int | None = None
     steps: int | None = None
     assign: Mapping[str, Any] = field(default_factory=dict)
-    skip: Mapping[int, str] = field(default_factory=dict)
+    skip: Mapping[int | str, str] = field(default_factory=dict)  # cell number, or code it contains
     time_limit: float = DEFAULT_TIME_LIMIT
 
     def as_json(self) -> dict[str, Any]:
         """What the key hashes and the worker receives."""
         return {"fixtures": list(self.fixtures), "epochs": self.epochs, "steps": self.steps,
                 "assign": dict(sorted(self.assign.items())),
-                "skip": {str(k): v for k, v in sorted(self.skip.items())}, "time_limit": self.time_limit}
+                "skip": {str(k): v for k, v in sorted(self.skip.items(), key=lambda item: str(item[0]))},
+                "time_limit": self.time_limit}
 
     def key_text(self) -> str:
         return json.dumps(self.as_json(), sort_keys=True)
@@ -105,11 +107,12 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
         if missing:
             raise GuideSpecError(f"{where}: no fixture {missing[0]!r} in generator/docs/guides/fixtures.py "
                                  f"(there are: {', '.join(sorted(FIXTURES))})")
-        skip: dict[int, str] = {}
+        skip: dict[int | str, str] = {}
         for cell, reason in dict(raw.get("skip", {})).items():
-            if not cell.isdigit() or not isinstance(reason, str) or not reason.strip():
-                raise GuideSpecError(f"{where}: skip maps a cell number to a reason, got {cell} = {reason!r}")
-            skip[int(cell)] = reason
+            if not cell.strip() or not isinstance(reason, str) or not reason.strip():
+                raise GuideSpecError(f"{where}: skip maps a cell number (or code a cell contains) to a reason, "
+                                     f"got {cell} = {reason!r}")
+            skip[int(cell) if cell.isdigit() else cell] = reason
         assign = raw.get("assign", {})
         if not isinstance(assign, dict) or not all(isinstance(v, (int, float, str)) for v in assign.values()):
             raise GuideSpecError(f"{where}: assign maps a name to a number or a string")

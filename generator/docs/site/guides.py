@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from generator.docs.guides.pages import is_translated
 from generator.docs.site.common import FENCE, OUTPUT_MARKER, DocsError
 
 _GUIDE_PREFIX = re.compile(r"^\d+-")
@@ -36,7 +37,8 @@ def hand_written_pages(templates: Path, env: jinja2.Environment, context: Mappin
         parts = relative.split("/")
         parts[-1] = _GUIDE_PREFIX.sub("", parts[-1])
         relative = "/".join(parts)
-        pages[relative] = mark_outputs(text, relative)
+        # a page translated from a keras.io tutobook runs as a whole (generator.docs.guides): no markers
+        pages[relative] = text if is_translated(text) else mark_outputs(text, relative)
     return pages
 
 

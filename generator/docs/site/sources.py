@@ -17,7 +17,7 @@ import jinja2
 from generator.binding.docstrings.patches import load_doc_patches
 from generator.binding.model import Binding
 from generator.binding.spec import BindingSpec
-from generator.docs.guides.gallery import GALLERY_DIR, gallery_index, gallery_nav
+from generator.docs.guides.gallery import GALLERY_DIR, gallery_index, gallery_nav, not_in_gallery
 from generator.docs.guides.pages import translated_pages
 from generator.docs.guides.spec import load_guide_spec
 from generator.docs.site.changelog import (
@@ -114,15 +114,17 @@ def _docs_for(snapshot: Snapshot, store: SnapshotStore, built: tuple[Binding, Bi
 
     pages = hand_written_pages(templates, env, {
         "version": version, "families": families, "total": len(binding.wrappers)})
-    files.update({f"{DOCS_NAME}/{path}": text for path, text in pages.items()})
+    spec = load_guide_spec()
     translated = translated_pages(pages)
+    for path in not_in_gallery(translated, spec):  # a translated example the gallery leaves out
+        del pages[path], translated[path]
+    files.update({f"{DOCS_NAME}/{path}": text for path, text in pages.items()})
     ordered = sorted(pages.items(), key=lambda item: guide_order(templates, item[0]))
     guides = [{"title": page_title(text, path), "path": path}
               for path, text in ordered if path.startswith("guides/") and path not in translated]
     from_keras_io = [{"title": translated[path][0].title, "path": path}
                      for path, _ in sorted(ordered, key=lambda item: item[0])
                      if path.startswith("guides/") and path in translated]
-    spec = load_guide_spec()
     gallery = gallery_nav(translated)
     if gallery:
         files[f"{DOCS_NAME}/{GALLERY_DIR}/index.md"] = gallery_index(translated, spec)
