@@ -40,6 +40,7 @@ def run_page_cells(cells: Sequence[str], folder: str, settings: Mapping[str, Any
     from generator.docs.guides import fixtures
 
     _block_network()
+    _refuse_shell_downloads()
     fixtures.install(list(settings.get("fixtures", ())))
     _shorten_training(settings.get("epochs"), settings.get("steps"))
     skip = dict(settings.get("skip", {}))
@@ -118,6 +119,25 @@ def _figure_title(figure: Any) -> str:
     titles = [axes.get_title().strip() for axes in figure.get_axes() if axes.get_title().strip()]
     unique = list(dict.fromkeys(titles))
     return ", ".join(unique[:6]) + (", ..." if len(unique) > 6 else "")
+
+
+def _refuse_shell_downloads() -> None:
+    """`os.system("curl ...")` and subprocesses that would download (curl, wget, a URL) raise:
+    a child process is outside the page's network block."""
+    import subprocess
+
+    def guard(run: Any) -> Any:
+        def refusing(command: Any, *args: Any, **kwargs: Any) -> Any:
+            text = command if isinstance(command, str) else " ".join(map(str, command))
+            if any(word in text for word in ("curl", "wget", "http://", "https://")):
+                raise RuntimeError(f"download blocked in the docs build: `{text[:120]}` has no fixture")
+            return run(command, *args, **kwargs)
+
+        return refusing
+
+    os.system = guard(os.system)  # type: ignore[assignment]
+    for name in ("run", "call", "check_call", "check_output"):  # not Popen: a class others subclass
+        setattr(subprocess, name, guard(getattr(subprocess, name)))
 
 
 def _shorten_training(epochs: int | None, steps: int | None) -> None:

@@ -7,8 +7,9 @@ and the snapshot with it. A page names its fixtures in
 `generator/spec/gallery.toml`; the source of every fixture it uses is part of its output's key,
 so editing a fixture re-runs the pages that use it.
 
-A download no fixture covers fails where it is called: the page's process blocks the network,
-and `keras.utils.get_file` raises naming its origin.
+A download no fixture covers fails where it is called, naming its URL: `urllib.request.urlopen`
+(what `keras.utils.get_file`, `np.loadtxt(url)` and `pd.read_csv(url)` use) refuses it, and the
+page's process blocks the network besides.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def fixture(replaces: str) -> Callable[[Callable[[], None]], Callable[[], None]]
 
 def helpers_source() -> str:
     """The helpers every fixture may use: part of every key, like a fixture's own code."""
-    return "\n".join(inspect.getsource(f) for f in (_digits, _patch, _refuse_download)) + repr(_FONTS)
+    helpers = (_digits, _patch, _refuse_download, _serve_urls, _synthetic_reviews)
+    return "\n".join(inspect.getsource(f) for f in helpers) + repr(_FONTS)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -117,15 +119,43 @@ def _patch(module_path: str, name: str, replacement: Callable[..., Any]) -> None
             pass
 
 
-def _refuse_download(*args: Any, **kwargs: Any) -> Any:
-    origin = kwargs.get("origin") or (args[1] if len(args) > 1 else args[0] if args else "?")
-    raise RuntimeError(f"download blocked in the docs build: get_file({origin!r}) has no fixture "
+def _refuse_download(url: Any, *args: Any, **kwargs: Any) -> Any:
+    address = url if isinstance(url, str) else getattr(url, "full_url", url)
+    raise RuntimeError(f"download blocked in the docs build: {address} has no fixture "
                        "(declare one in generator/spec/gallery.toml)")
 
 
+def _serve_urls(files: dict[str, Callable[[], bytes]]) -> None:
+    """`urllib.request.urlopen` answers a URL that ends with one of `files`' keys with the bytes
+    its function makes, without the network: what `keras.utils.get_file`, `np.loadtxt(url)` and
+    `pd.read_csv(url)` download then comes from the fixture. Other URLs go on (and meet the
+    page's network block)."""
+    import email.message
+    import io
+    import urllib.request
+    import urllib.response
+
+    original = urllib.request.urlopen
+
+    def urlopen(url: Any, *args: Any, **kwargs: Any) -> Any:
+        address = url if isinstance(url, str) else url.full_url
+        for suffix, make in files.items():
+            if address.split("?")[0].endswith(suffix):
+                body = make()
+                headers = email.message.Message()
+                headers["Content-Length"] = str(len(body))
+                return urllib.response.addinfourl(io.BytesIO(body), headers, address, 200)
+        return original(url, *args, **kwargs)
+
+    urllib.request.urlopen = urlopen  # type: ignore[assignment]
+
+
 def install(names: list[str]) -> None:
-    """In the page's process: `get_file` refuses, then each named fixture patches its call."""
-    _patch("keras.utils", "get_file", _refuse_download)
+    """In the page's process: a URL no fixture serves is refused (naming it), then each named
+    fixture patches its call or serves its URLs."""
+    import urllib.request
+
+    urllib.request.urlopen = _refuse_download  # type: ignore[assignment]
     for name in names:
         FIXTURES[name].install()
 
@@ -206,3 +236,201 @@ def imdb_synthetic() -> None:
 
     _patch("keras.datasets.imdb", "load_data", load_data)
     _patch("keras.datasets.imdb", "get_word_index", get_word_index)
+
+
+# --- pretrained weights and TFDS ----------------------------------------------------------------
+
+
+@fixture('keras.applications.*(weights="imagenet")')
+def no_pretrained_weights() -> None:
+    """The application models build with random weights (`weights=None`): their ImageNet weights
+    (tens to hundreds of MB) are not downloaded, so what they predict or transfer means nothing
+    here; the shapes, layer counts and the code's flow are the real ones."""
+    import functools
+
+    import keras
+
+    for name in dir(keras.applications):
+        builder = getattr(keras.applications, name)
+        if not (name[:1].isupper() and callable(builder)):
+            continue
+
+        def random_weights(*args: Any, __builder: Any = builder, **kwargs: Any) -> Any:
+            if kwargs.get("weights", "imagenet") == "imagenet":
+                kwargs["weights"] = None
+            return __builder(*args, **kwargs)
+
+        _patch("keras.applications", name, functools.wraps(builder)(random_weights))
+
+
+@fixture("tfds.load(...)")
+def tfds_random_images() -> None:
+    """A stand-in `tensorflow_datasets` module (not installed) whose `load` returns, whatever the
+    data set asked for, 240 seeded random-noise RGB images of 120-220 pixels a side labelled 0 or
+    1, split as asked (`train[:40%]` and the like, by percentage): the pipeline and the model run
+    as upstream wrote them, on data with nothing to learn."""
+    import re
+    import sys
+    import types
+
+    import numpy as np
+
+    def load(name: str, split: Any = "train", as_supervised: bool = False, **kwargs: Any) -> Any:
+        import tensorflow as tf
+
+        rng = np.random.default_rng(7)
+        sizes = rng.integers(120, 220, (240, 2))
+        images = [rng.integers(0, 256, (int(h), int(w), 3), dtype=np.uint8) for h, w in sizes]
+        labels = rng.integers(0, 2, 240)
+
+        def part(spec: str) -> Any:
+            match = re.fullmatch(r"train\[(\d*)%?:(\d*)%?\]", spec.replace(" ", "")) or re.fullmatch("train()()", spec)
+            start, stop = (int(match.group(1) or 0), int(match.group(2) or 100)) if match else (0, 100)
+            chosen = range(len(images) * start // 100, len(images) * stop // 100)
+            return tf.data.Dataset.from_generator(
+                lambda: ((images[i], labels[i]) if as_supervised else {"image": images[i], "label": labels[i]}
+                         for i in chosen),
+                output_signature=(tf.TensorSpec((None, None, 3), tf.uint8), tf.TensorSpec((), tf.int64))
+                if as_supervised else {"image": tf.TensorSpec((None, None, 3), tf.uint8),
+                                       "label": tf.TensorSpec((), tf.int64)})
+
+        return [part(s) for s in split] if isinstance(split, (list, tuple)) else part(split)
+
+    module = types.ModuleType("tensorflow_datasets")
+    module.load = load  # type: ignore[attr-defined]
+    module.disable_progress_bar = lambda: None  # type: ignore[attr-defined]
+    sys.modules["tensorflow_datasets"] = module
+
+
+# --- files a page downloads -------------------------------------------------------------------
+
+
+@fixture("the FordA_TRAIN.tsv and FordA_TEST.tsv downloads")
+def forda_synthetic() -> None:
+    """600 train and 200 test synthetic engine-noise series of 500 steps, tab-separated like
+    FordA (label -1 or 1 first): label 1 series carry a faint 0.05-cycle tone under the noise,
+    label -1 ones do not (seeded), in place of FordA's 4,921 recordings."""
+    import numpy as np
+
+    def table(count: int, seed: int) -> bytes:
+        rng = np.random.default_rng(seed)
+        labels = rng.choice([-1, 1], count)
+        steps = np.arange(500)
+        series = rng.normal(0, 1, (count, 500)) + (labels[:, None] == 1) * np.sin(
+            2 * np.pi * 0.05 * steps + rng.uniform(0, 6.3, (count, 1)))
+        series = (series - series.mean(axis=1, keepdims=True)) / series.std(axis=1, keepdims=True)
+        rows = ["\t".join([str(label), *(f"{v:.5f}" for v in row)]) for label, row in zip(labels, series)]
+        return ("\n".join(rows) + "\n").encode()
+
+    _serve_urls({"FordA_TRAIN.tsv": lambda: table(600, 1), "FordA_TEST.tsv": lambda: table(200, 2)})
+
+
+@fixture("the heart.csv download")
+def heart_csv_synthetic() -> None:
+    """303 synthetic patients with the 14 columns of the Cleveland Clinic heart-disease CSV (age,
+    sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, slope, ca, thal as "fixed",
+    "normal" or "reversible", target), values in the real ranges and a target that depends on
+    age, thalach and exang (seeded)."""
+    import numpy as np
+
+    def csv() -> bytes:
+        rng = np.random.default_rng(303)
+        n = 303
+        age, thalach = rng.integers(29, 78, n), rng.integers(90, 200, n)
+        exang = rng.integers(0, 2, n)
+        risk = (age - 54) / 9 - (thalach - 150) / 23 + 1.5 * exang + rng.normal(0, 1, n)
+        columns = {
+            "age": age, "sex": rng.integers(0, 2, n), "cp": rng.integers(0, 5, n),
+            "trestbps": rng.integers(94, 200, n), "chol": rng.integers(126, 564, n), "fbs": rng.integers(0, 2, n),
+            "restecg": rng.integers(0, 3, n), "thalach": thalach, "exang": exang,
+            "oldpeak": rng.uniform(0, 6.2, n).round(1), "slope": rng.integers(1, 4, n), "ca": rng.integers(0, 4, n),
+            "thal": rng.choice(["fixed", "normal", "reversible"], n), "target": (risk > 0.3).astype(int)}
+        lines = [",".join(columns)] + [",".join(str(columns[c][i]) for c in columns) for i in range(n)]
+        return ("\n".join(lines) + "\n").encode()
+
+    _serve_urls({"heart.csv": csv})
+
+
+@fixture('keras.utils.get_file("nietzsche.txt", ...)')
+def nietzsche_python_license() -> None:
+    """The text of Python's own license (LICENSE.txt of the running interpreter, about 13,000
+    characters, repeated 6 times) stands in for the 600,000 characters of Nietzsche's writings."""
+    import sys
+    from pathlib import Path
+
+    def text() -> bytes:
+        found = next((p for p in (Path(sys.base_prefix) / "lib").glob("python3*/LICENSE.txt")), None)
+        body = found.read_text(encoding="utf-8") if found else "\n".join(sorted(sys.modules))
+        return (body * 6).encode()
+
+    _serve_urls({"nietzsche.txt": text})
+
+
+def _write_text_corpus(root: Any, parts: dict[str, int], seed: int) -> None:
+    """Files of synthetic reviews under root/<part>/<label>/<n>.txt (label "pos" reviews use more
+    of the first half of a small vocabulary, "neg" ones of the second half)."""
+    import numpy as np
+
+    words = ["film", "movie", "story", "actor", "scene", "plot", "music", "great", "good", "fine", "wonderful", "moving", "superb", "brilliant", "bad", "boring", "awful", "dull", "weak", "poor", "terrible", "silly", "slow", "predictable", "the", "a", "and", "of", "it", "is", "was"]
+    rng = np.random.default_rng(seed)
+    for folder, count in parts.items():
+        for label in ("pos", "neg"):
+            target = root / folder / label
+            target.mkdir(parents=True, exist_ok=True)
+            for n in range(count):
+                bias = words[7:14] if label == "pos" else words[14:21]
+                chosen = [rng.choice(bias) if rng.random() < 0.2 else rng.choice(words) for _ in range(rng.integers(20, 80))]
+                (target / f"{n}_{label}.txt").write_text(" ".join(chosen) + " <br />\n", encoding="utf-8")
+
+
+@fixture("curl -O .../aclImdb_v1.tar.gz; tar -xf aclImdb_v1.tar.gz")
+def aclimdb_synthetic() -> None:
+    """An `aclImdb/` folder the page's shell step would have downloaded and unpacked, made here:
+    train and test, each 200 positive and 200 negative synthetic reviews over a 28-word
+    vocabulary (positive ones use "great", "superb", ... more, seeded), and 50 unlabelled ones in
+    train/unsup, in place of the 100,000 IMDB reviews."""
+    from pathlib import Path
+
+    root = Path("aclImdb")
+    _write_text_corpus(root, {"train": 200, "test": 200}, 1)
+    (root / "train" / "unsup").mkdir(exist_ok=True)
+    for n in range(50):
+        (root / "train" / "unsup" / f"{n}_0.txt").write_text("an unlabelled review\n", encoding="utf-8")
+
+
+@fixture("curl -O .../kagglecatsanddogs_5340.zip; unzip -q kagglecatsanddogs_5340.zip")
+def pet_images_synthetic() -> None:
+    """A `PetImages/` folder the page's shell step would have downloaded and unpacked, made here:
+    120 "Cat" and 120 "Dog" JPEG images of 180x180 seeded noise (cats redder, dogs bluer, so there
+    is something to learn), in place of the 25,000 photos."""
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    for label, channel in (("Cat", 0), ("Dog", 2)):
+        folder = Path("PetImages") / label
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in range(120):
+            pixels = rng.integers(0, 200, (180, 180, 3))
+            pixels[..., channel] += 55
+            Image.fromarray(pixels.astype("uint8")).save(folder / f"{n}.jpg", quality=85)
+
+
+@fixture("the creditcard.csv file from Kaggle")
+def creditcard_synthetic() -> None:
+    """A `creditcard.csv` made here: 5,000 synthetic transactions with the Kaggle file's 31
+    columns (Time, V1-V28, Amount, Class), 0.6% of them frauds whose V-features are shifted
+    (seeded), in place of the 284,807 real ones."""
+    import numpy as np
+
+    rng = np.random.default_rng(284)
+    count = 5000
+    fraud = rng.random(count) < 0.006
+    features = rng.normal(0, 1, (count, 28)) + fraud[:, None] * rng.normal(1.5, 0.5, 28)
+    header = ",".join(['"Time"', *(f'"V{i}"' for i in range(1, 29)), '"Amount"', '"Class"'])
+    rows = [",".join([str(n * 17), *(f"{v:.4f}" for v in features[n]), f"{rng.gamma(2, 40):.2f}",
+                      f'"{int(fraud[n])}"']) for n in range(count)]
+    with open("creditcard.csv", "w", encoding="utf-8") as stream:
+        stream.write(header + "\n" + "\n".join(rows) + "\n")

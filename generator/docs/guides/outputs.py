@@ -27,7 +27,6 @@ RENDERED = GENERATED / "rendered"
 OUTPUTS_NAME = "outputs.json"
 # Bump when the cell runner changes what a run records: every committed output is then stale.
 RUNNER_VERSION = "1"
-BACKEND = "jax"
 
 
 @dataclass(frozen=True)
@@ -41,12 +40,13 @@ class Rendered:
     cells: tuple[dict[str, Any], ...]
     folder: Path
     cpu_seconds: float
+    backend: str = "jax"
 
 
 def page_key(page: TranslatedPage, text: str, spec: GuideSpec, release: str) -> str:
     settings = spec.settings(page.upstream)
     fixtures = [FIXTURES[name].source() for name in settings.fixtures]
-    payload = [RUNNER_VERSION, BACKEND, release, text, settings.key_text(), fixtures,
+    payload = [RUNNER_VERSION, release, text, settings.key_text(), fixtures,
                helpers_source() if fixtures else ""]
     return hashlib.sha256(json.dumps(payload).encode("utf-8")).hexdigest()[:24]
 
@@ -60,7 +60,8 @@ def read_rendered(page: str, root: Path = RENDERED) -> Rendered | None:
     if not file.exists():
         return None
     data = json.loads(file.read_text(encoding="utf-8"))
-    return Rendered(page, data["key"], data["keras"], tuple(data["cells"]), file.parent, data.get("cpu_seconds", 0.0))
+    return Rendered(page, data["key"], data["keras"], tuple(data["cells"]), file.parent, data.get("cpu_seconds", 0.0),
+                    data.get("backend", "jax"))
 
 
 def source_pages(docs: Path = GENERATED / "docs") -> dict[str, tuple[TranslatedPage, str]]:
@@ -133,7 +134,7 @@ def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideS
         ran = sum(1 for cell in cells if "error" not in cell and "skipped" not in cell)
         log(f"docs: ran {path} ({ran}/{len(cells)} cells, {cpu:.0f} s CPU, {seconds:.0f} s)")
         data = {"page": path, "upstream": page.upstream, "commit": page.field("commit"), "key": key,
-                "keras": release, "backend": BACKEND, "cpu_seconds": cpu, "cells": cells}
+                "keras": release, "backend": spec.settings(page.upstream).backend, "cpu_seconds": cpu, "cells": cells}
         target = scratch / path.removesuffix(".md")
         target.mkdir(parents=True, exist_ok=True)
         (target / OUTPUTS_NAME).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -156,12 +157,15 @@ def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideS
         assert rendered is not None
         results[path] = rendered
 
+    backends = sorted({spec.settings(page.upstream).backend for page, _ in todo.values()})
     try:
         with exclusive([root], log):  # one writer of generated/rendered at a time
-            run_in_forkserver({path: page.cells for path, (page, _) in todo.items()}, jobs, done,
-                              worker="generator.docs.guides.cells:run_page_cells",
-                              args={path: [spec.settings(page.upstream).as_json()] for path, (page, _) in todo.items()},
-                              keep=keep)
+            for backend in backends:  # one forkserver per backend: Keras imports with it
+                group = {path: page for path, (page, _) in todo.items() if spec.settings(page.upstream).backend == backend}
+                run_in_forkserver({path: page.cells for path, page in group.items()}, jobs, done,
+                                  worker="generator.docs.guides.cells:run_page_cells",
+                                  args={path: [spec.settings(page.upstream).as_json()] for path, page in group.items()},
+                                  keep=keep, backend=backend)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return results

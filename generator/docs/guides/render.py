@@ -39,11 +39,11 @@ def provenance(page: TranslatedPage, rendered: Rendered, settings: RunSettings, 
     if page.field("repository") and commit:
         source = f"[{source}](https://github.com/{page.field('repository')}/blob/{commit}/{page.upstream})"
     counts = cell_counts(rendered)
-    lines = [f'!!! info "Run on Keras {rendered.keras} (jax, CPU)"']
+    lines = [f'!!! info "Run on Keras {rendered.keras} ({rendered.backend}, CPU)"']
     if not named:
         lines.append(f"    Translated to keras3 from {source} at upstream commit `{commit[:12]}`"
                      + (f" (sha256 `{page.field('sha256')[:12]}`)" if page.field("sha256") else "") + ".")
-    lines.append(f"    Its code ran on Keras {rendered.keras} with the jax backend (CPU): {counts['run']} of "
+    lines.append(f"    Its code ran on Keras {rendered.keras} with the {rendered.backend} backend (CPU): {counts['run']} of "
                  f"{len(rendered.cells)} cells ran" + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
                  + (f", {counts['failed']} failed" if counts["failed"] else "")
                  + "; every output and figure below is that run's.")
@@ -109,7 +109,7 @@ def render_cell(cell: Mapping[str, Any], prose: str, source: Path, figures: Path
         alt = alt_text(figure.get("alt", ""), prose, number)
         parts.append(f"![{alt}]({stem}/{figure['file']})")
     if "error" in cell:
-        parts.append(f'!!! warning "This cell did not run on jax (CPU)"\n    {_one_line(cell["error"])}')
+        parts.append(f'!!! warning "This cell did not run"\n    {_one_line(cell["error"])}')
     return "\n\n".join(parts)
 
 

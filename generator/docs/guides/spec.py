@@ -9,6 +9,7 @@
     skip = { 7 = "needs a GPU" }         # cells (counted from 0) not run, with the reason shown;
     skip = { "plot_model(" = "..." }     # ... or the cells whose code contains this text
     time_limit = 300                     # seconds per cell
+    backend = "tensorflow"               # a guide written for one backend runs on it (default jax)
 
     [[gallery.example]]                  # an example the gallery shows
     upstream = "examples/keras_io/vision/mnist_convnet.py"
@@ -33,6 +34,7 @@ from generator.tomlfiles import fields, read_toml
 
 GALLERY_SPEC = SPEC_DIR / "gallery.toml"
 DEFAULT_TIME_LIMIT = 300.0
+BACKENDS = ("jax", "tensorflow", "torch")
 
 
 class GuideSpecError(ValueError):
@@ -47,13 +49,14 @@ class RunSettings:
     assign: Mapping[str, Any] = field(default_factory=dict)
     skip: Mapping[int | str, str] = field(default_factory=dict)  # cell number, or code it contains
     time_limit: float = DEFAULT_TIME_LIMIT
+    backend: str = "jax"  # a guide written for one backend (its tf.GradientTape, torch.nn) runs on it
 
     def as_json(self) -> dict[str, Any]:
         """What the key hashes and the worker receives."""
         return {"fixtures": list(self.fixtures), "epochs": self.epochs, "steps": self.steps,
                 "assign": dict(sorted(self.assign.items())),
                 "skip": {str(k): v for k, v in sorted(self.skip.items(), key=lambda item: str(item[0]))},
-                "time_limit": self.time_limit}
+                "time_limit": self.time_limit, "backend": self.backend}
 
     def key_text(self) -> str:
         return json.dumps(self.as_json(), sort_keys=True)
@@ -96,10 +99,13 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
         where = f'{path}: [run."{upstream}"]'
         if not isinstance(raw, dict):
             raise GuideSpecError(f"{where} must be a table")
-        unknown = sorted(set(raw) - {"fixtures", "epochs", "steps", "assign", "skip", "time_limit"})
+        unknown = sorted(set(raw) - {"fixtures", "epochs", "steps", "assign", "skip", "time_limit", "backend"})
         if unknown:
             raise GuideSpecError(f"{where}: unknown key {unknown[0]!r}; known fields: fixtures, epochs, steps, "
-                                 "assign, skip, time_limit")
+                                 "assign, skip, time_limit, backend")
+        backend = raw.get("backend", "jax")
+        if backend not in BACKENDS:
+            raise GuideSpecError(f"{where}: backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         fixtures = raw.get("fixtures", [])
         if not isinstance(fixtures, list) or not all(isinstance(f, str) for f in fixtures):
             raise GuideSpecError(f"{where}: fixtures must be a list of fixture names")
@@ -121,7 +127,7 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
             raise GuideSpecError(f"{where}: time_limit must be a positive number of seconds, got {limit!r}")
         runs[upstream] = RunSettings(tuple(fixtures), _positive_int(raw.get("epochs"), where, "epochs"),
                                      _positive_int(raw.get("steps"), where, "steps"), dict(assign), skip,
-                                     float(limit))
+                                     float(limit), backend)
     gallery_raw = fields(data.get("gallery", {}), path, "[gallery]",
                          {"example": "list[table]", "left_out": "list[table]"}, GuideSpecError)
     gallery: list[GalleryEntry] = []
