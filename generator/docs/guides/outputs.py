@@ -109,8 +109,8 @@ def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideS
 
     results: dict[str, Rendered] = {}
     todo: dict[str, tuple[TranslatedPage, str]] = {}
-    for path, (page, text) in sorted(pages.items()):
-        key = page_key(page, text, spec, release)
+    for path, (page, text) in sorted(pages.items(), key=lambda item: (not item[0].startswith("guides/"), item[0])):
+        key = page_key(page, text, spec, release)  # guides first: they run before the gallery
         rendered = read_rendered(path, root)
         if rendered is not None and rendered.key == key:
             results[path] = rendered
