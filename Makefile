@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 # `pip install --no-deps --target DIR`, DIR on PYTHONPATH) stays the Keras every target sees.
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: regenerate drift-check docs guides-render test bench snapshot snapshots preview venv
+.PHONY: regenerate drift-check docs guides-render test bench snapshot snapshots preview venv guides-sync
 
 venv: $(STAMP)
 
@@ -63,3 +63,12 @@ snapshots: $(STAMP)
 ## (upstream_snapshots/, generated/) is not touched
 preview: $(STAMP)
 	$(PYTHON) -m generator preview $(if $(VERSION),--release $(VERSION)) $(if $(FORMAT),--format $(FORMAT)) $(if $(OUTPUT),--output $(OUTPUT))
+
+## guides-sync KERAS_IO="DIR [DIR...]" [FORMAT=markdown] [OUTPUT=file] [CHECK=1]: sync the tracked keras.io
+## tutobooks (generator/spec/guides.toml) from each DIR, a keras-io checkout or a keras checkout with
+## guides/ and examples/, into upstream_snapshots/keras-io/, three-way merge upstream's change into each
+## translated page (templates/docs/guides/keras-io/, templates/docs/examples/) and report what changed;
+## CHECK=1 writes nothing and fails when a tethered tutobook moved upstream
+guides-sync: $(STAMP)
+	@test -n "$(KERAS_IO)" || { echo "usage: make guides-sync KERAS_IO=DIR (a keras-io or keras checkout)" >&2; exit 2; }
+	$(PYTHON) -m generator guides-sync $(foreach d,$(KERAS_IO),--from $(d)) $(if $(FORMAT),--format $(FORMAT)) $(if $(OUTPUT),--output $(OUTPUT)) $(if $(CHECK),--check)

@@ -13,6 +13,7 @@
     python -m generator coverage                     wrappers per family, skips, gaps
     python -m generator typing-report                pyright strict, verifytypes, typed share
     python -m generator bench                        print the speed figures
+    python -m generator guides-sync --from DIR       keras.io tutobooks into the store, pages merged
 """
 
 from __future__ import annotations
@@ -117,6 +118,20 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="print speed figures")
     bench.set_defaults(run=_bench)
+
+    sync = commands.add_parser("guides-sync", help="sync keras.io tutobooks (guides, examples) from an upstream "
+                               "checkout into upstream_snapshots/keras-io/ and merge upstream's change into "
+                               "each translated page")
+    sync.add_argument("--from", dest="folders", type=Path, action="append", required=True, metavar="DIR",
+                      help="a keras-io checkout, or a keras checkout with guides/ and examples/ (repeatable)")
+    sync.add_argument("--repo", choices=("keras-team/keras", "keras-team/keras-io"),
+                      help="the repository DIR is a checkout of (default: read from DIR)")
+    sync.add_argument("--paths", nargs="+", metavar="PATH", help="only these tracked upstream paths")
+    sync.add_argument("--format", choices=FORMATS, default="terminal")
+    sync.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    sync.add_argument("--check", action="store_true", help="write nothing; fail when a tethered tutobook "
+                      "moved upstream (the weekly job)")
+    sync.set_defaults(run=_guides_sync)
     return parser
 
 
@@ -273,6 +288,18 @@ def _typing_report(args: argparse.Namespace) -> int:
     from generator.checks.reports import print_typing_report
 
     return print_typing_report(_binding(args))
+
+
+def _guides_sync(args: argparse.Namespace) -> int:
+    from generator.guides_sync import guides_sync
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    out = io.StringIO() if args.output else sys.stdout
+    status = guides_sync(args.folders, args.format, out, lambda text: console.print(escape(text)),
+                         check=args.check, repo=args.repo, paths=args.paths)
+    if args.output:
+        atomic_write(args.output, out.getvalue())
+    return status
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ RANKS: dict[str, int] = {
     "docs": 6,  # the docs sources and site, upstream examples run
     "pipeline": 7,  # the composition root: a snapshot -> the package and the docs
     "checks": 8, "regenerate": 8,  # consumers of everything: drift, reports, preview, bench; the write flow
+    "guides_sync": 8,  # the write flow of `make guides-sync`: tutobooks stored, pages merged
     "cli": 9,
     "__main__": 10,
 }

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from generator.binding.overrides import Override, read_overrides
 from generator.changes.diff import Finding, compare_symbols, diff_snapshots
 from generator.changes.report import render, summary_line
+from generator.checks.tutobook_drift import tutobook_problems
 from generator.render.writephase import MARKER, interrupted
 from generator.settings import ALLOWLIST, GENERATED, pinned_release
 from generator.tomlfiles import Kind, fields, read_toml
@@ -125,8 +127,11 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
         console.print(f"[red]generated/keras3/{problem}[/]; run `make regenerate` (never edit generated files)")
     rendered = stale_rendered(release)
     for problem in rendered:
-        console.print(f"[red]generated/rendered:[/] {problem}; run `make guides-render` and commit")
-    ok = result.ok and not generated and not stale_list and not rendered
+        console.print(f"[red]generated/rendered:[/] {escape(problem)}; run `make guides-render` and commit")
+    tutobooks = tutobook_problems()
+    for problem in tutobooks:
+        console.print(f"[red]tutobooks:[/] {escape(problem)}")
+    ok = result.ok and not generated and not stale_list and not rendered and not tutobooks
     verdict = "[green]in step[/]" if ok else "[bold red]out of step[/]"
     console.print(f"drift check, installed Keras {live.keras_version} against stored {release}: {verdict} "
                   f"({summary_line(result.findings)}; {len(result.accepted)} accepted by the allowlist)")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -135,3 +135,31 @@ def pending(generated: Path) -> Iterator[None]:
 
 def interrupted(generated: Path) -> bool:
     return (generated / MARKER).exists()
+
+
+def replace_folder(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Replace `folder` whole by `files` (relative path -> bytes): staged beside it, then swapped in
+    with two renames; `recover_folder` finishes or undoes a swap a killed run left."""
+    import tempfile
+
+    recover_folder(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
+    try:
+        for name, data in files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            target.chmod(0o644)
+        for sub in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            sub.chmod(0o755)
+        if not folder.exists():
+            staging.rename(folder)
+            return
+        retired = folder.parent / f".{folder.name}.old"
+        folder.rename(retired)
+        staging.rename(folder)  # a kill between these two renames is undone by recover_folder
+        shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

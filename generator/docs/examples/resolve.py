@@ -24,6 +24,13 @@ IMPLIED_IMPORTS = {
 }
 
 
+def keras_path(dotted: str) -> str:
+    """`tensorflow.keras.X` is `keras.X` (TensorFlow's Keras is Keras 3 beside it): keras.io
+    examples written for TensorFlow import `from tensorflow import keras`."""
+    return "keras" + dotted.removeprefix("tensorflow.keras") if dotted.split(".")[:2] == ["tensorflow", "keras"] \
+        else dotted
+
+
 class Bindings(cst.CSTVisitor):
     """What a snippet binds, and which of its imports name Keras (name -> public path)."""
 
@@ -35,7 +42,7 @@ class Bindings(cst.CSTVisitor):
         for alias in node.names:
             dotted = dotted_name(alias.name)
             if alias.asname is not None:
-                name, target = name_of(alias.asname.name), dotted
+                name, target = name_of(alias.asname.name), keras_path(dotted)
             else:
                 name = target = dotted.split(".")[0]
             (self.keras_imports if target.split(".")[0] == "keras" else self.other_imports)[name] = target
@@ -48,8 +55,8 @@ class Bindings(cst.CSTVisitor):
         for alias in node.names:
             leaf = dotted_name(alias.name)
             name = name_of(alias.asname.name) if alias.asname else leaf
-            target = f"{module}.{leaf}"
-            (self.keras_imports if module.split(".")[0] == "keras" else self.other_imports)[name] = target
+            target = keras_path(f"{module}.{leaf}")
+            (self.keras_imports if target.split(".")[0] == "keras" else self.other_imports)[name] = target
         return False
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import libcst as cst
 
-from generator.docs.examples.resolve import Resolver, dotted_name, name_of
+from generator.docs.examples.resolve import Resolver, dotted_name, keras_path, name_of
 from generator.docs.examples.table import Target, TranslationTable
 
 
@@ -25,6 +25,8 @@ class Findings:
     qualified: set[str] = field(default_factory=set)  # keras3 names used as keras3.<name>
     modules: set[str] = field(default_factory=set)  # keras3 family modules used as keras3.<family>
     notes: list[str] = field(default_factory=list)
+    calls: int = 0  # call sites of paths that have a wrapper
+    rewritten: int = 0  # of those, rewritten to the wrapper
 
     def note(self, items: list[str], value: str) -> None:
         if value not in items:
@@ -100,10 +102,12 @@ class CallRewriter(cst.CSTTransformer):
                 return updated.with_changes(func=self.names.qualified(base))
             self.findings.note(self.findings.unmapped, path)
             return updated
+        self.findings.calls += 1
         args, reason = _arguments(target, path, updated.args)
         if reason is not None:
             self.findings.note(self.findings.reasons, reason)
             return updated
+        self.findings.rewritten += 1
         self.findings.note(self.findings.mapped, path)
         call = updated.with_changes(func=self.names.wrapper(target), args=args)
         if target.wrapper.shape == "layer" and target.form == "upstream":
@@ -225,11 +229,11 @@ class ImportRewriter(cst.CSTTransformer):
         if updated.module is None or isinstance(updated.names, cst.ImportStar):
             return updated
         module = dotted_name(updated.module)
-        names = [a for a in updated.names if not self._drop(_bound_name(a, False), module)]
+        names = [a for a in updated.names if not self._drop(_bound_name(a, False), f"{module}.{dotted_name(a.name)}")]
         return self._rebuilt(updated, names)
 
     def _drop(self, name: str, module: str) -> bool:
-        return module.split(".")[0] == "keras" and name in self.unused
+        return keras_path(module).split(".")[0] == "keras" and name in self.unused
 
     @staticmethod
     def _rebuilt(node: Any, names: list[cst.ImportAlias]) -> Any:

@@ -180,6 +180,9 @@ class Translation:
     mapped: tuple[str, ...] = ()  # upstream paths rewritten to wrappers, in order of first use
     unmapped: tuple[str, ...] = ()  # upstream paths left as they are (no wrapper)
     notes: tuple[str, ...] = ()  # what the translation read differently from the text
+    calls: int = 0  # calls of a path that has a wrapper (each call site)
+    rewritten: int = 0  # of those, the calls rewritten to the wrapper
+    imports: tuple[str, ...] = ()  # import lines the code needs and was not given (`hoist_imports`)
 
     @property
     def ok(self) -> bool:

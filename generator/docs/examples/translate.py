@@ -108,8 +108,8 @@ def translate(code: str, table: TranslationTable, *, page: str | None = None,
     return _translate(code, table, page, context or Context())[0]
 
 
-def _translate(code: str, table: TranslationTable, page: str | None, context: Context
-               ) -> tuple[Translation, set[str], dict[str, str]]:
+def _translate(code: str, table: TranslationTable, page: str | None, context: Context,
+               hoist_imports: bool = False) -> tuple[Translation, set[str], dict[str, str]]:
     source = doctest_source(code) if is_doctest(code) else code
     try:
         module = cst.parse_module(source.strip("\n") + "\n")
@@ -145,13 +145,14 @@ def _translate(code: str, table: TranslationTable, page: str | None, context: Co
     added += [f"import keras3.{module}" for module in sorted(findings.modules)]
     if findings.wrappers:
         added.append(f"from keras3 import {', '.join(sorted(findings.wrappers))}")
-    rewritten = rewritten.visit(ImportRewriter(unused, added))
+    rewritten = rewritten.visit(ImportRewriter(unused, [] if hoist_imports else added))
     reason = "; ".join(findings.reasons) or None
     notes = [f"upstream names {old}, which Keras {table.keras_version} lacks: read as {new}"
              for old, new in sorted(resolver.repairs.items())]
     notes += findings.notes
     translation = Translation(rewritten.code.rstrip("\n"), reason, tuple(findings.mapped),
-                              tuple(findings.unmapped), tuple(notes))
+                              tuple(findings.unmapped), tuple(notes), findings.calls, findings.rewritten,
+                              tuple(added) if hoist_imports else ())
     return translation, bound, dict(bindings.keras_imports)
 
 
@@ -166,14 +167,17 @@ def _syntax_reason(source: str, error: cst.ParserSyntaxError) -> str:
     return f"upstream example is not valid Python (line {error.raw_line}): {error.message}"
 
 
-def translate_chunks(chunks: Sequence[str], table: TranslationTable, page: str | None = None
-                     ) -> list[Translation]:
-    """The chunks of one docstring, in order; each sees what the earlier ones bound."""
+def translate_chunks(chunks: Sequence[str], table: TranslationTable, page: str | None = None,
+                     hoist_imports: bool = False) -> list[Translation]:
+    """The chunks of one docstring (or the code cells of a tutobook), in order; each sees what the
+    earlier ones bound. With `hoist_imports`, the imports a chunk needs are not added to it but
+    listed in its `imports` (a page puts them all in its first cell)."""
     results: list[Translation] = []
     bound: set[str] = set()
     imports: dict[str, str] = {}
     for code in chunks:
-        result, names, keras_imports = _translate(code, table, page, Context(frozenset(bound), dict(imports)))
+        result, names, keras_imports = _translate(code, table, page, Context(frozenset(bound), dict(imports)),
+                                                  hoist_imports)
         results.append(result)
         bound |= names
         imports.update(keras_imports)

@@ -11,8 +11,8 @@ from typing import Any
 
 import jinja2
 
-from generator.docs.guides.pages import is_translated
 from generator.docs.site.common import FENCE, OUTPUT_MARKER, DocsError
+from generator.docs.tutobooks.tether import is_tethered
 
 _GUIDE_PREFIX = re.compile(r"^\d+-")
 
@@ -37,8 +37,9 @@ def hand_written_pages(templates: Path, env: jinja2.Environment, context: Mappin
         parts = relative.split("/")
         parts[-1] = _GUIDE_PREFIX.sub("", parts[-1])
         relative = "/".join(parts)
-        # a page translated from a keras.io tutobook runs as a whole (generator.docs.guides): no markers
-        pages[relative] = text if is_translated(text) else mark_outputs(text, relative)
+        # A page translated from a keras.io tutobook (tethered) is shown as it is: its cells are
+        # run by the tutobook runner, not as a hand-written page's blocks.
+        pages[relative] = text if is_tethered(text) else mark_outputs(text, relative)
     return pages
 
 
