@@ -118,7 +118,7 @@ def tiny(tmp_path_factory):
     text = PAGE
     page = read_page("examples/vision/tiny.md", text)
     spec = GuideSpec(runs={"examples/tiny.py": RunSettings(
-        fixtures=("mnist_digits",), epochs=2, assign={"epochs": 3},
+        fixtures=("mnist_digits",), epochs=2, steps=5, assign={"epochs": 3},
         skip={4: "it prints nothing useful", "never_defined(": "calls what nothing defines"})})
     starts: list[int] = []
     rendered = render_outputs({page.path: (page, text)}, spec, pinned_release(), root=root, jobs=1,
@@ -129,7 +129,7 @@ def tiny(tmp_path_factory):
 def test_a_page_runs_with_its_fixture_figures_and_shortened_training(tiny):
     _root, _text, _page, _spec, rendered, _ = tiny
     cells = rendered.cells
-    assert cells[0]["output"] == "(1500, 28, 28) (300, 28, 28) uint8"  # drawn digits, not MNIST
+    assert cells[0]["output"] == "(60000, 28, 28) (10000, 28, 28) uint8"  # drawn digits, in MNIST's sizes
     assert [f["alt"] for f in cells[1]["figures"]] == ["The first digit"]
     assert (rendered.folder / cells[1]["figures"][0]["file"]).read_bytes()[:4] == b"\x89PNG"
     assert cells[2]["figures"][0]["alt"] == "" and cells[2]["output"] == ""  # the Line2D list is not printed
@@ -157,7 +157,7 @@ def test_the_rendered_page_shows_outputs_figures_and_where_it_comes_from(tiny, t
     assert "`examples/tiny.py` at upstream commit `0123456789ab`" in markdown
     assert f'!!! info "Run on Keras {pinned_release()} (jax, CPU)"' in markdown
     assert "`keras.datasets.mnist.load_data()` does not download here: 1,800 digits drawn" in markdown
-    assert "`Model.fit` runs at most 2 epochs" in markdown and "`epochs = 3` replaces upstream's value" in markdown
+    assert "`Model.fit` runs at most 2 epochs; at most 5 steps per epoch" in markdown and "`epochs = 3` replaces upstream's value" in markdown
     assert "![The first digit](tiny/cell001-0.png)" in markdown
     assert "![The prose names the second figure.](tiny/cell002-0.png)" in markdown  # alt from the prose
     assert (tmp_path / "examples/vision/tiny/cell001-0.png").exists()

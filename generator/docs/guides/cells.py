@@ -62,7 +62,7 @@ def run_page_cells(cells: Sequence[str], folder: str, settings: Mapping[str, Any
                 _run_cell(code, number, namespace, assign)
             record = {"output": buffer.getvalue()}
         except CellTimeout:
-            record = {"output": buffer.getvalue(), "error": f"stopped after {limit:.0f} s (the page's time limit)"}
+            record = {"output": buffer.getvalue(), "error": f"stopped after {limit:.0f} s of CPU time (the page's limit)"}
         except BaseException as error:  # noqa: BLE001 - a cell may raise anything: shown with its reason
             last = traceback.extract_tb(error.__traceback__)[-1:]
             where = f" (line {last[0].lineno})" if last and last[0].filename == f"<cell {number}>" else ""
@@ -171,11 +171,13 @@ def _time_limit(seconds: float) -> Any:
     def expire(signum: int, frame: Any) -> None:
         raise CellTimeout
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # CPU time of the process (all its threads), not wall time: on a shared machine the wall clock
+    # says nothing about the cell
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 

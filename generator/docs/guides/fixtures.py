@@ -64,10 +64,11 @@ _FONTS = ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-Bol
 
 
 def _digits(size: int, channels: int | None, label_shape: tuple[int, ...] = (), count: int = 1800,
-            train: int = 1500) -> Any:
+            train: int = 1500, sizes: tuple[int, int] = (60000, 10000)) -> Any:
     """`count` images of the digits 0-9 drawn with the fonts matplotlib ships (17 faces), each
     rotated, scaled and shifted at random (seeded), as uint8 images of `size` x `size` (white on
-    black, like MNIST), split `train` / the rest the way `load_data()` returns train and test."""
+    black, like MNIST), split `train` / the rest, each part repeated in a shuffled order to the
+    real set's `sizes` the way `load_data()` returns train and test."""
     import matplotlib
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -101,7 +102,10 @@ def _digits(size: int, channels: int | None, label_shape: tuple[int, ...] = (), 
     if channels is not None:
         images = np.repeat(images[..., None], channels, axis=-1)
     labels = labels.astype("uint8").reshape((-1, *label_shape))
-    return (images[:train], labels[:train]), (images[train:], labels[train:])
+    (x_train, y_train), (x_test, y_test) = (images[:train], labels[:train]), (images[train:], labels[train:])
+    # the real sets' sizes (code such as `x_train.reshape(60000, 784)` relies on them): repeated
+    order_train, order_test = rng.permutation(sizes[0]) % train, rng.permutation(sizes[1]) % (count - train)
+    return (x_train[order_train], y_train[order_train]), (x_test[order_test], y_test[order_test])
 
 
 def _patch(module_path: str, name: str, replacement: Callable[..., Any]) -> None:
@@ -166,8 +170,8 @@ def install(names: list[str]) -> None:
 @fixture("keras.datasets.mnist.load_data()")
 def mnist_digits() -> None:
     """1,800 digits drawn with the 17 font faces matplotlib ships, each rotated, scaled and shifted
-    at random (seeded), as 28x28 uint8 images, white on black, stand in for MNIST's 70,000
-    handwritten ones: 1,500 train and 300 test images, labels 0-9."""
+    at random (seeded), as 28x28 uint8 images, white on black, stand in for MNIST's handwritten
+    ones: 1,500 train and 300 test images, each repeated to MNIST's 60,000 and 10,000."""
     _patch("keras.datasets.mnist", "load_data", lambda path="mnist.npz": _digits(28, None))
 
 
@@ -175,7 +179,7 @@ def mnist_digits() -> None:
 def fashion_mnist_digits() -> None:
     """1,800 digits drawn with the font faces matplotlib ships (rotated, scaled, shifted at random)
     as 28x28 uint8 images stand in for Fashion-MNIST (its class names then name the digits 0-9):
-    1,500 train and 300 test images."""
+    1,500 train and 300 test images, each repeated to 60,000 and 10,000."""
     _patch("keras.datasets.fashion_mnist", "load_data", lambda: _digits(28, None))
 
 
@@ -183,16 +187,17 @@ def fashion_mnist_digits() -> None:
 def cifar10_digits() -> None:
     """1,800 digits drawn with the font faces matplotlib ships (rotated, scaled, shifted at random)
     as 32x32 RGB uint8 images stand in for CIFAR-10's photos (ten classes, labels of shape (n, 1)):
-    1,500 train and 300 test images."""
-    _patch("keras.datasets.cifar10", "load_data", lambda: _digits(32, 3, (1,)))
+    1,500 train and 300 test images, each repeated to CIFAR-10's 50,000 and 10,000."""
+    _patch("keras.datasets.cifar10", "load_data", lambda: _digits(32, 3, (1,), sizes=(50000, 10000)))
 
 
 @fixture("keras.datasets.cifar100.load_data()")
 def cifar100_digits() -> None:
     """1,800 digits drawn with the font faces matplotlib ships (rotated, scaled, shifted at random)
     as 32x32 RGB uint8 images stand in for CIFAR-100's photos (only ten of the hundred classes
-    occur): 1,500 train and 300 test images."""
-    _patch("keras.datasets.cifar100", "load_data", lambda label_mode="fine": _digits(32, 3, (1,)))
+    occur): 1,500 train and 300 test images, each repeated to 50,000 and 10,000."""
+    _patch("keras.datasets.cifar100", "load_data",
+           lambda label_mode="fine": _digits(32, 3, (1,), sizes=(50000, 10000)))
 
 
 def _synthetic_reviews(num_words: int | None, count: int, seed: int) -> Any:

@@ -8,7 +8,7 @@
     assign = { num_epochs = 1 }          # top-level assignments of these names run with this value
     skip = { 7 = "needs a GPU" }         # cells (counted from 0) not run, with the reason shown;
     skip = { "plot_model(" = "..." }     # ... or the cells whose code contains this text
-    time_limit = 300                     # seconds per cell
+    time_limit = 300                     # CPU seconds per cell
     backend = "tensorflow"               # a guide written for one backend runs on it (default jax)
 
     [[gallery.example]]                  # an example the gallery shows
