@@ -166,7 +166,7 @@ def test_the_rendered_page_shows_outputs_figures_and_where_it_comes_from(tiny, t
     assert markdown.index('!!! info "Run on Keras') < markdown.index("```python")  # before the first cell
     # a cell's output right after it: the prints of the first cell
     assert re.search(r"print\(x_train.shape, x_test.shape, x_train.dtype\)\n```\n\n```text title=\"Output\"\n"
-                     r"\(1500, 28, 28\)", markdown)
+                     r"\(60000, 28, 28\)", markdown)
     assert "4 of 7 cells ran, 2 skipped, 1 failed" in markdown
 
 

@@ -142,6 +142,7 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
             mark = time.perf_counter()
             tutobook_task = bar.add_task("keras.io pages", total=0)
             cells = _render_translated(texts, translated, version, work / DOCS_NAME, rendered_dir, jobs, log,
+                                       run_examples,
                                        on_start=lambda n: bar.update(tutobook_task, total=n),
                                        on_done=lambda: bar.advance(tutobook_task))
             bar.update(tutobook_task, total=bar.tasks[tutobook_task].total or 1,
@@ -185,14 +186,19 @@ def format_phases(result: BuildResult) -> str:
 
 # --- keras.io guides and gallery --------------------------------------------------------------
 
+STALE_NOTE = ('\n!!! warning "Not run for this build"\n    This page\'s code has not run since it changed: its '
+              "committed output (generated/rendered/) is stale, and the build was told not to run code. "
+              "`make guides-render` runs it.\n")
+
 
 def _render_translated(texts: dict[str, str], translated: Mapping[str, tuple[TranslatedPage, str]], version: str,
-                       docs: Path, rendered_dir: Path, jobs: int, log: Callable[[str], None],
+                       docs: Path, rendered_dir: Path, jobs: int, log: Callable[[str], None], run: bool,
                        on_start: Callable[[int], None], on_done: Callable[[], None]) -> dict[str, int]:
     """Each translated page with its run (committed in generated/rendered/, or run now and written
-    there when stale) and the gallery index with its thumbnails; the cells' counts."""
+    there when stale; without `run`, a stale page is shown without output and says so) and the
+    gallery index with its thumbnails; the cells' counts."""
     from generator.docs.guides.gallery import GALLERY_DIR, insert_thumbnails, is_gallery_page
-    from generator.docs.guides.outputs import render_outputs
+    from generator.docs.guides.outputs import page_key, read_rendered, render_outputs
     from generator.docs.guides.render import cell_counts, render_page
     from generator.docs.guides.spec import load_guide_spec
 
@@ -203,11 +209,20 @@ def _render_translated(texts: dict[str, str], translated: Mapping[str, tuple[Tra
         ran.append(count)
         on_start(count)
 
-    rendered = render_outputs(translated, spec, version, root=rendered_dir, jobs=jobs, log=log,
-                              on_start=started, on_done=on_done)
+    if run:
+        rendered = render_outputs(translated, spec, version, root=rendered_dir, jobs=jobs, log=log,
+                                  on_start=started, on_done=on_done)
+    else:
+        fresh = {name: read_rendered(name, rendered_dir) for name in translated}
+        rendered = {name: found for name, found in fresh.items()
+                    if found is not None and found.key == page_key(*translated[name], spec, version)}
     counts = {"pages": len(translated), "gallery": sum(map(is_gallery_page, translated)),
-              "run": 0, "skipped": 0, "failed": 0, "ran": ran[0] if ran else 0}
+              "run": 0, "skipped": 0, "failed": 0, "ran": ran[0] if ran else 0, "unrendered": 0}
     for name, (page, _) in translated.items():
+        if name not in rendered:
+            counts["unrendered"] += 1
+            texts[name] = texts[name] + STALE_NOTE
+            continue
         texts[name] = render_page(texts[name], page, rendered[name], spec.settings(page.upstream), docs)
         for kind, number in cell_counts(rendered[name]).items():
             counts[kind] += number

@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         total = cells["run"] + cells["skipped"] + cells["failed"]
         print(f"docs: keras.io pages: {cells['pages'] - cells['gallery']} guides and {cells['gallery']} gallery "
               f"examples ({cells['ran']} run in this build, the rest from generated/rendered); cells: "
-              f"{cells['run']} of {total} run, {cells['skipped']} skipped, {cells['failed']} failed",
+              f"{cells['run']} of {total} run, {cells['skipped']} skipped, {cells['failed']} failed"
+              + (f"; {cells['unrendered']} pages not run (stale, --no-examples)" if cells.get("unrendered") else ""),
               file=sys.stderr)
     return 0
 
