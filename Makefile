@@ -15,6 +15,9 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
+	# keras3 depends on keras-stubs: an editable install of generated/keras-stubs (a path entry, so it
+	# follows every regeneration) satisfies it before keras3 is installed.
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ./generated/keras-stubs --config-settings editable_mode=compat
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[backends,toolkit,test,docs]'
 	touch $(STAMP)
 
@@ -37,11 +40,18 @@ docs: $(STAMP)
 guides-render: $(STAMP)
 	nice $(PYTHON) -m generator guides-render
 
-## test: the whole test suite on real backends; tests/backends once per backend (the matrix)
+## test: the whole test suite on real backends, in phases: the main suite on two xdist workers
+## (a test marked xdist_group runs on the worker of its group, which shares a session fixture),
+## then tests/backends once per backend (the matrix): jax, the heaviest, on two workers; then
+## torch, tensorflow and numpy side by side in one session, one worker per backend, named after it,
+## every test run in each (`--dist each`): Keras imported once per backend. Each phase prints its
+## 15 slowest tests and steps, then its wall-clock and CPU time (CPU: every process of the phase).
+BACKENDS_MATRIX := --dist each $(foreach b,torch tensorflow numpy,--tx popen//id=$(b)//env:KERAS_BACKEND=$(b))
+timed = bash -c 'TIMEFORMAT="make test: $(1): %R s wall, %U s user + %S s system CPU"; time $(2)'
 test: $(STAMP)
-	$(PYTHON) -m pytest -n 2 --ignore=tests/backends
-	for b in jax torch tensorflow numpy; do \
-	  KERAS_BACKEND=$$b $(PYTHON) -m pytest -n 2 tests/backends -p no:cacheprovider || exit 1; done
+	$(call timed,main suite,$(PYTHON) -m pytest -n 2 --dist loadgroup --ignore=tests/backends --durations=15)
+	$(call timed,backends on jax,KERAS_BACKEND=jax $(PYTHON) -m pytest -n 2 tests/backends -p no:cacheprovider --durations=15)
+	$(call timed,backends on torch tensorflow numpy,$(PYTHON) -m pytest $(BACKENDS_MATRIX) tests/backends -p no:cacheprovider --durations=15)
 
 ## bench: print speed figures with what each is compared against
 bench: $(STAMP)

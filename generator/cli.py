@@ -12,14 +12,18 @@
     python -m generator example-report               upstream examples translated into keras3 and run
     python -m generator coverage                     wrappers per family, skips, gaps
     python -m generator typing-report                pyright strict, verifytypes, typed share
+    python -m generator stubs [--release V] [--output DIR]   emit the Keras stubs of a stored release
+    python -m generator stubs-report                 stubtest, verifytypes, corpora and peer suite of the stubs
     python -m generator bench                        print the speed figures
     python -m generator guides-sync --from DIR       keras.io tutobooks into the store, pages merged
+    python -m generator guides-report                the translated pages: calls rewritten, sentences kept
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -43,6 +47,17 @@ def main(argv: list[str] | None = None) -> int:
     except (StoreError, ReleaseError, ValueError, LookupError) as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}")  # "[renames]" is text, not markup
         return 2
+    except BrokenPipeError:  # `... | head`: the reader has what it wanted; end quietly
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """Exit as a pipeline's writer does when its reader went away (SIGPIPE's 128 + 13), without
+    the flush at exit raising again: stdout is pointed at /dev/null (the Python docs' recipe)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -116,6 +131,18 @@ def _parser() -> argparse.ArgumentParser:
     _release_option(typing_report)
     typing_report.set_defaults(run=_typing_report)
 
+    stubs = commands.add_parser("stubs", help="emit the Keras stubs of a stored release")
+    _release_option(stubs)
+    stubs.add_argument("--output", type=Path, help="folder to write them to (default: generated/keras-stubs, "
+                       "for the pinned release only)")
+    stubs.set_defaults(run=_stubs)
+
+    stubs_report = commands.add_parser("stubs-report", help="stubtest, verifytypes, the corpora and the "
+                                       "peer suite (keras.io guides and examples) of the stubs")
+    stubs_report.add_argument("--peers", type=Path, default=None,
+                              help="the upstream tutobooks folder (default: ../shared/upstream-tutobooks)")
+    stubs_report.set_defaults(run=_stubs_report)
+
     bench = commands.add_parser("bench", help="print speed figures")
     bench.set_defaults(run=_bench)
 
@@ -132,6 +159,11 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--check", action="store_true", help="write nothing; fail when a tethered tutobook "
                       "moved upstream (the weekly job)")
     sync.set_defaults(run=_guides_sync)
+
+    guides_report = commands.add_parser("guides-report", help="the translated keras.io pages from the store: "
+                                        "calls rewritten of those that have a wrapper, prose sentences kept")
+    guides_report.add_argument("--format", choices=FORMATS, default="terminal")
+    guides_report.set_defaults(run=_guides_report)
     return parser
 
 
@@ -171,11 +203,11 @@ def _snapshot(args: argparse.Namespace) -> int:
     canonical = len(snapshot.canonical_symbols())
     summary = f"Keras {snapshot.keras_version}: {len(snapshot.symbols)} public paths, {canonical} objects"
     if not args.print_only:
-        from generator.render.writephase import exclusive, remove_temporaries
+        from generator.render.writephase import remove_temporaries, writer_lock
 
         console = Console(stderr=True, highlight=False, soft_wrap=True)
-        # One writer of the store at a time.
-        with exclusive([store.root], lambda text: console.print(escape(text))):
+        # One writer of the store and generated/ at a time.
+        with writer_lock(store.root, lambda text: console.print(escape(text))):
             remove_temporaries(store.root, ["pool.json", "keras-*.json"])
             summary += f" -> {store.save(snapshot)}"
     Console(stderr=True).print(summary)
@@ -197,11 +229,21 @@ def _preview(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from generator.binding.impact import binding_impact
-    from generator.changes.diff import diff_snapshots, findings_for
+    from generator.changes.diff import diff_snapshots, findings_for, knows_target, target_candidates
     from generator.changes.report import render
+    from generator.settings import version_key
+    from generator.upstream.model import unknown_path
 
     store = SnapshotStore(args.store)
     old, new = _resolve(store, args.old), _resolve(store, args.new)
+    if args.symbol and not any(knows_target(s, args.symbol) for s in (old, new)):
+        raise LookupError(unknown_path(args.symbol, f"path or member of Keras {old.keras_version} or "
+                                       f"{new.keras_version}", [*target_candidates(old, args.symbol), *target_candidates(new, args.symbol)]))
+    if version_key(old.keras_version) > version_key(new.keras_version):
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[yellow]note:[/] the releases are in reverse order: {old.keras_version} is newer than "
+            f"{new.keras_version}, so this reports a downgrade (what is lost going back); for the "
+            f"changes of an upgrade, run `diff {new.keras_version} {old.keras_version}`")
     findings = diff_snapshots(old, new)
     impact = binding_impact(old, new)
     if args.symbol:
@@ -290,6 +332,29 @@ def _typing_report(args: argparse.Namespace) -> int:
     return print_typing_report(_binding(args))
 
 
+def _stubs(args: argparse.Namespace) -> int:
+    from generator.pipeline import stubs_for
+    from generator.render.stubs import STUBS, write_stubs
+    from generator.settings import pinned_release
+
+    store = SnapshotStore(args.store)
+    release = args.release or pinned_release()
+    if args.output is None and release != pinned_release():
+        raise ValueError(f"generated/keras-stubs holds the stubs of the pinned release ({pinned_release()}); "
+                         f"give --output DIR for those of {release}")
+    files = stubs_for(store.load(release), store)
+    write_stubs(files, args.output or STUBS)
+    Console(stderr=True).print(f"Keras {release}: {sum(n.endswith('.pyi') for n in files)} stub modules -> "
+                               f"{args.output or STUBS}")
+    return 0
+
+
+def _stubs_report(args: argparse.Namespace) -> int:
+    from generator.checks.stub_checks import print_stubs_report
+
+    return print_stubs_report(args.peers)
+
+
 def _guides_sync(args: argparse.Namespace) -> int:
     from generator.guides_sync import guides_sync
 
@@ -300,6 +365,18 @@ def _guides_sync(args: argparse.Namespace) -> int:
     if args.output:
         atomic_write(args.output, out.getvalue())
     return status
+
+
+def _guides_report(args: argparse.Namespace) -> int:
+    from generator.changes.tutobooks import render_sync_report
+    from generator.docs.site.common import DOCS_TEMPLATES
+    from generator.guides_sync import store_report, translation_table
+    from generator.upstream.tutobook_spec import load_tracked
+    from generator.upstream.tutobooks import TutobookStore
+
+    report = store_report(load_tracked(), TutobookStore(), DOCS_TEMPLATES, translation_table(SnapshotStore(args.store)))
+    render_sync_report(report, args.format, sys.stdout)
+    return 1 if report.conflicts else 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -19,12 +19,19 @@ each tracked tutobook of its repository (spec/guides.toml):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from generator.changes.tutobooks import SyncReport, TutobookChange, merged_reports, render_sync_report, unified_diff
+from generator.changes.tutobooks import (
+    STORED,
+    SyncReport,
+    TutobookChange,
+    merged_reports,
+    render_sync_report,
+    unified_diff,
+)
 from generator.docs.examples.table import TranslationTable
 from generator.docs.site.common import DOCS_TEMPLATES
 from generator.docs.tutobooks.merge import three_way
@@ -33,7 +40,13 @@ from generator.docs.tutobooks.tether import Tether, conflict_lines
 from generator.upstream.checkout import Read, read_checkout
 from generator.upstream.store import SnapshotStore, atomic_write
 from generator.upstream.tutobook_spec import GUIDES_SPEC, Tracked, load_tracked
-from generator.upstream.tutobooks import TUTOBOOK_ROOT, StoredFile, TutobookStore, folder_files, sha256_of
+from generator.upstream.tutobooks import (
+    TUTOBOOK_ROOT,
+    StoredFile,
+    TutobookStore,
+    folder_files,
+    sha256_of,
+)
 
 
 @dataclass(frozen=True)
@@ -93,8 +106,8 @@ def _sync_one(read: Read, index: dict[str, StoredFile], data: dict[str, bytes], 
         index[entry.path], data[entry.path] = record, read.data
     diff = unified_diff(old_text, new_text, entry.path, old.commit, record.commit) \
         if old is not None and old_text is not None and status == "changed" else ""
-    base = dict(path=entry.path, repo=entry.repo, kind=entry.kind, status=status,
-                old_commit=old.commit if old else None, new_commit=record.commit, diff=diff, page=entry.page)
+    base = {"path": entry.path, "repo": entry.repo, "kind": entry.kind, "status": status,
+            "old_commit": old.commit if old else None, "new_commit": record.commit, "diff": diff, "page": entry.page}
     if entry.page is None:
         return TutobookChange(**base, grade="skipped", note=entry.skip or "")
     tether = Tether(entry.path, entry.repo, record.commit, record.sha256)
@@ -121,6 +134,34 @@ def _sync_one(read: Read, index: dict[str, StoredFile], data: dict[str, bytes], 
     kept = sentence_retention(new_text, text, entry.path)
     return TutobookChange(**base, grade=grade, calls=theirs.calls, rewritten=theirs.rewritten,
                           sentences_kept=kept.kept, sentences=kept.total, note=note)
+
+
+def store_report(tracked: Sequence[Tracked], store: TutobookStore, templates: Path,
+                 table: TranslationTable) -> SyncReport:
+    """The translation figures of every stored tutobook's page, from the store alone (no checkout):
+    calls rewritten of those that have a wrapper (a fresh translation), upstream sentences on the
+    committed page, conflict markers left."""
+    index = store.index()
+    changes = []
+    for entry in tracked:
+        record = index.get(entry.path)
+        if record is None:
+            continue
+        common = {"path": entry.path, "repo": entry.repo, "kind": entry.kind, "status": "unchanged",
+                  "old_commit": record.commit, "new_commit": record.commit, "diff": "", "page": entry.page}
+        file = templates / (entry.page or "")
+        if entry.page is None or not file.exists():
+            changes.append(TutobookChange(**common, grade="skipped" if entry.page is None else None,
+                                          note=entry.skip or "no page: run the sync"))
+            continue
+        text, source = file.read_text(encoding="utf-8"), store.text(entry.path)
+        fresh = translate_page(source, entry, Tether(entry.path, record.repo, record.commit, record.sha256), table)
+        kept = sentence_retention(source, text, entry.path)
+        conflicts = conflict_lines(text)
+        changes.append(TutobookChange(**common, grade="conflict" if conflicts else "unchanged", calls=fresh.calls,
+                                      rewritten=fresh.rewritten, sentences_kept=kept.kept, sentences=kept.total,
+                                      note="; ".join(fresh.reasons)))
+    return SyncReport(str(store.root), STORED, tuple(changes), ())
 
 
 def write_sync(planned: Planned, store_root: Path, templates: Path, say: Callable[[str], None]) -> None:
@@ -158,6 +199,3 @@ def guides_sync(folders: Sequence[Path], fmt: str, out: TextIO, say: Callable[[s
             "resolve them (the drift check fails until then)")
     return 1 if conflicts else 0
 
-
-def stored_pages(tracked: Sequence[Tracked]) -> Mapping[str, Tracked]:
-    return {e.page: e for e in tracked if e.page is not None}

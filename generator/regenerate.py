@@ -23,10 +23,11 @@ from generator.docs.site.common import CONFIG_NAME, DOCS_NAME
 from generator.docs.site.sources import write_docs
 from generator.pipeline import outputs_for
 from generator.render.package import PACKAGE, write_package
-from generator.render.writephase import check_package, exclusive, pending, recover
+from generator.render.stubs import STUBS, write_stubs
+from generator.render.writephase import check_package, pending, recover, recover_folder, writer_lock
 from generator.settings import GENERATED, version_key
 from generator.upstream.model import Snapshot
-from generator.upstream.preflight import check_keras_installation
+from generator.upstream.preflight import check_keras_installation, unpinned_keras
 from generator.upstream.store import SnapshotStore
 
 # The header names the stored file, `keras-<PEP 440 version>.json` (see `store._RELEASE_FILE`).
@@ -62,18 +63,23 @@ def load_specs() -> None:
     from generator.binding.docstrings.patches import load_doc_patches
     from generator.binding.naming import load_naming_spec
     from generator.binding.overrides import read_overrides
+    from generator.binding.stub_spec import load_stub_spec
     from generator.binding.typing_rules import load_rules
     from generator.docs.examples.spec import load_example_data
 
-    load_naming_spec(), load_rules(), load_doc_patches(), load_example_data(), read_overrides()
+    load_naming_spec(), load_rules(), load_doc_patches(), load_example_data(), read_overrides(), load_stub_spec()
 
 
 def regenerate(store: SnapshotStore, live: Snapshot | None = None) -> int:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     docs = GENERATED / DOCS_NAME
     # 0. One run at a time; what a killed run left is repaired before anything is read or computed.
-    with exclusive([store.root, PACKAGE.parent], lambda text: console.print(escape(text))):
-        for done in recover(store.root, PACKAGE, docs, CONFIG_NAME):
+    if live is None and (warning := unpinned_keras()) is not None:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")  # before anything else
+    with writer_lock(store.root, lambda text: console.print(escape(text))):
+        for done in [*recover(store.root, PACKAGE, docs, CONFIG_NAME), recover_folder(STUBS)]:
+            if done is None:
+                continue
             console.print(f"[yellow]recovery:[/] {escape(done)}")
         check_package(PACKAGE, load_binding_spec().hand_written)
         load_specs()  # a malformed spec file fails in a second, before Keras is imported
@@ -113,7 +119,9 @@ def _regenerate(store: SnapshotStore, live: Snapshot, console: Console) -> int:
     with pending(GENERATED):
         file = store.save(live)
         write_package(outputs.package, outputs.spec)
+        write_stubs(outputs.stubs)
         write_docs(outputs.docs)
     console.print(f"Keras {version}: {len(live.symbols)} public paths -> {file}; "
-                  f"generated/keras3: {len(outputs.package)} modules; generated docs: {len(outputs.docs)} files")
+                  f"generated/keras3: {len(outputs.package)} modules; generated docs: {len(outputs.docs)} files; "
+                  f"generated/{STUBS.name}: {sum(n.endswith('.pyi') for n in outputs.stubs)} stub modules")
     return 0

@@ -79,3 +79,8 @@ def supported_releases(pyproject: Path = PYPROJECT) -> SpecifierSet:
         if requirement.name == "keras":
             return requirement.specifier
     return SpecifierSet()
+
+
+def toolkit_version(pyproject: Path = PYPROJECT) -> str:
+    """This toolkit's version (pyproject.toml's `project.version`), recorded in what it stores."""
+    return str(read_toml(pyproject, ValueError).get("project", {}).get("version", "unknown"))

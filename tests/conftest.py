@@ -41,3 +41,9 @@ def installed_keras() -> str:
     keras = importlib.import_module("keras")
     version = getattr(keras, "__version__", None)
     return str(version if version is not None else keras.version())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers this marker; `-p no:xdist` (one test, one process) must accept it too.
+    config.addinivalue_line("markers", "xdist_group(name): under `--dist loadgroup`, run on one worker with "
+                            "the other tests of the group (they share a session fixture)")

@@ -2,8 +2,8 @@
 every argument checked at run time (typeguard) against the wrapper's annotations.
 
 Loaded with `-p tests.op_suite_typeguard` by `tests/package/test_op_suite_typeguard.py`, which runs
-Keras's `keras/src/ops/*_test.py` of the pinned release (from its source distribution on the
-package index) in a child process. Each `keras.ops` function that a keras3 wrapper wraps is
+Keras's `keras/src/ops/*_test.py` of the installed release (from its source distribution on the
+package index, see tests/keras_suite.py) in a child process. Each `keras.ops` function that a keras3 wrapper wraps is
 replaced, in every `keras.ops`/`keras.src.ops` module that holds it, by a function that checks
 the call against the wrapper's signature and annotations and then calls the wrapper (which calls
 the original). A value the annotations refuse is a *rejection*: Keras accepts it, our types do
@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
-import os
 import re
 from typing import Any
 
 import pytest
 import typeguard
+
+from tests.keras_suite import describe, keep_every_nth, prepare_keras_tests, write_report
 
 WRAPS = re.compile(r"Wraps `(keras\.[A-Za-z0-9_.]+)`")
 _MODULES = ("keras.ops", "keras.ops.numpy", "keras.ops.nn", "keras.ops.image", "keras.ops.linalg",
@@ -29,14 +29,6 @@ _MODULES = ("keras.ops", "keras.ops.numpy", "keras.ops.nn", "keras.ops.image", "
             "keras.src.ops.linalg", "keras.src.ops.math", "keras.src.ops.core", "keras.src.ops.einops")
 _found: dict[str, set[str]] = {"rejections": set(), "returns": set()}
 _calls = {"checked": 0}
-
-
-def _describe(value: Any) -> str:
-    kind = type(value).__name__
-    if isinstance(value, (list, tuple)):
-        inner = sorted({type(v).__name__ for v in value})
-        return f"{kind}[{', '.join(inner)}]"
-    return kind
 
 
 def _checked(name: str, wrapper: Any, hints: dict[str, Any]) -> Any:
@@ -59,7 +51,7 @@ def _checked(name: str, wrapper: Any, hints: dict[str, Any]) -> Any:
             try:
                 typeguard.check_type(value, hint, collection_check_strategy=strategy)
             except typeguard.TypeCheckError:
-                refused.append(f"{name}({parameter}=<{_describe(value)}>)")
+                refused.append(f"{name}({parameter}=<{describe(value)}>)")
         # Keras's tests also pass bad values on purpose (`assertRaises`): a value our types refuse
         # is a false rejection only when Keras accepts the call.
         result = wrapper(*args, **kwargs)
@@ -67,7 +59,7 @@ def _checked(name: str, wrapper: Any, hints: dict[str, Any]) -> Any:
         try:
             typeguard.check_type(result, hints["return"], collection_check_strategy=strategy)
         except typeguard.TypeCheckError:
-            _found["returns"].add(f"{name} -> <{_describe(result)}>")
+            _found["returns"].add(f"{name} -> <{describe(result)}>")
         return result
 
     return check
@@ -107,38 +99,15 @@ def route_ops_through_wrappers() -> int:
     return routed
 
 
-def _keras_conftest() -> None:
-    """Keras's repository conftest, which two op test files import (`from conftest import ...`);
-    the source distribution does not ship it."""
-    import sys
-    import types
-
-    from keras.src.backend import backend
-
-    module = types.ModuleType("conftest")
-    module.skip_if_backend = lambda given, reason: pytest.mark.skipif(backend() == given, reason=reason)  # type: ignore[attr-defined]
-    sys.modules.setdefault("conftest", module)
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    _keras_conftest()
-    config.addinivalue_line("markers", "requires_trainable_backend: Keras's marker")
-    config.addinivalue_line("markers", "multi_device: Keras's marker")
+    prepare_keras_tests(config)
     config.stash_routed = route_ops_through_wrappers()  # type: ignore[attr-defined]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep every KERAS3_OP_SUITE_EVERY-th test by node id (a deterministic sample; 1 keeps all)."""
-    every = int(os.environ.get("KERAS3_OP_SUITE_EVERY", "1"))
-    if every > 1:
-        keep = set(sorted(item.nodeid for item in items)[::every])
-        items[:] = [item for item in items if item.nodeid in keep]
+    keep_every_nth(items, "KERAS3_OP_SUITE_EVERY")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    path = os.environ.get("KERAS3_REJECTIONS")
-    if path:
-        with open(path, "w", encoding="utf-8") as out:
-            json.dump({"routed": session.config.stash_routed, "checked_calls": _calls["checked"],  # type: ignore[attr-defined]
-                       "rejections": sorted(_found["rejections"]), "returns": sorted(_found["returns"])},
-                      out, indent=1)
+    write_report({"routed": session.config.stash_routed, "checked_calls": _calls["checked"],  # type: ignore[attr-defined]
+                  "rejections": sorted(_found["rejections"]), "returns": sorted(_found["returns"])})

@@ -13,7 +13,6 @@ import difflib
 import io
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 
 from generator.checks.tutobook_drift import tutobook_problems
 from generator.docs.tutobooks.tether import read_tether
-from generator.guides_sync import guides_sync, translation_table
+from generator.guides_sync import guides_sync, store_report, translation_table
 from generator.upstream.tutobook_spec import load_tracked
 from generator.upstream.tutobooks import TutobookStore
 
@@ -152,6 +151,11 @@ def test_an_older_commit_synced_then_the_newest_reports_the_change_and_keeps_a_h
     status, third = sandbox.sync(bundle)  # nothing moved: nothing written
     assert third[TRANSFER]["status"] == "unchanged" and third[TRANSFER]["grade"] == "unchanged"
     assert page.read_text(encoding="utf-8") == merged
+
+    stored = {c.path: c for c in store_report(load_tracked(sandbox.spec), TutobookStore(sandbox.store),
+                                              sandbox.templates, table).changes}  # `guides-report`
+    assert (stored[TRANSFER].calls, stored[TRANSFER].rewritten) == (change["calls"], change["rewritten"])
+    assert stored[TRANSFER].sentences_kept == stored[TRANSFER].sentences > 100
 
 
 def test_an_edit_where_upstream_changed_too_is_a_conflict_the_drift_check_refuses(bundle, tmp_path, table):

@@ -39,6 +39,7 @@ __all__ = [
     "OPTIONAL_BACKENDS",
     "KerasVersionError",
     "MISSING",
+    "argument_error",
     "backend",
     "bind",
     "call_member",
@@ -671,6 +672,86 @@ def call_member(
     if not _older_than(since):
         return target(*args, **kwargs)
     return _adapter(target, namespace, name, path, newer, positional)(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# Errors at the binding's edge
+# --------------------------------------------------------------------------------------
+
+_REPR_LIMIT: Final = 80
+
+
+def argument_error(wrapper: Callable[..., Any], error: Exception, arguments: Mapping[str, Any]) -> None:
+    """Raise ``error`` again with the wrapper's argument at fault in front, chained to it.
+
+    A generated wrapper calls this in ``except (TypeError, ValueError)`` around its call into
+    Keras (the try costs nothing on the hot path; only a failing call pays), giving its own
+    ``locals()``. The argument at fault is the one Keras's message names (``units=3``), else the
+    string it quotes, else the one given as None where the wrapper's annotation does not admit
+    None, else every argument given. The new error is of ``error``'s own class (``except ValueError`` keeps working) and
+    reads ``keras3.layer_dense(units='3' of type str): <Keras's message>``. Returns, so that the
+    wrapper re-raises ``error`` unchanged, when the error already names a keras3 wrapper (one
+    wrapper calling another) or no argument was given.
+    """
+    message = str(error)
+    if message.startswith("keras3."):
+        return
+    try:
+        parameters = inspect.signature(wrapper).parameters.values()
+    except (TypeError, ValueError):
+        return
+    given = {
+        p.name: arguments[p.name]
+        for p in parameters
+        if p.name in arguments and p.name != "object" and not _is_default(arguments[p.name], p.default)
+        and arguments[p.name] is not _MISSING
+    }
+    if not given:
+        return
+    hints = getattr(wrapper, "__annotations__", {})
+    named = [name for name in given if re.search(rf"(?<![\w.]){re.escape(name)}\b", message)]
+    quoted = [n for n, v in given.items() if isinstance(v, str) and repr(v) in message]
+    refused_none = [n for n, v in given.items() if v is None and not _admits_none(hints.get(n))]
+    culprits = named[:1] or quoted[:1] or refused_none[:1] or list(given)
+    shown = ", ".join(f"{name}={_short_repr(given[name])} of type {type(given[name]).__name__}" for name in culprits)
+    edge = f"keras3.{wrapper.__name__}({shown}): {message}"
+    raise _same_class(error, edge) from error
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _REPR_LIMIT else f"<{_describe(value)}>"
+
+
+def _admits_none(annotation: Any) -> bool:
+    """Whether a wrapper's annotation (a string: the modules use postponed annotations) admits
+    None, its type aliases (``keras3.types``) followed."""
+    if not isinstance(annotation, str):
+        return True  # unknown: never blame on a guess
+    from keras3 import types as aliases
+
+    seen: set[str] = set()
+    text = annotation
+    while True:
+        names = set(re.findall(r"[A-Za-z_]\w*", text)) - seen
+        expansions = [v for n in names if isinstance(v := getattr(aliases, n, None), str)]
+        seen |= names
+        if not expansions:
+            break
+        text = " | ".join([text, *expansions])
+    return re.search(r"\b(None|Any|object|MISSING)\b", text) is not None
+
+
+def _same_class(error: Exception, message: str) -> Exception:
+    """``error``'s class with ``message``, or its builtin base where that class takes other
+    arguments (numpy's ``UFuncTypeError``)."""
+    try:
+        new = type(error)(message)
+    except Exception:  # noqa: BLE001 - a constructor with its own arguments
+        new = None
+    if new is None or str(new) != message:
+        new = (TypeError if isinstance(error, TypeError) else ValueError)(message)
+    return new
 
 
 def missing_argument(wrapper: str, parameter: str) -> TypeError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
@@ -57,7 +57,8 @@ def keras_model_sequential(
     if input_shape is not None:
         shape = tuple(input_shape) if isinstance(input_shape, Sequence) else (input_shape,)
         stack.insert(0, upstream("keras.Input")(shape=shape, batch_size=input_batch_size))
-    return upstream("keras.Sequential", "3.0.0")(stack or None, trainable, name)
+    model: keras.Sequential = upstream("keras.Sequential", "3.0.0")(stack or None, trainable, name)
+    return model
 
 
 # --- model verbs with behaviour of their own (the rest are generated: see [verbs] in binding.toml) ---
@@ -224,3 +225,50 @@ def load_model_config(
     text = Path(filepath).read_text(encoding="utf-8")
     model: keras.Model = upstream("keras.models.model_from_json")(text, custom_objects)
     return model
+
+
+@override(upstream="keras.Model", tethered_to="270ef05faca7dd7c")
+def from_config(
+    config: Mapping[str, Any],
+    custom_objects: Mapping[str, Any] | None = None,
+    *,
+    cls: type[Any] | None = None,
+) -> Any:
+    """Rebuild a model or a layer (new, untrained) from its configuration dict, as {keras3}'s `from_config()`.
+
+    `config` is either what `keras.saving.serialize_keras_object(object)` gives (a dict with
+    `class_name` and `config`: the class is read from it), or a bare `object.get_config()` dict, as
+    keras.io's saving guide rebuilds models: then `cls` names the class (`keras.layers.Dense`,
+    `keras.Sequential`, a subclass of yours). Without `cls`, a bare dict of a functional model
+    (it lists `input_layers`) is rebuilt as `keras.Model`, one with `layers` as `keras.Sequential`.
+
+    Args:
+        config: the configuration dict.
+        custom_objects: the custom classes and functions the configuration names, by name.
+        cls: the class of a bare `get_config()` dict.
+
+    Returns:
+        The rebuilt object (its weights freshly initialised).
+
+    Raises:
+        ValueError: `config` is a bare dict whose class cannot be told and `cls` is not given.
+
+    Calls `keras.saving.deserialize_keras_object`, or `cls.from_config` in a
+    `keras.saving.custom_object_scope(custom_objects)`.
+    """
+    if not isinstance(config, Mapping):
+        raise TypeError(f"keras3.from_config(config={config!r:.80} of type {type(config).__name__}): "
+                        "expected a dict from get_config() or keras.saving.serialize_keras_object()")
+    objects = dict(custom_objects or {})
+    if cls is None and "class_name" in config and "config" in config:
+        return upstream("keras.saving.deserialize_keras_object")(dict(config), custom_objects=objects)
+    if cls is None:
+        if "input_layers" in config:
+            cls = upstream("keras.Model")
+        elif "layers" in config:
+            cls = upstream("keras.Sequential")
+        else:
+            raise ValueError("keras3.from_config(): a bare get_config() dict does not say its class "
+                             f"(keys: {', '.join(sorted(config))}); pass cls=, e.g. cls=keras.layers.Dense")
+    with upstream("keras.saving.custom_object_scope")(objects):
+        return cls.from_config(dict(config))

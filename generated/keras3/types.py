@@ -59,9 +59,17 @@ Trade-offs, stated:
   pyright strict (`reportDeprecated`), but pyright matches an `Any` or Unknown argument against
   every overload and reports the deprecation for it too, so `op_argmax(model.predict(x))` (Keras's
   methods are unannotated) would be a false error, and an IDE would strike the op through.
-  An `Any` argument still gives `Any`, as before. Not caught: a layer as a later tensor argument
-  (`op_add(x, layer)`), inside a list (`op_concatenate([x, layer])`), or given to a layer wrapper
-  (`layer_dense(layer)` matches the `Sequential` overload); stubs for Keras would fix all of these.
+  An `Any` argument still gives `Any`, as before.
+* With Keras's stubs (`keras-stubs`, generated beside keras3 from the same snapshot and rules, and
+  a dependency of keras3) a checker no longer reads Keras's source: `keras.Layer` is declared with
+  its public base (`keras.Operation`), so a layer is a known class that is neither a `Tensor`, a
+  `BackendTensor` nor array-like. The holes the paragraph above leaves then close under pyright
+  and mypy alike: a layer as a later tensor argument (`op_add(x, layer)`), inside a list
+  (`op_concatenate([x, layer])`), or given to a layer wrapper (`layer_dense(layer, units=2)`
+  matches no overload) is an error (tests/typed_usage/misuse.py). Without the stubs (a checker
+  pointed at Keras's source alone) those three pass unflagged under pyright, and mypy sees `keras`
+  as `Any`; the `keras.Layer` overload stays for the first argument, whose result `NotATensor`
+  also names the mistake at its first use.
 * The numpy backend returns a NumPy scalar (`np.float32(...)`) where the others return a 0-d
   tensor (`op_sum`, `op_mean`, `op_argmax`...). It is typed `Tensor` all the same: it has every
   member a 0-d tensor can use (`shape == ()`, `dtype`, operators, `__array__`, `float()`); `len`

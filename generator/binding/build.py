@@ -35,7 +35,9 @@ def snapshot_digest(snapshot: Snapshot) -> str:
     return hashlib.sha256(index_text(snapshot.keras_version, index).encode("utf-8")).hexdigest()
 
 
-def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, BindingSpec]:
+def build_for(snapshot: Snapshot, store: SnapshotStore, check_spec: bool = True) -> tuple[Binding, BindingSpec]:
+    """`check_spec=False` binds a release older than the spec (whose paths it may lack), as the
+    stubs of any stored release need."""
     spec = load_binding_spec()
     added_in = added_in_all(store)
     for path in snapshot.symbols:  # a release not stored yet adds what it introduces
@@ -51,7 +53,7 @@ def build_for(snapshot: Snapshot, store: SnapshotStore) -> tuple[Binding, Bindin
     dropped = dropped_names(store, snapshot, spec, naming)
     histories = signature_histories(store, snapshot)
     binding = build_binding(snapshot, spec, naming, added_in, snapshot_digest(snapshot),
-                            read_overrides(), docs, dropped, histories=histories)
+                            read_overrides(), docs, dropped, check_spec=check_spec, histories=histories)
     return binding, spec
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from generator.binding.docstrings.model import DocPatch, ParsedDoc
+from generator.binding.docstrings.model import DocPatch, Example, ParsedDoc
 from generator.binding.typing_rules import Overloads
 from generator.upstream.model import Symbol
 
@@ -74,6 +74,9 @@ class Wrapper:
     class_only: tuple[str, ...] = ()  # dual shape: parameters of the class its function form lacks
     symbolic_returns: str | None = None  # function shape: the return when given a KerasTensor
     overloads: Overloads = ()  # layer and dual shapes: (composition argument type, return type)
+    # Upstream's examples translated to keras3, for the docstring (`help()`, an editor's hover):
+    # prose chunks as upstream wrote them, code as doctests (generator/docs/examples/docstring.py).
+    examples: tuple[Example, ...] = ()
 
 
 @dataclass(frozen=True)

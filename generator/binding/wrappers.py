@@ -32,7 +32,7 @@ from generator.binding.typing_rules import annotate, dual_overloads, layer_overl
 from generator.binding.wrapper_docs import documented_wrapper
 from generator.changes.signature_history import SignatureHistory, call_signature
 from generator.settings import OVERRIDES_FILE
-from generator.upstream.model import Member, Parameter, Snapshot, Symbol
+from generator.upstream.model import Member, Parameter, Snapshot, Symbol, unknown_path
 
 # Layer classes that are not called on an input by composition: RNN cells go into an RNN layer.
 _NO_COMPOSITION_SUFFIXES = ("Cell", "Cells")
@@ -68,7 +68,7 @@ def build_binding(
     wrappers = [_versioned(_routed(_class_only(w, snapshot), snapshot), histories or (lambda path, member: None))
                 for w in wrappers]
     _check_unique_names(wrappers)
-    wrappers = _apply_overrides(wrappers, overrides)
+    wrappers = _apply_overrides(wrappers, overrides, snapshot)
     if docs is not None:
         wrappers = [documented_wrapper(w, snapshot, docs, spec) for w in wrappers]
     wrappers += _deprecated_wrappers(snapshot, spec, wrappers, dropped or {}, added_in, docs)
@@ -207,9 +207,12 @@ def _check_spec_names(snapshot: Snapshot, spec: BindingSpec) -> None:
         raise SpecError(f"{spec.source}: names symbols Keras {snapshot.keras_version} lacks: {', '.join(missing)}")
 
 
-def _apply_overrides(wrappers: list[Wrapper], overrides: Iterable[Override]) -> list[Wrapper]:
+def _apply_overrides(wrappers: list[Wrapper], overrides: Iterable[Override], snapshot: Snapshot) -> list[Wrapper]:
     by_name = {w.name: w for w in wrappers}
     for o in overrides:
+        if o.upstream not in snapshot.symbols:
+            raise SpecError(f"{OVERRIDES_FILE}:{o.line}: override {o.name}: its upstream "
+                            + unknown_path(o.upstream, f"path of Keras {snapshot.keras_version}", snapshot.symbols))
         wrapper = by_name.get(o.name)
         if wrapper is None:
             raise SpecError(f"{OVERRIDES_FILE}:{o.line}: override {o.name} replaces no generated wrapper")

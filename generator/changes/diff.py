@@ -170,6 +170,24 @@ def findings_for(findings: Iterable[Finding], target: str, old: Snapshot, new: S
     return [f for f in findings if f.path in wanted or f.target in wanted]
 
 
+def knows_target(snapshot: Snapshot, target: str) -> bool:
+    """Whether `target` is a public path of `snapshot` or a member (own or inherited) of one."""
+    if target in snapshot.symbols:
+        return True
+    owner, _, name = target.rpartition(".")
+    symbol = snapshot.symbols.get(owner)
+    if symbol is None:
+        return False
+    return (symbol.member(name) or inherited_member(symbol, name, snapshot.symbols.get)) is not None
+
+
+def target_candidates(snapshot: Snapshot, target: str) -> list[str]:
+    """What `target` may have meant in `snapshot`: its paths, and the members of `target`'s owner."""
+    owner = snapshot.symbols.get(target.rpartition(".")[0])
+    members = [f"{owner.path}.{m.name}" for m in owner.members] if owner is not None else []
+    return [*snapshot.symbols, *members]
+
+
 def _paths_added_and_removed(old: Snapshot, new: Snapshot) -> Iterator[Finding]:
     # An alias is "added" only when its object already had a public path; a new object's every
     # path is a new symbol to users (`keras.ops.pinv` and `keras.ops.linalg.pinv` alike).

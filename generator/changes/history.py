@@ -22,7 +22,7 @@ from generator.changes.diff import (
     member_changes,
 )
 from generator.settings import version_key
-from generator.upstream.model import Member, Snapshot, Symbol
+from generator.upstream.model import Member, Snapshot, Symbol, unknown_path
 from generator.upstream.store import SnapshotStore, encode_snapshot
 
 
@@ -77,7 +77,8 @@ def symbol_history(store: SnapshotStore, path: str) -> SymbolHistory:
         owner, _, member = path.rpartition(".")
         if owner and any(owner in store.index(r) for r in releases):
             return member_history(store, owner, member)
-        raise LookupError(f"{path} is in no stored release ({releases[0]} … {releases[-1]})")
+        every = {p for r in releases for p in store.index(r)}
+        raise LookupError(unknown_path(path, f"path of any stored release ({releases[0]} … {releases[-1]})", every))
     events: list[Event] = []
     previous_key: tuple[str, ...] | None = None
     previous_release: str | None = None
@@ -172,7 +173,9 @@ def member_history(store: SnapshotStore, owner: str, name: str) -> SymbolHistory
                 events.append(_changed(release, rest))
         previous, previous_release = member, release
     if not events:
-        raise LookupError(f"{owner} has no member {name!r} in any stored release ({releases[0]} … {releases[-1]})")
+        names = {f"{owner}.{m.name}" for r in releases if (s := _symbol(store, r, owner)) for m in s.members}
+        raise LookupError(unknown_path(f"{owner}.{name}", f"member of {owner} in any stored release "
+                                       f"({releases[0]} … {releases[-1]})", names))
     return SymbolHistory(path=f"{owner}.{name}", releases=tuple(releases), events=tuple(events), member_of=owner)
 
 

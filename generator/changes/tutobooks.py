@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+STORED = "the store"  # the repo of a report made from the store alone (every page listed)
 STATUSES = ("added", "removed", "changed", "unchanged", "unavailable")
 PAGE_GRADES = ("added", "unchanged", "updated", "merged", "conflict", "removed", "skipped")
 _STYLES = {"added": "green", "removed": "red", "changed": "yellow", "unchanged": "dim", "unavailable": "dim",
@@ -102,14 +103,27 @@ def _figure(change: TutobookChange) -> str:
     return f"{calls} calls, {sentences} sentences"
 
 
+def _title(report: SyncReport) -> str:
+    if report.repo == STORED:
+        return "Translated keras.io pages, from the stored upstream copies"
+    return f"Tutobooks synced from {report.checkout}"
+
+
+def _shown(report: SyncReport, change: TutobookChange) -> bool:
+    """A sync's tables list what moved; the store's report lists every page."""
+    if report.repo == STORED:
+        return change.page is not None
+    return not (change.status == "unchanged" and change.grade in (None, "unchanged", "skipped"))
+
+
 def _terminal(report: SyncReport, out: TextIO) -> None:
     console = Console(file=out, width=None if out.isatty() else 140, highlight=False, soft_wrap=False)
-    console.print(f"[bold]Tutobooks synced from {escape(report.checkout)}[/]: {summary_line(report)}")
+    console.print(f"[bold]{escape(_title(report))}[/]: {summary_line(report)}")
     table = Table(show_lines=False, expand=False)
     for column in ("upstream", "status", "page", "translation", "note"):
         table.add_column(column, overflow="fold")
     for change in _rows(report):
-        if change.status == "unchanged" and change.grade in (None, "unchanged", "skipped"):
+        if not _shown(report, change):
             continue
         table.add_row(change.path, f"[{_STYLES[change.status]}]{change.status}[/]",
                       f"[{_STYLES.get(change.grade or '', 'dim')}]{change.grade or ''}[/] {change.page or ''}",
@@ -127,10 +141,10 @@ def _terminal(report: SyncReport, out: TextIO) -> None:
 
 
 def _markdown(report: SyncReport, out: TextIO) -> None:
-    out.write(f"# Tutobooks synced from `{report.checkout}`\n\n{summary_line(report)}\n\n")
+    out.write(f"# {_title(report)}\n\n{summary_line(report)}\n\n")
     out.write("| upstream | status | page | translation | note |\n| --- | --- | --- | --- | --- |\n")
     for change in _rows(report):
-        if change.status == "unchanged" and change.grade in (None, "unchanged", "skipped"):
+        if not _shown(report, change):
             continue
         note = change.note.replace("|", "\\|").replace("\n", " ")
         out.write(f"| `{change.path}` | {change.status} | {change.grade or ''} {change.page or ''} | "

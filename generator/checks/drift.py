@@ -17,13 +17,20 @@ from rich.console import Console
 from rich.markup import escape
 
 from generator.binding.overrides import Override, read_overrides
-from generator.changes.diff import Finding, compare_symbols, diff_snapshots
+from generator.changes.diff import (
+    KINDS,
+    Finding,
+    compare_symbols,
+    diff_snapshots,
+    knows_target,
+    target_candidates,
+)
 from generator.changes.report import render, summary_line
 from generator.checks.tutobook_drift import tutobook_problems
 from generator.render.writephase import MARKER, interrupted
 from generator.settings import ALLOWLIST, GENERATED, pinned_release
 from generator.tomlfiles import Kind, fields, read_toml
-from generator.upstream.model import Snapshot
+from generator.upstream.model import Snapshot, unknown_path
 from generator.upstream.store import SnapshotStore, encode_snapshot
 
 DEFAULT_ALLOWLIST = ALLOWLIST
@@ -73,12 +80,20 @@ def load_allowlist(file: Path) -> list[Accepted]:
         if missing:
             raise AllowlistError(f"{file}: entry {number} lacks {', '.join(missing)}")
         fields(raw, file, f"entry {number}", _ENTRY_FIELDS, AllowlistError)
+        if raw["kind"] not in KINDS:
+            raise AllowlistError(f"{file}: entry {number}: unknown kind {raw['kind']!r}; known kinds: "
+                                 f"{', '.join(sorted(KINDS))}")
         entries.append(Accepted(kind=raw["kind"], path=raw["path"], parameter=raw.get("parameter"),
                                 reason=raw["reason"], expires=raw["expires"], where=where))
     return entries
 
 
 def check(stored: Snapshot, live: Snapshot, allowlist: Sequence[Accepted], today: dt.date) -> DriftResult:
+    for entry in allowlist:  # a typo in a path would otherwise read "matches no finding"
+        if not (knows_target(stored, entry.path) or knows_target(live, entry.path)):
+            raise AllowlistError(f"{entry.where}: path " + unknown_path(
+                entry.path, f"path or member of Keras {stored.keras_version} (stored) or {live.keras_version} "
+                "(installed)", [*target_candidates(stored, entry.path), *target_candidates(live, entry.path)]))
     findings = diff_snapshots(stored, live)
     accepted = [f for f in findings if any(a.matches(f) for a in allowlist)]
     used = {id(a) for a in allowlist for f in accepted if a.matches(f)}
@@ -98,9 +113,10 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
 
     release = against or pinned_release()
     stored = store.load(release)
+    allowlist = load_allowlist(allowlist_file or DEFAULT_ALLOWLIST)  # a malformed entry fails before Keras loads
     check_keras_installation()
     live = take_snapshot()
-    result = check(stored, live, load_allowlist(allowlist_file or DEFAULT_ALLOWLIST), dt.date.today())
+    result = check(stored, live, allowlist, dt.date.today())
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     if result.findings:
         render(list(result.findings), f"{release} (stored)", f"{live.keras_version} (installed)", fmt, sys.stdout)
@@ -114,6 +130,11 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
                       f"retake it with `make snapshot VERSION={live.keras_version}` and commit")
     stale_list = stale_overrides(store, release)
     for stale in stale_list:
+        if stale.current is None:  # the symbol is gone: no hash to re-tether to
+            paths = store.index(release)
+            console.print(f"[red]override {stale.override.name}[/] (overrides.py line {stale.override.line}): its "
+                          f"upstream {unknown_path(stale.override.upstream, f'path of Keras {release}', paths)}")
+            continue
         console.print(f"[red]override {stale.override.name}[/] ({stale.override.upstream}) is tethered to "
                       f"{stale.override.tethered_to}{f' (Keras {stale.since})' if stale.since else ''}; upstream is now "
                       f"{stale.current} (Keras {release}). Review it, then set tethered_to=\"{stale.current}\".")
@@ -124,7 +145,8 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
         generated.insert(0, f"../{MARKER}: a regenerate run was interrupted between writing the package "
                             "and the docs, which may be out of step")
     for problem in generated:
-        console.print(f"[red]generated/keras3/{problem}[/]; run `make regenerate` (never edit generated files)")
+        where = "generated/" if problem.startswith("keras-stubs/") else "generated/keras3/"
+        console.print(f"[red]{where}{problem}[/]; run `make regenerate` (never edit generated files)")
     rendered = stale_rendered(release)
     for problem in rendered:
         console.print(f"[red]generated/rendered:[/] {escape(problem)}; run `make guides-render` and commit")
@@ -175,10 +197,12 @@ def stale_rendered(release: str) -> list[str]:
 
 
 def _generated_differences(store: SnapshotStore, release: str) -> list[str]:
-    """generated/keras3 and the docs sources, against what regeneration emits now."""
+    """generated/keras3, the Keras stubs and the docs sources, against what regeneration emits now."""
     from generator.docs.site.sources import docs_differences
     from generator.pipeline import outputs_for
     from generator.render.package import differences
+    from generator.render.stubs import stub_differences
 
     outputs = outputs_for(store.load(release), store)
-    return differences(outputs.package, outputs.spec) + [f"../{p}" for p in docs_differences(outputs.docs)]
+    return (differences(outputs.package, outputs.spec) + [f"../{p}" for p in docs_differences(outputs.docs)]
+            + stub_differences(outputs.stubs))

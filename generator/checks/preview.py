@@ -11,6 +11,7 @@ is deleted afterwards, and the install in `.cache/` (ignored by git).
 
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import shutil
@@ -29,6 +30,8 @@ from generator.binding.impact import binding_impact
 from generator.changes.diff import Finding, diff_snapshots
 from generator.changes.report import _escape_annotation, _title, render
 from generator.checks.drift import StaleOverride, stale_overrides
+from generator.pipeline import stubs_for
+from generator.render.stubs import STUBS
 from generator.settings import version_key
 from generator.upstream.releases import DEFAULT_CACHE, ReleaseError, take_release
 from generator.upstream.store import SnapshotStore
@@ -66,6 +69,7 @@ def preview(store: SnapshotStore, baseline: str, version: str | None, fmt: str, 
         # What the drift check and the docs build would say once the pin is `version`, asked of
         # the copy that holds its snapshot (the same functions, so the two cannot disagree).
         overrides = stale_overrides(copy, version)
+        stubs = stub_changes(stubs_for(new, copy))
     patches = stale_patches(new, load_doc_patches())
     print(f"Keras {version}: snapshot taken under the {run.backend} backend in {run.seconds:.0f} s "
           f"(a temporary store; {store.root.name}/ untouched)", file=sys.stderr)
@@ -75,11 +79,42 @@ def preview(store: SnapshotStore, baseline: str, version: str | None, fmt: str, 
     if fmt == "json":  # one JSON document: the section goes inside it
         report = io.StringIO()
         render(findings, baseline, version, fmt, report, impact)
-        out.write(_json_with_before_bump(report.getvalue(), overrides, patches))
+        document = json.loads(_json_with_before_bump(report.getvalue(), overrides, patches))
+        document["stubs"] = [{"file": f, "added": a, "removed": r} for f, a, r in stubs]
+        out.write(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     else:
         render(findings, baseline, version, fmt, out, impact)
         _render_before_bump(fmt, version, overrides, patches, out)
+        _render_stub_changes(fmt, version, stubs, out)
     return 0
+
+
+def stub_changes(files: dict[str, str], folder: Path = STUBS) -> list[tuple[str, int, int]]:
+    """(file, lines added, lines removed) of each Keras stub file regeneration for that Keras would
+    change in generated/keras-stubs (a new file: all added; a dropped one: all removed)."""
+    changes = []
+    on_disk = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()} if folder.exists() else {}
+    for name in sorted(files.keys() | on_disk.keys()):
+        old = on_disk[name].read_text(encoding="utf-8").splitlines() if name in on_disk else []
+        new = files[name].splitlines() if name in files else []
+        if old == new:
+            continue
+        diff = [line for line in difflib.unified_diff(old, new, lineterm="", n=0)
+                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+        changes.append((name, sum(line.startswith("+") for line in diff), sum(line.startswith("-") for line in diff)))
+    return changes
+
+
+def _render_stub_changes(fmt: str, version: str, changes: Sequence[tuple[str, int, int]], out: TextIO) -> None:
+    """What regenerating for `version` changes in the Keras stubs (generated/keras-stubs)."""
+    title = f"keras-stubs for {version}: {len(changes)} file(s) change"
+    lines = [f"{name}: +{added} -{removed}" for name, added, removed in changes]
+    if fmt == "markdown":
+        out.write(f"\n## {title[0].upper()}{title[1:]}\n\n" + "".join(f"- `{line}`\n" for line in lines))
+    elif fmt == "github":
+        out.write(f"::notice title={_title(title)}::{_escape_annotation('; '.join(lines) or 'none')}\n")
+    else:
+        out.write(f"{title}\n" + "".join(f"  {line}\n" for line in lines))
 
 
 BEFORE_BUMP_TITLE = "before you bump the pin"

@@ -26,7 +26,7 @@ import jinja2
 from generator.binding.model import Binding, Wrapper, WrapperParam
 from generator.binding.spec import BindingSpec
 from generator.binding.typing_rules import TYPES_MODULE_NAMES, TYPING_NAMES, used_names
-from generator.render.writephase import check_package, recover_folder
+from generator.render.writephase import check_package, recover_folder, staging_folder, swap_in
 from generator.settings import PACKAGE, TEMPLATES
 
 
@@ -82,6 +82,18 @@ def _receiver(w: Wrapper) -> str:
     return f"The {'model' if kind in ('Model', 'Sequential') else 'layer or model'} whose `{w.member}()` is called."
 
 
+def own_param_text(w: Wrapper, p: WrapperParam) -> str | None:
+    """What keras3 says of a parameter the wrapper adds or routes (a layer's `object` and call
+    parameters, a dual's `y_true`/`y_pred`, a model verb's receiver); None for upstream's own."""
+    if p.name in {c.name for c in w.call_params}:
+        return _CALL_ARG
+    if w.shape == "layer" and p.name == "object":
+        return _composition(w)
+    if w.bound and p.name == "object":
+        return _receiver(w)
+    return _OWN_ARGS.get(p.name)
+
+
 def wrapper_docstring(w: Wrapper) -> str:
     """The Google-style docstring of a wrapper: upstream's words, our types, its history."""
     doc = w.doc
@@ -93,12 +105,11 @@ def wrapper_docstring(w: Wrapper) -> str:
     call_described = {a.name: a.description for a in doc.call_args}
     args = []
     for p in with_call(w.params, w.call_params):
+        own = own_param_text(w, p)
         if p.name in routed:
-            text = f"{_CALL_ARG} {call_described.get(p.name, '')}".strip()
+            text = f"{own} {call_described.get(p.name, '')}".strip()
         else:
-            text = _composition(w) if (w.shape == "layer" and p.name == "object") else (
-                _receiver(w) if (w.bound and p.name == "object") else
-                described.get(p.name) or _OWN_ARGS.get(p.name, ""))
+            text = own if (own and p.name == "object") else described.get(p.name) or own or ""
         star = "*" if p.kind == "var_positional" else "**" if p.kind == "var_keyword" else ""
         head = f"{star}{p.name} ({p.annotation})" if not star else f"{star}{p.name}"
         body = text.strip().splitlines() or [""]
@@ -116,6 +127,8 @@ def wrapper_docstring(w: Wrapper) -> str:
                         ("References", doc.references), ("Notes", doc.notes), *doc.other):
         if body:
             parts.append(f"{title}:\n" + _indented(body, 4))
+    if w.examples:
+        parts.append("Examples:\n" + "\n\n".join(_indented(e.text, 4) for e in w.examples))
     history = f"Added in Keras {w.added_in}."
     if w.changes:
         history += " Changed in " + "; ".join(f"{release} ({', '.join(kinds)})" for release, kinds in w.changes) + "."
@@ -161,19 +174,55 @@ def _positional(params: Sequence[WrapperParam]) -> list[WrapperParam]:
     return found
 
 
-def symbolic_signature(w: Wrapper, annotation: str = "keras.KerasTensor") -> str:
-    """The parameter list of a function wrapper's symbolic overload: its first required tensor
-    parameter typed `keras.KerasTensor` (returning `w.symbolic_returns`); "" when it has none.
+def symbolic_parts(w: Wrapper, annotation: str = "keras.KerasTensor") -> list[str]:
+    """The parameters of a function wrapper's symbolic overload: its first required tensor
+    parameter typed `keras.KerasTensor` (returning `w.symbolic_returns`); [] when it has none.
     With `annotation="keras.Layer"`, the overload that catches a layer or model passed as that
     tensor (returning `NotATensor`, see keras3/types.py)."""
     if w.symbolic_returns is None:
-        return ""
+        return []
     params = list(w.params)
     for index, p in enumerate(params):
         if p.default is None and p.kind not in ("var_positional", "var_keyword") and p.annotation == "TensorLike":
             params[index] = replace(p, annotation=annotation)
-            return signature(params)
-    return ""
+            return signature_parts(params)
+    return []
+
+
+def symbolic_signature(w: Wrapper, annotation: str = "keras.KerasTensor") -> str:
+    """`symbolic_parts` as a parameter list in Python source; "" when there is no such overload."""
+    return ", ".join(symbolic_parts(w, annotation))
+
+
+def form_parts(w: Wrapper, argument_type: str) -> list[str]:
+    """The parameters of one overload of a layer or dual wrapper, its composition argument typed
+    `argument_type` (an entry of `Wrapper.overloads`): a layer's constructor parameters follow
+    `object`, keyword-only when there is none, with the call's when it is a tensor; a dual's own
+    parameters follow `y_true` and `y_pred`."""
+    default = " = None" if argument_type == "None" else ""
+    if w.shape == "layer":
+        ctor = list(w.params[1:])
+        params = (keyword_only(ctor) if argument_type == "None" else
+                  ctor if argument_type == "keras.Sequential" else with_call(ctor, w.call_params))
+        return [f"object: {argument_type}{default}", "/", *signature_parts(params)]
+    y_pred = argument_type if argument_type != "keras.KerasTensor" else "TensorLike"
+    return [f"y_true: {argument_type}{default}", f"y_pred: {y_pred}{default}", *signature_parts(w.params[2:])]
+
+
+def form_signature(w: Wrapper, argument_type: str) -> str:
+    return ", ".join(form_parts(w, argument_type))
+
+
+def typed_forms(w: Wrapper) -> list[tuple[list[str], str]]:
+    """What a type checker sees of a wrapper: (parameters as source, return type) of each overload,
+    in the order the module declares them, or of its one signature. The overload that only
+    catches a mistake (a layer passed as a tensor, typed `NotATensor`) is left out."""
+    if w.overloads:
+        return [(form_parts(w, argument_type), returns) for argument_type, returns in w.overloads]
+    symbolic = symbolic_parts(w)
+    if symbolic and w.symbolic_returns:
+        return [(symbolic, w.symbolic_returns), (signature_parts(w.params), w.returns)]
+    return [(signature_parts(w.params), w.returns)]
 
 
 def call_arguments(params: list[WrapperParam]) -> str:
@@ -269,6 +318,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
         "signature": signature,
         "call_arguments": call_arguments,
         "symbolic_signature": symbolic_signature,
+        "form_signature": form_signature,
         "supplied_arguments": supplied_arguments,
         "python_string": lambda text: json.dumps(text, ensure_ascii=False),  # a valid str literal
         "bind_extras": bind_extras,
@@ -317,7 +367,7 @@ def _emit(binding: Binding, spec: BindingSpec, templates: Path) -> dict[str, str
         needs_given = any(p.omit_when_missing for w in generated if w.shape != "dual" for p in w.params)
         layers = [w for w in generated if w.shape == "layer"]
         runtime_imports = sorted(
-            ({"bind"} if shapes_used & {"function", "constructor", "layer"} else set())
+            ({"bind", "argument_error"} if shapes_used & {"function", "constructor", "layer"} else set())
             | ({"upstream"} if shapes_used & {"dual"} or any(
                 w.shape == "member" and not w.bound for w in generated) else set())
             | ({"compose_layer"} if layers else set())
@@ -415,8 +465,7 @@ def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACK
     """Replace the package with `files` plus its hand-written files, all or nothing."""
     _recover(package)
     check_package(package, spec.hand_written)  # they are copied, never recreated
-    parent = package.parent
-    staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.new-", dir=parent))
+    staging = staging_folder(package)
     try:
         for name in spec.hand_written:
             shutil.copy2(package / name, staging / name)
@@ -426,10 +475,7 @@ def write_package(files: dict[str, str], spec: BindingSpec, package: Path = PACK
         if exchange_directories(staging, package):
             shutil.rmtree(staging)  # now holds the old package
         else:
-            retired = parent / f".{package.name}.old"
-            package.rename(retired)
-            staging.rename(package)  # a kill between these two renames is undone by _recover
-            shutil.rmtree(retired, ignore_errors=True)
+            swap_in(staging, package)  # a kill between its two renames is undone by _recover
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -1,6 +1,7 @@
 """The write phase of `regenerate` and `snapshot`: one run at a time, nothing hand-written lost.
 
-* **A lock.** `exclusive()` takes an `fcntl.flock` on the folders a run writes (the store and
+* **A lock.** `writer_lock()`, taken by every command that writes the store or `generated/`
+  (regenerate, snapshot, docs --sources), is `exclusive()`, which takes an `fcntl.flock` on the folders a run writes (the store and
   `generated/`), in a fixed order. flock on the folder itself, not on a lock file beside it:
   nothing is created in the tree, the kernel drops the lock when the process dies (SIGKILL
   included), and /proc/locks names the holder, so a second run says whom it waits for.
@@ -19,9 +20,12 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
+
+from generator.settings import GENERATED
 
 MARKER = ".regenerate-incomplete"
 
@@ -44,6 +48,12 @@ def exclusive(folders: Sequence[Path], say: Callable[[str], None]) -> Iterator[N
                 say(f"waiting for {holder(folder)}, which holds the lock on {folder}")
                 fcntl.flock(handle, fcntl.LOCK_EX)
         yield
+
+
+def writer_lock(store: Path, say: Callable[[str], None]) -> AbstractContextManager[None]:
+    """The one lock every writer of the store or of `generated/` takes (regenerate, snapshot,
+    docs --sources): both folders, in one order, so no two writers ever interleave."""
+    return exclusive([store, GENERATED], say)
 
 
 def holder(folder: Path) -> str:
@@ -81,8 +91,29 @@ def recover_folder(folder: Path) -> str | None:
             raise WritePhaseError(f"{folder} is not a folder and {retired} holds the previous one: "
                                   f"move {folder} away, then rename {retired.name} to {folder.name}")
     for stale in folder.parent.glob(f".{folder.name}.new-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        if not _owner_alive(stale.name.removeprefix(f".{folder.name}.new-")):
+            shutil.rmtree(stale, ignore_errors=True)
     return done
+
+
+def staging_folder(folder: Path) -> Path:
+    """A new empty folder beside `folder` to build its replacement in, named after this process
+    (`.<name>.new-<pid>-<random>`), so that recovery never removes the staging of a live run."""
+    return Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-{os.getpid()}-", dir=folder.parent))
+
+
+def _owner_alive(suffix: str) -> bool:
+    """Whether the process a staging folder is named after (`<pid>-<random>`) is running."""
+    pid, dash, _ = suffix.partition("-")
+    if not (dash and pid.isdigit()):
+        return False  # an older toolkit's name, without a pid: only a killed run leaves it under the lock
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
 
 
 def remove_temporaries(folder: Path, names: Sequence[str]) -> list[str]:
@@ -140,11 +171,9 @@ def interrupted(generated: Path) -> bool:
 def replace_folder(folder: Path, files: Mapping[str, bytes]) -> None:
     """Replace `folder` whole by `files` (relative path -> bytes): staged beside it, then swapped in
     with two renames; `recover_folder` finishes or undoes a swap a killed run left."""
-    import tempfile
-
     recover_folder(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
+    staging = staging_folder(folder)
     try:
         for name, data in files.items():
             target = staging / name
@@ -155,11 +184,17 @@ def replace_folder(folder: Path, files: Mapping[str, bytes]) -> None:
             sub.chmod(0o755)
         if not folder.exists():
             staging.rename(folder)
-            return
-        retired = folder.parent / f".{folder.name}.old"
-        folder.rename(retired)
-        staging.rename(folder)  # a kill between these two renames is undone by recover_folder
-        shutil.rmtree(retired, ignore_errors=True)
+        else:
+            swap_in(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def swap_in(staging: Path, folder: Path) -> None:
+    """Put `staging` in the place of `folder` with two renames; `recover_folder` finishes or
+    undoes what a kill between them leaves."""
+    retired = folder.parent / f".{folder.name}.old"
+    folder.rename(retired)
+    staging.rename(folder)
+    shutil.rmtree(retired, ignore_errors=True)

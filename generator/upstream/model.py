@@ -6,6 +6,8 @@ optional values) so that it serialises to deterministic JSON and compares by val
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -110,3 +112,15 @@ class Snapshot:
 
     def canonical_symbols(self) -> list[Symbol]:
         return [s for s in self.symbols.values() if not s.is_alias]
+
+
+def nearest_paths(target: str, paths: Iterable[str], count: int = 5) -> list[str]:
+    """The public paths most like `target` (difflib), for "did you mean" in an error."""
+    return difflib.get_close_matches(target, sorted(set(paths)), n=count, cutoff=0.6)
+
+
+def unknown_path(target: str, where: str, paths: Iterable[str]) -> str:
+    """An error message: `target` is not a `where`, with the nearest paths."""
+    near = nearest_paths(target, paths)
+    return f"{target} is not a {where}; " + (f"nearest paths: {', '.join(near)}" if near else
+                                              "no path is close to it")

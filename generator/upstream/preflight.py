@@ -18,6 +18,8 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from generator.settings import pinned_release
+
 # The modules each Keras backend imports (the numpy backend imports jax too), and how to get them.
 BACKEND_PACKAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "jax": (("jax", "pip install 'jax[cpu]'"),),
@@ -53,6 +55,19 @@ def installed_keras_version(location: Path) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def unpinned_keras() -> str | None:
+    """A warning when the installed Keras is not the release pyproject.toml pins (a bumped pin
+    without a reinstall), read from metadata without importing Keras; None when they agree."""
+    try:
+        found, pin = installed_keras_version(keras_location()), pinned_release()
+    except (PreflightError, LookupError, ValueError):
+        return None  # no Keras or no pin: the run's own checks say so
+    if found == pin:
+        return None
+    return (f"the installed Keras is {found}, but pyproject.toml pins {pin}: this run regenerates for "
+            f"{found}; after bumping the pin, reinstall first (make venv)")
 
 
 def active_backend() -> str:

@@ -8,7 +8,10 @@ Layout, all deterministic JSON with a schema version:
   Between two releases most symbols do not change, so each distinct record and docstring is stored
   once; that keeps 40 releases to a few megabytes.
 
-Both files hold one entry per line, so `git diff` shows what a release changed. Writes go to a
+Both files hold one entry per line, so `git diff` shows what a release changed. Each file's header
+holds a `digest` of the file's own bytes (with the digest's value left empty) and the version of the
+toolkit that wrote it: a record hash guards a record, the digest guards everything else (the index
+that names the records, the header), so any changed byte stops every reader. Writes go to a
 temporary file in the same folder and are moved into place, so a crash or a bad input never leaves
 a half-written file, and files already in the store are never lost.
 """
@@ -25,7 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from generator.settings import STORE_ROOT, version_key
+from generator.settings import STORE_ROOT, toolkit_version, version_key
 from generator.upstream.model import (
     SCHEMA_VERSION,
     Member,
@@ -68,6 +71,58 @@ def dump_entries(header: Mapping[str, Any], key: str, entries: Mapping[str, Any]
     head = ",".join(f"{canonical_json(k)}:{canonical_json(v)}" for k, v in sorted(header.items()))
     body = ",\n".join(lines)
     return "{" + head + f',{canonical_json(key)}:{{\n' + body + "\n}}\n"
+
+
+_UNSEALED = '"digest":""'
+_SEAL = re.compile(r'"digest":"([0-9a-f]*)"')
+
+
+def sealed(header: Mapping[str, Any], key: str, entries: Mapping[str, Any], writer: str | None = None) -> str:
+    """`dump_entries` with the header's `digest` (of the text with that digest empty) and the
+    version of the toolkit that writes it (`writer`, by default this one)."""
+    text = dump_entries({**header, "digest": "", "toolkit_version": writer or toolkit_version()}, key, entries)
+    return reseal(text)
+
+
+def _writer_of(file: Path) -> str | None:
+    """The toolkit version recorded in a store file's header (its first line), if any."""
+    try:
+        with file.open(encoding="utf-8") as stream:
+            head = stream.readline()
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = re.search(r'"toolkit_version":"([^"\\]*)"', head)
+    return match.group(1) if match else None
+
+
+def _write_if_changed(target: Path, header: Mapping[str, Any], key: str, entries: Mapping[str, Any]) -> None:
+    """Write a store file unless it holds these entries already (then it keeps the toolkit
+    version that wrote them: a new toolkit version alone rewrites nothing)."""
+    writer = _writer_of(target)
+    if writer is not None and target.read_text(encoding="utf-8") == sealed(header, key, entries, writer):
+        return
+    atomic_write(target, sealed(header, key, entries))
+
+
+def reseal(text: str) -> str:
+    """`text` with its digest recomputed (the header's first `"digest":"..."`)."""
+    blank = _SEAL.sub(_UNSEALED, text, count=1)
+    return blank.replace(_UNSEALED, f'"digest":"{content_hash_of_text(blank)}"', 1)
+
+
+def _check_digest(file: Path, text: str, data: Mapping[str, Any]) -> None:
+    """Any byte of a store file changed since it was written (the index, a header field, the
+    digest itself): the store is damaged, whatever the JSON still parses to."""
+    found = data.get("digest")
+    blank = text.replace(f'"digest":"{found}"', _UNSEALED, 1) if isinstance(found, str) else None
+    if found is None:
+        raise StoreError(f"{file}: no digest in its header: the store is damaged (or the file predates "
+                         "store digests: save it again with this toolkit); restore it from git "
+                         f"(git checkout -- {file.parent.name}/{file.name}), nothing was written")
+    if blank is None or content_hash_of_text(blank) != found:
+        raise StoreError(f"{file}: its digest does not match its bytes: the store is damaged (the file "
+                         "changed on disk after it was written; this is not an upstream change); restore "
+                         f"it from git (git checkout -- {file.parent.name}/{file.name}), nothing was written")
 
 
 # --- encoding records (Symbol <-> plain JSON values) ---------------------------------------------------
@@ -191,8 +246,8 @@ def _read_json(file: Path, text: str | None = None) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise StoreError(
-            f"{file}: line {error.lineno}, column {error.colno}: {error.msg} "
-            "(the file is damaged or truncated; restore it from git or retake the snapshot)"
+            f"{file}: line {error.lineno}, column {error.colno}: {error.msg}: the store is damaged (the "
+            "file is damaged or truncated); restore it from git or retake the snapshot, nothing was written"
         ) from None
 
 
@@ -203,7 +258,7 @@ def _read_text(file: Path) -> str:
         raise StoreError(f"{file}: no such snapshot file") from None
     except UnicodeDecodeError as error:
         raise StoreError(f"{file}: byte {error.start} is not UTF-8: the store is damaged; "
-                         "restore the file from git or retake the snapshot") from None
+                         "restore it from git or retake the snapshot, nothing was written") from None
 
 
 def _verified_pool(file: Path) -> dict[str, Any]:
@@ -216,31 +271,65 @@ def _verified_pool(file: Path) -> dict[str, Any]:
     byte fails) and cheap; an entry not found on such a line is re-encoded and hashed.
     """
     text = _read_text(file)
-    entries: dict[str, Any] = _check_header(file, _read_json(file, text), "entries")["entries"]
-    verified: dict[str, str] = {}  # key -> hash of its line's value text
-    for line in text.split("\n"):
-        head, colon, body = line.partition('":')
-        if line.startswith('"') and colon:
-            verified[head[1:]] = content_hash_of_text(body.removesuffix(","))
-    for key, value in entries.items():
-        found = verified.get(key) or content_hash(value)
-        if found != key:
-            raise StoreError(f"{file}: record {key} hashes to {found}: the store is damaged (its bytes "
-                             "changed on disk; this is not an upstream change); restore "
-                             f"{file.name} from git, nothing was written")
+
+    def records_hash_to_their_keys(data: dict[str, Any]) -> None:  # names the record, before the digest
+        verified: dict[str, str] = {}  # key -> hash of its line's value text
+        for line in text.split("\n"):
+            head, colon, body = line.partition('":')
+            if line.startswith('"') and colon:
+                verified[head[1:]] = content_hash_of_text(body.removesuffix(","))
+        for key, value in data["entries"].items():
+            found = verified.get(key) or content_hash(value)
+            if found != key:
+                raise StoreError(f"{file}: record {key} hashes to {found}: the store is damaged (its bytes "
+                                 "changed on disk; this is not an upstream change); restore "
+                                 f"{file.name} from git, nothing was written")
+
+    entries: dict[str, Any] = _check_header(file, text, "entries", records_hash_to_their_keys)["entries"]
     return entries
 
 
-def _check_header(file: Path, data: Any, body_key: str) -> dict[str, Any]:
+def _check_header(file: Path, text: str, body_key: str,
+                  first: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """The parsed store file, once its shape, its digest (every byte) and its schema are checked."""
+    data = _read_json(file, text)
     if not isinstance(data, dict) or not isinstance(data.get(body_key), dict):
-        raise StoreError(f"{file}: not a snapshot store file (no {body_key!r} object)")
+        raise StoreError(f"{file}: not a snapshot store file (no {body_key!r} object): the store is damaged; "
+                         "restore it from git, nothing was written")
     found = data.get("schema_version")
+    if first is not None and found == SCHEMA_VERSION:
+        first(data)
+    _check_digest(file, text, data)  # every schema keeps this contract: the digest covers every byte
+    if isinstance(found, int) and found > SCHEMA_VERSION:
+        raise StoreError(_newer_schema(file, data))
     if found != SCHEMA_VERSION:
         raise StoreError(
             f"{file}: schema_version {found!r}, this toolkit reads {SCHEMA_VERSION}; "
             "retake the snapshot with `make snapshot`"
         )
     return data
+
+
+def _newer_schema(file: Path, data: Mapping[str, Any]) -> str:
+    writer = data.get("toolkit_version")
+    by = f"keras3 toolkit {writer}" if isinstance(writer, str) else "a newer keras3 toolkit"
+    return (f"{file}: schema_version {data.get('schema_version')} was written by {by}; this toolkit "
+            f"({toolkit_version()}) reads and writes schema {SCHEMA_VERSION}: update the toolkit "
+            "(git pull); nothing was read or written, so nothing of the newer file is lost")
+
+
+def _check_before_overwrite(file: Path, body_key: str) -> None:
+    """A store file is replaced only when it is sound and of this schema or an older one: a
+    damaged file stops the run (restore it from git), and a file a newer toolkit wrote is never
+    rewritten (that would drop what it added)."""
+    if not file.exists():
+        return
+    text = _read_text(file)
+    data = _read_json(file, text)
+    if isinstance(data, dict) and isinstance(data.get("schema_version"), int) \
+            and data["schema_version"] < SCHEMA_VERSION:
+        return  # an older schema: rewriting it is the upgrade
+    _check_header(file, text, body_key)
 
 
 class SnapshotStore:
@@ -311,7 +400,7 @@ class SnapshotStore:
         if not file.exists():
             known = ", ".join(self.releases()) or "none"
             raise StoreError(f"{file}: no stored snapshot of Keras {version} (stored: {known})")
-        data = _check_header(file, _read_json(file), "symbols")
+        data = _check_header(file, _read_text(file), "symbols")
         if data.get("keras_version") != version:
             raise StoreError(f"{file}: holds keras_version {data.get('keras_version')!r}")
         return data["symbols"]
@@ -353,14 +442,14 @@ class SnapshotStore:
     def save(self, snapshot: Snapshot) -> Path:
         """Store one release; the pool keeps exactly what the stored releases refer to."""
         index, new_entries = encode_snapshot(snapshot)
-        text = index_text(snapshot.keras_version, index)
         file = self.release_file(snapshot.keras_version)
+        _check_before_overwrite(file, "symbols")
         others = [r for r in self.releases() if r != snapshot.keras_version]
         pool = self._reachable({**self._existing_pool(), **new_entries}, [index, *map(self.index, others)])
         self.root.mkdir(parents=True, exist_ok=True)
         # Pool first: a crash between the two writes leaves unused entries, never missing ones.
-        atomic_write(self.root / POOL_FILE, dump_entries({"schema_version": SCHEMA_VERSION}, "entries", pool))
-        atomic_write(file, text)
+        _write_if_changed(self.root / POOL_FILE, {"schema_version": SCHEMA_VERSION}, "entries", pool)
+        _write_if_changed(file, _release_header(snapshot.keras_version), "symbols", index)
         self._pool = pool
         self._indexes[snapshot.keras_version] = index
         return file
@@ -380,7 +469,7 @@ class SnapshotStore:
     def dump(self, version: str) -> str:
         """The exact text of a stored release file as this toolkit writes it (load -> dump)."""
         index, _ = encode_snapshot(self.load(version))
-        return index_text(version, index)
+        return release_text(version, index, _writer_of(self.release_file(version)))
 
 
 def _is_release_number(version: str) -> bool:
@@ -392,8 +481,18 @@ def _is_release_number(version: str) -> bool:
 
 
 def index_text(version: str, index: Mapping[str, str]) -> str:
-    """The text of a release file: what `save` writes, and what generated code's header hashes."""
-    return dump_entries({"schema_version": SCHEMA_VERSION, "keras_version": version}, "symbols", index)
+    """The identity of a release's index, which generated code's header hashes (the file itself
+    adds a digest and the toolkit version: `release_text`)."""
+    return dump_entries(_release_header(version), "symbols", index)
+
+
+def release_text(version: str, index: Mapping[str, str], writer: str | None = None) -> str:
+    """The text of a release file as `save` writes it: `index_text`'s content, sealed."""
+    return sealed(_release_header(version), "symbols", index, writer)
+
+
+def _release_header(version: str) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, "keras_version": version}
 
 
 def _doc_refs(record: Any) -> Iterable[str]:

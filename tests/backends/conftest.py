@@ -1,5 +1,7 @@
 """Backend-dependent tests: `make test` runs this folder once per backend (KERAS_BACKEND=jax,
-torch, tensorflow, numpy). A test that Keras cannot support on a backend skips there, and its
+torch, tensorflow, numpy): jax on two xdist workers, then the other three side by side, one
+worker per backend, named after it (`--dist each`), so a failure's report starts with `[torch]` or
+the like. A test that Keras cannot support on a backend skips there, and its
 reason says why upstream does not support it."""
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ def test_the_committed_overrides_are_tethered_to_the_pinned_snapshot(store):
     overrides = read_overrides()
     # layer_multi_head_attention is generated: the template routes call arguments and spreads
     # [query, value(, key)] over the call's inputs, which its override once did by hand.
-    assert [o.name for o in overrides] == ["freeze_weights", "keras_model_sequential",
+    assert [o.name for o in overrides] == ["freeze_weights", "from_config", "keras_model_sequential",
                                            "load_model_config", "save_model_config", "unfreeze_weights"]
     assert stale_overrides(store, PIN) == []
 

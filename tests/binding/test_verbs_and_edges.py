@@ -40,7 +40,7 @@ def test_every_verb_is_a_wrapper_over_its_method(binding, pinned):
 
 def test_hand_written_verbs_are_the_ones_with_behaviour_of_their_own():
     assert HAND_WRITTEN & set(VERBS) == {"freeze_weights", "unfreeze_weights", "save_model_config",
-                                         "load_model_config"}
+                                         "load_model_config", "from_config"}
 
 
 @pytest.mark.parametrize("name", GENERATED_VERBS)

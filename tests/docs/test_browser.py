@@ -180,7 +180,9 @@ def test_reference_page_shows_its_examples(server, browser, tmp_path):
     browser.open(f"{server}/reference/ops/op_add/")
     blocks = browser.evaluate(SECTION_BLOCKS % json.dumps("op_add"))
     code = [text for title, text in blocks if title != "Output"]
-    assert code[0].startswith("def op_add(x1: TensorLike, x2: TensorLike) -> ")  # the signature block first
+    # the signature block first: the overloads, a KerasTensor's form and a tensor's
+    assert code[0].splitlines() == ["def op_add(x1: keras.KerasTensor, x2: TensorLike) -> keras.KerasTensor",
+                                    "def op_add(x1: TensorLike, x2: TensorLike) -> Tensor"]
     examples = code[1:]
     assert examples and all(">>>" not in text for text in examples)
     assert any("add(x1, x2)" in text for text in examples)
@@ -296,3 +298,52 @@ def test_the_gallery_index_shows_a_card_with_a_thumbnail_per_example(server, bro
     assert all(width > 0 and alt for width, alt, _ in cards)
     browser.open(cards[0][2])
     assert browser.evaluate("document.querySelector('.admonition.info') !== null")
+
+
+# One page of each kind: (page, name, what each overload returns, in order; parameters in the table).
+PAGE_KINDS = [
+    ("reference/ops/op_add/", "op_add", ["keras.KerasTensor", "Tensor"], ["x1", "x2"]),
+    ("reference/layers/layer_dense/", "layer_dense",
+     ["keras.layers.Dense", "keras.Sequential", "keras.KerasTensor", "keras.KerasTensor", "Tensor"],
+     ["object", "units", "activation", "training", "**kwargs"]),
+    ("reference/losses/loss_mean_squared_error/", "loss_mean_squared_error",
+     ["keras.losses.MeanSquaredError", "keras.KerasTensor", "Tensor"], ["y_true", "y_pred", "reduction"]),
+    ("reference/metrics/metric_auc/", "metric_auc", ["keras.metrics.AUC", "keras.KerasTensor", "Tensor"],
+     ["y_true", "y_pred", "num_thresholds"]),
+    ("reference/models/fit/", "fit", ["keras.callbacks.History"], ["object", "x", "epochs"]),
+    ("reference/optimizers/optimizer_adam/", "optimizer_adam", ["keras.optimizers.Adam"], ["learning_rate"]),
+    ("reference/models/freeze_weights/", "freeze_weights", ["_L"], ["object", "from_", "which"]),
+]
+
+# The page as a reader sees it: the signature block's lines, the visible text, the parameter
+# tables and their first column, and the bold section titles.
+PAGE_VIEW = """
+(() => {
+  const article = document.querySelector('article');
+  const tables = Array.from(article.querySelectorAll('table.keras3-parameters'));
+  return {
+    signature: article.querySelector('div.highlight code').innerText,
+    text: article.innerText,
+    tables: tables.length,
+    tables_any: article.querySelectorAll('table').length,
+    names: tables.length ? Array.from(tables[0].querySelectorAll('tbody tr')).map(r => r.cells[0].innerText) : [],
+    header: tables.length ? Array.from(tables[0].querySelectorAll('th')).map(h => h.innerText) : [],
+    titles: Array.from(article.querySelectorAll('p > strong:only-child')).map(s => s.innerText),
+  };
+})()
+"""
+
+
+@pytest.mark.parametrize("page, name, returns, params", PAGE_KINDS, ids=[k[1] for k in PAGE_KINDS])
+def test_a_reference_page_reads_as_it_is_typed(server, browser, page, name, returns, params):
+    """Each kind of page shows its overloads (what each form returns), one parameter table with
+    description, type and default, and no escaped character (a union's `|` is a `|`)."""
+    browser.open(f"{server}/{page}")
+    view = browser.evaluate(PAGE_VIEW)
+    shown = [line.rsplit(" -> ", 1)[1] for line in view["signature"].splitlines() if " -> " in line]
+    assert view["signature"].count(f"def {name}(") == len(returns) and shown == returns, view["signature"]
+    assert ": Any = None" not in view["signature"] and "-> Any" not in view["signature"]  # not the implementation
+    assert "\\|" not in view["text"] and "&#124;" not in view["text"]
+    assert view["tables"] == 1 and view["header"] == ["Parameter", "Description", "Type", "Default"]
+    assert len(view["names"]) == len(set(view["names"])) and set(params) <= set(view["names"])
+    assert not {"Args", "Arguments"} & set(view["titles"]), view["titles"]  # parameters listed once

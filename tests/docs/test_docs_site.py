@@ -16,6 +16,8 @@ import re
 import subprocess
 import sys
 from collections import namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -45,13 +47,23 @@ def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "docs-site"
 
 
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """(site folder, build result as a dict): the committed sources built once per session."""
+@contextmanager
+def examples_cache_held(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Held while the docs build or tests/docs/test_examples.py's whole-surface run fills the upstream
+    examples' cache (`.cache/examples`, keyed by code and release): on a fresh clone they would
+    otherwise both run every example cold side by side; held in turn, the second reuses the first's
+    runs. Yields the session's shared docs folder."""
     folder = shared_folder(tmp_path_factory)
     folder.mkdir(parents=True, exist_ok=True)
-    result_file = folder / "result.json"
     with open(folder / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder
+
+
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """(site folder, build result as a dict): the committed sources built once per session."""
+    with examples_cache_held(tmp_path_factory) as folder:
+        result_file = folder / "result.json"
         if not result_file.exists():
             try:
                 result = build_site(build_dir=folder / "build", site_dir=folder / "site",
@@ -150,12 +162,27 @@ def test_every_family_has_a_page_and_every_wrapper_a_page(sources, binding):
 
 def test_a_page_has_signature_types_returns_docs_and_history(sources):
     page = sources["docs/reference/layers/layer_dense.md"]
-    # the constructor's parameters by position or keyword after `object` (layer_dense(x, 64))
-    assert "```python\ndef layer_dense(\n    object: Any = None,\n    /,\n    units: Int," in page
-    # types of keras3.types link to their entry; `|` escaped in tables
-    assert "| `activation` | [`ActivationLike`](../types.md#ActivationLike) `\\| None` | `None` |" in page
-    assert "**Returns** `Any`: the layer when `object` is None" in page
-    assert "**Args**" in page and "**Input shape**" in page  # upstream's own section titles
+    # the overloads, one per form of `object`: keyword-only with none, the constructor's parameters
+    # by position or keyword after a model or tensor (layer_dense(x, 64))
+    block = page.split("```python\n", 1)[1].split("\n```", 1)[0]
+    assert block.splitlines()[:5] == [
+        "def layer_dense(object: None = None, /, *, units: Int, ...) -> keras.layers.Dense",
+        "def layer_dense(object: keras.Sequential, /, units: Int, ...) -> keras.Sequential",
+        "def layer_dense(object: keras.KerasTensor, /, units: Int, ...) -> keras.KerasTensor",
+        "def layer_dense(object: Sequence[keras.KerasTensor], /, units: Int, ...) -> keras.KerasTensor",
+        "def layer_dense(object: TensorLike, /, units: Int, ...) -> Tensor"]
+    assert "Any" not in block
+    # one table: description, type (keras3.types linked; a union's `|` as it is), default
+    row = ('<tr markdown="1">\n<td markdown="span">`activation`</td>\n<td markdown="block">\n\n'
+           'Activation function to use.\nIf you don\'t specify anything, no activation is applied\n'
+           '(ie. "linear" activation: `a(x) = x`).\n\n</td>\n'
+           '<td markdown="span">[`ActivationLike`](../types.md#ActivationLike) `| None`</td>\n'
+           '<td markdown="span">`None`</td>\n</tr>')
+    assert row in page and "\\|" not in page
+    assert '<td markdown="span">`training`</td>' in page  # a call parameter, routed to the call
+    assert "**Returns** `keras.layers.Dense | keras.Sequential | keras.KerasTensor | Tensor`: the layer when" in page
+    assert "**Args**" not in page and "- `units`:" not in page  # parameters listed once
+    assert "**Input shape**" in page  # upstream's own section titles
     assert "*Added in Keras 3.0.0.* Changed in [3.0.3](../../changelog/3.0.3.md) (parameter-added)" in page
     assert "(https://keras.io/search.html?query=keras.layers.Dense)" in page
     assert "## `ActivationLike` { #ActivationLike }" in sources["docs/reference/types.md"]
@@ -196,11 +223,16 @@ def test_sentence_coverage_sees_a_dropped_function_form(sources, binding, genera
     assert "Sparse categorical crossentropy loss value" in lost  # its Returns
 
 
+def row(name: str) -> str:
+    """The start of a parameter's row in a page's table: its name, then its description."""
+    return f'<td markdown="span">`{name}`</td>\n<td markdown="block">\n\n'
+
+
 def test_a_dual_wrapper_shows_its_function_form(sources):
     section = wrapper_sections(sources)["loss_sparse_categorical_crossentropy"]
     main, function = section.split("**As the function [`keras.losses.sparse_categorical_crossentropy`]", 1)
     # the class's Args lack `ignore_class`: the function's description joins them, saying whence
-    assert "- `ignore_class`: Optional integer. The ID of a class to be ignored" in main
+    assert row("ignore_class") + "Optional integer. The ID of a class to be ignored" in main
     assert "*(As documented for `keras.losses.sparse_categorical_crossentropy`.)*" in main
     assert "Computes the sparse categorical crossentropy loss." in function  # its own summary
     assert "**Returns**\n\nSparse categorical crossentropy loss value." in function
@@ -220,12 +252,12 @@ def test_arguments_documented_elsewhere_upstream_are_borrowed(sources, binding):
     sections = wrapper_sections(sources)
     # [arg_docs] in docs.toml: a parameter documented by another upstream docstring, marked so
     deserialize = sections["activation_deserialize"]
-    assert "- `config`:" in deserialize and "As documented for [`keras.saving.deserialize_keras_object`]" in deserialize
+    assert row("config") in deserialize and "As documented for [`keras.saving.deserialize_keras_object`]" in deserialize
     # [docs_from] in binding.toml: a callable with no docstring, documented from what it calls
     save = sections["save_model_weights"]
-    assert "- `filepath`:" in save and "- `model`: The model whose weights are saved." in save
+    assert row("filepath") in save and row("model") + "The model whose weights are saved." in save
     rescaled = sections["feature_float_rescaled"]
-    assert "- `scale`:" in rescaled
+    assert row("scale") in rescaled
     left = undocumented_params(binding)
     assert not {p for p in left if p[0] in ("save_model_weights", "activation_deserialize")}, left
 

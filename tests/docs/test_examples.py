@@ -19,6 +19,7 @@ from generator.docs.examples.surface import CACHE_DIR, ExampleResult, _run_reaso
 from generator.docs.examples.table import TranslationTable
 from generator.docs.examples.translate import doctest_source, download_reason, translate, translate_chunks
 from generator.binding.build import build
+from tests.docs.test_docs_site import examples_cache_held
 
 
 @pytest.fixture(scope="module")
@@ -304,11 +305,9 @@ def test_second_run_all_uses_the_cache(surface, tmp_path):
     with ExampleRunner(workers=1) as first_runner:
         first = run_all(snapshot, binding, tmp_path, runner=first_runner, paths=paths)
         assert first_runner.sessions_run == 2  # the download example is not run
-    started = time.perf_counter()
     with ExampleRunner(workers=1) as second_runner:
         second = run_all(snapshot, binding, tmp_path, runner=second_runner, paths=paths)
-        assert second_runner.sessions_run == 0
-    assert time.perf_counter() - started < 5
+        assert second_runner.sessions_run == 0  # nothing ran: all from the cache (no timed assertion)
     assert second == first
     add = first["keras.ops.add"]
     assert [r.index for r in add] == [0, 2]
@@ -352,16 +351,18 @@ def test_report_counts_and_blames():
     assert "fails only translated: a translation bug" in text
 
 
-def test_whole_surface_translates_and_runs(surface):
-    """Every upstream example of the pinned release's binding API. Reuses .cache/examples.
+def test_whole_surface_translates_and_runs(surface, tmp_path_factory):
+    """Every upstream example of the pinned release's binding API. Reuses .cache/examples, which the
+    docs build of the same session fills too: one at a time, so that a fresh clone runs them once.
 
     Its verdict does not depend on load: a chunk that times out beside other work runs again
     alone with a generous limit, and a time-out is never the translator's fault."""
     snapshot, binding = surface
-    started = time.perf_counter()
-    with ExampleRunner() as runner:
-        results = run_all(snapshot, binding, CACHE_DIR, runner=runner)
-    seconds = time.perf_counter() - started
+    with examples_cache_held(tmp_path_factory):
+        started = time.perf_counter()
+        with ExampleRunner() as runner:
+            results = run_all(snapshot, binding, CACHE_DIR, runner=runner)
+        seconds = time.perf_counter() - started
     report = example_report(results)
     print(f"\nrun_all: {seconds:.1f} s, {runner.sessions_run} docstrings run (the rest from {CACHE_DIR}), "
           f"{runner.retried} run again alone after a time-out\n"

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from generator.docs.examples.translate import translate
-from generator.docs.site.common import FENCE, DOCS_TEMPLATES
+from generator.docs.site.common import DOCS_TEMPLATES, FENCE
 from generator.docs.tutobooks.merge import three_way
 from generator.docs.tutobooks.page import sentence_retention, translate_page, with_imports
 from generator.docs.tutobooks.parse import parse_tutobook
@@ -132,3 +132,15 @@ def test_committed_pages_name_their_stored_upstream(committed):
         assert (tether.path, tether.sha256, tether.commit) == (tracked.path, index[tracked.path].sha256,
                                                               index[tracked.path].commit)
         assert f"https://github.com/{tether.repo}/blob/{tether.commit}/{tether.path}" in page
+
+
+def test_a_layer_built_from_star_arguments_and_applied_takes_its_input_first(table):
+    code = "import keras\nfrom keras import layers\nsize = (8, 6)\nx = layers.Resizing(*size, interpolation='nearest')(keras.Input((16, 16, 3)))\n"
+    result = translate(code, table)
+    assert "layer_resizing(keras_input((16, 16, 3)), *size, interpolation='nearest')" in (result.code or "")
+    assert (result.calls, result.rewritten, result.reason) == (2, 2, None)
+    namespace: dict = {}
+    exec(result.code or "", namespace)  # noqa: S102 -- runs: the wrapper takes height and width by position after the input
+    assert tuple(namespace["x"].shape) == (None, 8, 6, 3)
+    unapplied = translate("from keras import layers\nlayer = layers.Resizing(*(8, 6))\n", table)
+    assert unapplied.reason and "*args" in unapplied.reason  # no input to put first: kept, with the reason

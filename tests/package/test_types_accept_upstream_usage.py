@@ -146,19 +146,14 @@ def calls(data: np.ndarray) -> None:
 """
 
 
-def test_the_cases_users_met_type_check(tmp_path):
+# Checked by one pyright run with the other modules' snippets (tests/package/conftest.py).
+PYRIGHT_SNIPPETS = {"real_use.py": REAL_USE}
+
+
+@pytest.mark.xdist_group("pyright-snippets")
+def test_the_cases_users_met_type_check(pyright_snippets):
     """Each call runs in Keras; pyright (standard mode, as a user's editor) accepts each."""
-    import json
-    import subprocess
-    import sys
-    import textwrap
-
-    from generator.checks.reports import PYRIGHT
-
-    (tmp_path / "user.py").write_text(textwrap.dedent(REAL_USE))
-    result = subprocess.run([str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, "user.py"],
-                            cwd=tmp_path, capture_output=True, text=True)
-    diagnostics = json.loads(result.stdout)["generalDiagnostics"]
+    diagnostics = pyright_snippets["real_use.py"]
     errors = [f"line {d['range']['start']['line'] + 1}: {d['message']}" for d in diagnostics
               if d["severity"] == "error" and d.get("rule") != "reportMissingTypeStubs"]
     assert not errors, "\n".join(errors)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -65,6 +64,35 @@ def test_typed_user_programs_pass_pyright_strict_with_their_assert_types():
     assert not ours, "\n".join(ours)
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def mypy_strict() -> tuple[list[str], str]:
+    """One `mypy --strict` run over the package and the typed-usage corpora (misuse.py's
+    `# type: ignore[code]` comments must each be used: --strict warns of an unused one); its cache
+    lives in .cache/mypy, so a rerun checks only what changed. Keras is typed by keras-stubs, a
+    dependency of keras3."""
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".cache" / "mypy"),
+                             "--no-error-summary", "-p", "keras3", *sorted(str(p) for p in TYPED_USAGE.glob("*.py"))],
+                            cwd=ROOT, capture_output=True, text=True)
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    return errors, result.stdout + result.stderr
+
+
+def test_mypy_strict_reports_no_error_on_the_package(mypy_strict):
+    errors, output = mypy_strict
+    ours = [line for line in errors if line.startswith(("generated", "keras3"))]
+    assert not ours and "Traceback" not in output, "\n".join(ours[:20]) or output[-2000:]
+
+
+def test_typed_user_programs_pass_mypy_strict_and_every_misuse_is_flagged(mypy_strict):
+    """The same corpora as under pyright: `assert_type` (`op_add(x, x)` on NumPy arrays is a
+    `Tensor`) holds under mypy, and each misuse line is an error mypy reports."""
+    errors, _ = mypy_strict
+    assert not errors, "\n".join(errors[:20])
+
+
 @pytest.mark.parametrize("program", sorted(p.name for p in TYPED_USAGE.glob("*.py")))
 def test_typed_user_programs_run(program):
     result = subprocess.run([sys.executable, str(TYPED_USAGE / program)], capture_output=True, text=True)
@@ -85,18 +113,15 @@ op_add(1)
 
 
 @pytest.fixture(scope="module")
-def checked_user_code(tmp_path_factory) -> list[dict]:
-    folder = tmp_path_factory.mktemp("user")
-    (folder / "user.py").write_text(textwrap.dedent(USER_CODE))
-    result = subprocess.run([str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, "user.py"],
-                            cwd=folder, capture_output=True, text=True)
-    return json.loads(result.stdout)["generalDiagnostics"]
+def checked_user_code(pyright_snippets) -> list[dict]:
+    return pyright_snippets["user.py"]
 
 
 def messages_on(diagnostics: list[dict], line: int) -> str:
     return " ".join(d["message"] for d in diagnostics if d["range"]["start"]["line"] + 1 == line)
 
 
+@pytest.mark.xdist_group("pyright-snippets")
 def test_the_checker_knows_what_a_layer_wrapper_returns(checked_user_code):
     assert '"Dense"' in messages_on(checked_user_code, 5)
     assert '"Sequential"' in messages_on(checked_user_code, 6)
@@ -107,6 +132,7 @@ def errors_on(diagnostics: list[dict], line: int) -> str:
                     if d["range"]["start"]["line"] + 1 == line and d["severity"] == "error")
 
 
+@pytest.mark.xdist_group("pyright-snippets")
 def test_the_checker_catches_wrong_arguments(checked_user_code):
     # An op has two overloads (a KerasTensor argument, any tensor): when both fail alike, pyright
     # says that no overload matches and lists the argument types instead of naming the argument.
@@ -146,12 +172,13 @@ layer_dense(x)
 layer_dense()
 """
 
+# Checked by one pyright run with the other modules' snippets (tests/package/conftest.py).
+PYRIGHT_SNIPPETS = {"user.py": USER_CODE, "positional.py": POSITIONAL_CODE}
 
-def test_the_checker_accepts_positional_use_and_still_catches_a_missing_units(tmp_path):
-    (tmp_path / "user.py").write_text(textwrap.dedent(POSITIONAL_CODE))
-    result = subprocess.run([str(PYRIGHT), "--outputjson", "--pythonpath", sys.executable, "user.py"],
-                            cwd=tmp_path, capture_output=True, text=True)
-    diagnostics = json.loads(result.stdout)["generalDiagnostics"]
+
+@pytest.mark.xdist_group("pyright-snippets")
+def test_the_checker_accepts_positional_use_and_still_catches_a_missing_units(pyright_snippets):
+    diagnostics = pyright_snippets["positional.py"]
     errors = {d["range"]["start"]["line"] + 1 for d in diagnostics if d["severity"] == "error"}
     assert not errors & set(range(6, 10)), [d["message"] for d in diagnostics if d["severity"] == "error"]
     assert '"Dense"' in messages_on(diagnostics, 10)

@@ -20,7 +20,7 @@ import pytest
 
 from generator.settings import pinned_release
 from generator.upstream.store import POOL_FILE, SnapshotStore, StoreError
-from tests.repo_copies import REPO, child_environment, copy_repository, tree
+from tests.repo_copies import REPO, child_environment, tree
 
 HAND_WRITTEN = ("_runtime.py", "types.py", "overrides.py", "py.typed")
 
@@ -45,19 +45,6 @@ def one_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
     assert len(errors) == 1, result.stderr
     for piece in expected:
         assert piece in errors[0], errors[0]
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    """A copy of the repository as committed (package in step with the pinned, installed Keras)."""
-    return copy_repository(tmp_path_factory.mktemp("pristine") / "repo")
-
-
-@pytest.fixture
-def repo(pristine: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "repo"
-    shutil.copytree(pristine, copy)
-    return copy
 
 
 def edit(file: Path, old: str, new: str) -> None:

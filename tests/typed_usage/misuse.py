@@ -1,9 +1,12 @@
-"""A layer or a model where a tensor is expected, a misspelled keras3 name: pyright strict must
-report them.
+"""A layer or a model where a tensor is expected, a misspelled keras3 name: pyright strict and
+mypy --strict must report them.
 
-Each misuse carries a `# pyright: ignore[rule]` naming the error expected there, and this folder's
-pyrightconfig.json turns `reportUnnecessaryTypeIgnoreComment` into an error: were keras3's types to
-accept the misuse, the comment would be unnecessary and the typed-usage test would fail. At run
+Each misuse carries a `# pyright: ignore[rule]` and a `# type: ignore[code]` naming the error each
+checker must report there. This folder's pyrightconfig.json turns
+`reportUnnecessaryTypeIgnoreComment` into an error (and leaves `# type: ignore` to mypy), and
+mypy --strict warns of an unused ignore: were keras3's types to accept the misuse, a comment would
+be unnecessary and the typed-usage test would fail. The holes `keras3/types.py` listed before
+Keras had stubs (a layer as a later argument, inside a list, given to a layer wrapper) are here. At run
 time each misuse raises (checked below), so the programs also say that the types tell the truth.
 """
 
@@ -16,7 +19,7 @@ import keras
 import numpy as np
 
 import keras3
-from keras3 import keras_input, keras_model, layer_dense, op_add, op_mean
+from keras3 import keras_input, keras_model, layer_dense, op_add, op_concatenate, op_mean
 from keras3.types import Tensor
 
 x = np.ones((2, 3), dtype="float32")
@@ -26,20 +29,32 @@ model = keras_model(inputs=inp, outputs=layer_dense(inp, units=1))
 
 
 def layer_as_tensor() -> None:
-    y: Tensor = op_add(dense, 1.0)  # pyright: ignore[reportAssignmentType]
+    y: Tensor = op_add(dense, 1.0)  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
     print(y)
 
 
 def model_as_tensor() -> None:
-    op_add(model, x) * 2  # pyright: ignore[reportOperatorIssue, reportUnusedExpression]
+    op_add(model, x) * 2  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue, reportUnusedExpression]
 
 
 def result_passed_on() -> None:
-    op_mean(op_add(dense, x))  # pyright: ignore[reportCallIssue, reportArgumentType]
+    op_mean(op_add(dense, x))  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
 
 
 def misspelled_name() -> None:
-    keras3.layer_dens(units=3)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    keras3.layer_dens(units=3)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+
+
+def layer_as_later_argument() -> None:
+    op_add(x, dense)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+
+def layer_in_a_list() -> None:
+    op_concatenate([x, dense])  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+
+def layer_given_to_a_layer_wrapper() -> None:
+    layer_dense(dense, units=2)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
 
 
 def any_stays_any(value: Any) -> None:
@@ -48,10 +63,12 @@ def any_stays_any(value: Any) -> None:
 
 def tensors_still_type_check() -> None:
     assert_type(op_add(x, 1.0), Tensor)
+    assert_type(op_add(x, x), Tensor)  # NumPy arrays in, a Tensor out, under both checkers
     assert_type(op_add(inp, 1.0), keras.KerasTensor)
 
 
-misuses: list[Callable[[], None]] = [layer_as_tensor, model_as_tensor, result_passed_on, misspelled_name]
+misuses: list[Callable[[], None]] = [layer_as_tensor, model_as_tensor, result_passed_on, misspelled_name,
+                                     layer_as_later_argument, layer_in_a_list, layer_given_to_a_layer_wrapper]
 for misuse in misuses:
     try:
         misuse()

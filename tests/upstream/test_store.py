@@ -18,7 +18,7 @@ from generator.settings import pinned_release
 from generator.upstream.model import SCHEMA_VERSION, Snapshot, Symbol
 from generator.settings import version_key
 from generator.upstream.releases import KERAS_RELEASES
-from generator.upstream.store import DEFAULT_ROOT, POOL_FILE, SnapshotStore, StoreError, content_hash
+from generator.upstream.store import DEFAULT_ROOT, POOL_FILE, SnapshotStore, StoreError, content_hash, reseal
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -88,7 +88,7 @@ def test_a_record_missing_from_the_pool_names_the_symbol(copy):
     file = copy.release_file(PIN)
     data = json.loads(file.read_text())
     data["symbols"]["keras.layers.Dense"] = "0000000000000000"
-    file.write_text(json.dumps(data))
+    file.write_text(reseal(json.dumps(data, separators=(",", ":"))))
     with pytest.raises(StoreError, match=r"keras\.layers\.Dense refers to 0000000000000000"):
         SnapshotStore(copy.root).load(PIN)
 
@@ -100,17 +100,68 @@ def test_a_malformed_record_names_the_symbol(copy):
     record = {k: v for k, v in data["entries"][index["symbols"]["keras.ops.add"]].items() if k != "kind"}
     data["entries"][content_hash(record)] = record
     index["symbols"]["keras.ops.add"] = content_hash(record)
-    pool.write_text(json.dumps(data))
-    file.write_text(json.dumps(index))
+    pool.write_text(reseal(json.dumps(data, separators=(",", ":"))))  # as a faulty toolkit would write it
+    file.write_text(reseal(json.dumps(index, separators=(",", ":"))))
     with pytest.raises(StoreError, match=r"record of keras\.ops\.add .* is malformed"):
         SnapshotStore(copy.root).load(PIN)
 
 
-def test_another_schema_version_is_refused_with_the_way_out(copy):
+def test_an_older_schema_version_is_refused_with_the_way_out(copy):
     file = copy.release_file(PIN)
-    file.write_text(file.read_text().replace(f'"schema_version":{SCHEMA_VERSION}', '"schema_version":99'))
-    with pytest.raises(StoreError, match=r"schema_version 99.*make snapshot"):
+    file.write_text(reseal(file.read_text().replace(f'"schema_version":{SCHEMA_VERSION}', '"schema_version":0')))
+    with pytest.raises(StoreError, match=r"schema_version 0.*make snapshot"):
         SnapshotStore(copy.root).load(PIN)
+
+
+def _as_newer_toolkit_wrote_it(file: Path) -> None:
+    text = file.read_text().replace(f'"schema_version":{SCHEMA_VERSION}', f'"schema_version":{SCHEMA_VERSION + 1}')
+    text = re.sub(r'"toolkit_version":"[^"]*"', '"toolkit_version":"9.9.9"', text, count=1)
+    file.write_text(reseal(text.replace('"symbols":{', '"added_by_9_9_9":[1],"symbols":{', 1)))
+
+
+@pytest.mark.parametrize("which", ["release", "pool"])
+def test_a_file_of_a_newer_schema_is_never_rewritten_and_names_its_writer(copy, which):
+    """Issue 19: `snapshot` of the same release rewrote a newer toolkit's file as the current
+    schema, exit 0, losing what the newer toolkit stored."""
+    release = copy.load(PIN)  # read before the file is made newer
+    file = copy.release_file(PIN) if which == "release" else copy.root / POOL_FILE
+    _as_newer_toolkit_wrote_it(file)
+    before = file_bytes(copy.root)
+    fresh = SnapshotStore(copy.root)
+    for attempt in (lambda: fresh.save(release), lambda: fresh.load(PIN)):
+        with pytest.raises(StoreError, match=rf"schema_version {SCHEMA_VERSION + 1} was written by keras3 "
+                           r"toolkit 9\.9\.9.*update the toolkit"):
+            attempt()
+    assert file_bytes(copy.root) == before
+
+
+def test_a_renamed_path_in_a_release_index_is_damage_not_a_change(copy):
+    """Issue 19: renaming keras.layers.Dense to keras.layers.Eense in the pinned release file made
+    `diff` report a removal and `regenerate` publish layer_eense: the index had no hash."""
+    file = copy.release_file(PIN)
+    file.write_text(file.read_text().replace('"keras.layers.Dense":', '"keras.layers.Eense":', 1))
+    with pytest.raises(StoreError, match=r"the store is damaged.*restore it from git"):
+        SnapshotStore(copy.root).load(PIN)
+
+
+def test_any_changed_byte_of_any_store_file_is_damage(copy):
+    """A byte changed anywhere (header, index, records, the digest itself) in the pinned release
+    file, an older one and the pool: every load refuses it, saying the store is damaged."""
+    rng = random.Random(19)
+    files = [copy.release_file(PIN), copy.release_file(copy.releases()[0]), copy.root / POOL_FILE]
+    for file in files:
+        original = file.read_bytes()
+        header = original.index(b"\n")
+        places = [*rng.sample(range(header), 6), *rng.sample(range(header, len(original)), 14)]
+        for place in places:
+            changed = bytearray(original)
+            changed[place] = rng.choice([b for b in b'0123456789abcdefxyz", {}' if b != original[place]])
+            file.write_bytes(bytes(changed))
+            with pytest.raises(StoreError, match=r"the store is damaged") as raised:
+                fresh = SnapshotStore(copy.root)
+                fresh.load(file.name.removeprefix("keras-").removesuffix(".json") if file.name != POOL_FILE else PIN)
+            assert "from git" in str(raised.value), str(raised.value)
+        file.write_bytes(original)
 
 
 def test_an_unknown_release_lists_what_is_stored(store):

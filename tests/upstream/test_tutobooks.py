@@ -12,7 +12,13 @@ from generator.render.writephase import replace_folder
 from generator.upstream.checkout import CheckoutError, read_checkout
 from generator.upstream.store import StoreError
 from generator.upstream.tutobook_spec import GUIDES_SPEC, TutobookSpecError, load_tracked
-from generator.upstream.tutobooks import INDEX_FILE, StoredFile, TutobookStore, folder_files, sha256_of
+from generator.upstream.tutobooks import (
+    INDEX_FILE,
+    StoredFile,
+    TutobookStore,
+    folder_files,
+    sha256_of,
+)
 
 BOOK = b'"""\nTitle: A guide\nAuthor: someone\n"""\n\n"""\n## Setup\n\nSome prose.\n"""\n\nimport keras\n'
 
@@ -37,8 +43,8 @@ def test_the_committed_spec_tracks_every_guide_and_the_examples():
     ('[[guide]]\npath = "guides/a.py"\n', "guide 1: field 'repo' is missing"),
     ('[[guide]]\npath = "guides/a.py"\nrepo = "someone/else"\n', "repo 'someone/else' is not one of"),
     ('[[guide]]\npath = "guides/a.py"\nrepo = "keras-team/keras"\n' * 2, "guides/a.py is listed twice"),
-    ('[[example]]\npath = "examples/x/a.py"\nrepo = "keras-team/keras"\n'
-     '[[example]]\npath = "examples/x/y/a.py"\nrepo = "keras-team/keras"\ncategory = "x"\n', "would both have the page"),
+    (('[[example]]\npath = "examples/x/a.py"\nrepo = "keras-team/keras"\n'
+      '[[example]]\npath = "examples/x/y/a.py"\nrepo = "keras-team/keras"\ncategory = "x"\n'), "would both have the page"),
     ('[[guide]]\npath = "../a.py"\nrepo = "keras-team/keras"\n', "must be a relative path to a .py file"),
 ])
 def test_a_bad_spec_entry_is_named(tmp_path, text, message):

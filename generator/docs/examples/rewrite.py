@@ -71,6 +71,7 @@ class CallRewriter(cst.CSTTransformer):
         self.funcs: set[int] = set()
         self.inner: set[int] = set()  # Name/Attribute nodes that are part of a longer chain
         self.layers: set[int] = set()  # layer-wrapper calls produced here, without `object`
+        self.applied: set[int] = set()  # calls whose result is called on one input: `Layer(...)(x)`
 
     # -- what not to touch
     def visit_Import(self, node: cst.Import) -> bool:
@@ -81,6 +82,9 @@ class CallRewriter(cst.CSTTransformer):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.funcs.add(id(node.func))
+        if isinstance(node.func, cst.Call) and len(node.args) == 1 and node.args[0].keyword is None \
+                and not node.args[0].star:
+            self.applied.add(id(node.func))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.inner.add(id(node.value))
@@ -103,7 +107,7 @@ class CallRewriter(cst.CSTTransformer):
             self.findings.note(self.findings.unmapped, path)
             return updated
         self.findings.calls += 1
-        args, reason = _arguments(target, path, updated.args)
+        args, reason = _arguments(target, path, updated.args, id(original) in self.applied)
         if reason is not None:
             self.findings.note(self.findings.reasons, reason)
             return updated
@@ -176,7 +180,8 @@ class TensorNumpyRewriter(cst.CSTTransformer):
         return cst.Call(func=self.names.wrapper(self.target), args=[cst.Arg(func.value)])
 
 
-def _arguments(target: Target, path: str, args: Sequence[cst.Arg]) -> tuple[Sequence[cst.Arg], str | None]:
+def _arguments(target: Target, path: str, args: Sequence[cst.Arg], applied: bool = False
+               ) -> tuple[Sequence[cst.Arg], str | None]:
     """The call's arguments as the wrapper takes them, or a reason it cannot take them.
 
     Function and constructor wrappers take upstream's parameters as upstream does. A layer or a
@@ -185,6 +190,10 @@ def _arguments(target: Target, path: str, args: Sequence[cst.Arg]) -> tuple[Sequ
     takes by position (`layers.add([a, b])`: the inputs; `losses.huber(y_true, y_pred)`)."""
     wrapper = target.wrapper
     if target.form == "member" or wrapper.shape in ("function", "constructor"):
+        return args, None
+    if any(a.star == "*" for a in args) and applied and wrapper.shape == "layer" and target.form == "upstream":
+        # `layers.Resizing(*size)(x)` -> `layer_resizing(x, *size)`: after the input, the wrapper takes
+        # the constructor's parameters by position, as upstream does
         return args, None
     if any(a.star == "*" for a in args):
         return args, f"{path} is called with *args: cannot name them for {wrapper.name}"

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from generator.docs import site
 from generator.docs.site.build import build_site, format_phases
 from generator.docs.site.common import CONFIG_NAME, DOCS_NAME, DocsError
 from generator.docs.site.sources import docs_differences, emit_docs, write_docs
+from generator.render.writephase import writer_lock
 from generator.upstream.store import SnapshotStore
 
 # ---------------------------------------------------------------------------------------------
@@ -27,6 +28,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-examples", action="store_true", help="build without running upstream examples")
     args = parser.parse_args(argv)
     return run(args)
+
+
+def write_sources(files: Mapping[str, str], store: SnapshotStore) -> None:
+    """Write the docs sources under the writers' lock (that of regenerate and snapshot): their
+    recovery then never meets another writer's swap half done."""
+    with writer_lock(store.root, lambda text: print(text, file=sys.stderr)):
+        write_docs(files)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             for problem in problems:
                 print(f"generated/{problem}", file=sys.stderr)
             return 1 if problems else 0
-        write_docs(files)
+        write_sources(files, store)
         print(f"docs sources: {len(files)} files emitted in {elapsed:.1f} s -> generated/{DOCS_NAME}, "
               f"generated/{CONFIG_NAME}", file=sys.stderr)
         return 0

@@ -125,12 +125,15 @@ def sentence_coverage(files: Mapping[str, str], binding: Binding, snapshot: Snap
     wrapper (or base) that shows them. `exceptions` ((key, sentence) -> reason, from
     `[[lost_sentences]]` of spec/docs.toml) are counted as missing but listed with their reason."""
     exceptions = load_lost_sentences() if exceptions is None else exceptions
-    # prose must be in the prose: code blocks (upstream's or translated examples) are left out
-    sections = {anchor: token_text(FENCE.sub("", text)) for anchor, text in wrapper_sections(files).items()}
+    # prose must be in the prose: code blocks (upstream's or translated examples) are left out, and
+    # the tags of a parameter table are no words (the built site's measure strips every tag)
+    sections = {anchor: token_text(_TABLE_TAG.sub(" ", FENCE.sub("", text)))
+                for anchor, text in wrapper_sections(files).items()}
     return _count_sentences(binding, snapshot, exceptions, lambda anchor: sections.get(anchor, ""))
 
 
 _PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
+_TABLE_TAG = re.compile(r"</?(?:table|thead|tbody|tr|th|td)\b[^>]*>")
 _TAG = re.compile(r"<[^>]+>")
 
 

@@ -9,9 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.binding.model import Binding, WrapperParam
+from generator.binding.model import Binding
 from generator.docs.site.common import FENCE
-from generator.render.package import signature_parts
 from generator.settings import GENERATED
 from generator.upstream.model import Snapshot
 
@@ -125,10 +124,6 @@ def read_types(file: Path) -> list[dict[str, str]]:
             text = " ".join(comment)
         found[name] = {"name": name, "definition": definition, "doc": " ".join(text.split())}
     return [found[name] for name in sorted(public, key=str.lower) if name in found]
-
-
-def format_signature(name: str, params: Sequence[WrapperParam], returns: str, width: int = 88) -> str:
-    return format_parts(name, signature_parts(params), returns, width)
 
 
 def format_parts(name: str, parts: Sequence[str], returns: str, width: int = 88) -> str:

@@ -144,6 +144,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["cell"] = table_cell
+    env.filters["one_line"] = lambda text: " ".join(str(text).split())
     return env
 
 
@@ -158,10 +159,11 @@ def table_cell(text: str) -> str:
 def write_docs(files: Mapping[str, str], root: Path = GENERATED) -> None:
     """Replace generated/docs (whole, swapped in with renames) and generated/mkdocs.yml (atomically)."""
     from generator.render.package import _recover, exchange_directories
+    from generator.render.writephase import staging_folder, swap_in
 
     docs = root / DOCS_NAME
     _recover(docs)
-    staging = Path(tempfile.mkdtemp(prefix=f".{DOCS_NAME}.new-", dir=root))
+    staging = staging_folder(docs)
     try:
         for name, text in files.items():
             if not name.startswith(f"{DOCS_NAME}/"):
@@ -176,10 +178,7 @@ def write_docs(files: Mapping[str, str], root: Path = GENERATED) -> None:
         elif exchange_directories(staging, docs):
             shutil.rmtree(staging)
         else:
-            retired = root / f".{DOCS_NAME}.old"
-            docs.rename(retired)
-            staging.rename(docs)
-            shutil.rmtree(retired, ignore_errors=True)
+            swap_in(staging, docs)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

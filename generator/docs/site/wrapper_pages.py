@@ -25,7 +25,8 @@ from generator.binding.docstrings.patches import apply_patches
 from generator.binding.docstrings.sentences import documented_names
 from generator.binding.model import Wrapper, WrapperParam
 from generator.docs.site.common import FENCE, PYTHON_LANGUAGES
-from generator.docs.site.links import UPSTREAM_SEARCH, LinkMap, format_parts, format_signature
+from generator.docs.site.links import UPSTREAM_SEARCH, LinkMap, format_parts
+from generator.render.package import own_param_text, typed_forms, with_call
 from generator.upstream.model import Snapshot, Symbol
 
 _SHAPE_RETURNS = {
@@ -36,8 +37,8 @@ _SHAPE_RETURNS = {
 SHAPE_NOTES = {
     "layer": "`object` comes first and decides what you get back: nothing gives the layer; a "
              "Sequential model gets the layer added and is returned; a tensor (or a list of tensors) "
-             "is passed through the layer and its output returned. The layer's own arguments are "
-             "keyword-only.",
+             "is passed through the layer and its output returned. The layer's own arguments follow "
+             "`object`, by position or keyword (keyword-only when `object` is left out).",
     "dual": "Given `y_true` and `y_pred` it computes the value; without them it returns the "
             "configured object (for `compile()`).",
 }
@@ -65,17 +66,20 @@ def symbol_view(w: Wrapper, snapshot: Snapshot, overrides: Mapping[str, HandWrit
         returns_text = f"a `{w.returns}` instance."
     elif not returns_text and w.doc.returns:
         returns_text, skip_returns = render_text(w.doc.returns), True
+    doc = merged_args(w)
+    forms = typed_forms(w)
     view = {
         "name": w.name,
         "wrapper": w,
         "summary": render_text(w.doc.summary or w.summary),
         "own": "",
-        "signature": format_signature(w.name, w.params, w.returns),
-        "params": [_param_row(p, symbol, w, links) for p in w.params],
-        "returns": w.returns,
+        "signature": signature_block(w.name, forms),
+        "params": [_param_row(p, symbol, w, links, doc, forms) for p in with_call(w.params, w.call_params)],
+        "returns": " | ".join(dict.fromkeys(returns for _, returns in forms)),
         "returns_text": returns_text,
-        "doc": links.prose(render_doc(merged_args(w), key, skip_summary=True, skip_returns=skip_returns),
-                           own=w.name),
+        # a hand-written wrapper's table is its own: upstream's documentation follows it whole
+        "doc": links.prose(render_doc(_unlisted_args(w, doc) if hand is None else doc, key, skip_summary=True,
+                                      skip_returns=skip_returns), own=w.name),
         "function": w.function if w.function and _has_text(w.function_doc) else None,
         "function_doc": links.prose(render_doc(_function_rest(w), w.function), own=w.name) if w.function else "",
         "function_url": UPSTREAM_SEARCH.format(w.function) if w.function else "",
@@ -128,7 +132,10 @@ def _function_rest(w: Wrapper) -> ParsedDoc:
     return replace(w.function_doc, args=kept)
 
 
-def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper, links: LinkMap) -> dict[str, str]:
+def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper, links: LinkMap, doc: ParsedDoc,
+               forms: Sequence[tuple[Sequence[str], str]]) -> dict[str, str]:
+    """One row of the parameter table: name, type (an `Any` that the overloads narrow shows their
+    types), default, and the description upstream (or keras3, for what the wrapper adds) gives."""
     star = "*" if p.kind == "var_positional" else "**" if p.kind == "var_keyword" else ""
     if star:
         default = ""
@@ -139,9 +146,76 @@ def _param_row(p: WrapperParam, symbol: Symbol | None, w: Wrapper, links: LinkMa
         default = f"upstream's `{upstream.default}`" if upstream and upstream.default else "upstream's"
     else:
         default = f"`{p.default}`"
+    annotation = p.annotation
+    if annotation == "Any" and len(forms) > 1:
+        annotation = " | ".join(dict.fromkeys(
+            _part_annotation(part) for parts, _ in forms for part in parts if _part_name(part) == p.name))
     if w.shape == "layer" and p.name == "object":
         default = "`None`"
-    return {"name": f"`{star}{p.name}`", "type": links.annotation(p.annotation), "default": default}
+    own = own_param_text(w, p)
+    entries = doc.call_args if p.name in {c.name for c in w.call_params} else doc.args
+    upstream_text = next((e.description for e in entries if p.name in _names(e.name)), "")
+    # upstream's words first: its "name: description" entry reads on as one sentence after the name
+    text = " ".join(t for t in (upstream_text, own) if t) if own and p.name not in ("y_true", "y_pred") else (
+        upstream_text or own or "")
+    return {"name": f"`{star}{p.name}`", "type": links.annotation(annotation) if annotation else "",
+            "default": default, "description": links.prose(render_text(text), own=w.name) if text else ""}
+
+
+def _part_name(part: str) -> str:
+    return part.split(":", 1)[0].split("=", 1)[0].strip().lstrip("*")
+
+
+def _part_annotation(part: str) -> str:
+    return part.split(":", 1)[1].split(" = ", 1)[0].strip() if ":" in part else ""
+
+
+def _unlisted_args(w: Wrapper, doc: ParsedDoc) -> ParsedDoc:
+    """The docstring without the argument entries the parameter table shows (an entry stays when
+    it names something that is no parameter of the wrapper, or is prose before the entries)."""
+    names = {p.name for p in w.params}
+    routed = {p.name for p in w.call_params}
+
+    def left(entries: tuple[DocArg, ...], shown: set[str]) -> tuple[DocArg, ...]:
+        return tuple(e for e in entries if not e.name or not set(_names(e.name)) <= shown)
+
+    return replace(doc, args=left(doc.args, names), call_args=left(doc.call_args, routed))
+
+
+def signature_block(name: str, forms: Sequence[tuple[Sequence[str], str]], width: int = 88,
+                    brief_width: int = 100) -> str:
+    """The code block atop a page: each typed form of the wrapper (its overloads, as a type
+    checker sees them; its signature when it has one form). When a form does not fit on a line,
+    every form keeps the parameters that differ between forms and the required ones, and `...`
+    stands for the rest: the parameter table lists them all."""
+    full = [format_parts(name, list(parts), returns, width) for parts, returns in forms]
+    if len(forms) == 1 or not any("\n" in text for text in full):
+        return "\n".join(full)
+    annotations: dict[str, set[str]] = {}
+    for parts, _ in forms:
+        for part in parts:
+            annotations.setdefault(_part_name(part), set()).add(part)
+    varying = {key for key, texts in annotations.items() if len(texts) > 1}
+    brief = [format_parts(name, _brief(parts, varying), returns, brief_width) for parts, returns in forms]
+    return ("\n\n" if any("\n" in text for text in brief) else "\n").join(brief)
+
+
+def _brief(parts: Sequence[str], varying: set[str]) -> list[str]:
+    shown: list[str] = []
+    for part in parts:
+        required = part not in ("/", "*") and not part.startswith("*") and " = " not in part
+        if part in ("/", "*") or required or _part_name(part) in varying:
+            shown.append(part)
+        elif not shown or shown[-1] != "...":
+            shown.append("...")
+    out: list[str] = []
+    for index, part in enumerate(shown):  # a `*` before nothing but `...` says nothing
+        if part == "*" and all(later == "..." for later in shown[index + 1:]):
+            continue
+        if part == "..." and out and out[-1] == "...":
+            continue
+        out.append(part)
+    return out
 
 
 # --- hand-written wrappers (generated/keras3/overrides.py) --------------------------------------
@@ -199,7 +273,13 @@ def read_hand_written(file: Path | None = None) -> dict[str, HandWritten]:
         docstring = node.get_docstring() or ""
         docstring = re.sub(r"\n*Wraps `[^`]+`\.?\s*$", "", docstring)
         parsed = parse_docstring(docstring)
-        doc = render_doc(parsed, node.name.value)
+        for row in rows:  # its Args go into the table, one row each
+            name = row["name"].strip("`").lstrip("*")
+            row["description"] = next((render_text(e.description) for e in parsed.args if name in _names(e.name)), "")
+        shown = {row["name"].strip("`").lstrip("*") for row in rows}
+        doc = render_doc(replace(parsed, args=tuple(e for e in parsed.args
+                                                    if not e.name or not set(_names(e.name)) <= shown)),
+                         node.name.value)
         found[node.name.value] = HandWritten(tuple(parts), code(node.returns.annotation) if node.returns else "Any",
                                              tuple(rows), doc)
     return found

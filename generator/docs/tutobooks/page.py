@@ -69,9 +69,9 @@ def _head(book: Tutobook, entry: Tracked, tether: Tether, calls: int, rewritten:
     source = f"https://github.com/{tether.repo}/blob/{tether.commit}/{tether.path}"
     figure = (f"{rewritten} of {calls} calls that have a keras3 wrapper are rewritten to it"
               if calls else "no call has a keras3 wrapper")
-    lines += ["", '!!! note "Translated from keras.io"',
-              f"    Translated to keras3 from [`{tether.path}`]({source}) ({tether.repo}, commit "
-              f"`{tether.commit[:12]}`): {figure}; what has no wrapper runs with the real Keras."]
+    note = (f"    Translated to keras3 from [`{tether.path}`]({source}) ({tether.repo}, commit "
+            f"`{tether.commit[:12]}`): {figure}; what has no wrapper runs with the real Keras.")
+    lines += ["", '!!! note "Translated from keras.io"', note]
     if reasons or unparsed:
         lines.append("")
         lines += [f"    - kept as upstream wrote it: {reason}" for reason in reasons]
