@@ -35,7 +35,8 @@ def run_page_cells(cells: Sequence[str], folder: str, settings: Mapping[str, Any
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    plt.show = lambda *args, **kwargs: None  # Agg shows nothing: the figures are saved after the cell
+    shown: list[dict[str, str]] = []  # figures a cell's plt.show() saved (a page may close them right after)
+    plt.show = lambda *args, **kwargs: shown.extend(_save_figures(plt, number, len(shown)))
     from generator.docs.examples.runner import _block_network
     from generator.docs.guides import fixtures
 
@@ -69,7 +70,8 @@ def run_page_cells(cells: Sequence[str], folder: str, settings: Mapping[str, Any
             message = str(error).strip().splitlines()
             record = {"output": buffer.getvalue(),
                       "error": f"{type(error).__name__}{where}: {message[0] if message else ''}"[:300]}
-        record["figures"] = _save_figures(plt, number)
+        record["figures"] = shown + _save_figures(plt, number, len(shown))
+        shown.clear()
         record["seconds"] = round(time.process_time() - began, 2)
         results.append(record)
     sys.stdout.flush()
@@ -100,9 +102,10 @@ def _is_artist(value: Any) -> bool:
     return module.startswith("matplotlib")
 
 
-def _save_figures(plt: Any, number: int) -> list[dict[str, str]]:
+def _save_figures(plt: Any, number: int, first: int = 0) -> list[dict[str, str]]:
+    """The open figures saved as cell{number}-{first + i}.png (with their titles), then closed."""
     figures = []
-    for index, figure_number in enumerate(plt.get_fignums()):
+    for index, figure_number in enumerate(plt.get_fignums(), start=first):
         figure = plt.figure(figure_number)
         name = f"cell{number:03d}-{index}.png"
         figure.savefig(name, dpi=FIGURE_DPI, metadata={"Software": None}, bbox_inches="tight")

@@ -252,6 +252,8 @@ def no_pretrained_weights() -> None:
     (tens to hundreds of MB) are not downloaded, so what they predict or transfer means nothing
     here; the shapes, layer counts and the code's flow are the real ones."""
     import functools
+    import inspect
+    import types
 
     import keras
 
@@ -261,11 +263,16 @@ def no_pretrained_weights() -> None:
             continue
 
         def random_weights(*args: Any, __builder: Any = builder, **kwargs: Any) -> Any:
-            if kwargs.get("weights", "imagenet") == "imagenet":
-                kwargs["weights"] = None
-            return __builder(*args, **kwargs)
+            call = inspect.signature(__builder).bind_partial(*args, **kwargs)  # keras3 passes weights by position
+            if call.arguments.get("weights", "imagenet") == "imagenet":
+                call.arguments["weights"] = None
+            return __builder(*call.args, **call.kwargs)
 
-        _patch("keras.applications", name, functools.wraps(builder)(random_weights))
+        replacement = functools.wraps(builder)(random_weights)
+        _patch("keras.applications", name, replacement)
+        for module in vars(keras.applications).values():  # keras.applications.vgg19.VGG19, keras3's target
+            if isinstance(module, types.ModuleType) and getattr(module, name, None) is builder:
+                setattr(module, name, replacement)
 
 
 @fixture("tfds.load(...)")
