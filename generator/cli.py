@@ -333,8 +333,11 @@ def _typing_report(args: argparse.Namespace) -> int:
 
 
 def _stubs(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
     from generator.pipeline import stubs_for
     from generator.render.stubs import STUBS, write_stubs
+    from generator.render.writephase import writer_lock
     from generator.settings import pinned_release
 
     store = SnapshotStore(args.store)
@@ -343,9 +346,13 @@ def _stubs(args: argparse.Namespace) -> int:
         raise ValueError(f"generated/keras-stubs holds the stubs of the pinned release ({pinned_release()}); "
                          f"give --output DIR for those of {release}")
     files = stubs_for(store.load(release), store)
-    write_stubs(files, args.output or STUBS)
-    Console(stderr=True).print(f"Keras {release}: {sum(n.endswith('.pyi') for n in files)} stub modules -> "
-                               f"{args.output or STUBS}")
+    console = Console(stderr=True)
+    # Into generated/keras-stubs: the writers' lock every writer of generated/ takes; a folder of the
+    # caller's (--output) is the caller's.
+    lock = writer_lock(store.root, lambda text: console.print(escape(text))) if args.output is None else nullcontext()
+    with lock:
+        write_stubs(files, args.output or STUBS)
+    console.print(f"Keras {release}: {sum(n.endswith('.pyi') for n in files)} stub modules -> {args.output or STUBS}")
     return 0
 
 

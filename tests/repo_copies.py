@@ -10,7 +10,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # What regenerate reads and writes: enough for `python -m generator ...` in the copy.
-COPIED = ("generator", "templates", "generated/keras3", "generated/docs", "generated/mkdocs.yml",
+COPIED = ("generator", "templates", "generated/keras3", "generated/keras-stubs", "generated/docs", "generated/mkdocs.yml",
           "upstream_snapshots", "pyproject.toml")
 
 
@@ -19,7 +19,7 @@ def copy_repository(target: Path) -> Path:
     for part in COPIED:
         source = REPO / part
         if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         else:
             (target / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / part)
@@ -27,9 +27,12 @@ def copy_repository(target: Path) -> Path:
 
 
 def tree(folder: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file below `folder` (bytecode caches excluded)."""
+    """Relative path -> sha256 of every file below `folder`; caches excluded (bytecode, and `.cache/`,
+    where regeneration keeps its content-addressed translations: a cache, not an output)."""
     return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
-            for f in sorted(folder.rglob("*")) if f.is_file() and "__pycache__" not in f.parts}
+            for f in sorted(folder.rglob("*"))
+            if f.is_file() and "__pycache__" not in f.parts and ".cache" not in f.relative_to(folder).parts
+            and not any(part.endswith(".egg-info") for part in f.parts)}  # pip's editable-install metadata
 
 
 def child_environment(repo: Path, **extra: str) -> dict[str, str]:

@@ -681,12 +681,13 @@ def call_member(
 _REPR_LIMIT: Final = 80
 
 
-def argument_error(wrapper: Callable[..., Any], error: Exception, arguments: Mapping[str, Any]) -> None:
+def argument_error(name: str, error: Exception, arguments: Mapping[str, Any], namespace: Mapping[str, Any]) -> None:
     """Raise ``error`` again with the wrapper's argument at fault in front, chained to it.
 
     A generated wrapper calls this in ``except (TypeError, ValueError)`` around its call into
-    Keras (the try costs nothing on the hot path; only a failing call pays), giving its own
-    ``locals()``. The argument at fault is the one Keras's message names (``units=3``), else the
+    Keras (the try costs nothing on the hot path; only a failing call pays), giving its name, its
+    own ``locals()`` and its module's ``globals()`` (the wrapper is looked up there by name: a
+    parameter may carry the wrapper's own name, as ``optimizer_map``'s does). The argument at fault is the one Keras's message names (``units=3``), else the
     string it quotes, else the one given as None where the wrapper's annotation does not admit
     None, else every argument given. The new error is of ``error``'s own class (``except ValueError`` keeps working) and
     reads ``keras3.layer_dense(units='3' of type str): <Keras's message>``. Returns, so that the
@@ -696,6 +697,7 @@ def argument_error(wrapper: Callable[..., Any], error: Exception, arguments: Map
     message = str(error)
     if message.startswith("keras3."):
         return
+    wrapper = namespace[name]
     try:
         parameters = inspect.signature(wrapper).parameters.values()
     except (TypeError, ValueError):
@@ -714,12 +716,12 @@ def argument_error(wrapper: Callable[..., Any], error: Exception, arguments: Map
     refused_none = [n for n, v in given.items() if v is None and not _admits_none(hints.get(n))]
     culprits = named[:1] or quoted[:1] or refused_none[:1] or list(given)
     shown = ", ".join(f"{name}={_short_repr(given[name])} of type {type(given[name]).__name__}" for name in culprits)
-    edge = f"keras3.{wrapper.__name__}({shown}): {message}"
+    edge = f"keras3.{name}({shown}): {message}"
     raise _same_class(error, edge) from error
 
 
 def _short_repr(value: Any) -> str:
-    text = repr(value)
+    text = " ".join(repr(value).split())  # one line: an array's repr spans several
     return text if len(text) <= _REPR_LIMIT else f"<{_describe(value)}>"
 
 

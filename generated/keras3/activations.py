@@ -93,7 +93,7 @@ def activation_celu(
     try:
         return _activation_celu(x, alpha)
     except (TypeError, ValueError) as error:
-        argument_error(activation_celu, error, locals())
+        argument_error("activation_celu", error, locals(), globals())
         raise
 
 
@@ -116,7 +116,7 @@ def activation_deserialize(
     try:
         return _activation_deserialize(config, custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(activation_deserialize, error, locals())
+        argument_error("activation_deserialize", error, locals(), globals())
         raise
 
 
@@ -163,7 +163,7 @@ def activation_elu(
     try:
         return _activation_elu(x, alpha)
     except (TypeError, ValueError) as error:
-        argument_error(activation_elu, error, locals())
+        argument_error("activation_elu", error, locals(), globals())
         raise
 
 
@@ -189,7 +189,7 @@ def activation_exponential(x: TensorLike | keras.Layer) -> Tensor | keras.KerasT
     try:
         return _activation_exponential(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_exponential, error, locals())
+        argument_error("activation_exponential", error, locals(), globals())
         raise
 
 
@@ -231,7 +231,7 @@ def activation_gelu(
     try:
         return _activation_gelu(x, approximate)
     except (TypeError, ValueError) as error:
-        argument_error(activation_gelu, error, locals())
+        argument_error("activation_gelu", error, locals(), globals())
         raise
 
 
@@ -251,7 +251,7 @@ def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> 
     try:
         return _activation_get(identifier)
     except (TypeError, ValueError) as error:
-        argument_error(activation_get, error, locals())
+        argument_error("activation_get", error, locals(), globals())
         raise
 
 
@@ -288,7 +288,7 @@ def activation_glu(
     try:
         return _activation_glu(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(activation_glu, error, locals())
+        argument_error("activation_glu", error, locals(), globals())
         raise
 
 
@@ -324,7 +324,7 @@ def activation_hard_shrink(
     try:
         return _activation_hard_shrink(x, threshold)
     except (TypeError, ValueError) as error:
-        argument_error(activation_hard_shrink, error, locals())
+        argument_error("activation_hard_shrink", error, locals(), globals())
         raise
 
 
@@ -364,7 +364,7 @@ def activation_hard_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.Keras
     try:
         return _activation_hard_sigmoid(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_hard_sigmoid, error, locals())
+        argument_error("activation_hard_sigmoid", error, locals(), globals())
         raise
 
 
@@ -403,7 +403,7 @@ def activation_hard_silu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTen
     try:
         return _activation_hard_silu(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_hard_silu, error, locals())
+        argument_error("activation_hard_silu", error, locals(), globals())
         raise
 
 
@@ -436,7 +436,7 @@ def activation_hard_tanh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTen
     try:
         return _activation_hard_tanh(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_hard_tanh, error, locals())
+        argument_error("activation_hard_tanh", error, locals(), globals())
         raise
 
 
@@ -472,7 +472,7 @@ def activation_leaky_relu(
     try:
         return _activation_leaky_relu(x, negative_slope)
     except (TypeError, ValueError) as error:
-        argument_error(activation_leaky_relu, error, locals())
+        argument_error("activation_leaky_relu", error, locals(), globals())
         raise
 
 
@@ -503,7 +503,7 @@ def activation_linear(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor
     try:
         return _activation_linear(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_linear, error, locals())
+        argument_error("activation_linear", error, locals(), globals())
         raise
 
 
@@ -531,7 +531,7 @@ def activation_log_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.KerasT
     try:
         return _activation_log_sigmoid(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_log_sigmoid, error, locals())
+        argument_error("activation_log_sigmoid", error, locals(), globals())
         raise
 
 
@@ -566,7 +566,7 @@ def activation_log_softmax(
     try:
         return _activation_log_softmax(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(activation_log_softmax, error, locals())
+        argument_error("activation_log_softmax", error, locals(), globals())
         raise
 
 
@@ -605,7 +605,7 @@ def activation_mish(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor |
     try:
         return _activation_mish(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_mish, error, locals())
+        argument_error("activation_mish", error, locals(), globals())
         raise
 
 
@@ -679,7 +679,7 @@ def activation_relu(
     try:
         return _activation_relu(x, negative_slope, max_value, threshold)
     except (TypeError, ValueError) as error:
-        argument_error(activation_relu, error, locals())
+        argument_error("activation_relu", error, locals(), globals())
         raise
 
 
@@ -707,7 +707,7 @@ def activation_relu6(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor 
     try:
         return _activation_relu6(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_relu6, error, locals())
+        argument_error("activation_relu6", error, locals(), globals())
         raise
 
 
@@ -761,7 +761,7 @@ def activation_selu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor |
     try:
         return _activation_selu(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_selu, error, locals())
+        argument_error("activation_selu", error, locals(), globals())
         raise
 
 
@@ -781,7 +781,7 @@ def activation_serialize(activation: ActivationLike) -> str | dict[str, Any]:
     try:
         return _activation_serialize(activation)
     except (TypeError, ValueError) as error:
-        argument_error(activation_serialize, error, locals())
+        argument_error("activation_serialize", error, locals(), globals())
         raise
 
 
@@ -818,7 +818,7 @@ def activation_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTenso
     try:
         return _activation_sigmoid(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_sigmoid, error, locals())
+        argument_error("activation_sigmoid", error, locals(), globals())
         raise
 
 
@@ -853,7 +853,7 @@ def activation_silu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor |
     try:
         return _activation_silu(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_silu, error, locals())
+        argument_error("activation_silu", error, locals(), globals())
         raise
 
 
@@ -890,7 +890,7 @@ def activation_soft_shrink(
     try:
         return _activation_soft_shrink(x, threshold)
     except (TypeError, ValueError) as error:
-        argument_error(activation_soft_shrink, error, locals())
+        argument_error("activation_soft_shrink", error, locals(), globals())
         raise
 
 
@@ -936,7 +936,7 @@ def activation_softmax(
     try:
         return _activation_softmax(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(activation_softmax, error, locals())
+        argument_error("activation_softmax", error, locals(), globals())
         raise
 
 
@@ -964,7 +964,7 @@ def activation_softplus(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTens
     try:
         return _activation_softplus(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_softplus, error, locals())
+        argument_error("activation_softplus", error, locals(), globals())
         raise
 
 
@@ -994,7 +994,7 @@ def activation_softsign(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTens
     try:
         return _activation_softsign(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_softsign, error, locals())
+        argument_error("activation_softsign", error, locals(), globals())
         raise
 
 
@@ -1028,7 +1028,7 @@ def activation_sparse_plus(x: TensorLike | keras.Layer) -> Tensor | keras.KerasT
     try:
         return _activation_sparse_plus(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_sparse_plus, error, locals())
+        argument_error("activation_sparse_plus", error, locals(), globals())
         raise
 
 
@@ -1067,7 +1067,7 @@ def activation_sparse_sigmoid(
     try:
         return _activation_sparse_sigmoid(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_sparse_sigmoid, error, locals())
+        argument_error("activation_sparse_sigmoid", error, locals(), globals())
         raise
 
 
@@ -1110,7 +1110,7 @@ def activation_sparsemax(
     try:
         return _activation_sparsemax(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(activation_sparsemax, error, locals())
+        argument_error("activation_sparsemax", error, locals(), globals())
         raise
 
 
@@ -1150,7 +1150,7 @@ def activation_squareplus(
     try:
         return _activation_squareplus(x, b)
     except (TypeError, ValueError) as error:
-        argument_error(activation_squareplus, error, locals())
+        argument_error("activation_squareplus", error, locals(), globals())
         raise
 
 
@@ -1182,7 +1182,7 @@ def activation_tanh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor |
     try:
         return _activation_tanh(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_tanh, error, locals())
+        argument_error("activation_tanh", error, locals(), globals())
         raise
 
 
@@ -1212,7 +1212,7 @@ def activation_tanh_shrink(x: TensorLike | keras.Layer) -> Tensor | keras.KerasT
     try:
         return _activation_tanh_shrink(x)
     except (TypeError, ValueError) as error:
-        argument_error(activation_tanh_shrink, error, locals())
+        argument_error("activation_tanh_shrink", error, locals(), globals())
         raise
 
 
@@ -1253,7 +1253,7 @@ def activation_threshold(
     try:
         return _activation_threshold(x, threshold, default_value)
     except (TypeError, ValueError) as error:
-        argument_error(activation_threshold, error, locals())
+        argument_error("activation_threshold", error, locals(), globals())
         raise
 
 

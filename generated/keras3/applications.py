@@ -201,7 +201,7 @@ def application_convnext_base(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_convnext_base, error, locals())
+        argument_error("application_convnext_base", error, locals(), globals())
         raise
 
 
@@ -250,7 +250,7 @@ def application_convnext_decode_predictions(
     try:
         return _application_convnext_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_convnext_decode_predictions, error, locals())
+        argument_error("application_convnext_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -358,7 +358,7 @@ def application_convnext_large(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_convnext_large, error, locals())
+        argument_error("application_convnext_large", error, locals(), globals())
         raise
 
 
@@ -409,7 +409,7 @@ def application_convnext_preprocess_input(
     try:
         return _application_convnext_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_convnext_preprocess_input, error, locals())
+        argument_error("application_convnext_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -517,7 +517,7 @@ def application_convnext_small(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_convnext_small, error, locals())
+        argument_error("application_convnext_small", error, locals(), globals())
         raise
 
 
@@ -638,7 +638,7 @@ def application_convnext_tiny(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_convnext_tiny, error, locals())
+        argument_error("application_convnext_tiny", error, locals(), globals())
         raise
 
 
@@ -759,7 +759,7 @@ def application_convnext_xlarge(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_convnext_xlarge, error, locals())
+        argument_error("application_convnext_xlarge", error, locals(), globals())
         raise
 
 
@@ -866,7 +866,7 @@ def application_densenet121(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_densenet121, error, locals())
+        argument_error("application_densenet121", error, locals(), globals())
         raise
 
 
@@ -972,7 +972,7 @@ def application_densenet169(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_densenet169, error, locals())
+        argument_error("application_densenet169", error, locals(), globals())
         raise
 
 
@@ -1078,7 +1078,7 @@ def application_densenet201(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_densenet201, error, locals())
+        argument_error("application_densenet201", error, locals(), globals())
         raise
 
 
@@ -1126,7 +1126,7 @@ def application_densenet_decode_predictions(
     try:
         return _application_densenet_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_densenet_decode_predictions, error, locals())
+        argument_error("application_densenet_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -1182,7 +1182,7 @@ def application_densenet_preprocess_input(
     try:
         return _application_densenet_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_densenet_preprocess_input, error, locals())
+        argument_error("application_densenet_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -1283,7 +1283,7 @@ def application_efficientnet_b0(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_b0, error, locals())
+        argument_error("application_efficientnet_b0", error, locals(), globals())
         raise
 
 
@@ -1396,7 +1396,7 @@ def application_efficientnet_b1(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_b1, error, locals())
+        argument_error("application_efficientnet_b1", error, locals(), globals())
         raise
 
 
@@ -1509,7 +1509,7 @@ def application_efficientnet_b2(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_b2, error, locals())
+        argument_error("application_efficientnet_b2", error, locals(), globals())
         raise
 
 
@@ -1622,7 +1622,7 @@ def application_efficientnet_b3(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_b3, error, locals())
+        argument_error("application_efficientnet_b3", error, locals(), globals())
         raise
 
 
@@ -1735,7 +1735,7 @@ def application_efficientnet_b4(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_b4, error, locals())
+        argument_error("application_efficientnet_b4", error, locals(), globals())
         raise
 
 
@@ -1848,7 +1848,7 @@ def application_efficientnet_b5(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_b5, error, locals())
+        argument_error("application_efficientnet_b5", error, locals(), globals())
         raise
 
 
@@ -1961,7 +1961,7 @@ def application_efficientnet_b6(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_b6, error, locals())
+        argument_error("application_efficientnet_b6", error, locals(), globals())
         raise
 
 
@@ -2074,7 +2074,7 @@ def application_efficientnet_b7(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_b7, error, locals())
+        argument_error("application_efficientnet_b7", error, locals(), globals())
         raise
 
 
@@ -2122,7 +2122,7 @@ def application_efficientnet_decode_predictions(
     try:
         return _application_efficientnet_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_decode_predictions, error, locals())
+        argument_error("application_efficientnet_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -2160,7 +2160,7 @@ def application_efficientnet_preprocess_input(
     try:
         return _application_efficientnet_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_preprocess_input, error, locals())
+        argument_error("application_efficientnet_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -2196,7 +2196,7 @@ def application_efficientnet_v2_decode_predictions(
     try:
         return _application_efficientnet_v2_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_v2_decode_predictions, error, locals())
+        argument_error("application_efficientnet_v2_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -2234,7 +2234,7 @@ def application_efficientnet_v2_preprocess_input(
     try:
         return _application_efficientnet_v2_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_v2_preprocess_input, error, locals())
+        argument_error("application_efficientnet_v2_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -2341,7 +2341,7 @@ def application_efficientnet_v2b0(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_v2b0, error, locals())
+        argument_error("application_efficientnet_v2b0", error, locals(), globals())
         raise
 
 
@@ -2461,7 +2461,7 @@ def application_efficientnet_v2b1(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_v2b1, error, locals())
+        argument_error("application_efficientnet_v2b1", error, locals(), globals())
         raise
 
 
@@ -2581,7 +2581,7 @@ def application_efficientnet_v2b2(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_v2b2, error, locals())
+        argument_error("application_efficientnet_v2b2", error, locals(), globals())
         raise
 
 
@@ -2701,7 +2701,7 @@ def application_efficientnet_v2b3(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_v2b3, error, locals())
+        argument_error("application_efficientnet_v2b3", error, locals(), globals())
         raise
 
 
@@ -2821,7 +2821,7 @@ def application_efficientnet_v2l(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_v2l, error, locals())
+        argument_error("application_efficientnet_v2l", error, locals(), globals())
         raise
 
 
@@ -2941,7 +2941,7 @@ def application_efficientnet_v2m(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_v2m, error, locals())
+        argument_error("application_efficientnet_v2m", error, locals(), globals())
         raise
 
 
@@ -3061,7 +3061,7 @@ def application_efficientnet_v2s(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_efficientnet_v2s, error, locals())
+        argument_error("application_efficientnet_v2s", error, locals(), globals())
         raise
 
 
@@ -3110,7 +3110,7 @@ def application_imagenet_utils_decode_predictions(
     try:
         return _application_imagenet_utils_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_imagenet_utils_decode_predictions, error, locals())
+        argument_error("application_imagenet_utils_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -3175,7 +3175,7 @@ def application_imagenet_utils_preprocess_input(
     try:
         return _application_imagenet_utils_preprocess_input(x, data_format, mode)
     except (TypeError, ValueError) as error:
-        argument_error(application_imagenet_utils_preprocess_input, error, locals())
+        argument_error("application_imagenet_utils_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -3278,7 +3278,7 @@ def application_inception_resnet_v2(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_inception_resnet_v2, error, locals())
+        argument_error("application_inception_resnet_v2", error, locals(), globals())
         raise
 
 
@@ -3326,7 +3326,9 @@ def application_inception_resnet_v2_decode_predictions(
     try:
         return _application_inception_resnet_v2_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_inception_resnet_v2_decode_predictions, error, locals())
+        argument_error(
+            "application_inception_resnet_v2_decode_predictions", error, locals(), globals()
+        )
         raise
 
 
@@ -3381,7 +3383,9 @@ def application_inception_resnet_v2_preprocess_input(
     try:
         return _application_inception_resnet_v2_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_inception_resnet_v2_preprocess_input, error, locals())
+        argument_error(
+            "application_inception_resnet_v2_preprocess_input", error, locals(), globals()
+        )
         raise
 
 
@@ -3484,7 +3488,7 @@ def application_inception_v3(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_inception_v3, error, locals())
+        argument_error("application_inception_v3", error, locals(), globals())
         raise
 
 
@@ -3532,7 +3536,7 @@ def application_inception_v3_decode_predictions(
     try:
         return _application_inception_v3_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_inception_v3_decode_predictions, error, locals())
+        argument_error("application_inception_v3_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -3587,7 +3591,7 @@ def application_inception_v3_preprocess_input(
     try:
         return _application_inception_v3_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_inception_v3_preprocess_input, error, locals())
+        argument_error("application_inception_v3_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -3706,7 +3710,7 @@ def application_mobilenet(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_mobilenet, error, locals())
+        argument_error("application_mobilenet", error, locals(), globals())
         raise
 
 
@@ -3757,7 +3761,7 @@ def application_mobilenet_decode_predictions(
     try:
         return _application_mobilenet_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_mobilenet_decode_predictions, error, locals())
+        argument_error("application_mobilenet_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -3812,7 +3816,7 @@ def application_mobilenet_preprocess_input(
     try:
         return _application_mobilenet_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_mobilenet_preprocess_input, error, locals())
+        argument_error("application_mobilenet_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -3931,7 +3935,7 @@ def application_mobilenet_v2(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_mobilenet_v2, error, locals())
+        argument_error("application_mobilenet_v2", error, locals(), globals())
         raise
 
 
@@ -3980,7 +3984,7 @@ def application_mobilenet_v2_decode_predictions(
     try:
         return _application_mobilenet_v2_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_mobilenet_v2_decode_predictions, error, locals())
+        argument_error("application_mobilenet_v2_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -4035,7 +4039,7 @@ def application_mobilenet_v2_preprocess_input(
     try:
         return _application_mobilenet_v2_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_mobilenet_v2_preprocess_input, error, locals())
+        argument_error("application_mobilenet_v2_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -4071,7 +4075,7 @@ def application_mobilenet_v3_decode_predictions(
     try:
         return _application_mobilenet_v3_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_mobilenet_v3_decode_predictions, error, locals())
+        argument_error("application_mobilenet_v3_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -4226,7 +4230,7 @@ def application_mobilenet_v3_large(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_mobilenet_v3_large, error, locals())
+        argument_error("application_mobilenet_v3_large", error, locals(), globals())
         raise
 
 
@@ -4281,7 +4285,7 @@ def application_mobilenet_v3_preprocess_input(
     try:
         return _application_mobilenet_v3_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_mobilenet_v3_preprocess_input, error, locals())
+        argument_error("application_mobilenet_v3_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -4436,7 +4440,7 @@ def application_mobilenet_v3_small(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_mobilenet_v3_small, error, locals())
+        argument_error("application_mobilenet_v3_small", error, locals(), globals())
         raise
 
 
@@ -4488,7 +4492,7 @@ def application_nasnet_decode_predictions(
     try:
         return _application_nasnet_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_nasnet_decode_predictions, error, locals())
+        argument_error("application_nasnet_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -4543,7 +4547,7 @@ def application_nasnet_preprocess_input(
     try:
         return _application_nasnet_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_nasnet_preprocess_input, error, locals())
+        argument_error("application_nasnet_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -4635,7 +4639,7 @@ def application_nasnetlarge(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_nasnetlarge, error, locals())
+        argument_error("application_nasnetlarge", error, locals(), globals())
         raise
 
 
@@ -4739,7 +4743,7 @@ def application_nasnetmobile(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_nasnetmobile, error, locals())
+        argument_error("application_nasnetmobile", error, locals(), globals())
         raise
 
 
@@ -4843,7 +4847,7 @@ def application_resnet101(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_resnet101, error, locals())
+        argument_error("application_resnet101", error, locals(), globals())
         raise
 
 
@@ -4946,7 +4950,7 @@ def application_resnet101_v2(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_resnet101_v2, error, locals())
+        argument_error("application_resnet101_v2", error, locals(), globals())
         raise
 
 
@@ -5050,7 +5054,7 @@ def application_resnet152(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_resnet152, error, locals())
+        argument_error("application_resnet152", error, locals(), globals())
         raise
 
 
@@ -5153,7 +5157,7 @@ def application_resnet152_v2(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_resnet152_v2, error, locals())
+        argument_error("application_resnet152_v2", error, locals(), globals())
         raise
 
 
@@ -5257,7 +5261,7 @@ def application_resnet50(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_resnet50, error, locals())
+        argument_error("application_resnet50", error, locals(), globals())
         raise
 
 
@@ -5305,7 +5309,7 @@ def application_resnet50_decode_predictions(
     try:
         return _application_resnet50_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_resnet50_decode_predictions, error, locals())
+        argument_error("application_resnet50_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -5361,7 +5365,7 @@ def application_resnet50_preprocess_input(
     try:
         return _application_resnet50_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_resnet50_preprocess_input, error, locals())
+        argument_error("application_resnet50_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -5452,7 +5456,7 @@ def application_resnet50_v2(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_resnet50_v2, error, locals())
+        argument_error("application_resnet50_v2", error, locals(), globals())
         raise
 
 
@@ -5500,7 +5504,7 @@ def application_resnet_v2_decode_predictions(
     try:
         return _application_resnet_v2_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_resnet_v2_decode_predictions, error, locals())
+        argument_error("application_resnet_v2_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -5555,7 +5559,7 @@ def application_resnet_v2_preprocess_input(
     try:
         return _application_resnet_v2_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_resnet_v2_preprocess_input, error, locals())
+        argument_error("application_resnet_v2_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -5657,7 +5661,7 @@ def application_vgg16(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_vgg16, error, locals())
+        argument_error("application_vgg16", error, locals(), globals())
         raise
 
 
@@ -5705,7 +5709,7 @@ def application_vgg16_decode_predictions(
     try:
         return _application_vgg16_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_vgg16_decode_predictions, error, locals())
+        argument_error("application_vgg16_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -5761,7 +5765,7 @@ def application_vgg16_preprocess_input(
     try:
         return _application_vgg16_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_vgg16_preprocess_input, error, locals())
+        argument_error("application_vgg16_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -5863,7 +5867,7 @@ def application_vgg19(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_vgg19, error, locals())
+        argument_error("application_vgg19", error, locals(), globals())
         raise
 
 
@@ -5911,7 +5915,7 @@ def application_vgg19_decode_predictions(
     try:
         return _application_vgg19_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_vgg19_decode_predictions, error, locals())
+        argument_error("application_vgg19_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -5967,7 +5971,7 @@ def application_vgg19_preprocess_input(
     try:
         return _application_vgg19_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_vgg19_preprocess_input, error, locals())
+        argument_error("application_vgg19_preprocess_input", error, locals(), globals())
         raise
 
 
@@ -6065,7 +6069,7 @@ def application_xception(
             name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(application_xception, error, locals())
+        argument_error("application_xception", error, locals(), globals())
         raise
 
 
@@ -6113,7 +6117,7 @@ def application_xception_decode_predictions(
     try:
         return _application_xception_decode_predictions(preds, top)
     except (TypeError, ValueError) as error:
-        argument_error(application_xception_decode_predictions, error, locals())
+        argument_error("application_xception_decode_predictions", error, locals(), globals())
         raise
 
 
@@ -6168,7 +6172,7 @@ def application_xception_preprocess_input(
     try:
         return _application_xception_preprocess_input(x, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(application_xception_preprocess_input, error, locals())
+        argument_error("application_xception_preprocess_input", error, locals(), globals())
         raise
 
 

@@ -121,7 +121,7 @@ def callback_backup_and_restore(
             backup_dir, save_freq, double_checkpoint, delete_checkpoint
         )
     except (TypeError, ValueError) as error:
-        argument_error(callback_backup_and_restore, error, locals())
+        argument_error("callback_backup_and_restore", error, locals(), globals())
         raise
 
 
@@ -166,7 +166,7 @@ def callback_csv_logger(
     try:
         return _callback_csv_logger(filename, separator, append)
     except (TypeError, ValueError) as error:
-        argument_error(callback_csv_logger, error, locals())
+        argument_error("callback_csv_logger", error, locals(), globals())
         raise
 
 
@@ -254,7 +254,7 @@ def callback_early_stopping(
             start_from_epoch,
         )
     except (TypeError, ValueError) as error:
-        argument_error(callback_early_stopping, error, locals())
+        argument_error("callback_early_stopping", error, locals(), globals())
         raise
 
 
@@ -337,7 +337,7 @@ def callback_lambda(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(callback_lambda, error, locals())
+        argument_error("callback_lambda", error, locals(), globals())
         raise
 
 
@@ -386,7 +386,7 @@ def callback_learning_rate_scheduler(
     try:
         return _callback_learning_rate_scheduler(schedule, verbose)
     except (TypeError, ValueError) as error:
-        argument_error(callback_learning_rate_scheduler, error, locals())
+        argument_error("callback_learning_rate_scheduler", error, locals(), globals())
         raise
 
 
@@ -567,7 +567,7 @@ def callback_model_checkpoint(
             initial_value_threshold,
         )
     except (TypeError, ValueError) as error:
-        argument_error(callback_model_checkpoint, error, locals())
+        argument_error("callback_model_checkpoint", error, locals(), globals())
         raise
 
 
@@ -649,7 +649,7 @@ def callback_orbax_checkpoint(
             save_weights_only,
         )
     except (TypeError, ValueError) as error:
-        argument_error(callback_orbax_checkpoint, error, locals())
+        argument_error("callback_orbax_checkpoint", error, locals(), globals())
         raise
 
 
@@ -670,7 +670,7 @@ def callback_progbar_logger() -> keras.callbacks.ProgbarLogger:
     try:
         return _callback_progbar_logger()
     except (TypeError, ValueError) as error:
-        argument_error(callback_progbar_logger, error, locals())
+        argument_error("callback_progbar_logger", error, locals(), globals())
         raise
 
 
@@ -731,7 +731,7 @@ def callback_reduce_lr_on_plateau(
             monitor, factor, patience, verbose, mode, min_delta, cooldown, min_lr, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(callback_reduce_lr_on_plateau, error, locals())
+        argument_error("callback_reduce_lr_on_plateau", error, locals(), globals())
         raise
 
 
@@ -788,7 +788,7 @@ def callback_remote_monitor(
     try:
         return _callback_remote_monitor(root, path, field, headers, send_as_json)
     except (TypeError, ValueError) as error:
-        argument_error(callback_remote_monitor, error, locals())
+        argument_error("callback_remote_monitor", error, locals(), globals())
         raise
 
 
@@ -839,7 +839,7 @@ def callback_swap_ema_weights(swap_on_epoch: bool = False) -> keras.callbacks.Sw
     try:
         return _callback_swap_ema_weights(swap_on_epoch)
     except (TypeError, ValueError) as error:
-        argument_error(callback_swap_ema_weights, error, locals())
+        argument_error("callback_swap_ema_weights", error, locals(), globals())
         raise
 
 
@@ -1002,7 +1002,7 @@ def callback_tensorboard(
             embeddings_metadata,
         )
     except (TypeError, ValueError) as error:
-        argument_error(callback_tensorboard, error, locals())
+        argument_error("callback_tensorboard", error, locals(), globals())
         raise
 
 
@@ -1046,7 +1046,7 @@ def callback_terminate_on_nan(raise_error: bool = False) -> keras.callbacks.Term
     try:
         return _callback_terminate_on_nan(raise_error)
     except (TypeError, ValueError) as error:
-        argument_error(callback_terminate_on_nan, error, locals())
+        argument_error("callback_terminate_on_nan", error, locals(), globals())
         raise
 
 

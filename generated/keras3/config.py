@@ -65,7 +65,7 @@ def config_backend() -> str:
     try:
         return _config_backend()
     except (TypeError, ValueError) as error:
-        argument_error(config_backend, error, locals())
+        argument_error("config_backend", error, locals(), globals())
         raise
 
 
@@ -88,7 +88,7 @@ def config_disable_flash_attention() -> None:
     try:
         return _config_disable_flash_attention()
     except (TypeError, ValueError) as error:
-        argument_error(config_disable_flash_attention, error, locals())
+        argument_error("config_disable_flash_attention", error, locals(), globals())
         raise
 
 
@@ -110,7 +110,7 @@ def config_disable_interactive_logging() -> None:
     try:
         return _config_disable_interactive_logging()
     except (TypeError, ValueError) as error:
-        argument_error(config_disable_interactive_logging, error, locals())
+        argument_error("config_disable_interactive_logging", error, locals(), globals())
         raise
 
 
@@ -145,7 +145,7 @@ def config_disable_traceback_filtering() -> None:
     try:
         return _config_disable_traceback_filtering()
     except (TypeError, ValueError) as error:
-        argument_error(config_disable_traceback_filtering, error, locals())
+        argument_error("config_disable_traceback_filtering", error, locals(), globals())
         raise
 
 
@@ -166,7 +166,7 @@ def config_dtype_policy() -> keras.DTypePolicy:
     try:
         return _config_dtype_policy()
     except (TypeError, ValueError) as error:
-        argument_error(config_dtype_policy, error, locals())
+        argument_error("config_dtype_policy", error, locals(), globals())
         raise
 
 
@@ -194,7 +194,7 @@ def config_enable_flash_attention() -> None:
     try:
         return _config_enable_flash_attention()
     except (TypeError, ValueError) as error:
-        argument_error(config_enable_flash_attention, error, locals())
+        argument_error("config_enable_flash_attention", error, locals(), globals())
         raise
 
 
@@ -216,7 +216,7 @@ def config_enable_interactive_logging() -> None:
     try:
         return _config_enable_interactive_logging()
     except (TypeError, ValueError) as error:
-        argument_error(config_enable_interactive_logging, error, locals())
+        argument_error("config_enable_interactive_logging", error, locals(), globals())
         raise
 
 
@@ -251,7 +251,7 @@ def config_enable_traceback_filtering() -> None:
     try:
         return _config_enable_traceback_filtering()
     except (TypeError, ValueError) as error:
-        argument_error(config_enable_traceback_filtering, error, locals())
+        argument_error("config_enable_traceback_filtering", error, locals(), globals())
         raise
 
 
@@ -272,7 +272,7 @@ def config_enable_unsafe_deserialization() -> None:
     try:
         return _config_enable_unsafe_deserialization()
     except (TypeError, ValueError) as error:
-        argument_error(config_enable_unsafe_deserialization, error, locals())
+        argument_error("config_enable_unsafe_deserialization", error, locals(), globals())
         raise
 
 
@@ -301,7 +301,7 @@ def config_epsilon() -> float:
     try:
         return _config_epsilon()
     except (TypeError, ValueError) as error:
-        argument_error(config_epsilon, error, locals())
+        argument_error("config_epsilon", error, locals(), globals())
         raise
 
 
@@ -327,7 +327,7 @@ def config_floatx() -> str:
     try:
         return _config_floatx()
     except (TypeError, ValueError) as error:
-        argument_error(config_floatx, error, locals())
+        argument_error("config_floatx", error, locals(), globals())
         raise
 
 
@@ -351,7 +351,7 @@ def config_image_data_format() -> DataFormat:
     try:
         return _config_image_data_format()
     except (TypeError, ValueError) as error:
-        argument_error(config_image_data_format, error, locals())
+        argument_error("config_image_data_format", error, locals(), globals())
         raise
 
 
@@ -382,7 +382,7 @@ def config_is_flash_attention_enabled() -> bool:
     try:
         return _config_is_flash_attention_enabled()
     except (TypeError, ValueError) as error:
-        argument_error(config_is_flash_attention_enabled, error, locals())
+        argument_error("config_is_flash_attention_enabled", error, locals(), globals())
         raise
 
 
@@ -411,7 +411,7 @@ def config_is_interactive_logging_enabled() -> bool:
     try:
         return _config_is_interactive_logging_enabled()
     except (TypeError, ValueError) as error:
-        argument_error(config_is_interactive_logging_enabled, error, locals())
+        argument_error("config_is_interactive_logging_enabled", error, locals(), globals())
         raise
 
 
@@ -436,7 +436,7 @@ def config_is_nnx_enabled() -> bool:
     try:
         return _config_is_nnx_enabled()
     except (TypeError, ValueError) as error:
-        argument_error(config_is_nnx_enabled, error, locals())
+        argument_error("config_is_nnx_enabled", error, locals(), globals())
         raise
 
 
@@ -472,7 +472,7 @@ def config_is_traceback_filtering_enabled() -> bool:
     try:
         return _config_is_traceback_filtering_enabled()
     except (TypeError, ValueError) as error:
-        argument_error(config_is_traceback_filtering_enabled, error, locals())
+        argument_error("config_is_traceback_filtering_enabled", error, locals(), globals())
         raise
 
 
@@ -501,7 +501,7 @@ def config_max_epochs() -> int | None:
     try:
         return _config_max_epochs()
     except (TypeError, ValueError) as error:
-        argument_error(config_max_epochs, error, locals())
+        argument_error("config_max_epochs", error, locals(), globals())
         raise
 
 
@@ -521,7 +521,7 @@ def config_max_steps_per_epoch() -> int | None:
     try:
         return _config_max_steps_per_epoch()
     except (TypeError, ValueError) as error:
-        argument_error(config_max_steps_per_epoch, error, locals())
+        argument_error("config_max_steps_per_epoch", error, locals(), globals())
         raise
 
 
@@ -568,7 +568,7 @@ def config_set_backend(backend: str) -> None:
     try:
         return _config_set_backend(backend)
     except (TypeError, ValueError) as error:
-        argument_error(config_set_backend, error, locals())
+        argument_error("config_set_backend", error, locals(), globals())
         raise
 
 
@@ -591,7 +591,7 @@ def config_set_dtype_policy(policy: str) -> None:
     try:
         return _config_set_dtype_policy(policy)
     except (TypeError, ValueError) as error:
-        argument_error(config_set_dtype_policy, error, locals())
+        argument_error("config_set_dtype_policy", error, locals(), globals())
         raise
 
 
@@ -622,7 +622,7 @@ def config_set_epsilon(value: Any) -> None:
     try:
         return _config_set_epsilon(value)
     except (TypeError, ValueError) as error:
-        argument_error(config_set_epsilon, error, locals())
+        argument_error("config_set_epsilon", error, locals(), globals())
         raise
 
 
@@ -661,7 +661,7 @@ def config_set_floatx(value: Any) -> None:
     try:
         return _config_set_floatx(value)
     except (TypeError, ValueError) as error:
-        argument_error(config_set_floatx, error, locals())
+        argument_error("config_set_floatx", error, locals(), globals())
         raise
 
 
@@ -690,7 +690,7 @@ def config_set_image_data_format(data_format: DataFormat) -> None:
     try:
         return _config_set_image_data_format(data_format)
     except (TypeError, ValueError) as error:
-        argument_error(config_set_image_data_format, error, locals())
+        argument_error("config_set_image_data_format", error, locals(), globals())
         raise
 
 
@@ -716,7 +716,7 @@ def config_set_max_epochs(max_epochs: Int | None) -> None:
     try:
         return _config_set_max_epochs(max_epochs)
     except (TypeError, ValueError) as error:
-        argument_error(config_set_max_epochs, error, locals())
+        argument_error("config_set_max_epochs", error, locals(), globals())
         raise
 
 
@@ -743,7 +743,7 @@ def config_set_max_steps_per_epoch(max_steps_per_epoch: Int | None) -> None:
     try:
         return _config_set_max_steps_per_epoch(max_steps_per_epoch)
     except (TypeError, ValueError) as error:
-        argument_error(config_set_max_steps_per_epoch, error, locals())
+        argument_error("config_set_max_steps_per_epoch", error, locals(), globals())
         raise
 
 

@@ -45,7 +45,7 @@ def constraint_deserialize(
     try:
         return _constraint_deserialize(config, custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(constraint_deserialize, error, locals())
+        argument_error("constraint_deserialize", error, locals(), globals())
         raise
 
 
@@ -68,7 +68,7 @@ def constraint_get(
     try:
         return _constraint_get(identifier)
     except (TypeError, ValueError) as error:
-        argument_error(constraint_get, error, locals())
+        argument_error("constraint_get", error, locals(), globals())
         raise
 
 
@@ -105,7 +105,7 @@ def constraint_maxnorm(
     try:
         return _constraint_maxnorm(max_value, axis)
     except (TypeError, ValueError) as error:
-        argument_error(constraint_maxnorm, error, locals())
+        argument_error("constraint_maxnorm", error, locals(), globals())
         raise
 
 
@@ -151,7 +151,7 @@ def constraint_minmaxnorm(
     try:
         return _constraint_minmaxnorm(min_value, max_value, rate, axis)
     except (TypeError, ValueError) as error:
-        argument_error(constraint_minmaxnorm, error, locals())
+        argument_error("constraint_minmaxnorm", error, locals(), globals())
         raise
 
 
@@ -169,7 +169,7 @@ def constraint_nonneg() -> keras.constraints.NonNeg:
     try:
         return _constraint_nonneg()
     except (TypeError, ValueError) as error:
-        argument_error(constraint_nonneg, error, locals())
+        argument_error("constraint_nonneg", error, locals(), globals())
         raise
 
 
@@ -188,7 +188,7 @@ def constraint_serialize(constraint: Any) -> str | dict[str, Any]:
     try:
         return _constraint_serialize(constraint)
     except (TypeError, ValueError) as error:
-        argument_error(constraint_serialize, error, locals())
+        argument_error("constraint_serialize", error, locals(), globals())
         raise
 
 
@@ -219,7 +219,7 @@ def constraint_unitnorm(axis: Axis = 0) -> keras.constraints.UnitNorm:
     try:
         return _constraint_unitnorm(axis)
     except (TypeError, ValueError) as error:
-        argument_error(constraint_unitnorm, error, locals())
+        argument_error("constraint_unitnorm", error, locals(), globals())
         raise
 
 

@@ -77,7 +77,7 @@ def dataset_boston_housing(
     try:
         return _dataset_boston_housing(path, test_split, seed)
     except (TypeError, ValueError) as error:
-        argument_error(dataset_boston_housing, error, locals())
+        argument_error("dataset_boston_housing", error, locals(), globals())
         raise
 
 
@@ -155,7 +155,7 @@ def dataset_california_housing(
     try:
         return _dataset_california_housing(version, path, test_split, seed)
     except (TypeError, ValueError) as error:
-        argument_error(dataset_california_housing, error, locals())
+        argument_error("dataset_california_housing", error, locals(), globals())
         raise
 
 
@@ -222,7 +222,7 @@ def dataset_cifar10() -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]
     try:
         return _dataset_cifar10()
     except (TypeError, ValueError) as error:
-        argument_error(dataset_cifar10, error, locals())
+        argument_error("dataset_cifar10", error, locals(), globals())
         raise
 
 
@@ -276,7 +276,7 @@ def dataset_cifar100(
     try:
         return _dataset_cifar100(label_mode)
     except (TypeError, ValueError) as error:
-        argument_error(dataset_cifar100, error, locals())
+        argument_error("dataset_cifar100", error, locals(), globals())
         raise
 
 
@@ -342,7 +342,7 @@ def dataset_fashion_mnist() -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDA
     try:
         return _dataset_fashion_mnist()
     except (TypeError, ValueError) as error:
-        argument_error(dataset_fashion_mnist, error, locals())
+        argument_error("dataset_fashion_mnist", error, locals(), globals())
         raise
 
 
@@ -423,7 +423,7 @@ def dataset_imdb(
             path, num_words, skip_top, maxlen, seed, start_char, oov_char, index_from, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(dataset_imdb, error, locals())
+        argument_error("dataset_imdb", error, locals(), globals())
         raise
 
 
@@ -469,7 +469,7 @@ def dataset_imdb_word_index(path: PathLike = "imdb_word_index.json") -> dict[str
     try:
         return _dataset_imdb_word_index(path)
     except (TypeError, ValueError) as error:
-        argument_error(dataset_imdb_word_index, error, locals())
+        argument_error("dataset_imdb_word_index", error, locals(), globals())
         raise
 
 
@@ -531,7 +531,7 @@ def dataset_mnist(
     try:
         return _dataset_mnist(path)
     except (TypeError, ValueError) as error:
-        argument_error(dataset_mnist, error, locals())
+        argument_error("dataset_mnist", error, locals(), globals())
         raise
 
 
@@ -618,7 +618,7 @@ def dataset_reuters(
             path, num_words, skip_top, maxlen, test_split, seed, start_char, oov_char, index_from
         )
     except (TypeError, ValueError) as error:
-        argument_error(dataset_reuters, error, locals())
+        argument_error("dataset_reuters", error, locals(), globals())
         raise
 
 
@@ -637,7 +637,7 @@ def dataset_reuters_label_names() -> tuple[str, ...]:
     try:
         return _dataset_reuters_label_names()
     except (TypeError, ValueError) as error:
-        argument_error(dataset_reuters_label_names, error, locals())
+        argument_error("dataset_reuters_label_names", error, locals(), globals())
         raise
 
 
@@ -669,7 +669,7 @@ def dataset_reuters_word_index(path: PathLike = "reuters_word_index.json") -> di
     try:
         return _dataset_reuters_word_index(path)
     except (TypeError, ValueError) as error:
-        argument_error(dataset_reuters_word_index, error, locals())
+        argument_error("dataset_reuters_word_index", error, locals(), globals())
         raise
 
 

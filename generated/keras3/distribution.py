@@ -69,7 +69,7 @@ def distribution_data_parallel(
     try:
         return _distribution_data_parallel(device_mesh, devices, auto_shard_dataset)
     except (TypeError, ValueError) as error:
-        argument_error(distribution_data_parallel, error, locals())
+        argument_error("distribution_data_parallel", error, locals(), globals())
         raise
 
 
@@ -117,7 +117,7 @@ def distribution_device_mesh(
     try:
         return _distribution_device_mesh(shape, axis_names, devices)
     except (TypeError, ValueError) as error:
-        argument_error(distribution_device_mesh, error, locals())
+        argument_error("distribution_device_mesh", error, locals(), globals())
         raise
 
 
@@ -142,7 +142,7 @@ def distribution_distribute_tensor(tensor: TensorLike, layout: Any) -> Tensor:
     try:
         return _distribution_distribute_tensor(tensor, layout)
     except (TypeError, ValueError) as error:
-        argument_error(distribution_distribute_tensor, error, locals())
+        argument_error("distribution_distribute_tensor", error, locals(), globals())
         raise
 
 
@@ -160,7 +160,7 @@ def distribution_get() -> Any:
     try:
         return _distribution_get()
     except (TypeError, ValueError) as error:
-        argument_error(distribution_get, error, locals())
+        argument_error("distribution_get", error, locals(), globals())
         raise
 
 
@@ -188,7 +188,7 @@ def distribution_get_device_count(device_type: str | None = None) -> int:
     try:
         return _distribution_get_device_count(device_type)
     except (TypeError, ValueError) as error:
-        argument_error(distribution_get_device_count, error, locals())
+        argument_error("distribution_get_device_count", error, locals(), globals())
         raise
 
 
@@ -279,7 +279,7 @@ def distribution_initialize(
     try:
         return _distribution_initialize(job_addresses, num_processes, process_id)
     except (TypeError, ValueError) as error:
-        argument_error(distribution_initialize, error, locals())
+        argument_error("distribution_initialize", error, locals(), globals())
         raise
 
 
@@ -342,7 +342,7 @@ def distribution_layout_map(device_mesh: Any) -> keras.distribution.LayoutMap:
     try:
         return _distribution_layout_map(device_mesh)
     except (TypeError, ValueError) as error:
-        argument_error(distribution_layout_map, error, locals())
+        argument_error("distribution_layout_map", error, locals(), globals())
         raise
 
 
@@ -383,7 +383,7 @@ def distribution_list_devices(device_type: str | None = None) -> list[str]:
     try:
         return _distribution_list_devices(device_type)
     except (TypeError, ValueError) as error:
-        argument_error(distribution_list_devices, error, locals())
+        argument_error("distribution_list_devices", error, locals(), globals())
         raise
 
 
@@ -484,7 +484,7 @@ def distribution_model_parallel(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(distribution_model_parallel, error, locals())
+        argument_error("distribution_model_parallel", error, locals(), globals())
         raise
 
 
@@ -511,7 +511,7 @@ def distribution_set(value: Any) -> None:
     try:
         return _distribution_set(value)
     except (TypeError, ValueError) as error:
-        argument_error(distribution_set, error, locals())
+        argument_error("distribution_set", error, locals(), globals())
         raise
 
 
@@ -544,7 +544,7 @@ def distribution_tensor_layout(
     try:
         return _distribution_tensor_layout(axes, device_mesh)
     except (TypeError, ValueError) as error:
-        argument_error(distribution_tensor_layout, error, locals())
+        argument_error("distribution_tensor_layout", error, locals(), globals())
         raise
 
 

@@ -67,7 +67,7 @@ def initializer_constant(value: Float | TensorLike = 0.0) -> keras.initializers.
     try:
         return _initializer_constant(value)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_constant, error, locals())
+        argument_error("initializer_constant", error, locals(), globals())
         raise
 
 
@@ -91,7 +91,7 @@ def initializer_deserialize(
     try:
         return _initializer_deserialize(config, custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_deserialize, error, locals())
+        argument_error("initializer_deserialize", error, locals(), globals())
         raise
 
 
@@ -155,7 +155,7 @@ def initializer_get(
     try:
         return _initializer_get(identifier)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_get, error, locals())
+        argument_error("initializer_get", error, locals(), globals())
         raise
 
 
@@ -202,7 +202,7 @@ def initializer_glorot_normal(
     try:
         return _initializer_glorot_normal(seed, input_axes, output_axes)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_glorot_normal, error, locals())
+        argument_error("initializer_glorot_normal", error, locals(), globals())
         raise
 
 
@@ -260,7 +260,7 @@ def initializer_glorot_uniform(
     try:
         return _initializer_glorot_uniform(seed, input_axes, output_axes)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_glorot_uniform, error, locals())
+        argument_error("initializer_glorot_uniform", error, locals(), globals())
         raise
 
 
@@ -318,7 +318,7 @@ def initializer_he_normal(
     try:
         return _initializer_he_normal(seed, input_axes, output_axes)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_he_normal, error, locals())
+        argument_error("initializer_he_normal", error, locals(), globals())
         raise
 
 
@@ -376,7 +376,7 @@ def initializer_he_uniform(
     try:
         return _initializer_he_uniform(seed, input_axes, output_axes)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_he_uniform, error, locals())
+        argument_error("initializer_he_uniform", error, locals(), globals())
         raise
 
 
@@ -418,7 +418,7 @@ def initializer_identity(gain: Float | TensorLike = 1.0) -> keras.initializers.I
     try:
         return _initializer_identity(gain)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_identity, error, locals())
+        argument_error("initializer_identity", error, locals(), globals())
         raise
 
 
@@ -470,7 +470,7 @@ def initializer_lecun_normal(
     try:
         return _initializer_lecun_normal(seed, input_axes, output_axes)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_lecun_normal, error, locals())
+        argument_error("initializer_lecun_normal", error, locals(), globals())
         raise
 
 
@@ -528,7 +528,7 @@ def initializer_lecun_uniform(
     try:
         return _initializer_lecun_uniform(seed, input_axes, output_axes)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_lecun_uniform, error, locals())
+        argument_error("initializer_lecun_uniform", error, locals(), globals())
         raise
 
 
@@ -567,7 +567,7 @@ def initializer_ones() -> keras.initializers.Ones:
     try:
         return _initializer_ones()
     except (TypeError, ValueError) as error:
-        argument_error(initializer_ones, error, locals())
+        argument_error("initializer_ones", error, locals(), globals())
         raise
 
 
@@ -613,7 +613,7 @@ def initializer_orthogonal(
     try:
         return _initializer_orthogonal(gain, seed)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_orthogonal, error, locals())
+        argument_error("initializer_orthogonal", error, locals(), globals())
         raise
 
 
@@ -658,7 +658,7 @@ def initializer_random_normal(
     try:
         return _initializer_random_normal(mean, stddev, seed)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_random_normal, error, locals())
+        argument_error("initializer_random_normal", error, locals(), globals())
         raise
 
 
@@ -703,7 +703,7 @@ def initializer_random_uniform(
     try:
         return _initializer_random_uniform(minval, maxval, seed)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_random_uniform, error, locals())
+        argument_error("initializer_random_uniform", error, locals(), globals())
         raise
 
 
@@ -724,7 +724,7 @@ def initializer_serialize(initializer: Any) -> str | dict[str, Any]:
     try:
         return _initializer_serialize(initializer)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_serialize, error, locals())
+        argument_error("initializer_serialize", error, locals(), globals())
         raise
 
 
@@ -777,7 +777,7 @@ def initializer_stft(
     try:
         return _initializer_stft(side, window, scaling, periodic)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_stft, error, locals())
+        argument_error("initializer_stft", error, locals(), globals())
         raise
 
 
@@ -823,7 +823,7 @@ def initializer_truncated_normal(
     try:
         return _initializer_truncated_normal(mean, stddev, seed)
     except (TypeError, ValueError) as error:
-        argument_error(initializer_truncated_normal, error, locals())
+        argument_error("initializer_truncated_normal", error, locals(), globals())
         raise
 
 
@@ -891,7 +891,7 @@ def initializer_variance_scaling(
             scale, mode, distribution, seed, input_axes, output_axes
         )
     except (TypeError, ValueError) as error:
-        argument_error(initializer_variance_scaling, error, locals())
+        argument_error("initializer_variance_scaling", error, locals(), globals())
         raise
 
 
@@ -931,7 +931,7 @@ def initializer_zeros() -> keras.initializers.Zeros:
     try:
         return _initializer_zeros()
     except (TypeError, ValueError) as error:
-        argument_error(initializer_zeros, error, locals())
+        argument_error("initializer_zeros", error, locals(), globals())
         raise
 
 

@@ -479,7 +479,7 @@ def keras_input(
             shape, batch_size, dtype, sparse, ragged, batch_shape, name, tensor, optional
         )
     except (TypeError, ValueError) as error:
-        argument_error(keras_input, error, locals())
+        argument_error("keras_input", error, locals(), globals())
         raise
 
 
@@ -556,7 +556,7 @@ def layer_activation(
     try:
         layer = _layer_activation(activation=activation, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_activation, error, locals())
+        argument_error("layer_activation", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -610,7 +610,7 @@ def layer_activation_elu(
     try:
         layer = _layer_activation_elu(alpha=alpha, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_activation_elu, error, locals())
+        argument_error("layer_activation_elu", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -688,7 +688,7 @@ def layer_activation_leaky_relu(
     try:
         layer = _layer_activation_leaky_relu(negative_slope=negative_slope, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_activation_leaky_relu, error, locals())
+        argument_error("layer_activation_leaky_relu", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -795,7 +795,7 @@ def layer_activation_parametric_relu(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_activation_parametric_relu, error, locals())
+        argument_error("layer_activation_parametric_relu", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -902,7 +902,7 @@ def layer_activation_relu(
             max_value=max_value, negative_slope=negative_slope, threshold=threshold, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_activation_relu, error, locals())
+        argument_error("layer_activation_relu", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -977,7 +977,7 @@ def layer_activation_softmax(
     try:
         layer = _layer_activation_softmax(axis=axis, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_activation_softmax, error, locals())
+        argument_error("layer_activation_softmax", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("mask", mask, None)))
 
@@ -1060,7 +1060,7 @@ def layer_activity_regularization(
     try:
         layer = _layer_activity_regularization(l1=l1, l2=l2, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_activity_regularization, error, locals())
+        argument_error("layer_activity_regularization", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -1171,7 +1171,7 @@ def layer_adaptive_average_pooling_1d(
             output_size=output_size, data_format=data_format, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_adaptive_average_pooling_1d, error, locals())
+        argument_error("layer_adaptive_average_pooling_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -1287,7 +1287,7 @@ def layer_adaptive_average_pooling_2d(
             output_size=output_size, data_format=data_format, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_adaptive_average_pooling_2d, error, locals())
+        argument_error("layer_adaptive_average_pooling_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -1403,7 +1403,7 @@ def layer_adaptive_average_pooling_3d(
             output_size=output_size, data_format=data_format, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_adaptive_average_pooling_3d, error, locals())
+        argument_error("layer_adaptive_average_pooling_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -1517,7 +1517,7 @@ def layer_adaptive_max_pooling_1d(
             output_size=output_size, data_format=data_format, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_adaptive_max_pooling_1d, error, locals())
+        argument_error("layer_adaptive_max_pooling_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -1630,7 +1630,7 @@ def layer_adaptive_max_pooling_2d(
             output_size=output_size, data_format=data_format, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_adaptive_max_pooling_2d, error, locals())
+        argument_error("layer_adaptive_max_pooling_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -1743,7 +1743,7 @@ def layer_adaptive_max_pooling_3d(
             output_size=output_size, data_format=data_format, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_adaptive_max_pooling_3d, error, locals())
+        argument_error("layer_adaptive_max_pooling_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -1802,7 +1802,7 @@ def layer_add(object: Any = None, /, **kwargs: Any) -> Any:
     try:
         layer = _layer_add(**kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_add, error, locals())
+        argument_error("layer_add", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -1940,7 +1940,7 @@ def layer_additive_attention(
     try:
         layer = _layer_additive_attention(use_scale=use_scale, dropout=dropout, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_additive_attention, error, locals())
+        argument_error("layer_additive_attention", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -2059,7 +2059,7 @@ def layer_alpha_dropout(
     try:
         layer = _layer_alpha_dropout(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_alpha_dropout, error, locals())
+        argument_error("layer_alpha_dropout", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -2215,7 +2215,7 @@ def layer_attention(
             use_scale=use_scale, score_mode=score_mode, dropout=dropout, seed=seed, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_attention, error, locals())
+        argument_error("layer_attention", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -2437,7 +2437,7 @@ def layer_aug_mix(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_aug_mix, error, locals())
+        argument_error("layer_aug_mix", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -2528,7 +2528,7 @@ def layer_auto_contrast(
     try:
         layer = _layer_auto_contrast(value_range=value_range, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_auto_contrast, error, locals())
+        argument_error("layer_auto_contrast", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -2585,7 +2585,7 @@ def layer_average(object: Any = None, /, **kwargs: Any) -> Any:
     try:
         layer = _layer_average(**kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_average, error, locals())
+        argument_error("layer_average", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -2745,7 +2745,7 @@ def layer_average_pooling_1d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_average_pooling_1d, error, locals())
+        argument_error("layer_average_pooling_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -2924,7 +2924,7 @@ def layer_average_pooling_2d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_average_pooling_2d, error, locals())
+        argument_error("layer_average_pooling_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -3081,7 +3081,7 @@ def layer_average_pooling_3d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_average_pooling_3d, error, locals())
+        argument_error("layer_average_pooling_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -3401,7 +3401,7 @@ def layer_batch_normalization(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_batch_normalization, error, locals())
+        argument_error("layer_batch_normalization", error, locals(), globals())
         raise
     return compose_layer(
         object, layer, call=supplied(("training", training, None), ("mask", mask, None))
@@ -3586,7 +3586,7 @@ def layer_bidirectional(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_bidirectional, error, locals())
+        argument_error("layer_bidirectional", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -3757,7 +3757,7 @@ def layer_category_encoding(
             num_tokens=num_tokens, output_mode=output_mode, sparse=sparse, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_category_encoding, error, locals())
+        argument_error("layer_category_encoding", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -3905,7 +3905,7 @@ def layer_center_crop(
     try:
         layer = _layer_center_crop(height=height, width=width, data_format=data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_center_crop, error, locals())
+        argument_error("layer_center_crop", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -3966,7 +3966,7 @@ def layer_concatenate(object: Any = None, /, axis: Axis = -1, **kwargs: Any) -> 
     try:
         layer = _layer_concatenate(axis=axis, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_concatenate, error, locals())
+        argument_error("layer_concatenate", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -4130,7 +4130,9 @@ def layer_contrast_limited_adaptive_histogram_equalization(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_contrast_limited_adaptive_histogram_equalization, error, locals())
+        argument_error(
+            "layer_contrast_limited_adaptive_histogram_equalization", error, locals(), globals()
+        )
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -4390,7 +4392,7 @@ def layer_conv_1d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_conv_1d, error, locals())
+        argument_error("layer_conv_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -4646,7 +4648,7 @@ def layer_conv_1d_transpose(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_conv_1d_transpose, error, locals())
+        argument_error("layer_conv_1d_transpose", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -4913,7 +4915,7 @@ def layer_conv_2d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_conv_2d, error, locals())
+        argument_error("layer_conv_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -5177,7 +5179,7 @@ def layer_conv_2d_transpose(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_conv_2d_transpose, error, locals())
+        argument_error("layer_conv_2d_transpose", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -5441,7 +5443,7 @@ def layer_conv_3d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_conv_3d, error, locals())
+        argument_error("layer_conv_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -5710,7 +5712,7 @@ def layer_conv_3d_transpose(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_conv_3d_transpose, error, locals())
+        argument_error("layer_conv_3d_transpose", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -6089,7 +6091,7 @@ def layer_conv_lstm_1d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_conv_lstm_1d, error, locals())
+        argument_error("layer_conv_lstm_1d", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -6468,7 +6470,7 @@ def layer_conv_lstm_2d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_conv_lstm_2d, error, locals())
+        argument_error("layer_conv_lstm_2d", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -6846,7 +6848,7 @@ def layer_conv_lstm_3d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_conv_lstm_3d, error, locals())
+        argument_error("layer_conv_lstm_3d", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -6950,7 +6952,7 @@ def layer_cropping_1d(
     try:
         layer = _layer_cropping_1d(cropping=cropping, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_cropping_1d, error, locals())
+        argument_error("layer_cropping_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -7063,7 +7065,7 @@ def layer_cropping_2d(
     try:
         layer = _layer_cropping_2d(cropping=cropping, data_format=data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_cropping_2d, error, locals())
+        argument_error("layer_cropping_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -7179,7 +7181,7 @@ def layer_cropping_3d(
     try:
         layer = _layer_cropping_3d(cropping=cropping, data_format=data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_cropping_3d, error, locals())
+        argument_error("layer_cropping_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -7315,7 +7317,7 @@ def layer_cut_mix(
     try:
         layer = _layer_cut_mix(factor=factor, seed=seed, data_format=data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_cut_mix, error, locals())
+        argument_error("layer_cut_mix", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -7537,7 +7539,7 @@ def layer_dense(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_dense, error, locals())
+        argument_error("layer_dense", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, None)))
 
@@ -7796,7 +7798,7 @@ def layer_depthwise_conv_1d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_depthwise_conv_1d, error, locals())
+        argument_error("layer_depthwise_conv_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -8050,7 +8052,7 @@ def layer_depthwise_conv_2d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_depthwise_conv_2d, error, locals())
+        argument_error("layer_depthwise_conv_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -8080,7 +8082,7 @@ def layer_deserialize(
     try:
         return _layer_deserialize(config, custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(layer_deserialize, error, locals())
+        argument_error("layer_deserialize", error, locals(), globals())
         raise
 
 
@@ -8256,7 +8258,7 @@ def layer_discretization(
             name=name,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_discretization, error, locals())
+        argument_error("layer_discretization", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -8341,7 +8343,7 @@ def layer_dot(
     try:
         layer = _layer_dot(axes=axes, normalize=normalize, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_dot, error, locals())
+        argument_error("layer_dot", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -8456,7 +8458,7 @@ def layer_dropout(
     try:
         layer = _layer_dropout(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_dropout, error, locals())
+        argument_error("layer_dropout", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -8723,7 +8725,7 @@ def layer_einsum_dense(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_einsum_dense, error, locals())
+        argument_error("layer_einsum_dense", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, None)))
 
@@ -8933,7 +8935,7 @@ def layer_embedding(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_embedding, error, locals())
+        argument_error("layer_embedding", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -9092,7 +9094,7 @@ def layer_equalization(
             value_range=value_range, bins=bins, data_format=data_format, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_equalization, error, locals())
+        argument_error("layer_equalization", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -9157,7 +9159,7 @@ def layer_flatten(
     try:
         layer = _layer_flatten(data_format=data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_flatten, error, locals())
+        argument_error("layer_flatten", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -9331,7 +9333,7 @@ def layer_flax_module_wrapper(
             module=module, method=method, variables=variables, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_flax_module_wrapper, error, locals())
+        argument_error("layer_flax_module_wrapper", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -9425,7 +9427,7 @@ def layer_gaussian_dropout(
     try:
         layer = _layer_gaussian_dropout(rate=rate, seed=seed, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_gaussian_dropout, error, locals())
+        argument_error("layer_gaussian_dropout", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -9513,7 +9515,7 @@ def layer_gaussian_noise(
     try:
         layer = _layer_gaussian_noise(stddev=stddev, seed=seed, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_gaussian_noise, error, locals())
+        argument_error("layer_gaussian_noise", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -9638,7 +9640,7 @@ def layer_global_average_pooling_1d(
             data_format=data_format, keepdims=keepdims, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_global_average_pooling_1d, error, locals())
+        argument_error("layer_global_average_pooling_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("mask", mask, None)))
 
@@ -9751,7 +9753,7 @@ def layer_global_average_pooling_2d(
             data_format=data_format, keepdims=keepdims, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_global_average_pooling_2d, error, locals())
+        argument_error("layer_global_average_pooling_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -9865,7 +9867,7 @@ def layer_global_average_pooling_3d(
             data_format=data_format, keepdims=keepdims, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_global_average_pooling_3d, error, locals())
+        argument_error("layer_global_average_pooling_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -9975,7 +9977,7 @@ def layer_global_max_pooling_1d(
     try:
         layer = _layer_global_max_pooling_1d(data_format=data_format, keepdims=keepdims, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_global_max_pooling_1d, error, locals())
+        argument_error("layer_global_max_pooling_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -10086,7 +10088,7 @@ def layer_global_max_pooling_2d(
     try:
         layer = _layer_global_max_pooling_2d(data_format=data_format, keepdims=keepdims, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_global_max_pooling_2d, error, locals())
+        argument_error("layer_global_max_pooling_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -10198,7 +10200,7 @@ def layer_global_max_pooling_3d(
     try:
         layer = _layer_global_max_pooling_3d(data_format=data_format, keepdims=keepdims, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_global_max_pooling_3d, error, locals())
+        argument_error("layer_global_max_pooling_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -10385,7 +10387,7 @@ def layer_group_normalization(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_group_normalization, error, locals())
+        argument_error("layer_group_normalization", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -10673,7 +10675,7 @@ def layer_group_query_attention(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_group_query_attention, error, locals())
+        argument_error("layer_group_query_attention", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -11059,7 +11061,7 @@ def layer_gru(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_gru, error, locals())
+        argument_error("layer_gru", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -11223,7 +11225,7 @@ def layer_hashed_crossing(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_hashed_crossing, error, locals())
+        argument_error("layer_hashed_crossing", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -11441,7 +11443,7 @@ def layer_hashing(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_hashing, error, locals())
+        argument_error("layer_hashing", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -11478,7 +11480,7 @@ def layer_identity(object: Any = None, /, **kwargs: Any) -> Any:
     try:
         layer = _layer_identity(**kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_identity, error, locals())
+        argument_error("layer_identity", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -11957,7 +11959,7 @@ def layer_integer_lookup(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_integer_lookup, error, locals())
+        argument_error("layer_integer_lookup", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -12272,7 +12274,7 @@ def layer_jax_model_wrapper(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_jax_model_wrapper, error, locals())
+        argument_error("layer_jax_model_wrapper", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -12417,7 +12419,7 @@ def layer_lambda(
             function=function, output_shape=output_shape, mask=mask, arguments=arguments, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_lambda, error, locals())
+        argument_error("layer_lambda", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, None)))
 
@@ -12632,7 +12634,7 @@ def layer_layer_normalization(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_layer_normalization, error, locals())
+        argument_error("layer_layer_normalization", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -12997,7 +12999,7 @@ def layer_lstm(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_lstm, error, locals())
+        argument_error("layer_lstm", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -13085,7 +13087,7 @@ def layer_masking(object: Any = None, /, mask_value: str | Float = 0.0, **kwargs
     try:
         layer = _layer_masking(mask_value=mask_value, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_masking, error, locals())
+        argument_error("layer_masking", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -13194,7 +13196,7 @@ def layer_max_num_bounding_boxes(
             max_number=max_number, fill_value=fill_value, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_max_num_bounding_boxes, error, locals())
+        argument_error("layer_max_num_bounding_boxes", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -13355,7 +13357,7 @@ def layer_max_pooling_1d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_max_pooling_1d, error, locals())
+        argument_error("layer_max_pooling_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -13532,7 +13534,7 @@ def layer_max_pooling_2d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_max_pooling_2d, error, locals())
+        argument_error("layer_max_pooling_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -13681,7 +13683,7 @@ def layer_max_pooling_3d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_max_pooling_3d, error, locals())
+        argument_error("layer_max_pooling_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -13740,7 +13742,7 @@ def layer_maximum(object: Any = None, /, **kwargs: Any) -> Any:
     try:
         layer = _layer_maximum(**kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_maximum, error, locals())
+        argument_error("layer_maximum", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -13962,7 +13964,7 @@ def layer_mel_spectrogram(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_mel_spectrogram, error, locals())
+        argument_error("layer_mel_spectrogram", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -14021,7 +14023,7 @@ def layer_minimum(object: Any = None, /, **kwargs: Any) -> Any:
     try:
         layer = _layer_minimum(**kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_minimum, error, locals())
+        argument_error("layer_minimum", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -14139,7 +14141,7 @@ def layer_mix_up(
     try:
         layer = _layer_mix_up(alpha=alpha, data_format=data_format, seed=seed, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_mix_up, error, locals())
+        argument_error("layer_mix_up", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -14445,7 +14447,7 @@ def layer_multi_head_attention(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_multi_head_attention, error, locals())
+        argument_error("layer_multi_head_attention", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -14524,7 +14526,7 @@ def layer_multiply(object: Any = None, /, **kwargs: Any) -> Any:
     try:
         layer = _layer_multiply(**kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_multiply, error, locals())
+        argument_error("layer_multiply", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -14692,7 +14694,7 @@ def layer_normalization(
             axis=axis, mean=mean, variance=variance, invert=invert, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_normalization, error, locals())
+        argument_error("layer_normalization", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -14758,7 +14760,7 @@ def layer_permute(object: Any = None, /, dims: ShapeLike = MISSING, **kwargs: An
     try:
         layer = _layer_permute(dims=dims, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_permute, error, locals())
+        argument_error("layer_permute", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -14867,7 +14869,7 @@ def layer_pipeline(
     try:
         layer = _layer_pipeline(layers=layers, name=name)
     except (TypeError, ValueError) as error:
-        argument_error(layer_pipeline, error, locals())
+        argument_error("layer_pipeline", error, locals(), globals())
         raise
     return compose_layer(
         object, layer, call=supplied(("training", training, True), ("mask", mask, None))
@@ -15045,7 +15047,7 @@ def layer_rand_augment(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_rand_augment, error, locals())
+        argument_error("layer_rand_augment", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -15193,7 +15195,7 @@ def layer_random_brightness(
             factor=factor, value_range=value_range, seed=seed, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_brightness, error, locals())
+        argument_error("layer_random_brightness", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -15343,7 +15345,7 @@ def layer_random_color_degeneration(
             factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_color_degeneration, error, locals())
+        argument_error("layer_random_color_degeneration", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -15542,7 +15544,7 @@ def layer_random_color_jitter(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_color_jitter, error, locals())
+        argument_error("layer_random_color_jitter", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -15697,7 +15699,7 @@ def layer_random_contrast(
     try:
         layer = _layer_random_contrast(factor=factor, value_range=value_range, seed=seed, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_contrast, error, locals())
+        argument_error("layer_random_contrast", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -15881,7 +15883,7 @@ def layer_random_crop(
             height=height, width=width, seed=seed, data_format=data_format, name=name, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_crop, error, locals())
+        argument_error("layer_random_crop", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -16104,7 +16106,7 @@ def layer_random_elastic_transform(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_elastic_transform, error, locals())
+        argument_error("layer_random_elastic_transform", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -16283,7 +16285,7 @@ def layer_random_erasing(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_erasing, error, locals())
+        argument_error("layer_random_erasing", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -16435,7 +16437,7 @@ def layer_random_flip(
     try:
         layer = _layer_random_flip(mode=mode, seed=seed, data_format=data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_flip, error, locals())
+        argument_error("layer_random_flip", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -16614,7 +16616,7 @@ def layer_random_gaussian_blur(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_gaussian_blur, error, locals())
+        argument_error("layer_random_gaussian_blur", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -16766,7 +16768,7 @@ def layer_random_grayscale(
     try:
         layer = _layer_random_grayscale(factor=factor, data_format=data_format, seed=seed, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_grayscale, error, locals())
+        argument_error("layer_random_grayscale", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -16907,7 +16909,7 @@ def layer_random_hue(
             factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_hue, error, locals())
+        argument_error("layer_random_hue", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -17054,7 +17056,7 @@ def layer_random_invert(
             factor=factor, value_range=value_range, seed=seed, data_format=data_format, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_invert, error, locals())
+        argument_error("layer_random_invert", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -17235,7 +17237,7 @@ def layer_random_perspective(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_perspective, error, locals())
+        argument_error("layer_random_perspective", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -17379,7 +17381,7 @@ def layer_random_posterization(
             factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_posterization, error, locals())
+        argument_error("layer_random_posterization", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -17600,7 +17602,7 @@ def layer_random_rotation(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_rotation, error, locals())
+        argument_error("layer_random_rotation", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -17739,7 +17741,7 @@ def layer_random_saturation(
             factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_saturation, error, locals())
+        argument_error("layer_random_saturation", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -17891,7 +17893,7 @@ def layer_random_sharpness(
             factor=factor, value_range=value_range, data_format=data_format, seed=seed, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_sharpness, error, locals())
+        argument_error("layer_random_sharpness", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -18100,7 +18102,7 @@ def layer_random_shear(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_shear, error, locals())
+        argument_error("layer_random_shear", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -18336,7 +18338,7 @@ def layer_random_translation(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_translation, error, locals())
+        argument_error("layer_random_translation", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -18550,7 +18552,7 @@ def layer_random_zoom(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_random_zoom, error, locals())
+        argument_error("layer_random_zoom", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -18606,7 +18608,7 @@ def layer_repeat_vector(object: Any = None, /, n: Any = MISSING, **kwargs: Any) 
     try:
         layer = _layer_repeat_vector(n=n, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_repeat_vector, error, locals())
+        argument_error("layer_repeat_vector", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -18682,7 +18684,7 @@ def layer_rescaling(
     try:
         layer = _layer_rescaling(scale=scale, offset=offset, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_rescaling, error, locals())
+        argument_error("layer_rescaling", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -18747,7 +18749,7 @@ def layer_reshape(object: Any = None, /, target_shape: ShapeLike = MISSING, **kw
     try:
         layer = _layer_reshape(target_shape=target_shape, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_reshape, error, locals())
+        argument_error("layer_reshape", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -18958,7 +18960,7 @@ def layer_resizing(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_resizing, error, locals())
+        argument_error("layer_resizing", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -19163,7 +19165,7 @@ def layer_reversible_embedding(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_reversible_embedding, error, locals())
+        argument_error("layer_reversible_embedding", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("reverse", reverse, False)))
 
@@ -19268,7 +19270,7 @@ def layer_rms_normalization(
     try:
         layer = _layer_rms_normalization(axis=axis, epsilon=epsilon, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_rms_normalization, error, locals())
+        argument_error("layer_rms_normalization", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -19544,7 +19546,7 @@ def layer_rnn(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_rnn, error, locals())
+        argument_error("layer_rnn", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -19826,7 +19828,7 @@ def layer_separable_conv_1d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_separable_conv_1d, error, locals())
+        argument_error("layer_separable_conv_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -20103,7 +20105,7 @@ def layer_separable_conv_2d(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_separable_conv_2d, error, locals())
+        argument_error("layer_separable_conv_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -20128,7 +20130,7 @@ def layer_serialize(layer: keras.Layer) -> str | dict[str, Any]:
     try:
         return _layer_serialize(layer)
     except (TypeError, ValueError) as error:
-        argument_error(layer_serialize, error, locals())
+        argument_error("layer_serialize", error, locals(), globals())
         raise
 
 
@@ -20431,7 +20433,7 @@ def layer_simple_rnn(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_simple_rnn, error, locals())
+        argument_error("layer_simple_rnn", error, locals(), globals())
         raise
     return compose_layer(
         object,
@@ -20586,7 +20588,7 @@ def layer_solarization(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_solarization, error, locals())
+        argument_error("layer_solarization", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, True)))
 
@@ -20699,7 +20701,7 @@ def layer_spatial_dropout_1d(
     try:
         layer = _layer_spatial_dropout_1d(rate=rate, seed=seed, name=name, dtype=dtype)
     except (TypeError, ValueError) as error:
-        argument_error(layer_spatial_dropout_1d, error, locals())
+        argument_error("layer_spatial_dropout_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -20831,7 +20833,7 @@ def layer_spatial_dropout_2d(
             rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_spatial_dropout_2d, error, locals())
+        argument_error("layer_spatial_dropout_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -20963,7 +20965,7 @@ def layer_spatial_dropout_3d(
             rate=rate, data_format=data_format, seed=seed, name=name, dtype=dtype
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_spatial_dropout_3d, error, locals())
+        argument_error("layer_spatial_dropout_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -21079,7 +21081,7 @@ def layer_spectral_normalization(
             layer=layer, power_iterations=power_iterations, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_spectral_normalization, error, locals())
+        argument_error("layer_spectral_normalization", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -21327,7 +21329,7 @@ def layer_stft_spectrogram(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_stft_spectrogram, error, locals())
+        argument_error("layer_stft_spectrogram", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -21764,7 +21766,7 @@ def layer_string_lookup(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_string_lookup, error, locals())
+        argument_error("layer_string_lookup", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -21830,7 +21832,7 @@ def layer_subtract(object: Any = None, /, **kwargs: Any) -> Any:
     try:
         layer = _layer_subtract(**kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_subtract, error, locals())
+        argument_error("layer_subtract", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -22169,7 +22171,7 @@ def layer_text_vectorization(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_text_vectorization, error, locals())
+        argument_error("layer_text_vectorization", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -22312,7 +22314,7 @@ def layer_tfsm(
             dtype=dtype,
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_tfsm, error, locals())
+        argument_error("layer_tfsm", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, False)))
 
@@ -22414,7 +22416,7 @@ def layer_time_distributed(
     try:
         layer = _layer_time_distributed(layer=layer, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_time_distributed, error, locals())
+        argument_error("layer_time_distributed", error, locals(), globals())
         raise
     return compose_layer(
         object, layer, call=supplied(("training", training, None), ("mask", mask, None))
@@ -22566,7 +22568,7 @@ def layer_torch_module_wrapper(
             module=module, name=name, output_shape=output_shape, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_torch_module_wrapper, error, locals())
+        argument_error("layer_torch_module_wrapper", error, locals(), globals())
         raise
     return compose_layer(object, layer, call=supplied(("training", training, None)))
 
@@ -22631,7 +22633,7 @@ def layer_unit_normalization(object: Any = None, /, axis: Axis = -1, **kwargs: A
     try:
         layer = _layer_unit_normalization(axis=axis, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_unit_normalization, error, locals())
+        argument_error("layer_unit_normalization", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -22705,7 +22707,7 @@ def layer_upsampling_1d(object: Any = None, /, size: IntOrTuple = 2, **kwargs: A
     try:
         layer = _layer_upsampling_1d(size=size, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_upsampling_1d, error, locals())
+        argument_error("layer_upsampling_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -22838,7 +22840,7 @@ def layer_upsampling_2d(
             size=size, data_format=data_format, interpolation=interpolation, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_upsampling_2d, error, locals())
+        argument_error("layer_upsampling_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -22950,7 +22952,7 @@ def layer_upsampling_3d(
     try:
         layer = _layer_upsampling_3d(size=size, data_format=data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_upsampling_3d, error, locals())
+        argument_error("layer_upsampling_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -22999,7 +23001,7 @@ def layer_wrapper(object: Any = None, /, layer: keras.Layer = MISSING, **kwargs:
     try:
         layer = _layer_wrapper(layer=layer, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_wrapper, error, locals())
+        argument_error("layer_wrapper", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -23123,7 +23125,7 @@ def layer_zero_padding_1d(
     try:
         layer = _layer_zero_padding_1d(padding=padding, data_format=data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_zero_padding_1d, error, locals())
+        argument_error("layer_zero_padding_1d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -23258,7 +23260,7 @@ def layer_zero_padding_2d(
     try:
         layer = _layer_zero_padding_2d(padding=padding, data_format=data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_zero_padding_2d, error, locals())
+        argument_error("layer_zero_padding_2d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -23376,7 +23378,7 @@ def layer_zero_padding_3d(
     try:
         layer = _layer_zero_padding_3d(padding=padding, data_format=data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(layer_zero_padding_3d, error, locals())
+        argument_error("layer_zero_padding_3d", error, locals(), globals())
         raise
     return compose_layer(object, layer)
 
@@ -23501,7 +23503,7 @@ def rnn_cell_gru(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(rnn_cell_gru, error, locals())
+        argument_error("rnn_cell_gru", error, locals(), globals())
         raise
 
 
@@ -23625,7 +23627,7 @@ def rnn_cell_lstm(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(rnn_cell_lstm, error, locals())
+        argument_error("rnn_cell_lstm", error, locals(), globals())
         raise
 
 
@@ -23735,7 +23737,7 @@ def rnn_cell_simple(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(rnn_cell_simple, error, locals())
+        argument_error("rnn_cell_simple", error, locals(), globals())
         raise
 
 
@@ -23770,7 +23772,7 @@ def rnn_cells_stack(cells: Any, **kwargs: Any) -> keras.layers.StackedRNNCells:
     try:
         return _rnn_cells_stack(cells, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(rnn_cells_stack, error, locals())
+        argument_error("rnn_cells_stack", error, locals(), globals())
         raise
 
 

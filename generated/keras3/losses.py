@@ -1324,7 +1324,7 @@ def loss_deserialize(
     try:
         return _loss_deserialize(name, custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(loss_deserialize, error, locals())
+        argument_error("loss_deserialize", error, locals(), globals())
         raise
 
 
@@ -1485,7 +1485,7 @@ def loss_get(
     try:
         return _loss_get(identifier)
     except (TypeError, ValueError) as error:
-        argument_error(loss_get, error, locals())
+        argument_error("loss_get", error, locals(), globals())
         raise
 
 
@@ -2389,7 +2389,7 @@ def loss_serialize(loss: LossLike | Mapping[str, Any] | Sequence[Any]) -> str | 
     try:
         return _loss_serialize(loss)
     except (TypeError, ValueError) as error:
-        argument_error(loss_serialize, error, locals())
+        argument_error("loss_serialize", error, locals(), globals())
         raise
 
 

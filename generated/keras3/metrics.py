@@ -654,7 +654,7 @@ def metric_binary_focal_crossentropy(
             y_true, y_pred, apply_class_balancing, alpha, gamma, from_logits, label_smoothing, axis
         )
     except (TypeError, ValueError) as error:
-        argument_error(metric_binary_focal_crossentropy, error, locals())
+        argument_error("metric_binary_focal_crossentropy", error, locals(), globals())
         raise
 
 
@@ -1065,7 +1065,7 @@ def metric_categorical_focal_crossentropy(
             y_true, y_pred, alpha, gamma, from_logits, label_smoothing, axis
         )
     except (TypeError, ValueError) as error:
-        argument_error(metric_categorical_focal_crossentropy, error, locals())
+        argument_error("metric_categorical_focal_crossentropy", error, locals(), globals())
         raise
 
 
@@ -1355,7 +1355,7 @@ def metric_deserialize(
     try:
         return _metric_deserialize(config, custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(metric_deserialize, error, locals())
+        argument_error("metric_deserialize", error, locals(), globals())
         raise
 
 
@@ -1805,7 +1805,7 @@ def metric_get(
     try:
         return _metric_get(identifier)
     except (TypeError, ValueError) as error:
-        argument_error(metric_get, error, locals())
+        argument_error("metric_get", error, locals(), globals())
         raise
 
 
@@ -4105,7 +4105,7 @@ def metric_serialize(metric: Any) -> str | dict[str, Any]:
     try:
         return _metric_serialize(metric)
     except (TypeError, ValueError) as error:
-        argument_error(metric_serialize, error, locals())
+        argument_error("metric_serialize", error, locals(), globals())
         raise
 
 

@@ -99,7 +99,7 @@ def AbsMaxQuantizer(
     try:
         return _AbsMaxQuantizer(axis, value_range, epsilon, output_dtype)
     except (TypeError, ValueError) as error:
-        argument_error(AbsMaxQuantizer, error, locals())
+        argument_error("AbsMaxQuantizer", error, locals(), globals())
         raise
 
 
@@ -125,7 +125,7 @@ def QuantizedDTypePolicy(
     try:
         return _QuantizedDTypePolicy(mode, source_name)
     except (TypeError, ValueError) as error:
-        argument_error(QuantizedDTypePolicy, error, locals())
+        argument_error("QuantizedDTypePolicy", error, locals(), globals())
         raise
 
 
@@ -257,7 +257,7 @@ def clone_model(
             model, input_tensors, clone_function, call_function, recursive, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(clone_model, error, locals())
+        argument_error("clone_model", error, locals(), globals())
         raise
 
 
@@ -479,7 +479,7 @@ def custom_object_scope(custom_objects: Mapping[str, Any]) -> keras.saving.Custo
     try:
         return _custom_object_scope(custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(custom_object_scope, error, locals())
+        argument_error("custom_object_scope", error, locals(), globals())
         raise
 
 
@@ -600,7 +600,7 @@ def deserialize_keras_object(
     try:
         return _deserialize_keras_object(config, custom_objects, safe_mode, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(deserialize_keras_object, error, locals())
+        argument_error("deserialize_keras_object", error, locals(), globals())
         raise
 
 
@@ -794,7 +794,7 @@ def export_archive(format: str = "saved_model", **kwargs: Any) -> keras.export.E
     try:
         return _export_archive(format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(export_archive, error, locals())
+        argument_error("export_archive", error, locals(), globals())
         raise
 
 
@@ -1057,7 +1057,7 @@ def get_custom_objects() -> dict[str, Any]:
     try:
         return _get_custom_objects()
     except (TypeError, ValueError) as error:
-        argument_error(get_custom_objects, error, locals())
+        argument_error("get_custom_objects", error, locals(), globals())
         raise
 
 
@@ -1109,7 +1109,7 @@ def get_registered_name(obj: Any) -> str:
     try:
         return _get_registered_name(obj)
     except (TypeError, ValueError) as error:
-        argument_error(get_registered_name, error, locals())
+        argument_error("get_registered_name", error, locals(), globals())
         raise
 
 
@@ -1152,7 +1152,7 @@ def get_registered_object(
     try:
         return _get_registered_object(name, custom_objects, module_objects)
     except (TypeError, ValueError) as error:
-        argument_error(get_registered_object, error, locals())
+        argument_error("get_registered_object", error, locals(), globals())
         raise
 
 
@@ -1202,7 +1202,7 @@ def keras_file_editor(filepath: PathLike) -> keras.saving.KerasFileEditor:
     try:
         return _keras_file_editor(filepath)
     except (TypeError, ValueError) as error:
-        argument_error(keras_file_editor, error, locals())
+        argument_error("keras_file_editor", error, locals(), globals())
         raise
 
 
@@ -1316,7 +1316,7 @@ def keras_model(*args: Any, **kwargs: Any) -> keras.Model:
     try:
         return _keras_model(*args, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(keras_model, error, locals())
+        argument_error("keras_model", error, locals(), globals())
         raise
 
 
@@ -1367,7 +1367,7 @@ def load_model(
     try:
         return _load_model(filepath, custom_objects, compile, safe_mode)
     except (TypeError, ValueError) as error:
-        argument_error(load_model, error, locals())
+        argument_error("load_model", error, locals(), globals())
         raise
 
 
@@ -1416,7 +1416,7 @@ def load_model_weights(
     try:
         return _load_model_weights(model, filepath, skip_mismatch, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(load_model_weights, error, locals())
+        argument_error("load_model_weights", error, locals(), globals())
         raise
 
 
@@ -1451,7 +1451,7 @@ def model_from_json(
     try:
         return _model_from_json(json_string, custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(model_from_json, error, locals())
+        argument_error("model_from_json", error, locals(), globals())
         raise
 
 
@@ -1616,7 +1616,7 @@ def register_keras_serializable(
     try:
         return _register_keras_serializable(package, name)
     except (TypeError, ValueError) as error:
-        argument_error(register_keras_serializable, error, locals())
+        argument_error("register_keras_serializable", error, locals(), globals())
         raise
 
 
@@ -1674,7 +1674,7 @@ def save_model(
     try:
         return _save_model(model, filepath, overwrite, zipped, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(save_model, error, locals())
+        argument_error("save_model", error, locals(), globals())
         raise
 
 
@@ -1735,7 +1735,7 @@ def save_model_weights(
     try:
         return _save_model_weights(model, filepath, overwrite, max_shard_size, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(save_model_weights, error, locals())
+        argument_error("save_model_weights", error, locals(), globals())
         raise
 
 
@@ -1776,7 +1776,7 @@ def serialize_keras_object(obj: Any) -> dict[str, Any]:
     try:
         return _serialize_keras_object(obj)
     except (TypeError, ValueError) as error:
-        argument_error(serialize_keras_object, error, locals())
+        argument_error("serialize_keras_object", error, locals(), globals())
         raise
 
 

@@ -413,7 +413,7 @@ def op_abs(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATens
     try:
         return _op_abs(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_abs, error, locals())
+        argument_error("op_abs", error, locals(), globals())
         raise
 
 
@@ -479,7 +479,7 @@ def op_adaptive_average_pool(
     try:
         return _op_adaptive_average_pool(inputs, output_size, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_adaptive_average_pool, error, locals())
+        argument_error("op_adaptive_average_pool", error, locals(), globals())
         raise
 
 
@@ -547,7 +547,7 @@ def op_adaptive_max_pool(
     try:
         return _op_adaptive_max_pool(inputs, output_size, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_adaptive_max_pool, error, locals())
+        argument_error("op_adaptive_max_pool", error, locals(), globals())
         raise
 
 
@@ -596,7 +596,7 @@ def op_add(x1: TensorLike | keras.Layer, x2: TensorLike) -> Tensor | keras.Keras
     try:
         return _op_add(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_add, error, locals())
+        argument_error("op_add", error, locals(), globals())
         raise
 
 
@@ -651,7 +651,7 @@ def op_all(
     try:
         return _op_all(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_all, error, locals())
+        argument_error("op_all", error, locals(), globals())
         raise
 
 
@@ -714,7 +714,7 @@ def op_allclose(
     try:
         return _op_allclose(x1, x2, rtol, atol, equal_nan)
     except (TypeError, ValueError) as error:
-        argument_error(op_allclose, error, locals())
+        argument_error("op_allclose", error, locals(), globals())
         raise
 
 
@@ -767,7 +767,7 @@ def op_amax(
     try:
         return _op_amax(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_amax, error, locals())
+        argument_error("op_amax", error, locals(), globals())
         raise
 
 
@@ -820,7 +820,7 @@ def op_amin(
     try:
         return _op_amin(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_amin, error, locals())
+        argument_error("op_amin", error, locals(), globals())
         raise
 
 
@@ -856,7 +856,7 @@ def op_angle(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_angle(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_angle, error, locals())
+        argument_error("op_angle", error, locals(), globals())
         raise
 
 
@@ -912,7 +912,7 @@ def op_any(
     try:
         return _op_any(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_any, error, locals())
+        argument_error("op_any", error, locals(), globals())
         raise
 
 
@@ -969,7 +969,7 @@ def op_append(
     try:
         return _op_append(x1, x2, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_append, error, locals())
+        argument_error("op_append", error, locals(), globals())
         raise
 
 
@@ -1051,7 +1051,7 @@ def op_arange(
     try:
         return _op_arange(start, stop, step, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_arange, error, locals())
+        argument_error("op_arange", error, locals(), globals())
         raise
 
 
@@ -1101,7 +1101,7 @@ def op_arccos(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     try:
         return _op_arccos(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_arccos, error, locals())
+        argument_error("op_arccos", error, locals(), globals())
         raise
 
 
@@ -1135,7 +1135,7 @@ def op_arccosh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_arccosh(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_arccosh, error, locals())
+        argument_error("op_arccosh", error, locals(), globals())
         raise
 
 
@@ -1170,7 +1170,7 @@ def op_arcsin(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     try:
         return _op_arcsin(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_arcsin, error, locals())
+        argument_error("op_arcsin", error, locals(), globals())
         raise
 
 
@@ -1204,7 +1204,7 @@ def op_arcsinh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_arcsinh(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_arcsinh, error, locals())
+        argument_error("op_arcsinh", error, locals(), globals())
         raise
 
 
@@ -1239,7 +1239,7 @@ def op_arctan(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     try:
         return _op_arctan(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_arctan, error, locals())
+        argument_error("op_arctan", error, locals(), globals())
         raise
 
 
@@ -1303,7 +1303,7 @@ def op_arctan2(
     try:
         return _op_arctan2(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_arctan2, error, locals())
+        argument_error("op_arctan2", error, locals(), globals())
         raise
 
 
@@ -1337,7 +1337,7 @@ def op_arctanh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_arctanh(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_arctanh, error, locals())
+        argument_error("op_arctanh", error, locals(), globals())
         raise
 
 
@@ -1387,7 +1387,7 @@ def op_argmax(
     try:
         return _op_argmax(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_argmax, error, locals())
+        argument_error("op_argmax", error, locals(), globals())
         raise
 
 
@@ -1449,7 +1449,7 @@ def op_argmin(
     try:
         return _op_argmin(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_argmin, error, locals())
+        argument_error("op_argmin", error, locals(), globals())
         raise
 
 
@@ -1505,7 +1505,7 @@ def op_argpartition(
     try:
         return _op_argpartition(x, kth, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_argpartition, error, locals())
+        argument_error("op_argpartition", error, locals(), globals())
         raise
 
 
@@ -1561,7 +1561,7 @@ def op_argsort(
     try:
         return _op_argsort(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_argsort, error, locals())
+        argument_error("op_argsort", error, locals(), globals())
         raise
 
 
@@ -1599,7 +1599,7 @@ def op_array(
     try:
         return _op_array(x, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_array, error, locals())
+        argument_error("op_array", error, locals(), globals())
         raise
 
 
@@ -1653,7 +1653,7 @@ def op_array_split(
     try:
         return _op_array_split(x, indices_or_sections, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_array_split, error, locals())
+        argument_error("op_array_split", error, locals(), globals())
         raise
 
 
@@ -1720,7 +1720,7 @@ def op_associative_scan(
     try:
         return _op_associative_scan(f, elems, reverse, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_associative_scan, error, locals())
+        argument_error("op_associative_scan", error, locals(), globals())
         raise
 
 
@@ -1801,7 +1801,7 @@ def op_average(
     try:
         return _op_average(x, axis, weights)
     except (TypeError, ValueError) as error:
-        argument_error(op_average, error, locals())
+        argument_error("op_average", error, locals(), globals())
         raise
 
 
@@ -1877,7 +1877,7 @@ def op_average_pool(
     try:
         return _op_average_pool(inputs, pool_size, strides, padding, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_average_pool, error, locals())
+        argument_error("op_average_pool", error, locals(), globals())
         raise
 
 
@@ -1911,7 +1911,7 @@ def op_bartlett(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     try:
         return _op_bartlett(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_bartlett, error, locals())
+        argument_error("op_bartlett", error, locals(), globals())
         raise
 
 
@@ -2002,7 +2002,7 @@ def op_batch_normalization(
     try:
         return _op_batch_normalization(x, mean, variance, axis, offset, scale, epsilon)
     except (TypeError, ValueError) as error:
-        argument_error(op_batch_normalization, error, locals())
+        argument_error("op_batch_normalization", error, locals(), globals())
         raise
 
 
@@ -2063,7 +2063,7 @@ def op_binary_crossentropy(
     try:
         return _op_binary_crossentropy(target, output, from_logits)
     except (TypeError, ValueError) as error:
-        argument_error(op_binary_crossentropy, error, locals())
+        argument_error("op_binary_crossentropy", error, locals(), globals())
         raise
 
 
@@ -2142,7 +2142,7 @@ def op_bincount(
     try:
         return _op_bincount(x, weights, minlength, sparse)
     except (TypeError, ValueError) as error:
-        argument_error(op_bincount, error, locals())
+        argument_error("op_bincount", error, locals(), globals())
         raise
 
 
@@ -2190,7 +2190,7 @@ def op_bitwise_and(
     try:
         return _op_bitwise_and(x, y)
     except (TypeError, ValueError) as error:
-        argument_error(op_bitwise_and, error, locals())
+        argument_error("op_bitwise_and", error, locals(), globals())
         raise
 
 
@@ -2222,7 +2222,7 @@ def op_bitwise_invert(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor
     try:
         return _op_bitwise_invert(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_bitwise_invert, error, locals())
+        argument_error("op_bitwise_invert", error, locals(), globals())
         raise
 
 
@@ -2257,7 +2257,7 @@ def op_bitwise_left_shift(
     try:
         return _op_bitwise_left_shift(x, y)
     except (TypeError, ValueError) as error:
-        argument_error(op_bitwise_left_shift, error, locals())
+        argument_error("op_bitwise_left_shift", error, locals(), globals())
         raise
 
 
@@ -2291,7 +2291,7 @@ def op_bitwise_not(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | 
     try:
         return _op_bitwise_not(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_bitwise_not, error, locals())
+        argument_error("op_bitwise_not", error, locals(), globals())
         raise
 
 
@@ -2326,7 +2326,7 @@ def op_bitwise_or(
     try:
         return _op_bitwise_or(x, y)
     except (TypeError, ValueError) as error:
-        argument_error(op_bitwise_or, error, locals())
+        argument_error("op_bitwise_or", error, locals(), globals())
         raise
 
 
@@ -2361,7 +2361,7 @@ def op_bitwise_right_shift(
     try:
         return _op_bitwise_right_shift(x, y)
     except (TypeError, ValueError) as error:
-        argument_error(op_bitwise_right_shift, error, locals())
+        argument_error("op_bitwise_right_shift", error, locals(), globals())
         raise
 
 
@@ -2398,7 +2398,7 @@ def op_bitwise_xor(
     try:
         return _op_bitwise_xor(x, y)
     except (TypeError, ValueError) as error:
-        argument_error(op_bitwise_xor, error, locals())
+        argument_error("op_bitwise_xor", error, locals(), globals())
         raise
 
 
@@ -2433,7 +2433,7 @@ def op_blackman(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     try:
         return _op_blackman(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_blackman, error, locals())
+        argument_error("op_blackman", error, locals(), globals())
         raise
 
 
@@ -2475,7 +2475,7 @@ def op_broadcast_to(
     try:
         return _op_broadcast_to(x, shape)
     except (TypeError, ValueError) as error:
-        argument_error(op_broadcast_to, error, locals())
+        argument_error("op_broadcast_to", error, locals(), globals())
         raise
 
 
@@ -2511,7 +2511,7 @@ def op_cast(
     try:
         return _op_cast(x, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_cast, error, locals())
+        argument_error("op_cast", error, locals(), globals())
         raise
 
 
@@ -2580,7 +2580,7 @@ def op_categorical_crossentropy(
     try:
         return _op_categorical_crossentropy(target, output, from_logits, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_categorical_crossentropy, error, locals())
+        argument_error("op_categorical_crossentropy", error, locals(), globals())
         raise
 
 
@@ -2613,7 +2613,7 @@ def op_cbrt(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_cbrt(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_cbrt, error, locals())
+        argument_error("op_cbrt", error, locals(), globals())
         raise
 
 
@@ -2653,7 +2653,7 @@ def op_cdist(x: TensorLike | keras.Layer, y: TensorLike) -> Tensor | keras.Keras
     try:
         return _op_cdist(x, y)
     except (TypeError, ValueError) as error:
-        argument_error(op_cdist, error, locals())
+        argument_error("op_cdist", error, locals(), globals())
         raise
 
 
@@ -2684,7 +2684,7 @@ def op_ceil(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_ceil(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_ceil, error, locals())
+        argument_error("op_ceil", error, locals(), globals())
         raise
 
 
@@ -2727,7 +2727,7 @@ def op_celu(
     try:
         return _op_celu(x, alpha)
     except (TypeError, ValueError) as error:
-        argument_error(op_celu, error, locals())
+        argument_error("op_celu", error, locals(), globals())
         raise
 
 
@@ -2759,7 +2759,7 @@ def op_cholesky(
     try:
         return _op_cholesky(x, upper)
     except (TypeError, ValueError) as error:
-        argument_error(op_cholesky, error, locals())
+        argument_error("op_cholesky", error, locals(), globals())
         raise
 
 
@@ -2805,7 +2805,7 @@ def op_cholesky_inverse(
     try:
         return _op_cholesky_inverse(x, upper)
     except (TypeError, ValueError) as error:
-        argument_error(op_cholesky_inverse, error, locals())
+        argument_error("op_cholesky_inverse", error, locals(), globals())
         raise
 
 
@@ -2843,7 +2843,7 @@ def op_clip(
     try:
         return _op_clip(x, x_min, x_max)
     except (TypeError, ValueError) as error:
-        argument_error(op_clip, error, locals())
+        argument_error("op_clip", error, locals(), globals())
         raise
 
 
@@ -2874,7 +2874,7 @@ def op_concatenate(
     try:
         return _op_concatenate(xs, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_concatenate, error, locals())
+        argument_error("op_concatenate", error, locals(), globals())
         raise
 
 
@@ -2898,7 +2898,7 @@ def op_cond(pred: Any, true_fn: Any, false_fn: Any) -> Any:
     try:
         return _op_cond(pred, true_fn, false_fn)
     except (TypeError, ValueError) as error:
-        argument_error(op_cond, error, locals())
+        argument_error("op_cond", error, locals(), globals())
         raise
 
 
@@ -2923,7 +2923,7 @@ def op_conj(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_conj(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_conj, error, locals())
+        argument_error("op_conj", error, locals(), globals())
         raise
 
 
@@ -2956,7 +2956,7 @@ def op_conjugate(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | No
     try:
         return _op_conjugate(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_conjugate, error, locals())
+        argument_error("op_conjugate", error, locals(), globals())
         raise
 
 
@@ -3040,7 +3040,7 @@ def op_conv(
     try:
         return _op_conv(inputs, kernel, strides, padding, data_format, dilation_rate)
     except (TypeError, ValueError) as error:
-        argument_error(op_conv, error, locals())
+        argument_error("op_conv", error, locals(), globals())
         raise
 
 
@@ -3137,7 +3137,7 @@ def op_conv_transpose(
             inputs, kernel, strides, padding, output_padding, data_format, dilation_rate
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_conv_transpose, error, locals())
+        argument_error("op_conv_transpose", error, locals(), globals())
         raise
 
 
@@ -3175,7 +3175,7 @@ def op_convert_to_numpy(x: TensorLike) -> NDArray:
     try:
         return _op_convert_to_numpy(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_convert_to_numpy, error, locals())
+        argument_error("op_convert_to_numpy", error, locals(), globals())
         raise
 
 
@@ -3241,7 +3241,7 @@ def op_convert_to_tensor(
     try:
         return _op_convert_to_tensor(x, dtype, sparse, ragged)
     except (TypeError, ValueError) as error:
-        argument_error(op_convert_to_tensor, error, locals())
+        argument_error("op_convert_to_tensor", error, locals(), globals())
         raise
 
 
@@ -3282,7 +3282,7 @@ def op_copy(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_copy(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_copy, error, locals())
+        argument_error("op_copy", error, locals(), globals())
         raise
 
 
@@ -3311,7 +3311,7 @@ def op_corrcoef(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     try:
         return _op_corrcoef(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_corrcoef, error, locals())
+        argument_error("op_corrcoef", error, locals(), globals())
         raise
 
 
@@ -3359,7 +3359,7 @@ def op_correlate(
     try:
         return _op_correlate(x1, x2, mode)
     except (TypeError, ValueError) as error:
-        argument_error(op_correlate, error, locals())
+        argument_error("op_correlate", error, locals(), globals())
         raise
 
 
@@ -3387,7 +3387,7 @@ def op_cos(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATens
     try:
         return _op_cos(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_cos, error, locals())
+        argument_error("op_cos", error, locals(), globals())
         raise
 
 
@@ -3415,7 +3415,7 @@ def op_cosh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_cosh(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_cosh, error, locals())
+        argument_error("op_cosh", error, locals(), globals())
         raise
 
 
@@ -3459,7 +3459,7 @@ def op_count_nonzero(
     try:
         return _op_count_nonzero(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_count_nonzero, error, locals())
+        argument_error("op_count_nonzero", error, locals(), globals())
         raise
 
 
@@ -3540,7 +3540,7 @@ def op_cross(
     try:
         return _op_cross(x1, x2, axisa, axisb, axisc, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_cross, error, locals())
+        argument_error("op_cross", error, locals(), globals())
         raise
 
 
@@ -3626,7 +3626,7 @@ def op_ctc_decode(
             inputs, sequence_lengths, strategy, beam_width, top_paths, merge_repeated, mask_index
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_ctc_decode, error, locals())
+        argument_error("op_ctc_decode", error, locals(), globals())
         raise
 
 
@@ -3700,7 +3700,7 @@ def op_ctc_loss(
     try:
         return _op_ctc_loss(target, output, target_length, output_length, mask_index)
     except (TypeError, ValueError) as error:
-        argument_error(op_ctc_loss, error, locals())
+        argument_error("op_ctc_loss", error, locals(), globals())
         raise
 
 
@@ -3739,7 +3739,7 @@ def op_cumprod(
     try:
         return _op_cumprod(x, axis, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_cumprod, error, locals())
+        argument_error("op_cumprod", error, locals(), globals())
         raise
 
 
@@ -3778,7 +3778,7 @@ def op_cumsum(
     try:
         return _op_cumsum(x, axis, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_cumsum, error, locals())
+        argument_error("op_cumsum", error, locals(), globals())
         raise
 
 
@@ -3864,7 +3864,7 @@ def op_custom_gradient(f: Callable[..., Any]) -> Callable[..., Any]:
     try:
         return _op_custom_gradient(f)
     except (TypeError, ValueError) as error:
-        argument_error(op_custom_gradient, error, locals())
+        argument_error("op_custom_gradient", error, locals(), globals())
         raise
 
 
@@ -3902,7 +3902,7 @@ def op_deg2rad(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_deg2rad(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_deg2rad, error, locals())
+        argument_error("op_deg2rad", error, locals(), globals())
         raise
 
 
@@ -3973,7 +3973,7 @@ def op_depth_to_space(
     try:
         return _op_depth_to_space(x, block_size, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_depth_to_space, error, locals())
+        argument_error("op_depth_to_space", error, locals(), globals())
         raise
 
 
@@ -4057,7 +4057,7 @@ def op_depthwise_conv(
     try:
         return _op_depthwise_conv(inputs, kernel, strides, padding, data_format, dilation_rate)
     except (TypeError, ValueError) as error:
-        argument_error(op_depthwise_conv, error, locals())
+        argument_error("op_depthwise_conv", error, locals(), globals())
         raise
 
 
@@ -4085,7 +4085,7 @@ def op_det(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATens
     try:
         return _op_det(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_det, error, locals())
+        argument_error("op_det", error, locals(), globals())
         raise
 
 
@@ -4137,7 +4137,7 @@ def op_diag(
     try:
         return _op_diag(x, k)
     except (TypeError, ValueError) as error:
-        argument_error(op_diag, error, locals())
+        argument_error("op_diag", error, locals(), globals())
         raise
 
 
@@ -4170,7 +4170,7 @@ def op_diagflat(
     try:
         return _op_diagflat(x, k)
     except (TypeError, ValueError) as error:
-        argument_error(op_diagflat, error, locals())
+        argument_error("op_diagflat", error, locals(), globals())
         raise
 
 
@@ -4243,7 +4243,7 @@ def op_diagonal(
     try:
         return _op_diagonal(x, offset, axis1, axis2)
     except (TypeError, ValueError) as error:
-        argument_error(op_diagonal, error, locals())
+        argument_error("op_diagonal", error, locals(), globals())
         raise
 
 
@@ -4294,7 +4294,7 @@ def op_diff(
     try:
         return _op_diff(a, n, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_diff, error, locals())
+        argument_error("op_diff", error, locals(), globals())
         raise
 
 
@@ -4332,7 +4332,7 @@ def op_digitize(x: TensorLike | keras.Layer, bins: Any) -> Tensor | keras.KerasT
     try:
         return _op_digitize(x, bins)
     except (TypeError, ValueError) as error:
-        argument_error(op_digitize, error, locals())
+        argument_error("op_digitize", error, locals(), globals())
         raise
 
 
@@ -4365,7 +4365,7 @@ def op_divide(
     try:
         return _op_divide(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_divide, error, locals())
+        argument_error("op_divide", error, locals(), globals())
         raise
 
 
@@ -4396,7 +4396,7 @@ def op_divide_no_nan(
     try:
         return _op_divide_no_nan(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_divide_no_nan, error, locals())
+        argument_error("op_divide_no_nan", error, locals(), globals())
         raise
 
 
@@ -4438,7 +4438,7 @@ def op_dot(x1: TensorLike | keras.Layer, x2: TensorLike) -> Tensor | keras.Keras
     try:
         return _op_dot(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_dot, error, locals())
+        argument_error("op_dot", error, locals(), globals())
         raise
 
 
@@ -4552,7 +4552,7 @@ def op_dot_product_attention(
             query, key, value, bias, mask, scale, is_causal, flash_attention, attn_logits_soft_cap
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_dot_product_attention, error, locals())
+        argument_error("op_dot_product_attention", error, locals(), globals())
         raise
 
 
@@ -4619,7 +4619,7 @@ def op_dsplit(
     try:
         return _op_dsplit(x, indices_or_sections)
     except (TypeError, ValueError) as error:
-        argument_error(op_dsplit, error, locals())
+        argument_error("op_dsplit", error, locals(), globals())
         raise
 
 
@@ -4666,7 +4666,7 @@ def op_dstack(xs: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_dstack(xs)
     except (TypeError, ValueError) as error:
-        argument_error(op_dstack, error, locals())
+        argument_error("op_dstack", error, locals(), globals())
         raise
 
 
@@ -4698,7 +4698,7 @@ def op_dtype(x: TensorLike) -> str:
     try:
         return _op_dtype(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_dtype, error, locals())
+        argument_error("op_dtype", error, locals(), globals())
         raise
 
 
@@ -4729,7 +4729,7 @@ def op_eig(
     try:
         return _op_eig(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_eig, error, locals())
+        argument_error("op_eig", error, locals(), globals())
         raise
 
 
@@ -4760,7 +4760,7 @@ def op_eigh(
     try:
         return _op_eigh(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_eigh, error, locals())
+        argument_error("op_eigh", error, locals(), globals())
         raise
 
 
@@ -4862,7 +4862,7 @@ def op_einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Tensor:
     try:
         return _op_einsum(subscripts, *operands, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(op_einsum, error, locals())
+        argument_error("op_einsum", error, locals(), globals())
         raise
 
 
@@ -4907,7 +4907,7 @@ def op_elu(
     try:
         return _op_elu(x, alpha)
     except (TypeError, ValueError) as error:
-        argument_error(op_elu, error, locals())
+        argument_error("op_elu", error, locals(), globals())
         raise
 
 
@@ -4930,7 +4930,7 @@ def op_empty(shape: ShapeLike | BackendTensor, dtype: DTypeLike | None = None) -
     try:
         return _op_empty(shape, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_empty, error, locals())
+        argument_error("op_empty", error, locals(), globals())
         raise
 
 
@@ -4970,7 +4970,7 @@ def op_empty_like(
     try:
         return _op_empty_like(x, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_empty_like, error, locals())
+        argument_error("op_empty_like", error, locals(), globals())
         raise
 
 
@@ -5001,7 +5001,7 @@ def op_equal(
     try:
         return _op_equal(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_equal, error, locals())
+        argument_error("op_equal", error, locals(), globals())
         raise
 
 
@@ -5036,7 +5036,7 @@ def op_erf(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATens
     try:
         return _op_erf(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_erf, error, locals())
+        argument_error("op_erf", error, locals(), globals())
         raise
 
 
@@ -5072,7 +5072,7 @@ def op_erfc(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_erfc(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_erfc, error, locals())
+        argument_error("op_erfc", error, locals(), globals())
         raise
 
 
@@ -5107,7 +5107,7 @@ def op_erfinv(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     try:
         return _op_erfinv(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_erfinv, error, locals())
+        argument_error("op_erfinv", error, locals(), globals())
         raise
 
 
@@ -5135,7 +5135,7 @@ def op_exp(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATens
     try:
         return _op_exp(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_exp, error, locals())
+        argument_error("op_exp", error, locals(), globals())
         raise
 
 
@@ -5163,7 +5163,7 @@ def op_exp2(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_exp2(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_exp2, error, locals())
+        argument_error("op_exp2", error, locals(), globals())
         raise
 
 
@@ -5197,7 +5197,7 @@ def op_expand_dims(
     try:
         return _op_expand_dims(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_expand_dims, error, locals())
+        argument_error("op_expand_dims", error, locals(), globals())
         raise
 
 
@@ -5225,7 +5225,7 @@ def op_expm1(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_expm1(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_expm1, error, locals())
+        argument_error("op_expm1", error, locals(), globals())
         raise
 
 
@@ -5279,7 +5279,7 @@ def op_extract_sequences(
     try:
         return _op_extract_sequences(x, sequence_length, sequence_stride)
     except (TypeError, ValueError) as error:
-        argument_error(op_extract_sequences, error, locals())
+        argument_error("op_extract_sequences", error, locals(), globals())
         raise
 
 
@@ -5310,7 +5310,7 @@ def op_eye(
     try:
         return _op_eye(N, M, k, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_eye, error, locals())
+        argument_error("op_eye", error, locals(), globals())
         raise
 
 
@@ -5348,7 +5348,7 @@ def op_fabs(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_fabs(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_fabs, error, locals())
+        argument_error("op_fabs", error, locals(), globals())
         raise
 
 
@@ -5389,7 +5389,7 @@ def op_fft(
     try:
         return _op_fft(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_fft, error, locals())
+        argument_error("op_fft", error, locals(), globals())
         raise
 
 
@@ -5432,7 +5432,7 @@ def op_fft2(
     try:
         return _op_fft2(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_fft2, error, locals())
+        argument_error("op_fft2", error, locals(), globals())
         raise
 
 
@@ -5466,7 +5466,7 @@ def op_flip(
     try:
         return _op_flip(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_flip, error, locals())
+        argument_error("op_flip", error, locals(), globals())
         raise
 
 
@@ -5498,7 +5498,7 @@ def op_fliplr(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     try:
         return _op_fliplr(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_fliplr, error, locals())
+        argument_error("op_fliplr", error, locals(), globals())
         raise
 
 
@@ -5530,7 +5530,7 @@ def op_flipud(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     try:
         return _op_flipud(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_flipud, error, locals())
+        argument_error("op_flipud", error, locals(), globals())
         raise
 
 
@@ -5560,7 +5560,7 @@ def op_floor(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_floor(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_floor, error, locals())
+        argument_error("op_floor", error, locals(), globals())
         raise
 
 
@@ -5591,7 +5591,7 @@ def op_floor_divide(
     try:
         return _op_floor_divide(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_floor_divide, error, locals())
+        argument_error("op_floor_divide", error, locals(), globals())
         raise
 
 
@@ -5633,7 +5633,7 @@ def op_fmax(
     try:
         return _op_fmax(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_fmax, error, locals())
+        argument_error("op_fmax", error, locals(), globals())
         raise
 
 
@@ -5675,7 +5675,7 @@ def op_fmin(
     try:
         return _op_fmin(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_fmin, error, locals())
+        argument_error("op_fmin", error, locals(), globals())
         raise
 
 
@@ -5711,7 +5711,7 @@ def op_fmod(
     try:
         return _op_fmod(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_fmod, error, locals())
+        argument_error("op_fmod", error, locals(), globals())
         raise
 
 
@@ -5794,7 +5794,7 @@ def op_fold(
     try:
         return _op_fold(x, output_size, kernel_size, dilation, padding, stride)
     except (TypeError, ValueError) as error:
-        argument_error(op_fold, error, locals())
+        argument_error("op_fold", error, locals(), globals())
         raise
 
 
@@ -5830,7 +5830,7 @@ def op_fori_loop(lower: TensorLike, upper: TensorLike, body_fun: Any, init_val: 
     try:
         return _op_fori_loop(lower, upper, body_fun, init_val)
     except (TypeError, ValueError) as error:
-        argument_error(op_fori_loop, error, locals())
+        argument_error("op_fori_loop", error, locals(), globals())
         raise
 
 
@@ -5870,7 +5870,7 @@ def op_full(
     try:
         return _op_full(shape, fill_value, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_full, error, locals())
+        argument_error("op_full", error, locals(), globals())
         raise
 
 
@@ -5908,7 +5908,7 @@ def op_full_like(
     try:
         return _op_full_like(x, fill_value, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_full_like, error, locals())
+        argument_error("op_full_like", error, locals(), globals())
         raise
 
 
@@ -5937,7 +5937,7 @@ def op_gcd(x1: TensorLike | keras.Layer, x2: TensorLike) -> Tensor | keras.Keras
     try:
         return _op_gcd(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_gcd, error, locals())
+        argument_error("op_gcd", error, locals(), globals())
         raise
 
 
@@ -5983,7 +5983,7 @@ def op_gelu(
     try:
         return _op_gelu(x, approximate)
     except (TypeError, ValueError) as error:
-        argument_error(op_gelu, error, locals())
+        argument_error("op_gelu", error, locals(), globals())
         raise
 
 
@@ -6056,7 +6056,7 @@ def op_geomspace(
     try:
         return _op_geomspace(start, stop, num, endpoint, dtype, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_geomspace, error, locals())
+        argument_error("op_geomspace", error, locals(), globals())
         raise
 
 
@@ -6084,7 +6084,7 @@ def op_get_item(
     try:
         return _op_get_item(x, key)
     except (TypeError, ValueError) as error:
-        argument_error(op_get_item, error, locals())
+        argument_error("op_get_item", error, locals(), globals())
         raise
 
 
@@ -6126,7 +6126,7 @@ def op_glu(x: TensorLike | keras.Layer, axis: Axis = -1) -> Tensor | keras.Keras
     try:
         return _op_glu(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_glu, error, locals())
+        argument_error("op_glu", error, locals(), globals())
         raise
 
 
@@ -6157,7 +6157,7 @@ def op_greater(
     try:
         return _op_greater(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_greater, error, locals())
+        argument_error("op_greater", error, locals(), globals())
         raise
 
 
@@ -6188,7 +6188,7 @@ def op_greater_equal(
     try:
         return _op_greater_equal(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_greater_equal, error, locals())
+        argument_error("op_greater_equal", error, locals(), globals())
         raise
 
 
@@ -6225,7 +6225,7 @@ def op_hamming(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_hamming(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_hamming, error, locals())
+        argument_error("op_hamming", error, locals(), globals())
         raise
 
 
@@ -6262,7 +6262,7 @@ def op_hanning(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_hanning(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_hanning, error, locals())
+        argument_error("op_hanning", error, locals(), globals())
         raise
 
 
@@ -6306,7 +6306,7 @@ def op_hard_shrink(
     try:
         return _op_hard_shrink(x, threshold)
     except (TypeError, ValueError) as error:
-        argument_error(op_hard_shrink, error, locals())
+        argument_error("op_hard_shrink", error, locals(), globals())
         raise
 
 
@@ -6346,7 +6346,7 @@ def op_hard_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor |
     try:
         return _op_hard_sigmoid(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_hard_sigmoid, error, locals())
+        argument_error("op_hard_sigmoid", error, locals(), globals())
         raise
 
 
@@ -6388,7 +6388,7 @@ def op_hard_silu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | No
     try:
         return _op_hard_silu(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_hard_silu, error, locals())
+        argument_error("op_hard_silu", error, locals(), globals())
         raise
 
 
@@ -6429,7 +6429,7 @@ def op_hard_tanh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | No
     try:
         return _op_hard_tanh(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_hard_tanh, error, locals())
+        argument_error("op_hard_tanh", error, locals(), globals())
         raise
 
 
@@ -6470,7 +6470,7 @@ def op_heaviside(
     try:
         return _op_heaviside(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_heaviside, error, locals())
+        argument_error("op_heaviside", error, locals(), globals())
         raise
 
 
@@ -6522,7 +6522,7 @@ def op_histogram(
     try:
         return _op_histogram(x, bins, range)
     except (TypeError, ValueError) as error:
-        argument_error(op_histogram, error, locals())
+        argument_error("op_histogram", error, locals(), globals())
         raise
 
 
@@ -6584,7 +6584,7 @@ def op_hsplit(
     try:
         return _op_hsplit(x, indices_or_sections)
     except (TypeError, ValueError) as error:
-        argument_error(op_hsplit, error, locals())
+        argument_error("op_hsplit", error, locals(), globals())
         raise
 
 
@@ -6615,7 +6615,7 @@ def op_hstack(xs: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_hstack(xs)
     except (TypeError, ValueError) as error:
-        argument_error(op_hstack, error, locals())
+        argument_error("op_hstack", error, locals(), globals())
         raise
 
 
@@ -6661,7 +6661,7 @@ def op_hypot(
     try:
         return _op_hypot(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_hypot, error, locals())
+        argument_error("op_hypot", error, locals(), globals())
         raise
 
 
@@ -6690,7 +6690,7 @@ def op_i0(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATenso
     try:
         return _op_i0(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_i0, error, locals())
+        argument_error("op_i0", error, locals(), globals())
         raise
 
 
@@ -6724,7 +6724,7 @@ def op_identity(
     try:
         return _op_identity(n, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_identity, error, locals())
+        argument_error("op_identity", error, locals(), globals())
         raise
 
 
@@ -6767,7 +6767,7 @@ def op_ifft2(
     try:
         return _op_ifft2(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_ifft2, error, locals())
+        argument_error("op_ifft2", error, locals(), globals())
         raise
 
 
@@ -6795,7 +6795,7 @@ def op_imag(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_imag(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_imag, error, locals())
+        argument_error("op_imag", error, locals(), globals())
         raise
 
 
@@ -6918,7 +6918,7 @@ def op_image_affine_transform(
             images, transform, interpolation, fill_mode, fill_value, data_format
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_image_affine_transform, error, locals())
+        argument_error("op_image_affine_transform", error, locals(), globals())
         raise
 
 
@@ -7032,7 +7032,7 @@ def op_image_crop(
             data_format,
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_image_crop, error, locals())
+        argument_error("op_image_crop", error, locals(), globals())
         raise
 
 
@@ -7161,7 +7161,7 @@ def op_image_elastic_transform(
             images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_image_elastic_transform, error, locals())
+        argument_error("op_image_elastic_transform", error, locals(), globals())
         raise
 
 
@@ -7267,7 +7267,7 @@ def op_image_extract_patches(
     try:
         return _op_image_extract_patches(images, size, strides, dilation_rate, padding, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_image_extract_patches, error, locals())
+        argument_error("op_image_extract_patches", error, locals(), globals())
         raise
 
 
@@ -7344,7 +7344,7 @@ def op_image_extract_patches_3d(
             volumes, size, strides, dilation_rate, padding, data_format
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_image_extract_patches_3d, error, locals())
+        argument_error("op_image_extract_patches_3d", error, locals(), globals())
         raise
 
 
@@ -7422,7 +7422,7 @@ def op_image_gaussian_blur(
     try:
         return _op_image_gaussian_blur(images, kernel_size, sigma, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_image_gaussian_blur, error, locals())
+        argument_error("op_image_gaussian_blur", error, locals(), globals())
         raise
 
 
@@ -7484,7 +7484,7 @@ def op_image_hsv_to_rgb(
     try:
         return _op_image_hsv_to_rgb(images, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_image_hsv_to_rgb, error, locals())
+        argument_error("op_image_hsv_to_rgb", error, locals(), globals())
         raise
 
 
@@ -7565,7 +7565,7 @@ def op_image_map_coordinates(
     try:
         return _op_image_map_coordinates(inputs, coordinates, order, fill_mode, fill_value)
     except (TypeError, ValueError) as error:
-        argument_error(op_image_map_coordinates, error, locals())
+        argument_error("op_image_map_coordinates", error, locals(), globals())
         raise
 
 
@@ -7681,7 +7681,7 @@ def op_image_pad(
             data_format,
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_image_pad, error, locals())
+        argument_error("op_image_pad", error, locals(), globals())
         raise
 
 
@@ -7817,7 +7817,7 @@ def op_image_perspective_transform(
             images, start_points, end_points, interpolation, fill_value, data_format
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_image_perspective_transform, error, locals())
+        argument_error("op_image_perspective_transform", error, locals(), globals())
         raise
 
 
@@ -7942,7 +7942,7 @@ def op_image_resize(
             data_format,
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_image_resize, error, locals())
+        argument_error("op_image_resize", error, locals(), globals())
         raise
 
 
@@ -8028,7 +8028,7 @@ def op_image_rgb_to_grayscale(
     try:
         return _op_image_rgb_to_grayscale(images, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_image_rgb_to_grayscale, error, locals())
+        argument_error("op_image_rgb_to_grayscale", error, locals(), globals())
         raise
 
 
@@ -8102,7 +8102,7 @@ def op_image_rgb_to_hsv(
     try:
         return _op_image_rgb_to_hsv(images, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_image_rgb_to_hsv, error, locals())
+        argument_error("op_image_rgb_to_hsv", error, locals(), globals())
         raise
 
 
@@ -8221,7 +8221,7 @@ def op_image_scale_and_translate(
             images, output_shape, scale, translation, spatial_dims, method, antialias
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_image_scale_and_translate, error, locals())
+        argument_error("op_image_scale_and_translate", error, locals(), globals())
         raise
 
 
@@ -8282,7 +8282,7 @@ def op_image_sobel_edges(
     try:
         return _op_image_sobel_edges(images, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_image_sobel_edges, error, locals())
+        argument_error("op_image_sobel_edges", error, locals(), globals())
         raise
 
 
@@ -8362,7 +8362,7 @@ def op_image_ssim(
             image1, image2, max_val, filter_size, filter_sigma, k1, k2, data_format
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_image_ssim, error, locals())
+        argument_error("op_image_ssim", error, locals(), globals())
         raise
 
 
@@ -8407,7 +8407,7 @@ def op_in_top_k(
     try:
         return _op_in_top_k(targets, predictions, k)
     except (TypeError, ValueError) as error:
-        argument_error(op_in_top_k, error, locals())
+        argument_error("op_in_top_k", error, locals(), globals())
         raise
 
 
@@ -8449,7 +8449,7 @@ def op_inner(
     try:
         return _op_inner(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_inner, error, locals())
+        argument_error("op_inner", error, locals(), globals())
         raise
 
 
@@ -8477,7 +8477,7 @@ def op_inv(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATens
     try:
         return _op_inv(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_inv, error, locals())
+        argument_error("op_inv", error, locals(), globals())
         raise
 
 
@@ -8535,7 +8535,7 @@ def op_irfft(
     try:
         return _op_irfft(x, fft_length)
     except (TypeError, ValueError) as error:
-        argument_error(op_irfft, error, locals())
+        argument_error("op_irfft", error, locals(), globals())
         raise
 
 
@@ -8561,7 +8561,7 @@ def op_is_tensor(x: TensorLike) -> bool:
     try:
         return _op_is_tensor(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_is_tensor, error, locals())
+        argument_error("op_is_tensor", error, locals(), globals())
         raise
 
 
@@ -8617,7 +8617,7 @@ def op_isclose(
     try:
         return _op_isclose(x1, x2, rtol, atol, equal_nan)
     except (TypeError, ValueError) as error:
-        argument_error(op_isclose, error, locals())
+        argument_error("op_isclose", error, locals(), globals())
         raise
 
 
@@ -8663,7 +8663,7 @@ def op_isfinite(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     try:
         return _op_isfinite(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_isfinite, error, locals())
+        argument_error("op_isfinite", error, locals(), globals())
         raise
 
 
@@ -8721,7 +8721,7 @@ def op_isin(
     try:
         return _op_isin(x1, x2, assume_unique, invert)
     except (TypeError, ValueError) as error:
-        argument_error(op_isin, error, locals())
+        argument_error("op_isin", error, locals(), globals())
         raise
 
 
@@ -8749,7 +8749,7 @@ def op_isinf(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_isinf(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_isinf, error, locals())
+        argument_error("op_isinf", error, locals(), globals())
         raise
 
 
@@ -8777,7 +8777,7 @@ def op_isnan(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_isnan(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_isnan, error, locals())
+        argument_error("op_isnan", error, locals(), globals())
         raise
 
 
@@ -8805,7 +8805,7 @@ def op_isneginf(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     try:
         return _op_isneginf(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_isneginf, error, locals())
+        argument_error("op_isneginf", error, locals(), globals())
         raise
 
 
@@ -8833,7 +8833,7 @@ def op_isposinf(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     try:
         return _op_isposinf(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_isposinf, error, locals())
+        argument_error("op_isposinf", error, locals(), globals())
         raise
 
 
@@ -8867,7 +8867,7 @@ def op_isreal(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     try:
         return _op_isreal(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_isreal, error, locals())
+        argument_error("op_isreal", error, locals(), globals())
         raise
 
 
@@ -8952,7 +8952,7 @@ def op_istft(
     try:
         return _op_istft(x, sequence_length, sequence_stride, fft_length, length, window, center)
     except (TypeError, ValueError) as error:
-        argument_error(op_istft, error, locals())
+        argument_error("op_istft", error, locals(), globals())
         raise
 
 
@@ -9005,7 +9005,7 @@ def op_jvp(fun: Any, primals: Any, tangents: Any, has_aux: bool = False) -> Any:
     try:
         return _op_jvp(fun, primals, tangents, has_aux)
     except (TypeError, ValueError) as error:
-        argument_error(op_jvp, error, locals())
+        argument_error("op_jvp", error, locals(), globals())
         raise
 
 
@@ -9047,7 +9047,7 @@ def op_kaiser(
     try:
         return _op_kaiser(x, beta)
     except (TypeError, ValueError) as error:
-        argument_error(op_kaiser, error, locals())
+        argument_error("op_kaiser", error, locals(), globals())
         raise
 
 
@@ -9082,7 +9082,7 @@ def op_kron(
     try:
         return _op_kron(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_kron, error, locals())
+        argument_error("op_kron", error, locals(), globals())
         raise
 
 
@@ -9156,7 +9156,7 @@ def op_layer_normalization(
     try:
         return _op_layer_normalization(x, gamma, beta, axis, epsilon, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(op_layer_normalization, error, locals())
+        argument_error("op_layer_normalization", error, locals(), globals())
         raise
 
 
@@ -9194,7 +9194,7 @@ def op_lcm(x1: TensorLike | keras.Layer, x2: TensorLike) -> Tensor | keras.Keras
     try:
         return _op_lcm(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_lcm, error, locals())
+        argument_error("op_lcm", error, locals(), globals())
         raise
 
 
@@ -9235,7 +9235,7 @@ def op_ldexp(
     try:
         return _op_ldexp(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_ldexp, error, locals())
+        argument_error("op_ldexp", error, locals(), globals())
         raise
 
 
@@ -9281,7 +9281,7 @@ def op_leaky_relu(
     try:
         return _op_leaky_relu(x, negative_slope)
     except (TypeError, ValueError) as error:
-        argument_error(op_leaky_relu, error, locals())
+        argument_error("op_leaky_relu", error, locals(), globals())
         raise
 
 
@@ -9316,7 +9316,7 @@ def op_left_shift(
     try:
         return _op_left_shift(x, y)
     except (TypeError, ValueError) as error:
-        argument_error(op_left_shift, error, locals())
+        argument_error("op_left_shift", error, locals(), globals())
         raise
 
 
@@ -9347,7 +9347,7 @@ def op_less(
     try:
         return _op_less(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_less, error, locals())
+        argument_error("op_less", error, locals(), globals())
         raise
 
 
@@ -9378,7 +9378,7 @@ def op_less_equal(
     try:
         return _op_less_equal(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_less_equal, error, locals())
+        argument_error("op_less_equal", error, locals(), globals())
         raise
 
 
@@ -9430,7 +9430,7 @@ def op_linspace(
     try:
         return _op_linspace(start, stop, num, endpoint, retstep, dtype, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_linspace, error, locals())
+        argument_error("op_linspace", error, locals(), globals())
         raise
 
 
@@ -9458,7 +9458,7 @@ def op_log(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATens
     try:
         return _op_log(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_log, error, locals())
+        argument_error("op_log", error, locals(), globals())
         raise
 
 
@@ -9486,7 +9486,7 @@ def op_log10(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_log10(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_log10, error, locals())
+        argument_error("op_log10", error, locals(), globals())
         raise
 
 
@@ -9516,7 +9516,7 @@ def op_log1p(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_log1p(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_log1p, error, locals())
+        argument_error("op_log1p", error, locals(), globals())
         raise
 
 
@@ -9544,7 +9544,7 @@ def op_log2(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_log2(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_log2, error, locals())
+        argument_error("op_log2", error, locals(), globals())
         raise
 
 
@@ -9580,7 +9580,7 @@ def op_log_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | 
     try:
         return _op_log_sigmoid(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_log_sigmoid, error, locals())
+        argument_error("op_log_sigmoid", error, locals(), globals())
         raise
 
 
@@ -9623,7 +9623,7 @@ def op_log_softmax(
     try:
         return _op_log_softmax(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_log_softmax, error, locals())
+        argument_error("op_log_softmax", error, locals(), globals())
         raise
 
 
@@ -9657,7 +9657,7 @@ def op_logaddexp(
     try:
         return _op_logaddexp(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_logaddexp, error, locals())
+        argument_error("op_logaddexp", error, locals(), globals())
         raise
 
 
@@ -9697,7 +9697,7 @@ def op_logaddexp2(
     try:
         return _op_logaddexp2(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_logaddexp2, error, locals())
+        argument_error("op_logaddexp2", error, locals(), globals())
         raise
 
 
@@ -9725,7 +9725,7 @@ def op_logdet(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     try:
         return _op_logdet(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_logdet, error, locals())
+        argument_error("op_logdet", error, locals(), globals())
         raise
 
 
@@ -9758,7 +9758,7 @@ def op_logical_and(
     try:
         return _op_logical_and(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_logical_and, error, locals())
+        argument_error("op_logical_and", error, locals(), globals())
         raise
 
 
@@ -9788,7 +9788,7 @@ def op_logical_not(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | 
     try:
         return _op_logical_not(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_logical_not, error, locals())
+        argument_error("op_logical_not", error, locals(), globals())
         raise
 
 
@@ -9821,7 +9821,7 @@ def op_logical_or(
     try:
         return _op_logical_or(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_logical_or, error, locals())
+        argument_error("op_logical_or", error, locals(), globals())
         raise
 
 
@@ -9852,7 +9852,7 @@ def op_logical_xor(
     try:
         return _op_logical_xor(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_logical_xor, error, locals())
+        argument_error("op_logical_xor", error, locals(), globals())
         raise
 
 
@@ -9929,7 +9929,7 @@ def op_logspace(
     try:
         return _op_logspace(start, stop, num, endpoint, base, dtype, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_logspace, error, locals())
+        argument_error("op_logspace", error, locals(), globals())
         raise
 
 
@@ -9975,7 +9975,7 @@ def op_logsumexp(
     try:
         return _op_logsumexp(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_logsumexp, error, locals())
+        argument_error("op_logsumexp", error, locals(), globals())
         raise
 
 
@@ -10036,7 +10036,7 @@ def op_lstsq(
     try:
         return _op_lstsq(a, b, rcond)
     except (TypeError, ValueError) as error:
-        argument_error(op_lstsq, error, locals())
+        argument_error("op_lstsq", error, locals(), globals())
         raise
 
 
@@ -10068,7 +10068,7 @@ def op_lu_factor(
     try:
         return _op_lu_factor(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_lu_factor, error, locals())
+        argument_error("op_lu_factor", error, locals(), globals())
         raise
 
 
@@ -10119,7 +10119,7 @@ def op_map(f: Callable[..., Any], xs: TensorLike) -> Any:
     try:
         return _op_map(f, xs)
     except (TypeError, ValueError) as error:
-        argument_error(op_map, error, locals())
+        argument_error("op_map", error, locals(), globals())
         raise
 
 
@@ -10159,7 +10159,7 @@ def op_matmul(
     try:
         return _op_matmul(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_matmul, error, locals())
+        argument_error("op_matmul", error, locals(), globals())
         raise
 
 
@@ -10202,7 +10202,7 @@ def op_matrix_rank(
     try:
         return _op_matrix_rank(x, tol)
     except (TypeError, ValueError) as error:
-        argument_error(op_matrix_rank, error, locals())
+        argument_error("op_matrix_rank", error, locals(), globals())
         raise
 
 
@@ -10255,7 +10255,7 @@ def op_max(
     try:
         return _op_max(x, axis, keepdims, initial)
     except (TypeError, ValueError) as error:
-        argument_error(op_max, error, locals())
+        argument_error("op_max", error, locals(), globals())
         raise
 
 
@@ -10331,7 +10331,7 @@ def op_max_pool(
     try:
         return _op_max_pool(inputs, pool_size, strides, padding, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_max_pool, error, locals())
+        argument_error("op_max_pool", error, locals(), globals())
         raise
 
 
@@ -10362,7 +10362,7 @@ def op_maximum(
     try:
         return _op_maximum(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_maximum, error, locals())
+        argument_error("op_maximum", error, locals(), globals())
         raise
 
 
@@ -10398,7 +10398,7 @@ def op_mean(
     try:
         return _op_mean(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_mean, error, locals())
+        argument_error("op_mean", error, locals(), globals())
         raise
 
 
@@ -10435,7 +10435,7 @@ def op_median(
     try:
         return _op_median(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_median, error, locals())
+        argument_error("op_median", error, locals(), globals())
         raise
 
 
@@ -10478,7 +10478,7 @@ def op_meshgrid(*x: Any, indexing: str = "xy") -> Sequence[Tensor]:
     try:
         return _op_meshgrid(*x, indexing=indexing)
     except (TypeError, ValueError) as error:
-        argument_error(op_meshgrid, error, locals())
+        argument_error("op_meshgrid", error, locals(), globals())
         raise
 
 
@@ -10531,7 +10531,7 @@ def op_min(
     try:
         return _op_min(x, axis, keepdims, initial)
     except (TypeError, ValueError) as error:
-        argument_error(op_min, error, locals())
+        argument_error("op_min", error, locals(), globals())
         raise
 
 
@@ -10562,7 +10562,7 @@ def op_minimum(
     try:
         return _op_minimum(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_minimum, error, locals())
+        argument_error("op_minimum", error, locals(), globals())
         raise
 
 
@@ -10591,7 +10591,7 @@ def op_mod(x1: TensorLike | keras.Layer, x2: TensorLike) -> Tensor | keras.Keras
     try:
         return _op_mod(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_mod, error, locals())
+        argument_error("op_mod", error, locals(), globals())
         raise
 
 
@@ -10645,7 +10645,7 @@ def op_moments(
     try:
         return _op_moments(x, axes, keepdims, synchronized)
     except (TypeError, ValueError) as error:
-        argument_error(op_moments, error, locals())
+        argument_error("op_moments", error, locals(), globals())
         raise
 
 
@@ -10680,7 +10680,7 @@ def op_moveaxis(
     try:
         return _op_moveaxis(x, source, destination)
     except (TypeError, ValueError) as error:
-        argument_error(op_moveaxis, error, locals())
+        argument_error("op_moveaxis", error, locals(), globals())
         raise
 
 
@@ -10753,7 +10753,7 @@ def op_multi_hot(
     try:
         return _op_multi_hot(inputs, num_classes, axis, dtype, sparse, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(op_multi_hot, error, locals())
+        argument_error("op_multi_hot", error, locals(), globals())
         raise
 
 
@@ -10798,7 +10798,7 @@ def op_multiply(
     try:
         return _op_multiply(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_multiply, error, locals())
+        argument_error("op_multiply", error, locals(), globals())
         raise
 
 
@@ -10851,7 +10851,7 @@ def op_nan_to_num(
     try:
         return _op_nan_to_num(x, nan, posinf, neginf)
     except (TypeError, ValueError) as error:
-        argument_error(op_nan_to_num, error, locals())
+        argument_error("op_nan_to_num", error, locals(), globals())
         raise
 
 
@@ -10918,7 +10918,7 @@ def op_nanargmax(
     try:
         return _op_nanargmax(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanargmax, error, locals())
+        argument_error("op_nanargmax", error, locals(), globals())
         raise
 
 
@@ -10972,7 +10972,7 @@ def op_nanargmin(
     try:
         return _op_nanargmin(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanargmin, error, locals())
+        argument_error("op_nanargmin", error, locals(), globals())
         raise
 
 
@@ -11022,7 +11022,7 @@ def op_nancumprod(
     try:
         return _op_nancumprod(x, axis, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_nancumprod, error, locals())
+        argument_error("op_nancumprod", error, locals(), globals())
         raise
 
 
@@ -11072,7 +11072,7 @@ def op_nancumsum(
     try:
         return _op_nancumsum(x, axis, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_nancumsum, error, locals())
+        argument_error("op_nancumsum", error, locals(), globals())
         raise
 
 
@@ -11123,7 +11123,7 @@ def op_nanmax(
     try:
         return _op_nanmax(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanmax, error, locals())
+        argument_error("op_nanmax", error, locals(), globals())
         raise
 
 
@@ -11174,7 +11174,7 @@ def op_nanmean(
     try:
         return _op_nanmean(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanmean, error, locals())
+        argument_error("op_nanmean", error, locals(), globals())
         raise
 
 
@@ -11229,7 +11229,7 @@ def op_nanmedian(
     try:
         return _op_nanmedian(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanmedian, error, locals())
+        argument_error("op_nanmedian", error, locals(), globals())
         raise
 
 
@@ -11279,7 +11279,7 @@ def op_nanmin(
     try:
         return _op_nanmin(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanmin, error, locals())
+        argument_error("op_nanmin", error, locals(), globals())
         raise
 
 
@@ -11361,7 +11361,7 @@ def op_nanpercentile(
     try:
         return _op_nanpercentile(x, q, axis, method, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanpercentile, error, locals())
+        argument_error("op_nanpercentile", error, locals(), globals())
         raise
 
 
@@ -11410,7 +11410,7 @@ def op_nanprod(
     try:
         return _op_nanprod(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanprod, error, locals())
+        argument_error("op_nanprod", error, locals(), globals())
         raise
 
 
@@ -11495,7 +11495,7 @@ def op_nanquantile(
     try:
         return _op_nanquantile(x, q, axis, method, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanquantile, error, locals())
+        argument_error("op_nanquantile", error, locals(), globals())
         raise
 
 
@@ -11544,7 +11544,7 @@ def op_nanstd(
     try:
         return _op_nanstd(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanstd, error, locals())
+        argument_error("op_nanstd", error, locals(), globals())
         raise
 
 
@@ -11593,7 +11593,7 @@ def op_nansum(
     try:
         return _op_nansum(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nansum, error, locals())
+        argument_error("op_nansum", error, locals(), globals())
         raise
 
 
@@ -11642,7 +11642,7 @@ def op_nanvar(
     try:
         return _op_nanvar(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_nanvar, error, locals())
+        argument_error("op_nanvar", error, locals(), globals())
         raise
 
 
@@ -11670,7 +11670,7 @@ def op_ndim(x: TensorLike | keras.Layer) -> int | keras.KerasTensor | NotATensor
     try:
         return _op_ndim(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_ndim, error, locals())
+        argument_error("op_ndim", error, locals(), globals())
         raise
 
 
@@ -11698,7 +11698,7 @@ def op_negative(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     try:
         return _op_negative(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_negative, error, locals())
+        argument_error("op_negative", error, locals(), globals())
         raise
 
 
@@ -11741,7 +11741,7 @@ def op_nextafter(
     try:
         return _op_nextafter(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_nextafter, error, locals())
+        argument_error("op_nextafter", error, locals(), globals())
         raise
 
 
@@ -11771,7 +11771,7 @@ def op_nonzero(
     try:
         return _op_nonzero(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_nonzero, error, locals())
+        argument_error("op_nonzero", error, locals(), globals())
         raise
 
 
@@ -11856,7 +11856,7 @@ def op_norm(
     try:
         return _op_norm(x, ord, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_norm, error, locals())
+        argument_error("op_norm", error, locals(), globals())
         raise
 
 
@@ -11911,7 +11911,7 @@ def op_normalize(
     try:
         return _op_normalize(x, axis, order, epsilon)
     except (TypeError, ValueError) as error:
-        argument_error(op_normalize, error, locals())
+        argument_error("op_normalize", error, locals(), globals())
         raise
 
 
@@ -11955,7 +11955,7 @@ def op_not_equal(
     try:
         return _op_not_equal(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_not_equal, error, locals())
+        argument_error("op_not_equal", error, locals(), globals())
         raise
 
 
@@ -12032,7 +12032,7 @@ def op_one_hot(
     try:
         return _op_one_hot(x, num_classes, axis, dtype, sparse)
     except (TypeError, ValueError) as error:
-        argument_error(op_one_hot, error, locals())
+        argument_error("op_one_hot", error, locals(), globals())
         raise
 
 
@@ -12069,7 +12069,7 @@ def op_ones(shape: ShapeLike | BackendTensor, dtype: DTypeLike | None = None) ->
     try:
         return _op_ones(shape, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_ones, error, locals())
+        argument_error("op_ones", error, locals(), globals())
         raise
 
 
@@ -12100,7 +12100,7 @@ def op_ones_like(
     try:
         return _op_ones_like(x, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_ones_like, error, locals())
+        argument_error("op_ones_like", error, locals(), globals())
         raise
 
 
@@ -12137,7 +12137,7 @@ def op_outer(
     try:
         return _op_outer(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_outer, error, locals())
+        argument_error("op_outer", error, locals(), globals())
         raise
 
 
@@ -12198,7 +12198,7 @@ def op_pad(
     try:
         return _op_pad(x, pad_width, mode, constant_values)
     except (TypeError, ValueError) as error:
-        argument_error(op_pad, error, locals())
+        argument_error("op_pad", error, locals(), globals())
         raise
 
 
@@ -12280,7 +12280,7 @@ def op_percentile(
     try:
         return _op_percentile(x, q, axis, method, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_percentile, error, locals())
+        argument_error("op_percentile", error, locals(), globals())
         raise
 
 
@@ -12326,7 +12326,7 @@ def op_pinv(
     try:
         return _op_pinv(x, rcond)
     except (TypeError, ValueError) as error:
-        argument_error(op_pinv, error, locals())
+        argument_error("op_pinv", error, locals(), globals())
         raise
 
 
@@ -12374,7 +12374,7 @@ def op_polar(abs_: Any, angle: TensorLike | keras.Layer) -> Tensor | keras.Keras
     try:
         return _op_polar(abs_, angle)
     except (TypeError, ValueError) as error:
-        argument_error(op_polar, error, locals())
+        argument_error("op_polar", error, locals(), globals())
         raise
 
 
@@ -12405,7 +12405,7 @@ def op_power(
     try:
         return _op_power(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_power, error, locals())
+        argument_error("op_power", error, locals(), globals())
         raise
 
 
@@ -12453,7 +12453,7 @@ def op_prod(
     try:
         return _op_prod(x, axis, keepdims, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_prod, error, locals())
+        argument_error("op_prod", error, locals(), globals())
         raise
 
 
@@ -12499,7 +12499,7 @@ def op_psnr(
     try:
         return _op_psnr(x1, x2, max_val)
     except (TypeError, ValueError) as error:
-        argument_error(op_psnr, error, locals())
+        argument_error("op_psnr", error, locals(), globals())
         raise
 
 
@@ -12559,7 +12559,7 @@ def op_ptp(
     try:
         return _op_ptp(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_ptp, error, locals())
+        argument_error("op_ptp", error, locals(), globals())
         raise
 
 
@@ -12605,7 +12605,7 @@ def op_qr(
     try:
         return _op_qr(x, mode)
     except (TypeError, ValueError) as error:
-        argument_error(op_qr, error, locals())
+        argument_error("op_qr", error, locals(), globals())
         raise
 
 
@@ -12677,7 +12677,7 @@ def op_quantile(
     try:
         return _op_quantile(x, q, axis, method, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_quantile, error, locals())
+        argument_error("op_quantile", error, locals(), globals())
         raise
 
 
@@ -12715,7 +12715,7 @@ def op_rad2deg(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_rad2deg(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_rad2deg, error, locals())
+        argument_error("op_rad2deg", error, locals(), globals())
         raise
 
 
@@ -12745,7 +12745,7 @@ def op_ravel(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_ravel(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_ravel, error, locals())
+        argument_error("op_ravel", error, locals(), globals())
         raise
 
 
@@ -12773,7 +12773,7 @@ def op_real(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_real(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_real, error, locals())
+        argument_error("op_real", error, locals(), globals())
         raise
 
 
@@ -12846,7 +12846,7 @@ def op_rearrange(
     try:
         return _op_rearrange(tensor, pattern, **axes_lengths)
     except (TypeError, ValueError) as error:
-        argument_error(op_rearrange, error, locals())
+        argument_error("op_rearrange", error, locals(), globals())
         raise
 
 
@@ -12876,7 +12876,7 @@ def op_reciprocal(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | N
     try:
         return _op_reciprocal(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_reciprocal, error, locals())
+        argument_error("op_reciprocal", error, locals(), globals())
         raise
 
 
@@ -12912,7 +12912,7 @@ def op_relu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_relu(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_relu, error, locals())
+        argument_error("op_relu", error, locals(), globals())
         raise
 
 
@@ -12948,7 +12948,7 @@ def op_relu6(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_relu6(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_relu6, error, locals())
+        argument_error("op_relu6", error, locals(), globals())
         raise
 
 
@@ -12983,7 +12983,7 @@ def op_repeat(
     try:
         return _op_repeat(x, repeats, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_repeat, error, locals())
+        argument_error("op_repeat", error, locals(), globals())
         raise
 
 
@@ -13016,7 +13016,7 @@ def op_reshape(
     try:
         return _op_reshape(x, newshape)
     except (TypeError, ValueError) as error:
-        argument_error(op_reshape, error, locals())
+        argument_error("op_reshape", error, locals(), globals())
         raise
 
 
@@ -13083,7 +13083,7 @@ def op_rfft(
     try:
         return _op_rfft(x, fft_length)
     except (TypeError, ValueError) as error:
-        argument_error(op_rfft, error, locals())
+        argument_error("op_rfft", error, locals(), globals())
         raise
 
 
@@ -13118,7 +13118,7 @@ def op_right_shift(
     try:
         return _op_right_shift(x, y)
     except (TypeError, ValueError) as error:
-        argument_error(op_right_shift, error, locals())
+        argument_error("op_right_shift", error, locals(), globals())
         raise
 
 
@@ -13180,7 +13180,7 @@ def op_rms_normalization(
     try:
         return _op_rms_normalization(x, scale, axis, epsilon)
     except (TypeError, ValueError) as error:
-        argument_error(op_rms_normalization, error, locals())
+        argument_error("op_rms_normalization", error, locals(), globals())
         raise
 
 
@@ -13229,7 +13229,7 @@ def op_roll(
     try:
         return _op_roll(x, shift, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_roll, error, locals())
+        argument_error("op_roll", error, locals(), globals())
         raise
 
 
@@ -13274,7 +13274,7 @@ def op_rot90(array: Any, k: IntOrTuple = 1, axes: Axis = (0, 1)) -> Tensor:
     try:
         return _op_rot90(array, k, axes)
     except (TypeError, ValueError) as error:
-        argument_error(op_rot90, error, locals())
+        argument_error("op_rot90", error, locals(), globals())
         raise
 
 
@@ -13305,7 +13305,7 @@ def op_round(
     try:
         return _op_round(x, decimals)
     except (TypeError, ValueError) as error:
-        argument_error(op_round, error, locals())
+        argument_error("op_round", error, locals(), globals())
         raise
 
 
@@ -13339,7 +13339,7 @@ def op_rsqrt(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_rsqrt(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_rsqrt, error, locals())
+        argument_error("op_rsqrt", error, locals(), globals())
         raise
 
 
@@ -13412,7 +13412,7 @@ def op_saturate_cast(
     try:
         return _op_saturate_cast(x, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_saturate_cast, error, locals())
+        argument_error("op_saturate_cast", error, locals(), globals())
         raise
 
 
@@ -13501,7 +13501,7 @@ def op_scan(
     try:
         return _op_scan(f, init, xs, length, reverse, unroll)
     except (TypeError, ValueError) as error:
-        argument_error(op_scan, error, locals())
+        argument_error("op_scan", error, locals(), globals())
         raise
 
 
@@ -13554,7 +13554,7 @@ def op_scatter(
     try:
         return _op_scatter(indices, values, shape)
     except (TypeError, ValueError) as error:
-        argument_error(op_scatter, error, locals())
+        argument_error("op_scatter", error, locals(), globals())
         raise
 
 
@@ -13651,7 +13651,7 @@ def op_scatter_update(
     try:
         return _op_scatter_update(inputs, indices, updates, reduction)
     except (TypeError, ValueError) as error:
-        argument_error(op_scatter_update, error, locals())
+        argument_error("op_scatter_update", error, locals(), globals())
         raise
 
 
@@ -13702,7 +13702,7 @@ def op_searchsorted(
     try:
         return _op_searchsorted(sorted_sequence, values, side)
     except (TypeError, ValueError) as error:
-        argument_error(op_searchsorted, error, locals())
+        argument_error("op_searchsorted", error, locals(), globals())
         raise
 
 
@@ -13763,7 +13763,7 @@ def op_segment_max(
     try:
         return _op_segment_max(data, segment_ids, num_segments, sorted)
     except (TypeError, ValueError) as error:
-        argument_error(op_segment_max, error, locals())
+        argument_error("op_segment_max", error, locals(), globals())
         raise
 
 
@@ -13824,7 +13824,7 @@ def op_segment_min(
     try:
         return _op_segment_min(data, segment_ids, num_segments, sorted)
     except (TypeError, ValueError) as error:
-        argument_error(op_segment_min, error, locals())
+        argument_error("op_segment_min", error, locals(), globals())
         raise
 
 
@@ -13886,7 +13886,7 @@ def op_segment_prod(
     try:
         return _op_segment_prod(data, segment_ids, num_segments, sorted)
     except (TypeError, ValueError) as error:
-        argument_error(op_segment_prod, error, locals())
+        argument_error("op_segment_prod", error, locals(), globals())
         raise
 
 
@@ -13948,7 +13948,7 @@ def op_segment_sum(
     try:
         return _op_segment_sum(data, segment_ids, num_segments, sorted)
     except (TypeError, ValueError) as error:
-        argument_error(op_segment_sum, error, locals())
+        argument_error("op_segment_sum", error, locals(), globals())
         raise
 
 
@@ -14004,7 +14004,7 @@ def op_select(
     try:
         return _op_select(condlist, choicelist, default)
     except (TypeError, ValueError) as error:
-        argument_error(op_select, error, locals())
+        argument_error("op_select", error, locals(), globals())
         raise
 
 
@@ -14045,7 +14045,7 @@ def op_selu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_selu(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_selu, error, locals())
+        argument_error("op_selu", error, locals(), globals())
         raise
 
 
@@ -14139,7 +14139,7 @@ def op_separable_conv(
             inputs, depthwise_kernel, pointwise_kernel, strides, padding, data_format, dilation_rate
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_separable_conv, error, locals())
+        argument_error("op_separable_conv", error, locals(), globals())
         raise
 
 
@@ -14180,7 +14180,7 @@ def op_shape(x: TensorLike | keras.Layer) -> tuple[int, ...] | tuple[int | None,
     try:
         return _op_shape(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_shape, error, locals())
+        argument_error("op_shape", error, locals(), globals())
         raise
 
 
@@ -14216,7 +14216,7 @@ def op_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_sigmoid(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_sigmoid, error, locals())
+        argument_error("op_sigmoid", error, locals(), globals())
         raise
 
 
@@ -14244,7 +14244,7 @@ def op_sign(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_sign(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_sign, error, locals())
+        argument_error("op_sign", error, locals(), globals())
         raise
 
 
@@ -14275,7 +14275,7 @@ def op_signbit(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_signbit(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_signbit, error, locals())
+        argument_error("op_signbit", error, locals(), globals())
         raise
 
 
@@ -14314,7 +14314,7 @@ def op_silu(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_silu(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_silu, error, locals())
+        argument_error("op_silu", error, locals(), globals())
         raise
 
 
@@ -14342,7 +14342,7 @@ def op_sin(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATens
     try:
         return _op_sin(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_sin, error, locals())
+        argument_error("op_sin", error, locals(), globals())
         raise
 
 
@@ -14380,7 +14380,7 @@ def op_sinc(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_sinc(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_sinc, error, locals())
+        argument_error("op_sinc", error, locals(), globals())
         raise
 
 
@@ -14408,7 +14408,7 @@ def op_sinh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_sinh(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_sinh, error, locals())
+        argument_error("op_sinh", error, locals(), globals())
         raise
 
 
@@ -14436,7 +14436,7 @@ def op_size(x: TensorLike | keras.Layer) -> int | Tensor | keras.KerasTensor | N
     try:
         return _op_size(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_size, error, locals())
+        argument_error("op_size", error, locals(), globals())
         raise
 
 
@@ -14488,7 +14488,7 @@ def op_slice(
     try:
         return _op_slice(inputs, start_indices, shape)
     except (TypeError, ValueError) as error:
-        argument_error(op_slice, error, locals())
+        argument_error("op_slice", error, locals(), globals())
         raise
 
 
@@ -14545,7 +14545,7 @@ def op_slice_update(
     try:
         return _op_slice_update(inputs, start_indices, updates)
     except (TypeError, ValueError) as error:
-        argument_error(op_slice_update, error, locals())
+        argument_error("op_slice_update", error, locals(), globals())
         raise
 
 
@@ -14579,7 +14579,7 @@ def op_slogdet(
     try:
         return _op_slogdet(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_slogdet, error, locals())
+        argument_error("op_slogdet", error, locals(), globals())
         raise
 
 
@@ -14624,7 +14624,7 @@ def op_soft_shrink(
     try:
         return _op_soft_shrink(x, threshold)
     except (TypeError, ValueError) as error:
-        argument_error(op_soft_shrink, error, locals())
+        argument_error("op_soft_shrink", error, locals(), globals())
         raise
 
 
@@ -14672,7 +14672,7 @@ def op_softmax(
     try:
         return _op_softmax(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_softmax, error, locals())
+        argument_error("op_softmax", error, locals(), globals())
         raise
 
 
@@ -14709,7 +14709,7 @@ def op_softplus(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     try:
         return _op_softplus(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_softplus, error, locals())
+        argument_error("op_softplus", error, locals(), globals())
         raise
 
 
@@ -14745,7 +14745,7 @@ def op_softsign(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | Not
     try:
         return _op_softsign(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_softsign, error, locals())
+        argument_error("op_softsign", error, locals(), globals())
         raise
 
 
@@ -14776,7 +14776,7 @@ def op_solve(a: TensorLike | keras.Layer, b: TensorLike) -> Tensor | keras.Keras
     try:
         return _op_solve(a, b)
     except (TypeError, ValueError) as error:
-        argument_error(op_solve, error, locals())
+        argument_error("op_solve", error, locals(), globals())
         raise
 
 
@@ -14812,7 +14812,7 @@ def op_solve_triangular(
     try:
         return _op_solve_triangular(a, b, lower)
     except (TypeError, ValueError) as error:
-        argument_error(op_solve_triangular, error, locals())
+        argument_error("op_solve_triangular", error, locals(), globals())
         raise
 
 
@@ -14846,7 +14846,7 @@ def op_sort(
     try:
         return _op_sort(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_sort, error, locals())
+        argument_error("op_sort", error, locals(), globals())
         raise
 
 
@@ -14917,7 +14917,7 @@ def op_space_to_depth(
     try:
         return _op_space_to_depth(x, block_size, data_format)
     except (TypeError, ValueError) as error:
-        argument_error(op_space_to_depth, error, locals())
+        argument_error("op_space_to_depth", error, locals(), globals())
         raise
 
 
@@ -14984,7 +14984,7 @@ def op_sparse_categorical_crossentropy(
     try:
         return _op_sparse_categorical_crossentropy(target, output, from_logits, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_sparse_categorical_crossentropy, error, locals())
+        argument_error("op_sparse_categorical_crossentropy", error, locals(), globals())
         raise
 
 
@@ -15031,7 +15031,7 @@ def op_sparse_plus(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | 
     try:
         return _op_sparse_plus(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_sparse_plus, error, locals())
+        argument_error("op_sparse_plus", error, locals(), globals())
         raise
 
 
@@ -15071,7 +15071,7 @@ def op_sparse_sigmoid(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor
     try:
         return _op_sparse_sigmoid(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_sparse_sigmoid, error, locals())
+        argument_error("op_sparse_sigmoid", error, locals(), globals())
         raise
 
 
@@ -15116,7 +15116,7 @@ def op_sparsemax(
     try:
         return _op_sparsemax(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_sparsemax, error, locals())
+        argument_error("op_sparsemax", error, locals(), globals())
         raise
 
 
@@ -15161,7 +15161,7 @@ def op_split(
     try:
         return _op_split(x, indices_or_sections, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_split, error, locals())
+        argument_error("op_split", error, locals(), globals())
         raise
 
 
@@ -15189,7 +15189,7 @@ def op_sqrt(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_sqrt(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_sqrt, error, locals())
+        argument_error("op_sqrt", error, locals(), globals())
         raise
 
 
@@ -15217,7 +15217,7 @@ def op_square(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotAT
     try:
         return _op_square(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_square, error, locals())
+        argument_error("op_square", error, locals(), globals())
         raise
 
 
@@ -15260,7 +15260,7 @@ def op_squareplus(
     try:
         return _op_squareplus(x, b)
     except (TypeError, ValueError) as error:
-        argument_error(op_squareplus, error, locals())
+        argument_error("op_squareplus", error, locals(), globals())
         raise
 
 
@@ -15292,7 +15292,7 @@ def op_squeeze(
     try:
         return _op_squeeze(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_squeeze, error, locals())
+        argument_error("op_squeeze", error, locals(), globals())
         raise
 
 
@@ -15326,7 +15326,7 @@ def op_stack(
     try:
         return _op_stack(x, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_stack, error, locals())
+        argument_error("op_stack", error, locals(), globals())
         raise
 
 
@@ -15363,7 +15363,7 @@ def op_std(
     try:
         return _op_std(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_std, error, locals())
+        argument_error("op_std", error, locals(), globals())
         raise
 
 
@@ -15446,7 +15446,7 @@ def op_stft(
     try:
         return _op_stft(x, sequence_length, sequence_stride, fft_length, window, center)
     except (TypeError, ValueError) as error:
-        argument_error(op_stft, error, locals())
+        argument_error("op_stft", error, locals(), globals())
         raise
 
 
@@ -15477,7 +15477,7 @@ def op_stop_gradient(variable: Any) -> Tensor:
     try:
         return _op_stop_gradient(variable)
     except (TypeError, ValueError) as error:
-        argument_error(op_stop_gradient, error, locals())
+        argument_error("op_stop_gradient", error, locals(), globals())
         raise
 
 
@@ -15508,7 +15508,7 @@ def op_subtract(
     try:
         return _op_subtract(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_subtract, error, locals())
+        argument_error("op_subtract", error, locals(), globals())
         raise
 
 
@@ -15544,7 +15544,7 @@ def op_sum(
     try:
         return _op_sum(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_sum, error, locals())
+        argument_error("op_sum", error, locals(), globals())
         raise
 
 
@@ -15571,7 +15571,7 @@ def op_svd(x: TensorLike, full_matrices: bool = True, compute_uv: bool = True) -
     try:
         return _op_svd(x, full_matrices, compute_uv)
     except (TypeError, ValueError) as error:
-        argument_error(op_svd, error, locals())
+        argument_error("op_svd", error, locals(), globals())
         raise
 
 
@@ -15603,7 +15603,7 @@ def op_swapaxes(
     try:
         return _op_swapaxes(x, axis1, axis2)
     except (TypeError, ValueError) as error:
-        argument_error(op_swapaxes, error, locals())
+        argument_error("op_swapaxes", error, locals(), globals())
         raise
 
 
@@ -15650,7 +15650,7 @@ def op_switch(index: Any, branches: Any, *operands: Any) -> Any:
     try:
         return _op_switch(index, branches, *operands)
     except (TypeError, ValueError) as error:
-        argument_error(op_switch, error, locals())
+        argument_error("op_switch", error, locals(), globals())
         raise
 
 
@@ -15685,7 +15685,7 @@ def op_take(
     try:
         return _op_take(x, indices, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_take, error, locals())
+        argument_error("op_take", error, locals(), globals())
         raise
 
 
@@ -15722,7 +15722,7 @@ def op_take_along_axis(
     try:
         return _op_take_along_axis(x, indices, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_take_along_axis, error, locals())
+        argument_error("op_take_along_axis", error, locals(), globals())
         raise
 
 
@@ -15750,7 +15750,7 @@ def op_tan(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATens
     try:
         return _op_tan(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_tan, error, locals())
+        argument_error("op_tan", error, locals(), globals())
         raise
 
 
@@ -15778,7 +15778,7 @@ def op_tanh(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATen
     try:
         return _op_tanh(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_tanh, error, locals())
+        argument_error("op_tanh", error, locals(), globals())
         raise
 
 
@@ -15819,7 +15819,7 @@ def op_tanh_shrink(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | 
     try:
         return _op_tanh_shrink(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_tanh_shrink, error, locals())
+        argument_error("op_tanh_shrink", error, locals(), globals())
         raise
 
 
@@ -15856,7 +15856,7 @@ def op_tensordot(
     try:
         return _op_tensordot(x1, x2, axes)
     except (TypeError, ValueError) as error:
-        argument_error(op_tensordot, error, locals())
+        argument_error("op_tensordot", error, locals(), globals())
         raise
 
 
@@ -15902,7 +15902,7 @@ def op_threshold(
     try:
         return _op_threshold(x, threshold, default_value)
     except (TypeError, ValueError) as error:
-        argument_error(op_threshold, error, locals())
+        argument_error("op_threshold", error, locals(), globals())
         raise
 
 
@@ -15941,7 +15941,7 @@ def op_tile(
     try:
         return _op_tile(x, repeats)
     except (TypeError, ValueError) as error:
-        argument_error(op_tile, error, locals())
+        argument_error("op_tile", error, locals(), globals())
         raise
 
 
@@ -15987,7 +15987,7 @@ def op_top_k(
     try:
         return _op_top_k(x, k, sorted)
     except (TypeError, ValueError) as error:
-        argument_error(op_top_k, error, locals())
+        argument_error("op_top_k", error, locals(), globals())
         raise
 
 
@@ -16039,7 +16039,7 @@ def op_trace(
     try:
         return _op_trace(x, offset, axis1, axis2)
     except (TypeError, ValueError) as error:
-        argument_error(op_trace, error, locals())
+        argument_error("op_trace", error, locals(), globals())
         raise
 
 
@@ -16071,7 +16071,7 @@ def op_transpose(
     try:
         return _op_transpose(x, axes)
     except (TypeError, ValueError) as error:
-        argument_error(op_transpose, error, locals())
+        argument_error("op_transpose", error, locals(), globals())
         raise
 
 
@@ -16126,7 +16126,7 @@ def op_trapezoid(
     try:
         return _op_trapezoid(y, x, dx, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_trapezoid, error, locals())
+        argument_error("op_trapezoid", error, locals(), globals())
         raise
 
 
@@ -16156,7 +16156,7 @@ def op_tri(
     try:
         return _op_tri(N, M, k, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_tri, error, locals())
+        argument_error("op_tri", error, locals(), globals())
         raise
 
 
@@ -16191,7 +16191,7 @@ def op_tril(
     try:
         return _op_tril(x, k)
     except (TypeError, ValueError) as error:
-        argument_error(op_tril, error, locals())
+        argument_error("op_tril", error, locals(), globals())
         raise
 
 
@@ -16226,7 +16226,7 @@ def op_triu(
     try:
         return _op_triu(x, k)
     except (TypeError, ValueError) as error:
-        argument_error(op_triu, error, locals())
+        argument_error("op_triu", error, locals(), globals())
         raise
 
 
@@ -16254,7 +16254,7 @@ def op_true_divide(
     try:
         return _op_true_divide(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_true_divide, error, locals())
+        argument_error("op_true_divide", error, locals(), globals())
         raise
 
 
@@ -16292,7 +16292,7 @@ def op_trunc(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotATe
     try:
         return _op_trunc(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_trunc, error, locals())
+        argument_error("op_trunc", error, locals(), globals())
         raise
 
 
@@ -16367,7 +16367,7 @@ def op_unfold(
     try:
         return _op_unfold(x, kernel_size, dilation, padding, stride)
     except (TypeError, ValueError) as error:
-        argument_error(op_unfold, error, locals())
+        argument_error("op_unfold", error, locals(), globals())
         raise
 
 
@@ -16459,7 +16459,7 @@ def op_unique(
             x, sorted, return_index, return_inverse, return_counts, axis, size, fill_value
         )
     except (TypeError, ValueError) as error:
-        argument_error(op_unique, error, locals())
+        argument_error("op_unique", error, locals(), globals())
         raise
 
 
@@ -16499,7 +16499,7 @@ def op_unravel_index(
     try:
         return _op_unravel_index(indices, shape)
     except (TypeError, ValueError) as error:
-        argument_error(op_unravel_index, error, locals())
+        argument_error("op_unravel_index", error, locals(), globals())
         raise
 
 
@@ -16542,7 +16542,7 @@ def op_unstack(
     try:
         return _op_unstack(x, num, axis)
     except (TypeError, ValueError) as error:
-        argument_error(op_unstack, error, locals())
+        argument_error("op_unstack", error, locals(), globals())
         raise
 
 
@@ -16586,7 +16586,7 @@ def op_vander(
     try:
         return _op_vander(x, N, increasing)
     except (TypeError, ValueError) as error:
-        argument_error(op_vander, error, locals())
+        argument_error("op_vander", error, locals(), globals())
         raise
 
 
@@ -16622,7 +16622,7 @@ def op_var(
     try:
         return _op_var(x, axis, keepdims)
     except (TypeError, ValueError) as error:
-        argument_error(op_var, error, locals())
+        argument_error("op_var", error, locals(), globals())
         raise
 
 
@@ -16659,7 +16659,7 @@ def op_vdot(
     try:
         return _op_vdot(x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_vdot, error, locals())
+        argument_error("op_vdot", error, locals(), globals())
         raise
 
 
@@ -16702,7 +16702,7 @@ def op_vectorize(
     try:
         return _op_vectorize(pyfunc, excluded=excluded, signature=signature)
     except (TypeError, ValueError) as error:
-        argument_error(op_vectorize, error, locals())
+        argument_error("op_vectorize", error, locals(), globals())
         raise
 
 
@@ -16748,7 +16748,7 @@ def op_vectorized_map(function: Callable[..., Any], elements: TensorLike) -> Any
     try:
         return _op_vectorized_map(function, elements)
     except (TypeError, ValueError) as error:
-        argument_error(op_vectorized_map, error, locals())
+        argument_error("op_vectorized_map", error, locals(), globals())
         raise
 
 
@@ -16788,7 +16788,7 @@ def op_view(
     try:
         return _op_view(x, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_view, error, locals())
+        argument_error("op_view", error, locals(), globals())
         raise
 
 
@@ -16823,7 +16823,7 @@ def op_view_as_complex(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTenso
     try:
         return _op_view_as_complex(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_view_as_complex, error, locals())
+        argument_error("op_view_as_complex", error, locals(), globals())
         raise
 
 
@@ -16859,7 +16859,7 @@ def op_view_as_real(x: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor |
     try:
         return _op_view_as_real(x)
     except (TypeError, ValueError) as error:
-        argument_error(op_view_as_real, error, locals())
+        argument_error("op_view_as_real", error, locals(), globals())
         raise
 
 
@@ -16909,7 +16909,7 @@ def op_vsplit(
     try:
         return _op_vsplit(x, indices_or_sections)
     except (TypeError, ValueError) as error:
-        argument_error(op_vsplit, error, locals())
+        argument_error("op_vsplit", error, locals(), globals())
         raise
 
 
@@ -16937,7 +16937,7 @@ def op_vstack(xs: TensorLike | keras.Layer) -> Tensor | keras.KerasTensor | NotA
     try:
         return _op_vstack(xs)
     except (TypeError, ValueError) as error:
-        argument_error(op_vstack, error, locals())
+        argument_error("op_vstack", error, locals(), globals())
         raise
 
 
@@ -16976,7 +16976,7 @@ def op_where(
     try:
         return _op_where(condition, x1, x2)
     except (TypeError, ValueError) as error:
-        argument_error(op_where, error, locals())
+        argument_error("op_where", error, locals(), globals())
         raise
 
 
@@ -17029,7 +17029,7 @@ def op_while_loop(
     try:
         return _op_while_loop(cond, body, loop_vars, maximum_iterations)
     except (TypeError, ValueError) as error:
-        argument_error(op_while_loop, error, locals())
+        argument_error("op_while_loop", error, locals(), globals())
         raise
 
 
@@ -17052,7 +17052,7 @@ def op_zeros(shape: ShapeLike | BackendTensor, dtype: DTypeLike | None = None) -
     try:
         return _op_zeros(shape, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_zeros, error, locals())
+        argument_error("op_zeros", error, locals(), globals())
         raise
 
 
@@ -17083,7 +17083,7 @@ def op_zeros_like(
     try:
         return _op_zeros_like(x, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(op_zeros_like, error, locals())
+        argument_error("op_zeros_like", error, locals(), globals())
         raise
 
 

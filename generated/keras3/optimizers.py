@@ -163,7 +163,7 @@ def learning_rate_schedule_cosine_decay(
             initial_learning_rate, decay_steps, alpha, name, warmup_target, warmup_steps
         )
     except (TypeError, ValueError) as error:
-        argument_error(learning_rate_schedule_cosine_decay, error, locals())
+        argument_error("learning_rate_schedule_cosine_decay", error, locals(), globals())
         raise
 
 
@@ -241,7 +241,7 @@ def learning_rate_schedule_cosine_decay_restarts(
             initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha, name
         )
     except (TypeError, ValueError) as error:
-        argument_error(learning_rate_schedule_cosine_decay_restarts, error, locals())
+        argument_error("learning_rate_schedule_cosine_decay_restarts", error, locals(), globals())
         raise
 
 
@@ -288,7 +288,7 @@ def learning_rate_schedule_deserialize(
     try:
         return _learning_rate_schedule_deserialize(config, custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(learning_rate_schedule_deserialize, error, locals())
+        argument_error("learning_rate_schedule_deserialize", error, locals(), globals())
         raise
 
 
@@ -373,7 +373,7 @@ def learning_rate_schedule_exponential_decay(
             initial_learning_rate, decay_steps, decay_rate, staircase, name
         )
     except (TypeError, ValueError) as error:
-        argument_error(learning_rate_schedule_exponential_decay, error, locals())
+        argument_error("learning_rate_schedule_exponential_decay", error, locals(), globals())
         raise
 
 
@@ -459,7 +459,7 @@ def learning_rate_schedule_inverse_time_decay(
             initial_learning_rate, decay_steps, decay_rate, staircase, name
         )
     except (TypeError, ValueError) as error:
-        argument_error(learning_rate_schedule_inverse_time_decay, error, locals())
+        argument_error("learning_rate_schedule_inverse_time_decay", error, locals(), globals())
         raise
 
 
@@ -529,7 +529,9 @@ def learning_rate_schedule_piecewise_constant_decay(
     try:
         return _learning_rate_schedule_piecewise_constant_decay(boundaries, values, name)
     except (TypeError, ValueError) as error:
-        argument_error(learning_rate_schedule_piecewise_constant_decay, error, locals())
+        argument_error(
+            "learning_rate_schedule_piecewise_constant_decay", error, locals(), globals()
+        )
         raise
 
 
@@ -636,7 +638,7 @@ def learning_rate_schedule_polynomial_decay(
             initial_learning_rate, decay_steps, end_learning_rate, power, cycle, name
         )
     except (TypeError, ValueError) as error:
-        argument_error(learning_rate_schedule_polynomial_decay, error, locals())
+        argument_error("learning_rate_schedule_polynomial_decay", error, locals(), globals())
         raise
 
 
@@ -672,7 +674,7 @@ def learning_rate_schedule_serialize(learning_rate_schedule: Any) -> str | dict[
     try:
         return _learning_rate_schedule_serialize(learning_rate_schedule)
     except (TypeError, ValueError) as error:
-        argument_error(learning_rate_schedule_serialize, error, locals())
+        argument_error("learning_rate_schedule_serialize", error, locals(), globals())
         raise
 
 
@@ -797,7 +799,7 @@ def optimizer_adadelta(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_adadelta, error, locals())
+        argument_error("optimizer_adadelta", error, locals(), globals())
         raise
 
 
@@ -950,7 +952,7 @@ def optimizer_adafactor(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_adafactor, error, locals())
+        argument_error("optimizer_adafactor", error, locals(), globals())
         raise
 
 
@@ -1092,7 +1094,7 @@ def optimizer_adagrad(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_adagrad, error, locals())
+        argument_error("optimizer_adagrad", error, locals(), globals())
         raise
 
 
@@ -1245,7 +1247,7 @@ def optimizer_adam(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_adam, error, locals())
+        argument_error("optimizer_adam", error, locals(), globals())
         raise
 
 
@@ -1409,7 +1411,7 @@ def optimizer_adam_w(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_adam_w, error, locals())
+        argument_error("optimizer_adam_w", error, locals(), globals())
         raise
 
 
@@ -1572,7 +1574,7 @@ def optimizer_adamax(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_adamax, error, locals())
+        argument_error("optimizer_adamax", error, locals(), globals())
         raise
 
 
@@ -1622,7 +1624,7 @@ def optimizer_deserialize(
     try:
         return _optimizer_deserialize(config, custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_deserialize, error, locals())
+        argument_error("optimizer_deserialize", error, locals(), globals())
         raise
 
 
@@ -1793,7 +1795,7 @@ def optimizer_ftrl(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_ftrl, error, locals())
+        argument_error("optimizer_ftrl", error, locals(), globals())
         raise
 
 
@@ -1844,7 +1846,7 @@ def optimizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> k
     try:
         return _optimizer_get(identifier)
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_get, error, locals())
+        argument_error("optimizer_get", error, locals(), globals())
         raise
 
 
@@ -1968,7 +1970,7 @@ def optimizer_lamb(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_lamb, error, locals())
+        argument_error("optimizer_lamb", error, locals(), globals())
         raise
 
 
@@ -2117,7 +2119,7 @@ def optimizer_lion(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_lion, error, locals())
+        argument_error("optimizer_lion", error, locals(), globals())
         raise
 
 
@@ -2192,7 +2194,7 @@ def optimizer_loss_scale(
             inner_optimizer, initial_scale, dynamic_growth_steps, name, **kwargs
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_loss_scale, error, locals())
+        argument_error("optimizer_loss_scale", error, locals(), globals())
         raise
 
 
@@ -2228,7 +2230,7 @@ def optimizer_map(
     try:
         return _optimizer_map(default_optimizer, optimizer_map)
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_map, error, locals())
+        argument_error("optimizer_map", error, locals(), globals())
         raise
 
 
@@ -2259,7 +2261,7 @@ def optimizer_multi(
     try:
         return _optimizer_multi(optimizer_map, loss_scale_factor, name)
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_multi, error, locals())
+        argument_error("optimizer_multi", error, locals(), globals())
         raise
 
 
@@ -2410,7 +2412,7 @@ def optimizer_muon(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_muon, error, locals())
+        argument_error("optimizer_muon", error, locals(), globals())
         raise
 
 
@@ -2566,7 +2568,7 @@ def optimizer_nadam(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_nadam, error, locals())
+        argument_error("optimizer_nadam", error, locals(), globals())
         raise
 
 
@@ -2730,7 +2732,7 @@ def optimizer_rmsprop(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_rmsprop, error, locals())
+        argument_error("optimizer_rmsprop", error, locals(), globals())
         raise
 
 
@@ -2896,7 +2898,7 @@ def optimizer_schedule_free_adam_w(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_schedule_free_adam_w, error, locals())
+        argument_error("optimizer_schedule_free_adam_w", error, locals(), globals())
         raise
 
 
@@ -2942,7 +2944,7 @@ def optimizer_serialize(optimizer: Any) -> str | dict[str, Any]:
     try:
         return _optimizer_serialize(optimizer)
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_serialize, error, locals())
+        argument_error("optimizer_serialize", error, locals(), globals())
         raise
 
 
@@ -3071,7 +3073,7 @@ def optimizer_sgd(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(optimizer_sgd, error, locals())
+        argument_error("optimizer_sgd", error, locals(), globals())
         raise
 
 

@@ -256,19 +256,21 @@ def from_config(
     Calls `keras.saving.deserialize_keras_object`, or `cls.from_config` in a
     `keras.saving.custom_object_scope(custom_objects)`.
     """
-    if not isinstance(config, Mapping):
+    if not isinstance(config, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]  (untyped callers)
         raise TypeError(f"keras3.from_config(config={config!r:.80} of type {type(config).__name__}): "
                         "expected a dict from get_config() or keras.saving.serialize_keras_object()")
     objects = dict(custom_objects or {})
     if cls is None and "class_name" in config and "config" in config:
         return upstream("keras.saving.deserialize_keras_object")(dict(config), custom_objects=objects)
-    if cls is None:
-        if "input_layers" in config:
-            cls = upstream("keras.Model")
-        elif "layers" in config:
-            cls = upstream("keras.Sequential")
-        else:
-            raise ValueError("keras3.from_config(): a bare get_config() dict does not say its class "
-                             f"(keys: {', '.join(sorted(config))}); pass cls=, e.g. cls=keras.layers.Dense")
+    target: type[Any]
+    if cls is not None:
+        target = cls
+    elif "input_layers" in config:
+        target = upstream("keras.Model")
+    elif "layers" in config:
+        target = upstream("keras.Sequential")
+    else:
+        raise ValueError("keras3.from_config(): a bare get_config() dict does not say its class "
+                         f"(keys: {', '.join(sorted(config))}); pass cls=, e.g. cls=keras.layers.Dense")
     with upstream("keras.saving.custom_object_scope")(objects):
-        return cls.from_config(dict(config))
+        return target.from_config(dict(config))

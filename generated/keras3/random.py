@@ -115,7 +115,7 @@ def random_beta(
     try:
         return _random_beta(shape, alpha, beta, dtype, seed)
     except (TypeError, ValueError) as error:
-        argument_error(random_beta, error, locals())
+        argument_error("random_beta", error, locals(), globals())
         raise
 
 
@@ -165,7 +165,7 @@ def random_binomial(
     try:
         return _random_binomial(shape, counts, probabilities, dtype, seed)
     except (TypeError, ValueError) as error:
-        argument_error(random_binomial, error, locals())
+        argument_error("random_binomial", error, locals(), globals())
         raise
 
 
@@ -236,7 +236,7 @@ def random_categorical(
     try:
         return _random_categorical(logits, num_samples, dtype, seed)
     except (TypeError, ValueError) as error:
-        argument_error(random_categorical, error, locals())
+        argument_error("random_categorical", error, locals(), globals())
         raise
 
 
@@ -278,7 +278,7 @@ def random_dropout(
     try:
         return _random_dropout(inputs, rate, noise_shape, seed)
     except (TypeError, ValueError) as error:
-        argument_error(random_dropout, error, locals())
+        argument_error("random_dropout", error, locals(), globals())
         raise
 
 
@@ -341,7 +341,7 @@ def random_gamma(
     try:
         return _random_gamma(shape, alpha, dtype, seed)
     except (TypeError, ValueError) as error:
-        argument_error(random_gamma, error, locals())
+        argument_error("random_gamma", error, locals(), globals())
         raise
 
 
@@ -417,7 +417,7 @@ def random_integer(
     try:
         return _random_integer(shape, minval, maxval, dtype, seed)
     except (TypeError, ValueError) as error:
-        argument_error(random_integer, error, locals())
+        argument_error("random_integer", error, locals(), globals())
         raise
 
 
@@ -462,7 +462,7 @@ def random_normal(
     try:
         return _random_normal(shape, mean, stddev, dtype, seed)
     except (TypeError, ValueError) as error:
-        argument_error(random_normal, error, locals())
+        argument_error("random_normal", error, locals(), globals())
         raise
 
 
@@ -525,7 +525,7 @@ def random_seed_generator(
     try:
         return _random_seed_generator(seed, name, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(random_seed_generator, error, locals())
+        argument_error("random_seed_generator", error, locals(), globals())
         raise
 
 
@@ -580,7 +580,7 @@ def random_shuffle(
     try:
         return _random_shuffle(x, axis, seed)
     except (TypeError, ValueError) as error:
-        argument_error(random_shuffle, error, locals())
+        argument_error("random_shuffle", error, locals(), globals())
         raise
 
 
@@ -629,7 +629,7 @@ def random_truncated_normal(
     try:
         return _random_truncated_normal(shape, mean, stddev, dtype, seed)
     except (TypeError, ValueError) as error:
-        argument_error(random_truncated_normal, error, locals())
+        argument_error("random_truncated_normal", error, locals(), globals())
         raise
 
 
@@ -683,7 +683,7 @@ def random_uniform(
     try:
         return _random_uniform(shape, minval, maxval, dtype, seed)
     except (TypeError, ValueError) as error:
-        argument_error(random_uniform, error, locals())
+        argument_error("random_uniform", error, locals(), globals())
         raise
 
 

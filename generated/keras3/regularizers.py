@@ -45,7 +45,7 @@ def regularizer_deserialize(
     try:
         return _regularizer_deserialize(config, custom_objects)
     except (TypeError, ValueError) as error:
-        argument_error(regularizer_deserialize, error, locals())
+        argument_error("regularizer_deserialize", error, locals(), globals())
         raise
 
 
@@ -68,7 +68,7 @@ def regularizer_get(
     try:
         return _regularizer_get(identifier)
     except (TypeError, ValueError) as error:
-        argument_error(regularizer_get, error, locals())
+        argument_error("regularizer_get", error, locals(), globals())
         raise
 
 
@@ -96,7 +96,7 @@ def regularizer_l1(l1: Float | Sequence[Float] | TensorLike = 0.01) -> keras.reg
     try:
         return _regularizer_l1(l1)
     except (TypeError, ValueError) as error:
-        argument_error(regularizer_l1, error, locals())
+        argument_error("regularizer_l1", error, locals(), globals())
         raise
 
 
@@ -130,7 +130,7 @@ def regularizer_l1_l2(
     try:
         return _regularizer_l1_l2(l1, l2)
     except (TypeError, ValueError) as error:
-        argument_error(regularizer_l1_l2, error, locals())
+        argument_error("regularizer_l1_l2", error, locals(), globals())
         raise
 
 
@@ -158,7 +158,7 @@ def regularizer_l2(l2: Float | Sequence[Float] | TensorLike = 0.01) -> keras.reg
     try:
         return _regularizer_l2(l2)
     except (TypeError, ValueError) as error:
-        argument_error(regularizer_l2, error, locals())
+        argument_error("regularizer_l2", error, locals(), globals())
         raise
 
 
@@ -197,7 +197,7 @@ def regularizer_orthogonal(
     try:
         return _regularizer_orthogonal(factor, mode)
     except (TypeError, ValueError) as error:
-        argument_error(regularizer_orthogonal, error, locals())
+        argument_error("regularizer_orthogonal", error, locals(), globals())
         raise
 
 
@@ -218,7 +218,7 @@ def regularizer_serialize(regularizer: Any) -> str | dict[str, Any]:
     try:
         return _regularizer_serialize(regularizer)
     except (TypeError, ValueError) as error:
-        argument_error(regularizer_serialize, error, locals())
+        argument_error("regularizer_serialize", error, locals(), globals())
         raise
 
 

@@ -199,7 +199,7 @@ def audio_dataset_from_directory(
             verbose,
         )
     except (TypeError, ValueError) as error:
-        argument_error(audio_dataset_from_directory, error, locals())
+        argument_error("audio_dataset_from_directory", error, locals(), globals())
         raise
 
 
@@ -287,7 +287,7 @@ def bounding_box_affine_transform(
             bounding_box_format,
         )
     except (TypeError, ValueError) as error:
-        argument_error(bounding_box_affine_transform, error, locals())
+        argument_error("bounding_box_affine_transform", error, locals(), globals())
         raise
 
 
@@ -351,7 +351,7 @@ def bounding_box_clip_to_image_size(
     try:
         return _bounding_box_clip_to_image_size(bounding_boxes, height, width, bounding_box_format)
     except (TypeError, ValueError) as error:
-        argument_error(bounding_box_clip_to_image_size, error, locals())
+        argument_error("bounding_box_clip_to_image_size", error, locals(), globals())
         raise
 
 
@@ -407,7 +407,7 @@ def bounding_box_compute_ciou(
     try:
         return _bounding_box_compute_ciou(boxes1, boxes2, bounding_box_format, image_shape)
     except (TypeError, ValueError) as error:
-        argument_error(bounding_box_compute_ciou, error, locals())
+        argument_error("bounding_box_compute_ciou", error, locals(), globals())
         raise
 
 
@@ -468,7 +468,7 @@ def bounding_box_compute_iou(
             boxes1, boxes2, bounding_box_format, use_masking, mask_val, image_shape
         )
     except (TypeError, ValueError) as error:
-        argument_error(bounding_box_compute_iou, error, locals())
+        argument_error("bounding_box_compute_iou", error, locals(), globals())
         raise
 
 
@@ -532,7 +532,7 @@ def bounding_box_convert_format(
     try:
         return _bounding_box_convert_format(boxes, source, target, height, width, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(bounding_box_convert_format, error, locals())
+        argument_error("bounding_box_convert_format", error, locals(), globals())
         raise
 
 
@@ -587,7 +587,7 @@ def bounding_box_crop(
     try:
         return _bounding_box_crop(boxes, top, left, height, width, bounding_box_format)
     except (TypeError, ValueError) as error:
-        argument_error(bounding_box_crop, error, locals())
+        argument_error("bounding_box_crop", error, locals(), globals())
         raise
 
 
@@ -665,7 +665,7 @@ def bounding_box_decode_deltas_to_boxes(
             anchors, boxes_delta, anchor_format, box_format, encoded_format, variance, image_shape
         )
     except (TypeError, ValueError) as error:
-        argument_error(bounding_box_decode_deltas_to_boxes, error, locals())
+        argument_error("bounding_box_decode_deltas_to_boxes", error, locals(), globals())
         raise
 
 
@@ -729,7 +729,7 @@ def bounding_box_encode_box_to_deltas(
             anchors, boxes, anchor_format, box_format, encoding_format, variance, image_shape
         )
     except (TypeError, ValueError) as error:
-        argument_error(bounding_box_encode_box_to_deltas, error, locals())
+        argument_error("bounding_box_encode_box_to_deltas", error, locals(), globals())
         raise
 
 
@@ -773,7 +773,7 @@ def bounding_box_pad(
     try:
         return _bounding_box_pad(boxes, top, left, height, width, bounding_box_format)
     except (TypeError, ValueError) as error:
-        argument_error(bounding_box_pad, error, locals())
+        argument_error("bounding_box_pad", error, locals(), globals())
         raise
 
 
@@ -849,7 +849,7 @@ def clear_session(free_memory: bool = True) -> None:
     try:
         return _clear_session(free_memory)
     except (TypeError, ValueError) as error:
-        argument_error(clear_session, error, locals())
+        argument_error("clear_session", error, locals(), globals())
         raise
 
 
@@ -925,7 +925,7 @@ def config_container(**kwargs: Any) -> keras.utils.Config:
     try:
         return _config_container(**kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(config_container, error, locals())
+        argument_error("config_container", error, locals(), globals())
         raise
 
 
@@ -1028,7 +1028,7 @@ def get_file(
             force_download,
         )
     except (TypeError, ValueError) as error:
-        argument_error(get_file, error, locals())
+        argument_error("get_file", error, locals(), globals())
         raise
 
 
@@ -1073,7 +1073,7 @@ def get_source_inputs(tensor: TensorLike) -> list[keras.KerasTensor]:
     try:
         return _get_source_inputs(tensor)
     except (TypeError, ValueError) as error:
-        argument_error(get_source_inputs, error, locals())
+        argument_error("get_source_inputs", error, locals(), globals())
         raise
 
 
@@ -1107,7 +1107,7 @@ def image_array_save(
     try:
         return _image_array_save(path, x, data_format, file_format, scale, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(image_array_save, error, locals())
+        argument_error("image_array_save", error, locals(), globals())
         raise
 
 
@@ -1293,7 +1293,7 @@ def image_dataset_from_directory(
             verbose,
         )
     except (TypeError, ValueError) as error:
-        argument_error(image_dataset_from_directory, error, locals())
+        argument_error("image_dataset_from_directory", error, locals(), globals())
         raise
 
 
@@ -1363,7 +1363,7 @@ def image_from_array(
     try:
         return _image_from_array(x, data_format, scale, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(image_from_array, error, locals())
+        argument_error("image_from_array", error, locals(), globals())
         raise
 
 
@@ -1413,7 +1413,7 @@ def image_load(
     try:
         return _image_load(path, color_mode, target_size, interpolation, keep_aspect_ratio)
     except (TypeError, ValueError) as error:
-        argument_error(image_load, error, locals())
+        argument_error("image_load", error, locals(), globals())
         raise
 
 
@@ -1494,7 +1494,7 @@ def image_smart_resize(
     try:
         return _image_smart_resize(x, size, interpolation, data_format, **kwargs)
     except (TypeError, ValueError) as error:
-        argument_error(image_smart_resize, error, locals())
+        argument_error("image_smart_resize", error, locals(), globals())
         raise
 
 
@@ -1546,7 +1546,7 @@ def image_to_array(
     try:
         return _image_to_array(img, data_format, dtype)
     except (TypeError, ValueError) as error:
-        argument_error(image_to_array, error, locals())
+        argument_error("image_to_array", error, locals(), globals())
         raise
 
 
@@ -1572,7 +1572,7 @@ def is_keras_tensor(x: TensorLike) -> bool:
     try:
         return _is_keras_tensor(x)
     except (TypeError, ValueError) as error:
-        argument_error(is_keras_tensor, error, locals())
+        argument_error("is_keras_tensor", error, locals(), globals())
         raise
 
 
@@ -1776,7 +1776,7 @@ def layer_feature_space(
             features, output_mode, crosses, crossing_dim, hashing_dim, num_discretization_bins, name
         )
     except (TypeError, ValueError) as error:
-        argument_error(layer_feature_space, error, locals())
+        argument_error("layer_feature_space", error, locals(), globals())
         raise
 
 
@@ -1843,7 +1843,7 @@ def model_to_dot(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(model_to_dot, error, locals())
+        argument_error("model_to_dot", error, locals(), globals())
         raise
 
 
@@ -1890,7 +1890,7 @@ def normalize(x: TensorLike, axis: Axis = -1, order: Int | TensorLike = 2) -> ND
     try:
         return _normalize(x, axis, order)
     except (TypeError, ValueError) as error:
-        argument_error(normalize, error, locals())
+        argument_error("normalize", error, locals(), globals())
         raise
 
 
@@ -1933,7 +1933,7 @@ def pack_x_y_sample_weight(
     try:
         return _pack_x_y_sample_weight(x, y, sample_weight)
     except (TypeError, ValueError) as error:
-        argument_error(pack_x_y_sample_weight, error, locals())
+        argument_error("pack_x_y_sample_weight", error, locals(), globals())
         raise
 
 
@@ -2013,7 +2013,7 @@ def pad_sequences(
     try:
         return _pad_sequences(sequences, maxlen, dtype, padding, truncating, value)
     except (TypeError, ValueError) as error:
-        argument_error(pad_sequences, error, locals())
+        argument_error("pad_sequences", error, locals(), globals())
         raise
 
 
@@ -2087,7 +2087,7 @@ def plot_model(
             **kwargs,
         )
     except (TypeError, ValueError) as error:
-        argument_error(plot_model, error, locals())
+        argument_error("plot_model", error, locals(), globals())
         raise
 
 
@@ -2151,7 +2151,7 @@ def progbar(
             target, width, verbose, interval, stateful_metrics, stateless_metrics, unit_name
         )
     except (TypeError, ValueError) as error:
-        argument_error(progbar, error, locals())
+        argument_error("progbar", error, locals(), globals())
         raise
 
 
@@ -2216,7 +2216,7 @@ def set_random_seed(seed: Seed) -> None:
     try:
         return _set_random_seed(seed)
     except (TypeError, ValueError) as error:
-        argument_error(set_random_seed, error, locals())
+        argument_error("set_random_seed", error, locals(), globals())
         raise
 
 
@@ -2282,7 +2282,7 @@ def split_dataset(
     try:
         return _split_dataset(dataset, left_size, right_size, shuffle, seed, preferred_backend)
     except (TypeError, ValueError) as error:
-        argument_error(split_dataset, error, locals())
+        argument_error("split_dataset", error, locals(), globals())
         raise
 
 
@@ -2316,7 +2316,7 @@ def standardize_dtype(dtype: DTypeLike) -> str:
     try:
         return _standardize_dtype(dtype)
     except (TypeError, ValueError) as error:
-        argument_error(standardize_dtype, error, locals())
+        argument_error("standardize_dtype", error, locals(), globals())
         raise
 
 
@@ -2465,7 +2465,7 @@ def text_dataset_from_directory(
             verbose,
         )
     except (TypeError, ValueError) as error:
-        argument_error(text_dataset_from_directory, error, locals())
+        argument_error("text_dataset_from_directory", error, locals(), globals())
         raise
 
 
@@ -2642,7 +2642,7 @@ def timeseries_dataset_from_array(
             format,
         )
     except (TypeError, ValueError) as error:
-        argument_error(timeseries_dataset_from_array, error, locals())
+        argument_error("timeseries_dataset_from_array", error, locals(), globals())
         raise
 
 
@@ -2710,7 +2710,7 @@ def to_categorical(x: TensorLike, num_classes: Int | None = None) -> NDArray:
     try:
         return _to_categorical(x, num_classes)
     except (TypeError, ValueError) as error:
-        argument_error(to_categorical, error, locals())
+        argument_error("to_categorical", error, locals(), globals())
         raise
 
 
@@ -2749,7 +2749,7 @@ def unpack_x_y_sample_weight(data: TensorLike) -> tuple[Any, Any, Any]:
     try:
         return _unpack_x_y_sample_weight(data)
     except (TypeError, ValueError) as error:
-        argument_error(unpack_x_y_sample_weight, error, locals())
+        argument_error("unpack_x_y_sample_weight", error, locals(), globals())
         raise
 
 

@@ -72,7 +72,7 @@ def test_a_non_literal_default_is_handed_on_only_when_given():
     fill = wrapper.params[1]
     assert (fill.default, fill.omit_when_missing) == ("MISSING", True)
     text = format_files(emit(binding, spec))["ops.py"]
-    assert "def op_mystery(x: TensorLike, fill: Any = MISSING) -> Tensor | keras.KerasTensor:" in text
+    assert "def op_mystery(x: TensorLike, fill: Any = MISSING) -> Tensor: ..." in text  # the data overload
     assert "return _op_mystery(x, **_given(fill=fill))" in text
     assert f'_op_mystery = bind(globals(), "_op_mystery", "keras.ops.mystery", "{PIN}")' in text
 
