@@ -70,7 +70,9 @@ class CallRewriter(cst.CSTTransformer):
         self.findings = findings
         self.funcs: set[int] = set()
         self.inner: set[int] = set()  # Name/Attribute nodes that are part of a longer chain
-        self.layers: set[int] = set()  # layer-wrapper calls produced here, without `object`
+        # layer-wrapper calls produced here, without `object`: the nodes themselves, not their ids
+        # (a node this pass makes and later drops is freed, and a new node may get its id)
+        self.layers: list[cst.Call] = []
         self.applied: set[int] = set()  # calls whose result is called on one input: `Layer(...)(x)`
 
     # -- what not to touch
@@ -91,7 +93,7 @@ class CallRewriter(cst.CSTTransformer):
 
     # -- calls
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if id(updated.func) in self.layers and isinstance(updated.func, cst.Call):
+        if isinstance(updated.func, cst.Call) and any(updated.func is call for call in self.layers):
             folded = self._fold(updated.func, updated)
             if folded is not None:
                 return folded
@@ -115,7 +117,7 @@ class CallRewriter(cst.CSTTransformer):
         self.findings.note(self.findings.mapped, path)
         call = updated.with_changes(func=self.names.wrapper(target), args=args)
         if target.wrapper.shape == "layer" and target.form == "upstream":
-            self.layers.add(id(call))
+            self.layers.append(call)
         return call
 
     def _fold(self, inner: cst.Call, outer: cst.Call) -> cst.Call | None:

@@ -85,13 +85,27 @@ def _body(book: Tutobook, codes: Sequence[str]) -> str:
     code = iter(codes)
     for cell in book.cells:
         if cell.kind == "prose":
-            parts.append(keras_io_links(cell.text))
+            parts.append(snippets_not_run(keras_io_links(cell.text)))
         elif cell.kind == "code":
             parts.append(fenced(next(code), "python"))
         elif cell.kind == "shell":
             parts.append(fenced(cell.text, "shell"))
         # invisible cells are not shown (keras.io does not render them)
     return page_anchors("\n\n".join(part for part in parts if part.strip()) + "\n")
+
+
+def snippets_not_run(prose: str) -> str:
+    """A Python block inside upstream's prose illustrates a point (it often names what no cell
+    binds, or a file upstream never wrote): shown as written, marked ```python no-run so the docs
+    build does not run it as a cell."""
+    def mark(fence: re.Match[str]) -> str:
+        words = fence.group("info").split()
+        if words[:1] not in (["python"], ["py"], ["python3"]) or "no-run" in words:
+            return fence.group(0)
+        info = " ".join(["python", "no-run", *words[1:]])
+        return f"{fence.group('marker')}{info}\n{fence.group('code')}\n{fence.group('marker')}"
+
+    return FENCE.sub(mark, prose)
 
 
 def keras_io_links(prose: str) -> str:
