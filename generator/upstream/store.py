@@ -110,7 +110,7 @@ def reseal(text: str) -> str:
     return blank.replace(_UNSEALED, f'"digest":"{content_hash_of_text(blank)}"', 1)
 
 
-def _check_digest(file: Path, text: str, data: Mapping[str, Any]) -> None:
+def check_digest(file: Path, text: str, data: Mapping[str, Any]) -> None:
     """Any byte of a store file changed since it was written (the index, a header field, the
     digest itself): the store is damaged, whatever the JSON still parses to."""
     found = data.get("digest")
@@ -299,7 +299,7 @@ def _check_header(file: Path, text: str, body_key: str,
     found = data.get("schema_version")
     if first is not None and found == SCHEMA_VERSION:
         first(data)
-    _check_digest(file, text, data)  # every schema keeps this contract: the digest covers every byte
+    check_digest(file, text, data)  # every schema keeps this contract: the digest covers every byte
     if isinstance(found, int) and found > SCHEMA_VERSION:
         raise StoreError(_newer_schema(file, data))
     if found != SCHEMA_VERSION:

@@ -3,8 +3,10 @@
 Each tracked guide or example is kept verbatim at its upstream path
 (`upstream_snapshots/keras-io/guides/functional_api.py`), and `index.json` names, per path, the
 repository and commit it was synced from and its sha256. The index is deterministic JSON, one
-entry per line. Every read is verified against the index: a byte changed on disk is a damaged
-store ("restore it from git"), never an upstream change. The whole folder is written at once by
+entry per line, sealed like the release files (a digest of its own bytes and the toolkit version
+that wrote it, so a changed commit or repository string is caught too). Every read is verified
+against the index: a byte changed on disk is a damaged store ("restore it from git"), never an
+upstream change. The whole folder is written at once by
 `replace_folder` of the sync's write flow (staged, then swapped in with renames).
 """
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.settings import STORE_ROOT
-from generator.upstream.store import StoreError, dump_entries
+from generator.upstream.store import StoreError, check_digest, sealed
 
 TUTOBOOK_ROOT = STORE_ROOT / "keras-io"
 INDEX_FILE = "index.json"
@@ -60,8 +62,13 @@ class TutobookStore:
                 raise StoreError(f"{file} is missing but {self.root} holds tutobooks: the store is damaged; "
                                  "restore it from git")
             return {}
+        text = file.read_text(encoding="utf-8")
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
+            data = json.loads(text)
+        except ValueError as error:
+            raise StoreError(f"{file}: not JSON ({error}): the store is damaged; restore it from git") from None
+        check_digest(file, text, data if isinstance(data, dict) else {})
+        try:
             if data.get("schema_version") != SCHEMA_VERSION:
                 raise StoreError(f"{file}: schema_version {data.get('schema_version')!r}, expected {SCHEMA_VERSION}")
             return {path: StoredFile(e["repo"], e["commit"], e["sha256"]) for path, e in data["files"].items()}
@@ -116,6 +123,6 @@ def folder_files(index: Mapping[str, StoredFile], data: Mapping[str, bytes]) -> 
     for path, record in index.items():
         if sha256_of(data[path]) != record.sha256:
             raise StoreError(f"{path}: the bytes to store do not match their record")
-    text = dump_entries({"schema_version": SCHEMA_VERSION}, "files",
-                        {path: index[path].as_json() for path in sorted(index)})
+    text = sealed({"schema_version": SCHEMA_VERSION}, "files",
+                  {path: index[path].as_json() for path in sorted(index)})
     return {INDEX_FILE: text.encode("utf-8"), **{path: data[path] for path in sorted(index)}}

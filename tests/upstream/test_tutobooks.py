@@ -67,6 +67,10 @@ def test_the_store_round_trips_and_refuses_a_changed_byte(tmp_path):
     (root / "guides/b.py").write_bytes(BOOK)
     problems = TutobookStore(root).verify()
     assert any("damaged" in p for p in problems) and any("b.py: not listed" in p for p in problems)
+    index_text = (root / INDEX_FILE).read_text()
+    (root / INDEX_FILE).write_text(index_text.replace("a" * 40, "b" * 40))  # the record's commit, not a file's bytes
+    with pytest.raises(StoreError, match="index.json: its digest does not match its bytes: the store is damaged"):
+        TutobookStore(root).index()
     (root / INDEX_FILE).unlink()
     with pytest.raises(StoreError, match="index.json is missing"):
         TutobookStore(root).index()
