@@ -109,6 +109,11 @@ model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
 history = model.fit(x_train, y_train, epochs=epochs, verbose=0)
 print("epochs run:", len(history.history["loss"]), "epochs =", epochs)
 ```
+
+```python
+import jax
+print("devices:", len(jax.devices()))
+```
 """
 
 
@@ -119,7 +124,7 @@ def tiny(tmp_path_factory):
     page = read_page("examples/vision/tiny.md", text)
     spec = GuideSpec(runs={"examples/tiny.py": RunSettings(
         fixtures=("mnist_digits",), epochs=2, steps=5, assign={"epochs": 3},
-        skip={4: "it prints nothing useful", "never_defined(": "calls what nothing defines"})})
+        skip={4: "it prints nothing useful", "never_defined(": "calls what nothing defines"}, devices=3)})
     starts: list[int] = []
     rendered = render_outputs({page.path: (page, text)}, spec, pinned_release(), root=root, jobs=1,
                               on_start=starts.append)
@@ -137,6 +142,7 @@ def test_a_page_runs_with_its_fixture_figures_and_shortened_training(tiny):
     assert cells[4] == {"skipped": "it prints nothing useful"}
     assert cells[5] == {"skipped": "calls what nothing defines"}
     assert cells[6]["output"] == "epochs run: 2 epochs = 3"  # `epochs = 15` ran as 3, fit capped at 2
+    assert cells[7]["output"] == "devices: 3"  # the CPU split as the page's setting says
     assert rendered.keras == pinned_release()
 
 
@@ -167,7 +173,8 @@ def test_the_rendered_page_shows_outputs_figures_and_where_it_comes_from(tiny, t
     # a cell's output right after it: the prints of the first cell
     assert re.search(r"print\(x_train.shape, x_test.shape, x_train.dtype\)\n```\n\n```text title=\"Output\"\n"
                      r"\(60000, 28, 28\)", markdown)
-    assert "4 of 7 cells ran, 2 skipped, 1 failed" in markdown
+    assert "5 of 8 cells ran, 2 skipped, 1 failed" in markdown
+    assert "The CPU is split into 3 devices" in markdown
 
 
 def test_the_gallery_index_has_a_card_per_example_with_a_thumbnail(tiny, tmp_path):

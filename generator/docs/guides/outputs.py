@@ -157,15 +157,19 @@ def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideS
         assert rendered is not None
         results[path] = rendered
 
-    backends = sorted({spec.settings(page.upstream).backend for page, _ in todo.values()})
+    def machine(page: TranslatedPage) -> tuple[str, int]:
+        settings = spec.settings(page.upstream)
+        return settings.backend, settings.devices
+
     try:
         with exclusive([root], log):  # one writer of generated/rendered at a time
-            for backend in backends:  # one forkserver per backend: Keras imports with it
-                group = {path: page for path, (page, _) in todo.items() if spec.settings(page.upstream).backend == backend}
+            # one forkserver per backend and device count: Keras (and jax's devices) start with it
+            for backend, devices in sorted({machine(page) for page, _ in todo.values()}):
+                group = {path: page for path, (page, _) in todo.items() if machine(page) == (backend, devices)}
                 run_in_forkserver({path: page.cells for path, page in group.items()}, jobs, done,
                                   worker="generator.docs.guides.cells:run_page_cells",
                                   args={path: [spec.settings(page.upstream).as_json()] for path, page in group.items()},
-                                  keep=keep, backend=backend)
+                                  keep=keep, backend=backend, devices=devices)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return results

@@ -50,6 +50,10 @@ def provenance(page: TranslatedPage, rendered: Rendered, settings: RunSettings, 
     for name in settings.fixtures:
         fixture = FIXTURES[name]
         lines.append(f"\n    **Data.** `{fixture.replaces}` does not download here: {fixture.description}")
+    if settings.devices != 1:
+        lines.append(f"\n    **Devices.** The CPU is split into {settings.devices} devices (XLA's "
+                     "`--xla_force_host_platform_device_count`), so the guide's device mesh has "
+                     "devices to shard over; the layout is the guide's, the speed is not.")
     shortened = []
     if settings.epochs is not None:
         shortened.append(f"`Model.fit` runs at most {settings.epochs} epoch{'s' if settings.epochs > 1 else ''}")

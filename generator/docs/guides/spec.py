@@ -10,6 +10,7 @@
     skip = { "plot_model(" = "..." }     # ... or the cells whose code contains this text
     time_limit = 300                     # CPU seconds per cell
     backend = "tensorflow"               # a guide written for one backend runs on it (default jax)
+    devices = 8                          # CPU devices jax sees (a distribution guide's mesh)
 
     [[gallery.example]]                  # an example the gallery shows
     upstream = "examples/keras_io/vision/mnist_convnet.py"
@@ -50,13 +51,19 @@ class RunSettings:
     skip: Mapping[int | str, str] = field(default_factory=dict)  # cell number, or code it contains
     time_limit: float = DEFAULT_TIME_LIMIT
     backend: str = "jax"  # a guide written for one backend (its tf.GradientTape, torch.nn) runs on it
+    # CPU devices the page's process sees (XLA's host-platform device count): a guide that shards
+    # over a device mesh runs on one CPU split into that many devices
+    devices: int = 1
 
     def as_json(self) -> dict[str, Any]:
         """What the key hashes and the worker receives."""
-        return {"fixtures": list(self.fixtures), "epochs": self.epochs, "steps": self.steps,
+        data = {"fixtures": list(self.fixtures), "epochs": self.epochs, "steps": self.steps,
                 "assign": dict(sorted(self.assign.items())),
                 "skip": {str(k): v for k, v in sorted(self.skip.items(), key=lambda item: str(item[0]))},
                 "time_limit": self.time_limit, "backend": self.backend}
+        if self.devices != 1:  # absent by default: the keys of pages that do not set it stay as they were
+            data["devices"] = self.devices
+        return data
 
     def key_text(self) -> str:
         return json.dumps(self.as_json(), sort_keys=True)
@@ -99,10 +106,11 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
         where = f'{path}: [run."{upstream}"]'
         if not isinstance(raw, dict):
             raise GuideSpecError(f"{where} must be a table")
-        unknown = sorted(set(raw) - {"fixtures", "epochs", "steps", "assign", "skip", "time_limit", "backend"})
+        unknown = sorted(set(raw) - {"fixtures", "epochs", "steps", "assign", "skip", "time_limit", "backend",
+                                 "devices"})
         if unknown:
             raise GuideSpecError(f"{where}: unknown key {unknown[0]!r}; known fields: fixtures, epochs, steps, "
-                                 "assign, skip, time_limit, backend")
+                                 "assign, skip, time_limit, backend, devices")
         backend = raw.get("backend", "jax")
         if backend not in BACKENDS:
             raise GuideSpecError(f"{where}: backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -127,7 +135,7 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
             raise GuideSpecError(f"{where}: time_limit must be a positive number of seconds, got {limit!r}")
         runs[upstream] = RunSettings(tuple(fixtures), _positive_int(raw.get("epochs"), where, "epochs"),
                                      _positive_int(raw.get("steps"), where, "steps"), dict(assign), skip,
-                                     float(limit), backend)
+                                     float(limit), backend, _positive_int(raw.get("devices"), where, "devices") or 1)
     gallery_raw = fields(data.get("gallery", {}), path, "[gallery]",
                          {"example": "list[table]", "left_out": "list[table]"}, GuideSpecError)
     gallery: list[GalleryEntry] = []
