@@ -104,10 +104,19 @@ never_defined()
 
 ```python
 epochs = 15
+counted = []
+
+
+class CountValidationSteps(keras.callbacks.Callback):
+    def on_test_batch_end(self, batch, logs=None):
+        counted.append(batch)
+
+
 model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])
 model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
-history = model.fit(x_train, y_train, epochs=epochs, verbose=0)
-print("epochs run:", len(history.history["loss"]), "epochs =", epochs)
+history = model.fit(x_train, y_train, epochs=epochs, verbose=0, validation_split=0.5,
+                    callbacks=[CountValidationSteps()])
+print("epochs run:", len(history.history["loss"]), "epochs =", epochs, "validation steps:", len(counted))
 ```
 
 ```python
@@ -124,7 +133,8 @@ def tiny(tmp_path_factory):
     page = read_page("examples/vision/tiny.md", text)
     spec = GuideSpec(runs={"examples/tiny.py": RunSettings(
         fixtures=("mnist_digits",), epochs=2, steps=5, assign={"epochs": 3},
-        skip={4: "it prints nothing useful", "never_defined(": "calls what nothing defines"}, devices=3)})
+        skip={4: "it prints nothing useful", "never_defined(": "calls what nothing defines"}, devices=3,
+        validation_steps=2)})
     starts: list[int] = []
     rendered = render_outputs({page.path: (page, text)}, spec, pinned_release(), root=root, jobs=1,
                               on_start=starts.append)
@@ -141,7 +151,8 @@ def test_a_page_runs_with_its_fixture_figures_and_shortened_training(tiny):
     assert "download blocked" in cells[3]["error"] and "example.com" in cells[3]["error"]
     assert cells[4] == {"skipped": "it prints nothing useful"}
     assert cells[5] == {"skipped": "calls what nothing defines"}
-    assert cells[6]["output"] == "epochs run: 2 epochs = 3"  # `epochs = 15` ran as 3, fit capped at 2
+    # `epochs = 15` ran as 3, fit capped at 2; the validation split's 29 batches capped at 2 per epoch
+    assert cells[6]["output"] == "epochs run: 2 epochs = 3 validation steps: 4"
     assert cells[7]["output"] == "devices: 3"  # the CPU split as the page's setting says
     assert rendered.keras == pinned_release()
 
@@ -174,6 +185,7 @@ def test_the_rendered_page_shows_outputs_figures_and_where_it_comes_from(tiny, t
     assert re.search(r"print\(x_train.shape, x_test.shape, x_train.dtype\)\n```\n\n```text title=\"Output\"\n"
                      r"\(60000, 28, 28\)", markdown)
     assert "5 of 8 cells ran, 2 skipped, 1 failed" in markdown
+    assert "validation runs at most 2 steps" in markdown
     assert "The CPU is split into 3 devices" in markdown
 
 

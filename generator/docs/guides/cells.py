@@ -43,7 +43,7 @@ def run_page_cells(cells: Sequence[str], folder: str, settings: Mapping[str, Any
     _block_network()
     _refuse_shell_downloads()
     fixtures.install(list(settings.get("fixtures", ())))
-    _shorten_training(settings.get("epochs"), settings.get("steps"))
+    _shorten_training(settings.get("epochs"), settings.get("steps"), settings.get("validation_steps"))
     skip = dict(settings.get("skip", {}))
     assign = dict(settings.get("assign", {}))
     limit = float(settings.get("time_limit", 300.0))
@@ -143,9 +143,10 @@ def _refuse_shell_downloads() -> None:
         setattr(subprocess, name, guard(getattr(subprocess, name)))
 
 
-def _shorten_training(epochs: int | None, steps: int | None) -> None:
-    """`Model.fit` runs at most `epochs` epochs of at most `steps` steps (validation too)."""
-    if epochs is None and steps is None:
+def _shorten_training(epochs: int | None, steps: int | None, validation_steps: int | None = None) -> None:
+    """`Model.fit` runs at most `epochs` epochs of at most `steps` steps (the validation of its
+    `validation_data` too); validation, however made, at most `validation_steps` steps."""
+    if epochs is None and steps is None and validation_steps is None:
         return
     import keras
 
@@ -163,6 +164,8 @@ def _shorten_training(epochs: int | None, steps: int | None) -> None:
             kwargs["steps_per_epoch"] = min(int(kwargs.get("steps_per_epoch") or steps), steps)
             if kwargs.get("validation_data") is not None:
                 kwargs["validation_steps"] = min(int(kwargs.get("validation_steps") or steps), steps)
+        if validation_steps is not None and (kwargs.get("validation_data") is not None or kwargs.get("validation_split")):
+            kwargs["validation_steps"] = min(int(kwargs.get("validation_steps") or validation_steps), validation_steps)
         return original(self, *args, **kwargs)
 
     fit.__doc__ = original.__doc__

@@ -59,6 +59,8 @@ def provenance(page: TranslatedPage, rendered: Rendered, settings: RunSettings, 
         shortened.append(f"`Model.fit` runs at most {settings.epochs} epoch{'s' if settings.epochs > 1 else ''}")
     if settings.steps is not None:
         shortened.append(f"at most {settings.steps} steps per epoch")
+    if settings.validation_steps is not None:
+        shortened.append(f"validation runs at most {settings.validation_steps} steps")
     shortened += [f"`{name} = {value!r}` replaces upstream's value" for name, value in sorted(settings.assign.items())]
     if shortened:
         lines.append("\n    **Shortened training.** To run on a CPU in the docs build, " + "; ".join(shortened)

@@ -11,6 +11,7 @@
     time_limit = 300                     # CPU seconds per cell
     backend = "tensorflow"               # a guide written for one backend runs on it (default jax)
     devices = 8                          # CPU devices jax sees (a distribution guide's mesh)
+    validation_steps = 5                 # validation runs at most this many steps (validation_split too)
 
     [[gallery.example]]                  # an example the gallery shows
     upstream = "examples/keras_io/vision/mnist_convnet.py"
@@ -54,6 +55,9 @@ class RunSettings:
     # CPU devices the page's process sees (XLA's host-platform device count): a guide that shards
     # over a device mesh runs on one CPU split into that many devices
     devices: int = 1
+    # validation in `Model.fit` runs at most this many steps, also when `validation_split` made it
+    # (`steps` caps only the validation of `validation_data`)
+    validation_steps: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         """What the key hashes and the worker receives."""
@@ -61,8 +65,11 @@ class RunSettings:
                 "assign": dict(sorted(self.assign.items())),
                 "skip": {str(k): v for k, v in sorted(self.skip.items(), key=lambda item: str(item[0]))},
                 "time_limit": self.time_limit, "backend": self.backend}
-        if self.devices != 1:  # absent by default: the keys of pages that do not set it stay as they were
+        # absent by default: the keys of pages that do not set them stay as they were
+        if self.devices != 1:
             data["devices"] = self.devices
+        if self.validation_steps is not None:
+            data["validation_steps"] = self.validation_steps
         return data
 
     def key_text(self) -> str:
@@ -107,10 +114,10 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
         if not isinstance(raw, dict):
             raise GuideSpecError(f"{where} must be a table")
         unknown = sorted(set(raw) - {"fixtures", "epochs", "steps", "assign", "skip", "time_limit", "backend",
-                                 "devices"})
+                                 "devices", "validation_steps"})
         if unknown:
             raise GuideSpecError(f"{where}: unknown key {unknown[0]!r}; known fields: fixtures, epochs, steps, "
-                                 "assign, skip, time_limit, backend, devices")
+                                 "assign, skip, time_limit, backend, devices, validation_steps")
         backend = raw.get("backend", "jax")
         if backend not in BACKENDS:
             raise GuideSpecError(f"{where}: backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -135,7 +142,8 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
             raise GuideSpecError(f"{where}: time_limit must be a positive number of seconds, got {limit!r}")
         runs[upstream] = RunSettings(tuple(fixtures), _positive_int(raw.get("epochs"), where, "epochs"),
                                      _positive_int(raw.get("steps"), where, "steps"), dict(assign), skip,
-                                     float(limit), backend, _positive_int(raw.get("devices"), where, "devices") or 1)
+                                     float(limit), backend, _positive_int(raw.get("devices"), where, "devices") or 1,
+                                     _positive_int(raw.get("validation_steps"), where, "validation_steps"))
     gallery_raw = fields(data.get("gallery", {}), path, "[gallery]",
                          {"example": "list[table]", "left_out": "list[table]"}, GuideSpecError)
     gallery: list[GalleryEntry] = []
