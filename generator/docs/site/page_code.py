@@ -31,6 +31,27 @@ RUNNER_VERSION = "1"
 _RUNNER = r"""
 import importlib, json, multiprocessing, os, sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+
+
+def run(pages, jobs):
+    # The pages in a pool; those in flight when a page's process died (the system killed it: out
+    # of memory?) are returned to be run again, one at a time, so one page's crash costs no other.
+    broken = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=1) as pool:
+        futures = {pool.submit(function, page["blocks"], page["folder"], *page["args"]): page for page in pages}
+        for future in as_completed(futures):
+            page = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                broken.append(page)
+                continue
+            with open(os.path.join(page["folder"], "results.json"), "w", encoding="utf-8") as stream:
+                json.dump(result, stream)
+            protocol.write(json.dumps(page["name"]) + "\n")
+    return broken
+
 
 if __name__ == "__main__":
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
@@ -40,13 +61,9 @@ if __name__ == "__main__":
     function = getattr(importlib.import_module(module), name)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([module, *preload])
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=1) as pool:
-        futures = {pool.submit(function, page["blocks"], page["folder"], *page["args"]): page for page in pages}
-        for future in as_completed(futures):
-            page = futures[future]
-            with open(os.path.join(page["folder"], "results.json"), "w", encoding="utf-8") as stream:
-                json.dump(future.result(), stream)
-            protocol.write(json.dumps(page["name"]) + "\n")
+    for page in run(pages, jobs):  # a page that dies alone gets no results: named as missing
+        if run([page], 1):
+            print(f"{page['name']}: its process died (killed by the system: out of memory?)", file=sys.stderr)
     # Stop the forkserver and reap it (multiprocessing's own stop, private but stable since 3.8):
     # the CPU time of the pages' processes then counts in the build's, as a child's does.
     from multiprocessing import forkserver
