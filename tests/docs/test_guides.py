@@ -229,3 +229,17 @@ def test_every_stored_example_is_chosen_for_the_gallery_or_left_out_with_a_reaso
     listed = {entry.upstream for entry in spec.gallery} | set(spec.left_out)
     assert sorted(stored - listed) == [], "stored examples neither chosen nor left out"
     assert sorted(listed - stored) == [], "gallery entries naming no stored example"
+
+
+def test_a_page_whose_process_dies_costs_no_other_page():
+    from generator.docs.site.common import DocsError
+    from generator.docs.site.page_code import run_in_forkserver
+
+    pages = {"a.md": ["print('a')"], "dies.md": ["import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"],
+             "c.md": ["print('c')"]}
+    got: dict = {}
+    with pytest.raises(DocsError, match=r"dies\.md: the pages' code could not run") as error:
+        run_in_forkserver(pages, 2, lambda page, results, seconds: got.__setitem__(page, results),
+                          worker="generator.docs.site.page_code:run_page_blocks")
+    assert "dies.md: its process died" in str(error.value)
+    assert got == {"a.md": [{"ok": True, "output": "a\n"}], "c.md": [{"ok": True, "output": "c\n"}]}
