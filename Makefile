@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 # `pip install --no-deps --target DIR`, DIR on PYTHONPATH) stays the Keras every target sees.
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: regenerate drift-check docs guides-render test bench snapshot snapshots preview venv guides-sync
+.PHONY: regenerate drift-check docs guides-render test test-full bench snapshot snapshots preview venv guides-sync
 
 venv: $(STAMP)
 
@@ -41,17 +41,29 @@ guides-render: $(STAMP)
 	nice $(PYTHON) -m generator guides-render
 
 ## test: the whole test suite on real backends, in phases: the main suite on two xdist workers
-## (a test marked xdist_group runs on the worker of its group, which shares a session fixture),
-## then tests/backends once per backend (the matrix): jax, the heaviest, on two workers; then
-## torch, tensorflow and numpy side by side in one session, one worker per backend, named after it,
-## every test run in each (`--dist each`): Keras imported once per backend. Each phase prints its
-## 15 slowest tests and steps, then its wall-clock and CPU time (CPU: every process of the phase).
+## (the tests of a module, or of an xdist_group mark, run on one worker, which computes their module
+## and session fixtures once), then tests/backends once per backend (the matrix): jax, the heaviest,
+## on two workers; then torch, tensorflow and numpy side by side in one session, one worker per
+## backend, named after it, every test run in each (`--dist each`): Keras imported once per backend.
+## The inherently large suites run a deterministic sample here (see test-full). Each phase prints
+## its 15 slowest tests and steps, the 15 tests that took the most CPU, then its wall-clock and CPU
+## time (CPU: every process of the phase).
 BACKENDS_MATRIX := --dist each $(foreach b,torch tensorflow numpy,--tx popen//id=$(b)//env:KERAS_BACKEND=$(b))
 timed = bash -c 'TIMEFORMAT="make test: $(1): %R s wall, %U s user + %S s system CPU"; time $(2)'
+REPORTS := --durations=15 --cpu-durations=15
 test: $(STAMP)
-	$(call timed,main suite,$(PYTHON) -m pytest -n 2 --dist loadgroup --ignore=tests/backends --durations=15)
-	$(call timed,backends on jax,KERAS_BACKEND=jax $(PYTHON) -m pytest -n 2 tests/backends -p no:cacheprovider --durations=15)
-	$(call timed,backends on torch tensorflow numpy,$(PYTHON) -m pytest $(BACKENDS_MATRIX) tests/backends -p no:cacheprovider --durations=15)
+	$(call timed,main suite,$(PYTHON) -m pytest -n 2 --dist loadgroup --ignore=tests/backends $(REPORTS))
+	$(call timed,backends on jax,KERAS_BACKEND=jax $(PYTHON) -m pytest -n 2 tests/backends -p no:cacheprovider $(REPORTS))
+	$(call timed,backends on torch tensorflow numpy,$(PYTHON) -m pytest $(BACKENDS_MATRIX) tests/backends -p no:cacheprovider $(REPORTS))
+
+## test-full: `make test` with the large suites whole instead of their CI samples: Keras's own op
+## and constructor tests (every test), every stored release's doc report, every wrapper called on
+## each of the three older releases, every wrapper's docstring examples, every op's delegation on
+## every backend. The weekly workflow runs it.
+FULL_SUITES := KERAS3_OP_SUITE_EVERY=1 KERAS3_CONSTRUCTOR_SUITE_EVERY=1 KERAS3_OLDER_RELEASES_EVERY=1 \
+               KERAS3_STORED_RELEASES=all KERAS3_DOCSTRING_EXAMPLES=all KERAS3_DELEGATION_EVERY=1
+test-full: $(STAMP)
+	$(FULL_SUITES) $(MAKE) test
 
 ## bench: print speed figures with what each is compared against
 bench: $(STAMP)

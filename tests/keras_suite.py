@@ -124,6 +124,19 @@ def keep_every_nth(items: list[pytest.Item], variable: str) -> None:
         items[:] = [item for item in items if item.nodeid in keep]
 
 
+def keep_every_nth_of_each_class(items: list[pytest.Item], variable: str) -> None:
+    """A deterministic sample stratified by test class (by module for module-level tests): of each
+    class's tests, sorted by node id, the first and then every N-th, N from `variable` (1 keeps all).
+    Every test module and class of the suite runs in the sample, whatever N."""
+    every = int(os.environ.get(variable, "1"))
+    if every > 1:
+        strata: dict[str, list[str]] = {}
+        for item in items:
+            strata.setdefault(item.nodeid.rsplit("::", 1)[0], []).append(item.nodeid)
+        keep = {nodeid for ids in strata.values() for nodeid in sorted(ids)[::every]}
+        items[:] = [item for item in items if item.nodeid in keep]
+
+
 def write_report(found: dict[str, Any]) -> None:
     path = os.environ.get("KERAS3_REJECTIONS")
     if path:

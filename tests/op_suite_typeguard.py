@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import typeguard
 
-from tests.keras_suite import describe, keep_every_nth, prepare_keras_tests, write_report
+from tests.keras_suite import describe, keep_every_nth_of_each_class, prepare_keras_tests, write_report
 
 WRAPS = re.compile(r"Wraps `(keras\.[A-Za-z0-9_.]+)`")
 _MODULES = ("keras.ops", "keras.ops.numpy", "keras.ops.nn", "keras.ops.image", "keras.ops.linalg",
@@ -29,6 +29,7 @@ _MODULES = ("keras.ops", "keras.ops.numpy", "keras.ops.nn", "keras.ops.image", "
             "keras.src.ops.linalg", "keras.src.ops.math", "keras.src.ops.core", "keras.src.ops.einops")
 _found: dict[str, set[str]] = {"rejections": set(), "returns": set()}
 _calls = {"checked": 0}
+_tests = {"collected": 0, "kept": 0}
 
 
 def _checked(name: str, wrapper: Any, hints: dict[str, Any]) -> Any:
@@ -105,9 +106,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    keep_every_nth(items, "KERAS3_OP_SUITE_EVERY")
+    _tests["collected"] = len(items)
+    keep_every_nth_of_each_class(items, "KERAS3_OP_SUITE_EVERY")
+    _tests["kept"] = len(items)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     write_report({"routed": session.config.stash_routed, "checked_calls": _calls["checked"],  # type: ignore[attr-defined]
+                  "tests": _tests,
                   "rejections": sorted(_found["rejections"]), "returns": sorted(_found["returns"])})

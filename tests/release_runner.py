@@ -1,6 +1,6 @@
-"""Child process of tests/package/test_older_releases.py: call every keras3 wrapper with its required
-arguments only, on whatever Keras is first on the path, and write one JSON verdict per wrapper to
-the file the first argument names.
+"""Child process of tests/package/test_older_releases.py: call every keras3 wrapper (or a share of
+each module's, see main) with its required arguments only, on whatever Keras is first on the path,
+and write one JSON verdict per wrapper called to the file the first argument names.
 
 Verdicts: "ok" (constructed or computed); "newer: ..." (KerasVersionError for a symbol or
 parameter the installed Keras lacks, and it does lack it); "upstream: ..." (the wrapper failed and
@@ -132,17 +132,21 @@ def verdict(name: str, function: Any, installed: tuple[int, ...]) -> str:
 
 
 def main() -> None:
+    """argv: the report file, then optionally SHARE/EVERY (e.g. 1/3): of each module's wrappers, in
+    their order, call those whose index is SHARE modulo EVERY (0/1, all of them, unless given)."""
     installed = _version_key(keras.__version__)
+    share, every = (int(n) for n in (sys.argv[2] if len(sys.argv) > 2 else "0/1").split("/"))
     verdicts: dict[str, str] = {}
+    wrappers: list[str] = []
     for module in MODULES:
         namespace = importlib.import_module(f"keras3.{module}")
-        for name in namespace.__all__:
-            function = getattr(namespace, name)
-            if not callable(function) or isinstance(function, type):
-                continue
+        callables = [name for name in namespace.__all__
+                     if callable(getattr(namespace, name)) and not isinstance(getattr(namespace, name), type)]
+        wrappers.extend(callables)
+        for name in callables[share::every]:
             print(name, file=sys.stderr, flush=True)
-            verdicts[name] = verdict(name, function, installed)
-    report = {"keras": keras.__version__, "verdicts": verdicts}
+            verdicts[name] = verdict(name, getattr(namespace, name), installed)
+    report = {"keras": keras.__version__, "verdicts": verdicts, "wrappers": wrappers}
     Path(sys.argv[1]).write_text(json.dumps(report, indent=1, sort_keys=True), encoding="utf-8")
 
 

@@ -16,11 +16,10 @@ from generator.settings import pinned_release
 from generator.upstream.introspect import take_snapshot
 from generator.upstream.model import Snapshot
 from generator.binding.naming import load_naming_spec
-from generator.binding.build import build
 from generator.pipeline import package_files
 from generator.render.package import differences, emit, format_files
 from generator.settings import PACKAGE
-from tests.conftest import generated_from
+from tests.conftest import built, generated_from
 from tests.synthetic import function, param, snapshot
 
 PIN = pinned_release()  # the Keras release pyproject.toml pins
@@ -44,7 +43,7 @@ def test_every_public_callable_of_the_installed_keras_is_wrapped_or_skipped(live
 
 
 def test_the_names_the_issue_promises_exist(store):
-    binding, _ = build(store, PIN)
+    binding, _ = built(store, PIN)
     names = {w.name for w in binding.wrappers}
     for name in ("op_add", "op_image_resize", "layer_dense", "layer_feature_space", "random_normal",
                  "random_seed_generator", "random_integer", "loss_binary_crossentropy", "keras_model",

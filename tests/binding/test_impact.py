@@ -31,10 +31,11 @@ from generator.settings import pinned_release
 from generator.binding.impact import binding_impact, dropped_names, lost_names
 from generator.settings import version_key
 from generator.binding.naming import load_naming_spec
-from generator.binding.build import build, build_for
+from generator.binding.build import build_for
 from generator.render.package import PACKAGE, emit, format_files, write_package
 from generator.changes.report import IMPACT_TITLE, render
 from generator.upstream.store import SnapshotStore
+from tests.conftest import built
 from tests.synthetic import (
     function, made_alias, method, next_release, param, renamed, with_symbol, with_version, without,
 )
@@ -395,8 +396,8 @@ FROM_THE_PIN = [r for r in SnapshotStore().releases() if version_key(r) >= versi
 @pytest.mark.parametrize("release", FROM_THE_PIN)
 def test_a_release_from_the_pin_on_drops_no_name_the_release_before_published(store, release):
     previous = store.previous_release(release)
-    before, _ = build(store, previous)
-    after, _ = build(store, release)
+    before, _ = built(store, previous)
+    after, _ = built(store, release)
     names = {w.name: w for w in after.wrappers}
     assert {w.name for w in before.wrappers} <= names.keys()
     graded = {i.name: i for i in binding_impact(store.load(previous), store.load(release))}

@@ -12,7 +12,7 @@ import pytest
 
 from generator.binding.spec import load_binding_spec
 from generator.binding.overrides import read_overrides
-from generator.binding.build import build
+from tests.conftest import built
 
 SPEC = load_binding_spec()
 VERBS = dict(SPEC.verbs["methods"])
@@ -22,7 +22,7 @@ GENERATED_VERBS = sorted(set(VERBS) - HAND_WRITTEN)
 
 @pytest.fixture(scope="module")
 def binding(store, pinned):
-    return build(store, pinned.keras_version)[0]
+    return built(store, pinned.keras_version)[0]
 
 
 def _by_name(binding):

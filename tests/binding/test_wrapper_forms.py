@@ -7,12 +7,12 @@ from __future__ import annotations
 from packaging.version import Version
 
 from generator.settings import pinned_release
-from generator.binding.build import build
 from generator.changes.signature_history import signature_history
+from tests.conftest import built
 
 
 def wrappers(store):
-    binding, _ = build(store, pinned_release())
+    binding, _ = built(store, pinned_release())
     return {w.name: w for w in binding.wrappers}
 
 

@@ -31,9 +31,8 @@ from generator.docs.site.page_code import insert_outputs
 from generator.docs.site.sources import docs_differences, emit_docs, write_docs
 from generator.settings import pinned_release
 from generator.settings import version_key
-from generator.binding.build import build
 from generator.upstream.store import SnapshotStore
-from tests.conftest import generated_from
+from tests.conftest import built, generated_from
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -94,7 +93,7 @@ def sources(store: SnapshotStore) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def binding(store: SnapshotStore):
-    return build(store, RELEASE)[0]
+    return built(store, RELEASE)[0]
 
 
 @pytest.fixture(scope="session")

@@ -18,13 +18,13 @@ from generator.docs.examples.spec import load_example_data
 from generator.docs.examples.surface import CACHE_DIR, ExampleResult, _run_reason, example_pages, run_all
 from generator.docs.examples.table import TranslationTable
 from generator.docs.examples.translate import doctest_source, download_reason, translate, translate_chunks
-from generator.binding.build import build
 from tests.docs.test_docs_site import examples_cache_held
+from tests.conftest import built
 
 
 @pytest.fixture(scope="module")
 def surface(store, pinned):
-    binding, _ = build(store, pinned.keras_version)
+    binding, _ = built(store, pinned.keras_version)
     return pinned, binding
 
 

@@ -17,6 +17,13 @@ started together on first use and run concurrently; each test then reads its rep
 
 Under pytest-xdist the workers share one set of subprocesses: the first worker to need them
 starts them all, the others wait for the report files.
+
+`make test` splits the ops among the four backends: the i-th backend's job checks the ops whose
+index in ``keras3.ops.__all__`` is i modulo KERAS3_DELEGATION_EVERY (4 unless set), and every op
+NOT_SAMPLED lists for it, so each op is checked on one backend and every backend checks its
+share (a wrapper calls ``keras.ops`` alike on every backend). With 1 (`make test-full`, or
+``KERAS3_DELEGATION_EVERY=1 .venv/bin/python -m pytest tests/package/test_delegation.py``) every
+op is checked on every backend.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ import numpy as np
 import pytest
 
 from tests import op_samples
-from tests.conftest import generated_from
+from tests.conftest import built, generated_from
+from tests.delegation_runner import shared_ops
 from generator.settings import pinned_release
 from generator.settings import version_key
 
@@ -55,6 +63,13 @@ TIMEOUT = 600.0  # seconds, per job
 FAST_XLA_FLAGS = "--xla_cpu_use_fusion_emitters=false --xla_backend_optimization_level=0"
 
 OP_NAMES: tuple[str, ...] = tuple(keras3.ops.__all__)
+EVERY = int(os.environ.get("KERAS3_DELEGATION_EVERY", "4"))
+
+
+def share(backend: str) -> str:
+    """The share of the ops (tests/delegation_runner.py's shared_ops) `backend`'s job checks."""
+    return f"{BACKENDS.index(backend) % EVERY}/{EVERY}"
+
 WRAPS = re.compile(r"Wraps `(keras\.[A-Za-z0-9_.]+)`")
 
 # --------------------------------------------------------------------------------------
@@ -71,6 +86,7 @@ def _job_env(job: str, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KERAS")}
     if job.startswith("ops-"):
         env["KERAS_BACKEND"] = job.removeprefix("ops-")
+        env["KERAS3_DELEGATION_SHARE"] = share(env["KERAS_BACKEND"])
     env["KERAS_HOME"] = str(home)  # built-in defaults, no user keras.json
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     env["PYTHONWARNINGS"] = "ignore"
@@ -189,10 +205,9 @@ def _params(name: str) -> list[op_samples.Param]:
 
 
 def test_every_op_wrapper_names_what_it_wraps_as_the_generator_does() -> None:
-    from generator.binding.build import build
     from generator.upstream.store import SnapshotStore
 
-    binding, _ = build(SnapshotStore(), generated_from())  # the release keras3 was generated from
+    binding, _ = built(SnapshotStore(), generated_from())  # the release keras3 was generated from
     expected = {w.name: w.upstream for w in binding.wrappers if w.family == "ops"}
     documented = {}
     for name in OP_NAMES:
@@ -225,10 +240,9 @@ def test_the_sample_tables_name_only_real_ops_and_parameters() -> None:
 
 def test_samples_ahead_of_the_pin_name_ops_the_pin_lacks() -> None:
     """Once the pin has an op sampled ahead of it, the AHEAD_OF_PIN entry is stale: drop it."""
-    from generator.binding.build import build
     from generator.upstream.store import SnapshotStore
 
-    binding, _ = build(SnapshotStore(), PIN)
+    binding, _ = built(SnapshotStore(), PIN)
     pinned_ops = {w.name for w in binding.wrappers if w.family == "ops"}
     assert not set(op_samples.AHEAD_OF_PIN) & pinned_ops
     assert all(version_key(release) > version_key(PIN) for release in op_samples.AHEAD_OF_PIN.values())
@@ -259,7 +273,7 @@ def test_samples_are_the_same_on_every_build() -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_op_wrapper_equals_the_direct_keras_call(jobs: Jobs, backend: str) -> None:
     report: dict[str, str] = jobs.result(f"ops-{backend}")["ops"]
-    assert sorted(report) == sorted(OP_NAMES)
+    assert sorted(report) == sorted(shared_ops(list(OP_NAMES), backend, share(backend)))
     not_sampled = op_samples.NOT_SAMPLED.get(backend, {})
     problems = []
     for name, status in report.items():
@@ -270,6 +284,11 @@ def test_every_op_wrapper_equals_the_direct_keras_call(jobs: Jobs, backend: str)
         elif status != "ok":
             problems.append(f"{name}: {status}")
     assert not problems, f"{len(problems)} op wrapper(s) on {backend}:\n" + "\n".join(problems)
+
+
+def test_the_backends_shares_check_every_op(jobs: Jobs) -> None:
+    checked = {name for backend in BACKENDS for name in jobs.result(f"ops-{backend}")["ops"]}
+    assert checked == set(OP_NAMES)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -21,9 +21,8 @@ import numpy as np
 import pytest
 
 import keras3
-from generator.binding.build import build
 from generator.docs.examples.docstring import example_source
-from tests.conftest import generated_from
+from tests.conftest import built, generated_from
 from tests.docstring_examples import compare, examples_section, read_numbers, run_docstring
 
 SAMPLE_EVERY = 20
@@ -83,7 +82,7 @@ def test_help_shows_the_translated_example():
 
 
 def test_every_wrapper_with_upstream_examples_shows_them(store):
-    binding, _ = build(store, generated_from())
+    binding, _ = built(store, generated_from())
     public = wrappers()
     expected = sorted(w.name for w in binding.wrappers if example_source(w)[0] and w.name in public)
     assert expected and sorted(with_examples()) == expected

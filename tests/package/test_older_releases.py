@@ -4,6 +4,12 @@ raises KerasVersionError because its symbol is newer than that release.
 
 The releases are read from the store relative to pyproject.toml: the oldest the package admits
 (`keras>=` in [project] dependencies), one in the middle, and the one before the pin.
+
+`make test` splits the wrappers among the three releases: of each keras3 module's wrappers, in their
+order, the i-th release calls those whose index is i modulo KERAS3_OLDER_RELEASES_EVERY (3 unless
+set), so every wrapper is called on one older release and every module on each of them. With 1
+(`make test-full`, or `KERAS3_OLDER_RELEASES_EVERY=1 .venv/bin/python -m pytest
+tests/package/test_older_releases.py`) every wrapper is called on every checked release.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from generator.upstream.releases import install_release
 
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).resolve().parents[1] / "release_runner.py"
+EVERY = int(os.environ.get("KERAS3_OLDER_RELEASES_EVERY", "3"))
 
 
 def admitted_floor() -> str:
@@ -48,7 +55,7 @@ def test_the_oldest_admitted_release_is_stored(store):
 def verdicts(store, tmp_path_factory) -> dict[str, dict[str, str]]:
     """Verdicts per release, from one child process per release, run side by side."""
     jobs = []
-    for release in checked_releases(store.releases()):
+    for index, release in enumerate(checked_releases(store.releases())):
         target = install_release(release)
         out = tmp_path_factory.mktemp(f"keras-{release}") / "verdicts.json"
         env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -56,10 +63,12 @@ def verdicts(store, tmp_path_factory) -> dict[str, dict[str, str]]:
                "PYTHONPATH": os.pathsep.join(filter(None, [str(target), str(REPO / "generated"), str(REPO),
                                                            os.environ.get("PYTHONPATH")]))}
         log = (out.parent / "stderr.txt").open("w")
-        child = subprocess.Popen([sys.executable, str(RUNNER), str(out)], env=env, cwd=out.parent,
+        child = subprocess.Popen([sys.executable, str(RUNNER), str(out), f"{index % EVERY}/{EVERY}"],
+                                 env=env, cwd=out.parent,
                                  stdout=subprocess.DEVNULL, stderr=log)
         jobs.append((release, out, child, log))
     found: dict[str, dict[str, str]] = {}
+    wrappers: set[str] = set()
     for release, out, child, log in jobs:
         code = child.wait(timeout=3600)
         log.close()
@@ -67,6 +76,11 @@ def verdicts(store, tmp_path_factory) -> dict[str, dict[str, str]]:
         report = json.loads(out.read_text(encoding="utf-8"))
         assert report["keras"] == release
         found[release] = report["verdicts"]
+        wrappers.update(report["wrappers"])
+    # the shares together call every wrapper
+    assert not wrappers - {name for verdicts in found.values() for name in verdicts}
+    print(f"{len(wrappers)} wrappers, 1 in {EVERY} of each module's called per release: "
+          f"{sum(map(len, found.values()))} calls on {len(found)} releases")
     return found
 
 

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from generator.binding.build import build
 from generator.settings import pinned_release
+from tests.conftest import built
 from tests.typecheck import rejections
 
 PIN = pinned_release()  # the Keras release pyproject.toml pins
@@ -60,7 +60,7 @@ def usages(store):
 
 def documented_usages(store):
     """(wrapper name, family, upstream path, {parameter: literal value}) for every documented call."""
-    binding, _ = build(store, PIN)
+    binding, _ = built(store, PIN)
     snapshot = store.load(PIN)
     by_path = {}
     for w in binding.wrappers:
@@ -111,7 +111,7 @@ def test_every_parameter_whose_docs_allow_none_admits_none(store):
     "If None, ...", "Defaults to None") takes None by its annotation, checked at run time."""
     from generator.settings import pinned_release
 
-    binding, _ = build(store, pinned_release())
+    binding, _ = built(store, pinned_release())
     scanned, problems = 0, []
     for w in binding.wrappers:
         if w.overridden:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.binding.build import build
 from generator.settings import pinned_release
 from generator.checks.reports import TARGET, PYRIGHT, pyright_strict_errors, typed_parameters, typed_returns, verify_types
 from generator.binding.typing_rules import TypeRuleError, annotate, default_kind, load_rules
+from tests.conftest import built
 
 PIN = pinned_release()  # the Keras release pyproject.toml pins
 
@@ -31,13 +31,13 @@ def test_every_exported_symbol_has_a_known_type():
 
 
 def test_at_least_95_percent_of_parameters_are_typed_more_precisely_than_any(store):
-    binding, _ = build(store, PIN)
+    binding, _ = built(store, PIN)
     parameters, precise = typed_parameters(binding)
     assert precise / parameters >= TARGET, f"{precise}/{parameters}"
 
 
 def test_at_least_95_percent_of_wrappers_return_a_type_more_precise_than_any(store):
-    binding, _ = build(store, pinned_release())
+    binding, _ = built(store, pinned_release())
     wrappers, precise = typed_returns(binding)
     assert precise / wrappers >= TARGET, f"{precise}/{wrappers}"
 
