@@ -226,8 +226,10 @@ def imdb_synthetic() -> None:
     words 100-199 more, the other's words 200-299) stand in for the 50,000 IMDB reviews: 1,000
     train and 1,000 test, label 0 or 1."""
 
+    # Keras's own signature: keras3's dataset_imdb passes every parameter by position
     def load_data(path: str = "imdb.npz", num_words: int | None = None, skip_top: int = 0,
-                  maxlen: int | None = None, **kwargs: Any) -> Any:
+                  maxlen: int | None = None, seed: int = 113, start_char: int = 1, oov_char: int = 2,
+                  index_from: int = 3, **kwargs: Any) -> Any:
         (x_train, y_train), (x_test, y_test) = _synthetic_reviews(num_words, 1000, 1), _synthetic_reviews(
             num_words, 1000, 2)
         if maxlen is not None:  # as Keras does: longer reviews are dropped
