@@ -7,6 +7,9 @@ that imports Keras, one page), then rendered into Markdown and the gallery's car
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import re
 
 import pytest
@@ -22,7 +25,7 @@ from generator.docs.guides.outputs import (
 from generator.docs.guides.pages import read_page, translated_pages
 from generator.docs.guides.render import render_page
 from generator.docs.guides.spec import GuideSpec, GuideSpecError, RunSettings, load_guide_spec
-from generator.settings import pinned_release
+from generator.settings import REPO_ROOT, pinned_release
 
 
 def test_the_gallery_chooses_forty_examples_and_says_why_it_leaves_each_other_out():
@@ -243,3 +246,33 @@ def test_a_page_whose_process_dies_costs_no_other_page():
                           worker="generator.docs.site.page_code:run_page_blocks")
     assert "dies.md: its process died" in str(error.value)
     assert got == {"a.md": [{"ok": True, "output": "a\n"}], "c.md": [{"ok": True, "output": "c\n"}]}
+
+
+def test_every_stand_in_takes_the_calls_of_what_it_replaces(tmp_path):
+    """keras3's wrappers pass Keras's parameters by position (dataset_imdb gives load_data all
+    eight): a stand-in with fewer positional parameters fails only on the page that calls it."""
+    script = (
+        "import inspect, json, sys\n"
+        "from generator.docs.guides import fixtures\n"
+        "for name in fixtures.FIXTURES:\n"
+        "    fixtures.FIXTURES[name].install()\n"
+        "bad = []\n"
+        "for module, name, original, stand_in in fixtures.PATCHED:\n"
+        "    if not callable(original):\n"
+        "        continue\n"
+        "    try:\n"
+        "        wanted = inspect.signature(original)\n"
+        "    except (TypeError, ValueError):\n"
+        "        continue\n"
+        "    positional = [p.name for p in wanted.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]\n"
+        "    given = inspect.signature(stand_in).parameters.values()\n"
+        "    has_star = any(p.kind == p.VAR_POSITIONAL for p in given)\n"
+        "    taken = [p.name for p in given if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]\n"
+        "    if not has_star and taken[:len(positional)] != positional:\n"
+        "        bad.append(f'{module}.{name}: Keras takes ({\", \".join(positional)}), the stand-in ({\", \".join(taken)})')\n"
+        "print(json.dumps({'patched': len(fixtures.PATCHED), 'bad': bad}))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])})
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["patched"] >= 5 and report["bad"] == [], report["bad"]
