@@ -108,18 +108,12 @@ def _digits(size: int, channels: int | None, label_shape: tuple[int, ...] = (), 
     return (x_train[order_train], y_train[order_train]), (x_test[order_test], y_test[order_test])
 
 
-# (public module, name, what was there, its stand-in) of every patch made in this process: a
-# stand-in must take every call the original takes (tests/docs/test_guides.py checks)
-PATCHED: list[tuple[str, str, Any, Callable[..., Any]]] = []
-
-
 def _patch(module_path: str, name: str, replacement: Callable[..., Any]) -> None:
     """Set `name` on the public module and on the implementation module that defines it."""
     import importlib
 
     module = importlib.import_module(module_path)
     original = getattr(module, name, None)
-    PATCHED.append((module_path, name, original, replacement))
     setattr(module, name, replacement)
     defining = getattr(original, "__module__", None)
     if defining and defining != module_path:
