@@ -239,11 +239,13 @@ _activation_gelu = bind(globals(), "_activation_gelu", "keras.activations.gelu",
 saved_as(activation_gelu, "keras.activations.gelu")
 
 
-def activation_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> Callable[..., Any]:
+def activation_get(
+    identifier: str | Mapping[str, Any] | Callable[..., Any] | None,
+) -> Callable[..., Any]:
     """Retrieve a Keras activation function via an identifier.
 
     Args:
-        identifier (str | Mapping[str, Any] | Callable[..., Any]):
+        identifier (str | Mapping[str, Any] | Callable[..., Any] | None):
 
     Added in Keras 3.0.0.
     Wraps `keras.activations.get`.
@@ -769,11 +771,11 @@ _activation_selu = bind(globals(), "_activation_selu", "keras.activations.selu",
 saved_as(activation_selu, "keras.activations.selu")
 
 
-def activation_serialize(activation: ActivationLike) -> str | dict[str, Any]:
+def activation_serialize(activation: ActivationLike | None) -> str | dict[str, Any]:
     """See the upstream documentation.
 
     Args:
-        activation (ActivationLike):
+        activation (ActivationLike | None):
 
     Added in Keras 3.0.0.
     Wraps `keras.activations.serialize`.

@@ -111,7 +111,7 @@ def application_convnext_base(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_base",
@@ -150,7 +150,7 @@ def application_convnext_base(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
             the 4D tensor output of the last convolutional layer.
@@ -268,7 +268,7 @@ def application_convnext_large(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_large",
@@ -307,7 +307,7 @@ def application_convnext_large(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
             the 4D tensor output of the last convolutional layer.
@@ -384,7 +384,7 @@ _application_convnext_large = bind(
 
 
 def application_convnext_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """A placeholder method for backward compatibility.
 
@@ -395,7 +395,7 @@ def application_convnext_preprocess_input(
 
     Args:
         x (TensorLike): A floating point `numpy.array` or a tensor.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. Defaults to
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. Defaults to
             None, in which case the global setting
             `keras.backend.image_data_format()` is used
             (unless you changed it, it defaults to `"channels_last"`).{mode}
@@ -427,7 +427,7 @@ def application_convnext_small(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_small",
@@ -466,7 +466,7 @@ def application_convnext_small(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
             the 4D tensor output of the last convolutional layer.
@@ -548,7 +548,7 @@ def application_convnext_tiny(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_tiny",
@@ -587,7 +587,7 @@ def application_convnext_tiny(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
             the 4D tensor output of the last convolutional layer.
@@ -669,7 +669,7 @@ def application_convnext_xlarge(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "convnext_xlarge",
@@ -708,7 +708,7 @@ def application_convnext_xlarge(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
             the 4D tensor output of the last convolutional layer.
@@ -789,7 +789,7 @@ def application_densenet121(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "densenet121",
@@ -817,7 +817,7 @@ def application_densenet121(
             It should have exactly 3 inputs channels,
             and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -895,7 +895,7 @@ def application_densenet169(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "densenet169",
@@ -923,7 +923,7 @@ def application_densenet169(
             It should have exactly 3 inputs channels,
             and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -1001,7 +1001,7 @@ def application_densenet201(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "densenet201",
@@ -1029,7 +1029,7 @@ def application_densenet201(
             It should have exactly 3 inputs channels,
             and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -1139,7 +1139,7 @@ _application_densenet_decode_predictions = bind(
 
 
 def application_densenet_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -1162,7 +1162,7 @@ def application_densenet_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.
@@ -1199,7 +1199,7 @@ def application_efficientnet_b0(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb0",
@@ -1230,7 +1230,7 @@ def application_efficientnet_b0(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is False.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to `None`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -1312,7 +1312,7 @@ def application_efficientnet_b1(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb1",
@@ -1343,7 +1343,7 @@ def application_efficientnet_b1(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is False.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to `None`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -1425,7 +1425,7 @@ def application_efficientnet_b2(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb2",
@@ -1456,7 +1456,7 @@ def application_efficientnet_b2(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is False.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to `None`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -1538,7 +1538,7 @@ def application_efficientnet_b3(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb3",
@@ -1569,7 +1569,7 @@ def application_efficientnet_b3(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is False.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to `None`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -1651,7 +1651,7 @@ def application_efficientnet_b4(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb4",
@@ -1682,7 +1682,7 @@ def application_efficientnet_b4(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is False.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to `None`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -1764,7 +1764,7 @@ def application_efficientnet_b5(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb5",
@@ -1795,7 +1795,7 @@ def application_efficientnet_b5(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is False.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to `None`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -1877,7 +1877,7 @@ def application_efficientnet_b6(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb6",
@@ -1908,7 +1908,7 @@ def application_efficientnet_b6(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is False.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to `None`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -1990,7 +1990,7 @@ def application_efficientnet_b7(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "efficientnetb7",
@@ -2021,7 +2021,7 @@ def application_efficientnet_b7(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is False.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to `None`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -2135,7 +2135,7 @@ _application_efficientnet_decode_predictions = bind(
 
 
 def application_efficientnet_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """A placeholder method for backward compatibility.
 
@@ -2146,7 +2146,7 @@ def application_efficientnet_preprocess_input(
 
     Args:
         x (TensorLike): A floating point `numpy.array` or a tensor.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. `None`
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. `None`
             means the global setting `keras.backend.image_data_format()`
             is used (unless you changed it, it uses `"channels_last"`).
             Defaults to `None`.
@@ -2209,7 +2209,7 @@ _application_efficientnet_v2_decode_predictions = bind(
 
 
 def application_efficientnet_v2_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """A placeholder method for backward compatibility.
 
@@ -2220,7 +2220,7 @@ def application_efficientnet_v2_preprocess_input(
 
     Args:
         x (TensorLike): A floating point `numpy.array` or a tensor.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. Defaults to
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. Defaults to
             None, in which case the global setting
             `keras.backend.image_data_format()` is used
             (unless you changed it, it defaults to "channels_last").{mode}
@@ -2251,7 +2251,7 @@ def application_efficientnet_v2b0(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
@@ -2282,7 +2282,7 @@ def application_efficientnet_v2b0(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -2371,7 +2371,7 @@ def application_efficientnet_v2b1(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
@@ -2402,7 +2402,7 @@ def application_efficientnet_v2b1(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -2491,7 +2491,7 @@ def application_efficientnet_v2b2(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
@@ -2522,7 +2522,7 @@ def application_efficientnet_v2b2(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -2611,7 +2611,7 @@ def application_efficientnet_v2b3(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
@@ -2642,7 +2642,7 @@ def application_efficientnet_v2b3(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -2731,7 +2731,7 @@ def application_efficientnet_v2l(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
@@ -2762,7 +2762,7 @@ def application_efficientnet_v2l(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -2851,7 +2851,7 @@ def application_efficientnet_v2m(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
@@ -2882,7 +2882,7 @@ def application_efficientnet_v2m(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -2971,7 +2971,7 @@ def application_efficientnet_v2s(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
@@ -3002,7 +3002,7 @@ def application_efficientnet_v2s(
         input_shape (ShapeLike | None): Optional shape tuple, only to be specified
             if `include_top` is `False`.
             It should have exactly 3 inputs channels.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`. Defaults to None.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -3123,7 +3123,7 @@ _application_imagenet_utils_decode_predictions = bind(
 
 
 def application_imagenet_utils_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None, mode: str | None = "caffe"
+    x: TensorLike, data_format: DataFormat | str | None = None, mode: str | None = "caffe"
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -3146,7 +3146,7 @@ def application_imagenet_utils_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
         mode (str | None): One of "caffe", "tf" or "torch".
@@ -3192,7 +3192,7 @@ def application_inception_resnet_v2(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "inception_resnet_v2",
@@ -3227,7 +3227,7 @@ def application_inception_resnet_v2(
             It should have exactly 3 inputs channels,
             and width and height should be no smaller than 75.
             E.g. `(150, 150, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the last convolutional block.
@@ -3341,7 +3341,7 @@ _application_inception_resnet_v2_decode_predictions = bind(
 
 
 def application_inception_resnet_v2_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -3364,7 +3364,7 @@ def application_inception_resnet_v2_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.
@@ -3402,7 +3402,7 @@ def application_inception_v3(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "inception_v3",
@@ -3440,7 +3440,7 @@ def application_inception_v3(
             and width and height should be no smaller than 75.
             E.g. `(150, 150, 3)` would be one valid value.
             `input_shape` will be ignored if the `input_tensor` is provided.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` (default) means that the output of the model will be
                 the 4D tensor output of the last convolutional block.
@@ -3549,7 +3549,7 @@ _application_inception_v3_decode_predictions = bind(
 
 
 def application_inception_v3_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -3572,7 +3572,7 @@ def application_inception_v3_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.
@@ -3611,7 +3611,7 @@ def application_mobilenet(
     include_top: bool = True,
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str | None = None,
@@ -3659,7 +3659,7 @@ def application_mobilenet(
             to use as image input for the model. `input_tensor` is useful
             for sharing inputs between multiple different networks.
             Defaults to `None`.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction when `include_top`
             is `False`.
             - `None` (default) means that the output of the model will be
                 the 4D tensor output of the last convolutional block.
@@ -3774,7 +3774,7 @@ _application_mobilenet_decode_predictions = bind(
 
 
 def application_mobilenet_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -3797,7 +3797,7 @@ def application_mobilenet_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.
@@ -3834,7 +3834,7 @@ def application_mobilenet_v2(
     include_top: bool = True,
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str | None = None,
@@ -3886,7 +3886,7 @@ def application_mobilenet_v2(
             to use as image input for the model. `input_tensor` is useful
             for sharing inputs between multiple different networks.
             Defaults to `None`.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction when `include_top`
             is `False`.
             - `None` (default) means that the output of the model will be
                 the 4D tensor output of the last convolutional block.
@@ -3997,7 +3997,7 @@ _application_mobilenet_v2_decode_predictions = bind(
 
 
 def application_mobilenet_v2_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -4020,7 +4020,7 @@ def application_mobilenet_v2_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.
@@ -4095,7 +4095,7 @@ def application_mobilenet_v3_large(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     classes: Int = 1000,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     dropout_rate: Float | TensorLike = 0.2,
     classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
@@ -4164,7 +4164,7 @@ def application_mobilenet_v3_large(
         classes (Int): Integer, optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
-        pooling (Literal['avg', 'max'] | None): String, optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): String, optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model
                 will be the 4D tensor output of the
@@ -4259,7 +4259,7 @@ _application_mobilenet_v3_large = bind(
 
 
 def application_mobilenet_v3_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """A placeholder method for backward compatibility.
 
@@ -4270,7 +4270,7 @@ def application_mobilenet_v3_preprocess_input(
 
     Args:
         x (TensorLike): A floating point `numpy.array` or a tensor.
-        data_format (DataFormat | None): Optional data format of the image tensor/array.
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array.
             `None` means the global setting
             `keras.config.image_data_format()` is used
             (unless you changed it, it uses `"channels_last"`).
@@ -4305,7 +4305,7 @@ def application_mobilenet_v3_small(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     classes: Int = 1000,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     dropout_rate: Float | TensorLike = 0.2,
     classifier_activation: ActivationLike | None = "softmax",
     include_preprocessing: bool = True,
@@ -4374,7 +4374,7 @@ def application_mobilenet_v3_small(
         classes (Int): Integer, optional number of classes to classify images
             into, only to be specified if `include_top` is `True`, and
             if no `weights` argument is specified.
-        pooling (Literal['avg', 'max'] | None): String, optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): String, optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model
                 will be the 4D tensor output of the
@@ -4505,7 +4505,7 @@ _application_nasnet_decode_predictions = bind(
 
 
 def application_nasnet_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -4528,7 +4528,7 @@ def application_nasnet_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.
@@ -4564,7 +4564,7 @@ def application_nasnetlarge(
     include_top: bool = True,
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "nasnet_large",
@@ -4590,7 +4590,7 @@ def application_nasnetlarge(
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
             `layers.Input()`)
             to use as image input for the model.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model
                 will be the 4D tensor output of the
@@ -4668,7 +4668,7 @@ def application_nasnetmobile(
     include_top: bool = True,
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "nasnet_mobile",
@@ -4694,7 +4694,7 @@ def application_nasnetmobile(
         input_tensor (TensorLike | None): Optional Keras tensor (i.e. output of
             `layers.Input()`)
             to use as image input for the model.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model
                 will be the 4D tensor output of the
@@ -4772,7 +4772,7 @@ def application_resnet101(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet101",
@@ -4800,7 +4800,7 @@ def application_resnet101(
             (with `"channels_first"` data format). It should have exactly 3
             inputs channels, and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction when `include_top`
             is `False`.
             - `None` means that the output of the model will be the 4D tensor
                     output of the last convolutional block.
@@ -4876,7 +4876,7 @@ def application_resnet101_v2(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet101v2",
@@ -4904,7 +4904,7 @@ def application_resnet101_v2(
             (with `"channels_first"` data format). It should have exactly 3
             inputs channels, and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction when `include_top`
             is `False`.
             - `None` means that the output of the model will be the 4D tensor
                     output of the last convolutional block.
@@ -4979,7 +4979,7 @@ def application_resnet152(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet152",
@@ -5007,7 +5007,7 @@ def application_resnet152(
             (with `"channels_first"` data format). It should have exactly 3
             inputs channels, and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction when `include_top`
             is `False`.
             - `None` means that the output of the model will be the 4D tensor
                     output of the last convolutional block.
@@ -5083,7 +5083,7 @@ def application_resnet152_v2(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet152v2",
@@ -5111,7 +5111,7 @@ def application_resnet152_v2(
             (with `"channels_first"` data format). It should have exactly 3
             inputs channels, and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction when `include_top`
             is `False`.
             - `None` means that the output of the model will be the 4D tensor
                     output of the last convolutional block.
@@ -5186,7 +5186,7 @@ def application_resnet50(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet50",
@@ -5214,7 +5214,7 @@ def application_resnet50(
             (with `"channels_first"` data format). It should have exactly 3
             inputs channels, and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction when `include_top`
             is `False`.
             - `None` means that the output of the model will be the 4D tensor
                     output of the last convolutional block.
@@ -5322,7 +5322,7 @@ _application_resnet50_decode_predictions = bind(
 
 
 def application_resnet50_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -5345,7 +5345,7 @@ def application_resnet50_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.
@@ -5382,7 +5382,7 @@ def application_resnet50_v2(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "resnet50v2",
@@ -5410,7 +5410,7 @@ def application_resnet50_v2(
             (with `"channels_first"` data format). It should have exactly 3
             inputs channels, and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction when `include_top`
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction when `include_top`
             is `False`.
             - `None` means that the output of the model will be the 4D tensor
                     output of the last convolutional block.
@@ -5517,7 +5517,7 @@ _application_resnet_v2_decode_predictions = bind(
 
 
 def application_resnet_v2_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -5540,7 +5540,7 @@ def application_resnet_v2_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.
@@ -5576,7 +5576,7 @@ def application_vgg16(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "vgg16",
@@ -5610,7 +5610,7 @@ def application_vgg16(
             It should have exactly 3 input channels,
             and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -5722,7 +5722,7 @@ _application_vgg16_decode_predictions = bind(
 
 
 def application_vgg16_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -5745,7 +5745,7 @@ def application_vgg16_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.
@@ -5782,7 +5782,7 @@ def application_vgg19(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "vgg19",
@@ -5816,7 +5816,7 @@ def application_vgg19(
             It should have exactly 3 input channels,
             and width and height should be no smaller than 32.
             E.g. `(200, 200, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -5928,7 +5928,7 @@ _application_vgg19_decode_predictions = bind(
 
 
 def application_vgg19_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -5951,7 +5951,7 @@ def application_vgg19_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.
@@ -5988,7 +5988,7 @@ def application_xception(
     weights: str | PathLike | None = "imagenet",
     input_tensor: TensorLike | None = None,
     input_shape: ShapeLike | None = None,
-    pooling: Literal["avg", "max"] | None = None,
+    pooling: Literal["avg", "max"] | str | None = None,
     classes: Int = 1000,
     classifier_activation: ActivationLike | None = "softmax",
     name: str = "xception",
@@ -6020,7 +6020,7 @@ def application_xception(
             It should have exactly 3 inputs channels,
             and width and height should be no smaller than 71.
             E.g. `(150, 150, 3)` would be one valid value.
-        pooling (Literal['avg', 'max'] | None): Optional pooling mode for feature extraction
+        pooling (Literal['avg', 'max'] | str | None): Optional pooling mode for feature extraction
             when `include_top` is `False`.
             - `None` means that the output of the model will be
                 the 4D tensor output of the
@@ -6130,7 +6130,7 @@ _application_xception_decode_predictions = bind(
 
 
 def application_xception_preprocess_input(
-    x: TensorLike, data_format: DataFormat | None = None
+    x: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor:
     """Preprocesses a tensor or Numpy array encoding a batch of images.
 
@@ -6153,7 +6153,7 @@ def application_xception_preprocess_input(
                 The preprocessed data are written over the input data
             if the data types are compatible. To avoid this
             behaviour, `numpy.copy(x)` can be used.
-        data_format (DataFormat | None): Optional data format of the image tensor/array. None, means
+        data_format (DataFormat | str | None): Optional data format of the image tensor/array. None, means
             the global setting `keras.backend.image_data_format()` is used
             (unless you changed it, it uses "channels_last").
             Defaults to `None`.

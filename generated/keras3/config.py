@@ -668,11 +668,11 @@ def config_set_floatx(value: Any) -> None:
 _config_set_floatx = bind(globals(), "_config_set_floatx", "keras.config.set_floatx", "3.0.0")
 
 
-def config_set_image_data_format(data_format: DataFormat) -> None:
+def config_set_image_data_format(data_format: DataFormat | str) -> None:
     """Set the value of the image data format convention.
 
     Args:
-        data_format (DataFormat): string. `'channels_first'` or `'channels_last'`.
+        data_format (DataFormat | str): string. `'channels_first'` or `'channels_last'`.
 
     Examples:
         >>> from keras3 import config_image_data_format, config_set_image_data_format

@@ -55,12 +55,12 @@ _constraint_deserialize = bind(
 
 
 def constraint_get(
-    identifier: str | Mapping[str, Any] | Callable[..., Any],
+    identifier: str | Mapping[str, Any] | Callable[..., Any] | None,
 ) -> keras.constraints.Constraint | Callable[..., Any] | None:
     """Retrieve a Keras constraint object via an identifier.
 
     Args:
-        identifier (str | Mapping[str, Any] | Callable[..., Any]):
+        identifier (str | Mapping[str, Any] | Callable[..., Any] | None):
 
     Added in Keras 3.0.0.
     Wraps `keras.constraints.get`.

@@ -16,7 +16,7 @@ from keras3._runtime import argument_error, bind
 if TYPE_CHECKING:
     from collections.abc import Sequence
     import keras
-    from keras3.types import Axis, Int, ShapeLike, Tensor, TensorLike
+    from keras3.types import Int, ShapeLike, Tensor, TensorLike
 
 # A name that shadows a Python builtin (`compile`) is left out of `from ... import *`.
 __all__ = [
@@ -521,7 +521,7 @@ _distribution_set = bind(
 
 
 def distribution_tensor_layout(
-    axes: Axis | None, device_mesh: Any | None = None
+    axes: Sequence[str | None], device_mesh: Any | None = None
 ) -> keras.distribution.TensorLayout:
     """A layout to apply to a tensor.
 
@@ -531,7 +531,7 @@ def distribution_tensor_layout(
         https://jax.readthedocs.io/en/latest/jax.sharding.html#jax.sharding.NamedSharding).
 
     Args:
-        axes (Axis | None): tuple of strings that should map to the `axis_names` in
+        axes (Sequence[str | None]): tuple of strings that should map to the `axis_names` in
             a `DeviceMesh`. For any dimensions that doesn't need any sharding,
             A `None` can be used a placeholder.
         device_mesh (Any | None): Optional `DeviceMesh` that will be used to create

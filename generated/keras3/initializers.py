@@ -101,7 +101,7 @@ _initializer_deserialize = bind(
 
 
 def initializer_get(
-    identifier: str | Mapping[str, Any] | Callable[..., Any],
+    identifier: str | Mapping[str, Any] | Callable[..., Any] | None,
 ) -> keras.Initializer | Callable[..., Any]:
     """Retrieves a Keras initializer object via an identifier.
 
@@ -140,7 +140,7 @@ def initializer_get(
     <function get.<locals>.initialize_fn at ...>
 
     Args:
-        identifier (str | Mapping[str, Any] | Callable[..., Any]): A string, dict, callable function, or tensor specifying
+        identifier (str | Mapping[str, Any] | Callable[..., Any] | None): A string, dict, callable function, or tensor specifying
             the initializer. If a string, it should be the name of an
             initializer. If a dict, it should contain the configuration of an
             initializer. Callable functions or predefined tensors are also

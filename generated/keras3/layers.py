@@ -506,32 +506,32 @@ _keras_input = bind(
 
 @overload
 def layer_activation(
-    object: None = None, /, *, activation: ActivationLike, **kwargs: Any
+    object: None = None, /, *, activation: ActivationLike | None, **kwargs: Any
 ) -> keras.layers.Activation: ...
 @overload
 def layer_activation(
-    object: keras.Sequential, /, activation: ActivationLike, **kwargs: Any
+    object: keras.Sequential, /, activation: ActivationLike | None, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
 def layer_activation(
-    object: keras.KerasTensor, /, activation: ActivationLike, **kwargs: Any
+    object: keras.KerasTensor, /, activation: ActivationLike | None, **kwargs: Any
 ) -> keras.KerasTensor: ...
 @overload
 def layer_activation(
-    object: Sequence[keras.KerasTensor], /, activation: ActivationLike, **kwargs: Any
+    object: Sequence[keras.KerasTensor], /, activation: ActivationLike | None, **kwargs: Any
 ) -> keras.KerasTensor: ...
 @overload
 def layer_activation(
-    object: TensorLike, /, activation: ActivationLike, **kwargs: Any
+    object: TensorLike, /, activation: ActivationLike | None, **kwargs: Any
 ) -> Tensor: ...
 def layer_activation(
-    object: Any = None, /, activation: ActivationLike = MISSING, **kwargs: Any
+    object: Any = None, /, activation: ActivationLike | None = MISSING, **kwargs: Any
 ) -> Any:
     """Applies an activation function to an output.
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        activation (ActivationLike): Activation function. It could be a callable, or the name of
+        activation (ActivationLike | None): Activation function. It could be a callable, or the name of
             an activation from the `keras.activations` namespace.
         **kwargs:
 
@@ -1076,7 +1076,7 @@ def layer_adaptive_average_pooling_1d(
     /,
     *,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.AdaptiveAveragePooling1D: ...
 @overload
@@ -1084,7 +1084,7 @@ def layer_adaptive_average_pooling_1d(
     object: keras.Sequential,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -1092,7 +1092,7 @@ def layer_adaptive_average_pooling_1d(
     object: keras.KerasTensor,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1100,7 +1100,7 @@ def layer_adaptive_average_pooling_1d(
     object: Sequence[keras.KerasTensor],
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1108,14 +1108,14 @@ def layer_adaptive_average_pooling_1d(
     object: TensorLike,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_adaptive_average_pooling_1d(
     object: Any = None,
     /,
     output_size: IntOrTuple = MISSING,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Adaptive average pooling operation for 1D temporal or spatial data.
@@ -1128,7 +1128,7 @@ def layer_adaptive_average_pooling_1d(
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         output_size (IntOrTuple): Integer specifying the target output length.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, length, channels)`.
             `"channels_first"` corresponds to inputs with shape
@@ -1190,7 +1190,7 @@ def layer_adaptive_average_pooling_2d(
     /,
     *,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.AdaptiveAveragePooling2D: ...
 @overload
@@ -1198,7 +1198,7 @@ def layer_adaptive_average_pooling_2d(
     object: keras.Sequential,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -1206,7 +1206,7 @@ def layer_adaptive_average_pooling_2d(
     object: keras.KerasTensor,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1214,7 +1214,7 @@ def layer_adaptive_average_pooling_2d(
     object: Sequence[keras.KerasTensor],
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1222,14 +1222,14 @@ def layer_adaptive_average_pooling_2d(
     object: TensorLike,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_adaptive_average_pooling_2d(
     object: Any = None,
     /,
     output_size: IntOrTuple = MISSING,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Adaptive average pooling operation for 2D spatial data.
@@ -1244,7 +1244,7 @@ def layer_adaptive_average_pooling_2d(
         output_size (IntOrTuple): Integer or tuple of 2 integers specifying the
             target output size.
             If an integer, the same value is used for both height and width.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`.
             `"channels_first"` corresponds to inputs with shape
@@ -1306,7 +1306,7 @@ def layer_adaptive_average_pooling_3d(
     /,
     *,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.AdaptiveAveragePooling3D: ...
 @overload
@@ -1314,7 +1314,7 @@ def layer_adaptive_average_pooling_3d(
     object: keras.Sequential,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -1322,7 +1322,7 @@ def layer_adaptive_average_pooling_3d(
     object: keras.KerasTensor,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1330,7 +1330,7 @@ def layer_adaptive_average_pooling_3d(
     object: Sequence[keras.KerasTensor],
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1338,14 +1338,14 @@ def layer_adaptive_average_pooling_3d(
     object: TensorLike,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_adaptive_average_pooling_3d(
     object: Any = None,
     /,
     output_size: IntOrTuple = MISSING,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Adaptive average pooling operation for 3D volumetric data.
@@ -1360,7 +1360,7 @@ def layer_adaptive_average_pooling_3d(
         output_size (IntOrTuple): Integer or tuple of 3 integers specifying the
             target output size.
             If an integer, the same value is used for depth, height, and width.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, depth, height, width, channels)`.
             `"channels_first"` corresponds to inputs with shape
@@ -1422,7 +1422,7 @@ def layer_adaptive_max_pooling_1d(
     /,
     *,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.AdaptiveMaxPooling1D: ...
 @overload
@@ -1430,7 +1430,7 @@ def layer_adaptive_max_pooling_1d(
     object: keras.Sequential,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -1438,7 +1438,7 @@ def layer_adaptive_max_pooling_1d(
     object: keras.KerasTensor,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1446,7 +1446,7 @@ def layer_adaptive_max_pooling_1d(
     object: Sequence[keras.KerasTensor],
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1454,14 +1454,14 @@ def layer_adaptive_max_pooling_1d(
     object: TensorLike,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_adaptive_max_pooling_1d(
     object: Any = None,
     /,
     output_size: IntOrTuple = MISSING,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Adaptive max pooling operation for 1D temporal or spatial data.
@@ -1474,7 +1474,7 @@ def layer_adaptive_max_pooling_1d(
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         output_size (IntOrTuple): Integer specifying the target output length.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, length, channels)`.
             `"channels_first"` corresponds to inputs with shape
@@ -1533,7 +1533,7 @@ def layer_adaptive_max_pooling_2d(
     /,
     *,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.AdaptiveMaxPooling2D: ...
 @overload
@@ -1541,7 +1541,7 @@ def layer_adaptive_max_pooling_2d(
     object: keras.Sequential,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -1549,7 +1549,7 @@ def layer_adaptive_max_pooling_2d(
     object: keras.KerasTensor,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1557,7 +1557,7 @@ def layer_adaptive_max_pooling_2d(
     object: Sequence[keras.KerasTensor],
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1565,14 +1565,14 @@ def layer_adaptive_max_pooling_2d(
     object: TensorLike,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_adaptive_max_pooling_2d(
     object: Any = None,
     /,
     output_size: IntOrTuple = MISSING,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Adaptive max pooling operation for 2D spatial data.
@@ -1587,7 +1587,7 @@ def layer_adaptive_max_pooling_2d(
         output_size (IntOrTuple): Integer or tuple of 2 integers specifying the
             target output size.
             If an integer, the same value is used for both height and width.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`.
             `"channels_first"` corresponds to inputs with shape
@@ -1646,7 +1646,7 @@ def layer_adaptive_max_pooling_3d(
     /,
     *,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.AdaptiveMaxPooling3D: ...
 @overload
@@ -1654,7 +1654,7 @@ def layer_adaptive_max_pooling_3d(
     object: keras.Sequential,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -1662,7 +1662,7 @@ def layer_adaptive_max_pooling_3d(
     object: keras.KerasTensor,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1670,7 +1670,7 @@ def layer_adaptive_max_pooling_3d(
     object: Sequence[keras.KerasTensor],
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -1678,14 +1678,14 @@ def layer_adaptive_max_pooling_3d(
     object: TensorLike,
     /,
     output_size: IntOrTuple,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_adaptive_max_pooling_3d(
     object: Any = None,
     /,
     output_size: IntOrTuple = MISSING,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Adaptive max pooling operation for 3D volumetric data.
@@ -1700,7 +1700,7 @@ def layer_adaptive_max_pooling_3d(
         output_size (IntOrTuple): Integer or tuple of 3 integers specifying the
             target output size.
             If an integer, the same value is used for depth, height, and width.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, depth, height, width, channels)`.
             `"channels_first"` corresponds to inputs with shape
@@ -2245,7 +2245,7 @@ def layer_aug_mix(
     all_ops: bool = True,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.AugMix: ...
 @overload
@@ -2260,7 +2260,7 @@ def layer_aug_mix(
     all_ops: bool = True,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -2275,7 +2275,7 @@ def layer_aug_mix(
     all_ops: bool = True,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -2292,7 +2292,7 @@ def layer_aug_mix(
     all_ops: bool = True,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -2309,7 +2309,7 @@ def layer_aug_mix(
     all_ops: bool = True,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -2326,7 +2326,7 @@ def layer_aug_mix(
     all_ops: bool = True,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -2342,7 +2342,7 @@ def layer_aug_mix(
     all_ops: bool = True,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -2380,7 +2380,7 @@ def layer_aug_mix(
         interpolation (str): The interpolation method to use for resizing operations.
             Options include `"nearest"`, `"bilinear"`. Default is `"bilinear"`.
         seed (Seed | None): Integer. Used to create a random seed.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
@@ -2600,8 +2600,8 @@ def layer_average_pooling_1d(
     *,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.layers.AveragePooling1D: ...
@@ -2611,8 +2611,8 @@ def layer_average_pooling_1d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -2622,8 +2622,8 @@ def layer_average_pooling_1d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -2633,8 +2633,8 @@ def layer_average_pooling_1d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -2644,8 +2644,8 @@ def layer_average_pooling_1d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
@@ -2654,8 +2654,8 @@ def layer_average_pooling_1d(
     /,
     pool_size: IntOrTuple = MISSING,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -2674,11 +2674,11 @@ def layer_average_pooling_1d(
         pool_size (IntOrTuple): int, size of the max pooling window.
         strides (IntOrTuple | None): int or None. Specifies how much the pooling window moves
             for each pooling step. If None, it will default to `pool_size`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input such that output has the same
             height/width dimension as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -2762,8 +2762,8 @@ def layer_average_pooling_2d(
     *,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.layers.AveragePooling2D: ...
@@ -2773,8 +2773,8 @@ def layer_average_pooling_2d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -2784,8 +2784,8 @@ def layer_average_pooling_2d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -2795,8 +2795,8 @@ def layer_average_pooling_2d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -2806,8 +2806,8 @@ def layer_average_pooling_2d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
@@ -2816,8 +2816,8 @@ def layer_average_pooling_2d(
     /,
     pool_size: IntOrTuple = MISSING,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -2844,11 +2844,11 @@ def layer_average_pooling_2d(
         strides (IntOrTuple | None): int or tuple of 2 integers, or None. Strides values. If None,
             it will default to `pool_size`. If only one int is specified, the
             same stride size will be used for all dimensions.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input such that output has the same
             height/width dimension as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -2947,8 +2947,8 @@ def layer_average_pooling_3d(
     *,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.layers.AveragePooling3D: ...
@@ -2958,8 +2958,8 @@ def layer_average_pooling_3d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -2969,8 +2969,8 @@ def layer_average_pooling_3d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -2980,8 +2980,8 @@ def layer_average_pooling_3d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -2991,8 +2991,8 @@ def layer_average_pooling_3d(
     /,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
@@ -3001,8 +3001,8 @@ def layer_average_pooling_3d(
     /,
     pool_size: IntOrTuple = MISSING,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -3021,11 +3021,11 @@ def layer_average_pooling_3d(
         strides (IntOrTuple | None): int or tuple of 3 integers, or None. Strides values. If None,
             it will default to `pool_size`. If only one int is specified, the
             same stride size will be used for all dimensions.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input such that output has the same
             height/width dimension as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape
             `(batch, spatial_dim1, spatial_dim2, spatial_dim3, channels)` while
@@ -3785,7 +3785,7 @@ def layer_center_crop(
     *,
     height: Int,
     width: Int,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.CenterCrop: ...
 @overload
@@ -3794,7 +3794,7 @@ def layer_center_crop(
     /,
     height: Int,
     width: Int,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -3803,7 +3803,7 @@ def layer_center_crop(
     /,
     height: Int,
     width: Int,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -3814,7 +3814,7 @@ def layer_center_crop(
     /,
     height: Int,
     width: Int,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -3825,7 +3825,7 @@ def layer_center_crop(
     /,
     height: Int,
     width: Int,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -3836,7 +3836,7 @@ def layer_center_crop(
     /,
     height: Int,
     width: Int,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -3846,7 +3846,7 @@ def layer_center_crop(
     /,
     height: Int = MISSING,
     width: Int = MISSING,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -3870,7 +3870,7 @@ def layer_center_crop(
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         height (Int): Integer, the height of the output shape.
         width (Int): Integer, the width of the output shape.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -3982,7 +3982,7 @@ def layer_contrast_limited_adaptive_histogram_equalization(
     value_range: Float | Sequence[Float] = (0, 255),
     clip_limit: Float | TensorLike = 4.0,
     tile_grid_size: Sequence[Any] = (8, 8),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.ContrastLimitedAdaptiveHistogramEqualization: ...
 @overload
@@ -3992,7 +3992,7 @@ def layer_contrast_limited_adaptive_histogram_equalization(
     value_range: Float | Sequence[Float] = (0, 255),
     clip_limit: Float | TensorLike = 4.0,
     tile_grid_size: Sequence[Any] = (8, 8),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -4002,7 +4002,7 @@ def layer_contrast_limited_adaptive_histogram_equalization(
     value_range: Float | Sequence[Float] = (0, 255),
     clip_limit: Float | TensorLike = 4.0,
     tile_grid_size: Sequence[Any] = (8, 8),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -4014,7 +4014,7 @@ def layer_contrast_limited_adaptive_histogram_equalization(
     value_range: Float | Sequence[Float] = (0, 255),
     clip_limit: Float | TensorLike = 4.0,
     tile_grid_size: Sequence[Any] = (8, 8),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -4026,7 +4026,7 @@ def layer_contrast_limited_adaptive_histogram_equalization(
     value_range: Float | Sequence[Float] = (0, 255),
     clip_limit: Float | TensorLike = 4.0,
     tile_grid_size: Sequence[Any] = (8, 8),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -4038,7 +4038,7 @@ def layer_contrast_limited_adaptive_histogram_equalization(
     value_range: Float | Sequence[Float] = (0, 255),
     clip_limit: Float | TensorLike = 4.0,
     tile_grid_size: Sequence[Any] = (8, 8),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -4049,7 +4049,7 @@ def layer_contrast_limited_adaptive_histogram_equalization(
     value_range: Float | Sequence[Float] = (0, 255),
     clip_limit: Float | TensorLike = 4.0,
     tile_grid_size: Sequence[Any] = (8, 8),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -4077,7 +4077,7 @@ def layer_contrast_limited_adaptive_histogram_equalization(
         tile_grid_size (Sequence[Any]): Tuple of 2 integers `(height, width)`.
             Specifies the number of tiles to divide the image into.
             Defaults to `(8, 8)`.
-        data_format (DataFormat | None): String, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): String, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -4153,8 +4153,8 @@ def layer_conv_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4175,8 +4175,8 @@ def layer_conv_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4197,8 +4197,8 @@ def layer_conv_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4219,8 +4219,8 @@ def layer_conv_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4241,8 +4241,8 @@ def layer_conv_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4262,8 +4262,8 @@ def layer_conv_1d(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4294,7 +4294,7 @@ def layer_conv_1d(
         strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
             of the convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, `"valid"`, `"same"` or `"causal"`(case-insensitive).
+        padding (Padding | str): string, `"valid"`, `"same"` or `"causal"`(case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input. When `padding="same"` and
             `strides=1`, the output has the same size as the input.
@@ -4303,7 +4303,7 @@ def layer_conv_1d(
             where the model should not violate the temporal order.
             See [WaveNet: A Generative Model for Raw Audio, section2.1](
             https://arxiv.org/abs/1609.03499).
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -4408,9 +4408,9 @@ def layer_conv_1d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -4430,9 +4430,9 @@ def layer_conv_1d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -4452,9 +4452,9 @@ def layer_conv_1d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -4474,9 +4474,9 @@ def layer_conv_1d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -4496,9 +4496,9 @@ def layer_conv_1d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -4517,9 +4517,9 @@ def layer_conv_1d_transpose(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -4549,7 +4549,7 @@ def layer_conv_1d_transpose(
         strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
             of the transposed convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input such that output has the same
             height/width dimension as the input.
@@ -4557,7 +4557,7 @@ def layer_conv_1d_transpose(
             amount of padding along the time dimension of the output tensor.
             The amount of output padding must be lower than the stride.
             If set to `None` (default), the output shape is inferred.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -4672,8 +4672,8 @@ def layer_conv_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4694,8 +4694,8 @@ def layer_conv_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4716,8 +4716,8 @@ def layer_conv_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4738,8 +4738,8 @@ def layer_conv_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4760,8 +4760,8 @@ def layer_conv_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4781,8 +4781,8 @@ def layer_conv_2d(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -4822,11 +4822,11 @@ def layer_conv_2d(
         strides (IntOrTuple): int or tuple/list of 2 integer, specifying the stride length
             of the convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input. When `padding="same"` and
             `strides=1`, the output has the same size as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape
             `(batch_size, height, width, channels)`
@@ -4931,9 +4931,9 @@ def layer_conv_2d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -4953,9 +4953,9 @@ def layer_conv_2d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -4975,9 +4975,9 @@ def layer_conv_2d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -4997,9 +4997,9 @@ def layer_conv_2d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -5019,9 +5019,9 @@ def layer_conv_2d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -5040,9 +5040,9 @@ def layer_conv_2d_transpose(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -5072,7 +5072,7 @@ def layer_conv_2d_transpose(
         strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
             of the transposed convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input. When `padding="same"` and
             `strides=1`, the output has the same size as the input.
@@ -5084,7 +5084,7 @@ def layer_conv_2d_transpose(
             The amount of output padding along a given dimension must be
             lower than the stride along that same dimension.
             If set to `None` (default), the output shape is inferred.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape
             `(batch_size, height, width, channels)`
@@ -5203,8 +5203,8 @@ def layer_conv_3d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -5225,8 +5225,8 @@ def layer_conv_3d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -5247,8 +5247,8 @@ def layer_conv_3d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -5269,8 +5269,8 @@ def layer_conv_3d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -5291,8 +5291,8 @@ def layer_conv_3d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -5312,8 +5312,8 @@ def layer_conv_3d(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     groups: Int = 1,
     activation: ActivationLike | None = None,
@@ -5344,11 +5344,11 @@ def layer_conv_3d(
         strides (IntOrTuple): int or tuple/list of 3 integer, specifying the stride length
             of the convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input. When `padding="same"` and
             `strides=1`, the output has the same size as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape
             `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
@@ -5459,8 +5459,8 @@ def layer_conv_3d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     output_padding: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     activation: ActivationLike | None = None,
@@ -5481,8 +5481,8 @@ def layer_conv_3d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     output_padding: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     activation: ActivationLike | None = None,
@@ -5503,8 +5503,8 @@ def layer_conv_3d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     output_padding: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     activation: ActivationLike | None = None,
@@ -5525,8 +5525,8 @@ def layer_conv_3d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     output_padding: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     activation: ActivationLike | None = None,
@@ -5547,8 +5547,8 @@ def layer_conv_3d_transpose(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     output_padding: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     activation: ActivationLike | None = None,
@@ -5568,8 +5568,8 @@ def layer_conv_3d_transpose(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     output_padding: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = (1, 1, 1),
     activation: ActivationLike | None = None,
@@ -5600,11 +5600,11 @@ def layer_conv_3d_transpose(
         strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
             of the transposed convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input. When `padding="same"` and
             `strides=1`, the output has the same size as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape
             `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
@@ -5736,11 +5736,11 @@ def layer_conv_lstm_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -5769,11 +5769,11 @@ def layer_conv_lstm_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -5802,11 +5802,11 @@ def layer_conv_lstm_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -5839,11 +5839,11 @@ def layer_conv_lstm_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -5876,11 +5876,11 @@ def layer_conv_lstm_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -5912,11 +5912,11 @@ def layer_conv_lstm_1d(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -5956,11 +5956,11 @@ def layer_conv_lstm_1d(
         strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
             of the convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input such that output has the
             same height/width dimension as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -5969,9 +5969,9 @@ def layer_conv_lstm_1d(
             If you never set it, then it will be `"channels_last"`.
         dilation_rate (IntOrTuple): int or tuple/list of 1 integers, specifying the dilation
             rate to use for dilated convolution.
-        activation (ActivationLike): Activation function to use. By default hyperbolic tangent
+        activation (ActivationLike | None): Activation function to use. By default hyperbolic tangent
             activation function is applied (`tanh(x)`).
-        recurrent_activation (ActivationLike): Activation function to use for the recurrent step.
+        recurrent_activation (ActivationLike | None): Activation function to use for the recurrent step.
         use_bias (bool): Boolean, whether the layer uses a bias vector.
         kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
             used for the linear transformation of the inputs.
@@ -6115,11 +6115,11 @@ def layer_conv_lstm_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6148,11 +6148,11 @@ def layer_conv_lstm_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6181,11 +6181,11 @@ def layer_conv_lstm_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6218,11 +6218,11 @@ def layer_conv_lstm_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6255,11 +6255,11 @@ def layer_conv_lstm_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6291,11 +6291,11 @@ def layer_conv_lstm_2d(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6335,11 +6335,11 @@ def layer_conv_lstm_2d(
         strides (IntOrTuple): int or tuple/list of 2 integers, specifying the stride length
             of the convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input such that output has the same
             height/width dimension as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -6348,9 +6348,9 @@ def layer_conv_lstm_2d(
             If you never set it, then it will be `"channels_last"`.
         dilation_rate (IntOrTuple): int or tuple/list of 2 integers, specifying the dilation
             rate to use for dilated convolution.
-        activation (ActivationLike): Activation function to use. By default hyperbolic tangent
+        activation (ActivationLike | None): Activation function to use. By default hyperbolic tangent
             activation function is applied (`tanh(x)`).
-        recurrent_activation (ActivationLike): Activation function to use for the recurrent step.
+        recurrent_activation (ActivationLike | None): Activation function to use for the recurrent step.
         use_bias (bool): Boolean, whether the layer uses a bias vector.
         kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
             used for the linear transformation of the inputs.
@@ -6494,11 +6494,11 @@ def layer_conv_lstm_3d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6527,11 +6527,11 @@ def layer_conv_lstm_3d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6560,11 +6560,11 @@ def layer_conv_lstm_3d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6597,11 +6597,11 @@ def layer_conv_lstm_3d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6634,11 +6634,11 @@ def layer_conv_lstm_3d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6670,11 +6670,11 @@ def layer_conv_lstm_3d(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
-    activation: ActivationLike = "tanh",
-    recurrent_activation: ActivationLike = "sigmoid",
+    activation: ActivationLike | None = "tanh",
+    recurrent_activation: ActivationLike | None = "sigmoid",
     use_bias: bool = True,
     kernel_initializer: InitializerLike = "glorot_uniform",
     recurrent_initializer: InitializerLike = "orthogonal",
@@ -6714,11 +6714,11 @@ def layer_conv_lstm_3d(
         strides (IntOrTuple): int or tuple/list of 3 integers, specifying the stride length
             of the convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input such that output has the same
             height/width dimension as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -6727,9 +6727,9 @@ def layer_conv_lstm_3d(
             If you never set it, then it will be `"channels_last"`.
         dilation_rate (IntOrTuple): int or tuple/list of 3 integers, specifying the dilation
             rate to use for dilated convolution.
-        activation (ActivationLike): Activation function to use. By default hyperbolic tangent
+        activation (ActivationLike | None): Activation function to use. By default hyperbolic tangent
             activation function is applied (`tanh(x)`).
-        recurrent_activation (ActivationLike): Activation function to use for the recurrent step.
+        recurrent_activation (ActivationLike | None): Activation function to use for the recurrent step.
         use_bias (bool): Boolean, whether the layer uses a bias vector.
         kernel_initializer (InitializerLike): Initializer for the `kernel` weights matrix,
             used for the linear transformation of the inputs.
@@ -6966,7 +6966,7 @@ def layer_cropping_2d(
     /,
     *,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((0, 0), (0, 0)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.Cropping2D: ...
 @overload
@@ -6974,7 +6974,7 @@ def layer_cropping_2d(
     object: keras.Sequential,
     /,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((0, 0), (0, 0)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -6982,7 +6982,7 @@ def layer_cropping_2d(
     object: keras.KerasTensor,
     /,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((0, 0), (0, 0)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -6990,7 +6990,7 @@ def layer_cropping_2d(
     object: Sequence[keras.KerasTensor],
     /,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((0, 0), (0, 0)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -6998,14 +6998,14 @@ def layer_cropping_2d(
     object: TensorLike,
     /,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((0, 0), (0, 0)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_cropping_2d(
     object: Any = None,
     /,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((0, 0), (0, 0)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Cropping layer for 2D input (e.g. picture).
@@ -7022,7 +7022,7 @@ def layer_cropping_2d(
               `(symmetric_height_crop, symmetric_width_crop)`.
             - If tuple of 2 tuples of 2 ints: interpreted as
               `((top_crop, bottom_crop), (left_crop, right_crop))`.
-        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+        data_format (DataFormat | str | None): A string, one of `"channels_last"` (default) or
             `"channels_first"`. The ordering of the dimensions in the inputs.
             `"channels_last"` corresponds to inputs with shape
             `(batch_size, height, width, channels)` while `"channels_first"`
@@ -7079,7 +7079,7 @@ def layer_cropping_3d(
     /,
     *,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.Cropping3D: ...
 @overload
@@ -7087,7 +7087,7 @@ def layer_cropping_3d(
     object: keras.Sequential,
     /,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -7095,7 +7095,7 @@ def layer_cropping_3d(
     object: keras.KerasTensor,
     /,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -7103,7 +7103,7 @@ def layer_cropping_3d(
     object: Sequence[keras.KerasTensor],
     /,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -7111,14 +7111,14 @@ def layer_cropping_3d(
     object: TensorLike,
     /,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_cropping_3d(
     object: Any = None,
     /,
     cropping: Int | Sequence[Int] | Sequence[Sequence[Int]] = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Cropping layer for 3D data (e.g. spatial or spatio-temporal).
@@ -7134,7 +7134,7 @@ def layer_cropping_3d(
             - If tuple of 3 tuples of 2 ints: interpreted as
               `((left_dim1_crop, right_dim1_crop), (left_dim2_crop,
               right_dim2_crop), (left_dim3_crop, right_dim3_crop))`.
-        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+        data_format (DataFormat | str | None): A string, one of `"channels_last"` (default) or
             `"channels_first"`. The ordering of the dimensions in the inputs.
             `"channels_last"` corresponds to inputs with shape
             `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
@@ -7196,7 +7196,7 @@ def layer_cut_mix(
     *,
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.CutMix: ...
 @overload
@@ -7205,7 +7205,7 @@ def layer_cut_mix(
     /,
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -7214,7 +7214,7 @@ def layer_cut_mix(
     /,
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -7225,7 +7225,7 @@ def layer_cut_mix(
     /,
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -7236,7 +7236,7 @@ def layer_cut_mix(
     /,
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -7247,7 +7247,7 @@ def layer_cut_mix(
     /,
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -7257,7 +7257,7 @@ def layer_cut_mix(
     /,
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -7282,7 +7282,7 @@ def layer_cut_mix(
             in patch sizes, leading to more diverse and larger mixed patches.
             Defaults to 1.
         seed (Seed | None): Integer. Used to create a random seed.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
@@ -7562,9 +7562,9 @@ def layer_depthwise_conv_1d(
     *,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7583,9 +7583,9 @@ def layer_depthwise_conv_1d(
     /,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7604,9 +7604,9 @@ def layer_depthwise_conv_1d(
     /,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7625,9 +7625,9 @@ def layer_depthwise_conv_1d(
     /,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7646,9 +7646,9 @@ def layer_depthwise_conv_1d(
     /,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7666,9 +7666,9 @@ def layer_depthwise_conv_1d(
     /,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7709,14 +7709,14 @@ def layer_depthwise_conv_1d(
         strides (IntOrTuple): int or tuple/list of 1 integer, specifying the stride length
             of the convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input. When `padding="same"` and
             `strides=1`, the output has the same size as the input.
         depth_multiplier (Int): The number of depthwise convolution output channels
             for each input channel. The total number of depthwise convolution
             output channels will be equal to `input_channel * depth_multiplier`.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -7815,9 +7815,9 @@ def layer_depthwise_conv_2d(
     *,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7836,9 +7836,9 @@ def layer_depthwise_conv_2d(
     /,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7857,9 +7857,9 @@ def layer_depthwise_conv_2d(
     /,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7878,9 +7878,9 @@ def layer_depthwise_conv_2d(
     /,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7899,9 +7899,9 @@ def layer_depthwise_conv_2d(
     /,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7919,9 +7919,9 @@ def layer_depthwise_conv_2d(
     /,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     depth_multiplier: Int = 1,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     activation: ActivationLike | None = None,
     use_bias: bool = True,
@@ -7962,14 +7962,14 @@ def layer_depthwise_conv_2d(
         strides (IntOrTuple): int or tuple/list of 2 integer, specifying the stride length
             of the depthwise convolution. `strides > 1` is incompatible with
             `dilation_rate > 1`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input. When `padding="same"` and
             `strides=1`, the output has the same size as the input.
         depth_multiplier (Int): The number of depthwise convolution output channels
             for each input channel. The total number of depthwise convolution
             output channels will be equal to `input_channel * depth_multiplier`.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -8963,7 +8963,7 @@ def layer_equalization(
     *,
     value_range: Float | Sequence[Float] = (0, 255),
     bins: Int | TensorLike = 256,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.Equalization: ...
 @overload
@@ -8972,7 +8972,7 @@ def layer_equalization(
     /,
     value_range: Float | Sequence[Float] = (0, 255),
     bins: Int | TensorLike = 256,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -8981,7 +8981,7 @@ def layer_equalization(
     /,
     value_range: Float | Sequence[Float] = (0, 255),
     bins: Int | TensorLike = 256,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -8992,7 +8992,7 @@ def layer_equalization(
     /,
     value_range: Float | Sequence[Float] = (0, 255),
     bins: Int | TensorLike = 256,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -9003,7 +9003,7 @@ def layer_equalization(
     /,
     value_range: Float | Sequence[Float] = (0, 255),
     bins: Int | TensorLike = 256,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -9014,7 +9014,7 @@ def layer_equalization(
     /,
     value_range: Float | Sequence[Float] = (0, 255),
     bins: Int | TensorLike = 256,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -9024,7 +9024,7 @@ def layer_equalization(
     /,
     value_range: Float | Sequence[Float] = (0, 255),
     bins: Int | TensorLike = 256,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -9053,7 +9053,7 @@ def layer_equalization(
         bins (Int | TensorLike): Integer specifying the number of histogram bins to use for
             equalization. Defaults to 256, which is suitable for 8-bit images.
             Larger values can provide more granular intensity redistribution.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
@@ -9104,32 +9104,35 @@ _layer_equalization = bind(globals(), "_layer_equalization", "keras.layers.Equal
 
 @overload
 def layer_flatten(
-    object: None = None, /, *, data_format: DataFormat | None = None, **kwargs: Any
+    object: None = None, /, *, data_format: DataFormat | str | None = None, **kwargs: Any
 ) -> keras.layers.Flatten: ...
 @overload
 def layer_flatten(
-    object: keras.Sequential, /, data_format: DataFormat | None = None, **kwargs: Any
+    object: keras.Sequential, /, data_format: DataFormat | str | None = None, **kwargs: Any
 ) -> keras.Sequential: ...
 @overload
 def layer_flatten(
-    object: keras.KerasTensor, /, data_format: DataFormat | None = None, **kwargs: Any
+    object: keras.KerasTensor, /, data_format: DataFormat | str | None = None, **kwargs: Any
 ) -> keras.KerasTensor: ...
 @overload
 def layer_flatten(
-    object: Sequence[keras.KerasTensor], /, data_format: DataFormat | None = None, **kwargs: Any
+    object: Sequence[keras.KerasTensor],
+    /,
+    data_format: DataFormat | str | None = None,
+    **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
 def layer_flatten(
-    object: TensorLike, /, data_format: DataFormat | None = None, **kwargs: Any
+    object: TensorLike, /, data_format: DataFormat | str | None = None, **kwargs: Any
 ) -> Tensor: ...
 def layer_flatten(
-    object: Any = None, /, data_format: DataFormat | None = None, **kwargs: Any
+    object: Any = None, /, data_format: DataFormat | str | None = None, **kwargs: Any
 ) -> Any:
     """Flattens the input. Does not affect the batch size.
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+        data_format (DataFormat | str | None): A string, one of `"channels_last"` (default) or
             `"channels_first"`. The ordering of the dimensions in the inputs.
             `"channels_last"` corresponds to inputs with shape
             `(batch, ..., channels)` while `"channels_first"` corresponds to
@@ -9530,7 +9533,7 @@ def layer_global_average_pooling_1d(
     object: None = None,
     /,
     *,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.layers.GlobalAveragePooling1D: ...
@@ -9538,7 +9541,7 @@ def layer_global_average_pooling_1d(
 def layer_global_average_pooling_1d(
     object: keras.Sequential,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -9546,7 +9549,7 @@ def layer_global_average_pooling_1d(
 def layer_global_average_pooling_1d(
     object: keras.KerasTensor,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     *,
     mask: TensorLike | None = None,
@@ -9556,7 +9559,7 @@ def layer_global_average_pooling_1d(
 def layer_global_average_pooling_1d(
     object: Sequence[keras.KerasTensor],
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     *,
     mask: TensorLike | None = None,
@@ -9566,7 +9569,7 @@ def layer_global_average_pooling_1d(
 def layer_global_average_pooling_1d(
     object: TensorLike,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     *,
     mask: TensorLike | None = None,
@@ -9575,7 +9578,7 @@ def layer_global_average_pooling_1d(
 def layer_global_average_pooling_1d(
     object: Any = None,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     *,
     mask: TensorLike | None = None,
@@ -9585,7 +9588,7 @@ def layer_global_average_pooling_1d(
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -9655,7 +9658,7 @@ def layer_global_average_pooling_2d(
     object: None = None,
     /,
     *,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.layers.GlobalAveragePooling2D: ...
@@ -9663,7 +9666,7 @@ def layer_global_average_pooling_2d(
 def layer_global_average_pooling_2d(
     object: keras.Sequential,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -9671,7 +9674,7 @@ def layer_global_average_pooling_2d(
 def layer_global_average_pooling_2d(
     object: keras.KerasTensor,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -9679,7 +9682,7 @@ def layer_global_average_pooling_2d(
 def layer_global_average_pooling_2d(
     object: Sequence[keras.KerasTensor],
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -9687,14 +9690,14 @@ def layer_global_average_pooling_2d(
 def layer_global_average_pooling_2d(
     object: TensorLike,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_global_average_pooling_2d(
     object: Any = None,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> Any:
@@ -9702,7 +9705,7 @@ def layer_global_average_pooling_2d(
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -9768,7 +9771,7 @@ def layer_global_average_pooling_3d(
     object: None = None,
     /,
     *,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.layers.GlobalAveragePooling3D: ...
@@ -9776,7 +9779,7 @@ def layer_global_average_pooling_3d(
 def layer_global_average_pooling_3d(
     object: keras.Sequential,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -9784,7 +9787,7 @@ def layer_global_average_pooling_3d(
 def layer_global_average_pooling_3d(
     object: keras.KerasTensor,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -9792,7 +9795,7 @@ def layer_global_average_pooling_3d(
 def layer_global_average_pooling_3d(
     object: Sequence[keras.KerasTensor],
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -9800,14 +9803,14 @@ def layer_global_average_pooling_3d(
 def layer_global_average_pooling_3d(
     object: TensorLike,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_global_average_pooling_3d(
     object: Any = None,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> Any:
@@ -9815,7 +9818,7 @@ def layer_global_average_pooling_3d(
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape
             `(batch, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
@@ -9882,7 +9885,7 @@ def layer_global_max_pooling_1d(
     object: None = None,
     /,
     *,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.layers.GlobalMaxPooling1D: ...
@@ -9890,7 +9893,7 @@ def layer_global_max_pooling_1d(
 def layer_global_max_pooling_1d(
     object: keras.Sequential,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -9898,7 +9901,7 @@ def layer_global_max_pooling_1d(
 def layer_global_max_pooling_1d(
     object: keras.KerasTensor,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -9906,7 +9909,7 @@ def layer_global_max_pooling_1d(
 def layer_global_max_pooling_1d(
     object: Sequence[keras.KerasTensor],
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -9914,14 +9917,14 @@ def layer_global_max_pooling_1d(
 def layer_global_max_pooling_1d(
     object: TensorLike,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_global_max_pooling_1d(
     object: Any = None,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> Any:
@@ -9929,7 +9932,7 @@ def layer_global_max_pooling_1d(
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -9992,7 +9995,7 @@ def layer_global_max_pooling_2d(
     object: None = None,
     /,
     *,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.layers.GlobalMaxPooling2D: ...
@@ -10000,7 +10003,7 @@ def layer_global_max_pooling_2d(
 def layer_global_max_pooling_2d(
     object: keras.Sequential,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -10008,7 +10011,7 @@ def layer_global_max_pooling_2d(
 def layer_global_max_pooling_2d(
     object: keras.KerasTensor,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -10016,7 +10019,7 @@ def layer_global_max_pooling_2d(
 def layer_global_max_pooling_2d(
     object: Sequence[keras.KerasTensor],
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -10024,14 +10027,14 @@ def layer_global_max_pooling_2d(
 def layer_global_max_pooling_2d(
     object: TensorLike,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_global_max_pooling_2d(
     object: Any = None,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> Any:
@@ -10039,7 +10042,7 @@ def layer_global_max_pooling_2d(
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -10103,7 +10106,7 @@ def layer_global_max_pooling_3d(
     object: None = None,
     /,
     *,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.layers.GlobalMaxPooling3D: ...
@@ -10111,7 +10114,7 @@ def layer_global_max_pooling_3d(
 def layer_global_max_pooling_3d(
     object: keras.Sequential,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -10119,7 +10122,7 @@ def layer_global_max_pooling_3d(
 def layer_global_max_pooling_3d(
     object: keras.KerasTensor,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -10127,7 +10130,7 @@ def layer_global_max_pooling_3d(
 def layer_global_max_pooling_3d(
     object: Sequence[keras.KerasTensor],
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -10135,14 +10138,14 @@ def layer_global_max_pooling_3d(
 def layer_global_max_pooling_3d(
     object: TensorLike,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_global_max_pooling_3d(
     object: Any = None,
     /,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     keepdims: bool = False,
     **kwargs: Any,
 ) -> Any:
@@ -10150,7 +10153,7 @@ def layer_global_max_pooling_3d(
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape
             `(batch, spatial_dim1, spatial_dim2, spatial_dim3, channels)`
@@ -13213,8 +13216,8 @@ def layer_max_pooling_1d(
     *,
     pool_size: IntOrTuple = 2,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.layers.MaxPooling1D: ...
@@ -13224,8 +13227,8 @@ def layer_max_pooling_1d(
     /,
     pool_size: IntOrTuple = 2,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -13235,8 +13238,8 @@ def layer_max_pooling_1d(
     /,
     pool_size: IntOrTuple = 2,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -13246,8 +13249,8 @@ def layer_max_pooling_1d(
     /,
     pool_size: IntOrTuple = 2,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -13257,8 +13260,8 @@ def layer_max_pooling_1d(
     /,
     pool_size: IntOrTuple = 2,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
@@ -13267,8 +13270,8 @@ def layer_max_pooling_1d(
     /,
     pool_size: IntOrTuple = 2,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -13288,11 +13291,11 @@ def layer_max_pooling_1d(
         pool_size (IntOrTuple): int, size of the max pooling window.
         strides (IntOrTuple | None): int or None. Specifies how much the pooling window moves
             for each pooling step. If None, it will default to `pool_size`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input such that output has the same
             height/width dimension as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -13374,8 +13377,8 @@ def layer_max_pooling_2d(
     *,
     pool_size: IntOrTuple = (2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.layers.MaxPooling2D: ...
@@ -13385,8 +13388,8 @@ def layer_max_pooling_2d(
     /,
     pool_size: IntOrTuple = (2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -13396,8 +13399,8 @@ def layer_max_pooling_2d(
     /,
     pool_size: IntOrTuple = (2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -13407,8 +13410,8 @@ def layer_max_pooling_2d(
     /,
     pool_size: IntOrTuple = (2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -13418,8 +13421,8 @@ def layer_max_pooling_2d(
     /,
     pool_size: IntOrTuple = (2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
@@ -13428,8 +13431,8 @@ def layer_max_pooling_2d(
     /,
     pool_size: IntOrTuple = (2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -13456,11 +13459,11 @@ def layer_max_pooling_2d(
         strides (IntOrTuple | None): int or tuple of 2 integers, or None. Strides values. If None,
             it will default to `pool_size`. If only one int is specified, the
             same stride size will be used for all dimensions.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input such that output has the same
             height/width dimension as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -13551,8 +13554,8 @@ def layer_max_pooling_3d(
     *,
     pool_size: IntOrTuple = (2, 2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.layers.MaxPooling3D: ...
@@ -13562,8 +13565,8 @@ def layer_max_pooling_3d(
     /,
     pool_size: IntOrTuple = (2, 2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -13573,8 +13576,8 @@ def layer_max_pooling_3d(
     /,
     pool_size: IntOrTuple = (2, 2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -13584,8 +13587,8 @@ def layer_max_pooling_3d(
     /,
     pool_size: IntOrTuple = (2, 2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -13595,8 +13598,8 @@ def layer_max_pooling_3d(
     /,
     pool_size: IntOrTuple = (2, 2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
@@ -13605,8 +13608,8 @@ def layer_max_pooling_3d(
     /,
     pool_size: IntOrTuple = (2, 2, 2),
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -13625,11 +13628,11 @@ def layer_max_pooling_3d(
         strides (IntOrTuple | None): int or tuple of 3 integers, or None. Strides values. If None,
             it will default to `pool_size`. If only one int is specified, the
             same stride size will be used for all dimensions.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input such that output has the same
             height/width dimension as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape
             `(batch, spatial_dim1, spatial_dim2, spatial_dim3, channels)` while
@@ -14037,7 +14040,7 @@ def layer_mix_up(
     /,
     *,
     alpha: Float | TensorLike = 0.2,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.layers.MixUp: ...
@@ -14046,7 +14049,7 @@ def layer_mix_up(
     object: keras.Sequential,
     /,
     alpha: Float | TensorLike = 0.2,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -14055,7 +14058,7 @@ def layer_mix_up(
     object: keras.KerasTensor,
     /,
     alpha: Float | TensorLike = 0.2,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -14066,7 +14069,7 @@ def layer_mix_up(
     object: Sequence[keras.KerasTensor],
     /,
     alpha: Float | TensorLike = 0.2,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -14077,7 +14080,7 @@ def layer_mix_up(
     object: TensorLike,
     /,
     alpha: Float | TensorLike = 0.2,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -14088,7 +14091,7 @@ def layer_mix_up(
     object: Mapping[str, Any],
     /,
     alpha: Float | TensorLike = 0.2,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -14098,7 +14101,7 @@ def layer_mix_up(
     object: Any = None,
     /,
     alpha: Float | TensorLike = 0.2,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -14115,7 +14118,7 @@ def layer_mix_up(
             Smaller values mean less mixing, while larger values allow
             for more  blending between images. Defaults to 0.2,
             recommended for ImageNet1k classification.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         seed (Seed | None): Integer. Used to create a random seed.
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
@@ -14889,7 +14892,7 @@ def layer_rand_augment(
     factor: Float | Sequence[Float] | TensorLike = 0.5,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandAugment: ...
 @overload
@@ -14901,7 +14904,7 @@ def layer_rand_augment(
     factor: Float | Sequence[Float] | TensorLike = 0.5,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -14913,7 +14916,7 @@ def layer_rand_augment(
     factor: Float | Sequence[Float] | TensorLike = 0.5,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -14927,7 +14930,7 @@ def layer_rand_augment(
     factor: Float | Sequence[Float] | TensorLike = 0.5,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -14941,7 +14944,7 @@ def layer_rand_augment(
     factor: Float | Sequence[Float] | TensorLike = 0.5,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -14955,7 +14958,7 @@ def layer_rand_augment(
     factor: Float | Sequence[Float] | TensorLike = 0.5,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -14968,7 +14971,7 @@ def layer_rand_augment(
     factor: Float | Sequence[Float] | TensorLike = 0.5,
     interpolation: str = "bilinear",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -14994,7 +14997,7 @@ def layer_rand_augment(
         interpolation (str): The interpolation method to use for resizing operations.
             Options include `nearest`, `bilinear`. Default is `bilinear`.
         seed (Seed | None): Integer. Used to create a random seed.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
@@ -15212,7 +15215,7 @@ def layer_random_color_degeneration(
     *,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomColorDegeneration: ...
@@ -15222,7 +15225,7 @@ def layer_random_color_degeneration(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -15232,7 +15235,7 @@ def layer_random_color_degeneration(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -15244,7 +15247,7 @@ def layer_random_color_degeneration(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -15256,7 +15259,7 @@ def layer_random_color_degeneration(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -15268,7 +15271,7 @@ def layer_random_color_degeneration(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -15279,7 +15282,7 @@ def layer_random_color_degeneration(
     /,
     factor: Float | Sequence[Float] | TensorLike = MISSING,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -15308,7 +15311,7 @@ def layer_random_color_degeneration(
             passed float is sampled. In order to ensure the value is always the
             same, please pass a tuple with two identical floats: `(0.5, 0.5)`.
         value_range (Float | Sequence[Float]):
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         seed (Seed | None): Integer. Used to create a random seed.
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
@@ -15366,7 +15369,7 @@ def layer_random_color_jitter(
     saturation_factor: Float | Sequence[Float] | None = None,
     hue_factor: Float | Sequence[Float] | None = None,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomColorJitter: ...
 @overload
@@ -15379,7 +15382,7 @@ def layer_random_color_jitter(
     saturation_factor: Float | Sequence[Float] | None = None,
     hue_factor: Float | Sequence[Float] | None = None,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -15392,7 +15395,7 @@ def layer_random_color_jitter(
     saturation_factor: Float | Sequence[Float] | None = None,
     hue_factor: Float | Sequence[Float] | None = None,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -15407,7 +15410,7 @@ def layer_random_color_jitter(
     saturation_factor: Float | Sequence[Float] | None = None,
     hue_factor: Float | Sequence[Float] | None = None,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -15422,7 +15425,7 @@ def layer_random_color_jitter(
     saturation_factor: Float | Sequence[Float] | None = None,
     hue_factor: Float | Sequence[Float] | None = None,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -15437,7 +15440,7 @@ def layer_random_color_jitter(
     saturation_factor: Float | Sequence[Float] | None = None,
     hue_factor: Float | Sequence[Float] | None = None,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -15451,7 +15454,7 @@ def layer_random_color_jitter(
     saturation_factor: Float | Sequence[Float] | None = None,
     hue_factor: Float | Sequence[Float] | None = None,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -15503,7 +15506,7 @@ def layer_random_color_jitter(
             always the same, please pass a tuple with two identical
             floats: `(0.5, 0.5)`.
         seed (Seed | None): Integer. Used to create a random seed.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
@@ -15723,7 +15726,7 @@ def layer_random_crop(
     height: Int,
     width: Int,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomCrop: ...
@@ -15734,7 +15737,7 @@ def layer_random_crop(
     height: Int,
     width: Int,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -15745,7 +15748,7 @@ def layer_random_crop(
     height: Int,
     width: Int,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     *,
     training: bool = True,
@@ -15758,7 +15761,7 @@ def layer_random_crop(
     height: Int,
     width: Int,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     *,
     training: bool = True,
@@ -15771,7 +15774,7 @@ def layer_random_crop(
     height: Int,
     width: Int,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     *,
     training: bool = True,
@@ -15784,7 +15787,7 @@ def layer_random_crop(
     height: Int,
     width: Int,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     *,
     training: bool = True,
@@ -15796,7 +15799,7 @@ def layer_random_crop(
     height: Int = MISSING,
     width: Int = MISSING,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     name: str | None = None,
     *,
     training: bool = True,
@@ -15826,7 +15829,7 @@ def layer_random_crop(
         height (Int): Integer, the height of the output shape.
         width (Int): Integer, the width of the output shape.
         seed (Seed | None): Integer. Used to create a random seed.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         name (str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
@@ -15903,7 +15906,7 @@ def layer_random_elastic_transform(
     fill_value: TensorLike = 0.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomElasticTransform: ...
 @overload
@@ -15917,7 +15920,7 @@ def layer_random_elastic_transform(
     fill_value: TensorLike = 0.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -15931,7 +15934,7 @@ def layer_random_elastic_transform(
     fill_value: TensorLike = 0.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -15947,7 +15950,7 @@ def layer_random_elastic_transform(
     fill_value: TensorLike = 0.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -15963,7 +15966,7 @@ def layer_random_elastic_transform(
     fill_value: TensorLike = 0.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -15979,7 +15982,7 @@ def layer_random_elastic_transform(
     fill_value: TensorLike = 0.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -15994,7 +15997,7 @@ def layer_random_elastic_transform(
     fill_value: TensorLike = 0.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16054,7 +16057,7 @@ def layer_random_elastic_transform(
             typically either `[0, 1]` or `[0, 255]` depending on how your
             preprocessing pipeline is set up.
         seed (Seed | None): Integer. Used to create a random seed.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
@@ -16126,7 +16129,7 @@ def layer_random_erasing(
     fill_value: TensorLike | None = None,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomErasing: ...
 @overload
@@ -16138,7 +16141,7 @@ def layer_random_erasing(
     fill_value: TensorLike | None = None,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -16150,7 +16153,7 @@ def layer_random_erasing(
     fill_value: TensorLike | None = None,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16164,7 +16167,7 @@ def layer_random_erasing(
     fill_value: TensorLike | None = None,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16178,7 +16181,7 @@ def layer_random_erasing(
     fill_value: TensorLike | None = None,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16192,7 +16195,7 @@ def layer_random_erasing(
     fill_value: TensorLike | None = None,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16205,7 +16208,7 @@ def layer_random_erasing(
     fill_value: TensorLike | None = None,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16242,7 +16245,7 @@ def layer_random_erasing(
             typically either `[0, 1]` or `[0, 255]` depending on how your
             preprocessing pipeline is set up.
         seed (Seed | None): Integer. Used to create a random seed.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
@@ -16302,7 +16305,7 @@ def layer_random_flip(
     *,
     mode: str = "horizontal_and_vertical",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomFlip: ...
 @overload
@@ -16311,7 +16314,7 @@ def layer_random_flip(
     /,
     mode: str = "horizontal_and_vertical",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -16320,7 +16323,7 @@ def layer_random_flip(
     /,
     mode: str = "horizontal_and_vertical",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16331,7 +16334,7 @@ def layer_random_flip(
     /,
     mode: str = "horizontal_and_vertical",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16342,7 +16345,7 @@ def layer_random_flip(
     /,
     mode: str = "horizontal_and_vertical",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16353,7 +16356,7 @@ def layer_random_flip(
     /,
     mode: str = "horizontal_and_vertical",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16363,7 +16366,7 @@ def layer_random_flip(
     /,
     mode: str = "horizontal_and_vertical",
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16387,7 +16390,7 @@ def layer_random_flip(
             left-right flip and `"vertical"` is a top-bottom flip. Defaults to
             `"horizontal_and_vertical"`
         seed (Seed | None): Integer. Used to create a random seed.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
@@ -16462,7 +16465,7 @@ def layer_random_gaussian_blur(
     kernel_size: IntOrTuple = 3,
     sigma: Float | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomGaussianBlur: ...
@@ -16474,7 +16477,7 @@ def layer_random_gaussian_blur(
     kernel_size: IntOrTuple = 3,
     sigma: Float | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -16486,7 +16489,7 @@ def layer_random_gaussian_blur(
     kernel_size: IntOrTuple = 3,
     sigma: Float | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16500,7 +16503,7 @@ def layer_random_gaussian_blur(
     kernel_size: IntOrTuple = 3,
     sigma: Float | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16514,7 +16517,7 @@ def layer_random_gaussian_blur(
     kernel_size: IntOrTuple = 3,
     sigma: Float | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16528,7 +16531,7 @@ def layer_random_gaussian_blur(
     kernel_size: IntOrTuple = 3,
     sigma: Float | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16541,7 +16544,7 @@ def layer_random_gaussian_blur(
     kernel_size: IntOrTuple = 3,
     sigma: Float | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16575,7 +16578,7 @@ def layer_random_gaussian_blur(
             Represented as a two-number tuple written `[low, high]`. This is
             typically either `[0, 1]` or `[0, 255]` depending on how your
             preprocessing pipeline is set up.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         seed (Seed | None): Integer. Used to create a random seed.
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
@@ -16632,7 +16635,7 @@ def layer_random_grayscale(
     /,
     *,
     factor: Float | Sequence[Float] | TensorLike = 0.5,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomGrayscale: ...
@@ -16641,7 +16644,7 @@ def layer_random_grayscale(
     object: keras.Sequential,
     /,
     factor: Float | Sequence[Float] | TensorLike = 0.5,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -16650,7 +16653,7 @@ def layer_random_grayscale(
     object: keras.KerasTensor,
     /,
     factor: Float | Sequence[Float] | TensorLike = 0.5,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16661,7 +16664,7 @@ def layer_random_grayscale(
     object: Sequence[keras.KerasTensor],
     /,
     factor: Float | Sequence[Float] | TensorLike = 0.5,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16672,7 +16675,7 @@ def layer_random_grayscale(
     object: TensorLike,
     /,
     factor: Float | Sequence[Float] | TensorLike = 0.5,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16683,7 +16686,7 @@ def layer_random_grayscale(
     object: Mapping[str, Any],
     /,
     factor: Float | Sequence[Float] | TensorLike = 0.5,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16693,7 +16696,7 @@ def layer_random_grayscale(
     object: Any = None,
     /,
     factor: Float | Sequence[Float] | TensorLike = 0.5,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16720,7 +16723,7 @@ def layer_random_grayscale(
             converting each image to grayscale. Defaults to 0.5. A value of
             1.0 means all images will be converted, while 0.0 means no images
             will be converted.
-        data_format (DataFormat | None): String, one of `"channels_last"` (default) or
+        data_format (DataFormat | str | None): String, one of `"channels_last"` (default) or
             `"channels_first"`. The ordering of the dimensions in the inputs.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)` while `"channels_first"`
@@ -16785,7 +16788,7 @@ def layer_random_hue(
     *,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomHue: ...
@@ -16795,7 +16798,7 @@ def layer_random_hue(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -16805,7 +16808,7 @@ def layer_random_hue(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16817,7 +16820,7 @@ def layer_random_hue(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16829,7 +16832,7 @@ def layer_random_hue(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16841,7 +16844,7 @@ def layer_random_hue(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16852,7 +16855,7 @@ def layer_random_hue(
     /,
     factor: Float | Sequence[Float] | TensorLike = MISSING,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -16884,7 +16887,7 @@ def layer_random_hue(
             Represented as a two-number tuple written `[low, high]`. This is
             typically either `[0, 1]` or `[0, 255]` depending on how your
             preprocessing pipeline is set up.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         seed (Seed | None): Integer. Used to create a random seed.
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
@@ -16925,7 +16928,7 @@ def layer_random_invert(
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomInvert: ...
 @overload
@@ -16935,7 +16938,7 @@ def layer_random_invert(
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -16945,7 +16948,7 @@ def layer_random_invert(
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16957,7 +16960,7 @@ def layer_random_invert(
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16969,7 +16972,7 @@ def layer_random_invert(
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16981,7 +16984,7 @@ def layer_random_invert(
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -16992,7 +16995,7 @@ def layer_random_invert(
     factor: Float | Sequence[Float] | TensorLike = 1.0,
     value_range: Float | Sequence[Float] = (0, 255),
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17022,7 +17025,7 @@ def layer_random_invert(
             represents the upper bound. Images passed to the layer should have
             values within `value_range`. Defaults to `(0, 255)`.
         seed (Seed | None): Integer. Used to create a random seed.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
@@ -17074,7 +17077,7 @@ def layer_random_perspective(
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomPerspective: ...
 @overload
@@ -17086,7 +17089,7 @@ def layer_random_perspective(
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -17098,7 +17101,7 @@ def layer_random_perspective(
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17112,7 +17115,7 @@ def layer_random_perspective(
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17126,7 +17129,7 @@ def layer_random_perspective(
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17140,7 +17143,7 @@ def layer_random_perspective(
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17153,7 +17156,7 @@ def layer_random_perspective(
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17187,7 +17190,7 @@ def layer_random_perspective(
         fill_value (TensorLike): a float represents the value to be filled outside the
             boundaries when `fill_mode="constant"`.
         seed (Seed | None): Integer. Used to create a random seed.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
 
@@ -17254,7 +17257,7 @@ def layer_random_posterization(
     *,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomPosterization: ...
@@ -17264,7 +17267,7 @@ def layer_random_posterization(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -17274,7 +17277,7 @@ def layer_random_posterization(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17286,7 +17289,7 @@ def layer_random_posterization(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17298,7 +17301,7 @@ def layer_random_posterization(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17310,7 +17313,7 @@ def layer_random_posterization(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17321,7 +17324,7 @@ def layer_random_posterization(
     /,
     factor: Float | Sequence[Float] | TensorLike = MISSING,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17340,7 +17343,7 @@ def layer_random_posterization(
             represents the lower bound for values in passed images, the second
             represents the upper bound. Images passed to the layer should have
             values within `value_range`. Defaults to `(0, 255)`.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         seed (Seed | None):
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
@@ -17401,7 +17404,7 @@ def layer_random_rotation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomRotation: ...
 @overload
@@ -17413,7 +17416,7 @@ def layer_random_rotation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -17425,7 +17428,7 @@ def layer_random_rotation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17439,7 +17442,7 @@ def layer_random_rotation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17453,7 +17456,7 @@ def layer_random_rotation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17467,7 +17470,7 @@ def layer_random_rotation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17480,7 +17483,7 @@ def layer_random_rotation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -17535,7 +17538,7 @@ def layer_random_rotation(
         seed (Seed | None): Integer. Used to create a random seed.
         fill_value (TensorLike): a float represents the value to be filled outside
             the boundaries when `fill_mode="constant"`.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -17619,7 +17622,7 @@ def layer_random_saturation(
     *,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomSaturation: ...
@@ -17629,7 +17632,7 @@ def layer_random_saturation(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -17639,7 +17642,7 @@ def layer_random_saturation(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17651,7 +17654,7 @@ def layer_random_saturation(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17663,7 +17666,7 @@ def layer_random_saturation(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17675,7 +17678,7 @@ def layer_random_saturation(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17686,7 +17689,7 @@ def layer_random_saturation(
     /,
     factor: Float | Sequence[Float] | TensorLike = MISSING,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17716,7 +17719,7 @@ def layer_random_saturation(
             Represented as a two-number tuple written `[low, high]`. This is
             typically either `[0, 1]` or `[0, 255]` depending on how your
             preprocessing pipeline is set up.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         seed (Seed | None): Integer. Used to create a random seed.
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
@@ -17758,7 +17761,7 @@ def layer_random_sharpness(
     *,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomSharpness: ...
@@ -17768,7 +17771,7 @@ def layer_random_sharpness(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -17778,7 +17781,7 @@ def layer_random_sharpness(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17790,7 +17793,7 @@ def layer_random_sharpness(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17802,7 +17805,7 @@ def layer_random_sharpness(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17814,7 +17817,7 @@ def layer_random_sharpness(
     /,
     factor: Float | Sequence[Float] | TensorLike,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17825,7 +17828,7 @@ def layer_random_sharpness(
     /,
     factor: Float | Sequence[Float] | TensorLike = MISSING,
     value_range: Float | Sequence[Float] = (0, 255),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17856,7 +17859,7 @@ def layer_random_sharpness(
             Represented as a two-number tuple written `[low, high]`. This is
             typically either `[0, 1]` or `[0, 255]` depending on how your
             preprocessing pipeline is set up.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         seed (Seed | None): Integer. Used to create a random seed.
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
@@ -17913,7 +17916,7 @@ def layer_random_shear(
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomShear: ...
@@ -17926,7 +17929,7 @@ def layer_random_shear(
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -17939,7 +17942,7 @@ def layer_random_shear(
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17954,7 +17957,7 @@ def layer_random_shear(
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17969,7 +17972,7 @@ def layer_random_shear(
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17984,7 +17987,7 @@ def layer_random_shear(
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -17998,7 +18001,7 @@ def layer_random_shear(
     interpolation: str = "bilinear",
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     *,
     training: bool = True,
@@ -18050,7 +18053,7 @@ def layer_random_shear(
             Note that torch backend does not support `"wrap"`.
         fill_value (TensorLike): A float representing the value to be filled outside the
             boundaries when `fill_mode="constant"`.
-        data_format (DataFormat | None):
+        data_format (DataFormat | str | None):
         seed (Seed | None): Integer. Used to create a random seed.
         training (bool): Goes to the layer's call (needs a tensor `object`).
         **kwargs:
@@ -18121,7 +18124,7 @@ def layer_random_translation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomTranslation: ...
 @overload
@@ -18134,7 +18137,7 @@ def layer_random_translation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -18147,7 +18150,7 @@ def layer_random_translation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18162,7 +18165,7 @@ def layer_random_translation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18177,7 +18180,7 @@ def layer_random_translation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18192,7 +18195,7 @@ def layer_random_translation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18206,7 +18209,7 @@ def layer_random_translation(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18265,7 +18268,7 @@ def layer_random_translation(
         seed (Seed | None): Integer. Used to create a random seed.
         fill_value (TensorLike): a float represents the value to be filled outside the
             boundaries when `fill_mode="constant"`.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -18359,7 +18362,7 @@ def layer_random_zoom(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.RandomZoom: ...
 @overload
@@ -18372,7 +18375,7 @@ def layer_random_zoom(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -18385,7 +18388,7 @@ def layer_random_zoom(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18400,7 +18403,7 @@ def layer_random_zoom(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18415,7 +18418,7 @@ def layer_random_zoom(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18430,7 +18433,7 @@ def layer_random_zoom(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18444,7 +18447,7 @@ def layer_random_zoom(
     interpolation: str = "bilinear",
     seed: Seed | None = None,
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18503,7 +18506,7 @@ def layer_random_zoom(
         seed (Seed | None): Integer. Used to create a random seed.
         fill_value (TensorLike): a float that represents the value to be filled outside
             the boundaries when `fill_mode="constant"`.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -18770,7 +18773,7 @@ def layer_resizing(
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
     antialias: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.Resizing: ...
 @overload
@@ -18785,7 +18788,7 @@ def layer_resizing(
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
     antialias: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -18800,7 +18803,7 @@ def layer_resizing(
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
     antialias: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18817,7 +18820,7 @@ def layer_resizing(
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
     antialias: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18834,7 +18837,7 @@ def layer_resizing(
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
     antialias: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18851,7 +18854,7 @@ def layer_resizing(
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
     antialias: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18867,7 +18870,7 @@ def layer_resizing(
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
     antialias: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     *,
     training: bool = True,
     **kwargs: Any,
@@ -18906,7 +18909,7 @@ def layer_resizing(
             (fill with constant value, equal to `fill_value`).
         fill_value (TensorLike): Float. Padding value to use when `pad_to_aspect_ratio=True`.
         antialias (bool):
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -19570,8 +19573,8 @@ def layer_separable_conv_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19595,8 +19598,8 @@ def layer_separable_conv_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19620,8 +19623,8 @@ def layer_separable_conv_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19645,8 +19648,8 @@ def layer_separable_conv_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19670,8 +19673,8 @@ def layer_separable_conv_1d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19694,8 +19697,8 @@ def layer_separable_conv_1d(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19730,11 +19733,11 @@ def layer_separable_conv_1d(
             of the depthwise convolution. If only one int is specified, the same
             stride size will be used for all dimensions. `strides > 1` is
             incompatible with `dilation_rate > 1`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input. When `padding="same"` and
             `strides=1`, the output has the same size as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, steps, features)`
             while `"channels_first"` corresponds to inputs with shape
@@ -19846,8 +19849,8 @@ def layer_separable_conv_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19871,8 +19874,8 @@ def layer_separable_conv_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19896,8 +19899,8 @@ def layer_separable_conv_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19921,8 +19924,8 @@ def layer_separable_conv_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19946,8 +19949,8 @@ def layer_separable_conv_2d(
     filters: Int,
     kernel_size: IntOrTuple,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -19970,8 +19973,8 @@ def layer_separable_conv_2d(
     filters: Int = MISSING,
     kernel_size: IntOrTuple = MISSING,
     strides: IntOrTuple = (1, 1),
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = (1, 1),
     depth_multiplier: Int = 1,
     activation: ActivationLike | None = None,
@@ -20006,11 +20009,11 @@ def layer_separable_conv_2d(
             of the depthwise convolution. If only one int is specified, the same
             stride size will be used for all dimensions. `strides > 1` is
             incompatible with `dilation_rate > 1`.
-        padding (Padding): string, either `"valid"` or `"same"` (case-insensitive).
+        padding (Padding | str): string, either `"valid"` or `"same"` (case-insensitive).
             `"valid"` means no padding. `"same"` results in padding evenly to
             the left/right or up/down of the input. When `padding="same"` and
             `strides=1`, the output has the same size as the input.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -20717,7 +20720,7 @@ def layer_spatial_dropout_2d(
     /,
     *,
     rate: Float | Sequence[Float] | TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20727,7 +20730,7 @@ def layer_spatial_dropout_2d(
     object: keras.Sequential,
     /,
     rate: Float | Sequence[Float] | TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20737,7 +20740,7 @@ def layer_spatial_dropout_2d(
     object: keras.KerasTensor,
     /,
     rate: Float | Sequence[Float] | TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20749,7 +20752,7 @@ def layer_spatial_dropout_2d(
     object: Sequence[keras.KerasTensor],
     /,
     rate: Float | Sequence[Float] | TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20761,7 +20764,7 @@ def layer_spatial_dropout_2d(
     object: TensorLike,
     /,
     rate: Float | Sequence[Float] | TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20772,7 +20775,7 @@ def layer_spatial_dropout_2d(
     object: Any = None,
     /,
     rate: Float | Sequence[Float] | TensorLike = MISSING,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20792,7 +20795,7 @@ def layer_spatial_dropout_2d(
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         rate (Float | Sequence[Float] | TensorLike): Float between 0 and 1. Fraction of the input units to drop.
-        data_format (DataFormat | None): `"channels_first"` or `"channels_last"`.
+        data_format (DataFormat | str | None): `"channels_first"` or `"channels_last"`.
             In `"channels_first"` mode, the channels dimension (the depth)
             is at index 1, in `"channels_last"` mode is it at index 3.
             It defaults to the `image_data_format` value found in your
@@ -20849,7 +20852,7 @@ def layer_spatial_dropout_3d(
     /,
     *,
     rate: Float | Sequence[Float] | TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20859,7 +20862,7 @@ def layer_spatial_dropout_3d(
     object: keras.Sequential,
     /,
     rate: Float | Sequence[Float] | TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20869,7 +20872,7 @@ def layer_spatial_dropout_3d(
     object: keras.KerasTensor,
     /,
     rate: Float | Sequence[Float] | TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20881,7 +20884,7 @@ def layer_spatial_dropout_3d(
     object: Sequence[keras.KerasTensor],
     /,
     rate: Float | Sequence[Float] | TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20893,7 +20896,7 @@ def layer_spatial_dropout_3d(
     object: TensorLike,
     /,
     rate: Float | Sequence[Float] | TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20904,7 +20907,7 @@ def layer_spatial_dropout_3d(
     object: Any = None,
     /,
     rate: Float | Sequence[Float] | TensorLike = MISSING,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     seed: Seed | None = None,
     name: str | None = None,
     dtype: DTypeLike | None = None,
@@ -20924,7 +20927,7 @@ def layer_spatial_dropout_3d(
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         rate (Float | Sequence[Float] | TensorLike): Float between 0 and 1. Fraction of the input units to drop.
-        data_format (DataFormat | None): `"channels_first"` or `"channels_last"`.
+        data_format (DataFormat | str | None): `"channels_first"` or `"channels_last"`.
             In `"channels_first"` mode, the channels dimension (the depth)
             is at index 1, in `"channels_last"` mode is it at index 4.
             It defaults to the `image_data_format` value found in your
@@ -21103,9 +21106,9 @@ def layer_stft_spectrogram(
     window: str | TensorLike = "hann",
     periodic: bool = False,
     scaling: str | None = "density",
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     expand_dims: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.STFTSpectrogram: ...
 @overload
@@ -21119,9 +21122,9 @@ def layer_stft_spectrogram(
     window: str | TensorLike = "hann",
     periodic: bool = False,
     scaling: str | None = "density",
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     expand_dims: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -21135,9 +21138,9 @@ def layer_stft_spectrogram(
     window: str | TensorLike = "hann",
     periodic: bool = False,
     scaling: str | None = "density",
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     expand_dims: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -21151,9 +21154,9 @@ def layer_stft_spectrogram(
     window: str | TensorLike = "hann",
     periodic: bool = False,
     scaling: str | None = "density",
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     expand_dims: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -21167,9 +21170,9 @@ def layer_stft_spectrogram(
     window: str | TensorLike = "hann",
     periodic: bool = False,
     scaling: str | None = "density",
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     expand_dims: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_stft_spectrogram(
@@ -21182,9 +21185,9 @@ def layer_stft_spectrogram(
     window: str | TensorLike = "hann",
     periodic: bool = False,
     scaling: str | None = "density",
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     expand_dims: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Layer to compute the Short-Time Fourier Transform (STFT) on a 1D signal.
@@ -21220,12 +21223,12 @@ def layer_stft_spectrogram(
             periodic. Defaults to `False`.
         scaling (str | None): String, type of scaling applied to the window. Can be
             `"density`", `"spectrum`", or None. Default is `"density`".
-        padding (Padding): String, padding strategy. Can be `"valid`" or `"same`".
+        padding (Padding | str): String, padding strategy. Can be `"valid`" or `"same`".
             Defaults to `"valid"`.
         expand_dims (bool): Boolean, if True, will expand the output into spectrograms
             into two dimensions to be compatible with image models.
             Defaults to `False`.
-        data_format (DataFormat | None): String, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): String, either `"channels_last"` or `"channels_first"`.
             The ordering of the dimensions in the inputs. `"channels_last"`
             corresponds to inputs with shape `(batch, height, width, channels)`
             while `"channels_first"` corresponds to inputs with shape
@@ -21846,8 +21849,8 @@ def layer_text_vectorization(
     /,
     *,
     max_tokens: Int | None = None,
-    standardize: str | None = "lower_and_strip_punctuation",
-    split: str | None = "whitespace",
+    standardize: str | Callable[..., Any] | None = "lower_and_strip_punctuation",
+    split: str | Callable[..., Any] | None = "whitespace",
     ngrams: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     output_sequence_length: Int | None = None,
@@ -21865,8 +21868,8 @@ def layer_text_vectorization(
     object: keras.Sequential,
     /,
     max_tokens: Int | None = None,
-    standardize: str | None = "lower_and_strip_punctuation",
-    split: str | None = "whitespace",
+    standardize: str | Callable[..., Any] | None = "lower_and_strip_punctuation",
+    split: str | Callable[..., Any] | None = "whitespace",
     ngrams: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     output_sequence_length: Int | None = None,
@@ -21884,8 +21887,8 @@ def layer_text_vectorization(
     object: keras.KerasTensor,
     /,
     max_tokens: Int | None = None,
-    standardize: str | None = "lower_and_strip_punctuation",
-    split: str | None = "whitespace",
+    standardize: str | Callable[..., Any] | None = "lower_and_strip_punctuation",
+    split: str | Callable[..., Any] | None = "whitespace",
     ngrams: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     output_sequence_length: Int | None = None,
@@ -21903,8 +21906,8 @@ def layer_text_vectorization(
     object: Sequence[keras.KerasTensor],
     /,
     max_tokens: Int | None = None,
-    standardize: str | None = "lower_and_strip_punctuation",
-    split: str | None = "whitespace",
+    standardize: str | Callable[..., Any] | None = "lower_and_strip_punctuation",
+    split: str | Callable[..., Any] | None = "whitespace",
     ngrams: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     output_sequence_length: Int | None = None,
@@ -21922,8 +21925,8 @@ def layer_text_vectorization(
     object: TensorLike,
     /,
     max_tokens: Int | None = None,
-    standardize: str | None = "lower_and_strip_punctuation",
-    split: str | None = "whitespace",
+    standardize: str | Callable[..., Any] | None = "lower_and_strip_punctuation",
+    split: str | Callable[..., Any] | None = "whitespace",
     ngrams: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     output_sequence_length: Int | None = None,
@@ -21940,8 +21943,8 @@ def layer_text_vectorization(
     object: Any = None,
     /,
     max_tokens: Int | None = None,
-    standardize: str | None = "lower_and_strip_punctuation",
-    split: str | None = "whitespace",
+    standardize: str | Callable[..., Any] | None = "lower_and_strip_punctuation",
+    split: str | Callable[..., Any] | None = "whitespace",
     ngrams: Int | Sequence[Int] | None = None,
     output_mode: str = "int",
     output_sequence_length: Int | None = None,
@@ -22024,7 +22027,7 @@ def layer_text_vectorization(
             `pad_to_max_tokens=True`. Note that this vocabulary
             contains 1 OOV token, so the effective number of tokens is
             `(max_tokens - 1 - (1 if output_mode == "int" else 0))`.
-        standardize (str | None): Optional specification for standardization to apply to the
+        standardize (str | Callable[..., Any] | None): Optional specification for standardization to apply to the
             input text. Values can be:
             - `None`: No standardization.
             - `"lower_and_strip_punctuation"`: Text will be lowercased and all
@@ -22033,7 +22036,7 @@ def layer_text_vectorization(
             - `"strip_punctuation"`: All punctuation will be removed.
             - Callable: Inputs will passed to the callable function,
                 which should be standardized and returned.
-        split (str | None): Optional specification for splitting the input text.
+        split (str | Callable[..., Any] | None): Optional specification for splitting the input text.
             Values can be:
             - `None`: No splitting.
             - `"whitespace"`: Split on whitespace.
@@ -22721,7 +22724,7 @@ def layer_upsampling_2d(
     /,
     *,
     size: IntOrTuple = (2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     interpolation: str = "nearest",
     **kwargs: Any,
 ) -> keras.layers.UpSampling2D: ...
@@ -22730,7 +22733,7 @@ def layer_upsampling_2d(
     object: keras.Sequential,
     /,
     size: IntOrTuple = (2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     interpolation: str = "nearest",
     **kwargs: Any,
 ) -> keras.Sequential: ...
@@ -22739,7 +22742,7 @@ def layer_upsampling_2d(
     object: keras.KerasTensor,
     /,
     size: IntOrTuple = (2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     interpolation: str = "nearest",
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -22748,7 +22751,7 @@ def layer_upsampling_2d(
     object: Sequence[keras.KerasTensor],
     /,
     size: IntOrTuple = (2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     interpolation: str = "nearest",
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
@@ -22757,7 +22760,7 @@ def layer_upsampling_2d(
     object: TensorLike,
     /,
     size: IntOrTuple = (2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     interpolation: str = "nearest",
     **kwargs: Any,
 ) -> Tensor: ...
@@ -22765,7 +22768,7 @@ def layer_upsampling_2d(
     object: Any = None,
     /,
     size: IntOrTuple = (2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     interpolation: str = "nearest",
     **kwargs: Any,
 ) -> Any:
@@ -22779,7 +22782,7 @@ def layer_upsampling_2d(
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         size (IntOrTuple): Int, or tuple of 2 integers.
             The upsampling factors for rows and columns.
-        data_format (DataFormat | None): A string,
+        data_format (DataFormat | str | None): A string,
             one of `"channels_last"` (default) or `"channels_first"`.
             The ordering of the dimensions in the inputs.
             `"channels_last"` corresponds to inputs with shape
@@ -22854,7 +22857,7 @@ def layer_upsampling_3d(
     /,
     *,
     size: IntOrTuple = (2, 2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.UpSampling3D: ...
 @overload
@@ -22862,7 +22865,7 @@ def layer_upsampling_3d(
     object: keras.Sequential,
     /,
     size: IntOrTuple = (2, 2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
@@ -22870,7 +22873,7 @@ def layer_upsampling_3d(
     object: keras.KerasTensor,
     /,
     size: IntOrTuple = (2, 2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -22878,7 +22881,7 @@ def layer_upsampling_3d(
     object: Sequence[keras.KerasTensor],
     /,
     size: IntOrTuple = (2, 2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
@@ -22886,14 +22889,14 @@ def layer_upsampling_3d(
     object: TensorLike,
     /,
     size: IntOrTuple = (2, 2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_upsampling_3d(
     object: Any = None,
     /,
     size: IntOrTuple = (2, 2, 2),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Upsampling layer for 3D inputs.
@@ -22905,7 +22908,7 @@ def layer_upsampling_3d(
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
         size (IntOrTuple): Int, or tuple of 3 integers.
             The upsampling factors for dim1, dim2 and dim3.
-        data_format (DataFormat | None): A string,
+        data_format (DataFormat | str | None): A string,
             one of `"channels_last"` (default) or `"channels_first"`.
             The ordering of the dimensions in the inputs.
             `"channels_last"` corresponds to inputs with shape
@@ -23014,59 +23017,59 @@ def layer_zero_padding_1d(
     object: None = None,
     /,
     *,
-    padding: Padding = 1,
-    data_format: DataFormat | None = None,
+    padding: Padding | str = 1,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.ZeroPadding1D: ...
 @overload
 def layer_zero_padding_1d(
     object: keras.Sequential,
     /,
-    padding: Padding = 1,
-    data_format: DataFormat | None = None,
+    padding: Padding | str = 1,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_zero_padding_1d(
     object: keras.KerasTensor,
     /,
-    padding: Padding = 1,
-    data_format: DataFormat | None = None,
+    padding: Padding | str = 1,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
 def layer_zero_padding_1d(
     object: Sequence[keras.KerasTensor],
     /,
-    padding: Padding = 1,
-    data_format: DataFormat | None = None,
+    padding: Padding | str = 1,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
 def layer_zero_padding_1d(
     object: TensorLike,
     /,
-    padding: Padding = 1,
-    data_format: DataFormat | None = None,
+    padding: Padding | str = 1,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_zero_padding_1d(
     object: Any = None,
     /,
-    padding: Padding = 1,
-    data_format: DataFormat | None = None,
+    padding: Padding | str = 1,
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Zero-padding layer for 1D input (e.g. temporal sequence).
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        padding (Padding): Int, or tuple of int (length 2), or dictionary.
+        padding (Padding | str): Int, or tuple of int (length 2), or dictionary.
             - If int: how many zeros to add at the beginning and end of
               the padding dimension (axis 1).
             - If tuple of 2 ints: how many zeros to add at the beginning and the
               end of the padding dimension (`(left_pad, right_pad)`).
-        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+        data_format (DataFormat | str | None): A string, one of `"channels_last"` (default) or
             `"channels_first"`. The ordering of the dimensions in the inputs.
             `"channels_last"` corresponds to inputs with shape
             `(batch_size, axis_to_pad, channels)` while `"channels_first"`
@@ -23146,47 +23149,47 @@ def layer_zero_padding_2d(
     object: None = None,
     /,
     *,
-    padding: Padding = (1, 1),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = (1, 1),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.ZeroPadding2D: ...
 @overload
 def layer_zero_padding_2d(
     object: keras.Sequential,
     /,
-    padding: Padding = (1, 1),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = (1, 1),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_zero_padding_2d(
     object: keras.KerasTensor,
     /,
-    padding: Padding = (1, 1),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = (1, 1),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
 def layer_zero_padding_2d(
     object: Sequence[keras.KerasTensor],
     /,
-    padding: Padding = (1, 1),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = (1, 1),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
 def layer_zero_padding_2d(
     object: TensorLike,
     /,
-    padding: Padding = (1, 1),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = (1, 1),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_zero_padding_2d(
     object: Any = None,
     /,
-    padding: Padding = (1, 1),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = (1, 1),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Zero-padding layer for 2D input (e.g. picture).
@@ -23196,14 +23199,14 @@ def layer_zero_padding_2d(
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        padding (Padding): Int, or tuple of 2 ints, or tuple of 2 tuples of 2 ints.
+        padding (Padding | str): Int, or tuple of 2 ints, or tuple of 2 tuples of 2 ints.
             - If int: the same symmetric padding is applied to height and width.
             - If tuple of 2 ints: interpreted as two different symmetric padding
               values for height and width:
               `(symmetric_height_pad, symmetric_width_pad)`.
             - If tuple of 2 tuples of 2 ints: interpreted as
              `((top_pad, bottom_pad), (left_pad, right_pad))`.
-        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+        data_format (DataFormat | str | None): A string, one of `"channels_last"` (default) or
             `"channels_first"`. The ordering of the dimensions in the inputs.
             `"channels_last"` corresponds to inputs with shape
             `(batch_size, height, width, channels)` while `"channels_first"`
@@ -23275,54 +23278,54 @@ def layer_zero_padding_3d(
     object: None = None,
     /,
     *,
-    padding: Padding = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = ((1, 1), (1, 1), (1, 1)),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.layers.ZeroPadding3D: ...
 @overload
 def layer_zero_padding_3d(
     object: keras.Sequential,
     /,
-    padding: Padding = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = ((1, 1), (1, 1), (1, 1)),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.Sequential: ...
 @overload
 def layer_zero_padding_3d(
     object: keras.KerasTensor,
     /,
-    padding: Padding = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = ((1, 1), (1, 1), (1, 1)),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
 def layer_zero_padding_3d(
     object: Sequence[keras.KerasTensor],
     /,
-    padding: Padding = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = ((1, 1), (1, 1), (1, 1)),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> keras.KerasTensor: ...
 @overload
 def layer_zero_padding_3d(
     object: TensorLike,
     /,
-    padding: Padding = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = ((1, 1), (1, 1), (1, 1)),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Tensor: ...
 def layer_zero_padding_3d(
     object: Any = None,
     /,
-    padding: Padding = ((1, 1), (1, 1), (1, 1)),
-    data_format: DataFormat | None = None,
+    padding: Padding | str = ((1, 1), (1, 1), (1, 1)),
+    data_format: DataFormat | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Zero-padding layer for 3D data (spatial or spatio-temporal).
 
     Args:
         object (Any): What the layer is composed with: None returns the layer; a Sequential model gets the layer added and is returned; a tensor (or a list of tensors) is passed through the layer and the output returned.
-        padding (Padding): Int, or tuple of 3 ints, or tuple of 3 tuples of 2 ints.
+        padding (Padding | str): Int, or tuple of 3 ints, or tuple of 3 tuples of 2 ints.
             - If int: the same symmetric padding is applied to depth, height,
               and width.
             - If tuple of 3 ints: interpreted as three different symmetric
@@ -23331,7 +23334,7 @@ def layer_zero_padding_3d(
             - If tuple of 3 tuples of 2 ints: interpreted as
               `((left_dim1_pad, right_dim1_pad), (left_dim2_pad,
               right_dim2_pad), (left_dim3_pad, right_dim3_pad))`.
-        data_format (DataFormat | None): A string, one of `"channels_last"` (default) or
+        data_format (DataFormat | str | None): A string, one of `"channels_last"` (default) or
             `"channels_first"`. The ordering of the dimensions in the inputs.
             `"channels_last"` corresponds to inputs with shape
             `(batch_size, spatial_dim1, spatial_dim2, spatial_dim3, channels)`

@@ -621,7 +621,7 @@ def evaluate(
     callbacks: Any | None = None,
     return_dict: bool | Sequence[Any] = False,
     **kwargs: Any,
-) -> float | Any:
+) -> Any:
     """Returns the loss value & metrics values for the model in test mode.
 
     Computation is done in batches (see the `batch_size` arg.)

@@ -422,18 +422,20 @@ _op_abs = bind(globals(), "_op_abs", "keras.ops.abs", "3.0.0")
 
 @overload
 def op_adaptive_average_pool(
-    inputs: keras.Layer, output_size: IntOrTuple, data_format: DataFormat | None = None
+    inputs: keras.Layer, output_size: IntOrTuple, data_format: DataFormat | str | None = None
 ) -> NotATensor: ...
 @overload
 def op_adaptive_average_pool(
-    inputs: keras.KerasTensor, output_size: IntOrTuple, data_format: DataFormat | None = None
+    inputs: keras.KerasTensor, output_size: IntOrTuple, data_format: DataFormat | str | None = None
 ) -> keras.KerasTensor: ...
 @overload
 def op_adaptive_average_pool(
-    inputs: TensorLike, output_size: IntOrTuple, data_format: DataFormat | None = None
+    inputs: TensorLike, output_size: IntOrTuple, data_format: DataFormat | str | None = None
 ) -> Tensor: ...
 def op_adaptive_average_pool(
-    inputs: TensorLike | keras.Layer, output_size: IntOrTuple, data_format: DataFormat | None = None
+    inputs: TensorLike | keras.Layer,
+    output_size: IntOrTuple,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Adaptive average pooling operation.
 
@@ -453,7 +455,7 @@ def op_adaptive_average_pool(
             output spatial dimensions `(output_height, output_width)`. If a
             single
             integer is provided, the same value is used for both dimensions.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             Defaults to the value found in your Keras config file at
             `~/.keras/keras.json`. If never set, defaults to `"channels_last"`.
 
@@ -490,18 +492,20 @@ _op_adaptive_average_pool = bind(
 
 @overload
 def op_adaptive_max_pool(
-    inputs: keras.Layer, output_size: IntOrTuple, data_format: DataFormat | None = None
+    inputs: keras.Layer, output_size: IntOrTuple, data_format: DataFormat | str | None = None
 ) -> NotATensor: ...
 @overload
 def op_adaptive_max_pool(
-    inputs: keras.KerasTensor, output_size: IntOrTuple, data_format: DataFormat | None = None
+    inputs: keras.KerasTensor, output_size: IntOrTuple, data_format: DataFormat | str | None = None
 ) -> keras.KerasTensor: ...
 @overload
 def op_adaptive_max_pool(
-    inputs: TensorLike, output_size: IntOrTuple, data_format: DataFormat | None = None
+    inputs: TensorLike, output_size: IntOrTuple, data_format: DataFormat | str | None = None
 ) -> Tensor: ...
 def op_adaptive_max_pool(
-    inputs: TensorLike | keras.Layer, output_size: IntOrTuple, data_format: DataFormat | None = None
+    inputs: TensorLike | keras.Layer,
+    output_size: IntOrTuple,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Adaptive max pooling operation.
 
@@ -521,7 +525,7 @@ def op_adaptive_max_pool(
             output spatial dimensions `(output_height, output_width)`. If a
             single
             integer is provided, the same value is used for both dimensions.
-        data_format (DataFormat | None): string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): string, either `"channels_last"` or `"channels_first"`.
             Defaults to the value found in your Keras config file at
             `~/.keras/keras.json`. If never set, defaults to `"channels_last"`.
 
@@ -1813,31 +1817,31 @@ def op_average_pool(
     inputs: keras.Layer,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> NotATensor: ...
 @overload
 def op_average_pool(
     inputs: keras.KerasTensor,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_average_pool(
     inputs: TensorLike,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> Tensor: ...
 def op_average_pool(
     inputs: TensorLike | keras.Layer,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Average pooling operation.
 
@@ -1857,11 +1861,11 @@ def op_average_pool(
             `len(inputs_spatial_shape)`. The stride of the sliding window for
             each spatial dimension of the input tensor. If `strides` is int,
             then every spatial dimension shares the same `strides`.
-        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+        padding (Padding | str): string, either `"valid"` or `"same"`. `"valid"` means no
             padding is applied, and `"same"` results in padding evenly to the
             left/right or up/down of the input such that output has the
             same height/width dimension as the input when `strides=1`.
-        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): A string, either `"channels_last"` or `"channels_first"`.
             `data_format` determines the ordering of the dimensions in the
             inputs. If `data_format="channels_last"`, `inputs` is of shape
             `(batch_size, ..., channels)` while if
@@ -2968,8 +2972,8 @@ def op_conv(
     inputs: keras.Layer,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> NotATensor: ...
 @overload
@@ -2977,8 +2981,8 @@ def op_conv(
     inputs: keras.KerasTensor,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> keras.KerasTensor: ...
 @overload
@@ -2986,16 +2990,16 @@ def op_conv(
     inputs: TensorLike,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> Tensor: ...
 def op_conv(
     inputs: TensorLike | keras.Layer,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """General N-D convolution.
@@ -3016,11 +3020,11 @@ def op_conv(
             specifying the strides of the convolution along each spatial
             dimension. If `strides` is int, then every spatial dimension shares
             the same `strides`.
-        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+        padding (Padding | str): string, either `"valid"` or `"same"`. `"valid"` means no
             padding is applied, and `"same"` results in padding evenly to the
             left/right or up/down of the input such that output has the
             same height/width dimension as the input when `strides=1`.
-        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): A string, either `"channels_last"` or `"channels_first"`.
             `data_format` determines the ordering of the dimensions in the
             inputs. If `data_format="channels_last"`, `inputs` is of shape
             `(batch_size, ..., channels)` while if
@@ -3052,9 +3056,9 @@ def op_conv_transpose(
     inputs: keras.Layer,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> NotATensor: ...
 @overload
@@ -3062,9 +3066,9 @@ def op_conv_transpose(
     inputs: keras.KerasTensor,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> keras.KerasTensor: ...
 @overload
@@ -3072,18 +3076,18 @@ def op_conv_transpose(
     inputs: TensorLike,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> Tensor: ...
 def op_conv_transpose(
     inputs: TensorLike | keras.Layer,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
+    padding: Padding | str = "valid",
     output_padding: IntOrTuple | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """General N-D convolution transpose.
@@ -3104,7 +3108,7 @@ def op_conv_transpose(
             specifying the strides of the convolution along each spatial
             dimension. If `strides` is int, then every spatial dimension shares
             the same `strides`.
-        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+        padding (Padding | str): string, either `"valid"` or `"same"`. `"valid"` means no
             padding is applied, and `"same"` results in padding evenly to the
             left/right or up/down of the input such that output has the
             same height/width dimension as the input when `strides=1`.
@@ -3115,7 +3119,7 @@ def op_conv_transpose(
             along a given dimension must be lower than the stride along that
             same dimension. If set to `None` (default), the output shape is
             inferred.
-        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): A string, either `"channels_last"` or `"channels_first"`.
             `data_format` determines the ordering of the dimensions in the
             inputs. If `data_format="channels_last"`, `inputs` is of shape
             `(batch_size, ..., channels)` while if
@@ -3911,18 +3915,18 @@ _op_deg2rad = bind(globals(), "_op_deg2rad", "keras.ops.deg2rad", "3.11.0")
 
 @overload
 def op_depth_to_space(
-    x: keras.Layer, block_size: Int, data_format: DataFormat = "channels_last"
+    x: keras.Layer, block_size: Int, data_format: DataFormat | str = "channels_last"
 ) -> NotATensor: ...
 @overload
 def op_depth_to_space(
-    x: keras.KerasTensor, block_size: Int, data_format: DataFormat = "channels_last"
+    x: keras.KerasTensor, block_size: Int, data_format: DataFormat | str = "channels_last"
 ) -> keras.KerasTensor: ...
 @overload
 def op_depth_to_space(
-    x: TensorLike, block_size: Int, data_format: DataFormat = "channels_last"
+    x: TensorLike, block_size: Int, data_format: DataFormat | str = "channels_last"
 ) -> Tensor: ...
 def op_depth_to_space(
-    x: TensorLike | keras.Layer, block_size: Int, data_format: DataFormat = "channels_last"
+    x: TensorLike | keras.Layer, block_size: Int, data_format: DataFormat | str = "channels_last"
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Rearranges data from depth into blocks of spatial data.
 
@@ -3943,7 +3947,7 @@ def op_depth_to_space(
         block_size (Int): An integer specifying the size of the spatial block.
             The depth (number of channels) must be divisible by
             `block_size ** 2`.
-        data_format (DataFormat): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str): A string specifying the data format of the input tensor.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)` while `"channels_first"`
             corresponds to inputs with shape `(batch, channels, height, width)`.
@@ -3985,8 +3989,8 @@ def op_depthwise_conv(
     inputs: keras.Layer,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> NotATensor: ...
 @overload
@@ -3994,8 +3998,8 @@ def op_depthwise_conv(
     inputs: keras.KerasTensor,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> keras.KerasTensor: ...
 @overload
@@ -4003,16 +4007,16 @@ def op_depthwise_conv(
     inputs: TensorLike,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> Tensor: ...
 def op_depthwise_conv(
     inputs: TensorLike | keras.Layer,
     kernel: TensorLike,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """General N-D depthwise convolution.
@@ -4033,11 +4037,11 @@ def op_depthwise_conv(
             specifying the strides of the convolution along each spatial
             dimension. If `strides` is int, then every spatial dimension shares
             the same `strides`.
-        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+        padding (Padding | str): string, either `"valid"` or `"same"`. `"valid"` means no
             padding is applied, and `"same"` results in padding evenly to the
             left/right or up/down of the input such that output has the
             same height/width dimension as the input when `strides=1`.
-        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): A string, either `"channels_last"` or `"channels_first"`.
             `data_format` determines the ordering of the dimensions in the
             inputs. If `data_format="channels_last"`, `inputs` is of shape
             `(batch_size, ..., channels)` while if
@@ -5724,7 +5728,7 @@ def op_fold(
     output_size: IntOrTuple,
     kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
-    padding: Padding = 0,
+    padding: Padding | str = 0,
     stride: Int | TensorLike = 1,
 ) -> NotATensor: ...
 @overload
@@ -5733,7 +5737,7 @@ def op_fold(
     output_size: IntOrTuple,
     kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
-    padding: Padding = 0,
+    padding: Padding | str = 0,
     stride: Int | TensorLike = 1,
 ) -> keras.KerasTensor: ...
 @overload
@@ -5742,7 +5746,7 @@ def op_fold(
     output_size: IntOrTuple,
     kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
-    padding: Padding = 0,
+    padding: Padding | str = 0,
     stride: Int | TensorLike = 1,
 ) -> Tensor: ...
 def op_fold(
@@ -5750,7 +5754,7 @@ def op_fold(
     output_size: IntOrTuple,
     kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
-    padding: Padding = 0,
+    padding: Padding | str = 0,
     stride: Int | TensorLike = 1,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Combines an array of sliding local blocks into a large containing tensor (reverses `unfold`).
@@ -5769,7 +5773,7 @@ def op_fold(
             for both dimensions.
         dilation (Int | TensorLike): int or tuple of two ints, the spacing between kernel
             points. Default: 1.
-        padding (Padding): int or tuple of two ints, the amount of zero-padding
+        padding (Padding | str): int or tuple of two ints, the amount of zero-padding
             that was applied to the input of `unfold`. Default: 0.
         stride (Int | TensorLike): int or tuple of two ints, the step size of the sliding
             window. Default: 1.
@@ -6809,7 +6813,7 @@ def op_image_affine_transform(
     interpolation: str = "bilinear",
     fill_mode: str = "constant",
     fill_value: TensorLike = 0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> NotATensor: ...
 @overload
 def op_image_affine_transform(
@@ -6818,7 +6822,7 @@ def op_image_affine_transform(
     interpolation: str = "bilinear",
     fill_mode: str = "constant",
     fill_value: TensorLike = 0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_image_affine_transform(
@@ -6827,7 +6831,7 @@ def op_image_affine_transform(
     interpolation: str = "bilinear",
     fill_mode: str = "constant",
     fill_value: TensorLike = 0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor: ...
 def op_image_affine_transform(
     images: TensorLike | keras.Layer,
@@ -6835,7 +6839,7 @@ def op_image_affine_transform(
     interpolation: str = "bilinear",
     fill_mode: str = "constant",
     fill_value: TensorLike = 0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Applies the given transform(s) to the image(s).
 
@@ -6869,7 +6873,7 @@ def op_image_affine_transform(
                 The input is extended by the nearest pixel.
         fill_value (TensorLike): Value used for points outside the boundaries of the input if
             `fill_mode="constant"`. Defaults to `0`.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -6949,7 +6953,7 @@ def op_image_crop(
     right_cropping: Any | None = None,
     target_height: Int | None = None,
     target_width: Int | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> NotATensor: ...
 @overload
 def op_image_crop(
@@ -6960,7 +6964,7 @@ def op_image_crop(
     right_cropping: Any | None = None,
     target_height: Int | None = None,
     target_width: Int | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_image_crop(
@@ -6971,7 +6975,7 @@ def op_image_crop(
     right_cropping: Any | None = None,
     target_height: Int | None = None,
     target_width: Int | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor: ...
 def op_image_crop(
     images: TensorLike | keras.Layer,
@@ -6981,7 +6985,7 @@ def op_image_crop(
     right_cropping: Any | None = None,
     target_height: Int | None = None,
     target_width: Int | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Crop `images` to a specified `height` and `width`.
 
@@ -6993,7 +6997,7 @@ def op_image_crop(
         right_cropping (Any | None): Number of columns to crop from the right.
         target_height (Int | None): Height of the output images.
         target_width (Int | None): Width of the output images.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -7065,7 +7069,7 @@ def op_image_elastic_transform(
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> NotATensor: ...
 @overload
 def op_image_elastic_transform(
@@ -7076,7 +7080,7 @@ def op_image_elastic_transform(
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_image_elastic_transform(
@@ -7087,7 +7091,7 @@ def op_image_elastic_transform(
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor: ...
 def op_image_elastic_transform(
     images: TensorLike | keras.Layer,
@@ -7097,7 +7101,7 @@ def op_image_elastic_transform(
     fill_mode: str = "reflect",
     fill_value: TensorLike = 0.0,
     seed: Seed | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Applies elastic deformation to the image(s).
 
@@ -7125,7 +7129,7 @@ def op_image_elastic_transform(
         fill_value (TensorLike): Value used for points outside the boundaries of the input if
             `fill_mode="constant"`. Defaults to `0`.
         seed (Seed | None):
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -7176,8 +7180,8 @@ def op_image_extract_patches(
     size: IntOrTuple,
     strides: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> NotATensor: ...
 @overload
 def op_image_extract_patches(
@@ -7185,8 +7189,8 @@ def op_image_extract_patches(
     size: IntOrTuple,
     strides: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_image_extract_patches(
@@ -7194,16 +7198,16 @@ def op_image_extract_patches(
     size: IntOrTuple,
     strides: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> Tensor: ...
 def op_image_extract_patches(
     images: TensorLike | keras.Layer,
     size: IntOrTuple,
     strides: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Extracts patches from the image(s) or volume(s).
 
@@ -7223,8 +7227,8 @@ def op_image_extract_patches(
             to `size` (non-overlapping patches).
         dilation_rate (IntOrTuple): Dilation rate for patch extraction. Note that
             `dilation_rate > 1` is not supported with `strides > 1`.
-        padding (Padding): The type of padding algorithm to use: `"same"` or `"valid"`.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        padding (Padding | str): The type of padding algorithm to use: `"same"` or `"valid"`.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             If not specified, defaults to `keras.config.image_data_format`.
 
@@ -7294,8 +7298,8 @@ def op_image_extract_patches_3d(
     size: IntOrTuple,
     strides: IntOrTuple | None = None,
     dilation_rate: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> Tensor:
     """Extracts patches from the volume(s).
 
@@ -7308,8 +7312,8 @@ def op_image_extract_patches_3d(
             consecutive patch samples are in the input. Note that using
             `dilation_rate > 1` is not supported in conjunction with
             `strides > 1` on the TensorFlow backend.
-        padding (Padding): The type of padding algorithm to use: `"same"` or `"valid"`.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        padding (Padding | str): The type of padding algorithm to use: `"same"` or `"valid"`.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, depth, height, width, channels)`, while `"channels_first"`
@@ -7358,27 +7362,27 @@ def op_image_gaussian_blur(
     images: keras.Layer,
     kernel_size: IntOrTuple | TensorLike = (3, 3),
     sigma: IntOrTuple | TensorLike = (1.0, 1.0),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> NotATensor: ...
 @overload
 def op_image_gaussian_blur(
     images: keras.KerasTensor,
     kernel_size: IntOrTuple | TensorLike = (3, 3),
     sigma: IntOrTuple | TensorLike = (1.0, 1.0),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_image_gaussian_blur(
     images: TensorLike,
     kernel_size: IntOrTuple | TensorLike = (3, 3),
     sigma: IntOrTuple | TensorLike = (1.0, 1.0),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor: ...
 def op_image_gaussian_blur(
     images: TensorLike | keras.Layer,
     kernel_size: IntOrTuple | TensorLike = (3, 3),
     sigma: IntOrTuple | TensorLike = (1.0, 1.0),
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Applies a Gaussian blur to the image(s).
 
@@ -7388,7 +7392,7 @@ def op_image_gaussian_blur(
             of the Gaussian kernel.
         sigma (IntOrTuple | TensorLike): A tuple of two floats, specifying the standard deviation of
             the Gaussian kernel along height and width.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -7433,16 +7437,18 @@ _op_image_gaussian_blur = bind(
 
 @overload
 def op_image_hsv_to_rgb(
-    images: keras.Layer, data_format: DataFormat | None = None
+    images: keras.Layer, data_format: DataFormat | str | None = None
 ) -> NotATensor: ...
 @overload
 def op_image_hsv_to_rgb(
-    images: keras.KerasTensor, data_format: DataFormat | None = None
+    images: keras.KerasTensor, data_format: DataFormat | str | None = None
 ) -> keras.KerasTensor: ...
 @overload
-def op_image_hsv_to_rgb(images: TensorLike, data_format: DataFormat | None = None) -> Tensor: ...
 def op_image_hsv_to_rgb(
-    images: TensorLike | keras.Layer, data_format: DataFormat | None = None
+    images: TensorLike, data_format: DataFormat | str | None = None
+) -> Tensor: ...
+def op_image_hsv_to_rgb(
+    images: TensorLike | keras.Layer, data_format: DataFormat | str | None = None
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Convert HSV images to RGB.
 
@@ -7451,7 +7457,7 @@ def op_image_hsv_to_rgb(
 
     Args:
         images (TensorLike): Input image or batch of images. Must be 3D or 4D.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -7595,7 +7601,7 @@ def op_image_pad(
     right_padding: Any | None = None,
     target_height: Int | None = None,
     target_width: Int | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> NotATensor: ...
 @overload
 def op_image_pad(
@@ -7606,7 +7612,7 @@ def op_image_pad(
     right_padding: Any | None = None,
     target_height: Int | None = None,
     target_width: Int | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_image_pad(
@@ -7617,7 +7623,7 @@ def op_image_pad(
     right_padding: Any | None = None,
     target_height: Int | None = None,
     target_width: Int | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor: ...
 def op_image_pad(
     images: TensorLike | keras.Layer,
@@ -7627,7 +7633,7 @@ def op_image_pad(
     right_padding: Any | None = None,
     target_height: Int | None = None,
     target_width: Int | None = None,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Pad `images` with zeros to the specified `height` and `width`.
 
@@ -7639,7 +7645,7 @@ def op_image_pad(
         right_padding (Any | None): Number of columns of zeros to add on the right.
         target_height (Int | None): Height of output images.
         target_width (Int | None): Width of output images.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -7712,7 +7718,7 @@ def op_image_perspective_transform(
     end_points: Any,
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> NotATensor: ...
 @overload
 def op_image_perspective_transform(
@@ -7721,7 +7727,7 @@ def op_image_perspective_transform(
     end_points: Any,
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_image_perspective_transform(
@@ -7730,7 +7736,7 @@ def op_image_perspective_transform(
     end_points: Any,
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor: ...
 def op_image_perspective_transform(
     images: TensorLike | keras.Layer,
@@ -7738,7 +7744,7 @@ def op_image_perspective_transform(
     end_points: Any,
     interpolation: str = "bilinear",
     fill_value: TensorLike = 0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Applies a perspective transformation to the image(s).
 
@@ -7754,7 +7760,7 @@ def op_image_perspective_transform(
             and `"bilinear"`. Defaults to `"bilinear"`.
         fill_value (TensorLike): Value used for points outside the boundaries of the input if
             extrapolation is needed. Defaults to `0`.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -7836,7 +7842,7 @@ def op_image_resize(
     pad_to_aspect_ratio: bool = False,
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> NotATensor: ...
 @overload
 def op_image_resize(
@@ -7848,7 +7854,7 @@ def op_image_resize(
     pad_to_aspect_ratio: bool = False,
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_image_resize(
@@ -7860,7 +7866,7 @@ def op_image_resize(
     pad_to_aspect_ratio: bool = False,
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor: ...
 def op_image_resize(
     images: TensorLike | keras.Layer,
@@ -7871,7 +7877,7 @@ def op_image_resize(
     pad_to_aspect_ratio: bool = False,
     fill_mode: str = "constant",
     fill_value: TensorLike = 0.0,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Resize images to size using the specified interpolation method.
 
@@ -7898,7 +7904,7 @@ def op_image_resize(
             supported at this time
             (fill with constant value, equal to `fill_value`).
         fill_value (TensorLike): Float. Padding value to use when `pad_to_aspect_ratio=True`.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -7975,18 +7981,18 @@ _op_image_resize = bind(
 
 @overload
 def op_image_rgb_to_grayscale(
-    images: keras.Layer, data_format: DataFormat | None = None
+    images: keras.Layer, data_format: DataFormat | str | None = None
 ) -> NotATensor: ...
 @overload
 def op_image_rgb_to_grayscale(
-    images: keras.KerasTensor, data_format: DataFormat | None = None
+    images: keras.KerasTensor, data_format: DataFormat | str | None = None
 ) -> keras.KerasTensor: ...
 @overload
 def op_image_rgb_to_grayscale(
-    images: TensorLike, data_format: DataFormat | None = None
+    images: TensorLike, data_format: DataFormat | str | None = None
 ) -> Tensor: ...
 def op_image_rgb_to_grayscale(
-    images: TensorLike | keras.Layer, data_format: DataFormat | None = None
+    images: TensorLike | keras.Layer, data_format: DataFormat | str | None = None
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Convert RGB images to grayscale.
 
@@ -7995,7 +8001,7 @@ def op_image_rgb_to_grayscale(
 
     Args:
         images (TensorLike): Input image or batch of images. Must be 3D or 4D.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -8048,16 +8054,18 @@ _op_image_rgb_to_grayscale = bind(
 
 @overload
 def op_image_rgb_to_hsv(
-    images: keras.Layer, data_format: DataFormat | None = None
+    images: keras.Layer, data_format: DataFormat | str | None = None
 ) -> NotATensor: ...
 @overload
 def op_image_rgb_to_hsv(
-    images: keras.KerasTensor, data_format: DataFormat | None = None
+    images: keras.KerasTensor, data_format: DataFormat | str | None = None
 ) -> keras.KerasTensor: ...
 @overload
-def op_image_rgb_to_hsv(images: TensorLike, data_format: DataFormat | None = None) -> Tensor: ...
 def op_image_rgb_to_hsv(
-    images: TensorLike | keras.Layer, data_format: DataFormat | None = None
+    images: TensorLike, data_format: DataFormat | str | None = None
+) -> Tensor: ...
+def op_image_rgb_to_hsv(
+    images: TensorLike | keras.Layer, data_format: DataFormat | str | None = None
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Convert RGB images to HSV.
 
@@ -8069,7 +8077,7 @@ def op_image_rgb_to_hsv(
 
     Args:
         images (TensorLike): Input image or batch of images. Must be 3D or 4D.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -8232,16 +8240,18 @@ _op_image_scale_and_translate = bind(
 
 @overload
 def op_image_sobel_edges(
-    images: keras.Layer, data_format: DataFormat | None = None
+    images: keras.Layer, data_format: DataFormat | str | None = None
 ) -> NotATensor: ...
 @overload
 def op_image_sobel_edges(
-    images: keras.KerasTensor, data_format: DataFormat | None = None
+    images: keras.KerasTensor, data_format: DataFormat | str | None = None
 ) -> keras.KerasTensor: ...
 @overload
-def op_image_sobel_edges(images: TensorLike, data_format: DataFormat | None = None) -> Tensor: ...
 def op_image_sobel_edges(
-    images: TensorLike | keras.Layer, data_format: DataFormat | None = None
+    images: TensorLike, data_format: DataFormat | str | None = None
+) -> Tensor: ...
+def op_image_sobel_edges(
+    images: TensorLike | keras.Layer, data_format: DataFormat | str | None = None
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Computes Sobel edge detection on images.
 
@@ -8254,7 +8264,7 @@ def op_image_sobel_edges(
             `data_format="channels_last"`, or
             `(batch, channels, height, width)` if
             `data_format="channels_first"`.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             If not specified, the value will default to
             `keras.config.image_data_format`.
@@ -8299,7 +8309,7 @@ def op_image_ssim(
     filter_sigma: Float | TensorLike = 1.5,
     k1: Float | TensorLike = 0.01,
     k2: Float | TensorLike = 0.03,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
 ) -> Tensor:
     """Computes the Structural Similarity Index (SSIM) between two images.
 
@@ -8326,7 +8336,7 @@ def op_image_ssim(
             `1.5`.
         k1 (Float | TensorLike): First stabilization constant. Defaults to `0.01`.
         k2 (Float | TensorLike): Second stabilization constant. Defaults to `0.03`.
-        data_format (DataFormat | None): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str | None): A string specifying the data format of the input tensor.
             It can be either `"channels_last"` or `"channels_first"`.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)`, while `"channels_first"`
@@ -10267,31 +10277,31 @@ def op_max_pool(
     inputs: keras.Layer,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> NotATensor: ...
 @overload
 def op_max_pool(
     inputs: keras.KerasTensor,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> keras.KerasTensor: ...
 @overload
 def op_max_pool(
     inputs: TensorLike,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> Tensor: ...
 def op_max_pool(
     inputs: TensorLike | keras.Layer,
     pool_size: IntOrTuple,
     strides: IntOrTuple | None = None,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Max pooling operation.
 
@@ -10311,11 +10321,11 @@ def op_max_pool(
             `len(inputs_spatial_shape)`. The stride of the sliding window for
             each spatial dimension of the input tensor. If `strides` is int,
             then every spatial dimension shares the same `strides`.
-        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+        padding (Padding | str): string, either `"valid"` or `"same"`. `"valid"` means no
             padding is applied, and `"same"` results in padding evenly to the
             left/right or up/down of the input such that output has the
             same height/width dimension as the input when `strides=1`.
-        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): A string, either `"channels_last"` or `"channels_first"`.
             `data_format` determines the ordering of the dimensions in the
             inputs. If `data_format="channels_last"`, `inputs` is of shape
             `(batch_size, ..., channels)` while if
@@ -14058,8 +14068,8 @@ def op_separable_conv(
     depthwise_kernel: Any,
     pointwise_kernel: Any,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> NotATensor: ...
 @overload
@@ -14068,8 +14078,8 @@ def op_separable_conv(
     depthwise_kernel: Any,
     pointwise_kernel: Any,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> keras.KerasTensor: ...
 @overload
@@ -14078,8 +14088,8 @@ def op_separable_conv(
     depthwise_kernel: Any,
     pointwise_kernel: Any,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> Tensor: ...
 def op_separable_conv(
@@ -14087,8 +14097,8 @@ def op_separable_conv(
     depthwise_kernel: Any,
     pointwise_kernel: Any,
     strides: IntOrTuple = 1,
-    padding: Padding = "valid",
-    data_format: DataFormat | None = None,
+    padding: Padding | str = "valid",
+    data_format: DataFormat | str | None = None,
     dilation_rate: IntOrTuple = 1,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """General N-D separable convolution.
@@ -14113,11 +14123,11 @@ def op_separable_conv(
             specifying the strides of the convolution along each spatial
             dimension. If `strides` is int, then every spatial dimension shares
             the same `strides`.
-        padding (Padding): string, either `"valid"` or `"same"`. `"valid"` means no
+        padding (Padding | str): string, either `"valid"` or `"same"`. `"valid"` means no
             padding is applied, and `"same"` results in padding evenly to the
             left/right or up/down of the input such that output has the
             same height/width dimension as the input when `strides=1`.
-        data_format (DataFormat | None): A string, either `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str | None): A string, either `"channels_last"` or `"channels_first"`.
             `data_format` determines the ordering of the dimensions in the
             inputs. If `data_format="channels_last"`, `inputs` is of shape
             `(batch_size, ..., channels)` while if
@@ -14855,18 +14865,18 @@ _op_sort = bind(globals(), "_op_sort", "keras.ops.sort", "3.0.0")
 
 @overload
 def op_space_to_depth(
-    x: keras.Layer, block_size: Int, data_format: DataFormat = "channels_last"
+    x: keras.Layer, block_size: Int, data_format: DataFormat | str = "channels_last"
 ) -> NotATensor: ...
 @overload
 def op_space_to_depth(
-    x: keras.KerasTensor, block_size: Int, data_format: DataFormat = "channels_last"
+    x: keras.KerasTensor, block_size: Int, data_format: DataFormat | str = "channels_last"
 ) -> keras.KerasTensor: ...
 @overload
 def op_space_to_depth(
-    x: TensorLike, block_size: Int, data_format: DataFormat = "channels_last"
+    x: TensorLike, block_size: Int, data_format: DataFormat | str = "channels_last"
 ) -> Tensor: ...
 def op_space_to_depth(
-    x: TensorLike | keras.Layer, block_size: Int, data_format: DataFormat = "channels_last"
+    x: TensorLike | keras.Layer, block_size: Int, data_format: DataFormat | str = "channels_last"
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Rearranges blocks of spatial data into depth.
 
@@ -14887,7 +14897,7 @@ def op_space_to_depth(
         block_size (Int): An integer specifying the size of the spatial block.
             The height and width of the input must be divisible by
             `block_size`.
-        data_format (DataFormat): A string specifying the data format of the input tensor.
+        data_format (DataFormat | str): A string specifying the data format of the input tensor.
             `"channels_last"` corresponds to inputs with shape
             `(batch, height, width, channels)` while `"channels_first"`
             corresponds to inputs with shape `(batch, channels, height, width)`.
@@ -16304,7 +16314,7 @@ def op_unfold(
     x: keras.Layer,
     kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
-    padding: Padding = 0,
+    padding: Padding | str = 0,
     stride: Int | TensorLike = 1,
 ) -> NotATensor: ...
 @overload
@@ -16312,7 +16322,7 @@ def op_unfold(
     x: keras.KerasTensor,
     kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
-    padding: Padding = 0,
+    padding: Padding | str = 0,
     stride: Int | TensorLike = 1,
 ) -> keras.KerasTensor: ...
 @overload
@@ -16320,14 +16330,14 @@ def op_unfold(
     x: TensorLike,
     kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
-    padding: Padding = 0,
+    padding: Padding | str = 0,
     stride: Int | TensorLike = 1,
 ) -> Tensor: ...
 def op_unfold(
     x: TensorLike | keras.Layer,
     kernel_size: IntOrTuple | TensorLike,
     dilation: Int | TensorLike = 1,
-    padding: Padding = 0,
+    padding: Padding | str = 0,
     stride: Int | TensorLike = 1,
 ) -> Tensor | keras.KerasTensor | NotATensor:
     """Extract sliding local blocks from a 4-D input (batched image).
@@ -16344,7 +16354,7 @@ def op_unfold(
             dimensions.
         dilation (Int | TensorLike): int or tuple of two ints, the spacing between kernel points
             (a.k.a. **dilation** or **atrous** convolution). Default: 1.
-        padding (Padding): int or tuple of two ints, the amount of zero-padding to apply
+        padding (Padding | str): int or tuple of two ints, the amount of zero-padding to apply
             to both spatial dimensions. Default: 0.
         stride (Int | TensorLike): int or tuple of two ints, the step size of the sliding window.
             Default: 1.

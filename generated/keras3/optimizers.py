@@ -1828,11 +1828,13 @@ _optimizer_ftrl = bind(
 )
 
 
-def optimizer_get(identifier: str | Mapping[str, Any] | Callable[..., Any]) -> keras.Optimizer:
+def optimizer_get(
+    identifier: str | Mapping[str, Any] | Callable[..., Any] | None,
+) -> keras.Optimizer:
     """Retrieves a Keras Optimizer instance.
 
     Args:
-        identifier (str | Mapping[str, Any] | Callable[..., Any]): Optimizer identifier, one of:
+        identifier (str | Mapping[str, Any] | Callable[..., Any] | None): Optimizer identifier, one of:
             - String: name of an optimizer
             - Dictionary: configuration dictionary.
             - Keras Optimizer instance (it will be returned unchanged).

@@ -55,12 +55,12 @@ _regularizer_deserialize = bind(
 
 
 def regularizer_get(
-    identifier: str | Mapping[str, Any] | Callable[..., Any],
+    identifier: str | Mapping[str, Any] | Callable[..., Any] | None,
 ) -> keras.Regularizer | Callable[..., Any] | None:
     """Retrieve a Keras regularizer object via an identifier.
 
     Args:
-        identifier (str | Mapping[str, Any] | Callable[..., Any]):
+        identifier (str | Mapping[str, Any] | Callable[..., Any] | None):
 
     Added in Keras 3.0.0.
     Wraps `keras.regularizers.get`.

@@ -1083,7 +1083,7 @@ _get_source_inputs = bind(globals(), "_get_source_inputs", "keras.utils.get_sour
 def image_array_save(
     path: PathLike,
     x: TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     file_format: Any | None = None,
     scale: bool = True,
     **kwargs: Any,
@@ -1093,7 +1093,7 @@ def image_array_save(
     Args:
         path (PathLike): Path or file object.
         x (TensorLike): NumPy array.
-        data_format (DataFormat | None): Image data format, either `"channels_first"` or
+        data_format (DataFormat | str | None): Image data format, either `"channels_first"` or
             `"channels_last"`.
         file_format (Any | None): Optional file format override. If omitted, the format to
             use is determined from the filename extension. If a file object was
@@ -1130,7 +1130,7 @@ def image_dataset_from_directory(
     follow_links: bool = False,
     crop_to_aspect_ratio: bool = False,
     pad_to_aspect_ratio: bool = False,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     format: str = "tf",
     verbose: Int | str = True,
 ) -> Any:
@@ -1227,7 +1227,7 @@ def image_dataset_from_directory(
             (of size `image_size`) that matches the target aspect ratio. By
             default (`pad_to_aspect_ratio=False`), aspect ratio may not be
             preserved.
-        data_format (DataFormat | None): If None uses keras.config.image_data_format()
+        data_format (DataFormat | str | None): If None uses keras.config.image_data_format()
             otherwise either 'channel_last' or 'channel_first'.
         format (str): The format of the return object. Defaults to `"tf"`. Available
             options are:
@@ -1329,7 +1329,7 @@ _image_dataset_from_directory = bind(
 
 def image_from_array(
     x: TensorLike,
-    data_format: DataFormat | None = None,
+    data_format: DataFormat | str | None = None,
     scale: bool = True,
     dtype: DTypeLike | None = None,
 ) -> Any:
@@ -1337,7 +1337,7 @@ def image_from_array(
 
     Args:
         x (TensorLike): Input data, in any form that can be converted to a NumPy array.
-        data_format (DataFormat | None): Image data format, can be either `"channels_first"` or
+        data_format (DataFormat | str | None): Image data format, can be either `"channels_first"` or
             `"channels_last"`. Defaults to `None`, in which case the global
             setting `keras.backend.image_data_format()` is used (unless you
             changed it, it defaults to `"channels_last"`).
@@ -1424,7 +1424,7 @@ def image_smart_resize(
     x: TensorLike,
     size: IntOrTuple,
     interpolation: str = "bilinear",
-    data_format: DataFormat = "channels_last",
+    data_format: DataFormat | str = "channels_last",
     **kwargs: Any,
 ) -> Tensor:
     """Resize images to a target size without aspect ratio distortion.
@@ -1479,7 +1479,7 @@ def image_smart_resize(
             Supports `"bilinear"`, `"nearest"`, `"bicubic"`,
             `"lanczos3"`, `"lanczos5"`.
             Defaults to `"bilinear"`.
-        data_format (DataFormat): `"channels_last"` or `"channels_first"`.
+        data_format (DataFormat | str): `"channels_last"` or `"channels_first"`.
         **kwargs:
 
     Returns:
@@ -1515,13 +1515,13 @@ _image_smart_resize = bind(
 
 
 def image_to_array(
-    img: Any, data_format: DataFormat | None = None, dtype: DTypeLike | None = None
+    img: Any, data_format: DataFormat | str | None = None, dtype: DTypeLike | None = None
 ) -> NDArray:
     """Converts a PIL Image instance to a NumPy array.
 
     Args:
         img (Any): Input PIL Image instance.
-        data_format (DataFormat | None): Image data format, can be either `"channels_first"` or
+        data_format (DataFormat | str | None): Image data format, can be either `"channels_first"` or
             `"channels_last"`. Defaults to `None`, in which case the global
             setting `keras.backend.image_data_format()` is used (unless you
             changed it, it defaults to `"channels_last"`).
@@ -1946,8 +1946,8 @@ def pad_sequences(
     sequences: Any,
     maxlen: Int | None = None,
     dtype: DTypeLike = "int32",
-    padding: Literal["pre", "post"] = "pre",
-    truncating: Literal["pre", "post"] = "pre",
+    padding: Literal["pre", "post"] | str = "pre",
+    truncating: Literal["pre", "post"] | str = "pre",
     value: Float | TensorLike = 0.0,
 ) -> NDArray:
     """Pads sequences to the same length.
@@ -1997,9 +1997,9 @@ def pad_sequences(
             sequence.
         dtype (DTypeLike): (Optional, defaults to `"int32"`). Type of the output sequences.
             To pad sequences with variable length strings, you can use `object`.
-        padding (Literal['pre', 'post']): String, "pre" or "post" (optional, defaults to `"pre"`):
+        padding (Literal['pre', 'post'] | str): String, "pre" or "post" (optional, defaults to `"pre"`):
             pad either before or after each sequence.
-        truncating (Literal['pre', 'post']): String, "pre" or "post" (optional, defaults to `"pre"`):
+        truncating (Literal['pre', 'post'] | str): String, "pre" or "post" (optional, defaults to `"pre"`):
             remove values from sequences larger than
             `maxlen`, either at the beginning or at the end of the sequences.
         value (Float | TensorLike): Float or String, padding value. (Optional, defaults to `0.`)

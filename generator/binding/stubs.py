@@ -253,7 +253,16 @@ class _Builder:
         variants = [variant("keras.KerasTensor", symbolic), variant("Sequence[keras.KerasTensor]", symbolic)]
         if mapping:
             variants.append(variant("Mapping[str, Any]", "dict[str, Any]"))
+        else:
+            # A model of named inputs, or a layer whose `call` takes a dict (keras.io's guides do both).
+            variants.append(variant("Mapping[str, keras.KerasTensor]", symbolic))
         variants.append(variant("TensorLike", concrete))
+        if not mapping:
+            # A layer whose `call` names its inputs otherwise (`mha(query=q, value=v)`, a subclass's
+            # `call(self, targets, logits)` called by keyword): no positional argument, so a layer
+            # given where a tensor goes is still refused.
+            variants += [variant("Mapping[str, TensorLike]", concrete),
+                         ((StubParam("kwargs", "var_keyword", "Any", None),), "Any")]
         return StubDef("__call__", tuple(variants), method=True)
 
     def _call_types(self, path: str, mro: tuple[str, ...]) -> tuple[str, str, bool]:

@@ -24,10 +24,12 @@ from pathlib import Path
 
 from generator.render.stubs import PACKAGE_DIR, STUBS
 from generator.settings import REPO_ROOT, SPEC_DIR
+from generator.tomlfiles import Kind, fields, read_toml
 
 PYRIGHT = Path(sys.executable).with_name("pyright")
 STUBTEST_ALLOWLIST = SPEC_DIR / "stubtest_allowlist.txt"
 PEERS = REPO_ROOT.parent / "shared" / "upstream-tutobooks"
+PEER_CLASSES = SPEC_DIR / "peer_suite.toml"
 
 
 @contextmanager
@@ -125,6 +127,8 @@ def mypy_errors(folder: Path, root: Path, files: list[str] | None = None, config
 # --- the peer suite ------------------------------------------------------------------------------------------
 
 
+PeerError = tuple[str, str, str]  # (program, rule, message)
+
 _PEER_CONFIG = {"typeCheckingMode": "basic", "pythonVersion": "3.11", "reportMissingImports": "none",
                 "reportMissingModuleSource": "none", "reportAttributeAccessIssue": "error"}
 
@@ -159,12 +163,12 @@ def peer_programs(peers: Path, folder: Path) -> list[Path]:
 @dataclass(frozen=True)
 class PeerResult:
     programs: int
-    errors: tuple[tuple[str, str, str], ...]  # (program, rule, message)
+    errors: tuple[PeerError, ...]
 
     def by_rule(self) -> Counter[str]:
         return Counter(rule for _, rule, _ in self.errors)
 
-    def keras_errors(self) -> tuple[tuple[str, str, str], ...]:
+    def keras_errors(self) -> tuple[PeerError, ...]:
         """Errors whose message names a Keras type (the stubs' part; the rest is the program's own)."""
         return tuple(e for e in self.errors if _KERAS_WORDS.search(e[2]))
 
@@ -188,6 +192,86 @@ def peer_suite(peers: Path, root: Path) -> PeerResult:
     return PeerResult(len(programs), errors)
 
 
+# --- the peer suite's errors, sorted (spec/peer_suite.toml) ----------------------------------------------------
+
+class PeerClassError(ValueError):
+    """peer_suite.toml is malformed; the message names the file and entry."""
+
+
+@dataclass(frozen=True)
+class PeerClass:
+    """An accepted group of peer-suite errors: those of `rule` (any when empty) in `programs` (any
+    when empty) whose message `message` matches."""
+
+    number: int
+    kind: str
+    reason: str
+    message: re.Pattern[str]
+    rule: str = ""
+    programs: frozenset[str] = frozenset()
+
+    def accepts(self, error: PeerError) -> bool:
+        program, rule, message = error
+        return ((not self.programs or program in self.programs) and (not self.rule or rule == self.rule)
+                and self.message.search(message) is not None)
+
+    def __str__(self) -> str:
+        return f"accept {self.number} ({self.kind}: {self.reason[:60]})"
+
+
+def load_peer_classes(path: Path = PEER_CLASSES) -> tuple[PeerClass, ...]:
+    data = fields(read_toml(path, PeerClassError), path, "top level", {"kinds": "table[str]", "accept": "list[table]"},
+                  PeerClassError, required=("kinds", "accept"))
+    known: dict[str, Kind] = {"kind": "str", "reason": "str", "message": "str", "rule": "str", "programs": "list[str]"}
+    classes = []
+    for number, raw in enumerate(data["accept"], start=1):
+        entry = fields(raw, path, f"accept {number}", known, PeerClassError, required=("kind", "reason", "message"))
+        if entry["kind"] not in data["kinds"]:
+            raise PeerClassError(f"{path}: accept {number}: kind {entry['kind']!r} is not one of [kinds] "
+                                 f"({', '.join(data['kinds'])})")
+        try:
+            pattern = re.compile(entry["message"])
+        except re.error as problem:
+            raise PeerClassError(f"{path}: accept {number}: message {entry['message']!r}: {problem}") from None
+        classes.append(PeerClass(number, entry["kind"], entry["reason"], pattern, entry.get("rule", ""),
+                                 frozenset(entry.get("programs", ()))))
+    return tuple(classes)
+
+
+@dataclass(frozen=True)
+class PeerVerdict:
+    accepted: tuple[tuple[PeerError, PeerClass], ...]
+    unaccepted: tuple[PeerError, ...]  # no entry accepts it: a stub regression, or new upstream code
+    stale: tuple[PeerClass, ...]  # an entry accepting no error
+
+    def by_kind(self) -> Counter[str]:
+        return Counter(c.kind for _, c in self.accepted)
+
+
+def sort_peer_errors(errors: tuple[PeerError, ...], classes: tuple[PeerClass, ...]) -> PeerVerdict:
+    """Each error with the first entry accepting it; the errors none accepts; the entries unused."""
+    accepted, unaccepted = [], []
+    for error in errors:
+        found = next((c for c in classes if c.accepts(error)), None)
+        if found is None:
+            unaccepted.append(error)
+        else:
+            accepted.append((error, found))
+    used = {c.number for _, c in accepted}
+    return PeerVerdict(tuple(accepted), tuple(unaccepted), tuple(c for c in classes if c.number not in used))
+
+
+def peer_summary(result: PeerResult, verdict: PeerVerdict) -> list[str]:
+    """The lines the report and the test print: totals, counts per kind, what is unsorted or stale."""
+    lines = [(f"peer suite (pyright basic, keras.io guides and examples): {result.programs} programs, "
+              f"{len(result.errors)} errors, {len(result.keras_errors())} naming a Keras type")]
+    lines += [f"  {count:5d} {kind}" for kind, count in sorted(verdict.by_kind().items())]
+    lines += [f"  {len(verdict.unaccepted):5d} not accepted by {PEER_CLASSES.relative_to(REPO_ROOT)}"]
+    lines += [f"    {program}: {rule}: {message}" for program, rule, message in verdict.unaccepted]
+    lines += [f"  stale: {c}" for c in verdict.stale]
+    return lines
+
+
 # --- the report ------------------------------------------------------------------------------------------------
 
 
@@ -208,10 +292,8 @@ def print_stubs_report(peers: Path | None) -> int:
             console.print(f"peer suite: skipped, {folder} is absent")
             return 0 if stubtest.returncode == 0 and known == exported else 1
         result = peer_suite(folder, root)
-    console.print(f"peer suite (pyright basic, keras.io guides and examples): {result.programs} programs, "
-                  f"{len(result.errors)} errors, {len(result.keras_errors())} naming a Keras type")
-    for rule, count in result.by_rule().most_common():
-        console.print(f"  {count:5d} {rule}")
-    for program, rule, message in result.keras_errors():
-        console.print(f"  {program}: {rule}: {message}")
-    return 0 if stubtest.returncode == 0 and known == exported else 1
+    verdict = sort_peer_errors(result.errors, load_peer_classes())
+    for line in peer_summary(result, verdict):
+        console.print(line)
+    sorted_out = not verdict.unaccepted and not verdict.stale
+    return 0 if stubtest.returncode == 0 and known == exported and sorted_out else 1

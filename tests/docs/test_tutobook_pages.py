@@ -161,15 +161,25 @@ def test_a_user_layer_called_after_a_folded_wrapper_call_stays_as_written(table)
 
 
 def test_a_python_block_in_upstream_prose_is_shown_but_not_run(committed):
-    from generator.docs.guides.pages import read_page
-
     shown = 0
     for tracked, source, page in committed:
         book = parse_tutobook(source, tracked.path)
         code_cells = sum(cell.kind == "code" for cell in book.cells)
         prose_blocks = sum(1 for cell in book.cells if cell.kind == "prose"
                            for fence in FENCE.finditer(cell.text) if fence.group("info").split()[:1] == ["python"])
-        assert len(read_page(tracked.page, page).cells) == code_cells, tracked.page
+        cells = sum(fence.group("info").split() == ["python"] for fence in FENCE.finditer(page))
+        assert cells == code_cells, tracked.page  # the blocks a docs build runs: upstream's code cells only
         assert page.count("```python no-run") >= prose_blocks, tracked.page
         shown += prose_blocks
     assert shown > 0  # upstream's prose has such blocks (sequential_model's "model.add(...)" sketches)
+
+
+def test_a_prose_block_reads_as_highlighted_python_on_the_site(committed):
+    import markdown
+
+    from generator.docs.site.guides import without_run_markers
+
+    page = next(text for tracked, _source, text in committed if "```python no-run" in text)
+    html = markdown.Markdown(extensions=["pymdownx.superfences", "pymdownx.highlight"]).convert(without_run_markers(page))
+    assert "no-run" not in html  # every block a fenced, highlighted block (no stray "python no-run" paragraph)
+    assert html.count('class="highlight"') == len(FENCE.findall(page))  # every fence, python or shell

@@ -107,7 +107,7 @@ reveal_type(layer_dense(units=4))
 reveal_type(layer_dense(model, units=4))
 op_add(1, 2, padding_typo=1)
 layer_dense(units=4, use_bias="yes")
-layer_conv_2d(filters=2, kernel_size=3, data_format="channels_middle")
+layer_conv_2d(filters=2, kernel_size=3, data_format=3)
 op_add(1)
 """
 
@@ -138,7 +138,9 @@ def test_the_checker_catches_wrong_arguments(checked_user_code):
     # says that no overload matches and lists the argument types instead of naming the argument.
     assert "padding_typo" in errors_on(checked_user_code, 7) or "Literal[2], Literal[1]" in errors_on(checked_user_code, 7)
     assert "use_bias" in errors_on(checked_user_code, 8)
-    assert "channels_middle" in errors_on(checked_user_code, 9)  # a Literal catches a typo
+    # A mode is `DataFormat | str` (a `str` variable is ordinary code; Keras refuses a wrong name at
+    # construction): a value of another type is what a checker catches.
+    assert "data_format" in errors_on(checked_user_code, 9)
     assert "x2" in errors_on(checked_user_code, 10) or "(Literal[1])" in errors_on(checked_user_code, 10)
 
 

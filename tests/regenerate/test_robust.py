@@ -81,8 +81,8 @@ SPEC_CASES = {
         'reason = ["x"]\nwhy = "the Args section documents `feature_names`;',
         ("docs.toml", "doc patch for keras.utils.FeatureSpace", "known fields: reason, replace")),
     "bad-type-expression": (
-        "generator/spec/types.toml", 'type = "DataFormat"', "type = \"Literal['channels_last'\"",
-        ("types.toml", rule_holding('type = "DataFormat"'), "is not a Python type expression")),
+        "generator/spec/types.toml", 'type = "DataFormat | str"', "type = \"Literal['channels_last'\"",
+        ("types.toml", rule_holding('type = "DataFormat | str"'), "is not a Python type expression")),
 }
 
 

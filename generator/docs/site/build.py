@@ -33,7 +33,7 @@ from generator.docs.site.common import (
     cpu_seconds,
     fenced,
 )
-from generator.docs.site.guides import runnable_blocks
+from generator.docs.site.guides import runnable_blocks, without_run_markers
 from generator.docs.site.page_code import insert_outputs, run_pages, scrub_output
 from generator.settings import GENERATED, SITE_DIR
 from generator.upstream.store import SnapshotStore
@@ -152,7 +152,7 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
             cells = {}
 
         for name, text in texts.items():
-            pages[name].write_text(text, encoding="utf-8")
+            pages[name].write_text(without_run_markers(text), encoding="utf-8")
         mark = time.perf_counter()
         mkdocs_task = bar.add_task("mkdocs build", total=None)
         warnings = run_mkdocs(work / CONFIG_NAME, site_dir)

@@ -63,13 +63,25 @@ def mark_outputs(text: str, page: str) -> str:
             out.append(fence.group(0))
             continue
         if "no-run" in info[1:]:
-            rest = [word for word in info[1:] if word != "no-run"]
-            out.append(f"{fence.group('marker')}{' '.join(['python', *rest])}\n{fence.group('code')}\n{fence.group('marker')}")
+            out.append(without_run_markers(fence.group(0)))
             continue
         out.append(f"{fence.group(0)}\n<!-- keras3:output {page} {index} -->")
         index += 1
     out.append(text[position:])
     return "".join(out)
+
+
+def without_run_markers(text: str) -> str:
+    """The page as the site shows it: a ```python no-run block (shown, never run: a snippet of
+    upstream's prose) as a plain ```python block, which Markdown's fences highlight."""
+    def plain(fence: re.Match[str]) -> str:
+        info = fence.group("info").split()
+        if info[:1] != ["python"] or "no-run" not in info[1:]:
+            return fence.group(0)
+        rest = [word for word in info[1:] if word != "no-run"]
+        return f"{fence.group('marker')}{' '.join(['python', *rest])}\n{fence.group('code')}\n{fence.group('marker')}"
+
+    return FENCE.sub(plain, text)
 
 
 def runnable_blocks(text: str) -> list[str]:

@@ -19,7 +19,7 @@ model = keras.Sequential([keras.Input(shape=(3,)), layer])
 
 def wrong_argument_types() -> None:
     keras.layers.Dense(units="four")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    keras.layers.Conv2D(8, 3, padding="middle")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    keras.layers.Conv2D(8, 3, padding=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     keras.layers.Dense(4, activation=3)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     keras.optimizers.Adam(learning_rate="fast")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     keras.losses.MeanSquaredError(reduction="average")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]

@@ -9,7 +9,7 @@
 # mypy: disable-error-code="overload-overlap, override"
 from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any
-from keras._typing import Axis, Int, PathLike, ShapeLike, Tensor, TensorLike
+from keras._typing import Int, PathLike, ShapeLike, Tensor, TensorLike
 
 
 class DataParallel:
@@ -77,7 +77,7 @@ class ModelParallel:
     def scope(self) -> Any: ...
 
 class TensorLayout:
-    def __init__(self, axes: Axis | None, device_mesh: Any | None = None) -> None: ...
+    def __init__(self, axes: Sequence[str | None], device_mesh: Any | None = None) -> None: ...
     @property
     def axes(self) -> Any: ...
     @property
