@@ -175,9 +175,11 @@ def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideS
     return results
 
 
-def main(check: bool = False, jobs: int = 2) -> int:
+def main(check: bool = False, jobs: int = 2, only: str | None = None) -> int:
     """`make guides-render`: run the translated pages whose committed output is stale and write it
-    (`--check`: list them, run nothing; exit 1 when there are any)."""
+    (`--check`: list them, run nothing; exit 1 when there are any; `only`: a glob of page paths,
+    e.g. "examples/timeseries/*", the other pages are left as they are)."""
+    import fnmatch
     import sys
     import time
 
@@ -186,6 +188,11 @@ def main(check: bool = False, jobs: int = 2) -> int:
     from generator.settings import pinned_release
 
     release, spec, pages = pinned_release(), load_guide_spec(), source_pages()
+    if only is not None:
+        pages = {path: page for path, page in pages.items() if fnmatch.fnmatch(path, only)}
+        if not pages:
+            print(f"guides-render: no translated page matches {only!r}", file=sys.stderr)
+            return 2
     problems = stale_outputs(pages, spec, release)
     if check or not problems:
         for problem in problems:
@@ -195,7 +202,7 @@ def main(check: bool = False, jobs: int = 2) -> int:
     began, cpu = time.perf_counter(), cpu_seconds()
     render_outputs(pages, spec, release, jobs=jobs, log=lambda message: print(message, file=sys.stderr))
     for folder in sorted(RENDERED.rglob(OUTPUTS_NAME)):  # outputs of pages that are gone
-        if folder.parent not in {folder_of(path) for path in pages}:
+        if only is None and folder.parent not in {folder_of(path) for path in pages}:
             shutil.rmtree(folder.parent)
     print(f"guides-render: {len(pages)} translated pages, {len(problems)} rendered in "
           f"{time.perf_counter() - began:.0f} s wall, {cpu_seconds() - cpu:.0f} s CPU", file=sys.stderr)
