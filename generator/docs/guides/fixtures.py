@@ -281,15 +281,17 @@ def no_pretrained_weights() -> None:
 def tfds_random_images() -> None:
     """A stand-in `tensorflow_datasets` module (not installed) whose `load` returns, whatever the
     data set asked for, 240 seeded random-noise RGB images of 120-220 pixels a side labelled 0 or
-    1, split as asked (`train[:40%]` and the like, by percentage): the pipeline and the model run
-    as upstream wrote them, on data with nothing to learn."""
+    1, split as asked (`train[:40%]` and the like, by percentage; `tfds.Split.TEST` is all 240;
+    `with_info=True` adds the image shape and split sizes): the pipeline and the model run as
+    upstream wrote them, on data with nothing to learn."""
     import re
     import sys
     import types
 
     import numpy as np
 
-    def load(name: str, split: Any = "train", as_supervised: bool = False, **kwargs: Any) -> Any:
+    def load(name: str, split: Any = "train", as_supervised: bool = False, with_info: bool = False,
+             **kwargs: Any) -> Any:
         import tensorflow as tf
 
         rng = np.random.default_rng(7)
@@ -308,10 +310,18 @@ def tfds_random_images() -> None:
                 if as_supervised else {"image": tf.TensorSpec((None, None, 3), tf.uint8),
                                        "label": tf.TensorSpec((), tf.int64)})
 
-        return [part(s) for s in split] if isinstance(split, (list, tuple)) else part(split)
+        datasets = [part(s) for s in split] if isinstance(split, (list, tuple)) else part(split)
+        if not with_info:
+            return datasets
+        info = types.SimpleNamespace(
+            features={"image": types.SimpleNamespace(shape=(None, None, 3)),
+                      "label": types.SimpleNamespace(num_classes=2, names=["0", "1"])},
+            splits={name: types.SimpleNamespace(num_examples=len(images)) for name in ("train", "test", "validation")})
+        return datasets, info
 
     module = types.ModuleType("tensorflow_datasets")
     module.load = load  # type: ignore[attr-defined]
+    module.Split = types.SimpleNamespace(TRAIN="train", TEST="test", VALIDATION="validation")  # type: ignore[attr-defined]
     module.disable_progress_bar = lambda: None  # type: ignore[attr-defined]
     sys.modules["tensorflow_datasets"] = module
 
