@@ -326,6 +326,23 @@ def tfds_random_images() -> None:
     sys.modules["tensorflow_datasets"] = module
 
 
+
+@fixture("keras.utils.plot_model(...)")
+def plot_model_as_summary() -> None:
+    """`plot_model` prints the model's summary (nested and trainable columns as asked) instead of
+    drawing the graph: drawing needs pydot and the Graphviz program, which the docs build does not
+    install. The rest of the cell runs as upstream wrote it."""
+
+    def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = False, show_dtype: bool = False,
+                   show_layer_names: bool = False, rankdir: str = "TB", expand_nested: bool = False, dpi: int = 200,
+                   show_layer_activations: bool = False, show_trainable: bool = False, splines: str = "ortho",
+                   **kwargs: Any) -> None:
+        print(f"plot_model({to_file!r}) is not drawn in the docs build (no Graphviz); the model's summary:")
+        model.summary(expand_nested=expand_nested, show_trainable=show_trainable)
+
+    _patch("keras.utils", "plot_model", plot_model)
+
+
 # --- files a page downloads -------------------------------------------------------------------
 
 
