@@ -343,6 +343,38 @@ def plot_model_as_summary() -> None:
     _patch("keras.utils", "plot_model", plot_model)
 
 
+
+@fixture('tfds.load("horses_or_humans", ...)')
+def tfds_images_300() -> None:
+    """After `tfds_random_images`: every image it gives is resized to 300x300, the one size of
+    horses_or_humans' photos (a page that batches them without resizing needs one size)."""
+    import sys
+
+    import tensorflow as tf
+
+    module = sys.modules["tensorflow_datasets"]
+    load = module.load
+
+    def resize(image: Any, *rest: Any) -> Any:
+        image = tf.cast(tf.image.resize(image, (300, 300)), tf.uint8)
+        return (image, *rest) if rest else image
+
+    def sized(dataset: Any) -> Any:
+        if isinstance(dataset.element_spec, dict):
+            return dataset.map(lambda item: {**item, "image": resize(item["image"])})
+        return dataset.map(resize)
+
+    def load_300(*args: Any, with_info: bool = False, **kwargs: Any) -> Any:
+        result = load(*args, with_info=with_info, **kwargs)
+        datasets, info = result if with_info else (result, None)
+        datasets = [sized(d) for d in datasets] if isinstance(datasets, list) else sized(datasets)
+        if info is not None:
+            info.features["image"].shape = (300, 300, 3)
+        return (datasets, info) if with_info else datasets
+
+    module.load = load_300  # type: ignore[attr-defined]
+
+
 # --- files a page downloads -------------------------------------------------------------------
 
 
