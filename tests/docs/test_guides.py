@@ -283,3 +283,25 @@ def test_every_stand_in_takes_the_calls_of_what_it_replaces(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["patched"] >= 5 and report["bad"] == [], report["bad"]
+
+
+# The one page run on another backend than upstream's: its reason is in gallery.toml (LiteRT's
+# torch exporter is a package the docs build lacks; TensorFlow's converter exports the same models).
+_BACKEND_CHOSEN_HERE = {"guides/litert_export.py": "tensorflow"}
+
+
+def test_every_page_runs_on_the_backend_its_upstream_source_is_written_for():
+    """A tutobook that sets KERAS_BACKEND, or sits under keras.io's `tensorflow/` folder, relies on
+    that backend (tf.data pipelines of Keras ops, tape.gradient): run elsewhere, its cells fail
+    for a reason that is not the translation's. The others run on jax."""
+    spec = load_guide_spec()
+    store = REPO_ROOT / "upstream_snapshots" / "keras-io"
+    wrong = []
+    for path, (page, _) in sorted(source_pages().items()):
+        source = (store / page.upstream).read_text(encoding="utf-8")
+        declared = re.search(r"""KERAS_BACKEND["']\]\s*=\s*["'](\w+)""", source)
+        upstream = declared.group(1) if declared else ("tensorflow" if "/keras_io/tensorflow/" in page.upstream else "jax")
+        wanted = _BACKEND_CHOSEN_HERE.get(page.upstream, upstream)
+        if spec.settings(page.upstream).backend != wanted:
+            wrong.append(f"{path}: upstream runs it on {upstream}, gallery.toml on {spec.settings(page.upstream).backend}")
+    assert not wrong, "\n".join(wrong)
