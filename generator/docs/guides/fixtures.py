@@ -448,3 +448,84 @@ def creditcard_synthetic() -> None:
                       f'"{int(fraud[n])}"']) for n in range(count)]
     with open("creditcard.csv", "w", encoding="utf-8") as stream:
         stream.write(header + "\n" + "\n".join(rows) + "\n")
+
+
+@fixture("the fra-eng.zip download")
+def fra_eng_synthetic() -> None:
+    """A `fra-eng.zip` made here: its `fra.txt` holds 3,000 tab-separated English, French and
+    attribution lines, drawn (seeded) from 198 short sentences built from six pronouns, four
+    verbs and eight objects ("She wants the key." / "Elle veut la clé.") and six exclamations,
+    sorted by length like the real file, in place of the 200,000 pairs from Tatoeba."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    def archive() -> bytes:
+        pronouns = [("I", "Je"), ("You", "Tu"), ("He", "Il"), ("She", "Elle"), ("We", "Nous"), ("They", "Ils")]
+        verbs = [("see", ["vois", "vois", "voit", "voit", "voyons", "voient"]),
+                 ("have", ["ai", "as", "a", "a", "avons", "ont"]),
+                 ("want", ["veux", "veux", "veut", "veut", "voulons", "veulent"]),
+                 ("like", ["aime", "aimes", "aime", "aime", "aimons", "aiment"])]
+        objects = [("the house", "la maison"), ("the car", "la voiture"), ("the book", "le livre"),
+                   ("the apple", "la pomme"), ("the bread", "le pain"), ("the key", "la clé"),
+                   ("the table", "la table"), ("the hat", "le chapeau")]
+        pairs = [("Go.", "Va !"), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Wait!", "Attends !"),
+                 ("Thanks.", "Merci !"), ("Help!", "À l'aide !")]
+        for person, (english, french) in enumerate(pronouns):
+            for verb, forms in verbs:
+                english_verb = verb if person not in (2, 3) else ("has" if verb == "have" else verb + "s")
+                subject = "J'" if person == 0 and forms[0][0] in "aeiou" else french + " "
+                for english_object, french_object in objects:
+                    pairs.append((f"{english} {english_verb} {english_object}.",
+                                  f"{subject}{forms[person]} {french_object}."))
+        rng = np.random.default_rng(2017)
+        chosen = sorted((pairs[i] for i in rng.integers(0, len(pairs), 3000)), key=lambda pair: len(pair[0]))
+        lines = [f"{english}\t{french}\tsynthetic pair #{n} (keras3 docs fixture)"
+                 for n, (english, french) in enumerate(chosen)]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr("_about.txt", "Synthetic English-French sentence pairs made for the keras3 docs build.\n")
+            bundle.writestr("fra.txt", "\n".join(lines) + "\n")
+        return buffer.getvalue()
+
+    _serve_urls({"fra-eng.zip": archive})
+
+
+@fixture("the spa-eng.zip download")
+def spa_eng_synthetic() -> None:
+    """A `spa-eng.zip` made here: its `spa-eng/spa.txt` holds 3,000 tab-separated English and
+    Spanish lines, drawn (seeded) from 198 short sentences built from six pronouns, four verbs and
+    eight objects ("She wants the key." / "Ella quiere la llave.") and six exclamations, sorted
+    by length like the real file, in place of its 118,964 pairs from Tatoeba."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    def archive() -> bytes:
+        pronouns = [("I", "Yo"), ("You", "Tú"), ("He", "Él"), ("She", "Ella"), ("We", "Nosotros"), ("They", "Ellos")]
+        verbs = [("see", ["veo", "ves", "ve", "ve", "vemos", "ven"]),
+                 ("have", ["tengo", "tienes", "tiene", "tiene", "tenemos", "tienen"]),
+                 ("want", ["quiero", "quieres", "quiere", "quiere", "queremos", "quieren"]),
+                 ("need", ["necesito", "necesitas", "necesita", "necesita", "necesitamos", "necesitan"])]
+        objects = [("the house", "la casa"), ("the car", "el coche"), ("the book", "el libro"),
+                   ("the apple", "la manzana"), ("the bread", "el pan"), ("the key", "la llave"),
+                   ("the table", "la mesa"), ("the hat", "el sombrero")]
+        pairs = [("Go.", "Ve."), ("Hi.", "Hola."), ("Run!", "¡Corre!"), ("Wait!", "¡Espera!"),
+                 ("Thanks.", "Gracias."), ("Help!", "¡Ayuda!")]
+        for person, (english, spanish) in enumerate(pronouns):
+            for verb, forms in verbs:
+                english_verb = verb if person not in (2, 3) else ("has" if verb == "have" else verb + "s")
+                for english_object, spanish_object in objects:
+                    pairs.append((f"{english} {english_verb} {english_object}.",
+                                  f"{spanish} {forms[person]} {spanish_object}."))
+        rng = np.random.default_rng(2018)
+        chosen = sorted((pairs[i] for i in rng.integers(0, len(pairs), 3000)), key=lambda pair: len(pair[0]))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr("spa-eng/_about.txt", "Synthetic English-Spanish sentence pairs made for the keras3 docs build.\n")
+            bundle.writestr("spa-eng/spa.txt", "".join(f"{english}\t{spanish}\n" for english, spanish in chosen))
+        return buffer.getvalue()
+
+    _serve_urls({"spa-eng.zip": archive})
