@@ -529,3 +529,106 @@ def spa_eng_synthetic() -> None:
         return buffer.getvalue()
 
     _serve_urls({"spa-eng.zip": archive})
+
+
+@fixture("the ml-latest-small.zip download")
+def movielens_small_synthetic() -> None:
+    """An `ml-latest-small.zip` made here: its `ml-latest-small/ratings.csv` holds 8,000 seeded
+    ratings (0.5 to 5.0 in half stars, userId,movieId,rating,timestamp) by 200 synthetic users of
+    400 synthetic movies, each rating a user's and a movie's hidden three-number taste vectors
+    matched, plus a bias per movie; `movies.csv` gives each movie a made-up title, year and
+    genres (movieId,title,genres). In place of MovieLens's 100,836 ratings of 9,742 films; the
+    archive holds no links.csv or tags.csv, which the page does not read."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    def archive() -> bytes:
+        rng = np.random.default_rng(610)
+        users, movies, count = 200, 400, 8000
+        movie_ids = np.sort(rng.choice(np.arange(1, 20000), movies, replace=False))
+        user_taste, movie_taste = rng.normal(0, 0.8, (users, 3)), rng.normal(0, 0.8, (movies, 3))
+        movie_bias = rng.normal(0, 0.5, movies)
+        pairs = rng.choice(users * movies, count, replace=False)
+        user, movie = np.sort(pairs) // movies, np.sort(pairs) % movies
+        score = 3.5 + (user_taste[user] * movie_taste[movie]).sum(axis=1) + movie_bias[movie] + rng.normal(0, 0.4, count)
+        rating = np.clip(np.round(score * 2) / 2, 0.5, 5.0)
+        stamp = rng.integers(828124615, 1537799250, count)
+        ratings = "userId,movieId,rating,timestamp\n" + "".join(
+            f"{u + 1},{movie_ids[m]},{r:.1f},{t}\n" for u, m, r, t in zip(user, movie, rating, stamp))
+        first = ["Silent", "Red", "Last", "Hidden", "Broken", "Golden", "Lost", "Midnight", "Wild", "Little"]
+        second = ["River", "Summer", "Road", "Garden", "Planet", "Harbor", "Mirror", "Kingdom", "Storm", "Letter"]
+        genres = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama",
+                  "Fantasy", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"]
+        lines = ["movieId,title,genres"]
+        for n, movie_id in enumerate(movie_ids):
+            title = f"The {first[n % 10]} {second[(n // 10) % 10]}" + (f" {n // 100 + 1}" if n >= 100 else "")
+            chosen = rng.choice(genres, rng.integers(1, 4), replace=False)
+            lines.append(f"{movie_id},{title} ({rng.integers(1930, 2019)}),{'|'.join(sorted(chosen))}")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr("ml-latest-small/README.txt", "Synthetic ratings made for the keras3 docs build.\n")
+            bundle.writestr("ml-latest-small/movies.csv", "\n".join(lines) + "\n")
+            bundle.writestr("ml-latest-small/ratings.csv", ratings)
+        return buffer.getvalue()
+
+    _serve_urls({"ml-latest-small.zip": archive})
+
+
+@fixture("the adult.data and adult.test downloads (UCI Census Income)")
+def adult_census_synthetic() -> None:
+    """3,000 training and 1,000 test synthetic people in the UCI Census Income ("Adult") files'
+    format: 15 comma-and-space separated columns without header (age, workclass, fnlwgt,
+    education, education-num, marital status, occupation, relationship, race, sex, capital gain,
+    capital loss, hours per week, native country, income " <=50K" or " >50K"), the categories of
+    the real files, " ?" for some unknown values, adult.test opening with its "|1x3 Cross
+    validator" line and its labels ending with "."; the income depends on age, education,
+    marriage, hours and capital gain (seeded). In place of 32,561 and 16,281 census records."""
+    import numpy as np
+
+    def table(count: int, seed: int, test: bool) -> bytes:
+        rng = np.random.default_rng(seed)
+
+        def pick(values: list[str], weights: list[float]) -> Any:
+            chosen = rng.choice(values, count, p=np.array(weights) / sum(weights))
+            chosen[:len(values)] = values  # every category occurs in each file
+            return chosen
+
+        age = np.clip(rng.gamma(4, 6.5, count) + 12, 17, 90).astype(int)
+        educations = ["Preschool", "1st-4th", "5th-6th", "7th-8th", "9th", "10th", "11th", "12th", "HS-grad",
+                      "Some-college", "Assoc-voc", "Assoc-acdm", "Bachelors", "Masters", "Prof-school", "Doctorate"]
+        education = pick(educations, [1, 2, 3, 6, 5, 9, 11, 4, 96, 67, 13, 10, 50, 16, 5, 4])
+        education_num = np.array([educations.index(e) + 1 for e in education])
+        marital = pick(["Married-civ-spouse", "Never-married", "Divorced", "Separated", "Widowed",
+                        "Married-spouse-absent", "Married-AF-spouse"], [46, 33, 14, 3, 3, 1.3, 0.5])
+        sex = pick(["Male", "Female"], [67, 33])
+        relationship = np.where(marital == "Married-civ-spouse", np.where(sex == "Male", "Husband", "Wife"),
+                                rng.choice(["Not-in-family", "Own-child", "Unmarried", "Other-relative"], count,
+                                           p=[0.47, 0.29, 0.19, 0.05]))
+        workclass = pick(["Private", "Self-emp-not-inc", "Local-gov", "?", "State-gov", "Self-emp-inc",
+                          "Federal-gov", "Without-pay", "Never-worked"], [70, 8, 6.4, 5.6, 4, 3.4, 2.9, 0.5, 0.5])
+        occupation = pick(["Prof-specialty", "Craft-repair", "Exec-managerial", "Adm-clerical", "Sales",
+                           "Other-service", "Machine-op-inspct", "?", "Transport-moving", "Handlers-cleaners",
+                           "Farming-fishing", "Tech-support", "Protective-serv", "Priv-house-serv", "Armed-Forces"],
+                          [12.7, 12.6, 12.5, 11.6, 11.2, 10.1, 6.1, 5.7, 4.9, 4.2, 3.1, 2.8, 2, 0.5, 0.5])
+        race = pick(["White", "Black", "Asian-Pac-Islander", "Amer-Indian-Eskimo", "Other"], [85, 9.6, 3.2, 1, 1])
+        country = pick(["United-States", "Mexico", "?", "Philippines", "Germany", "Canada", "Puerto-Rico",
+                        "El-Salvador", "India", "Cuba", "England", "China"],
+                       [89.6, 2, 1.8, 0.6, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+        hours = np.clip(np.round(rng.normal(40, 12, count)), 1, 99).astype(int)
+        gain = np.where(rng.random(count) < 0.08, rng.choice([2174, 3103, 5178, 7298, 15024, 99999], count), 0)
+        loss = np.where(rng.random(count) < 0.05, rng.choice([1602, 1887, 1902, 1977, 2415], count), 0)
+        fnlwgt = np.clip(rng.lognormal(12.0, 0.5, count), 12285, 1484705).astype(int)
+        logit = (0.05 * (np.minimum(age, 60) - 40) + 0.45 * (education_num - 10) + 0.045 * (hours - 40)
+                 + 2.0 * (marital == "Married-civ-spouse") + 2.5 * (gain > 5000) - 2.4 + rng.normal(0, 0.8, count))
+        income = np.where(logit > 0, ">50K", "<=50K")
+        rows = ["|1x3 Cross validator"] if test else []
+        for n in range(count):
+            fields = [age[n], workclass[n], fnlwgt[n], education[n], education_num[n], marital[n], occupation[n],
+                      relationship[n], race[n], sex[n], gain[n], loss[n], hours[n], country[n],
+                      income[n] + ("." if test else "")]
+            rows.append(", ".join(str(field) for field in fields))
+        return ("\n".join(rows) + "\n\n").encode()
+
+    _serve_urls({"adult.data": lambda: table(3000, 1994, False), "adult.test": lambda: table(1000, 1996, True)})
