@@ -582,7 +582,7 @@ def adult_census_synthetic() -> None:
     format: 15 comma-and-space separated columns without header (age, workclass, fnlwgt,
     education, education-num, marital status, occupation, relationship, race, sex, capital gain,
     capital loss, hours per week, native country, income " <=50K" or " >50K"), the categories of
-    the real files, " ?" for some unknown values, adult.test opening with its "|1x3 Cross
+    the real files (all 42 countries among them), " ?" for some unknown values, adult.test opening with its "|1x3 Cross
     validator" line and its labels ending with "."; the income depends on age, education,
     marriage, hours and capital gain (seeded). In place of 32,561 and 16,281 census records."""
     import numpy as np
@@ -613,9 +613,13 @@ def adult_census_synthetic() -> None:
                            "Farming-fishing", "Tech-support", "Protective-serv", "Priv-house-serv", "Armed-Forces"],
                           [12.7, 12.6, 12.5, 11.6, 11.2, 10.1, 6.1, 5.7, 4.9, 4.2, 3.1, 2.8, 2, 0.5, 0.5])
         race = pick(["White", "Black", "Asian-Pac-Islander", "Amer-Indian-Eskimo", "Other"], [85, 9.6, 3.2, 1, 1])
+        others = ["Cambodia", "Outlying-US(Guam-USVI-etc)", "Japan", "Greece", "South", "China", "Iran", "Honduras",
+                  "Italy", "Poland", "Jamaica", "Vietnam", "Portugal", "Ireland", "France", "Dominican-Republic",
+                  "Laos", "Ecuador", "Taiwan", "Haiti", "Columbia", "Hungary", "Guatemala", "Nicaragua", "Scotland",
+                  "Thailand", "Yugoslavia", "Trinadad&Tobago", "Peru", "Hong", "Holand-Netherlands"]
         country = pick(["United-States", "Mexico", "?", "Philippines", "Germany", "Canada", "Puerto-Rico",
-                        "El-Salvador", "India", "Cuba", "England", "China"],
-                       [89.6, 2, 1.8, 0.6, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+                        "El-Salvador", "India", "Cuba", "England", *others],
+                       [89.6, 2, 1.8, 0.6, 0.4, 0.4, 0.35, 0.33, 0.3, 0.29, 0.28, *[0.1] * len(others)])
         hours = np.clip(np.round(rng.normal(40, 12, count)), 1, 99).astype(int)
         gain = np.where(rng.random(count) < 0.08, rng.choice([2174, 3103, 5178, 7298, 15024, 99999], count), 0)
         loss = np.where(rng.random(count) < 0.05, rng.choice([1602, 1887, 1902, 1977, 2415], count), 0)
@@ -632,3 +636,86 @@ def adult_census_synthetic() -> None:
         return ("\n".join(rows) + "\n\n").encode()
 
     _serve_urls({"adult.data": lambda: table(3000, 1994, False), "adult.test": lambda: table(1000, 1996, True)})
+
+
+@fixture("the art_daily_small_noise.csv and art_daily_jumpsup.csv downloads (NAB)")
+def nab_art_daily_synthetic() -> None:
+    """The two Numenta Anomaly Benchmark files made here, in their format (timestamp,value at
+    5-minute steps, 4,032 rows: 14 days from 2014-04-01 00:00:00): a daily pattern, about 20 at
+    night and 80 from 9:00 to 17:00 with one-hour ramps, plus seeded noise (standard deviation
+    2); in `art_daily_jumpsup.csv` the daytime level jumps to about 160 on 2014-04-11, the
+    anomaly the page looks for."""
+    import numpy as np
+
+    def table(seed: int, jump: bool) -> bytes:
+        rng = np.random.default_rng(seed)
+        steps = np.arange(4032)
+        hour = (steps % 288) / 12
+        level = 20 + 60 * np.clip(np.minimum(hour - 8, 18 - hour), 0, 1)
+        if jump:
+            day = steps // 288
+            level = np.where((day == 10) & (level > 20), 20 + (level - 20) * 7 / 3, level)
+        values = level + rng.normal(0, 2, steps.size)
+        stamps = np.datetime64("2014-04-01T00:00:00") + steps * np.timedelta64(5, "m")
+        rows = [f"{str(stamp).replace('T', ' ')},{value:.10f}" for stamp, value in zip(stamps, values)]
+        return ("timestamp,value\n" + "\n".join(rows) + "\n").encode()
+
+    _serve_urls({"art_daily_small_noise.csv": lambda: table(4032, False),
+                 "art_daily_jumpsup.csv": lambda: table(4033, True)})
+
+
+@fixture("the jena_climate_2009_2016.csv.zip download")
+def jena_climate_synthetic() -> None:
+    """A `jena_climate_2009_2016.csv.zip` made here: its `jena_climate_2009_2016.csv` has the
+    real file's 15 columns ("Date Time" as 01.01.2009 00:10:00, then p (mbar), T (degC), Tpot
+    (K), Tdew (degC), rh (%), VPmax, VPact and VPdef (mbar), sh (g/kg), H2OC (mmol/mol), rho
+    (g/m**3), wv (m/s), max. wv (m/s), wd (deg)) and 10,000 rows at 10-minute steps (about 69
+    days from January 2009): temperature and pressure follow a daily cycle and slow seeded
+    weather swings, humidity the temperature, and the vapour, density and potential-temperature
+    columns are computed from them with the usual formulas. In place of 420,551 measurements."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    def archive() -> bytes:
+        rng = np.random.default_rng(2009)
+        count = 10000
+        steps = np.arange(1, count + 1)
+        day = steps / 144
+
+        def drift(scale: float, keep: float) -> Any:
+            walk = np.zeros(count)
+            shocks = rng.normal(0, scale, count)
+            for n in range(1, count):
+                walk[n] = keep * walk[n - 1] + shocks[n]
+            return walk
+
+        temperature = (-1 + 5 * day / 69 - 3 * np.cos(2 * np.pi * (day - 0.1)) + drift(0.12, 0.998)
+                       + rng.normal(0, 0.15, count))
+        pressure = 990 + drift(0.3, 0.999) + 0.4 * np.sin(4 * np.pi * day)
+        humidity = np.clip(85 - 3.5 * (temperature - temperature.mean()) + drift(0.5, 0.99), 25, 100)
+        vp_max = 6.1078 * np.exp(17.27 * temperature / (temperature + 237.3))
+        vp_act = vp_max * humidity / 100
+        ratio = np.log(vp_act / 6.1078)
+        wind = np.abs(drift(0.15, 0.98)) + rng.gamma(1.5, 0.5, count)
+        columns = {
+            "p (mbar)": pressure, "T (degC)": temperature,
+            "Tpot (K)": (temperature + 273.15) * (1000 / pressure) ** 0.286,
+            "Tdew (degC)": 237.3 * ratio / (17.27 - ratio), "rh (%)": humidity,
+            "VPmax (mbar)": vp_max, "VPact (mbar)": vp_act, "VPdef (mbar)": vp_max - vp_act,
+            "sh (g/kg)": 622 * vp_act / (pressure - 0.378 * vp_act), "H2OC (mmol/mol)": 1000 * vp_act / pressure,
+            "rho (g/m**3)": pressure * 100000 / (287.05 * (temperature + 273.15)),
+            "wv (m/s)": wind, "max. wv (m/s)": wind * rng.uniform(1.3, 2.2, count),
+            "wd (deg)": (200 + np.cumsum(rng.normal(0, 4, count))) % 360}
+        stamps = np.datetime64("2009-01-01T00:00") + steps * np.timedelta64(10, "m")
+        dates = [f"{s[8:10]}.{s[5:7]}.{s[:4]} {s[11:16]}:00" for s in map(str, stamps)]
+        header = ",".join(f'"{name}"' for name in ["Date Time", *columns])
+        table = np.column_stack(list(columns.values()))
+        rows = [date + "," + ",".join(f"{v:.2f}" for v in row) for date, row in zip(dates, table)]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr("jena_climate_2009_2016.csv", header + "\n" + "\n".join(rows) + "\n")
+        return buffer.getvalue()
+
+    _serve_urls({"jena_climate_2009_2016.csv.zip": archive})
