@@ -105,6 +105,7 @@ def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideS
     """{page: its run}: committed outputs whose key matches are read, the others run (each page in
     a process of its own, forked from one that imported Keras) and replace the page's folder
     under `root` (written aside, then renamed into place)."""
+    from generator.docs.site.common import DocsError
     from generator.docs.site.page_code import run_in_forkserver
 
     results: dict[str, Rendered] = {}
@@ -161,17 +162,25 @@ def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideS
         settings = spec.settings(page.upstream)
         return settings.backend, settings.devices
 
+    failed: list[str] = []
     try:
         with exclusive([root], log):  # one writer of generated/rendered at a time
             # one forkserver per backend and device count: Keras (and jax's devices) start with it
             for backend, devices in sorted({machine(page) for page, _ in todo.values()}):
                 group = {path: page for path, (page, _) in todo.items() if machine(page) == (backend, devices)}
-                run_in_forkserver({path: page.cells for path, page in group.items()}, jobs, done,
-                                  worker="generator.docs.guides.cells:run_page_cells",
-                                  args={path: [spec.settings(page.upstream).as_json()] for path, page in group.items()},
-                                  keep=keep, backend=backend, devices=devices)
+                try:
+                    run_in_forkserver({path: page.cells for path, page in group.items()}, jobs, done,
+                                      worker="generator.docs.guides.cells:run_page_cells",
+                                      args={path: [spec.settings(page.upstream).as_json()]
+                                            for path, page in group.items()},
+                                      keep=keep, backend=backend, devices=devices)
+                except DocsError as error:  # a page that died: the other groups still run
+                    log(f"docs: {error}")
+                    failed.append(str(error).split("\n")[0])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if failed:
+        raise DocsError("; ".join(failed))
     return results
 
 
