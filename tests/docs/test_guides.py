@@ -46,6 +46,9 @@ def test_a_malformed_spec_names_the_entry(tmp_path):
     bad.write_text('[run."guides/x.py"]\nepochs = 0\n')
     with pytest.raises(GuideSpecError, match="epochs must be a positive integer"):
         load_guide_spec(bad)
+    bad.write_text('[run."guides/x.py"]\nenvironment = { KERAS_NNX_ENABLED = true }\n')
+    with pytest.raises(GuideSpecError, match="environment maps a variable's name to a string"):
+        load_guide_spec(bad)
 
 
 def test_committed_outputs_are_in_step_with_their_pages():

@@ -158,22 +158,25 @@ def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideS
         assert rendered is not None
         results[path] = rendered
 
-    def machine(page: TranslatedPage) -> tuple[str, int]:
+    def machine(page: TranslatedPage) -> tuple[str, int, tuple[tuple[str, str], ...]]:
         settings = spec.settings(page.upstream)
-        return settings.backend, settings.devices
+        return settings.backend, settings.devices, tuple(sorted(settings.environment.items()))
 
     failed: list[str] = []
     try:
         with exclusive([root], log):  # one writer of generated/rendered at a time
-            # one forkserver per backend and device count: Keras (and jax's devices) start with it
-            for backend, devices in sorted({machine(page) for page, _ in todo.values()}):
-                group = {path: page for path, (page, _) in todo.items() if machine(page) == (backend, devices)}
+            # one forkserver per backend, device count and environment: Keras (and jax's devices)
+            # start with it
+            for backend, devices, environment in sorted({machine(page) for page, _ in todo.values()}):
+                group = {path: page for path, (page, _) in todo.items()
+                         if machine(page) == (backend, devices, environment)}
                 try:
                     run_in_forkserver({path: page.cells for path, page in group.items()}, jobs, done,
                                       worker="generator.docs.guides.cells:run_page_cells",
                                       args={path: [spec.settings(page.upstream).as_json()]
                                             for path, page in group.items()},
-                                      keep=keep, backend=backend, devices=devices)
+                                      keep=keep, backend=backend, devices=devices,
+                                      environment=dict(environment))
                 except DocsError as error:  # a page that died: the other groups still run
                     log(f"docs: {error}")
                     failed.append(str(error).split("\n")[0])

@@ -54,6 +54,10 @@ def provenance(page: TranslatedPage, rendered: Rendered, settings: RunSettings, 
         lines.append(f"\n    **Devices.** The CPU is split into {settings.devices} devices (XLA's "
                      "`--xla_force_host_platform_device_count`), so the guide's device mesh has "
                      "devices to shard over; the layout is the guide's, the speed is not.")
+    if settings.environment:
+        names = ", ".join(f"`{name}={value}`" for name, value in sorted(settings.environment.items()))
+        lines.append(f"\n    **Environment.** The page's process starts with {names}, which upstream sets in "
+                     "`os.environ` before importing Keras (Keras reads it once, at import).")
     shortened = []
     if settings.epochs is not None:
         shortened.append(f"`Model.fit` runs at most {settings.epochs} epoch{'s' if settings.epochs > 1 else ''}")

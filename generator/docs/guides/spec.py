@@ -11,6 +11,7 @@
     time_limit = 300                     # CPU seconds per cell
     backend = "tensorflow"               # a guide written for one backend runs on it (default jax)
     devices = 8                          # CPU devices jax sees (a distribution guide's mesh)
+    environment = { KERAS_NNX_ENABLED = "true" }  # set before Keras is imported (upstream's os.environ)
     validation_steps = 5                 # validation runs at most this many steps (validation_split too)
 
     [[gallery.example]]                  # an example the gallery shows
@@ -58,6 +59,9 @@ class RunSettings:
     # validation in `Model.fit` runs at most this many steps, also when `validation_split` made it
     # (`steps` caps only the validation of `validation_data`)
     validation_steps: int | None = None
+    # variables upstream sets in os.environ before it imports Keras (KERAS_NNX_ENABLED): the
+    # page's process starts with them, since Keras reads them once, at import
+    environment: Mapping[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """What the key hashes and the worker receives."""
@@ -70,6 +74,8 @@ class RunSettings:
             data["devices"] = self.devices
         if self.validation_steps is not None:
             data["validation_steps"] = self.validation_steps
+        if self.environment:
+            data["environment"] = dict(sorted(self.environment.items()))
         return data
 
     def key_text(self) -> str:
@@ -114,10 +120,10 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
         if not isinstance(raw, dict):
             raise GuideSpecError(f"{where} must be a table")
         unknown = sorted(set(raw) - {"fixtures", "epochs", "steps", "assign", "skip", "time_limit", "backend",
-                                 "devices", "validation_steps"})
+                                 "devices", "validation_steps", "environment"})
         if unknown:
             raise GuideSpecError(f"{where}: unknown key {unknown[0]!r}; known fields: fixtures, epochs, steps, "
-                                 "assign, skip, time_limit, backend, devices, validation_steps")
+                                 "assign, skip, time_limit, backend, devices, validation_steps, environment")
         backend = raw.get("backend", "jax")
         if backend not in BACKENDS:
             raise GuideSpecError(f"{where}: backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -137,13 +143,17 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
         assign = raw.get("assign", {})
         if not isinstance(assign, dict) or not all(isinstance(v, (int, float, str)) for v in assign.values()):
             raise GuideSpecError(f"{where}: assign maps a name to a number or a string")
+        environment = raw.get("environment", {})
+        if not isinstance(environment, dict) or not all(isinstance(v, str) for v in environment.values()):
+            raise GuideSpecError(f"{where}: environment maps a variable's name to a string")
         limit = raw.get("time_limit", DEFAULT_TIME_LIMIT)
         if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0:
             raise GuideSpecError(f"{where}: time_limit must be a positive number of seconds, got {limit!r}")
         runs[upstream] = RunSettings(tuple(fixtures), _positive_int(raw.get("epochs"), where, "epochs"),
                                      _positive_int(raw.get("steps"), where, "steps"), dict(assign), skip,
                                      float(limit), backend, _positive_int(raw.get("devices"), where, "devices") or 1,
-                                     _positive_int(raw.get("validation_steps"), where, "validation_steps"))
+                                     _positive_int(raw.get("validation_steps"), where, "validation_steps"),
+                                     dict(environment))
     gallery_raw = fields(data.get("gallery", {}), path, "[gallery]",
                          {"example": "list[table]", "left_out": "list[table]"}, GuideSpecError)
     gallery: list[GalleryEntry] = []

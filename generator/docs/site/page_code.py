@@ -153,10 +153,10 @@ def run_in_forkserver(pages: Mapping[str, Sequence[str]], jobs: int,
                       worker: str = "generator.docs.site.page_code:run_page_blocks",
                       args: Mapping[str, Sequence[Any]] | None = None,
                       keep: Callable[[str, Path], None] | None = None, backend: str = "jax",
-                      devices: int = 1) -> None:
+                      devices: int = 1, environment: Mapping[str, str] | None = None) -> None:
     """Run each page's blocks with `worker(blocks, folder, *args[page])` in a process of its own
-    on `backend` (CPU, split into `devices` devices), forked from one interpreter that imported
-    Keras once; `done(page, results, seconds)` as each ends (it may raise: the run stops),
+    on `backend` (CPU, split into `devices` devices, with `environment` set), forked from one
+    interpreter that imported Keras once; `done(page, results, seconds)` as each ends (it may raise: the run stops),
     `keep(page, folder)` before its folder goes."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("XLA_", "KERAS_"))}
     env.update({"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
@@ -165,6 +165,7 @@ def run_in_forkserver(pages: Mapping[str, Sequence[str]], jobs: int,
                                                *filter(None, [os.environ.get("PYTHONPATH")])])})
     if devices != 1:
         env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
+    env.update(environment or {})
     with tempfile.TemporaryDirectory(prefix="keras3-docs-run-") as root:
         env["KERAS_HOME"] = str(Path(root) / "keras_home")  # Keras's defaults, no user keras.json
         folders = {page: Path(root) / f"page{number}" for number, page in enumerate(pages)}
