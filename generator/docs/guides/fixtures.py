@@ -475,7 +475,8 @@ def aclimdb_synthetic() -> None:
 def pet_images_synthetic() -> None:
     """A `PetImages/` folder the page's shell step would have downloaded and unpacked, made here:
     120 "Cat" and 120 "Dog" JPEG images of 180x180 seeded noise (cats redder, dogs bluer, so there
-    is something to learn), in place of the 25,000 photos."""
+    is something to learn), numbered 6700-6819 as in the real folders (the page opens Cat/6779.jpg),
+    in place of the 25,000 photos."""
     from pathlib import Path
 
     import numpy as np
@@ -488,7 +489,7 @@ def pet_images_synthetic() -> None:
         for n in range(120):
             pixels = rng.integers(0, 200, (180, 180, 3))
             pixels[..., channel] += 55
-            Image.fromarray(pixels.astype("uint8")).save(folder / f"{n}.jpg", quality=85)
+            Image.fromarray(pixels.astype("uint8")).save(folder / f"{6700 + n}.jpg", quality=85)
 
 
 @fixture("the creditcard.csv file from Kaggle")
