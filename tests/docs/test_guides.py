@@ -308,3 +308,23 @@ def test_every_page_runs_on_the_backend_its_upstream_source_is_written_for():
         if spec.settings(page.upstream).backend != wanted:
             wrong.append(f"{path}: upstream runs it on {upstream}, gallery.toml on {spec.settings(page.upstream).backend}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_cells_functions_keep_their_source_for_autograph(tmp_path):
+    """tf.data's AutoGraph reads a mapped function's source to turn `if tensor:` into graph code
+    (cutmix's get_box): a cell's functions must have it, as functions in upstream's file do."""
+    code = ("import tensorflow as tf\n"
+            "def f(x):\n"
+            "    y = x * 2\n"
+            "    if y == 0:\n"
+            "        y += 1\n"
+            "    return y\n"
+            "print(list(tf.data.Dataset.range(3).map(f).as_numpy_iterator()))\n")
+    script = ("import sys\n"
+              "from generator.docs.guides.cells import _run_cell\n"
+              f"_run_cell({code!r}, 0, {{'__name__': '__main__'}}, {{}})\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=False,
+                            env={**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3",
+                                 "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[np.int64(1), np.int64(2), np.int64(4)]"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import linecache
 import os
 import signal
 import sys
@@ -87,6 +88,9 @@ def _run_cell(code: str, number: int, namespace: dict[str, Any], assign: Mapping
     last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     body = tree.body[:-1] if last is not None else tree.body
     module = ast.fix_missing_locations(ast.Module(body=body, type_ignores=[]))
+    # the cell's source where inspect.getsource finds it: tf.data's AutoGraph re-reads a function's
+    # source to turn its `if tensor:` into graph code, as it does for upstream's own files
+    linecache.cache[f"<cell {number}>"] = (len(code), None, code.splitlines(True), f"<cell {number}>")
     exec(compile(module, f"<cell {number}>", "exec"), namespace)  # noqa: S102 - the page's own code
     if last is not None:
         value = eval(compile(ast.Expression(last.value), f"<cell {number}>", "eval"), namespace)
