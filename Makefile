@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 # `pip install --no-deps --target DIR`, DIR on PYTHONPATH) stays the Keras every target sees.
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: regenerate drift-check docs test test-full bench snapshot snapshots preview venv guides-sync
+.PHONY: regenerate drift-check docs guides-render test test-full bench snapshot snapshots preview venv guides-sync
 
 venv: $(STAMP)
 
@@ -33,6 +33,12 @@ drift-check: $(STAMP)
 ## mkdocs build --strict, so any warning fails it; prints the time taken
 docs: $(STAMP)
 	$(PYTHON) -m generator docs
+
+## guides-render: run the translated keras.io guides and gallery pages whose committed output
+## (generated/rendered/, keyed by page, fixtures, settings and Keras release) is stale, and write it;
+## commit the result (the drift check fails on a stale one; `make docs` and `make test` re-run nothing)
+guides-render: $(STAMP)
+	nice $(PYTHON) -m generator guides-render
 
 ## test: the whole test suite on real backends, in phases: the main suite on two xdist workers
 ## (the tests of a module, or of an xdist_group mark, run on one worker, which computes their module

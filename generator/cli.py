@@ -8,6 +8,7 @@
     python -m generator regenerate                   snapshot the installed Keras, report its diff
     python -m generator doc-report                   docstring word coverage, upstream doc mistakes
     python -m generator docs [--sources|--check]     build the docs site (examples run, cached)
+    python -m generator guides-render [--check] [--only GLOB]  run the stale keras.io guides and gallery pages
     python -m generator example-report               upstream examples translated into keras3 and run
     python -m generator coverage                     wrappers per family, skips, gaps
     python -m generator typing-report                pyright strict, verifytypes, typed share
@@ -112,6 +113,14 @@ def _parser() -> argparse.ArgumentParser:
     _release_option(docs)
     docs.add_argument("--no-examples", action="store_true", help="do not run examples and guides")
     docs.set_defaults(run=_docs)
+
+    guides_render = commands.add_parser("guides-render", help="run the keras.io guides and gallery pages whose "
+                                        "committed output (generated/rendered) is stale, and write it")
+    guides_render.add_argument("--check", action="store_true", help="only list the stale pages (nothing runs)")
+    guides_render.add_argument("--jobs", type=int, default=2, help="pages run at once (default 2)")
+    guides_render.add_argument("--only", metavar="GLOB", help='only the pages whose path matches, e.g. '
+                               '"examples/timeseries/*" (the others are left as they are)')
+    guides_render.set_defaults(run=_guides_render)
 
     example_report = commands.add_parser("example-report", help="upstream examples translated and run")
     example_report.set_defaults(run=_example_report)
@@ -299,6 +308,12 @@ def _docs(args: argparse.Namespace) -> int:
     from generator.docs.site.cli import run
 
     return run(args)
+
+
+def _guides_render(args: argparse.Namespace) -> int:
+    from generator.docs.guides.outputs import main as render_main
+
+    return render_main(check=args.check, jobs=args.jobs, only=args.only)
 
 
 def _example_report(args: argparse.Namespace) -> int:

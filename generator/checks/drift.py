@@ -147,10 +147,13 @@ def run_drift_check(store: SnapshotStore, against: str | None, allowlist_file: P
     for problem in generated:
         where = "generated/" if problem.startswith("keras-stubs/") else "generated/keras3/"
         console.print(f"[red]{where}{problem}[/]; run `make regenerate` (never edit generated files)")
+    rendered = stale_rendered(release)
+    for problem in rendered:
+        console.print(f"[red]generated/rendered:[/] {escape(problem)}; run `make guides-render` and commit")
     tutobooks = tutobook_problems()
     for problem in tutobooks:
         console.print(f"[red]tutobooks:[/] {escape(problem)}")
-    ok = result.ok and not generated and not stale_list and not tutobooks
+    ok = result.ok and not generated and not stale_list and not rendered and not tutobooks
     verdict = "[green]in step[/]" if ok else "[bold red]out of step[/]"
     console.print(f"drift check, installed Keras {live.keras_version} against stored {release}: {verdict} "
                   f"({summary_line(result.findings)}; {len(result.accepted)} accepted by the allowlist)")
@@ -183,6 +186,14 @@ def stale_overrides(store: SnapshotStore, release: str,
             findings = tuple(compare_symbols(before, now, since or "", release))
         stale.append(StaleOverride(override, current, since, findings))
     return stale
+
+
+def stale_rendered(release: str) -> list[str]:
+    """The keras.io guides and gallery pages whose committed output (generated/rendered) is stale."""
+    from generator.docs.guides.outputs import source_pages, stale_outputs
+    from generator.docs.guides.spec import load_guide_spec
+
+    return stale_outputs(source_pages(), load_guide_spec(), release)
 
 
 def _generated_differences(store: SnapshotStore, release: str) -> list[str]:

@@ -256,6 +256,50 @@ def test_changelog_shows_the_api_evolution_picture(server, browser):
     assert bars == releases[:releases.index(generated_from()) + 1]
 
 
+def _translated(prefix: str) -> dict[str, Any]:
+    from generator.docs.guides.outputs import read_rendered, source_pages
+
+    pages = {path: (page, read_rendered(path)) for path, (page, _) in source_pages().items()
+             if path.startswith(prefix)}
+    if not pages:
+        pytest.skip(f"generated/docs holds no translated page under {prefix} (none synced yet)")
+    return pages
+
+
+def test_a_translated_guide_shows_where_it_comes_from_its_outputs_and_figures(server, browser):
+    pages = _translated("guides/")
+    # the guide with the most figures (one without any still shows its outputs)
+    pages = {path: (page, rendered) for path, (page, rendered) in pages.items() if rendered is not None}
+    assert pages, "no translated guide has a rendered output (make guides-render)"
+    path, (page, rendered) = max(pages.items(),
+                                 key=lambda item: sum(len(c.get("figures", ())) for c in item[1][1].cells))
+    browser.open(f"{server}/{path.removesuffix('.md')}/")
+    info = browser.evaluate("document.querySelector('.admonition.info').innerText")
+    assert "Translated to keras3 from" in info and page.upstream in info and rendered.keras in info
+    titles = browser.evaluate("Array.from(document.querySelectorAll('div.highlight .filename'))"
+                              ".map(t => t.textContent)")
+    assert "Output" in titles
+    figures = sum(len(cell.get("figures", ())) for cell in rendered.cells)
+    shown = browser.wait_for(
+        "(() => { const imgs = Array.from(document.querySelectorAll('article img[src*=\"cell\"]'));"
+        " return imgs.every(i => i.complete) ? imgs.map(i => [i.naturalWidth, i.alt]) : null; })()")
+    assert len(shown) == figures and all(width > 0 and alt for width, alt in shown)
+
+
+def test_the_gallery_index_shows_a_card_with_a_thumbnail_per_example(server, browser):
+    pages = _translated("examples/")
+    browser.open(f"{server}/examples/")
+    cards = browser.wait_for(
+        "(() => { const cards = Array.from(document.querySelectorAll('.grid.cards > ul > li'));"
+        " return cards.every(c => { const i = c.querySelector('img'); return i && i.complete; })"
+        " ? cards.map(c => [c.querySelector('img').naturalWidth, c.querySelector('img').alt,"
+        " c.querySelector('a').href]) : null; })()")
+    assert len(cards) == len(pages)
+    assert all(width > 0 and alt for width, alt, _ in cards)
+    browser.open(cards[0][2])
+    assert browser.evaluate("document.querySelector('.admonition.info') !== null")
+
+
 # One page of each kind: (page, name, what each overload returns, in order; parameters in the table).
 PAGE_KINDS = [
     ("reference/ops/op_add/", "op_add", ["keras.KerasTensor", "Tensor"], ["x1", "x2"]),

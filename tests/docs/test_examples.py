@@ -192,6 +192,14 @@ def test_chunks_share_what_earlier_chunks_imported(table):
     assert second.code == "from keras3 import layer_dense\ny = layer_dense(x, units=4)"
 
 
+def test_a_name_an_earlier_chunk_bound_is_not_taken_for_the_module_of_that_name(table):
+    # gradient_centralization: `from time import time` in the setup, `time()` in a later cell
+    first, second = translate_chunks(["from time import time\nstart = time()", "took = time() - start"], table)
+    assert second.code == "took = time() - start"
+    (alone,) = translate_chunks(["took = time.time()"], table)
+    assert alone.code == "import time\ntook = time.time()"
+
+
 def test_upstream_mistakes_are_reasons(pages, table):
     # `compile(loss=..., ...)`: upstream's placeholder for "other arguments" is not Python.
     bad = translate(upstream(pages, "keras.losses.BinaryCrossentropy", 1), table,

@@ -135,7 +135,7 @@ def _translate(code: str, table: TranslationTable, page: str | None, context: Co
     unused = {name for name in own if name not in read}
     added: list[str] = []
     for name in sorted(read & set(IMPLIED_IMPORTS)):
-        if name not in bound:
+        if name not in bound and name not in context.bound:  # `from time import time` earlier: not the module
             added.append(IMPLIED_IMPORTS[name])
     for name, path in sorted(resolver.implied.items()):
         if name in read and name not in own and name not in bound:

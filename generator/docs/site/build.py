@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.docs.guides.outputs import RENDERED
+from generator.docs.guides.pages import TranslatedPage, translated_pages
 from generator.docs.site.common import (
     BUILD_DIR,
     CONFIG_NAME,
@@ -28,6 +30,7 @@ from generator.docs.site.common import (
     FENCE,
     OUTPUT_MARKER,
     DocsError,
+    cpu_seconds,
     fenced,
 )
 from generator.docs.site.guides import runnable_blocks, without_run_markers
@@ -48,11 +51,14 @@ class BuildResult:
     # upstream examples: "run" (translated, with output), "unrun" (translated, no output: it did
     # not run), "upstream" (upstream's code: not translated, or examples not available)
     examples: dict[str, int] = field(default_factory=dict)
+    # translated keras.io guides and gallery examples: "pages", "gallery", cells "run", "skipped",
+    # "failed", and "ran" (pages run in this build rather than read from generated/rendered/)
+    cells: dict[str, int] = field(default_factory=dict)
 
 
 def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: Path = SITE_DIR,
                store: SnapshotStore | None = None, run_examples: bool = True, jobs: int = 2,
-               cache_dir: Path = BUILD_DIR / "outputs",
+               cache_dir: Path = BUILD_DIR / "outputs", rendered_dir: Path = RENDERED,
                log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
                progress: bool = False) -> BuildResult:
     """Build the site from the docs sources: outputs inserted, `mkdocs build --strict`, no warnings.
@@ -65,7 +71,7 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     started = time.perf_counter()
-    cpu_before = _cpu_seconds()
+    cpu_before = cpu_seconds()
     timings: dict[str, float] = {}
     config = (source / CONFIG_NAME).read_text(encoding="utf-8")
     version_match = re.search(r"^  keras_version: (\S+)$", config, re.MULTILINE)
@@ -87,7 +93,9 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
         log = bar.console.print
     with bar:
         mark = time.perf_counter()
-        runnable = {name: runnable_blocks(text) for name, text in texts.items() if OUTPUT_MARKER.search(text)}
+        translated = translated_pages(texts)  # run and rendered by generator.docs.guides
+        runnable = {name: runnable_blocks(text) for name, text in texts.items()
+                    if OUTPUT_MARKER.search(text) and name not in translated}
         page_task = bar.add_task("guides' code", total=0)
         page_outputs: dict[str, list[str]] = {}
         page_error: list[BaseException] = []
@@ -130,6 +138,18 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
             raise page_error[0]
         for name, outputs in page_outputs.items():
             texts[name] = insert_outputs(texts[name], outputs)
+        if translated:
+            mark = time.perf_counter()
+            tutobook_task = bar.add_task("keras.io pages", total=0)
+            cells = _render_translated(texts, translated, version, work / DOCS_NAME, rendered_dir, jobs, log,
+                                       run_examples,
+                                       on_start=lambda n: bar.update(tutobook_task, total=n),
+                                       on_done=lambda: bar.advance(tutobook_task))
+            bar.update(tutobook_task, total=bar.tasks[tutobook_task].total or 1,
+                       completed=bar.tasks[tutobook_task].total or 1)
+            timings["keras.io"] = time.perf_counter() - mark
+        else:
+            cells = {}
 
         for name, text in texts.items():
             pages[name].write_text(without_run_markers(text), encoding="utf-8")
@@ -138,8 +158,8 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
         warnings = run_mkdocs(work / CONFIG_NAME, site_dir)
         bar.update(mkdocs_task, total=1, completed=1)
         timings["mkdocs"] = time.perf_counter() - mark
-    timings["cpu"] = _cpu_seconds() - cpu_before  # every process of the build, on all cores
-    result = BuildResult(site_dir, time.perf_counter() - started, timings, warnings, counts)
+    timings["cpu"] = cpu_seconds() - cpu_before  # every process of the build, on all cores
+    result = BuildResult(site_dir, time.perf_counter() - started, timings, warnings, counts, cells)
     if warnings:
         raise DocsError("mkdocs build --strict warned:\n" + "\n".join(warnings))
     return result
@@ -148,7 +168,9 @@ def build_site(source: Path = GENERATED, build_dir: Path = BUILD_DIR, site_dir: 
 # (key in BuildResult.timings, what the phase is); the guides' code runs beside the examples
 _PHASES = (("copy", "copy sources"), ("translate", "binding and translation"),
            ("examples", "upstream examples (translation included)"),
-           ("pages", "guides' code (beside the examples)"), ("mkdocs", "mkdocs build"))
+           ("pages", "guides' code (beside the examples)"),
+           ("keras.io", "keras.io guides and gallery (run, or read from generated/rendered)"),
+           ("mkdocs", "mkdocs build"))
 
 
 def format_phases(result: BuildResult) -> str:
@@ -162,13 +184,52 @@ def format_phases(result: BuildResult) -> str:
     return "; ".join(parts)
 
 
-def _cpu_seconds() -> float:
-    """User and system time of this process and of its children that have ended (the example
-    workers, the pages' interpreters, mkdocs): on a shared machine, the figure load does not change."""
-    import resource
+# --- keras.io guides and gallery --------------------------------------------------------------
 
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+STALE_NOTE = ('\n!!! warning "Not run for this build"\n    This page\'s code has not run since it changed: its '
+              "committed output (generated/rendered/) is stale, and the build was told not to run code. "
+              "`make guides-render` runs it.\n")
+
+
+def _render_translated(texts: dict[str, str], translated: Mapping[str, tuple[TranslatedPage, str]], version: str,
+                       docs: Path, rendered_dir: Path, jobs: int, log: Callable[[str], None], run: bool,
+                       on_start: Callable[[int], None], on_done: Callable[[], None]) -> dict[str, int]:
+    """Each translated page with its run (committed in generated/rendered/, or run now and written
+    there when stale; without `run`, a stale page is shown without output and says so) and the
+    gallery index with its thumbnails; the cells' counts."""
+    from generator.docs.guides.gallery import GALLERY_DIR, insert_thumbnails, is_gallery_page
+    from generator.docs.guides.outputs import page_key, read_rendered, render_outputs
+    from generator.docs.guides.render import cell_counts, render_page
+    from generator.docs.guides.spec import load_guide_spec
+
+    spec = load_guide_spec()
+    ran: list[int] = []
+
+    def started(count: int) -> None:
+        ran.append(count)
+        on_start(count)
+
+    if run:
+        rendered = render_outputs(translated, spec, version, root=rendered_dir, jobs=jobs, log=log,
+                                  on_start=started, on_done=on_done)
+    else:
+        fresh = {name: read_rendered(name, rendered_dir) for name in translated}
+        rendered = {name: found for name, found in fresh.items()
+                    if found is not None and found.key == page_key(*translated[name], spec, version)}
+    counts = {"pages": len(translated), "gallery": sum(map(is_gallery_page, translated)),
+              "run": 0, "skipped": 0, "failed": 0, "ran": ran[0] if ran else 0, "unrendered": 0}
+    for name, (page, _) in translated.items():
+        if name not in rendered:
+            counts["unrendered"] += 1
+            texts[name] = texts[name] + STALE_NOTE
+            continue
+        texts[name] = render_page(texts[name], page, rendered[name], spec.settings(page.upstream), docs)
+        for kind, number in cell_counts(rendered[name]).items():
+            counts[kind] += number
+    index = f"{GALLERY_DIR}/index.md"
+    if index in texts:
+        texts[index] = insert_thumbnails(texts[index], rendered, {n: p for n, (p, _) in translated.items()}, docs)
+    return counts
 
 
 # --- upstream examples ------------------------------------------------------------------------

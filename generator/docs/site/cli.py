@@ -68,6 +68,14 @@ def run(args: argparse.Namespace) -> int:
           f"{result.examples.get('run', 0)} in keras3 with output, {result.examples.get('unrun', 0)} in keras3 "
           f"without (not run), {result.examples.get('upstream', 0)} as upstream wrote them; "
           f"{len(result.warnings)} warnings", file=sys.stderr)
+    if result.cells:
+        cells = result.cells
+        total = cells["run"] + cells["skipped"] + cells["failed"]
+        print(f"docs: keras.io pages: {cells['pages'] - cells['gallery']} guides and {cells['gallery']} gallery "
+              f"examples ({cells['ran']} run in this build, the rest from generated/rendered); cells: "
+              f"{cells['run']} of {total} run, {cells['skipped']} skipped, {cells['failed']} failed"
+              + (f"; {cells['unrendered']} pages not run (stale, --no-examples)" if cells.get("unrendered") else ""),
+              file=sys.stderr)
     return 0
 
 

@@ -32,3 +32,12 @@ def fenced(code: str, language: str) -> str:
     runs = [len(run) for run in re.findall(r"`{3,}", code)]
     marker = "`" * max(3, max(runs, default=0) + 1)
     return f"{marker}{language}\n{code}\n{marker}"
+
+
+def cpu_seconds() -> float:
+    """User and system time of this process and of its children that have ended (the example
+    workers, the pages' interpreters, mkdocs): on a shared machine, the figure load does not change."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

@@ -43,22 +43,6 @@ def hand_written_pages(templates: Path, env: jinja2.Environment, context: Mappin
     return pages
 
 
-def translated_nav(pages: Mapping[str, str]) -> dict[str, list[dict[str, str]]]:
-    """The pages translated from keras.io, for the nav: {"guides": [...], "<category>": [...]},
-    each {"title", "path"}, in the order of spec/guides.toml (then by title)."""
-    from generator.upstream.tutobook_spec import load_tracked
-
-    order = {entry.page: number for number, entry in enumerate(load_tracked()) if entry.page}
-    nav: dict[str, list[dict[str, str]]] = {}
-    for path, text in pages.items():
-        if not is_tethered(text):
-            continue
-        group = "guides" if path.startswith("guides/") else path.split("/")[1]
-        nav.setdefault(group, []).append({"title": page_title(text, path), "path": path})
-    return {group: sorted(items, key=lambda item: (order.get(item["path"], len(order)), item["title"].lower()))
-            for group, items in sorted(nav.items())}
-
-
 def guide_order(templates: Path, relative: str) -> str:
     for file in (templates / "guides").glob("*.md*"):
         if _GUIDE_PREFIX.sub("", file.name).removesuffix(".j2") == relative.removeprefix("guides/"):

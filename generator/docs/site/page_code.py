@@ -29,28 +29,47 @@ RUNNER_VERSION = "1"
 # forked from it, used for that page alone (max_tasks_per_child=1): what a reader gets running
 # the page top to bottom in a new interpreter, without paying ~4 s of imports per page.
 _RUNNER = r"""
-import json, multiprocessing, os, sys
+import importlib, json, multiprocessing, os, sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from generator.docs.site.page_code import run_page_blocks
+from concurrent.futures.process import BrokenProcessPool
+
+
+def run(pages, jobs):
+    # The pages in a pool; those in flight when a page's process died (the system killed it: out
+    # of memory?) are returned to be run again, one at a time, so one page's crash costs no other.
+    broken = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=1) as pool:
+        futures = {pool.submit(function, page["blocks"], page["folder"], *page["args"]): page for page in pages}
+        for future in as_completed(futures):
+            page = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                broken.append(page)
+                continue
+            with open(os.path.join(page["folder"], "results.json"), "w", encoding="utf-8") as stream:
+                json.dump(result, stream)
+            protocol.write(json.dumps(page["name"]) + "\n")
+    return broken
+
 
 if __name__ == "__main__":
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)  # what the pages' libraries print at C level must not reach the protocol
-    jobs, pages = json.loads(sys.stdin.read())
+    jobs, worker, preload, pages = json.loads(sys.stdin.read())
+    module, _, name = worker.partition(":")
+    function = getattr(importlib.import_module(module), name)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.docs.site.page_code", "keras3", "keras", "jax", "tensorflow"])
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=1) as pool:
-        futures = {pool.submit(run_page_blocks, page["blocks"], page["folder"]): page for page in pages}
-        for future in as_completed(futures):
-            page = futures[future]
-            with open(os.path.join(page["folder"], "results.json"), "w", encoding="utf-8") as stream:
-                json.dump(future.result(), stream)
-            protocol.write(json.dumps(page["name"]) + "\n")
+    context.set_forkserver_preload([module, *preload])
+    for page in run(pages, jobs):  # a page that dies alone gets no results: named as missing
+        if run([page], 1):
+            print(f"{page['name']}: its process died (killed by the system: out of memory?)", file=sys.stderr)
     # Stop the forkserver and reap it (multiprocessing's own stop, private but stable since 3.8):
     # the CPU time of the pages' processes then counts in the build's, as a child's does.
     from multiprocessing import forkserver
     forkserver._forkserver._stop()
 """
+PRELOAD = ["keras3", "keras", "jax", "tensorflow"]
 
 
 def run_page_blocks(blocks: Sequence[str], folder: str) -> list[dict[str, Any]]:
@@ -112,34 +131,49 @@ def run_pages(pages: Mapping[str, Sequence[str]], version: str, cache: Path, job
     if not todo:
         return outputs
 
-    def done(page: str, result: list[str], seconds: float) -> None:
+    def done(page: str, results: list[dict[str, Any]], seconds: float) -> None:
         blocks, file = todo[page]
+        for number, result in enumerate(results):
+            if not result["ok"]:
+                raise DocsError(f"{page}: code block {number} failed:\n{blocks[number]}\n\n{result['error']}")
+        outputs[page] = [scrub_output(result["output"]) for result in results]
         partial = file.with_name(f".{file.name}.{os.getpid()}")
-        partial.write_text(json.dumps(result), encoding="utf-8")
+        partial.write_text(json.dumps(outputs[page]), encoding="utf-8")
         os.replace(partial, file)  # concurrent builds read whole files or none
-        outputs[page] = result
         log(f"docs: ran {page} ({len(blocks)} blocks, {seconds:.1f} s)")
         if on_done is not None:
             on_done()
 
-    _run_pages({page: blocks for page, (blocks, _) in todo.items()}, jobs, done)
+    run_in_forkserver({page: blocks for page, (blocks, _) in todo.items()}, jobs, done)
     return outputs
 
 
-def _run_pages(pages: Mapping[str, Sequence[str]], jobs: int,
-               done: Callable[[str, list[str], float], None]) -> None:
+def run_in_forkserver(pages: Mapping[str, Sequence[str]], jobs: int,
+                      done: Callable[[str, Any, float], None],
+                      worker: str = "generator.docs.site.page_code:run_page_blocks",
+                      args: Mapping[str, Sequence[Any]] | None = None,
+                      keep: Callable[[str, Path], None] | None = None, backend: str = "jax",
+                      devices: int = 1, environment: Mapping[str, str] | None = None) -> None:
+    """Run each page's blocks with `worker(blocks, folder, *args[page])` in a process of its own
+    on `backend` (CPU, split into `devices` devices, with `environment` set), forked from one
+    interpreter that imported Keras once; `done(page, results, seconds)` as each ends (it may raise: the run stops),
+    `keep(page, folder)` before its folder goes."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("XLA_", "KERAS_"))}
-    env.update({"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
-                "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu", "COLUMNS": "100",
+    env.update({"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
+                "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu", "COLUMNS": "100", "MPLBACKEND": "Agg",
                 "PYTHONPATH": os.pathsep.join([str(GENERATED), str(REPO_ROOT),
                                                *filter(None, [os.environ.get("PYTHONPATH")])])})
+    if devices != 1:
+        env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
+    env.update(environment or {})
     with tempfile.TemporaryDirectory(prefix="keras3-docs-run-") as root:
         env["KERAS_HOME"] = str(Path(root) / "keras_home")  # Keras's defaults, no user keras.json
         folders = {page: Path(root) / f"page{number}" for number, page in enumerate(pages)}
         for folder in folders.values():
             folder.mkdir()
-        request = [max(1, jobs), [{"name": page, "blocks": list(blocks), "folder": str(folders[page])}
-                                  for page, blocks in pages.items()]]
+        request = [max(1, jobs), worker, PRELOAD,
+                   [{"name": page, "blocks": list(blocks), "folder": str(folders[page]),
+                     "args": list((args or {}).get(page, ()))} for page, blocks in pages.items()]]
         began = time.perf_counter()
         with tempfile.TemporaryFile() as errors:
             process = subprocess.Popen([sys.executable, "-c", _RUNNER], stdin=subprocess.PIPE,
@@ -150,13 +184,14 @@ def _run_pages(pages: Mapping[str, Sequence[str]], jobs: int,
             for line in process.stdout:
                 page = json.loads(line)
                 results = json.loads((folders[page] / "results.json").read_text(encoding="utf-8"))
-                for number, result in enumerate(results):
-                    if not result["ok"]:
-                        process.kill()
-                        process.wait()
-                        raise DocsError(f"{page}: code block {number} failed:\n{pages[page][number]}\n\n"
-                                        f"{result['error']}")
-                done(page, [scrub_output(result["output"]) for result in results], time.perf_counter() - began)
+                try:
+                    done(page, results, time.perf_counter() - began)
+                    if keep is not None:
+                        keep(page, folders[page])
+                except BaseException:
+                    process.kill()
+                    process.wait()
+                    raise
             code = process.wait()
             errors.seek(0)
             stderr = errors.read().decode("utf-8", "replace")

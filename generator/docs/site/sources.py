@@ -17,6 +17,9 @@ import jinja2
 from generator.binding.docstrings.patches import load_doc_patches
 from generator.binding.model import Binding
 from generator.binding.spec import BindingSpec
+from generator.docs.guides.gallery import GALLERY_DIR, gallery_index, gallery_nav, not_in_gallery
+from generator.docs.guides.pages import translated_pages
+from generator.docs.guides.spec import load_guide_spec
 from generator.docs.site.changelog import (
     EVOLUTION_SVG,
     changelog_view,
@@ -24,7 +27,7 @@ from generator.docs.site.changelog import (
     releases_up_to,
 )
 from generator.docs.site.common import CONFIG_NAME, DOCS_NAME, DOCS_TEMPLATES
-from generator.docs.site.guides import guide_order, hand_written_pages, page_title, translated_nav
+from generator.docs.site.guides import guide_order, hand_written_pages, page_title
 from generator.docs.site.links import TYPES_FILE, LinkMap, read_types, type_names
 from generator.docs.site.wrapper_pages import SHAPE_NOTES, base_view, read_hand_written, symbol_view
 from generator.settings import GENERATED
@@ -111,15 +114,22 @@ def _docs_for(snapshot: Snapshot, store: SnapshotStore, built: tuple[Binding, Bi
 
     pages = hand_written_pages(templates, env, {
         "version": version, "families": families, "total": len(binding.wrappers)})
+    spec = load_guide_spec()
+    translated = translated_pages(pages)
+    for path in not_in_gallery(translated, spec):  # a translated example the gallery leaves out
+        del pages[path], translated[path]
     files.update({f"{DOCS_NAME}/{path}": text for path, text in pages.items()})
-    translated = translated_nav(pages)
+    ordered = sorted(pages.items(), key=lambda item: guide_order(templates, item[0]))
     guides = [{"title": page_title(text, path), "path": path}
-              for path, text in sorted(pages.items(), key=lambda item: guide_order(templates, item[0]))
-              if path.startswith("guides/") and path.count("/") == 1]
+              for path, text in ordered if path.startswith("guides/") and path not in translated]
+    from_keras_io = [{"title": translated[path][0].title, "path": path}
+                     for path, _ in sorted(ordered, key=lambda item: item[0])
+                     if path.startswith("guides/") and path in translated]
+    gallery = gallery_nav(translated)
+    if gallery:
+        files[f"{DOCS_NAME}/{GALLERY_DIR}/index.md"] = gallery_index(translated, spec)
     files[CONFIG_NAME] = env.get_template("mkdocs.yml.j2").render(
-        version=version, families=families, guides=guides,
-        keras_io_guides=translated.get("guides", []),
-        examples={group: items for group, items in translated.items() if group != "guides"},
+        version=version, families=families, guides=guides, from_keras_io=from_keras_io, gallery=gallery,
         releases=[entry["release"] for entry in reversed(changelog)])
     return dict(sorted(files.items()))
 
