@@ -11,6 +11,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # What regenerate reads and writes: enough for `python -m generator ...` in the copy.
 COPIED = ("generator", "templates", "generated/keras3", "generated/keras-stubs", "generated/docs", "generated/mkdocs.yml",
+          "generated/rendered",
           "upstream_snapshots", "pyproject.toml")
 
 
