@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from generator.render.writephase import exclusive
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "keras-tests"
 
@@ -34,32 +36,40 @@ CACHE = ROOT / ".cache" / "keras-tests"
 def upstream_tests(version: str, folders: Iterable[str]) -> Path:
     """keras/src/<folder>/**/*_test.py of Keras `version` for each of `folders`, from its sdist,
     under one cached folder (the whole sdist's tests are extracted once)."""
-    from generator.upstream.releases import distributions_for
-
     folder = CACHE / f"keras-{version}"
-    if not folder.is_dir():
-        download = CACHE / "sdist"
-        download.mkdir(parents=True, exist_ok=True)
-        # `keras` for finals, `keras-nightly` for development builds (the pin may name either).
-        distribution = distributions_for(version)[0]
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                        f"{distribution}=={version}", "--dest", str(download)], check=True)
-        staging = CACHE / f".keras-{version}.partial"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        sdist = download / f"{distribution.replace('-', '_') if distribution != 'keras' else 'keras'}-{version}.tar.gz"
-        with tarfile.open(sdist) as archive:
-            for member in archive.getmembers():
-                parts = Path(member.name).parts
-                if parts[1:3] == ("keras", "src") and len(parts) > 4 and parts[-1].endswith("_test.py"):
-                    member.name = str(Path(*parts[3:]))
-                    archive.extract(member, staging, filter="data")
-        staging.rename(folder)
+    # Both suites' tests ask for it, on two xdist workers at once: one extracts, the other waits for
+    # the lock and then finds the folder (a shared staging folder once made them collide in CI).
+    with exclusive([CACHE], say=lambda message: None):
+        if not folder.is_dir():
+            _extract_tests(version, folder)
     wanted = [folder / name for name in folders]
     if not any(any(path.rglob("*_test.py")) for path in wanted if path.is_dir()):
         # keras-nightly's sdists (3.16.0.dev2026102704, for one) leave the tests out
         pytest.skip(f"the Keras {version} source distribution ships no tests under {', '.join(folders)}")
     return folder
+
+
+def _extract_tests(version: str, folder: Path) -> None:
+    """Download Keras `version`'s sdist and extract its tests into `folder` (staged, then moved)."""
+    from generator.upstream.releases import distributions_for
+
+    download = CACHE / "sdist"
+    download.mkdir(parents=True, exist_ok=True)
+    # `keras` for finals, `keras-nightly` for development builds (the pin may name either).
+    distribution = distributions_for(version)[0]
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                    f"{distribution}=={version}", "--dest", str(download)], check=True)
+    staging = CACHE / f".keras-{version}.partial"
+    shutil.rmtree(staging, ignore_errors=True)  # left by a killed run; the lock keeps live ones out
+    staging.mkdir(parents=True)
+    sdist = download / f"{distribution.replace('-', '_') if distribution != 'keras' else 'keras'}-{version}.tar.gz"
+    with tarfile.open(sdist) as archive:
+        for member in archive.getmembers():
+            parts = Path(member.name).parts
+            if parts[1:3] == ("keras", "src") and len(parts) > 4 and parts[-1].endswith("_test.py"):
+                member.name = str(Path(*parts[3:]))
+                archive.extract(member, staging, filter="data")
+    staging.rename(folder)
 
 
 def run_suite(suite: Path, paths: Iterable[str], plugin: str, report: Path, env: dict[str, str],
