@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -49,6 +51,14 @@ def test_a_malformed_spec_names_the_entry(tmp_path):
     bad.write_text('[run."guides/x.py"]\nenvironment = { KERAS_NNX_ENABLED = true }\n')
     with pytest.raises(GuideSpecError, match="environment maps a variable's name to a string"):
         load_guide_spec(bad)
+    bad.write_text('[reasons]\ngpu = "needs a GPU"\n[run."guides/x.py"]\nskip = { 3 = "@tpu" }\n')
+    with pytest.raises(GuideSpecError, match=r'\[run\."guides/x.py"\]: skip 3 names the reason .@tpu.*it has: gpu'):
+        load_guide_spec(bad)
+    bad.write_text('[reasons]\ngpu = "needs a GPU"\ntpu = "needs a TPU"\n[run."guides/x.py"]\nskip = { 3 = "@gpu" }\n')
+    with pytest.raises(GuideSpecError, match=r"\[reasons\] tpu is given by no skip"):
+        load_guide_spec(bad)
+    bad.write_text('[reasons]\ngpu = "needs a GPU"\n[run."guides/x.py"]\nskip = { 3 = "@gpu", "fit(" = "slow" }\n')
+    assert load_guide_spec(bad).settings("guides/x.py").skip == {3: "needs a GPU", "fit(": "slow"}
 
 
 def test_committed_outputs_are_in_step_with_their_pages():
@@ -251,6 +261,34 @@ def test_a_page_whose_process_dies_costs_no_other_page():
     assert got == {"a.md": [{"ok": True, "output": "a\n"}], "c.md": [{"ok": True, "output": "c\n"}]}
 
 
+def test_a_killed_build_leaves_no_page_running(tmp_path):
+    """The build is killed (SIGKILL, no clean-up) while a page runs: the page's process, the
+    forkserver and the runner go with it, rather than computing on for nobody."""
+    marker = tmp_path / "page.pid"
+    page = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)"
+    build = ("from generator.docs.site.page_code import run_in_forkserver\n"
+             f"run_in_forkserver({{'slow.md': [{page!r}]}}, 1, lambda *a: None,\n"
+             "                  worker='generator.docs.site.page_code:run_page_blocks')\n")
+    process = subprocess.Popen([sys.executable, "-c", build], cwd=tmp_path,
+                               env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])})
+    try:
+        while not marker.exists() or not marker.read_text():
+            assert process.poll() is None, "the build ended before its page started"
+            time.sleep(0.2)
+    finally:
+        process.kill()
+        process.wait()
+    page_pid = int(marker.read_text())
+    for _ in range(100):  # the runner checks on its parent every half second
+        try:
+            os.kill(page_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(page_pid, signal.SIGKILL)
+    pytest.fail(f"the page's process {page_pid} outlived the build by 10 s")
+
+
 def test_every_stand_in_takes_the_calls_of_what_it_replaces(tmp_path):
     """keras3's wrappers pass Keras's parameters by position (dataset_imdb gives load_data all
     eight): a stand-in with fewer positional parameters fails only on the page that calls it."""
@@ -286,6 +324,25 @@ def test_every_stand_in_takes_the_calls_of_what_it_replaces(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["patched"] >= 5 and report["bad"] == [], report["bad"]
+
+
+def test_a_notebook_display_of_an_image_becomes_a_figure_of_the_cell(tmp_path):
+    """pixelcnn and wgan_gp end with `display(Image("generated_image_0.png"))`: the stand-in draws
+    the image as a figure (which the page shows) and prints what is not an image."""
+    script = ("import numpy as np, PIL.Image, matplotlib.pyplot as plt\n"
+              "from generator.docs.guides.fixtures import FIXTURES\n"
+              "FIXTURES['notebook_display'].install()\n"
+              "from IPython.display import Image, display\n"
+              "PIL.Image.fromarray(np.full((8, 8, 3), 200, np.uint8)).save('shown.png')\n"
+              "display(Image('shown.png'), 'a caption')\n"
+              "display(np.zeros((4, 4)))\n"
+              "shown = plt.figure(1).axes[0].images[0].get_array()\n"
+              "print(len(plt.get_fignums()), shown.shape, int(shown[0, 0, 0]))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=False,
+                            env={**os.environ, "MPLBACKEND": "Agg",
+                                 "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["a caption", "2 (8, 8, 3) 200"]
 
 
 # The one page run on another backend than upstream's: its reason is in gallery.toml (LiteRT's

@@ -1,4 +1,4 @@
-"""Fixtures: what stands in for a download while a translated page runs. Each is a small function
+"""Fixtures: what stands in for a download (or for a notebook or an accelerator) while a translated page runs. Each is a small function
 that patches the downloading call (`keras.datasets.mnist.load_data`, `keras.utils.get_file`, ...)
 in the page's own process with data it makes (digits drawn with the fonts matplotlib ships,
 seeded synthetic reviews, ...); its docstring is what the page states. Not scikit-learn's bundled
@@ -152,12 +152,27 @@ def mnist_digits() -> None:
     _patch("keras.datasets.mnist", "load_data", lambda path="mnist.npz": _digits(28, None))
 
 
+@fixture("keras.datasets.mnist.load_data()")
+def mnist_digits_unrepeated() -> None:
+    """As `mnist_digits`, but the 1,500 train and 300 test images are not repeated to MNIST's
+    sizes: for a page that trains on tensorflow, where Keras's pipeline for NumPy arrays costs
+    time per step in proportion to the array (a 20-step fit on 60,000 images took minutes)."""
+    _patch("keras.datasets.mnist", "load_data", lambda path="mnist.npz": _digits(28, None, sizes=(1500, 300)))
+
+
 @fixture("keras.datasets.fashion_mnist.load_data()")
 def fashion_mnist_digits() -> None:
     """1,800 digits drawn with the font faces matplotlib ships (rotated, scaled, shifted at random)
     as 28x28 uint8 images stand in for Fashion-MNIST (its class names then name the digits 0-9):
     1,500 train and 300 test images, each repeated to 60,000 and 10,000."""
     _patch("keras.datasets.fashion_mnist", "load_data", lambda: _digits(28, None))
+
+
+@fixture("keras.datasets.fashion_mnist.load_data()")
+def fashion_mnist_digits_unrepeated() -> None:
+    """As `fashion_mnist_digits`, but the 1,500 train and 300 test images are not repeated to
+    Fashion-MNIST's sizes (a page that trains on tensorflow: see `mnist_digits_unrepeated`)."""
+    _patch("keras.datasets.fashion_mnist", "load_data", lambda: _digits(28, None, sizes=(1500, 300)))
 
 
 @fixture("keras.datasets.cifar10.load_data()")
@@ -175,6 +190,26 @@ def cifar100_digits() -> None:
     occur): 1,500 train and 300 test images, each repeated to 50,000 and 10,000."""
     _patch("keras.datasets.cifar100", "load_data",
            lambda label_mode="fine": _digits(32, 3, (1,), sizes=(50000, 10000)))
+
+
+@fixture("keras.datasets.boston_housing.load_data()")
+def boston_housing_synthetic() -> None:
+    """506 seeded synthetic houses with 13 features on the scales of Boston housing's (a crime
+    rate near 0-10, rooms near 6, a tax rate in the hundreds, ...) and a price in thousands made
+    from a few of them plus noise, split by `test_split` as `load_data` does (404 and 102)."""
+
+    def load_data(path: str = "boston_housing.npz", test_split: float = 0.2, seed: int = 113) -> Any:
+        import numpy as np
+
+        rng = np.random.default_rng(seed)
+        scales = np.array([3.6, 11.4, 11.1, 0.07, 0.55, 6.3, 68.6, 3.8, 9.5, 408.0, 18.5, 356.7, 12.7])
+        x = np.abs(rng.normal(scales, scales * 0.3, (506, 13)))
+        y = np.clip(22.5 + 9.0 * (x[:, 5] - 6.3) - 0.6 * (x[:, 12] - 12.7) - 0.3 * x[:, 0]
+                    + rng.normal(0, 3.0, 506), 5.0, 50.0)
+        cut = int(506 * (1 - test_split))
+        return (x[:cut], y[:cut]), (x[cut:], y[cut:])
+
+    _patch("keras.datasets.boston_housing", "load_data", load_data)
 
 
 def _synthetic_reviews(num_words: int | None, count: int, seed: int) -> Any:
@@ -350,6 +385,56 @@ def tfds_images_300() -> None:
         return (datasets, info) if with_info else datasets
 
     module.load = load_300  # type: ignore[attr-defined]
+
+
+# --- a notebook's display and an accelerator ---------------------------------------------------
+
+
+@fixture("from IPython.display import Image, display")
+def notebook_display() -> None:
+    """A stand-in `IPython.display` module (IPython is not a docs dependency): `display(...)` of
+    an `Image(path)`, an image array or a PIL image draws it as a figure of the cell, which the
+    page shows; any other object is printed, as `display` does outside a notebook."""
+    import sys
+    import types
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    class Image:
+        def __init__(self, filename: Any = None, data: Any = None, url: Any = None, **kwargs: Any) -> None:
+            self.filename = filename if filename is not None else data
+
+    def display(*objects: Any, **kwargs: Any) -> None:
+        from PIL import Image as PILImage
+
+        for shown in objects:
+            picture = PILImage.open(shown.filename) if isinstance(shown, Image) else shown
+            if isinstance(picture, (PILImage.Image, np.ndarray)):
+                plt.figure()
+                plt.imshow(np.asarray(picture), cmap="gray")
+                plt.axis("off")
+            else:
+                print(shown)
+
+    package, module = types.ModuleType("IPython"), types.ModuleType("IPython.display")
+    module.Image, module.display = Image, display  # type: ignore[attr-defined]
+    package.display = module  # type: ignore[attr-defined]
+    # matplotlib (and tqdm) ask a loaded IPython for its version and its shell: this one has none
+    package.get_ipython, package.version_info = (lambda: None), (0, 0)  # type: ignore[attr-defined]
+    sys.modules.update({"IPython": package, "IPython.display": module})
+
+
+@fixture("pl.pallas_call(...)")
+def pallas_interpret_on_cpu() -> None:
+    """Pallas kernels run in interpret mode (`pallas_call(..., interpret=True)`): jax compiles
+    them only for a TPU or GPU, and on a CPU runs them only interpreted; the kernels' results are
+    the same, their speed is not a TPU's."""
+    import functools
+
+    from jax.experimental import pallas
+
+    _patch("jax.experimental.pallas", "pallas_call", functools.partial(pallas.pallas_call, interpret=True))
 
 
 # --- files a page downloads: generator/docs/guides/served_files.py ----------------------------

@@ -58,8 +58,8 @@ def gallery_index(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideSp
             by_category.setdefault(category_of(page), []).append((page, text))
     total = sum(len(entries) for entries in by_category.values())
     lines = ["# Examples", "",
-             (f"{total} code examples from keras.io, translated to keras3 and run on jax (CPU) when the docs "
-             "were built: every output and figure on their pages is that run's. Each page names the upstream "
+             (f"{total} code examples from keras.io, translated to keras3 and run on a CPU when the docs "
+             "were built (on jax, or on the backend upstream wrote the example for, named on its page): every output and figure on their pages is that run's. Each page names the upstream "
              "file and commit it was translated from, the data that stood in for a download and how its "
              "training was shortened."), ""]
     for category in sorted(by_category, key=category_title):

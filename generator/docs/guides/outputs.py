@@ -179,7 +179,7 @@ def render_outputs(pages: Mapping[str, tuple[TranslatedPage, str]], spec: GuideS
                                       environment=dict(environment))
                 except DocsError as error:  # a page that died: the other groups still run
                     log(f"docs: {error}")
-                    failed.append(str(error).split("\n")[0])
+                    failed.append(str(error))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if failed:

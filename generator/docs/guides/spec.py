@@ -14,6 +14,11 @@
     environment = { KERAS_NNX_ENABLED = "true" }  # set before Keras is imported (upstream's os.environ)
     validation_steps = 5                 # validation runs at most this many steps (validation_split too)
 
+    skip = { 12 = "@jax_array" }         # ... a reason named in [reasons] (one text, many cells)
+
+    [reasons]                            # reasons several cells share, by name
+    jax_array = "Keras 3.15.1 on jax 0.10.2: ..."
+
     [[gallery.example]]                  # an example the gallery shows
     upstream = "examples/keras_io/vision/mnist_convnet.py"
     category = "vision"
@@ -113,7 +118,9 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
     if not path.exists():
         return GuideSpec()
     data = read_toml(path, GuideSpecError)
-    fields(data, path, "the file", {"run": "table", "gallery": "table"}, GuideSpecError)
+    fields(data, path, "the file", {"run": "table", "gallery": "table", "reasons": "table"}, GuideSpecError)
+    reasons = dict(data.get("reasons", {}))
+    named: set[str] = set()
     runs: dict[str, RunSettings] = {}
     for upstream, raw in sorted(data.get("run", {}).items()):
         where = f'{path}: [run."{upstream}"]'
@@ -139,6 +146,12 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
             if not cell.strip() or not isinstance(reason, str) or not reason.strip():
                 raise GuideSpecError(f"{where}: skip maps a cell number (or code a cell contains) to a reason, "
                                      f"got {cell} = {reason!r}")
+            if reason.startswith("@"):
+                if reason[1:] not in reasons:
+                    raise GuideSpecError(f"{where}: skip {cell} names the reason {reason!r}, which [reasons] does "
+                                         f"not hold (it has: {', '.join(sorted(reasons)) or 'none'})")
+                named.add(reason[1:])
+                reason = reasons[reason[1:]]
             skip[int(cell) if cell.isdigit() else cell] = reason
         assign = raw.get("assign", {})
         if not isinstance(assign, dict) or not all(isinstance(v, (int, float, str)) for v in assign.values()):
@@ -154,6 +167,9 @@ def load_guide_spec(path: Path = GALLERY_SPEC) -> GuideSpec:
                                      float(limit), backend, _positive_int(raw.get("devices"), where, "devices") or 1,
                                      _positive_int(raw.get("validation_steps"), where, "validation_steps"),
                                      dict(environment))
+    unused = sorted(set(reasons) - named)
+    if unused:
+        raise GuideSpecError(f"{path}: [reasons] {unused[0]} is given by no skip")
     gallery_raw = fields(data.get("gallery", {}), path, "[gallery]",
                          {"example": "list[table]", "left_out": "list[table]"}, GuideSpecError)
     gallery: list[GalleryEntry] = []

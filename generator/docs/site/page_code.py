@@ -53,7 +53,24 @@ def run(pages, jobs):
     return broken
 
 
+def die_with_parent():
+    # The runner leads its own process group (the forkserver and every page's process are in it):
+    # when the build that started it dies (killed, Ctrl-C), the whole group goes, not left running
+    # pages nobody reads.
+    import signal, threading, time
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 if __name__ == "__main__":
+    die_with_parent()
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)  # what the pages' libraries print at C level must not reach the protocol
     jobs, worker, preload, pages = json.loads(sys.stdin.read())
@@ -177,7 +194,8 @@ def run_in_forkserver(pages: Mapping[str, Sequence[str]], jobs: int,
         began = time.perf_counter()
         with tempfile.TemporaryFile() as errors:
             process = subprocess.Popen([sys.executable, "-c", _RUNNER], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, stderr=errors, cwd=root, env=env, text=True)
+                                       stdout=subprocess.PIPE, stderr=errors, cwd=root, env=env, text=True,
+                                       start_new_session=True)
             assert process.stdin is not None and process.stdout is not None
             process.stdin.write(json.dumps(request))
             process.stdin.close()
