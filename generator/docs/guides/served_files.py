@@ -222,45 +222,6 @@ def fra_eng_synthetic() -> None:
     _serve_urls({"fra-eng.zip": archive})
 
 
-@fixture("the spa-eng.zip download")
-def spa_eng_synthetic() -> None:
-    """A `spa-eng.zip` made here: its `spa-eng/spa.txt` holds 3,000 tab-separated English and
-    Spanish lines, drawn (seeded) from 198 short sentences built from six pronouns, four verbs and
-    eight objects ("She wants the key." / "Ella quiere la llave.") and six exclamations, sorted
-    by length like the real file, in place of its 118,964 pairs from Tatoeba."""
-    import io
-    import zipfile
-
-    import numpy as np
-
-    def archive() -> bytes:
-        pronouns = [("I", "Yo"), ("You", "Tú"), ("He", "Él"), ("She", "Ella"), ("We", "Nosotros"), ("They", "Ellos")]
-        verbs = [("see", ["veo", "ves", "ve", "ve", "vemos", "ven"]),
-                 ("have", ["tengo", "tienes", "tiene", "tiene", "tenemos", "tienen"]),
-                 ("want", ["quiero", "quieres", "quiere", "quiere", "queremos", "quieren"]),
-                 ("need", ["necesito", "necesitas", "necesita", "necesita", "necesitamos", "necesitan"])]
-        objects = [("the house", "la casa"), ("the car", "el coche"), ("the book", "el libro"),
-                   ("the apple", "la manzana"), ("the bread", "el pan"), ("the key", "la llave"),
-                   ("the table", "la mesa"), ("the hat", "el sombrero")]
-        pairs = [("Go.", "Ve."), ("Hi.", "Hola."), ("Run!", "¡Corre!"), ("Wait!", "¡Espera!"),
-                 ("Thanks.", "Gracias."), ("Help!", "¡Ayuda!")]
-        for person, (english, spanish) in enumerate(pronouns):
-            for verb, forms in verbs:
-                english_verb = verb if person not in (2, 3) else ("has" if verb == "have" else verb + "s")
-                for english_object, spanish_object in objects:
-                    pairs.append((f"{english} {english_verb} {english_object}.",
-                                  f"{spanish} {forms[person]} {spanish_object}."))
-        rng = np.random.default_rng(2018)
-        chosen = sorted((pairs[i] for i in rng.integers(0, len(pairs), 3000)), key=lambda pair: len(pair[0]))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-            bundle.writestr("spa-eng/_about.txt", "Synthetic English-Spanish sentence pairs made for the keras3 docs build.\n")
-            bundle.writestr("spa-eng/spa.txt", "".join(f"{english}\t{spanish}\n" for english, spanish in chosen))
-        return buffer.getvalue()
-
-    _serve_urls({"spa-eng.zip": archive})
-
-
 @fixture("the ml-latest-small.zip download")
 def movielens_small_synthetic() -> None:
     """An `ml-latest-small.zip` made here: its `ml-latest-small/ratings.csv` holds 8,000 seeded
