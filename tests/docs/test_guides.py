@@ -6,6 +6,7 @@ that imports Keras, one page), then rendered into Markdown and the gallery's car
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -204,6 +205,11 @@ def test_the_rendered_page_shows_outputs_figures_and_where_it_comes_from(tiny, t
     assert "5 of 8 cells ran, 2 skipped, 1 failed" in markdown
     assert "validation runs at most 2 steps" in markdown
     assert "The CPU is split into 3 devices" in markdown
+    # what stands in for a notebook is not called data; one step is one step
+    other = dataclasses.replace(spec.settings(page.upstream), fixtures=("notebook_display",), steps=1)
+    markdown = render_page(text, page, rendered, other, tmp_path)
+    assert "**Stand-in.** `from IPython.display import Image, display`: A stand-in `IPython.display`" in markdown
+    assert "**Data.**" not in markdown and "at most 1 step per epoch" in markdown
 
 
 def test_the_gallery_index_has_a_card_per_example_with_a_thumbnail(tiny, tmp_path):

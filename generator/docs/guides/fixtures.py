@@ -27,6 +27,7 @@ class Fixture:
     name: str
     replaces: str  # the call it stands in for, as the page shows it
     install: Callable[[], None]
+    downloads: bool = True  # it stands in for a download (else for a notebook, an accelerator, a program)
 
     @property
     def description(self) -> str:
@@ -42,9 +43,9 @@ class Fixture:
 FIXTURES: dict[str, Fixture] = {}
 
 
-def fixture(replaces: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+def fixture(replaces: str, downloads: bool = True) -> Callable[[Callable[[], None]], Callable[[], None]]:
     def register(function: Callable[[], None]) -> Callable[[], None]:
-        FIXTURES[function.__name__] = Fixture(function.__name__, replaces, function)
+        FIXTURES[function.__name__] = Fixture(function.__name__, replaces, function, downloads)
         return function
 
     return register
@@ -154,9 +155,10 @@ def mnist_digits() -> None:
 
 @fixture("keras.datasets.mnist.load_data()")
 def mnist_digits_unrepeated() -> None:
-    """As `mnist_digits`, but the 1,500 train and 300 test images are not repeated to MNIST's
-    sizes: for a page that trains on tensorflow, where Keras's pipeline for NumPy arrays costs
-    time per step in proportion to the array (a 20-step fit on 60,000 images took minutes)."""
+    """1,800 digits drawn with the 17 font faces matplotlib ships, each rotated, scaled and shifted
+    at random (seeded), as 28x28 uint8 images, white on black, stand in for MNIST's handwritten
+    ones: 1,500 train and 300 test images, not repeated to MNIST's sizes (on tensorflow, Keras's
+    pipeline for NumPy arrays costs time per step in proportion to the array)."""
     _patch("keras.datasets.mnist", "load_data", lambda path="mnist.npz": _digits(28, None, sizes=(1500, 300)))
 
 
@@ -170,8 +172,10 @@ def fashion_mnist_digits() -> None:
 
 @fixture("keras.datasets.fashion_mnist.load_data()")
 def fashion_mnist_digits_unrepeated() -> None:
-    """As `fashion_mnist_digits`, but the 1,500 train and 300 test images are not repeated to
-    Fashion-MNIST's sizes (a page that trains on tensorflow: see `mnist_digits_unrepeated`)."""
+    """1,800 digits drawn with the font faces matplotlib ships (rotated, scaled, shifted at random)
+    as 28x28 uint8 images stand in for Fashion-MNIST's clothes (its class names then name the
+    digits 0-9): 1,500 train and 300 test images, not repeated to Fashion-MNIST's sizes (on
+    tensorflow, Keras's pipeline for NumPy arrays costs time per step in proportion to the array)."""
     _patch("keras.datasets.fashion_mnist", "load_data", lambda: _digits(28, None, sizes=(1500, 300)))
 
 
@@ -390,7 +394,7 @@ def tfds_images_300() -> None:
 # --- a notebook's display and an accelerator ---------------------------------------------------
 
 
-@fixture("from IPython.display import Image, display")
+@fixture("from IPython.display import Image, display", downloads=False)
 def notebook_display() -> None:
     """A stand-in `IPython.display` module (IPython is not a docs dependency): `display(...)` of
     an `Image(path)`, an image array or a PIL image draws it as a figure of the cell, which the
@@ -425,7 +429,7 @@ def notebook_display() -> None:
     sys.modules.update({"IPython": package, "IPython.display": module})
 
 
-@fixture("pl.pallas_call(...)")
+@fixture("pl.pallas_call(...)", downloads=False)
 def pallas_interpret_on_cpu() -> None:
     """Pallas kernels run in interpret mode (`pallas_call(..., interpret=True)`): jax compiles
     them only for a TPU or GPU, and on a CPU runs them only interpreted; the kernels' results are

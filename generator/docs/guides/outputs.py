@@ -209,14 +209,15 @@ def main(check: bool = False, jobs: int = 2, only: str | None = None) -> int:
     if check or not problems:
         for problem in problems:
             print(f"generated/rendered: {problem}", file=sys.stderr)
-        print(f"guides-render: {len(pages)} translated pages, {len(problems)} stale", file=sys.stderr)
+        print(f"guides-render: {len(pages)} pages run in the docs build (the guides and the gallery's "
+              f"examples), {len(problems)} stale", file=sys.stderr)
         return 1 if problems and check else 0
     began, cpu = time.perf_counter(), cpu_seconds()
     render_outputs(pages, spec, release, jobs=jobs, log=lambda message: print(message, file=sys.stderr))
     for folder in sorted(RENDERED.rglob(OUTPUTS_NAME)):  # outputs of pages that are gone
         if only is None and folder.parent not in {folder_of(path) for path in pages}:
             shutil.rmtree(folder.parent)
-    print(f"guides-render: {len(pages)} translated pages, {len(problems)} rendered in "
+    print(f"guides-render: {len(pages)} pages run in the docs build, {len(problems)} rendered in "
           f"{time.perf_counter() - began:.0f} s wall, {cpu_seconds() - cpu:.0f} s CPU", file=sys.stderr)
     return 0
 

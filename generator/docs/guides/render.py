@@ -49,7 +49,10 @@ def provenance(page: TranslatedPage, rendered: Rendered, settings: RunSettings, 
                  + "; every output and figure below is that run's.")
     for name in settings.fixtures:
         fixture = FIXTURES[name]
-        lines.append(f"\n    **Data.** `{fixture.replaces}` does not download here: {fixture.description}")
+        if fixture.downloads:
+            lines.append(f"\n    **Data.** `{fixture.replaces}` does not download here: {fixture.description}")
+        else:
+            lines.append(f"\n    **Stand-in.** `{fixture.replaces}`: {fixture.description}")
     if settings.devices != 1:
         lines.append(f"\n    **Devices.** The CPU is split into {settings.devices} devices (XLA's "
                      "`--xla_force_host_platform_device_count`), so the guide's device mesh has "
@@ -62,7 +65,7 @@ def provenance(page: TranslatedPage, rendered: Rendered, settings: RunSettings, 
     if settings.epochs is not None:
         shortened.append(f"`Model.fit` runs at most {settings.epochs} epoch{'s' if settings.epochs > 1 else ''}")
     if settings.steps is not None:
-        shortened.append(f"at most {settings.steps} steps per epoch")
+        shortened.append(f"at most {settings.steps} step{'s' if settings.steps > 1 else ''} per epoch")
     if settings.validation_steps is not None:
         shortened.append(f"validation runs at most {settings.validation_steps} steps")
     shortened += [f"`{name} = {value!r}` replaces upstream's value" for name, value in sorted(settings.assign.items())]
