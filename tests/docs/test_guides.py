@@ -286,14 +286,16 @@ def test_a_killed_build_leaves_no_page_running(tmp_path):
         process.kill()
         process.wait()
     page_pid = int(marker.read_text())
-    for _ in range(100):  # the runner checks on its parent every half second
+    # the runner checks on its parent every half second; the bound is generous (a loaded machine
+    # must not decide this), and without the mechanism the page would sleep its 600 s
+    for _ in range(600):
         try:
             os.kill(page_pid, 0)
         except ProcessLookupError:
             return
         time.sleep(0.1)
     os.kill(page_pid, signal.SIGKILL)
-    pytest.fail(f"the page's process {page_pid} outlived the build by 10 s")
+    pytest.fail(f"the page's process {page_pid} outlived the build by 60 s")
 
 
 def test_every_stand_in_takes_the_calls_of_what_it_replaces(tmp_path):
